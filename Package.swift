@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Workbench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "workbench", targets: ["workbench"]),
+        .library(name: "Tabular", targets: ["Tabular"]),
+        .library(name: "Learning", targets: ["Learning"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // libedit, from Debian's libedit-dev.
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        // Tables: typed columns, CSV and SQLite readers, fingerprints, splits.
+        .target(
+            name: "Tabular",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // Estimators, preprocessing, metrics, model selection. Knows nothing of files, HTTP or the REPL.
+        .target(
+            name: "Learning",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        // The command language, session state, command handlers, transcripts, replay, line editor.
+        .target(
+            name: "Workbench",
+            dependencies: ["Tabular", "Learning", "CEditLine"],
+            swiftSettings: strict
+        ),
+        // Thin executable: argument parsing only.
+        .executableTarget(
+            name: "workbench",
+            dependencies: [
+                "Workbench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
+        .testTarget(name: "LearningTests", dependencies: ["Learning"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,53 @@
+/// A dense, row-major matrix of doubles: the feature matrix every estimator consumes.
+///
+/// Missing values are `NaN`; estimators that cannot handle them say so in `fit`.
+public struct Matrix: Sendable, Codable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    /// Row-major storage, `rows * columns` values.
+    public var values: [Double]
+
+    public init(rows: Int, columns: Int, values: [Double]) {
+        precondition(values.count == rows * columns, "internal error: matrix storage does not match its shape")
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.init(rows: rows, columns: columns, values: [Double](repeating: value, count: rows * columns))
+    }
+
+    /// Builds a matrix from an array of equally long rows.
+    public init(_ rowArrays: [[Double]]) {
+        let columns = rowArrays.first?.count ?? 0
+        precondition(rowArrays.allSatisfy { $0.count == columns }, "internal error: ragged rows")
+        self.init(rows: rowArrays.count, columns: columns, values: rowArrays.flatMap { $0 })
+    }
+
+    @inlinable
+    public subscript(row: Int, column: Int) -> Double {
+        get { values[row * columns + column] }
+        set { values[row * columns + column] = newValue }
+    }
+
+    /// One row as a new array.
+    public func row(_ index: Int) -> [Double] {
+        Array(values[(index * columns)..<((index + 1) * columns)])
+    }
+
+    /// One column as a new array.
+    public func column(_ index: Int) -> [Double] {
+        (0..<rows).map { values[$0 * columns + index] }
+    }
+
+    /// The rows at `indices`, in that order (duplicates allowed, for bootstraps).
+    public func selectingRows(_ indices: [Int]) -> Matrix {
+        var out = [Double]()
+        out.reserveCapacity(indices.count * columns)
+        for i in indices {
+            out.append(contentsOf: values[(i * columns)..<((i + 1) * columns)])
+        }
+        return Matrix(rows: indices.count, columns: columns, values: out)
+    }
+}

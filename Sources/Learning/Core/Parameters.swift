@@ -1,0 +1,111 @@
+/// A hyperparameter value as the user wrote it, after type checking.
+public enum ParameterValue: Sendable, Codable, Hashable, CustomStringConvertible {
+    case int(Int)
+    case double(Double)
+    case string(String)
+
+    public var description: String {
+        switch self {
+        case .int(let v): String(v)
+        case .double(let v): String(v)
+        case .string(let v): v
+        }
+    }
+}
+
+/// The declaration of one hyperparameter: drives validation, `help train`, completion and docs.
+public struct ParameterSpec: Sendable {
+    public enum Kind: Sendable {
+        case int(ClosedRange<Int>)
+        case double(ClosedRange<Double>)
+        case choice([String])
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let defaultValue: ParameterValue
+    public let help: String
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: ParameterValue, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}
+
+/// Errors a learner raises for its inputs; rendered by the caller.
+public enum LearningError: Error, Sendable, Equatable {
+    case unknownParameter(algorithm: String, name: String, known: [String])
+    case invalidParameter(algorithm: String, name: String, value: String, expected: String)
+    case unsupportedTask(algorithm: String, task: Task)
+    case emptyTrainingSet
+    case featureCountMismatch(expected: Int, found: Int)
+    case missingValues(algorithm: String)
+    case cancelled
+    case notConverged(algorithm: String, detail: String)
+}
+
+/// Resolved hyperparameters: user values over declared defaults, each checked against its spec.
+public struct Parameters: Sendable, Codable, Hashable {
+    public private(set) var values: [String: ParameterValue]
+
+    /// Checks `given` against `specs` and fills in defaults.
+    public init(algorithm: String, specs: [ParameterSpec], given: [String: ParameterValue]) throws {
+        var resolved: [String: ParameterValue] = [:]
+        for spec in specs { resolved[spec.name] = spec.defaultValue }
+        for (name, value) in given {
+            guard let spec = specs.first(where: { $0.name == name }) else {
+                throw LearningError.unknownParameter(algorithm: algorithm, name: name, known: specs.map(\.name))
+            }
+            resolved[name] = try Parameters.check(algorithm: algorithm, spec: spec, value: value)
+        }
+        values = resolved
+    }
+
+    private static func check(algorithm: String, spec: ParameterSpec, value: ParameterValue) throws -> ParameterValue {
+        func bad(_ expected: String) -> LearningError {
+            .invalidParameter(algorithm: algorithm, name: spec.name, value: value.description, expected: expected)
+        }
+        switch spec.kind {
+        case .int(let range):
+            let expected = "a whole number in \(range.lowerBound)...\(range.upperBound)"
+            switch value {
+            case .int(let v) where range.contains(v): return .int(v)
+            case .double(let d) where d.rounded() == d && range.contains(Int(exactly: d) ?? Int.min): return .int(Int(d))
+            default: throw bad(expected)
+            }
+        case .double(let range):
+            let expected = "a number in \(range.lowerBound)...\(range.upperBound)"
+            switch value {
+            case .double(let v) where range.contains(v): return .double(v)
+            case .int(let v) where range.contains(Double(v)): return .double(Double(v))
+            default: throw bad(expected)
+            }
+        case .choice(let options):
+            if case .string(let s) = value, options.contains(s) { return .string(s) }
+            throw bad("one of " + options.joined(separator: ", "))
+        }
+    }
+
+    public func int(_ name: String) -> Int {
+        switch values[name] {
+        case .int(let v): v
+        case .double(let d): Int(d)
+        default: 0
+        }
+    }
+
+    public func double(_ name: String) -> Double {
+        switch values[name] {
+        case .double(let v): v
+        case .int(let v): Double(v)
+        default: 0
+        }
+    }
+
+    public func string(_ name: String) -> String {
+        if case .string(let s) = values[name] { return s }
+        return values[name]?.description ?? ""
+    }
+}

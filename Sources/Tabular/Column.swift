@@ -1,0 +1,89 @@
+/// The storage of one column: numbers as contiguous doubles, everything else dictionary-encoded.
+public enum ColumnData: Sendable, Equatable {
+    /// Missing values are `NaN`.
+    case numeric([Double])
+    /// Codes index `levels`; `-1` is missing.
+    case categorical(codes: [Int32], levels: [String])
+
+    public var count: Int {
+        switch self {
+        case .numeric(let v): v.count
+        case .categorical(let codes, _): codes.count
+        }
+    }
+
+    public var kind: ColumnKind {
+        switch self {
+        case .numeric: .number
+        case .categorical: .text
+        }
+    }
+
+    /// The same column restricted to the rows at `indices`, in that order.
+    public func selecting(_ indices: [Int]) -> ColumnData {
+        switch self {
+        case .numeric(let v):
+            return .numeric(indices.map { v[$0] })
+        case .categorical(let codes, let levels):
+            return .categorical(codes: indices.map { codes[$0] }, levels: levels)
+        }
+    }
+
+    public func isMissing(at row: Int) -> Bool {
+        switch self {
+        case .numeric(let v): v[row].isNaN
+        case .categorical(let codes, _): codes[row] < 0
+        }
+    }
+
+    public var missingCount: Int {
+        switch self {
+        case .numeric(let v): v.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+        case .categorical(let codes, _): codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+        }
+    }
+}
+
+/// The user-visible type of a column.
+public enum ColumnKind: String, Sendable, Codable, CaseIterable {
+    case number
+    case text
+}
+
+/// A named column.
+public struct Column: Sendable, Equatable {
+    public var name: String
+    public var data: ColumnData
+
+    public init(name: String, data: ColumnData) {
+        self.name = name
+        self.data = data
+    }
+
+    public var kind: ColumnKind { data.kind }
+
+    /// Whether every present value is a whole number (for display and type names).
+    public var isIntegral: Bool {
+        guard case .numeric(let v) = data else { return false }
+        return v.allSatisfy { $0.isNaN || ($0.rounded() == $0 && abs($0) < 1e15) }
+    }
+
+    /// The value at `row` as text, `nil` when missing.
+    public func text(at row: Int) -> String? {
+        switch data {
+        case .numeric(let v):
+            let x = v[row]
+            return x.isNaN ? nil : formatNumber(x)
+        case .categorical(let codes, let levels):
+            let c = codes[row]
+            return c < 0 ? nil : levels[Int(c)]
+        }
+    }
+}
+
+/// Shortest text that reads back as the same double, without a trailing `.0` on whole numbers.
+public func formatNumber(_ x: Double) -> String {
+    if x.isNaN { return "" }
+    if x.rounded() == x && abs(x) < 1e15 { return String(Int64(x)) }
+    return String(x)
+}

@@ -1,0 +1,120 @@
+/// Where in a text file something was found: 1-based line and column (column counts fields).
+public struct FileLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// Everything that can go wrong reading or reshaping a table, with what the user can do about it.
+public enum TabularError: Error, Sendable, Equatable {
+    case fileNotFound(path: String)
+    case isDirectory(path: String)
+    case permissionDenied(path: String)
+    case unreadable(path: String, reason: String)
+    case emptyFile(path: String)
+    case headerOnly(path: String)
+    case binaryFile(path: String, offset: Int)
+    case invalidUTF8(FileLocation)
+    case unterminatedQuote(FileLocation)
+    case raggedRow(FileLocation, expected: Int, found: Int)
+    case unexpectedQuote(FileLocation)
+    case emptyColumnName(FileLocation)
+    case duplicateColumnName(String)
+    case columnLengthMismatch(column: String, expected: Int, found: Int)
+    case unknownColumn(String, available: [String])
+    case typeOverrideNotNumeric(FileLocation, column: String, value: String)
+    case sqlite(path: String, message: String)
+    case invalidArgument(String)
+    case tooLarge(path: String, estimatedBytes: Int, budgetBytes: Int)
+}
+
+extension TabularError: CustomStringConvertible {
+    /// The message and, after a newline, a hint saying what to do.
+    public var description: String {
+        switch self {
+        case .fileNotFound(let p):
+            "no such file: \(p)\nhint: check the path; relative paths start from the current folder"
+        case .isDirectory(let p):
+            "\(p) is a folder, not a data file\nhint: name a .csv or .tsv file inside it"
+        case .permissionDenied(let p):
+            "permission denied reading \(p)\nhint: check the file's permissions (chmod +r)"
+        case .unreadable(let p, let reason):
+            "cannot read \(p): \(reason)"
+        case .emptyFile(let p):
+            "\(p) is empty\nhint: a CSV needs a header line and at least one row"
+        case .headerOnly(let p):
+            "\(p) has a header but no rows\nhint: a CSV needs at least one data row"
+        case .binaryFile(let p, let offset):
+            "\(p) looks like a binary file (a NUL byte at offset \(offset)), not text\nhint: load a CSV/TSV text file, or a SQLite database with \"sqlite:PATH\""
+        case .invalidUTF8(let loc):
+            "invalid UTF-8 at \(loc)\nhint: re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        case .unterminatedQuote(let loc):
+            "unterminated quoted field starting at \(loc)\nhint: close the quote, or double any quote inside a quoted field (\"\")"
+        case .raggedRow(let loc, let expected, let found):
+            "row at \(loc.file):\(loc.line) has \(found) fields, expected \(expected) like the header\nhint: quote fields that contain the separator, or check the separator with sep="
+        case .unexpectedQuote(let loc):
+            "a quote inside an unquoted field at \(loc)\nhint: quote the whole field and double the inner quote (\"a \"\"b\"\"\")"
+        case .emptyColumnName(let loc):
+            "empty column name at \(loc)\nhint: give every header field a name"
+        case .duplicateColumnName(let name):
+            "duplicate column name '\(name)'\nhint: column names must be unique; rename one in the header"
+        case .columnLengthMismatch(let column, let expected, let found):
+            "column '\(column)' has \(found) values, expected \(expected)"
+        case .unknownColumn(let name, let available):
+            "no column named '\(name)'" + didYouMean(name, among: available)
+        case .typeOverrideNotNumeric(let loc, let column, let value):
+            "column '\(column)' was declared number but has '\(value)' at \(loc)\nhint: declare it text, or fix the value"
+        case .sqlite(let p, let message):
+            "SQLite error in \(p): \(message)"
+        case .invalidArgument(let message):
+            message
+        case .tooLarge(let p, let estimated, let budget):
+            "\(p) would need about \(estimated / 1_048_576) MiB in memory, over the budget of \(budget / 1_048_576) MiB\nhint: raise WORKBENCH_MEMORY_BUDGET_MB, or load a sample"
+        }
+    }
+}
+
+/// " — did you mean 'x'?" when a candidate is within a small edit distance, else "".
+public func didYouMean(_ word: String, among candidates: [String]) -> String {
+    guard let best = closestMatch(word, among: candidates) else { return "" }
+    return "\nhint: did you mean '\(best)'?"
+}
+
+/// The candidate closest to `word` by edit distance, if close enough to be a plausible typo.
+public func closestMatch(_ word: String, among candidates: [String]) -> String? {
+    let lower = word.lowercased()
+    var best: (String, Int)?
+    for c in candidates {
+        let d = editDistance(lower, c.lowercased())
+        if best == nil || d < best!.1 { best = (c, d) }
+    }
+    guard let (name, distance) = best else { return nil }
+    let limit = max(1, min(3, word.count / 3 + 1))
+    return distance <= limit ? name : nil
+}
+
+/// Levenshtein distance over Unicode scalars.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

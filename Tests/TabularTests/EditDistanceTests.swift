@@ -1,0 +1,3 @@
+import Testing
+@testable import Tabular
+@Test func editDistanceCountsEdits() { #expect(editDistance("kitten", "sitting") == 3) }
