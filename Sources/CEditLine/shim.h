@@ -13,7 +13,9 @@ static inline void wb_set_completion_over(int over) { rl_attempted_completion_ov
 static inline void wb_set_append_character(int c) { rl_completion_append_character = c; }
 static inline const char *wb_line_buffer(void) { return rl_line_buffer; }
 static inline int wb_point(void) { return rl_point; }
-static inline void wb_set_word_break_characters(const char *chars) { rl_basic_word_break_characters = (char *)chars; }
+// Must equal Completion.wordBreakCharacters (a test checks): where the word being completed starts.
+static const char *const wb_word_break_characters = " \t\n\"=[],{}:()";
+static inline void wb_use_word_break_characters(void) { rl_basic_word_break_characters = (char *)wb_word_break_characters; }
 static inline void wb_set_readline_name(const char *name) { rl_readline_name = (char *)name; }
 static inline void wb_set_catch_signals(int on) { rl_catch_signals = on; }
 

@@ -1,0 +1,19 @@
+/// The one table of commands: parsing, `help`, completion, the README reference and tutorial
+/// checks all read it. Adding a command is one entry here plus its handler file and tests.
+public enum CommandTable {
+    public static let all: [CommandSpec] = [
+        // Data
+        load, show, describe, split, select, drop,
+        // Session
+        ls, history, rerun, save, replay, help, quit,
+    ]
+
+    public static let names: [String] = all.map(\.name)
+
+    public static func command(named name: String) -> CommandSpec? {
+        all.first { $0.name == name }
+    }
+
+    /// Topics in the order `help` lists them.
+    public static let topics = ["data", "session"]
+}

@@ -1,0 +1,60 @@
+import Tabular
+
+extension CommandTable {
+    /// `describe NAME`: per-column type, counts, missing values and statistics.
+    static let describe = CommandSpec(
+        "describe", topic: "data",
+        summary: "summarise each column: type, count, missing, statistics or top levels",
+        discussion: """
+            Numbers: mean, standard deviation (n − 1), min, quartiles (linear interpolation, like pandas), \
+            max and a 10-bin histogram from min to max. Text: distinct values and the most frequent ones.
+            """,
+        positionals: [PositionalSpec("NAME", .dataset)],
+        examples: ["describe penguins"],
+        run: { context in
+            let (name, dataset) = try context.dataset("NAME")
+            let frame = dataset.frame
+            let summaries = frame.columns.map { ColumnSummary(column: $0) }
+            context.print("\(name): \(frame.rowCount) rows × \(frame.columnCount) columns")
+            let numeric = summaries.filter { $0.kind == .number }
+            if !numeric.isEmpty {
+                context.output.blank()
+                var table = TextTable(
+                    headers: ["column", "type", "count", "missing", "mean", "std", "min", "25%", "50%", "75%", "max", "histogram"],
+                    alignments: [.left, .left] + Array(repeating: .right, count: 9) + [.left])
+                for s in numeric {
+                    let type = frame.column(named: s.name)?.isIntegral == true ? "int" : "float"
+                    if let n = s.numeric {
+                        table.add([s.name, type, String(s.count), String(s.missing)]
+                            + [n.mean, n.std, n.min, n.q25, n.median, n.q75, n.max].map { formatStatistic($0) }
+                            + [sparkline(n.histogram)])
+                    } else {
+                        table.add([s.name, "empty", "0", String(s.missing)] + Array(repeating: "", count: 8))
+                    }
+                }
+                context.print(table.render(width: context.environment.width))
+            }
+            let text = summaries.filter { $0.kind == .text }
+            if !text.isEmpty {
+                context.output.blank()
+                var table = TextTable(headers: ["column", "type", "count", "missing", "distinct", "top values"],
+                                      alignments: [.left, .left, .right, .right, .right, .left])
+                for s in text {
+                    let stats = s.text
+                    let top = stats?.top.map { "\($0.level) (\($0.count))" }.joined(separator: ", ") ?? ""
+                    let more = (stats?.distinct ?? 0) > (stats?.top.count ?? 0) ? ", …" : ""
+                    table.add([s.name, "text", String(s.count), String(s.missing), String(stats?.distinct ?? 0), top + more])
+                }
+                context.print(table.render(width: context.environment.width))
+            }
+        })
+
+    /// Bin heights as ASCII levels, so the same bytes show on any terminal and in transcripts.
+    static func sparkline(_ counts: [Int]) -> String {
+        let levels: [Character] = ["_", ".", ":", "-", "=", "+", "*", "#"]
+        guard let top = counts.max(), top > 0 else { return String(repeating: " ", count: counts.count) }
+        return String(counts.map { c in
+            c == 0 ? " " : levels[min(levels.count - 1, (c * levels.count - 1) / top)]
+        })
+    }
+}

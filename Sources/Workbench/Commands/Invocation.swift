@@ -1,0 +1,143 @@
+import Tabular
+
+/// A statement matched against its command's spec: positionals by placeholder, options by name.
+public struct Invocation: Sendable {
+    public let spec: CommandSpec
+    public let statement: Statement
+    public let line: String
+    public private(set) var positionals: [String: Expression] = [:]
+    public private(set) var options: [String: (key: SourceRange, value: Expression)] = [:]
+
+    /// Matches `statement` to `spec`, checking counts, keywords, option names and simple value kinds.
+    public init(spec: CommandSpec, statement: Statement, line: String) throws(LanguageError) {
+        self.spec = spec
+        self.statement = statement
+        self.line = line
+
+        if statement.targets.count > spec.maxResults, let first = statement.targets.first {
+            let range = first.range.union(statement.targets[statement.targets.count - 1].range)
+            throw .tooManyResults(command: spec.name, max: spec.maxResults, at: range)
+        }
+
+        var remaining: [Expression] = []
+        for item in statement.items {
+            switch item {
+            case .positional(let e):
+                remaining.append(e)
+            case .option(let key, let keyRange, let value):
+                guard let option = spec.options.first(where: { $0.name == key }) else {
+                    let names = spec.options.map(\.name)
+                    throw .unknownOption(key, command: spec.name, at: keyRange, suggestion: closestMatch(key, among: names), known: names)
+                }
+                guard options[key] == nil else { throw .duplicateOption(key, at: keyRange) }
+                try Invocation.check(value, against: option.kind, name: key)
+                options[key] = (keyRange, value)
+            }
+        }
+
+        var cursor = 0
+        let keywords = Set(spec.positionals.compactMap(\.keyword))
+        for (i, positional) in spec.positionals.enumerated() {
+            let next = cursor < remaining.count ? remaining[cursor] : nil
+            if let keyword = positional.keyword {
+                if let next, next.dottedName == keyword {
+                    cursor += 1
+                    guard cursor < remaining.count else {
+                        throw .missingArgument("\(positional.placeholder) after '\(keyword)'", command: spec.name, usage: spec.usage, at: SourceRange(next.range.end, next.range.end + 1))
+                    }
+                    positionals[positional.placeholder] = remaining[cursor]
+                    cursor += 1
+                } else if !positional.isOptional {
+                    let at = next?.range ?? SourceRange(line.count, line.count + 1)
+                    throw .missingArgument("'\(keyword) \(positional.placeholder)'", command: spec.name, usage: spec.usage, at: at)
+                }
+            } else {
+                // A bare word that is a later keyword belongs to that keyword, not to this slot.
+                let laterKeywords = Set(spec.positionals[(i + 1)...].compactMap(\.keyword))
+                if let next, !(next.dottedName.map(laterKeywords.contains) ?? false) {
+                    positionals[positional.placeholder] = next
+                    cursor += 1
+                } else if !positional.isOptional {
+                    let at = next?.range ?? SourceRange(line.count, line.count + 1)
+                    throw .missingArgument(positional.placeholder, command: spec.name, usage: spec.usage, at: at)
+                }
+            }
+        }
+        if cursor < remaining.count {
+            let extra = remaining[cursor]
+            if let word = extra.dottedName, !keywords.isEmpty, let k = closestMatch(word, among: Array(keywords)), k != word {
+                throw .semantic("unexpected '\(word)'", at: extra.range, hint: "did you mean '\(k)'? usage: \(spec.usage)")
+            }
+            throw .unexpectedArgument(at: extra.range, usage: spec.usage)
+        }
+    }
+
+    /// Checks values whose kind needs no session state (numbers, choices, flags).
+    private static func check(_ value: Expression, against kind: ArgumentKind, name: String) throws(LanguageError) {
+        switch kind {
+        case .integer(let range):
+            guard case .number(let v, _, _) = value, v.rounded() == v, let i = Int(exactly: v), range.contains(i) else {
+                throw .invalidValue(option: name, expected: kind.expectation, at: value.range)
+            }
+        case .number(let range):
+            guard case .number(let v, _, _) = value, range.contains(v) else {
+                throw .invalidValue(option: name, expected: kind.expectation, at: value.range)
+            }
+        case .fraction:
+            guard case .number(let v, _, _) = value, v > 0, v < 1 else {
+                throw .invalidValue(option: name, expected: kind.expectation, at: value.range)
+            }
+        case .choice(let options):
+            let word: String? = switch value {
+            case .name(let parts, _) where parts.count == 1: parts[0]
+            case .string(let s, _): s
+            default: nil
+            }
+            guard let word, options.contains(word) else {
+                let guess = (value.dottedName).flatMap { closestMatch($0, among: options) }
+                throw .semantic("\(name) must be \(kind.expectation)", at: value.range, hint: guess.map { "did you mean '\($0)'?" })
+            }
+        case .flag:
+            guard let word = value.dottedName ?? { if case .string(let s, _) = value { return s } else { return nil } }(),
+                  ["yes", "no", "true", "false"].contains(word.lowercased()) else {
+                throw .invalidValue(option: name, expected: kind.expectation, at: value.range)
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: typed access for handlers
+
+    public func has(_ option: String) -> Bool { options[option] != nil }
+
+    public func int(_ option: String, default value: Int) -> Int {
+        if case .number(let v, _, _)? = options[option]?.value { return Int(v) }
+        return value
+    }
+
+    public func double(_ option: String, default value: Double) -> Double {
+        if case .number(let v, _, _)? = options[option]?.value { return v }
+        return value
+    }
+
+    public func word(_ option: String) -> String? {
+        switch options[option]?.value {
+        case .name(let parts, _)?: parts.joined(separator: ".")
+        case .string(let s, _)?: s
+        case .number(_, let text, _)?: text
+        default: nil
+        }
+    }
+
+    public func flag(_ option: String, default value: Bool) -> Bool {
+        guard let w = word(option)?.lowercased() else { return value }
+        return w == "yes" || w == "true"
+    }
+
+    /// The range to underline for a positional or option, falling back to the verb.
+    public func range(of placeholderOrOption: String) -> SourceRange {
+        positionals[placeholderOrOption]?.range ?? options[placeholderOrOption]?.value.range ?? statement.verbRange
+    }
+}
+

@@ -1,0 +1,119 @@
+import Foundation
+import Tabular
+
+extension CommandTable {
+    /// `ls`: what names are bound.
+    static let ls = CommandSpec(
+        "ls", topic: "session",
+        summary: "list the datasets, models and results bound in this session",
+        examples: ["ls"],
+        run: { context in
+            let names = context.session.boundNames
+            guard !names.isEmpty else {
+                context.print("nothing bound yet; try: load \"examples/penguins.csv\"")
+                return
+            }
+            var table = TextTable(headers: ["name", "kind", "summary"])
+            for name in names {
+                if let value = context.session.lookup(name) { table.add([name, value.kindName, value.summary]) }
+            }
+            context.print(table.render(width: context.environment.width))
+        })
+
+    /// `history`: the cells run so far.
+    static let history = CommandSpec(
+        "history", topic: "session",
+        summary: "list the cells run so far, with their numbers for rerun",
+        examples: ["history"],
+        run: { context in
+            let cells = context.session.cells
+            guard !cells.isEmpty else {
+                context.print("no cells yet")
+                return
+            }
+            for cell in cells {
+                context.print("[\(cell.number)] \(cell.succeeded ? " " : "!") \(cell.command)")
+            }
+        })
+
+    /// `rerun N`: runs cell N's command again as a new cell.
+    static let rerun = CommandSpec(
+        "rerun", topic: "session",
+        summary: "run the command of cell N again",
+        discussion: "The command runs against the session as it is now, so it sees names bound since.",
+        positionals: [PositionalSpec("N", .integer(1...Int.max))],
+        examples: ["rerun 3"],
+        run: { context in
+            let expression = context.invocation.positionals["N"]
+            guard case .number(let value, _, let range)? = expression, let n = Int(exactly: value) else {
+                throw LanguageError.semantic("rerun takes a cell number", at: context.invocation.range(of: "N"), hint: "'history' lists the cells")
+            }
+            let cells = context.session.cells
+            guard let cell = cells.first(where: { $0.number == n }) else {
+                throw LanguageError.semantic("there is no cell \(n)", at: range, hint: cells.isEmpty ? "no cells yet" : "cells are numbered 1 to \(cells.count)")
+            }
+            context.print("rerun [\(n)]> \(cell.command)")
+            let result = context.session.evaluate(cell.command)
+            context.output.append(result.output)
+            for file in result.dataFiles { context.recordDataFile(path: file.path, fingerprint: file.fingerprint) }
+            if !result.succeeded { throw RerunFailed() }
+        })
+
+    /// `save PATH`: writes the session so far as a transcript.
+    static let save = CommandSpec(
+        "save", topic: "session",
+        summary: "write this session so far as a transcript that replay can re-run",
+        discussion: "Written atomically: a temporary file, then a rename. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
+        positionals: [PositionalSpec("PATH", .path)],
+        examples: ["save \"sessions/my-analysis.wbt\""],
+        run: { context in
+            let (written, resolved) = try context.path("PATH")
+            let folder = (resolved as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CommandError("no folder \((written as NSString).deletingLastPathComponent) to save into", hint: "create it first, or save to an existing folder")
+            }
+            let workdir = relativePath(from: folder, to: context.environment.workingDirectory)
+            var transcript = Transcript(workdir: workdir, width: context.environment.width)
+            for cell in context.session.cells {
+                transcript.entries.append(Transcript.Entry(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0))
+            }
+            try writeFileAtomically(transcript.text, to: resolved)
+            context.print("saved \(transcript.entries.count) cell\(transcript.entries.count == 1 ? "" : "s") to \(written)")
+        })
+
+    /// `replay PATH`: runs another transcript's commands in this session and checks their output.
+    static let replay = CommandSpec(
+        "replay", topic: "session",
+        summary: "run another transcript's commands in this session and compare the outputs",
+        discussion: "Each command runs as part of this cell against the current session, so names it binds stay bound. Paths resolve as they did when that transcript was recorded.",
+        positionals: [PositionalSpec("PATH", .path)],
+        examples: ["replay \"sessions/penguins-basics.wbt\""],
+        run: { context in
+            let (_, resolved) = try context.path("PATH")
+            let transcript = try Transcript.read(path: resolved)
+            let replayer = Replayer(transcript: transcript, transcriptPath: resolved, home: context.environment.home)
+            for note in replayer.changedDataFiles() { context.print("warning: " + note) }
+            var matched = 0
+            for entry in transcript.entries {
+                context.print("[\(entry.number)]> \(entry.command)")
+                let result = context.session.evaluate(entry.command)
+                context.output.append(result.output)
+                let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
+                if same { matched += 1 } else { context.print("(differs from the recording)") }
+            }
+            context.print("replayed \(transcript.entries.count) cells, \(matched) matched")
+        })
+
+    /// `quit`: ends the session.
+    static let quit = CommandSpec(
+        "quit", topic: "session",
+        summary: "end the session (Ctrl-D does the same)",
+        examples: ["quit"],
+        run: { context in context.session.requestQuit() })
+}
+
+/// The re-run command failed; its own error text is already in the output.
+struct RerunFailed: Error, CustomStringConvertible {
+    var description: String { "the rerun command failed" }
+}

@@ -1,0 +1,50 @@
+/// A half-open range of character offsets within one source line, for carets and completion.
+public struct SourceRange: Sendable, Equatable, Hashable {
+    public var start: Int
+    public var end: Int
+
+    public init(_ start: Int, _ end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    public func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(min(start, other.start), max(end, other.end))
+    }
+}
+
+/// One lexical token of the command language.
+public struct Token: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case identifier(String)
+        case string(String)
+        /// The number and its source text (`62%` keeps the percent sign in `text`).
+        case number(Double, text: String)
+        case punctuation(Character)
+        case end
+    }
+
+    public var kind: Kind
+    public var range: SourceRange
+
+    public var identifier: String? {
+        if case .identifier(let s) = kind { return s }
+        return nil
+    }
+
+    public func isPunctuation(_ c: Character) -> Bool {
+        if case .punctuation(let p) = kind { return p == c }
+        return false
+    }
+
+    /// How the token reads in an error message.
+    public var display: String {
+        switch kind {
+        case .identifier(let s): "'\(s)'"
+        case .string(let s): "\"\(s)\""
+        case .number(_, let text): text
+        case .punctuation(let c): "'\(c)'"
+        case .end: "end of line"
+        }
+    }
+}

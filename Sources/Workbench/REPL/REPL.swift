@@ -1,0 +1,36 @@
+import Foundation
+
+/// Read → evaluate → print, one cell per line, until Ctrl-D or `quit`.
+public struct REPL {
+    public var session: Session
+    public var reader: any LineReader
+    /// Where each cell is printed.
+    public var write: (String) -> Void
+
+    public init(session: Session, reader: any LineReader, write: @escaping (String) -> Void = { Swift.print($0) }) {
+        self.session = session
+        self.reader = reader
+        self.write = write
+    }
+
+    /// Runs until end of input; returns the number of failed cells.
+    public mutating func run() -> Int {
+        while !session.quitRequested {
+            let prompt = "[\(session.nextCellNumber)]> "
+            interruptFlag.clear()
+            guard let line = reader.readLine(prompt: prompt) else { break }
+            if interruptFlag.isSet && reader.isInteractive {
+                // Ctrl-C while typing: drop the line, keep the session.
+                write("^C")
+                continue
+            }
+            reader.remember(line)
+            if !reader.isInteractive, !line.trimmingCharacters(in: .whitespaces).isEmpty, !line.hasPrefix("#") {
+                write(prompt + line)
+            }
+            guard let cell = session.execute(line) else { continue }
+            if !cell.output.isEmpty { write(cell.output.plainText) }
+        }
+        return session.failureCount
+    }
+}

@@ -1,0 +1,123 @@
+/// A plain-text table fitted to a width: cells are truncated with an ellipsis, never wrapped, and
+/// columns that cannot fit at all are left out with a note.
+public struct TextTable {
+    public enum Alignment { case left, right }
+
+    public var headers: [String]
+    public var alignments: [Alignment]
+    public var rows: [[String]] = []
+
+    public init(headers: [String], alignments: [Alignment]? = nil) {
+        self.headers = headers
+        self.alignments = alignments ?? headers.map { _ in .left }
+    }
+
+    public mutating func add(_ row: [String]) { rows.append(row) }
+
+    /// Narrowest a truncated column may become.
+    private static let minimumWidth = 4
+
+    public func render(width: Int) -> String {
+        let count = headers.count
+        var widths = (0..<count).map { c in
+            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(\.count).max() ?? 0
+        }
+        let separator = 2
+        func total(_ shown: Int) -> Int { widths.prefix(shown).reduce(0, +) + separator * max(0, shown - 1) }
+        // Shrink the widest columns first, down to the minimum.
+        while total(count) > width {
+            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > TextTable.minimumWidth else { break }
+            widths[widest] -= 1
+        }
+        var shown = count
+        let note = "  …"
+        while shown > 1 && total(shown) + (shown < count ? note.count : 0) > width { shown -= 1 }
+
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for c in 0..<shown {
+                let text = TextTable.fit(c < cells.count ? cells[c] : "", to: widths[c])
+                let pad = String(repeating: " ", count: widths[c] - text.count)
+                parts.append(alignments[c] == .right ? pad + text : text + pad)
+            }
+            var out = parts.joined(separator: String(repeating: " ", count: separator))
+            if shown < count { out += note }
+            while out.hasSuffix(" ") { out.removeLast() }
+            return out
+        }
+        var lines = [line(headers), line((0..<count).map { String(repeating: "-", count: widths[$0]) })]
+        lines.append(contentsOf: rows.map(line))
+        if shown < count {
+            lines.append("(\(count - shown) more column\(count - shown == 1 ? "" : "s") not shown: " + headers[shown...].joined(separator: ", ") + ")")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `text` cut to `width` characters, ending in `…` when cut; newlines and tabs shown as spaces.
+    static func fit(_ text: String, to width: Int) -> String {
+        let flat = String(text.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 })
+        guard flat.count > width else { return flat }
+        guard width > 1 else { return "…" }
+        return String(flat.prefix(width - 1)) + "…"
+    }
+}
+
+/// Numbers as tables show them: up to `digits` significant decimals, no exponent for ordinary magnitudes.
+func formatStatistic(_ x: Double, digits: Int = 4) -> String {
+    guard x.isFinite else { return x.isNaN ? "" : (x > 0 ? "inf" : "-inf") }
+    if x.rounded() == x && abs(x) < 1e15 { return String(Int64(x)) }
+    let magnitude = abs(x)
+    if magnitude >= 1e9 || magnitude < 1e-4 {
+        return formatScientific(x, digits: digits)
+    }
+    let integerDigits = magnitude >= 1 ? Int(log10Floor(magnitude)) + 1 : 0
+    let decimals = max(0, digits - integerDigits)
+    return trimZeros(formatFixed(x, decimals: decimals))
+}
+
+private func log10Floor(_ x: Double) -> Double {
+    var p = 0.0
+    var v = x
+    while v >= 10 { v /= 10; p += 1 }
+    return p
+}
+
+/// Fixed-point formatting without Foundation's locale-dependent formatters.
+func formatFixed(_ x: Double, decimals: Int) -> String {
+    let scale = pow10(decimals)
+    let scaled = (abs(x) * scale).rounded()
+    guard scaled < 9.0e18 else { return String(x) }
+    let n = UInt64(scaled)
+    let s = UInt64(scale)
+    let whole = n / s
+    let fraction = n % s
+    var text = (x < 0 && n != 0 ? "-" : "") + String(whole)
+    if decimals > 0 {
+        let f = String(fraction)
+        text += "." + String(repeating: "0", count: decimals - f.count) + f
+    }
+    return text
+}
+
+private func formatScientific(_ x: Double, digits: Int) -> String {
+    var exponent = 0
+    var m = abs(x)
+    while m >= 10 { m /= 10; exponent += 1 }
+    while m < 1 && m > 0 { m *= 10; exponent -= 1 }
+    let mantissa = trimZeros(formatFixed(x < 0 ? -m : m, decimals: max(0, digits - 1)))
+    return mantissa + "e" + (exponent < 0 ? "-" : "+") + String(abs(exponent))
+}
+
+private func pow10(_ n: Int) -> Double {
+    var r = 1.0
+    for _ in 0..<n { r *= 10 }
+    return r
+}
+
+private func trimZeros(_ s: String) -> String {
+    guard s.contains(".") else { return s }
+    var t = s
+    while t.hasSuffix("0") { t.removeLast() }
+    if t.hasSuffix(".") { t.removeLast() }
+    return t
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Synchronization
+import Tabular
+
+/// A flag set from a signal handler or another thread and polled by long-running work.
+public final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isSet: Bool { flag.load(ordering: .relaxed) }
+    public func set() { flag.store(true, ordering: .relaxed) }
+    public func clear() { flag.store(false, ordering: .relaxed) }
+}
+
+/// Where and how a session runs.
+public struct SessionEnvironment: Sendable {
+    /// Relative paths in commands resolve against this folder.
+    public var workingDirectory: String
+    /// `$WORKBENCH_HOME`: history, run registry, tutorial progress.
+    public var home: String
+    /// Width tables are fitted to; transcripts use a fixed width so replay is byte-stable.
+    public var width: Int
+    /// Unicode and colour in charts; off for transcripts, pipes, NO_COLOR and TERM=dumb.
+    public var richText: Bool
+
+    public init(workingDirectory: String, home: String, width: Int = 100, richText: Bool = false) {
+        self.workingDirectory = workingDirectory
+        self.home = home
+        self.width = width
+        self.richText = richText
+    }
+
+    /// `$WORKBENCH_HOME`, or `~/.workbench`.
+    public static func defaultHome() -> String {
+        if let home = ProcessInfo.processInfo.environment["WORKBENCH_HOME"], !home.isEmpty { return home }
+        return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.workbench"
+    }
+}
+
+/// One executed command and what it printed: a notebook cell.
+public struct Cell: Sendable {
+    public var number: Int
+    public var command: String
+    public var output: Output
+    public var succeeded: Bool
+    public var dataFiles: [DataFileRecord]
+}
+
+/// The state of one workbench session: bound names and the cells run so far.
+///
+/// Used from one thread (the REPL's); commands that use several cores do so inside their handler.
+public final class Session {
+    public let environment: SessionEnvironment
+    public let cancellation: CancellationFlag
+    public private(set) var cells: [Cell] = []
+    public private(set) var boundNames: [String] = []
+    private var values: [String: Value] = [:]
+    public private(set) var failureCount = 0
+    public internal(set) var quitRequested = false
+    /// Called after every cell, e.g. to append it to the transcript.
+    public var cellObserver: ((Cell) -> Void)?
+
+    public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag()) {
+        self.environment = environment
+        self.cancellation = cancellation
+    }
+
+    public var nextCellNumber: Int { cells.count + 1 }
+
+    /// Runs one line as a new cell; blank and comment-only lines make no cell.
+    @discardableResult
+    public func execute(_ line: String) -> Cell? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { return nil }
+        cancellation.clear()
+        let evaluation = evaluate(trimmed)
+        let cell = Cell(number: nextCellNumber, command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles)
+        cells.append(cell)
+        if !cell.succeeded { failureCount += 1 }
+        cellObserver?(cell)
+        return cell
+    }
+
+    /// The result of evaluating one line.
+    public struct Evaluation {
+        public var output: Output
+        public var succeeded: Bool
+        public var dataFiles: [DataFileRecord]
+    }
+
+    /// Parses, binds and runs one line; on success commits its bindings, on failure changes nothing.
+    public func evaluate(_ line: String) -> Evaluation {
+        var partial = Output()
+        do {
+            guard let statement = try Parser.parse(line) else {
+                return Evaluation(output: Output(), succeeded: true, dataFiles: [])
+            }
+            guard let spec = CommandTable.command(named: statement.verb) else {
+                throw LanguageError.unknownCommand(statement.verb, at: statement.verbRange, suggestion: closestMatch(statement.verb, among: CommandTable.names))
+            }
+            let invocation = try Invocation(spec: spec, statement: statement, line: line)
+            var context = CommandContext(session: self, invocation: invocation)
+            do {
+                try spec.run(&context)
+            } catch {
+                partial = context.output
+                throw error
+            }
+            for (name, value) in context.pendingBindings { bind(name, value) }
+            return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles)
+        } catch is RerunFailed {
+            return Evaluation(output: partial, succeeded: false, dataFiles: [])
+        } catch {
+            partial.append(Session.render(error, line: line))
+            return Evaluation(output: partial, succeeded: false, dataFiles: [])
+        }
+    }
+
+    /// The user-facing text of any error a command can raise.
+    public static func render(_ error: any Error, line: String) -> String {
+        switch error {
+        case let e as LanguageError: e.render(line: line)
+        case let e as TabularError: "error: " + e.description
+        case let e as CommandError: "error: " + e.description
+        default: "error: " + String(describing: error)
+        }
+    }
+
+    // MARK: bindings
+
+    public func lookup(_ dottedName: String) -> Value? {
+        if let v = values[dottedName] { return v }
+        // `lb.best`: ask the base value for its part.
+        guard let dot = dottedName.lastIndex(of: ".") else { return nil }
+        return lookup(String(dottedName[..<dot]))?.part(String(dottedName[dottedName.index(after: dot)...]))
+    }
+
+    func bind(_ name: String, _ value: Value) {
+        if values.updateValue(value, forKey: name) == nil { boundNames.append(name) }
+    }
+
+    /// Resolves a path as written in a command against the working folder.
+    public func resolve(path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") {
+            return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + String(path.dropFirst(1))
+        }
+        return (environment.workingDirectory as NSString).appendingPathComponent(path)
+    }
+
+    func requestQuit() { quitRequested = true }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Tabular
+
+/// Re-runs a transcript in a fresh session and compares every cell's output with the recording.
+public struct Replayer {
+    /// The outcome of a replay.
+    public struct Report: Sendable {
+        public var cellsRun: Int
+        public var cellsMatched: Int
+        /// Data files whose content differs from the recording, with a sentence each.
+        public var changedData: [String]
+        /// The first mismatch as a unified diff (empty when all matched or when updating).
+        public var firstDifference: String?
+        /// With `update`, the rewritten transcript.
+        public var updated: Transcript?
+
+        public var allMatched: Bool { cellsMatched == cellsRun && firstDifference == nil }
+
+        public var summary: String { "replayed \(cellsRun) cell\(cellsRun == 1 ? "" : "s"), \(cellsMatched) matched" }
+    }
+
+    public let transcript: Transcript
+    /// The folder relative paths in commands resolve against.
+    public let workingDirectory: String
+    public let home: String
+
+    public init(transcript: Transcript, transcriptPath: String, home: String) {
+        self.transcript = transcript
+        let folder = (transcriptPath as NSString).deletingLastPathComponent
+        let base = folder.isEmpty ? FileManager.default.currentDirectoryPath : (folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder)
+        workingDirectory = ((base as NSString).appendingPathComponent(transcript.workdir) as NSString).standardizingPath
+        self.home = home
+    }
+
+    /// Data files recorded in the transcript that are missing or changed now.
+    public func changedDataFiles() -> [String] {
+        var seen = Set<String>()
+        var notes: [String] = []
+        for entry in transcript.entries {
+            for file in entry.dataFiles where seen.insert(file.path).inserted {
+                let resolved = file.path.hasPrefix("/") ? file.path : (workingDirectory as NSString).appendingPathComponent(file.path)
+                if !FileManager.default.fileExists(atPath: resolved) {
+                    notes.append("data file \(file.path) is missing (it was read in cell \(entry.number))")
+                } else if let now = try? Fingerprint.ofFile(atPath: resolved), now != file.fingerprint {
+                    notes.append("data file \(file.path) changed since recording: it was \(Fingerprint.short(file.fingerprint)), now \(Fingerprint.short(now)); outputs that depend on it will differ")
+                }
+            }
+        }
+        return notes
+    }
+
+    /// Runs every cell into `session` (a fresh one by default); stops at the first difference
+    /// unless `update` is set, in which case it records the new outputs instead.
+    public func run(update: Bool = false, into existing: Session? = nil, echo: ((Cell, Bool) -> Void)? = nil) -> Report {
+        let session = existing ?? Session(environment: SessionEnvironment(workingDirectory: workingDirectory, home: home, width: transcript.width))
+        var report = Report(cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
+        var rewritten = Transcript(workdir: transcript.workdir, width: transcript.width)
+        for entry in transcript.entries {
+            guard let cell = session.execute(entry.command) else { continue }
+            report.cellsRun += 1
+            let actual = cell.output.transcriptLines
+            let matched = actual.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
+            echo?(cell, matched)
+            if matched { report.cellsMatched += 1 }
+            rewritten.entries.append(Transcript.Entry(number: report.cellsRun, command: entry.command, output: actual, dataFiles: cell.dataFiles, line: entry.line))
+            if !matched && !update {
+                report.firstDifference = "cell [\(entry.number)] (line \(entry.line)): \(entry.command)\n"
+                    + unifiedDiff(expected: entry.output, actual: actual)
+                break
+            }
+            if session.quitRequested { break }
+        }
+        if update { report.updated = rewritten }
+        return report
+    }
+}
+
+/// A unified diff of two line lists (one hunk with full context: cell outputs are short).
+public func unifiedDiff(expected: [String], actual: [String]) -> String {
+    let a = expected.map(Transcript.normalized), b = actual.map(Transcript.normalized)
+    // Longest common subsequence table, O(n·m): cell outputs are at most a few hundred lines.
+    var lcs = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in stride(from: a.count - 1, through: 0, by: -1) {
+        for j in stride(from: b.count - 1, through: 0, by: -1) {
+            lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+        }
+    }
+    var lines = ["--- expected (recorded)", "+++ actual (replayed)", "@@ -1,\(a.count) +1,\(b.count) @@"]
+    var i = 0, j = 0
+    while i < a.count || j < b.count {
+        if i < a.count, j < b.count, a[i] == b[j] {
+            lines.append(" " + expected[i]); i += 1; j += 1
+        } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
+            lines.append("+" + actual[j]); j += 1
+        } else {
+            lines.append("-" + expected[i]); i += 1
+        }
+    }
+    return lines.joined(separator: "\n")
+}

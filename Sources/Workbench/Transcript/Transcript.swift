@@ -1,0 +1,182 @@
+import Foundation
+
+/// A recorded session as a readable text file: commands, their output, and the data files read.
+///
+/// ```
+/// # workbench transcript 1
+/// # workdir: ..
+/// [1]> load "../shared/datasets/iris.csv"
+/// @data ../shared/datasets/iris.csv sha256:…
+/// | loaded iris: 150 rows × 5 columns …
+/// ```
+/// `{{…}}` in output marks text that changes between runs; replay does not compare it.
+public struct Transcript: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var number: Int
+        public var command: String
+        public var output: [String]
+        public var dataFiles: [DataFileRecord]
+        /// 1-based line of the command in the file, for messages.
+        public var line: Int
+    }
+
+    public static let formatVersion = 1
+
+    /// The folder, relative to the transcript's own, that commands' relative paths start from.
+    public var workdir: String
+    /// The table width the session printed at; replay uses the same so tables match.
+    public var width: Int
+    public var entries: [Entry]
+
+    public init(workdir: String, width: Int = 100, entries: [Entry] = []) {
+        self.workdir = workdir
+        self.width = width
+        self.entries = entries
+    }
+
+    /// The header every transcript starts with.
+    public static func header(workdir: String, width: Int) -> String {
+        """
+        # workbench transcript \(formatVersion)
+        # workdir: \(workdir)
+        # width: \(width)
+        #
+        # Lines starting "[N]>" are commands; the "| " lines under each are what it printed.
+        # {{...}} marks text that varies between runs (times, paths); replay does not compare it.
+        # "@data PATH sha256:..." records a data file the command read.
+        # Edit commands freely and run `workbench replay --update FILE` to refresh the outputs.
+
+        """
+    }
+
+    /// The text of one cell, ending with a blank line.
+    public static func text(number: Int, command: String, output: [String], dataFiles: [DataFileRecord]) -> String {
+        var text = "[\(number)]> \(command)\n"
+        for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
+        for line in output { text += line.isEmpty ? "|\n" : "| \(line)\n" }
+        return text + "\n"
+    }
+
+    /// The whole file.
+    public var text: String {
+        Transcript.header(workdir: workdir, width: width)
+            + entries.map { Transcript.text(number: $0.number, command: $0.command, output: $0.output, dataFiles: $0.dataFiles) }.joined()
+    }
+
+    /// Largest transcript accepted; a bigger file is almost certainly not a transcript.
+    public static let maximumBytes = 64 << 20
+
+    public static func read(path: String) throws -> Transcript {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TranscriptError.notFound(path: path)
+        }
+        if isDirectory.boolValue { throw TranscriptError.malformed(path: path, line: 0, reason: "it is a folder, not a transcript file") }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > maximumBytes {
+            throw TranscriptError.tooLarge(path: path, bytes: size, limit: maximumBytes)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw TranscriptError.unreadable(path: path) }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw TranscriptError.malformed(path: path, line: 0, reason: "not UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> Transcript {
+        var transcript = Transcript(workdir: ".")
+        var sawHeader = false
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            if line.hasPrefix("#") {
+                if lineNumber == 1 {
+                    guard line.hasPrefix("# workbench transcript") else {
+                        throw TranscriptError.malformed(path: path, line: 1, reason: "the first line must be '# workbench transcript \(formatVersion)'")
+                    }
+                    let version = line.dropFirst("# workbench transcript".count).trimmingCharacters(in: .whitespaces)
+                    guard version == String(formatVersion) else {
+                        throw TranscriptError.malformed(path: path, line: 1, reason: "unknown transcript version '\(version)' (this workbench reads version \(formatVersion))")
+                    }
+                    sawHeader = true
+                } else if transcript.entries.isEmpty, line.hasPrefix("# workdir:") {
+                    transcript.workdir = line.dropFirst("# workdir:".count).trimmingCharacters(in: .whitespaces)
+                } else if transcript.entries.isEmpty, line.hasPrefix("# width:") {
+                    let text = line.dropFirst("# width:".count).trimmingCharacters(in: .whitespaces)
+                    guard let width = Int(text), (20...1000).contains(width) else {
+                        throw TranscriptError.malformed(path: path, line: lineNumber, reason: "width must be a whole number from 20 to 1000")
+                    }
+                    transcript.width = width
+                }
+                continue
+            }
+            guard sawHeader else {
+                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "the first line must be '# workbench transcript \(formatVersion)'")
+            }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if line.hasPrefix("["), let close = line.firstIndex(of: "]"), line[close...].hasPrefix("]>") {
+                let number = Int(line[line.index(after: line.startIndex)..<close]) ?? (transcript.entries.count + 1)
+                let command = String(line[line.index(close, offsetBy: 2)...]).trimmingCharacters(in: .whitespaces)
+                transcript.entries.append(Entry(number: number, command: command, output: [], dataFiles: [], line: lineNumber))
+                continue
+            }
+            guard !transcript.entries.isEmpty else {
+                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "output before the first command; commands start with \"[N]> \"")
+            }
+            let last = transcript.entries.count - 1
+            if line == "|" {
+                transcript.entries[last].output.append("")
+            } else if line.hasPrefix("| ") {
+                transcript.entries[last].output.append(String(line.dropFirst(2)))
+            } else if line.hasPrefix("@data ") {
+                let parts = line.dropFirst(6).split(separator: " ")
+                guard parts.count >= 2, let fingerprint = parts.last, fingerprint.hasPrefix("sha256:") else {
+                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected '@data PATH sha256:HEX'")
+                }
+                let filePath = parts.dropLast().joined(separator: " ")
+                transcript.entries[last].dataFiles.append(DataFileRecord(path: filePath, fingerprint: String(fingerprint)))
+            } else {
+                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected a command \"[N]> …\", an output line \"| …\" or \"@data …\"")
+            }
+        }
+        guard sawHeader else {
+            throw TranscriptError.malformed(path: path, line: 1, reason: "empty file; a transcript starts with '# workbench transcript \(formatVersion)'")
+        }
+        return transcript
+    }
+
+    /// Output with every volatile `{{…}}` span emptied, for comparison.
+    public static func normalized(_ line: String) -> String {
+        var out = ""
+        var rest = Substring(line)
+        while let open = rest.range(of: "{{") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                out += rest[open.lowerBound...]
+                return out
+            }
+            out += "{{}}"
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+}
+
+/// A transcript that cannot be read.
+public enum TranscriptError: Error, Sendable, CustomStringConvertible {
+    case notFound(path: String)
+    case unreadable(path: String)
+    case tooLarge(path: String, bytes: Int, limit: Int)
+    case malformed(path: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let p): "no such transcript: \(p)\nhint: transcripts are recorded under sessions/; check the path"
+        case .unreadable(let p): "cannot read \(p)\nhint: check its permissions"
+        case .tooLarge(let p, let bytes, let limit):
+            "\(p) is \(bytes / 1_048_576) MiB, over the \(limit / 1_048_576) MiB limit for transcripts\nhint: is this really a workbench transcript?"
+        case .malformed(let p, let line, let reason): "\(p):\(line): \(reason)"
+        }
+    }
+}

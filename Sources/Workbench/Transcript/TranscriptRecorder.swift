@@ -1,0 +1,65 @@
+import Foundation
+
+/// Appends each finished cell to a transcript file as it happens, so a killed process loses at
+/// most the command in flight.
+public final class TranscriptRecorder {
+    public let path: String
+    private let descriptor: Int32
+
+    /// Creates the file (and its folder) and writes the header; `workdir` is the session's
+    /// working folder relative to the transcript's folder.
+    public init(path: String, workdir: String, width: Int) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CommandError("cannot create transcript \(path): \(String(cString: strerror(errno)))", hint: "choose another folder with --sessions DIR")
+        }
+        try write(Transcript.header(workdir: workdir, width: width))
+    }
+
+    deinit { close(descriptor) }
+
+    public func record(_ cell: Cell) {
+        // A failed write must not stop the session; the REPL reports it once.
+        try? write(Transcript.text(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles))
+    }
+
+    private func write(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer in
+                Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CommandError("writing transcript \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, then a rename.
+public func writeFileAtomically(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    do {
+        try Data(text.utf8).write(to: url, options: .atomic)
+    } catch {
+        throw CommandError("cannot write \(path): \(error.localizedDescription)", hint: "check that the folder exists and is writable")
+    }
+}
+
+/// `target` expressed relative to folder `base` (both absolute), e.g. `..` or `../data`.
+public func relativePath(from base: String, to target: String) -> String {
+    let b = (base as NSString).standardizingPath.split(separator: "/")
+    let t = (target as NSString).standardizingPath.split(separator: "/")
+    var common = 0
+    while common < b.count, common < t.count, b[common] == t[common] { common += 1 }
+    let ups = Array(repeating: "..", count: b.count - common)
+    let rest = t[common...].map(String.init)
+    let parts = ups + rest
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+}

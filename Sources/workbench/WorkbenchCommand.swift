@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import Workbench
+
+/// An interactive machine-learning workbench for the terminal.
+@main
+struct WorkbenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workbench",
+        abstract: "An interactive machine-learning workbench for the terminal.",
+        version: workbenchVersion,
+        subcommands: [Repl.self, Run.self, Replay.self, Reference.self],
+        defaultSubcommand: Repl.self)
+}
+
+/// Start the interactive session (the default).
+struct Repl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "Start an interactive session; every cell is recorded to a transcript.")
+
+    @Option(name: .long, help: "Folder for session transcripts.")
+    var sessions: String = "sessions/recorded"
+
+    @Flag(name: .long, help: "Do not record this session.")
+    var noRecord = false
+
+    @Option(name: .long, help: "A data file to load as the first cell.")
+    var load: String?
+
+    func run() throws {
+        let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        let cwd = FileManager.default.currentDirectoryPath
+        let home = SessionEnvironment.defaultHome()
+        let width = interactive ? terminalWidth() : 100
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width), cancellation: interruptFlag)
+        var recorderNote = ""
+        if !noRecord {
+            do {
+                let folder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
+                let path = folder + "/" + transcriptFileName()
+                let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
+                session.cellObserver = { recorder.record($0) }
+                recorderNote = "recording to \(sessions)/\((path as NSString).lastPathComponent)"
+            } catch {
+                FileHandle.standardError.write(Data("warning: not recording this session: \(error)\n".utf8))
+            }
+        }
+        installInterruptHandler()
+        let reader: any LineReader = interactive
+            ? EditLineReader(historyPath: home + "/history") { line, cursor in Completion.complete(line: line, cursor: cursor, source: session) }
+            : PlainLineReader()
+        if interactive {
+            print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
+            if !recorderNote.isEmpty { print(recorderNote) }
+            if load == nil { print("Try: load \"examples/penguins.csv\"") }
+        }
+        var repl = REPL(session: session, reader: reader)
+        if let load {
+            let line = "load \"\(load.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+            print("[\(session.nextCellNumber)]> \(line)")
+            if let cell = session.execute(line) { print(cell.output.plainText) }
+        }
+        let failures = repl.run()
+        if interactive { print("") }
+        if !interactive && failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Execute a script of commands, one per line.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a script of workbench commands (one per line; # starts a comment).")
+
+    @Argument(help: "The script file.")
+    var file: String
+
+    @Option(name: .long, help: "Also record the run as a transcript at this path.")
+    var record: String?
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read script \(file)")
+        }
+        let cwd = FileManager.default.currentDirectoryPath
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome()), cancellation: interruptFlag)
+        if let record {
+            let absolute = record.hasPrefix("/") ? record : cwd + "/" + record
+            let recorder = try TranscriptRecorder(path: absolute, workdir: relativePath(from: (absolute as NSString).deletingLastPathComponent, to: cwd), width: 100)
+            session.cellObserver = { recorder.record($0) }
+        }
+        installInterruptHandler()
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard let cell = session.execute(String(line)) else { continue }
+            print("[\(cell.number)]> \(cell.command)")
+            if !cell.output.isEmpty { print(cell.output.plainText) }
+            if session.quitRequested { break }
+        }
+        if session.failureCount > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Re-run a recorded transcript and check every output.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Re-run a recorded transcript in a fresh session and compare every cell's output.")
+
+    @Argument(help: "The transcript file.")
+    var file: String
+
+    @Flag(name: .long, help: "Rewrite the transcript with the outputs of this run instead of comparing.")
+    var update = false
+
+    func run() throws {
+        let transcript: Transcript
+        do {
+            transcript = try Transcript.read(path: file)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let replayer = Replayer(transcript: transcript, transcriptPath: file, home: SessionEnvironment.defaultHome())
+        let report = replayer.run(update: update)
+        for note in report.changedData { print("warning: \(note)") }
+        if let updated = report.updated {
+            try writeFileAtomically(updated.text, to: file)
+            print(report.summary + "; rewrote \(file)")
+            return
+        }
+        if let diff = report.firstDifference {
+            print("mismatch in " + diff)
+            print(report.summary)
+            throw ExitCode(1)
+        }
+        print(report.summary)
+    }
+}
+
+/// Print the command reference (Markdown) from the command table.
+struct Reference: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the command reference in Markdown (the README's reference is generated with it).", shouldDisplay: false)
+
+    func run() {
+        print(HelpText.markdownReference())
+    }
+}
+
+private func terminalWidth() -> Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { return Int(size.ws_col) }
+    return 100
+}
+
+private func transcriptFileName() -> String {
+    var t = time(nil)
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec)
+    return "session-\(stamp)-\(getpid()).wbt"
+}

@@ -1,2 +1,0 @@
-import Workbench
-print("workbench \(workbenchVersion)")
