@@ -2,21 +2,74 @@
 #define WORKBENCH_CEDITLINE_SHIM_H
 #include <stdio.h>
 #include <stdlib.h>
-#include <editline/readline.h>
+#include <histedit.h>
 
-// Swift 6 treats libedit's mutable globals as not concurrency-safe; these accessors keep
-// every touch of them in C, called from the single thread that owns the terminal.
-typedef char **(*wb_completion_fn)(const char *text, int start, int end);
+// libedit's native API: el_set is variadic and its state global-ish, so the REPL reaches it only
+// through these small functions, called from the one thread that owns the terminal.
+// (The readline-compatibility layer does not publish the current line to completion hooks.)
 
-static inline void wb_set_completion(wb_completion_fn fn) { rl_attempted_completion_function = fn; }
-static inline void wb_set_completion_over(int over) { rl_attempted_completion_over = over; }
-static inline void wb_set_append_character(int c) { rl_completion_append_character = c; }
-static inline const char *wb_line_buffer(void) { return rl_line_buffer; }
-static inline int wb_point(void) { return rl_point; }
-// Must equal Completion.wordBreakCharacters (a test checks): where the word being completed starts.
-static const char *const wb_word_break_characters = " \t\n\"=[],{}:()";
-static inline void wb_use_word_break_characters(void) { rl_basic_word_break_characters = (char *)wb_word_break_characters; }
-static inline void wb_set_readline_name(const char *name) { rl_readline_name = (char *)name; }
-static inline void wb_set_catch_signals(int on) { rl_catch_signals = on; }
+typedef unsigned char (*wb_command_fn)(EditLine *, int);
+
+// State lives in a function-local static: a header imported into Swift cannot define globals.
+struct wb_state { EditLine *el; History *history; HistEvent event; char prompt[256]; };
+static inline struct wb_state *wb_state(void) { static struct wb_state state; return &state; }
+#define wb_el (wb_state()->el)
+#define wb_history (wb_state()->history)
+#define wb_event (wb_state()->event)
+#define wb_prompt_buffer (wb_state()->prompt)
+
+static inline char *wb_prompt(EditLine *el) { (void)el; return wb_prompt_buffer; }
+
+/// Opens the editor on stdin/stdout with emacs keys, history, Ctrl-R search and `complete` on Tab.
+static inline int wb_open(const char *program, wb_command_fn complete) {
+    wb_el = el_init(program, stdin, stdout, stderr);
+    if (wb_el == NULL) return -1;
+    wb_history = history_init();
+    if (wb_history == NULL) return -1;
+    history(wb_history, &wb_event, H_SETSIZE, 1000);
+    history(wb_history, &wb_event, H_SETUNIQUE, 1);
+    el_set(wb_el, EL_EDITOR, "emacs");
+    el_set(wb_el, EL_SIGNAL, 1);
+    el_set(wb_el, EL_PROMPT, wb_prompt);
+    el_set(wb_el, EL_HIST, history, wb_history);
+    el_set(wb_el, EL_ADDFN, "wb-complete", "complete a command, name, column or path", complete);
+    el_set(wb_el, EL_BIND, "^I", "wb-complete", NULL);
+    el_set(wb_el, EL_BIND, "^R", "em-inc-search-prev", NULL);
+    el_set(wb_el, EL_BIND, "^W", "ed-delete-prev-word", NULL);
+    el_source(wb_el, NULL);
+    return 0;
+}
+
+static inline void wb_close(void) {
+    if (wb_el) el_end(wb_el);
+    if (wb_history) history_end(wb_history);
+    wb_el = NULL;
+    wb_history = NULL;
+}
+
+static inline void wb_set_prompt(const char *text) {
+    snprintf(wb_prompt_buffer, sizeof wb_prompt_buffer, "%s", text);
+}
+
+/// The next line (with its newline) or NULL at end of input or on an interrupted read.
+static inline const char *wb_gets(int *count) { return el_gets(wb_el, count); }
+
+static inline void wb_history_add(const char *line) { history(wb_history, &wb_event, H_ENTER, line); }
+static inline void wb_history_clear(void) { history(wb_history, &wb_event, H_CLEAR); }
+
+/// The line being edited: its bytes, length and the cursor's byte offset.
+static inline const char *wb_line(EditLine *el, int *length, int *cursor) {
+    const LineInfo *info = el_line(el);
+    *length = (int)(info->lastchar - info->buffer);
+    *cursor = (int)(info->cursor - info->buffer);
+    return info->buffer;
+}
+
+static inline void wb_delete_before_cursor(EditLine *el, int characters) { el_deletestr(el, characters); }
+static inline int wb_insert(EditLine *el, const char *text) { return el_insertstr(el, text); }
+
+static inline unsigned char wb_cc_refresh(void) { return CC_REFRESH; }
+static inline unsigned char wb_cc_redisplay(void) { return CC_REDISPLAY; }
+static inline unsigned char wb_cc_error(void) { return CC_ERROR; }
 
 #endif

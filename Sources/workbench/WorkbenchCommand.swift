@@ -47,9 +47,10 @@ struct Repl: ParsableCommand {
             }
         }
         installInterruptHandler()
-        let reader: any LineReader = interactive
+        let editor = interactive
             ? EditLineReader(historyPath: home + "/history") { line, cursor in Completion.complete(line: line, cursor: cursor, source: session) }
-            : PlainLineReader()
+            : nil
+        let reader: any LineReader = editor ?? PlainLineReader()
         if interactive {
             print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
             if !recorderNote.isEmpty { print(recorderNote) }

@@ -43,9 +43,8 @@ public enum Completion {
         let tokens = (try? Lexer.tokenize(before)) ?? []
         var words = tokens.filter { $0.kind != .end }
         // Drop a leading `a, b =`.
-        if let eq = words.firstIndex(where: { $0.isPunctuation("=") }),
-           words[..<eq].allSatisfy({ $0.identifier != nil || $0.isPunctuation(",") }),
-           words.prefix(eq).contains(where: { $0.identifier != nil }) {
+        if let eq = words.firstIndex(where: { $0.isPunctuation("=") }), eq % 2 == 1,
+           words[..<eq].enumerated().allSatisfy({ $0.offset % 2 == 0 ? $0.element.identifier != nil : $0.element.isPunctuation(",") }) {
             words.removeFirst(eq + 1)
         }
         guard let verbToken = words.first, let verb = verbToken.identifier else {
@@ -175,7 +174,8 @@ public enum Completion {
         return source.directoryEntries(folder)
             .filter { $0.hasPrefix(prefix) && (!$0.hasPrefix(".") || prefix.hasPrefix(".")) }
             .sorted()
-            .map { folder + $0 }
+            // A file closes the string; a folder leaves it open for the next part.
+            .map { folder + $0 + ($0.hasSuffix("/") ? "" : "\"") }
     }
 
     private static func quotedIfNeeded(_ name: String) -> String {

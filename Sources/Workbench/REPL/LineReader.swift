@@ -19,68 +19,81 @@ public struct PlainLineReader: LineReader {
     public mutating func remember(_ line: String) {}
 }
 
-/// The completion callback libedit calls; a C function pointer cannot capture, so it reads the
-/// provider from here. Only the REPL thread touches it.
+/// The completion provider libedit's Tab binding calls; a C function pointer cannot capture, so
+/// it is reached from here. Only the REPL thread touches it.
 nonisolated(unsafe) private var activeCompleter: ((String, Int) -> Completion.Result)?
 
-/// libedit's readline with history, Ctrl-R and tab completion.
+/// libedit line editing: emacs keys, history (Up, Ctrl-R), tab completion.
 public struct EditLineReader: LineReader {
     private var history: CommandHistory
 
-    public init(historyPath: String?, completer: @escaping (String, Int) -> Completion.Result) {
+    public init?(historyPath: String?, completer: @escaping (String, Int) -> Completion.Result) {
+        guard wb_open("workbench", editLineComplete) == 0 else { return nil }
         history = CommandHistory(path: historyPath)
         activeCompleter = completer
-        wb_set_readline_name("workbench")
-        // Completion and word boundaries follow the command language, not file names.
-        wb_use_word_break_characters()
-        wb_set_completion(editLineComplete)
-        using_history()
-        for entry in history.entries { add_history(entry) }
+        for entry in history.entries { wb_history_add(entry) }
     }
 
     public var isInteractive: Bool { true }
 
     public mutating func readLine(prompt: String) -> String? {
-        guard let raw = readline(prompt) else { return nil }
-        defer { free(raw) }
-        return String(cString: raw)
+        wb_set_prompt(prompt)
+        var count: Int32 = 0
+        guard let raw = wb_gets(&count) else {
+            // An interrupted read (Ctrl-C) is an empty line, not the end of the session.
+            return interruptFlag.isSet ? "" : nil
+        }
+        guard count > 0 else { return nil }
+        var line = String(cString: raw)
+        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        return line
     }
 
     public mutating func remember(_ line: String) {
         if history.add(line) {
             // Keep libedit's list in step with the deduplicated one.
-            clear_history()
-            for entry in history.entries { add_history(entry) }
+            wb_history_clear()
+            for entry in history.entries { wb_history_add(entry) }
         }
     }
 }
 
-/// libedit's attempted-completion hook: returns a malloc'ed, NULL-terminated array whose first
-/// element is the common prefix that replaces the word, as readline expects.
-private func editLineComplete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
-    wb_set_completion_over(1)
-    guard let completer = activeCompleter, let buffer = wb_line_buffer() else { return nil }
-    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: strlen(buffer)))
-    let point = min(Int(wb_point()), bytes.count)
+/// Tab: completes the word before the cursor in place, or lists the choices.
+private func editLineComplete(_ editor: OpaquePointer?, _ key: Int32) -> UInt8 {
+    guard let editor, let completer = activeCompleter else { return wb_cc_error() }
+    var length: Int32 = 0, cursorBytes: Int32 = 0
+    guard let buffer = wb_line(editor, &length, &cursorBytes) else { return wb_cc_error() }
+    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(length)))
     let line = String(decoding: bytes, as: UTF8.self)
-    let cursor = String(decoding: bytes[..<point], as: UTF8.self).count
+    let cursor = String(decoding: bytes[..<min(Int(cursorBytes), bytes.count)], as: UTF8.self).count
     let result = completer(line, cursor)
-    guard !result.candidates.isEmpty else { return nil }
-    // A single candidate gets a trailing space unless it opens something (path folder, option=).
-    if result.candidates.count == 1, let only = result.candidates.first {
-        wb_set_append_character(only.hasSuffix("/") || only.hasSuffix("=") ? 0 : 32)
-    } else {
-        wb_set_append_character(32)
-    }
+    guard !result.candidates.isEmpty else { return wb_cc_error() }
+    let typed = cursor - result.start
     let common = commonPrefix(result.candidates)
-    // libedit frees the array and its strings with free(), so both come from malloc.
-    let size = MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (result.candidates.count + 2)
-    guard let raw = malloc(size) else { return nil }
-    let list = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: result.candidates.count + 2)
-    list[0] = strdup(result.candidates.count == 1 ? result.candidates[0] : common)
-    for (i, c) in result.candidates.enumerated() { list[i + 1] = strdup(c) }
-    list[result.candidates.count + 1] = nil
-    return list
+    let replacement: String
+    if result.candidates.count == 1, let only = result.candidates.first {
+        // A finished word gets a space; a folder or `option=` keeps the cursor inside.
+        replacement = only.hasSuffix("/") || only.hasSuffix("=") || only.hasSuffix("\"") ? only : only + " "
+    } else if common.count > typed {
+        replacement = common
+    } else {
+        // Nothing to add: show the choices under the line, then redraw it.
+        print("")
+        print(columns(result.candidates))
+        return wb_cc_redisplay()
+    }
+    wb_delete_before_cursor(editor, Int32(typed))
+    _ = wb_insert(editor, replacement)
+    return wb_cc_refresh()
+}
+
+private func columns(_ words: [String]) -> String {
+    let width = (words.map(\.count).max() ?? 0) + 2
+    let perLine = max(1, 80 / width)
+    return stride(from: 0, to: words.count, by: perLine).map { i in
+        words[i..<min(i + perLine, words.count)].map { $0 + String(repeating: " ", count: width - $0.count) }.joined()
+            .trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n")
 }
 
 private func commonPrefix(_ words: [String]) -> String {
