@@ -91,30 +91,33 @@ public func didYouMean(_ word: String, among candidates: [String]) -> String {
 /// The candidate closest to `word` by edit distance, if close enough to be a plausible typo.
 public func closestMatch(_ word: String, among candidates: [String]) -> String? {
     let lower = word.lowercased()
-    var best: (String, Int)?
+    var best: (name: String, distance: Int)?
     for c in candidates {
         let d = editDistance(lower, c.lowercased())
-        if best == nil || d < best!.1 { best = (c, d) }
+        if d < (best?.distance ?? Int.max) { best = (c, d) }
     }
     guard let (name, distance) = best else { return nil }
     let limit = max(1, min(3, word.count / 3 + 1))
     return distance <= limit ? name : nil
 }
 
-/// Levenshtein distance over Unicode scalars.
+/// Edit distance over Unicode scalars counting insertions, deletions, substitutions and swaps of
+/// neighbours (optimal string alignment), so "sa" is one edit from "as".
 public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
+    var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { table[i][0] = i }
+    for j in 0...b.count { table[0][j] = j }
     for i in 1...a.count {
-        current[0] = i
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+            }
         }
-        swap(&previous, &current)
     }
-    return previous[b.count]
+    return table[a.count][b.count]
 }

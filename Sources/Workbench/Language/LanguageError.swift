@@ -56,6 +56,8 @@ public enum LanguageError: Error, Sendable, Equatable {
     /// What to do about it, if there is something specific to say.
     public var hint: String? {
         switch self {
+        case .unexpectedCharacter(let c, _) where c == "/" || c == "\\" || c == "~":
+            "paths go in double quotes: load \"data/file.csv\""
         case .unterminatedString: "close the string with \""
         case .badEscape: "use \\n, \\t, \\\\ or \\\" inside strings"
         case .unknownCommand(_, _, let s):

@@ -84,6 +84,9 @@ public struct Transcript: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, path: String) throws -> Transcript {
+        guard !text.isEmpty else {
+            throw TranscriptError.malformed(path: path, line: 1, reason: "empty file; a transcript starts with '# workbench transcript \(formatVersion)'")
+        }
         var transcript = Transcript(workdir: ".")
         var sawHeader = false
         var lineNumber = 0

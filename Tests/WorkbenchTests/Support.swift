@@ -1,0 +1,33 @@
+import Foundation
+@testable import Workbench
+
+/// The repository root, found from this file's path.
+let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// `../shared/datasets` beside the repository.
+let sharedDatasets = (repositoryRoot as NSString).deletingLastPathComponent + "/shared/datasets"
+
+/// A fresh session working in `folder` (default: the repository root) with a throwaway home.
+func makeSession(in folder: String = repositoryRoot, width: Int = 100) -> Session {
+    let home = NSTemporaryDirectory() + "wb-test-home-\(UUID().uuidString)"
+    return Session(environment: SessionEnvironment(workingDirectory: folder, home: home, width: width))
+}
+
+/// Runs lines and returns the last cell.
+@discardableResult
+func run(_ session: Session, _ lines: String...) -> Cell? {
+    var last: Cell?
+    for line in lines { last = session.execute(line) }
+    return last
+}
+
+/// A temporary folder removed by the caller.
+func temporaryFolder() throws -> String {
+    let path = NSTemporaryDirectory() + "wb-test-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// Drives the real `workbench` binary in a tmux pseudo-terminal: line editing, history, completion.
+@Suite("REPL in a real terminal (tmux)", .serialized)
+struct TerminalTests {
+    let binary = repositoryRoot + "/.build/debug/workbench"
+
+    @discardableResult
+    private func tmux(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = Pipe()
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Polls the screen until `text` appears (or 15 s pass) and returns the screen.
+    private func waitFor(_ text: String, in session: String) throws -> String {
+        var screen = ""
+        for _ in 0..<150 {
+            screen = try tmux(["capture-pane", "-t", session, "-p"])
+            if screen.contains(text) { return screen }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("'\(text)' did not appear on the screen:\n\(screen)")
+        return screen
+    }
+
+    @Test func typeRecallCompleteAndQuit() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (looked for \(binary))")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed: apt-get install -y tmux")
+        let session = "wb-e2e-\(getpid())"
+        let home = NSTemporaryDirectory() + "wb-e2e-home-\(UUID().uuidString)"
+        defer {
+            _ = try? tmux(["kill-session", "-t", session])
+            try? FileManager.default.removeItem(atPath: home)
+        }
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-c", repositoryRoot,
+                  "env WORKBENCH_HOME=\(home) \(binary) --no-record"])
+        try tmux(["set-option", "-t", session, "remain-on-exit", "on"])
+        _ = try waitFor("[1]>", in: session)
+
+        try tmux(["send-keys", "-t", session, "load \"examples/ir", "Tab"])
+        _ = try waitFor("[1]> load \"examples/iris.csv\"", in: session)
+        try tmux(["send-keys", "-t", session, "Enter"])
+        _ = try waitFor("loaded iris: 150 rows × 5 columns", in: session)
+
+        // Up recalls the previous command; Ctrl-C drops it and gives a fresh prompt.
+        try tmux(["send-keys", "-t", session, "Up"])
+        _ = try waitFor("[2]> load \"examples/iris.csv\"", in: session)
+        try tmux(["send-keys", "-t", session, "C-c"])
+        _ = try waitFor("^C", in: session)
+
+        // Tab completes a command name, then a dataset name.
+        try tmux(["send-keys", "-t", session, "desc", "Tab"])
+        _ = try waitFor("^C\n[2]> describe", in: session)
+        try tmux(["send-keys", "-t", session, "ir", "Tab", "Enter"])
+        let screen = try waitFor("iris: 150 rows × 5 columns", in: session)
+        #expect(screen.contains("[2]> describe iris"))
+
+        // Ctrl-D ends the session cleanly.
+        try tmux(["send-keys", "-t", session, "C-d"])
+        var dead = ""
+        for _ in 0..<100 {
+            dead = try tmux(["display-message", "-t", session, "-p", "#{pane_dead} #{pane_dead_status}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            if dead.hasPrefix("1") { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(dead == "1 0")
+        // The history file holds both commands, once each.
+        let history = try String(contentsOfFile: home + "/history", encoding: .utf8)
+        #expect(history == "load \"examples/iris.csv\"\ndescribe iris\n")
+    }
+}
+
+/// The binary with piped input: no line editing, commands echoed, non-zero exit on failure.
+@Suite("Piped input")
+struct PipedInputTests {
+    private func runWorkbench(_ input: String, arguments: [String] = ["--no-record"]) throws -> (status: Int32, output: String) {
+        let binary = repositoryRoot + "/.build/debug/workbench"
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        var environment = ProcessInfo.processInfo.environment
+        environment["WORKBENCH_HOME"] = NSTemporaryDirectory() + "wb-pipe-\(UUID().uuidString)"
+        process.environment = environment
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = Pipe()
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func successExitsZero() throws {
+        let (status, output) = try runWorkbench("load \"examples/iris.csv\"\nls\n")
+        #expect(status == 0)
+        #expect(output.hasPrefix("[1]> load \"examples/iris.csv\"\nloaded iris"))
+    }
+
+    @Test func anyFailureExitsNonZero() throws {
+        let (status, output) = try runWorkbench("bogus\nls\n")
+        #expect(status == 1)
+        #expect(output.contains("unknown command 'bogus'"))
+        #expect(output.contains("[2]> ls"))
+    }
+
+    @Test func recordsASessionThatReplays() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (status, _) = try runWorkbench("load \"examples/penguins.csv\"\nsplit penguins\n", arguments: ["--sessions", folder])
+        #expect(status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".wbt") }
+        try #require(files.count == 1)
+        let (replayStatus, replayOutput) = try runWorkbench("", arguments: ["replay", folder + "/" + files[0]])
+        #expect(replayStatus == 0)
+        #expect(replayOutput == "replayed 2 cells, 2 matched\n")
+    }
+}
