@@ -37,7 +37,7 @@ let package = Package(
         // Estimators, preprocessing, metrics, model selection. Knows nothing of files, HTTP or the REPL.
         .target(
             name: "Learning",
-            dependencies: [],
+            dependencies: ["Tabular"],
             swiftSettings: strict
         ),
         // The command language, session state, command handlers, transcripts, replay, line editor.
@@ -56,7 +56,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
-        .testTarget(name: "LearningTests", dependencies: ["Learning"], swiftSettings: strict),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], swiftSettings: strict),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,78 @@
+import Tabular
+
+/// The column a model predicts and how its values map to the algorithm's target.
+public struct TargetSpec: Sendable, Codable, Equatable {
+    public var name: String
+    public var task: Task
+    /// Class labels in code order (classification only): sorted, like scikit-learn's classes_.
+    public var classes: [String]
+
+    /// Encodes `column` over `rows`, skipping rows whose target is missing.
+    /// Returns the spec, the target, and the rows actually used.
+    public static func fit(column: Column, rows: [Int], task requested: Task?) throws -> (TargetSpec, Target, [Int]) {
+        let task = requested ?? (column.kind == .number ? .regression : .classification)
+        let used = rows.filter { !column.data.isMissing(at: $0) }
+        guard !used.isEmpty else { throw PipelineError.targetAllMissing(column.name) }
+        switch task {
+        case .regression:
+            guard case .numeric(let values) = column.data else {
+                throw PipelineError.textTargetForRegression(column.name)
+            }
+            return (TargetSpec(name: column.name, task: .regression, classes: []), .values(used.map { values[$0] }), used)
+        case .classification:
+            let labels = used.map { column.text(at: $0) ?? "" }
+            let classes = Array(Set(labels)).sorted(by: TargetSpec.labelOrder)
+            guard classes.count >= 2 else { throw PipelineError.singleClass(column.name, classes.first ?? "") }
+            let code = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            return (TargetSpec(name: column.name, task: .classification, classes: classes),
+                    .classes(labels.map { code[$0] ?? 0 }, classCount: classes.count), used)
+        }
+    }
+
+    /// Numeric labels sort as numbers (2 before 10), others as text.
+    static func labelOrder(_ a: String, _ b: String) -> Bool {
+        if let x = Double(a), let y = Double(b) { return x < y }
+        return a < b
+    }
+
+    /// The target of `rows` of `column`, encoded with this spec; rows with a missing or unknown
+    /// target are dropped, and the rows kept are returned.
+    public func encode(column: Column, rows: [Int]) -> (Target, [Int]) {
+        switch task {
+        case .regression:
+            guard case .numeric(let values) = column.data else { return (.values([]), []) }
+            let used = rows.filter { !values[$0].isNaN }
+            return (.values(used.map { values[$0] }), used)
+        case .classification:
+            let code = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            var kept: [Int] = []
+            var codes: [Int] = []
+            for r in rows {
+                if let text = column.text(at: r), let c = code[text] {
+                    kept.append(r)
+                    codes.append(c)
+                }
+            }
+            return (.classes(codes, classCount: classes.count), kept)
+        }
+    }
+}
+
+/// Why a pipeline could not be trained or applied.
+public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
+    case targetAllMissing(String)
+    case textTargetForRegression(String)
+    case singleClass(String, String)
+    case unknownAlgorithm(String, known: [String])
+    case unsupportedTask(algorithm: String, task: Task)
+
+    public var description: String {
+        switch self {
+        case .targetAllMissing(let c): "the target '\(c)' is missing in every row"
+        case .textTargetForRegression(let c): "'\(c)' holds text, so it cannot be a regression target\nhint: use task=classification, or pick a numeric target"
+        case .singleClass(let c, let v): "the target '\(c)' has only one class ('\(v)'); classification needs at least two"
+        case .unknownAlgorithm(let name, let known): "unknown algorithm '\(name)'\nhint: algorithms: " + known.joined(separator: ", ")
+        case .unsupportedTask(let a, let t): "'\(a)' does not do \(t.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Tabular
+
+/// A problem with input data that preprocessing handled rather than failed on.
+public struct InputWarning: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// A text value training never saw; encoded as all zeros.
+        case unseenCategory(value: String)
+        /// A number outside the training range.
+        case outOfRange(value: Double, minimum: Double, maximum: Double)
+        /// Text where training had numbers; treated as missing.
+        case notANumber(value: String)
+    }
+
+    public var column: String
+    public var kind: Kind
+    /// Rows (0-based) where it happened, and how many in all.
+    public var rows: [Int]
+    public var count: Int
+
+    public var description: String {
+        let whereText = count == 1 ? "row \(rows[0] + 1)" : "\(count) rows (first: row \(rows[0] + 1))"
+        switch kind {
+        case .unseenCategory(let v):
+            return "\(column) = '\(v)' was never seen in training (\(whereText)); it counts as none of the known values"
+        case .outOfRange(let v, let lo, let hi):
+            return "\(column) = \(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi)) (\(whereText)); the model is extrapolating"
+        case .notANumber(let v):
+            return "\(column) = '\(v)' is not a number (\(whereText)); treated as missing"
+        }
+    }
+}
+
+/// Errors that stop a frame from being turned into features.
+public enum PreprocessingError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingColumns([String])
+    case noFeatures
+    case noRows
+
+    public var description: String {
+        switch self {
+        case .missingColumns(let names):
+            "the data lacks column\(names.count == 1 ? "" : "s") the model needs: " + names.joined(separator: ", ")
+        case .noFeatures: "no feature columns are left to learn from"
+        case .noRows: "there are no rows to use"
+        }
+    }
+}
+
+/// Turns a frame into the numeric matrix an algorithm consumes: imputation, one-hot encoding and
+/// standardisation, all fitted on training rows only and stored with the model.
+public struct Preprocessor: Sendable, Codable, Equatable {
+    public struct Options: Sendable, Codable, Equatable {
+        /// Scale numbers to zero mean and unit variance (for scale-sensitive algorithms).
+        public var standardize: Bool
+        /// Fill missing numbers with the training median and missing text with the most frequent
+        /// level; when false numbers stay NaN (for algorithms that route missing values natively).
+        public var impute: Bool
+        /// Add a 0/1 column per number that had missing values in training.
+        public var missingIndicators: Bool
+
+        public init(standardize: Bool, impute: Bool, missingIndicators: Bool = false) {
+            self.standardize = standardize
+            self.impute = impute
+            self.missingIndicators = missingIndicators
+        }
+    }
+
+    public let features: [FeatureSpec]
+    public let options: Options
+    /// Names of the encoded columns, e.g. `island=Dream`, `bill_length_mm`, `sex (missing)`.
+    public let outputNames: [String]
+    /// For each encoded column, the index of the input feature it came from.
+    public let outputSources: [Int]
+
+    /// Fits on the rows `rows` of `frame`, using the named feature columns.
+    public init(fitting frame: DataFrame, features names: [String], rows: [Int], options: Options) throws {
+        guard !names.isEmpty else { throw PreprocessingError.noFeatures }
+        guard !rows.isEmpty else { throw PreprocessingError.noRows }
+        let missing = names.filter { frame.column(named: $0) == nil }
+        guard missing.isEmpty else { throw PreprocessingError.missingColumns(missing) }
+        features = names.compactMap { frame.column(named: $0) }.map { FeatureSpec(column: $0, rows: rows) }
+        self.options = options
+        var outputNames: [String] = []
+        var sources: [Int] = []
+        for (i, f) in features.enumerated() {
+            switch f.kind {
+            case .number:
+                outputNames.append(f.name)
+                sources.append(i)
+                if options.missingIndicators && f.missingRate > 0 {
+                    outputNames.append("\(f.name) (missing)")
+                    sources.append(i)
+                }
+            case .text:
+                for level in f.levels {
+                    outputNames.append("\(f.name)=\(level)")
+                    sources.append(i)
+                }
+            }
+        }
+        self.outputNames = outputNames
+        outputSources = sources
+    }
+
+    public var inputNames: [String] { features.map(\.name) }
+
+    /// Encodes every row of `frame`; columns are found by name, extra columns ignored.
+    public func transform(_ frame: DataFrame) throws -> (matrix: Matrix, warnings: [InputWarning]) {
+        let missing = features.map(\.name).filter { frame.column(named: $0) == nil }
+        guard missing.isEmpty else { throw PreprocessingError.missingColumns(missing) }
+        let n = frame.rowCount
+        let width = outputNames.count
+        var values = [Double](repeating: 0, count: n * width)
+        var warnings: [InputWarning] = []
+        var offset = 0
+        for feature in features {
+            guard let column = frame.column(named: feature.name) else { continue }
+            switch feature.kind {
+            case .number:
+                let (numbers, textWarnings) = numericValues(column, feature: feature)
+                warnings += textWarnings
+                var outOfRange: [Int] = []
+                var firstOutOfRange = 0.0
+                let hasIndicator = options.missingIndicators && feature.missingRate > 0
+                let scale = feature.standardDeviation > 0 ? feature.standardDeviation : 1
+                let center = feature.mean.isNaN ? 0 : feature.mean
+                let fill = feature.median.isNaN ? 0 : feature.median
+                for r in 0..<n {
+                    var v = numbers[r]
+                    let isMissing = v.isNaN
+                    if !isMissing, v < feature.minimum || v > feature.maximum {
+                        if outOfRange.isEmpty { firstOutOfRange = v }
+                        outOfRange.append(r)
+                    }
+                    if isMissing && options.impute { v = fill }
+                    if options.standardize && !v.isNaN { v = (v - center) / scale }
+                    values[r * width + offset] = v
+                    if hasIndicator { values[r * width + offset + 1] = isMissing ? 1 : 0 }
+                }
+                if !outOfRange.isEmpty {
+                    warnings.append(InputWarning(column: feature.name, kind: .outOfRange(value: firstOutOfRange, minimum: feature.minimum, maximum: feature.maximum), rows: Array(outOfRange.prefix(5)), count: outOfRange.count))
+                }
+                offset += hasIndicator ? 2 : 1
+            case .text:
+                let (slots, unseen) = levelSlots(column, feature: feature)
+                warnings += unseen
+                let fill = options.impute ? feature.mostFrequentLevel : nil
+                for r in 0..<n {
+                    let slot = slots[r] == -1 ? fill : (slots[r] >= 0 ? slots[r] : nil)
+                    if let slot { values[r * width + offset + slot] = 1 }
+                }
+                offset += feature.levels.count
+            }
+        }
+        return (Matrix(rows: n, columns: width, values: values), warnings)
+    }
+
+    /// Numbers for a numeric feature; text columns are parsed, and what does not parse is missing.
+    private func numericValues(_ column: Column, feature: FeatureSpec) -> ([Double], [InputWarning]) {
+        switch column.data {
+        case .numeric(let v):
+            return (v, [])
+        case .categorical(let codes, let levels):
+            let parsed = levels.map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            var bad: [Int] = []
+            var firstBad = ""
+            let numbers = codes.enumerated().map { r, c -> Double in
+                guard c >= 0 else { return .nan }
+                if let d = parsed[Int(c)] { return d }
+                if bad.isEmpty { firstBad = levels[Int(c)] }
+                bad.append(r)
+                return .nan
+            }
+            let warnings = bad.isEmpty ? [] : [InputWarning(column: feature.name, kind: .notANumber(value: firstBad), rows: Array(bad.prefix(5)), count: bad.count)]
+            return (numbers, warnings)
+        }
+    }
+
+    /// For each row, the index of its level among the training levels; -1 missing, -2 unseen.
+    private func levelSlots(_ column: Column, feature: FeatureSpec) -> ([Int], [InputWarning]) {
+        var index: [String: Int] = [:]
+        for (i, level) in feature.levels.enumerated() { index[level] = i }
+        var unseenRows: [String: [Int]] = [:]
+        var unseenOrder: [String] = []
+        var slots = [Int](repeating: -1, count: column.data.count)
+        for r in 0..<slots.count {
+            guard let text = column.text(at: r) else { continue }
+            if let i = index[text] {
+                slots[r] = i
+            } else {
+                if unseenRows[text] == nil { unseenOrder.append(text) }
+                unseenRows[text, default: []].append(r)
+                slots[r] = -2
+            }
+        }
+        let warnings = unseenOrder.map { value in
+            let rows = unseenRows[value] ?? []
+            return InputWarning(column: feature.name, kind: .unseenCategory(value: value), rows: Array(rows.prefix(5)), count: rows.count)
+        }
+        return (slots, warnings)
+    }
+}
