@@ -142,7 +142,8 @@ struct NetworkWorkspace {
 /// Mini-batch gradient steps with Adam (Kingma & Ba), scikit-learn's default solver.
 struct AdamTrainer {
     private var workspace: NetworkWorkspace
-    private var gradient: [Double]
+    /// The last gradient `computeGradient` produced (same layout as the parameters).
+    private(set) var gradient: [Double]
     private var firstMoment: [Double]
     private var secondMoment: [Double]
     private var beta1Power = 1.0
@@ -159,9 +160,20 @@ struct AdamTrainer {
     }
 
     /// One Adam step on the given rows.
-    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term.
+    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
+    ///   before the step.
     mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
                        network: inout NeuralNetwork, alpha: Double) -> Double {
+        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
+                                   network: network, alpha: alpha)
+        applyAdam(to: &network)
+        return loss
+    }
+
+    /// Fills `gradient` with the gradient of the batch objective at `network`'s parameters.
+    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
+    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                                  network: NeuralNetwork, alpha: Double) -> Double {
         let batch = rows.count
         let isClassification = !classCodes.isEmpty
         workspace.load(x, rows: rows)
@@ -249,7 +261,11 @@ struct AdamTrainer {
                 gradient[index] *= inverseBatch
             }
         }
+        return loss * inverseBatch + 0.5 * alpha * squaredWeights * inverseBatch
+    }
 
+    /// Moves the parameters one Adam step along the current `gradient`.
+    private mutating func applyAdam(to network: inout NeuralNetwork) {
         beta1Power *= beta1
         beta2Power *= beta2
         let stepSize = learningRate * (1 - beta2Power).squareRoot() / (1 - beta1Power)
@@ -266,6 +282,5 @@ struct AdamTrainer {
                 }
             }
         }
-        return loss * inverseBatch + 0.5 * alpha * squaredWeights * inverseBatch
     }
 }
