@@ -37,7 +37,7 @@ struct LogisticObjective: Sendable {
                                     z[k] = s
                                 }
                                 let label = codes[i]
-                                if scored == 1 {
+                                if isBinary {
                                     // Binomial: loss = log(1 + e^z) − y·z, residual σ(z) − y.
                                     let s = z[0]
                                     let softplus = s > 0 ? s + log1p(exp(-s)) : log1p(exp(s))

@@ -81,6 +81,10 @@ public struct MultilayerPerceptron: Algorithm {
         let patience = parameters.int("n_iter_no_change")
         let alpha = parameters.double("alpha")
 
+        // Selected once: the validation set is scored after every epoch.
+        let validationX = x.selectingRows(validationRows)
+        let validationCodes = classCodes.isEmpty ? [] : validationRows.map { classCodes[$0] }
+        let validationValues = scaledValues.isEmpty ? [] : validationRows.map { scaledValues[$0] }
         var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), batchCapacity: batchSize)
         var order = trainRows
         var best = -Double.infinity   // validation score, or minus the training loss
@@ -106,7 +110,7 @@ public struct MultilayerPerceptron: Algorithm {
             if validationRows.isEmpty {
                 score = -epochLoss / Double(order.count)
             } else {
-                score = network.score(x: x, rows: validationRows, classCodes: classCodes, values: scaledValues)
+                score = network.score(x: validationX, classCodes: validationCodes, values: validationValues)
             }
             // scikit-learn's rule: an epoch counts as progress only if it beats the best by `tol`.
             epochsWithoutImprovement = score < best + tolerance ? epochsWithoutImprovement + 1 : 0
