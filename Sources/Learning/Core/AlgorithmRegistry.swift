@@ -2,6 +2,11 @@
 public enum AlgorithmRegistry {
     public static let all: [any Algorithm.Type] = [
         // Registered as each family lands.
+        Baseline.self,
+        Linear.self,
+        KNearestNeighbors.self,
+        GaussianNaiveBayes.self,
+        MultilayerPerceptron.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

@@ -1,0 +1,63 @@
+/// The no-skill reference model: class priors (classification) or the mean (regression).
+///
+/// Like scikit-learn's `DummyClassifier(strategy="prior")` and `DummyRegressor(strategy="mean")`:
+/// every row gets the training class shares, so its label is the majority class, or the training
+/// mean. Any model worth keeping should beat it.
+///
+/// Hyperparameters: none.
+public struct Baseline: Algorithm {
+    public typealias Model = BaselineModel
+
+    public static let name = "baseline"
+    public static let summary = "Predicts the training class shares (majority class) or the training mean"
+    public static let tasks: Set<Task> = [.classification, .regression]
+    public static let parameterSpecs: [ParameterSpec] = []
+    public static let wantsStandardizedInputs = false
+    // It never looks at the features, so missing values do no harm.
+    public static let acceptsMissingValues = true
+
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> BaselineModel {
+        try FitInputValidation.check(Self.self, x, y)
+        try context.checkCancellation()
+        defer { context.progress(1) }
+        switch y {
+        case .classes(let codes, let classCount):
+            var counts = [Double](repeating: 0, count: classCount)
+            for c in codes { counts[c] += 1 }
+            let total = Double(codes.count)
+            return BaselineModel(task: .classification, featureCount: x.columns,
+                                 classShares: counts.map { $0 / total }, mean: 0)
+        case .values(let values):
+            // A plain sum in row order: the same data always gives the same bits.
+            let mean = values.reduce(0, +) / Double(values.count)
+            return BaselineModel(task: .regression, featureCount: x.columns, classShares: [], mean: mean)
+        }
+    }
+}
+
+/// A fitted `baseline`: the same class shares or mean for every row.
+public struct BaselineModel: FittedModel, Equatable {
+    public static let algorithmName = Baseline.name
+    public let task: Task
+    public let featureCount: Int
+    /// Training share of each class code (classification); empty for regression.
+    public let classShares: [Double]
+    /// Training mean of the target (regression); 0 for classification.
+    public let mean: Double
+
+    public func predict(_ x: Matrix) -> Prediction {
+        switch task {
+        case .classification:
+            var values = [Double]()
+            values.reserveCapacity(x.rows * classShares.count)
+            for _ in 0..<x.rows { values.append(contentsOf: classShares) }
+            return .probabilities(Matrix(rows: x.rows, columns: classShares.count, values: values))
+        case .regression:
+            return .values([Double](repeating: mean, count: x.rows))
+        }
+    }
+}

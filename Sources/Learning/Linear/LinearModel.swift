@@ -1,0 +1,183 @@
+/// Linear models: multinomial logistic regression (classification) and ridge / ordinary least
+/// squares (regression).
+///
+/// Hyperparameters (scikit-learn's `LogisticRegression` and `Ridge` defaults):
+/// - `C` (classification, default 1.0): inverse L2 strength; the penalty is on weights only,
+///   never on intercepts. The objective is mean log loss + ‖W‖² / (2·C·n), i.e. scikit-learn's.
+/// - `max_iter` (classification, default 100): L-BFGS iterations.
+/// - `tol` (classification, default 1e-4): stop when the largest gradient component is below it.
+/// - `alpha` (regression, default 0): ridge penalty α‖w‖²; 0 is ordinary least squares.
+///
+/// Binary problems are fitted in scikit-learn's binomial form (one weight vector, penalised
+/// once) and stored as two softmax rows ±w/2, so every classifier is stored the same way.
+public struct Linear: Algorithm {
+    public typealias Model = LinearModel
+
+    public static let name = "linear"
+    public static let summary = "Logistic regression (L2, L-BFGS) or ridge / least-squares regression"
+    public static let tasks: Set<Task> = [.classification, .regression]
+    public static let parameterSpecs: [ParameterSpec] = [
+        ParameterSpec("C", .double(1e-12...1e12), default: .double(1.0),
+                      help: "classification: inverse L2 penalty strength; smaller means simpler"),
+        ParameterSpec("max_iter", .int(1...100_000), default: .int(100),
+                      help: "classification: maximum L-BFGS iterations"),
+        ParameterSpec("tol", .double(0...1), default: .double(1e-4),
+                      help: "classification: stop when every gradient component is below this"),
+        ParameterSpec("alpha", .double(0...1e12), default: .double(0),
+                      help: "regression: ridge penalty; 0 is ordinary least squares"),
+    ]
+    public static let wantsStandardizedInputs = true
+    public static let acceptsMissingValues = false
+
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    /// Rows per work unit. Fixed (not derived from the thread count) so that sums are always
+    /// added in the same order and the model bytes never depend on `threads`.
+    static let chunkRows = 2048
+
+    public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> LinearModel {
+        try FitInputValidation.check(Self.self, x, y)
+        switch y {
+        case .classes(let codes, let classCount):
+            return try fitLogistic(x, codes, classCount: classCount, context: context)
+        case .values(let values):
+            return try fitRidge(x, values, context: context)
+        }
+    }
+
+    // MARK: Logistic regression
+
+    private func fitLogistic(_ x: Matrix, _ codes: [Int], classCount: Int, context: FitContext) throws -> LinearModel {
+        let d = x.columns
+        let objective = LogisticObjective(
+            x: x, codes: codes, classCount: classCount,
+            inverseC: 1 / parameters.double("C"), threads: context.threads)
+        let maxIterations = parameters.int("max_iter")
+        let solver = LBFGS(maxIterations: maxIterations, gradientTolerance: parameters.double("tol"))
+        let outcome = try solver.minimize(
+            from: [Double](repeating: 0, count: objective.parameterCount),
+            beforeIteration: { iteration in
+                try context.checkCancellation()
+                context.progress(Double(iteration - 1) / Double(maxIterations))
+            },
+            objective: { theta, gradient in try objective.evaluate(theta, gradient: &gradient) })
+        context.progress(1)
+
+        var coefficients = Matrix(rows: classCount, columns: d)
+        var intercepts = [Double](repeating: 0, count: classCount)
+        let theta = outcome.point
+        if objective.isBinary {
+            // softmax(-z/2, z/2) = (1 - σ(z), σ(z)): the binomial model as two softmax rows.
+            for j in 0..<d {
+                coefficients[0, j] = -theta[j] / 2
+                coefficients[1, j] = theta[j] / 2
+            }
+            intercepts = [-theta[d] / 2, theta[d] / 2]
+        } else {
+            for k in 0..<classCount {
+                for j in 0..<d { coefficients[k, j] = theta[k * (d + 1) + j] }
+                intercepts[k] = theta[k * (d + 1) + d]
+            }
+        }
+        return LinearModel(task: .classification, featureCount: d, coefficients: coefficients,
+                           intercepts: intercepts, iterations: outcome.iterations, converged: outcome.converged)
+    }
+
+    // MARK: Ridge regression
+
+    private func fitRidge(_ x: Matrix, _ values: [Double], context: FitContext) throws -> LinearModel {
+        let n = x.rows, d = x.columns
+        let chunks = (n + Self.chunkRows - 1) / Self.chunkRows
+        // Means first, then the centred Gram matrix: centring before multiplying avoids the
+        // cancellation of Σxxᵀ - n·x̄x̄ᵀ on features with large offsets.
+        var featureMeans = [Double](repeating: 0, count: d)
+        var targetMean = 0.0
+        for i in 0..<n {
+            for j in 0..<d { featureMeans[j] += x.values[i * d + j] }
+            targetMean += values[i]
+        }
+        for j in 0..<d { featureMeans[j] /= Double(n) }
+        targetMean /= Double(n)
+        let means = featureMeans, yMean = targetMean
+
+        let partials = try parallelMap(chunks, threads: context.threads) { chunk -> [Double] in
+            try context.checkCancellation()
+            // Upper triangle of the Gram matrix (d×d) followed by Xᵀy (d).
+            var sums = [Double](repeating: 0, count: d * d + d)
+            var centred = [Double](repeating: 0, count: d)
+            let end = min(n, (chunk + 1) * Self.chunkRows)
+            for i in (chunk * Self.chunkRows)..<end {
+                for j in 0..<d { centred[j] = x.values[i * d + j] - means[j] }
+                let r = values[i] - yMean
+                for a in 0..<d {
+                    let ca = centred[a]
+                    if ca == 0 { continue }
+                    for b in a..<d { sums[a * d + b] += ca * centred[b] }
+                    sums[d * d + a] += ca * r
+                }
+            }
+            return sums
+        }
+        var gram = [Double](repeating: 0, count: d * d)
+        var rightHandSide = [Double](repeating: 0, count: d)
+        for partial in partials {
+            for a in 0..<d {
+                for b in a..<d { gram[a * d + b] += partial[a * d + b] }
+                rightHandSide[a] += partial[d * d + a]
+            }
+        }
+        for a in 0..<d {
+            for b in 0..<a { gram[a * d + b] = gram[b * d + a] }
+        }
+        let alpha = parameters.double("alpha")
+        for a in 0..<d { gram[a * d + a] += alpha }
+        let weights = SymmetricSolver.solveDroppingDependentColumns(gram: gram, size: d, rightHandSide: rightHandSide)
+        var intercept = yMean
+        for j in 0..<d { intercept -= weights[j] * means[j] }
+        context.progress(1)
+        return LinearModel(task: .regression, featureCount: d,
+                           coefficients: Matrix(rows: 1, columns: d, values: weights),
+                           intercepts: [intercept], iterations: 1, converged: true)
+    }
+}
+
+/// A fitted `linear` model: scores = coefficients · x + intercepts.
+///
+/// Laid out for ONNX's `LinearClassifier` (coefficients per class × feature, one intercept per
+/// class, softmax post-transform) and `LinearRegressor` (one row, one intercept).
+public struct LinearModel: FittedModel, Equatable {
+    public static let algorithmName = Linear.name
+    public let task: Task
+    public let featureCount: Int
+    /// One row per class code (classification) or a single row (regression); `featureCount` columns.
+    public let coefficients: Matrix
+    /// One per row of `coefficients`.
+    public let intercepts: [Double]
+    /// Solver iterations used (1 for the closed-form regression).
+    public let iterations: Int
+    /// False when L-BFGS stopped at `max_iter` before meeting `tol`.
+    public let converged: Bool
+
+    public func predict(_ x: Matrix) -> Prediction {
+        let outputs = coefficients.rows, d = featureCount
+        var scores = [Double](repeating: 0, count: x.rows * outputs)
+        for i in 0..<x.rows {
+            let rowStart = i * d
+            for k in 0..<outputs {
+                var z = intercepts[k]
+                let weightStart = k * d
+                for j in 0..<d { z += coefficients.values[weightStart + j] * x.values[rowStart + j] }
+                scores[i * outputs + k] = z
+            }
+        }
+        switch task {
+        case .classification:
+            LogSpace.softmaxRows(&scores, columns: outputs)
+            return .probabilities(Matrix(rows: x.rows, columns: outputs, values: scores))
+        case .regression:
+            return .values(scores)
+        }
+    }
+}

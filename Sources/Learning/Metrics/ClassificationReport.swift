@@ -1,0 +1,34 @@
+/// Every classification score for one set of predictions, for commands to print.
+public struct ClassificationReport: Sendable, Codable, Equatable {
+    public let rowCount: Int
+    public let classCount: Int
+    public let accuracy: Double
+    public let balancedAccuracy: Double
+    public let macroPrecision: Double
+    public let macroRecall: Double
+    public let macroF1: Double
+    public let logLoss: Double
+    /// nil when undefined (a class in the data has no contrasting rows).
+    public let rocAUC: Double?
+    public let brierScore: Double
+    /// Rows = true class, columns = predicted class.
+    public let confusionMatrix: [[Int]]
+
+    /// Scores `probabilities` (one column per class code) against `truth`; the predicted label
+    /// is the most probable class, ties to the lowest code.
+    public init(truth: [Int], probabilities: Matrix) {
+        let predicted = Prediction.probabilities(probabilities).labels ?? []
+        rowCount = truth.count
+        classCount = probabilities.columns
+        accuracy = ClassificationMetrics.accuracy(truth: truth, predicted: predicted)
+        balancedAccuracy = ClassificationMetrics.balancedAccuracy(truth: truth, predicted: predicted)
+        macroPrecision = ClassificationMetrics.macroPrecision(truth: truth, predicted: predicted)
+        macroRecall = ClassificationMetrics.macroRecall(truth: truth, predicted: predicted)
+        macroF1 = ClassificationMetrics.macroF1(truth: truth, predicted: predicted)
+        logLoss = ClassificationMetrics.logLoss(truth: truth, probabilities: probabilities)
+        rocAUC = ClassificationMetrics.rocAUC(truth: truth, probabilities: probabilities)
+        brierScore = ClassificationMetrics.brierScore(truth: truth, probabilities: probabilities)
+        confusionMatrix = ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted,
+                                                                classCount: probabilities.columns)
+    }
+}

@@ -1,0 +1,179 @@
+/// A multilayer perceptron trained with Adam, like scikit-learn's `MLPClassifier` /
+/// `MLPRegressor` with `early_stopping=True`.
+///
+/// Hyperparameters (scikit-learn defaults):
+/// - `hidden` (default 100): units in the first hidden layer (ReLU).
+/// - `hidden2` (default 0): units in a second hidden layer; 0 means none.
+/// - `learning_rate` (default 0.001): Adam step size (β₁ 0.9, β₂ 0.999, ε 1e-8).
+/// - `alpha` (default 1e-4): L2 penalty on weights (not biases).
+/// - `batch_size` (default 200): rows per mini-batch, capped at the training rows.
+/// - `max_iter` (default 200): epochs.
+/// - `early_stopping` (default `true`): hold out `validation_fraction` of the rows (stratified
+///   for classification) and stop when the validation score (accuracy or R²) has not improved
+///   by `tol` for more than `n_iter_no_change` epochs, keeping the best weights. With `false`,
+///   the training loss is watched instead.
+/// - `validation_fraction` (default 0.1), `n_iter_no_change` (default 10), `tol` (default 1e-4).
+///
+/// Weights and biases start Glorot-uniform from the seed; rows are reshuffled every epoch.
+/// Classification uses softmax and cross-entropy; regression uses squared error on a target
+/// standardised internally (and un-standardised on output), so the learning rate suits any
+/// target scale.
+public struct MultilayerPerceptron: Algorithm {
+    public typealias Model = MultilayerPerceptronModel
+
+    public static let name = "mlp"
+    public static let summary = "Neural network (ReLU hidden layers, Adam, early stopping)"
+    public static let tasks: Set<Task> = [.classification, .regression]
+    public static let parameterSpecs: [ParameterSpec] = [
+        ParameterSpec("hidden", .int(1...4096), default: .int(100), help: "units in the first hidden layer"),
+        ParameterSpec("hidden2", .int(0...4096), default: .int(0), help: "units in a second hidden layer (0: none)"),
+        ParameterSpec("learning_rate", .double(1e-8...10), default: .double(0.001), help: "Adam step size"),
+        ParameterSpec("alpha", .double(0...1e6), default: .double(1e-4), help: "L2 penalty on weights"),
+        ParameterSpec("batch_size", .int(1...1_000_000), default: .int(200),
+                      help: "rows per mini-batch (capped at the number of rows)"),
+        ParameterSpec("max_iter", .int(1...100_000), default: .int(200), help: "maximum epochs"),
+        ParameterSpec("early_stopping", .choice(["true", "false"]), default: .string("true"),
+                      help: "stop on a held-out validation score instead of the training loss"),
+        ParameterSpec("validation_fraction", .double(0.01...0.5), default: .double(0.1),
+                      help: "share of rows held out for early stopping"),
+        ParameterSpec("n_iter_no_change", .int(1...100_000), default: .int(10),
+                      help: "epochs without improvement before stopping"),
+        ParameterSpec("tol", .double(0...1), default: .double(1e-4), help: "smallest improvement that counts"),
+    ]
+    public static let wantsStandardizedInputs = true
+    public static let acceptsMissingValues = false
+
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> MultilayerPerceptronModel {
+        try FitInputValidation.check(Self.self, x, y)
+        let n = x.rows, d = x.columns
+        var generator = SeededGenerator(seed: context.seed)
+
+        // Targets as the network sees them: class codes, or standardised values.
+        var targetMean = 0.0, targetScale = 1.0
+        let outputs: Int
+        var classCodes: [Int] = []
+        var scaledValues: [Double] = []
+        switch y {
+        case .classes(let codes, let classCount):
+            outputs = classCount
+            classCodes = codes
+        case .values(let values):
+            outputs = 1
+            targetMean = values.reduce(0, +) / Double(n)
+            let variance = values.reduce(0) { $0 + ($1 - targetMean) * ($1 - targetMean) } / Double(n)
+            if variance > 0 { targetScale = variance.squareRoot() }
+            scaledValues = values.map { ($0 - targetMean) / targetScale }
+        }
+
+        var layerSizes = [d, parameters.int("hidden")]
+        if parameters.int("hidden2") > 0 { layerSizes.append(parameters.int("hidden2")) }
+        layerSizes.append(outputs)
+        var network = NeuralNetwork(glorotUniformWith: layerSizes, generator: &generator)
+
+        let (trainRows, validationRows) = splitForEarlyStopping(n: n, classCodes: classCodes, generator: &generator)
+        let batchSize = min(parameters.int("batch_size"), trainRows.count)
+        let maxEpochs = parameters.int("max_iter")
+        let tolerance = parameters.double("tol")
+        let patience = parameters.int("n_iter_no_change")
+        let alpha = parameters.double("alpha")
+
+        // Selected once: the validation set is scored after every epoch.
+        let validationX = x.selectingRows(validationRows)
+        let validationCodes = classCodes.isEmpty ? [] : validationRows.map { classCodes[$0] }
+        let validationValues = scaledValues.isEmpty ? [] : validationRows.map { scaledValues[$0] }
+        var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), batchCapacity: batchSize)
+        var order = trainRows
+        var best = -Double.infinity   // validation score, or minus the training loss
+        var bestParameters = network.parameters
+        var epochsWithoutImprovement = 0
+        var epochsRun = 0
+        for epoch in 0..<maxEpochs {
+            try context.checkCancellation()
+            context.progress(Double(epoch) / Double(maxEpochs))
+            generator.shuffle(&order)
+            var epochLoss = 0.0
+            var start = 0
+            while start < order.count {
+                let end = min(order.count, start + batchSize)
+                let batch = order[start..<end]
+                epochLoss += trainer.step(x: x, rows: batch, classCodes: classCodes, values: scaledValues,
+                                          network: &network, alpha: alpha) * Double(batch.count)
+                start = end
+                if (start / batchSize) % 64 == 0 { try context.checkCancellation() }
+            }
+            epochsRun = epoch + 1
+            let score: Double
+            if validationRows.isEmpty {
+                score = -epochLoss / Double(order.count)
+            } else {
+                score = network.score(x: validationX, classCodes: validationCodes, values: validationValues)
+            }
+            // scikit-learn's rule: an epoch counts as progress only if it beats the best by `tol`.
+            epochsWithoutImprovement = score < best + tolerance ? epochsWithoutImprovement + 1 : 0
+            if score > best {
+                best = score
+                bestParameters = network.parameters
+            }
+            if epochsWithoutImprovement > patience { break }
+        }
+        if !validationRows.isEmpty { network.parameters = bestParameters }
+        context.progress(1)
+        return MultilayerPerceptronModel(task: y.task, network: network, targetMean: targetMean,
+                                         targetScale: targetScale, epochs: epochsRun)
+    }
+
+    /// Holds out `validation_fraction` of the rows (per class, for classification) when early
+    /// stopping is on and both parts would be non-empty; otherwise trains on everything.
+    private func splitForEarlyStopping(n: Int, classCodes: [Int], generator: inout SeededGenerator) -> (train: [Int], validation: [Int]) {
+        let all = Array(0..<n)
+        guard parameters.string("early_stopping") == "true" else { return (all, []) }
+        let fraction = parameters.double("validation_fraction")
+        var validation: [Int] = []
+        var shuffled = all
+        generator.shuffle(&shuffled)
+        if classCodes.isEmpty {
+            validation = Array(shuffled.prefix(Int((fraction * Double(n)).rounded(.up))))
+        } else {
+            // Stratified: each class gives its share, rounded, at least one row when it has two.
+            var byClass: [Int: [Int]] = [:]
+            for row in shuffled { byClass[classCodes[row], default: []].append(row) }
+            for code in byClass.keys.sorted() {
+                let rows = byClass[code] ?? []
+                var take = Int((fraction * Double(rows.count)).rounded())
+                if take == 0 && rows.count >= 2 { take = 1 }
+                validation.append(contentsOf: rows.prefix(min(take, rows.count - 1)))
+            }
+        }
+        guard validation.count >= 2, validation.count < n else { return (all, []) }
+        let held = Set(validation)
+        return (shuffled.filter { !held.contains($0) }, validation.sorted())
+    }
+}
+
+/// A fitted `mlp`: the network plus the target scaling to undo (regression).
+public struct MultilayerPerceptronModel: FittedModel, Equatable {
+    public static let algorithmName = MultilayerPerceptron.name
+    public let task: Task
+    public let network: NeuralNetwork
+    /// Regression outputs are `targetMean + targetScale × network output`.
+    public let targetMean: Double
+    public let targetScale: Double
+    /// Epochs actually trained.
+    public let epochs: Int
+
+    public var featureCount: Int { network.layerSizes[0] }
+
+    public func predict(_ x: Matrix) -> Prediction {
+        let outputs = network.forwardAll(x, softmax: task == .classification)
+        switch task {
+        case .classification:
+            return .probabilities(Matrix(rows: x.rows, columns: network.layerSizes.last ?? 0, values: outputs))
+        case .regression:
+            return .values(outputs.map { targetMean + targetScale * $0 })
+        }
+    }
+}

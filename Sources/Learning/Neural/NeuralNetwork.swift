@@ -1,0 +1,305 @@
+import Foundation
+
+/// A fully connected ReLU network: its layer sizes and all weights and biases in one flat vector.
+///
+/// Layer l maps `layerSizes[l]` inputs to `layerSizes[l+1]` outputs; its weights are stored
+/// input-major (`[input][output]`) so the inner loops of both passes run over contiguous memory,
+/// followed by its biases. The last layer is linear (softmax applied separately for classes).
+public struct NeuralNetwork: Sendable, Codable, Equatable {
+    /// Input features, hidden layer sizes…, outputs.
+    public let layerSizes: [Int]
+    /// W₀, b₀, W₁, b₁, … concatenated.
+    public internal(set) var parameters: [Double]
+
+    var layerCount: Int { layerSizes.count - 1 }
+
+    /// Offset of layer l's weights in `parameters`; its biases follow the weights.
+    func weightOffset(_ layer: Int) -> Int {
+        var offset = 0
+        for l in 0..<layer { offset += (layerSizes[l] + 1) * layerSizes[l + 1] }
+        return offset
+    }
+
+    /// Glorot-uniform initialisation, as scikit-learn does it: weights and biases drawn from
+    /// U(−b, b) with b = √(6 / (fan_in + fan_out)).
+    init(glorotUniformWith layerSizes: [Int], generator: inout SeededGenerator) {
+        self.layerSizes = layerSizes
+        var parameters: [Double] = []
+        for l in 0..<(layerSizes.count - 1) {
+            let fanIn = layerSizes[l], fanOut = layerSizes[l + 1]
+            let bound = (6.0 / Double(fanIn + fanOut)).squareRoot()
+            for _ in 0..<((fanIn + 1) * fanOut) {
+                parameters.append((2 * generator.nextUnit() - 1) * bound)
+            }
+        }
+        self.parameters = parameters
+    }
+
+    /// Runs the rows already copied into layer 0 of `workspace` through the network; afterwards
+    /// each layer's activations (the last one softmaxed when `softmax`) are in the workspace.
+    func forward(_ workspace: inout NetworkWorkspace, rows: Int, softmax: Bool) {
+        let offsets = workspace.offsets
+        parameters.withUnsafeBufferPointer { parameterBuffer in
+            workspace.activations.withUnsafeMutableBufferPointer { activationBuffer in
+                guard let p = parameterBuffer.baseAddress, let a = activationBuffer.baseAddress else { return }
+                for l in 0..<layerCount {
+                    let nIn = layerSizes[l], nOut = layerSizes[l + 1]
+                    let weights = p + weightOffset(l)
+                    let biases = weights + nIn * nOut
+                    let input = a + offsets[l], output = a + offsets[l + 1]
+                    let isHidden = l < layerCount - 1
+                    for b in 0..<rows {
+                        let outRow = output + b * nOut
+                        outRow.update(from: biases, count: nOut)
+                        let inRow = input + b * nIn
+                        for i in 0..<nIn {
+                            let value = inRow[i]
+                            if value == 0 { continue }  // common after ReLU
+                            Kernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
+                        }
+                        if isHidden {
+                            for o in 0..<nOut where outRow[o] < 0 { outRow[o] = 0 }
+                        } else if softmax {
+                            LogSpace.softmaxInPlace(UnsafeMutableBufferPointer(start: outRow, count: nOut))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Outputs for every row of `x`, row-major (`rows × outputs`).
+    func forwardAll(_ x: Matrix, softmax: Bool) -> [Double] {
+        let outputs = layerSizes[layerCount]
+        var result = [Double](repeating: 0, count: x.rows * outputs)
+        var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, min(256, x.rows)))
+        var start = 0
+        while start < x.rows {
+            let end = min(x.rows, start + workspace.capacity)
+            workspace.load(x, rows: start..<end)
+            forward(&workspace, rows: end - start, softmax: softmax)
+            let outputOffset = workspace.offsets[layerCount]
+            for index in 0..<((end - start) * outputs) {
+                result[start * outputs + index] = workspace.activations[outputOffset + index]
+            }
+            start = end
+        }
+        return result
+    }
+
+    /// Accuracy (classification, `classCodes` given) or R² (regression, `values` given) on `x`.
+    func score(x: Matrix, classCodes: [Int], values: [Double]) -> Double {
+        let outputs = forwardAll(x, softmax: false)
+        if !classCodes.isEmpty {
+            let width = layerSizes[layerCount]
+            var correct = 0
+            for (r, code) in classCodes.enumerated() {
+                var best = 0
+                for c in 1..<max(1, width) where outputs[r * width + c] > outputs[r * width + best] { best = c }
+                if best == code { correct += 1 }
+            }
+            return Double(correct) / Double(classCodes.count)
+        }
+        return RegressionMetrics.r2(truth: values, predicted: outputs)
+    }
+}
+
+/// Scratch space for forward and backward passes over up to `capacity` rows at a time.
+struct NetworkWorkspace {
+    let capacity: Int
+    /// Start of each layer's block (`capacity × size`) in `activations` and `deltas`.
+    let offsets: [Int]
+    var activations: [Double]
+    var deltas: [Double]
+
+    init(layerSizes: [Int], capacity: Int) {
+        self.capacity = capacity
+        var offsets: [Int] = []
+        var total = 0
+        for size in layerSizes {
+            offsets.append(total)
+            total += capacity * size
+        }
+        self.offsets = offsets
+        activations = [Double](repeating: 0, count: total)
+        deltas = [Double](repeating: 0, count: total)
+    }
+
+    /// Copies the given rows of `x` into the input layer.
+    mutating func load<Rows: Collection<Int>>(_ x: Matrix, rows: Rows) {
+        let d = x.columns
+        var position = 0
+        for row in rows {
+            for j in 0..<d { activations[position + j] = x.values[row * d + j] }
+            position += d
+        }
+    }
+}
+
+/// Mini-batch gradient steps with Adam (Kingma & Ba), scikit-learn's default solver.
+struct AdamTrainer {
+    private var workspace: NetworkWorkspace
+    /// The last gradient `computeGradient` produced (same layout as the parameters).
+    private(set) var gradient: [Double]
+    private var firstMoment: [Double]
+    private var secondMoment: [Double]
+    private var beta1Power = 1.0
+    private var beta2Power = 1.0
+    private let learningRate: Double
+    private let beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+
+    init(network: NeuralNetwork, learningRate: Double, batchCapacity: Int) {
+        workspace = NetworkWorkspace(layerSizes: network.layerSizes, capacity: max(1, batchCapacity))
+        gradient = [Double](repeating: 0, count: network.parameters.count)
+        firstMoment = gradient
+        secondMoment = gradient
+        self.learningRate = learningRate
+    }
+
+    /// One Adam step on the given rows.
+    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
+    ///   before the step.
+    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                       network: inout NeuralNetwork, alpha: Double) -> Double {
+        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
+                                   network: network, alpha: alpha)
+        applyAdam(to: &network)
+        return loss
+    }
+
+    /// Fills `gradient` with the gradient of the batch objective at `network`'s parameters.
+    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
+    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                                  network: NeuralNetwork, alpha: Double) -> Double {
+        let batch = rows.count
+        let isClassification = !classCodes.isEmpty
+        workspace.load(x, rows: rows)
+        network.forward(&workspace, rows: batch, softmax: isClassification)
+        let sizes = network.layerSizes
+        let layers = network.layerCount
+        let outputs = sizes[layers]
+        let offsets = workspace.offsets
+        var loss = 0.0
+
+        // Output delta: prediction − target (softmax + cross-entropy, or identity + squared error).
+        let outputOffset = offsets[layers]
+        for (b, row) in rows.enumerated() {
+            for o in 0..<outputs {
+                let prediction = workspace.activations[outputOffset + b * outputs + o]
+                let target: Double
+                if isClassification {
+                    target = classCodes[row] == o ? 1 : 0
+                    if target == 1 { loss -= log(max(prediction, 1e-15)) }
+                } else {
+                    target = values[row]
+                    loss += 0.5 * (prediction - target) * (prediction - target)
+                }
+                workspace.deltas[outputOffset + b * outputs + o] = prediction - target
+            }
+        }
+
+        for i in gradient.indices { gradient[i] = 0 }
+        network.parameters.withUnsafeBufferPointer { parameterBuffer in
+            gradient.withUnsafeMutableBufferPointer { gradientBuffer in
+                workspace.activations.withUnsafeBufferPointer { activationBuffer in
+                    workspace.deltas.withUnsafeMutableBufferPointer { deltaBuffer in
+                        guard let p = parameterBuffer.baseAddress, let g = gradientBuffer.baseAddress,
+                              let a = activationBuffer.baseAddress, let delta = deltaBuffer.baseAddress else { return }
+                        for l in stride(from: layers - 1, through: 0, by: -1) {
+                            let nIn = sizes[l], nOut = sizes[l + 1]
+                            let offset = network.weightOffset(l)
+                            let weights = p + offset, weightGradient = g + offset
+                            let biasGradient = weightGradient + nIn * nOut
+                            let input = a + offsets[l]
+                            let outDelta = delta + offsets[l + 1], inDelta = delta + offsets[l]
+                            for b in 0..<batch {
+                                let deltaRow = outDelta + b * nOut
+                                let inRow = input + b * nIn
+                                Kernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
+                                for i in 0..<nIn {
+                                    let value = inRow[i]
+                                    if value == 0 { continue }
+                                    Kernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                }
+                                // Propagate through the ReLU: zero where the unit was inactive.
+                                if l > 0 {
+                                    let previousRow = inDelta + b * nIn
+                                    for i in 0..<nIn {
+                                        if inRow[i] <= 0 {
+                                            previousRow[i] = 0
+                                            continue
+                                        }
+                                        previousRow[i] = Kernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // Mean over the batch, plus the L2 gradient on weights (never biases).
+        let inverseBatch = 1 / Double(batch)
+        var squaredWeights = 0.0
+        for l in 0..<layers {
+            let offset = network.weightOffset(l)
+            let weightCount = sizes[l] * sizes[l + 1]
+            for index in offset..<(offset + weightCount) {
+                let w = network.parameters[index]
+                squaredWeights += w * w
+                gradient[index] = (gradient[index] + alpha * w) * inverseBatch
+            }
+            for index in (offset + weightCount)..<(offset + weightCount + sizes[l + 1]) {
+                gradient[index] *= inverseBatch
+            }
+        }
+        return loss * inverseBatch + 0.5 * alpha * squaredWeights * inverseBatch
+    }
+
+    /// Moves the parameters one Adam step along the current `gradient`.
+    private mutating func applyAdam(to network: inout NeuralNetwork) {
+        beta1Power *= beta1
+        beta2Power *= beta2
+        let stepSize = learningRate * (1 - beta2Power).squareRoot() / (1 - beta1Power)
+        network.parameters.withUnsafeMutableBufferPointer { parameterBuffer in
+            gradient.withUnsafeBufferPointer { g in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
+                        for i in 0..<g.count {
+                            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                            parameterBuffer[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The two inner loops of both passes, written as plain `while` loops over pointers: the same
+/// speed as `for` in optimized builds, several times faster in debug builds (tests).
+enum Kernels {
+    /// y[0..<count] += a · x[0..<count]
+    @inline(__always)
+    static func addScaled(_ a: Double, _ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) {
+        var i = 0
+        while i < count {
+            y[i] += a * x[i]
+            i &+= 1
+        }
+    }
+
+    /// Σ a[i]·b[i] over 0..<count.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
+        var sum = 0.0
+        var i = 0
+        while i < count {
+            sum += a[i] * b[i]
+            i &+= 1
+        }
+        return sum
+    }
+}

@@ -1,0 +1,86 @@
+import Testing
+@testable import Learning
+
+/// Hand-computed cases; each also agrees with scikit-learn 1.9 on the same inputs.
+@Suite struct ClassificationMetricsTests {
+    // truth 0 1 2 2, predicted 0 2 2 2.
+    let truth = [0, 1, 2, 2]
+    let predicted = [0, 2, 2, 2]
+
+    @Test func accuracy() {
+        // 3 of 4 right.
+        #expect(ClassificationMetrics.accuracy(truth: truth, predicted: predicted) == 0.75)
+    }
+
+    @Test func balancedAccuracy() {
+        // recalls: class 0 1/1, class 1 0/1, class 2 2/2 → (1 + 0 + 1) / 3
+        #expect(isClose(ClassificationMetrics.balancedAccuracy(truth: truth, predicted: predicted), 2.0 / 3))
+    }
+
+    @Test func macroPrecisionRecallF1() {
+        // precision: class 0 1/1, class 1 never predicted → 0, class 2 2/3 → (1 + 0 + 2/3) / 3 = 5/9
+        #expect(isClose(ClassificationMetrics.macroPrecision(truth: truth, predicted: predicted), 5.0 / 9))
+        // recall: 1, 0, 1 → 2/3
+        #expect(isClose(ClassificationMetrics.macroRecall(truth: truth, predicted: predicted), 2.0 / 3))
+        // F1: class 0 1; class 1 0; class 2 2·(2/3)·1 / (2/3 + 1) = 0.8 → (1 + 0 + 0.8) / 3 = 0.6
+        #expect(isClose(ClassificationMetrics.macroF1(truth: truth, predicted: predicted), 0.6))
+    }
+
+    @Test func confusionMatrixRowsAreTruth() {
+        #expect(ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted, classCount: 3)
+                == [[1, 0, 0], [0, 0, 1], [0, 0, 2]])
+    }
+
+    @Test func logLoss() {
+        // −(ln 0.8 + ln 0.6) / 2 = (0.2231436 + 0.5108256) / 2 = 0.3669846
+        let p = Matrix([[0.8, 0.2], [0.4, 0.6]])
+        #expect(isClose(ClassificationMetrics.logLoss(truth: [0, 1], probabilities: p), 0.3669845875401002))
+        // A zero probability on the true class is clipped at 1e-15: −ln 1e-15 = 34.5387764
+        let certainAndWrong = Matrix([[0.0, 1.0]])
+        #expect(isClose(ClassificationMetrics.logLoss(truth: [0], probabilities: certainAndWrong), 34.538776394910684))
+    }
+
+    @Test func rocAUCBinary() {
+        // scikit-learn's docstring example: 3 of the 4 (positive, negative) pairs ordered right.
+        let p = Matrix([[0.9, 0.1], [0.6, 0.4], [0.65, 0.35], [0.2, 0.8]])
+        #expect(isClose(ClassificationMetrics.rocAUC(truth: [0, 0, 1, 1], probabilities: p) ?? -1, 0.75))
+    }
+
+    @Test func rocAUCTiesCountHalf() {
+        // scores 0.5(neg) 0.5(pos) 0.2(neg) 0.9(pos); ranks 2.5 2.5 1 4.
+        // positive rank sum 2.5 + 4 = 6.5; AUC = (6.5 − 2·3/2) / (2·2) = 3.5 / 4 = 0.875
+        // (pairs: the tied pair counts ½, the other three count 1).
+        let auc = ClassificationMetrics.binaryAUC(positives: [false, true, false, true], scores: [0.5, 0.5, 0.2, 0.9])
+        #expect(isClose(auc ?? -1, 0.875))
+    }
+
+    @Test func rocAUCOneVersusRestMacro() {
+        // class 0: 0.6 beats 0.2 and 0.1 → 1; class 1: 0.5 beats 0.3, ties 0.5 → (1 + ½)/2 = 0.75;
+        // class 2: 0.4 beats 0.1 and 0.3 → 1. Mean (1 + 0.75 + 1) / 3 = 0.9166667
+        let p = Matrix([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.5, 0.4]])
+        #expect(isClose(ClassificationMetrics.rocAUC(truth: [0, 1, 2], probabilities: p) ?? -1, 11.0 / 12))
+    }
+
+    @Test func rocAUCUndefinedForOneClass() {
+        #expect(ClassificationMetrics.rocAUC(truth: [1, 1], probabilities: Matrix([[0.3, 0.7], [0.4, 0.6]])) == nil)
+    }
+
+    @Test func brierScore() {
+        // binary: ((0.2 − 0)² + (0.6 − 1)²) / 2 = (0.04 + 0.16) / 2 = 0.1
+        let binary = Matrix([[0.8, 0.2], [0.4, 0.6]])
+        #expect(isClose(ClassificationMetrics.brierScore(truth: [0, 1], probabilities: binary), 0.1))
+        // multiclass: (0.6 − 1)² + 0.3² + 0.1² = 0.16 + 0.09 + 0.01 = 0.26
+        let multiclass = Matrix([[0.6, 0.3, 0.1]])
+        #expect(isClose(ClassificationMetrics.brierScore(truth: [0], probabilities: multiclass), 0.26))
+    }
+
+    @Test func reportCombinesEverything() {
+        let p = Matrix([[0.8, 0.1, 0.1], [0.1, 0.3, 0.6], [0.2, 0.2, 0.6], [0.1, 0.1, 0.8]])
+        let report = ClassificationReport(truth: truth, probabilities: p)
+        #expect(report.rowCount == 4 && report.classCount == 3)
+        #expect(report.accuracy == 0.75)
+        #expect(isClose(report.macroF1, 0.6))
+        #expect(report.confusionMatrix == [[1, 0, 0], [0, 0, 1], [0, 0, 2]])
+        #expect(report.rocAUC != nil)
+    }
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import Learning
+
+@Suite struct KNearestNeighborsTests {
+    @Test func equalDistancesGoToEarlierTrainingRows() throws {
+        // Query 0 is at distance 1 from rows 0 (x=1), 1 (x=−1) and 2 (x=1) alike.
+        // k=1 → row 0 (class 0); k=2 → rows 0 and 1 (classes 0, 1), never row 2 (class 2).
+        let x = Matrix(rows: 4, columns: 1, values: [1, -1, 1, 3])
+        let y = Target.classes([0, 1, 2, 2], classCount: 3)
+        let query = Matrix(rows: 1, columns: 1, values: [0])
+        let one = try KNearestNeighbors.make(["k": .int(1)]).fit(x, y, context: FitContext())
+        #expect(one.predict(query) == .probabilities(Matrix([[1, 0, 0]])))
+        let two = try KNearestNeighbors.make(["k": .int(2)]).fit(x, y, context: FitContext())
+        #expect(two.predict(query) == .probabilities(Matrix([[0.5, 0.5, 0]])))
+    }
+
+    @Test func distanceWeighting() throws {
+        // Training x = 0, 1, 3; query 0.5 → distances 0.5, 0.5, 2.5 → weights 2, 2, 0.4 (sum 4.4).
+        let x = Matrix(rows: 3, columns: 1, values: [0, 1, 3])
+        let query = Matrix(rows: 1, columns: 1, values: [0.5])
+        let algorithm = try KNearestNeighbors.make(["k": .int(3), "weights": .string("distance")])
+        // classes 0 1 1: P(0) = 2 / 4.4 = 0.4545…, P(1) = 2.4 / 4.4 = 0.5454…
+        let classifier = try algorithm.fit(x, .classes([0, 1, 1], classCount: 2), context: FitContext())
+        guard case .probabilities(let p) = classifier.predict(query) else { Issue.record("expected probabilities"); return }
+        #expect(isClose(p[0, 0], 2 / 4.4) && isClose(p[0, 1], 2.4 / 4.4))
+        // values 10 20 30: (2·10 + 2·20 + 0.4·30) / 4.4 = 72 / 4.4 = 16.3636…
+        let regressor = try algorithm.fit(x, .values([10, 20, 30]), context: FitContext())
+        guard case .values(let v) = regressor.predict(query) else { Issue.record("expected values"); return }
+        #expect(isClose(v[0], 72 / 4.4))
+        // An exact match takes all the weight (scikit-learn's rule), instead of dividing by zero.
+        guard case .values(let exact) = regressor.predict(Matrix(rows: 1, columns: 1, values: [1])) else { return }
+        #expect(exact == [20])
+    }
+
+    @Test func uniformRegressionAveragesNeighbours() throws {
+        // Query 0.9: nearest two are x=1 (20) and x=0 (10) → 15.
+        let x = Matrix(rows: 3, columns: 1, values: [0, 1, 3])
+        let model = try KNearestNeighbors.make(["k": .int(2)]).fit(x, .values([10, 20, 30]), context: FitContext())
+        #expect(model.predict(Matrix(rows: 1, columns: 1, values: [0.9])) == .values([15]))
+    }
+
+    @Test func heapAgreesWithFullSortAndThreadCount() throws {
+        let x = SyntheticData.features(rows: 120, columns: 3, seed: 21)
+        let values = (0..<120).map { Double($0) }
+        let queries = SyntheticData.features(rows: 70, columns: 3, seed: 22)
+        let k = 7
+        let model = try KNearestNeighbors.make(["k": .int(k)]).fit(x, .values(values), context: FitContext())
+        let single = model.predict(queries, threads: 1)
+        #expect(single == model.predict(queries, threads: 4))
+        guard case .values(let predicted) = single else { Issue.record("expected values"); return }
+        for q in 0..<queries.rows {
+            let ordered = (0..<x.rows).map { t -> (Double, Int) in
+                ((0..<3).reduce(0) { $0 + (queries[q, $1] - x[t, $1]) * (queries[q, $1] - x[t, $1]) }, t)
+            }.sorted { $0 < $1 }
+            let expected = ordered.prefix(k).reduce(0) { $0 + values[$1.1] } / Double(k)
+            #expect(isClose(predicted[q], expected))
+        }
+    }
+
+    @Test func kIsCappedAtTrainingRows() throws {
+        let model = try KNearestNeighbors.make(["k": .int(50)]).fit(
+            Matrix(rows: 2, columns: 1, values: [0, 1]), .values([2, 4]), context: FitContext())
+        #expect(model.predict(Matrix(rows: 1, columns: 1, values: [7])) == .values([3]))
+    }
+}
