@@ -43,7 +43,10 @@ let package = Package(
         // The command language, session state, command handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
-            dependencies: ["Tabular", "Learning", "CEditLine"],
+            dependencies: [
+                "Tabular", "Learning", "CEditLine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // Thin executable: argument parsing only.

@@ -60,3 +60,12 @@ public enum CSVReader {
         return try DataFrame(columns: columns)
     }
 }
+
+public enum CSVWriter {
+    public static func write(_ frame: DataFrame, to path: String) throws {
+        func quote(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        var text = frame.columnNames.map(quote).joined(separator: ",") + "\n"
+        for r in 0..<frame.rowCount { text += frame.columns.map { quote($0.text(at: r) ?? "") }.joined(separator: ",") + "\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

@@ -69,14 +69,14 @@ public struct Parameters: Sendable, Codable, Hashable {
         }
         switch spec.kind {
         case .int(let range):
-            let expected = "a whole number in \(range.lowerBound)...\(range.upperBound)"
+            let expected = range.upperBound >= 1_000_000_000 ? "a whole number ≥ \(range.lowerBound)" : "a whole number from \(range.lowerBound) to \(range.upperBound)"
             switch value {
             case .int(let v) where range.contains(v): return .int(v)
             case .double(let d) where d.rounded() == d && range.contains(Int(exactly: d) ?? Int.min): return .int(Int(d))
             default: throw bad(expected)
             }
         case .double(let range):
-            let expected = "a number in \(range.lowerBound)...\(range.upperBound)"
+            let expected = "a number from \(shortNumber(range.lowerBound)) to \(shortNumber(range.upperBound))"
             switch value {
             case .double(let v) where range.contains(v): return .double(v)
             case .int(let v) where range.contains(Double(v)): return .double(Double(v))
@@ -107,5 +107,44 @@ public struct Parameters: Sendable, Codable, Hashable {
     public func string(_ name: String) -> String {
         if case .string(let s) = values[name] { return s }
         return values[name]?.description ?? ""
+    }
+}
+
+/// A bound as people write it: `1e-12`, `1e+12`, `0.5`, `100`.
+func shortNumber(_ x: Double) -> String {
+    if x.rounded() == x && abs(x) < 1e6 { return String(Int(x)) }
+    if abs(x) >= 1e6 || (abs(x) < 1e-3 && x != 0) {
+        var e = 0
+        var m = abs(x)
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1 { m *= 10; e -= 1 }
+        var mantissa = (m * 1000).rounded() / 1000
+        if mantissa >= 10 { mantissa /= 10; e += 1 }
+        let mText = mantissa.rounded() == mantissa ? String(Int(mantissa)) : String(mantissa)
+        return (x < 0 ? "-" : "") + mText + "e" + (e < 0 ? "-" : "+") + String(abs(e))
+    }
+    return String(x)
+}
+
+extension LearningError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unknownParameter(let algorithm, let name, let known):
+            "\(algorithm) has no hyperparameter '\(name)'\nhint: its hyperparameters: " + known.joined(separator: ", ")
+        case .invalidParameter(let algorithm, let name, let value, let expected):
+            "\(algorithm): \(name)=\(value) is not allowed; it must be \(expected)"
+        case .unsupportedTask(let algorithm, let task):
+            "\(algorithm) does not do \(task.rawValue)"
+        case .emptyTrainingSet:
+            "there are no training rows"
+        case .featureCountMismatch(let expected, let found):
+            "internal error: the model expects \(expected) inputs, got \(found)"
+        case .missingValues(let algorithm):
+            "internal error: \(algorithm) was given missing values"
+        case .cancelled:
+            "cancelled"
+        case .notConverged(let algorithm, let detail):
+            "\(algorithm) did not converge: \(detail)"
+        }
     }
 }

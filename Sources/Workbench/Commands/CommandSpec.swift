@@ -6,6 +6,10 @@ public enum ArgumentKind: Sendable, Equatable {
     case binding
     /// A new name to bind.
     case newName
+    /// An algorithm name or a bound candidate (`lb.best`).
+    case algorithm
+    /// `all`, or one or more algorithm names.
+    case algorithms
     /// A quoted path.
     case path
     /// One column of the command's dataset.
@@ -35,6 +39,8 @@ public enum ArgumentKind: Sendable, Equatable {
         case .dataset: "a dataset name"
         case .binding: "a name"
         case .newName: "a new name"
+        case .algorithm: "an algorithm name"
+        case .algorithms: "algorithm names or all"
         case .path: "a quoted path"
         case .column: "a column name"
         case .columns: "column names"
@@ -104,12 +110,14 @@ public struct CommandSpec: Sendable {
     public let examples: [String]
     /// Groups commands in `help`.
     public let topic: String
+    /// Whether unknown `key=value` options pass through as algorithm hyperparameters.
+    public let acceptsHyperparameters: Bool
     public let run: @Sendable (inout CommandContext) throws -> Void
 
     public init(
         _ name: String, topic: String, summary: String, discussion: String = "",
         positionals: [PositionalSpec] = [], options: [OptionSpec] = [], maxResults: Int = 0,
-        examples: [String] = [], run: @escaping @Sendable (inout CommandContext) throws -> Void
+        acceptsHyperparameters: Bool = false, examples: [String] = [], run: @escaping @Sendable (inout CommandContext) throws -> Void
     ) {
         self.name = name
         self.topic = topic
@@ -119,6 +127,7 @@ public struct CommandSpec: Sendable {
         self.options = options
         self.maxResults = maxResults
         self.examples = examples
+        self.acceptsHyperparameters = acceptsHyperparameters
         self.run = run
     }
 
@@ -130,6 +139,7 @@ public struct CommandSpec: Sendable {
         parts.append(name)
         parts.append(contentsOf: positionals.map(\.usage))
         parts.append(contentsOf: options.map { "[\($0.name)=\($0.defaultText ?? "…")]" })
+        if acceptsHyperparameters { parts.append("[PARAM=VALUE ...]") }
         return parts.joined(separator: " ")
     }
 }

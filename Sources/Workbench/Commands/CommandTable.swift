@@ -4,6 +4,8 @@ public enum CommandTable {
     public static let all: [CommandSpec] = [
         // Data
         load, show, describe, split, select, drop,
+        // Models
+        train, evaluate, predict, compare, tune, runs, algorithms,
         // Session
         ls, history, rerun, save, replay, help, quit,
     ]
@@ -15,5 +17,5 @@ public enum CommandTable {
     }
 
     /// Topics in the order `help` lists them.
-    public static let topics = ["data", "session"]
+    public static let topics = ["data", "models", "session"]
 }

@@ -7,6 +7,8 @@ public struct Invocation: Sendable {
     public let line: String
     public private(set) var positionals: [String: Expression] = [:]
     public private(set) var options: [String: (key: SourceRange, value: Expression)] = [:]
+    /// `key=value` pairs that are not command options: hyperparameters, for commands that take them.
+    public private(set) var hyperparameters: [(key: String, keyRange: SourceRange, value: Expression)] = []
 
     /// Matches `statement` to `spec`, checking counts, keywords, option names and simple value kinds.
     public init(spec: CommandSpec, statement: Statement, line: String) throws(LanguageError) {
@@ -26,6 +28,11 @@ public struct Invocation: Sendable {
                 remaining.append(e)
             case .option(let key, let keyRange, let value):
                 guard let option = spec.options.first(where: { $0.name == key }) else {
+                    if spec.acceptsHyperparameters {
+                        guard !hyperparameters.contains(where: { $0.key == key }) else { throw .duplicateOption(key, at: keyRange) }
+                        hyperparameters.append((key, keyRange, value))
+                        continue
+                    }
                     let names = spec.options.map(\.name)
                     throw .unknownOption(key, command: spec.name, at: keyRange, suggestion: closestMatch(key, among: names), known: names)
                 }

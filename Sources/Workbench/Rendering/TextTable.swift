@@ -20,7 +20,7 @@ public struct TextTable {
     public func render(width: Int) -> String {
         let count = headers.count
         var widths = (0..<count).map { c in
-            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(\.count).max() ?? 0
+            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(TextTable.visibleCount).max() ?? 0
         }
         let separator = 2
         func total(_ shown: Int) -> Int { widths.prefix(shown).reduce(0, +) + separator * max(0, shown - 1) }
@@ -37,7 +37,7 @@ public struct TextTable {
             var parts: [String] = []
             for c in 0..<shown {
                 let text = TextTable.fit(c < cells.count ? cells[c] : "", to: widths[c])
-                let pad = String(repeating: " ", count: widths[c] - text.count)
+                let pad = String(repeating: " ", count: max(0, widths[c] - TextTable.visibleCount(text)))
                 parts.append(alignments[c] == .right ? pad + text : text + pad)
             }
             var out = parts.joined(separator: String(repeating: " ", count: separator))
@@ -53,9 +53,15 @@ public struct TextTable {
         return lines.joined(separator: "\n")
     }
 
+    /// Characters a cell shows: volatile markers take no room.
+    static func visibleCount(_ text: String) -> Int {
+        text.reduce(0) { $0 + ($1 == Output.volatileStart || $1 == Output.volatileEnd ? 0 : 1) }
+    }
+
     /// `text` cut to `width` characters, ending in `…` when cut; newlines and tabs shown as spaces.
     static func fit(_ text: String, to width: Int) -> String {
-        let flat = String(text.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 })
+        guard visibleCount(text) > width else { return text }
+        let flat = String(Output.stripMarkers(text).map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 })
         guard flat.count > width else { return flat }
         guard width > 1 else { return "…" }
         return String(flat.prefix(width - 1)) + "…"

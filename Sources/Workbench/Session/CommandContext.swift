@@ -52,6 +52,11 @@ public struct CommandContext {
         dataFiles.append(DataFileRecord(path: path, fingerprint: fingerprint))
     }
 
+    /// Shows transient progress on a terminal (never in output or transcripts).
+    public func progress(_ text: String) {
+        session.progressHandler?(text)
+    }
+
     /// Polled by long-running work; throws when the user pressed Ctrl-C.
     public func checkCancellation() throws {
         if session.cancellation.isSet { throw CommandError("cancelled") }

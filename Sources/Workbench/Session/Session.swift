@@ -60,6 +60,11 @@ public final class Session {
     public internal(set) var quitRequested = false
     /// Called after every cell, e.g. to append it to the transcript.
     public var cellObserver: ((Cell) -> Void)?
+    /// Shows transient progress (a terminal's status line); nil when nobody watches.
+    public var progressHandler: (@Sendable (String) -> Void)?
+    /// The transcript this session is recorded to, for the run registry.
+    public var transcriptPath: String?
+    let registryStorage = RegistryStorage()
 
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag()) {
         self.environment = environment
@@ -123,6 +128,7 @@ public final class Session {
         case let e as LanguageError: e.render(line: line)
         case let e as TabularError: "error: " + e.description
         case let e as CommandError: "error: " + e.description
+        case let e as CustomStringConvertible: "error: " + e.description
         default: "error: " + String(describing: error)
         }
     }

@@ -1,3 +1,4 @@
+import Learning
 import Tabular
 
 /// A dataset bound in the session, with where it came from.
@@ -9,14 +10,63 @@ public struct Dataset: Sendable {
     public var fingerprint: String
 }
 
+/// An algorithm with fixed hyperparameters: what `lb.best` or `t.best` names, and what `train` accepts.
+public struct Candidate: Sendable {
+    public var algorithm: any Algorithm.Type
+    public var parameters: Parameters
+
+    /// `forest (n_estimators=200, max_depth=8)`, listing only values that differ from the defaults.
+    public var description: String {
+        let defaults = (try? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: [:]))?.values ?? [:]
+        let changed = parameters.values.keys.sorted().filter { parameters.values[$0] != defaults[$0] }
+        guard !changed.isEmpty else { return algorithm.name }
+        return algorithm.name + " (" + changed.map { "\($0)=\(parameters.values[$0]?.description ?? "")" }.joined(separator: ", ") + ")"
+    }
+}
+
+/// A trained model in the session, with the record of how it was made.
+public struct TrainedModel: Sendable {
+    public var pipeline: PipelineModel
+    /// The dataset name it was trained on, and that data's fingerprint and shape.
+    public var dataName: String
+    public var dataFingerprint: String
+    public var rowCount: Int
+    public var fitSeconds: Double
+    /// The score on its own training rows (optimistic).
+    public var trainingScores: Scores
+    /// Cross-validation scores per fold when the model came out of compare or tune.
+    public var crossValidation: CrossValidationResult?
+    /// The run registry id of the training run, if it was recorded.
+    public var runID: Int64?
+    /// Purpose and intended users, set with `note`.
+    public var note: String?
+}
+
+/// Scores of one model on one dataset, bound by `e = evaluate ...`.
+public struct EvaluationValue: Sendable {
+    public var model: String
+    public var data: String
+    public var scores: Scores
+}
+
 /// Anything a name can be bound to in a session.
 public enum Value: Sendable {
     case dataset(Dataset)
+    case model(TrainedModel)
+    case candidate(Candidate)
+    case leaderboard(Leaderboard)
+    case evaluation(EvaluationValue)
+    case number(Double)
 
     /// The kind as users read it in messages and `ls`.
     public var kindName: String {
         switch self {
         case .dataset: "dataset"
+        case .model: "model"
+        case .candidate: "candidate"
+        case .leaderboard: "leaderboard"
+        case .evaluation: "evaluation"
+        case .number: "number"
         }
     }
 
@@ -25,11 +75,36 @@ public enum Value: Sendable {
         switch self {
         case .dataset(let d):
             "\(d.frame.rowCount) rows × \(d.frame.columnCount) columns  from \(d.source)"
+        case .model(let m):
+            "\(Candidate(algorithm: AlgorithmRegistry.named(m.pipeline.algorithm) ?? Baseline.self, parameters: m.pipeline.parameters).description) → \(m.pipeline.target.name) (\(m.pipeline.task.rawValue)), trained on \(m.dataName)"
+        case .candidate(let c):
+            c.description
+        case .leaderboard(let lb):
+            "\(lb.rows.count) candidates on \(lb.dataName) by \(lb.metric.name), best \(lb.rows.first?.candidate.description ?? "-")"
+        case .evaluation(let e):
+            "\(e.model) on \(e.data)"
+        case .number(let x):
+            formatStatistic(x)
         }
     }
 
-    /// A named part of the value (`lb.best`), if it has one.
+    /// A named part of the value (`lb.best`, `e.accuracy`), if it has one.
     public func part(_ name: String) -> Value? {
-        nil
+        switch self {
+        case .leaderboard(let lb):
+            if name == "best", let first = lb.rows.first { return .candidate(first.candidate) }
+            return nil
+        case .evaluation(let e):
+            guard let metric = MetricCatalog.named(name) else { return nil }
+            let x = metric.value(e.scores)
+            return x.isNaN ? nil : .number(x)
+        case .model(let m):
+            switch name {
+            case "algorithm": return .candidate(Candidate(algorithm: AlgorithmRegistry.named(m.pipeline.algorithm) ?? Baseline.self, parameters: m.pipeline.parameters))
+            default: return MetricCatalog.named(name).map { .number($0.value(m.trainingScores)) }
+            }
+        default:
+            return nil
+        }
     }
 }

@@ -1,0 +1,80 @@
+import Tabular
+
+/// Per-fold results of cross-validating one candidate (an algorithm with fixed parameters).
+public struct CrossValidationResult: Sendable {
+    public var algorithm: String
+    public var parameters: Parameters
+    /// Scores per fold, in fold order.
+    public var foldScores: [Scores]
+    public var fitSeconds: [Double]
+    public var predictSeconds: [Double]
+
+    public func values(of metric: MetricDefinition) -> [Double] { foldScores.map(metric.value) }
+
+    public func mean(of metric: MetricDefinition) -> Double {
+        let v = values(of: metric)
+        return v.reduce(0, +) / Double(max(1, v.count))
+    }
+
+    /// Sample standard deviation over folds.
+    public func standardDeviation(of metric: MetricDefinition) -> Double {
+        let v = values(of: metric)
+        guard v.count > 1 else { return 0 }
+        let m = mean(of: metric)
+        return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
+    }
+}
+
+/// k-fold cross-validation of whole pipelines: preprocessing is refitted on each fold's training
+/// rows, so no statistic of the held-out rows leaks into the model.
+public enum CrossValidation {
+    /// Rows with a present target, and their strata (class codes) for stratified folds.
+    public static func usableRows(frame: DataFrame, target: String, task: Task?) throws -> (rows: [Int], task: Task, strata: [Int]?) {
+        guard let column = frame.column(named: target) else { throw PreprocessingError.missingColumns([target]) }
+        let (spec, encoded, used) = try TargetSpec.fit(column: column, rows: Array(0..<frame.rowCount), task: task)
+        if case .classes(let codes, _) = encoded { return (used, spec.task, codes) }
+        return (used, spec.task, nil)
+    }
+
+    /// Cross-validates one candidate on `folds` (test rows per fold, indices into `frame`).
+    public static func run(
+        algorithm: any Algorithm.Type, parameters: [String: ParameterValue], frame: DataFrame, target: String,
+        features: [String], task: Task, folds: [[Int]], allRows: [Int], context: FitContext
+    ) throws -> CrossValidationResult {
+        guard let targetColumn = frame.column(named: target) else { throw PreprocessingError.missingColumns([target]) }
+        var scores: [Scores] = []
+        var fitTimes: [Double] = []
+        var predictTimes: [Double] = []
+        var resolved: Parameters?
+        let clock = ContinuousClock()
+        for (i, testRows) in folds.enumerated() {
+            try context.checkCancellation()
+            let testSet = Set(testRows)
+            let trainRows = allRows.filter { !testSet.contains($0) }
+            var model: PipelineModel?
+            let fit = try clock.measure {
+                model = try PipelineModel.train(algorithm: algorithm, parameters: parameters, frame: frame, target: target, features: features, rows: trainRows, task: task, context: context)
+            }
+            guard let model else { continue }
+            resolved = model.parameters
+            let (truth, kept) = model.target.encode(column: targetColumn, rows: testRows)
+            var output: PipelineModel.Output?
+            let predict = try clock.measure { output = try model.predict(frame.selectingRows(kept)) }
+            guard let output else { continue }
+            scores.append(Scores(target: truth, prediction: output.prediction))
+            fitTimes.append(fit.seconds)
+            predictTimes.append(predict.seconds)
+            context.progress(Double(i + 1) / Double(folds.count))
+        }
+        let finalParameters = try resolved ?? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: parameters)
+        return CrossValidationResult(algorithm: algorithm.name, parameters: finalParameters, foldScores: scores, fitSeconds: fitTimes, predictSeconds: predictTimes)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a double.
+    public var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,41 @@
+import Learning
+
+extension CommandTable {
+    /// `algorithms [NAME]`: the algorithms and their hyperparameters.
+    static let algorithms = CommandSpec(
+        "algorithms", topic: "models",
+        summary: "list the algorithms, or one algorithm's hyperparameters: algorithms forest",
+        positionals: [PositionalSpec("NAME", .algorithm, optional: true)],
+        examples: ["algorithms", "algorithms boost"],
+        run: { context in
+            if context.invocation.positionals["NAME"] != nil {
+                let algorithm = try context.candidate("NAME").algorithm
+                context.print("\(algorithm.name): \(algorithm.summary)")
+                context.print("tasks: " + algorithm.tasksText + (algorithm.wantsStandardizedInputs ? "; inputs standardised" : "") + (algorithm.acceptsMissingValues ? "; handles missing values natively" : ""))
+                var table = TextTable(headers: ["hyperparameter", "default", "values", "meaning"])
+                for spec in algorithm.parameterSpecs {
+                    table.add([spec.name, spec.defaultValue.description, spec.kind.text, spec.help])
+                }
+                context.print(table.render(width: context.environment.width))
+                return
+            }
+            var table = TextTable(headers: ["algorithm", "tasks", "summary"])
+            for algorithm in AlgorithmRegistry.all { table.add([algorithm.name, algorithm.tasksText, algorithm.summary]) }
+            context.print(table.render(width: context.environment.width))
+        })
+}
+
+extension Algorithm {
+    static var tasksText: String { Task.allCases.filter(tasks.contains).map(\.rawValue).joined(separator: ", ") }
+}
+
+extension ParameterSpec.Kind {
+    /// The allowed values, for tables.
+    var text: String {
+        switch self {
+        case .int(let r): r.upperBound >= 1_000_000 ? "\(r.lowerBound)…" : "\(r.lowerBound)…\(r.upperBound)"
+        case .double(let r): "\(formatStatistic(r.lowerBound))…\(r.upperBound > 1e12 ? "" : formatStatistic(r.upperBound))"
+        case .choice(let options): options.joined(separator: " | ")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Learning
+import Tabular
+
+extension CommandTable {
+    /// `lb = compare ALGOS|all on DATA target=COL [folds=5] [metric=] [seed=] [budget=]`.
+    static let compare = CommandSpec(
+        "compare", topic: "models",
+        summary: "cross-validate several algorithms on the same folds and rank them",
+        discussion: """
+            Stratified k-fold for classification, plain k-fold for regression; every candidate sees the \
+            same folds, and preprocessing is refitted inside each fold. The baseline (majority class or \
+            mean) is always included, so every score has a floor to beat. Candidates whose score is not \
+            significantly below the best are marked '≈ best': one-sided corrected resampled t-test \
+            (Nadeau & Bengio 2003) at the 5% level. budget= stops starting new candidates once that much \
+            time has passed; Ctrl-C stops too, and the candidates already finished are kept.
+            """,
+        positionals: [PositionalSpec("ALGOS", .algorithms), PositionalSpec("DATA", keyword: "on", .dataset)],
+        options: [
+            OptionSpec("target", .column, help: "the column to predict"),
+            OptionSpec("folds", .integer(2...50), default: "5", help: "number of cross-validation folds"),
+            OptionSpec("metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "what to rank by"),
+            OptionSpec("task", .choice(["classification", "regression"]), default: "from the target", help: "override the inferred task"),
+            OptionSpec("features", .columns, default: "all others", help: "the columns to learn from"),
+            OptionSpec("drop", .columns, help: "columns to leave out"),
+            OptionSpec("budget", .number(0...1e9), help: "stop starting candidates after this long, e.g. 60s or 2m"),
+            seedOption,
+        ],
+        maxResults: 1,
+        examples: [
+            "lb = compare all on penguins target=species",
+            "lb = compare [linear, forest, boost] on penguins target=species folds=10 metric=balanced_accuracy",
+            "compare tree, forest on diabetes target=progression budget=30s",
+        ],
+        run: runCompare)
+
+    private static func runCompare(_ context: inout CommandContext) throws {
+        var candidates = try context.candidates("ALGOS")
+        if !candidates.contains(where: { $0.algorithm.name == Baseline.name }) {
+            candidates.insert(Candidate(algorithm: Baseline.self, parameters: try Parameters(algorithm: Baseline.name, specs: Baseline.parameterSpecs, given: [:])), at: 0)
+        }
+        let (dataName, dataset) = try context.dataset("DATA")
+        let leaderboard = try crossValidate(candidates, kind: "compare", data: (dataName, dataset), context: &context)
+        context.print(render(leaderboard, width: context.environment.width))
+        context.bind(context.targets.first ?? "lb", .leaderboard(leaderboard))
+    }
+
+    /// Cross-validates candidates on shared folds and ranks them; shared by compare and tune.
+    static func crossValidate(_ candidates: [Candidate], kind: String, data: (name: String, dataset: Dataset), context: inout CommandContext) throws -> Leaderboard {
+        let frame = data.dataset.frame
+        let target = try context.targetColumn(in: frame)
+        let features = try context.featureColumns(in: frame, target: target)
+        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: target, task: context.requestedTask())
+        let k = context.invocation.int("folds", default: 5)
+        guard k <= rows.count else {
+            throw LanguageError.semantic("folds=\(k) is more than the \(rows.count) rows", at: context.invocation.range(of: "folds"), hint: nil)
+        }
+        let metric = try rankingMetric(context, task: task)
+        let seed = context.invocation.int("seed", default: 42)
+        let foldIndices = KFold.folds(rowCount: rows.count, k: k, strata: task == .classification ? strata : nil, seed: UInt64(seed))
+        let folds = foldIndices.map { $0.map { rows[$0] } }
+        let budget = context.invocation.has("budget") ? context.invocation.double("budget", default: .infinity) : .infinity
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results: [(Candidate, CrossValidationResult)] = []
+        var skipped: [(name: String, reason: String)] = []
+        for (i, candidate) in candidates.enumerated() {
+            if (clock.now - start).seconds > budget {
+                skipped.append((candidate.description, "budget of \(formatStatistic(budget)) s used up"))
+                continue
+            }
+            if context.session.cancellation.isSet {
+                skipped.append((candidate.description, "stopped with Ctrl-C"))
+                continue
+            }
+            guard candidate.algorithm.tasks.contains(task) else {
+                skipped.append((candidate.description, "does not do \(task.rawValue)"))
+                continue
+            }
+            context.progress("\(kind): \(candidate.description) (\(i + 1) of \(candidates.count))")
+            do {
+                let result = try CrossValidation.run(
+                    algorithm: candidate.algorithm, parameters: candidate.parameters.values, frame: frame, target: target, features: features,
+                    task: task, folds: folds, allRows: rows, context: context.fitContext(seed: seed, label: "\(kind) \(candidate.description)"))
+                results.append((Candidate(algorithm: candidate.algorithm, parameters: result.parameters), result))
+            } catch LearningError.cancelled {
+                skipped.append((candidate.description, "stopped with Ctrl-C"))
+            } catch {
+                let message = Session.render(error, line: "").replacingOccurrences(of: "error: ", with: "")
+                skipped.append((candidate.description, "failed: " + (message.split(separator: "\n").first.map(String.init) ?? "unknown error")))
+            }
+        }
+        guard !results.isEmpty else {
+            throw CommandError("no candidate finished", hint: skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; "))
+        }
+        // Rank: best first; NaN scores last; ties keep the order given.
+        let sign = metric.higherIsBetter ? 1.0 : -1.0
+        let ranked = results.enumerated().sorted { a, b in
+            let x = sign * a.element.1.mean(of: metric), y = sign * b.element.1.mean(of: metric)
+            if x.isNaN != y.isNaN { return !x.isNaN }
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+        let best = ranked[0].1
+        let testFraction = 1.0 / Double(k)
+        let rowsOut = ranked.enumerated().map { index, entry -> Leaderboard.Row in
+            guard index > 0 else { return Leaderboard.Row(candidate: entry.0, result: entry.1, pValueAgainstBest: nil, tiedWithBest: true) }
+            let bestScores = best.values(of: metric).map { sign * $0 }
+            let theseScores = entry.1.values(of: metric).map { sign * $0 }
+            let test = CorrectedTTest(first: bestScores, second: theseScores, testFraction: testFraction)
+            return Leaderboard.Row(candidate: entry.0, result: entry.1, pValueAgainstBest: test.pValue, tiedWithBest: test.pValue >= Leaderboard.significanceLevel)
+        }
+        let leaderboard = Leaderboard(rows: rowsOut, metric: metric, dataName: data.name, target: target, task: task, folds: k, seed: UInt64(seed), skipped: skipped)
+        if let registry = context.session.registry {
+            for row in rowsOut {
+                _ = registry.record(run: RunRecord(kind: kind, result: row.result, leaderboard: leaderboard, dataFingerprint: data.dataset.fingerprint, rows: rows.count, columns: features.count, session: context.session))
+            }
+        }
+        return leaderboard
+    }
+
+    private static func rankingMetric(_ context: CommandContext, task: Task) throws -> MetricDefinition {
+        guard let name = context.invocation.word("metric") else { return MetricCatalog.primary(for: task) }
+        guard let metric = MetricCatalog.named(name), metric.task == task else {
+            throw LanguageError.semantic("metric=\(name) does not apply to \(task.rawValue)", at: context.invocation.range(of: "metric"),
+                                         hint: "for \(task.rawValue): " + MetricCatalog.metrics(for: task).map(\.name).joined(separator: ", "))
+        }
+        return metric
+    }
+
+    /// The leaderboard as a table: the ranking metric's mean and spread, two more metrics,
+    /// fit time per fold and the comparison with the best.
+    static func render(_ lb: Leaderboard, width: Int) -> String {
+        let others = MetricCatalog.metrics(for: lb.task).filter { $0.name != lb.metric.name }.prefix(2)
+        var table = TextTable(
+            headers: ["rank", "candidate", lb.metric.label, "± std"] + others.map(\.label) + ["fit/fold", "vs best"],
+            alignments: [.right, .left, .right, .right] + others.map { _ in .right } + [.right, .left])
+        for (i, row) in lb.rows.enumerated() {
+            let r = row.result
+            let vsBest = i == 0 ? "best" : (row.tiedWithBest ? "≈ p=" : "< p=") + formatFixed(row.pValueAgainstBest ?? 1, decimals: 3)
+            table.add([String(i + 1), row.candidate.description, formatScore(r.mean(of: lb.metric)), formatScore(r.standardDeviation(of: lb.metric))]
+                      + others.map { formatScore(r.mean(of: $0)) }
+                      + [formatDuration(r.fitSeconds.reduce(0, +) / Double(max(1, r.fitSeconds.count))), vsBest])
+        }
+        var lines = ["\(lb.folds)-fold \(lb.task == .classification ? "stratified " : "")cross-validation on \(lb.dataName) → \(lb.target), seed \(lb.seed), ranked by \(lb.metric.label)"]
+        lines.append(table.render(width: width))
+        lines.append("≈: not significantly worse than the best; <: significantly worse (one-sided corrected resampled t-test, Nadeau & Bengio 2003, at p < \(formatStatistic(Leaderboard.significanceLevel)))")
+        for s in lb.skipped { lines.append("skipped \(s.name): \(s.reason)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,55 @@
+import Learning
+import Tabular
+
+extension CommandTable {
+    /// `evaluate MODEL on DATA`: every metric of the model on a dataset with the true target.
+    static let evaluate = CommandSpec(
+        "evaluate", topic: "models",
+        summary: "score a model on a dataset that has the true target",
+        discussion: """
+            Classification: accuracy, balanced accuracy, macro precision / recall / F1, log loss, ROC AUC \
+            (one-vs-rest macro average for more than two classes) and Brier score, plus the confusion \
+            matrix (rows: true class, columns: predicted). Regression: RMSE, MAE, R², median absolute \
+            error and residual quantiles (residual = true − predicted, in the target's units).
+            """,
+        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
+        maxResults: 1,
+        examples: ["evaluate m on penguins.test", "e = evaluate m on penguins.test"],
+        run: { context in
+            let (modelName, model) = try context.model("MODEL")
+            let (dataName, dataset) = try context.dataset("DATA")
+            let (scores, warnings, rows) = try scores(of: model.pipeline, on: dataset.frame)
+            context.print("\(modelName) on \(dataName): \(rows.count) rows" + (rows.count < dataset.frame.rowCount ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
+            for w in warnings { context.print("warning: \(w)") }
+            context.print(renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
+            if let target = context.targets.first {
+                context.bind(target, .evaluation(EvaluationValue(model: modelName, data: dataName, scores: scores)))
+            }
+        })
+
+    /// The metrics of a report as aligned lines, and the confusion matrix or residual quantiles.
+    static func renderScores(_ scores: Scores, classes: [String], width: Int) -> String {
+        var lines: [String] = []
+        let metrics = MetricCatalog.all.filter { m in
+            switch scores { case .classification: m.task == .classification; case .regression: m.task == .regression }
+        }
+        let labelWidth = metrics.map(\.label.count).max() ?? 0
+        for metric in metrics {
+            lines.append(metric.label + String(repeating: " ", count: labelWidth - metric.label.count + 2) + formatScore(metric.value(scores)))
+        }
+        switch scores {
+        case .classification(let report):
+            lines.append("")
+            lines.append("confusion matrix (rows: true class, columns: predicted)")
+            var table = TextTable(headers: [""] + classes, alignments: [.left] + classes.map { _ in .right })
+            for (i, row) in report.confusionMatrix.enumerated() {
+                table.add([i < classes.count ? classes[i] : "?"] + row.map(String.init))
+            }
+            lines.append(table.render(width: width))
+        case .regression(let report):
+            lines.append("")
+            lines.append("residuals (true − predicted): " + report.residualQuantiles.map { "\(Int(($0.probability * 100).rounded()))% \(formatStatistic($0.value))" }.joined(separator: " · "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Learning
+
+extension CommandTable {
+    /// `runs [last=N] [algo=NAME] [kind=train]` and `runs show ID`.
+    static let runs = CommandSpec(
+        "runs", topic: "models",
+        summary: "list recorded training runs across sessions, or show one: runs show 12",
+        discussion: """
+            Every train, compare and tune is recorded in $WORKBENCH_HOME/runs.sqlite: algorithm, \
+            hyperparameters, seed, the data's fingerprint and shape, metrics, fit time, and the session \
+            file and cell that ran it.
+            """,
+        positionals: [
+            PositionalSpec("ACTION", .choice(["show", "where"]), optional: true),
+            PositionalSpec("ID", .integer(1...Int.max), optional: true),
+        ],
+        options: [
+            OptionSpec("last", .integer(1...10_000), default: "20", help: "how many runs to list, newest first"),
+            OptionSpec("algo", .text, help: "only runs of this algorithm"),
+            OptionSpec("kind", .choice(["train", "compare", "tune"]), help: "only runs of this kind"),
+            OptionSpec("data", .text, help: "only runs on this dataset name"),
+        ],
+        examples: ["runs", "runs last=5 algo=forest", "runs where algo=boost", "runs show 3"],
+        run: { context in
+            guard let registry = context.session.registry else {
+                throw CommandError("the run registry cannot be opened", hint: "check that \(context.environment.home) is writable")
+            }
+            let action = context.invocation.positionals["ACTION"]?.dottedName
+            if action == "show" {
+                guard case .number(let v, _, let range)? = context.invocation.positionals["ID"], let id = Int64(exactly: v) else {
+                    throw LanguageError.missingArgument("a run id", command: "runs show", usage: "runs show ID", at: context.invocation.range(of: "ACTION"))
+                }
+                guard let run = try registry.run(id: id) else {
+                    throw LanguageError.semantic("there is no run \(id)", at: range, hint: "'runs' lists recent runs")
+                }
+                context.print(describe(run))
+                return
+            }
+            let list = try registry.runs(last: context.invocation.int("last", default: 20), algorithm: context.invocation.word("algo"), kind: context.invocation.word("kind"), data: context.invocation.word("data"))
+            guard !list.isEmpty else {
+                context.print("no runs recorded yet")
+                return
+            }
+            var table = TextTable(headers: ["id", "kind", "algorithm", "data", "target", "score", "fit time", "when"],
+                                  alignments: [.right, .left, .left, .left, .left, .right, .right, .left])
+            for run in list {
+                table.add([Output.volatile(String(run.id ?? 0).leftPadded(to: 6)), run.kind, run.algorithm, run.dataName, run.target, headline(run),
+                           formatDuration(run.fitSeconds), Output.volatile(run.createdAt.leftPadded(to: 20))])
+            }
+            context.print(table.render(width: context.environment.width))
+        })
+
+    /// The run's main score: cross-validated if it has one, else on its training rows.
+    private static func headline(_ run: RunRecord) -> String {
+        let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(run.metrics.utf8))) ?? [:]
+        let primary = MetricCatalog.primary(for: Task(rawValue: run.task) ?? .classification).name
+        if let cv = metrics["cv_" + primary] { return "cv \(primary) \(formatScore(cv))" }
+        if let t = metrics["training_" + primary] { return "train \(primary) \(formatScore(t))" }
+        return ""
+    }
+
+    private static func describe(_ run: RunRecord) -> String {
+        let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(run.metrics.utf8))) ?? [:]
+        var lines = [
+            "run \(Output.volatile(String(run.id ?? 0))): \(run.kind) \(run.algorithm) on \(run.dataName) → \(run.target) (\(run.task))",
+            "parameters   \(run.parameters)",
+            "seed         \(run.seed)",
+            "data         \(run.rows) rows × \(run.columns) features, \(run.dataFingerprint)",
+            "fit time     \(formatDuration(run.fitSeconds))",
+            "recorded     \(Output.volatile(run.createdAt)) by workbench \(run.workbenchVersion)",
+            "session      \(Output.volatile(run.sessionFile ?? "not recorded")) cell \(run.cell)",
+            "metrics",
+        ]
+        for key in metrics.keys.sorted() { lines.append("  \(key)  \(formatScore(metrics[key] ?? .nan))") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The string right-aligned in `width` characters, for volatile cells whose width must not vary.
+    func leftPadded(to width: Int) -> String {
+        String(repeating: " ", count: max(0, width - count)) + self
+    }
+}

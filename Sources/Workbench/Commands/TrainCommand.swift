@@ -1,0 +1,91 @@
+import Foundation
+import Learning
+import Tabular
+
+extension CommandTable {
+    /// `NAME = train ALGO on DATA target=COL [param=value ...]`.
+    static let train = CommandSpec(
+        "train", topic: "models",
+        summary: "train a model: preprocessing plus an algorithm, fitted on a dataset",
+        discussion: """
+            The task is inferred from the target (text → classification, numbers → regression; task= \
+            overrides). Preprocessing is part of the model and fitted on these rows only: missing numbers \
+            get the training median, missing text the most frequent value, text is one-hot encoded (values \
+            unseen in training become all zeros, with a warning), and numbers are standardised for the \
+            scale-sensitive algorithms (linear, knn, mlp). ALGO is an algorithm name or a candidate such \
+            as lb.best. Any other key=value is a hyperparameter of the algorithm: see 'help algorithms'.
+            """,
+        positionals: [
+            PositionalSpec("ALGO", .algorithm),
+            PositionalSpec("DATA", keyword: "on", .dataset),
+        ],
+        options: [
+            OptionSpec("target", .column, help: "the column to predict"),
+            OptionSpec("task", .choice(["classification", "regression"]), default: "from the target", help: "override the inferred task"),
+            OptionSpec("features", .columns, default: "all others", help: "the columns to learn from"),
+            OptionSpec("drop", .columns, help: "columns to leave out"),
+            OptionSpec("missing_indicators", .flag, default: "no", help: "add a 0/1 column per number that had missing values"),
+            seedOption,
+        ],
+        maxResults: 1, acceptsHyperparameters: true,
+        examples: [
+            "m = train forest on penguins.train target=species",
+            "m2 = train boost on penguins.train target=species learning_rate=0.05 max_iter=200 seed=7",
+            "r = train linear on diabetes target=progression alpha=1.0",
+            "best = train lb.best on penguins target=species",
+        ],
+        run: runTrain)
+
+    private static func runTrain(_ context: inout CommandContext) throws {
+        let candidate = try context.candidate("ALGO")
+        let (dataName, dataset) = try context.dataset("DATA")
+        let frame = dataset.frame
+        let target = try context.targetColumn(in: frame)
+        let features = try context.featureColumns(in: frame, target: target)
+        let parameters = try context.hyperparameters(for: candidate.algorithm, over: candidate.parameters)
+        let seed = context.invocation.int("seed", default: 42)
+        let fit = context.fitContext(seed: seed, label: "training \(candidate.algorithm.name)")
+        let clock = ContinuousClock()
+        var pipeline: PipelineModel?
+        let elapsed = try clock.measure {
+            pipeline = try PipelineModel.train(
+                algorithm: candidate.algorithm, parameters: parameters, frame: frame, target: target, features: features,
+                task: context.requestedTask(), missingIndicators: context.invocation.flag("missing_indicators", default: false), context: fit)
+        }
+        guard let pipeline else { return }
+        let trainingRows = frame.rowCount - (frame.column(named: target)?.data.missingCount ?? 0)
+        let training = try scores(of: pipeline, on: frame)
+        let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
+        var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed.seconds, trainingScores: training.scores)
+        model.runID = context.session.registry?.record(run: .init(kind: "train", model: model, session: context.session))
+        context.bind(name, .model(model))
+
+        let taskText: String
+        if pipeline.task == .classification {
+            let classes = pipeline.target.classes
+            taskText = "classification, \(classes.count) classes: " + classes.prefix(6).joined(separator: ", ") + (classes.count > 6 ? ", …" : "")
+        } else {
+            taskText = "regression"
+        }
+        context.print("\(name): \(Candidate(algorithm: candidate.algorithm, parameters: pipeline.parameters).description) on \(dataName) → \(target) (\(taskText))")
+        let encoded = pipeline.preprocessor.outputNames.count
+        context.print("\(trainingRows) rows × \(features.count) features → \(encoded) inputs after encoding; seed \(seed)")
+        if trainingRows < frame.rowCount {
+            context.print("note: \(frame.rowCount - trainingRows) rows without a target were left out")
+        }
+        let metric = MetricCatalog.primary(for: pipeline.task)
+        context.print("trained in \(formatDuration(elapsed.seconds)); training \(metric.label) \(formatScore(metric.value(training.scores))) (measured on the rows it learned from, so optimistic)")
+        if let id = model.runID { context.print("recorded as run \(Output.volatile(String(id)))") }
+    }
+
+    /// Scores a model on a frame that has its target column.
+    static func scores(of pipeline: PipelineModel, on frame: DataFrame) throws -> (scores: Scores, warnings: [InputWarning], rows: [Int]) {
+        guard let column = frame.column(named: pipeline.target.name) else {
+            throw CommandError("the data has no column '\(pipeline.target.name)', the model's target", hint: "scores need the true values; use predict for data without them")
+        }
+        let (truth, kept) = pipeline.target.encode(column: column, rows: Array(0..<frame.rowCount))
+        guard !kept.isEmpty else { throw CommandError("no row has a known value of '\(pipeline.target.name)' to score against") }
+        let output = try pipeline.predict(kept.count == frame.rowCount ? frame : frame.selectingRows(kept))
+        return (Scores(target: truth, prediction: output.prediction), output.warnings, kept)
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import Learning
+
+/// One recorded training, comparison or tuning run.
+public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "runs"
+
+    public var id: Int64?
+    /// train, compare or tune.
+    public var kind: String
+    public var algorithm: String
+    /// Hyperparameters as JSON (sorted keys).
+    public var parameters: String
+    public var seed: Int64
+    public var dataName: String
+    public var dataFingerprint: String
+    public var rows: Int
+    public var columns: Int
+    public var target: String
+    public var task: String
+    /// Metric name → value as JSON; for cross-validated runs the mean, with `_std` entries.
+    public var metrics: String
+    public var fitSeconds: Double
+    public var sessionFile: String?
+    public var cell: Int
+    public var createdAt: String
+    public var workbenchVersion: String
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// The run registry: every train, compare and tune, across sessions, in SQLite under
+/// `$WORKBENCH_HOME/runs.sqlite`. WAL mode and a busy timeout let several workbench processes
+/// write at once without corrupting it or failing.
+public final class RunRegistry: Sendable {
+    private let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "runs", ifNotExists: true) { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("algorithm", .text).notNull()
+                t.column("parameters", .text).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("dataName", .text).notNull()
+                t.column("dataFingerprint", .text).notNull()
+                t.column("rows", .integer).notNull()
+                t.column("columns", .integer).notNull()
+                t.column("target", .text).notNull()
+                t.column("task", .text).notNull()
+                t.column("metrics", .text).notNull()
+                t.column("fitSeconds", .double).notNull()
+                t.column("sessionFile", .text)
+                t.column("cell", .integer).notNull()
+                t.column("createdAt", .text).notNull()
+                t.column("workbenchVersion", .text).notNull()
+            }
+            try db.create(index: "runs_algorithm", on: "runs", columns: ["algorithm"], ifNotExists: true)
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// Inserts a run and returns its id.
+    public func insert(_ record: RunRecord) throws -> Int64? {
+        try pool.write { db in
+            var r = record
+            try r.insert(db)
+            return r.id
+        }
+    }
+
+    /// The most recent runs first, optionally filtered.
+    public func runs(last: Int, algorithm: String? = nil, kind: String? = nil, data: String? = nil) throws -> [RunRecord] {
+        try pool.read { db in
+            var request = RunRecord.all()
+            if let algorithm { request = request.filter(Column("algorithm") == algorithm) }
+            if let kind { request = request.filter(Column("kind") == kind) }
+            if let data { request = request.filter(Column("dataName") == data) }
+            return try request.order(Column("id").desc).limit(last).fetchAll(db)
+        }
+    }
+
+    public func run(id: Int64) throws -> RunRecord? {
+        try pool.read { db in try RunRecord.fetchOne(db, key: id) }
+    }
+
+    public func count() throws -> Int {
+        try pool.read { db in try RunRecord.fetchCount(db) }
+    }
+}
+
+extension RunRecord {
+    /// The record of a trained model.
+    init(kind: String, model: TrainedModel, session: Session) {
+        let pipeline = model.pipeline
+        var metrics: [String: Double] = [:]
+        for m in MetricCatalog.metrics(for: pipeline.task) {
+            let v = m.value(model.trainingScores)
+            if v.isFinite { metrics["training_" + m.name] = v }
+        }
+        self.init(
+            id: nil, kind: kind, algorithm: pipeline.algorithm, parameters: jsonText(pipeline.parameters.values.mapValues(\.description)),
+            seed: Int64(pipeline.seed), dataName: model.dataName, dataFingerprint: model.dataFingerprint, rows: model.rowCount,
+            columns: pipeline.preprocessor.features.count, target: pipeline.target.name, task: pipeline.task.rawValue,
+            metrics: jsonText(metrics), fitSeconds: model.fitSeconds, sessionFile: session.transcriptPath, cell: session.nextCellNumber,
+            createdAt: isoNow(), workbenchVersion: currentVersion)
+    }
+
+    /// The record of one cross-validated candidate.
+    init(kind: String, result: CrossValidationResult, leaderboard: Leaderboard, dataFingerprint: String, rows: Int, columns: Int, session: Session) {
+        var metrics: [String: Double] = [:]
+        for m in MetricCatalog.metrics(for: leaderboard.task) {
+            let mean = result.mean(of: m)
+            if mean.isFinite {
+                metrics["cv_" + m.name] = mean
+                metrics["cv_" + m.name + "_std"] = result.standardDeviation(of: m)
+            }
+        }
+        self.init(
+            id: nil, kind: kind, algorithm: result.algorithm, parameters: jsonText(result.parameters.values.mapValues(\.description)),
+            seed: Int64(leaderboard.seed), dataName: leaderboard.dataName, dataFingerprint: dataFingerprint, rows: rows, columns: columns,
+            target: leaderboard.target, task: leaderboard.task.rawValue, metrics: jsonText(metrics),
+            fitSeconds: result.fitSeconds.reduce(0, +), sessionFile: session.transcriptPath, cell: session.nextCellNumber,
+            createdAt: isoNow(), workbenchVersion: currentVersion)
+    }
+}
+
+private func jsonText<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}
+
+func isoNow() -> String {
+    ISO8601DateFormatter().string(from: Date())
+}
+
+extension Session {
+    /// The run registry under this session's home, opened on first use; nil (with the reason
+    /// kept in `registryProblem`) if it cannot be opened, so training still works.
+    public var registry: RunRegistry? {
+        if let r = registryStorage.registry { return r }
+        if registryStorage.problem != nil { return nil }
+        do {
+            let r = try RunRegistry(path: environment.home + "/runs.sqlite")
+            registryStorage.registry = r
+            return r
+        } catch {
+            registryStorage.problem = String(describing: error)
+            return nil
+        }
+    }
+}
+
+/// Lazily opened registry state held by a session.
+final class RegistryStorage {
+    var registry: RunRegistry?
+    var problem: String?
+}
+
+extension RunRegistry {
+    /// Records a run, returning its id; a registry failure never fails the command.
+    func record(run: RunRecord) -> Int64? {
+        try? insert(run)
+    }
+}
+
+/// The running version, under a name record properties do not shadow.
+private let currentVersion = workbenchVersion
