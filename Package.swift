@@ -56,7 +56,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
-        .testTarget(name: "LearningTests", dependencies: ["Learning"], swiftSettings: strict),
+        .testTarget(name: "LearningTests", dependencies: ["Learning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
     ]
 )

@@ -2,6 +2,9 @@
 public enum AlgorithmRegistry {
     public static let all: [any Algorithm.Type] = [
         // Registered as each family lands.
+        DecisionTree.self,
+        RandomForest.self,
+        GradientBoosting.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }
