@@ -7,6 +7,9 @@ public enum AlgorithmRegistry {
         KNearestNeighbors.self,
         GaussianNaiveBayes.self,
         MultilayerPerceptron.self,
+        DecisionTree.self,
+        RandomForest.self,
+        GradientBoosting.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

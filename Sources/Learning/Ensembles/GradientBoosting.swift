@@ -1,0 +1,311 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Histogram gradient boosting, like scikit-learn's `HistGradientBoostingClassifier/Regressor`
+/// and LightGBM.
+///
+/// Hyperparameters (scikit-learn defaults):
+/// - `learning_rate`: 0.1
+/// - `max_iter`: 100 boosting iterations (multiclass: one tree per class per iteration)
+/// - `max_leaf_nodes`: 31 (leaf-wise, best-first growth)
+/// - `max_depth`: 0 = unlimited
+/// - `min_samples_leaf`: 20
+/// - `l2_regularization`: 0
+/// - `max_bins`: 255 value bins per feature (quantiles), plus one bin for missing values
+/// - `early_stopping`: auto (on when there are more than 10 000 rows) | on | off
+/// - `validation_fraction`: 0.1 of the rows held out for early stopping
+/// - `n_iter_no_change`: 10
+/// - `tol`: 1e-7
+///
+/// Losses: log loss (binary: one tree per iteration on log-odds; multiclass: softmax) and half
+/// squared error. The initial prediction is the log-odds / log prior / mean. Missing values are
+/// routed natively: each split learns whether they go left or right. Early stopping scores the
+/// loss on the held-out rows and stops when none of the last `n_iter_no_change` iterations beat
+/// the one before them by more than `tol`.
+public struct GradientBoosting: Algorithm {
+    public static let name = "boost"
+    public static let summary = "histogram gradient boosting (leaf-wise, ≤255 bins, native missing values)"
+    public static let tasks: Set<Task> = [.classification, .regression]
+    public static let wantsStandardizedInputs = false
+    public static let acceptsMissingValues = true
+    public static let parameterSpecs: [ParameterSpec] = [
+        ParameterSpec("learning_rate", .double(1e-6...10), default: .double(0.1), help: "shrinkage of each tree"),
+        ParameterSpec("max_iter", .int(1...100_000), default: .int(100), help: "boosting iterations"),
+        ParameterSpec("max_leaf_nodes", .int(2...65_536), default: .int(31), help: "leaves per tree"),
+        ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
+        ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(20), help: "fewest rows in each leaf"),
+        ParameterSpec("l2_regularization", .double(0...1e9), default: .double(0), help: "L2 penalty on leaf values"),
+        ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature"),
+        ParameterSpec("early_stopping", .choice(["auto", "on", "off"]), default: .string("auto"),
+                      help: "stop when the validation loss stalls; auto = on above 10000 rows"),
+        ParameterSpec("validation_fraction", .double(0.01...0.9), default: .double(0.1), help: "rows held out for early stopping"),
+        ParameterSpec("n_iter_no_change", .int(1...100_000), default: .int(10), help: "iterations without improvement before stopping"),
+        ParameterSpec("tol", .double(0...1e9), default: .double(1e-7), help: "smallest loss improvement that counts"),
+    ]
+
+    public let parameters: Parameters
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> GradientBoostingModel {
+        try TreeInputs.check(x, y, algorithm: Self.name)
+        let n = x.rows
+        let loss = BoostingLoss(y)
+        let k = loss.treesPerIteration
+
+        // Hold out validation rows for early stopping.
+        let stopping: Bool
+        switch parameters.string("early_stopping") {
+        case "on": stopping = true
+        case "off": stopping = false
+        default: stopping = n > 10_000
+        }
+        var splitGenerator = SeededGenerator(seed: context.seed, stream: 0)
+        var trainRows = Array(0..<n), validRows = [Int]()
+        if stopping {
+            let held = Int((Double(n) * parameters.double("validation_fraction")).rounded(.up))
+            if held >= 1 && held < n {
+                splitGenerator.shuffle(&trainRows)
+                validRows = Array(trainRows[0..<held]).sorted()
+                trainRows = Array(trainRows[held...]).sorted()
+            }
+        }
+        let binner = try FeatureBinner(x, rows: trainRows, maxBins: parameters.int("max_bins"),
+                                       generator: &splitGenerator, threads: context.threads)
+        let bins = try BoostingBins(x, rows: trainRows, binner: binner, threads: context.threads)
+        let validBins = validRows.isEmpty ? nil : try BoostingBins(x, rows: validRows, binner: binner, threads: context.threads)
+        let yTrain = loss.targets(trainRows), yValid = loss.targets(validRows)
+        let baseline = loss.baseline(yTrain)
+
+        let grower = HistogramGrower(
+            bins: bins, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
+            minSamplesLeaf: parameters.int("min_samples_leaf"), l2: parameters.double("l2_regularization"),
+            threads: context.threads)
+        grower.edges = binner.edges
+        let learningRate = parameters.double("learning_rate")
+        let maxIter = parameters.int("max_iter")
+        let patience = parameters.int("n_iter_no_change")
+        let tol = parameters.double("tol")
+
+        var raw = [Double](repeating: 0, count: trainRows.count * k)
+        for i in 0..<trainRows.count { for c in 0..<k { raw[i * k + c] = baseline[c] } }
+        var validRaw = [Double](repeating: 0, count: validRows.count * k)
+        for i in 0..<validRows.count { for c in 0..<k { validRaw[i * k + c] = baseline[c] } }
+        var scores = validBins == nil ? [] : [-loss.loss(raw: validRaw, targets: yValid)]
+        var gradients = [Double](repeating: 0, count: trainRows.count * k)
+        var hessians = gradients
+        var trees = [Tree]()
+        var g = [Double](repeating: 0, count: trainRows.count), h = g
+
+        for iteration in 0..<maxIter {
+            try context.checkCancellation()
+            loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians)
+            for c in 0..<k {
+                for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
+                let grown = grower.grow(gradients: g, hessians: h, learningRate: learningRate)
+                for leaf in grown.leaves {
+                    let value = grown.tree.values[leaf.node]
+                    for r in leaf.rows { raw[Int(r) * k + c] += value }
+                }
+                if let vb = validBins {
+                    Self.addBinned(grown, bins: vb, into: &validRaw, width: k, column: c)
+                }
+                trees.append(grown.tree)
+            }
+            context.progress(Double(iteration + 1) / Double(maxIter))
+            if validBins != nil {
+                scores.append(-loss.loss(raw: validRaw, targets: yValid))
+                if scores.count > patience {
+                    let reference = scores[scores.count - patience - 1]
+                    if !scores.suffix(patience).contains(where: { $0 > reference + tol }) { break }
+                }
+            }
+        }
+        context.progress(1)
+        return GradientBoostingModel(task: y.task, featureCount: x.columns, classCount: loss.classCount,
+                                     baseline: baseline, treesPerIteration: k, trees: trees)
+    }
+
+    /// Adds a freshly grown tree's output for binned rows (validation set) without real thresholds.
+    private static func addBinned(_ grown: HistogramGrower.Grown, bins: BoostingBins, into raw: inout [Double], width: Int, column: Int) {
+        let tree = grown.tree
+        bins.codes.withUnsafeBufferPointer { code in
+            for r in 0..<bins.rowCount {
+                var node = 0
+                while tree.feature[node] != Tree.leaf {
+                    let f = Int(tree.feature[node])
+                    let b = Int(code[f * bins.rowCount + r])
+                    let left = b == bins.binCounts[f] ? tree.missingGoesLeft[node] : b <= grown.binThreshold[node]
+                    node = Int(left ? tree.left[node] : tree.right[node])
+                }
+                raw[r * width + column] += tree.values[node]
+            }
+        }
+    }
+}
+
+/// A fitted boosting model: raw score = baseline + Σ tree outputs (learning rate already applied),
+/// then sigmoid (binary), softmax (multiclass) or identity (regression).
+public struct GradientBoostingModel: FittedModel {
+    public static let algorithmName = GradientBoosting.name
+    public let task: Task
+    public let featureCount: Int
+    /// Classes for classification (0 for regression).
+    public let classCount: Int
+    /// Initial raw score per output column.
+    public let baseline: [Double]
+    /// Trees per iteration: 1, or the class count for multiclass; tree i adds to column i % this.
+    public let treesPerIteration: Int
+    public let trees: [Tree]
+
+    /// Raw scores (log-odds, class logits or values), `treesPerIteration` per row.
+    public func rawScores(_ x: Matrix) -> [Double] {
+        let k = treesPerIteration
+        var out = [Double](repeating: 0, count: x.rows * k)
+        for r in 0..<x.rows { for c in 0..<k { out[r * k + c] = baseline[c] } }
+        for (i, tree) in trees.enumerated() { tree.accumulate(x, into: &out, outWidth: k, column: i % k) }
+        return out
+    }
+
+    public func predict(_ x: Matrix) -> Prediction {
+        let raw = rawScores(x)
+        switch task {
+        case .regression:
+            return .values(raw)
+        case .classification:
+            return .probabilities(BoostingLoss.probabilities(raw: raw, rows: x.rows, classCount: classCount))
+        }
+    }
+}
+
+/// The boosting losses: gradients, hessians, loss values and link functions.
+struct BoostingLoss {
+    enum Kind { case binary, multiclass, squaredError }
+    let kind: Kind
+    let classCount: Int
+    private let target: Target
+
+    init(_ target: Target) {
+        self.target = target
+        switch target {
+        case .classes(_, let k):
+            classCount = k
+            kind = k <= 2 ? .binary : .multiclass
+        case .values:
+            classCount = 0
+            kind = .squaredError
+        }
+    }
+
+    var treesPerIteration: Int { kind == .multiclass ? classCount : 1 }
+
+    /// Targets of the given rows as doubles (class codes or values).
+    func targets(_ rows: [Int]) -> [Double] {
+        switch target {
+        case .classes(let c, _): rows.map { Double(c[$0]) }
+        case .values(let v): rows.map { v[$0] }
+        }
+    }
+
+    /// Initial raw scores: log-odds (binary), log priors (multiclass) or the mean.
+    func baseline(_ y: [Double]) -> [Double] {
+        let n = Double(max(1, y.count))
+        switch kind {
+        case .squaredError:
+            return [y.reduce(0, +) / n]
+        case .binary:
+            let p = min(max(y.reduce(0, +) / n, 1e-12), 1 - 1e-12)
+            return [log(p / (1 - p))]
+        case .multiclass:
+            var counts = [Double](repeating: 0, count: classCount)
+            for v in y { counts[Int(v)] += 1 }
+            return counts.map { log(max($0 / n, 1e-12)) }
+        }
+    }
+
+    /// Fills gradients and hessians of the loss with respect to the raw scores.
+    func gradients(raw: [Double], targets y: [Double], gradients g: inout [Double], hessians h: inout [Double]) {
+        switch kind {
+        case .squaredError:
+            for i in 0..<y.count { g[i] = raw[i] - y[i]; h[i] = 1 }
+        case .binary:
+            for i in 0..<y.count {
+                let p = Self.sigmoid(raw[i])
+                g[i] = p - y[i]
+                h[i] = p * (1 - p)
+            }
+        case .multiclass:
+            let k = classCount
+            var p = [Double](repeating: 0, count: k)
+            for i in 0..<y.count {
+                Self.softmax(raw, row: i, width: k, into: &p)
+                for c in 0..<k {
+                    g[i * k + c] = p[c] - (Int(y[i]) == c ? 1 : 0)
+                    h[i * k + c] = p[c] * (1 - p[c])
+                }
+            }
+        }
+    }
+
+    /// Mean loss: half squared error, or log loss.
+    func loss(raw: [Double], targets y: [Double]) -> Double {
+        guard !y.isEmpty else { return 0 }
+        var total = 0.0
+        switch kind {
+        case .squaredError:
+            for i in 0..<y.count { let e = raw[i] - y[i]; total += 0.5 * e * e }
+        case .binary:
+            // log(1 + e^f) − y·f, computed without overflow.
+            for i in 0..<y.count {
+                let f = raw[i]
+                total += (f > 0 ? f + log1p(exp(-f)) : log1p(exp(f))) - y[i] * f
+            }
+        case .multiclass:
+            let k = classCount
+            for i in 0..<y.count {
+                var m = -Double.infinity
+                for c in 0..<k { m = max(m, raw[i * k + c]) }
+                var s = 0.0
+                for c in 0..<k { s += exp(raw[i * k + c] - m) }
+                total += m + log(s) - raw[i * k + Int(y[i])]
+            }
+        }
+        return total / Double(y.count)
+    }
+
+    static func sigmoid(_ f: Double) -> Double {
+        f >= 0 ? 1 / (1 + exp(-f)) : exp(f) / (1 + exp(f))
+    }
+
+    static func softmax(_ raw: [Double], row i: Int, width k: Int, into p: inout [Double]) {
+        var m = -Double.infinity
+        for c in 0..<k { m = max(m, raw[i * k + c]) }
+        var s = 0.0
+        for c in 0..<k { p[c] = exp(raw[i * k + c] - m); s += p[c] }
+        for c in 0..<k { p[c] /= s }
+    }
+
+    /// Class probabilities from raw scores (one column for binary, `classCount` for multiclass).
+    static func probabilities(raw: [Double], rows: Int, classCount: Int) -> Matrix {
+        let k = max(1, classCount)
+        var out = [Double](repeating: 0, count: rows * k)
+        if classCount <= 1 {
+            for r in 0..<rows { out[r] = 1 }
+        } else if classCount == 2 {
+            for r in 0..<rows {
+                let p = sigmoid(raw[r])
+                out[r * 2] = 1 - p
+                out[r * 2 + 1] = p
+            }
+        } else {
+            var p = [Double](repeating: 0, count: k)
+            for r in 0..<rows {
+                softmax(raw, row: r, width: k, into: &p)
+                for c in 0..<k { out[r * k + c] = p[c] }
+            }
+        }
+        return Matrix(rows: rows, columns: k, values: out)
+    }
+}

@@ -1,0 +1,142 @@
+import Dispatch
+
+/// Random forest of CART trees on bootstrap samples, like scikit-learn's `RandomForestClassifier/Regressor`.
+///
+/// Hyperparameters (scikit-learn defaults):
+/// - `n_estimators`: 100
+/// - `criterion`: auto (gini / squared_error) | gini | entropy | squared_error
+/// - `max_depth`: 0 = unlimited
+/// - `min_samples_split`: 2
+/// - `min_samples_leaf`: 1
+/// - `max_features`: auto (sqrt for classification, all for regression) | sqrt | log2 | all
+/// - `bootstrap`: true
+/// - `max_bins`: 255
+///
+/// Speed choice: splits are found on binned features (quantile bins, at most `max_bins` per
+/// feature plus one for missing values, built once for all trees) rather than on exact sorted
+/// values: a node costs O(rows) per scored feature with no sorting, and thresholds are the bin
+/// edges (real values). Missing values are routed natively like in `tree`. Trees are grown in
+/// parallel (`context.threads`), each from its own seeded stream, so the model does not depend
+/// on the thread count. Probabilities are the mean of the trees' leaf class distributions.
+public struct RandomForest: Algorithm {
+    public static let name = "forest"
+    public static let summary = "random forest (bootstrap, histogram splits on ≤255 bins, native missing values)"
+    public static let tasks: Set<Task> = [.classification, .regression]
+    public static let wantsStandardizedInputs = false
+    public static let acceptsMissingValues = true
+    public static let parameterSpecs: [ParameterSpec] = [
+        ParameterSpec("n_estimators", .int(1...100_000), default: .int(100), help: "number of trees"),
+        ParameterSpec("criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
+                      help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
+        ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
+        ParameterSpec("min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
+        ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
+        ParameterSpec("max_features", .choice(["auto", "sqrt", "log2", "all"]), default: .string("auto"),
+                      help: "features scored per split; auto = sqrt (classification) or all (regression)"),
+        ParameterSpec("bootstrap", .choice(["true", "false"]), default: .string("true"),
+                      help: "train each tree on a bootstrap sample"),
+        ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature for split search"),
+    ]
+
+    public let parameters: Parameters
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> RandomForestModel {
+        try TreeInputs.check(x, y, algorithm: Self.name)
+        let criterion = try SplitCriterion.resolve(parameters.string("criterion"), task: y.task, algorithm: Self.name)
+        var featureChoice = parameters.string("max_features")
+        if featureChoice == "auto" { featureChoice = y.task == .classification ? "sqrt" : "all" }
+        let n = x.rows
+        let allRows = Array(0..<n)
+        var binGenerator = SeededGenerator(seed: context.seed, stream: 0)
+        let binner = try FeatureBinner(x, rows: allRows, maxBins: parameters.int("max_bins"),
+                                       generator: &binGenerator, threads: context.threads)
+        let codes = try binner.transform(x, rows: allRows, threads: context.threads)
+        try context.checkCancellation()
+
+        let baseTargets = TrainingTargets(y)
+        let grower = DepthFirstGrower(
+            targets: baseTargets, criterion: criterion,
+            maxDepth: parameters.int("max_depth"),
+            minSamplesSplit: parameters.int("min_samples_split"),
+            minSamplesLeaf: parameters.int("min_samples_leaf"),
+            maxFeatures: TreeInputs.featureBudget(featureChoice, featureCount: x.columns))
+        let treeCount = parameters.int("n_estimators")
+        let bootstrap = parameters.string("bootstrap") == "true"
+        let done = ProgressCounter(total: treeCount, report: context.progress)
+        let trees = try parallelMap(treeCount, threads: context.threads) { t -> Tree in
+            try context.checkCancellation()
+            var generator = SeededGenerator(seed: context.seed, stream: t + 1)
+            var sample = [Int32]()
+            var targets = baseTargets
+            if bootstrap {
+                var counts = [Double](repeating: 0, count: n)
+                for _ in 0..<n { counts[generator.nextInt(below: n)] += 1 }
+                sample.reserveCapacity(n * 2 / 3)
+                for r in 0..<n where counts[r] > 0 { sample.append(Int32(r)) }
+                targets.weights = counts
+            } else {
+                sample = (0..<n).map { Int32($0) }
+            }
+            var source = BinnedRows(binner: binner, codes: codes, rowCount: n, sample: sample,
+                                    statsWidth: targets.statsWidth)
+            let treeGrower = DepthFirstGrower(
+                targets: targets, criterion: grower.criterion, maxDepth: grower.maxDepth,
+                minSamplesSplit: grower.minSamplesSplit, minSamplesLeaf: grower.minSamplesLeaf,
+                maxFeatures: grower.maxFeatures)
+            let tree = try treeGrower.grow(&source, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
+                                           generator: &generator, context: context, reportProgress: false)
+            done.increment()
+            return tree
+        }
+        return RandomForestModel(task: y.task, featureCount: x.columns, trees: trees)
+    }
+}
+
+/// A fitted random forest: trees whose outputs (class distributions or means) are averaged.
+public struct RandomForestModel: FittedModel {
+    public static let algorithmName = RandomForest.name
+    public let task: Task
+    public let featureCount: Int
+    public let trees: [Tree]
+
+    public func predict(_ x: Matrix) -> Prediction {
+        let width = trees.first?.valueWidth ?? 1
+        var out = [Double](repeating: 0, count: x.rows * width)
+        let scale = 1 / Double(max(1, trees.count))
+        for tree in trees { tree.accumulate(x, into: &out, outWidth: width, scale: scale) }
+        switch task {
+        case .classification:
+            // Renormalize: the average of distributions sums to 1 only up to rounding.
+            for r in 0..<x.rows {
+                var s = 0.0
+                for k in 0..<width { s += out[r * width + k] }
+                if s > 0 { for k in 0..<width { out[r * width + k] /= s } }
+            }
+            return .probabilities(Matrix(rows: x.rows, columns: width, values: out))
+        case .regression:
+            return .values(out)
+        }
+    }
+}
+
+/// Counts finished work units from any thread and reports the fraction done.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private var finished = 0
+    private let total: Int
+    private let report: @Sendable (Double) -> Void
+
+    init(total: Int, report: @escaping @Sendable (Double) -> Void) {
+        self.total = max(1, total)
+        self.report = report
+    }
+
+    func increment() {
+        lock.wait()
+        finished += 1
+        let fraction = Double(finished) / Double(total)
+        lock.signal()
+        report(fraction)
+    }
+}

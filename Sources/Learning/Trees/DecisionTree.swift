@@ -1,0 +1,99 @@
+/// CART decision tree with exact splits, like scikit-learn's `DecisionTreeClassifier/Regressor`.
+///
+/// Hyperparameters (scikit-learn defaults):
+/// - `criterion`: auto (gini for classification, squared_error for regression) | gini | entropy | squared_error
+/// - `max_depth`: 0 = unlimited
+/// - `min_samples_split`: 2
+/// - `min_samples_leaf`: 1
+/// - `max_features`: all | sqrt | log2 — features scored per node (drawn from the seeded generator)
+///
+/// Splits are exact: every feature is sorted once and candidate thresholds lie halfway between
+/// consecutive distinct values. Missing values (NaN) are routed natively: each split learns
+/// whether they go left or right; a split whose node saw none sends them to the heavier child.
+/// - Complexity: O(d · n log n) to presort, then O(n · d) per tree level.
+public struct DecisionTree: Algorithm {
+    public static let name = "tree"
+    public static let summary = "decision tree (CART, exact splits, native missing values)"
+    public static let tasks: Set<Task> = [.classification, .regression]
+    public static let wantsStandardizedInputs = false
+    public static let acceptsMissingValues = true
+    public static let parameterSpecs: [ParameterSpec] = [
+        ParameterSpec("criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
+                      help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
+        ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
+        ParameterSpec("min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
+        ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
+        ParameterSpec("max_features", .choice(["all", "sqrt", "log2"]), default: .string("all"),
+                      help: "features scored per split"),
+    ]
+
+    public let parameters: Parameters
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> DecisionTreeModel {
+        try TreeInputs.check(x, y, algorithm: Self.name)
+        let criterion = try SplitCriterion.resolve(parameters.string("criterion"), task: y.task, algorithm: Self.name)
+        try context.checkCancellation()
+        var source = try PresortedColumns(x, threads: context.threads)
+        let grower = DepthFirstGrower(
+            targets: TrainingTargets(y), criterion: criterion,
+            maxDepth: parameters.int("max_depth"),
+            minSamplesSplit: parameters.int("min_samples_split"),
+            minSamplesLeaf: parameters.int("min_samples_leaf"),
+            maxFeatures: TreeInputs.featureBudget(parameters.string("max_features"), featureCount: x.columns))
+        var generator = SeededGenerator(seed: context.seed, stream: 0)
+        let tree = try grower.grow(&source, rootRows: 0..<x.rows, rowCount: x.rows,
+                                   generator: &generator, context: context, reportProgress: true)
+        context.progress(1)
+        return DecisionTreeModel(task: y.task, featureCount: x.columns, tree: tree)
+    }
+}
+
+/// A fitted CART tree: one `Tree` whose leaves hold class distributions or means.
+public struct DecisionTreeModel: FittedModel {
+    public static let algorithmName = DecisionTree.name
+    public let task: Task
+    public let featureCount: Int
+    public let tree: Tree
+
+    public func predict(_ x: Matrix) -> Prediction {
+        var out = [Double](repeating: 0, count: x.rows * tree.valueWidth)
+        tree.accumulate(x, into: &out, outWidth: tree.valueWidth)
+        switch task {
+        case .classification: return .probabilities(Matrix(rows: x.rows, columns: tree.valueWidth, values: out))
+        case .regression: return .values(out)
+        }
+    }
+}
+
+/// Input checks and parameter helpers shared by the tree family.
+enum TreeInputs {
+    /// Rejects empty or mismatched training data and class codes out of range.
+    static func check(_ x: Matrix, _ y: Target, algorithm: String) throws {
+        guard x.rows > 0, x.columns > 0 else { throw LearningError.emptyTrainingSet }
+        guard y.count == x.rows else { throw LearningError.featureCountMismatch(expected: x.rows, found: y.count) }
+        switch y {
+        case .classes(let codes, let k):
+            guard k >= 1, codes.allSatisfy({ $0 >= 0 && $0 < k }) else {
+                throw LearningError.invalidParameter(algorithm: algorithm, name: "target", value: "class codes",
+                                                     expected: "codes in 0..<\(k)")
+            }
+        case .values(let v):
+            guard v.allSatisfy({ $0.isFinite }) else {
+                throw LearningError.invalidParameter(algorithm: algorithm, name: "target", value: "non-finite value",
+                                                     expected: "finite target values")
+            }
+        }
+    }
+
+    /// Number of features to score per node for a `max_features` choice.
+    static func featureBudget(_ choice: String, featureCount d: Int) -> Int {
+        switch choice {
+        case "sqrt": max(1, Int(Double(d).squareRoot()))
+        case "log2": max(1, Int(log2Floor(d)))
+        default: d
+        }
+    }
+
+    private static func log2Floor(_ d: Int) -> Int { d <= 1 ? 0 : (Int.bitWidth - 1 - d.leadingZeroBitCount) }
+}
