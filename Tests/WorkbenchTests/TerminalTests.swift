@@ -20,10 +20,10 @@ struct TerminalTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Polls the screen until `text` appears (or 15 s pass) and returns the screen.
+    /// Polls the screen until `text` appears (or 60 s pass) and returns the screen.
     private func waitFor(_ text: String, in session: String) throws -> String {
         var screen = ""
-        for _ in 0..<150 {
+        for _ in 0..<600 {
             screen = try tmux(["capture-pane", "-t", session, "-p"])
             if screen.contains(text) { return screen }
             Thread.sleep(forTimeInterval: 0.1)
