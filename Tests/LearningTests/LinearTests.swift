@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Learning
 
+/// `linear`: the logistic objective, its optimum, and exact least squares.
 @Suite struct LinearTests {
     // MARK: Logistic regression
 

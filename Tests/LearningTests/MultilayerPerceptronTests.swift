@@ -1,6 +1,7 @@
 import Testing
 @testable import Learning
 
+/// `mlp`: backpropagation, what it can learn, target scaling, early stopping.
 @Suite struct MultilayerPerceptronTests {
     /// Backpropagation against central finite differences, for softmax/cross-entropy with one and
     /// two hidden layers and for squared error.

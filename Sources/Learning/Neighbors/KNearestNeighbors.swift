@@ -153,6 +153,7 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
 
 /// The k best (distance, row) pairs seen so far: a bounded max-heap ordered by distance, then row.
 struct NeighborHeap {
+    /// A candidate neighbour: its squared distance to the query and its training row.
     struct Entry {
         var squaredDistance: Double
         var index: Int
