@@ -59,6 +59,18 @@ import Testing
         #expect(ClassificationMetrics.accuracy(truth: codes, predicted: labels) > 0.8)
     }
 
+    @Test func manyChunksGiveTheSameBytesOnAnyThreadCount() throws {
+        // 5000 rows span three 2048-row work units, so the threads really split the sums.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for (x, y) in [SyntheticData.classification(rows: 5000, columns: 5, classCount: 3),
+                       SyntheticData.regression(rows: 5000, columns: 5)] {
+            let one = try Linear.make().fit(x, y, context: FitContext(threads: 1))
+            let four = try Linear.make().fit(x, y, context: FitContext(threads: 4))
+            #expect(try encoder.encode(one) == encoder.encode(four))
+        }
+    }
+
     // MARK: Least squares
 
     @Test func ordinaryLeastSquaresRecoversExactCoefficients() throws {
