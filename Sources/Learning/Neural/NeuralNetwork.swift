@@ -55,7 +55,7 @@ public struct NeuralNetwork: Sendable, Codable, Equatable {
                         for i in 0..<nIn {
                             let value = inRow[i]
                             if value == 0 { continue }  // common after ReLU
-                            Kernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
+                            NeuralKernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
                         }
                         if isHidden {
                             for o in 0..<nOut where outRow[o] < 0 { outRow[o] = 0 }
@@ -215,11 +215,11 @@ struct AdamTrainer {
                             for b in 0..<batch {
                                 let deltaRow = outDelta + b * nOut
                                 let inRow = input + b * nIn
-                                Kernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
+                                NeuralKernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
                                 for i in 0..<nIn {
                                     let value = inRow[i]
                                     if value == 0 { continue }
-                                    Kernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                    NeuralKernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
                                 }
                                 // Propagate through the ReLU: zero where the unit was inactive.
                                 if l > 0 {
@@ -229,7 +229,7 @@ struct AdamTrainer {
                                             previousRow[i] = 0
                                             continue
                                         }
-                                        previousRow[i] = Kernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                        previousRow[i] = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
                                     }
                                 }
                             }
@@ -280,7 +280,7 @@ struct AdamTrainer {
 
 /// The two inner loops of both passes, written as plain `while` loops over pointers: the same
 /// speed as `for` in optimized builds, several times faster in debug builds (tests).
-enum Kernels {
+enum NeuralKernels {
     /// y[0..<count] += a · x[0..<count]
     @inline(__always)
     static func addScaled(_ a: Double, _ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) {
