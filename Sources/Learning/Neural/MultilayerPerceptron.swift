@@ -85,7 +85,7 @@ public struct MultilayerPerceptron: Algorithm {
         let validationX = x.selectingRows(validationRows)
         let validationCodes = classCodes.isEmpty ? [] : validationRows.map { classCodes[$0] }
         let validationValues = scaledValues.isEmpty ? [] : validationRows.map { scaledValues[$0] }
-        var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), batchCapacity: batchSize)
+        var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), threads: context.threads)
         var order = trainRows
         var best = -Double.infinity   // validation score, or minus the training loss
         var bestParameters = network.parameters

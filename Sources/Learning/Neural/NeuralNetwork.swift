@@ -136,47 +136,18 @@ struct NetworkWorkspace {
     }
 }
 
-/// Mini-batch gradient steps with Adam (Kingma & Ba), scikit-learn's default solver.
-struct AdamTrainer {
-    private var workspace: NetworkWorkspace
-    /// The last gradient `computeGradient` produced (same layout as the parameters).
-    private(set) var gradient: [Double]
-    private var firstMoment: [Double]
-    private var secondMoment: [Double]
-    private var beta1Power = 1.0
-    private var beta2Power = 1.0
-    private let learningRate: Double
-    private let beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
-
-    init(network: NeuralNetwork, learningRate: Double, batchCapacity: Int) {
-        workspace = NetworkWorkspace(layerSizes: network.layerSizes, capacity: max(1, batchCapacity))
-        gradient = [Double](repeating: 0, count: network.parameters.count)
-        firstMoment = gradient
-        secondMoment = gradient
-        self.learningRate = learningRate
-    }
-
-    /// One Adam step on the given rows.
-    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
-    ///   before the step.
-    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
-                       network: inout NeuralNetwork, alpha: Double) -> Double {
-        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
-                                   network: network, alpha: alpha)
-        applyAdam(to: &network)
-        return loss
-    }
-
-    /// Fills `gradient` with the gradient of the batch objective at `network`'s parameters.
-    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
-    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
-                                  network: NeuralNetwork, alpha: Double) -> Double {
+extension NeuralNetwork {
+    /// The loss summed over `rows` and its gradient, also summed: no batch mean, no penalty.
+    /// Pure, so parts of a batch can run on different threads.
+    func lossAndGradientSum(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double]) -> (loss: Double, gradient: [Double]) {
         let batch = rows.count
         let isClassification = !classCodes.isEmpty
+        var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, batch))
+        var gradient = [Double](repeating: 0, count: parameters.count)
         workspace.load(x, rows: rows)
-        network.forward(&workspace, rows: batch, softmax: isClassification)
-        let sizes = network.layerSizes
-        let layers = network.layerCount
+        forward(&workspace, rows: batch, softmax: isClassification)
+        let sizes = layerSizes
+        let layers = layerCount
         let outputs = sizes[layers]
         let offsets = workspace.offsets
         var loss = 0.0
@@ -198,8 +169,7 @@ struct AdamTrainer {
             }
         }
 
-        for i in gradient.indices { gradient[i] = 0 }
-        network.parameters.withUnsafeBufferPointer { parameterBuffer in
+        parameters.withUnsafeBufferPointer { parameterBuffer in
             gradient.withUnsafeMutableBufferPointer { gradientBuffer in
                 workspace.activations.withUnsafeBufferPointer { activationBuffer in
                     workspace.deltas.withUnsafeMutableBufferPointer { deltaBuffer in
@@ -207,7 +177,7 @@ struct AdamTrainer {
                               let a = activationBuffer.baseAddress, let delta = deltaBuffer.baseAddress else { return }
                         for l in stride(from: layers - 1, through: 0, by: -1) {
                             let nIn = sizes[l], nOut = sizes[l + 1]
-                            let offset = network.weightOffset(l)
+                            let offset = weightOffset(l)
                             let weights = p + offset, weightGradient = g + offset
                             let biasGradient = weightGradient + nIn * nOut
                             let input = a + offsets[l]
@@ -238,6 +208,72 @@ struct AdamTrainer {
                 }
             }
         }
+        return (loss, gradient)
+    }
+}
+
+/// Mini-batch gradient steps with Adam (Kingma & Ba), scikit-learn's default solver.
+struct AdamTrainer {
+    private let threads: Int
+    /// Rows per independently computed part of a batch (fixed: see `computeGradient`).
+    static let partRows = 64
+    /// The last gradient `computeGradient` produced (same layout as the parameters).
+    private(set) var gradient: [Double]
+    private var firstMoment: [Double]
+    private var secondMoment: [Double]
+    private var beta1Power = 1.0
+    private var beta2Power = 1.0
+    private let learningRate: Double
+    private let beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+
+    init(network: NeuralNetwork, learningRate: Double, threads: Int) {
+        self.threads = threads
+        gradient = [Double](repeating: 0, count: network.parameters.count)
+        firstMoment = gradient
+        secondMoment = gradient
+        self.learningRate = learningRate
+    }
+
+    /// One Adam step on the given rows.
+    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
+    ///   before the step.
+    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                       network: inout NeuralNetwork, alpha: Double) -> Double {
+        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
+                                   network: network, alpha: alpha)
+        applyAdam(to: &network)
+        return loss
+    }
+
+    /// Fills `gradient` with the gradient of the batch objective at `network`'s parameters.
+    ///
+    /// The batch is cut into parts of `partRows` rows, whatever the thread count, and the parts'
+    /// sums are added in order, so the result does not depend on `threads`.
+    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
+    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                                  network: NeuralNetwork, alpha: Double) -> Double {
+        let batch = rows.count
+        let partCount = (batch + Self.partRows - 1) / Self.partRows
+        let part: @Sendable (Int) -> (loss: Double, gradient: [Double]) = { index in
+            let start = rows.startIndex + index * Self.partRows
+            let end = min(rows.endIndex, start + Self.partRows)
+            return network.lossAndGradientSum(x: x, rows: rows[start..<end], classCodes: classCodes, values: values)
+        }
+        // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
+        let parts = (try? parallelMap(partCount, threads: threads, part)) ?? (0..<partCount).map(part)
+        var loss = 0.0
+        for i in gradient.indices { gradient[i] = 0 }
+        for (partLoss, partGradient) in parts {
+            loss += partLoss
+            gradient.withUnsafeMutableBufferPointer { total in
+                partGradient.withUnsafeBufferPointer { addition in
+                    guard let t = total.baseAddress, let a = addition.baseAddress else { return }
+                    NeuralKernels.addScaled(1, a, to: t, count: min(total.count, addition.count))
+                }
+            }
+        }
+        let sizes = network.layerSizes
+        let layers = network.layerCount
 
         // Mean over the batch, plus the L2 gradient on weights (never biases).
         let inverseBatch = 1 / Double(batch)
