@@ -1,3 +1,5 @@
+import Foundation
+
 /// A multilayer perceptron trained with Adam, like scikit-learn's `MLPClassifier` /
 /// `MLPRegressor` with `early_stopping=True`.
 ///
@@ -167,8 +169,10 @@ public struct MultilayerPerceptronModel: FittedModel, Equatable {
 
     public var featureCount: Int { network.layerSizes[0] }
 
+    /// Predicts on all active cores; the result is the same whatever the core count.
     public func predict(_ x: Matrix) -> Prediction {
-        let outputs = network.forwardAll(x, softmax: task == .classification)
+        let outputs = network.forwardAll(x, softmax: task == .classification,
+                                         threads: ProcessInfo.processInfo.activeProcessorCount)
         switch task {
         case .classification:
             return .probabilities(Matrix(rows: x.rows, columns: network.layerSizes.last ?? 0, values: outputs))

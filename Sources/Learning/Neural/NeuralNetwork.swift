@@ -68,23 +68,24 @@ public struct NeuralNetwork: Sendable, Codable, Equatable {
         }
     }
 
-    /// Outputs for every row of `x`, row-major (`rows × outputs`).
-    func forwardAll(_ x: Matrix, softmax: Bool) -> [Double] {
+    /// Outputs for every row of `x`, row-major (`rows × outputs`), in fixed blocks of rows on up
+    /// to `threads` threads; each row's output depends only on that row.
+    func forwardAll(_ x: Matrix, softmax: Bool, threads: Int = 1) -> [Double] {
         let outputs = layerSizes[layerCount]
-        var result = [Double](repeating: 0, count: x.rows * outputs)
-        var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, min(256, x.rows)))
-        var start = 0
-        while start < x.rows {
-            let end = min(x.rows, start + workspace.capacity)
+        let blockRows = 256
+        let blocks = (x.rows + blockRows - 1) / blockRows
+        let block: @Sendable (Int) -> [Double] = { index in
+            let start = index * blockRows
+            let end = min(x.rows, start + blockRows)
+            var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: end - start)
             workspace.load(x, rows: start..<end)
             forward(&workspace, rows: end - start, softmax: softmax)
             let outputOffset = workspace.offsets[layerCount]
-            for index in 0..<((end - start) * outputs) {
-                result[start * outputs + index] = workspace.activations[outputOffset + index]
-            }
-            start = end
+            return Array(workspace.activations[outputOffset..<(outputOffset + (end - start) * outputs)])
         }
-        return result
+        // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
+        let parts = (try? parallelMap(blocks, threads: threads, block)) ?? (0..<blocks).map(block)
+        return Array(parts.joined())
     }
 
     /// Accuracy (classification, `classCodes` given) or R² (regression, `values` given) on `x`.
