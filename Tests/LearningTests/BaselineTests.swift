@@ -1,6 +1,7 @@
 import Testing
 @testable import Learning
 
+/// `baseline`: class shares and the mean, by hand.
 @Suite struct BaselineTests {
     @Test func classificationPredictsTrainingShares() throws {
         // classes 0 0 1 2 → shares 2/4, 1/4, 1/4 for every row; majority label 0.

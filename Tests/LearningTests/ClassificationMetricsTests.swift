@@ -82,5 +82,7 @@ import Testing
         #expect(isClose(report.macroF1, 0.6))
         #expect(report.confusionMatrix == [[1, 0, 0], [0, 0, 1], [0, 0, 2]])
         #expect(report.rocAUC != nil)
+        #expect(ClassificationReport(truth: truth, prediction: .probabilities(p)) == report)
+        #expect(ClassificationReport(truth: truth, prediction: .values([1, 2, 3, 4])) == nil)
     }
 }

@@ -75,13 +75,21 @@ import Testing
             #expect(throws: LearningError.emptyTrainingSet) {
                 try algorithm.fit(Matrix(rows: 0, columns: x.columns), y.selecting([]), context: FitContext())
             }
-            if !A.acceptsMissingValues {
-                var withMissing = x
-                withMissing[3, 1] = .nan
+            var withMissing = x
+            withMissing[3, 1] = .nan
+            if A.acceptsMissingValues {
+                #expect(throws: Never.self) { try algorithm.fit(withMissing, y, context: FitContext()) }
+            } else {
                 #expect(throws: LearningError.missingValues(algorithm: A.name)) {
                     try algorithm.fit(withMissing, y, context: FitContext())
                 }
             }
+            // Progress stays in 0...1 and ends at 1.
+            let progress = ProgressRecorder()
+            _ = try algorithm.fit(x, y, context: FitContext(progress: { progress.record($0) }))
+            #expect(progress.values.allSatisfy { (0...1).contains($0) })
+            #expect(progress.values.last == 1)
+
             #expect(throws: LearningError.cancelled) {
                 try algorithm.fit(x, y, context: FitContext(isCancelled: { true }))
             }
@@ -102,5 +110,23 @@ import Testing
             _ = try Parameters(algorithm: name, specs: type.parameterSpecs, given: [spec.name: spec.defaultValue])
             #expect(!spec.help.isEmpty)
         }
+    }
+}
+
+/// Collects progress reports, which may arrive from any thread.
+final class ProgressRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Double] = []
+
+    func record(_ value: Double) {
+        lock.lock()
+        recorded.append(value)
+        lock.unlock()
+    }
+
+    var values: [Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Learning
 
+/// `bayes`: posteriors computed by hand.
 @Suite struct GaussianNaiveBayesTests {
     @Test func twoFeatureTextbookPosterior() throws {
         // class 0 rows (0, 0), (2, 4); class 1 rows (3, 1), (5, 3); priors ½ each.

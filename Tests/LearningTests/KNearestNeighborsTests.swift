@@ -1,6 +1,7 @@
 import Testing
 @testable import Learning
 
+/// `knn`: tie-breaking, distance weights, and the heap against a full sort.
 @Suite struct KNearestNeighborsTests {
     @Test func equalDistancesGoToEarlierTrainingRows() throws {
         // Query 0 is at distance 1 from rows 0 (x=1), 1 (x=−1) and 2 (x=1) alike.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Learning
 
+/// `linear`: the logistic objective, its optimum, and exact least squares.
 @Suite struct LinearTests {
     // MARK: Logistic regression
 
@@ -56,6 +57,18 @@ import Testing
         let labels = model.predict(x).labels ?? []
         guard case .classes(let codes, _) = y else { return }
         #expect(ClassificationMetrics.accuracy(truth: codes, predicted: labels) > 0.8)
+    }
+
+    @Test func manyChunksGiveTheSameBytesOnAnyThreadCount() throws {
+        // 5000 rows span three 2048-row work units, so the threads really split the sums.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for (x, y) in [SyntheticData.classification(rows: 5000, columns: 5, classCount: 3),
+                       SyntheticData.regression(rows: 5000, columns: 5)] {
+            let one = try Linear.make().fit(x, y, context: FitContext(threads: 1))
+            let four = try Linear.make().fit(x, y, context: FitContext(threads: 4))
+            #expect(try encoder.encode(one) == encoder.encode(four))
+        }
     }
 
     // MARK: Least squares

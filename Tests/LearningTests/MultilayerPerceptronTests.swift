@@ -1,6 +1,8 @@
+import Foundation
 import Testing
 @testable import Learning
 
+/// `mlp`: backpropagation, what it can learn, target scaling, early stopping.
 @Suite struct MultilayerPerceptronTests {
     /// Backpropagation against central finite differences, for softmax/cross-entropy with one and
     /// two hidden layers and for squared error.
@@ -13,7 +15,7 @@ import Testing
         let values = outputs == 1 ? (0..<rows).map { Double($0) / 4 - 1 } : []
         var generator = SeededGenerator(seed: 5)
         let network = NeuralNetwork(glorotUniformWith: layerSizes, generator: &generator)
-        var trainer = AdamTrainer(network: network, learningRate: 0.001, batchCapacity: rows)
+        var trainer = AdamTrainer(network: network, learningRate: 0.001, threads: 1)
         let batch = Array(0..<rows)[...]
         let alpha = 0.3
         _ = trainer.computeGradient(x: x, rows: batch, classCodes: codes, values: values, network: network, alpha: alpha)
@@ -61,6 +63,17 @@ import Testing
         let meanTruth = y.reduce(0, +) / 120
         #expect(abs(meanPrediction - meanTruth) < 20)
         #expect(RegressionMetrics.r2(truth: y, predicted: predicted) > 0.95)
+    }
+
+    @Test func batchPartsGiveTheSameBytesOnAnyThreadCount() throws {
+        // 300 rows in batches of 200 → parts of 64 rows: the threads really split each batch.
+        let (x, y) = SyntheticData.classification(rows: 300, columns: 4, classCount: 3)
+        let algorithm = try MultilayerPerceptron.make(["hidden": .int(8), "max_iter": .int(5)])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let one = try encoder.encode(algorithm.fit(x, y, context: FitContext(seed: 4, threads: 1)))
+        let three = try encoder.encode(algorithm.fit(x, y, context: FitContext(seed: 4, threads: 3)))
+        #expect(one == three)
     }
 
     @Test func earlyStoppingStopsBeforeMaxIter() throws {

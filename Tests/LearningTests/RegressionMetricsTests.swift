@@ -38,5 +38,7 @@ import Testing
         #expect(report.rowCount == 4)
         #expect(isClose(report.mae, 0.5))
         #expect(report.residualQuantiles.count == 5)
+        #expect(RegressionReport(truth: truth, prediction: .values(predicted)) == report)
+        #expect(RegressionReport(truth: truth, prediction: .probabilities(Matrix([[1]]))) == nil)
     }
 }

@@ -6,6 +6,7 @@ import Testing
 /// scores come from `Reference/sklearn_reference_a.py` (committed with its JSON output).
 @Suite("Parity with scikit-learn")
 struct SklearnParityTests {
+    /// One algorithm on one dataset.
     struct Case: Sendable, CustomStringConvertible {
         let dataset: String
         let targetColumn: String
@@ -31,7 +32,12 @@ struct SklearnParityTests {
         /// dataset → algorithm → mean score.
         let scores: [String: [String: Double]]
         /// dataset → algorithm → score per seed (stochastic algorithms only).
-        let seed_scores: [String: [String: [Double]]]
+        let seedScores: [String: [String: [Double]]]
+
+        enum CodingKeys: String, CodingKey {
+            case scores
+            case seedScores = "seed_scores"
+        }
     }
 
     static func reference() throws -> Reference {
@@ -71,7 +77,7 @@ struct SklearnParityTests {
             // scikit-learn's own five seeds range over ~0.5–0.8, so a mean from a different random
             // stream cannot be held to 1.5 points; it must fall inside scikit-learn's seed range.
             // `mlp_no_early_stopping` on iris is held to the usual tolerance.
-            let seedScores = try #require(file.seed_scores[testCase.dataset]?[testCase.algorithm])
+            let seedScores = try #require(file.seedScores[testCase.dataset]?[testCase.algorithm])
             let low = seedScores.min() ?? reference, high = seedScores.max() ?? reference
             #expect(score >= low && score <= high, "\(testCase): workbench \(score), scikit-learn seeds \(seedScores)")
             return

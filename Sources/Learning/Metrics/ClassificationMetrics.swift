@@ -59,7 +59,9 @@ public enum ClassificationMetrics {
     }
 
     /// Area under the ROC curve. Binary (two columns): the score is column 1. Multiclass: the
-    /// unweighted mean of one-vs-rest AUCs. Tied scores count half, as in `roc_auc_score`.
+    /// unweighted mean of one-vs-rest AUCs over the classes present in `truth` (scikit-learn
+    /// refuses columns for absent classes; a held-out fold can lack a rare class, so they are
+    /// skipped). Tied scores count half, as in `roc_auc_score`.
     /// - Returns: nil when undefined (only one class present in `truth`).
     public static func rocAUC(truth: [Int], probabilities: Matrix) -> Double? {
         checkLengths(truth.count, probabilities.rows)

@@ -31,4 +31,10 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         confusionMatrix = ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted,
                                                                 classCount: probabilities.columns)
     }
+
+    /// Scores a model's output; nil when it is not class probabilities.
+    public init?(truth: [Int], prediction: Prediction) {
+        guard case .probabilities(let probabilities) = prediction else { return nil }
+        self.init(truth: truth, probabilities: probabilities)
+    }
 }

@@ -16,4 +16,10 @@ public struct RegressionReport: Sendable, Codable, Equatable {
         medianAbsoluteError = RegressionMetrics.medianAbsoluteError(truth: truth, predicted: predicted)
         residualQuantiles = RegressionMetrics.residualQuantiles(truth: truth, predicted: predicted)
     }
+
+    /// Scores a model's output; nil when it is not values.
+    public init?(truth: [Double], prediction: Prediction) {
+        guard case .values(let predicted) = prediction else { return nil }
+        self.init(truth: truth, predicted: predicted)
+    }
 }

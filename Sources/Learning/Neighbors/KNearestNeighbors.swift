@@ -127,17 +127,18 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     private func combine(_ heap: NeighborHeap, into out: inout [Double], at offset: Int) {
         // sklearn: with distance weights, exact matches (distance 0) take all the weight.
         let hasExactMatch = weighting == .distance && heap.entries.contains { $0.squaredDistance == 0 }
+        // Distances that overflow to infinity would give every neighbour weight 0: vote uniformly.
+        let useUniform = weighting == .uniform
+            || (!hasExactMatch && !heap.entries.contains { $0.squaredDistance.isFinite })
         var totalWeight = 0.0
         for neighbor in heap.entries {
             let weight: Double
-            switch weighting {
-            case .uniform: weight = 1
-            case .distance:
-                if hasExactMatch {
-                    weight = neighbor.squaredDistance == 0 ? 1 : 0
-                } else {
-                    weight = 1 / neighbor.squaredDistance.squareRoot()
-                }
+            if useUniform {
+                weight = 1
+            } else if hasExactMatch {
+                weight = neighbor.squaredDistance == 0 ? 1 : 0
+            } else {
+                weight = 1 / neighbor.squaredDistance.squareRoot()
             }
             totalWeight += weight
             if task == .classification {
@@ -153,6 +154,7 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
 
 /// The k best (distance, row) pairs seen so far: a bounded max-heap ordered by distance, then row.
 struct NeighborHeap {
+    /// A candidate neighbour: its squared distance to the query and its training row.
     struct Entry {
         var squaredDistance: Double
         var index: Int

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A multilayer perceptron trained with Adam, like scikit-learn's `MLPClassifier` /
 /// `MLPRegressor` with `early_stopping=True`.
 ///
@@ -85,7 +87,7 @@ public struct MultilayerPerceptron: Algorithm {
         let validationX = x.selectingRows(validationRows)
         let validationCodes = classCodes.isEmpty ? [] : validationRows.map { classCodes[$0] }
         let validationValues = scaledValues.isEmpty ? [] : validationRows.map { scaledValues[$0] }
-        var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), batchCapacity: batchSize)
+        var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), threads: context.threads)
         var order = trainRows
         var best = -Double.infinity   // validation score, or minus the training loss
         var bestParameters = network.parameters
@@ -167,8 +169,10 @@ public struct MultilayerPerceptronModel: FittedModel, Equatable {
 
     public var featureCount: Int { network.layerSizes[0] }
 
+    /// Predicts on all active cores; the result is the same whatever the core count.
     public func predict(_ x: Matrix) -> Prediction {
-        let outputs = network.forwardAll(x, softmax: task == .classification)
+        let outputs = network.forwardAll(x, softmax: task == .classification,
+                                         threads: ProcessInfo.processInfo.activeProcessorCount)
         switch task {
         case .classification:
             return .probabilities(Matrix(rows: x.rows, columns: network.layerSizes.last ?? 0, values: outputs))

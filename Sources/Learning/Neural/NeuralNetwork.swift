@@ -55,7 +55,7 @@ public struct NeuralNetwork: Sendable, Codable, Equatable {
                         for i in 0..<nIn {
                             let value = inRow[i]
                             if value == 0 { continue }  // common after ReLU
-                            Kernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
+                            NeuralKernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
                         }
                         if isHidden {
                             for o in 0..<nOut where outRow[o] < 0 { outRow[o] = 0 }
@@ -68,23 +68,24 @@ public struct NeuralNetwork: Sendable, Codable, Equatable {
         }
     }
 
-    /// Outputs for every row of `x`, row-major (`rows × outputs`).
-    func forwardAll(_ x: Matrix, softmax: Bool) -> [Double] {
+    /// Outputs for every row of `x`, row-major (`rows × outputs`), in fixed blocks of rows on up
+    /// to `threads` threads; each row's output depends only on that row.
+    func forwardAll(_ x: Matrix, softmax: Bool, threads: Int = 1) -> [Double] {
         let outputs = layerSizes[layerCount]
-        var result = [Double](repeating: 0, count: x.rows * outputs)
-        var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, min(256, x.rows)))
-        var start = 0
-        while start < x.rows {
-            let end = min(x.rows, start + workspace.capacity)
+        let blockRows = 256
+        let blocks = (x.rows + blockRows - 1) / blockRows
+        let block: @Sendable (Int) -> [Double] = { index in
+            let start = index * blockRows
+            let end = min(x.rows, start + blockRows)
+            var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: end - start)
             workspace.load(x, rows: start..<end)
             forward(&workspace, rows: end - start, softmax: softmax)
             let outputOffset = workspace.offsets[layerCount]
-            for index in 0..<((end - start) * outputs) {
-                result[start * outputs + index] = workspace.activations[outputOffset + index]
-            }
-            start = end
+            return Array(workspace.activations[outputOffset..<(outputOffset + (end - start) * outputs)])
         }
-        return result
+        // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
+        let parts = (try? parallelMap(blocks, threads: threads, block)) ?? (0..<blocks).map(block)
+        return Array(parts.joined())
     }
 
     /// Accuracy (classification, `classCodes` given) or R² (regression, `values` given) on `x`.
@@ -136,47 +137,18 @@ struct NetworkWorkspace {
     }
 }
 
-/// Mini-batch gradient steps with Adam (Kingma & Ba), scikit-learn's default solver.
-struct AdamTrainer {
-    private var workspace: NetworkWorkspace
-    /// The last gradient `computeGradient` produced (same layout as the parameters).
-    private(set) var gradient: [Double]
-    private var firstMoment: [Double]
-    private var secondMoment: [Double]
-    private var beta1Power = 1.0
-    private var beta2Power = 1.0
-    private let learningRate: Double
-    private let beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
-
-    init(network: NeuralNetwork, learningRate: Double, batchCapacity: Int) {
-        workspace = NetworkWorkspace(layerSizes: network.layerSizes, capacity: max(1, batchCapacity))
-        gradient = [Double](repeating: 0, count: network.parameters.count)
-        firstMoment = gradient
-        secondMoment = gradient
-        self.learningRate = learningRate
-    }
-
-    /// One Adam step on the given rows.
-    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
-    ///   before the step.
-    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
-                       network: inout NeuralNetwork, alpha: Double) -> Double {
-        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
-                                   network: network, alpha: alpha)
-        applyAdam(to: &network)
-        return loss
-    }
-
-    /// Fills `gradient` with the gradient of the batch objective at `network`'s parameters.
-    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
-    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
-                                  network: NeuralNetwork, alpha: Double) -> Double {
+extension NeuralNetwork {
+    /// The loss summed over `rows` and its gradient, also summed: no batch mean, no penalty.
+    /// Pure, so parts of a batch can run on different threads.
+    func lossAndGradientSum(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double]) -> (loss: Double, gradient: [Double]) {
         let batch = rows.count
         let isClassification = !classCodes.isEmpty
+        var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, batch))
+        var gradient = [Double](repeating: 0, count: parameters.count)
         workspace.load(x, rows: rows)
-        network.forward(&workspace, rows: batch, softmax: isClassification)
-        let sizes = network.layerSizes
-        let layers = network.layerCount
+        forward(&workspace, rows: batch, softmax: isClassification)
+        let sizes = layerSizes
+        let layers = layerCount
         let outputs = sizes[layers]
         let offsets = workspace.offsets
         var loss = 0.0
@@ -198,8 +170,7 @@ struct AdamTrainer {
             }
         }
 
-        for i in gradient.indices { gradient[i] = 0 }
-        network.parameters.withUnsafeBufferPointer { parameterBuffer in
+        parameters.withUnsafeBufferPointer { parameterBuffer in
             gradient.withUnsafeMutableBufferPointer { gradientBuffer in
                 workspace.activations.withUnsafeBufferPointer { activationBuffer in
                     workspace.deltas.withUnsafeMutableBufferPointer { deltaBuffer in
@@ -207,7 +178,7 @@ struct AdamTrainer {
                               let a = activationBuffer.baseAddress, let delta = deltaBuffer.baseAddress else { return }
                         for l in stride(from: layers - 1, through: 0, by: -1) {
                             let nIn = sizes[l], nOut = sizes[l + 1]
-                            let offset = network.weightOffset(l)
+                            let offset = weightOffset(l)
                             let weights = p + offset, weightGradient = g + offset
                             let biasGradient = weightGradient + nIn * nOut
                             let input = a + offsets[l]
@@ -215,11 +186,11 @@ struct AdamTrainer {
                             for b in 0..<batch {
                                 let deltaRow = outDelta + b * nOut
                                 let inRow = input + b * nIn
-                                Kernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
+                                NeuralKernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
                                 for i in 0..<nIn {
                                     let value = inRow[i]
                                     if value == 0 { continue }
-                                    Kernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                    NeuralKernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
                                 }
                                 // Propagate through the ReLU: zero where the unit was inactive.
                                 if l > 0 {
@@ -229,7 +200,7 @@ struct AdamTrainer {
                                             previousRow[i] = 0
                                             continue
                                         }
-                                        previousRow[i] = Kernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                        previousRow[i] = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
                                     }
                                 }
                             }
@@ -238,6 +209,72 @@ struct AdamTrainer {
                 }
             }
         }
+        return (loss, gradient)
+    }
+}
+
+/// Mini-batch gradient steps with Adam (Kingma & Ba), scikit-learn's default solver.
+struct AdamTrainer {
+    private let threads: Int
+    /// Rows per independently computed part of a batch (fixed: see `computeGradient`).
+    static let partRows = 64
+    /// The last gradient `computeGradient` produced (same layout as the parameters).
+    private(set) var gradient: [Double]
+    private var firstMoment: [Double]
+    private var secondMoment: [Double]
+    private var beta1Power = 1.0
+    private var beta2Power = 1.0
+    private let learningRate: Double
+    private let beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+
+    init(network: NeuralNetwork, learningRate: Double, threads: Int) {
+        self.threads = threads
+        gradient = [Double](repeating: 0, count: network.parameters.count)
+        firstMoment = gradient
+        secondMoment = gradient
+        self.learningRate = learningRate
+    }
+
+    /// One Adam step on the given rows.
+    /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
+    ///   before the step.
+    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                       network: inout NeuralNetwork, alpha: Double) -> Double {
+        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
+                                   network: network, alpha: alpha)
+        applyAdam(to: &network)
+        return loss
+    }
+
+    /// Fills `gradient` with the gradient of the batch objective at `network`'s parameters.
+    ///
+    /// The batch is cut into parts of `partRows` rows, whatever the thread count, and the parts'
+    /// sums are added in order, so the result does not depend on `threads`.
+    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
+    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                                  network: NeuralNetwork, alpha: Double) -> Double {
+        let batch = rows.count
+        let partCount = (batch + Self.partRows - 1) / Self.partRows
+        let part: @Sendable (Int) -> (loss: Double, gradient: [Double]) = { index in
+            let start = rows.startIndex + index * Self.partRows
+            let end = min(rows.endIndex, start + Self.partRows)
+            return network.lossAndGradientSum(x: x, rows: rows[start..<end], classCodes: classCodes, values: values)
+        }
+        // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
+        let parts = (try? parallelMap(partCount, threads: threads, part)) ?? (0..<partCount).map(part)
+        var loss = 0.0
+        for i in gradient.indices { gradient[i] = 0 }
+        for (partLoss, partGradient) in parts {
+            loss += partLoss
+            gradient.withUnsafeMutableBufferPointer { total in
+                partGradient.withUnsafeBufferPointer { addition in
+                    guard let t = total.baseAddress, let a = addition.baseAddress else { return }
+                    NeuralKernels.addScaled(1, a, to: t, count: min(total.count, addition.count))
+                }
+            }
+        }
+        let sizes = network.layerSizes
+        let layers = network.layerCount
 
         // Mean over the batch, plus the L2 gradient on weights (never biases).
         let inverseBatch = 1 / Double(batch)
@@ -280,7 +317,7 @@ struct AdamTrainer {
 
 /// The two inner loops of both passes, written as plain `while` loops over pointers: the same
 /// speed as `for` in optimized builds, several times faster in debug builds (tests).
-enum Kernels {
+enum NeuralKernels {
     /// y[0..<count] += a · x[0..<count]
     @inline(__always)
     static func addScaled(_ a: Double, _ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) {

@@ -50,6 +50,7 @@ public struct Linear: Algorithm {
     // MARK: Logistic regression
 
     private func fitLogistic(_ x: Matrix, _ codes: [Int], classCount: Int, context: FitContext) throws -> LinearModel {
+        try context.checkCancellation()
         let d = x.columns
         let objective = LogisticObjective(
             x: x, codes: codes, classCount: classCount,
