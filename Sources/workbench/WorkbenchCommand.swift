@@ -41,12 +41,19 @@ struct Repl: ParsableCommand {
                 let path = folder + "/" + transcriptFileName()
                 let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
                 session.cellObserver = { recorder.record($0) }
+                session.transcriptPath = sessions + "/" + (path as NSString).lastPathComponent
                 recorderNote = "recording to \(sessions)/\((path as NSString).lastPathComponent)"
             } catch {
                 FileHandle.standardError.write(Data("warning: not recording this session: \(error)\n".utf8))
             }
         }
         installInterruptHandler()
+        if interactive {
+            // Progress goes to stderr on one line that the next output overwrites.
+            session.progressHandler = { text in
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            }
+        }
         let editor = interactive
             ? EditLineReader(historyPath: home + "/history") { line, cursor in Completion.complete(line: line, cursor: cursor, source: session) }
             : nil
@@ -118,7 +125,7 @@ struct Replay: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let replayer = Replayer(transcript: transcript, transcriptPath: file, home: SessionEnvironment.defaultHome())
+        let replayer = Replayer(transcript: transcript, transcriptPath: file)
         let report = replayer.run(update: update)
         for note in report.changedData { print("warning: \(note)") }
         if let updated = report.updated {

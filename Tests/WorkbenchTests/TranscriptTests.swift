@@ -150,7 +150,7 @@ struct GoldenTranscriptTests {
     func replays(file: String) throws {
         let path = repositoryRoot + "/sessions/" + file
         let transcript = try Transcript.read(path: path)
-        let replayer = Replayer(transcript: transcript, transcriptPath: path, home: NSTemporaryDirectory() + "wb-golden")
+        let replayer = Replayer(transcript: transcript, transcriptPath: path)
         #expect(replayer.changedDataFiles().isEmpty, "data files changed: \(replayer.changedDataFiles())")
         if ProcessInfo.processInfo.environment["WORKBENCH_RECORD"] == "1" {
             let updated = try #require(replayer.run(update: true).updated)

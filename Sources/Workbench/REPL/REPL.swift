@@ -29,8 +29,14 @@ public struct REPL {
                 write(prompt + line)
             }
             guard let cell = session.execute(line) else { continue }
+            if session.progressHandler != nil { clearProgressLine() }
             if !cell.output.isEmpty { write(cell.output.plainText) }
         }
         return session.failureCount
     }
+}
+
+/// Erases a progress line left on stderr.
+private func clearProgressLine() {
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
 }

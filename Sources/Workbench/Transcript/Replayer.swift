@@ -22,9 +22,11 @@ public struct Replayer {
     public let transcript: Transcript
     /// The folder relative paths in commands resolve against.
     public let workingDirectory: String
-    public let home: String
+    /// `$WORKBENCH_HOME` for the replayed session; nil gives each run a fresh, empty one, so run
+    /// ids and the registry's contents match the recording.
+    public let home: String?
 
-    public init(transcript: Transcript, transcriptPath: String, home: String) {
+    public init(transcript: Transcript, transcriptPath: String, home: String? = nil) {
         self.transcript = transcript
         let folder = (transcriptPath as NSString).deletingLastPathComponent
         let base = folder.isEmpty ? FileManager.default.currentDirectoryPath : (folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder)
@@ -52,7 +54,9 @@ public struct Replayer {
     /// Runs every cell into `session` (a fresh one by default); stops at the first difference
     /// unless `update` is set, in which case it records the new outputs instead.
     public func run(update: Bool = false, into existing: Session? = nil, echo: ((Cell, Bool) -> Void)? = nil) -> Report {
-        let session = existing ?? Session(environment: SessionEnvironment(workingDirectory: workingDirectory, home: home, width: transcript.width))
+        let freshHome = home == nil ? NSTemporaryDirectory() + "workbench-replay-\(UUID().uuidString)" : nil
+        defer { if let freshHome { try? FileManager.default.removeItem(atPath: freshHome) } }
+        let session = existing ?? Session(environment: SessionEnvironment(workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width))
         var report = Report(cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
         var rewritten = Transcript(workdir: transcript.workdir, width: transcript.width)
         for entry in transcript.entries {
