@@ -19,7 +19,7 @@ public struct InputWarning: Sendable, Equatable, CustomStringConvertible {
     public var count: Int
 
     public var description: String {
-        let whereText = count == 1 ? "row \(rows[0] + 1)" : "\(count) rows (first: row \(rows[0] + 1))"
+        let whereText = count == 1 ? "row \(rows[0] + 1)" : "\(count) rows, first row \(rows[0] + 1)"
         switch kind {
         case .unseenCategory(let v):
             return "\(column) = '\(v)' was never seen in training (\(whereText)); it counts as none of the known values"

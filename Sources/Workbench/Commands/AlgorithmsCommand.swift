@@ -33,8 +33,8 @@ extension ParameterSpec.Kind {
     /// The allowed values, for tables.
     var text: String {
         switch self {
-        case .int(let r): r.upperBound >= 1_000_000 ? "\(r.lowerBound)…" : "\(r.lowerBound)…\(r.upperBound)"
-        case .double(let r): "\(formatStatistic(r.lowerBound))…\(r.upperBound > 1e12 ? "" : formatStatistic(r.upperBound))"
+        case .int(let r): r.upperBound >= 1_000_000 ? "≥ \(r.lowerBound)" : "\(r.lowerBound)…\(r.upperBound)"
+        case .double(let r): r.upperBound >= 1e6 ? "≥ \(formatStatistic(r.lowerBound))" : "\(formatStatistic(r.lowerBound))…\(formatStatistic(r.upperBound))"
         case .choice(let options): options.joined(separator: " | ")
         }
     }
