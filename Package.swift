@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libedit, from Debian's libedit-dev.
@@ -40,11 +41,23 @@ let package = Package(
             dependencies: ["Tabular"],
             swiftSettings: strict
         ),
+        // Small C helpers for system calls Swift cannot reach (renameat2).
+        .target(name: "CSystem"),
+        // Deployable bundles: manifest, checksums, signatures, verification rows, zip, OpenAPI.
+        .target(
+            name: "Bundles",
+            dependencies: [
+                "Learning", "Tabular", "CSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
         // The command language, session state, command handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "CEditLine",
+                "Tabular", "Learning", "Bundles", "CEditLine",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -61,6 +74,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], swiftSettings: strict),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
     ]
 )

@@ -6,6 +6,8 @@ public enum CommandTable {
         load, show, describe, split, select, drop,
         // Models
         train, evaluate, predict, compare, tune, runs, algorithms,
+        // Deploy
+        export, importBundle,
         // Session
         ls, history, rerun, save, replay, help, quit,
     ]
@@ -17,5 +19,5 @@ public enum CommandTable {
     }
 
     /// Topics in the order `help` lists them.
-    public static let topics = ["data", "models", "session"]
+    public static let topics = ["data", "models", "deploy", "session"]
 }

@@ -57,6 +57,7 @@ extension CommandTable {
         let training = try scores(of: pipeline, on: frame)
         let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
         var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed.seconds, trainingScores: training.scores)
+        model.trainingFrame = frame
         model.runID = context.session.registry?.record(run: .init(kind: "train", model: model, session: context.session))
         context.bind(name, .model(model))
 

@@ -40,6 +40,11 @@ public struct TrainedModel: Sendable {
     public var runID: Int64?
     /// Purpose and intended users, set with `note`.
     public var note: String?
+    /// The training rows (shared storage, not a copy): the sample for bundles' verification rows
+    /// and resource profile, and the reference for drift.
+    public var trainingFrame: DataFrame?
+    /// Where the model came from when it was imported from a bundle.
+    public var bundlePath: String?
 }
 
 /// Scores of one model on one dataset, bound by `e = evaluate ...`.

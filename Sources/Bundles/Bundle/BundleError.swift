@@ -1,0 +1,38 @@
+/// Why a bundle could not be written, opened or trusted; each names the file involved.
+public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
+    case exists(path: String)
+    case notFound(path: String)
+    case missingFile(bundle: String, file: String)
+    case checksumMismatch(bundle: String, file: String)
+    case unlistedFile(bundle: String, file: String)
+    case unknownFormatVersion(bundle: String, found: Int, supported: Int)
+    case malformedManifest(bundle: String, reason: String)
+    case malformedFile(bundle: String, file: String, reason: String)
+    case unsafeArchiveEntry(bundle: String, entry: String, reason: String)
+    case archiveTooLarge(bundle: String, limit: Int)
+    case unsigned(bundle: String)
+    case badSignature(bundle: String)
+    case badKey(path: String, reason: String)
+    case verificationFailed(bundle: String, row: Int, detail: String)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .exists(let p): "\(p) already exists\nhint: add overwrite=yes to replace it"
+        case .notFound(let p): "no bundle at \(p)"
+        case .missingFile(let b, let f): "bundle \(b) is missing \(f)\nhint: the bundle is incomplete; export it again"
+        case .checksumMismatch(let b, let f): "\(b)/\(f) does not match its checksum in manifest.json: the file was changed after export\nhint: do not edit bundle files; export the model again"
+        case .unlistedFile(let b, let f): "\(b)/\(f) is not listed in manifest.json\nhint: a bundle holds only the files its manifest lists; remove it or export again"
+        case .unknownFormatVersion(let b, let found, let supported): "\(b)/manifest.json has format version \(found); this workbench reads version \(supported)\nhint: use a matching workbench version"
+        case .malformedManifest(let b, let reason): "\(b)/manifest.json is malformed: \(reason)"
+        case .malformedFile(let b, let f, let reason): "\(b)/\(f) is malformed: \(reason)"
+        case .unsafeArchiveEntry(let b, let entry, let reason): "\(b): refusing archive entry '\(entry)': \(reason)"
+        case .archiveTooLarge(let b, let limit): "\(b) unpacks to more than \(limit / 1_048_576) MiB; refusing it (a zip bomb?)"
+        case .unsigned(let b): "\(b) is not signed, but a trusted key was given\nhint: export with sign=\"key.pem\""
+        case .badSignature(let b): "\(b)/manifest.sig does not verify with the trusted key: the bundle was changed or signed by someone else"
+        case .badKey(let p, let reason): "cannot use key \(p): \(reason)"
+        case .verificationFailed(let b, let row, let detail): "\(b): verification row \(row) gives a different output than at export (\(detail))\nhint: the model, its code or the platform changed; do not serve this bundle"
+        case .writeFailed(let p, let reason): "cannot write \(p): \(reason)"
+        }
+    }
+}

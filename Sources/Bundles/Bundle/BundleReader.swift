@@ -1,0 +1,162 @@
+import Crypto
+import Foundation
+import Learning
+import Tabular
+import ZIPFoundation
+
+/// A bundle that passed every check: checksums, format, signature (if asked) and verification rows.
+public struct LoadedBundle: Sendable {
+    public var path: String
+    public var manifest: Manifest
+    public var pipeline: PipelineModel
+    public var signed: Bool
+    /// Raw files for serving and monitoring.
+    public var reference: Data
+    public var card: String
+    public var openAPI: String
+}
+
+/// Opens and checks bundles.
+public enum BundleReader {
+    /// Limits that keep a hostile archive from exhausting memory or disk.
+    public static let maximumUnpackedBytes = 1 << 30
+    public static let maximumEntries = 64
+    public static let maximumManifestBytes = 4 << 20
+
+    /// Opens the bundle at `path` (folder or .zip) and checks it; with `trustedKey`, also requires
+    /// a valid signature by that key.
+    public static func open(_ path: String, trustedKey: String? = nil) throws -> LoadedBundle {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw BundleError.notFound(path: path) }
+        let publicKey = try trustedKey.map(BundleSigning.publicKey(at:))
+        if isDirectory.boolValue {
+            return try openFolder(path, shownAs: path, publicKey: publicKey)
+        }
+        let unpacked = NSTemporaryDirectory() + "workbench-bundle-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: unpacked) }
+        try unzip(path, into: unpacked)
+        var bundle = try openFolder(unpacked, shownAs: path, publicKey: publicKey)
+        bundle.path = path
+        return bundle
+    }
+
+    static func openFolder(_ folder: String, shownAs name: String, publicKey: Curve25519.Signing.PublicKey?) throws -> LoadedBundle {
+        let fm = FileManager.default
+        let manifestPath = folder + "/" + BundleFile.manifest
+        guard let attributes = try? fm.attributesOfItem(atPath: manifestPath) else {
+            throw BundleError.missingFile(bundle: name, file: BundleFile.manifest)
+        }
+        if let size = attributes[.size] as? Int, size > maximumManifestBytes {
+            throw BundleError.malformedManifest(bundle: name, reason: "it is \(size) bytes, over the \(maximumManifestBytes) limit")
+        }
+        guard let manifestData = fm.contents(atPath: manifestPath) else { throw BundleError.missingFile(bundle: name, file: BundleFile.manifest) }
+        // The version is checked before the rest, so a future format gets the right message.
+        struct VersionOnly: Decodable { var formatVersion: Int }
+        guard let version = try? JSONDecoder().decode(VersionOnly.self, from: manifestData) else {
+            throw BundleError.malformedManifest(bundle: name, reason: "not JSON with a formatVersion")
+        }
+        guard version.formatVersion == Manifest.currentFormatVersion else {
+            throw BundleError.unknownFormatVersion(bundle: name, found: version.formatVersion, supported: Manifest.currentFormatVersion)
+        }
+        let manifest: Manifest
+        do { manifest = try ModelCoding.decoder().decode(Manifest.self, from: manifestData) } catch {
+            throw BundleError.malformedManifest(bundle: name, reason: describe(error))
+        }
+
+        // Signature first: a wrongly signed manifest's checksums prove nothing.
+        let signaturePath = folder + "/" + BundleFile.signature
+        let signed = fm.fileExists(atPath: signaturePath)
+        if let publicKey {
+            guard signed else { throw BundleError.unsigned(bundle: name) }
+            guard let text = fm.contents(atPath: signaturePath), let signature = Data(base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                  BundleSigning.verify(signature, of: manifestData, with: publicKey) else {
+                throw BundleError.badSignature(bundle: name)
+            }
+        }
+
+        let present = Set((try? fm.contentsOfDirectory(atPath: folder)) ?? [])
+        for file in present where file != BundleFile.manifest && file != BundleFile.signature && manifest.files[file] == nil {
+            throw BundleError.unlistedFile(bundle: name, file: file)
+        }
+        var contents: [String: Data] = [:]
+        for (file, digest) in manifest.files.sorted(by: { $0.key < $1.key }) {
+            guard !file.contains("/"), file != "..", file != "." else {
+                throw BundleError.malformedManifest(bundle: name, reason: "file name '\(file)' leaves the bundle folder")
+            }
+            let filePath = folder + "/" + file
+            var isLink = false
+            if let type = (try? fm.attributesOfItem(atPath: filePath))?[.type] as? FileAttributeType { isLink = type == .typeSymbolicLink }
+            guard !isLink else { throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "symbolic links are not allowed in bundles") }
+            guard let data = fm.contents(atPath: filePath) else { throw BundleError.missingFile(bundle: name, file: file) }
+            guard Fingerprint.of(bytes: data) == digest else { throw BundleError.checksumMismatch(bundle: name, file: file) }
+            contents[file] = data
+        }
+        for required in [BundleFile.model, BundleFile.verification, BundleFile.reference, BundleFile.card, BundleFile.openAPI, BundleFile.example] where contents[required] == nil {
+            throw BundleError.missingFile(bundle: name, file: required)
+        }
+        let pipeline: PipelineModel
+        do { pipeline = try ModelCoding.decoder().decode(PipelineModel.self, from: contents[BundleFile.model] ?? Data()) } catch {
+            throw BundleError.malformedFile(bundle: name, file: BundleFile.model, reason: describe(error))
+        }
+        let verification: VerificationSet
+        do { verification = try ModelCoding.decoder().decode(VerificationSet.self, from: contents[BundleFile.verification] ?? Data()) } catch {
+            throw BundleError.malformedFile(bundle: name, file: BundleFile.verification, reason: describe(error))
+        }
+        if let failure = try verification.check(pipeline) {
+            throw BundleError.verificationFailed(bundle: name, row: failure.row, detail: failure.detail)
+        }
+        return LoadedBundle(
+            path: folder, manifest: manifest, pipeline: pipeline, signed: signed, reference: contents[BundleFile.reference] ?? Data(),
+            card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self), openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self))
+    }
+
+    /// Extracts a bundle archive, refusing entries that would escape the folder, links, too many
+    /// entries, and more than `maximumUnpackedBytes` of content (counted while inflating, so a
+    /// lying header cannot get past it).
+    static func unzip(_ path: String, into folder: String) throws {
+        let archive: Archive
+        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
+            throw BundleError.malformedFile(bundle: path, file: (path as NSString).lastPathComponent, reason: "not a readable zip archive")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var total = 0
+        var count = 0
+        for entry in archive {
+            count += 1
+            guard count <= maximumEntries else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: entry.path, reason: "more than \(maximumEntries) entries") }
+            let name = entry.path
+            guard entry.type == .file else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: entry.type == .symlink ? "symbolic links are not allowed" : "folders are not allowed") }
+            guard !name.hasPrefix("/"), !name.contains(".."), !name.contains("/"), !name.contains("\\"), !name.isEmpty else {
+                throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "its path leaves the bundle folder")
+            }
+            guard entry.uncompressedSize <= UInt64(maximumUnpackedBytes) else { throw BundleError.archiveTooLarge(bundle: path, limit: maximumUnpackedBytes) }
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    total += chunk.count
+                    if total > maximumUnpackedBytes { throw BundleError.archiveTooLarge(bundle: path, limit: maximumUnpackedBytes) }
+                    data.append(chunk)
+                }
+            } catch let error as BundleError {
+                throw error
+            } catch {
+                throw BundleError.malformedFile(bundle: path, file: name, reason: "cannot extract: \(error)")
+            }
+            do { try data.write(to: URL(fileURLWithPath: folder + "/" + name)) } catch {
+                throw BundleError.writeFailed(path: folder + "/" + name, reason: error.localizedDescription)
+            }
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing '\(key.stringValue)'" + (context.codingPath.isEmpty ? "" : " in " + context.codingPath.map(\.stringValue).joined(separator: "."))
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            context.debugDescription + (context.codingPath.isEmpty ? "" : " at " + context.codingPath.map(\.stringValue).joined(separator: "."))
+        default:
+            String(describing: error)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Learning
+import Tabular
+
+/// The Markdown model card of a trained model: what it is for, what it learned from, how well it
+/// did, and where not to trust it. Printed by `card`, written into every bundle.
+enum ModelCard {
+    static func markdown(name: String, model: TrainedModel, sessionFile: String?, cell: Int?) -> String {
+        let p = model.pipeline
+        var lines: [String] = ["# Model card: \(name)", ""]
+        lines += ["## Purpose", "", model.note ?? "_Not stated. Set it with `note \(name) \"what it is for and who should use it\"`._", ""]
+        lines += ["## Model", ""]
+        lines.append("- Predicts **\(p.target.name)** (\(p.task.rawValue))" + (p.task == .classification ? ": " + p.target.classes.joined(separator: ", ") : ""))
+        lines.append("- Algorithm: `\(p.algorithm)`; hyperparameters: " + p.parameters.values.keys.sorted().map { "`\($0)=\(p.parameters.values[$0]?.description ?? "")`" }.joined(separator: ", "))
+        lines.append("- Seed: \(p.seed)")
+        lines.append("")
+        lines += ["## Training data", ""]
+        lines.append("- Dataset `\(model.dataName)`, \(model.rowCount) rows, \(p.preprocessor.features.count) input columns")
+        lines.append("- Fingerprint: `\(model.dataFingerprint)`")
+        if p.task == .classification, let frame = model.trainingFrame, let column = frame.column(named: p.target.name) {
+            let summary = ColumnSummary(column: column, topLevels: 50)
+            lines.append("- Target distribution: " + (summary.text?.top.map { "\($0.level) \($0.count)" }.joined(separator: ", ") ?? ""))
+        }
+        lines.append("")
+        lines += ["| input | type | missing in training | range or values |", "|---|---|---|---|"]
+        for f in p.preprocessor.features {
+            let detail = f.kind == .number ? "\(formatNumber(f.minimum)) to \(formatNumber(f.maximum))" : f.levels.prefix(8).joined(separator: ", ") + (f.levels.count > 8 ? ", …" : "")
+            lines.append("| \(f.name) | \(f.kind.rawValue) | \(formatFixed(f.missingRate * 100, decimals: 1))% | \(detail) |")
+        }
+        lines.append("")
+        lines += ["## Preprocessing", ""]
+        let o = p.preprocessor.options
+        lines.append("- Missing numbers: " + (o.impute ? "replaced by the training median" : "passed to the algorithm, which routes them natively"))
+        lines.append("- Missing text: " + (o.impute ? "replaced by the most frequent training value" : "encoded as no known value"))
+        lines.append("- Text columns one-hot encoded; values not seen in training count as none of the known values (with a warning)")
+        lines.append("- Numbers " + (o.standardize ? "standardised with the training mean and standard deviation" : "used as they are"))
+        lines.append("")
+        lines += ["## Performance", ""]
+        for m in MetricCatalog.metrics(for: p.task) {
+            let v = m.value(model.trainingScores)
+            if v.isFinite { lines.append("- Training \(m.label): \(formatScore(v)) (on the rows it learned from: optimistic)") }
+        }
+        if let cv = model.crossValidation {
+            for m in MetricCatalog.metrics(for: p.task) where cv.mean(of: m).isFinite {
+                lines.append("- Cross-validated \(m.label): \(formatScore(cv.mean(of: m))) ± \(formatScore(cv.standardDeviation(of: m)))")
+            }
+        }
+        lines.append("")
+        lines += ["## Known limitations", ""]
+        var limitations: [String] = []
+        if p.task == .classification, let frame = model.trainingFrame, let column = frame.column(named: p.target.name) {
+            let summary = ColumnSummary(column: column, topLevels: 50)
+            for (level, count) in summary.text?.top ?? [] where count < 30 {
+                limitations.append("Class '\(level)' has only \(count) training rows: its predictions are less reliable.")
+            }
+        }
+        for f in p.preprocessor.features where f.missingRate > 0.2 {
+            limitations.append("'\(f.name)' was missing in \(formatFixed(f.missingRate * 100, decimals: 0))% of training rows.")
+        }
+        limitations.append("Inputs outside the training ranges above, or text values not listed, make the model extrapolate: predictions carry a warning.")
+        if model.rowCount < 1000 { limitations.append("Trained on \(model.rowCount) rows: a small sample; validate on fresh data before relying on it.") }
+        lines += limitations.map { "- " + $0 }
+        lines.append("")
+        lines += ["## Provenance", ""]
+        lines.append("- Workbench \(workbenchVersion) on \(ProcessInfo.processInfo.operatingSystemVersionString)")
+        if let sessionFile { lines.append("- Session `\(sessionFile)`" + (cell.map { ", cell \($0)" } ?? "")) }
+        if let bundle = model.bundlePath { lines.append("- Imported from bundle `\(bundle)`") }
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+}
