@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "workbench",
             dependencies: [
-                "Workbench",
+                "Workbench", "Bundles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundles
 import Foundation
 import Workbench
 
@@ -9,7 +10,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, Reference.self],
+        subcommands: [Repl.self, Run.self, Replay.self, Predict.self, Verify.self, Keygen.self, Reference.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -139,6 +140,84 @@ struct Replay: ParsableCommand {
             throw ExitCode(1)
         }
         print(report.summary)
+    }
+}
+
+/// Score rows with a bundle from the shell.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict with a bundle: stream rows from a file, a pipe or SQLite to a file, a pipe or SQLite.",
+        discussion: "Warnings and rows that cannot be scored go to stderr with their row numbers; such rows are skipped, never the whole run. Exit status 1 if any row failed.")
+
+    @Argument(help: "The bundle folder or .zip.")
+    var bundle: String
+
+    @Option(name: .long, help: "FILE, - for stdin, or sqlite:DB?query=SELECT ...")
+    var input: String = "-"
+
+    @Option(name: .long, help: "FILE, - for stdout, or sqlite:DB?table=NAME")
+    var output: String = "-"
+
+    @Option(name: .long, help: "csv or jsonl (input by extension; output format).")
+    var format: String = "csv"
+
+    @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
+    var trust: String?
+
+    func run() throws {
+        guard let format = BatchPrediction.Format(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
+        do {
+            let loaded = try BundleReader.open(bundle, trustedKey: trust)
+            let job = BatchPrediction(bundle: loaded) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            let report = try job.run(input: try .parse(input, format: format), output: try .parse(output), format: format)
+            FileHandle.standardError.write(Data("scored \(report.rowsScored) of \(report.rowsRead) rows; \(report.rowsFailed) failed; \(report.warnings) warnings\n".utf8))
+            if report.rowsFailed > 0 { throw ExitCode(1) }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Check a bundle from the shell.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a bundle: format, checksums, signature (with --trust) and verification rows.")
+
+    @Argument(help: "The bundle folder or .zip.")
+    var bundle: String
+
+    @Option(name: .long, help: "Require a valid signature by this Ed25519 public key.")
+    var trust: String?
+
+    func run() throws {
+        do {
+            let loaded = try BundleReader.open(bundle, trustedKey: trust)
+            let m = loaded.manifest
+            print("ok: \(bundle) — \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID), \(m.files.count) files verified" + (trust != nil ? ", signature valid" : (loaded.signed ? ", signed (not checked: no --trust)" : ", unsigned")))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Make an Ed25519 key pair for signing bundles.
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Make an Ed25519 key pair for signing bundles: NAME.pem (private, mode 0600) and NAME.pub.pem.")
+
+    @Option(name: .long, help: "Path prefix of the key files.")
+    var out: String = "workbench-signing"
+
+    func run() throws {
+        do {
+            try BundleSigning.generateKeyPair(privatePath: out + ".pem", publicPath: out + ".pub.pem")
+            print("wrote \(out).pem (private, keep it secret) and \(out).pub.pem (public, give it to whoever verifies)")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
 

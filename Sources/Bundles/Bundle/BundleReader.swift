@@ -25,7 +25,7 @@ public enum BundleReader {
 
     /// Opens the bundle at `path` (folder or .zip) and checks it; with `trustedKey`, also requires
     /// a valid signature by that key.
-    public static func open(_ path: String, trustedKey: String? = nil) throws -> LoadedBundle {
+    public static func open(_ path: String, trustedKey: String? = nil, unpackLimit: Int = maximumUnpackedBytes) throws -> LoadedBundle {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw BundleError.notFound(path: path) }
@@ -35,7 +35,7 @@ public enum BundleReader {
         }
         let unpacked = NSTemporaryDirectory() + "workbench-bundle-\(UUID().uuidString)"
         defer { try? fm.removeItem(atPath: unpacked) }
-        try unzip(path, into: unpacked)
+        try unzip(path, into: unpacked, limit: unpackLimit)
         var bundle = try openFolder(unpacked, shownAs: path, publicKey: publicKey)
         bundle.path = path
         return bundle
@@ -114,7 +114,7 @@ public enum BundleReader {
     /// Extracts a bundle archive, refusing entries that would escape the folder, links, too many
     /// entries, and more than `maximumUnpackedBytes` of content (counted while inflating, so a
     /// lying header cannot get past it).
-    static func unzip(_ path: String, into folder: String) throws {
+    static func unzip(_ path: String, into folder: String, limit: Int) throws {
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw BundleError.malformedFile(bundle: path, file: (path as NSString).lastPathComponent, reason: "not a readable zip archive")
@@ -130,12 +130,12 @@ public enum BundleReader {
             guard !name.hasPrefix("/"), !name.contains(".."), !name.contains("/"), !name.contains("\\"), !name.isEmpty else {
                 throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "its path leaves the bundle folder")
             }
-            guard entry.uncompressedSize <= UInt64(maximumUnpackedBytes) else { throw BundleError.archiveTooLarge(bundle: path, limit: maximumUnpackedBytes) }
+            guard entry.uncompressedSize <= UInt64(limit) else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
             var data = Data()
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
                     total += chunk.count
-                    if total > maximumUnpackedBytes { throw BundleError.archiveTooLarge(bundle: path, limit: maximumUnpackedBytes) }
+                    if total > limit { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
                     data.append(chunk)
                 }
             } catch let error as BundleError {

@@ -1,0 +1,206 @@
+import Foundation
+import Testing
+import ZIPFoundation
+@testable import Bundles
+@testable import Learning
+import Tabular
+
+/// A small mixed-type frame: numbers with a missing value, text, and a class target.
+private func sampleFrame() throws -> DataFrame {
+    try DataFrame(columns: [
+        Column(name: "x", data: .numeric([1, 2, 3, 4, 5, 6, 7, 8, .nan, 10, 11, 12])),
+        Column(name: "color", data: .categorical(codes: [0, 1, 0, 1, 0, 1, 2, 2, 0, 1, -1, 2], levels: ["red", "blue", "green"])),
+        Column(name: "label", data: .categorical(codes: [0, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0], levels: ["no", "yes"])),
+    ])
+}
+
+private func contents(algorithm: any Algorithm.Type = Linear.self, frame: DataFrame? = nil) throws -> BundleContents {
+    let frame = try frame ?? sampleFrame()
+    let pipeline = try PipelineModel.train(algorithm: algorithm, parameters: [:], frame: frame, target: "label", features: ["x", "color"], context: FitContext(seed: 1))
+    return BundleContents(
+        producer: "workbench test", name: "t", pipeline: pipeline,
+        trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 2),
+        metrics: ["training_accuracy": 0.9], validationVerdict: nil, card: "# card\n", reference: Data("{}".utf8), onnx: nil,
+        onnxInfo: .init(present: false, reason: "test", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
+}
+
+private func folder() throws -> String {
+    let path = NSTemporaryDirectory() + "wb-bundle-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite("Bundles")
+struct BundleTests {
+    @Test(arguments: ["baseline", "linear", "knn", "bayes", "mlp", "tree", "forest", "boost"])
+    func roundTripPredictsIdentically(algorithm name: String) throws {
+        let algorithm = try #require(AlgorithmRegistry.named(name))
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let c = try contents(algorithm: algorithm)
+        for path in [base + "/b", base + "/b.zip"] {
+            try BundleWriter.write(c, to: path, overwrite: false)
+            let loaded = try BundleReader.open(path)
+            let frame = try sampleFrame()
+            #expect(try loaded.pipeline.predict(frame).prediction == c.pipeline.predict(frame).prediction)
+            #expect(loaded.manifest.algorithm == name)
+        }
+    }
+
+    @Test func manifestListsEveryFileWithItsChecksum() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let manifest = try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
+        #expect(Set(manifest.files.keys) == ["model.json", "verification.json", "reference.json", "MODEL_CARD.md", "openapi.yaml", "example.json"])
+        #expect(manifest.inputs.map(\.name) == ["x", "color"])
+        #expect(manifest.inputs[1].categories == ["red", "blue", "green"])
+        #expect(manifest.resources != nil)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.contains("partial") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func existingPathNeedsOverwrite() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let c = try contents()
+        try BundleWriter.write(c, to: base + "/b", overwrite: false)
+        #expect(throws: BundleError.exists(path: base + "/b")) { try BundleWriter.write(c, to: base + "/b", overwrite: false) }
+        try BundleWriter.write(c, to: base + "/b", overwrite: true)
+        _ = try BundleReader.open(base + "/b")
+    }
+
+    @Test func tamperedFileIsRefused() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
+        let card = base + "/b/MODEL_CARD.md"
+        try Data("# edited\n".utf8).write(to: URL(fileURLWithPath: card))
+        #expect(throws: BundleError.checksumMismatch(bundle: base + "/b", file: "MODEL_CARD.md")) { try BundleReader.open(base + "/b") }
+    }
+
+    @Test func missingExtraAndMalformedFilesAreRefused() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let c = try contents()
+        try BundleWriter.write(c, to: base + "/a", overwrite: false)
+        try FileManager.default.removeItem(atPath: base + "/a/reference.json")
+        #expect(throws: BundleError.missingFile(bundle: base + "/a", file: "reference.json")) { try BundleReader.open(base + "/a") }
+
+        try BundleWriter.write(c, to: base + "/b", overwrite: false)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: base + "/b/extra.txt"))
+        #expect(throws: BundleError.unlistedFile(bundle: base + "/b", file: "extra.txt")) { try BundleReader.open(base + "/b") }
+
+        try BundleWriter.write(c, to: base + "/c", overwrite: false)
+        try Data("{\"formatVersion\": 99}".utf8).write(to: URL(fileURLWithPath: base + "/c/manifest.json"))
+        #expect(throws: BundleError.unknownFormatVersion(bundle: base + "/c", found: 99, supported: 1)) { try BundleReader.open(base + "/c") }
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: base + "/c/manifest.json"))
+        #expect(throws: BundleError.malformedManifest(bundle: base + "/c", reason: "not JSON with a formatVersion")) { try BundleReader.open(base + "/c") }
+        try Data("{\"formatVersion\": 1}".utf8).write(to: URL(fileURLWithPath: base + "/c/manifest.json"))
+        do {
+            _ = try BundleReader.open(base + "/c")
+            Issue.record("expected a malformed manifest")
+        } catch let BundleError.malformedManifest(_, reason) {
+            #expect(reason.hasPrefix("missing '"))
+        }
+    }
+
+    @Test func changedVerificationOutputsAreRefused() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let c = try contents()
+        try BundleWriter.write(c, to: base + "/b", overwrite: false)
+        // Rewrite verification.json with a changed output and fix its checksum, as a buggy
+        // re-implementation of the model would effectively do.
+        let path = base + "/b/verification.json"
+        var set = try ModelCoding.decoder().decode(VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        set.outputs[0][0] += 0.01
+        let data = try ModelCoding.encoder().encode(set)
+        try data.write(to: URL(fileURLWithPath: path))
+        var manifest = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: base + "/b/manifest.json")))
+        manifest.files["verification.json"] = Fingerprint.of(bytes: data)
+        try manifest.encoded().write(to: URL(fileURLWithPath: base + "/b/manifest.json"))
+        do {
+            _ = try BundleReader.open(base + "/b")
+            Issue.record("expected verification to fail")
+        } catch let BundleError.verificationFailed(_, row, _) {
+            #expect(row == 1)
+        }
+    }
+
+    @Test func signatures() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k.pub.pem")
+        try BundleSigning.generateKeyPair(privatePath: base + "/other.pem", publicPath: base + "/other.pub.pem")
+        let attributes = try FileManager.default.attributesOfItem(atPath: base + "/k.pem")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let c = try contents()
+        try BundleWriter.write(c, to: base + "/signed", overwrite: false, signingKey: base + "/k.pem")
+        try BundleWriter.write(c, to: base + "/unsigned", overwrite: false)
+        #expect(try BundleReader.open(base + "/signed", trustedKey: base + "/k.pub.pem").signed)
+        #expect(throws: BundleError.badSignature(bundle: base + "/signed")) { try BundleReader.open(base + "/signed", trustedKey: base + "/other.pub.pem") }
+        #expect(throws: BundleError.unsigned(bundle: base + "/unsigned")) { try BundleReader.open(base + "/unsigned", trustedKey: base + "/k.pub.pem") }
+        // A stripped signature is the same as none.
+        try FileManager.default.removeItem(atPath: base + "/signed/manifest.sig")
+        #expect(throws: BundleError.unsigned(bundle: base + "/signed")) { try BundleReader.open(base + "/signed", trustedKey: base + "/k.pub.pem") }
+        // Keys of the wrong kind are named.
+        #expect(throws: BundleError.self) { try BundleReader.open(base + "/unsigned", trustedKey: base + "/k.pem") }
+        #expect(throws: BundleError.exists(path: base + "/k.pem")) { try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/x.pub.pem") }
+    }
+
+    @Test(arguments: ["../escape.json", "/etc/evil", "sub/dir.json"])
+    func zipEntriesThatEscapeAreRefused(entry: String) throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b.zip", overwrite: false)
+        let archive = try Archive(url: URL(fileURLWithPath: base + "/b.zip"), accessMode: .update)
+        let payload = Data("{}".utf8)
+        try archive.addEntry(with: entry, type: .file, uncompressedSize: Int64(payload.count)) { position, size in
+            payload.subdata(in: Int(position)..<Int(position) + size)
+        }
+        do {
+            _ = try BundleReader.open(base + "/b.zip")
+            Issue.record("expected \(entry) to be refused")
+        } catch let BundleError.unsafeArchiveEntry(_, name, reason) {
+            #expect(name == entry)
+            #expect(reason == "its path leaves the bundle folder")
+        }
+        #expect(!FileManager.default.fileExists(atPath: base + "/escape.json"))
+    }
+
+    @Test func symlinkEntriesAreRefused() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b.zip", overwrite: false)
+        let archive = try Archive(url: URL(fileURLWithPath: base + "/b.zip"), accessMode: .update)
+        let target = Data("/etc/passwd".utf8)
+        try archive.addEntry(with: "link", type: .symlink, uncompressedSize: Int64(target.count)) { position, size in
+            target.subdata(in: Int(position)..<Int(position) + size)
+        }
+        #expect(throws: BundleError.unsafeArchiveEntry(bundle: base + "/b.zip", entry: "link", reason: "symbolic links are not allowed")) {
+            try BundleReader.open(base + "/b.zip")
+        }
+    }
+
+    @Test func zipBombIsRefused() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b.zip", overwrite: false)
+        let archive = try Archive(url: URL(fileURLWithPath: base + "/b.zip"), accessMode: .update)
+        // 4 MiB of zeros deflates to a few KiB; the reader's limit is lowered to 1 MiB here.
+        let size = 4 << 20
+        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) { _, chunk in
+            Data(count: chunk)
+        }
+        #expect(throws: BundleError.archiveTooLarge(bundle: base + "/b.zip", limit: 1 << 20)) {
+            try BundleReader.open(base + "/b.zip", unpackLimit: 1 << 20)
+        }
+    }
+
+    @Test func openAPIDescribesTheSchema() throws {
+        let yaml = OpenAPIDocument.yaml(for: try contents().pipeline, name: "t")
+        #expect(yaml.contains("openapi: 3.1.0"))
+        #expect(yaml.contains("        \"color\":\n          type: [string, \"null\"]"))
+        #expect(yaml.contains("enum: [\"no\", \"yes\"]"))
+    }
+}
