@@ -158,7 +158,7 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "FILE, - for stdout, or sqlite:DB?table=NAME")
     var output: String = "-"
 
-    @Option(name: .long, help: "csv or jsonl (input by extension; output format).")
+    @Option(name: .long, help: "csv or jsonl: the output format, and stdin's (files go by extension: .jsonl/.ndjson is JSON lines).")
     var format: String = "csv"
 
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")

@@ -28,7 +28,8 @@ public struct BatchPrediction {
                 handle = h
             }
             let name = spec == "-" ? "stdin" : spec
-            let isJSON = format == .jsonl || spec.hasSuffix(".jsonl") || spec.hasSuffix(".ndjson")
+            // Files by extension; stdin follows --format, like the output.
+            let isJSON = spec == "-" ? format == .jsonl : (spec.hasSuffix(".jsonl") || spec.hasSuffix(".ndjson"))
             return isJSON ? .jsonl(handle, name: name) : .csv(handle, name: name)
         }
     }

@@ -1,0 +1,146 @@
+import Bundles
+import Foundation
+import Testing
+@testable import Workbench
+
+/// Runs the real binary with arguments and optional stdin; returns status, stdout and stderr.
+func runBinary(_ arguments: [String], input: String? = nil, in folder: String = repositoryRoot, home: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    let binary = repositoryRoot + "/.build/debug/workbench"
+    try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    var environment = ProcessInfo.processInfo.environment
+    environment["WORKBENCH_HOME"] = home ?? NSTemporaryDirectory() + "wb-bin-\(UUID().uuidString)"
+    process.environment = environment
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
+    let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+    let errData = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite("Deploying: export, import, predict and verify from the shell", .serialized)
+struct DeployTests {
+    private func exportPenguins(to bundle: String, extra: String = "") throws {
+        let session = makeSession()
+        run(session, #"load "examples/penguins.csv""#, "m = train boost on penguins target=species")
+        let cell = try #require(run(session, "export m to \"\(bundle)\" \(extra)"))
+        #expect(cell.succeeded, "\(cell.output.plainText)")
+    }
+
+    @Test func exportImportInTheSession() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        run(session, #"load "examples/penguins.csv""#, "m = train linear on penguins target=species")
+        let export = try #require(run(session, "export m to \"\(folder)/b\""))
+        #expect(export.output.lines[0].hasPrefix("exported m to \(folder)/b: 7 files"))
+        let again = try #require(run(session, "export m to \"\(folder)/b\""))
+        #expect(again.output.plainText.contains("already exists"))
+        let imported = try #require(run(session, "m2 = import \"\(folder)/b\""))
+        #expect(imported.succeeded)
+        guard case .model(let a)? = session.lookup("m"), case .model(let b)? = session.lookup("m2"), case .dataset(let d)? = session.lookup("penguins") else {
+            Issue.record("models not bound")
+            return
+        }
+        #expect(try a.pipeline.predict(d.frame).prediction == b.pipeline.predict(d.frame).prediction)
+        let card = try String(contentsOfFile: folder + "/b/MODEL_CARD.md", encoding: .utf8)
+        #expect(card.contains("# Model card: m"))
+        #expect(card.contains("Predicts **species** (classification)"))
+    }
+
+    @Test func predictFromTheShellSkipsBadRows() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try exportPenguins(to: folder + "/b")
+        let input = """
+            species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
+            Adelie,Torgersen,39.1,18.7,181,3750,male,2007
+            broken,row
+            Gentoo,Biscoe,47.5,15,218,4950,female,2009
+
+            """
+        let (status, out, err) = try runBinary(["predict", folder + "/b"], input: input)
+        #expect(status == 1)
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasSuffix("predicted_species,probability_Adelie,probability_Chinstrap,probability_Gentoo"))
+        #expect(lines[1].contains(",Adelie,"))
+        #expect(lines[2].contains("2009,Gentoo,"))
+        #expect(err.contains("row 2 (stdin:3): 2 fields, expected 8; skipped"))
+        #expect(err.contains("scored 2 of 3 rows; 1 failed"))
+    }
+
+    @Test func predictJSONLinesAndSQLite() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try exportPenguins(to: folder + "/b")
+        let (status, out, _) = try runBinary(["predict", folder + "/b", "--input", "examples/penguins.csv", "--format", "jsonl", "--output", "sqlite:\(folder)/p.db?table=scored"])
+        #expect(status == 0)
+        #expect(out.isEmpty)
+        let (s2, out2, _) = try runBinary(["predict", folder + "/b", "--input", "sqlite:\(folder)/p.db?query=select * from scored where island = 'Dream'", "--format", "jsonl"])
+        #expect(s2 == 0)
+        let rows = out2.split(separator: "\n")
+        #expect(rows.count == 124)
+        #expect(rows[0].contains("\"predicted_species\""))
+        let (s3, _, err3) = try runBinary(["predict", folder + "/b", "--input", "examples/iris.csv"])
+        #expect(s3 == 2)
+        #expect(err3.contains("lacks columns the model needs: island, bill_length_mm"))
+    }
+
+    @Test func verifyAndKeygenFromTheShell() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (k, _, _) = try runBinary(["keygen", "--out", folder + "/team"])
+        #expect(k == 0)
+        try exportPenguins(to: folder + "/b.zip", extra: "sign=\"\(folder)/team.pem\"")
+        let (ok, out, _) = try runBinary(["verify", folder + "/b.zip", "--trust", folder + "/team.pub.pem"])
+        #expect(ok == 0)
+        #expect(out.contains("signature valid"))
+        try exportPenguins(to: folder + "/plain")
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: folder + "/plain/example.json"))
+        let (bad, _, err) = try runBinary(["verify", folder + "/plain"])
+        #expect(bad == 1)
+        #expect(err.contains("example.json does not match its checksum"))
+    }
+
+    /// kill -9 at random moments of an overwriting export: PATH always holds a complete bundle.
+    @Test func interruptedExportLeavesOldOrNewBundle() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try exportPenguins(to: folder + "/b")
+        let script = folder + "/export.wb"
+        try Data("load \"\(repositoryRoot)/examples/penguins.csv\"\nm = train forest on penguins target=species n_estimators=60\nexport m to \"\(folder)/b\" overwrite=yes\n".utf8)
+            .write(to: URL(fileURLWithPath: script))
+        let binary = repositoryRoot + "/.build/debug/workbench"
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 0..<6 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["run", script]
+            process.standardOutput = FileHandle.nullDevice
+            process.environment = ["WORKBENCH_HOME": folder + "/home"]
+            try process.run()
+            // Spread the kills over the run (training, then export), one attempt left to finish.
+            if attempt < 5 {
+                Thread.sleep(forTimeInterval: Double.random(in: 0.2...3.0, using: &generator))
+                kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
+            let bundle = try BundleReader.open(folder + "/b")
+            #expect(["boost", "forest"].contains(bundle.manifest.algorithm))
+        }
+        // The next export removes what killed ones left behind.
+        try exportPenguins(to: folder + "/b", extra: "overwrite=yes")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty, "stray staging folders: \(leftovers)")
+    }
+}
