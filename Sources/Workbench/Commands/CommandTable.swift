@@ -5,7 +5,7 @@ public enum CommandTable {
         // Data
         load, show, describe, split, select, drop,
         // Models
-        train, evaluate, predict, compare, tune, runs, algorithms,
+        train, evaluate, predict, compare, tune, runs, algorithms, note, card,
         // Deploy
         export, importBundle,
         // Session

@@ -1,0 +1,77 @@
+import Foundation
+import Learning
+import Tabular
+
+extension CommandTable {
+    /// `note MODEL "text"`: the model's purpose and intended users, for its card.
+    static let note = CommandSpec(
+        "note", topic: "models",
+        summary: "record a model's purpose and intended users (shown in its model card)",
+        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("TEXT", .text)],
+        examples: ["note m \"Sorts penguins photographed at Palmer Station by species, for field biologists; not for other regions.\""],
+        run: { context in
+            var (name, model) = try context.model("MODEL")
+            model.note = try context.text("TEXT")
+            context.bind(name, .model(model))
+            context.print("noted on \(name)'s card")
+        })
+
+    /// `card MODEL [on DATA] [slices=COL] [to "PATH"]`.
+    static let card = CommandSpec(
+        "card", topic: "models",
+        summary: "print a model's Markdown model card, or write it: card m to \"card.md\"",
+        discussion: """
+            Purpose (see note), training data with its fingerprint, preprocessing, algorithm and \
+            hyperparameters, seed, metrics with their spread, known limitations generated from what was \
+            seen, environment and provenance. slices=COL adds the main metric per value of COL, measured \
+            on DATA (default: the training data, which is optimistic).
+            """,
+        positionals: [
+            PositionalSpec("MODEL", .binding),
+            PositionalSpec("DATA", keyword: "on", .dataset, optional: true),
+            PositionalSpec("PATH", keyword: "to", .path, optional: true),
+        ],
+        options: [OptionSpec("slices", .column, help: "add per-value metrics for this column")],
+        examples: ["card m", "card m on penguins.test slices=island to \"cards/penguins.md\""],
+        run: { context in
+            let (name, model) = try context.model("MODEL")
+            var markdown = ModelCard.markdown(name: name, model: model, sessionFile: context.session.transcriptPath, cell: context.session.nextCellNumber)
+            let slicesFrame: (String, DataFrame)?
+            if context.invocation.positionals["DATA"] != nil {
+                let (dataName, dataset) = try context.dataset("DATA")
+                slicesFrame = (dataName, dataset.frame)
+            } else {
+                slicesFrame = model.trainingFrame.map { (model.dataName + " (training data)", $0) }
+            }
+            if let (dataName, frame) = slicesFrame, let column = try context.column("slices", in: frame) {
+                markdown += try sliceTable(model: model, frame: frame, column: column, dataName: dataName)
+            }
+            if context.invocation.positionals["PATH"] != nil {
+                let (written, resolved) = try context.path("PATH")
+                try writeFileAtomically(markdown, to: resolved)
+                context.print("wrote the model card of \(name) to \(written)")
+            } else {
+                context.print(markdown.replacingOccurrences(of: ProcessInfo.processInfo.operatingSystemVersionString, with: Output.volatile(ProcessInfo.processInfo.operatingSystemVersionString)))
+            }
+        })
+
+    /// The main metric per value of `column`, as a Markdown section.
+    static func sliceTable(model: TrainedModel, frame: DataFrame, column: String, dataName: String) throws -> String {
+        guard let sliceColumn = frame.column(named: column) else { return "" }
+        let metric = MetricCatalog.primary(for: model.pipeline.task)
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for r in 0..<frame.rowCount {
+            let key = sliceColumn.text(at: r) ?? "(missing)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(r)
+        }
+        var lines = ["", "## Metrics by \(column)", "", "Measured on \(dataName).", "", "| \(column) | rows | \(metric.label) |", "|---|---|---|"]
+        for key in order.sorted() {
+            let rows = groups[key] ?? []
+            let (scores, _, used) = try scores(of: model.pipeline, on: frame.selectingRows(rows))
+            lines.append("| \(key) | \(used.count) | \(formatScore(metric.value(scores))) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
