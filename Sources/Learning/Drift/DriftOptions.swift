@@ -1,0 +1,78 @@
+/// Thresholds of the drift decision rule; the defaults are Evidently's.
+///
+/// Rule: a reference of at most `smallReferenceRows` rows is judged by a test — Kolmogorov–
+/// Smirnov (numbers) or chi-square (text) with p < `pValueThreshold` meaning drift; a larger
+/// reference by a distance — normalised Wasserstein (numbers) or Jensen–Shannon (text) ≥ its
+/// threshold meaning drift. (Tests become over-sensitive on large samples, hence the switch.)
+/// PSI is always reported, with its band, but does not decide.
+public struct DriftOptions: Sendable, Codable, Equatable {
+    /// References with at most this many rows use the statistical tests.
+    public var smallReferenceRows: Int = 1_000
+    /// Drift when the test's p-value is below this.
+    public var pValueThreshold: Double = 0.05
+    /// Drift when Wasserstein distance / reference standard deviation reaches this.
+    public var wassersteinThreshold: Double = 0.1
+    /// Drift when the Jensen–Shannon distance (natural log) reaches this.
+    public var jensenShannonThreshold: Double = 0.1
+    /// PSI at or above this is "moderate".
+    public var psiModerate: Double = 0.1
+    /// PSI at or above this is "significant".
+    public var psiSignificant: Double = 0.25
+    /// Proportion substituted for an empty bin or absent level in PSI.
+    public var emptyBinFloor: Double = DriftStatistics.defaultEmptyBinFloor
+    /// The dataset drifts when at least this share of its features drift.
+    public var driftedShare: Double = 0.5
+    /// Adjustment of `pValueThreshold` for testing many features at once. Off by default, as in
+    /// Evidently: with k features at 5 % each, about 5 % of stable features still get flagged.
+    public var correction: PValueCorrection = .none
+
+    public init() {}
+
+    /// The PSI band of `psi` under these cut-offs.
+    public func band(_ psi: Double) -> PSIBand {
+        if psi.isNaN { return .unknown }
+        if psi >= psiSignificant { return .significant }
+        if psi >= psiModerate { return .moderate }
+        return .stable
+    }
+}
+
+/// How the p-value threshold accounts for the number of features tested together.
+public enum PValueCorrection: String, Sendable, Codable, Equatable {
+    /// Each feature is tested at `pValueThreshold`.
+    case none
+    /// Each feature is tested at `pValueThreshold / k`, k = features decided by a test
+    /// (family-wise error at most `pValueThreshold`).
+    case bonferroni
+}
+
+/// The conventional reading of a Population Stability Index.
+public enum PSIBand: String, Sendable, Codable, Equatable {
+    /// PSI < 0.1 by default.
+    case stable
+    /// 0.1 ≤ PSI < 0.25 by default.
+    case moderate
+    /// PSI ≥ 0.25 by default.
+    case significant
+    /// No values on one side, so no PSI.
+    case unknown
+}
+
+/// Why a feature result could not be computed from the given data.
+public enum DriftError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingColumns([String])
+    /// The reference has numbers where the current sample has text, or the other way round.
+    case kindMismatch(column: String, reference: String, current: String)
+    case emptyReference
+
+    public var description: String {
+        switch self {
+        case .missingColumns(let names):
+            "the data lacks column\(names.count == 1 ? "" : "s") the drift reference has: " + names.joined(separator: ", ")
+        case .kindMismatch(let column, let reference, let current):
+            "column '\(column)' holds \(current) now but held \(reference) in the reference\nhint: load it with the same type as the reference data"
+        case .emptyReference:
+            "the reference data has no rows"
+        }
+    }
+}
