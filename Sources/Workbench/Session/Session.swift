@@ -57,6 +57,8 @@ public final class Session {
     public private(set) var boundNames: [String] = []
     private var values: [String: Value] = [:]
     public private(set) var failureCount = 0
+    /// Validations that ended in FAIL: `--strict` turns them into a non-zero exit.
+    public private(set) var validationFailures = 0
     public internal(set) var quitRequested = false
     /// Called after every cell, e.g. to append it to the transcript.
     public var cellObserver: ((Cell) -> Void)?
@@ -156,4 +158,6 @@ public final class Session {
     }
 
     func requestQuit() { quitRequested = true }
+
+    func recordValidationFailure() { validationFailures += 1 }
 }

@@ -45,6 +45,8 @@ public struct TrainedModel: Sendable {
     public var trainingFrame: DataFrame?
     /// Where the model came from when it was imported from a bundle.
     public var bundlePath: String?
+    /// The latest validation on fresh data, for the card and the bundle.
+    public var validation: ValidationReport?
 }
 
 /// Scores of one model on one dataset, bound by `e = evaluate ...`.
@@ -61,6 +63,8 @@ public enum Value: Sendable {
     case candidate(Candidate)
     case leaderboard(Leaderboard)
     case evaluation(EvaluationValue)
+    case validation(ValidationReport)
+    case drift(DatasetDrift)
     case number(Double)
 
     /// The kind as users read it in messages and `ls`.
@@ -71,6 +75,8 @@ public enum Value: Sendable {
         case .candidate: "candidate"
         case .leaderboard: "leaderboard"
         case .evaluation: "evaluation"
+        case .validation: "validation"
+        case .drift: "drift report"
         case .number: "number"
         }
     }
@@ -88,6 +94,10 @@ public enum Value: Sendable {
             "\(lb.rows.count) candidates on \(lb.dataName) by \(lb.metric.name), best \(lb.rows.first?.candidate.description ?? "-")"
         case .evaluation(let e):
             "\(e.model) on \(e.data)"
+        case .validation(let v):
+            "\(v.verdict.rawValue): \(v.model) on \(v.data)"
+        case .drift(let d):
+            "\(d.driftedFeatures.count) of \(d.features.count) features drifted"
         case .number(let x):
             formatStatistic(x)
         }
@@ -103,6 +113,18 @@ public enum Value: Sendable {
             guard let metric = MetricCatalog.named(name) else { return nil }
             let x = metric.value(e.scores)
             return x.isNaN ? nil : .number(x)
+        case .validation(let v):
+            switch name {
+            case "report": return .validation(v)
+            case "passed": return .number(v.verdict == .pass ? 1 : 0)
+            default:
+                guard let fresh = v.freshScores, let metric = MetricCatalog.named(name) else { return nil }
+                let x = metric.value(fresh)
+                return x.isNaN ? nil : .number(x)
+            }
+        case .drift(let d):
+            if name == "share" { return .number(d.share) }
+            return d.features.first { $0.name == name }.map { .number($0.psi) }
         case .model(let m):
             switch name {
             case "algorithm": return .candidate(Candidate(algorithm: AlgorithmRegistry.named(m.pipeline.algorithm) ?? Baseline.self, parameters: m.pipeline.parameters))

@@ -1,0 +1,324 @@
+import Foundation
+import Learning
+import Tabular
+
+/// PASS, WARN or FAIL, with every reason.
+public enum Verdict: String, Sendable, Codable, Comparable {
+    case pass = "PASS", warn = "WARN", fail = "FAIL"
+
+    public static func < (a: Verdict, b: Verdict) -> Bool {
+        let order: [Verdict] = [.pass, .warn, .fail]
+        return (order.firstIndex(of: a) ?? 0) < (order.firstIndex(of: b) ?? 0)
+    }
+}
+
+/// The full result of validating a model on fresh data (`v.report`).
+public struct ValidationReport: Sendable, Codable {
+    public struct Reason: Sendable, Codable {
+        public var severity: Verdict
+        public var text: String
+    }
+
+    public var model: String
+    public var data: String
+    public var verdict: Verdict
+    public var reasons: [Reason]
+    public var schemaFindings: [String]
+    public var freshScores: Scores?
+    /// Cross-validation mean and std per metric name (the yardstick fresh scores are held to).
+    public var crossValidation: [String: [Double]]
+    public var drift: DatasetDrift?
+    public var predictionDrift: FeatureDrift?
+}
+
+extension CommandTable {
+    /// `v = validate MODEL[, MODEL...] on DATA|"fresh.csv" [tolerance=] [min_score=] [baseline= min_gain=]`.
+    static let validate = CommandSpec(
+        "validate", topic: "models",
+        summary: "check models on fresh data: schema, metrics against cross-validation, drift, gates → PASS/WARN/FAIL",
+        discussion: """
+            Schema: missing, extra or retyped columns, unseen categories, numbers outside the training \
+            range, missing values far above training. Metrics: fresh data beside the model's \
+            cross-validation mean ± std (computed now on its training data if it did not come from compare \
+            or tune). Drift per feature and of the predictions (see 'help drift'). Gates: min_score= on the \
+            main metric, and baseline=OTHER min_gain= (absolute, or relative with %) on the same fresh data. \
+            FAIL: a gate fails, the fresh score falls below cross-validation by more than tolerance=, or \
+            the data lacks model inputs. WARN: drift, unseen values, no target to score. With several \
+            models, each is validated and they are ranked on the fresh data. In `workbench run` and \
+            `replay`, --strict makes a FAIL exit non-zero.
+            """,
+        positionals: [PositionalSpec("MODELS", .binding), PositionalSpec("DATA", keyword: "on", .binding)],
+        options: [
+            OptionSpec("tolerance", .number(0...1e9), default: "0.05", help: "how far the fresh score may fall below cross-validation"),
+            OptionSpec("min_score", .number(-1e12...1e12), help: "the fresh main metric must reach this"),
+            OptionSpec("baseline", .text, help: "another model the candidate must beat on the same fresh data"),
+            OptionSpec("min_gain", .number(-1e12...1e12), default: "0", help: "margin over baseline=: absolute (0.01) or relative (2%)"),
+            OptionSpec("metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "the main metric"),
+        ],
+        maxResults: 1,
+        examples: [
+            "v = validate m on \"../shared/datasets/penguins_fresh.csv\"",
+            "v = validate m on fresh tolerance=0.03 min_score=0.9",
+            "validate m1, m2, m3 on fresh baseline=m0 min_gain=2%",
+        ],
+        run: runValidate)
+
+    private static func runValidate(_ context: inout CommandContext) throws {
+        let (dataName, frame) = try validationData(&context)
+        guard frame.rowCount > 0 else { throw CommandError("\(dataName) has no rows to validate on") }
+        let expression = context.invocation.positionals["MODELS"]
+        let names: [(String, SourceRange)]
+        if case .list(let items, _)? = expression {
+            names = items.compactMap { item in item.dottedName.map { ($0, item.range) } }
+        } else if let expression, let name = expression.dottedName {
+            names = [(name, expression.range)]
+        } else {
+            throw LanguageError.semantic("expected model names", at: context.invocation.range(of: "MODELS"), hint: nil)
+        }
+        var reports: [(String, ValidationReport)] = []
+        for (name, range) in names {
+            guard case .model(let model)? = context.session.lookup(name) else {
+                throw LanguageError.unknownName(kind: "model", name: name, at: range, suggestion: closestMatch(name, among: context.session.boundNames), hint: nil)
+            }
+            var report = try validateOne(name: name, model: model, dataName: dataName, frame: frame, context: &context)
+            if names.count > 1 { context.print("") }
+            context.print(renderValidation(report, model: model))
+            var updated = model
+            updated.validation = report
+            context.bind(name, .model(updated))
+            report.model = name
+            reports.append((name, report))
+            if report.verdict == .fail { context.session.recordValidationFailure() }
+        }
+        if reports.count > 1 {
+            context.print("")
+            context.print(rankValidations(reports, context: context))
+        }
+        if let target = context.targets.first, let first = reports.first {
+            context.bind(target, .validation(reports.count == 1 ? first.1 : (reports.min { rankKey($0.1, context) < rankKey($1.1, context) }?.1 ?? first.1)))
+        }
+    }
+
+    /// The fresh data: a bound dataset or a quoted CSV path loaded on the spot.
+    private static func validationData(_ context: inout CommandContext) throws -> (String, DataFrame) {
+        if case .string? = context.invocation.positionals["DATA"] {
+            let (written, resolved) = try context.path("DATA")
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw TabularError.fileNotFound(path: written)
+            }
+            let frame = try CSVReader.read(path: resolved, displayName: written)
+            context.recordDataFile(path: written, fingerprint: try Fingerprint.ofFile(atPath: resolved))
+            return ("\"\(written)\"", frame)
+        }
+        let (name, dataset) = try context.dataset("DATA")
+        return (name, dataset.frame)
+    }
+
+    private static func mainMetric(_ context: CommandContext, task: Task) -> MetricDefinition {
+        if let name = context.invocation.word("metric"), let m = MetricCatalog.named(name), m.task == task { return m }
+        return MetricCatalog.primary(for: task)
+    }
+
+    private static func rankKey(_ r: ValidationReport, _ context: CommandContext) -> Double {
+        guard let s = r.freshScores else { return .infinity }
+        let m: MetricDefinition = switch s { case .classification: mainMetric(context, task: .classification); case .regression: mainMetric(context, task: .regression) }
+        let v = m.value(s)
+        return m.higherIsBetter ? -v : v
+    }
+
+    static func validateOne(name: String, model: TrainedModel, dataName: String, frame: DataFrame, context: inout CommandContext) throws -> ValidationReport {
+        let pipeline = model.pipeline
+        let metric = mainMetric(context, task: pipeline.task)
+        var reasons: [ValidationReport.Reason] = []
+        var findings: [String] = []
+
+        // Schema.
+        let features = pipeline.preprocessor.features
+        let missing = features.filter { frame.column(named: $0.name) == nil }.map(\.name)
+        for m in missing { findings.append("\(m): missing from the data; the model needs it") }
+        let known = Set(features.map(\.name) + [pipeline.target.name])
+        for c in frame.columnNames where !known.contains(c) { findings.append("\(c): extra column, not used by the model") }
+        for f in features {
+            guard let column = frame.column(named: f.name) else { continue }
+            if f.kind == .number && column.kind == .text {
+                findings.append("\(f.name): text in the data, numbers in training")
+            }
+            let rate = column.data.count == 0 ? 0 : Double(column.data.missingCount) / Double(column.data.count)
+            if rate > f.missingRate + 0.1 && rate > 2 * f.missingRate {
+                findings.append("\(f.name): \(formatFixed(rate * 100, decimals: 1))% missing, \(formatFixed(f.missingRate * 100, decimals: 1))% in training")
+            }
+        }
+        if !missing.isEmpty {
+            reasons.append(.init(severity: .fail, text: "the data lacks model input\(missing.count == 1 ? "" : "s"): " + missing.joined(separator: ", ")))
+            return ValidationReport(model: name, data: dataName, verdict: .fail, reasons: reasons, schemaFindings: findings, freshScores: nil, crossValidation: [:], drift: nil, predictionDrift: nil)
+        }
+        let output = try pipeline.predict(frame)
+        for w in output.warnings {
+            switch w.kind {
+            case .unseenCategory(let v):
+                findings.append("\(w.column): \(w.count) row\(w.count == 1 ? "" : "s") with '\(v)', never seen in training")
+            case .outOfRange(_, let lo, let hi):
+                findings.append("\(w.column): \(w.count) value\(w.count == 1 ? "" : "s") outside the training range \(formatNumber(lo))…\(formatNumber(hi))")
+            case .notANumber(let v):
+                findings.append("\(w.column): \(w.count) value\(w.count == 1 ? "" : "s") like '\(v)' that are not numbers")
+            }
+        }
+        if output.warnings.contains(where: { if case .unseenCategory = $0.kind { return true } else { return false } }) {
+            reasons.append(.init(severity: .warn, text: "some rows have categories never seen in training"))
+        }
+
+        // Metrics against cross-validation.
+        var cvTable: [String: [Double]] = [:]
+        var freshScores: Scores?
+        if frame.column(named: pipeline.target.name) != nil {
+            freshScores = try scores(of: pipeline, on: frame).scores
+            let cv = try model.crossValidation ?? crossValidateNow(model, context: context)
+            if let cv {
+                for m in MetricCatalog.metrics(for: pipeline.task) { cvTable[m.name] = [cv.mean(of: m), cv.standardDeviation(of: m)] }
+            }
+            if let fresh = freshScores, let cv = cvTable[metric.name] {
+                let value = metric.value(fresh)
+                let tolerance = context.invocation.double("tolerance", default: 0.05)
+                let shortfall = metric.higherIsBetter ? cv[0] - value : value - cv[0]
+                if shortfall > tolerance {
+                    reasons.append(.init(severity: .fail, text: "\(metric.label) \(formatScore(value)) on fresh data is \(formatScore(shortfall)) \(metric.higherIsBetter ? "below" : "above") cross-validation (\(formatScore(cv[0])) ± \(formatScore(cv[1]))), beyond tolerance \(formatStatistic(tolerance))"))
+                }
+            }
+        } else {
+            reasons.append(.init(severity: .warn, text: "the data has no '\(pipeline.target.name)' column: metrics cannot be computed without the target; schema and drift only"))
+        }
+
+        // Gates.
+        if let fresh = freshScores {
+            let value = metric.value(fresh)
+            if context.invocation.has("min_score") {
+                let floor = context.invocation.double("min_score", default: 0)
+                let ok = metric.higherIsBetter ? value >= floor : value <= floor
+                if !ok { reasons.append(.init(severity: .fail, text: "\(metric.label) \(formatScore(value)) misses min_score \(formatStatistic(floor))")) }
+            }
+            if let baselineName = context.invocation.word("baseline") {
+                guard case .model(let baseline)? = context.session.lookup(baselineName) else {
+                    throw LanguageError.unknownName(kind: "model", name: baselineName, at: context.invocation.range(of: "baseline"), suggestion: closestMatch(baselineName, among: context.session.boundNames), hint: nil)
+                }
+                let other = metric.value(try scores(of: baseline.pipeline, on: frame).scores)
+                let gainText: String
+                let required: Double
+                if case .number(let g, let text, _)? = context.invocation.options["min_gain"]?.value, text.hasSuffix("%") {
+                    required = abs(other) * g
+                    gainText = "\(text) of \(formatScore(other))"
+                } else {
+                    required = context.invocation.double("min_gain", default: 0)
+                    gainText = formatStatistic(required)
+                }
+                let gain = metric.higherIsBetter ? value - other : other - value
+                if gain < required {
+                    reasons.append(.init(severity: .fail, text: "\(metric.label) \(formatScore(value)) does not beat \(baselineName) (\(formatScore(other))) by min_gain \(gainText)"))
+                }
+            }
+        }
+
+        // Drift of inputs and predictions against the training data.
+        var drift: DatasetDrift?
+        var predictionDrift: FeatureDrift?
+        if let training = model.trainingFrame {
+            drift = try DriftDetector.compare(reference: training, current: frame, columns: features.map(\.name))
+            for f in drift?.features ?? [] where f.drifted {
+                reasons.append(.init(severity: .warn, text: "\(f.name) drifted: PSI \(formatFixed(f.psi, decimals: 2)), decided by \(f.decidedBy.rawValue)"))
+            }
+            if drift?.drifted == true { reasons.append(.init(severity: .warn, text: "the data as a whole drifted (\(formatFixed((drift?.share ?? 0) * 100, decimals: 0))% of features)")) }
+            let trainingOutput = try pipeline.predict(training)
+            predictionDrift = try DriftDetector.comparePredictions(reference: trainingOutput.prediction, current: output.prediction, classes: pipeline.target.classes)
+            if predictionDrift?.drifted == true {
+                reasons.append(.init(severity: .warn, text: "the predictions drifted from training: PSI \(formatFixed(predictionDrift?.psi ?? 0, decimals: 2))"))
+            }
+        } else {
+            reasons.append(.init(severity: .warn, text: "no training data in this session to check drift against"))
+        }
+        let verdict = reasons.map(\.severity).max() ?? .pass
+        return ValidationReport(model: name, data: dataName, verdict: verdict, reasons: reasons, schemaFindings: findings, freshScores: freshScores, crossValidation: cvTable, drift: drift, predictionDrift: predictionDrift)
+    }
+
+    /// 5-fold cross-validation of the model's algorithm and parameters on its own training data.
+    private static func crossValidateNow(_ model: TrainedModel, context: CommandContext) throws -> CrossValidationResult? {
+        guard let frame = model.trainingFrame, let algorithm = AlgorithmRegistry.named(model.pipeline.algorithm) else { return nil }
+        let pipeline = model.pipeline
+        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: pipeline.target.name, task: pipeline.task)
+        guard rows.count >= 10 else { return nil }
+        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: pipeline.seed).map { $0.map { rows[$0] } }
+        return try CrossValidation.run(algorithm: algorithm, parameters: pipeline.parameters.values, frame: frame, target: pipeline.target.name,
+                                       features: pipeline.preprocessor.inputNames, task: task, folds: folds, allRows: rows,
+                                       context: context.fitContext(seed: Int(pipeline.seed), label: "cross-validating"))
+    }
+
+    static func renderValidation(_ r: ValidationReport, model: TrainedModel) -> String {
+        var lines = ["validate \(r.model) on \(r.data): \(r.verdict.rawValue)"]
+        for reason in r.reasons { lines.append("  \(reason.severity.rawValue)  \(reason.text)") }
+        if !r.schemaFindings.isEmpty {
+            lines.append("schema:")
+            lines += r.schemaFindings.map { "  " + $0 }
+        } else {
+            lines.append("schema: every model input present with its training type")
+        }
+        if let fresh = r.freshScores {
+            var table = TextTable(headers: ["metric", "cross-validation", "fresh", "difference"], alignments: [.left, .right, .right, .right])
+            for m in MetricCatalog.metrics(for: model.pipeline.task) {
+                let v = m.value(fresh)
+                guard v.isFinite else { continue }
+                if let cv = r.crossValidation[m.name] {
+                    table.add([m.label, formatScore(cv[0]) + " ± " + formatScore(cv[1]), formatScore(v), (v - cv[0] >= 0 ? "+" : "") + formatScore(v - cv[0])])
+                } else {
+                    table.add([m.label, "", formatScore(v), ""])
+                }
+            }
+            lines.append(table.render(width: 100))
+        }
+        if let d = r.drift {
+            lines.append("drift against the training data (\(d.driftedFeatures.count) of \(d.features.count) features):")
+            lines.append(renderDrift(d))
+        }
+        if let p = r.predictionDrift {
+            lines.append("predictions: PSI \(formatFixed(p.psi, decimals: 3)) (\(p.psiBand.rawValue))" + (p.drifted ? ", drifted" : ", stable"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func rankValidations(_ reports: [(String, ValidationReport)], context: CommandContext) -> String {
+        var table = TextTable(headers: ["rank", "model", "verdict", "fresh score"], alignments: [.right, .left, .left, .right])
+        let ranked = reports.sorted { a, b in
+            if a.1.verdict != b.1.verdict { return a.1.verdict < b.1.verdict }
+            return rankKey(a.1, context) < rankKey(b.1, context)
+        }
+        for (i, (name, r)) in ranked.enumerated() {
+            let score = r.freshScores.map { s -> String in
+                let m: MetricDefinition = switch s { case .classification: mainMetric(context, task: .classification); case .regression: mainMetric(context, task: .regression) }
+                return m.label + " " + formatScore(m.value(s))
+            } ?? "n/a"
+            table.add([String(i + 1), name, r.verdict.rawValue, score])
+        }
+        return "ranked on the fresh data (verdict first, then score):\n" + table.render(width: 100)
+            + (ranked.first.map { "\ngoes forward: \($0.0)" } ?? "")
+    }
+
+    /// One line per feature: PSI with its band, the deciding test and a bar.
+    static func renderDrift(_ d: DatasetDrift) -> String {
+        var table = TextTable(headers: ["feature", "PSI", "", "band", "test", "statistic", "p-value", "drifted"],
+                              alignments: [.left, .right, .left, .left, .left, .right, .right, .left])
+        for f in d.features {
+            let bar = String(repeating: "#", count: min(20, Int((f.psi * 20).rounded())))
+            let (test, statistic, p): (String, String, String) = switch f.decidedBy {
+            case .kolmogorovSmirnov: ("KS", f.ks.map { formatFixed($0.statistic, decimals: 3) } ?? "", f.ks.map { formatPValue($0.pValue) } ?? "")
+            case .chiSquare: ("chi-square", f.chiSquare.map { formatStatistic($0.statistic) } ?? "", f.chiSquare.map { formatPValue($0.pValue) } ?? "")
+            case .wasserstein: ("Wasserstein", f.wasserstein.map { formatFixed($0.normalized, decimals: 3) } ?? "", "")
+            case .jensenShannon: ("Jensen-Shannon", formatFixed(f.jensenShannon, decimals: 3), "")
+            default: (f.decidedBy.rawValue, "", "")
+            }
+            table.add([f.name, formatFixed(f.psi, decimals: 3), bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"])
+        }
+        return table.render(width: 100)
+    }
+
+    static func formatPValue(_ p: Double) -> String {
+        p < 0.0001 ? "<0.0001" : formatFixed(p, decimals: 4)
+    }
+}
