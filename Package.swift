@@ -55,6 +55,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // CSV reader benchmark, driven by Benchmarks/csv/run.sh; not shipped.
+        .executableTarget(
+            name: "csv-bench",
+            dependencies: ["Tabular"],
+            path: "Benchmarks/csv/Sources",
+            swiftSettings: strict
+        ),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         .testTarget(name: "LearningTests", dependencies: ["Learning"], swiftSettings: strict),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
