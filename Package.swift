@@ -71,6 +71,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // CSV reader benchmark, driven by Benchmarks/csv/run.sh; not shipped.
+        .executableTarget(
+            name: "csv-bench",
+            dependencies: ["Tabular"],
+            path: "Benchmarks/csv/Sources",
+            swiftSettings: strict
+        ),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),

@@ -34,6 +34,7 @@ public enum TabularError: Error, Sendable, Equatable {
     case sqlite(path: String, message: String)
     case invalidArgument(String)
     case tooLarge(path: String, estimatedBytes: Int, budgetBytes: Int)
+    case writeFailed(path: String, reason: String)
 }
 
 extension TabularError: CustomStringConvertible {
@@ -78,6 +79,8 @@ extension TabularError: CustomStringConvertible {
             message
         case .tooLarge(let p, let estimated, let budget):
             "\(p) would need about \(estimated / 1_048_576) MiB in memory, over the budget of \(budget / 1_048_576) MiB\nhint: raise WORKBENCH_MEMORY_BUDGET_MB, or load a sample"
+        case .writeFailed(let p, let reason):
+            "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
         }
     }
 }

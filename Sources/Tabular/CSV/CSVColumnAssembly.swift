@@ -1,0 +1,115 @@
+/// Runs the parallel parse over all chunks, settles each column's type, and builds the text columns.
+struct CSVColumnAssembly {
+    let base: UnsafePointer<UInt8>
+    let separator: UInt8
+    let slots: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    let missing: CSVMissingTokens
+    let chunks: [CSVChunker.Chunk]
+    let threads: Int
+    let file: CSVFileBytes?
+
+    /// What one chunk's parse left behind.
+    private struct ChunkState {
+        var outcomes: [CSVChunkParser.Outcome]
+        var levels: [CSVLevelTable]
+    }
+
+    /// Parses everything into the slots; returns the text columns (by index). Numeric columns stay in the slots.
+    func run(modes: [CSVChunkParser.Mode], rows: Int) throws(CSVParseIssue) -> [Int: ColumnData] {
+        try CSVNumberParser.powersOfTen.withUnsafeBufferPointer { pow10 throws(CSVParseIssue) -> [Int: ColumnData] in
+            guard let pow = pow10.baseAddress else { preconditionFailure("internal error: no powers of ten") }
+            return try run(modes: modes, rows: rows, pow10: pow)
+        }
+    }
+
+    private func run(modes: [CSVChunkParser.Mode], rows: Int, pow10: UnsafePointer<Double>) throws(CSVParseIssue) -> [Int: ColumnData] {
+        let columnCount = modes.count
+        var states = try parseAll(chunkIndices: Array(chunks.indices), modes: { _ in modes }, pow10: pow10)
+
+        // A column is text if it was declared text or any chunk saw a non-number in it.
+        let isText = (0..<columnCount).map { c in
+            modes[c] == .text || states.contains { $0.outcomes[c] != .numeric }
+        }
+        // Chunks where a text column still holds numbers are parsed again for those columns only.
+        let fixups = chunks.indices.filter { k in
+            (0..<columnCount).contains { c in isText[c] && states[k].outcomes[c] != .text }
+        }
+        if !fixups.isEmpty {
+            let redone = try parseAll(chunkIndices: fixups, modes: { k in
+                (0..<columnCount).map { c in isText[c] && states[k].outcomes[c] != .text ? .text : .skip }
+            }, pow10: pow10)
+            for (k, state) in zip(fixups, redone) {
+                for c in 0..<columnCount where isText[c] && states[k].outcomes[c] != .text {
+                    states[k].levels[c] = state.levels[c]
+                    states[k].outcomes[c] = .text
+                }
+            }
+        }
+
+        // Merge level tables in chunk order (first appearance in the file), then rewrite codes.
+        var result: [Int: ColumnData] = [:]
+        for c in 0..<columnCount where isText[c] {
+            var levels: [String] = []
+            var index: [String: Int32] = [:]
+            let maps = states.map { state -> [Int32] in
+                let table = state.levels[c]
+                return (0..<table.count).map { local in
+                    let text = String(decoding: table.bytes(of: local), as: UTF8.self)
+                    if let code = index[text] { return code }
+                    let code = Int32(levels.count)
+                    index[text] = code
+                    levels.append(text)
+                    return code
+                }
+            }
+            let slot = SharedPointer(slots[c])
+            let sharedMaps = SharedPointer(maps)
+            let chunkList = chunks
+            let codes = [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
+                let target = SharedPointer(buffer)
+                _ = parallelMap(chunkList.count, workers: threads) { k in
+                    let chunk = chunkList[k]
+                    let map = sharedMaps.pointer[k]
+                    for row in chunk.firstRow..<(chunk.firstRow + chunk.rowCount) {
+                        let local = slot.pointer.load(fromByteOffset: row &* 8, as: Int32.self)
+                        target.pointer[row] = local < 0 ? -1 : map[Int(local)]
+                    }
+                    return 0
+                }
+                initialized = rows
+            }
+            result[c] = .categorical(codes: codes, levels: levels)
+        }
+        return result
+    }
+
+    /// Parses the given chunks in parallel; throws the issue earliest in the file, if any.
+    private func parseAll(chunkIndices: [Int], modes: (Int) -> [CSVChunkParser.Mode],
+                          pow10: UnsafePointer<Double>) throws(CSVParseIssue) -> [ChunkState] {
+        let shared = SharedPointer((base: base, slots: UnsafePointer(slots), pow10: pow10))
+        let results = parallelMap(chunkIndices.count, workers: threads) { i -> Result<ChunkState, CSVParseIssue> in
+            let k = chunkIndices[i]
+            let chunk = chunks[k]
+            var parser = CSVChunkParser(base: shared.pointer.base, separator: separator, slots: shared.pointer.slots,
+                                        missing: missing, pow10: shared.pointer.pow10, modes: modes(k))
+            defer { file?.release(chunk.start..<chunk.end) }
+            do throws(CSVParseIssue) {
+                try parser.parse(chunk)
+            } catch {
+                return .failure(error)
+            }
+            return .success(ChunkState(outcomes: parser.outcomes, levels: parser.levels))
+        }
+        var states: [ChunkState] = []
+        var firstIssue: CSVParseIssue?
+        for result in results {
+            switch result {
+            case .success(let state): states.append(state)
+            case .failure(let issue):
+                if issue.offset < firstIssue?.offset ?? Int.max { firstIssue = issue }
+            }
+        }
+        if let firstIssue { throw firstIssue }
+        return states
+    }
+}

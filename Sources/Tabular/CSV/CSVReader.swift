@@ -1,0 +1,242 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads CSV/TSV text (RFC 4180) into a `DataFrame`, in parallel, inferring each column's type from all its values.
+///
+/// Semantics, beyond RFC 4180:
+/// - A UTF-8 byte order mark is skipped; records end with LF or CRLF; trailing line ends are ignored.
+///   A blank line inside the data is a record with one empty field (missing in a one-column file,
+///   a ragged row otherwise).
+/// - Unquoted values are trimmed of surrounding spaces (and tabs, unless tab separates fields);
+///   quoted text is kept verbatim. Spaces around a quoted field are allowed and ignored.
+/// - A value is missing when, trimmed, it is empty or a missing token (ASCII-case-insensitive).
+///   An explicitly quoted empty field (`""`) is missing too.
+/// - A column is numeric when every present value is a number (see `CSVNumberParser`); otherwise it is
+///   categorical, levels in order of first appearance. An all-missing column is numeric (all NaN).
+/// - The result does not depend on the thread count.
+public enum CSVReader {
+    /// Bytes per first-pass range; chunks are about this size. Small enough that a worker's pages
+    /// can be released soon after parsing, large enough that per-chunk overhead vanishes.
+    static let defaultChunkSize = 1 << 21
+
+    /// Reads a whole file into a DataFrame. `displayName` is what errors show as the file (default: the path as given).
+    public static func read(path: String, options: CSVOptions = CSVOptions(), displayName: String? = nil) throws -> DataFrame {
+        try read(path: path, options: options, displayName: displayName, chunkSize: defaultChunkSize)
+    }
+
+    /// Same, for bytes already in memory (tests, stdin).
+    public static func read(data: [UInt8], name: String, options: CSVOptions = CSVOptions()) throws -> DataFrame {
+        try read(data: data, name: name, options: options, chunkSize: defaultChunkSize)
+    }
+
+    static func read(path: String, options: CSVOptions, displayName: String?, chunkSize: Int) throws -> DataFrame {
+        let name = displayName ?? path
+        let file = try CSVFileBytes(path: path, name: name)
+        return try withExtendedLifetime(file) {
+            try read(bytes: file.bytes, name: name, separator: options.resolvedSeparator(forName: path),
+                     options: options, chunkSize: chunkSize, file: file)
+        }
+    }
+
+    /// `chunkSize` lets tests force tiny chunks, so that chunk boundaries fall everywhere.
+    static func read(data: [UInt8], name: String, options: CSVOptions, chunkSize: Int) throws -> DataFrame {
+        try data.withUnsafeBufferPointer { bytes in
+            try read(bytes: bytes, name: name, separator: options.resolvedSeparator(forName: name),
+                     options: options, chunkSize: chunkSize, file: nil)
+        }
+    }
+
+    // MARK: - The pipeline
+
+    private static func read(bytes: UnsafeBufferPointer<UInt8>, name: String, separator: UInt8,
+                             options: CSVOptions, chunkSize: Int, file: CSVFileBytes?) throws -> DataFrame {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { throw TabularError.emptyFile(path: name) }
+        var start = 0
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
+        if let nul = memchr(base, 0, min(bytes.count, 1 << 16)) {
+            throw TabularError.binaryFile(path: name, offset: UnsafeRawPointer(nul) - UnsafeRawPointer(base))
+        }
+        var end = bytes.count
+        while end > start && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
+        guard end > start else { throw TabularError.emptyFile(path: name) }
+        let errors = ErrorLocator(bytes: bytes, name: name)
+
+        // Header (or, without one, the first record's width).
+        let tokenizer = CSVTokenizer(base: base, separator: separator)
+        let header: (fields: [CSVTokenizer.Field], next: UnsafePointer<UInt8>)
+        do { header = try tokenizer.record(at: base + start, end: base + end) } catch { throw errors.error(for: error, columns: []) }
+        let names: [String]
+        let dataStart: Int
+        if options.hasHeader {
+            names = try columnNames(header.fields, tokenizer: tokenizer, errors: errors)
+            dataStart = header.next - base
+            guard dataStart < end else { throw TabularError.headerOnly(path: name) }
+        } else {
+            names = (1...header.fields.count).map { "column_\($0)" }
+            dataStart = start
+        }
+        let modes = try initialModes(names: names, types: options.types)
+        if let budget = options.memoryBudgetBytes {
+            let estimate = estimatedBytes(base: base, from: dataStart, to: end, columns: names.count)
+            if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
+        }
+
+        // First pass: record boundaries.
+        let threads = options.threads > 0 ? options.threads : activeCores()
+        let length = end - dataStart
+        let rangeCount = min(length, max(threads, (length + chunkSize - 1) / max(1, chunkSize)))
+        let rangeStarts = (0...rangeCount).map { dataStart + Int((Int64(length) * Int64($0)) / Int64(rangeCount)) }
+        let shared = SharedPointer(base)
+        let scans = parallelMap(rangeCount, workers: threads) { i in
+            let scan = CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
+            file?.release(rangeStarts[i]..<rangeStarts[i + 1])
+            return scan
+        }
+        if let nul = scans.first(where: { $0.firstNUL >= 0 }) {
+            throw TabularError.binaryFile(path: name, offset: nul.firstNUL)
+        }
+        let chunks = CSVChunker.chunks(start: dataStart, end: end, scans: scans)
+        let rows = chunks[chunks.count - 1].firstRow + chunks[chunks.count - 1].rowCount
+
+        // Second pass: parse into column storage, settle types, build the columns.
+        var textColumns: [Int: ColumnData] = [:]
+        let numeric = try CSVColumnStorage.withStorage(columns: names.count, rows: rows) { slots -> [Bool] in
+            let assembly = CSVColumnAssembly(
+                base: base, separator: separator, slots: slots, missing: CSVMissingTokens(options.missingTokens),
+                chunks: chunks, threads: threads, file: file)
+            do {
+                textColumns = try assembly.run(modes: modes, rows: rows)
+            } catch let issue as CSVParseIssue {
+                throw errors.error(for: issue, columns: names)
+            }
+            return (0..<names.count).map { textColumns[$0] == nil }
+        }
+        var columns: [Column] = []
+        columns.reserveCapacity(names.count)
+        for (i, columnName) in names.enumerated() {
+            if let text = textColumns[i] {
+                columns.append(Column(name: columnName, data: text))
+            } else if let values = numeric[i] {
+                columns.append(Column(name: columnName, data: .numeric(values)))
+            } else {
+                preconditionFailure("internal error: column \(i) has no storage")
+            }
+        }
+        return DataFrame(unchecked: columns, rowCount: rows)
+    }
+
+    /// Header names: undoubled, valid UTF-8, non-empty, unique.
+    private static func columnNames(_ fields: [CSVTokenizer.Field], tokenizer: CSVTokenizer, errors: ErrorLocator) throws -> [String] {
+        var names: [String] = []
+        var seen = Set<String>()
+        for (i, field) in fields.enumerated() {
+            let bytes = field.escaped ? tokenizer.unescape(field) : Array(UnsafeBufferPointer(start: field.start, count: field.end - field.start))
+            let offset = field.start - tokenizer.base
+            guard bytes.withUnsafeBufferPointer(isValidUTF8) else {
+                throw TabularError.invalidUTF8(errors.location(offset, column: i + 1))
+            }
+            let name = String(decoding: bytes, as: UTF8.self)
+            guard name.contains(where: { $0 != " " && $0 != "\t" }) else {
+                throw TabularError.emptyColumnName(errors.location(offset, column: i + 1))
+            }
+            guard seen.insert(name).inserted else { throw TabularError.duplicateColumnName(name) }
+            names.append(name)
+        }
+        return names
+    }
+
+    private static func initialModes(names: [String], types: [String: ColumnKind]) throws -> [CSVChunkParser.Mode] {
+        var modes = [CSVChunkParser.Mode](repeating: .numeric, count: names.count)
+        for (column, kind) in types.sorted(by: { $0.key < $1.key }) {
+            guard let index = names.firstIndex(of: column) else {
+                throw TabularError.unknownColumn(column, available: names)
+            }
+            modes[index] = kind == .text ? .text : .forcedNumeric
+        }
+        return modes
+    }
+
+    /// Decoded size from the average record length of the first 64 KiB: 8 bytes per cell, which is
+    /// what the reader holds at its peak.
+    private static func estimatedBytes(base: UnsafePointer<UInt8>, from start: Int, to end: Int, columns: Int) -> Int {
+        let sampleEnd = min(end, start + (1 << 16))
+        var newlines = 0
+        for i in start..<sampleEnd where base[i] == 0x0A { newlines += 1 }
+        let averageRecord = max(1, (sampleEnd - start) / max(1, newlines))
+        let rows = (end - start) / averageRecord + 1
+        return rows.multipliedReportingOverflow(by: columns * 8).overflow ? Int.max : rows * columns * 8
+    }
+
+    private static func activeCores() -> Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+/// Turns byte offsets into file:line:column for error messages (lines are physical lines, 1-based).
+struct ErrorLocator {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let name: String
+
+    func location(_ offset: Int, column: Int) -> FileLocation {
+        var line = 1
+        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A { line += 1 }
+        return FileLocation(file: name, line: line, column: column)
+    }
+
+    func error(for issue: CSVParseIssue, columns: [String]) -> TabularError {
+        switch issue {
+        case .unexpectedQuote(let offset, let field):
+            .unexpectedQuote(location(offset, column: field))
+        case .unterminatedQuote(let offset, let field):
+            .unterminatedQuote(location(offset, column: field))
+        case .ragged(let offset, let expected, let found):
+            .raggedRow(location(offset, column: min(expected, found) + 1), expected: expected, found: found)
+        case .invalidUTF8(let offset, let field):
+            .invalidUTF8(location(offset, column: field))
+        case .notNumeric(let offset, let field, let value):
+            .typeOverrideNotNumeric(location(offset, column: field),
+                                    column: field - 1 < columns.count ? columns[field - 1] : "column_\(field)", value: value)
+        case .recordCountMismatch(let offset):
+            .unreadable(path: name, reason: "internal error: record count mismatch near \(location(offset, column: 1))")
+        }
+    }
+}
+
+/// A pointer handed to worker threads.
+struct SharedPointer<T>: @unchecked Sendable {
+    // Safe: workers only read through it, or write disjoint rows, and the owner outlives the parallel section.
+    let pointer: T
+    init(_ pointer: T) { self.pointer = pointer }
+}
+
+/// Runs `body(i)` for every i in 0..<count on up to `workers` threads (worker w takes i ≡ w mod workers)
+/// and returns the results in index order, so the output never depends on scheduling.
+func parallelMap<T>(_ count: Int, workers: Int, _ body: (Int) -> T) -> [T] {
+    if workers <= 1 || count <= 1 { return (0..<count).map(body) }
+    let results = UnsafeMutablePointer<T?>.allocate(capacity: count)
+    results.initialize(repeating: nil, count: count)
+    defer {
+        results.deinitialize(count: count)
+        results.deallocate()
+    }
+    let shared = SharedPointer(results)
+    let width = min(workers, count)
+    withoutActuallyEscaping(body) { body in
+        let work = SharedPointer(body)
+        DispatchQueue.concurrentPerform(iterations: width) { worker in
+            var i = worker
+            while i < count {
+                shared.pointer[i] = work.pointer(i)
+                i += width
+            }
+        }
+    }
+    return (0..<count).map { i in
+        guard let value = results[i] else { preconditionFailure("internal error: parallel slot \(i) not filled") }
+        return value
+    }
+}
