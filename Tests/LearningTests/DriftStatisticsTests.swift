@@ -154,5 +154,9 @@ struct DriftStatisticsTests {
         let result = try DriftDetector.compare(reference: reference, current: allMissing)
         #expect(result.features[0].decidedBy == .noValues && result.features[0].drifted)
         #expect(result.features[0].currentMissingRate == 1)
+        #expect(result.features[0].psi == nil && result.features[0].psiBand == .unknown)
+        // Reports and profiles with an all-missing column still encode (JSON has no NaN).
+        _ = try JSONEncoder().encode(result)
+        _ = try JSONEncoder().encode(try ReferenceProfile(frame: allMissing))
     }
 }
