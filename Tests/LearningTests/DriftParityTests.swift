@@ -9,12 +9,14 @@ import Testing
 struct DriftParityTests {
     /// `Reference/scipy_drift_reference.json`.
     struct Reference: Decodable {
+        /// One reference/current file pair and its per-feature values.
         struct Pair: Decodable {
             let reference: String
             let current: String
             let target: String
             let features: [String: Feature]
         }
+        /// SciPy's values for one feature (numeric or text fields filled by kind).
         struct Feature: Decodable {
             let kind: String
             let ksStatistic: Double?
