@@ -58,17 +58,25 @@ struct DriftStatisticsTests {
         #expect(abs(DriftStatistics.jensenShannon([5, 5, 0], [0, 5, 5]) - 0.5887050112577373) < 1e-14)
     }
 
-    /// Above 10 000 values SciPy switches to an asymptotic p-value, `kstwo.sf(D, round(en))`;
-    /// this uses Kolmogorov's limit `scipy.special.kolmogorov(√en · D)` instead, which agrees to
-    /// about 3e-4 here (1.4 % relative) — the documented gap, not a 1e-6 match.
+    /// Above 10 000 values SciPy switches to the asymptotic `kstwo.sf(D, round(en))`. Around the
+    /// 5 % decision that is the Pelz–Good expansion, matched here to 1e-9; for smaller p-values
+    /// Kolmogorov's limit stands in for SciPy's Smirnov form (1.4 % relative apart below).
     @Test func largeSamplesUseTheAsymptoticLaw() throws {
         #expect(abs(KolmogorovSmirnov.kolmogorovSurvival(0.5) - 0.9639452436648751) < 1e-12)
         #expect(abs(KolmogorovSmirnov.kolmogorovSurvival(1.358) - 0.05002679733444698) < 1e-12)
-        let a = (0..<12_000).map { Double($0) / 12_000 }, b = (0..<11_000).map { Double($0) / 11_000 + 0.02 }
-        let ks = try #require(KolmogorovSmirnov.test(sorted: a, sorted: b))
-        #expect(abs(ks.statistic - 0.020083333333333342) < 1e-12)      // ks_2samp statistic
-        #expect(abs(ks.pValue - 0.01951642859256238) < 1e-12)          // special.kolmogorov(√en·D)
-        #expect(abs(ks.pValue - 0.019254343663002226) < 5e-4)          // ks_2samp p-value
+        // scipy.stats.kstwo.sf(x, n) in the Pelz–Good region.
+        for (n, x, expected) in [(1000.0, 0.043, 0.04811098765192656), (5739, 0.015, 0.14959091968045357),
+                                 (300, 0.07, 0.1007893525964727), (20000, 0.009, 0.07785289326070222)] {
+            #expect(abs(KolmogorovSmirnov.asymptoticSurvival(x, n: n) - expected) < 1e-9, "n \(n) x \(x)")
+        }
+        let a = (0..<12_000).map { Double($0) / 12_000 }
+        let near = try #require(KolmogorovSmirnov.test(sorted: a, sorted: (0..<11_000).map { Double($0) / 11_000 + 0.012 }))
+        #expect(abs(near.statistic - 0.012083333333333335) < 1e-12)    // ks_2samp
+        #expect(abs(near.pValue - 0.368918522729501) < 1e-9)           // ks_2samp
+        let far = try #require(KolmogorovSmirnov.test(sorted: a, sorted: (0..<11_000).map { Double($0) / 11_000 + 0.02 }))
+        #expect(abs(far.statistic - 0.020083333333333342) < 1e-12)     // ks_2samp
+        #expect(abs(far.pValue - 0.019518482197934176) < 1e-12)        // special.kolmogorov(√5739·D)
+        #expect(abs(far.pValue - 0.019254343663002226) < 5e-4)         // ks_2samp: 0.0193
     }
 
     // MARK: Profiles
@@ -154,5 +162,9 @@ struct DriftStatisticsTests {
         let result = try DriftDetector.compare(reference: reference, current: allMissing)
         #expect(result.features[0].decidedBy == .noValues && result.features[0].drifted)
         #expect(result.features[0].currentMissingRate == 1)
+        #expect(result.features[0].psi == nil && result.features[0].psiBand == .unknown)
+        // Reports and profiles with an all-missing column still encode (JSON has no NaN).
+        _ = try JSONEncoder().encode(result)
+        _ = try JSONEncoder().encode(try ReferenceProfile(frame: allMissing))
     }
 }

@@ -65,13 +65,13 @@ extension FeatureProfile {
         let currentRows = column.data.count
         let currentMissing = Double(column.data.missingCount) / Double(max(currentRows, 1))
         var result = FeatureDrift(
-            name: name, kind: kind, psi: .nan, psiBand: .unknown, ks: nil, chiSquare: nil, jensenShannon: .nan,
+            name: name, kind: kind, psi: nil, psiBand: .unknown, ks: nil, chiSquare: nil, jensenShannon: nil,
             wasserstein: nil, decidedBy: .noValues, drifted: false,
             referenceMissingRate: missingRate, currentMissingRate: currentMissing)
         switch column.data {
         case .numeric(let values):
             guard let reference = numeric else { return result }
-            let present = values.filter { !$0.isNaN }.sorted()
+            let present = values.filter { $0.isFinite }.sorted()
             guard reference.count > 0, !present.isEmpty else {
                 result.drifted = (reference.count > 0) != !present.isEmpty
                 return result
@@ -126,10 +126,10 @@ extension FeatureProfile {
                 result.drifted = (result.chiSquare?.pValue ?? 1) < options.pValueThreshold
             } else {
                 result.decidedBy = .jensenShannon
-                result.drifted = result.jensenShannon >= options.jensenShannonThreshold
+                result.drifted = (result.jensenShannon ?? 0) >= options.jensenShannonThreshold
             }
         }
-        result.psiBand = options.band(result.psi)
+        result.psiBand = result.psi.map { options.band($0) } ?? .unknown
         return result
     }
 

@@ -33,18 +33,20 @@ public struct WassersteinResult: Sendable, Codable, Equatable {
 }
 
 /// Drift of one feature between a reference and a current sample (missing values excluded from
-/// every distribution and reported as rates).
+/// every distribution and reported as rates; infinities are excluded too but not counted as missing).
 public struct FeatureDrift: Sendable, Codable, Equatable {
     public var name: String
     public var kind: ColumnKind
-    public var psi: Double
+    /// nil when one side has no present value (also for `jensenShannon`), so reports stay
+    /// JSON-encodable.
+    public var psi: Double?
     public var psiBand: PSIBand
     /// Numbers only.
     public var ks: KSResult?
     /// Text only.
     public var chiSquare: ChiSquareResult?
     /// Over the PSI bins (numbers) or the levels (text).
-    public var jensenShannon: Double
+    public var jensenShannon: Double?
     /// Numbers only.
     public var wasserstein: WassersteinResult?
     public var decidedBy: DriftDecider

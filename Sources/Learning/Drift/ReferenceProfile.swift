@@ -75,18 +75,20 @@ public struct NumericProfile: Sendable, Codable, Equatable {
     public var binCounts: [Int]
     /// Present values in the reference.
     public var count: Int
-    /// Population standard deviation of all present values.
+    /// Population standard deviation of all present values (0 when there are none).
     public var standardDeviation: Double
     /// Sorted present values, or a seeded subsample of them when there were more than the cap.
     public var sample: [Double]
 
     init(values: [Double], sampleCap: Int?, seed: UInt64, stream: Int) {
-        let present = values.filter { !$0.isNaN }
+        // ±infinity cannot be binned meaningfully nor stored in JSON: excluded like missing.
+        let present = values.filter { $0.isFinite }
         let sorted = present.sorted()
         count = present.count
         edges = DriftStatistics.decileEdges(sorted: sorted)
         binCounts = DriftStatistics.binCounts(sorted, edges: edges)
-        standardDeviation = DriftStatistics.standardDeviation(present)
+        // 0 rather than NaN for an all-missing column, so the profile stays JSON-encodable.
+        standardDeviation = present.isEmpty ? 0 : DriftStatistics.standardDeviation(present)
         if let cap = sampleCap, present.count > cap {
             // Partial Fisher–Yates over the rows in their original order: the first `cap`
             // positions are a uniform sample that depends only on the seed.

@@ -37,10 +37,10 @@ public enum Explainer {
         case let linear as LinearModel:
             explanation = linearExplanation(linear, model: model, x: x, classIndex: classIndex)
         case let tree as DecisionTreeModel:
-            explanation = treeExplanation([tree.tree], average: true, baseline: [0], model: model, x: x, classIndex: classIndex,
+            explanation = treeExplanation([tree.tree], model: model, x: x, classIndex: classIndex,
                                           scale: tree.task == .classification ? .probability : .value)
         case let forest as RandomForestModel:
-            explanation = treeExplanation(forest.trees, average: true, baseline: [0], model: model, x: x, classIndex: classIndex,
+            explanation = treeExplanation(forest.trees, model: model, x: x, classIndex: classIndex,
                                           scale: forest.task == .classification ? .probability : .value)
         case let boost as GradientBoostingModel:
             explanation = boostExplanation(boost, model: model, x: x, classIndex: classIndex)
@@ -50,7 +50,7 @@ public enum Explainer {
         explanation.predicted = predicted
         explanation.explainedClass = explainedClass
         for i in explanation.contributions.indices {
-            explanation.contributions[i].value = values[featureIndex(explanation.contributions[i].feature, model)] 
+            explanation.contributions[i].value = values[featureIndex(explanation.contributions[i].feature, model)]
         }
         if var changes = explanation.probabilityChanges {
             for i in changes.indices { changes[i].value = values[featureIndex(changes[i].feature, model)] }
@@ -159,10 +159,10 @@ public enum Explainer {
 
     /// Average (forest, single tree) of per-tree TreeSHAP on slot `classIndex` (probabilities)
     /// or slot 0 (regression values).
-    static func treeExplanation(_ trees: [Tree], average: Bool, baseline: [Double], model: PipelineModel, x: Matrix,
+    static func treeExplanation(_ trees: [Tree], model: PipelineModel, x: Matrix,
                                 classIndex: Int?, scale: ExplanationScale) -> PredictionExplanation {
         let row = x.row(0)
-        let weight = average ? 1 / Double(max(1, trees.count)) : 1
+        let weight = 1 / Double(max(1, trees.count))
         var phi = [Double](repeating: 0, count: x.columns)
         var base = 0.0
         for tree in trees {
@@ -170,7 +170,6 @@ public enum Explainer {
             TreeSHAP.accumulate(tree, row: row, slot: slot, scale: weight, into: &phi)
             base += weight * TreeSHAP.expectedValue(tree, slot: slot)
         }
-        base += baseline.first ?? 0
         return finish(.treeSHAP, scale: scale, base: base, phi: phi, model: model)
     }
 

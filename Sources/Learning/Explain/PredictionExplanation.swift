@@ -1,27 +1,6 @@
 import Foundation
 import Tabular
 
-/// Why an explanation could not be produced.
-public enum ExplainError: Error, Sendable, Equatable, CustomStringConvertible {
-    case rowOutOfRange(row: Int, rowCount: Int)
-    case unknownClass(String, known: [String])
-    case unknownMetric(String, known: [String])
-    case metricTaskMismatch(metric: String, task: Task)
-    case noLabelledRows(target: String)
-    case invalidRepeats(Int)
-
-    public var description: String {
-        switch self {
-        case .rowOutOfRange(let row, let count): "row \(row + 1) does not exist; the data has \(count) row\(count == 1 ? "" : "s")"
-        case .unknownClass(let name, let known): "the model has no class '\(name)'\nhint: classes: " + known.joined(separator: ", ")
-        case .unknownMetric(let name, let known): "unknown metric '\(name)'\nhint: metrics: " + known.joined(separator: ", ")
-        case .metricTaskMismatch(let metric, let task): "the metric '\(metric)' does not apply to \(task.rawValue)"
-        case .noLabelledRows(let target): "no row has a usable value of the target '\(target)'"
-        case .invalidRepeats(let n): "repeats=\(n) is not allowed; it must be at least 1"
-        }
-    }
-}
-
 /// How the per-feature contributions were obtained, and so how far they can be trusted.
 public enum ExplanationMethod: String, Sendable, Codable, Equatable {
     /// Linear model: coefficient × encoded value, exact.
