@@ -86,6 +86,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Also record the run as a transcript at this path.")
     var record: String?
 
+    @Flag(name: .long, help: "Exit non-zero when a validate verdict is FAIL (for CI gates).")
+    var strict = false
+
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read script \(file)")
@@ -105,6 +108,10 @@ struct Run: ParsableCommand {
             if session.quitRequested { break }
         }
         if session.failureCount > 0 { throw ExitCode(1) }
+        if strict && session.validationFailures > 0 {
+            FileHandle.standardError.write(Data("strict: \(session.validationFailures) validation\(session.validationFailures == 1 ? "" : "s") failed\n".utf8))
+            throw ExitCode(3)
+        }
     }
 }
 
@@ -117,6 +124,9 @@ struct Replay: ParsableCommand {
 
     @Flag(name: .long, help: "Rewrite the transcript with the outputs of this run instead of comparing.")
     var update = false
+
+    @Flag(name: .long, help: "Exit non-zero when a validate verdict is FAIL (for CI gates).")
+    var strict = false
 
     func run() throws {
         let transcript: Transcript
@@ -140,6 +150,10 @@ struct Replay: ParsableCommand {
             throw ExitCode(1)
         }
         print(report.summary)
+        if strict && report.validationFailures > 0 {
+            print("strict: \(report.validationFailures) validation\(report.validationFailures == 1 ? "" : "s") failed")
+            throw ExitCode(3)
+        }
     }
 }
 

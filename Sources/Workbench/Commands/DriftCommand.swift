@@ -13,8 +13,9 @@ extension CommandTable {
             Jensen–Shannon. p-values flag everything on large samples, so the deciding test depends on \
             size (as in Evidently): up to 1,000 reference rows KS / chi-square at p < 0.05, above that \
             Wasserstein (numbers) / Jensen–Shannon (text) ≥ 0.1. PSI is always shown: < 0.1 stable, \
-            0.1–0.25 moderate, ≥ 0.25 significant. The dataset counts as drifted when at least half its \
-            columns drift. The thresholds are options.
+            0.1–0.25 moderate, ≥ 0.25 significant. Testing many columns at once, the p-value threshold is \
+            divided by their number (Bonferroni; correction=none turns it off). The dataset counts as \
+            drifted when at least half its columns drift. The thresholds are options.
             """,
         positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
         options: [
@@ -23,6 +24,7 @@ extension CommandTable {
             OptionSpec("distance", .number(0...1e9), default: "0.1", help: "Wasserstein / Jensen–Shannon threshold (large references)"),
             OptionSpec("small", .integer(0...Int.max), default: "1000", help: "reference rows up to which the p-value tests decide"),
             OptionSpec("share", .number(0...1), default: "0.5", help: "share of drifted columns for the dataset to count as drifted"),
+            OptionSpec("correction", .choice(["bonferroni", "none"]), default: "bonferroni", help: "divide the p-value threshold by the number of columns tested"),
         ],
         maxResults: 1,
         examples: ["drift penguins vs fresh", "d = drift train vs fresh columns=[bill_length_mm, island]"],
@@ -38,8 +40,12 @@ extension CommandTable {
             options.jensenShannonThreshold = context.invocation.double("distance", default: options.jensenShannonThreshold)
             options.smallReferenceRows = context.invocation.int("small", default: options.smallReferenceRows)
             options.driftedShare = context.invocation.double("share", default: options.driftedShare)
+            options.correction = context.invocation.word("correction") == "none" ? .none : .bonferroni
             let report = try DriftDetector.compare(reference: a.frame, current: b.frame, columns: columns, options: options)
-            let decided = a.frame.rowCount <= options.smallReferenceRows ? "KS / chi-square at p < \(formatStatistic(options.pValueThreshold))" : "Wasserstein / Jensen–Shannon ≥ \(formatStatistic(options.wassersteinThreshold))"
+            let bonferroni = options.correction == .bonferroni && columns.count > 1
+            let decided = a.frame.rowCount <= options.smallReferenceRows
+                ? "KS / chi-square at p < \(formatStatistic(options.pValueThreshold))" + (bonferroni ? " / \(columns.count) columns (Bonferroni)" : "")
+                : "Wasserstein / Jensen–Shannon ≥ \(formatStatistic(options.wassersteinThreshold))"
             context.print("drift of \(bName) (\(b.frame.rowCount) rows) against \(aName) (\(a.frame.rowCount) rows); deciding: \(decided)")
             context.print(renderDrift(report))
             let drifted = report.driftedFeatures

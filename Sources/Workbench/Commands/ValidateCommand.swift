@@ -222,15 +222,19 @@ extension CommandTable {
         var drift: DatasetDrift?
         var predictionDrift: FeatureDrift?
         if let training = model.trainingFrame {
-            drift = try DriftDetector.compare(reference: training, current: frame, columns: features.map(\.name))
+            var driftOptions = DriftOptions()
+            // Several features tested at once: without a correction, one in twenty stable features
+            // would be flagged at p < 0.05 by chance (penguins_fresh's `sex` is such a case).
+            driftOptions.correction = .bonferroni
+            drift = try DriftDetector.compare(reference: training, current: frame, columns: features.map(\.name), options: driftOptions)
             for f in drift?.features ?? [] where f.drifted {
-                reasons.append(.init(severity: .warn, text: "\(f.name) drifted: PSI \(formatFixed(f.psi, decimals: 2)), decided by \(f.decidedBy.rawValue)"))
+                reasons.append(.init(severity: .warn, text: "\(f.name) drifted: PSI \(f.psi.map { formatFixed($0, decimals: 2) } ?? "n/a"), decided by \(testName(f.decidedBy))"))
             }
             if drift?.drifted == true { reasons.append(.init(severity: .warn, text: "the data as a whole drifted (\(formatFixed((drift?.share ?? 0) * 100, decimals: 0))% of features)")) }
             let trainingOutput = try pipeline.predict(training)
             predictionDrift = try DriftDetector.comparePredictions(reference: trainingOutput.prediction, current: output.prediction, classes: pipeline.target.classes)
             if predictionDrift?.drifted == true {
-                reasons.append(.init(severity: .warn, text: "the predictions drifted from training: PSI \(formatFixed(predictionDrift?.psi ?? 0, decimals: 2))"))
+                reasons.append(.init(severity: .warn, text: "the predictions drifted from training: PSI \((predictionDrift?.psi).map { formatFixed($0, decimals: 2) } ?? "n/a")"))
             }
         } else {
             reasons.append(.init(severity: .warn, text: "no training data in this session to check drift against"))
@@ -278,7 +282,7 @@ extension CommandTable {
             lines.append(renderDrift(d))
         }
         if let p = r.predictionDrift {
-            lines.append("predictions: PSI \(formatFixed(p.psi, decimals: 3)) (\(p.psiBand.rawValue))" + (p.drifted ? ", drifted" : ", stable"))
+            lines.append("predictions: PSI \(p.psi.map { formatFixed($0, decimals: 3) } ?? "n/a") (\(p.psiBand.rawValue))" + (p.drifted ? ", drifted" : ", stable"))
         }
         return lines.joined(separator: "\n")
     }
@@ -305,17 +309,28 @@ extension CommandTable {
         var table = TextTable(headers: ["feature", "PSI", "", "band", "test", "statistic", "p-value", "drifted"],
                               alignments: [.left, .right, .left, .left, .left, .right, .right, .left])
         for f in d.features {
-            let bar = String(repeating: "#", count: min(20, Int((f.psi * 20).rounded())))
+            let psi = f.psi ?? 0
+            let bar = String(repeating: "#", count: min(20, Int((psi * 20).rounded())))
             let (test, statistic, p): (String, String, String) = switch f.decidedBy {
             case .kolmogorovSmirnov: ("KS", f.ks.map { formatFixed($0.statistic, decimals: 3) } ?? "", f.ks.map { formatPValue($0.pValue) } ?? "")
             case .chiSquare: ("chi-square", f.chiSquare.map { formatStatistic($0.statistic) } ?? "", f.chiSquare.map { formatPValue($0.pValue) } ?? "")
             case .wasserstein: ("Wasserstein", f.wasserstein.map { formatFixed($0.normalized, decimals: 3) } ?? "", "")
-            case .jensenShannon: ("Jensen-Shannon", formatFixed(f.jensenShannon, decimals: 3), "")
+            case .jensenShannon: ("Jensen-Shannon", f.jensenShannon.map { formatFixed($0, decimals: 3) } ?? "", "")
             default: (f.decidedBy.rawValue, "", "")
             }
-            table.add([f.name, formatFixed(f.psi, decimals: 3), bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"])
+            table.add([f.name, f.psi.map { formatFixed($0, decimals: 3) } ?? "n/a", bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"])
         }
         return table.render(width: 100)
+    }
+
+    static func testName(_ decider: DriftDecider) -> String {
+        switch decider {
+        case .kolmogorovSmirnov: "KS test"
+        case .chiSquare: "chi-square test"
+        case .wasserstein: "Wasserstein distance"
+        case .jensenShannon: "Jensen-Shannon distance"
+        default: decider.rawValue
+        }
     }
 
     static func formatPValue(_ p: Double) -> String {

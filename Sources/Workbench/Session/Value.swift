@@ -124,7 +124,7 @@ public enum Value: Sendable {
             }
         case .drift(let d):
             if name == "share" { return .number(d.share) }
-            return d.features.first { $0.name == name }.map { .number($0.psi) }
+            return d.features.first { $0.name == name }.flatMap { $0.psi }.map { .number($0) }
         case .model(let m):
             switch name {
             case "algorithm": return .candidate(Candidate(algorithm: AlgorithmRegistry.named(m.pipeline.algorithm) ?? Baseline.self, parameters: m.pipeline.parameters))

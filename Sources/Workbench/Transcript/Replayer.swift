@@ -13,6 +13,8 @@ public struct Replayer {
         public var firstDifference: String?
         /// With `update`, the rewritten transcript.
         public var updated: Transcript?
+        /// Validations that ended in FAIL (for --strict).
+        public var validationFailures = 0
 
         public var allMatched: Bool { cellsMatched == cellsRun && firstDifference == nil }
 
@@ -75,6 +77,7 @@ public struct Replayer {
             if session.quitRequested { break }
         }
         if update { report.updated = rewritten }
+        report.validationFailures = session.validationFailures
         return report
     }
 }
