@@ -12,11 +12,13 @@ let package = Package(
         .executable(name: "workbench", targets: ["workbench"]),
         .library(name: "Tabular", targets: ["Tabular"]),
         .library(name: "Learning", targets: ["Learning"]),
+        .library(name: "Bundles", targets: ["Bundles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // libedit, from Debian's libedit-dev.
@@ -40,6 +42,16 @@ let package = Package(
             dependencies: ["Tabular"],
             swiftSettings: strict
         ),
+        // Model bundles and export: the ONNX writer (generated protobuf types in ONNX/Generated).
+        .target(
+            name: "Bundles",
+            dependencies: [
+                "Learning", "Tabular",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["ONNX/Generated/README.md"],
+            swiftSettings: strict
+        ),
         // The command language, session state, command handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
@@ -61,6 +73,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], swiftSettings: strict),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
     ]
 )
