@@ -55,6 +55,8 @@ struct InteropExportTests {
                 cases.append(Case(name: "\(algorithm)-diabetes", algorithm: algorithm, train: "diabetes", score: "diabetes", target: "progression", parameters: p))
             }
         }
+        // min_samples_leaf above half the rows: every boosting tree is a lone leaf.
+        cases.append(Case(name: "boost-iris-lone-leaves", algorithm: "boost", train: "iris", score: "iris", target: "species", parameters: ["max_iter": .int(3), "min_samples_leaf": .int(100)]))
         cases.append(Case(name: "linear-penguins-indicators", algorithm: "linear", train: "penguins_train", score: "penguins", target: "species", missingIndicators: true))
         return cases
     }()

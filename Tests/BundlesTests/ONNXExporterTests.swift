@@ -117,6 +117,34 @@ struct ONNXExporterTests {
         #expect(attribute("leaf_weights")?.t.dataType == Int32(Onnx_TensorProto.DataType.double.rawValue))
     }
 
+    @Test("a lone-leaf tree becomes one split whose both branches are that leaf")
+    func loneLeaf() throws {
+        // 150 rows cannot give two leaves of at least 100 rows each, so no tree splits.
+        let model = try Fixtures.train("boost", try Fixtures.frame("iris"), target: "species",
+                                       parameters: ["max_iter": .int(2), "min_samples_leaf": .int(100)])
+        let boost = try #require(model.fitted.model as? GradientBoostingModel)
+        #expect(boost.trees.allSatisfy { $0.nodeCount == 1 })
+        let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
+        let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
+        func ints(_ name: String) -> [Int64] { ensemble.attribute.first { $0.name == name }?.ints ?? [] }
+        let trees = boost.trees.count
+        let roots: [Int64] = (0..<trees).map { Int64($0) }
+        let allLeaves = [Int64](repeating: 1, count: trees)
+        let trueIds: [Int64] = (0..<trees).map { Int64(2 * $0) }
+        let falseIds: [Int64] = (0..<trees).map { Int64(2 * $0 + 1) }
+        // Tree i adds to class i mod 3, its leaf value on both sides.
+        let targets: [Int64] = (0..<trees).flatMap { i -> [Int64] in [Int64(i % 3), Int64(i % 3)] }
+        let expectedWeights: [Double] = boost.trees.flatMap { tree -> [Double] in [tree.values[0], tree.values[0]] }
+        #expect(ints("tree_roots") == roots)
+        #expect(ints("nodes_trueleafs") == allLeaves)
+        #expect(ints("nodes_falseleafs") == allLeaves)
+        #expect(ints("nodes_truenodeids") == trueIds)
+        #expect(ints("nodes_falsenodeids") == falseIds)
+        #expect(ints("leaf_targetids") == targets)
+        let weights: [Double] = ensemble.attribute.first { $0.name == "leaf_weights" }?.t.doubleData ?? []
+        #expect(weights == expectedWeights)
+    }
+
     @Test("algorithms without an ONNX form throw a typed error", arguments: ["knn"])
     func unsupported(_ algorithm: String) throws {
         let model = try Fixtures.train(algorithm, try Fixtures.frame("iris"), target: "species")
