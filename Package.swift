@@ -12,12 +12,14 @@ let package = Package(
         .executable(name: "workbench", targets: ["workbench"]),
         .library(name: "Tabular", targets: ["Tabular"]),
         .library(name: "Learning", targets: ["Learning"]),
+        .library(name: "Bundles", targets: ["Bundles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // libedit, from Debian's libedit-dev.
@@ -43,14 +45,17 @@ let package = Package(
         ),
         // Small C helpers for system calls Swift cannot reach (renameat2).
         .target(name: "CSystem"),
-        // Deployable bundles: manifest, checksums, signatures, verification rows, zip, OpenAPI.
+        // Deployable bundles: manifest, checksums, signatures, verification rows, zip, OpenAPI,
+        // and the ONNX writer (generated protobuf types in ONNX/Generated).
         .target(
             name: "Bundles",
             dependencies: [
                 "Learning", "Tabular", "CSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            exclude: ["ONNX/Generated/README.md"],
             swiftSettings: strict
         ),
         // The command language, session state, command handlers, transcripts, replay, line editor.
@@ -81,7 +86,8 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], swiftSettings: strict),
+        // Interop/ holds the onnxruntime check script and its runner, not Swift.
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], exclude: ["Interop"], swiftSettings: strict),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: strict),
     ]
 )

@@ -101,20 +101,32 @@ enum LoadCommandNames {
     static func baseName(of path: String) -> String { CommandTable.baseName(of: path) }
 }
 
-/// Training reference statistics for drift monitoring (`reference.json`).
+/// Training reference statistics for drift monitoring (`reference.json`): a drift profile of every
+/// model input (decile edges and bin counts, level counts, a capped seeded sample for KS and
+/// Wasserstein) and of the model's predictions on its training rows.
 enum ReferenceStatistics {
+    struct Reference: Codable {
+        var rows: Int
+        var inputs: ReferenceProfile
+        var predictions: ReferenceProfile
+    }
+
     static func json(for pipeline: PipelineModel, frame: DataFrame) throws -> Data {
-        struct Reference: Encodable {
-            var features: [FeatureSpec]
-            var rows: Int
-        }
-        return try ModelCoding.encoder().encode(Reference(features: pipeline.preprocessor.features, rows: frame.rowCount))
+        let inputs = try ReferenceProfile(frame: frame, columns: pipeline.preprocessor.inputNames, seed: pipeline.seed)
+        let output = try pipeline.predict(frame)
+        let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes), seed: pipeline.seed)
+        return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions))
     }
 }
 
-/// ONNX rendering of a pipeline, when this build can make one.
+/// ONNX rendering of a pipeline; an algorithm without a standard form exports without one.
 enum ONNXSupport {
     static func export(_ pipeline: PipelineModel) -> (data: Data?, info: Manifest.ONNXInfo) {
-        (nil, Manifest.ONNXInfo(present: false, reason: "the ONNX exporter is not in this build yet", float32Notes: []))
+        do {
+            let onnx = try ONNXExporter.export(pipeline)
+            return (onnx.data, Manifest.ONNXInfo(present: true, reason: nil, float32Notes: onnx.float32Notes))
+        } catch {
+            return (nil, Manifest.ONNXInfo(present: false, reason: String(describing: error), float32Notes: []))
+        }
     }
 }

@@ -116,6 +116,7 @@ public enum Value: Sendable {
         case .validation(let v):
             switch name {
             case "report": return .validation(v)
+            case "verdict": return nil
             case "passed": return .number(v.verdict == .pass ? 1 : 0)
             default:
                 guard let fresh = v.freshScores, let metric = MetricCatalog.named(name) else { return nil }

@@ -1,0 +1,40 @@
+import Learning
+
+extension ONNXExporter {
+    /// The ReLU network as `MatMul` + `Add` (+ `Relu`) per layer in double, then `Softmax`
+    /// (classification) or `value = targetMean + targetScale × output` (regression).
+    ///
+    /// Workbench stores each layer's weights input-major (`[input][output]`) followed by its
+    /// biases, which is exactly `MatMul`'s right-hand operand layout.
+    static func emitNeuralNetwork(_ model: MultilayerPerceptronModel, features x: String, width: Int, into graph: inout GraphBuilder) throws -> Head {
+        let sizes = model.network.layerSizes
+        let parameters = model.network.parameters
+        let expected = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+        guard sizes.count >= 2, sizes[0] == width, parameters.count == expected else {
+            throw ONNXExportError.inconsistent("network layers \(sizes) do not fit \(width) features and \(parameters.count) parameters")
+        }
+        var activation = x
+        var offset = 0
+        for l in 0..<(sizes.count - 1) {
+            let nIn = sizes[l], nOut = sizes[l + 1]
+            let weights = graph.constant("layer\(l)_weights", doubles: Array(parameters[offset..<(offset + nIn * nOut)]), shape: [nIn, nOut])
+            offset += nIn * nOut
+            let biases = graph.constant("layer\(l)_biases", doubles: Array(parameters[offset..<(offset + nOut)]), shape: [nOut])
+            offset += nOut
+            let product = graph.add("MatMul", [activation, weights], named: "layer\(l)_product")
+            activation = graph.add("Add", [product, biases], named: "layer\(l)_output")
+            if l < sizes.count - 2 {
+                activation = graph.add("Relu", [activation], named: "layer\(l)_relu")
+            }
+        }
+        switch model.task {
+        case .classification:
+            return .probabilities(graph.add("Softmax", [activation], named: "mlp_probabilities", attributes: [.int("axis", 1)]))
+        case .regression:
+            let scale = graph.constant("target_scale", doubles: [model.targetScale], shape: [1])
+            let mean = graph.constant("target_mean", doubles: [model.targetMean], shape: [1])
+            let scaled = graph.add("Mul", [activation, scale], named: "scaled_output")
+            return .values(graph.add("Add", [scaled, mean], named: "mlp_value"))
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Learning
+import Tabular
+
+/// Writes a trained `PipelineModel` — preprocessing and model — as one ONNX graph that any ONNX
+/// runtime with the `ai.onnx` (opset 21) and `ai.onnx.ml` (opset 5) domains can run on a table.
+///
+/// The graph keeps Workbench's double precision end to end, so it uses standard `ai.onnx`
+/// arithmetic wherever the `ai.onnx.ml` operator would force float32:
+/// - numbers: `IsNaN` + `Where` with the training median (ml `Imputer` only does float), then
+///   `Sub` mean / `Div` standard deviation (ml `Scaler` outputs float), exactly Workbench's formula;
+/// - text: `Equal("")` + `Where` with the most frequent training level, then ml `OneHotEncoder`
+///   (`cats_strings` = training levels, `zeros` = 1 so unseen values give all zeros), cast to double;
+/// - `Concat` in `Preprocessor.outputNames` order;
+/// - linear: `Gemm` (+ `Softmax`) rather than ml `LinearClassifier`/`LinearRegressor`, whose
+///   coefficients and outputs are float;
+/// - tree, forest, boost: ml `TreeEnsemble` (opset 5, double thresholds and leaf weights; it
+///   replaces the deprecated `TreeEnsembleClassifier`/`Regressor`), then `Add` of the boosting
+///   baseline and `Sigmoid`/`Softmax`;
+/// - baseline: the training class shares or mean, `Expand`ed to the batch size;
+/// - mlp: `MatMul` + `Add` + `Relu` per layer; bayes: broadcast Gaussian log-likelihoods;
+///   both end in `Softmax` (classification).
+/// knn is not exported (`ONNXExportError.unsupported`).
+/// Classification ends in `ArgMax` (ties: lowest class code, as in Workbench) and an ml
+/// `LabelEncoder` from class code to class name.
+public enum ONNXExporter {
+    /// ONNX IR version written (onnxruntime 1.18 or later reads it).
+    public static let irVersion: Int64 = 10
+    /// Opset of the default `ai.onnx` domain.
+    public static let onnxOpset: Int64 = 21
+    /// Opset of `ai.onnx.ml` (5 is the first with the double-precision `TreeEnsemble`).
+    public static let mlOpset: Int64 = 5
+    static let mlDomain = "ai.onnx.ml"
+
+    /// Output names by task.
+    public static let labelOutput = "label"
+    public static let probabilitiesOutput = "probabilities"
+    public static let valueOutput = "value"
+
+    /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
+    public static func export(_ model: PipelineModel) throws -> ONNXExport {
+        let task = model.task
+        let outputNames = task == .classification ? [labelOutput, probabilitiesOutput] : [valueOutput]
+        let inputNames = model.preprocessor.inputNames
+        if let clash = inputNames.first(where: outputNames.contains) {
+            throw ONNXExportError.nameClash(column: clash)
+        }
+        var graph = GraphBuilder(reserved: inputNames + outputNames)
+        var notes: [String] = []
+        let head = try emitModel(model, into: &graph, notes: &notes)
+        let outputs = try emitOutputs(head, model: model, into: &graph)
+
+        var graphProto = Onnx_GraphProto()
+        graphProto.name = "workbench_\(model.algorithm)"
+        graphProto.node = graph.nodes
+        graphProto.initializer = graph.initializers
+        graphProto.input = model.preprocessor.features.map { feature in
+            .tensor(feature.name, feature.kind == .number ? .double : .string, shape: [nil, 1])
+        }
+        graphProto.output = outputs
+        graphProto.docString = "Workbench pipeline '\(model.algorithm)' predicting '\(model.target.name)'"
+
+        var proto = Onnx_ModelProto()
+        proto.irVersion = irVersion
+        proto.opsetImport = [opset("", onnxOpset), opset(mlDomain, mlOpset)]
+        proto.producerName = "Workbench"
+        proto.modelVersion = 1
+        proto.graph = graphProto
+        proto.docString = """
+            Inputs: one per feature column, [N,1]; numbers as double (missing = NaN), text as \
+            string (missing = ""). Outputs: \(outputNames.joined(separator: ", ")).
+            """
+        proto.metadataProps = metadata(model)
+        let data: Data = try proto.serializedBytes()
+        return ONNXExport(data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames)
+    }
+
+    /// The graph's raw result before the task's output head.
+    enum Head {
+        /// Class probabilities `[N, classes]` (double).
+        case probabilities(String)
+        /// Regression values `[N, 1]` (double).
+        case values(String)
+    }
+
+    /// Emits the preprocessing and the fitted model; returns the value holding its result.
+    private static func emitModel(_ model: PipelineModel, into graph: inout GraphBuilder, notes: inout [String]) throws -> Head {
+        let fitted = model.fitted.model
+        let classCount = model.task == .classification ? model.target.classes.count : 1
+        switch fitted {
+        case let baseline as BaselineModel:
+            return try emitBaseline(baseline, model: model, into: &graph)
+        case let linear as LinearModel:
+            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            return try emitLinear(linear, features: x, width: model.preprocessor.outputNames.count, into: &graph)
+        case let tree as DecisionTreeModel:
+            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            return try emitDecisionTree(tree, features: x, classCount: classCount, into: &graph)
+        case let forest as RandomForestModel:
+            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            return try emitForest(forest, features: x, classCount: classCount, into: &graph)
+        case let boost as GradientBoostingModel:
+            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            return try emitBoosting(boost, features: x, classCount: classCount, into: &graph)
+        case let network as MultilayerPerceptronModel:
+            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            return try emitNeuralNetwork(network, features: x, width: model.preprocessor.outputNames.count, into: &graph)
+        case let bayes as GaussianNaiveBayesModel:
+            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            return try emitNaiveBayes(bayes, features: x, width: model.preprocessor.outputNames.count, into: &graph)
+        case is KNearestNeighborsModel:
+            throw ONNXExportError.unsupported(
+                algorithm: model.algorithm,
+                reason: "a neighbour search over every stored training row has no standard ONNX operator, and TopK does not promise Workbench's tie order (earlier training row first)")
+        default:
+            throw ONNXExportError.unsupported(algorithm: model.algorithm, reason: "no ONNX writer for this algorithm yet")
+        }
+    }
+
+    /// Graph outputs for `head`: label + probabilities, or value.
+    private static func emitOutputs(_ head: Head, model: PipelineModel, into graph: inout GraphBuilder) throws -> [Onnx_ValueInfoProto] {
+        switch (head, model.task) {
+        case (.probabilities(let p), .classification):
+            let classes = model.target.classes
+            graph.add("Identity", [p], outputs: [probabilitiesOutput])
+            let code = graph.add("ArgMax", [p], named: "class_code",
+                                 attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
+            graph.add("LabelEncoder", [code], outputs: [labelOutput], domain: mlDomain, attributes: [
+                .ints("keys_int64s", Array(classes.indices)),
+                .strings("values_strings", classes),
+                .string("default_string", ""),
+            ])
+            return [.tensor(labelOutput, .string, shape: [nil]),
+                    .tensor(probabilitiesOutput, .double, shape: [nil, classes.count])]
+        case (.values(let v), .regression):
+            graph.add("Identity", [v], outputs: [valueOutput])
+            return [.tensor(valueOutput, .double, shape: [nil, 1])]
+        default:
+            throw ONNXExportError.inconsistent("the \(model.algorithm) model's output does not match its \(model.task.rawValue) task")
+        }
+    }
+
+    private static func opset(_ domain: String, _ version: Int64) -> Onnx_OperatorSetIdProto {
+        var o = Onnx_OperatorSetIdProto()
+        o.domain = domain
+        o.version = version
+        return o
+    }
+
+    /// Facts about the pipeline for readers of the file; JSON arrays so names with commas survive.
+    private static func metadata(_ model: PipelineModel) -> [Onnx_StringStringEntryProto] {
+        func json(_ values: [String]) -> String {
+            guard let data = try? JSONEncoder().encode(values) else { return "[]" }
+            return String(decoding: data, as: UTF8.self)
+        }
+        var pairs: [(String, String)] = [
+            ("workbench.algorithm", model.algorithm),
+            ("workbench.task", model.task.rawValue),
+            ("workbench.target", model.target.name),
+            ("workbench.features", json(model.preprocessor.outputNames)),
+        ]
+        if model.task == .classification { pairs.append(("workbench.classes", json(model.target.classes))) }
+        return pairs.map { key, value in
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = key
+            entry.value = value
+            return entry
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Scores Workbench's exported ONNX models with onnxruntime and compares with Workbench.
+
+Usage: onnxruntime_check.py FOLDER [--tolerance 1e-5]
+
+FOLDER holds one subfolder per model (written by the Swift test `ONNX interop export`, run with
+WORKBENCH_ONNX_EXPORT_DIR=FOLDER), each with:
+  model.onnx       the exported pipeline
+  input.csv        the table Workbench scored (header row; missing = empty field or NA/NaN/null)
+  predictions.csv  Workbench's output: `label,p0,p1,...` (class order) or `value`
+
+Each graph input is fed from the CSV column of the same name: tensor(double) inputs as float64
+with missing -> NaN, tensor(string) inputs as text with missing -> "" (the exporter's
+convention). A model passes when onnx's full checker accepts it, every label equals
+Workbench's, and every probability or value is within the tolerance (absolute).
+
+Prints one row per model and a final line `N passed, M failed`; exits 1 if any failed.
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+# Workbench's CSV reader treats these fields as missing (CSVOptions.missingTokens).
+MISSING = {"", "NA", "NaN", "null"}
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def feeds_for(session, header, rows):
+    feeds = {}
+    for spec in session.get_inputs():
+        if spec.name not in header:
+            raise ValueError(f"input.csv lacks the model input column '{spec.name}'")
+        j = header.index(spec.name)
+        column = [row[j] for row in rows]
+        if spec.type == "tensor(double)":
+            values = [math.nan if v.strip() in MISSING else float(v) for v in column]
+            feeds[spec.name] = np.array(values, dtype=np.float64).reshape(-1, 1)
+        elif spec.type == "tensor(float)":
+            values = [math.nan if v.strip() in MISSING else float(v) for v in column]
+            feeds[spec.name] = np.array(values, dtype=np.float32).reshape(-1, 1)
+        elif spec.type == "tensor(string)":
+            values = ["" if v in MISSING else v for v in column]
+            feeds[spec.name] = np.array(values, dtype=object).reshape(-1, 1)
+        else:
+            raise ValueError(f"unexpected input type {spec.type} for '{spec.name}'")
+    return feeds
+
+
+def check_model(folder, tolerance):
+    """Returns (rows, label mismatches, max abs diff, error or None)."""
+    model_path = os.path.join(folder, "model.onnx")
+    onnx.checker.check_model(onnx.load(model_path), full_check=True)
+    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    header, rows = read_csv(os.path.join(folder, "input.csv"))
+    expected_header, expected = read_csv(os.path.join(folder, "predictions.csv"))
+    if len(expected) != len(rows):
+        return len(rows), 0, math.inf, f"{len(expected)} predictions for {len(rows)} rows"
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds_for(session, header, rows))))
+
+    if expected_header[0] == "label":
+        labels = [str(v) for v in outputs["label"].reshape(-1)]
+        probabilities = outputs["probabilities"]
+        want = np.array([[float(v) for v in row[1:]] for row in expected], dtype=np.float64)
+        if probabilities.shape != want.shape:
+            return len(rows), 0, math.inf, f"probabilities shape {probabilities.shape}, expected {want.shape}"
+        mismatches = sum(1 for got, row in zip(labels, expected) if got != row[0])
+        diff = float(np.max(np.abs(probabilities.astype(np.float64) - want))) if want.size else 0.0
+    else:
+        values = outputs["value"]
+        want = np.array([float(row[0]) for row in expected], dtype=np.float64).reshape(-1, 1)
+        if values.shape != want.shape:
+            return len(rows), 0, math.inf, f"value shape {values.shape}, expected {want.shape}"
+        mismatches = 0
+        diff = float(np.max(np.abs(values.astype(np.float64) - want))) if want.size else 0.0
+    if math.isnan(diff):
+        diff = math.inf  # a NaN on one side only is a failure, not a pass
+    return len(rows), mismatches, diff, None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folder")
+    parser.add_argument("--tolerance", type=float, default=1e-5)
+    args = parser.parse_args()
+
+    names = sorted(d for d in os.listdir(args.folder) if os.path.isfile(os.path.join(args.folder, d, "model.onnx")))
+    print(f"onnxruntime {ort.__version__}, onnx {onnx.__version__}, tolerance {args.tolerance:g}")
+    print(f"{'model':<32} {'rows':>5} {'label diffs':>11} {'max abs diff':>13}  result")
+    passed = failed = 0
+    for name in names:
+        try:
+            rows, mismatches, diff, error = check_model(os.path.join(args.folder, name), args.tolerance)
+        except Exception as e:  # a model that fails to load or run is a failed check, not a crash
+            rows, mismatches, diff, error = 0, 0, math.inf, f"{type(e).__name__}: {e}".splitlines()[0]
+        ok = error is None and mismatches == 0 and diff <= args.tolerance
+        passed += ok
+        failed += not ok
+        result = "ok" if ok else f"FAIL{' ' + error if error else ''}"
+        print(f"{name:<32} {rows:>5} {mismatches:>11} {diff:>13.3e}  {result}")
+    if not names:
+        print(f"no exported models in {args.folder}")
+        failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

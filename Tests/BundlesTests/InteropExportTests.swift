@@ -1,0 +1,106 @@
+import Foundation
+import Learning
+import Tabular
+import Testing
+@testable import Bundles
+
+/// Writes exported models with Workbench's own predictions for `Interop/onnxruntime_check.py`.
+///
+/// Runs only when `WORKBENCH_ONNX_EXPORT_DIR` names a folder (see `Interop/run.sh`). Each case
+/// gets a subfolder with `model.onnx`, `input.csv` (the table scored: the dataset plus, for
+/// penguins, rows with unseen categories, missing values and out-of-range numbers),
+/// `predictions.csv` (`label,p0,p1,…` in class order, or `value`; doubles printed round-trip)
+/// and `info.json`.
+@Suite("ONNX interop export")
+struct InteropExportTests {
+    static let folder = ProcessInfo.processInfo.environment["WORKBENCH_ONNX_EXPORT_DIR"]
+
+    /// One model to export: how it is trained and which table it scores.
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var algorithm: String
+        var train: String
+        var score: String
+        var target: String
+        var parameters: [String: ParameterValue] = [:]
+        var missingIndicators = false
+        var testDescription: String { name }
+    }
+
+    static let edgeRows: [String: [String]] = [
+        "penguins": [
+            "Adelie,Atlantis,40.1,18.0,190,3700,male,2007",  // unseen island
+            "Gentoo,Biscoe,,,,,,2008",  // every measurement and sex missing
+            "Chinstrap,,45.0,17.0,,3500,female,",  // island, flipper and year missing
+            ",Dream,50.0,15.0,220,5000,unknown,2009",  // unseen sex
+            "Adelie,Torgersen,1000,-5,0,100000,female,2030",  // far outside the training range
+        ],
+    ]
+
+    static let cases: [Case] = {
+        var cases: [Case] = []
+        let ensembles: [String: [String: ParameterValue]] = [
+            "forest": ["n_estimators": .int(30)],
+            "boost": ["max_iter": .int(40)],
+            "mlp": ["max_iter": .int(60), "hidden": .int(16), "hidden2": .int(8)],
+        ]
+        for algorithm in ["baseline", "linear", "tree", "forest", "boost", "mlp", "bayes"] {
+            let p = ensembles[algorithm] ?? [:]
+            let regression = algorithm != "bayes"
+            cases.append(Case(name: "\(algorithm)-penguins", algorithm: algorithm, train: "penguins_train", score: "penguins", target: "species", parameters: p))
+            cases.append(Case(name: "\(algorithm)-breast_cancer", algorithm: algorithm, train: "breast_cancer_train", score: "breast_cancer", target: "diagnosis", parameters: p))
+            cases.append(Case(name: "\(algorithm)-iris", algorithm: algorithm, train: "iris", score: "iris", target: "species", parameters: p))
+            if regression {
+                cases.append(Case(name: "\(algorithm)-penguins-mass", algorithm: algorithm, train: "penguins_train", score: "penguins", target: "body_mass_g", parameters: p))
+                cases.append(Case(name: "\(algorithm)-diabetes", algorithm: algorithm, train: "diabetes", score: "diabetes", target: "progression", parameters: p))
+            }
+        }
+        // min_samples_leaf above half the rows: every boosting tree is a lone leaf.
+        cases.append(Case(name: "boost-iris-lone-leaves", algorithm: "boost", train: "iris", score: "iris", target: "species", parameters: ["max_iter": .int(3), "min_samples_leaf": .int(100)]))
+        cases.append(Case(name: "linear-penguins-indicators", algorithm: "linear", train: "penguins_train", score: "penguins", target: "species", missingIndicators: true))
+        return cases
+    }()
+
+    @Test("export model, table and Workbench predictions", .enabled(if: folder != nil), arguments: cases)
+    func export(_ c: Case) throws {
+        let root = try #require(Self.folder)
+        let directory = URL(fileURLWithPath: root).appendingPathComponent(c.name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+
+        let model = try Fixtures.train(c.algorithm, try Fixtures.frame(c.train), target: c.target,
+                                       parameters: c.parameters, missingIndicators: c.missingIndicators)
+        let export = try ONNXExporter.export(model)
+        try export.data.write(to: directory.appendingPathComponent("model.onnx"))
+
+        var table = try String(contentsOfFile: Fixtures.path(c.score), encoding: .utf8)
+        for row in Self.edgeRows[c.score] ?? [] { table += row + "\n" }
+        let inputPath = directory.appendingPathComponent("input.csv").path
+        try Data(table.utf8).write(to: URL(fileURLWithPath: inputPath))
+
+        let output = try model.predict(try CSVReader.read(path: inputPath))
+        var lines: [String]
+        switch output.prediction {
+        case .probabilities(let p):
+            let labels = try #require(output.labels(classes: model.target.classes))
+            lines = [(["label"] + (0..<p.columns).map { "p\($0)" }).joined(separator: ",")]
+            for r in 0..<p.rows {
+                lines.append(([Self.quoted(labels[r])] + p.row(r).map { "\($0)" }).joined(separator: ","))
+            }
+        case .values(let v):
+            lines = ["value"] + v.map { "\($0)" }
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("predictions.csv"))
+
+        let info: [String: [String]] = [
+            "algorithm": [c.algorithm], "task": [model.task.rawValue], "classes": model.target.classes,
+            "float32Notes": export.float32Notes, "inputs": export.inputNames, "outputs": export.outputNames,
+        ]
+        try JSONEncoder().encode(info).write(to: directory.appendingPathComponent("info.json"))
+    }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break.
+    static func quoted(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Learning
+import Tabular
+import Testing
+@testable import Bundles
+
+/// Structure of exported graphs, read back with the generated protobuf types.
+@Suite("ONNX export")
+struct ONNXExporterTests {
+    /// An algorithm, a dataset and the model operator its graph must contain.
+    struct Case: Sendable, CustomTestStringConvertible {
+        var algorithm: String
+        var dataset: String
+        var target: String
+        var modelOperators: Set<String>
+        var testDescription: String { "\(algorithm) on \(dataset)" }
+    }
+
+    static let cases: [Case] = [
+        Case(algorithm: "baseline", dataset: "penguins", target: "species", modelOperators: ["Expand", "Shape"]),
+        Case(algorithm: "baseline", dataset: "diabetes", target: "progression", modelOperators: ["Expand"]),
+        Case(algorithm: "linear", dataset: "penguins", target: "species", modelOperators: ["Gemm", "Softmax"]),
+        Case(algorithm: "linear", dataset: "diabetes", target: "progression", modelOperators: ["Gemm"]),
+        Case(algorithm: "tree", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
+        Case(algorithm: "tree", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
+        Case(algorithm: "forest", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"]),
+        Case(algorithm: "forest", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
+        Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add", "Softmax"]),
+        Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add", "Sigmoid"]),
+        Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add"]),
+        Case(algorithm: "mlp", dataset: "penguins", target: "species", modelOperators: ["MatMul", "Relu", "Softmax"]),
+        Case(algorithm: "mlp", dataset: "diabetes", target: "progression", modelOperators: ["MatMul", "Relu", "Mul"]),
+        Case(algorithm: "bayes", dataset: "penguins", target: "species", modelOperators: ["Unsqueeze", "ReduceSum", "Softmax"]),
+    ]
+
+    @Test("graph structure", arguments: cases)
+    func structure(_ c: Case) throws {
+        let frame = try Fixtures.frame(c.dataset)
+        let model = try Fixtures.train(c.algorithm, frame, target: c.target, parameters: Fixtures.quickParameters(c.algorithm))
+        let export = try ONNXExporter.export(model)
+        let proto = try Onnx_ModelProto(serializedBytes: export.data)
+
+        #expect(proto.irVersion == ONNXExporter.irVersion)
+        #expect(proto.opsets == ["": 21, "ai.onnx.ml": 5])
+        #expect(proto.producerName == "Workbench")
+
+        // One input per feature column, typed by the column's kind, [N, 1].
+        let features = model.preprocessor.features
+        #expect(proto.graph.input.map(\.name) == features.map(\.name))
+        #expect(export.inputNames == features.map(\.name))
+        for (input, feature) in zip(proto.graph.input, features) {
+            let expected = feature.kind == .number ? Onnx_TensorProto.DataType.double : .string
+            #expect(input.type.tensorType.elemType == Int32(expected.rawValue), "\(input.name)")
+            #expect(input.type.tensorType.shape.dim.map(\.dimParam) == ["N", ""])
+            #expect(input.type.tensorType.shape.dim.last?.dimValue == 1)
+        }
+
+        let outputs = model.task == .classification ? ["label", "probabilities"] : ["value"]
+        #expect(proto.graph.output.map(\.name) == outputs)
+        #expect(export.outputNames == outputs)
+        #expect(proto.undefinedValues.isEmpty)
+        #expect(c.modelOperators.isSubset(of: proto.operatorNames), "\(proto.operatorNames.sorted())")
+        // Double everywhere: no ml Imputer/Scaler/Linear*, whose outputs are float.
+        #expect(proto.operatorNames.isDisjoint(with: ["ai.onnx.ml:Imputer", "ai.onnx.ml:Scaler", "ai.onnx.ml:LinearClassifier", "ai.onnx.ml:LinearRegressor"]))
+        if model.task == .classification {
+            #expect(proto.operatorNames.isSuperset(of: ["ArgMax", "ai.onnx.ml:LabelEncoder"]))
+            let probabilities = try #require(proto.graph.output.last)
+            #expect(probabilities.type.tensorType.shape.dim.last?.dimValue == Int64(model.target.classes.count))
+        }
+        // Text columns go through the one-hot encoder; its float output is the only float32 value.
+        let hasText = features.contains { $0.kind == .text && !$0.levels.isEmpty }
+        if hasText && c.algorithm != "baseline" {
+            #expect(proto.operatorNames.contains("ai.onnx.ml:OneHotEncoder"))
+            #expect(export.float32Notes.count == 1)
+        } else {
+            #expect(export.float32Notes.isEmpty)
+        }
+    }
+
+    @Test("imputation and scaling constants are the training statistics")
+    func preprocessingConstants() throws {
+        let model = try Fixtures.train("linear", try Fixtures.frame("penguins"), target: "species")
+        let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
+        let constants = Dictionary(proto.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let bill = try #require(model.preprocessor.features.first { $0.name == "bill_length_mm" })
+        #expect(constants["bill_length_mm_median"]?.doubleData == [bill.median])
+        #expect(constants["bill_length_mm_mean"]?.doubleData == [bill.mean])
+        #expect(constants["bill_length_mm_std"]?.doubleData == [bill.standardDeviation])
+        let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
+        let mode = try #require(sex.mostFrequentLevel)
+        #expect(constants["sex_mode"]?.stringData == [Data(sex.levels[mode].utf8)])
+        let oneHot = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.output.first == "sex_one_hot" })
+        #expect(oneHot.attribute.first { $0.name == "cats_strings" }?.strings == sex.levels.map { Data($0.utf8) })
+        #expect(oneHot.attribute.first { $0.name == "zeros" }?.i == 1)
+    }
+
+    @Test("missing-value routing follows missingGoesLeft; BRANCH_LEQ thresholds stay double")
+    func treeMissingRouting() throws {
+        // Trees do not impute, so penguins' NaNs reach the splits.
+        let model = try Fixtures.train("tree", try Fixtures.frame("penguins"), target: "species")
+        let tree = try #require(model.fitted.model as? DecisionTreeModel).tree
+        let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
+        let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
+        func attribute(_ name: String) -> Onnx_AttributeProto? { ensemble.attribute.first { $0.name == name } }
+
+        let splits = (0..<tree.nodeCount).filter { tree.feature[$0] != Tree.leaf }
+        let classes = model.target.classes.count
+        // One copy of the tree per class (each leaf carries one target).
+        #expect(attribute("tree_roots")?.ints.count == classes)
+        #expect(attribute("n_targets")?.i == Int64(classes))
+        let tracks = try #require(attribute("nodes_missing_value_tracks_true")).ints
+        #expect(Array(tracks.prefix(splits.count)) == splits.map { tree.missingGoesLeft[$0] ? 1 : 0 })
+        let thresholds = try #require(attribute("nodes_splits")).t
+        #expect(thresholds.dataType == Int32(Onnx_TensorProto.DataType.double.rawValue))
+        #expect(Array(thresholds.doubleData.prefix(splits.count)) == splits.map { tree.threshold[$0] })
+        #expect(attribute("nodes_modes")?.t.int32Data.allSatisfy { $0 == 0 } == true)
+        #expect(attribute("leaf_weights")?.t.dataType == Int32(Onnx_TensorProto.DataType.double.rawValue))
+    }
+
+    @Test("a lone-leaf tree becomes one split whose both branches are that leaf")
+    func loneLeaf() throws {
+        // 150 rows cannot give two leaves of at least 100 rows each, so no tree splits.
+        let model = try Fixtures.train("boost", try Fixtures.frame("iris"), target: "species",
+                                       parameters: ["max_iter": .int(2), "min_samples_leaf": .int(100)])
+        let boost = try #require(model.fitted.model as? GradientBoostingModel)
+        #expect(boost.trees.allSatisfy { $0.nodeCount == 1 })
+        let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
+        let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
+        func ints(_ name: String) -> [Int64] { ensemble.attribute.first { $0.name == name }?.ints ?? [] }
+        let trees = boost.trees.count
+        let roots: [Int64] = (0..<trees).map { Int64($0) }
+        let allLeaves = [Int64](repeating: 1, count: trees)
+        let trueIds: [Int64] = (0..<trees).map { Int64(2 * $0) }
+        let falseIds: [Int64] = (0..<trees).map { Int64(2 * $0 + 1) }
+        // Tree i adds to class i mod 3, its leaf value on both sides.
+        let targets: [Int64] = (0..<trees).flatMap { i -> [Int64] in [Int64(i % 3), Int64(i % 3)] }
+        let expectedWeights: [Double] = boost.trees.flatMap { tree -> [Double] in [tree.values[0], tree.values[0]] }
+        #expect(ints("tree_roots") == roots)
+        #expect(ints("nodes_trueleafs") == allLeaves)
+        #expect(ints("nodes_falseleafs") == allLeaves)
+        #expect(ints("nodes_truenodeids") == trueIds)
+        #expect(ints("nodes_falsenodeids") == falseIds)
+        #expect(ints("leaf_targetids") == targets)
+        let weights: [Double] = ensemble.attribute.first { $0.name == "leaf_weights" }?.t.doubleData ?? []
+        #expect(weights == expectedWeights)
+    }
+
+    @Test("algorithms without an ONNX form throw a typed error", arguments: ["knn"])
+    func unsupported(_ algorithm: String) throws {
+        let model = try Fixtures.train(algorithm, try Fixtures.frame("iris"), target: "species")
+        #expect {
+            try ONNXExporter.export(model)
+        } throws: { error in
+            guard case .unsupported(let name, let reason)? = error as? ONNXExportError else { return false }
+            return name == algorithm && !reason.isEmpty
+        }
+    }
+
+    @Test("a feature named like an output is refused")
+    func nameClash() throws {
+        let frame = try DataFrame(columns: [
+            Column(name: "value", data: .numeric([1, 2, 3, 4])),
+            Column(name: "y", data: .numeric([1, 2, 3, 5])),
+        ])
+        let model = try Fixtures.train("linear", frame, target: "y")
+        #expect(throws: ONNXExportError.nameClash(column: "value")) { try ONNXExporter.export(model) }
+    }
+
+    @Test("export is deterministic")
+    func deterministic() throws {
+        let model = try Fixtures.train("boost", try Fixtures.frame("iris"), target: "species", parameters: ["max_iter": .int(5)])
+        #expect(try ONNXExporter.export(model).data == ONNXExporter.export(model).data)
+    }
+}
