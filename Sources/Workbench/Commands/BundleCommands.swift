@@ -79,12 +79,15 @@ extension CommandTable {
                 metrics["cv_" + m.name + "_std"] = cv.standardDeviation(of: m)
             }
         }
+        if let v = model.validation, let fresh = v.freshScores {
+            for m in MetricCatalog.metrics(for: pipeline.task) { metrics["validation_" + m.name] = m.value(fresh) }
+        }
         let reference = try ReferenceStatistics.json(for: pipeline, frame: frame)
         let onnx = ONNXSupport.export(pipeline)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
             trainingData: Manifest.TrainingData(name: model.dataName, fingerprint: model.dataFingerprint, rows: model.rowCount, columns: pipeline.preprocessor.features.count),
-            metrics: metrics, validationVerdict: nil,
+            metrics: metrics, validationVerdict: model.validation.map { $0.verdict.rawValue + " on " + $0.data },
             card: ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: session.nextCellNumber),
             reference: reference, onnx: onnx.data, onnxInfo: onnx.info, sampleFrame: frame, sensitiveColumns: sensitive)
     }

@@ -45,6 +45,22 @@ enum ModelCard {
                 lines.append("- Cross-validated \(m.label): \(formatScore(cv.mean(of: m))) ± \(formatScore(cv.standardDeviation(of: m)))")
             }
         }
+        if let v = model.validation {
+            lines.append("")
+            lines += ["## Validation on fresh data", ""]
+            lines.append("- Verdict: **\(v.verdict.rawValue)** on \(v.data)")
+            for reason in v.reasons { lines.append("  - \(reason.severity.rawValue): \(reason.text)") }
+            if let fresh = v.freshScores {
+                for m in MetricCatalog.metrics(for: p.task) where m.value(fresh).isFinite {
+                    let cv = v.crossValidation[m.name].map { " (cross-validation \(formatScore($0[0])) ± \(formatScore($0[1])))" } ?? ""
+                    lines.append("- Fresh \(m.label): \(formatScore(m.value(fresh)))\(cv)")
+                }
+            }
+            if let d = v.drift {
+                let drifted = d.driftedFeatures
+                lines.append("- Drift: " + (drifted.isEmpty ? "no input drifted" : drifted.joined(separator: ", ") + " drifted"))
+            }
+        }
         lines.append("")
         lines += ["## Known limitations", ""]
         var limitations: [String] = []
@@ -57,15 +73,32 @@ enum ModelCard {
         for f in p.preprocessor.features where f.missingRate > 0.2 {
             limitations.append("'\(f.name)' was missing in \(formatFixed(f.missingRate * 100, decimals: 0))% of training rows.")
         }
+        for f in model.validation?.drift?.features ?? [] where f.drifted {
+            limitations.append("'\(f.name)' drifted in the validation data: predictions on such data are less reliable.")
+        }
+        for finding in model.validation?.schemaFindings ?? [] where finding.contains("never seen in training") {
+            limitations.append("Unseen categories in the validation data: \(finding).")
+        }
         limitations.append("Inputs outside the training ranges above, or text values not listed, make the model extrapolate: predictions carry a warning.")
         if model.rowCount < 1000 { limitations.append("Trained on \(model.rowCount) rows: a small sample; validate on fresh data before relying on it.") }
         lines += limitations.map { "- " + $0 }
         lines.append("")
         lines += ["## Provenance", ""]
-        lines.append("- Workbench \(workbenchVersion) on \(ProcessInfo.processInfo.operatingSystemVersionString)")
+        lines.append("- Workbench \(workbenchVersion), built with \(swiftVersion), on \(ProcessInfo.processInfo.operatingSystemVersionString)")
         if let sessionFile { lines.append("- Session `\(sessionFile)`" + (cell.map { ", cell \($0)" } ?? "")) }
         if let bundle = model.bundlePath { lines.append("- Imported from bundle `\(bundle)`") }
         lines.append("")
         return lines.joined(separator: "\n")
     }
 }
+
+/// The compiler that built this binary, for provenance.
+let swiftVersion: String = {
+    #if compiler(>=6.3)
+    return "Swift 6.3 or later"
+    #elseif compiler(>=6.2)
+    return "Swift 6.2"
+    #else
+    return "Swift 6"
+    #endif
+}()
