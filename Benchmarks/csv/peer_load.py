@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""peer_load.py pandas|polars FILE: one CSV load in this process; prints the same JSON line as csv-bench."""
+import json
+import resource
+import sys
+import time
+
+library, path = sys.argv[1], sys.argv[2]
+if library == "pandas":
+    import pandas as pd
+    start = time.perf_counter()
+    frame = pd.read_csv(path)
+    seconds = time.perf_counter() - start
+    rows, columns = frame.shape
+else:
+    import polars as pl
+    start = time.perf_counter()
+    frame = pl.read_csv(path)
+    seconds = time.perf_counter() - start
+    rows, columns = frame.shape
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+print(json.dumps({"seconds": seconds, "rows": rows, "columns": columns, "peak_bytes": peak}))
