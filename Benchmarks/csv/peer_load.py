@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""peer_load.py pandas|polars FILE: one CSV load in this process; prints the same JSON line as csv-bench."""
+"""peer_load.py pandas|polars FILE: one CSV load in this process; prints the same JSON line as csv-bench
+(wall seconds, CPU seconds of the load over all threads, shape, peak RSS)."""
 import json
 import resource
 import sys
@@ -8,15 +9,19 @@ import time
 library, path = sys.argv[1], sys.argv[2]
 if library == "pandas":
     import pandas as pd
+    cpu = time.process_time()
     start = time.perf_counter()
     frame = pd.read_csv(path)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     rows, columns = frame.shape
 else:
     import polars as pl
+    cpu = time.process_time()
     start = time.perf_counter()
     frame = pl.read_csv(path)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     rows, columns = frame.shape
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
-print(json.dumps({"seconds": seconds, "rows": rows, "columns": columns, "peak_bytes": peak}))
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "rows": rows, "columns": columns, "peak_bytes": peak}))
