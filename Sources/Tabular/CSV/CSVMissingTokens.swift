@@ -3,6 +3,8 @@ struct CSVMissingTokens: Sendable {
     let tokens: [[UInt8]]
     let emptyIsMissing: Bool
     let maxLength: Int
+    /// Whether some token starts with this (lowercased) byte: most values are rejected on their first byte.
+    let startsToken: [Bool]
 
     init(_ set: Set<String>) {
         let prepared = set.map { token -> [UInt8] in
@@ -12,6 +14,9 @@ struct CSVMissingTokens: Sendable {
         emptyIsMissing = prepared.contains { $0.isEmpty }
         tokens = prepared.filter { !$0.isEmpty }.sorted { $0.lexicographicallyPrecedes($1) }
         maxLength = tokens.map(\.count).max() ?? 0
+        var starts = [Bool](repeating: false, count: 256)
+        for token in tokens { starts[Int(token[0])] = true }
+        startsToken = starts
     }
 
     /// Whether the (already trimmed) bytes are a missing token.
@@ -20,6 +25,8 @@ struct CSVMissingTokens: Sendable {
         let length = end - start
         if length == 0 { return emptyIsMissing }
         if length > maxLength { return false }
+        let first = start.pointee
+        guard startsToken[Int(first >= 0x41 && first <= 0x5A ? first | 0x20 : first)] else { return false }
         return matchesToken(start, length)
     }
 

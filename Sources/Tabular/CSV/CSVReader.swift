@@ -90,10 +90,10 @@ public enum CSVReader {
         let rangeCount = min(length, max(threads, (length + chunkSize - 1) / max(1, chunkSize)))
         let rangeStarts = (0...rangeCount).map { dataStart + Int((Int64(length) * Int64($0)) / Int64(rangeCount)) }
         let shared = SharedPointer(base)
+        // Pages stay mapped after this pass: the parse releases each chunk once done with it, so the
+        // unparsed part of the file shrinks as the table grows, and nothing is read from the page cache twice.
         let scans = parallelMap(rangeCount, workers: threads) { i in
-            let scan = CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
-            file?.release(rangeStarts[i]..<rangeStarts[i + 1])
-            return scan
+            CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
         }
         if let nul = scans.first(where: { $0.firstNUL >= 0 }) {
             throw TabularError.binaryFile(path: name, offset: nul.firstNUL)
