@@ -26,26 +26,13 @@ enum CSVNumberParser {
         // Accumulate every digit; with at most 19 of them (leading zeros included) the mantissa is exact,
         // since 10^19 < 2^64. Longer spellings are rare and go to the slow path.
         var mantissa: UInt64 = 0
-        var digits = 0
-        while p < end {
-            let d = p.pointee &- 48
-            if d > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            digits += 1
-            p += 1
-        }
+        var digits = accumulateDigits(&p, end, into: &mantissa)
         var exponent = 0         // decimal exponent applied to `mantissa`
         if p < end && p.pointee == UInt8(ascii: ".") {
             p += 1
-            let integerDigits = digits
-            while p < end {
-                let d = p.pointee &- 48
-                if d > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                digits += 1
-                p += 1
-            }
-            exponent = integerDigits - digits
+            let fractionDigits = accumulateDigits(&p, end, into: &mantissa)
+            digits += fractionDigits
+            exponent = -fractionDigits
         }
         let sawDigit = digits > 0
         let truncated = digits > 19
@@ -96,6 +83,20 @@ enum CSVNumberParser {
             if let v = value { return (negative ? -v : v, p) }
         }
         return slowPath(start, p).map { ($0, p) }
+    }
+
+    /// Appends the decimal digits at `p` to `mantissa` (wrapping past 19 digits), advancing `p`; returns how many.
+    @inline(__always)
+    private static func accumulateDigits(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into mantissa: inout UInt64) -> Int {
+        var count = 0
+        while p < end {
+            let d = p.pointee &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            count += 1
+            p += 1
+        }
+        return count
     }
 
     /// Hard cases (many digits, large exponents): the standard library's correctly rounded conversion.
