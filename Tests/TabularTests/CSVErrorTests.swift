@@ -86,21 +86,24 @@ struct CSVErrorTests {
         }
     }
 
-    @Test(.enabled(if: geteuid() != 0, "root can read any file"))
-    func permissionDenied() throws {
-        let path = "/tmp/csv-tests-\(getpid())-noperm.csv"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o000)
+    /// Creates an empty file with the given permissions and returns its path.
+    private func emptyFile(_ label: String, mode: mode_t) throws -> String {
+        let path = "/tmp/csv-tests-\(getpid())-\(label).csv"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
         try #require(fd >= 0)
         close(fd)
+        return path
+    }
+
+    @Test(.enabled(if: geteuid() != 0, "root can read any file"))
+    func permissionDenied() throws {
+        let path = try emptyFile("noperm", mode: 0o000)
         defer { unlink(path) }
         #expect(throws: TabularError.permissionDenied(path: path)) { try CSVReader.read(path: path) }
     }
 
     @Test func emptyFileOnDisk() throws {
-        let path = "/tmp/csv-tests-\(getpid())-empty.csv"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        try #require(fd >= 0)
-        close(fd)
+        let path = try emptyFile("empty", mode: 0o644)
         defer { unlink(path) }
         #expect(throws: TabularError.emptyFile(path: path)) { try CSVReader.read(path: path) }
     }

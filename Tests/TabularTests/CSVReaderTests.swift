@@ -128,4 +128,17 @@ struct CSVReaderTests {
         options.memoryBudgetBytes = 1 << 20
         #expect(try loadCSV("a,b\n1,2\n", options: options).rowCount == 1)
     }
+
+    /// Past `CSVColumnStorage.nestingLimit` columns the reader uses its copying storage path.
+    @Test func veryWideFile() throws {
+        let columns = CSVColumnStorage.nestingLimit + 44
+        let header = (0..<columns).map { "c\($0)" }.joined(separator: ",")
+        let row1 = (0..<columns).map { $0 == 7 ? "x" : "\($0)" }.joined(separator: ",")
+        let row2 = (0..<columns).map { $0 == 7 ? "y" : "" }.joined(separator: ",")
+        let frame = try loadCSV("\(header)\n\(row1)\n\(row2)\n", threads: 2, chunkSize: 64)
+        #expect(frame.columnCount == columns)
+        #expect(texts(frame, "c7") == ["x", "y"])
+        #expect(texts(frame, "c299") == ["299", nil])
+        #expect(frame.columns.filter { $0.kind == .text }.count == 1)
+    }
 }

@@ -1,5 +1,5 @@
 // csv-bench FILE [THREADS]: loads FILE once with CSVReader and prints one line of JSON with the
-// load time, table shape, a checksum (to compare with pandas/polars) and this process's peak RSS.
+// load time, the CPU time of the load (all threads), table shape, a checksum and this process's peak RSS.
 // One load per process, so the peak memory is that of a single load.
 #if canImport(Glibc)
 import Glibc
@@ -22,24 +22,32 @@ func now() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
+/// This process's CPU time (all threads, user + system) and peak RSS so far.
+func usage() -> (cpu: Double, peakBytes: Int) {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return (cpu, Int(usage.ru_maxrss) * 1024)  // ru_maxrss is in kilobytes on Linux
+}
+
 do {
+    let cpuBefore = usage().cpu
     let start = now()
     let frame = try CSVReader.read(path: arguments[1], options: options)
     let seconds = now() - start
+    let after = usage()
     var sum = 0.0
     var missing = 0
     for column in frame.columns {
         missing += column.data.missingCount
         if case .numeric(let values) = column.data { for v in values where !v.isNaN { sum += v } }
     }
-    var usage = rusage()
-    #if canImport(Glibc)
-getrusage(RUSAGE_SELF.rawValue, &usage)
-#else
-getrusage(RUSAGE_SELF, &usage)
-#endif
-    let peakBytes = Int(usage.ru_maxrss) * 1024  // kilobytes on Linux
-    print("{\"seconds\": \(seconds), \"rows\": \(frame.rowCount), \"columns\": \(frame.columnCount), \"missing\": \(missing), \"sum\": \(sum), \"peak_bytes\": \(peakBytes)}")
+    print("{\"seconds\": \(seconds), \"cpu_seconds\": \(after.cpu - cpuBefore), \"rows\": \(frame.rowCount), \"columns\": \(frame.columnCount), \"missing\": \(missing), \"sum\": \(sum), \"peak_bytes\": \(after.peakBytes)}")
 } catch {
     print("error: \(error)")
     exit(1)

@@ -2,7 +2,7 @@
 ///
 /// Accepted syntax: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`. Hex floats, `inf`,
 /// `infinity` and `nan` are deliberately not numbers here (the reader's missing tokens cover `NaN`).
-/// Common numbers take Clinger's fast path (at most 19 significant digits, exact power of ten, one
+/// Common numbers take Clinger's fast path (at most 19 digits, exact power of ten, one
 /// correctly rounded multiplication or division); the rest fall back to `Double(String)`.
 enum CSVNumberParser {
     /// 10^0 … 10^22: every one is exactly representable as a Double, which the fast path relies on.
@@ -23,40 +23,19 @@ enum CSVNumberParser {
             let c = p.pointee
             if c == UInt8(ascii: "-") { negative = true; p += 1 } else if c == UInt8(ascii: "+") { p += 1 }
         }
+        // Accumulate every digit; with at most 19 of them (leading zeros included) the mantissa is exact,
+        // since 10^19 < 2^64. Longer spellings are rare and go to the slow path.
         var mantissa: UInt64 = 0
-        var significant = 0      // digits in `mantissa` after leading zeros
+        var digits = accumulateDigits(&p, end, into: &mantissa)
         var exponent = 0         // decimal exponent applied to `mantissa`
-        var sawDigit = false
-        var truncated = false    // more than 19 significant digits: only the slow path is exact
-        while p < end {
-            let d = p.pointee &- 48
-            if d > 9 { break }
-            sawDigit = true
-            if significant < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                if mantissa != 0 { significant += 1 }
-            } else {
-                exponent += 1
-                truncated = true
-            }
-            p += 1
-        }
         if p < end && p.pointee == UInt8(ascii: ".") {
             p += 1
-            while p < end {
-                let d = p.pointee &- 48
-                if d > 9 { break }
-                sawDigit = true
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    if mantissa != 0 { significant += 1 }
-                    exponent -= 1
-                } else {
-                    truncated = true
-                }
-                p += 1
-            }
+            let fractionDigits = accumulateDigits(&p, end, into: &mantissa)
+            digits += fractionDigits
+            exponent = -fractionDigits
         }
+        let sawDigit = digits > 0
+        let truncated = digits > 19
         guard sawDigit else { return nil }
         if p < end && (p.pointee | 0x20) == UInt8(ascii: "e") {
             // An exponent counts only with at least one digit; otherwise the number ends before the 'e'
@@ -104,6 +83,20 @@ enum CSVNumberParser {
             if let v = value { return (negative ? -v : v, p) }
         }
         return slowPath(start, p).map { ($0, p) }
+    }
+
+    /// Appends the decimal digits at `p` to `mantissa` (wrapping past 19 digits), advancing `p`; returns how many.
+    @inline(__always)
+    private static func accumulateDigits(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into mantissa: inout UInt64) -> Int {
+        var count = 0
+        while p < end {
+            let d = p.pointee &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            count += 1
+            p += 1
+        }
+        return count
     }
 
     /// Hard cases (many digits, large exponents): the standard library's correctly rounded conversion.

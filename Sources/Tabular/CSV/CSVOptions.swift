@@ -20,7 +20,11 @@ public struct CSVOptions: Sendable {
 extension CSVOptions {
     /// The separator to use for a file called `name`.
     func resolvedSeparator(forName name: String) -> UInt8 {
-        if let separator { return separator }
+        separator ?? Self.defaultSeparator(forName: name)
+    }
+
+    /// Tab for `.tsv`/`.tab` files, comma otherwise.
+    static func defaultSeparator(forName name: String) -> UInt8 {
         let lower = name.lowercased()
         return lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? UInt8(ascii: "\t") : UInt8(ascii: ",")
     }

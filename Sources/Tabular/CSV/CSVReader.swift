@@ -1,4 +1,3 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -63,7 +62,7 @@ public enum CSVReader {
         var end = bytes.count
         while end > start && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
         guard end > start else { throw TabularError.emptyFile(path: name) }
-        let errors = ErrorLocator(bytes: bytes, name: name)
+        let errors = CSVErrorLocator(bytes: bytes, name: name)
 
         // Header (or, without one, the first record's width).
         let tokenizer = CSVTokenizer(base: base, separator: separator)
@@ -91,10 +90,10 @@ public enum CSVReader {
         let rangeCount = min(length, max(threads, (length + chunkSize - 1) / max(1, chunkSize)))
         let rangeStarts = (0...rangeCount).map { dataStart + Int((Int64(length) * Int64($0)) / Int64(rangeCount)) }
         let shared = SharedPointer(base)
+        // Pages stay mapped after this pass: the parse releases each chunk once done with it, so the
+        // unparsed part of the file shrinks as the table grows, and nothing is read from the page cache twice.
         let scans = parallelMap(rangeCount, workers: threads) { i in
-            let scan = CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
-            file?.release(rangeStarts[i]..<rangeStarts[i + 1])
-            return scan
+            CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
         }
         if let nul = scans.first(where: { $0.firstNUL >= 0 }) {
             throw TabularError.binaryFile(path: name, offset: nul.firstNUL)
@@ -130,7 +129,7 @@ public enum CSVReader {
     }
 
     /// Header names: undoubled, valid UTF-8, non-empty, unique.
-    private static func columnNames(_ fields: [CSVTokenizer.Field], tokenizer: CSVTokenizer, errors: ErrorLocator) throws -> [String] {
+    private static func columnNames(_ fields: [CSVTokenizer.Field], tokenizer: CSVTokenizer, errors: CSVErrorLocator) throws -> [String] {
         var names: [String] = []
         var seen = Set<String>()
         for (i, field) in fields.enumerated() {
@@ -173,70 +172,5 @@ public enum CSVReader {
 
     private static func activeCores() -> Int {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    }
-}
-
-/// Turns byte offsets into file:line:column for error messages (lines are physical lines, 1-based).
-struct ErrorLocator {
-    let bytes: UnsafeBufferPointer<UInt8>
-    let name: String
-
-    func location(_ offset: Int, column: Int) -> FileLocation {
-        var line = 1
-        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A { line += 1 }
-        return FileLocation(file: name, line: line, column: column)
-    }
-
-    func error(for issue: CSVParseIssue, columns: [String]) -> TabularError {
-        switch issue {
-        case .unexpectedQuote(let offset, let field):
-            .unexpectedQuote(location(offset, column: field))
-        case .unterminatedQuote(let offset, let field):
-            .unterminatedQuote(location(offset, column: field))
-        case .ragged(let offset, let expected, let found):
-            .raggedRow(location(offset, column: min(expected, found) + 1), expected: expected, found: found)
-        case .invalidUTF8(let offset, let field):
-            .invalidUTF8(location(offset, column: field))
-        case .notNumeric(let offset, let field, let value):
-            .typeOverrideNotNumeric(location(offset, column: field),
-                                    column: field - 1 < columns.count ? columns[field - 1] : "column_\(field)", value: value)
-        case .recordCountMismatch(let offset):
-            .unreadable(path: name, reason: "internal error: record count mismatch near \(location(offset, column: 1))")
-        }
-    }
-}
-
-/// A pointer handed to worker threads.
-struct SharedPointer<T>: @unchecked Sendable {
-    // Safe: workers only read through it, or write disjoint rows, and the owner outlives the parallel section.
-    let pointer: T
-    init(_ pointer: T) { self.pointer = pointer }
-}
-
-/// Runs `body(i)` for every i in 0..<count on up to `workers` threads (worker w takes i ≡ w mod workers)
-/// and returns the results in index order, so the output never depends on scheduling.
-func parallelMap<T>(_ count: Int, workers: Int, _ body: (Int) -> T) -> [T] {
-    if workers <= 1 || count <= 1 { return (0..<count).map(body) }
-    let results = UnsafeMutablePointer<T?>.allocate(capacity: count)
-    results.initialize(repeating: nil, count: count)
-    defer {
-        results.deinitialize(count: count)
-        results.deallocate()
-    }
-    let shared = SharedPointer(results)
-    let width = min(workers, count)
-    withoutActuallyEscaping(body) { body in
-        let work = SharedPointer(body)
-        DispatchQueue.concurrentPerform(iterations: width) { worker in
-            var i = worker
-            while i < count {
-                shared.pointer[i] = work.pointer(i)
-                i += width
-            }
-        }
-    }
-    return (0..<count).map { i in
-        guard let value = results[i] else { preconditionFailure("internal error: parallel slot \(i) not filled") }
-        return value
     }
 }

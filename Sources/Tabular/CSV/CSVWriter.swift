@@ -18,9 +18,7 @@ public enum CSVWriter {
 
     /// Writes the table to `path` atomically: into a temporary file in the same folder, then renamed over `path`.
     public static func write(_ frame: DataFrame, to path: String, separator: UInt8? = nil) throws {
-        let lower = path.lowercased()
-        let sep = separator ?? (lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? UInt8(ascii: "\t") : UInt8(ascii: ","))
-        let data = bytes(frame, separator: sep)
+        let data = bytes(frame, separator: separator ?? CSVOptions.defaultSeparator(forName: path))
         let folderEnd = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
         let temporary = String(path[..<folderEnd]) + ".\(path[folderEnd...]).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
