@@ -136,7 +136,7 @@ public struct GradientBoosting: Algorithm {
                 var node = 0
                 while tree.feature[node] != Tree.leaf {
                     let f = Int(tree.feature[node])
-                    let b = Int(code[f * bins.rowCount + r])
+                    let b = Int(code[r * bins.featureCount + f])
                     let left = b == bins.binCounts[f] ? tree.missingGoesLeft[node] : b <= grown.binThreshold[node]
                     node = Int(left ? tree.left[node] : tree.right[node])
                 }
