@@ -25,6 +25,14 @@ func loadSynthetic(_ path: String) throws -> (Matrix, [Int]) {
     return (Matrix(rows: lines.count, columns: width, values: values), y)
 }
 
+/// CPU seconds used by the whole process (all threads), robust to other load on the machine.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(0, &usage)  // 0 = RUSAGE_SELF (its Swift type differs between Glibc and Darwin)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
 func accuracy(_ p: Prediction, _ y: [Int]) -> Double {
     guard let labels = p.labels else { return .nan }
     return Double(zip(labels, y).filter { $0 == $1 }.count) / Double(y.count)
@@ -46,7 +54,7 @@ struct TreeBench {
         let target = Target.classes(yTrain, classCount: 2)
         print("workbench: \(xTrain.rows) train rows × \(x.columns) features, \(threads) threads")
         for name in which {
-            let start = Date()
+            let start = Date(), startCPU = cpuSeconds()
             let model: any FittedModel
             let context = FitContext(seed: 0, threads: threads)
             switch name {
@@ -54,11 +62,11 @@ struct TreeBench {
             case "forest": model = try RandomForest.make().fit(xTrain, target, context: context)
             default: model = try GradientBoosting.make().fit(xTrain, target, context: context)
             }
-            let seconds = Date().timeIntervalSince(start)
+            let seconds = Date().timeIntervalSince(start), cpu = cpuSeconds() - startCPU
             let trainAccuracy = accuracy(model.predict(xTrain), yTrain)
             let testAccuracy = accuracy(model.predict(xTest), yTest)
             let extra = (model as? GradientBoostingModel).map { "   trees \($0.trees.count)" } ?? ""
-            print(String(format: "  %-7@ fit %7.2f s   train acc %.4f   holdout acc %.4f", name as NSString, seconds, trainAccuracy, testAccuracy) + extra)
+            print(String(format: "  %-9@ fit %7.2f s (cpu %6.2f s)   train acc %.4f   holdout acc %.4f", name as NSString, seconds, cpu, trainAccuracy, testAccuracy) + extra)
         }
     }
 }

@@ -82,7 +82,7 @@ final class HistogramGrower {
     }
 
     /// The best split of a node.
-    struct Split {
+    struct Split: Sendable {
         var gain = 0.0
         var feature = -1
         /// Rows with bin ≤ `bin` go left.
@@ -270,44 +270,90 @@ final class HistogramGrower {
     }
 
     /// The best split of `node` over all features (ties keep the lower feature and bin).
+    ///
+    /// Features are scanned in contiguous ranges on `threads` workers; the per-range winners are
+    /// then compared in range order with the same strict rule, so the answer equals a serial scan.
     private func findSplit(_ node: Candidate) -> Split? {
         let count = Double(node.end - node.start)
-        let minLeaf = Double(minSamplesLeaf)
-        guard count >= 2 * minLeaf else { return nil }
-        let parentScore = node.g * node.g / (node.h + l2)
+        guard count >= 2 * Double(minSamplesLeaf) else { return nil }
+        let d = bins.featureCount
+        let workers = min(threads, d)
+        let bounds = (0...workers).map { $0 * d / workers }
+        let results = SplitSlots(count: workers)
+        let g = node.g, h = node.h, bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
+        node.histogram.withUnsafeBufferPointer { hist in
+            let histogram = SharedPointer(base: UnsafeMutablePointer(mutating: hist.baseAddress!))
+            let scan: @Sendable (Int) -> Void = { w in
+                results.store(w, Self.bestSplit(features: bounds[w]..<bounds[w + 1], bins: bins, histogram: histogram.base,
+                                                count: count, g: g, h: h, minLeaf: minLeaf, l2: l2))
+            }
+            if workers <= 1 { scan(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: scan) }
+        }
+        var best: Split?
+        for w in 0..<workers {
+            if let s = results.load(w), s.gain > (best?.gain ?? 0) { best = s }
+        }
+        return best
+    }
+
+    /// The best split among `features` of a node with totals (g, h, count).
+    /// - Complexity: O(Σ bins of those features).
+    private static func bestSplit(
+        features: Range<Int>, bins: BoostingBins, histogram: UnsafeMutablePointer<Double>,
+        count: Double, g: Double, h: Double, minLeaf: Double, l2: Double
+    ) -> Split? {
+        let parentScore = g * g / (h + l2)
         var best = Split()
         var found = false
-        node.histogram.withUnsafeBufferPointer { hist in
-            for f in 0..<bins.featureCount {
-                let hf = hist.baseAddress! + bins.offsets[f] * 3
-                let nb = bins.binCounts[f]
-                let mg = hf[nb * 3], mh = hf[nb * 3 + 1], mc = hf[nb * 3 + 2]
-                // Pass 0: missing rows go right; pass 1: they go left (only when there are some).
-                for pass in 0..<(mc > 0 ? 2 : 1) {
-                    var lg = pass == 1 ? mg : 0, lh = pass == 1 ? mh : 0, lc = pass == 1 ? mc : 0
-                    // With missing rows going right, "all values left" is a split too.
-                    let lastBin = (pass == 0 && mc > 0) ? nb - 1 : nb - 2
-                    if lastBin < 0 { continue }
-                    for b in 0...lastBin {
-                        lg += hf[b * 3]; lh += hf[b * 3 + 1]; lc += hf[b * 3 + 2]
-                        if hf[b * 3 + 2] == 0 && b < lastBin { continue }
-                        let rc = count - lc
-                        if lc < minLeaf { continue }
-                        if rc < minLeaf { break }
-                        let rh = node.h - lh
-                        if lh < Self.minHessianToSplit || rh < Self.minHessianToSplit { continue }
-                        let rg = node.g - lg
-                        let gain = lg * lg / (lh + l2) + rg * rg / (rh + l2) - parentScore
-                        if gain > best.gain {
-                            found = true
-                            let missingLeft = mc > 0 ? pass == 1 : lc >= rc
-                            best = Split(gain: gain, feature: f, bin: b, missingLeft: missingLeft,
-                                         leftG: lg, leftH: lh, leftCount: lc)
-                        }
+        for f in features {
+            let hf = histogram + bins.offsets[f] * 3
+            let nb = bins.binCounts[f]
+            let mg = hf[nb * 3], mh = hf[nb * 3 + 1], mc = hf[nb * 3 + 2]
+            // Pass 0: missing rows go right; pass 1: they go left (only when there are some).
+            for pass in 0..<(mc > 0 ? 2 : 1) {
+                var lg = pass == 1 ? mg : 0, lh = pass == 1 ? mh : 0, lc = pass == 1 ? mc : 0
+                // With missing rows going right, "all values left" is a split too.
+                let lastBin = (pass == 0 && mc > 0) ? nb - 1 : nb - 2
+                if lastBin < 0 { continue }
+                for b in 0...lastBin {
+                    lg += hf[b * 3]; lh += hf[b * 3 + 1]; lc += hf[b * 3 + 2]
+                    if hf[b * 3 + 2] == 0 && b < lastBin { continue }
+                    let rc = count - lc
+                    if lc < minLeaf { continue }
+                    if rc < minLeaf { break }
+                    let rh = h - lh
+                    if lh < Self.minHessianToSplit || rh < Self.minHessianToSplit { continue }
+                    let rg = g - lg
+                    let gain = lg * lg / (lh + l2) + rg * rg / (rh + l2) - parentScore
+                    if gain > best.gain {
+                        found = true
+                        let missingLeft = mc > 0 ? pass == 1 : lc >= rc
+                        best = Split(gain: gain, feature: f, bin: b, missingLeft: missingLeft,
+                                     leftG: lg, leftH: lh, leftCount: lc)
                     }
                 }
             }
         }
         return found ? best : nil
     }
+}
+
+/// One optional split per worker, written from worker threads at distinct indices.
+private final class SplitSlots: @unchecked Sendable {
+    private var slots: UnsafeMutablePointer<HistogramGrower.Split?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    func store(_ i: Int, _ split: HistogramGrower.Split?) { slots[i] = split }
+    func load(_ i: Int) -> HistogramGrower.Split? { slots[i] }
 }
