@@ -3,7 +3,8 @@
 ///
 /// Rows are the tree's (bootstrap) sample; their weights live in the `TrainingTargets`.
 struct BinnedRows: SplitSource {
-    /// Nodes with at least this many rows use the histogram path.
+    /// Nodes with at least this many rows use the histogram path. At most 256: the small-node
+    /// sort keys keep a row's position in 8 bits.
     static let histogramMinimum = 256
 
     let binner: FeatureBinner

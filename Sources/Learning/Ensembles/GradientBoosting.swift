@@ -80,10 +80,9 @@ public struct GradientBoosting: Algorithm {
         let baseline = loss.baseline(yTrain)
 
         let grower = HistogramGrower(
-            bins: bins, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
+            bins: bins, edges: binner.edges, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
             minSamplesLeaf: parameters.int("min_samples_leaf"), l2: parameters.double("l2_regularization"),
             threads: context.threads)
-        grower.edges = binner.edges
         let learningRate = parameters.double("learning_rate")
         let maxIter = parameters.int("max_iter")
         let patience = parameters.int("n_iter_no_change")

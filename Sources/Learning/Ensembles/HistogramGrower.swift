@@ -64,8 +64,9 @@ final class HistogramGrower {
     private let orderedG: UnsafeMutablePointer<Double>
     private let orderedH: UnsafeMutablePointer<Double>
 
-    init(bins: BoostingBins, maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
+    init(bins: BoostingBins, edges: [[Double]], maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
         self.bins = bins
+        self.edges = edges
         self.maxLeafNodes = maxLeafNodes
         self.maxDepth = maxDepth
         self.minSamplesLeaf = minSamplesLeaf
@@ -186,8 +187,8 @@ final class HistogramGrower {
         s.bin < bins.binCounts[s.feature] - 1 ? edges[s.feature][s.bin] : .infinity
     }
 
-    /// Bin edges, set by the caller (kept here so thresholds come out as real values).
-    var edges: [[Double]] = []
+    /// The binner's edges, so thresholds come out as real values.
+    let edges: [[Double]]
 
     private func partition(_ node: Candidate, _ split: Split) -> Int {
         let d = bins.featureCount, f = split.feature

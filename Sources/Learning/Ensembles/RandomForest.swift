@@ -56,7 +56,7 @@ public struct RandomForest: Algorithm {
 
         let baseTargets = TrainingTargets(y)
         let grower = DepthFirstGrower(
-            targets: baseTargets, criterion: criterion,
+            criterion: criterion,
             maxDepth: parameters.int("max_depth"),
             minSamplesSplit: parameters.int("min_samples_split"),
             minSamplesLeaf: parameters.int("min_samples_leaf"),
@@ -80,11 +80,7 @@ public struct RandomForest: Algorithm {
             }
             var source = BinnedRows(binner: binner, codes: codes, rowCount: n, sample: sample,
                                     statsWidth: targets.statsWidth)
-            let treeGrower = DepthFirstGrower(
-                targets: targets, criterion: grower.criterion, maxDepth: grower.maxDepth,
-                minSamplesSplit: grower.minSamplesSplit, minSamplesLeaf: grower.minSamplesLeaf,
-                maxFeatures: grower.maxFeatures)
-            let tree = try treeGrower.grow(&source, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
+            let tree = try grower.grow(&source, targets: targets, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
                                            generator: &generator, context: context, reportProgress: false)
             done.increment()
             return tree

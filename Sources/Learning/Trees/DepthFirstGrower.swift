@@ -19,8 +19,7 @@ protocol SplitSource {
 ///
 /// Like scikit-learn, a node splits even when the best split does not lower impurity (so XOR is
 /// learnable), and `maxFeatures` counts only features that are not constant in the node.
-struct DepthFirstGrower {
-    let targets: TrainingTargets
+struct DepthFirstGrower: Sendable {
     let criterion: SplitCriterion
     /// 0 means unlimited.
     let maxDepth: Int
@@ -33,7 +32,7 @@ struct DepthFirstGrower {
 
     /// - Complexity: O(nodes × evaluated features × cost of `scan`).
     func grow<Source: SplitSource>(
-        _ source: inout Source, rootRows: some Sequence<Int>, rowCount: Int,
+        _ source: inout Source, targets: TrainingTargets, rootRows: some Sequence<Int>, rowCount: Int,
         generator: inout SeededGenerator, context: FitContext, reportProgress: Bool
     ) throws -> Tree {
         let width = targets.statsWidth
