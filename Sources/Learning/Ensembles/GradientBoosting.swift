@@ -181,6 +181,7 @@ public struct GradientBoostingModel: FittedModel {
 
 /// The boosting losses: gradients, hessians, loss values and link functions.
 struct BoostingLoss {
+    /// Which loss: binary log loss, softmax log loss, or half squared error.
     enum Kind { case binary, multiclass, squaredError }
     let kind: Kind
     let classCount: Int
