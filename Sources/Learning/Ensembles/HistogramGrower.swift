@@ -28,15 +28,11 @@ struct BoostingBins: Sendable {
         var o = [0]
         for b in binCounts { o.append(o[o.count - 1] + b + 1) }
         offsets = o
-        let columnMajor = try binner.transform(x, rows: rows, threads: threads)
+        var c = try binner.transform(x, rows: rows, threads: threads)
         let n = rows.count, d = x.columns
-        var c = [UInt8](repeating: 0, count: n * d)
-        for f in 0..<d {
-            let missing = UInt8(binCounts[f])
-            for r in 0..<n {
-                let b = columnMajor[f * n + r]
-                c[r * d + f] = b == FeatureBinner.missingBin ? missing : b
-            }
+        let missing = binCounts.map { UInt8($0) }
+        for r in 0..<n {
+            for f in 0..<d where c[r * d + f] == FeatureBinner.missingBin { c[r * d + f] = missing[f] }
         }
         codes = c
     }

@@ -51,7 +51,8 @@ public struct RandomForest: Algorithm {
         var binGenerator = SeededGenerator(seed: context.seed, stream: 0)
         let binner = try FeatureBinner(x, rows: allRows, maxBins: parameters.int("max_bins"),
                                        generator: &binGenerator, threads: context.threads)
-        let codes = try binner.transform(x, rows: allRows, threads: context.threads)
+        let codes = FeatureBinner.columnMajor(try binner.transform(x, rows: allRows, threads: context.threads),
+                                              rows: n, features: x.columns)
         try context.checkCancellation()
 
         let baseTargets = TrainingTargets(y)
