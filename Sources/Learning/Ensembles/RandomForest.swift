@@ -130,10 +130,10 @@ final class ProgressCounter: @unchecked Sendable {
     }
 
     func increment() {
+        // Reported under the lock so fractions arrive in increasing order.
         lock.wait()
+        defer { lock.signal() }
         finished += 1
-        let fraction = Double(finished) / Double(total)
-        lock.signal()
-        report(fraction)
+        report(Double(finished) / Double(total))
     }
 }
