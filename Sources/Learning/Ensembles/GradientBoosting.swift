@@ -103,7 +103,7 @@ public struct GradientBoosting: Algorithm {
             loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians)
             for c in 0..<k {
                 for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
-                let grown = grower.grow(gradients: g, hessians: h, learningRate: learningRate)
+                let grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
                 for leaf in grown.leaves {
                     let value = grown.tree.values[leaf.node]
                     for r in leaf.rows { raw[Int(r) * k + c] += value }

@@ -115,7 +115,7 @@ final class HistogramGrower {
 
     /// - Complexity: O(rows · features) for the root histogram, then O(smaller child · features)
     ///   per split, plus O(bins) to find each split.
-    func grow(gradients g: [Double], hessians h: [Double], learningRate: Double) -> Grown {
+    func grow(gradients g: [Double], hessians h: [Double], learningRate: Double) throws -> Grown {
         let n = bins.rowCount
         for i in 0..<n { rows[i] = Int32(i) }
         var sumG = 0.0, sumH = 0.0
@@ -125,7 +125,7 @@ final class HistogramGrower {
         var binThreshold = [0]
         let root = Candidate(node: 0, start: 0, end: n, depth: 0, g: sumG, h: sumH,
                              histogram: buildHistogram(start: 0, end: n, g: g, h: h, isRoot: true))
-        root.split = findSplit(root)
+        root.split = try findSplit(root)
         var open = [root]
         var leaves: [Candidate] = []
         var leafCount = 1
@@ -165,7 +165,7 @@ final class HistogramGrower {
                     }
                 }
                 large.histogram = derived
-                for c in splittable { c.split = findSplit(c) }
+                for c in splittable { c.split = try findSplit(c) }
             }
             parent.histogram = []
             for c in [left, right] {
@@ -270,26 +270,22 @@ final class HistogramGrower {
     ///
     /// Features are scanned in contiguous ranges on `threads` workers; the per-range winners are
     /// then compared in range order with the same strict rule, so the answer equals a serial scan.
-    private func findSplit(_ node: Candidate) -> Split? {
+    private func findSplit(_ node: Candidate) throws -> Split? {
         let count = Double(node.end - node.start)
         guard count >= 2 * Double(minSamplesLeaf) else { return nil }
         let d = bins.featureCount
         let workers = min(threads, d)
         let bounds = (0...workers).map { $0 * d / workers }
-        let results = SplitSlots(count: workers)
         let g = node.g, h = node.h, bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
-        node.histogram.withUnsafeBufferPointer { hist in
+        let results = try node.histogram.withUnsafeBufferPointer { hist in
             let histogram = SharedPointer(base: UnsafeMutablePointer(mutating: hist.baseAddress!))
-            let scan: @Sendable (Int) -> Void = { w in
-                results.store(w, Self.bestSplit(features: bounds[w]..<bounds[w + 1], bins: bins, histogram: histogram.base,
-                                                count: count, g: g, h: h, minLeaf: minLeaf, l2: l2))
+            return try parallelMap(workers, threads: workers) { w in
+                Self.bestSplit(features: bounds[w]..<bounds[w + 1], bins: bins, histogram: histogram.base,
+                               count: count, g: g, h: h, minLeaf: minLeaf, l2: l2)
             }
-            if workers <= 1 { scan(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: scan) }
         }
         var best: Split?
-        for w in 0..<workers {
-            if let s = results.load(w), s.gain > (best?.gain ?? 0) { best = s }
-        }
+        for case let s? in results where s.gain > (best?.gain ?? 0) { best = s }
         return best
     }
 
@@ -333,24 +329,4 @@ final class HistogramGrower {
         }
         return found ? best : nil
     }
-}
-
-/// One optional split per worker, written from worker threads at distinct indices.
-private final class SplitSlots: @unchecked Sendable {
-    private var slots: UnsafeMutablePointer<HistogramGrower.Split?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-
-    func store(_ i: Int, _ split: HistogramGrower.Split?) { slots[i] = split }
-    func load(_ i: Int) -> HistogramGrower.Split? { slots[i] }
 }
