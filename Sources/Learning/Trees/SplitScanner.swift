@@ -97,9 +97,10 @@ struct TrainingTargets: Sendable {
 
 /// Finds the best split of one node by streaming its rows (or bins) in increasing feature order.
 ///
-/// The caller sets the node totals once, then per feature: `begin(missing:)`, then alternately
-/// `add…` the rows of one distinct value and `boundary(lower:upper:)` before the next value, and
-/// finally `finish(lower:)`. For each boundary both missing-value directions are scored (when the
+/// The caller sets the node totals once (`startNode`), then per feature: `clearMissing()` and adds
+/// the missing rows into `missingBuffer`, calls `begin(feature:)`, then alternately adds the rows
+/// of one distinct value into `running` and calls `boundary(lower:upper:)` before the next value,
+/// and finally `finish(lower:)`. For each boundary both missing-value directions are scored (when the
 /// node has missing values in that feature), like scikit-learn ≥ 1.3. Scores are the usual
 /// "proxy improvements" (larger is better): Σ over children of Σc²/w (gini), Σc·ln c − w·ln w
 /// (entropy) or (Σwy)²/w (squared error). Each evaluation costs O(statistics width).
@@ -109,9 +110,9 @@ struct SplitScanner {
     let minSamplesLeaf: Double
 
     /// Node totals (including missing rows).
-    private(set) var total: UnsafeMutablePointer<Double>
-    /// Missing rows of the current feature.
-    private(set) var missing: UnsafeMutablePointer<Double>
+    private let total: UnsafeMutablePointer<Double>
+    /// Missing rows of the current feature; callers fill it through `missingBuffer`.
+    private let missing: UnsafeMutablePointer<Double>
     /// Non-missing rows added so far for the current feature.
     let running: UnsafeMutablePointer<Double>
 
@@ -149,7 +150,7 @@ struct SplitScanner {
         bestFeature = -1
     }
 
-    /// Starts feature `f`; the caller has filled `missing` (zeroed here first via `clearMissing`).
+    /// Starts feature `f`; the caller has already filled `missingBuffer`.
     mutating func begin(feature f: Int) {
         currentFeature = f
         running.update(repeating: 0, count: width)
