@@ -5,6 +5,7 @@ import Testing
 /// Parity with scikit-learn: same data, same folds (row index % 5), scores within tolerance of the
 /// committed reference (Reference/sklearn_reference_b.json, made by sklearn_reference_b.py).
 @Suite struct TreeParityTests {
+    /// The committed reference file: dataset → algorithm → mean score.
     struct Reference: Decodable {
         let scores: [String: [String: Double]]
     }

@@ -3,7 +3,8 @@
 ///
 /// Rows are the tree's (bootstrap) sample; their weights live in the `TrainingTargets`.
 struct BinnedRows: SplitSource {
-    /// Nodes with at least this many rows use the histogram path.
+    /// Nodes with at least this many rows use the histogram path. At most 256: the small-node
+    /// sort keys keep a row's position in 8 bits.
     static let histogramMinimum = 256
 
     let binner: FeatureBinner
@@ -14,6 +15,7 @@ struct BinnedRows: SplitSource {
     private(set) var rows: [Int32]
     private var histogram: [Double]
     private var keys: [UInt32]
+    private var rightScratch: [Int32]
     private let width: Int
 
     var featureCount: Int { binner.featureCount }
@@ -26,6 +28,7 @@ struct BinnedRows: SplitSource {
         width = statsWidth
         histogram = [Double](repeating: 0, count: 256 * statsWidth)
         keys = [UInt32](repeating: 0, count: Self.histogramMinimum)
+        rightScratch = [Int32](repeating: 0, count: sample.count)
     }
 
     mutating func scan(feature f: Int, start: Int, end: Int, targets: TrainingTargets, scanner: inout SplitScanner) -> Bool {
@@ -65,8 +68,8 @@ struct BinnedRows: SplitSource {
                     for k in 0..<count {
                         key[k] = UInt32(code[base + Int(sample[start + k])]) << 8 | UInt32(k)
                     }
-                    var run = UnsafeMutableBufferPointer(rebasing: key[0..<count])
-                    run.sort()
+                    let run = key.baseAddress!
+                    Self.sortKeys(run, count: count)
                     var valueEnd = count
                     while valueEnd > 0, run[valueEnd - 1] >> 8 == 255 {
                         valueEnd -= 1
@@ -99,16 +102,61 @@ struct BinnedRows: SplitSource {
         let base = f * rowCount
         let limit = Int(lower)
         return codes.withUnsafeBufferPointer { code in
-            rows.withUnsafeMutableBufferPointer { sample in
-                var i = start, j = end - 1
-                @inline(__always) func left(_ k: Int) -> Bool {
-                    let b = code[base + Int(sample[k])]
-                    return b == FeatureBinner.missingBin ? missingLeft : Int(b) <= limit
+            rightScratch.withUnsafeMutableBufferPointer { right in
+                rows.withUnsafeMutableBufferPointer { sample in
+                    // Stable, so rows stay in increasing order inside every node: the column
+                    // gathers in `scan` then walk memory forwards.
+                    var l = start, r = 0
+                    for k in start..<end {
+                        let row = sample[k]
+                        let b = code[base + Int(row)]
+                        if b == FeatureBinner.missingBin ? missingLeft : Int(b) <= limit {
+                            sample[l] = row
+                            l += 1
+                        } else {
+                            right[r] = row
+                            r += 1
+                        }
+                    }
+                    for k in 0..<r { sample[l + k] = right[k] }
+                    return l
                 }
-                while i <= j {
-                    if left(i) { i += 1 } else { sample.swapAt(i, j); j -= 1 }
-                }
-                return i
+            }
+        }
+    }
+
+    /// Sorts a short run of keys in place (quicksort, insertion sort below 16 keys): small nodes
+    /// call this for every scored feature, and the standard library's stable sort costs more here.
+    static func sortKeys(_ a: UnsafeMutablePointer<UInt32>, count: Int) {
+        var lo = 0, hi = count - 1
+        while hi - lo >= 16 {
+            let mid = lo + (hi - lo) / 2
+            // Median of three as pivot.
+            if a[mid] < a[lo] { swap(&a[mid], &a[lo]) }
+            if a[hi] < a[lo] { swap(&a[hi], &a[lo]) }
+            if a[hi] < a[mid] { swap(&a[hi], &a[mid]) }
+            let pivot = a[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { swap(&a[i], &a[j]); i += 1; j -= 1 }
+            }
+            // Recurse into the smaller side, loop on the larger (stack depth O(log n)).
+            if j - lo < hi - i {
+                sortKeys(a + lo, count: j - lo + 1)
+                lo = i
+            } else {
+                sortKeys(a + i, count: hi - i + 1)
+                hi = j
+            }
+        }
+        if hi > lo {
+            for i in (lo + 1)...hi {
+                let v = a[i]
+                var j = i - 1
+                while j >= lo && a[j] > v { a[j + 1] = a[j]; j -= 1 }
+                a[j + 1] = v
             }
         }
     }

@@ -80,10 +80,9 @@ public struct GradientBoosting: Algorithm {
         let baseline = loss.baseline(yTrain)
 
         let grower = HistogramGrower(
-            bins: bins, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
+            bins: bins, edges: binner.edges, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
             minSamplesLeaf: parameters.int("min_samples_leaf"), l2: parameters.double("l2_regularization"),
             threads: context.threads)
-        grower.edges = binner.edges
         let learningRate = parameters.double("learning_rate")
         let maxIter = parameters.int("max_iter")
         let patience = parameters.int("n_iter_no_change")
@@ -104,7 +103,7 @@ public struct GradientBoosting: Algorithm {
             loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians)
             for c in 0..<k {
                 for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
-                let grown = grower.grow(gradients: g, hessians: h, learningRate: learningRate)
+                let grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
                 for leaf in grown.leaves {
                     let value = grown.tree.values[leaf.node]
                     for r in leaf.rows { raw[Int(r) * k + c] += value }
@@ -136,7 +135,7 @@ public struct GradientBoosting: Algorithm {
                 var node = 0
                 while tree.feature[node] != Tree.leaf {
                     let f = Int(tree.feature[node])
-                    let b = Int(code[f * bins.rowCount + r])
+                    let b = Int(code[r * bins.featureCount + f])
                     let left = b == bins.binCounts[f] ? tree.missingGoesLeft[node] : b <= grown.binThreshold[node]
                     node = Int(left ? tree.left[node] : tree.right[node])
                 }
@@ -182,6 +181,7 @@ public struct GradientBoostingModel: FittedModel {
 
 /// The boosting losses: gradients, hessians, loss values and link functions.
 struct BoostingLoss {
+    /// Which loss: binary log loss, softmax log loss, or half squared error.
     enum Kind { case binary, multiclass, squaredError }
     let kind: Kind
     let classCount: Int

@@ -5,11 +5,14 @@ struct SharedPointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
 }
 
-/// Binned training data for boosting: column-major bins where a missing value is bin `binCount(f)`.
+/// Binned training data for boosting: row-major bins where a missing value is bin `binCount(f)`.
+///
+/// Row-major because histogram building reads every feature of a row at once: one or two cache
+/// lines per row instead of one per feature.
 struct BoostingBins: Sendable {
     let rowCount: Int
     let featureCount: Int
-    /// Bin of row r, feature f at `f * rowCount + r`.
+    /// Bin of row r, feature f at `r * featureCount + f`.
     let codes: [UInt8]
     /// Value bins per feature (the missing bin is one more).
     let binCounts: [Int]
@@ -26,9 +29,10 @@ struct BoostingBins: Sendable {
         for b in binCounts { o.append(o[o.count - 1] + b + 1) }
         offsets = o
         var c = try binner.transform(x, rows: rows, threads: threads)
-        for f in 0..<x.columns {
-            let missing = UInt8(binCounts[f])
-            for i in (f * rows.count)..<((f + 1) * rows.count) where c[i] == FeatureBinner.missingBin { c[i] = missing }
+        let n = rows.count, d = x.columns
+        let missing = binCounts.map { UInt8($0) }
+        for r in 0..<n {
+            for f in 0..<d where c[r * d + f] == FeatureBinner.missingBin { c[r * d + f] = missing[f] }
         }
         codes = c
     }
@@ -56,8 +60,9 @@ final class HistogramGrower {
     private let orderedG: UnsafeMutablePointer<Double>
     private let orderedH: UnsafeMutablePointer<Double>
 
-    init(bins: BoostingBins, maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
+    init(bins: BoostingBins, edges: [[Double]], maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
         self.bins = bins
+        self.edges = edges
         self.maxLeafNodes = maxLeafNodes
         self.maxDepth = maxDepth
         self.minSamplesLeaf = minSamplesLeaf
@@ -74,7 +79,7 @@ final class HistogramGrower {
     }
 
     /// The best split of a node.
-    struct Split {
+    struct Split: Sendable {
         var gain = 0.0
         var feature = -1
         /// Rows with bin ≤ `bin` go left.
@@ -110,7 +115,7 @@ final class HistogramGrower {
 
     /// - Complexity: O(rows · features) for the root histogram, then O(smaller child · features)
     ///   per split, plus O(bins) to find each split.
-    func grow(gradients g: [Double], hessians h: [Double], learningRate: Double) -> Grown {
+    func grow(gradients g: [Double], hessians h: [Double], learningRate: Double) throws -> Grown {
         let n = bins.rowCount
         for i in 0..<n { rows[i] = Int32(i) }
         var sumG = 0.0, sumH = 0.0
@@ -120,7 +125,7 @@ final class HistogramGrower {
         var binThreshold = [0]
         let root = Candidate(node: 0, start: 0, end: n, depth: 0, g: sumG, h: sumH,
                              histogram: buildHistogram(start: 0, end: n, g: g, h: h, isRoot: true))
-        root.split = findSplit(root)
+        root.split = try findSplit(root)
         var open = [root]
         var leaves: [Candidate] = []
         var leafCount = 1
@@ -154,9 +159,13 @@ final class HistogramGrower {
                 let (small, large) = left.end - left.start <= right.end - right.start ? (left, right) : (right, left)
                 small.histogram = buildHistogram(start: small.start, end: small.end, g: g, h: h, isRoot: false)
                 var derived = parent.histogram
-                for i in 0..<derived.count { derived[i] -= small.histogram[i] }
+                derived.withUnsafeMutableBufferPointer { out in
+                    small.histogram.withUnsafeBufferPointer { part in
+                        for i in 0..<out.count { out[i] -= part[i] }
+                    }
+                }
                 large.histogram = derived
-                for c in splittable { c.split = findSplit(c) }
+                for c in splittable { c.split = try findSplit(c) }
             }
             parent.histogram = []
             for c in [left, right] {
@@ -174,11 +183,11 @@ final class HistogramGrower {
         s.bin < bins.binCounts[s.feature] - 1 ? edges[s.feature][s.bin] : .infinity
     }
 
-    /// Bin edges, set by the caller (kept here so thresholds come out as real values).
-    var edges: [[Double]] = []
+    /// The binner's edges, so thresholds come out as real values.
+    let edges: [[Double]]
 
     private func partition(_ node: Candidate, _ split: Split) -> Int {
-        let base = split.feature * bins.rowCount
+        let d = bins.featureCount, f = split.feature
         let missing = bins.binCounts[split.feature]
         let limit = split.bin
         return bins.codes.withUnsafeBufferPointer { code in
@@ -190,7 +199,7 @@ final class HistogramGrower {
                 right.reserveCapacity(node.end - node.start)
                 for k in node.start..<node.end {
                     let r = sample[k]
-                    let b = Int(code[base + Int(r)])
+                    let b = Int(code[Int(r) * d + f])
                     if b == missing ? split.missingLeft : b <= limit { sample[l] = r; l += 1 } else { right.append(r) }
                 }
                 for (i, r) in right.enumerated() { sample[l + i] = r }
@@ -203,7 +212,6 @@ final class HistogramGrower {
     private func buildHistogram(start: Int, end: Int, g: [Double], h: [Double], isRoot: Bool) -> [Double] {
         var hist = [Double](repeating: 0, count: bins.totalBins * 3)
         let count = end - start
-        let n = bins.rowCount
         let d = bins.featureCount
         g.withUnsafeBufferPointer { gp in
             h.withUnsafeBufferPointer { hp in
@@ -222,29 +230,32 @@ final class HistogramGrower {
                         let codes = SharedPointer(base: UnsafeMutablePointer(mutating: codeBuffer.baseAddress!))
                         hist.withUnsafeMutableBufferPointer { hb in
                             let out = SharedPointer(base: hb.baseAddress!)
-                            let offsets = bins.offsets
-                            let work: @Sendable (Int) -> Void = { f in
-                                let col = codes.base + f * n
-                                let hf = out.base + offsets[f] * 3
-                                if isRoot {
+                            let workers = count * d >= 20_000 ? min(threads, d) : 1
+                            // Contiguous feature ranges, one per worker; every bin is summed in
+                            // row order by exactly one worker whatever the worker count.
+                            let bounds = (0...workers).map { $0 * d / workers }
+                            bins.offsets.withUnsafeBufferPointer { offsetBuffer in
+                                let offsets = SharedPointer(base: UnsafeMutablePointer(mutating: offsetBuffer.baseAddress!))
+                                let work: @Sendable (Int) -> Void = { w in
+                                    let f0 = bounds[w], f1 = bounds[w + 1]
+                                    // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
                                     for k in 0..<count {
-                                        let b = Int(col[k]) * 3
-                                        hf[b] += og.base[k]; hf[b + 1] += oh.base[k]; hf[b + 2] += 1
-                                    }
-                                } else {
-                                    for k in 0..<count {
-                                        let b = Int(col[Int(rowIndex.base[k])]) * 3
-                                        hf[b] += og.base[k]; hf[b + 1] += oh.base[k]; hf[b + 2] += 1
+                                        let row = codes.base + (isRoot ? k : Int(rowIndex.base[k])) &* d
+                                        let gk = og.base[k], hk = oh.base[k]
+                                        var f = f0
+                                        while f < f1 {
+                                            let p = out.base + (offsets.base[f] &+ Int(row[f])) &* 3
+                                            p[0] += gk
+                                            p[1] += hk
+                                            p[2] += 1
+                                            f &+= 1
+                                        }
                                     }
                                 }
-                            }
-                            let workers = count * d >= 20_000 ? min(threads, d) : 1
-                            if workers <= 1 {
-                                for f in 0..<d { work(f) }
-                            } else {
-                                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                    var f = w
-                                    while f < d { work(f); f += workers }
+                                if workers <= 1 {
+                                    work(0)
+                                } else {
+                                    DispatchQueue.concurrentPerform(iterations: workers, execute: work)
                                 }
                             }
                         }
@@ -256,40 +267,62 @@ final class HistogramGrower {
     }
 
     /// The best split of `node` over all features (ties keep the lower feature and bin).
-    private func findSplit(_ node: Candidate) -> Split? {
+    ///
+    /// Features are scanned in contiguous ranges on `threads` workers; the per-range winners are
+    /// then compared in range order with the same strict rule, so the answer equals a serial scan.
+    private func findSplit(_ node: Candidate) throws -> Split? {
         let count = Double(node.end - node.start)
-        let minLeaf = Double(minSamplesLeaf)
-        guard count >= 2 * minLeaf else { return nil }
-        let parentScore = node.g * node.g / (node.h + l2)
+        guard count >= 2 * Double(minSamplesLeaf) else { return nil }
+        let d = bins.featureCount
+        let workers = min(threads, d)
+        let bounds = (0...workers).map { $0 * d / workers }
+        let g = node.g, h = node.h, bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
+        let results = try node.histogram.withUnsafeBufferPointer { hist in
+            let histogram = SharedPointer(base: UnsafeMutablePointer(mutating: hist.baseAddress!))
+            return try parallelMap(workers, threads: workers) { w in
+                Self.bestSplit(features: bounds[w]..<bounds[w + 1], bins: bins, histogram: histogram.base,
+                               count: count, g: g, h: h, minLeaf: minLeaf, l2: l2)
+            }
+        }
+        var best: Split?
+        for case let s? in results where s.gain > (best?.gain ?? 0) { best = s }
+        return best
+    }
+
+    /// The best split among `features` of a node with totals (g, h, count).
+    /// - Complexity: O(Σ bins of those features).
+    private static func bestSplit(
+        features: Range<Int>, bins: BoostingBins, histogram: UnsafeMutablePointer<Double>,
+        count: Double, g: Double, h: Double, minLeaf: Double, l2: Double
+    ) -> Split? {
+        let parentScore = g * g / (h + l2)
         var best = Split()
         var found = false
-        node.histogram.withUnsafeBufferPointer { hist in
-            for f in 0..<bins.featureCount {
-                let hf = hist.baseAddress! + bins.offsets[f] * 3
-                let nb = bins.binCounts[f]
-                let mg = hf[nb * 3], mh = hf[nb * 3 + 1], mc = hf[nb * 3 + 2]
-                // Pass 0: missing rows go right; pass 1: they go left (only when there are some).
-                for pass in 0..<(mc > 0 ? 2 : 1) {
-                    var lg = pass == 1 ? mg : 0, lh = pass == 1 ? mh : 0, lc = pass == 1 ? mc : 0
-                    // With missing rows going right, "all values left" is a split too.
-                    let lastBin = (pass == 0 && mc > 0) ? nb - 1 : nb - 2
-                    if lastBin < 0 { continue }
-                    for b in 0...lastBin {
-                        lg += hf[b * 3]; lh += hf[b * 3 + 1]; lc += hf[b * 3 + 2]
-                        if hf[b * 3 + 2] == 0 && b < lastBin { continue }
-                        let rc = count - lc
-                        if lc < minLeaf { continue }
-                        if rc < minLeaf { break }
-                        let rh = node.h - lh
-                        if lh < Self.minHessianToSplit || rh < Self.minHessianToSplit { continue }
-                        let rg = node.g - lg
-                        let gain = lg * lg / (lh + l2) + rg * rg / (rh + l2) - parentScore
-                        if gain > best.gain {
-                            found = true
-                            let missingLeft = mc > 0 ? pass == 1 : lc >= rc
-                            best = Split(gain: gain, feature: f, bin: b, missingLeft: missingLeft,
-                                         leftG: lg, leftH: lh, leftCount: lc)
-                        }
+        for f in features {
+            let hf = histogram + bins.offsets[f] * 3
+            let nb = bins.binCounts[f]
+            let mg = hf[nb * 3], mh = hf[nb * 3 + 1], mc = hf[nb * 3 + 2]
+            // Pass 0: missing rows go right; pass 1: they go left (only when there are some).
+            for pass in 0..<(mc > 0 ? 2 : 1) {
+                var lg = pass == 1 ? mg : 0, lh = pass == 1 ? mh : 0, lc = pass == 1 ? mc : 0
+                // With missing rows going right, "all values left" is a split too.
+                let lastBin = (pass == 0 && mc > 0) ? nb - 1 : nb - 2
+                if lastBin < 0 { continue }
+                for b in 0...lastBin {
+                    lg += hf[b * 3]; lh += hf[b * 3 + 1]; lc += hf[b * 3 + 2]
+                    if hf[b * 3 + 2] == 0 && b < lastBin { continue }
+                    let rc = count - lc
+                    if lc < minLeaf { continue }
+                    if rc < minLeaf { break }
+                    let rh = h - lh
+                    if lh < Self.minHessianToSplit || rh < Self.minHessianToSplit { continue }
+                    let rg = g - lg
+                    let gain = lg * lg / (lh + l2) + rg * rg / (rh + l2) - parentScore
+                    if gain > best.gain {
+                        found = true
+                        let missingLeft = mc > 0 ? pass == 1 : lc >= rc
+                        best = Split(gain: gain, feature: f, bin: b, missingLeft: missingLeft,
+                                     leftG: lg, leftH: lh, leftCount: lc)
                     }
                 }
             }

@@ -51,12 +51,13 @@ public struct RandomForest: Algorithm {
         var binGenerator = SeededGenerator(seed: context.seed, stream: 0)
         let binner = try FeatureBinner(x, rows: allRows, maxBins: parameters.int("max_bins"),
                                        generator: &binGenerator, threads: context.threads)
-        let codes = try binner.transform(x, rows: allRows, threads: context.threads)
+        let codes = FeatureBinner.columnMajor(try binner.transform(x, rows: allRows, threads: context.threads),
+                                              rows: n, features: x.columns)
         try context.checkCancellation()
 
         let baseTargets = TrainingTargets(y)
         let grower = DepthFirstGrower(
-            targets: baseTargets, criterion: criterion,
+            criterion: criterion,
             maxDepth: parameters.int("max_depth"),
             minSamplesSplit: parameters.int("min_samples_split"),
             minSamplesLeaf: parameters.int("min_samples_leaf"),
@@ -80,11 +81,7 @@ public struct RandomForest: Algorithm {
             }
             var source = BinnedRows(binner: binner, codes: codes, rowCount: n, sample: sample,
                                     statsWidth: targets.statsWidth)
-            let treeGrower = DepthFirstGrower(
-                targets: targets, criterion: grower.criterion, maxDepth: grower.maxDepth,
-                minSamplesSplit: grower.minSamplesSplit, minSamplesLeaf: grower.minSamplesLeaf,
-                maxFeatures: grower.maxFeatures)
-            let tree = try treeGrower.grow(&source, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
+            let tree = try grower.grow(&source, targets: targets, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
                                            generator: &generator, context: context, reportProgress: false)
             done.increment()
             return tree
@@ -133,10 +130,10 @@ final class ProgressCounter: @unchecked Sendable {
     }
 
     func increment() {
+        // Reported under the lock so fractions arrive in increasing order.
         lock.wait()
+        defer { lock.signal() }
         finished += 1
-        let fraction = Double(finished) / Double(total)
-        lock.signal()
-        report(fraction)
+        report(Double(finished) / Double(total))
     }
 }

@@ -36,13 +36,13 @@ public struct DecisionTree: Algorithm {
         try context.checkCancellation()
         var source = try PresortedColumns(x, threads: context.threads)
         let grower = DepthFirstGrower(
-            targets: TrainingTargets(y), criterion: criterion,
+            criterion: criterion,
             maxDepth: parameters.int("max_depth"),
             minSamplesSplit: parameters.int("min_samples_split"),
             minSamplesLeaf: parameters.int("min_samples_leaf"),
             maxFeatures: TreeInputs.featureBudget(parameters.string("max_features"), featureCount: x.columns))
         var generator = SeededGenerator(seed: context.seed, stream: 0)
-        let tree = try grower.grow(&source, rootRows: 0..<x.rows, rowCount: x.rows,
+        let tree = try grower.grow(&source, targets: TrainingTargets(y), rootRows: 0..<x.rows, rowCount: x.rows,
                                    generator: &generator, context: context, reportProgress: true)
         context.progress(1)
         return DecisionTreeModel(task: y.task, featureCount: x.columns, tree: tree)
@@ -68,10 +68,20 @@ public struct DecisionTreeModel: FittedModel {
 
 /// Input checks and parameter helpers shared by the tree family.
 enum TreeInputs {
-    /// Rejects empty or mismatched training data and class codes out of range.
+    /// Rejects empty or mismatched training data, infinite features (NaN is fine: it means
+    /// missing) and class codes out of range.
     static func check(_ x: Matrix, _ y: Target, algorithm: String) throws {
         guard x.rows > 0, x.columns > 0 else { throw LearningError.emptyTrainingSet }
-        guard y.count == x.rows else { throw LearningError.featureCountMismatch(expected: x.rows, found: y.count) }
+        guard y.count == x.rows else {
+            throw LearningError.invalidParameter(algorithm: algorithm, name: "target", value: "\(y.count) values",
+                                                 expected: "one value per row (\(x.rows))")
+        }
+        // Thresholds must stay finite (JSON, ONNX), and an infinite value would sit on the wrong
+        // side of the clamped "every non-missing value" threshold.
+        guard !x.values.contains(where: { $0.isInfinite }) else {
+            throw LearningError.invalidParameter(algorithm: algorithm, name: "features", value: "infinity",
+                                                 expected: "finite numbers (NaN for missing)")
+        }
         switch y {
         case .classes(let codes, let k):
             guard k >= 1, codes.allSatisfy({ $0 >= 0 && $0 < k }) else {

@@ -19,8 +19,7 @@ protocol SplitSource {
 ///
 /// Like scikit-learn, a node splits even when the best split does not lower impurity (so XOR is
 /// learnable), and `maxFeatures` counts only features that are not constant in the node.
-struct DepthFirstGrower {
-    let targets: TrainingTargets
+struct DepthFirstGrower: Sendable {
     let criterion: SplitCriterion
     /// 0 means unlimited.
     let maxDepth: Int
@@ -28,25 +27,33 @@ struct DepthFirstGrower {
     let minSamplesLeaf: Int
     let maxFeatures: Int
 
-    /// A node waiting to be split: its tree index, its row range, depth and statistics.
-    private struct Pending { var node: Int; var start: Int; var end: Int; var depth: Int; var stats: [Double] }
+    /// A node waiting to be split: its tree index, its row range and depth.
+    private struct Pending { var node: Int; var start: Int; var end: Int; var depth: Int }
 
     /// - Complexity: O(nodes × evaluated features × cost of `scan`).
     func grow<Source: SplitSource>(
-        _ source: inout Source, rootRows: some Sequence<Int>, rowCount: Int,
+        _ source: inout Source, targets: TrainingTargets, rootRows: some Sequence<Int>, rowCount: Int,
         generator: inout SeededGenerator, context: FitContext, reportProgress: Bool
     ) throws -> Tree {
         let width = targets.statsWidth
         var scanner = SplitScanner(criterion: criterion, width: width, minSamplesLeaf: minSamplesLeaf)
         defer { scanner.deallocate() }
-        var rootStats = [Double](repeating: 0, count: width)
-        rootStats.withUnsafeMutableBufferPointer { s in
+        // Statistics of every node, flat (node i at i * width), so growing allocates nothing per node.
+        var stats = [Double](repeating: 0, count: width)
+        stats.withUnsafeMutableBufferPointer { s in
             for r in rootRows { targets.add(row: r, to: s.baseAddress!) }
         }
-        var tree = Tree(valueWidth: targets.isClassification ? targets.classCount : 1)
-        tree.addLeaf(values: targets.nodeValues(rootStats), cover: rootStats[1])
+        var tree = Tree(valueWidth: targets.valueWidth)
+        let valueBuffer = UnsafeMutablePointer<Double>.allocate(capacity: targets.valueWidth)
+        defer { valueBuffer.deallocate() }
+        func addNode(_ tree: inout Tree, statsAt offset: Int) -> Int {
+            stats.withUnsafeBufferPointer { targets.writeNodeValues($0.baseAddress! + offset, into: valueBuffer) }
+            return tree.addLeaf(values: UnsafeBufferPointer(start: valueBuffer, count: targets.valueWidth),
+                                cover: stats[offset + 1])
+        }
+        _ = addNode(&tree, statsAt: 0)
 
-        var stack = [Pending(node: 0, start: 0, end: rowCount, depth: 0, stats: rootStats)]
+        var stack = [Pending(node: 0, start: 0, end: rowCount, depth: 0)]
         let d = source.featureCount
         var order = Array(0..<d)
         var settledRows = 0
@@ -56,11 +63,13 @@ struct DepthFirstGrower {
             visited += 1
             if visited & 63 == 0 { try context.checkCancellation() }
             let count = item.end - item.start
+            let offset = item.node * width
+            let pure = stats.withUnsafeBufferPointer { targets.isPure($0.baseAddress! + offset) }
             let stop = (maxDepth > 0 && item.depth >= maxDepth)
-                || count < minSamplesSplit || count < 2 * minSamplesLeaf || targets.isPure(item.stats)
+                || count < minSamplesSplit || count < 2 * minSamplesLeaf || pure
             var splitFound = false
             if !stop {
-                scanner.startNode(item.stats)
+                stats.withUnsafeBufferPointer { scanner.startNode($0.baseAddress! + offset) }
                 // Partial Fisher–Yates: draw features until `maxFeatures` non-constant ones were scored.
                 var scored = 0, i = 0
                 while i < d && scored < maxFeatures {
@@ -82,14 +91,15 @@ struct DepthFirstGrower {
             let t = source.threshold(feature: f, lower: scanner.bestLower, upper: scanner.bestUpper)
             let mid = source.partition(start: item.start, end: item.end, feature: f, lower: scanner.bestLower,
                                        threshold: t, missingLeft: scanner.bestMissingLeft)
-            let leftStats = Array(UnsafeBufferPointer(start: scanner.bestLeft, count: width))
-            let rightStats = (0..<width).map { item.stats[$0] - leftStats[$0] }
-            precondition(mid - item.start == Int(leftStats[0]), "internal error: partition disagrees with split statistics")
-            let l = tree.addLeaf(values: targets.nodeValues(leftStats), cover: leftStats[1])
-            let r = tree.addLeaf(values: targets.nodeValues(rightStats), cover: rightStats[1])
+            precondition(mid - item.start == Int(scanner.bestLeft[0]), "internal error: partition disagrees with split statistics")
+            // Children's statistics: the best left, and parent minus left.
+            for j in 0..<width { stats.append(scanner.bestLeft[j]) }
+            for j in 0..<width { stats.append(stats[offset + j] - scanner.bestLeft[j]) }
+            let l = addNode(&tree, statsAt: stats.count - 2 * width)
+            let r = addNode(&tree, statsAt: stats.count - width)
             tree.split(item.node, feature: f, threshold: t, missingGoesLeft: scanner.bestMissingLeft, left: l, right: r)
-            stack.append(Pending(node: r, start: mid, end: item.end, depth: item.depth + 1, stats: rightStats))
-            stack.append(Pending(node: l, start: item.start, end: mid, depth: item.depth + 1, stats: leftStats))
+            stack.append(Pending(node: r, start: mid, end: item.end, depth: item.depth + 1))
+            stack.append(Pending(node: l, start: item.start, end: mid, depth: item.depth + 1))
         }
         return tree
     }

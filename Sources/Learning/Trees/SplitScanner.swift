@@ -68,13 +68,17 @@ struct TrainingTargets: Sendable {
         }
     }
 
-    /// The node output for statistics `s`: class distribution or weighted mean.
-    func nodeValues(_ s: UnsafePointer<Double>) -> [Double] {
+    /// Width of a node's output: the class count, or 1.
+    var valueWidth: Int { isClassification ? classCount : 1 }
+
+    /// Writes the node output for statistics `s` into `out`: class distribution or weighted mean.
+    func writeNodeValues(_ s: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let w = s[1]
         if isClassification {
-            return (0..<classCount).map { w > 0 ? s[2 + $0] / w : 1 / Double(classCount) }
+            for c in 0..<classCount { out[c] = w > 0 ? s[2 + c] / w : 1 / Double(classCount) }
+        } else {
+            out[0] = w > 0 ? s[2] / w : 0
         }
-        return [w > 0 ? s[2] / w : 0]
     }
 
     /// True when the node cannot be improved: one class only, or constant target.
@@ -93,9 +97,10 @@ struct TrainingTargets: Sendable {
 
 /// Finds the best split of one node by streaming its rows (or bins) in increasing feature order.
 ///
-/// The caller sets the node totals once, then per feature: `begin(missing:)`, then alternately
-/// `add…` the rows of one distinct value and `boundary(lower:upper:)` before the next value, and
-/// finally `finish(lower:)`. For each boundary both missing-value directions are scored (when the
+/// The caller sets the node totals once (`startNode`), then per feature: `clearMissing()` and adds
+/// the missing rows into `missingBuffer`, calls `begin(feature:)`, then alternately adds the rows
+/// of one distinct value into `running` and calls `boundary(lower:upper:)` before the next value,
+/// and finally `finish(lower:)`. For each boundary both missing-value directions are scored (when the
 /// node has missing values in that feature), like scikit-learn ≥ 1.3. Scores are the usual
 /// "proxy improvements" (larger is better): Σ over children of Σc²/w (gini), Σc·ln c − w·ln w
 /// (entropy) or (Σwy)²/w (squared error). Each evaluation costs O(statistics width).
@@ -105,13 +110,11 @@ struct SplitScanner {
     let minSamplesLeaf: Double
 
     /// Node totals (including missing rows).
-    private(set) var total: UnsafeMutablePointer<Double>
-    /// Missing rows of the current feature.
-    private(set) var missing: UnsafeMutablePointer<Double>
+    private let total: UnsafeMutablePointer<Double>
+    /// Missing rows of the current feature; callers fill it through `missingBuffer`.
+    private let missing: UnsafeMutablePointer<Double>
     /// Non-missing rows added so far for the current feature.
     let running: UnsafeMutablePointer<Double>
-    /// Scratch for a candidate's left child.
-    private let candidate: UnsafeMutablePointer<Double>
 
     // Best split found for the node so far.
     private(set) var bestScore = -Double.infinity
@@ -131,14 +134,13 @@ struct SplitScanner {
         total = .allocate(capacity: width)
         missing = .allocate(capacity: width)
         running = .allocate(capacity: width)
-        candidate = .allocate(capacity: width)
         bestLeft = .allocate(capacity: width)
-        for p in [total, missing, running, candidate, bestLeft] { p.initialize(repeating: 0, count: width) }
+        for p in [total, missing, running, bestLeft] { p.initialize(repeating: 0, count: width) }
     }
 
     /// Frees the buffers; the owner calls this once when done.
     func deallocate() {
-        for p in [total, missing, running, candidate, bestLeft] { p.deallocate() }
+        for p in [total, missing, running, bestLeft] { p.deallocate() }
     }
 
     /// Starts a node with totals `stats` and forgets the previous best.
@@ -148,7 +150,7 @@ struct SplitScanner {
         bestFeature = -1
     }
 
-    /// Starts feature `f`; the caller has filled `missing` (zeroed here first via `clearMissing`).
+    /// Starts feature `f`; the caller has already filled `missingBuffer`.
     mutating func begin(feature f: Int) {
         currentFeature = f
         running.update(repeating: 0, count: width)
@@ -177,41 +179,45 @@ struct SplitScanner {
         }
     }
 
+    /// Scores one candidate; runs once per distinct value per feature per node, so it reads the
+    /// running sums in place and copies only on improvement.
+    @inline(__always)
     private mutating func evaluate(missingLeft: Bool?, lower: Double, upper: Double) {
-        let inLeft = missingLeft == true
-        for j in 0..<width { candidate[j] = running[j] + (inLeft ? missing[j] : 0) }
-        let leftCount = candidate[0], rightCount = total[0] - leftCount
-        guard leftCount >= minSamplesLeaf, rightCount >= minSamplesLeaf,
-              candidate[1] > 0, total[1] - candidate[1] > 0 else { return }
-        let score = childScore(candidate, subtractFrom: nil) + childScore(candidate, subtractFrom: total)
+        let m = missingLeft == true ? 1.0 : 0.0
+        let leftCount = running[0] + m * missing[0]
+        let rightCount = total[0] - leftCount
+        guard leftCount >= minSamplesLeaf, rightCount >= minSamplesLeaf else { return }
+        let lw = running[1] + m * missing[1], rw = total[1] - lw
+        guard lw > 0, rw > 0 else { return }
+        var score: Double
+        switch criterion {
+        case .gini:
+            var sl = 0.0, sr = 0.0
+            for j in 2..<width {
+                let l = running[j] + m * missing[j], r = total[j] - l
+                sl += l * l
+                sr += r * r
+            }
+            score = sl / lw + sr / rw
+        case .entropy:
+            score = -lw * log(lw) - rw * log(rw)
+            for j in 2..<width {
+                let l = running[j] + m * missing[j], r = total[j] - l
+                if l > 0 { score += l * log(l) }
+                if r > 0 { score += r * log(r) }
+            }
+        case .squaredError:
+            let l = running[2] + m * missing[2], r = total[2] - l
+            score = l * l / lw + r * r / rw
+        }
         guard score > bestScore else { return }
         bestScore = score
         bestFeature = currentFeature
         bestLower = lower
         bestUpper = upper
         // With no missing rows seen, missing values follow the heavier child, like scikit-learn.
-        bestMissingLeft = missingLeft ?? (candidate[1] >= total[1] - candidate[1])
-        bestLeft.update(from: candidate, count: width)
-    }
-
-    /// Proxy score of the child `s` (or of `from - s` when `from` is given).
-    @inline(__always)
-    private func childScore(_ s: UnsafeMutablePointer<Double>, subtractFrom from: UnsafeMutablePointer<Double>?) -> Double {
-        @inline(__always) func v(_ j: Int) -> Double { from.map { $0[j] - s[j] } ?? s[j] }
-        let w = v(1)
-        switch criterion {
-        case .gini:
-            var sq = 0.0
-            for j in 2..<width { let c = v(j); sq += c * c }
-            return sq / w
-        case .entropy:
-            var sum = -w * log(w)
-            for j in 2..<width { let c = v(j); if c > 0 { sum += c * log(c) } }
-            return sum
-        case .squaredError:
-            let t = v(2)
-            return t * t / w
-        }
+        bestMissingLeft = missingLeft ?? (lw >= rw)
+        for j in 0..<width { bestLeft[j] = running[j] + m * missing[j] }
     }
 
     /// True when some feature gave a valid split.

@@ -49,6 +49,7 @@ enum TreeTestSupport {
         }
     }
 
+    /// A test prerequisite (shared dataset, column) that is missing.
     enum SupportError: Error, CustomStringConvertible {
         case missing(String)
         var description: String {
