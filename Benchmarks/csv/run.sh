@@ -57,6 +57,8 @@ for (n, size), readers in sorted(rows.items()):
         summary[reader] = (seconds, peak, cpu)
         print(f"{n:>9} {reader:<10} {seconds:>9.3f} {size / seconds / 1e6:>8.0f} {cpu:>7.3f} {size / cpu / 1e6:>9.0f} {peak:>9.0f} {len(runs):>3}  "
               f"{runs[0]['rows']}x{runs[0]['columns']}")
+    describe = {r: statistics.median(x.get("describe_seconds", float("nan")) for x in readers[r]) for r in readers}
+    print(f"{'':>9} describe (median s): " + ", ".join(f"{r} {describe[r]:.3f}" for r in ("workbench", "pandas", "polars") if r in describe))
     wb = summary.get("workbench")
     if wb:
         for peer in ("pandas", "polars"):

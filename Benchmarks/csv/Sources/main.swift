@@ -41,13 +41,17 @@ do {
     let frame = try CSVReader.read(path: arguments[1], options: options)
     let seconds = now() - start
     let after = usage()
+    // `describe`: every column's summary (sorting each numeric column for its quartiles).
+    let describeStart = now()
+    let summaries = frame.columns.map { ColumnSummary(column: $0) }
+    let describeSeconds = now() - describeStart
     var sum = 0.0
     var missing = 0
     for column in frame.columns {
         missing += column.data.missingCount
         if case .numeric(let values) = column.data { for v in values where !v.isNaN { sum += v } }
     }
-    print("{\"seconds\": \(seconds), \"cpu_seconds\": \(after.cpu - cpuBefore), \"rows\": \(frame.rowCount), \"columns\": \(frame.columnCount), \"missing\": \(missing), \"sum\": \(sum), \"peak_bytes\": \(after.peakBytes)}")
+    print("{\"seconds\": \(seconds), \"cpu_seconds\": \(after.cpu - cpuBefore), \"rows\": \(frame.rowCount), \"columns\": \(frame.columnCount), \"missing\": \(missing), \"sum\": \(sum), \"peak_bytes\": \(after.peakBytes), \"describe_seconds\": \(describeSeconds), \"summaries\": \(summaries.count)}")
 } catch {
     print("error: \(error)")
     exit(1)

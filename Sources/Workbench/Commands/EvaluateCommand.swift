@@ -22,6 +22,12 @@ extension CommandTable {
             context.print("\(modelName) on \(dataName): \(rows.count) rows" + (rows.count < dataset.frame.rowCount ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
             for w in warnings { context.print("warning: \(w)") }
             context.print(renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
+            if dataName != model.dataName {
+                // Remembered as the held-out test score that validate shows beside cross-validation.
+                var updated = model
+                updated.heldOut = (dataName, scores)
+                context.bind(modelName, .model(updated))
+            }
             if let target = context.targets.first {
                 context.bind(target, .evaluation(EvaluationValue(model: modelName, data: dataName, scores: scores)))
             }

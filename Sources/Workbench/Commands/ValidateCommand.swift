@@ -27,6 +27,9 @@ public struct ValidationReport: Sendable, Codable {
     public var freshScores: Scores?
     /// Cross-validation mean and std per metric name (the yardstick fresh scores are held to).
     public var crossValidation: [String: [Double]]
+    /// The held-out test score per metric name, when the model was evaluated on one.
+    public var heldOut: [String: Double] = [:]
+    public var heldOutData: String?
     public var drift: DatasetDrift?
     public var predictionDrift: FeatureDrift?
 }
@@ -60,6 +63,7 @@ extension CommandTable {
             "v = validate m on \"../shared/datasets/penguins_fresh.csv\"",
             "v = validate m on fresh tolerance=0.03 min_score=0.9",
             "validate m1, m2, m3 on fresh baseline=m0 min_gain=2%",
+            "validate lb.top(3) on \"../shared/datasets/penguins_fresh.csv\"",
         ],
         run: runValidate)
 
@@ -67,8 +71,10 @@ extension CommandTable {
         let (dataName, frame) = try validationData(&context)
         guard frame.rowCount > 0 else { throw CommandError("\(dataName) has no rows to validate on") }
         let expression = context.invocation.positionals["MODELS"]
-        let names: [(String, SourceRange)]
-        if case .list(let items, _)? = expression {
+        var names: [(String, SourceRange)]
+        if case .call(let parts, let arguments, let range)? = expression, parts.last == "top", parts.count >= 2 {
+            names = try trainTopCandidates(leaderboard: parts.dropLast().joined(separator: "."), arguments: arguments, range: range, context: &context)
+        } else if case .list(let items, _)? = expression {
             names = items.compactMap { item in item.dottedName.map { ($0, item.range) } }
         } else if let expression, let name = expression.dottedName {
             names = [(name, expression.range)]
@@ -77,7 +83,7 @@ extension CommandTable {
         }
         var reports: [(String, ValidationReport)] = []
         for (name, range) in names {
-            guard case .model(let model)? = context.session.lookup(name) else {
+            guard case .model(let model)? = context.session.lookup(name) ?? context.pendingBindings.last(where: { $0.name == name })?.value else {
                 throw LanguageError.unknownName(kind: "model", name: name, at: range, suggestion: closestMatch(name, among: context.session.boundNames), hint: nil)
             }
             var report = try validateOne(name: name, model: model, dataName: dataName, frame: frame, context: &context)
@@ -97,6 +103,36 @@ extension CommandTable {
         if let target = context.targets.first, let first = reports.first {
             context.bind(target, .validation(reports.count == 1 ? first.1 : (reports.min { rankKey($0.1, context) < rankKey($1.1, context) }?.1 ?? first.1)))
         }
+    }
+
+    /// `lb.top(K)`: the K best candidates of a leaderboard, each trained on the leaderboard's data
+    /// and bound as `lb.top1` … `lb.topK`, ready to validate.
+    private static func trainTopCandidates(leaderboard name: String, arguments: [Expression], range: SourceRange, context: inout CommandContext) throws -> [(String, SourceRange)] {
+        guard case .leaderboard(let lb)? = context.session.lookup(name) else {
+            throw LanguageError.semantic("'\(name)' is not a leaderboard; top(K) picks the best K candidates of compare or tune", at: range, hint: nil)
+        }
+        guard arguments.count == 1, case .number(let v, _, _) = arguments[0], let k = Int(exactly: v), k >= 1 else {
+            throw LanguageError.semantic("top takes one whole number, e.g. \(name).top(3)", at: range, hint: nil)
+        }
+        guard case .dataset(let data)? = context.session.lookup(lb.dataName) else {
+            throw CommandError("the data \(name) was compared on ('\(lb.dataName)') is no longer bound", hint: "train the candidates yourself and validate them by name")
+        }
+        var names: [(String, SourceRange)] = []
+        for (i, row) in lb.rows.prefix(k).enumerated() {
+            let features = data.frame.columnNames.filter { $0 != lb.target }
+            let pipeline = try PipelineModel.train(algorithm: row.candidate.algorithm, parameters: row.candidate.parameters.values, frame: data.frame,
+                                                   target: lb.target, features: features, task: lb.task,
+                                                   context: context.fitContext(seed: Int(lb.seed), label: "training \(row.candidate.description)"))
+            var model = TrainedModel(pipeline: pipeline, dataName: lb.dataName, dataFingerprint: data.fingerprint, rowCount: data.frame.rowCount,
+                                     fitSeconds: 0, trainingScores: try scores(of: pipeline, on: data.frame).scores)
+            model.trainingFrame = data.frame
+            model.crossValidation = row.result
+            let bound = "\(name).top\(i + 1)"
+            context.bind(bound, .model(model))
+            context.print("\(bound): \(row.candidate.description), trained on \(lb.dataName)")
+            names.append((bound, range))
+        }
+        return names
     }
 
     /// The fresh data: a bound dataset or a quoted CSV path loaded on the spot.
@@ -170,12 +206,16 @@ extension CommandTable {
 
         // Metrics against cross-validation.
         var cvTable: [String: [Double]] = [:]
+        var heldOutTable: [String: Double] = [:]
         var freshScores: Scores?
         if frame.column(named: pipeline.target.name) != nil {
             freshScores = try scores(of: pipeline, on: frame).scores
             let cv = try model.crossValidation ?? crossValidateNow(model, context: context)
             if let cv {
                 for m in MetricCatalog.metrics(for: pipeline.task) { cvTable[m.name] = [cv.mean(of: m), cv.standardDeviation(of: m)] }
+            }
+            if let held = model.heldOut {
+                for m in MetricCatalog.metrics(for: pipeline.task) { heldOutTable[m.name] = m.value(held.scores) }
             }
             if let fresh = freshScores, let cv = cvTable[metric.name] {
                 let value = metric.value(fresh)
@@ -240,7 +280,8 @@ extension CommandTable {
             reasons.append(.init(severity: .warn, text: "no training data in this session to check drift against"))
         }
         let verdict = reasons.map(\.severity).max() ?? .pass
-        return ValidationReport(model: name, data: dataName, verdict: verdict, reasons: reasons, schemaFindings: findings, freshScores: freshScores, crossValidation: cvTable, drift: drift, predictionDrift: predictionDrift)
+        return ValidationReport(model: name, data: dataName, verdict: verdict, reasons: reasons, schemaFindings: findings, freshScores: freshScores,
+                                crossValidation: cvTable, heldOut: heldOutTable, heldOutData: model.heldOut?.data, drift: drift, predictionDrift: predictionDrift)
     }
 
     /// 5-fold cross-validation of the model's algorithm and parameters on its own training data.
@@ -265,14 +306,16 @@ extension CommandTable {
             lines.append("schema: every model input present with its training type")
         }
         if let fresh = r.freshScores {
-            var table = TextTable(headers: ["metric", "cross-validation", "fresh", "difference"], alignments: [.left, .right, .right, .right])
+            let test = r.heldOutData.map { ["test (\($0))"] } ?? []
+            var table = TextTable(headers: ["metric", "cross-validation"] + test + ["fresh", "vs cross-validation"], alignments: [.left, .right] + test.map { _ in .right } + [.right, .right])
             for m in MetricCatalog.metrics(for: model.pipeline.task) {
                 let v = m.value(fresh)
                 guard v.isFinite else { continue }
+                let testCell = test.isEmpty ? [] : [r.heldOut[m.name].map(formatScore) ?? ""]
                 if let cv = r.crossValidation[m.name] {
-                    table.add([m.label, formatScore(cv[0]) + " ± " + formatScore(cv[1]), formatScore(v), (v - cv[0] >= 0 ? "+" : "") + formatScore(v - cv[0])])
+                    table.add([m.label, formatScore(cv[0]) + " ± " + formatScore(cv[1])] + testCell + [formatScore(v), (v - cv[0] >= 0 ? "+" : "") + formatScore(v - cv[0])])
                 } else {
-                    table.add([m.label, "", formatScore(v), ""])
+                    table.add([m.label, ""] + testCell + [formatScore(v), ""])
                 }
             }
             lines.append(table.render(width: 100))

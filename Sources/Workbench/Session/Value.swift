@@ -47,6 +47,8 @@ public struct TrainedModel: Sendable {
     public var bundlePath: String?
     /// The latest validation on fresh data, for the card and the bundle.
     public var validation: ValidationReport?
+    /// The latest `evaluate` on held-out data (not the training data): its name and scores.
+    public var heldOut: (data: String, scores: Scores)?
 }
 
 /// Scores of one model on one dataset, bound by `e = evaluate ...`.

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import Workbench
+@testable import Learning
+
+@Suite("Validate, drift and explain commands")
+struct ValidateCommandTests {
+    private func trained() -> Session {
+        let session = makeSession()
+        run(session, "load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species")
+        return session
+    }
+
+    private func report(_ session: Session, _ name: String) -> ValidationReport? {
+        if case .validation(let v)? = session.lookup(name) { return v }
+        return nil
+    }
+
+    @Test func freshPassesDriftedFailsOnExactlyTheShiftedFeatures() throws {
+        let session = trained()
+        run(session, "v = validate m on \"\(sharedDatasets)/penguins_fresh.csv\"")
+        let pass = try #require(report(session, "v"))
+        #expect(pass.verdict == .pass)
+        #expect(pass.drift?.driftedFeatures == [])
+        run(session, "w = validate m on \"\(sharedDatasets)/penguins_fresh_drift.csv\"")
+        let fail = try #require(report(session, "w"))
+        #expect(fail.verdict == .fail)
+        #expect(fail.drift?.driftedFeatures.sorted() == ["bill_length_mm", "flipper_length_mm"])
+        #expect(fail.reasons.first?.text.contains("below cross-validation") == true)
+        // The model now carries its latest validation, for its card and bundle.
+        guard case .model(let m)? = session.lookup("m") else { Issue.record("m lost"); return }
+        #expect(m.validation?.verdict == .fail)
+        #expect(session.validationFailures == 1)
+    }
+
+    @Test func gatesAndHeldOutScores() throws {
+        let session = trained()
+        run(session, "split penguins seed=4", "t = train tree on penguins.train target=species", "evaluate t on penguins.test", "b = train baseline on penguins target=species")
+        let cell = try #require(run(session, "v = validate t on \"\(sharedDatasets)/penguins_fresh.csv\" min_score=0.999 baseline=b min_gain=0.1"))
+        #expect(cell.output.plainText.contains("test (penguins.test)"))
+        let v = try #require(report(session, "v"))
+        #expect(v.heldOutData == "penguins.test")
+        #expect(v.reasons.contains { $0.severity == .fail && $0.text.contains("misses min_score 0.999") } || v.freshScores.map { MetricCatalog.primary(for: .classification).value($0) >= 0.999 } == true)
+        let gate = try #require(run(session, "validate b on \"\(sharedDatasets)/penguins_fresh.csv\" baseline=m min_gain=2%"))
+        #expect(gate.output.plainText.contains("does not beat m"))
+        #expect(gate.output.plainText.contains("min_gain 2% of"))
+    }
+
+    @Test func severalModelsAreRankedAndTopCandidatesTrained() throws {
+        let session = trained()
+        run(session, "lb = compare [linear, tree, bayes] on penguins target=species folds=3")
+        let cell = try #require(run(session, "validate lb.top(2) on \"\(sharedDatasets)/penguins_fresh.csv\""))
+        #expect(cell.succeeded, "\(cell.output.plainText)")
+        #expect(cell.output.plainText.contains("ranked on the fresh data"))
+        #expect(session.lookup("lb.top1") != nil && session.lookup("lb.top2") != nil)
+    }
+
+    @Test func missingTargetValidatesSchemaOnly() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = trained()
+        run(session, "load \"\(sharedDatasets)/penguins_fresh.csv\" as fresh", "nolabel = drop fresh species")
+        let cell = try #require(run(session, "v = validate m on nolabel"))
+        #expect(cell.succeeded)
+        #expect(cell.output.plainText.contains("metrics cannot be computed without the target"))
+        #expect(report(session, "v")?.verdict == .warn)
+        // A header-only file is a clear error, not a verdict.
+        try Data("species,island\n".utf8).write(to: URL(fileURLWithPath: folder + "/empty.csv"))
+        let empty = try #require(run(session, "validate m on \"\(folder)/empty.csv\""))
+        #expect(!empty.succeeded)
+        #expect(empty.output.plainText.contains("has a header but no rows"))
+        // Missing inputs fail.
+        run(session, "few = select fresh species, island")
+        let missing = try #require(run(session, "x = validate m on few"))
+        #expect(report(session, "x")?.verdict == .fail)
+        #expect(missing.output.plainText.contains("the data lacks model inputs: bill_length_mm"))
+    }
+
+    @Test func driftCommandFlagsTheShiftedColumns() throws {
+        let session = trained()
+        run(session, "load \"\(sharedDatasets)/penguins_fresh_drift.csv\" as drifted")
+        let cell = try #require(run(session, "d = drift penguins vs drifted"))
+        #expect(cell.output.plainText.contains("drifted: bill_length_mm, flipper_length_mm (2 of 8)"))
+        let none = try #require(run(session, "drift penguins vs drifted correction=none"))
+        #expect(none.output.plainText.contains("sex"))
+    }
+
+    @Test func explainSumsAndRanks() throws {
+        let session = trained()
+        let importance = try #require(run(session, "explain m"))
+        #expect(importance.output.lines[0].hasPrefix("permutation importance of m on penguins (training data)"))
+        let row = try #require(run(session, "explain m on penguins row=2"))
+        #expect(row.output.plainText.contains("exact linear contributions"))
+        #expect(row.output.plainText.contains("base value"))
+        let bad = try #require(run(session, "explain m on penguins row=999"))
+        #expect(bad.output.plainText.contains("penguins has 275 rows"))
+    }
+
+    @Test func strictRunExitsNonZeroOnAFailedValidation() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let script = folder + "/gate.wb"
+        try Data("""
+            load "\(sharedDatasets)/penguins_train.csv" as p
+            m = train linear on p target=species
+            validate m on "\(sharedDatasets)/penguins_fresh_drift.csv"
+
+            """.utf8).write(to: URL(fileURLWithPath: script))
+        let (lenient, _, _) = try runBinary(["run", script])
+        #expect(lenient == 0)
+        let (strict, _, err) = try runBinary(["run", "--strict", script])
+        #expect(strict == 3)
+        #expect(err.contains("strict: 1 validation failed"))
+    }
+}
