@@ -83,6 +83,13 @@ let package = Package(
             path: "Benchmarks/csv/Sources",
             swiftSettings: strict
         ),
+        // Benchmark driver: a bundle's in-process prediction speed (Benchmarks/bundle/run.sh).
+        .executableTarget(
+            name: "bundle-bench",
+            dependencies: ["Bundles", "Tabular"],
+            path: "Benchmarks/bundle/Sources",
+            swiftSettings: strict
+        ),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
