@@ -68,8 +68,8 @@ public enum LessonParser {
                 if trimmed == "```" {
                     fence = nil
                     if open.name.isEmpty {
-                        // A plain block is text to show, fences included.
-                        let shown = ["```"] + open.lines.map(\.1) + ["```"]
+                        // A plain block is text to show as is, indented like a code sample.
+                        let shown = open.lines.map { "    " + $0.1 }
                         if drafts.isEmpty { introduction += shown } else { drafts[drafts.count - 1].text += shown }
                     } else {
                         guard !drafts.isEmpty else { throw fail(open.line, "a ```\(open.name) block must be inside a step", "start a step with a heading like '## load: Load the data'") }
