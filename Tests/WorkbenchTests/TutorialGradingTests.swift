@@ -94,4 +94,17 @@ struct TutorialCheckTests {
         #expect(Requirement.ran(command: "describe", DatasetFilter(rows: 150)).satisfied(by: session, facts: facts) == "iris")
         #expect(Requirement.ran(command: "show", DatasetFilter()).satisfied(by: session, facts: facts) == nil)
     }
+
+    @Test func warnedPredictionsAreToldApart() {
+        let session = makeSession()
+        run(session, "load \"examples/iris.csv\"", "m = train tree on iris target=species")
+        let ordinary = "predict m {sepal_length: 5.1, petal_length: 1.4}"
+        let far = "predict m {sepal_length: 51, petal_length: 1.4}"
+        let plain = TutorialFact.facts(of: ordinary, in: session, output: session.evaluate(ordinary).output)
+        let warned = TutorialFact.facts(of: far, in: session, output: session.evaluate(far).output)
+        let needsWarning = Requirement.predicted(ModelFilter(), rows: 1, values: [:], warned: true)
+        #expect(needsWarning.satisfied(by: session, facts: plain) == nil)
+        #expect(needsWarning.satisfied(by: session, facts: warned) == "m")
+        #expect(Requirement.predicted(ModelFilter(), rows: 1, values: [:], warned: false).satisfied(by: session, facts: plain) == "m")
+    }
 }

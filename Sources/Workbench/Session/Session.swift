@@ -84,7 +84,7 @@ public final class Session {
         let evaluation = evaluate(trimmed)
         var output = evaluation.output
         // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
-        if let feedback = tutorial?.review(command: trimmed, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
+        if let feedback = tutorial?.review(command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
         let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles)
         cells.append(cell)
         if !cell.succeeded { failureCount += 1 }

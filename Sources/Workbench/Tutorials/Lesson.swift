@@ -86,8 +86,9 @@ public enum Requirement: Sendable, Equatable {
     case model(ModelFilter)
     /// A model that matches was evaluated during this step.
     case evaluated(ModelFilter)
-    /// A model that matches predicted during this step (optionally for a number of rows and given values).
-    case predicted(ModelFilter, rows: Int?, values: [String: String])
+    /// A model that matches predicted during this step (optionally for a number of rows and given
+    /// values, and with or without a warning that the input is unlike the training data).
+    case predicted(ModelFilter, rows: Int?, values: [String: String], warned: Bool? = nil)
     /// A command ran successfully during this step, on a dataset that matches.
     case ran(command: String, DatasetFilter)
     /// A model that matches was exported to a bundle that now exists.

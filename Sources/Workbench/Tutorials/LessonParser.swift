@@ -273,7 +273,7 @@ public enum LessonParser {
         let modelKeys = ["name", "algorithm", "target", "task"]
         let allowed: [String] = switch word {
         case "dataset", "ran": datasetKeys
-        case "predicted": modelKeys + ["rows"]
+        case "predicted": modelKeys + ["rows", "warning"]
         default: modelKeys
         }
         for key in pairs.keys.sorted() where !allowed.contains(key) {
@@ -302,7 +302,13 @@ public enum LessonParser {
         switch word {
         case "model": return .model(filter)
         case "evaluated": return .evaluated(filter)
-        case "predicted": return .predicted(filter, rows: try int("rows"), values: values)
+        case "predicted":
+            var warned: Bool?
+            if let w = pairs["warning"] {
+                guard ["yes", "no"].contains(w.lowercased()) else { throw fail(line, "warning must be yes or no, found '\(w)'", nil) }
+                warned = w.lowercased() == "yes"
+            }
+            return .predicted(filter, rows: try int("rows"), values: values, warned: warned)
         default: return .exported(filter)
         }
     }

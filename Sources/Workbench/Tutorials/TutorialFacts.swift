@@ -7,17 +7,19 @@ import Tabular
 enum TutorialFact {
     case ran(command: String, datasets: [(name: String, dataset: Dataset)])
     case evaluated(model: (name: String, model: TrainedModel), scores: Scores)
-    case predicted(model: (name: String, model: TrainedModel), rows: Int, values: [String: String])
+    case predicted(model: (name: String, model: TrainedModel), rows: Int, values: [String: String], warned: Bool)
     case exported(model: (name: String, model: TrainedModel), path: String)
 
     /// What a successful cell did, read from its command against the session after it ran.
     /// `rerun N` counts as the command it re-ran.
-    static func facts(of command: String, in session: Session, depth: Int = 0) -> [TutorialFact] {
+    /// `output` is what the cell printed: a line starting "warning: " is the model saying the input
+    /// is unlike its training data.
+    static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0) -> [TutorialFact] {
         guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
               let invocation = try? Invocation(spec: spec, statement: statement, line: command) else { return [] }
         if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals["N"],
            let cell = session.cells.first(where: { Double($0.number) == n }) {
-            return facts(of: cell.command, in: session, depth: 1)
+            return facts(of: cell.command, in: session, output: output, depth: 1)
         }
         func model(_ placeholder: String) -> (name: String, model: TrainedModel)? {
             guard let name = invocation.positionals[placeholder]?.dottedName, case .model(let m)? = session.lookup(name) else { return nil }
@@ -31,6 +33,7 @@ enum TutorialFact {
         // A command that binds a dataset (load, split, select) "ran on" what it bound.
         datasets += statement.targets.compactMap { dataset(.name($0.name.split(separator: ".").map(String.init), $0.range)) }
         var facts: [TutorialFact] = [.ran(command: spec.name, datasets: datasets)]
+        let warned = output.lines.contains { Output.stripMarkers($0).hasPrefix("warning: ") }
         switch spec.name {
         case "evaluate":
             guard let m = model("MODEL") else { break }
@@ -42,7 +45,7 @@ enum TutorialFact {
         case "predict":
             guard let m = model("MODEL") else { break }
             if let d = dataset(invocation.positionals["DATA"]) {
-                facts.append(.predicted(model: m, rows: d.dataset.frame.rowCount, values: [:]))
+                facts.append(.predicted(model: m, rows: d.dataset.frame.rowCount, values: [:], warned: warned))
             } else if case .record(let fields, _)? = invocation.positionals["ROW"] {
                 var values: [String: String] = [:]
                 for field in fields {
@@ -53,7 +56,7 @@ enum TutorialFact {
                     default: break
                     }
                 }
-                facts.append(.predicted(model: m, rows: 1, values: values))
+                facts.append(.predicted(model: m, rows: 1, values: values, warned: warned))
             }
         case "export":
             guard let m = model("MODEL"), case .string(let written, _)? = invocation.positionals["PATH"] else { break }
@@ -123,9 +126,10 @@ extension Requirement {
         case .dataset(let f): f.phrase + " is bound"
         case .model(let f): f.phrase + " is trained"
         case .evaluated(let f): f.phrase + " is evaluated"
-        case .predicted(let f, let rows, let values):
+        case .predicted(let f, let rows, let values, let warned):
             "\(f.phrase) makes a prediction" + (rows.map { $0 == 1 ? " for one row" : " for \($0) rows" } ?? "")
                 + (values.isEmpty ? "" : " with " + values.keys.sorted().map { "\($0) \(values[$0] ?? "")" }.joined(separator: ", "))
+                + (warned.map { $0 ? " that comes with a warning" : " without a warning" } ?? "")
         case .ran(let command, let f): "you run \(command)" + (f == DatasetFilter() ? "" : " on " + f.phrase)
         case .exported(let f): f.phrase + " is exported to a bundle"
         }
@@ -148,9 +152,10 @@ extension Requirement {
         case .evaluated(let f):
             for case .evaluated(let m, _) in facts where f.matches(name: m.name, m.model) { return m.name }
             return nil
-        case .predicted(let f, let rows, let values):
-            for case .predicted(let m, let n, let given) in facts where f.matches(name: m.name, m.model) {
+        case .predicted(let f, let rows, let values, let warned):
+            for case .predicted(let m, let n, let given, let hadWarning) in facts where f.matches(name: m.name, m.model) {
                 if let rows, rows != n { continue }
+                if let warned, warned != hadWarning { continue }
                 // Compared as numbers when both are numbers, so 230 and 230.0 are the same value.
                 let same = values.allSatisfy { key, want in
                     guard let have = given[key] else { return false }

@@ -98,10 +98,10 @@ public final class TutorialRun {
 
     /// Called by the session after every cell while the lesson runs; returns feedback to add to
     /// the cell's output, or nil to add nothing.
-    func review(command: String, succeeded: Bool, in session: Session) -> Output? {
+    func review(command: String, output: Output, succeeded: Bool, in session: Session) -> Output? {
         // A line that does not even parse is still an attempt at the step (and earns a hint).
         if let verb = (try? Parser.parse(command))?.verb, Self.neutralCommands.contains(verb) { return nil }
-        let newFacts = succeeded ? TutorialFact.facts(of: command, in: session) : []
+        let newFacts = succeeded ? TutorialFact.facts(of: command, in: session, output: output) : []
         for case .evaluated(_, let scores) in newFacts { lastEvaluation = scores }
         facts += newFacts
         guard step.kind == .do, let missing = unmet(session: session) else { return nil }
