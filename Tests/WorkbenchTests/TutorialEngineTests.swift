@@ -107,6 +107,37 @@ struct TutorialEngineTests {
         #expect(text(session.execute("tutorial resume")).contains("there is no lesson to resume"))
     }
 
+    @Test func aBrokenLessonIsRefusedWithFileAndLineAndTheOthersStillWork() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/tutorials", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/tutorials/01-first-steps.md", toPath: folder + "/tutorials/01-first-steps.md")
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/WorkbenchTests/Fixtures/tutorials/unknown-kind.md", toPath: folder + "/tutorials/02-broken.md")
+        let session = makeSession(in: folder)
+        let list = text(run(session, "tutorial"))
+        #expect(list.contains("first-steps"))
+        #expect(list.contains("02-broken.md:9: unknown step kind 'quiz'"))
+        let start = try #require(session.execute("tutorial start broken"))
+        #expect(!start.succeeded)
+        #expect(start.output.plainText.contains("02-broken.md:9: unknown step kind 'quiz'"))
+        #expect(start.output.plainText.contains("hint: "))
+        #expect(text(run(session, "tutorial start first-steps")).contains("[welcome]"))
+    }
+
+    @Test func rerunCountsAsTheCommandItReran() {
+        let session = makeSession()
+        run(session, "load \"examples/penguins.csv\"", "tutorial start first-steps", "tutorial next", "tutorial next", "answer 8")
+        #expect(session.tutorial?.step.id == "show")
+        // ls looks around: it neither passes nor fails the step.
+        run(session, "show penguins rows=2", "ls")
+        #expect(session.tutorial?.step.id == "types")
+        run(session, "tutorial next")
+        #expect(session.tutorial?.step.id == "describe")
+        run(session, "describe penguins", "tutorial back")
+        #expect(session.tutorial?.step.id == "describe")
+        #expect(text(run(session, "rerun 9")).contains("✓ [describe] done (penguins)"))
+    }
+
     @Test func evaluationQuestionsReadTheLearnersOwnNumbers() throws {
         let session = makeSession()
         run(session, "tutorial start reading-regression", "load \"examples/diabetes.csv\"", "split diabetes", "r = train linear on diabetes.train target=progression")
