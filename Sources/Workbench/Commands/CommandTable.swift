@@ -10,6 +10,8 @@ public enum CommandTable {
         export, importBundle,
         // Session
         ls, history, rerun, save, replay, help, quit,
+        // Tutorials
+        tutorial, answer,
     ]
 
     public static let names: [String] = all.map(\.name)

@@ -40,6 +40,11 @@ enum ModelCard {
             let v = m.value(model.trainingScores)
             if v.isFinite { lines.append("- Training \(m.label): \(formatScore(v)) (on the rows it learned from: optimistic)") }
         }
+        if let held = model.heldOut {
+            for m in MetricCatalog.metrics(for: p.task) where m.value(held.scores).isFinite {
+                lines.append("- Held-out test (\(held.data)) \(m.label): \(formatScore(m.value(held.scores)))")
+            }
+        }
         if let cv = model.crossValidation {
             for m in MetricCatalog.metrics(for: p.task) where cv.mean(of: m).isFinite {
                 lines.append("- Cross-validated \(m.label): \(formatScore(cv.mean(of: m))) ± \(formatScore(cv.standardDeviation(of: m)))")

@@ -66,6 +66,8 @@ public final class Session {
     public var progressHandler: (@Sendable (String) -> Void)?
     /// The transcript this session is recorded to, for the run registry.
     public var transcriptPath: String?
+    /// The guided lesson in progress (see Tutorials/); it reviews every cell after it runs.
+    public internal(set) var tutorial: TutorialRun?
     let registryStorage = RegistryStorage()
 
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag()) {
@@ -82,7 +84,10 @@ public final class Session {
         guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { return nil }
         cancellation.clear()
         let evaluation = evaluate(trimmed)
-        let cell = Cell(number: nextCellNumber, command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles)
+        var output = evaluation.output
+        // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
+        if let feedback = tutorial?.review(command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
+        let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles)
         cells.append(cell)
         if !cell.succeeded { failureCount += 1 }
         cellObserver?(cell)

@@ -1,0 +1,22 @@
+/// Why a lesson file or the lesson folder cannot be used; every case that concerns a file names it
+/// and the line, so an author can go straight to the problem.
+public enum LessonError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A problem at one line of a lesson file, with what to do about it.
+    case invalid(file: String, line: Int, message: String, hint: String?)
+    case unreadable(file: String)
+    case noFolder(searched: [String])
+    case unknownLesson(String, suggestion: String?, known: [String])
+
+    public var description: String {
+        switch self {
+        case .invalid(let file, let line, let message, let hint):
+            "\(file):\(line): \(message)" + (hint.map { "\nhint: \($0)" } ?? "")
+        case .unreadable(let file):
+            "cannot read lesson file \(file)\nhint: check that it exists, is readable and is UTF-8 text"
+        case .noFolder(let searched):
+            "no tutorials/ folder found (looked in \(searched.joined(separator: ", ")))\nhint: run workbench from the project folder, or set WORKBENCH_TUTORIALS to the folder of lessons"
+        case .unknownLesson(let name, let suggestion, let known):
+            "no lesson named '\(name)'" + (suggestion.map { "\nhint: did you mean '\($0)'?" } ?? "\nhint: lessons: " + known.joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Tabular
+
+extension CommandTable {
+    /// Actions of `tutorial`, in the order `help` lists them.
+    static let tutorialActions = ["list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume"]
+
+    /// `tutorial [ACTION] [NAME]`: lists, starts and steers the guided lessons of `tutorials/`.
+    static let tutorial = CommandSpec(
+        "tutorial", topic: "session",
+        summary: "guided lessons: list them, start one, and get hints while you work",
+        discussion: """
+            A lesson is a sequence of steps: explanations ('tutorial next' continues), things to do with \
+            real commands (the step checks what your command did, not how you typed it) and questions \
+            ('answer …'). Each wrong attempt reveals the next hint; 'tutorial solution' shows the solution. \
+            'tutorial skip' and 'tutorial back' move between steps, 'tutorial step' shows the current one \
+            again, 'tutorial quit' leaves, 'tutorial resume' continues where you left off (progress is kept \
+            in $WORKBENCH_HOME/tutorials). Lessons are Markdown files in tutorials/.
+            """,
+        positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .text, optional: true)],
+        examples: ["tutorial", "tutorial start first-steps", "tutorial hint", "tutorial resume"],
+        run: runTutorial)
+
+    /// `answer VALUE`: answers the current tutorial question.
+    static let answer = CommandSpec(
+        "answer", topic: "session",
+        summary: "answer the current tutorial question: a number (0.62, .62, 62%) or a choice letter",
+        discussion: "Numbers are compared with the value your session computed, within a small tolerance; choices by letter, in any case. Text with spaces goes in quotes.",
+        positionals: [PositionalSpec("VALUE", .text)],
+        examples: ["answer 0.62", "answer 62%", "answer b"],
+        run: { context in
+            guard let run = context.session.tutorial else {
+                throw CommandError("no tutorial question is waiting for an answer", hint: "'tutorial' lists the lessons; 'tutorial resume' continues the last one")
+            }
+            let text = try context.text("VALUE")
+            context.print(try run.answer(text, session: context.session).joined(separator: "\n"))
+        })
+
+    private static func runTutorial(_ context: inout CommandContext) throws {
+        let session = context.session
+        let store = ProgressStore(home: context.environment.home)
+        let action: String
+        if let expression = context.invocation.positionals["ACTION"] {
+            let word = try context.text("ACTION")
+            guard tutorialActions.contains(word) else {
+                throw LanguageError.semantic("unknown tutorial action '\(word)'", at: expression.range,
+                                             hint: (closestMatch(word, among: tutorialActions).map { "did you mean '\($0)'? " } ?? "") + "actions: " + tutorialActions.joined(separator: ", "))
+            }
+            action = word
+        } else {
+            action = "list"
+        }
+        let name = context.invocation.positionals["NAME"] == nil ? nil : try context.text("NAME")
+        if name != nil, !["start", "resume"].contains(action) {
+            throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "NAME"), usage: "tutorial \(action)")
+        }
+
+        switch action {
+        case "list":
+            try listLessons(&context, store: store)
+        case "start", "resume":
+            let progress = store.load()
+            guard let lessonName = name ?? (action == "resume" ? progress.current : nil) else {
+                throw CommandError(action == "start" ? "which lesson? tutorial start NAME" : "there is no lesson to resume",
+                                   hint: "'tutorial' lists the lessons")
+            }
+            let lesson = try LessonLibrary.lesson(named: lessonName, workingDirectory: context.environment.workingDirectory)
+            if let current = session.tutorial, current.lesson.name != lesson.name {
+                context.print("left lesson \(current.lesson.name) at \(current.position); 'tutorial resume \(current.lesson.name)' returns to it")
+            }
+            var index = 0
+            var done: [String] = []
+            if action == "resume", let entry = progress.lessons[lesson.name], !entry.finished {
+                if let i = lesson.index(of: entry.step) { index = i } else {
+                    context.print("note: step '\(entry.step)' is no longer in the lesson; starting from the beginning")
+                }
+                done = entry.done
+            }
+            let run = TutorialRun(lesson: lesson, index: index, done: done, store: store)
+            session.tutorial = run
+            var lines: [String]
+            if index == 0 {
+                lines = ["lesson \(lesson.name): \(lesson.title) (\(lesson.steps.count) steps" + (lesson.minutes.map { ", about \($0) minutes" } ?? "") + ")"]
+                if !lesson.introduction.isEmpty { lines += [""] + lesson.introduction }
+            } else {
+                lines = ["resuming \(lesson.name) at step \(index + 1)/\(lesson.steps.count); names bound in an earlier session are gone, so re-run earlier steps' commands if this one needs them ('tutorial back')"]
+            }
+            let entered = run.enter(session: session)
+            if entered.finished { session.tutorial = nil }
+            context.print((lines + entered.lines).joined(separator: "\n"))
+        default:
+            guard let run = session.tutorial else {
+                throw CommandError("no lesson is running", hint: "'tutorial start NAME' starts one, 'tutorial resume' continues the last one")
+            }
+            let lines: [String] = switch action {
+            case "next": try run.next(session: session)
+            case "hint": run.nextHint()
+            case "solution": run.solution(session: session)
+            case "skip": run.skip(session: session)
+            case "back": try run.back()
+            case "step": run.presentStep().dropFirst().map { $0 }
+            default: quit(run, session: session)
+            }
+            context.print(lines.joined(separator: "\n"))
+        }
+    }
+
+    private static func quit(_ run: TutorialRun, session: Session) -> [String] {
+        session.tutorial = nil
+        return ["left lesson \(run.lesson.name) at \(run.position); 'tutorial resume' continues from there"]
+    }
+
+    /// The lessons with their length and the learner's progress; a broken lesson is listed with its error.
+    private static func listLessons(_ context: inout CommandContext, store: ProgressStore) throws {
+        let folder = try LessonLibrary.folder(workingDirectory: context.environment.workingDirectory)
+        let progress = store.load()
+        var table = TextTable(headers: ["lesson", "steps", "time", "progress", "about"])
+        var problems: [String] = []
+        for file in LessonLibrary.files(in: folder) {
+            let lesson: Lesson
+            do {
+                lesson = try LessonParser.load(path: file)
+            } catch {
+                problems.append("error: " + error.description)
+                continue
+            }
+            let state: String
+            if context.session.tutorial?.lesson.name == lesson.name, let run = context.session.tutorial {
+                state = "on step \(run.index + 1) (now)"
+            } else if let entry = progress.lessons[lesson.name] {
+                state = entry.finished ? "finished" : "on step \((lesson.index(of: entry.step) ?? 0) + 1)"
+            } else {
+                state = "not started"
+            }
+            table.add([lesson.name, String(lesson.steps.count), lesson.minutes.map { "\($0) min" } ?? "", state, lesson.summary])
+        }
+        context.print(table.render(width: context.environment.width))
+        for problem in problems { context.print(problem) }
+        context.print("start one with: tutorial start NAME")
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Learning
+import Tabular
+
+/// Something a cell did that leaves no binding behind (an evaluation, a prediction, a look at the
+/// data), remembered for the rest of the step so checks can ask about it.
+enum TutorialFact {
+    case ran(command: String, datasets: [(name: String, dataset: Dataset)])
+    case evaluated(model: (name: String, model: TrainedModel), scores: Scores)
+    case predicted(model: (name: String, model: TrainedModel), rows: Int, values: [String: String], warned: Bool)
+    case exported(model: (name: String, model: TrainedModel), path: String)
+
+    /// What a successful cell did, read from its command against the session after it ran.
+    /// `rerun N` counts as the command it re-ran.
+    /// `output` is what the cell printed: a line starting "warning: " is the model saying the input
+    /// is unlike its training data.
+    static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0) -> [TutorialFact] {
+        guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
+              let invocation = try? Invocation(spec: spec, statement: statement, line: command) else { return [] }
+        if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals["N"],
+           let cell = session.cells.first(where: { Double($0.number) == n }) {
+            return facts(of: cell.command, in: session, output: output, depth: 1)
+        }
+        func model(_ placeholder: String) -> (name: String, model: TrainedModel)? {
+            guard let name = invocation.positionals[placeholder]?.dottedName, case .model(let m)? = session.lookup(name) else { return nil }
+            return (name, m)
+        }
+        func dataset(_ expression: Expression?) -> (name: String, dataset: Dataset)? {
+            guard let name = expression?.dottedName, case .dataset(let d)? = session.lookup(name) else { return nil }
+            return (name, d)
+        }
+        var datasets = spec.positionals.compactMap { dataset(invocation.positionals[$0.placeholder]) }
+        // A command that binds a dataset (load, split, select) "ran on" what it bound.
+        datasets += statement.targets.compactMap { dataset(.name($0.name.split(separator: ".").map(String.init), $0.range)) }
+        var facts: [TutorialFact] = [.ran(command: spec.name, datasets: datasets)]
+        let warned = output.lines.contains { Output.stripMarkers($0).hasPrefix("warning: ") }
+        switch spec.name {
+        case "evaluate":
+            guard let m = model("MODEL") else { break }
+            if let target = statement.targets.first, case .evaluation(let e)? = session.lookup(target.name) {
+                facts.append(.evaluated(model: m, scores: e.scores))
+            } else if let d = dataset(invocation.positionals["DATA"]), let scores = try? CommandTable.scores(of: m.model.pipeline, on: d.dataset.frame).scores {
+                facts.append(.evaluated(model: m, scores: scores))
+            }
+        case "predict":
+            guard let m = model("MODEL") else { break }
+            if let d = dataset(invocation.positionals["DATA"]) {
+                facts.append(.predicted(model: m, rows: d.dataset.frame.rowCount, values: [:], warned: warned))
+            } else if case .record(let fields, _)? = invocation.positionals["ROW"] {
+                var values: [String: String] = [:]
+                for field in fields {
+                    switch field.value {
+                    case .string(let s, _): values[field.key] = s
+                    case .number(_, let text, _): values[field.key] = text
+                    case .name(let parts, _): values[field.key] = parts.joined(separator: ".")
+                    default: break
+                    }
+                }
+                facts.append(.predicted(model: m, rows: 1, values: values, warned: warned))
+            }
+        case "export":
+            guard let m = model("MODEL"), case .string(let written, _)? = invocation.positionals["PATH"] else { break }
+            facts.append(.exported(model: m, path: session.resolve(path: written)))
+        default:
+            break
+        }
+        return facts
+    }
+}
+
+extension DatasetFilter {
+    /// Whether a bound dataset meets every condition.
+    func matches(name: String, _ d: Dataset, session: Session) -> Bool {
+        if let n = self.name, n != name { return false }
+        if let r = rows, d.frame.rowCount != r { return false }
+        if let c = columns, d.frame.columnCount != c { return false }
+        if let column, d.frame.column(named: column) == nil { return false }
+        if let file {
+            // By content, so "./examples/x.csv" and an absolute path pass as well.
+            guard let print = try? Fingerprint.ofFile(atPath: session.resolve(path: file)), print == d.fingerprint else { return false }
+        }
+        return true
+    }
+
+    /// "a dataset named penguins with 344 rows", for feedback.
+    var phrase: String {
+        var parts: [String] = []
+        if let rows { parts.append("\(rows) rows") }
+        if let columns { parts.append("\(columns) columns") }
+        if let column { parts.append("a column \(column)") }
+        var text = "a dataset" + (name.map { " named \($0)" } ?? "") + (file.map { " loaded from \($0)" } ?? "")
+        if !parts.isEmpty { text += " with " + joinedPhrase(parts) }
+        return text
+    }
+}
+
+extension ModelFilter {
+    /// Whether a bound model meets every condition.
+    func matches(name: String, _ m: TrainedModel) -> Bool {
+        if let n = self.name, n != name { return false }
+        if let algorithm, m.pipeline.algorithm != algorithm { return false }
+        if let target, m.pipeline.target.name != target { return false }
+        if let task, m.pipeline.task.rawValue != task { return false }
+        return true
+    }
+
+    /// "a forest model predicting species", for feedback.
+    var phrase: String {
+        var text = "a " + (task.map { "\($0) " } ?? "") + (algorithm.map { "\($0) " } ?? "") + "model"
+        if let name { text += " named \(name)" }
+        if let target { text += " predicting \(target)" }
+        return text
+    }
+}
+
+/// "a, b and c".
+func joinedPhrase(_ parts: [String]) -> String {
+    guard parts.count > 1, let last = parts.last else { return parts.first ?? "" }
+    return parts.dropLast().joined(separator: ", ") + " and " + last
+}
+
+extension Requirement {
+    /// What the learner must achieve, for "not done yet" messages.
+    var phrase: String {
+        switch self {
+        case .dataset(let f): f.phrase + " is bound"
+        case .model(let f): f.phrase + " is trained"
+        case .evaluated(let f): f.phrase + " is evaluated"
+        case .predicted(let f, let rows, let values, let warned):
+            "\(f.phrase) makes a prediction" + (rows.map { $0 == 1 ? " for one row" : " for \($0) rows" } ?? "")
+                + (values.isEmpty ? "" : " with " + values.keys.sorted().map { "\($0) \(values[$0] ?? "")" }.joined(separator: ", "))
+                + (warned.map { $0 ? " that comes with a warning" : " without a warning" } ?? "")
+        case .ran(let command, let f): "you run \(command)" + (f == DatasetFilter() ? "" : " on " + f.phrase)
+        case .exported(let f): f.phrase + " is exported to a bundle"
+        }
+    }
+
+    /// Whether the session (and what happened during the step) meets this requirement; the
+    /// name of what met it, for the feedback.
+    func satisfied(by session: Session, facts: [TutorialFact]) -> String? {
+        switch self {
+        case .dataset(let f):
+            return session.boundNames.first { name in
+                if case .dataset(let d)? = session.lookup(name) { return f.matches(name: name, d, session: session) }
+                return false
+            }
+        case .model(let f):
+            return session.boundNames.first { name in
+                if case .model(let m)? = session.lookup(name) { return f.matches(name: name, m) }
+                return false
+            }
+        case .evaluated(let f):
+            for case .evaluated(let m, _) in facts where f.matches(name: m.name, m.model) { return m.name }
+            return nil
+        case .predicted(let f, let rows, let values, let warned):
+            for case .predicted(let m, let n, let given, let hadWarning) in facts where f.matches(name: m.name, m.model) {
+                if let rows, rows != n { continue }
+                if let warned, warned != hadWarning { continue }
+                // Compared as numbers when both are numbers, so 230 and 230.0 are the same value.
+                let same = values.allSatisfy { key, want in
+                    guard let have = given[key] else { return false }
+                    if let a = Grading.number(from: want), let b = Grading.number(from: have) { return a.value == b.value }
+                    return have.lowercased() == want.lowercased()
+                }
+                if same { return m.name }
+            }
+            return nil
+        case .ran(let command, let f):
+            for case .ran(let c, let datasets) in facts where c == command {
+                if f == DatasetFilter() { return command }
+                if let hit = datasets.first(where: { f.matches(name: $0.name, $0.dataset, session: session) }) { return hit.name }
+            }
+            return nil
+        case .exported(let f):
+            for case .exported(let m, let path) in facts where f.matches(name: m.name, m.model) && FileManager.default.fileExists(atPath: path) {
+                return m.name
+            }
+            return nil
+        }
+    }
+}
