@@ -1,3 +1,4 @@
+import Foundation
 /// Per-column statistics shown by `describe`, computed once over the whole column.
 public struct ColumnSummary: Sendable, Equatable {
     public struct NumericStats: Sendable, Equatable {
@@ -55,6 +56,12 @@ public struct ColumnSummary: Sendable, Equatable {
                 distinct: counts.filter { $0 > 0 }.count,
                 top: order.prefix(topLevels).filter { counts[$0] > 0 }.map { (levels[$0], counts[$0]) })
         }
+    }
+
+    /// Every column's summary, columns spread over `threads` workers (each sorts its own column).
+    public static func summaries(of frame: DataFrame, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [ColumnSummary] {
+        let columns = frame.columns
+        return parallelMap(columns.count, workers: max(1, threads)) { ColumnSummary(column: columns[$0]) }
     }
 
     /// Quantile by linear interpolation between closest ranks (numpy's default, pandas' describe).

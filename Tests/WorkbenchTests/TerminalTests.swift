@@ -83,25 +83,8 @@ struct TerminalTests {
 @Suite("Piped input")
 struct PipedInputTests {
     private func runWorkbench(_ input: String, arguments: [String] = ["--no-record"]) throws -> (status: Int32, output: String) {
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        var environment = ProcessInfo.processInfo.environment
-        environment["WORKBENCH_HOME"] = NSTemporaryDirectory() + "wb-pipe-\(UUID().uuidString)"
-        process.environment = environment
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = Pipe()
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (status, out, _) = try runBinary(arguments, input: input)
+        return (status, out)
     }
 
     @Test func successExitsZero() throws {

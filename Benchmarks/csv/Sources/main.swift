@@ -43,7 +43,7 @@ do {
     let after = usage()
     // `describe`: every column's summary (sorting each numeric column for its quartiles).
     let describeStart = now()
-    let summaries = frame.columns.map { ColumnSummary(column: $0) }
+    let summaries = ColumnSummary.summaries(of: frame)
     let describeSeconds = now() - describeStart
     var sum = 0.0
     var missing = 0

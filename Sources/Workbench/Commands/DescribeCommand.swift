@@ -14,7 +14,7 @@ extension CommandTable {
         run: { context in
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame
-            let summaries = frame.columns.map { ColumnSummary(column: $0) }
+            let summaries = ColumnSummary.summaries(of: frame)
             context.print("\(name): \(frame.rowCount) rows × \(frame.columnCount) columns")
             let numeric = summaries.filter { $0.kind == .number }
             if !numeric.isEmpty {

@@ -44,7 +44,7 @@ extension CommandTable {
                 dataName = ""
             }
             if case .record(let fields, _)? = context.invocation.positionals["ROW"] {
-                frame = try singleRow(fields, pipeline: pipeline)
+                frame = try rowFrame(fields, pipeline: pipeline, context: &context)
                 try explainRow(&context, name: name, model: model, frame: frame, row: 0)
                 return
             }
@@ -87,24 +87,5 @@ extension CommandTable {
         context.print(table.render(width: context.environment.width))
         context.print("base value \(formatFixed(explanation.baseValue, decimals: 4)) + contributions = \(formatFixed(explanation.output, decimals: 4))" + (explanation.method == .occlusion ? " (occlusion: not additive)" : ""))
         for line in explanation.readings(limit: 3) { context.print("· " + line) }
-    }
-
-    /// A one-row frame from `{col: value}` for the model's inputs.
-    private static func singleRow(_ fields: [RecordField], pipeline: PipelineModel) throws -> DataFrame {
-        let features = pipeline.preprocessor.features
-        for field in fields where !features.contains(where: { $0.name == field.key }) {
-            throw LanguageError.unknownName(kind: "feature", name: field.key, at: field.keyRange, suggestion: closestMatch(field.key, among: features.map(\.name)), hint: "the model uses: " + features.map(\.name).joined(separator: ", "))
-        }
-        return try DataFrame(columns: features.map { f in
-            let value = fields.first { $0.key == f.name }?.value
-            switch (f.kind, value) {
-            case (.number, .number(let v, _, _)?): return Column(name: f.name, data: .numeric([v]))
-            case (.number, _): return Column(name: f.name, data: .numeric([.nan]))
-            case (.text, .string(let s, _)?): return Column(name: f.name, data: .categorical(codes: [0], levels: [s]))
-            case (.text, .name(let p, _)?): return Column(name: f.name, data: .categorical(codes: [0], levels: [p.joined(separator: ".")]))
-            case (.text, .number(_, let t, _)?): return Column(name: f.name, data: .categorical(codes: [0], levels: [t]))
-            case (.text, _): return Column(name: f.name, data: .categorical(codes: [-1], levels: []))
-            }
-        })
     }
 }
