@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #else
@@ -161,10 +162,32 @@ public struct GradientBoostingModel: FittedModel {
 
     /// Raw scores (log-odds, class logits or values), `treesPerIteration` per row.
     public func rawScores(_ x: Matrix) -> [Double] {
+        // Large batches are scored in blocks of rows on all cores. Each row still adds the trees in
+        // the same order, so the result does not depend on the number of threads.
+        let block = 512
+        guard x.rows >= 2 * block else { return rawScores(x, rows: 0..<x.rows) }
+        let blocks = (x.rows + block - 1) / block
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let parts = (try? parallelMap(blocks, threads: threads) { b in
+            self.rawScores(x, rows: (b * block)..<min(x.rows, (b + 1) * block))
+        }) ?? [rawScores(x, rows: 0..<x.rows)]
+        return parts.flatMap { $0 }
+    }
+
+    /// Raw scores of the rows in `range`, row-major with one column per tree of an iteration.
+    private func rawScores(_ x: Matrix, rows range: Range<Int>) -> [Double] {
         let k = treesPerIteration
-        var out = [Double](repeating: 0, count: x.rows * k)
-        for r in 0..<x.rows { for c in 0..<k { out[r * k + c] = baseline[c] } }
-        for (i, tree) in trees.enumerated() { tree.accumulate(x, into: &out, outWidth: k, column: i % k) }
+        var out = [Double](repeating: 0, count: range.count * k)
+        for r in 0..<range.count { for c in 0..<k { out[r * k + c] = baseline[c] } }
+        x.values.withUnsafeBufferPointer { all in
+            for (i, tree) in trees.enumerated() {
+                let column = i % k
+                for r in range {
+                    let row = UnsafeBufferPointer(rebasing: all[(r * x.columns)..<((r + 1) * x.columns)])
+                    out[(r - range.lowerBound) * k + column] += tree.values[tree.leafIndex(row)]
+                }
+            }
+        }
         return out
     }
 
