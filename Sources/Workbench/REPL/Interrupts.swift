@@ -16,4 +16,10 @@ public func installInterruptHandler() {
     // No SA_RESTART: a blocking read returns EINTR so the line editor can give up the line.
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
+    // A parent may have started us with SIGINT blocked (the mask survives exec); unblock it, or
+    // Ctrl-C would never arrive.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
 }
