@@ -91,6 +91,14 @@ public enum CSVWriter {
         return out
     }
 
+    /// One field as it appears in a CSV line: quoted only when it must be, so that it reads back
+    /// as the same text (for writers that stream rows, such as batch prediction).
+    public static func field(_ text: String, separator: UInt8 = UInt8(ascii: ",")) -> String {
+        var out: [UInt8] = []
+        appendField(Array(text.utf8), to: &out, separator: separator)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func appendField(_ bytes: [UInt8], to out: inout [UInt8], separator: UInt8) {
         let padded = bytes.first.map(isPadding) == true || bytes.last.map(isPadding) == true
         let needsQuotes = padded || bytes.contains { $0 == separator || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }

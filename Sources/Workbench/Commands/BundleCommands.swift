@@ -59,7 +59,7 @@ extension CommandTable {
                 pipeline: bundle.pipeline, dataName: m.trainingData.name, dataFingerprint: m.trainingData.fingerprint,
                 rowCount: m.trainingData.rows, fitSeconds: 0, trainingScores: emptyScores(for: bundle.pipeline.task))
             model.bundlePath = written
-            let name = context.targets.first ?? LoadCommandNames.baseName(of: written)
+            let name = context.targets.first ?? baseName(of: written)
             context.bind(name, .model(model))
             context.print("imported \(name) from \(written): \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID)")
             context.print("checked: \(m.files.count) file checksums, verification rows re-scored identically" + (trust != nil ? ", signature valid" : (bundle.signed ? " (signed; pass trust= to check the signature)" : "")))
@@ -97,11 +97,6 @@ extension CommandTable {
             ? .classification(ClassificationReport(truth: [], probabilities: Matrix(rows: 0, columns: 1)))
             : .regression(RegressionReport(truth: [], predicted: []))
     }
-}
-
-/// File-name helpers shared by load and import.
-enum LoadCommandNames {
-    static func baseName(of path: String) -> String { CommandTable.baseName(of: path) }
 }
 
 /// Training reference statistics for drift monitoring (`reference.json`): a drift profile of every

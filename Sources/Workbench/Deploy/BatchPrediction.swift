@@ -310,9 +310,9 @@ final class Sink {
         var text = ""
         switch format {
         case .csv:
-            if !wroteHeader { text += (columns + outputColumns).map(csvField).joined(separator: ",") + "\n" }
+            if !wroteHeader { text += (columns + outputColumns).map { CSVWriter.field($0) }.joined(separator: ",") + "\n" }
             for (r, fields) in rows.enumerated() {
-                text += (fields + outputs(r).map(BatchPrediction.text)).map(csvField).joined(separator: ",") + "\n"
+                text += (fields + outputs(r).map(BatchPrediction.text)).map { CSVWriter.field($0) }.joined(separator: ",") + "\n"
             }
         case .jsonl:
             let encoder = ModelCoding.encoder()
@@ -338,9 +338,5 @@ final class Sink {
 
     func close() {
         if let temporaryPath { try? handle?.close(); try? FileManager.default.removeItem(atPath: temporaryPath) }
-    }
-
-    private func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }
