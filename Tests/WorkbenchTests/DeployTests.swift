@@ -7,24 +7,11 @@ import Testing
 func runBinary(_ arguments: [String], input: String? = nil, in folder: String = repositoryRoot, home: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let binary = repositoryRoot + "/.build/debug/workbench"
     try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
     var environment = ProcessInfo.processInfo.environment
     environment["WORKBENCH_HOME"] = home ?? NSTemporaryDirectory() + "wb-bin-\(UUID().uuidString)"
-    process.environment = environment
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errData = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let process = try Subprocess(binary, arguments, in: folder, environment: environment, input: input)
+    let status = process.wait() ?? -1
+    return (status, process.output, process.errorOutput)
 }
 
 @Suite("Deploying: export, import, predict and verify from the shell", .serialized)
@@ -124,18 +111,14 @@ struct DeployTests {
         let binary = repositoryRoot + "/.build/debug/workbench"
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<6 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["run", script]
-            process.standardOutput = FileHandle.nullDevice
-            process.environment = ["WORKBENCH_HOME": folder + "/home"]
-            try process.run()
+            let process = try Subprocess(binary, ["run", script], environment: ["WORKBENCH_HOME": folder + "/home"])
             // Spread the kills over the run (training, then export), one attempt left to finish.
             if attempt < 5 {
                 Thread.sleep(forTimeInterval: Double.random(in: 0.2...3.0, using: &generator))
-                kill(process.processIdentifier, SIGKILL)
+                process.send(SIGKILL)
             }
-            process.waitUntilExit()
+            let status = process.wait()
+            if attempt == 5 { #expect(status == 0, "the export that was left alone failed: \(process.errorOutput)") }
             let bundle = try BundleReader.open(folder + "/b")
             #expect(["boost", "forest"].contains(bundle.manifest.algorithm))
         }

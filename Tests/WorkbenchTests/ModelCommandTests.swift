@@ -146,24 +146,16 @@ struct ModelCommandTests {
         let home = NSTemporaryDirectory() + "wb-concurrent-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: home) }
         let script = "load \"examples/iris.csv\"\n" + String(repeating: "train baseline on iris target=species\n", count: 10)
-        let processes = try (0..<4).map { _ -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["--no-record"]
-            p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-            var environment = ProcessInfo.processInfo.environment
-            environment["WORKBENCH_HOME"] = home
-            p.environment = environment
-            let input = Pipe()
-            p.standardInput = input
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            input.fileHandleForWriting.write(Data(script.utf8))
-            try input.fileHandleForWriting.close()
-            return p
+        var environment = ProcessInfo.processInfo.environment
+        environment["WORKBENCH_HOME"] = home
+        let processes = try (0..<4).map { _ in
+            try Subprocess(binary, ["--no-record"], in: repositoryRoot, environment: environment, input: script)
         }
-        for p in processes { p.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        for p in processes {
+            let status = p.wait()
+            #expect(status == 0, "\(p.errorOutput)")
+            #expect(!p.output.contains("not recorded"), "\(p.output)")
+        }
         let registry = try RunRegistry(path: home + "/runs.sqlite")
         #expect(try registry.count() == 40)
     }

@@ -76,16 +76,13 @@ struct SessionTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let db = folder + "/shop.db"
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", """
+        let python = try Subprocess("/usr/bin/env", ["python3", "-c", """
             import sqlite3; c = sqlite3.connect('\(db)')
             c.execute('create table orders (id integer, item text, total real)')
             c.executemany('insert into orders values (?,?,?)', [(1,'tea',3.5),(2,'cake',None),(3,'tea',12.0)])
             c.commit()
-            """]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+            """])
+        try #require(python.wait(timeout: 60) == 0, "python3 could not write the database: \(python.errorOutput)")
         let session = makeSession(in: folder)
         let table = try #require(run(session, #"load "sqlite:shop.db" table=orders"#))
         #expect(table.output.plainText.hasPrefix("loaded orders: 3 rows × 3 columns (2 number, 1 text), 1 missing cell"))

@@ -8,22 +8,11 @@ struct TerminalTests {
 
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux"] + arguments
-        // Output goes to a file, not a pipe: the first `new-session` forks the tmux server, which
-        // inherits the client's descriptors, so a pipe would never reach end-of-file.
-        let outputPath = NSTemporaryDirectory() + "wb-tmux-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // Output goes to a file, not a pipe (Subprocess does that): the first `new-session` forks
+        // the tmux server, which inherits the client's descriptors, so a pipe would never end.
+        let process = try Subprocess("/usr/bin/env", ["tmux"] + arguments)
+        process.wait(timeout: 30)
+        return process.output
     }
 
     /// Polls the screen until `text` appears (or 60 s pass) and returns the screen.

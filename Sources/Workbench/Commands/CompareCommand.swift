@@ -110,10 +110,11 @@ extension CommandTable {
             return Leaderboard.Row(candidate: entry.0, result: entry.1, pValueAgainstBest: test.pValue, tiedWithBest: test.pValue >= Leaderboard.significanceLevel)
         }
         let leaderboard = Leaderboard(rows: rowsOut, metric: metric, dataName: data.name, target: target, task: task, folds: k, seed: UInt64(seed), skipped: skipped)
-        if let registry = context.session.registry {
-            for row in rowsOut {
-                _ = registry.record(run: RunRecord(kind: kind, result: row.result, leaderboard: leaderboard, dataFingerprint: data.dataset.fingerprint, rows: rows.count, columns: features.count, session: context.session))
-            }
+        let session = context.session
+        for row in rowsOut {
+            let run = RunRecord(kind: kind, result: row.result, leaderboard: leaderboard, dataFingerprint: data.dataset.fingerprint, rows: rows.count, columns: features.count, session: session)
+            // One note is enough when the registry refuses.
+            guard context.recordRun(run) != nil else { break }
         }
         return leaderboard
     }

@@ -58,7 +58,7 @@ extension CommandTable {
         let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
         var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed.seconds, trainingScores: training.scores)
         model.trainingFrame = frame
-        model.runID = context.session.registry?.record(run: .init(kind: "train", model: model, session: context.session))
+        model.runID = context.recordRun(RunRecord(kind: "train", model: model, session: context.session))
         context.bind(name, .model(model))
 
         let taskText: String

@@ -42,7 +42,10 @@ public final class RunRegistry: Sendable {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        // Processes that create the file at the same moment can see SQLITE_BUSY while one of
+        // them switches it to WAL or migrates it (SQLite skips the busy handler there to avoid
+        // deadlock), so opening is retried for a while before giving up.
+        pool = try Self.retryingWhileBusy { try DatabasePool(path: path, configuration: configuration) }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "runs", ifNotExists: true) { t in
@@ -66,7 +69,23 @@ public final class RunRegistry: Sendable {
             }
             try db.create(index: "runs_algorithm", on: "runs", columns: ["algorithm"], ifNotExists: true)
         }
-        try migrator.migrate(pool)
+        // Two processes can both find the migration unapplied and race to record it; the loser's
+        // UNIQUE failure means it is applied, and the retry finds nothing left to do.
+        try Self.retryingWhileBusy(alsoOn: [.SQLITE_CONSTRAINT]) { try migrator.migrate(pool) }
+    }
+
+    private static func retryingWhileBusy<T>(alsoOn extraCodes: [ResultCode] = [], _ body: () throws -> T) throws -> T {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError where ([.SQLITE_BUSY, .SQLITE_LOCKED] + extraCodes).contains(error.resultCode) && ContinuousClock.now < deadline {
+                // Jitter breaks lockstep between processes that started together.
+                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 * Double.random(in: 0.5...1.5))
+                pause = min(pause * 2, .milliseconds(200))
+            }
+        }
     }
 
     /// Inserts a run and returns its id.
@@ -149,7 +168,6 @@ extension Session {
     /// kept in `registryProblem`) if it cannot be opened, so training still works.
     public var registry: RunRegistry? {
         if let r = registryStorage.registry { return r }
-        if registryStorage.problem != nil { return nil }
         do {
             let r = try RunRegistry(path: environment.home + "/runs.sqlite")
             registryStorage.registry = r
@@ -167,10 +185,20 @@ final class RegistryStorage {
     var problem: String?
 }
 
-extension RunRegistry {
-    /// Records a run, returning its id; a registry failure never fails the command.
-    func record(run: RunRecord) -> Int64? {
-        try? insert(run)
+extension CommandContext {
+    /// Records a run in the session's registry. A registry that cannot be opened or written never
+    /// fails the command, but the user is told the run was not recorded, and why.
+    mutating func recordRun(_ run: RunRecord) -> Int64? {
+        guard let registry = session.registry else {
+            print("note: not recorded in the run registry (\(session.registryStorage.problem ?? "it cannot be opened"))")
+            return nil
+        }
+        do {
+            return try registry.insert(run)
+        } catch {
+            print("note: not recorded in the run registry \(registry.path): \(error)")
+            return nil
+        }
     }
 }
 
