@@ -90,6 +90,14 @@ let package = Package(
             path: "Benchmarks/bundle/Sources",
             swiftSettings: strict
         ),
+        // The benchmark suite's Workbench side: runs REPL command lines and times them
+        // (Benchmarks/suite/bench.py drives it beside the Python peers); not shipped.
+        .executableTarget(
+            name: "workbench-bench",
+            dependencies: ["Workbench", "Learning"],
+            path: "Benchmarks/suite/Sources",
+            swiftSettings: strict
+        ),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""Workbench against its peers, same steps on the same files, in one run.
+
+    Benchmarks/suite/run.sh [--quick] [--steps SUBSTRING,...] [--reps N]
+
+For each step, Workbench (the release-built `workbench-bench`, which runs the very REPL command
+lines a user types) and its peer (peers.py: polars, pandas, scikit-learn, LightGBM, ONNX Runtime)
+run alternately in fresh processes: one warm-up round, then the median of N rounds (default 3).
+Every process loads its data untimed unless loading is the step. Prints one table (step,
+Workbench time, peer time, ratio = peer / Workbench, Workbench peak memory, quality on each side),
+a scaling table (fit time at 10k / 100k / 1M rows and the fitted log-log exponent), and writes
+JSON and Markdown under Benchmarks/results/ (git-ignored). Exits 1 when a quality check fails:
+Workbench's accuracy more than 0.5 points below the peer's on the same step.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared"))
+DATA = os.path.join(ROOT, "Benchmarks", ".data")
+RESULTS = os.path.join(ROOT, "Benchmarks", "results")
+THREADS = os.cpu_count() or 1
+# The forest is the one family whose default (100 trees) would make the full run take hours on
+# two cores at 1M rows; both sides grow the same smaller number of trees.
+FOREST_TREES = 30
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def rows_label(n):
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+def prepare_data(sizes):
+    """synth_N.csv from the shared seeded generator; train_N (first 80%) and test_N (last 20%).
+    The generator is prefix-stable, so every size is a prefix of the largest."""
+    os.makedirs(DATA, exist_ok=True)
+    largest = max(sizes)
+    full = os.path.join(DATA, f"synth_{largest}.csv")
+    if not os.path.exists(full):
+        log(f"generating {largest:,} rows with ../shared/bench/gen_synth.py")
+        subprocess.run([sys.executable, os.path.join(SHARED, "bench", "gen_synth.py"), str(largest), "--out", full + ".tmp"], check=True)
+        os.replace(full + ".tmp", full)
+    with open(full) as f:
+        header = f.readline()
+        lines = f.readlines()
+    files = {}
+    for n in sizes:
+        paths = {k: os.path.join(DATA, f"{k}_{n}.csv") for k in ("synth", "train", "test")}
+        cut = n * 8 // 10
+        parts = {"synth": lines[:n], "train": lines[:cut], "test": lines[cut:n]}
+        for k, path in paths.items():
+            if not os.path.exists(path):
+                with open(path + ".tmp", "w") as out:
+                    out.write(header)
+                    out.writelines(parts[k])
+                os.replace(path + ".tmp", path)
+        files[n] = paths
+    return files
+
+
+class Suite:
+    def __init__(self, args, work):
+        self.args = args
+        self.work = work
+        self.binary = args.binary
+        self.rows = []
+        self.failed = []
+
+    def run_side(self, command, spec, label):
+        path = os.path.join(self.work, "step.json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        done = subprocess.run(command + [path], capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise RuntimeError(f"{label} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def step(self, name, wb, peer=None, peer_name="", note="", measure_index=0, reps=None, quality_kind="accuracy"):
+        """One table row. `measure_index` picks which of the timed lines is this row's time."""
+        if self.args.steps and not any(s in name for s in self.args.steps):
+            return None
+        reps = reps or self.args.reps
+        log(f"· {name}: 1 warm-up + {reps} rounds")
+        wb_runs, peer_runs = [], []
+        for round_number in range(reps + 1):
+            w = self.run_side([self.binary], wb, f"workbench step {name}")
+            p = self.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer, f"peer step {name}") if peer else None
+            if round_number > 0:
+                wb_runs.append(w)
+                if p:
+                    peer_runs.append(p)
+        return self.record(name, wb_runs, peer_runs, peer_name, note, measure_index, quality_kind)
+
+    def record(self, name, wb_runs, peer_runs, peer_name, note, measure_index, quality_kind):
+        wb_time = statistics.median(r["seconds"][measure_index] for r in wb_runs)
+        peer_time = statistics.median(r["seconds"][measure_index] for r in peer_runs) if peer_runs else None
+        row = {
+            "step": name, "workbench_s": wb_time, "peer": peer_name, "peer_s": peer_time,
+            "ratio": (peer_time / wb_time) if peer_time and wb_time > 0 else None,
+            "workbench_peak_mb": max(r["peak_rss_mb"] or 0 for r in wb_runs),
+            "peer_peak_mb": max(r["peak_rss_mb"] for r in peer_runs) if peer_runs else None,
+            "workbench_quality": wb_runs[-1].get("quality"), "peer_quality": peer_runs[-1].get("quality") if peer_runs else None,
+            "quality_kind": quality_kind, "rounds": len(wb_runs), "note": note,
+            "workbench_all_s": [r["seconds"][measure_index] for r in wb_runs],
+            "peer_all_s": [r["seconds"][measure_index] for r in peer_runs],
+        }
+        if quality_kind in ("accuracy", "r2") and row["workbench_quality"] is not None and row["peer_quality"] is not None:
+            if row["workbench_quality"] < row["peer_quality"] - 0.005:
+                row["note"] = (row["note"] + "; " if row["note"] else "") + "QUALITY CHECK FAILED"
+                self.failed.append(name)
+        self.rows.append(row)
+        log(f"  workbench {wb_time:.3f} s" + (f", {peer_name} {peer_time:.3f} s, ratio {row['ratio']:.2f}×" if peer_time else ""))
+        return row
+
+
+def wb_spec(setup, measure, quality=None, metric=None):
+    return {"folder": ROOT, "setup": setup, "measure": measure, "quality": quality, "metric": metric}
+
+
+def algorithm_params(algorithm):
+    if algorithm == "forest":
+        return f" n_estimators={FOREST_TREES}", {"n_estimators": FOREST_TREES}
+    if algorithm == "boost":
+        # Fixed 100 rounds on both sides (LightGBM's default), no early stopping.
+        return " early_stopping=off", {"max_iter": 100}
+    return "", {}
+
+
+def fit_predict(suite, algorithm, n, files, peer=True):
+    extra, params = algorithm_params(algorithm)
+    label = rows_label(n)
+    spec = wb_spec(
+        [f'load "{files[n]["train"]}" as train', f'load "{files[n]["test"]}" as test'],
+        [f"m = train {algorithm} on train target=target{extra}", "ev = evaluate m on test"],
+        quality="ev", metric="accuracy")
+    peer_spec = {"kind": "fit_predict", "algorithm": algorithm, "params": params, "train": files[n]["train"], "test": files[n]["test"]}
+    peer_name = {"boost": "LightGBM"}.get(algorithm, "scikit-learn")
+    note = f"{FOREST_TREES} trees each" if algorithm == "forest" else ("100 rounds each, no early stopping" if algorithm == "boost" else "")
+    name = f"fit {algorithm} {label}"
+    if suite.args.steps and not any(s in name for s in suite.args.steps):
+        return None
+    reps = suite.args.reps
+    log(f"· fit + predict {algorithm} {label}: 1 warm-up + {reps} rounds")
+    wb_runs, peer_runs = [], []
+    for round_number in range(reps + 1):
+        w = suite.run_side([suite.binary], spec, name)
+        p = suite.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer_spec, name) if peer else None
+        if round_number > 0:
+            wb_runs.append(w)
+            if p:
+                peer_runs.append(p)
+    fit = suite.record(name, wb_runs, peer_runs, peer_name if peer else "", note + (f"; {n * 8 // 10:,} training rows" if note else f"{n * 8 // 10:,} training rows"), 0, "accuracy")
+    suite.record(f"predict {algorithm} {label}", wb_runs, peer_runs, peer_name if peer else "", f"{n - n * 8 // 10:,} rows, with metrics", 1, "accuracy")
+    return fit
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            memory = int(f.readline().split()[1]) / 1024 / 1024
+    except OSError:
+        memory = float("nan")
+    versions = {"python": platform.python_version()}
+    for module in ("numpy", "pandas", "polars", "sklearn", "lightgbm", "onnxruntime", "scipy"):
+        try:
+            versions[module] = __import__(module).__version__
+        except Exception:
+            versions[module] = "missing"
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()
+    versions["swift"] = swift[0] if swift else "unknown"
+    return {"cpu": cpu, "cores": THREADS, "memory_gib": round(memory, 1), "os": platform.platform(), "versions": versions}
+
+
+def fmt_time(s):
+    if s is None:
+        return "—"
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def fmt_quality(row):
+    w, p, kind = row["workbench_quality"], row["peer_quality"], row["quality_kind"]
+    if w is None and p is None:
+        return ""
+    if kind == "max_dp":
+        return f"max Δp {p:.1e}" if p is not None else ""
+    side = lambda x: "—" if x is None else f"{x:.4f}"
+    return f"{kind} {side(w)} vs {side(p)}"
+
+
+def markdown(rows, scaling, info, args):
+    out = [f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; {info['os']}.",
+           "Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ".",
+           f"Each step: 1 warm-up, then the median of {args.reps} alternating rounds, each in a fresh process. "
+           f"Threads: Workbench uses all {info['cores']} cores; peers: polars all, LightGBM num_threads={info['cores']}, "
+           f"scikit-learn n_jobs={info['cores']} for forest and knn (its other estimators are single-threaded by design; "
+           "LogisticRegression's lbfgs and MLP use BLAS), pandas single-threaded.", "",
+           "| step | Workbench | peer | peer time | ratio (peer / Workbench) | Workbench peak MiB | quality (Workbench vs peer) | note |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}×" if r["ratio"] else "—"
+        peak = f"{r['workbench_peak_mb']:.0f}" if r["workbench_peak_mb"] else "—"
+        out.append(f"| {r['step']} | {fmt_time(r['workbench_s'])} | {r['peer'] or '—'} | {fmt_time(r['peer_s'])} | {ratio} | {peak} | {fmt_quality(r)} | {r['note']} |")
+    if scaling:
+        out += ["", "Scaling of Workbench's fit time with rows (log-log slope: 1.0 = linear in rows):", "",
+                "| algorithm | " + " | ".join(rows_label(n) for n in scaling["sizes"]) + " | exponent |",
+                "|---|" + "---|" * len(scaling["sizes"]) + "---|"]
+        for algorithm, times in scaling["times"].items():
+            cells = [fmt_time(times.get(str(n))) for n in scaling["sizes"]]
+            exponent = scaling["exponents"].get(algorithm)
+            out.append(f"| {algorithm} | " + " | ".join(cells) + (f" | {exponent:.2f} |" if exponent is not None else " | — |"))
+    return "\n".join(out) + "\n"
+
+
+def fitted_exponent(times):
+    points = [(math.log(int(n)), math.log(t)) for n, t in times.items() if t and t > 0]
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx > 0 else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10k and 100k rows only, fewer steps (under 5 minutes)")
+    parser.add_argument("--reps", type=int, default=3, help="rounds after the warm-up (median is reported)")
+    parser.add_argument("--steps", type=lambda s: [x for x in s.split(",") if x], default=[], help="run only steps whose name contains one of these")
+    parser.add_argument("--binary", required=True, help="the release-built workbench-bench")
+    args = parser.parse_args()
+
+    small, medium, large = 10_000, 100_000, 1_000_000
+    sizes = [small, medium] if args.quick else [small, medium, large]
+    files = prepare_data(sizes)
+    big = sizes[-1]
+    with tempfile.TemporaryDirectory(prefix="workbench-suite-") as work:
+        suite = Suite(args, work)
+
+        # Data: load, describe, split.
+        for n in ([medium] if args.quick else [medium, large]):
+            path = files[n]["synth"]
+            suite.step(f"CSV load {rows_label(n)}", wb_spec([], [f'load "{path}" as d']), {"kind": "load", "library": "polars", "data": path}, "polars")
+        suite.step(f"CSV load {rows_label(big)} (pandas)", wb_spec([], [f'load "{files[big]["synth"]}" as d']),
+                   {"kind": "load", "library": "pandas", "data": files[big]["synth"]}, "pandas")
+        suite.step(f"describe {rows_label(big)}", wb_spec([f'load "{files[big]["synth"]}" as d'], ["describe d"]),
+                   {"kind": "describe", "data": files[big]["synth"]}, "polars", note="Workbench adds quantiles, top values, sparklines")
+        suite.step(f"split {rows_label(big)} (stratified)", wb_spec([f'load "{files[big]["synth"]}" as d'], ["tr, te = split d test=0.2 stratify=target"]),
+                   {"kind": "split", "data": files[big]["synth"]}, "scikit-learn")
+
+        # Fit and predict: every family at 100k (10k in --quick), the scalable ones at 1M.
+        families = ["baseline", "linear", "knn", "bayes", "mlp", "tree", "forest", "boost"]
+        family_rows = small if args.quick else medium
+        for algorithm in families:
+            fit_predict(suite, algorithm, family_rows, files)
+        if not args.quick:
+            for algorithm in ["linear", "bayes", "boost"]:
+                fit_predict(suite, algorithm, large, files)
+
+        # Cross-validated comparison of every family on Workbench's own folds.
+        cv_rows = small if args.quick else medium
+        folds_file = os.path.join(work, "folds.txt")
+        subprocess.run([args.binary, "--folds", files[cv_rows]["train"], "target", "5", "42", folds_file], check=True)
+        all_params = {"forest": {"n_estimators": FOREST_TREES}, "boost": {"max_iter": 100}}
+        suite.step(f"compare all folds=5 {rows_label(cv_rows * 8 // 10)}",
+                   wb_spec([f'load "{files[cv_rows]["train"]}" as train'],
+                           [f"lb = compare all on train target=target folds=5"], quality="lb", metric="accuracy"),
+                   {"kind": "cross_validate", "data": files[cv_rows]["train"], "folds": folds_file, "algorithms": families, "params": all_params},
+                   "scikit-learn + LightGBM", reps=1 if not args.quick else None,
+                   note="same folds; 8 families × 5 folds; peer forest uses 30 trees, Workbench's compare its default 100"
+                        + ("; one round (each takes minutes)" if not args.quick else ""))
+
+        # Validate + drift on fresh rows, export, batch prediction from the bundle vs ONNX Runtime.
+        model_rows = medium if not args.quick else small
+        fresh = files[big]["synth"]
+        setup_model = [f'load "{files[model_rows]["train"]}" as train', "m = train boost on train target=target early_stopping=off"]
+        suite.step(f"validate + drift {rows_label(big)}",
+                   wb_spec(setup_model + [f'load "{fresh}" as fresh'], ["v = validate m on fresh"], quality="v", metric="accuracy"),
+                   {"kind": "validate", "algorithm": "boost", "params": {"max_iter": 100}, "train": files[model_rows]["train"], "fresh": fresh},
+                   "LightGBM + SciPy", note="scores the rows and tests every feature (KS/PSI, χ²) against training")
+        bundle = os.path.join(work, "bundle")
+        suite.step("export boost bundle",
+                   wb_spec(setup_model, [f'export m to "{bundle}" overwrite=yes']),
+                   {"kind": "save", "algorithm": "boost", "params": {"max_iter": 100}, "train": files[model_rows]["train"], "out": os.path.join(work, "peer.joblib")},
+                   "joblib (LightGBM)", note="Workbench writes model, ONNX, card, reference, verification rows, checksums; the peer only pickles")
+        score_rows = files[medium]["test"]
+        predictions = os.path.join(work, "wb_predictions.csv")
+        suite.step(f"batch predict from bundle {rows_label(medium - medium * 8 // 10)}",
+                   wb_spec([f'b = import "{bundle}"', f'load "{score_rows}" as rows'], ["ev = evaluate b on rows", f'predict b on rows to "{predictions}"'], quality="ev", metric="accuracy"),
+                   {"kind": "onnxruntime", "model": os.path.join(bundle, "model.onnx"), "data": score_rows, "reference": predictions},
+                   "ONNX Runtime (same model.onnx)", quality_kind="max_dp",
+                   note="in process; Workbench time includes its metrics; quality = max Δp between the two")
+
+        # Scaling: Workbench fit times at each size (reusing the fit steps measured above).
+        scaling = {"sizes": sizes, "times": {}, "exponents": {}}
+        for algorithm in ["linear", "tree", "forest", "boost"]:
+            times = {}
+            for n in sizes:
+                name = f"fit {algorithm} {rows_label(n)}"
+                row = next((r for r in suite.rows if r["step"] == name), None)
+                if row is None:
+                    row = fit_predict(suite, algorithm, n, files, peer=False)
+                if row:
+                    times[str(n)] = row["workbench_s"]
+            scaling["times"][algorithm] = times
+            scaling["exponents"][algorithm] = fitted_exponent(times)
+
+    info = machine()
+    text = markdown(suite.rows, scaling if any(scaling["times"].values()) else None, info, args)
+    print(text)
+    os.makedirs(RESULTS, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kind = "quick" if args.quick else "full"
+    with open(os.path.join(RESULTS, f"{stamp}-{kind}.json"), "w") as f:
+        json.dump({"machine": info, "quick": args.quick, "reps": args.reps, "rows": suite.rows, "scaling": scaling}, f, indent=1)
+    with open(os.path.join(RESULTS, f"{stamp}-{kind}.md"), "w") as f:
+        f.write(text)
+    log(f"results: Benchmarks/results/{stamp}-{kind}.json and .md")
+    if suite.failed:
+        log("quality check failed for: " + ", ".join(suite.failed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
