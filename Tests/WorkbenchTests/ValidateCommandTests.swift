@@ -33,6 +33,24 @@ struct ValidateCommandTests {
         #expect(session.validationFailures == 1)
     }
 
+    /// A model trained from `lb.best` on the leaderboard's own data carries its cross-validation
+    /// (so validate and the model card need not redo it); a changed setting drops it.
+    @Test func leaderboardCrossValidationCarriesOverOnlyWhenNothingChanged() throws {
+        let session = makeSession()
+        run(session, "load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "lb = compare linear, bayes on penguins target=species",
+            "same = train lb.best on penguins target=species", "tuned = train lb.best on penguins target=species C=0.5",
+            "fewer = train lb.best on penguins target=species drop=[island]")
+        guard case .leaderboard(let lb)? = session.lookup("lb"), case .model(let same)? = session.lookup("same"),
+              case .model(let tuned)? = session.lookup("tuned"), case .model(let fewer)? = session.lookup("fewer") else {
+            Issue.record("expected a leaderboard and three models")
+            return
+        }
+        let best = try #require(lb.rows.first)
+        #expect(same.crossValidation?.foldScores == best.result.foldScores)
+        if best.candidate.algorithm.name == "linear" { #expect(tuned.crossValidation == nil) }
+        #expect(fewer.crossValidation == nil)
+    }
+
     @Test func gatesAndHeldOutScores() throws {
         let session = trained()
         run(session, "split penguins seed=4", "t = train tree on penguins.train target=species", "evaluate t on penguins.test", "b = train baseline on penguins target=species")

@@ -109,7 +109,8 @@ extension CommandTable {
             let test = CorrectedTTest(first: bestScores, second: theseScores, testFraction: testFraction)
             return Leaderboard.Row(candidate: entry.0, result: entry.1, pValueAgainstBest: test.pValue, tiedWithBest: test.pValue >= Leaderboard.significanceLevel)
         }
-        let leaderboard = Leaderboard(rows: rowsOut, metric: metric, dataName: data.name, target: target, task: task, folds: k, seed: UInt64(seed), skipped: skipped)
+        var leaderboard = Leaderboard(rows: rowsOut, metric: metric, dataName: data.name, target: target, task: task, folds: k, seed: UInt64(seed), skipped: skipped)
+        leaderboard.features = features
         let session = context.session
         for row in rowsOut {
             let run = RunRecord(kind: kind, result: row.result, leaderboard: leaderboard, dataFingerprint: data.dataset.fingerprint, rows: rows.count, columns: features.count, session: session)

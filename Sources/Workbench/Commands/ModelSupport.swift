@@ -19,7 +19,7 @@ extension CommandContext {
         switch session.lookup(name) {
         case .candidate(let c)?: return c
         case .leaderboard(let lb)?:
-            if let best = lb.rows.first?.candidate { return best }
+            if let best = lb.candidate(at: 0) { return best }
         case .model(let m)?:
             if let algorithm = AlgorithmRegistry.named(m.pipeline.algorithm) { return Candidate(algorithm: algorithm, parameters: m.pipeline.parameters) }
         default: break

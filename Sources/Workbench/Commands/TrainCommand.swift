@@ -58,6 +58,11 @@ extension CommandTable {
         let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
         var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed.seconds, trainingScores: training.scores)
         model.trainingFrame = frame
+        // The leaderboard's cross-validation is this model's own when nothing about it changed.
+        if let evidence = candidate.evidence, evidence.dataName == dataName, evidence.target == target,
+           evidence.features == features, pipeline.parameters.values == candidate.parameters.values {
+            model.crossValidation = evidence.result
+        }
         model.runID = context.recordRun(RunRecord(kind: "train", model: model, session: context.session))
         context.bind(name, .model(model))
 

@@ -208,8 +208,10 @@ extension CommandTable {
         var cvTable: [String: [Double]] = [:]
         var heldOutTable: [String: Double] = [:]
         var freshScores: Scores?
-        if frame.column(named: pipeline.target.name) != nil {
-            freshScores = try scores(of: pipeline, on: frame).scores
+        if let targetColumn = frame.column(named: pipeline.target.name) {
+            // Reuse the predictions made above when every row has a target to score against.
+            let (truth, kept) = pipeline.target.encode(column: targetColumn, rows: Array(0..<frame.rowCount))
+            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction) : try scores(of: pipeline, on: frame).scores
             let cv = try model.crossValidation ?? crossValidateNow(model, context: context)
             if let cv {
                 for m in MetricCatalog.metrics(for: pipeline.task) { cvTable[m.name] = [cv.mean(of: m), cv.standardDeviation(of: m)] }

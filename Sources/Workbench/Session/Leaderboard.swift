@@ -20,5 +20,7 @@ public struct Leaderboard: Sendable {
     public var seed: UInt64
     /// Candidates not run, with why (budget, Ctrl-C, error).
     public var skipped: [(name: String, reason: String)]
+    /// The feature columns every candidate was cross-validated on.
+    public var features: [String] = []
     public static let significanceLevel = 0.05
 }

@@ -14,6 +14,15 @@ public struct Dataset: Sendable {
 public struct Candidate: Sendable {
     public var algorithm: any Algorithm.Type
     public var parameters: Parameters
+    /// The cross-validation this exact candidate already had (from compare or tune), so a model
+    /// trained from it on the same data, target and features carries it instead of redoing it.
+    public var evidence: CrossValidationEvidence?
+
+    public init(algorithm: any Algorithm.Type, parameters: Parameters, evidence: CrossValidationEvidence? = nil) {
+        self.algorithm = algorithm
+        self.parameters = parameters
+        self.evidence = evidence
+    }
 
     /// `forest (n_estimators=200, max_depth=8)`, listing only values that differ from the defaults.
     public var description: String {
@@ -21,6 +30,24 @@ public struct Candidate: Sendable {
         let changed = parameters.values.keys.sorted().filter { parameters.values[$0] != defaults[$0] }
         guard !changed.isEmpty else { return algorithm.name }
         return algorithm.name + " (" + changed.map { "\($0)=\(parameters.values[$0]?.description ?? "")" }.joined(separator: ", ") + ")"
+    }
+}
+
+/// Where and how a candidate was cross-validated.
+public struct CrossValidationEvidence: Sendable {
+    public var dataName: String
+    public var target: String
+    public var features: [String]
+    public var result: CrossValidationResult
+}
+
+extension Leaderboard {
+    /// Row `index`'s candidate, carrying its cross-validation.
+    func candidate(at index: Int) -> Candidate? {
+        guard rows.indices.contains(index) else { return nil }
+        var c = rows[index].candidate
+        c.evidence = CrossValidationEvidence(dataName: dataName, target: target, features: features, result: rows[index].result)
+        return c
     }
 }
 
@@ -109,7 +136,7 @@ public enum Value: Sendable {
     public func part(_ name: String) -> Value? {
         switch self {
         case .leaderboard(let lb):
-            if name == "best", let first = lb.rows.first { return .candidate(first.candidate) }
+            if name == "best", let best = lb.candidate(at: 0) { return .candidate(best) }
             return nil
         case .evaluation(let e):
             guard let metric = MetricCatalog.named(name) else { return nil }
