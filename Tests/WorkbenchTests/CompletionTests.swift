@@ -4,6 +4,7 @@ import Testing
 /// A session stand-in: two datasets and a small file tree.
 private struct FakeSource: CompletionSource {
     var boundNames = ["penguins", "penguins.train", "iris", "m"]
+    var lessonNames = ["first-steps", "invoking-a-model", "reading-classification"]
     func columns(of name: String) -> [String]? {
         switch name {
         case "penguins", "penguins.train": ["species", "island", "sex", "bill_length_mm"]
@@ -24,6 +25,12 @@ private struct FakeSource: CompletionSource {
 struct CompletionTests {
     private func complete(_ line: String, cursor: Int? = nil) -> Completion.Result {
         Completion.complete(line: line, cursor: cursor ?? line.count, source: FakeSource())
+    }
+
+    @Test func lessonNamesAfterTutorialStart() {
+        #expect(complete("tutorial start fi") == .init(start: 15, candidates: ["first-steps"]))
+        #expect(complete("tutorial resume ").candidates.prefix(3) == ["first-steps", "invoking-a-model", "reading-classification"])
+        #expect(complete("tutorial st").candidates == ["start", "step"])
     }
 
     @Test func commandNames() {

@@ -154,3 +154,57 @@ struct TutorialEngineTests {
         #expect(text(run(session, "answer \(String(format: "%.2f", rmse))")).contains("✓ [rmse] right"))
     }
 }
+
+/// `tutorial make`: a lesson about one exported model that the loader accepts and a learner
+/// following its solutions and expected answers can finish, for a classifier and a regressor.
+@Suite("Tutorial make")
+struct LessonMakerTests {
+    @Test(arguments: [("penguins", "boost", "species"), ("diabetes", "linear", "progression")])
+    func aMadeLessonLoadsAndCanBeFinished(data: String, algorithm: String, target: String) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/\(data).csv", toPath: "\(folder)/\(data).csv")
+        let session = makeSession(in: folder)
+        run(session, "load \"\(data).csv\"", "m = train \(algorithm) on \(data) target=\(target)", "export m to \"bundles/\(data)\"")
+        let made = try #require(run(session, "tutorial make \"bundles/\(data)\" to \"tutorials/10-\(data)-model.md\""))
+        #expect(made.succeeded, "\(made.output.plainText)")
+        #expect(made.output.plainText.hasPrefix("wrote lesson \(data)-model to tutorials/10-\(data)-model.md"))
+
+        let lesson = try LessonLibrary.lesson(named: "\(data)-model", workingDirectory: folder)
+        let text = try String(contentsOfFile: "\(folder)/tutorials/10-\(data)-model.md", encoding: .utf8)
+        #expect(text.contains("curl -s -X POST localhost:8080/v1/predict"))
+        #expect(text.contains("Known limitations") || text.contains("known limitations"))
+        #expect(lesson.steps.filter { $0.kind == .question }.count == 2)
+
+        // A fresh session plays the lesson: solutions for do steps, expected answers for questions.
+        let learner = makeSession(in: folder)
+        var last = try #require(run(learner, "tutorial start \(data)-model"))
+        for step in lesson.steps {
+            switch step.kind {
+            case .explain: last = try #require(run(learner, "tutorial next"))
+            case .do: for line in step.solution { last = try #require(run(learner, line)) }
+            case .question:
+                guard case .number(.literal(_, let expected), _)? = step.answer else {
+                    Issue.record("[\(step.id)] expected a fixed number answer")
+                    continue
+                }
+                // A wrong answer first: it must be refused with a hint.
+                let wrong = try #require(run(learner, "answer 123456"))
+                #expect(wrong.output.plainText.contains("not quite"))
+                last = try #require(run(learner, "answer \(expected)"))
+                #expect(last.output.plainText.contains("✓ [\(step.id)] right"), "\(last.output.plainText)")
+            }
+        }
+        #expect(last.output.plainText.contains("lesson \(data)-model finished: \(lesson.steps.count) of \(lesson.steps.count) steps done"), "\(last.output.plainText)")
+    }
+
+    @Test func badRequestsSayWhatToDo() throws {
+        let session = makeSession()
+        let missing = try #require(run(session, "tutorial make \"no/such/bundle\" to \"tutorials/x.md\""))
+        #expect(!missing.succeeded)
+        let noTarget = try #require(run(session, "tutorial make \"no/such/bundle\""))
+        #expect(noTarget.output.plainText.contains("tutorial make needs a bundle and where to write the lesson"))
+        let stray = try #require(run(session, "tutorial hint to \"x.md\""))
+        #expect(!stray.succeeded)
+    }
+}

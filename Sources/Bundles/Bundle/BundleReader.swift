@@ -14,6 +14,8 @@ public struct LoadedBundle: Sendable {
     public var reference: Data
     public var card: String
     public var openAPI: String
+    /// example.json: one real row of inputs, as a client would send it.
+    public var example: Data = Data()
 }
 
 /// Opens and checks bundles.
@@ -108,7 +110,8 @@ public enum BundleReader {
         }
         return LoadedBundle(
             path: folder, manifest: manifest, pipeline: pipeline, signed: signed, reference: contents[BundleFile.reference] ?? Data(),
-            card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self), openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self))
+            card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self), openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self),
+            example: contents[BundleFile.example] ?? Data())
     }
 
     /// Extracts a bundle archive, refusing entries that would escape the folder, links, too many

@@ -24,6 +24,8 @@ public enum ArgumentKind: Sendable, Equatable {
     case choice([String])
     /// Free text: a quoted string or a bare word.
     case text
+    /// A lesson name, or for `tutorial make` a quoted bundle path (completion offers lessons).
+    case lesson
     /// A command name (for `help CMD`).
     case command
     /// A fraction strictly between 0 and 1 (`0.2` or `20%`).
@@ -48,6 +50,7 @@ public enum ArgumentKind: Sendable, Equatable {
         case .number(let r): "a number from \(formatted(r.lowerBound)) to \(formatted(r.upperBound))"
         case .choice(let options): "one of " + options.joined(separator: ", ")
         case .text: "text"
+        case .lesson: "a lesson name"
         case .command: "a command name"
         case .fraction: "a fraction between 0 and 1 (like 0.2 or 20%)"
         case .flag: "yes or no"

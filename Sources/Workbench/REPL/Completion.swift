@@ -9,6 +9,12 @@ public protocol CompletionSource {
     func columns(of name: String) -> [String]?
     /// Entries of a folder (names only; folders end in "/"), for completing quoted paths.
     func directoryEntries(_ folder: String) -> [String]
+    /// Names of the lessons in the session's tutorials folder.
+    var lessonNames: [String] { get }
+}
+
+extension CompletionSource {
+    public var lessonNames: [String] { [] }
 }
 
 /// Tab completion as a pure function of the line, the cursor and the session.
@@ -84,6 +90,8 @@ public enum Completion {
                 result += CommandTable.names
             case .choice(let options):
                 result += options
+            case .lesson:
+                result += source.lessonNames
             case .keyword(let k):
                 result.append(k)
             default:
@@ -96,7 +104,7 @@ public enum Completion {
 
     private enum Expected {
         case keyword(String)
-        case dataset, binding, columns, column, command
+        case dataset, binding, columns, column, command, lesson
         case choice([String])
         case other
     }
@@ -151,6 +159,7 @@ public enum Completion {
         case .column: .column
         case .command: .command
         case .choice(let o): .choice(o)
+        case .lesson: .lesson
         default: .other
         }
     }
@@ -197,6 +206,11 @@ extension Session: CompletionSource {
             let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
             return exists && isDirectory.boolValue ? name + "/" : name
         }
+    }
+
+    public var lessonNames: [String] {
+        guard let folder = try? LessonLibrary.folder(workingDirectory: environment.workingDirectory) else { return [] }
+        return LessonLibrary.files(in: folder).map(LessonParser.lessonName(fromFile:))
     }
 }
 

@@ -1,9 +1,10 @@
+import Bundles
 import Foundation
 import Tabular
 
 extension CommandTable {
     /// Actions of `tutorial`, in the order `help` lists them.
-    static let tutorialActions = ["list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume"]
+    static let tutorialActions = ["list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume", "make"]
 
     /// `tutorial [ACTION] [NAME]`: lists, starts and steers the guided lessons of `tutorials/`.
     static let tutorial = CommandSpec(
@@ -15,10 +16,11 @@ extension CommandTable {
             ('answer …'). Each wrong attempt reveals the next hint; 'tutorial solution' shows the solution. \
             'tutorial skip' and 'tutorial back' move between steps, 'tutorial step' shows the current one \
             again, 'tutorial quit' leaves, 'tutorial resume' continues where you left off (progress is kept \
-            in $WORKBENCH_HOME/tutorials). Lessons are Markdown files in tutorials/.
+            in $WORKBENCH_HOME/tutorials). Lessons are Markdown files in tutorials/.             'tutorial make "BUNDLE" to "tutorials/NAME.md"' writes a lesson about one exported model: how to             call it with a real row of its schema, what its outputs mean, its verdict and limitations, and             two questions about its own answers.
             """,
-        positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .text, optional: true)],
-        examples: ["tutorial", "tutorial start first-steps", "tutorial hint", "tutorial resume"],
+        positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .lesson, optional: true),
+                      PositionalSpec("PATH", keyword: "to", .path, optional: true)],
+        examples: ["tutorial", "tutorial start first-steps", "tutorial hint", "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\""],
         run: runTutorial)
 
     /// `answer VALUE`: answers the current tutorial question.
@@ -51,11 +53,16 @@ extension CommandTable {
             action = "list"
         }
         let name = context.invocation.positionals["NAME"] == nil ? nil : try context.text("NAME")
-        if name != nil, !["start", "resume"].contains(action) {
+        if name != nil, !["start", "resume", "make"].contains(action) {
             throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "NAME"), usage: "tutorial \(action)")
+        }
+        if context.invocation.positionals["PATH"] != nil, action != "make" {
+            throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "PATH"), usage: "tutorial \(action)")
         }
 
         switch action {
+        case "make":
+            try makeLesson(&context)
         case "list":
             try listLessons(&context, store: store)
         case "start", "resume":
@@ -103,6 +110,27 @@ extension CommandTable {
             }
             context.print(lines.joined(separator: "\n"))
         }
+    }
+
+    /// `tutorial make "BUNDLE" to "tutorials/NAME.md"`.
+    private static func makeLesson(_ context: inout CommandContext) throws {
+        guard context.invocation.positionals["NAME"] != nil, context.invocation.positionals["PATH"] != nil else {
+            throw CommandError("tutorial make needs a bundle and where to write the lesson", hint: "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
+        }
+        let bundleWritten = try context.text("NAME")
+        let (written, resolved) = try context.path("PATH")
+        guard resolved.hasSuffix(".md") else {
+            throw LanguageError.semantic("a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"), hint: nil)
+        }
+        let bundle = try BundleReader.open(context.session.resolve(path: bundleWritten))
+        let text = try LessonMaker.lesson(for: bundle, bundlePath: bundleWritten)
+        // The generated lesson must pass the same loader as hand-written ones before it is written.
+        let name = LessonParser.lessonName(fromFile: resolved)
+        let lesson = try LessonParser.parse(text, path: written, name: name)
+        try FileManager.default.createDirectory(atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try writeFileAtomically(text, to: resolved)
+        context.print("wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))")
+        context.print("start it with: tutorial start \(name)" + (written.hasPrefix("tutorials/") ? "" : " (with $WORKBENCH_TUTORIALS set to its folder)"))
     }
 
     private static func quit(_ run: TutorialRun, session: Session) -> [String] {

@@ -1,0 +1,232 @@
+import Bundles
+import Foundation
+import Learning
+import Tabular
+
+/// Writes a lesson about one exported model (`tutorial make BUNDLE to "tutorials/NAME.md"`):
+/// how to open and call it with a real row of its schema, what its outputs mean, its validation
+/// verdict and known limitations from its card, and two questions about its own answers. The
+/// expected numbers are computed here from the bundle itself, so the lesson checks what the
+/// learner's session will really show.
+enum LessonMaker {
+    static func lesson(for bundle: LoadedBundle, bundlePath: String) throws -> String {
+        let manifest = bundle.manifest
+        let pipeline = bundle.pipeline
+        let row = try exampleRow(bundle)
+        let frame = try JSONScalar.frame(rows: [row], features: pipeline.preprocessor.features)
+        let output = try pipeline.predict(frame)
+        let rowLiteral = "{" + pipeline.preprocessor.features.compactMap { feature -> String? in
+            guard let value = row[feature.name] else { return nil }
+            return "\(feature.name): \(literal(value))"
+        }.joined(separator: ", ") + "}"
+        let requestJSON = String(decoding: (try? JSONEncoder.sorted.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
+        let shownPath = bundlePath.replacingOccurrences(of: "\"", with: "\\\"")
+        let isClassifier = pipeline.task == .classification
+
+        var text: [String] = [
+            "# Using the model \(manifest.name)",
+            "summary: Call \(manifest.name) (\(manifest.algorithm), predicts \(manifest.target)), read its answers, and know when not to trust them.",
+            "minutes: 10",
+            "",
+            "This lesson was written by `tutorial make` for the bundle \(bundlePath) (model id \(manifest.modelID)).",
+            "It teaches this model, not a toy: its inputs, its answers and its limits.",
+            "",
+            "## open: Open the bundle",
+            "kind: do",
+            "",
+            "A bundle is a checked folder: the workbench verifies every file before it uses the model.",
+            "Open it in this session and give it a name.",
+            "",
+            "```check",
+            "model algorithm=\(manifest.algorithm) target=\(manifest.target)",
+            "```",
+            "",
+            "```hints",
+            "The command that opens a bundle is import, with the path in double quotes.",
+            "For example: m = import \"\(shownPath)\"",
+            "```",
+            "",
+            "```solution",
+            "m = import \"\(shownPath)\"",
+            "```",
+            "",
+            "## ask: Ask it about one row",
+            "kind: do",
+            "",
+            "This is a real row from the model's training data, in the shape the model expects:",
+            "",
+            "```",
+            rowLiteral,
+            "```",
+            "",
+            "Ask the model about it with predict.",
+            "",
+            "```check",
+            "predicted rows=1 algorithm=\(manifest.algorithm)",
+            "```",
+            "",
+            "```hints",
+            "The command is predict MODEL {column: value, ...}.",
+            "Copy the row above after predict and the name you gave the model.",
+            "```",
+            "",
+            "```solution",
+            "predict m \(rowLiteral)",
+            "```",
+            "",
+        ]
+        if isClassifier, case .probabilities(let p) = output.prediction {
+            let classes = pipeline.target.classes
+            let best = (0..<p.columns).max { p[0, $0] < p[0, $1] } ?? 0
+            let probability = p[0, best]
+            text += [
+                "## read: What the answer means",
+                "kind: explain",
+                "",
+                "The model answers with one of \(classes.count) classes of \(manifest.target): \(classes.joined(separator: ", ")).",
+                "Beside the label it gives a probability for every class, each between 0 and 1, adding up to 1.",
+                "A probability of 0.9 means: among rows like this one in training, the model's scores put this",
+                "class far ahead. It is not a guarantee, and it says nothing about rows unlike the training data.",
+                "",
+                "## how-sure: How sure was it?",
+                "kind: question",
+                "",
+                "For the row you just asked about, what probability did the model give to the class it predicted?",
+                "",
+                "```answer",
+                "number \(formatFixed(probability, decimals: 3)) tolerance=0.002",
+                "```",
+                "",
+                "```hints",
+                "Look at the prediction's probability column for \(classes[best]).",
+                "```",
+                "",
+                "## classes: How many answers?",
+                "kind: question",
+                "",
+                "How many different labels can this model ever answer?",
+                "",
+                "```answer",
+                "number \(classes.count) tolerance=0",
+                "```",
+                "",
+                "```hints",
+                "Every label it knows is listed in the step 'read'.",
+                "```",
+                "",
+            ]
+        } else if case .values(let v) = output.prediction {
+            text += [
+                "## read: What the answer means",
+                "kind: explain",
+                "",
+                "The model answers with a number in the units of \(manifest.target). Its typical error is",
+                "in the same units (see its card's performance section): an answer of 150 with a typical",
+                "error of 40 means 'probably between about 110 and 190', not exactly 150.",
+                "",
+                "## value: What did it say?",
+                "kind: question",
+                "",
+                "For the row you just asked about, what value of \(manifest.target) did the model predict?",
+                "",
+                "```answer",
+                "number \(formatFixed(v[0], decimals: 3)) tolerance=1%",
+                "```",
+                "",
+                "```hints",
+                "Read the predicted column of the answer to predict.",
+                "```",
+                "",
+                "## inputs: What does it need?",
+                "kind: question",
+                "",
+                "How many input columns does this model read from each row?",
+                "",
+                "```answer",
+                "number \(pipeline.preprocessor.features.count) tolerance=0",
+                "```",
+                "",
+                "```hints",
+                "Count the columns of the row in the step 'ask'.",
+                "```",
+                "",
+            ]
+        }
+        text += [
+            "## call: Calling it from another program",
+            "kind: explain",
+            "",
+            "Programs call the same model over HTTP. Start a server on this machine from a shell:",
+            "",
+            "```sh",
+            "workbench serve \"\(shownPath)\" --port 8080",
+            "```",
+            "",
+            "and send it the row as JSON:",
+            "",
+            "```sh",
+            "curl -s -X POST localhost:8080/v1/predict -H 'content-type: application/json' -d '\(requestJSON.replacingOccurrences(of: "'", with: "'\\''"))'",
+            "```",
+            "",
+            "The answer holds the same prediction, the model id \(manifest.modelID) and a list of warnings for the row.",
+            "From a shell without a server, `workbench predict \"\(shownPath)\" rows.csv` scores a whole file.",
+            "",
+            "## trust: When not to trust it",
+            "kind: explain",
+            "",
+        ]
+        if let verdict = manifest.validationVerdict {
+            text.append("Before export this model was validated on fresh data with the verdict \(verdict).")
+        } else {
+            text.append("This model was exported without a validation on fresh data: treat its scores as estimates from training.")
+        }
+        text.append("Its card lists these known limitations:")
+        text.append("")
+        text += knownLimitations(card: bundle.card)
+        text += [
+            "",
+            "A warning above a prediction (a value never seen in training, or outside the training range) means",
+            "the model is extrapolating: the answer still comes, but the warning is the part to believe.",
+        ]
+        return text.joined(separator: "\n") + "\n"
+    }
+
+    /// The lines of the card's "Known limitations" section, or one general line.
+    static func knownLimitations(card: String) -> [String] {
+        var lines: [String] = []
+        var inside = false
+        for line in card.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("## ") { inside = line.hasPrefix("## Known limitations"); continue }
+            if inside, line.hasPrefix("- ") { lines.append(String(line)) }
+        }
+        return lines.isEmpty ? ["- No limitations were recorded; validate it on your own fresh data before relying on it."] : lines
+    }
+
+    private static func exampleRow(_ bundle: LoadedBundle) throws -> [String: JSONScalar] {
+        do {
+            return try JSONDecoder().decode([String: JSONScalar].self, from: bundle.example)
+        } catch {
+            throw CommandError("the bundle's example.json is not a row of inputs: \(error)", hint: "export the model again with this workbench")
+        }
+    }
+
+    /// A value as the command language writes it in a row literal.
+    private static func literal(_ value: JSONScalar) -> String {
+        switch value {
+        case .number(let d): return formatNumber(d)
+        case .null: return "\"\""
+        case .text(let s):
+            let plain = !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(s.first?.isNumber ?? false)
+            return plain ? s : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, no escaped slashes: stable text for lessons and requests.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
