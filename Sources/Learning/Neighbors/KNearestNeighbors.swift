@@ -86,11 +86,9 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
             let start = block * Self.blockRows
             let end = min(x.rows, start + Self.blockRows)
             var out = [Double](repeating: 0, count: (end - start) * width)
-            var heap = NeighborHeap(capacity: k)
-            for i in start..<end {
-                findNeighbors(of: x, row: i, into: &heap)
-                combine(heap, into: &out, at: (i - start) * width)
-            }
+            var heaps = [NeighborHeap](repeating: NeighborHeap(capacity: k), count: end - start)
+            findNeighbors(of: x, rows: start..<end, into: &heaps)
+            for i in start..<end { combine(heaps[i - start], into: &out, at: (i - start) * width) }
             return out
         }
         // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
@@ -105,20 +103,33 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         }
     }
 
-    private func findNeighbors(of x: Matrix, row: Int, into heap: inout NeighborHeap) {
-        heap.removeAll()
+    /// Training rows per tile: a tile is scanned for every query of a block while it sits in
+    /// cache, instead of streaming the whole training matrix from memory once per query.
+    private static let tileRows = 256
+
+    /// Offers every training row to the heap of each query row in `rows`, in training-row order
+    /// for each query (so ties break exactly as a row-by-row scan would).
+    private func findNeighbors(of x: Matrix, rows: Range<Int>, into heaps: inout [NeighborHeap]) {
         let d = training.columns
         x.values.withUnsafeBufferPointer { query in
             training.values.withUnsafeBufferPointer { train in
-                let q = row * d
-                for t in 0..<training.rows {
-                    let base = t * d
-                    var sum = 0.0
-                    for j in 0..<d {
-                        let diff = query[q + j] - train[base + j]
-                        sum += diff * diff
+                var tileStart = 0
+                while tileStart < training.rows {
+                    let tileEnd = min(training.rows, tileStart + Self.tileRows)
+                    for row in rows {
+                        let q = row * d
+                        let slot = row - rows.lowerBound
+                        for t in tileStart..<tileEnd {
+                            let base = t * d
+                            var sum = 0.0
+                            for j in 0..<d {
+                                let diff = query[q + j] - train[base + j]
+                                sum += diff * diff
+                            }
+                            heaps[slot].offer(squaredDistance: sum, index: t)
+                        }
                     }
-                    heap.offer(squaredDistance: sum, index: t)
+                    tileStart = tileEnd
                 }
             }
         }
