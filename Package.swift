@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "Bundles", "CEditLine",
+                "Tabular", "Learning", "Bundles", "Charts", "CEditLine",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

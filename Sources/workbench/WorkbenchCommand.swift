@@ -34,7 +34,8 @@ struct Repl: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         let home = SessionEnvironment.defaultHome()
         let width = interactive ? terminalWidth() : 100
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width), cancellation: interruptFlag)
+        let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich), cancellation: interruptFlag)
         var recorderNote = ""
         if !noRecord {
             do {
@@ -68,7 +69,7 @@ struct Repl: ParsableCommand {
         if let load {
             let line = "load \"\(load.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
             print("[\(session.nextCellNumber)]> \(line)")
-            if let cell = session.execute(line) { print(cell.output.plainText) }
+            if let cell = session.execute(line) { print(session.display(cell.output)) }
         }
         let failures = repl.run()
         if interactive { print("") }
@@ -94,7 +95,8 @@ struct Run: ParsableCommand {
             throw ValidationError("cannot read script \(file)")
         }
         let cwd = FileManager.default.currentDirectoryPath
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome()), cancellation: interruptFlag)
+        let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich), cancellation: interruptFlag)
         if let record {
             let absolute = record.hasPrefix("/") ? record : cwd + "/" + record
             let recorder = try TranscriptRecorder(path: absolute, workdir: relativePath(from: (absolute as NSString).deletingLastPathComponent, to: cwd), width: 100)
@@ -104,7 +106,7 @@ struct Run: ParsableCommand {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             guard let cell = session.execute(String(line)) else { continue }
             print("[\(cell.number)]> \(cell.command)")
-            if !cell.output.isEmpty { print(cell.output.plainText) }
+            if !cell.output.isEmpty { print(session.display(cell.output)) }
             if session.quitRequested { break }
         }
         if session.failureCount > 0 { throw ExitCode(1) }

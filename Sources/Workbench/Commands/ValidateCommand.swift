@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Learning
 import Tabular
@@ -349,6 +350,11 @@ extension CommandTable {
 
     /// One line per feature: PSI with its band, the deciding test and a bar.
     static func renderDrift(_ d: DatasetDrift) -> String {
+        driftTable(d).render(width: 100)
+    }
+
+    /// The drift table; the PSI bar cells carry charts (full bar at PSI 1).
+    static func driftTable(_ d: DatasetDrift) -> TextTable {
         var table = TextTable(headers: ["feature", "PSI", "", "band", "test", "statistic", "p-value", "drifted"],
                               alignments: [.left, .right, .left, .left, .left, .right, .right, .left])
         for f in d.features {
@@ -361,9 +367,10 @@ extension CommandTable {
             case .jensenShannon: ("Jensen-Shannon", f.jensenShannon.map { formatFixed($0, decimals: 3) } ?? "", "")
             default: (f.decidedBy.rawValue, "", "")
             }
-            table.add([f.name, f.psi.map { formatFixed($0, decimals: 3) } ?? "n/a", bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"])
+            table.add([f.name, f.psi.map { formatFixed($0, decimals: 3) } ?? "n/a", bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"],
+                      charts: [2: .cellBar(CellBar(value: min(1, psi), scale: 1))])
         }
-        return table.render(width: 100)
+        return table
     }
 
     static func testName(_ decider: DriftDecider) -> String {
