@@ -10,7 +10,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, Predict.self, Verify.self, Keygen.self, Reference.self],
+        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Keygen.self, Reference.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -155,6 +155,34 @@ struct Replay: ParsableCommand {
         if strict && report.validationFailures > 0 {
             print("strict: \(report.validationFailures) validation\(report.validationFailures == 1 ? "" : "s") failed")
             throw ExitCode(3)
+        }
+    }
+}
+
+/// Write the report of a recorded session.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Replay a recorded transcript in a fresh session and write its report (.html, .md or .ipynb).",
+        discussion: "Charts are regained by replaying: transcripts keep only text. The replay uses a temporary home, so your run registry is untouched; cells whose output differs from the recording are named in the report.")
+
+    @Argument(help: "The transcript (.wbt).")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "The report to write: PATH.html, PATH.md or PATH.ipynb.")
+    var output: String
+
+    func run() throws {
+        do {
+            _ = try ReportWriter.format(of: output)
+            let report = try SessionReport.replaying(transcriptAt: file)
+            let files = try ReportWriter.write(report, to: output)
+            for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
+            print("wrote \(output): \(report.cells.count) cells, \(charts) charts, \(report.cards.count) model cards" + (files.count > 1 ? ", \(files.count - 1) SVG files" : ""))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

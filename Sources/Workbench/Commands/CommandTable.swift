@@ -9,7 +9,7 @@ public enum CommandTable {
         // Deploy
         export, importBundle,
         // Session
-        ls, history, rerun, save, replay, help, quit,
+        ls, history, rerun, save, replay, report, help, quit,
         // Tutorials
         tutorial, answer,
     ]
