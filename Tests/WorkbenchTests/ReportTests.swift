@@ -106,6 +106,18 @@ struct ReportTests {
         #expect(bad.status == 2 && bad.err.contains("no such transcript"))
     }
 
+    @Test func commandsAndOutputAreEscaped() throws {
+        let session = makeSession()
+        run(session, #"load "<script>alert(1)</script>.csv""#, "note x \"a & b\"")
+        let report = SessionReport(session: session, title: "T <b>", source: "test")
+        let html = HTMLReport.render(report)
+        #expect(!html.contains("<script>") && !html.contains("<b>"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.csv"))
+        #expect(html.contains("<title>T &lt;b&gt;</title>"))
+        let notebook = NotebookReport.render(report)
+        #expect(notebook.contains(#""load \"<script>alert(1)</script>.csv\"""#), "JSON strings escape quotes")
+    }
+
     @Test func markdownCardsBecomeHTML() {
         let html = MarkdownHTML.render("# Title\n\nSome **bold** and `code <x>`.\n\n- one\n  - nested\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n_Not stated._\n")
         #expect(html.contains("<h1>Title</h1>"))
