@@ -108,7 +108,19 @@ enum HTMLReport {
             }
             html += "</tr>\n"
         }
-        return html + "</tbody></table></div>\n"
+        html += "</tbody></table></div>\n"
+        // Histograms in cells are sparklines in the table; below it, each drawn with its axes.
+        let histograms = table.rows.indices.flatMap { r in
+            table.headers.indices.compactMap { c -> (Int, Histogram)? in
+                if case .histogram(let h)? = table.chart(row: r, column: c) { (r, h) } else { nil }
+            }
+        }
+        if !histograms.isEmpty {
+            html += "<div class=\"histograms\">"
+            for (r, h) in histograms { html += SVGRenderer.render(.histogram(h), id: "\(id)-histogram-\(r + 1)") }
+            html += "</div>\n"
+        }
+        return html
     }
 
     static func align(_ table: TextTable, _ column: Int) -> String {
@@ -147,6 +159,9 @@ enum HTMLReport {
         th { background: #f2f4f7; text-align: left; }
         td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; }
         td svg { display: block; }
+        div.histograms { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
+        div.histograms svg { width: 320px; height: auto; border: 1px solid #eee; }
+        @media print { div.histograms { break-inside: avoid; } }
         figure.chart { margin: 10px 0; }
         figure.chart svg { max-width: 100%; height: auto; border: 1px solid #eee; }
         section.cards article.card { border: 1px solid #ddd; border-radius: 6px; padding: 4px 18px 10px; margin: 12px 0; }
