@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Tabular", targets: ["Tabular"]),
         .library(name: "Learning", targets: ["Learning"]),
         .library(name: "Bundles", targets: ["Bundles"]),
+        .library(name: "Charts", targets: ["Charts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,11 +59,14 @@ let package = Package(
             exclude: ["ONNX/Generated/README.md"],
             swiftSettings: strict
         ),
+        // Charts as data, drawn as terminal text (ASCII or Unicode with colour) or as SVG.
+        // Knows nothing of sessions, models or the REPL.
+        .target(name: "Charts", swiftSettings: strict),
         // The command language, session state, command handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "Bundles", "CEditLine",
+                "Tabular", "Learning", "Bundles", "Charts", "CEditLine",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -103,7 +107,10 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
         // Interop/ holds the onnxruntime check script and its runner, not Swift.
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], exclude: ["Interop"], swiftSettings: strict),
-        // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests.
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], exclude: ["Fixtures"], swiftSettings: strict),
+        // Fixtures/ holds the SVG goldens (WORKBENCH_RECORD=1 rewrites them).
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Fixtures"], swiftSettings: strict),
+        // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
+        // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
     ]
 )

@@ -10,7 +10,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, Predict.self, Verify.self, Keygen.self, Reference.self],
+        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Keygen.self, Reference.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -34,7 +34,8 @@ struct Repl: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         let home = SessionEnvironment.defaultHome()
         let width = interactive ? terminalWidth() : 100
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width), cancellation: interruptFlag)
+        let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich), cancellation: interruptFlag)
         var recorderNote = ""
         if !noRecord {
             do {
@@ -68,7 +69,7 @@ struct Repl: ParsableCommand {
         if let load {
             let line = "load \"\(load.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
             print("[\(session.nextCellNumber)]> \(line)")
-            if let cell = session.execute(line) { print(cell.output.plainText) }
+            if let cell = session.execute(line) { print(session.display(cell.output)) }
         }
         let failures = repl.run()
         if interactive { print("") }
@@ -94,7 +95,8 @@ struct Run: ParsableCommand {
             throw ValidationError("cannot read script \(file)")
         }
         let cwd = FileManager.default.currentDirectoryPath
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome()), cancellation: interruptFlag)
+        let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich), cancellation: interruptFlag)
         if let record {
             let absolute = record.hasPrefix("/") ? record : cwd + "/" + record
             let recorder = try TranscriptRecorder(path: absolute, workdir: relativePath(from: (absolute as NSString).deletingLastPathComponent, to: cwd), width: 100)
@@ -104,7 +106,7 @@ struct Run: ParsableCommand {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             guard let cell = session.execute(String(line)) else { continue }
             print("[\(cell.number)]> \(cell.command)")
-            if !cell.output.isEmpty { print(cell.output.plainText) }
+            if !cell.output.isEmpty { print(session.display(cell.output)) }
             if session.quitRequested { break }
         }
         if session.failureCount > 0 { throw ExitCode(1) }
@@ -153,6 +155,34 @@ struct Replay: ParsableCommand {
         if strict && report.validationFailures > 0 {
             print("strict: \(report.validationFailures) validation\(report.validationFailures == 1 ? "" : "s") failed")
             throw ExitCode(3)
+        }
+    }
+}
+
+/// Write the report of a recorded session.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Replay a recorded transcript in a fresh session and write its report (.html, .md or .ipynb).",
+        discussion: "Charts are regained by replaying: transcripts keep only text. The replay uses a temporary home, so your run registry is untouched; cells whose output differs from the recording are named in the report.")
+
+    @Argument(help: "The transcript (.wbt).")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "The report to write: PATH.html, PATH.md or PATH.ipynb.")
+    var output: String
+
+    func run() throws {
+        do {
+            _ = try ReportWriter.format(of: output)
+            let report = try SessionReport.replaying(transcriptAt: file)
+            let files = try ReportWriter.write(report, to: output)
+            for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
+            print("wrote \(output): \(report.cells.count) cells, \(charts) charts, \(report.cards.count) model cards" + (files.count > 1 ? ", \(files.count - 1) SVG files" : ""))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

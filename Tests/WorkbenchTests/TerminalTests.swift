@@ -76,6 +76,25 @@ struct TerminalTests {
         let history = try String(contentsOfFile: home + "/history", encoding: .utf8)
         #expect(history == "load \"examples/iris.csv\"\ndescribe iris\n")
     }
+
+    /// A terminal gets Unicode charts; NO_COLOR (or TERM=dumb) gets the ASCII ones transcripts hold.
+    @Test(arguments: [("TERM=xterm-256color", "▂▆█▇▇██▃▁▁"), ("TERM=xterm-256color NO_COLOR=1", ".+#**##:__"), ("TERM=dumb", ".+#**##:__")])
+    func chartsFollowTheTerminal(environment: String, histogram: String) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (looked for \(binary))")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed: apt-get install -y tmux")
+        let session = "wb-charts-\(getpid())-\(environment.count)"
+        let home = NSTemporaryDirectory() + "wb-charts-home-\(UUID().uuidString)"
+        defer {
+            _ = try? tmux(["kill-session", "-t", session])
+            try? FileManager.default.removeItem(atPath: home)
+        }
+        try tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "30", "-c", repositoryRoot,
+                  "env -u NO_COLOR WORKBENCH_HOME=\(home) \(environment) \(binary) --no-record --load examples/penguins.csv"])
+        _ = try waitFor("[2]>", in: session)
+        try tmux(["send-keys", "-t", session, "describe penguins", "Enter"])
+        let screen = try waitFor("sex ", in: session)
+        #expect(screen.contains("bill_length_mm") && screen.contains(histogram), "\(screen)")
+    }
 }
 
 /// The binary with piped input: no line editing, commands echoed, non-zero exit on failure.
@@ -110,4 +129,5 @@ struct PipedInputTests {
         #expect(replayStatus == 0)
         #expect(replayOutput == "replayed 2 cells, 2 matched\n")
     }
+
 }

@@ -16,12 +16,12 @@ extension CommandTable {
                 for spec in algorithm.parameterSpecs {
                     table.add([spec.name, spec.defaultValue.description, spec.kind.text, spec.help])
                 }
-                context.print(table.render(width: context.environment.width))
+                context.print(table)
                 return
             }
             var table = TextTable(headers: ["algorithm", "tasks", "summary"])
             for algorithm in AlgorithmRegistry.all { table.add([algorithm.name, algorithm.tasksText, algorithm.summary]) }
-            context.print(table.render(width: context.environment.width))
+            context.print(table)
         })
 }
 

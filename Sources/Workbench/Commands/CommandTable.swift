@@ -5,11 +5,11 @@ public enum CommandTable {
         // Data
         load, show, describe, split, select, drop,
         // Models
-        train, evaluate, predict, compare, tune, validate, drift, explain, runs, algorithms, note, card,
+        train, evaluate, predict, compare, tune, validate, drift, explain, plot, runs, algorithms, note, card,
         // Deploy
         export, importBundle,
         // Session
-        ls, history, rerun, save, replay, help, quit,
+        ls, history, rerun, save, replay, report, help, quit,
         // Tutorials
         tutorial, answer,
     ]

@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Learning
 import Tabular
@@ -41,7 +42,7 @@ extension CommandTable {
         }
         let (dataName, dataset) = try context.dataset("DATA")
         let leaderboard = try crossValidate(candidates, kind: "compare", data: (dataName, dataset), context: &context)
-        context.print(render(leaderboard, width: context.environment.width))
+        show(leaderboard, in: &context)
         context.bind(context.targets.first ?? "lb", .leaderboard(leaderboard))
     }
 
@@ -130,23 +131,43 @@ extension CommandTable {
     }
 
     /// The leaderboard as a table: the ranking metric's mean and spread, two more metrics,
-    /// fit time per fold and the comparison with the best.
-    static func render(_ lb: Leaderboard, width: Int) -> String {
+    /// fit time per fold, the comparison with the best, and a bar of the ranking metric when the
+    /// table has room for one (numbers are never cut to make room for bars).
+    static func show(_ lb: Leaderboard, in context: inout CommandContext) {
+        let bare = leaderboardTable(lb, barCells: 0)
+        let natural = bare.render(width: .max).split(separator: "\n").map { TextTable.visibleCount(String($0)) }.max() ?? 0
+        let room = context.environment.width - natural - 2
+        let table = room >= 8 ? leaderboardTable(lb, barCells: min(20, room)) : bare
+        context.print("\(lb.folds)-fold \(lb.task == .classification ? "stratified " : "")cross-validation on \(lb.dataName) → \(lb.target), seed \(lb.seed), ranked by \(lb.metric.label)")
+        context.print(table)
+        context.print("≈: not significantly worse than the best; <: significantly worse (one-sided corrected resampled t-test, Nadeau & Bengio 2003, at p < \(formatStatistic(Leaderboard.significanceLevel)))")
+        for s in lb.skipped { context.print("skipped \(s.name): \(s.reason)") }
+    }
+
+    /// The leaderboard's rows; with `barCells` > 0 a last column of bars at most that long.
+    static func leaderboardTable(_ lb: Leaderboard, barCells: Int) -> TextTable {
         let others = MetricCatalog.metrics(for: lb.task).filter { $0.name != lb.metric.name }.prefix(2)
+        let bars = barCells > 0
         var table = TextTable(
-            headers: ["rank", "candidate", lb.metric.label, "± std"] + others.map(\.label) + ["fit/fold", "vs best"],
-            alignments: [.right, .left, .right, .right] + others.map { _ in .right } + [.right, .left])
+            headers: ["rank", "candidate", lb.metric.label, "± std"] + others.map(\.label) + ["fit/fold", "vs best"] + (bars ? [""] : []),
+            alignments: [.right, .left, .right, .right] + others.map { _ in .right } + [.right, .left] + (bars ? [.left] : []))
+        let means = lb.rows.map { $0.result.mean(of: lb.metric) }
+        let scale = means.filter(\.isFinite).map(abs).max() ?? 0
+        let signed = means.contains { $0 < 0 }
+        let barColumn = 4 + others.count + 2
         for (i, row) in lb.rows.enumerated() {
             let r = row.result
             let vsBest = i == 0 ? "best" : (row.tiedWithBest ? "≈ p=" : "< p=") + formatFixed(row.pValueAgainstBest ?? 1, decimals: 3)
-            table.add([String(i + 1), row.candidate.description, formatScore(r.mean(of: lb.metric)), formatScore(r.standardDeviation(of: lb.metric))]
-                      + others.map { formatScore(r.mean(of: $0)) }
-                      + [formatDuration(r.fitSeconds.reduce(0, +) / Double(max(1, r.fitSeconds.count))), vsBest])
+            let cells = [String(i + 1), row.candidate.description, formatScore(r.mean(of: lb.metric)), formatScore(r.standardDeviation(of: lb.metric))]
+                + others.map { formatScore(r.mean(of: $0)) }
+                + [formatDuration(r.fitSeconds.reduce(0, +) / Double(max(1, r.fitSeconds.count))), vsBest]
+            if bars {
+                let bar = CellBar(value: means[i], scale: scale, signed: signed, cells: barCells)
+                table.add(cells + [TerminalRenderer.cellBar(bar, width: barCells, style: .ascii)], charts: [barColumn: .cellBar(bar)])
+            } else {
+                table.add(cells)
+            }
         }
-        var lines = ["\(lb.folds)-fold \(lb.task == .classification ? "stratified " : "")cross-validation on \(lb.dataName) → \(lb.target), seed \(lb.seed), ranked by \(lb.metric.label)"]
-        lines.append(table.render(width: width))
-        lines.append("≈: not significantly worse than the best; <: significantly worse (one-sided corrected resampled t-test, Nadeau & Bengio 2003, at p < \(formatStatistic(Leaderboard.significanceLevel)))")
-        for s in lb.skipped { lines.append("skipped \(s.name): \(s.reason)") }
-        return lines.joined(separator: "\n")
+        return table
     }
 }

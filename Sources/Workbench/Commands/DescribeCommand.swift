@@ -1,3 +1,4 @@
+import Charts
 import Tabular
 
 extension CommandTable {
@@ -25,14 +26,15 @@ extension CommandTable {
                 for s in numeric {
                     let type = frame.column(named: s.name)?.isIntegral == true ? "int" : "float"
                     if let n = s.numeric {
+                        let histogram = Histogram(title: s.name, minimum: n.min, maximum: n.max, counts: n.histogram)
                         table.add([s.name, type, String(s.count), String(s.missing)]
                             + [n.mean, n.std, n.min, n.q25, n.median, n.q75, n.max].map { formatStatistic($0) }
-                            + [sparkline(n.histogram)])
+                            + [sparkline(n.histogram)], charts: [11: .histogram(histogram)])
                     } else {
                         table.add([s.name, "empty", "0", String(s.missing)] + Array(repeating: "", count: 8))
                     }
                 }
-                context.print(table.render(width: context.environment.width))
+                context.print(table)
             }
             let text = summaries.filter { $0.kind == .text }
             if !text.isEmpty {
@@ -45,16 +47,13 @@ extension CommandTable {
                     let more = (stats?.distinct ?? 0) > (stats?.top.count ?? 0) ? ", …" : ""
                     table.add([s.name, "text", String(s.count), String(s.missing), String(stats?.distinct ?? 0), top + more])
                 }
-                context.print(table.render(width: context.environment.width))
+                context.print(table)
             }
         })
 
-    /// Bin heights as ASCII levels, so the same bytes show on any terminal and in transcripts.
+    /// Bin heights as ASCII levels, so the same bytes show on any terminal and in transcripts
+    /// (Unicode terminals and reports draw the cell's histogram chart instead).
     static func sparkline(_ counts: [Int]) -> String {
-        let levels: [Character] = ["_", ".", ":", "-", "=", "+", "*", "#"]
-        guard let top = counts.max(), top > 0 else { return String(repeating: " ", count: counts.count) }
-        return String(counts.map { c in
-            c == 0 ? " " : levels[min(levels.count - 1, (c * levels.count - 1) / top)]
-        })
+        TerminalRenderer.sparkline(counts, style: .ascii)
     }
 }

@@ -47,7 +47,7 @@ extension CommandTable {
                 ? "KS / chi-square at p < \(formatStatistic(options.pValueThreshold))" + (bonferroni ? " / \(columns.count) columns (Bonferroni)" : "")
                 : "Wasserstein / Jensen–Shannon ≥ \(formatStatistic(options.wassersteinThreshold))"
             context.print("drift of \(bName) (\(b.frame.rowCount) rows) against \(aName) (\(a.frame.rowCount) rows); deciding: \(decided)")
-            context.print(renderDrift(report))
+            context.print(driftTable(report))
             let drifted = report.driftedFeatures
             context.print(drifted.isEmpty ? "no column drifted" : "drifted: " + drifted.joined(separator: ", ") + " (\(drifted.count) of \(report.features.count))" + (report.drifted ? "; the dataset as a whole drifted" : ""))
             context.bind(context.targets.first ?? "drift_report", .drift(report))

@@ -1,3 +1,4 @@
+import Charts
 import Learning
 import Tabular
 
@@ -22,6 +23,11 @@ extension CommandTable {
             context.print("\(modelName) on \(dataName): \(rows.count) rows" + (rows.count < dataset.frame.rowCount ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
             for w in warnings { context.print("warning: \(w)") }
             context.print(renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
+            if case .classification(let report) = scores {
+                let classes = model.pipeline.target.classes
+                context.output.blank()
+                context.show(confusionChart(report, classes: classes), plain: renderConfusion(report, classes: classes, width: context.environment.width))
+            }
             if dataName != model.dataName {
                 // Remembered as the held-out test score that validate shows beside cross-validation.
                 var updated = model
@@ -44,18 +50,30 @@ extension CommandTable {
             lines.append(metric.label + String(repeating: " ", count: labelWidth - metric.label.count + 2) + formatScore(metric.value(scores)))
         }
         switch scores {
-        case .classification(let report):
-            lines.append("")
-            lines.append("confusion matrix (rows: true class, columns: predicted)")
-            var table = TextTable(headers: [""] + classes, alignments: [.left] + classes.map { _ in .right })
-            for (i, row) in report.confusionMatrix.enumerated() {
-                table.add([i < classes.count ? classes[i] : "?"] + row.map(String.init))
-            }
-            lines.append(table.render(width: width))
+        case .classification:
+            // The confusion matrix follows as a chart (see confusionChart).
+            break
         case .regression(let report):
             lines.append("")
             lines.append("residuals (true − predicted): " + report.residualQuantiles.map { "\(Int(($0.probability * 100).rounded()))% \(formatStatistic($0.value))" }.joined(separator: " · "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The confusion matrix as a table: its plain-text form.
+    static func renderConfusion(_ report: ClassificationReport, classes: [String], width: Int) -> [String] {
+        var table = TextTable(headers: [""] + classes, alignments: [.left] + classes.map { _ in .right })
+        for (i, row) in report.confusionMatrix.enumerated() {
+            table.add([i < classes.count ? classes[i] : "?"] + row.map(String.init))
+        }
+        return ["confusion matrix (rows: true class, columns: predicted)"] + table.render(width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// The confusion matrix as a shaded grid.
+    static func confusionChart(_ report: ClassificationReport, classes: [String]) -> Chart {
+        let labels = report.confusionMatrix.indices.map { $0 < classes.count ? classes[$0] : "?" }
+        return .heatmap(Heatmap(
+            title: "confusion matrix (rows: true class, columns: predicted)", rowTitle: "true", columnTitle: "predicted",
+            rowLabels: labels, columnLabels: labels, cells: report.confusionMatrix.map { $0.map(Double.init) }))
     }
 }

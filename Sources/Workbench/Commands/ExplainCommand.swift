@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Learning
 import Tabular
@@ -65,9 +66,10 @@ extension CommandTable {
             let top = importance.features.map(\.mean).max() ?? 0
             for f in importance.features {
                 let bar = top > 0 && f.mean > 0 ? String(repeating: "#", count: max(1, Int((f.mean / top * 30).rounded()))) : ""
-                table.add([f.name, formatFixed(f.mean, decimals: 4), formatFixed(f.standardDeviation, decimals: 4), bar])
+                table.add([f.name, formatFixed(f.mean, decimals: 4), formatFixed(f.standardDeviation, decimals: 4), bar],
+                          charts: [3: .cellBar(CellBar(value: f.mean, scale: top, cells: 30))])
             }
-            context.print(table.render(width: context.environment.width))
+            context.print(table)
         })
 
     private static func explainRow(_ context: inout CommandContext, name: String, model: TrainedModel, frame: DataFrame, row: Int) throws {
@@ -82,9 +84,10 @@ extension CommandTable {
         let top = explanation.contributions.map { abs($0.contribution) }.max() ?? 0
         for c in explanation.contributions {
             let width = top > 0 ? Int((abs(c.contribution) / top * 20).rounded()) : 0
-            table.add([c.feature, c.value.isEmpty ? "(missing)" : c.value, (c.contribution >= 0 ? "+" : "") + formatFixed(c.contribution, decimals: 4), String(repeating: c.contribution >= 0 ? "+" : "-", count: width)])
+            table.add([c.feature, c.value.isEmpty ? "(missing)" : c.value, (c.contribution >= 0 ? "+" : "") + formatFixed(c.contribution, decimals: 4), String(repeating: c.contribution >= 0 ? "+" : "-", count: width)],
+                      charts: [3: .cellBar(CellBar(value: c.contribution, scale: top, signed: true))])
         }
-        context.print(table.render(width: context.environment.width))
+        context.print(table)
         context.print("base value \(formatFixed(explanation.baseValue, decimals: 4)) + contributions = \(formatFixed(explanation.output, decimals: 4))" + (explanation.method == .occlusion ? " (occlusion: not additive)" : ""))
         for line in explanation.readings(limit: 3) { context.print("· " + line) }
     }

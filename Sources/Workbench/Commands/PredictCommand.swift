@@ -68,7 +68,7 @@ extension CommandTable {
             csvColumns.append(Column(name: "predicted_" + pipeline.target.name, data: .numeric(v)))
         }
         context.print("\(modelName) on \(label): \(frame.rowCount) prediction\(frame.rowCount == 1 ? "" : "s")")
-        context.print(table.render(width: context.environment.width))
+        context.print(table)
         let shown = min(frame.rowCount, context.invocation.int("rows", default: 10))
         if shown < frame.rowCount { context.print("… \(frame.rowCount - shown) more (write them all with to \"file.csv\")") }
         if context.invocation.positionals["PATH"] != nil {

@@ -48,7 +48,7 @@ extension CommandTable {
                 table.add([Output.volatile(String(run.id ?? 0).leftPadded(to: 6)), run.kind, run.algorithm, run.dataName, run.target, headline(run),
                            formatDuration(run.fitSeconds), Output.volatile(run.createdAt.leftPadded(to: 20))])
             }
-            context.print(table.render(width: context.environment.width))
+            context.print(table)
         })
 
     /// The run's main score: cross-validated if it has one, else on its training rows.

@@ -17,7 +17,7 @@ extension CommandTable {
             for name in names {
                 if let value = context.session.lookup(name) { table.add([name, value.kindName, value.summary]) }
             }
-            context.print(table.render(width: context.environment.width))
+            context.print(table)
         })
 
     /// `history`: the cells run so far.

@@ -19,7 +19,7 @@ extension CommandTable {
             for row in 0..<limit {
                 table.add([String(row + 1)] + frame.columns.map { $0.text(at: row) ?? "" })
             }
-            context.print(table.render(width: context.environment.width))
+            context.print(table)
             if limit < frame.rowCount {
                 context.print("… \(frame.rowCount - limit) more rows (\(frame.rowCount) in all)")
             }

@@ -74,7 +74,7 @@ extension CommandTable {
             context.print("tried \(candidates.count) of \(total) setting\(total == 1 ? "" : "s") (\(context.invocation.word("search") ?? "grid") search)")
             var shown = leaderboard
             shown.rows = Array(leaderboard.rows.prefix(10))
-            context.print(render(shown, width: context.environment.width))
+            show(shown, in: &context)
             if leaderboard.rows.count > 10 { context.print("… \(leaderboard.rows.count - 10) more settings") }
             if let best = leaderboard.rows.first { context.print("best: \(best.candidate.description)") }
             context.bind(context.targets.first ?? "tuned", .leaderboard(leaderboard))

@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Learning
 import Tabular
@@ -88,7 +89,7 @@ extension CommandTable {
             }
             var report = try validateOne(name: name, model: model, dataName: dataName, frame: frame, context: &context)
             if names.count > 1 { context.print("") }
-            context.print(renderValidation(report, model: model))
+            context.output.append(renderValidation(report, model: model))
             var updated = model
             updated.validation = report
             context.bind(name, .model(updated))
@@ -298,12 +299,13 @@ extension CommandTable {
                                        context: context.fitContext(seed: Int(pipeline.seed), label: "cross-validating"))
     }
 
-    static func renderValidation(_ r: ValidationReport, model: TrainedModel) -> String {
-        var lines = ["validate \(r.model) on \(r.data): \(r.verdict.rawValue)"]
+    /// The validation as text and tables (the drift table keeps its PSI bars as charts).
+    static func renderValidation(_ r: ValidationReport, model: TrainedModel) -> Output {
+        var lines = Output("validate \(r.model) on \(r.data): \(r.verdict.rawValue)")
         for reason in r.reasons { lines.append("  \(reason.severity.rawValue)  \(reason.text)") }
         if !r.schemaFindings.isEmpty {
             lines.append("schema:")
-            lines += r.schemaFindings.map { "  " + $0 }
+            for finding in r.schemaFindings { lines.append("  " + finding) }
         } else {
             lines.append("schema: every model input present with its training type")
         }
@@ -320,16 +322,16 @@ extension CommandTable {
                     table.add([m.label, ""] + testCell + [formatScore(v), ""])
                 }
             }
-            lines.append(table.render(width: 100))
+            lines.append(table, width: 100)
         }
         if let d = r.drift {
             lines.append("drift against the training data (\(d.driftedFeatures.count) of \(d.features.count) features):")
-            lines.append(renderDrift(d))
+            lines.append(driftTable(d), width: 100)
         }
         if let p = r.predictionDrift {
             lines.append("predictions: PSI \(p.psi.map { formatFixed($0, decimals: 3) } ?? "n/a") (\(p.psiBand.rawValue))" + (p.drifted ? ", drifted" : ", stable"))
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     private static func rankValidations(_ reports: [(String, ValidationReport)], context: CommandContext) -> String {
@@ -349,8 +351,9 @@ extension CommandTable {
             + (ranked.first.map { "\ngoes forward: \($0.0)" } ?? "")
     }
 
-    /// One line per feature: PSI with its band, the deciding test and a bar.
-    static func renderDrift(_ d: DatasetDrift) -> String {
+    /// One line per feature: PSI with its band, the deciding test and a bar (the bar cells carry
+    /// charts, a full bar at PSI 1).
+    static func driftTable(_ d: DatasetDrift) -> TextTable {
         var table = TextTable(headers: ["feature", "PSI", "", "band", "test", "statistic", "p-value", "drifted"],
                               alignments: [.left, .right, .left, .left, .left, .right, .right, .left])
         for f in d.features {
@@ -363,9 +366,10 @@ extension CommandTable {
             case .jensenShannon: ("Jensen-Shannon", f.jensenShannon.map { formatFixed($0, decimals: 3) } ?? "", "")
             default: (f.decidedBy.rawValue, "", "")
             }
-            table.add([f.name, f.psi.map { formatFixed($0, decimals: 3) } ?? "n/a", bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"])
+            table.add([f.name, f.psi.map { formatFixed($0, decimals: 3) } ?? "n/a", bar, f.psiBand.rawValue, test, statistic, p, f.drifted ? "yes" : "no"],
+                      charts: [2: .cellBar(CellBar(value: min(1, psi), scale: 1))])
         }
-        return table.render(width: 100)
+        return table
     }
 
     static func testName(_ decider: DriftDecider) -> String {

@@ -30,7 +30,7 @@ public struct REPL {
             }
             guard let cell = session.execute(line) else { continue }
             if session.progressHandler != nil { clearProgressLine() }
-            if !cell.output.isEmpty { write(cell.output.plainText) }
+            if !cell.output.isEmpty { write(session.display(cell.output)) }
         }
         return session.failureCount
     }

@@ -1,11 +1,18 @@
+import Charts
+
 /// A plain-text table fitted to a width: cells are truncated with an ellipsis, never wrapped, and
 /// columns that cannot fit at all are left out with a note.
-public struct TextTable {
-    public enum Alignment { case left, right }
+///
+/// A cell may also carry a small chart (a histogram, a bar): its text is the ASCII form; Unicode
+/// terminals and reports draw the chart instead.
+public struct TextTable: Sendable, Equatable {
+    public enum Alignment: Sendable, Equatable { case left, right }
 
     public var headers: [String]
     public var alignments: [Alignment]
     public var rows: [[String]] = []
+    /// Charts drawn in cells: row index → column index → chart.
+    public private(set) var cellCharts: [Int: [Int: Chart]] = [:]
 
     public init(headers: [String], alignments: [Alignment]? = nil) {
         self.headers = headers
@@ -14,10 +21,19 @@ public struct TextTable {
 
     public mutating func add(_ row: [String]) { rows.append(row) }
 
+    /// Adds a row whose cells in `charts` (by column) hold a chart; their text is the ASCII form.
+    public mutating func add(_ row: [String], charts: [Int: Chart]) {
+        if !charts.isEmpty { cellCharts[rows.count] = charts }
+        rows.append(row)
+    }
+
+    /// The chart in a cell, if it has one.
+    public func chart(row: Int, column: Int) -> Chart? { cellCharts[row]?[column] }
+
     /// Narrowest a truncated column may become.
     private static let minimumWidth = 4
 
-    public func render(width: Int) -> String {
+    public func render(width: Int, style: TerminalStyle = .ascii) -> String {
         let count = headers.count
         var widths = (0..<count).map { c in
             ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(TextTable.visibleCount).max() ?? 0
@@ -33,11 +49,16 @@ public struct TextTable {
         let note = "  …"
         while shown > 1 && total(shown) + (shown < count ? note.count : 0) > width { shown -= 1 }
 
-        func line(_ cells: [String]) -> String {
+        func line(_ cells: [String], charts: [Int: Chart]? = nil) -> String {
             var parts: [String] = []
             for c in 0..<shown {
-                let text = TextTable.fit(c < cells.count ? cells[c] : "", to: widths[c])
-                let pad = String(repeating: " ", count: max(0, widths[c] - TextTable.visibleCount(text)))
+                var text = TextTable.fit(c < cells.count ? cells[c] : "", to: widths[c])
+                var visible = TextTable.visibleCount(text)
+                if style == .unicode, let chart = charts?[c], let drawn = TextTable.draw(chart, width: widths[c]) {
+                    text = drawn
+                    visible = TerminalRenderer.visibleWidth(drawn)
+                }
+                let pad = String(repeating: " ", count: max(0, widths[c] - visible))
                 parts.append(alignments[c] == .right ? pad + text : text + pad)
             }
             var out = parts.joined(separator: String(repeating: " ", count: separator))
@@ -46,11 +67,20 @@ public struct TextTable {
             return out
         }
         var lines = [line(headers), line((0..<count).map { String(repeating: "-", count: widths[$0]) })]
-        lines.append(contentsOf: rows.map(line))
+        lines.append(contentsOf: rows.enumerated().map { line($1, charts: cellCharts[$0]) })
         if shown < count {
             lines.append("(\(count - shown) more column\(count - shown == 1 ? "" : "s") not shown: " + headers[shown...].joined(separator: ", ") + ")")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A cell's chart in Unicode and colour, at most `width` columns; nil to keep the text.
+    static func draw(_ chart: Chart, width: Int) -> String? {
+        switch chart {
+        case .histogram(let h) where h.counts.count <= width: TerminalRenderer.sparkline(h.counts, style: .unicode)
+        case .cellBar(let bar): TerminalRenderer.cellBar(bar, width: min(width, bar.cells), style: .unicode)
+        default: nil
+        }
     }
 
     /// Characters a cell shows: volatile markers take no room.

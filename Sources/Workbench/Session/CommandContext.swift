@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Tabular
 
@@ -42,6 +43,15 @@ public struct CommandContext {
     public var targets: [String] { invocation.statement.targets.map(\.name) }
 
     public mutating func print(_ text: String) { output.append(text) }
+
+    /// Prints a table fitted to the session's width (an HTML table in reports).
+    public mutating func print(_ table: TextTable) { output.append(table, width: environment.width) }
+
+    /// Prints a chart: ASCII in transcripts and plain terminals, Unicode and colour where the
+    /// session's terminal can show them, SVG in reports. `plain` replaces the ASCII drawing.
+    public mutating func show(_ chart: Chart, plain: [String]? = nil) {
+        output.append(chart, width: environment.width, plain: plain)
+    }
 
     public mutating func bind(_ name: String, _ value: Value) {
         pendingBindings.removeAll { $0.name == name }

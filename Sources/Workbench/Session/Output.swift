@@ -1,12 +1,37 @@
-/// Text a command prints, with volatile spans (times, absolute paths, memory) marked so that
-/// transcripts can flag them and replay can ignore them.
+import Charts
+
+/// What a command prints: lines of text, tables and charts, in order. Volatile spans (times,
+/// absolute paths, memory) are marked so that transcripts can flag them and replay can ignore them.
+///
+/// Tables and charts are kept as data so that each place that shows output draws them its own
+/// way: transcripts and pipes as plain ASCII (`lines`, byte-stable), a capable terminal with
+/// Unicode and colour (`terminalText`), reports as HTML tables and SVG.
 public struct Output: Sendable, Equatable {
+    /// One piece of output.
+    public enum Block: Sendable, Equatable {
+        /// One line of text.
+        case text(String)
+        /// A table, fitted to `width` when drawn as text.
+        case table(TextTable, width: Int)
+        /// A chart, with its plain-text form: what transcripts, pipes and `NO_COLOR` terminals show.
+        case figure(Chart, plain: [String])
+
+        /// The block as plain ASCII lines (the transcript form).
+        public var plainLines: [String] {
+            switch self {
+            case .text(let line): [line]
+            case .table(let table, let width): table.render(width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            case .figure(_, let plain): plain
+            }
+        }
+    }
+
     /// Marks the start and end of a volatile span inside a line (Unicode private-use characters,
     /// which never occur in data we print).
     static let volatileStart: Character = "\u{E000}"
     static let volatileEnd: Character = "\u{E001}"
 
-    public private(set) var lines: [String] = []
+    public private(set) var blocks: [Block] = []
 
     public init() {}
 
@@ -14,36 +39,72 @@ public struct Output: Sendable, Equatable {
         append(text)
     }
 
+    /// The output as plain lines, volatile markers included.
+    public var lines: [String] { blocks.flatMap(\.plainLines) }
+
     /// Appends text; embedded newlines start new lines.
     public mutating func append(_ text: String) {
-        lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        blocks.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map { .text(String($0)) })
     }
 
     public mutating func append(_ other: Output) {
-        lines.append(contentsOf: other.lines)
+        blocks.append(contentsOf: other.blocks)
     }
 
-    public mutating func blank() { lines.append("") }
+    /// Appends a table, drawn `width` characters wide as text.
+    public mutating func append(_ table: TextTable, width: Int) {
+        blocks.append(.table(table, width: width))
+    }
 
-    public var isEmpty: Bool { lines.isEmpty }
+    /// Appends a chart; its plain form is the ASCII drawing unless a command gives its own
+    /// (existing text output that the chart draws better).
+    public mutating func append(_ chart: Chart, width: Int, plain: [String]? = nil) {
+        blocks.append(.figure(chart, plain: plain ?? TerminalRenderer.render(chart, style: .ascii, width: width)))
+    }
+
+    public mutating func blank() { blocks.append(.text("")) }
+
+    public var isEmpty: Bool { blocks.isEmpty }
+
+    /// The charts in order of appearance.
+    public var charts: [Chart] {
+        blocks.compactMap { if case .figure(let chart, _) = $0 { chart } else { nil } }
+    }
 
     /// A span whose text changes between runs.
     public static func volatile(_ text: String) -> String {
         String(volatileStart) + text + String(volatileEnd)
     }
 
-    /// For the terminal: volatile markers removed.
+    /// For the terminal in ASCII: volatile markers removed.
     public var plainText: String {
         lines.map(Output.stripMarkers).joined(separator: "\n")
     }
 
+    /// For a terminal: plain ASCII, or charts and table cells drawn with Unicode and colour.
+    public func terminalText(style: TerminalStyle, width: Int) -> String {
+        guard style == .unicode else { return plainText }
+        var out: [String] = []
+        for block in blocks {
+            switch block {
+            case .text(let line): out.append(line)
+            case .table(let table, let tableWidth): out.append(table.render(width: tableWidth, style: .unicode))
+            case .figure(let chart, _): out.append(contentsOf: TerminalRenderer.render(chart, style: .unicode, width: width))
+            }
+        }
+        return out.map(Output.stripMarkers).joined(separator: "\n")
+    }
+
     /// For transcripts: volatile spans written as `{{text}}`.
     public var transcriptLines: [String] {
-        lines.map { line in
-            String(line.map { c -> String in
-                c == Output.volatileStart ? "{{" : (c == Output.volatileEnd ? "}}" : String(c))
-            }.joined())
-        }
+        lines.map(Output.markersAsBraces)
+    }
+
+    /// A line with volatile spans written as `{{text}}`.
+    static func markersAsBraces(_ line: String) -> String {
+        String(line.map { c -> String in
+            c == Output.volatileStart ? "{{" : (c == Output.volatileEnd ? "}}" : String(c))
+        }.joined())
     }
 
     static func stripMarkers(_ line: String) -> String {

@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Synchronization
 import Tabular
@@ -29,6 +30,23 @@ public struct SessionEnvironment: Sendable {
         self.home = home
         self.width = width
         self.richText = richText
+    }
+
+    /// How charts are drawn on this session's terminal.
+    public var terminalStyle: TerminalStyle { richText ? .unicode : .ascii }
+
+    /// Whether a terminal on `descriptor` gets Unicode and colour: it must be a terminal, and
+    /// neither `NO_COLOR` (any value, see no-color.org) nor `TERM=dumb` may be set.
+    public static func supportsRichText(descriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        supportsRichText(isTerminal: isatty(descriptor) == 1, environment: environment)
+    }
+
+    /// The rule behind `supportsRichText(descriptor:)`, without asking the system.
+    public static func supportsRichText(isTerminal: Bool, environment: [String: String]) -> Bool {
+        guard isTerminal else { return false }
+        if environment["NO_COLOR"] != nil { return false }
+        if let term = environment["TERM"], term == "dumb" || term.isEmpty { return false }
+        return true
     }
 
     /// `$WORKBENCH_HOME`, or `~/.workbench`.
@@ -76,6 +94,11 @@ public final class Session {
     }
 
     public var nextCellNumber: Int { cells.count + 1 }
+
+    /// A cell's output as this session's terminal shows it (ASCII unless `richText`).
+    public func display(_ output: Output) -> String {
+        output.terminalText(style: environment.terminalStyle, width: environment.width)
+    }
 
     /// Runs one line as a new cell; blank and comment-only lines make no cell.
     @discardableResult

@@ -162,7 +162,7 @@ extension CommandTable {
             }
             table.add([lesson.name, String(lesson.steps.count), lesson.minutes.map { "\($0) min" } ?? "", state, lesson.summary])
         }
-        context.print(table.render(width: context.environment.width))
+        context.print(table)
         for problem in problems { context.print(problem) }
         context.print("start one with: tutorial start NAME")
     }
