@@ -87,14 +87,16 @@ class Suite:
             raise RuntimeError(f"{label} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    def step(self, name, wb, peer=None, peer_name="", note="", measure_index=0, reps=None, quality_kind="accuracy"):
+    def step(self, name, wb, peer=None, peer_name="", note="", measure_index=0, reps=None, quality_kind="accuracy", warmup=True):
         """One table row. `measure_index` picks which of the timed lines is this row's time."""
         if self.args.steps and not any(s in name for s in self.args.steps):
             return None
         reps = reps or self.args.reps
-        log(f"· {name}: 1 warm-up + {reps} rounds")
+        log(f"· {name}: {'1 warm-up + ' if warmup else ''}{reps} rounds")
         wb_runs, peer_runs = [], []
-        for round_number in range(reps + 1):
+        for round_number in range(reps + 1 if warmup else reps):
+            if not warmup:
+                round_number += 1
             w = self.run_side([self.binary], wb, f"workbench step {name}")
             p = self.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer, f"peer step {name}") if peer else None
             if round_number > 0:
@@ -284,9 +286,9 @@ def main():
                    wb_spec([f'load "{files[cv_rows]["train"]}" as train'],
                            [f"lb = compare all on train target=target folds=5"], quality="lb", metric="accuracy"),
                    {"kind": "cross_validate", "data": files[cv_rows]["train"], "folds": folds_file, "algorithms": families, "params": all_params},
-                   "scikit-learn + LightGBM", reps=1 if not args.quick else None,
+                   "scikit-learn + LightGBM", reps=1, warmup=False,
                    note="same folds; 8 families × 5 folds with their defaults (forest 100 trees; Workbench's boost stops early on a validation split, LightGBM runs 100 rounds)"
-                        + ("; one round (each takes minutes)" if not args.quick else ""))
+                        + "; one round, no warm-up (each takes minutes)")
 
         # Validate + drift on fresh rows, export, batch prediction from the bundle vs ONNX Runtime.
         model_rows = medium if not args.quick else small
