@@ -54,7 +54,12 @@ extension CommandTable {
         }
         guard let pipeline else { return }
         let trainingRows = frame.rowCount - (frame.column(named: target)?.data.missingCount ?? 0)
-        let training = try scores(of: pipeline, on: frame)
+        // The training score is a sanity figure (optimistic by nature); on large data it is taken
+        // on a seeded sample, since for knn scoring every training row costs rows² distances.
+        let scored = frame.rowCount > Self.trainingScoreRows
+            ? frame.selectingRows(trainTestSplit(rowCount: frame.rowCount, testFraction: Double(Self.trainingScoreRows) / Double(frame.rowCount), seed: UInt64(seed)).test)
+            : frame
+        let training = try scores(of: pipeline, on: scored)
         let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
         var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed.seconds, trainingScores: training.scores)
         model.trainingFrame = frame
@@ -80,11 +85,15 @@ extension CommandTable {
             context.print("note: \(frame.rowCount - trainingRows) rows without a target were left out")
         }
         let metric = MetricCatalog.primary(for: pipeline.task)
-        context.print("trained in \(formatDuration(elapsed.seconds)); training \(metric.label) \(formatScore(metric.value(training.scores))) (measured on the rows it learned from, so optimistic)")
+        let measuredOn = scored.rowCount < frame.rowCount ? "measured on \(scored.rowCount) sampled rows it learned from" : "measured on the rows it learned from"
+        context.print("trained in \(formatDuration(elapsed.seconds)); training \(metric.label) \(formatScore(metric.value(training.scores))) (\(measuredOn), so optimistic)")
         if let id = model.runID { context.print("recorded as run \(Output.volatile(String(id)))") }
     }
 
     /// Scores a model on a frame that has its target column.
+    /// At most this many rows are scored for the training figure.
+    static let trainingScoreRows = 10_000
+
     static func scores(of pipeline: PipelineModel, on frame: DataFrame) throws -> (scores: Scores, warnings: [InputWarning], rows: [Int]) {
         guard let column = frame.column(named: pipeline.target.name) else {
             throw CommandError("the data has no column '\(pipeline.target.name)', the model's target", hint: "scores need the true values; use predict for data without them")
