@@ -328,14 +328,28 @@ def main():
             scaling["times"][algorithm] = times
             scaling["exponents"][algorithm] = fitted_exponent(times)
 
+    # HTTP serving: wrk against `workbench serve` and ONNX Runtime behind a minimal Python server,
+    # same bundle and request (Benchmarks/serve/run.sh measures both and prints the ratio).
+    serving = None
+    serve_script = os.path.join(ROOT, "Benchmarks", "serve", "run.sh")
+    if os.path.exists(serve_script) and (not args.steps or any("serve" in s for s in args.steps)):
+        log("· HTTP serving with wrk")
+        env = dict(os.environ, DURATION=str(10 if args.quick else 30))
+        done = subprocess.run(["bash", serve_script], capture_output=True, text=True, env=env, timeout=1800)
+        serving = (done.stdout.strip() or done.stderr.strip()[-2000:])
+        if done.returncode != 0:
+            suite.failed.append("HTTP serving")
+
     info = machine()
     text = markdown(suite.rows, scaling if any(scaling["times"].values()) else None, info, args)
+    if serving:
+        text += f"\nHTTP serving, single-row POST /v1/predict under wrk ({'10' if args.quick else '30'} s per server):\n\n```\n{serving}\n```\n"
     print(text)
     os.makedirs(RESULTS, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     kind = "quick" if args.quick else "full"
     with open(os.path.join(RESULTS, f"{stamp}-{kind}.json"), "w") as f:
-        json.dump({"machine": info, "quick": args.quick, "reps": args.reps, "rows": suite.rows, "scaling": scaling}, f, indent=1)
+        json.dump({"machine": info, "quick": args.quick, "reps": args.reps, "rows": suite.rows, "scaling": scaling, "serving": serving}, f, indent=1)
     with open(os.path.join(RESULTS, f"{stamp}-{kind}.md"), "w") as f:
         f.write(text)
     log(f"results: Benchmarks/results/{stamp}-{kind}.json and .md")
