@@ -10,7 +10,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, Predict.self, Verify.self, Keygen.self, Reference.self],
+        subcommands: [Repl.self, Run.self, Replay.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, Reference.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -71,6 +71,7 @@ struct Repl: ParsableCommand {
             if let cell = session.execute(line) { print(cell.output.plainText) }
         }
         let failures = repl.run()
+        session.servers.stopAll()
         if interactive { print("") }
         if !interactive && failures > 0 { throw ExitCode(1) }
     }
@@ -107,6 +108,7 @@ struct Run: ParsableCommand {
             if !cell.output.isEmpty { print(cell.output.plainText) }
             if session.quitRequested { break }
         }
+        session.servers.stopAll()
         if session.failureCount > 0 { throw ExitCode(1) }
         if strict && session.validationFailures > 0 {
             FileHandle.standardError.write(Data("strict: \(session.validationFailures) validation\(session.validationFailures == 1 ? "" : "s") failed\n".utf8))
