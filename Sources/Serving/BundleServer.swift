@@ -167,7 +167,7 @@ public enum BundleServer {
         let limit = service.maximumBodyBytes
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         let answer = await service.handle(method: request.method.rawValue, path: request.uri.path,
-                                          authorization: request.headers[.authorization]) { () -> RequestBody in
+                                          authorization: request.headers[.authorization]) { () -> IncomingBody in
             if let declared, declared > limit { return .tooLarge }
             do {
                 let buffer = try await request.body.collect(upTo: limit)

@@ -4,7 +4,7 @@ import Foundation
 import Learning
 
 /// What a request body turned out to be when the server read it.
-public enum RequestBody: Sendable {
+public enum IncomingBody: Sendable {
     case bytes(Data)
     /// Over the size limit (declared or counted while reading).
     case tooLarge
@@ -66,10 +66,9 @@ public final class ModelService: Sendable {
     /// - Parameters:
     ///   - path: the request target (a query string is ignored).
     ///   - body: reads the body, within `maximumBodyBytes`; called only for routes that take one.
-    public func handle(method: String, path rawPath: String, authorization: String?, body: @Sendable () async -> RequestBody) async -> APIResponse {
+    public func handle(method: String, path rawPath: String, authorization: String?, body: @Sendable () async -> IncomingBody) async -> APIResponse {
         let start = ContinuousClock.now
         let path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? rawPath
-        var scoredRows = 0
         let response: APIResponse
         let route: String
         if let allowed = Self.routes[path] {
@@ -81,9 +80,7 @@ public final class ModelService: Sendable {
             } else {
                 switch path {
                 case "/v1/predict":
-                    let (r, n) = await predict(body: body, start: start)
-                    response = r
-                    scoredRows = n
+                    response = await predict(body: body, start: start)
                 case "/v1/model": response = .json(manifestJSON)
                 case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
                 case "/v1/drift": response = .json(Self.encode(monitor.summary()))
@@ -102,18 +99,17 @@ public final class ModelService: Sendable {
         if route == "/v1/predict", response.status != 200 {
             record(status: response.status, nanoseconds: nanoseconds, rows: [])
         }
-        _ = scoredRows
         return response
     }
 
-    private func predict(body: @Sendable () async -> RequestBody, start: ContinuousClock.Instant) async -> (APIResponse, Int) {
+    private func predict(body: @Sendable () async -> IncomingBody, start: ContinuousClock.Instant) async -> APIResponse {
         let data: Data
         switch await body() {
         case .bytes(let d): data = d
         case .tooLarge:
-            return (APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"]).response, 0)
+            return APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"]).response
         case .unreadable(let reason):
-            return (APIError(400, "the body could not be read", details: [reason]).response, 0)
+            return APIError(400, "the body could not be read", details: [reason]).response
         }
         do {
             let parsed = try rows.parse(data)
@@ -124,9 +120,9 @@ public final class ModelService: Sendable {
             metrics.scored(scored)
             monitor.record(scored)
             record(status: 200, nanoseconds: nanoseconds, rows: scored)
-            return (response, scored.count)
+            return response
         } catch {
-            return (error.response, 0)
+            return error.response
         }
     }
 

@@ -166,6 +166,54 @@ struct ServerTests {
         await server.shutdown()
     }
 
+    @Test func requestsInFlightFinishOnShutdown() async throws {
+        let server = try await startServer(try Self.bundle.get())
+        let port = server.port
+        let batch = "{\"rows\": [" + Array(repeating: sampleRow, count: 2_000).joined(separator: ",") + "]}"
+        let requests = Task {
+            try await withThrowingTaskGroup(of: Result<Int, HTTPClientError>.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        do { return .success(try await HTTP.request("POST", port: port, path: "/v1/predict", body: batch, headers: ["Content-Type": "application/json"]).status) } catch let e as HTTPClientError {
+                            return .failure(e)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Result<Int, HTTPClientError>]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(30))
+        await server.shutdown()
+        let results = try await requests.value
+        // Each request was either answered in full, or refused before it started; none was cut.
+        for r in results {
+            switch r {
+            case .success(let status): #expect(status == 200)
+            case .failure(let e): #expect(e.description.hasPrefix("connect"), "\(e)")
+            }
+        }
+    }
+
+    @Test func sizesTokensAndTheLoopbackWarning() async throws {
+        #expect(try ServeOptions.byteCount("1MiB") == 1 << 20)
+        #expect(try ServeOptions.byteCount("512KiB") == 512 << 10)
+        #expect(try ServeOptions.byteCount("2000") == 2000)
+        #expect(throws: ServingError.self) { try ServeOptions.byteCount("lots") }
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "  tok3n \nsecond line\n".write(toFile: folder + "/token", atomically: true, encoding: .utf8)
+        #expect(try ServeOptions.token(fromFile: folder + "/token") == "tok3n")
+        try "\n".write(toFile: folder + "/empty", atomically: true, encoding: .utf8)
+        #expect(throws: ServingError.self) { try ServeOptions.token(fromFile: folder + "/empty") }
+        let open = try await startServer(try Self.bundle.get()) { $0.host = "0.0.0.0" }
+        #expect(open.warnings.count == 1)
+        #expect(open.warnings.first?.contains("without a token") == true)
+        await open.shutdown()
+        let guarded = try await startServer(try Self.bundle.get()) { $0.host = "0.0.0.0"; $0.token = "t" }
+        #expect(guarded.warnings.isEmpty)
+        await guarded.shutdown()
+    }
+
     @Test func refusesABundleNotSignedByTheTrustedKey() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
