@@ -5,6 +5,7 @@ the benchmark. Python's ThreadingHTTPServer; POST /v1/predict takes one JSON row
 "" = missing) and answers {"model", "predictions": [{"label", "probabilities", "warnings"}]} like
 Workbench. No validation beyond what the conversion needs, no metrics, no log."""
 import json
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +18,9 @@ options.intra_op_num_threads = 1  # requests run in parallel threads already
 session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
 inputs = session.get_inputs()
 outputs = [o.name for o in session.get_outputs()]
+# Class names in probability-column order, from the bundle's manifest beside model.onnx.
+with open(os.path.join(os.path.dirname(model_path), "manifest.json")) as f:
+    classes = json.load(f)["classes"]
 
 
 def feed(rows):
@@ -59,10 +63,16 @@ class Handler(BaseHTTPRequestHandler):
             label = label.decode() if isinstance(label, bytes) else str(label)
             p = probabilities[i] if probabilities is not None else {}
             if not isinstance(p, dict):
-                p = {str(k): float(v) for k, v in enumerate(p)}
+                p = {(classes[k] if k < len(classes) else str(k)): float(v) for k, v in enumerate(p)}
             predictions.append({"label": label, "probabilities": {str(k): float(v) for k, v in p.items()}, "warnings": []})
         self.answer(200, {"model": model_path, "predictions": predictions})
 
 
-ThreadingHTTPServer.daemon_threads = True
-ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # wrk closes its connections at the end of a run; that is not an error
+
+
+Server(("127.0.0.1", port), Handler).serve_forever()
