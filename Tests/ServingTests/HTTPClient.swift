@@ -24,7 +24,7 @@ struct HTTPClientError: Error, CustomStringConvertible {
 /// reads must never occupy the (small) cooperative pool the server itself runs on.
 enum HTTP {
     static func request(_ method: String, port: Int, path: String, body: String? = nil, headers: [String: String] = [:],
-                        timeout: Int = 15) async throws -> HTTPAnswer {
+                        timeout: Int = 60) async throws -> HTTPAnswer {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPAnswer, any Error>) in
             Thread.detachNewThread {
                 do { c.resume(returning: try blocking(method, port: port, path: path, body: body, headers: headers, timeout: timeout)) } catch {

@@ -45,7 +45,7 @@ struct ServeCommandTests {
         let server = try Subprocess(binary, ["serve", bundle, "--port", "0", "--log", log])
         defer { server.send(SIGKILL) }
         var port: Int?
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(90)
         while port == nil && Date() < deadline {
             if let range = server.output.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 port = Int(server.output[range].split(separator: ":").last ?? "")
