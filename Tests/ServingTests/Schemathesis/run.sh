@@ -48,6 +48,8 @@ done
 [ -n "$port" ] || { echo "the server did not say its port"; exit 1; }
 
 status=0
+# From the scratch folder: Schemathesis leaves a .schemathesis cache where it runs.
+cd "$work"
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/v1/openapi.yaml" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-60}" --seed 42 --no-color || status=$?
