@@ -21,6 +21,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Already in the graph through Hummingbird; named so Serving can quiet its logger, run its
+        // service group and read the bound port.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // libedit, from Debian's libedit-dev.
@@ -44,14 +52,15 @@ let package = Package(
             dependencies: ["Tabular"],
             swiftSettings: strict
         ),
-        // Small C helpers for system calls Swift cannot reach (renameat2).
-        .target(name: "CSystem"),
+        // Small C helpers for system calls Swift cannot reach (renameat2). Not named CSystem: swift-system
+        // (via swift-nio) declares a target of that name.
+        .target(name: "CWorkbenchSystem"),
         // Deployable bundles: manifest, checksums, signatures, verification rows, zip, OpenAPI,
         // and the ONNX writer (generated protobuf types in ONNX/Generated).
         .target(
             name: "Bundles",
             dependencies: [
-                "Learning", "Tabular", "CSystem",
+                "Learning", "Tabular", "CWorkbenchSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -62,11 +71,29 @@ let package = Package(
         // Charts as data, drawn as terminal text (ASCII or Unicode with colour) or as SVG.
         // Knows nothing of sessions, models or the REPL.
         .target(name: "Charts", swiftSettings: strict),
+        // HTTP serving of a bundle: routes as request → response handlers, metrics, the prediction
+        // log and drift monitoring.
+        .target(
+            name: "Serving",
+            dependencies: [
+                "Bundles", "Learning", "Tabular",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The command language, session state, command handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "Bundles", "Charts", "CEditLine",
+                "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -75,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "workbench",
             dependencies: [
-                "Workbench", "Bundles",
+                "Workbench", "Bundles", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -112,5 +139,12 @@ let package = Package(
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
+        // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script.
+        .testTarget(
+            name: "ServingTests",
+            dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular"],
+            exclude: ["Schemathesis"],
+            swiftSettings: strict
+        ),
     ]
 )

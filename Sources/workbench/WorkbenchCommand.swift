@@ -10,7 +10,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Keygen.self, Reference.self],
+        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, Reference.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -72,6 +72,7 @@ struct Repl: ParsableCommand {
             if let cell = session.execute(line) { print(session.display(cell.output)) }
         }
         let failures = repl.run()
+        session.servers.stopAll()
         if interactive { print("") }
         if !interactive && failures > 0 { throw ExitCode(1) }
     }
@@ -109,6 +110,7 @@ struct Run: ParsableCommand {
             if !cell.output.isEmpty { print(session.display(cell.output)) }
             if session.quitRequested { break }
         }
+        session.servers.stopAll()
         if session.failureCount > 0 { throw ExitCode(1) }
         if strict && session.validationFailures > 0 {
             FileHandle.standardError.write(Data("strict: \(session.validationFailures) validation\(session.validationFailures == 1 ? "" : "s") failed\n".utf8))

@@ -1,4 +1,4 @@
-import CSystem
+import CWorkbenchSystem
 import Crypto
 import Foundation
 import Learning

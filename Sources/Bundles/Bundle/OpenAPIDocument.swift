@@ -1,7 +1,8 @@
 import Learning
 import Tabular
 
-/// The OpenAPI 3 description of the serving API for one model's input schema.
+/// The OpenAPI 3.1 description of `workbench serve`'s API for one model's input schema: exactly
+/// what the server accepts and answers (Schemathesis checks the two agree).
 public enum OpenAPIDocument {
     public static func yaml(for pipeline: PipelineModel, name: String) -> String {
         var properties: [String] = []
@@ -14,18 +15,26 @@ public enum OpenAPIDocument {
                 properties.append("        \(key):\n          type: [string, \"null\"]\n          description: \(quoted("known values: " + f.levels.prefix(20).joined(separator: ", ")))")
             }
         }
+        let required = pipeline.preprocessor.features.map { quoted($0.name) }.joined(separator: ", ")
         let output: String
         if pipeline.task == .classification {
             output = """
+                  required: [label, probabilities, warnings]
+                  additionalProperties: false
+                  properties:
                     label:
                       type: string
                       enum: [\(pipeline.target.classes.map(quoted).joined(separator: ", "))]
                     probabilities:
                       type: object
+                      required: [\(pipeline.target.classes.map(quoted).joined(separator: ", "))]
                       additionalProperties: {type: number, minimum: 0, maximum: 1}
             """
         } else {
             output = """
+                  required: [value, warnings]
+                  additionalProperties: false
+                  properties:
                     value:
                       type: number
             """
@@ -35,11 +44,12 @@ public enum OpenAPIDocument {
         info:
           title: \(quoted("Workbench model " + name))
           version: "1"
-          description: \(quoted("Predicts \(pipeline.target.name) (\(pipeline.task.rawValue)) with a \(pipeline.algorithm) model."))
+          description: \(quoted("Predicts \(pipeline.target.name) (\(pipeline.task.rawValue)) with a \(pipeline.algorithm) model. Served by `workbench serve`: with a token, every route but /healthz and /readyz needs Authorization: Bearer TOKEN."))
         paths:
           /v1/predict:
             post:
               summary: Predict one row or a batch of rows
+              description: Every input field is required; send null for a missing value. Unknown fields are refused.
               security: [{}, {bearer: []}]
               requestBody:
                 required: true
@@ -68,19 +78,42 @@ public enum OpenAPIDocument {
                 '422': {$ref: '#/components/responses/Error'}
           /v1/model:
             get:
-              summary: The bundle's manifest
+              summary: The bundle's manifest (ranges and categories of sensitive columns left out)
+              security: [{}, {bearer: []}]
               responses:
-                '200': {description: The manifest, content: {application/json: {schema: {type: object}}}}
+                '200': {description: The manifest, content: {application/json: {schema: {type: object, required: [modelID, inputs]}}}}
+                '401': {$ref: '#/components/responses/Error'}
+          /v1/openapi.yaml:
+            get:
+              summary: This document
+              security: [{}, {bearer: []}]
+              responses:
+                '200': {description: The OpenAPI document, content: {application/yaml: {schema: {type: string}}}}
+                '401': {$ref: '#/components/responses/Error'}
+          /v1/drift:
+            get:
+              summary: Monitoring of the recent predictions against the training data (drift, traffic, alerts)
+              security: [{}, {bearer: []}]
+              responses:
+                '200': {description: The monitoring summary, content: {application/json: {schema: {type: object, required: [model, status, features, alerts, traffic]}}}}
+                '401': {$ref: '#/components/responses/Error'}
+          /metrics:
+            get:
+              summary: Prometheus metrics
+              security: [{}, {bearer: []}]
+              responses:
+                '200': {description: Prometheus text format, content: {text/plain: {schema: {type: string}}}}
+                '401': {$ref: '#/components/responses/Error'}
           /healthz:
             get:
               summary: Liveness
               responses:
-                '200': {description: Alive, content: {application/json: {schema: {type: object}}}}
+                '200': {description: Alive, content: {application/json: {schema: {type: object, required: [status]}}}}
           /readyz:
             get:
               summary: Readiness (model loaded and verified)
               responses:
-                '200': {description: Ready, content: {application/json: {schema: {type: object}}}}
+                '200': {description: Ready, content: {application/json: {schema: {type: object, required: [status, model]}}}}
         components:
           securitySchemes:
             bearer: {type: http, scheme: bearer}
@@ -91,7 +124,7 @@ public enum OpenAPIDocument {
                 application/json:
                   schema:
                     type: object
-                    required: [error]
+                    required: [error, details]
                     properties:
                       error: {type: string}
                       details: {type: array, items: {type: string}}
@@ -99,11 +132,11 @@ public enum OpenAPIDocument {
             Row:
               type: object
               additionalProperties: false
+              required: [\(required)]
               properties:
         \(properties.joined(separator: "\n"))
             Prediction:
               type: object
-              properties:
         \(output)
                 warnings:
                   type: array
@@ -115,6 +148,7 @@ public enum OpenAPIDocument {
                 model: {type: string}
                 predictions:
                   type: array
+                  minItems: 1
                   items: {$ref: '#/components/schemas/Prediction'}
 
         """

@@ -7,7 +7,7 @@ public enum CommandTable {
         // Models
         train, evaluate, predict, compare, tune, validate, drift, explain, plot, runs, algorithms, note, card,
         // Deploy
-        export, importBundle,
+        export, importBundle, serve, servers, stop, monitor,
         // Session
         ls, history, rerun, save, replay, report, help, quit,
         // Tutorials

@@ -87,6 +87,8 @@ public final class Session {
     /// The guided lesson in progress (see Tutorials/); it reviews every cell after it runs.
     public internal(set) var tutorial: TutorialRun?
     let registryStorage = RegistryStorage()
+    /// Servers started with `serve`, running in the background of the session.
+    public let servers = SessionServers()
 
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag()) {
         self.environment = environment

@@ -1,0 +1,56 @@
+/// A response of the serving API, independent of the HTTP server that writes it.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: String
+    /// Extra headers (e.g. `Allow` on a 405).
+    public var headers: [(String, String)] = []
+
+    public init(status: Int, contentType: String = "application/json", body: String, headers: [(String, String)] = []) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.headers = headers
+    }
+
+    static func json(_ body: String, status: Int = 200) -> APIResponse {
+        APIResponse(status: status, body: body)
+    }
+}
+
+/// A client error: its HTTP status and a JSON body `{"error": ..., "details": [...]}`. Client
+/// errors are answers, never crashes: nothing a request holds can turn into a 500.
+public struct APIError: Error, Sendable, Equatable {
+    public var status: Int
+    public var message: String
+    public var details: [String]
+
+    public init(_ status: Int, _ message: String, details: [String] = []) {
+        self.status = status
+        self.message = message
+        self.details = details
+    }
+
+    public var response: APIResponse {
+        var w = JSONWriter()
+        w.raw("{\"error\":")
+        w.string(message)
+        w.raw(",\"details\":[")
+        for (i, d) in details.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.string(d)
+        }
+        w.raw("]}")
+        var headers: [(String, String)] = []
+        if status == 401 { headers.append(("WWW-Authenticate", "Bearer")) }
+        return APIResponse(status: status, body: w.text, headers: headers)
+    }
+
+    static func malformedJSON(_ reason: String) -> APIError {
+        APIError(400, "the body is not valid JSON", details: [reason])
+    }
+
+    static func invalidFields(_ details: [String]) -> APIError {
+        APIError(422, "the request does not match the model's input schema", details: details)
+    }
+}

@@ -1,0 +1,207 @@
+import Bundles
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// How to serve a bundle.
+public struct ServeOptions: Sendable {
+    public var bundlePath: String
+    public var host = "127.0.0.1"
+    /// 0 picks a free port; `RunningServer.port` says which.
+    public var port = 8080
+    /// When set, every route but /healthz and /readyz needs `Authorization: Bearer TOKEN`.
+    public var token: String?
+    public var logPath: String?
+    public var logRetention = 1_000_000
+    public var maximumBodyBytes = 1 << 20
+    /// Refuse the bundle unless its Ed25519 signature verifies with this public key.
+    public var trustedKey: String?
+    public var redact: [String] = []
+    public var alertCommand: AlertCommand?
+    public var monitor = MonitorOptions()
+    /// How often drift is re-evaluated for gauges and alerts.
+    public var monitorInterval: Duration = .seconds(1)
+    /// Hummingbird's own log lines go to stderr at this level and above (nil: none).
+    public var serverLogLevel: Logger.Level? = .warning
+
+    public init(bundlePath: String) {
+        self.bundlePath = bundlePath
+    }
+
+    /// Reads a token file: its first line, trimmed; refuses an empty one.
+    public static func token(fromFile path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ServingError.badOption("cannot read token file \(path)") }
+        let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !token.isEmpty else { throw ServingError.badOption("token file \(path) is empty") }
+        return token
+    }
+
+    /// `1MiB`, `512KiB`, `2MB`, `1000` (bytes).
+    public static func byteCount(_ text: String) throws -> Int {
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000), ("kB", 1_000), ("B", 1)]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+            if let n = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), n > 0 { return Int(n * Double(factor)) }
+            throw ServingError.badOption("'\(text)' is not a size (like 1MiB, 512KiB or 100000)")
+        }
+        guard let n = Int(trimmed), n > 0 else { throw ServingError.badOption("'\(text)' is not a size (like 1MiB, 512KiB or 100000)") }
+        return n
+    }
+
+    /// Whether `host` is a loopback address.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// A server running in this process: its address, its service and how to stop it.
+public final class RunningServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let service: ModelService
+    /// Things the operator should know (binding beyond loopback without a token).
+    public let warnings: [String]
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    init(host: String, port: Int, service: ModelService, warnings: [String], group: ServiceGroup, task: Task<Void, any Error>) {
+        self.host = host
+        self.port = port
+        self.service = service
+        self.warnings = warnings
+        self.group = group
+        self.task = task
+    }
+
+    public var url: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    /// Stops accepting connections, lets in-flight requests finish, then flushes the log.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// Waits until the server stops (after a signal or `shutdown`).
+    public func waitUntilStopped() async throws {
+        try await task.value
+    }
+}
+
+/// Serves a bundle over HTTP with Hummingbird.
+public enum BundleServer {
+    /// Opens and checks the bundle, starts listening and returns once the port is bound.
+    /// - Parameter signals: signals that shut the server down gracefully (the CLI passes SIGINT
+    ///   and SIGTERM; the REPL none, as Ctrl-C there means something else).
+    public static func start(_ options: ServeOptions, signals: [UnixSignal] = []) async throws -> RunningServer {
+        let bundle = try BundleReader.open(options.bundlePath, trustedKey: options.trustedKey)
+        let service = try ModelService(
+            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, logPath: options.logPath,
+            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention)
+        var warnings: [String] = []
+        if !options.isLoopback && options.token == nil {
+            warnings.append("warning: listening on \(options.host) without a token: anyone who can reach this machine can use the model (add --token-file)")
+        }
+        var logger = Logger(label: "workbench.serve") { label -> any LogHandler in
+            options.serverLogLevel == nil ? SwiftLogNoOpLogHandler() : StreamLogHandler.standardError(label: label)
+        }
+        logger.logLevel = options.serverLogLevel ?? .critical
+
+        let (bound, continuation) = AsyncStream.makeStream(of: Result<Int, ServingError>.self)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            await respond(to: request, service: service)
+        }
+        let app = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil, reuseAddress: true),
+            onServerRunning: { channel in
+                continuation.yield(.success(channel.localAddress?.port ?? options.port))
+            },
+            logger: logger)
+        let monitor = MonitorService(service: service, interval: options.monitorInterval)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: app),
+            ],
+            gracefulShutdownSignals: signals,
+            logger: logger))
+        let host = options.host, port = options.port
+        let task = Task {
+            defer {
+                service.evaluateMonitoring()
+                service.close()
+            }
+            do {
+                try await group.run()
+                continuation.yield(.failure(.cannotBind(host: host, port: port, reason: "the server stopped before it was listening")))
+            } catch {
+                continuation.yield(.failure(.cannotBind(host: host, port: port, reason: describe(error))))
+                throw error
+            }
+        }
+        for await result in bound {
+            switch result {
+            case .success(let port):
+                return RunningServer(host: options.host, port: port, service: service, warnings: warnings, group: group, task: task)
+            case .failure(let error):
+                _ = try? await task.value
+                throw error
+            }
+        }
+        throw ServingError.cannotBind(host: host, port: port, reason: "the server did not start")
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let e = error as? IOError { return e.description }
+        let text = String(describing: error)
+        if text.contains("Address already in use") || text.contains("EADDRINUSE") { return "the address is already in use" }
+        return text
+    }
+
+    /// Adapts a Hummingbird request to `ModelService.handle` and its answer back.
+    static func respond(to request: Request, service: ModelService) async -> Response {
+        let limit = service.maximumBodyBytes
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        let answer = await service.handle(method: request.method.rawValue, path: request.uri.path,
+                                          authorization: request.headers[.authorization]) { () -> IncomingBody in
+            if let declared, declared > limit { return .tooLarge }
+            do {
+                let buffer = try await request.body.collect(upTo: limit)
+                return .bytes(Data(buffer.readableBytesView))
+            } catch is NIOTooManyBytesError {
+                return .tooLarge
+            } catch {
+                return .unreadable(String(describing: error))
+            }
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        for (name, value) in answer.headers {
+            switch name {
+            case "Allow": headers[.allow] = value
+            case "WWW-Authenticate": headers[.wwwAuthenticate] = value
+            default: break
+            }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
+
+/// Re-evaluates drift every `interval` (gauges, alerts) until the server shuts down.
+struct MonitorService: Service {
+    let service: ModelService
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                service.evaluateMonitoring()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Bundles
+import Foundation
+import Learning
+import Synchronization
+
+/// The live monitoring window of a running server: the last `window` scored rows (in memory
+/// only, so sensitive values never reach disk here), the last requests, and which features are
+/// in breach. Summaries are computed off the request path and cached until new rows arrive.
+final class LiveMonitor: Sendable {
+    let model: String
+    let reference: BundleReference
+    let features: [FeatureSpec]
+    let classes: [String]
+    let options: MonitorOptions
+
+    private struct State {
+        var inputs: [[JSONScalar]] = []
+        var outputs: [JSONScalar] = []
+        var next = 0
+        var requests: [RequestRecord] = []
+        var nextRequest = 0
+        var rowsScored = 0
+        var version = 0
+        var cached: (version: Int, summary: MonitoringSummary)?
+        var breaches = BreachTracker()
+    }
+
+    private let state = Mutex(State())
+
+    init(model: String, reference: BundleReference, features: [FeatureSpec], classes: [String], options: MonitorOptions) {
+        self.model = model
+        self.reference = reference
+        self.features = features
+        self.classes = classes
+        self.options = options
+    }
+
+    /// Adds scored rows to the window (oldest fall out). O(rows).
+    func record(_ rows: [ScoredRow]) {
+        let capacity = max(options.window, 1)
+        state.withLock { s in
+            for row in rows {
+                let output: JSONScalar = row.label.map(JSONScalar.text) ?? row.value.map(JSONScalar.number) ?? .null
+                if s.inputs.count < capacity {
+                    s.inputs.append(row.inputs)
+                    s.outputs.append(output)
+                } else {
+                    s.inputs[s.next] = row.inputs
+                    s.outputs[s.next] = output
+                    s.next = (s.next + 1) % capacity
+                }
+            }
+            s.rowsScored += rows.count
+            s.version += 1
+        }
+    }
+
+    /// Adds one answered prediction request (kept: the last `window` requests).
+    func record(_ request: RequestRecord) {
+        let capacity = max(options.window, 1)
+        state.withLock { s in
+            if s.requests.count < capacity { s.requests.append(request) } else {
+                s.requests[s.nextRequest] = request
+                s.nextRequest = (s.nextRequest + 1) % capacity
+            }
+            s.version += 1
+        }
+    }
+
+    /// The current summary (recomputed only when something was recorded since the last one).
+    func summary() -> MonitoringSummary {
+        let snapshot: (Int, [[JSONScalar]], [JSONScalar], [RequestRecord], Int)? = state.withLock { s in
+            if let cached = s.cached, cached.version == s.version { return nil }
+            let inputs = Array(s.inputs[s.next...] + s.inputs[..<s.next])
+            let outputs = Array(s.outputs[s.next...] + s.outputs[..<s.next])
+            let requests = Array(s.requests[s.nextRequest...] + s.requests[..<s.nextRequest])
+            return (s.version, inputs, outputs, requests, s.rowsScored)
+        }
+        guard let snapshot else {
+            return state.withLock { $0.cached?.summary } ?? emptySummary()
+        }
+        let (version, inputs, outputs, requests, rowsScored) = snapshot
+        let summary = MonitoringSummary.compute(model: model, reference: reference, features: features, classes: classes, inputs: inputs,
+                                                outputs: outputs, requests: requests, rowsScored: rowsScored, options: options)
+        state.withLock { s in
+            if (s.cached?.version ?? -1) < version { s.cached = (version, summary) }
+        }
+        return summary
+    }
+
+    /// Alerts that start now (see `BreachTracker`).
+    func newAlerts(in summary: MonitoringSummary) -> [MonitoringSummary.Alert] {
+        state.withLock { s in s.breaches.starting(in: summary, rowsScored: s.rowsScored, window: options.window) }
+    }
+
+    private func emptySummary() -> MonitoringSummary {
+        MonitoringSummary.compute(model: model, reference: reference, features: features, classes: classes, inputs: [], outputs: [],
+                                  requests: [], rowsScored: 0, options: options)
+    }
+}
+
+/// Which features are in breach, so an alert fires when a breach starts: a feature newly in
+/// breach whose alert did not fire within the last window of rows (a feature flapping around its
+/// threshold alerts once per window).
+public struct BreachTracker: Sendable {
+    private var breached: Set<String> = []
+    /// The scored-row count when each feature's alert last fired.
+    private var lastFired: [String: Int] = [:]
+
+    public init() {}
+
+    public mutating func starting(in summary: MonitoringSummary, rowsScored: Int, window: Int) -> [MonitoringSummary.Alert] {
+        // While collecting, breaches are unknown rather than over.
+        guard summary.status != "collecting" else { return [] }
+        var fresh: [MonitoringSummary.Alert] = []
+        for alert in summary.alerts where !breached.contains(alert.feature) {
+            if let last = lastFired[alert.feature], rowsScored - last < window { continue }
+            lastFired[alert.feature] = rowsScored
+            fresh.append(alert)
+        }
+        breached = Set(summary.alerts.map(\.feature))
+        return fresh
+    }
+}

@@ -1,0 +1,146 @@
+import Bundles
+import Learning
+import Tabular
+
+/// One scored row: what came in, what the model said, and why the answer may deserve less trust.
+public struct ScoredRow: Sendable {
+    /// Inputs in the model's feature order.
+    public var inputs: [JSONScalar]
+    /// Classification: the predicted label and each class's probability (class order).
+    public var label: String?
+    public var probabilities: [Double]?
+    /// Regression: the predicted value.
+    public var value: Double?
+    public var warnings: [String]
+}
+
+/// Scores validated rows with a bundle's pipeline and writes the JSON answer.
+struct ModelScorer: Sendable {
+    let pipeline: PipelineModel
+    let modelID: String
+    let features: [FeatureSpec]
+    let classes: [String]
+    private let knownLevels: [Set<String>]
+    private let quotedClasses: [String]
+    /// Columns whose values warnings must not repeat (they reach the prediction log).
+    private let sensitive: [Bool]
+
+    init(pipeline: PipelineModel, modelID: String, sensitive: Set<String> = []) {
+        self.pipeline = pipeline
+        self.modelID = modelID
+        features = pipeline.preprocessor.features
+        classes = pipeline.target.classes
+        knownLevels = features.map { Set($0.levels) }
+        quotedClasses = pipeline.target.classes.map(JSONWriter.quoted)
+        self.sensitive = pipeline.preprocessor.features.map { sensitive.contains($0.name) }
+    }
+
+    var isClassifier: Bool { pipeline.task == .classification }
+
+    /// Scores `rows` (values in feature order). A row whose output is not finite (numbers so far
+    /// outside training that the arithmetic overflows) is a 422 naming the row, not a 500.
+    func score(_ rows: [[JSONScalar]]) throws(APIError) -> [ScoredRow] {
+        var dictionaries: [[String: JSONScalar]] = []
+        dictionaries.reserveCapacity(rows.count)
+        for row in rows {
+            var d: [String: JSONScalar] = [:]
+            for (i, f) in features.enumerated() { d[f.name] = row[i] }
+            dictionaries.append(d)
+        }
+        let prediction: Prediction
+        do {
+            let frame = try JSONScalar.frame(rows: dictionaries, features: features)
+            prediction = try pipeline.predict(frame).prediction
+        } catch {
+            throw APIError(422, "the rows cannot be scored", details: [String(describing: error)])
+        }
+        var scored: [ScoredRow] = []
+        scored.reserveCapacity(rows.count)
+        var bad: [String] = []
+        for (r, row) in rows.enumerated() {
+            var out = ScoredRow(inputs: row, label: nil, probabilities: nil, value: nil, warnings: warnings(row))
+            switch prediction {
+            case .probabilities(let p):
+                var best = 0
+                var bestValue = -Double.infinity
+                var probabilities = [Double](repeating: 0, count: p.columns)
+                var finite = true
+                for c in 0..<p.columns {
+                    let v = p[r, c]
+                    if !v.isFinite { finite = false }
+                    probabilities[c] = v
+                    if v > bestValue { best = c; bestValue = v }
+                }
+                if !finite { bad.append(Self.rowName(r, of: rows.count)) }
+                out.probabilities = probabilities
+                out.label = classes.indices.contains(best) ? classes[best] : ""
+            case .values(let v):
+                if !v[r].isFinite { bad.append(Self.rowName(r, of: rows.count)) }
+                out.value = v[r]
+            }
+            scored.append(out)
+        }
+        guard bad.isEmpty else {
+            throw APIError(422, "the model gives no finite prediction for these values", details: bad.map { "\($0): numbers far outside the training range overflow the model's arithmetic" })
+        }
+        return scored
+    }
+
+    private static func rowName(_ r: Int, of count: Int) -> String { count == 1 ? "row" : "rows[\(r)]" }
+
+    /// Per-row warnings: a category training never saw, a number outside the training range.
+    func warnings(_ row: [JSONScalar]) -> [String] {
+        var out: [String] = []
+        for (i, f) in features.enumerated() {
+            switch row[i] {
+            case .number(let v) where f.kind == .number:
+                if v < f.minimum || v > f.maximum {
+                    if sensitive[i] { out.append("\(f.name): a value outside the training range; the model is extrapolating"); continue }
+                    out.append("\(f.name) = \(formatNumber(v)) is outside the training range \(formatNumber(f.minimum))…\(formatNumber(f.maximum)); the model is extrapolating")
+                }
+            case .text(let s) where f.kind == .text:
+                if !knownLevels[i].contains(s) {
+                    if sensitive[i] { out.append("\(f.name): a value never seen in training; it counts as none of the known values"); continue }
+                    out.append("\(f.name) = '\(s)' was never seen in training; it counts as none of the known values")
+                }
+            default:
+                break
+            }
+        }
+        return out
+    }
+
+    /// `{"model": ..., "predictions": [{"label", "probabilities", "warnings"} | {"value", "warnings"}]}`.
+    func responseBody(_ rows: [ScoredRow]) -> String {
+        var w = JSONWriter()
+        w.raw("{\"model\":")
+        w.string(modelID)
+        w.raw(",\"predictions\":[")
+        for (r, row) in rows.enumerated() {
+            if r > 0 { w.raw(",") }
+            if let p = row.probabilities {
+                w.raw("{\"label\":")
+                w.string(row.label ?? "")
+                w.raw(",\"probabilities\":{")
+                for c in 0..<p.count {
+                    if c > 0 { w.raw(",") }
+                    w.raw(quotedClasses[c])
+                    w.raw(":")
+                    w.number(p[c])
+                }
+                w.raw("}")
+            } else {
+                w.raw("{\"value\":")
+                w.number(row.value ?? 0)
+            }
+            w.raw(",\"warnings\":[")
+            for (i, warning) in row.warnings.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.string(warning)
+            }
+            w.raw("]}")
+        }
+        w.raw("]}")
+        return w.text
+    }
+}

@@ -1,0 +1,210 @@
+import Bundles
+import Crypto
+import Foundation
+import Learning
+
+/// What a request body turned out to be when the server read it.
+public enum IncomingBody: Sendable {
+    case bytes(Data)
+    /// Over the size limit (declared or counted while reading).
+    case tooLarge
+    case unreadable(String)
+}
+
+/// The serving API as plain request → response functions over a loaded bundle: routing, the
+/// token check, validation, scoring, metrics, monitoring and the prediction log. The HTTP server
+/// only adapts requests to `handle` and writes its answers back.
+public final class ModelService: Sendable {
+    /// Routes and the methods they accept.
+    static let routes: [String: String] = [
+        "/v1/predict": "POST", "/v1/model": "GET", "/v1/openapi.yaml": "GET", "/v1/drift": "GET",
+        "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
+    ]
+    /// Routes that answer without the token (probes of orchestrators carry none).
+    static let open: Set<String> = ["/healthz", "/readyz"]
+
+    public let bundle: LoadedBundle
+    public let maximumBodyBytes: Int
+    let scorer: ModelScorer
+    let rows: RequestRows
+    let metrics: ServerMetrics
+    let monitor: LiveMonitor
+    let log: PredictionLog?
+    let alertCommand: AlertCommand?
+    private let tokenDigest: [UInt8]?
+    private let manifestJSON: String
+    private let openAPI: String
+
+    public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, logPath: String?, redact: [String],
+                alertCommand: AlertCommand?, monitorOptions: MonitorOptions, logRetention: Int = 1_000_000) throws {
+        self.bundle = bundle
+        self.maximumBodyBytes = maximumBodyBytes
+        let pipeline = bundle.pipeline
+        let features = pipeline.preprocessor.features
+        let unknown = redact.filter { name in !features.contains { $0.name == name } }
+        guard unknown.isEmpty else {
+            throw ServingError.badOption("--redact names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))\nhint: the model's inputs: \(features.map(\.name).joined(separator: ", "))")
+        }
+        let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
+        scorer = ModelScorer(pipeline: pipeline, modelID: bundle.manifest.modelID, sensitive: sensitive)
+        rows = RequestRows(features: features)
+        let reference = try BundleReference.decode(bundle.reference)
+        let buckets = reference.predictions.features.first?.numeric?.edges ?? []
+        let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets)
+        self.metrics = metrics
+        monitor = LiveMonitor(model: bundle.manifest.modelID, reference: reference, features: features, classes: pipeline.target.classes, options: monitorOptions)
+        log = try logPath.map {
+            try PredictionLog(path: $0, bundle: bundle, redact: Set(redact), retention: logRetention, onDrop: { metrics.logDropped($0) })
+        }
+        self.alertCommand = alertCommand
+        tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
+        manifestJSON = Self.publicManifest(bundle)
+        openAPI = bundle.openAPI
+    }
+
+    /// Answers one request. Never throws: every failure is an answer with its status.
+    /// - Parameters:
+    ///   - path: the request target (a query string is ignored).
+    ///   - body: reads the body, within `maximumBodyBytes`; called only for routes that take one.
+    public func handle(method: String, path rawPath: String, authorization: String?, body: @Sendable () async -> IncomingBody) async -> APIResponse {
+        let start = ContinuousClock.now
+        let path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? rawPath
+        let response: APIResponse
+        let route: String
+        if let allowed = Self.routes[path] {
+            route = path
+            if method != allowed {
+                response = APIError(405, "\(path) accepts \(allowed) only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", allowed))
+            } else if !Self.open.contains(path), !authorized(authorization) {
+                response = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"]).response
+            } else {
+                switch path {
+                case "/v1/predict":
+                    response = await predict(body: body, start: start)
+                case "/v1/model": response = .json(manifestJSON)
+                case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
+                case "/v1/drift": response = .json(Self.encode(monitor.summary()))
+                case "/healthz": response = .json("{\"status\":\"alive\"}")
+                case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signed)}")
+                default: response = APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
+                }
+            }
+        } else {
+            route = "unknown"
+            response = APIError(404, "no route \(path)", details: ["routes: " + Self.routes.keys.sorted().joined(separator: ", ")]).response
+        }
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        metrics.request(route: route, status: response.status, nanoseconds: nanoseconds)
+        if route == "/v1/predict", response.status != 200 {
+            record(status: response.status, nanoseconds: nanoseconds, rows: [])
+        }
+        return response
+    }
+
+    private func predict(body: @Sendable () async -> IncomingBody, start: ContinuousClock.Instant) async -> APIResponse {
+        let data: Data
+        switch await body() {
+        case .bytes(let d): data = d
+        case .tooLarge:
+            return APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"]).response
+        case .unreadable(let reason):
+            return APIError(400, "the body could not be read", details: [reason]).response
+        }
+        do {
+            let parsed = try rows.parse(data)
+            let scored = try scorer.score(parsed)
+            let response = APIResponse.json(scorer.responseBody(scored))
+            let elapsed = ContinuousClock.now - start
+            let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            metrics.scored(scored)
+            monitor.record(scored)
+            record(status: 200, nanoseconds: nanoseconds, rows: scored)
+            return response
+        } catch {
+            return error.response
+        }
+    }
+
+    private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow]) {
+        let time = Date().timeIntervalSince1970
+        let milliseconds = Double(nanoseconds) / 1_000_000
+        monitor.record(RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
+        log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows)
+    }
+
+    /// Constant-time comparison of SHA-256 digests: the time taken depends on neither the token's
+    /// length nor on how many leading bytes match.
+    private func authorized(_ header: String?) -> Bool {
+        guard let expected = tokenDigest else { return true }
+        let presented: String
+        if let header, header.count > 7, header.prefix(7).lowercased() == "bearer " {
+            presented = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        } else {
+            presented = ""
+        }
+        let digest = Array(SHA256.hash(data: Data(presented.utf8)))
+        var difference: UInt8 = 0
+        for i in 0..<expected.count { difference |= expected[i] ^ digest[i] }
+        return difference == 0 && header != nil
+    }
+
+    // MARK: monitoring
+
+    /// Recomputes the monitoring summary, updates the drift gauges and runs the alert command for
+    /// breaches that start now. Called periodically off the request path.
+    @discardableResult
+    public func evaluateMonitoring() -> MonitoringSummary {
+        let summary = monitor.summary()
+        metrics.monitoring(summary)
+        let fresh = monitor.newAlerts(in: summary)
+        if let alertCommand {
+            for alert in fresh { alertCommand.run(json: summary.alertJSON(alert)) }
+        }
+        return summary
+    }
+
+    /// The live monitoring summary.
+    public func monitoringSummary() -> MonitoringSummary { monitor.summary() }
+
+    private func metricsText() -> String {
+        metrics.monitoring(monitor.summary())
+        return metrics.exposition()
+    }
+
+    /// Stops the log writer after writing what is queued.
+    public func close() { log?.close() }
+
+    // MARK: JSON
+
+    static func encode(_ summary: MonitoringSummary) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// The manifest without what a public endpoint should not show: the categories and ranges of
+    /// sensitive columns, and the machine the resource profile was measured on.
+    static func publicManifest(_ bundle: LoadedBundle) -> String {
+        var m = bundle.manifest
+        m.inputs = m.inputs.map { c in
+            guard c.sensitive else { return c }
+            var c = c
+            c.categories = nil
+            c.minimum = nil
+            c.maximum = nil
+            return c
+        }
+        m.resources?.machine = ""
+        return (try? ModelCoding.encoder().encode(m)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension APIResponse {
+    func with(header: (String, String)) -> APIResponse {
+        var r = self
+        r.headers.append(header)
+        return r
+    }
+}

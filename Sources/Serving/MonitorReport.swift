@@ -1,0 +1,43 @@
+import Foundation
+
+/// The text of a monitoring summary, as `monitor` prints it (REPL and shell alike).
+public enum MonitorReport {
+    public static func render(_ s: MonitoringSummary, source: String) -> String {
+        var lines: [String] = []
+        lines.append("monitoring \(source): model \(s.model), window \(s.windowRows) of \(s.windowCapacity) rows, status \(s.status.uppercased())")
+        let t = s.traffic
+        func ms(_ x: Double?) -> String { x.map { String(format: "%.2f ms", $0) } ?? "n/a" }
+        lines.append("traffic: \(t.requests) prediction requests, \(t.errors) errors (\(String(format: "%.1f", t.errorRate * 100))%), \(t.rowsScored) rows scored in all")
+        lines.append("latency: p50 \(ms(t.latencyP50Ms)), p95 \(ms(t.latencyP95Ms)), p99 \(ms(t.latencyP99Ms))")
+        if let p = s.predictions {
+            if !p.classes.isEmpty {
+                lines.append("predictions (share now vs training): " + p.classes.map { "\($0.label) \(percent($0.current)) vs \(percent($0.training))" }.joined(separator: ", ")
+                             + (p.psi.map { "; PSI \(MonitoringSummary.format($0))" } ?? "") + (p.drifted ? ", drifted" : ""))
+            } else {
+                lines.append("predictions: mean \(p.currentMean.map(MonitoringSummary.format) ?? "n/a") vs training \(p.trainingMean.map(MonitoringSummary.format) ?? "n/a")"
+                             + (p.psi.map { "; PSI \(MonitoringSummary.format($0))" } ?? "") + (p.drifted ? ", drifted" : ""))
+            }
+        }
+        if s.status == "collecting" {
+            lines.append("drift: not judged yet (too few rows in the window)")
+        } else {
+            let header = ["feature", "PSI", "band", "test", "statistic", "p-value", "threshold", "drifted"]
+            var rows: [[String]] = [header]
+            for f in s.features {
+                rows.append([f.name, f.psi.map(MonitoringSummary.format) ?? "n/a", f.psiBand, f.redacted ? "redacted" : f.test,
+                             f.statistic.map(MonitoringSummary.format) ?? "", f.pValue.map { MonitoringSummary.formatP($0) } ?? "",
+                             MonitoringSummary.format(f.threshold), f.drifted ? "yes" : "no"])
+            }
+            let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+            for (i, row) in rows.enumerated() {
+                lines.append(row.enumerated().map { c, cell in c == 0 || c == 2 || c == 3 || c == 7 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+            }
+        }
+        for a in s.alerts { lines.append("ALERT \(a.message)") }
+        if s.alerts.isEmpty && s.status == "ok" { lines.append("no alert") }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
+}

@@ -1,0 +1,108 @@
+import Bundles
+import Foundation
+import Learning
+import Tabular
+
+/// Turns a `POST /v1/predict` body into rows of the model's inputs, or says precisely what is
+/// wrong with it: malformed JSON (400), or each missing, unknown and wrongly typed field (422).
+struct RequestRows: Sendable {
+    /// Most field problems listed in one answer.
+    static let maximumDetails = 50
+
+    let features: [FeatureSpec]
+    private let featureIndex: [String: Int]
+
+    init(features: [FeatureSpec]) {
+        self.features = features
+        var index: [String: Int] = [:]
+        for (i, f) in features.enumerated() { index[f.name] = i }
+        featureIndex = index
+    }
+
+    /// The rows of `body`: a JSON object (one row) or `{"rows": [...]}` (a batch).
+    func parse(_ body: Data) throws(APIError) -> [[JSONScalar]] {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: body) } catch {
+            throw APIError.malformedJSON(Self.describe(error))
+        }
+        guard case .object(let object) = value else {
+            throw APIError.invalidFields(["body: expected a JSON object (one row) or {\"rows\": [...]}, found \(value.typeName)"])
+        }
+        var details: [String] = []
+        var rows: [[JSONScalar]] = []
+        if object["rows"] != nil && featureIndex["rows"] == nil {
+            for key in object.keys.sorted() where key != "rows" {
+                details.append("\(key): unknown field (a batch is {\"rows\": [...]} and nothing else)")
+            }
+            guard case .array(let items)? = object["rows"], !items.isEmpty else {
+                throw APIError.invalidFields(details + ["rows: expected a non-empty array of row objects, found \(object["rows"].map(Self.describeEmpty) ?? "nothing")"])
+            }
+            rows.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                guard case .object(let row) = item else {
+                    details.append("rows[\(i)]: expected a row object, found \(item.typeName)")
+                    continue
+                }
+                rows.append(check(row, prefix: "rows[\(i)].", details: &details))
+            }
+        } else {
+            rows.append(check(object, prefix: "", details: &details))
+        }
+        guard details.isEmpty else {
+            let shown = Array(details.prefix(Self.maximumDetails))
+            throw APIError.invalidFields(shown + (details.count > shown.count ? ["… and \(details.count - shown.count) more"] : []))
+        }
+        return rows
+    }
+
+    /// The row's values in feature order; problems are appended to `details`.
+    private func check(_ row: [String: JSONValue], prefix: String, details: inout [String]) -> [JSONScalar] {
+        for key in row.keys.sorted() where featureIndex[key] == nil {
+            details.append("\(prefix)\(key): unknown field")
+        }
+        var values: [JSONScalar] = []
+        values.reserveCapacity(features.count)
+        for feature in features {
+            guard let value = row[feature.name] else {
+                details.append("\(prefix)\(feature.name): missing (send null for a missing value)")
+                values.append(.null)
+                continue
+            }
+            switch (feature.kind, value) {
+            case (_, .null):
+                values.append(.null)
+            case (.number, .number(let d)):
+                guard d.isFinite else {
+                    details.append("\(prefix)\(feature.name): expected a finite number")
+                    values.append(.null)
+                    continue
+                }
+                values.append(.number(d))
+            case (.text, .string(let s)):
+                values.append(.text(s))
+            case (.number, _):
+                details.append("\(prefix)\(feature.name): expected a number or null, found \(value.typeName)")
+                values.append(.null)
+            case (.text, _):
+                details.append("\(prefix)\(feature.name): expected a string or null, found \(value.typeName)")
+                values.append(.null)
+            }
+        }
+        return values
+    }
+
+    private static func describeEmpty(_ value: JSONValue) -> String {
+        if case .array(let a) = value, a.isEmpty { return "an empty array" }
+        return value.typeName
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            let underlying = (context.underlyingError as? CustomStringConvertible)?.description
+            return underlying.map { context.debugDescription + ": " + $0 } ?? context.debugDescription
+        default:
+            return String(describing: error)
+        }
+    }
+}

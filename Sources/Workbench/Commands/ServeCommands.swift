@@ -1,0 +1,153 @@
+import Bundles
+import Foundation
+import Serving
+
+extension CommandTable {
+    /// `serve MODEL|"BUNDLE" [port=8080] [host=127.0.0.1] [log="FILE"] [window=1000]`.
+    static let serve = CommandSpec(
+        "serve", topic: "deploy",
+        summary: "serve a model or bundle over HTTP in the background of the session",
+        discussion: """
+            The server runs while the session goes on, so you can call it with curl from another \
+            terminal: POST /v1/predict with one row as JSON (or {"rows": [...]}), GET /v1/model, \
+            /v1/openapi.yaml, /v1/drift (monitoring), /healthz, /readyz and /metrics (Prometheus). A \
+            session model is exported to a temporary bundle first, so it is served exactly as \
+            `workbench serve` would serve its bundle. It listens on loopback; port=0 picks a free \
+            port. `servers` lists what runs, `stop N` stops one; all stop when the session ends.
+            """,
+        positionals: [PositionalSpec("MODEL", .binding)],
+        options: [
+            OptionSpec("port", .integer(0...65535), default: "8080", help: "port to listen on (0: any free port)"),
+            OptionSpec("host", .text, default: "127.0.0.1", help: "address to listen on"),
+            OptionSpec("log", .path, help: "append every scored row to this SQLite prediction log"),
+            OptionSpec("window", .integer(1...Int.max), default: "1000", help: "monitoring window in rows"),
+        ],
+        examples: ["serve m", "serve m port=8081 log=\"predictions.sqlite\"", "serve \"bundles/penguins\" port=0"],
+        run: { context in
+            let (name, bundlePath) = try bundleToServe(context)
+            var options = ServeOptions(bundlePath: bundlePath)
+            options.port = context.invocation.int("port", default: 8080)
+            options.host = context.invocation.word("host") ?? "127.0.0.1"
+            options.logPath = context.invocation.word("log").map { context.session.resolve(path: $0) }
+            options.monitor.window = context.invocation.int("window", default: 1_000)
+            options.serverLogLevel = nil
+            let opened = options
+            let server = try waitFor { try await BundleServer.start(opened) }
+            let entry = context.session.servers.add(name: name, bundlePath: bundlePath, logPath: options.logPath, server: server)
+            for w in server.warnings { context.print(w) }
+            context.print("server \(entry.number): serving \(name) at \(Output.volatile(server.url)) (model id \(server.service.bundle.manifest.modelID))")
+            context.print("try: curl -s \(Output.volatile(server.url))/v1/predict -H 'Content-Type: application/json' -d '\(exampleRow(server.service.bundle))'")
+            context.print("'servers' lists running servers, 'stop \(entry.number)' stops this one, 'monitor \(name)' shows its traffic and drift")
+        })
+
+    /// `servers`.
+    static let servers = CommandSpec(
+        "servers", topic: "deploy",
+        summary: "list the servers running in this session",
+        examples: ["servers"],
+        run: { context in
+            let entries = context.session.servers.all
+            guard !entries.isEmpty else {
+                context.print("no server running; start one with: serve MODEL")
+                return
+            }
+            var table = TextTable(headers: ["N", "serving", "url", "rows scored", "log"])
+            for e in entries {
+                let traffic = e.server.service.monitoringSummary().traffic
+                table.add([String(e.number), e.name, Output.volatile(e.server.url), Output.volatile(String(traffic.rowsScored)), e.logPath.map { Output.volatile($0) } ?? "-"])
+            }
+            context.print(table.render(width: context.environment.width))
+        })
+
+    /// `stop N`.
+    static let stop = CommandSpec(
+        "stop", topic: "deploy",
+        summary: "stop server N gracefully (requests in flight finish, its log is flushed)",
+        positionals: [PositionalSpec("N", .integer(1...Int.max))],
+        examples: ["stop 1"],
+        run: { context in
+            guard case .number(let value, _, let range)? = context.invocation.positionals["N"], let n = Int(exactly: value) else {
+                throw LanguageError.semantic("stop takes a server number", at: context.invocation.range(of: "N"), hint: "'servers' lists them")
+            }
+            guard let entry = context.session.servers.remove(n) else {
+                let numbers = context.session.servers.all.map { String($0.number) }
+                throw LanguageError.semantic("there is no server \(n)", at: range, hint: numbers.isEmpty ? "no server is running" : "running: " + numbers.joined(separator: ", "))
+            }
+            waitFor { await entry.server.shutdown() }
+            context.print("stopped server \(n) (\(entry.name))" + (entry.logPath.map { "; log flushed to \(Output.volatile($0))" } ?? ""))
+        })
+
+    /// `monitor MODEL|"BUNDLE"|"LOG" [window=N]`.
+    static let monitor = CommandSpec(
+        "monitor", topic: "deploy",
+        summary: "traffic, errors, latency, predictions and drift of a served model, with an ALERT line per breach",
+        discussion: """
+            For a model or bundle served in this session, the live window of its server; for a \
+            prediction log ("FILE" written with log= or --log), its last rows against the bundle the \
+            log names. Latency p50 / p95 / p99, the error rate, each class's share against training, \
+            and per feature PSI with the test validate uses (KS / chi-square with Bonferroni for up to \
+            1,000 reference rows, Wasserstein / Jensen–Shannon above); each drifted feature gets an \
+            ALERT line with its figures. window= applies to a log; a live server keeps the window \
+            it was started with (serve ... window=N).
+            """,
+        positionals: [PositionalSpec("SOURCE", .binding)],
+        options: [OptionSpec("window", .integer(1...Int.max), default: "1000", help: "most recent rows to compare with training")],
+        examples: ["monitor m", "monitor \"predictions.sqlite\" window=200"],
+        run: { context in
+            let window = context.invocation.int("window", default: 1_000)
+            let expression = context.invocation.positionals["SOURCE"]
+            var options = MonitorOptions()
+            options.window = window
+            if case .string(let written, _)? = expression {
+                let resolved = context.session.resolve(path: written)
+                if let entry = context.session.servers.all.first(where: { $0.bundlePath == resolved }) {
+                    context.print(MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)"))
+                    return
+                }
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder), isFolder.boolValue || resolved.hasSuffix(".zip") {
+                    throw CommandError("\(written) is a bundle that is not served in this session", hint: "serve it first (serve \"\(written)\"), or monitor its prediction log: monitor \"FILE\"")
+                }
+                let summary = try LogMonitor.summary(logPath: resolved, options: options)
+                context.print(MonitorReport.render(summary, source: written))
+                return
+            }
+            let (name, _) = try context.model("SOURCE")
+            guard let entry = context.session.servers.all.last(where: { $0.name == name }) else {
+                throw CommandError("\(name) is not served in this session", hint: "start it with: serve \(name)")
+            }
+            context.print(MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)"))
+        })
+
+    /// The bundle a `serve` names: a quoted path as is, a session model exported to a temporary bundle.
+    private static func bundleToServe(_ context: CommandContext) throws -> (name: String, path: String) {
+        if case .string(let written, _)? = context.invocation.positionals["MODEL"] {
+            return (baseName(of: written), context.session.resolve(path: written))
+        }
+        let (name, model) = try context.model("MODEL")
+        if let bundle = model.bundlePath { return (name, context.session.resolve(path: bundle)) }
+        let folder = NSTemporaryDirectory() + "workbench-serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let contents = try bundleContents(name: name, model: model, sensitive: [], session: context.session)
+        _ = try BundleWriter.write(contents, to: folder + "/" + name, overwrite: false, signingKey: nil)
+        return (name, folder + "/" + name)
+    }
+
+    /// One row of the bundle's example, for the curl hint.
+    private static func exampleRow(_ bundle: LoadedBundle) -> String {
+        var w = "{"
+        for (i, f) in bundle.pipeline.preprocessor.features.enumerated() {
+            if i > 0 { w += ", " }
+            w += "\"\(f.name)\": "
+            switch f.kind {
+            case .number: w += f.median.isFinite ? formatNumberPlain(f.median) : "null"
+            case .text: w += f.mostFrequentLevel.map { "\"\(f.levels[$0])\"" } ?? "null"
+            }
+        }
+        return w + "}"
+    }
+
+    private static func formatNumberPlain(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
+}

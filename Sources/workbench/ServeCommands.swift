@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Serving
+import Synchronization
+
+/// Serve a bundle over HTTP until SIGINT or SIGTERM.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a bundle over HTTP: POST /v1/predict, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics.",
+        discussion: "Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed.")
+
+    @Argument(help: "The bundle folder or .zip.")
+    var bundle: String
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on (0: any free port).")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "File whose first line is the bearer token every route but /healthz and /readyz requires.")
+    var tokenFile: String?
+
+    @Option(name: .long, help: "Append every scored row to this SQLite prediction log.")
+    var log: String?
+
+    @Option(name: .long, help: "Keep at most this many rows in the prediction log (oldest go first).")
+    var logRetention: Int = 1_000_000
+
+    @Option(name: .long, help: "Largest request body, e.g. 1MiB, 512KiB or a byte count.")
+    var maxBody: String = "1MiB"
+
+    @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
+    var trust: String?
+
+    @Option(name: .long, help: "Comma-separated columns never written in clear to the log (in addition to those marked sensitive at export).")
+    var redact: String?
+
+    @Option(name: .long, help: "Run this command (no shell; alert as JSON on stdin) when a drift breach starts.")
+    var alertCommand: String?
+
+    @Option(name: .long, help: "Monitoring window: the most recent rows compared with the training data.")
+    var window: Int = 1_000
+
+    func run() throws {
+        do {
+            var options = ServeOptions(bundlePath: bundle)
+            options.host = host
+            options.port = port
+            options.token = try tokenFile.map(ServeOptions.token(fromFile:))
+            options.logPath = log
+            options.logRetention = logRetention
+            options.maximumBodyBytes = try ServeOptions.byteCount(maxBody)
+            options.trustedKey = trust
+            options.redact = redact.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+            options.alertCommand = try alertCommand.map(AlertCommand.init(commandLine:))
+            guard window > 0 else { throw ServingError.badOption("--window must be at least 1") }
+            options.monitor.window = window
+            let opened = options
+            try blocking {
+                let server = try await BundleServer.start(opened, signals: [.sigint, .sigterm])
+                for w in server.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+                let m = server.service.bundle.manifest
+                say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
+                say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
+                try await server.waitUntilStopped()
+                say("stopped" + (opened.logPath.map { "; prediction log flushed to \($0)" } ?? ""))
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Monitor a served model from its prediction log.
+struct Monitor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Monitor a served model from its prediction log: traffic, errors, latency, predictions and drift against the bundle's reference, with an ALERT line per breach.")
+
+    @Argument(help: "The prediction log (or the bundle, with --log).")
+    var source: String
+
+    @Option(name: .long, help: "The prediction log, when SOURCE is a bundle.")
+    var log: String?
+
+    @Option(name: .long, help: "Most recent rows to compare with the training data.")
+    var window: Int = 1_000
+
+    @Flag(name: .long, help: "Refresh in place until interrupted.")
+    var watch = false
+
+    @Option(name: .long, help: "Seconds between refreshes with --watch.")
+    var interval: Double = 2
+
+    @Option(name: .long, help: "Run this command (no shell; alert as JSON on stdin) when a breach starts.")
+    var alertCommand: String?
+
+    @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
+    var trust: String?
+
+    func run() throws {
+        do {
+            guard window > 0 else { throw ServingError.badOption("--window must be at least 1") }
+            var isFolder: ObjCBool = false
+            let sourceIsBundle = FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) && (isFolder.boolValue || source.hasSuffix(".zip"))
+            let logPath = sourceIsBundle ? log : source
+            guard let logPath else { throw ServingError.badOption("\(source) is a bundle: say which prediction log to read with --log FILE") }
+            let bundlePath = sourceIsBundle ? source : nil
+            let command = try alertCommand.map(AlertCommand.init(commandLine:))
+            var options = MonitorOptions()
+            options.window = window
+            var tracker = BreachTracker()
+            let terminal = isatty(STDOUT_FILENO) == 1
+            repeat {
+                let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options)
+                let text = MonitorReport.render(summary, source: logPath)
+                say(watch && terminal ? "\u{1B}[H\u{1B}[2J" + text : text)
+                for alert in tracker.starting(in: summary, rowsScored: summary.traffic.rowsScored, window: window) {
+                    command?.run(json: summary.alertJSON(alert))
+                }
+                if watch { usleep(UInt32(max(interval, 0.1) * 1_000_000)) }
+            } while watch
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes a line to stdout at once (unbuffered: a supervisor or test reads it while we run).
+private func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// `example.json` of the bundle, for the curl hint.
+private func bundleExamplePath(_ bundle: String) -> String {
+    bundle.hasSuffix(".zip") ? "example.json" : bundle + "/example.json"
+}
+
+/// Runs async work from a synchronous command and waits for it; errors are rethrown.
+private func blocking(_ work: @escaping @Sendable () async throws -> Void) throws {
+    let done = DispatchSemaphore(value: 0)
+    let failure = Mutex<(any Error)?>(nil)
+    Task {
+        do { try await work() } catch { failure.withLock { $0 = error } }
+        done.signal()
+    }
+    done.wait()
+    if let error = failure.withLock({ $0 }) { throw error }
+}

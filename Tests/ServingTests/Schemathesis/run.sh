@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Schema conformance of `workbench serve` against its own openapi.yaml, checked by Schemathesis
+# (installed from PyPI into a virtual environment under .build). Exports a penguins bundle,
+# starts the server on a free port, runs Schemathesis with the checks "no 5xx" and "responses
+# conform to the schema" (plus status codes and content types the document declares), stops the
+# server, and exits non-zero on any failure. Everything runs under a hard 5-minute limit.
+#   Tests/ServingTests/Schemathesis/run.sh
+set -euo pipefail
+if [ "${WORKBENCH_SCHEMATHESIS_INNER:-}" != 1 ]; then
+    WORKBENCH_SCHEMATHESIS_INNER=1 exec timeout -k 10 300 "$0" "$@"
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+cd "$root"
+
+venv="$root/.build/schemathesis-venv"
+if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
+fi
+
+swift build --product workbench >/dev/null
+binary="$(swift build --show-bin-path)/workbench"
+work=$(mktemp -d -t workbench-schemathesis.XXXXXX)
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cat > "$work/export.wb" <<WB
+load "$root/../shared/datasets/penguins_train.csv" as penguins
+m = train linear on penguins target=species
+export m to "$work/bundle"
+WB
+WORKBENCH_HOME="$work/home" "$binary" run "$work/export.wb" >/dev/null
+
+"$binary" serve "$work/bundle" --port 0 --log "$work/log.sqlite" >"$work/serve.out" 2>"$work/serve.err" &
+server_pid=$!
+port=""
+for _ in $(seq 1 300); do
+    port=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/serve.out" | head -n 1 | sed 's/.*://' || true)
+    [ -n "$port" ] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err"; echo "the server did not start"; exit 1; }
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "the server did not say its port"; exit 1; }
+
+status=0
+# From the scratch folder: Schemathesis leaves a .schemathesis cache where it runs.
+cd "$work"
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/v1/openapi.yaml" \
+    --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+    --max-examples "${SCHEMATHESIS_EXAMPLES:-60}" --seed 42 --no-color || status=$?
+kill -0 "$server_pid" 2>/dev/null || { echo "the server died during the run"; cat "$work/serve.err"; status=1; }
+if [ "$status" -eq 0 ]; then echo "schemathesis: 1 passed, 0 failed"; else echo "schemathesis: 0 passed, 1 failed"; fi
+exit "$status"

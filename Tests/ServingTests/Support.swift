@@ -1,0 +1,67 @@
+import Foundation
+import Serving
+import Testing
+@testable import Workbench
+
+/// The repository root, found from this file's path.
+let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// `../shared/datasets` beside the repository.
+let sharedDatasets = (repositoryRoot as NSString).deletingLastPathComponent + "/shared/datasets"
+
+/// A temporary folder removed by the caller.
+func temporaryFolder() throws -> String {
+    let path = NSTemporaryDirectory() + "wb-serve-test-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A fresh session in the repository root with a throwaway home.
+func makeSession() -> Session {
+    let home = NSTemporaryDirectory() + "wb-serve-home-\(UUID().uuidString)"
+    return Session(environment: SessionEnvironment(workingDirectory: repositoryRoot, home: home))
+}
+
+/// Trains `algorithm` on penguins_train.csv and exports it to `folder/NAME`; returns the bundle path.
+func exportPenguins(to folder: String, algorithm: String = "linear", extra: String = "") throws -> String {
+    let session = makeSession()
+    let bundle = folder + "/penguins-\(algorithm)"
+    for line in ["load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "m = train \(algorithm) on penguins target=species",
+                 "export m to \"\(bundle)\" \(extra)"] {
+        let cell = try #require(session.execute(line))
+        try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
+    }
+    return bundle
+}
+
+/// The rows of a penguins CSV as JSON row objects (without the target).
+func penguinRows(_ file: String) throws -> [String] {
+    let text = try String(contentsOfFile: sharedDatasets + "/" + file, encoding: .utf8)
+    var lines = text.split(separator: "\n").map(String.init)
+    let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    let numbers: Set<String> = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "year"]
+    return lines.map { line in
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let pairs = zip(header, fields).filter { $0.0 != "species" }.map { name, value -> String in
+            let v = value.isEmpty ? "null" : (numbers.contains(name) ? value : "\"\(value)\"")
+            return "\"\(name)\": \(v)"
+        }
+        return "{" + pairs.joined(separator: ", ") + "}"
+    }
+}
+
+/// Starts a server on a free loopback port; the caller shuts it down.
+func startServer(_ bundle: String, configure: (inout ServeOptions) -> Void = { _ in }) async throws -> RunningServer {
+    var options = ServeOptions(bundlePath: bundle)
+    options.port = 0
+    options.serverLogLevel = nil
+    options.monitorInterval = .milliseconds(100)
+    configure(&options)
+    return try await BundleServer.start(options)
+}
+
+let sampleRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
