@@ -90,7 +90,17 @@ struct Run: ParsableCommand {
     var strict = false
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        let text: String
+        do {
+            // A script is typed by hand; the transcript limit is generous for it.
+            let data = try BoundedFile.read(file, limit: Transcript.maximumBytes)
+            guard let decoded = String(data: data, encoding: .utf8) else { throw ValidationError("script \(file) is not UTF-8 text") }
+            text = decoded
+        } catch BoundedFile.Failure.tooLarge(let bytes) {
+            throw ValidationError("script \(file) is \(bytes) bytes, over the \(Transcript.maximumBytes >> 20) MiB limit for scripts; is it really a workbench script?")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
             throw ValidationError("cannot read script \(file)")
         }
         let cwd = FileManager.default.currentDirectoryPath
