@@ -34,11 +34,13 @@ struct Repl: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         let home = SessionEnvironment.defaultHome()
         let width = interactive ? terminalWidth() : 100
+        let sessionsFolder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
+        TemporaryFiles.sweepAtStart(home: home, sessions: noRecord ? nil : sessionsFolder, workingDirectory: cwd)
         let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width), cancellation: interruptFlag)
         var recorderNote = ""
         if !noRecord {
             do {
-                let folder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
+                let folder = sessionsFolder
                 let path = folder + "/" + transcriptFileName()
                 let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
                 session.cellObserver = { recorder.record($0) }
@@ -104,6 +106,7 @@ struct Run: ParsableCommand {
             throw ValidationError("cannot read script \(file)")
         }
         let cwd = FileManager.default.currentDirectoryPath
+        TemporaryFiles.sweepAtStart(home: SessionEnvironment.defaultHome(), sessions: nil, workingDirectory: cwd)
         let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome()), cancellation: interruptFlag)
         if let record {
             let absolute = record.hasPrefix("/") ? record : cwd + "/" + record

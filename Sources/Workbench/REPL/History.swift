@@ -36,6 +36,6 @@ public struct CommandHistory {
         guard let path else { return }
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try? Data((entries.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try? writeFileAtomically(Data((entries.joined(separator: "\n") + "\n").utf8), to: path, permissions: 0o600, durable: false)
     }
 }
