@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Generators for the property tests (test targets only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // libedit, from Debian's libedit-dev.
@@ -90,12 +92,12 @@ let package = Package(
             path: "Benchmarks/bundle/Sources",
             swiftSettings: strict
         ),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
         // Interop/ holds the onnxruntime check script and its runner, not Swift.
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], exclude: ["Interop"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests.
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )
