@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Tabular", targets: ["Tabular"]),
         .library(name: "Learning", targets: ["Learning"]),
         .library(name: "Bundles", targets: ["Bundles"]),
+        // The interpreter (language, transcripts, lessons), for the fuzz targets in Fuzz/.
+        .library(name: "Interpreter", targets: ["Workbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
