@@ -114,7 +114,7 @@ struct Run: ParsableCommand {
             session.cellObserver = { recorder.record($0) }
         }
         installInterruptHandler()
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in textLines(text) {
             guard let cell = session.execute(String(line)) else { continue }
             print("[\(cell.number)]> \(cell.command)")
             if !cell.output.isEmpty { print(cell.output.plainText) }

@@ -114,3 +114,33 @@ struct LimitsTests {
         #expect(showLong.output.plainText.utf8.count < 10_000, "show printed \(showLong.output.plainText.utf8.count) bytes")
     }
 }
+
+@Suite("Line ends: files saved with CRLF")
+struct LineEndTests {
+    /// Swift treats CRLF as one Character, so splitting at "\n" read a CRLF transcript, script or
+    /// lesson as a single line ("unknown transcript version '1\r\n# workdir…'").
+    @Test func crlfTranscriptReadsLikeLF() throws {
+        let text = "# workbench transcript 1\n# workdir: .\n[1]> load \"x.csv\"\n| loaded x\n|\n\n[2]> show x\n| a\n"
+        let lf = try Transcript.parse(text, path: "lf.wbt")
+        let crlf = try Transcript.parse(text.replacingOccurrences(of: "\n", with: "\r\n"), path: "crlf.wbt")
+        #expect(crlf.entries.map(\.command) == ["load \"x.csv\"", "show x"])
+        #expect(crlf.entries.map(\.output) == lf.entries.map(\.output))
+    }
+
+    @Test func crlfLessonAndOutputLines() throws {
+        let lesson = try String(contentsOfFile: repositoryRoot + "/tutorials/01-first-steps.md", encoding: .utf8)
+        let parsed = try LessonParser.parse(lesson.replacingOccurrences(of: "\n", with: "\r\n"), path: "crlf.md", name: "first-steps")
+        #expect(parsed == (try LessonParser.parse(lesson, path: "crlf.md", name: "first-steps")))
+        #expect(Output("a\r\nb\nc").lines == ["a", "b", "c"])
+        #expect(textLines("a\r\n\r\nb\n") == ["a", "", "b", ""])
+    }
+
+    @Test func crlfScriptRunsEveryLine() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("load \"\(repositoryRoot)/examples/iris.csv\"\r\nshow iris rows=1\r\n".utf8).write(to: URL(fileURLWithPath: folder + "/s.wb"))
+        let (status, out, err) = try runBinary(["run", folder + "/s.wb"])
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.contains("[2]> show iris rows=1"))
+    }
+}

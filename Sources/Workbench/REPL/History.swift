@@ -11,7 +11,7 @@ public struct CommandHistory {
         self.path = path
         self.limit = limit
         if let path, let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
-            for line in text.split(separator: "\n") where !line.isEmpty { insert(String(line)) }
+            for line in textLines(text) where !line.isEmpty { insert(String(line)) }
         }
     }
 

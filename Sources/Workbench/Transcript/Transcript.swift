@@ -91,7 +91,7 @@ public struct Transcript: Sendable, Equatable {
         var transcript = Transcript(workdir: ".")
         var sawHeader = false
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in textLines(text) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
             if line.hasPrefix("#") {

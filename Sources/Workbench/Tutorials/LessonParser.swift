@@ -69,7 +69,7 @@ public enum LessonParser {
             .invalid(file: path, line: line, message: message, hint: hint)
         }
 
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in textLines(text) {
             number += 1
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
