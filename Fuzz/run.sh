@@ -17,7 +17,7 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(csv parser transcript bundle lesson)
 
 ./build.sh >/tmp/workbench-fuzz-build.log 2>&1 || { tail -30 /tmp/workbench-fuzz-build.log; echo "fuzz build failed"; exit 2; }
-bin=$(swift build --sanitize=fuzzer --sanitize=address --show-bin-path)
+bin=$(swift build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address --show-bin-path)
 mkdir -p crashes .work
 
 # Swift's backtracer would catch a trap before libFuzzer and no crash file would be written.
