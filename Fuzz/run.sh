@@ -27,7 +27,8 @@ export ASAN_OPTIONS=detect_leaks=0
 max_len() { case $1 in bundle) echo 65536 ;; lesson|transcript) echo 16384 ;; *) echo 4096 ;; esac; }
 
 status=0
-printf '%-11s %12s %8s %8s %s\n' target executions crashes corpus seconds
+if [ $mode = regress ]; then printf '%-11s %12s %8s\n' target inputs failed
+else printf '%-11s %12s %8s %8s %s\n' target executions crashes corpus seconds; fi
 for t in "${targets[@]}"; do
     exe="$bin/fuzz-$t"
     [ -x "$exe" ] || { echo "no fuzz target '$t'"; status=2; continue; }
@@ -35,9 +36,9 @@ for t in "${targets[@]}"; do
     if [ $mode = regress ]; then
         inputs=(corpus/$t/*)
         for f in crashes/$t-*; do [ -e "$f" ] && inputs+=("$f"); done
-        "$exe" "${inputs[@]}" >"$log" 2>&1
+        "$exe" -timeout=10 "${inputs[@]}" >"$log" 2>&1
         code=$?
-        printf '%-11s %12s %8s %8s\n' "$t" "${#inputs[@]}" "$([ $code -eq 0 ] && echo 0 || echo 1)" "-"
+        printf '%-11s %12s %8s\n' "$t" "${#inputs[@]}" "$([ $code -eq 0 ] && echo 0 || echo 1)"
         [ $code -ne 0 ] && { status=1; tail -20 "$log"; }
         continue
     fi
