@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "Learning", targets: ["Learning"]),
         .library(name: "Bundles", targets: ["Bundles"]),
         .library(name: "Charts", targets: ["Charts"]),
+        // The interpreter (language, transcripts, lessons), for the fuzz targets in Fuzz/.
+        .library(name: "Interpreter", targets: ["Workbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // Generators for the property tests (test targets only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // libedit, from Debian's libedit-dev.
@@ -129,16 +133,16 @@ let package = Package(
             path: "Benchmarks/suite/Sources",
             swiftSettings: strict
         ),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: strict),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], exclude: ["Reference"], swiftSettings: strict),
-        // Interop/ holds the onnxruntime check script and its runner, not Swift.
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], exclude: ["Interop"], swiftSettings: strict),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
+        // Interop/ holds the onnxruntime check script and its runner, not Swift; Fixtures/ fuzz finds.
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], exclude: ["Interop", "Fixtures"], swiftSettings: strict),
         // Fixtures/ holds the SVG goldens (WORKBENCH_RECORD=1 rewrites them).
         .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Fixtures"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script.
         .testTarget(
             name: "ServingTests",

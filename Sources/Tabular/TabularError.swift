@@ -34,6 +34,7 @@ public enum TabularError: Error, Sendable, Equatable {
     case sqlite(path: String, message: String)
     case invalidArgument(String)
     case tooLarge(path: String, estimatedBytes: Int, budgetBytes: Int)
+    case changedWhileReading(path: String, expectedBytes: Int, readBytes: Int)
     case writeFailed(path: String, reason: String)
 }
 
@@ -78,11 +79,23 @@ extension TabularError: CustomStringConvertible {
         case .invalidArgument(let message):
             message
         case .tooLarge(let p, let estimated, let budget):
-            "\(p) would need about \(estimated / 1_048_576) MiB in memory, over the budget of \(budget / 1_048_576) MiB\nhint: raise WORKBENCH_MEMORY_BUDGET_MB, or load a sample"
+            "\(p) would need about \(mebibytes(estimated)) in memory to load, over the memory budget of \(mebibytes(budget))\nhint: load a sample of it (e.g. head -n 100000 FILE > sample.csv), or, if this machine has the memory, raise the budget: WORKBENCH_MEMORY_BUDGET=\(suggestedBudget(estimated))"
+        case .changedWhileReading(let p, let expected, let read):
+            "\(p) changed while it was being read (\(read) of \(expected) bytes were there)\nhint: wait until whatever writes the file has finished, then load it again"
         case .writeFailed(let p, let reason):
             "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
         }
     }
+}
+
+/// "123 MiB" (whole mebibytes, at least 1 when not zero).
+private func mebibytes(_ bytes: Int) -> String {
+    bytes == Int.max ? "more than \(Int.max >> 50) PiB" : "\(bytes == 0 ? 0 : max(1, bytes >> 20)) MiB"
+}
+
+/// A budget setting just above `bytes`, in whole gibibytes, for the hint.
+private func suggestedBudget(_ bytes: Int) -> String {
+    bytes == Int.max ? "(more memory than any machine has)" : "\(bytes / (1 << 30) + 1)G"
 }
 
 /// " — did you mean 'x'?" when a candidate is within a small edit distance, else "".

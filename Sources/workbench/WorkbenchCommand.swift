@@ -34,12 +34,14 @@ struct Repl: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         let home = SessionEnvironment.defaultHome()
         let width = interactive ? terminalWidth() : 100
+        let sessionsFolder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
+        TemporaryFiles.sweepAtStart(home: home, sessions: noRecord ? nil : sessionsFolder, workingDirectory: cwd)
         let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
         let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich), cancellation: interruptFlag)
         var recorderNote = ""
         if !noRecord {
             do {
-                let folder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
+                let folder = sessionsFolder
                 let path = folder + "/" + transcriptFileName()
                 let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
                 session.cellObserver = { recorder.record($0) }
@@ -92,10 +94,21 @@ struct Run: ParsableCommand {
     var strict = false
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        let text: String
+        do {
+            // A script is typed by hand; the transcript limit is generous for it.
+            let data = try BoundedFile.read(file, limit: Transcript.maximumBytes)
+            guard let decoded = String(data: data, encoding: .utf8) else { throw ValidationError("script \(file) is not UTF-8 text") }
+            text = decoded
+        } catch BoundedFile.Failure.tooLarge(let bytes) {
+            throw ValidationError("script \(file) is \(bytes) bytes, over the \(Transcript.maximumBytes >> 20) MiB limit for scripts; is it really a workbench script?")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
             throw ValidationError("cannot read script \(file)")
         }
         let cwd = FileManager.default.currentDirectoryPath
+        TemporaryFiles.sweepAtStart(home: SessionEnvironment.defaultHome(), sessions: nil, workingDirectory: cwd)
         let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
         let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich), cancellation: interruptFlag)
         if let record {
@@ -104,7 +117,7 @@ struct Run: ParsableCommand {
             session.cellObserver = { recorder.record($0) }
         }
         installInterruptHandler()
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in textLines(text) {
             guard let cell = session.execute(String(line)) else { continue }
             print("[\(cell.number)]> \(cell.command)")
             if !cell.output.isEmpty { print(session.display(cell.output)) }

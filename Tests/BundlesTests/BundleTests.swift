@@ -204,3 +204,125 @@ struct BundleTests {
         #expect(yaml.contains("enum: [\"no\", \"yes\"]"))
     }
 }
+
+@Suite("Bundle security: signatures, keys, paths and archive limits")
+struct BundleSecurityTests {
+    /// Any change to a signed manifest, a garbage signature, or another bundle's signature fails.
+    @Test func signatureCoversTheManifestExactly() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k.pub.pem")
+        let c = try contents()
+        for name in ["a", "b", "c", "d"] {
+            try BundleWriter.write(c, to: base + "/" + name, overwrite: false, signingKey: base + "/k.pem")
+            #expect(try BundleReader.open(base + "/" + name, trustedKey: base + "/k.pub.pem").signed)
+        }
+        // One byte of the manifest changed (a space added at the end is still valid JSON).
+        let manifest = base + "/a/manifest.json"
+        try (Data(contentsOf: URL(fileURLWithPath: manifest)) + Data(" ".utf8)).write(to: URL(fileURLWithPath: manifest))
+        #expect(throws: BundleError.badSignature(bundle: base + "/a")) { try BundleReader.open(base + "/a", trustedKey: base + "/k.pub.pem") }
+        // A signature that is not base64, and an empty one.
+        try Data("not a signature\n".utf8).write(to: URL(fileURLWithPath: base + "/b/manifest.sig"))
+        #expect(throws: BundleError.badSignature(bundle: base + "/b")) { try BundleReader.open(base + "/b", trustedKey: base + "/k.pub.pem") }
+        try Data().write(to: URL(fileURLWithPath: base + "/b/manifest.sig"))
+        #expect(throws: BundleError.badSignature(bundle: base + "/b")) { try BundleReader.open(base + "/b", trustedKey: base + "/k.pub.pem") }
+        // A valid signature of a different manifest (another export of the same model: its
+        // resource profile differs, so its manifest differs).
+        try BundleWriter.write(c, to: base + "/other", overwrite: false, signingKey: base + "/k.pem")
+        let otherManifest = try Data(contentsOf: URL(fileURLWithPath: base + "/other/manifest.json"))
+        let cManifest = try Data(contentsOf: URL(fileURLWithPath: base + "/c/manifest.json"))
+        if otherManifest != cManifest {
+            try FileManager.default.removeItem(atPath: base + "/c/manifest.sig")
+            try FileManager.default.copyItem(atPath: base + "/other/manifest.sig", toPath: base + "/c/manifest.sig")
+            #expect(throws: BundleError.badSignature(bundle: base + "/c")) { try BundleReader.open(base + "/c", trustedKey: base + "/k.pub.pem") }
+        }
+        // A signed file changed and its checksum fixed in the manifest: the signature catches it.
+        let card = base + "/d/MODEL_CARD.md"
+        let edited = Data("# edited card\n".utf8)
+        try edited.write(to: URL(fileURLWithPath: card))
+        var m = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: base + "/d/manifest.json")))
+        m.files["MODEL_CARD.md"] = Fingerprint.of(bytes: edited)
+        try m.encoded().write(to: URL(fileURLWithPath: base + "/d/manifest.json"))
+        #expect(throws: BundleError.badSignature(bundle: base + "/d")) { try BundleReader.open(base + "/d", trustedKey: base + "/k.pub.pem") }
+        // Without a trusted key the same bundle opens (checksums match): trust is opt-in.
+        #expect(try !BundleReader.open(base + "/d").manifest.files.isEmpty)
+    }
+
+    /// keygen writes the private key 0600 and the public key 0644, whatever the umask, and never
+    /// overwrites a key.
+    @Test func keyFilesHaveOwnerOnlyPermissions() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let previous = umask(0)
+        defer { umask(previous) }
+        try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k.pub.pem")
+        let mode = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int }
+        #expect(mode(base + "/k.pem") == 0o600)
+        #expect(mode(base + "/k.pub.pem") == 0o644)
+        let before = try Data(contentsOf: URL(fileURLWithPath: base + "/k.pem"))
+        #expect(throws: BundleError.exists(path: base + "/k.pem")) { try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k2.pub.pem") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: base + "/k.pem")) == before)
+        // A public key given where the private key is expected, and the reverse, are named.
+        #expect(throws: BundleError.self) { try BundleSigning.privateKey(at: base + "/k.pub.pem") }
+        #expect(throws: BundleError.self) { try BundleSigning.publicKey(at: base + "/k.pem") }
+    }
+
+    /// A manifest that lists a file outside the folder, or a listed file that is a link, is refused
+    /// before anything is read through it.
+    @Test(arguments: ["../outside.json", "/etc/passwd", "sub/x.json", ".."])
+    func manifestPathsCannotLeaveTheBundle(file: String) throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: base + "/outside.json"))
+        let path = base + "/b/manifest.json"
+        var m = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        m.files[file] = Fingerprint.of(bytes: Data("{}".utf8))
+        try m.encoded().write(to: URL(fileURLWithPath: path))
+        #expect(throws: BundleError.malformedManifest(bundle: base + "/b", reason: "file name '\(file)' leaves the bundle folder")) {
+            try BundleReader.open(base + "/b")
+        }
+    }
+
+    @Test func linkedFileInABundleFolderIsRefused() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
+        let card = base + "/b/MODEL_CARD.md"
+        try FileManager.default.moveItem(atPath: card, toPath: base + "/card.md")
+        try FileManager.default.createSymbolicLink(atPath: card, withDestinationPath: base + "/card.md")
+        #expect(throws: BundleError.unsafeArchiveEntry(bundle: base + "/b", entry: "MODEL_CARD.md", reason: "symbolic links are not allowed in bundles")) {
+            try BundleReader.open(base + "/b")
+        }
+    }
+
+    /// More entries than a bundle can have are refused, and so is an archive that inflates past
+    /// the limit.
+    @Test func archiveEntryLimits() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/many.zip", overwrite: false)
+        let archive = try Archive(url: URL(fileURLWithPath: base + "/many.zip"), accessMode: .update)
+        for i in 0..<BundleReader.maximumEntries {
+            let payload = Data("x".utf8)
+            try archive.addEntry(with: "extra\(i).txt", type: .file, uncompressedSize: Int64(payload.count)) { position, size in
+                payload.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        do {
+            _ = try BundleReader.open(base + "/many.zip")
+            Issue.record("expected too many entries to be refused")
+        } catch let BundleError.unsafeArchiveEntry(_, _, reason) {
+            #expect(reason == "more than \(BundleReader.maximumEntries) entries")
+        }
+        // The default limit is 1 GiB, and an entry declaring more is refused before inflating.
+        #expect(BundleReader.maximumUnpackedBytes == 1 << 30)
+        try BundleWriter.write(contents(), to: base + "/big.zip", overwrite: false)
+        let big = try Archive(url: URL(fileURLWithPath: base + "/big.zip"), accessMode: .update)
+        let size = 3 << 20
+        try big.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) { _, chunk in Data(count: chunk) }
+        #expect(throws: BundleError.archiveTooLarge(bundle: base + "/big.zip", limit: 2 << 20)) {
+            try BundleReader.open(base + "/big.zip", unpackLimit: 2 << 20)
+        }
+    }
+}

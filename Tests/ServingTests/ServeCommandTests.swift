@@ -7,12 +7,13 @@ import Testing
 @Suite("serve and monitor commands", .serialized)
 struct ServeCommandTests {
     @Test func replServesInTheBackgroundListsMonitorsAndStops() async throws {
-        let session = makeSession()
-        defer { session.servers.stopAll() }
+        nonisolated(unsafe) let session = makeSession()
+        let servers = session.servers
+        defer { servers.stopAll() }
         for line in ["load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species"] {
             #expect(session.execute(line)?.succeeded == true)
         }
-        let serve = try #require(session.execute("serve m port=0"))
+        let serve = try #require(try await offPool { session.execute("serve m port=0") })
         #expect(serve.succeeded, "\(serve.output.plainText)")
         #expect(serve.output.plainText.hasPrefix("server 1: serving m at http://127.0.0.1:"))
         let port = try #require(session.servers.all.first?.server.port)
@@ -20,15 +21,15 @@ struct ServeCommandTests {
         #expect(session.execute("ls")?.succeeded == true)
         let answer = try await HTTP.post("/v1/predict", port: port, body: sampleRow)
         #expect(answer.status == 200)
-        let list = try #require(session.execute("servers"))
+        let list = try #require(try await offPool { session.execute("servers") })
         #expect(list.output.plainText.contains("m"))
-        let monitor = try #require(session.execute("monitor m"))
+        let monitor = try #require(try await offPool { session.execute("monitor m") })
         #expect(monitor.succeeded)
         #expect(monitor.output.plainText.contains("traffic: 1 prediction requests, 0 errors"))
-        let unknown = try #require(session.execute("stop 7"))
+        let unknown = try #require(try await offPool { session.execute("stop 7") })
         #expect(!unknown.succeeded)
         #expect(unknown.output.plainText.contains("there is no server 7"))
-        let stop = try #require(session.execute("stop 1"))
+        let stop = try #require(try await offPool { session.execute("stop 1") })
         #expect(stop.succeeded)
         #expect(stop.output.plainText == "stopped server 1 (m)")
         #expect(session.servers.all.isEmpty)

@@ -8,9 +8,11 @@ struct CSVNumberParserTests {
     }
 
     private func expectSameAsStandardLibrary(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let expected = Double(text)
+        let standard = Double(text)
+        #expect(standard != nil, "generator made a non-number: \(text)", sourceLocation: sourceLocation)
+        // Beyond the Double range the standard library gives ±infinity; the reader says "not a number".
+        let expected = standard.flatMap { $0.isFinite ? $0 : nil }
         let actual = parse(text)
-        #expect(expected != nil, "generator made a non-number: \(text)", sourceLocation: sourceLocation)
         #expect(actual?.bitPattern == expected?.bitPattern, "\(text): \(String(describing: actual)) vs \(String(describing: expected))",
                 sourceLocation: sourceLocation)
     }

@@ -80,3 +80,17 @@ struct CSVWriterTests {
         #expect(throws: TabularError.self) { try CSVWriter.write(frame, to: "/nonexistent-folder/x.csv") }
     }
 }
+
+@Suite("CSV writer: found by the property tests")
+struct CSVWriterRegressionTests {
+    /// In a one-column table, a missing last value was written as an empty last line, which the
+    /// reader drops as a trailing line end: the table lost its last row. Now written as `""`.
+    @Test func oneColumnTableKeepsTrailingMissingValues() throws {
+        let frame = try DataFrame(columns: [Column(name: "a", data: .numeric([1, .nan, .nan]))])
+        #expect(CSVWriter.string(frame) == "a\n1\n\"\"\n\"\"\n")
+        let back = try loadCSV(CSVWriter.string(frame))
+        #expect(sameFrame(back, frame))
+        let text = try DataFrame(columns: [Column(name: "t", data: .categorical(codes: [0, -1], levels: ["x"]))])
+        #expect(try loadCSV(CSVWriter.string(text)).rowCount == 2)
+    }
+}

@@ -35,7 +35,8 @@ public enum BundleReader {
         if isDirectory.boolValue {
             return try openFolder(path, shownAs: path, publicKey: publicKey)
         }
-        let unpacked = NSTemporaryDirectory() + "workbench-bundle-\(UUID().uuidString)"
+        // Named with the process id, so a later start can remove it if this process is killed.
+        let unpacked = NSTemporaryDirectory() + "workbench-bundle-\(getpid())-\(UUID().uuidString)"
         defer { try? fm.removeItem(atPath: unpacked) }
         try unzip(path, into: unpacked, limit: unpackLimit)
         var bundle = try openFolder(unpacked, shownAs: path, publicKey: publicKey)

@@ -6,7 +6,6 @@ struct CSVColumnAssembly {
     let missing: CSVMissingTokens
     let chunks: [CSVChunker.Chunk]
     let threads: Int
-    let file: CSVFileBytes?
 
     /// What one chunk's parse left behind.
     private struct ChunkState {
@@ -92,7 +91,6 @@ struct CSVColumnAssembly {
             let chunk = chunks[k]
             var parser = CSVChunkParser(base: shared.pointer.base, separator: separator, slots: shared.pointer.slots,
                                         missing: missing, pow10: shared.pointer.pow10, modes: modes(k))
-            defer { file?.release(chunk.start..<chunk.end) }
             do throws(CSVParseIssue) {
                 try parser.parse(chunk)
             } catch {

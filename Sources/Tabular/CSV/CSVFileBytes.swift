@@ -4,19 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-/// The bytes of a file: mapped read-only for regular files, read into memory otherwise (pipes, devices).
+/// The bytes of a file, read into memory with `read(2)`.
 ///
-/// Mapping lets the reader hand pages back (`release`) once parsed, so a large file never sits in
-/// memory next to the table decoded from it. (As with any mapping, truncating the file while it is
-/// being read is not supported.)
+/// The file is copied, not mapped: a mapped file that another process truncates while it is being
+/// parsed kills the reader with SIGBUS, and no Swift code can catch that. A copy costs one more
+/// pass over the bytes (a few milliseconds per 100 MB from the page cache) and keeps the raw bytes
+/// in memory until the table is built, which the memory estimate accounts for.
 final class CSVFileBytes: @unchecked Sendable {
-    // Safe to share: the bytes are never written after init, and `release` only drops clean page mappings.
+    // Safe to share: the bytes are never written after init.
     let bytes: UnsafeBufferPointer<UInt8>
-    private let mapped: Bool
 
-    /// Opens `path`, reporting problems against `name`.
-    init(path: String, name: String) throws {
-        let fd = open(path, O_RDONLY)
+    /// Bytes read to estimate a file's decoded size before reading it whole.
+    static let sampleBytes = 1 << 16
+
+    /// Opens and reads `path`, reporting problems against `name`. With a `budget`, a regular file is
+    /// first sampled and refused with `TabularError.tooLarge` if its estimated size is over it, and a
+    /// pipe is refused as soon as its bytes alone pass it.
+    init(path: String, name: String, separator: UInt8, budget: Int?) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.openError(errno, name: name) }
         defer { close(fd) }
         var info = stat()
@@ -25,44 +30,78 @@ final class CSVFileBytes: @unchecked Sendable {
         if (info.st_mode & S_IFMT) == S_IFREG {
             let size = Int(info.st_size)
             guard size > 0 else { throw TabularError.emptyFile(path: name) }
-            guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
-                throw TabularError.unreadable(path: name, reason: Self.reason(errno))
+            if let budget {
+                let sample = try Self.readSome(fd, count: min(size, Self.sampleBytes), name: name)
+                let estimate = sample.withUnsafeBufferPointer {
+                    CSVReader.estimatedBytes(sample: $0, totalBytes: size, separator: separator)
+                }
+                if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
+                guard lseek(fd, 0, SEEK_SET) == 0 else { throw TabularError.unreadable(path: name, reason: Self.reason(errno)) }
             }
-            bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
-            mapped = true
+            bytes = try Self.readExactly(fd, count: size, name: name)
         } else {
-            bytes = try Self.readAll(fd, name: name)
-            mapped = false
+            bytes = try Self.readAll(fd, name: name, separator: separator, budget: budget)
         }
     }
 
     deinit {
-        if mapped {
-            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
-        } else {
-            bytes.deallocate()
+        bytes.deallocate()
+    }
+
+    /// Up to `count` bytes from the current position (fewer only at end of file).
+    private static func readSome(_ fd: Int32, count: Int, name: String) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TabularError.unreadable(path: name, reason: reason(errno))
+            }
+            if n == 0 { break }
+            filled += n
         }
+        return Array(buffer[..<filled])
     }
 
-    /// Tells the kernel the pages of `range` are no longer needed; they are read again if touched.
-    func release(_ range: Range<Int>) {
-        #if os(Linux)
-        guard mapped, let base = bytes.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        // Only whole pages inside the range: a neighbouring range may still be in use.
-        let first = (range.lowerBound + page - 1) / page * page
-        let last = range.upperBound / page * page
-        guard last > first else { return }
-        madvise(UnsafeMutableRawPointer(mutating: base + first), last - first, MADV_DONTNEED)
-        #endif
+    /// Exactly `count` bytes, the size `fstat` reported; a file that ends sooner was truncated while
+    /// being read, and is reported as such rather than parsed half.
+    private static func readExactly(_ fd: Int32, count: Int, name: String) throws -> UnsafeBufferPointer<UInt8> {
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        var filled = 0
+        while filled < count {
+            let n = read(fd, storage + filled, min(count - filled, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = Self.reason(errno)
+                storage.deallocate()
+                throw TabularError.unreadable(path: name, reason: reason)
+            }
+            if n == 0 {
+                storage.deallocate()
+                throw TabularError.changedWhileReading(path: name, expectedBytes: count, readBytes: filled)
+            }
+            filled += n
+        }
+        return UnsafeBufferPointer(start: storage, count: count)
     }
 
-    private static func readAll(_ fd: Int32, name: String) throws -> UnsafeBufferPointer<UInt8> {
+    /// Everything up to end of input, for pipes and devices whose size is not known in advance.
+    private static func readAll(_ fd: Int32, name: String, separator: UInt8, budget: Int?) throws -> UnsafeBufferPointer<UInt8> {
         var capacity = 1 << 20
         var storage = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         var count = 0
         while true {
             if count == capacity {
+                if let budget {
+                    // What is read so far is a lower bound of the whole.
+                    let estimate = CSVReader.estimatedBytes(sample: UnsafeBufferPointer(start: storage, count: min(count, sampleBytes)),
+                                                            totalBytes: count, separator: separator)
+                    if estimate > budget {
+                        storage.deallocate()
+                        throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget)
+                    }
+                }
                 let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
                 bigger.update(from: storage, count: count)
                 storage.deallocate()

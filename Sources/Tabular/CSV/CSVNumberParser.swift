@@ -1,7 +1,9 @@
 /// Parses decimal numbers from bytes, giving exactly the `Double` that `Double(String)` gives for the same text.
 ///
 /// Accepted syntax: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`. Hex floats, `inf`,
-/// `infinity` and `nan` are deliberately not numbers here (the reader's missing tokens cover `NaN`).
+/// `infinity` and `nan` are deliberately not numbers here (the reader's missing tokens cover `NaN`),
+/// and neither is text beyond the Double range such as `1e400`, which `Double(String)` makes
+/// infinite: a column holding it is text, as with `inf` (and the table writes back as it was read).
 /// Common numbers take Clinger's fast path (at most 19 digits, exact power of ten, one
 /// correctly rounded multiplication or division); the rest fall back to `Double(String)`.
 enum CSVNumberParser {
@@ -99,11 +101,13 @@ enum CSVNumberParser {
         return count
     }
 
-    /// Hard cases (many digits, large exponents): the standard library's correctly rounded conversion.
+    /// Hard cases (many digits, large exponents): the standard library's correctly rounded conversion,
+    /// refusing results that overflow to infinity.
     @inline(never)
     static func slowPath(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Double? {
         let text = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-        return Double(text)
+        guard let value = Double(text), value.isFinite else { return nil }
+        return value
     }
 
     /// The number spelled by exactly these bytes (no surrounding spaces), or `nil`.

@@ -34,10 +34,11 @@ public enum CSVReader {
 
     static func read(path: String, options: CSVOptions, displayName: String?, chunkSize: Int) throws -> DataFrame {
         let name = displayName ?? path
-        let file = try CSVFileBytes(path: path, name: name)
+        let separator = options.resolvedSeparator(forName: path)
+        // The file's size is checked against the budget before it is read whole.
+        let file = try CSVFileBytes(path: path, name: name, separator: separator, budget: options.memoryBudgetBytes)
         return try withExtendedLifetime(file) {
-            try read(bytes: file.bytes, name: name, separator: options.resolvedSeparator(forName: path),
-                     options: options, chunkSize: chunkSize, file: file)
+            try read(bytes: file.bytes, name: name, separator: separator, options: options, chunkSize: chunkSize, checkBudget: false)
         }
     }
 
@@ -45,14 +46,14 @@ public enum CSVReader {
     static func read(data: [UInt8], name: String, options: CSVOptions, chunkSize: Int) throws -> DataFrame {
         try data.withUnsafeBufferPointer { bytes in
             try read(bytes: bytes, name: name, separator: options.resolvedSeparator(forName: name),
-                     options: options, chunkSize: chunkSize, file: nil)
+                     options: options, chunkSize: chunkSize, checkBudget: true)
         }
     }
 
     // MARK: - The pipeline
 
     private static func read(bytes: UnsafeBufferPointer<UInt8>, name: String, separator: UInt8,
-                             options: CSVOptions, chunkSize: Int, file: CSVFileBytes?) throws -> DataFrame {
+                             options: CSVOptions, chunkSize: Int, checkBudget: Bool) throws -> DataFrame {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { throw TabularError.emptyFile(path: name) }
         var start = 0
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
@@ -79,8 +80,9 @@ public enum CSVReader {
             dataStart = start
         }
         let modes = try initialModes(names: names, types: options.types)
-        if let budget = options.memoryBudgetBytes {
-            let estimate = estimatedBytes(base: base, from: dataStart, to: end, columns: names.count)
+        if checkBudget, let budget = options.memoryBudgetBytes {
+            let sample = UnsafeBufferPointer(rebasing: bytes[start..<min(end, start + CSVFileBytes.sampleBytes)])
+            let estimate = estimatedBytes(sample: sample, totalBytes: bytes.count, separator: separator)
             if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
         }
 
@@ -90,8 +92,6 @@ public enum CSVReader {
         let rangeCount = min(length, max(threads, (length + chunkSize - 1) / max(1, chunkSize)))
         let rangeStarts = (0...rangeCount).map { dataStart + Int((Int64(length) * Int64($0)) / Int64(rangeCount)) }
         let shared = SharedPointer(base)
-        // Pages stay mapped after this pass: the parse releases each chunk once done with it, so the
-        // unparsed part of the file shrinks as the table grows, and nothing is read from the page cache twice.
         let scans = parallelMap(rangeCount, workers: threads) { i in
             CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
         }
@@ -106,7 +106,7 @@ public enum CSVReader {
         let numeric = try CSVColumnStorage.withStorage(columns: names.count, rows: rows) { slots -> [Bool] in
             let assembly = CSVColumnAssembly(
                 base: base, separator: separator, slots: slots, missing: CSVMissingTokens(options.missingTokens),
-                chunks: chunks, threads: threads, file: file)
+                chunks: chunks, threads: threads)
             do {
                 textColumns = try assembly.run(modes: modes, rows: rows)
             } catch let issue as CSVParseIssue {
@@ -159,15 +159,24 @@ public enum CSVReader {
         return modes
     }
 
-    /// Decoded size from the average record length of the first 64 KiB: 8 bytes per cell, which is
-    /// what the reader holds at its peak.
-    private static func estimatedBytes(base: UnsafePointer<UInt8>, from start: Int, to end: Int, columns: Int) -> Int {
-        let sampleEnd = min(end, start + (1 << 16))
+    /// Peak memory for reading a CSV of `totalBytes` whose first bytes are `sample`: the raw bytes,
+    /// held until the table is built, plus 8 bytes per cell, with rows from the sample's average
+    /// record length and columns from its first record (quotes ignored: an estimate, cheap to make).
+    static func estimatedBytes(sample: UnsafeBufferPointer<UInt8>, totalBytes: Int, separator: UInt8) -> Int {
         var newlines = 0
-        for i in start..<sampleEnd where base[i] == 0x0A { newlines += 1 }
-        let averageRecord = max(1, (sampleEnd - start) / max(1, newlines))
-        let rows = (end - start) / averageRecord + 1
-        return rows.multipliedReportingOverflow(by: columns * 8).overflow ? Int.max : rows * columns * 8
+        var columns = 1
+        for byte in sample {
+            if byte == 0x0A {
+                newlines += 1
+            } else if byte == separator && newlines == 0 {
+                columns += 1
+            }
+        }
+        let averageRecord = max(1, sample.count / max(1, newlines))
+        let rows = totalBytes / averageRecord + 1
+        let (cells, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, cells <= (Int.max - totalBytes) / 8 else { return Int.max }
+        return totalBytes + cells * 8
     }
 
     private static func activeCores() -> Int {

@@ -75,15 +75,18 @@ public enum CSVWriter {
                 return field
             }
         }
+        // In a one-column table a missing value would be an empty line, which the reader drops at
+        // the end of the file; a quoted empty field reads back as missing wherever it is.
+        let missing: [UInt8] = frame.columnCount == 1 ? [0x22, 0x22] : []
         for row in 0..<frame.rowCount {
             for (c, column) in frame.columns.enumerated() {
                 if c > 0 { out.append(separator) }
                 switch column.data {
                 case .numeric(let values):
-                    if !values[row].isNaN { out.append(contentsOf: formatNumber(values[row]).utf8) }
+                    if values[row].isNaN { out.append(contentsOf: missing) } else { out.append(contentsOf: formatNumber(values[row]).utf8) }
                 case .categorical(let codes, _):
                     let code = Int(codes[row])
-                    if code >= 0 { out.append(contentsOf: rendered[c][code]) }
+                    out.append(contentsOf: code >= 0 ? rendered[c][code] : missing)
                 }
             }
             out.append(0x0A)

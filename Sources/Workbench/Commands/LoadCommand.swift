@@ -64,9 +64,7 @@ extension CommandTable {
             if let sep = inv.word("sep") { options.separator = try separator(sep, range: inv.range(of: "sep")) }
             options.hasHeader = inv.flag("header", default: true)
             options.types = try typeOverrides(inv)
-            if let budget = ProcessInfo.processInfo.environment["WORKBENCH_MEMORY_BUDGET_MB"].flatMap(Int.init) {
-                options.memoryBudgetBytes = budget << 20
-            }
+            options.memoryBudgetBytes = try MemoryBudget.current()
             try checkReadable(resolved, shown: written)
             frame = try CSVReader.read(path: resolved, options: options, displayName: written)
             fingerprint = try Fingerprint.ofFile(atPath: resolved)

@@ -9,6 +9,11 @@
 public struct Parser {
     private let tokens: [Token]
     private var index = 0
+    /// How many lists, records and calls enclose the value being read.
+    private var depth = 0
+    /// Deeper nesting is refused: each level is a recursive call, and a line of a million `[`
+    /// would otherwise overflow the stack.
+    static let maximumDepth = 32
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -80,6 +85,11 @@ public struct Parser {
 
     private mutating func value() throws(LanguageError) -> Expression {
         let token = current
+        guard depth < Self.maximumDepth else {
+            throw .semantic("values nested more than \(Self.maximumDepth) levels deep", at: token.range, hint: "flatten the list or record")
+        }
+        depth += 1
+        defer { depth -= 1 }
         switch token.kind {
         case .string(let s):
             _ = advance()

@@ -11,7 +11,7 @@ public struct CommandHistory {
         self.path = path
         self.limit = limit
         if let path, let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
-            for line in text.split(separator: "\n") where !line.isEmpty { insert(String(line)) }
+            for line in textLines(text) where !line.isEmpty { insert(String(line)) }
         }
     }
 
@@ -36,6 +36,6 @@ public struct CommandHistory {
         guard let path else { return }
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try? Data((entries.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try? writeFileAtomically(Data((entries.joined(separator: "\n") + "\n").utf8), to: path, permissions: 0o600, durable: false)
     }
 }

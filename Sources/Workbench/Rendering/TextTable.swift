@@ -33,21 +33,30 @@ public struct TextTable: Sendable, Equatable {
     /// Narrowest a truncated column may become.
     private static let minimumWidth = 4
 
+    /// - Complexity: O(cells + columns × log(widest)); a cell is measured only up to the width, so
+    ///   a 10 MB value or 10,000 columns render as fast as a small table.
     public func render(width: Int, style: TerminalStyle = .ascii) -> String {
         let count = headers.count
+        // A cell wider than the whole table is cut anyway; measuring past that changes nothing.
+        // (Reports ask for Int.max: unlimited.)
+        let cap = width >= Int.max - 1 ? Int.max : max(width, TextTable.minimumWidth) + 1
         var widths = (0..<count).map { c in
-            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(TextTable.visibleCount).max() ?? 0
+            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map { TextTable.visibleCount($0, upTo: cap) }.max() ?? 0
         }
         let separator = 2
-        func total(_ shown: Int) -> Int { widths.prefix(shown).reduce(0, +) + separator * max(0, shown - 1) }
-        // Shrink the widest columns first, down to the minimum.
-        while total(count) > width {
-            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > TextTable.minimumWidth else { break }
-            widths[widest] -= 1
-        }
-        var shown = count
+        TextTable.shrink(&widths, toFit: width - separator * max(0, count - 1))
+        // The most columns (at least one) that fit, leaving room for the "more columns" note.
         let note = "  …"
-        while shown > 1 && total(shown) + (shown < count ? note.count : 0) > width { shown -= 1 }
+        var shown = count
+        if widths.reduce(0, +) + separator * max(0, count - 1) > width {
+            shown = 1
+            var used = widths.first ?? 0
+            for c in 1..<max(1, count) {
+                used += separator + widths[c]
+                guard used + note.count <= width else { break }
+                shown = c + 1
+            }
+        }
 
         func line(_ cells: [String], charts: [Int: Chart]? = nil) -> String {
             var parts: [String] = []
@@ -85,16 +94,59 @@ public struct TextTable: Sendable, Equatable {
 
     /// Characters a cell shows: volatile markers take no room.
     static func visibleCount(_ text: String) -> Int {
-        text.reduce(0) { $0 + ($1 == Output.volatileStart || $1 == Output.volatileEnd ? 0 : 1) }
+        visibleCount(text, upTo: Int.max)
+    }
+
+    /// Characters a cell shows, counting no further than `limit`.
+    static func visibleCount(_ text: String, upTo limit: Int) -> Int {
+        var n = 0
+        for c in text where c != Output.volatileStart && c != Output.volatileEnd {
+            n += 1
+            if n >= limit { break }
+        }
+        return n
+    }
+
+    /// Narrows the widest columns one character at a time, the first of equally wide ones first,
+    /// down to `minimumWidth`, until the widths add up to `budget` — computed in one step: every
+    /// column above a level comes down to it, and the few characters left come off the first
+    /// columns at the level above.
+    static func shrink(_ widths: inout [Int], toFit budget: Int) {
+        let excess = widths.reduce(0, +) - budget
+        guard excess > 0, let widest = widths.max(), widest > minimumWidth else { return }
+        func removed(atLevel level: Int) -> Int { widths.reduce(0) { $0 + max(0, $1 - level) } }
+        guard removed(atLevel: minimumWidth) > excess else {
+            widths = widths.map { min($0, minimumWidth) }
+            return
+        }
+        // The highest level whose removal covers the excess (binary search; removal falls as the level rises).
+        var low = minimumWidth, high = widest
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if removed(atLevel: mid) >= excess { low = mid } else { high = mid - 1 }
+        }
+        var left = excess - removed(atLevel: low + 1)
+        for i in widths.indices where widths[i] > low {
+            widths[i] = low + 1
+            if left > 0 {
+                widths[i] = low
+                left -= 1
+            }
+        }
     }
 
     /// `text` cut to `width` characters, ending in `…` when cut; newlines and tabs shown as spaces.
     static func fit(_ text: String, to width: Int) -> String {
-        guard visibleCount(text) > width else { return text }
-        let flat = String(Output.stripMarkers(text).map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 })
-        guard flat.count > width else { return flat }
+        guard visibleCount(text, upTo: width + 1) > width else { return text }
         guard width > 1 else { return "…" }
-        return String(flat.prefix(width - 1)) + "…"
+        var cut = ""
+        var n = 0
+        for c in text where c != Output.volatileStart && c != Output.volatileEnd {
+            guard n < width - 1 else { break }
+            cut.append(c == "\n" || c == "\t" || c == "\r" ? " " : c)
+            n += 1
+        }
+        return cut + "…"
     }
 }
 

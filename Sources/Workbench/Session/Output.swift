@@ -44,7 +44,7 @@ public struct Output: Sendable, Equatable {
 
     /// Appends text; embedded newlines start new lines.
     public mutating func append(_ text: String) {
-        blocks.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map { .text(String($0)) })
+        blocks.append(contentsOf: textLines(text).map { .text(String($0)) })
     }
 
     public mutating func append(_ other: Output) {
@@ -110,4 +110,10 @@ public struct Output: Sendable, Equatable {
     static func stripMarkers(_ line: String) -> String {
         String(line.filter { $0 != volatileStart && $0 != volatileEnd })
     }
+}
+
+/// The lines of `text`, split at LF and at CRLF. (Splitting at the Character "\n" alone misses
+/// CRLF, which Swift treats as one Character: a CRLF file read as a single line.)
+public func textLines(_ text: String) -> [Substring] {
+    text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
 }

@@ -67,16 +67,17 @@ public struct Transcript: Sendable, Equatable {
     public static let maximumBytes = 64 << 20
 
     public static func read(path: String) throws -> Transcript {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TranscriptError.notFound(path: path)
+        let data: Data
+        do {
+            data = try BoundedFile.read(path, limit: maximumBytes)
+        } catch {
+            switch error {
+            case .notFound: throw TranscriptError.notFound(path: path)
+            case .isDirectory: throw TranscriptError.malformed(path: path, line: 0, reason: "it is a folder, not a transcript file")
+            case .unreadable: throw TranscriptError.unreadable(path: path)
+            case .tooLarge(let bytes): throw TranscriptError.tooLarge(path: path, bytes: bytes, limit: maximumBytes)
+            }
         }
-        if isDirectory.boolValue { throw TranscriptError.malformed(path: path, line: 0, reason: "it is a folder, not a transcript file") }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = attributes?[.size] as? Int, size > maximumBytes {
-            throw TranscriptError.tooLarge(path: path, bytes: size, limit: maximumBytes)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw TranscriptError.unreadable(path: path) }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw TranscriptError.malformed(path: path, line: 0, reason: "not UTF-8 text")
         }
@@ -90,7 +91,7 @@ public struct Transcript: Sendable, Equatable {
         var transcript = Transcript(workdir: ".")
         var sawHeader = false
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in textLines(text) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
             if line.hasPrefix("#") {
@@ -178,7 +179,7 @@ public enum TranscriptError: Error, Sendable, CustomStringConvertible {
         case .notFound(let p): "no such transcript: \(p)\nhint: transcripts are recorded under sessions/; check the path"
         case .unreadable(let p): "cannot read \(p)\nhint: check its permissions"
         case .tooLarge(let p, let bytes, let limit):
-            "\(p) is \(bytes / 1_048_576) MiB, over the \(limit / 1_048_576) MiB limit for transcripts\nhint: is this really a workbench transcript?"
+            "\(p) is \(bytes > limit && bytes / 1_048_576 == limit / 1_048_576 ? "over \(limit / 1_048_576)" : "\(bytes / 1_048_576)") MiB, over the \(limit / 1_048_576) MiB limit for transcripts\nhint: is this really a workbench transcript? A longer session can be saved in parts with save \"PATH\""
         case .malformed(let p, let line, let reason): "\(p):\(line): \(reason)"
         }
     }

@@ -42,14 +42,9 @@ public final class TranscriptRecorder {
     }
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder, then a rename.
+/// Writes `text` to `path` atomically (see `writeFileAtomically(_:to:permissions:)`).
 public func writeFileAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    do {
-        try Data(text.utf8).write(to: url, options: .atomic)
-    } catch {
-        throw CommandError("cannot write \(path): \(error.localizedDescription)", hint: "check that the folder exists and is writable")
-    }
+    try writeFileAtomically(Data(text.utf8), to: path)
 }
 
 /// `target` expressed relative to folder `base` (both absolute), e.g. `..` or `../data`.

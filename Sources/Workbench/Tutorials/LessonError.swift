@@ -4,6 +4,7 @@ public enum LessonError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A problem at one line of a lesson file, with what to do about it.
     case invalid(file: String, line: Int, message: String, hint: String?)
     case unreadable(file: String)
+    case tooLarge(file: String, bytes: Int, limit: Int)
     case noFolder(searched: [String])
     case unknownLesson(String, suggestion: String?, known: [String])
 
@@ -13,6 +14,8 @@ public enum LessonError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(file):\(line): \(message)" + (hint.map { "\nhint: \($0)" } ?? "")
         case .unreadable(let file):
             "cannot read lesson file \(file)\nhint: check that it exists, is readable and is UTF-8 text"
+        case .tooLarge(let file, let bytes, let limit):
+            "lesson file \(file) is \(bytes) bytes, over the \(limit / 1024) KiB limit for lessons\nhint: a lesson is a short Markdown file; split it into several lessons"
         case .noFolder(let searched):
             "no tutorials/ folder found (looked in \(searched.joined(separator: ", ")))\nhint: run workbench from the project folder, or set WORKBENCH_TUTORIALS to the folder of lessons"
         case .unknownLesson(let name, let suggestion, let known):

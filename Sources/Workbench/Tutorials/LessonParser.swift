@@ -11,10 +11,20 @@ public enum LessonParser {
     /// Words that may start a line of a check block.
     static let checkNames = ["dataset", "model", "evaluated", "predicted", "ran", "exported"]
 
+    /// Largest lesson file read; lessons are a few kilobytes of Markdown.
+    public static let maximumBytes = 1 << 20
+
     /// Reads and parses one lesson file.
     public static func load(path: String) throws(LessonError) -> Lesson {
         let display = displayName(path)
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        let data: Data
+        do {
+            data = try BoundedFile.read(path, limit: maximumBytes)
+        } catch {
+            if case .tooLarge(let bytes) = error { throw .tooLarge(file: display, bytes: bytes, limit: maximumBytes) }
+            throw .unreadable(file: display)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
             throw .unreadable(file: display)
         }
         return try parse(text, path: display, name: lessonName(fromFile: path))
@@ -59,7 +69,7 @@ public enum LessonParser {
             .invalid(file: path, line: line, message: message, hint: hint)
         }
 
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in textLines(text) {
             number += 1
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
             let trimmed = line.trimmingCharacters(in: .whitespaces)

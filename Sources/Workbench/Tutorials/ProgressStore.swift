@@ -43,10 +43,10 @@ public struct ProgressStore: Sendable {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try encoder.encode(progress).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try writeFileAtomically(encoder.encode(progress), to: path)
             return nil
         } catch {
-            return "note: could not save tutorial progress (\(error.localizedDescription)); 'tutorial resume' will not know this step"
+            return "note: could not save tutorial progress (\(error)); 'tutorial resume' will not know this step"
         }
     }
 
