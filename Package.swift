@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Learning", targets: ["Learning"]),
         .library(name: "Bundles", targets: ["Bundles"]),
         .library(name: "Charts", targets: ["Charts"]),
+        .library(name: "Serving", targets: ["Serving"]),
         // The interpreter (language, transcripts, lessons), for the fuzz targets in Fuzz/.
         .library(name: "Interpreter", targets: ["Workbench"]),
     ],
@@ -41,6 +42,12 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
+        // zlib (Debian's zlib1g-dev), to inflate bundle archives within each entry's own bytes.
+        .systemLibrary(
+            name: "CWorkbenchZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Tables: typed columns, CSV and SQLite readers, fingerprints, splits.
         .target(
             name: "Tabular",
@@ -64,7 +71,7 @@ let package = Package(
         .target(
             name: "Bundles",
             dependencies: [
-                "Learning", "Tabular", "CWorkbenchSystem",
+                "Learning", "Tabular", "CWorkbenchSystem", "CWorkbenchZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -82,6 +89,7 @@ let package = Package(
             dependencies: [
                 "Bundles", "Learning", "Tabular",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

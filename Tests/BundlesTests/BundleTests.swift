@@ -197,6 +197,44 @@ struct BundleTests {
         }
     }
 
+    /// The reader inflates each entry within its own bytes and to its stated size, and checks its
+    /// CRC-32: damaged data, an understated size and a stream cut short are each refused, naming
+    /// the entry, and never hang.
+    @Test(arguments: ["flip a data byte", "understate the size", "cut the stream short"])
+    func damagedArchiveEntriesAreRefused(damage: String) throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try BundleWriter.write(contents(), to: base + "/b.zip", overwrite: false)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: base + "/b.zip")))
+        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
+        func put32(_ value: Int, at: Int) { for k in 0..<4 { bytes[at + k] = UInt8((value >> (8 * k)) & 0xFF) } }
+        // The first central-directory record and the entry it describes.
+        let end = try #require((0...(bytes.count - 22)).reversed().first { u32($0) == 0x0605_4b50 })
+        let record = u32(end + 16)
+        let local = u32(record + 42)
+        let dataStart = local + 30 + u16(local + 26) + u16(local + 28)
+        let compressed = u32(record + 20)
+        let name = String(decoding: bytes[(record + 46)..<(record + 46 + u16(record + 28))], as: UTF8.self)
+        switch damage {
+        case "flip a data byte": bytes[dataStart + compressed / 2] ^= 0x55
+        case "understate the size": put32(max(1, u32(record + 24) / 2), at: record + 24)
+        default:
+            // Stated compressed size shortened: the stream must end within fewer bytes than it needs.
+            put32(compressed / 2, at: record + 20)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: base + "/b.zip"))
+        let started = ContinuousClock.now
+        do {
+            _ = try BundleReader.open(base + "/b.zip")
+            Issue.record("expected the damaged entry \(name) to be refused")
+        } catch let BundleError.malformedFile(_, file, reason) {
+            #expect(file == name)
+            #expect(reason.hasPrefix("cannot extract: entry '\(name)'"), "\(reason)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func openAPIDescribesTheSchema() throws {
         let yaml = OpenAPIDocument.yaml(for: try contents().pipeline, name: "t")
         #expect(yaml.contains("openapi: 3.1.0"))

@@ -5,13 +5,12 @@ import Testing
 /// Inputs the bundle fuzz target (Fuzz/) found; each is fixed and replayed here.
 @Suite("Bundles: cases found by fuzzing")
 struct BundleFuzzRegressionTests {
-    /// Fuzz/crashes/bundle-timeout-4877…: a zip whose deflate stream never ends makes
+    /// Fuzz/crashes/bundle-timeout-4877…: a zip whose deflate stream never ends made
     /// ZIPFoundation's Linux inflate loop spin forever on empty reads at the end of the file
-    /// (`Data.decode` ignores the entry's size; `readChunk` returns empty data at EOF), so
-    /// `workbench verify` on it was still running after 120 s. NOT FIXED YET: the fix needs the
-    /// entry's data offset, which ZIPFoundation does not expose, to inflate each entry within its
-    /// own bytes before extracting. Enable this test with that fix.
-    @Test(.disabled("open: a never-ending deflate stream hangs ZIPFoundation's extract on Linux (fuzz find)"))
+    /// (`Data.decode` ignores the entry's size), so `workbench verify` on it was still running
+    /// after 120 s. Bundles are now read by `BundleArchive`, which inflates each entry within its
+    /// own bytes.
+    @Test
     func neverEndingDeflateStreamIsRefusedQuickly() throws {
         let fixture = Fixtures.repositoryRoot.appendingPathComponent("Tests/BundlesTests/Fixtures/bundle-timeout-4877938fe0b86a01fffdcabb9b8328a5cc9f48f7").path
         // The fuzz input's first byte picks the mode; the zip is the rest.

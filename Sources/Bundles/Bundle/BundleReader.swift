@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Learning
 import Tabular
-import ZIPFoundation
 
 /// A bundle that passed every check: checksums, format, signature (if asked) and verification rows.
 public struct LoadedBundle: Sendable {
@@ -115,40 +114,43 @@ public enum BundleReader {
             example: contents[BundleFile.example] ?? Data())
     }
 
-    /// Extracts a bundle archive, refusing entries that would escape the folder, links, too many
-    /// entries, and more than `maximumUnpackedBytes` of content (counted while inflating, so a
-    /// lying header cannot get past it).
+    /// Extracts a bundle archive, refusing entries that would escape the folder, links, folders,
+    /// duplicates, too many entries, and more than `limit` bytes of content (each entry inflates at
+    /// most to its stated size, so a lying header cannot get past the sum of stated sizes).
     static func unzip(_ path: String, into folder: String, limit: Int) throws {
-        let archive: Archive
-        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
-            throw BundleError.malformedFile(bundle: path, file: (path as NSString).lastPathComponent, reason: "not a readable zip archive")
+        let archive: BundleArchive
+        let shown = (path as NSString).lastPathComponent
+        do { archive = try BundleArchive(path: path, limit: limit, maximumEntries: maximumEntries) } catch BundleArchive.Failure.tooLarge {
+            throw BundleError.archiveTooLarge(bundle: path, limit: limit)
+        } catch let failure as BundleArchive.Failure {
+            if case .tooManyEntries = failure { throw BundleError.unsafeArchiveEntry(bundle: path, entry: shown, reason: failure.description) }
+            throw BundleError.malformedFile(bundle: path, file: shown, reason: "not a readable zip archive: \(failure)")
+        } catch {
+            throw BundleError.malformedFile(bundle: path, file: shown, reason: "not a readable zip archive: \(error)")
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var total = 0
-        var count = 0
-        for entry in archive {
-            count += 1
-            guard count <= maximumEntries else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: entry.path, reason: "more than \(maximumEntries) entries") }
-            let name = entry.path
-            guard entry.type == .file else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: entry.type == .symlink ? "symbolic links are not allowed" : "folders are not allowed") }
-            guard !name.hasPrefix("/"), !name.contains(".."), !name.contains("/"), !name.contains("\\"), !name.isEmpty else {
+        for entry in archive.entries {
+            let name = entry.name
+            guard !entry.isSymbolicLink else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "symbolic links are not allowed") }
+            guard !entry.isFolder else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "folders are not allowed") }
+            guard !name.hasPrefix("/"), !name.contains(".."), !name.contains("/"), !name.contains("\\"), !name.isEmpty, !name.contains("\0") else {
                 throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "its path leaves the bundle folder")
             }
-            guard entry.uncompressedSize <= UInt64(limit) else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
-            var data = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    total += chunk.count
-                    if total > limit { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
-                    data.append(chunk)
-                }
-            } catch let error as BundleError {
-                throw error
+            total += entry.uncompressedSize
+            guard total <= limit else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
+            let data: Data
+            do { data = try archive.contents(of: entry, limit: limit) } catch BundleArchive.Failure.tooLarge {
+                throw BundleError.archiveTooLarge(bundle: path, limit: limit)
             } catch {
                 throw BundleError.malformedFile(bundle: path, file: name, reason: "cannot extract: \(error)")
             }
-            do { try data.write(to: URL(fileURLWithPath: folder + "/" + name)) } catch {
-                throw BundleError.writeFailed(path: folder + "/" + name, reason: error.localizedDescription)
+            let target = folder + "/" + name
+            guard !FileManager.default.fileExists(atPath: target) else {
+                throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "it appears twice in the archive")
+            }
+            do { try data.write(to: URL(fileURLWithPath: target)) } catch {
+                throw BundleError.writeFailed(path: target, reason: error.localizedDescription)
             }
         }
     }
