@@ -1,6 +1,7 @@
 import Bundles
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -18,6 +19,14 @@ public struct ServeOptions: Sendable {
     public var logPath: String?
     public var logRetention = 1_000_000
     public var maximumBodyBytes = 1 << 20
+    /// Slow-client protection. A connection that completes no request part for this long is
+    /// closed: a client trickling its headers, or an idle keep-alive connection.
+    public var idleTimeout: Duration = .seconds(30)
+    /// The whole body must arrive within this long after the headers, or the answer is 408: a
+    /// client trickling its body a byte at a time cannot hold a connection.
+    public var readTimeout: Duration = .seconds(10)
+    /// Connections served at once; more wait in the listen backlog until one closes.
+    public var maximumConnections = 512
     /// Refuse the bundle unless its Ed25519 signature verifies with this public key.
     public var trustedKey: String?
     public var redact: [String] = []
@@ -111,12 +120,17 @@ public enum BundleServer {
         logger.logLevel = options.serverLogLevel ?? .critical
 
         let (bound, continuation) = AsyncStream.makeStream(of: Result<Int, ServingError>.self)
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            await respond(to: request, service: service)
+        let readTimeout = options.readTimeout
+        let responder = CallbackResponder<ServingRequestContext> { request, context in
+            await respond(to: request, service: service, readTimeout: readTimeout, channel: context.channel)
         }
+        let idle = options.idleTimeout.components
         let app = Application(
             responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil, reuseAddress: true),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(options.host, port: options.port), serverName: nil, reuseAddress: true,
+                availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections, logger: logger)),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? options.port))
             },
@@ -155,6 +169,30 @@ public enum BundleServer {
         throw ServingError.cannotBind(host: host, port: port, reason: "the server did not start")
     }
 
+    /// Collects the body within `timeout`. A timer on the connection's event loop (cheap: no task
+    /// per request) closes the read side when it fires, which ends the body stream; the flag
+    /// tells that end apart from a client that simply stopped.
+    static func readBody(_ body: RequestBody, limit: Int, within timeout: Duration, channel: any Channel) async -> IncomingBody {
+        let flag = TimeoutFlag()
+        let parts = timeout.components
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)) {
+            flag.fired.store(true, ordering: .relaxed)
+            // A client too slow to send its body gets its 408, then the connection: closing the read
+            // side ends the request so the server does not wait out the rest of the trickle.
+            channel.close(mode: .input).whenFailure { _ in channel.close(promise: nil) }
+        }
+        defer { timer.cancel() }
+        do {
+            let buffer = try await body.collect(upTo: limit)
+            if flag.fired.load(ordering: .relaxed) { return .timedOut(timeout) }
+            return .bytes(Data(buffer.readableBytesView))
+        } catch is NIOTooManyBytesError {
+            return .tooLarge
+        } catch {
+            return flag.fired.load(ordering: .relaxed) ? .timedOut(timeout) : .unreadable(String(describing: error))
+        }
+    }
+
     private static func describe(_ error: any Error) -> String {
         if let e = error as? IOError { return e.description }
         let text = String(describing: error)
@@ -163,20 +201,13 @@ public enum BundleServer {
     }
 
     /// Adapts a Hummingbird request to `ModelService.handle` and its answer back.
-    static func respond(to request: Request, service: ModelService) async -> Response {
+    static func respond(to request: Request, service: ModelService, readTimeout: Duration, channel: any Channel) async -> Response {
         let limit = service.maximumBodyBytes
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         let answer = await service.handle(method: request.method.rawValue, path: request.uri.path,
                                           authorization: request.headers[.authorization]) { () -> IncomingBody in
             if let declared, declared > limit { return .tooLarge }
-            do {
-                let buffer = try await request.body.collect(upTo: limit)
-                return .bytes(Data(buffer.readableBytesView))
-            } catch is NIOTooManyBytesError {
-                return .tooLarge
-            } catch {
-                return .unreadable(String(describing: error))
-            }
+            return await readBody(request.body, limit: limit, within: readTimeout, channel: channel)
         }
         var headers = HTTPFields()
         headers[.contentType] = answer.contentType
@@ -184,10 +215,27 @@ public enum BundleServer {
             switch name {
             case "Allow": headers[.allow] = value
             case "WWW-Authenticate": headers[.wwwAuthenticate] = value
+            case "Connection": headers[.connection] = value
             default: break
             }
         }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
+
+/// Set when a request's read timeout fires.
+final class TimeoutFlag: Sendable {
+    let fired = Atomic<Bool>(false)
+}
+
+/// Hummingbird's basic context plus the connection, so a slow client's connection can be closed.
+struct ServingRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 

@@ -9,6 +9,8 @@ public enum IncomingBody: Sendable {
     /// Over the size limit (declared or counted while reading).
     case tooLarge
     case unreadable(String)
+    /// The body did not arrive within the read timeout.
+    case timedOut(Duration)
 }
 
 /// The serving API as plain request → response functions over a loaded bundle: routing, the
@@ -110,6 +112,8 @@ public final class ModelService: Sendable {
             return APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"]).response
         case .unreadable(let reason):
             return APIError(400, "the body could not be read", details: [reason]).response
+        case .timedOut(let limit):
+            return APIError(408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"]).response.with(header: ("Connection", "close"))
         }
         do {
             let parsed = try rows.parse(data)

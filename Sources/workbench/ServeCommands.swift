@@ -30,6 +30,15 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Largest request body, e.g. 1MiB, 512KiB or a byte count.")
     var maxBody: String = "1MiB"
 
+    @Option(name: .long, help: "Seconds a connection may go without completing a request part (slow headers, idle keep-alive) before it is closed.")
+    var idleTimeout: Double = 30
+
+    @Option(name: .long, help: "Seconds a request body may take to arrive after its headers; slower bodies get 408 and the connection is closed.")
+    var readTimeout: Double = 10
+
+    @Option(name: .long, help: "Connections served at once; more wait in the listen backlog.")
+    var maxConnections: Int = 512
+
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
     var trust: String?
 
@@ -51,6 +60,12 @@ struct Serve: ParsableCommand {
             options.logPath = log
             options.logRetention = logRetention
             options.maximumBodyBytes = try ServeOptions.byteCount(maxBody)
+            guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ServingError.badOption("--idle-timeout must be between 0 and 86400 seconds") }
+            guard readTimeout > 0, readTimeout <= 86_400 else { throw ServingError.badOption("--read-timeout must be between 0 and 86400 seconds") }
+            guard maxConnections > 0 else { throw ServingError.badOption("--max-connections must be at least 1") }
+            options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+            options.readTimeout = .milliseconds(Int64(readTimeout * 1000))
+            options.maximumConnections = maxConnections
             options.trustedKey = trust
             options.redact = redact.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
             options.alertCommand = try alertCommand.map(AlertCommand.init(commandLine:))

@@ -112,3 +112,53 @@ enum HTTP {
         return HTTPAnswer(status: status, headers: headers, body: String(decoding: body, as: UTF8.self))
     }
 }
+
+/// A raw loopback connection for tests that misbehave on purpose (slow or idle clients). Blocking
+/// calls: use it from `offPool`.
+final class RawConnection: @unchecked Sendable {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HTTPClientError(description: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw HTTPClientError(description: "connect to port \(port): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends the text; false when the server has closed the connection.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return n == bytes.count
+    }
+
+    /// Reads until the server closes the connection or `timeout` passes. Returns what arrived and
+    /// whether the connection was closed.
+    func readUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while ContinuousClock.now < deadline {
+            var tv = timeval(tv_sec: 0, tv_usec: 100_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { received += buffer[0..<n]; continue }
+            if n == 0 { return (received, true) }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
+            return (received, true)
+        }
+        return (received, false)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Serving
+import Testing
+
+/// Slow-client protection: a client trickling its headers or body, or holding connections open,
+/// cannot hold the server's resources for long.
+@Suite("Serving: slow and idle clients", .serialized)
+struct SlowClientTests {
+    static let folder: String = (try? temporaryFolder()) ?? NSTemporaryDirectory()
+    static let bundle: Result<String, any Error> = Result { try exportPenguins(to: folder) }
+
+    /// Headers that never finish: the connection is closed after the idle timeout.
+    @Test func trickledHeadersAreCutOffAtTheIdleTimeout() async throws {
+        let server = try await startServer(try Self.bundle.get()) { $0.idleTimeout = .seconds(1) }
+        let port = server.port
+        let (result, elapsed) = try await offPool { () -> ((bytes: [UInt8], closed: Bool), Duration) in
+            let connection = try RawConnection(port: port)
+            let started = ContinuousClock.now
+            connection.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\n")
+            let result = connection.readUntilClosed(timeout: .seconds(10))
+            return (result, ContinuousClock.now - started)
+        }
+        #expect(result.closed)
+        #expect(elapsed < .seconds(5), "closed after \(elapsed)")
+        // The server still answers others.
+        #expect(try await HTTP.get("/healthz", port: port).status == 200)
+        await server.shutdown()
+    }
+
+    /// A body that arrives a byte at a time: 408 after the read timeout, then the connection closes.
+    @Test func trickledBodyGets408AndTheConnectionCloses() async throws {
+        let server = try await startServer(try Self.bundle.get()) { $0.readTimeout = .seconds(1) }
+        let port = server.port
+        let (result, elapsed) = try await offPool { () -> ((bytes: [UInt8], closed: Bool), Duration) in
+            let connection = try RawConnection(port: port)
+            let started = ContinuousClock.now
+            connection.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(sampleRow.utf8.count)\r\n\r\n")
+            // One byte every 200 ms keeps the connection busy, never idle.
+            var received: [UInt8] = []
+            var closed = false
+            for byte in sampleRow.utf8 {
+                guard connection.send(String(decoding: [byte], as: UTF8.self)) else { closed = true; break }
+                let part = connection.readUntilClosed(timeout: .milliseconds(200))
+                received += part.bytes
+                if part.closed { closed = true; break }
+                if ContinuousClock.now - started > .seconds(8) { break }
+            }
+            return ((received, closed), ContinuousClock.now - started)
+        }
+        let answer = try HTTP.parse(result.bytes)
+        #expect(answer.status == 408)
+        #expect((answer.json["error"] as? String)?.hasPrefix("the body did not arrive within") == true)
+        #expect(result.closed)
+        #expect(elapsed < .seconds(5), "closed after \(elapsed)")
+        #expect(try await HTTP.post("/v1/predict", port: port, body: sampleRow).status == 200)
+        await server.shutdown()
+    }
+
+    /// Over the connection limit, a new connection waits until one closes, then is served.
+    @Test func connectionsOverTheLimitWaitTheirTurn() async throws {
+        let server = try await startServer(try Self.bundle.get()) { $0.maximumConnections = 2 }
+        let port = server.port
+        let outcome = try await offPool { () -> (waitedWhileFull: Bool, servedAfter: Int) in
+            let holders = [try RawConnection(port: port), try RawConnection(port: port)]
+            // Each holder sends a complete request and keeps the connection alive.
+            for h in holders { h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
+            for h in holders { _ = h.readUntilClosed(timeout: .milliseconds(300)) }
+            let third = try RawConnection(port: port)
+            third.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let whileFull = third.readUntilClosed(timeout: .milliseconds(800))
+            shutdown(holders[0].fd, Int32(SHUT_RDWR))
+            let after = third.readUntilClosed(timeout: .seconds(10))
+            let status = (try? HTTP.parse(whileFull.bytes + after.bytes))?.status ?? 0
+            return (whileFull.bytes.isEmpty, status)
+        }
+        #expect(outcome.waitedWhileFull)
+        #expect(outcome.servedAfter == 200)
+        await server.shutdown()
+    }
+}
