@@ -1,42 +1,15 @@
 import Tabular
 import Foundation
 
-/// Any JSON value, decoded with its type kept (a boolean stays a boolean, not a number), so request
+/// Any JSON value, parsed with its type kept (a boolean stays a boolean, not a number), so request
 /// validation can say exactly which field has the wrong type.
-enum JSONValue: Decodable, Sendable, Equatable {
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: any Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: Key.self) {
-            var object: [String: JSONValue] = [:]
-            for key in keyed.allKeys { object[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key) }
-            self = .object(object)
-            return
-        }
-        if var unkeyed = try? decoder.unkeyedContainer() {
-            var array: [JSONValue] = []
-            while !unkeyed.isAtEnd { array.append(try unkeyed.decode(JSONValue.self)) }
-            self = .array(array)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() { self = .null }
-        else if let b = try? single.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? single.decode(Double.self) { self = .number(d) }
-        else { self = .string(try single.decode(String.self)) }
-    }
 
     /// How the type reads in an error detail.
     var typeName: String {
@@ -48,6 +21,237 @@ enum JSONValue: Decodable, Sendable, Equatable {
         case .array: "an array"
         case .object: "an object"
         }
+    }
+}
+
+/// Where and why a body is not JSON.
+struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+    var message: String
+    /// Byte offset from the start of the body.
+    var offset: Int
+    var description: String { "\(message) at byte \(offset)" }
+}
+
+/// A strict RFC 8259 parser for request bodies. Hand-written because it sits on every request:
+/// Foundation's `JSONDecoder` through a `Decodable` enum costs tens of microseconds per row
+/// (each type probe throws), this a few. Nesting is limited, so a hostile body cannot exhaust
+/// the stack; duplicate keys keep the last value.
+struct JSONParser {
+    /// Deeper bodies are refused (a prediction request nests three levels).
+    static let maximumDepth = 64
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var at = 0
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
+        let result: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { raw in
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+            do throws(JSONSyntaxError) {
+                parser.skipSpace()
+                let value = try parser.value(depth: 0)
+                parser.skipSpace()
+                guard parser.at == parser.bytes.count else { throw parser.failure("unexpected text after the JSON value") }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private func failure(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: at) }
+
+    private var current: UInt8? { at < bytes.count ? bytes[at] : nil }
+
+    private mutating func skipSpace() {
+        while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 { at += 1 }
+    }
+
+    private mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard let c = current else { throw failure("the body ends where a value should be") }
+        switch c {
+        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "["): return try array(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        default: throw failure("unexpected character \(Self.show(c))")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        let n = word.utf8CodeUnitCount
+        guard at + n <= bytes.count else { throw failure("unexpected end of the body") }
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: n)
+        for k in 0..<n where bytes[at + k] != expected[k] { throw failure("unexpected character \(Self.show(bytes[at]))") }
+        at += n
+    }
+
+    private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard depth <= Self.maximumDepth else { throw failure("nested more than \(Self.maximumDepth) levels deep") }
+        at += 1
+        var members: [String: JSONValue] = [:]
+        skipSpace()
+        if current == UInt8(ascii: "}") { at += 1; return .object(members) }
+        while true {
+            skipSpace()
+            guard current == UInt8(ascii: "\"") else { throw failure(current == nil ? "the body ends inside an object" : "expected a quoted key") }
+            let key = try string()
+            skipSpace()
+            guard current == UInt8(ascii: ":") else { throw failure("expected ':' after the key") }
+            at += 1
+            skipSpace()
+            members[key] = try value(depth: depth)
+            skipSpace()
+            switch current {
+            case UInt8(ascii: ","): at += 1
+            case UInt8(ascii: "}"): at += 1; return .object(members)
+            case nil: throw failure("the body ends inside an object")
+            default: throw failure("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    private mutating func array(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard depth <= Self.maximumDepth else { throw failure("nested more than \(Self.maximumDepth) levels deep") }
+        at += 1
+        var items: [JSONValue] = []
+        skipSpace()
+        if current == UInt8(ascii: "]") { at += 1; return .array(items) }
+        while true {
+            skipSpace()
+            items.append(try value(depth: depth))
+            skipSpace()
+            switch current {
+            case UInt8(ascii: ","): at += 1
+            case UInt8(ascii: "]"): at += 1; return .array(items)
+            case nil: throw failure("the body ends inside an array")
+            default: throw failure("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    private mutating func string() throws(JSONSyntaxError) -> String {
+        at += 1
+        let start = at
+        // Fast path: no escapes.
+        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "\"") {
+            defer { at += 1 }
+            return try Self.text(UnsafeBufferPointer(rebasing: bytes[start..<at]), offset: start)
+        }
+        var out: [UInt8] = Array(bytes[start..<at])
+        while true {
+            guard let c = current else { throw failure("the body ends inside a string") }
+            switch c {
+            case UInt8(ascii: "\""):
+                at += 1
+                return try out.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try Self.text(buffer, offset: start) }
+            case UInt8(ascii: "\\"):
+                at += 1
+                guard let e = current else { throw failure("the body ends inside a string") }
+                at += 1
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else {
+                            throw failure("a lone UTF-16 surrogate in a \\u escape")
+                        }
+                        at += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw failure("a lone UTF-16 surrogate in a \\u escape") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw failure("a lone UTF-16 surrogate in a \\u escape")
+                    }
+                    guard let u = Unicode.Scalar(scalar) else { throw failure("an invalid \\u escape") }
+                    out.append(contentsOf: Array(String(Character(u)).utf8))
+                default:
+                    at -= 1
+                    throw failure("an invalid escape \\\(Self.show(e))")
+                }
+            default:
+                guard c >= 0x20 else { throw failure("a control character inside a string (escape it)") }
+                out.append(c)
+                at += 1
+            }
+        }
+    }
+
+    private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+        guard at + 4 <= bytes.count else { throw failure("the body ends inside a \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[at]
+            let digit: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw failure("a \\u escape needs four hex digits")
+            }
+            v = v << 4 | digit
+            at += 1
+        }
+        return v
+    }
+
+    /// Valid UTF-8 only: a body is text, and a broken sequence is an error, not a replacement character.
+    private static func text(_ buffer: UnsafeBufferPointer<UInt8>, offset: Int) throws(JSONSyntaxError) -> String {
+        guard let s = String(validating: buffer, as: UTF8.self) else { throw JSONSyntaxError(message: "a string that is not valid UTF-8", offset: offset) }
+        return s
+    }
+
+    /// The RFC's number grammar, checked here; the value from the C library's correctly rounded
+    /// `strtod` on the checked text.
+    private mutating func number() throws(JSONSyntaxError) -> Double {
+        let start = at
+        if current == UInt8(ascii: "-") { at += 1 }
+        guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { throw failure("a number needs a digit after '-'") }
+        if first == UInt8(ascii: "0") {
+            at += 1
+        } else {
+            while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { at += 1 }
+        }
+        if current == UInt8(ascii: ".") {
+            at += 1
+            guard let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else { throw failure("a number needs digits after '.'") }
+            while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { at += 1 }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            at += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { at += 1 }
+            guard let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else { throw failure("a number needs digits in its exponent") }
+            while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { at += 1 }
+        }
+        guard at - start <= 64 else {
+            // Longer than any double needs; parsed through String to stay simple.
+            return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)) ?? .nan
+        }
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &text) { raw in
+            for k in start..<at { raw[k - start] = bytes[k] }
+            raw[at - start] = 0
+            guard let base = raw.baseAddress else { return .nan }
+            return strtod(base.assumingMemoryBound(to: CChar.self), nil)
+        }
+    }
+
+    private static func show(_ c: UInt8) -> String {
+        c >= 0x20 && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : String(format: "0x%02X", c)
     }
 }
 

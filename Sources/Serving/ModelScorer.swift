@@ -21,6 +21,7 @@ struct ModelScorer: Sendable {
     let features: [FeatureSpec]
     let classes: [String]
     private let knownLevels: [Set<String>]
+    private let levelIndexes: [[String: Int]]
     private let quotedClasses: [String]
     /// Columns whose values warnings must not repeat (they reach the prediction log).
     private let sensitive: [Bool]
@@ -31,6 +32,7 @@ struct ModelScorer: Sendable {
         features = pipeline.preprocessor.features
         classes = pipeline.target.classes
         knownLevels = features.map { Set($0.levels) }
+        levelIndexes = pipeline.preprocessor.levelIndexes()
         quotedClasses = pipeline.target.classes.map(JSONWriter.quoted)
         self.sensitive = pipeline.preprocessor.features.map { sensitive.contains($0.name) }
     }
@@ -40,20 +42,18 @@ struct ModelScorer: Sendable {
     /// Scores `rows` (values in feature order). A row whose output is not finite (numbers so far
     /// outside training that the arithmetic overflows) is a 422 naming the row, not a 500.
     func score(_ rows: [[JSONScalar]]) throws(APIError) -> [ScoredRow] {
-        var dictionaries: [[String: JSONScalar]] = []
-        dictionaries.reserveCapacity(rows.count)
-        for row in rows {
-            var d: [String: JSONScalar] = [:]
-            for (i, f) in features.enumerated() { d[f.name] = row[i] }
-            dictionaries.append(d)
+        // Rows go straight to the model's encoding, without building a frame: this is the
+        // request path, and for one row the frame cost more than the model.
+        let values = rows.map { row in
+            row.map { scalar -> FeatureValue in
+                switch scalar {
+                case .number(let d): .number(d)
+                case .text(let s): .text(s)
+                case .null: .missing
+                }
+            }
         }
-        let prediction: Prediction
-        do {
-            let frame = try JSONScalar.frame(rows: dictionaries, features: features)
-            prediction = try pipeline.predict(frame).prediction
-        } catch {
-            throw APIError(422, "the rows cannot be scored", details: [String(describing: error)])
-        }
+        let prediction = pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes))
         var scored: [ScoredRow] = []
         scored.reserveCapacity(rows.count)
         var bad: [String] = []

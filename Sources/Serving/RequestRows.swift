@@ -22,8 +22,8 @@ struct RequestRows: Sendable {
     /// The rows of `body`: a JSON object (one row) or `{"rows": [...]}` (a batch).
     func parse(_ body: Data) throws(APIError) -> [[JSONScalar]] {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: body) } catch {
-            throw APIError.malformedJSON(Self.describe(error))
+        do { value = try JSONParser.parse(body) } catch {
+            throw APIError.malformedJSON(error.description)
         }
         guard case .object(let object) = value else {
             throw APIError.invalidFields(["body: expected a JSON object (one row) or {\"rows\": [...]}, found \(value.typeName)"])
@@ -94,15 +94,5 @@ struct RequestRows: Sendable {
     private static func describeEmpty(_ value: JSONValue) -> String {
         if case .array(let a) = value, a.isEmpty { return "an empty array" }
         return value.typeName
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            let underlying = (context.underlyingError as? CustomStringConvertible)?.description
-            return underlying.map { context.debugDescription + ": " + $0 } ?? context.debugDescription
-        default:
-            return String(describing: error)
-        }
     }
 }

@@ -95,6 +95,34 @@ struct LearningPropertyTests {
             #expect(try ModelCoding.encoder().encode(loaded) == data)
         }
     }
+
+    /// Encoding rows one by one (the server's path) gives bit for bit the matrix that encoding a
+    /// frame gives, for every algorithm's preprocessing (scaling, imputation, indicators), with
+    /// levels and ranges that training (on half the rows) never saw.
+    @Test(arguments: ["linear", "knn", "bayes", "boost"])
+    func rowEncodingMatchesFrameEncoding(algorithm name: String) throws {
+        let algorithm = try #require(AlgorithmRegistry.named(name))
+        try forAll(trainingTables, count: 8, seed: 9) { table, trial in
+            let frame = try #require(table.frame)
+            let half = frame.selectingRows(Array(0..<max(2, frame.rowCount / 2)))
+            let model = try PipelineModel.train(algorithm: algorithm, parameters: name == "boost" ? ["max_iter": .int(3)] : [:], frame: half,
+                                                target: "label", features: ["x", "y", "color"], context: FitContext(seed: table.seed))
+            let preprocessor = model.preprocessor
+            let rows: [[FeatureValue]] = (0..<frame.rowCount).map { r in
+                preprocessor.features.map { feature in
+                    guard let column = frame.column(named: feature.name) else { return .missing }
+                    switch column.data {
+                    case .numeric(let v): return v[r].isNaN ? .missing : .number(v[r])
+                    case .categorical: return column.text(at: r).map(FeatureValue.text) ?? .missing
+                    }
+                }
+            }
+            let fromFrame = try preprocessor.transform(frame).matrix
+            let fromRows = preprocessor.transform(rows: rows, levels: preprocessor.levelIndexes())
+            #expect(fromFrame.rows == fromRows.rows && fromFrame.columns == fromRows.columns)
+            #expect(Swift.zip(fromFrame.values, fromRows.values).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name) on \(table), trial \(trial)")
+        }
+    }
 }
 
 /// Equal bit for bit, NaN included.

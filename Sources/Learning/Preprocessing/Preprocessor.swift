@@ -201,3 +201,65 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         return (slots, warnings)
     }
 }
+
+/// One value of a row, for encoding rows that arrive one by one (a served request) without
+/// building a frame first.
+public enum FeatureValue: Sendable, Equatable {
+    case number(Double)
+    case text(String)
+    case missing
+}
+
+extension Preprocessor {
+    /// Each feature's training levels and their one-hot slots, built once for `transform(rows:levels:)`.
+    public func levelIndexes() -> [[String: Int]] {
+        features.map { feature in
+            var index: [String: Int] = [:]
+            for (i, level) in feature.levels.enumerated() { index[level] = i }
+            return index
+        }
+    }
+
+    /// Encodes rows given in feature order exactly as `transform` encodes a frame holding the same
+    /// values: the same imputation, indicators, scaling and one-hot slots (an unseen level is all
+    /// zeros). Kept beside `transform` so the two cannot drift apart; tests compare them bit for bit.
+    public func transform(rows: [[FeatureValue]], levels: [[String: Int]]) -> Matrix {
+        let width = outputNames.count
+        var values = [Double](repeating: 0, count: rows.count * width)
+        for (r, row) in rows.enumerated() {
+            var offset = 0
+            for (i, feature) in features.enumerated() {
+                let value = i < row.count ? row[i] : .missing
+                switch feature.kind {
+                case .number:
+                    var v: Double
+                    switch value {
+                    case .number(let d): v = d
+                    case .text(let s): v = Double(s.trimmingCharacters(in: .whitespaces)) ?? .nan
+                    case .missing: v = .nan
+                    }
+                    let hasIndicator = options.missingIndicators && feature.missingRate > 0
+                    let scale = feature.standardDeviation > 0 ? feature.standardDeviation : 1
+                    let center = feature.mean.isNaN ? 0 : feature.mean
+                    let fill = feature.median.isNaN ? 0 : feature.median
+                    let isMissing = v.isNaN
+                    if isMissing && options.impute { v = fill }
+                    if options.standardize && !v.isNaN { v = (v - center) / scale }
+                    values[r * width + offset] = v
+                    if hasIndicator { values[r * width + offset + 1] = isMissing ? 1 : 0 }
+                    offset += hasIndicator ? 2 : 1
+                case .text:
+                    let slot: Int?
+                    switch value {
+                    case .text(let s): slot = i < levels.count ? levels[i][s] : nil
+                    case .number(let d) where !d.isNaN: slot = i < levels.count ? levels[i][formatNumber(d)] : nil
+                    case .number, .missing: slot = options.impute ? feature.mostFrequentLevel : nil
+                    }
+                    if let slot { values[r * width + offset + slot] = 1 }
+                    offset += feature.levels.count
+                }
+            }
+        }
+        return Matrix(rows: rows.count, columns: width, values: values)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import Serving
+
+/// The request body parser: hand-checked values and errors, and agreement with Foundation's
+/// JSONSerialization on generated documents.
+@Suite("Serving: JSON request parser")
+struct JSONParserTests {
+    private func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONParser.parse(Data(text.utf8)) }
+
+    @Test func valuesOfEveryType() throws {
+        #expect(try parse(#" {"a": 1, "b": [true, false, null], "c": "x\"y\\z\/\n", "d": -0.5e2, "e": {}} "#) == .object([
+            "a": .number(1), "b": .array([.bool(true), .bool(false), .null]), "c": .string("x\"y\\z/\n"), "d": .number(-50), "e": .object([:]),
+        ]))
+        #expect(try parse(#""\u00e9\ud83d\ude00""#) == .string("é😀"))
+        #expect(try parse("[]") == .array([]))
+        #expect(try parse("0") == .number(0))
+        #expect(try parse("1.7976931348623157e308") == .number(.greatestFiniteMagnitude))
+        #expect(try parse("4.9e-324") == .number(.leastNonzeroMagnitude))
+        // Out of range reads as infinity; the row check then says "expected a finite number".
+        #expect(try parse("1e400") == .number(.infinity))
+        #expect(try parse(#"{"a": 1, "a": 2}"#) == .object(["a": .number(2)]))
+        #expect(try parse(#""tab\there""#) == .string("tab\there"))
+    }
+
+    @Test(arguments: [
+        ("", "the body ends where a value should be at byte 0"),
+        ("{\"island\": ", "the body ends where a value should be at byte 11"),
+        ("{\"a\" 1}", "expected ':' after the key at byte 5"),
+        ("{\"a\": 1,}", "expected a quoted key at byte 8"),
+        ("[1 2]", "expected ',' or ']' in an array at byte 3"),
+        ("01", "unexpected text after the JSON value at byte 1"),
+        ("-", "a number needs a digit after '-' at byte 1"),
+        ("1.", "a number needs digits after '.' at byte 2"),
+        ("1e", "a number needs digits in its exponent at byte 2"),
+        ("tru", "unexpected end of the body at byte 0"),
+        ("nul1", "unexpected character 'n' at byte 0"),
+        ("\"a\tb\"", "a control character inside a string (escape it) at byte 2"),
+        ("\"\\x\"", "an invalid escape \\'x' at byte 2"),
+        ("\"\\ud800\"", "a lone UTF-16 surrogate in a \\u escape at byte 7"),
+        ("\"\\u12g4\"", "a \\u escape needs four hex digits at byte 5"),
+        ("{1: 2}", "expected a quoted key at byte 1"),
+        ("NaN", "unexpected character 'N' at byte 0"),
+        ("[1] x", "unexpected text after the JSON value at byte 4"),
+    ])
+    func errorsSayWhatAndWhere(text: String, message: String) {
+        #expect(throws: JSONSyntaxError.self) { try parse(text) }
+        do { _ = try parse(text) } catch { #expect(error.description == message) }
+    }
+
+    @Test func invalidUTF8AndDeepNestingAreRefused() {
+        let broken = Data([0x22, 0xC3, 0x28, 0x22])
+        #expect(throws: JSONSyntaxError(message: "a string that is not valid UTF-8", offset: 1)) { try JSONParser.parse(broken) }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONSyntaxError.self) { try parse(deep) }
+        do { _ = try parse(deep) } catch { #expect(error.message == "nested more than 64 levels deep") }
+        let fine = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect((try? parse(fine)) != nil)
+    }
+
+    /// Random documents: written out (escaped strings, shortest round-trip numbers), accepted by
+    /// Foundation's JSONSerialization as valid JSON, and parsed back to the same value here.
+    @Test func parsesGeneratedDocumentsBackToTheirValues() throws {
+        var seed = UInt64.random(in: 0...UInt64.max)
+        let recorded = seed
+        func next() -> UInt64 {
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let alphabet = Array("ab é\"\\/\n\t\u{1}😀{}[],:")
+        func randomValue(_ depth: Int) -> JSONValue {
+            switch next() % (depth > 3 ? 4 : 6) {
+            case 0: return .null
+            case 1: return .bool(next() % 2 == 0)
+            case 2: return .number(Double(Int64(bitPattern: next()) % 1_000_000) / Double(1 + next() % 1000))
+            case 3: return .string(String((0..<Int(next() % 8)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }))
+            case 4: return .array((0..<Int(next() % 4)).map { _ in randomValue(depth + 1) })
+            default:
+                var o: [String: JSONValue] = [:]
+                for k in 0..<Int(next() % 4) { o["k\(k)\(alphabet[Int(next() % UInt64(alphabet.count))])"] = randomValue(depth + 1) }
+                return .object(o)
+            }
+        }
+        func write(_ v: JSONValue) -> String {
+            switch v {
+            case .null: "null"
+            case .bool(let b): b ? "true" : "false"
+            case .number(let d): "\(d)"
+            case .string(let s): JSONWriter.quoted(s)
+            case .array(let a): "[" + a.map(write).joined(separator: ", ") + "]"
+            case .object(let o): "{" + o.map { JSONWriter.quoted($0.key) + ": " + write($0.value) }.joined(separator: ",") + "}"
+            }
+        }
+        for _ in 0..<500 {
+            let value = JSONValue.object(["rows": randomValue(0)])
+            let data = Data(write(value).utf8)
+            #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "seed \(recorded): not JSON to Foundation: \(String(decoding: data, as: UTF8.self))")
+            #expect(try JSONParser.parse(data) == value, "seed \(recorded): \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+}
