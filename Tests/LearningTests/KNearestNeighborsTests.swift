@@ -58,6 +58,32 @@ import Testing
         }
     }
 
+    /// Many exact ties (a small integer grid, so distances repeat), more training rows than one
+    /// tile and neither count a multiple of the 4 × 4 blocks: the blocked scan keeps exactly the
+    /// neighbours a full sort by (distance, row) keeps.
+    @Test func blockedScanKeepsTheSortedNeighboursUnderTies() throws {
+        var seed: UInt64 = 7
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double((seed >> 33) % 4)
+        }
+        let rows = 601, columns = 5, queryRows = 39, k = 6
+        let x = Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in next() })
+        let queries = Matrix(rows: queryRows, columns: columns, values: (0..<(queryRows * columns)).map { _ in next() })
+        let values = (0..<rows).map { Double($0 * $0 % 97) }
+        let model = try KNearestNeighbors.make(["k": .int(k)]).fit(x, .values(values), context: FitContext())
+        guard case .values(let predicted) = model.predict(queries, threads: 2) else { Issue.record("expected values"); return }
+        for q in 0..<queryRows {
+            let ordered = (0..<rows).map { t -> (Double, Int) in
+                var sum = 0.0
+                for j in 0..<columns { sum += (queries[q, j] - x[t, j]) * (queries[q, j] - x[t, j]) }
+                return (sum, t)
+            }.sorted { $0 < $1 }
+            let expected = ordered.prefix(k).reduce(0) { $0 + values[$1.1] } / Double(k)
+            #expect(predicted[q] == expected, "query \(q)")
+        }
+    }
+
     @Test func kIsCappedAtTrainingRows() throws {
         let model = try KNearestNeighbors.make(["k": .int(50)]).fit(
             Matrix(rows: 2, columns: 1, values: [0, 1]), .values([2, 4]), context: FitContext())

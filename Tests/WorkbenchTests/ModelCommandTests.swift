@@ -139,18 +139,17 @@ struct ModelCommandTests {
         #expect(missing.output.plainText.contains("there is no run 99"))
     }
 
-    /// Several workbench processes writing to one registry at once: every run lands, none is lost.
-    /// On large data the training figure comes from a seeded sample of 10,000 rows, and says so.
+    /// On large data the training figure comes from a seeded sample of 2,000 rows, and says so.
     @Test func trainingScoreOnLargeDataUsesASample() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var csv = "x,y,label\n"
-        for i in 0..<12_000 { csv += "\(i % 97),\((i * 7) % 13),\(i % 2 == 0 ? "even" : "odd")\n" }
+        for i in 0..<3_000 { csv += "\(i % 97),\((i * 7) % 13),\(i % 2 == 0 ? "even" : "odd")\n" }
         try Data(csv.utf8).write(to: URL(fileURLWithPath: folder + "/big.csv"))
         let session = makeSession(in: folder)
         run(session, "load \"big.csv\"")
         let cell = try #require(run(session, "m = train knn on big target=label"))
-        #expect(cell.output.plainText.contains("(measured on 10000 sampled rows it learned from, so optimistic)"), "\(cell.output.plainText)")
+        #expect(cell.output.plainText.contains("(measured on 2000 sampled rows it learned from, so optimistic)"), "\(cell.output.plainText)")
         let small = try #require(run(session, "s = select big [x, label]", "t = train bayes on s target=label"))
         #expect(small.output.plainText.contains("sampled rows"))
     }

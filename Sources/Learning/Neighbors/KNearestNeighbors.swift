@@ -111,28 +111,83 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     /// for each query (so ties break exactly as a row-by-row scan would).
     private func findNeighbors(of x: Matrix, rows: Range<Int>, into heaps: inout [NeighborHeap]) {
         let d = training.columns
+        let first = rows.lowerBound
+        // Each query's current k-th best squared distance: a candidate at that distance or farther
+        // cannot enter its full heap (training rows come in increasing order, so an equally far
+        // one is later and loses the tie), which skips the heap for almost every pair. NaN while
+        // the heap is not full: `!(x >= NaN)` holds for every x, so every candidate is offered.
+        var bounds = heaps.map { $0.isFull ? $0.worstSquaredDistance : .nan }
+        func consider(_ slot: Int, _ sum: Double, _ index: Int) {
+            guard !(sum >= bounds[slot]) else { return }
+            heaps[slot].offer(squaredDistance: sum, index: index)
+            bounds[slot] = heaps[slot].isFull ? heaps[slot].worstSquaredDistance : .nan
+        }
         x.values.withUnsafeBufferPointer { query in
             training.values.withUnsafeBufferPointer { train in
                 var tileStart = 0
                 while tileStart < training.rows {
                     let tileEnd = min(training.rows, tileStart + Self.tileRows)
-                    for row in rows {
-                        let q = row * d
-                        let slot = row - rows.lowerBound
-                        for t in tileStart..<tileEnd {
-                            let base = t * d
-                            var sum = 0.0
-                            for j in 0..<d {
-                                let diff = query[q + j] - train[base + j]
-                                sum += diff * diff
+                    var row = first
+                    while row < rows.upperBound {
+                        if rows.upperBound - row >= 4 {
+                            // Four queries against four training rows at a time: sixteen independent sums.
+                            var t = tileStart
+                            while t + 4 <= tileEnd {
+                                let (s0, s1, s2, s3) = Self.squaredDistances4x4(query, row * d, train, t * d, d)
+                                let slot = row - first
+                                for ti in 0..<4 { consider(slot, s0[ti], t + ti) }
+                                for ti in 0..<4 { consider(slot + 1, s1[ti], t + ti) }
+                                for ti in 0..<4 { consider(slot + 2, s2[ti], t + ti) }
+                                for ti in 0..<4 { consider(slot + 3, s3[ti], t + ti) }
+                                t += 4
                             }
-                            heaps[slot].offer(squaredDistance: sum, index: t)
+                            while t < tileEnd {
+                                for qi in 0..<4 { consider(row - first + qi, Self.squaredDistance(query, (row + qi) * d, train, t * d, d), t) }
+                                t += 1
+                            }
+                            row += 4
+                        } else {
+                            for t in tileStart..<tileEnd { consider(row - first, Self.squaredDistance(query, row * d, train, t * d, d), t) }
+                            row += 1
                         }
                     }
                     tileStart = tileEnd
                 }
             }
         }
+    }
+
+    /// One pair's squared distance, summed in column order.
+    @inline(__always)
+    private static func squaredDistance(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafeBufferPointer<Double>, _ k: Int, _ d: Int) -> Double {
+        var sum = 0.0
+        for j in 0..<d {
+            let e = a[i + j] - b[k + j]
+            sum += e * e
+        }
+        return sum
+    }
+
+    /// Squared distances of four query rows (from `i`) to four training rows (from `k`). Each pair
+    /// is summed in column order exactly as `squaredDistance` does, so results are bit for bit the
+    /// same; the sixteen sums are independent, which hides the latency of each addition (one sum
+    /// waits for its previous addition; sixteen keep the arithmetic units busy).
+    @inline(__always)
+    private static func squaredDistances4x4(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafeBufferPointer<Double>, _ k: Int, _ d: Int)
+        -> (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+        for j in 0..<d {
+            let t = SIMD4<Double>(b[k + j], b[k + d + j], b[k + 2 * d + j], b[k + 3 * d + j])
+            let e0 = SIMD4<Double>(repeating: a[i + j]) - t
+            let e1 = SIMD4<Double>(repeating: a[i + d + j]) - t
+            let e2 = SIMD4<Double>(repeating: a[i + 2 * d + j]) - t
+            let e3 = SIMD4<Double>(repeating: a[i + 3 * d + j]) - t
+            s0 += e0 * e0
+            s1 += e1 * e1
+            s2 += e2 * e2
+            s3 += e3 * e3
+        }
+        return (s0, s1, s2, s3)
     }
 
     private func combine(_ heap: NeighborHeap, into out: inout [Double], at offset: Int) {
@@ -186,6 +241,11 @@ struct NeighborHeap {
     }
 
     mutating func removeAll() { entries.removeAll(keepingCapacity: true) }
+
+    var isFull: Bool { entries.count >= capacity }
+
+    /// The farthest kept distance (the heap's top); only meaningful when the heap is not empty.
+    var worstSquaredDistance: Double { entries.first?.squaredDistance ?? .infinity }
 
     /// Keeps the candidate if it beats the current worst.
     /// - Complexity: O(log k).
