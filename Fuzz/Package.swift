@@ -27,5 +27,6 @@ let package = Package(
         fuzzTarget("fuzz-transcript", ["Interpreter"]),
         fuzzTarget("fuzz-bundle", ["Bundles", "Learning", "Tabular"]),
         fuzzTarget("fuzz-lesson", ["Interpreter"]),
+        fuzzTarget("fuzz-http", ["Serving", "Bundles", "Learning", "Tabular"]),
     ]
 )
