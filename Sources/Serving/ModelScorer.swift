@@ -23,6 +23,8 @@ struct ModelScorer: Sendable {
     private let knownLevels: [Set<String>]
     private let levelIndexes: [[String: Int]]
     private let quotedClasses: [String]
+    /// `{"model":"ID","predictions":[`, written once.
+    private let responsePrefix: String
     /// Columns whose values warnings must not repeat (they reach the prediction log).
     private let sensitive: [Bool]
 
@@ -34,6 +36,7 @@ struct ModelScorer: Sendable {
         knownLevels = features.map { Set($0.levels) }
         levelIndexes = pipeline.preprocessor.levelIndexes()
         quotedClasses = pipeline.target.classes.map(JSONWriter.quoted)
+        responsePrefix = "{\"model\":" + JSONWriter.quoted(modelID) + ",\"predictions\":["
         self.sensitive = pipeline.preprocessor.features.map { sensitive.contains($0.name) }
     }
 
@@ -113,9 +116,7 @@ struct ModelScorer: Sendable {
     /// `{"model": ..., "predictions": [{"label", "probabilities", "warnings"} | {"value", "warnings"}]}`.
     func responseBody(_ rows: [ScoredRow]) -> String {
         var w = JSONWriter()
-        w.raw("{\"model\":")
-        w.string(modelID)
-        w.raw(",\"predictions\":[")
+        w.raw(responsePrefix)
         for (r, row) in rows.enumerated() {
             if r > 0 { w.raw(",") }
             if let p = row.probabilities {

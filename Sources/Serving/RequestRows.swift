@@ -57,9 +57,10 @@ struct RequestRows: Sendable {
 
     /// The row's values in feature order; problems are appended to `details`.
     private func check(_ row: [String: JSONValue], prefix: String, details: inout [String]) -> [JSONScalar] {
-        for key in row.keys.sorted() where featureIndex[key] == nil {
-            details.append("\(prefix)\(key): unknown field")
-        }
+        // Sorted only when there is something to report (this runs on every request).
+        var unknown: [String] = []
+        for key in row.keys where featureIndex[key] == nil { unknown.append(key) }
+        for key in unknown.sorted() { details.append("\(prefix)\(key): unknown field") }
         var values: [JSONScalar] = []
         values.reserveCapacity(features.count)
         for feature in features {

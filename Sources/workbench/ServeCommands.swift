@@ -72,6 +72,7 @@ struct Serve: ParsableCommand {
             guard window > 0 else { throw ServingError.badOption("--window must be at least 1") }
             options.monitor.window = window
             let opened = options
+            _ = BundleServer.runTasksOnEventLoops()
             try blocking {
                 let server = try await BundleServer.start(opened, signals: [.sigint, .sigterm])
                 for w in server.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
