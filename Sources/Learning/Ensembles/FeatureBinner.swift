@@ -27,6 +27,21 @@ struct FeatureBinner: Sendable {
         }
         let chosen = sample
         edges = try parallelMap(x.columns, threads: threads) { f in
+            // Few distinct values (one-hot columns, small codes): the edges depend on the distinct
+            // values alone, so they come from those, without sorting every row. A column with more
+            // distinct values than bins gives up here within its first few hundred rows.
+            var few = [Double]()
+            var isFew = true
+            for r in chosen {
+                let value = x.values[r * x.columns + f]
+                if value.isNaN || few.contains(value) { continue }
+                if few.count == maxBins { isFew = false; break }
+                few.append(value)
+            }
+            if isFew {
+                few.sort()
+                return Self.edges(sorted: few, maxBins: maxBins)
+            }
             var v = [Double]()
             v.reserveCapacity(chosen.count)
             for r in chosen {

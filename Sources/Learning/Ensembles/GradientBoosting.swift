@@ -182,11 +182,9 @@ public struct GradientBoostingModel: FittedModel {
         var out = [Double](repeating: 0, count: range.count * k)
         for r in 0..<range.count { for c in 0..<k { out[r * k + c] = baseline[c] } }
         x.values.withUnsafeBufferPointer { all in
-            for (i, tree) in trees.enumerated() {
-                let column = i % k
-                for r in range {
-                    let row = UnsafeBufferPointer(rebasing: all[(r * x.columns)..<((r + 1) * x.columns)])
-                    out[(r - range.lowerBound) * k + column] += tree.values[tree.leafIndex(row)]
+            out.withUnsafeMutableBufferPointer { scores in
+                for i in trees.indices {
+                    trees[i].addValues(all, columns: x.columns, rows: range, into: scores, stride: k, column: i % k)
                 }
             }
         }

@@ -92,6 +92,37 @@ public struct Tree: Sendable, Codable, Equatable {
         }
     }
 
+    /// Adds this tree's first output value for each row in `range` of the row-major `all`
+    /// (`columns` wide) to `out[(r - range.lowerBound) * stride + column]`: `leafIndex` for a run
+    /// of rows, with the node arrays' addresses taken once (no bounds checks in the walk).
+    func addValues(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
+                   into out: UnsafeMutableBufferPointer<Double>, stride: Int, column: Int) {
+        feature.withUnsafeBufferPointer { fe in
+            threshold.withUnsafeBufferPointer { th in
+                left.withUnsafeBufferPointer { le in
+                    right.withUnsafeBufferPointer { ri in
+                        missingGoesLeft.withUnsafeBufferPointer { ml in
+                            values.withUnsafeBufferPointer { va in
+                                for r in range {
+                                    let base = r * columns
+                                    var node = 0
+                                    while true {
+                                        let f = Int(fe[node])
+                                        if f < 0 { break }
+                                        let x = f < columns ? all[base + f] : .nan
+                                        let goLeft = x.isNaN ? ml[node] : x <= th[node]
+                                        node = Int(goLeft ? le[node] : ri[node])
+                                    }
+                                    out[(r - range.lowerBound) * stride + column] += va[node * valueWidth]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Adds `scale` × this tree's output for every row of `x` into `out` (row-major, `valueWidth`
     /// columns starting at `column` of `outWidth`).
     func accumulate(_ x: Matrix, into out: inout [Double], outWidth: Int, column: Int = 0, scale: Double = 1) {
