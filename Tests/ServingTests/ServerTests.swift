@@ -58,6 +58,8 @@ struct ServerTests {
     /// Each client error: its status, and a JSON body with error and details.
     @Test(arguments: [
         ("POST", "/v1/predict", "{\"island\": ", 400, "not valid JSON"),
+        ("POST", "/v1/predict", String(repeating: "[", count: 200_000), 400, "nested more than 64 levels deep at byte 64"),
+        ("POST", "/v1/predict", "{\"island\": \"Bis\u{1}coe\"}", 400, "a control character inside a string (escape it) at byte 15"),
         ("POST", "/v1/predict", "[1, 2]", 422, "body: expected a JSON object"),
         ("POST", "/v1/predict", #"{"island": "Biscoe", "bill_length_mm": "long", "bill_depth_mm": 18, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": true, "colour": "red"}"#, 422, "year: missing"),
         ("POST", "/v1/predict", #"{"rows": []}"#, 422, "rows: expected a non-empty array"),

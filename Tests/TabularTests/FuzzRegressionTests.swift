@@ -17,4 +17,15 @@ struct CSVFuzzRegressionTests {
         let beyond = Array("1.8e308".utf8)
         #expect(beyond.withUnsafeBufferPointer { CSVNumberParser.parse($0) } == nil)
     }
+
+    /// Fuzz/crashes/csv-crash-f2ea…: a file starting with two byte-order marks. The reader drops the
+    /// first, so the first column is named "\u{FEFF}N"; written back, that name began the file and
+    /// was read as a BOM, losing the mark. The writer now quotes a first name that starts with one.
+    @Test func firstColumnNameStartingWithAByteOrderMarkSurvivesAWrite() throws {
+        let frame = try loadCSV("\u{FEFF}\u{FEFF}N,c\n1,Adeli\n")
+        #expect(frame.columnNames.first == "\u{FEFF}N")
+        let written = CSVWriter.string(frame)
+        #expect(written.hasPrefix("\"\u{FEFF}N\""))
+        #expect(try loadCSV(written).columnNames == frame.columnNames)
+    }
 }

@@ -90,7 +90,7 @@ final class Workspace: Sendable {
         let box = AnswerBox()
         let service = self.service
         let limit = service.maximumBodyBytes
-        Task {
+        _Concurrency.Task {
             let answer = await service.handle(method: method, path: path, authorization: authorization) {
                 body.count > limit ? .tooLarge : .bytes(body)
             }
