@@ -312,7 +312,7 @@ def main():
                    wb_spec([f'b = import "{bundle}"', f'load "{score_rows}" as rows'], ["ev = evaluate b on rows", f'predict b on rows to "{predictions}"'], quality="ev", metric="accuracy"),
                    {"kind": "onnxruntime", "model": os.path.join(bundle, "model.onnx"), "data": score_rows, "reference": predictions},
                    "ONNX Runtime (same model.onnx)", quality_kind="max_dp",
-                   note="in process; Workbench time includes its metrics; quality = max Δp between the two")
+                   note="in process; Workbench encodes the loaded table, scores every row and computes its metrics, ONNX Runtime runs the graph on tensors prepared before timing (model-only figures: Benchmarks/bundle); quality = max Δp between the two")
 
         # Scaling: Workbench fit times at each size (reusing the fit steps measured above).
         scaling = {"sizes": sizes, "times": {}, "exponents": {}}
