@@ -30,8 +30,11 @@ DATA = os.path.join(ROOT, "Benchmarks", ".data")
 RESULTS = os.path.join(ROOT, "Benchmarks", "results")
 THREADS = os.cpu_count() or 1
 # The forest is the one family whose default (100 trees) would make the full run take hours on
-# two cores at 1M rows; both sides grow the same smaller number of trees.
+# two cores at 1M rows; from 100k rows both sides grow the same smaller number of trees. Below,
+# both keep the default 100: with 30 trees on 8,000 rows, one seed's accuracy varies by more than
+# the quality check's 0.5 points.
 FOREST_TREES = 30
+FOREST_TREES_FROM_ROWS = 100_000
 
 
 def log(message):
@@ -131,17 +134,24 @@ def wb_spec(setup, measure, quality=None, metric=None):
     return {"folder": ROOT, "setup": setup, "measure": measure, "quality": quality, "metric": metric}
 
 
-def algorithm_params(algorithm):
+def forest_trees(rows):
+    return FOREST_TREES if rows >= FOREST_TREES_FROM_ROWS else 100
+
+
+def algorithm_params(algorithm, rows, trees=None):
     if algorithm == "forest":
-        return f" n_estimators={FOREST_TREES}", {"n_estimators": FOREST_TREES}
+        count = trees or forest_trees(rows)
+        return f" n_estimators={count}", {"n_estimators": count}
     if algorithm == "boost":
         # Fixed 100 rounds on both sides (LightGBM's default), no early stopping.
         return " early_stopping=off", {"max_iter": 100}
     return "", {}
 
 
-def fit_predict(suite, algorithm, n, files, peer=True):
-    extra, params = algorithm_params(algorithm)
+def fit_predict(suite, algorithm, n, files, peer=True, single=False, trees=None):
+    """`single`: one round without a warm-up (the --quick run's extra scaling points); `trees`: the
+    forest's tree count when it must not follow the row count (the scaling table)."""
+    extra, params = algorithm_params(algorithm, n, trees)
     label = rows_label(n)
     spec = wb_spec(
         [f'load "{files[n]["train"]}" as train', f'load "{files[n]["test"]}" as test'],
@@ -149,14 +159,15 @@ def fit_predict(suite, algorithm, n, files, peer=True):
         quality="ev", metric="accuracy")
     peer_spec = {"kind": "fit_predict", "algorithm": algorithm, "params": params, "train": files[n]["train"], "test": files[n]["test"]}
     peer_name = {"boost": "LightGBM"}.get(algorithm, "scikit-learn")
-    note = f"{FOREST_TREES} trees each" if algorithm == "forest" else ("100 rounds each, no early stopping" if algorithm == "boost" else "")
+    note = f"{params['n_estimators']} trees each" if algorithm == "forest" else ("100 rounds each, no early stopping" if algorithm == "boost" else "")
     name = f"fit {algorithm} {label}"
     if suite.args.steps and not any(s in name for s in suite.args.steps):
         return None
-    reps = suite.args.reps
-    log(f"· fit + predict {algorithm} {label}: 1 warm-up + {reps} rounds")
+    reps = 1 if single else suite.args.reps
+    warmups = 0 if single else 1
+    log(f"· fit + predict {algorithm} {label}: {warmups} warm-up + {reps} rounds")
     wb_runs, peer_runs = [], []
-    for round_number in range(reps + 1):
+    for round_number in range(1 - warmups, reps + 1):
         w = suite.run_side([suite.binary], spec, name)
         p = suite.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer_spec, name) if peer else None
         if round_number > 0:
@@ -221,7 +232,8 @@ def markdown(rows, scaling, info, args):
         peak = f"{r['workbench_peak_mb']:.0f}" if r["workbench_peak_mb"] else "—"
         out.append(f"| {r['step']} | {fmt_time(r['workbench_s'])} | {r['peer'] or '—'} | {fmt_time(r['peer_s'])} | {ratio} | {peak} | {fmt_quality(r)} | {r['note']} |")
     if scaling:
-        out += ["", "Scaling of Workbench's fit time with rows (log-log slope: 1.0 = linear in rows):", "",
+        out += ["", "Scaling of Workbench's fit time with rows (log-log slope: 1.0 = linear in rows"
+                + ("; --quick: sizes not measured above are one round each" if args.quick else "") + "):", "",
                 "| algorithm | " + " | ".join(rows_label(n) for n in scaling["sizes"]) + " | exponent |",
                 "|---|" + "---|" * len(scaling["sizes"]) + "---|"]
         for algorithm, times in scaling["times"].items():
@@ -320,9 +332,12 @@ def main():
             times = {}
             for n in sizes:
                 name = f"fit {algorithm} {rows_label(n)}"
-                row = next((r for r in suite.rows if r["step"] == name), None)
+                # The forest's points all grow FOREST_TREES trees, so the slope compares like with like.
+                same = (lambda r: f"{FOREST_TREES} trees" in r["note"]) if algorithm == "forest" else (lambda r: True)
+                row = next((r for r in suite.rows if r["step"] == name and same(r)), None)
                 if row is None:
-                    row = fit_predict(suite, algorithm, n, files, peer=False)
+                    row = fit_predict(suite, algorithm, n, files, peer=False, single=args.quick,
+                                      trees=FOREST_TREES if algorithm == "forest" else None)
                 if row:
                     times[str(n)] = row["workbench_s"]
             scaling["times"][algorithm] = times
@@ -334,7 +349,7 @@ def main():
     serve_script = os.path.join(ROOT, "Benchmarks", "serve", "run.sh")
     if os.path.exists(serve_script) and (not args.steps or any("serve" in s for s in args.steps)):
         log("· HTTP serving with wrk")
-        env = dict(os.environ, DURATION=str(10 if args.quick else 30))
+        env = dict(os.environ, DURATION=str(5 if args.quick else 30))
         done = subprocess.run(["bash", serve_script], capture_output=True, text=True, env=env, timeout=1800)
         serving = (done.stdout.strip() or done.stderr.strip()[-2000:])
         if done.returncode != 0:
@@ -343,7 +358,7 @@ def main():
     info = machine()
     text = markdown(suite.rows, scaling if any(scaling["times"].values()) else None, info, args)
     if serving:
-        text += f"\nHTTP serving, single-row POST /v1/predict under wrk ({'10' if args.quick else '30'} s per server):\n\n```\n{serving}\n```\n"
+        text += f"\nHTTP serving, single-row POST /v1/predict under wrk ({'5' if args.quick else '30'} s per server):\n\n```\n{serving}\n```\n"
     print(text)
     os.makedirs(RESULTS, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -122,26 +122,20 @@ public struct Preprocessor: Sendable, Codable, Equatable {
                 warnings += textWarnings
                 var outOfRange: [Int] = []
                 var firstOutOfRange = 0.0
-                let hasIndicator = options.missingIndicators && feature.missingRate > 0
-                let scale = feature.standardDeviation > 0 ? feature.standardDeviation : 1
-                let center = feature.mean.isNaN ? 0 : feature.mean
-                let fill = feature.median.isNaN ? 0 : feature.median
+                let encoding = NumberEncoding(feature, options)
                 for r in 0..<n {
-                    var v = numbers[r]
-                    let isMissing = v.isNaN
-                    if !isMissing, v < feature.minimum || v > feature.maximum {
+                    let v = numbers[r]
+                    if !v.isNaN, v < feature.minimum || v > feature.maximum {
                         if outOfRange.isEmpty { firstOutOfRange = v }
                         outOfRange.append(r)
                     }
-                    if isMissing && options.impute { v = fill }
-                    if options.standardize && !v.isNaN { v = (v - center) / scale }
-                    values[r * width + offset] = v
-                    if hasIndicator { values[r * width + offset + 1] = isMissing ? 1 : 0 }
+                    values[r * width + offset] = encoding.encode(v)
+                    if encoding.indicator { values[r * width + offset + 1] = v.isNaN ? 1 : 0 }
                 }
                 if !outOfRange.isEmpty {
                     warnings.append(InputWarning(column: feature.name, kind: .outOfRange(value: firstOutOfRange, minimum: feature.minimum, maximum: feature.maximum), rows: Array(outOfRange.prefix(5)), count: outOfRange.count))
                 }
-                offset += hasIndicator ? 2 : 1
+                offset += encoding.indicator ? 2 : 1
             case .text:
                 let (slots, unseen) = levelSlots(column, feature: feature)
                 warnings += unseen
@@ -202,6 +196,35 @@ public struct Preprocessor: Sendable, Codable, Equatable {
     }
 }
 
+/// How a number feature's values are encoded, shared by the frame and row paths: a missing value
+/// is filled with the training median (when imputing), then the value is standardised (when
+/// scaling); with `indicator`, a 0/1 column says whether it was missing.
+struct NumberEncoding {
+    let fill: Double
+    let center: Double
+    let scale: Double
+    let impute: Bool
+    let standardize: Bool
+    let indicator: Bool
+
+    init(_ feature: FeatureSpec, _ options: Preprocessor.Options) {
+        fill = feature.median.isNaN ? 0 : feature.median
+        center = feature.mean.isNaN ? 0 : feature.mean
+        scale = feature.standardDeviation > 0 ? feature.standardDeviation : 1
+        impute = options.impute
+        standardize = options.standardize
+        indicator = options.missingIndicators && feature.missingRate > 0
+    }
+
+    @inline(__always)
+    func encode(_ x: Double) -> Double {
+        var v = x
+        if v.isNaN && impute { v = fill }
+        if standardize && !v.isNaN { v = (v - center) / scale }
+        return v
+    }
+}
+
 /// One value of a row, for encoding rows that arrive one by one (a served request) without
 /// building a frame first.
 public enum FeatureValue: Sendable, Equatable {
@@ -232,22 +255,16 @@ extension Preprocessor {
                 let value = i < row.count ? row[i] : .missing
                 switch feature.kind {
                 case .number:
-                    var v: Double
+                    let v: Double
                     switch value {
                     case .number(let d): v = d
                     case .text(let s): v = Double(s.trimmingCharacters(in: .whitespaces)) ?? .nan
                     case .missing: v = .nan
                     }
-                    let hasIndicator = options.missingIndicators && feature.missingRate > 0
-                    let scale = feature.standardDeviation > 0 ? feature.standardDeviation : 1
-                    let center = feature.mean.isNaN ? 0 : feature.mean
-                    let fill = feature.median.isNaN ? 0 : feature.median
-                    let isMissing = v.isNaN
-                    if isMissing && options.impute { v = fill }
-                    if options.standardize && !v.isNaN { v = (v - center) / scale }
-                    values[r * width + offset] = v
-                    if hasIndicator { values[r * width + offset + 1] = isMissing ? 1 : 0 }
-                    offset += hasIndicator ? 2 : 1
+                    let encoding = NumberEncoding(feature, options)
+                    values[r * width + offset] = encoding.encode(v)
+                    if encoding.indicator { values[r * width + offset + 1] = v.isNaN ? 1 : 0 }
+                    offset += encoding.indicator ? 2 : 1
                 case .text:
                     let slot: Int?
                     switch value {
