@@ -148,9 +148,8 @@ def algorithm_params(algorithm, rows, trees=None):
     return "", {}
 
 
-def fit_predict(suite, algorithm, n, files, peer=True, single=False, trees=None):
-    """`single`: one round without a warm-up (the --quick run's extra scaling points); `trees`: the
-    forest's tree count when it must not follow the row count (the scaling table)."""
+def fit_predict(suite, algorithm, n, files, peer=True, trees=None):
+    """`trees`: the forest's tree count when it must not follow the row count (the scaling table)."""
     extra, params = algorithm_params(algorithm, n, trees)
     label = rows_label(n)
     spec = wb_spec(
@@ -163,11 +162,10 @@ def fit_predict(suite, algorithm, n, files, peer=True, single=False, trees=None)
     name = f"fit {algorithm} {label}"
     if suite.args.steps and not any(s in name for s in suite.args.steps):
         return None
-    reps = 1 if single else suite.args.reps
-    warmups = 0 if single else 1
-    log(f"· fit + predict {algorithm} {label}: {warmups} warm-up + {reps} rounds")
+    reps = suite.args.reps
+    log(f"· fit + predict {algorithm} {label}: 1 warm-up + {reps} rounds")
     wb_runs, peer_runs = [], []
-    for round_number in range(1 - warmups, reps + 1):
+    for round_number in range(reps + 1):
         w = suite.run_side([suite.binary], spec, name)
         p = suite.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer_spec, name) if peer else None
         if round_number > 0:
@@ -232,8 +230,7 @@ def markdown(rows, scaling, info, args):
         peak = f"{r['workbench_peak_mb']:.0f}" if r["workbench_peak_mb"] else "—"
         out.append(f"| {r['step']} | {fmt_time(r['workbench_s'])} | {r['peer'] or '—'} | {fmt_time(r['peer_s'])} | {ratio} | {peak} | {fmt_quality(r)} | {r['note']} |")
     if scaling:
-        out += ["", "Scaling of Workbench's fit time with rows (log-log slope: 1.0 = linear in rows"
-                + ("; --quick: sizes not measured above are one round each" if args.quick else "") + "):", "",
+        out += ["", "Scaling of Workbench's fit time with rows (log-log slope: 1.0 = linear in rows):", "",
                 "| algorithm | " + " | ".join(rows_label(n) for n in scaling["sizes"]) + " | exponent |",
                 "|---|" + "---|" * len(scaling["sizes"]) + "---|"]
         for algorithm, times in scaling["times"].items():
@@ -255,7 +252,7 @@ def fitted_exponent(times):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10k and 100k rows only, fewer steps (under 5 minutes)")
+    parser.add_argument("--quick", action="store_true", help="10k and 100k rows only, no scaling fits, serving or per-model steps (under 5 minutes)")
     parser.add_argument("--reps", type=int, default=3, help="rounds after the warm-up (median is reported)")
     parser.add_argument("--steps", type=lambda s: [x for x in s.split(",") if x], default=[], help="run only steps whose name contains one of these")
     parser.add_argument("--binary", required=True, help="the release-built workbench-bench")
@@ -335,8 +332,8 @@ def main():
                 # The forest's points all grow FOREST_TREES trees, so the slope compares like with like.
                 same = (lambda r: f"{FOREST_TREES} trees" in r["note"]) if algorithm == "forest" else (lambda r: True)
                 row = next((r for r in suite.rows if r["step"] == name and same(r)), None)
-                if row is None:
-                    row = fit_predict(suite, algorithm, n, files, peer=False, single=args.quick,
+                if row is None and not args.quick:
+                    row = fit_predict(suite, algorithm, n, files, peer=False,
                                       trees=FOREST_TREES if algorithm == "forest" else None)
                 if row:
                     times[str(n)] = row["workbench_s"]
@@ -347,24 +344,41 @@ def main():
     # same bundle and request (Benchmarks/serve/run.sh measures both and prints the ratio).
     serving = None
     serve_script = os.path.join(ROOT, "Benchmarks", "serve", "run.sh")
-    if os.path.exists(serve_script) and (not args.steps or any("serve" in s for s in args.steps)):
+    # Not in --quick: serving is measured by the full run (or --steps serve).
+    if os.path.exists(serve_script) and (args.steps and any("serve" in s for s in args.steps) or not (args.steps or args.quick)):
         log("· HTTP serving with wrk")
-        env = dict(os.environ, DURATION=str(5 if args.quick else 30))
+        env = dict(os.environ, DURATION="30")
         done = subprocess.run(["bash", serve_script], capture_output=True, text=True, env=env, timeout=1800)
         serving = (done.stdout.strip() or done.stderr.strip()[-2000:])
         if done.returncode != 0:
             suite.failed.append("HTTP serving")
 
+    # Prediction per model against ONNX Runtime in process (Benchmarks/bundle/run.sh): linear, forest
+    # and boost, one row at a time and in batches of 1,000, on the same bundle's model.onnx. Not in
+    # --quick (it trains three models on 80k rows).
+    per_model = None
+    bundle_script = os.path.join(ROOT, "Benchmarks", "bundle", "run.sh")
+    if os.path.exists(bundle_script) and (args.steps and any("bundle" in s for s in args.steps) or not (args.steps or args.quick)):
+        log("· prediction per model in process, against ONNX Runtime")
+        done = subprocess.run(["bash", bundle_script], capture_output=True, text=True, env=dict(os.environ, RUNS="3"), timeout=1800)
+        per_model = (done.stdout.strip() or done.stderr.strip()[-2000:])
+        if done.returncode != 0:
+            suite.failed.append("prediction per model")
+
     info = machine()
-    text = markdown(suite.rows, scaling if any(scaling["times"].values()) else None, info, args)
+    # The scaling table needs the full run's sizes; --quick measures no extra fits for it.
+    text = markdown(suite.rows, scaling if not args.quick and any(scaling["times"].values()) else None, info, args)
     if serving:
-        text += f"\nHTTP serving, single-row POST /v1/predict under wrk ({'5' if args.quick else '30'} s per server):\n\n```\n{serving}\n```\n"
+        text += f"\nHTTP serving, single-row POST /v1/predict under wrk (30 s per server):\n\n```\n{serving}\n```\n"
+    if per_model:
+        text += f"\nPrediction per model in process, Workbench against ONNX Runtime on the bundle's model.onnx (Benchmarks/bundle/run.sh):\n\n```\n{per_model}\n```\n"
     print(text)
     os.makedirs(RESULTS, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     kind = "quick" if args.quick else "full"
     with open(os.path.join(RESULTS, f"{stamp}-{kind}.json"), "w") as f:
-        json.dump({"machine": info, "quick": args.quick, "reps": args.reps, "rows": suite.rows, "scaling": scaling, "serving": serving}, f, indent=1)
+        json.dump({"machine": info, "quick": args.quick, "reps": args.reps, "rows": suite.rows, "scaling": scaling, "serving": serving,
+                   "per_model": per_model}, f, indent=1)
     with open(os.path.join(RESULTS, f"{stamp}-{kind}.md"), "w") as f:
         f.write(text)
     log(f"results: Benchmarks/results/{stamp}-{kind}.json and .md")
