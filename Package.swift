@@ -1,9 +1,23 @@
 // swift-tools-version:6.1
 import PackageDescription
+import Foundation
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
+
+// The learning library's kernels (distances, histograms, tree walks) are compiled for AVX2 on x86-64:
+// twice the vector width of the baseline SSE2, the same arithmetic in the same order, so the same
+// bits. `workbench` checks the CPU at start and says what to do on one without AVX2:
+// build with WORKBENCH_PORTABLE=1 for a baseline x86-64 build.
+#if arch(x86_64)
+let vectorKernels: [SwiftSetting] = ProcessInfo.processInfo.environment["WORKBENCH_PORTABLE"] == "1"
+    ? [] : [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let vectorKernels: [SwiftSetting] = []
+#endif
+/// Tells `workbench` to check the CPU before anything runs the kernels.
+let checksVectorKernels: [SwiftSetting] = vectorKernels.isEmpty ? [] : [.define("WORKBENCH_AVX2_KERNELS")]
 
 let package = Package(
     name: "Workbench",
@@ -61,7 +75,7 @@ let package = Package(
         .target(
             name: "Learning",
             dependencies: ["Tabular"],
-            swiftSettings: strict
+            swiftSettings: strict + vectorKernels
         ),
         // Small C helpers for system calls Swift cannot reach (renameat2). Not named CSystem: swift-system
         // (via swift-nio) declares a target of that name.
@@ -115,10 +129,10 @@ let package = Package(
         .executableTarget(
             name: "workbench",
             dependencies: [
-                "Workbench", "Bundles", "Serving",
+                "Workbench", "Bundles", "Serving", "CWorkbenchSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + checksVectorKernels
         ),
         // CSV reader benchmark, driven by Benchmarks/csv/run.sh; not shipped.
         .executableTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundles
+import CWorkbenchSystem
 import Foundation
 import Workbench
 
@@ -12,6 +13,22 @@ struct WorkbenchCommand: ParsableCommand {
         version: workbenchVersion,
         subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, Reference.self],
         defaultSubcommand: Repl.self)
+
+    static func main() {
+        #if WORKBENCH_AVX2_KERNELS
+        // This build's learning kernels use AVX2 and FMA; without them the first fit would die of an
+        // illegal instruction, so say so now and how to build for this CPU.
+        if wb_cpu_has_avx2_fma() == 0 {
+            FileHandle.standardError.write(Data("""
+                error: this build of workbench needs a CPU with AVX2 and FMA (x86-64-v3), and this one has neither or only one.
+                hint: rebuild for any x86-64 CPU: WORKBENCH_PORTABLE=1 swift build -c release
+
+                """.utf8))
+            Foundation.exit(2)
+        }
+        #endif
+        main(nil)
+    }
 }
 
 /// Start the interactive session (the default).

@@ -154,6 +154,15 @@ struct ModelCommandTests {
         #expect(small.output.plainText.contains("sampled rows"))
     }
 
+    /// knn's prediction scans every training row, so its training figure takes fewer rows on big data.
+    @Test func knnTrainingScoreSampleShrinksWithTrainingRows() {
+        #expect(CommandTable.trainingScoreRows(for: KNearestNeighbors.self, trainingRows: 3_000) == 2_000)
+        #expect(CommandTable.trainingScoreRows(for: KNearestNeighbors.self, trainingRows: 40_000) == 1_000)
+        #expect(CommandTable.trainingScoreRows(for: KNearestNeighbors.self, trainingRows: 80_000) == 500)
+        #expect(CommandTable.trainingScoreRows(for: KNearestNeighbors.self, trainingRows: 1_000_000) == 500)
+        #expect(CommandTable.trainingScoreRows(for: GradientBoosting.self, trainingRows: 1_000_000) == 2_000)
+    }
+
     @Test func concurrentProcessesShareTheRegistry() throws {
         let binary = repositoryRoot + "/.build/debug/workbench"
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")

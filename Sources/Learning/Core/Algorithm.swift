@@ -55,6 +55,9 @@ public protocol Algorithm: Sendable {
     static var wantsStandardizedInputs: Bool { get }
     /// When true the pipeline passes missing values through as NaN instead of imputing them.
     static var acceptsMissingValues: Bool { get }
+    /// True when predicting one row costs time in proportion to the training rows (knn scans them
+    /// all), so callers can score fewer rows for figures that do not need many.
+    static var predictionCostGrowsWithTrainingRows: Bool { get }
 
     var parameters: Parameters { get }
     init(parameters: Parameters)
@@ -63,6 +66,8 @@ public protocol Algorithm: Sendable {
 }
 
 extension Algorithm {
+    public static var predictionCostGrowsWithTrainingRows: Bool { false }
+
     /// Builds the algorithm from user-given values, validated against `parameterSpecs`.
     public static func make(_ given: [String: ParameterValue] = [:]) throws -> Self {
         Self(parameters: try Parameters(algorithm: name, specs: parameterSpecs, given: given))

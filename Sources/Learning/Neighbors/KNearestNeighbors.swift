@@ -24,6 +24,7 @@ public struct KNearestNeighbors: Algorithm {
     ]
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
+    public static let predictionCostGrowsWithTrainingRows = true
 
     public let parameters: Parameters
 
@@ -66,7 +67,41 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     /// Target of each training row (regression).
     public let targetValues: [Double]
 
+    /// `training` in panels for the distance kernel (see `pack`); rebuilt on decoding.
+    let packedTraining: [Double]
+
     public var featureCount: Int { training.columns }
+
+    public init(task: Task, k: Int, weighting: Weighting, training: Matrix, classCodes: [Int], classCount: Int, targetValues: [Double]) {
+        self.task = task
+        self.k = k
+        self.weighting = weighting
+        self.training = training
+        self.classCodes = classCodes
+        self.classCount = classCount
+        self.targetValues = targetValues
+        self.packedTraining = Self.pack(training)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case task, k, weighting, training, classCodes, classCount, targetValues
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(task: try container.decode(Task.self, forKey: .task),
+                  k: try container.decode(Int.self, forKey: .k),
+                  weighting: try container.decode(Weighting.self, forKey: .weighting),
+                  training: try container.decode(Matrix.self, forKey: .training),
+                  classCodes: try container.decode([Int].self, forKey: .classCodes),
+                  classCount: try container.decode(Int.self, forKey: .classCount),
+                  targetValues: try container.decode([Double].self, forKey: .targetValues))
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.task == rhs.task && lhs.k == rhs.k && lhs.weighting == rhs.weighting && lhs.training == rhs.training
+            && lhs.classCodes == rhs.classCodes && lhs.classCount == rhs.classCount && lhs.targetValues == rhs.targetValues
+    }
 
     /// Rows per parallel work unit.
     private static let blockRows = 32
@@ -103,53 +138,81 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         }
     }
 
-    /// Training rows per tile: a tile is scanned for every query of a block while it sits in
+    /// Training rows per panel: the packed copy stores each panel's rows column by column, so one
+    /// vector load gives a column's value for all of them.
+    static let panelRows = 8
+    /// Bytes per packed column of a panel: one `SIMD8<Double>`.
+    private static let panelBytes = panelRows * MemoryLayout<Double>.stride
+
+    /// Panels per tile: a tile (256 rows) is scanned for every query of a block while it sits in
     /// cache, instead of streaming the whole training matrix from memory once per query.
-    private static let tileRows = 256
+    private static let tilePanels = 32
+
+    /// The training rows in panels of `panelRows`, column-major within each panel (the last panel
+    /// padded with zeros, whose lanes are never offered). Derived from `training`; not stored.
+    static func pack(_ training: Matrix) -> [Double] {
+        let d = training.columns, width = panelRows
+        let panels = (training.rows + width - 1) / width
+        var packed = [Double](repeating: 0, count: panels * d * width)
+        training.values.withUnsafeBufferPointer { source in
+            packed.withUnsafeMutableBufferPointer { target in
+                for row in 0..<training.rows {
+                    let base = (row / width) * d * width + row % width
+                    for j in 0..<d { target[base + j * width] = source[row * d + j] }
+                }
+            }
+        }
+        return packed
+    }
 
     /// Offers every training row to the heap of each query row in `rows`, in training-row order
     /// for each query (so ties break exactly as a row-by-row scan would).
     private func findNeighbors(of x: Matrix, rows: Range<Int>, into heaps: inout [NeighborHeap]) {
-        let d = training.columns
+        let d = training.columns, width = Self.panelRows
         let first = rows.lowerBound
+        let panels = (training.rows + width - 1) / width
         // Each query's current k-th best squared distance: a candidate at that distance or farther
         // cannot enter its full heap (training rows come in increasing order, so an equally far
         // one is later and loses the tie), which skips the heap for almost every pair. NaN while
         // the heap is not full: `!(x >= NaN)` holds for every x, so every candidate is offered.
         var bounds = heaps.map { $0.isFull ? $0.worstSquaredDistance : .nan }
-        func consider(_ slot: Int, _ sum: Double, _ index: Int) {
-            guard !(sum >= bounds[slot]) else { return }
-            heaps[slot].offer(squaredDistance: sum, index: index)
-            bounds[slot] = heaps[slot].isFull ? heaps[slot].worstSquaredDistance : .nan
+        // Offers the panel's lanes that can enter query `slot`'s heap, in row order.
+        // (Lane by lane: Swift's SIMD masks (`.>=`, `any`) are built lane by lane through memory,
+        // which cost more than these scalar compares.)
+        let trainingRows = training.rows
+        func consider(_ slot: Int, _ sums: SIMD8<Double>, _ panel: Int) {
+            var bound = bounds[slot]
+            for lane in 0..<width where !(sums[lane] >= bound) {
+                let index = panel * width + lane
+                guard index < trainingRows else { return }
+                heaps[slot].offer(squaredDistance: sums[lane], index: index)
+                bound = heaps[slot].isFull ? heaps[slot].worstSquaredDistance : .nan
+                bounds[slot] = bound
+            }
         }
         x.values.withUnsafeBufferPointer { query in
-            training.values.withUnsafeBufferPointer { train in
+            packedTraining.withUnsafeBufferPointer { packed in
+                guard let queryBase = query.baseAddress, let packedBase = packed.baseAddress else { return }
                 var tileStart = 0
-                while tileStart < training.rows {
-                    let tileEnd = min(training.rows, tileStart + Self.tileRows)
+                while tileStart < panels {
+                    let tileEnd = min(panels, tileStart + Self.tilePanels)
                     var row = first
-                    while row < rows.upperBound {
-                        if rows.upperBound - row >= 4 {
-                            // Four queries against four training rows at a time: sixteen independent sums.
-                            var t = tileStart
-                            while t + 4 <= tileEnd {
-                                let (s0, s1, s2, s3) = Self.squaredDistances4x4(query, row * d, train, t * d, d)
-                                let slot = row - first
-                                for ti in 0..<4 { consider(slot, s0[ti], t + ti) }
-                                for ti in 0..<4 { consider(slot + 1, s1[ti], t + ti) }
-                                for ti in 0..<4 { consider(slot + 2, s2[ti], t + ti) }
-                                for ti in 0..<4 { consider(slot + 3, s3[ti], t + ti) }
-                                t += 4
-                            }
-                            while t < tileEnd {
-                                for qi in 0..<4 { consider(row - first + qi, Self.squaredDistance(query, (row + qi) * d, train, t * d, d), t) }
-                                t += 1
-                            }
-                            row += 4
-                        } else {
-                            for t in tileStart..<tileEnd { consider(row - first, Self.squaredDistance(query, row * d, train, t * d, d), t) }
-                            row += 1
+                    while row + 4 <= rows.upperBound {
+                        let slot = row - first
+                        for panel in tileStart..<tileEnd {
+                            let (s0, s1, s2, s3) = Self.squaredDistances4(queryBase + row * d, d, packedBase + panel * d * width)
+                            consider(slot, s0, panel)
+                            consider(slot + 1, s1, panel)
+                            consider(slot + 2, s2, panel)
+                            consider(slot + 3, s3, panel)
                         }
+                        row += 4
+                    }
+                    while row < rows.upperBound {
+                        for panel in tileStart..<tileEnd {
+                            consider(row - first, Self.squaredDistances1(queryBase + row * d, d, packedBase + panel * d * width), panel)
+                        }
+                        row += 1
                     }
                     tileStart = tileEnd
                 }
@@ -157,37 +220,50 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         }
     }
 
-    /// One pair's squared distance, summed in column order.
+    /// Squared distances of one query row to a panel's eight training rows, each summed in column
+    /// order: difference, then square-and-add fused (one rounding: `sum + e·e`), the arithmetic of
+    /// a row-by-row scan with `addingProduct`. Fused, the square and the add take one instruction
+    /// where the CPU has FMA (x86-64 builds enable it; see Package.swift).
     @inline(__always)
-    private static func squaredDistance(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafeBufferPointer<Double>, _ k: Int, _ d: Int) -> Double {
-        var sum = 0.0
+    private static func squaredDistances1(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>) -> SIMD8<Double> {
+        var s = SIMD8<Double>()
+        let raw = UnsafeRawPointer(panel)
         for j in 0..<d {
-            let e = a[i + j] - b[k + j]
-            sum += e * e
+            let e = SIMD8<Double>(repeating: a[j]) - raw.loadUnaligned(fromByteOffset: j * panelBytes, as: SIMD8<Double>.self)
+            s.addProduct(e, e)
         }
-        return sum
+        return s
     }
 
-    /// Squared distances of four query rows (from `i`) to four training rows (from `k`). Each pair
-    /// is summed in column order exactly as `squaredDistance` does, so results are bit for bit the
-    /// same; the sixteen sums are independent, which hides the latency of each addition (one sum
-    /// waits for its previous addition; sixteen keep the arithmetic units busy).
+    /// Squared distances of four consecutive query rows to a panel's eight training rows: 32
+    /// independent sums per column, which keeps the arithmetic units busy (one sum waits for its
+    /// previous addition; 32 do not), each pair summed exactly as `squaredDistances1` sums it.
+    /// (Written with SIMD4 halves and advancing pointers: that is what compiles to a loop of
+    /// loads, broadcasts, subtractions and FMAs with nothing else in it.)
     @inline(__always)
-    private static func squaredDistances4x4(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafeBufferPointer<Double>, _ k: Int, _ d: Int)
-        -> (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) {
-        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
-        for j in 0..<d {
-            let t = SIMD4<Double>(b[k + j], b[k + d + j], b[k + 2 * d + j], b[k + 3 * d + j])
-            let e0 = SIMD4<Double>(repeating: a[i + j]) - t
-            let e1 = SIMD4<Double>(repeating: a[i + d + j]) - t
-            let e2 = SIMD4<Double>(repeating: a[i + 2 * d + j]) - t
-            let e3 = SIMD4<Double>(repeating: a[i + 3 * d + j]) - t
-            s0 += e0 * e0
-            s1 += e1 * e1
-            s2 += e2 * e2
-            s3 += e3 * e3
+    private static func squaredDistances4(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>)
+        -> (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>) {
+        typealias Half = SIMD4<Double>
+        var low0 = Half(), low1 = Half(), low2 = Half(), low3 = Half()
+        var high0 = Half(), high1 = Half(), high2 = Half(), high3 = Half()
+        var column = UnsafeRawPointer(panel)
+        var q0 = a, q1 = a + d, q2 = a + 2 * d, q3 = a + 3 * d
+        for _ in 0..<d {
+            let low = column.loadUnaligned(as: Half.self)
+            let high = column.loadUnaligned(fromByteOffset: panelBytes / 2, as: Half.self)
+            var b = Half(repeating: q0.pointee)
+            var e = b - low; low0.addProduct(e, e); e = b - high; high0.addProduct(e, e)
+            b = Half(repeating: q1.pointee)
+            e = b - low; low1.addProduct(e, e); e = b - high; high1.addProduct(e, e)
+            b = Half(repeating: q2.pointee)
+            e = b - low; low2.addProduct(e, e); e = b - high; high2.addProduct(e, e)
+            b = Half(repeating: q3.pointee)
+            e = b - low; low3.addProduct(e, e); e = b - high; high3.addProduct(e, e)
+            column += panelBytes
+            q0 += 1; q1 += 1; q2 += 1; q3 += 1
         }
-        return (s0, s1, s2, s3)
+        return (SIMD8(lowHalf: low0, highHalf: high0), SIMD8(lowHalf: low1, highHalf: high1),
+                SIMD8(lowHalf: low2, highHalf: high2), SIMD8(lowHalf: low3, highHalf: high3))
     }
 
     private func combine(_ heap: NeighborHeap, into out: inout [Double], at offset: Int) {

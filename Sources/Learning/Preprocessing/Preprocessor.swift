@@ -79,7 +79,11 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         guard !rows.isEmpty else { throw PreprocessingError.noRows }
         let missing = names.filter { frame.column(named: $0) == nil }
         guard missing.isEmpty else { throw PreprocessingError.missingColumns(missing) }
-        features = names.compactMap { frame.column(named: $0) }.map { FeatureSpec(column: $0, rows: rows) }
+        // Columns are summarised independently (each sorts its values for the median): one per core.
+        let columns = names.compactMap { frame.column(named: $0) }
+        let summarise: @Sendable (Int) -> FeatureSpec = { FeatureSpec(column: columns[$0], rows: rows) }
+        features = (try? parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount, summarise))
+            ?? (0..<columns.count).map(summarise)
         self.options = options
         var outputNames: [String] = []
         var sources: [Int] = []
