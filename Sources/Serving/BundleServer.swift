@@ -1,4 +1,5 @@
 import Bundles
+import Dispatch
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -121,26 +122,20 @@ public enum BundleServer {
         logger.logLevel = options.serverLogLevel ?? .critical
 
         let (bound, continuation) = AsyncStream.makeStream(of: Result<Int, ServingError>.self)
-        let deadlines = BodyReadDeadlines(timeout: options.readTimeout)
-        let responder = CallbackResponder<ServingRequestContext> { request, context in
-            await respond(to: request, service: service, deadlines: deadlines, channel: context.channel)
-        }
-        let idle = options.idleTimeout.components
-        let app = Application(
-            responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
-            configuration: ApplicationConfiguration(
+        let connection = ServingChannel(service: service, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout)
+        let app = connection.server(
+            configuration: ServerConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: nil, reuseAddress: true,
                 availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections, logger: logger)),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? options.port))
             },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
         let monitor = MonitorService(service: service, interval: options.monitorInterval)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: DeadlineSweeper(deadlines: deadlines), successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: app),
             ],
             gracefulShutdownSignals: signals,
@@ -171,24 +166,6 @@ public enum BundleServer {
         throw ServingError.cannotBind(host: host, port: port, reason: "the server did not start")
     }
 
-    /// Collects the body before its read deadline. The deadline is kept in `deadlines`, which one
-    /// sweeper task checks (a timer per request cost a cross-thread wake-up of the event loop);
-    /// when it passes, the sweeper closes the connection's read side, which ends the body stream,
-    /// and the flag tells that end apart from a client that simply stopped.
-    static func readBody(_ body: RequestBody, limit: Int, deadlines: BodyReadDeadlines, channel: any Channel) async -> IncomingBody {
-        let (id, flag) = deadlines.begin(channel)
-        defer { deadlines.end(id) }
-        do {
-            let buffer = try await body.collect(upTo: limit)
-            if flag.fired.load(ordering: .relaxed) { return .timedOut(deadlines.timeout) }
-            return .bytes(Data(buffer.readableBytesView))
-        } catch is NIOTooManyBytesError {
-            return .tooLarge
-        } catch {
-            return flag.fired.load(ordering: .relaxed) ? .timedOut(deadlines.timeout) : .unreadable(String(describing: error))
-        }
-    }
-
     /// Makes Swift concurrency run its tasks on the server's event-loop threads, so a request is
     /// not handed between two thread pools (fewer context switches on a small machine). Works only
     /// before the process starts its first task; returns whether it took effect.
@@ -202,115 +179,29 @@ public enum BundleServer {
         if text.contains("Address already in use") || text.contains("EADDRINUSE") { return "the address is already in use" }
         return text
     }
-
-    /// Adapts a Hummingbird request to `ModelService.handle` and its answer back.
-    static func respond(to request: Request, service: ModelService, deadlines: BodyReadDeadlines, channel: any Channel) async -> Response {
-        let limit = service.maximumBodyBytes
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
-        let answer = await service.handle(method: request.method.rawValue, path: request.uri.path,
-                                          authorization: request.headers[.authorization]) { () -> IncomingBody in
-            if let declared, declared > limit { return .tooLarge }
-            return await readBody(request.body, limit: limit, deadlines: deadlines, channel: channel)
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = answer.contentType
-        for (name, value) in answer.headers {
-            switch name {
-            case "Allow": headers[.allow] = value
-            case "WWW-Authenticate": headers[.wwwAuthenticate] = value
-            case "Connection": headers[.connection] = value
-            default: break
-            }
-        }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
-    }
 }
 
-/// Read deadlines of the request bodies being read, checked by one sweeper.
-final class BodyReadDeadlines: Sendable {
-    private struct Pending {
-        var deadline: ContinuousClock.Instant
-        var channel: any Channel
-        var flag: TimeoutFlag
-    }
-
-    let timeout: Duration
-    private let pending = Mutex<[Int: Pending]>([:])
-    private let nextID = Atomic<Int>(0)
-
-    init(timeout: Duration) { self.timeout = timeout }
-
-    /// How often the sweeper looks: a quarter of the timeout, at most a second.
-    var sweepInterval: Duration { min(.seconds(1), timeout / 4) }
-
-    func begin(_ channel: any Channel) -> (Int, TimeoutFlag) {
-        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let flag = TimeoutFlag()
-        let deadline = ContinuousClock.now + timeout
-        pending.withLock { $0[id] = Pending(deadline: deadline, channel: channel, flag: flag) }
-        return (id, flag)
-    }
-
-    func end(_ id: Int) { pending.withLock { _ = $0.removeValue(forKey: id) } }
-
-    /// Closes the read side of every connection whose body is past its deadline.
-    func sweep() {
-        let now = ContinuousClock.now
-        let expired: [Pending] = pending.withLock { pending in
-            let late = pending.filter { $0.value.deadline <= now }
-            for id in late.keys { pending.removeValue(forKey: id) }
-            return Array(late.values)
-        }
-        for late in expired {
-            late.flag.fired.store(true, ordering: .relaxed)
-            // A client too slow to send its body gets its 408, then the connection: closing the read
-            // side ends the request, so the server does not wait out the rest of the trickle.
-            late.channel.close(mode: .input).whenFailure { _ in late.channel.close(promise: nil) }
-        }
-    }
-}
-
-/// Sweeps body read deadlines until the server shuts down.
-struct DeadlineSweeper: Service {
-    let deadlines: BodyReadDeadlines
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: deadlines.sweepInterval)
-                deadlines.sweep()
-            }
-        }
-    }
-}
-
-/// Set when a request's read timeout fires.
-final class TimeoutFlag: Sendable {
-    let fired = Atomic<Bool>(false)
-}
-
-/// Hummingbird's basic context plus the connection, so a slow client's connection can be closed.
-struct ServingRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
-    }
-}
-
-/// Re-evaluates drift every `interval` (gauges, alerts) until the server shuts down.
+/// Re-evaluates drift every `interval` (gauges, alerts) until the server shuts down, on a thread
+/// of its own at low priority (nice 10). Not on the event loops, where tasks run (see
+/// `runTasksOnEventLoops`): the drift tests take milliseconds, which every connection of that loop
+/// would wait out; and at low priority it yields the cores to requests under load.
 struct MonitorService: Service {
     let service: ModelService
     let interval: Duration
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+        let stop = DispatchSemaphore(value: 0)
+        let service = service, interval = interval
+        let thread = Thread {
+            // Linux keeps a nice value per thread; 0 names the calling one.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            repeat {
                 service.evaluateMonitoring()
-                try? await Task.sleep(for: interval)
-            }
+            } while stop.wait(timeout: .now() + .nanoseconds(Int(interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000))) == .timedOut
         }
+        thread.name = "workbench-monitor"
+        thread.start()
+        try? await gracefulShutdown()
+        stop.signal()
     }
 }

@@ -70,7 +70,23 @@ public final class ModelService: Sendable {
     ///   - body: reads the body, within `maximumBodyBytes`; called only for routes that take one.
     public func handle(method: String, path rawPath: String, authorization: String?, body: @Sendable () async -> IncomingBody) async -> APIResponse {
         let start = ContinuousClock.now
-        let path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? rawPath
+        let incoming = wantsBody(method: method, path: rawPath, authorization: authorization) ? await body() : nil
+        return handle(method: method, path: rawPath, authorization: authorization, body: incoming, start: start)
+    }
+
+    /// Whether the request's body will be read: a POST to /v1/predict with the token (when one is
+    /// set). Other requests are answered without it, so a client without the token cannot make the
+    /// server read a large body.
+    public func wantsBody(method: String, path rawPath: String, authorization: String?) -> Bool {
+        let path = Self.routePath(rawPath)
+        return path == "/v1/predict" && method == Self.routes[path] && authorized(authorization)
+    }
+
+    /// Answers one request whose body (when `wantsBody` said so) has been read: the synchronous
+    /// core, called on the server's event loop.
+    /// - Parameter start: when the request arrived, for its latency.
+    public func handle(method: String, path rawPath: String, authorization: String?, body: IncomingBody?, start: ContinuousClock.Instant = .now) -> APIResponse {
+        let path = Self.routePath(rawPath)
         let response: APIResponse
         let route: String
         if let allowed = Self.routes[path] {
@@ -82,7 +98,7 @@ public final class ModelService: Sendable {
             } else {
                 switch path {
                 case "/v1/predict":
-                    response = await predict(body: body, start: start)
+                    response = predict(body: body ?? .bytes(Data()), start: start)
                 case "/v1/model": response = .json(manifestJSON)
                 case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
                 case "/v1/drift": response = .json(Self.encode(monitor.summary()))
@@ -104,9 +120,15 @@ public final class ModelService: Sendable {
         return response
     }
 
-    private func predict(body: @Sendable () async -> IncomingBody, start: ContinuousClock.Instant) async -> APIResponse {
+    /// The path without its query string.
+    static func routePath(_ rawPath: String) -> String {
+        guard let question = rawPath.utf8.firstIndex(of: UInt8(ascii: "?")) else { return rawPath }
+        return String(rawPath[..<question])
+    }
+
+    private func predict(body: IncomingBody, start: ContinuousClock.Instant) -> APIResponse {
         let data: Data
-        switch await body() {
+        switch body {
         case .bytes(let d): data = d
         case .tooLarge:
             return APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"]).response

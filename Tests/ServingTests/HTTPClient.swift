@@ -78,6 +78,9 @@ enum HTTP {
             if n == 0 { break }
             if errno == EINTR { continue }
             if errno == ECONNRESET, !received.isEmpty { break }
+            // Reset before a byte of an answer: the server never took the request (a connection
+            // still in the listen backlog when the server shut down is reset by the kernel).
+            if errno == ECONNRESET { throw HTTPClientError(description: "reset before any answer: \(method) \(path)") }
             throw HTTPClientError(description: "\(method) \(path): no complete answer within \(timeout) s (\(String(cString: strerror(errno))))")
         }
         return try parse(received)

@@ -188,15 +188,23 @@ struct ServerTests {
         await server.shutdown()
         let results = try await requests.value
         // Each request was answered in full, or refused before the server took it; none was cut.
+        var answered = 0
         for r in results {
             switch r {
             case .success(let answer):
                 #expect(answer.status == 200)
                 #expect((answer.json["predictions"] as? [Any])?.count == 1_000)
+                answered += 1
             case .failure(let e):
-                #expect(e.description.hasPrefix("connect") || e.description.hasPrefix("no HTTP head in 0 bytes"), "\(e)")
+                #expect(e.description.hasPrefix("connect") || e.description.hasPrefix("no HTTP head in 0 bytes")
+                        || e.description.hasPrefix("reset before any answer"), "\(e)")
             }
         }
+        // And every request the server took is one a client got in full: its own count of
+        // prediction requests equals the answers received, all of them 200.
+        let metrics = server.service.handle(method: "GET", path: "/metrics", authorization: nil, body: nil).body
+        let counted = metrics.split(separator: "\n").filter { $0.hasPrefix(#"workbench_http_requests_total{route="/v1/predict""#) }
+        #expect(counted == (answered == 0 ? [] : [#"workbench_http_requests_total{route="/v1/predict",status="200"} \#(answered)"#]), "\(counted)")
     }
 
     @Test func sizesTokensAndTheLoopbackWarning() async throws {

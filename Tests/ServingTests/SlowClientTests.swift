@@ -77,4 +77,35 @@ struct SlowClientTests {
         #expect(outcome.servedAfter == 200)
         await server.shutdown()
     }
+
+    /// The connection layer itself: bytes that are not HTTP get the API's JSON 400 and a closed
+    /// connection; pipelined requests are answered in order; a client that asks before sending its
+    /// body (`Expect: 100-continue`, as curl does over 1 KiB) is told to go on at once.
+    @Test func malformedPipelinedAndExpectContinue() async throws {
+        let server = try await startServer(try Self.bundle.get())
+        let port = server.port
+        let (garbage, pipelined, continued) = try await offPool { () -> ((bytes: [UInt8], closed: Bool), [UInt8], [UInt8]) in
+            let bad = try RawConnection(port: port)
+            bad.send("GARBAGE\r\n\r\n")
+            let garbage = bad.readUntilClosed(timeout: .seconds(5))
+            let two = try RawConnection(port: port)
+            two.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let pipelined = two.readUntilClosed(timeout: .seconds(5)).bytes
+            let asking = try RawConnection(port: port)
+            asking.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(sampleRow.utf8.count)\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            let goOn = asking.readUntilClosed(timeout: .milliseconds(500)).bytes
+            asking.send(sampleRow)
+            return (garbage, pipelined, goOn + asking.readUntilClosed(timeout: .seconds(5)).bytes)
+        }
+        let answer = try HTTP.parse(garbage.bytes)
+        #expect(answer.status == 400)
+        #expect((answer.json["error"] as? String) == "the request is not valid HTTP/1.1")
+        #expect(garbage.closed)
+        let text = String(decoding: pipelined, as: UTF8.self)
+        let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+        #expect(statuses == ["200", "404"], "\(text)")
+        let continuedText = String(decoding: continued, as: UTF8.self)
+        #expect(continuedText.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), "\(continuedText)")
+        await server.shutdown()
+    }
 }

@@ -1,0 +1,249 @@
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One connection of `workbench serve`, set up by Hummingbird's server (bind, connection limit,
+/// graceful shutdown): NIO's HTTP/1.1 request decoder, then `ServingHandler`, which answers each
+/// request on the connection's event loop and writes the response bytes itself.
+///
+/// Why not Hummingbird's HTTP1Channel and router: they run each request through an async body
+/// stream and a task, and on two cores that machinery, not the model, was most of the time a
+/// prediction took. Every request here is answered by synchronous calls into `ModelService`,
+/// whose work is all in memory, and its answer goes out in one write.
+struct ServingChannel: ServerChildChannel {
+    struct Value: ServerChildChannelValue {
+        let channel: any Channel
+    }
+
+    let service: ModelService
+    /// A connection that completes no request part for this long is closed (trickled headers,
+    /// idle keep-alive).
+    let idleTimeout: Duration
+    /// A request body that has not fully arrived this long after its head gets 408.
+    let readTimeout: Duration
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+            try pipeline.addHandler(ServingHandler(service: service, idleTimeout: idleTimeout, readTimeout: readTimeout))
+            return Value(channel: channel)
+        }
+    }
+
+    /// The handler does the work; this only keeps the connection's place in the server's task
+    /// group until it closes (graceful shutdown reaches the handler as NIO's quiesce event).
+    func handle(value: Value, logger: Logger) async {
+        try? await value.channel.closeFuture.get()
+    }
+}
+
+/// Answers the requests of one connection, one at a time and in order: collects a body the
+/// service wants (within the size limit and the read timeout), calls `ModelService.handle` and
+/// writes its answer.
+final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        var head: HTTPRequestHead
+        var start: ContinuousClock.Instant
+        /// nil when the service does not want the body (it is then dropped as it arrives).
+        var body: ByteBuffer?
+    }
+
+    private let service: ModelService
+    private let idleTimeout: Duration
+    private let readTimeout: Duration
+    /// The request being read, between its head and its end.
+    private var pending: Pending?
+    /// When the last request part arrived (the idle clock).
+    private var lastActivity = ContinuousClock.now
+    /// One timer per connection checks both timeouts: a timer per request cost more than the
+    /// rest of the request's bookkeeping.
+    private var clock: RepeatedTask?
+    /// The last answer's write, so a close waits for it.
+    private var lastWrite: EventLoopFuture<Void>?
+    /// Graceful shutdown asked this connection to close after the request in flight.
+    private var quiescing = false
+    /// The connection is closing: what still arrives is ignored.
+    private var closing = false
+
+    init(service: ModelService, idleTimeout: Duration, readTimeout: Duration) {
+        self.service = service
+        self.idleTimeout = idleTimeout
+        self.readTimeout = readTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // Often enough that each timeout fires within a quarter of itself (at most 1 s late).
+        let interval = TimeAmount(min(.seconds(1), min(idleTimeout, readTimeout) / 4))
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        clock = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            handler.value.checkTimeouts(context: boundContext.value)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        clock?.cancel()
+        clock = nil
+    }
+
+    private func checkTimeouts(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        let now = ContinuousClock.now
+        if let late = pending, late.body != nil, now - late.start >= readTimeout {
+            answerEarly(context: context, head: late.head, body: .timedOut(readTimeout), start: late.start)
+        } else if now - lastActivity >= idleTimeout {
+            // Nothing complete arrived for the idle timeout (a trickled header never completes a
+            // part): nothing is worth waiting for.
+            closing = true
+            pending = nil
+            context.close(promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        lastActivity = .now
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            let start = lastActivity
+            let authorization = head.headers.first(name: "authorization")
+            guard service.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization) else {
+                pending = Pending(head: head, start: start, body: nil)
+                return
+            }
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > service.maximumBodyBytes {
+                answerEarly(context: context, head: head, body: .tooLarge, start: start)
+                return
+            }
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // curl asks before sending a body over 1 KiB; without this it waits a second.
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
+            pending = Pending(head: head, start: start, body: context.channel.allocator.buffer(capacity: 0))
+        case .body(var part):
+            guard var request = pending, request.body != nil else { return }
+            if (request.body?.readableBytes ?? 0) + part.readableBytes > service.maximumBodyBytes {
+                answerEarly(context: context, head: request.head, body: .tooLarge, start: request.start)
+                return
+            }
+            // Taken out of `pending` while it grows, so the buffer is not copied on write.
+            pending = nil
+            request.body?.writeBuffer(&part)
+            pending = request
+        case .end:
+            guard let request = pending else { return }
+            pending = nil
+            let body = request.body.map { IncomingBody.bytes(Data($0.readableBytesView)) }
+            let answer = service.handle(method: request.head.method.rawValue, path: request.head.uri,
+                                        authorization: request.head.headers.first(name: "authorization"), body: body, start: request.start)
+            write(answer, for: request.head, context: context, close: !request.head.isKeepAlive || quiescing)
+        }
+    }
+
+    /// Answers before the request ended (body too large, or too slow), then closes: the rest of
+    /// the body is not worth reading.
+    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, body: IncomingBody, start: ContinuousClock.Instant) {
+        pending = nil
+        let answer = service.handle(method: head.method.rawValue, path: head.uri,
+                                    authorization: head.headers.first(name: "authorization"), body: body, start: start)
+        write(answer, for: head, context: context, close: true)
+    }
+
+    /// Writes the whole response (status line, headers, body) as one buffer.
+    private func write(_ answer: APIResponse, for head: HTTPRequestHead?, context: ChannelHandlerContext, close: Bool) {
+        let close = close || answer.headers.contains { $0.0 == "Connection" && $0.1 == "close" }
+        let http10 = head.map { $0.version.major == 1 && $0.version.minor == 0 } ?? false
+        let bodyBytes = answer.body.utf8.count
+        var out = context.channel.allocator.buffer(capacity: 160 + bodyBytes)
+        out.writeString(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        out.writeString(String(answer.status))
+        out.writeString(" ")
+        out.writeString(HTTPResponseStatus(statusCode: answer.status).reasonPhrase)
+        out.writeString("\r\nContent-Type: ")
+        out.writeString(answer.contentType)
+        out.writeString("\r\nContent-Length: ")
+        out.writeString(String(bodyBytes))
+        for (name, value) in answer.headers where name != "Connection" {
+            out.writeString("\r\n\(name): \(value)")
+        }
+        if close {
+            out.writeString("\r\nConnection: close")
+        } else if http10 {
+            out.writeString("\r\nConnection: keep-alive")
+        }
+        out.writeString("\r\n\r\n")
+        // A response to HEAD has the headers of the body it does not carry.
+        if head?.method != .HEAD { out.writeString(answer.body) }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(out), promise: promise)
+        lastWrite = promise.futureResult
+        if close { closeGently(context: context) }
+    }
+
+    /// Closes after the last answer is written: first our side only, then, once the client
+    /// closes its side or after a grace period, the whole connection. Closing at once while a
+    /// client is still sending (a body over the limit, a request racing a shutdown) would make
+    /// the kernel reset the connection, and the client might never read the answer.
+    private func closeGently(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        pending = nil
+        let channel = context.channel
+        let shutOutput: @Sendable () -> Void = {
+            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        }
+        if let lastWrite {
+            lastWrite.whenComplete { _ in shutOutput() }
+        } else {
+            shutOutput()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            quiescing = true
+            if pending == nil { closeGently(context: context) }
+        case ChannelEvent.inputClosed:
+            // The client will send nothing more: once what we wrote is out, close.
+            let channel = context.channel
+            if pending != nil && !closing {
+                closing = true
+                pending = nil
+                channel.close(promise: nil)
+            } else if let lastWrite {
+                lastWrite.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending = nil
+        clock?.cancel()
+        clock = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !closing else { return }
+        if error is HTTPParserError {
+            // Not HTTP the decoder can follow: say so in the API's error shape, then close.
+            let answer = APIError(400, "the request is not valid HTTP/1.1", details: [String(describing: error)]).response
+            write(answer, for: pending?.head, context: context, close: true)
+        } else {
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+}
