@@ -97,13 +97,14 @@ let package = Package(
         // Knows nothing of sessions, models or the REPL.
         .target(name: "Charts", swiftSettings: strict),
         // HTTP serving of a bundle: routes as request → response handlers, metrics, the prediction
-        // log and drift monitoring.
+        // log and drift monitoring. HummingbirdCore's server with NIO's HTTP/1.1 decoder per
+        // connection (see ServingChannel.swift).
         .target(
             name: "Serving",
             dependencies: [
                 "Bundles", "Learning", "Tabular",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

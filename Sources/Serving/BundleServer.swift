@@ -1,13 +1,11 @@
 import Bundles
 import Dispatch
 import Foundation
-import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 import UnixSignals
 
 /// How to serve a bundle.
