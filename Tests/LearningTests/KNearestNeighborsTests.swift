@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Learning
 
@@ -88,5 +89,27 @@ import Testing
         let model = try KNearestNeighbors.make(["k": .int(50)]).fit(
             Matrix(rows: 2, columns: 1, values: [0, 1]), .values([2, 4]), context: FitContext())
         #expect(model.predict(Matrix(rows: 1, columns: 1, values: [7])) == .values([3]))
+    }
+
+    /// A model file whose parts disagree is refused on decoding, not read past by the kernel; a
+    /// sound one round-trips to the same predictions.
+    @Test func damagedModelFilesAreRefused() throws {
+        let x = Matrix(rows: 3, columns: 2, values: [0, 0, 1, 1, 5, 5])
+        let model = try KNearestNeighbors.make(["k": .int(2)]).fit(x, .classes([0, 1, 1], classCount: 2), context: FitContext())
+        let data = try JSONEncoder().encode(model)
+        let decoded = try JSONDecoder().decode(KNearestNeighborsModel.self, from: data)
+        #expect(decoded == model)
+        let query = Matrix(rows: 1, columns: 2, values: [0.9, 0.9])
+        #expect(decoded.predict(query) == model.predict(query))
+        let text = String(decoding: data, as: UTF8.self)
+        for damaged in [
+            text.replacingOccurrences(of: "\"rows\":3", with: "\"rows\":30"),    // storage shorter than the shape
+            text.replacingOccurrences(of: "[0,1,1]", with: "[0,1]"),              // a training row without its class
+            text.replacingOccurrences(of: "[0,1,1]", with: "[0,1,7]"),            // a class code past the classes
+            text.replacingOccurrences(of: "\"k\":2", with: "\"k\":9"),            // more neighbours than rows
+        ] {
+            #expect(damaged != text, "the damage must change the file")
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(KNearestNeighborsModel.self, from: Data(damaged.utf8)) }
+        }
     }
 }

@@ -14,6 +14,23 @@ public struct Matrix: Sendable, Codable, Equatable {
         self.values = values
     }
 
+    private enum CodingKeys: String, CodingKey { case rows, columns, values }
+
+    /// Decodes a matrix, refusing one whose storage does not match its shape (a damaged or
+    /// hand-edited model file), which the kernels would otherwise read past.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try container.decode(Int.self, forKey: .rows)
+        let columns = try container.decode(Int.self, forKey: .columns)
+        let values = try container.decode([Double].self, forKey: .values)
+        let (size, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, values.count == size else {
+            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
+                debugDescription: "a \(rows) × \(columns) matrix holds \(values.count) values"))
+        }
+        self.init(rows: rows, columns: columns, values: values)
+    }
+
     public init(rows: Int, columns: Int, repeating value: Double = 0) {
         self.init(rows: rows, columns: columns, values: [Double](repeating: value, count: rows * columns))
     }

@@ -87,15 +87,25 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         case task, k, weighting, training, classCodes, classCount, targetValues
     }
 
+    /// Decodes a model, refusing one whose parts disagree (the scan and the votes index them by
+    /// training row).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(task: try container.decode(Task.self, forKey: .task),
-                  k: try container.decode(Int.self, forKey: .k),
-                  weighting: try container.decode(Weighting.self, forKey: .weighting),
-                  training: try container.decode(Matrix.self, forKey: .training),
-                  classCodes: try container.decode([Int].self, forKey: .classCodes),
-                  classCount: try container.decode(Int.self, forKey: .classCount),
-                  targetValues: try container.decode([Double].self, forKey: .targetValues))
+        let task = try container.decode(Task.self, forKey: .task)
+        let k = try container.decode(Int.self, forKey: .k)
+        let training = try container.decode(Matrix.self, forKey: .training)
+        let classCodes = try container.decode([Int].self, forKey: .classCodes)
+        let classCount = try container.decode(Int.self, forKey: .classCount)
+        let targetValues = try container.decode([Double].self, forKey: .targetValues)
+        let consistent = (1...max(1, training.rows)).contains(k) && training.rows > 0 && (task == .classification
+            ? classCodes.count == training.rows && classCodes.allSatisfy { (0..<classCount).contains($0) }
+            : targetValues.count == training.rows)
+        guard consistent else {
+            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
+                debugDescription: "the knn model's k, training rows and targets do not agree"))
+        }
+        self.init(task: task, k: k, weighting: try container.decode(Weighting.self, forKey: .weighting), training: training,
+                  classCodes: classCodes, classCount: classCount, targetValues: targetValues)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
