@@ -95,8 +95,10 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func checkTimeouts(context: ChannelHandlerContext) {
         guard !closing else { return }
         let now = ContinuousClock.now
-        if let late = pending, late.body != nil, now - late.start >= readTimeout {
-            answerEarly(context: context, head: late.head, body: .timedOut(readTimeout), start: late.start)
+        if let late = pending, now - late.start >= readTimeout {
+            // A body still arriving after the read timeout: 408 if the service wanted it; if not
+            // (a 401, 404 or 405 whose body trickles in), the answer it would have got anyway.
+            answerEarly(context: context, head: late.head, body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
         } else if now - lastActivity >= idleTimeout {
             // Nothing complete arrived for the idle timeout (a trickled header never completes a
             // part): nothing is worth waiting for.
@@ -109,7 +111,46 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         lastActivity = .now
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        // While answers wait to be sent (a client that sends but does not read), requests already
+        // read wait here instead of adding answers; reading stops until the answers drain.
+        guard waiting.isEmpty && context.channel.isWritable else {
+            waiting.append(part)
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            return
+        }
+        process(part, context: context)
+    }
+
+    /// Requests read while the client was not taking its answers, in order.
+    private var waiting: [HTTPServerRequestPart] = []
+    /// The client closed its side; close ours once what it sent is answered.
+    private var inputClosed = false
+
+    private func closeAfterLastWrite(_ channel: any Channel) {
+        if let lastWrite {
+            lastWrite.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            channel.close(promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        while context.channel.isWritable, !waiting.isEmpty, !closing {
+            process(waiting.removeFirst(), context: context)
+        }
+        if context.channel.isWritable && waiting.isEmpty {
+            if inputClosed {
+                closeAfterLastWrite(context.channel)
+            } else {
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             let start = lastActivity
             let authorization = head.headers.first(name: "authorization")
@@ -148,7 +189,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Answers before the request ended (body too large, or too slow), then closes: the rest of
     /// the body is not worth reading.
-    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, body: IncomingBody, start: ContinuousClock.Instant) {
+    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, body: IncomingBody?, start: ContinuousClock.Instant) {
         pending = nil
         let answer = service.handle(method: head.method.rawValue, path: head.uri,
                                     authorization: head.headers.first(name: "authorization"), body: body, start: start)
@@ -212,16 +253,16 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             quiescing = true
             if pending == nil { closeGently(context: context) }
         case ChannelEvent.inputClosed:
-            // The client will send nothing more: once what we wrote is out, close.
-            let channel = context.channel
+            // The client will send nothing more: once the requests it sent are answered and the
+            // answers are out, close.
+            inputClosed = true
+            if !waiting.isEmpty { return }
             if pending != nil && !closing {
                 closing = true
                 pending = nil
-                channel.close(promise: nil)
-            } else if let lastWrite {
-                lastWrite.whenComplete { _ in channel.close(promise: nil) }
+                context.channel.close(promise: nil)
             } else {
-                channel.close(promise: nil)
+                closeAfterLastWrite(context.channel)
             }
         default:
             context.fireUserInboundEventTriggered(event)

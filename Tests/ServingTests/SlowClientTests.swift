@@ -108,4 +108,30 @@ struct SlowClientTests {
         #expect(continuedText.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), "\(continuedText)")
         await server.shutdown()
     }
+
+    /// A client that pipelines requests but does not read the answers: the server stops taking its
+    /// requests once the answers back up (they cannot pile up in memory), and answers every one
+    /// once the client reads.
+    @Test func answersBackUpAndReadingStopsUntilTheClientReads() async throws {
+        let server = try await startServer(try Self.bundle.get())
+        let port = server.port
+        let count = 2_000  // about 90 KB of requests, about 10 MB of answers (5 KB each)
+        func answered() -> Int {
+            let metrics = server.service.handle(method: "GET", path: "/metrics", authorization: nil, body: nil).body
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"workbench_http_requests_total{route="/v1/openapi.yaml",status="200"}"#) }
+            return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        let connection = try RawConnection(port: port)
+        let request = "GET /v1/openapi.yaml HTTP/1.1\r\nHost: x\r\n\r\n"
+        let sent = try await offPool { connection.send(String(repeating: request, count: count)) }
+        #expect(sent)
+        try await Task.sleep(for: .seconds(1))
+        let whileBlocked = answered()
+        #expect(whileBlocked < count, "the server answered all \(count) requests of a client that reads nothing")
+        let received = try await offPool { connection.readUntilClosed(timeout: .seconds(5)).bytes }
+        let statuses = String(decoding: received, as: UTF8.self).components(separatedBy: "HTTP/1.1 200 OK").count - 1
+        #expect(statuses == count)
+        #expect(answered() == count)
+        await server.shutdown()
+    }
 }
