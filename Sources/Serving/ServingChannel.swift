@@ -128,10 +128,15 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var inputClosed = false
 
     private func closeAfterLastWrite(_ channel: any Channel) {
+        afterLastWrite { channel.close(promise: nil) }
+    }
+
+    /// Runs `body` once the last answer is written (at once if there was none).
+    private func afterLastWrite(_ body: @escaping @Sendable () -> Void) {
         if let lastWrite {
-            lastWrite.whenComplete { _ in channel.close(promise: nil) }
+            lastWrite.whenComplete { _ in body() }
         } else {
-            channel.close(promise: nil)
+            body()
         }
     }
 
@@ -236,14 +241,9 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         closing = true
         pending = nil
         let channel = context.channel
-        let shutOutput: @Sendable () -> Void = {
+        afterLastWrite {
             channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-        }
-        if let lastWrite {
-            lastWrite.whenComplete { _ in shutOutput() }
-        } else {
-            shutOutput()
         }
     }
 
