@@ -5,6 +5,8 @@
 # seconds (default 30) after a 3 s warm-up; prints requests/s, p50 / p99 latency, errors and the
 # server's peak resident memory (VmHWM from /proc), then the Workbench / Python ratio.
 #   Benchmarks/serve/run.sh            DURATION=5 Benchmarks/serve/run.sh
+# SCRATCH_PATH=DIR builds into that build directory instead of .build; WORKBENCH_BIN=FILE uses that
+# workbench executable as it is (no build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -13,8 +15,15 @@ connections=${CONNECTIONS:-32}
 cd "$root"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 python3 -c "import onnxruntime, numpy" 2>/dev/null || python3 -m pip install -q onnxruntime numpy
-swift build -c release --product workbench >/dev/null
-bin="$(swift build -c release --show-bin-path)"
+if [ -n "${WORKBENCH_BIN:-}" ]; then
+    workbench=$(cd "$(dirname "$WORKBENCH_BIN")" && pwd)/$(basename "$WORKBENCH_BIN")
+    [ -x "$workbench" ] || { echo "WORKBENCH_BIN=$WORKBENCH_BIN is not an executable" >&2; exit 1; }
+else
+    scratch=()
+    if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); fi
+    swift build -c release --product workbench "${scratch[@]}" >/dev/null
+    workbench="$(swift build -c release "${scratch[@]}" --show-bin-path)/workbench"
+fi
 work=$(mktemp -d -t workbench-serve-bench.XXXXXX)
 server_pid=""
 cleanup() {
@@ -29,7 +38,7 @@ boost = train boost on penguins target=species
 export linear to "$work/linear"
 export boost to "$work/boost"
 WB
-WORKBENCH_HOME="$work/home" "$bin/workbench" run "$work/export.wb" >/dev/null
+WORKBENCH_HOME="$work/home" "$workbench" run "$work/export.wb" >/dev/null
 row='{"island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230, "body_mass_g": 5800, "sex": "male", "year": 2009}'
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
@@ -63,7 +72,7 @@ measure() {
 results="$work/results"
 port=18080
 for model in linear boost; do
-    "$bin/workbench" serve "$work/$model" --port "$port" >/dev/null 2>"$work/serve.err" &
+    "$workbench" serve "$work/$model" --port "$port" >/dev/null 2>"$work/serve.err" &
     server_pid=$!
     measure "workbench-$model" "$port" >> "$results"
     kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
