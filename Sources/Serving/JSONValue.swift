@@ -1,3 +1,4 @@
+import Bundles
 import Tabular
 import Foundation
 
@@ -276,4 +277,103 @@ struct JSONWriter {
     }
 
     static func quoted(_ s: String) -> String { jsonQuoted(s) }
+}
+
+extension JSONParser {
+    /// The common request, one flat row, read straight into the model's inputs without building a
+    /// `JSONValue` tree: a JSON object whose keys are all feature names (as written, no escapes)
+    /// and whose values are strings for text features, finite numbers for numeric ones, or null.
+    /// Each feature must be present. Anything else — a batch, an unknown or missing field, a wrong
+    /// type, an escape, bad syntax — returns nil, and the full parse gives the answer or the
+    /// precise error; so this only ever accepts what the full path accepts, with the same values.
+    /// - Parameters:
+    ///   - names: each feature's name as UTF-8, in feature order.
+    ///   - numeric: whether each feature takes numbers (else text).
+    static func flatRow(_ raw: UnsafeRawBufferPointer, names: [[UInt8]], numeric: [Bool]) -> [JSONScalar]? {
+        var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+        return parser.flatRow(names: names, numeric: numeric)
+    }
+
+    private mutating func flatRow(names: [[UInt8]], numeric: [Bool]) -> [JSONScalar]? {
+        let count = names.count
+        var values = [JSONScalar](repeating: .null, count: count)
+        var seen = 0
+        var present = [Bool](repeating: false, count: count)
+        skipSpace()
+        guard current == UInt8(ascii: "{") else { return nil }
+        at += 1
+        skipSpace()
+        // An empty object misses every feature: the full path says so.
+        guard current == UInt8(ascii: "\"") else { return nil }
+        var expected = 0
+        while true {
+            guard current == UInt8(ascii: "\"") else { return nil }
+            at += 1
+            let keyStart = at
+            while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+            guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
+            let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<at])
+            at += 1
+            // Keys usually come in feature order: try the next one first.
+            var index = -1
+            if expected < count, Self.same(key, names[expected]) {
+                index = expected
+            } else {
+                for i in 0..<count where Self.same(key, names[i]) { index = i; break }
+            }
+            guard index >= 0 else { return nil }
+            expected = index + 1
+            skipSpace()
+            guard current == UInt8(ascii: ":") else { return nil }
+            at += 1
+            skipSpace()
+            guard let c = current else { return nil }
+            let value: JSONScalar
+            switch c {
+            case UInt8(ascii: "\""):
+                guard !numeric[index] else { return nil }
+                at += 1
+                let start = at
+                while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""),
+                      let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self) else { return nil }
+                at += 1
+                value = .text(s)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard numeric[index], let d = try? number(), d.isFinite else { return nil }
+                value = .number(d)
+            case UInt8(ascii: "n"):
+                guard (try? literal("null")) != nil else { return nil }
+                value = .null
+            default:
+                return nil
+            }
+            values[index] = value
+            if !present[index] {
+                present[index] = true
+                seen += 1
+            }
+            skipSpace()
+            switch current {
+            case UInt8(ascii: ","):
+                at += 1
+                skipSpace()
+            case UInt8(ascii: "}"):
+                at += 1
+                skipSpace()
+                guard at == bytes.count, seen == count else { return nil }
+                return values
+            default:
+                return nil
+            }
+        }
+    }
+
+    private static func same(_ key: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {
+        guard key.count == name.count else { return false }
+        return name.withUnsafeBufferPointer { n in
+            guard let a = key.baseAddress, let b = n.baseAddress else { return true }
+            return memcmp(a, b, n.count) == 0
+        }
+    }
 }

@@ -11,9 +11,14 @@ struct RequestRows: Sendable {
 
     let features: [FeatureSpec]
     private let featureIndex: [String: Int]
+    /// For the one-row fast path: each feature's name as UTF-8, and whether it takes numbers.
+    private let featureNames: [[UInt8]]
+    private let numeric: [Bool]
 
     init(features: [FeatureSpec]) {
         self.features = features
+        featureNames = features.map { Array($0.name.utf8) }
+        numeric = features.map { $0.kind == .number }
         var index: [String: Int] = [:]
         for (i, f) in features.enumerated() { index[f.name] = i }
         featureIndex = index
@@ -21,6 +26,11 @@ struct RequestRows: Sendable {
 
     /// The rows of `body`: a JSON object (one row) or `{"rows": [...]}` (a batch).
     func parse(_ body: Data) throws(APIError) -> [[JSONScalar]] {
+        // Most requests are one valid row: read it straight into the inputs. Anything else takes
+        // the full parse below, which accepts the same rows and explains what it refuses.
+        if !features.isEmpty, let row = body.withUnsafeBytes({ JSONParser.flatRow($0, names: featureNames, numeric: numeric) }) {
+            return [row]
+        }
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch {
             throw APIError.malformedJSON(error.description)

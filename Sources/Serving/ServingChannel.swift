@@ -185,7 +185,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = pending else { return }
             pending = nil
-            let body = request.body.map { IncomingBody.bytes(Data($0.readableBytesView)) }
+            let body = request.body.map { buffer in IncomingBody.bytes(buffer.withUnsafeReadableBytes { Data($0) }) }
             let answer = service.handle(method: request.head.method.rawValue, path: request.head.uri,
                                         authorization: request.head.headers.first(name: "authorization"), body: body, start: request.start)
             write(answer, for: request.head, context: context, close: !request.head.isKeepAlive || quiescing)
