@@ -27,10 +27,20 @@ struct RequestRows: Sendable {
     /// The rows of `body`: a JSON object (one row) or `{"rows": [...]}` (a batch).
     func parse(_ body: Data) throws(APIError) -> [[JSONScalar]] {
         // Most requests are one valid row: read it straight into the inputs. Anything else takes
-        // the full parse below, which accepts the same rows and explains what it refuses.
-        if !features.isEmpty, let row = body.withUnsafeBytes({ JSONParser.flatRow($0, names: featureNames, numeric: numeric) }) {
-            return [row]
-        }
+        // the full parse, which accepts the same rows and explains what it refuses.
+        if let row = flatRow(body) { return [row] }
+        return try parseFully(body)
+    }
+
+    /// The one-row fast path alone (see `JSONParser.flatRow`): nil when the body is not one valid
+    /// flat row written plainly.
+    func flatRow(_ body: Data) -> [JSONScalar]? {
+        guard !features.isEmpty else { return nil }
+        return body.withUnsafeBytes { JSONParser.flatRow($0, names: featureNames, numeric: numeric) }
+    }
+
+    /// The full parse: any body, with every problem reported.
+    func parseFully(_ body: Data) throws(APIError) -> [[JSONScalar]] {
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch {
             throw APIError.malformedJSON(error.description)

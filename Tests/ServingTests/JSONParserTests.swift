@@ -1,4 +1,7 @@
+import Bundles
 import Foundation
+import Learning
+import Tabular
 import Testing
 @testable import Serving
 
@@ -99,6 +102,86 @@ struct JSONParserTests {
             let data = Data(write(value).utf8)
             #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "seed \(recorded): not JSON to Foundation: \(String(decoding: data, as: UTF8.self))")
             #expect(try JSONParser.parse(data) == value, "seed \(recorded): \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+}
+
+/// The one-row fast path: it takes the common request, and whatever it accepts, the full parse
+/// accepts with the same values (anything else falls through to the full parse).
+@Suite("Serving: one-row fast path")
+struct FlatRowTests {
+    private static func feature(_ name: String, number: Double? = nil, text: String? = nil) -> FeatureSpec {
+        let data: ColumnData = number.map { .numeric([$0]) } ?? .categorical(codes: [0], levels: [text ?? "x"])
+        return FeatureSpec(column: Column(name: name, data: data), rows: [0])
+    }
+
+    private let rows = RequestRows(features: [
+        feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1), feature("sex", text: "male"),
+    ])
+
+    private func agree(_ body: String, _ comment: Comment? = nil) {
+        let data = Data(body.utf8)
+        guard let fast = rows.flatRow(data) else { return }
+        let full = try? rows.parseFully(data)
+        #expect(full == [fast], "\(body)")
+    }
+
+    @Test func commonRequestsTakeTheFastPath() {
+        let plain = #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": -1e2, "sex": "male"}"#
+        #expect(rows.flatRow(Data(plain.utf8)) == [.text("Biscoe"), .number(48.6), .number(-100), .text("male")])
+        let reordered = #" {"sex":null,"größe":3,"island":"Dream","bill_length_mm":0} "#
+        #expect(rows.flatRow(Data(reordered.utf8)) == [.text("Dream"), .number(0), .number(3), .null])
+        agree(plain)
+        agree(reordered)
+    }
+
+    @Test(arguments: [
+        #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1}"#,  // missing field
+        #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male", "x": 1}"#,  // unknown field
+        #"{"island": 1, "bill_length_mm": 48.6, "größe": 1, "sex": "male"}"#,  // wrong type
+        #"{"island": "Biscoe", "bill_length_mm": "48.6", "größe": 1, "sex": "male"}"#,
+        #"{"island": "Biscoe", "bill_length_mm": 1e999, "größe": 1, "sex": "male"}"#,  // not finite
+        #"{"island": "Bis\u0063oe", "bill_length_mm": 48.6, "größe": 1, "sex": "male"}"#,  // escape
+        #"{"island": "Biscoe", "bill_length_mm": 48.6, "gro\u0308ße": 1, "sex": "male"}"#,  // escaped key
+        "{\"island\": \"Biscoe\", \"bill_length_mm\": 48.6, \"gro\u{308}ße\": 1, \"sex\": \"male\"}",  // decomposed key
+        #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male"} x"#,  // trailing text
+        #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male",}"#,
+        #"{"rows": [{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male"}]}"#,  // batch
+        #"{"island": "Biscoe", "island": 2, "bill_length_mm": 48.6, "größe": 1, "sex": "male"}"#,  // duplicate, last wrong
+        "{}", "[]", "", "null",
+    ])
+    func everythingElseFallsThrough(body: String) {
+        #expect(rows.flatRow(Data(body.utf8)) == nil)
+    }
+
+    @Test func duplicateKeysKeepTheLastValueLikeTheFullParse() {
+        let body = #"{"island": 2, "island": "Torgersen", "bill_length_mm": 1, "größe": null, "sex": "female"}"#
+        agree(body)
+        let twice = #"{"island": "Dream", "island": "Torgersen", "bill_length_mm": 1, "größe": null, "sex": "female"}"#
+        #expect(rows.flatRow(Data(twice.utf8))?.first == .text("Torgersen"))
+        agree(twice)
+    }
+
+    /// Random byte edits of a valid row: the fast path never accepts what the full parse refuses
+    /// or reads differently.
+    @Test func randomEditsAgreeWithTheFullParse() {
+        let base = Array(#"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": -1e2, "sex": "male"}"#.utf8)
+        let alphabet = Array(#"{}[]",:\ 0123456789.eE+-abcnulltrue"#.utf8) + [0x00, 0x1F, 0xC3, 0xB6, 0xFF]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            var bytes = base
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes.remove(at: at)
+                case 1: bytes[at] = alphabet.randomElement(using: &generator) ?? 0
+                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: at)
+                }
+                if bytes.isEmpty { break }
+            }
+            let data = Data(bytes)
+            guard let fast = rows.flatRow(data) else { continue }
+            #expect((try? rows.parseFully(data)) == [fast], "\(String(decoding: bytes, as: UTF8.self))")
         }
     }
 }
