@@ -49,6 +49,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private struct Pending {
         var head: HTTPRequestHead
+        var authorization: String?
         var start: ContinuousClock.Instant
         /// nil when the service does not want the body (it is then dropped as it arrives).
         var body: ByteBuffer?
@@ -64,8 +65,9 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// One timer per connection checks both timeouts: a timer per request cost more than the
     /// rest of the request's bookkeeping.
     private var clock: RepeatedTask?
-    /// The last answer's write, so a close waits for it.
-    private var lastWrite: EventLoopFuture<Void>?
+    /// Whether an answer was written on this connection, so a close waits for the writes (each
+    /// answer goes out without a promise: making one per answer cost more than it is used).
+    private var wrote = false
     /// Graceful shutdown asked this connection to close after the request in flight.
     private var quiescing = false
     /// The connection is closing: what still arrives is ignored.
@@ -98,7 +100,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let late = pending, now - late.start >= readTimeout {
             // A body still arriving after the read timeout: 408 if the service wanted it; if not
             // (a 401, 404 or 405 whose body trickles in), the answer it would have got anyway.
-            answerEarly(context: context, head: late.head, body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
+            answerEarly(context: context, head: late.head, authorization: late.authorization, body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
         } else if now - lastActivity >= idleTimeout {
             // Nothing complete arrived for the idle timeout (a trickled header never completes a
             // part): nothing is worth waiting for.
@@ -128,13 +130,14 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var inputClosed = false
 
     private func closeAfterLastWrite(_ channel: any Channel) {
-        afterLastWrite { channel.close(promise: nil) }
+        afterLastWrite(channel) { channel.close(promise: nil) }
     }
 
-    /// Runs `body` once the last answer is written (at once if there was none).
-    private func afterLastWrite(_ body: @escaping @Sendable () -> Void) {
-        if let lastWrite {
-            lastWrite.whenComplete { _ in body() }
+    /// Runs `body` once the last answer is written (at once if there was none): an empty write
+    /// queued behind the answers completes after them, as writes complete in order.
+    private func afterLastWrite(_ channel: any Channel, _ body: @escaping @Sendable () -> Void) {
+        if wrote {
+            channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in body() }
         } else {
             body()
         }
@@ -160,22 +163,22 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             let start = lastActivity
             let authorization = head.headers.first(name: "authorization")
             guard service.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization) else {
-                pending = Pending(head: head, start: start, body: nil)
+                pending = Pending(head: head, authorization: authorization, start: start, body: nil)
                 return
             }
             if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > service.maximumBodyBytes {
-                answerEarly(context: context, head: head, body: .tooLarge, start: start)
+                answerEarly(context: context, head: head, authorization: authorization, body: .tooLarge, start: start)
                 return
             }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl asks before sending a body over 1 KiB; without this it waits a second.
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
-            pending = Pending(head: head, start: start, body: context.channel.allocator.buffer(capacity: 0))
+            pending = Pending(head: head, authorization: authorization, start: start, body: context.channel.allocator.buffer(capacity: 0))
         case .body(var part):
             guard var request = pending, request.body != nil else { return }
             if (request.body?.readableBytes ?? 0) + part.readableBytes > service.maximumBodyBytes {
-                answerEarly(context: context, head: request.head, body: .tooLarge, start: request.start)
+                answerEarly(context: context, head: request.head, authorization: request.authorization, body: .tooLarge, start: request.start)
                 return
             }
             // Taken out of `pending` while it grows, so the buffer is not copied on write.
@@ -187,17 +190,16 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             pending = nil
             let body = request.body.map { buffer in IncomingBody.bytes(buffer.withUnsafeReadableBytes { Data($0) }) }
             let answer = service.handle(method: request.head.method.rawValue, path: request.head.uri,
-                                        authorization: request.head.headers.first(name: "authorization"), body: body, start: request.start)
+                                        authorization: request.authorization, body: body, start: request.start)
             write(answer, for: request.head, context: context, close: !request.head.isKeepAlive || quiescing)
         }
     }
 
     /// Answers before the request ended (body too large, or too slow), then closes: the rest of
     /// the body is not worth reading.
-    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, body: IncomingBody?, start: ContinuousClock.Instant) {
+    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, authorization: String?, body: IncomingBody?, start: ContinuousClock.Instant) {
         pending = nil
-        let answer = service.handle(method: head.method.rawValue, path: head.uri,
-                                    authorization: head.headers.first(name: "authorization"), body: body, start: start)
+        let answer = service.handle(method: head.method.rawValue, path: head.uri, authorization: authorization, body: body, start: start)
         write(answer, for: head, context: context, close: true)
     }
 
@@ -207,13 +209,18 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         let http10 = head.map { $0.version.major == 1 && $0.version.minor == 0 } ?? false
         let bodyBytes = answer.body.utf8.count
         var out = context.channel.allocator.buffer(capacity: 160 + bodyBytes)
-        out.writeString(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        out.writeString(String(answer.status))
-        out.writeString(" ")
-        out.writeString(HTTPResponseStatus(statusCode: answer.status).reasonPhrase)
-        out.writeString("\r\nContent-Type: ")
-        out.writeString(answer.contentType)
-        out.writeString("\r\nContent-Length: ")
+        if !http10 && answer.status == 200 && answer.contentType == "application/json" {
+            // Most answers: the status line and type, written once.
+            out.writeStaticString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ")
+        } else {
+            out.writeString(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            out.writeString(String(answer.status))
+            out.writeString(" ")
+            out.writeString(HTTPResponseStatus(statusCode: answer.status).reasonPhrase)
+            out.writeString("\r\nContent-Type: ")
+            out.writeString(answer.contentType)
+            out.writeString("\r\nContent-Length: ")
+        }
         out.writeString(String(bodyBytes))
         for (name, value) in answer.headers where name != "Connection" {
             out.writeString("\r\n\(name): \(value)")
@@ -226,9 +233,8 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         out.writeString("\r\n\r\n")
         // A response to HEAD has the headers of the body it does not carry.
         if head?.method != .HEAD { out.writeString(answer.body) }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(out), promise: promise)
-        lastWrite = promise.futureResult
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        wrote = true
         if close { closeGently(context: context) }
     }
 
@@ -241,7 +247,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         closing = true
         pending = nil
         let channel = context.channel
-        afterLastWrite {
+        afterLastWrite(channel) {
             channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
