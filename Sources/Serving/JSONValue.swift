@@ -273,7 +273,7 @@ struct JSONWriter {
     static func number(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return "\(d)"
+        return d.description
     }
 
     static func quoted(_ s: String) -> String { jsonQuoted(s) }

@@ -35,10 +35,15 @@ final class LiveMonitor: Sendable {
         self.options = options
     }
 
-    /// Adds scored rows to the window (oldest fall out). O(rows).
-    func record(_ rows: [ScoredRow]) {
+    /// Adds one answered prediction request and its scored rows (none for an error) to the
+    /// window (oldest fall out), under one lock. O(rows).
+    func record(_ rows: [ScoredRow], request: RequestRecord) {
         let capacity = max(options.window, 1)
         state.withLock { s in
+            if s.requests.count < capacity { s.requests.append(request) } else {
+                s.requests[s.nextRequest] = request
+                s.nextRequest = (s.nextRequest + 1) % capacity
+            }
             for row in rows {
                 let output: JSONScalar = row.label.map(JSONScalar.text) ?? row.value.map(JSONScalar.number) ?? .null
                 if s.inputs.count < capacity {
@@ -55,31 +60,21 @@ final class LiveMonitor: Sendable {
         }
     }
 
-    /// Adds one answered prediction request (kept: the last `window` requests).
-    func record(_ request: RequestRecord) {
-        let capacity = max(options.window, 1)
-        state.withLock { s in
-            if s.requests.count < capacity { s.requests.append(request) } else {
-                s.requests[s.nextRequest] = request
-                s.nextRequest = (s.nextRequest + 1) % capacity
-            }
-            s.version += 1
-        }
-    }
-
     /// The current summary (recomputed only when something was recorded since the last one).
     func summary() -> MonitoringSummary {
-        let snapshot: (Int, [[JSONScalar]], [JSONScalar], [RequestRecord], Int)? = state.withLock { s in
+        // Only references are taken under the lock (the arrays are copied on write), so requests
+        // never wait for this copy; the window is put in order outside it.
+        let snapshot: (version: Int, inputs: [[JSONScalar]], outputs: [JSONScalar], next: Int, requests: [RequestRecord], nextRequest: Int, rowsScored: Int)? = state.withLock { s in
             if let cached = s.cached, cached.version == s.version { return nil }
-            let inputs = Array(s.inputs[s.next...] + s.inputs[..<s.next])
-            let outputs = Array(s.outputs[s.next...] + s.outputs[..<s.next])
-            let requests = Array(s.requests[s.nextRequest...] + s.requests[..<s.nextRequest])
-            return (s.version, inputs, outputs, requests, s.rowsScored)
+            return (s.version, s.inputs, s.outputs, s.next, s.requests, s.nextRequest, s.rowsScored)
         }
         guard let snapshot else {
             return state.withLock { $0.cached?.summary } ?? emptySummary()
         }
-        let (version, inputs, outputs, requests, rowsScored) = snapshot
+        let version = snapshot.version, rowsScored = snapshot.rowsScored
+        let inputs = Array(snapshot.inputs[snapshot.next...] + snapshot.inputs[..<snapshot.next])
+        let outputs = Array(snapshot.outputs[snapshot.next...] + snapshot.outputs[..<snapshot.next])
+        let requests = Array(snapshot.requests[snapshot.nextRequest...] + snapshot.requests[..<snapshot.nextRequest])
         let summary = MonitoringSummary.compute(model: model, reference: reference, features: features, classes: classes, inputs: inputs,
                                                 outputs: outputs, requests: requests, rowsScored: rowsScored, options: options)
         state.withLock { s in

@@ -21,6 +21,10 @@ struct ModelScorer: Sendable {
     let features: [FeatureSpec]
     let classes: [String]
     private let knownLevels: [Set<String>]
+    /// Per feature: whether it takes numbers, and its training range.
+    private let numeric: [Bool]
+    private let minimum: [Double]
+    private let maximum: [Double]
     private let levelIndexes: [[String: Int]]
     private let quotedClasses: [String]
     /// `{"model":"ID","predictions":[`, written once.
@@ -34,6 +38,9 @@ struct ModelScorer: Sendable {
         features = pipeline.preprocessor.features
         classes = pipeline.target.classes
         knownLevels = features.map { Set($0.levels) }
+        numeric = features.map { $0.kind == .number }
+        minimum = features.map(\.minimum)
+        maximum = features.map(\.maximum)
         levelIndexes = pipeline.preprocessor.levelIndexes()
         quotedClasses = pipeline.target.classes.map(JSONWriter.quoted)
         responsePrefix = "{\"model\":" + JSONWriter.quoted(modelID) + ",\"predictions\":["
@@ -94,15 +101,17 @@ struct ModelScorer: Sendable {
     /// Per-row warnings: a category training never saw, a number outside the training range.
     func warnings(_ row: [JSONScalar]) -> [String] {
         var out: [String] = []
-        for (i, f) in features.enumerated() {
+        for i in features.indices {
             switch row[i] {
-            case .number(let v) where f.kind == .number:
-                if v < f.minimum || v > f.maximum {
+            case .number(let v) where numeric[i]:
+                if v < minimum[i] || v > maximum[i] {
+                    let f = features[i]
                     if sensitive[i] { out.append("\(f.name): a value outside the training range; the model is extrapolating"); continue }
                     out.append("\(f.name) = \(formatNumber(v)) is outside the training range \(formatNumber(f.minimum))…\(formatNumber(f.maximum)); the model is extrapolating")
                 }
-            case .text(let s) where f.kind == .text:
+            case .text(let s) where !numeric[i]:
                 if !knownLevels[i].contains(s) {
+                    let f = features[i]
                     if sensitive[i] { out.append("\(f.name): a value never seen in training; it counts as none of the known values"); continue }
                     out.append("\(f.name) = '\(s)' was never seen in training; it counts as none of the known values")
                 }

@@ -144,7 +144,6 @@ public final class ModelService: Sendable {
             let elapsed = ContinuousClock.now - start
             let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             metrics.scored(scored)
-            monitor.record(scored)
             record(status: 200, nanoseconds: nanoseconds, rows: scored)
             return response
         } catch {
@@ -155,7 +154,7 @@ public final class ModelService: Sendable {
     private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow]) {
         let time = Date().timeIntervalSince1970
         let milliseconds = Double(nanoseconds) / 1_000_000
-        monitor.record(RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
+        monitor.record(rows, request: RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
         log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows)
     }
 

@@ -11,8 +11,13 @@ final class ServerMetrics: Sendable {
 
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let requestCounters = Mutex<[String: Metrics.Counter]>([:])
-    private let latencyTimers = Mutex<[String: Metrics.Timer]>([:])
+    private struct RouteStatus: Hashable {
+        var route: String
+        var status: Int
+    }
+    /// The request counters (per route and status) and latency timers (per route), made on first
+    /// use: a series appears once something was counted in it.
+    private let requestHandles = Mutex<(counters: [RouteStatus: Metrics.Counter], timers: [String: Metrics.Timer])>(([:], [:]))
     private let classCounters: [String: Metrics.Counter]
     private let rowsScored: Metrics.Counter
     private let inputWarnings: Metrics.Counter
@@ -65,20 +70,25 @@ final class ServerMetrics: Sendable {
     /// One answered request: its route (a fixed set, so unknown paths cannot blow up the label
     /// space), status and time to answer.
     func request(route: String, status: Int, nanoseconds: Int64) {
-        let key = route + " " + String(status)
-        let counter = requestCounters.withLock { cache in
-            if let c = cache[key] { return c }
-            let c = Metrics.Counter(label: "workbench_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
-            cache[key] = c
-            return c
+        let key = RouteStatus(route: route, status: status)
+        let (counter, timer) = requestHandles.withLock { cache in
+            let counter: Metrics.Counter
+            if let c = cache.counters[key] {
+                counter = c
+            } else {
+                counter = Metrics.Counter(label: "workbench_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+                cache.counters[key] = counter
+            }
+            let timer: Metrics.Timer
+            if let t = cache.timers[route] {
+                timer = t
+            } else {
+                timer = Metrics.Timer(label: Self.latencyLabel, dimensions: [("route", route)], factory: factory)
+                cache.timers[route] = timer
+            }
+            return (counter, timer)
         }
         counter.increment()
-        let timer = latencyTimers.withLock { cache in
-            if let t = cache[route] { return t }
-            let t = Metrics.Timer(label: Self.latencyLabel, dimensions: [("route", route)], factory: factory)
-            cache[route] = t
-            return t
-        }
         timer.recordNanoseconds(nanoseconds)
     }
 
