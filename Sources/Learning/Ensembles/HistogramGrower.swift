@@ -41,11 +41,17 @@ struct BoostingBins: Sendable {
 /// Grows one gradient-boosting tree leaf-wise (best-first) from gradient/hessian histograms, like
 /// LightGBM and scikit-learn's HistGradientBoosting.
 ///
-/// A histogram holds (Σg, Σh, count) per bin of every feature. Only the smaller child of each
-/// split gets a histogram built from its rows; its sibling's is the parent's minus it. Building is
-/// spread over features on `threads` workers; each feature's sums are taken in row order by one
-/// worker, so results do not depend on the thread count.
+/// A histogram holds (Σg, Σh, count) per bin of every feature, as one 4-lane vector per bin (the
+/// fourth lane is unused) so a row adds to a bin with one vector add and one store: the loop is
+/// bound by stores, and three scalar stores per bin cost three times as much. Only the smaller
+/// child of each split gets a histogram built from its rows; its sibling's is the parent's minus
+/// it. Features are split into contiguous ranges, one per worker; a worker builds, subtracts and
+/// searches its own range, so every bin is summed in row order by one worker and the answer does
+/// not depend on the thread count.
 final class HistogramGrower {
+    /// Σg, Σh, count (and an unused lane) of one bin.
+    typealias BinSums = SIMD4<Double>
+
     let bins: BoostingBins
     let maxLeafNodes: Int
     /// 0 = unlimited.
@@ -54,11 +60,24 @@ final class HistogramGrower {
     let l2: Double
     let threads: Int
     static let minHessianToSplit = 1e-3
+    /// Below this much work (rows × features + bins) a split is handled on one thread: waking a
+    /// worker costs more.
+    static let parallelWork = 40_000
 
     /// Training rows, node-contiguous.
     private var rows: [Int32]
-    private let orderedG: UnsafeMutablePointer<Double>
-    private let orderedH: UnsafeMutablePointer<Double>
+    /// Rows of the right side during a partition.
+    private var rightScratch: [Int32]
+    /// Column-major copy of the bins (feature f's codes at `f * rowCount`): a partition reads one
+    /// feature of many rows.
+    private let columns: [UInt8]
+    /// (g, h, 1, 0) per training row for the tree being grown.
+    private let packed: UnsafeMutablePointer<BinSums>
+    /// `packed` of a node's rows in node order: gathered once, then read front to back by every
+    /// worker (reading `packed` through the row indices inside the histogram loop stalls on misses).
+    private let ordered: UnsafeMutablePointer<BinSums>
+    /// Histograms no longer in use, kept for the next node (each is `bins.totalBins` vectors).
+    private var pool: [UnsafeMutablePointer<BinSums>] = []
 
     init(bins: BoostingBins, edges: [[Double]], maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
         self.bins = bins
@@ -67,15 +86,18 @@ final class HistogramGrower {
         self.maxDepth = maxDepth
         self.minSamplesLeaf = minSamplesLeaf
         self.l2 = l2
-        self.threads = threads
+        self.threads = max(1, threads)
         rows = (0..<bins.rowCount).map { Int32($0) }
-        orderedG = .allocate(capacity: max(1, bins.rowCount))
-        orderedH = .allocate(capacity: max(1, bins.rowCount))
+        rightScratch = [Int32](repeating: 0, count: bins.rowCount)
+        columns = FeatureBinner.columnMajor(bins.codes, rows: bins.rowCount, features: bins.featureCount)
+        packed = Self.allocateAligned(bins.rowCount)
+        ordered = Self.allocateAligned(bins.rowCount)
     }
 
     deinit {
-        orderedG.deallocate()
-        orderedH.deallocate()
+        UnsafeMutableRawPointer(packed).deallocate()
+        UnsafeMutableRawPointer(ordered).deallocate()
+        for histogram in pool { UnsafeMutableRawPointer(histogram).deallocate() }
     }
 
     /// The best split of a node.
@@ -94,12 +116,13 @@ final class HistogramGrower {
         let start: Int, end: Int
         let depth: Int
         let g: Double, h: Double
-        var histogram: [Double]
+        var histogram: UnsafeMutablePointer<BinSums>?
         var split: Split?
-        init(node: Int, start: Int, end: Int, depth: Int, g: Double, h: Double, histogram: [Double]) {
+        init(node: Int, start: Int, end: Int, depth: Int, g: Double, h: Double) {
             self.node = node; self.start = start; self.end = end; self.depth = depth
-            self.g = g; self.h = h; self.histogram = histogram
+            self.g = g; self.h = h
         }
+        var rowCount: Int { end - start }
     }
 
     /// The result of growing: the tree (values not yet scaled), bin thresholds per node for fast
@@ -113,19 +136,38 @@ final class HistogramGrower {
     /// Leaf output −G/(H + λ) (before the learning rate).
     func leafValue(g: Double, h: Double) -> Double { -g / (h + l2) }
 
+    private func takeHistogram() -> UnsafeMutablePointer<BinSums> {
+        pool.popLast() ?? Self.allocateAligned(bins.totalBins)
+    }
+
+    /// Vectors on 64-byte boundaries: the allocator's 16-byte alignment puts every other 32-byte
+    /// bin across two cache lines, and split stores cost several times a whole one.
+    private static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<BinSums> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<BinSums>.stride, alignment: 64)
+            .bindMemory(to: BinSums.self, capacity: max(1, count))
+    }
+
+    private func release(_ node: Candidate) {
+        if let histogram = node.histogram { pool.append(histogram) }
+        node.histogram = nil
+    }
+
     /// - Complexity: O(rows · features) for the root histogram, then O(smaller child · features)
     ///   per split, plus O(bins) to find each split.
     func grow(gradients g: [Double], hessians h: [Double], learningRate: Double) throws -> Grown {
         let n = bins.rowCount
         for i in 0..<n { rows[i] = Int32(i) }
         var sumG = 0.0, sumH = 0.0
-        for i in 0..<n { sumG += g[i]; sumH += h[i] }
+        for i in 0..<n {
+            sumG += g[i]; sumH += h[i]
+            packed[i] = BinSums(g[i], h[i], 1, 0)
+        }
         var tree = Tree(valueWidth: 1)
         tree.addLeaf(values: [learningRate * leafValue(g: sumG, h: sumH)], cover: sumH)
         var binThreshold = [0]
-        let root = Candidate(node: 0, start: 0, end: n, depth: 0, g: sumG, h: sumH,
-                             histogram: buildHistogram(start: 0, end: n, g: g, h: h, isRoot: true))
-        root.split = try findSplit(root)
+        let root = Candidate(node: 0, start: 0, end: n, depth: 0, g: sumG, h: sumH)
+        root.histogram = takeHistogram()
+        try buildAndSearch(built: root, derived: nil, from: nil, search: [root])
         var open = [root]
         var leaves: [Candidate] = []
         var leafCount = 1
@@ -149,30 +191,31 @@ final class HistogramGrower {
                        missingGoesLeft: split.missingLeft, left: l, right: r)
             leafCount += 1
             let left = Candidate(node: l, start: parent.start, end: mid, depth: parent.depth + 1,
-                                 g: split.leftG, h: split.leftH, histogram: [])
+                                 g: split.leftG, h: split.leftH)
             let right = Candidate(node: r, start: mid, end: parent.end, depth: parent.depth + 1,
-                                  g: rightG, h: rightH, histogram: [])
+                                  g: rightG, h: rightH)
             let canGrow = leafCount < maxLeafNodes && (maxDepth == 0 || parent.depth + 1 < maxDepth)
-            let splittable = [left, right].filter { canGrow && $0.end - $0.start >= 2 * minSamplesLeaf }
+            let splittable = [left, right].filter { canGrow && $0.rowCount >= 2 * minSamplesLeaf }
             if !splittable.isEmpty {
-                // Subtraction trick: build the smaller child, derive the larger from the parent.
-                let (small, large) = left.end - left.start <= right.end - right.start ? (left, right) : (right, left)
-                small.histogram = buildHistogram(start: small.start, end: small.end, g: g, h: h, isRoot: false)
-                var derived = parent.histogram
-                derived.withUnsafeMutableBufferPointer { out in
-                    small.histogram.withUnsafeBufferPointer { part in
-                        for i in 0..<out.count { out[i] -= part[i] }
-                    }
-                }
-                large.histogram = derived
-                for c in splittable { c.split = try findSplit(c) }
+                // Subtraction trick: build the smaller child, derive the larger from the parent
+                // (in the parent's own histogram, which is not needed any more).
+                let (small, large) = left.rowCount <= right.rowCount ? (left, right) : (right, left)
+                small.histogram = takeHistogram()
+                large.histogram = parent.histogram
+                parent.histogram = nil
+                try buildAndSearch(built: small, derived: large, from: large.histogram, search: splittable)
             }
-            parent.histogram = []
+            release(parent)
             for c in [left, right] {
-                c.histogram = c.split == nil ? [] : c.histogram
-                if c.split != nil { open.append(c) } else { leaves.append(c) }
+                if c.split != nil {
+                    open.append(c)
+                } else {
+                    release(c)
+                    leaves.append(c)
+                }
             }
         }
+        for c in open { release(c) }
         leaves += open
         let leafRows = leaves.map { (node: $0.node, rows: rows[$0.start..<$0.end]) }
         return Grown(tree: tree, binThreshold: binThreshold, leaves: leafRows)
@@ -186,141 +229,139 @@ final class HistogramGrower {
     /// The binner's edges, so thresholds come out as real values.
     let edges: [[Double]]
 
+    /// Moves the node's rows that go left to the front (stable: rows stay in increasing order
+    /// within each node, which keeps histogram sums in a fixed, cache-friendly order); returns
+    /// where the right side starts.
     private func partition(_ node: Candidate, _ split: Split) -> Int {
-        let d = bins.featureCount, f = split.feature
-        let missing = bins.binCounts[split.feature]
-        let limit = split.bin
-        return bins.codes.withUnsafeBufferPointer { code in
-            rows.withUnsafeMutableBufferPointer { sample in
-                // Stable two-buffer partition keeps rows in increasing order within each node,
-                // which keeps histogram sums in a fixed, cache-friendly order.
-                var l = node.start
-                var right = [Int32]()
-                right.reserveCapacity(node.end - node.start)
-                for k in node.start..<node.end {
-                    let r = sample[k]
-                    let b = Int(code[Int(r) * d + f])
-                    if b == missing ? split.missingLeft : b <= limit { sample[l] = r; l += 1 } else { right.append(r) }
+        let n = bins.rowCount, f = split.feature
+        let missing = UInt8(bins.binCounts[split.feature])
+        let limit = UInt8(split.bin)
+        let missingLeft = split.missingLeft
+        return columns.withUnsafeBufferPointer { all in
+            let code = all.baseAddress! + f * n
+            return rightScratch.withUnsafeMutableBufferPointer { right in
+                rows.withUnsafeMutableBufferPointer { sample in
+                    var l = node.start, r = 0
+                    for k in node.start..<node.end {
+                        let row = sample[k]
+                        let b = code[Int(row)]
+                        if b == missing ? missingLeft : b <= limit {
+                            sample[l] = row
+                            l &+= 1
+                        } else {
+                            right[r] = row
+                            r &+= 1
+                        }
+                    }
+                    (sample.baseAddress! + l).update(from: right.baseAddress!, count: r)
+                    return l
                 }
-                for (i, r) in right.enumerated() { sample[l + i] = r }
-                return l
             }
         }
     }
 
-    /// (Σg, Σh, count) per bin for the rows `start..<end`.
-    private func buildHistogram(start: Int, end: Int, g: [Double], h: [Double], isRoot: Bool) -> [Double] {
-        var hist = [Double](repeating: 0, count: bins.totalBins * 3)
-        let count = end - start
+    /// Builds `built`'s histogram from its rows; when `derived` is given, turns `from` (the
+    /// parent's histogram, which becomes `derived`'s) into the parent minus `built`; then finds
+    /// the best split of each node in `search`. One parallel pass over feature ranges.
+    private func buildAndSearch(built: Candidate, derived: Candidate?, from parentHistogram: UnsafeMutablePointer<BinSums>?,
+                                search: [Candidate]) throws {
+        guard let builtHistogram = built.histogram else { return }
         let d = bins.featureCount
-        g.withUnsafeBufferPointer { gp in
-            h.withUnsafeBufferPointer { hp in
-                rows.withUnsafeBufferPointer { sample in
-                    if !isRoot {
+        let work = built.rowCount * d + bins.totalBins * search.count
+        let workers = work >= Self.parallelWork ? min(threads, d) : 1
+        let bounds = (0...workers).map { $0 * d / workers }
+        let start = built.start, count = built.rowCount
+        let isRoot = count == bins.rowCount
+        let bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
+        let targets = search.map { (node: $0, histogram: $0 === built ? builtHistogram : parentHistogram) }
+        let totals = targets.map { (g: $0.node.g, h: $0.node.h, count: Double($0.node.rowCount)) }
+        let out = SharedPointer(base: builtHistogram)
+        let parent = parentHistogram.map { SharedPointer(base: $0) }
+        let searched = targets.map { $0.histogram.map { SharedPointer(base: $0) } }
+        let results: [[Split?]] = try rows.withUnsafeBufferPointer { sample in
+            let rowIndex = SharedPointer(base: UnsafeMutablePointer(mutating: sample.baseAddress! + start))
+            if !isRoot {
+                for k in 0..<count { ordered[k] = packed[Int(rowIndex.base[k])] }
+            }
+            let sums = SharedPointer(base: isRoot ? packed : ordered)
+            return try bins.codes.withUnsafeBufferPointer { codeBuffer in
+                let codes = SharedPointer(base: UnsafeMutablePointer(mutating: codeBuffer.baseAddress!))
+                return try bins.offsets.withUnsafeBufferPointer { offsetBuffer in
+                    let offsets = SharedPointer(base: UnsafeMutablePointer(mutating: offsetBuffer.baseAddress!))
+                    return try parallelMap(workers, threads: workers) { w -> [Split?] in
+                        let f0 = bounds[w], f1 = bounds[w + 1]
+                        let lower = offsets.base[f0], upper = offsets.base[f1]
+                        let hist = out.base
+                        (hist + lower).update(repeating: .zero, count: upper - lower)
+                        // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
                         for k in 0..<count {
-                            let r = Int(sample[start + k])
-                            orderedG[k] = gp[r]
-                            orderedH[k] = hp[r]
-                        }
-                    }
-                    let og = SharedPointer(base: isRoot ? UnsafeMutablePointer(mutating: gp.baseAddress!) : orderedG)
-                    let oh = SharedPointer(base: isRoot ? UnsafeMutablePointer(mutating: hp.baseAddress!) : orderedH)
-                    let rowIndex = SharedPointer(base: UnsafeMutablePointer(mutating: sample.baseAddress! + start))
-                    bins.codes.withUnsafeBufferPointer { codeBuffer in
-                        let codes = SharedPointer(base: UnsafeMutablePointer(mutating: codeBuffer.baseAddress!))
-                        hist.withUnsafeMutableBufferPointer { hb in
-                            let out = SharedPointer(base: hb.baseAddress!)
-                            let workers = count * d >= 20_000 ? min(threads, d) : 1
-                            // Contiguous feature ranges, one per worker; every bin is summed in
-                            // row order by exactly one worker whatever the worker count.
-                            let bounds = (0...workers).map { $0 * d / workers }
-                            bins.offsets.withUnsafeBufferPointer { offsetBuffer in
-                                let offsets = SharedPointer(base: UnsafeMutablePointer(mutating: offsetBuffer.baseAddress!))
-                                let work: @Sendable (Int) -> Void = { w in
-                                    let f0 = bounds[w], f1 = bounds[w + 1]
-                                    // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
-                                    for k in 0..<count {
-                                        let row = codes.base + (isRoot ? k : Int(rowIndex.base[k])) &* d
-                                        let gk = og.base[k], hk = oh.base[k]
-                                        var f = f0
-                                        while f < f1 {
-                                            let p = out.base + (offsets.base[f] &+ Int(row[f])) &* 3
-                                            p[0] += gk
-                                            p[1] += hk
-                                            p[2] += 1
-                                            f &+= 1
-                                        }
-                                    }
-                                }
-                                if workers <= 1 {
-                                    work(0)
-                                } else {
-                                    DispatchQueue.concurrentPerform(iterations: workers, execute: work)
-                                }
+                            let r = isRoot ? k : Int(rowIndex.base[k])
+                            let row = codes.base + r &* d
+                            let v = sums.base[k]
+                            var f = f0
+                            while f < f1 {
+                                hist[offsets.base[f] &+ Int(row[f])] += v
+                                f &+= 1
                             }
                         }
+                        if let parent {
+                            for i in lower..<upper { parent.base[i] -= hist[i] }
+                        }
+                        return zip(totals, searched).map { total, histogram in
+                            guard let histogram else { return nil }
+                            return Self.bestSplit(features: f0..<f1, bins: bins, histogram: histogram.base,
+                                                  count: total.count, g: total.g, h: total.h, minLeaf: minLeaf, l2: l2)
+                        }
                     }
                 }
             }
         }
-        return hist
-    }
-
-    /// The best split of `node` over all features (ties keep the lower feature and bin).
-    ///
-    /// Features are scanned in contiguous ranges on `threads` workers; the per-range winners are
-    /// then compared in range order with the same strict rule, so the answer equals a serial scan.
-    private func findSplit(_ node: Candidate) throws -> Split? {
-        let count = Double(node.end - node.start)
-        guard count >= 2 * Double(minSamplesLeaf) else { return nil }
-        let d = bins.featureCount
-        let workers = min(threads, d)
-        let bounds = (0...workers).map { $0 * d / workers }
-        let g = node.g, h = node.h, bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
-        let results = try node.histogram.withUnsafeBufferPointer { hist in
-            let histogram = SharedPointer(base: UnsafeMutablePointer(mutating: hist.baseAddress!))
-            return try parallelMap(workers, threads: workers) { w in
-                Self.bestSplit(features: bounds[w]..<bounds[w + 1], bins: bins, histogram: histogram.base,
-                               count: count, g: g, h: h, minLeaf: minLeaf, l2: l2)
+        // Per-range winners compared in range order with the same strict rule as within a range,
+        // so the answer equals a serial scan (ties keep the lower feature and bin).
+        for (i, node) in search.enumerated() {
+            var best: Split?
+            for part in results {
+                if let s = part[i], s.gain > (best?.gain ?? 0) { best = s }
             }
+            node.split = node.rowCount >= 2 * minSamplesLeaf ? best : nil
         }
-        var best: Split?
-        for case let s? in results where s.gain > (best?.gain ?? 0) { best = s }
-        return best
     }
 
     /// The best split among `features` of a node with totals (g, h, count).
     /// - Complexity: O(Σ bins of those features).
     private static func bestSplit(
-        features: Range<Int>, bins: BoostingBins, histogram: UnsafeMutablePointer<Double>,
+        features: Range<Int>, bins: BoostingBins, histogram: UnsafeMutablePointer<BinSums>,
         count: Double, g: Double, h: Double, minLeaf: Double, l2: Double
     ) -> Split? {
+        guard count >= 2 * minLeaf else { return nil }
         let parentScore = g * g / (h + l2)
         var best = Split()
         var found = false
         for f in features {
-            let hf = histogram + bins.offsets[f] * 3
+            let hf = histogram + bins.offsets[f]
             let nb = bins.binCounts[f]
-            let mg = hf[nb * 3], mh = hf[nb * 3 + 1], mc = hf[nb * 3 + 2]
+            let missing = hf[nb]
             // Pass 0: missing rows go right; pass 1: they go left (only when there are some).
-            for pass in 0..<(mc > 0 ? 2 : 1) {
-                var lg = pass == 1 ? mg : 0, lh = pass == 1 ? mh : 0, lc = pass == 1 ? mc : 0
+            for pass in 0..<(missing[2] > 0 ? 2 : 1) {
+                var left = pass == 1 ? missing : .zero
                 // With missing rows going right, "all values left" is a split too.
-                let lastBin = (pass == 0 && mc > 0) ? nb - 1 : nb - 2
+                let lastBin = (pass == 0 && missing[2] > 0) ? nb - 1 : nb - 2
                 if lastBin < 0 { continue }
                 for b in 0...lastBin {
-                    lg += hf[b * 3]; lh += hf[b * 3 + 1]; lc += hf[b * 3 + 2]
-                    if hf[b * 3 + 2] == 0 && b < lastBin { continue }
+                    let bin = hf[b]
+                    left += bin
+                    if bin[2] == 0 && b < lastBin { continue }
+                    let lc = left[2]
                     let rc = count - lc
                     if lc < minLeaf { continue }
                     if rc < minLeaf { break }
-                    let rh = h - lh
+                    let lh = left[1], rh = h - lh
                     if lh < Self.minHessianToSplit || rh < Self.minHessianToSplit { continue }
-                    let rg = g - lg
+                    let lg = left[0], rg = g - lg
                     let gain = lg * lg / (lh + l2) + rg * rg / (rh + l2) - parentScore
                     if gain > best.gain {
                         found = true
-                        let missingLeft = mc > 0 ? pass == 1 : lc >= rc
+                        let missingLeft = missing[2] > 0 ? pass == 1 : lc >= rc
                         best = Split(gain: gain, feature: f, bin: b, missingLeft: missingLeft,
                                      leftG: lg, leftH: lh, leftCount: lc)
                     }
