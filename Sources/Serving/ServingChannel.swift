@@ -176,15 +176,18 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             pending = Pending(head: head, authorization: authorization, start: start, body: context.channel.allocator.buffer(capacity: 0))
         case .body(var part):
-            guard var request = pending, request.body != nil else { return }
-            if (request.body?.readableBytes ?? 0) + part.readableBytes > service.maximumBodyBytes {
+            guard let request = pending, let received = request.body?.readableBytes else { return }
+            if received + part.readableBytes > service.maximumBodyBytes {
                 answerEarly(context: context, head: request.head, authorization: request.authorization, body: .tooLarge, start: request.start)
                 return
             }
-            // Taken out of `pending` while it grows, so the buffer is not copied on write.
-            pending = nil
-            request.body?.writeBuffer(&part)
-            pending = request
+            // Grown in place (not copied on write). A body in one part, the usual case, is kept as
+            // the decoder's slice of what was read, without a copy.
+            if received == 0 {
+                pending?.body = part
+            } else {
+                pending?.body?.writeBuffer(&part)
+            }
         case .end:
             guard let request = pending else { return }
             pending = nil
