@@ -71,4 +71,58 @@ import Testing
             .fit(x, y, context: FitContext())
         #expect(model.trees.count < 200)
     }
+
+    @Test func sparseFeatureCommonBinIsTheNodeTotalsMinusTheRest() throws {
+        // Feature 0 is one-hot-like (1 in rows 0–3 of 10, so bin 0 is "common" and never added
+        // while building), feature 1 is dense noise that cannot beat it. y = 10 where the flag is
+        // set, 0 elsewhere; baseline mean 4; g = 4 − y: −6 on the four flagged rows, 4 on the six
+        // others; h = 1. The split puts the common bin (flag 0) left: −ΣG/ΣH = −24/6 = −4 → −4 · 0.5;
+        // right: 24/4 = 6 → 3. The common bin's sums (24, 6, 6 rows) are the totals minus the flags.
+        let flag: [Double] = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+        let noise: [Double] = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
+        let x = Matrix(rows: 10, columns: 2, values: (0..<10).flatMap { [flag[$0], noise[$0]] })
+        let y = Target.values(flag.map { $0 * 10 })
+        for threads in [1, 2] {
+            let model = try GradientBoosting.make([
+                "max_iter": .int(1), "min_samples_leaf": .int(1), "learning_rate": .double(0.5), "max_leaf_nodes": .int(2),
+            ]).fit(x, y, context: FitContext(threads: threads))
+            let tree = model.trees[0]
+            #expect(tree.feature[0] == 0)
+            #expect(tree.threshold[0] == 0.5)
+            #expect(tree.values[Int(tree.left[0])] == -2)
+            #expect(tree.values[Int(tree.right[0])] == 3)
+            #expect(model.predict(x) == .values(flag.map { $0 == 1 ? 7 : 2 }))
+        }
+    }
+
+    @Test func oneHotColumnsTrainTheSameModelOnAnyThreadCount() throws {
+        // Two categories one-hot encoded (sparse features) beside numbers, 3000 rows: the parallel
+        // path with uneven feature ranges, and each category's common bin derived per node.
+        var g = SeededGenerator(seed: 21)
+        let rows = 3000
+        var values = [Double](), labels = [Int]()
+        for _ in 0..<rows {
+            let a = g.nextGaussian(), b = g.nextGaussian()
+            let color = g.nextInt(below: 5), region = g.nextInt(below: 9)
+            values += [a, b] + (0..<5).map { $0 == color ? 1 : 0 } + (0..<9).map { $0 == region ? 1 : 0 }
+            labels.append(a + (color == 2 ? 1.5 : 0) - (region < 3 ? 1 : 0) + 0.5 * g.nextGaussian() > 0 ? 1 : 0)
+        }
+        let x = Matrix(rows: rows, columns: 16, values: values)
+        let y = Target.classes(labels, classCount: 2)
+        let booster = try GradientBoosting.make(["max_iter": .int(20), "early_stopping": .string("off")])
+        let one = try booster.fit(x, y, context: FitContext(seed: 1, threads: 1))
+        let two = try booster.fit(x, y, context: FitContext(seed: 1, threads: 2))
+        #expect(one.trees == two.trees)
+        #expect(one.trees.contains { tree in tree.feature.contains(4) })  // color 2 is used
+        #expect(TreeTestSupport.accuracy(one.predict(x), y) > 0.8)
+    }
+
+    @Test func workerRangesBalanceTheWork() {
+        #expect(HistogramGrower.balancedBounds(weights: [1, 1, 1, 1], workers: 2) == [0, 2, 4])
+        // Dense features first, cheap sparse ones after: the cut moves right.
+        #expect(HistogramGrower.balancedBounds(weights: [10, 10, 10, 1, 1, 1, 1, 1, 1], workers: 2) == [0, 2, 9])
+        #expect(HistogramGrower.balancedBounds(weights: [100, 1], workers: 2) == [0, 1, 2])
+        #expect(HistogramGrower.balancedBounds(weights: [1, 100], workers: 2) == [0, 1, 2])
+        #expect(HistogramGrower.balancedBounds(weights: [5], workers: 1) == [0, 1])
+    }
 }

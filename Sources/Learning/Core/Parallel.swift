@@ -8,7 +8,9 @@ public func parallelMap<T: Sendable>(_ count: Int, threads: Int, _ body: @Sendab
     }
     let slots = ResultSlots<T>(count: count)
     let workers = min(threads, count)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    // On the spinning pool: its helpers are usually awake already (boosting's steps keep them so),
+    // where Dispatch would wake a sleeping thread.
+    SpinningPool.shared.run(workers) { worker in
         var i = worker
         while i < count {
             slots.store(i, Result { try body(i) })

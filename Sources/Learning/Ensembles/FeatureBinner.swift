@@ -48,7 +48,7 @@ struct FeatureBinner: Sendable {
                 let value = x.values[r * x.columns + f]
                 if !value.isNaN { v.append(value) }
             }
-            v.sort()
+            v.sortByRadix()
             return Self.edges(sorted: v, maxBins: maxBins)
         }
     }

@@ -101,7 +101,7 @@ public struct GradientBoosting: Algorithm {
 
         for iteration in 0..<maxIter {
             try context.checkCancellation()
-            loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians)
+            loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians, threads: context.threads)
             for c in 0..<k {
                 for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
                 let grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
@@ -248,13 +248,41 @@ struct BoostingLoss {
         }
     }
 
-    /// Fills gradients and hessians of the loss with respect to the raw scores.
-    func gradients(raw: [Double], targets y: [Double], gradients g: inout [Double], hessians h: inout [Double]) {
+    /// Fills gradients and hessians of the loss with respect to the raw scores; large sets in two
+    /// or more blocks of rows at once (each row's values depend on that row alone).
+    func gradients(raw: [Double], targets y: [Double], gradients g: inout [Double], hessians h: inout [Double], threads: Int = 1) {
+        let n = y.count, k = kind == .multiclass ? classCount : 1
+        precondition(raw.count >= n * k && g.count >= n * k && h.count >= n * k, "internal error: gradient buffers too short")
+        let blocks = threads > 1 && n >= 20_000 ? threads : 1
+        raw.withUnsafeBufferPointer { rawBuffer in
+            y.withUnsafeBufferPointer { yBuffer in
+                g.withUnsafeMutableBufferPointer { gBuffer in
+                    h.withUnsafeMutableBufferPointer { hBuffer in
+                        guard n > 0 else { return }
+                        let raw = SharedPointer(base: UnsafeMutablePointer(mutating: rawBuffer.baseAddress!))
+                        let y = SharedPointer(base: UnsafeMutablePointer(mutating: yBuffer.baseAddress!))
+                        let g = SharedPointer(base: gBuffer.baseAddress!), h = SharedPointer(base: hBuffer.baseAddress!)
+                        if blocks == 1 {
+                            fillGradients(rows: 0..<n, raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
+                        } else {
+                            SpinningPool.shared.run(blocks) { b in
+                                fillGradients(rows: (b * n / blocks)..<((b + 1) * n / blocks),
+                                              raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func fillGradients(rows: Range<Int>, raw: UnsafeMutablePointer<Double>, targets y: UnsafeMutablePointer<Double>,
+                               gradients g: UnsafeMutablePointer<Double>, hessians h: UnsafeMutablePointer<Double>) {
         switch kind {
         case .squaredError:
-            for i in 0..<y.count { g[i] = raw[i] - y[i]; h[i] = 1 }
+            for i in rows { g[i] = raw[i] - y[i]; h[i] = 1 }
         case .binary:
-            for i in 0..<y.count {
+            for i in rows {
                 let p = Self.sigmoid(raw[i])
                 g[i] = p - y[i]
                 h[i] = p * (1 - p)
@@ -262,11 +290,15 @@ struct BoostingLoss {
         case .multiclass:
             let k = classCount
             var p = [Double](repeating: 0, count: k)
-            for i in 0..<y.count {
-                Self.softmax(raw, row: i, width: k, into: &p)
+            for i in rows {
+                var m = -Double.infinity
+                for c in 0..<k { m = max(m, raw[i * k + c]) }
+                var s = 0.0
+                for c in 0..<k { p[c] = exp(raw[i * k + c] - m); s += p[c] }
                 for c in 0..<k {
-                    g[i * k + c] = p[c] - (Int(y[i]) == c ? 1 : 0)
-                    h[i * k + c] = p[c] * (1 - p[c])
+                    let q = p[c] / s
+                    g[i * k + c] = q - (Int(y[i]) == c ? 1 : 0)
+                    h[i * k + c] = q * (1 - q)
                 }
             }
         }

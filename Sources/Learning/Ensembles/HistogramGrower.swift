@@ -62,7 +62,9 @@ final class HistogramGrower {
     static let minHessianToSplit = 1e-3
     /// Below this much work (rows × features + bins) a split is handled on one thread: waking a
     /// worker costs more.
-    static let parallelWork = 40_000
+    static let parallelWork = 10_000
+    /// Nodes with at least this many rows are partitioned on two threads.
+    static let parallelPartition = 4_096
 
     /// Training rows, node-contiguous.
     private var rows: [Int32]
@@ -79,6 +81,27 @@ final class HistogramGrower {
     /// Histograms no longer in use, kept for the next node (each is `bins.totalBins` vectors).
     private var pool: [UnsafeMutablePointer<BinSums>] = []
 
+    // Sparse features, as LightGBM treats them: a feature whose most frequent bin holds at least
+    // half the rows (one-hot columns, mostly-zero counts) never adds to that bin while a histogram
+    // is built; the bin is then the node's totals minus the feature's other bins. Each row adds to
+    // its dense features and to the few bins of sparse features it is not in the common bin of
+    // (two for two one-hot encoded categories, instead of one per category).
+
+    /// The common bin of each sparse feature; -1 for dense features.
+    private let commonBin: [Int]
+    /// Dense features in order, their histogram offsets, and how many come before each feature.
+    private let denseOffsets: [Int]
+    private let denseBefore: [Int]
+    /// Row-major bins of the dense features (`denseOffsets.count` per row).
+    private let denseCodes: [UInt8]
+    /// Per row, histogram indices of its sparse features' uncommon bins, in feature order:
+    /// row r's are `sparseBins[sparseStart[r]..<sparseStart[r + 1]]`.
+    private let sparseStart: [Int32]
+    private let sparseBins: [Int32]
+    /// Feature ranges of the `min(threads, features)` workers, cut so that each has about the same
+    /// histogram work (a dense feature adds every row, a sparse one only its uncommon rows).
+    private let workerBounds: [Int]
+
     init(bins: BoostingBins, edges: [[Double]], maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
         self.bins = bins
         self.edges = edges
@@ -90,6 +113,10 @@ final class HistogramGrower {
         rows = (0..<bins.rowCount).map { Int32($0) }
         rightScratch = [Int32](repeating: 0, count: bins.rowCount)
         columns = FeatureBinner.columnMajor(bins.codes, rows: bins.rowCount, features: bins.featureCount)
+        let layout = Self.sparseLayout(bins: bins, columns: columns)
+        (commonBin, denseOffsets, denseBefore, denseCodes, sparseStart, sparseBins) =
+            (layout.commonBin, layout.denseOffsets, layout.denseBefore, layout.denseCodes, layout.sparseStart, layout.sparseBins)
+        workerBounds = Self.balancedBounds(weights: layout.weights, workers: min(self.threads, bins.featureCount))
         packed = Self.allocateAligned(bins.rowCount)
         ordered = Self.allocateAligned(bins.rowCount)
     }
@@ -98,6 +125,73 @@ final class HistogramGrower {
         UnsafeMutableRawPointer(packed).deallocate()
         UnsafeMutableRawPointer(ordered).deallocate()
         for histogram in pool { UnsafeMutableRawPointer(histogram).deallocate() }
+    }
+
+    private static func sparseLayout(bins: BoostingBins, columns: [UInt8]) -> (
+        commonBin: [Int], denseOffsets: [Int], denseBefore: [Int], denseCodes: [UInt8], sparseStart: [Int32], sparseBins: [Int32],
+        weights: [Double]
+    ) {
+        let n = bins.rowCount, d = bins.featureCount
+        var commonBin = [Int](repeating: -1, count: d)
+        // Work per feature: rows added to its histogram (plus its bins, searched per node).
+        var weights = bins.binCounts.map { Double(n) + Double($0) * 2 }
+        // Sparse entries are Int32 histogram indices counted per row in Int32 offsets.
+        let fitsInt32 = bins.totalBins < Int(Int32.max) && n * d < Int(Int32.max)
+        if fitsInt32 && n > 0 {
+            var counts = [Int](repeating: 0, count: 256)
+            for f in 0..<d {
+                for b in 0..<256 { counts[b] = 0 }
+                for r in 0..<n { counts[Int(columns[f * n + r])] += 1 }
+                var best = 0
+                for b in 1..<256 where counts[b] > counts[best] { best = b }
+                if counts[best] * 2 >= n {
+                    commonBin[f] = best
+                    // An uncommon row costs more than a dense add (an indirect entry and a range
+                    // check); the first sparse feature also carries the walk over every row's entries.
+                    let walk = commonBin[0..<f].contains { $0 >= 0 } ? 0.0 : Double(n)
+                    weights[f] = 2 * Double(n - counts[best]) + walk + Double(bins.binCounts[f]) * 2
+                }
+            }
+        }
+        let dense = (0..<d).filter { commonBin[$0] < 0 }
+        var before = [0]
+        for f in 0..<d { before.append(before[f] + (commonBin[f] < 0 ? 1 : 0)) }
+        let dd = dense.count
+        var denseCodes = [UInt8](repeating: 0, count: n * dd)
+        var start = [Int32](repeating: 0, count: n + 1)
+        var entries = [Int32]()
+        bins.codes.withUnsafeBufferPointer { code in
+            for r in 0..<n {
+                for (i, f) in dense.enumerated() { denseCodes[r * dd + i] = code[r * d + f] }
+                for f in 0..<d where commonBin[f] >= 0 {
+                    let b = Int(code[r * d + f])
+                    if b != commonBin[f] { entries.append(Int32(bins.offsets[f] + b)) }
+                }
+                start[r + 1] = Int32(entries.count)
+            }
+        }
+        return (commonBin, dense.map { bins.offsets[$0] }, before, denseCodes, start, entries, weights)
+    }
+
+    /// Cuts 0..<weights.count into `workers` contiguous ranges of about equal total weight.
+    static func balancedBounds(weights: [Double], workers: Int) -> [Int] {
+        let d = weights.count
+        guard workers > 1, d > 0 else { return [0, d] }
+        let total = weights.reduce(0, +)
+        var bounds = [0]
+        var sum = 0.0
+        for f in 0..<(d - 1) where bounds.count < workers {
+            sum += weights[f]
+            // Cut once this range has its share; cut anyway when every later range needs one of
+            // the features left.
+            let cutsLeft = workers - bounds.count, featuresLeft = d - (f + 1)
+            if featuresLeft == cutsLeft || sum >= total * Double(bounds.count) / Double(workers) {
+                bounds.append(f + 1)
+            }
+        }
+        while bounds.count < workers { bounds.append(d) }
+        bounds.append(d)
+        return bounds
     }
 
     /// The best split of a node.
@@ -167,7 +261,7 @@ final class HistogramGrower {
         var binThreshold = [0]
         let root = Candidate(node: 0, start: 0, end: n, depth: 0, g: sumG, h: sumH)
         root.histogram = takeHistogram()
-        try buildAndSearch(built: root, derived: nil, from: nil, search: [root])
+        buildAndSearch(built: root, derived: nil, from: nil, search: [root])
         var open = [root]
         var leaves: [Candidate] = []
         var leafCount = 1
@@ -180,7 +274,11 @@ final class HistogramGrower {
             }
             guard bestIndex >= 0, let split = open[bestIndex].split else { break }
             let parent = open.remove(at: bestIndex)
-            let mid = partition(parent, split)
+            // Gather the sums of the child whose histogram will be built (the smaller one), if any.
+            let leftRows = Int(split.leftCount), rightRows = parent.rowCount - Int(split.leftCount)
+            let growing = leafCount + 1 < maxLeafNodes && (maxDepth == 0 || parent.depth + 1 < maxDepth)
+                && max(leftRows, rightRows) >= 2 * minSamplesLeaf
+            let mid = partition(parent, split, gather: growing ? (leftRows <= rightRows ? .left : .right) : .none)
             precondition(mid - parent.start == Int(split.leftCount), "internal error: partition disagrees with histogram")
             let rightG = parent.g - split.leftG, rightH = parent.h - split.leftH
             let l = tree.addLeaf(values: [learningRate * leafValue(g: split.leftG, h: split.leftH)], cover: split.leftH)
@@ -203,7 +301,7 @@ final class HistogramGrower {
                 small.histogram = takeHistogram()
                 large.histogram = parent.histogram
                 parent.histogram = nil
-                try buildAndSearch(built: small, derived: large, from: large.histogram, search: splittable)
+                buildAndSearch(built: small, derived: large, from: large.histogram, search: splittable)
             }
             release(parent)
             for c in [left, right] {
@@ -229,32 +327,94 @@ final class HistogramGrower {
     /// The binner's edges, so thresholds come out as real values.
     let edges: [[Double]]
 
+    /// Which child's (g, h, 1, 0) a partition gathers into `ordered` for its histogram.
+    private enum Gather { case none, left, right }
+
     /// Moves the node's rows that go left to the front (stable: rows stay in increasing order
-    /// within each node, which keeps histogram sums in a fixed, cache-friendly order); returns
-    /// where the right side starts.
-    private func partition(_ node: Candidate, _ split: Split) -> Int {
+    /// within each node, which keeps histogram sums in a fixed, cache-friendly order) and gathers
+    /// the sums of the child whose histogram is built next; returns where the right side starts.
+    ///
+    /// A large node is split in two halves on two threads: each half partitions into its own part
+    /// of the scratch (left rows from the front, right rows from the back), then one thread copies
+    /// the left rows back (A's, then B's) and the other the right rows, gathering as they go.
+    /// The order is the same as one pass would give.
+    private func partition(_ node: Candidate, _ split: Split, gather: Gather) -> Int {
         let n = bins.rowCount, f = split.feature
         let missing = UInt8(bins.binCounts[split.feature])
         let limit = UInt8(split.bin)
         let missingLeft = split.missingLeft
+        let start = node.start, end = node.end
+        let packed = SharedPointer(base: packed), ordered = SharedPointer(base: ordered)
         return columns.withUnsafeBufferPointer { all in
-            let code = all.baseAddress! + f * n
-            return rightScratch.withUnsafeMutableBufferPointer { right in
-                rows.withUnsafeMutableBufferPointer { sample in
-                    var l = node.start, r = 0
-                    for k in node.start..<node.end {
-                        let row = sample[k]
-                        let b = code[Int(row)]
-                        if b == missing ? missingLeft : b <= limit {
-                            sample[l] = row
-                            l &+= 1
-                        } else {
-                            right[r] = row
-                            r &+= 1
+            let code = SharedPointer(base: UnsafeMutablePointer(mutating: all.baseAddress! + f * n))
+            return rightScratch.withUnsafeMutableBufferPointer { scratchBuffer in
+                rows.withUnsafeMutableBufferPointer { rowBuffer in
+                    let sample = SharedPointer(base: rowBuffer.baseAddress!)
+                    let scratch = SharedPointer(base: scratchBuffer.baseAddress!)
+                    @inline(__always) func goesLeft(_ row: Int32) -> Bool {
+                        let b = code.base[Int(row)]
+                        return b == missing ? missingLeft : b <= limit
+                    }
+                    guard threads > 1, end - start >= Self.parallelPartition else {
+                        var l = start, r = 0
+                        for k in start..<end {
+                            let row = sample.base[k]
+                            if goesLeft(row) {
+                                sample.base[l] = row
+                                l &+= 1
+                            } else {
+                                scratch.base[r] = row
+                                r &+= 1
+                            }
+                        }
+                        (sample.base + l).update(from: scratch.base, count: r)
+                        let (from, to) = gather == .left ? (start, l) : gather == .right ? (l, end) : (0, 0)
+                        for k in from..<to { ordered.base[k - from] = packed.base[Int(sample.base[k])] }
+                        return l
+                    }
+                    // Halves [start, half) and [half, end); each keeps its left rows at the front
+                    // of its part of the scratch and its right rows at the back, reversed.
+                    let half = start + (end - start) / 2
+                    let leftCounts = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+                    defer { leftCounts.deallocate() }
+                    let counts = SharedPointer(base: leftCounts)
+                    SpinningPool.shared.run(2) { w in
+                        let lower = w == 0 ? start : half, upper = w == 0 ? half : end
+                        var l = lower, r = upper
+                        for k in lower..<upper {
+                            let row = sample.base[k]
+                            if goesLeft(row) {
+                                scratch.base[l] = row
+                                l &+= 1
+                            } else {
+                                r &-= 1
+                                scratch.base[r] = row
+                            }
+                        }
+                        counts.base[w] = l - lower
+                    }
+                    let leftA = leftCounts[0], leftB = leftCounts[1]
+                    let mid = start + leftA + leftB
+                    SpinningPool.shared.run(2) { w in
+                        var to = w == 0 ? start : mid
+                        let gathers = gather == (w == 0 ? .left : .right)
+                        // Left rows: A's then B's, in order. Right rows: A's then B's, each read
+                        // back from the end of its half.
+                        let pieces = w == 0
+                            ? [(start, start + leftA, false), (half, half + leftB, false)]
+                            : [(start + leftA, half, true), (half + leftB, end, true)]
+                        for (from, until, reversed) in pieces {
+                            var k = reversed ? until - 1 : from
+                            for _ in from..<until {
+                                let row = scratch.base[k]
+                                sample.base[to] = row
+                                if gathers { ordered.base[to - (w == 0 ? start : mid)] = packed.base[Int(row)] }
+                                to &+= 1
+                                k = reversed ? k &- 1 : k &+ 1
+                            }
                         }
                     }
-                    (sample.baseAddress! + l).update(from: right.baseAddress!, count: r)
-                    return l
+                    return mid
                 }
             }
         }
@@ -264,12 +424,12 @@ final class HistogramGrower {
     /// parent's histogram, which becomes `derived`'s) into the parent minus `built`; then finds
     /// the best split of each node in `search`. One parallel pass over feature ranges.
     private func buildAndSearch(built: Candidate, derived: Candidate?, from parentHistogram: UnsafeMutablePointer<BinSums>?,
-                                search: [Candidate]) throws {
+                                search: [Candidate]) {
         guard let builtHistogram = built.histogram else { return }
         let d = bins.featureCount
         let work = built.rowCount * d + bins.totalBins * search.count
         let workers = work >= Self.parallelWork ? min(threads, d) : 1
-        let bounds = (0...workers).map { $0 * d / workers }
+        let bounds = workers == 1 ? [0, d] : workerBounds
         let start = built.start, count = built.rowCount
         let isRoot = count == bins.rowCount
         let bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
@@ -278,42 +438,67 @@ final class HistogramGrower {
         let out = SharedPointer(base: builtHistogram)
         let parent = parentHistogram.map { SharedPointer(base: $0) }
         let searched = targets.map { $0.histogram.map { SharedPointer(base: $0) } }
-        let results: [[Split?]] = try rows.withUnsafeBufferPointer { sample in
+        let total = BinSums(built.g, built.h, Double(count), 0)
+        let hasSparse = !sparseBins.isEmpty || commonBin.contains { $0 >= 0 }
+        let commonBin = commonBin, denseBefore = denseBefore, dd = denseOffsets.count
+        let results: [[Split?]] = rows.withUnsafeBufferPointer { sample in
             let rowIndex = SharedPointer(base: UnsafeMutablePointer(mutating: sample.baseAddress! + start))
-            if !isRoot {
-                for k in 0..<count { ordered[k] = packed[Int(rowIndex.base[k])] }
-            }
+            // A child's sums were gathered into `ordered` by the partition that made it.
             let sums = SharedPointer(base: isRoot ? packed : ordered)
-            return try bins.codes.withUnsafeBufferPointer { codeBuffer in
-                let codes = SharedPointer(base: UnsafeMutablePointer(mutating: codeBuffer.baseAddress!))
-                return try bins.offsets.withUnsafeBufferPointer { offsetBuffer in
-                    let offsets = SharedPointer(base: UnsafeMutablePointer(mutating: offsetBuffer.baseAddress!))
-                    return try parallelMap(workers, threads: workers) { w -> [Split?] in
-                        let f0 = bounds[w], f1 = bounds[w + 1]
-                        let lower = offsets.base[f0], upper = offsets.base[f1]
-                        let hist = out.base
-                        (hist + lower).update(repeating: .zero, count: upper - lower)
-                        // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
-                        for k in 0..<count {
-                            let r = isRoot ? k : Int(rowIndex.base[k])
-                            let row = codes.base + r &* d
-                            let v = sums.base[k]
-                            var f = f0
-                            while f < f1 {
-                                hist[offsets.base[f] &+ Int(row[f])] += v
-                                f &+= 1
+            return Self.shared(denseCodes, denseOffsets, sparseStart, sparseBins, bins.offsets) {
+                codes, denseOffsets, sparseStart, sparseBins, offsets in
+                func searchRange(_ w: Int) -> [Split?] {
+                    let f0 = bounds[w], f1 = bounds[w + 1]
+                    let lower = offsets.base[f0], upper = offsets.base[f1]
+                    let i0 = denseBefore[f0], i1 = denseBefore[f1]
+                    let hist = out.base
+                    (hist + lower).update(repeating: .zero, count: upper - lower)
+                    // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
+                    for k in 0..<count {
+                        let r = isRoot ? k : Int(rowIndex.base[k])
+                        let row = codes.base + r &* dd
+                        let v = sums.base[k]
+                        var i = i0
+                        while i < i1 {
+                            hist[denseOffsets.base[i] &+ Int(row[i])] += v
+                            i &+= 1
+                        }
+                        if hasSparse {
+                            var e = Int(sparseStart.base[r])
+                            let end = Int(sparseStart.base[r &+ 1])
+                            while e < end {
+                                let b = Int(sparseBins.base[e])
+                                if b >= lower && b < upper { hist[b] += v }
+                                e &+= 1
                             }
                         }
-                        if let parent {
-                            for i in lower..<upper { parent.base[i] -= hist[i] }
-                        }
-                        return zip(totals, searched).map { total, histogram in
-                            guard let histogram else { return nil }
-                            return Self.bestSplit(features: f0..<f1, bins: bins, histogram: histogram.base,
-                                                  count: total.count, g: total.g, h: total.h, minLeaf: minLeaf, l2: l2)
-                        }
+                    }
+                    // Each sparse feature's common bin: the node's totals minus its other bins.
+                    for f in f0..<f1 where commonBin[f] >= 0 {
+                        let first = hist + offsets.base[f]
+                        let binCount = offsets.base[f + 1] - offsets.base[f]
+                        var rest = BinSums.zero
+                        for b in 0..<binCount where b != commonBin[f] { rest += first[b] }
+                        let common = total - rest
+                        first[commonBin[f]] = common[2] == 0 ? .zero : common
+                    }
+                    if let parent {
+                        for i in lower..<upper { parent.base[i] -= hist[i] }
+                    }
+                    return zip(totals, searched).map { total, histogram in
+                        guard let histogram else { return nil }
+                        return Self.bestSplit(features: f0..<f1, bins: bins, histogram: histogram.base,
+                                              count: total.count, g: total.g, h: total.h, minLeaf: minLeaf, l2: l2)
                     }
                 }
+                let parts = UnsafeMutablePointer<[Split?]>.allocate(capacity: workers)
+                parts.initialize(repeating: [], count: workers)
+                defer { parts.deinitialize(count: workers); parts.deallocate() }
+                let slots = SharedPointer(base: parts)
+                SpinningPool.shared.run(workers) { w in
+                    slots.base[w] = searchRange(w)
+                }
+                return Array(UnsafeBufferPointer(start: parts, count: workers))
             }
         }
         // Per-range winners compared in range order with the same strict rule as within a range,
@@ -324,6 +509,28 @@ final class HistogramGrower {
                 if let s = part[i], s.gain > (best?.gain ?? 0) { best = s }
             }
             node.split = node.rowCount >= 2 * minSamplesLeaf ? best : nil
+        }
+    }
+
+    /// Runs `body` with shareable pointers to the arrays' storage.
+    private static func shared<R>(
+        _ a: [UInt8], _ b: [Int], _ c: [Int32], _ d: [Int32], _ e: [Int],
+        _ body: (SharedPointer<UInt8>, SharedPointer<Int>, SharedPointer<Int32>, SharedPointer<Int32>, SharedPointer<Int>) throws -> R
+    ) rethrows -> R {
+        func pointer<T>(_ p: UnsafeBufferPointer<T>) -> SharedPointer<T> {
+            // An empty array's storage may have no address; nothing reads through it then.
+            SharedPointer(base: UnsafeMutablePointer(mutating: p.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!))
+        }
+        return try a.withUnsafeBufferPointer { a in
+            try b.withUnsafeBufferPointer { b in
+                try c.withUnsafeBufferPointer { c in
+                    try d.withUnsafeBufferPointer { d in
+                        try e.withUnsafeBufferPointer { e in
+                            try body(pointer(a), pointer(b), pointer(c), pointer(d), pointer(e))
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -32,7 +32,7 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
             var present = rows.map { values[$0] }.filter { !$0.isNaN }
             missingRate = rows.isEmpty ? 0 : Double(rows.count - present.count) / Double(rows.count)
             guard !present.isEmpty else { return }
-            present.sort()
+            present.sortByRadix()
             let n = Double(present.count)
             mean = present.reduce(0, +) / n
             standardDeviation = (present.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
