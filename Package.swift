@@ -74,9 +74,11 @@ let package = Package(
         // Estimators, preprocessing, metrics, model selection. Knows nothing of files, HTTP or the REPL.
         .target(
             name: "Learning",
-            dependencies: ["Tabular"],
+            dependencies: ["Tabular", "CWorkbenchPrefetch"],
             swiftSettings: strict + vectorKernels
         ),
+        // The CPU's prefetch hint, which Swift cannot emit, for the learning library's gathers.
+        .target(name: "CWorkbenchPrefetch"),
         // Small C helpers for system calls Swift cannot reach (renameat2). Not named CSystem: swift-system
         // (via swift-nio) declares a target of that name.
         .target(name: "CWorkbenchSystem"),

@@ -97,14 +97,20 @@ public struct GradientBoosting: Algorithm {
         var gradients = [Double](repeating: 0, count: trainRows.count * k)
         var hessians = gradients
         var trees = [Tree]()
-        var g = [Double](repeating: 0, count: trainRows.count), h = g
+        var g = [Double](repeating: 0, count: k == 1 ? 0 : trainRows.count), h = g
 
         for iteration in 0..<maxIter {
             try context.checkCancellation()
             loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians, threads: context.threads)
             for c in 0..<k {
-                for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
-                let grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
+                let grown: HistogramGrower.Grown
+                if k == 1 {
+                    grown = try grower.grow(gradients: gradients, hessians: hessians, learningRate: learningRate)
+                } else {
+                    for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
+                    grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
+                }
+                // Serial: leaves' rows interleave in `raw`, so two threads would share its cache lines.
                 for leaf in grown.leaves {
                     let value = grown.tree.values[leaf.node]
                     for r in leaf.rows { raw[Int(r) * k + c] += value }

@@ -1,3 +1,4 @@
+import CWorkbenchPrefetch
 import Dispatch
 
 /// A raw pointer handed to worker threads that write disjoint parts of it.
@@ -407,6 +408,10 @@ final class HistogramGrower {
                             var k = reversed ? until - 1 : from
                             for _ in from..<until {
                                 let row = scratch.base[k]
+                                if gathers {
+                                    let ahead = reversed ? k &- 16 : k &+ 16
+                                    if ahead >= from && ahead < until { wb_prefetch(packed.base + Int(scratch.base[ahead])) }
+                                }
                                 sample.base[to] = row
                                 if gathers { ordered.base[to - (w == 0 ? start : mid)] = packed.base[Int(row)] }
                                 to &+= 1
@@ -454,8 +459,19 @@ final class HistogramGrower {
                     let hist = out.base
                     (hist + lower).update(repeating: .zero, count: upper - lower)
                     // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
+                    // A child's rows are spread over tables larger than the caches and the
+                    // hardware prefetcher does not follow them: each row's codes and sparse
+                    // entries are prefetched 16 rows ahead (the entries' start 32 ahead).
                     for k in 0..<count {
                         let r = isRoot ? k : Int(rowIndex.base[k])
+                        if !isRoot {
+                            if k &+ 32 < count { wb_prefetch(sparseStart.base + Int(rowIndex.base[k &+ 32])) }
+                            if k &+ 16 < count {
+                                let ahead = Int(rowIndex.base[k &+ 16])
+                                wb_prefetch(codes.base + ahead &* dd)
+                                if hasSparse { wb_prefetch(sparseBins.base + Int(sparseStart.base[ahead])) }
+                            }
+                        }
                         let row = codes.base + r &* dd
                         let v = sums.base[k]
                         var i = i0
