@@ -69,8 +69,8 @@ final class HistogramGrower {
 
     /// Training rows, node-contiguous.
     private var rows: [Int32]
-    /// Rows of the right side during a partition.
-    private var rightScratch: [Int32]
+    /// Scratch rows for a partition (indexed like `rows`).
+    private var partitionScratch: [Int32]
     /// Column-major copy of the bins (feature f's codes at `f * rowCount`): a partition reads one
     /// feature of many rows.
     private let columns: [UInt8]
@@ -99,6 +99,7 @@ final class HistogramGrower {
     /// row r's are `sparseBins[sparseStart[r]..<sparseStart[r + 1]]`.
     private let sparseStart: [Int32]
     private let sparseBins: [Int32]
+    private var hasSparseFeatures: Bool { denseOffsets.count < bins.featureCount }
     /// Feature ranges of the `min(threads, features)` workers, cut so that each has about the same
     /// histogram work (a dense feature adds every row, a sparse one only its uncommon rows).
     private let workerBounds: [Int]
@@ -112,7 +113,7 @@ final class HistogramGrower {
         self.l2 = l2
         self.threads = max(1, threads)
         rows = (0..<bins.rowCount).map { Int32($0) }
-        rightScratch = [Int32](repeating: 0, count: bins.rowCount)
+        partitionScratch = [Int32](repeating: 0, count: bins.rowCount)
         columns = FeatureBinner.columnMajor(bins.codes, rows: bins.rowCount, features: bins.featureCount)
         let layout = Self.sparseLayout(bins: bins, columns: columns)
         (commonBin, denseOffsets, denseBefore, denseCodes, sparseStart, sparseBins) =
@@ -337,8 +338,9 @@ final class HistogramGrower {
     ///
     /// A large node is split in two halves on two threads: each half partitions into its own part
     /// of the scratch (left rows from the front, right rows from the back), then one thread copies
-    /// the left rows back (A's, then B's) and the other the right rows, gathering as they go.
-    /// The order is the same as one pass would give.
+    /// the left rows back (A's, then B's) and the other the right rows, gathering as they go. A
+    /// small node takes the same two passes as one part on this thread. The order is the same as
+    /// one stable pass would give.
     private func partition(_ node: Candidate, _ split: Split, gather: Gather) -> Int {
         let n = bins.rowCount, f = split.feature
         let missing = UInt8(bins.binCounts[split.feature])
@@ -348,7 +350,7 @@ final class HistogramGrower {
         let packed = SharedPointer(base: packed), ordered = SharedPointer(base: ordered)
         return columns.withUnsafeBufferPointer { all in
             let code = SharedPointer(base: UnsafeMutablePointer(mutating: all.baseAddress! + f * n))
-            return rightScratch.withUnsafeMutableBufferPointer { scratchBuffer in
+            return partitionScratch.withUnsafeMutableBufferPointer { scratchBuffer in
                 rows.withUnsafeMutableBufferPointer { rowBuffer in
                     let sample = SharedPointer(base: rowBuffer.baseAddress!)
                     let scratch = SharedPointer(base: scratchBuffer.baseAddress!)
@@ -356,31 +358,16 @@ final class HistogramGrower {
                         let b = code.base[Int(row)]
                         return b == missing ? missingLeft : b <= limit
                     }
-                    guard threads > 1, end - start >= Self.parallelPartition else {
-                        var l = start, r = 0
-                        for k in start..<end {
-                            let row = sample.base[k]
-                            if goesLeft(row) {
-                                sample.base[l] = row
-                                l &+= 1
-                            } else {
-                                scratch.base[r] = row
-                                r &+= 1
-                            }
-                        }
-                        (sample.base + l).update(from: scratch.base, count: r)
-                        let (from, to) = gather == .left ? (start, l) : gather == .right ? (l, end) : (0, 0)
-                        for k in from..<to { ordered.base[k - from] = packed.base[Int(sample.base[k])] }
-                        return l
-                    }
-                    // Halves [start, half) and [half, end); each keeps its left rows at the front
-                    // of its part of the scratch and its right rows at the back, reversed.
-                    let half = start + (end - start) / 2
-                    let leftCounts = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+                    // One part, or halves [start, half) and [half, end) on two threads; each part
+                    // keeps its left rows at the front of its range of the scratch and its right
+                    // rows at the back, reversed.
+                    let parts = threads > 1 && end - start >= Self.parallelPartition ? 2 : 1
+                    let bounds = parts == 2 ? [start, start + (end - start) / 2, end] : [start, end]
+                    let leftCounts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
                     defer { leftCounts.deallocate() }
                     let counts = SharedPointer(base: leftCounts)
-                    SpinningPool.shared.run(2) { w in
-                        let lower = w == 0 ? start : half, upper = w == 0 ? half : end
+                    func split(_ p: Int) {
+                        let lower = bounds[p], upper = bounds[p + 1]
                         var l = lower, r = upper
                         for k in lower..<upper {
                             let row = sample.base[k]
@@ -392,19 +379,19 @@ final class HistogramGrower {
                                 scratch.base[r] = row
                             }
                         }
-                        counts.base[w] = l - lower
+                        counts.base[p] = l - lower
                     }
-                    let leftA = leftCounts[0], leftB = leftCounts[1]
-                    let mid = start + leftA + leftB
-                    SpinningPool.shared.run(2) { w in
-                        var to = w == 0 ? start : mid
-                        let gathers = gather == (w == 0 ? .left : .right)
-                        // Left rows: A's then B's, in order. Right rows: A's then B's, each read
-                        // back from the end of its half.
-                        let pieces = w == 0
-                            ? [(start, start + leftA, false), (half, half + leftB, false)]
-                            : [(start + leftA, half, true), (half + leftB, end, true)]
-                        for (from, until, reversed) in pieces {
+                    var mid = start
+                    // Side 0 copies the left rows back (part by part, in order), side 1 the right
+                    // rows (each part's read back from its end), gathering the next child's sums.
+                    func copyBack(_ side: Int) {
+                        let first = side == 0 ? start : mid
+                        var to = first
+                        let gathers = gather == (side == 0 ? .left : .right)
+                        for p in 0..<parts {
+                            let reversed = side == 1
+                            let from = side == 0 ? bounds[p] : bounds[p] + counts.base[p]
+                            let until = side == 0 ? bounds[p] + counts.base[p] : bounds[p + 1]
                             var k = reversed ? until - 1 : from
                             for _ in from..<until {
                                 let row = scratch.base[k]
@@ -413,11 +400,23 @@ final class HistogramGrower {
                                     if ahead >= from && ahead < until { wb_prefetch(packed.base + Int(scratch.base[ahead])) }
                                 }
                                 sample.base[to] = row
-                                if gathers { ordered.base[to - (w == 0 ? start : mid)] = packed.base[Int(row)] }
+                                if gathers { ordered.base[to - first] = packed.base[Int(row)] }
                                 to &+= 1
                                 k = reversed ? k &- 1 : k &+ 1
                             }
                         }
+                    }
+                    if parts == 1 {
+                        split(0)
+                    } else {
+                        SpinningPool.shared.run(2, split)
+                    }
+                    mid = start + (0..<parts).reduce(0) { $0 + leftCounts[$1] }
+                    if parts == 1 {
+                        copyBack(0)
+                        copyBack(1)
+                    } else {
+                        SpinningPool.shared.run(2, copyBack)
                     }
                     return mid
                 }
@@ -444,7 +443,7 @@ final class HistogramGrower {
         let parent = parentHistogram.map { SharedPointer(base: $0) }
         let searched = targets.map { $0.histogram.map { SharedPointer(base: $0) } }
         let total = BinSums(built.g, built.h, Double(count), 0)
-        let hasSparse = !sparseBins.isEmpty || commonBin.contains { $0 >= 0 }
+        let hasSparse = hasSparseFeatures
         let commonBin = commonBin, denseBefore = denseBefore, dd = denseOffsets.count
         let results: [[Split?]] = rows.withUnsafeBufferPointer { sample in
             let rowIndex = SharedPointer(base: UnsafeMutablePointer(mutating: sample.baseAddress! + start))
