@@ -125,4 +125,60 @@ import Testing
         #expect(HistogramGrower.balancedBounds(weights: [1, 100], workers: 2) == [0, 1, 2])
         #expect(HistogramGrower.balancedBounds(weights: [5], workers: 1) == [0, 1])
     }
+
+    @Test func largeFitsTrainTheSameModelOnAnyThreadCount() throws {
+        // 25,000 rows: nodes of 4,096 rows or more are partitioned on two threads, and from
+        // 20,000 rows the gradients are packed and the leaf values added by row ranges. Missing
+        // values in one feature exercise both directions of the missing bin.
+        var g = SeededGenerator(seed: 5)
+        let rows = 25_000
+        var values = [Double](), labels = [Int](), targets = [Double]()
+        for _ in 0..<rows {
+            let a = g.nextGaussian(), b = g.nextGaussian(), c = g.nextUnit(), d = Double(g.nextInt(below: 4))
+            let shown = g.nextUnit() < 0.2 ? Double.nan : b
+            values += [a, shown, c, d]
+            let score = a - (shown.isNaN ? 0.8 : b) + (d == 2 ? 1 : 0) + 0.5 * g.nextGaussian()
+            labels.append(score > 0 ? 1 : 0)
+            targets.append(score)
+        }
+        let x = Matrix(rows: rows, columns: 4, values: values)
+        let booster = try GradientBoosting.make(["max_iter": .int(4), "early_stopping": .string("off")])
+        for y in [Target.classes(labels, classCount: 2), Target.values(targets)] {
+            let one = try booster.fit(x, y, context: FitContext(seed: 1, threads: 1))
+            let two = try booster.fit(x, y, context: FitContext(seed: 1, threads: 2))
+            #expect(one.trees == two.trees)
+            #expect(one.trees.allSatisfy { $0.feature.count >= 31 })  // full trees: many partitions
+        }
+    }
+
+    @Test func leafValuesAreAddedOnceToEveryRowOnAnyThreadCount() {
+        // Three leaves whose rows interleave over 0..<30,000 (each leaf's rows increasing).
+        var tree = Tree(valueWidth: 1)
+        let values = [0.5, -1.25, 2.0]
+        for v in values { _ = tree.addLeaf(values: [v], cover: 1) }
+        let n = 30_000
+        let leafOf = (0..<n).map { ($0 * 7 + $0 / 3) % 3 }
+        let leaves = (0..<3).map { leaf in
+            (node: leaf, rows: ArraySlice((0..<n).filter { leafOf[$0] == leaf }.map { Int32($0) }))
+        }
+        let grown = HistogramGrower.Grown(tree: tree, binThreshold: [0, 0, 0], leaves: leaves)
+        // Two columns per row (as multiclass): only column 1 changes.
+        let start = (0..<(2 * n)).map { Double($0 % 5) }
+        var serial = start, parallel = start
+        grown.addLeafValues(into: &serial, width: 2, column: 1, threads: 1)
+        grown.addLeafValues(into: &parallel, width: 2, column: 1, threads: 2)
+        let expected = (0..<(2 * n)).map { i in i % 2 == 0 ? start[i] : start[i] + values[leafOf[i / 2]] }
+        #expect(serial == expected)
+        #expect(parallel == expected)
+    }
+
+    @Test func firstRowAtLeastABoundIsFoundByBinarySearch() {
+        let rows: ArraySlice<Int32> = [9, 3, 5, 8, 12, 20][1...]  // indices 1...5, as a leaf's slice
+        #expect(HistogramGrower.Grown.firstIndex(in: rows, atLeast: 0) == 1)
+        #expect(HistogramGrower.Grown.firstIndex(in: rows, atLeast: 5) == 2)
+        #expect(HistogramGrower.Grown.firstIndex(in: rows, atLeast: 6) == 3)
+        #expect(HistogramGrower.Grown.firstIndex(in: rows, atLeast: 20) == 5)
+        #expect(HistogramGrower.Grown.firstIndex(in: rows, atLeast: 21) == 6)
+        #expect(HistogramGrower.Grown.firstIndex(in: rows[3..<3], atLeast: 4) == 3)
+    }
 }

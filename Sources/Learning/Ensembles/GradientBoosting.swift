@@ -110,11 +110,7 @@ public struct GradientBoosting: Algorithm {
                     for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
                     grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
                 }
-                // Serial: leaves' rows interleave in `raw`, so two threads would share its cache lines.
-                for leaf in grown.leaves {
-                    let value = grown.tree.values[leaf.node]
-                    for r in leaf.rows { raw[Int(r) * k + c] += value }
-                }
+                grown.addLeafValues(into: &raw, width: k, column: c, threads: context.threads)
                 if let vb = validBins {
                     Self.addBinned(grown, bins: vb, into: &validRaw, width: k, column: c)
                 }
