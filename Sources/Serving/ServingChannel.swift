@@ -238,6 +238,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         if head?.method != .HEAD { out.writeString(answer.body) }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         wrote = true
+        LoopPacer.answered()
         if close { closeGently(context: context) }
     }
 

@@ -2,11 +2,48 @@ import Foundation
 @testable import Serving
 import Testing
 
-/// How the server shares the cores: the drift monitor runs only on cores nobody else wants.
+/// How the server shares the cores: event loops give the core away after a long stretch without a
+/// break, and the drift monitor runs only on cores nobody else wants.
 @Suite("Serving: sharing the cores", .serialized)
 struct SchedulingTests {
     static let folder: String = (try? temporaryFolder()) ?? NSTemporaryDirectory()
     static let bundle: Result<String, any Error> = Result { try exportPenguins(to: folder) }
+
+    @Test func aLoopYieldsOnlyAfterALongStretchOnTheCore() {
+        let stretch = LoopPacer.stretchNanoseconds
+        // On the core the whole time, for the stretch or longer: yield.
+        #expect(LoopPacer.shouldYield(running: stretch, during: stretch))
+        #expect(LoopPacer.shouldYield(running: 4_000_000, during: 4_000_000))
+        // Nearly all of the time still counts (interrupts, clock reads a few ns apart).
+        #expect(LoopPacer.shouldYield(running: 900_000, during: 1_000_000))
+        // A shorter stretch: keep going.
+        #expect(!LoopPacer.shouldYield(running: stretch - 1, during: stretch - 1))
+        // The loop waited for work or for the core during the stretch: it already gave it up.
+        #expect(!LoopPacer.shouldYield(running: 899_999, during: 1_000_000))
+        #expect(!LoopPacer.shouldYield(running: 500_000, during: 4_000_000))
+        #expect(!LoopPacer.shouldYield(running: 0, during: 4_000_000))
+    }
+
+    @Test func answeringRequestsStillWorksWhenTheLoopsYield() async throws {
+        // More answers than a pacer's check interval on each loop, from several connections at once.
+        let server = try await startServer(try Self.bundle.get())
+        let port = server.port
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var ok = 0
+                    for _ in 0..<(LoopPacer.checkEvery * 8) where try await HTTP.post("/v1/predict", port: port, body: sampleRow).status == 200 {
+                        ok += 1
+                    }
+                    return ok
+                }
+            }
+            var total = 0
+            for try await ok in group { total += ok }
+            #expect(total == 4 * LoopPacer.checkEvery * 8)
+        }
+        await server.shutdown()
+    }
 
     #if os(Linux)
     @Test func theMonitorThreadRunsInTheIdleClassAndStillAlerts() async throws {
