@@ -5,6 +5,8 @@
 # conform to the schema" (plus status codes and content types the document declares), stops the
 # server, and exits non-zero on any failure. Everything runs under a hard 5-minute limit.
 #   Tests/ServingTests/Schemathesis/run.sh
+# SCRATCH_PATH=DIR builds into that build directory (and keeps the virtual environment there)
+# instead of .build.
 set -euo pipefail
 if [ "${WORKBENCH_SCHEMATHESIS_INNER:-}" != 1 ]; then
     WORKBENCH_SCHEMATHESIS_INNER=1 exec timeout -k 10 300 "$0" "$@"
@@ -13,14 +15,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 cd "$root"
 
-venv="$root/.build/schemathesis-venv"
+scratch=()
+build_dir="$root/.build"
+if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); build_dir="$SCRATCH_PATH"; fi
+venv="$build_dir/schemathesis-venv"
 if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
 
-swift build --product workbench >/dev/null
-binary="$(swift build --show-bin-path)/workbench"
+swift build --product workbench "${scratch[@]}" >/dev/null
+binary="$(swift build "${scratch[@]}" --show-bin-path)/workbench"
 work=$(mktemp -d -t workbench-schemathesis.XXXXXX)
 server_pid=""
 cleanup() {
