@@ -1,5 +1,6 @@
 import CWorkbenchPrefetch
 import Dispatch
+import Synchronization
 
 /// A raw pointer handed to worker threads that write disjoint parts of it.
 struct SharedPointer<T>: @unchecked Sendable {
@@ -52,6 +53,9 @@ struct BoostingBins: Sendable {
 final class HistogramGrower {
     /// Σg, Σh, count (and an unused lane) of one bin.
     typealias BinSums = SIMD4<Double>
+    /// (g, h) of one row: half a bin's size, so gathering and reading a node's rows moves half
+    /// the bytes; the histogram loop widens it to (g, h, 1, 0).
+    typealias GradientPair = SIMD2<Double>
 
     let bins: BoostingBins
     let maxLeafNodes: Int
@@ -75,11 +79,11 @@ final class HistogramGrower {
     /// Column-major copy of the bins (feature f's codes at `f * rowCount`): a partition reads one
     /// feature of many rows.
     private let columns: [UInt8]
-    /// (g, h, 1, 0) per training row for the tree being grown.
-    private let packed: UnsafeMutablePointer<BinSums>
+    /// (g, h) per training row for the tree being grown.
+    private let packed: UnsafeMutablePointer<GradientPair>
     /// `packed` of a node's rows in node order: gathered once, then read front to back by every
     /// worker (reading `packed` through the row indices inside the histogram loop stalls on misses).
-    private let ordered: UnsafeMutablePointer<BinSums>
+    private let ordered: UnsafeMutablePointer<GradientPair>
     /// Histograms no longer in use, kept for the next node (each is `bins.totalBins` vectors).
     private var pool: [UnsafeMutablePointer<BinSums>] = []
 
@@ -120,8 +124,8 @@ final class HistogramGrower {
         (commonBin, denseOffsets, denseBefore, denseCodes, sparseStart, sparseBins) =
             (layout.commonBin, layout.denseOffsets, layout.denseBefore, layout.denseCodes, layout.sparseStart, layout.sparseBins)
         workerBounds = Self.balancedBounds(weights: layout.weights, workers: min(self.threads, bins.featureCount))
-        packed = Self.allocateAligned(bins.rowCount)
-        ordered = Self.allocateAligned(bins.rowCount)
+        packed = Self.allocatePairs(bins.rowCount)
+        ordered = Self.allocatePairs(bins.rowCount)
     }
 
     deinit {
@@ -287,6 +291,11 @@ final class HistogramGrower {
             .bindMemory(to: BinSums.self, capacity: max(1, count))
     }
 
+    private static func allocatePairs(_ count: Int) -> UnsafeMutablePointer<GradientPair> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<GradientPair>.stride, alignment: 64)
+            .bindMemory(to: GradientPair.self, capacity: max(1, count))
+    }
+
     private func release(_ node: Candidate) {
         if let histogram = node.histogram { pool.append(histogram) }
         node.histogram = nil
@@ -312,7 +321,7 @@ final class HistogramGrower {
                     func pack(_ p: Int) {
                         for i in (p * n / parts)..<((p + 1) * n / parts) {
                             rows.base[i] = Int32(truncatingIfNeeded: i)
-                            packed.base[i] = BinSums(g.base[i], h.base[i], 1, 0)
+                            packed.base[i] = GradientPair(g.base[i], h.base[i])
                         }
                     }
                     if parts == 1 { pack(0) } else { SpinningPool.shared.run(parts, pack) }
@@ -393,7 +402,7 @@ final class HistogramGrower {
     /// The binner's edges, so thresholds come out as real values.
     let edges: [[Double]]
 
-    /// Which child's (g, h, 1, 0) a partition gathers into `ordered` for its histogram.
+    /// Which child's (g, h) a partition gathers into `ordered` for its histogram.
     private enum Gather { case none, left, right }
 
     /// Moves the node's rows that go left to the front (stable: rows stay in increasing order
@@ -401,11 +410,11 @@ final class HistogramGrower {
     /// the sums of the child whose histogram is built next; returns where the right side starts.
     ///
     /// Two passes. First the rows are split into the scratch: left rows to its first half, right
-    /// rows to its second, both in order; a large node is cut in two parts (A, B) done on two
-    /// threads. Then the rows are copied back (left A, left B, right A, right B), gathering the
-    /// next child's sums on the way, by two threads cutting the destination where their work is
-    /// equal. A small node takes the same two passes as one part on this thread. The order is the
-    /// same as one stable pass would give.
+    /// rows to its second, both in order; a large node is cut in up to 16 parts (A, B, …) that the
+    /// threads claim one by one. Then the rows are copied back (left A, left B, …, right A,
+    /// right B, …), gathering the next child's sums on the way, again in parts claimed by the
+    /// threads. A small node takes the same two passes as one part on this thread. The order is
+    /// the same as one stable pass would give.
     private func partition(_ node: Candidate, _ split: Split, gather: Gather) -> Int {
         let n = bins.rowCount, f = split.feature
         let missing = UInt8(bins.binCounts[split.feature])
@@ -426,8 +435,11 @@ final class HistogramGrower {
                         // on, right rows to `rightScratch` likewise.
                         let leftScratch = SharedPointer(base: scratchBuffer.baseAddress!)
                         let rightScratch = SharedPointer(base: scratchBuffer.baseAddress! + n)
-                        let parts = threads > 1 && end - start >= Self.parallelPartition ? 2 : 1
-                        let bounds = parts == 2 ? [start, start + (end - start) / 2, end] : [start, end]
+                        // Parts of a large node are claimed by whichever thread is free (rows
+                        // cost unevenly: cache misses, the other thread's interruptions).
+                        let parts = threads > 1 && end - start >= Self.parallelPartition
+                            ? min(16, (end - start) / (Self.parallelPartition / 2)) : 1
+                        let bounds = (0...parts).map { start + (end - start) * $0 / parts }
                         let leftCounts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
                         defer { leftCounts.deallocate() }
                         let counts = SharedPointer(base: leftCounts)
@@ -452,7 +464,7 @@ final class HistogramGrower {
                         if parts == 1 {
                             split(0)
                         } else {
-                            SpinningPool.shared.run(2, split)
+                            claimingParts(parts, split)
                         }
                         let mid = start + (0..<parts).reduce(0) { $0 + leftCounts[$1] }
                         // The rows go back as segments (left A, left B, right A, right B).
@@ -491,19 +503,25 @@ final class HistogramGrower {
                         if parts == 1 {
                             copyBack(start, end)
                         } else {
-                            // Cut where both threads have the same work: a gathered row (a scattered
-                            // read and a 32-byte write) costs about six rows copied as a block
-                            // (measured: the two threads' times were closest with 6 of 1, 3, 6, 10).
-                            let leftWeight = gather == .left ? 6 : 1, rightWeight = gather == .right ? 6 : 1
-                            let half = ((mid - start) * leftWeight + (end - mid) * rightWeight) / 2
-                            let cut = half <= (mid - start) * leftWeight
-                                ? start + half / leftWeight : mid + (half - (mid - start) * leftWeight) / rightWeight
-                            let cuts = [start, min(max(cut, start), end), end]
-                            SpinningPool.shared.run(2) { copyBack(cuts[$0], cuts[$0 + 1]) }
+                            let pieces = parts
+                            claimingParts(pieces) { copyBack(start + (end - start) * $0 / pieces, start + (end - start) * ($0 + 1) / pieces) }
                         }
                         return mid
                     }
                 }
+            }
+        }
+    }
+
+    /// Runs `body(i)` for every i in 0..<count on all threads, each taking the next index not yet
+    /// taken, so that parts of uneven cost still end together.
+    private func claimingParts(_ count: Int, _ body: (Int) -> Void) {
+        let next = Atomic<Int>(0)
+        SpinningPool.shared.run(threads) { _ in
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                if i >= count { break }
+                body(i)
             }
         }
     }
@@ -556,7 +574,7 @@ final class HistogramGrower {
                             }
                         }
                         let row = codes.base + r &* dd
-                        let v = sums.base[k]
+                        let v = BinSums(lowHalf: sums.base[k], highHalf: GradientPair(1, 0))
                         var i = i0
                         while i < i1 {
                             hist[denseOffsets.base[i] &+ Int(row[i])] += v
