@@ -67,4 +67,43 @@ struct ServeCommandTests {
         #expect(monitor.wait(timeout: 60) == 0, "\(monitor.errorOutput)")
         #expect(monitor.output.contains("traffic: 10 prediction requests, 0 errors (0.0%), 10 rows scored in all"))
     }
+
+    /// The shell's `monitor --watch` keeps refreshing, and its alert command runs once per breach,
+    /// not once per refresh.
+    @Test func shellMonitorWatchesAndAlertsOncePerBreach() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bundle = try exportPenguins(to: folder)
+        let binary = repositoryRoot + "/.build/debug/workbench"
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let log = folder + "/log.sqlite"
+        let server = try await startServer(bundle) { options in
+            options.logPath = log
+            options.monitorInterval = .seconds(3600)
+        }
+        for row in try penguinRows("penguins_fresh_drift.csv") {
+            try #require(try await HTTP.post("/v1/predict", port: server.port, body: row).status == 200)
+        }
+        await server.shutdown()
+
+        let alerts = folder + "/alerts.jsonl"
+        let monitor = try Subprocess(binary, ["monitor", bundle, "--log", log, "--window", "69", "--watch", "--interval", "0.2",
+                                              "--alert-command", "tee -a \(alerts)"])
+        defer { monitor.send(SIGKILL) }
+        let deadline = Date().addingTimeInterval(60)
+        while monitor.output.components(separatedBy: "traffic: ").count < 4 && Date() < deadline { usleep(50_000) }
+        monitor.send(SIGINT)
+        monitor.wait(timeout: 20)
+        let reports = monitor.output.components(separatedBy: "traffic: ").count - 1
+        #expect(reports >= 3, "\(monitor.output) \(monitor.errorOutput)")
+        #expect(monitor.output.contains("ALERT bill_length_mm drifted: KS p="))
+        #expect(monitor.output.contains("ALERT flipper_length_mm drifted: KS p="))
+        // Not a terminal: no screen clearing in the output.
+        #expect(!monitor.output.contains("\u{1B}[2J"))
+        let lines = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
+        let features = lines.compactMap { line in
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]).flatMap { ($0["alert"] as? [String: Any])?["feature"] as? String }
+        }
+        #expect(features.sorted() == ["bill_length_mm", "flipper_length_mm"], "\(lines)")
+    }
 }
