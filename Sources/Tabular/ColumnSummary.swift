@@ -41,7 +41,7 @@ public struct ColumnSummary: Sendable, Equatable {
             var present = values.filter { !$0.isNaN }
             count = present.count
             missing = values.count - present.count
-            present.sort()
+            present.sortByRadix()  // the stable sort's exact result, several times faster
             numeric = present.isEmpty ? nil : ColumnSummary.numericStats(sorted: present, bins: histogramBins, integral: column.isIntegral)
         case .categorical(let codes, let levels):
             var counts = [Int](repeating: 0, count: levels.count)

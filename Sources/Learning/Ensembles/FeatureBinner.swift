@@ -1,3 +1,5 @@
+import Tabular
+
 /// Quantile binning of each feature into at most `maxBins` (≤ 255) value bins plus bin 255 for
 /// missing values, like scikit-learn's `_BinMapper` and LightGBM's bin construction.
 ///

@@ -4,10 +4,10 @@ extension Array where Element == Double {
     ///
     /// A least-significant-digit radix sort on the values' bits (11-bit digits, a digit that is the
     /// same in every value is skipped): several times faster than a comparison sort on the large
-    /// columns that medians and bin edges sort. With NaN present (callers filter it out) or for
+    /// columns that medians, bin edges and `describe` sort. With NaN present (callers filter it out) or for
     /// short arrays it is the standard sort.
     /// - Complexity: O(n) time, O(n) extra space.
-    mutating func sortByRadix() {
+    package mutating func sortByRadix() {
         let n = count
         guard n >= 1_024 else { sort(); return }
         var keys = [UInt64](repeating: 0, count: n)
