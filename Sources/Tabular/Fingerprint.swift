@@ -25,6 +25,13 @@ public enum Fingerprint {
         return "sha256:" + hex(hasher.finalize())
     }
 
+    /// `sha256:` + hex digest of bytes in memory, without copying them.
+    public static func of(buffer: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: buffer)
+        return "sha256:" + hex(hasher.finalize())
+    }
+
     /// A fingerprint of a frame's content (names, types and values), for tables that did not come
     /// from one file (SQLite queries, splits). Stable across runs and platforms.
     public static func of(frame: DataFrame) -> String {
@@ -67,5 +74,30 @@ public enum Fingerprint {
             let s = String(byte, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()
+    }
+}
+
+/// SHA-256 of bytes in memory, computed on a thread of its own while the caller goes on (a CSV
+/// load hashes the file it is parsing: the hash is serial, the parse keeps the other cores busy).
+final class BackgroundFingerprint: @unchecked Sendable {
+    // Safe: `result` is written once by the hashing thread before `done` is signalled, and read
+    // only after waiting for it; the bytes are only read and outlive `wait()` (the caller's duty).
+    private var result = ""
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let buffer = SharedPointer(UnsafeRawBufferPointer(bytes))
+        let thread = Thread { [self] in
+            result = Fingerprint.of(buffer: buffer.pointer)
+            done.signal()
+        }
+        thread.name = "csv-fingerprint"
+        thread.start()
+    }
+
+    /// The fingerprint, once the thread has finished.
+    func wait() -> String {
+        done.wait()
+        return result
     }
 }

@@ -29,6 +29,28 @@ struct CSVLimitsTests {
         #expect(frame.column(named: "c9999")?.data.missingCount == 1)
     }
 
+    /// `load` hashes the file while parsing it: the same fingerprint as hashing the file on its
+    /// own, the same table as a plain read, and a file that fails to parse fails the same way
+    /// (the hashing thread is waited for before the bytes are freed).
+    @Test func fingerprintedReadHashesTheFileItParses() throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var text = "\u{FEFF}x,y,label\n"
+        for i in 0..<50_000 { text += "\(i),\(Double(i) / 7),\(i % 3 == 0 ? "a" : "b")\n" }
+        let path = folder + "/data.csv"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let (frame, fingerprint) = try CSVReader.readFingerprinted(path: path)
+        #expect(fingerprint == (try Fingerprint.ofFile(atPath: path)))
+        #expect(fingerprint == Fingerprint.of(bytes: Array(text.utf8)))
+        #expect(frame == (try CSVReader.read(path: path)))
+
+        let ragged = folder + "/ragged.csv"
+        try Data((text + "1,2\n").utf8).write(to: URL(fileURLWithPath: ragged))
+        for _ in 0..<20 {
+            #expect(throws: TabularError.self) { _ = try CSVReader.readFingerprinted(path: ragged) }
+        }
+    }
+
     /// A single 10 MB field (quoted, with separators, quotes and line ends inside) is one value.
     @Test func tenMegabyteField() throws {
         let folder = try scratchFolder()

@@ -71,4 +71,35 @@ struct CSVNumberParserTests {
             expectSameAsStandardLibrary(short)
         }
     }
+
+    /// In a file a number is followed by more bytes: the value and where the number ends must not
+    /// depend on what follows it.
+    @Test func numbersFollowedByOtherBytesParseAsAlone() throws {
+        var random = SeededRandom(seed: 7)
+        let followers = Array(UInt8(0)...UInt8(255)).filter { $0 < 0x30 || $0 > 0x39 }
+        for trial in 0..<100_000 {
+            var text = ""
+            if trial % 3 == 0 { text += "-" }
+            for _ in 0..<Int.random(in: 0...12, using: &random) { text += String(Int.random(in: 0...9, using: &random)) }
+            if trial % 2 == 0 || text.isEmpty || text == "-" {
+                text += "."
+                for _ in 0..<Int.random(in: 1...12, using: &random) { text += String(Int.random(in: 0...9, using: &random)) }
+            }
+            let alone = try #require(parse(text), "\(text)")
+            var bytes = Array(text.utf8)
+            bytes.append(followers[Int.random(in: 0..<followers.count, using: &random)])
+            for _ in 0..<Int.random(in: 0...16, using: &random) { bytes.append(UInt8.random(in: 0...255, using: &random)) }
+            let parsed = CSVNumberParser.powersOfTen.withUnsafeBufferPointer { pow10 in
+                bytes.withUnsafeBufferPointer { buffer -> (Double, Int)? in
+                    guard let base = buffer.baseAddress, let pow = pow10.baseAddress,
+                          let (value, next) = CSVNumberParser.parsePrefix(base, base + buffer.count, pow10: pow) else { return nil }
+                    return (value, next - base)
+                }
+            }
+            // A follower 'e' / 'E' with digits after it extends the number: compare only plain ends.
+            let follower = bytes[text.utf8.count]
+            if follower | 0x20 == UInt8(ascii: "e") || follower == UInt8(ascii: ".") { continue }
+            #expect(parsed?.0.bitPattern == alone.bitPattern && parsed?.1 == text.utf8.count, "\(text) + \(bytes[text.utf8.count...])")
+        }
+    }
 }

@@ -1,5 +1,5 @@
-// csv-bench FILE [THREADS]: loads FILE once with CSVReader and prints one line of JSON with the
-// load time, the CPU time of the load (all threads), table shape, a checksum and this process's peak RSS.
+// csv-bench FILE [THREADS]: loads FILE once as `load` does (CSVReader, with the file's SHA-256
+// fingerprint) and prints one line of JSON with the load time, the CPU time of the load (all threads), table shape, a checksum and this process's peak RSS.
 // One load per process, so the peak memory is that of a single load.
 #if canImport(Glibc)
 import Glibc
@@ -38,7 +38,7 @@ func usage() -> (cpu: Double, peakBytes: Int) {
 do {
     let cpuBefore = usage().cpu
     let start = now()
-    let frame = try CSVReader.read(path: arguments[1], options: options)
+    let (frame, _) = try CSVReader.readFingerprinted(path: arguments[1], options: options)
     let seconds = now() - start
     let after = usage()
     // `describe`: every column's summary (sorting each numeric column for its quartiles).

@@ -32,13 +32,29 @@ public enum CSVReader {
         try read(data: data, name: name, options: options, chunkSize: defaultChunkSize)
     }
 
-    static func read(path: String, options: CSVOptions, displayName: String?, chunkSize: Int) throws -> DataFrame {
+    /// Reads a whole file into a DataFrame and also returns the file's fingerprint (`Fingerprint.ofFile`),
+    /// hashed from the bytes already in memory on a thread of its own while the parse runs, instead
+    /// of reading the file a second time after it.
+    public static func readFingerprinted(path: String, options: CSVOptions = CSVOptions(),
+                                         displayName: String? = nil) throws -> (frame: DataFrame, fingerprint: String) {
+        var fingerprint = ""
+        let frame = try read(path: path, options: options, displayName: displayName, chunkSize: defaultChunkSize) { digest in
+            fingerprint = digest
+        }
+        return (frame, fingerprint)
+    }
+
+    static func read(path: String, options: CSVOptions, displayName: String?, chunkSize: Int,
+                     fingerprint: ((String) -> Void)? = nil) throws -> DataFrame {
         let name = displayName ?? path
         let separator = options.resolvedSeparator(forName: path)
         // The file's size is checked against the budget before it is read whole.
         let file = try CSVFileBytes(path: path, name: name, separator: separator, budget: options.memoryBudgetBytes)
         return try withExtendedLifetime(file) {
-            try read(bytes: file.bytes, name: name, separator: separator, options: options, chunkSize: chunkSize, checkBudget: false)
+            let hashing = fingerprint.map { _ in BackgroundFingerprint(file.bytes) }
+            // The hashing thread reads the bytes: it must finish before they are freed, error or not.
+            defer { if let hashing, let fingerprint { fingerprint(hashing.wait()) } }
+            return try read(bytes: file.bytes, name: name, separator: separator, options: options, chunkSize: chunkSize, checkBudget: false)
         }
     }
 

@@ -66,8 +66,7 @@ extension CommandTable {
             options.types = try typeOverrides(inv)
             options.memoryBudgetBytes = try MemoryBudget.current()
             try checkReadable(resolved, shown: written)
-            frame = try CSVReader.read(path: resolved, options: options, displayName: written)
-            fingerprint = try Fingerprint.ofFile(atPath: resolved)
+            (frame, fingerprint) = try CSVReader.readFingerprinted(path: resolved, options: options, displayName: written)
             context.recordDataFile(path: written, fingerprint: fingerprint)
             defaultName = baseName(of: written)
         }

@@ -144,8 +144,8 @@ extension CommandTable {
             guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw TabularError.fileNotFound(path: written)
             }
-            let frame = try CSVReader.read(path: resolved, displayName: written)
-            context.recordDataFile(path: written, fingerprint: try Fingerprint.ofFile(atPath: resolved))
+            let (frame, fingerprint) = try CSVReader.readFingerprinted(path: resolved, displayName: written)
+            context.recordDataFile(path: written, fingerprint: fingerprint)
             return ("\"\(written)\"", frame)
         }
         let (name, dataset) = try context.dataset("DATA")
