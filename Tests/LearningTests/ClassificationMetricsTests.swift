@@ -54,6 +54,44 @@ import Testing
         #expect(isClose(auc ?? -1, 0.875))
     }
 
+    /// The sorted merge gives exactly the pairwise definition (whole and half pairs), on large
+    /// inputs with many ties, signed zeros and NaN.
+    @Test(arguments: [3, 2_000, 5_000])
+    func rocAUCEqualsCountingEveryPair(count: Int) {
+        var g = SeededGenerator(seed: UInt64(count))
+        for trial in 0..<3 {
+            let positives = (0..<count).map { _ in g.nextInt(below: 3) == 0 }
+            var scores = (0..<count).map { i in i % 2 == 0 ? Double(g.nextInt(below: 20)) / 20 : g.nextUnit() }
+            for i in stride(from: 0, to: count, by: 7) { scores[i] = g.nextInt(below: 2) == 0 ? 0.0 : -0.0 }
+            var pairs = 0.0
+            for i in 0..<count where positives[i] {
+                for j in 0..<count where !positives[j] {
+                    pairs += scores[i] > scores[j] ? 1 : (scores[i] == scores[j] ? 0.5 : 0)
+                }
+            }
+            let p = Double(positives.filter { $0 }.count), n = Double(count) - p
+            let auc = ClassificationMetrics.binaryAUC(positives: positives, scores: scores)
+            if p == 0 || n == 0 { #expect(auc == nil); continue }
+            #expect(auc == pairs / (p * n), "trial \(trial)")
+        }
+        // With NaN (no rank) the comparison sort decides; the result is still a share.
+        var scores = (0..<2_000).map { Double($0 % 10) }
+        scores[5] = .nan
+        let auc = ClassificationMetrics.binaryAUC(positives: (0..<2_000).map { $0 % 3 == 0 }, scores: scores)
+        #expect(auc.map { $0 >= 0 && $0 <= 1 } == true)
+    }
+
+    @Test func macroScoresCountEveryClassSeenOnEitherSide() {
+        // Class 3 is only predicted, class 1 only true: both count in the macro means.
+        let truth = [0, 0, 1, 2], predicted = [0, 3, 2, 2]
+        // precision: 0 → 1, 1 → 0 (never predicted), 2 → 1/2, 3 → 0; mean 1.5 / 4
+        #expect(isClose(ClassificationMetrics.macroPrecision(truth: truth, predicted: predicted), 1.5 / 4))
+        // recall: 0 → 1/2, 1 → 0, 2 → 1, 3 → 0 (no support); mean 1.5 / 4
+        #expect(isClose(ClassificationMetrics.macroRecall(truth: truth, predicted: predicted), 1.5 / 4))
+        // balanced accuracy: classes present in truth only (0, 1, 2): (1/2 + 0 + 1) / 3
+        #expect(isClose(ClassificationMetrics.balancedAccuracy(truth: truth, predicted: predicted), 0.5))
+    }
+
     @Test func rocAUCOneVersusRestMacro() {
         // class 0: 0.6 beats 0.2 and 0.1 → 1; class 1: 0.5 beats 0.3, ties 0.5 → (1 + ½)/2 = 0.75;
         // class 2: 0.4 beats 0.1 and 0.3 → 1. Mean (1 + 0.75 + 1) / 3 = 0.9166667

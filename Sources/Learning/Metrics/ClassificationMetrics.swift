@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// Classification scores, computed as scikit-learn's `sklearn.metrics` does.
 ///
@@ -15,8 +16,8 @@ public enum ClassificationMetrics {
     /// Mean recall over the classes present in `truth` (scikit-learn's `balanced_accuracy_score`).
     public static func balancedAccuracy(truth: [Int], predicted: [Int]) -> Double {
         checkLengths(truth.count, predicted.count)
-        let perClass = counts(truth: truth, predicted: predicted)
-        let recalls = perClass.values.filter { $0.support > 0 }.map { Double($0.truePositives) / Double($0.support) }
+        // In class order, so the sum is added in the same order every time.
+        let recalls = counts(truth: truth, predicted: predicted).filter { $0.support > 0 }.map { Double($0.truePositives) / Double($0.support) }
         return recalls.reduce(0, +) / Double(recalls.count)
     }
 
@@ -77,13 +78,37 @@ public enum ClassificationMetrics {
         return aucs.reduce(0, +) / Double(aucs.count)
     }
 
-    /// Mann–Whitney AUC: (sum of positive ranks − P(P+1)/2) / (P·N), ties given their mean rank.
-    /// - Complexity: O(n log n).
+    /// Mann–Whitney AUC: the share of (positive, negative) pairs whose positive scores higher,
+    /// ties counting half — (sum of positive ranks − P(P+1)/2) / (P·N) with ties at their mean rank.
+    /// Both sides' scores are sorted (radix) and merged; every partial sum is a whole or half
+    /// number, so the result is exact whatever the order of summing.
+    /// - Complexity: O(n).
     public static func binaryAUC(positives: [Bool], scores: [Double]) -> Double? {
         checkLengths(positives.count, scores.count)
+        var positiveScores: [Double] = [], negativeScores: [Double] = []
+        for (isPositive, score) in zip(positives, scores) {
+            if isPositive { positiveScores.append(score) } else { negativeScores.append(score) }
+        }
+        guard !positiveScores.isEmpty, !negativeScores.isEmpty else { return nil }
+        // NaN has no rank; it keeps the ordering the comparison sort happens to give it.
+        if scores.contains(where: \.isNaN) { return rankSumAUC(positives: positives, scores: scores) }
+        positiveScores.sortByRadix()
+        negativeScores.sortByRadix()
+        var pairs = 0.0  // positive above negative, ties counting half
+        var below = 0, throughEqual = 0
+        for score in positiveScores {
+            while below < negativeScores.count && negativeScores[below] < score { below += 1 }
+            throughEqual = max(throughEqual, below)
+            while throughEqual < negativeScores.count && negativeScores[throughEqual] == score { throughEqual += 1 }
+            pairs += Double(below) + Double(throughEqual - below) / 2
+        }
+        return pairs / (Double(positiveScores.count) * Double(negativeScores.count))
+    }
+
+    /// The rank-sum form of `binaryAUC` with a comparison sort, for scores that include NaN.
+    private static func rankSumAUC(positives: [Bool], scores: [Double]) -> Double {
         let positiveCount = positives.filter { $0 }.count
         let negativeCount = positives.count - positiveCount
-        guard positiveCount > 0, negativeCount > 0 else { return nil }
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         var positiveRankSum = 0.0
         var start = 0
@@ -133,21 +158,22 @@ public enum ClassificationMetrics {
         }
     }
 
-    static func counts(truth: [Int], predicted: [Int]) -> [Int: ClassCounts] {
-        var perClass: [Int: ClassCounts] = [:]
+    /// Counts of every class code that occurs in `truth` or `predicted`, in code order.
+    static func counts(truth: [Int], predicted: [Int]) -> [ClassCounts] {
+        let lowest = min(truth.min() ?? 0, predicted.min() ?? 0, 0)
+        let highest = max(truth.max() ?? 0, predicted.max() ?? 0, 0)
+        var perClass = [ClassCounts](repeating: ClassCounts(), count: highest - lowest + 1)
         for (t, p) in zip(truth, predicted) {
-            perClass[t, default: ClassCounts()].support += 1
-            perClass[p, default: ClassCounts()].predictedCount += 1
-            if t == p { perClass[t, default: ClassCounts()].truePositives += 1 }
+            perClass[t - lowest].support += 1
+            perClass[p - lowest].predictedCount += 1
+            if t == p { perClass[t - lowest].truePositives += 1 }
         }
-        return perClass
+        return perClass.filter { $0.support > 0 || $0.predictedCount > 0 }
     }
 
     private static func macroAverage(truth: [Int], predicted: [Int], _ score: (ClassCounts) -> Double) -> Double {
         checkLengths(truth.count, predicted.count)
-        let perClass = counts(truth: truth, predicted: predicted)
-        // Sorted so the sum is added in the same order every time.
-        let scores = perClass.keys.sorted().compactMap { perClass[$0].map(score) }
+        let scores = counts(truth: truth, predicted: predicted).map(score)
         return scores.reduce(0, +) / Double(scores.count)
     }
 

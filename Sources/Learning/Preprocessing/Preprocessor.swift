@@ -182,14 +182,28 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         var unseenRows: [String: [Int]] = [:]
         var unseenOrder: [String] = []
         var slots = [Int](repeating: -1, count: column.data.count)
-        for r in 0..<slots.count {
-            guard let text = column.text(at: r) else { continue }
-            if let i = index[text] {
-                slots[r] = i
-            } else {
-                if unseenRows[text] == nil { unseenOrder.append(text) }
-                unseenRows[text, default: []].append(r)
-                slots[r] = -2
+        if case .categorical(let codes, let levels) = column.data {
+            // Each of the column's levels is looked up once, not once per row.
+            let slotOfCode = levels.map { index[$0] ?? -2 }
+            for (r, code) in codes.enumerated() where code >= 0 {
+                let slot = slotOfCode[Int(code)]
+                slots[r] = slot
+                if slot == -2 {
+                    let text = levels[Int(code)]
+                    if unseenRows[text] == nil { unseenOrder.append(text) }
+                    unseenRows[text, default: []].append(r)
+                }
+            }
+        } else {
+            for r in 0..<slots.count {
+                guard let text = column.text(at: r) else { continue }
+                if let i = index[text] {
+                    slots[r] = i
+                } else {
+                    if unseenRows[text] == nil { unseenOrder.append(text) }
+                    unseenRows[text, default: []].append(r)
+                    slots[r] = -2
+                }
             }
         }
         let warnings = unseenOrder.map { value in
