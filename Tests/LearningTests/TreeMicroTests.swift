@@ -93,4 +93,34 @@ import Testing
         #expect(model.tree.threshold[0] == 2.5)
         #expect(model.tree.missingGoesLeft[0] == false)
     }
+
+    /// Forest and tree predictions are scored in blocks of rows on all cores; every row must get
+    /// exactly what walking each tree for that row alone gives, added in tree order (bit for bit),
+    /// on the serial path (few rows) and the parallel one, with missing values.
+    @Test(arguments: [7, 1_000])
+    func blockScoringEqualsWalkingEachRow(rows: Int) throws {
+        var g = SeededGenerator(seed: 11)
+        let train = Matrix((0..<600).map { _ in (0..<4).map { _ in g.nextInt(below: 10) == 0 ? .nan : g.nextGaussian() } })
+        let classes = (0..<600).map { r in (train[r, 0].isNaN ? 0 : train[r, 0]) + train[r, 1] * 0.5 > 0 ? 1 : (g.nextInt(below: 4) == 0 ? 2 : 0) }
+        let x = Matrix((0..<rows).map { _ in (0..<4).map { _ in g.nextInt(below: 10) == 0 ? .nan : g.nextGaussian() * 1.5 } })
+        let forest = try RandomForest.make(["n_estimators": .int(12)]).fit(train, .classes(classes, classCount: 3), context: FitContext(seed: 3))
+        guard case .probabilities(let p) = forest.predict(x) else { Issue.record("no probabilities"); return }
+        let regression = try DecisionTree.make([:]).fit(train, .values(classes.map(Double.init)), context: FitContext(seed: 3))
+        guard case .values(let v) = regression.predict(x) else { Issue.record("no values"); return }
+        for r in 0..<rows {
+            let row = (0..<4).map { x[r, $0] }
+            let expected: [Double] = row.withUnsafeBufferPointer { buffer in
+                var sum = [Double](repeating: 0, count: 3)
+                for tree in forest.trees {
+                    let leaf = tree.leafIndex(buffer)
+                    for k in 0..<3 { sum[k] += (1 / Double(forest.trees.count)) * tree.values[leaf * 3 + k] }
+                }
+                let total = sum.reduce(0, +)
+                return total > 0 ? sum.map { $0 / total } : sum
+            }
+            #expect((0..<3).map { p[r, $0].bitPattern } == expected.map(\.bitPattern), "row \(r)")
+            let leaf = row.withUnsafeBufferPointer { regression.tree.leafIndex($0) }
+            #expect(v[r].bitPattern == regression.tree.values[leaf].bitPattern, "row \(r)")
+        }
+    }
 }

@@ -99,9 +99,7 @@ public struct RandomForestModel: FittedModel {
 
     public func predict(_ x: Matrix) -> Prediction {
         let width = trees.first?.valueWidth ?? 1
-        var out = [Double](repeating: 0, count: x.rows * width)
-        let scale = 1 / Double(max(1, trees.count))
-        for tree in trees { tree.accumulate(x, into: &out, outWidth: width, scale: scale) }
+        var out = Tree.summedOutputs(of: trees, x, scale: 1 / Double(max(1, trees.count)))
         switch task {
         case .classification:
             // Renormalize: the average of distributions sums to 1 only up to rounding.

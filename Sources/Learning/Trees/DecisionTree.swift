@@ -57,8 +57,7 @@ public struct DecisionTreeModel: FittedModel {
     public let tree: Tree
 
     public func predict(_ x: Matrix) -> Prediction {
-        var out = [Double](repeating: 0, count: x.rows * tree.valueWidth)
-        tree.accumulate(x, into: &out, outWidth: tree.valueWidth)
+        let out = Tree.summedOutputs(of: [tree], x, scale: 1)
         switch task {
         case .classification: return .probabilities(Matrix(rows: x.rows, columns: tree.valueWidth, values: out))
         case .regression: return .values(out)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One fitted decision tree stored as flat, index-linked node arrays (shared by tree, forest and boost).
 ///
 /// Layout (node `i`, root is node 0, children always have larger indices than their parent):
@@ -92,29 +94,28 @@ public struct Tree: Sendable, Codable, Equatable {
         }
     }
 
-    /// Adds this tree's first output value for each row in `range` of the row-major `all`
-    /// (`columns` wide) to `out[(r - range.lowerBound) * stride + column]`: `leafIndex` for a run
-    /// of rows, with the node arrays' addresses taken once (no bounds checks in the walk).
-    func addValues(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
-                   into out: UnsafeMutableBufferPointer<Double>, stride: Int, column: Int) {
+
+    /// Calls `visit(row, leaf)` for each row in `range` of the row-major `all` (`columns` wide)
+    /// with the leaf it ends in: `leafIndex` for a run of rows, with the node arrays' addresses
+    /// taken once (no bounds checks in the walk).
+    @inline(__always)
+    private func forEachLeaf(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>, _ visit: (Int, Int) -> Void) {
         feature.withUnsafeBufferPointer { fe in
             threshold.withUnsafeBufferPointer { th in
                 left.withUnsafeBufferPointer { le in
                     right.withUnsafeBufferPointer { ri in
                         missingGoesLeft.withUnsafeBufferPointer { ml in
-                            values.withUnsafeBufferPointer { va in
-                                for r in range {
-                                    let base = r * columns
-                                    var node = 0
-                                    while true {
-                                        let f = Int(fe[node])
-                                        if f < 0 { break }
-                                        let x = f < columns ? all[base + f] : .nan
-                                        let goLeft = x.isNaN ? ml[node] : x <= th[node]
-                                        node = Int(goLeft ? le[node] : ri[node])
-                                    }
-                                    out[(r - range.lowerBound) * stride + column] += va[node * valueWidth]
+                            for r in range {
+                                let base = r * columns
+                                var node = 0
+                                while true {
+                                    let f = Int(fe[node])
+                                    if f < 0 { break }
+                                    let x = f < columns ? all[base + f] : .nan
+                                    let goLeft = x.isNaN ? ml[node] : x <= th[node]
+                                    node = Int(goLeft ? le[node] : ri[node])
                                 }
+                                visit(r, node)
                             }
                         }
                     }
@@ -123,17 +124,52 @@ public struct Tree: Sendable, Codable, Equatable {
         }
     }
 
-    /// Adds `scale` × this tree's output for every row of `x` into `out` (row-major, `valueWidth`
-    /// columns starting at `column` of `outWidth`).
-    func accumulate(_ x: Matrix, into out: inout [Double], outWidth: Int, column: Int = 0, scale: Double = 1) {
-        x.values.withUnsafeBufferPointer { all in
-            for r in 0..<x.rows {
-                let row = UnsafeBufferPointer(rebasing: all[(r * x.columns)..<((r + 1) * x.columns)])
-                let leaf = leafIndex(row)
-                for k in 0..<valueWidth {
-                    out[r * outWidth + column + k] += scale * values[leaf * valueWidth + k]
-                }
+    /// Adds this tree's first output value for each row in `range` of the row-major `all`
+    /// (`columns` wide) to `out[(r - range.lowerBound) * stride + column]`.
+    func addValues(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
+                   into out: UnsafeMutableBufferPointer<Double>, stride: Int, column: Int) {
+        values.withUnsafeBufferPointer { va in
+            forEachLeaf(all, columns: columns, rows: range) { r, leaf in
+                out[(r - range.lowerBound) * stride + column] += va[leaf * valueWidth]
             }
         }
+    }
+
+    /// Adds `scale` × this tree's outputs for each row in `range` to `out[(r - range.lowerBound) * valueWidth + k]`.
+    private func addScaledOutputs(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
+                                  into out: UnsafeMutableBufferPointer<Double>, scale: Double) {
+        values.withUnsafeBufferPointer { va in
+            forEachLeaf(all, columns: columns, rows: range) { r, leaf in
+                let target = (r - range.lowerBound) * valueWidth
+                for k in 0..<valueWidth { out[target + k] += scale * va[leaf * valueWidth + k] }
+            }
+        }
+    }
+
+    /// Σ `scale` × output of `trees` (all of one output width) for every row of `x`, row-major.
+    /// Large inputs are scored in blocks of rows on all cores; each row still adds the trees in
+    /// order, so the result does not depend on the number of threads.
+    static func summedOutputs(of trees: [Tree], _ x: Matrix, scale: Double) -> [Double] {
+        // Each block walks one tree for all its rows before the next tree, so a tree's nodes are
+        // fetched once per block: blocks as large as a few per core allow (a forest of deep trees
+        // is far larger than the caches), and at least 128 rows, so a 1,000-row batch still splits.
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let block = max(128, min(8_192, x.rows / (2 * max(1, threads))))
+        guard x.rows >= 2 * block else { return summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows) }
+        let blocks = (x.rows + block - 1) / block
+        let parts = (try? parallelMap(blocks, threads: threads) { b in
+            summedOutputs(of: trees, x, scale: scale, rows: (b * block)..<min(x.rows, (b + 1) * block))
+        }) ?? [summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows)]
+        return parts.flatMap { $0 }
+    }
+
+    private static func summedOutputs(of trees: [Tree], _ x: Matrix, scale: Double, rows range: Range<Int>) -> [Double] {
+        var out = [Double](repeating: 0, count: range.count * (trees.first?.valueWidth ?? 1))
+        x.values.withUnsafeBufferPointer { all in
+            out.withUnsafeMutableBufferPointer { o in
+                for tree in trees { tree.addScaledOutputs(all, columns: x.columns, rows: range, into: o, scale: scale) }
+            }
+        }
+        return out
     }
 }
