@@ -16,7 +16,7 @@ bin="$(swift build -c release --show-bin-path)"
 work=$(mktemp -d -t workbench-bundle-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 data=/tmp/synth_100k.csv
-[ -s "$data" ] || python3 "$root/../shared/bench/gen_synth.py" 100000 --out "$data"
+[ -s "$data" ] || python3 "$root/Benchmarks/data/gen_synth.py" 100000 --out "$data"
 head -n 80001 "$data" > "$work/train.csv"
 { head -n 1 "$data"; tail -n 20000 "$data"; } > "$work/score.csv"
 cat > "$work/export.wb" <<WB

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 runs=${RUNS:-5}
 sizes=${SIZES:-"100000 1000000"}
-generator=${GEN_SYNTH:-$root/../shared/bench/gen_synth.py}
+generator=${GEN_SYNTH:-$root/Benchmarks/data/gen_synth.py}
 
 cd "$root"
 swift build -c release --product csv-bench >/dev/null

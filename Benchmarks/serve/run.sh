@@ -32,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cat > "$work/export.wb" <<WB
-load "$root/../shared/datasets/penguins_train.csv" as penguins
+load "$root/examples/penguins_train.csv" as penguins
 linear = train linear on penguins target=species
 boost = train boost on penguins target=species
 export linear to "$work/linear"

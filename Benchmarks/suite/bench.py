@@ -25,7 +25,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared"))
+GENERATOR = os.path.join(ROOT, "Benchmarks", "data", "gen_synth.py")
 DATA = os.path.join(ROOT, "Benchmarks", ".data")
 RESULTS = os.path.join(ROOT, "Benchmarks", "results")
 THREADS = os.cpu_count() or 1
@@ -46,14 +46,14 @@ def rows_label(n):
 
 
 def prepare_data(sizes):
-    """synth_N.csv from the shared seeded generator; train_N (first 80%) and test_N (last 20%).
+    """synth_N.csv from the seeded generator (Benchmarks/data/gen_synth.py); train_N (first 80%) and test_N (last 20%).
     The generator is prefix-stable, so every size is a prefix of the largest."""
     os.makedirs(DATA, exist_ok=True)
     largest = max(sizes)
     full = os.path.join(DATA, f"synth_{largest}.csv")
     if not os.path.exists(full):
-        log(f"generating {largest:,} rows with ../shared/bench/gen_synth.py")
-        subprocess.run([sys.executable, os.path.join(SHARED, "bench", "gen_synth.py"), str(largest), "--out", full + ".tmp"], check=True)
+        log(f"generating {largest:,} rows with Benchmarks/data/gen_synth.py")
+        subprocess.run([sys.executable, GENERATOR, str(largest), "--out", full + ".tmp"], check=True)
         os.replace(full + ".tmp", full)
     with open(full) as f:
         header = f.readline()

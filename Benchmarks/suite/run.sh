@@ -4,7 +4,7 @@
 #   Benchmarks/suite/run.sh             # 10k / 100k / 1M rows, under 30 minutes
 # Other flags: --reps N (rounds after the warm-up, default 3), --steps fit,CSV (name filters).
 # Installs the peers from PyPI when missing, builds the runner in release mode, generates the
-# data with ../shared/bench/gen_synth.py (cached in Benchmarks/.data), then runs bench.py.
+# data with Benchmarks/data/gen_synth.py (cached in Benchmarks/.data), then runs bench.py.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

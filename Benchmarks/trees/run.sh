@@ -9,7 +9,7 @@ rows=${1:-100000}
 algos=${2:-tree,forest,boost}
 threads=${3:-2}
 csv=/tmp/synth_${rows}.csv
-[ -f "$csv" ] || python3 "$root/../shared/bench/gen_synth.py" "$rows" --out "$csv"
+[ -f "$csv" ] || python3 "$root/Benchmarks/data/gen_synth.py" "$rows" --out "$csv"
 bin=/tmp/workbench_tree_bench
 swiftc -O -wmo -parse-as-library -module-name Learning -o "$bin" \
     $(find "$root/Sources/Learning" -name '*.swift') "$here/bench.swift"

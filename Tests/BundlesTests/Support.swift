@@ -9,8 +9,8 @@ enum Fixtures {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared/datasets` beside the repository.
-    static let datasets = repositoryRoot.appendingPathComponent("../shared/datasets").standardizedFileURL
+    /// The example data shipped in the repository (`examples/`).
+    static let datasets = repositoryRoot.appendingPathComponent("examples")
 
     static func path(_ dataset: String) -> String {
         datasets.appendingPathComponent("\(dataset).csv").path

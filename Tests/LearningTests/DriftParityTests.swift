@@ -4,7 +4,7 @@ import Testing
 @testable import Learning
 
 /// Drift statistics against SciPy / NumPy (`Reference/scipy_drift_reference.py`, committed with
-/// its JSON output) and the drift decisions on the shared fresh / fresh_drift files.
+/// its JSON output) and the drift decisions on the example fresh / fresh_drift files.
 @Suite("Drift parity with SciPy")
 struct DriftParityTests {
     /// `Reference/scipy_drift_reference.json`.
@@ -36,16 +36,16 @@ struct DriftParityTests {
     }
 
     static func reference() throws -> Reference {
-        let url = SharedDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/scipy_drift_reference.json")
+        let url = ExampleDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/scipy_drift_reference.json")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Reference.self, from: Data(contentsOf: url))
     }
 
     static func frame(_ name: String) throws -> DataFrame {
-        let url = SharedDatasets.folder.appendingPathComponent("\(name).csv")
+        let url = ExampleDatasets.folder.appendingPathComponent("\(name).csv")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TestSetupError(description: "shared dataset missing: \(url.path)")
+            throw TestSetupError(description: "example dataset missing: \(url.path)")
         }
         return try CSVReader.read(path: url.path)
     }
@@ -65,7 +65,7 @@ struct DriftParityTests {
         return abs(a - b)
     }
 
-    @Test func matchesScipyOnSharedDatasets() throws {
+    @Test func matchesScipyOnExampleDatasets() throws {
         let file = try Self.reference()
         #expect(file.pairs.count == 4)
         var worst: [String: Double] = [:]
@@ -125,7 +125,7 @@ struct DriftParityTests {
         }
     }
 
-    // MARK: Decisions on the shared drift files
+    // MARK: Decisions on the example drift files
 
     @Test func breastCancerFlagsExactlyTheShiftedFeatures() throws {
         let drifted = try Self.drift("breast_cancer_train", "breast_cancer_fresh_drift", target: "diagnosis")

@@ -7,9 +7,9 @@ import Testing
 @Suite("Explanations")
 struct ExplainTests {
     static func frame(_ name: String) throws -> DataFrame {
-        let url = SharedDatasets.folder.appendingPathComponent("\(name).csv")
+        let url = ExampleDatasets.folder.appendingPathComponent("\(name).csv")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TestSetupError(description: "shared dataset missing: \(url.path)")
+            throw TestSetupError(description: "example dataset missing: \(url.path)")
         }
         return try CSVReader.read(path: url.path)
     }

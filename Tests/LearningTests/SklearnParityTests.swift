@@ -41,11 +41,11 @@ struct SklearnParityTests {
     }
 
     static func reference() throws -> Reference {
-        let url = SharedDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/sklearn_reference_a.json")
+        let url = ExampleDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/sklearn_reference_a.json")
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
-    static func workbenchScore(_ testCase: Case, dataset: SharedDatasets.Dataset) throws -> Double {
+    static func workbenchScore(_ testCase: Case, dataset: ExampleDatasets.Dataset) throws -> Double {
         switch testCase.algorithm {
         case "baseline": return try RowModuloFolds.meanScore(try Baseline.make(), on: dataset)
         case "linear": return try RowModuloFolds.meanScore(try Linear.make(), on: dataset)
@@ -68,7 +68,7 @@ struct SklearnParityTests {
     func matchesScikitLearn(_ testCase: Case) throws {
         let file = try Self.reference()
         let reference = try #require(file.scores[testCase.dataset]?[testCase.algorithm], "no reference score for \(testCase)")
-        let dataset = try SharedDatasets.load(testCase.dataset, target: testCase.targetColumn, task: testCase.task)
+        let dataset = try ExampleDatasets.load(testCase.dataset, target: testCase.targetColumn, task: testCase.task)
         let start = Date()
         let score = try Self.workbenchScore(testCase, dataset: dataset)
         print("parity \(testCase): workbench \(score) sklearn \(reference) (\(Date().timeIntervalSince(start))s)")

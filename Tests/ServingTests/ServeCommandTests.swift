@@ -10,7 +10,7 @@ struct ServeCommandTests {
         nonisolated(unsafe) let session = makeSession()
         let servers = session.servers
         defer { servers.stopAll() }
-        for line in ["load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species"] {
+        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species"] {
             #expect(session.execute(line)?.succeeded == true)
         }
         let serve = try #require(try await offPool { session.execute("serve m port=0") })

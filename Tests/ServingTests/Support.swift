@@ -10,8 +10,8 @@ let repositoryRoot: String = {
     return url.path
 }()
 
-/// `../shared/datasets` beside the repository.
-let sharedDatasets = (repositoryRoot as NSString).deletingLastPathComponent + "/shared/datasets"
+/// The example data shipped in the repository (`examples/`).
+let exampleData = repositoryRoot + "/examples"
 
 /// A temporary folder removed by the caller.
 func temporaryFolder() throws -> String {
@@ -30,7 +30,7 @@ func makeSession() -> Session {
 func exportPenguins(to folder: String, algorithm: String = "linear", extra: String = "") throws -> String {
     let session = makeSession()
     let bundle = folder + "/penguins-\(algorithm)"
-    for line in ["load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "m = train \(algorithm) on penguins target=species",
+    for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train \(algorithm) on penguins target=species",
                  "export m to \"\(bundle)\" \(extra)"] {
         let cell = try #require(session.execute(line))
         try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
@@ -40,7 +40,7 @@ func exportPenguins(to folder: String, algorithm: String = "linear", extra: Stri
 
 /// The rows of a penguins CSV as JSON row objects (without the target).
 func penguinRows(_ file: String) throws -> [String] {
-    let text = try String(contentsOfFile: sharedDatasets + "/" + file, encoding: .utf8)
+    let text = try String(contentsOfFile: exampleData + "/" + file, encoding: .utf8)
     var lines = text.split(separator: "\n").map(String.init)
     let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     let numbers: Set<String> = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "year"]

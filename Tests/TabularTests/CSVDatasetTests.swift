@@ -1,7 +1,7 @@
 import Testing
 @testable import Tabular
 
-/// A shared dataset and what its README says about it.
+/// An example dataset and what its README says about it.
 struct DatasetExpectation: Sendable, CustomTestStringConvertible {
     var file: String
     var rows: Int
@@ -10,7 +10,7 @@ struct DatasetExpectation: Sendable, CustomTestStringConvertible {
     var testDescription: String { file }
 }
 
-@Suite("CSV reader: shared datasets")
+@Suite("CSV reader: example datasets")
 struct CSVDatasetTests {
     @Test(arguments: [
         DatasetExpectation(file: "iris.csv", rows: 150, columns: 5, missing: 0),
@@ -21,12 +21,12 @@ struct CSVDatasetTests {
         DatasetExpectation(file: "diabetes.csv", rows: 442, columns: 11, missing: 0),
     ])
     func loadsWithDocumentedShape(_ expected: DatasetExpectation) throws {
-        let path = sharedDatasetPath(expected.file)
+        let path = exampleDataPath(expected.file)
         let frame: DataFrame
         do {
             frame = try CSVReader.read(path: path)
         } catch TabularError.fileNotFound {
-            Issue.record("shared dataset missing at \(path): the tests expect ../shared/datasets beside the repository")
+            Issue.record("example dataset missing at \(path)")
             return
         }
         #expect(frame.rowCount == expected.rows)
@@ -41,17 +41,17 @@ struct CSVDatasetTests {
     }
 
     @Test func datasetTypesAndNames() throws {
-        let penguins = try CSVReader.read(path: sharedDatasetPath("penguins.csv"))
+        let penguins = try CSVReader.read(path: exampleDataPath("penguins.csv"))
         #expect(penguins.column(named: "species")?.data.kind == .text)
         if case .categorical(_, let levels)? = penguins.column(named: "species")?.data {
             #expect(levels == ["Adelie", "Gentoo", "Chinstrap"])
         }
         #expect(penguins.column(named: "sex")?.data.missingCount == 11)
         #expect(penguins.column(named: "flipper_length_mm")?.kind == .number)
-        let cancer = try CSVReader.read(path: sharedDatasetPath("breast_cancer.csv"))
+        let cancer = try CSVReader.read(path: exampleDataPath("breast_cancer.csv"))
         #expect(cancer.columnNames.contains("mean radius"))
         #expect(cancer.column(named: "diagnosis")?.kind == .text)
-        let iris = try CSVReader.read(path: sharedDatasetPath("iris.csv"))
+        let iris = try CSVReader.read(path: exampleDataPath("iris.csv"))
         #expect(iris.columns.filter { $0.kind == .number }.count == 4)
     }
 }

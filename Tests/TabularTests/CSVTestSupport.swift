@@ -48,10 +48,10 @@ func sameFrame(_ a: DataFrame, _ b: DataFrame) -> Bool {
     return true
 }
 
-/// The repository's `../shared/datasets` folder, found from this file's path.
-func sharedDatasetPath(_ file: String, filePath: String = #filePath) -> String {
+/// A file of the repository's `examples/` folder, found from this file's path.
+func exampleDataPath(_ file: String, filePath: String = #filePath) -> String {
     var parts = filePath.split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(3)  // Tests/TabularTests/<file>.swift → repository root
     let root = parts.joined(separator: "/")
-    return root + "/../shared/datasets/" + file
+    return root + "/examples/" + file
 }

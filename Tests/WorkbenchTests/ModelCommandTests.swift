@@ -56,7 +56,7 @@ struct ModelCommandTests {
 
     @Test func regressionTrainAndEvaluate() throws {
         let session = makeSession()
-        run(session, "load \"\(sharedDatasets)/diabetes.csv\"", "split diabetes seed=1")
+        run(session, "load \"\(exampleData)/diabetes.csv\"", "split diabetes seed=1")
         let train = try #require(run(session, "r = train linear on diabetes.train target=progression"))
         #expect(train.output.lines[0].hasSuffix("→ progression (regression)"))
         let evaluate = try #require(run(session, "evaluate r on diabetes.test"))

@@ -8,8 +8,8 @@ let repositoryRoot: String = {
     return url.path
 }()
 
-/// `../shared/datasets` beside the repository.
-let sharedDatasets = (repositoryRoot as NSString).deletingLastPathComponent + "/shared/datasets"
+/// The example data shipped in the repository (`examples/`).
+let exampleData = repositoryRoot + "/examples"
 
 /// A fresh session working in `folder` (default: the repository root) with a throwaway home.
 func makeSession(in folder: String = repositoryRoot, width: Int = 100) -> Session {

@@ -7,7 +7,7 @@ import Testing
 struct ValidateCommandTests {
     private func trained() -> Session {
         let session = makeSession()
-        run(session, "load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species")
+        run(session, "load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species")
         return session
     }
 
@@ -18,11 +18,11 @@ struct ValidateCommandTests {
 
     @Test func freshPassesDriftedFailsOnExactlyTheShiftedFeatures() throws {
         let session = trained()
-        run(session, "v = validate m on \"\(sharedDatasets)/penguins_fresh.csv\"")
+        run(session, "v = validate m on \"\(exampleData)/penguins_fresh.csv\"")
         let pass = try #require(report(session, "v"))
         #expect(pass.verdict == .pass)
         #expect(pass.drift?.driftedFeatures == [])
-        run(session, "w = validate m on \"\(sharedDatasets)/penguins_fresh_drift.csv\"")
+        run(session, "w = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"")
         let fail = try #require(report(session, "w"))
         #expect(fail.verdict == .fail)
         #expect(fail.drift?.driftedFeatures.sorted() == ["bill_length_mm", "flipper_length_mm"])
@@ -37,7 +37,7 @@ struct ValidateCommandTests {
     /// (so validate and the model card need not redo it); a changed setting drops it.
     @Test func leaderboardCrossValidationCarriesOverOnlyWhenNothingChanged() throws {
         let session = makeSession()
-        run(session, "load \"\(sharedDatasets)/penguins_train.csv\" as penguins", "lb = compare linear, bayes on penguins target=species",
+        run(session, "load \"\(exampleData)/penguins_train.csv\" as penguins", "lb = compare linear, bayes on penguins target=species",
             "same = train lb.best on penguins target=species", "tuned = train lb.best on penguins target=species C=0.5",
             "fewer = train lb.best on penguins target=species drop=[island]")
         guard case .leaderboard(let lb)? = session.lookup("lb"), case .model(let same)? = session.lookup("same"),
@@ -54,12 +54,12 @@ struct ValidateCommandTests {
     @Test func gatesAndHeldOutScores() throws {
         let session = trained()
         run(session, "split penguins seed=4", "t = train tree on penguins.train target=species", "evaluate t on penguins.test", "b = train baseline on penguins target=species")
-        let cell = try #require(run(session, "v = validate t on \"\(sharedDatasets)/penguins_fresh.csv\" min_score=0.999 baseline=b min_gain=0.1"))
+        let cell = try #require(run(session, "v = validate t on \"\(exampleData)/penguins_fresh.csv\" min_score=0.999 baseline=b min_gain=0.1"))
         #expect(cell.output.plainText.contains("test (penguins.test)"))
         let v = try #require(report(session, "v"))
         #expect(v.heldOutData == "penguins.test")
         #expect(v.reasons.contains { $0.severity == .fail && $0.text.contains("misses min_score 0.999") } || v.freshScores.map { MetricCatalog.primary(for: .classification).value($0) >= 0.999 } == true)
-        let gate = try #require(run(session, "validate b on \"\(sharedDatasets)/penguins_fresh.csv\" baseline=m min_gain=2%"))
+        let gate = try #require(run(session, "validate b on \"\(exampleData)/penguins_fresh.csv\" baseline=m min_gain=2%"))
         #expect(gate.output.plainText.contains("does not beat m"))
         #expect(gate.output.plainText.contains("min_gain 2% of"))
     }
@@ -67,7 +67,7 @@ struct ValidateCommandTests {
     @Test func severalModelsAreRankedAndTopCandidatesTrained() throws {
         let session = trained()
         run(session, "lb = compare [linear, tree, bayes] on penguins target=species folds=3")
-        let cell = try #require(run(session, "validate lb.top(2) on \"\(sharedDatasets)/penguins_fresh.csv\""))
+        let cell = try #require(run(session, "validate lb.top(2) on \"\(exampleData)/penguins_fresh.csv\""))
         #expect(cell.succeeded, "\(cell.output.plainText)")
         #expect(cell.output.plainText.contains("ranked on the fresh data"))
         #expect(session.lookup("lb.top1") != nil && session.lookup("lb.top2") != nil)
@@ -77,7 +77,7 @@ struct ValidateCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = trained()
-        run(session, "load \"\(sharedDatasets)/penguins_fresh.csv\" as fresh", "nolabel = drop fresh species")
+        run(session, "load \"\(exampleData)/penguins_fresh.csv\" as fresh", "nolabel = drop fresh species")
         let cell = try #require(run(session, "v = validate m on nolabel"))
         #expect(cell.succeeded)
         #expect(cell.output.plainText.contains("metrics cannot be computed without the target"))
@@ -96,7 +96,7 @@ struct ValidateCommandTests {
 
     @Test func driftCommandFlagsTheShiftedColumns() throws {
         let session = trained()
-        run(session, "load \"\(sharedDatasets)/penguins_fresh_drift.csv\" as drifted")
+        run(session, "load \"\(exampleData)/penguins_fresh_drift.csv\" as drifted")
         let cell = try #require(run(session, "d = drift penguins vs drifted"))
         #expect(cell.output.plainText.contains("drifted: bill_length_mm, flipper_length_mm (2 of 8)"))
         let none = try #require(run(session, "drift penguins vs drifted correction=none"))
@@ -119,9 +119,9 @@ struct ValidateCommandTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let script = folder + "/gate.wb"
         try Data("""
-            load "\(sharedDatasets)/penguins_train.csv" as p
+            load "\(exampleData)/penguins_train.csv" as p
             m = train linear on p target=species
-            validate m on "\(sharedDatasets)/penguins_fresh_drift.csv"
+            validate m on "\(exampleData)/penguins_fresh_drift.csv"
 
             """.utf8).write(to: URL(fileURLWithPath: script))
         let (lenient, _, _) = try runBinary(["run", script])

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end ONNX interop check: trains each exportable algorithm on the shared datasets,
+# End-to-end ONNX interop check: trains each exportable algorithm on the example datasets,
 # exports model.onnx plus Workbench's predictions (Swift test `ONNX interop export`), then
 # scores the models with onnxruntime and compares (onnxruntime_check.py).
 # Usage: Tests/BundlesTests/Interop/run.sh [EXPORT_DIR]   (default: a fresh temporary folder)

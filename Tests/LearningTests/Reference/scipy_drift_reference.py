@@ -2,7 +2,7 @@
 """Reference drift statistics for DriftParityTests, computed with SciPy / NumPy.
 
 Run from the repository root:  python3 Tests/LearningTests/Reference/scipy_drift_reference.py
-Reads ../shared/datasets/*.csv and writes scipy_drift_reference.json beside this script.
+Reads examples/*.csv and writes scipy_drift_reference.json beside this script.
 
 For every feature (all columns but the target) of each reference/current pair:
 - numbers: scipy.stats.ks_2samp (method='auto'), scipy.stats.wasserstein_distance (raw),
@@ -26,7 +26,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATASETS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "shared", "datasets"))
+DATASETS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "examples"))
 FLOOR = 1e-4
 
 PAIRS = [

@@ -31,7 +31,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-DATASETS = ROOT / ".." / "shared" / "datasets"
+DATASETS = ROOT / "examples"
 OUT = pathlib.Path(__file__).with_suffix(".json")
 FOLDS = 5
 MLP_SEEDS = range(5)

@@ -2,7 +2,7 @@
 """Reference scores for the tree family (tree, forest, boost) from scikit-learn.
 
 Run from the repository root:  python3 Tests/LearningTests/Reference/sklearn_reference_b.py
-Reads ../shared/datasets/{iris,breast_cancer,diabetes}.csv, raw numeric features, 5-fold CV with
+Reads examples/{iris,breast_cancer,diabetes}.csv, raw numeric features, 5-fold CV with
 fold = row_index % 5 (so the Swift test can rebuild the folds), and writes the mean accuracy
 (classification) or R² (regression) per algorithm to sklearn_reference_b.json next to this file.
 
@@ -24,7 +24,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-DATA = os.path.join(ROOT, "..", "shared", "datasets")
+DATA = os.path.join(ROOT, "examples")
 SETS = [("iris", "species", "classification"),
         ("breast_cancer", "diagnosis", "classification"),
         ("diabetes", "progression", "regression")]

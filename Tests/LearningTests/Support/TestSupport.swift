@@ -6,14 +6,14 @@ struct TestSetupError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// The shared datasets (`../shared/datasets` beside the repository) read as numeric tables.
-enum SharedDatasets {
+/// The repository's example datasets (`examples/`) read as numeric tables.
+enum ExampleDatasets {
     /// The repository root, found from this file's path (`Tests/LearningTests/Support/…`).
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static let folder = repositoryRoot.appendingPathComponent("../shared/datasets").standardizedFileURL
+    static let folder = repositoryRoot.appendingPathComponent("examples")
 
     /// A dataset with every column but `target` as features; class labels coded in sorted order.
     struct Dataset {
@@ -26,7 +26,7 @@ enum SharedDatasets {
         let url = folder.appendingPathComponent("\(name).csv")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw TestSetupError(description:
-                "shared dataset missing: \(url.path) — the parity tests need /work/shared/datasets beside the repository")
+                "example dataset missing: \(url.path)")
         }
         let text = try String(contentsOf: url, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
@@ -107,7 +107,7 @@ enum RowModuloFolds {
     }
 
     /// Mean accuracy or R² over the five folds, standardizing on each training fold.
-    static func meanScore<A: Algorithm>(_ algorithm: A, on dataset: SharedDatasets.Dataset,
+    static func meanScore<A: Algorithm>(_ algorithm: A, on dataset: ExampleDatasets.Dataset,
                                         seed: UInt64 = 42) throws -> Double {
         var total = 0.0
         for fold in 0..<count {

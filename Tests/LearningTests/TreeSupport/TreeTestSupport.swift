@@ -13,7 +13,7 @@ enum TreeTestSupport {
     private static let supportFile = #filePath
 
     static var datasetsFolder: URL {
-        repoRoot().deletingLastPathComponent().appendingPathComponent("shared/datasets")
+        repoRoot().appendingPathComponent("examples")
     }
 
     /// A numeric CSV with one target column (no quotes; empty cell = NaN). Classification targets
@@ -26,7 +26,7 @@ enum TreeTestSupport {
     static func load(_ name: String, target: String, task: Task) throws -> Dataset {
         let url = datasetsFolder.appendingPathComponent(name + ".csv")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SupportError.missing("shared dataset \(url.path) not found: the parity tests need /work/shared/datasets next to the repository")
+            throw SupportError.missing("example dataset \(url.path) not found")
         }
         let text = try String(contentsOf: url, encoding: .utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
@@ -49,7 +49,7 @@ enum TreeTestSupport {
         }
     }
 
-    /// A test prerequisite (shared dataset, column) that is missing.
+    /// A test prerequisite (example dataset, column) that is missing.
     enum SupportError: Error, CustomStringConvertible {
         case missing(String)
         var description: String {

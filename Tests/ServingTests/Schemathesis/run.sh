@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 cat > "$work/export.wb" <<WB
-load "$root/../shared/datasets/penguins_train.csv" as penguins
+load "$root/examples/penguins_train.csv" as penguins
 m = train linear on penguins target=species
 export m to "$work/bundle"
 WB
