@@ -119,11 +119,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The example data and lessons compiled into the binary (generated from examples/ and
+        // tutorials/ by Scripts/embed-resources.py), so `workbench` works from any folder.
+        .target(name: "WorkbenchResources", swiftSettings: strict),
         // The command language, session state, command handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine",
+                "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -168,7 +171,7 @@ let package = Package(
         .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Fixtures"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "WorkbenchResources", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script.
         .testTarget(
             name: "ServingTests",

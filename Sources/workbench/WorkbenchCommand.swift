@@ -82,7 +82,7 @@ struct Repl: ParsableCommand {
         if interactive {
             print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
             if !recorderNote.isEmpty { print(recorderNote) }
-            if load == nil { print("Try: load \"examples/penguins.csv\"") }
+            if load == nil { print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.") }
         }
         var repl = REPL(session: session, reader: reader)
         if let load {
@@ -245,7 +245,7 @@ struct Predict: ParsableCommand {
         do {
             let loaded = try BundleReader.open(bundle, trustedKey: trust)
             let job = BatchPrediction(bundle: loaded) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-            let report = try job.run(input: try .parse(input, format: format), output: try .parse(output), format: format)
+            let report = try job.run(input: try .parse(inputPath(), format: format), output: try .parse(output), format: format)
             FileHandle.standardError.write(Data("scored \(report.rowsScored) of \(report.rowsRead) rows; \(report.rowsFailed) failed; \(report.warnings) warnings\n".utf8))
             if report.rowsFailed > 0 { throw ExitCode(1) }
         } catch let exit as ExitCode {
@@ -254,6 +254,17 @@ struct Predict: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+    }
+}
+
+extension Predict {
+    /// `--input` as given, or the built-in copy of an example that is not in this folder.
+    func inputPath() -> String {
+        guard input != "-", !input.hasPrefix("sqlite:") else { return input }
+        let location = DataFileLocation.resolve(input, workingDirectory: FileManager.default.currentDirectoryPath,
+                                                home: SessionEnvironment.defaultHome())
+        if let note = location.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        return location.path
     }
 }
 

@@ -155,7 +155,11 @@ struct GoldenTranscriptTests {
     private static func replay(file: String) throws {
         let path = repositoryRoot + "/sessions/" + file
         let transcript = try Transcript.read(path: path)
-        let replayer = Replayer(transcript: transcript, transcriptPath: path)
+        // Replayed in a scratch copy of the layout it expects (its folder and examples/ beside it),
+        // so what its cells write (bundles, reports) never lands in the checkout.
+        let scratch = try scratchLayout(for: file)
+        defer { try? FileManager.default.removeItem(atPath: scratch.root) }
+        let replayer = Replayer(transcript: transcript, transcriptPath: scratch.transcript)
         #expect(replayer.changedDataFiles().isEmpty, "data files changed: \(replayer.changedDataFiles())")
         if ProcessInfo.processInfo.environment["WORKBENCH_RECORD"] == "1" {
             let updated = try #require(replayer.run(update: true).updated)
@@ -166,4 +170,14 @@ struct GoldenTranscriptTests {
         let report = replayer.run()
         #expect(report.allMatched, "\(report.summary)\n\(report.firstDifference ?? "")")
     }
+}
+
+/// A temporary folder laid out like the repository for one golden transcript: `sessions/FILE`
+/// and `examples/` (a link to the repository's). Removed by the caller.
+func scratchLayout(for file: String) throws -> (root: String, transcript: String) {
+    let root = try temporaryFolder()
+    try FileManager.default.createDirectory(atPath: root + "/sessions", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: repositoryRoot + "/sessions/" + file, toPath: root + "/sessions/" + file)
+    try FileManager.default.createSymbolicLink(atPath: root + "/examples", withDestinationPath: exampleData)
+    return (root, root + "/sessions/" + file)
 }

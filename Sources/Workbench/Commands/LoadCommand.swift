@@ -27,7 +27,7 @@ extension CommandTable {
         maxResults: 1,
         examples: [
             "load \"examples/penguins.csv\"",
-            "iris = load \"../shared/datasets/iris.csv\"",
+            "iris = load \"examples/iris.csv\"",
             "load \"data.tsv\" as survey header=no",
             "load \"sqlite:shop.db\" table=orders",
             "load \"sqlite:shop.db\" query=\"select * from orders where total > 10\" as big",
@@ -35,7 +35,7 @@ extension CommandTable {
         run: runLoad)
 
     private static func runLoad(_ context: inout CommandContext) throws {
-        let (written, resolved) = try context.path("PATH")
+        let (written, _) = try context.path("PATH")
         let inv = context.invocation
         let frame: DataFrame
         let fingerprint: String
@@ -65,8 +65,10 @@ extension CommandTable {
             options.hasHeader = inv.flag("header", default: true)
             options.types = try typeOverrides(inv)
             options.memoryBudgetBytes = try MemoryBudget.current()
-            try checkReadable(resolved, shown: written)
-            (frame, fingerprint) = try CSVReader.readFingerprinted(path: resolved, options: options, displayName: written)
+            let location = context.session.locateData(written)
+            try checkReadable(location.path, shown: written)
+            (frame, fingerprint) = try CSVReader.readFingerprinted(path: location.path, options: options, displayName: written)
+            if let note = location.note { context.print(note) }
             context.recordDataFile(path: written, fingerprint: fingerprint)
             defaultName = baseName(of: written)
         }

@@ -61,10 +61,10 @@ extension CommandTable {
         ],
         maxResults: 1,
         examples: [
-            "v = validate m on \"../shared/datasets/penguins_fresh.csv\"",
+            "v = validate m on \"examples/penguins_fresh.csv\"",
             "v = validate m on fresh tolerance=0.03 min_score=0.9",
             "validate m1, m2, m3 on fresh baseline=m0 min_gain=2%",
-            "validate lb.top(3) on \"../shared/datasets/penguins_fresh.csv\"",
+            "validate lb.top(3) on \"examples/penguins_fresh.csv\"",
         ],
         run: runValidate)
 
@@ -139,12 +139,14 @@ extension CommandTable {
     /// The fresh data: a bound dataset or a quoted CSV path loaded on the spot.
     private static func validationData(_ context: inout CommandContext) throws -> (String, DataFrame) {
         if case .string? = context.invocation.positionals["DATA"] {
-            let (written, resolved) = try context.path("DATA")
+            let (written, _) = try context.path("DATA")
+            let location = context.session.locateData(written)
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: location.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw TabularError.fileNotFound(path: written)
             }
-            let (frame, fingerprint) = try CSVReader.readFingerprinted(path: resolved, displayName: written)
+            let (frame, fingerprint) = try CSVReader.readFingerprinted(path: location.path, displayName: written)
+            if let note = location.note { context.print(note) }
             context.recordDataFile(path: written, fingerprint: fingerprint)
             return ("\"\(written)\"", frame)
         }

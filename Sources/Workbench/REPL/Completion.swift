@@ -209,8 +209,7 @@ extension Session: CompletionSource {
     }
 
     public var lessonNames: [String] {
-        guard let folder = try? LessonLibrary.folder(workingDirectory: environment.workingDirectory) else { return [] }
-        return LessonLibrary.files(in: folder).map(LessonParser.lessonName(fromFile:))
+        LessonLibrary.catalog(workingDirectory: environment.workingDirectory).names
     }
 }
 

@@ -43,9 +43,17 @@ public struct Replayer {
         for entry in transcript.entries {
             for file in entry.dataFiles where seen.insert(file.path).inserted {
                 let resolved = file.path.hasPrefix("/") ? file.path : (workingDirectory as NSString).appendingPathComponent(file.path)
-                if !FileManager.default.fileExists(atPath: resolved) {
+                let now: String?
+                if FileManager.default.fileExists(atPath: resolved) {
+                    now = try? Fingerprint.ofFile(atPath: resolved)
+                } else if let example = DataFileLocation.builtinExample(named: file.path) {
+                    // Read from the built-in copy when replayed where the file is not.
+                    now = Fingerprint.of(bytes: Array(example.text.utf8))
+                } else {
                     notes.append("data file \(file.path) is missing (it was read in cell \(entry.number))")
-                } else if let now = try? Fingerprint.ofFile(atPath: resolved), now != file.fingerprint {
+                    continue
+                }
+                if let now, now != file.fingerprint {
                     notes.append("data file \(file.path) changed since recording: it was \(Fingerprint.short(file.fingerprint)), now \(Fingerprint.short(now)); outputs that depend on it will differ")
                 }
             }

@@ -5,8 +5,8 @@ import Foundation
 /// ```
 /// # workbench transcript 1
 /// # workdir: ..
-/// [1]> load "../shared/datasets/iris.csv"
-/// @data ../shared/datasets/iris.csv sha256:…
+/// [1]> load "examples/iris.csv"
+/// @data examples/iris.csv sha256:…
 /// | loaded iris: 150 rows × 5 columns …
 /// ```
 /// `{{…}}` in output marks text that changes between runs; replay does not compare it.

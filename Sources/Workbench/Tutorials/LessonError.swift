@@ -5,7 +5,6 @@ public enum LessonError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalid(file: String, line: Int, message: String, hint: String?)
     case unreadable(file: String)
     case tooLarge(file: String, bytes: Int, limit: Int)
-    case noFolder(searched: [String])
     case unknownLesson(String, suggestion: String?, known: [String])
 
     public var description: String {
@@ -16,8 +15,6 @@ public enum LessonError: Error, Sendable, Equatable, CustomStringConvertible {
             "cannot read lesson file \(file)\nhint: check that it exists, is readable and is UTF-8 text"
         case .tooLarge(let file, let bytes, let limit):
             "lesson file \(file) is \(bytes) bytes, over the \(limit / 1024) KiB limit for lessons\nhint: a lesson is a short Markdown file; split it into several lessons"
-        case .noFolder(let searched):
-            "no tutorials/ folder found (looked in \(searched.joined(separator: ", ")))\nhint: run workbench from the project folder, or set WORKBENCH_TUTORIALS to the folder of lessons"
         case .unknownLesson(let name, let suggestion, let known):
             "no lesson named '\(name)'" + (suggestion.map { "\nhint: did you mean '\($0)'?" } ?? "\nhint: lessons: " + known.joined(separator: ", "))
         }

@@ -140,14 +140,14 @@ extension CommandTable {
 
     /// The lessons with their length and the learner's progress; a broken lesson is listed with its error.
     private static func listLessons(_ context: inout CommandContext, store: ProgressStore) throws {
-        let folder = try LessonLibrary.folder(workingDirectory: context.environment.workingDirectory)
+        let catalog = LessonLibrary.catalog(workingDirectory: context.environment.workingDirectory)
         let progress = store.load()
         var table = TextTable(headers: ["lesson", "steps", "time", "progress", "about"])
         var problems: [String] = []
-        for file in LessonLibrary.files(in: folder) {
+        for source in catalog.lessons {
             let lesson: Lesson
             do {
-                lesson = try LessonParser.load(path: file)
+                lesson = try source.load()
             } catch {
                 problems.append("error: " + error.description)
                 continue
@@ -164,6 +164,7 @@ extension CommandTable {
         }
         context.print(table)
         for problem in problems { context.print(problem) }
+        for clash in catalog.clashes { context.print("note: " + clash) }
         context.print("start one with: tutorial start NAME")
     }
 }

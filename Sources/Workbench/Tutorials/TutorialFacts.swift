@@ -76,8 +76,8 @@ extension DatasetFilter {
         if let c = columns, d.frame.columnCount != c { return false }
         if let column, d.frame.column(named: column) == nil { return false }
         if let file {
-            // By content, so "./examples/x.csv" and an absolute path pass as well.
-            guard let print = try? Fingerprint.ofFile(atPath: session.resolve(path: file)), print == d.fingerprint else { return false }
+            // By content, so "./examples/x.csv", an absolute path or the built-in copy pass as well.
+            guard let print = try? Fingerprint.ofFile(atPath: session.locateData(file).path), print == d.fingerprint else { return false }
         }
         return true
     }
@@ -133,6 +133,17 @@ extension Requirement {
         case .ran(let command, let f): "you run \(command)" + (f == DatasetFilter() ? "" : " on " + f.phrase)
         case .exported(let f): f.phrase + " is exported to a bundle"
         }
+    }
+
+    /// When the step wants the data of a file and the newest dataset holds other data, says so:
+    /// the check is by content, so the path the learner typed is not the problem.
+    func otherData(in session: Session) -> String? {
+        guard case .dataset(let f) = self, let file = f.file,
+              let expected = try? Fingerprint.ofFile(atPath: session.locateData(file).path),
+              let name = session.boundNames.last(where: { if case .dataset? = session.lookup($0) { true } else { false } }),
+              case .dataset(let d)? = session.lookup(name), d.source.hasPrefix("\""),  // read from a file
+              d.fingerprint != expected else { return nil }
+        return "  \(name) holds other data than \(file) (fingerprint \(Fingerprint.short(d.fingerprint, length: 12)), the lesson's file has \(Fingerprint.short(expected, length: 12)))"
     }
 
     /// Whether the session (and what happened during the step) meets this requirement; the

@@ -118,6 +118,7 @@ public final class TutorialRun {
             return Output((lines + entered.lines).joined(separator: "\n"))
         }
         lines.append("✗ [\(step.id)] not done yet: " + joinedPhrase(missing.map(\.phrase)))
+        lines += missing.compactMap { $0.otherData(in: session) }
         lines += wrongAttempt()
         return Output(lines.joined(separator: "\n"))
     }
