@@ -111,6 +111,19 @@ struct SelfContainedTests {
         #expect(right.contains("✓ [load] done"))
     }
 
+    @Test func theLoadStepAcceptsTheSameRowsSavedDifferently() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Windows line ends: other bytes, other file fingerprint, the same table.
+        let original = try String(contentsOfFile: exampleData + "/penguins.csv", encoding: .utf8)
+        try original.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: folder + "/mine.csv", atomically: true, encoding: .utf8)
+        let session = makeSession(in: folder)
+        run(session, "tutorial start first-steps", "tutorial next")
+        let cell = try #require(run(session, "load \"mine.csv\""))
+        #expect(cell.dataFiles.first?.fingerprint != (try Fingerprint.ofFile(atPath: exampleData + "/penguins.csv")))
+        #expect(cell.output.plainText.contains("✓ [load] done"), "\(cell.output.plainText)")
+    }
+
     @Test func firstStepsCanBeCompletedFromAnEmptyFolder() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
