@@ -11,7 +11,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, Reference.self],
+        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, TutorialShell.self, Reference.self],
         defaultSubcommand: Repl.self)
 
     static func main() {
@@ -45,6 +45,9 @@ struct Repl: ParsableCommand {
 
     @Option(name: .long, help: "A data file to load as the first cell.")
     var load: String?
+
+    @Option(name: .long, help: "A lesson to start as the first cell (see 'workbench tutorial').")
+    var tutorial: String?
 
     func run() throws {
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -82,11 +85,13 @@ struct Repl: ParsableCommand {
         if interactive {
             print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
             if !recorderNote.isEmpty { print(recorderNote) }
-            if load == nil { print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.") }
+            if load == nil && tutorial == nil { print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.") }
         }
         var repl = REPL(session: session, reader: reader)
-        if let load {
-            let line = "load \"\(load.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+        var firstCells: [String] = []
+        if let load { firstCells.append("load " + quoted(load)) }
+        if let tutorial { firstCells.append("tutorial start " + quoted(tutorial)) }
+        for line in firstCells {
             print("[\(session.nextCellNumber)]> \(line)")
             if let cell = session.execute(line) { print(session.display(cell.output)) }
         }
@@ -95,6 +100,11 @@ struct Repl: ParsableCommand {
         if interactive { print("") }
         if !interactive && failures > 0 { throw ExitCode(1) }
     }
+}
+
+/// A string as the command language quotes it.
+func quoted(_ text: String) -> String {
+    "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
 }
 
 /// Execute a script of commands, one per line.

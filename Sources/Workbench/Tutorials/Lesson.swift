@@ -43,6 +43,9 @@ public struct Step: Sendable, Equatable {
     public var hints: [String]
     /// Shown by `tutorial solution`, or after a wrong attempt once every hint is out.
     public var solution: [String]
+    /// For `do` steps: plausible commands that must not pass the step (each refused with a hint);
+    /// `tutorial check` and the lesson tests play them before the solution.
+    public var wrongAttempts: [String]
     /// 1-based line of the step's heading.
     public var line: Int
 }

@@ -3,11 +3,12 @@ import Tabular
 import Learning
 
 /// Reads the lesson format: Markdown with a `# Title`, `## id: Title` step headings, a `kind:` line
-/// under each heading, and small fenced blocks (`check`, `answer`, `choices`, `hints`, `solution`).
+/// under each heading, and small fenced blocks (`check`, `answer`, `choices`, `hints`, `solution`,
+/// `wrong`).
 /// Any mistake is reported with the file and line, before the lesson can start.
 public enum LessonParser {
     /// Blocks a step may hold; any other fenced block name is a mistake (a plain ``` block is text).
-    static let blockNames = ["check", "answer", "choices", "hints", "solution"]
+    static let blockNames = ["check", "answer", "choices", "hints", "solution", "wrong"]
     /// Words that may start a line of a check block.
     static let checkNames = ["dataset", "model", "evaluated", "predicted", "ran", "exported"]
 
@@ -170,7 +171,7 @@ public enum LessonParser {
         guard let kind = draft.kind else {
             throw fail(draft.line, "step '\(draft.id)' needs a 'kind:' line right under its heading", "kind: explain, do or question")
         }
-        var step = Step(id: draft.id, title: draft.title, kind: kind, text: trimBlankEdges(draft.text), checks: [], answer: nil, choices: [], hints: [], solution: [], line: draft.line)
+        var step = Step(id: draft.id, title: draft.title, kind: kind, text: trimBlankEdges(draft.text), checks: [], answer: nil, choices: [], hints: [], solution: [], wrongAttempts: [], line: draft.line)
         var seen: [String: Int] = [:]
         var answerLine = 0
         for block in draft.blocks {
@@ -206,6 +207,9 @@ public enum LessonParser {
                 step.hints = lines.map { $0.1.hasPrefix("- ") ? String($0.1.dropFirst(2)) : $0.1 }
             case "solution":
                 step.solution = lines.map(\.1)
+            case "wrong":
+                guard kind == .do else { throw fail(block.line, "a ```wrong block belongs in a 'do' step, and step '\(draft.id)' is '\(kind.rawValue)'", nil) }
+                step.wrongAttempts = lines.map(\.1)
             default:
                 throw fail(block.line, "internal error: unhandled block '\(block.name)'", nil)
             }

@@ -157,6 +157,16 @@ public final class TutorialRun {
         }
     }
 
+    /// The answer the current question expects, as a learner would type it (nil when the session
+    /// has not computed the number it reads).
+    func expectedAnswerText(session: Session) -> String? {
+        switch step.answer {
+        case .choice(let letter)?: return letter
+        case .number(let source, _)?: return expected(source, session: session).map { "\($0)" }
+        case nil: return nil
+        }
+    }
+
     /// The number a question expects, as this session computed it.
     private func expected(_ source: NumberSource, session: Session?) -> Double? {
         switch source {
