@@ -125,7 +125,10 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         var summary = MonitoringSummary(model: model, windowCapacity: options.window, windowRows: inputs.count, status: "collecting",
                                         traffic: traffic, features: [], predictions: nil, alerts: [])
         let profiled = Set(reference.inputs.features.map(\.name))
-        let compared = features.filter { !redacted.contains($0.name) && profiled.contains($0.name) }
+        // Positions, not names, below: a model may have ten thousand features, and every lookup by
+        // name in a list made this quadratic in them.
+        let comparedIndexes = features.indices.filter { !redacted.contains(features[$0].name) && profiled.contains(features[$0].name) }
+        let compared = comparedIndexes.map { features[$0] }
         let small = reference.inputs.rowCount <= options.drift.smallReferenceRows
         var featureOptions = options.drift
         if small && featureOptions.correction == .bonferroni && !compared.isEmpty {
@@ -144,15 +147,10 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         }
         var drift: DatasetDrift?
         do {
-            let indexes = compared.map { f in features.firstIndex { $0.name == f.name } ?? 0 }
-            let rows = inputs.map { row in
-                var d: [String: JSONScalar] = [:]
-                for (k, f) in compared.enumerated() { d[f.name] = row[indexes[k]] }
-                return d
-            }
-            let frame = try JSONScalar.frame(rows: rows, features: compared)
+            let frame = try Self.frame(inputs, columns: comparedIndexes, features: features)
             var profile = reference.inputs
-            profile.features = profile.features.filter { p in compared.contains { $0.name == p.name } }
+            let comparedNames = Set(compared.map(\.name))
+            profile.features = profile.features.filter { comparedNames.contains($0.name) }
             drift = try profile.compare(frame, options: options.drift)
         } catch {
             drift = nil
@@ -180,6 +178,43 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         summary.predictions = predictionSummary(reference: reference, classes: classes, outputs: outputs, options: options)
         summary.status = summary.alerts.isEmpty ? "ok" : "alert"
         return summary
+    }
+
+    /// The window as a frame of the `columns` (positions in `features`), column by column: the
+    /// same values as `JSONScalar.frame` on rows keyed by name, without a dictionary per row.
+    /// - Complexity: O(rows × columns).
+    static func frame(_ inputs: [[JSONScalar]], columns: [Int], features: [FeatureSpec]) throws -> DataFrame {
+        try DataFrame(columns: columns.map { i in
+            let feature = features[i]
+            switch feature.kind {
+            case .number:
+                return Column(name: feature.name, data: .numeric(inputs.map { row in
+                    guard i < row.count else { return .nan }
+                    switch row[i] {
+                    case .number(let d): return d
+                    case .text(let s): return Double(s) ?? .nan
+                    case .null: return .nan
+                    }
+                }))
+            case .text:
+                var levels: [String] = []
+                var index: [String: Int32] = [:]
+                let codes: [Int32] = inputs.map { row in
+                    guard i < row.count else { return -1 }
+                    let text: String
+                    switch row[i] {
+                    case .text(let s): text = s
+                    case .number(let d): text = formatNumber(d)
+                    case .null: return -1
+                    }
+                    if let c = index[text] { return c }
+                    index[text] = Int32(levels.count)
+                    levels.append(text)
+                    return Int32(levels.count - 1)
+                }
+                return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
+            }
+        })
     }
 
     static func alertMessage(_ f: Feature) -> String {
