@@ -1,4 +1,6 @@
 import Bundles
+import Learning
+import Tabular
 import Foundation
 import GRDB
 import Testing
@@ -202,5 +204,71 @@ struct HardeningTests {
         _ = try await HTTP.get("/v1/drift", port: server.port)
         #expect(monitor.computations == computed + 1)
         await server.shutdown()
+    }
+}
+
+/// Drift of a wide model is compared in blocks of features (`ReferenceProfile.compare` is
+/// quadratic in them): the verdicts, statistics and thresholds must be those of one comparison of
+/// all features at once.
+@Suite("Serving: drift of wide models")
+struct WideDriftTests {
+    @Test(arguments: [false, true])
+    func blocksGiveTheVerdictsOfOneComparison(largeReference: Bool) throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let numbers = 600, texts = 30, referenceRows = largeReference ? 1_200 : 120, windowRows = 80
+        let levels = ["a", "b", "c", "d"]
+        func frame(rows: Int, shift: Bool) throws -> DataFrame {
+            var columns: [Tabular.Column] = []
+            for c in 0..<numbers {
+                // Every third feature shifted in the window.
+                let offset = shift && c % 3 == 0 ? 0.6 : 0
+                columns.append(Tabular.Column(name: "x\(c)", data: .numeric((0..<rows).map { _ in uniform() + offset })))
+            }
+            for c in 0..<texts {
+                let skew = shift && c % 2 == 0
+                columns.append(Tabular.Column(name: "t\(c)", data: .categorical(
+                    codes: (0..<rows).map { _ in Int32(skew ? min(3, Int(uniform() * 2)) : Int(uniform() * 4)) }, levels: levels)))
+            }
+            return try DataFrame(columns: columns)
+        }
+        let reference = try frame(rows: referenceRows, shift: false)
+        let window = try frame(rows: windowRows, shift: true)
+        let features = reference.columns.map { FeatureSpec(column: $0, rows: Array(0..<referenceRows)) }
+        let predictions = ReferenceProfile(column: Tabular.Column(name: "y", data: .numeric((0..<referenceRows).map { _ in uniform() })))
+        let bundleReference = BundleReference(rows: referenceRows, inputs: try ReferenceProfile(frame: reference), predictions: predictions)
+        let inputs: [[JSONScalar]] = (0..<windowRows).map { r in
+            window.columns.map { column in
+                switch column.data {
+                case .numeric(let v): .number(v[r])
+                case .categorical: column.text(at: r).map(JSONScalar.text) ?? .null
+                }
+            }
+        }
+        let options = MonitorOptions(window: 1_000, minimumRows: 30)
+        let summary = MonitoringSummary.compute(model: "m", reference: bundleReference, features: features, classes: [], inputs: inputs,
+                                                outputs: inputs.map { _ in .number(uniform()) }, requests: [], rowsScored: windowRows, options: options)
+        let rows = inputs.map { row in Dictionary(uniqueKeysWithValues: zip(features.map(\.name), row)) }
+        let whole = try bundleReference.inputs.compare(try JSONScalar.frame(rows: rows, features: features), options: options.drift)
+        #expect(summary.features.count == numbers + texts)
+        #expect(whole.features.count == numbers + texts)
+        for (item, expected) in zip(summary.features, whole.features) {
+            #expect(item.name == expected.name)
+            #expect(item.drifted == expected.drifted, "\(item.name)")
+            #expect(item.test == expected.decidedBy.rawValue)
+            #expect(item.psi == expected.psi.flatMap { $0.isFinite ? $0 : nil })
+            switch expected.decidedBy {
+            case .kolmogorovSmirnov: #expect(item.pValue == expected.ks?.pValue && item.statistic == expected.ks?.statistic)
+            case .chiSquare: #expect(item.pValue == expected.chiSquare?.pValue && item.statistic == expected.chiSquare?.statistic)
+            case .wasserstein: #expect(item.statistic == expected.wasserstein?.normalized)
+            case .jensenShannon: #expect(item.statistic == expected.jensenShannon)
+            case .noValues: break
+            }
+        }
+        // Something drifted and something did not: the comparison was not vacuous.
+        #expect(summary.features.contains(where: \.drifted) && summary.features.contains { !$0.drifted })
     }
 }
