@@ -39,7 +39,8 @@ struct HardeningTests {
         #expect((answer.json["details"] as? [String]) == ["Content-Type was not sent"])
         let document = try await HTTP.get("/v1/openapi.yaml", port: server.port)
         #expect(document.body.contains("'415': {$ref: '#/components/responses/Error'}"))
-        #expect(document.body.contains("maxItems: \(ServeOptions.defaultMaximumRows)"))
+        // Indented as its sibling minItems (a misindented line made the YAML invalid for Schemathesis).
+        #expect(document.body.contains("      minItems: 1\n                      maxItems: \(ServeOptions.defaultMaximumRows)\n                      items:"))
         await server.shutdown()
     }
 

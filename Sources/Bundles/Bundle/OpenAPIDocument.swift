@@ -71,7 +71,7 @@ public enum OpenAPIDocument {
                           properties:
                             rows:
                               type: array
-                              minItems: 1\(maximumRows.map { "\n                              maxItems: \($0)" } ?? "")
+                              minItems: 1\(maximumRows.map { "\n                      maxItems: \($0)" } ?? "")
                               items: {$ref: '#/components/schemas/Row'}
               responses:
                 '200':
