@@ -50,6 +50,10 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(400, "the body is not valid JSON", details: [reason])
     }
 
+    static func tooManyRows(_ limit: Int) -> APIError {
+        APIError(413, "the request has more than \(limit) rows", details: ["send at most \(limit) rows per request (the server's --max-rows)"])
+    }
+
     static func invalidFields(_ details: [String]) -> APIError {
         APIError(422, "the request does not match the model's input schema", details: details)
     }

@@ -19,6 +19,9 @@ public struct ServeOptions: Sendable {
     public var logPath: String?
     public var logRetention = 1_000_000
     public var maximumBodyBytes = 1 << 20
+    /// Most rows in one prediction request (`--max-rows`).
+    public var maximumRows = ServeOptions.defaultMaximumRows
+    public static let defaultMaximumRows = 10_000
     /// Slow-client protection. A connection that completes no request part for this long is
     /// closed: a client trickling its headers, or an idle keep-alive connection.
     public var idleTimeout: Duration = .seconds(30)
@@ -49,16 +52,59 @@ public struct ServeOptions: Sendable {
         return token
     }
 
-    /// `1MiB`, `512KiB`, `2MB`, `1000` (bytes).
-    public static func byteCount(_ text: String) throws -> Int {
-        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000), ("kB", 1_000), ("B", 1)]
+    /// The ranges every option must be in; `validate` and the command line say them.
+    public static let ports = 0...65_535
+    /// Bodies are held in memory whole, so at most 1 GiB.
+    public static let bodyBytes = 1...(1 << 30)
+    public static let rows = 1...1_000_000
+    public static let connections = 1...100_000
+    /// Below a second the timeouts would cut off ordinary clients (they are checked four times
+    /// per timeout, at most once a second).
+    public static let timeoutSeconds = 1.0...86_400.0
+    public static let retentionRows = 1...1_000_000_000
+    public static let windowRows = 1...10_000_000
+
+    /// `1MiB`, `512KiB`, `2MB`, `1000` (bytes), within `bodyBytes`. Never traps, whatever the text.
+    public static func byteCount(_ text: String) throws(ServingError) -> Int {
+        let units: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1_024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("kB", 1e3), ("B", 1)]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let notASize = ServingError.badOption("'\(text)' is not a size (like 1MiB, 512KiB or 100000)")
+        var bytes: Double?
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            if let n = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), n > 0 { return Int(n * Double(factor)) }
-            throw ServingError.badOption("'\(text)' is not a size (like 1MiB, 512KiB or 100000)")
+            guard let n = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) else { throw notASize }
+            bytes = n * factor
+            break
         }
-        guard let n = Int(trimmed), n > 0 else { throw ServingError.badOption("'\(text)' is not a size (like 1MiB, 512KiB or 100000)") }
-        return n
+        if bytes == nil {
+            guard let n = Double(trimmed) else { throw notASize }
+            bytes = n
+        }
+        // Compared as a double before any conversion: Int(1e300) would trap.
+        guard let bytes, bytes.isFinite, bytes >= Double(bodyBytes.lowerBound), bytes <= Double(bodyBytes.upperBound) else {
+            throw ServingError.badOption("--max-body '\(text)' is out of range: it must be between 1 byte and 1GiB")
+        }
+        return Int(bytes.rounded(.down))
+    }
+
+    /// Checks every option against its range, naming the option and the range.
+    public func validate() throws(ServingError) {
+        func check<T: Comparable>(_ value: T, _ range: ClosedRange<T>, _ option: String, _ unit: String) throws(ServingError) {
+            guard range.contains(value) else {
+                throw ServingError.badOption("\(option) \(value) is out of range: it must be between \(range.lowerBound) and \(range.upperBound)\(unit)")
+            }
+        }
+        try check(port, Self.ports, "--port", " (0: any free port)")
+        try check(maximumBodyBytes, Self.bodyBytes, "--max-body", " bytes")
+        try check(maximumRows, Self.rows, "--max-rows", " rows")
+        try check(maximumConnections, Self.connections, "--max-connections", "")
+        try check(Self.seconds(idleTimeout), Self.timeoutSeconds, "--idle-timeout", " seconds")
+        try check(Self.seconds(readTimeout), Self.timeoutSeconds, "--read-timeout", " seconds")
+        try check(logRetention, Self.retentionRows, "--log-retention", " rows")
+        try check(monitor.window, Self.windowRows, "--window", " rows")
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// Whether `host` is a loopback address.
@@ -106,9 +152,10 @@ public enum BundleServer {
     /// - Parameter signals: signals that shut the server down gracefully (the CLI passes SIGINT
     ///   and SIGTERM; the REPL none, as Ctrl-C there means something else).
     public static func start(_ options: ServeOptions, signals: [UnixSignal] = []) async throws -> RunningServer {
+        try options.validate()
         let bundle = try BundleReader.open(options.bundlePath, trustedKey: options.trustedKey)
         let service = try ModelService(
-            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, logPath: options.logPath,
+            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows, logPath: options.logPath,
             redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention)
         var warnings: [String] = []
         if !options.isLoopback && options.token == nil {
@@ -120,11 +167,19 @@ public enum BundleServer {
         logger.logLevel = options.serverLogLevel ?? .critical
 
         let (bound, continuation) = AsyncStream.makeStream(of: Result<Int, ServingError>.self)
-        let connection = ServingChannel(service: service, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout)
+        // One core's worth of threads fewer than the machine has, so large batches never take every
+        // core from the event loops.
+        let workers = NIOThreadPool(numberOfThreads: max(1, System.coreCount - 1))
+        workers.start()
+        let registry = ConnectionRegistry(maximum: options.maximumConnections)
+        let connection = ServingChannel(service: service, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout,
+                                        registry: registry, workers: workers)
         let app = connection.server(
             configuration: ServerConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: nil, reuseAddress: true,
-                availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections, logger: logger)),
+                // One over the limit: the registry then sees the newcomer, and closes the longest-idle
+                // connection to serve it (or holds it while every connection is busy).
+                availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections + 1, logger: logger)),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? options.port))
             },
@@ -143,6 +198,7 @@ public enum BundleServer {
             defer {
                 service.evaluateMonitoring()
                 service.close()
+                workers.shutdownGracefully { _ in }
             }
             do {
                 try await group.run()

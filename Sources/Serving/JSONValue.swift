@@ -30,6 +30,8 @@ struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     var message: String
     /// Byte offset from the start of the body.
     var offset: Int
+    /// The body is valid so far but has an array longer than the parse allows.
+    var overLimit = false
     var description: String { "\(message) at byte \(offset)" }
 }
 
@@ -43,12 +45,19 @@ struct JSONParser {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var at = 0
+    private let maximumArrayItems: Int
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maximumArrayItems: Int = .max) {
+        self.bytes = bytes
+        self.maximumArrayItems = maximumArrayItems
+    }
 
-    static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
+    /// - Parameter maximumArrayItems: an array with more items stops the parse there, with an
+    ///   error whose `overLimit` is set.
+    /// - Complexity: O(n) in the body's length.
+    static func parse(_ data: Data, maximumArrayItems: Int = .max) throws(JSONSyntaxError) -> JSONValue {
         let result: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { raw in
-            var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self), maximumArrayItems: maximumArrayItems)
             do throws(JSONSyntaxError) {
                 parser.skipSpace()
                 let value = try parser.value(depth: 0)
@@ -125,6 +134,11 @@ struct JSONParser {
         if current == UInt8(ascii: "]") { at += 1; return .array(items) }
         while true {
             skipSpace()
+            guard items.count < maximumArrayItems else {
+                var error = failure("an array of more than \(maximumArrayItems) items")
+                error.overLimit = true
+                throw error
+            }
             items.append(try value(depth: depth))
             skipSpace()
             switch current {

@@ -22,7 +22,11 @@ final class LiveMonitor: Sendable {
         var rowsScored = 0
         var version = 0
         var cached: (version: Int, summary: MonitoringSummary)?
+        /// The cached summary as `/v1/drift` answers it (encoding ten thousand features is not free).
+        var cachedJSON: (version: Int, json: String)?
         var breaches = BreachTracker()
+        /// Summaries computed so far (the cache's misses).
+        var computations = 0
     }
 
     private let state = Mutex(State())
@@ -78,9 +82,27 @@ final class LiveMonitor: Sendable {
         let summary = MonitoringSummary.compute(model: model, reference: reference, features: features, classes: classes, inputs: inputs,
                                                 outputs: outputs, requests: requests, rowsScored: rowsScored, options: options)
         state.withLock { s in
+            s.computations += 1
             if (s.cached?.version ?? -1) < version { s.cached = (version, summary) }
         }
         return summary
+    }
+
+    /// Summaries computed since the server started.
+    var computations: Int { state.withLock { $0.computations } }
+
+    /// The current summary as JSON, computed and encoded once per state of the window: again only
+    /// after new rows or requests arrive (which is also when the window moves).
+    func summaryJSON() -> String {
+        if let json = state.withLock({ s in s.cachedJSON.flatMap { $0.version == s.version ? $0.json : nil } }) { return json }
+        let version = state.withLock { $0.version }
+        let summary = summary()
+        let json = ModelService.encode(summary)
+        state.withLock { s in
+            // Only if nothing arrived meanwhile (`summary` may then describe a newer window).
+            if s.version == version, s.cached?.version == version { s.cachedJSON = (version, json) }
+        }
+        return json
     }
 
     /// Alerts that start now (see `BreachTracker`).

@@ -27,6 +27,8 @@ public final class ModelService: Sendable {
 
     public let bundle: LoadedBundle
     public let maximumBodyBytes: Int
+    /// Most rows one request may carry (`--max-rows`); more is a 413 naming the limit.
+    public let maximumRows: Int
     let scorer: ModelScorer
     let rows: RequestRows
     let metrics: ServerMetrics
@@ -37,10 +39,12 @@ public final class ModelService: Sendable {
     private let manifestJSON: String
     private let openAPI: String
 
-    public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, logPath: String?, redact: [String],
-                alertCommand: AlertCommand?, monitorOptions: MonitorOptions, logRetention: Int = 1_000_000) throws {
+    public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
+                logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
+                logRetention: Int = 1_000_000) throws {
         self.bundle = bundle
         self.maximumBodyBytes = maximumBodyBytes
+        self.maximumRows = max(maximumRows, 1)
         let pipeline = bundle.pipeline
         let features = pipeline.preprocessor.features
         let unknown = redact.filter { name in !features.contains { $0.name == name } }
@@ -49,7 +53,7 @@ public final class ModelService: Sendable {
         }
         let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
         scorer = ModelScorer(pipeline: pipeline, modelID: bundle.manifest.modelID, sensitive: sensitive)
-        rows = RequestRows(features: features)
+        rows = RequestRows(features: features, maximumRows: max(maximumRows, 1))
         let reference = try BundleReference.decode(bundle.reference)
         let buckets = reference.predictions.features.first?.numeric?.edges ?? []
         let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets)
@@ -60,31 +64,44 @@ public final class ModelService: Sendable {
         }
         self.alertCommand = alertCommand
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
-        manifestJSON = Self.publicManifest(bundle)
-        openAPI = bundle.openAPI
+        manifestJSON = Self.publicManifest(bundle, hiding: sensitive)
+        // Generated here rather than read from the bundle, so it describes this server (415, the
+        // row limit) and leaves out what `--redact` hides, whatever version exported the bundle.
+        openAPI = OpenAPIDocument.yaml(for: pipeline, name: bundle.manifest.name, redacted: sensitive, maximumRows: self.maximumRows)
     }
 
     /// Answers one request. Never throws: every failure is an answer with its status.
     /// - Parameters:
     ///   - path: the request target (a query string is ignored).
     ///   - body: reads the body, within `maximumBodyBytes`; called only for routes that take one.
-    public func handle(method: String, path rawPath: String, authorization: String?, body: @Sendable () async -> IncomingBody) async -> APIResponse {
+    public func handle(method: String, path rawPath: String, authorization: String?, contentType: String?,
+                       body: @Sendable () async -> IncomingBody) async -> APIResponse {
         let start = ContinuousClock.now
-        let incoming = wantsBody(method: method, path: rawPath, authorization: authorization) ? await body() : nil
-        return handle(method: method, path: rawPath, authorization: authorization, body: incoming, start: start)
+        let incoming = wantsBody(method: method, path: rawPath, authorization: authorization, contentType: contentType) ? await body() : nil
+        return handle(method: method, path: rawPath, authorization: authorization, contentType: contentType, body: incoming, start: start)
     }
 
-    /// Whether the request's body will be read: a POST to /v1/predict with the token (when one is
-    /// set). Other requests are answered without it, so a client without the token cannot make the
-    /// server read a large body.
-    public func wantsBody(method: String, path rawPath: String, authorization: String?) -> Bool {
-        Self.routePath(rawPath) == "/v1/predict" && method == "POST" && authorized(authorization)
+    /// Whether the request's body will be read: a JSON POST to /v1/predict with the token (when
+    /// one is set). Other requests are answered without it, so a client without the token cannot
+    /// make the server read a large body.
+    public func wantsBody(method: String, path rawPath: String, authorization: String?, contentType: String?) -> Bool {
+        Self.routePath(rawPath) == "/v1/predict" && method == "POST" && authorized(authorization) && Self.isJSON(contentType)
+    }
+
+    /// `application/json`, with or without parameters (`; charset=utf-8`), in any case. Anything
+    /// else is refused: a browser may POST text/plain or a form cross-site without asking first
+    /// (no CORS preflight), but not JSON, so this keeps other web pages from using a local server.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let type = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
     }
 
     /// Answers one request whose body (when `wantsBody` said so) has been read: the synchronous
     /// core, called on the server's event loop.
     /// - Parameter start: when the request arrived, for its latency.
-    public func handle(method: String, path rawPath: String, authorization: String?, body: IncomingBody?, start: ContinuousClock.Instant = .now) -> APIResponse {
+    public func handle(method: String, path rawPath: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
+                       start: ContinuousClock.Instant = .now) -> APIResponse {
         let path = Self.routePath(rawPath)
         let response: APIResponse
         let route: String
@@ -96,13 +113,16 @@ public final class ModelService: Sendable {
                 response = APIError(405, "\(path) accepts \(allowed) only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", allowed))
             } else if predicting || !Self.open.contains(path), !authorized(authorization) {
                 response = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"]).response
+            } else if predicting, !Self.isJSON(contentType) {
+                response = APIError(415, "the body must be JSON (Content-Type: application/json)",
+                                    details: ["Content-Type was \(contentType.map { "'\($0)'" } ?? "not sent")"]).response
             } else {
                 switch path {
                 case "/v1/predict":
                     response = predict(body: body ?? .bytes(Data()), start: start)
                 case "/v1/model": response = .json(manifestJSON)
                 case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
-                case "/v1/drift": response = .json(Self.encode(monitor.summary()))
+                case "/v1/drift": response = .json(monitor.summaryJSON())
                 case "/healthz": response = .json("{\"status\":\"alive\"}")
                 case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signed)}")
                 default: response = APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
@@ -115,10 +135,21 @@ public final class ModelService: Sendable {
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         metrics.request(route: route, status: response.status, nanoseconds: nanoseconds)
-        if route == "/v1/predict", response.status != 200 {
+        if route == "/v1/predict", response.status == 401 {
+            // Apart from the audit trail and the monitoring window: requests without the token
+            // must never push authorised ones out of either.
+            log?.appendRejected(time: Date().timeIntervalSince1970, status: response.status)
+        } else if route == "/v1/predict", response.status != 200 {
             record(status: response.status, nanoseconds: nanoseconds, rows: [])
         }
         return response
+    }
+
+    /// Whether answering may compute a drift summary (milliseconds to seconds for a wide model):
+    /// the server answers these off its event loops.
+    static func summarises(path: String) -> Bool {
+        let route = routePath(path)
+        return route == "/v1/drift" || route == "/metrics"
     }
 
     /// The path without its query string.
@@ -211,11 +242,12 @@ public final class ModelService: Sendable {
     }
 
     /// The manifest without what a public endpoint should not show: the categories and ranges of
-    /// sensitive columns, and the machine the resource profile was measured on.
-    static func publicManifest(_ bundle: LoadedBundle) -> String {
+    /// sensitive columns (marked at export or named by `--redact`), and the machine the resource
+    /// profile was measured on.
+    static func publicManifest(_ bundle: LoadedBundle, hiding sensitive: Set<String>) -> String {
         var m = bundle.manifest
         m.inputs = m.inputs.map { c in
-            guard c.sensitive else { return c }
+            guard c.sensitive || sensitive.contains(c.name) else { return c }
             var c = c
             c.categories = nil
             c.minimum = nil

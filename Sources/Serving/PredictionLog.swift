@@ -4,11 +4,17 @@ import Foundation
 import GRDB
 import Learning
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The prediction log: every scored row's inputs, outputs, latency and time, and every prediction
 /// request's status, in an embedded SQLite database (WAL, so it can be read while the server
 /// writes). Requests only queue entries; a background thread writes them in batches, so a crash
 /// loses at most the batch in memory. The oldest rows go once there are more than `retention`.
+/// Requests refused for want of the token go to a table of their own (`rejected`, the last
+/// `rejectedRetention`), so however many arrive they never push authorised requests out. The
+/// database and its -wal and -shm files are created mode 0600: they hold request data.
 ///
 /// Sensitive columns (marked at export, or `--redact`) are never written in clear: their values
 /// become `hmac-sha256:` + 16 hex digits, keyed with a secret kept beside the log in `FILE.key`
@@ -19,6 +25,8 @@ public final class PredictionLog: Sendable {
     public let path: String
     public let retention: Int
     public let redacted: Set<String>
+    /// Rows kept in the `rejected` table (requests without the token).
+    public static let rejectedRetention = 10_000
     private let pool: DatabasePool
     private let features: [String]
     private let redactedIndexes: [Int]
@@ -37,6 +45,8 @@ public final class PredictionLog: Sendable {
 
     private struct Queue {
         var entries: [Entry] = []
+        /// Requests refused for want of the token: (time, status).
+        var rejected: [(Double, Int)] = []
         var queuedRows = 0
         var dropped = 0
         var running = true
@@ -67,6 +77,7 @@ public final class PredictionLog: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         key = try Self.loadKey(path + ".key")
+        try Self.createPrivately(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         do {
@@ -81,6 +92,8 @@ public final class PredictionLog: Sendable {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL, time REAL NOT NULL,
                         latency_ms REAL NOT NULL, inputs TEXT NOT NULL, label TEXT, value REAL, probabilities TEXT,
                         warnings TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS rejected (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL);
                     """)
                 let meta: [String: String] = [
                     "format": Self.formatVersion,
@@ -108,16 +121,28 @@ public final class PredictionLog: Sendable {
     func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow]) {
         let dropped: Int = queue.withLock { q in
             guard q.running else { return 0 }
-            guard q.queuedRows + rows.count <= maximumQueued else {
+            // An error answer carries no rows but still takes memory: it counts as one.
+            let weight = max(rows.count, 1)
+            guard q.queuedRows + weight <= maximumQueued else {
                 q.dropped += rows.count
                 return rows.count
             }
             q.entries.append(Entry(time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows))
-            q.queuedRows += rows.count
+            q.queuedRows += weight
             if q.entries.count == batchSize { wake.signal() }
             return 0
         }
         if dropped > 0 { onDrop(dropped) }
+    }
+
+    /// Queues one request refused for want of the token. Only the last `rejectedRetention` are
+    /// kept, in memory as on disk. O(1) amortised; never touches the disk.
+    func appendRejected(time: Double, status: Int) {
+        queue.withLock { q in
+            guard q.running else { return }
+            if q.rejected.count >= Self.rejectedRetention { q.rejected.removeFirst(q.rejected.count / 2) }
+            q.rejected.append((time, status))
+        }
     }
 
     /// Writes what is queued and stops the writer. Idempotent.
@@ -135,21 +160,28 @@ public final class PredictionLog: Sendable {
     private func writerLoop() {
         while true {
             _ = wake.wait(timeout: .now() + flushInterval)
-            let (entries, running) = queue.withLock { q in
-                let e = q.entries
+            let (entries, rejected, running) = queue.withLock { q in
+                let e = q.entries, r = q.rejected
                 q.entries.removeAll(keepingCapacity: true)
+                q.rejected.removeAll(keepingCapacity: true)
                 q.queuedRows = 0
-                return (e, q.running)
+                return (e, r, q.running)
             }
-            if !entries.isEmpty { write(entries) }
+            if !entries.isEmpty || !rejected.isEmpty { write(entries, rejected: rejected) }
             if !running { break }
         }
         finished.signal()
     }
 
-    private func write(_ entries: [Entry]) {
+    private func write(_ entries: [Entry], rejected: [(Double, Int)]) {
         do {
             try pool.write { db in
+                if !rejected.isEmpty {
+                    let statement = try db.makeStatement(sql: "INSERT INTO rejected (time, status) VALUES (?, ?)")
+                    for (time, status) in rejected { try statement.execute(arguments: [time, status]) }
+                    try db.execute(sql: "DELETE FROM rejected WHERE id <= (SELECT MAX(id) FROM rejected) - ?", arguments: [Self.rejectedRetention])
+                }
+                guard !entries.isEmpty else { return }
                 let request = try db.makeStatement(sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, ?, ?, ?)")
                 let prediction = try db.makeStatement(sql: """
                     INSERT INTO predictions (request_id, time, latency_ms, inputs, label, value, probabilities, warnings)
@@ -237,6 +269,17 @@ public final class PredictionLog: Sendable {
             throw ServingError.log(path: path, reason: "cannot write the key file")
         }
         return key
+    }
+
+    /// Creates an empty database file with mode 0600 when there is none, before SQLite opens it:
+    /// SQLite gives its -wal and -shm files the database file's mode.
+    private static func createPrivately(_ path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            Glibc.close(fd)
+        } else if errno != EEXIST {
+            throw ServingError.log(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 
     static func jsonArray(_ items: [String]) -> String {

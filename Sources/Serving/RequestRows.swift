@@ -10,13 +10,17 @@ struct RequestRows: Sendable {
     static let maximumDetails = 50
 
     let features: [FeatureSpec]
+    /// Most rows in one request; also the most items any array in the body may hold, so the
+    /// parse stops there instead of building a huge tree first.
+    let maximumRows: Int
     private let featureIndex: [String: Int]
     /// For the one-row fast path: each feature's name as UTF-8, and whether it takes numbers.
     private let featureNames: [[UInt8]]
     private let numeric: [Bool]
 
-    init(features: [FeatureSpec]) {
+    init(features: [FeatureSpec], maximumRows: Int = ServeOptions.defaultMaximumRows) {
         self.features = features
+        self.maximumRows = maximumRows
         featureNames = features.map { Array($0.name.utf8) }
         numeric = features.map { $0.kind == .number }
         var index: [String: Int] = [:]
@@ -42,21 +46,23 @@ struct RequestRows: Sendable {
     /// The full parse: any body, with every problem reported.
     func parseFully(_ body: Data) throws(APIError) -> [[JSONScalar]] {
         let value: JSONValue
-        do { value = try JSONParser.parse(body) } catch {
+        do { value = try JSONParser.parse(body, maximumArrayItems: maximumRows) } catch {
+            if error.overLimit { throw APIError.tooManyRows(maximumRows) }
             throw APIError.malformedJSON(error.description)
         }
         guard case .object(let object) = value else {
             throw APIError.invalidFields(["body: expected a JSON object (one row) or {\"rows\": [...]}, found \(value.typeName)"])
         }
-        var details: [String] = []
+        var details = Details()
         var rows: [[JSONScalar]] = []
         if object["rows"] != nil && featureIndex["rows"] == nil {
             for key in object.keys.sorted() where key != "rows" {
                 details.append("\(key): unknown field (a batch is {\"rows\": [...]} and nothing else)")
             }
             guard case .array(let items)? = object["rows"], !items.isEmpty else {
-                throw APIError.invalidFields(details + ["rows: expected a non-empty array of row objects, found \(object["rows"].map(Self.describeEmpty) ?? "nothing")"])
+                throw APIError.invalidFields(details.shown + ["rows: expected a non-empty array of row objects, found \(object["rows"].map(Self.describeEmpty) ?? "nothing")"])
             }
+            guard items.count <= maximumRows else { throw APIError.tooManyRows(maximumRows) }
             rows.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
                 guard case .object(let row) = item else {
@@ -69,14 +75,13 @@ struct RequestRows: Sendable {
             rows.append(check(object, prefix: "", details: &details))
         }
         guard details.isEmpty else {
-            let shown = Array(details.prefix(Self.maximumDetails))
-            throw APIError.invalidFields(shown + (details.count > shown.count ? ["… and \(details.count - shown.count) more"] : []))
+            throw APIError.invalidFields(details.shown)
         }
         return rows
     }
 
     /// The row's values in feature order; problems are appended to `details`.
-    private func check(_ row: [String: JSONValue], prefix: String, details: inout [String]) -> [JSONScalar] {
+    private func check(_ row: [String: JSONValue], prefix: String, details: inout Details) -> [JSONScalar] {
         // Sorted only when there is something to report (this runs on every request).
         var unknown: [String] = []
         for key in row.keys where featureIndex[key] == nil { unknown.append(key) }
@@ -93,8 +98,8 @@ struct RequestRows: Sendable {
             case (_, .null):
                 values.append(.null)
             case (.number, .number(let d)):
-                guard d.isFinite else {
-                    details.append("\(prefix)\(feature.name): expected a finite number")
+                if let problem = JSONScalar.numberProblem(d) {
+                    details.append("\(prefix)\(feature.name): \(problem)")
                     values.append(.null)
                     continue
                 }
@@ -110,6 +115,22 @@ struct RequestRows: Sendable {
             }
         }
         return values
+    }
+
+    /// Problems found, of which only the first `maximumDetails` are kept: a batch of empty rows
+    /// has a problem per feature per row, and holding them all cost more memory than the body.
+    struct Details {
+        private(set) var kept: [String] = []
+        private(set) var count = 0
+
+        var isEmpty: Bool { count == 0 }
+
+        mutating func append(_ detail: @autoclosure () -> String) {
+            count += 1
+            if kept.count < RequestRows.maximumDetails { kept.append(detail()) }
+        }
+
+        var shown: [String] { kept + (count > kept.count ? ["… and \(count - kept.count) more"] : []) }
     }
 
     private static func describeEmpty(_ value: JSONValue) -> String {

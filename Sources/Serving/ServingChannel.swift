@@ -3,6 +3,8 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import Synchronization
 
 /// One connection of `workbench serve`, set up by Hummingbird's server (bind, connection limit,
 /// graceful shutdown): NIO's HTTP/1.1 request decoder, then `ServingHandler`, which answers each
@@ -23,12 +25,18 @@ struct ServingChannel: ServerChildChannel {
     let idleTimeout: Duration
     /// A request body that has not fully arrived this long after its head gets 408.
     let readTimeout: Duration
+    /// Which connections are idle, to make room at the connection limit.
+    let registry: ConnectionRegistry
+    /// Where large bodies are parsed and scored, away from the event loops.
+    let workers: NIOThreadPool
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            let handler = ServingHandler(service: service, idleTimeout: idleTimeout, readTimeout: readTimeout, registry: registry, workers: workers)
+            try pipeline.addHandler(ActivityHandler(handler: handler))
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-            try pipeline.addHandler(ServingHandler(service: service, idleTimeout: idleTimeout, readTimeout: readTimeout))
+            try pipeline.addHandler(handler)
             return Value(channel: channel)
         }
     }
@@ -40,16 +48,40 @@ struct ServingChannel: ServerChildChannel {
     }
 }
 
+/// Sees the connection's bytes before the HTTP decoder, so a request counts as started from its
+/// first byte (a connection sending its headers is not idle, though no request part is complete).
+final class ActivityHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    private let handler: ServingHandler
+
+    init(handler: ServingHandler) { self.handler = handler }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        handler.requestStarted()
+        context.fireChannelRead(data)
+    }
+}
+
 /// Answers the requests of one connection, one at a time and in order: collects a body the
 /// service wants (within the size limit and the read timeout), calls `ModelService.handle` and
-/// writes its answer.
+/// writes its answer. Large bodies are parsed and scored on the worker pool, so the event loop
+/// stays free for other connections (health probes among them) while a big batch is scored.
 final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
 
+    /// Bodies larger than this are parsed and scored on the worker pool (about a hundred rows; a
+    /// single row, the common request, stays on the loop, where it costs less than the hand-off).
+    static let offloadBytes = 16 * 1024
+    /// After a body this large, memory is handed back to the system once no other is in flight.
+    static let trimBytes = 256 * 1024
+    /// Large requests being handled on the worker pool, across all connections.
+    static let largeInFlight = Atomic<Int>(0)
+
     private struct Pending {
         var head: HTTPRequestHead
         var authorization: String?
+        var contentType: String?
         var start: ContinuousClock.Instant
         /// nil when the service does not want the body (it is then dropped as it arrives).
         var body: ByteBuffer?
@@ -72,14 +104,40 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var quiescing = false
     /// The connection is closing: what still arrives is ignored.
     private var closing = false
+    /// A request is being answered on the worker pool; what arrives meanwhile waits.
+    private var offloaded = false
+    /// Held at the connection limit: nothing is answered until the registry admits it.
+    private var held = false
+    /// Whether the registry knows this connection as idle (answered, nothing new arrived).
+    private var idle = false
+    private var registration: Int?
+    private let registry: ConnectionRegistry
+    private let workers: NIOThreadPool
 
-    init(service: ModelService, idleTimeout: Duration, readTimeout: Duration) {
+    init(service: ModelService, idleTimeout: Duration, readTimeout: Duration, registry: ConnectionRegistry, workers: NIOThreadPool) {
         self.service = service
         self.idleTimeout = idleTimeout
         self.readTimeout = readTimeout
+        self.registry = registry
+        self.workers = workers
+    }
+
+    /// The first byte of a request arrived: the connection may no longer be evicted.
+    func requestStarted() {
+        guard idle, let registration else { return }
+        idle = false
+        registry.busy(registration)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        let loopHandler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let (id, admitted) = registry.register(ConnectionRegistry.Actions(
+            evict: { loop.execute { loopHandler.value.evict(context: loopContext.value) } },
+            admit: { loop.execute { loopHandler.value.admit(context: loopContext.value) } }))
+        registration = id
+        held = !admitted
         // Often enough that each timeout fires within a quarter of itself (at most 1 s late).
         let interval = TimeAmount(min(.seconds(1), min(idleTimeout, readTimeout) / 4))
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -92,6 +150,38 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         clock?.cancel()
         clock = nil
+        unregister()
+    }
+
+    private func unregister() {
+        if let registration { registry.closed(registration) }
+        registration = nil
+    }
+
+    /// Chosen to make room for a newcomer: closes if still idle (a request may have begun since).
+    private func evict(context: ChannelHandlerContext) {
+        guard idle, !closing, pending == nil, waiting.isEmpty, !offloaded else { return }
+        closing = true
+        context.close(promise: nil)
+    }
+
+    /// Admitted after waiting at the connection limit: answers what arrived meanwhile.
+    private func admit(context: ChannelHandlerContext) {
+        guard held else { return }
+        held = false
+        lastActivity = .now
+        drain(context: context)
+    }
+
+    /// Marks the connection idle once nothing is in progress; at the limit with a newcomer held,
+    /// gives its place up and closes.
+    private func becomeIdleIfDone(context: ChannelHandlerContext) {
+        guard !idle, !closing, !held, pending == nil, waiting.isEmpty, !offloaded, let registration else { return }
+        idle = true
+        if registry.idle(registration) {
+            self.registration = nil
+            closeGently(context: context)
+        }
     }
 
     private func checkTimeouts(context: ChannelHandlerContext) {
@@ -100,8 +190,9 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let late = pending, now - late.start >= readTimeout {
             // A body still arriving after the read timeout: 408 if the service wanted it; if not
             // (a 401, 404 or 405 whose body trickles in), the answer it would have got anyway.
-            answerEarly(context: context, head: late.head, authorization: late.authorization, body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
-        } else if now - lastActivity >= idleTimeout {
+            answerEarly(context: context, head: late.head, authorization: late.authorization, contentType: late.contentType,
+                        body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
+        } else if !offloaded, now - lastActivity >= idleTimeout {
             // Nothing complete arrived for the idle timeout (a trickled header never completes a
             // part): nothing is worth waiting for.
             closing = true
@@ -116,7 +207,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         // While answers wait to be sent (a client that sends but does not read), requests already
         // read wait here instead of adding answers; reading stops until the answers drain.
-        guard waiting.isEmpty && context.channel.isWritable else {
+        guard waiting.isEmpty && context.channel.isWritable && !offloaded && !held else {
             waiting.append(part)
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             return
@@ -144,65 +235,131 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        while context.channel.isWritable, !waiting.isEmpty, !closing {
+        drain(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Answers the requests that waited (for the client to read, for the worker pool, for a place
+    /// at the connection limit), then reads again or closes as the client asked.
+    private func drain(context: ChannelHandlerContext) {
+        while context.channel.isWritable, !waiting.isEmpty, !closing, !offloaded, !held {
             process(waiting.removeFirst(), context: context)
         }
-        if context.channel.isWritable && waiting.isEmpty {
+        if context.channel.isWritable && waiting.isEmpty && !offloaded && !held && !closing {
             if inputClosed {
                 closeAfterLastWrite(context.channel)
             } else {
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+                becomeIdleIfDone(context: context)
             }
         }
-        context.fireChannelWritabilityChanged()
     }
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             let start = lastActivity
+            requestStarted()
             let authorization = head.headers.first(name: "authorization")
-            guard service.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization) else {
-                pending = Pending(head: head, authorization: authorization, start: start, body: nil)
+            let contentType = head.headers.first(name: "content-type")
+            guard service.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType) else {
+                pending = Pending(head: head, authorization: authorization, contentType: contentType, start: start, body: nil)
                 return
             }
             if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > service.maximumBodyBytes {
-                answerEarly(context: context, head: head, authorization: authorization, body: .tooLarge, start: start)
+                answerEarly(context: context, head: head, authorization: authorization, contentType: contentType, body: .tooLarge, start: start)
                 return
             }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl asks before sending a body over 1 KiB; without this it waits a second.
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
-            pending = Pending(head: head, authorization: authorization, start: start, body: context.channel.allocator.buffer(capacity: 0))
+            pending = Pending(head: head, authorization: authorization, contentType: contentType, start: start, body: context.channel.allocator.buffer(capacity: 0))
         case .body(var part):
-            guard let request = pending, let received = request.body?.readableBytes else { return }
-            if received + part.readableBytes > service.maximumBodyBytes {
-                answerEarly(context: context, head: request.head, authorization: request.authorization, body: .tooLarge, start: request.start)
+            // Taken out of `pending` while it grows: a second reference to the buffer would make
+            // every append copy the whole body so far (quadratic in the body's length).
+            guard var request = pending, var body = request.body else { return }
+            pending = nil
+            request.body = nil
+            if body.readableBytes + part.readableBytes > service.maximumBodyBytes {
+                answerEarly(context: context, head: request.head, authorization: request.authorization, contentType: request.contentType, body: .tooLarge, start: request.start)
                 return
             }
-            // Grown in place (not copied on write). A body in one part, the usual case, is kept as
-            // the decoder's slice of what was read, without a copy.
-            if received == 0 {
-                pending?.body = part
+            // A body in one part, the usual case, is kept as the decoder's slice of what was read,
+            // without a copy.
+            if body.readableBytes == 0 {
+                body = part
             } else {
-                pending?.body?.writeBuffer(&part)
+                body.writeBuffer(&part)
             }
+            request.body = body
+            pending = request
         case .end:
             guard let request = pending else { return }
             pending = nil
+            let close = !request.head.isKeepAlive || quiescing
+            let service = service
             let body = request.body.map { buffer in IncomingBody.bytes(buffer.withUnsafeReadableBytes { Data($0) }) }
-            let answer = service.handle(method: request.head.method.rawValue, path: request.head.uri,
-                                        authorization: request.authorization, body: body, start: request.start)
-            write(answer, for: request.head, context: context, close: !request.head.isKeepAlive || quiescing)
+            let bodyBytes = request.body?.readableBytes ?? 0
+            guard bodyBytes > Self.offloadBytes || ModelService.summarises(path: request.head.uri) else {
+                let answer = service.handle(method: request.head.method.rawValue, path: request.head.uri, authorization: request.authorization,
+                                            contentType: request.contentType, body: body, start: request.start)
+                write(answer, for: request.head, context: context, close: close)
+                return
+            }
+            // A large body, or a drift summary: handled on the worker pool; the answer is written
+            // back here, on the loop. Requests behind it on this connection wait in order.
+            offloaded = true
+            let head = request.head, authorization = request.authorization, contentType = request.contentType, start = request.start
+            let large = bodyBytes >= Self.trimBytes
+            if large { Self.largeInFlight.add(1, ordering: .relaxed) }
+            let answered = workers.runIfActive(eventLoop: context.eventLoop) {
+                defer { if large { Self.finishedLarge() } }
+                return service.handle(method: head.method.rawValue, path: head.uri, authorization: authorization,
+                                      contentType: contentType, body: body, start: start)
+            }
+            let loopHandler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            answered.whenComplete { result in
+                let handler = loopHandler.value, context = loopContext.value
+                handler.offloaded = false
+                handler.lastActivity = .now
+                guard !handler.closing else { return }
+                let answer: APIResponse
+                switch result {
+                case .success(let a): answer = a
+                case .failure: answer = APIError(503, "the server is shutting down", details: ["try again later"]).response
+                }
+                handler.write(answer, for: head, context: context, close: close || handler.quiescing)
+                handler.drain(context: context)
+            }
         }
     }
 
+    /// Gives freed memory back to the system once the last large request in flight is done: a
+    /// burst of large batches otherwise leaves the process at its peak size. Runs on the worker.
+    private static func finishedLarge() {
+        if largeInFlight.subtract(1, ordering: .relaxed).newValue == 0 { _ = trimHeap?(0) }
+    }
+
+    /// glibc's `malloc_trim`, which Swift's Glibc module does not export; nil elsewhere.
+    private static let trimHeap: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        // RTLD_DEFAULT: the symbol as the process already links it.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
+
     /// Answers before the request ended (body too large, or too slow), then closes: the rest of
     /// the body is not worth reading.
-    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, authorization: String?, body: IncomingBody?, start: ContinuousClock.Instant) {
+    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, authorization: String?, contentType: String?,
+                             body: IncomingBody?, start: ContinuousClock.Instant) {
         pending = nil
-        let answer = service.handle(method: head.method.rawValue, path: head.uri, authorization: authorization, body: body, start: start)
+        let answer = service.handle(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType,
+                                    body: body, start: start)
         write(answer, for: head, context: context, close: true)
     }
 
@@ -239,7 +396,11 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         wrote = true
         LoopPacer.answered()
-        if close { closeGently(context: context) }
+        if close {
+            closeGently(context: context)
+        } else {
+            becomeIdleIfDone(context: context)
+        }
     }
 
     /// Closes after the last answer is written: first our side only, then, once the client
@@ -261,12 +422,12 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch event {
         case is ChannelShouldQuiesceEvent:
             quiescing = true
-            if pending == nil { closeGently(context: context) }
+            if pending == nil && !offloaded { closeGently(context: context) }
         case ChannelEvent.inputClosed:
             // The client will send nothing more: once the requests it sent are answered and the
             // answers are out, close.
             inputClosed = true
-            if !waiting.isEmpty { return }
+            if !waiting.isEmpty || offloaded { return }
             if pending != nil && !closing {
                 closing = true
                 pending = nil
@@ -283,6 +444,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         pending = nil
         clock?.cancel()
         clock = nil
+        unregister()
         context.fireChannelInactive()
     }
 

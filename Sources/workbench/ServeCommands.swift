@@ -27,16 +27,19 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Keep at most this many rows in the prediction log (oldest go first).")
     var logRetention: Int = 1_000_000
 
-    @Option(name: .long, help: "Largest request body, e.g. 1MiB, 512KiB or a byte count.")
+    @Option(name: .long, help: "Largest request body, e.g. 1MiB, 512KiB or a byte count (at most 1GiB).")
     var maxBody: String = "1MiB"
 
-    @Option(name: .long, help: "Seconds a connection may go without completing a request part (slow headers, idle keep-alive) before it is closed.")
+    @Option(name: .long, help: "Most rows in one prediction request (1 to 1000000); more get 413.")
+    var maxRows: Int = ServeOptions.defaultMaximumRows
+
+    @Option(name: .long, help: "Seconds (1 to 86400) a connection may go without completing a request part (slow headers, idle keep-alive) before it is closed.")
     var idleTimeout: Double = 30
 
-    @Option(name: .long, help: "Seconds a request body may take to arrive after its headers; slower bodies get 408 and the connection is closed.")
+    @Option(name: .long, help: "Seconds (1 to 86400) a request body may take to arrive after its headers; slower bodies get 408 and the connection is closed.")
     var readTimeout: Double = 10
 
-    @Option(name: .long, help: "Connections served at once; more wait in the listen backlog.")
+    @Option(name: .long, help: "Connections served at once (1 to 100000). At the limit a new client takes the place of the longest-idle keep-alive connection; while all are busy it waits.")
     var maxConnections: Int = 512
 
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
@@ -51,26 +54,40 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Monitoring window: the most recent rows compared with the training data.")
     var window: Int = 1_000
 
+    /// Out-of-range options are usage errors (exit 64, with the usage), caught before anything
+    /// starts; the message names the option and its range.
+    func validate() throws {
+        do { _ = try rangedOptions() } catch { throw ValidationError(error.description) }
+    }
+
+    /// The options whose values have ranges, checked (timeouts as numbers, before they become
+    /// durations: converting 1e300 seconds would trap).
+    private func rangedOptions() throws(ServingError) -> ServeOptions {
+        var options = ServeOptions(bundlePath: bundle)
+        options.host = host
+        options.port = port
+        options.logRetention = logRetention
+        options.maximumBodyBytes = try ServeOptions.byteCount(maxBody)
+        options.maximumRows = maxRows
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout)] where !ServeOptions.timeoutSeconds.contains(seconds) {
+            throw ServingError.badOption("\(name) \(seconds) is out of range: it must be between 1 and 86400 seconds")
+        }
+        options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        options.readTimeout = .milliseconds(Int64(readTimeout * 1000))
+        options.maximumConnections = maxConnections
+        options.monitor.window = window
+        try options.validate()
+        return options
+    }
+
     func run() throws {
         do {
-            var options = ServeOptions(bundlePath: bundle)
-            options.host = host
-            options.port = port
+            var options = try rangedOptions()
             options.token = try tokenFile.map(ServeOptions.token(fromFile:))
             options.logPath = log
-            options.logRetention = logRetention
-            options.maximumBodyBytes = try ServeOptions.byteCount(maxBody)
-            guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ServingError.badOption("--idle-timeout must be between 0 and 86400 seconds") }
-            guard readTimeout > 0, readTimeout <= 86_400 else { throw ServingError.badOption("--read-timeout must be between 0 and 86400 seconds") }
-            guard maxConnections > 0 else { throw ServingError.badOption("--max-connections must be at least 1") }
-            options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
-            options.readTimeout = .milliseconds(Int64(readTimeout * 1000))
-            options.maximumConnections = maxConnections
             options.trustedKey = trust
             options.redact = redact.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
             options.alertCommand = try alertCommand.map(AlertCommand.init(commandLine:))
-            guard window > 0 else { throw ServingError.badOption("--window must be at least 1") }
-            options.monitor.window = window
             let opened = options
             _ = BundleServer.runTasksOnEventLoops()
             try blocking {

@@ -56,14 +56,15 @@ struct SlowClientTests {
         await server.shutdown()
     }
 
-    /// Over the connection limit, a new connection waits until one closes, then is served.
+    /// Over the connection limit, with every connection in the middle of a request, a new
+    /// connection waits until one closes, then is served.
     @Test func connectionsOverTheLimitWaitTheirTurn() async throws {
         let server = try await startServer(try Self.bundle.get()) { $0.maximumConnections = 2 }
         let port = server.port
         let outcome = try await offPool { () -> (waitedWhileFull: Bool, servedAfter: Int) in
             let holders = [try RawConnection(port: port), try RawConnection(port: port)]
-            // Each holder sends a complete request and keeps the connection alive.
-            for h in holders { h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
+            // Each holder is in the middle of a request: its headers half sent.
+            for h in holders { h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n") }
             for h in holders { _ = h.readUntilClosed(timeout: .milliseconds(300)) }
             let third = try RawConnection(port: port)
             third.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -75,6 +76,40 @@ struct SlowClientTests {
         }
         #expect(outcome.waitedWhileFull)
         #expect(outcome.servedAfter == 200)
+        await server.shutdown()
+    }
+
+    /// At the limit, a new client takes the place of the longest-idle keep-alive connection
+    /// (issue 19: idle keep-alive clients locked everyone else out), never of a busy one.
+    @Test func aNewcomerAtTheLimitReplacesTheLongestIdleConnection() async throws {
+        let server = try await startServer(try Self.bundle.get()) { $0.maximumConnections = 3 }
+        let port = server.port
+        let outcome = try await offPool { () -> (served: Int, waitedMs: Double, closed: [Bool], stillServed: Int) in
+            let idle = [try RawConnection(port: port), try RawConnection(port: port)]
+            // Two answered keep-alive connections, the first idle the longest.
+            for h in idle {
+                h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = h.readUntilClosed(timeout: .milliseconds(200))
+            }
+            // One in the middle of a request.
+            let busy = try RawConnection(port: port)
+            busy.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            usleep(200_000)
+            let start = ContinuousClock.now
+            let newcomer = try RawConnection(port: port)
+            newcomer.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let answer = newcomer.readUntilClosed(timeout: .seconds(10))
+            let waited = milliseconds(since: start)
+            let closed = idle.map { $0.readUntilClosed(timeout: .milliseconds(300)).closed }
+            busy.send("\r\n")
+            let busyAnswer = busy.readUntilClosed(timeout: .milliseconds(500))
+            return ((try? HTTP.parse(answer.bytes))?.status ?? 0, waited, closed, (try? HTTP.parse(busyAnswer.bytes))?.status ?? 0)
+        }
+        #expect(outcome.served == 200)
+        // Served at once, not after the 30 s idle timeout (loose bound).
+        #expect(outcome.waitedMs < 5_000)
+        #expect(outcome.closed == [true, false])
+        #expect(outcome.stillServed == 200)
         await server.shutdown()
     }
 

@@ -66,7 +66,7 @@ public enum BundleWriter {
         files[BundleFile.verification] = try encoder.encode(verification)
         files[BundleFile.reference] = contents.reference
         files[BundleFile.card] = Data(contents.card.utf8)
-        files[BundleFile.openAPI] = Data(OpenAPIDocument.yaml(for: contents.pipeline, name: contents.name).utf8)
+        files[BundleFile.openAPI] = Data(OpenAPIDocument.yaml(for: contents.pipeline, name: contents.name, redacted: Set(contents.sensitiveColumns)).utf8)
         let pretty = ModelCoding.encoder(pretty: true)
         files[BundleFile.example] = try pretty.encode(verification.rows.first ?? [:])
         if let onnx = contents.onnx { files[BundleFile.onnx] = onnx }

@@ -4,11 +4,18 @@ import Tabular
 /// The OpenAPI 3.1 description of `workbench serve`'s API for one model's input schema: exactly
 /// what the server accepts and answers (Schemathesis checks the two agree).
 public enum OpenAPIDocument {
-    public static func yaml(for pipeline: PipelineModel, name: String) -> String {
+    /// - Parameters:
+    ///   - redacted: sensitive columns, whose ranges and categories are left out.
+    ///   - maximumRows: the server's rows-per-request limit, when known.
+    public static func yaml(for pipeline: PipelineModel, name: String, redacted: Set<String> = [], maximumRows: Int? = nil) -> String {
         var properties: [String] = []
         for f in pipeline.preprocessor.features {
             let key = quoted(f.name)
             switch f.kind {
+            case .number where redacted.contains(f.name):
+                properties.append("        \(key):\n          type: [number, \"null\"]")
+            case .text where redacted.contains(f.name):
+                properties.append("        \(key):\n          type: [string, \"null\"]")
             case .number:
                 properties.append("        \(key):\n          type: [number, \"null\"]\n          description: \(quoted("training range \(formatNumber(f.minimum)) to \(formatNumber(f.maximum))"))")
             case .text:
@@ -64,7 +71,7 @@ public enum OpenAPIDocument {
                           properties:
                             rows:
                               type: array
-                              minItems: 1
+                              minItems: 1\(maximumRows.map { "\n                      maxItems: \($0)" } ?? "")
                               items: {$ref: '#/components/schemas/Row'}
               responses:
                 '200':
@@ -75,6 +82,7 @@ public enum OpenAPIDocument {
                 '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
           /v1/model:
             get:

@@ -57,6 +57,13 @@ public enum JSONScalar: Codable, Sendable, Equatable {
     case text(String)
     case null
 
+    /// The number rule every scoring path applies (`serve` answers 422, `predict` fails the row):
+    /// a numeric input is finite. `1e999` reads as infinity and would reach the model otherwise.
+    /// - Returns: what is wrong, or nil.
+    public static func numberProblem(_ value: Double) -> String? {
+        value.isFinite ? nil : "expected a finite number"
+    }
+
     init(column: Column, row: Int) {
         switch column.data {
         case .numeric(let v): self = v[row].isNaN ? .null : .number(v[row])

@@ -211,8 +211,18 @@ public struct BatchPrediction {
     }
 
     private func score(_ batch: [(row: [String: JSONScalar], fields: [String], number: Int)], columns: [String], sink: Sink, report: inout Report) throws {
-        guard !batch.isEmpty else { return }
         let features = bundle.pipeline.preprocessor.features
+        // The number rule `serve` applies (422 there): a row with a non-finite number fails.
+        let batch = batch.filter { entry in
+            for f in features where f.kind == .number {
+                guard case .number(let d)? = entry.row[f.name], let problem = JSONScalar.numberProblem(d) else { continue }
+                diagnostic("row \(entry.number): \(f.name): \(problem); skipped")
+                report.rowsFailed += 1
+                return false
+            }
+            return true
+        }
+        guard !batch.isEmpty else { return }
         // A text where a number is expected is reported and treated as missing, not fatal.
         var rows = batch.map(\.row)
         for (i, row) in rows.enumerated() {
