@@ -28,6 +28,8 @@ public enum TabularError: Error, Sendable, Equatable {
     case unexpectedQuote(FileLocation)
     case emptyColumnName(FileLocation)
     case duplicateColumnName(String)
+    /// A header naming a column twice: where the second one is, and which column had it first.
+    case duplicateHeaderName(FileLocation, name: String, firstColumn: Int)
     case columnLengthMismatch(column: String, expected: Int, found: Int)
     case unknownColumn(String, available: [String])
     case typeOverrideNotNumeric(FileLocation, column: String, value: String)
@@ -35,6 +37,10 @@ public enum TabularError: Error, Sendable, Equatable {
     case invalidArgument(String)
     case tooLarge(path: String, estimatedBytes: Int, budgetBytes: Int)
     case changedWhileReading(path: String, expectedBytes: Int, readBytes: Int)
+    /// The file's size or modification time changed while it was read (something appending to it).
+    case grewWhileReading(path: String, readBytes: Int, nowBytes: Int, lastLineComplete: Bool)
+    /// A device, FIFO or socket where a data file was expected.
+    case notRegularFile(path: String, kind: String)
     case writeFailed(path: String, reason: String)
 }
 
@@ -68,6 +74,8 @@ extension TabularError: CustomStringConvertible {
             "empty column name at \(loc)\nhint: give every header field a name"
         case .duplicateColumnName(let name):
             "duplicate column name '\(name)'\nhint: column names must be unique; rename one in the header"
+        case .duplicateHeaderName(let loc, let name, let first):
+            "duplicate column name '\(name)' at \(loc) (column \(first) has the same name)\nhint: column names must be unique; rename one in the header"
         case .columnLengthMismatch(let column, let expected, let found):
             "column '\(column)' has \(found) values, expected \(expected)"
         case .unknownColumn(let name, let available):
@@ -82,6 +90,11 @@ extension TabularError: CustomStringConvertible {
             "\(p) would need about \(mebibytes(estimated)) in memory to load, over the memory budget of \(mebibytes(budget))\nhint: load a sample of it (e.g. head -n 100000 FILE > sample.csv), or, if this machine has the memory, raise the budget: WORKBENCH_MEMORY_BUDGET=\(suggestedBudget(estimated))"
         case .changedWhileReading(let p, let expected, let read):
             "\(p) changed while it was being read (\(read) of \(expected) bytes were there)\nhint: wait until whatever writes the file has finished, then load it again"
+        case .grewWhileReading(let p, let read, let now, let complete):
+            "\(p) changed while it was being read (\(read) bytes read, \(now) there now)" + (complete ? "" : "; the last line read has no line end, so its last value may be cut short")
+                + "\nhint: something is writing to the file; wait until it has finished, or load a copy (cp \(p) snapshot.csv)"
+        case .notRegularFile(let p, let kind):
+            "\(p) is \(kind), not a data file; refusing to read it (it may never end)\nhint: save the data to a regular .csv or .tsv file and load that"
         case .writeFailed(let p, let reason):
             "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
         }

@@ -129,6 +129,8 @@ struct Run: ParsableCommand {
             text = decoded
         } catch BoundedFile.Failure.tooLarge(let bytes) {
             throw ValidationError("script \(file) is \(bytes) bytes, over the \(Transcript.maximumBytes >> 20) MiB limit for scripts; is it really a workbench script?")
+        } catch BoundedFile.Failure.notRegular(let kind) {
+            throw ValidationError("script \(file) is \(kind), not a file; save the script to a file and run that")
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -214,11 +216,19 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The report to write: PATH.html, PATH.md or PATH.ipynb.")
     var output: String
 
+    @Flag(name: .long, help: "Replace an existing report (and its chart files).")
+    var overwrite = false
+
     func run() throws {
         do {
             _ = try ReportWriter.format(of: output)
+            let absolute = output.hasPrefix("/") ? output : FileManager.default.currentDirectoryPath + "/" + output
+            let target = FileTarget(path: absolute, shown: output, overwrite: overwrite, remedy: "pass --overwrite")
+            // The transcript's own errors come first; the target is checked again before writing.
+            _ = try Transcript.read(path: file)
+            _ = try target.destination()
             let report = try SessionReport.replaying(transcriptAt: file)
-            let files = try ReportWriter.write(report, to: output)
+            let files = try ReportWriter.write(report, to: target)
             for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
             print("wrote \(output): \(report.cells.count) cells, \(charts) charts, \(report.cards.count) model cards" + (files.count > 1 ? ", \(files.count - 1) SVG files" : ""))
@@ -250,12 +260,15 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
     var trust: String?
 
+    @Flag(name: .long, help: "Replace an existing --output file.")
+    var overwrite = false
+
     func run() throws {
         guard let format = BatchPrediction.Format(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
         do {
             let loaded = try BundleReader.open(bundle, trustedKey: trust)
             let job = BatchPrediction(bundle: loaded) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-            let report = try job.run(input: try .parse(inputPath(), format: format), output: try .parse(output), format: format)
+            let report = try job.run(input: try .parse(inputPath(), format: format), output: try .parse(output, overwrite: overwrite), format: format)
             FileHandle.standardError.write(Data("scored \(report.rowsScored) of \(report.rowsRead) rows; \(report.rowsFailed) failed; \(report.warnings) warnings\n".utf8))
             if report.rowsFailed > 0 { throw ExitCode(1) }
         } catch let exit as ExitCode {
@@ -307,9 +320,12 @@ struct Keygen: ParsableCommand {
     @Option(name: .long, help: "Path prefix of the key files.")
     var out: String = "workbench-signing"
 
+    @Flag(name: .long, help: "Replace an existing key pair (bundles signed with the old key will no longer verify with the new public key).")
+    var overwrite = false
+
     func run() throws {
         do {
-            try BundleSigning.generateKeyPair(privatePath: out + ".pem", publicPath: out + ".pub.pem")
+            try KeyPairFiles.generate(prefix: out, overwrite: overwrite)
             print("wrote \(out).pem (private, keep it secret) and \(out).pub.pem (public, give it to whoever verifies)")
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

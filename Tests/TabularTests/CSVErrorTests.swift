@@ -50,7 +50,7 @@ struct CSVErrorTests {
         MalformedCase("text after closing quote", "a,b\n1,\"ab\"c\n", .unexpectedQuote(at(2, 2))),
         MalformedCase("empty column name", "a,,c\n1,2,3\n", .emptyColumnName(at(1, 2))),
         MalformedCase("blank column name", "a,\"  \"\n1,2\n", .emptyColumnName(at(1, 2))),
-        MalformedCase("duplicate column names", "a,b,a\n1,2,3\n", .duplicateColumnName("a")),
+        MalformedCase("duplicate column names", "a,b,a\n1,2,3\n", .duplicateHeaderName(FileLocation(file: "t.csv", line: 1, column: 3), name: "a", firstColumn: 1)),
     ]
 
     @Test(arguments: cases)

@@ -96,12 +96,12 @@ struct CSVLimitsTests {
         #expect(try CSVReader.read(path: path, options: options).rowCount == 200_000)
     }
 
-    /// The estimate counts the raw bytes and 8 bytes per cell.
+    /// For numbers, the estimate counts the raw bytes and 8 bytes per cell.
     @Test func estimateFromASample() {
         let text = Array("a,b,c\n1,2,3\n4,5,6\n".utf8)
         let estimate = text.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: $0, totalBytes: 6_000, separator: UInt8(ascii: ",")) }
-        // 3 records in 18 bytes: 6,000 bytes ≈ 1,001 records × 3 columns × 8 bytes + 6,000.
-        #expect(estimate == 6_000 + 1_001 * 3 * 8)
+        // A 6-byte header, then 2 records in 12 bytes: (6,000 − 6) / 6 = 999 rows × 3 numeric columns × 8 bytes + 6,000.
+        #expect(estimate == 6_000 + 999 * 3 * 8)
         let huge = text.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: $0, totalBytes: Int.max / 2, separator: UInt8(ascii: ",")) }
         #expect(huge == Int.max)
     }

@@ -16,12 +16,12 @@ struct CrashSafetyTests {
         "m1 = train tree on penguins.train target=species",
         "evaluate m1 on penguins.test",
         "m2 = train linear on penguins.train target=species",
-        "save \"saved.wbt\"",
+        "save \"saved.wbt\" overwrite=yes",
         "m3 = train bayes on penguins.train target=species",
         "evaluate m2 on penguins.test",
         "m4 = train knn on penguins.train target=species",
         "m5 = train tree on penguins target=species max_depth=3",
-        "save \"saved.wbt\"",
+        "save \"saved.wbt\" overwrite=yes",
     ]
     private static let trainCells: Set<Int> = [4, 6, 8, 10, 11]
 
@@ -106,14 +106,17 @@ struct CrashSafetyTests {
         let sessions = folder + "/sessions/recorded"
         for path in [home + "/tutorials", sessions] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
         let gone = try deadProcessID()
+        let random = "-0123456789abcdef"
         let abandoned = [
-            home + "/.history.tmp-\(gone)", home + "/tutorials/.progress.json.tmp-\(gone)",
-            folder + "/.saved.wbt.tmp-\(gone)", folder + "/.scored.csv.tmp-\(gone)", sessions + "/.x.wbt.tmp-\(gone)",
+            home + "/.history.wb-tmp-\(gone)" + random, home + "/tutorials/.progress.json.wb-tmp-\(gone)" + random,
+            folder + "/.saved.wbt.wb-tmp-\(gone)" + random, folder + "/.scored.csv.wb-tmp-\(gone)" + random, sessions + "/.x.wbt.wb-tmp-\(gone)" + random,
         ]
-        let kept = [folder + "/.saved.wbt.tmp-\(getpid())", folder + "/notes.tmp-\(gone)", folder + "/.plain"]
+        // A live process's temporary, and names a user might choose (the old pattern among them).
+        let kept = [folder + "/.saved.wbt.wb-tmp-\(getpid())" + random, folder + "/notes.tmp-\(gone)", folder + "/.plain", folder + "/.saved.wbt.tmp-\(gone)"]
         for path in abandoned + kept { try Data("x".utf8).write(to: URL(fileURLWithPath: path)) }
         let bundle = NSTemporaryDirectory() + "workbench-bundle-\(gone)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: bundle + "/manifest.json"))
         defer { try? FileManager.default.removeItem(atPath: bundle) }
 
         let process = try Subprocess(Self.binary, [], in: folder, environment: ["WORKBENCH_HOME": home], input: "quit\n")
@@ -130,7 +133,7 @@ struct CrashSafetyTests {
         try writeFileAtomically("two\n", to: folder + "/a.txt")
         #expect(try String(contentsOfFile: folder + "/a.txt", encoding: .utf8) == "two\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.txt"])
-        #expect(throws: CommandError.self) { try writeFileAtomically("x", to: folder + "/missing/a.txt") }
+        #expect(throws: FileWriteError.self) { try writeFileAtomically("x", to: folder + "/missing/a.txt") }
     }
 }
 

@@ -15,6 +15,10 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
     case badKey(path: String, reason: String)
     case verificationFailed(bundle: String, row: Int, detail: String)
     case writeFailed(path: String, reason: String)
+    /// A device, FIFO or socket where a bundle or one of its files was expected.
+    case notRegularFile(path: String, kind: String)
+    /// The archive itself cannot be read as a zip (`bundle` is its path, named once).
+    case malformedArchive(bundle: String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,8 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badKey(let p, let reason): "cannot use key \(p): \(reason)"
         case .verificationFailed(let b, let row, let detail): "\(b): verification row \(row) gives a different output than at export (\(detail))\nhint: the model, its code or the platform changed; do not serve this bundle"
         case .writeFailed(let p, let reason): "cannot write \(p): \(reason)"
+        case .notRegularFile(let p, let kind): "\(p) is \(kind), not a bundle; refusing to read it (it may never end)\nhint: give a bundle folder or .zip file made by export"
+        case .malformedArchive(let b, let reason): "\(b) is not a readable bundle archive: \(reason)\nhint: export the model again, or give the bundle folder"
         }
     }
 }

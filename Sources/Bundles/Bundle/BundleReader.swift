@@ -30,6 +30,7 @@ public enum BundleReader {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw BundleError.notFound(path: path) }
+        try BundleFileAccess.requireFolderOrRegularFile(path)
         let publicKey = try trustedKey.map(BundleSigning.publicKey(at:))
         if isDirectory.boolValue {
             return try openFolder(path, shownAs: path, publicKey: publicKey)
@@ -52,7 +53,7 @@ public enum BundleReader {
         if let size = attributes[.size] as? Int, size > maximumManifestBytes {
             throw BundleError.malformedManifest(bundle: name, reason: "it is \(size) bytes, over the \(maximumManifestBytes) limit")
         }
-        guard let manifestData = fm.contents(atPath: manifestPath) else { throw BundleError.missingFile(bundle: name, file: BundleFile.manifest) }
+        let manifestData = try readFile(manifestPath, bundle: name, file: BundleFile.manifest, limit: maximumManifestBytes)
         // The version is checked before the rest, so a future format gets the right message.
         struct VersionOnly: Decodable { var formatVersion: Int }
         guard let version = try? JSONDecoder().decode(VersionOnly.self, from: manifestData) else {
@@ -71,7 +72,7 @@ public enum BundleReader {
         let signed = fm.fileExists(atPath: signaturePath)
         if let publicKey {
             guard signed else { throw BundleError.unsigned(bundle: name) }
-            guard let text = fm.contents(atPath: signaturePath), let signature = Data(base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+            guard let text = try? readFile(signaturePath, bundle: name, file: BundleFile.signature, limit: maximumManifestBytes), let signature = Data(base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
                   BundleSigning.verify(signature, of: manifestData, with: publicKey) else {
                 throw BundleError.badSignature(bundle: name)
             }
@@ -90,7 +91,7 @@ public enum BundleReader {
             var isLink = false
             if let type = (try? fm.attributesOfItem(atPath: filePath))?[.type] as? FileAttributeType { isLink = type == .typeSymbolicLink }
             guard !isLink else { throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "symbolic links are not allowed in bundles") }
-            guard let data = fm.contents(atPath: filePath) else { throw BundleError.missingFile(bundle: name, file: file) }
+            let data = try readFile(filePath, bundle: name, file: file, limit: maximumUnpackedBytes)
             guard Fingerprint.of(bytes: data) == digest else { throw BundleError.checksumMismatch(bundle: name, file: file) }
             contents[file] = data
         }
@@ -119,14 +120,11 @@ public enum BundleReader {
     /// most to its stated size, so a lying header cannot get past the sum of stated sizes).
     static func unzip(_ path: String, into folder: String, limit: Int) throws {
         let archive: BundleArchive
-        let shown = (path as NSString).lastPathComponent
+        // Errors about the archive as a whole name it once (they used to read "b.zip/b.zip").
         do { archive = try BundleArchive(path: path, limit: limit, maximumEntries: maximumEntries) } catch BundleArchive.Failure.tooLarge {
             throw BundleError.archiveTooLarge(bundle: path, limit: limit)
-        } catch let failure as BundleArchive.Failure {
-            if case .tooManyEntries = failure { throw BundleError.unsafeArchiveEntry(bundle: path, entry: shown, reason: failure.description) }
-            throw BundleError.malformedFile(bundle: path, file: shown, reason: "not a readable zip archive: \(failure)")
         } catch {
-            throw BundleError.malformedFile(bundle: path, file: shown, reason: "not a readable zip archive: \(error)")
+            throw BundleError.malformedArchive(bundle: path, reason: String(describing: error))
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var total = 0
@@ -151,6 +149,18 @@ public enum BundleReader {
             }
             do { try data.write(to: URL(fileURLWithPath: target)) } catch {
                 throw BundleError.writeFailed(path: target, reason: error.localizedDescription)
+            }
+        }
+    }
+
+    /// One file of a bundle folder through `BundleFileAccess`: regular files only, at most `limit` bytes.
+    private static func readFile(_ path: String, bundle: String, file: String, limit: Int) throws -> Data {
+        do { return try BundleFileAccess.read(path, limit: limit) } catch {
+            switch error {
+            case .missing: throw BundleError.missingFile(bundle: bundle, file: file)
+            case .notRegular(let kind): throw BundleError.notRegularFile(path: bundle + "/" + file, kind: kind)
+            case .tooLarge: throw BundleError.malformedFile(bundle: bundle, file: file, reason: "it is over the \(limit >> 20) MiB limit")
+            case .unreadable(let reason): throw BundleError.malformedFile(bundle: bundle, file: file, reason: "cannot be read: \(reason)")
             }
         }
     }

@@ -38,7 +38,8 @@ public enum BundleSigning {
     }
 
     private static func keyBytes(path: String, header: String, footer: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        // A key file is three short lines; anything large (or a device) is not one.
+        guard let data = try? BundleFileAccess.read(path, limit: 1 << 16), let text = String(data: data, encoding: .utf8) else {
             throw BundleError.badKey(path: path, reason: "cannot read the file")
         }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -17,30 +17,63 @@ final class CSVFileBytes: @unchecked Sendable {
     /// Bytes read to estimate a file's decoded size before reading it whole.
     static let sampleBytes = 1 << 16
 
-    /// Opens and reads `path`, reporting problems against `name`. With a `budget`, a regular file is
-    /// first sampled and refused with `TabularError.tooLarge` if its estimated size is over it, and a
-    /// pipe is refused as soon as its bytes alone pass it.
-    init(path: String, name: String, separator: UInt8, budget: Int?) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Opens and reads `path`, reporting problems against `name`. Only a regular file is read: a
+    /// device (`/dev/zero`) never ends and a FIFO may never start, so both are refused before any
+    /// read, and the open itself does not block (O_NONBLOCK until the type is known). With a
+    /// `budget`, the file is first sampled and refused with `TabularError.tooLarge` if its estimated
+    /// size is over it. A file that grows or is rewritten while it is read is reported, not parsed:
+    /// its last record may be torn.
+    /// `afterReading` runs between the read and the check for changes (tests append to the file there).
+    init(path: String, name: String, separator: UInt8, budget: Int?, afterReading: () -> Void = {}) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw Self.openError(errno, name: name) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw TabularError.unreadable(path: name, reason: Self.reason(errno)) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw TabularError.isDirectory(path: name) }
-        if (info.st_mode & S_IFMT) == S_IFREG {
-            let size = Int(info.st_size)
-            guard size > 0 else { throw TabularError.emptyFile(path: name) }
-            if let budget {
-                let sample = try Self.readSome(fd, count: min(size, Self.sampleBytes), name: name)
-                let estimate = sample.withUnsafeBufferPointer {
-                    CSVReader.estimatedBytes(sample: $0, totalBytes: size, separator: separator)
-                }
-                if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
-                guard lseek(fd, 0, SEEK_SET) == 0 else { throw TabularError.unreadable(path: name, reason: Self.reason(errno)) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw TabularError.isDirectory(path: name)
+        default: throw TabularError.notRegularFile(path: name, kind: Self.kind(info.st_mode))
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        let size = Int(info.st_size)
+        guard size > 0 else { throw TabularError.emptyFile(path: name) }
+        if let budget {
+            let sample = try Self.readSome(fd, count: min(size, Self.sampleBytes), name: name)
+            let estimate = sample.withUnsafeBufferPointer {
+                CSVReader.estimatedBytes(sample: $0, totalBytes: size, separator: separator)
             }
-            bytes = try Self.readExactly(fd, count: size, name: name)
-        } else {
-            bytes = try Self.readAll(fd, name: name, separator: separator, budget: budget)
+            if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
+            guard lseek(fd, 0, SEEK_SET) == 0 else { throw TabularError.unreadable(path: name, reason: Self.reason(errno)) }
+        }
+        let read = try Self.readExactly(fd, count: size, name: name)
+        afterReading()
+        // Size and modification time again: a writer appending meanwhile (or rewriting in place)
+        // means the bytes read may end in a torn value, so say so instead of loading them.
+        var after = stat()
+        if fstat(fd, &after) == 0, Int(after.st_size) != size || !Self.sameModificationTime(info, after) {
+            let complete = read.last == 0x0A
+            read.deallocate()
+            throw TabularError.grewWhileReading(path: name, readBytes: size, nowBytes: Int(after.st_size), lastLineComplete: complete)
+        }
+        bytes = read
+    }
+
+    private static func sameModificationTime(_ a: stat, _ b: stat) -> Bool {
+        #if os(Linux)
+        a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec
+        #else
+        a.st_mtimespec.tv_sec == b.st_mtimespec.tv_sec && a.st_mtimespec.tv_nsec == b.st_mtimespec.tv_nsec
+        #endif
+    }
+
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFIFO: "a FIFO (named pipe)"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
         }
     }
 
@@ -82,45 +115,6 @@ final class CSVFileBytes: @unchecked Sendable {
                 throw TabularError.changedWhileReading(path: name, expectedBytes: count, readBytes: filled)
             }
             filled += n
-        }
-        return UnsafeBufferPointer(start: storage, count: count)
-    }
-
-    /// Everything up to end of input, for pipes and devices whose size is not known in advance.
-    private static func readAll(_ fd: Int32, name: String, separator: UInt8, budget: Int?) throws -> UnsafeBufferPointer<UInt8> {
-        var capacity = 1 << 20
-        var storage = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        var count = 0
-        while true {
-            if count == capacity {
-                if let budget {
-                    // What is read so far is a lower bound of the whole.
-                    let estimate = CSVReader.estimatedBytes(sample: UnsafeBufferPointer(start: storage, count: min(count, sampleBytes)),
-                                                            totalBytes: count, separator: separator)
-                    if estimate > budget {
-                        storage.deallocate()
-                        throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget)
-                    }
-                }
-                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-                bigger.update(from: storage, count: count)
-                storage.deallocate()
-                storage = bigger
-                capacity *= 2
-            }
-            let n = read(fd, storage + count, capacity - count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = Self.reason(errno)
-                storage.deallocate()
-                throw TabularError.unreadable(path: name, reason: reason)
-            }
-            if n == 0 { break }
-            count += n
-        }
-        guard count > 0 else {
-            storage.deallocate()
-            throw TabularError.emptyFile(path: name)
         }
         return UnsafeBufferPointer(start: storage, count: count)
     }

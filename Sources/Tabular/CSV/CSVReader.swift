@@ -158,7 +158,10 @@ public enum CSVReader {
             guard name.contains(where: { $0 != " " && $0 != "\t" }) else {
                 throw TabularError.emptyColumnName(errors.location(offset, column: i + 1))
             }
-            guard seen.insert(name).inserted else { throw TabularError.duplicateColumnName(name) }
+            if seen.contains(name), let first = names.firstIndex(of: name) {
+                throw TabularError.duplicateHeaderName(errors.location(offset, column: i + 1), name: name, firstColumn: first + 1)
+            }
+            seen.insert(name)
             names.append(name)
         }
         return names
@@ -175,24 +178,10 @@ public enum CSVReader {
         return modes
     }
 
-    /// Peak memory for reading a CSV of `totalBytes` whose first bytes are `sample`: the raw bytes,
-    /// held until the table is built, plus 8 bytes per cell, with rows from the sample's average
-    /// record length and columns from its first record (quotes ignored: an estimate, cheap to make).
+    /// Peak memory for reading a CSV of `totalBytes` whose first bytes are `sample`, from the
+    /// storage each column will use (see `CSVMemoryEstimate`).
     static func estimatedBytes(sample: UnsafeBufferPointer<UInt8>, totalBytes: Int, separator: UInt8) -> Int {
-        var newlines = 0
-        var columns = 1
-        for byte in sample {
-            if byte == 0x0A {
-                newlines += 1
-            } else if byte == separator && newlines == 0 {
-                columns += 1
-            }
-        }
-        let averageRecord = max(1, sample.count / max(1, newlines))
-        let rows = totalBytes / averageRecord + 1
-        let (cells, overflow) = rows.multipliedReportingOverflow(by: columns)
-        guard !overflow, cells <= (Int.max - totalBytes) / 8 else { return Int.max }
-        return totalBytes + cells * 8
+        CSVMemoryEstimate.estimate(sample: sample, totalBytes: totalBytes, separator: separator)
     }
 
     private static func activeCores() -> Int {

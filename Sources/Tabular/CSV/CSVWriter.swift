@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,6 +15,11 @@ public enum CSVWriter {
     /// The whole table as CSV text.
     public static func string(_ frame: DataFrame, separator: UInt8 = UInt8(ascii: ",")) -> String {
         String(decoding: bytes(frame, separator: separator), as: UTF8.self)
+    }
+
+    /// The CSV bytes of the table, separated as a file named `path` would be (tabs for .tsv).
+    public static func data(_ frame: DataFrame, forPath path: String) -> Data {
+        Data(bytes(frame, separator: CSVOptions.defaultSeparator(forName: path)))
     }
 
     /// Writes the table to `path` atomically: into a temporary file in the same folder, then renamed over `path`.

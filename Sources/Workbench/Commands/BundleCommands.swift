@@ -26,6 +26,7 @@ extension CommandTable {
         run: { context in
             let (name, model) = try context.model("MODEL")
             let (written, resolved) = try context.path("PATH")
+            try checkBundleTarget(resolved, shown: written)
             let sensitive = try model.trainingFrame.map { try context.columns("sensitive", in: $0) } ?? []
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }
             let contents = try bundleContents(name: name, model: model, sensitive: sensitive, session: context.session)
@@ -64,6 +65,19 @@ extension CommandTable {
             context.print("imported \(name) from \(written): \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID)")
             context.print("checked: \(m.files.count) file checksums, verification rows re-scored identically" + (trust != nil ? ", signature valid" : (bundle.signed ? " (signed; pass trust= to check the signature)" : "")))
         })
+
+    /// A bundle replaces only a bundle folder or file: a device, FIFO or socket at PATH is refused
+    /// even with overwrite=yes (the swap would destroy it), and so is a symbolic link, which the
+    /// swap would replace rather than follow.
+    static func checkBundleTarget(_ path: String, shown: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR, S_IFREG: return
+        case S_IFLNK: throw CommandError("\(shown) is a symbolic link; refusing to replace it with a bundle", hint: "export to the path it points to")
+        default: throw FileWriteError.notRegular(path: shown, kind: FileTarget.kind(of: info.st_mode))
+        }
+    }
 
     /// The bundle of a session model.
     static func bundleContents(name: String, model: TrainedModel, sensitive: [String], session: Session) throws -> BundleContents {

@@ -31,7 +31,10 @@ extension CommandTable {
             PositionalSpec("DATA", keyword: "on", .dataset, optional: true),
             PositionalSpec("PATH", keyword: "to", .path, optional: true),
         ],
-        options: [OptionSpec("slices", .column, help: "add per-value metrics for this column")],
+        options: [
+            OptionSpec("slices", .column, help: "add per-value metrics for this column"),
+            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH"),
+        ],
         examples: ["card m", "card m on penguins.test slices=island to \"cards/penguins.md\""],
         run: { context in
             let (name, model) = try context.model("MODEL")
@@ -47,9 +50,9 @@ extension CommandTable {
                 markdown += try sliceTable(model: model, frame: frame, column: column, dataName: dataName)
             }
             if context.invocation.positionals["PATH"] != nil {
-                let (written, resolved) = try context.path("PATH")
-                try writeFileAtomically(markdown, to: resolved)
-                context.print("wrote the model card of \(name) to \(written)")
+                let target = try context.fileTarget()
+                try target.write(Data(markdown.utf8))
+                context.print("wrote the model card of \(name) to \(target.shown)")
             } else {
                 context.print(markdown.replacingOccurrences(of: ProcessInfo.processInfo.operatingSystemVersionString, with: Output.volatile(ProcessInfo.processInfo.operatingSystemVersionString)))
             }

@@ -19,8 +19,10 @@ extension CommandTable {
         run: { context in
             let (modelName, model) = try context.model("MODEL")
             let (dataName, dataset) = try context.dataset("DATA")
-            let (scores, warnings, rows) = try scores(of: model.pipeline, on: dataset.frame)
+            var notes: [String] = []
+            let (scores, warnings, rows) = try scores(of: model.pipeline, on: dataset.frame, session: context.session, notes: &notes)
             context.print("\(modelName) on \(dataName): \(rows.count) rows" + (rows.count < dataset.frame.rowCount ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
+            for note in notes { context.print("warning: \(note)") }
             for w in warnings { context.print("warning: \(w)") }
             context.print(renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
             if case .classification(let report) = scores {

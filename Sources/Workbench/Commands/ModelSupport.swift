@@ -114,7 +114,31 @@ extension CommandContext {
             features.append(column.name)
         }
         guard !features.isEmpty else { throw CommandError("no feature columns are left", hint: "check drop= and features=") }
+        try Self.checkEncodedSize(frame: frame, features: features)
         return features
+    }
+
+    /// Refuses features whose one-hot encoding would not fit in memory (a text column with tens of
+    /// thousands of distinct values), before any of it is built, naming the widest columns.
+    static func checkEncodedSize(frame: DataFrame, features: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        var width = 0
+        var wide: [(name: String, levels: Int)] = []
+        for name in features {
+            guard let column = frame.column(named: name) else { continue }
+            if case .categorical(_, let levels) = column.data {
+                width += levels.count + 1
+                wide.append((name, levels.count))
+            } else {
+                width += 2  // the value and, with missing values, its indicator
+            }
+        }
+        wide.sort { $0.levels > $1.levels }
+        let culprits = wide.filter { $0.levels >= 100 }.prefix(2).isEmpty ? Array(wide.prefix(1)) : Array(wide.filter { $0.levels >= 100 }.prefix(2))
+        let named = culprits.map { "'\($0.name)' has \($0.levels) distinct values" }.joined(separator: ", ")
+        let dropList = culprits.map(\.name).joined(separator: ", ")
+        try MemoryBudget.checkMatrix(
+            rows: frame.rowCount, columns: width, what: "one-hot encoding \(features.count) feature\(features.count == 1 ? "" : "s") of \(frame.rowCount) rows",
+            hint: culprits.isEmpty ? "train on a sample of the rows" : "\(named); leave \(culprits.count == 1 ? "it" : "them") out with drop=[\(dropList)], or train on a sample of the rows", environment: environment)
     }
 
     /// `task=` if given.

@@ -19,7 +19,10 @@ extension CommandTable {
             PositionalSpec("ROW", .record, optional: true),
             PositionalSpec("PATH", keyword: "to", .path, optional: true),
         ],
-        options: [OptionSpec("rows", .integer(1...10_000), default: "10", help: "how many predictions to print")],
+        options: [
+            OptionSpec("rows", .integer(1...10_000), default: "10", help: "how many predictions to print"),
+            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH"),
+        ],
         examples: [
             "predict m on penguins.test",
             "predict m on penguins.test to \"predictions.csv\"",
@@ -30,6 +33,9 @@ extension CommandTable {
     private static func runPredict(_ context: inout CommandContext) throws {
         let (modelName, model) = try context.model("MODEL")
         let pipeline = model.pipeline
+        // Checked before predicting, so a refused target costs no work.
+        let target = context.invocation.positionals["PATH"] != nil ? try context.fileTarget() : nil
+        _ = try target?.destination()
         let frame: DataFrame
         let label: String
         if context.invocation.positionals["DATA"] != nil {
@@ -42,7 +48,9 @@ extension CommandTable {
         } else {
             throw LanguageError.missingArgument("'on DATA' or a row {column: value, ...}", command: "predict", usage: context.invocation.spec.usage, at: context.invocation.range(of: "MODEL"))
         }
-        let output = try pipeline.predict(frame)
+        var notes: [String] = []
+        let output = try InterruptiblePrediction.predict(pipeline, frame, session: context.session, notes: &notes)
+        for note in notes { context.print("warning: \(note)") }
         for w in output.warnings { context.print("warning: \(w)") }
         let classes = pipeline.target.classes
         var table: TextTable
@@ -71,11 +79,10 @@ extension CommandTable {
         context.print(table)
         let shown = min(frame.rowCount, context.invocation.int("rows", default: 10))
         if shown < frame.rowCount { context.print("… \(frame.rowCount - shown) more (write them all with to \"file.csv\")") }
-        if context.invocation.positionals["PATH"] != nil {
-            let (written, resolved) = try context.path("PATH")
+        if let target {
             let out = try DataFrame(columns: frame.columns.filter { c in !csvColumns.contains { $0.name == c.name } } + csvColumns)
-            try CSVWriter.write(out, to: resolved)
-            context.print("wrote \(frame.rowCount) rows with predictions to \(written)")
+            try target.write(CSVWriter.data(out, forPath: target.path))
+            context.print("wrote \(frame.rowCount) rows with predictions to \(target.shown)")
         }
     }
 

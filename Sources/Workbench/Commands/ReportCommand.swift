@@ -11,18 +11,21 @@ extension CommandTable {
             charts as inline SVG and the model cards of the session's models; it prints cleanly to PDF. \
             .md: Markdown, with the charts as SVG files in NAME_files/ beside it. .ipynb: a Jupyter \
             notebook (nbformat 4) whose cells are the commands with their outputs, charts as SVG. \
-            Files are written atomically. From the shell, workbench report SESSION.wbt -o PATH replays \
+            Files are written atomically; an existing file is replaced only with overwrite=yes. From the shell, workbench report SESSION.wbt -o PATH replays \
             a recorded transcript and writes its report.
             """,
         positionals: [PositionalSpec("PATH", .path)],
+        options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing report (and its chart files)")],
         examples: ["report \"penguins.html\"", "report \"notes/penguins.md\"", "report \"penguins.ipynb\""],
         run: { context in
-            let (written, resolved) = try context.path("PATH")
-            _ = try ReportWriter.format(of: resolved)
+            let target = try context.fileTarget()
+            let written = target.shown
+            _ = try ReportWriter.format(of: target.path)
+            _ = try target.destination()
             let session = context.session
             let source = session.transcriptPath.map { "session recorded to \($0)" } ?? "interactive session"
             let report = SessionReport(session: session, title: "Workbench session", source: source)
-            let files = try ReportWriter.write(report, to: resolved)
+            let files = try ReportWriter.write(report, to: target)
             let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
             context.print("wrote \(written): \(report.cells.count) cell\(report.cells.count == 1 ? "" : "s"), \(charts) chart\(charts == 1 ? "" : "s"), \(report.cards.count) model card\(report.cards.count == 1 ? "" : "s")"
                           + (files.count > 1 ? " (+ \(files.count - 1) SVG file\(files.count == 2 ? "" : "s") in \(((written as NSString).deletingPathExtension as NSString).lastPathComponent)_files/)" : ""))

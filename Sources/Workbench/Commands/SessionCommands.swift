@@ -52,8 +52,11 @@ extension CommandTable {
             guard let cell = cells.first(where: { $0.number == n }) else {
                 throw LanguageError.semantic("there is no cell \(n)", at: range, hint: cells.isEmpty ? "no cells yet" : "cells are numbered 1 to \(cells.count)")
             }
-            context.print("rerun [\(n)]> \(cell.command)")
-            let result = context.session.evaluate(cell.command)
+            let session = context.session
+            let result = try session.nested(.cell(n)) {
+                context.print("rerun [\(n)]> \(cell.command)")
+                return session.evaluate(cell.command)
+            }
             context.output.append(result.output)
             for file in result.dataFiles { context.recordDataFile(path: file.path, fingerprint: file.fingerprint) }
             if !result.succeeded { throw RerunFailed() }
@@ -63,22 +66,22 @@ extension CommandTable {
     static let save = CommandSpec(
         "save", topic: "session",
         summary: "write this session so far as a transcript that replay can re-run",
-        discussion: "Written atomically: a temporary file, then a rename. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
+        discussion: "Written atomically: a temporary file, then a rename. An existing file is replaced only with overwrite=yes. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
         positionals: [PositionalSpec("PATH", .path)],
+        options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH")],
         examples: ["save \"sessions/my-analysis.wbt\""],
         run: { context in
-            let (written, resolved) = try context.path("PATH")
-            let folder = (resolved as NSString).deletingLastPathComponent
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CommandError("no folder \((written as NSString).deletingLastPathComponent) to save into", hint: "create it first, or save to an existing folder")
-            }
+            let target = try context.fileTarget()
+            let written = target.shown
+            // The transcript's workdir is relative to the folder the file ends up in.
+            let folder = (try target.destination().path as NSString).deletingLastPathComponent
             let workdir = relativePath(from: folder, to: context.environment.workingDirectory)
             var transcript = Transcript(workdir: workdir, width: context.environment.width)
             for cell in context.session.cells {
                 transcript.entries.append(Transcript.Entry(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0))
             }
-            try writeFileAtomically(transcript.text, to: resolved)
+            // 0600 like recorded transcripts: it holds the data the session printed.
+            try target.write(Data(transcript.text.utf8), permissions: 0o600)
             context.print("saved \(transcript.entries.count) cell\(transcript.entries.count == 1 ? "" : "s") to \(written)")
         })
 
@@ -95,12 +98,15 @@ extension CommandTable {
             let replayer = Replayer(transcript: transcript, transcriptPath: resolved, home: context.environment.home)
             for note in replayer.changedDataFiles() { context.print("warning: " + note) }
             var matched = 0
-            for entry in transcript.entries {
-                context.print("[\(entry.number)]> \(entry.command)")
-                let result = context.session.evaluate(entry.command)
-                context.output.append(result.output)
-                let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
-                if same { matched += 1 } else { context.print("(differs from the recording)") }
+            let session = context.session
+            try session.nested(.transcript(path: resolved)) {
+                for entry in transcript.entries {
+                    context.print("[\(entry.number)]> \(entry.command)")
+                    let result = session.evaluate(entry.command)
+                    context.output.append(result.output)
+                    let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
+                    if same { matched += 1 } else { context.print("(differs from the recording)") }
+                }
             }
             context.print("replayed \(transcript.entries.count) cells, \(matched) matched")
         })

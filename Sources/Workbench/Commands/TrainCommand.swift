@@ -104,13 +104,20 @@ extension CommandTable {
         return min(trainingScoreRows, max(500, 40_000_000 / max(1, trainingRows)))
     }
 
-    static func scores(of pipeline: PipelineModel, on frame: DataFrame) throws -> (scores: Scores, warnings: [InputWarning], rows: [Int]) {
+    /// With a `session`, the prediction stops at Ctrl-C and a long k-NN run is announced in `notes`.
+    static func scores(of pipeline: PipelineModel, on frame: DataFrame, session: Session? = nil, notes: inout [String]) throws -> (scores: Scores, warnings: [InputWarning], rows: [Int]) {
         guard let column = frame.column(named: pipeline.target.name) else {
             throw CommandError("the data has no column '\(pipeline.target.name)', the model's target", hint: "scores need the true values; use predict for data without them")
         }
         let (truth, kept) = pipeline.target.encode(column: column, rows: Array(0..<frame.rowCount))
         guard !kept.isEmpty else { throw CommandError("no row has a known value of '\(pipeline.target.name)' to score against") }
-        let output = try pipeline.predict(kept.count == frame.rowCount ? frame : frame.selectingRows(kept))
+        let rows = kept.count == frame.rowCount ? frame : frame.selectingRows(kept)
+        let output = try session.map { try InterruptiblePrediction.predict(pipeline, rows, session: $0, notes: &notes) } ?? pipeline.predict(rows)
         return (Scores(target: truth, prediction: output.prediction), output.warnings, kept)
+    }
+
+    static func scores(of pipeline: PipelineModel, on frame: DataFrame) throws -> (scores: Scores, warnings: [InputWarning], rows: [Int]) {
+        var notes: [String] = []
+        return try scores(of: pipeline, on: frame, notes: &notes)
     }
 }

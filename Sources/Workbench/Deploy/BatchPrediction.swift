@@ -24,8 +24,18 @@ public struct BatchPrediction {
             }
             let handle: FileHandle
             if spec == "-" { handle = .standardInput } else {
-                guard let h = FileHandle(forReadingAtPath: spec) else { throw TabularError.fileNotFound(path: spec) }
-                handle = h
+                // A device or FIFO would stream forever (or hang the open): rows come from a file or stdin.
+                do {
+                    handle = FileHandle(fileDescriptor: try BoundedFile.openRegular(spec).descriptor, closeOnDealloc: true)
+                } catch {
+                    switch error {
+                    case .notFound: throw TabularError.fileNotFound(path: spec)
+                    case .notRegular(let kind): throw CommandError("--input \(spec) is \(kind), not a file", hint: "give a file, or - to read rows from stdin")
+                    case .isDirectory: throw CommandError("--input \(spec) is a folder", hint: "give a CSV or JSON-lines file")
+                    case .unreadable(let reason): throw CommandError("cannot read --input \(spec): \(reason)")
+                    case .tooLarge: throw CommandError("cannot read --input \(spec)")
+                    }
+                }
             }
             let name = spec == "-" ? "stdin" : spec
             // Files by extension; stdin follows --format, like the output.
@@ -37,10 +47,11 @@ public struct BatchPrediction {
     /// Where predictions go.
     public enum Output {
         case stdout
-        case file(String)
+        /// A file, replaced only if `overwrite` (`--overwrite`).
+        case file(String, overwrite: Bool)
         case sqlite(path: String, table: String)
 
-        public static func parse(_ spec: String) throws -> Output {
+        public static func parse(_ spec: String, overwrite: Bool = false) throws -> Output {
             if spec == "-" { return .stdout }
             if spec.hasPrefix("sqlite:") {
                 let rest = spec.dropFirst(7)
@@ -51,7 +62,7 @@ public struct BatchPrediction {
                 }
                 return .sqlite(path: String(rest[..<t.lowerBound]), table: table)
             }
-            return .file(spec)
+            return .file(spec, overwrite: overwrite)
         }
     }
 
@@ -261,6 +272,8 @@ final class Sink {
     let pipeline: PipelineModel
     private var handle: FileHandle?
     private var temporaryPath: String?
+    /// Where the finished file goes, and whether it replaces one.
+    private var destination: (path: String, replacing: Bool, target: FileTarget)?
     private var queue: DatabaseQueue?
     private var wroteHeader = false
 
@@ -271,13 +284,17 @@ final class Sink {
         switch output {
         case .stdout:
             handle = .standardOutput
-        case .file(let path):
-            let temp = (path as NSString).deletingLastPathComponent.isEmpty ? ".\(path).partial-\(getpid())" : (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".partial-\(getpid())"
-            guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
-                throw CommandError("cannot write \(path)", hint: "check that its folder exists and is writable")
-            }
-            handle = h
+        case .file(let path, let overwrite):
+            // Checked before any row is scored; the rows go to a temporary the start-up sweep knows.
+            let target = FileTarget(path: path, overwrite: overwrite, remedy: "pass --overwrite")
+            let (final, existingMode) = try target.destination()
+            let temp = TemporaryFiles.temporaryPath(for: final)
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, existingMode ?? 0o644)
+            guard fd >= 0 else { throw FileWriteError.failed(path: path, reason: String(cString: strerror(errno))) }
+            if let existingMode { fchmod(fd, existingMode) }
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             temporaryPath = temp
+            destination = (final, existingMode != nil, target)
         case .sqlite(let path, _):
             do { queue = try DatabaseQueue(path: path) } catch { throw TabularError.sqlite(path: path, message: String(describing: error)) }
         }
@@ -339,11 +356,11 @@ final class Sink {
 
     /// Moves a finished output file into place.
     func finish() throws {
-        guard let temporaryPath, case .file(let path) = output else { return }
+        guard let temporaryPath, let destination else { return }
         try handle?.close()
         handle = nil
-        guard rename(temporaryPath, path) == 0 else { throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))") }
         self.temporaryPath = nil
+        try FileTarget.moveIntoPlace(temporaryPath, destination.path, replacing: destination.replacing, shown: destination.target.shown, remedy: destination.target.remedy)
     }
 
     func close() {

@@ -6,7 +6,7 @@ enum MarkdownReport {
     /// The document and the chart files (name → SVG) to write into `filesFolder`.
     static func render(_ report: SessionReport, filesFolder: String) -> (markdown: String, files: [(name: String, svg: String)]) {
         var md = "# \(report.title)\n\n\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(report.source) · Workbench \(workbenchVersion)\n\n"
-        for note in report.notes { md += "> \(note)\n\n" }
+        for note in report.notes { md += "> \(inline(note))\n\n" }
         md += "## Contents\n\n"
         for cell in report.cells { md += "- [[\(cell.number)] \(code(cell.command))](#cell-\(cell.number))\n" }
         if !report.cards.isEmpty { md += "- [Model cards](#model-cards)\n" }
@@ -34,7 +34,7 @@ enum MarkdownReport {
                     charts += 1
                     let id = SessionReport.chartID(cell: cell.number, index: charts)
                     files.append((id + ".svg", SVGRenderer.render(chart, id: id) + "\n"))
-                    md += "![\(chart.title.replacingOccurrences(of: "]", with: ")"))](\(filesFolder)/\(id).svg)\n\n"
+                    md += "![\(inline(chart.title).replacingOccurrences(of: "]", with: ")"))](\(filesFolder)/\(id).svg)\n\n"
                 }
             }
             flush()
@@ -61,9 +61,26 @@ enum MarkdownReport {
         return marker + "text\n" + lines.joined(separator: "\n") + "\n" + marker + "\n\n"
     }
 
+    /// Text from data for Markdown outside code: HTML's special characters as entities, so a cell
+    /// holding `<script>` or `<img onerror=…>` shows as text instead of becoming markup, and line
+    /// ends as spaces (a table row is one line).
+    static func inline(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\n", "\r", "\r\n": out += " "
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
     static func pipeTable(_ table: TextTable) -> String {
         func cell(_ s: String) -> String {
-            Output.stripMarkers(s).trimmingSpaces().replacingOccurrences(of: "|", with: "\\|")
+            inline(Output.stripMarkers(s).trimmingSpaces()).replacingOccurrences(of: "|", with: "\\|")
         }
         var md = "| " + table.headers.map(cell).joined(separator: " | ") + " |\n"
         md += "|" + table.headers.indices.map { table.alignments.indices.contains($0) && table.alignments[$0] == .right ? "---:" : "---" }.joined(separator: "|") + "|\n"

@@ -18,20 +18,20 @@ public enum ReportWriter {
         return format
     }
 
-    /// Writes the report (each file atomically); returns the paths written, the main file first.
+    /// Writes the report (each file atomically, each refused if it exists unless `target.overwrite`);
+    /// returns the paths written, the main file first. Every target is checked before anything is written.
     @discardableResult
-    public static func write(_ report: SessionReport, to path: String) throws -> [String] {
+    public static func write(_ report: SessionReport, to target: FileTarget) throws -> [String] {
+        let path = target.path
         let folder = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("no folder \(folder) to write the report into", hint: "create it first, or choose an existing folder")
-        }
-        switch try format(of: path) {
+        let format = try format(of: path)
+        _ = try target.destination()
+        switch format {
         case .html:
-            try writeFileAtomically(HTMLReport.render(report), to: path)
+            try target.write(Data(HTMLReport.render(report).utf8))
             return [path]
         case .ipynb:
-            try writeFileAtomically(NotebookReport.render(report), to: path)
+            try target.write(Data(NotebookReport.render(report).utf8))
             return [path]
         case .md:
             let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -40,19 +40,27 @@ public enum ReportWriter {
             var written = [path]
             if !files.isEmpty {
                 let filesFolder = (folder as NSString).appendingPathComponent(filesFolderName)
-                do {
-                    try FileManager.default.createDirectory(atPath: filesFolder, withIntermediateDirectories: true)
-                } catch {
-                    throw CommandError("cannot create \(filesFolder): \(error.localizedDescription)")
+                let shownFolder = ((target.shown as NSString).deletingLastPathComponent as NSString).appendingPathComponent(filesFolderName)
+                var info = stat()
+                if lstat(filesFolder, &info) == 0 {
+                    guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                        throw FileWriteError.notRegular(path: shownFolder, kind: FileTarget.kind(of: info.st_mode) + " where the report's chart folder goes")
+                    }
+                } else if mkdir(filesFolder, 0o755) != 0 {
+                    throw FileWriteError.failed(path: shownFolder, reason: String(cString: strerror(errno)))
                 }
-                for (name, svg) in files {
-                    let filePath = (filesFolder as NSString).appendingPathComponent(name)
-                    try writeFileAtomically(svg, to: filePath)
-                    written.append(filePath)
+                let targets = files.map { name, svg in
+                    (FileTarget(path: (filesFolder as NSString).appendingPathComponent(name), shown: (shownFolder as NSString).appendingPathComponent(name),
+                                overwrite: target.overwrite, remedy: target.remedy), svg)
+                }
+                for (fileTarget, _) in targets { _ = try fileTarget.destination() }
+                for (fileTarget, svg) in targets {
+                    try fileTarget.write(Data(svg.utf8))
+                    written.append(fileTarget.path)
                 }
             }
             // The Markdown last, so it never points at charts that are not there yet.
-            try writeFileAtomically(markdown, to: path)
+            try target.write(Data(markdown.utf8))
             return written
         }
     }

@@ -1,30 +1,54 @@
 import Foundation
 
-/// Reads a whole text file only if it is under a size limit, checked before reading: a regular
-/// file by its size, anything else (a FIFO, `/dev/zero`) by stopping at the limit. Transcripts,
-/// scripts and lessons are small; a 100 MB one is a mistake, refused without filling memory.
+/// Reads a whole text file only if it is a regular file under a size limit, both checked before
+/// reading. Transcripts, scripts and lessons are small; a 100 MB one is a mistake, refused without
+/// filling memory. A device (`/dev/zero`), FIFO or socket is refused: it has no size to check and
+/// may never end (or, for a FIFO, never start).
 public enum BoundedFile {
     public enum Failure: Error, Equatable {
         case notFound
         case isDirectory
+        /// A device, FIFO or socket; `kind` says which.
+        case notRegular(kind: String)
         case unreadable(reason: String)
         /// `bytes` is the size when known, else at least `limit + 1`.
         case tooLarge(bytes: Int)
     }
 
-    public static func read(_ path: String, limit: Int) throws(Failure) -> Data {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Opens `path` for reading only if it is a regular file; returns the descriptor (blocking,
+    /// close-on-exec) and the file's status. Opened with O_NONBLOCK, so a FIFO without a writer
+    /// cannot hang the open, then checked with fstat on the descriptor itself (no race with a rename).
+    public static func openRegular(_ path: String) throws(Failure) -> (descriptor: Int32, info: stat) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw .notFound }
             if code == EISDIR { throw .isDirectory }
             throw .unreadable(reason: String(cString: strerror(code)))
         }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(reason: String(cString: strerror(errno))) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory }
-        if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > limit { throw .tooLarge(bytes: Int(info.st_size)) }
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw .unreadable(reason: String(cString: strerror(code)))
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            return (fd, info)
+        case S_IFDIR:
+            close(fd)
+            throw .isDirectory
+        default:
+            close(fd)
+            throw .notRegular(kind: FileTarget.kind(of: info.st_mode))
+        }
+    }
+
+    public static func read(_ path: String, limit: Int) throws(Failure) -> Data {
+        let (fd, info) = try openRegular(path)
+        defer { close(fd) }
+        if Int(info.st_size) > limit { throw .tooLarge(bytes: Int(info.st_size)) }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -35,6 +59,7 @@ public enum BoundedFile {
             }
             if n == 0 { return data }
             data.append(contentsOf: buffer[..<n])
+            // The file may grow while it is read.
             if data.count > limit { throw .tooLarge(bytes: data.count) }
         }
     }

@@ -48,4 +48,25 @@ public enum MemoryBudget {
         }
         return max(1 << 28, total / 2)
     }
+
+    /// Refuses, before it is allocated, a matrix of `rows` × `columns` doubles held `copies` times
+    /// (an encoded table and the algorithm's working copy) that would not fit the budget, with
+    /// the estimate. A fatal allocation failure would end the session; this ends one command.
+    static func checkMatrix(rows: Int, columns: Int, copies: Int = 2, what: String, hint: String,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let budget = try current(environment: environment)
+        let (cells, overflow1) = rows.multipliedReportingOverflow(by: columns)
+        let (bytes, overflow2) = cells.multipliedReportingOverflow(by: 8 * copies)
+        let needed = overflow1 || overflow2 ? Int.max : bytes
+        guard needed > budget else { return }
+        throw CommandError("\(what) would need a \(rows) × \(columns) matrix: about \(describe(needed)) in memory, over the memory budget of \(describe(budget))",
+                           hint: hint + " (or, if this machine has the memory, raise \(variable))")
+    }
+
+    /// "1.5 GiB", "300 MiB".
+    static func describe(_ bytes: Int) -> String {
+        if bytes == Int.max { return "more than \(Int.max >> 60) EiB" }
+        let gib = Double(bytes) / Double(1 << 30)
+        return gib >= 1 ? String(format: "%.1f GiB", gib) : "\(max(1, bytes >> 20)) MiB"
+    }
 }

@@ -82,14 +82,23 @@ public struct Output: Sendable, Equatable {
     }
 
     /// For a terminal: plain ASCII, or charts and table cells drawn with Unicode and colour.
+    /// Control characters from data are escaped (`TerminalSafeText`); in colour, before drawing,
+    /// so the renderer's own colour codes survive.
     public func terminalText(style: TerminalStyle, width: Int) -> String {
-        guard style == .unicode else { return plainText }
+        guard style == .unicode else { return lines.map { TerminalSafeText.sanitized(Output.stripMarkers($0)) }.joined(separator: "\n") }
         var out: [String] = []
         for block in blocks {
             switch block {
-            case .text(let line): out.append(line)
-            case .table(let table, let tableWidth): out.append(table.render(width: tableWidth, style: .unicode))
-            case .figure(let chart, _): out.append(contentsOf: TerminalRenderer.render(chart, style: .unicode, width: width))
+            case .text(let line): out.append(TerminalSafeText.sanitized(line))
+            case .table(let table, let tableWidth): out.append(table.sanitizedForTerminal().render(width: tableWidth, style: .unicode))
+            case .figure(let chart, let plain):
+                // A chart drawn in colour carries its labels; one whose labels need escaping is
+                // shown in its plain form instead.
+                if chart.hasUnsafeText {
+                    out.append(contentsOf: plain.map(TerminalSafeText.sanitized))
+                } else {
+                    out.append(contentsOf: TerminalRenderer.render(chart, style: .unicode, width: width))
+                }
             }
         }
         return out.map(Output.stripMarkers).joined(separator: "\n")

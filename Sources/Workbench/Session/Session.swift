@@ -89,6 +89,12 @@ public final class Session {
     let registryStorage = RegistryStorage()
     /// Servers started with `serve`, running in the background of the session.
     public let servers = SessionServers()
+    /// The `rerun` cells and `replay` transcripts running now, outermost first: a command that
+    /// would run one of them again (directly or through others) would never end.
+    private(set) var nesting: [NestedRun] = []
+
+    /// How deep `rerun` and `replay` may nest; each level is a few stack frames of evaluation.
+    public static let maximumNesting = 16
 
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag()) {
         self.environment = environment
@@ -190,4 +196,43 @@ public final class Session {
     func requestQuit() { quitRequested = true }
 
     func recordValidationFailure() { validationFailures += 1 }
+
+    /// Runs `body` as the nested run `run`, refusing a cycle or nesting deeper than `maximumNesting`.
+    func nested<T>(_ run: NestedRun, _ body: () throws -> T) throws -> T {
+        if nesting.contains(run) {
+            let chain = (nesting + [run]).map(\.description).joined(separator: " → ")
+            throw CommandError("\(run.description) is already running: \(chain) would never end",
+                               hint: run.isCell ? "rerun a cell that does not rerun itself; 'history' lists the cells" : "a transcript cannot replay itself, directly or through another")
+        }
+        guard nesting.count < Session.maximumNesting else {
+            throw CommandError("rerun and replay are nested \(nesting.count) deep, the most allowed",
+                               hint: "run the innermost command directly")
+        }
+        nesting.append(run)
+        defer { nesting.removeLast() }
+        return try body()
+    }
+}
+
+/// A `rerun` of a cell or a `replay` of a transcript in progress.
+enum NestedRun: Equatable, CustomStringConvertible {
+    case cell(Int)
+    /// The transcript's canonical path, so two spellings of one file are one run.
+    case transcript(String)
+
+    /// The canonical form of a transcript path: symbolic links and `..` resolved when it exists.
+    static func transcript(path: String) -> NestedRun {
+        guard let resolved = realpath(path, nil) else { return .transcript((path as NSString).standardizingPath) }
+        defer { free(resolved) }
+        return .transcript(String(cString: resolved))
+    }
+
+    var isCell: Bool { if case .cell = self { true } else { false } }
+
+    var description: String {
+        switch self {
+        case .cell(let n): "rerun of cell \(n)"
+        case .transcript(let path): "replay of \((path as NSString).lastPathComponent)"
+        }
+    }
 }

@@ -74,6 +74,7 @@ public struct Transcript: Sendable, Equatable {
             switch error {
             case .notFound: throw TranscriptError.notFound(path: path)
             case .isDirectory: throw TranscriptError.malformed(path: path, line: 0, reason: "it is a folder, not a transcript file")
+            case .notRegular(let kind): throw TranscriptError.malformed(path: path, line: 0, reason: "it is \(kind), not a transcript file")
             case .unreadable: throw TranscriptError.unreadable(path: path)
             case .tooLarge(let bytes): throw TranscriptError.tooLarge(path: path, bytes: bytes, limit: maximumBytes)
             }

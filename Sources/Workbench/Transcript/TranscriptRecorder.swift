@@ -7,12 +7,13 @@ public final class TranscriptRecorder {
     private let descriptor: Int32
 
     /// Creates the file (and its folder) and writes the header; `workdir` is the session's
-    /// working folder relative to the transcript's folder.
+    /// working folder relative to the transcript's folder. Readable by its owner only (0600), like
+    /// the history: a transcript holds the data the session printed.
     public init(path: String, workdir: String, width: Int) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
-        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw CommandError("cannot create transcript \(path): \(String(cString: strerror(errno)))", hint: "choose another folder with --sessions DIR")
         }
@@ -42,9 +43,9 @@ public final class TranscriptRecorder {
     }
 }
 
-/// Writes `text` to `path` atomically (see `writeFileAtomically(_:to:permissions:)`).
-public func writeFileAtomically(_ text: String, to path: String) throws {
-    try writeFileAtomically(Data(text.utf8), to: path)
+/// Writes `text` to `path` atomically, replacing what is there (see `writeFileAtomically(_:to:permissions:durable:)`).
+public func writeFileAtomically(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
+    try writeFileAtomically(Data(text.utf8), to: path, permissions: permissions)
 }
 
 /// `target` expressed relative to folder `base` (both absolute), e.g. `..` or `../data`.

@@ -25,6 +25,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .lesson, optional: true),
                       PositionalSpec("PATH", keyword: "to", .path, optional: true)],
+        options: [OptionSpec("overwrite", .flag, default: "no", help: "tutorial make: replace an existing lesson file")],
         examples: ["tutorial", "tutorial start first-steps", "tutorial hint", "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\""],
         run: runTutorial)
 
@@ -133,7 +134,7 @@ extension CommandTable {
         let name = LessonParser.lessonName(fromFile: resolved)
         let lesson = try LessonParser.parse(text, path: written, name: name)
         try FileManager.default.createDirectory(atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try writeFileAtomically(text, to: resolved)
+        try context.fileTarget().write(Data(text.utf8))
         context.print("wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))")
         context.print("start it with: tutorial start \(name)" + (written.hasPrefix("tutorials/") ? "" : " (with $WORKBENCH_TUTORIALS set to its folder)"))
     }
