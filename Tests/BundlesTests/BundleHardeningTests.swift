@@ -80,9 +80,14 @@ struct BundleHardeningTests {
         #expect(throws: BundleError.insufficientVerification(bundle: base + "/b", reason: "it holds no rows, so the model was never run before use")) {
             try BundleReader.open(base + "/b")
         }
-        // The old format, without labels, is refused the same way.
-        try replace("verification.json", in: base + "/b", with: Data(#"{"outputs":[],"rows":[]}"#.utf8))
-        #expect(throws: BundleError.self) { try BundleReader.open(base + "/b") }
+        // A classifier's set written without labels (before this check) is refused, saying so.
+        var set = try ModelCoding.decoder().decode(VerificationSet.self, from: ModelCoding.encoder().encode(
+            VerificationSet(pipeline: contents(frame: frame()).pipeline, frame: frame())))
+        set.labels = []
+        try replace("verification.json", in: base + "/b", with: ModelCoding.encoder().encode(set))
+        #expect(throws: BundleError.insufficientVerification(bundle: base + "/b", reason: "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class")) {
+            try BundleReader.open(base + "/b")
+        }
     }
 
     /// The writer adds a row of a class its evenly spread rows miss; a set without a row of some

@@ -75,6 +75,7 @@ public struct VerificationSet: Codable, Sendable, Equatable {
         if let r = outputs.firstIndex(where: { $0.count != width }) { return "row \(r + 1) has \(outputs[r].count) outputs, the model gives \(width)" }
         switch pipeline.task {
         case .classification:
+            guard !labels.isEmpty else { return "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class" }
             guard labels.count == rows.count else { return "\(labels.count) labels for \(rows.count) rows; each row needs its class" }
             let present = Set(labels.compactMap { $0 })
             if let absent = pipeline.target.classes.first(where: { !present.contains($0) }) {
