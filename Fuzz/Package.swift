@@ -28,5 +28,6 @@ let package = Package(
         fuzzTarget("fuzz-bundle", ["Bundles", "Learning", "Tabular"]),
         fuzzTarget("fuzz-lesson", ["Interpreter"]),
         fuzzTarget("fuzz-http", ["Serving", "Bundles", "Learning", "Tabular"]),
+        fuzzTarget("fuzz-model", ["Learning", "Tabular"]),
     ]
 )

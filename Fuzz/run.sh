@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS each (default 60) and prints, per target, the executions,
 # the crashes and the corpus size. Usage:
-#   Fuzz/run.sh [SECONDS] [TARGET...]      fuzz (targets: csv parser transcript bundle lesson http)
+#   Fuzz/run.sh [SECONDS] [TARGET...]      fuzz (targets: csv parser transcript bundle lesson http model)
 #   Fuzz/run.sh --regress                  run every target once over its seeds and saved crashes
 # Seeds are in Fuzz/corpus/TARGET (committed); what the fuzzer adds goes to Fuzz/.work/ (ignored).
 # A crash is saved as Fuzz/crashes/TARGET-crash-HASH: fix it, add a regression test to the normal
@@ -14,7 +14,7 @@ seconds=60
 if [ "${1:-}" = "--regress" ]; then mode=regress; shift
 elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds=$1; shift; fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(csv parser transcript bundle lesson http)
+[ ${#targets[@]} -eq 0 ] && targets=(csv parser transcript bundle lesson http model)
 
 ./build.sh >/tmp/workbench-fuzz-build.log 2>&1 || { tail -30 /tmp/workbench-fuzz-build.log; echo "fuzz build failed"; exit 2; }
 bin=$(swift build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address --show-bin-path)
@@ -24,7 +24,7 @@ mkdir -p crashes .work
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=detect_leaks=0
 
-max_len() { case $1 in bundle) echo 65536 ;; http) echo 70000 ;; lesson|transcript) echo 16384 ;; *) echo 4096 ;; esac; }
+max_len() { case $1 in bundle) echo 65536 ;; http) echo 70000 ;; lesson|transcript) echo 16384 ;; model) echo 512 ;; *) echo 4096 ;; esac; }
 
 status=0
 if [ $mode = regress ]; then printf '%-11s %12s %8s\n' target inputs failed

@@ -124,7 +124,7 @@ public final class ModelService: Sendable {
                 case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
                 case "/v1/drift": response = .json(monitor.summaryJSON())
                 case "/healthz": response = .json("{\"status\":\"alive\"}")
-                case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signed)}")
+                case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signatureChecked)}")
                 default: response = APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
                 }
             }

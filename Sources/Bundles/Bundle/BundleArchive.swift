@@ -22,15 +22,30 @@ struct BundleArchive {
         var isFolder: Bool { name.hasSuffix("/") || unixMode & 0o170000 == 0o040000 }
     }
 
+    /// The most an entry may inflate relative to its compressed bytes. Bundle files (JSON of
+    /// numbers, Markdown, protobuf) compress 3–20×; deflate's ceiling is about 1,030×, reached only
+    /// by crafted or degenerate data.
+    static let maximumRatio = 100
+    /// Entries up to this size may inflate by any ratio: they cost little however they compress.
+    static let ratioFreeBytes = 1 << 20
+
+    /// Whether `bytes` inflated from `compressed` bytes is more than the ratio allows.
+    static func exceedsRatio(_ bytes: Int, from compressed: Int) -> Bool {
+        bytes > ratioFreeBytes && bytes / maximumRatio >= max(1, compressed)
+    }
+
     enum Failure: Error, CustomStringConvertible {
         case malformed(String)
         case tooLarge
         case tooManyEntries(Int)
+        /// An entry inflates (or says it will) to `bytes` from `compressed` bytes, past `maximumRatio`.
+        case compressionBomb(entry: String, bytes: Int, compressed: Int)
         var description: String {
             switch self {
             case .malformed(let reason): reason
             case .tooLarge: "over the size limit"
             case .tooManyEntries(let limit): "more than \(limit) entries"
+            case .compressionBomb(let entry, let bytes, let compressed): "entry '\(entry)' inflates to \(bytes) bytes from \(compressed)"
             }
         }
     }
@@ -60,6 +75,9 @@ struct BundleArchive {
         let start = local + 30 + Int(nameLength) + Int(extraLength)
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else { throw Failure.malformed("entry '\(entry.name)' runs past the end of the archive") }
         guard entry.uncompressedSize <= limit else { throw Failure.tooLarge }
+        if entry.method == 8 && Self.exceedsRatio(entry.uncompressedSize, from: entry.compressedSize) {
+            throw Failure.compressionBomb(entry: entry.name, bytes: entry.uncompressedSize, compressed: entry.compressedSize)
+        }
         let content: Data
         switch entry.method {
         case 0:
@@ -75,34 +93,50 @@ struct BundleArchive {
         return content
     }
 
-    /// Raw deflate over exactly the entry's compressed bytes. Every round either consumes input or
-    /// produces output, the output is capped at the stated size, and running out of input before
-    /// the stream's end is an error: a crafted stream cannot make this loop forever.
+    /// Raw deflate over exactly the entry's compressed bytes, in 64 KiB chunks. Every round either
+    /// consumes input or produces output, the output is capped at the stated size, running out of
+    /// input before the stream's end is an error, and output past `maximumRatio` times the entry's
+    /// compressed size stops it at once: a crafted stream can neither loop forever nor make much
+    /// before it is refused.
     private func inflate(_ entry: Entry, from start: Int) throws -> Data {
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw Failure.malformed("cannot start inflating entry '\(entry.name)'")
         }
         defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: entry.uncompressedSize + 1)
-        let ended: Bool = bytes.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
+        let cap = entry.uncompressedSize + 1
+        let chunk = 1 << 16
+        var output = [UInt8]()
+        output.reserveCapacity(min(cap, 4 << 20))
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        enum Outcome { case ended, failed, bomb }
+        let outcome: Outcome = bytes.withUnsafeBufferPointer { input in
+            buffer.withUnsafeMutableBufferPointer { out in
                 stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + start })
                 stream.avail_in = uInt(entry.compressedSize)
-                stream.next_out = out.baseAddress
-                stream.avail_out = uInt(out.count)
                 while true {
-                    let before = (stream.avail_in, stream.avail_out)
+                    let room = min(chunk, cap - output.count)
+                    guard room > 0 else { return .failed }
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = uInt(room)
+                    let before = stream.avail_in
                     let result = CWorkbenchZlib.inflate(&stream, Z_NO_FLUSH)
-                    if result == Z_STREAM_END { return true }
-                    guard result == Z_OK, (stream.avail_in, stream.avail_out) != before, stream.avail_out > 0 else { return false }
+                    let produced = room - Int(stream.avail_out)
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<produced]))
+                    if Self.exceedsRatio(output.count, from: entry.compressedSize) { return .bomb }
+                    if result == Z_STREAM_END { return .ended }
+                    guard result == Z_OK, produced > 0 || stream.avail_in != before else { return .failed }
                 }
             }
         }
-        guard ended else {
+        switch outcome {
+        case .ended:
+            return Data(output)
+        case .bomb:
+            throw Failure.compressionBomb(entry: entry.name, bytes: output.count, compressed: entry.compressedSize)
+        case .failed:
             throw Failure.malformed("entry '\(entry.name)' is not a deflate stream that ends within its \(entry.compressedSize) bytes at its stated size of \(entry.uncompressedSize) bytes")
         }
-        return Data(output[0..<Int(stream.total_out)])
     }
 
     private static func centralDirectory(_ bytes: [UInt8], maximumEntries: Int) throws -> [Entry] {

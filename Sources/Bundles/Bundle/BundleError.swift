@@ -10,6 +10,9 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedFile(bundle: String, file: String, reason: String)
     case unsafeArchiveEntry(bundle: String, entry: String, reason: String)
     case archiveTooLarge(bundle: String, limit: Int)
+    case compressionBomb(bundle: String, entry: String, bytes: Int, compressedBytes: Int, limit: Int)
+    case duplicateKey(bundle: String, file: String, key: String, path: String)
+    case insufficientVerification(bundle: String, reason: String)
     case unsigned(bundle: String)
     case badSignature(bundle: String)
     case badKey(path: String, reason: String)
@@ -32,6 +35,12 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformedFile(let b, let f, let reason): "\(b)/\(f) is malformed: \(reason)"
         case .unsafeArchiveEntry(let b, let entry, let reason): "\(b): refusing archive entry '\(entry)': \(reason)"
         case .archiveTooLarge(let b, let limit): "\(b) unpacks to more than \(limit / 1_048_576) MiB; refusing it (a zip bomb?)"
+        case .compressionBomb(let b, let entry, let bytes, let compressed, let limit):
+            "\(b): refusing archive entry '\(entry)': it inflates to \(bytes) bytes from \(compressed), more than \(limit)× (a zip bomb?)\nhint: bundle files compress far less; if this is a real bundle, unzip it yourself and open the folder"
+        case .duplicateKey(let b, let f, let key, let path):
+            "\(b)/\(f) is malformed: key '\(key)' appears twice in \(path.isEmpty ? "the top object" : path) (which one counts is ambiguous)\nhint: do not edit bundle files; export the model again"
+        case .insufficientVerification(let b, let reason):
+            "\(b)/verification.json cannot vouch for the model: \(reason)\nhint: export the bundle again from the session that trained the model"
         case .unsigned(let b): "\(b) is not signed, but a trusted key was given\nhint: export with sign=\"key.pem\""
         case .badSignature(let b): "\(b)/manifest.sig does not verify with the trusted key: the bundle was changed or signed by someone else"
         case .badKey(let p, let reason): "cannot use key \(p): \(reason)"

@@ -8,7 +8,10 @@ public struct LoadedBundle: Sendable {
     public var path: String
     public var manifest: Manifest
     public var pipeline: PipelineModel
+    /// A `manifest.sig` is present (whether or not it was checked).
     public var signed: Bool
+    /// The signature was checked against a trusted key and verified.
+    public var signatureChecked: Bool
     /// Raw files for serving and monitoring.
     public var reference: Data
     public var card: String
@@ -46,6 +49,7 @@ public enum BundleReader {
 
     static func openFolder(_ folder: String, shownAs name: String, publicKey: Curve25519.Signing.PublicKey?) throws -> LoadedBundle {
         let fm = FileManager.default
+        try refuseLinks(in: folder, shownAs: name)
         let manifestPath = folder + "/" + BundleFile.manifest
         guard let attributes = try? fm.attributesOfItem(atPath: manifestPath) else {
             throw BundleError.missingFile(bundle: name, file: BundleFile.manifest)
@@ -54,6 +58,7 @@ public enum BundleReader {
             throw BundleError.malformedManifest(bundle: name, reason: "it is \(size) bytes, over the \(maximumManifestBytes) limit")
         }
         let manifestData = try readFile(manifestPath, bundle: name, file: BundleFile.manifest, limit: maximumManifestBytes)
+        try refuseDuplicateKeys(manifestData, bundle: name, file: BundleFile.manifest)
         // The version is checked before the rest, so a future format gets the right message.
         struct VersionOnly: Decodable { var formatVersion: Int }
         guard let version = try? JSONDecoder().decode(VersionOnly.self, from: manifestData) else {
@@ -98,6 +103,9 @@ public enum BundleReader {
         for required in [BundleFile.model, BundleFile.verification, BundleFile.reference, BundleFile.card, BundleFile.openAPI, BundleFile.example] where contents[required] == nil {
             throw BundleError.missingFile(bundle: name, file: required)
         }
+        for file in [BundleFile.model, BundleFile.verification] {
+            try refuseDuplicateKeys(contents[file] ?? Data(), bundle: name, file: file)
+        }
         let pipeline: PipelineModel
         do { pipeline = try ModelCoding.decoder().decode(PipelineModel.self, from: contents[BundleFile.model] ?? Data()) } catch {
             throw BundleError.malformedFile(bundle: name, file: BundleFile.model, reason: describe(error))
@@ -106,13 +114,37 @@ public enum BundleReader {
         do { verification = try ModelCoding.decoder().decode(VerificationSet.self, from: contents[BundleFile.verification] ?? Data()) } catch {
             throw BundleError.malformedFile(bundle: name, file: BundleFile.verification, reason: describe(error))
         }
+        // Without rows the model would first run on a client's request.
+        if let problem = verification.coverageProblem(for: pipeline) {
+            throw BundleError.insufficientVerification(bundle: name, reason: problem)
+        }
         if let failure = try verification.check(pipeline) {
             throw BundleError.verificationFailed(bundle: name, row: failure.row, detail: failure.detail)
         }
         return LoadedBundle(
-            path: folder, manifest: manifest, pipeline: pipeline, signed: signed, reference: contents[BundleFile.reference] ?? Data(),
+            path: folder, manifest: manifest, pipeline: pipeline, signed: signed, signatureChecked: publicKey != nil, reference: contents[BundleFile.reference] ?? Data(),
             card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self), openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self),
             example: contents[BundleFile.example] ?? Data())
+    }
+
+    /// Refuses a folder holding anything but regular files: a symbolic link could make
+    /// `manifest.json` or `manifest.sig` (which no checksum covers) point anywhere.
+    static func refuseLinks(in folder: String, shownAs name: String) throws {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            var info = stat()
+            guard lstat(folder + "/" + file, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: continue
+            case S_IFLNK: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "symbolic links are not allowed in bundles")
+            default: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "a bundle holds only regular files")
+            }
+        }
+    }
+
+    static func refuseDuplicateKeys(_ data: Data, bundle: String, file: String) throws {
+        if let duplicate = DuplicateKeyScanner.firstDuplicate(in: data) {
+            throw BundleError.duplicateKey(bundle: bundle, file: file, key: duplicate.key, path: duplicate.path)
+        }
     }
 
     /// Extracts a bundle archive, refusing entries that would escape the folder, links, folders,
@@ -126,7 +158,8 @@ public enum BundleReader {
         } catch {
             throw BundleError.malformedArchive(bundle: path, reason: String(describing: error))
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Every entry's name, kind, stated size and ratio is checked before anything is inflated or
+        // written, so a refused archive costs a read of its directory.
         var total = 0
         for entry in archive.entries {
             let name = entry.name
@@ -137,12 +170,29 @@ public enum BundleReader {
             }
             total += entry.uncompressedSize
             guard total <= limit else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
+            if entry.method == 8 && BundleArchive.exceedsRatio(entry.uncompressedSize, from: entry.compressedSize) {
+                throw BundleError.compressionBomb(bundle: path, entry: name, bytes: entry.uncompressedSize,
+                                                  compressedBytes: entry.compressedSize, limit: BundleArchive.maximumRatio)
+            }
+        }
+        guard Set(archive.entries.map(\.name)).count == archive.entries.count else {
+            let twice = Dictionary(grouping: archive.entries.map(\.name), by: { $0 }).first { $0.value.count > 1 }?.key ?? ""
+            throw BundleError.unsafeArchiveEntry(bundle: path, entry: twice, reason: "it appears twice in the archive")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var written = 0
+        for entry in archive.entries {
+            let name = entry.name
             let data: Data
             do { data = try archive.contents(of: entry, limit: limit) } catch BundleArchive.Failure.tooLarge {
                 throw BundleError.archiveTooLarge(bundle: path, limit: limit)
+            } catch BundleArchive.Failure.compressionBomb(_, let bytes, let compressed) {
+                throw BundleError.compressionBomb(bundle: path, entry: name, bytes: bytes, compressedBytes: compressed, limit: BundleArchive.maximumRatio)
             } catch {
                 throw BundleError.malformedFile(bundle: path, file: name, reason: "cannot extract: \(error)")
             }
+            written += data.count
+            guard written <= limit else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
             let target = folder + "/" + name
             guard !FileManager.default.fileExists(atPath: target) else {
                 throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "it appears twice in the archive")

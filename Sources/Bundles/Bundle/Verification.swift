@@ -9,14 +9,40 @@ public struct VerificationSet: Codable, Sendable, Equatable {
     public var rows: [[String: JSONScalar]]
     /// Per row: class probabilities (classification) or the single predicted value (regression).
     public var outputs: [[Double]]
+    /// Per row, its class in the training data (classification; null where it was missing), so a
+    /// reader can see that every class's output was re-scored. Empty for regression.
+    public var labels: [String?]
 
     /// How far a re-scored output may drift: libm differences across CPUs reach the last few bits.
     public static let tolerance = 1e-9
+    /// The fewest rows a regression bundle's verification set may hold (a classifier's needs one
+    /// row of each class).
+    public static let minimumRegressionRows = 8
 
-    /// Up to `count` rows spread evenly over `frame`, scored by `pipeline`.
+    /// Up to `count` rows spread evenly over `frame`, plus a row of each class none of them has
+    /// (classification), repeated up to `minimumRegressionRows` when the frame is smaller; scored
+    /// by `pipeline`. Throws when the frame lacks a class, so no bundle is written that its reader
+    /// would refuse.
     public init(pipeline: PipelineModel, frame: DataFrame, count: Int = 32) throws {
         let n = frame.rowCount
-        let picked = n <= count ? Array(0..<n) : (0..<count).map { $0 * n / count }
+        guard n > 0 else { throw VerificationError.noRows }
+        var picked = n <= count ? Array(0..<n) : (0..<count).map { $0 * n / count }
+        var labels: [String?] = []
+        if pipeline.task == .classification {
+            guard let target = frame.column(named: pipeline.target.name) else { throw VerificationError.noTargetColumn(pipeline.target.name) }
+            var seen = Set(picked.compactMap { target.text(at: $0) })
+            for label in pipeline.target.classes where !seen.contains(label) {
+                guard let row = (0..<n).first(where: { target.text(at: $0) == label }) else {
+                    throw VerificationError.classWithoutRows(label)
+                }
+                picked.append(row)
+                seen.insert(label)
+            }
+            labels = picked.map { target.text(at: $0) }
+        } else {
+            var r = 0
+            while picked.count < Self.minimumRegressionRows { picked.append(r % n); r += 1 }
+        }
         let sample = frame.selectingRows(picked)
         rows = (0..<sample.rowCount).map { r in
             var row: [String: JSONScalar] = [:]
@@ -26,7 +52,41 @@ public struct VerificationSet: Codable, Sendable, Equatable {
             }
             return row
         }
+        self.labels = labels
         outputs = try VerificationSet.score(pipeline, rows: rows)
+    }
+
+    private enum CodingKeys: String, CodingKey { case rows, outputs, labels }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rows = try container.decode([[String: JSONScalar]].self, forKey: .rows)
+        outputs = try container.decode([[Double]].self, forKey: .outputs)
+        labels = try container.decodeIfPresent([String?].self, forKey: .labels) ?? []
+    }
+
+    /// Why this set cannot vouch for `pipeline`, or nil: it must hold rows, one output of the
+    /// model's width per row, and one row of each class (classification) or at least
+    /// `minimumRegressionRows` rows (regression).
+    public func coverageProblem(for pipeline: PipelineModel) -> String? {
+        guard !rows.isEmpty else { return "it holds no rows, so the model was never run before use" }
+        guard outputs.count == rows.count else { return "\(outputs.count) outputs for \(rows.count) rows" }
+        let width = pipeline.task == .classification ? pipeline.target.classes.count : 1
+        if let r = outputs.firstIndex(where: { $0.count != width }) { return "row \(r + 1) has \(outputs[r].count) outputs, the model gives \(width)" }
+        switch pipeline.task {
+        case .classification:
+            guard !labels.isEmpty else { return "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class" }
+            guard labels.count == rows.count else { return "\(labels.count) labels for \(rows.count) rows; each row needs its class" }
+            let present = Set(labels.compactMap { $0 })
+            if let absent = pipeline.target.classes.first(where: { !present.contains($0) }) {
+                return "no row of class '\(absent)'; a classifier's set needs a row of each class"
+            }
+        case .regression:
+            guard rows.count >= Self.minimumRegressionRows else {
+                return "\(rows.count) rows; a regression model's set needs at least \(Self.minimumRegressionRows)"
+            }
+        }
+        return nil
     }
 
     /// Re-scores the rows; nil if every output matches, else the first difference.
@@ -117,5 +177,20 @@ public enum JSONScalar: Codable, Sendable, Equatable {
                 return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
             }
         })
+    }
+}
+
+/// Why a verification set could not be made from the rows given.
+public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noRows
+    case noTargetColumn(String)
+    case classWithoutRows(String)
+
+    public var description: String {
+        switch self {
+        case .noRows: "there are no rows to take verification rows from"
+        case .noTargetColumn(let name): "the rows for verification lack the target column '\(name)'"
+        case .classWithoutRows(let label): "no row of class '\(label)' to verify the bundle with\nhint: export from the data the model was trained on"
+        }
     }
 }

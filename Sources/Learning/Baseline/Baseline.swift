@@ -61,3 +61,23 @@ public struct BaselineModel: FittedModel, Equatable {
         }
     }
 }
+
+extension BaselineModel {
+    public var outputWidth: Int { task == .classification ? classShares.count : 1 }
+
+    /// Decodes a model, refusing class shares or a mean that do not fit its task.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let task = try container.decode(Task.self, forKey: .task)
+        let featureCount = try container.decode(Int.self, forKey: .featureCount)
+        let shares = try container.decode([Double].self, forKey: .classShares)
+        let mean = try container.decode(Double.self, forKey: .mean)
+        try StoredModelCheck.require(featureCount >= 0, at: path + [CodingKeys.featureCount], "\(featureCount) features")
+        try StoredModelCheck.require(task == .classification ? shares.count >= 2 : shares.isEmpty, at: path + [CodingKeys.classShares],
+                                     "\(shares.count) class shares for \(task.rawValue)")
+        try StoredModelCheck.require(shares.allSatisfy { $0 >= 0 && $0 <= 1 } && mean.isFinite, at: path + [CodingKeys.classShares],
+                                     "a class share outside 0…1 or a mean that is not finite")
+        self.init(task: task, featureCount: featureCount, classShares: shares, mean: mean)
+    }
+}

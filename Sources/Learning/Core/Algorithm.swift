@@ -35,6 +35,8 @@ public protocol FittedModel: Sendable, Codable {
     var task: Task { get }
     /// Columns the model expects in `predict`.
     var featureCount: Int { get }
+    /// Columns of `predict`'s probabilities (classification: the class count), or 1 (regression).
+    var outputWidth: Int { get }
     /// Class probabilities (classification) or values (regression), one per row of `x`.
     func predict(_ x: Matrix) -> Prediction
 }

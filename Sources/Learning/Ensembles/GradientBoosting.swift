@@ -366,3 +366,37 @@ struct BoostingLoss {
         return Matrix(rows: rows, columns: k, values: out)
     }
 }
+
+extension GradientBoostingModel {
+    public var outputWidth: Int { task == .classification ? classCount : 1 }
+
+    /// Decodes a model, refusing one whose class count, baseline, trees per iteration and trees
+    /// disagree (the scorer indexes the baseline and the score columns by them).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let task = try container.decode(Task.self, forKey: .task)
+        let featureCount = try container.decode(Int.self, forKey: .featureCount)
+        let classCount = try container.decode(Int.self, forKey: .classCount)
+        let baseline = try container.decode([Double].self, forKey: .baseline)
+        let perIteration = try container.decode(Int.self, forKey: .treesPerIteration)
+        let trees = try container.decode([Tree].self, forKey: .trees)
+        switch task {
+        case .regression:
+            try StoredModelCheck.require(classCount == 0, at: path + [CodingKeys.classCount], "a regression model with \(classCount) classes")
+        case .classification:
+            try StoredModelCheck.require(classCount >= 2, at: path + [CodingKeys.classCount], "a classifier needs at least two classes, not \(classCount)")
+        }
+        let expected = classCount > 2 ? classCount : 1
+        try StoredModelCheck.require(perIteration == expected, at: path + [CodingKeys.treesPerIteration],
+                                     "\(perIteration) trees per iteration where \(classCount) classes need \(expected)")
+        try StoredModelCheck.require(baseline.count == perIteration, at: path + [CodingKeys.baseline],
+                                     "\(baseline.count) baseline scores for \(perIteration) trees per iteration")
+        try StoredModelCheck.require(StoredModelCheck.allFinite(baseline), at: path + [CodingKeys.baseline], "a baseline score is not a finite number")
+        try StoredModelCheck.require(trees.count % perIteration == 0, at: path + [CodingKeys.trees],
+                                     "\(trees.count) trees is not a whole number of iterations of \(perIteration)")
+        try TreeInputs.checkStored(trees, task: task, featureCount: featureCount, width: 1, at: path + [CodingKeys.trees])
+        self.init(task: task, featureCount: featureCount, classCount: classCount, baseline: baseline,
+                  treesPerIteration: perIteration, trees: trees)
+    }
+}

@@ -135,3 +135,18 @@ final class ProgressCounter: @unchecked Sendable {
         report(Double(finished) / Double(total))
     }
 }
+
+extension RandomForestModel {
+    public var outputWidth: Int { task == .classification ? (trees.first?.valueWidth ?? 1) : 1 }
+
+    /// Decodes a model, refusing one without trees or whose trees disagree in outputs or features.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let task = try container.decode(Task.self, forKey: .task)
+        let featureCount = try container.decode(Int.self, forKey: .featureCount)
+        let trees = try container.decode([Tree].self, forKey: .trees)
+        try StoredModelCheck.require(!trees.isEmpty, at: container.codingPath + [CodingKeys.trees], "a forest needs at least one tree")
+        try TreeInputs.checkStored(trees, task: task, featureCount: featureCount, at: container.codingPath + [CodingKeys.trees])
+        self.init(task: task, featureCount: featureCount, trees: trees)
+    }
+}

@@ -182,3 +182,28 @@ public struct LinearModel: FittedModel, Equatable {
         }
     }
 }
+
+extension LinearModel {
+    public var outputWidth: Int { task == .classification ? coefficients.rows : 1 }
+
+    /// Decodes a model, refusing coefficients that do not match the features and intercepts, or
+    /// that are not finite.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let task = try container.decode(Task.self, forKey: .task)
+        let featureCount = try container.decode(Int.self, forKey: .featureCount)
+        let coefficients = try container.decode(Matrix.self, forKey: .coefficients)
+        let intercepts = try container.decode([Double].self, forKey: .intercepts)
+        try StoredModelCheck.require(coefficients.columns == featureCount, at: path + [CodingKeys.coefficients],
+                                     "\(coefficients.columns) coefficients per output for \(featureCount) features")
+        try StoredModelCheck.require(task == .classification ? coefficients.rows >= 2 : coefficients.rows == 1, at: path + [CodingKeys.coefficients],
+                                     "\(coefficients.rows) rows of coefficients for \(task.rawValue)")
+        try StoredModelCheck.require(intercepts.count == coefficients.rows, at: path + [CodingKeys.intercepts],
+                                     "\(intercepts.count) intercepts for \(coefficients.rows) rows of coefficients")
+        try StoredModelCheck.require(StoredModelCheck.allFinite(coefficients.values) && StoredModelCheck.allFinite(intercepts),
+                                     at: path + [CodingKeys.coefficients], "a coefficient or intercept is not a finite number")
+        self.init(task: task, featureCount: featureCount, coefficients: coefficients, intercepts: intercepts,
+                  iterations: try container.decode(Int.self, forKey: .iterations), converged: try container.decode(Bool.self, forKey: .converged))
+    }
+}

@@ -130,3 +130,30 @@ public struct GaussianNaiveBayesModel: FittedModel, Equatable {
         return .probabilities(Matrix(rows: x.rows, columns: classCount, values: out))
     }
 }
+
+extension GaussianNaiveBayesModel {
+    public var outputWidth: Int { classCount }
+
+    /// Decodes a model, refusing priors, means or variances that do not match the classes and
+    /// features, or variances that are not positive.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let featureCount = try container.decode(Int.self, forKey: .featureCount)
+        let classCount = try container.decode(Int.self, forKey: .classCount)
+        let priors = try container.decode([Double].self, forKey: .priors)
+        let means = try container.decode(Matrix.self, forKey: .means)
+        let variances = try container.decode(Matrix.self, forKey: .variances)
+        try StoredModelCheck.require(classCount >= 2, at: path + [CodingKeys.classCount], "a classifier needs at least two classes, not \(classCount)")
+        try StoredModelCheck.require(priors.count == classCount && priors.allSatisfy { $0 >= 0 && $0 <= 1 }, at: path + [CodingKeys.priors],
+                                     "\(priors.count) priors for \(classCount) classes, each must be a share in 0…1")
+        for (key, matrix) in [(CodingKeys.means, means), (.variances, variances)] {
+            try StoredModelCheck.require(matrix.rows == classCount && matrix.columns == featureCount, at: path + [key],
+                                         "a \(matrix.rows) × \(matrix.columns) matrix for \(classCount) classes × \(featureCount) features")
+        }
+        try StoredModelCheck.require(StoredModelCheck.allFinite(means.values), at: path + [CodingKeys.means], "a mean is not a finite number")
+        try StoredModelCheck.require(variances.values.allSatisfy { $0.isFinite && $0 > 0 }, at: path + [CodingKeys.variances],
+                                     "a variance is not a positive finite number")
+        self.init(featureCount: featureCount, classCount: classCount, priors: priors, means: means, variances: variances)
+    }
+}

@@ -71,6 +71,7 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     let packedTraining: [Double]
 
     public var featureCount: Int { training.columns }
+    public var outputWidth: Int { task == .classification ? classCount : 1 }
 
     public init(task: Task, k: Int, weighting: Weighting, training: Matrix, classCodes: [Int], classCount: Int, targetValues: [Double]) {
         self.task = task
@@ -98,12 +99,14 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         let classCount = try container.decode(Int.self, forKey: .classCount)
         let targetValues = try container.decode([Double].self, forKey: .targetValues)
         let consistent = (1...max(1, training.rows)).contains(k) && training.rows > 0 && (task == .classification
-            ? classCodes.count == training.rows && classCodes.allSatisfy { (0..<classCount).contains($0) }
-            : targetValues.count == training.rows)
+            ? classCount >= 2 && classCodes.count == training.rows && classCodes.allSatisfy { (0..<classCount).contains($0) }
+            : targetValues.count == training.rows && StoredModelCheck.allFinite(targetValues))
         guard consistent else {
             throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
                 debugDescription: "the knn model's k, training rows and targets do not agree"))
         }
+        try StoredModelCheck.require(StoredModelCheck.allFinite(training.values), at: container.codingPath + [CodingKeys.training],
+                                     "a training value is not a finite number")
         self.init(task: task, k: k, weighting: try container.decode(Weighting.self, forKey: .weighting), training: training,
                   classCodes: classCodes, classCount: classCount, targetValues: targetValues)
     }

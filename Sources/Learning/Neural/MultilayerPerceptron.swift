@@ -184,3 +184,25 @@ public struct MultilayerPerceptronModel: FittedModel, Equatable {
         }
     }
 }
+
+extension MultilayerPerceptronModel {
+    public var outputWidth: Int { task == .classification ? (network.layerSizes.last ?? 1) : 1 }
+
+    /// Decodes a model, refusing a network whose outputs do not fit the task (see `NeuralNetwork`
+    /// for the network's own checks) or a target scaling that is not finite.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let task = try container.decode(Task.self, forKey: .task)
+        let network = try container.decode(NeuralNetwork.self, forKey: .network)
+        let targetMean = try container.decode(Double.self, forKey: .targetMean)
+        let targetScale = try container.decode(Double.self, forKey: .targetScale)
+        let outputs = network.layerSizes.last ?? 0
+        try StoredModelCheck.require(task == .classification ? outputs >= 2 : outputs == 1, at: path + [CodingKeys.network],
+                                     "\(outputs) outputs for \(task.rawValue)")
+        try StoredModelCheck.require(targetMean.isFinite && targetScale.isFinite, at: path + [CodingKeys.targetScale],
+                                     "the target scaling is not finite")
+        self.init(task: task, network: network, targetMean: targetMean, targetScale: targetScale,
+                  epochs: try container.decode(Int.self, forKey: .epochs))
+    }
+}

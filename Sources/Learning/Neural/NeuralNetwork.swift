@@ -340,3 +340,30 @@ enum NeuralKernels {
         return sum
     }
 }
+
+extension NeuralNetwork {
+    /// Decodes a network, refusing one whose parameter count does not match its layer sizes (the
+    /// passes index the flat vector by them) or whose weights are not finite.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let sizes = try container.decode([Int].self, forKey: .layerSizes)
+        let parameters = try container.decode([Double].self, forKey: .parameters)
+        try StoredModelCheck.require(sizes.count >= 2 && sizes.allSatisfy { $0 >= 1 }, at: path + [CodingKeys.layerSizes],
+                                     "layer sizes \(sizes.prefix(8)): a network needs inputs and outputs, each at least 1 wide")
+        var expected: Int? = 0
+        for l in 0..<(sizes.count - 1) {
+            if let sum = expected, let layer = StoredModelCheck.product(sizes[l] + 1, sizes[l + 1]) {
+                let (next, overflow) = sum.addingReportingOverflow(layer)
+                expected = overflow ? nil : next
+            } else {
+                expected = nil
+            }
+        }
+        try StoredModelCheck.require(expected == parameters.count, at: path + [CodingKeys.parameters],
+                                     "\(parameters.count) weights and biases where the layer sizes need \(expected.map(String.init) ?? "more than can be stored")")
+        try StoredModelCheck.require(StoredModelCheck.allFinite(parameters), at: path + [CodingKeys.parameters], "a weight is not a finite number")
+        self.layerSizes = sizes
+        self.parameters = parameters
+    }
+}

@@ -53,3 +53,28 @@ public struct PipelineModel: Sendable, Codable {
         return Output(prediction: fitted.model.predict(x), warnings: warnings)
     }
 }
+
+extension PipelineModel {
+    /// Decodes a pipeline, refusing parts that disagree: the model's task, input width and output
+    /// width must be the target's and the preprocessor's (each part checks itself as it decodes).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        algorithm = try container.decode(String.self, forKey: .algorithm)
+        parameters = try container.decode(Parameters.self, forKey: .parameters)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        preprocessor = try container.decode(Preprocessor.self, forKey: .preprocessor)
+        target = try container.decode(TargetSpec.self, forKey: .target)
+        fitted = try container.decode(AnyFittedModel.self, forKey: .fitted)
+        let model = fitted.model
+        try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],
+                                     "the pipeline says '\(algorithm)' but holds a '\(type(of: model).algorithmName)' model")
+        try StoredModelCheck.require(model.task == target.task, at: path + [CodingKeys.fitted],
+                                     "a \(model.task.rawValue) model for a \(target.task.rawValue) target")
+        try StoredModelCheck.require(model.featureCount == preprocessor.outputNames.count, at: path + [CodingKeys.fitted],
+                                     "the model reads \(model.featureCount) columns, the preprocessor makes \(preprocessor.outputNames.count)")
+        let classes = target.task == .classification ? target.classes.count : 1
+        try StoredModelCheck.require(model.outputWidth == classes, at: path + [CodingKeys.fitted],
+                                     "the model gives \(model.outputWidth) outputs per row for \(classes) \(classes == 1 ? "value" : "classes")")
+    }
+}

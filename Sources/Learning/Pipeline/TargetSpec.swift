@@ -76,3 +76,22 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension TargetSpec {
+    /// Decodes a spec, refusing classes that are too few or repeated (codes are looked up by label)
+    /// and classes given for a regression target.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath + [CodingKeys.classes]
+        name = try container.decode(String.self, forKey: .name)
+        task = try container.decode(Task.self, forKey: .task)
+        classes = try container.decode([String].self, forKey: .classes)
+        switch task {
+        case .classification:
+            try StoredModelCheck.require(classes.count >= 2, at: path, "a classifier needs at least two classes, not \(classes.count)")
+            try StoredModelCheck.require(Set(classes).count == classes.count, at: path, "a class label appears twice")
+        case .regression:
+            try StoredModelCheck.require(classes.isEmpty, at: path, "a regression target has no classes")
+        }
+    }
+}

@@ -55,3 +55,33 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
         }
     }
 }
+
+extension FeatureSpec {
+    /// Decodes a spec, refusing statistics the encoders cannot use: infinite numbers (NaN means the
+    /// column had no present value), a negative spread, a missing share outside 0…1, levels that
+    /// repeat or whose counts do not match them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        name = try container.decode(String.self, forKey: .name)
+        kind = try container.decode(ColumnKind.self, forKey: .kind)
+        missingRate = try container.decode(Double.self, forKey: .missingRate)
+        median = try container.decode(Double.self, forKey: .median)
+        mean = try container.decode(Double.self, forKey: .mean)
+        standardDeviation = try container.decode(Double.self, forKey: .standardDeviation)
+        minimum = try container.decode(Double.self, forKey: .minimum)
+        maximum = try container.decode(Double.self, forKey: .maximum)
+        levels = try container.decode([String].self, forKey: .levels)
+        levelCounts = try container.decode([Int].self, forKey: .levelCounts)
+        try StoredModelCheck.require(missingRate >= 0 && missingRate <= 1, at: path + [CodingKeys.missingRate],
+                                     "'\(name)' has a missing share of \(missingRate), outside 0…1")
+        try StoredModelCheck.require([median, mean, standardDeviation, minimum, maximum].allSatisfy { !$0.isInfinite },
+                                     at: path + [CodingKeys.mean], "'\(name)' has an infinite statistic")
+        try StoredModelCheck.require(!(standardDeviation < 0), at: path + [CodingKeys.standardDeviation],
+                                     "'\(name)' has a negative standard deviation")
+        try StoredModelCheck.require(kind == .text || levels.isEmpty, at: path + [CodingKeys.levels], "number column '\(name)' has text levels")
+        try StoredModelCheck.require(levelCounts.count == levels.count && levelCounts.allSatisfy { $0 >= 0 }, at: path + [CodingKeys.levelCounts],
+                                     "'\(name)' has \(levelCounts.count) level counts for \(levels.count) levels")
+        try StoredModelCheck.require(Set(levels).count == levels.count, at: path + [CodingKeys.levels], "'\(name)' lists a level twice")
+    }
+}

@@ -298,3 +298,28 @@ extension Preprocessor {
         return Matrix(rows: rows.count, columns: width, values: values)
     }
 }
+
+extension Preprocessor {
+    /// Decodes a preprocessor, refusing one whose encoded columns do not follow from its features
+    /// and options (`transform` writes each feature's slots at offsets computed from them).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        features = try container.decode([FeatureSpec].self, forKey: .features)
+        options = try container.decode(Options.self, forKey: .options)
+        outputNames = try container.decode([String].self, forKey: .outputNames)
+        outputSources = try container.decode([Int].self, forKey: .outputSources)
+        try StoredModelCheck.require(!features.isEmpty, at: path + [CodingKeys.features], "there are no features")
+        try StoredModelCheck.require(Set(features.map(\.name)).count == features.count, at: path + [CodingKeys.features],
+                                     "a feature name appears twice")
+        var sources: [Int] = []
+        for (i, feature) in features.enumerated() {
+            let width = feature.kind == .text ? feature.levels.count : (NumberEncoding(feature, options).indicator ? 2 : 1)
+            sources += repeatElement(i, count: width)
+        }
+        try StoredModelCheck.require(outputNames.count == sources.count, at: path + [CodingKeys.outputNames],
+                                     "\(outputNames.count) encoded columns where the features make \(sources.count)")
+        try StoredModelCheck.require(outputSources == sources, at: path + [CodingKeys.outputSources],
+                                     "the encoded columns' sources do not follow the features")
+    }
+}

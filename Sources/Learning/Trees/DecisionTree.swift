@@ -95,6 +95,19 @@ enum TreeInputs {
         }
     }
 
+    /// Refuses stored trees whose outputs do not fit `task` (class probabilities: at least two; a
+    /// value: one) or that test a feature past `featureCount`.
+    static func checkStored(_ trees: [Tree], task: Task, featureCount: Int, width: Int? = nil, at path: [any CodingKey]) throws {
+        try StoredModelCheck.require(featureCount >= 0, at: path, "\(featureCount) features")
+        let expected = width ?? (task == .classification ? max(2, trees.first?.valueWidth ?? 2) : 1)
+        for (t, tree) in trees.enumerated() {
+            try StoredModelCheck.require(tree.valueWidth == expected, at: path,
+                                         "tree \(t) has \(tree.valueWidth) outputs per node, the model \(expected)")
+            try StoredModelCheck.require(tree.largestFeature < featureCount, at: path,
+                                         "tree \(t) tests feature \(tree.largestFeature) of a model with \(featureCount)")
+        }
+    }
+
     /// Number of features to score per node for a `max_features` choice.
     static func featureBudget(_ choice: String, featureCount d: Int) -> Int {
         switch choice {
@@ -105,4 +118,18 @@ enum TreeInputs {
     }
 
     private static func log2Floor(_ d: Int) -> Int { d <= 1 ? 0 : (Int.bitWidth - 1 - d.leadingZeroBitCount) }
+}
+
+extension DecisionTreeModel {
+    public var outputWidth: Int { task == .classification ? tree.valueWidth : 1 }
+
+    /// Decodes a model, refusing a tree that does not fit its task and features (see `Tree`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let task = try container.decode(Task.self, forKey: .task)
+        let featureCount = try container.decode(Int.self, forKey: .featureCount)
+        let tree = try container.decode(Tree.self, forKey: .tree)
+        try TreeInputs.checkStored([tree], task: task, featureCount: featureCount, at: container.codingPath + [CodingKeys.tree])
+        self.init(task: task, featureCount: featureCount, tree: tree)
+    }
 }

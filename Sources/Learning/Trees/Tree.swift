@@ -16,6 +16,9 @@ import Foundation
 public struct Tree: Sendable, Codable, Equatable {
     /// The `feature` marker of a leaf.
     public static let leaf: Int32 = -1
+    /// The deepest tree a model file may hold: TreeSHAP recurses once per level and keeps a path
+    /// of O(depth²) elements, so a crafted chain of nodes must not set the cost.
+    public static let maximumDepth = 1_000
 
     public private(set) var feature: [Int32] = []
     public private(set) var threshold: [Double] = []
@@ -25,6 +28,10 @@ public struct Tree: Sendable, Codable, Equatable {
     public private(set) var cover: [Double] = []
     public let valueWidth: Int
     public private(set) var values: [Double] = []
+
+    enum CodingKeys: String, CodingKey {
+        case feature, threshold, left, right, missingGoesLeft, cover, valueWidth, values
+    }
 
     public init(valueWidth: Int) {
         precondition(valueWidth >= 1, "internal error: a tree needs at least one output")
@@ -172,4 +179,66 @@ public struct Tree: Sendable, Codable, Equatable {
         }
         return out
     }
+}
+
+// MARK: - Decoding
+
+extension Tree {
+    /// Decodes a tree, refusing one the walk could leave or loop in: node arrays of one length,
+    /// `valueWidth` outputs per node, every split's children after it in the arrays (so no cycle)
+    /// and each node the child of one parent, depth at most `maximumDepth`, and finite thresholds,
+    /// covers and outputs.
+    /// - Complexity: O(nodes · valueWidth).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = container.codingPath
+        let width = try container.decode(Int.self, forKey: .valueWidth)
+        try StoredModelCheck.require(width >= 1, at: path + [CodingKeys.valueWidth], "a tree needs at least one output per node, not \(width)")
+        self.init(valueWidth: width)
+        feature = try container.decode([Int32].self, forKey: .feature)
+        threshold = try container.decode([Double].self, forKey: .threshold)
+        left = try container.decode([Int32].self, forKey: .left)
+        right = try container.decode([Int32].self, forKey: .right)
+        missingGoesLeft = try container.decode([Bool].self, forKey: .missingGoesLeft)
+        cover = try container.decode([Double].self, forKey: .cover)
+        values = try container.decode([Double].self, forKey: .values)
+        let n = feature.count
+        try StoredModelCheck.require(n >= 1, at: path + [CodingKeys.feature], "a tree needs at least one node")
+        for (key, count) in [(CodingKeys.threshold, threshold.count), (.left, left.count), (.right, right.count),
+                             (.missingGoesLeft, missingGoesLeft.count), (.cover, cover.count)] {
+            try StoredModelCheck.require(count == n, at: path + [key], "\(count) entries for \(n) nodes")
+        }
+        try StoredModelCheck.require(StoredModelCheck.product(n, width) == values.count, at: path + [CodingKeys.values],
+                                     "\(values.count) values for \(n) nodes of \(width) outputs each")
+        try StoredModelCheck.require(StoredModelCheck.allFinite(threshold), at: path + [CodingKeys.threshold], "a threshold is not a finite number")
+        try StoredModelCheck.require(cover.allSatisfy { $0.isFinite && $0 >= 0 }, at: path + [CodingKeys.cover], "a cover is negative or not a finite number")
+        try StoredModelCheck.require(StoredModelCheck.allFinite(values), at: path + [CodingKeys.values], "an output is not a finite number")
+        // Children strictly after their parent: every walk moves forward, so it ends within n steps.
+        var depths = [Int](repeating: -1, count: n)
+        depths[0] = 0
+        func link(_ parent: Int, _ child: Int, _ key: CodingKeys) throws {
+            try StoredModelCheck.require(child > parent && child < n, at: path + [key],
+                                         "node \(parent)'s child \(child) is not a later node of the \(n)")
+            try StoredModelCheck.require(depths[child] < 0, at: path + [key], "node \(child) has two parents")
+            depths[child] = depths[parent] + 1
+            try StoredModelCheck.require(depths[child] <= Tree.maximumDepth, at: path + [key],
+                                         "the tree is deeper than \(Tree.maximumDepth) levels")
+        }
+        for i in 0..<n {
+            let f = feature[i]
+            if f == Tree.leaf {
+                try StoredModelCheck.require(left[i] == -1 && right[i] == -1, at: path + [CodingKeys.left],
+                                             "leaf \(i) has children")
+                continue
+            }
+            try StoredModelCheck.require(f >= 0, at: path + [CodingKeys.feature], "node \(i) tests feature \(f)")
+            try StoredModelCheck.require(depths[i] >= 0, at: path + [CodingKeys.left], "node \(i) is not reached from the root")
+            try link(i, Int(left[i]), .left)
+            try link(i, Int(right[i]), .right)
+        }
+        try StoredModelCheck.require(!depths.contains(-1), at: path + [CodingKeys.left], "a node is not reached from the root")
+    }
+
+    /// The largest feature index a split tests, or -1 for a lone leaf.
+    var largestFeature: Int { Int(feature.max() ?? -1) }
 }
