@@ -130,4 +130,85 @@ struct ValidateCommandTests {
         #expect(strict == 3)
         #expect(err.contains("strict: 1 validation failed"))
     }
+
+    /// Validating on the training file itself says nothing about fresh data: WARN with the count.
+    @Test func trainingDataAsFreshDataWarnsWithTheCount() throws {
+        let session = trained()
+        let cell = try #require(run(session, "v = validate m on \"\(exampleData)/penguins_train.csv\""))
+        let v = try #require(report(session, "v"))
+        #expect(v.verdict == .warn)
+        #expect(v.rowsSeenInTraining == 275)
+        #expect(cell.output.plainText.contains("this is the training data (same fingerprint): all 275 rows were seen in training"))
+    }
+
+    /// A retyped column (numbers replaced by text) is a FAIL verdict, not an aborted command.
+    @Test func retypedColumnIsAFailVerdict() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
+        let retyped = text.split(separator: "\n").enumerated().map { i, line -> String in
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if i > 0 && cells.count > 2 { cells[2] = "long" }
+            return cells.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        try Data(retyped.utf8).write(to: URL(fileURLWithPath: folder + "/retyped.csv"))
+        let session = trained()
+        let cell = try #require(run(session, "v = validate m on \"\(folder)/retyped.csv\""))
+        #expect(cell.succeeded, "\(cell.output.plainText)")
+        let v = try #require(report(session, "v"))
+        #expect(v.verdict == .fail)
+        #expect(v.reasons.first?.text == "retyped column the model cannot read: bill_length_mm")
+        #expect(session.validationFailures == 1)
+    }
+
+    /// The baseline is not ranked against itself, and nothing goes forward when every candidate fails.
+    @Test func baselineIsNotACandidateAndFailuresDoNotGoForward() throws {
+        let session = trained()
+        run(session, "b = train baseline on penguins target=species")
+        let cell = try #require(run(session, "validate m, b on \"\(exampleData)/penguins_fresh.csv\" baseline=b min_score=0.9999"))
+        let text = cell.output.plainText
+        #expect(text.contains("b is the baseline, so it is not ranked as a candidate"))
+        #expect(!text.contains("validate b on"))
+        let all = try #require(run(session, "validate m, b on \"\(exampleData)/penguins_fresh.csv\" min_score=1.5"))
+        #expect(all.output.plainText.contains("goes forward: none (every candidate failed)"))
+    }
+
+    /// lb.top(K) trains on the leaderboard's own feature choice, which its scores belong to.
+    @Test func topCandidatesKeepTheLeaderboardFeatures() throws {
+        let session = trained()
+        run(session, "lb = compare [linear, bayes] on penguins target=species folds=3 drop=[island]")
+        let cell = try #require(run(session, "validate lb.top(1) on \"\(exampleData)/penguins_fresh.csv\""))
+        #expect(cell.succeeded, "\(cell.output.plainText)")
+        guard case .model(let top)? = session.lookup("lb.top1") else { Issue.record("lb.top1 not bound"); return }
+        #expect(!top.pipeline.preprocessor.inputNames.contains("island"))
+    }
+
+    /// Prediction drift is judged against out-of-fold predictions, by a test: a forest that is
+    /// perfect on its training rows does not "drift" on clean fresh data.
+    @Test func predictionDriftAgainstOutOfFoldPredictions() throws {
+        let session = trained()
+        run(session, "f = train forest on penguins target=species")
+        run(session, "v = validate f on \"\(exampleData)/penguins_fresh.csv\"")
+        let v = try #require(report(session, "v"))
+        let p = try #require(v.predictionDrift)
+        #expect(p.decidedBy == .chiSquare)
+        #expect(p.adjustedPValue != nil)
+        #expect(!p.drifted)
+        #expect(v.freshInterval?.method == .wilson)
+    }
+
+    /// An imported bundle is held to the same evidence: its cross-validation figures and its
+    /// reference profiles give the same verdict and the same drifted features as the session model.
+    @Test func importedBundleGetsTheSameEvidence() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = trained()
+        run(session, "validate m on \"\(exampleData)/penguins_fresh.csv\"", "export m to \"\(folder)/b\"", "m2 = import \"\(folder)/b\"")
+        run(session, "v = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"", "w = validate m2 on \"\(exampleData)/penguins_fresh_drift.csv\"")
+        let session_ = try #require(report(session, "v")), imported = try #require(report(session, "w"))
+        #expect(imported.verdict == .fail && session_.verdict == .fail)
+        #expect(imported.drift?.driftedFeatures == session_.drift?.driftedFeatures)
+        #expect(imported.crossValidation["accuracy"] != nil)
+        #expect(imported.predictionDrift != nil)
+    }
 }

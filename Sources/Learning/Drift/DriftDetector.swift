@@ -43,13 +43,14 @@ extension ReferenceProfile {
         guard absent.isEmpty else { throw DriftError.missingColumns(absent) }
         let small = rowCount <= options.smallReferenceRows
         var featureOptions = options
-        if small && options.correction == .bonferroni && !features.isEmpty {
+        if small && options.rule == .bySize && options.correction == .bonferroni && !features.isEmpty {
             featureOptions.pValueThreshold = options.pValueThreshold / Double(features.count)
         }
-        let results = try features.map { feature -> FeatureDrift in
+        var results = try features.map { feature -> FeatureDrift in
             guard let column = current.column(named: feature.name) else { throw DriftError.missingColumns([feature.name]) }
             return try feature.compare(column, smallReference: small, options: featureOptions)
         }
+        options.decide(&results)
         let driftedCount = results.filter(\.drifted).count
         let share = results.isEmpty ? 0 : Double(driftedCount) / Double(results.count)
         return DatasetDrift(features: results, drifted: driftedCount > 0 && share >= options.driftedShare, share: share)
@@ -85,7 +86,10 @@ extension FeatureProfile {
             let distance = DriftStatistics.wasserstein(sortedU: reference.sample, sortedV: present)
             let scale = max(reference.standardDeviation, 0.001)
             result.wasserstein = WassersteinResult(distance: distance, normalized: distance / scale)
-            if smallReference {
+            result.effect = result.ks?.statistic
+            if options.rule == .tested {
+                result.decidedBy = .kolmogorovSmirnov  // decided with the whole family in `decide`
+            } else if smallReference {
                 result.decidedBy = .kolmogorovSmirnov
                 result.drifted = (result.ks?.pValue ?? 1) < options.pValueThreshold
             } else {
@@ -121,7 +125,12 @@ extension FeatureProfile {
             if let chi = ChiSquareTest.homogeneity(reference: referenceCounts, current: currentCounts) {
                 result.chiSquare = ChiSquareResult(statistic: chi.statistic, pValue: chi.pValue, degreesOfFreedom: chi.dof)
             }
-            if smallReference {
+            result.effect = zip(referenceCounts, currentCounts).reduce(0) {
+                $0 + abs(Double($1.0) / Double(referenceTotal) - Double($1.1) / Double(currentTotal))
+            } / 2
+            if options.rule == .tested {
+                result.decidedBy = .chiSquare
+            } else if smallReference {
                 result.decidedBy = .chiSquare
                 result.drifted = (result.chiSquare?.pValue ?? 1) < options.pValueThreshold
             } else {

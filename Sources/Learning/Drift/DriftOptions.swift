@@ -25,8 +25,42 @@ public struct DriftOptions: Sendable, Codable, Equatable {
     /// Adjustment of `pValueThreshold` for testing many features at once. Off by default, as in
     /// Evidently: with k features at 5 % each, about 5 % of stable features still get flagged.
     public var correction: PValueCorrection = .none
+    /// Which statistic decides per feature: by reference size (above), or always a test.
+    public var rule: DriftRule = .bySize
+    /// Under `.tested`, the smallest effect that counts as drift: the KS statistic (numbers) or
+    /// the total variation distance (text), i.e. the largest shift in the share of rows. Keeps
+    /// tiny but "significant" shifts on large samples, and noise in near-constant columns, quiet.
+    public var minimumEffect: Double = 0.1
 
     public init() {}
+
+    /// The rule `validate` uses: a test on every feature, p-values adjusted by Holm across the
+    /// family, drift when the adjusted p < `pValueThreshold` and the effect ≥ `minimumEffect`.
+    public static var validation: DriftOptions {
+        var options = DriftOptions()
+        options.rule = .tested
+        options.correction = .holm
+        return options
+    }
+
+    /// Decides every feature of one family jointly under `.tested`: adjusts the deciding tests'
+    /// p-values by `correction`, then applies the p-value and effect thresholds. Features whose
+    /// drift is decided by presence alone (`.noValues`) keep their decision and do not count.
+    public func decide(_ features: inout [FeatureDrift]) {
+        guard rule == .tested else { return }
+        let tested = features.indices.filter { features[$0].pValue != nil }
+        let raw = tested.map { features[$0].pValue ?? 1 }
+        let adjusted: [Double] = switch correction {
+        case .none: raw
+        case .bonferroni: MultipleTesting.bonferroni(raw)
+        case .holm: MultipleTesting.holm(raw)
+        case .benjaminiHochberg: MultipleTesting.benjaminiHochberg(raw)
+        }
+        for (k, i) in tested.enumerated() {
+            features[i].adjustedPValue = adjusted[k]
+            features[i].drifted = adjusted[k] < pValueThreshold && (features[i].effect ?? 0) >= minimumEffect
+        }
+    }
 
     /// The PSI band of `psi` under these cut-offs.
     public func band(_ psi: Double) -> PSIBand {
@@ -44,6 +78,19 @@ public enum PValueCorrection: String, Sendable, Codable, Equatable {
     /// Each feature is tested at `pValueThreshold / k`, k = features decided by a test
     /// (family-wise error at most `pValueThreshold`).
     case bonferroni
+    /// Holm's step-down adjustment: family-wise error at most `pValueThreshold`, more power.
+    case holm
+    /// Benjamini–Hochberg: false discovery rate at most `pValueThreshold`.
+    case benjaminiHochberg = "benjamini_hochberg"
+}
+
+/// What decides a feature's drift.
+public enum DriftRule: String, Sendable, Codable, Equatable {
+    /// A test up to `smallReferenceRows` reference rows, a distance above (Evidently's rule).
+    case bySize = "by_size"
+    /// Always the test (KS / chi-square) after multiple-testing adjustment, plus an effect-size
+    /// floor (see `DriftOptions.minimumEffect`).
+    case tested
 }
 
 /// The conventional reading of a Population Stability Index.

@@ -53,6 +53,14 @@ public struct FeatureDrift: Sendable, Codable, Equatable {
     public var drifted: Bool
     public var referenceMissingRate: Double
     public var currentMissingRate: Double
+    /// Largest shift in the share of rows: the KS statistic (numbers) or the total variation
+    /// distance ½Σ|pᵢ − qᵢ| over levels (text); nil when one side is empty.
+    public var effect: Double? = nil
+    /// The deciding test's p-value after multiple-testing adjustment (`DriftRule.tested` only).
+    public var adjustedPValue: Double? = nil
+
+    /// The p-value of the test for this kind of column (KS for numbers, chi-square for text).
+    public var pValue: Double? { kind == .number ? ks?.pValue : chiSquare?.pValue }
 }
 
 /// Drift of a whole table: per feature, and the share that drifted.

@@ -22,6 +22,14 @@ public enum Scores: Sendable, Codable, Equatable {
     case classification(ClassificationReport)
     case regression(RegressionReport)
 
+    /// Rows scored.
+    public var rowCount: Int {
+        switch self {
+        case .classification(let r): r.rowCount
+        case .regression(let r): r.rowCount
+        }
+    }
+
     /// Scores a prediction against the true target.
     public init(target: Target, prediction: Prediction) {
         switch (target, prediction) {

@@ -8,6 +8,9 @@ public struct CrossValidationResult: Sendable {
     public var foldScores: [Scores]
     public var fitSeconds: [Double]
     public var predictSeconds: [Double]
+    /// Each scored row's prediction by the fold model that did not see it: the honest reference
+    /// for "did the predictions drift" (predictions on training rows are over-confident).
+    public var outOfFold: OutOfFoldPredictions? = nil
 
     public func values(of metric: MetricDefinition) -> [Double] { foldScores.map(metric.value) }
 
@@ -46,6 +49,8 @@ public enum CrossValidation {
         var fitTimes: [Double] = []
         var predictTimes: [Double] = []
         var resolved: Parameters?
+        var labels: [String] = []
+        var values: [Double] = []
         let clock = ContinuousClock()
         for (i, testRows) in folds.enumerated() {
             try context.checkCancellation()
@@ -62,12 +67,39 @@ public enum CrossValidation {
             let predict = try clock.measure { output = try model.predict(frame.selectingRows(kept)) }
             guard let output else { continue }
             scores.append(Scores(target: truth, prediction: output.prediction))
+            switch output.prediction {
+            case .values(let v): values += v
+            case .probabilities:
+                let classes = model.target.classes
+                labels += (output.prediction.labels ?? []).map { classes.indices.contains($0) ? classes[$0] : String($0) }
+            }
             fitTimes.append(fit.seconds)
             predictTimes.append(predict.seconds)
             context.progress(Double(i + 1) / Double(folds.count))
         }
         let finalParameters = try resolved ?? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: parameters)
-        return CrossValidationResult(algorithm: algorithm.name, parameters: finalParameters, foldScores: scores, fitSeconds: fitTimes, predictSeconds: predictTimes)
+        var result = CrossValidationResult(algorithm: algorithm.name, parameters: finalParameters, foldScores: scores, fitSeconds: fitTimes, predictSeconds: predictTimes)
+        if !labels.isEmpty { result.outOfFold = .labels(labels) } else if !values.isEmpty { result.outOfFold = .values(values) }
+        return result
+    }
+}
+
+/// Out-of-fold predictions, in fold order: class names, or values for regression.
+public enum OutOfFoldPredictions: Sendable, Equatable {
+    case labels([String])
+    case values([Double])
+
+    /// The predictions as a column named "prediction", comparable with
+    /// `DriftDetector.predictionColumn` of fresh predictions.
+    public var column: Column {
+        switch self {
+        case .values(let v):
+            return Column(name: "prediction", data: .numeric(v))
+        case .labels(let names):
+            let levels = Array(Set(names)).sorted()
+            let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
+            return Column(name: "prediction", data: .categorical(codes: names.map { code[$0] ?? -1 }, levels: levels))
+        }
     }
 }
 

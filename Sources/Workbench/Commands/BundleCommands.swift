@@ -60,6 +60,7 @@ extension CommandTable {
                 pipeline: bundle.pipeline, dataName: m.trainingData.name, dataFingerprint: m.trainingData.fingerprint,
                 rowCount: m.trainingData.rows, fitSeconds: 0, trainingScores: emptyScores(for: bundle.pipeline.task))
             model.bundlePath = written
+            model.bundleEvidence = bundleEvidence(manifest: m, reference: bundle.reference, task: bundle.pipeline.task)
             let name = context.targets.first ?? baseName(of: written)
             context.bind(name, .model(model))
             context.print("imported \(name) from \(written): \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID)")
@@ -96,7 +97,7 @@ extension CommandTable {
         if let v = model.validation, let fresh = v.freshScores {
             for m in MetricCatalog.metrics(for: pipeline.task) { metrics["validation_" + m.name] = m.value(fresh) }
         }
-        let reference = try ReferenceStatistics.json(for: pipeline, frame: frame)
+        let reference = try ReferenceStatistics.json(for: pipeline, frame: frame, outOfFold: model.crossValidation?.outOfFold)
         let onnx = ONNXSupport.export(pipeline)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
@@ -104,6 +105,17 @@ extension CommandTable {
             metrics: metrics, validationVerdict: model.validation.map { $0.verdict.rawValue + " on " + $0.data },
             card: ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: session.nextCellNumber),
             reference: reference, onnx: onnx.data, onnxInfo: onnx.info, sampleFrame: frame, sensitiveColumns: sensitive)
+    }
+
+    /// Cross-validation figures and drift profiles from an imported bundle, for validate; an
+    /// unreadable reference leaves the profiles out (validate then says it cannot check drift).
+    static func bundleEvidence(manifest: Manifest, reference: Data, task: Task) -> BundleEvidence {
+        var cv: [String: [Double]] = [:]
+        for m in MetricCatalog.metrics(for: task) {
+            if let mean = manifest.metrics["cv_" + m.name] { cv[m.name] = [mean, manifest.metrics["cv_" + m.name + "_std"] ?? 0] }
+        }
+        let decoded = try? ModelCoding.decoder().decode(ReferenceStatistics.Reference.self, from: reference)
+        return BundleEvidence(crossValidation: cv, inputs: decoded?.inputs, outOfFold: decoded?.outOfFold)
     }
 
     static func emptyScores(for task: Task) -> Scores {
@@ -121,13 +133,16 @@ enum ReferenceStatistics {
         var rows: Int
         var inputs: ReferenceProfile
         var predictions: ReferenceProfile
+        /// The cross-validation's out-of-fold predictions: validate's reference for prediction drift.
+        var outOfFold: ReferenceProfile?
     }
 
-    static func json(for pipeline: PipelineModel, frame: DataFrame) throws -> Data {
+    static func json(for pipeline: PipelineModel, frame: DataFrame, outOfFold: OutOfFoldPredictions? = nil) throws -> Data {
         let inputs = try ReferenceProfile(frame: frame, columns: pipeline.preprocessor.inputNames, seed: pipeline.seed)
         let output = try pipeline.predict(frame)
         let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes), seed: pipeline.seed)
-        return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions))
+        return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions,
+                                                          outOfFold: outOfFold.map { ReferenceProfile(column: $0.column, seed: pipeline.seed) }))
     }
 }
 

@@ -15,7 +15,12 @@ extension CommandTable {
             Wasserstein (numbers) / Jensen–Shannon (text) ≥ 0.1. PSI is always shown: < 0.1 stable, \
             0.1–0.25 moderate, ≥ 0.25 significant. Testing many columns at once, the p-value threshold is \
             divided by their number (Bonferroni; correction=none turns it off). The dataset counts as \
-            drifted when at least half its columns drift. The thresholds are options.
+            drifted when at least half its columns drift. The thresholds are options. validate uses a \
+            stricter rule for its verdicts: KS / chi-square on every feature whatever the size, p-values \
+            adjusted by Holm's step-down procedure across the features and the predictions (family-wise \
+            error 5%), and drift only when the adjusted p < 0.05 and the shift is at least 0.1 (KS \
+            distance, or total variation distance of the shares), so near-constant columns and tiny \
+            shifts on large samples do not alarm.
             """,
         positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
         options: [

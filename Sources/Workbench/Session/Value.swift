@@ -76,6 +76,19 @@ public struct TrainedModel: Sendable {
     public var validation: ValidationReport?
     /// The latest `evaluate` on held-out data (not the training data): its name and scores.
     public var heldOut: (data: String, scores: Scores)?
+    /// What an imported bundle carries in place of the training rows and fold scores.
+    public var bundleEvidence: BundleEvidence?
+}
+
+/// The evidence a bundle keeps for validation: cross-validation figures from its manifest and
+/// the drift profiles from its `reference.json`.
+public struct BundleEvidence: Sendable {
+    /// Mean and standard deviation per metric name (the manifest's `cv_NAME`, `cv_NAME_std`).
+    public var crossValidation: [String: [Double]]
+    /// The training inputs' profile.
+    public var inputs: ReferenceProfile?
+    /// The out-of-fold predictions' profile (bundles written before it existed lack it).
+    public var outOfFold: ReferenceProfile?
 }
 
 /// Scores of one model on one dataset, bound by `e = evaluate ...`.
