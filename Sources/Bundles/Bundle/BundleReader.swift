@@ -136,7 +136,7 @@ public enum BundleReader {
             switch info.st_mode & S_IFMT {
             case S_IFREG: continue
             case S_IFLNK: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "symbolic links are not allowed in bundles")
-            default: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "a bundle holds only regular files")
+            default: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "\(file) is \(BundleFileAccess.kind(info.st_mode)); a bundle holds only regular files")
             }
         }
     }

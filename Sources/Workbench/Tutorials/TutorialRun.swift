@@ -19,6 +19,16 @@ public final class TutorialRun {
 
     /// Commands that look around rather than attempt a step: they never count as a wrong attempt.
     static let neutralCommands: Set<String> = ["tutorial", "answer", "help", "ls", "history", "save", "quit", "algorithms", "runs"]
+    /// Commands that only look (and that hints suggest: 'servers' lists the servers): neutral too,
+    /// unless the step asks for that very command.
+    static let lookingCommands: Set<String> = ["servers", "show", "describe", "card"]
+
+    /// Whether a cell running `verb` is no attempt at the current step.
+    func isNeutral(_ verb: String) -> Bool {
+        if Self.neutralCommands.contains(verb) { return true }
+        guard Self.lookingCommands.contains(verb) else { return false }
+        return !step.checks.contains { if case .ran(let command, _) = $0 { command == verb } else { false } }
+    }
 
     init(lesson: Lesson, index: Int = 0, done: [String] = [], store: ProgressStore) {
         self.lesson = lesson
@@ -100,7 +110,7 @@ public final class TutorialRun {
     /// the cell's output, or nil to add nothing.
     func review(command: String, output: Output, succeeded: Bool, in session: Session) -> Output? {
         // A line that does not even parse is still an attempt at the step (and earns a hint).
-        if let verb = (try? Parser.parse(command))?.verb, Self.neutralCommands.contains(verb) { return nil }
+        if let verb = (try? Parser.parse(command))?.verb, isNeutral(verb) { return nil }
         let newFacts = succeeded ? TutorialFact.facts(of: command, in: session, output: output) : []
         for case .evaluated(_, let scores) in newFacts { lastEvaluation = scores }
         facts += newFacts
