@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// The one way bundle files are opened: only regular files, each read bounded by a limit.
 /// A device (`/dev/zero`) would be read forever and a FIFO would hang the open; both are refused
@@ -47,14 +48,5 @@ enum BundleFileAccess {
         guard type == S_IFDIR || type == S_IFREG else { throw BundleError.notRegularFile(path: path, kind: kind(info.st_mode)) }
     }
 
-    static func kind(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFSOCK: "a socket"
-        case S_IFDIR: "a folder"
-        default: "not a regular file"
-        }
-    }
+    static func kind(_ mode: mode_t) -> String { FileKind.describe(mode) }
 }

@@ -67,15 +67,7 @@ final class CSVFileBytes: @unchecked Sendable {
         #endif
     }
 
-    private static func kind(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFSOCK: "a socket"
-        default: "not a regular file"
-        }
-    }
+    private static func kind(_ mode: mode_t) -> String { FileKind.describe(mode) }
 
     deinit {
         bytes.deallocate()

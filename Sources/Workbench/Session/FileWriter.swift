@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// Why a file could not be written; each case names the path as the user wrote it.
 public enum FileWriteError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -131,17 +132,7 @@ public struct FileTarget: Sendable {
         guard rename(temporary, destination) == 0 else { throw .failed(path: shown, reason: String(cString: strerror(errno))) }
     }
 
-    static func kind(of mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFSOCK: "a socket"
-        case S_IFDIR: "a folder"
-        case S_IFLNK: "a symbolic link"
-        default: "not a regular file"
-        }
-    }
+    static func kind(of mode: mode_t) -> String { FileKind.describe(mode) }
 }
 
 extension CommandContext {
