@@ -108,3 +108,25 @@ struct NeutralCommandTests {
         #expect(cell.output.plainText.contains("✗ [show] not done yet"))
     }
 }
+
+@Suite("Generated lessons teach commands that work")
+struct GeneratedLessonCommandTests {
+    @Test func theShellPredictLineOfAGeneratedLessonRuns() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession(in: folder)
+        run(session, "load \"examples/penguins.csv\"", "m = train linear on penguins target=species", "export m to \"bundles/penguins\"",
+            "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
+        let text = try String(contentsOfFile: folder + "/tutorials/10-penguin-model.md", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("`workbench predict") })
+        let command = try #require(line.split(separator: "`").first { $0.hasPrefix("workbench predict") })
+        try FileManager.default.copyItem(atPath: exampleData + "/penguins_fresh.csv", toPath: folder + "/rows.csv")
+        let binary = repositoryRoot + "/.build/debug/workbench"
+        let process = try Subprocess("/bin/sh", ["-c", String(command)], in: folder,
+                                     environment: ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"])
+        #expect(process.wait(timeout: 120) == 0, "\(command): \(process.errorOutput)")
+        // And the lesson itself plays to the end.
+        let report = try LessonPlayer.check(file: folder + "/tutorials/10-penguin-model.md", workingDirectory: folder)
+        #expect(report.succeeded, "\(report.problems)")
+    }
+}

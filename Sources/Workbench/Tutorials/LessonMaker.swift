@@ -169,7 +169,7 @@ enum LessonMaker {
             "```",
             "",
             "The answer holds the same prediction, the model id \(manifest.modelID) and a list of warnings for the row.",
-            "From a shell without a server, `workbench predict \"\(shownPath)\" rows.csv` scores a whole file.",
+            "From a shell without a server, `workbench predict \"\(shownPath)\" --input rows.csv --output scored.csv` scores a whole CSV file of such rows.",
             "",
             "## trust: When not to trust it",
             "kind: explain",
