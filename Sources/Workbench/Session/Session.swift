@@ -186,11 +186,7 @@ public final class Session {
 
     /// Resolves a path as written in a command against the working folder.
     public func resolve(path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        if path.hasPrefix("~/") {
-            return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + String(path.dropFirst(1))
-        }
-        return (environment.workingDirectory as NSString).appendingPathComponent(path)
+        DataFileLocation.resolvePath(path, workingDirectory: environment.workingDirectory)
     }
 
     func requestQuit() { quitRequested = true }
