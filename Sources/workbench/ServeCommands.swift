@@ -134,9 +134,18 @@ struct Monitor: ParsableCommand {
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
     var trust: String?
 
+    /// Out-of-range options are usage errors (exit 64), as for `serve`.
+    func validate() throws {
+        guard (1...PredictionLogReader.maximumWindow).contains(window) else {
+            throw ValidationError("--window \(window) is out of range: it must be between 1 and \(PredictionLogReader.maximumWindow) rows")
+        }
+        guard interval.isFinite, (0.1...86_400).contains(interval) else {
+            throw ValidationError("--interval \(interval) is out of range: it must be between 0.1 and 86400 seconds")
+        }
+    }
+
     func run() throws {
         do {
-            guard window > 0 else { throw ServingError.badOption("--window must be at least 1") }
             var isFolder: ObjCBool = false
             let sourceIsBundle = FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) && (isFolder.boolValue || source.hasSuffix(".zip"))
             let logPath = sourceIsBundle ? log : source
@@ -154,7 +163,7 @@ struct Monitor: ParsableCommand {
                 for alert in tracker.starting(in: summary, rowsScored: summary.traffic.rowsScored, window: window) {
                     command?.run(json: summary.alertJSON(alert))
                 }
-                if watch { usleep(UInt32(max(interval, 0.1) * 1_000_000)) }
+                if watch { Thread.sleep(forTimeInterval: interval) }
             } while watch
         } catch let error as ExitCode {
             throw error

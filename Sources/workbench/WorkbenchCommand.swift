@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundles
 import CWorkbenchSystem
 import Foundation
+import Tabular
 import Workbench
 
 /// An interactive machine-learning workbench for the terminal.

@@ -59,6 +59,29 @@ struct BundleTests {
         #expect(leftovers.isEmpty)
     }
 
+    /// An export tidies the staging folders of killed exports beside it, but only those it can
+    /// prove are its own: a folder with the staging name holding a user's file survives whole
+    /// (the sweep was recursive before issue 19).
+    @Test func exportRemovesOnlyAbandonedStagingItCanProveIsItsOwn() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let gone = finished.processIdentifier
+        let fm = FileManager.default
+        let abandoned = base + "/.b.partial-\(gone)-1A2B3C4D"
+        try fm.createDirectory(atPath: abandoned, withIntermediateDirectories: false)
+        try "{}".write(toFile: abandoned + "/model.json", atomically: false, encoding: .utf8)
+        let lookalike = base + "/.b.partial-\(gone)-5E6F7A8B"
+        try fm.createDirectory(atPath: lookalike + "/album", withIntermediateDirectories: true)
+        try "jpeg".write(toFile: lookalike + "/album/1.jpg", atomically: false, encoding: .utf8)
+        try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
+        #expect(!fm.fileExists(atPath: abandoned))
+        #expect(fm.fileExists(atPath: lookalike + "/album/1.jpg"))
+    }
+
     @Test func existingPathNeedsOverwrite() throws {
         let base = try folder()
         defer { try? FileManager.default.removeItem(atPath: base) }

@@ -36,6 +36,25 @@ struct ServeCommandTests {
         await #expect(throws: (any Error).self) { _ = try await HTTP.get("/healthz", port: port) }
     }
 
+    /// The REPL's serve and monitor check their ranges in the REPL's own words (`port=`), with the
+    /// same ranges as the shell, before anything is exported or started.
+    @Test func replServeAndMonitorNameTheirOptionsInTheReplsWords() async throws {
+        nonisolated(unsafe) let session = makeSession()
+        let servers = session.servers
+        defer { servers.stopAll() }
+        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species"] {
+            #expect(session.execute(line)?.succeeded == true)
+        }
+        for (line, word) in [("serve m port=70000", "port"), ("serve m window=0", "window"), ("serve m window=100000000", "window"),
+                             ("monitor \"log.sqlite\" window=1000000", "window")] {
+            let result = try #require(try await offPool { session.execute(line) })
+            #expect(!result.succeeded, "\(line)")
+            let text = result.output.plainText
+            #expect(text.contains(word) && text.contains("a whole number from") && !text.contains("--"), "\(line): \(text)")
+        }
+        #expect(session.servers.all.isEmpty)
+    }
+
     @Test func shellServeStopsGracefullyOnSIGTERMAndFlushesItsLog() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

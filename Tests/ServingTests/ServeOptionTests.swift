@@ -52,6 +52,23 @@ struct ServeOptionTests {
         #expect(serve.errorOutput.contains(message), "\(serve.errorOutput)")
     }
 
+    /// `workbench monitor`: a window that would read without bound or an interval that would trap.
+    @Test(arguments: [
+        (["--window", "0"], "--window 0 is out of range: it must be between 1 and 100000 rows"),
+        (["--window", "1000000000"], "--window 1000000000 is out of range"),
+        (["--interval", "nan"], "--interval nan is out of range: it must be between 0.1 and 86400 seconds"),
+        (["--interval", "1e300"], "--interval 1e+300 is out of range"),
+        (["--interval", "0"], "--interval 0.0 is out of range"),
+    ])
+    func shellMonitorRefusesOutOfRangeOptions(arguments: [String], message: String) throws {
+        let binary = repositoryRoot + "/.build/debug/workbench"
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let monitor = try Subprocess(binary, ["monitor", "no-such-log.sqlite"] + arguments)
+        defer { monitor.send(SIGKILL) }
+        #expect(monitor.wait(timeout: 60) == 64, "\(monitor.errorOutput)")
+        #expect(monitor.errorOutput.contains(message), "\(monitor.errorOutput)")
+    }
+
     /// `predict` applies serve's number rule: a number too large for a double (read as infinity)
     /// fails its row, as serve answers 422, instead of reaching the model.
     @Test func predictRefusesNonFiniteNumbersLikeServe() async throws {

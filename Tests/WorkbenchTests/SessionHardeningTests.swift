@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Charts
-import Tabular
+@testable import Tabular
 @testable import Workbench
 
 /// Issue 19, the session's part: recursion, writes that never destroy a user's file, a start-up

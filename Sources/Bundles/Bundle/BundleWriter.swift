@@ -50,7 +50,7 @@ public enum BundleWriter {
         if fm.fileExists(atPath: path) && !overwrite { throw BundleError.exists(path: path) }
         let key = try signingKey.map(BundleSigning.privateKey(at:))
         let parent = (path as NSString).deletingLastPathComponent
-        removeAbandonedStaging(in: parent.isEmpty ? "." : parent, for: (path as NSString).lastPathComponent)
+        removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
         let staging = (parent.isEmpty ? "." : parent) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -117,16 +117,10 @@ public enum BundleWriter {
         return manifest
     }
 
-    /// Removes staging folders left by exports that were killed (their process is gone).
-    static func removeAbandonedStaging(in folder: String, for name: String) {
-        let prefix = ".\(name).partial-"
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix(prefix) {
-            let pidText = entry.dropFirst(prefix.count).prefix { $0.isNumber }
-            guard let pid = Int32(pidText), pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                try? FileManager.default.removeItem(atPath: folder + "/" + entry)
-            }
-        }
+    /// Removes staging folders left by exports that were killed (their process is gone) — only
+    /// what `TemporaryFiles` can prove is ours, one file at a time, never recursively.
+    static func removeAbandonedStaging(in folder: String) {
+        TemporaryFiles.sweep([folder])
     }
 
     private static func writeFile(_ data: Data, to path: String) throws {

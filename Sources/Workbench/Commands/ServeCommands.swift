@@ -17,10 +17,10 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding)],
         options: [
-            OptionSpec("port", .integer(0...65535), default: "8080", help: "port to listen on (0: any free port)"),
+            OptionSpec("port", .integer(ServeOptions.ports), default: "8080", help: "port to listen on (0: any free port)"),
             OptionSpec("host", .text, default: "127.0.0.1", help: "address to listen on"),
             OptionSpec("log", .path, help: "append every scored row to this SQLite prediction log"),
-            OptionSpec("window", .integer(1...Int.max), default: "1000", help: "monitoring window in rows"),
+            OptionSpec("window", .integer(ServeOptions.windowRows), default: "1000", help: "monitoring window in rows"),
         ],
         examples: ["serve m", "serve m port=8081 log=\"predictions.sqlite\"", "serve \"bundles/penguins\" port=0"],
         run: { context in
@@ -91,7 +91,7 @@ extension CommandTable {
             it was started with (serve ... window=N).
             """,
         positionals: [PositionalSpec("SOURCE", .binding)],
-        options: [OptionSpec("window", .integer(1...Int.max), default: "1000", help: "most recent rows to compare with training")],
+        options: [OptionSpec("window", .integer(1...PredictionLogReader.maximumWindow), default: "1000", help: "most recent rows to compare with training")],
         examples: ["monitor m", "monitor \"predictions.sqlite\" window=200"],
         run: { context in
             let window = context.invocation.int("window", default: 1_000)

@@ -1,5 +1,6 @@
 import Bundles
 import Foundation
+import Tabular
 
 /// `workbench keygen`'s files: `PREFIX.pem` (private, 0600) and `PREFIX.pub.pem`, written like every
 /// other file (`FileTarget`): an existing key is replaced only when asked, and both files are

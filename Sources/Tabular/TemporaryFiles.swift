@@ -138,10 +138,3 @@ public enum TemporaryFiles {
         sweep(folders)
     }
 }
-
-/// Writes `data` to `path` atomically, replacing what is there: for the program's own files
-/// (history, tutorial progress, `replay --update`), not for a target the user named — commands use
-/// `FileTarget`, which refuses to replace without being told to.
-public func writeFileAtomically(_ data: Data, to path: String, permissions: mode_t = 0o644, durable: Bool = true) throws {
-    try FileTarget(path: path, overwrite: true).write(data, permissions: permissions, durable: durable)
-}
