@@ -175,6 +175,9 @@ struct Replay: ParsableCommand {
     @Flag(name: .long, help: "Exit non-zero when a validate verdict is FAIL (for CI gates).")
     var strict = false
 
+    @Flag(name: .long, help: "Write what the cells write (exports, reports, saves) to their real paths instead of a private sandbox.")
+    var inPlace = false
+
     func run() throws {
         let transcript: Transcript
         do {
@@ -184,12 +187,17 @@ struct Replay: ParsableCommand {
             throw ExitCode(2)
         }
         let replayer = Replayer(transcript: transcript, transcriptPath: file)
-        let report = replayer.run(update: update)
+        let report = replayer.run(update: update, inPlace: inPlace)
         for note in report.changedData { print("warning: \(note)") }
         if let updated = report.updated {
             try writeFileAtomically(updated.text, to: file)
             print(report.summary + "; rewrote \(file)")
             return
+        }
+        if let changed = report.changedCells {
+            print("the transcript was changed after it was recorded: \(changed)")
+            print("if you edited it on purpose, `workbench replay --update \(file)` runs it and records the new outputs and digests")
+            throw ExitCode(1)
         }
         if let diff = report.firstDifference {
             print("mismatch in " + diff)

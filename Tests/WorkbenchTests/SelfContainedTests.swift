@@ -241,10 +241,10 @@ struct ReadmeTests {
     private static func runShellCommands() throws {
         let lines = shellLines(try String(contentsOfFile: readmePath, encoding: .utf8))
         #expect(lines.contains { $0.hasPrefix("workbench ") })
-        // The shell commands follow the short session: replay it where they run, for its bundle.
+        // The shell commands follow the short session: replay it in place where they run, for its bundle.
         let scratch = try scratchLayout(for: shortSession)
         defer { try? FileManager.default.removeItem(atPath: scratch.root) }
-        let replay = Replayer(transcript: try Transcript.read(path: scratch.transcript), transcriptPath: scratch.transcript).run()
+        let replay = Replayer(transcript: try Transcript.read(path: scratch.transcript), transcriptPath: scratch.transcript).run(inPlace: true)
         #expect(replay.allMatched, "\(replay.summary)")
         let binary = repositoryRoot + "/.build/debug/workbench"
         var environment = ProcessInfo.processInfo.environment

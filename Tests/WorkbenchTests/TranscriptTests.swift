@@ -31,7 +31,7 @@ struct TranscriptTests {
         ("hello\n", 1, "the first line must be '# workbench transcript 1'"),
         ("# workbench transcript 9\n", 1, "unknown transcript version '9' (this workbench reads version 1)"),
         ("# workbench transcript 1\n| orphan\n", 2, "output before the first command; commands start with \"[N]> \""),
-        ("# workbench transcript 1\n[1]> ls\nstray text\n", 3, "expected a command \"[N]> …\", an output line \"| …\" or \"@data …\""),
+        ("# workbench transcript 1\n[1]> ls\nstray text\n", 3, "expected a command \"[N]> …\", an output line \"| …\", \"@data …\" or \"@chain …\""),
         ("# workbench transcript 1\n[1]> ls\n@data x.csv\n", 3, "expected '@data PATH sha256:HEX'"),
         ("# workbench transcript 1\n# width: 5\n", 2, "width must be a whole number from 20 to 1000"),
         ("", 1, "empty file; a transcript starts with '# workbench transcript 1'"),
@@ -167,8 +167,25 @@ struct GoldenTranscriptTests {
             Issue.record("recorded new baseline for \(file)")
             return
         }
-        let report = replayer.run()
-        #expect(report.allMatched, "\(report.summary)\n\(report.firstDifference ?? "")")
+        // Three times in a row in the same folder: the same result each time, and nothing written
+        // beside the transcript (what cells write goes to the replay's sandbox).
+        let before = try filesUnder(scratch.root)
+        for run in 1...3 {
+            let report = replayer.run()
+            #expect(report.allMatched, "run \(run): \(report.summary)\n\(report.firstDifference ?? "")")
+            #expect(try filesUnder(scratch.root) == before, "run \(run) wrote outside its sandbox")
+        }
+    }
+}
+
+/// Every path under `root` (links not followed), relative, with its size and modification time.
+func filesUnder(_ root: String) throws -> [String] {
+    let fm = FileManager.default
+    return try (fm.subpathsOfDirectory(atPath: root)).sorted().map { path in
+        let attributes = try fm.attributesOfItem(atPath: root + "/" + path)
+        let size = (attributes[.size] as? Int) ?? -1
+        let time = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(path) \(size) \(time)"
     }
 }
 

@@ -25,7 +25,7 @@ extension CommandTable {
         examples: ["export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes"],
         run: { context in
             let (name, model) = try context.model("MODEL")
-            let (written, resolved) = try context.path("PATH")
+            let (written, resolved) = try context.outputPath("PATH")
             try checkBundleTarget(resolved, shown: written)
             let sensitive = try model.trainingFrame.map { try context.columns("sensitive", in: $0) } ?? []
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }

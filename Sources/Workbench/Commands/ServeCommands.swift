@@ -28,7 +28,7 @@ extension CommandTable {
             var options = ServeOptions(bundlePath: bundlePath)
             options.port = context.invocation.int("port", default: 8080)
             options.host = context.invocation.word("host") ?? "127.0.0.1"
-            options.logPath = context.invocation.word("log").map { context.session.resolve(path: $0) }
+            options.logPath = context.invocation.word("log").map { context.session.resolveForWriting(path: $0) }
             options.monitor.window = context.invocation.int("window", default: 1_000)
             options.serverLogLevel = nil
             let opened = options

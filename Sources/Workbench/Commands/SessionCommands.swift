@@ -89,25 +89,42 @@ extension CommandTable {
     static let replay = CommandSpec(
         "replay", topic: "session",
         summary: "run another transcript's commands in this session and compare the outputs",
-        discussion: "Each command runs as part of this cell against the current session, so names it binds stay bound. Paths resolve as they did when that transcript was recorded.",
+        discussion: """
+            Each command runs as part of this cell against the current session, so names it binds stay \
+            bound. Paths resolve as they did when that transcript was recorded. What its commands write \
+            (exports, reports, saves, logs) goes to a private sandbox that is removed afterwards, so a \
+            replay never touches your files; in_place=yes writes to the real paths.
+            """,
         positionals: [PositionalSpec("PATH", .path)],
-        examples: ["replay \"sessions/penguins-basics.wbt\""],
+        options: [OptionSpec("in_place", .flag, default: "no", help: "write what the commands write to their real paths")],
+        examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
         run: { context in
-            let (_, resolved) = try context.path("PATH")
+            let (written, resolved) = try context.path("PATH")
             let transcript = try Transcript.read(path: resolved)
+            if let changed = transcript.integrityProblem {
+                throw CommandError("\(written) was changed after it was recorded: \(changed)",
+                                   hint: "if it was edited on purpose, `workbench replay --update \(written)` records the new outputs and digests")
+            }
             let replayer = Replayer(transcript: transcript, transcriptPath: resolved, home: context.environment.home)
             for note in replayer.changedDataFiles() { context.print("warning: " + note) }
             var matched = 0
             let session = context.session
+            let sandbox = context.invocation.flag("in_place", default: false) || session.sandbox != nil ? nil : try WriteSandbox.temporary()
+            defer { sandbox?.remove() }
+            var output = context.output
             try session.nested(.transcript(path: resolved)) {
-                for entry in transcript.entries {
-                    context.print("[\(entry.number)]> \(entry.command)")
-                    let result = session.evaluate(entry.command)
-                    context.output.append(result.output)
-                    let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
-                    if same { matched += 1 } else { context.print("(differs from the recording)") }
+                let replayCells = {
+                    for entry in transcript.entries {
+                        output.append("[\(entry.number)]> \(entry.command)")
+                        let result = session.evaluate(entry.command)
+                        output.append(result.output)
+                        let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
+                        if same { matched += 1 } else { output.append("(differs from the recording)") }
+                    }
                 }
+                if let sandbox { session.sandboxed(sandbox, replayCells) } else { replayCells() }
             }
+            context.output = output
             context.print("replayed \(transcript.entries.count) cells, \(matched) matched")
         })
 

@@ -68,11 +68,20 @@ public struct TextTable: Sendable, Equatable {
                     visible = TerminalRenderer.visibleWidth(drawn)
                 }
                 let pad = String(repeating: " ", count: max(0, widths[c] - visible))
-                parts.append(alignments[c] == .right ? pad + text : text + pad)
+                parts.append(TextTable.padded(text, pad, right: alignments[c] == .right))
             }
             var out = parts.joined(separator: String(repeating: " ", count: separator))
             if shown < count { out += note }
-            while out.hasSuffix(" ") { out.removeLast() }
+            // Trailing spaces go, also those padding a volatile span at the end of the line.
+            while true {
+                if out.hasSuffix(" ") {
+                    out.removeLast()
+                } else if out.last == Output.volatileEnd, out.dropLast().last == " " {
+                    out.remove(at: out.index(out.endIndex, offsetBy: -2))
+                } else {
+                    break
+                }
+            }
             return out
         }
         var lines = [line(headers), line((0..<count).map { String(repeating: "-", count: widths[$0]) })]
@@ -136,9 +145,11 @@ public struct TextTable: Sendable, Equatable {
     }
 
     /// `text` cut to `width` characters, ending in `…` when cut; newlines and tabs shown as spaces.
+    /// A cut cell that held a volatile span is volatile as a whole: the cut may fall anywhere in
+    /// it, and what is left must still be marked, or replay would compare a clock's time.
     static func fit(_ text: String, to width: Int) -> String {
         guard visibleCount(text, upTo: width + 1) > width else { return text }
-        guard width > 1 else { return "…" }
+        let volatile = text.contains(Output.volatileStart)
         var cut = ""
         var n = 0
         for c in text where c != Output.volatileStart && c != Output.volatileEnd {
@@ -146,7 +157,19 @@ public struct TextTable: Sendable, Equatable {
             cut.append(c == "\n" || c == "\t" || c == "\r" ? " " : c)
             n += 1
         }
-        return cut + "…"
+        let shown = width > 1 ? cut + "…" : "…"
+        return volatile ? Output.volatile(shown) : shown
+    }
+
+    /// A cell padded to its column: the padding of a cell that ends (or, right-aligned, starts)
+    /// with a volatile span goes inside the span, so a value of another length next time changes
+    /// nothing outside it.
+    static func padded(_ text: String, _ pad: String, right: Bool) -> String {
+        guard !pad.isEmpty else { return text }
+        if right {
+            return text.first == Output.volatileStart ? String(Output.volatileStart) + pad + text.dropFirst() : pad + text
+        }
+        return text.last == Output.volatileEnd ? text.dropLast() + pad + String(Output.volatileEnd) : text + pad
     }
 }
 

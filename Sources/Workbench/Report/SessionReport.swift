@@ -43,13 +43,18 @@ public struct SessionReport: Sendable {
         let replayer = Replayer(transcript: transcript, transcriptPath: path)
         let home = NSTemporaryDirectory() + "workbench-report-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: home) }
-        let session = Session(environment: SessionEnvironment(workingDirectory: replayer.workingDirectory, home: home, width: transcript.width))
+        // What the cells write goes to a sandbox: a report never re-creates a session's files.
+        let sandbox = try WriteSandbox.temporary()
+        defer { sandbox.remove() }
+        let session = Session(environment: SessionEnvironment(workingDirectory: replayer.workingDirectory, home: home, width: transcript.width), sandbox: sandbox)
+        defer { session.servers.stopAll() }
         session.transcriptPath = path
         var differing: [Int] = []
         let result = replayer.run(update: true, into: session) { cell, matched in
             if !matched { differing.append(cell.number) }
         }
         var notes = result.changedData
+        if let changed = transcript.integrityProblem { notes.append("the transcript was changed after it was recorded: " + changed) }
         if !differing.isEmpty {
             notes.append("cell\(differing.count == 1 ? "" : "s") " + differing.map(String.init).joined(separator: ", ")
                          + " printed something else than when recorded; this report shows the replayed output")

@@ -108,6 +108,12 @@ public struct CommandContext {
         return (written, session.resolve(path: written))
     }
 
+    /// A quoted path argument a command writes to (in a sandboxed replay, its mirror).
+    public func outputPath(_ placeholder: String) throws -> (written: String, resolved: String) {
+        let (written, _) = try path(placeholder)
+        return (written, session.resolveForWriting(path: written))
+    }
+
     /// A free-text argument: a quoted string or a bare word.
     public func text(_ placeholder: String) throws -> String {
         let expression = try require(placeholder)

@@ -96,9 +96,13 @@ public final class Session {
     /// How deep `rerun` and `replay` may nest; each level is a few stack frames of evaluation.
     public static let maximumNesting = 16
 
-    public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag()) {
+    /// Where writes go during a replay; nil writes where commands say.
+    public internal(set) var sandbox: WriteSandbox?
+
+    public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag(), sandbox: WriteSandbox? = nil) {
         self.environment = environment
         self.cancellation = cancellation
+        self.sandbox = sandbox
     }
 
     public var nextCellNumber: Int { cells.count + 1 }
@@ -184,9 +188,26 @@ public final class Session {
         if values.updateValue(value, forKey: name) == nil { boundNames.append(name) }
     }
 
-    /// Resolves a path as written in a command against the working folder.
+    /// Resolves a path as written in a command against the working folder, for reading: in a
+    /// sandboxed replay, what an earlier replayed cell wrote there.
     public func resolve(path: String) -> String {
-        DataFileLocation.resolvePath(path, workingDirectory: environment.workingDirectory)
+        let real = DataFileLocation.resolvePath(path, workingDirectory: environment.workingDirectory)
+        return sandbox?.pathForReading(real) ?? real
+    }
+
+    /// Resolves a path a command writes to: in a sandboxed replay, its mirror in the sandbox.
+    public func resolveForWriting(path: String) -> String {
+        let real = DataFileLocation.resolvePath(path, workingDirectory: environment.workingDirectory)
+        return sandbox?.pathForWriting(real) ?? real
+    }
+
+    /// Runs `body` with every write going to `sandbox` (a replay inside the REPL), unless one is
+    /// already in place.
+    func sandboxed<T>(_ sandbox: WriteSandbox, _ body: () throws -> T) rethrows -> T {
+        guard self.sandbox == nil else { return try body() }
+        self.sandbox = sandbox
+        defer { self.sandbox = nil }
+        return try body()
     }
 
     func requestQuit() { quitRequested = true }

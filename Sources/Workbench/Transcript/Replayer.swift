@@ -15,8 +15,11 @@ public struct Replayer {
         public var updated: Transcript?
         /// Validations that ended in FAIL (for --strict).
         public var validationFailures = 0
+        /// How the transcript's cells were changed since recording (see `Transcript.integrityProblem`);
+        /// nothing is run then.
+        public var changedCells: String?
 
-        public var allMatched: Bool { cellsMatched == cellsRun && firstDifference == nil }
+        public var allMatched: Bool { cellsMatched == cellsRun && firstDifference == nil && changedCells == nil }
 
         public var summary: String { "replayed \(cellsRun) cell\(cellsRun == 1 ? "" : "s"), \(cellsMatched) matched" }
     }
@@ -54,7 +57,7 @@ public struct Replayer {
                     continue
                 }
                 if let now, now != file.fingerprint {
-                    notes.append("data file \(file.path) changed since recording: it was \(Fingerprint.short(file.fingerprint)), now \(Fingerprint.short(now)); outputs that depend on it will differ")
+                    notes.append("data file \(file.path) changed since recording (read in cell [\(entry.number)]): it was \(Fingerprint.short(file.fingerprint)), now \(Fingerprint.short(now)); outputs that depend on it will differ")
                 }
             }
         }
@@ -62,12 +65,24 @@ public struct Replayer {
     }
 
     /// Runs every cell into `session` (a fresh one by default); stops at the first difference
-    /// unless `update` is set, in which case it records the new outputs instead.
-    public func run(update: Bool = false, into existing: Session? = nil, echo: ((Cell, Bool) -> Void)? = nil) -> Report {
+    /// unless `update` is set, in which case it records the new outputs instead. Unless `inPlace`,
+    /// what the cells write goes to a private sandbox removed afterwards, so a replay never
+    /// touches the user's files and two replays in a row do the same (a session passed in keeps
+    /// the sandbox it has).
+    public func run(update: Bool = false, inPlace: Bool = false, into existing: Session? = nil, echo: ((Cell, Bool) -> Void)? = nil) -> Report {
         let freshHome = home == nil ? NSTemporaryDirectory() + "workbench-replay-\(UUID().uuidString)" : nil
         defer { if let freshHome { try? FileManager.default.removeItem(atPath: freshHome) } }
-        let session = existing ?? Session(environment: SessionEnvironment(workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width))
+        let sandbox = existing == nil && !inPlace ? try? WriteSandbox.temporary() : nil
+        defer { sandbox?.remove() }
+        let session = existing ?? Session(
+            environment: SessionEnvironment(workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width),
+            sandbox: sandbox)
+        defer { if existing == nil { session.servers.stopAll() } }
         var report = Report(cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
+        if !update, let problem = transcript.integrityProblem {
+            report.changedCells = problem
+            return report
+        }
         var rewritten = Transcript(workdir: transcript.workdir, width: transcript.width)
         for entry in transcript.entries {
             guard let cell = session.execute(entry.command) else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// A recorded session as a readable text file: commands, their output, and the data files read.
 ///
@@ -18,6 +19,8 @@ public struct Transcript: Sendable, Equatable {
         public var dataFiles: [DataFileRecord]
         /// 1-based line of the command in the file, for messages.
         public var line: Int
+        /// The `@chain` digest recorded after the cell, if the file has one.
+        public var chain: String? = nil
     }
 
     public static let formatVersion = 1
@@ -44,23 +47,75 @@ public struct Transcript: Sendable, Equatable {
         # Lines starting "[N]>" are commands; the "| " lines under each are what it printed.
         # {{...}} marks text that varies between runs (times, paths); replay does not compare it.
         # "@data PATH sha256:..." records a data file the command read.
-        # Edit commands freely and run `workbench replay --update FILE` to refresh the outputs.
+        # "@chain HEX" digests the cell and every cell before it, so a removed, inserted, moved or
+        # edited cell is found. Edit freely, then run `workbench replay --update FILE` to refresh
+        # the outputs and the digests.
 
         """
     }
 
-    /// The text of one cell, ending with a blank line.
-    public static func text(number: Int, command: String, output: [String], dataFiles: [DataFileRecord]) -> String {
+    /// The text of one cell, ending with its `@chain` line (`chain`: the digest after it) and a blank line.
+    public static func text(number: Int, command: String, output: [String], dataFiles: [DataFileRecord], chain: String) -> String {
         var text = "[\(number)]> \(command)\n"
         for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
         for line in output { text += line.isEmpty ? "|\n" : "| \(line)\n" }
-        return text + "\n"
+        return text + "@chain \(chain)\n\n"
     }
 
-    /// The whole file.
+    /// The whole file, its digests computed afresh.
     public var text: String {
-        Transcript.header(workdir: workdir, width: width)
-            + entries.map { Transcript.text(number: $0.number, command: $0.command, output: $0.output, dataFiles: $0.dataFiles) }.joined()
+        var chain = Transcript.chainStart
+        return Transcript.header(workdir: workdir, width: width) + entries.enumerated().map { index, entry in
+            chain = Transcript.chain(after: chain, number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles)
+            return Transcript.text(number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles, chain: chain)
+        }.joined()
+    }
+
+    /// The digest before the first cell.
+    public static let chainStart = String(repeating: "0", count: 16)
+
+    /// The running digest after a cell: SHA-256 of the digest before it, its number, its command,
+    /// its data files and its output (volatile spans emptied, trailing spaces dropped, so an
+    /// editor that trims lines breaks nothing), cut to 16 hex digits. Not a signature — anyone can
+    /// recompute it — but a cut, an insertion, a move or an edit of any cell no longer matches.
+    public static func chain(after previous: String, number: Int, command: String, output: [String], dataFiles: [DataFileRecord]) -> String {
+        var text = previous + "\n[\(number)]> " + command + "\n"
+        for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
+        for line in output {
+            var canonical = Substring(normalized(line))
+            while canonical.last == " " { canonical = canonical.dropLast() }
+            text += "| " + canonical + "\n"
+        }
+        return String(Fingerprint.of(bytes: Array(text.utf8)).dropFirst("sha256:".count).prefix(16))
+    }
+
+    /// What is wrong with the cells' order or content since recording, by cell number: numbers
+    /// must run 1, 2, 3, … and each `@chain` must match. A transcript with no `@chain` lines at all
+    /// (written by hand) is checked for its numbering only.
+    public var integrityProblem: String? {
+        for (index, entry) in entries.enumerated() where entry.number != index + 1 {
+            let expected = index + 1
+            if index > 0, entry.number <= entries[index - 1].number {
+                return entries[..<index].contains(where: { $0.number == entry.number })
+                    ? "cell [\(entry.number)] (line \(entry.line)) appears twice: a cell was inserted or copied"
+                    : "cell [\(entry.number)] (line \(entry.line)) comes after cell [\(entries[index - 1].number)]: cells were moved"
+            }
+            return entry.number > expected
+                ? "cell [\(expected)] is missing: the cells go from [\(index == 0 ? 0 : entries[index - 1].number)] to [\(entry.number)] (line \(entry.line)); a cell was removed"
+                : "cell [\(entry.number)] (line \(entry.line)) is numbered out of order: cells were moved"
+        }
+        guard entries.contains(where: { $0.chain != nil }) else { return nil }
+        var chain = Transcript.chainStart
+        for entry in entries {
+            chain = Transcript.chain(after: chain, number: entry.number, command: entry.command, output: entry.output, dataFiles: entry.dataFiles)
+            guard let recorded = entry.chain else {
+                return "cell [\(entry.number)] (line \(entry.line)) has no @chain line: it was inserted or edited by hand"
+            }
+            guard recorded == chain else {
+                return "cell [\(entry.number)] (line \(entry.line)) is not what was recorded: it, or a cell before it, was edited, or cells were removed, inserted or moved (its @chain does not match)"
+            }
+        }
+        return nil
     }
 
     /// Largest transcript accepted; a bigger file is almost certainly not a transcript.
@@ -134,6 +189,12 @@ public struct Transcript: Sendable, Equatable {
                 transcript.entries[last].output.append("")
             } else if line.hasPrefix("| ") {
                 transcript.entries[last].output.append(String(line.dropFirst(2)))
+            } else if line.hasPrefix("@chain ") {
+                let digest = line.dropFirst("@chain ".count).trimmingCharacters(in: .whitespaces)
+                guard digest.count == 16, digest.allSatisfy(\.isHexDigit), transcript.entries[last].chain == nil else {
+                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected one '@chain HEX' (16 hex digits) after a cell")
+                }
+                transcript.entries[last].chain = digest
             } else if line.hasPrefix("@data ") {
                 let parts = line.dropFirst(6).split(separator: " ")
                 guard parts.count >= 2, let fingerprint = parts.last, fingerprint.hasPrefix("sha256:") else {
@@ -142,7 +203,7 @@ public struct Transcript: Sendable, Equatable {
                 let filePath = parts.dropLast().joined(separator: " ")
                 transcript.entries[last].dataFiles.append(DataFileRecord(path: filePath, fingerprint: String(fingerprint)))
             } else {
-                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected a command \"[N]> …\", an output line \"| …\" or \"@data …\"")
+                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected a command \"[N]> …\", an output line \"| …\", \"@data …\" or \"@chain …\"")
             }
         }
         guard sawHeader else {

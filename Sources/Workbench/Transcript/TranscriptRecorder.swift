@@ -22,9 +22,14 @@ public final class TranscriptRecorder {
 
     deinit { close(descriptor) }
 
+    /// The running digest after the last cell recorded.
+    private var chain = Transcript.chainStart
+
     public func record(_ cell: Cell) {
+        let output = cell.output.transcriptLines
+        chain = Transcript.chain(after: chain, number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles)
         // A failed write must not stop the session; the REPL reports it once.
-        try? write(Transcript.text(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles))
+        try? write(Transcript.text(number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles, chain: chain))
     }
 
     private func write(_ text: String) throws {

@@ -124,7 +124,7 @@ extension CommandTable {
             throw CommandError("tutorial make needs a bundle and where to write the lesson", hint: "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
         }
         let bundleWritten = try context.text("NAME")
-        let (written, resolved) = try context.path("PATH")
+        let (written, resolved) = try context.outputPath("PATH")
         guard resolved.hasSuffix(".md") else {
             throw LanguageError.semantic("a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"), hint: nil)
         }
