@@ -93,3 +93,26 @@ struct ReplaySandboxTests {
         #expect(!FileManager.default.fileExists(atPath: sandbox.root))
     }
 }
+
+/// Every command replays (issue 23, item 3): each command in the table is run by at least one
+/// golden transcript, which `GoldenTranscriptTests` replays three times in a row.
+@Suite("Replay: every command is covered")
+struct ReplayCoverageTests {
+    @Test func everyCommandInTheTableIsReplayedByAGoldenTranscript() throws {
+        var used = Set<String>()
+        for file in GoldenTranscriptTests.files {
+            let transcript = try Transcript.read(path: repositoryRoot + "/sessions/" + file)
+            for entry in transcript.entries {
+                var command = Substring(entry.command)
+                // `a, b = command …`: the command follows the bound names.
+                if let equals = command.range(of: " = "),
+                   command[..<equals.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "," || $0 == " " }) {
+                    command = command[equals.upperBound...]
+                }
+                used.insert(String(command.prefix { $0 != " " }))
+            }
+        }
+        let missing = CommandTable.all.map(\.name).filter { !used.contains($0) }
+        #expect(missing.isEmpty, "commands no golden transcript replays: \(missing.joined(separator: ", ")) — add them to sessions/every-command.wbt")
+    }
+}

@@ -38,7 +38,8 @@ extension CommandTable {
         examples: ["card m", "card m on penguins.test slices=island to \"cards/penguins.md\""],
         run: { context in
             let (name, model) = try context.model("MODEL")
-            var markdown = ModelCard.markdown(name: name, model: model, sessionFile: context.session.transcriptPath, cell: context.session.nextCellNumber)
+            let printed = context.invocation.positionals["PATH"] == nil
+            var markdown = ModelCard.markdown(name: name, model: model, sessionFile: context.session.transcriptPath, cell: context.session.nextCellNumber, markVolatile: printed)
             let slicesFrame: (String, DataFrame)?
             if context.invocation.positionals["DATA"] != nil {
                 let (dataName, dataset) = try context.dataset("DATA")
@@ -49,12 +50,12 @@ extension CommandTable {
             if let (dataName, frame) = slicesFrame, let column = try context.column("slices", in: frame) {
                 markdown += try sliceTable(model: model, frame: frame, column: column, dataName: dataName)
             }
-            if context.invocation.positionals["PATH"] != nil {
+            if !printed {
                 let target = try context.fileTarget()
                 try target.write(Data(markdown.utf8))
                 context.print("wrote the model card of \(name) to \(target.shown)")
             } else {
-                context.print(markdown.replacingOccurrences(of: ProcessInfo.processInfo.operatingSystemVersionString, with: Output.volatile(ProcessInfo.processInfo.operatingSystemVersionString)))
+                context.print(markdown)
             }
         })
 

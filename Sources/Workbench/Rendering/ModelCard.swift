@@ -5,7 +5,11 @@ import Tabular
 /// The Markdown model card of a trained model: what it is for, what it learned from, how well it
 /// did, and where not to trust it. Printed by `card`, written into every bundle.
 enum ModelCard {
-    static func markdown(name: String, model: TrainedModel, sessionFile: String?, cell: Int?) -> String {
+    /// With `markVolatile`, what differs between a session and its replay (the system, the
+    /// transcript's path) is marked volatile, for printing in a cell; a card written to a file
+    /// is plain Markdown.
+    static func markdown(name: String, model: TrainedModel, sessionFile: String?, cell: Int?, markVolatile: Bool = false) -> String {
+        let varying: (String) -> String = { markVolatile ? Output.volatile($0) : $0 }
         let p = model.pipeline
         var lines: [String] = ["# Model card: \(name)", ""]
         lines += ["## Purpose", "", model.note ?? "_Not stated. Set it with `note \(name) \"what it is for and who should use it\"`._", ""]
@@ -89,8 +93,10 @@ enum ModelCard {
         lines += limitations.map { "- " + $0 }
         lines.append("")
         lines += ["## Provenance", ""]
-        lines.append("- Workbench \(workbenchVersion), built with \(swiftVersion), on \(ProcessInfo.processInfo.operatingSystemVersionString)")
-        if let sessionFile { lines.append("- Session `\(sessionFile)`" + (cell.map { ", cell \($0)" } ?? "")) }
+        lines.append("- Workbench \(workbenchVersion), built with \(swiftVersion), on \(varying(ProcessInfo.processInfo.operatingSystemVersionString))")
+        // Always a line, so a card printed in a recorded session and in its replay (recorded
+        // elsewhere, or not at all) have the same lines.
+        lines.append("- Session " + varying(sessionFile.map { "`\($0)`" + (cell.map { ", cell \($0)" } ?? "") } ?? "not recorded"))
         if let bundle = model.bundlePath { lines.append("- Imported from bundle `\(bundle)`") }
         lines.append("")
         return lines.joined(separator: "\n")

@@ -31,8 +31,12 @@ public struct Replayer {
     /// ids and the registry's contents match the recording.
     public let home: String?
 
+    /// The transcript's file: the replayed session's `transcriptPath` (cards and runs name it).
+    public let transcriptPath: String
+
     public init(transcript: Transcript, transcriptPath: String, home: String? = nil) {
         self.transcript = transcript
+        self.transcriptPath = transcriptPath
         let folder = (transcriptPath as NSString).deletingLastPathComponent
         let base = folder.isEmpty ? FileManager.default.currentDirectoryPath : (folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder)
         workingDirectory = ((base as NSString).appendingPathComponent(transcript.workdir) as NSString).standardizingPath
@@ -78,6 +82,7 @@ public struct Replayer {
             environment: SessionEnvironment(workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width),
             sandbox: sandbox)
         defer { if existing == nil { session.servers.stopAll() } }
+        if existing == nil { session.transcriptPath = transcriptPath }
         var report = Report(cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
         if !update, let problem = transcript.integrityProblem {
             report.changedCells = problem
