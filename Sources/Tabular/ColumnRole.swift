@@ -56,6 +56,9 @@ public enum ColumnRole: Sendable, Equatable {
     /// Free text: values this long on average, or with this many words.
     public static let freeTextLength = 25
     public static let freeTextWords = 4
+    /// A sequence may restart (a sample number counting per group) at most this often; a value
+    /// cycling through the same range over and over is a measurement, not an identifier.
+    public static let maximumRestarts = 10
 
     /// The role of `column`, or nil for a plain feature. Checked in order: constant, mostly
     /// missing, date, identifier, free text, high cardinality, near-constant.
@@ -67,15 +70,19 @@ public enum ColumnRole: Sendable, Equatable {
         guard present > 0 else { return .constant(value: nil) }
         switch column.data {
         case .numeric(let values):
-            var counts: [Double: Int] = [:]
-            for x in values where !x.isNaN { counts[x, default: 0] += 1 }
-            if counts.count == 1 { return .constant(value: column.text(at: values.firstIndex { !$0.isNaN } ?? 0)) }
+            // No hashing: a majority vote for the near-constant check, sorting only for uniqueness.
+            var candidate = Double.nan, votes = 0
+            for x in values where !x.isNaN {
+                if votes == 0 { candidate = x; votes = 1 } else if x == candidate { votes += 1 } else { votes -= 1 }
+            }
+            let top = values.reduce(0) { $0 + ($1 == candidate ? 1 : 0) }
+            if top == present { return .constant(value: formatNumber(candidate)) }
             if Double(missing) > mostlyMissingShare * Double(rows) { return .mostlyMissing(share: Double(missing) / Double(rows)) }
-            if column.isIntegral, let kind = identifierKind(values: values, distinct: counts.count, present: present, rows: rows) {
+            if column.isIntegral, let kind = identifierKind(values: values, present: present, rows: rows) {
                 return .identifier(kind)
             }
-            if let top = counts.max(by: { $0.value < $1.value }), Double(top.value) >= nearConstantShare * Double(present), present >= minimumRows {
-                return .nearConstant(value: formatNumber(top.key), share: Double(top.value) / Double(present))
+            if Double(top) >= nearConstantShare * Double(present), present >= minimumRows {
+                return .nearConstant(value: formatNumber(candidate), share: Double(top) / Double(present))
             }
             return nil
         case .categorical(let codes, let levels):
@@ -102,29 +109,35 @@ public enum ColumnRole: Sendable, Equatable {
     }
 
     /// Whole numbers identify rows when they count up by one from row to row for nine rows in ten
-    /// (a sample number, even one that restarts per group), or when every row has its own value and
+    /// (a sample number, even one that restarts per group, at most `maximumRestarts` times), or when every row has its own value and
     /// they are dense (at least half the integers of their range are used, so an ID with gaps
     /// still counts) or all written with the same five or more digits. A measurement in whole units
     /// (grams, years) repeats, and a 0/1 flag repeats, so neither qualifies.
-    static func identifierKind(values: [Double], distinct: Int, present: Int, rows: Int) -> IdentifierKind? {
+    static func identifierKind(values: [Double], present: Int, rows: Int) -> IdentifierKind? {
         guard present >= minimumRows else { return nil }
         var steps = 0, pairs = 0
         var previous = Double.nan
+        var low = Double.infinity, high = -Double.infinity
         for x in values where !x.isNaN {
             if !previous.isNaN {
                 pairs += 1
                 if x - previous == 1 { steps += 1 }
             }
             previous = x
+            low = min(low, x)
+            high = max(high, x)
         }
-        if steps * 10 >= pairs * 9 { return .sequence }
-        guard distinct == present, present == rows else { return nil }
-        let known = values.filter { !$0.isNaN }
-        guard let low = known.min(), let high = known.max() else { return nil }
-        if high - low + 1 <= 2 * Double(distinct) { return .unique }
+        if steps * 10 >= pairs * 9, pairs - steps <= maximumRestarts { return .sequence }
+        // Fewer integers in the range than rows: some value repeats (no need to sort).
+        guard present == rows, high - low + 1 >= Double(present) else { return nil }
         let digits = { (x: Double) in formatNumber(abs(x)).count }
-        if low >= 0, digits(low) >= 5, digits(low) == digits(high) { return .unique }
-        return nil
+        let dense = high - low + 1 <= 2 * Double(present)
+        let sameWidth = low >= 0 && digits(low) >= 5 && digits(low) == digits(high)
+        guard dense || sameWidth else { return nil }
+        var sorted = values
+        sorted.sortByRadix()
+        for i in 1..<sorted.count where sorted[i] == sorted[i - 1] { return nil }
+        return .unique
     }
 
     /// The role of every column of `frame`, in column order (nil for plain features).

@@ -34,6 +34,12 @@ struct ColumnRoleTests {
         #expect(ColumnRole.detect(numbers("Sample Number", values)) == .identifier(.sequence))
     }
 
+    @Test func aValueCyclingThroughARangeIsNotASequence() {
+        // 0…96 over and over: +1 in 97% of steps, but 30 restarts (more than 10).
+        let cycle = (0..<3_000).map { Double($0 % 97) }
+        #expect(ColumnRole.detect(numbers("x", cycle)) == nil)
+    }
+
     @Test func zeroOneColumnIsAPlainFeature() {
         let flags: [Double] = [0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 0]
         #expect(ColumnRole.detect(numbers("smoker", flags)) == nil)
