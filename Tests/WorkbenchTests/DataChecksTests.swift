@@ -88,6 +88,27 @@ struct DataChecksTests {
         #expect(!plainDescribe.contains("suggestions:") && !plainDescribe.contains("role"))
     }
 
+    @Test func mixedDateFormatsNameTheFirstValueThatDoesNotParse() throws {
+        // 'when' is ISO in 23 rows but day-first in row 4; 'note' has a value in 2 rows of 24 (22/24 = 92% missing).
+        var lines = ["when,note,size,label"]
+        for i in 0..<24 {
+            let date = i == 3 ? "16/11/2007" : "2007-11-" + (i < 9 ? "0" : "") + String(i + 1)
+            let note = i == 0 ? "checked" : (i == 1 ? "skipped" : "")
+            lines.append("\(date),\(note),\((i * 5) % 7),\(i % 2 == 0 ? "a" : "b")")
+        }
+        let (s, folder) = try session(with: ["mixed.csv": lines.joined(separator: "\n") + "\n"])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        run(s, #"load "mixed.csv""#)
+        let text = try #require(run(s, "describe mixed")).output.plainText
+        #expect(text.contains("- when holds dates (yyyy-MM-dd (ISO 8601)); mixed formats: '16/11/2007' (row 4) is not yyyy-MM-dd (ISO 8601): models leave it out"))
+        #expect(text.contains("- note is missing in 92% of rows: drop=[note] to leave it out, or missing_indicators=yes to learn from its absence"))
+        // Mostly missing is advice only: the column stays a feature; the date is left out.
+        let train = try #require(run(s, "m = train tree on mixed target=label"))
+        #expect(train.output.plainText.contains("left out: when (date) — features=[…] to keep them"))
+        guard case .model(let model)? = s.lookup("m") else { Issue.record("m is not a model"); return }
+        #expect(model.pipeline.preprocessor.inputNames == ["note", "size"])
+    }
+
     @Test func compareOnTheMessyFileMatchesTheCleanFile() throws {
         let s = makeSession()
         run(s, #"load "examples/penguins_messy.csv" as messy"#, #"load "examples/penguins.csv" as clean"#)
