@@ -7,10 +7,10 @@ public struct TargetSpec: Sendable, Codable, Equatable {
     /// Class labels in code order (classification only): sorted, like scikit-learn's classes_.
     public var classes: [String]
 
-    /// Encodes `column` over `rows`, skipping rows whose target is missing.
-    /// Returns the spec, the target, and the rows actually used.
+    /// Encodes `column` over `rows`, skipping rows whose target is missing; without a requested
+    /// task, `TaskInference` chooses one. Returns the spec, the target, and the rows actually used.
     public static func fit(column: Column, rows: [Int], task requested: Task?) throws -> (TargetSpec, Target, [Int]) {
-        let task = requested ?? (column.kind == .number ? .regression : .classification)
+        let task = requested ?? TaskInference.infer(column: column, rows: rows).task
         let used = rows.filter { !column.data.isMissing(at: $0) }
         guard !used.isEmpty else { throw PipelineError.targetAllMissing(column.name) }
         switch task {

@@ -14,7 +14,10 @@ extension CommandTable {
             mean) is always included, so every score has a floor to beat. Candidates whose score is not \
             significantly below the best are marked '≈ best': one-sided corrected resampled t-test \
             (Nadeau & Bengio 2003) at the 5% level. budget= stops starting new candidates once that much \
-            time has passed; Ctrl-C stops too, and the candidates already finished are kept.
+            time has passed; Ctrl-C stops too, and the candidates already finished are kept. Before the \
+            leaderboard, warnings name any feature that relabels the target or alone predicts it almost \
+            perfectly (a one-feature tree at 0.98 or more), and rows other datasets share with this one; \
+            a class under 10% of rows is noted with the baseline's balanced accuracy.
             """,
         positionals: [PositionalSpec("ALGOS", .algorithms), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
@@ -43,15 +46,75 @@ extension CommandTable {
         let (dataName, dataset) = try context.dataset("DATA")
         let leaderboard = try crossValidate(candidates, kind: "compare", data: (dataName, dataset), context: &context)
         show(leaderboard, in: &context)
+        if let note = balanceNote(leaderboard, dataset: dataset) { context.print(note) }
         context.bind(context.targets.first ?? "lb", .leaderboard(leaderboard))
+    }
+
+    /// Warnings about shortcuts, printed before any candidate runs: a feature that relabels the
+    /// target, a feature that alone predicts it almost perfectly, and rows of other datasets in the
+    /// session (a test or fresh set) that repeat rows of this one.
+    static func shortcutWarnings(
+        data: (name: String, dataset: Dataset), target: String, features: [String], task: Task,
+        rows: [Int], folds: Int, strata: [Int]?, context: inout CommandContext
+    ) throws -> [String] {
+        let frame = data.dataset.frame
+        var lines: [String] = []
+        let relabellings = ShortcutCheck.relabellings(frame: frame, target: target, features: features, rows: rows)
+        for feature in relabellings {
+            lines.append("warning: \(feature) is a relabelling of \(target): each of its values goes with one value of \(target) and back. If it is not known before \(target) is, drop=[\(feature)]")
+        }
+        context.progress("compare: checking single features")
+        let seed = context.invocation.int("seed", default: 42)
+        let strong = try ShortcutCheck.strongSingleFeatures(
+            frame: frame, target: target, features: features.filter { !relabellings.contains($0) }, task: task, rows: rows,
+            folds: folds, strata: strata, context: context.fitContext(seed: seed, label: "compare: checking single features"))
+        let metric = MetricCatalog.primary(for: task)
+        for (feature, score) in strong {
+            lines.append("warning: \(feature) alone predicts \(target) almost perfectly (a one-feature tree scores \(metric.label) \(formatScore(score)) in cross-validation): a leak or a shortcut? If it is not known before \(target) is, drop=[\(feature)]")
+        }
+        for name in context.session.boundNames where name != data.name {
+            // A split's parts are cut from their parent: sharing rows with it is by design.
+            guard case .dataset(let other)? = context.session.lookup(name), other.frame.column(named: target) != nil,
+                  other.split?.parent != data.name, data.dataset.split?.parent != name else { continue }
+            let shared = ShortcutCheck.sharedRows(training: frame, other: other.frame, columns: features + [target])
+            guard shared > 0 else { continue }
+            lines.append("warning: \(shared) of \(other.frame.rowCount) rows of \(name) repeat rows of \(data.name) (same features and \(target)): scores on \(name) would be optimistic for those rows")
+        }
+        return lines
+    }
+
+    /// A note when the rarest class is under 10% of the rows: the baseline's balanced accuracy, and
+    /// `stratify=` when the data is an unstratified split.
+    static func balanceNote(_ lb: Leaderboard, dataset: Dataset) -> String? {
+        guard lb.task == .classification, let column = dataset.frame.column(named: lb.target) else { return nil }
+        var counts: [String: Int] = [:]
+        for r in 0..<dataset.frame.rowCount { if let t = column.text(at: r) { counts[t, default: 0] += 1 } }
+        let total = counts.values.reduce(0, +)
+        guard total > 0, let rarest = counts.min(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }),
+              Double(rarest.value) < 0.1 * Double(total) else { return nil }
+        let share = formatFixed(100 * Double(rarest.value) / Double(total), decimals: 1)
+        var note = "note: class \(rarest.key) is \(share)% of rows (\(rarest.value) of \(total)), so accuracy flatters"
+        if let baseline = lb.rows.first(where: { $0.candidate.algorithm.name == Baseline.name }), let balanced = MetricCatalog.named("balanced_accuracy") {
+            note += "; the baseline's balanced accuracy is \(formatScore(baseline.result.mean(of: balanced)))"
+        }
+        if lb.metric.name != "balanced_accuracy" { note += "; metric=balanced_accuracy ranks by it" }
+        if let split = dataset.split, split.stratifiedBy == nil {
+            note += "\nnote: \(split.parent) was split without stratify=: split \(split.parent) stratify=\(lb.target) keeps each class's share in both parts"
+        }
+        return note
     }
 
     /// Cross-validates candidates on shared folds and ranks them; shared by compare and tune.
     static func crossValidate(_ candidates: [Candidate], kind: String, data: (name: String, dataset: Dataset), context: inout CommandContext) throws -> Leaderboard {
+        try crossValidate(candidates, kind: kind, data: data, checkShortcuts: kind == "compare", context: &context)
+    }
+
+    /// As above; with `checkShortcuts`, `shortcutWarnings` are printed before the candidates run.
+    static func crossValidate(_ candidates: [Candidate], kind: String, data: (name: String, dataset: Dataset), checkShortcuts: Bool, context: inout CommandContext) throws -> Leaderboard {
         let frame = data.dataset.frame
         let target = try context.targetColumn(in: frame)
         let features = try context.featureColumns(in: frame, target: target)
-        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: target, task: context.requestedTask())
+        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: target, task: context.task(for: target, in: frame))
         let k = context.invocation.int("folds", default: 5)
         guard k <= rows.count else {
             throw LanguageError.semantic("folds=\(k) is more than the \(rows.count) rows", at: context.invocation.range(of: "folds"), hint: nil)
@@ -60,6 +123,11 @@ extension CommandTable {
         let seed = context.invocation.int("seed", default: 42)
         let foldIndices = KFold.folds(rowCount: rows.count, k: k, strata: task == .classification ? strata : nil, seed: UInt64(seed))
         let folds = foldIndices.map { $0.map { rows[$0] } }
+        if checkShortcuts {
+            for line in try shortcutWarnings(data: data, target: target, features: features, task: task, rows: rows, folds: k, strata: strata, context: &context) {
+                context.print(line)
+            }
+        }
         let budget = context.invocation.has("budget") ? context.invocation.double("budget", default: .infinity) : .infinity
         let clock = ContinuousClock()
         let start = clock.now

@@ -81,6 +81,10 @@ extension CommandTable {
         context.bind(name, .dataset(Dataset(frame: frame, source: "\"\(written)\"", fingerprint: fingerprint)))
         context.print("loaded \(name): \(frame.rowCount) rows × \(frame.columnCount) columns (\(numeric) number, \(frame.columnCount - numeric) text), \(missing) missing cell\(missing == 1 ? "" : "s")")
         context.print("fingerprint \(Fingerprint.short(fingerprint, length: 16))")
+        let roles = ColumnRole.detect(in: frame).compactMap { entry in entry.role.map { (entry.name, $0) } }
+        if !roles.isEmpty {
+            context.print("roles: " + roles.map { "\($0.0) (\($0.1.name))" }.joined(separator: ", ") + " — 'describe \(name)' for suggestions")
+        }
     }
 
     /// Type overrides given as `types={col: text}`, for checking after the load.

@@ -94,8 +94,8 @@ extension CommandContext {
         return target
     }
 
-    /// Feature columns: `features=` if given, else every column but the target and `drop=`;
-    /// text columns whose every value is distinct (IDs) are left out with a notice.
+    /// Feature columns: `features=` if given (always as written), else every column but the target
+    /// and `drop=`, leaving out the columns `defaultLeftOut` names, in one line.
     mutating func featureColumns(in frame: DataFrame, target: String) throws -> [String] {
         if invocation.has("features") {
             let chosen = try columns("features", in: frame)
@@ -105,17 +105,27 @@ extension CommandContext {
             return chosen
         }
         let dropped = Set(try columns("drop", in: frame))
-        var features: [String] = []
-        for column in frame.columns where column.name != target && !dropped.contains(column.name) {
-            if case .categorical(_, let levels) = column.data, frame.rowCount >= 10, levels.count == frame.rowCount {
-                print("note: left out '\(column.name)': every value is different, like an ID (use features= to keep it)")
-                continue
-            }
-            features.append(column.name)
+        let candidates = frame.columns.filter { $0.name != target && !dropped.contains($0.name) }
+        let leftOut = Self.defaultLeftOut(candidates)
+        if !leftOut.isEmpty {
+            print("left out: " + leftOut.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") + " — features=[…] to keep them")
         }
+        let out = Set(leftOut.map(\.name))
+        let features = candidates.map(\.name).filter { !out.contains($0) }
         guard !features.isEmpty else { throw CommandError("no feature columns are left", hint: "check drop= and features=") }
         try Self.checkEncodedSize(frame: frame, features: features)
         return features
+    }
+
+    /// The columns models leave out unless `features=` names them: identifiers, constants and
+    /// free text (`ColumnRole.leftOutByDefault`), and dates, which models cannot use as text.
+    static func defaultLeftOut(_ columns: [Column]) -> [(name: String, reason: String)] {
+        columns.compactMap { column in
+            guard let role = ColumnRole.detect(column) else { return nil }
+            if role.leftOutByDefault { return (column.name, role.name) }
+            if case .date = role { return (column.name, "date") }
+            return nil
+        }
     }
 
     /// Refuses features whose one-hot encoding would not fit in memory (a text column with tens of
@@ -141,9 +151,28 @@ extension CommandContext {
             hint: culprits.isEmpty ? "train on a sample of the rows" : "\(named); leave \(culprits.count == 1 ? "it" : "them") out with drop=[\(dropList)], or train on a sample of the rows", environment: environment)
     }
 
-    /// `task=` if given.
-    func requestedTask() -> Task? {
-        invocation.word("task").flatMap(Task.init(rawValue:))
+    /// `task=` if given, else the task `TaskInference` reads from the target, announced in one
+    /// line with its override when the target is written as whole numbers (the one rule of train,
+    /// compare and tune).
+    mutating func task(for target: String, in frame: DataFrame) -> Task? {
+        if let requested = invocation.word("task").flatMap(Task.init(rawValue:)) { return requested }
+        guard let column = frame.column(named: target) else { return nil }
+        let inference = TaskInference.infer(column: column)
+        if let line = Self.taskNote(inference, target: target) { print(line) }
+        return inference.task
+    }
+
+    /// The line saying how a whole-number target was read, with the override; nil otherwise.
+    static func taskNote(_ inference: TaskInference, target: String) -> String? {
+        switch inference.reason {
+        case .text, .fractional:
+            return nil
+        case .fewWholeNumbers(let distinct):
+            return "note: '\(target)' holds \(distinct) whole-number values, each repeated, so it is read as \(distinct) classes (task=regression to predict it as a number)"
+        case .manyWholeNumbers(let distinct):
+            guard distinct >= 2 else { return nil }
+            return "note: '\(target)' holds whole numbers with \(distinct) distinct values, so it is read as a quantity: regression (task=classification to predict classes)"
+        }
     }
 
     /// A fit context wired to Ctrl-C and the terminal's progress line.

@@ -41,8 +41,9 @@ extension CommandTable {
             let testName = targets.count == 2 ? targets[1] : (targets.first ?? name) + ".test"
             let train = frame.selectingRows(parts.train), test = frame.selectingRows(parts.test)
             let origin = "split of \(name) (seed \(seed))"
-            context.bind(trainName, .dataset(Dataset(frame: train, source: origin, fingerprint: Fingerprint.of(frame: train))))
-            context.bind(testName, .dataset(Dataset(frame: test, source: origin, fingerprint: Fingerprint.of(frame: test))))
+            let splitOrigin = SplitOrigin(parent: name, stratifiedBy: stratify)
+            context.bind(trainName, .dataset(Dataset(frame: train, source: origin, fingerprint: Fingerprint.of(frame: train), split: splitOrigin)))
+            context.bind(testName, .dataset(Dataset(frame: test, source: origin, fingerprint: Fingerprint.of(frame: test), split: splitOrigin)))
             context.print("split \(name) (\(frame.rowCount) rows, test=\(formatStatistic(fraction)), seed=\(seed)): \(trainName) \(train.rowCount) rows, \(testName) \(test.rowCount) rows")
             if let stratify, let column = frame.column(named: stratify) {
                 context.print("stratified by \(stratify): " + shareLine(column, parts: parts, names: (trainName, testName)))

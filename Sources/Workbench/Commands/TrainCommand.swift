@@ -8,8 +8,10 @@ extension CommandTable {
         "train", topic: "models",
         summary: "train a model: preprocessing plus an algorithm, fitted on a dataset",
         discussion: """
-            The task is inferred from the target (text → classification, numbers → regression; task= \
-            overrides). Preprocessing is part of the model and fitted on these rows only: missing numbers \
+            The task is inferred from the target: text and whole numbers with at most 20 values, each \
+            repeated, are classes; other numbers are regression; a line says how whole numbers were read, \
+            and task= overrides. Identifiers, constants, free text and dates are left out (one line names \
+            them); features= always wins. Preprocessing is part of the model and fitted on these rows only: missing numbers \
             get the training median, missing text the most frequent value, text is one-hot encoded (values \
             unseen in training become all zeros, with a warning), and numbers are standardised for the \
             scale-sensitive algorithms (linear, knn, mlp). ALGO is an algorithm name or a candidate such \
@@ -42,6 +44,7 @@ extension CommandTable {
         let frame = dataset.frame
         let target = try context.targetColumn(in: frame)
         let features = try context.featureColumns(in: frame, target: target)
+        let task = context.task(for: target, in: frame)
         let parameters = try context.hyperparameters(for: candidate.algorithm, over: candidate.parameters)
         let seed = context.invocation.int("seed", default: 42)
         let fit = context.fitContext(seed: seed, label: "training \(candidate.algorithm.name)")
@@ -50,7 +53,7 @@ extension CommandTable {
         let elapsed = try clock.measure {
             pipeline = try PipelineModel.train(
                 algorithm: candidate.algorithm, parameters: parameters, frame: frame, target: target, features: features,
-                task: context.requestedTask(), missingIndicators: context.invocation.flag("missing_indicators", default: false), context: fit)
+                task: task, missingIndicators: context.invocation.flag("missing_indicators", default: false), context: fit)
         }
         guard let pipeline else { return }
         let trainingRows = frame.rowCount - (frame.column(named: target)?.data.missingCount ?? 0)

@@ -8,6 +8,14 @@ public struct Dataset: Sendable {
     public var source: String
     /// `sha256:` content fingerprint: of the file's bytes when loaded from a file, else of the table.
     public var fingerprint: String
+    /// Where a part of a `split` came from, so advice can name the split (nil for loaded data).
+    public var split: SplitOrigin? = nil
+}
+
+/// The dataset a `split` part was cut from, and the column it was stratified by (if any).
+public struct SplitOrigin: Sendable {
+    public var parent: String
+    public var stratifiedBy: String?
 }
 
 /// An algorithm with fixed hyperparameters: what `lb.best` or `t.best` names, and what `train` accepts.

@@ -2365,6 +2365,354 @@ Chinstrap,Dream,58.6,18.8,224,3800,male,2009
 Chinstrap,Dream,54.0,19.4,216,3525,female,2009
 
 """#),
+        BuiltinFile(name: "penguins_messy.csv", text: #"""
+studyName,Sample Number,Species,Region,Island,Individual ID,Date Egg,Culmen Length (mm),Culmen Depth (mm),Flipper Length (mm),Body Mass (g),Sex,Comments
+PAL0708,1,Adelie,Anvers,TORGERSEN,N1A1,11/11/07,39.1,18.7,181,3750,MALE,"Adult not sampled, chick only (nest 240, visit 1)"
+PAL0708,2,Adelie,Anvers,TORGERSEN,N1A2,11/7/07,39.5,17.4,186,3800,FEMALE,"Egg found cold on second visit (nest 49, visit 4)"
+PAL0708,3,Adelie,Anvers,TORGERSEN,N2A1,11/10/07,40.3,18,195,3250,FEMALE,"Measured twice; second reading kept (nest 213, visit 3)"
+PAL0708,4,Adelie,Anvers,TORGERSEN,N2A2,11/5/07,,,,,,"Banded on left flipper (nest 157, visit 2)"
+PAL0708,5,Adelie,Anvers,TORGERSEN,N3A1,11/9/07,36.7,19.3,193,3450,FEMALE,
+PAL0708,6,Adelie,Anvers,TORGERSEN,N3A2,11/26/07,39.3,20.6,190,3650,MALE,"Nest never observed with full clutch (nest 174, visit 2)"
+PAL0708,7,Adelie,Anvers,TORGERSEN,N4A1,11/29/07,38.9,17.8,181,3625,FEMALE,
+PAL0708,8,Adelie,Anvers,TORGERSEN,N4A2,11/1/07,39.2,19.6,195,4675,MALE,"Nest never observed with full clutch (nest 112, visit 1)"
+PAL0708,9,Adelie,Anvers,TORGERSEN,N5A1,11/22/07,34.1,18.1,193,3475,,
+PAL0708,10,Adelie,Anvers,TORGERSEN,N5A2,11/2/07,42,20.2,190,4250,,"Measured twice; second reading kept (nest 183, visit 5)"
+PAL0708,11,Adelie,Anvers,TORGERSEN,N6A1,11/2/07,37.8,17.1,186,3300,,
+PAL0708,12,Adelie,Anvers,TORGERSEN,N6A2,11/2/07,37.8,17.3,180,3700,,"Egg found cold on second visit (nest 258, visit 3)"
+PAL0708,13,Adelie,Anvers,TORGERSEN,N7A1,11/22/07,41.1,17.6,182,3200,FEMALE,"Measured twice; second reading kept (nest 72, visit 4)"
+PAL0708,14,Adelie,Anvers,TORGERSEN,N7A2,11/21/07,38.6,21.2,191,3800,MALE,"Blood sample taken for isotopes (nest 396, visit 2)"
+PAL0708,15,Adelie,Anvers,TORGERSEN,N8A1,11/30/07,34.6,21.1,198,4400,MALE,"Banded on left flipper (nest 207, visit 3)"
+PAL0708,16,Adelie,Anvers,TORGERSEN,N8A2,11/12/07,36.6,17.8,185,3700,FEMALE,"Blood sample taken for isotopes (nest 19, visit 1)"
+PAL0708,17,Adelie,Anvers,TORGERSEN,N9A1,11/21/07,38.7,19,195,3450,FEMALE,"Nest never observed with full clutch (nest 218, visit 2)"
+PAL0708,18,Adelie,Anvers,TORGERSEN,N9A2,,42.5,20.7,197,4500,MALE,"Banded on left flipper (nest 51, visit 3)"
+PAL0708,19,Adelie,Anvers,TORGERSEN,N10A1,11/18/07,34.4,18.4,184,3325,FEMALE,"Nest never observed with full clutch (nest 379, visit 2)"
+PAL0708,20,Adelie,Anvers,TORGERSEN,N10A2,11/15/07,46,21.5,194,4200,MALE,"Blood sample taken for isotopes (nest 9, visit 2)"
+PAL0708,21,Adelie,Anvers,BISCOE,N11A1,11/18/07,37.8,18.3,174,3400,FEMALE,"Adult not sampled, chick only (nest 389, visit 4)"
+PAL0708,22,Adelie,Anvers,BISCOE,N11A2,11/29/07,37.7,18.7,180,3600,MALE,"Banded on left flipper (nest 153, visit 5)"
+PAL0708,23,Adelie,Anvers,BISCOE,N12A1,11/25/07,35.9,19.2,189,3800,FEMALE,"Nest never observed with full clutch (nest 98, visit 4)"
+PAL0708,24,Adelie,Anvers,BISCOE,N12A2,11/11/07,38.2,18.1,185,3950,MALE,"Blood sample taken for isotopes (nest 105, visit 3)"
+PAL0708,25,Adelie,Anvers,BISCOE,N13A1,11/19/07,38.8,17.2,180,3800,MALE,"Nest never observed with full clutch (nest 397, visit 2)"
+PAL0708,26,Adelie,Anvers,BISCOE,N13A2,11/23/07,35.3,18.9,187,3800,FEMALE,"Measured twice; second reading kept (nest 83, visit 1)"
+PAL0708,27,Adelie,Anvers,BISCOE,N14A1,11/9/07,40.6,18.6,183,3550,MALE,
+PAL0708,28,Adelie,Anvers,BISCOE,N14A2,11/17/07,40.5,17.9,187,3200,FEMALE,"Banded on left flipper (nest 51, visit 5)"
+PAL0708,29,Adelie,Anvers,BISCOE,N15A1,11/17/07,37.9,18.6,172,3150,FEMALE,
+PAL0708,30,Adelie,Anvers,BISCOE,N15A2,11/24/07,40.5,18.9,180,3950,MALE,"Nest never observed with full clutch (nest 78, visit 3)"
+PAL0708,31,Adelie,Anvers,DREAM,N16A1,11/12/07,39.5,16.7,178,3250,FEMALE,"Banded on left flipper (nest 225, visit 2)"
+PAL0708,32,Adelie,Anvers,DREAM,N16A2,11/21/07,37.2,18.1,178,3900,MALE,"Nest never observed with full clutch (nest 216, visit 3)"
+PAL0708,33,Adelie,Anvers,DREAM,N17A1,11/1/07,39.5,17.8,188,3300,FEMALE,"Adult not sampled, chick only (nest 371, visit 3)"
+PAL0708,34,Adelie,Anvers,DREAM,N17A2,11/29/07,40.9,18.9,184,3900,MALE,
+PAL0708,35,Adelie,Anvers,DREAM,N18A1,11/29/07,36.4,17,195,3325,FEMALE,
+PAL0708,36,Adelie,Anvers,DREAM,N18A2,11/20/07,39.2,21.1,196,4150,MALE,"Banded on left flipper (nest 361, visit 4)"
+PAL0708,37,Adelie,Anvers,DREAM,N19A1,11/15/07,38.8,20,190,3950,MALE,
+PAL0708,38,Adelie,Anvers,DREAM,N19A2,11/23/07,42.2,18.5,180,3550,FEMALE,
+PAL0708,39,Adelie,Anvers,DREAM,N20A1,11/20/07,37.6,19.3,181,3300,FEMALE,"Adult not sampled, chick only (nest 69, visit 2)"
+PAL0708,40,Adelie,Anvers,DREAM,N20A2,11/4/07,39.8,19.1,184,4650,MALE,"Egg found cold on second visit (nest 348, visit 4)"
+PAL0708,41,Adelie,Anvers,DREAM,N21A1,11/10/07,36.5,18,182,3150,FEMALE,"Banded on left flipper (nest 336, visit 3)"
+PAL0708,42,Adelie,Anvers,DREAM,N21A2,11/11/07,40.8,18.4,195,3900,MALE,"Banded on left flipper (nest 57, visit 2)"
+PAL0708,43,Adelie,Anvers,DREAM,N22A1,11/4/07,36,18.5,186,3100,FEMALE,"Adult not sampled, chick only (nest 11, visit 2)"
+PAL0708,44,Adelie,Anvers,DREAM,N22A2,11/7/07,44.1,19.7,196,4400,MALE,"Banded on left flipper (nest 90, visit 5)"
+PAL0708,45,Adelie,Anvers,DREAM,N23A1,11/23/07,37,16.9,185,3000,FEMALE,
+PAL0708,46,Adelie,Anvers,DREAM,N23A2,11/11/07,39.6,18.8,190,4600,MALE,"Measured twice; second reading kept (nest 391, visit 2)"
+PAL0708,47,Adelie,Anvers,DREAM,N24A1,11/30/07,41.1,19,182,3425,MALE,"Nest never observed with full clutch (nest 181, visit 3)"
+PAL0708,48,Adelie,Anvers,DREAM,N24A2,11/8/07,37.5,18.9,179,2975,,
+PAL0708,49,Adelie,Anvers,DREAM,N25A1,11/25/07,36,17.9,190,3450,FEMALE,"Egg found cold on second visit (nest 34, visit 3)"
+PAL0708,50,Adelie,Anvers,DREAM,N25A2,11/26/07,42.3,21.2,191,4150,MALE,"Blood sample taken for isotopes (nest 6, visit 3)"
+PAL0708,51,Adelie,Anvers,BISCOE,N26A1,11/30/08,39.6,17.7,186,3500,FEMALE,"Nest never observed with full clutch (nest 175, visit 3)"
+PAL0708,52,Adelie,Anvers,BISCOE,N26A2,11/18/08,40.1,18.9,188,4300,MALE,
+PAL0708,53,Adelie,Anvers,BISCOE,N27A1,11/15/08,35,17.9,190,3450,FEMALE,"Egg found cold on second visit (nest 332, visit 5)"
+PAL0708,54,Adelie,Anvers,BISCOE,N27A2,11/17/08,42,19.5,200,4050,MALE,"Egg found cold on second visit (nest 186, visit 5)"
+PAL0708,55,Adelie,Anvers,BISCOE,N28A1,11/16/08,34.5,18.1,187,2900,FEMALE,
+PAL0708,56,Adelie,Anvers,BISCOE,N28A2,11/9/08,41.4,18.6,191,3700,MALE,"Banded on left flipper (nest 336, visit 2)"
+PAL0708,57,Adelie,Anvers,BISCOE,N29A1,11/28/08,39,17.5,186,3550,FEMALE,
+PAL0708,58,Adelie,Anvers,BISCOE,N29A2,11/18/08,40.6,18.8,193,3800,MALE,"Adult not sampled, chick only (nest 254, visit 4)"
+PAL0708,59,Adelie,Anvers,BISCOE,N30A1,11/11/08,36.5,16.6,181,2850,FEMALE,"Measured twice; second reading kept (nest 352, visit 5)"
+PAL0708,60,Adelie,Anvers,BISCOE,N30A2,11/16/08,37.6,19.1,194,3750,MALE,"Nest never observed with full clutch (nest 123, visit 2)"
+PAL0708,61,Adelie,Anvers,BISCOE,N31A1,11/5/08,35.7,16.9,185,3150,FEMALE,"Egg found cold on second visit (nest 101, visit 4)"
+PAL0708,62,Adelie,Anvers,BISCOE,N31A2,11/24/08,41.3,21.1,195,4400,MALE,"Nest never observed with full clutch (nest 141, visit 4)"
+PAL0708,63,Adelie,Anvers,BISCOE,N32A1,11/5/08,37.6,17,185,3600,FEMALE,
+PAL0708,64,Adelie,Anvers,BISCOE,N32A2,11/26/08,41.1,18.2,192,4050,MALE,"Adult not sampled, chick only (nest 20, visit 2)"
+PAL0708,65,Adelie,Anvers,BISCOE,N33A1,11/9/08,36.4,17.1,184,2850,FEMALE,"Adult not sampled, chick only (nest 231, visit 5)"
+PAL0708,66,Adelie,Anvers,BISCOE,N33A2,11/22/08,41.6,18,192,3950,MALE,"Nest never observed with full clutch (nest 144, visit 5)"
+PAL0708,67,Adelie,Anvers,BISCOE,N34A1,11/14/08,35.5,16.2,195,3350,FEMALE,"Measured twice; second reading kept (nest 246, visit 2)"
+PAL0708,68,Adelie,Anvers,BISCOE,N34A2,11/30/08,41.1,19.1,188,4100,MALE,
+PAL0708,69,Adelie,Anvers,TORGERSEN,N35A1,11/16/08,35.9,16.6,190,3050,FEMALE,"Adult not sampled, chick only (nest 181, visit 2)"
+PAL0708,70,Adelie,Anvers,TORGERSEN,N35A2,11/9/08,41.8,19.4,198,4450,MALE,"Adult not sampled, chick only (nest 217, visit 1)"
+PAL0708,71,Adelie,Anvers,TORGERSEN,N36A1,11/19/08,33.5,19,190,3600,FEMALE,
+PAL0708,72,Adelie,Anvers,TORGERSEN,N36A2,11/21/08,39.7,18.4,190,3900,MALE,"Egg found cold on second visit (nest 45, visit 4)"
+PAL0708,73,Adelie,Anvers,TORGERSEN,N37A1,11/1/08,39.6,17.2,196,3550,FEMALE,
+PAL0708,74,Adelie,Anvers,TORGERSEN,N37A2,11/14/08,45.8,18.9,197,4150,MALE,"Nest never observed with full clutch (nest 392, visit 4)"
+PAL0708,75,Adelie,Anvers,TORGERSEN,N38A1,11/2/08,35.5,17.5,190,3700,FEMALE,
+PAL0708,76,Adelie,Anvers,TORGERSEN,N38A2,11/25/08,42.8,18.5,195,4250,MALE,"Adult not sampled, chick only (nest 123, visit 5)"
+PAL0708,77,Adelie,Anvers,TORGERSEN,N39A1,11/23/08,40.9,16.8,191,3700,FEMALE,"Egg found cold on second visit (nest 363, visit 3)"
+PAL0708,78,Adelie,Anvers,TORGERSEN,N39A2,11/15/08,37.2,19.4,184,3900,MALE,"Blood sample taken for isotopes (nest 327, visit 4)"
+PAL0708,79,Adelie,Anvers,TORGERSEN,N40A1,11/24/08,36.2,16.1,187,3550,FEMALE,"Measured twice; second reading kept (nest 107, visit 5)"
+PAL0708,80,Adelie,Anvers,TORGERSEN,N40A2,11/3/08,42.1,19.1,195,4000,MALE,"Adult not sampled, chick only (nest 245, visit 3)"
+PAL0708,81,Adelie,Anvers,TORGERSEN,N41A1,11/21/08,34.6,17.2,189,3200,FEMALE,"Measured twice; second reading kept (nest 307, visit 1)"
+PAL0708,82,Adelie,Anvers,TORGERSEN,N41A2,11/28/08,42.9,17.6,196,4700,MALE,"Egg found cold on second visit (nest 223, visit 5)"
+PAL0708,83,Adelie,Anvers,TORGERSEN,N42A1,11/21/08,36.7,18.8,187,3800,FEMALE,"Egg found cold on second visit (nest 4, visit 4)"
+PAL0708,84,Adelie,Anvers,TORGERSEN,N42A2,11/16/08,35.1,19.4,193,4200,MALE,"Banded on left flipper (nest 132, visit 5)"
+PAL0708,85,Adelie,Anvers,DREAM,N43A1,11/2/08,37.3,17.8,191,3350,FEMALE,"Adult not sampled, chick only (nest 291, visit 2)"
+PAL0708,86,Adelie,Anvers,DREAM,N43A2,11/23/08,41.3,20.3,194,3550,MALE,"Measured twice; second reading kept (nest 54, visit 1)"
+PAL0708,87,Adelie,Anvers,DREAM,N44A1,11/21/08,36.3,19.5,190,3800,MALE,"Measured twice; second reading kept (nest 104, visit 3)"
+PAL0708,88,Adelie,Anvers,DREAM,N44A2,11/12/08,36.9,18.6,189,3500,FEMALE,"Adult not sampled, chick only (nest 252, visit 3)"
+PAL0708,89,Adelie,Anvers,DREAM,N45A1,11/4/08,38.3,19.2,189,3950,MALE,"Adult not sampled, chick only (nest 239, visit 4)"
+PAL0708,90,Adelie,Anvers,DREAM,N45A2,11/26/08,38.9,18.8,190,3600,FEMALE,"Nest never observed with full clutch (nest 241, visit 3)"
+PAL0708,91,Adelie,Anvers,DREAM,N46A1,11/6/08,35.7,18,202,3550,FEMALE,"Measured twice; second reading kept (nest 394, visit 5)"
+PAL0708,92,Adelie,Anvers,DREAM,N46A2,11/30/08,41.1,18.1,205,4300,MALE,
+PAL0708,93,Adelie,Anvers,DREAM,N47A1,11/29/08,34,17.1,185,3400,FEMALE,"Blood sample taken for isotopes (nest 83, visit 3)"
+PAL0708,94,Adelie,Anvers,DREAM,N47A2,11/24/08,39.6,18.1,186,4450,MALE,"Measured twice; second reading kept (nest 270, visit 1)"
+PAL0708,95,Adelie,Anvers,DREAM,N48A1,11/23/08,36.2,17.3,187,3300,FEMALE,"Egg found cold on second visit (nest 358, visit 3)"
+PAL0708,96,Adelie,Anvers,DREAM,N48A2,11/10/08,40.8,18.9,208,4300,MALE,"Egg found cold on second visit (nest 206, visit 2)"
+PAL0708,97,Adelie,Anvers,DREAM,N49A1,11/4/08,38.1,18.6,190,3700,FEMALE,
+PAL0708,98,Adelie,Anvers,DREAM,N49A2,11/6/08,40.3,18.5,196,4350,MALE,"Banded on left flipper (nest 67, visit 5)"
+PAL0708,99,Adelie,Anvers,DREAM,N50A1,11/5/08,33.1,16.1,178,2900,FEMALE,"Blood sample taken for isotopes (nest 77, visit 4)"
+PAL0708,100,Adelie,Anvers,DREAM,N50A2,11/7/08,43.2,18.5,192,4100,MALE,"Egg found cold on second visit (nest 384, visit 1)"
+PAL0708,101,Adelie,Anvers,BISCOE,N51A1,11/2/09,35,17.9,192,3725,FEMALE,
+PAL0708,102,Adelie,Anvers,BISCOE,N51A2,11/7/09,41,20,203,4725,MALE,"Blood sample taken for isotopes (nest 132, visit 3)"
+PAL0708,103,Adelie,Anvers,BISCOE,N52A1,11/4/09,37.7,16,183,3075,FEMALE,"Egg found cold on second visit (nest 303, visit 5)"
+PAL0708,104,Adelie,Anvers,BISCOE,N52A2,11/18/09,37.8,20,190,4250,MALE,"Measured twice; second reading kept (nest 89, visit 5)"
+PAL0708,105,Adelie,Anvers,BISCOE,N53A1,11/26/09,37.9,18.6,193,2925,FEMALE,"Nest never observed with full clutch (nest 107, visit 4)"
+PAL0708,106,Adelie,Anvers,BISCOE,N53A2,11/12/09,39.7,18.9,184,3550,MALE,"Blood sample taken for isotopes (nest 98, visit 3)"
+PAL0708,107,Adelie,Anvers,BISCOE,N54A1,11/13/09,38.6,17.2,199,3750,FEMALE,
+PAL0708,108,Adelie,Anvers,BISCOE,N54A2,11/9/09,38.2,20,190,3900,MALE,"Nest never observed with full clutch (nest 331, visit 1)"
+PAL0708,109,Adelie,Anvers,BISCOE,N55A1,11/3/09,38.1,17,181,3175,FEMALE,"Nest never observed with full clutch (nest 319, visit 1)"
+PAL0708,110,Adelie,Anvers,BISCOE,N55A2,11/22/09,43.2,19,197,4775,MALE,
+PAL0708,111,Adelie,Anvers,BISCOE,N56A1,11/15/09,38.1,16.5,198,3825,FEMALE,"Measured twice; second reading kept (nest 141, visit 4)"
+PAL0708,112,Adelie,Anvers,BISCOE,N56A2,11/23/09,45.6,20.3,191,4600,MALE,
+PAL0708,113,Adelie,Anvers,BISCOE,N57A1,11/24/09,39.7,17.7,193,3200,FEMALE,
+PAL0708,114,Adelie,Anvers,BISCOE,N57A2,11/5/09,42.2,19.5,197,4275,MALE,"Blood sample taken for isotopes (nest 67, visit 2)"
+PAL0708,115,Adelie,Anvers,BISCOE,N58A1,11/24/09,39.6,20.7,191,3900,FEMALE,"Adult not sampled, chick only (nest 261, visit 2)"
+PAL0708,116,Adelie,Anvers,BISCOE,N58A2,11/9/09,42.7,18.3,196,4075,MALE,"Banded on left flipper (nest 209, visit 5)"
+PAL0708,117,Adelie,Anvers,TORGERSEN,N59A1,11/19/09,38.6,17,188,2900,FEMALE,"Egg found cold on second visit (nest 180, visit 3)"
+PAL0708,118,Adelie,Anvers,TORGERSEN,N59A2,11/25/09,37.3,20.5,199,3775,MALE,"Blood sample taken for isotopes (nest 304, visit 4)"
+PAL0708,119,Adelie,Anvers,TORGERSEN,N60A1,11/22/09,35.7,17,189,3350,FEMALE,
+PAL0708,120,Adelie,Anvers,TORGERSEN,N60A2,11/26/09,41.1,18.6,189,3325,MALE,
+PAL0708,121,Adelie,Anvers,TORGERSEN,N61A1,11/1/09,36.2,17.2,187,3150,FEMALE,"Egg found cold on second visit (nest 267, visit 4)"
+PAL0708,122,Adelie,Anvers,TORGERSEN,N61A2,11/26/09,37.7,19.8,198,3500,MALE,"Blood sample taken for isotopes (nest 122, visit 2)"
+PAL0708,123,Adelie,Anvers,TORGERSEN,N62A1,11/17/09,40.2,17,176,3450,FEMALE,"Nest never observed with full clutch (nest 225, visit 1)"
+PAL0708,124,Adelie,Anvers,TORGERSEN,N62A2,11/26/09,41.4,18.5,202,3875,MALE,
+PAL0708,125,Adelie,Anvers,TORGERSEN,N63A1,11/17/09,35.2,15.9,186,3050,FEMALE,"Banded on left flipper (nest 343, visit 3)"
+PAL0708,126,Adelie,Anvers,TORGERSEN,N63A2,11/18/09,40.6,19,199,4000,MALE,
+PAL0708,127,Adelie,Anvers,TORGERSEN,N64A1,11/12/09,38.8,17.6,191,3275,FEMALE,
+PAL0708,128,Adelie,Anvers,TORGERSEN,N64A2,11/19/09,41.5,18.3,195,4300,MALE,"Blood sample taken for isotopes (nest 292, visit 2)"
+PAL0708,129,Adelie,Anvers,TORGERSEN,N65A1,11/10/09,39,17.1,191,3050,FEMALE,
+PAL0708,130,Adelie,Anvers,TORGERSEN,N65A2,11/4/09,44.1,18,210,4000,MALE,"Measured twice; second reading kept (nest 328, visit 2)"
+PAL0708,131,Adelie,Anvers,TORGERSEN,N66A1,11/3/09,38.5,17.9,190,3325,FEMALE,"Measured twice; second reading kept (nest 287, visit 5)"
+PAL0708,132,Adelie,Anvers,TORGERSEN,N66A2,11/2/09,43.1,19.2,197,3500,MALE,"Adult not sampled, chick only (nest 177, visit 3)"
+PAL0708,133,Adelie,Anvers,DREAM,N67A1,11/1/09,36.8,18.5,193,3500,FEMALE,"Adult not sampled, chick only (nest 95, visit 2)"
+PAL0708,134,Adelie,Anvers,DREAM,N67A2,11/14/09,37.5,18.5,199,4475,MALE,
+PAL0708,135,Adelie,Anvers,DREAM,N68A1,11/16/09,38.1,17.6,187,3425,FEMALE,
+PAL0708,136,Adelie,Anvers,DREAM,N68A2,11/6/09,41.1,17.5,190,3900,MALE,"Banded on left flipper (nest 337, visit 3)"
+PAL0708,137,Adelie,Anvers,DREAM,N69A1,11/16/09,35.6,17.5,191,3175,FEMALE,"Banded on left flipper (nest 301, visit 3)"
+PAL0708,138,Adelie,Anvers,DREAM,N69A2,11/29/09,40.2,20.1,200,3975,MALE,"Banded on left flipper (nest 92, visit 1)"
+PAL0708,139,Adelie,Anvers,DREAM,N70A1,11/15/09,37,16.5,185,3400,FEMALE,
+PAL0708,140,Adelie,Anvers,DREAM,N70A2,11/1/09,39.7,17.9,193,4250,MALE,
+PAL0708,141,Adelie,Anvers,DREAM,N71A1,11/22/09,40.2,17.1,193,3400,FEMALE,"Adult not sampled, chick only (nest 223, visit 3)"
+PAL0708,142,Adelie,Anvers,DREAM,N71A2,11/8/09,40.6,17.2,187,3475,MALE,"Egg found cold on second visit (nest 51, visit 1)"
+PAL0708,143,Adelie,Anvers,DREAM,N72A1,11/18/09,32.1,15.5,188,3050,FEMALE,"Banded on left flipper (nest 32, visit 5)"
+PAL0708,144,Adelie,Anvers,DREAM,N72A2,11/24/09,40.7,17,190,3725,MALE,"Egg found cold on second visit (nest 201, visit 3)"
+PAL0708,145,Adelie,Anvers,DREAM,N73A1,11/21/09,37.3,16.8,192,3000,FEMALE,"Nest never observed with full clutch (nest 135, visit 1)"
+PAL0708,146,Adelie,Anvers,DREAM,N73A2,11/29/09,39,18.7,185,3650,MALE,"Nest never observed with full clutch (nest 203, visit 3)"
+PAL0708,147,Adelie,Anvers,DREAM,N74A1,11/8/09,39.2,18.6,190,4250,MALE,"Adult not sampled, chick only (nest 51, visit 3)"
+PAL0708,148,Adelie,Anvers,DREAM,N74A2,11/1/09,36.6,18.4,184,3475,FEMALE,
+PAL0708,149,Adelie,Anvers,DREAM,N75A1,11/8/09,36,17.8,195,3450,FEMALE,"Nest never observed with full clutch (nest 377, visit 3)"
+PAL0708,150,Adelie,Anvers,DREAM,N75A2,11/3/09,37.8,18.1,193,3750,MALE,"Nest never observed with full clutch (nest 233, visit 5)"
+PAL0708,151,Adelie,Anvers,DREAM,N76A1,11/25/09,36,17.1,187,3700,FEMALE,
+PAL0708,152,Adelie,Anvers,DREAM,N76A2,11/7/09,41.5,18.5,201,4000,MALE,"Egg found cold on second visit (nest 177, visit 4)"
+PAL0708,1,Gentoo,Anvers,BISCOE,N77A1,11/12/07,46.1,13.2,211,4500,FEMALE,"Adult not sampled, chick only (nest 153, visit 1)"
+PAL0708,2,Gentoo,Anvers,BISCOE,N77A2,11/19/07,50,16.3,230,5700,MALE,"Measured twice; second reading kept (nest 97, visit 2)"
+PAL0708,3,Gentoo,Anvers,BISCOE,N78A1,11/22/07,48.7,14.1,210,4450,FEMALE,"Adult not sampled, chick only (nest 232, visit 5)"
+PAL0708,4,Gentoo,Anvers,BISCOE,N78A2,11/3/07,50,15.2,218,5700,MALE,
+PAL0708,5,Gentoo,Anvers,BISCOE,N79A1,11/1/07,47.6,14.5,215,5400,MALE,"Nest never observed with full clutch (nest 114, visit 2)"
+PAL0708,6,Gentoo,Anvers,BISCOE,N79A2,11/1/07,46.5,13.5,210,4550,FEMALE,"Adult not sampled, chick only (nest 73, visit 5)"
+PAL0708,7,Gentoo,Anvers,BISCOE,N80A1,11/15/07,45.4,14.6,211,4800,FEMALE,"Adult not sampled, chick only (nest 253, visit 1)"
+PAL0708,8,Gentoo,Anvers,BISCOE,N80A2,11/7/07,46.7,15.3,219,5200,MALE,
+PAL0708,9,Gentoo,Anvers,BISCOE,N81A1,,43.3,13.4,209,4400,FEMALE,"Measured twice; second reading kept (nest 22, visit 5)"
+PAL0708,10,Gentoo,Anvers,BISCOE,N81A2,11/30/07,46.8,15.4,215,5150,MALE,"Nest never observed with full clutch (nest 194, visit 5)"
+PAL0708,11,Gentoo,Anvers,BISCOE,N82A1,11/1/07,40.9,13.7,214,4650,FEMALE,
+PAL0708,12,Gentoo,Anvers,BISCOE,N82A2,11/1/07,49,16.1,216,5550,MALE,"Adult not sampled, chick only (nest 298, visit 2)"
+PAL0708,13,Gentoo,Anvers,BISCOE,N83A1,11/12/07,45.5,13.7,214,4650,FEMALE,
+PAL0708,14,Gentoo,Anvers,BISCOE,N83A2,11/4/07,48.4,14.6,213,5850,MALE,
+PAL0708,15,Gentoo,Anvers,BISCOE,N84A1,11/27/07,45.8,14.6,210,4200,FEMALE,"Adult not sampled, chick only (nest 393, visit 5)"
+PAL0708,16,Gentoo,Anvers,BISCOE,N84A2,11/23/07,49.3,15.7,217,5850,MALE,
+PAL0708,17,Gentoo,Anvers,BISCOE,N85A1,11/10/07,42,13.5,210,4150,FEMALE,"Nest never observed with full clutch (nest 3, visit 3)"
+PAL0708,18,Gentoo,Anvers,BISCOE,N85A2,11/18/07,49.2,15.2,221,6300,MALE,
+PAL0708,19,Gentoo,Anvers,BISCOE,N86A1,11/3/07,46.2,14.5,209,4800,FEMALE,"Measured twice; second reading kept (nest 155, visit 4)"
+PAL0708,20,Gentoo,Anvers,BISCOE,N86A2,11/20/07,48.7,15.1,222,5350,MALE,"Adult not sampled, chick only (nest 209, visit 1)"
+PAL0708,21,Gentoo,Anvers,BISCOE,N87A1,11/22/07,50.2,14.3,218,5700,MALE,"Measured twice; second reading kept (nest 91, visit 4)"
+PAL0708,22,Gentoo,Anvers,BISCOE,N87A2,11/28/07,45.1,14.5,215,5000,FEMALE,
+PAL0708,23,Gentoo,Anvers,BISCOE,N88A1,11/9/07,46.5,14.5,213,4400,FEMALE,"Egg found cold on second visit (nest 127, visit 2)"
+PAL0708,24,Gentoo,Anvers,BISCOE,N88A2,11/28/07,46.3,15.8,215,5050,MALE,"Egg found cold on second visit (nest 294, visit 1)"
+PAL0708,25,Gentoo,Anvers,BISCOE,N89A1,11/6/07,42.9,13.1,215,5000,FEMALE,"Measured twice; second reading kept (nest 48, visit 4)"
+PAL0708,26,Gentoo,Anvers,BISCOE,N89A2,11/9/07,46.1,15.1,215,5100,MALE,"Blood sample taken for isotopes (nest 225, visit 2)"
+PAL0708,27,Gentoo,Anvers,BISCOE,N90A1,11/20/07,44.5,14.3,216,4100,,"Blood sample taken for isotopes (nest 158, visit 4)"
+PAL0708,28,Gentoo,Anvers,BISCOE,N90A2,11/30/07,47.8,15,215,5650,MALE,"Nest never observed with full clutch (nest 337, visit 5)"
+PAL0708,29,Gentoo,Anvers,BISCOE,N91A1,11/30/07,48.2,14.3,210,4600,FEMALE,"Blood sample taken for isotopes (nest 336, visit 2)"
+PAL0708,30,Gentoo,Anvers,BISCOE,N91A2,11/11/07,50,15.3,220,5550,MALE,
+PAL0708,31,Gentoo,Anvers,BISCOE,N92A1,11/18/07,47.3,15.3,222,5250,MALE,
+PAL0708,32,Gentoo,Anvers,BISCOE,N92A2,11/10/07,42.8,14.2,209,4700,FEMALE,"Blood sample taken for isotopes (nest 331, visit 1)"
+PAL0708,33,Gentoo,Anvers,BISCOE,N93A1,11/2/07,45.1,14.5,207,5050,FEMALE,"Banded on left flipper (nest 32, visit 5)"
+PAL0708,34,Gentoo,Anvers,BISCOE,N93A2,11/1/07,59.6,17,230,6050,MALE,"Blood sample taken for isotopes (nest 232, visit 2)"
+PAL0708,35,Gentoo,Anvers,BISCOE,N94A1,11/10/08,49.1,14.8,220,5150,FEMALE,"Adult not sampled, chick only (nest 372, visit 4)"
+PAL0708,36,Gentoo,Anvers,BISCOE,N94A2,11/26/08,48.4,16.3,220,5400,MALE,"Nest never observed with full clutch (nest 159, visit 5)"
+PAL0708,37,Gentoo,Anvers,BISCOE,N95A1,11/1/08,42.6,13.7,213,4950,FEMALE,"Adult not sampled, chick only (nest 52, visit 1)"
+PAL0708,38,Gentoo,Anvers,BISCOE,N95A2,11/29/08,44.4,17.3,219,5250,MALE,"Blood sample taken for isotopes (nest 14, visit 2)"
+PAL0708,39,Gentoo,Anvers,BISCOE,N96A1,11/12/08,44,13.6,208,4350,FEMALE,"Nest never observed with full clutch (nest 239, visit 5)"
+PAL0708,40,Gentoo,Anvers,BISCOE,N96A2,11/30/08,48.7,15.7,208,5350,MALE,"Measured twice; second reading kept (nest 123, visit 3)"
+PAL0708,41,Gentoo,Anvers,BISCOE,N97A1,11/1/08,42.7,13.7,208,3950,FEMALE,
+PAL0708,42,Gentoo,Anvers,BISCOE,N97A2,11/30/08,49.6,16,225,5700,MALE,"Egg found cold on second visit (nest 25, visit 3)"
+PAL0708,43,Gentoo,Anvers,BISCOE,N98A1,11/20/08,45.3,13.7,210,4300,FEMALE,"Nest never observed with full clutch (nest 186, visit 2)"
+PAL0708,44,Gentoo,Anvers,BISCOE,N98A2,11/26/08,49.6,15,216,4750,MALE,"Blood sample taken for isotopes (nest 222, visit 1)"
+PAL0708,45,Gentoo,Anvers,BISCOE,N99A1,11/9/08,50.5,15.9,222,5550,MALE,"Blood sample taken for isotopes (nest 394, visit 4)"
+PAL0708,46,Gentoo,Anvers,BISCOE,N99A2,11/17/08,43.6,13.9,217,4900,FEMALE,"Banded on left flipper (nest 294, visit 3)"
+PAL0708,47,Gentoo,Anvers,BISCOE,N100A1,11/21/08,45.5,13.9,210,4200,FEMALE,"Measured twice; second reading kept (nest 256, visit 2)"
+PAL0708,48,Gentoo,Anvers,BISCOE,N100A2,11/15/08,50.5,15.9,225,5400,MALE,
+PAL0708,49,Gentoo,Anvers,BISCOE,N101A1,11/5/08,44.9,13.3,213,5100,FEMALE,"Measured twice; second reading kept (nest 223, visit 4)"
+PAL0708,50,Gentoo,Anvers,BISCOE,N101A2,11/13/08,45.2,15.8,215,5300,MALE,"Adult not sampled, chick only (nest 389, visit 5)"
+PAL0708,51,Gentoo,Anvers,BISCOE,N102A1,11/14/08,46.6,14.2,210,4850,FEMALE,
+PAL0708,52,Gentoo,Anvers,BISCOE,N102A2,11/12/08,48.5,14.1,220,5300,MALE,
+PAL0708,53,Gentoo,Anvers,BISCOE,N103A1,11/18/08,45.1,14.4,210,4400,FEMALE,
+PAL0708,54,Gentoo,Anvers,BISCOE,N103A2,11/14/08,50.1,15,225,5000,MALE,"Egg found cold on second visit (nest 24, visit 3)"
+PAL0708,55,Gentoo,Anvers,BISCOE,N104A1,11/16/08,46.5,14.4,217,4900,FEMALE,
+PAL0708,56,Gentoo,Anvers,BISCOE,N104A2,11/10/08,45,15.4,220,5050,MALE,"Adult not sampled, chick only (nest 300, visit 5)"
+PAL0708,57,Gentoo,Anvers,BISCOE,N105A1,11/9/08,43.8,13.9,208,4300,FEMALE,"Banded on left flipper (nest 224, visit 1)"
+PAL0708,58,Gentoo,Anvers,BISCOE,N105A2,11/18/08,45.5,15,220,5000,MALE,"Blood sample taken for isotopes (nest 325, visit 5)"
+PAL0708,59,Gentoo,Anvers,BISCOE,N106A1,11/14/08,43.2,14.5,208,4450,FEMALE,"Adult not sampled, chick only (nest 220, visit 2)"
+PAL0708,60,Gentoo,Anvers,BISCOE,N106A2,11/10/08,50.4,15.3,224,5550,MALE,"Adult not sampled, chick only (nest 150, visit 1)"
+PAL0708,61,Gentoo,Anvers,BISCOE,N107A1,11/23/08,45.3,13.8,208,4200,FEMALE,
+PAL0708,62,Gentoo,Anvers,BISCOE,N107A2,11/2/08,46.2,14.9,221,5300,MALE,
+PAL0708,63,Gentoo,Anvers,BISCOE,N108A1,11/29/08,45.7,13.9,214,4400,FEMALE,"Nest never observed with full clutch (nest 262, visit 1)"
+PAL0708,64,Gentoo,Anvers,BISCOE,N108A2,11/24/08,54.3,15.7,231,5650,MALE,"Blood sample taken for isotopes (nest 282, visit 1)"
+PAL0708,65,Gentoo,Anvers,BISCOE,N109A1,11/3/08,45.8,14.2,219,4700,FEMALE,"Banded on left flipper (nest 13, visit 5)"
+PAL0708,66,Gentoo,Anvers,BISCOE,N109A2,11/16/08,49.8,16.8,230,5700,MALE,"Egg found cold on second visit (nest 256, visit 1)"
+PAL0708,67,Gentoo,Anvers,BISCOE,N110A1,11/17/08,46.2,14.4,214,4650,,
+PAL0708,68,Gentoo,Anvers,BISCOE,N110A2,11/12/08,49.5,16.2,229,5800,MALE,"Nest never observed with full clutch (nest 190, visit 3)"
+PAL0708,69,Gentoo,Anvers,BISCOE,N111A1,11/26/08,43.5,14.2,220,4700,FEMALE,"Blood sample taken for isotopes (nest 302, visit 2)"
+PAL0708,70,Gentoo,Anvers,BISCOE,N111A2,11/26/08,50.7,15,223,5550,MALE,"Blood sample taken for isotopes (nest 237, visit 1)"
+PAL0708,71,Gentoo,Anvers,BISCOE,N112A1,11/21/08,47.7,15,216,4750,FEMALE,"Banded on left flipper (nest 31, visit 1)"
+PAL0708,72,Gentoo,Anvers,BISCOE,N112A2,11/5/08,46.4,15.6,221,5000,MALE,"Measured twice; second reading kept (nest 186, visit 5)"
+PAL0708,73,Gentoo,Anvers,BISCOE,N113A1,11/20/08,48.2,15.6,221,5100,MALE,"Banded on left flipper (nest 86, visit 3)"
+PAL0708,74,Gentoo,Anvers,BISCOE,N113A2,11/10/08,46.5,14.8,217,5200,FEMALE,
+PAL0708,75,Gentoo,Anvers,BISCOE,N114A1,11/12/08,46.4,15,216,4700,FEMALE,"Egg found cold on second visit (nest 201, visit 4)"
+PAL0708,76,Gentoo,Anvers,BISCOE,N114A2,11/24/08,48.6,16,230,5800,MALE,"Egg found cold on second visit (nest 299, visit 2)"
+PAL0708,77,Gentoo,Anvers,BISCOE,N115A1,11/2/08,47.5,14.2,209,4600,FEMALE,"Banded on left flipper (nest 37, visit 3)"
+PAL0708,78,Gentoo,Anvers,BISCOE,N115A2,11/24/08,51.1,16.3,220,6000,MALE,"Banded on left flipper (nest 84, visit 2)"
+PAL0708,79,Gentoo,Anvers,BISCOE,N116A1,11/29/08,45.2,13.8,215,4750,FEMALE,"Blood sample taken for isotopes (nest 198, visit 2)"
+PAL0708,80,Gentoo,Anvers,BISCOE,N116A2,11/29/08,45.2,16.4,223,5950,MALE,"Banded on left flipper (nest 300, visit 2)"
+PAL0708,81,Gentoo,Anvers,BISCOE,N117A1,11/17/09,49.1,14.5,212,4625,FEMALE,"Egg found cold on second visit (nest 179, visit 1)"
+PAL0708,82,Gentoo,Anvers,BISCOE,N117A2,11/8/09,52.5,15.6,221,5450,MALE,"Blood sample taken for isotopes (nest 319, visit 4)"
+PAL0708,83,Gentoo,Anvers,BISCOE,N118A1,11/7/09,47.4,14.6,212,4725,FEMALE,"Banded on left flipper (nest 231, visit 2)"
+PAL0708,84,Gentoo,Anvers,BISCOE,N118A2,11/27/09,50,15.9,224,5350,MALE,
+PAL0708,85,Gentoo,Anvers,BISCOE,N119A1,11/30/09,44.9,13.8,212,4750,FEMALE,"Measured twice; second reading kept (nest 74, visit 3)"
+PAL0708,86,Gentoo,Anvers,BISCOE,N119A2,11/15/09,50.8,17.3,228,5600,MALE,"Adult not sampled, chick only (nest 355, visit 2)"
+PAL0708,87,Gentoo,Anvers,BISCOE,N120A1,11/17/09,43.4,14.4,218,4600,FEMALE,
+PAL0708,88,Gentoo,Anvers,BISCOE,N120A2,11/20/09,51.3,14.2,218,5300,MALE,"Adult not sampled, chick only (nest 269, visit 5)"
+PAL0708,89,Gentoo,Anvers,BISCOE,N121A1,11/12/09,47.5,14,212,4875,FEMALE,
+PAL0708,90,Gentoo,Anvers,BISCOE,N121A2,11/30/09,52.1,17,230,5550,MALE,"Egg found cold on second visit (nest 331, visit 1)"
+PAL0708,91,Gentoo,Anvers,BISCOE,N122A1,11/17/09,47.5,15,218,4950,FEMALE,"Adult not sampled, chick only (nest 260, visit 4)"
+PAL0708,92,Gentoo,Anvers,BISCOE,N122A2,11/5/09,52.2,17.1,228,5400,MALE,"Adult not sampled, chick only (nest 69, visit 2)"
+PAL0708,93,Gentoo,Anvers,BISCOE,N123A1,11/18/09,45.5,14.5,212,4750,FEMALE,"Measured twice; second reading kept (nest 137, visit 3)"
+PAL0708,94,Gentoo,Anvers,BISCOE,N123A2,11/23/09,49.5,16.1,224,5650,MALE,"Banded on left flipper (nest 225, visit 4)"
+PAL0708,95,Gentoo,Anvers,BISCOE,N124A1,11/5/09,44.5,14.7,214,4850,FEMALE,
+PAL0708,96,Gentoo,Anvers,BISCOE,N124A2,11/24/09,50.8,15.7,226,5200,MALE,"Blood sample taken for isotopes (nest 2, visit 2)"
+PAL0708,97,Gentoo,Anvers,BISCOE,N125A1,11/11/09,49.4,15.8,216,4925,MALE,
+PAL0708,98,Gentoo,Anvers,BISCOE,N125A2,11/27/09,46.9,14.6,222,4875,FEMALE,"Banded on left flipper (nest 36, visit 5)"
+PAL0708,99,Gentoo,Anvers,BISCOE,N126A1,11/24/09,48.4,14.4,203,4625,FEMALE,
+PAL0708,100,Gentoo,Anvers,BISCOE,N126A2,11/20/09,51.1,16.5,225,5250,MALE,"Measured twice; second reading kept (nest 123, visit 5)"
+PAL0708,101,Gentoo,Anvers,BISCOE,N127A1,11/4/09,48.5,15,219,4850,FEMALE,
+PAL0708,102,Gentoo,Anvers,BISCOE,N127A2,11/8/09,55.9,17,228,5600,MALE,"Measured twice; second reading kept (nest 326, visit 1)"
+PAL0708,103,Gentoo,Anvers,BISCOE,N128A1,11/20/09,47.2,15.5,215,4975,FEMALE,"Adult not sampled, chick only (nest 172, visit 3)"
+PAL0708,104,Gentoo,Anvers,BISCOE,N128A2,11/7/09,49.1,15,228,5500,MALE,"Banded on left flipper (nest 16, visit 3)"
+PAL0708,105,Gentoo,Anvers,BISCOE,N129A1,11/16/09,47.3,13.8,216,4725,,"Blood sample taken for isotopes (nest 19, visit 5)"
+PAL0708,106,Gentoo,Anvers,BISCOE,N129A2,11/2/09,46.8,16.1,215,5500,MALE,"Banded on left flipper (nest 119, visit 4)"
+PAL0708,107,Gentoo,Anvers,BISCOE,N130A1,11/25/09,41.7,14.7,210,4700,FEMALE,"Blood sample taken for isotopes (nest 206, visit 5)"
+PAL0708,108,Gentoo,Anvers,BISCOE,N130A2,11/17/09,53.4,15.8,219,5500,MALE,"Nest never observed with full clutch (nest 391, visit 2)"
+PAL0708,109,Gentoo,Anvers,BISCOE,N131A1,11/14/09,43.3,14,208,4575,FEMALE,"Nest never observed with full clutch (nest 399, visit 4)"
+PAL0708,110,Gentoo,Anvers,BISCOE,N131A2,11/7/09,48.1,15.1,209,5500,MALE,"Nest never observed with full clutch (nest 333, visit 2)"
+PAL0708,111,Gentoo,Anvers,BISCOE,N132A1,11/22/09,50.5,15.2,216,5000,FEMALE,"Egg found cold on second visit (nest 361, visit 4)"
+PAL0708,112,Gentoo,Anvers,BISCOE,N132A2,11/11/09,49.8,15.9,229,5950,MALE,"Banded on left flipper (nest 61, visit 1)"
+PAL0708,113,Gentoo,Anvers,BISCOE,N133A1,11/25/09,43.5,15.2,213,4650,FEMALE,"Banded on left flipper (nest 54, visit 3)"
+PAL0708,114,Gentoo,Anvers,BISCOE,N133A2,11/13/09,51.5,16.3,230,5500,MALE,"Nest never observed with full clutch (nest 301, visit 3)"
+PAL0708,115,Gentoo,Anvers,BISCOE,N134A1,11/3/09,46.2,14.1,217,4375,FEMALE,"Nest never observed with full clutch (nest 337, visit 5)"
+PAL0708,116,Gentoo,Anvers,BISCOE,N134A2,11/3/09,55.1,16,230,5850,MALE,"Measured twice; second reading kept (nest 231, visit 4)"
+PAL0708,117,Gentoo,Anvers,BISCOE,N135A1,11/29/09,44.5,15.7,217,4875,,
+PAL0708,118,Gentoo,Anvers,BISCOE,N135A2,11/15/09,48.8,16.2,222,6000,MALE,"Nest never observed with full clutch (nest 7, visit 1)"
+PAL0708,119,Gentoo,Anvers,BISCOE,N136A1,11/3/09,47.2,13.7,214,4925,FEMALE,
+PAL0708,120,Gentoo,Anvers,BISCOE,N136A2,11/14/09,,,,,,"Blood sample taken for isotopes (nest 194, visit 3)"
+PAL0708,121,Gentoo,Anvers,BISCOE,N137A1,11/22/09,46.8,14.3,215,4850,FEMALE,"Blood sample taken for isotopes (nest 181, visit 1)"
+PAL0708,122,Gentoo,Anvers,BISCOE,N137A2,11/21/09,50.4,15.7,222,5750,MALE,"Blood sample taken for isotopes (nest 332, visit 2)"
+PAL0708,123,Gentoo,Anvers,BISCOE,N138A1,11/25/09,45.2,14.8,212,5200,FEMALE,"Measured twice; second reading kept (nest 343, visit 5)"
+PAL0708,124,Gentoo,Anvers,BISCOE,N138A2,11/1/09,49.9,16.1,213,5400,MALE,
+PAL0708,1,Chinstrap,Anvers,DREAM,N139A1,11/7/07,46.5,17.9,192,3500,FEMALE,
+PAL0708,2,Chinstrap,Anvers,DREAM,N139A2,11/26/07,50,19.5,196,3900,MALE,"Blood sample taken for isotopes (nest 269, visit 1)"
+PAL0708,3,Chinstrap,Anvers,DREAM,N140A1,11/5/07,51.3,19.2,193,3650,MALE,
+PAL0708,4,Chinstrap,Anvers,DREAM,N140A2,11/3/07,45.4,18.7,188,3525,FEMALE,
+PAL0708,5,Chinstrap,Anvers,DREAM,N141A1,11/8/07,52.7,19.8,197,3725,MALE,"Measured twice; second reading kept (nest 121, visit 5)"
+PAL0708,6,Chinstrap,Anvers,DREAM,N141A2,11/8/07,45.2,17.8,198,3950,FEMALE,"Adult not sampled, chick only (nest 96, visit 5)"
+PAL0708,7,Chinstrap,Anvers,DREAM,N142A1,11/28/07,46.1,18.2,178,3250,FEMALE,"Blood sample taken for isotopes (nest 324, visit 3)"
+PAL0708,8,Chinstrap,Anvers,DREAM,N142A2,11/3/07,51.3,18.2,197,3750,MALE,"Blood sample taken for isotopes (nest 397, visit 1)"
+PAL0708,9,Chinstrap,Anvers,DREAM,N143A1,11/20/07,46,18.9,195,4150,FEMALE,"Adult not sampled, chick only (nest 63, visit 4)"
+PAL0708,10,Chinstrap,Anvers,DREAM,N143A2,11/11/07,51.3,19.9,198,3700,MALE,"Nest never observed with full clutch (nest 46, visit 5)"
+PAL0708,11,Chinstrap,Anvers,DREAM,N144A1,11/29/07,46.6,17.8,193,3800,FEMALE,
+PAL0708,12,Chinstrap,Anvers,DREAM,N144A2,11/1/07,51.7,20.3,194,3775,MALE,"Adult not sampled, chick only (nest 11, visit 1)"
+PAL0708,13,Chinstrap,Anvers,DREAM,N145A1,11/2/07,47,17.3,185,3700,FEMALE,"Blood sample taken for isotopes (nest 329, visit 4)"
+PAL0708,14,Chinstrap,Anvers,DREAM,N145A2,11/16/07,52,18.1,201,4050,MALE,
+PAL0708,15,Chinstrap,Anvers,DREAM,N146A1,11/27/07,45.9,17.1,190,3575,FEMALE,"Measured twice; second reading kept (nest 294, visit 4)"
+PAL0708,16,Chinstrap,Anvers,DREAM,N146A2,11/4/07,50.5,19.6,201,4050,MALE,"Nest never observed with full clutch (nest 58, visit 4)"
+PAL0708,17,Chinstrap,Anvers,DREAM,N147A1,11/18/07,50.3,20,197,3300,MALE,"Banded on left flipper (nest 3, visit 5)"
+PAL0708,18,Chinstrap,Anvers,DREAM,N147A2,11/2/07,58,17.8,181,3700,FEMALE,
+PAL0708,19,Chinstrap,Anvers,DREAM,N148A1,11/13/07,46.4,18.6,190,3450,FEMALE,"Measured twice; second reading kept (nest 400, visit 4)"
+PAL0708,20,Chinstrap,Anvers,DREAM,N148A2,11/3/07,49.2,18.2,195,4400,MALE,"Egg found cold on second visit (nest 190, visit 4)"
+PAL0708,21,Chinstrap,Anvers,DREAM,N149A1,11/26/07,42.4,17.3,181,3600,FEMALE,
+PAL0708,22,Chinstrap,Anvers,DREAM,N149A2,11/19/07,48.5,17.5,191,3400,MALE,"Banded on left flipper (nest 324, visit 5)"
+PAL0708,23,Chinstrap,Anvers,DREAM,N150A1,11/16/07,43.2,16.6,187,2900,FEMALE,
+PAL0708,24,Chinstrap,Anvers,DREAM,N150A2,11/16/07,50.6,19.4,193,3800,MALE,"Egg found cold on second visit (nest 162, visit 1)"
+PAL0708,25,Chinstrap,Anvers,DREAM,N151A1,11/9/07,46.7,17.9,195,3300,FEMALE,"Measured twice; second reading kept (nest 116, visit 2)"
+PAL0708,26,Chinstrap,Anvers,DREAM,N151A2,,52,19,197,4150,MALE,"Banded on left flipper (nest 111, visit 2)"
+PAL0708,27,Chinstrap,Anvers,DREAM,N152A1,11/11/08,50.5,18.4,200,3400,FEMALE,"Egg found cold on second visit (nest 265, visit 2)"
+PAL0708,28,Chinstrap,Anvers,DREAM,N152A2,11/10/08,49.5,19,200,3800,MALE,"Blood sample taken for isotopes (nest 177, visit 3)"
+PAL0708,29,Chinstrap,Anvers,DREAM,N153A1,11/13/08,46.4,17.8,191,3700,FEMALE,
+PAL0708,30,Chinstrap,Anvers,DREAM,N153A2,11/8/08,52.8,20,205,4550,MALE,"Adult not sampled, chick only (nest 184, visit 4)"
+PAL0708,31,Chinstrap,Anvers,DREAM,N154A1,11/7/08,40.9,16.6,187,3200,FEMALE,"Adult not sampled, chick only (nest 267, visit 1)"
+PAL0708,32,Chinstrap,Anvers,DREAM,N154A2,11/18/08,54.2,20.8,201,4300,MALE,"Blood sample taken for isotopes (nest 276, visit 2)"
+PAL0708,33,Chinstrap,Anvers,DREAM,N155A1,11/14/08,42.5,16.7,187,3350,FEMALE,"Adult not sampled, chick only (nest 26, visit 1)"
+PAL0708,34,Chinstrap,Anvers,DREAM,N155A2,11/16/08,51,18.8,203,4100,MALE,
+PAL0708,35,Chinstrap,Anvers,DREAM,N156A1,11/14/08,49.7,18.6,195,3600,MALE,"Egg found cold on second visit (nest 185, visit 4)"
+PAL0708,36,Chinstrap,Anvers,DREAM,N156A2,11/15/08,47.5,16.8,199,3900,FEMALE,"Adult not sampled, chick only (nest 157, visit 1)"
+PAL0708,37,Chinstrap,Anvers,DREAM,N157A1,11/13/08,47.6,18.3,195,3850,FEMALE,
+PAL0708,38,Chinstrap,Anvers,DREAM,N157A2,11/9/08,52,20.7,210,4800,MALE,"Measured twice; second reading kept (nest 33, visit 4)"
+PAL0708,39,Chinstrap,Anvers,DREAM,N158A1,11/29/08,46.9,16.6,192,2700,FEMALE,
+PAL0708,40,Chinstrap,Anvers,DREAM,N158A2,11/16/08,53.5,19.9,205,4500,MALE,"Banded on left flipper (nest 124, visit 3)"
+PAL0708,41,Chinstrap,Anvers,DREAM,N159A1,11/20/08,49,19.5,210,3950,MALE,
+PAL0708,42,Chinstrap,Anvers,DREAM,N159A2,11/23/08,46.2,17.5,187,3650,FEMALE,"Measured twice; second reading kept (nest 191, visit 5)"
+PAL0708,43,Chinstrap,Anvers,DREAM,N160A1,11/1/08,50.9,19.1,196,3550,MALE,"Measured twice; second reading kept (nest 383, visit 1)"
+PAL0708,44,Chinstrap,Anvers,DREAM,N160A2,11/13/08,45.5,17,196,3500,FEMALE,"Banded on left flipper (nest 219, visit 1)"
+PAL0708,45,Chinstrap,Anvers,DREAM,N161A1,11/18/09,50.9,17.9,196,3675,FEMALE,"Egg found cold on second visit (nest 63, visit 3)"
+PAL0708,46,Chinstrap,Anvers,DREAM,N161A2,11/11/09,50.8,18.5,201,4450,MALE,"Egg found cold on second visit (nest 121, visit 3)"
+PAL0708,47,Chinstrap,Anvers,DREAM,N162A1,11/13/09,50.1,17.9,190,3400,FEMALE,"Measured twice; second reading kept (nest 183, visit 4)"
+PAL0708,48,Chinstrap,Anvers,DREAM,N162A2,11/6/09,49,19.6,212,4300,MALE,"Measured twice; second reading kept (nest 51, visit 2)"
+PAL0708,49,Chinstrap,Anvers,DREAM,N163A1,11/11/09,51.5,18.7,187,3250,MALE,"Measured twice; second reading kept (nest 360, visit 3)"
+PAL0708,50,Chinstrap,Anvers,DREAM,N163A2,11/6/09,49.8,17.3,198,3675,FEMALE,"Blood sample taken for isotopes (nest 280, visit 2)"
+PAL0708,51,Chinstrap,Anvers,DREAM,N164A1,11/28/09,48.1,16.4,199,3325,FEMALE,"Measured twice; second reading kept (nest 247, visit 4)"
+PAL0708,52,Chinstrap,Anvers,DREAM,N164A2,11/23/09,51.4,19,201,3950,MALE,"Measured twice; second reading kept (nest 42, visit 2)"
+PAL0708,53,Chinstrap,Anvers,DREAM,N165A1,11/7/09,45.7,17.3,193,3600,FEMALE,"Measured twice; second reading kept (nest 188, visit 4)"
+PAL0708,54,Chinstrap,Anvers,DREAM,N165A2,11/30/09,50.7,19.7,203,4050,MALE,"Measured twice; second reading kept (nest 288, visit 4)"
+PAL0708,55,Chinstrap,Anvers,DREAM,N166A1,11/4/09,42.5,17.3,187,3350,FEMALE,"Measured twice; second reading kept (nest 323, visit 1)"
+PAL0708,56,Chinstrap,Anvers,DREAM,N166A2,11/24/09,52.2,18.8,197,3450,MALE,"Banded on left flipper (nest 389, visit 3)"
+PAL0708,57,Chinstrap,Anvers,DREAM,N167A1,11/26/09,45.2,16.6,191,3250,FEMALE,"Egg found cold on second visit (nest 206, visit 1)"
+PAL0708,58,Chinstrap,Anvers,DREAM,N167A2,11/4/09,49.3,19.9,203,4050,MALE,
+PAL0708,59,Chinstrap,Anvers,DREAM,N168A1,11/21/09,50.2,18.8,202,3800,MALE,"Nest never observed with full clutch (nest 391, visit 4)"
+PAL0708,60,Chinstrap,Anvers,DREAM,N168A2,11/14/09,45.6,19.4,194,3525,FEMALE,"Egg found cold on second visit (nest 386, visit 4)"
+PAL0708,61,Chinstrap,Anvers,DREAM,N169A1,11/23/09,51.9,19.5,206,3950,MALE,"Egg found cold on second visit (nest 202, visit 2)"
+PAL0708,62,Chinstrap,Anvers,DREAM,N169A2,11/2/09,46.8,16.5,189,3650,FEMALE,"Egg found cold on second visit (nest 354, visit 2)"
+PAL0708,63,Chinstrap,Anvers,DREAM,N170A1,11/28/09,45.7,17,195,3650,FEMALE,
+PAL0708,64,Chinstrap,Anvers,DREAM,N170A2,11/30/09,55.8,19.8,207,4000,MALE,"Banded on left flipper (nest 167, visit 4)"
+PAL0708,65,Chinstrap,Anvers,DREAM,N171A1,11/1/09,43.5,18.1,202,3400,FEMALE,"Nest never observed with full clutch (nest 1, visit 4)"
+PAL0708,66,Chinstrap,Anvers,DREAM,N171A2,11/3/09,49.6,18.2,193,3775,MALE,"Measured twice; second reading kept (nest 292, visit 3)"
+PAL0708,67,Chinstrap,Anvers,DREAM,N172A1,11/28/09,50.8,19,210,4100,MALE,
+PAL0708,68,Chinstrap,Anvers,DREAM,N172A2,11/15/09,50.2,18.7,198,3775,FEMALE,"Blood sample taken for isotopes (nest 328, visit 4)"
+
+"""#),
         BuiltinFile(name: "penguins_train.csv", text: #"""
 species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
 Adelie,Torgersen,39.5,17.4,186,3800,female,2007
