@@ -23,11 +23,25 @@ public final class TutorialRun {
     /// unless the step asks for that very command.
     static let lookingCommands: Set<String> = ["servers", "show", "describe", "card"]
 
-    /// Whether a cell running `verb` is no attempt at the current step.
+    /// Whether a cell running `verb` is no attempt at the current step: a command that only looks,
+    /// or one a hint of the step suggests in quotes ('servers', 'ls'), unless the step asks for that
+    /// very command (in a `ran` check or its solution).
     func isNeutral(_ verb: String) -> Bool {
         if Self.neutralCommands.contains(verb) { return true }
-        guard Self.lookingCommands.contains(verb) else { return false }
+        guard Self.lookingCommands.contains(verb) || Self.suggestedCommands(in: step.hints).contains(verb) else { return false }
+        if step.solution.contains(where: { (try? Parser.parse($0))?.verb == verb }) { return false }
         return !step.checks.contains { if case .ran(let command, _) = $0 { command == verb } else { false } }
+    }
+
+    /// The commands hints quote, as in "'servers' shows the number".
+    static func suggestedCommands(in hints: [String]) -> Set<String> {
+        var verbs: Set<String> = []
+        for hint in hints {
+            for (i, piece) in hint.split(separator: "'", omittingEmptySubsequences: false).enumerated() where i % 2 == 1 {
+                if let verb = (try? Parser.parse(String(piece)))?.verb, CommandTable.command(named: verb) != nil { verbs.insert(verb) }
+            }
+        }
+        return verbs
     }
 
     init(lesson: Lesson, index: Int = 0, done: [String] = [], store: ProgressStore) {
@@ -112,7 +126,7 @@ public final class TutorialRun {
         // A line that does not even parse is still an attempt at the step (and earns a hint).
         if let verb = (try? Parser.parse(command))?.verb, isNeutral(verb) { return nil }
         let newFacts = succeeded ? TutorialFact.facts(of: command, in: session, output: output) : []
-        for case .evaluated(_, let scores) in newFacts { lastEvaluation = scores }
+        for case .evaluated(_, let scores, _) in newFacts { lastEvaluation = scores }
         facts += newFacts
         guard step.kind == .do, let missing = unmet(session: session) else { return nil }
         var lines: [String] = [""]
@@ -128,7 +142,7 @@ public final class TutorialRun {
             return Output((lines + entered.lines).joined(separator: "\n"))
         }
         lines.append("✗ [\(step.id)] not done yet: " + joinedPhrase(missing.map(\.phrase)))
-        lines += missing.compactMap { $0.otherData(in: session) }
+        lines += missing.compactMap { $0.otherData(in: session, facts: facts) }
         lines += wrongAttempt()
         return Output(lines.joined(separator: "\n"))
     }
