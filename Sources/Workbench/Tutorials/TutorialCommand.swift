@@ -21,7 +21,9 @@ extension CommandTable {
             (separated by :) are listed beside them, and a file whose lesson name is taken is reported, \
             never used in place of the other. 'tutorial make "BUNDLE" to "tutorials/NAME.md"' writes a \
             lesson about one exported model: how to call it with a real row of its schema, what its outputs \
-            mean, its verdict and limitations, and two questions about its own answers.
+            mean, its verdict and limitations, and two questions about its own answers; it plays that lesson \
+            end to end first (every command it teaches, in the session and in the shell, must succeed and every \
+            expected number is recomputed) and writes nothing if a step fails.
             """,
         positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .lesson, optional: true),
                       PositionalSpec("PATH", keyword: "to", .path, optional: true)],
@@ -129,10 +131,18 @@ extension CommandTable {
             throw LanguageError.semantic("a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"), hint: nil)
         }
         let bundle = try BundleReader.open(context.session.resolve(path: bundleWritten))
-        let text = try LessonMaker.lesson(for: bundle, bundlePath: bundleWritten)
-        // The generated lesson must pass the same loader as hand-written ones before it is written.
+        let generated = try LessonMaker.lesson(for: bundle, bundlePath: bundleWritten)
+        let text = generated.text
+        // The generated lesson must pass the same loader as hand-written ones, and play to the end
+        // with its numbers and shell lines proven, before it is written.
         let name = LessonParser.lessonName(fromFile: resolved)
         let lesson = try LessonParser.parse(text, path: written, name: name)
+        do {
+            try LessonProof.prove(generated, lesson: lesson, bundle: bundle, workingDirectory: context.environment.workingDirectory)
+        } catch {
+            throw CommandError("the lesson written for \(bundleWritten) does not hold at \(error.description); nothing was written",
+                               hint: "this is a fault of tutorial make or of the bundle: export the model again with this workbench, or report it")
+        }
         try FileManager.default.createDirectory(atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try context.fileTarget().write(Data(text.utf8))
         context.print("wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))")
