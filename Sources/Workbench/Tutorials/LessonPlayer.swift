@@ -39,7 +39,7 @@ public enum LessonPlayer {
     /// Plays `lesson` in `session` (which it leaves with the lesson's bindings).
     public static func play(_ lesson: Lesson, in session: Session) -> Report {
         var report = Report(lesson: lesson.name, stepCount: lesson.steps.count)
-        let run = TutorialRun(lesson: lesson, store: ProgressStore(home: session.environment.home))
+        let run = TutorialRun(lesson: lesson, store: session.progressStore)
         session.tutorial = run
         if run.enter(session: session).finished { session.tutorial = nil }
         func type(_ line: String) -> Cell? {
