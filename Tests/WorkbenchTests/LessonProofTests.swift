@@ -39,6 +39,34 @@ struct LessonProofTests {
         #expect(process.wait(timeout: 120) == 0, "\(command): \(process.errorOutput)")
     }
 
+    @Test func theServeAndCurlLinesOfAGeneratedLessonWorkWithTheRealBinary() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (generated, _, bundle) = try Self.generated(in: folder)
+        let binary = repositoryRoot + "/.build/debug/workbench"
+        let environment = ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"]
+        // The lines as the lesson shows them; only the port is a free one instead of 8080.
+        #expect(generated.text.contains(generated.serveLine) && generated.text.contains(generated.curlLine))
+        let server = try Subprocess("/bin/sh", ["-c", "exec " + generated.serveLine.replacingOccurrences(of: "--port 8080", with: "--port 0")],
+                                    in: folder, environment: environment)
+        defer { server.send(SIGKILL) }
+        var port: Int?
+        let deadline = Date().addingTimeInterval(90)
+        while port == nil && Date() < deadline {
+            if let range = server.output.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(server.output[range].split(separator: ":").last ?? "")
+            }
+            usleep(50_000)
+        }
+        let bound = try #require(port, "no address in: \(server.output) \(server.errorOutput)")
+        let curl = try Subprocess("/bin/sh", ["-c", generated.curlLine.replacingOccurrences(of: "localhost:8080", with: "127.0.0.1:\(bound)")],
+                                  in: folder, environment: environment)
+        #expect(curl.wait(timeout: 60) == 0, "\(curl.errorOutput)")
+        #expect(curl.output.contains(bundle.manifest.modelID), "\(curl.output)")
+        server.send(SIGTERM)
+        _ = server.wait(timeout: 20)
+    }
+
     /// The generated lesson, its parsed form and its bundle for a linear penguin classifier.
     static func generated(in folder: String) throws -> (LessonMaker.Generated, Lesson, LoadedBundle) {
         let session = makeSession(in: folder)
