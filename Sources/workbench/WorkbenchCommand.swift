@@ -50,6 +50,9 @@ struct Repl: ParsableCommand {
     @Option(name: .long, help: "A lesson to start as the first cell (see 'workbench tutorial').")
     var tutorial: String?
 
+    @Option(name: .long, help: "Whose lesson progress to keep (default: $WORKBENCH_LEARNER, or the unnamed learner).")
+    var learner: String?
+
     func run() throws {
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         let cwd = FileManager.default.currentDirectoryPath
@@ -58,7 +61,15 @@ struct Repl: ParsableCommand {
         let sessionsFolder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
         TemporaryFiles.sweepAtStart(home: home, sessions: noRecord ? nil : sessionsFolder, workingDirectory: cwd)
         let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich), cancellation: interruptFlag)
+        let learnerName: String?
+        do {
+            learnerName = try (learner ?? ProcessInfo.processInfo.environment["WORKBENCH_LEARNER"].flatMap { $0.isEmpty ? nil : $0 }).map(LearnerName.validate)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let environment = SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich,
+                                             learner: learnerName, progressFolder: ProgressStore.sharedFolder())
+        let session = Session(environment: environment, cancellation: interruptFlag)
         var recorderNote = ""
         if !noRecord {
             do {

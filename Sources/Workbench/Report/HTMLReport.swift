@@ -5,35 +5,40 @@ import Charts
 /// model cards. No scripts, no external fonts or stylesheets; prints cleanly to PDF.
 enum HTMLReport {
     static func render(_ report: SessionReport) -> String {
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="Workbench \(workbenchVersion)">
-            <title>\(escape(report.title))</title>
-            <style>
-            \(stylesheet)
-            </style>
-            </head>
-            <body>
-            <header>
-            <h1>\(escape(report.title))</h1>
-            <p class="meta">\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(escape(report.source)) · Workbench \(workbenchVersion)</p>
-
-            """
-        for note in report.notes { html += "<p class=\"note\">\(escape(note))</p>\n" }
-        html += "</header>\n" + tableOfContents(report) + "<main>\n"
-        for cell in report.cells { html += section(cell) }
+        var body = "<p class=\"meta\">\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(escape(report.source)) · Workbench \(workbenchVersion)</p>\n"
+        for note in report.notes { body += "<p class=\"note\">\(escape(note))</p>\n" }
+        body += "</header>\n" + tableOfContents(report) + "<main>\n"
+        for cell in report.cells { body += section(cell) }
         if !report.cards.isEmpty {
-            html += "<section id=\"model-cards\" class=\"cards\">\n<h2>Model cards</h2>\n"
+            body += "<section id=\"model-cards\" class=\"cards\">\n<h2>Model cards</h2>\n"
             for card in report.cards {
-                html += "<article class=\"card\" id=\"card-\(anchor(card.name))\">\n" + MarkdownHTML.render(card.markdown) + "</article>\n"
+                body += "<article class=\"card\" id=\"card-\(anchor(card.name))\">\n" + MarkdownHTML.render(card.markdown) + "</article>\n"
             }
-            html += "</section>\n"
+            body += "</section>\n"
         }
-        return html + "</main>\n</body>\n</html>\n"
+        return page(title: report.title, body: body + "</main>\n", headerOpen: true)
+    }
+
+    /// The page around `body`: head with the stylesheet, the title as h1. With `headerOpen`, the
+    /// body closes the header itself (after its notes); otherwise it is closed after the title.
+    static func page(title: String, body: String, headerOpen: Bool = false) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="Workbench \(workbenchVersion)">
+        <title>\(escape(title))</title>
+        <style>
+        \(stylesheet)
+        </style>
+        </head>
+        <body>
+        <header>
+        <h1>\(escape(title))</h1>
+
+        """ + (headerOpen ? "" : "</header>\n") + body + "</body>\n</html>\n"
     }
 
     static func tableOfContents(_ report: SessionReport) -> String {

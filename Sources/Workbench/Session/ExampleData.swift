@@ -48,7 +48,7 @@ public struct DataFileLocation: Sendable, Equatable {
     public static var builtinPaths: [String] { BuiltinFiles.examples.map { examplesFolder + $0.name } }
 
     /// A user's path against the working folder (absolute and `~/` paths as they are).
-    static func resolvePath(_ path: String, workingDirectory: String) -> String {
+    public static func resolvePath(_ path: String, workingDirectory: String) -> String {
         if path.hasPrefix("/") { return path }
         if path.hasPrefix("~/") {
             return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + String(path.dropFirst(1))

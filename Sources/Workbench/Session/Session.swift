@@ -24,12 +24,20 @@ public struct SessionEnvironment: Sendable {
     public var width: Int
     /// Unicode and colour in charts; off for transcripts, pipes, NO_COLOR and TERM=dumb.
     public var richText: Bool
+    /// The learner whose lesson progress is kept (`$WORKBENCH_LEARNER`, `tutorial start NAME as LEARNER`);
+    /// nil: the unnamed learner of this home.
+    public var learner: String?
+    /// `$WORKBENCH_PROGRESS`: a folder named learners' progress files go to (shared by a class);
+    /// nil: `$WORKBENCH_HOME/tutorials/learners`.
+    public var progressFolder: String?
 
-    public init(workingDirectory: String, home: String, width: Int = 100, richText: Bool = false) {
+    public init(workingDirectory: String, home: String, width: Int = 100, richText: Bool = false, learner: String? = nil, progressFolder: String? = nil) {
         self.workingDirectory = workingDirectory
         self.home = home
         self.width = width
         self.richText = richText
+        self.learner = learner
+        self.progressFolder = progressFolder
     }
 
     /// How charts are drawn on this session's terminal.
@@ -86,6 +94,8 @@ public final class Session {
     public var transcriptPath: String?
     /// The guided lesson in progress (see Tutorials/); it reviews every cell after it runs.
     public internal(set) var tutorial: TutorialRun?
+    /// Whose lesson progress this session keeps; `tutorial start NAME as LEARNER` changes it.
+    public internal(set) var learner: String?
     let registryStorage = RegistryStorage()
     /// Servers started with `serve`, running in the background of the session.
     public let servers = SessionServers()
@@ -103,6 +113,12 @@ public final class Session {
         self.environment = environment
         self.cancellation = cancellation
         self.sandbox = sandbox
+        learner = environment.learner
+    }
+
+    /// The progress file of this session's learner.
+    var progressStore: ProgressStore {
+        ProgressStore(home: environment.home, learner: learner, folder: learner == nil ? nil : environment.progressFolder)
     }
 
     public var nextCellNumber: Int { cells.count + 1 }

@@ -87,8 +87,12 @@ public enum Requirement: Sendable, Equatable {
     case dataset(DatasetFilter)
     /// A model is bound that matches.
     case model(ModelFilter)
-    /// A model that matches was evaluated during this step.
-    case evaluated(ModelFilter)
+    /// A model that matches was evaluated during this step; with `unseen: true`, only an
+    /// evaluation on rows the model did not train on counts (a held-out part, not its training rows).
+    case evaluated(ModelFilter, unseen: Bool? = nil)
+    /// Two bound datasets are the train and test parts of one split: together they hold `rows` rows,
+    /// the test part `test`, and with `stratified` each part keeps that column's class shares.
+    case split(SplitFilter)
     /// A model that matches predicted during this step (optionally for a number of rows and given
     /// values, and with or without a warning that the input is unlike the training data).
     case predicted(ModelFilter, rows: Int?, values: [String: String], warned: Bool? = nil)
@@ -114,6 +118,25 @@ public struct DatasetFilter: Sendable, Equatable {
         self.columns = columns
         self.file = file
         self.column = column
+    }
+}
+
+/// Conditions on a split into two parts; nil means "any".
+public struct SplitFilter: Sendable, Equatable {
+    /// Rows of both parts together.
+    public var rows: Int?
+    /// Rows of the test (smaller or second) part.
+    public var test: Int?
+    /// Both parts have this column.
+    public var column: String?
+    /// Each part keeps this column's class shares (within one row of the exact share per class).
+    public var stratified: String?
+
+    public init(rows: Int? = nil, test: Int? = nil, column: String? = nil, stratified: String? = nil) {
+        self.rows = rows
+        self.test = test
+        self.column = column
+        self.stratified = stratified
     }
 }
 

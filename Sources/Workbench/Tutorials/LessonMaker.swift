@@ -7,9 +7,40 @@ import Tabular
 /// how to open and call it with a real row of its schema, what its outputs mean, its validation
 /// verdict and known limitations from its card, and two questions about its own answers. The
 /// expected numbers are computed here from the bundle itself, so the lesson checks what the
-/// learner's session will really show.
+/// learner's session will really show; `LessonProof` plays the result before it is written.
 enum LessonMaker {
-    static func lesson(for bundle: LoadedBundle, bundlePath: String) throws -> String {
+    /// A written lesson and what its proof needs: the row it teaches, the shell lines it tells the
+    /// learner to type, and how each expected number can be recomputed.
+    struct Generated {
+        /// How a question's expected number is found again, independently of how it was written.
+        enum Source: Equatable {
+            /// A number the `ask` step's predict printed.
+            case printedByPredict
+            /// How many classes the imported model knows.
+            case classCount
+            /// How many input columns the imported model reads.
+            case featureCount
+        }
+
+        /// The expected number of one question.
+        struct Number {
+            var step: String
+            var value: Double
+            var tolerance: Tolerance
+            var source: Source
+        }
+
+        var text: String
+        var row: [String: JSONScalar]
+        var requestJSON: String
+        /// The shell lines the lesson shows, by the step that shows them.
+        var serveLine: String
+        var curlLine: String
+        var predictLine: String
+        var numbers: [Number]
+    }
+
+    static func lesson(for bundle: LoadedBundle, bundlePath: String) throws -> Generated {
         let manifest = bundle.manifest
         let pipeline = bundle.pipeline
         let row = try exampleRow(bundle)
@@ -22,6 +53,10 @@ enum LessonMaker {
         let requestJSON = String(decoding: (try? JSONEncoder.sorted.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
         let shownPath = bundlePath.replacingOccurrences(of: "\"", with: "\\\"")
         let isClassifier = pipeline.task == .classification
+        var numbers: [Generated.Number] = []
+        let serveLine = "workbench serve \"\(shownPath)\" --port 8080"
+        let curlLine = "curl -s -X POST localhost:8080/v1/predict -H 'content-type: application/json' -d '\(requestJSON.replacingOccurrences(of: "'", with: "'\\''"))'"
+        let predictLine = "workbench predict \"\(shownPath)\" --input rows.csv --output scored.csv"
 
         var text: [String] = [
             "# Using the model \(manifest.name)",
@@ -79,6 +114,8 @@ enum LessonMaker {
             let classes = pipeline.target.classes
             let best = (0..<p.columns).max { p[0, $0] < p[0, $1] } ?? 0
             let probability = p[0, best]
+            numbers += [Generated.Number(step: "how-sure", value: Double(formatFixed(probability, decimals: 3)) ?? probability, tolerance: .absolute(0.002), source: .printedByPredict),
+                        Generated.Number(step: "classes", value: Double(classes.count), tolerance: .absolute(0), source: .classCount)]
             text += [
                 "## read: What the answer means",
                 "kind: explain",
@@ -116,6 +153,8 @@ enum LessonMaker {
                 "",
             ]
         } else if case .values(let v) = output.prediction {
+            numbers += [Generated.Number(step: "value", value: Double(formatFixed(v[0], decimals: 3)) ?? v[0], tolerance: .relative(0.01), source: .printedByPredict),
+                        Generated.Number(step: "inputs", value: Double(pipeline.preprocessor.features.count), tolerance: .absolute(0), source: .featureCount)]
             text += [
                 "## read: What the answer means",
                 "kind: explain",
@@ -159,17 +198,17 @@ enum LessonMaker {
             "Programs call the same model over HTTP. Start a server on this machine from a shell:",
             "",
             "```sh",
-            "workbench serve \"\(shownPath)\" --port 8080",
+            serveLine,
             "```",
             "",
             "and send it the row as JSON:",
             "",
             "```sh",
-            "curl -s -X POST localhost:8080/v1/predict -H 'content-type: application/json' -d '\(requestJSON.replacingOccurrences(of: "'", with: "'\\''"))'",
+            curlLine,
             "```",
             "",
             "The answer holds the same prediction, the model id \(manifest.modelID) and a list of warnings for the row.",
-            "From a shell without a server, `workbench predict \"\(shownPath)\" --input rows.csv --output scored.csv` scores a whole CSV file of such rows.",
+            "From a shell without a server, `\(predictLine)` scores a whole CSV file of such rows.",
             "",
             "## trust: When not to trust it",
             "kind: explain",
@@ -188,7 +227,8 @@ enum LessonMaker {
             "A warning above a prediction (a value never seen in training, or outside the training range) means",
             "the model is extrapolating: the answer still comes, but the warning is the part to believe.",
         ]
-        return text.joined(separator: "\n") + "\n"
+        return Generated(text: text.joined(separator: "\n") + "\n", row: row, requestJSON: requestJSON,
+                         serveLine: serveLine, curlLine: curlLine, predictLine: predictLine, numbers: numbers)
     }
 
     /// The lines of the card's "Known limitations" section, or one general line.

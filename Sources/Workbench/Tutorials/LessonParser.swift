@@ -10,7 +10,7 @@ public enum LessonParser {
     /// Blocks a step may hold; any other fenced block name is a mistake (a plain ``` block is text).
     static let blockNames = ["check", "answer", "choices", "hints", "solution", "wrong"]
     /// Words that may start a line of a check block.
-    static let checkNames = ["dataset", "model", "evaluated", "predicted", "ran", "exported"]
+    static let checkNames = ["dataset", "split", "model", "evaluated", "predicted", "ran", "exported"]
 
     /// Largest lesson file read; lessons are a few kilobytes of Markdown.
     public static let maximumBytes = 1 << 20
@@ -208,7 +208,10 @@ public enum LessonParser {
             case "solution":
                 step.solution = lines.map(\.1)
             case "wrong":
-                guard kind == .do else { throw fail(block.line, "a ```wrong block belongs in a 'do' step, and step '\(draft.id)' is '\(kind.rawValue)'", nil) }
+                guard kind != .explain else { throw fail(block.line, "a ```wrong block belongs in a 'do' or 'question' step, and step '\(draft.id)' is 'explain'", nil) }
+                if kind == .question, let (n, text) = lines.first(where: { !$0.1.hasPrefix("answer ") }) {
+                    throw fail(n, "a wrong attempt at question '\(draft.id)' is an answer: 'answer VALUE', found '\(text)'", nil)
+                }
                 step.wrongAttempts = lines.map(\.1)
             default:
                 throw fail(block.line, "internal error: unhandled block '\(block.name)'", nil)
@@ -288,6 +291,8 @@ public enum LessonParser {
         let allowed: [String] = switch word {
         case "dataset", "ran": datasetKeys
         case "predicted": modelKeys + ["rows", "warning"]
+        case "split": ["rows", "test", "column", "stratified"]
+        case "evaluated": modelKeys + ["unseen"]
         default: modelKeys
         }
         for key in pairs.keys.sorted() where !allowed.contains(key) {
@@ -306,6 +311,9 @@ public enum LessonParser {
             }
             return .dataset(filter)
         }
+        if word == "split" {
+            return .split(SplitFilter(rows: try int("rows"), test: try int("test"), column: pairs["column"], stratified: pairs["stratified"]))
+        }
         if let algorithm = pairs["algorithm"], AlgorithmRegistry.named(algorithm) == nil {
             throw fail(line, "unknown algorithm '\(algorithm)'", closestMatch(algorithm, among: AlgorithmRegistry.names).map { "did you mean '\($0)'?" })
         }
@@ -315,7 +323,13 @@ public enum LessonParser {
         let filter = ModelFilter(name: pairs["name"], algorithm: pairs["algorithm"], target: pairs["target"], task: pairs["task"])
         switch word {
         case "model": return .model(filter)
-        case "evaluated": return .evaluated(filter)
+        case "evaluated":
+            var unseen: Bool?
+            if let u = pairs["unseen"] {
+                guard ["yes", "no"].contains(u.lowercased()) else { throw fail(line, "unseen must be yes or no, found '\(u)'", nil) }
+                unseen = u.lowercased() == "yes"
+            }
+            return .evaluated(filter, unseen: unseen)
         case "predicted":
             var warned: Bool?
             if let w = pairs["warning"] {

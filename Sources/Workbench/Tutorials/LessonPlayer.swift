@@ -1,7 +1,7 @@
 import Foundation
 
 /// Plays a lesson headless, as a learner who knows every answer would, to prove the lesson can be
-/// finished: `tutorial next` on explanations, the expected answer on questions, and on `do` steps
+/// finished: `tutorial next` on explanations, the expected answer on questions, and on `do` and `question` steps
 /// first each `wrong` attempt (which must be refused, with a hint) and then the solution (which
 /// must pass). Used by `tutorial check`, by `tutorial make` before it writes a lesson, and by tests.
 public enum LessonPlayer {
@@ -39,7 +39,7 @@ public enum LessonPlayer {
     /// Plays `lesson` in `session` (which it leaves with the lesson's bindings).
     public static func play(_ lesson: Lesson, in session: Session) -> Report {
         var report = Report(lesson: lesson.name, stepCount: lesson.steps.count)
-        let run = TutorialRun(lesson: lesson, store: ProgressStore(home: session.environment.home))
+        let run = TutorialRun(lesson: lesson, store: session.progressStore)
         session.tutorial = run
         if run.enter(session: session).finished { session.tutorial = nil }
         func type(_ line: String) -> Cell? {
@@ -53,6 +53,21 @@ public enum LessonPlayer {
                 report.problems.append("[\(step.id)]: the lesson is not on this step")
                 return report
             }
+            for attempt in step.wrongAttempts {
+                let cell = type(attempt)
+                if session.tutorial !== run || run.index != index {
+                    report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' passed the step")
+                    return report
+                }
+                let feedback = cell?.output.plainText ?? ""
+                if !feedback.contains("✗ [\(step.id)]") {
+                    report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' got no feedback")
+                } else if !Self.helps(feedback, step: step) {
+                    report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' was refused without one of the step's hints or its solution")
+                } else {
+                    report.wrongAttemptsRefused += 1
+                }
+            }
             switch step.kind {
             case .explain:
                 _ = type("tutorial next")
@@ -63,16 +78,6 @@ public enum LessonPlayer {
                 }
                 _ = type("answer \(answer)")
             case .do:
-                for attempt in step.wrongAttempts {
-                    let cell = type(attempt)
-                    if session.tutorial !== run || run.index != index {
-                        report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' passed the step")
-                        return report
-                    }
-                    if cell?.output.plainText.contains("✗ [\(step.id)]") == true { report.wrongAttemptsRefused += 1 } else {
-                        report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' got no feedback")
-                    }
-                }
                 for line in step.solution {
                     if let cell = type(line), !cell.succeeded {
                         report.problems.append("[\(step.id)]: the solution's command '\(line)' failed: \(cell.output.plainText.split(separator: "\n").first ?? "")")
@@ -86,5 +91,10 @@ public enum LessonPlayer {
             report.stepsPassed += 1
         }
         return report
+    }
+
+    /// Whether a refusal shows one of the step's hints, or its solution once the hints are out.
+    static func helps(_ feedback: String, step: Step) -> Bool {
+        step.hints.contains { feedback.contains($0) } || feedback.contains("solution for [\(step.id)]")
     }
 }

@@ -4,7 +4,7 @@ import Tabular
 
 extension CommandTable {
     /// Actions of `tutorial`, in the order `help` lists them.
-    static let tutorialActions = ["list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume", "make"]
+    static let tutorialActions = ["list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume", "make", "report"]
 
     /// `tutorial [ACTION] [NAME]`: lists, starts and steers the guided lessons of `tutorials/`.
     static let tutorial = CommandSpec(
@@ -21,12 +21,22 @@ extension CommandTable {
             (separated by :) are listed beside them, and a file whose lesson name is taken is reported, \
             never used in place of the other. 'tutorial make "BUNDLE" to "tutorials/NAME.md"' writes a \
             lesson about one exported model: how to call it with a real row of its schema, what its outputs \
-            mean, its verdict and limitations, and two questions about its own answers.
+            mean, its verdict and limitations, and two questions about its own answers; it plays that lesson \
+            end to end first (every command it teaches, in the session and in the shell, must succeed and every \
+            expected number is recomputed) and writes nothing if a step fails. Progress is kept per learner: \
+            'tutorial start NAME as alice' (or $WORKBENCH_LEARNER) keeps alice's attempts, hints, solutions and \
+            time per step in tutorials/learners/alice.json under $WORKBENCH_HOME, or in $WORKBENCH_PROGRESS when \
+            a class shares one folder. 'tutorial report "DIR" to "progress.html"' (or .json) is the trainer's view \
+            of such folders: who finished which lesson, the steps that needed most help, and with \
+            bundle="B" lesson=NAME each learner's readiness for the lesson tutorial make wrote about B.
             """,
         positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .lesson, optional: true),
-                      PositionalSpec("PATH", keyword: "to", .path, optional: true)],
-        options: [OptionSpec("overwrite", .flag, default: "no", help: "tutorial make: replace an existing lesson file")],
-        examples: ["tutorial", "tutorial start first-steps", "tutorial hint", "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\""],
+                      PositionalSpec("PATH", keyword: "to", .path, optional: true), PositionalSpec("LEARNER", keyword: "as", .text, optional: true)],
+        options: [OptionSpec("overwrite", .flag, default: "no", help: "tutorial make, tutorial report: replace an existing file"),
+                  OptionSpec("bundle", .path, help: "tutorial report: the bundle whose generated lesson readiness is judged for"),
+                  OptionSpec("lesson", .lesson, help: "tutorial report: the name of that bundle's generated lesson")],
+        examples: ["tutorial", "tutorial start first-steps", "tutorial start first-steps as alice", "tutorial hint", "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"",
+                   "tutorial report \"progress\" to \"progress.html\" bundle=\"bundles/penguins\" lesson=penguin-model"],
         run: runTutorial)
 
     /// `answer VALUE`: answers the current tutorial question.
@@ -41,12 +51,12 @@ extension CommandTable {
                 throw CommandError("no tutorial question is waiting for an answer", hint: "'tutorial' lists the lessons; 'tutorial resume' continues the last one")
             }
             let text = try context.text("VALUE")
+            run.touch()
             context.print(try run.answer(text, session: context.session).joined(separator: "\n"))
         })
 
     private static func runTutorial(_ context: inout CommandContext) throws {
         let session = context.session
-        let store = ProgressStore(home: context.environment.home)
         let action: String
         if let expression = context.invocation.positionals["ACTION"] {
             let word = try context.text("ACTION")
@@ -59,16 +69,30 @@ extension CommandTable {
             action = "list"
         }
         let name = context.invocation.positionals["NAME"] == nil ? nil : try context.text("NAME")
-        if name != nil, !["start", "resume", "make"].contains(action) {
+        if name != nil, !["start", "resume", "make", "report"].contains(action) {
             throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "NAME"), usage: "tutorial \(action)")
         }
-        if context.invocation.positionals["PATH"] != nil, action != "make" {
+        if context.invocation.positionals["PATH"] != nil, action != "make", action != "report" {
             throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "PATH"), usage: "tutorial \(action)")
         }
+        if context.invocation.positionals["LEARNER"] != nil {
+            guard ["start", "resume"].contains(action) else {
+                throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "LEARNER"), usage: "tutorial \(action)")
+            }
+            let learner = try LearnerName.validate(try context.text("LEARNER"))
+            if session.learner != learner, let current = session.tutorial {
+                context.print("left lesson \(current.lesson.name) at \(current.position) (learner \(session.learner ?? "unnamed"))")
+                session.tutorial = nil
+            }
+            session.learner = learner
+        }
+        let store = session.progressStore
 
         switch action {
         case "make":
             try makeLesson(&context)
+        case "report":
+            try trainerReport(&context)
         case "list":
             try listLessons(&context, store: store)
         case "start", "resume":
@@ -93,7 +117,8 @@ extension CommandTable {
             session.tutorial = run
             var lines: [String]
             if index == 0 {
-                lines = ["lesson \(lesson.name): \(lesson.title) (\(lesson.steps.count) steps" + (lesson.minutes.map { ", about \($0) minutes" } ?? "") + ")"]
+                lines = ["lesson \(lesson.name): \(lesson.title) (\(lesson.steps.count) steps" + (lesson.minutes.map { ", about \($0) minutes" } ?? "") + ")"
+                         + (session.learner.map { "; progress kept for learner \($0)" } ?? "")]
                 if !lesson.introduction.isEmpty { lines += [""] + lesson.introduction }
             } else {
                 lines = ["resuming \(lesson.name) at step \(index + 1)/\(lesson.steps.count); names bound in an earlier session are gone, so re-run earlier steps' commands if this one needs them ('tutorial back')"]
@@ -105,6 +130,8 @@ extension CommandTable {
             guard let run = session.tutorial else {
                 throw CommandError("no lesson is running", hint: "'tutorial start NAME' starts one, 'tutorial resume' continues the last one")
             }
+            run.touch()
+            defer { if action == "hint" || action == "solution" { run.save() } }
             let lines: [String] = switch action {
             case "next": try run.next(session: session)
             case "hint": run.nextHint()
@@ -129,14 +156,45 @@ extension CommandTable {
             throw LanguageError.semantic("a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"), hint: nil)
         }
         let bundle = try BundleReader.open(context.session.resolve(path: bundleWritten))
-        let text = try LessonMaker.lesson(for: bundle, bundlePath: bundleWritten)
-        // The generated lesson must pass the same loader as hand-written ones before it is written.
+        let generated = try LessonMaker.lesson(for: bundle, bundlePath: bundleWritten)
+        let text = generated.text
+        // The generated lesson must pass the same loader as hand-written ones, and play to the end
+        // with its numbers and shell lines proven, before it is written.
         let name = LessonParser.lessonName(fromFile: resolved)
         let lesson = try LessonParser.parse(text, path: written, name: name)
+        do {
+            try LessonProof.prove(generated, lesson: lesson, bundle: bundle, workingDirectory: context.environment.workingDirectory)
+        } catch {
+            throw CommandError("the lesson written for \(bundleWritten) does not hold at \(error.description); nothing was written",
+                               hint: "this is a fault of tutorial make or of the bundle: export the model again with this workbench, or report it")
+        }
         try FileManager.default.createDirectory(atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try context.fileTarget().write(Data(text.utf8))
         context.print("wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))")
         context.print("start it with: tutorial start \(name)" + (written.hasPrefix("tutorials/") ? "" : " (with $WORKBENCH_TUTORIALS set to its folder)"))
+    }
+
+    /// `tutorial report "DIR" [to "PATH.html|.json"] [bundle="B" lesson=NAME]`.
+    private static func trainerReport(_ context: inout CommandContext) throws {
+        guard context.invocation.positionals["NAME"] != nil else {
+            throw CommandError("tutorial report needs a folder of progress files", hint: "tutorial report \"progress\" to \"progress.html\"")
+        }
+        let folder = context.session.resolve(path: try context.text("NAME"))
+        var bundle: (path: String, lesson: String)?
+        if let written = context.invocation.word("bundle") {
+            guard let lesson = context.invocation.word("lesson") else {
+                throw CommandError("bundle= needs lesson=NAME: the name of the lesson tutorial make wrote about it", hint: "e.g. lesson=penguin-model for tutorials/10-penguin-model.md")
+            }
+            bundle = (written, lesson)
+        }
+        let report = try TrainerReport.build(folders: [folder], workingDirectory: context.environment.workingDirectory,
+                                             bundle: bundle, resolve: context.session.resolve(path:))
+        context.output.append(report.output(width: context.environment.width))
+        if context.invocation.positionals["PATH"] != nil {
+            let target = try context.fileTarget()
+            try TrainerReport.write(report, to: target)
+            context.print("wrote \(target.shown)")
+        }
     }
 
     private static func quit(_ run: TutorialRun, session: Session) -> [String] {

@@ -6,7 +6,8 @@ import Tabular
 /// data), remembered for the rest of the step so checks can ask about it.
 enum TutorialFact {
     case ran(command: String, datasets: [(name: String, dataset: Dataset)])
-    case evaluated(model: (name: String, model: TrainedModel), scores: Scores)
+    /// `seen`: how many of the evaluated rows the model trained on (nil when it cannot be known).
+    case evaluated(model: (name: String, model: TrainedModel), scores: Scores, seen: Int?)
     case predicted(model: (name: String, model: TrainedModel), rows: Int, values: [String: String], warned: Bool)
     case exported(model: (name: String, model: TrainedModel), path: String)
 
@@ -37,10 +38,12 @@ enum TutorialFact {
         switch spec.name {
         case "evaluate":
             guard let m = model("MODEL") else { break }
+            let data = dataset(invocation.positionals["DATA"])
+            let seen = data.map { rowsSeen(by: m.model, in: $0.dataset) } ?? nil
             if let target = statement.targets.first, case .evaluation(let e)? = session.lookup(target.name) {
-                facts.append(.evaluated(model: m, scores: e.scores))
-            } else if let d = dataset(invocation.positionals["DATA"]), let scores = try? CommandTable.scores(of: m.model.pipeline, on: d.dataset.frame).scores {
-                facts.append(.evaluated(model: m, scores: scores))
+                facts.append(.evaluated(model: m, scores: e.scores, seen: seen))
+            } else if let d = data, let scores = try? CommandTable.scores(of: m.model.pipeline, on: d.dataset.frame).scores {
+                facts.append(.evaluated(model: m, scores: scores, seen: seen))
             }
         case "predict":
             guard let m = model("MODEL") else { break }
@@ -65,6 +68,14 @@ enum TutorialFact {
             break
         }
         return facts
+    }
+
+    /// How many rows of `data` the model trained on: by content when its training rows are at
+    /// hand; otherwise all or none by fingerprint (a model imported from a bundle); nil if unknown.
+    static func rowsSeen(by model: TrainedModel, in data: Dataset) -> Int? {
+        if let training = model.trainingFrame { return SplitMeaning.rowsSeen(data.frame, in: training) }
+        if model.dataFingerprint.isEmpty { return nil }
+        return model.dataFingerprint == data.fingerprint ? data.frame.rowCount : 0
     }
 }
 
@@ -102,6 +113,51 @@ extension DatasetFilter {
     }
 }
 
+extension SplitFilter {
+    /// A pair of bound datasets that could be the two parts: same columns, the sizes asked for.
+    /// The test part is the one of `test` rows, or the smaller one.
+    func parts(in session: Session) -> [(train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame))] {
+        let datasets: [(name: String, frame: DataFrame)] = session.boundNames.compactMap { name in
+            guard case .dataset(let d)? = session.lookup(name) else { return nil }
+            return (name, d.frame)
+        }
+        var pairs: [(train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame))] = []
+        for a in datasets {
+            for b in datasets where a.name != b.name && a.frame.columnNames == b.frame.columnNames {
+                if let rows, a.frame.rowCount + b.frame.rowCount != rows { continue }
+                if let test, b.frame.rowCount != test { continue }
+                if test == nil, b.frame.rowCount > a.frame.rowCount { continue }
+                if let column, b.frame.column(named: column) == nil { continue }
+                if let stratified, b.frame.column(named: stratified) == nil { continue }
+                pairs.append((a, b))
+            }
+        }
+        return pairs
+    }
+
+    func keepsShares(_ pair: (train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame))) -> Bool {
+        guard let stratified else { return true }
+        return SplitMeaning.sharesNotKept([pair.train.frame, pair.test.frame], column: stratified).isEmpty
+    }
+
+    /// For parts of the right size that do not keep the shares: which class is off, and by how much.
+    func sharesExplanation(in session: Session) -> String? {
+        guard let stratified, let pair = parts(in: session).last,
+              let drift = SplitMeaning.sharesNotKept([pair.train.frame, pair.test.frame], column: stratified).first(where: { $0.part == 1 }) else { return nil }
+        return "  \(pair.test.name) has \(drift.count) rows of \(stratified) \(drift.value); keeping its share would give \(formatFixed(drift.expected, decimals: 1))"
+    }
+
+    /// "two parts of 344 rows, 69 of them in the test part, each keeping the shares of species".
+    var phrase: String {
+        var text = "a split into two parts"
+        if let rows { text += " of \(rows) rows" }
+        if let test { text += (rows == nil ? " with " : ", ") + "\(test) rows in the test part" }
+        if let column { text += " with a column \(column)" }
+        if let stratified { text += ", each part keeping the share of every \(stratified)" }
+        return text
+    }
+}
+
 extension ModelFilter {
     /// Whether a bound model meets every condition.
     func matches(name: String, _ m: TrainedModel) -> Bool {
@@ -133,7 +189,8 @@ extension Requirement {
         switch self {
         case .dataset(let f): f.phrase + " is bound"
         case .model(let f): f.phrase + " is trained"
-        case .evaluated(let f): f.phrase + " is evaluated"
+        case .evaluated(let f, let unseen): f.phrase + " is evaluated" + (unseen == true ? " on rows it did not train on" : "")
+        case .split(let f): f.phrase
         case .predicted(let f, let rows, let values, let warned):
             "\(f.phrase) makes a prediction" + (rows.map { $0 == 1 ? " for one row" : " for \($0) rows" } ?? "")
                 + (values.isEmpty ? "" : " with " + values.keys.sorted().map { "\($0) \(values[$0] ?? "")" }.joined(separator: ", "))
@@ -145,7 +202,14 @@ extension Requirement {
 
     /// When the step wants the data of a file and the newest dataset holds other data, says so:
     /// the check is by content, so the path the learner typed is not the problem.
-    func otherData(in session: Session) -> String? {
+    func otherData(in session: Session, facts: [TutorialFact] = []) -> String? {
+        if case .split(let f) = self { return f.sharesExplanation(in: session) }
+        if case .evaluated(let f, true) = self {
+            for case .evaluated(let m, _, let seen?) in facts.reversed() where f.matches(name: m.name, m.model) && seen > 0 {
+                return "  \(m.name) trained on \(seen) of the rows it was evaluated on: a score on rows it has seen is no test"
+            }
+            return nil
+        }
         guard case .dataset(let f) = self, let file = f.file,
               let expected = try? Fingerprint.ofFile(atPath: session.locateData(file).path),
               let name = session.boundNames.last(where: { if case .dataset? = session.lookup($0) { true } else { false } }),
@@ -168,9 +232,14 @@ extension Requirement {
                 if case .model(let m)? = session.lookup(name) { return f.matches(name: name, m) }
                 return false
             }
-        case .evaluated(let f):
-            for case .evaluated(let m, _) in facts where f.matches(name: m.name, m.model) { return m.name }
+        case .evaluated(let f, let unseen):
+            for case .evaluated(let m, _, let seen) in facts where f.matches(name: m.name, m.model) {
+                if unseen == true, seen != 0 { continue }
+                return m.name
+            }
             return nil
+        case .split(let f):
+            return f.parts(in: session).first { f.keepsShares($0) }.map { "\($0.train.name) and \($0.test.name)" }
         case .predicted(let f, let rows, let values, let warned):
             for case .predicted(let m, let n, let given, let hadWarning) in facts where f.matches(name: m.name, m.model) {
                 if let rows, rows != n { continue }

@@ -16,6 +16,13 @@ public final class TutorialRun {
     private var lastEvaluation: Scores?
     private var done: [String]
     private let store: ProgressStore
+    /// What the learner did on each step (attempts, hints, solution, time), kept with the progress.
+    private(set) var records: [String: TutorialProgress.StepRecord]
+    /// The clock for time spent (injected by tests).
+    private let clock: () -> Date
+    private var lastActivity: Date
+    /// A longer pause between two commands counts as this long: the learner was away.
+    static let longestPause: Double = 300
 
     /// Commands that look around rather than attempt a step: they never count as a wrong attempt.
     static let neutralCommands: Set<String> = ["tutorial", "answer", "help", "ls", "history", "save", "quit", "algorithms", "runs"]
@@ -23,18 +30,49 @@ public final class TutorialRun {
     /// unless the step asks for that very command.
     static let lookingCommands: Set<String> = ["servers", "show", "describe", "card"]
 
-    /// Whether a cell running `verb` is no attempt at the current step.
+    /// Whether a cell running `verb` is no attempt at the current step: a command that only looks,
+    /// or one a hint of the step suggests in quotes ('servers', 'ls'), unless the step asks for that
+    /// very command (in a `ran` check or its solution).
     func isNeutral(_ verb: String) -> Bool {
         if Self.neutralCommands.contains(verb) { return true }
-        guard Self.lookingCommands.contains(verb) else { return false }
+        guard Self.lookingCommands.contains(verb) || Self.suggestedCommands(in: step.hints).contains(verb) else { return false }
+        if step.solution.contains(where: { (try? Parser.parse($0))?.verb == verb }) { return false }
         return !step.checks.contains { if case .ran(let command, _) = $0 { command == verb } else { false } }
     }
 
-    init(lesson: Lesson, index: Int = 0, done: [String] = [], store: ProgressStore) {
+    /// The commands hints quote, as in "'servers' shows the number".
+    static func suggestedCommands(in hints: [String]) -> Set<String> {
+        var verbs: Set<String> = []
+        for hint in hints {
+            for (i, piece) in hint.split(separator: "'", omittingEmptySubsequences: false).enumerated() where i % 2 == 1 {
+                if let verb = (try? Parser.parse(String(piece)))?.verb, CommandTable.command(named: verb) != nil { verbs.insert(verb) }
+            }
+        }
+        return verbs
+    }
+
+    init(lesson: Lesson, index: Int = 0, done: [String] = [], store: ProgressStore, clock: @escaping () -> Date = Date.init) {
         self.lesson = lesson
         self.index = min(max(index, 0), max(lesson.steps.count - 1, 0))
         self.done = done
         self.store = store
+        self.clock = clock
+        lastActivity = clock()
+        records = store.load().lessons[lesson.name]?.steps ?? [:]
+    }
+
+    /// Adds the time since the last command to the current step (a long pause counts as `longestPause`).
+    func touch() {
+        let now = clock()
+        let gap = max(0, now.timeIntervalSince(lastActivity))
+        lastActivity = now
+        guard !lesson.steps.isEmpty else { return }
+        records[step.id, default: .init()].seconds += min(gap, Self.longestPause)
+    }
+
+    /// Counts a try at the current step that did not finish it.
+    private func recordAttempt() {
+        records[step.id, default: .init()].attempts += 1
     }
 
     var step: Step { lesson.steps[index] }
@@ -87,7 +125,7 @@ public final class TutorialRun {
         if markDone, !done.contains(step.id) { done.append(step.id) }
         guard index + 1 < lesson.steps.count else {
             store.update { progress in
-                progress.lessons[lesson.name] = .init(step: step.id, done: done, finished: true)
+                progress.lessons[lesson.name] = .init(step: step.id, done: done, finished: true, steps: records)
                 if progress.current == lesson.name { progress.current = nil }
             }
             let count = lesson.steps.filter { done.contains($0.id) }.count
@@ -97,10 +135,10 @@ public final class TutorialRun {
         return nil
     }
 
-    private func save() {
+    func save() {
         store.update { progress in
             progress.current = lesson.name
-            progress.lessons[lesson.name] = .init(step: step.id, done: done, finished: false)
+            progress.lessons[lesson.name] = .init(step: step.id, done: done, finished: false, steps: records)
         }
     }
 
@@ -109,10 +147,11 @@ public final class TutorialRun {
     /// Called by the session after every cell while the lesson runs; returns feedback to add to
     /// the cell's output, or nil to add nothing.
     func review(command: String, output: Output, succeeded: Bool, in session: Session) -> Output? {
+        touch()
         // A line that does not even parse is still an attempt at the step (and earns a hint).
         if let verb = (try? Parser.parse(command))?.verb, isNeutral(verb) { return nil }
         let newFacts = succeeded ? TutorialFact.facts(of: command, in: session, output: output) : []
-        for case .evaluated(_, let scores) in newFacts { lastEvaluation = scores }
+        for case .evaluated(_, let scores, _) in newFacts { lastEvaluation = scores }
         facts += newFacts
         guard step.kind == .do, let missing = unmet(session: session) else { return nil }
         var lines: [String] = [""]
@@ -127,9 +166,11 @@ public final class TutorialRun {
             if entered.finished { session.tutorial = nil }
             return Output((lines + entered.lines).joined(separator: "\n"))
         }
+        recordAttempt()
         lines.append("✗ [\(step.id)] not done yet: " + joinedPhrase(missing.map(\.phrase)))
-        lines += missing.compactMap { $0.otherData(in: session) }
+        lines += missing.compactMap { $0.otherData(in: session, facts: facts) }
         lines += wrongAttempt()
+        save()
         return Output(lines.joined(separator: "\n"))
     }
 
@@ -144,11 +185,13 @@ public final class TutorialRun {
             return [step.hints.isEmpty ? "[\(step.id)] has no hints; 'tutorial solution' shows the solution" : "no more hints for [\(step.id)]; 'tutorial solution' shows the solution"]
         }
         hintsShown += 1
+        records[step.id, default: .init()].hints = max(records[step.id]?.hints ?? 0, hintsShown)
         return ["hint \(hintsShown)/\(step.hints.count): \(step.hints[hintsShown - 1])"]
     }
 
     /// The solution of the current step: the lesson's, or for a question, the expected answer.
     func solution(session: Session? = nil) -> [String] {
+        records[step.id, default: .init()].solution = true
         if !step.solution.isEmpty {
             return ["solution for [\(step.id)]:"] + step.solution.map { "  " + $0 }
         }
@@ -216,6 +259,8 @@ public final class TutorialRun {
             right = Grading.numberMatches(text, expected: value, tolerance: tolerance)
         }
         guard right else {
+            recordAttempt()
+            defer { save() }
             return ["✗ [\(step.id)] not quite: '\(text)' is not the answer"] + wrongAttempt()
         }
         var lines = ["✓ [\(step.id)] right"]

@@ -34,6 +34,11 @@ The command that reads a CSV file is called load.
 Put the path in double quotes, relative to the folder you started workbench in.
 ```
 
+```wrong
+load examples/penguins.csv
+load "examples/penguins_fresh.csv"
+```
+
 ```solution
 load "examples/penguins.csv"
 ```
@@ -64,6 +69,10 @@ load printed the shape as "rows × columns".
 The number after × is the column count.
 ```
 
+```wrong
+answer 344
+```
+
 ## show: Look at the first rows
 kind: do
 
@@ -77,6 +86,10 @@ ran show rows=344
 ```hints
 The command that prints rows is show, followed by the dataset's name.
 The dataset is named after the file unless you named it yourself: 'ls' shows the names.
+```
+
+```wrong
+show examples/penguins.csv
 ```
 
 ```solution
@@ -108,6 +121,10 @@ ran describe rows=344
 The command is describe, followed by the dataset's name.
 ```
 
+```wrong
+describe penguin
+```
+
 ```solution
 describe penguins
 ```
@@ -127,6 +144,10 @@ Find the row of the summary for the column sex.
 Read the number in its "missing" column.
 ```
 
+```wrong
+answer 2
+```
+
 ## island-type: What type is island?
 kind: question
 
@@ -144,6 +165,10 @@ choice b
 
 ```hints
 Look at the "type" column of describe for island, or at the values in show.
+```
+
+```wrong
+answer a
 ```
 
 ## next: What next
@@ -179,6 +204,10 @@ dataset file=examples/penguins.csv rows=344
 Use load with the path in double quotes.
 ```
 
+```wrong
+load examples/penguins.csv
+```
+
 ```solution
 load "examples/penguins.csv"
 ```
@@ -196,6 +225,10 @@ model target=species task=classification
 ```hints
 The command is train ALGORITHM on DATA target=COLUMN.
 'algorithms' lists the algorithms you can use.
+```
+
+```wrong
+m = train forest on penguins target=island
 ```
 
 ```solution
@@ -218,6 +251,10 @@ The command is predict MODEL {column: value, ...}.
 Separate the fields with commas: {island: Biscoe, bill_length_mm: 48.6, ...}
 ```
 
+```wrong
+predict m {island: Biscoe bill_length_mm: 48.6}
+```
+
 ```solution
 predict m {island: Biscoe, bill_length_mm: 48.6, flipper_length_mm: 230, body_mass_g: 5800, sex: male}
 ```
@@ -235,6 +272,10 @@ predicted rows=344
 ```hints
 The command is predict MODEL on DATA.
 rows=5 prints only the first five predictions.
+```
+
+```wrong
+predict m penguins
 ```
 
 ```solution
@@ -255,6 +296,10 @@ exported target=species
 ```hints
 The command is export MODEL to "FOLDER".
 If the folder exists from an earlier try, add overwrite=yes.
+```
+
+```wrong
+export m
 ```
 
 ```solution
@@ -298,6 +343,10 @@ choice b
 No one is at the keyboard, and the input is a file.
 ```
 
+```wrong
+answer a
+```
+
 ## http: Way 3: over HTTP
 kind: do
 
@@ -319,6 +368,10 @@ ran serve
 
 ```hints
 Type serve, then your model's name, then port=0.
+```
+
+```wrong
+serve penguins port=0
 ```
 
 ```solution
@@ -345,6 +398,10 @@ choice b
 Models get retrained and replaced; answers stay in other systems' records.
 ```
 
+```wrong
+answer a
+```
+
 ## stop: Stop the server
 kind: do
 
@@ -356,7 +413,11 @@ ran stop
 ```
 
 ```hints
-servers shows the number; then stop NUMBER.
+'servers' shows the number; then stop NUMBER.
+```
+
+```wrong
+stop 2
 ```
 
 ```solution
@@ -393,6 +454,10 @@ dataset file=examples/penguins.csv rows=344
 Use load with the path in double quotes.
 ```
 
+```wrong
+load examples/penguins.csv
+```
+
 ```solution
 load "examples/penguins.csv"
 ```
@@ -404,13 +469,17 @@ Split the penguins into a training part and a test part of 20%, keeping each spe
 share the same in both parts.
 
 ```check
-dataset rows=275 column=species
-dataset rows=69 column=species
+split rows=344 test=69 stratified=species
 ```
 
 ```hints
 The command is split; test=0.2 sets the share of the test part.
 stratify=species keeps each species' share the same in both parts.
+```
+
+```wrong
+split penguins test=0.2 seed=3
+split penguins test=0.3 stratify=species seed=3
 ```
 
 ```solution
@@ -431,6 +500,10 @@ The command is train ALGORITHM on DATA target=COLUMN; the algorithm is called fo
 The training part is named penguins.train.
 ```
 
+```wrong
+m = train tree on penguins.train target=species
+```
+
 ```solution
 m = train forest on penguins.train target=species
 ```
@@ -449,6 +522,10 @@ predicted target=species rows=1
 ```hints
 The command is predict MODEL followed by the row in braces.
 Columns you leave out count as missing; the model fills them in as it learned to.
+```
+
+```wrong
+predict m on penguins.test
 ```
 
 ```solution
@@ -488,17 +565,26 @@ A probability from predict is about one row, not about the model as a whole.
 A penguin is one species; the number describes the model's uncertainty, not the penguin.
 ```
 
+```wrong
+answer a
+```
+
 ## evaluate: Score the model on the test part
 kind: do
 
 Now score the model on the 69 test penguins it never saw.
 
 ```check
-evaluated target=species
+evaluated target=species unseen=yes
 ```
 
 ```hints
 The command is evaluate MODEL on DATA; the test part is penguins.test.
+```
+
+```wrong
+e = evaluate m on penguins.train
+e = evaluate m on penguins
 ```
 
 ```solution
@@ -517,6 +603,10 @@ number evaluation.accuracy
 ```hints
 Look for the line starting with accuracy in evaluate's output.
 Any spelling of the number works: 0.971, .971 or 97.1%.
+```
+
+```wrong
+answer 69
 ```
 
 ## confusion: The confusion matrix
@@ -546,6 +636,10 @@ choice a
 
 ```hints
 Rows are the true class, columns the predicted one.
+```
+
+```wrong
+answer b
 ```
 
 ## precision-recall: Precision versus recall
@@ -585,6 +679,10 @@ Ask which mistake the story says is expensive: a wrong flag or a missed fraud.
 Blocked cards and few analysts make every wrong flag costly.
 ```
 
+```wrong
+answer b
+```
+
 ## threshold: Choosing a threshold
 kind: explain
 
@@ -613,6 +711,10 @@ choice a
 
 ```hints
 Which payments have a probability above 0.2 but not above 0.5?
+```
+
+```wrong
+answer b
 ```
 
 ## end: What next
@@ -647,6 +749,10 @@ dataset file=examples/diabetes.csv rows=442
 Use load with the path in double quotes.
 ```
 
+```wrong
+load examples/diabetes.csv
+```
+
 ```solution
 load "examples/diabetes.csv"
 ```
@@ -658,13 +764,16 @@ A model must be scored on rows it never saw. Split the data into a training part
 a test part of 20% of the patients.
 
 ```check
-dataset rows=353 column=progression
-dataset rows=89 column=progression
+split rows=442 test=89 column=progression
 ```
 
 ```hints
 The command is split, followed by the dataset's name.
 The default test share is 20%; test=0.2 says so explicitly.
+```
+
+```wrong
+split diabetes test=0.1 seed=42
 ```
 
 ```solution
@@ -685,6 +794,10 @@ The command is train ALGORITHM on DATA target=COLUMN.
 The training part is named diabetes.train.
 ```
 
+```wrong
+r = train tree on diabetes.train target=progression
+```
+
 ```solution
 r = train linear on diabetes.train target=progression
 ```
@@ -695,11 +808,15 @@ kind: do
 Evaluate the model on the test part.
 
 ```check
-evaluated target=progression
+evaluated target=progression unseen=yes
 ```
 
 ```hints
 The command is evaluate MODEL on DATA; the test part is diabetes.test.
+```
+
+```wrong
+evaluate r on diabetes.train
 ```
 
 ```solution
@@ -735,6 +852,10 @@ Look for the line starting with RMSE in the output of evaluate.
 Type the number only, e.g. answer 53.1
 ```
 
+```wrong
+answer 0.45
+```
+
 ## mae: Read the MAE
 kind: question
 
@@ -746,6 +867,10 @@ number evaluation.mae tolerance=0.5%
 
 ```hints
 Look for the line starting with MAE in the output of evaluate.
+```
+
+```wrong
+answer 0.45
 ```
 
 ## rmse-vs-mae: Why is RMSE larger?
@@ -766,6 +891,10 @@ choice b
 ```hints
 Both are in the target's units; they differ in how they weigh one big miss against many small ones.
 If every miss had the same size, RMSE and MAE would be equal.
+```
+
+```wrong
+answer c
 ```
 
 ## residuals: Residuals and their direction
@@ -795,6 +924,10 @@ choice a
 
 ```hints
 residual = true − predicted; if it is negative, predicted is the larger of the two.
+```
+
+```wrong
+answer b
 ```
 
 ## end: What next
@@ -828,6 +961,10 @@ dataset file=examples/penguins.csv rows=344
 Use load with the path in double quotes.
 ```
 
+```wrong
+load examples/penguins.csv
+```
+
 ```solution
 load "examples/penguins.csv"
 ```
@@ -843,6 +980,10 @@ model target=species task=classification
 
 ```hints
 The command is train ALGORITHM on DATA target=COLUMN.
+```
+
+```wrong
+m = train forest on penguins target=sex
 ```
 
 ```solution
@@ -873,6 +1014,10 @@ The command is predict MODEL {column: value, ...}; give island a name that is no
 For example: predict m {island: Atlantis, bill_length_mm: 46, flipper_length_mm: 195, body_mass_g: 3700}
 ```
 
+```wrong
+predict m {island: Biscoe, bill_length_mm: 46, flipper_length_mm: 195, body_mass_g: 3700, sex: female}
+```
+
 ```solution
 predict m {island: Atlantis, bill_length_mm: 46, flipper_length_mm: 195, body_mass_g: 3700, sex: female}
 ```
@@ -897,6 +1042,10 @@ choice b
 Text columns become one 0/1 input per known value; an unknown value sets none of them.
 ```
 
+```wrong
+answer a
+```
+
 ## out-of-range: A value far outside the training range
 kind: do
 
@@ -909,6 +1058,10 @@ predicted rows=1 warning=yes row.body_mass_g=12000
 
 ```hints
 Use the same predict command with body_mass_g: 12000.
+```
+
+```wrong
+predict m {island: Biscoe, bill_length_mm: 48.6, flipper_length_mm: 230, body_mass_g: 1200, sex: male}
 ```
 
 ```solution
@@ -935,6 +1088,10 @@ choice b
 How many penguins of 12000 g did the model learn from?
 ```
 
+```wrong
+answer a
+```
+
 ## batch: A batch of new penguins
 kind: do
 
@@ -949,6 +1106,10 @@ ran validate
 
 ```hints
 The command is validate MODEL on "PATH", with the path in double quotes.
+```
+
+```wrong
+validate m "examples/penguins_fresh_drift.csv"
 ```
 
 ```solution
@@ -975,6 +1136,10 @@ choice b
 The drifted column says yes for exactly two features; their PSI is far above 0.25.
 ```
 
+```wrong
+answer a
+```
+
 ## verdict: What the verdict asks of you
 kind: question
 
@@ -995,6 +1160,10 @@ choice b
 A model is only as good as the match between new data and the data it learned from.
 ```
 
+```wrong
+answer a
+```
+
 ## why: Why did it say that?
 kind: do
 
@@ -1009,6 +1178,10 @@ ran explain
 ```hints
 The command is explain MODEL {column: value, ...}.
 For example: explain m {island: Biscoe, bill_length_mm: 48.6, bill_depth_mm: 16, flipper_length_mm: 230, body_mass_g: 5800, sex: male, year: 2008}
+```
+
+```wrong
+explain m {island: Biscoe bill_length_mm: 48.6}
 ```
 
 ```solution
@@ -1033,6 +1206,10 @@ choice b
 
 ```hints
 Contributions describe the model's arithmetic for this one row, not how penguins work.
+```
+
+```wrong
+answer c
 ```
 
 ## end: What next

@@ -17,6 +17,11 @@ window.addEventListener('load', function () {
     var r = svg.getBoundingClientRect();
     out.charts.push({id: svg.id, x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height});
   });
+  out.tables = [];
+  document.querySelectorAll('table[id]').forEach(function (t) {
+    var r = t.getBoundingClientRect();
+    out.tables.push({id: t.id, x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height});
+  });
   var pre = document.createElement('pre');
   pre.id = 'chart-boxes';
   pre.textContent = JSON.stringify(out);
@@ -117,6 +122,21 @@ def main():
             print(f"  {chart}: {int(box['w'])}×{int(box['h'])} at ({int(box['x'])}, {int(box['y'])}), {share:.1%} drawn, {coloured} coloured samples: {status}")
             if status != "ok":
                 problems.append(f"{chart}: nothing drawn in its box")
+        html = open(sys.argv[4], encoding="utf-8").read()
+        tables = {b["id"]: b for b in layout(sys.argv[2]).get("tables", [])}
+        for table in re.findall(r'<table id="([^"]+)"', html):
+            box = tables.get(table)
+            if box is None or box["w"] < 20 or box["h"] < 10:
+                problems.append(f"{table}: no box on the page ({box})")
+                continue
+            x0, y0 = int(box["x"]), int(box["y"])
+            x1, y1 = min(w, int(box["x"] + box["w"])), min(h, int(box["y"] + box["h"]))
+            pixels = [pixel(x, y) for y in range(y0, y1, 2) for x in range(x0, x1, 2)]
+            share = sum(1 for p in pixels if drawn(p)) / max(1, len(pixels))
+            status = "ok" if share >= 0.01 else "EMPTY"
+            print(f"  {table}: {int(box['w'])}×{int(box['h'])} at ({int(box['x'])}, {int(box['y'])}), {share:.1%} drawn: {status}")
+            if status != "ok":
+                problems.append(f"{table}: table drawn empty")
         print(f"page {w}×{h}: {ink:.1%} ink, {colours} colours in a sample; {len(expected)} charts expected, {len(boxes)} found")
         for p in problems:
             print("report check: FAIL: " + p)

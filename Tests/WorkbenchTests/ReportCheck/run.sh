@@ -2,7 +2,8 @@
 # Renders the report of a sample session the way people will see it and checks it:
 #   1. the .ipynb validates against nbformat's schema (nbformat.validate);
 #   2. headless Chromium renders the .html to PNG, and the page is not blank and every chart's
-#      SVG box has drawn pixels.
+#      SVG box and every table has drawn pixels;
+#   3. the same for the trainer's report (workbench tutorial report) of three fixture learners.
 # Chromium comes from Debian (apt-get install chromium) when missing; if it cannot be installed the
 # check FAILS, saying so, rather than passing without having looked. Needs a built binary
 # (.build/debug/workbench, or $WORKBENCH_BIN). Takes well under 3 minutes.
@@ -58,18 +59,38 @@ chrome() {
         --no-first-run --disable-extensions --allow-file-access-from-files "$@" 2>>"$work/chromium.log"
 }
 width=1100
-# A copy of the page with a small script that lists each chart's box (the report itself has no
-# script); dumping its DOM gives the boxes at the same window width as the screenshot.
-python3 "$here/check.py" probe "$work/report.html" "$work/probe.html" || exit 1
-chrome --window-size=$width,1000 --virtual-time-budget=5000 --dump-dom "file://$work/probe.html" >"$work/probe.dom" \
-    || { echo "report check: FAIL: chromium --dump-dom failed"; tail -20 "$work/chromium.log"; exit 1; }
-height=$(python3 "$here/check.py" height "$work/probe.dom") || { echo "report check: FAIL: no layout from chromium"; tail -20 "$work/chromium.log"; exit 1; }
-chrome --window-size=$width,$height --screenshot="$work/report.png" "file://$work/report.html" >/dev/null \
-    || { echo "report check: FAIL: chromium --screenshot failed"; tail -20 "$work/chromium.log"; exit 1; }
-if python3 "$here/check.py" verify "$work/probe.dom" "$work/report.png" "$work/report.html"; then :; else
-    failed=1
-    mkdir -p .build/report-check && cp "$work/report.png" "$work/report.html" .build/report-check/ 2>/dev/null \
-        && echo "report check: the page and its screenshot are kept in .build/report-check/"
-fi
+# check_page NAME: headless Chromium renders $work/NAME.html; every chart's SVG box and every table
+# must have drawn pixels. A copy of the page with a small script lists each chart's and table's box
+# (the report itself has no script); dumping its DOM gives the boxes at the screenshot's width.
+check_page() {
+    local name=$1
+    python3 "$here/check.py" probe "$work/$name.html" "$work/$name-probe.html" || return 1
+    chrome --window-size=$width,1000 --virtual-time-budget=5000 --dump-dom "file://$work/$name-probe.html" >"$work/$name-probe.dom" \
+        || { echo "report check: FAIL: chromium --dump-dom failed on $name"; tail -20 "$work/chromium.log"; return 1; }
+    local height
+    height=$(python3 "$here/check.py" height "$work/$name-probe.dom") || { echo "report check: FAIL: no layout of $name from chromium"; tail -20 "$work/chromium.log"; return 1; }
+    chrome --window-size=$width,$height --screenshot="$work/$name.png" "file://$work/$name.html" >/dev/null \
+        || { echo "report check: FAIL: chromium --screenshot failed on $name"; tail -20 "$work/chromium.log"; return 1; }
+    echo "$name:"
+    if python3 "$here/check.py" verify "$work/$name-probe.dom" "$work/$name.png" "$work/$name.html"; then :; else
+        mkdir -p .build/report-check && cp "$work/$name.png" "$work/$name.html" .build/report-check/ 2>/dev/null \
+            && echo "report check: the page and its screenshot are kept in .build/report-check/"
+        return 1
+    fi
+}
+check_page report || failed=1
+
+# The trainer's report (workbench tutorial report) of the fixture's three learners, with readiness
+# for the generated lesson of a bundle made here.
+learners=$PWD/Tests/WorkbenchTests/Fixtures/learners
+binary_path=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
+mkdir -p "$work/class" && cp -R examples "$work/class/" \
+    && printf '%s\n' 'load "examples/penguins.csv"' 'm = train linear on penguins target=species' 'export m to "bundles/p"' \
+        'tutorial make "bundles/p" to "tutorials/10-penguin-model.md"' >"$work/class/make.wb" \
+    && (cd "$work/class" && WORKBENCH_HOME="$work/home" timeout 300 "$binary_path" run make.wb >/dev/null) \
+    && (cd "$work/class" && WORKBENCH_HOME="$work/home" timeout 120 "$binary_path" tutorial report "$learners" -o "$work/trainer.html" \
+        --bundle bundles/p --lesson penguin-model >/dev/null) \
+    || { echo "report check: FAIL: writing the trainer's report failed"; exit 1; }
+check_page trainer || failed=1
 [ $failed -eq 0 ] && echo "report check: ok" || echo "report check: FAIL"
 exit $failed
