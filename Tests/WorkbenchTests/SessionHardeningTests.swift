@@ -438,7 +438,10 @@ struct SessionHardeningTests {
         let elapsed = clock.now - start
         #expect(!cell.succeeded)
         #expect(cell.output.plainText.contains("error: cancelled"), "\(cell.output.plainText)")
-        #expect(elapsed < .seconds(5), "\(elapsed)")
+        // Uncancelled, this evaluation computes 4 × 10⁸ distances (20,000 rows against 20,000); a
+        // bound far below that, with room for a loaded 2-core CI machine (5.2 s was seen under a
+        // load average of 10), shows the loop stopped at the flag rather than at its end.
+        #expect(elapsed < .seconds(15), "\(elapsed)")
     }
 
     /// The estimate a long k-NN prediction is announced with.
