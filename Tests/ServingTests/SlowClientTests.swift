@@ -89,7 +89,13 @@ struct SlowClientTests {
             // Two answered keep-alive connections, the first idle the longest.
             for h in idle {
                 h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                _ = h.readUntilClosed(timeout: .milliseconds(200))
+                // Until the whole answer is read (5 s at most), not a fixed 200 ms: under load an
+                // answer can take longer, and a connection still waiting for it is not idle.
+                var answer: [UInt8] = []
+                let deadline = ContinuousClock.now + .seconds(5)
+                while ContinuousClock.now < deadline && (try? HTTP.parse(answer)) == nil {
+                    answer += h.readUntilClosed(timeout: .milliseconds(100)).bytes
+                }
             }
             // One in the middle of a request.
             let busy = try RawConnection(port: port)
