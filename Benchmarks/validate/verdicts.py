@@ -18,8 +18,14 @@ shifted ones (goal: detected >= 95%, exact >= 90%).
 
 Every random choice is seeded (split seeds 1..SPLITS; the synthetic generator numpy seed = split
 seed), so a rerun prints the same tables.
+
+--check (CI's short version, e.g. --splits 20): exits 1 when a row's counts are evidence against
+the goals, by a one-sided binomial test at level CHECK_LEVEL per row: false alarms k of n when
+P(X >= k | p = 0.05) < CHECK_LEVEL; detected / exact k of n when P(X <= k | p = 0.95 / 0.90) <
+CHECK_LEVEL. At 20 splits that is 5 or more false alarms, 15 or fewer detections, 13 or fewer exact.
 """
 import argparse
+import math
 import os
 import re
 import subprocess
@@ -33,6 +39,20 @@ EXAMPLES = os.path.join(ROOT, "examples")
 VERDICT = re.compile(r"^validate (\S+) on (.+): (PASS|WARN|FAIL)$")
 DRIFTED = re.compile(r"^\s+WARN\s+(.+?) drifted: ")
 NOT_FEATURES = {"the predictions", "the data as a whole"}
+CHECK_LEVEL = 0.005
+
+
+def binomial_tail(n, p, k, upper):
+    """P(X >= k) (upper) or P(X <= k) for X ~ Binomial(n, p)."""
+    ks = range(k, n + 1) if upper else range(0, k + 1)
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in ks)
+
+
+def bound(n, p, upper):
+    """The smallest count that fails (upper: too many alarms), or the largest (too few detections)."""
+    if upper:
+        return next(k for k in range(n + 2) if k > n or binomial_tail(n, p, k, True) < CHECK_LEVEL)
+    return max([k for k in range(n + 1) if binomial_tail(n, p, k, False) < CHECK_LEVEL], default=-1)
 
 
 def run_script(binary, lines, folder):
@@ -107,7 +127,10 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--splits", type=int, default=50)
     ap.add_argument("--families", default="linear,forest")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a row is evidence against the goals (see the docstring)")
+    ap.add_argument("--only", help="false alarms only, on these datasets (comma-separated names, e.g. diabetes); no detection")
     args = ap.parse_args()
+    failures = []
     families = args.families.split(",")
     work = tempfile.mkdtemp(prefix="wb-validate-bench-")
 
@@ -121,6 +144,8 @@ def main():
         path = os.path.join(work, f"{name}.csv")
         write_csv(path, names, x, y)
         datasets.append((name, path, "target"))
+    if args.only:
+        datasets = [d for d in datasets if d[0] in args.only.split(",")]
     rows, worst = [], 0.0
     for name, path, target in datasets:
         results = run_script(args.binary, false_alarm_lines(path, target, families, args.splits), work)
@@ -137,8 +162,14 @@ def main():
             top = ", ".join(f"{k} ({v})" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])[:2])
             rows.append([name, fam, len(mine), sum(r["verdict"] == "WARN" for r in mine), sum(r["verdict"] == "FAIL" for r in mine),
                          f"{100 * share:.0f}%", "ok" if share <= 0.05 else "OVER", top])
+            if len(alarms) >= bound(len(mine), 0.05, True):
+                failures.append(f"{name} {fam}: {len(alarms)} false alarms of {len(mine)}")
     table(f"False alarms: non-PASS verdicts on {args.splits} clean 80/20 re-splits (goal <= 5%)",
           ["dataset", "family", "runs", "WARN", "FAIL", "non-PASS", "goal", "most common reasons"], rows)
+
+    if args.only:
+        finish(args, worst, failures)
+        return
 
     # Detection.
     rows = []
@@ -153,7 +184,7 @@ def main():
         results = run_script(args.binary, lines, work)
         for fam in families:
             mine = [r for r in results if r["model"] == f"m_{fam}"]
-            rows.append(detection_row(f"{name}_fresh_drift", fam, mine, [expected] * len(mine)))
+            rows.append(detection_row(f"{name}_fresh_drift", fam, mine, [expected] * len(mine), failures))
     for delta in (0.5, 1.0):
         lines, expected = [], []
         for s in range(1, args.splits + 1):
@@ -172,13 +203,27 @@ def main():
         results = run_script(args.binary, lines, work)
         for fam in families:
             mine = [r for r in results if r["model"] == f"m_{fam}"]
-            rows.append(detection_row(f"gauss20 one feature +{delta} sd", fam, mine, expected))
+            rows.append(detection_row(f"gauss20 one feature +{delta} sd", fam, mine, expected, failures))
     table(f"Detection on {args.splits} re-splits (goal: detected >= 95%, exactly the shifted features >= 90%)",
           ["shift", "family", "runs", "detected", "exact", "goal", "other features named"], rows)
+    finish(args, worst, failures)
+
+
+def finish(args, worst, failures):
+    """The closing lines, and --check's verdict."""
     print(f"\nworst false-alarm share: {100 * worst:.0f}%")
+    if args.check:
+        n = args.splits
+        print(f"check (one-sided binomial, level {CHECK_LEVEL} per row, {n} splits): fail at >= {bound(n, 0.05, True)} false alarms, "
+              f"<= {bound(n, 0.95, False)} detected, <= {bound(n, 0.90, False)} exact")
+        for f in failures:
+            print("FAIL " + f)
+        if failures:
+            raise SystemExit(1)
+        print("validate verdicts: within the bounds")
 
 
-def detection_row(name, fam, results, expected):
+def detection_row(name, fam, results, expected, failures):
     detected = sum(r["verdict"] != "PASS" for r in results)
     exact = sum(r["drifted"] == e for r, e in zip(results, expected))
     extra = {}
@@ -187,6 +232,8 @@ def detection_row(name, fam, results, expected):
             extra[f] = extra.get(f, 0) + 1
     n = max(1, len(results))
     ok = detected / n >= 0.95 and exact / n >= 0.90
+    if detected <= bound(len(results), 0.95, False) or exact <= bound(len(results), 0.90, False):
+        failures.append(f"{name} {fam}: detected {detected}, exact {exact} of {len(results)}")
     return [name, fam, len(results), f"{100 * detected / n:.0f}%", f"{100 * exact / n:.0f}%", "ok" if ok else "MISS",
             ", ".join(f"{k} ({v})" for k, v in sorted(extra.items(), key=lambda kv: -kv[1])[:3])]
 

@@ -12,31 +12,41 @@ public enum MonitorReport {
         if let p = s.predictions {
             if !p.classes.isEmpty {
                 lines.append("predictions (share now vs training): " + p.classes.map { "\($0.label) \(percent($0.current)) vs \(percent($0.training))" }.joined(separator: ", ")
-                             + (p.psi.map { "; PSI \(MonitoringSummary.format($0))" } ?? "") + (p.drifted ? ", drifted" : ""))
+                             + (p.psi.map { "; PSI \(MonitoringSummary.format($0))" } ?? "") + tested(p))
             } else {
                 lines.append("predictions: mean \(p.currentMean.map(MonitoringSummary.format) ?? "n/a") vs training \(p.trainingMean.map(MonitoringSummary.format) ?? "n/a")"
-                             + (p.psi.map { "; PSI \(MonitoringSummary.format($0))" } ?? "") + (p.drifted ? ", drifted" : ""))
+                             + (p.psi.map { "; PSI \(MonitoringSummary.format($0))" } ?? "") + tested(p))
             }
         }
         if s.status == "collecting" {
             lines.append("drift: not judged yet (too few rows in the window)")
         } else {
-            let header = ["feature", "PSI", "band", "test", "statistic", "p-value", "threshold", "drifted"]
+            if let f = s.features.first {
+                lines.append("drift rule (validate's): KS / chi-square, Holm-adjusted p ≤ \(MonitoringSummary.format(f.threshold)) across the features"
+                             + " and predictions, shift ≥ \(MonitoringSummary.format(f.minimumEffect))")
+            }
+            let header = ["feature", "PSI", "band", "test", "statistic", "p-value", "Holm p", "shift", "drifted"]
             var rows: [[String]] = [header]
             for f in s.features {
                 rows.append([f.name, f.psi.map(MonitoringSummary.format) ?? "n/a", f.psiBand, f.redacted ? "redacted" : f.test,
                              f.statistic.map(MonitoringSummary.format) ?? "", f.pValue.map { MonitoringSummary.formatP($0) } ?? "",
-                             MonitoringSummary.format(f.threshold), f.drifted ? "yes" : "no"])
+                             f.adjustedPValue.map { MonitoringSummary.formatP($0) } ?? "", f.effect.map(MonitoringSummary.format) ?? "", f.drifted ? "yes" : "no"])
             }
             let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
             for (i, row) in rows.enumerated() {
-                lines.append(row.enumerated().map { c, cell in c == 0 || c == 2 || c == 3 || c == 7 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                lines.append(row.enumerated().map { c, cell in c == 0 || c == 2 || c == 3 || c == 8 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
                 if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
             }
         }
         for a in s.alerts { lines.append("ALERT \(a.message)") }
         if s.alerts.isEmpty && s.status == "ok" { lines.append("no alert") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "; against the out-of-fold predictions Holm p 0.41, stable", or nothing when not tested.
+    private static func tested(_ p: MonitoringSummary.Predictions) -> String {
+        guard let adjusted = p.adjustedPValue else { return "" }
+        return "; against the out-of-fold predictions Holm p \(MonitoringSummary.formatP(adjusted)), " + (p.drifted ? "drifted" : "stable")
     }
 
     private static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }

@@ -3,12 +3,25 @@ import Foundation
 import Learning
 import Tabular
 
-/// A bundle's `reference.json`: drift profiles of the training inputs and of the model's
-/// predictions on its training rows.
+/// A bundle's `reference.json`: drift profiles of the training inputs, of the model's predictions
+/// on its training rows, and of cross-validation's out-of-fold predictions.
 public struct BundleReference: Codable, Sendable {
     public var rows: Int
     public var inputs: ReferenceProfile
+    /// Predictions on the training rows: shown for comparison, never tested (a model that fits its
+    /// training rows well would "drift" on any fresh data).
     public var predictions: ReferenceProfile
+    /// Out-of-fold predictions of cross-validation: the reference prediction drift is tested
+    /// against, as in `validate`. Bundles exported before they carried it have none; then the
+    /// predictions are not tested.
+    public var outOfFold: ReferenceProfile?
+
+    public init(rows: Int, inputs: ReferenceProfile, predictions: ReferenceProfile, outOfFold: ReferenceProfile? = nil) {
+        self.rows = rows
+        self.inputs = inputs
+        self.predictions = predictions
+        self.outOfFold = outOfFold
+    }
 
     public static func decode(_ data: Data) throws -> BundleReference {
         do { return try ModelCoding.decoder().decode(BundleReference.self, from: data) } catch {
@@ -23,13 +36,9 @@ public struct MonitorOptions: Sendable, Equatable {
     public var window: Int = 1_000
     /// Fewer rows than this in the window: too little traffic to judge drift, no alert.
     public var minimumRows: Int = 30
-    /// The same rule and thresholds as `validate`: KS / chi-square with Bonferroni for small
-    /// references, Wasserstein / Jensen–Shannon for large ones.
-    public var drift: DriftOptions = {
-        var o = DriftOptions()
-        o.correction = .bonferroni
-        return o
-    }()
+    /// The same rule as `validate` and `drift`, through the same code (`DriftJudgement`): KS /
+    /// chi-square on every feature and the predictions, Holm-adjusted together, with the effect floor.
+    public var drift: DriftOptions = .validation
 
     public init(window: Int = 1_000, minimumRows: Int = 30) {
         self.window = window
@@ -64,12 +73,17 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         public var kind: String
         public var psi: Double?
         public var psiBand: String
-        /// The statistic that decides, as `validate` chooses it: ks, chi_square, wasserstein, jensen_shannon.
+        /// The test that decides, as in `validate`: ks (numbers) or chi_square (text).
         public var test: String
         public var statistic: Double?
         public var pValue: Double?
-        /// Drift when the p-value is below (tests) or the distance reaches (distances) this.
+        /// The p-value adjusted across the features and predictions (Holm).
+        public var adjustedPValue: Double?
+        /// The KS distance or the total variation distance of the shares.
+        public var effect: Double?
+        /// Drift when the adjusted p-value is at most this (and the effect reaches `minimumEffect`).
         public var threshold: Double
+        public var minimumEffect: Double
         public var drifted: Bool
         /// Written only as keyed hashes in the log, so not comparable from the log.
         public var redacted: Bool
@@ -88,7 +102,11 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         public var trainingMean: Double?
         public var currentMean: Double?
         public var psi: Double?
+        /// Tested against the out-of-fold predictions in the features' family; false when the
+        /// bundle has no out-of-fold profile (not tested).
         public var drifted: Bool
+        public var pValue: Double?
+        public var adjustedPValue: Double?
     }
 
     public struct Alert: Codable, Sendable, Equatable {
@@ -96,6 +114,7 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         public var test: String
         public var statistic: Double?
         public var pValue: Double?
+        public var adjustedPValue: Double?
         public var threshold: Double
         public var psi: Double?
         public var message: String
@@ -128,66 +147,49 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         // Names are looked up in sets and dictionaries below, never in lists: a model may have ten
         // thousand features, and lookups in lists made this quadratic in them.
         let compared = features.filter { !redacted.contains($0.name) && profiled.contains($0.name) }
-        let small = reference.inputs.rowCount <= options.drift.smallReferenceRows
-        var featureOptions = options.drift
-        if small && featureOptions.correction == .bonferroni && !compared.isEmpty {
-            featureOptions.pValueThreshold /= Double(compared.count)
-        }
         // Not judged yet: report the features with no figures.
         func placeholder(_ f: FeatureSpec) -> Feature {
-            let test = small ? (f.kind == .number ? "ks" : "chi_square") : (f.kind == .number ? "wasserstein" : "jensen_shannon")
-            let threshold = small ? featureOptions.pValueThreshold : (f.kind == .number ? options.drift.wassersteinThreshold : options.drift.jensenShannonThreshold)
-            return Feature(name: f.name, kind: f.kind == .number ? "number" : "text", psi: nil, psiBand: "unknown", test: test, statistic: nil,
-                           pValue: nil, threshold: threshold, drifted: false, redacted: redacted.contains(f.name))
+            Feature(name: f.name, kind: f.kind == .number ? "number" : "text", psi: nil, psiBand: "unknown", test: f.kind == .number ? "ks" : "chi_square",
+                    statistic: nil, pValue: nil, adjustedPValue: nil, effect: nil, threshold: options.drift.pValueThreshold,
+                    minimumEffect: options.drift.minimumEffect, drifted: false, redacted: redacted.contains(f.name))
         }
         guard inputs.count >= options.minimumRows, !inputs.isEmpty else {
             summary.features = features.map(placeholder)
             return summary
         }
-        var drifts: [FeatureDrift]? = []
+        let predictionColumn = Self.predictionColumn(reference: reference, outputs: outputs)
+        var judgement: DriftJudgement?
         do {
             var profile = reference.inputs
             let comparedNames = Set(compared.map(\.name))
             profile.features = profile.features.filter { comparedNames.contains($0.name) }
-            // `ReferenceProfile.compare` finds each column by name in the frame, quadratic in the
-            // features (seconds at ten thousand): compared in blocks of 256 instead. The blocks
-            // get the whole set's Bonferroni threshold, divided here as `compare` would divide it.
-            var blockOptions = options.drift
-            if small && blockOptions.correction == .bonferroni && !profile.features.isEmpty {
-                blockOptions.pValueThreshold = options.drift.pValueThreshold / Double(profile.features.count)
-            }
-            blockOptions.correction = .none
             let position = Dictionary(features.indices.map { (features[$0].name, $0) }, uniquingKeysWith: { a, _ in a })
-            for start in stride(from: 0, to: profile.features.count, by: 256) {
-                var block = profile
-                block.features = Array(profile.features[start..<min(start + 256, profile.features.count)])
-                let frame = try Self.frame(inputs, columns: block.features.compactMap { position[$0.name] }, features: features)
-                drifts?.append(contentsOf: try block.compare(frame, options: blockOptions).features)
-            }
+            let frame = try Self.frame(inputs, columns: profile.features.compactMap { position[$0.name] }, features: features)
+            judgement = try DriftJudgement(reference: profile, current: frame, predictionReference: reference.outOfFold,
+                                           currentPredictions: predictionColumn, options: options.drift)
         } catch {
-            drifts = nil
+            judgement = nil
         }
-        let results = Dictionary((drifts ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let results = Dictionary((judgement?.inputs.features ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         summary.features = features.map { f in
             var item = placeholder(f)
             guard let d = results[f.name] else { return item }
             item.psi = d.psi.flatMap { $0.isFinite ? $0 : nil }
             item.psiBand = d.psiBand.rawValue
             item.test = d.decidedBy.rawValue
-            switch d.decidedBy {
-            case .kolmogorovSmirnov: item.statistic = d.ks?.statistic; item.pValue = d.ks?.pValue
-            case .chiSquare: item.statistic = d.chiSquare?.statistic; item.pValue = d.chiSquare?.pValue
-            case .wasserstein: item.statistic = d.wasserstein?.normalized
-            case .jensenShannon: item.statistic = d.jensenShannon
-            case .noValues: break
-            }
+            item.statistic = d.kind == .number ? d.ks?.statistic : d.chiSquare?.statistic
+            item.pValue = d.pValue
+            item.adjustedPValue = d.adjustedPValue
+            item.effect = d.effect
             item.drifted = d.drifted
             return item
         }
         summary.alerts = summary.features.filter(\.drifted).map { f in
-            Alert(feature: f.name, test: f.test, statistic: f.statistic, pValue: f.pValue, threshold: f.threshold, psi: f.psi, message: alertMessage(f))
+            Alert(feature: f.name, test: f.test, statistic: f.statistic, pValue: f.pValue, adjustedPValue: f.adjustedPValue, threshold: f.threshold,
+                  psi: f.psi, message: alertMessage(f))
         }
-        summary.predictions = predictionSummary(reference: reference, classes: classes, outputs: outputs, options: options)
+        summary.predictions = predictionSummary(reference: reference, classes: classes, outputs: outputs, column: predictionColumn,
+                                                tested: judgement?.predictions, options: options)
         summary.status = summary.alerts.isEmpty ? "ok" : "alert"
         return summary
     }
@@ -229,13 +231,15 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         })
     }
 
+    /// "bill_length_mm drifted: KS p=<0.0001 (Holm-adjusted <0.0001) ≤ 0.05, KS distance 0.48 ≥ 0.1, PSI 3.1 (significant)".
     static func alertMessage(_ f: Feature) -> String {
         let figure: String
         switch f.test {
         case "ks", "chi_square":
-            figure = "\(f.test == "ks" ? "KS" : "chi-square") p=\(formatP(f.pValue)) < \(format(f.threshold))" + (f.statistic.map { " (statistic \(format($0)))" } ?? "")
-        case "wasserstein", "jensen_shannon":
-            figure = "\(f.test == "wasserstein" ? "normalised Wasserstein" : "Jensen-Shannon") \(f.statistic.map(format) ?? "n/a") ≥ \(format(f.threshold))"
+            let test = f.test == "ks" ? "KS" : "chi-square"
+            let adjusted = f.adjustedPValue.map { " (Holm-adjusted \(formatP($0)))" } ?? ""
+            let effect = f.effect.map { ", \(f.test == "ks" ? "KS distance" : "shift in shares") \(format($0)) ≥ \(format(f.minimumEffect))" } ?? ""
+            figure = "\(test) p=\(formatP(f.pValue))\(adjusted) ≤ \(format(f.threshold))\(effect)"
         default:
             figure = "values appeared or vanished"
         }
@@ -261,10 +265,25 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
                        rowsScored: rowsScored, latencyP50Ms: q(0.5), latencyP95Ms: q(0.95), latencyP99Ms: q(0.99))
     }
 
-    private static func predictionSummary(reference: BundleReference, classes: [String], outputs: [JSONScalar], options: MonitorOptions) -> Predictions? {
+    /// The window's predictions as the column the out-of-fold profile is compared with: labels
+    /// (text) or values (numbers), named as the profile's feature.
+    static func predictionColumn(reference: BundleReference, outputs: [JSONScalar]) -> Column? {
+        guard let profile = (reference.outOfFold ?? reference.predictions).features.first else { return nil }
+        if profile.categorical != nil {
+            let labels = outputs.map { if case .text(let s) = $0 { s } else { "" } }
+            let levels = Array(Set(labels)).sorted()
+            let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
+            return Column(name: profile.name, data: .categorical(codes: labels.map { code[$0] ?? -1 }, levels: levels))
+        }
+        return Column(name: profile.name, data: .numeric(outputs.map { if case .number(let d) = $0 { d } else { Double.nan } }))
+    }
+
+    /// Shares or means of the window's predictions beside training's, and the test against the
+    /// out-of-fold predictions (`tested`, decided with the features' family).
+    private static func predictionSummary(reference: BundleReference, classes: [String], outputs: [JSONScalar], column: Column?,
+                                          tested: FeatureDrift?, options: MonitorOptions) -> Predictions? {
         guard let profile = reference.predictions.features.first else { return nil }
-        let column: Column
-        var result = Predictions(classes: [], trainingMean: nil, currentMean: nil, psi: nil, drifted: false)
+        var result = Predictions(classes: [], trainingMean: nil, currentMean: nil, psi: nil, drifted: false, pValue: nil, adjustedPValue: nil)
         if let categorical = profile.categorical {
             let labels = outputs.map { if case .text(let s) = $0 { s } else { "" } }
             let total = Double(max(labels.count, 1))
@@ -276,19 +295,20 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
                 let training = categorical.levels.firstIndex(of: name).map { Double(categorical.counts[$0]) / referenceTotal } ?? 0
                 return ClassShare(label: name, training: training, current: Double(counts[name] ?? 0) / total)
             }
-            let levels = Array(Set(labels)).sorted()
-            let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
-            column = Column(name: profile.name, data: .categorical(codes: labels.map { code[$0] ?? -1 }, levels: levels))
         } else {
-            let values = outputs.map { if case .number(let d) = $0 { d } else { Double.nan } }
-            let present = values.filter(\.isFinite)
+            let present = outputs.compactMap { if case .number(let d) = $0, d.isFinite { d } else { nil } }
             result.currentMean = present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
             if let sample = profile.numeric?.sample, !sample.isEmpty { result.trainingMean = sample.reduce(0, +) / Double(sample.count) }
-            column = Column(name: profile.name, data: .numeric(values))
         }
-        if let frame = try? DataFrame(columns: [column]), let drift = try? reference.predictions.compare(frame, options: options.drift), let f = drift.features.first {
+        if let tested {
+            result.psi = tested.psi.flatMap { $0.isFinite ? $0 : nil }
+            result.drifted = tested.drifted
+            result.pValue = tested.pValue
+            result.adjustedPValue = tested.adjustedPValue
+        } else if let column, let frame = try? DataFrame(columns: [column]), let f = try? reference.predictions.measure(frame, options: options.drift).first {
+            // No out-of-fold profile (an older bundle): PSI against training's predictions for
+            // information, no test.
             result.psi = f.psi.flatMap { $0.isFinite ? $0 : nil }
-            result.drifted = f.drifted
         }
         return result
     }

@@ -88,4 +88,52 @@ struct ValidationStatisticsTests {
         #expect(isClose(drift.features[0].effect ?? 0, 0.3, tolerance: 1e-12))
         #expect(drift.features[0].decidedBy == .chiSquare)
     }
+    /// A feature with the given raw p-value and effect, undecided (as `measure` leaves it).
+    private func feature(_ name: String, p: Double, effect: Double) -> FeatureDrift {
+        FeatureDrift(name: name, kind: .number, psi: 0, psiBand: .stable, ks: KSResult(statistic: effect, pValue: p), chiSquare: nil,
+                     jensenShannon: nil, wasserstein: nil, decidedBy: .kolmogorovSmirnov, drifted: false, referenceMissingRate: 0,
+                     currentMissingRate: 0, effect: effect)
+    }
+
+    /// The verdict's 5 % false-alarm budget is shared: the metric gate spends one side of its 95 %
+    /// interval (2.5 %), the drift family the rest, so a lone feature at Holm-adjusted 0.03 no
+    /// longer drifts (it did at 5 %), one at 0.02 does, and one exactly at 0.025 does (adjusted p ≤
+    /// α rejects, as statsmodels decides).
+    @Test func driftFamilySharesTheVerdictsBudget() {
+        let options = DriftOptions.validation
+        #expect(options.pValueThreshold == 0.025)
+        #expect(options.pValueThreshold + (1 - 0.95) / 2 <= 0.05 + 1e-12)
+        // One test: Holm's adjusted p is the raw p.
+        for (p, drifts) in [(0.03, false), (0.02, true), (0.025, true)] {
+            var family = [feature("x", p: p, effect: 0.2)]
+            options.decide(&family)
+            #expect(family[0].drifted == drifts, "p \(p)")
+        }
+        // Significant but below the effect floor: no drift.
+        var small = [feature("x", p: 1e-6, effect: 0.05)]
+        options.decide(&small)
+        #expect(!small[0].drifted)
+    }
+
+    /// Inputs and predictions are one family: the adjusted p-values are Holm's over both, and
+    /// without predictions the judgement is `compare`'s.
+    @Test func judgementAdjustsInputsAndPredictionsTogether() throws {
+        var generator = SeededGenerator(seed: 11)
+        let reference = try DataFrame(columns: (0..<3).map { j in Column(name: "x\(j)", data: .numeric((0..<300).map { _ in generator.nextGaussian() })) })
+        let current = try DataFrame(columns: (0..<3).map { j in
+            Column(name: "x\(j)", data: .numeric((0..<100).map { _ in generator.nextGaussian() + (j == 0 ? 1 : 0) }))
+        })
+        let profile = try ReferenceProfile(frame: reference, sampleCap: nil)
+        let predictions = ReferenceProfile(column: Column(name: "prediction", data: .numeric((0..<300).map { _ in generator.nextGaussian() })), sampleCap: nil)
+        let fresh = Column(name: "prediction", data: .numeric((0..<100).map { _ in generator.nextGaussian() + 0.1 }))
+        let judgement = try DriftJudgement(reference: profile, current: current, predictionReference: predictions, currentPredictions: fresh)
+        let prediction = try #require(judgement.predictions)
+        let raw = judgement.inputs.features.map { $0.pValue ?? 1 } + [prediction.pValue ?? 1]
+        let adjusted = judgement.inputs.features.map { $0.adjustedPValue ?? -1 } + [prediction.adjustedPValue ?? -1]
+        #expect(adjusted == MultipleTesting.holm(raw))
+        #expect(judgement.inputs.driftedFeatures == ["x0"])
+        let alone = try DriftJudgement(reference: profile, current: current)
+        #expect(alone.predictions == nil)
+        #expect(alone.inputs == (try profile.compare(current, options: .validation)))
+    }
 }

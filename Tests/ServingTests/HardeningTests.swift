@@ -208,13 +208,12 @@ struct HardeningTests {
     }
 }
 
-/// Drift of a wide model is compared in blocks of features (`ReferenceProfile.compare` is
-/// quadratic in them): the verdicts, statistics and thresholds must be those of one comparison of
-/// all features at once.
+/// Drift of a wide model (630 features): the monitor's verdicts, statistics and adjusted p-values
+/// are those of validate's rule (`DriftJudgement`) on the whole window, one family of tests.
 @Suite("Serving: drift of wide models")
 struct WideDriftTests {
     @Test(arguments: [false, true])
-    func blocksGiveTheVerdictsOfOneComparison(largeReference: Bool) throws {
+    func monitorGivesValidatesJudgement(largeReference: Bool) throws {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func uniform() -> Double {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -253,12 +252,14 @@ struct WideDriftTests {
         let summary = MonitoringSummary.compute(model: "m", reference: bundleReference, features: features, classes: [], inputs: inputs,
                                                 outputs: inputs.map { _ in .number(uniform()) }, requests: [], rowsScored: windowRows, options: options)
         let rows = inputs.map { row in Dictionary(uniqueKeysWithValues: zip(features.map(\.name), row)) }
-        let whole = try bundleReference.inputs.compare(try JSONScalar.frame(rows: rows, features: features), options: options.drift)
+        let whole = try DriftJudgement(reference: bundleReference.inputs, current: try JSONScalar.frame(rows: rows, features: features),
+                                       options: .validation).inputs
         #expect(summary.features.count == numbers + texts)
         #expect(whole.features.count == numbers + texts)
         for (item, expected) in zip(summary.features, whole.features) {
             #expect(item.name == expected.name)
             #expect(item.drifted == expected.drifted, "\(item.name)")
+            #expect(item.adjustedPValue == expected.adjustedPValue && item.adjustedPValue != nil)
             #expect(item.test == expected.decidedBy.rawValue)
             #expect(item.psi == expected.psi.flatMap { $0.isFinite ? $0 : nil })
             switch expected.decidedBy {

@@ -103,6 +103,26 @@ struct ValidateCommandTests {
         #expect(none.output.plainText.contains("sex"))
     }
 
+    /// `drift` decides by validate's rule, the same code: its report is `DriftJudgement`'s with
+    /// `DriftOptions.validation` (Holm-adjusted p-values, the effect floor), whatever the size of
+    /// the reference (it used Wasserstein / Jensen–Shannon above 1,000 rows, Bonferroni below).
+    @Test func driftCommandUsesValidatesRule() throws {
+        let session = trained()
+        run(session, "load \"\(exampleData)/penguins_fresh_drift.csv\" as drifted")
+        let cell = try #require(run(session, "d = drift penguins vs drifted"))
+        #expect(cell.output.plainText.contains("deciding: KS / chi-square, Holm-adjusted p ≤ 0.025 over 8 columns, shift ≥ 0.1"))
+        #expect(cell.output.plainText.contains("Holm p"))
+        guard case .drift(let report)? = session.lookup("d"), case .dataset(let a)? = session.lookup("penguins"), case .dataset(let b)? = session.lookup("drifted") else {
+            Issue.record("drift report or data not bound")
+            return
+        }
+        let expected = try DriftJudgement(reference: try ReferenceProfile(frame: a.frame, columns: a.frame.columnNames, sampleCap: nil), current: b.frame).inputs
+        #expect(report == expected)
+        #expect(report.features.allSatisfy { $0.adjustedPValue != nil })
+        let help = try #require(run(session, "help drift"))
+        #expect(help.output.plainText.contains("Holm's step-down procedure"))
+    }
+
     @Test func explainSumsAndRanks() throws {
         let session = trained()
         let importance = try #require(run(session, "explain m"))
@@ -210,5 +230,22 @@ struct ValidateCommandTests {
         #expect(imported.drift?.driftedFeatures == session_.drift?.driftedFeatures)
         #expect(imported.crossValidation["accuracy"] != nil)
         #expect(imported.predictionDrift != nil)
+    }
+
+    /// A model exported before it was ever validated or cross-validated is cross-validated at
+    /// export, so its bundle still carries the evidence: the imported copy FAILs the drifted file
+    /// as the session model does (it got WARN: no cross-validation figures, no out-of-fold profile).
+    @Test func bundleExportedBeforeValidationCarriesTheEvidence() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = trained()
+        run(session, "export m to \"\(folder)/b\"", "m2 = import \"\(folder)/b\"")
+        run(session, "v = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"", "w = validate m2 on \"\(exampleData)/penguins_fresh_drift.csv\"")
+        let session_ = try #require(report(session, "v")), imported = try #require(report(session, "w"))
+        #expect(session_.verdict == .fail)
+        #expect(imported.verdict == session_.verdict)
+        #expect(imported.crossValidation["accuracy"] == session_.crossValidation["accuracy"])
+        #expect(imported.predictionDrift?.drifted == session_.predictionDrift?.drifted)
+        #expect(imported.reasons.map(\.severity) == session_.reasons.map(\.severity))
     }
 }

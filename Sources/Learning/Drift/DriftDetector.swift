@@ -37,23 +37,32 @@ public enum DriftDetector {
 }
 
 extension ReferenceProfile {
-    /// Drift of `current` against this profile, feature by feature (columns by name).
+    /// Drift of `current` against this profile, feature by feature (columns by name), decided by
+    /// `options` over this profile's features as one family.
     public func compare(_ current: DataFrame, options: DriftOptions = DriftOptions()) throws -> DatasetDrift {
-        let absent = features.map(\.name).filter { current.column(named: $0) == nil }
+        var results = try measure(current, options: options)
+        options.decide(&results)
+        return options.summarize(results)
+    }
+
+    /// Every feature's statistics against `current`. Under `DriftRule.tested` nothing is decided
+    /// yet: `DriftOptions.decide` decides a whole family at once (see `DriftOptions.judge`).
+    /// - Complexity: O(columns) lookups by name, then each feature's own comparison.
+    public func measure(_ current: DataFrame, options: DriftOptions) throws -> [FeatureDrift] {
+        // One dictionary, not a search of the frame per feature (quadratic at ten thousand features).
+        var byName: [String: Column] = [:]
+        for column in current.columns where byName[column.name] == nil { byName[column.name] = column }
+        let absent = features.map(\.name).filter { byName[$0] == nil }
         guard absent.isEmpty else { throw DriftError.missingColumns(absent) }
         let small = rowCount <= options.smallReferenceRows
         var featureOptions = options
         if small && options.rule == .bySize && options.correction == .bonferroni && !features.isEmpty {
             featureOptions.pValueThreshold = options.pValueThreshold / Double(features.count)
         }
-        var results = try features.map { feature -> FeatureDrift in
-            guard let column = current.column(named: feature.name) else { throw DriftError.missingColumns([feature.name]) }
+        return try features.map { feature -> FeatureDrift in
+            guard let column = byName[feature.name] else { throw DriftError.missingColumns([feature.name]) }
             return try feature.compare(column, smallReference: small, options: featureOptions)
         }
-        options.decide(&results)
-        let driftedCount = results.filter(\.drifted).count
-        let share = results.isEmpty ? 0 : Double(driftedCount) / Double(results.count)
-        return DatasetDrift(features: results, drifted: driftedCount > 0 && share >= options.driftedShare, share: share)
     }
 }
 

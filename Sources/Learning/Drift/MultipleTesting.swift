@@ -1,6 +1,6 @@
 /// Adjusted p-values for testing several hypotheses at once (the features of one validation),
 /// as `statsmodels.stats.multitest.multipletests` returns them: reject hypothesis i at level α
-/// when `adjusted[i] < α`.
+/// when `adjusted[i] ≤ α` (`rejects`).
 public enum MultipleTesting {
     /// Holm's step-down procedure (`method="holm"`): family-wise error ≤ α under any dependence,
     /// and never less powerful than Bonferroni. With p sorted ascending, p̃₍ᵢ₎ =
@@ -33,6 +33,11 @@ public enum MultipleTesting {
             adjusted[index] = running
         }
         return adjusted
+    }
+
+    /// Which hypotheses are rejected at level `alpha`: adjusted p ≤ α, as statsmodels decides.
+    public static func rejects(_ adjusted: [Double], alpha: Double) -> [Bool] {
+        adjusted.map { $0 <= alpha }
     }
 
     /// Bonferroni: p̃ᵢ = min(1, m·pᵢ).

@@ -29,7 +29,7 @@ extension CommandTable {
             try checkBundleTarget(resolved, shown: written)
             let sensitive = try model.trainingFrame.map { try context.columns("sensitive", in: $0) } ?? []
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }
-            let contents = try bundleContents(name: name, model: model, sensitive: sensitive, session: context.session)
+            let contents = try bundleContents(name: name, model: model, sensitive: sensitive, context: context)
             let manifest = try BundleWriter.write(contents, to: resolved, overwrite: context.invocation.flag("overwrite", default: false), signingKey: signing)
             context.print("exported \(name) to \(written): \(manifest.files.count + 1 + (signing == nil ? 0 : 1)) files, model id \(manifest.modelID)")
             if manifest.onnx.present {
@@ -80,16 +80,20 @@ extension CommandTable {
         }
     }
 
-    /// The bundle of a session model.
-    static func bundleContents(name: String, model: TrainedModel, sensitive: [String], session: Session) throws -> BundleContents {
+    /// The bundle of a session model. A model that was never cross-validated is cross-validated
+    /// now on its training data (as `validate` would), so the bundle carries the same evidence —
+    /// cross-validation figures and out-of-fold predictions — that validates a session model.
+    static func bundleContents(name: String, model: TrainedModel, sensitive: [String], context: CommandContext) throws -> BundleContents {
+        let session = context.session
         let pipeline = model.pipeline
         guard let frame = model.trainingFrame else {
             throw CommandError("\(name) has no training data in this session to take verification rows from", hint: "export the model from the session that trained it")
         }
+        let crossValidation = try model.crossValidation ?? crossValidateNow(model, context: context)
         var metrics: [String: Double] = [:]
         for m in MetricCatalog.metrics(for: pipeline.task) {
             metrics["training_" + m.name] = m.value(model.trainingScores)
-            if let cv = model.crossValidation {
+            if let cv = crossValidation {
                 metrics["cv_" + m.name] = cv.mean(of: m)
                 metrics["cv_" + m.name + "_std"] = cv.standardDeviation(of: m)
             }
@@ -97,7 +101,7 @@ extension CommandTable {
         if let v = model.validation, let fresh = v.freshScores {
             for m in MetricCatalog.metrics(for: pipeline.task) { metrics["validation_" + m.name] = m.value(fresh) }
         }
-        let reference = try ReferenceStatistics.json(for: pipeline, frame: frame, outOfFold: model.crossValidation?.outOfFold)
+        let reference = try ReferenceStatistics.json(for: pipeline, frame: frame, outOfFold: crossValidation?.outOfFold)
         let onnx = ONNXSupport.export(pipeline)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,

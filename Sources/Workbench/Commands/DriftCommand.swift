@@ -5,31 +5,31 @@ extension CommandTable {
     /// `drift DATA_A vs DATA_B [columns=...]`.
     static let drift = CommandSpec(
         "drift", topic: "models",
-        summary: "compare two datasets column by column: PSI, KS / chi-square, Jensen–Shannon, Wasserstein",
+        summary: "compare two datasets column by column: KS / chi-square with Holm's correction, PSI, Jensen–Shannon, Wasserstein",
         discussion: """
-            DATA_A is the reference (e.g. training data), DATA_B the current data. Numbers: PSI on the \
-            reference's deciles, the two-sample Kolmogorov–Smirnov test, normalised Wasserstein distance \
-            and Jensen–Shannon distance. Text: PSI over values, chi-square test of homogeneity, \
-            Jensen–Shannon. p-values flag everything on large samples, so the deciding test depends on \
-            size (as in Evidently): up to 1,000 reference rows KS / chi-square at p < 0.05, above that \
-            Wasserstein (numbers) / Jensen–Shannon (text) ≥ 0.1. PSI is always shown: < 0.1 stable, \
-            0.1–0.25 moderate, ≥ 0.25 significant. Testing many columns at once, the p-value threshold is \
-            divided by their number (Bonferroni; correction=none turns it off). The dataset counts as \
-            drifted when at least half its columns drift. The thresholds are options. validate uses a \
-            stricter rule for its verdicts: KS / chi-square on every feature whatever the size, p-values \
-            adjusted by Holm's step-down procedure across the features and the predictions (family-wise \
-            error 5%), and drift only when the adjusted p < 0.05 and the shift is at least 0.1 (KS \
-            distance, or total variation distance of the shares), so near-constant columns and tiny \
-            shifts on large samples do not alarm.
+            DATA_A is the reference (e.g. training data), DATA_B the current data. The rule is validate's \
+            and the serving monitor's, one implementation: every column is tested — the two-sample \
+            Kolmogorov–Smirnov test for numbers, the chi-square test of homogeneity for text — whatever \
+            the size, the p-values are adjusted together by Holm's step-down procedure (family-wise \
+            error at most p_value=, 2.5% by default: on unchanged data, at most 1 comparison in 40 names \
+            any column; validate's verdicts share a 5% budget between this and their metric gate), and \
+            a column drifts when its adjusted p ≤ p_value= and the shift is at least \
+            min_effect= (0.1: the KS distance, i.e. the largest gap between the two cumulative shares, \
+            or the total variation distance of the text shares), so near-constant columns and tiny \
+            shifts on large samples do not alarm. correction= chooses bonferroni, benjamini_hochberg \
+            (false discovery rate instead) or none. PSI on the reference's deciles (< 0.1 stable, \
+            0.1–0.25 moderate, ≥ 0.25 significant), Jensen–Shannon and normalised Wasserstein distances \
+            are shown beside the test as effect sizes; they do not decide. The dataset counts as drifted \
+            when at least share= of its columns drift.
             """,
         positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
         options: [
             OptionSpec("columns", .columns, default: "all shared", help: "the columns to compare"),
-            OptionSpec("p_value", .number(0...1), default: "0.05", help: "KS / chi-square threshold (small references)"),
-            OptionSpec("distance", .number(0...1e9), default: "0.1", help: "Wasserstein / Jensen–Shannon threshold (large references)"),
-            OptionSpec("small", .integer(0...Int.max), default: "1000", help: "reference rows up to which the p-value tests decide"),
+            OptionSpec("p_value", .number(0...1), default: "0.025", help: "family-wise error (or false discovery rate) over the columns tested"),
+            OptionSpec("min_effect", .number(0...1), default: "0.1", help: "smallest KS distance / total variation distance that counts as drift"),
             OptionSpec("share", .number(0...1), default: "0.5", help: "share of drifted columns for the dataset to count as drifted"),
-            OptionSpec("correction", .choice(["bonferroni", "none"]), default: "bonferroni", help: "divide the p-value threshold by the number of columns tested"),
+            OptionSpec("correction", .choice(["holm", "bonferroni", "benjamini_hochberg", "none"]), default: "holm",
+                       help: "how the p-values are adjusted for testing every column at once"),
         ],
         maxResults: 1,
         examples: ["drift penguins vs fresh", "d = drift train vs fresh columns=[bill_length_mm, island]"],
@@ -39,22 +39,28 @@ extension CommandTable {
             var columns = try context.columns("columns", in: a.frame)
             if columns.isEmpty { columns = a.frame.columnNames.filter { b.frame.column(named: $0) != nil } }
             guard !columns.isEmpty else { throw CommandError("\(aName) and \(bName) share no columns") }
-            var options = DriftOptions()
+            var options = DriftOptions.validation
             options.pValueThreshold = context.invocation.double("p_value", default: options.pValueThreshold)
-            options.wassersteinThreshold = context.invocation.double("distance", default: options.wassersteinThreshold)
-            options.jensenShannonThreshold = context.invocation.double("distance", default: options.jensenShannonThreshold)
-            options.smallReferenceRows = context.invocation.int("small", default: options.smallReferenceRows)
+            options.minimumEffect = context.invocation.double("min_effect", default: options.minimumEffect)
             options.driftedShare = context.invocation.double("share", default: options.driftedShare)
-            options.correction = context.invocation.word("correction") == "none" ? .none : .bonferroni
-            let report = try DriftDetector.compare(reference: a.frame, current: b.frame, columns: columns, options: options)
-            let bonferroni = options.correction == .bonferroni && columns.count > 1
-            let decided = a.frame.rowCount <= options.smallReferenceRows
-                ? "KS / chi-square at p < \(formatStatistic(options.pValueThreshold))" + (bonferroni ? " / \(columns.count) columns (Bonferroni)" : "")
-                : "Wasserstein / Jensen–Shannon ≥ \(formatStatistic(options.wassersteinThreshold))"
-            context.print("drift of \(bName) (\(b.frame.rowCount) rows) against \(aName) (\(a.frame.rowCount) rows); deciding: \(decided)")
-            context.print(driftTable(report))
+            options.correction = context.invocation.word("correction").flatMap(PValueCorrection.init(rawValue:)) ?? options.correction
+            let reference = try ReferenceProfile(frame: a.frame, columns: columns, sampleCap: nil)
+            let report = try DriftJudgement(reference: reference, current: b.frame, options: options).inputs
+            context.print("drift of \(bName) (\(b.frame.rowCount) rows) against \(aName) (\(a.frame.rowCount) rows); deciding: \(ruleText(options, tests: columns.count))")
+            context.print(driftTable(report, correction: options.correction))
             let drifted = report.driftedFeatures
             context.print(drifted.isEmpty ? "no column drifted" : "drifted: " + drifted.joined(separator: ", ") + " (\(drifted.count) of \(report.features.count))" + (report.drifted ? "; the dataset as a whole drifted" : ""))
             context.bind(context.targets.first ?? "drift_report", .drift(report))
         })
+
+    /// "KS / chi-square, Holm-adjusted p ≤ 0.05 over 8 columns, shift ≥ 0.1".
+    static func ruleText(_ options: DriftOptions, tests: Int) -> String {
+        let adjustment: String = switch options.correction {
+        case .holm: "Holm-adjusted "
+        case .bonferroni: "Bonferroni-adjusted "
+        case .benjaminiHochberg: "Benjamini–Hochberg-adjusted "
+        case .none: ""
+        }
+        return "KS / chi-square, \(adjustment)p ≤ \(formatStatistic(options.pValueThreshold)) over \(tests) column\(tests == 1 ? "" : "s"), shift ≥ \(formatStatistic(options.minimumEffect))"
+    }
 }

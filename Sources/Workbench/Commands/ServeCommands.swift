@@ -85,9 +85,11 @@ extension CommandTable {
             For a model or bundle served in this session, the live window of its server; for a \
             prediction log ("FILE" written with log= or --log), its last rows against the bundle the \
             log names. Latency p50 / p95 / p99, the error rate, each class's share against training, \
-            and per feature PSI with the test validate uses (KS / chi-square with Bonferroni for up to \
-            1,000 reference rows, Wasserstein / Jensen–Shannon above); each drifted feature gets an \
-            ALERT line with its figures. window= applies to a log; a live server keeps the window \
+            and drift by validate's rule, the same code (see 'help drift'): KS / chi-square on every \
+            feature and on the predictions against cross-validation's out-of-fold predictions (bundles \
+            exported before they carried them: shown, not tested), Holm-adjusted together, drift at \
+            adjusted p ≤ 0.025 with a shift of at least 0.1; PSI beside each. Each drifted feature gets \
+            an ALERT line with its figures. window= applies to a log; a live server keeps the window \
             it was started with (serve ... window=N).
             """,
         positionals: [PositionalSpec("SOURCE", .binding)],
@@ -128,7 +130,7 @@ extension CommandTable {
         if let bundle = model.bundlePath { return (name, context.session.resolve(path: bundle)) }
         let folder = NSTemporaryDirectory() + "workbench-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let contents = try bundleContents(name: name, model: model, sensitive: [], session: context.session)
+        let contents = try bundleContents(name: name, model: model, sensitive: [], context: context)
         _ = try BundleWriter.write(contents, to: folder + "/" + name, overwrite: false, signingKey: nil)
         return (name, folder + "/" + name)
     }

@@ -56,9 +56,10 @@ extension CommandTable {
             is "within sampling error". Drift: every feature against the training rows (KS for numbers, \
             chi-square for text) and the predictions against cross-validation's out-of-fold predictions \
             (chi-square on predicted classes, KS on predicted values), one family of tests with Holm's \
-            adjustment (family-wise error 5%); a feature drifts when its Holm-adjusted p < 0.05 and the \
+            adjustment (family-wise error 2.5%); a feature drifts when its Holm-adjusted p ≤ 0.025 and the \
             shift is at least 0.1 (KS distance, or total variation distance of the shares); PSI is shown \
-            as the effect size (see 'help drift'). Fresh data with the training data's fingerprint, or \
+            as the effect size (see 'help drift'). The verdict's false-alarm budget on unchanged data is \
+            5%, shared: 2.5% for the metric gate (one side of its 95% interval), 2.5% for drift. Fresh data with the training data's fingerprint, or \
             at least half its rows identical to training rows, is a WARN with the count. Gates: \
             min_score= on the main metric, and baseline=OTHER min_gain= (absolute, or relative with %) \
             on the same fresh data. With several models, each is validated and they are ranked on the \
@@ -336,19 +337,13 @@ extension CommandTable {
         let inputProfile: ReferenceProfile? = try model.trainingFrame.map { try ReferenceProfile(frame: $0, columns: features.map(\.name), sampleCap: nil) }
             ?? model.bundleEvidence?.inputs
         if let inputProfile {
-            var inputs = try inputProfile.compare(frame, options: options)
-            var family = inputs.features
-            if let profile = cv?.outOfFold.map({ ReferenceProfile(column: $0.column, sampleCap: nil) }) ?? model.bundleEvidence?.outOfFold {
-                let current = try DataFrame(columns: [DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes)])
-                family += try profile.compare(current, options: options).features
-            }
-            options.decide(&family)
-            inputs.features = Array(family.prefix(inputs.features.count))
-            let driftedCount = inputs.features.filter(\.drifted).count
-            inputs.share = inputs.features.isEmpty ? 0 : Double(driftedCount) / Double(inputs.features.count)
-            inputs.drifted = driftedCount > 0 && inputs.share >= options.driftedShare
+            let predictionProfile = cv?.outOfFold.map { ReferenceProfile(column: $0.column, sampleCap: nil) } ?? model.bundleEvidence?.outOfFold
+            let judgement = try DriftJudgement(reference: inputProfile, current: frame, predictionReference: predictionProfile,
+                                               currentPredictions: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes),
+                                               options: options)
+            let inputs = judgement.inputs
             drift = inputs
-            predictionDrift = family.count > inputs.features.count ? family.last : nil
+            predictionDrift = judgement.predictions
             for f in inputs.features where f.drifted {
                 reasons.append(.init(severity: .warn, text: "\(f.name) drifted: \(driftEvidence(f))"))
             }
@@ -370,7 +365,7 @@ extension CommandTable {
     }
 
     /// 5-fold cross-validation of the model's algorithm and parameters on its own training data.
-    private static func crossValidateNow(_ model: TrainedModel, context: CommandContext) throws -> CrossValidationResult? {
+    static func crossValidateNow(_ model: TrainedModel, context: CommandContext) throws -> CrossValidationResult? {
         guard let frame = model.trainingFrame, let algorithm = AlgorithmRegistry.named(model.pipeline.algorithm) else { return nil }
         let pipeline = model.pipeline
         let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: pipeline.target.name, task: pipeline.task)
@@ -443,9 +438,10 @@ extension CommandTable {
 
     /// One line per feature: PSI with its band, the deciding test and a bar (the bar cells carry
     /// charts, a full bar at PSI 1).
-    static func driftTable(_ d: DatasetDrift) -> TextTable {
-        let adjusted = d.features.contains { $0.adjustedPValue != nil }
-        var table = TextTable(headers: ["feature", "PSI", "", "band", "test", "statistic", "p-value"] + (adjusted ? ["Holm p"] : []) + ["drifted"],
+    static func driftTable(_ d: DatasetDrift, correction: PValueCorrection = .holm) -> TextTable {
+        let adjusted = d.features.contains { $0.adjustedPValue != nil } && correction != .none
+        let adjustedHeader = switch correction { case .bonferroni: "Bonferroni p"; case .benjaminiHochberg: "BH p"; default: "Holm p" }
+        var table = TextTable(headers: ["feature", "PSI", "", "band", "test", "statistic", "p-value"] + (adjusted ? [adjustedHeader] : []) + ["drifted"],
                               alignments: [.left, .right, .left, .left, .left, .right, .right] + (adjusted ? [.right] : []) + [.left])
         for f in d.features {
             let psi = f.psi ?? 0
