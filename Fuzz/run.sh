@@ -3,6 +3,7 @@
 # the crashes and the corpus size. Usage:
 #   Fuzz/run.sh [SECONDS] [TARGET...]      fuzz (targets: csv parser transcript bundle lesson http model)
 #   Fuzz/run.sh --regress                  run every target once over its seeds and saved crashes
+#   FUZZ_CONFIG=release Fuzz/run.sh 10800 model   a release (-O) build: faster, checks kept
 # Seeds are in Fuzz/corpus/TARGET (committed); what the fuzzer adds goes to Fuzz/.work/ (ignored).
 # A crash is saved as Fuzz/crashes/TARGET-crash-HASH: fix it, add a regression test to the normal
 # test suite, and keep the file so --regress replays it.
@@ -16,8 +17,11 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds=$1; shift; fi
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(csv parser transcript bundle lesson http model)
 
-./build.sh >/tmp/workbench-fuzz-build.log 2>&1 || { tail -30 /tmp/workbench-fuzz-build.log; echo "fuzz build failed"; exit 2; }
-bin=$(swift build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address --show-bin-path)
+# FUZZ_CONFIG=release builds with -O: Swift's bounds and overflow checks stay on (only -Ounchecked
+# removes them) and ASan still watches the unchecked fast paths; several times the executions a second.
+config=${FUZZ_CONFIG:-debug}
+./build.sh -c "$config" >/tmp/workbench-fuzz-build.log 2>&1 || { tail -30 /tmp/workbench-fuzz-build.log; echo "fuzz build failed"; exit 2; }
+bin=$(swift build -c "$config" --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address --show-bin-path)
 mkdir -p crashes .work
 
 # Swift's backtracer would catch a trap before libFuzzer and no crash file would be written.
