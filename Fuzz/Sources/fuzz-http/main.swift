@@ -7,8 +7,9 @@ import Tabular
 
 /// The server's request decoding on arbitrary bytes: everything `workbench serve` does with a
 /// request after HTTP framing (routing, the token check, JSON parsing, field validation, scoring,
-/// metrics, monitoring, the error bodies). The first byte picks the route, method and whether the
-/// token is sent; the rest is the body (or, for bit 7, a first line that is the path).
+/// metrics, monitoring, the error bodies). The first byte picks the route, method, whether the
+/// token is sent and the Content-Type (bits 3–4: JSON, JSON with a charset, text/plain, none); the
+/// rest is the body (or, for bit 7, a first line that is the path).
 /// Checks: the status is one the API documents (never 5xx); every error body is JSON with an
 /// `error` string and a `details` list; a 200 from /v1/predict is JSON with as many predictions
 /// as the request had rows.
@@ -26,10 +27,13 @@ public func fuzzHTTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     }
     let method = selector & 0x40 != 0 ? "GET" : (path == "/v1/predict" ? "POST" : "GET")
     let authorization: String? = selector & 0x20 != 0 ? nil : "Bearer fuzz-token"
+    let contentTypes: [String?] = ["application/json", "Application/JSON; charset=utf-8", "text/plain", nil]
+    let contentType = contentTypes[Int(selector >> 3 & 0x3)]
     let body = rest
-    let answer = Workspace.shared.handle(method: method, path: path, authorization: authorization, body: body)
+    let answer = Workspace.shared.handle(method: method, path: path, authorization: authorization, contentType: contentType,
+                                         body: body)
 
-    let documented: Set<Int> = [200, 400, 401, 404, 405, 408, 413, 422]
+    let documented: Set<Int> = [200, 400, 401, 404, 405, 408, 413, 415, 422]
     precondition(documented.contains(answer.status), "status \(answer.status) for \(method) \(path): \(answer.body)")
     if answer.status != 200 {
         let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
@@ -85,13 +89,14 @@ final class Workspace: Sendable {
     }
 
     /// Runs the async handler to completion from libFuzzer's synchronous callback.
-    func handle(method: String, path: String, authorization: String?, body: Data) -> APIResponse {
+    func handle(method: String, path: String, authorization: String?, contentType: String?, body: Data) -> APIResponse {
         let done = DispatchSemaphore(value: 0)
         let box = AnswerBox()
         let service = self.service
         let limit = service.maximumBodyBytes
         _Concurrency.Task {
-            let answer = await service.handle(method: method, path: path, authorization: authorization) {
+            let answer = await service.handle(method: method, path: path, authorization: authorization,
+                                              contentType: contentType) {
                 body.count > limit ? .tooLarge : .bytes(body)
             }
             box.set(answer)
