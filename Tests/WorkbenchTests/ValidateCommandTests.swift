@@ -248,4 +248,45 @@ struct ValidateCommandTests {
         #expect(imported.predictionDrift?.drifted == session_.predictionDrift?.drifted)
         #expect(imported.reasons.map(\.severity) == session_.reasons.map(\.severity))
     }
+
+    /// The R² gate on cross-validation's error scale, by hand: R²_cv 0.5 and RMSE_cv 50 imply a
+    /// target variance V = 50² / (1 − 0.5) = 5,000. A fresh RMSE of 60 is R² 1 − 3,600 / 5,000 =
+    /// 0.28 on that scale, 0.22 below 0.5 (beyond tolerance 0.05). With the RMSE interval
+    /// 52–70 the skill interval is 1 − 70²/5,000 = 0.02 to 1 − 52²/5,000 = 0.4592, which reaches
+    /// the line 0.45: within sampling error. With 55–70 its top is 1 − 55²/5,000 = 0.395: FAIL.
+    @Test func rSquaredGateJudgesTheErrorOnCrossValidationsScale() throws {
+        func gate(_ rmse: Double, _ interval: ScoreInterval?, r2: Double = 0.1, cvR2: [Double] = [0.5, 0.05]) -> ValidationReport.Reason?? {
+            CommandTable.errorScaleGate(freshR2: r2, freshRMSE: rmse, rmseInterval: interval, crossValidationR2: cvR2,
+                                        crossValidationRMSE: [50, 2], tolerance: 0.05, rows: 89)
+        }
+        let wide = try #require(gate(60, ScoreInterval(lower: 52, upper: 70, method: .bootstrap, level: 0.95)) ?? nil)
+        #expect(wide.severity == .pass)
+        #expect(wide.text.contains("is R² 0.280 on cross-validation's scale"))
+        #expect(wide.text.contains("0.220 below cross-validation (0.500 ± 0.050)"))
+        #expect(wide.text.contains("95% bootstrap interval 0.020–0.459 on 89 rows reaches 0.450"))
+        let narrow = try #require(gate(60, ScoreInterval(lower: 55, upper: 70, method: .bootstrap, level: 0.95)) ?? nil)
+        #expect(narrow.severity == .fail)
+        #expect(narrow.text.contains("0.020–0.395"))
+        // 51² / 5,000 = 0.5202: R² 0.4798, 0.0202 below: no line at all, whatever the fresh R² says.
+        let close = gate(51, nil, r2: -0.3)
+        #expect(close != nil && close! == nil)
+        // Without an interval the point decides; with cross-validation at R² 1 there is no scale (fall back).
+        #expect((gate(60, nil) ?? nil)?.severity == .fail)
+        #expect(gate(60, nil, cvR2: [1, 0]) == nil)
+    }
+
+    /// Diabetes, 80/20 split seed 19: the fresh 89 rows have 71% of the usual target variance, so
+    /// the linear model's R² is 0.159 against 0.506 in cross-validation although its RMSE (59.3
+    /// against 54.7) is within sampling error. It used to FAIL; now the gate says why it does not.
+    @Test func aFreshPartWithLittleSpreadIsNotAFailure() throws {
+        let session = makeSession()
+        run(session, "load \"\(exampleData)/diabetes.csv\" as d", "split d test=0.2 seed=19",
+            "m = train linear on d.train target=progression seed=19", "v = validate m on d.test")
+        let v = try #require(report(session, "v"))
+        #expect(v.verdict == .pass)
+        let gate = try #require(v.reasons.first { $0.text.contains("cross-validation's scale") })
+        #expect(gate.severity == .pass)
+        #expect(gate.text.hasPrefix("R² 0.159 on fresh data"))
+        #expect(gate.text.contains("within sampling error"))
+    }
 }

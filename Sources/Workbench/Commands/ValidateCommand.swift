@@ -53,7 +53,9 @@ extension CommandTable {
             did not come from compare or tune), with a 95% interval for the main metric (Wilson for \
             accuracy, a seeded bootstrap of 1,000 resamples otherwise). FAIL when the whole interval lies \
             below cross-validation minus tolerance=; a lower score whose interval still reaches that line \
-            is "within sampling error". Drift: every feature against the training rows (KS for numbers, \
+            is "within sampling error". R² is judged on its error: the fresh RMSE (and its bootstrap \
+            interval) as R² against the target variance cross-validation implies, RMSE²/(1 − R²), since a \
+            small fresh part's own spread moves R² more than the model's error does. Drift: every feature against the training rows (KS for numbers, \
             chi-square for text) and the predictions against cross-validation's out-of-fold predictions \
             (chi-square on predicted classes, KS on predicted values), one family of tests with Holm's \
             adjustment (family-wise error 2.5%); a feature drifts when its Holm-adjusted p ≤ 0.025 and the \
@@ -292,7 +294,18 @@ extension CommandTable {
             }
             if let fresh = freshScores, let cv = cvTable[metric.name] {
                 let tolerance = context.invocation.double("tolerance", default: 0.05)
-                if let reason = metricGate(metric: metric, fresh: metric.value(fresh), interval: interval, crossValidation: cv, tolerance: tolerance, rows: kept.count) {
+                let rmse = MetricCatalog.named("rmse")
+                let errorScale: ValidationReport.Reason?? = metric.name == "r2" && !kept.isEmpty
+                    ? cvTable["rmse"].flatMap { cvRMSE in rmse.flatMap { rmse in
+                        errorScaleGate(freshR2: metric.value(fresh), freshRMSE: rmse.value(fresh),
+                                       rmseInterval: ScoreInterval.of(metric: rmse, target: truth,
+                                                                      prediction: output.prediction.selecting(kept), seed: pipeline.seed),
+                                       crossValidationR2: cv, crossValidationRMSE: cvRMSE, tolerance: tolerance, rows: kept.count)
+                    } }
+                    : nil
+                if case .some(let decided) = errorScale {
+                    if let decided { reasons.append(decided) }
+                } else if let reason = metricGate(metric: metric, fresh: metric.value(fresh), interval: interval, crossValidation: cv, tolerance: tolerance, rows: kept.count) {
                     reasons.append(reason)
                 }
             }
