@@ -13,7 +13,10 @@ extension CommandTable {
             model.json (exact reload), model.onnx where the algorithm has a standard ONNX form, \
             reference.json (training statistics for drift monitoring), MODEL_CARD.md, openapi.yaml, \
             example.json, and verification rows with the outputs the model gave at export: import, \
-            verify, predict and serve re-score them and refuse a bundle that differs. It is built beside \
+            verify, predict and serve re-score them and refuse a bundle that differs. provenance.wbt holds \
+            the cells of this session that made the model (its loads with their data fingerprints, splits, \
+            derivations, the training command and seed; no other cell), and `workbench replay BUNDLE \
+            --data DIR` re-runs them and checks the retrained model is byte-identical. It is built beside \
             PATH and moved into place in one step, so an interrupted export leaves no half bundle.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("PATH", keyword: "to", .path)],
