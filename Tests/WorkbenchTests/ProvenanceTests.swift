@@ -149,6 +149,11 @@ struct ProvenanceTests {
         #expect(report.bytes == bundle.modelData.count)
         #expect(try filesUnder(data) == before, "the replay wrote into the data folder")
 
+        // Imported, the model's card says how it was made.
+        let s = makeSession()
+        let imported = try #require(run(s, "b = import \"\(path)\"", "card b"))
+        #expect(imported.output.plainText.contains("- Made by the 3 cells in the bundle's `provenance.wbt`, from `penguins.csv` (\(bundle.manifest.provenance?.data.first?.fingerprint ?? "?"))"), "\(imported.output.plainText)")
+
         // The same from a zip.
         let zipped = try export(boosted, to: folder, name: "b.zip")
         #expect(try ProvenanceReplay(bundle: BundleReader.open(zipped), shownAs: "b.zip").run(dataFolder: data).identical)
@@ -324,6 +329,7 @@ struct ProvenanceTests {
         let cell = try #require(run(s, "b = import \"\(path)\""))
         #expect(cell.succeeded)
         #expect(cell.output.plainText.contains("no provenance recorded"))
+        #expect(run(s, "card b")?.output.plainText.contains("- The bundle records no provenance (the cells that made the model)") == true)
     }
 
     @Test func theShellSaysByteIdenticalOrWhyNotWithReplaysExitCodes() throws {

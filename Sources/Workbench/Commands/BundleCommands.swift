@@ -75,6 +75,7 @@ extension CommandTable {
                 pipeline: bundle.pipeline, dataName: m.trainingData.name, dataFingerprint: m.trainingData.fingerprint,
                 rowCount: m.trainingData.rows, fitSeconds: 0, trainingScores: emptyScores(for: bundle.pipeline.task))
             model.bundlePath = written
+            model.bundleProvenance = ProvenanceSummary.cardLine(m)
             model.bundleEvidence = bundleEvidence(manifest: m, reference: bundle.reference, task: bundle.pipeline.task)
             let name = context.targets.first ?? baseName(of: written)
             context.bind(name, .model(model))

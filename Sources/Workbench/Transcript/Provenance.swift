@@ -435,6 +435,13 @@ public struct ProvenanceReplay {
 
 /// How a bundle's provenance reads in `import`, `verify` and the card.
 public enum ProvenanceSummary {
+    /// The card's line for a model imported from a bundle with this manifest.
+    public static func cardLine(_ manifest: Manifest) -> String {
+        guard let p = manifest.provenance else { return "The bundle records no provenance (the cells that made the model)" }
+        let files = p.data.map { "`\($0.name)` (\($0.fingerprint))" }.joined(separator: ", ")
+        return "Made by the \(p.cells) cell\(p.cells == 1 ? "" : "s") in the bundle's `\(BundleFile.provenance)`, from \(files.isEmpty ? "no data file" : files); `workbench replay BUNDLE --data DIR` re-runs them and checks the model is byte-identical"
+    }
+
     public static func line(_ manifest: Manifest) -> String {
         guard let p = manifest.provenance else { return "no provenance recorded" }
         let files = p.data.map { "\($0.name) (\(Fingerprint.short($0.fingerprint)))" }.joined(separator: ", ")
