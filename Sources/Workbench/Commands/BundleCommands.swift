@@ -34,7 +34,7 @@ extension CommandTable {
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }
             var contents = try bundleContents(name: name, model: model, sensitive: sensitive, context: context)
             // How the model was made: the cells that made it, and nothing else.
-            let provenance = ProvenanceSlice.of(model: name, in: context.session.cells)
+            let provenance = ProvenanceSlice.of(model: name, in: context.session.provenanceCells, reruns: context.session.cells)
             if case .success(let slice) = provenance {
                 contents.provenance = (Data(slice.transcriptText(sessionFile: context.session.transcriptPath).utf8), slice.record)
             }

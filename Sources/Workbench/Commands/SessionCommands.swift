@@ -114,12 +114,16 @@ extension CommandTable {
             defer { sandbox?.remove() }
             var output = context.output
             var bound: [String] = []
+            let nestedBefore = session.nestedCells.count
+            defer { session.nestedCells.removeSubrange(nestedBefore...) }
             try session.nested(.transcript(path: resolved)) {
                 let replayCells = {
                     for entry in transcript.entries {
                         output.append("[\(entry.number)]> \(entry.command)")
                         let result = session.evaluate(entry.command)
                         bound += result.boundNames
+                        session.nestedCells.append(Cell(number: entry.number, command: entry.command, output: result.output, succeeded: result.succeeded,
+                                                        dataFiles: result.dataFiles, boundNames: result.boundNames))
                         output.append(result.output)
                         let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
                         if same { matched += 1 } else { output.append("(differs from the recording)") }

@@ -111,6 +111,14 @@ public final class Session {
     /// Where writes go during a replay; nil writes where commands say.
     public internal(set) var sandbox: WriteSandbox?
 
+    /// The cells a `replay` in this session has run so far (numbered as in its transcript), while
+    /// it runs: an `export` among them finds the model's provenance in them, as it did when the
+    /// transcript was recorded. Once the replay ends, what it bound counts as from outside.
+    var nestedCells: [Cell] = []
+
+    /// The cells a provenance is found in: this session's, then those of a replay under way.
+    var provenanceCells: [Cell] { cells + nestedCells }
+
     /// During a provenance replay (`ProvenanceReplay`): the only data files `load` may read, by the
     /// path as the cell wrote it → the checked file in the data folder. nil: paths as written.
     var dataRedirect: [String: String]?

@@ -66,8 +66,11 @@ public struct ProvenanceSlice: Sendable, Equatable {
         return (spec, names)
     }
 
-    /// The slice of `cells` that made the model bound as `model` after the last of them.
-    public static func of(model: String, in cells: [Cell]) -> Result<ProvenanceSlice, Gap> {
+    /// The slice of `cells` that made the model bound as `model` after the last of them. A `rerun N`
+    /// is followed to cell N of `reruns` (default: `cells`; the session's own cells when `cells` ends
+    /// with those of a replay under way, whose reruns name the session's cells).
+    public static func of(model: String, in cells: [Cell], reruns: [Cell]? = nil) -> Result<ProvenanceSlice, Gap> {
+        let rerunCells = reruns ?? cells
         // The command each cell ran, a rerun followed to the command it re-ran.
         func effective(_ index: Int) -> (command: String, output: [String], spec: CommandSpec?, reads: [String])? {
             var command = cells[index].command
@@ -76,7 +79,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
                 guard let (spec, names) = reads(of: command) else { return (command, output, nil, []) }
                 guard spec.provenance == .repetition else { return (command, output, spec, names) }
                 guard let statement = try? Parser.parse(command), case .positional(.number(let value, _, _))? = statement.items.first,
-                      let n = Int(exactly: value), let rerun = cells.first(where: { $0.number == n }) else { return (command, output, spec, names) }
+                      let n = Int(exactly: value), let rerun = rerunCells.first(where: { $0.number == n }) else { return (command, output, spec, names) }
                 command = rerun.command
                 // The rerun's own first line ("rerun [N]> …") is not the command's output.
                 if output.first?.hasPrefix("rerun [") == true { output.removeFirst() }
