@@ -205,6 +205,7 @@ struct Replay: ParsableCommand {
     func validate() throws {
         if data != nil {
             if update || inPlace { throw ValidationError("--update and --in-place apply to transcripts, not to a bundle replayed with --data") }
+            if !ProvenanceReplay.looksLikeBundle(file) { throw ValidationError("--data applies to a bundle (a folder or .zip made by export), and \(file) is neither") }
         } else {
             if ProvenanceReplay.looksLikeBundle(file) { throw ValidationError("\(file) is a bundle: give --data DIR, the folder holding the data files it was trained on") }
             if trust != nil { throw ValidationError("--trust applies to a bundle replayed with --data") }

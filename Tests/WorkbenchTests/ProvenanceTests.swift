@@ -346,6 +346,7 @@ struct ProvenanceTests {
         #expect(try runBinary(["replay", path]).status == 64)
         #expect(try runBinary(["replay", path, "--data", data, "--update"]).status == 64)
         #expect(try runBinary(["replay", path, "--data", data + "/nope"]).status == 64)
+        #expect(try runBinary(["replay", data + "/iris.csv", "--data", data]).status == 64)
         // Not reproduced: the data changed.
         try "species,x\nAdelie,1\n".write(toFile: data + "/penguins.csv", atomically: true, encoding: .utf8)
         let changed = try runBinary(["replay", path, "--data", data])
