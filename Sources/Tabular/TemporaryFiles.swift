@@ -19,7 +19,7 @@ public enum TemporaryFiles {
     /// The only names an unzipped bundle or an export staging folder holds.
     static let bundleFileNames: Set<String> = [
         "manifest.json", "manifest.sig", "model.json", "model.onnx", "reference.json",
-        "MODEL_CARD.md", "openapi.yaml", "example.json", "verification.json",
+        "MODEL_CARD.md", "openapi.yaml", "example.json", "verification.json", "provenance.wbt",
     ]
 
     /// A fresh temporary path for an atomic write of `path`, in the same folder (so the rename is atomic).

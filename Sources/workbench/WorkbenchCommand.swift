@@ -173,12 +173,25 @@ struct Run: ParsableCommand {
     }
 }
 
-/// Re-run a recorded transcript and check every output.
+/// Re-run a recorded transcript and check every output, or a bundle's provenance and check the model.
 struct Replay: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Re-run a recorded transcript in a fresh session and compare every cell's output.")
+    static let configuration = CommandConfiguration(
+        abstract: "Re-run a recorded transcript in a fresh session and compare every cell's output.",
+        discussion: """
+            With a bundle and --data DIR: re-run the cells that made its model (provenance.wbt) on the data \
+            files in DIR, found by name and checked by fingerprint, and check the retrained model is \
+            byte-identical to the bundle's model.json. Exit status 0 when it is, 1 when it is not (or a \
+            data file is missing or changed, or a cell fails), 2 when the bundle cannot be replayed.
+            """)
 
-    @Argument(help: "The transcript file.")
+    @Argument(help: "The transcript file, or a bundle (folder or .zip) with --data.")
     var file: String
+
+    @Option(name: .long, help: "With a bundle: the folder holding the data files its provenance names.")
+    var data: String?
+
+    @Option(name: .long, help: "With a bundle: require a valid signature by this Ed25519 public key.")
+    var trust: String?
 
     @Flag(name: .long, help: "Rewrite the transcript with the outputs of this run instead of comparing.")
     var update = false
@@ -189,7 +202,18 @@ struct Replay: ParsableCommand {
     @Flag(name: .long, help: "Write what the cells write (exports, reports, saves) to their real paths instead of a private sandbox.")
     var inPlace = false
 
+    func validate() throws {
+        if data != nil {
+            if update || inPlace { throw ValidationError("--update and --in-place apply to transcripts, not to a bundle replayed with --data") }
+            if !ProvenanceReplay.looksLikeBundle(file) { throw ValidationError("--data applies to a bundle (a folder or .zip made by export), and \(file) is neither") }
+        } else {
+            if ProvenanceReplay.looksLikeBundle(file) { throw ValidationError("\(file) is a bundle: give --data DIR, the folder holding the data files it was trained on") }
+            if trust != nil { throw ValidationError("--trust applies to a bundle replayed with --data") }
+        }
+    }
+
     func run() throws {
+        if let data { return try replayBundle(data: data) }
         let transcript: Transcript
         do {
             transcript = try Transcript.read(path: file)
@@ -219,6 +243,32 @@ struct Replay: ParsableCommand {
         if strict && report.validationFailures > 0 {
             print("strict: \(report.validationFailures) validation\(report.validationFailures == 1 ? "" : "s") failed")
             throw ExitCode(3)
+        }
+    }
+}
+
+extension Replay {
+    /// `workbench replay BUNDLE --data DIR`.
+    func replayBundle(data: String) throws {
+        let replay: ProvenanceReplay
+        do {
+            replay = ProvenanceReplay(bundle: try BundleReader.open(file, trustedKey: trust), shownAs: file)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        do {
+            let report = try replay.run(dataFolder: data) { number, command in print("[\(number)]> \(command)") }
+            let files = report.data.map(\.name).joined(separator: ", ")
+            if let difference = report.firstDifference {
+                print("mismatch: the retrained \(report.model) is not the bundle's model")
+                print(difference)
+                throw ExitCode(1)
+            }
+            print("byte-identical: ran \(report.cellsRun) cell\(report.cellsRun == 1 ? "" : "s") on \(files.isEmpty ? "no data file" : files) (fingerprints match); the retrained \(report.model) is model.json exactly (\(report.bytes) bytes, model id \(replay.bundle.manifest.modelID))")
+        } catch let error as ProvenanceError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(error.isUsage ? ExitCode.validationFailure.rawValue : error.isMismatch ? 1 : 2)
         }
     }
 }
@@ -326,6 +376,7 @@ struct Verify: ParsableCommand {
             let loaded = try BundleReader.open(bundle, trustedKey: trust)
             let m = loaded.manifest
             print("ok: \(bundle) — \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID), \(m.files.count) files verified" + (trust != nil ? ", signature valid" : (loaded.signed ? ", signed (not checked: no --trust)" : ", unsigned")))
+            print(ProvenanceSummary.line(m))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)

@@ -18,6 +18,10 @@ public struct LoadedBundle: Sendable {
     public var openAPI: String
     /// example.json: one real row of inputs, as a client would send it.
     public var example: Data = Data()
+    /// model.json exactly as stored, for byte comparisons.
+    public var modelData: Data = Data()
+    /// provenance.wbt when the manifest records a provenance (nil: none recorded).
+    public var provenance: Data? = nil
 }
 
 /// Opens and checks bundles.
@@ -26,6 +30,8 @@ public enum BundleReader {
     public static let maximumUnpackedBytes = 1 << 30
     public static let maximumEntries = 64
     public static let maximumManifestBytes = 4 << 20
+    /// The largest provenance.wbt accepted: cells and what they printed, never data.
+    public static let maximumProvenanceBytes = 8 << 20
 
     /// Opens the bundle at `path` (folder or .zip) and checks it; with `trustedKey`, also requires
     /// a valid signature by that key.
@@ -103,6 +109,13 @@ public enum BundleReader {
         for required in [BundleFile.model, BundleFile.verification, BundleFile.reference, BundleFile.card, BundleFile.openAPI, BundleFile.example] where contents[required] == nil {
             throw BundleError.missingFile(bundle: name, file: required)
         }
+        if let provenance = manifest.provenance {
+            if let problem = provenance.problem { throw BundleError.malformedManifest(bundle: name, reason: problem) }
+            guard let text = contents[BundleFile.provenance] else { throw BundleError.missingFile(bundle: name, file: BundleFile.provenance) }
+            guard text.count <= maximumProvenanceBytes else {
+                throw BundleError.malformedFile(bundle: name, file: BundleFile.provenance, reason: "it is over the \(maximumProvenanceBytes >> 20) MiB limit")
+            }
+        }
         for file in [BundleFile.model, BundleFile.verification] {
             try refuseDuplicateKeys(contents[file] ?? Data(), bundle: name, file: file)
         }
@@ -124,7 +137,8 @@ public enum BundleReader {
         return LoadedBundle(
             path: folder, manifest: manifest, pipeline: pipeline, signed: signed, signatureChecked: publicKey != nil, reference: contents[BundleFile.reference] ?? Data(),
             card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self), openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self),
-            example: contents[BundleFile.example] ?? Data())
+            example: contents[BundleFile.example] ?? Data(), modelData: contents[BundleFile.model] ?? Data(),
+            provenance: manifest.provenance == nil ? nil : contents[BundleFile.provenance])
     }
 
     /// Refuses a folder holding anything but regular files: a symbolic link could make

@@ -22,6 +22,8 @@ public struct BundleContents: Sendable {
     public var sensitiveColumns: [String]
     /// The software that wrote the bundle, e.g. "workbench 0.1.0".
     public var producer: String
+    /// The cells that made the model (`provenance.wbt`) and what they are about; nil writes none.
+    public var provenance: (text: Data, record: Manifest.Provenance)? = nil
 
     public init(producer: String, name: String, pipeline: PipelineModel, trainingData: Manifest.TrainingData, metrics: [String: Double], validationVerdict: String?,
                 card: String, reference: Data, onnx: Data?, onnxInfo: Manifest.ONNXInfo, sampleFrame: DataFrame, sensitiveColumns: [String]) {
@@ -70,6 +72,7 @@ public enum BundleWriter {
         let pretty = ModelCoding.encoder(pretty: true)
         files[BundleFile.example] = try pretty.encode(verification.rows.first ?? [:])
         if let onnx = contents.onnx { files[BundleFile.onnx] = onnx }
+        if let provenance = contents.provenance { files[BundleFile.provenance] = provenance.text }
 
         var manifest = Manifest(
             formatVersion: Manifest.currentFormatVersion,
@@ -86,7 +89,8 @@ public enum BundleWriter {
             },
             metrics: contents.metrics.filter { $0.value.isFinite }, validationVerdict: contents.validationVerdict,
             trainingData: contents.trainingData, seed: contents.pipeline.seed, workbenchVersion: contents.producer,
-            createdAt: ISO8601DateFormatter().string(from: Date()), onnx: contents.onnxInfo, resources: nil, files: [:])
+            createdAt: ISO8601DateFormatter().string(from: Date()), onnx: contents.onnxInfo, resources: nil, files: [:],
+            provenance: contents.provenance?.record)
         manifest.resources = ResourceProfiler.measure(contents.pipeline, sample: contents.sampleFrame, modelBytes: files[BundleFile.model]?.count ?? 0, bundleBytes: files.values.reduce(0) { $0 + $1.count })
 
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {

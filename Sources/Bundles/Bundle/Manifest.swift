@@ -64,6 +64,64 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var resources: ResourceProfile?
     /// File name → `sha256:` hex digest, for every file but the manifest and its signature.
     public var files: [String: String]
+    /// How the model was made, when the bundle records it: `provenance.wbt` holds the cells;
+    /// nil for bundles exported without it (and all bundles before it existed).
+    public var provenance: Provenance? = nil
+
+    /// What `provenance.wbt` is about. The cells themselves are the interpreter's business; this
+    /// library keeps them as opaque text, covered by the checksums and the signature like any file.
+    public struct Provenance: Codable, Sendable, Equatable {
+        /// The name the cells bind the model to (the name it had when exported).
+        public var model: String
+        /// How many cells `provenance.wbt` holds.
+        public var cells: Int
+        /// The data files the cells read, by file name and fingerprint; they are not in the bundle.
+        public var data: [DataFile]
+
+        public struct DataFile: Codable, Sendable, Equatable {
+            /// A file name only (no folder): replay looks for it in the folder it is given.
+            public var name: String
+            public var fingerprint: String
+
+            public init(name: String, fingerprint: String) {
+                self.name = name
+                self.fingerprint = fingerprint
+            }
+        }
+
+        public init(model: String, cells: Int, data: [DataFile]) {
+            self.model = model
+            self.cells = cells
+            self.data = data
+        }
+
+        /// Why the record cannot be trusted as written, or nil: a data name must be a plain file
+        /// name (a crafted `../../etc/passwd` is refused before anything is looked up).
+        public var problem: String? {
+            guard cells >= 1, cells <= Manifest.Provenance.maximumCells else { return "provenance.cells must be from 1 to \(Manifest.Provenance.maximumCells)" }
+            guard !model.isEmpty, model.count <= 200 else { return "provenance.model must name the model" }
+            guard data.count <= Manifest.Provenance.maximumCells else { return "provenance.data lists more files than cells" }
+            for file in data {
+                guard Manifest.Provenance.isPlainFileName(file.name) else {
+                    return "provenance data file '\(file.name)' is not a plain file name"
+                }
+                guard file.fingerprint.hasPrefix("sha256:"), file.fingerprint.count == 71,
+                      file.fingerprint.dropFirst(7).allSatisfy({ $0.isHexDigit }) else {
+                    return "provenance data file '\(file.name)' has no sha256 fingerprint"
+                }
+            }
+            return nil
+        }
+
+        /// The most cells a provenance may hold.
+        public static let maximumCells = 10_000
+
+        /// A name with no folder in it: not empty, not `.` or `..`, no `/`, `\\` or NUL.
+        public static func isPlainFileName(_ name: String) -> Bool {
+            !name.isEmpty && name != "." && name != ".." && name.utf8.count <= 255
+                && !name.contains("/") && !name.contains("\\") && !name.contains("\0")
+        }
+    }
 
     public struct TrainingData: Codable, Sendable, Equatable {
         public var name: String
@@ -96,4 +154,6 @@ public enum BundleFile {
     public static let openAPI = "openapi.yaml"
     public static let example = "example.json"
     public static let verification = "verification.json"
+    /// The cells that made the model, as a workbench transcript (see `Manifest.Provenance`).
+    public static let provenance = "provenance.wbt"
 }

@@ -13,7 +13,10 @@ extension CommandTable {
             model.json (exact reload), model.onnx where the algorithm has a standard ONNX form, \
             reference.json (training statistics for drift monitoring), MODEL_CARD.md, openapi.yaml, \
             example.json, and verification rows with the outputs the model gave at export: import, \
-            verify, predict and serve re-score them and refuse a bundle that differs. It is built beside \
+            verify, predict and serve re-score them and refuse a bundle that differs. provenance.wbt holds \
+            the cells of this session that made the model (its loads with their data fingerprints, splits, \
+            derivations, the training command and seed; no other cell), and `workbench replay BUNDLE \
+            --data DIR` re-runs them and checks the retrained model is byte-identical. It is built beside \
             PATH and moved into place in one step, so an interrupted export leaves no half bundle.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("PATH", keyword: "to", .path)],
@@ -29,9 +32,21 @@ extension CommandTable {
             try checkBundleTarget(resolved, shown: written)
             let sensitive = try model.trainingFrame.map { try context.columns("sensitive", in: $0) } ?? []
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }
-            let contents = try bundleContents(name: name, model: model, sensitive: sensitive, context: context)
+            var contents = try bundleContents(name: name, model: model, sensitive: sensitive, context: context)
+            // How the model was made: the cells that made it, and nothing else.
+            let provenance = ProvenanceSlice.of(model: name, in: context.session.provenanceCells, reruns: context.session.cells)
+            if case .success(let slice) = provenance {
+                contents.provenance = (Data(slice.transcriptText(sessionFile: context.session.transcriptPath).utf8), slice.record)
+            }
             let manifest = try BundleWriter.write(contents, to: resolved, overwrite: context.invocation.flag("overwrite", default: false), signingKey: signing)
             context.print("exported \(name) to \(written): \(manifest.files.count + 1 + (signing == nil ? 0 : 1)) files, model id \(manifest.modelID)")
+            switch provenance {
+            case .success(let slice):
+                context.print("provenance: cell\(slice.steps.count == 1 ? "" : "s") \(slice.steps.map { String($0.sessionNumber) }.joined(separator: ", ")) of this session, reading "
+                              + (slice.dataFiles.isEmpty ? "no data file" : slice.dataFiles.map(\.name).joined(separator: ", ")) + ", in \(BundleFile.provenance)")
+            case .failure(let gap):
+                context.print("no provenance recorded: \(gap.reason)")
+            }
             if manifest.onnx.present {
                 context.print("model.onnx: the whole pipeline in standard ONNX operators" + (manifest.onnx.float32Notes.isEmpty ? "" : "; float32 where: " + manifest.onnx.float32Notes.joined(separator: "; ")))
             } else {
@@ -50,7 +65,7 @@ extension CommandTable {
         positionals: [PositionalSpec("PATH", .path)],
         options: [OptionSpec("trust", .text, help: "require a valid signature by this Ed25519 public key")],
         maxResults: 1,
-        examples: ["m2 = import \"bundles/penguins\"", "m3 = import \"penguins.zip\" trust=\"keys/team.pub.pem\""],
+        provenance: .external, examples: ["m2 = import \"bundles/penguins\"", "m3 = import \"penguins.zip\" trust=\"keys/team.pub.pem\""],
         run: { context in
             let (written, resolved) = try context.path("PATH")
             let trust = context.invocation.word("trust").map { context.session.resolve(path: $0) }
@@ -60,11 +75,13 @@ extension CommandTable {
                 pipeline: bundle.pipeline, dataName: m.trainingData.name, dataFingerprint: m.trainingData.fingerprint,
                 rowCount: m.trainingData.rows, fitSeconds: 0, trainingScores: emptyScores(for: bundle.pipeline.task))
             model.bundlePath = written
+            model.bundleProvenance = ProvenanceSummary.cardLine(m)
             model.bundleEvidence = bundleEvidence(manifest: m, reference: bundle.reference, task: bundle.pipeline.task)
             let name = context.targets.first ?? baseName(of: written)
             context.bind(name, .model(model))
             context.print("imported \(name) from \(written): \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID)")
             context.print("checked: \(m.files.count) file checksums, verification rows re-scored identically" + (trust != nil ? ", signature valid" : (bundle.signed ? " (signed; pass trust= to check the signature)" : "")))
+            context.print(ProvenanceSummary.line(m))
         })
 
     /// A bundle replaces only a bundle folder or file: a device, FIFO or socket at PATH is refused
@@ -87,6 +104,11 @@ extension CommandTable {
         let session = context.session
         let pipeline = model.pipeline
         guard let frame = model.trainingFrame else {
+            // An imported model's bundle already is its export, with the provenance recorded then.
+            if let bundle = model.bundlePath {
+                throw CommandError("\(name) was imported from \(bundle) and has no training data in this session to take verification rows from",
+                                   hint: "copy the bundle itself: it carries the model, its checks and its provenance as exported")
+            }
             throw CommandError("\(name) has no training data in this session to take verification rows from", hint: "export the model from the session that trained it")
         }
         let crossValidation = try model.crossValidation ?? crossValidateNow(model, context: context)

@@ -8,7 +8,7 @@ extension CommandTable {
         "note", topic: "models",
         summary: "record a model's purpose and intended users (shown in its model card)",
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("TEXT", .text)],
-        examples: ["note m \"Sorts penguins photographed at Palmer Station by species, for field biologists; not for other regions.\""],
+        provenance: .annotation, examples: ["note m \"Sorts penguins photographed at Palmer Station by species, for field biologists; not for other regions.\""],
         run: { context in
             var (name, model) = try context.model("MODEL")
             model.note = try context.text("TEXT")

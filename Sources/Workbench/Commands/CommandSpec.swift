@@ -98,8 +98,30 @@ public struct OptionSpec: Sendable {
     }
 }
 
+/// How a command's bindings enter a model's provenance: which cells `export` follows back from a
+/// model to the data files it was made from (see `ProvenanceSlice`). What a cell reads is the
+/// bindings its arguments name (the positionals and options of kind dataset, binding, algorithm);
+/// what it wrote is recorded as it runs (`Cell.boundNames`).
+public enum ProvenanceRole: Sendable, Equatable {
+    /// Reads a data file and binds a dataset (`load`): where a provenance starts.
+    case source
+    /// Binds values computed only from its arguments and the bindings they name, the same on the
+    /// same inputs and seed (`split`, `select`, `drop`, `compare`, `tune`, `train`).
+    case derivation
+    /// Rebinds a value with a record added (scores, a note, a validation) but computes nothing
+    /// the model's bytes depend on (`note`, `evaluate`, `validate`): passed over.
+    case annotation
+    /// Runs another cell's command again (`rerun`): followed to that command.
+    case repetition
+    /// Binds values that come from outside the session's data: a bundle, another transcript
+    /// (`import`, `replay`). A model that depends on them has no provenance of its own.
+    case external
+    /// Binds nothing a model depends on (show, export, help, …).
+    case observation
+}
+
 /// One command of the language: the single source for parsing, `help`, completion, the README
-/// reference and tutorial checks.
+/// reference, tutorial checks and provenance.
 public struct CommandSpec: Sendable {
     public let name: String
     /// One line, for `help`.
@@ -115,12 +137,14 @@ public struct CommandSpec: Sendable {
     public let topic: String
     /// Whether unknown `key=value` options pass through as algorithm hyperparameters.
     public let acceptsHyperparameters: Bool
+    /// How its bindings enter a model's provenance.
+    public let provenance: ProvenanceRole
     public let run: @Sendable (inout CommandContext) throws -> Void
 
     public init(
         _ name: String, topic: String, summary: String, discussion: String = "",
         positionals: [PositionalSpec] = [], options: [OptionSpec] = [], maxResults: Int = 0,
-        acceptsHyperparameters: Bool = false, examples: [String] = [], run: @escaping @Sendable (inout CommandContext) throws -> Void
+        acceptsHyperparameters: Bool = false, provenance: ProvenanceRole = .observation, examples: [String] = [], run: @escaping @Sendable (inout CommandContext) throws -> Void
     ) {
         self.name = name
         self.topic = topic
@@ -131,6 +155,7 @@ public struct CommandSpec: Sendable {
         self.maxResults = maxResults
         self.examples = examples
         self.acceptsHyperparameters = acceptsHyperparameters
+        self.provenance = provenance
         self.run = run
     }
 

@@ -31,7 +31,7 @@ extension CommandTable {
             seedOption,
         ],
         maxResults: 1,
-        examples: [
+        provenance: .derivation, examples: [
             "lb = compare all on penguins target=species",
             "lb = compare [linear, forest, boost] on penguins target=species folds=10 metric=balanced_accuracy",
             "compare tree, forest on diabetes target=progression budget=30s",

@@ -15,7 +15,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         maxResults: 1,
-        examples: ["evaluate m on penguins.test", "e = evaluate m on penguins.test"],
+        provenance: .annotation, examples: ["evaluate m on penguins.test", "e = evaluate m on penguins.test"],
         run: { context in
             let (modelName, model) = try context.model("MODEL")
             let (dataName, dataset) = try context.dataset("DATA")

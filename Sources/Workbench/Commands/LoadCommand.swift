@@ -25,7 +25,7 @@ extension CommandTable {
             OptionSpec("query", .text, help: "SQLite: a SELECT whose result to read"),
         ],
         maxResults: 1,
-        examples: [
+        provenance: .source, examples: [
             "load \"examples/penguins.csv\"",
             "iris = load \"examples/iris.csv\"",
             "load \"data.tsv\" as survey header=no",

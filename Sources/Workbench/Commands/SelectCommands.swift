@@ -8,7 +8,7 @@ extension CommandTable {
         discussion: "Without a name, the result is bound as NAME_selected. Column names with spaces go in quotes.",
         positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", .columns)],
         maxResults: 1,
-        examples: ["select penguins species, island, body_mass_g", "small = select iris [sepal_length, species]"],
+        provenance: .derivation, examples: ["select penguins species, island, body_mass_g", "small = select iris [sepal_length, species]"],
         run: { context in try reshape(&context, keep: true) })
 
     /// `drop NAME COLS`: a new dataset without these columns.
@@ -18,7 +18,7 @@ extension CommandTable {
         discussion: "Without a name, the result is bound as NAME_dropped.",
         positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", .columns)],
         maxResults: 1,
-        examples: ["drop penguins year", "features = drop penguins [species, year]"],
+        provenance: .derivation, examples: ["drop penguins year", "features = drop penguins [species, year]"],
         run: { context in try reshape(&context, keep: false) })
 
     private static func reshape(_ context: inout CommandContext, keep: Bool) throws {

@@ -42,7 +42,7 @@ extension CommandTable {
         summary: "run the command of cell N again",
         discussion: "The command runs against the session as it is now, so it sees names bound since.",
         positionals: [PositionalSpec("N", .integer(1...Int.max))],
-        examples: ["rerun 3"],
+        provenance: .repetition, examples: ["rerun 3"],
         run: { context in
             let expression = context.invocation.positionals["N"]
             guard case .number(let value, _, let range)? = expression, let n = Int(exactly: value) else {
@@ -59,6 +59,7 @@ extension CommandTable {
             }
             context.output.append(result.output)
             for file in result.dataFiles { context.recordDataFile(path: file.path, fingerprint: file.fingerprint) }
+            context.nestedBoundNames += result.boundNames
             if !result.succeeded { throw RerunFailed() }
         })
 
@@ -97,7 +98,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("PATH", .path)],
         options: [OptionSpec("in_place", .flag, default: "no", help: "write what the commands write to their real paths")],
-        examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
+        provenance: .external, examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
         run: { context in
             let (written, resolved) = try context.path("PATH")
             let transcript = try Transcript.read(path: resolved)
@@ -112,11 +113,17 @@ extension CommandTable {
             let sandbox = context.invocation.flag("in_place", default: false) || session.sandbox != nil ? nil : try WriteSandbox.temporary()
             defer { sandbox?.remove() }
             var output = context.output
+            var bound: [String] = []
+            let nestedBefore = session.nestedCells.count
+            defer { session.nestedCells.removeSubrange(nestedBefore...) }
             try session.nested(.transcript(path: resolved)) {
                 let replayCells = {
                     for entry in transcript.entries {
                         output.append("[\(entry.number)]> \(entry.command)")
                         let result = session.evaluate(entry.command)
+                        bound += result.boundNames
+                        session.nestedCells.append(Cell(number: entry.number, command: entry.command, output: result.output, succeeded: result.succeeded,
+                                                        dataFiles: result.dataFiles, boundNames: result.boundNames))
                         output.append(result.output)
                         let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
                         if same { matched += 1 } else { output.append("(differs from the recording)") }
@@ -125,6 +132,7 @@ extension CommandTable {
                 if let sandbox { session.sandboxed(sandbox, replayCells) } else { replayCells() }
             }
             context.output = output
+            context.nestedBoundNames += bound
             context.print("replayed \(transcript.entries.count) cells, \(matched) matched")
         })
 

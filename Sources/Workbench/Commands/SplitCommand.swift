@@ -18,7 +18,7 @@ extension CommandTable {
             OptionSpec("seed", .integer(0...Int.max), default: "42", help: "random seed"),
         ],
         maxResults: 2,
-        examples: ["split penguins", "split penguins test=0.25 stratify=species seed=7", "train, test = split iris test=30%"],
+        provenance: .derivation, examples: ["split penguins", "split penguins test=0.25 stratify=species seed=7", "train, test = split iris test=30%"],
         run: { context in
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame

@@ -30,7 +30,7 @@ extension CommandTable {
             seedOption,
         ],
         maxResults: 1, acceptsHyperparameters: true,
-        examples: [
+        provenance: .derivation, examples: [
             "m = train forest on penguins.train target=species",
             "m2 = train boost on penguins.train target=species learning_rate=0.05 max_iter=200 seed=7",
             "r = train linear on diabetes target=progression alpha=1.0",

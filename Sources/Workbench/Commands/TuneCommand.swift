@@ -26,7 +26,7 @@ extension CommandTable {
             seedOption,
         ],
         maxResults: 1, acceptsHyperparameters: true,
-        examples: [
+        provenance: .derivation, examples: [
             "t = tune knn on penguins target=species k=[1, 3, 5, 9, 15] weights=[uniform, distance]",
             "t = tune boost on penguins target=species learning_rate=[0.03, 0.1, 0.3] max_leaf_nodes=[7, 15, 31] search=random trials=5",
         ],

@@ -77,7 +77,7 @@ extension CommandTable {
             OptionSpec("metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "the main metric"),
         ],
         maxResults: 1,
-        examples: [
+        provenance: .annotation, examples: [
             "v = validate m on \"examples/penguins_fresh.csv\"",
             "v = validate m on fresh tolerance=0.03 min_score=0.9",
             "validate m1, m2, m3 on fresh baseline=m0 min_gain=2%",

@@ -98,6 +98,7 @@ enum ModelCard {
         // elsewhere, or not at all) have the same lines.
         lines.append("- Session " + varying(sessionFile.map { "`\($0)`" + (cell.map { ", cell \($0)" } ?? "") } ?? "not recorded"))
         if let bundle = model.bundlePath { lines.append("- Imported from bundle `\(bundle)`") }
+        if let provenance = model.bundleProvenance { lines.append("- " + provenance) }
         lines.append("")
         return lines.joined(separator: "\n")
     }

@@ -31,6 +31,8 @@ public struct CommandContext {
     public var output = Output()
     public private(set) var pendingBindings: [(name: String, value: Value)] = []
     public private(set) var dataFiles: [DataFileRecord] = []
+    /// Names bound by the commands this one ran (`rerun`, `replay`), which bind as they go.
+    var nestedBoundNames: [String] = []
 
     init(session: Session, invocation: Invocation) {
         self.session = session

@@ -73,6 +73,11 @@ public struct DataFileLocation: Sendable, Equatable {
 extension Session {
     /// A data file named in a command (see `DataFileLocation`).
     public func locateData(_ written: String) -> DataFileLocation {
-        DataFileLocation.resolve(written, workingDirectory: environment.workingDirectory, home: environment.home)
+        if let dataRedirect {
+            // A provenance replay reads the checked files and nothing else: an unlisted path is
+            // looked for inside the sandbox, where nothing is.
+            return DataFileLocation(written: written, path: dataRedirect[written] ?? (sandbox?.root ?? "/nonexistent") + "/unlisted-data-file", isBuiltin: false)
+        }
+        return DataFileLocation.resolve(written, workingDirectory: environment.workingDirectory, home: environment.home)
     }
 }

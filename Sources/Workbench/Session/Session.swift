@@ -71,6 +71,8 @@ public struct Cell: Sendable {
     public var output: Output
     public var succeeded: Bool
     public var dataFiles: [DataFileRecord]
+    /// The names the cell bound (or rebound), in order: what `export` follows a model's provenance by.
+    public var boundNames: [String] = []
 }
 
 /// The state of one workbench session: bound names and the cells run so far.
@@ -109,6 +111,18 @@ public final class Session {
     /// Where writes go during a replay; nil writes where commands say.
     public internal(set) var sandbox: WriteSandbox?
 
+    /// The cells a `replay` in this session has run so far (numbered as in its transcript), while
+    /// it runs: an `export` among them finds the model's provenance in them, as it did when the
+    /// transcript was recorded. Once the replay ends, what it bound counts as from outside.
+    var nestedCells: [Cell] = []
+
+    /// The cells a provenance is found in: this session's, then those of a replay under way.
+    var provenanceCells: [Cell] { cells + nestedCells }
+
+    /// During a provenance replay (`ProvenanceReplay`): the only data files `load` may read, by the
+    /// path as the cell wrote it → the checked file in the data folder. nil: paths as written.
+    var dataRedirect: [String: String]?
+
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag(), sandbox: WriteSandbox? = nil) {
         self.environment = environment
         self.cancellation = cancellation
@@ -138,7 +152,7 @@ public final class Session {
         var output = evaluation.output
         // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
         if let feedback = tutorial?.review(command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
-        let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles)
+        let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles, boundNames: evaluation.boundNames)
         cells.append(cell)
         if !cell.succeeded { failureCount += 1 }
         cellObserver?(cell)
@@ -150,6 +164,8 @@ public final class Session {
         public var output: Output
         public var succeeded: Bool
         public var dataFiles: [DataFileRecord]
+        /// The names bound, including those bound by the cells a `rerun` or `replay` ran.
+        public var boundNames: [String] = []
     }
 
     /// Parses, binds and runs one line; on success commits its bindings, on failure changes nothing.
@@ -171,7 +187,8 @@ public final class Session {
                 throw error
             }
             for (name, value) in context.pendingBindings { bind(name, value) }
-            return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles)
+            return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles,
+                              boundNames: context.nestedBoundNames + context.pendingBindings.map(\.name))
         } catch is RerunFailed {
             return Evaluation(output: partial, succeeded: false, dataFiles: [])
         } catch {

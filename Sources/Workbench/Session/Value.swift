@@ -80,6 +80,8 @@ public struct TrainedModel: Sendable {
     public var trainingFrame: DataFrame?
     /// Where the model came from when it was imported from a bundle.
     public var bundlePath: String?
+    /// For an imported model, what its bundle says of how it was made (a line for the card).
+    public var bundleProvenance: String?
     /// The latest validation on fresh data, for the card and the bundle.
     public var validation: ValidationReport?
     /// The latest `evaluate` on held-out data (not the training data): its name and scores.
