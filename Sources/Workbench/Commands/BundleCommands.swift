@@ -10,7 +10,9 @@ extension CommandTable {
         summary: "write a model as a deployable, self-verifying bundle folder (or .zip)",
         discussion: """
             The bundle holds manifest.json (schema, metrics, provenance, SHA-256 of every file), \
-            model.json (exact reload), model.onnx where the algorithm has a standard ONNX form, \
+            model.json (exact reload), model.onnx where the algorithm has a standard ONNX form (ONNX \
+            cannot parse dates: it takes a date column as its derived numbers, named in manifest.json, \
+            while model.json, predict and serve take the date text), \
             reference.json (training statistics for drift monitoring), MODEL_CARD.md, openapi.yaml, \
             example.json, and verification rows with the outputs the model gave at export: import, \
             verify, predict and serve re-score them and refuse a bundle that differs. It is built beside \
