@@ -70,10 +70,11 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
 
     public struct Feature: Codable, Sendable, Equatable {
         public var name: String
+        /// number, text or date (a date is compared as days since 1970).
         public var kind: String
         public var psi: Double?
         public var psiBand: String
-        /// The test that decides, as in `validate`: ks (numbers) or chi_square (text).
+        /// The test that decides, as in `validate`: ks (numbers and dates) or chi_square (text).
         public var test: String
         public var statistic: Double?
         public var pValue: Double?
@@ -149,7 +150,9 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         let compared = features.filter { !redacted.contains($0.name) && profiled.contains($0.name) }
         // Not judged yet: report the features with no figures.
         func placeholder(_ f: FeatureSpec) -> Feature {
-            Feature(name: f.name, kind: f.kind == .number ? "number" : "text", psi: nil, psiBand: "unknown", test: f.kind == .number ? "ks" : "chi_square",
+            // A date is compared as days since 1970 (`DateStep.daysColumn`): a number, by KS.
+            let numeric = f.kind == .number || f.date != nil
+            return Feature(name: f.name, kind: f.date != nil ? "date" : (numeric ? "number" : "text"), psi: nil, psiBand: "unknown", test: numeric ? "ks" : "chi_square",
                     statistic: nil, pValue: nil, adjustedPValue: nil, effect: nil, threshold: options.drift.pValueThreshold,
                     minimumEffect: options.drift.minimumEffect, drifted: false, redacted: redacted.contains(f.name))
         }
@@ -195,7 +198,8 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
     }
 
     /// The window as a frame of the `columns` (positions in `features`), column by column: the
-    /// same values as `JSONScalar.frame` on rows keyed by name, without a dictionary per row.
+    /// same values as `JSONScalar.frame` on rows keyed by name, without a dictionary per row,
+    /// with dates as days since 1970 as drift compares them (`Preprocessor.driftView`).
     /// - Complexity: O(rows × columns).
     static func frame(_ inputs: [[JSONScalar]], columns: [Int], features: [FeatureSpec]) throws -> DataFrame {
         try DataFrame(columns: columns.map { i in
@@ -226,7 +230,8 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
                     levels.append(text)
                     return Int32(levels.count - 1)
                 }
-                return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
+                let column = Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
+                return feature.date?.daysColumn(column) ?? column
             }
         })
     }

@@ -54,6 +54,15 @@ public struct DataFrame: Sendable, Equatable {
         return DataFrame(unchecked: columns.filter { !drop.contains($0.name) }, rowCount: rowCount)
     }
 
+    /// The frame with each column replaced by `transform(column)`; a result that changes the
+    /// column's name or length is ignored (the column stays as it was), so the frame stays valid.
+    public func mappingColumns(_ transform: (Column) -> Column) -> DataFrame {
+        DataFrame(unchecked: columns.map { column in
+            let mapped = transform(column)
+            return mapped.name == column.name && mapped.data.count == rowCount ? mapped : column
+        }, rowCount: rowCount)
+    }
+
     init(unchecked columns: [Column], rowCount: Int) {
         self.columns = columns
         self.rowCount = rowCount

@@ -50,6 +50,20 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
             let before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][month - 1]
             return before + day + (month > 2 && DateFormat.isLeap(year) ? 1 : 0)
         }
+
+        /// Days since 1970-01-01 on the proleptic Gregorian calendar, with the time of day as a
+        /// fraction (2007-11-09T12:00 is 13826.5): one number per instant, for drift and ordering.
+        /// By Howard Hinnant's days_from_civil.
+        public var daysSince1970: Double {
+            let y = month <= 2 ? year - 1 : year
+            let era = (y >= 0 ? y : y - 399) / 400
+            let yoe = y - era * 400
+            let mp = (month + 9) % 12
+            let doy = (153 * mp + 2) / 5 + day - 1
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+            let days = era * 146_097 + doe - 719_468
+            return Double(days) + Double(hour * 3600 + minute * 60 + second) / 86_400
+        }
     }
 
     /// `yyyy-MM-dd`, `dd/MM/yyyy`, `M/d/yy HH:mm` and so on, as the format is usually written.

@@ -24,6 +24,7 @@ struct InteropExportTests {
         var target: String
         var parameters: [String: ParameterValue] = [:]
         var missingIndicators = false
+        var features: [String]?
         var testDescription: String { name }
     }
 
@@ -34,6 +35,16 @@ struct InteropExportTests {
             "Chinstrap,,45.0,17.0,,3500,female,",  // island, flipper and year missing
             ",Dream,50.0,15.0,220,5000,unknown,2009",  // unseen sex
             "Adelie,Torgersen,1000,-5,0,100000,female,2030",  // far outside the training range
+        ],
+        // studyName … Comments of the messy export: dates missing, in another format, not dates,
+        // impossible, and outside the training years and months.
+        "penguins_messy": [
+            "PAL0708,1,Adelie,Anvers,TORGERSEN,X1,,39.1,18.7,181,3750,MALE,",
+            "PAL0708,2,Adelie,Anvers,DREAM,X2,2008-11-16,39.5,17.4,186,3800,FEMALE,",
+            "PAL0708,3,Gentoo,Anvers,BISCOE,X3,soon,47.5,15,218,4950,,",
+            "PAL0708,4,Gentoo,Anvers,BISCOE,X4,2/30/08,47.5,15,218,4950,FEMALE,",
+            "PAL0708,5,Chinstrap,Anvers,DREAM,X5,3/1/15,50,19,195,3700,MALE,",
+            "PAL0708,6,Adelie,Anvers,TORGERSEN,X6,12/31/99,40,18,190,3700,,",
         ],
     ]
 
@@ -58,6 +69,16 @@ struct InteropExportTests {
         // min_samples_leaf above half the rows: every boosting tree is a lone leaf.
         cases.append(Case(name: "boost-iris-lone-leaves", algorithm: "boost", train: "iris", score: "iris", target: "species", parameters: ["max_iter": .int(3), "min_samples_leaf": .int(100)]))
         cases.append(Case(name: "linear-penguins-indicators", algorithm: "linear", train: "penguins_train", score: "penguins", target: "species", missingIndicators: true))
+        // A date feature (issue 22, item 4): the graph takes its derived numbers, which
+        // onnxruntime_check.py computes from the date text itself (info.json's dateInputs).
+        let dated = ["Island", "Date Egg", "Culmen Length (mm)", "Flipper Length (mm)", "Sex"]
+        for algorithm in ["linear", "tree", "forest", "boost", "mlp", "bayes", "baseline"] {
+            let p = ensembles[algorithm] ?? [:]
+            cases.append(Case(name: "\(algorithm)-messy-dates", algorithm: algorithm, train: "penguins_messy", score: "penguins_messy", target: "Species",
+                              parameters: p, missingIndicators: algorithm == "linear", features: dated))
+        }
+        cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
+                          parameters: ensembles["boost"] ?? [:], features: dated.filter { $0 != "Body Mass (g)" }))
         return cases
     }()
 
@@ -68,7 +89,7 @@ struct InteropExportTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let model = try Fixtures.train(c.algorithm, try Fixtures.frame(c.train), target: c.target,
-                                       parameters: c.parameters, missingIndicators: c.missingIndicators)
+                                       parameters: c.parameters, missingIndicators: c.missingIndicators, features: c.features)
         let export = try ONNXExporter.export(model)
         try export.data.write(to: directory.appendingPathComponent("model.onnx"))
 
@@ -91,10 +112,12 @@ struct InteropExportTests {
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("predictions.csv"))
 
-        let info: [String: [String]] = [
-            "algorithm": [c.algorithm], "task": [model.task.rawValue], "classes": model.target.classes,
-            "float32Notes": export.float32Notes, "inputs": export.inputNames, "outputs": export.outputNames,
-        ]
+        struct Info: Encodable {
+            var algorithm: [String], task: [String], classes: [String], float32Notes: [String], inputs: [String], outputs: [String]
+            var dateInputs: [ONNXExport.DateInput]
+        }
+        let info = Info(algorithm: [c.algorithm], task: [model.task.rawValue], classes: model.target.classes,
+                        float32Notes: export.float32Notes, inputs: export.inputNames, outputs: export.outputNames, dateInputs: export.dateInputs)
         try JSONEncoder().encode(info).write(to: directory.appendingPathComponent("info.json"))
     }
 

@@ -20,13 +20,14 @@ enum Fixtures {
         try CSVReader.read(path: path(dataset))
     }
 
-    /// Trains `algorithm` on every column but `target` of `frame`, single-threaded and seeded.
+    /// Trains `algorithm` on `features` (every column but `target` when nil) of `frame`,
+    /// single-threaded and seeded.
     static func train(_ algorithm: String, _ frame: DataFrame, target: String,
-                      parameters: [String: ParameterValue] = [:], missingIndicators: Bool = false) throws -> PipelineModel {
+                      parameters: [String: ParameterValue] = [:], missingIndicators: Bool = false, features: [String]? = nil) throws -> PipelineModel {
         guard let type = AlgorithmRegistry.named(algorithm) else {
             throw PipelineError.unknownAlgorithm(algorithm, known: AlgorithmRegistry.names)
         }
-        let features = frame.columnNames.filter { $0 != target }
+        let features = features ?? frame.columnNames.filter { $0 != target }
         return try PipelineModel.train(algorithm: type, parameters: parameters, frame: frame, target: target,
                                        features: features, missingIndicators: missingIndicators,
                                        context: FitContext(seed: 7, threads: 1))

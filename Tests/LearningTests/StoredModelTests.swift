@@ -316,6 +316,73 @@ struct StoredPipelineTests {
         }
     }
 
+    /// A pipeline with a date input (format yyyy-MM-dd, one missing date, so an indicator).
+    private static func datedPipeline() throws -> PipelineModel {
+        let dates: [String?] = ["2024-01-05", "2024-02-11", nil, "2024-03-20", "2024-04-02", "2024-05-17",
+                                "2024-06-30", "2024-07-04", "2024-08-15", "2024-09-09", "2024-10-31", "2024-12-25"]
+        var levels: [String] = []
+        let codes = dates.map { d -> Int32 in
+            guard let d else { return -1 }
+            levels.append(d)
+            return Int32(levels.count - 1)
+        }
+        let frame = try DataFrame(columns: try pipelineFrame().columns + [Column(name: "day", data: .categorical(codes: codes, levels: levels))])
+        return try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
+                                       features: ["x", "day"], missingIndicators: true, context: FitContext(seed: 3))
+    }
+
+    /// A crafted date step is refused on decoding, never run (issue 22, item 4).
+    @Test func damagedDateStepsAreRefused() throws {
+        let model = try Self.datedPipeline()
+        #expect(model.preprocessor.features[1].date != nil)
+        let stored = try StoredJSON(model)
+        let decoded = try ModelCoding.decoder().decode(PipelineModel.self, from: stored.original)
+        #expect(try ModelCoding.encoder().encode(decoded) == stored.original)
+        let date = "preprocessor.features.1.date"
+        let damages = [
+            Damage("a separator no date is written with", date + ".format.separator", set("x")),
+            Damage("an empty separator", date + ".format.separator", set("")),
+            Damage("a two-digit year in a year-first format", date + ".format.twoDigitYear", set(true)),
+            Damage("a time of day the derived numbers lack (no hour)", date + ".format.hasTime", set(true)),
+            Damage("an unknown date order", date + ".format.order", set("sideways")),
+            Damage("a derived number one short", date + ".derived", dropLast),
+            Damage("no derived numbers", date + ".derived", empty),
+            Damage("a derived number named for another column", date + ".derived.0.name", set("x (year)")),
+            Damage("derived numbers in another order", date + ".derived", { a in
+                guard var parts = a as? [Any], parts.count > 1 else { return a }
+                parts.swapAt(0, 1)
+                return parts
+            }),
+            Damage("a derived number that is text", date + ".derived.2.kind", set("text")),
+            Damage("an infinite derived mean", date + ".derived.1.mean", set("inf")),
+            Damage("an example that is not a date", date + ".example", set("tomorrow")),
+            Damage("an example in another format", date + ".example", set("01/05/2024")),
+            Damage("a date input with levels", "preprocessor.features.1", { f in
+                guard var feature = f as? [String: Any] else { return f }
+                feature["levels"] = ["2024-01-05"]
+                feature["levelCounts"] = [1]
+                return feature
+            }),
+            Damage("a date input read as a number", "preprocessor.features.1.kind", set("number")),
+            Damage("a date step nested in a derived number", date + ".derived.0", { d in
+                guard var derived = d as? [String: Any], let step = (stored.object as? [String: Any]).flatMap({ (($0["preprocessor"] as? [String: Any])?["features"] as? [Any])?[1] as? [String: Any] })?["date"] else { return d }
+                derived["date"] = step
+                return derived
+            }),
+            Damage("a date step with no format", date, { s in
+                guard var step = s as? [String: Any] else { return s }
+                step["format"] = nil
+                return step
+            }),
+            Damage("no indicator column for a date with missing values", "preprocessor.outputNames", dropLast),
+        ]
+        for damage in damages {
+            let data = try stored.edited(damage.path, damage.change)
+            #expect(data != (try JSONSerialization.data(withJSONObject: stored.object, options: [.sortedKeys])), "\(damage.what): the damage must change the file")
+            #expect(throws: DecodingError.self, "\(damage.what)") { try ModelCoding.decoder().decode(PipelineModel.self, from: data) }
+        }
+    }
+
     /// Every registered family round-trips through its checks.
     @Test(arguments: AlgorithmRegistry.names)
     func soundPipelinesDecode(algorithm: String) throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Workbench
 @testable import Learning
+import Tabular
 
 /// Issue 22: the task read from a whole-number target, column roles in `describe`, columns left
 /// out by default, shortcut warnings and class balance in `compare`.
@@ -79,7 +80,7 @@ struct DataChecksTests {
         #expect(text.contains("- studyName is constant ('PAL0708' in every row): models leave it out"))
         #expect(text.contains("- Sample Number is an identifier (it counts up row by row): models leave it out"))
         #expect(text.contains("- Individual ID is an identifier (a different value in every row): models leave it out"))
-        #expect(text.contains("- Date Egg holds dates (MM/dd/yy): models leave it out"))
+        #expect(text.contains("- Date Egg holds dates (MM/dd/yy): models use its year, month, day of week, day of year"))
         #expect(text.contains("- Comments is free text ("))
         // The plain example has no roles: no suggestions, no roles line.
         let plain = try #require(run(s, #"load "examples/penguins.csv""#))
@@ -100,13 +101,19 @@ struct DataChecksTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         run(s, #"load "mixed.csv""#)
         let text = try #require(run(s, "describe mixed")).output.plainText
-        #expect(text.contains("- when holds dates (yyyy-MM-dd (ISO 8601)); mixed formats: '16/11/2007' (row 4) is not yyyy-MM-dd (ISO 8601): models leave it out"))
+        #expect(text.contains("- when holds dates (yyyy-MM-dd (ISO 8601)); mixed formats: '16/11/2007' (row 4) is not yyyy-MM-dd (ISO 8601): models use its year, month, day of week, day of year"))
         #expect(text.contains("- note is missing in 92% of rows: drop=[note] to leave it out, or missing_indicators=yes to learn from its absence"))
-        // Mostly missing is advice only: the column stays a feature; the date is left out.
+        // Mostly missing is advice only: the column stays a feature; the date becomes numbers, and
+        // the value in another format is a missing date (1 of 24 rows).
         let train = try #require(run(s, "m = train tree on mixed target=label"))
-        #expect(train.output.plainText.contains("left out: when (date) — features=[…] to keep them"))
+        #expect(train.succeeded, "\(train.output.plainText)")
+        #expect(!train.output.plainText.contains("left out:"))
         guard case .model(let model)? = s.lookup("m") else { Issue.record("m is not a model"); return }
-        #expect(model.pipeline.preprocessor.inputNames == ["note", "size"])
+        #expect(model.pipeline.preprocessor.inputNames == ["when", "note", "size"])
+        let when = try #require(model.pipeline.preprocessor.features.first?.date)
+        #expect(when.format == DateFormat(order: .yearFirst, separator: "-"))
+        #expect(model.pipeline.preprocessor.features[0].missingRate == 1.0 / 24)
+        #expect(Array(model.pipeline.preprocessor.outputNames.prefix(4)) == ["when (year)", "when (month)", "when (day of week)", "when (day of year)"])
     }
 
     @Test func compareOnTheMessyFileMatchesTheCleanFile() throws {
@@ -114,7 +121,7 @@ struct DataChecksTests {
         run(s, #"load "examples/penguins_messy.csv" as messy"#, #"load "examples/penguins.csv" as clean"#)
         let messy = try #require(run(s, "lm = compare all on messy target=Species seed=3"))
         #expect(messy.succeeded, "\(messy.output.plainText)")
-        #expect(messy.output.plainText.contains("left out: studyName (constant), Sample Number (identifier), Region (constant), Individual ID (identifier), Date Egg (date), Comments (free text) — features=[…] to keep them"))
+        #expect(messy.output.plainText.contains("left out: studyName (constant), Sample Number (identifier), Region (constant), Individual ID (identifier), Comments (free text) — features=[…] to keep them"))
         #expect(!messy.output.plainText.contains("warning:"))
         let clean = try #require(run(s, "lc = compare all on clean target=species seed=3"))
         #expect(clean.succeeded)
@@ -122,7 +129,7 @@ struct DataChecksTests {
             Issue.record("leaderboards not bound")
             return
         }
-        #expect(a.features == ["Island", "Culmen Length (mm)", "Culmen Depth (mm)", "Flipper Length (mm)", "Body Mass (g)", "Sex"])
+        #expect(a.features == ["Island", "Date Egg", "Culmen Length (mm)", "Culmen Depth (mm)", "Flipper Length (mm)", "Body Mass (g)", "Sex"])
         let best = { (lb: Leaderboard) in lb.rows[0].result.mean(of: lb.metric) }
         #expect(abs(best(a) - best(b)) <= 0.02, "messy \(best(a)) vs clean \(best(b))")
     }

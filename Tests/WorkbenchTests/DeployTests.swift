@@ -1,5 +1,6 @@
 import Bundles
 import Foundation
+import Tabular
 import Testing
 @testable import Workbench
 
@@ -66,6 +67,39 @@ struct DeployTests {
         #expect(lines[2].contains("2009,Gentoo,"))
         #expect(err.contains("row 2 (stdin:3): 2 fields, expected 8; skipped"))
         #expect(err.contains("scored 2 of 3 rows; 1 failed"))
+    }
+
+    /// Dates as features end to end (issue 22, item 4): a model trained on the messy export uses
+    /// its egg date; the bundle takes the date text, `workbench predict` scores it as the session
+    /// does, a date in another format is a missing date with a warning (never a failed row), and
+    /// the ONNX graph takes the derived numbers, listed in the manifest.
+    @Test func datesRoundTripThroughABundle() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        run(session, #"load "examples/penguins_messy.csv" as messy"#)
+        let train = try #require(run(session, #"m = train tree on messy target=Species features=["Date Egg", "Island"] max_depth=4"#))
+        #expect(train.succeeded, "\(train.output.plainText)")
+        let export = try #require(run(session, "export m to \"\(folder)/b\""))
+        #expect(export.succeeded, "\(export.output.plainText)")
+        #expect(export.output.plainText.contains("model.onnx has no date parsing: it takes Date Egg (MM/dd/yy) as the numbers 'Date Egg (year)', 'Date Egg (month)', 'Date Egg (day of week)', 'Date Egg (day of year)' (listed in manifest.json); model.json, predict and serve take the date text"))
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/b/manifest.json")))
+        #expect(manifest.onnx.dateInputs == [.init(column: "Date Egg", format: "MM/dd/yy", inputs: ["Date Egg (year)", "Date Egg (month)", "Date Egg (day of week)", "Date Egg (day of year)"])])
+        #expect(manifest.inputs.map(\.name) == ["Date Egg", "Island"])
+        let card = try String(contentsOfFile: folder + "/b/MODEL_CARD.md", encoding: .utf8)
+        #expect(card.contains("| Date Egg | date (MM/dd/yy) | 0.9% | years 2007 to 2009, e.g. "))
+
+        let rows = ["Date Egg,Island", "11/16/08,BISCOE", "11/9/07,TORGERSEN", "2008-11-16,DREAM", ",DREAM", "soon,BISCOE"]
+        let (status, out, err) = try runBinary(["predict", folder + "/b"], input: rows.joined(separator: "\n") + "\n")
+        #expect(status == 0, "\(err)")
+        #expect(err.contains("warning: Date Egg: '2008-11-16' is not a date written MM/dd/yy as in training; treated as missing (rows 3, 5)"))
+        #expect(err.contains("scored 5 of 5 rows; 0 failed"))
+        // The shell's predictions are the session's, row for row.
+        guard case .model(let model)? = session.lookup("m") else { Issue.record("m is not a model"); return }
+        let frame = try CSVReader.read(data: Array((rows.joined(separator: "\n") + "\n").utf8), name: "rows")
+        let labels = try #require(try model.pipeline.predict(frame).labels(classes: model.pipeline.target.classes))
+        let predicted = out.split(separator: "\n").dropFirst().map { line in String(line.split(separator: ",", omittingEmptySubsequences: false)[2]) }
+        #expect(predicted == labels)
     }
 
     @Test func predictJSONLinesAndSQLite() throws {

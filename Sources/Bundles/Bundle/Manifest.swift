@@ -11,11 +11,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var reason: String?
         /// Places where ONNX operators force float32.
         public var float32Notes: [String]
+        /// Date columns the graph takes as derived numbers instead of text (ONNX cannot parse
+        /// dates); absent when there are none. `model.json`, `predict` and `serve` take the text.
+        public var dateInputs: [ONNXExport.DateInput]?
 
-        public init(present: Bool, reason: String?, float32Notes: [String]) {
+        public init(present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil) {
             self.present = present
             self.reason = reason
             self.float32Notes = float32Notes
+            self.dateInputs = dateInputs
         }
     }
 

@@ -14,6 +14,9 @@ public enum OpenAPIDocument {
             switch f.kind {
             case .number where redacted.contains(f.name):
                 properties.append("        \(key):\n          type: [number, \"null\"]")
+            case .text where f.date != nil && !redacted.contains(f.name):
+                let format = f.date.map { "a date written \($0.format), e.g. \($0.example); another format counts as missing" } ?? ""
+                properties.append("        \(key):\n          type: [string, \"null\"]\n          description: \(quoted(format))")
             case .text where redacted.contains(f.name):
                 properties.append("        \(key):\n          type: [string, \"null\"]")
             case .number:

@@ -41,9 +41,14 @@ public enum ONNXExporter {
     public static func export(_ model: PipelineModel) throws -> ONNXExport {
         let task = model.task
         let outputNames = task == .classification ? [labelOutput, probabilitiesOutput] : [valueOutput]
-        let inputNames = model.preprocessor.inputNames
+        let inputs = onnxInputs(model.preprocessor)
+        let inputNames = inputs.map(\.name)
         if let clash = inputNames.first(where: outputNames.contains) {
             throw ONNXExportError.nameClash(column: clash)
+        }
+        var seen = Set<String>()
+        for input in inputs where !seen.insert(input.name).inserted {
+            throw ONNXExportError.derivedNameClash(input: input.name, date: input.date ?? input.name)
         }
         var graph = GraphBuilder(reserved: inputNames + outputNames)
         var notes: [String] = []
@@ -54,9 +59,7 @@ public enum ONNXExporter {
         graphProto.name = "workbench_\(model.algorithm)"
         graphProto.node = graph.nodes
         graphProto.initializer = graph.initializers
-        graphProto.input = model.preprocessor.features.map { feature in
-            .tensor(feature.name, feature.kind == .number ? .double : .string, shape: [nil, 1])
-        }
+        graphProto.input = inputs.map { .tensor($0.name, $0.number ? .double : .string, shape: [nil, 1]) }
         graphProto.output = outputs
         graphProto.docString = "Workbench pipeline '\(model.algorithm)' predicting '\(model.target.name)'"
 
@@ -68,11 +71,30 @@ public enum ONNXExporter {
         proto.graph = graphProto
         proto.docString = """
             Inputs: one per feature column, [N,1]; numbers as double (missing = NaN), text as \
-            string (missing = ""). Outputs: \(outputNames.joined(separator: ", ")).
+            string (missing = ""); a date column as its derived numbers (DATE (year), DATE (month), \
+            DATE (day of week) 1 = Monday, DATE (day of year), DATE (hour) with times), double, \
+            missing = NaN, listed in workbench.date_inputs. Outputs: \(outputNames.joined(separator: ", ")).
             """
         proto.metadataProps = metadata(model)
         let data: Data = try proto.serializedBytes()
-        return ONNXExport(data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames)
+        return ONNXExport(data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames,
+                          dateInputs: dateInputs(model.preprocessor))
+    }
+
+    /// The graph's inputs in order: a feature column each, but a date column (which ONNX cannot
+    /// parse) as its derived numbers, named `DATE (year)` and so on (`DateStep`).
+    static func onnxInputs(_ preprocessor: Preprocessor) -> [(name: String, number: Bool, date: String?)] {
+        preprocessor.features.flatMap { feature -> [(name: String, number: Bool, date: String?)] in
+            if let date = feature.date { return date.derived.map { ($0.name, true, feature.name) } }
+            return [(feature.name, feature.kind == .number, nil)]
+        }
+    }
+
+    /// The date columns the graph takes as derived numbers instead of text.
+    static func dateInputs(_ preprocessor: Preprocessor) -> [ONNXExport.DateInput] {
+        preprocessor.features.compactMap { feature in
+            feature.date.map { ONNXExport.DateInput(column: feature.name, format: $0.format.description, inputs: $0.derived.map(\.name)) }
+        }
     }
 
     /// The graph's raw result before the task's output head.
@@ -160,6 +182,10 @@ public enum ONNXExporter {
             ("workbench.features", json(model.preprocessor.outputNames)),
         ]
         if model.task == .classification { pairs.append(("workbench.classes", json(model.target.classes))) }
+        let dates = dateInputs(model.preprocessor)
+        if !dates.isEmpty, let data = try? ModelCoding.encoder().encode(dates) {
+            pairs.append(("workbench.date_inputs", String(decoding: data, as: UTF8.self)))
+        }
         return pairs.map { key, value in
             var entry = Onnx_StringStringEntryProto()
             entry.key = key

@@ -2,8 +2,8 @@ import Tabular
 
 extension Explainer {
     /// Model-agnostic fallback (knn, bayes, mlp, baseline): contribution of a feature = output
-    /// for the row − output with that feature replaced by its training median (numbers) or most
-    /// frequent level (text); base value = output with every feature replaced. Approximate: it
+    /// for the row − output with that feature replaced by its training median (numbers), most
+    /// frequent level (text) or median date (dates); base value = output with every feature replaced. Approximate: it
     /// ignores interactions, so base + Σ contributions need not equal the output.
     static func occlusionExplanation(_ model: PipelineModel, row single: DataFrame, classIndex: Int?) throws -> PredictionExplanation {
         let features = model.preprocessor.features
@@ -43,7 +43,8 @@ extension Explainer {
         case (.categorical(var codes, var levels), _):
             let text: String?
             switch feature.kind {
-            case .text: text = feature.mostFrequentLevel.map { feature.levels[$0] }
+            // A date's typical value is its median training date.
+            case .text: text = feature.date?.example ?? feature.mostFrequentLevel.map { feature.levels[$0] }
             case .number: text = feature.median.isNaN ? nil : formatNumber(feature.median)
             }
             guard let text else { codes[row] = -1; return .categorical(codes: codes, levels: levels) }

@@ -17,10 +17,29 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
     // Text: training levels in first-appearance order and their counts.
     public var levels: [String] = []
     public var levelCounts: [Int] = []
+    /// Dates (text, no levels): the fitted date step that turns each value into numbers; nil for
+    /// every other feature, and then absent from the model's JSON.
+    public var date: DateStep?
 
     /// The most frequent training level (ties: the first seen), used to impute missing text.
     public var mostFrequentLevel: Int? {
         levelCounts.indices.max { levelCounts[$0] < levelCounts[$1] || (levelCounts[$0] == levelCounts[$1] && $0 > $1) }
+    }
+
+    /// A date input: text whose values the date step turns into numbers; its missing share
+    /// counts the training rows without a date in the step's format.
+    public init(name: String, date: DateStep, missingRate: Double) {
+        self.name = name
+        kind = .text
+        self.missingRate = missingRate
+        self.date = date
+    }
+
+    /// What training saw of `column` over `rows`: a date input when its values there are dates
+    /// (`DateStep`), else the statistics of a number or text column.
+    public static func fitting(_ column: Column, rows: [Int]) -> FeatureSpec {
+        guard let step = DateStep(fitting: column, rows: rows) else { return FeatureSpec(column: column, rows: rows) }
+        return FeatureSpec(name: column.name, date: step, missingRate: step.derived.first?.missingRate ?? 0)
     }
 
     /// Statistics of `column` over `rows`.
@@ -73,6 +92,7 @@ extension FeatureSpec {
         maximum = try container.decode(Double.self, forKey: .maximum)
         levels = try container.decode([String].self, forKey: .levels)
         levelCounts = try container.decode([Int].self, forKey: .levelCounts)
+        date = try container.decodeIfPresent(DateStep.self, forKey: .date)
         try StoredModelCheck.require(missingRate >= 0 && missingRate <= 1, at: path + [CodingKeys.missingRate],
                                      "'\(name)' has a missing share of \(missingRate), outside 0…1")
         try StoredModelCheck.require([median, mean, standardDeviation, minimum, maximum].allSatisfy { !$0.isInfinite },
@@ -83,5 +103,10 @@ extension FeatureSpec {
         try StoredModelCheck.require(levelCounts.count == levels.count && levelCounts.allSatisfy { $0 >= 0 }, at: path + [CodingKeys.levelCounts],
                                      "'\(name)' has \(levelCounts.count) level counts for \(levels.count) levels")
         try StoredModelCheck.require(Set(levels).count == levels.count, at: path + [CodingKeys.levels], "'\(name)' lists a level twice")
+        if let date {
+            try StoredModelCheck.require(kind == .text && levels.isEmpty, at: path + [CodingKeys.date], "date input '\(name)' must be text without levels")
+            try StoredModelCheck.require(date.derived.map(\.name) == date.parts.map { DateStep.derivedName(name, $0) }, at: path + [CodingKeys.date],
+                                         "the derived numbers of date input '\(name)' must be named " + date.parts.map { DateStep.derivedName(name, $0) }.joined(separator: ", "))
+        }
     }
 }

@@ -10,6 +10,8 @@ public struct InputWarning: Sendable, Equatable, CustomStringConvertible {
         case outOfRange(value: Double, minimum: Double, maximum: Double)
         /// Text where training had numbers; treated as missing.
         case notANumber(value: String)
+        /// A value of a date input that is not a date in the training format; treated as missing.
+        case notADate(value: String, format: DateFormat)
     }
 
     public var column: String
@@ -27,6 +29,8 @@ public struct InputWarning: Sendable, Equatable, CustomStringConvertible {
             return "\(column) = \(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi)) (\(whereText)); the model is extrapolating"
         case .notANumber(let v):
             return "\(column) = '\(v)' is not a number (\(whereText)); treated as missing"
+        case .notADate(let v, let format):
+            return "\(column) = '\(v)' is not a date written \(format) as in training (\(whereText)); treated as missing"
         }
     }
 }
@@ -47,8 +51,9 @@ public enum PreprocessingError: Error, Sendable, Equatable, CustomStringConverti
     }
 }
 
-/// Turns a frame into the numeric matrix an algorithm consumes: imputation, one-hot encoding and
-/// standardisation, all fitted on training rows only and stored with the model.
+/// Turns a frame into the numeric matrix an algorithm consumes: dates into numbers (`DateStep`),
+/// imputation, one-hot encoding and standardisation, all fitted on training rows only and stored
+/// with the model.
 public struct Preprocessor: Sendable, Codable, Equatable {
     public struct Options: Sendable, Codable, Equatable {
         /// Scale numbers to zero mean and unit variance (for scale-sensitive algorithms).
@@ -68,7 +73,8 @@ public struct Preprocessor: Sendable, Codable, Equatable {
 
     public let features: [FeatureSpec]
     public let options: Options
-    /// Names of the encoded columns, e.g. `island=Dream`, `bill_length_mm`, `sex (missing)`.
+    /// Names of the encoded columns, e.g. `island=Dream`, `bill_length_mm`, `sex (missing)`,
+    /// `Date Egg (month)`.
     public let outputNames: [String]
     /// For each encoded column, the index of the input feature it came from.
     public let outputSources: [Int]
@@ -81,13 +87,19 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         guard missing.isEmpty else { throw PreprocessingError.missingColumns(missing) }
         // Columns are summarised independently (each sorts its values for the median): one per core.
         let columns = names.compactMap { frame.column(named: $0) }
-        let summarise: @Sendable (Int) -> FeatureSpec = { FeatureSpec(column: columns[$0], rows: rows) }
+        let summarise: @Sendable (Int) -> FeatureSpec = { FeatureSpec.fitting(columns[$0], rows: rows) }
         features = (try? parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount, summarise))
             ?? (0..<columns.count).map(summarise)
         self.options = options
         var outputNames: [String] = []
         var sources: [Int] = []
         for (i, f) in features.enumerated() {
+            if let date = f.date {
+                outputNames += date.derived.map(\.name)
+                if Self.hasIndicator(f, options) { outputNames.append("\(f.name) (missing)") }
+                sources += repeatElement(i, count: Self.encodedWidth(f, options))
+                continue
+            }
             switch f.kind {
             case .number:
                 outputNames.append(f.name)
@@ -109,6 +121,29 @@ public struct Preprocessor: Sendable, Codable, Equatable {
 
     public var inputNames: [String] { features.map(\.name) }
 
+    /// `frame` as drift compares the model's inputs: each date input becomes its days since
+    /// 1970-01-01 (`DateStep.daysColumn`, a number column of the same name), so a date drifts
+    /// when the dates move, not whenever a new day appears; other columns stay as they are.
+    public func driftView(_ frame: DataFrame) -> DataFrame {
+        let dates = Dictionary(features.compactMap { f in f.date.map { (f.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        guard !dates.isEmpty else { return frame }
+        return frame.mappingColumns { column in dates[column.name]?.daysColumn(column) ?? column }
+    }
+
+    /// How many encoded columns `feature` makes: one per number (two with its missing
+    /// indicator), one per training level of text, one per derived part of a date (plus its
+    /// indicator). `transform`, decoding and the ONNX writer all count with this.
+    public static func encodedWidth(_ feature: FeatureSpec, _ options: Options) -> Int {
+        if let date = feature.date { return date.derived.count + (hasIndicator(feature, options) ? 1 : 0) }
+        return feature.kind == .text ? feature.levels.count : (hasIndicator(feature, options) ? 2 : 1)
+    }
+
+    /// Whether `feature` gets a 0/1 missing-indicator column: a number or a date that had missing
+    /// values in training, when the options ask for indicators.
+    public static func hasIndicator(_ feature: FeatureSpec, _ options: Options) -> Bool {
+        options.missingIndicators && feature.missingRate > 0 && (feature.kind == .number || feature.date != nil)
+    }
+
     /// Encodes every row of `frame`; columns are found by name, extra columns ignored.
     public func transform(_ frame: DataFrame) throws -> (matrix: Matrix, warnings: [InputWarning]) {
         let missing = features.map(\.name).filter { frame.column(named: $0) == nil }
@@ -118,28 +153,46 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         var values = [Double](repeating: 0, count: n * width)
         var warnings: [InputWarning] = []
         var offset = 0
+        /// Writes one number feature's encoded column at `column`, noting values outside its range.
+        func encode(_ numbers: [Double], _ feature: FeatureSpec, at column: Int, indicator: Bool) {
+            var outOfRange: [Int] = []
+            var firstOutOfRange = 0.0
+            let encoding = NumberEncoding(feature, options, indicator: indicator)
+            for r in 0..<n {
+                let v = numbers[r]
+                if !v.isNaN, v < feature.minimum || v > feature.maximum {
+                    if outOfRange.isEmpty { firstOutOfRange = v }
+                    outOfRange.append(r)
+                }
+                values[r * width + column] = encoding.encode(v)
+                if encoding.indicator { values[r * width + column + 1] = v.isNaN ? 1 : 0 }
+            }
+            if !outOfRange.isEmpty {
+                warnings.append(InputWarning(column: feature.name, kind: .outOfRange(value: firstOutOfRange, minimum: feature.minimum, maximum: feature.maximum), rows: Array(outOfRange.prefix(5)), count: outOfRange.count))
+            }
+        }
         for feature in features {
             guard let column = frame.column(named: feature.name) else { continue }
+            if let date = feature.date {
+                let (parts, notDates) = date.derive(column)
+                if let first = notDates.first {
+                    warnings.append(InputWarning(column: feature.name, kind: .notADate(value: column.text(at: first) ?? "", format: date.format), rows: Array(notDates.prefix(5)), count: notDates.count))
+                }
+                for (p, part) in date.derived.enumerated() { encode(parts[p], part, at: offset + p, indicator: false) }
+                if Self.hasIndicator(feature, options), let year = parts.first {
+                    let at = offset + date.derived.count
+                    for r in 0..<n { values[r * width + at] = year[r].isNaN ? 1 : 0 }
+                }
+                offset += Self.encodedWidth(feature, options)
+                continue
+            }
             switch feature.kind {
             case .number:
                 let (numbers, textWarnings) = numericValues(column, feature: feature)
                 warnings += textWarnings
-                var outOfRange: [Int] = []
-                var firstOutOfRange = 0.0
-                let encoding = NumberEncoding(feature, options)
-                for r in 0..<n {
-                    let v = numbers[r]
-                    if !v.isNaN, v < feature.minimum || v > feature.maximum {
-                        if outOfRange.isEmpty { firstOutOfRange = v }
-                        outOfRange.append(r)
-                    }
-                    values[r * width + offset] = encoding.encode(v)
-                    if encoding.indicator { values[r * width + offset + 1] = v.isNaN ? 1 : 0 }
-                }
-                if !outOfRange.isEmpty {
-                    warnings.append(InputWarning(column: feature.name, kind: .outOfRange(value: firstOutOfRange, minimum: feature.minimum, maximum: feature.maximum), rows: Array(outOfRange.prefix(5)), count: outOfRange.count))
-                }
-                offset += encoding.indicator ? 2 : 1
+                let indicator = Self.hasIndicator(feature, options)
+                encode(numbers, feature, at: offset, indicator: indicator)
+                offset += indicator ? 2 : 1
             case .text:
                 let (slots, unseen) = levelSlots(column, feature: feature)
                 warnings += unseen
@@ -225,13 +278,13 @@ struct NumberEncoding {
     let standardize: Bool
     let indicator: Bool
 
-    init(_ feature: FeatureSpec, _ options: Preprocessor.Options) {
+    init(_ feature: FeatureSpec, _ options: Preprocessor.Options, indicator: Bool) {
         fill = feature.median.isNaN ? 0 : feature.median
         center = feature.mean.isNaN ? 0 : feature.mean
         scale = feature.standardDeviation > 0 ? feature.standardDeviation : 1
         impute = options.impute
         standardize = options.standardize
-        indicator = options.missingIndicators && feature.missingRate > 0
+        self.indicator = indicator
     }
 
     @inline(__always)
@@ -271,6 +324,15 @@ extension Preprocessor {
             var offset = 0
             for (i, feature) in features.enumerated() {
                 let value = i < row.count ? row[i] : .missing
+                if let date = feature.date {
+                    let parts = date.derive(value)
+                    for (p, part) in date.derived.enumerated() {
+                        values[r * width + offset + p] = NumberEncoding(part, options, indicator: false).encode(parts[p])
+                    }
+                    if Self.hasIndicator(feature, options) { values[r * width + offset + parts.count] = parts.first?.isNaN ?? true ? 1 : 0 }
+                    offset += Self.encodedWidth(feature, options)
+                    continue
+                }
                 switch feature.kind {
                 case .number:
                     let v: Double
@@ -279,7 +341,7 @@ extension Preprocessor {
                     case .text(let s): v = Double(s.trimmingCharacters(in: .whitespaces)) ?? .nan
                     case .missing: v = .nan
                     }
-                    let encoding = NumberEncoding(feature, options)
+                    let encoding = NumberEncoding(feature, options, indicator: Self.hasIndicator(feature, options))
                     values[r * width + offset] = encoding.encode(v)
                     if encoding.indicator { values[r * width + offset + 1] = v.isNaN ? 1 : 0 }
                     offset += encoding.indicator ? 2 : 1
@@ -314,8 +376,7 @@ extension Preprocessor {
                                      "a feature name appears twice")
         var sources: [Int] = []
         for (i, feature) in features.enumerated() {
-            let width = feature.kind == .text ? feature.levels.count : (NumberEncoding(feature, options).indicator ? 2 : 1)
-            sources += repeatElement(i, count: width)
+            sources += repeatElement(i, count: Self.encodedWidth(feature, options))
         }
         try StoredModelCheck.require(outputNames.count == sources.count, at: path + [CodingKeys.outputNames],
                                      "\(outputNames.count) encoded columns where the features make \(sources.count)")

@@ -10,7 +10,9 @@ extension CommandTable {
         summary: "write a model as a deployable, self-verifying bundle folder (or .zip)",
         discussion: """
             The bundle holds manifest.json (schema, metrics, provenance, SHA-256 of every file), \
-            model.json (exact reload), model.onnx where the algorithm has a standard ONNX form, \
+            model.json (exact reload), model.onnx where the algorithm has a standard ONNX form (ONNX \
+            cannot parse dates: it takes a date column as its derived numbers, named in manifest.json, \
+            while model.json, predict and serve take the date text), \
             reference.json (training statistics for drift monitoring), MODEL_CARD.md, openapi.yaml, \
             example.json, and verification rows with the outputs the model gave at export: import, \
             verify, predict and serve re-score them and refuse a bundle that differs. provenance.wbt holds \
@@ -49,6 +51,10 @@ extension CommandTable {
             }
             if manifest.onnx.present {
                 context.print("model.onnx: the whole pipeline in standard ONNX operators" + (manifest.onnx.float32Notes.isEmpty ? "" : "; float32 where: " + manifest.onnx.float32Notes.joined(separator: "; ")))
+                for date in manifest.onnx.dateInputs ?? [] {
+                    context.print("model.onnx has no date parsing: it takes \(date.column) (\(date.format)) as the numbers " + date.inputs.map { "'\($0)'" }.joined(separator: ", ")
+                                  + " (listed in manifest.json); model.json, predict and serve take the date text")
+                }
             } else {
                 context.print("no model.onnx: \(manifest.onnx.reason ?? "not available")")
             }
@@ -164,7 +170,7 @@ enum ReferenceStatistics {
     }
 
     static func json(for pipeline: PipelineModel, frame: DataFrame, outOfFold: OutOfFoldPredictions? = nil) throws -> Data {
-        let inputs = try ReferenceProfile(frame: frame, columns: pipeline.preprocessor.inputNames, seed: pipeline.seed)
+        let inputs = try ReferenceProfile(frame: pipeline.preprocessor.driftView(frame), columns: pipeline.preprocessor.inputNames, seed: pipeline.seed)
         let output = try pipeline.predict(frame)
         let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes), seed: pipeline.seed)
         return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions,
@@ -177,7 +183,8 @@ enum ONNXSupport {
     static func export(_ pipeline: PipelineModel) -> (data: Data?, info: Manifest.ONNXInfo) {
         do {
             let onnx = try ONNXExporter.export(pipeline)
-            return (onnx.data, Manifest.ONNXInfo(present: true, reason: nil, float32Notes: onnx.float32Notes))
+            return (onnx.data, Manifest.ONNXInfo(present: true, reason: nil, float32Notes: onnx.float32Notes,
+                                                 dateInputs: onnx.dateInputs.isEmpty ? nil : onnx.dateInputs))
         } catch {
             return (nil, Manifest.ONNXInfo(present: false, reason: String(describing: error), float32Notes: []))
         }

@@ -1,4 +1,5 @@
 import Charts
+import Learning
 import Tabular
 
 extension CommandTable {
@@ -88,7 +89,8 @@ extension CommandTable {
             return "\(name) has \(distinct) different values: one-hot encoding makes \(distinct) inputs; drop=[\(name)] to leave it out"
         case .date(let d):
             let unparsed = d.firstUnparsed.map { "; mixed formats: '\($0.value)' (row \($0.row + 1)) is not \(d.format)" } ?? ""
-            return "\(name) holds dates (\(d.format))\(unparsed): models leave it out"
+            let parts = DateStep.parts(for: d.format).map(\.rawValue).joined(separator: ", ")
+            return "\(name) holds dates (\(d.format))\(unparsed): models use its \(parts)"
         }
     }
 

@@ -118,13 +118,12 @@ extension CommandContext {
     }
 
     /// The columns models leave out unless `features=` names them: identifiers, constants and
-    /// free text (`ColumnRole.leftOutByDefault`), and dates, which models cannot use as text.
+    /// free text (`ColumnRole.leftOutByDefault`). Dates stay: the model's date step turns them
+    /// into year, month, day of week and day of year (`DateStep`).
     static func defaultLeftOut(_ columns: [Column]) -> [(name: String, reason: String)] {
         columns.compactMap { column in
-            guard let role = ColumnRole.detect(column) else { return nil }
-            if role.leftOutByDefault { return (column.name, role.name) }
-            if case .date = role { return (column.name, "date") }
-            return nil
+            guard let role = ColumnRole.detect(column), role.leftOutByDefault else { return nil }
+            return (column.name, role.name)
         }
     }
 
@@ -135,7 +134,9 @@ extension CommandContext {
         var wide: [(name: String, levels: Int)] = []
         for name in features {
             guard let column = frame.column(named: name) else { continue }
-            if case .categorical(_, let levels) = column.data {
+            if DateFormat.detect(in: column) != nil {
+                width += DateStep.Part.allCases.count + 1  // the derived numbers and an indicator
+            } else if case .categorical(_, let levels) = column.data {
                 width += levels.count + 1
                 wide.append((name, levels.count))
             } else {

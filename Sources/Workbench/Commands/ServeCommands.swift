@@ -143,7 +143,7 @@ extension CommandTable {
             w += "\"\(f.name)\": "
             switch f.kind {
             case .number: w += f.median.isFinite ? formatNumberPlain(f.median) : "null"
-            case .text: w += f.mostFrequentLevel.map { "\"\(f.levels[$0])\"" } ?? "null"
+            case .text: w += (f.date?.example ?? f.mostFrequentLevel.map { f.levels[$0] }).map { "\"\($0)\"" } ?? "null"
             }
         }
         return w + "}"

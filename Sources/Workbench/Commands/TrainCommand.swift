@@ -10,8 +10,10 @@ extension CommandTable {
         discussion: """
             The task is inferred from the target: text and whole numbers with at most 20 values, each \
             repeated, are classes; other numbers are regression; a line says how whole numbers were read, \
-            and task= overrides. Identifiers, constants, free text and dates are left out (one line names \
-            them); features= always wins. Preprocessing is part of the model and fitted on these rows only: missing numbers \
+            and task= overrides. Identifiers, constants and free text are left out (one line names \
+            them); features= always wins. Preprocessing is part of the model and fitted on these rows only: a date \
+            column becomes year, month, day of week (1 = Monday), day of year (and hour for times), read in the \
+            format found in training (another format is a missing date, with a warning), missing numbers \
             get the training median, missing text the most frequent value, text is one-hot encoded (values \
             unseen in training become all zeros, with a warning), and numbers are standardised for the \
             scale-sensitive algorithms (linear, knn, mlp). ALGO is an algorithm name or a candidate such \

@@ -249,6 +249,9 @@ extension CommandTable {
             case .notANumber(let v):
                 findings.append("\(w.column): \(w.count) value\(w.count == 1 ? "" : "s") like '\(v)' that are not numbers")
                 reasons.append(.init(severity: .warn, text: "\(w.column): \(w.count) value\(w.count == 1 ? "" : "s") that are not numbers"))
+            case .notADate(let v, let format):
+                findings.append("\(w.column): \(w.count) value\(w.count == 1 ? "" : "s") like '\(v)' that are not dates written \(format) as in training")
+                reasons.append(.init(severity: .warn, text: "\(w.column): \(w.count) value\(w.count == 1 ? "" : "s") that are not dates in the training format"))
             }
         }
         if output.warnings.contains(where: { if case .unseenCategory = $0.kind { return true } else { return false } }) {
@@ -347,11 +350,12 @@ extension CommandTable {
         var drift: DatasetDrift?
         var predictionDrift: FeatureDrift?
         let options = DriftOptions.validation
-        let inputProfile: ReferenceProfile? = try model.trainingFrame.map { try ReferenceProfile(frame: $0, columns: features.map(\.name), sampleCap: nil) }
+        // Dates compared as days since 1970 (the preprocessor's drift view), on both sides.
+        let inputProfile: ReferenceProfile? = try model.trainingFrame.map { try ReferenceProfile(frame: pipeline.preprocessor.driftView($0), columns: features.map(\.name), sampleCap: nil) }
             ?? model.bundleEvidence?.inputs
         if let inputProfile {
             let predictionProfile = cv?.outOfFold.map { ReferenceProfile(column: $0.column, sampleCap: nil) } ?? model.bundleEvidence?.outOfFold
-            let judgement = try DriftJudgement(reference: inputProfile, current: frame, predictionReference: predictionProfile,
+            let judgement = try DriftJudgement(reference: inputProfile, current: pipeline.preprocessor.driftView(frame), predictionReference: predictionProfile,
                                                currentPredictions: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes),
                                                options: options)
             let inputs = judgement.inputs

@@ -261,6 +261,7 @@ public struct BatchPrediction {
         case .unseenCategory(let v): "'\(v)' was never seen in training"
         case .outOfRange(let v, let lo, let hi): "\(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi))"
         case .notANumber(let v): "'\(v)' is not a number"
+        case .notADate(let v, let format): "'\(v)' is not a date written \(format) as in training; treated as missing"
         }
     }
 }

@@ -28,6 +28,11 @@ enum ModelCard {
         lines.append("")
         lines += ["| input | type | missing in training | range or values |", "|---|---|---|---|"]
         for f in p.preprocessor.features {
+            if let date = f.date {
+                let years = date.derived.first.map { "\(formatNumber($0.minimum)) to \(formatNumber($0.maximum))" } ?? ""
+                lines.append("| \(f.name) | date (\(date.format)) | \(formatFixed(f.missingRate * 100, decimals: 1))% | years \(years), e.g. \(date.example) |")
+                continue
+            }
             let detail = f.kind == .number ? "\(formatNumber(f.minimum)) to \(formatNumber(f.maximum))" : f.levels.prefix(8).joined(separator: ", ") + (f.levels.count > 8 ? ", …" : "")
             lines.append("| \(f.name) | \(f.kind.rawValue) | \(formatFixed(f.missingRate * 100, decimals: 1))% | \(detail) |")
         }
@@ -37,6 +42,11 @@ enum ModelCard {
         lines.append("- Missing numbers: " + (o.impute ? "replaced by the training median" : "passed to the algorithm, which routes them natively"))
         lines.append("- Missing text: " + (o.impute ? "replaced by the most frequent training value" : "encoded as no known value"))
         lines.append("- Text columns one-hot encoded; values not seen in training count as none of the known values (with a warning)")
+        for f in p.preprocessor.features {
+            guard let date = f.date else { continue }
+            lines.append("- Dates: \(f.name) is read as \(date.format) and becomes " + date.derived.map { "`\($0.name)`" }.joined(separator: ", ")
+                         + ", each a number; a value that is missing or not written \(date.format) is a missing date (with a warning)")
+        }
         lines.append("- Numbers " + (o.standardize ? "standardised with the training mean and standard deviation" : "used as they are"))
         lines.append("")
         lines += ["## Performance", ""]
@@ -78,6 +88,10 @@ enum ModelCard {
             for (level, count) in summary.text?.top ?? [] where count < 30 {
                 limitations.append("Class '\(level)' has only \(count) training rows: its predictions are less reliable.")
             }
+        }
+        for f in p.preprocessor.features {
+            guard let year = f.date?.derived.first, year.maximum.isFinite else { continue }
+            limitations.append("'\(f.name)' spans the years \(formatNumber(year.minimum)) to \(formatNumber(year.maximum)): for a date outside them the model extrapolates in its year.")
         }
         for f in p.preprocessor.features where f.missingRate > 0.2 {
             limitations.append("'\(f.name)' was missing in \(formatFixed(f.missingRate * 100, decimals: 0))% of training rows.")

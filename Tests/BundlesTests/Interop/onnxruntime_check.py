@@ -11,13 +11,17 @@ WORKBENCH_ONNX_EXPORT_DIR=FOLDER), each with:
 
 Each graph input is fed from the CSV column of the same name: tensor(double) inputs as float64
 with missing -> NaN, tensor(string) inputs as text with missing -> "" (the exporter's
-convention). A model passes when onnx's full checker accepts it, every label equals
+convention). A date column, which ONNX cannot parse, is fed as the derived numbers info.json's
+`dateInputs` names (year, month, ISO day of week, day of year, hour), computed here from the date
+text with Python's datetime, independently of Workbench; a value that does not parse is NaN. A model passes when onnx's full checker accepts it, every label equals
 Workbench's, and every probability or value is within the tolerance (absolute).
 
 Prints one row per model and a final line `N passed, M failed`; exits 1 if any failed.
 """
 import argparse
 import csv
+import datetime
+import json
 import math
 import os
 import sys
@@ -36,9 +40,45 @@ def read_csv(path):
     return rows[0], rows[1:]
 
 
-def feeds_for(session, header, rows):
+def strptime_pattern(workbench_format):
+    """Workbench's date format (`MM/dd/yy`, `yyyy-MM-dd (ISO 8601)`, `dd.MM.yyyy HH:mm`) as strptime's."""
+    pattern = workbench_format.replace(" (ISO 8601)", "")
+    for ours, theirs in [("yyyy", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S")]:
+        pattern = pattern.replace(ours, theirs)
+    return pattern
+
+
+def date_part(text, pattern, part):
+    """One derived number of a date text, or NaN when it does not parse (another format, no real day)."""
+    try:
+        moment = datetime.datetime.strptime(text.strip(), pattern)
+    except ValueError:
+        return math.nan
+    return {
+        "year": moment.year, "month": moment.month, "day of week": moment.isoweekday(),
+        "day of year": moment.timetuple().tm_yday, "hour": moment.hour,
+    }[part]
+
+
+def derived_columns(header, rows, date_inputs):
+    """Graph input name -> values for the inputs derived from a date column."""
+    columns = {}
+    for date in date_inputs:
+        j = header.index(date["column"])
+        pattern = strptime_pattern(date["format"])
+        for name in date["inputs"]:
+            part = name[len(date["column"]) + 2:-1]  # "Date Egg (day of week)" -> "day of week"
+            columns[name] = [math.nan if row[j].strip() in MISSING else date_part(row[j], pattern, part) for row in rows]
+    return columns
+
+
+def feeds_for(session, header, rows, date_inputs=()):
     feeds = {}
+    derived = derived_columns(header, rows, date_inputs)
     for spec in session.get_inputs():
+        if spec.name in derived and spec.type == "tensor(double)":
+            feeds[spec.name] = np.array(derived[spec.name], dtype=np.float64).reshape(-1, 1)
+            continue
         if spec.name not in header:
             raise ValueError(f"input.csv lacks the model input column '{spec.name}'")
         j = header.index(spec.name)
@@ -66,7 +106,13 @@ def check_model(folder, tolerance):
     expected_header, expected = read_csv(os.path.join(folder, "predictions.csv"))
     if len(expected) != len(rows):
         return len(rows), 0, math.inf, f"{len(expected)} predictions for {len(rows)} rows"
-    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds_for(session, header, rows))))
+    info_path = os.path.join(folder, "info.json")
+    date_inputs = []
+    if os.path.isfile(info_path):
+        with open(info_path, encoding="utf-8") as f:
+            date_inputs = json.load(f).get("dateInputs", [])
+    feeds = feeds_for(session, header, rows, date_inputs)
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
 
     if expected_header[0] == "label":
         labels = [str(v) for v in outputs["label"].reshape(-1)]
