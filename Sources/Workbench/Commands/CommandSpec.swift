@@ -98,6 +98,17 @@ public struct OptionSpec: Sendable {
     }
 }
 
+/// What `open` does with a recorded cell of a command.
+public enum ReopenRole: Sendable, Equatable {
+    /// Runs it again: it binds or changes names (load, split, train — from the model cache —, evaluate…).
+    case restores
+    /// Skips it: it only shows something (describe, plot, ls…).
+    case shows
+    /// Skips it: it writes files, serves, or changes things outside the session's names (export,
+    /// save, report, serve, tutorial…), which `open` never does again.
+    case actsOutside
+}
+
 /// One command of the language: the single source for parsing, `help`, completion, the README
 /// reference and tutorial checks.
 public struct CommandSpec: Sendable {
@@ -115,12 +126,14 @@ public struct CommandSpec: Sendable {
     public let topic: String
     /// Whether unknown `key=value` options pass through as algorithm hyperparameters.
     public let acceptsHyperparameters: Bool
+    /// Whether `open` runs the command's recorded cells again.
+    public let reopen: ReopenRole
     public let run: @Sendable (inout CommandContext) throws -> Void
 
     public init(
         _ name: String, topic: String, summary: String, discussion: String = "",
         positionals: [PositionalSpec] = [], options: [OptionSpec] = [], maxResults: Int = 0,
-        acceptsHyperparameters: Bool = false, examples: [String] = [], run: @escaping @Sendable (inout CommandContext) throws -> Void
+        acceptsHyperparameters: Bool = false, examples: [String] = [], reopen: ReopenRole = .restores, run: @escaping @Sendable (inout CommandContext) throws -> Void
     ) {
         self.name = name
         self.topic = topic
@@ -131,6 +144,7 @@ public struct CommandSpec: Sendable {
         self.maxResults = maxResults
         self.examples = examples
         self.acceptsHyperparameters = acceptsHyperparameters
+        self.reopen = reopen
         self.run = run
     }
 

@@ -109,6 +109,13 @@ public final class Session {
     /// Where writes go during a replay; nil writes where commands say.
     public internal(set) var sandbox: WriteSandbox?
 
+    /// While `open` restores a transcript's bindings: what its `train` cells took from the model
+    /// cache and what they fitted again. Only then does `train` read the cache.
+    var reopening: ReopenLog?
+
+    /// Fitted models kept under `$WORKBENCH_HOME/models` (see `ModelCache`).
+    public var modelCache: ModelCache { ModelCache(home: environment.home) }
+
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag(), sandbox: WriteSandbox? = nil) {
         self.environment = environment
         self.cancellation = cancellation
@@ -150,6 +157,8 @@ public final class Session {
         public var output: Output
         public var succeeded: Bool
         public var dataFiles: [DataFileRecord]
+        /// The names the line bound (none when it failed).
+        public var boundNames: [String] = []
     }
 
     /// Parses, binds and runs one line; on success commits its bindings, on failure changes nothing.
@@ -171,7 +180,7 @@ public final class Session {
                 throw error
             }
             for (name, value) in context.pendingBindings { bind(name, value) }
-            return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles)
+            return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles, boundNames: context.pendingBindings.map(\.name))
         } catch is RerunFailed {
             return Evaluation(output: partial, succeeded: false, dataFiles: [])
         } catch {
@@ -224,6 +233,18 @@ public final class Session {
         self.sandbox = sandbox
         defer { self.sandbox = nil }
         return try body()
+    }
+
+    /// Takes a recorded cell into this session's history as it was recorded (`workbench open`):
+    /// numbered next, shown by `history`, written by `save` and passed to `cellObserver`, so the
+    /// session's own transcript continues the one it reopened.
+    func adopt(command: String, outputLines: [String], dataFiles: [DataFileRecord], succeeded: Bool) {
+        var output = Output()
+        for line in outputLines { output.append(Output.bracesAsMarkers(line)) }
+        let cell = Cell(number: nextCellNumber, command: command, output: output, succeeded: succeeded, dataFiles: dataFiles)
+        cells.append(cell)
+        if !succeeded { failureCount += 1 }
+        cellObserver?(cell)
     }
 
     func requestQuit() { quitRequested = true }
