@@ -34,16 +34,16 @@ extension CommandTable {
             fitting it again. The least recently used models are removed beyond the cap, \
             \(ModelCache.formatBytes(ModelCache.defaultLimit)) unless \(ModelCache.limitVariable) says otherwise (like 500M or 4G; 0 turns the cache off).
             """,
-        positionals: [PositionalSpec("ACTION", .choice(["clear"]), optional: true)],
+        positionals: [PositionalSpec("clear", .choice(["clear"]), optional: true)],
         examples: ["cache", "cache clear"],
         reopen: .actsOutside,
         run: { context in
             let cache = context.session.modelCache
             if let problem = cache.limitProblem { context.print("note: " + problem) }
-            if context.invocation.positionals["ACTION"] != nil {
-                let action = try context.text("ACTION")
+            if context.invocation.positionals["clear"] != nil {
+                let action = try context.text("clear")
                 guard action == "clear" else {
-                    throw LanguageError.semantic("cache takes clear or nothing, not '\(action)'", at: context.invocation.range(of: "ACTION"), hint: "cache shows the cache; cache clear empties it")
+                    throw LanguageError.semantic("cache takes clear or nothing, not '\(action)'", at: context.invocation.range(of: "clear"), hint: "cache shows the cache; cache clear empties it")
                 }
                 let (entries, bytes) = try cache.clear()
                 context.print("removed " + Output.volatile("\(entries) cached model\(entries == 1 ? "" : "s") (\(ModelCache.formatBytes(bytes)))") + " from the model cache")
