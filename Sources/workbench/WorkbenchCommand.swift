@@ -12,7 +12,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, TutorialShell.self, Reference.self],
+        subcommands: [Repl.self, Open.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, TutorialShell.self, Reference.self],
         defaultSubcommand: Repl.self)
 
     static func main() {
@@ -54,64 +54,125 @@ struct Repl: ParsableCommand {
     var learner: String?
 
     func run() throws {
-        let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
-        let cwd = FileManager.default.currentDirectoryPath
-        let home = SessionEnvironment.defaultHome()
-        let width = interactive ? terminalWidth() : 100
-        let sessionsFolder = sessions.hasPrefix("/") ? sessions : cwd + "/" + sessions
-        TemporaryFiles.sweepAtStart(home: home, sessions: noRecord ? nil : sessionsFolder, workingDirectory: cwd)
-        let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
-        let learnerName: String?
-        do {
-            learnerName = try (learner ?? ProcessInfo.processInfo.environment["WORKBENCH_LEARNER"].flatMap { $0.isEmpty ? nil : $0 }).map(LearnerName.validate)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let environment = SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich,
-                                             learner: learnerName, progressFolder: ProgressStore.sharedFolder())
-        let session = Session(environment: environment, cancellation: interruptFlag)
-        var recorderNote = ""
-        if !noRecord {
-            do {
-                let folder = sessionsFolder
-                let path = folder + "/" + transcriptFileName()
-                let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
-                session.cellObserver = { recorder.record($0) }
-                session.transcriptPath = sessions + "/" + (path as NSString).lastPathComponent
-                recorderNote = "recording to \(sessions)/\((path as NSString).lastPathComponent)"
-            } catch {
-                FileHandle.standardError.write(Data("warning: not recording this session: \(error)\n".utf8))
-            }
-        }
-        installInterruptHandler()
-        if interactive {
-            // Progress goes to stderr on one line that the next output overwrites.
-            session.progressHandler = { text in
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-            }
-        }
-        let editor = interactive
-            ? EditLineReader(historyPath: home + "/history") { line, cursor in Completion.complete(line: line, cursor: cursor, source: session) }
-            : nil
-        let reader: any LineReader = editor ?? PlainLineReader()
-        if interactive {
-            print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
-            if !recorderNote.isEmpty { print(recorderNote) }
-            if load == nil && tutorial == nil { print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.") }
-        }
-        var repl = REPL(session: session, reader: reader)
         var firstCells: [String] = []
         if let load { firstCells.append("load " + quoted(load)) }
         if let tutorial { firstCells.append("tutorial start " + quoted(tutorial)) }
-        for line in firstCells {
-            print("[\(session.nextCellNumber)]> \(line)")
-            if let cell = session.execute(line) { print(session.display(cell.output)) }
-        }
-        let failures = repl.run()
-        session.servers.stopAll()
-        if interactive { print("") }
-        if !interactive && failures > 0 { throw ExitCode(1) }
+        try startSession(sessions: sessions, noRecord: noRecord, learner: learner, workingDirectory: FileManager.default.currentDirectoryPath,
+                         showTry: load == nil && tutorial == nil, prelude: { session in
+            for line in firstCells {
+                print("[\(session.nextCellNumber)]> \(line)")
+                if let cell = session.execute(line) { print(session.display(cell.output)) }
+            }
+            return true
+        })
     }
+}
+
+/// Reopen a recorded session and continue it.
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reopen a recorded session: restore its names (models from the model cache) and continue it in the REPL.",
+        discussion: "The transcript's cells become this session's cells 1 to N, as recorded, so the next cell is N+1 and the new recording (and save) continues the transcript. Relative paths resolve against the transcript's working folder, as when it was recorded.")
+
+    @Argument(help: "The transcript (.wbt).")
+    var file: String
+
+    @Option(name: .long, help: "Folder for session transcripts.")
+    var sessions: String = "sessions/recorded"
+
+    @Flag(name: .long, help: "Do not record this session.")
+    var noRecord = false
+
+    @Option(name: .long, help: "Whose lesson progress to keep (default: $WORKBENCH_LEARNER, or the unnamed learner).")
+    var learner: String?
+
+    func run() throws {
+        let transcript: Transcript
+        do {
+            transcript = try Transcript.read(path: file)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let changed = transcript.integrityProblem {
+            FileHandle.standardError.write(Data("error: \(file) was changed after it was recorded: \(changed)\nhint: if it was edited on purpose, `workbench replay --update \(file)` records the new outputs and digests\n".utf8))
+            throw ExitCode(2)
+        }
+        let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        let workdir = Replayer(transcript: transcript, transcriptPath: absolute).workingDirectory
+        var refused: (any Error)?
+        try startSession(sessions: sessions, noRecord: noRecord, learner: learner, workingDirectory: workdir, showTry: false, prelude: { session in
+            do {
+                let report = try Reopener(transcript: transcript, shownPath: file, path: absolute).run(into: session, adopt: true)
+                print(session.display(Output(report.lines.joined(separator: "\n"))))
+                if workdir != FileManager.default.currentDirectoryPath { print("paths resolve against \(workdir), the transcript's working folder") }
+            } catch {
+                refused = error
+                return false
+            }
+            return true
+        })
+        if let refused {
+            FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// The interactive session of `repl` and `open`: records to a transcript under `sessions` unless
+/// `noRecord`, runs `prelude` (first cells, a reopening; false ends the session), then reads cells until the end.
+private func startSession(sessions: String, noRecord: Bool, learner: String?, workingDirectory cwd: String, showTry: Bool, prelude: (Session) -> Bool) throws {
+    let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+    let here = FileManager.default.currentDirectoryPath
+    let home = SessionEnvironment.defaultHome()
+    let width = interactive ? terminalWidth() : 100
+    let sessionsFolder = sessions.hasPrefix("/") ? sessions : here + "/" + sessions
+    TemporaryFiles.sweepAtStart(home: home, sessions: noRecord ? nil : sessionsFolder, workingDirectory: cwd)
+    let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
+    let learnerName: String?
+    do {
+        learnerName = try (learner ?? ProcessInfo.processInfo.environment["WORKBENCH_LEARNER"].flatMap { $0.isEmpty ? nil : $0 }).map(LearnerName.validate)
+    } catch {
+        throw ValidationError("\(error)")
+    }
+    let environment = SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich,
+                                         learner: learnerName, progressFolder: ProgressStore.sharedFolder())
+    let session = Session(environment: environment, cancellation: interruptFlag)
+    var recorderNote = ""
+    if !noRecord {
+        do {
+            let folder = sessionsFolder
+            let path = folder + "/" + transcriptFileName()
+            let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
+            session.cellObserver = { recorder.record($0) }
+            session.transcriptPath = sessions + "/" + (path as NSString).lastPathComponent
+            recorderNote = "recording to \(sessions)/\((path as NSString).lastPathComponent)"
+        } catch {
+            FileHandle.standardError.write(Data("warning: not recording this session: \(error)\n".utf8))
+        }
+    }
+    installInterruptHandler()
+    if interactive {
+        // Progress goes to stderr on one line that the next output overwrites.
+        session.progressHandler = { text in
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        }
+    }
+    let editor = interactive
+        ? EditLineReader(historyPath: home + "/history") { line, cursor in Completion.complete(line: line, cursor: cursor, source: session) }
+        : nil
+    let reader: any LineReader = editor ?? PlainLineReader()
+    if interactive {
+        print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
+        if !recorderNote.isEmpty { print(recorderNote) }
+        if showTry { print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.") }
+    }
+    var repl = REPL(session: session, reader: reader)
+    guard prelude(session) else { return }
+    let failures = repl.run()
+    session.servers.stopAll()
+    if interactive { print("") }
+    if !interactive && failures > 0 { throw ExitCode(1) }
 }
 
 /// A string as the command language quotes it.

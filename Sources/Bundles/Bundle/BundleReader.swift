@@ -229,7 +229,7 @@ public enum BundleReader {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             "missing '\(key.stringValue)'" + (context.codingPath.isEmpty ? "" : " in " + context.codingPath.map(\.stringValue).joined(separator: "."))

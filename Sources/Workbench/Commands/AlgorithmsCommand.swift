@@ -7,6 +7,7 @@ extension CommandTable {
         summary: "list the algorithms, or one algorithm's hyperparameters: algorithms forest",
         positionals: [PositionalSpec("NAME", .algorithm, optional: true)],
         examples: ["algorithms", "algorithms boost"],
+        reopen: .shows,
         run: { context in
             if context.invocation.positionals["NAME"] != nil {
                 let algorithm = try context.candidate("NAME").algorithm

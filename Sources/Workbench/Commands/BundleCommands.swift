@@ -28,6 +28,7 @@ extension CommandTable {
             OptionSpec("sensitive", .columns, help: "columns never to write in clear to prediction logs"),
         ],
         examples: ["export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes"],
+        reopen: .actsOutside,
         run: { context in
             let (name, model) = try context.model("MODEL")
             let (written, resolved) = try context.outputPath("PATH")

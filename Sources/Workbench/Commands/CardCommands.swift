@@ -36,6 +36,7 @@ extension CommandTable {
             OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH"),
         ],
         examples: ["card m", "card m on penguins.test slices=island to \"cards/penguins.md\""],
+        reopen: .shows,
         run: { context in
             let (name, model) = try context.model("MODEL")
             let printed = context.invocation.positionals["PATH"] == nil

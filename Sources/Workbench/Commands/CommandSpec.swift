@@ -120,6 +120,17 @@ public enum ProvenanceRole: Sendable, Equatable {
     case observation
 }
 
+/// What `open` does with a recorded cell of a command.
+public enum ReopenRole: Sendable, Equatable {
+    /// Runs it again: it binds or changes names (load, split, train — from the model cache —, evaluate…).
+    case restores
+    /// Skips it: it only shows something (describe, plot, ls…).
+    case shows
+    /// Skips it: it writes files, serves, or changes things outside the session's names (export,
+    /// save, report, serve, tutorial…), which `open` never does again.
+    case actsOutside
+}
+
 /// One command of the language: the single source for parsing, `help`, completion, the README
 /// reference, tutorial checks and provenance.
 public struct CommandSpec: Sendable {
@@ -139,12 +150,14 @@ public struct CommandSpec: Sendable {
     public let acceptsHyperparameters: Bool
     /// How its bindings enter a model's provenance.
     public let provenance: ProvenanceRole
+    /// Whether `open` runs the command's recorded cells again.
+    public let reopen: ReopenRole
     public let run: @Sendable (inout CommandContext) throws -> Void
 
     public init(
         _ name: String, topic: String, summary: String, discussion: String = "",
         positionals: [PositionalSpec] = [], options: [OptionSpec] = [], maxResults: Int = 0,
-        acceptsHyperparameters: Bool = false, provenance: ProvenanceRole = .observation, examples: [String] = [], run: @escaping @Sendable (inout CommandContext) throws -> Void
+        acceptsHyperparameters: Bool = false, provenance: ProvenanceRole = .observation, examples: [String] = [], reopen: ReopenRole = .restores, run: @escaping @Sendable (inout CommandContext) throws -> Void
     ) {
         self.name = name
         self.topic = topic
@@ -156,6 +169,7 @@ public struct CommandSpec: Sendable {
         self.examples = examples
         self.acceptsHyperparameters = acceptsHyperparameters
         self.provenance = provenance
+        self.reopen = reopen
         self.run = run
     }
 

@@ -9,7 +9,7 @@ public enum CommandTable {
         // Deploy
         export, importBundle, serve, servers, stop, monitor,
         // Session
-        ls, history, rerun, save, replay, report, help, quit,
+        ls, history, rerun, save, replay, open, cache, report, help, quit,
         // Tutorials
         tutorial, answer,
     ]

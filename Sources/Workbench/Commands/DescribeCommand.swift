@@ -17,6 +17,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("NAME", .dataset)],
         examples: ["describe penguins"],
+        reopen: .shows,
         run: { context in
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame

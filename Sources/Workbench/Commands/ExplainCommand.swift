@@ -28,6 +28,7 @@ extension CommandTable {
             seedOption,
         ],
         examples: ["explain m", "explain m on penguins.test", "explain m on penguins.test row=3", "explain m {island: Biscoe, flipper_length_mm: 221, bill_length_mm: 47}"],
+        reopen: .shows,
         run: { context in
             let (name, model) = try context.model("MODEL")
             let pipeline = model.pipeline

@@ -5,6 +5,7 @@ extension CommandTable {
         summary: "list commands, or explain one: help load",
         positionals: [PositionalSpec("COMMAND", .command, optional: true)],
         examples: ["help", "help split"],
+        reopen: .shows,
         run: { context in
             guard let expression = context.invocation.positionals["COMMAND"] else {
                 context.print(HelpText.overview())

@@ -26,6 +26,7 @@ extension CommandTable {
         ],
         options: [OptionSpec("class", .text, default: "second class, or each class", help: "the class whose curve to draw")],
         examples: ["plot roc m on penguins.test", "plot pr m on penguins.test class=Gentoo", "plot residuals m on diabetes.test"],
+        reopen: .shows,
         run: runPlot)
 
     private static func runPlot(_ context: inout CommandContext) throws {

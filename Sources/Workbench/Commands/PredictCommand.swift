@@ -28,6 +28,7 @@ extension CommandTable {
             "predict m on penguins.test to \"predictions.csv\"",
             "predict m {island: Biscoe, bill_length_mm: 48.6, flipper_length_mm: 230, body_mass_g: 5800, sex: male}",
         ],
+        reopen: .actsOutside,
         run: runPredict)
 
     private static func runPredict(_ context: inout CommandContext) throws {

@@ -17,6 +17,7 @@ extension CommandTable {
         positionals: [PositionalSpec("PATH", .path)],
         options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing report (and its chart files)")],
         examples: ["report \"penguins.html\"", "report \"notes/penguins.md\"", "report \"penguins.ipynb\""],
+        reopen: .actsOutside,
         run: { context in
             let target = try context.fileTarget()
             let written = target.shown

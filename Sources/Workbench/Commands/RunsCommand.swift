@@ -22,6 +22,7 @@ extension CommandTable {
             OptionSpec("data", .text, help: "only runs on this dataset name"),
         ],
         examples: ["runs", "runs last=5 algo=forest", "runs where algo=boost", "runs show 3"],
+        reopen: .shows,
         run: { context in
             guard let registry = context.session.registry else {
                 throw CommandError("the run registry cannot be opened", hint: "check that \(context.environment.home) is writable")

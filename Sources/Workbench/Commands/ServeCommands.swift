@@ -23,6 +23,7 @@ extension CommandTable {
             OptionSpec("window", .integer(ServeOptions.windowRows), default: "1000", help: "monitoring window in rows"),
         ],
         examples: ["serve m", "serve m port=8081 log=\"predictions.sqlite\"", "serve \"bundles/penguins\" port=0"],
+        reopen: .actsOutside,
         run: { context in
             let (name, bundlePath) = try bundleToServe(context)
             var options = ServeOptions(bundlePath: bundlePath)
@@ -45,6 +46,7 @@ extension CommandTable {
         "servers", topic: "deploy",
         summary: "list the servers running in this session",
         examples: ["servers"],
+        reopen: .shows,
         run: { context in
             let entries = context.session.servers.all
             guard !entries.isEmpty else {
@@ -65,6 +67,7 @@ extension CommandTable {
         summary: "stop server N gracefully (requests in flight finish, its log is flushed)",
         positionals: [PositionalSpec("N", .integer(1...Int.max))],
         examples: ["stop 1"],
+        reopen: .actsOutside,
         run: { context in
             guard case .number(let value, _, let range)? = context.invocation.positionals["N"], let n = Int(exactly: value) else {
                 throw LanguageError.semantic("stop takes a server number", at: context.invocation.range(of: "N"), hint: "'servers' lists them")
@@ -95,6 +98,7 @@ extension CommandTable {
         positionals: [PositionalSpec("SOURCE", .binding)],
         options: [OptionSpec("window", .integer(1...PredictionLogReader.maximumWindow), default: "1000", help: "most recent rows to compare with training")],
         examples: ["monitor m", "monitor \"predictions.sqlite\" window=200"],
+        reopen: .shows,
         run: { context in
             let window = context.invocation.int("window", default: 1_000)
             let expression = context.invocation.positionals["SOURCE"]

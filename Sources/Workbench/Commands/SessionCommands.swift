@@ -7,6 +7,7 @@ extension CommandTable {
         "ls", topic: "session",
         summary: "list the datasets, models and results bound in this session",
         examples: ["ls"],
+        reopen: .shows,
         run: { context in
             let names = context.session.boundNames
             guard !names.isEmpty else {
@@ -25,6 +26,7 @@ extension CommandTable {
         "history", topic: "session",
         summary: "list the cells run so far, with their numbers for rerun",
         examples: ["history"],
+        reopen: .shows,
         run: { context in
             let cells = context.session.cells
             guard !cells.isEmpty else {
@@ -71,6 +73,7 @@ extension CommandTable {
         positionals: [PositionalSpec("PATH", .path)],
         options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH")],
         examples: ["save \"sessions/my-analysis.wbt\""],
+        reopen: .actsOutside,
         run: { context in
             let target = try context.fileTarget()
             let written = target.shown
@@ -141,6 +144,7 @@ extension CommandTable {
         "quit", topic: "session",
         summary: "end the session (Ctrl-D does the same)",
         examples: ["quit"],
+        reopen: .actsOutside,
         run: { context in context.session.requestQuit() })
 }
 

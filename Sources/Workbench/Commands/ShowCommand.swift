@@ -9,6 +9,7 @@ extension CommandTable {
         positionals: [PositionalSpec("NAME", .dataset)],
         options: [OptionSpec("rows", .integer(1...10_000), default: "10", help: "how many rows to print")],
         examples: ["show penguins", "show penguins.train rows=5"],
+        reopen: .shows,
         run: { context in
             let (_, dataset) = try context.dataset("NAME")
             let frame = dataset.frame

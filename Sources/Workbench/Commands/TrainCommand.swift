@@ -49,15 +49,17 @@ extension CommandTable {
         let task = context.task(for: target, in: frame)
         let parameters = try context.hyperparameters(for: candidate.algorithm, over: candidate.parameters)
         let seed = context.invocation.int("seed", default: 42)
+        let missingIndicators = context.invocation.flag("missing_indicators", default: false)
         let fit = context.fitContext(seed: seed, label: "training \(candidate.algorithm.name)")
-        let clock = ContinuousClock()
-        var pipeline: PipelineModel?
-        let elapsed = try clock.measure {
-            pipeline = try PipelineModel.train(
+        let key = ModelFitKey(
+            algorithm: candidate.algorithm.name, parameters: try Parameters(algorithm: candidate.algorithm.name, specs: candidate.algorithm.parameterSpecs, given: parameters),
+            target: target, task: task, features: features, missingIndicators: missingIndicators, seed: seed, data: dataset)
+        let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
+        let (pipeline, elapsed, restored) = try context.fitOrRestore(key: key, binding: name, trainingFrame: frame) {
+            try PipelineModel.train(
                 algorithm: candidate.algorithm, parameters: parameters, frame: frame, target: target, features: features,
-                task: task, missingIndicators: context.invocation.flag("missing_indicators", default: false), context: fit)
+                task: task, missingIndicators: missingIndicators, context: fit)
         }
-        guard let pipeline else { return }
         let trainingRows = frame.rowCount - (frame.column(named: target)?.data.missingCount ?? 0)
         // The training score is a sanity figure (optimistic by nature); on large data it is taken
         // on a seeded sample, since for knn scoring every training row costs rows² distances.
@@ -66,8 +68,7 @@ extension CommandTable {
             ? frame.selectingRows(trainTestSplit(rowCount: frame.rowCount, testFraction: Double(sampleRows) / Double(frame.rowCount), seed: UInt64(seed)).test)
             : frame
         let training = try scores(of: pipeline, on: scored)
-        let name = context.targets.first ?? "\(candidate.algorithm.name)_\(dataName.replacingOccurrences(of: ".", with: "_"))"
-        var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed.seconds, trainingScores: training.scores)
+        var model = TrainedModel(pipeline: pipeline, dataName: dataName, dataFingerprint: dataset.fingerprint, rowCount: trainingRows, fitSeconds: elapsed, trainingScores: training.scores)
         model.trainingFrame = frame
         // The leaderboard's cross-validation is this model's own when nothing about it changed.
         if let evidence = candidate.evidence, evidence.dataName == dataName, evidence.target == target,
@@ -92,7 +93,7 @@ extension CommandTable {
         }
         let metric = MetricCatalog.primary(for: pipeline.task)
         let measuredOn = scored.rowCount < frame.rowCount ? "measured on \(scored.rowCount) sampled rows it learned from" : "measured on the rows it learned from"
-        context.print("trained in \(formatDuration(elapsed.seconds)); training \(metric.label) \(formatScore(metric.value(training.scores))) (\(measuredOn), so optimistic)")
+        context.print("\(restored ? "restored from the model cache (fitted in \(formatDuration(elapsed)))" : "trained in \(formatDuration(elapsed))"); training \(metric.label) \(formatScore(metric.value(training.scores))) (\(measuredOn), so optimistic)")
         if let id = model.runID { context.print("recorded as run \(Output.volatile(String(id)))") }
     }
 

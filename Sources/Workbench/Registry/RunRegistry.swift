@@ -188,7 +188,9 @@ final class RegistryStorage {
 extension CommandContext {
     /// Records a run in the session's registry. A registry that cannot be opened or written never
     /// fails the command, but the user is told the run was not recorded, and why.
+    /// While `open` restores a session nothing is recorded: its runs were recorded when it ran.
     mutating func recordRun(_ run: RunRecord) -> Int64? {
+        guard session.reopening == nil else { return nil }
         guard let registry = session.registry else {
             print("note: not recorded in the run registry (\(session.registryStorage.problem ?? "it cannot be opened"))")
             return nil

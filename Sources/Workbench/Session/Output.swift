@@ -116,6 +116,21 @@ public struct Output: Sendable, Equatable {
         }.joined())
     }
 
+    /// A transcript line back as output: each `{{…}}` span (paired as `Transcript.normalized`
+    /// pairs them) marked volatile again, so `markersAsBraces` gives the line back unchanged.
+    static func bracesAsMarkers(_ line: String) -> String {
+        var out = ""
+        var rest = Substring(line)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            out.append(volatileStart)
+            out += rest[open.upperBound..<close.lowerBound]
+            out.append(volatileEnd)
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
     static func stripMarkers(_ line: String) -> String {
         String(line.filter { $0 != volatileStart && $0 != volatileEnd })
     }

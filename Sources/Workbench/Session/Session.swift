@@ -122,6 +122,12 @@ public final class Session {
     /// During a provenance replay (`ProvenanceReplay`): the only data files `load` may read, by the
     /// path as the cell wrote it → the checked file in the data folder. nil: paths as written.
     var dataRedirect: [String: String]?
+    /// While `open` restores a transcript's bindings: what its `train` cells took from the model
+    /// cache and what they fitted again. Only then does `train` read the cache.
+    var reopening: ReopenLog?
+
+    /// Fitted models kept under `$WORKBENCH_HOME/models` (see `ModelCache`).
+    public var modelCache: ModelCache { ModelCache(home: environment.home) }
 
     public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag(), sandbox: WriteSandbox? = nil) {
         self.environment = environment
@@ -241,6 +247,18 @@ public final class Session {
         self.sandbox = sandbox
         defer { self.sandbox = nil }
         return try body()
+    }
+
+    /// Takes a recorded cell into this session's history as it was recorded (`workbench open`):
+    /// numbered next, shown by `history`, written by `save` and passed to `cellObserver`, so the
+    /// session's own transcript continues the one it reopened.
+    func adopt(command: String, outputLines: [String], dataFiles: [DataFileRecord], succeeded: Bool) {
+        var output = Output()
+        for line in outputLines { output.append(Output.bracesAsMarkers(line)) }
+        let cell = Cell(number: nextCellNumber, command: command, output: output, succeeded: succeeded, dataFiles: dataFiles)
+        cells.append(cell)
+        if !succeeded { failureCount += 1 }
+        cellObserver?(cell)
     }
 
     func requestQuit() { quitRequested = true }

@@ -37,6 +37,7 @@ extension CommandTable {
                   OptionSpec("lesson", .lesson, help: "tutorial report: the name of that bundle's generated lesson")],
         examples: ["tutorial", "tutorial start first-steps", "tutorial start first-steps as alice", "tutorial hint", "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"",
                    "tutorial report \"progress\" to \"progress.html\" bundle=\"bundles/penguins\" lesson=penguin-model"],
+        reopen: .actsOutside,
         run: runTutorial)
 
     /// `answer VALUE`: answers the current tutorial question.
@@ -46,6 +47,7 @@ extension CommandTable {
         discussion: "Numbers are compared with the value your session computed, within a small tolerance; choices by letter, in any case. Text with spaces goes in quotes.",
         positionals: [PositionalSpec("VALUE", .text)],
         examples: ["answer 0.62", "answer 62%", "answer b"],
+        reopen: .actsOutside,
         run: { context in
             guard let run = context.session.tutorial else {
                 throw CommandError("no tutorial question is waiting for an answer", hint: "'tutorial' lists the lessons; 'tutorial resume' continues the last one")
