@@ -285,6 +285,7 @@ struct Replay: ParsableCommand {
         let replayer = Replayer(transcript: transcript, transcriptPath: file)
         let report = replayer.run(update: update, inPlace: inPlace)
         for note in report.changedData { print("warning: \(note)") }
+        for note in report.notReproduced { print(note) }
         if let updated = report.updated {
             try writeFileAtomically(updated.text, to: file)
             print(report.summary + "; rewrote \(file)")

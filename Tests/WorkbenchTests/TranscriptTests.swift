@@ -31,7 +31,7 @@ struct TranscriptTests {
         ("hello\n", 1, "the first line must be '# workbench transcript 1'"),
         ("# workbench transcript 9\n", 1, "unknown transcript version '9' (this workbench reads version 1)"),
         ("# workbench transcript 1\n| orphan\n", 2, "output before the first command; commands start with \"[N]> \""),
-        ("# workbench transcript 1\n[1]> ls\nstray text\n", 3, "expected a command \"[N]> …\", an output line \"| …\", \"@data …\" or \"@chain …\""),
+        ("# workbench transcript 1\n[1]> ls\nstray text\n", 3, "expected a command \"[N]> …\", an output line \"| …\", \"@data …\", \"@wrote …\", \"@interrupted …\" or \"@chain …\""),
         ("# workbench transcript 1\n[1]> ls\n@data x.csv\n", 3, "expected '@data PATH sha256:HEX'"),
         ("# workbench transcript 1\n# width: 5\n", 2, "width must be a whole number from 20 to 1000"),
         ("", 1, "empty file; a transcript starts with '# workbench transcript 1'"),

@@ -42,6 +42,11 @@ extension CommandTable {
                 contents.provenance = (Data(slice.transcriptText(sessionFile: context.session.transcriptPath).utf8), slice.record)
             }
             let manifest = try BundleWriter.write(contents, to: resolved, overwrite: context.invocation.flag("overwrite", default: false), signingKey: signing)
+            // The bundle's stable content: the model and its verification rows, by the digests its
+            // manifest took of the bytes written (its time and signature are not recorded).
+            for file in [BundleFile.model, BundleFile.verification] {
+                if let digest = manifest.files[file] { context.recordWritten(WrittenFile(path: (written as NSString).appendingPathComponent(file), digest: digest)) }
+            }
             context.print("exported \(name) to \(written): \(manifest.files.count + 1 + (signing == nil ? 0 : 1)) files, model id \(manifest.modelID)")
             switch provenance {
             case .success(let slice):

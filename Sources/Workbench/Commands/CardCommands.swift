@@ -40,7 +40,9 @@ extension CommandTable {
         run: { context in
             let (name, model) = try context.model("MODEL")
             let printed = context.invocation.positionals["PATH"] == nil
-            var markdown = ModelCard.markdown(name: name, model: model, sessionFile: context.session.transcriptPath, cell: context.session.nextCellNumber, markVolatile: printed)
+            // Volatile spans marked in both cases: a card written to a file is recorded by its text
+            // with them emptied, and written without the marks.
+            var markdown = ModelCard.markdown(name: name, model: model, sessionFile: context.session.transcriptPath, cell: context.session.nextCellNumber, markVolatile: true)
             let slicesFrame: (String, DataFrame)?
             if context.invocation.positionals["DATA"] != nil {
                 let (dataName, dataset) = try context.dataset("DATA")
@@ -53,7 +55,8 @@ extension CommandTable {
             }
             if !printed {
                 let target = try context.fileTarget()
-                try target.write(Data(markdown.utf8))
+                try target.write(Data(textLines(markdown).map { Output.stripMarkers(String($0)) }.joined(separator: "\n").utf8))
+                context.recordWritten(WrittenFile(path: target.shown, stableText: markdown))
                 context.print("wrote the model card of \(name) to \(target.shown)")
             } else {
                 context.print(markdown)

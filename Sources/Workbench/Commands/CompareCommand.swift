@@ -133,12 +133,17 @@ extension CommandTable {
         let start = clock.now
         var results: [(Candidate, CrossValidationResult)] = []
         var skipped: [(name: String, reason: String)] = []
+        // The first candidate Ctrl-C stopped: the ones before it ran, the rest did not. A replay of
+        // a cell stopped that way stops at the same candidate (`Session.candidateLimit`).
+        var stoppedAt: Int?
+        let limit = context.session.candidateLimit ?? .max
         for (i, candidate) in candidates.enumerated() {
             if (clock.now - start).seconds > budget {
                 skipped.append((candidate.description, "budget of \(formatStatistic(budget)) s used up"))
                 continue
             }
-            if context.session.cancellation.isSet {
+            if context.session.cancellation.isSet || i >= limit {
+                stoppedAt = stoppedAt ?? i
                 skipped.append((candidate.description, "stopped with Ctrl-C"))
                 continue
             }
@@ -153,6 +158,7 @@ extension CommandTable {
                     task: task, folds: folds, allRows: rows, context: context.fitContext(seed: seed, label: "\(kind) \(candidate.description)"))
                 results.append((Candidate(algorithm: candidate.algorithm, parameters: result.parameters), result))
             } catch LearningError.cancelled {
+                stoppedAt = stoppedAt ?? i
                 skipped.append((candidate.description, "stopped with Ctrl-C"))
             } catch {
                 let message = Session.render(error, line: "").replacingOccurrences(of: "error: ", with: "")
@@ -177,6 +183,9 @@ extension CommandTable {
             let theseScores = entry.1.values(of: metric).map { sign * $0 }
             let test = CorrectedTTest(first: bestScores, second: theseScores, testFraction: testFraction)
             return Leaderboard.Row(candidate: entry.0, result: entry.1, pValueAgainstBest: test.pValue, tiedWithBest: test.pValue >= Leaderboard.significanceLevel)
+        }
+        if let stoppedAt {
+            context.interruption = .candidates(ran: stoppedAt, of: candidates.count, finished: results.map(\.0.description).joined(separator: ", "))
         }
         var leaderboard = Leaderboard(rows: rowsOut, metric: metric, dataName: data.name, target: target, task: task, folds: k, seed: UInt64(seed), skipped: skipped)
         leaderboard.features = features

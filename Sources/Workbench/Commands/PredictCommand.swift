@@ -82,7 +82,9 @@ extension CommandTable {
         if shown < frame.rowCount { context.print("… \(frame.rowCount - shown) more (write them all with to \"file.csv\")") }
         if let target {
             let out = try DataFrame(columns: frame.columns.filter { c in !csvColumns.contains { $0.name == c.name } } + csvColumns)
-            try target.write(CSVWriter.data(out, forPath: target.path))
+            let data = CSVWriter.data(out, forPath: target.path)
+            try target.write(data)
+            context.recordWritten(WrittenFile(path: target.shown, bytes: data))
             context.print("wrote \(frame.rowCount) rows with predictions to \(target.shown)")
         }
     }

@@ -27,6 +27,7 @@ extension CommandTable {
             let source = session.transcriptPath.map { "session recorded to \($0)" } ?? "interactive session"
             let report = SessionReport(session: session, title: "Workbench session", source: source)
             let files = try ReportWriter.write(report, to: target)
+            context.recordWritten(WrittenFile(path: written, stableText: SessionReport.stableText(of: session, format: try ReportWriter.format(of: target.path))))
             let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
             context.print("wrote \(written): \(report.cells.count) cell\(report.cells.count == 1 ? "" : "s"), \(charts) chart\(charts == 1 ? "" : "s"), \(report.cards.count) model card\(report.cards.count == 1 ? "" : "s")"
                           + (files.count > 1 ? " (+ \(files.count - 1) SVG file\(files.count == 2 ? "" : "s") in \(((written as NSString).deletingPathExtension as NSString).lastPathComponent)_files/)" : ""))

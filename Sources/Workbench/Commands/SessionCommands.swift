@@ -61,6 +61,8 @@ extension CommandTable {
             }
             context.output.append(result.output)
             for file in result.dataFiles { context.recordDataFile(path: file.path, fingerprint: file.fingerprint) }
+            for file in result.written { context.recordWritten(file) }
+            context.interruption = result.interruption
             context.nestedBoundNames += result.boundNames
             if !result.succeeded { throw RerunFailed() }
         })
@@ -82,10 +84,14 @@ extension CommandTable {
             let workdir = relativePath(from: folder, to: context.environment.workingDirectory)
             var transcript = Transcript(workdir: workdir, width: context.environment.width)
             for cell in context.session.cells {
-                transcript.entries.append(Transcript.Entry(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0))
+                transcript.entries.append(Transcript.Entry(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0,
+                                                           written: cell.written, interruption: cell.interruption))
             }
             // 0600 like recorded transcripts: it holds the data the session printed.
-            try target.write(Data(transcript.text.utf8), permissions: 0o600)
+            let text = transcript.text
+            try target.write(Data(text.utf8), permissions: 0o600)
+            // Its workdir depends on where the file is (in a replay: the sandbox), so it is left out.
+            context.recordWritten(WrittenFile(path: written, stableText: textLines(text).filter { !$0.hasPrefix("# workdir:") }.joined(separator: "\n")))
             context.print("saved \(transcript.entries.count) cell\(transcript.entries.count == 1 ? "" : "s") to \(written)")
         })
 
@@ -111,7 +117,7 @@ extension CommandTable {
             }
             let replayer = Replayer(transcript: transcript, transcriptPath: resolved, home: context.environment.home)
             for note in replayer.changedDataFiles() { context.print("warning: " + note) }
-            var matched = 0
+            var matched = 0, notReproduced = 0
             let session = context.session
             let sandbox = context.invocation.flag("in_place", default: false) || session.sandbox != nil ? nil : try WriteSandbox.temporary()
             defer { sandbox?.remove() }
@@ -123,20 +129,31 @@ extension CommandTable {
                 let replayCells = {
                     for entry in transcript.entries {
                         output.append("[\(entry.number)]> \(entry.command)")
+                        if entry.interruption == .nothingBound {
+                            notReproduced += 1
+                            output.append(Interruption.notReproduced(cell: entry.number, command: entry.command, by: "replay"))
+                            continue
+                        }
+                        session.candidateLimit = entry.interruption?.candidateLimit
                         let result = session.evaluate(entry.command)
+                        session.candidateLimit = nil
                         bound += result.boundNames
-                        session.nestedCells.append(Cell(number: entry.number, command: entry.command, output: result.output, succeeded: result.succeeded,
-                                                        dataFiles: result.dataFiles, boundNames: result.boundNames))
+                        let cell = Cell(number: entry.number, command: entry.command, output: result.output, succeeded: result.succeeded,
+                                        dataFiles: result.dataFiles, boundNames: result.boundNames, written: result.written, interruption: result.interruption)
+                        session.nestedCells.append(cell)
                         output.append(result.output)
+                        let effects = Replayer.effectDifferences(entry, cell)
                         let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
-                        if same { matched += 1 } else { output.append("(differs from the recording)") }
+                        if same && effects.isEmpty { matched += 1 } else { output.append("(differs from the recording" + (same ? ": " + effects.joined(separator: "; ") : "") + ")") }
                     }
                 }
                 if let sandbox { session.sandboxed(sandbox, replayCells) } else { replayCells() }
             }
             context.output = output
             context.nestedBoundNames += bound
-            context.print("replayed \(transcript.entries.count) cells, \(matched) matched")
+            let run = transcript.entries.count - notReproduced
+            context.print("replayed \(run) cell\(run == 1 ? "" : "s"), \(matched) matched"
+                          + (notReproduced == 0 ? "" : "; \(notReproduced) interrupted cell\(notReproduced == 1 ? "" : "s") not reproduced"))
         })
 
     /// `quit`: ends the session.

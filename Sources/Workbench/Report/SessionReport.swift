@@ -53,7 +53,7 @@ public struct SessionReport: Sendable {
         let result = replayer.run(update: true, into: session) { cell, matched in
             if !matched { differing.append(cell.number) }
         }
-        var notes = result.changedData
+        var notes = result.changedData + result.notReproduced
         if let changed = transcript.integrityProblem { notes.append("the transcript was changed after it was recorded: " + changed) }
         if !differing.isEmpty {
             notes.append("cell\(differing.count == 1 ? "" : "s") " + differing.map(String.init).joined(separator: ", ")
@@ -61,6 +61,25 @@ public struct SessionReport: Sendable {
         }
         let name = (path as NSString).lastPathComponent
         return SessionReport(session: session, title: "Workbench session \(name)", source: "replayed from \(name)", notes: notes)
+    }
+
+    /// What a report of `session` says, as text with volatile spans marked, for its `@wrote`
+    /// digest (`WrittenFile`): its format, each cell's command and output as the transcript shows
+    /// them, and the model cards. Not the page's markup, nor where the session was recorded (a
+    /// replay runs elsewhere), nor the times a card or a cell shows: a report is recorded by what
+    /// it tells, which a replay must tell again.
+    static func stableText(of session: Session, format: ReportWriter.Format) -> String {
+        var lines = ["report (\(format.rawValue))"]
+        for cell in session.cells {
+            lines.append("[\(cell.number)]> \(cell.command)")
+            lines += cell.output.transcriptLines.map { "| " + $0 }
+        }
+        for name in session.boundNames {
+            guard case .model(let model)? = session.lookup(name) else { continue }
+            lines.append("card \(name)")
+            lines.append(ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: nil, markVolatile: true))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// A stable id for the `index`th chart of a cell (HTML element ids, SVG file names).

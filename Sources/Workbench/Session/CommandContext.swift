@@ -33,6 +33,10 @@ public struct CommandContext {
     public private(set) var dataFiles: [DataFileRecord] = []
     /// Names bound by the commands this one ran (`rerun`, `replay`), which bind as they go.
     var nestedBoundNames: [String] = []
+    /// The files this command wrote, with digests of their stable content (see `WrittenFile`).
+    public private(set) var written: [WrittenFile] = []
+    /// Set by a command that Ctrl-C stopped part-way and that keeps what finished (`compare`, `tune`).
+    var interruption: Interruption?
 
     init(session: Session, invocation: Invocation) {
         self.session = session
@@ -62,6 +66,11 @@ public struct CommandContext {
 
     public mutating func recordDataFile(path: String, fingerprint: String) {
         dataFiles.append(DataFileRecord(path: path, fingerprint: fingerprint))
+    }
+
+    /// Records a file this command wrote, for the transcript's `@wrote` lines.
+    public mutating func recordWritten(_ file: WrittenFile) {
+        written.append(file)
     }
 
     /// Shows transient progress on a terminal (never in output or transcripts).

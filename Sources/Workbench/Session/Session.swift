@@ -73,6 +73,10 @@ public struct Cell: Sendable {
     public var dataFiles: [DataFileRecord]
     /// The names the cell bound (or rebound), in order: what `export` follows a model's provenance by.
     public var boundNames: [String] = []
+    /// The files it wrote, with digests of their stable content (`@wrote` in transcripts).
+    public var written: [WrittenFile] = []
+    /// How Ctrl-C stopped it, if it did (`@interrupted` in transcripts).
+    public var interruption: Interruption? = nil
 }
 
 /// The state of one workbench session: bound names and the cells run so far.
@@ -125,6 +129,9 @@ public final class Session {
     /// While `open` restores a transcript's bindings: what its `train` cells took from the model
     /// cache and what they fitted again. Only then does `train` read the cache.
     var reopening: ReopenLog?
+    /// While replay or `open` runs a `compare` or `tune` that Ctrl-C stopped when recorded: how many
+    /// of its candidates run before it stops as it did then (`Interruption.candidateLimit`).
+    var candidateLimit: Int?
 
     /// Fitted models kept under `$WORKBENCH_HOME/models` (see `ModelCache`).
     public var modelCache: ModelCache { ModelCache(home: environment.home) }
@@ -158,7 +165,8 @@ public final class Session {
         var output = evaluation.output
         // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
         if let feedback = tutorial?.review(command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
-        let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles, boundNames: evaluation.boundNames)
+        let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles,
+                        boundNames: evaluation.boundNames, written: evaluation.written, interruption: evaluation.interruption)
         cells.append(cell)
         if !cell.succeeded { failureCount += 1 }
         cellObserver?(cell)
@@ -172,6 +180,11 @@ public final class Session {
         public var dataFiles: [DataFileRecord]
         /// The names bound, including those bound by the cells a `rerun` or `replay` ran.
         public var boundNames: [String] = []
+        /// The files written, with digests of their stable content.
+        public var written: [WrittenFile] = []
+        /// How Ctrl-C stopped it: a command that failed while the flag was set bound nothing; a
+        /// `compare` or `tune` says what it kept.
+        public var interruption: Interruption? = nil
     }
 
     /// Parses, binds and runs one line; on success commits its bindings, on failure changes nothing.
@@ -194,12 +207,13 @@ public final class Session {
             }
             for (name, value) in context.pendingBindings { bind(name, value) }
             return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles,
-                              boundNames: context.nestedBoundNames + context.pendingBindings.map(\.name))
+                              boundNames: context.nestedBoundNames + context.pendingBindings.map(\.name),
+                              written: context.written, interruption: context.interruption)
         } catch is RerunFailed {
-            return Evaluation(output: partial, succeeded: false, dataFiles: [])
+            return Evaluation(output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil)
         } catch {
             partial.append(Session.render(error, line: line))
-            return Evaluation(output: partial, succeeded: false, dataFiles: [])
+            return Evaluation(output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil)
         }
     }
 
@@ -252,10 +266,11 @@ public final class Session {
     /// Takes a recorded cell into this session's history as it was recorded (`workbench open`):
     /// numbered next, shown by `history`, written by `save` and passed to `cellObserver`, so the
     /// session's own transcript continues the one it reopened.
-    func adopt(command: String, outputLines: [String], dataFiles: [DataFileRecord], succeeded: Bool) {
+    func adopt(_ entry: Transcript.Entry, succeeded: Bool) {
         var output = Output()
-        for line in outputLines { output.append(Output.bracesAsMarkers(line)) }
-        let cell = Cell(number: nextCellNumber, command: command, output: output, succeeded: succeeded, dataFiles: dataFiles)
+        for line in entry.output { output.append(Output.bracesAsMarkers(line)) }
+        let cell = Cell(number: nextCellNumber, command: entry.command, output: output, succeeded: succeeded, dataFiles: entry.dataFiles,
+                        written: entry.written, interruption: entry.interruption)
         cells.append(cell)
         if !succeeded { failureCount += 1 }
         cellObserver?(cell)

@@ -21,6 +21,8 @@ public struct ProvenanceSlice: Sendable, Equatable {
         public var command: String
         public var output: [String]
         public var dataFiles: [DataFileRecord]
+        /// A `compare` or `tune` Ctrl-C stopped keeps its marker, so the replay stops it at the same candidate.
+        public var interruption: Interruption? = nil
     }
 
     /// The model's name in the session; the cells bind it under this name.
@@ -125,7 +127,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
             case .annotation, .external, .observation, .repetition:
                 return .failure(Gap(reason: "\(model) depends on cell [\(cell.number)] (\(run.command)), and a provenance follows only \(followedCommands); " + (spec.provenance == .external ? "the names it bound come from outside this session's data" : "train the model with train to record how it was made")))
             }
-            steps[index] = Step(sessionNumber: cell.number, command: run.command, output: run.output, dataFiles: cell.dataFiles)
+            steps[index] = Step(sessionNumber: cell.number, command: run.command, output: run.output, dataFiles: cell.dataFiles, interruption: cell.interruption)
             for name in run.reads {
                 guard let writer = creator(of: name, before: index) else {
                     return .failure(Gap(reason: "cell [\(cell.number)] reads \(name), which no earlier cell bound"))
@@ -172,7 +174,8 @@ public struct ProvenanceSlice: Sendable, Equatable {
     public func transcriptText(sessionFile: String?) -> String {
         var transcript = Transcript(workdir: ".")
         for (i, step) in steps.enumerated() {
-            transcript.entries.append(Transcript.Entry(number: i + 1, command: step.command, output: step.output, dataFiles: step.dataFiles, line: 0))
+            transcript.entries.append(Transcript.Entry(number: i + 1, command: step.command, output: step.output, dataFiles: step.dataFiles, line: 0,
+                                                       interruption: step.interruption))
         }
         let from = sessionFile.map { "session \(($0 as NSString).lastPathComponent)" } ?? "an unrecorded session"
         let about = """
@@ -273,6 +276,7 @@ public struct ProvenanceReplay {
         var number: Int
         var command: String
         var dataFiles: [DataFileRecord]
+        var interruption: Interruption?
     }
 
     public let bundle: LoadedBundle
@@ -322,7 +326,7 @@ public struct ProvenanceReplay {
             case .annotation, .external, .observation, .repetition:
                 throw refuse("\(spec.name) is not a load or a derivation")
             }
-            cells.append(PlannedCell(number: entry.number, command: entry.command, dataFiles: entry.dataFiles))
+            cells.append(PlannedCell(number: entry.number, command: entry.command, dataFiles: entry.dataFiles, interruption: entry.interruption))
         }
         var seen = Set<String>()
         let unique = names.filter { seen.insert($0.name + " " + $0.fingerprint).inserted }
@@ -365,7 +369,10 @@ public struct ProvenanceReplay {
         session.dataRedirect = redirect
         defer { session.servers.stopAll() }
         for planned in cells {
-            guard let cell = session.execute(planned.command) else { continue }
+            session.candidateLimit = planned.interruption?.candidateLimit
+            let executed = session.execute(planned.command)
+            session.candidateLimit = nil
+            guard let cell = executed else { continue }
             echo?(planned.number, planned.command)
             guard cell.succeeded else {
                 throw .cellFailed(cell: planned.number, command: planned.command, output: cell.output.plainText)

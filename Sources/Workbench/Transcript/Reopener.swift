@@ -148,18 +148,25 @@ public struct Reopener {
             report.cellCount += 1
             let recordedFailure = entry.output.contains { $0.hasPrefix("error:") }
             defer {
-                if adopt {
-                    session.adopt(command: entry.command, outputLines: entry.output, dataFiles: entry.dataFiles, succeeded: !recordedFailure)
-                }
+                if adopt { session.adopt(entry, succeeded: !recordedFailure) }
             }
             guard report.interruptedAt == nil else { continue }
+            // Ctrl-C stopped it when recorded and it bound nothing: running it to the end now would
+            // bind what the recorded session never had.
+            if entry.interruption == .nothingBound {
+                report.notes.append(Interruption.notReproduced(cell: entry.number, command: entry.command, by: "open"))
+                continue
+            }
             guard let (command, statement, spec) = resolve(entry) else { continue }
             guard spec.reopen == .restores else {
                 report.skipped.append(.init(cell: entry.number, verb: spec.name, role: spec.reopen))
                 continue
             }
             report.rerunCount += 1
+            // A compare or tune Ctrl-C stopped binds the same partial leaderboard it bound then.
+            session.candidateLimit = entry.interruption?.candidateLimit
             let result = session.evaluate(command)
+            session.candidateLimit = nil
             if !result.succeeded {
                 // A cell that failed when recorded failing again is what was recorded.
                 if !recordedFailure {
@@ -205,7 +212,7 @@ public struct Reopener {
             }
             report.bindings.append(binding)
         }
-        report.notes = log.notes
+        report.notes += log.notes
     }
 
     /// The command to run for `entry` (a `rerun N` runs the command of the transcript's cell N),

@@ -18,10 +18,16 @@ public struct Replayer {
         /// How the transcript's cells were changed since recording (see `Transcript.integrityProblem`);
         /// nothing is run then.
         public var changedCells: String?
+        /// Cells Ctrl-C stopped when recorded that bound nothing: not run, one sentence each
+        /// (`Interruption.notReproduced`). They are neither run nor mismatches.
+        public var notReproduced: [String] = []
 
         public var allMatched: Bool { cellsMatched == cellsRun && firstDifference == nil && changedCells == nil }
 
-        public var summary: String { "replayed \(cellsRun) cell\(cellsRun == 1 ? "" : "s"), \(cellsMatched) matched" }
+        public var summary: String {
+            "replayed \(cellsRun) cell\(cellsRun == 1 ? "" : "s"), \(cellsMatched) matched"
+                + (notReproduced.isEmpty ? "" : "; \(notReproduced.count) interrupted cell\(notReproduced.count == 1 ? "" : "s") not reproduced")
+        }
     }
 
     public let transcript: Transcript
@@ -90,16 +96,32 @@ public struct Replayer {
         }
         var rewritten = Transcript(workdir: transcript.workdir, width: transcript.width)
         for entry in transcript.entries {
-            guard let cell = session.execute(entry.command) else { continue }
+            if entry.interruption == .nothingBound {
+                // Nothing to reproduce: it is taken into the session as recorded (so numbering,
+                // history and reports stay as they were) and a later cell finds none of its names, as then.
+                report.notReproduced.append(Interruption.notReproduced(cell: entry.number, command: entry.command, by: "replay"))
+                session.adopt(entry, succeeded: false)
+                var kept = entry
+                kept.number = rewritten.entries.count + 1
+                rewritten.entries.append(kept)
+                continue
+            }
+            session.candidateLimit = entry.interruption?.candidateLimit
+            let executed = session.execute(entry.command)
+            session.candidateLimit = nil
+            guard let cell = executed else { continue }
             report.cellsRun += 1
             let actual = cell.output.transcriptLines
-            let matched = actual.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
+            let sameOutput = actual.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
+            let effects = Replayer.effectDifferences(entry, cell)
+            let matched = sameOutput && effects.isEmpty
             echo?(cell, matched)
             if matched { report.cellsMatched += 1 }
-            rewritten.entries.append(Transcript.Entry(number: report.cellsRun, command: entry.command, output: actual, dataFiles: cell.dataFiles, line: entry.line))
+            rewritten.entries.append(Transcript.Entry(number: rewritten.entries.count + 1, command: entry.command, output: actual, dataFiles: cell.dataFiles, line: entry.line,
+                                                      written: cell.written, interruption: cell.interruption))
             if !matched && !update {
                 report.firstDifference = "cell [\(entry.number)] (line \(entry.line)): \(entry.command)\n"
-                    + unifiedDiff(expected: entry.output, actual: actual)
+                    + (sameOutput ? effects.joined(separator: "\n") : unifiedDiff(expected: entry.output, actual: actual))
                 break
             }
             if session.quitRequested { break }
@@ -107,6 +129,20 @@ public struct Replayer {
         if update { report.updated = rewritten }
         report.validationFailures = session.validationFailures
         return report
+    }
+}
+
+extension Replayer {
+    /// How a replayed cell's effects differ from the recorded ones, one sentence each: the files it
+    /// wrote (when the recording lists them) and how Ctrl-C stopped it.
+    static func effectDifferences(_ entry: Transcript.Entry, _ cell: Cell) -> [String] {
+        var problems = WrittenFile.differences(cell: entry.number, recorded: entry.written, replayed: cell.written)
+        if entry.interruption != cell.interruption {
+            let recorded = entry.interruption.map { "was interrupted (\($0.marker))" } ?? "ran to the end"
+            let now = cell.interruption.map { "was interrupted (\($0.marker))" } ?? "ran to the end"
+            problems.append("cell [\(entry.number)] \(recorded) when recorded; replayed, it \(now)")
+        }
+        return problems
     }
 }
 

@@ -21,6 +21,10 @@ public struct Transcript: Sendable, Equatable {
         public var line: Int
         /// The `@chain` digest recorded after the cell, if the file has one.
         public var chain: String? = nil
+        /// The files the cell wrote (`@wrote`), with digests of their stable content.
+        public var written: [WrittenFile] = []
+        /// How Ctrl-C stopped the cell (`@interrupted`), if it did.
+        public var interruption: Interruption? = nil
     }
 
     public static let formatVersion = 1
@@ -46,7 +50,9 @@ public struct Transcript: Sendable, Equatable {
         #
         # Lines starting "[N]>" are commands; the "| " lines under each are what it printed.
         # {{...}} marks text that varies between runs (times, paths); replay does not compare it.
-        # "@data PATH sha256:..." records a data file the command read.
+        # "@data PATH sha256:..." records a data file the command read; "@wrote PATH sha256:..." a file
+        # it wrote, by the digest of its stable content (for a bundle: model.json and verification.json).
+        # "@interrupted ..." marks a command stopped with Ctrl-C, with what it kept.
         # "@chain HEX" digests the cell and every cell before it, so a removed, inserted, moved or
         # edited cell is found. Edit freely, then run `workbench replay --update FILE` to refresh
         # the outputs and the digests.
@@ -55,19 +61,30 @@ public struct Transcript: Sendable, Equatable {
     }
 
     /// The text of one cell, ending with its `@chain` line (`chain`: the digest after it) and a blank line.
-    public static func text(number: Int, command: String, output: [String], dataFiles: [DataFileRecord], chain: String) -> String {
+    public static func text(number: Int, command: String, output: [String], dataFiles: [DataFileRecord],
+                            written: [WrittenFile] = [], interruption: Interruption? = nil, chain: String) -> String {
         var text = "[\(number)]> \(command)\n"
         for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
         for line in output { text += line.isEmpty ? "|\n" : "| \(line)\n" }
-        return text + "@chain \(chain)\n\n"
+        return text + effectLines(written: written, interruption: interruption) + "@chain \(chain)\n\n"
+    }
+
+    /// The `@wrote` and `@interrupted` lines of a cell: after its output, before its `@chain`.
+    static func effectLines(written: [WrittenFile], interruption: Interruption?) -> String {
+        var text = ""
+        for file in written { text += "@wrote \(file.path) \(file.digest)\n" }
+        if let interruption { text += "@interrupted \(interruption.marker)\n" }
+        return text
     }
 
     /// The whole file, its digests computed afresh.
     public var text: String {
         var chain = Transcript.chainStart
         return Transcript.header(workdir: workdir, width: width) + entries.enumerated().map { index, entry in
-            chain = Transcript.chain(after: chain, number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles)
-            return Transcript.text(number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles, chain: chain)
+            chain = Transcript.chain(after: chain, number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
+                                     written: entry.written, interruption: entry.interruption)
+            return Transcript.text(number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
+                                   written: entry.written, interruption: entry.interruption, chain: chain)
         }.joined()
     }
 
@@ -75,10 +92,13 @@ public struct Transcript: Sendable, Equatable {
     public static let chainStart = String(repeating: "0", count: 16)
 
     /// The running digest after a cell: SHA-256 of the digest before it, its number, its command,
-    /// its data files and its output (volatile spans emptied, trailing spaces dropped, so an
-    /// editor that trims lines breaks nothing), cut to 16 hex digits. Not a signature — anyone can
-    /// recompute it — but a cut, an insertion, a move or an edit of any cell no longer matches.
-    public static func chain(after previous: String, number: Int, command: String, output: [String], dataFiles: [DataFileRecord]) -> String {
+    /// its data files, its output (volatile spans emptied, trailing spaces dropped, so an
+    /// editor that trims lines breaks nothing), the files it wrote and its interruption marker
+    /// (neither adds anything when absent, so older transcripts keep their digests), cut to 16 hex
+    /// digits. Not a signature — anyone can recompute it — but a cut, an insertion, a move or an
+    /// edit of any cell no longer matches.
+    public static func chain(after previous: String, number: Int, command: String, output: [String], dataFiles: [DataFileRecord],
+                             written: [WrittenFile] = [], interruption: Interruption? = nil) -> String {
         var text = previous + "\n[\(number)]> " + command + "\n"
         for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
         for line in output {
@@ -86,6 +106,7 @@ public struct Transcript: Sendable, Equatable {
             while canonical.last == " " { canonical = canonical.dropLast() }
             text += "| " + canonical + "\n"
         }
+        text += effectLines(written: written, interruption: interruption)
         return String(Fingerprint.of(bytes: Array(text.utf8)).dropFirst("sha256:".count).prefix(16))
     }
 
@@ -107,7 +128,8 @@ public struct Transcript: Sendable, Equatable {
         guard entries.contains(where: { $0.chain != nil }) else { return nil }
         var chain = Transcript.chainStart
         for entry in entries {
-            chain = Transcript.chain(after: chain, number: entry.number, command: entry.command, output: entry.output, dataFiles: entry.dataFiles)
+            chain = Transcript.chain(after: chain, number: entry.number, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
+                                     written: entry.written, interruption: entry.interruption)
             guard let recorded = entry.chain else {
                 return "cell [\(entry.number)] (line \(entry.line)) has no @chain line: it was inserted or edited by hand"
             }
@@ -202,8 +224,23 @@ public struct Transcript: Sendable, Equatable {
                 }
                 let filePath = parts.dropLast().joined(separator: " ")
                 transcript.entries[last].dataFiles.append(DataFileRecord(path: filePath, fingerprint: String(fingerprint)))
+            } else if line.hasPrefix("@wrote ") {
+                let parts = line.dropFirst("@wrote ".count).split(separator: " ")
+                guard parts.count >= 2, let digest = parts.last, WrittenFile.isDigest(digest) else {
+                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected '@wrote PATH sha256:HEX' (64 hex digits)")
+                }
+                transcript.entries[last].written.append(WrittenFile(path: parts.dropLast().joined(separator: " "), digest: String(digest)))
+            } else if line.hasPrefix("@interrupted ") {
+                let marker = String(line.dropFirst("@interrupted ".count))
+                guard transcript.entries[last].interruption == nil else {
+                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "a cell has at most one '@interrupted' line")
+                }
+                guard let interruption = Interruption(marker: marker) else {
+                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected '@interrupted nothing bound' or '@interrupted after K of N candidates; finished: NAMES' (K ≤ N ≤ \(Interruption.maximumCandidates))")
+                }
+                transcript.entries[last].interruption = interruption
             } else {
-                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected a command \"[N]> …\", an output line \"| …\", \"@data …\" or \"@chain …\"")
+                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected a command \"[N]> …\", an output line \"| …\", \"@data …\", \"@wrote …\", \"@interrupted …\" or \"@chain …\"")
             }
         }
         guard sawHeader else {

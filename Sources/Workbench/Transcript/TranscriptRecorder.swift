@@ -27,9 +27,11 @@ public final class TranscriptRecorder {
 
     public func record(_ cell: Cell) {
         let output = cell.output.transcriptLines
-        chain = Transcript.chain(after: chain, number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles)
+        chain = Transcript.chain(after: chain, number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
+                                 written: cell.written, interruption: cell.interruption)
         // A failed write must not stop the session; the REPL reports it once.
-        try? write(Transcript.text(number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles, chain: chain))
+        try? write(Transcript.text(number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
+                                   written: cell.written, interruption: cell.interruption, chain: chain))
     }
 
     private func write(_ text: String) throws {

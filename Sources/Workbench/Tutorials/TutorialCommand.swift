@@ -172,6 +172,7 @@ extension CommandTable {
         }
         try FileManager.default.createDirectory(atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try context.fileTarget().write(Data(text.utf8))
+        context.recordWritten(WrittenFile(path: written, bytes: Data(text.utf8)))
         context.print("wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))")
         context.print("start it with: tutorial start \(name)" + (written.hasPrefix("tutorials/") ? "" : " (with $WORKBENCH_TUTORIALS set to its folder)"))
     }
