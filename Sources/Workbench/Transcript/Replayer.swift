@@ -138,8 +138,10 @@ extension Replayer {
     static func effectDifferences(_ entry: Transcript.Entry, _ cell: Cell) -> [String] {
         var problems = WrittenFile.differences(cell: entry.number, recorded: entry.written, replayed: cell.written)
         if entry.interruption != cell.interruption {
-            let recorded = entry.interruption.map { "was interrupted (\($0.marker))" } ?? "ran to the end"
-            let now = cell.interruption.map { "was interrupted (\($0.marker))" } ?? "ran to the end"
+            // A marker comes from the file: shown cut, so a crafted one cannot flood the terminal.
+            let shown = { (i: Interruption) in "was interrupted (\(i.marker.count > 200 ? String(i.marker.prefix(200)) + "…" : i.marker))" }
+            let recorded = entry.interruption.map(shown) ?? "ran to the end"
+            let now = cell.interruption.map(shown) ?? "ran to the end"
             problems.append("cell [\(entry.number)] \(recorded) when recorded; replayed, it \(now)")
         }
         return problems
