@@ -59,6 +59,23 @@ indirect enum JSON: Codable {
     case array([JSON])
     case object([String: JSON])
 
+    /// The tree of a `JSONSerialization` result. The start-up documents are built this way, not by
+    /// `init(from:)`: decoding them through `Codable` left about 4,000 enum boxes unreachable once per
+    /// process (LeakSanitizer reported 345 KB at exit after 4.9 million clean executions).
+    static func tree(_ value: Any) -> JSON {
+        switch value {
+        case is NSNull: return .null
+        case let number as NSNumber:
+            // JSONSerialization gives booleans as NSNumber too; their Objective-C type is "c".
+            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
+            return .number(number.doubleValue)
+        case let string as String: return .string(string)
+        case let array as [Any]: return .array(array.map(tree))
+        case let object as [String: Any]: return .object(object.mapValues(tree))
+        default: return .null
+        }
+    }
+
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
@@ -212,7 +229,7 @@ final class Models: Sendable {
                         algorithm: algorithm, parameters: small[algorithm.name] ?? [:], frame: frame, target: target,
                         features: ["x1", "colour", "x2"], missingIndicators: target == "binary", context: FitContext(seed: 3))
                     let data = try ModelCoding.encoder().encode(pipeline)
-                    documents.append(try JSONDecoder().decode(JSON.self, from: data))
+                    documents.append(JSON.tree(try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)))
                 }
             }
             self.documents = documents
