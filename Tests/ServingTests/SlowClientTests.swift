@@ -21,7 +21,9 @@ struct SlowClientTests {
             return (result, ContinuousClock.now - started)
         }
         #expect(result.closed)
-        #expect(elapsed < .seconds(5), "closed after \(elapsed)")
+        // The idle timeout is 1 s; the bound leaves room for a loaded 2-core machine (CI) and is
+        // still well short of the 10 s this side waits, so a server that never cuts off fails.
+        #expect(elapsed < .seconds(8), "closed after \(elapsed)")
         // The server still answers others.
         #expect(try await HTTP.get("/healthz", port: port).status == 200)
         await server.shutdown()
