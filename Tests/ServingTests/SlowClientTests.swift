@@ -17,13 +17,14 @@ struct SlowClientTests {
             let connection = try RawConnection(port: port)
             let started = ContinuousClock.now
             connection.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\n")
-            let result = connection.readUntilClosed(timeout: .seconds(10))
+            let result = connection.readUntilClosed(timeout: .seconds(30))
             return (result, ContinuousClock.now - started)
         }
         #expect(result.closed)
-        // The idle timeout is 1 s; the bound leaves room for a loaded 2-core machine (CI) and is
-        // still well short of the 10 s this side waits, so a server that never cuts off fails.
-        #expect(elapsed < .seconds(8), "closed after \(elapsed)")
+        // The idle timeout is 1 s. The whole suite on a loaded 2-core machine has delayed the
+        // server's timer by over 10 s, so the bound is generous; a server that never cuts a
+        // trickling client off still fails (this side gives up at 30 s, the default timeout).
+        #expect(elapsed < .seconds(20), "closed after \(elapsed)")
         // The server still answers others.
         #expect(try await HTTP.get("/healthz", port: port).status == 200)
         await server.shutdown()
