@@ -387,6 +387,13 @@ struct SessionHardeningTests {
         let cell = try #require(run(session, "m = train linear on d target=y"))
         #expect(!cell.succeeded)
         #expect(cell.output.plainText.contains("200000 × 50001 matrix: about 149.0 GiB in memory"), "\(cell.output.plainText)")
+        // Naming the column in features= (which wins over the default choice) is checked too,
+        // in train and compare alike.
+        for line in ["m = train linear on d target=y features=[city]", "lb = compare [linear, tree] on d target=y features=[city]"] {
+            let chosen = try #require(run(session, line))
+            #expect(!chosen.succeeded, "\(line)")
+            #expect(chosen.output.plainText.contains("200000 × 50001 matrix: about 149.0 GiB in memory"), "\(line): \(chosen.output.plainText)")
+        }
         #expect(try #require(run(session, "ls")).succeeded)
     }
 
@@ -413,10 +420,20 @@ struct SessionHardeningTests {
         session.cancellation.clear()
     }
 
-    /// Ctrl-C during `evaluate` of k-NN on many rows: the cell ends with "cancelled" soon after,
-    /// instead of running to the end (34 s past the key in the report).
-    @Test func evaluateAnswersCtrlC() throws {
-        let session = makeSession()
+    /// Ctrl-C during any command that predicts many rows with k-NN: the cell ends with
+    /// "cancelled" soon after, instead of running to the end (`evaluate` ran 34 s past the key in
+    /// the report). Each line predicts all 20,000 rows against 20,000 training rows at least once:
+    /// evaluate and plot directly, explain for every feature and repeat, validate on the rows
+    /// given, compare in each fold's predictions, export for the reference profile.
+    @Test(arguments: [
+        "evaluate m on d", "explain m on d", "validate m on d", "plot roc m on d class=a",
+        "lb = compare [knn] on d target=y folds=2", "export m to \"cancelled-bundle\"",
+    ])
+    func longPredictionsAnswerCtrlC(line: String) throws {
+        let folder = NSTemporaryDirectory() + "wb-ctrl-c-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession(in: folder)
         let rows = 20_000
         let x = (0..<rows).map { Double(($0 * 7919) % 1000) / 10 }
         let z = (0..<rows).map { Double(($0 * 104_729) % 997) / 10 }
@@ -433,15 +450,46 @@ struct SessionHardeningTests {
             Thread.sleep(forTimeInterval: 0.3)
             flag.set()
         }.start()
-        // evaluate clears the flag as the cell starts, so it is set by the thread during the run.
-        let cell = try #require(run(session, "evaluate m on d"))
+        // Each cell clears the flag as it starts, so it is set by the thread during the run.
+        let cell = try #require(run(session, line))
         let elapsed = clock.now - start
-        #expect(!cell.succeeded)
-        #expect(cell.output.plainText.contains("error: cancelled"), "\(cell.output.plainText)")
-        // Uncancelled, this evaluation computes 4 × 10⁸ distances (20,000 rows against 20,000); a
-        // bound far below that, with room for a loaded 2-core CI machine (5.2 s was seen under a
-        // load average of 10), shows the loop stopped at the flag rather than at its end.
-        #expect(elapsed < .seconds(15), "\(elapsed)")
+        #expect(!cell.succeeded, "\(line)")
+        #expect(cell.output.plainText.contains("cancelled"), "\(line): \(cell.output.plainText)")
+        // Uncancelled, each line computes at least 4 × 10⁸ distances (20,000 rows against
+        // 20,000; compare 2 × 10,000 × 10,000 = 2 × 10⁸); a bound far below that, with room for a
+        // loaded 2-core CI machine (5.2 s was seen under a load average of 10), shows the loop
+        // stopped at the flag rather than at its end.
+        #expect(elapsed < .seconds(15), "\(line): \(elapsed)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/cancelled-bundle"), "an export stopped half-way leaves no bundle")
+    }
+
+    /// A k-NN prediction estimated to take longer than the announcement threshold says so, with
+    /// the estimate, before it runs on (here the threshold is zero, so any estimate is announced).
+    /// 12,000 rows of one feature: blocks of 50,000,000 / 12,000 = 4,166 rows, so the first block
+    /// is timed and the rest estimated from it.
+    @Test func longKNNPredictionsAreAnnounced() throws {
+        let session = makeSession()
+        let rows = 12_000
+        let frame = try DataFrame(columns: [
+            Column(name: "x", data: .numeric((0..<rows).map { Double(($0 * 7919) % 1000) })),
+            Column(name: "y", data: .categorical(codes: (0..<rows).map { Int32($0 % 2) }, levels: ["a", "b"])),
+        ])
+        session.bind("d", .dataset(Dataset(frame: frame, source: "test", fingerprint: "sha256:0")))
+        run(session, "m = train knn on d target=y")
+        guard case .model(let model)? = session.lookup("m") else {
+            Issue.record("no model")
+            return
+        }
+        var notes: [String] = []
+        let announced = try InterruptiblePrediction.predict(model.pipeline, frame, session: session, notes: &notes, announceAfter: .zero)
+        #expect(notes.count == 1)
+        #expect(notes.first.map(Output.stripMarkers)?.hasPrefix("k-NN compares each of 12000 rows with 12000 training rows: about ") == true, "\(notes)")
+        #expect(notes.first?.hasSuffix(" in all (Ctrl-C stops it)") == true, "\(notes)")
+        // The announcement changes nothing in the prediction.
+        #expect(announced.prediction == (try model.pipeline.predict(frame)).prediction)
+        notes = []
+        _ = try InterruptiblePrediction.predict(model.pipeline, frame, session: session, notes: &notes)
+        #expect(notes.isEmpty, "12,000 × 12,000 distances take well under a minute")
     }
 
     /// The estimate a long k-NN prediction is announced with.

@@ -33,7 +33,8 @@ extension Explainer {
     /// - Parameter metric: a `MetricCatalog` name; the task's primary metric when nil.
     /// - Complexity: features × repeats predictions of the labelled rows.
     public static func permutationImportance(_ model: PipelineModel, data frame: DataFrame, metric metricName: String? = nil,
-                                             repeats: Int = 5, seed: UInt64 = 42, threads: Int = 1) throws -> PermutationImportance {
+                                             repeats: Int = 5, seed: UInt64 = 42, threads: Int = 1,
+                                             isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> PermutationImportance {
         guard repeats >= 1 else { throw ExplainError.invalidRepeats(repeats) }
         let metric: MetricDefinition
         if let metricName {
@@ -52,13 +53,21 @@ extension Explainer {
         guard !kept.isEmpty else { throw ExplainError.noLabelledRows(target: model.target.name) }
         let (x, _) = try model.preprocessor.transform(frame.selectingRows(kept))
         let fitted = model.fitted.model
-        let baseline = metric.value(Scores(target: target, prediction: fitted.predict(x)))
+        // Every prediction goes in blocks that stop between them when asked (a k-NN model's
+        // features × repeats predictions can take minutes).
+        let blockRows = model.stoppableBlockRows
+        let predict = { @Sendable (x: Matrix) throws -> Prediction in
+            try PipelineModel.predict(fitted, x, blockRows: blockRows) { _ in
+                if isCancelled() { throw LearningError.cancelled }
+            }
+        }
+        let baseline = metric.value(Scores(target: target, prediction: try predict(x)))
         let sources = model.preprocessor.outputSources
         let inputs = model.preprocessor.features
 
         let drops = try parallelMap(inputs.count, threads: threads) { f -> [Double] in
             let columns = sources.indices.filter { sources[$0] == f }
-            return (0..<repeats).map { r in
+            return try (0..<repeats).map { r in
                 var generator = SeededGenerator(seed: seed, stream: f * repeats + r)
                 var order = Array(0..<x.rows)
                 generator.shuffle(&order)
@@ -66,7 +75,7 @@ extension Explainer {
                 for i in 0..<x.rows {
                     for j in columns { shuffled.values[i * x.columns + j] = x.values[order[i] * x.columns + j] }
                 }
-                let score = metric.value(Scores(target: target, prediction: fitted.predict(shuffled)))
+                let score = metric.value(Scores(target: target, prediction: try predict(shuffled)))
                 return metric.higherIsBetter ? baseline - score : score - baseline
             }
         }

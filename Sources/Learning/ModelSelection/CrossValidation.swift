@@ -64,7 +64,7 @@ public enum CrossValidation {
             resolved = model.parameters
             let (truth, kept) = model.target.encode(column: targetColumn, rows: testRows)
             var output: PipelineModel.Output?
-            let predict = try clock.measure { output = try model.predict(frame.selectingRows(kept)) }
+            let predict = try clock.measure { output = try model.predict(frame.selectingRows(kept), isCancelled: context.isCancelled) }
             guard let output else { continue }
             scores.append(Scores(target: truth, prediction: output.prediction))
             switch output.prediction {

@@ -7,10 +7,41 @@ extension PipelineModel {
     /// same as `predict(frame)`.
     public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Output {
         let (x, warnings) = try preprocessor.transform(frame)
+        let prediction = try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock)
+        return Output(prediction: prediction, warnings: warnings)
+    }
+
+    /// `predict(frame)` that stops between blocks, throwing `LearningError.cancelled`, once
+    /// `isCancelled` says so; blocks of `stoppableBlockRows`.
+    public func predict(_ frame: DataFrame, isCancelled: () -> Bool) throws -> Output {
+        try predict(frame, blockRows: stoppableBlockRows) { _ in
+            if isCancelled() { throw LearningError.cancelled }
+        }
+    }
+
+    /// Distance terms (training rows × features) per block of a k-NN prediction: well under a
+    /// second of work, so a stop is answered within about that.
+    public static let stoppableBlockCost = 50_000_000
+    /// Rows per block for models whose rows are cheap (blocks keep the parallel kernels busy).
+    public static let cheapBlockRows = 65_536
+
+    /// The distance terms one row costs a k-NN model; nil for other models, whose rows are cheap.
+    public var costPerRow: Int? {
+        guard let knn = fitted.model as? KNearestNeighborsModel else { return nil }
+        return max(1, knn.training.rows) * max(1, knn.training.columns)
+    }
+
+    /// Rows per block of a prediction that must stop soon when asked.
+    public var stoppableBlockRows: Int {
+        costPerRow.map { max(8, min(Self.cheapBlockRows, Self.stoppableBlockCost / $0)) } ?? Self.cheapBlockRows
+    }
+
+    /// `model.predict(x)` in blocks of at most `blockRows` rows, `beforeBlock` before each.
+    static func predict(_ model: any FittedModel, _ x: Matrix, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Prediction {
         let size = max(1, blockRows)
         guard x.rows > size else {
             try beforeBlock(0)
-            return Output(prediction: fitted.model.predict(x), warnings: warnings)
+            return model.predict(x)
         }
         var probabilities: [Double] = []
         var values: [Double] = []
@@ -20,7 +51,7 @@ extension PipelineModel {
             try beforeBlock(start)
             let end = min(x.rows, start + size)
             let block = Matrix(rows: end - start, columns: x.columns, values: Array(x.values[(start * x.columns)..<(end * x.columns)]))
-            switch fitted.model.predict(block) {
+            switch model.predict(block) {
             case .probabilities(let p):
                 classColumns = p.columns
                 probabilities.append(contentsOf: p.values)
@@ -29,9 +60,8 @@ extension PipelineModel {
             }
             start = end
         }
-        let prediction: Prediction = classColumns > 0
+        return classColumns > 0
             ? .probabilities(Matrix(rows: x.rows, columns: classColumns, values: probabilities))
             : .values(values)
-        return Output(prediction: prediction, warnings: warnings)
     }
 }

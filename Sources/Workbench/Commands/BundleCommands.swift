@@ -135,7 +135,8 @@ extension CommandTable {
         if let v = model.validation, let fresh = v.freshScores {
             for m in MetricCatalog.metrics(for: pipeline.task) { metrics["validation_" + m.name] = m.value(fresh) }
         }
-        let reference = try ReferenceStatistics.json(for: pipeline, frame: frame, outOfFold: crossValidation?.outOfFold)
+        let reference = try ReferenceStatistics.json(for: pipeline, frame: frame, outOfFold: crossValidation?.outOfFold,
+                                                      isCancelled: { [flag = context.session.cancellation] in flag.isSet })
         let onnx = ONNXSupport.export(pipeline)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
@@ -175,9 +176,10 @@ enum ReferenceStatistics {
         var outOfFold: ReferenceProfile?
     }
 
-    static func json(for pipeline: PipelineModel, frame: DataFrame, outOfFold: OutOfFoldPredictions? = nil) throws -> Data {
+    static func json(for pipeline: PipelineModel, frame: DataFrame, outOfFold: OutOfFoldPredictions? = nil,
+                     isCancelled: () -> Bool = { false }) throws -> Data {
         let inputs = try ReferenceProfile(frame: pipeline.preprocessor.driftView(frame), columns: pipeline.preprocessor.inputNames, seed: pipeline.seed)
-        let output = try pipeline.predict(frame)
+        let output = try pipeline.predict(frame, isCancelled: isCancelled)
         let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes), seed: pipeline.seed)
         return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions,
                                                           outOfFold: outOfFold.map { ReferenceProfile(column: $0.column, seed: pipeline.seed) }))

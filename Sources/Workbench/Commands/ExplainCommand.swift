@@ -61,7 +61,8 @@ extension CommandTable {
             guard frame.rowCount > 0 else { throw CommandError("no data to measure importance on", hint: "give one: explain \(name) on DATA") }
             let importance = try Explainer.permutationImportance(
                 pipeline, data: frame, repeats: context.invocation.int("repeats", default: 5),
-                seed: UInt64(context.invocation.int("seed", default: 42)), threads: ProcessInfo.processInfo.activeProcessorCount)
+                seed: UInt64(context.invocation.int("seed", default: 42)), threads: ProcessInfo.processInfo.activeProcessorCount,
+                isCancelled: { [flag = context.session.cancellation] in flag.isSet })
             context.print("permutation importance of \(name) on \(dataName): drop in \(importance.metric) when a column is shuffled (baseline \(formatScore(importance.baselineScore)), \(importance.repeats) repeats)")
             var table = TextTable(headers: ["feature", "drop", "± std", ""], alignments: [.left, .right, .right, .left])
             let top = importance.features.map(\.mean).max() ?? 0

@@ -6,32 +6,21 @@ import Tabular
 /// cancellation flag checked before each. A k-NN prediction, which compares every row with every
 /// training row, is timed on its first block and announced when the whole will take minutes.
 enum InterruptiblePrediction {
-    /// Distance terms (training rows × features) per block: well under a second of k-NN work, so
-    /// Ctrl-C is answered within about that.
-    static let blockCost = 50_000_000
-    /// Rows per block for models whose rows are cheap (blocks keep the parallel kernels busy).
-    static let cheapBlockRows = 65_536
     /// A prediction estimated to take longer than this is announced with its estimate.
     static let announceAfter: Duration = .seconds(60)
 
-    /// The distance terms one row costs a k-NN model; nil for other models.
-    static func costPerRow(_ pipeline: PipelineModel) -> Int? {
-        guard let knn = pipeline.fitted.model as? KNearestNeighborsModel else { return nil }
-        return max(1, knn.training.rows) * max(1, knn.training.columns)
-    }
-
     /// `pipeline.predict(frame)`, stoppable with Ctrl-C; a long k-NN run adds a warning to `notes`
-    /// (and says so at once on a terminal's progress line).
-    static func predict(_ pipeline: PipelineModel, _ frame: DataFrame, session: Session, notes: inout [String]) throws -> PipelineModel.Output {
+    /// (and says so at once on a terminal's progress line). `announceAfter` is a parameter for tests.
+    static func predict(_ pipeline: PipelineModel, _ frame: DataFrame, session: Session, notes: inout [String],
+                        announceAfter: Duration = InterruptiblePrediction.announceAfter) throws -> PipelineModel.Output {
         try MemoryBudget.checkMatrix(rows: frame.rowCount, columns: pipeline.preprocessor.outputNames.count, copies: 1,
                                      what: "encoding \(frame.rowCount) rows for the model", hint: "predict on fewer rows at a time")
-        let perRow = costPerRow(pipeline)
-        let blockRows = perRow.map { max(8, min(cheapBlockRows, blockCost / $0)) } ?? cheapBlockRows
+        let perRow = pipeline.costPerRow
         let clock = ContinuousClock()
         let started = clock.now
         var announced = false
         var found: [String] = []
-        let output = try pipeline.predict(frame, blockRows: blockRows) { done in
+        let output = try pipeline.predict(frame, blockRows: pipeline.stoppableBlockRows) { done in
             if session.cancellation.isSet { throw CommandError("cancelled", hint: "the prediction stopped at row \(done) of \(frame.rowCount); nothing was bound") }
             guard perRow != nil, done > 0, !announced else { return }
             announced = true

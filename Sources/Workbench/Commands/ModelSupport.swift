@@ -102,6 +102,8 @@ extension CommandContext {
             if let bad = chosen.first(where: { $0 == target }) {
                 throw LanguageError.semantic("the target '\(bad)' cannot also be a feature", at: invocation.range(of: "features"), hint: nil)
             }
+            // features= wins over the default choice, never over the memory budget.
+            try Self.checkEncodedSize(frame: frame, features: chosen)
             return chosen
         }
         let dropped = Set(try columns("drop", in: frame))

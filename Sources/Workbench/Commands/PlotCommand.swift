@@ -43,7 +43,8 @@ extension CommandTable {
         }
         let (truth, kept) = pipeline.target.encode(column: column, rows: Array(0..<dataset.frame.rowCount))
         guard !kept.isEmpty else { throw CommandError("no row of \(dataName) has a known value of '\(pipeline.target.name)'") }
-        let output = try pipeline.predict(kept.count == dataset.frame.rowCount ? dataset.frame : dataset.frame.selectingRows(kept))
+        let output = try pipeline.predict(kept.count == dataset.frame.rowCount ? dataset.frame : dataset.frame.selectingRows(kept),
+                                          isCancelled: { [flag = context.session.cancellation] in flag.isSet })
         for w in output.warnings { context.print("warning: \(w)") }
         switch (kind, truth, output.prediction) {
         case ("residuals", .values(let actual), .values(let predicted)):

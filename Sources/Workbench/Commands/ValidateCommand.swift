@@ -230,7 +230,9 @@ extension CommandTable {
         if !missing.isEmpty || !retyped.isEmpty { return (stopped(reasons), nil) }
         let output: PipelineModel.Output
         do {
-            output = try pipeline.predict(frame)
+            output = try pipeline.predict(frame, isCancelled: { [flag = context.session.cancellation] in flag.isSet })
+        } catch LearningError.cancelled {
+            throw LearningError.cancelled
         } catch {
             reasons.insert(.init(severity: .fail, text: "the model cannot score this data: \(error)"), at: 0)
             return (stopped(reasons), nil)
