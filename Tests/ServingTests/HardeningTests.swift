@@ -163,6 +163,21 @@ struct HardeningTests {
         // The bundle's own document, written at export, leaves out the sensitive column too.
         let exported = try String(contentsOfFile: bundle + "/openapi.yaml", encoding: .utf8)
         #expect(!exported.contains("Torgersen") && exported.contains("female"))
+        // So do its manifest (no categories or range), its model card (no values) and its
+        // example row (null, read as missing); the other columns keep theirs.
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/manifest.json"))) as? [String: Any])
+        let listed = try #require(manifest["inputs"] as? [[String: Any]])
+        let island = try #require(listed.first { $0["name"] as? String == "island" })
+        #expect(island["categories"] == nil && island["sensitive"] as? Bool == true, "\(island)")
+        let sex = try #require(listed.first { $0["name"] as? String == "sex" })
+        #expect((sex["categories"] as? [String])?.contains("female") == true)
+        let card = try String(contentsOfFile: bundle + "/MODEL_CARD.md", encoding: .utf8)
+        #expect(!card.contains("Torgersen") && !card.contains("Biscoe") && card.contains("| island | text | 0.0% | sensitive: not shown |"), "\(card)")
+        let example = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/example.json"))) as? [String: Any])
+        #expect(example["island"] is NSNull && example["sex"] is String, "\(example)")
+        // The example is still a row the server scores.
+        let exampleText = try String(contentsOfFile: bundle + "/example.json", encoding: .utf8)
+        #expect(try await HTTP.post("/v1/predict", port: server.port, body: exampleText).status == 200)
         await server.shutdown()
     }
 

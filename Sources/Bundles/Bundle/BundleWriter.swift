@@ -70,7 +70,11 @@ public enum BundleWriter {
         files[BundleFile.card] = Data(contents.card.utf8)
         files[BundleFile.openAPI] = Data(OpenAPIDocument.yaml(for: contents.pipeline, name: contents.name, redacted: Set(contents.sensitiveColumns)).utf8)
         let pretty = ModelCoding.encoder(pretty: true)
-        files[BundleFile.example] = try pretty.encode(verification.rows.first ?? [:])
+        // The example is a real training row: its sensitive values are left out (null is read as
+        // missing), as they are everywhere but the model and its verification rows.
+        var example = verification.rows.first ?? [:]
+        for column in contents.sensitiveColumns where example[column] != nil { example[column] = .null }
+        files[BundleFile.example] = try pretty.encode(example)
         if let onnx = contents.onnx { files[BundleFile.onnx] = onnx }
         if let provenance = contents.provenance { files[BundleFile.provenance] = provenance.text }
 
@@ -80,12 +84,14 @@ public enum BundleWriter {
             name: contents.name, algorithm: contents.pipeline.algorithm,
             parameters: contents.pipeline.parameters.values.mapValues(\.description),
             task: contents.pipeline.task.rawValue, target: contents.pipeline.target.name, classes: contents.pipeline.target.classes,
-            inputs: contents.pipeline.preprocessor.features.map { f in
-                Manifest.InputColumn(
-                    name: f.name, type: f.kind.rawValue, categories: f.kind == .text ? f.levels : nil,
-                    minimum: f.kind == .number && f.minimum.isFinite ? f.minimum : nil,
-                    maximum: f.kind == .number && f.maximum.isFinite ? f.maximum : nil,
-                    missingRate: f.missingRate, sensitive: contents.sensitiveColumns.contains(f.name))
+            inputs: contents.pipeline.preprocessor.features.map { f -> Manifest.InputColumn in
+                // A sensitive column's categories and range are left out of the manifest too.
+                let sensitive = contents.sensitiveColumns.contains(f.name)
+                return Manifest.InputColumn(
+                    name: f.name, type: f.kind.rawValue, categories: f.kind == .text && !sensitive ? f.levels : nil,
+                    minimum: f.kind == .number && f.minimum.isFinite && !sensitive ? f.minimum : nil,
+                    maximum: f.kind == .number && f.maximum.isFinite && !sensitive ? f.maximum : nil,
+                    missingRate: f.missingRate, sensitive: sensitive)
             },
             metrics: contents.metrics.filter { $0.value.isFinite }, validationVerdict: contents.validationVerdict,
             trainingData: contents.trainingData, seed: contents.pipeline.seed, workbenchVersion: contents.producer,

@@ -25,7 +25,7 @@ extension CommandTable {
         options: [
             OptionSpec("overwrite", .flag, default: "no", help: "replace an existing bundle at PATH"),
             OptionSpec("sign", .text, help: "sign the manifest with this Ed25519 private key (workbench keygen)"),
-            OptionSpec("sensitive", .columns, help: "columns never to write in clear to prediction logs"),
+            OptionSpec("sensitive", .columns, help: "columns never written in clear to prediction logs, nor their values or ranges to the bundle's documents"),
         ],
         examples: ["export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes"],
         reopen: .actsOutside,
@@ -142,7 +142,7 @@ extension CommandTable {
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
             trainingData: Manifest.TrainingData(name: model.dataName, fingerprint: model.dataFingerprint, rows: model.rowCount, columns: pipeline.preprocessor.features.count),
             metrics: metrics, validationVerdict: model.validation.map { $0.verdict.rawValue + " on " + $0.data },
-            card: ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: session.nextCellNumber),
+            card: ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: session.nextCellNumber, sensitive: Set(sensitive)),
             reference: reference, onnx: onnx.data, onnxInfo: onnx.info, sampleFrame: frame, sensitiveColumns: sensitive)
     }
 

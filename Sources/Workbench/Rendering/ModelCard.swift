@@ -8,7 +8,9 @@ enum ModelCard {
     /// With `markVolatile`, what differs between a session and its replay (the system, the
     /// transcript's path) is marked volatile, for printing in a cell; a card written to a file
     /// is plain Markdown.
-    static func markdown(name: String, model: TrainedModel, sessionFile: String?, cell: Int?, markVolatile: Bool = false) -> String {
+    /// `sensitive` columns (an export's `sensitive=`) are listed without their ranges or values.
+    static func markdown(name: String, model: TrainedModel, sessionFile: String?, cell: Int?, markVolatile: Bool = false,
+                         sensitive: Set<String> = []) -> String {
         let varying: (String) -> String = { markVolatile ? Output.volatile($0) : $0 }
         let p = model.pipeline
         var lines: [String] = ["# Model card: \(name)", ""]
@@ -28,6 +30,11 @@ enum ModelCard {
         lines.append("")
         lines += ["| input | type | missing in training | range or values |", "|---|---|---|---|"]
         for f in p.preprocessor.features {
+            if sensitive.contains(f.name) {
+                let kind = f.date.map { "date (\($0.format))" } ?? f.kind.rawValue
+                lines.append("| \(f.name) | \(kind) | \(formatFixed(f.missingRate * 100, decimals: 1))% | sensitive: not shown |")
+                continue
+            }
             if let date = f.date {
                 let years = date.derived.first.map { "\(formatNumber($0.minimum)) to \(formatNumber($0.maximum))" } ?? ""
                 lines.append("| \(f.name) | date (\(date.format)) | \(formatFixed(f.missingRate * 100, decimals: 1))% | years \(years), e.g. \(date.example) |")
