@@ -278,4 +278,47 @@ struct ReplayEffectsTests {
         #expect(first.entries[5].written == second.entries[5].written)
         #expect(first.entries[3].written == second.entries[3].written, "the card names its transcript (volatile)")
     }
+
+    // MARK: servers in a replay
+
+    /// A loopback socket listening on `port` (0: any free one), and the port it got.
+    private static func listen(port: UInt16) throws -> (socket: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(bound == 0 && Glibc.listen(fd, 1) == 0, "cannot listen on \(port)")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A session that served a model on a fixed port replays while something else holds that
+    /// port: the replayed server listens on a free one (its address is volatile), and the
+    /// replay stops it at the end.
+    @Test func aRecordedServerReplaysWhileItsPortIsTaken() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let probe = try Self.listen(port: 0)
+        close(probe.socket)
+        let session = try penguinSession(in: folder)
+        for line in ["load \"penguins.csv\"", "m = train linear on penguins target=species", "serve m port=\(probe.port)", "servers", "stop 1"] {
+            let cell = try #require(session.execute(line))
+            #expect(cell.succeeded, "\(line): \(cell.output.plainText)")
+        }
+        let path = try save(session, to: "served.wbt")
+        let taken = try Self.listen(port: probe.port)
+        defer { close(taken.socket) }
+        let transcript = try Transcript.read(path: path)
+        let replaying = try penguinSession(in: folder)
+        let report = Replayer(transcript: transcript, transcriptPath: path).run(into: replaying)
+        #expect(report.allMatched, "\(report.firstDifference ?? "")")
+        // Outside a replay, the port given is the port used, and a taken one is an error.
+        let direct = try #require(replaying.execute("serve m port=\(probe.port)"))
+        #expect(!direct.succeeded && direct.output.plainText.contains("\(probe.port)"), "\(direct.output.plainText)")
+        replaying.servers.stopAll()
+    }
 }

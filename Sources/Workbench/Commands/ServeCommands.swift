@@ -13,7 +13,9 @@ extension CommandTable {
             /v1/openapi.yaml, /v1/drift (monitoring), /healthz, /readyz and /metrics (Prometheus). A \
             session model is exported to a temporary bundle first, so it is served exactly as \
             `workbench serve` would serve its bundle. It listens on loopback; port=0 picks a free \
-            port. `servers` lists what runs, `stop N` stops one; all stop when the session ends.
+            port. `servers` lists what runs, `stop N` stops one; all stop when the session ends. In \
+            a replay the server listens on a free port whatever port= says (the recorded one may be \
+            taken), and a replay of its own stops it at the end.
             """,
         positionals: [PositionalSpec("MODEL", .binding)],
         options: [
@@ -27,7 +29,7 @@ extension CommandTable {
         run: { context in
             let (name, bundlePath) = try bundleToServe(context)
             var options = ServeOptions(bundlePath: bundlePath)
-            options.port = context.invocation.int("port", default: 8080)
+            options.port = context.session.isReplaying ? 0 : context.invocation.int("port", default: 8080)
             options.host = context.invocation.word("host") ?? "127.0.0.1"
             options.logPath = context.invocation.word("log").map { context.session.resolveForWriting(path: $0) }
             options.monitor.window = context.invocation.int("window", default: 1_000)

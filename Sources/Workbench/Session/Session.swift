@@ -115,6 +115,11 @@ public final class Session {
     /// Where writes go during a replay; nil writes where commands say.
     public internal(set) var sandbox: WriteSandbox?
 
+    /// Replays running in this session (nested ones count): while any runs, a server a cell
+    /// starts listens on a free port, never the recorded one, which may be taken by now.
+    var replayDepth = 0
+    var isReplaying: Bool { replayDepth > 0 }
+
     /// The cells a `replay` in this session has run so far (numbered as in its transcript), while
     /// it runs: an `export` among them finds the model's provenance in them, as it did when the
     /// transcript was recorded. Once the replay ends, what it bound counts as from outside.

@@ -88,6 +88,8 @@ public struct Replayer {
             environment: SessionEnvironment(workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width),
             sandbox: sandbox)
         defer { if existing == nil { session.servers.stopAll() } }
+        session.replayDepth += 1
+        defer { session.replayDepth -= 1 }
         if existing == nil { session.transcriptPath = transcriptPath }
         var report = Report(cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
         if !update, let problem = transcript.integrityProblem {
