@@ -109,6 +109,13 @@ struct ModelScorer: Sendable {
                     if sensitive[i] { out.append("\(f.name): a value outside the training range; the model is extrapolating"); continue }
                     out.append("\(f.name) = \(formatNumber(v)) is outside the training range \(formatNumber(f.minimum))…\(formatNumber(f.maximum)); the model is extrapolating")
                 }
+            case .text(let s) where features[i].date != nil:
+                // A date input takes any date in its training format (not only the dates training
+                // saw); another text is a missing date, as in the session.
+                guard let date = features[i].date, date.parse(s) == nil else { continue }
+                let f = features[i]
+                if sensitive[i] { out.append("\(f.name): not a date written \(date.format) as in training; treated as missing"); continue }
+                out.append("\(f.name) = '\(s)' is not a date written \(date.format) as in training; treated as missing")
             case .text(let s) where !numeric[i]:
                 if !knownLevels[i].contains(s) {
                     let f = features[i]

@@ -181,6 +181,39 @@ struct HardeningTests {
         await server.shutdown()
     }
 
+    /// A model with a date input (issue 22): the server takes any date in the training format
+    /// without a warning (not only the dates training saw), and another text is a missing date
+    /// with the session's wording, never "never seen in training".
+    @Test func dateInputsAreReadAsDates() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        let bundle = folder + "/messy-tree"
+        for line in ["load \"\(repositoryRoot)/examples/penguins_messy.csv\" as messy",
+                     "m = train tree on messy target=Species features=[Island, \"Date Egg\", \"Flipper Length (mm)\"]",
+                     "export m to \"\(bundle)\""] {
+            let cell = try #require(session.execute(line))
+            try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
+        }
+        let server = try await startServer(bundle)
+        func warnings(_ date: String) async throws -> [String] {
+            let body = #"{"Island": "BISCOE", "Date Egg": "\#(date)", "Flipper Length (mm)": 200}"#
+            let answer = try await HTTP.post("/v1/predict", port: server.port, body: body)
+            #expect(answer.status == 200, "\(date): \(answer.body)")
+            let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
+            return (predictions.first?["warnings"] as? [String]) ?? []
+        }
+        // 11/16/08 is in the training file; 2/29/08 (a leap day) and 12/31/09 are not.
+        for date in ["11/16/08", "2/29/08", "12/31/09"] {
+            #expect(try await warnings(date).isEmpty, "\(date)")
+        }
+        for text in ["2008-11-16", "not a date", "2/30/08"] {
+            let said = try await warnings(text)
+            #expect(said == ["Date Egg = '\(text)' is not a date written MM/dd/yy as in training; treated as missing"], "\(text): \(said)")
+        }
+        await server.shutdown()
+    }
+
     /// The prediction log and SQLite's -wal and -shm beside it hold request data: mode 0600.
     @Test func logFilesAreCreatedPrivate() async throws {
         let folder = try temporaryFolder()
