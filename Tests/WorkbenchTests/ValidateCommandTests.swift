@@ -181,6 +181,66 @@ struct ValidateCommandTests {
         #expect(session.validationFailures == 1)
     }
 
+    /// `run --strict` exits with the verdict's status for the retyped file too (it exited 1, the
+    /// status of an aborted command, before retyped columns became a verdict).
+    @Test func strictRunExitsWithTheVerdictOnARetypedColumn() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
+        let retyped = text.split(separator: "\n").enumerated().map { i, line -> String in
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if i > 0 && cells.count > 2 { cells[2] = "long" }
+            return cells.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        try Data(retyped.utf8).write(to: URL(fileURLWithPath: folder + "/retyped.csv"))
+        let script = folder + "/gate.wb"
+        try Data("""
+            load "\(exampleData)/penguins_train.csv" as p
+            m = train linear on p target=species
+            validate m on "\(folder)/retyped.csv"
+
+            """.utf8).write(to: URL(fileURLWithPath: script))
+        let (status, out, err) = try runBinary(["run", "--strict", script])
+        #expect(status == 3, "\(out)\n\(err)")
+        #expect(out.contains("FAIL") && out.contains("retyped column the model cannot read: bill_length_mm"), "\(out)")
+        #expect(err.contains("strict: 1 validation failed"), "\(err)")
+    }
+
+    /// Fresh data of which at least half the rows are training rows (another file, so another
+    /// fingerprint): WARN with the count. 100 training rows and the 69 fresh ones.
+    @Test func mostlyTrainingRowsWarnWithTheCount() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let training = try String(contentsOfFile: exampleData + "/penguins_train.csv", encoding: .utf8).split(separator: "\n")
+        let fresh = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(separator: "\n")
+        try #require(training.first == fresh.first, "the two files share their header")
+        let mixed = ([training[0]] + training[1...100] + fresh.dropFirst()).joined(separator: "\n") + "\n"
+        try Data(mixed.utf8).write(to: URL(fileURLWithPath: folder + "/mixed.csv"))
+        let session = trained()
+        let cell = try #require(run(session, "v = validate m on \"\(folder)/mixed.csv\""))
+        let v = try #require(report(session, "v"))
+        #expect(v.verdict == .warn, "\(cell.output.plainText)")
+        #expect(v.rowsSeenInTraining == 100)
+        #expect(cell.output.plainText.contains("100 of 169 rows are identical to training rows: not fresh data"), "\(cell.output.plainText)")
+    }
+
+    /// A category training never saw is a WARN naming the column, the value and the rows.
+    @Test func unseenCategoriesWarn() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
+        let renamed = text.replacingOccurrences(of: "Biscoe", with: "Atlantis")
+        let count = text.components(separatedBy: "Biscoe").count - 1
+        try #require(count > 0)
+        try Data(renamed.utf8).write(to: URL(fileURLWithPath: folder + "/atlantis.csv"))
+        let session = trained()
+        let cell = try #require(run(session, "v = validate m on \"\(folder)/atlantis.csv\""))
+        let v = try #require(report(session, "v"))
+        #expect(v.verdict != .pass, "\(cell.output.plainText)")
+        #expect(v.reasons.contains { $0.severity == .warn && $0.text == "some rows have categories never seen in training" }, "\(v.reasons)")
+        #expect(cell.output.plainText.contains("island: \(count) rows with 'Atlantis', never seen in training"), "\(cell.output.plainText)")
+    }
+
     /// The baseline is not ranked against itself, and nothing goes forward when every candidate fails.
     @Test func baselineIsNotACandidateAndFailuresDoNotGoForward() throws {
         let session = trained()

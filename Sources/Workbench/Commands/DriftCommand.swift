@@ -5,7 +5,7 @@ extension CommandTable {
     /// `drift DATA_A vs DATA_B [columns=...]`.
     static let drift = CommandSpec(
         "drift", topic: "models",
-        summary: "compare two datasets column by column: KS / chi-square with Holm's correction, PSI, Jensen–Shannon, Wasserstein",
+        summary: "compare two datasets column by column: KS / chi-square with Holm's correction, and PSI",
         discussion: """
             DATA_A is the reference (e.g. training data), DATA_B the current data. The rule is validate's \
             and the serving monitor's, one implementation: every column is tested — the two-sample \
@@ -18,9 +18,10 @@ extension CommandTable {
             or the total variation distance of the text shares), so near-constant columns and tiny \
             shifts on large samples do not alarm. correction= chooses bonferroni, benjamini_hochberg \
             (false discovery rate instead) or none. PSI on the reference's deciles (< 0.1 stable, \
-            0.1–0.25 moderate, ≥ 0.25 significant), Jensen–Shannon and normalised Wasserstein distances \
-            are shown beside the test as effect sizes; they do not decide. The dataset counts as drifted \
-            when at least share= of its columns drift.
+            0.1–0.25 moderate, ≥ 0.25 significant) is shown beside the test as an effect size; it does \
+            not decide. The table shows, per column, PSI and its band, the test, its statistic (for KS \
+            the KS distance itself), the p-value, the adjusted p-value and whether it drifted. The \
+            dataset counts as drifted when at least share= of its columns drift.
             """,
         positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
         options: [
