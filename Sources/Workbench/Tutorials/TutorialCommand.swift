@@ -22,8 +22,10 @@ extension CommandTable {
             never used in place of the other. 'tutorial make "BUNDLE" to "tutorials/NAME.md"' writes a \
             lesson about one exported model: how to call it with a real row of its schema, what its outputs \
             mean, its verdict and limitations, and two questions about its own answers; it plays that lesson \
-            end to end first (every command it teaches, in the session and in the shell, must succeed and every \
-            expected number is recomputed) and writes nothing if a step fails. Progress is kept per learner: \
+            end to end first (every command it teaches in the session must succeed, the shell lines it \
+            shows are run through the code the workbench predict and serve commands run — a file of the \
+            lesson's row scored, the curl request answered — and every expected number is recomputed) and \
+            writes nothing if a step fails. Progress is kept per learner: \
             'tutorial start NAME as alice' (or $WORKBENCH_LEARNER) keeps alice's attempts, hints, solutions and \
             time per step in tutorials/learners/alice.json under $WORKBENCH_HOME, or in $WORKBENCH_PROGRESS when \
             a class shares one folder. 'tutorial report "DIR" to "progress.html"' (or .json) is the trainer's view \

@@ -31,6 +31,14 @@ enum TutorialFact {
             return (name, d)
         }
         var datasets = spec.positionals.compactMap { dataset(invocation.positionals[$0.placeholder]) }
+        // Data given as a quoted path after "on" (validate m on "fresh.csv") is what the command
+        // ran on too, read as the command read it, so a check can ask for the file's data.
+        for p in spec.positionals where p.keyword == "on" {
+            guard case .string(let written, _)? = invocation.positionals[p.placeholder] else { continue }
+            let path = session.locateData(written).path
+            guard let fingerprint = try? Fingerprint.ofFile(atPath: path), let frame = try? CSVReader.read(path: path) else { continue }
+            datasets.append((written, Dataset(frame: frame, source: "\"\(written)\"", fingerprint: fingerprint)))
+        }
         // A command that binds a dataset (load, split, select) "ran on" what it bound.
         datasets += statement.targets.compactMap { dataset(.name($0.name.split(separator: ".").map(String.init), $0.range)) }
         var facts: [TutorialFact] = [.ran(command: spec.name, datasets: datasets)]

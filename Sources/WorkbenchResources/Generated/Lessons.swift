@@ -1101,7 +1101,7 @@ validate: it scores the model on the new rows, compares every column with the tr
 (drift) and gives a verdict: PASS, WARN or FAIL.
 
 ```check
-ran validate
+ran validate file=examples/penguins_fresh_drift.csv
 ```
 
 ```hints
@@ -1110,6 +1110,7 @@ The command is validate MODEL on "PATH", with the path in double quotes.
 
 ```wrong
 validate m "examples/penguins_fresh_drift.csv"
+validate m on "examples/penguins_fresh.csv"
 ```
 
 ```solution
