@@ -6,7 +6,7 @@ import TestSupport
 
 /// `serve` in the REPL and `workbench serve` / `workbench monitor` from the shell.
 @Suite("serve and monitor commands", .serialized)
-struct ServeCommandTests {
+struct ServeCommandsTests {
     @Test func replServesInTheBackgroundListsMonitorsAndStops() async throws {
         nonisolated(unsafe) let session = makeSession()
         let servers = session.servers

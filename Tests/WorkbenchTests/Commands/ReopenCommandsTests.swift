@@ -9,7 +9,7 @@ import TestSupport
 /// Reopening a session fast (issue 23, item 6): `open` restores a transcript's names, its models
 /// from the content-addressed model cache under `$WORKBENCH_HOME/models`.
 @Suite("Open: sessions reopen from the model cache")
-struct ReopenTests {
+struct ReopenCommandsTests {
     /// A folder with its own copy of penguins.csv (so a test may change it), a home, and a
     /// transcript recorded there; returns the folder and the transcript's path.
     private func recorded(_ lines: [String], home: String? = nil) throws -> (folder: String, home: String, transcript: String) {
