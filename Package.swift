@@ -162,20 +162,28 @@ let package = Package(
             path: "Benchmarks/suite/Sources",
             swiftSettings: strict
         ),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
+        // Shared by every test target, never shipped: the subprocess runner, the built `workbench`
+        // (BuiltProducts), seeded property helpers, repository paths, scratch folders, line assertions.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
         // Interop/ holds the onnxruntime check script and its runner, not Swift; Fixtures/ fuzz finds.
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular"], exclude: ["Interop", "Fixtures"], swiftSettings: strict),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular", "TestSupport"], exclude: ["Interop", "Fixtures"], swiftSettings: strict),
         // Fixtures/ holds the SVG goldens (WORKBENCH_RECORD=1 rewrites them).
-        .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "WorkbenchResources", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script.
         .testTarget(
             name: "ServingTests",
-            dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular"],
+            dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport"],
             exclude: ["Schemathesis"],
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Bundles
 
 /// Inputs the bundle fuzz target (Fuzz/) found; each is fixed and replayed here.
@@ -12,7 +13,7 @@ struct BundleFuzzRegressionTests {
     /// own bytes.
     @Test
     func neverEndingDeflateStreamIsRefusedQuickly() throws {
-        let fixture = Fixtures.repositoryRoot.appendingPathComponent("Tests/BundlesTests/Fixtures/bundle-timeout-4877938fe0b86a01fffdcabb9b8328a5cc9f48f7").path
+        let fixture = testsPath("BundlesTests/Fixtures/bundle-timeout-4877938fe0b86a01fffdcabb9b8328a5cc9f48f7")
         // The fuzz input's first byte picks the mode; the zip is the rest.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture)).dropFirst()
         let path = NSTemporaryDirectory() + "wb-fuzz-\(UUID().uuidString).zip"

@@ -1,19 +1,14 @@
 import Foundation
+import TestSupport
 import Learning
 import Tabular
 @testable import Bundles
 
 /// Shared fixtures: dataset paths, training shortcuts and graph inspection helpers.
 enum Fixtures {
-    /// The repository root, found from this file's path (Tests/BundlesTests/Support.swift).
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The example data shipped in the repository (`examples/`).
-    static let datasets = repositoryRoot.appendingPathComponent("examples")
-
+    /// The path of `DATASET.csv` in the repository's `examples/`.
     static func path(_ dataset: String) -> String {
-        datasets.appendingPathComponent("\(dataset).csv").path
+        examplePath("\(dataset).csv")
     }
 
     static func frame(_ dataset: String) throws -> DataFrame {

@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import Charts
 
 /// The SVG generator's output is compared byte for byte with committed goldens in Fixtures/.
 /// After an intended change, `WORKBENCH_RECORD=1 swift test --filter SVGGolden` rewrites them.
 @Suite struct SVGGoldenTests {
-    static let fixtures: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        url.deleteLastPathComponent()
-        return url.path + "/Fixtures"
-    }()
+    static let fixtures = testsPath("ChartsTests/Fixtures")
 
     @Test(arguments: SampleCharts.all.map(\.name))
     func matchesGolden(name: String) throws {
@@ -22,7 +19,7 @@ import Charts
             return
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(svg == expected, "SVG of \(name) differs from \(path); re-record with WORKBENCH_RECORD=1 if intended")
+        expectSameLines(svg, expected, "SVG of \(name) differs from \(path); re-record with WORKBENCH_RECORD=1 if intended")
     }
 
     @Test(arguments: SampleCharts.all.map(\.name))

@@ -2,14 +2,24 @@ import Foundation
 import Testing
 @testable import Learning
 
-/// The contract every algorithm of this family keeps, checked the same way for each (in the
-/// spirit of scikit-learn's `check_estimator`).
+/// The contract every registered algorithm keeps, checked the same way for each (in the spirit of
+/// scikit-learn's `check_estimator` over `all_estimators()`): the battery runs over
+/// `AlgorithmRegistry.names`, so a new algorithm is checked as soon as it is registered.
 @Suite struct ConformanceTests {
-    static let algorithms = ["baseline", "linear", "knn", "bayes", "mlp"]
+    static let algorithms = AlgorithmRegistry.names
 
-    /// Small enough that even the MLP fits in well under a second in a debug build.
+    /// Quick settings per registered algorithm, so the whole battery stays fast in a debug build;
+    /// `[:]` means the defaults are already quick. Every registered algorithm has an entry
+    /// (`BatteryCoverageTests` fails otherwise), so adding one means deciding its fast settings.
     static let fastParameters: [String: [String: ParameterValue]] = [
+        "baseline": [:],
+        "linear": [:],
+        "knn": [:],
+        "bayes": [:],
         "mlp": ["hidden": .int(12), "max_iter": .int(30)],
+        "tree": [:],
+        "forest": ["n_estimators": .int(8)],
+        "boost": ["max_iter": .int(12)],
     ]
 
     static func problems(for type: any Algorithm.Type) -> [(Matrix, Target)] {

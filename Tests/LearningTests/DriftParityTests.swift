@@ -1,6 +1,7 @@
 import Foundation
 import Tabular
 import Testing
+import TestSupport
 @testable import Learning
 
 /// Drift statistics against SciPy / NumPy (`Reference/scipy_drift_reference.py`, committed with
@@ -36,7 +37,7 @@ struct DriftParityTests {
     }
 
     static func reference() throws -> Reference {
-        let url = ExampleDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/scipy_drift_reference.json")
+        let url = URL(fileURLWithPath: testsPath("LearningTests/Reference/scipy_drift_reference.json"))
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Reference.self, from: Data(contentsOf: url))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Learning
 
 /// Holm, Benjamini–Hochberg and Bonferroni against statsmodels' `multipletests`
@@ -26,7 +27,7 @@ struct MultipleTestingParityTests {
     }
 
     static func reference() throws -> Reference {
-        let url = ExampleDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/statsmodels_multitest_reference.json")
+        let url = URL(fileURLWithPath: testsPath("LearningTests/Reference/statsmodels_multitest_reference.json"))
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Reference.self, from: Data(contentsOf: url))

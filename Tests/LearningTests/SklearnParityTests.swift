@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Learning
 
 /// Quality parity with scikit-learn: same data, same folds, same standardization; the reference
@@ -41,7 +42,7 @@ struct SklearnParityTests {
     }
 
     static func reference() throws -> Reference {
-        let url = ExampleDatasets.repositoryRoot.appendingPathComponent("Tests/LearningTests/Reference/sklearn_reference_a.json")
+        let url = URL(fileURLWithPath: testsPath("LearningTests/Reference/sklearn_reference_a.json"))
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Learning
 
 /// Parity with scikit-learn: same data, same folds (row index % 5), scores within tolerance of the
@@ -11,7 +12,7 @@ import Testing
     }
 
     static func reference() throws -> Reference {
-        let url = TreeTestSupport.repoRoot().appendingPathComponent("Tests/LearningTests/Reference/sklearn_reference_b.json")
+        let url = URL(fileURLWithPath: testsPath("LearningTests/Reference/sklearn_reference_b.json"))
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Serving
 import Testing
+import TestSupport
 
 /// `monitor` reads a prediction log anyone can edit (issue 19, item 7): an edited log is refused
 /// or read within bounds, never a crash, a hang or an unbounded read.

@@ -1,6 +1,7 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 
 /// Trains `algorithm` on the repository's own `examples/penguins.csv` (nothing outside the
 /// repository) and exports it to `folder`; returns the bundle path.

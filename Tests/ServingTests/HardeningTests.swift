@@ -4,6 +4,7 @@ import Tabular
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 @testable import Serving
 
 /// Issue 19's HTTP-server items: content types, the rows limit, linear body assembly, rejected

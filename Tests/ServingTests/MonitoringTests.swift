@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Serving
 import Testing
+import TestSupport
 
 /// Drift end to end, the prediction log, alerts, and the REPL's serve / servers / monitor / stop.
 @Suite("Monitoring a served model", .serialized)

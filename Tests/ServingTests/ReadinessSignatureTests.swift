@@ -4,6 +4,7 @@ import Learning
 import Serving
 import Tabular
 import Testing
+import TestSupport
 
 /// `/readyz` says "signed": true only when the signature was checked against a trusted key
 /// (issue 19, item 2): a manifest.sig nobody checked proves nothing.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Serving
 import Testing
+import TestSupport
 
 /// How the server shares the cores: event loops give the core away after a long stretch without a
 /// break, and the drift monitor runs only on cores nobody else wants.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Serving
 
 /// `serve`'s options: each has a range, and a value outside it is a usage error naming the option
@@ -44,8 +45,8 @@ struct ServeOptionTests {
         (["--max-connections=-5"], "--max-connections -5 is out of range"),
     ])
     func shellRefusesOutOfRangeOptions(arguments: [String], message: String) throws {
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let serve = try Subprocess(binary, ["serve", "no-such-bundle"] + arguments)
         defer { serve.send(SIGKILL) }
         #expect(serve.wait(timeout: 60) == 64, "\(serve.errorOutput)")
@@ -61,8 +62,8 @@ struct ServeOptionTests {
         (["--interval", "0"], "--interval 0.0 is out of range"),
     ])
     func shellMonitorRefusesOutOfRangeOptions(arguments: [String], message: String) throws {
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let monitor = try Subprocess(binary, ["monitor", "no-such-log.sqlite"] + arguments)
         defer { monitor.send(SIGKILL) }
         #expect(monitor.wait(timeout: 60) == 64, "\(monitor.errorOutput)")
@@ -75,8 +76,8 @@ struct ServeOptionTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let bundle = try exportExamplePenguins(to: folder)
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let input = folder + "/rows.csv"
         try """
             island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year

@@ -1,6 +1,7 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 
 /// Real HTTP over loopback against a served bundle: every endpoint, every client error, tokens,
 /// concurrency.

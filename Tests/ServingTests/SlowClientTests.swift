@@ -1,6 +1,7 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 
 /// Slow-client protection: a client trickling its headers or body, or holding connections open,
 /// cannot hold the server's resources for long.

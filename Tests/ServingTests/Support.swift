@@ -1,24 +1,8 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 @testable import Workbench
-
-/// The repository root, found from this file's path.
-let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
-/// The example data shipped in the repository (`examples/`).
-let exampleData = repositoryRoot + "/examples"
-
-/// A temporary folder removed by the caller.
-func temporaryFolder() throws -> String {
-    let path = NSTemporaryDirectory() + "wb-serve-test-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// A fresh session in the repository root with a throwaway home.
 func makeSession() -> Session {
@@ -65,13 +49,3 @@ func startServer(_ bundle: String, configure: (inout ServeOptions) -> Void = { _
 }
 
 let sampleRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
-
-/// Runs synchronous work on a thread of its own and awaits it without holding a thread of Swift's
-/// cooperative pool. A session's `serve` and `stop` wait for async server work that needs that
-/// pool; on a 2-core machine the pool has two threads, so two tests blocking them at once would
-/// deadlock (the REPL runs commands on the main thread, outside the pool).
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Tabular
 
 /// An example dataset and what its README says about it.
@@ -21,7 +22,7 @@ struct CSVDatasetTests {
         DatasetExpectation(file: "diabetes.csv", rows: 442, columns: 11, missing: 0),
     ])
     func loadsWithDocumentedShape(_ expected: DatasetExpectation) throws {
-        let path = exampleDataPath(expected.file)
+        let path = examplePath(expected.file)
         let frame: DataFrame
         do {
             frame = try CSVReader.read(path: path)
@@ -41,17 +42,17 @@ struct CSVDatasetTests {
     }
 
     @Test func datasetTypesAndNames() throws {
-        let penguins = try CSVReader.read(path: exampleDataPath("penguins.csv"))
+        let penguins = try CSVReader.read(path: examplePath("penguins.csv"))
         #expect(penguins.column(named: "species")?.data.kind == .text)
         if case .categorical(_, let levels)? = penguins.column(named: "species")?.data {
             #expect(levels == ["Adelie", "Gentoo", "Chinstrap"])
         }
         #expect(penguins.column(named: "sex")?.data.missingCount == 11)
         #expect(penguins.column(named: "flipper_length_mm")?.kind == .number)
-        let cancer = try CSVReader.read(path: exampleDataPath("breast_cancer.csv"))
+        let cancer = try CSVReader.read(path: examplePath("breast_cancer.csv"))
         #expect(cancer.columnNames.contains("mean radius"))
         #expect(cancer.column(named: "diagnosis")?.kind == .text)
-        let iris = try CSVReader.read(path: exampleDataPath("iris.csv"))
+        let iris = try CSVReader.read(path: examplePath("iris.csv"))
         #expect(iris.columns.filter { $0.kind == .number }.count == 4)
     }
 }

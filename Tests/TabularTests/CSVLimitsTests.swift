@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Testing
+import TestSupport
 @testable import Tabular
 
 /// A fresh temporary folder; the caller removes it.

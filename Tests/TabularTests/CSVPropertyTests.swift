@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+import TestSupport
 @testable import Tabular
 
 /// A table to write and read back: its columns and the separator to write it with.

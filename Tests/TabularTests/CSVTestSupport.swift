@@ -1,17 +1,5 @@
+import TestSupport
 @testable import Tabular
-
-/// SplitMix64: a tiny seeded generator, so property tests are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Reads CSV text through the in-memory entry point, optionally with tiny chunks or a thread count.
 func loadCSV(_ text: String, name: String = "t.csv", options: CSVOptions = CSVOptions(),
@@ -46,12 +34,4 @@ func sameFrame(_ a: DataFrame, _ b: DataFrame) -> Bool {
         }
     }
     return true
-}
-
-/// A file of the repository's `examples/` folder, found from this file's path.
-func exampleDataPath(_ file: String, filePath: String = #filePath) -> String {
-    var parts = filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/TabularTests/<file>.swift → repository root
-    let root = parts.joined(separator: "/")
-    return root + "/examples/" + file
 }

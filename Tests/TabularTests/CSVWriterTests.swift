@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
+import TestSupport
 @testable import Tabular
 
 /// A random table whose text survives a CSV round trip: quotes, separators, newlines, padding,

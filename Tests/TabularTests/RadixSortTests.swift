@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Tabular
 
 /// The radix sort behind `describe`'s quantiles, and medians and bin edges in the learning library.

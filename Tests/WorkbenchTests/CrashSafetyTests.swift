@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// kill -9 at seeded random moments of real `workbench` sessions: every cell that finished is in
@@ -25,11 +26,11 @@ struct CrashSafetyTests {
     ]
     private static let trainCells: Set<Int> = [4, 6, 8, 10, 11]
 
-    private static var binary: String { repositoryRoot + "/.build/debug/workbench" }
+    private static var binary: String { BuiltProducts.workbench }
 
     /// Starts the REPL on the script in `folder`, recording to `folder/sessions-TAG`.
     private func startSession(in folder: String, tag: String) throws -> Subprocess {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: swift build")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "\(BuiltProducts.missingBinaryHint)")
         return try Subprocess(Self.binary, ["--sessions", "sessions-\(tag)"], in: folder,
                               environment: ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"],
                               input: Self.script.joined(separator: "\n") + "\n")
@@ -142,17 +143,4 @@ func deadProcessID() throws -> pid_t {
     let process = try Subprocess("/bin/true", [])
     process.wait(timeout: 30)
     return process.pid
-}
-
-/// SplitMix64: seeded, so the kill times are the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

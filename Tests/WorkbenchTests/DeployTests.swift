@@ -2,12 +2,13 @@ import Bundles
 import Foundation
 import Tabular
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Runs the real binary with arguments and optional stdin; returns status, stdout and stderr.
 func runBinary(_ arguments: [String], input: String? = nil, in folder: String = repositoryRoot, home: String? = nil) throws -> (status: Int32, out: String, err: String) {
-    let binary = repositoryRoot + "/.build/debug/workbench"
-    try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+    let binary = BuiltProducts.workbench
+    try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
     var environment = ProcessInfo.processInfo.environment
     environment["WORKBENCH_HOME"] = home ?? NSTemporaryDirectory() + "wb-bin-\(UUID().uuidString)"
     let process = try Subprocess(binary, arguments, in: folder, environment: environment, input: input)
@@ -143,7 +144,7 @@ struct DeployTests {
         let script = folder + "/export.wb"
         try Data("load \"\(repositoryRoot)/examples/penguins.csv\"\nm = train forest on penguins target=species n_estimators=60\nexport m to \"\(folder)/b\" overwrite=yes\n".utf8)
             .write(to: URL(fileURLWithPath: script))
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<6 {
             let process = try Subprocess(binary, ["run", script], environment: ["WORKBENCH_HOME": folder + "/home"])

@@ -1,6 +1,7 @@
 import Foundation
 import Tabular
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Checks by meaning: a stratified split is one whose parts keep the class shares, an evaluation

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Lessons played headless: every shipped lesson can be finished, wrong attempts are refused, and
@@ -75,7 +76,7 @@ struct LessonPlayerTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Self.lesson.replacingOccurrences(of: "WRONG", with: "load \"examples/penguins.csv\" as p")
             .write(toFile: folder + "/bad.md", atomically: true, encoding: .utf8)
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let good = try Subprocess(binary, ["tutorial", "check", repositoryRoot + "/tutorials/01-first-steps.md"], in: folder)
         #expect(good.wait(timeout: 120) == 0)
         #expect(good.output.contains("01-first-steps.md: ok — lesson first-steps, 10 steps played to the end"))
@@ -123,7 +124,7 @@ struct GeneratedLessonCommandTests {
         let line = try #require(text.split(separator: "\n").first { $0.contains("`workbench predict") })
         let command = try #require(line.split(separator: "`").first { $0.hasPrefix("workbench predict") })
         try FileManager.default.copyItem(atPath: exampleData + "/penguins_fresh.csv", toPath: folder + "/rows.csv")
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let process = try Subprocess("/bin/sh", ["-c", String(command)], in: folder,
                                      environment: ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"])
         #expect(process.wait(timeout: 120) == 0, "\(command): \(process.errorOutput)")

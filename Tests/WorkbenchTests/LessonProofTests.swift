@@ -2,6 +2,7 @@ import Bundles
 import Foundation
 import Learning
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// `tutorial make` proves the lesson it writes: played end to end, every expected number found
@@ -33,7 +34,7 @@ struct LessonProofTests {
         let line = try #require(text.split(separator: "\n").first { $0.contains("`workbench predict") })
         let command = try #require(line.split(separator: "`").first { $0.hasPrefix("workbench predict") })
         try FileManager.default.copyItem(atPath: exampleData + (parts[1] == "penguins" ? "/penguins_fresh.csv" : "/diabetes.csv"), toPath: folder + "/rows.csv")
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let process = try Subprocess("/bin/sh", ["-c", String(command)], in: folder,
                                      environment: ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"])
         #expect(process.wait(timeout: 120) == 0, "\(command): \(process.errorOutput)")
@@ -43,7 +44,7 @@ struct LessonProofTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (generated, _, bundle) = try Self.generated(in: folder)
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let environment = ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"]
         // The lines as the lesson shows them; only the port is a free one instead of 8080.
         #expect(generated.text.contains(generated.serveLine) && generated.text.contains(generated.curlLine))

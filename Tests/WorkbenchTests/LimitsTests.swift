@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Makes a sparse file of `bytes` (no disk used, nothing committed), for size limits.
@@ -63,7 +64,7 @@ struct LimitsTests {
         for i in 0..<60_000 { text += "\(i),\(i % 5),x\(i % 4)\n" }
         try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/d.csv"))
         try Data("load \"d.csv\"\n".utf8).write(to: URL(fileURLWithPath: folder + "/s.wb"))
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let refused = try Subprocess(binary, ["run", "s.wb"], in: folder, environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "1M"])
         #expect(refused.wait(timeout: 60) == 1)
         #expect(refused.output.contains("error: d.csv would need about"), "\(refused.output)")

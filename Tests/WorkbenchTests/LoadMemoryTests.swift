@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Tabular
 @testable import Workbench
 
@@ -11,7 +12,7 @@ import Testing
 /// text-heavy and wide files.
 @Suite("CSV load memory: estimate against the measured peak", .serialized)
 struct LoadMemoryTests {
-    private static var binary: String { repositoryRoot + "/.build/debug/workbench" }
+    private static var binary: String { BuiltProducts.workbench }
 
     /// Peak resident bytes of `workbench run` on a script loading `file`: the child's VmHWM (its
     /// memory's high-water mark) read from /proc while it runs, the last reading before it exits.
@@ -87,7 +88,7 @@ struct LoadMemoryTests {
 
     @Test(arguments: ["numeric", "text", "wide"])
     func estimateIsWithinOneAndAHalfOfThePeak(_ kind: String) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: swift build")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "\(BuiltProducts.missingBinaryHint)")
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "a,b\n1,2\n".write(toFile: folder + "/tiny.csv", atomically: false, encoding: .utf8)

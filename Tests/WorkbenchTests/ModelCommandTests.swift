@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 @testable import Learning
 
@@ -166,8 +167,8 @@ struct ModelCommandTests {
     }
 
     @Test func concurrentProcessesShareTheRegistry() throws {
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let home = NSTemporaryDirectory() + "wb-concurrent-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: home) }
         let script = "load \"examples/iris.csv\"\n" + String(repeating: "train baseline on iris target=species\n", count: 10)

@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Pieces of command lines: valid tokens, near-misses and junk, so random lines reach every branch.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Workbench
 
 @Suite("Lexer and parser")
@@ -103,7 +104,7 @@ struct ParserTests {
 
     @Test func caretRendering() {
         let error = LanguageError.unknownCommand("shwo", at: SourceRange(0, 4), suggestion: "show")
-        #expect(error.render(line: "shwo iris") == """
+        expectSameLines(error.render(line: "shwo iris"), """
             error: unknown command 'shwo'
               shwo iris
               ^^^^

@@ -3,6 +3,7 @@ import Foundation
 import Learning
 import Tabular
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Provenance travels with the model (issue 23, item 7): `export` writes the cells that made the

@@ -1,6 +1,7 @@
 import Bundles
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Issue 23, items 1 and 4: a cell Ctrl-C stopped is recorded as such, with what finished, and

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Replays never touch the user's files (issue 23, item 1): what the cells write goes to a private

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 @Suite("Reports: HTML, Markdown and Jupyter from a session or a transcript")

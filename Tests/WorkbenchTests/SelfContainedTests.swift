@@ -1,6 +1,7 @@
 import Foundation
 import Tabular
 import Testing
+import TestSupport
 @testable import Workbench
 import WorkbenchResources
 
@@ -205,7 +206,7 @@ struct ReadmeTests {
             Issue.record("rewrote README's short session from sessions/\(Self.shortSession)")
             return
         }
-        #expect(String(readme[start.upperBound..<stop.lowerBound]) == expected,
+        expectSameLines(String(readme[start.upperBound..<stop.lowerBound]), expected,
                 "README's short session differs from sessions/\(Self.shortSession): WORKBENCH_RECORD=1 swift test --filter ReadmeTests rewrites it")
     }
 
@@ -246,7 +247,7 @@ struct ReadmeTests {
         defer { try? FileManager.default.removeItem(atPath: scratch.root) }
         let replay = Replayer(transcript: try Transcript.read(path: scratch.transcript), transcriptPath: scratch.transcript).run(inPlace: true)
         #expect(replay.allMatched, "\(replay.summary)")
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         var environment = ProcessInfo.processInfo.environment
         environment["WORKBENCH_HOME"] = scratch.root + "/.home"
         environment["PATH"] = (binary as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? "/usr/bin:/bin")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Charts
 @testable import Tabular
 @testable import Workbench

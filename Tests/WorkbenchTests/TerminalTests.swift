@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Drives the real `workbench` binary in a tmux pseudo-terminal: line editing, history, completion.
 @Suite("REPL in a real terminal (tmux)", .serialized)
 struct TerminalTests {
-    let binary = repositoryRoot + "/.build/debug/workbench"
+    let binary = BuiltProducts.workbench
 
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
@@ -28,7 +29,7 @@ struct TerminalTests {
     }
 
     @Test func typeRecallCompleteAndQuit() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (looked for \(binary))")
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed: apt-get install -y tmux")
         let session = "wb-e2e-\(getpid())"
         let home = NSTemporaryDirectory() + "wb-e2e-home-\(UUID().uuidString)"
@@ -80,7 +81,7 @@ struct TerminalTests {
     /// A terminal gets Unicode charts; NO_COLOR (or TERM=dumb) gets the ASCII ones transcripts hold.
     @Test(arguments: [("TERM=xterm-256color", "▂▆█▇▇██▃▁▁"), ("TERM=xterm-256color NO_COLOR=1", ".+#**##:__"), ("TERM=dumb", ".+#**##:__")])
     func chartsFollowTheTerminal(environment: String, histogram: String) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (looked for \(binary))")
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed: apt-get install -y tmux")
         let session = "wb-charts-\(getpid())-\(environment.count)"
         let home = NSTemporaryDirectory() + "wb-charts-home-\(UUID().uuidString)"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Learners have names and their own progress files (attempts, hints, solutions, time per step);
@@ -76,7 +77,7 @@ struct TrainerReportTests {
     @Test func theShellStartsALessonForANamedLearnerOrTheOneInTheEnvironment() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let named = try Subprocess(binary, ["tutorial", "start", "first-steps", "as", "alice"], in: folder,
                                    environment: ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"], input: "tutorial next\n")
         #expect(named.wait(timeout: 120) == 0, "\(named.errorOutput)")
@@ -118,7 +119,7 @@ struct TrainerReportTests {
             try json.write(toFile: fixture, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOfFile: fixture, encoding: .utf8)
-        #expect(json == expected, "WORKBENCH_RECORD=1 swift test --filter TrainerReportTests rewrites the fixture")
+        expectSameLines(json, expected, "WORKBENCH_RECORD=1 swift test --filter TrainerReportTests rewrites the fixture")
         // What the fixture says, spelled out.
         #expect(report.learners.map(\.name) == ["alice", "bob", "carol"])
         #expect(report.readiness?.learners.map(\.status) == [.ready, .review, .notReady])
@@ -149,7 +150,7 @@ struct TrainerReportTests {
     @Test func theShellReportRefusesToOverwriteAndPrintsJSON() throws {
         let folder = try Self.classroom()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let binary = repositoryRoot + "/.build/debug/workbench"
+        let binary = BuiltProducts.workbench
         let learners = Self.fixtures + "/learners"
         let first = try Subprocess(binary, ["tutorial", "report", learners, "-o", "p.json", "--bundle", "bundles/p", "--lesson", "penguin-model"], in: folder)
         #expect(first.wait(timeout: 120) == 0, "\(first.errorOutput)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// A transcript that was cut, extended, reordered or edited after recording is found, with the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workbench
 
 @Suite("Transcripts and replay")
@@ -95,7 +96,7 @@ struct TranscriptTests {
 
     @Test func unifiedDiffMarksChangedLines() {
         let diff = unifiedDiff(expected: ["a", "b", "c"], actual: ["a", "B", "c", "d"])
-        #expect(diff == """
+        expectSameLines(diff, """
             --- expected (recorded)
             +++ actual (replayed)
             @@ -1,3 +1,4 @@

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Learning
 
 /// A test precondition that did not hold, with a message saying what to fix.
@@ -8,12 +9,7 @@ struct TestSetupError: Error, CustomStringConvertible {
 
 /// The repository's example datasets (`examples/`) read as numeric tables.
 enum ExampleDatasets {
-    /// The repository root, found from this file's path (`Tests/LearningTests/Support/…`).
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static let folder = repositoryRoot.appendingPathComponent("examples")
+    static let folder = URL(fileURLWithPath: exampleData)
 
     /// A dataset with every column but `target` as features; class labels coded in sorted order.
     struct Dataset {

@@ -1,19 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Learning
 
 /// Helpers for the tree-family tests: dataset loading, folds, scores and encoding.
 enum TreeTestSupport {
-    /// The repository root, found from this file's path (Tests/LearningTests/TreeSupport/…).
-    static func repoRoot() -> URL {
-        URL(fileURLWithPath: supportFile).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    private static let supportFile = #filePath
-
+    /// The repository's example datasets (`examples/`).
     static var datasetsFolder: URL {
-        repoRoot().appendingPathComponent("examples")
+        URL(fileURLWithPath: exampleData)
     }
 
     /// A numeric CSV with one target column (no quotes; empty cell = NaN). Classification targets

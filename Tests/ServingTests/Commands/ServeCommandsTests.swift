@@ -1,11 +1,12 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// `serve` in the REPL and `workbench serve` / `workbench monitor` from the shell.
 @Suite("serve and monitor commands", .serialized)
-struct ServeCommandTests {
+struct ServeCommandsTests {
     @Test func replServesInTheBackgroundListsMonitorsAndStops() async throws {
         nonisolated(unsafe) let session = makeSession()
         let servers = session.servers
@@ -59,8 +60,8 @@ struct ServeCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let bundle = try exportPenguins(to: folder)
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let log = folder + "/log.sqlite"
         let server = try Subprocess(binary, ["serve", bundle, "--port", "0", "--log", log])
         defer { server.send(SIGKILL) }
@@ -93,8 +94,8 @@ struct ServeCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let bundle = try exportPenguins(to: folder)
-        let binary = repositoryRoot + "/.build/debug/workbench"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let log = folder + "/log.sqlite"
         let server = try await startServer(bundle) { options in
             options.logPath = log

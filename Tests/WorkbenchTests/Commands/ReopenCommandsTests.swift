@@ -3,12 +3,13 @@ import Foundation
 import Learning
 import Tabular
 import Testing
+import TestSupport
 @testable import Workbench
 
 /// Reopening a session fast (issue 23, item 6): `open` restores a transcript's names, its models
 /// from the content-addressed model cache under `$WORKBENCH_HOME/models`.
 @Suite("Open: sessions reopen from the model cache")
-struct ReopenTests {
+struct ReopenCommandsTests {
     /// A folder with its own copy of penguins.csv (so a test may change it), a home, and a
     /// transcript recorded there; returns the folder and the transcript's path.
     private func recorded(_ lines: [String], home: String? = nil) throws -> (folder: String, home: String, transcript: String) {
@@ -343,7 +344,7 @@ struct ReopenTests {
     @Test func workbenchOpenContinuesTheSessionInTheREPL() throws {
         let (folder, home, _) = try recorded(["load \"penguins.csv\"", "m = train linear on penguins target=species"])
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let process = try Subprocess(repositoryRoot + "/.build/debug/workbench", ["open", "s.wbt", "--sessions", folder + "/rec"], in: folder,
+        let process = try Subprocess(BuiltProducts.workbench, ["open", "s.wbt", "--sessions", folder + "/rec"], in: folder,
                                      environment: ["WORKBENCH_HOME": home], input: "ls\n")
         #expect(process.wait(timeout: 120) == 0, "\(process.errorOutput)")
         let out = process.output

@@ -10,16 +10,16 @@ import Glibc
 /// children at once, and a pipe read blocks forever if a grandchild keeps the pipe open. Here
 /// input and output go through temporary files and waiting polls `waitpid`, so a stuck child
 /// becomes a failed expectation (and is killed) instead of a CI run that never ends.
-final class Subprocess {
-    let pid: pid_t
+package final class Subprocess {
+    package let pid: pid_t
     private let outputPath: String
     private let errorPath: String
     private let inputPath: String
-    private(set) var status: Int32?
+    package private(set) var status: Int32?
     private let description: String
 
     /// Starts `executable` with `arguments` in `folder`; `input` (if any) becomes its standard input.
-    init(_ executable: String, _ arguments: [String], in folder: String? = nil, environment: [String: String]? = nil, input: String? = nil) throws {
+    package init(_ executable: String, _ arguments: [String], in folder: String? = nil, environment: [String: String]? = nil, input: String? = nil) throws {
         let stamp = "\(getpid())-\(UUID().uuidString)"
         outputPath = NSTemporaryDirectory() + "wb-sub-out-\(stamp)"
         errorPath = NSTemporaryDirectory() + "wb-sub-err-\(stamp)"
@@ -72,7 +72,7 @@ final class Subprocess {
     /// (128 + signal if a signal ended it). A child still running then is killed, the test
     /// records an issue, and the status is nil.
     @discardableResult
-    func wait(timeout: Double = 300) -> Int32? {
+    package func wait(timeout: Double = 300) -> Int32? {
         if let status { return status }
         let deadline = Date().addingTimeInterval(timeout)
         var raw: Int32 = 0
@@ -99,13 +99,14 @@ final class Subprocess {
     }
 
     /// Sends `signal` to the child.
-    func send(_ signal: Int32) { if status == nil { kill(pid, signal) } }
+    package func send(_ signal: Int32) { if status == nil { kill(pid, signal) } }
 
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
-    var errorOutput: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+    package var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    package var errorOutput: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 }
 
-struct SubprocessError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+/// A child process that could not be started.
+package struct SubprocessError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import Workbench
 
 @Suite("Charts in commands: plot, shaded confusion matrix, bars, terminal styles")
-struct ChartCommandTests {
+struct PlotCommandTests {
     private func penguinsSession() -> Session {
         let session = makeSession()
         run(session, #"load "examples/penguins.csv""#, "split penguins test=0.25 stratify=species seed=3", "m = train linear on penguins.train target=species")
