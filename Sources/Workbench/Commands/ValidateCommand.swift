@@ -64,9 +64,9 @@ extension CommandTable {
             5%, shared: 2.5% for the metric gate (one side of its 95% interval), 2.5% for drift. Fresh data with the training data's fingerprint, or \
             at least half its rows identical to training rows, is a WARN with the count. Gates: \
             min_score= on the main metric, and baseline=OTHER min_gain= (absolute, or relative with %) \
-            on the same fresh data. With several models, each is validated and they are ranked on the \
-            fresh data, verdict first; the baseline is not ranked, and nothing goes forward when every \
-            candidate failed. In `workbench run` and `replay`, --strict makes a FAIL exit non-zero.
+            on the same fresh data. With several models, each is validated and they are ranked on their \
+            fresh score, verdicts beside it; the best-scoring one that did not FAIL goes forward, the \
+            baseline is not ranked, and nothing goes forward when every candidate failed. In `workbench run` and `replay`, --strict makes a FAIL exit non-zero.
             """,
         positionals: [PositionalSpec("MODELS", .binding), PositionalSpec("DATA", keyword: "on", .binding)],
         options: [
@@ -440,10 +440,7 @@ extension CommandTable {
 
     private static func rankValidations(_ reports: [(String, ValidationReport)], context: CommandContext) -> String {
         var table = TextTable(headers: ["rank", "model", "verdict", "fresh score"], alignments: [.right, .left, .left, .right])
-        let ranked = reports.sorted { a, b in
-            if a.1.verdict != b.1.verdict { return a.1.verdict < b.1.verdict }
-            return rankKey(a.1, context) < rankKey(b.1, context)
-        }
+        let (ranked, forward) = ranking(reports) { rankKey($0, context) }
         for (i, (name, r)) in ranked.enumerated() {
             let score = r.freshScores.map { s -> String in
                 let m: MetricDefinition = switch s { case .classification: mainMetric(context, task: .classification); case .regression: mainMetric(context, task: .regression) }
@@ -451,8 +448,20 @@ extension CommandTable {
             } ?? "n/a"
             table.add([String(i + 1), name, r.verdict.rawValue, score])
         }
-        return "ranked on the fresh data (verdict first, then score):\n" + table.render(width: 100)
-            + (ranked.first(where: { $0.1.verdict != .fail }).map { "\ngoes forward: \($0.0)" } ?? "\ngoes forward: none (every candidate failed)")
+        return "ranked on the fresh score (the best that did not FAIL goes forward):\n" + table.render(width: 100)
+            + (forward.map { "\ngoes forward: \($0)" } ?? "\ngoes forward: none (every candidate failed)")
+    }
+
+    /// Candidates in rank order and the one that goes forward. Ranked on the fresh score alone
+    /// (`key`, lower first; ties keep the order given): the verdict is shown beside it and decides
+    /// only what goes forward, the best-ranked candidate that did not FAIL. A WARN is for a person
+    /// to read, not a penalty in the ranking.
+    static func ranking(_ reports: [(String, ValidationReport)], key: (ValidationReport) -> Double) -> (ranked: [(String, ValidationReport)], forward: String?) {
+        let ranked = reports.enumerated().sorted { a, b in
+            let (ka, kb) = (key(a.element.1), key(b.element.1))
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
+        return (ranked, ranked.first { $0.1.verdict != .fail }?.0)
     }
 
     /// One line per feature: PSI with its band, the deciding test and a bar (the bar cells carry

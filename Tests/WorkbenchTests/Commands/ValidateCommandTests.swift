@@ -70,7 +70,7 @@ struct ValidateCommandTests {
         run(session, "lb = compare [linear, tree, bayes] on penguins target=species folds=3")
         let cell = try #require(run(session, "validate lb.top(2) on \"\(exampleData)/penguins_fresh.csv\""))
         #expect(cell.succeeded, "\(cell.output.plainText)")
-        #expect(cell.output.plainText.contains("ranked on the fresh data"))
+        #expect(cell.output.plainText.contains("ranked on the fresh score (the best that did not FAIL goes forward)"))
         #expect(session.lookup("lb.top1") != nil && session.lookup("lb.top2") != nil)
     }
 
@@ -252,6 +252,25 @@ struct ValidateCommandTests {
         #expect(!text.contains("validate b on"))
         let all = try #require(run(session, "validate m, b on \"\(exampleData)/penguins_fresh.csv\" min_score=1.5"))
         #expect(all.output.plainText.contains("goes forward: none (every candidate failed)"))
+    }
+
+    /// Candidates are ranked on the fresh score alone, verdicts beside it: a WARN with the best
+    /// score ranks first and goes forward; a FAIL with a better score ranks above it but never
+    /// goes forward; ties keep the order given.
+    @Test func candidatesAreRankedOnTheFreshScore() {
+        func report(_ name: String, _ verdict: Verdict) -> (String, ValidationReport) {
+            (name, ValidationReport(model: name, data: "fresh", verdict: verdict, reasons: [], schemaFindings: [], freshScores: nil,
+                                    crossValidation: [:], drift: nil, predictionDrift: nil))
+        }
+        // Accuracy, higher is better, so the key is its negative.
+        let accuracy = ["pass": 0.90, "warn": 0.95, "fail": 0.97, "tie": 0.90]
+        let reports = [report("pass", .pass), report("warn", .warn), report("fail", .fail), report("tie", .pass)]
+        let (ranked, forward) = CommandTable.ranking(reports) { -(accuracy[$0.model] ?? 0) }
+        #expect(ranked.map(\.0) == ["fail", "warn", "pass", "tie"])
+        #expect(forward == "warn")
+        let allFailed = CommandTable.ranking([report("a", .fail), report("b", .fail)]) { _ in 0 }
+        #expect(allFailed.forward == nil)
+        #expect(allFailed.ranked.map(\.0) == ["a", "b"], "equal scores keep the order given")
     }
 
     /// lb.top(K) trains on the leaderboard's own feature choice, which its scores belong to.
