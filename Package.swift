@@ -62,10 +62,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Did-you-mean for every layer: edit distance and the closest plausible name. No dependencies.
+        .target(name: "Diagnostics", swiftSettings: strict),
         // Tables: typed columns, CSV and SQLite readers, fingerprints, splits.
         .target(
             name: "Tabular",
             dependencies: [
+                "Diagnostics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -126,7 +129,7 @@ let package = Package(
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
+                "Diagnostics", "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -162,6 +165,7 @@ let package = Package(
             path: "Benchmarks/suite/Sources",
             swiftSettings: strict
         ),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),

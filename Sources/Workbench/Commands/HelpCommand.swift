@@ -23,6 +23,7 @@ extension CommandTable {
     }
 }
 
+import Diagnostics
 import Tabular
 
 /// Help text rendered from the command table: in the REPL and in the README's reference.

@@ -1,4 +1,4 @@
-import Tabular
+import Diagnostics
 
 /// A statement matched against its command's spec: positionals by placeholder, options by name.
 public struct Invocation: Sendable {

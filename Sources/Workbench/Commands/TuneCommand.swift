@@ -1,3 +1,4 @@
+import Diagnostics
 import Learning
 import Tabular
 
