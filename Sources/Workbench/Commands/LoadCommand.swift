@@ -1,3 +1,4 @@
+import CommandLanguage
 import Diagnostics
 import Foundation
 import Tabular
