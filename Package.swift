@@ -29,6 +29,8 @@ let package = Package(
         .library(name: "Bundles", targets: ["Bundles"]),
         .library(name: "Charts", targets: ["Charts"]),
         .library(name: "Serving", targets: ["Serving"]),
+        // The command language alone (lexer, parser, signatures, completion), for the parser fuzz target.
+        .library(name: "CommandLanguage", targets: ["CommandLanguage"]),
         // The interpreter (language, transcripts, lessons), for the fuzz targets in Fuzz/.
         .library(name: "Interpreter", targets: ["Workbench"]),
     ],
@@ -62,10 +64,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Did-you-mean for every layer: edit distance and the closest plausible name. No dependencies.
+        .target(name: "Diagnostics", swiftSettings: strict),
         // Tables: typed columns, CSV and SQLite readers, fingerprints, splits.
         .target(
             name: "Tabular",
             dependencies: [
+                "Diagnostics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -122,11 +127,14 @@ let package = Package(
         // The example data and lessons compiled into the binary (generated from examples/ and
         // tutorials/ by Scripts/embed-resources.py), so `workbench` works from any folder.
         .target(name: "WorkbenchResources", swiftSettings: strict),
-        // The command language, session state, command handlers, transcripts, replay, line editor.
+        // The command language: lexer, parser with source ranges, command signatures, invocation
+        // matching, completion. Pure: knows no session, handler or terminal.
+        .target(name: "CommandLanguage", dependencies: ["Diagnostics"], swiftSettings: strict),
+        // Session state, the command table and handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
             dependencies: [
-                "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
+                "CommandLanguage", "Diagnostics", "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -170,6 +178,8 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
+        .testTarget(name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
@@ -179,7 +189,7 @@ let package = Package(
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script.
         .testTarget(
             name: "ServingTests",

@@ -23,7 +23,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         fuzzTarget("fuzz-csv", ["Tabular"]),
-        fuzzTarget("fuzz-parser", ["Interpreter"]),
+        fuzzTarget("fuzz-parser", ["CommandLanguage"]),
         fuzzTarget("fuzz-transcript", ["Interpreter"]),
         fuzzTarget("fuzz-bundle", ["Bundles", "Learning", "Tabular"]),
         fuzzTarget("fuzz-lesson", ["Interpreter"]),

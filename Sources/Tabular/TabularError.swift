@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// Where in a text file something was found: 1-based line and column (column counts fields).
 public struct FileLocation: Sendable, Equatable, CustomStringConvertible {
     public var file: String
@@ -115,38 +117,4 @@ private func suggestedBudget(_ bytes: Int) -> String {
 public func didYouMean(_ word: String, among candidates: [String]) -> String {
     guard let best = closestMatch(word, among: candidates) else { return "" }
     return "\nhint: did you mean '\(best)'?"
-}
-
-/// The candidate closest to `word` by edit distance, if close enough to be a plausible typo.
-public func closestMatch(_ word: String, among candidates: [String]) -> String? {
-    let lower = word.lowercased()
-    var best: (name: String, distance: Int)?
-    for c in candidates {
-        let d = editDistance(lower, c.lowercased())
-        if d < (best?.distance ?? Int.max) { best = (c, d) }
-    }
-    guard let (name, distance) = best else { return nil }
-    let limit = max(1, min(3, word.count / 3 + 1))
-    return distance <= limit ? name : nil
-}
-
-/// Edit distance over Unicode scalars counting insertions, deletions, substitutions and swaps of
-/// neighbours (optimal string alignment), so "sa" is one edit from "as".
-public func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-    for i in 0...a.count { table[i][0] = i }
-    for j in 0...b.count { table[0][j] = j }
-    for i in 1...a.count {
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
-            }
-        }
-    }
-    return table[a.count][b.count]
 }

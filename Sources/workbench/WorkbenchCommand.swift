@@ -159,7 +159,7 @@ private func startSession(sessions: String, noRecord: Bool, learner: String?, wo
         }
     }
     let editor = interactive
-        ? EditLineReader(historyPath: home + "/history") { line, cursor in Completion.complete(line: line, cursor: cursor, source: session) }
+        ? EditLineReader(historyPath: home + "/history") { line, cursor in session.complete(line: line, cursor: cursor) }
         : nil
     let reader: any LineReader = editor ?? PlainLineReader()
     if interactive {

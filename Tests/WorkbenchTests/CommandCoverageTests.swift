@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CommandLanguage
 import TestSupport
 @testable import Workbench
 

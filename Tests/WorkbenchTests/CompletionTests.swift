@@ -1,3 +1,4 @@
+import CommandLanguage
 import Testing
 @testable import Workbench
 
@@ -21,10 +22,10 @@ private struct FakeSource: CompletionSource {
     }
 }
 
-@Suite("Tab completion")
+@Suite("Tab completion over the command table")
 struct CompletionTests {
     private func complete(_ line: String, cursor: Int? = nil) -> Completion.Result {
-        Completion.complete(line: line, cursor: cursor ?? line.count, source: FakeSource())
+        Completion.complete(line: line, cursor: cursor ?? line.count, source: FakeSource(), commands: CommandTable.signatures)
     }
 
     @Test func lessonNamesAfterTutorialStart() {

@@ -1,3 +1,4 @@
+import CommandLanguage
 import PropertyBased
 import Testing
 import TestSupport

@@ -1,4 +1,4 @@
-import Workbench
+import CommandLanguage
 
 /// The command-language lexer and parser on arbitrary text: a line either parses or fails with an
 /// error whose range lies inside the line (so the caret can be drawn), and rendering never traps.

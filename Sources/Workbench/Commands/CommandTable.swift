@@ -1,3 +1,5 @@
+import CommandLanguage
+
 /// The one table of commands: parsing, `help`, completion, the README reference and tutorial
 /// checks all read it. Adding a command is one entry here plus its handler file and tests.
 public enum CommandTable {
@@ -14,7 +16,11 @@ public enum CommandTable {
         tutorial, answer,
     ]
 
-    public static let names: [String] = all.map(\.name)
+    /// What the language needs of each command (names, arguments, options, help), in table order:
+    /// parsing, help and completion read these.
+    public static let signatures: [CommandSignature] = all.map(\.signature)
+
+    public static let names: [String] = signatures.map(\.name)
 
     public static func command(named name: String) -> CommandSpec? {
         all.first { $0.name == name }

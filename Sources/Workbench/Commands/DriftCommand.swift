@@ -1,3 +1,4 @@
+import CommandLanguage
 import Learning
 import Tabular
 

@@ -1,4 +1,5 @@
 import Charts
+import CommandLanguage
 import Learning
 import Tabular
 

@@ -1,3 +1,6 @@
+import CommandLanguage
+import Diagnostics
+
 extension CommandTable {
     /// `help [COMMAND]`: the command list, or one command in full.
     static let help = CommandSpec(
@@ -15,7 +18,7 @@ extension CommandTable {
             guard let spec = command(named: name) else {
                 throw LanguageError.unknownCommand(name, at: expression.range, suggestion: closestMatchName(name))
             }
-            context.print(HelpText.detail(spec))
+            context.print(HelpText.detail(spec.signature))
         })
 
     static func closestMatchName(_ name: String) -> String? {
@@ -23,15 +26,13 @@ extension CommandTable {
     }
 }
 
-import Tabular
-
 /// Help text rendered from the command table: in the REPL and in the README's reference.
 public enum HelpText {
     public static func overview() -> String {
         var lines: [String] = []
         for topic in CommandTable.topics {
             lines.append("\(topic):")
-            let specs = CommandTable.all.filter { $0.topic == topic }
+            let specs = CommandTable.signatures.filter { $0.topic == topic }
             let width = specs.map(\.name.count).max() ?? 0
             for spec in specs {
                 lines.append("  " + spec.name + String(repeating: " ", count: width - spec.name.count + 2) + spec.summary)
@@ -42,7 +43,7 @@ public enum HelpText {
         return lines.joined(separator: "\n")
     }
 
-    public static func detail(_ spec: CommandSpec) -> String {
+    public static func detail(_ spec: CommandSignature) -> String {
         var lines = ["usage: \(spec.usage)", "", spec.summary]
         if !spec.discussion.isEmpty { lines += ["", spec.discussion] }
         if !spec.options.isEmpty {
@@ -65,7 +66,7 @@ public enum HelpText {
         for topic in CommandTable.topics {
             lines.append("### \(topic.prefix(1).uppercased() + topic.dropFirst())")
             lines.append("")
-            for spec in CommandTable.all where spec.topic == topic {
+            for spec in CommandTable.signatures where spec.topic == topic {
                 lines.append("#### `\(spec.name)`")
                 lines.append("")
                 lines.append("`\(spec.usage)`")

@@ -1,3 +1,5 @@
+import CommandLanguage
+import Diagnostics
 import Foundation
 import Tabular
 

@@ -1,3 +1,5 @@
+import CommandLanguage
+import Diagnostics
 import Foundation
 import Learning
 import Tabular
@@ -8,7 +10,7 @@ extension CommandContext {
     /// (`lb.best`), leaderboard (its best) or model (its algorithm and parameters).
     func candidate(_ placeholder: String) throws -> Candidate {
         guard let expression = invocation.positionals[placeholder] else {
-            throw LanguageError.missingArgument(placeholder, command: invocation.spec.name, usage: invocation.spec.usage, at: invocation.statement.verbRange)
+            throw LanguageError.missingArgument(placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: invocation.statement.verbRange)
         }
         guard let name = expression.dottedName else {
             throw LanguageError.semantic("expected an algorithm name, found \(expression.kindDescription)", at: expression.range, hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", "))
@@ -57,8 +59,8 @@ extension CommandContext {
         for (key, keyRange, value) in invocation.hyperparameters {
             guard let spec = algorithm.parameterSpecs.first(where: { $0.name == key }) else {
                 let known = algorithm.parameterSpecs.map(\.name)
-                let all = known + invocation.spec.options.map(\.name)
-                throw LanguageError.unknownOption(key, command: "\(invocation.spec.name) \(algorithm.name)", at: keyRange, suggestion: closestMatch(key, among: all), known: all)
+                let all = known + invocation.signature.options.map(\.name)
+                throw LanguageError.unknownOption(key, command: "\(invocation.signature.name) \(algorithm.name)", at: keyRange, suggestion: closestMatch(key, among: all), known: all)
             }
             let parameterValue = try Self.parameterValue(value, spec: spec)
             do {
@@ -89,7 +91,7 @@ extension CommandContext {
     /// The target column from `target=`, required.
     func targetColumn(in frame: DataFrame) throws -> String {
         guard let target = try column("target", in: frame) else {
-            throw LanguageError.missingArgument("target=COLUMN", command: invocation.spec.name, usage: invocation.spec.usage, at: SourceRange(invocation.line.count, invocation.line.count + 1))
+            throw LanguageError.missingArgument("target=COLUMN", command: invocation.signature.name, usage: invocation.signature.usage, at: SourceRange(invocation.line.count, invocation.line.count + 1))
         }
         return target
     }

@@ -1,4 +1,6 @@
 import Charts
+import CommandLanguage
+import Diagnostics
 import Learning
 import Tabular
 

@@ -1,3 +1,5 @@
+import CommandLanguage
+import Diagnostics
 import Foundation
 import Learning
 import Tabular
@@ -47,7 +49,7 @@ extension CommandTable {
             frame = try rowFrame(fields, pipeline: pipeline, context: &context)
             label = "one row"
         } else {
-            throw LanguageError.missingArgument("'on DATA' or a row {column: value, ...}", command: "predict", usage: context.invocation.spec.usage, at: context.invocation.range(of: "MODEL"))
+            throw LanguageError.missingArgument("'on DATA' or a row {column: value, ...}", command: "predict", usage: context.invocation.signature.usage, at: context.invocation.range(of: "MODEL"))
         }
         var notes: [String] = []
         let output = try InterruptiblePrediction.predict(pipeline, frame, session: context.session, notes: &notes)

@@ -1,4 +1,5 @@
 import Bundles
+import CommandLanguage
 import Foundation
 import Serving
 

@@ -1,4 +1,6 @@
 import Charts
+import CommandLanguage
+import Diagnostics
 import Foundation
 import Tabular
 
@@ -178,7 +180,7 @@ public struct CommandContext {
 
     private func require(_ placeholder: String) throws -> Expression {
         guard let e = invocation.positionals[placeholder] else {
-            throw LanguageError.missingArgument(placeholder, command: invocation.spec.name, usage: invocation.spec.usage, at: invocation.statement.verbRange)
+            throw LanguageError.missingArgument(placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: invocation.statement.verbRange)
         }
         return e
     }

@@ -1,4 +1,6 @@
 import Charts
+import CommandLanguage
+import Diagnostics
 import Foundation
 import Synchronization
 import Tabular
@@ -202,7 +204,7 @@ public final class Session {
             guard let spec = CommandTable.command(named: statement.verb) else {
                 throw LanguageError.unknownCommand(statement.verb, at: statement.verbRange, suggestion: closestMatch(statement.verb, among: CommandTable.names))
             }
-            let invocation = try Invocation(spec: spec, statement: statement, line: line)
+            let invocation = try Invocation(signature: spec.signature, statement: statement, line: line)
             var context = CommandContext(session: self, invocation: invocation)
             do {
                 try spec.run(&context)

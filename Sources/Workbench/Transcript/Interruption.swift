@@ -1,3 +1,4 @@
+import CommandLanguage
 import Foundation
 
 /// How Ctrl-C stopped a cell, as its transcript records it (`@interrupted …`), so that replay and

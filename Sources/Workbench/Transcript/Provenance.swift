@@ -1,4 +1,5 @@
 import Bundles
+import CommandLanguage
 import Foundation
 import Learning
 import Tabular
@@ -47,7 +48,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
     /// role; nil when it does not parse.
     static func reads(of command: String) -> (spec: CommandSpec, names: [String])? {
         guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
-              let invocation = try? Invocation(spec: spec, statement: statement, line: command) else { return nil }
+              let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command) else { return nil }
         var names: [String] = []
         func add(_ expression: Expression, kind: ArgumentKind) {
             let items: [Expression]
@@ -146,7 +147,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
     /// The quoted path of a `load` command.
     static func loadPath(_ command: String) -> String? {
         guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
-              let invocation = try? Invocation(spec: spec, statement: statement, line: command),
+              let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command),
               case .string(let written, _)? = invocation.positionals["PATH"] else { return nil }
         return written
     }

@@ -1,6 +1,7 @@
+import Diagnostics
 import Foundation
-import Tabular
 import Learning
+import Tabular
 
 /// Reads the lesson format: Markdown with a `# Title`, `## id: Title` step headings, a `kind:` line
 /// under each heading, and small fenced blocks (`check`, `answer`, `choices`, `hints`, `solution`,

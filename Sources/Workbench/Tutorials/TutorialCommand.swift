@@ -1,4 +1,6 @@
 import Bundles
+import CommandLanguage
+import Diagnostics
 import Foundation
 import Tabular
 

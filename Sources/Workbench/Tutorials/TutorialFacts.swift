@@ -1,3 +1,4 @@
+import CommandLanguage
 import Foundation
 import Learning
 import Tabular
@@ -17,7 +18,7 @@ enum TutorialFact {
     /// is unlike its training data.
     static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0) -> [TutorialFact] {
         guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
-              let invocation = try? Invocation(spec: spec, statement: statement, line: command) else { return [] }
+              let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command) else { return [] }
         if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals["N"],
            let cell = session.cells.first(where: { Double($0.number) == n }) {
             return facts(of: cell.command, in: session, output: output, depth: 1)

@@ -1,18 +1,3 @@
-/// A half-open range of character offsets within one source line, for carets and completion.
-public struct SourceRange: Sendable, Equatable, Hashable {
-    public var start: Int
-    public var end: Int
-
-    public init(_ start: Int, _ end: Int) {
-        self.start = start
-        self.end = max(start, end)
-    }
-
-    public func union(_ other: SourceRange) -> SourceRange {
-        SourceRange(min(start, other.start), max(end, other.end))
-    }
-}
-
 /// One lexical token of the command language.
 public struct Token: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -26,6 +11,11 @@ public struct Token: Sendable, Equatable {
 
     public var kind: Kind
     public var range: SourceRange
+
+    public init(kind: Kind, range: SourceRange) {
+        self.kind = kind
+        self.range = range
+    }
 
     public var identifier: String? {
         if case .identifier(let s) = kind { return s }

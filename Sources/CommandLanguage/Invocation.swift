@@ -1,8 +1,8 @@
-import Tabular
+import Diagnostics
 
-/// A statement matched against its command's spec: positionals by placeholder, options by name.
+/// A statement matched against its command's signature: positionals by placeholder, options by name.
 public struct Invocation: Sendable {
-    public let spec: CommandSpec
+    public let signature: CommandSignature
     public let statement: Statement
     public let line: String
     public private(set) var positionals: [String: Expression] = [:]
@@ -10,15 +10,15 @@ public struct Invocation: Sendable {
     /// `key=value` pairs that are not command options: hyperparameters, for commands that take them.
     public private(set) var hyperparameters: [(key: String, keyRange: SourceRange, value: Expression)] = []
 
-    /// Matches `statement` to `spec`, checking counts, keywords, option names and simple value kinds.
-    public init(spec: CommandSpec, statement: Statement, line: String) throws(LanguageError) {
-        self.spec = spec
+    /// Matches `statement` to `signature`, checking counts, keywords, option names and simple value kinds.
+    public init(signature: CommandSignature, statement: Statement, line: String) throws(LanguageError) {
+        self.signature = signature
         self.statement = statement
         self.line = line
 
-        if statement.targets.count > spec.maxResults, let first = statement.targets.first {
+        if statement.targets.count > signature.maxResults, let first = statement.targets.first {
             let range = first.range.union(statement.targets[statement.targets.count - 1].range)
-            throw .tooManyResults(command: spec.name, max: spec.maxResults, at: range)
+            throw .tooManyResults(command: signature.name, max: signature.maxResults, at: range)
         }
 
         var remaining: [Expression] = []
@@ -27,14 +27,14 @@ public struct Invocation: Sendable {
             case .positional(let e):
                 remaining.append(e)
             case .option(let key, let keyRange, let value):
-                guard let option = spec.options.first(where: { $0.name == key }) else {
-                    if spec.acceptsHyperparameters {
+                guard let option = signature.options.first(where: { $0.name == key }) else {
+                    if signature.acceptsHyperparameters {
                         guard !hyperparameters.contains(where: { $0.key == key }) else { throw .duplicateOption(key, at: keyRange) }
                         hyperparameters.append((key, keyRange, value))
                         continue
                     }
-                    let names = spec.options.map(\.name)
-                    throw .unknownOption(key, command: spec.name, at: keyRange, suggestion: closestMatch(key, among: names), known: names)
+                    let names = signature.options.map(\.name)
+                    throw .unknownOption(key, command: signature.name, at: keyRange, suggestion: closestMatch(key, among: names), known: names)
                 }
                 guard options[key] == nil else { throw .duplicateOption(key, at: keyRange) }
                 try Invocation.check(value, against: option.kind, name: key)
@@ -43,39 +43,39 @@ public struct Invocation: Sendable {
         }
 
         var cursor = 0
-        let keywords = Set(spec.positionals.compactMap(\.keyword))
-        for (i, positional) in spec.positionals.enumerated() {
+        let keywords = Set(signature.positionals.compactMap(\.keyword))
+        for (i, positional) in signature.positionals.enumerated() {
             let next = cursor < remaining.count ? remaining[cursor] : nil
             if let keyword = positional.keyword {
                 if let next, next.dottedName == keyword {
                     cursor += 1
                     guard cursor < remaining.count else {
-                        throw .missingArgument("\(positional.placeholder) after '\(keyword)'", command: spec.name, usage: spec.usage, at: SourceRange(next.range.end, next.range.end + 1))
+                        throw .missingArgument("\(positional.placeholder) after '\(keyword)'", command: signature.name, usage: signature.usage, at: SourceRange(next.range.end, next.range.end + 1))
                     }
                     positionals[positional.placeholder] = remaining[cursor]
                     cursor += 1
                 } else if !positional.isOptional {
                     let at = next?.range ?? SourceRange(line.count, line.count + 1)
-                    throw .missingArgument("'\(keyword) \(positional.placeholder)'", command: spec.name, usage: spec.usage, at: at)
+                    throw .missingArgument("'\(keyword) \(positional.placeholder)'", command: signature.name, usage: signature.usage, at: at)
                 }
             } else {
                 // A bare word that is a later keyword belongs to that keyword, not to this slot.
-                let laterKeywords = Set(spec.positionals[(i + 1)...].compactMap(\.keyword))
+                let laterKeywords = Set(signature.positionals[(i + 1)...].compactMap(\.keyword))
                 if let next, !(next.dottedName.map(laterKeywords.contains) ?? false) {
                     positionals[positional.placeholder] = next
                     cursor += 1
                 } else if !positional.isOptional {
                     let at = next?.range ?? SourceRange(line.count, line.count + 1)
-                    throw .missingArgument(positional.placeholder, command: spec.name, usage: spec.usage, at: at)
+                    throw .missingArgument(positional.placeholder, command: signature.name, usage: signature.usage, at: at)
                 }
             }
         }
         if cursor < remaining.count {
             let extra = remaining[cursor]
             if let word = extra.dottedName, !keywords.isEmpty, let k = closestMatch(word, among: Array(keywords)), k != word {
-                throw .semantic("unexpected '\(word)'", at: extra.range, hint: "did you mean '\(k)'? usage: \(spec.usage)")
+                throw .semantic("unexpected '\(word)'", at: extra.range, hint: "did you mean '\(k)'? usage: \(signature.usage)")
             }
-            throw .unexpectedArgument(at: extra.range, usage: spec.usage)
+            throw .unexpectedArgument(at: extra.range, usage: signature.usage)
         }
     }
 

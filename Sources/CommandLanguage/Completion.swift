@@ -1,23 +1,4 @@
-import Foundation
-import Tabular
-
-/// What completion needs to know about a session; a protocol so tests can supply a fake.
-public protocol CompletionSource {
-    /// Names bound in the session, in binding order.
-    var boundNames: [String] { get }
-    /// Column names of a bound dataset, nil if the name is not a dataset.
-    func columns(of name: String) -> [String]?
-    /// Entries of a folder (names only; folders end in "/"), for completing quoted paths.
-    func directoryEntries(_ folder: String) -> [String]
-    /// Names of the lessons in the session's tutorials folder.
-    var lessonNames: [String] { get }
-}
-
-extension CompletionSource {
-    public var lessonNames: [String] { [] }
-}
-
-/// Tab completion as a pure function of the line, the cursor and the session.
+/// Tab completion as a pure function of the line, the cursor, the session and the commands.
 public enum Completion {
     /// Characters that end a word; the REPL gives the same set to libedit so both agree on where
     /// the word being completed starts.
@@ -27,9 +8,16 @@ public enum Completion {
     public struct Result: Equatable, Sendable {
         public var start: Int
         public var candidates: [String]
+
+        public init(start: Int, candidates: [String]) {
+            self.start = start
+            self.candidates = candidates
+        }
     }
 
-    public static func complete(line: String, cursor: Int, source: some CompletionSource) -> Result {
+    /// Candidates for the word before `cursor` in `line`; `commands` are the language's commands
+    /// (their names, positionals and options), in the order names are offered.
+    public static func complete(line: String, cursor: Int, source: some CompletionSource, commands: [CommandSignature]) -> Result {
         let chars = Array(line.prefix(cursor))
         // Inside an open string: complete a file path.
         if let quote = openQuote(chars) {
@@ -40,12 +28,12 @@ public enum Completion {
         while start > 0, !wordBreakCharacters.contains(chars[start - 1]) { start -= 1 }
         let word = String(chars[start...])
         let before = String(chars[..<start])
-        let candidates = candidates(before: before, source: source)
+        let candidates = candidates(before: before, source: source, commands: commands)
         return Result(start: start, candidates: candidates.filter { $0.hasPrefix(word) }.uniqued())
     }
 
     /// What may stand at a position, given the text before the word being typed.
-    private static func candidates(before: String, source: some CompletionSource) -> [String] {
+    private static func candidates(before: String, source: some CompletionSource, commands: [CommandSignature]) -> [String] {
         let tokens = (try? Lexer.tokenize(before)) ?? []
         var words = tokens.filter { $0.kind != .end }
         // Drop a leading `a, b =`.
@@ -54,16 +42,16 @@ public enum Completion {
             words.removeFirst(eq + 1)
         }
         guard let verbToken = words.first, let verb = verbToken.identifier else {
-            return CommandTable.names
+            return commands.map(\.name)
         }
-        guard let spec = CommandTable.command(named: verb) else { return [] }
+        guard let command = commands.first(where: { $0.name == verb }) else { return [] }
         let rest = Array(words.dropFirst())
         let datasetName = rest.lazy.compactMap { $0.identifier }.first { source.columns(of: $0) != nil }
         let columns = datasetName.flatMap { source.columns(of: $0) }?.map(quotedIfNeeded) ?? []
 
         // `key=` → the option's values.
         if let last = rest.last, last.isPunctuation("="), rest.count >= 2, let key = rest[rest.count - 2].identifier {
-            guard let option = spec.options.first(where: { $0.name == key }) else { return [] }
+            guard let option = command.options.first(where: { $0.name == key }) else { return [] }
             switch option.kind {
             case .column, .columns: return columns
             case .choice(let options): return options
@@ -76,7 +64,7 @@ public enum Completion {
         let depth = rest.reduce(0) { $0 + ($1.isPunctuation("[") ? 1 : $1.isPunctuation("]") ? -1 : 0) }
         if depth > 0 { return columns }
 
-        let positionalKinds = nextPositionalKinds(spec: spec, rest: rest, source: source)
+        let positionalKinds = nextPositionalKinds(command: command, rest: rest, source: source)
         var result: [String] = []
         for kind in positionalKinds {
             switch kind {
@@ -87,7 +75,7 @@ public enum Completion {
             case .columns, .column:
                 result += columns
             case .command:
-                result += CommandTable.names
+                result += commands.map(\.name)
             case .choice(let options):
                 result += options
             case .lesson:
@@ -98,7 +86,7 @@ public enum Completion {
                 break
             }
         }
-        result += spec.options.map { $0.name + "=" }
+        result += command.options.map { $0.name + "=" }
         return result
     }
 
@@ -109,8 +97,8 @@ public enum Completion {
         case other
     }
 
-    /// Which positionals could come next, walking the spec over the positional words typed so far.
-    private static func nextPositionalKinds(spec: CommandSpec, rest: [Token], source: some CompletionSource) -> [Expected] {
+    /// Which positionals could come next, walking the signature over the positional words typed so far.
+    private static func nextPositionalKinds(command: CommandSignature, rest: [Token], source: some CompletionSource) -> [Expected] {
         // Positional words typed: skip `key=value` pairs and punctuation.
         var typed: [String] = []
         var i = 0
@@ -130,8 +118,8 @@ public enum Completion {
         var slot = 0
         var t = 0
         var expected: [Expected] = []
-        while slot < spec.positionals.count {
-            let p = spec.positionals[slot]
+        while slot < command.positionals.count {
+            let p = command.positionals[slot]
             if let keyword = p.keyword {
                 if t < typed.count, typed[t] == keyword {
                     if t + 1 < typed.count { t += 2; slot += 1; continue }
@@ -147,7 +135,7 @@ public enum Completion {
             return expected
         }
         // Column lists take several words.
-        if let last = spec.positionals.last, last.kind == .columns, t >= 1 { expected.append(.columns) }
+        if let last = command.positionals.last, last.kind == .columns, t >= 1 { expected.append(.columns) }
         return expected
     }
 
@@ -189,34 +177,5 @@ public enum Completion {
 
     private static func quotedIfNeeded(_ name: String) -> String {
         name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? name : "\"\(name)\""
-    }
-}
-
-extension Session: CompletionSource {
-    public func columns(of name: String) -> [String]? {
-        if case .dataset(let d)? = lookup(name) { return d.frame.columnNames }
-        return nil
-    }
-
-    public func directoryEntries(_ folder: String) -> [String] {
-        let path = resolve(path: folder.isEmpty ? "." : folder)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
-        return names.map { name in
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
-            return exists && isDirectory.boolValue ? name + "/" : name
-        }
-    }
-
-    public var lessonNames: [String] {
-        LessonLibrary.catalog(workingDirectory: environment.workingDirectory).names
-    }
-}
-
-extension Array where Element: Hashable {
-    /// The elements in order with later duplicates removed.
-    func uniqued() -> [Element] {
-        var seen = Set<Element>()
-        return filter { seen.insert($0).inserted }
     }
 }

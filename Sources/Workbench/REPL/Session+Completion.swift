@@ -1,0 +1,30 @@
+import CommandLanguage
+import Foundation
+
+extension Session {
+    /// Tab completion over this session's names and files and the command table.
+    public func complete(line: String, cursor: Int) -> Completion.Result {
+        Completion.complete(line: line, cursor: cursor, source: self, commands: CommandTable.signatures)
+    }
+}
+
+extension Session: CompletionSource {
+    public func columns(of name: String) -> [String]? {
+        if case .dataset(let d)? = lookup(name) { return d.frame.columnNames }
+        return nil
+    }
+
+    public func directoryEntries(_ folder: String) -> [String] {
+        let path = resolve(path: folder.isEmpty ? "." : folder)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        return names.map { name in
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+            return exists && isDirectory.boolValue ? name + "/" : name
+        }
+    }
+
+    public var lessonNames: [String] {
+        LessonLibrary.catalog(workingDirectory: environment.workingDirectory).names
+    }
+}

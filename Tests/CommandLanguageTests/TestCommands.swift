@@ -1,0 +1,42 @@
+import CommandLanguage
+
+/// A small command table shaped like the interpreter's, so the language is tested without it.
+enum TestCommands {
+    static let load = CommandSignature(
+        "load", topic: "data", summary: "read a CSV file",
+        positionals: [PositionalSpec("PATH", .path), PositionalSpec("NAME", keyword: "as", .newName, optional: true)],
+        options: [
+            OptionSpec("header", .flag, default: "yes", help: "the first row names the columns"),
+            OptionSpec("sep", .choice([",", ";", "tab"]), help: "the separator"),
+        ],
+        maxResults: 1, examples: [#"load "x.csv""#])
+    static let describe = CommandSignature(
+        "describe", topic: "data", summary: "summarise each column",
+        positionals: [PositionalSpec("DATA", .dataset)], examples: ["describe iris"])
+    static let split = CommandSignature(
+        "split", topic: "data", summary: "split rows into train and test",
+        positionals: [PositionalSpec("DATA", .dataset)],
+        options: [
+            OptionSpec("test", .fraction, default: "0.2", help: "the test share"),
+            OptionSpec("stratify", .column, help: "keep this column's shares"),
+            OptionSpec("seed", .integer(0...Int.max), default: "42", help: "the random seed"),
+        ],
+        maxResults: 2, examples: ["split iris"])
+    static let select = CommandSignature(
+        "select", topic: "data", summary: "keep some columns",
+        positionals: [PositionalSpec("DATA", .dataset), PositionalSpec("COLUMNS", .columns)],
+        maxResults: 1, examples: ["select iris a, b"])
+    static let train = CommandSignature(
+        "train", topic: "models", summary: "fit a model",
+        positionals: [PositionalSpec("ALGORITHM", .algorithm), PositionalSpec("DATA", keyword: "on", .dataset)],
+        options: [
+            OptionSpec("target", .column, help: "the column to predict"),
+            OptionSpec("rate", .number(0...1), help: "a learning rate"),
+        ],
+        maxResults: 1, acceptsHyperparameters: true, examples: ["train tree on iris"])
+    static let help = CommandSignature(
+        "help", topic: "session", summary: "list commands",
+        positionals: [PositionalSpec("COMMAND", .command, optional: true)], examples: ["help"])
+
+    static let all = [load, describe, split, select, train, help]
+}
