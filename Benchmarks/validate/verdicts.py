@@ -138,7 +138,9 @@ def main():
     datasets = [("iris", os.path.join(EXAMPLES, "iris.csv"), "species"),
                 ("penguins", os.path.join(EXAMPLES, "penguins.csv"), "species"),
                 ("breast_cancer", os.path.join(EXAMPLES, "breast_cancer.csv"), "diagnosis"),
-                ("diabetes", os.path.join(EXAMPLES, "diabetes.csv"), "progression")]
+                ("diabetes", os.path.join(EXAMPLES, "diabetes.csv"), "progression"),
+                # The raw-export penguins: identifiers, constants, free text left out, a date feature.
+                ("penguins_messy", os.path.join(EXAMPLES, "penguins_messy.csv"), "Species")]
     for name, make in (("gauss20", gauss20), ("sparse64", sparse64)):
         names, x, y = make(0)
         path = os.path.join(work, f"{name}.csv")
