@@ -18,14 +18,16 @@ struct SlowClientTests {
             let connection = try RawConnection(port: port)
             let started = ContinuousClock.now
             connection.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\n")
-            let result = connection.readUntilClosed(timeout: .seconds(30))
+            let result = connection.readUntilClosed(timeout: .seconds(90))
             return (result, ContinuousClock.now - started)
         }
         #expect(result.closed)
-        // The idle timeout is 1 s. The whole suite on a loaded 2-core machine has delayed the
-        // server's timer by over 10 s, so the bound is generous; a server that never cuts a
-        // trickling client off still fails (this side gives up at 30 s, the default timeout).
-        #expect(elapsed < .seconds(20), "closed after \(elapsed)")
+        // The idle timeout set here is 1 s, the default 30 s. Every test server shares NIO's
+        // event loops with the other suites' servers, and the whole test run beside a build on a
+        // loaded 2-core machine has delayed this one's timer by up to 27 s; so the bound only
+        // shows that the configured timeout, not the default, cut the client off, and a server
+        // that never does still fails (this side waits 90 s).
+        #expect(elapsed < .seconds(30), "closed after \(elapsed)")
         // The server still answers others.
         #expect(try await HTTP.get("/healthz", port: port).status == 200)
         await server.shutdown()
