@@ -101,7 +101,10 @@ struct TranscriptTamperTests {
         var blocks = Blocks(try Self.golden(file))
         try #require(blocks.cells.count >= 3)
         blocks.cells.swapAt(1, 2)
-        #expect(try Self.problem(blocks.text)?.hasPrefix("cell [2]") == true)
+        let swapped = try Self.problem(blocks.text)
+        #expect(swapped?.hasPrefix("cell [2]") == true)
+        // Said as a move, not as a removal: cell [2] is still there, after cell [3].
+        #expect(swapped?.contains("comes after cell [3]") == true && swapped?.hasSuffix("cells were moved") == true, "\(swapped ?? "")")
         blocks.renumber()
         #expect(try Self.problem(blocks.text)?.hasPrefix("cell [2]") == true)
     }

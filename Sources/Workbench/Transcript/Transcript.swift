@@ -121,6 +121,10 @@ public struct Transcript: Sendable, Equatable {
                     ? "cell [\(entry.number)] (line \(entry.line)) appears twice: a cell was inserted or copied"
                     : "cell [\(entry.number)] (line \(entry.line)) comes after cell [\(entries[index - 1].number)]: cells were moved"
             }
+            // A number skipped here that turns up later was moved, not removed.
+            if entry.number > expected, let later = entries[index...].first(where: { $0.number == expected }) {
+                return "cell [\(expected)] (line \(later.line)) comes after cell [\(entry.number)] (line \(entry.line)): cells were moved"
+            }
             return entry.number > expected
                 ? "cell [\(expected)] is missing: the cells go from [\(index == 0 ? 0 : entries[index - 1].number)] to [\(entry.number)] (line \(entry.line)); a cell was removed"
                 : "cell [\(entry.number)] (line \(entry.line)) is numbered out of order: cells were moved"

@@ -17,6 +17,17 @@ struct ValidateCommandTests {
         return nil
     }
 
+    /// The fresh penguins with every bill_length_mm replaced by the text "long".
+    private func writeRetypedFresh(to path: String) throws {
+        let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
+        let retyped = text.split(separator: "\n").enumerated().map { i, line -> String in
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if i > 0 && cells.count > 2 { cells[2] = "long" }
+            return cells.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        try Data(retyped.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
     @Test func freshPassesDriftedFailsOnExactlyTheShiftedFeatures() throws {
         let session = trained()
         run(session, "v = validate m on \"\(exampleData)/penguins_fresh.csv\"")
@@ -166,13 +177,7 @@ struct ValidateCommandTests {
     @Test func retypedColumnIsAFailVerdict() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
-        let retyped = text.split(separator: "\n").enumerated().map { i, line -> String in
-            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            if i > 0 && cells.count > 2 { cells[2] = "long" }
-            return cells.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
-        try Data(retyped.utf8).write(to: URL(fileURLWithPath: folder + "/retyped.csv"))
+        try writeRetypedFresh(to: folder + "/retyped.csv")
         let session = trained()
         let cell = try #require(run(session, "v = validate m on \"\(folder)/retyped.csv\""))
         #expect(cell.succeeded, "\(cell.output.plainText)")
@@ -187,13 +192,7 @@ struct ValidateCommandTests {
     @Test func strictRunExitsWithTheVerdictOnARetypedColumn() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
-        let retyped = text.split(separator: "\n").enumerated().map { i, line -> String in
-            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            if i > 0 && cells.count > 2 { cells[2] = "long" }
-            return cells.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
-        try Data(retyped.utf8).write(to: URL(fileURLWithPath: folder + "/retyped.csv"))
+        try writeRetypedFresh(to: folder + "/retyped.csv")
         let script = folder + "/gate.wb"
         try Data("""
             load "\(exampleData)/penguins_train.csv" as p
