@@ -102,6 +102,20 @@ package final class Subprocess {
     package func send(_ signal: Int32) { if status == nil { kill(pid, signal) } }
 
     package var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// The port of the first `http://127.0.0.1:PORT` the process prints (a server started with
+    /// `--port 0` says where it listens), waiting up to `timeout` seconds; nil if it never does.
+    package func waitForLoopbackPort(timeout: Double = 90) -> Int? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let printed = output
+            if let range = printed.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                return Int(printed[range].split(separator: ":").last ?? "")
+            }
+            usleep(50_000)
+        }
+        return nil
+    }
     package var errorOutput: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 }
 

@@ -51,15 +51,7 @@ struct LessonProofTests {
         let server = try Subprocess("/bin/sh", ["-c", "exec " + generated.serveLine.replacingOccurrences(of: "--port 8080", with: "--port 0")],
                                     in: folder, environment: environment)
         defer { server.send(SIGKILL) }
-        var port: Int?
-        let deadline = Date().addingTimeInterval(90)
-        while port == nil && Date() < deadline {
-            if let range = server.output.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(server.output[range].split(separator: ":").last ?? "")
-            }
-            usleep(50_000)
-        }
-        let bound = try #require(port, "no address in: \(server.output) \(server.errorOutput)")
+        let bound = try #require(server.waitForLoopbackPort(), "no address in: \(server.output) \(server.errorOutput)")
         let curl = try Subprocess("/bin/sh", ["-c", generated.curlLine.replacingOccurrences(of: "localhost:8080", with: "127.0.0.1:\(bound)")],
                                   in: folder, environment: environment)
         #expect(curl.wait(timeout: 60) == 0, "\(curl.errorOutput)")

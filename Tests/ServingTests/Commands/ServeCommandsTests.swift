@@ -65,15 +65,7 @@ struct ServeCommandsTests {
         let log = folder + "/log.sqlite"
         let server = try Subprocess(binary, ["serve", bundle, "--port", "0", "--log", log])
         defer { server.send(SIGKILL) }
-        var port: Int?
-        let deadline = Date().addingTimeInterval(90)
-        while port == nil && Date() < deadline {
-            if let range = server.output.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(server.output[range].split(separator: ":").last ?? "")
-            }
-            usleep(50_000)
-        }
-        let bound = try #require(port, "no address in: \(server.output) \(server.errorOutput)")
+        let bound = try #require(server.waitForLoopbackPort(), "no address in: \(server.output) \(server.errorOutput)")
         for _ in 0..<10 { #expect(try await HTTP.post("/v1/predict", port: bound, body: sampleRow).status == 200) }
         server.send(SIGTERM)
         #expect(server.wait(timeout: 20) == 0, "\(server.errorOutput)")
