@@ -15,8 +15,8 @@ extension CommandTable {
             session model is exported to a temporary bundle first, so it is served exactly as \
             `workbench serve` would serve its bundle. It listens on loopback; port=0 picks a free \
             port. `servers` lists what runs, `stop N` stops one; all stop when the session ends. In \
-            a replay the server listens on a free port whatever port= says (the recorded one may be \
-            taken), and a replay of its own stops it at the end.
+            a replay whose recorded port is taken by now, the server listens on a free one instead, and \
+            a replay of its own stops it at the end.
             """,
         positionals: [PositionalSpec("MODEL", .binding)],
         options: [
@@ -30,13 +30,23 @@ extension CommandTable {
         run: { context in
             let (name, bundlePath) = try bundleToServe(context)
             var options = ServeOptions(bundlePath: bundlePath)
-            options.port = context.session.isReplaying ? 0 : context.invocation.int("port", default: 8080)
+            options.port = context.invocation.int("port", default: 8080)
             options.host = context.invocation.word("host") ?? "127.0.0.1"
             options.logPath = context.invocation.word("log").map { context.session.resolveForWriting(path: $0) }
             options.monitor.window = context.invocation.int("window", default: 1_000)
             options.serverLogLevel = nil
             let opened = options
-            let server = try waitFor { try await BundleServer.start(opened) }
+            let server: RunningServer
+            do {
+                server = try waitFor { try await BundleServer.start(opened) }
+            } catch ServingError.cannotBind where context.session.isReplaying && opened.port != 0 {
+                // The recorded port is taken by now: a replay listens on a free one instead (its
+                // address is volatile), where a live session reports the clash.
+                var freePort = opened
+                freePort.port = 0
+                let elsewhere = freePort
+                server = try waitFor { try await BundleServer.start(elsewhere) }
+            }
             let entry = context.session.servers.add(name: name, bundlePath: bundlePath, logPath: options.logPath, server: server)
             for w in server.warnings { context.print(w) }
             context.print("server \(entry.number): serving \(name) at \(Output.volatile(server.url)) (model id \(server.service.bundle.manifest.modelID))")

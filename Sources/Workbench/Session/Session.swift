@@ -118,7 +118,7 @@ public final class Session {
     public internal(set) var sandbox: WriteSandbox?
 
     /// Replays running in this session (nested ones count): while any runs, a server a cell
-    /// starts listens on a free port, never the recorded one, which may be taken by now.
+    /// starts on a recorded port that is taken by now listens on a free one instead.
     var replayDepth = 0
     var isReplaying: Bool { replayDepth > 0 }
 
