@@ -43,8 +43,16 @@ public struct TextTable: Sendable, Equatable {
         var widths = (0..<count).map { c in
             ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map { TextTable.visibleCount($0, upTo: cap) }.max() ?? 0
         }
+        // The widest cell that is not volatile, per column: where a volatile value is wider, the
+        // column's width is the value's, which may differ next time, so the padding of the other
+        // cells (and the rule's extra dashes) is volatile too.
+        let stable = (0..<count).map { c in
+            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).filter { !$0.contains(Output.volatileStart) }
+                .map { TextTable.visibleCount($0, upTo: cap) }.max() ?? 0
+        }
         let separator = 2
         TextTable.shrink(&widths, toFit: width - separator * max(0, count - 1))
+        let volatileWidth = (0..<count).map { widths[$0] > stable[$0] }
         // The most columns (at least one) that fit, leaving room for the "more columns" note.
         let note = "  …"
         var shown = count
@@ -68,7 +76,11 @@ public struct TextTable: Sendable, Equatable {
                     visible = TerminalRenderer.visibleWidth(drawn)
                 }
                 let pad = String(repeating: " ", count: max(0, widths[c] - visible))
-                parts.append(TextTable.padded(text, pad, right: alignments[c] == .right))
+                if volatileWidth[c], !pad.isEmpty, !text.contains(Output.volatileStart) {
+                    parts.append(alignments[c] == .right ? Output.volatile(pad) + text : text + Output.volatile(pad))
+                } else {
+                    parts.append(TextTable.padded(text, pad, right: alignments[c] == .right))
+                }
             }
             var out = parts.joined(separator: String(repeating: " ", count: separator))
             if shown < count { out += note }
@@ -84,7 +96,12 @@ public struct TextTable: Sendable, Equatable {
             }
             return out
         }
-        var lines = [line(headers), line((0..<count).map { String(repeating: "-", count: widths[$0]) })]
+        let rule = (0..<count).map { c in
+            volatileWidth[c]
+                ? String(repeating: "-", count: stable[c]) + Output.volatile(String(repeating: "-", count: widths[c] - stable[c]))
+                : String(repeating: "-", count: widths[c])
+        }
+        var lines = [line(headers), line(rule)]
         lines.append(contentsOf: rows.enumerated().map { line($1, charts: cellCharts[$0]) })
         if shown < count {
             lines.append("(\(count - shown) more column\(count - shown == 1 ? "" : "s") not shown: " + headers[shown...].joined(separator: ", ") + ")")
