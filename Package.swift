@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "Serving", targets: ["Serving"]),
         // The command language alone (lexer, parser, signatures, completion), for the parser fuzz target.
         .library(name: "CommandLanguage", targets: ["CommandLanguage"]),
+        // Column expressions, for the expression fuzz target.
+        .library(name: "ColumnExpressions", targets: ["ColumnExpressions"]),
         // The interpreter (language, transcripts, lessons), for the fuzz targets in Fuzz/.
         .library(name: "Interpreter", targets: ["Workbench"]),
     ],
@@ -76,10 +78,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Column expressions: the typed language of filter, derive and group, evaluated a column at a
+        // time; derivations a model carries to compute its derived inputs.
+        .target(name: "ColumnExpressions", dependencies: ["Tabular", "Diagnostics"], swiftSettings: strict),
         // Estimators, preprocessing, metrics, model selection. Knows nothing of files, HTTP or the REPL.
         .target(
             name: "Learning",
-            dependencies: ["Tabular", "CWorkbenchPrefetch"],
+            dependencies: ["Tabular", "ColumnExpressions", "CWorkbenchPrefetch"],
             swiftSettings: strict + vectorKernels
         ),
         // The CPU's prefetch hint, which Swift cannot emit, for the learning library's gathers.
@@ -92,7 +97,7 @@ let package = Package(
         .target(
             name: "Bundles",
             dependencies: [
-                "Learning", "Tabular", "CWorkbenchSystem", "CWorkbenchZlib",
+                "Learning", "ColumnExpressions", "Tabular", "CWorkbenchSystem", "CWorkbenchZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -134,7 +139,7 @@ let package = Package(
         .target(
             name: "Workbench",
             dependencies: [
-                "CommandLanguage", "Diagnostics", "Tabular", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
+                "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -180,6 +185,7 @@ let package = Package(
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
         .testTarget(name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ColumnExpressionsTests", dependencies: ["ColumnExpressions", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),

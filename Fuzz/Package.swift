@@ -24,6 +24,7 @@ let package = Package(
     targets: [
         fuzzTarget("fuzz-csv", ["Tabular"]),
         fuzzTarget("fuzz-parser", ["CommandLanguage"]),
+        fuzzTarget("fuzz-expression", ["ColumnExpressions", "Tabular"]),
         fuzzTarget("fuzz-transcript", ["Interpreter"]),
         fuzzTarget("fuzz-bundle", ["Bundles", "Learning", "Tabular"]),
         fuzzTarget("fuzz-lesson", ["Interpreter"]),

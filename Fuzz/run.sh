@@ -15,7 +15,7 @@ seconds=60
 if [ "${1:-}" = "--regress" ]; then mode=regress; shift
 elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds=$1; shift; fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(csv parser transcript bundle lesson http model)
+[ ${#targets[@]} -eq 0 ] && targets=(csv parser expression transcript bundle lesson http model)
 
 # FUZZ_CONFIG=release builds with -O: Swift's bounds and overflow checks stay on (only -Ounchecked
 # removes them) and ASan still watches the unchecked fast paths; several times the executions a second.

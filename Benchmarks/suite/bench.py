@@ -121,6 +121,10 @@ class Suite:
             "workbench_all_s": [r["seconds"][measure_index] for r in wb_runs],
             "peer_all_s": [r["seconds"][measure_index] for r in peer_runs],
         }
+        if quality_kind == "rows" and row["workbench_quality"] != row["peer_quality"]:
+            # The same verb on the same data must give the same number of rows on both sides.
+            row["note"] = (row["note"] + "; " if row["note"] else "") + "ROW COUNT CHECK FAILED"
+            self.failed.append(name)
         if quality_kind in ("accuracy", "r2") and row["workbench_quality"] is not None and row["peer_quality"] is not None:
             if row["workbench_quality"] < row["peer_quality"] - 0.005:
                 row["note"] = (row["note"] + "; " if row["note"] else "") + "QUALITY CHECK FAILED"
@@ -128,6 +132,18 @@ class Suite:
         self.rows.append(row)
         log(f"  workbench {wb_time:.3f} s" + (f", {peer_name} {peer_time:.3f} s, ratio {row['ratio']:.2f}×" if peer_time else ""))
         return row
+
+
+def regions_lookup():
+    """A 1,000-row lookup table keyed by region name: the synthetic data's 12 regions and 988 others."""
+    path = os.path.join(DATA, "regions_1000.csv")
+    if not os.path.exists(path):
+        with open(path + ".tmp", "w") as out:
+            out.write("cat_region,region_weight,region_zone\n")
+            for i in range(1, 1001):
+                out.write(f"r{i:02d},{(i * 37) % 101 / 10},{'zone' + str(i % 7)}\n")
+        os.replace(path + ".tmp", path)
+    return path
 
 
 def wb_spec(setup, measure, quality=None, metric=None):
@@ -212,6 +228,8 @@ def fmt_quality(row):
         return ""
     if kind == "max_dp":
         return f"max Δp {p:.1e}" if p is not None else ""
+    if kind == "rows":
+        return f"rows {w:,.0f} vs {p:,.0f}" if w is not None and p is not None else ""
     side = lambda x: "—" if x is None else f"{x:.4f}"
     return f"{kind} {side(w)} vs {side(p)}"
 
@@ -275,6 +293,25 @@ def main():
                    {"kind": "describe", "data": files[big]["synth"]}, "polars", note="Workbench adds quantiles, top values, sparklines")
         suite.step(f"split {rows_label(big)} (stratified)", wb_spec([f'load "{files[big]["synth"]}" as d'], ["tr, te = split d test=0.2 stratify=target"]),
                    {"kind": "split", "data": files[big]["synth"]}, "scikit-learn")
+
+        # Data verbs on the largest table, each against polars and pandas (the issue's list): filter
+        # with one and three conditions, derive over three columns, sort by a number, join with a
+        # 1,000-row lookup on a text key, group by a text column with mean and count.
+        lookup = regions_lookup()
+        verbs = [
+            ("filter1", "filter d where num_00 > 0.5", "filter, 1 condition"),
+            ("filter3", 'filter d where num_00 > 0.5 and cat_color == "red" and num_16 < 3000', "filter, 3 conditions"),
+            ("derive", "derive d z = num_00 * num_01 + num_02 / 3", "derive over 3 columns"),
+            ("sort", "sort d by num_16", "sort by a number"),
+            ("join", "join d regions on cat_region", "join, 1,000-row lookup on text"),
+            ("group", "group d by cat_region m = mean(num_16), n = count()", "group by text: mean, count"),
+        ]
+        for verb, line, label in verbs:
+            setup = [f'load "{files[big]["synth"]}" as d'] + ([f'load "{lookup}" as regions'] if verb == "join" else [])
+            for library in ["polars", "pandas"]:
+                suite.step(f"{label} {rows_label(big)} ({library})", wb_spec(setup, [line], quality="rows"),
+                           {"kind": "verb", "verb": verb, "library": library, "data": files[big]["synth"], "lookup": lookup if verb == "join" else None},
+                           library, quality_kind="rows", note="quality = result rows on each side")
 
         # Fit and predict: every family at 100k (10k in --quick); at 1M the families the goal names
         # there (logistic, tree, forest, boosting) and naive Bayes. kNN's prediction is quadratic in

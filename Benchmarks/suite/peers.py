@@ -245,7 +245,46 @@ def step_onnxruntime(spec):
     return result
 
 
-STEPS = {"load": step_load, "describe": step_describe, "split": step_split, "fit_predict": step_fit_predict,
+# The data verbs, as an analyst writes them in each library (eager, default settings). The CSV is
+# read before the clock starts; quality is the result's row count, compared with Workbench's.
+VERBS = {
+    "filter1": (lambda pl, d, _: d.filter(pl.col("num_00") > 0.5),
+                lambda d, _: d[d["num_00"] > 0.5]),
+    "filter3": (lambda pl, d, _: d.filter((pl.col("num_00") > 0.5) & (pl.col("cat_color") == "red") & (pl.col("num_16") < 3000)),
+                lambda d, _: d[(d["num_00"] > 0.5) & (d["cat_color"] == "red") & (d["num_16"] < 3000)]),
+    "derive": (lambda pl, d, _: d.with_columns((pl.col("num_00") * pl.col("num_01") + pl.col("num_02") / 3).alias("z")),
+               lambda d, _: d.assign(z=d["num_00"] * d["num_01"] + d["num_02"] / 3)),
+    "sort": (lambda pl, d, _: d.sort("num_16", maintain_order=True, nulls_last=True),
+             lambda d, _: d.sort_values("num_16", kind="stable")),
+    "join": (lambda pl, d, lookup: d.join(lookup, on="cat_region", how="inner"),
+             lambda d, lookup: d.merge(lookup, on="cat_region", how="inner")),
+    "group": (lambda pl, d, _: d.group_by("cat_region").agg(pl.col("num_16").mean().alias("m"), pl.len().alias("n")),
+              lambda d, _: d.groupby("cat_region", dropna=False).agg(m=("num_16", "mean"), n=("num_16", "size"))),
+}
+
+
+def step_verb(spec):
+    if spec["library"] == "polars":
+        import polars as pl
+        frame = pl.read_csv(spec["data"])
+        lookup = pl.read_csv(spec["lookup"]) if spec.get("lookup") else None
+        operation = VERBS[spec["verb"]][0]
+        start = time.perf_counter()
+        result = operation(pl, frame, lookup)
+        seconds = time.perf_counter() - start
+        rows = result.height
+    else:
+        frame = read_pandas(spec["data"])
+        lookup = read_pandas(spec["lookup"]) if spec.get("lookup") else None
+        operation = VERBS[spec["verb"]][1]
+        start = time.perf_counter()
+        result = operation(frame, lookup)
+        seconds = time.perf_counter() - start
+        rows = len(result)
+    return {"seconds": [seconds], "quality": rows}
+
+
+STEPS = {"verb": step_verb, "load": step_load, "describe": step_describe, "split": step_split, "fit_predict": step_fit_predict,
          "cross_validate": step_cross_validate, "validate": step_validate, "save": step_save,
          "onnxruntime": step_onnxruntime}
 

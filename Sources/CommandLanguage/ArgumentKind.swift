@@ -34,6 +34,9 @@ public enum ArgumentKind: Sendable, Equatable {
     case flag
     /// `{key: value, ...}`.
     case record
+    /// A column expression, or `NAME = EXPRESSION, …`: the rest of the line, read as text (see
+    /// `ExpressionTail`); only the last positional may take one.
+    case expression
 
     /// How the kind reads in usage lines and errors.
     public var expectation: String {
@@ -55,6 +58,7 @@ public enum ArgumentKind: Sendable, Equatable {
         case .fraction: "a fraction between 0 and 1 (like 0.2 or 20%)"
         case .flag: "yes or no"
         case .record: "a record like {column: text}"
+        case .expression: "an expression"
         }
     }
 

@@ -33,6 +33,12 @@ public struct CommandSignature: Sendable {
         self.acceptsHyperparameters = acceptsHyperparameters
     }
 
+    /// Where the column expression starts, for a command whose last positional is one.
+    public var expressionTail: ExpressionTail? {
+        guard let last = positionals.last, last.kind == .expression else { return nil }
+        return last.keyword.map { .afterKeyword($0) } ?? .fromFirstDefinition
+    }
+
     /// `[name =] verb ARGS [key=value ...]`.
     public var usage: String {
         var parts: [String] = []

@@ -28,7 +28,8 @@ public struct Lexer {
     private mutating func next() throws(LanguageError) -> Token {
         while position < chars.count, chars[position].isWhitespace { position += 1 }
         guard position < chars.count, chars[position] != "#" else {
-            return Token(kind: .end, range: SourceRange(chars.count, chars.count))
+            // Starts where a comment does, so an expression tail ends before it.
+            return Token(kind: .end, range: SourceRange(min(position, chars.count), chars.count))
         }
         let start = position
         let c = chars[position]
@@ -48,6 +49,20 @@ public struct Lexer {
         }
         if "=,[]{}():.;".contains(c) {
             position += 1
+            return Token(kind: .punctuation(c), range: SourceRange(start, position))
+        }
+        // Operators and the other quotes belong to column expressions (`filter d where a > 1`),
+        // which their commands read as text: here they are one token each, a quoted span whole
+        // (so a '#' inside it is not a comment), and the statement parser refuses them elsewhere.
+        if "+-*/%<>!×÷".contains(c) {
+            position += 1
+            return Token(kind: .punctuation(c), range: SourceRange(start, position))
+        }
+        if c == "`" || c == "'" {
+            position += 1
+            while position < chars.count, chars[position] != c { position += 1 }
+            // Unclosed: the rest of the line (the expression parser says what is wrong with it).
+            if position < chars.count { position += 1 }
             return Token(kind: .punctuation(c), range: SourceRange(start, position))
         }
         throw .unexpectedCharacter(c, at: SourceRange(start, start + 1))

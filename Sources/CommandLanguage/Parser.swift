@@ -8,6 +8,8 @@
 /// ```
 public struct Parser {
     private let tokens: [Token]
+    /// The line, for the text of an expression tail.
+    private let characters: [Character]
     private var index = 0
     /// How many lists, records and calls enclose the value being read.
     private var depth = 0
@@ -15,16 +17,18 @@ public struct Parser {
     /// would otherwise overflow the stack.
     static let maximumDepth = 32
 
-    init(tokens: [Token]) {
+    init(tokens: [Token], characters: [Character] = []) {
         self.tokens = tokens
+        self.characters = characters
     }
 
-    /// Parses `line`; returns nil for a blank or comment-only line.
-    public static func parse(_ line: String) throws(LanguageError) -> Statement? {
+    /// Parses `line`; returns nil for a blank or comment-only line. `tails` says, for a verb,
+    /// where its column expression starts (see `ExpressionTail`); without it no line has one.
+    public static func parse(_ line: String, tails: (String) -> ExpressionTail? = { _ in nil }) throws(LanguageError) -> Statement? {
         let tokens = try Lexer.tokenize(line)
         if tokens.first?.kind == .end { return nil }
-        var parser = Parser(tokens: tokens)
-        return try parser.statement()
+        var parser = Parser(tokens: tokens, characters: Array(line))
+        return try parser.statement(tails: tails)
     }
 
     private var current: Token { tokens[index] }
@@ -36,14 +40,23 @@ public struct Parser {
         return t
     }
 
-    private mutating func statement() throws(LanguageError) -> Statement {
+    private mutating func statement(tails: (String) -> ExpressionTail?) throws(LanguageError) -> Statement {
         let targets = try targetList()
         guard let verb = current.identifier else {
-            throw .expected(targets.isEmpty ? "a command" : "a command after '='", found: current)
+            throw Self.operatorOutsideExpression(current) ?? .expected(targets.isEmpty ? "a command" : "a command after '='", found: current)
         }
         let verbRange = advance().range
+        let tail = tails(verb)
+        if tail == nil {
+            // Without an expression, the first operator is the error it always was.
+            for token in tokens { if let error = Self.operatorOutsideExpression(token) { throw error } }
+        }
         var items: [ArgumentItem] = []
         while current.kind != .end {
+            if let tail, let found = expressionTail(tail) {
+                items += found
+                break
+            }
             if let key = current.identifier, peek(1).isPunctuation("=") {
                 let keyRange = advance().range
                 _ = advance()
@@ -64,6 +77,29 @@ public struct Parser {
             }
         }
         return Statement(targets: targets, verb: verb, verbRange: verbRange, items: items)
+    }
+
+    /// The items of an expression tail starting at the current token, if it starts here: the
+    /// keyword (as a name) and the text from the next token to the end of the line or a comment.
+    private mutating func expressionTail(_ tail: ExpressionTail) -> [ArgumentItem]? {
+        var items: [ArgumentItem] = []
+        switch tail {
+        case .afterKeyword(let keyword):
+            guard current.identifier == keyword, !peek(1).isPunctuation("=") else { return nil }
+            items.append(.positional(.name([keyword], advance().range)))
+        case .fromFirstDefinition:
+            switch current.kind {
+            case .identifier, .string: guard peek(1).isPunctuation("=") else { return nil }
+            case .punctuation("`"): guard peek(1).isPunctuation("=") else { return nil }
+            default: return nil
+            }
+        }
+        var end = tokens[tokens.count - 1].range.start
+        let start = min(current.range.start, end)
+        while end > start, characters[end - 1].isWhitespace { end -= 1 }
+        items.append(.positional(.expressionText(String(characters[start..<end]), SourceRange(start, max(end, start + 1)))))
+        index = tokens.count - 1
+        return items
     }
 
     /// `a =` or `a, b =` at the start of the line; empty when the line starts with a verb.
@@ -132,17 +168,24 @@ public struct Parser {
                 default: throw .expected("a column name in {...}", found: keyToken)
                 }
                 _ = advance()
-                guard current.isPunctuation(":") else { throw .expected("':' after '\(key)'", found: current) }
+                guard current.isPunctuation(":") else { throw Self.operatorOutsideExpression(current) ?? .expected("':' after '\(key)'", found: current) }
                 _ = advance()
                 fields.append(RecordField(key: key, keyRange: keyToken.range, value: try value()))
                 if current.isPunctuation(",") { _ = advance(); continue }
-                guard current.isPunctuation("}") else { throw .expected("',' or '}'", found: current) }
+                guard current.isPunctuation("}") else { throw Self.operatorOutsideExpression(current) ?? .expected("',' or '}'", found: current) }
             }
             let end = advance().range
             return .record(fields, token.range.union(end))
         default:
-            throw .expected("a value", found: token)
+            throw Self.operatorOutsideExpression(token) ?? .expected("a value", found: token)
         }
+    }
+
+    /// Operators and the other quotes are tokens only so that column expressions can follow a
+    /// command; anywhere else they are the character the line should not have, as they always were.
+    static func operatorOutsideExpression(_ token: Token) -> LanguageError? {
+        guard case .punctuation(let c) = token.kind, "+-*/%<>!×÷`'".contains(c) else { return nil }
+        return .unexpectedCharacter(c, at: SourceRange(token.range.start, token.range.start + 1))
     }
 
     /// Comma-separated values up to (not consuming) `closing`.
@@ -152,7 +195,7 @@ public struct Parser {
             if current.kind == .end { throw .expected("'\(closing)'", found: current) }
             out.append(try value())
             if current.isPunctuation(",") { _ = advance(); continue }
-            guard current.isPunctuation(closing) else { throw .expected("',' or '\(closing)'", found: current) }
+            guard current.isPunctuation(closing) else { throw Self.operatorOutsideExpression(current) ?? .expected("',' or '\(closing)'", found: current) }
         }
         return out
     }

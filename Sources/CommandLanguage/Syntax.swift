@@ -8,10 +8,13 @@ public indirect enum Expression: Sendable, Equatable {
     case call([String], arguments: [Expression], SourceRange)
     case list([Expression], SourceRange)
     case record([RecordField], SourceRange)
+    /// The rest of the line after an expression command's keyword, as written (`a > 1 and b == "x"`):
+    /// column expressions have their own grammar, read by the command that takes them.
+    case expressionText(String, SourceRange)
 
     public var range: SourceRange {
         switch self {
-        case .string(_, let r), .number(_, _, let r), .name(_, let r), .call(_, _, let r), .list(_, let r), .record(_, let r):
+        case .string(_, let r), .number(_, _, let r), .name(_, let r), .call(_, _, let r), .list(_, let r), .record(_, let r), .expressionText(_, let r):
             r
         }
     }
@@ -31,6 +34,7 @@ public indirect enum Expression: Sendable, Equatable {
         case .call: "a call"
         case .list: "a list"
         case .record: "a record {...}"
+        case .expressionText: "an expression"
         }
     }
 }
@@ -59,4 +63,13 @@ public struct Statement: Sendable, Equatable {
     public var verb: String
     public var verbRange: SourceRange
     public var items: [ArgumentItem]
+}
+
+/// Where a command's column expression starts: the statement parser hands everything from there
+/// to the end of the line (or a `#` comment) to the command as `Expression.expressionText`.
+public enum ExpressionTail: Sendable, Equatable {
+    /// After the word (`filter d where EXPRESSION`).
+    case afterKeyword(String)
+    /// At the first `NAME =` (`derive d ratio = a / b, …`, `group d by k n = count()`).
+    case fromFirstDefinition
 }

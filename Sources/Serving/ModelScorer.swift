@@ -35,7 +35,7 @@ struct ModelScorer: Sendable {
     init(pipeline: PipelineModel, modelID: String, sensitive: Set<String> = []) {
         self.pipeline = pipeline
         self.modelID = modelID
-        features = pipeline.preprocessor.features
+        features = pipeline.inputs
         classes = pipeline.target.classes
         knownLevels = features.map { Set($0.levels) }
         numeric = features.map { $0.kind == .number }
@@ -44,7 +44,7 @@ struct ModelScorer: Sendable {
         levelIndexes = pipeline.preprocessor.levelIndexes()
         quotedClasses = pipeline.target.classes.map(JSONWriter.quoted)
         responsePrefix = "{\"model\":" + JSONWriter.quoted(modelID) + ",\"predictions\":["
-        self.sensitive = pipeline.preprocessor.features.map { sensitive.contains($0.name) }
+        self.sensitive = pipeline.inputs.map { sensitive.contains($0.name) }
     }
 
     var isClassifier: Bool { pipeline.task == .classification }
@@ -63,7 +63,15 @@ struct ModelScorer: Sendable {
                 }
             }
         }
-        let prediction = pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes))
+        let prediction: Prediction
+        if pipeline.derivations.isEmpty {
+            prediction = pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes))
+        } else {
+            // Derived columns are computed on a frame of the raw inputs, as in the session.
+            do { prediction = try pipeline.predict(Self.frame(rows, features: features)).prediction } catch {
+                throw APIError(422, "the model's derived columns cannot be computed from these values", details: ["\(error)"])
+            }
+        }
         var scored: [ScoredRow] = []
         scored.reserveCapacity(rows.count)
         var bad: [String] = []
@@ -94,6 +102,25 @@ struct ModelScorer: Sendable {
             throw APIError(422, "the model gives no finite prediction for these values", details: bad.map { "\($0): numbers far outside the training range overflow the model's arithmetic" })
         }
         return scored
+    }
+
+    /// Rows (values in `features` order) as a table: numbers as numbers, text dictionary-encoded.
+    static func frame(_ rows: [[JSONScalar]], features: [FeatureSpec]) throws -> DataFrame {
+        try DataFrame(columns: features.enumerated().map { i, feature in
+            if feature.kind == .number {
+                return Column(name: feature.name, data: .numeric(rows.map { if case .number(let d) = $0[i] { d } else { .nan } }))
+            }
+            var levels: [String] = []
+            var index: [String: Int32] = [:]
+            let codes: [Int32] = rows.map { row in
+                guard case .text(let s) = row[i] else { return -1 }
+                if let c = index[s] { return c }
+                index[s] = Int32(levels.count)
+                levels.append(s)
+                return Int32(levels.count - 1)
+            }
+            return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
+        })
     }
 
     private static func rowName(_ r: Int, of count: Int) -> String { count == 1 ? "row" : "rows[\(r)]" }

@@ -46,7 +46,7 @@ public final class ModelService: Sendable {
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
         let pipeline = bundle.pipeline
-        let features = pipeline.preprocessor.features
+        let features = pipeline.inputs
         let unknown = redact.filter { name in !features.contains { $0.name == name } }
         guard unknown.isEmpty else {
             throw ServingError.badOption("--redact names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))\nhint: the model's inputs: \(features.map(\.name).joined(separator: ", "))")

@@ -68,7 +68,7 @@ public final class PredictionLog: Sendable {
         self.flushInterval = flushInterval
         self.maximumQueued = maximumQueued
         self.onDrop = onDrop
-        let features = bundle.pipeline.preprocessor.features.map(\.name)
+        let features = bundle.pipeline.inputs.map(\.name)
         self.features = features
         classes = bundle.pipeline.target.classes
         let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)

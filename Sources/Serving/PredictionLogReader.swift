@@ -128,7 +128,7 @@ public enum LogMonitor {
             throw ServingError.log(path: logPath, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
         }
         let reference = try BundleReference.decode(bundle.reference)
-        let features = bundle.pipeline.preprocessor.features
+        let features = bundle.pipeline.inputs
         let window = try log.window(rows: options.window, features: features)
         return MonitoringSummary.compute(
             model: log.modelID, reference: reference, features: features, classes: bundle.pipeline.target.classes, inputs: window.inputs,

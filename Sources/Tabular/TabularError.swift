@@ -44,12 +44,16 @@ public enum TabularError: Error, Sendable, Equatable {
     /// A device, FIFO or socket where a data file was expected.
     case notRegularFile(path: String, kind: String)
     case writeFailed(path: String, reason: String)
+    /// A join key that is a number on one side and text on the other.
+    case joinKeyKinds(String, left: String, right: String)
 }
 
 extension TabularError: CustomStringConvertible {
     /// The message and, after a newline, a hint saying what to do.
     public var description: String {
         switch self {
+        case .joinKeyKinds(let key, let left, let right):
+            "the key '\(key)' is \(left) in the left table and \(right) in the right one\nhint: make both the same type (load with types= or derive a text copy)"
         case .fileNotFound(let p):
             "no such file: \(p)\nhint: check the path; relative paths start from the current folder"
         case .isDirectory(let p):

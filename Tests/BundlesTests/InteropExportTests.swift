@@ -1,3 +1,4 @@
+import ColumnExpressions
 import Foundation
 import Learning
 import Tabular
@@ -25,6 +26,9 @@ struct InteropExportTests {
         var parameters: [String: ParameterValue] = [:]
         var missingIndicators = false
         var features: [String]?
+        /// Derived columns (`name = expression`), computed on the training table; the model's
+        /// features are then these (see `derivedFeatures`).
+        var derivations: [(name: String, source: String)] = []
         var testDescription: String { name }
     }
 
@@ -77,10 +81,31 @@ struct InteropExportTests {
             cases.append(Case(name: "\(algorithm)-messy-dates", algorithm: algorithm, train: "penguins_messy", score: "penguins_messy", target: "Species",
                               parameters: p, missingIndicators: algorithm == "linear", features: dated))
         }
+        // Derived columns (issue 25): the graph computes every one but the text function's
+        // (lower), which it takes as an input of its own; derived.csv holds Workbench's values,
+        // which onnxruntime_check.py compares with the graph's to 1e-12.
+        for algorithm in ["linear", "tree", "boost", "mlp"] {
+            cases.append(Case(name: "\(algorithm)-penguins-derived", algorithm: algorithm, train: "penguins_train", score: "penguins", target: "species",
+                              parameters: ensembles[algorithm] ?? [:], derivations: derivedColumns))
+        }
+        cases.append(Case(name: "boost-penguins-derived-mass", algorithm: "boost", train: "penguins_train", score: "penguins", target: "body_mass_g",
+                          parameters: ensembles["boost"] ?? [:], derivations: derivedColumns.filter { !["heavy", "either"].contains($0.name) }))
         cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
                           parameters: ensembles["boost"] ?? [:], features: dated.filter { $0 != "Body Mass (g)" }))
         return cases
     }()
+
+    /// Every operator the graph computes, and one it cannot (lower).
+    static let derivedColumns: [(name: String, source: String)] = [
+        ("ratio", "bill_length_mm / bill_depth_mm"),
+        ("heavy", "body_mass_g > 4500 and island != \"Torgersen\""),
+        ("mix", "round(ratio * 3 % 2, 1) + if(sex is missing, 1, 0) - abs(flipper_length_mm - 200) / 10 + round(-ratio)"),
+        ("curve", "clip(log(flipper_length_mm) - 5, 0, 0.3) + sqrt(bill_depth_mm) + exp(bill_depth_mm / 10) + floor(ratio) * ceil(ratio)"),
+        ("pick", "coalesce(bill_length_mm, 0 - 1) * if(island in [\"Dream\", \"Biscoe\"], 1, 2) + if(sex not in [\"male\"], 1, 0)"),
+        ("either", "not (year >= 2008 or bill_length_mm is not missing) or heavy == 1 or -bill_depth_mm <= -18"),
+        ("zero", "bill_length_mm / (year - 2008) + year % (year - 2007)"),
+        ("isl", "lower(island)"),
+    ]
 
     @Test("export model, table and Workbench predictions", .enabled(if: folder != nil), arguments: cases)
     func export(_ c: Case) throws {
@@ -88,8 +113,11 @@ struct InteropExportTests {
         let directory = URL(fileURLWithPath: root).appendingPathComponent(c.name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
-        let model = try Fixtures.train(c.algorithm, try Fixtures.frame(c.train), target: c.target,
-                                       parameters: c.parameters, missingIndicators: c.missingIndicators, features: c.features)
+        var trainFrame = try Fixtures.frame(c.train)
+        let derivations = try c.derivations.map { try Derivation(name: $0.name, source: $0.source) }
+        if !derivations.isEmpty { trainFrame = try derivations.apply(to: trainFrame).frame }
+        let model = try Fixtures.train(c.algorithm, trainFrame, target: c.target, parameters: c.parameters, missingIndicators: c.missingIndicators,
+                                       features: derivations.isEmpty ? c.features : derivations.map(\.name), derivations: derivations)
         let export = try ONNXExporter.export(model)
         try export.data.write(to: directory.appendingPathComponent("model.onnx"))
 
@@ -98,7 +126,23 @@ struct InteropExportTests {
         let inputPath = directory.appendingPathComponent("input.csv").path
         try Data(table.utf8).write(to: URL(fileURLWithPath: inputPath))
 
-        let output = try model.predict(try CSVReader.read(path: inputPath))
+        let scored = try CSVReader.read(path: inputPath)
+        let output = try model.predict(scored)
+        if !derivations.isEmpty {
+            // Workbench's derived values for the scored table, doubles printed round-trip.
+            let derived = try derivations.apply(to: scored).frame
+            let columns = derivations.compactMap { derived.column(named: $0.name) }
+            var text = columns.map { Self.quoted($0.name) }.joined(separator: ",") + "\n"
+            for r in 0..<derived.rowCount {
+                text += columns.map { column in
+                    switch column.data {
+                    case .numeric(let v): v[r].isNaN ? "" : "\(v[r])"
+                    case .categorical: Self.quoted(column.text(at: r) ?? "")
+                    }
+                }.joined(separator: ",") + "\n"
+            }
+            try Data(text.utf8).write(to: directory.appendingPathComponent("derived.csv"))
+        }
         var lines: [String]
         switch output.prediction {
         case .probabilities(let p):

@@ -43,7 +43,7 @@ struct CommandCoverageTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: goldenTranscriptFolder).filter { $0.hasSuffix(".wbt") }
         for file in files {
             for entry in try Transcript.read(path: goldenTranscriptFolder + "/" + file).entries {
-                if let statement = try? Parser.parse(entry.command) { verbs.insert(statement.verb) }
+                if let statement = try? CommandTable.parse(entry.command) { verbs.insert(statement.verb) }
             }
         }
         return verbs

@@ -46,7 +46,7 @@ struct CommandTableBindingTests {
             #expect(!spec.summary.isEmpty, "\(spec.name) has no summary")
             #expect(!spec.examples.isEmpty, "\(spec.name) has no example")
             for example in spec.examples {
-                let statement = try #require(try Parser.parse(example), "example of \(spec.name) is blank")
+                let statement = try #require(try CommandTable.parse(example), "example of \(spec.name) is blank")
                 #expect(statement.verb == spec.name)
                 _ = try Invocation(signature: spec.signature, statement: statement, line: example)
             }

@@ -35,8 +35,8 @@ struct CompletionTests {
     }
 
     @Test func commandNames() {
-        #expect(complete("de") == .init(start: 0, candidates: ["describe", "drop"].filter { $0.hasPrefix("de") }))
-        #expect(complete("s").candidates == ["show", "split", "select", "serve", "servers", "stop", "save"])
+        #expect(complete("de") == .init(start: 0, candidates: ["describe", "derive", "dedupe"]))
+        #expect(complete("s").candidates == ["show", "split", "select", "sort", "sample", "serve", "servers", "stop", "save"])
         #expect(complete("x = sp").candidates == ["split"])
         #expect(complete("a, b = sp") == .init(start: 7, candidates: ["split"]))
     }

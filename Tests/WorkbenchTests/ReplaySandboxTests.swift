@@ -104,13 +104,7 @@ struct ReplayCoverageTests {
         for file in GoldenTranscriptTests.files {
             let transcript = try Transcript.read(path: repositoryRoot + "/sessions/" + file)
             for entry in transcript.entries {
-                var command = Substring(entry.command)
-                // `a, b = command …`: the command follows the bound names.
-                if let equals = command.range(of: " = "),
-                   command[..<equals.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "," || $0 == " " }) {
-                    command = command[equals.upperBound...]
-                }
-                used.insert(String(command.prefix { $0 != " " }))
+                if let statement = try? CommandTable.parse(entry.command) { used.insert(statement.verb) }
             }
         }
         let missing = CommandTable.all.map(\.name).filter { !used.contains($0) }

@@ -3,6 +3,7 @@
 //   workbench-bench STEP.json
 //
 // STEP.json: {"folder": F, "setup": [LINES], "measure": [LINES], "quality": NAME?, "metric": M?}
+// (quality "rows": the row count of the dataset the last measured line bound, for the data verbs)
 // Runs the setup lines in a fresh session (untimed), then each measured line, timing each one,
 // then reads metric M ("accuracy", "r2", …) from the value bound to NAME: an evaluation, a
 // leaderboard (its best row's cross-validated mean) or a model (its held-out score).
@@ -74,9 +75,13 @@ let home = NSTemporaryDirectory() + "workbench-bench-home-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: home) }
 let session = Session(environment: SessionEnvironment(workingDirectory: step.folder, home: home, width: 120))
 
+/// The names the last measured cell bound (for the "rows" quality of a data verb).
+nonisolated(unsafe) var lastBound: [String] = []
+
 @MainActor func execute(_ line: String) {
     guard let cell = session.execute(line) else { return }
     if !cell.succeeded { fail("workbench failed on `\(line)`:\n\(cell.output.plainText)") }
+    lastBound = cell.boundNames
 }
 
 for line in step.setup { execute(line) }
@@ -88,7 +93,11 @@ for line in step.measure {
 }
 
 var quality: Double?
-if let name = step.quality, let metricName = step.metric {
+if step.quality == "rows" {
+    // A data verb: the rows of the dataset the measured line bound.
+    guard let name = lastBound.first, case .dataset(let d)? = session.lookup(name) else { fail("the measured line bound no dataset") }
+    quality = Double(d.frame.rowCount)
+} else if let name = step.quality, let metricName = step.metric {
     guard let metric = MetricCatalog.named(metricName) else { fail("no metric named \(metricName)") }
     switch session.lookup(name) {
     case .evaluation(let e): quality = metric.value(e.scores)

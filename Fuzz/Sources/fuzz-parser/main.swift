@@ -6,7 +6,8 @@ import CommandLanguage
 public func fuzzParser(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let line = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
     do throws(LanguageError) {
-        _ = try Parser.parse(line)
+        // With expression tails as filter and derive declare them: the tail's range is in the line too.
+        _ = try Parser.parse(line, tails: { ["filter": .afterKeyword("where"), "derive": .fromFirstDefinition][$0] })
     } catch {
         let length = line.count
         let range = error.range

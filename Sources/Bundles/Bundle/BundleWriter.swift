@@ -84,7 +84,7 @@ public enum BundleWriter {
             name: contents.name, algorithm: contents.pipeline.algorithm,
             parameters: contents.pipeline.parameters.values.mapValues(\.description),
             task: contents.pipeline.task.rawValue, target: contents.pipeline.target.name, classes: contents.pipeline.target.classes,
-            inputs: contents.pipeline.preprocessor.features.map { f -> Manifest.InputColumn in
+            inputs: contents.pipeline.inputs.map { f -> Manifest.InputColumn in
                 // A sensitive column's categories and range are left out of the manifest too.
                 let sensitive = contents.sensitiveColumns.contains(f.name)
                 return Manifest.InputColumn(
@@ -97,6 +97,9 @@ public enum BundleWriter {
             trainingData: contents.trainingData, seed: contents.pipeline.seed, workbenchVersion: contents.producer,
             createdAt: ISO8601DateFormatter().string(from: Date()), onnx: contents.onnxInfo, resources: nil, files: [:],
             provenance: contents.provenance?.record)
+        if !contents.pipeline.derivations.isEmpty {
+            manifest.derivedColumns = contents.pipeline.derivations.map { Manifest.DerivedColumn(name: $0.name, expression: $0.source, reads: $0.inputs) }
+        }
         manifest.resources = ResourceProfiler.measure(contents.pipeline, sample: contents.sampleFrame, modelBytes: files[BundleFile.model]?.count ?? 0, bundleBytes: files.values.reduce(0) { $0 + $1.count })
 
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {

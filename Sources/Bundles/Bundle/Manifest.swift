@@ -14,12 +14,16 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// Date columns the graph takes as derived numbers instead of text (ONNX cannot parse
         /// dates); absent when there are none. `model.json`, `predict` and `serve` take the text.
         public var dateInputs: [ONNXExport.DateInput]?
+        /// Derived columns the graph takes as inputs because ONNX's standard operators cannot
+        /// compute them (text functions, dates); absent when the graph computes every one.
+        public var derivedInputs: [String]?
 
-        public init(present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil) {
+        public init(present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil, derivedInputs: [String]? = nil) {
             self.present = present
             self.reason = reason
             self.float32Notes = float32Notes
             self.dateInputs = dateInputs
+            self.derivedInputs = derivedInputs
         }
     }
 
@@ -34,6 +38,21 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var batchSize: Int
         public var peakResidentBytes: Int
         public var machine: String
+    }
+
+    /// A column the model computes from its inputs before anything else (`derive` in the session).
+    public struct DerivedColumn: Codable, Sendable, Equatable {
+        public var name: String
+        /// The expression as written.
+        public var expression: String
+        /// The columns it reads.
+        public var reads: [String]
+
+        public init(name: String, expression: String, reads: [String]) {
+            self.name = name
+            self.expression = expression
+            self.reads = reads
+        }
     }
 
     /// A column of the input schema.
@@ -71,6 +90,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// How the model was made, when the bundle records it: `provenance.wbt` holds the cells;
     /// nil for bundles exported without it (and all bundles before it existed).
     public var provenance: Provenance? = nil
+    /// The derived columns the model computes from `inputs`, in order; absent when it has none.
+    public var derivedColumns: [DerivedColumn]? = nil
 
     /// What `provenance.wbt` is about. The cells themselves are the interpreter's business; this
     /// library keeps them as opaque text, covered by the checksums and the signature like any file.

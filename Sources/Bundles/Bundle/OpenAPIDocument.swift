@@ -9,7 +9,7 @@ public enum OpenAPIDocument {
     ///   - maximumRows: the server's rows-per-request limit, when known.
     public static func yaml(for pipeline: PipelineModel, name: String, redacted: Set<String> = [], maximumRows: Int? = nil) -> String {
         var properties: [String] = []
-        for f in pipeline.preprocessor.features {
+        for f in pipeline.inputs {
             let key = quoted(f.name)
             switch f.kind {
             case .number where redacted.contains(f.name):
@@ -25,7 +25,7 @@ public enum OpenAPIDocument {
                 properties.append("        \(key):\n          type: [string, \"null\"]\n          description: \(quoted("known values: " + f.levels.prefix(20).joined(separator: ", ")))")
             }
         }
-        let required = pipeline.preprocessor.features.map { quoted($0.name) }.joined(separator: ", ")
+        let required = pipeline.inputs.map { quoted($0.name) }.joined(separator: ", ")
         let output: String
         if pipeline.task == .classification {
             output = """

@@ -46,7 +46,7 @@ public struct VerificationSet: Codable, Sendable, Equatable {
         let sample = frame.selectingRows(picked)
         rows = (0..<sample.rowCount).map { r in
             var row: [String: JSONScalar] = [:]
-            for feature in pipeline.preprocessor.features {
+            for feature in pipeline.inputs {
                 guard let column = sample.column(named: feature.name) else { continue }
                 row[feature.name] = JSONScalar(column: column, row: r)
             }
@@ -103,7 +103,7 @@ public struct VerificationSet: Codable, Sendable, Equatable {
     }
 
     static func score(_ pipeline: PipelineModel, rows: [[String: JSONScalar]]) throws -> [[Double]] {
-        let frame = try JSONScalar.frame(rows: rows, features: pipeline.preprocessor.features)
+        let frame = try JSONScalar.frame(rows: rows, features: pipeline.inputs)
         switch try pipeline.predict(frame).prediction {
         case .probabilities(let p): return (0..<p.rows).map { p.row($0) }
         case .values(let v): return v.map { [$0] }

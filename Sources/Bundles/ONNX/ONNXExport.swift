@@ -23,6 +23,9 @@ public struct ONNXExport: Sendable {
     public var outputNames: [String]
     /// The date columns the graph takes as derived numbers, since ONNX has no date parsing.
     public var dateInputs: [DateInput]
+    /// Derived columns the graph takes as inputs because standard operators cannot compute them
+    /// (text functions, dates); the others it computes from the raw columns.
+    public var derivedInputs: [String] = []
 
     /// A date column the native bundle and the server take as text, and the numeric inputs the
     /// ONNX graph takes for it instead: year, month, day of week (1 = Monday … 7 = Sunday), day

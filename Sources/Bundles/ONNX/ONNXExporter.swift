@@ -41,7 +41,9 @@ public enum ONNXExporter {
     public static func export(_ model: PipelineModel) throws -> ONNXExport {
         let task = model.task
         let outputNames = task == .classification ? [labelOutput, probabilitiesOutput] : [valueOutput]
-        let inputs = onnxInputs(model.preprocessor)
+        // Derived columns the graph can compute become nodes; the rest stay inputs.
+        let plan = derivationPlan(model)
+        let inputs = onnxInputs(plan.inputs)
         let inputNames = inputs.map(\.name)
         if let clash = inputNames.first(where: outputNames.contains) {
             throw ONNXExportError.nameClash(column: clash)
@@ -50,7 +52,8 @@ public enum ONNXExporter {
         for input in inputs where !seen.insert(input.name).inserted {
             throw ONNXExportError.derivedNameClash(input: input.name, date: input.date ?? input.name)
         }
-        var graph = GraphBuilder(reserved: inputNames + outputNames)
+        var graph = GraphBuilder(reserved: inputNames + outputNames + plan.computed.map(\.name))
+        try emitDerivations(plan.computed, textColumns: Set(plan.inputs.filter { $0.kind == .text && $0.date == nil }.map(\.name)), into: &graph)
         var notes: [String] = []
         let head = try emitModel(model, into: &graph, notes: &notes)
         let outputs = try emitOutputs(head, model: model, into: &graph)
@@ -78,13 +81,17 @@ public enum ONNXExporter {
         proto.metadataProps = metadata(model)
         let data: Data = try proto.serializedBytes()
         return ONNXExport(data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames,
-                          dateInputs: dateInputs(model.preprocessor))
+                          dateInputs: dateInputs(model.preprocessor), derivedInputs: plan.derivedInputs)
     }
 
     /// The graph's inputs in order: a feature column each, but a date column (which ONNX cannot
     /// parse) as its derived numbers, named `DATE (year)` and so on (`DateStep`).
     static func onnxInputs(_ preprocessor: Preprocessor) -> [(name: String, number: Bool, date: String?)] {
-        preprocessor.features.flatMap { feature -> [(name: String, number: Bool, date: String?)] in
+        onnxInputs(preprocessor.features)
+    }
+
+    static func onnxInputs(_ features: [FeatureSpec]) -> [(name: String, number: Bool, date: String?)] {
+        features.flatMap { feature -> [(name: String, number: Bool, date: String?)] in
             if let date = feature.date { return date.derived.map { ($0.name, true, feature.name) } }
             return [(feature.name, feature.kind == .number, nil)]
         }

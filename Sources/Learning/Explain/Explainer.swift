@@ -8,7 +8,8 @@ public enum Explainer {
     /// - Parameter className: the class to explain; the predicted class when nil.
     public static func explain(_ model: PipelineModel, row: Int, of frame: DataFrame, className: String? = nil) throws -> PredictionExplanation {
         guard row >= 0, row < frame.rowCount else { throw ExplainError.rowOutOfRange(row: row, rowCount: frame.rowCount) }
-        let single = frame.selectingRows([row])
+        // Explained over the model's features: derived ones computed from the raw columns first.
+        let single = try model.derived(frame.selectingRows([row]))
         let (x, _) = try model.preprocessor.transform(single)
         let prediction = model.fitted.model.predict(x)
         let classIndex: Int?

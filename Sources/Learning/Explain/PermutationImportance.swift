@@ -51,7 +51,7 @@ extension Explainer {
         }
         let (target, kept) = model.target.encode(column: targetColumn, rows: Array(0..<frame.rowCount))
         guard !kept.isEmpty else { throw ExplainError.noLabelledRows(target: model.target.name) }
-        let (x, _) = try model.preprocessor.transform(frame.selectingRows(kept))
+        let (x, _) = try model.preprocessor.transform(try model.derived(frame.selectingRows(kept)))
         let fitted = model.fitted.model
         // Every prediction goes in blocks that stop between them when asked (a k-NN model's
         // features × repeats predictions can take minutes).

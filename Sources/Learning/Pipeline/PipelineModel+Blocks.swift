@@ -6,7 +6,7 @@ extension PipelineModel {
     /// time the first one. Each output row depends only on its input row, so the result is the
     /// same as `predict(frame)`.
     public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Output {
-        let (x, warnings) = try preprocessor.transform(frame)
+        let (x, warnings) = try preprocessor.transform(try derived(frame))
         let prediction = try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock)
         return Output(prediction: prediction, warnings: warnings)
     }

@@ -1,3 +1,4 @@
+import ColumnExpressions
 import Foundation
 import Tabular
 
@@ -10,6 +11,16 @@ public struct PipelineModel: Sendable, Codable {
     public let preprocessor: Preprocessor
     public let target: TargetSpec
     public let fitted: AnyFittedModel
+    /// The derived columns among the features (and those they read), computed from the raw
+    /// columns before preprocessing; empty for a model trained on plain columns.
+    public private(set) var derivations: [Derivation] = []
+    /// What training saw of the raw columns the model takes when it has derivations; nil otherwise
+    /// (then its inputs are the preprocessor's features).
+    public private(set) var rawInputs: [FeatureSpec]? = nil
+
+    /// The columns a caller gives: the features, except that derived ones are replaced by the raw
+    /// columns their formulas read.
+    public var inputs: [FeatureSpec] { rawInputs ?? preprocessor.features }
 
     /// What `predict` returns for a batch of rows.
     public struct Output: Sendable {
@@ -27,9 +38,22 @@ public struct PipelineModel: Sendable, Codable {
     /// Fits the preprocessing on `rows` and then the algorithm on the encoded rows.
     public static func train(
         algorithm: any Algorithm.Type, parameters: [String: ParameterValue], frame: DataFrame, target targetName: String,
-        features: [String], rows: [Int]? = nil, task: Task? = nil, missingIndicators: Bool = false, context: FitContext
+        features: [String], rows: [Int]? = nil, task: Task? = nil, missingIndicators: Bool = false, derivations: [Derivation] = [], context: FitContext
     ) throws -> PipelineModel {
-        try train(algorithm, parameters: parameters, frame: frame, target: targetName, features: features, rows: rows ?? Array(0..<frame.rowCount), task: task, missingIndicators: missingIndicators, context: context)
+        var model = try train(algorithm, parameters: parameters, frame: frame, target: targetName, features: features, rows: rows ?? Array(0..<frame.rowCount), task: task, missingIndicators: missingIndicators, context: context)
+        let needed = derivations.needed(by: features)
+        guard !needed.isEmpty else { return model }
+        // The derived features' columns are in `frame` already; the model records how to compute
+        // them and what training saw of the raw columns they come from.
+        let raw = needed.rawInputs(for: features)
+        let missing = raw.filter { frame.column(named: $0) == nil }
+        guard missing.isEmpty else { throw PreprocessingError.missingColumns(missing) }
+        // The rows training used: those with a target.
+        let all = rows ?? Array(0..<frame.rowCount)
+        let used = frame.column(named: targetName).map { c in all.filter { !c.data.isMissing(at: $0) } } ?? all
+        model.derivations = needed
+        model.rawInputs = raw.compactMap { frame.column(named: $0) }.map { FeatureSpec.fitting($0, rows: used) }
+        return model
     }
 
     private static func train<A: Algorithm>(
@@ -47,9 +71,16 @@ public struct PipelineModel: Sendable, Codable {
         return PipelineModel(algorithm: A.name, parameters: algorithm.parameters, seed: context.seed, preprocessor: preprocessor, target: spec, fitted: AnyFittedModel(model))
     }
 
+    /// `frame` with the model's derived columns computed from its raw columns (as it is when the
+    /// model has none).
+    public func derived(_ frame: DataFrame) throws -> DataFrame {
+        guard !derivations.isEmpty else { return frame }
+        return try derivations.apply(to: frame).frame
+    }
+
     /// Predicts every row of `frame` (columns by name; extra columns ignored).
     public func predict(_ frame: DataFrame) throws -> Output {
-        let (x, warnings) = try preprocessor.transform(frame)
+        let (x, warnings) = try preprocessor.transform(try derived(frame))
         return Output(prediction: fitted.model.predict(x), warnings: warnings)
     }
 }
@@ -66,6 +97,22 @@ extension PipelineModel {
         preprocessor = try container.decode(Preprocessor.self, forKey: .preprocessor)
         target = try container.decode(TargetSpec.self, forKey: .target)
         fitted = try container.decode(AnyFittedModel.self, forKey: .fitted)
+        derivations = try container.decodeIfPresent([Derivation].self, forKey: .derivations) ?? []
+        rawInputs = try container.decodeIfPresent([FeatureSpec].self, forKey: .rawInputs)
+        if !derivations.isEmpty {
+            guard let rawInputs else {
+                throw DecodingError.dataCorruptedError(forKey: .rawInputs, in: container, debugDescription: "a model with derived columns must list its raw inputs")
+            }
+            let kinds: [String: ColumnKind]
+            do { kinds = try derivations.check(raw: rawInputs.map { ($0.name, $0.kind) }) } catch {
+                throw DecodingError.dataCorruptedError(forKey: .derivations, in: container, debugDescription: "derived column: \(error.message)")
+            }
+            let rawNames = Set(rawInputs.map(\.name))
+            for feature in preprocessor.features {
+                try StoredModelCheck.require(rawNames.contains(feature.name) || kinds[feature.name] == feature.kind, at: path + [CodingKeys.derivations],
+                                             "feature '\(feature.name)' is neither a raw input nor a derived column of its type")
+            }
+        }
         let model = fitted.model
         try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],
                                      "the pipeline says '\(algorithm)' but holds a '\(type(of: model).algorithmName)' model")
@@ -76,5 +123,27 @@ extension PipelineModel {
         let classes = target.task == .classification ? target.classes.count : 1
         try StoredModelCheck.require(model.outputWidth == classes, at: path + [CodingKeys.fitted],
                                      "the model gives \(model.outputWidth) outputs per row for \(classes) \(classes == 1 ? "value" : "classes")")
+    }
+}
+
+extension PipelineModel {
+    enum CodingKeys: String, CodingKey {
+        case algorithm, parameters, seed, preprocessor, target, fitted, derivations
+        case rawInputs = "inputs"
+    }
+
+    /// Written by hand so a model without derived columns has exactly the JSON it always had.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(algorithm, forKey: .algorithm)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(preprocessor, forKey: .preprocessor)
+        try container.encode(target, forKey: .target)
+        try container.encode(fitted, forKey: .fitted)
+        if !derivations.isEmpty {
+            try container.encode(derivations, forKey: .derivations)
+            try container.encodeIfPresent(rawInputs, forKey: .rawInputs)
+        }
     }
 }

@@ -141,7 +141,7 @@ extension CommandTable {
         let onnx = ONNXSupport.export(pipeline)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
-            trainingData: Manifest.TrainingData(name: model.dataName, fingerprint: model.dataFingerprint, rows: model.rowCount, columns: pipeline.preprocessor.features.count),
+            trainingData: Manifest.TrainingData(name: model.dataName, fingerprint: model.dataFingerprint, rows: model.rowCount, columns: pipeline.inputs.count),
             metrics: metrics, validationVerdict: model.validation.map { $0.verdict.rawValue + " on " + $0.data },
             card: ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: session.nextCellNumber, sensitive: Set(sensitive)),
             reference: reference, onnx: onnx.data, onnxInfo: onnx.info, sampleFrame: frame, sensitiveColumns: sensitive)
@@ -193,7 +193,8 @@ enum ONNXSupport {
         do {
             let onnx = try ONNXExporter.export(pipeline)
             return (onnx.data, Manifest.ONNXInfo(present: true, reason: nil, float32Notes: onnx.float32Notes,
-                                                 dateInputs: onnx.dateInputs.isEmpty ? nil : onnx.dateInputs))
+                                                 dateInputs: onnx.dateInputs.isEmpty ? nil : onnx.dateInputs,
+                                                 derivedInputs: onnx.derivedInputs.isEmpty ? nil : onnx.derivedInputs))
         } catch {
             return (nil, Manifest.ONNXInfo(present: false, reason: String(describing: error), float32Notes: []))
         }

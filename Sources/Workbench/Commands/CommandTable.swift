@@ -5,7 +5,7 @@ import CommandLanguage
 public enum CommandTable {
     public static let all: [CommandSpec] = [
         // Data
-        load, show, describe, split, select, drop,
+        load, show, describe, split, select, drop, filter, derive, join, sort, sample, dedupe, rename, count, group, write,
         // Models
         train, evaluate, predict, compare, tune, validate, drift, explain, plot, runs, algorithms, note, card,
         // Deploy
@@ -24,6 +24,11 @@ public enum CommandTable {
 
     public static func command(named name: String) -> CommandSpec? {
         all.first { $0.name == name }
+    }
+
+    /// Parses a line with the table's expression tails (`filter d where …`, `derive d x = …`).
+    public static func parse(_ line: String) throws(LanguageError) -> Statement? {
+        try Parser.parse(line, tails: { command(named: $0)?.signature.expressionTail })
     }
 
     /// Topics in the order `help` lists them.

@@ -94,7 +94,7 @@ extension CommandTable {
     /// A one-row frame from `{col: value}`: numbers for numeric features, text for text features,
     /// missing for features not given; names the model does not know are an error.
     static func rowFrame(_ fields: [RecordField], pipeline: PipelineModel, context: inout CommandContext) throws -> DataFrame {
-        let features = pipeline.preprocessor.features
+        let features = pipeline.inputs
         for field in fields where !features.contains(where: { $0.name == field.key }) {
             throw LanguageError.unknownName(kind: "feature", name: field.key, at: field.keyRange,
                                             suggestion: closestMatch(field.key, among: features.map(\.name)),

@@ -30,7 +30,7 @@ extension CommandTable {
             throw LanguageError.semantic("that leaves no columns", at: context.invocation.range(of: "COLS"), hint: nil)
         }
         let result = context.targets.first ?? name + (keep ? "_selected" : "_dropped")
-        context.bind(result, .dataset(Dataset(frame: frame, source: "\(keep ? "select" : "drop") of \(name)", fingerprint: Fingerprint.of(frame: frame))))
+        context.bindReshaped(result, frame: frame, source: "\(keep ? "select" : "drop") of \(name)", parent: dataset)
         context.print("\(result): \(frame.rowCount) rows × \(frame.columnCount) columns (" + frame.columnNames.joined(separator: ", ") + ")")
     }
 }

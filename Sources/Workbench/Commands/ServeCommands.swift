@@ -155,7 +155,7 @@ extension CommandTable {
     /// One row of the bundle's example, for the curl hint.
     private static func exampleRow(_ bundle: LoadedBundle) -> String {
         var w = "{"
-        for (i, f) in bundle.pipeline.preprocessor.features.enumerated() {
+        for (i, f) in bundle.pipeline.inputs.enumerated() {
             if i > 0 { w += ", " }
             w += "\"\(f.name)\": "
             switch f.kind {

@@ -59,7 +59,7 @@ extension CommandTable {
         let (pipeline, elapsed, restored) = try context.fitOrRestore(key: key, binding: name, trainingFrame: frame) {
             try PipelineModel.train(
                 algorithm: candidate.algorithm, parameters: parameters, frame: frame, target: target, features: features,
-                task: task, missingIndicators: missingIndicators, context: fit)
+                task: task, missingIndicators: missingIndicators, derivations: dataset.derivations, context: fit)
         }
         let trainingRows = frame.rowCount - (frame.column(named: target)?.data.missingCount ?? 0)
         // The training score is a sanity figure (optimistic by nature); on large data it is taken

@@ -150,7 +150,7 @@ extension CommandTable {
             // The leaderboard's own feature choice (drop= / features=), which its scores belong to.
             let features = lb.features.isEmpty ? data.frame.columnNames.filter { $0 != lb.target } : lb.features
             let pipeline = try PipelineModel.train(algorithm: row.candidate.algorithm, parameters: row.candidate.parameters.values, frame: data.frame,
-                                                   target: lb.target, features: features, task: lb.task,
+                                                   target: lb.target, features: features, task: lb.task, derivations: data.derivations,
                                                    context: context.fitContext(seed: Int(lb.seed), label: "training \(row.candidate.description)"))
             var model = TrainedModel(pipeline: pipeline, dataName: lb.dataName, dataFingerprint: data.fingerprint, rowCount: data.frame.rowCount,
                                      fitSeconds: 0, trainingScores: try scores(of: pipeline, on: data.frame).scores)
@@ -205,7 +205,7 @@ extension CommandTable {
         }
 
         // Schema: problems the model cannot score through are FAIL verdicts, never an aborted command.
-        let features = pipeline.preprocessor.features
+        let features = pipeline.inputs
         let missing = features.filter { frame.column(named: $0.name) == nil }.map(\.name)
         for m in missing { findings.append("\(m): missing from the data; the model needs it") }
         let known = Set(features.map(\.name) + [pipeline.target.name])

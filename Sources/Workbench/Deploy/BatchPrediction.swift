@@ -207,7 +207,7 @@ public struct BatchPrediction {
     private func cell(_ text: String, column: String) -> JSONScalar {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || ["na", "nan", "null"].contains(trimmed.lowercased()) { return .null }
-        if let feature = bundle.pipeline.preprocessor.features.first(where: { $0.name == column }), feature.kind == .number, let d = Double(trimmed) {
+        if let feature = bundle.pipeline.inputs.first(where: { $0.name == column }), feature.kind == .number, let d = Double(trimmed) {
             return .number(d)
         }
         return .text(text)
@@ -222,7 +222,7 @@ public struct BatchPrediction {
     }
 
     private func score(_ batch: [(row: [String: JSONScalar], fields: [String], number: Int)], columns: [String], sink: Sink, report: inout Report) throws {
-        let features = bundle.pipeline.preprocessor.features
+        let features = bundle.pipeline.inputs
         // The number rule `serve` applies (422 there): a row with a non-finite number fails.
         let batch = batch.filter { entry in
             for f in features where f.kind == .number {

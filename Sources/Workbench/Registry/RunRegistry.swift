@@ -129,7 +129,7 @@ extension RunRecord {
         self.init(
             id: nil, kind: kind, algorithm: pipeline.algorithm, parameters: jsonText(pipeline.parameters.values.mapValues(\.description)),
             seed: Int64(pipeline.seed), dataName: model.dataName, dataFingerprint: model.dataFingerprint, rows: model.rowCount,
-            columns: pipeline.preprocessor.features.count, target: pipeline.target.name, task: pipeline.task.rawValue,
+            columns: pipeline.inputs.count, target: pipeline.target.name, task: pipeline.task.rawValue,
             metrics: jsonText(metrics), fitSeconds: model.fitSeconds, sessionFile: session.transcriptPath, cell: session.nextCellNumber,
             createdAt: isoNow(), workbenchVersion: currentVersion)
     }

@@ -21,7 +21,7 @@ enum ModelCard {
         lines.append("- Seed: \(p.seed)")
         lines.append("")
         lines += ["## Training data", ""]
-        lines.append("- Dataset `\(model.dataName)`, \(model.rowCount) rows, \(p.preprocessor.features.count) input columns")
+        lines.append("- Dataset `\(model.dataName)`, \(model.rowCount) rows, \(p.inputs.count) input columns")
         lines.append("- Fingerprint: `\(model.dataFingerprint)`")
         if p.task == .classification, let frame = model.trainingFrame, let column = frame.column(named: p.target.name) {
             let summary = ColumnSummary(column: column, topLevels: 50)
@@ -29,7 +29,7 @@ enum ModelCard {
         }
         lines.append("")
         lines += ["| input | type | missing in training | range or values |", "|---|---|---|---|"]
-        for f in p.preprocessor.features {
+        for f in p.inputs {
             if sensitive.contains(f.name) {
                 let kind = f.date.map { "date (\($0.format))" } ?? f.kind.rawValue
                 lines.append("| \(f.name) | \(kind) | \(formatFixed(f.missingRate * 100, decimals: 1))% | sensitive: not shown |")
@@ -49,6 +49,12 @@ enum ModelCard {
         lines.append("- Missing numbers: " + (o.impute ? "replaced by the training median" : "passed to the algorithm, which routes them natively"))
         lines.append("- Missing text: " + (o.impute ? "replaced by the most frequent training value" : "encoded as no known value"))
         lines.append("- Text columns one-hot encoded; values not seen in training count as none of the known values (with a warning)")
+        if !p.derivations.isEmpty {
+            lines.append("- Derived columns, computed from the inputs above before anything else (a value that cannot be computed, such as a division by zero, is missing):")
+            for d in p.derivations {
+                lines.append("  - `\(d.name) = \(d.source)`")
+            }
+        }
         for f in p.preprocessor.features {
             guard let date = f.date else { continue }
             lines.append("- Dates: \(f.name) is read as \(date.format) and becomes " + date.derived.map { "`\($0.name)`" }.joined(separator: ", ")
@@ -96,11 +102,11 @@ enum ModelCard {
                 limitations.append("Class '\(level)' has only \(count) training rows: its predictions are less reliable.")
             }
         }
-        for f in p.preprocessor.features {
+        for f in p.inputs {
             guard let year = f.date?.derived.first, year.maximum.isFinite else { continue }
             limitations.append("'\(f.name)' spans the years \(formatNumber(year.minimum)) to \(formatNumber(year.maximum)): for a date outside them the model extrapolates in its year.")
         }
-        for f in p.preprocessor.features where f.missingRate > 0.2 {
+        for f in p.inputs where f.missingRate > 0.2 {
             limitations.append("'\(f.name)' was missing in \(formatFixed(f.missingRate * 100, decimals: 0))% of training rows.")
         }
         for f in model.validation?.drift?.features ?? [] where f.drifted {

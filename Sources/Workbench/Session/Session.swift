@@ -198,7 +198,7 @@ public final class Session {
     public func evaluate(_ line: String) -> Evaluation {
         var partial = Output()
         do {
-            guard let statement = try Parser.parse(line) else {
+            guard let statement = try CommandTable.parse(line) else {
                 return Evaluation(output: Output(), succeeded: true, dataFiles: [])
             }
             guard let spec = CommandTable.command(named: statement.verb) else {

@@ -1,3 +1,4 @@
+import ColumnExpressions
 import Learning
 import Tabular
 
@@ -10,6 +11,9 @@ public struct Dataset: Sendable {
     public var fingerprint: String
     /// Where a part of a `split` came from, so advice can name the split (nil for loaded data).
     public var split: SplitOrigin? = nil
+    /// The columns `derive` computed, in order: a model trained on them computes them itself
+    /// from the raw columns.
+    public var derivations: [Derivation] = []
 }
 
 /// The dataset a `split` part was cut from, and the column it was stratified by (if any).

@@ -59,7 +59,7 @@ public enum Interruption: Sendable, Equatable {
 
     /// What a command was doing, for messages: "training", "loading", or "running VERB".
     static func activity(of command: String) -> String {
-        guard let verb = (try? Parser.parse(command))?.verb else { return "running it" }
+        guard let verb = (try? CommandTable.parse(command))?.verb else { return "running it" }
         let activities = [
             "load": "loading", "train": "training", "evaluate": "evaluating", "predict": "predicting", "compare": "comparing",
             "tune": "tuning", "validate": "validating", "explain": "explaining", "drift": "checking drift", "export": "exporting",

@@ -47,7 +47,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
     /// The bindings `command` reads, from its arguments as the command table declares them, and its
     /// role; nil when it does not parse.
     static func reads(of command: String) -> (spec: CommandSpec, names: [String])? {
-        guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
+        guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
               let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command) else { return nil }
         var names: [String] = []
         func add(_ expression: Expression, kind: ArgumentKind) {
@@ -81,7 +81,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
             for _ in 0...Session.maximumNesting {
                 guard let (spec, names) = reads(of: command) else { return (command, output, nil, []) }
                 guard spec.provenance == .repetition else { return (command, output, spec, names) }
-                guard let statement = try? Parser.parse(command), case .positional(.number(let value, _, _))? = statement.items.first,
+                guard let statement = try? CommandTable.parse(command), case .positional(.number(let value, _, _))? = statement.items.first,
                       let n = Int(exactly: value), let rerun = rerunCells.first(where: { $0.number == n }) else { return (command, output, spec, names) }
                 command = rerun.command
                 // The rerun's own first line ("rerun [N]> …") is not the command's output.
@@ -146,7 +146,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
 
     /// The quoted path of a `load` command.
     static func loadPath(_ command: String) -> String? {
-        guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
+        guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
               let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command),
               case .string(let written, _)? = invocation.positionals["PATH"] else { return nil }
         return written
@@ -310,7 +310,7 @@ public struct ProvenanceReplay {
         for entry in transcript.entries {
             let refuse = { (reason: String) in ProvenanceError.refusedCell(bundle: shownBundle, cell: entry.number, command: entry.command, reason: reason) }
             let statement: Statement?
-            do { statement = try Parser.parse(entry.command) } catch { throw refuse("it does not parse: \(error.render(line: entry.command))") }
+            do { statement = try CommandTable.parse(entry.command) } catch { throw refuse("it does not parse: \(error.render(line: entry.command))") }
             guard let statement, let spec = CommandTable.command(named: statement.verb) else { throw refuse("it is not a command") }
             switch spec.provenance {
             case .source:

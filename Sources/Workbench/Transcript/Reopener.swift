@@ -222,7 +222,7 @@ public struct Reopener {
     private func resolve(_ entry: Transcript.Entry) -> (String, Statement, CommandSpec)? {
         var command = entry.command
         for _ in 0...Session.maximumNesting {
-            guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb) else { return nil }
+            guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb) else { return nil }
             guard spec.name == CommandTable.rerun.name else { return (command, statement, spec) }
             guard case .positional(.number(let value, _, _))? = statement.items.first, let n = Int(exactly: value),
                   let target = transcript.entries.first(where: { $0.number == n }), target.number < entry.number else {
@@ -243,7 +243,7 @@ public struct Reopener {
                 if case .call(_, let arguments, _) = expression { arguments.forEach(visit) }
             case .list(let items, _): items.forEach(visit)
             case .record(let fields, _): fields.forEach { visit($0.value) }
-            case .string, .number: break
+            case .string, .number, .expressionText: break
             }
         }
         for item in statement.items {

@@ -44,9 +44,9 @@ enum LessonMaker {
         let manifest = bundle.manifest
         let pipeline = bundle.pipeline
         let row = try exampleRow(bundle)
-        let frame = try JSONScalar.frame(rows: [row], features: pipeline.preprocessor.features)
+        let frame = try JSONScalar.frame(rows: [row], features: pipeline.inputs)
         let output = try pipeline.predict(frame)
-        let rowLiteral = "{" + pipeline.preprocessor.features.compactMap { feature -> String? in
+        let rowLiteral = "{" + pipeline.inputs.compactMap { feature -> String? in
             guard let value = row[feature.name] else { return nil }
             return "\(feature.name): \(literal(value))"
         }.joined(separator: ", ") + "}"
@@ -154,7 +154,7 @@ enum LessonMaker {
             ]
         } else if case .values(let v) = output.prediction {
             numbers += [Generated.Number(step: "value", value: Double(formatFixed(v[0], decimals: 3)) ?? v[0], tolerance: .relative(0.01), source: .printedByPredict),
-                        Generated.Number(step: "inputs", value: Double(pipeline.preprocessor.features.count), tolerance: .absolute(0), source: .featureCount)]
+                        Generated.Number(step: "inputs", value: Double(pipeline.inputs.count), tolerance: .absolute(0), source: .featureCount)]
             text += [
                 "## read: What the answer means",
                 "kind: explain",
@@ -182,7 +182,7 @@ enum LessonMaker {
                 "How many input columns does this model read from each row?",
                 "",
                 "```answer",
-                "number \(pipeline.preprocessor.features.count) tolerance=0",
+                "number \(pipeline.inputs.count) tolerance=0",
                 "```",
                 "",
                 "```hints",

@@ -37,7 +37,7 @@ enum LessonProof {
             let found: [Double] = switch number.source {
             case .printedByPredict: numbers(in: printed)
             case .classCount: model.map { [Double($0.pipeline.target.classes.count)] } ?? []
-            case .featureCount: model.map { [Double($0.pipeline.preprocessor.features.count)] } ?? []
+            case .featureCount: model.map { [Double($0.pipeline.inputs.count)] } ?? []
             }
             let allowed: Double = switch number.tolerance {
             case .absolute(let t): t
@@ -67,7 +67,7 @@ enum LessonProof {
         }
         guard let input = options["--input"], let output = options["--output"] else { throw fail("needs --input and --output") }
         do {
-            let frame = try JSONScalar.frame(rows: [generated.row], features: bundle.pipeline.preprocessor.features)
+            let frame = try JSONScalar.frame(rows: [generated.row], features: bundle.pipeline.inputs)
             try CSVWriter.write(frame, to: folder + "/" + input)
             let job = BatchPrediction(bundle: bundle) { _ in }
             let result = try job.run(input: .parse(folder + "/" + input, format: .csv), output: .parse(folder + "/" + output), format: .csv)

@@ -17,7 +17,7 @@ enum TutorialFact {
     /// `output` is what the cell printed: a line starting "warning: " is the model saying the input
     /// is unlike its training data.
     static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0) -> [TutorialFact] {
-        guard let statement = try? Parser.parse(command), let spec = CommandTable.command(named: statement.verb),
+        guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
               let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command) else { return [] }
         if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals["N"],
            let cell = session.cells.first(where: { Double($0.number) == n }) {

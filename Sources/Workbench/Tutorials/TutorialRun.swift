@@ -37,7 +37,7 @@ public final class TutorialRun {
     func isNeutral(_ verb: String) -> Bool {
         if Self.neutralCommands.contains(verb) { return true }
         guard Self.lookingCommands.contains(verb) || Self.suggestedCommands(in: step.hints).contains(verb) else { return false }
-        if step.solution.contains(where: { (try? Parser.parse($0))?.verb == verb }) { return false }
+        if step.solution.contains(where: { (try? CommandTable.parse($0))?.verb == verb }) { return false }
         return !step.checks.contains { if case .ran(let command, _) = $0 { command == verb } else { false } }
     }
 
@@ -46,7 +46,7 @@ public final class TutorialRun {
         var verbs: Set<String> = []
         for hint in hints {
             for (i, piece) in hint.split(separator: "'", omittingEmptySubsequences: false).enumerated() where i % 2 == 1 {
-                if let verb = (try? Parser.parse(String(piece)))?.verb, CommandTable.command(named: verb) != nil { verbs.insert(verb) }
+                if let verb = (try? CommandTable.parse(String(piece)))?.verb, CommandTable.command(named: verb) != nil { verbs.insert(verb) }
             }
         }
         return verbs
@@ -150,7 +150,7 @@ public final class TutorialRun {
     func review(command: String, output: Output, succeeded: Bool, in session: Session) -> Output? {
         touch()
         // A line that does not even parse is still an attempt at the step (and earns a hint).
-        if let verb = (try? Parser.parse(command))?.verb, isNeutral(verb) { return nil }
+        if let verb = (try? CommandTable.parse(command))?.verb, isNeutral(verb) { return nil }
         let newFacts = succeeded ? TutorialFact.facts(of: command, in: session, output: output) : []
         for case .evaluated(_, let scores, _) in newFacts { lastEvaluation = scores }
         facts += newFacts

@@ -16,6 +16,11 @@ convention). A date column, which ONNX cannot parse, is fed as the derived numbe
 text with Python's datetime, independently of Workbench; a value that does not parse is NaN. A model passes when onnx's full checker accepts it, every label equals
 Workbench's, and every probability or value is within the tolerance (absolute).
 
+A model trained on derived columns also has derived.csv: Workbench's value of each derived column
+for every row. A derived column the graph takes as an input (a text function) is fed from it; every
+other one the graph computes, and its values (made graph outputs here) must equal Workbench's within
+1e-12, missing where Workbench's are.
+
 Prints one row per model and a final line `N passed, M failed`; exits 1 if any failed.
 """
 import argparse
@@ -97,12 +102,51 @@ def feeds_for(session, header, rows, date_inputs=()):
     return feeds
 
 
+DERIVED_TOLERANCE = 1e-12
+
+
+def derived_check(model, folder, header, rows, date_inputs):
+    """Compares the graph's derived columns with derived.csv; returns (columns checked, error or None)."""
+    derived_header, derived_rows = read_csv(os.path.join(folder, "derived.csv"))
+    inputs = {i.name for i in model.graph.input}
+    computed = [name for name in derived_header if name not in inputs]
+    for name in computed:
+        model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.DOUBLE, [None, 1]))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    feeds = feeds_for(session, header + derived_header, [a + b for a, b in zip(rows, derived_rows)], date_inputs)
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
+    for name in computed:
+        j = derived_header.index(name)
+        want = np.array([math.nan if r[j] == "" else float(r[j]) for r in derived_rows])
+        got = outputs[name].reshape(-1).astype(np.float64)
+        if got.shape != want.shape:
+            return len(computed), f"derived {name}: shape {got.shape}, expected {want.shape}"
+        if not np.array_equal(np.isnan(got), np.isnan(want)):
+            k = int(np.argmax(np.isnan(got) != np.isnan(want)))
+            return len(computed), f"derived {name}: row {k + 1} is {got[k]} in the graph, {want[k]} in Workbench"
+        both = ~np.isnan(want)
+        diff = float(np.max(np.abs(got[both] - want[both]))) if both.any() else 0.0
+        if diff > DERIVED_TOLERANCE:
+            return len(computed), f"derived {name}: differs by {diff:.3e}"
+    return len(computed), None
+
+
 def check_model(folder, tolerance):
     """Returns (rows, label mismatches, max abs diff, error or None)."""
     model_path = os.path.join(folder, "model.onnx")
     onnx.checker.check_model(onnx.load(model_path), full_check=True)
     session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
     header, rows = read_csv(os.path.join(folder, "input.csv"))
+    derived_path = os.path.join(folder, "derived.csv")
+    if os.path.isfile(derived_path):
+        info_path = os.path.join(folder, "info.json")
+        dates = json.load(open(info_path, encoding="utf-8")).get("dateInputs", []) if os.path.isfile(info_path) else []
+        _, error = derived_check(onnx.load(model_path), folder, header, rows, dates)
+        if error:
+            return len(rows), 0, math.inf, error
+        derived_header, derived_rows = read_csv(derived_path)
+        header = header + derived_header
+        rows = [a + b for a, b in zip(rows, derived_rows)]
     expected_header, expected = read_csv(os.path.join(folder, "predictions.csv"))
     if len(expected) != len(rows):
         return len(rows), 0, math.inf, f"{len(expected)} predictions for {len(rows)} rows"

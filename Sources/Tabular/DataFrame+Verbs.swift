@@ -1,0 +1,279 @@
+/// Reshaping a table by rows: sort, deduplicate, join, group keys. Each keeps the column-oriented
+/// storage and works a column at a time; none prints or knows the command language.
+extension DataFrame {
+    /// One key of a sort: a column and its direction. Missing values sort last either way.
+    public struct SortKey: Sendable, Equatable {
+        public var column: String
+        public var descending: Bool
+
+        public init(column: String, descending: Bool = false) {
+            self.column = column
+            self.descending = descending
+        }
+    }
+
+    /// Row order for `keys`: stable (rows that tie keep their order), numbers by value, text in
+    /// lexicographic order of the text, missing values last.
+    public func sortedRowOrder(by keys: [SortKey]) throws -> [Int] {
+        // Each key becomes one integer rank per row (missing → Int.max), so the comparison is on integers.
+        let ranks: [(rank: [Int], descending: Bool)] = try keys.map { key in
+            guard let column = column(named: key.column) else { throw TabularError.unknownColumn(key.column, available: columnNames) }
+            return (Self.ranks(column.data), key.descending)
+        }
+        var order = Array(0..<rowCount)
+        if ranks.count == 1 {
+            let r = ranks[0].rank, descending = ranks[0].descending
+            order.sort { a, b in
+                let x = r[a], y = r[b]
+                if x == y { return a < b }
+                if x == Int.max || y == Int.max { return y == Int.max }
+                return descending ? x > y : x < y
+            }
+            return order
+        }
+        order.sort { a, b in
+            for (r, descending) in ranks {
+                let x = r[a], y = r[b]
+                if x == y { continue }
+                if x == Int.max || y == Int.max { return y == Int.max }
+                return descending ? x > y : x < y
+            }
+            return a < b
+        }
+        return order
+    }
+
+    /// Dense ranks of a column's values (equal values, equal ranks; missing `Int.max`).
+    static func ranks(_ data: ColumnData) -> [Int] {
+        switch data {
+        case .numeric(let v):
+            let present = v.indices.filter { !v[$0].isNaN }
+            let sorted = present.sorted { v[$0] < v[$1] || (v[$0] == v[$1] && $0 < $1) }
+            var rank = [Int](repeating: Int.max, count: v.count)
+            var current = -1
+            var previous = Double.nan
+            for i in sorted {
+                if v[i] != previous { current += 1; previous = v[i] }
+                rank[i] = current
+            }
+            return rank
+        case .categorical(let codes, let levels):
+            let order = levels.indices.sorted { levels[$0] < levels[$1] || (levels[$0] == levels[$1] && $0 < $1) }
+            var levelRank = [Int](repeating: 0, count: levels.count)
+            var current = -1
+            var previous: String?
+            for l in order {
+                if levels[l] != previous { current += 1; previous = levels[l] }
+                levelRank[l] = current
+            }
+            return codes.map { $0 < 0 ? Int.max : levelRank[Int($0)] }
+        }
+    }
+
+    /// For each row, a group number shared by the rows whose values in `columns` are equal
+    /// (missing equals missing), numbered in order of first appearance; and the first row of each group.
+    public func groupIDs(on columns: [String]) throws -> (ids: [Int], firstRows: [Int]) {
+        let keys: [[Int]] = try columns.map { name in
+            guard let column = column(named: name) else { throw TabularError.unknownColumn(name, available: columnNames) }
+            return Self.valueIDs(column.data)
+        }
+        var ids = [Int](repeating: 0, count: rowCount)
+        var firstRows: [Int] = []
+        if keys.count == 1 {
+            var seen: [Int: Int] = [:]
+            for r in 0..<rowCount {
+                let k = keys[0][r]
+                if let g = seen[k] { ids[r] = g } else { seen[k] = firstRows.count; ids[r] = firstRows.count; firstRows.append(r) }
+            }
+            return (ids, firstRows)
+        }
+        var seen: [[Int]: Int] = [:]
+        var tuple = [Int](repeating: 0, count: keys.count)
+        for r in 0..<rowCount {
+            for k in keys.indices { tuple[k] = keys[k][r] }
+            if let g = seen[tuple] { ids[r] = g } else { seen[tuple] = firstRows.count; ids[r] = firstRows.count; firstRows.append(r) }
+        }
+        return (ids, firstRows)
+    }
+
+    /// An integer per row, equal exactly when the values are equal (missing: -1).
+    static func valueIDs(_ data: ColumnData) -> [Int] {
+        switch data {
+        case .numeric(let v):
+            var seen: [UInt64: Int] = [:]
+            return v.map { x in
+                if x.isNaN { return -1 }
+                let bits = (x == 0 ? 0.0 : x).bitPattern
+                if let id = seen[bits] { return id }
+                seen[bits] = seen.count
+                return seen.count - 1
+            }
+        case .categorical(let codes, let levels):
+            // Levels that repeat (after a reshaping) share an id.
+            var byText: [String: Int] = [:]
+            let levelID = levels.map { l in
+                if let id = byText[l] { return id }
+                byText[l] = byText.count
+                return byText.count - 1
+            }
+            return codes.map { $0 < 0 ? -1 : levelID[Int($0)] }
+        }
+    }
+
+    /// The first row of each distinct combination of `columns` (all columns when empty), in order.
+    public func firstRowsOfDistinct(on columns: [String]) throws -> [Int] {
+        try groupIDs(on: columns.isEmpty ? columnNames : columns).firstRows
+    }
+
+    /// How to join: keep only rows with a match, or every left row.
+    public enum JoinKind: String, Sendable, CaseIterable {
+        case inner, left
+    }
+
+    /// What a join did, for the report.
+    public struct JoinSummary: Sendable, Equatable {
+        public var rows: Int
+        public var leftMatched: Int
+        public var leftUnmatched: Int
+        public var rightUnmatched: Int
+        /// Columns of the right table renamed because the left already had the name.
+        public var renamed: [(from: String, to: String)]
+
+        public static func == (a: JoinSummary, b: JoinSummary) -> Bool {
+            a.rows == b.rows && a.leftMatched == b.leftMatched && a.leftUnmatched == b.leftUnmatched && a.rightUnmatched == b.rightUnmatched
+                && a.renamed.map(\.from) == b.renamed.map(\.from) && a.renamed.map(\.to) == b.renamed.map(\.to)
+        }
+    }
+
+    /// The number of rows `join` would give, without building it (for the memory check first).
+    public func joinedRowCount(with right: DataFrame, on keys: [String], kind: JoinKind) throws -> Int {
+        let (leftKeys, rightIndex) = try joinIndex(with: right, on: keys)
+        var total = 0
+        for k in leftKeys {
+            let matches = k.map { rightIndex[$0]?.count ?? 0 } ?? 0
+            total += matches == 0 ? (kind == .left ? 1 : 0) : matches
+        }
+        return total
+    }
+
+    /// Rows of `self` and `right` whose `keys` are equal (missing never matches), left rows in
+    /// order and, for each, its matches in the right table's order; `kind == .left` keeps left
+    /// rows without a match, with missing values for the right's columns. Right columns whose
+    /// names the left has get `suffix`.
+    public func joined(with right: DataFrame, on keys: [String], kind: JoinKind, suffix: String) throws -> (frame: DataFrame, summary: JoinSummary) {
+        let (leftKeys, rightIndex) = try joinIndex(with: right, on: keys)
+        var leftRows: [Int] = []
+        var rightRows: [Int] = []
+        var matched = 0
+        var rightUsed = [Bool](repeating: false, count: right.rowCount)
+        for (r, key) in leftKeys.enumerated() {
+            if let key, let matches = rightIndex[key] {
+                matched += 1
+                for m in matches {
+                    leftRows.append(r)
+                    rightRows.append(m)
+                    rightUsed[m] = true
+                }
+            } else if kind == .left {
+                leftRows.append(r)
+                rightRows.append(-1)
+            }
+        }
+        var columns = self.columns.map { Column(name: $0.name, data: $0.data.selecting(leftRows)) }
+        var names = Set(columnNames)
+        var renamed: [(String, String)] = []
+        for column in right.columns where !keys.contains(column.name) {
+            var name = column.name
+            if names.contains(name) {
+                var candidate = name + suffix
+                var n = 2
+                while names.contains(candidate) { candidate = name + suffix + String(n); n += 1 }
+                renamed.append((name, candidate))
+                name = candidate
+            }
+            names.insert(name)
+            columns.append(Column(name: name, data: column.data.selectingAllowingMissing(rightRows)))
+        }
+        let frame = try DataFrame(columns: columns)
+        let summary = JoinSummary(rows: leftRows.count, leftMatched: matched, leftUnmatched: rowCount - matched,
+                                  rightUnmatched: rightUsed.reduce(0) { $0 + ($1 ? 0 : 1) }, renamed: renamed)
+        return (frame, summary)
+    }
+
+    /// Each left row's key (nil when a key value is missing or absent from the right) and the
+    /// right rows of each key, keys compared by value (text by its text, across dictionaries).
+    private func joinIndex(with right: DataFrame, on keys: [String]) throws -> (left: [[Int]?], right: [[Int]: [Int]]) {
+        var leftIDs: [[Int]] = []
+        var rightIDs: [[Int]] = []
+        for key in keys {
+            guard let l = column(named: key) else { throw TabularError.unknownColumn(key, available: columnNames) }
+            guard let r = right.column(named: key) else { throw TabularError.unknownColumn(key, available: right.columnNames) }
+            guard l.kind == r.kind else { throw TabularError.joinKeyKinds(key, left: l.kind.rawValue, right: r.kind.rawValue) }
+            let (a, b) = Self.sharedValueIDs(l.data, r.data)
+            leftIDs.append(a)
+            rightIDs.append(b)
+        }
+        var index: [[Int]: [Int]] = [:]
+        var tuple = [Int](repeating: 0, count: keys.count)
+        for r in 0..<right.rowCount {
+            var missing = false
+            for k in keys.indices { tuple[k] = rightIDs[k][r]; if tuple[k] < 0 { missing = true } }
+            if !missing { index[tuple, default: []].append(r) }
+        }
+        var left: [[Int]?] = []
+        left.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            var missing = false
+            for k in keys.indices { tuple[k] = leftIDs[k][r]; if tuple[k] < 0 { missing = true } }
+            left.append(missing || index[tuple] == nil ? nil : tuple)
+        }
+        return (left, index)
+    }
+
+    /// Ids for the values of two columns of one kind, equal across both exactly when the values are.
+    static func sharedValueIDs(_ a: ColumnData, _ b: ColumnData) -> ([Int], [Int]) {
+        switch (a, b) {
+        case (.categorical(let ac, let al), .categorical(let bc, let bl)):
+            var byText: [String: Int] = [:]
+            func id(_ s: String) -> Int {
+                if let i = byText[s] { return i }
+                byText[s] = byText.count
+                return byText.count - 1
+            }
+            let aLevel = al.map(id), bLevel = bl.map(id)
+            return (ac.map { $0 < 0 ? -1 : aLevel[Int($0)] }, bc.map { $0 < 0 ? -1 : bLevel[Int($0)] })
+        case (.numeric(let av), .numeric(let bv)):
+            var seen: [UInt64: Int] = [:]
+            func id(_ x: Double) -> Int {
+                if x.isNaN { return -1 }
+                let bits = (x == 0 ? 0.0 : x).bitPattern
+                if let i = seen[bits] { return i }
+                seen[bits] = seen.count
+                return seen.count - 1
+            }
+            return (av.map(id), bv.map(id))
+        default:
+            return (Array(repeating: -1, count: a.count), Array(repeating: -1, count: b.count))
+        }
+    }
+
+    /// The frame with `name` renamed to `newName`.
+    public func renamingColumn(_ name: String, to newName: String) throws -> DataFrame {
+        guard let i = index(of: name) else { throw TabularError.unknownColumn(name, available: columnNames) }
+        var columns = self.columns
+        columns[i].name = newName
+        return try DataFrame(columns: columns)
+    }
+}
+
+extension ColumnData {
+    /// The rows at `indices`, where `-1` gives a missing value.
+    public func selectingAllowingMissing(_ indices: [Int]) -> ColumnData {
+        switch self {
+        case .numeric(let v):
+            return .numeric(indices.map { $0 < 0 ? .nan : v[$0] })
+        case .categorical(let codes, let levels):
+            return .categorical(codes: indices.map { $0 < 0 ? -1 : codes[$0] }, levels: levels)
+        }
+    }
+}
