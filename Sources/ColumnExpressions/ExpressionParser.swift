@@ -33,11 +33,15 @@ public struct ExpressionParser {
 
     /// Deeper nesting is refused: each level is a recursive call.
     static let maximumDepth = 64
+    /// More values than this in one expression are refused: `a + b + …` builds one tree level per
+    /// operand, and checking and computing the tree recurse through every level.
+    static let maximumValues = 1_000
     static let keywords: Set<String> = ["and", "or", "not", "in", "is", "missing", "true", "false"]
 
     private let tokens: [Token]
     private var index = 0
     private var depth = 0
+    private var values = 0
 
     init(_ source: String) throws(ExpressionError) {
         tokens = try Self.tokenize(Array(source))
@@ -262,6 +266,10 @@ public struct ExpressionParser {
     }
 
     private mutating func primary() throws(ExpressionError) -> ColumnExpression {
+        values += 1
+        guard values <= Self.maximumValues else {
+            throw ExpressionError("the expression has more than \(Self.maximumValues) values", at: current.span, hint: "split it into several derived columns")
+        }
         let token = advance()
         switch token.kind {
         case .number(let v): return .number(v, token.span)

@@ -136,6 +136,17 @@ struct ExpressionTests {
         }
     }
 
+    /// `x + x + …` builds a tree as deep as it is long: up to the limit it is checked and computed
+    /// (recursing through every level, here on a test thread's small stack); beyond it is refused.
+    @Test func longChainsAreBoundedAndComputed() throws {
+        let frame = try table()
+        let longest = Array(repeating: "x", count: ExpressionParser.maximumValues).joined(separator: " + ")
+        #expect(try numbers(longest, frame) == [1000, -7000, 2500, 10000])
+        let conditions = Array(repeating: "x > 0", count: ExpressionParser.maximumValues / 2).joined(separator: " and ")
+        #expect(try numbers(conditions, frame) == [1, 0, 1, 1])
+        #expect(throws: ExpressionError.self) { try ExpressionParser.parse(longest + " + x") }
+    }
+
     @Test func definitionsAndSortKeysParse() throws {
         let definitions = try ExpressionParser.parseDefinitions("ratio = x / y, `big one` = x > 5, \"t\" = lower(s)")
         #expect(definitions.map(\.name) == ["ratio", "big one", "t"])

@@ -215,6 +215,40 @@ struct HardeningTests {
         await server.shutdown()
     }
 
+    /// A model trained on derived columns is served on its raw columns: the server computes the
+    /// derived ones (issue 25), gives the session's answer, and refuses a derived column sent as input.
+    @Test func derivedColumnsAreComputedFromRawInputs() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        let bundle = folder + "/derived"
+        for line in ["load \"\(repositoryRoot)/examples/penguins.csv\"",
+                     "derive penguins ratio = bill_length_mm / bill_depth_mm, dream = island == \"Dream\"",
+                     "m = train tree on penguins target=species features=[ratio, dream, flipper_length_mm]",
+                     "export m to \"\(bundle)\""] {
+            let cell = try #require(session.execute(line))
+            try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
+        }
+        guard case .model(let model)? = session.lookup("m"), case .dataset(let data)? = session.lookup("penguins") else {
+            Issue.record("m or penguins is not bound"); return
+        }
+        let expected = try #require(try model.pipeline.predict(data.frame.selectingRows([0, 200])).labels(classes: model.pipeline.target.classes))
+        let server = try await startServer(bundle)
+        let rows = [0, 200].map { r in
+            let number = { (c: String) in data.frame.column(named: c)?.text(at: r) ?? "null" }
+            return #"{"island": "\#(data.frame.column(named: "island")?.text(at: r) ?? "")", "bill_length_mm": \#(number("bill_length_mm")), "bill_depth_mm": \#(number("bill_depth_mm")), "flipper_length_mm": \#(number("flipper_length_mm"))}"#
+        }
+        let answer = try await HTTP.post("/v1/predict", port: server.port, body: #"{"rows": [\#(rows.joined(separator: ", "))]}"#)
+        #expect(answer.status == 200, "\(answer.body)")
+        let labels = (answer.json["predictions"] as? [[String: Any]])?.compactMap { $0["label"] as? String }
+        #expect(labels == expected)
+        let smuggled = try await HTTP.post("/v1/predict", port: server.port,
+                                           body: #"{"island": "Dream", "bill_length_mm": 40, "bill_depth_mm": 18, "flipper_length_mm": 190, "ratio": 100}"#)
+        #expect(smuggled.status == 422 || smuggled.status == 400, "\(smuggled.body)")
+        #expect(smuggled.body.contains("ratio"))
+        await server.shutdown()
+    }
+
     /// The prediction log and SQLite's -wal and -shm beside it hold request data: mode 0600.
     @Test func logFilesAreCreatedPrivate() async throws {
         let folder = try temporaryFolder()

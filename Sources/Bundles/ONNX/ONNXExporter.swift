@@ -45,7 +45,7 @@ public enum ONNXExporter {
         let plan = derivationPlan(model)
         let inputs = onnxInputs(plan.inputs)
         let inputNames = inputs.map(\.name)
-        if let clash = inputNames.first(where: outputNames.contains) {
+        if let clash = (inputNames + plan.computed.map(\.name)).first(where: outputNames.contains) {
             throw ONNXExportError.nameClash(column: clash)
         }
         var seen = Set<String>()

@@ -78,6 +78,14 @@ public struct PipelineModel: Sendable, Codable {
         return try derivations.apply(to: frame).frame
     }
 
+    /// `frame` as drift compares the model's inputs: each date input as its days since 1970
+    /// (`Preprocessor.driftView`, over the raw inputs when the model derives columns).
+    public func driftView(_ frame: DataFrame) -> DataFrame {
+        let dates = Dictionary(inputs.compactMap { f in f.date.map { (f.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        guard !dates.isEmpty else { return frame }
+        return frame.mappingColumns { column in dates[column.name]?.daysColumn(column) ?? column }
+    }
+
     /// Predicts every row of `frame` (columns by name; extra columns ignored).
     public func predict(_ frame: DataFrame) throws -> Output {
         let (x, warnings) = try preprocessor.transform(try derived(frame))

@@ -179,7 +179,7 @@ enum ReferenceStatistics {
 
     static func json(for pipeline: PipelineModel, frame: DataFrame, outOfFold: OutOfFoldPredictions? = nil,
                      isCancelled: () -> Bool = { false }) throws -> Data {
-        let inputs = try ReferenceProfile(frame: pipeline.preprocessor.driftView(frame), columns: pipeline.preprocessor.inputNames, seed: pipeline.seed)
+        let inputs = try ReferenceProfile(frame: pipeline.driftView(frame), columns: pipeline.inputs.map(\.name), seed: pipeline.seed)
         let output = try pipeline.predict(frame, isCancelled: isCancelled)
         let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes), seed: pipeline.seed)
         return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions,

@@ -32,6 +32,8 @@ extension CommandTable {
         let definitions = try context.reading(expressionAt: offset) { () throws(ExpressionError) -> [Definition] in
             try ExpressionParser.parseDefinitions(text)
         }
+        try MemoryBudget.checkMatrix(rows: frame.rowCount, columns: definitions.count, copies: 1, what: "deriving \(definitions.count) columns of \(frame.rowCount) rows",
+                                     hint: "derive fewer columns at a time, or sample or filter the rows first")
         var schema = ExpressionSchema(frame)
         for definition in definitions {
             let column = try context.reading(expressionAt: offset) { () throws(ExpressionError) -> Column in

@@ -36,9 +36,11 @@ extension CommandTable {
         let bound = context.targets.first ?? name.replacingOccurrences(of: ".", with: "_") + "_counts"
         context.bindReshaped(bound, frame: result, source: "count of \(name)", parent: dataset, derivations: [])
         func text(_ column: Column, _ row: Int) -> String { column.text(at: row) ?? "(missing)" }
-        if columns.count == 2, let a = frame.column(named: columns[0]), let b = frame.column(named: columns[1]) {
-            // Crosstab: rows are the first column's values, columns the second's, in order of frequency.
-            let rowValues = Self.valuesByFrequency(a, frame.rowCount), columnValues = Self.valuesByFrequency(b, frame.rowCount)
+        // Two columns: a crosstab while it fits a screen (rows are the first column's values,
+        // columns the second's, by frequency); beyond, the long table of combinations.
+        let pair = columns.count == 2 ? frame.column(named: columns[0]).flatMap { a in frame.column(named: columns[1]).map { (a, $0) } } : nil
+        let crosstab = pair.map { (Self.valuesByFrequency($0.0, frame.rowCount), Self.valuesByFrequency($0.1, frame.rowCount)) }
+        if let (a, b) = pair, let (rowValues, columnValues) = crosstab, rowValues.count <= Self.crosstabLimit, columnValues.count <= Self.crosstabLimit {
             var cell: [String: [String: Int]] = [:]
             for r in 0..<frame.rowCount { cell[text(a, r), default: [:]][text(b, r), default: 0] += 1 }
             var table = TextTable(headers: [columns[0]] + columnValues + ["total"], alignments: [.left] + Array(repeating: .right, count: columnValues.count + 1))
@@ -61,6 +63,9 @@ extension CommandTable {
             if result.rowCount > 30 { context.print("… \(result.rowCount - 30) more (show \(bound) rows=\(result.rowCount))") }
         }
     }
+
+    /// The most distinct values a crosstab's rows or columns show.
+    static let crosstabLimit = 20
 
     private static func valuesByFrequency(_ column: Column, _ rows: Int) -> [String] {
         var counts: [String: Int] = [:]

@@ -355,11 +355,11 @@ extension CommandTable {
         var predictionDrift: FeatureDrift?
         let options = DriftOptions.validation
         // Dates compared as days since 1970 (the preprocessor's drift view), on both sides.
-        let inputProfile: ReferenceProfile? = try model.trainingFrame.map { try ReferenceProfile(frame: pipeline.preprocessor.driftView($0), columns: features.map(\.name), sampleCap: nil) }
+        let inputProfile: ReferenceProfile? = try model.trainingFrame.map { try ReferenceProfile(frame: pipeline.driftView($0), columns: features.map(\.name), sampleCap: nil) }
             ?? model.bundleEvidence?.inputs
         if let inputProfile {
             let predictionProfile = cv?.outOfFold.map { ReferenceProfile(column: $0.column, sampleCap: nil) } ?? model.bundleEvidence?.outOfFold
-            let judgement = try DriftJudgement(reference: inputProfile, current: pipeline.preprocessor.driftView(frame), predictionReference: predictionProfile,
+            let judgement = try DriftJudgement(reference: inputProfile, current: pipeline.driftView(frame), predictionReference: predictionProfile,
                                                currentPredictions: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes),
                                                options: options)
             let inputs = judgement.inputs

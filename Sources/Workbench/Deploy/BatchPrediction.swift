@@ -121,7 +121,7 @@ public struct BatchPrediction {
         case .jsonl(let handle, let name):
             var lineNumber = 0
             var batch: [(row: [String: JSONScalar], fields: [String], number: Int)] = []
-            let columns = bundle.pipeline.preprocessor.inputNames
+            let columns = bundle.pipeline.inputs.map(\.name)
             var pending = Data()
             func process(_ lineData: Data) throws {
                 lineNumber += 1
@@ -196,10 +196,10 @@ public struct BatchPrediction {
     }
 
     private func requireColumns(_ columns: [String], source: String) throws {
-        let missing = bundle.pipeline.preprocessor.inputNames.filter { !columns.contains($0) }
+        let missing = bundle.pipeline.inputs.map(\.name).filter { !columns.contains($0) }
         guard missing.isEmpty else {
             throw CommandError("\(source) lacks column\(missing.count == 1 ? "" : "s") the model needs: " + missing.joined(separator: ", "),
-                               hint: "the model's inputs: " + bundle.pipeline.preprocessor.inputNames.joined(separator: ", "))
+                               hint: "the model's inputs: " + bundle.pipeline.inputs.map(\.name).joined(separator: ", "))
         }
     }
 

@@ -72,6 +72,7 @@ struct DeriveCommandsTests {
             "raw = select tiny id, island, mass, len, sex",
             "predict m on raw",
             #"export m to "m.bundle""#,
+            #"write raw to "raw.csv""#,
         ] { _ = try DataVerbFixture.lines(session, line) }
         guard case .model(let model)? = session.lookup("m") else { Issue.record("no model"); return }
         #expect(model.pipeline.derivations.map(\.name) == ["per_len", "big"])
@@ -92,6 +93,11 @@ struct DeriveCommandsTests {
             }
             #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(name)")
         }
+        // The shell's batch prediction takes the raw columns too.
+        let process = try Subprocess(BuiltProducts.workbench, ["predict", "m.bundle", "--input", "raw.csv"], in: folder, environment: ["WORKBENCH_HOME": folder + "/home"])
+        #expect(process.wait() == 0, "\(process.errorOutput)")
+        let shellLabels = process.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[5] }.map(String.init)
+        #expect(shellLabels == expected.labels(classes: model.pipeline.target.classes))
         let card = try String(contentsOfFile: folder + "/m.bundle/MODEL_CARD.md", encoding: .utf8)
         #expect(card.contains("  - `per_len = mass / len`"))
     }

@@ -38,6 +38,20 @@ struct GroupCommandsTests {
         #expect(try DataVerbFixture.frame(session, "x").rowCount == 5)
     }
 
+    /// Beyond 20 values a side, two columns are counted in the long form (a crosstab would not fit a screen).
+    @Test func manyValuesAreCountedInTheLongForm() throws {
+        let (session, folder) = try DataVerbFixture.session()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var csv = "a,b\n"
+        for i in 0..<50 { csv += "k\(i),\(i % 3 == 0 ? "x" : "y")\n" }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: folder + "/wide.csv"))
+        _ = try DataVerbFixture.lines(session, #"load "wide.csv""#)
+        let out = try DataVerbFixture.lines(session, "count wide by a, b")
+        #expect(out.first == "wide_counts: 50 distinct values of a, b in wide (50 rows)")
+        #expect(out[1] == "a    b  count  share")
+        #expect(out.last == "… 20 more (show wide_counts rows=50)")
+    }
+
     @Test func groupSummarisesEachGroupSortedByKey() throws {
         let (session, folder) = try DataVerbFixture.session()
         defer { try? FileManager.default.removeItem(atPath: folder) }
