@@ -39,6 +39,9 @@ public struct ServeOptions: Sendable {
     public var monitorInterval: Duration = .seconds(1)
     /// Hummingbird's own log lines go to stderr at this level and above (nil: none).
     public var serverLogLevel: Logger.Level? = .warning
+    /// The program's version, which `GET /v2` reports (the library cannot know it).
+    public var serverVersion = ServeOptions.unspecifiedVersion
+    public static let unspecifiedVersion = "unspecified"
 
     public init(bundlePath: String) {
         self.bundlePath = bundlePath
@@ -156,7 +159,8 @@ public enum BundleServer {
         let bundle = try BundleReader.open(options.bundlePath, trustedKey: options.trustedKey)
         let service = try ModelService(
             bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows, logPath: options.logPath,
-            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention)
+            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
+            serverVersion: options.serverVersion)
         var warnings: [String] = []
         if !options.isLoopback && options.token == nil {
             warnings.append("warning: listening on \(options.host) without a token: anyone who can reach this machine can use the model (add --token-file)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Serving
+import Workbench
 import Synchronization
 
 /// Serve a bundle over HTTP until SIGINT or SIGTERM.
@@ -64,6 +65,7 @@ struct Serve: ParsableCommand {
     /// durations: converting 1e300 seconds would trap).
     private func rangedOptions() throws(ServingError) -> ServeOptions {
         var options = ServeOptions(bundlePath: bundle)
+        options.serverVersion = workbenchVersion
         options.host = host
         options.port = port
         options.logRetention = logRetention
