@@ -83,7 +83,7 @@ public enum ONNXExporter {
 
     /// The graph's inputs in order: a feature column each, but a date column (which ONNX cannot
     /// parse) as its derived numbers, named `DATE (year)` and so on (`DateStep`).
-    static func onnxInputs(_ preprocessor: Preprocessor) -> [(name: String, number: Bool, date: String?)] {
+    public static func onnxInputs(_ preprocessor: Preprocessor) -> [(name: String, number: Bool, date: String?)] {
         preprocessor.features.flatMap { feature -> [(name: String, number: Bool, date: String?)] in
             if let date = feature.date { return date.derived.map { ($0.name, true, feature.name) } }
             return [(feature.name, feature.kind == .number, nil)]
