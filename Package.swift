@@ -194,13 +194,15 @@ let package = Package(
         // Fixtures/ holds the SVG goldens (WORKBENCH_RECORD=1 rewrites them).
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
-        // ReportCheck/ renders a report in headless Chromium (run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck"], swiftSettings: strict),
-        // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script.
+        // ReportCheck/ renders a report in headless Chromium, ServingLayouts/ checks export format=triton
+        // and format=kserve with the peers' parsers (both run by .ci/run).
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck", "ServingLayouts"], swiftSettings: strict),
+        // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script,
+        // OpenInference/ the /v2 check with tritonclient (both run by .ci/run).
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport"],
-            exclude: ["Schemathesis"],
+            exclude: ["Schemathesis", "OpenInference"],
             swiftSettings: strict
         ),
     ]

@@ -41,9 +41,17 @@ public struct APIError: Error, Sendable, Equatable {
             w.string(d)
         }
         w.raw("]}")
-        var headers: [(String, String)] = []
-        if status == 401 { headers.append(("WWW-Authenticate", "Bearer")) }
         return APIResponse(status: status, body: w.text, headers: headers)
+    }
+
+    /// The headers an error's status calls for, whatever the body's shape: how to authenticate
+    /// after a 401; a 408 closes the connection (the rest of the body is not worth reading).
+    var headers: [(String, String)] {
+        switch status {
+        case 401: [("WWW-Authenticate", "Bearer")]
+        case 408: [("Connection", "close")]
+        default: []
+        }
     }
 
     static func malformedJSON(_ reason: String) -> APIError {

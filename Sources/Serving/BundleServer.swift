@@ -11,6 +11,9 @@ import UnixSignals
 /// How to serve a bundle.
 public struct ServeOptions: Sendable {
     public var bundlePath: String
+    /// Bundles served beside the first, each model under its name (`/v2/models/NAME/…`,
+    /// `/v1/models/NAME/…`).
+    public var additionalBundlePaths: [String] = []
     public var host = "127.0.0.1"
     /// 0 picks a free port; `RunningServer.port` says which.
     public var port = 8080
@@ -39,6 +42,9 @@ public struct ServeOptions: Sendable {
     public var monitorInterval: Duration = .seconds(1)
     /// Hummingbird's own log lines go to stderr at this level and above (nil: none).
     public var serverLogLevel: Logger.Level? = .warning
+    /// The program's version, which `GET /v2` reports (the library cannot know it).
+    public var serverVersion = ServeOptions.unspecifiedVersion
+    public static let unspecifiedVersion = "unspecified"
 
     public init(bundlePath: String) {
         self.bundlePath = bundlePath
@@ -107,6 +113,18 @@ public struct ServeOptions: Sendable {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// The prediction log of one model: `logPath` itself for a single model; with several, one
+    /// log each, the model's name before the extension (`log.sqlite` → `log-NAME.sqlite`).
+    public static func logPath(_ path: String, model: String, models: Int) -> String {
+        guard models > 1 else { return path }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let file = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        // The extension is after the last dot, but a leading dot (.log) starts the name.
+        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return folder + file + "-" + model }
+        return folder + file[..<dot] + "-" + model + file[dot...]
+    }
+
     /// Whether `host` is a loopback address.
     public var isLoopback: Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
@@ -117,16 +135,21 @@ public struct ServeOptions: Sendable {
 public final class RunningServer: Sendable {
     public let host: String
     public let port: Int
+    /// The first model's service (the only one, unless several bundles are served).
     public let service: ModelService
+    /// Every model's service, in the order given.
+    public var services: [ModelService] { router.services }
+    let router: ModelRouter
     /// Things the operator should know (binding beyond loopback without a token).
     public let warnings: [String]
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    init(host: String, port: Int, service: ModelService, warnings: [String], group: ServiceGroup, task: Task<Void, any Error>) {
+    init(host: String, port: Int, router: ModelRouter, warnings: [String], group: ServiceGroup, task: Task<Void, any Error>) {
         self.host = host
         self.port = port
-        self.service = service
+        self.router = router
+        self.service = router.services[0]
         self.warnings = warnings
         self.group = group
         self.task = task
@@ -153,10 +176,25 @@ public enum BundleServer {
     ///   and SIGTERM; the REPL none, as Ctrl-C there means something else).
     public static func start(_ options: ServeOptions, signals: [UnixSignal] = []) async throws -> RunningServer {
         try options.validate()
-        let bundle = try BundleReader.open(options.bundlePath, trustedKey: options.trustedKey)
-        let service = try ModelService(
-            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows, logPath: options.logPath,
-            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention)
+        let paths = [options.bundlePath] + options.additionalBundlePaths
+        let bundles = try paths.map { try BundleReader.open($0, trustedKey: options.trustedKey) }
+        // Before any log is opened for writing.
+        try ModelRouter.checkNames(bundles.map(\.manifest.name))
+        var services: [ModelService] = []
+        let router: ModelRouter
+        do {
+            for bundle in bundles {
+                services.append(try ModelService(
+                    bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows,
+                    logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: bundles.count) },
+                    redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
+                    serverVersion: options.serverVersion))
+            }
+            router = try ModelRouter(services)
+        } catch {
+            for service in services { service.close() }
+            throw error
+        }
         var warnings: [String] = []
         if !options.isLoopback && options.token == nil {
             warnings.append("warning: listening on \(options.host) without a token: anyone who can reach this machine can use the model (add --token-file)")
@@ -172,7 +210,7 @@ public enum BundleServer {
         let workers = NIOThreadPool(numberOfThreads: max(1, System.coreCount - 1))
         workers.start()
         let registry = ConnectionRegistry(maximum: options.maximumConnections)
-        let connection = ServingChannel(service: service, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout,
+        let connection = ServingChannel(router: router, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout,
                                         registry: registry, workers: workers)
         let app = connection.server(
             configuration: ServerConfiguration(
@@ -185,19 +223,20 @@ public enum BundleServer {
             },
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
-        let monitor = MonitorService(service: service, interval: options.monitorInterval)
+        let monitors: [ServiceGroupConfiguration.ServiceConfiguration] = router.services.map {
+            .init(service: MonitorService(service: $0, interval: options.monitorInterval), successTerminationBehavior: .gracefullyShutdownGroup)
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: app),
-            ],
+            services: monitors + [.init(service: app)],
             gracefulShutdownSignals: signals,
             logger: logger))
         let host = options.host, port = options.port
         let task = Task {
             defer {
-                service.evaluateMonitoring()
-                service.close()
+                for service in router.services {
+                    service.evaluateMonitoring()
+                    service.close()
+                }
                 workers.shutdownGracefully { _ in }
             }
             do {
@@ -211,7 +250,7 @@ public enum BundleServer {
         for await result in bound {
             switch result {
             case .success(let port):
-                return RunningServer(host: options.host, port: port, service: service, warnings: warnings, group: group, task: task)
+                return RunningServer(host: options.host, port: port, router: router, warnings: warnings, group: group, task: task)
             case .failure(let error):
                 _ = try? await task.value
                 throw error

@@ -46,18 +46,23 @@ struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var at = 0
     private let maximumArrayItems: Int
+    private let acceptsNaN: Bool
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>, maximumArrayItems: Int = .max) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maximumArrayItems: Int = .max, acceptsNaN: Bool = false) {
         self.bytes = bytes
         self.maximumArrayItems = maximumArrayItems
+        self.acceptsNaN = acceptsNaN
     }
 
-    /// - Parameter maximumArrayItems: an array with more items stops the parse there, with an
-    ///   error whose `overLimit` is set.
+    /// - Parameters:
+    ///   - maximumArrayItems: an array with more items stops the parse there, with an error whose
+    ///     `overLimit` is set.
+    ///   - acceptsNaN: read the bare word `NaN` as a number (not JSON, but what Python's `json`
+    ///     writes for a missing float, as the Open Inference Protocol's Python clients send it).
     /// - Complexity: O(n) in the body's length.
-    static func parse(_ data: Data, maximumArrayItems: Int = .max) throws(JSONSyntaxError) -> JSONValue {
+    static func parse(_ data: Data, maximumArrayItems: Int = .max, acceptsNaN: Bool = false) throws(JSONSyntaxError) -> JSONValue {
         let result: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { raw in
-            var parser = JSONParser(raw.bindMemory(to: UInt8.self), maximumArrayItems: maximumArrayItems)
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self), maximumArrayItems: maximumArrayItems, acceptsNaN: acceptsNaN)
             do throws(JSONSyntaxError) {
                 parser.skipSpace()
                 let value = try parser.value(depth: 0)
@@ -88,6 +93,7 @@ struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "N") where acceptsNaN: try literal("NaN"); return .number(.nan)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw failure("unexpected character \(Self.show(c))")
         }

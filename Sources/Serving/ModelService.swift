@@ -35,14 +35,19 @@ public final class ModelService: Sendable {
     let monitor: LiveMonitor
     let log: PredictionLog?
     let alertCommand: AlertCommand?
+    /// The model as the Open Inference Protocol (`/v2`) sees it.
+    let openInference: OpenInferenceModel
+    /// The server's own version, for `GET /v2`.
+    let serverVersion: String
     private let tokenDigest: [UInt8]?
     private let manifestJSON: String
     private let openAPI: String
 
     public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
                 logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
-                logRetention: Int = 1_000_000) throws {
+                logRetention: Int = 1_000_000, serverVersion: String = ServeOptions.unspecifiedVersion) throws {
         self.bundle = bundle
+        self.serverVersion = serverVersion
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
         let pipeline = bundle.pipeline
@@ -54,6 +59,7 @@ public final class ModelService: Sendable {
         let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
         scorer = ModelScorer(pipeline: pipeline, modelID: bundle.manifest.modelID, sensitive: sensitive)
         rows = RequestRows(features: features, maximumRows: max(maximumRows, 1))
+        openInference = OpenInferenceModel(name: bundle.manifest.name, modelID: bundle.manifest.modelID, pipeline: pipeline, maximumRows: max(maximumRows, 1))
         let reference = try BundleReference.decode(bundle.reference)
         let buckets = reference.predictions.features.first?.numeric?.edges ?? []
         let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets)
@@ -81,11 +87,21 @@ public final class ModelService: Sendable {
         return handle(method: method, path: rawPath, authorization: authorization, contentType: contentType, body: incoming, start: start)
     }
 
-    /// Whether the request's body will be read: a JSON POST to /v1/predict with the token (when
-    /// one is set). Other requests are answered without it, so a client without the token cannot
-    /// make the server read a large body.
+    /// Whether the request's body will be read: a JSON POST to /v1/predict or to a /v2 infer route
+    /// with the token (when one is set). Other requests are answered without it, so a client
+    /// without the token cannot make the server read a large body.
     public func wantsBody(method: String, path rawPath: String, authorization: String?, contentType: String?) -> Bool {
-        Self.routePath(rawPath) == "/v1/predict" && method == "POST" && authorized(authorization) && Self.isJSON(contentType)
+        guard method == "POST", authorized(authorization) else { return false }
+        let path = Self.routePath(rawPath)
+        if path == "/v1/predict" { return Self.isJSON(contentType) }
+        guard case .infer? = OpenInferenceRoute(path: path) else { return false }
+        return Self.isJSONOrUnsaid(contentType)
+    }
+
+    /// A /v2 infer body may also come without a Content-Type: the protocol's own clients
+    /// (tritonclient) send none. A type a browser form can send cross-site is still refused.
+    static func isJSONOrUnsaid(_ contentType: String?) -> Bool {
+        contentType == nil || isJSON(contentType)
     }
 
     /// `application/json`, with or without parameters (`; charset=utf-8`), in any case. Anything
@@ -107,7 +123,10 @@ public final class ModelService: Sendable {
         let route: String
         // The prediction route, the one that matters for speed, without hashing the path.
         let predicting = path == "/v1/predict"
-        if let allowed = predicting ? "POST" : Self.routes[path] {
+        if !predicting, let v2 = OpenInferenceRoute(path: path) {
+            route = v2.label
+            response = openInference(v2, path: path, method: method, authorization: authorization, contentType: contentType, body: body, start: start)
+        } else if let allowed = predicting ? "POST" : Self.routes[path] {
             route = path
             if method != allowed {
                 response = APIError(405, "\(path) accepts \(allowed) only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", allowed))
@@ -130,16 +149,17 @@ public final class ModelService: Sendable {
             }
         } else {
             route = "unknown"
-            response = APIError(404, "no route \(path)", details: ["routes: " + Self.routes.keys.sorted().joined(separator: ", ")]).response
+            response = APIError(404, "no route \(path)", details: ["routes: " + Self.routes.keys.sorted().joined(separator: ", ") + ", /v2 (the Open Inference Protocol)"]).response
         }
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         metrics.request(route: route, status: response.status, nanoseconds: nanoseconds)
-        if route == "/v1/predict", response.status == 401 {
+        let scoring = route == "/v1/predict" || route == OpenInferenceRoute.inferLabel
+        if scoring, response.status == 401 {
             // Apart from the audit trail and the monitoring window: requests without the token
             // must never push authorised ones out of either.
             log?.appendRejected(time: Date().timeIntervalSince1970, status: response.status)
-        } else if route == "/v1/predict", response.status != 200 {
+        } else if scoring, response.status != 200 {
             record(status: response.status, nanoseconds: nanoseconds, rows: [])
         }
         return response
@@ -159,28 +179,37 @@ public final class ModelService: Sendable {
     }
 
     private func predict(body: IncomingBody, start: ContinuousClock.Instant) -> APIResponse {
+        do {
+            return .json(try score(body, start: start, parse: { (data: Data) throws(APIError) in try rows.parse(data) }, rows: { $0 },
+                                   answer: { _, scored in scorer.responseBody(scored) }))
+        } catch {
+            return error.response
+        }
+    }
+
+    /// The scoring path every prediction route shares: the body within its limits, parsed by the
+    /// route into rows of the model's inputs, scored, counted in the metrics, the monitoring window
+    /// and the prediction log; returns the route's answer to the scored rows.
+    func score<Request>(_ body: IncomingBody, start: ContinuousClock.Instant, parse: (Data) throws(APIError) -> Request,
+                        rows: (Request) -> [[JSONScalar]], answer: (Request, [ScoredRow]) -> String) throws(APIError) -> String {
         let data: Data
         switch body {
         case .bytes(let d): data = d
         case .tooLarge:
-            return APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"]).response
+            throw APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"])
         case .unreadable(let reason):
-            return APIError(400, "the body could not be read", details: [reason]).response
+            throw APIError(400, "the body could not be read", details: [reason])
         case .timedOut(let limit):
-            return APIError(408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"]).response.with(header: ("Connection", "close"))
+            throw APIError(408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"])
         }
-        do {
-            let parsed = try rows.parse(data)
-            let scored = try scorer.score(parsed)
-            let response = APIResponse.json(scorer.responseBody(scored))
-            let elapsed = ContinuousClock.now - start
-            let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-            metrics.scored(scored)
-            record(status: 200, nanoseconds: nanoseconds, rows: scored)
-            return response
-        } catch {
-            return error.response
-        }
+        let request = try parse(data)
+        let scored = try scorer.score(rows(request))
+        let text = answer(request, scored)
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        metrics.scored(scored)
+        record(status: 200, nanoseconds: nanoseconds, rows: scored)
+        return text
     }
 
     private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow]) {
@@ -192,7 +221,7 @@ public final class ModelService: Sendable {
 
     /// Constant-time comparison of SHA-256 digests: the time taken depends on neither the token's
     /// length nor on how many leading bytes match.
-    private func authorized(_ header: String?) -> Bool {
+    func authorized(_ header: String?) -> Bool {
         guard let expected = tokenDigest else { return true }
         let presented: String
         if let header, header.count > 7, header.prefix(7).lowercased() == "bearer " {

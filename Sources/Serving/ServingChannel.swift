@@ -19,7 +19,7 @@ struct ServingChannel: ServerChildChannel {
         let channel: any Channel
     }
 
-    let service: ModelService
+    let router: ModelRouter
     /// A connection that completes no request part for this long is closed (trickled headers,
     /// idle keep-alive).
     let idleTimeout: Duration
@@ -33,7 +33,7 @@ struct ServingChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            let handler = ServingHandler(service: service, idleTimeout: idleTimeout, readTimeout: readTimeout, registry: registry, workers: workers)
+            let handler = ServingHandler(router: router, idleTimeout: idleTimeout, readTimeout: readTimeout, registry: registry, workers: workers)
             try pipeline.addHandler(ActivityHandler(handler: handler))
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(handler)
@@ -87,7 +87,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         var body: ByteBuffer?
     }
 
-    private let service: ModelService
+    private let router: ModelRouter
     private let idleTimeout: Duration
     private let readTimeout: Duration
     /// The request being read, between its head and its end.
@@ -114,8 +114,8 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let registry: ConnectionRegistry
     private let workers: NIOThreadPool
 
-    init(service: ModelService, idleTimeout: Duration, readTimeout: Duration, registry: ConnectionRegistry, workers: NIOThreadPool) {
-        self.service = service
+    init(router: ModelRouter, idleTimeout: Duration, readTimeout: Duration, registry: ConnectionRegistry, workers: NIOThreadPool) {
+        self.router = router
         self.idleTimeout = idleTimeout
         self.readTimeout = readTimeout
         self.registry = registry
@@ -262,11 +262,11 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestStarted()
             let authorization = head.headers.first(name: "authorization")
             let contentType = head.headers.first(name: "content-type")
-            guard service.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType) else {
+            guard router.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType) else {
                 pending = Pending(head: head, authorization: authorization, contentType: contentType, start: start, body: nil)
                 return
             }
-            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > service.maximumBodyBytes {
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > router.maximumBodyBytes {
                 answerEarly(context: context, head: head, authorization: authorization, contentType: contentType, body: .tooLarge, start: start)
                 return
             }
@@ -281,7 +281,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard var request = pending, var body = request.body else { return }
             pending = nil
             request.body = nil
-            if body.readableBytes + part.readableBytes > service.maximumBodyBytes {
+            if body.readableBytes + part.readableBytes > router.maximumBodyBytes {
                 answerEarly(context: context, head: request.head, authorization: request.authorization, contentType: request.contentType, body: .tooLarge, start: request.start)
                 return
             }
@@ -298,11 +298,11 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let request = pending else { return }
             pending = nil
             let close = !request.head.isKeepAlive || quiescing
-            let service = service
+            let router = router
             let body = request.body.map { buffer in IncomingBody.bytes(buffer.withUnsafeReadableBytes { Data($0) }) }
             let bodyBytes = request.body?.readableBytes ?? 0
-            guard bodyBytes > Self.offloadBytes || ModelService.summarises(path: request.head.uri) else {
-                let answer = service.handle(method: request.head.method.rawValue, path: request.head.uri, authorization: request.authorization,
+            guard bodyBytes > Self.offloadBytes || router.summarises(path: request.head.uri) else {
+                let answer = router.handle(method: request.head.method.rawValue, path: request.head.uri, authorization: request.authorization,
                                             contentType: request.contentType, body: body, start: request.start)
                 write(answer, for: request.head, context: context, close: close)
                 return
@@ -315,7 +315,7 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             if large { Self.largeInFlight.add(1, ordering: .relaxed) }
             let answered = workers.runIfActive(eventLoop: context.eventLoop) {
                 defer { if large { Self.finishedLarge() } }
-                return service.handle(method: head.method.rawValue, path: head.uri, authorization: authorization,
+                return router.handle(method: head.method.rawValue, path: head.uri, authorization: authorization,
                                       contentType: contentType, body: body, start: start)
             }
             let loopHandler = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -358,8 +358,8 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, authorization: String?, contentType: String?,
                              body: IncomingBody?, start: ContinuousClock.Instant) {
         pending = nil
-        let answer = service.handle(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType,
-                                    body: body, start: start)
+        let answer = router.handle(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType,
+                                   body: body, start: start)
         write(answer, for: head, context: context, close: true)
     }
 

@@ -1,16 +1,21 @@
 import ArgumentParser
 import Foundation
 import Serving
+import Workbench
 import Synchronization
 
 /// Serve a bundle over HTTP until SIGINT or SIGTERM.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a bundle over HTTP: POST /v1/predict, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics.",
-        discussion: "Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed.")
+        abstract: "Serve a bundle over HTTP: POST /v1/predict, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics, and the Open Inference Protocol (KServe V2) under /v2.",
+        discussion: """
+            Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed. \
+            Several bundles are served side by side, each model under its name: /v2/models/NAME/..., /v1/models/NAME/predict (and /model, /drift, \
+            /openapi.yaml, /metrics), each with its own metrics, monitoring and prediction log (--log log.sqlite writes log-NAME.sqlite per model).
+            """)
 
-    @Argument(help: "The bundle folder or .zip.")
-    var bundle: String
+    @Argument(help: "The bundle folder or .zip; several are served side by side, each under its model's name.")
+    var bundles: [String]
 
     @Option(name: .long, help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -57,13 +62,16 @@ struct Serve: ParsableCommand {
     /// Out-of-range options are usage errors (exit 64, with the usage), caught before anything
     /// starts; the message names the option and its range.
     func validate() throws {
+        guard !bundles.isEmpty else { throw ValidationError("say which bundle to serve") }
         do { _ = try rangedOptions() } catch { throw ValidationError(error.description) }
     }
 
     /// The options whose values have ranges, checked (timeouts as numbers, before they become
     /// durations: converting 1e300 seconds would trap).
     private func rangedOptions() throws(ServingError) -> ServeOptions {
-        var options = ServeOptions(bundlePath: bundle)
+        var options = ServeOptions(bundlePath: bundles.first ?? "")
+        options.additionalBundlePaths = Array(bundles.dropFirst())
+        options.serverVersion = workbenchVersion
         options.host = host
         options.port = port
         options.logRetention = logRetention
@@ -93,11 +101,23 @@ struct Serve: ParsableCommand {
             try blocking {
                 let server = try await BundleServer.start(opened, signals: [.sigint, .sigterm])
                 for w in server.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
-                let m = server.service.bundle.manifest
-                say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
-                say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
+                if server.services.count == 1 {
+                    let m = server.service.bundle.manifest
+                    say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
+                    say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
+                } else {
+                    say("serving \(server.services.count) models at \(server.url)")
+                    for service in server.services {
+                        let m = service.bundle.manifest
+                        say("  \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)): \(server.url)/v1/models/\(m.name)/predict, \(server.url)/v2/models/\(m.name)/infer"
+                            + (opened.logPath.map { ", log " + ServeOptions.logPath($0, model: m.name, models: server.services.count) } ?? ""))
+                    }
+                    let first = server.service.bundle.manifest.name
+                    say("try: curl -s \(server.url)/v1/models/\(first)/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
+                }
                 try await server.waitUntilStopped()
-                say("stopped" + (opened.logPath.map { "; prediction log flushed to \($0)" } ?? ""))
+                let logs = opened.logPath.map { path in server.services.map { ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: server.services.count) } } ?? []
+                say("stopped" + (logs.isEmpty ? "" : "; prediction log\(logs.count == 1 ? "" : "s") flushed to " + logs.joined(separator: ", ")))
             }
         } catch let error as ExitCode {
             throw error

@@ -80,7 +80,7 @@ public enum BundleWriter {
 
         var manifest = Manifest(
             formatVersion: Manifest.currentFormatVersion,
-            modelID: "m-" + String(Fingerprint.of(bytes: files[BundleFile.model] ?? Data()).dropFirst(7).prefix(16)),
+            modelID: modelID(modelJSON: files[BundleFile.model] ?? Data()),
             name: contents.name, algorithm: contents.pipeline.algorithm,
             parameters: contents.pipeline.parameters.values.mapValues(\.description),
             task: contents.pipeline.task.rawValue, target: contents.pipeline.target.name, classes: contents.pipeline.target.classes,
@@ -128,6 +128,46 @@ public enum BundleWriter {
             try moveIntoPlace(staging, path, isDirectory: true)
         }
         return manifest
+    }
+
+    /// A model's ID: from the bytes of its `model.json`, so the same model has the same ID in
+    /// every bundle and layout written of it.
+    public static func modelID(modelJSON: Data) -> String {
+        "m-" + String(Fingerprint.of(bytes: modelJSON).dropFirst(7).prefix(16))
+    }
+
+    /// The ID of `pipeline`, as a bundle of it records.
+    public static func modelID(of pipeline: PipelineModel) throws -> String {
+        modelID(modelJSON: try ModelCoding.encoder().encode(pipeline))
+    }
+
+    /// Writes a folder of files (paths relative to it, subfolders created) the way bundles are
+    /// written: refused when `path` exists unless `overwrite`, built in a staging folder beside
+    /// it, then moved into place in one step. `more` may add files to the staging folder first
+    /// (a bundle inside the layout).
+    public static func writeFolder(_ files: [String: Data], to path: String, overwrite: Bool, more: (String) throws -> Void = { _ in }) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) && !overwrite { throw BundleError.exists(path: path) }
+        let parent = (path as NSString).deletingLastPathComponent
+        removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
+        let staging = (parent.isEmpty ? "." : parent) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
+        do {
+            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        } catch {
+            throw BundleError.writeFailed(path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
+        }
+        defer { try? fm.removeItem(atPath: staging) }
+        for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+            let folder = (name as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                do { try fm.createDirectory(atPath: staging + "/" + folder, withIntermediateDirectories: true) } catch {
+                    throw BundleError.writeFailed(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
+                }
+            }
+            try writeFile(data, to: staging + "/" + name)
+        }
+        try more(staging)
+        try moveIntoPlace(staging, path, isDirectory: true)
     }
 
     /// Removes staging folders left by exports that were killed (their process is gone) — only

@@ -125,6 +125,7 @@ public enum OpenAPIDocument {
               summary: Readiness (model loaded and verified)
               responses:
                 '200': {description: Ready, content: {application/json: {schema: {type: object, required: [status, model]}}}}
+        \(openInferencePaths(model: name))
         components:
           securitySchemes:
             bearer: {type: http, scheme: bearer}
@@ -139,7 +140,18 @@ public enum OpenAPIDocument {
                     properties:
                       error: {type: string}
                       details: {type: array, items: {type: string}}
+            V2Error:
+              description: An error of the Open Inference Protocol
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [error]
+                    additionalProperties: false
+                    properties:
+                      error: {type: string}
           schemas:
+        \(openInferenceSchemas(inputs: pipeline.inputs.map(\.name)))
             Row:
               type: object
               additionalProperties: false
@@ -163,6 +175,70 @@ public enum OpenAPIDocument {
                   items: {$ref: '#/components/schemas/Prediction'}
 
         """
+    }
+
+    /// The Open Inference Protocol's routes (KServe V2, `/v2`), at the indentation of `paths:`'s entries.
+    /// The model is served under its name, version "1" (another name or version is a 404).
+    static func openInferencePaths(model name: String) -> String {
+        let model = "{name: model, in: path, required: true, schema: {type: string, enum: [\(quoted(name))]}}"
+        let version = "{name: version, in: path, required: true, schema: {type: string, enum: [\"1\"]}}"
+        var lines = [
+            "  /v2:", "    get:", "      summary: Server metadata (Open Inference Protocol)", "      security: [{}, {bearer: []}]", "      responses:",
+            "        '200': {description: Server metadata, content: {application/json: {schema: {$ref: '#/components/schemas/V2ServerMetadata'}}}}",
+            "        '401': {$ref: '#/components/responses/V2Error'}",
+        ]
+        for (path, what) in [("/v2/health/live", "Liveness"), ("/v2/health/ready", "Readiness")] {
+            lines += ["  \(path):", "    get:", "      summary: \(what) (Open Inference Protocol; answers without the token)", "      responses:",
+                      "        '200': {description: \(what) (an empty body), content: {text/plain: {schema: {type: string, maxLength: 0}}}}"]
+        }
+        for prefix in ["/v2/models/{model}", "/v2/models/{model}/versions/{version}"] {
+            let parameters = "    parameters: [\(model)\(prefix.hasSuffix("{version}") ? ", " + version : "")]"
+            lines += ["  \(prefix):", parameters, "    get:", "      summary: Model metadata (Open Inference Protocol)", "      security: [{}, {bearer: []}]", "      responses:",
+                      "        '200': {description: The model's inputs and outputs, content: {application/json: {schema: {$ref: '#/components/schemas/V2ModelMetadata'}}}}",
+                      "        '401': {$ref: '#/components/responses/V2Error'}", "        '404': {$ref: '#/components/responses/V2Error'}"]
+            lines += ["  \(prefix)/ready:", parameters, "    get:", "      summary: Model readiness (Open Inference Protocol)", "      security: [{}, {bearer: []}]", "      responses:",
+                      "        '200': {description: Ready (an empty body), content: {text/plain: {schema: {type: string, maxLength: 0}}}}",
+                      "        '401': {$ref: '#/components/responses/V2Error'}", "        '404': {$ref: '#/components/responses/V2Error'}"]
+            lines += ["  \(prefix)/infer:", parameters, "    post:", "      summary: Inference on a batch of rows, one tensor per input (Open Inference Protocol)",
+                      "      description: Each input is one tensor of shape [N, 1]; BYTES for text, FP64 for numbers (FP32 and integer types converted); null, NaN or an empty string for a missing value.",
+                      "      security: [{}, {bearer: []}]",
+                      "      requestBody:", "        required: true", "        content:", "          application/json:", "            schema: {$ref: '#/components/schemas/V2InferenceRequest'}",
+                      "      responses:",
+                      "        '200': {description: The output tensors, content: {application/json: {schema: {$ref: '#/components/schemas/V2InferenceResponse'}}}}"]
+            for status in ["400", "401", "404", "413", "415"] { lines.append("        '\(status)': {$ref: '#/components/responses/V2Error'}") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The Open Inference Protocol's JSON objects, at the indentation of `schemas:`'s entries.
+    static func openInferenceSchemas(inputs: [String]) -> String {
+        let datatypes = "[BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES, BF16]"
+        let tensorMetadata = "{type: object, required: [name, datatype, shape], properties: {name: {type: string}, datatype: {type: string}, shape: {type: array, items: {type: integer}}}}"
+        return [
+            "    V2Parameters:", "      type: object", "      additionalProperties: {type: [string, number, boolean]}",
+            "    V2ServerMetadata:", "      type: object", "      required: [name, version, extensions]",
+            "      properties: {name: {type: string}, version: {type: string}, extensions: {type: array, items: {type: string}}}",
+            "    V2ModelMetadata:", "      type: object", "      required: [name, platform, inputs, outputs]", "      properties:",
+            "        name: {type: string}", "        versions: {type: array, items: {type: string}}", "        platform: {type: string}",
+            "        inputs: {type: array, items: \(tensorMetadata)}", "        outputs: {type: array, items: \(tensorMetadata)}",
+            "    V2InferenceRequest:", "      type: object", "      required: [inputs]", "      additionalProperties: false", "      properties:",
+            "        id: {type: string}", "        parameters: {$ref: '#/components/schemas/V2Parameters'}",
+            "        inputs:", "          type: array", "          minItems: 1", "          items:", "            type: object",
+            "            required: [name, shape, datatype, data]", "            additionalProperties: false", "            properties:",
+            "              name: {type: string, enum: [\(inputs.map(quoted).joined(separator: ", "))]}",
+            "              shape: {type: array, items: {type: integer, minimum: 0}}",
+            "              datatype: {type: string, enum: \(datatypes)}",
+            "              parameters: {$ref: '#/components/schemas/V2Parameters'}",
+            "              data: {type: array}",
+            "        outputs:", "          type: array", "          items:", "            type: object", "            required: [name]", "            additionalProperties: false",
+            "            properties: {name: {type: string}, parameters: {$ref: '#/components/schemas/V2Parameters'}}",
+            "    V2InferenceResponse:", "      type: object", "      required: [model_name, outputs]", "      properties:",
+            "        model_name: {type: string}", "        model_version: {type: string}", "        id: {type: string}",
+            "        parameters: {$ref: '#/components/schemas/V2Parameters'}",
+            "        outputs:", "          type: array", "          items:", "            type: object", "            required: [name, datatype, shape, data]", "            properties:",
+            "              name: {type: string}", "              datatype: {type: string}", "              shape: {type: array, items: {type: integer, minimum: 0}}",
+            "              parameters: {$ref: '#/components/schemas/V2Parameters'}", "              data: {type: array}",
+        ].joined(separator: "\n")
     }
 
     /// A YAML double-quoted scalar.

@@ -86,6 +86,12 @@ public enum ONNXExporter {
 
     /// The graph's inputs in order: a feature column each, but a date column (which ONNX cannot
     /// parse) as its derived numbers, named `DATE (year)` and so on (`DateStep`).
+    /// The graph inputs of `model`'s export: its features, but raw columns instead of the derived
+    /// columns the graph computes (`derivationPlan`).
+    public static func onnxInputs(_ model: PipelineModel) -> [(name: String, number: Bool, date: String?)] {
+        onnxInputs(derivationPlan(model).inputs)
+    }
+
     static func onnxInputs(_ preprocessor: Preprocessor) -> [(name: String, number: Bool, date: String?)] {
         onnxInputs(preprocessor.features)
     }

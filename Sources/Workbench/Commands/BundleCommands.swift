@@ -5,7 +5,7 @@ import Learning
 import Tabular
 
 extension CommandTable {
-    /// `export MODEL to "PATH" [overwrite=yes] [sign="key.pem"] [sensitive=[cols]]`.
+    /// `export MODEL to "PATH" [format=bundle|triton|kserve] [overwrite=yes] [sign="key.pem"] [sensitive=[cols]]`.
     static let export = CommandSpec(
         "export", topic: "deploy",
         summary: "write a model as a deployable, self-verifying bundle folder (or .zip)",
@@ -20,20 +20,29 @@ extension CommandTable {
             the cells of this session that made the model (its loads with their data fingerprints, splits, \
             derivations, the training command and seed; no other cell), and `workbench replay BUNDLE \
             --data DIR` re-runs them and checks the retrained model is byte-identical. It is built beside \
-            PATH and moved into place in one step, so an interrupted export leaves no half bundle.
+            PATH and moved into place in one step, so an interrupted export leaves no half bundle. \
+            format=triton writes a Triton model repository instead (NAME/config.pbtxt, NAME/1/model.onnx); \
+            format=kserve writes KServe InferenceService manifests, one for that repository on KServe's \
+            Triton runtime and one for workbench serve as a custom predictor, beside the repository \
+            (triton/) and the bundle (bundle/) they serve.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("PATH", keyword: "to", .path)],
         options: [
+            OptionSpec("format", .choice(ExportFormat.allCases.map(\.rawValue)), default: "bundle",
+                       help: "bundle; triton (a Triton model repository); kserve (InferenceService manifests, a Triton repository and a bundle)"),
             OptionSpec("overwrite", .flag, default: "no", help: "replace an existing bundle at PATH"),
             OptionSpec("sign", .text, help: "sign the manifest with this Ed25519 private key (workbench keygen)"),
             OptionSpec("sensitive", .columns, help: "columns never written in clear to prediction logs, nor their values or ranges to the bundle's documents"),
         ],
-        examples: ["export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes"],
+        examples: ["export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes",
+                   "export m to \"deploy/triton\" format=triton", "export m to \"deploy/kserve\" format=kserve"],
         reopen: .actsOutside,
         run: { context in
             let (name, model) = try context.model("MODEL")
             let (written, resolved) = try context.outputPath("PATH")
             try checkBundleTarget(resolved, shown: written)
+            let format = context.invocation.word("format").flatMap(ExportFormat.init(rawValue:)) ?? .bundle
+            if format == .triton { return try exportTriton(name: name, model: model, written: written, resolved: resolved, context: &context) }
             let sensitive = try model.trainingFrame.map { try context.columns("sensitive", in: $0) } ?? []
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }
             var contents = try bundleContents(name: name, model: model, sensitive: sensitive, context: context)
@@ -42,34 +51,46 @@ extension CommandTable {
             if case .success(let slice) = provenance {
                 contents.provenance = (Data(slice.transcriptText(sessionFile: context.session.transcriptPath).utf8), slice.record)
             }
+            if format == .kserve {
+                return try exportKServe(name: name, contents: contents, signing: signing, provenance: provenance, written: written, resolved: resolved, context: &context)
+            }
             let manifest = try BundleWriter.write(contents, to: resolved, overwrite: context.invocation.flag("overwrite", default: false), signingKey: signing)
-            // The bundle's stable content: the model and its verification rows, by the digests its
-            // manifest took of the bytes written (its time and signature are not recorded).
-            for file in [BundleFile.model, BundleFile.verification] {
-                if let digest = manifest.files[file] { context.recordWritten(WrittenFile(path: (written as NSString).appendingPathComponent(file), digest: digest)) }
-            }
+            recordBundle(manifest, at: written, context: &context)
             context.print("exported \(name) to \(written): \(manifest.files.count + 1 + (signing == nil ? 0 : 1)) files, model id \(manifest.modelID)")
-            switch provenance {
-            case .success(let slice):
-                context.print("provenance: cell\(slice.steps.count == 1 ? "" : "s") \(slice.steps.map { String($0.sessionNumber) }.joined(separator: ", ")) of this session, reading "
-                              + (slice.dataFiles.isEmpty ? "no data file" : slice.dataFiles.map(\.name).joined(separator: ", ")) + ", in \(BundleFile.provenance)")
-            case .failure(let gap):
-                context.print("no provenance recorded: \(gap.reason)")
-            }
-            if manifest.onnx.present {
-                context.print("model.onnx: the whole pipeline in standard ONNX operators" + (manifest.onnx.float32Notes.isEmpty ? "" : "; float32 where: " + manifest.onnx.float32Notes.joined(separator: "; ")))
-                for date in manifest.onnx.dateInputs ?? [] {
-                    context.print("model.onnx has no date parsing: it takes \(date.column) (\(date.format)) as the numbers " + date.inputs.map { "'\($0)'" }.joined(separator: ", ")
-                                  + " (listed in manifest.json); model.json, predict and serve take the date text")
-                }
-            } else {
-                context.print("no model.onnx: \(manifest.onnx.reason ?? "not available")")
-            }
-            if let r = manifest.resources {
-                context.print("profile: single row \(Output.volatile(formatStatistic(r.singleRowLatencyMicroseconds) + " µs")), batch \(Output.volatile(formatStatistic(r.batchRowsPerSecond) + " rows/s")), model file \(Output.volatile(String(r.modelFileBytes) + " bytes"))")
-            }
-            if signing != nil { context.print("signed: manifest.sig (Ed25519)") }
+            reportBundle(manifest, provenance: provenance, signed: signing != nil, context: &context)
         })
+
+    /// The bundle's stable content: the model and its verification rows, by the digests its
+    /// manifest took of the bytes written (its time and signature are not recorded).
+    static func recordBundle(_ manifest: Manifest, at written: String, context: inout CommandContext) {
+        for file in [BundleFile.model, BundleFile.verification] {
+            if let digest = manifest.files[file] { context.recordWritten(WrittenFile(path: (written as NSString).appendingPathComponent(file), digest: digest)) }
+        }
+    }
+
+    /// What a written bundle holds: its provenance, its ONNX graph, its resource profile, its signature.
+    static func reportBundle(_ manifest: Manifest, provenance: Result<ProvenanceSlice, ProvenanceSlice.Gap>, signed: Bool, context: inout CommandContext) {
+        switch provenance {
+        case .success(let slice):
+            context.print("provenance: cell\(slice.steps.count == 1 ? "" : "s") \(slice.steps.map { String($0.sessionNumber) }.joined(separator: ", ")) of this session, reading "
+                          + (slice.dataFiles.isEmpty ? "no data file" : slice.dataFiles.map(\.name).joined(separator: ", ")) + ", in \(BundleFile.provenance)")
+        case .failure(let gap):
+            context.print("no provenance recorded: \(gap.reason)")
+        }
+        if manifest.onnx.present {
+            context.print("model.onnx: the whole pipeline in standard ONNX operators" + (manifest.onnx.float32Notes.isEmpty ? "" : "; float32 where: " + manifest.onnx.float32Notes.joined(separator: "; ")))
+            for date in manifest.onnx.dateInputs ?? [] {
+                context.print("model.onnx has no date parsing: it takes \(date.column) (\(date.format)) as the numbers " + date.inputs.map { "'\($0)'" }.joined(separator: ", ")
+                              + " (listed in manifest.json); model.json, predict and serve take the date text")
+            }
+        } else {
+            context.print("no model.onnx: \(manifest.onnx.reason ?? "not available")")
+        }
+        if let r = manifest.resources {
+            context.print("profile: single row \(Output.volatile(formatStatistic(r.singleRowLatencyMicroseconds) + " µs")), batch \(Output.volatile(formatStatistic(r.batchRowsPerSecond) + " rows/s")), model file \(Output.volatile(String(r.modelFileBytes) + " bytes"))")
+        }
+        if signed { context.print("signed: manifest.sig (Ed25519)") }
+    }
 
     /// `m2 = import "PATH" [trust="pub.pem"]`.
     static let importBundle = CommandSpec(

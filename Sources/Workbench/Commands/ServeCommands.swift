@@ -30,6 +30,7 @@ extension CommandTable {
         run: { context in
             let (name, bundlePath) = try bundleToServe(context)
             var options = ServeOptions(bundlePath: bundlePath)
+            options.serverVersion = workbenchVersion
             options.port = context.invocation.int("port", default: 8080)
             options.host = context.invocation.word("host") ?? "127.0.0.1"
             options.logPath = context.invocation.word("log").map { context.session.resolveForWriting(path: $0) }

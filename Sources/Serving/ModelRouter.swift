@@ -1,0 +1,106 @@
+import Foundation
+
+/// The models of one server, by name: a request naming a model (`/v2/models/NAME/…`,
+/// `/v1/models/NAME/…`) goes to that model's `ModelService`, with its own token check, limits,
+/// metrics, monitoring and prediction log; the server's own routes (`/v2`, `/v2/health/…`,
+/// `/healthz`, `/readyz`) are answered for all of them. With one model, the single-model routes
+/// (`/v1/predict`, `/metrics`, …) are that model's; with several they say which routes to use.
+public final class ModelRouter: Sendable {
+    /// In the order they were given.
+    public let services: [ModelService]
+    private let byName: [String: ModelService]
+
+    /// Refuses two models of the same name: their routes would be the same.
+    public init(_ services: [ModelService]) throws(ServingError) {
+        guard !services.isEmpty else { throw ServingError.badOption("no bundle to serve") }
+        try Self.checkNames(services.map(\.bundle.manifest.name))
+        var byName: [String: ModelService] = [:]
+        for service in services { byName[service.bundle.manifest.name] = service }
+        self.services = services
+        self.byName = byName
+    }
+
+    /// Two models of one name would share their routes (and their log).
+    static func checkNames(_ names: [String]) throws(ServingError) {
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw ServingError.badOption("two bundles are both named '\(name)': each model is served under its name (/v2/models/NAME)\nhint: serve them from separate servers, or export one under another name")
+        }
+    }
+
+    /// The limits are the server's, the same for every model.
+    public var maximumBodyBytes: Int { services[0].maximumBodyBytes }
+
+    private var names: String { services.map { "'\($0.bundle.manifest.name)'" }.joined(separator: ", ") }
+
+    /// Where a request goes: a model's service and the path it knows the route by, or nil for a
+    /// route the router answers itself.
+    private func target(_ rawPath: String) -> (service: ModelService, path: String)? {
+        let path = ModelService.routePath(rawPath)
+        if path.hasPrefix("/v1/models/") {
+            let rest = path.dropFirst("/v1/models/".count)
+            guard let slash = rest.firstIndex(of: "/") else { return nil }
+            let name = String(rest[..<slash]).removingPercentEncoding ?? String(rest[..<slash])
+            guard let service = byName[name] else { return nil }
+            let route = String(rest[slash...])
+            return (service, route == "/metrics" ? "/metrics" : "/v1" + route)
+        }
+        if path.hasPrefix("/v2/models/") {
+            let rest = path.dropFirst("/v2/models/".count)
+            let name = String(rest.prefix { $0 != "/" })
+            guard let service = byName[name.removingPercentEncoding ?? name] else { return services.count == 1 ? (services[0], rawPath) : nil }
+            return (service, rawPath)
+        }
+        if services.count == 1 || path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }
+        return nil
+    }
+
+    public func wantsBody(method: String, path: String, authorization: String?, contentType: String?) -> Bool {
+        guard let (service, route) = target(path) else { return false }
+        return service.wantsBody(method: method, path: route, authorization: authorization, contentType: contentType)
+    }
+
+    /// Whether answering may compute a drift summary (see `ModelService.summarises`).
+    public func summarises(path: String) -> Bool {
+        guard let (_, route) = target(path) else { return false }
+        return ModelService.summarises(path: route)
+    }
+
+    /// Answers one request whose body (when `wantsBody` said so) has been read.
+    public func handle(method: String, path: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
+                       start: ContinuousClock.Instant = .now) -> APIResponse {
+        if let (service, route) = target(path) {
+            return service.handle(method: method, path: route, authorization: authorization, contentType: contentType, body: body, start: start)
+        }
+        let route = ModelService.routePath(path)
+        // Past here the answer names the models: not without the token (the probe excepted).
+        if route != "/readyz", !services[0].authorized(authorization) {
+            let refused = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"])
+            return route.hasPrefix("/v2/") ? refused.openInferenceResponse : refused.response
+        }
+        if route.hasPrefix("/v2/") {
+            let name = route.dropFirst("/v2/models/".count).prefix { $0 != "/" }
+            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names)"]).openInferenceResponse
+        }
+        if route == "/readyz" && method == "GET" {
+            var w = JSONWriter()
+            w.raw("{\"status\":\"ready\",\"models\":[")
+            for (i, s) in services.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.raw("{\"name\":")
+                w.string(s.bundle.manifest.name)
+                w.raw(",\"model\":")
+                w.string(s.bundle.manifest.modelID)
+                w.raw(",\"verified\":true,\"signed\":\(s.bundle.signatureChecked)}")
+            }
+            w.raw("]}")
+            return .json(w.text)
+        }
+        if route.hasPrefix("/v1/models/") {
+            let name = route.dropFirst("/v1/models/".count).prefix { $0 != "/" }
+            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /model, /drift, /openapi.yaml, /metrics"]).response
+        }
+        return APIError(404, "this server serves several models (\(names)), so \(route) does not say which",
+                        details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Serving
+import Testing
+import TestSupport
+
+/// Several bundles in one server (`workbench serve A B`): each model under its name on /v2 and
+/// /v1/models/NAME/…, with its own metrics, monitoring and prediction log; the single-model
+/// routes say which routes to use instead; two models of one name are refused.
+@Suite("Serving several models", .serialized)
+struct MultiModelTests {
+    static let folder: String = (try? temporaryFolder()) ?? NSTemporaryDirectory()
+    static let classifier: Result<String, any Error> = Result { try exportPenguins(to: folder) }
+    /// `r`: body mass from the other penguin columns.
+    static let regressor: Result<String, any Error> = Result {
+        let session = makeSession()
+        let bundle = folder + "/mass"
+        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "r = train linear on penguins target=body_mass_g", "export r to \"\(bundle)\""] {
+            guard let cell = session.execute(line), cell.succeeded else { throw HTTPClientError(description: "\(line) failed") }
+        }
+        return bundle
+    }
+    static let massRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "sex": "male", "year": 2007, "species": "Adelie"}"#
+
+    @Test func eachModelUnderItsName() async throws {
+        let logs = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: logs) }
+        let server = try await startServer(try Self.classifier.get()) {
+            $0.additionalBundlePaths = [try? Self.regressor.get()].compactMap { $0 }
+            $0.logPath = logs + "/log.sqlite"
+        }
+        #expect(server.services.map(\.bundle.manifest.name) == ["m", "r"])
+        let predicted = try await HTTP.post("/v1/models/m/predict", port: server.port, body: sampleRow)
+        #expect(predicted.status == 200, "\(predicted.body)")
+        #expect((predicted.json["predictions"] as? [[String: Any]])?.first?["label"] as? String == "Adelie")
+        let mass = try await HTTP.post("/v1/models/r/predict", port: server.port, body: Self.massRow)
+        #expect(mass.status == 200, "\(mass.body)")
+        #expect((mass.json["predictions"] as? [[String: Any]])?.first?["value"] is Double)
+
+        let infer = try await HTTP.post("/v2/models/m/infer", port: server.port,
+                                        body: try OpenInferenceTests.body(["inputs": OpenInferenceTests.tensors(try OpenInferenceTests.freshRows(3))]))
+        #expect(infer.status == 200, "\(infer.body)")
+        #expect(infer.json["model_name"] as? String == "m")
+        let metadata = try await HTTP.get("/v2/models/r", port: server.port)
+        #expect(metadata.status == 200)
+        #expect((metadata.json["outputs"] as? [[String: Any]])?.first?["name"] as? String == "value")
+        #expect(try await HTTP.get("/v2/models/r/versions/1/ready", port: server.port).status == 200)
+        for path in ["/v2/health/live", "/v2/health/ready", "/v2", "/healthz", "/v1/models/m/model", "/v1/models/r/openapi.yaml", "/v1/models/r/drift"] {
+            #expect(try await HTTP.get(path, port: server.port).status == 200, "\(path)")
+        }
+        let ready = try await HTTP.get("/readyz", port: server.port)
+        #expect((ready.json["models"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["m", "r"])
+
+        // Another model: 404 naming those served, in the shape of the route's protocol.
+        let other = try await HTTP.get("/v2/models/x", port: server.port)
+        #expect(other.status == 404)
+        #expect(other.json["error"] as? String == "no model 'x' on this server: it serves 'm', 'r'")
+        #expect(try await HTTP.post("/v1/models/x/predict", port: server.port, body: sampleRow).status == 404)
+        // The single-model routes do not say which model.
+        for path in ["/v1/predict", "/v1/model", "/metrics"] {
+            let answer = try await HTTP.request(path == "/v1/predict" ? "POST" : "GET", port: server.port, path: path,
+                                                body: path == "/v1/predict" ? sampleRow : nil, headers: ["Content-Type": "application/json"])
+            #expect(answer.status == 404, "\(path)")
+            #expect((answer.json["error"] as? String)?.contains("serves several models ('m', 'r')") == true, "\(path): \(answer.body)")
+        }
+
+        // Per-model metrics and monitoring.
+        let metricsM = try await HTTP.get("/v1/models/m/metrics", port: server.port).body
+        let metricsR = try await HTTP.get("/v1/models/r/metrics", port: server.port).body
+        #expect(metricsM.contains("workbench_rows_scored_total 4"), "\(metricsM)")
+        #expect(metricsR.contains("workbench_rows_scored_total 1"), "\(metricsR)")
+        #expect(metricsM.contains(#"workbench_predictions_total{class="Adelie"}"#) && !metricsR.contains("workbench_predictions_total{"))
+        #expect(server.services.map { $0.monitoringSummary().windowRows } == [4, 1])
+        await server.shutdown()
+
+        // One prediction log per model, the model's name before the extension.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0.hasSuffix(".sqlite") }.sorted() == ["log-m.sqlite", "log-r.sqlite"])
+        let windowM = try PredictionLogReader(path: logs + "/log-m.sqlite").window(rows: 100, features: server.services[0].bundle.pipeline.preprocessor.features)
+        let windowR = try PredictionLogReader(path: logs + "/log-r.sqlite").window(rows: 100, features: server.services[1].bundle.pipeline.preprocessor.features)
+        #expect(windowM.inputs.count == 4)
+        #expect(windowR.inputs.count == 1)
+    }
+
+    @Test func theTokenGuardsEveryModelAndTheNamesOfThoseServed() async throws {
+        let server = try await startServer(try Self.classifier.get()) {
+            $0.additionalBundlePaths = [try? Self.regressor.get()].compactMap { $0 }
+            $0.token = "s3cret"
+        }
+        defer { Task { await server.shutdown() } }
+        #expect(try await HTTP.post("/v1/models/m/predict", port: server.port, body: sampleRow).status == 401)
+        #expect(try await HTTP.get("/v2/models/r", port: server.port).status == 401)
+        let unnamed = try await HTTP.get("/v2/models/x", port: server.port)
+        #expect(unnamed.status == 401)
+        #expect(!unnamed.body.contains("'m'"))
+        #expect(try await HTTP.get("/v1/predict", port: server.port).status == 401)
+        #expect(try await HTTP.post("/v1/models/m/predict", port: server.port, body: sampleRow, headers: ["Authorization": "Bearer s3cret"]).status == 200)
+        for path in ["/readyz", "/healthz", "/v2/health/ready", "/v2/health/live"] {
+            #expect(try await HTTP.get(path, port: server.port).status == 200, "\(path)")
+        }
+        await server.shutdown()
+    }
+
+    /// One model keeps the single-model routes, and answers under its name too.
+    @Test func oneModelAnswersUnderItsNameToo() async throws {
+        let server = try await startServer(try Self.classifier.get())
+        defer { Task { await server.shutdown() } }
+        #expect(try await HTTP.post("/v1/predict", port: server.port, body: sampleRow).status == 200)
+        #expect(try await HTTP.post("/v1/models/m/predict", port: server.port, body: sampleRow).status == 200)
+        #expect(try await HTTP.get("/metrics", port: server.port).body.contains("workbench_rows_scored_total 2"))
+        #expect(try await HTTP.get("/readyz", port: server.port).json["model"] as? String == server.service.bundle.manifest.modelID)
+        await server.shutdown()
+    }
+
+    @Test func twoModelsOfOneNameAreRefused() async throws {
+        let bundle = try Self.classifier.get()
+        await #expect(throws: ServingError.self) {
+            _ = try await startServer(bundle) { $0.additionalBundlePaths = [bundle] }
+        }
+        #expect(ServeOptions.logPath("logs/p.sqlite", model: "m", models: 2) == "logs/p-m.sqlite")
+        #expect(ServeOptions.logPath("p", model: "m", models: 2) == "p-m")
+        #expect(ServeOptions.logPath("/var/log/.hidden", model: "m", models: 2) == "/var/log/.hidden-m")
+        #expect(ServeOptions.logPath("logs/p.sqlite", model: "m", models: 1) == "logs/p.sqlite")
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The layouts of `export … format=triton` and `format=kserve` checked with the peers' own parsers
+# (installed from PyPI into a virtual environment under .build): config.pbtxt parsed into Triton's
+# ModelConfig (tritonclient[grpc]) and compared with model.onnx (onnx); the InferenceService
+# manifests read with PyYAML and checked against KServe's CRD schema (check_layouts.py). Runs
+# under a hard 5-minute limit.
+#   Tests/WorkbenchTests/ServingLayouts/run.sh
+# SCRATCH_PATH=DIR builds into that build directory (and keeps the virtual environment there).
+set -euo pipefail
+if [ "${WORKBENCH_LAYOUTS_INNER:-}" != 1 ]; then
+    WORKBENCH_LAYOUTS_INNER=1 exec timeout -k 10 300 "$0" "$@"
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+cd "$root"
+
+scratch=()
+build_dir="$root/.build"
+if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); build_dir="$SCRATCH_PATH"; fi
+venv="$build_dir/tritonclient-venv"
+if ! "$venv/bin/python" -c "import tritonclient.http, tritonclient.grpc.model_config_pb2, numpy, yaml, onnx" >/dev/null 2>&1; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "tritonclient[http,grpc]==2.73.0" numpy pyyaml onnx
+fi
+
+swift build --product workbench "${scratch[@]}" >/dev/null
+binary="$(swift build "${scratch[@]}" --show-bin-path)/workbench"
+work=$(mktemp -d -t workbench-layouts.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+status=0
+for algorithm in linear forest; do
+    cat > "$work/export-$algorithm.wb" <<WB
+load "$root/examples/penguins_train.csv" as penguins
+m = train $algorithm on penguins target=species
+export m to "$work/$algorithm-triton" format=triton
+export m to "$work/$algorithm-kserve" format=kserve
+WB
+    WORKBENCH_HOME="$work/home" "$binary" run "$work/export-$algorithm.wb" >/dev/null
+    echo "== $algorithm (classification)"
+    "$venv/bin/python" "$here/check_layouts.py" "$work/$algorithm-triton" "$work/$algorithm-kserve" m || status=1
+done
+cat > "$work/export-regression.wb" <<WB
+load "$root/examples/penguins_train.csv" as penguins
+m = train boost on penguins target=body_mass_g
+export m to "$work/regression-triton" format=triton
+export m to "$work/regression-kserve" format=kserve
+WB
+WORKBENCH_HOME="$work/home" "$binary" run "$work/export-regression.wb" >/dev/null
+echo "== boost (regression)"
+"$venv/bin/python" "$here/check_layouts.py" "$work/regression-triton" "$work/regression-kserve" m || status=1
+exit "$status"
