@@ -83,6 +83,12 @@ extension CommandTable {
                 context.print("model.onnx has no date parsing: it takes \(date.column) (\(date.format)) as the numbers " + date.inputs.map { "'\($0)'" }.joined(separator: ", ")
                               + " (listed in manifest.json); model.json, predict and serve take the date text")
             }
+            if let derived = manifest.onnx.derivedInputs, !derived.isEmpty {
+                context.print("model.onnx computes the other derived columns; it takes " + derived.map { "'\($0)'" }.joined(separator: ", ")
+                              + (derived.count == 1 ? " as an input of its own" : " as inputs of their own") + " (text functions and dates have no standard operator; listed in manifest.json)")
+            } else if !(manifest.derivedColumns ?? []).isEmpty {
+                context.print("model.onnx computes the derived columns " + (manifest.derivedColumns ?? []).map { "'\($0.name)'" }.joined(separator: ", ") + " from the raw inputs")
+            }
         } else {
             context.print("no model.onnx: \(manifest.onnx.reason ?? "not available")")
         }
