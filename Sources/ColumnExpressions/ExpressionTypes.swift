@@ -126,9 +126,15 @@ extension ColumnExpression {
             case .text(let s, _): "\"\(s)\" is text"
             default: "this is \(found.phrase)"
             }
-            var hint = "expected \(expected.phrase)"
-            if expected == .number, found == .boolean { hint += "; write if(condition, 1, 0) for a 0/1 number" }
-            if expected == .boolean, found == .number { hint += "; compare it, for example x > 0" }
+            var hint: String? = nil
+            switch (expected, found, self) {
+            case (.number, .text, .text(let s, _)) where Double(s) != nil: hint = "write the number without quotes: \(s)"
+            case (.number, .text, _): hint = "only numbers take + - * / %; compare text with == or in [\"a\", \"b\"]"
+            case (.number, .boolean, _): hint = "write if(condition, 1, 0) for a 0/1 number"
+            case (.boolean, .number, _): hint = "compare it, for example \(columns.first ?? "x") > 0"
+            case (.boolean, .text, _): hint = "compare it, for example \(columns.first ?? "x") == \"value\""
+            default: hint = "expected \(expected.phrase)"
+            }
             throw ExpressionError("\(role) needs \(expected.phrase), but \(what)", at: span, hint: hint)
         }
     }

@@ -40,7 +40,7 @@ extension CommandTable {
         // columns the second's, by frequency); beyond, the long table of combinations.
         let pair = columns.count == 2 ? frame.column(named: columns[0]).flatMap { a in frame.column(named: columns[1]).map { (a, $0) } } : nil
         let crosstab = pair.map { (Self.valuesByFrequency($0.0, frame.rowCount), Self.valuesByFrequency($0.1, frame.rowCount)) }
-        if let (a, b) = pair, let (rowValues, columnValues) = crosstab, rowValues.count <= Self.crosstabLimit, columnValues.count <= Self.crosstabLimit {
+        if let (a, b) = pair, let (rowValues, columnValues) = crosstab, rowValues.count <= Self.crosstabLimit, columnValues.count <= Self.crosstabColumnLimit {
             var cell: [String: [String: Int]] = [:]
             for r in 0..<frame.rowCount { cell[text(a, r), default: [:]][text(b, r), default: 0] += 1 }
             var table = TextTable(headers: [columns[0]] + columnValues + ["total"], alignments: [.left] + Array(repeating: .right, count: columnValues.count + 1))
@@ -64,9 +64,11 @@ extension CommandTable {
         }
     }
 
-    /// The most distinct values a crosstab's rows or columns show.
+    /// The most distinct values a crosstab's rows show, and its columns (each cell is "n (share)").
     static let crosstabLimit = 20
+    static let crosstabColumnLimit = 8
 
+    /// A column's values, most frequent first (numbers in their order), "(missing)" for missing.
     private static func valuesByFrequency(_ column: Column, _ rows: Int) -> [String] {
         var counts: [String: Int] = [:]
         var order: [String] = []
@@ -74,6 +76,16 @@ extension CommandTable {
             let v = column.text(at: r) ?? "(missing)"
             if counts[v] == nil { order.append(v) }
             counts[v, default: 0] += 1
+        }
+        if column.kind == .number {
+            return order.sorted { a, b in
+                switch (Double(a), Double(b)) {
+                case (let x?, let y?): x < y
+                case (nil, _?): false
+                case (_?, nil): true
+                default: a < b
+                }
+            }
         }
         let n = order.map { counts[$0, default: 0] }
         return order.indices.sorted { n[$0] > n[$1] || (n[$0] == n[$1] && $0 < $1) }.map { order[$0] }
