@@ -35,7 +35,7 @@ extension CommandContext {
     /// Binds a dataset made from `parent` by a reshaping command: its fingerprint is the table's,
     /// and it keeps the parent's derivations whose columns are all still there.
     mutating func bindReshaped(_ name: String, frame: DataFrame, source: String, parent: Dataset, derivations: [Derivation]? = nil) {
-        var dataset = Dataset(frame: frame, source: source, fingerprint: Fingerprint.of(frame: frame))
+        var dataset = Dataset(frame: frame, source: source)
         dataset.derivations = (derivations ?? parent.derivations).computable(in: frame)
         bind(name, .dataset(dataset))
     }

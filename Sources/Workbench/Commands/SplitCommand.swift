@@ -43,8 +43,8 @@ extension CommandTable {
             let train = frame.selectingRows(parts.train), test = frame.selectingRows(parts.test)
             let origin = "split of \(name) (seed \(seed))"
             let splitOrigin = SplitOrigin(parent: name, stratifiedBy: stratify)
-            context.bind(trainName, .dataset(Dataset(frame: train, source: origin, fingerprint: Fingerprint.of(frame: train), split: splitOrigin, derivations: dataset.derivations)))
-            context.bind(testName, .dataset(Dataset(frame: test, source: origin, fingerprint: Fingerprint.of(frame: test), split: splitOrigin, derivations: dataset.derivations)))
+            context.bind(trainName, .dataset(Dataset(frame: train, source: origin, split: splitOrigin, derivations: dataset.derivations)))
+            context.bind(testName, .dataset(Dataset(frame: test, source: origin, split: splitOrigin, derivations: dataset.derivations)))
             context.print("split \(name) (\(frame.rowCount) rows, test=\(formatStatistic(fraction)), seed=\(seed)): \(trainName) \(train.rowCount) rows, \(testName) \(test.rowCount) rows")
             if let stratify, let column = frame.column(named: stratify) {
                 context.print("stratified by \(stratify): " + shareLine(column, parts: parts, names: (trainName, testName)))

@@ -1,19 +1,61 @@
+import Synchronization
 import ColumnExpressions
 import Learning
 import Tabular
 
 /// A dataset bound in the session, with where it came from.
 public struct Dataset: Sendable {
-    public var frame: DataFrame
+    /// Never replaced: the fingerprint cache belongs to it.
+    public let frame: DataFrame
     /// How the user referred to its origin (a path as typed, a query, "split of iris").
     public var source: String
-    /// `sha256:` content fingerprint: of the file's bytes when loaded from a file, else of the table.
-    public var fingerprint: String
     /// Where a part of a `split` came from, so advice can name the split (nil for loaded data).
     public var split: SplitOrigin? = nil
     /// The columns `derive` computed, in order: a model trained on them computes them itself
     /// from the raw columns.
     public var derivations: [Derivation] = []
+    private var fingerprintCache: FingerprintCache
+
+    /// A dataset whose fingerprint is known (a file's bytes, a query's table).
+    public init(frame: DataFrame, source: String, fingerprint: String, split: SplitOrigin? = nil, derivations: [Derivation] = []) {
+        self.frame = frame
+        self.source = source
+        self.split = split
+        self.derivations = derivations
+        fingerprintCache = FingerprintCache(known: fingerprint)
+    }
+
+    /// A dataset computed in the session (filter, join, …): its fingerprint is the table's,
+    /// hashed when first asked for — hashing a million rows costs more than most verbs.
+    public init(frame: DataFrame, source: String, split: SplitOrigin? = nil, derivations: [Derivation] = []) {
+        self.frame = frame
+        self.source = source
+        self.split = split
+        self.derivations = derivations
+        fingerprintCache = FingerprintCache(known: nil)
+    }
+
+    /// `sha256:` content fingerprint: of the file's bytes when loaded from a file, else of the table.
+    public var fingerprint: String {
+        get { fingerprintCache.value(of: frame) }
+        set { fingerprintCache = FingerprintCache(known: newValue) }
+    }
+}
+
+/// A fingerprint given, or computed once from the table on first use.
+final class FingerprintCache: Sendable {
+    private let value: Mutex<String?>
+
+    init(known: String?) { value = Mutex(known) }
+
+    func value(of frame: DataFrame) -> String {
+        value.withLock { cached in
+            if let cached { return cached }
+            let computed = Fingerprint.of(frame: frame)
+            cached = computed
+            return computed
+        }
+    }
 }
 
 /// The dataset a `split` part was cut from, and the column it was stratified by (if any).
