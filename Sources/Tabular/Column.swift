@@ -23,9 +23,19 @@ public enum ColumnData: Sendable, Equatable {
     public func selecting(_ indices: [Int]) -> ColumnData {
         switch self {
         case .numeric(let v):
-            return .numeric(indices.map { v[$0] })
+            return .numeric(Self.gather(v, indices))
         case .categorical(let codes, let levels):
-            return .categorical(codes: indices.map { codes[$0] }, levels: levels)
+            return .categorical(codes: Self.gather(codes, indices), levels: levels)
+        }
+    }
+
+    /// `indices.map { values[$0] }` with one bounds check per index instead of the array's two.
+    private static func gather<T>(_ values: [T], _ indices: [Int]) -> [T] {
+        values.withUnsafeBufferPointer { v in
+            indices.map { i in
+                precondition(i >= 0 && i < v.count, "row \(i) outside a column of \(v.count)")
+                return v[i]
+            }
         }
     }
 

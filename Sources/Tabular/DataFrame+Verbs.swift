@@ -1,3 +1,4 @@
+import Foundation
 /// Reshaping a table by rows: sort, deduplicate, join, group keys. Each keeps the column-oriented
 /// storage and works a column at a time; none prints or knows the command language.
 extension DataFrame {
@@ -15,6 +16,15 @@ extension DataFrame {
     /// Row order for `keys`: stable (rows that tie keep their order), numbers by value, text in
     /// lexicographic order of the text, missing values last.
     public func sortedRowOrder(by keys: [SortKey]) throws -> [Int] {
+        // One key: a radix sort of the numbers, or a counting sort of the text's ranks.
+        if keys.count == 1, let column = column(named: keys[0].column), rowCount < Int(Int32.max) {
+            switch column.data {
+            case .numeric(let v):
+                return radixOrder(v, descending: keys[0].descending)
+            case .categorical(let codes, let levels):
+                return Self.countingOrder(codes: codes, levels: levels, descending: keys[0].descending)
+            }
+        }
         // Each key becomes one integer rank per row (missing → Int.max), so the comparison is on integers.
         let ranks: [(rank: [Int], descending: Bool)] = try keys.map { key in
             guard let column = column(named: key.column) else { throw TabularError.unknownColumn(key.column, available: columnNames) }
@@ -39,6 +49,29 @@ extension DataFrame {
                 return descending ? x > y : x < y
             }
             return a < b
+        }
+        return order
+    }
+
+    /// Rows ordered by their text (stable; missing last): a counting sort over the levels' ranks.
+    static func countingOrder(codes: [Int32], levels: [String], descending: Bool) -> [Int] {
+        let rank = ranks(.categorical(codes: Array(0..<Int32(levels.count)), levels: levels))
+        let distinct = (rank.max() ?? -1) + 1
+        let position = { (r: Int) -> Int in descending ? distinct - 1 - r : r }
+        var starts = [Int](repeating: 0, count: distinct + 1)
+        for c in codes where c >= 0 { starts[position(rank[Int(c)]) + 1] += 1 }
+        for i in 0..<distinct { starts[i + 1] += starts[i] }
+        var order = [Int](repeating: 0, count: codes.count)
+        var missing = starts[distinct]
+        for (row, c) in codes.enumerated() {
+            if c < 0 {
+                order[missing] = row
+                missing += 1
+            } else {
+                let slot = position(rank[Int(c)])
+                order[starts[slot]] = row
+                starts[slot] += 1
+            }
         }
         return order
     }
@@ -79,6 +112,16 @@ extension DataFrame {
         }
         var ids = [Int](repeating: 0, count: rowCount)
         var firstRows: [Int] = []
+        if keys.count == 1, let largest = keys[0].max(), largest < max(1_024, rowCount) {
+            // Value ids are dense (0 ..< distinct values, -1 missing): an array instead of a dictionary.
+            var group = [Int](repeating: -1, count: largest + 2)
+            for r in 0..<rowCount {
+                let slot = keys[0][r] + 1
+                if group[slot] < 0 { group[slot] = firstRows.count; firstRows.append(r) }
+                ids[r] = group[slot]
+            }
+            return (ids, firstRows)
+        }
         if keys.count == 1 {
             var seen: [Int: Int] = [:]
             for r in 0..<rowCount {
@@ -147,12 +190,9 @@ extension DataFrame {
 
     /// The number of rows `join` would give, without building it (for the memory check first).
     public func joinedRowCount(with right: DataFrame, on keys: [String], kind: JoinKind) throws -> Int {
-        let (leftKeys, rightIndex) = try joinIndex(with: right, on: keys)
+        let (leftGroups, matches) = try joinIndex(with: right, on: keys)
         var total = 0
-        for k in leftKeys {
-            let matches = k.map { rightIndex[$0]?.count ?? 0 } ?? 0
-            total += matches == 0 ? (kind == .left ? 1 : 0) : matches
-        }
+        for g in leftGroups { total += g < 0 ? (kind == .left ? 1 : 0) : matches[g].count }
         return total
     }
 
@@ -161,27 +201,31 @@ extension DataFrame {
     /// rows without a match, with missing values for the right's columns. Right columns whose
     /// names the left has get `suffix`.
     public func joined(with right: DataFrame, on keys: [String], kind: JoinKind, suffix: String) throws -> (frame: DataFrame, summary: JoinSummary) {
-        let (leftKeys, rightIndex) = try joinIndex(with: right, on: keys)
+        let (leftGroups, matches) = try joinIndex(with: right, on: keys)
         var leftRows: [Int] = []
         var rightRows: [Int] = []
+        leftRows.reserveCapacity(rowCount)
+        rightRows.reserveCapacity(rowCount)
         var matched = 0
         var rightUsed = [Bool](repeating: false, count: right.rowCount)
-        for (r, key) in leftKeys.enumerated() {
-            if let key, let matches = rightIndex[key] {
+        for (r, g) in leftGroups.enumerated() {
+            if g >= 0 {
                 matched += 1
-                for m in matches {
+                for m in matches[g] {
                     leftRows.append(r)
                     rightRows.append(m)
-                    rightUsed[m] = true
                 }
             } else if kind == .left {
                 leftRows.append(r)
                 rightRows.append(-1)
             }
         }
-        var columns = self.columns.map { Column(name: $0.name, data: $0.data.selecting(leftRows)) }
+        var usedGroup = [Bool](repeating: false, count: matches.count)
+        for g in leftGroups where g >= 0 { usedGroup[g] = true }
+        for (g, rows) in matches.enumerated() where usedGroup[g] { for m in rows { rightUsed[m] = true } }
         var names = Set(columnNames)
         var renamed: [(String, String)] = []
+        var rightColumns: [(name: String, data: ColumnData)] = []
         for column in right.columns where !keys.contains(column.name) {
             var name = column.name
             if names.contains(name) {
@@ -192,17 +236,26 @@ extension DataFrame {
                 name = candidate
             }
             names.insert(name)
-            columns.append(Column(name: name, data: column.data.selectingAllowingMissing(rightRows)))
+            rightColumns.append((name, column.data))
         }
-        let frame = try DataFrame(columns: columns)
+        // Each output column is one gather: all of them on every core for large results.
+        let leftCount = columns.count
+        let workers = leftRows.count * (leftCount + rightColumns.count) >= 1 << 20 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        let out = parallelMap(leftCount + rightColumns.count, workers: workers) { i -> Column in
+            i < leftCount
+                ? Column(name: columns[i].name, data: columns[i].data.selecting(leftRows))
+                : Column(name: rightColumns[i - leftCount].name, data: rightColumns[i - leftCount].data.selectingAllowingMissing(rightRows))
+        }
+        let frame = try DataFrame(columns: out)
         let summary = JoinSummary(rows: leftRows.count, leftMatched: matched, leftUnmatched: rowCount - matched,
                                   rightUnmatched: rightUsed.reduce(0) { $0 + ($1 ? 0 : 1) }, renamed: renamed)
         return (frame, summary)
     }
 
-    /// Each left row's key (nil when a key value is missing or absent from the right) and the
-    /// right rows of each key, keys compared by value (text by its text, across dictionaries).
-    private func joinIndex(with right: DataFrame, on keys: [String]) throws -> (left: [[Int]?], right: [[Int]: [Int]]) {
+    /// For each left row, the group of right rows with its key (-1: a key value is missing or
+    /// absent from the right), and each group's right rows in order; keys compared by value
+    /// (text by its text, across dictionaries).
+    private func joinIndex(with right: DataFrame, on keys: [String]) throws -> (leftGroups: [Int], matches: [[Int]]) {
         var leftIDs: [[Int]] = []
         var rightIDs: [[Int]] = []
         for key in keys {
@@ -213,21 +266,34 @@ extension DataFrame {
             leftIDs.append(a)
             rightIDs.append(b)
         }
-        var index: [[Int]: [Int]] = [:]
+        var matches: [[Int]] = []
+        var leftGroups = [Int](repeating: -1, count: rowCount)
+        if keys.count == 1 {
+            // One key: value ids are dense (0 ..< distinct values), so arrays replace dictionaries.
+            let size = (max(leftIDs[0].max() ?? -1, rightIDs[0].max() ?? -1)) + 1
+            var group = [Int](repeating: -1, count: size)
+            for r in 0..<right.rowCount where rightIDs[0][r] >= 0 {
+                let id = rightIDs[0][r]
+                if group[id] < 0 { group[id] = matches.count; matches.append([]) }
+                matches[group[id]].append(r)
+            }
+            for r in 0..<rowCount where leftIDs[0][r] >= 0 { leftGroups[r] = group[leftIDs[0][r]] }
+            return (leftGroups, matches)
+        }
+        var index: [[Int]: Int] = [:]
         var tuple = [Int](repeating: 0, count: keys.count)
         for r in 0..<right.rowCount {
             var missing = false
             for k in keys.indices { tuple[k] = rightIDs[k][r]; if tuple[k] < 0 { missing = true } }
-            if !missing { index[tuple, default: []].append(r) }
+            if missing { continue }
+            if let g = index[tuple] { matches[g].append(r) } else { index[tuple] = matches.count; matches.append([r]) }
         }
-        var left: [[Int]?] = []
-        left.reserveCapacity(rowCount)
         for r in 0..<rowCount {
             var missing = false
             for k in keys.indices { tuple[k] = leftIDs[k][r]; if tuple[k] < 0 { missing = true } }
-            left.append(missing || index[tuple] == nil ? nil : tuple)
+            if !missing, let g = index[tuple] { leftGroups[r] = g }
         }
-        return (left, index)
+        return (leftGroups, matches)
     }
 
     /// Ids for the values of two columns of one kind, equal across both exactly when the values are.

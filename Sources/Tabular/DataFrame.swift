@@ -1,3 +1,4 @@
+import Foundation
 /// A table of equally long named columns, column-oriented.
 public struct DataFrame: Sendable, Equatable {
     public private(set) var columns: [Column]
@@ -32,8 +33,12 @@ public struct DataFrame: Sendable, Equatable {
 
     /// The rows at `indices`, in that order.
     public func selectingRows(_ indices: [Int]) -> DataFrame {
-        // Lengths stay equal and names unique, so this cannot fail.
-        DataFrame(unchecked: columns.map { Column(name: $0.name, data: $0.data.selecting(indices)) }, rowCount: indices.count)
+        // Lengths stay equal and names unique, so this cannot fail. Large tables gather their
+        // columns on every core (each column is one gather, independent of the others).
+        let cells = indices.count * columns.count
+        let workers = cells >= 1 << 20 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        let gathered = parallelMap(columns.count, workers: workers) { Column(name: columns[$0].name, data: columns[$0].data.selecting(indices)) }
+        return DataFrame(unchecked: gathered, rowCount: indices.count)
     }
 
     /// A frame with only the named columns, in the order given.

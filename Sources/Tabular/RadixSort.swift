@@ -87,3 +87,71 @@ extension Array where Element == Double {
         }
     }
 }
+
+/// The positions of `values` in ascending (or descending) order, stable (equal values keep their
+/// order; −0 equals +0), missing values (NaN) last in their order: the order `sort` needs, by an
+/// LSD radix sort on order-preserving keys, several times faster than a comparison sort of a
+/// million positions.
+package func radixOrder(_ values: [Double], descending: Bool) -> [Int] {
+    let present = values.indices.filter { !values[$0].isNaN }
+    let n = present.count
+    var keys = [UInt64](repeating: 0, count: n)
+    var order = [Int32](repeating: 0, count: n)
+    values.withUnsafeBufferPointer { v in
+        for (j, i) in present.enumerated() {
+            let bits = v[i] == 0 ? 0 : v[i].bitPattern
+            let key = bits >> 63 == 1 ? ~bits : bits | (1 << 63)
+            keys[j] = descending ? ~key : key
+            order[j] = Int32(truncatingIfNeeded: i)
+        }
+    }
+    let digitBits = 11, buckets = 1 << digitBits, passes = (64 + digitBits - 1) / digitBits
+    var counts = [Int](repeating: 0, count: buckets * passes)
+    keys.withUnsafeBufferPointer { key in
+        counts.withUnsafeMutableBufferPointer { c in
+            for k in key {
+                for p in 0..<passes { c[p * buckets + Int((k >> UInt64(p * digitBits)) & UInt64(buckets - 1))] += 1 }
+            }
+        }
+    }
+    var scratchKeys = [UInt64](repeating: 0, count: n)
+    var scratchOrder = [Int32](repeating: 0, count: n)
+    for p in 0..<passes where n > 0 {
+        let shift = UInt64(p * digitBits)
+        let base = p * buckets
+        let skip: Bool = counts.withUnsafeMutableBufferPointer { c in
+            if c[base + Int((keys[0] >> shift) & UInt64(buckets - 1))] == n { return true }
+            var position = 0
+            for b in 0..<buckets {
+                let size = c[base + b]
+                c[base + b] = position
+                position += size
+            }
+            return false
+        }
+        if skip { continue }
+        keys.withUnsafeBufferPointer { key in
+            order.withUnsafeBufferPointer { from in
+                scratchKeys.withUnsafeMutableBufferPointer { outKey in
+                    scratchOrder.withUnsafeMutableBufferPointer { outOrder in
+                        counts.withUnsafeMutableBufferPointer { c in
+                            for j in 0..<n {
+                                let k = key[j]
+                                let slot = base + Int((k >> shift) & UInt64(buckets - 1))
+                                outKey[c[slot]] = k
+                                outOrder[c[slot]] = from[j]
+                                c[slot] += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        swap(&keys, &scratchKeys)
+        swap(&order, &scratchOrder)
+    }
+    var result = order.map { Int($0) }
+    result.reserveCapacity(values.count)
+    for i in values.indices where values[i].isNaN { result.append(i) }
+    return result
+}
