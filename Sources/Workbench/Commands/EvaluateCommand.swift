@@ -10,7 +10,8 @@ extension CommandTable {
         summary: "score a model on a dataset that has the true target",
         discussion: """
             Classification: accuracy, balanced accuracy, macro precision / recall / F1, log loss, ROC AUC \
-            (one-vs-rest macro average for more than two classes) and Brier score, plus the confusion \
+            (one-vs-rest macro average for more than two classes) and Brier score; precision, recall, F1 and \
+            support (true rows) per class with their macro and support-weighted averages; and the confusion \
             matrix (rows: true class, columns: predicted). Regression: RMSE, MAE, R², median absolute \
             error and residual quantiles (residual = true − predicted, in the target's units).
             """,
@@ -28,6 +29,8 @@ extension CommandTable {
             context.print(renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
             if case .classification(let report) = scores {
                 let classes = model.pipeline.target.classes
+                context.output.blank()
+                context.print(perClassTable(report, classes: classes))
                 context.output.blank()
                 context.show(confusionChart(report, classes: classes), plain: renderConfusion(report, classes: classes, width: context.environment.width))
             }
@@ -61,6 +64,22 @@ extension CommandTable {
             lines.append("residuals (true − predicted): " + report.residualQuantiles.map { "\(Int(($0.probability * 100).rounded()))% \(formatStatistic($0.value))" }.joined(separator: " · "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Precision, recall, F1 and support per class, then the macro and support-weighted averages
+    /// (scikit-learn's `classification_report` without its accuracy line, shown above it).
+    static func perClassTable(_ report: ClassificationReport, classes: [String]) -> TextTable {
+        var table = TextTable(headers: ["class", "precision", "recall", "F1", "support"], alignments: [.left, .right, .right, .right, .right])
+        let rows = report.perClass
+        for row in rows {
+            table.add([row.classCode < classes.count ? classes[row.classCode] : "?", formatScore(row.precision), formatScore(row.recall),
+                       formatScore(row.f1), String(row.support)])
+        }
+        let support = String(rows.reduce(0) { $0 + $1.support })
+        table.add(["macro average", formatScore(report.macroPrecision), formatScore(report.macroRecall), formatScore(report.macroF1), support])
+        let weighted = report.supportWeightedAverages
+        table.add(["weighted average", formatScore(weighted.precision), formatScore(weighted.recall), formatScore(weighted.f1), support])
+        return table
     }
 
     /// The confusion matrix as a table: its plain-text form.
