@@ -71,19 +71,18 @@ struct ModelScorer: Sendable {
             var out = ScoredRow(inputs: row, label: nil, probabilities: nil, value: nil, warnings: warnings(row))
             switch prediction {
             case .probabilities(let p):
-                var best = 0
-                var bestValue = -Double.infinity
                 var probabilities = [Double](repeating: 0, count: p.columns)
                 var finite = true
                 for c in 0..<p.columns {
                     let v = p[r, c]
                     if !v.isFinite { finite = false }
                     probabilities[c] = v
-                    if v > bestValue { best = c; bestValue = v }
                 }
                 if !finite { bad.append(Self.rowName(r, of: rows.count)) }
                 out.probabilities = probabilities
-                out.label = classes.indices.contains(best) ? classes[best] : ""
+                // The model's decision rule: its threshold when it has one, else the most probable class.
+                let decided = pipeline.decidedClass(probabilities)
+                out.label = classes.indices.contains(decided) ? classes[decided] : ""
             case .values(let v):
                 if !v[r].isFinite { bad.append(Self.rowName(r, of: rows.count)) }
                 out.value = v[r]

@@ -25,6 +25,8 @@ struct InteropExportTests {
         var parameters: [String: ParameterValue] = [:]
         var missingIndicators = false
         var features: [String]?
+        /// A decision threshold set on the trained model (two classes only).
+        var threshold: Double?
         var testDescription: String { name }
     }
 
@@ -77,6 +79,12 @@ struct InteropExportTests {
             cases.append(Case(name: "\(algorithm)-messy-dates", algorithm: algorithm, train: "penguins_messy", score: "penguins_messy", target: "Species",
                               parameters: p, missingIndicators: algorithm == "linear", features: dated))
         }
+        // A decision threshold (issue 26): the graph labels malignant from P(malignant) ≥ 0.3, not
+        // from the larger probability, in every family.
+        for algorithm in ["baseline", "linear", "tree", "forest", "boost", "mlp", "bayes"] {
+            cases.append(Case(name: "\(algorithm)-breast_cancer-threshold", algorithm: algorithm, train: "breast_cancer_train", score: "breast_cancer",
+                              target: "diagnosis", parameters: ensembles[algorithm] ?? [:], threshold: 0.3))
+        }
         cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
                           parameters: ensembles["boost"] ?? [:], features: dated.filter { $0 != "Body Mass (g)" }))
         return cases
@@ -88,8 +96,9 @@ struct InteropExportTests {
         let directory = URL(fileURLWithPath: root).appendingPathComponent(c.name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
-        let model = try Fixtures.train(c.algorithm, try Fixtures.frame(c.train), target: c.target,
+        var model = try Fixtures.train(c.algorithm, try Fixtures.frame(c.train), target: c.target,
                                        parameters: c.parameters, missingIndicators: c.missingIndicators, features: c.features)
+        if let threshold = c.threshold { model = try model.withDecisionThreshold(threshold) }
         let export = try ONNXExporter.export(model)
         try export.data.write(to: directory.appendingPathComponent("model.onnx"))
 

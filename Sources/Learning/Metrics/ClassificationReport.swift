@@ -15,9 +15,10 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     public let confusionMatrix: [[Int]]
 
     /// Scores `probabilities` (one column per class code) against `truth`; the predicted label
-    /// is the most probable class, ties to the lowest code.
-    public init(truth: [Int], probabilities: Matrix) {
-        let predicted = Prediction.probabilities(probabilities).labels ?? []
+    /// is the most probable class, ties to the lowest code, or with a decision `threshold` (two
+    /// classes) class 1 when its probability reaches it. Probability scores ignore the threshold.
+    public init(truth: [Int], probabilities: Matrix, threshold: Double? = nil) {
+        let predicted = Prediction.probabilities(probabilities).labels(threshold: threshold) ?? []
         rowCount = truth.count
         classCount = probabilities.columns
         accuracy = ClassificationMetrics.accuracy(truth: truth, predicted: predicted)
@@ -33,8 +34,8 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     }
 
     /// Scores a model's output; nil when it is not class probabilities.
-    public init?(truth: [Int], prediction: Prediction) {
+    public init?(truth: [Int], prediction: Prediction, threshold: Double? = nil) {
         guard case .probabilities(let probabilities) = prediction else { return nil }
-        self.init(truth: truth, probabilities: probabilities)
+        self.init(truth: truth, probabilities: probabilities, threshold: threshold)
     }
 }

@@ -10,15 +10,21 @@ public struct PipelineModel: Sendable, Codable {
     public let preprocessor: Preprocessor
     public let target: TargetSpec
     public let fitted: AnyFittedModel
+    /// Binary classification only: the probability of the second class (code 1) at or above which
+    /// the label is that class, chosen by `threshold`; nil is the most probable class (0.5).
+    /// Probabilities never change; only the label does. Set with `withDecisionThreshold`.
+    public private(set) var decisionThreshold: Double? = nil
 
     /// What `predict` returns for a batch of rows.
     public struct Output: Sendable {
         public var prediction: Prediction
         public var warnings: [InputWarning]
+        /// The model's decision threshold, applied by `labels`.
+        public var decisionThreshold: Double? = nil
 
-        /// Predicted labels (classification) as text.
+        /// Predicted labels (classification) as text, with the model's decision threshold.
         public func labels(classes: [String]) -> [String]? {
-            prediction.labels.map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
+            prediction.labels(threshold: decisionThreshold).map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
         }
     }
 
@@ -50,7 +56,31 @@ public struct PipelineModel: Sendable, Codable {
     /// Predicts every row of `frame` (columns by name; extra columns ignored).
     public func predict(_ frame: DataFrame) throws -> Output {
         let (x, warnings) = try preprocessor.transform(frame)
-        return Output(prediction: fitted.model.predict(x), warnings: warnings)
+        return Output(prediction: fitted.model.predict(x), warnings: warnings, decisionThreshold: decisionThreshold)
+    }
+
+    /// The same model deciding its label at `threshold` (nil: back to the most probable class).
+    /// - Throws: `PipelineError.thresholdNeedsBinaryClassifier` unless the model has exactly two
+    ///   classes; `PipelineError.thresholdOutOfRange` unless 0 ≤ threshold ≤ 1.
+    public func withDecisionThreshold(_ threshold: Double?) throws -> PipelineModel {
+        if let threshold {
+            try Self.checkThreshold(threshold, target: target)
+        }
+        var copy = self
+        copy.decisionThreshold = threshold
+        return copy
+    }
+
+    static func checkThreshold(_ threshold: Double, target: TargetSpec) throws {
+        guard target.task == .classification, target.classes.count == 2 else {
+            throw PipelineError.thresholdNeedsBinaryClassifier(task: target.task, classCount: target.classes.count)
+        }
+        guard threshold.isFinite, threshold >= 0, threshold <= 1 else { throw PipelineError.thresholdOutOfRange(threshold) }
+    }
+
+    /// The class code of one row of probabilities under this model's decision rule.
+    public func decidedClass(_ probabilities: [Double]) -> Int {
+        Prediction.decidedClass(probabilities, threshold: decisionThreshold)
     }
 }
 
@@ -66,6 +96,14 @@ extension PipelineModel {
         preprocessor = try container.decode(Preprocessor.self, forKey: .preprocessor)
         target = try container.decode(TargetSpec.self, forKey: .target)
         fitted = try container.decode(AnyFittedModel.self, forKey: .fitted)
+        // Absent in models saved before thresholds existed.
+        decisionThreshold = try container.decodeIfPresent(Double.self, forKey: .decisionThreshold)
+        if let decisionThreshold {
+            try StoredModelCheck.require(target.task == .classification && target.classes.count == 2, at: path + [CodingKeys.decisionThreshold],
+                                         "a decision threshold on a model that is not a two-class classifier")
+            try StoredModelCheck.require(decisionThreshold.isFinite && decisionThreshold >= 0 && decisionThreshold <= 1,
+                                         at: path + [CodingKeys.decisionThreshold], "decision threshold \(decisionThreshold) is not a number from 0 to 1")
+        }
         let model = fitted.model
         try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],
                                      "the pipeline says '\(algorithm)' but holds a '\(type(of: model).algorithmName)' model")

@@ -289,9 +289,9 @@ extension CommandTable {
         if let targetColumn = frame.column(named: pipeline.target.name) {
             // Reuse the predictions made above when every row has a target to score against.
             let (truth, kept) = pipeline.target.encode(column: targetColumn, rows: Array(0..<frame.rowCount))
-            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction) : try scores(of: pipeline, on: frame).scores
+            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction, threshold: output.decisionThreshold) : try scores(of: pipeline, on: frame).scores
             if !kept.isEmpty {
-                interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), seed: pipeline.seed)
+                interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), threshold: output.decisionThreshold, seed: pipeline.seed)
             }
             if let cv {
                 for m in MetricCatalog.metrics(for: pipeline.task) { cvTable[m.name] = [cv.mean(of: m), cv.standardDeviation(of: m)] }
@@ -308,7 +308,7 @@ extension CommandTable {
                     ? cvTable["rmse"].flatMap { cvRMSE in rmse.flatMap { rmse in
                         errorScaleGate(freshR2: metric.value(fresh), freshRMSE: rmse.value(fresh),
                                        rmseInterval: ScoreInterval.of(metric: rmse, target: truth,
-                                                                      prediction: output.prediction.selecting(kept), seed: pipeline.seed),
+                                                                      prediction: output.prediction.selecting(kept), threshold: nil, seed: pipeline.seed),
                                        crossValidationR2: cv, crossValidationRMSE: cvRMSE, tolerance: tolerance, rows: kept.count)
                     } }
                     : nil

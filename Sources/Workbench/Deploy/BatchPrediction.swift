@@ -309,7 +309,7 @@ final class Sink {
     }
 
     func write(_ rows: [[String]], columns: [String], prediction: Prediction) throws {
-        let labels = prediction.labels.map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
+        let labels = prediction.labels(threshold: pipeline.decisionThreshold).map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
         func outputs(_ r: Int) -> [JSONScalar] {
             switch prediction {
             case .probabilities(let p): [.text(labels?[r] ?? "")] + (0..<p.columns).map { .number(p[r, $0]) }

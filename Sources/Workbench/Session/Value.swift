@@ -88,6 +88,8 @@ public struct TrainedModel: Sendable {
     public var heldOut: (data: String, scores: Scores)?
     /// What an imported bundle carries in place of the training rows and fold scores.
     public var bundleEvidence: BundleEvidence?
+    /// How `threshold` chose the pipeline's decision threshold, for the card.
+    public var decisionThresholdOrigin: String?
 }
 
 /// The evidence a bundle keeps for validation: cross-validation figures from its manifest and
