@@ -13,6 +13,9 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     public let brierScore: Double
     /// Rows = true class, columns = predicted class.
     public let confusionMatrix: [[Int]]
+    /// Expected calibration error and the Brier score's reliability (nil in reports stored
+    /// before they existed).
+    public let calibration: CalibrationSummary?
 
     /// Scores `probabilities` (one column per class code) against `truth`; the predicted label
     /// is the most probable class, ties to the lowest code, or with a decision `threshold` (two
@@ -31,6 +34,7 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         brierScore = ClassificationMetrics.brierScore(truth: truth, probabilities: probabilities)
         confusionMatrix = ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted,
                                                                 classCount: probabilities.columns)
+        calibration = truth.isEmpty ? nil : CalibrationSummary(truth: truth, probabilities: probabilities)
     }
 
     /// Scores a model's output; nil when it is not class probabilities.

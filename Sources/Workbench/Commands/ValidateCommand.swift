@@ -58,8 +58,8 @@ extension CommandTable {
             is "within sampling error". R² is judged on its error: the fresh RMSE (and its bootstrap \
             interval) as R² against the target variance cross-validation implies, RMSE²/(1 − R²), since a \
             small fresh part's own spread moves R² more than the model's error does. Classification also shows \
-            precision, recall, F1 and support per class on the fresh rows, with their macro and \
-            support-weighted averages. Drift: every feature against the training rows (KS for numbers, \
+            the fresh rows' calibration (ECE and the Brier score's reliability, as in evaluate) and precision, \
+            recall, F1 and support per class, with their macro and support-weighted averages. Drift: every feature against the training rows (KS for numbers, \
             chi-square for text) and the predictions against cross-validation's out-of-fold predictions \
             (chi-square on predicted classes, KS on predicted values), one family of tests with Holm's \
             adjustment (family-wise error 2.5%); a feature drifts when its Holm-adjusted p ≤ 0.025 and the \
@@ -427,6 +427,7 @@ extension CommandTable {
                 lines.append("fresh \(i.method == .wilson ? "accuracy" : "main metric"): \(intervalText(i)) (sampling error of \(fresh.rowCount) rows)")
             }
             if case .classification(let report) = fresh {
+                if let line = calibrationLine(report, classes: model.pipeline.target.classes) { lines.append("fresh " + line) }
                 lines.append("fresh data per class:")
                 lines.append(perClassTable(report, classes: model.pipeline.target.classes), width: 100)
             }

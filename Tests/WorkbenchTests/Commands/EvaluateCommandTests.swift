@@ -40,6 +40,18 @@ struct EvaluateCommandTests {
         #expect(abs(report.perClass.map(\.recall).reduce(0, +) / 3 - report.macroRecall) < 1e-12)
     }
 
+    @Test func printsTheCalibrationErrorAndTheBriersReliability() throws {
+        let (session, cell) = evaluated()
+        guard case .evaluation(let e)? = session.lookup("e"), case .classification(let report) = e.scores,
+              let calibration = report.calibration else { Issue.record("no calibration"); return }
+        #expect(calibration.isTopLabel)
+        // Reliability is part of the Brier score, never more.
+        #expect(calibration.brierReliability <= report.brierScore)
+        let text = try #require(cell).output.plainText
+        #expect(text.contains("calibration: ECE \(formatScore(calibration.expectedCalibrationError)) (10 equal bins of the top probability), "
+                              + "Brier reliability \(formatScore(calibration.brierReliability)) of Brier \(formatScore(report.brierScore))"), "\(text)")
+    }
+
     @Test func regressionHasNoPerClassTable() throws {
         let session = makeSession()
         let cell = try #require(run(session, "load \"\(exampleData)/diabetes.csv\" as d", "m = train linear on d target=progression", "evaluate m on d"))
