@@ -63,7 +63,7 @@ struct ModelScorer: Sendable {
                 }
             }
         }
-        let prediction = pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes))
+        let prediction = pipeline.calibrated(pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes)))
         var scored: [ScoredRow] = []
         scored.reserveCapacity(rows.count)
         var bad: [String] = []

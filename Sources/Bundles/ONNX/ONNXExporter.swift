@@ -41,6 +41,12 @@ public enum ONNXExporter {
 
     /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
     public static func export(_ model: PipelineModel) throws -> ONNXExport {
+        if let calibration = model.calibration {
+            // The graph would give the uncalibrated probabilities: better no graph than a different model.
+            throw ONNXExportError.unsupported(
+                algorithm: model.algorithm,
+                reason: "its probabilities are calibrated (\(calibration.method.rawValue)), and this exporter has no graph for the calibration yet; model.json, predict and serve apply it")
+        }
         let task = model.task
         let outputNames = task == .classification ? [labelOutput, probabilitiesOutput] : [valueOutput]
         let inputs = onnxInputs(model.preprocessor)

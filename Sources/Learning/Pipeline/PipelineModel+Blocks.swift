@@ -7,7 +7,7 @@ extension PipelineModel {
     /// same as `predict(frame)`.
     public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Output {
         let (x, warnings) = try preprocessor.transform(frame)
-        let prediction = try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock)
+        let prediction = calibrated(try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock))
         return Output(prediction: prediction, warnings: warnings, decisionThreshold: decisionThreshold)
     }
 

@@ -14,6 +14,9 @@ public struct PipelineModel: Sendable, Codable {
     /// the label is that class, chosen by `threshold`; nil is the most probable class (0.5).
     /// Probabilities never change; only the label does. Set with `withDecisionThreshold`.
     public private(set) var decisionThreshold: Double? = nil
+    /// Classification only: maps the fitted model's probabilities to calibrated ones (set by
+    /// `calibrate`); nil means the model's own. Every prediction path applies it (`calibrated`).
+    public private(set) var calibration: ProbabilityCalibration? = nil
 
     /// What `predict` returns for a batch of rows.
     public struct Output: Sendable {
@@ -56,7 +59,25 @@ public struct PipelineModel: Sendable, Codable {
     /// Predicts every row of `frame` (columns by name; extra columns ignored).
     public func predict(_ frame: DataFrame) throws -> Output {
         let (x, warnings) = try preprocessor.transform(frame)
-        return Output(prediction: fitted.model.predict(x), warnings: warnings, decisionThreshold: decisionThreshold)
+        return Output(prediction: calibrated(fitted.model.predict(x)), warnings: warnings, decisionThreshold: decisionThreshold)
+    }
+
+    /// The fitted model's raw prediction after the pipeline's calibration, if it has one.
+    public func calibrated(_ prediction: Prediction) -> Prediction {
+        guard let calibration, case .probabilities(let p) = prediction else { return prediction }
+        return .probabilities(calibration.apply(p))
+    }
+
+    /// The same model with its probabilities mapped by `calibration` (which replaces any earlier
+    /// one). A decision threshold was chosen on the old probabilities, so it is dropped.
+    public func withCalibration(_ calibration: ProbabilityCalibration) throws -> PipelineModel {
+        guard task == .classification, calibration.isValid(classCount: target.classes.count) else {
+            throw PipelineError.calibrationNeedsClassifier(task: task)
+        }
+        var copy = self
+        copy.calibration = calibration
+        copy.decisionThreshold = nil
+        return copy
     }
 
     /// The same model deciding its label at `threshold` (nil: back to the most probable class).
@@ -103,6 +124,12 @@ extension PipelineModel {
                                          "a decision threshold on a model that is not a two-class classifier")
             try StoredModelCheck.require(decisionThreshold.isFinite && decisionThreshold >= 0 && decisionThreshold <= 1,
                                          at: path + [CodingKeys.decisionThreshold], "decision threshold \(decisionThreshold) is not a number from 0 to 1")
+        }
+        calibration = try container.decodeIfPresent(ProbabilityCalibration.self, forKey: .calibration)
+        if let calibration {
+            try StoredModelCheck.require(target.task == .classification && calibration.isValid(classCount: target.classes.count),
+                                         at: path + [CodingKeys.calibration],
+                                         "a calibration that does not fit the model's classes, or with knots that are not finite, increasing and within 0…1")
         }
         let model = fitted.model
         try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],

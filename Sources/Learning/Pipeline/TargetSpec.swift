@@ -67,6 +67,7 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedTask(algorithm: String, task: Task)
     case thresholdNeedsBinaryClassifier(task: Task, classCount: Int)
     case thresholdOutOfRange(Double)
+    case calibrationNeedsClassifier(task: Task)
 
     public var description: String {
         switch self {
@@ -80,6 +81,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
                 ? "a decision threshold applies to a classifier's probabilities; this model does regression and has no threshold to set"
                 : "a decision threshold needs a model with two classes; this one has \(k)\nhint: decide between two classes, e.g. train on a target with two values"
         case .thresholdOutOfRange(let t): "the decision threshold must be a probability from 0 to 1, not \(t)"
+        case .calibrationNeedsClassifier(let task):
+            task == .regression ? "calibration maps a classifier's probabilities; this model does regression" : "internal error: a calibration that does not fit the model's classes"
         }
     }
 }

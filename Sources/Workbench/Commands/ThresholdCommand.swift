@@ -59,8 +59,11 @@ extension CommandTable {
         if isTrainingData {
             let fit = context.fitContext(seed: Int(pipeline.seed), label: "out-of-fold probabilities")
             let oof = try OutOfFoldProbabilities.compute(pipeline, frame: dataset.frame, context: fit)
-            (codes, probabilities) = (oof.truth, oof.probabilities)
-            context.print("\(dataName) is \(modelName)'s training data: choosing on out-of-fold probabilities (5 stratified folds, each refitted on the other four)")
+            // The refits are uncalibrated: a calibrated model's map is applied to them, so the
+            // threshold is chosen on the probabilities the model gives.
+            (codes, probabilities) = (oof.truth, pipeline.calibration.map { $0.apply(oof.probabilities) } ?? oof.probabilities)
+            context.print("\(dataName) is \(modelName)'s training data: choosing on out-of-fold probabilities (5 stratified folds, each refitted on the other four)"
+                          + (pipeline.calibration != nil ? ", mapped by the model's calibration" : ""))
         } else {
             guard let column = dataset.frame.column(named: pipeline.target.name) else {
                 throw CommandError("\(dataName) has no column '\(pipeline.target.name)', the model's target", hint: "a threshold is chosen against the true classes")

@@ -90,6 +90,8 @@ public struct TrainedModel: Sendable {
     public var bundleEvidence: BundleEvidence?
     /// How `threshold` chose the pipeline's decision threshold, for the card.
     public var decisionThresholdOrigin: String?
+    /// How `calibrate` fitted the pipeline's calibration, for the card.
+    public var calibrationOrigin: String?
 }
 
 /// The evidence a bundle keeps for validation: cross-validation figures from its manifest and
