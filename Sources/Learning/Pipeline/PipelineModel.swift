@@ -17,6 +17,9 @@ public struct PipelineModel: Sendable, Codable {
     /// Classification only: maps the fitted model's probabilities to calibrated ones (set by
     /// `calibrate`); nil means the model's own. Every prediction path applies it (`calibrated`).
     public private(set) var calibration: ProbabilityCalibration? = nil
+    /// Split-conformal sets or intervals fitted by `conformal`, on the probabilities or values this
+    /// pipeline gives (so after its calibration); nil when it has none.
+    public private(set) var conformal: ConformalPredictor? = nil
 
     /// What `predict` returns for a batch of rows.
     public struct Output: Sendable {
@@ -77,6 +80,15 @@ public struct PipelineModel: Sendable, Codable {
         var copy = self
         copy.calibration = calibration
         copy.decisionThreshold = nil
+        // Fitted on the old probabilities: no longer a promise.
+        copy.conformal = nil
+        return copy
+    }
+
+    /// The same model with split-conformal sets or intervals.
+    public func withConformal(_ conformal: ConformalPredictor) -> PipelineModel {
+        var copy = self
+        copy.conformal = conformal
         return copy
     }
 
@@ -130,6 +142,11 @@ extension PipelineModel {
             try StoredModelCheck.require(target.task == .classification && calibration.isValid(classCount: target.classes.count),
                                          at: path + [CodingKeys.calibration],
                                          "a calibration that does not fit the model's classes, or with knots that are not finite, increasing and within 0…1")
+        }
+        conformal = try container.decodeIfPresent(ConformalPredictor.self, forKey: .conformal)
+        if let conformal {
+            try StoredModelCheck.require(conformal.isValid && conformal.task == target.task, at: path + [CodingKeys.conformal],
+                                         "a conformal predictor with alpha outside (0, 1), a quantile that is not a finite number ≥ 0, or another task")
         }
         let model = fitted.model
         try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],

@@ -40,6 +40,16 @@ public struct ValidationReport: Sendable, Codable {
     public var freshInterval: ScoreInterval? = nil
     /// Fresh rows identical to a training row, in every column both have.
     public var rowsSeenInTraining: Int? = nil
+    /// How many fresh rows the model's conformal sets or intervals held, against its promise.
+    public var conformalCoverage: ConformalCoverage? = nil
+}
+
+/// Fresh rows covered by a model's conformal sets or intervals, with a Wilson interval.
+public struct ConformalCoverage: Sendable, Codable {
+    public var covered: Int
+    public var rows: Int
+    public var promised: Double
+    public var interval: ScoreInterval?
 }
 
 extension CommandTable {
@@ -286,12 +296,21 @@ extension CommandTable {
         var heldOutTable: [String: Double] = [:]
         var freshScores: Scores?
         var interval: ScoreInterval?
+        var conformalCoverage: ConformalCoverage?
         if let targetColumn = frame.column(named: pipeline.target.name) {
             // Reuse the predictions made above when every row has a target to score against.
             let (truth, kept) = pipeline.target.encode(column: targetColumn, rows: Array(0..<frame.rowCount))
             freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction, threshold: output.decisionThreshold) : try scores(of: pipeline, on: frame).scores
             if !kept.isEmpty {
                 interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), threshold: output.decisionThreshold, seed: pipeline.seed)
+                if let conformal = pipeline.conformal {
+                    let covered = conformal.covers(truth: truth, prediction: output.prediction.selecting(kept)).filter { $0 }.count
+                    let wilson = ScoreInterval.wilson(successes: covered, trials: kept.count)
+                    conformalCoverage = ConformalCoverage(covered: covered, rows: kept.count, promised: conformal.coverage, interval: wilson)
+                    if let wilson, wilson.upper < conformal.coverage {
+                        reasons.append(.init(severity: .warn, text: "the conformal \(pipeline.task == .classification ? "sets" : "intervals") hold \(covered) of \(kept.count) fresh rows (\(intervalText(wilson))), below the promised \(formatFixed(conformal.coverage * 100, decimals: 1))%"))
+                    }
+                }
             }
             if let cv {
                 for m in MetricCatalog.metrics(for: pipeline.task) { cvTable[m.name] = [cv.mean(of: m), cv.standardDeviation(of: m)] }
@@ -384,6 +403,7 @@ extension CommandTable {
                                       crossValidation: cvTable, heldOut: heldOutTable, heldOutData: model.heldOut?.data, drift: drift, predictionDrift: predictionDrift)
         report.freshInterval = interval
         report.rowsSeenInTraining = seen
+        report.conformalCoverage = conformalCoverage
         return (report, cv)
     }
 
@@ -425,6 +445,10 @@ extension CommandTable {
             lines.append(table, width: 100)
             if let i = r.freshInterval {
                 lines.append("fresh \(i.method == .wilson ? "accuracy" : "main metric"): \(intervalText(i)) (sampling error of \(fresh.rowCount) rows)")
+            }
+            if let c = r.conformalCoverage {
+                lines.append("conformal coverage on the fresh rows: \(c.covered) of \(c.rows) = \(formatScore(Double(c.covered) / Double(max(1, c.rows))))"
+                             + (c.interval.map { " (\(intervalText($0)))" } ?? "") + ", promised \(formatFixed(c.promised * 100, decimals: 1))%")
             }
             if case .classification(let report) = fresh {
                 if let line = calibrationLine(report, classes: model.pipeline.target.classes) { lines.append("fresh " + line) }

@@ -92,6 +92,8 @@ public struct TrainedModel: Sendable {
     public var decisionThresholdOrigin: String?
     /// How `calibrate` fitted the pipeline's calibration, for the card.
     public var calibrationOrigin: String?
+    /// Where `conformal` fitted the pipeline's sets or intervals, for the card.
+    public var conformalOrigin: String?
 }
 
 /// The evidence a bundle keeps for validation: cross-validation figures from its manifest and
