@@ -12,6 +12,9 @@ public struct ScoredRow: Sendable {
     /// Regression: the predicted value.
     public var value: Double?
     public var warnings: [String]
+    /// With a conformal predictor: the prediction set (classification) or the interval's two ends.
+    public var set: [String]? = nil
+    public var interval: [Double]? = nil
 }
 
 /// Scores validated rows with a bundle's pipeline and writes the JSON answer.
@@ -83,9 +86,16 @@ struct ModelScorer: Sendable {
                 // The model's decision rule: its threshold when it has one, else the most probable class.
                 let decided = pipeline.decidedClass(probabilities)
                 out.label = classes.indices.contains(decided) ? classes[decided] : ""
+                if let conformal = pipeline.conformal {
+                    out.set = conformal.set(probabilities).map { classes.indices.contains($0) ? classes[$0] : "" }
+                }
             case .values(let v):
                 if !v[r].isFinite { bad.append(Self.rowName(r, of: rows.count)) }
                 out.value = v[r]
+                if let conformal = pipeline.conformal {
+                    let ends = conformal.interval(v[r])
+                    out.interval = [ends.lower, ends.upper]
+                }
             }
             scored.append(out)
         }
@@ -148,6 +158,25 @@ struct ModelScorer: Sendable {
             } else {
                 w.raw("{\"value\":")
                 w.number(row.value ?? 0)
+            }
+            if let set = row.set {
+                w.raw(",\"set\":[")
+                for (i, name) in set.enumerated() {
+                    if i > 0 { w.raw(",") }
+                    w.string(name)
+                }
+                w.raw("]")
+            }
+            if let interval = row.interval {
+                w.raw(",\"interval\":[")
+                w.number(interval[0])
+                w.raw(",")
+                w.number(interval[1])
+                w.raw("]")
+            }
+            if let conformal = pipeline.conformal {
+                w.raw(",\"coverage\":")
+                w.number(conformal.coverage)
             }
             w.raw(",\"warnings\":[")
             for (i, warning) in row.warnings.enumerated() {

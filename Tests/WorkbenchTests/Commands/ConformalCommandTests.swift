@@ -61,4 +61,27 @@ struct ConformalCommandTests {
         #expect(cell.output.plainText.contains(message), "\(cell.output.plainText)")
         #expect(model(session)?.pipeline.conformal == nil)
     }
+
+    /// The bundle keeps the intervals, and `workbench predict` writes their ends beside the value.
+    @Test func theShellPredictWritesTheIntervals() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        run(session, "load \"\(exampleData)/diabetes.csv\" as d", "split d test=0.4 seed=2", "r = train linear on d.train target=progression",
+            "conformal r on d.test alpha=0.2")
+        let export = try #require(run(session, "export r to \"\(folder)/b\""))
+        #expect(export.succeeded, "\(export.output.plainText)")
+        let csv = try String(contentsOfFile: exampleData + "/diabetes.csv", encoding: .utf8)
+        let (status, out, err) = try runBinary(["predict", folder + "/b"], input: csv)
+        #expect(status == 0, "\(err)")
+        let lines = out.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try #require(lines.first)
+        let value = try #require(header.firstIndex(of: "predicted_progression"))
+        let lower = try #require(header.firstIndex(of: "lower_progression")), upper = try #require(header.firstIndex(of: "upper_progression"))
+        let q = try #require(model(session, "r")?.pipeline.conformal?.quantile)
+        for row in lines.dropFirst().prefix(5) {
+            let v = try #require(Double(row[value])), lo = try #require(Double(row[lower])), hi = try #require(Double(row[upper]))
+            #expect(abs(lo - (v - q)) < 1e-9 && abs(hi - (v + q)) < 1e-9)
+        }
+    }
 }
