@@ -12,6 +12,9 @@ public struct ScoredRow: Sendable {
     /// Regression: the predicted value.
     public var value: Double?
     public var warnings: [String]
+    /// With a conformal predictor: the prediction set (classification) or the interval's two ends.
+    public var set: [String]? = nil
+    public var interval: [Double]? = nil
 }
 
 /// Scores validated rows with a bundle's pipeline and writes the JSON answer.
@@ -65,7 +68,7 @@ struct ModelScorer: Sendable {
         }
         let prediction: Prediction
         if pipeline.derivations.isEmpty {
-            prediction = pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes))
+            prediction = pipeline.calibrated(pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes)))
         } else {
             // Derived columns are computed on a frame of the raw inputs, as in the session.
             do { prediction = try pipeline.predict(Self.frame(rows, features: features)).prediction } catch {
@@ -79,22 +82,28 @@ struct ModelScorer: Sendable {
             var out = ScoredRow(inputs: row, label: nil, probabilities: nil, value: nil, warnings: warnings(row))
             switch prediction {
             case .probabilities(let p):
-                var best = 0
-                var bestValue = -Double.infinity
                 var probabilities = [Double](repeating: 0, count: p.columns)
                 var finite = true
                 for c in 0..<p.columns {
                     let v = p[r, c]
                     if !v.isFinite { finite = false }
                     probabilities[c] = v
-                    if v > bestValue { best = c; bestValue = v }
                 }
                 if !finite { bad.append(Self.rowName(r, of: rows.count)) }
                 out.probabilities = probabilities
-                out.label = classes.indices.contains(best) ? classes[best] : ""
+                // The model's decision rule: its threshold when it has one, else the most probable class.
+                let decided = pipeline.decidedClass(probabilities)
+                out.label = classes.indices.contains(decided) ? classes[decided] : ""
+                if let conformal = pipeline.conformal {
+                    out.set = conformal.set(probabilities).map { classes.indices.contains($0) ? classes[$0] : "" }
+                }
             case .values(let v):
                 if !v[r].isFinite { bad.append(Self.rowName(r, of: rows.count)) }
                 out.value = v[r]
+                if let conformal = pipeline.conformal {
+                    let ends = conformal.interval(v[r])
+                    out.interval = [ends.lower, ends.upper]
+                }
             }
             scored.append(out)
         }
@@ -176,6 +185,25 @@ struct ModelScorer: Sendable {
             } else {
                 w.raw("{\"value\":")
                 w.number(row.value ?? 0)
+            }
+            if let set = row.set {
+                w.raw(",\"set\":[")
+                for (i, name) in set.enumerated() {
+                    if i > 0 { w.raw(",") }
+                    w.string(name)
+                }
+                w.raw("]")
+            }
+            if let interval = row.interval {
+                w.raw(",\"interval\":[")
+                w.number(interval[0])
+                w.raw(",")
+                w.number(interval[1])
+                w.raw("]")
+            }
+            if let conformal = pipeline.conformal {
+                w.raw(",\"coverage\":")
+                w.number(conformal.coverage)
             }
             w.raw(",\"warnings\":[")
             for (i, warning) in row.warnings.enumerated() {

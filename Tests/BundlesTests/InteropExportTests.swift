@@ -29,6 +29,8 @@ struct InteropExportTests {
         /// Derived columns (`name = expression`), computed on the training table; the model's
         /// features are then these (see `derivedFeatures`).
         var derivations: [(name: String, source: String)] = []
+        /// A decision threshold set on the trained model (two classes only).
+        var threshold: Double?
         var testDescription: String { name }
     }
 
@@ -90,6 +92,12 @@ struct InteropExportTests {
         }
         cases.append(Case(name: "boost-penguins-derived-mass", algorithm: "boost", train: "penguins_train", score: "penguins", target: "body_mass_g",
                           parameters: ensembles["boost"] ?? [:], derivations: derivedColumns.filter { !["heavy", "either"].contains($0.name) }))
+        // A decision threshold (issue 26): the graph labels malignant from P(malignant) ≥ 0.3, not
+        // from the larger probability, in every family.
+        for algorithm in ["baseline", "linear", "tree", "forest", "boost", "mlp", "bayes"] {
+            cases.append(Case(name: "\(algorithm)-breast_cancer-threshold", algorithm: algorithm, train: "breast_cancer_train", score: "breast_cancer",
+                              target: "diagnosis", parameters: ensembles[algorithm] ?? [:], threshold: 0.3))
+        }
         cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
                           parameters: ensembles["boost"] ?? [:], features: dated.filter { $0 != "Body Mass (g)" }))
         return cases
@@ -116,8 +124,9 @@ struct InteropExportTests {
         var trainFrame = try Fixtures.frame(c.train)
         let derivations = try c.derivations.map { try Derivation(name: $0.name, source: $0.source) }
         if !derivations.isEmpty { trainFrame = try derivations.apply(to: trainFrame).frame }
-        let model = try Fixtures.train(c.algorithm, trainFrame, target: c.target, parameters: c.parameters, missingIndicators: c.missingIndicators,
+        var model = try Fixtures.train(c.algorithm, trainFrame, target: c.target, parameters: c.parameters, missingIndicators: c.missingIndicators,
                                        features: derivations.isEmpty ? c.features : derivations.map(\.name), derivations: derivations)
+        if let threshold = c.threshold { model = try model.withDecisionThreshold(threshold) }
         let export = try ONNXExporter.export(model)
         try export.data.write(to: directory.appendingPathComponent("model.onnx"))
 

@@ -26,6 +26,52 @@ import Testing
         #expect(isClose(ClassificationMetrics.macroF1(truth: truth, predicted: predicted), 0.6))
     }
 
+    /// A report whose predicted labels are `predicted` (one-hot probabilities over `classCount`).
+    private func report(truth: [Int], predicted: [Int], classCount: Int) -> ClassificationReport {
+        ClassificationReport(truth: truth, probabilities: Matrix(rows: predicted.count, columns: classCount, values: predicted.flatMap { p in
+            (0..<classCount).map { $0 == p ? 1.0 : 0.0 }
+        }))
+    }
+
+    @Test func perClassScoresAndTheirAveragesMatchTheMacroScores() {
+        let r = report(truth: truth, predicted: predicted, classCount: 3)
+        // class 0: 1/1, 1/1, F1 1, support 1; class 1: never predicted → precision 0, recall 0/1, F1 0,
+        // support 1; class 2: 2/3 precision, 2/2 recall, F1 0.8, support 2 (scikit-learn's
+        // precision_recall_fscore_support, zero_division=0).
+        #expect(r.perClass.map(\.classCode) == [0, 1, 2])
+        #expect(r.perClass.map(\.support) == [1, 1, 2])
+        #expect(zip(r.perClass.map(\.precision), [1, 0, 2.0 / 3]).allSatisfy { isClose($0, $1) })
+        #expect(r.perClass.map(\.recall) == [1, 0, 1])
+        #expect(zip(r.perClass.map(\.f1), [1, 0, 0.8]).allSatisfy { isClose($0, $1) })
+        // The table's macro row is the mean of its rows.
+        #expect(isClose(r.perClass.map(\.f1).reduce(0, +) / 3, r.macroF1))
+        #expect(isClose(r.perClass.map(\.precision).reduce(0, +) / 3, r.macroPrecision))
+        // weighted: precision (1·1 + 0·1 + 2/3·2) / 4 = 7/12; recall (1 + 0 + 2) / 4 = 0.75 (= accuracy);
+        // F1 (1 + 0 + 1.6) / 4 = 0.65
+        let weighted = r.supportWeightedAverages
+        #expect(isClose(weighted.precision, 7.0 / 12) && isClose(weighted.recall, 0.75) && isClose(weighted.f1, 0.65))
+    }
+
+    @Test func perClassAgreesWithScikitLearnOnTenRows() {
+        // scikit-learn 1.9: precision_recall_fscore_support([0,0,0,1,1,2,2,2,2,0], [0,1,0,1,2,2,2,0,2,0])
+        // → precision, recall, F1 [0.75, 0.5, 0.75] each, support [4, 2, 4]; weighted 0.7, 0.7, 0.7.
+        let r = report(truth: [0, 0, 0, 1, 1, 2, 2, 2, 2, 0], predicted: [0, 1, 0, 1, 2, 2, 2, 0, 2, 0], classCount: 3)
+        #expect(r.perClass.map(\.support) == [4, 2, 4])
+        for (row, expected) in zip(r.perClass, [0.75, 0.5, 0.75]) {
+            #expect(isClose(row.precision, expected) && isClose(row.recall, expected) && isClose(row.f1, expected))
+        }
+        let weighted = r.supportWeightedAverages
+        #expect(isClose(weighted.precision, 0.7) && isClose(weighted.recall, 0.7) && isClose(weighted.f1, 0.7))
+    }
+
+    @Test func aClassNeitherTrueNorPredictedHasNoRow() {
+        // truth 0 0 1 1, predicted 0 0 0 0 over 3 classes: class 2 never occurs, so no row (nor in
+        // the macro averages); class 1 is true but never predicted, so it keeps its row.
+        let r = report(truth: [0, 0, 1, 1], predicted: [0, 0, 0, 0], classCount: 3)
+        #expect(r.perClass.map(\.classCode) == [0, 1])
+        #expect(isClose(r.perClass[0].precision, 0.5) && r.perClass[1].precision == 0 && r.perClass[1].support == 2)
+    }
+
     @Test func confusionMatrixRowsAreTruth() {
         #expect(ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted, classCount: 3)
                 == [[1, 0, 0], [0, 0, 1], [0, 0, 2]])

@@ -33,6 +33,33 @@ import Testing
         }
     }
 
+    /// The class-weighted objective (Σ wᵢ·lossᵢ / Σw + α‖W‖² / (2·Σw)) against finite differences.
+    @Test(arguments: [[3, 5, 3], [3, 6, 1]])
+    func weightedGradientMatchesFiniteDifferences(layerSizes: [Int]) {
+        let rows = 8
+        let x = SyntheticData.features(rows: rows, columns: layerSizes[0], seed: 32)
+        let outputs = layerSizes[layerSizes.count - 1]
+        let codes = outputs > 1 ? (0..<rows).map { $0 % outputs } : []
+        let values = outputs == 1 ? (0..<rows).map { Double($0) / 4 - 1 } : []
+        let weights = (0..<rows).map { 0.5 + Double($0 % 3) }
+        var generator = SeededGenerator(seed: 6)
+        let network = NeuralNetwork(glorotUniformWith: layerSizes, generator: &generator)
+        var trainer = AdamTrainer(network: network, learningRate: 0.001, threads: 1)
+        let batch = Array(1..<rows)[...]
+        _ = trainer.computeGradient(x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: network, alpha: 0.3)
+        let analytic = trainer.gradient
+        var probe = trainer
+        let h = 1e-6
+        for i in network.parameters.indices {
+            var plus = network, minus = network
+            plus.parameters[i] += h
+            minus.parameters[i] -= h
+            let up = probe.computeGradient(x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: plus, alpha: 0.3)
+            let down = probe.computeGradient(x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: minus, alpha: 0.3)
+            #expect(abs((up - down) / (2 * h) - analytic[i]) < 1e-6, "parameter \(i)")
+        }
+    }
+
     @Test func learnsWhatALinearModelCannot() throws {
         // XOR-like: class = [x₀·x₁ > 0]. No linear boundary does better than chance; a small
         // hidden layer does.

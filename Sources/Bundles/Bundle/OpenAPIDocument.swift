@@ -26,7 +26,7 @@ public enum OpenAPIDocument {
             }
         }
         let required = pipeline.inputs.map { quoted($0.name) }.joined(separator: ", ")
-        let output: String
+        var output: String
         if pipeline.task == .classification {
             output = """
                   required: [label, probabilities, warnings]
@@ -48,6 +48,15 @@ public enum OpenAPIDocument {
                     value:
                       type: number
             """
+        }
+        if let conformal = pipeline.conformal {
+            // The conformal set or interval and its coverage level, on every prediction.
+            let field = conformal.task == .classification ? "set" : "interval"
+            output = output.replacingOccurrences(of: ", warnings]", with: ", \(field), coverage, warnings]")
+            output += conformal.task == .classification
+                ? "\n        set:\n          type: array\n          items: {type: string, enum: [\(pipeline.target.classes.map(quoted).joined(separator: ", "))]}"
+                : "\n        interval:\n          type: array\n          items: {type: number}\n          minItems: 2\n          maxItems: 2"
+            output += "\n        coverage:\n          type: number\n          minimum: 0\n          maximum: 1"
         }
         return """
         openapi: 3.1.0

@@ -21,7 +21,9 @@ import Tabular
 /// - mlp: `MatMul` + `Add` + `Relu` per layer; bayes: broadcast Gaussian log-likelihoods;
 ///   both end in `Softmax` (classification).
 /// knn is not exported (`ONNXExportError.unsupported`).
-/// Classification ends in `ArgMax` (ties: lowest class code, as in Workbench) and an ml
+/// Classification ends in `ArgMax` (ties: lowest class code, as in Workbench) — or, for a model
+/// with a decision threshold, `Gather` of the second class's probability, `GreaterOrEqual` the
+/// threshold and `Cast` to the class code — and an ml
 /// `LabelEncoder` from class code to class name.
 public enum ONNXExporter {
     /// ONNX IR version written (onnxruntime 1.18 or later reads it).
@@ -39,6 +41,12 @@ public enum ONNXExporter {
 
     /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
     public static func export(_ model: PipelineModel) throws -> ONNXExport {
+        if let calibration = model.calibration {
+            // The graph would give the uncalibrated probabilities: better no graph than a different model.
+            throw ONNXExportError.unsupported(
+                algorithm: model.algorithm,
+                reason: "its probabilities are calibrated (\(calibration.method.rawValue)), and this exporter has no graph for the calibration yet; model.json, predict and serve apply it")
+        }
         let task = model.task
         let outputNames = task == .classification ? [labelOutput, probabilitiesOutput] : [valueOutput]
         // Derived columns the graph can compute become nodes; the rest stay inputs.
@@ -158,8 +166,18 @@ public enum ONNXExporter {
         case (.probabilities(let p), .classification):
             let classes = model.target.classes
             graph.add("Identity", [p], outputs: [probabilitiesOutput])
-            let code = graph.add("ArgMax", [p], named: "class_code",
+            let code: String
+            if let threshold = model.decisionThreshold, classes.count == 2 {
+                // The model's decision threshold: class 1 when its probability reaches it.
+                let column = graph.constant("positive_column", int64s: [1], shape: [])
+                let positive = graph.add("Gather", [p, column], named: "positive_probability", attributes: [.int("axis", 1)])
+                let cut = graph.constant("decision_threshold", doubles: [threshold], shape: [])
+                let reached = graph.add("GreaterOrEqual", [positive, cut], named: "threshold_reached")
+                code = graph.add("Cast", [reached], named: "class_code", attributes: [.int("to", 7)])  // 7: int64
+            } else {
+                code = graph.add("ArgMax", [p], named: "class_code",
                                  attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
+            }
             graph.add("LabelEncoder", [code], outputs: [labelOutput], domain: mlDomain, attributes: [
                 .ints("keys_int64s", Array(classes.indices)),
                 .strings("values_strings", classes),

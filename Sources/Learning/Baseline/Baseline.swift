@@ -4,14 +4,16 @@
 /// every row gets the training class shares, so its label is the majority class, or the training
 /// mean. Any model worth keeping should beat it.
 ///
-/// Hyperparameters: none.
+/// Hyperparameters: `class_weight` (none | balanced): with balanced, each class's weighted share
+/// is the same, so every class gets probability 1/k (scikit-learn's `DummyClassifier` fitted with
+/// the balanced sample weights).
 public struct Baseline: Algorithm {
     public typealias Model = BaselineModel
 
     public static let name = "baseline"
     public static let summary = "Predicts the training class shares (majority class) or the training mean"
     public static let tasks: Set<Task> = [.classification, .regression]
-    public static let parameterSpecs: [ParameterSpec] = []
+    public static let parameterSpecs: [ParameterSpec] = [ClassWeighting.parameterSpec]
     public static let wantsStandardizedInputs = false
     // It never looks at the features, so missing values do no harm.
     public static let acceptsMissingValues = true
@@ -24,11 +26,13 @@ public struct Baseline: Algorithm {
         try FitInputValidation.check(Self.self, x, y)
         try context.checkCancellation()
         defer { context.progress(1) }
+        let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
         switch y {
         case .classes(let codes, let classCount):
             var counts = [Double](repeating: 0, count: classCount)
-            for c in codes { counts[c] += 1 }
-            let total = Double(codes.count)
+            for (row, c) in codes.enumerated() { counts[c] += weights?[row] ?? 1 }
+            // In row order, so the same data gives the same bits.
+            let total = counts.reduce(0, +)
             return BaselineModel(task: .classification, featureCount: x.columns,
                                  classShares: counts.map { $0 / total }, mean: 0)
         case .values(let values):

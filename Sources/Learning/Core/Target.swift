@@ -40,9 +40,14 @@ public enum Prediction: Sendable, Equatable {
     case values([Double])
 
     /// The most probable class per row (ties go to the lowest class code).
-    public var labels: [Int]? {
+    public var labels: [Int]? { labels(threshold: nil) }
+
+    /// The class per row under a decision threshold: with two classes and a threshold t, class 1
+    /// when its probability is at least t; otherwise the most probable class (ties: lowest code).
+    public func labels(threshold: Double?) -> [Int]? {
         guard case .probabilities(let p) = self else { return nil }
         return (0..<p.rows).map { r in
+            if let threshold, p.columns == 2 { return p[r, 1] >= threshold ? 1 : 0 }
             var best = 0
             var bestValue = -Double.infinity
             for c in 0..<p.columns where p[r, c] > bestValue {
@@ -51,5 +56,17 @@ public enum Prediction: Sendable, Equatable {
             }
             return best
         }
+    }
+
+    /// `labels(threshold:)` for one row of probabilities.
+    public static func decidedClass(_ probabilities: [Double], threshold: Double?) -> Int {
+        if let threshold, probabilities.count == 2 { return probabilities[1] >= threshold ? 1 : 0 }
+        var best = 0
+        var bestValue = -Double.infinity
+        for (c, v) in probabilities.enumerated() where v > bestValue {
+            best = c
+            bestValue = v
+        }
+        return best
     }
 }

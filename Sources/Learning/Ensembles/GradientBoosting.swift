@@ -20,6 +20,8 @@ import Darwin
 /// - `validation_fraction`: 0.1 of the rows held out for early stopping
 /// - `n_iter_no_change`: 10
 /// - `tol`: 1e-7
+/// - `class_weight`: none | balanced — each row's gradient and hessian, the initial prediction and
+///   the early-stopping loss weighted by its class (`ClassWeighting`), as scikit-learn does
 ///
 /// Losses: log loss (binary: one tree per iteration on log-odds; multiclass: softmax) and half
 /// squared error. The initial prediction is the log-odds / log prior / mean. Missing values are
@@ -45,6 +47,7 @@ public struct GradientBoosting: Algorithm {
         ParameterSpec("validation_fraction", .double(0.01...0.9), default: .double(0.1), help: "rows held out for early stopping"),
         ParameterSpec("n_iter_no_change", .int(1...100_000), default: .int(10), help: "iterations without improvement before stopping"),
         ParameterSpec("tol", .double(0...1e9), default: .double(1e-7), help: "smallest loss improvement that counts"),
+        ClassWeighting.parameterSpec,
     ]
 
     public let parameters: Parameters
@@ -55,6 +58,8 @@ public struct GradientBoosting: Algorithm {
         let n = x.rows
         let loss = BoostingLoss(y)
         let k = loss.treesPerIteration
+        // Computed on every row before the early-stopping split, as scikit-learn does.
+        let classWeights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
 
         // Hold out validation rows for early stopping.
         let stopping: Bool
@@ -78,7 +83,8 @@ public struct GradientBoosting: Algorithm {
         let bins = try BoostingBins(x, rows: trainRows, binner: binner, threads: context.threads)
         let validBins = validRows.isEmpty ? nil : try BoostingBins(x, rows: validRows, binner: binner, threads: context.threads)
         let yTrain = loss.targets(trainRows), yValid = loss.targets(validRows)
-        let baseline = loss.baseline(yTrain)
+        let wTrain = classWeights.map { w in trainRows.map { w[$0] } }, wValid = classWeights.map { w in validRows.map { w[$0] } }
+        let baseline = loss.baseline(yTrain, weights: wTrain)
 
         let grower = HistogramGrower(
             bins: bins, edges: binner.edges, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
@@ -93,7 +99,7 @@ public struct GradientBoosting: Algorithm {
         for i in 0..<trainRows.count { for c in 0..<k { raw[i * k + c] = baseline[c] } }
         var validRaw = [Double](repeating: 0, count: validRows.count * k)
         for i in 0..<validRows.count { for c in 0..<k { validRaw[i * k + c] = baseline[c] } }
-        var scores = validBins == nil ? [] : [-loss.loss(raw: validRaw, targets: yValid)]
+        var scores = validBins == nil ? [] : [-loss.loss(raw: validRaw, targets: yValid, weights: wValid)]
         var gradients = [Double](repeating: 0, count: trainRows.count * k)
         var hessians = gradients
         var trees = [Tree]()
@@ -102,6 +108,11 @@ public struct GradientBoosting: Algorithm {
         for iteration in 0..<maxIter {
             try context.checkCancellation()
             loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians, threads: context.threads)
+            if let wTrain {
+                for i in 0..<trainRows.count {
+                    for c in 0..<k { gradients[i * k + c] *= wTrain[i]; hessians[i * k + c] *= wTrain[i] }
+                }
+            }
             for c in 0..<k {
                 let grown: HistogramGrower.Grown
                 if k == 1 {
@@ -118,7 +129,7 @@ public struct GradientBoosting: Algorithm {
             }
             context.progress(Double(iteration + 1) / Double(maxIter))
             if validBins != nil {
-                scores.append(-loss.loss(raw: validRaw, targets: yValid))
+                scores.append(-loss.loss(raw: validRaw, targets: yValid, weights: wValid))
                 if scores.count > patience {
                     let reference = scores[scores.count - patience - 1]
                     if !scores.suffix(patience).contains(where: { $0 > reference + tol }) { break }
@@ -234,8 +245,24 @@ struct BoostingLoss {
         }
     }
 
-    /// Initial raw scores: log-odds (binary), log priors (multiclass) or the mean.
-    func baseline(_ y: [Double]) -> [Double] {
+    /// Initial raw scores: log-odds (binary), log priors (multiclass) or the mean; with row
+    /// `weights`, the weighted ones (scikit-learn's `fit_intercept_only` with sample weights).
+    func baseline(_ y: [Double], weights: [Double]? = nil) -> [Double] {
+        if let weights {
+            let total = weights.reduce(0, +)
+            guard total > 0 else { return baseline(y) }
+            switch kind {
+            case .squaredError:
+                return [zip(y, weights).reduce(0) { $0 + $1.0 * $1.1 } / total]
+            case .binary:
+                let p = min(max(zip(y, weights).reduce(0) { $0 + $1.0 * $1.1 } / total, 1e-12), 1 - 1e-12)
+                return [log(p / (1 - p))]
+            case .multiclass:
+                var shares = [Double](repeating: 0, count: classCount)
+                for (v, w) in zip(y, weights) { shares[Int(v)] += w }
+                return shares.map { log(max($0 / total, 1e-12)) }
+            }
+        }
         let n = Double(max(1, y.count))
         switch kind {
         case .squaredError:
@@ -306,18 +333,19 @@ struct BoostingLoss {
         }
     }
 
-    /// Mean loss: half squared error, or log loss.
-    func loss(raw: [Double], targets y: [Double]) -> Double {
+    /// Mean loss: half squared error, or log loss; with row `weights`, their weighted mean.
+    func loss(raw: [Double], targets y: [Double], weights: [Double]? = nil) -> Double {
         guard !y.isEmpty else { return 0 }
         var total = 0.0
+        @inline(__always) func weight(_ i: Int) -> Double { weights?[i] ?? 1 }
         switch kind {
         case .squaredError:
-            for i in 0..<y.count { let e = raw[i] - y[i]; total += 0.5 * e * e }
+            for i in 0..<y.count { let e = raw[i] - y[i]; total += weight(i) * (0.5 * e * e) }
         case .binary:
             // log(1 + e^f) − y·f, computed without overflow.
             for i in 0..<y.count {
                 let f = raw[i]
-                total += (f > 0 ? f + log1p(exp(-f)) : log1p(exp(f))) - y[i] * f
+                total += weight(i) * ((f > 0 ? f + log1p(exp(-f)) : log1p(exp(f))) - y[i] * f)
             }
         case .multiclass:
             let k = classCount
@@ -326,10 +354,10 @@ struct BoostingLoss {
                 for c in 0..<k { m = max(m, raw[i * k + c]) }
                 var s = 0.0
                 for c in 0..<k { s += exp(raw[i * k + c] - m) }
-                total += m + log(s) - raw[i * k + Int(y[i])]
+                total += weight(i) * (m + log(s) - raw[i * k + Int(y[i])])
             }
         }
-        return total / Double(y.count)
+        return total / (weights.map { $0.reduce(0, +) } ?? Double(y.count))
     }
 
     static func sigmoid(_ f: Double) -> Double {

@@ -11,6 +11,7 @@ import Dispatch
 /// - `max_features`: auto (sqrt for classification, all for regression) | sqrt | log2 | all
 /// - `bootstrap`: true
 /// - `max_bins`: 255
+/// - `class_weight`: none | balanced — multiplies each row's bootstrap count (`ClassWeighting`)
 ///
 /// Speed choice: splits are found on binned features (quantile bins, at most `max_bins` per
 /// feature plus one for missing values, built once for all trees) rather than on exact sorted
@@ -36,6 +37,7 @@ public struct RandomForest: Algorithm {
         ParameterSpec("bootstrap", .choice(["true", "false"]), default: .string("true"),
                       help: "train each tree on a bootstrap sample"),
         ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature for split search"),
+        ClassWeighting.parameterSpec,
     ]
 
     public let parameters: Parameters
@@ -55,7 +57,9 @@ public struct RandomForest: Algorithm {
                                               rows: n, features: x.columns)
         try context.checkCancellation()
 
-        let baseTargets = TrainingTargets(y)
+        // Class weights multiply the bootstrap counts, as scikit-learn's class_weight does.
+        let classWeights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let baseTargets = TrainingTargets(y, weights: classWeights ?? [])
         let grower = DepthFirstGrower(
             criterion: criterion,
             maxDepth: parameters.int("max_depth"),
@@ -75,6 +79,7 @@ public struct RandomForest: Algorithm {
                 for _ in 0..<n { counts[generator.nextInt(below: n)] += 1 }
                 sample.reserveCapacity(n * 2 / 3)
                 for r in 0..<n where counts[r] > 0 { sample.append(Int32(r)) }
+                if let classWeights { for r in 0..<n { counts[r] *= classWeights[r] } }
                 targets.weights = counts
             } else {
                 sample = (0..<n).map { Int32($0) }

@@ -7,6 +7,8 @@
 /// - `max_iter` (classification, default 100): L-BFGS iterations.
 /// - `tol` (classification, default 1e-4): stop when the largest gradient component is below it.
 /// - `alpha` (regression, default 0): ridge penalty α‖w‖²; 0 is ordinary least squares.
+/// - `class_weight` (classification, default none): balanced weighs the log loss of each row by
+///   its class (`ClassWeighting`), as `LogisticRegression(class_weight='balanced')`.
 ///
 /// Binary problems are fitted in scikit-learn's binomial form (one weight vector, penalised
 /// once) and stored as two softmax rows ±w/2, so every classifier is stored the same way.
@@ -25,6 +27,7 @@ public struct Linear: Algorithm {
                       help: "classification: stop when every gradient component is below this"),
         ParameterSpec("alpha", .double(0...1e12), default: .double(0),
                       help: "regression: ridge penalty; 0 is ordinary least squares"),
+        ClassWeighting.parameterSpec,
     ]
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
@@ -39,9 +42,10 @@ public struct Linear: Algorithm {
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> LinearModel {
         try FitInputValidation.check(Self.self, x, y)
+        let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
         switch y {
         case .classes(let codes, let classCount):
-            return try fitLogistic(x, codes, classCount: classCount, context: context)
+            return try fitLogistic(x, codes, classCount: classCount, weights: weights ?? [], context: context)
         case .values(let values):
             return try fitRidge(x, values, context: context)
         }
@@ -49,12 +53,12 @@ public struct Linear: Algorithm {
 
     // MARK: Logistic regression
 
-    private func fitLogistic(_ x: Matrix, _ codes: [Int], classCount: Int, context: FitContext) throws -> LinearModel {
+    private func fitLogistic(_ x: Matrix, _ codes: [Int], classCount: Int, weights: [Double], context: FitContext) throws -> LinearModel {
         try context.checkCancellation()
         let d = x.columns
         let objective = LogisticObjective(
             x: x, codes: codes, classCount: classCount,
-            inverseC: 1 / parameters.double("C"), threads: context.threads)
+            inverseC: 1 / parameters.double("C"), threads: context.threads, weights: weights)
         let maxIterations = parameters.int("max_iter")
         let solver = LBFGS(maxIterations: maxIterations, gradientTolerance: parameters.double("tol"))
         let outcome = try solver.minimize(

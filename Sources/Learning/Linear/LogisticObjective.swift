@@ -4,13 +4,17 @@ import Foundation
 ///
 /// Parameters θ are laid out per scored class as `[w_0 … w_{d-1}, b]`. With two classes only
 /// class 1 is scored (class 0 has score 0), which is scikit-learn's binomial form; otherwise
-/// every class has its own row. Value: (1/n)·Σ −log p(yᵢ | xᵢ) + ‖W‖² / (2·C·n).
+/// every class has its own row. Value: (1/n)·Σ −log p(yᵢ | xᵢ) + ‖W‖² / (2·C·n). With row
+/// weights wᵢ (class weights) it is scikit-learn's weighted form: (1/Σw)·Σ wᵢ·(−log p(yᵢ | xᵢ)) +
+/// ‖W‖² / (2·C·Σw).
 struct LogisticObjective: Sendable {
     let x: Matrix
     let codes: [Int]
     let classCount: Int
     let inverseC: Double
     let threads: Int
+    /// One weight per row; empty means every row weighs 1.
+    var weights: [Double] = []
 
     var isBinary: Bool { classCount == 2 }
     var scoredClasses: Int { isBinary ? 1 : classCount }
@@ -37,22 +41,23 @@ struct LogisticObjective: Sendable {
                                     z[k] = s
                                 }
                                 let label = codes[i]
+                                let weight = weights.isEmpty ? 1 : weights[i]
                                 if isBinary {
                                     // Binomial: loss = log(1 + e^z) − y·z, residual σ(z) − y.
                                     let s = z[0]
                                     let softplus = s > 0 ? s + log1p(exp(-s)) : log1p(exp(s))
-                                    loss += softplus - (label == 1 ? s : 0)
+                                    loss += weight * (softplus - (label == 1 ? s : 0))
                                     let p = s >= 0 ? 1 / (1 + exp(-s)) : exp(s) / (1 + exp(s))
                                     z[0] = p - (label == 1 ? 1 : 0)
                                 } else {
                                     let scoreOfLabel = z[label]
                                     let logNormalizer = LogSpace.softmaxInPlace(
                                         UnsafeMutableBufferPointer(rebasing: z[0..<scored]))
-                                    loss += logNormalizer - scoreOfLabel
+                                    loss += weight * (logNormalizer - scoreOfLabel)
                                     z[label] -= 1
                                 }
                                 for k in 0..<scored {
-                                    let r = z[k]
+                                    let r = weight * z[k]
                                     for j in 0..<d { g[k * width + j] += r * xs[row + j] }
                                     g[k * width + d] += r
                                 }
@@ -69,7 +74,8 @@ struct LogisticObjective: Sendable {
             loss += chunkLoss
             for i in gradient.indices { gradient[i] += chunkGradient[i] }
         }
-        let inverseN = 1 / Double(n)
+        // Σw is n when unweighted, and also for balanced class weights (they add up to n).
+        let inverseN = 1 / (weights.isEmpty ? Double(n) : weights.reduce(0, +))
         var penalty = 0.0
         for k in 0..<scored {
             for j in 0..<d {

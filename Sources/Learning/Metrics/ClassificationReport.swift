@@ -13,11 +13,15 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     public let brierScore: Double
     /// Rows = true class, columns = predicted class.
     public let confusionMatrix: [[Int]]
+    /// Expected calibration error and the Brier score's reliability (nil in reports stored
+    /// before they existed).
+    public let calibration: CalibrationSummary?
 
     /// Scores `probabilities` (one column per class code) against `truth`; the predicted label
-    /// is the most probable class, ties to the lowest code.
-    public init(truth: [Int], probabilities: Matrix) {
-        let predicted = Prediction.probabilities(probabilities).labels ?? []
+    /// is the most probable class, ties to the lowest code, or with a decision `threshold` (two
+    /// classes) class 1 when its probability reaches it. Probability scores ignore the threshold.
+    public init(truth: [Int], probabilities: Matrix, threshold: Double? = nil) {
+        let predicted = Prediction.probabilities(probabilities).labels(threshold: threshold) ?? []
         rowCount = truth.count
         classCount = probabilities.columns
         accuracy = ClassificationMetrics.accuracy(truth: truth, predicted: predicted)
@@ -30,11 +34,12 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         brierScore = ClassificationMetrics.brierScore(truth: truth, probabilities: probabilities)
         confusionMatrix = ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted,
                                                                 classCount: probabilities.columns)
+        calibration = truth.isEmpty ? nil : CalibrationSummary(truth: truth, probabilities: probabilities)
     }
 
     /// Scores a model's output; nil when it is not class probabilities.
-    public init?(truth: [Int], prediction: Prediction) {
+    public init?(truth: [Int], prediction: Prediction, threshold: Double? = nil) {
         guard case .probabilities(let probabilities) = prediction else { return nil }
-        self.init(truth: truth, probabilities: probabilities)
+        self.init(truth: truth, probabilities: probabilities, threshold: threshold)
     }
 }

@@ -15,6 +15,8 @@ import Foundation
 ///   by `tol` for more than `n_iter_no_change` epochs, keeping the best weights. With `false`,
 ///   the training loss is watched instead.
 /// - `validation_fraction` (default 0.1), `n_iter_no_change` (default 10), `tol` (default 1e-4).
+/// - `class_weight` (default none; balanced: each row's loss and gradient weighted by its class,
+///   `ClassWeighting`, normalised by the batch's weight as scikit-learn's `sample_weight`).
 ///
 /// Weights and biases start Glorot-uniform from the seed; rows are reshuffled every epoch.
 /// Classification uses softmax and cross-entropy; regression uses squared error on a target
@@ -41,6 +43,7 @@ public struct MultilayerPerceptron: Algorithm {
         ParameterSpec("n_iter_no_change", .int(1...100_000), default: .int(10),
                       help: "epochs without improvement before stopping"),
         ParameterSpec("tol", .double(0...1), default: .double(1e-4), help: "smallest improvement that counts"),
+        ClassWeighting.parameterSpec,
     ]
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
@@ -51,6 +54,7 @@ public struct MultilayerPerceptron: Algorithm {
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> MultilayerPerceptronModel {
         try FitInputValidation.check(Self.self, x, y)
+        let rowWeights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name) ?? []
         let n = x.rows, d = x.columns
         var generator = SeededGenerator(seed: context.seed)
 
@@ -102,7 +106,7 @@ public struct MultilayerPerceptron: Algorithm {
             while start < order.count {
                 let end = min(order.count, start + batchSize)
                 let batch = order[start..<end]
-                epochLoss += trainer.step(x: x, rows: batch, classCodes: classCodes, values: scaledValues,
+                epochLoss += trainer.step(x: x, rows: batch, classCodes: classCodes, values: scaledValues, rowWeights: rowWeights,
                                           network: &network, alpha: alpha) * Double(batch.count)
                 start = end
                 if (start / batchSize) % 64 == 0 { try context.checkCancellation() }

@@ -138,9 +138,12 @@ struct NetworkWorkspace {
 }
 
 extension NeuralNetwork {
-    /// The loss summed over `rows` and its gradient, also summed: no batch mean, no penalty.
+    /// The loss summed over `rows` and its gradient, also summed: no batch mean, no penalty. With
+    /// `rowWeights` (one per training row; empty: every row weighs 1) each row's loss and output
+    /// delta are scaled by its weight, as scikit-learn's `sample_weight`.
     /// Pure, so parts of a batch can run on different threads.
-    func lossAndGradientSum(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double]) -> (loss: Double, gradient: [Double]) {
+    func lossAndGradientSum(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+                            rowWeights: [Double] = []) -> (loss: Double, gradient: [Double]) {
         let batch = rows.count
         let isClassification = !classCodes.isEmpty
         var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, batch))
@@ -156,17 +159,18 @@ extension NeuralNetwork {
         // Output delta: prediction − target (softmax + cross-entropy, or identity + squared error).
         let outputOffset = offsets[layers]
         for (b, row) in rows.enumerated() {
+            let weight = rowWeights.isEmpty ? 1 : rowWeights[row]
             for o in 0..<outputs {
                 let prediction = workspace.activations[outputOffset + b * outputs + o]
                 let target: Double
                 if isClassification {
                     target = classCodes[row] == o ? 1 : 0
-                    if target == 1 { loss -= log(max(prediction, 1e-15)) }
+                    if target == 1 { loss -= weight * log(max(prediction, 1e-15)) }
                 } else {
                     target = values[row]
-                    loss += 0.5 * (prediction - target) * (prediction - target)
+                    loss += weight * (0.5 * (prediction - target) * (prediction - target))
                 }
-                workspace.deltas[outputOffset + b * outputs + o] = prediction - target
+                workspace.deltas[outputOffset + b * outputs + o] = weight * (prediction - target)
             }
         }
 
@@ -238,9 +242,9 @@ struct AdamTrainer {
     /// One Adam step on the given rows.
     /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
     ///   before the step.
-    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double], rowWeights: [Double] = [],
                        network: inout NeuralNetwork, alpha: Double) -> Double {
-        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values,
+        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values, rowWeights: rowWeights,
                                    network: network, alpha: alpha)
         applyAdam(to: &network)
         return loss
@@ -250,15 +254,16 @@ struct AdamTrainer {
     ///
     /// The batch is cut into parts of `partRows` rows, whatever the thread count, and the parts'
     /// sums are added in order, so the result does not depend on `threads`.
-    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch).
-    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+    /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch); with `rowWeights`, the
+    ///   weighted mean loss + α‖W‖² / (2·Σw over the batch), scikit-learn's weighted form.
+    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double], rowWeights: [Double] = [],
                                   network: NeuralNetwork, alpha: Double) -> Double {
         let batch = rows.count
         let partCount = (batch + Self.partRows - 1) / Self.partRows
         let part: @Sendable (Int) -> (loss: Double, gradient: [Double]) = { index in
             let start = rows.startIndex + index * Self.partRows
             let end = min(rows.endIndex, start + Self.partRows)
-            return network.lossAndGradientSum(x: x, rows: rows[start..<end], classCodes: classCodes, values: values)
+            return network.lossAndGradientSum(x: x, rows: rows[start..<end], classCodes: classCodes, values: values, rowWeights: rowWeights)
         }
         // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
         let parts = (try? parallelMap(partCount, threads: threads, part)) ?? (0..<partCount).map(part)
@@ -277,7 +282,7 @@ struct AdamTrainer {
         let layers = network.layerCount
 
         // Mean over the batch, plus the L2 gradient on weights (never biases).
-        let inverseBatch = 1 / Double(batch)
+        let inverseBatch = 1 / (rowWeights.isEmpty ? Double(batch) : rows.reduce(0) { $0 + rowWeights[$1] })
         var squaredWeights = 0.0
         for l in 0..<layers {
             let offset = network.weightOffset(l)

@@ -7,8 +7,8 @@ extension PipelineModel {
     /// same as `predict(frame)`.
     public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Output {
         let (x, warnings) = try preprocessor.transform(try derived(frame))
-        let prediction = try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock)
-        return Output(prediction: prediction, warnings: warnings)
+        let prediction = calibrated(try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock))
+        return Output(prediction: prediction, warnings: warnings, decisionThreshold: decisionThreshold)
     }
 
     /// `predict(frame)` that stops between blocks, throwing `LearningError.cancelled`, once

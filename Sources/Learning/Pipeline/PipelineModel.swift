@@ -21,15 +21,27 @@ public struct PipelineModel: Sendable, Codable {
     /// The columns a caller gives: the features, except that derived ones are replaced by the raw
     /// columns their formulas read.
     public var inputs: [FeatureSpec] { rawInputs ?? preprocessor.features }
+    /// Binary classification only: the probability of the second class (code 1) at or above which
+    /// the label is that class, chosen by `threshold`; nil is the most probable class (0.5).
+    /// Probabilities never change; only the label does. Set with `withDecisionThreshold`.
+    public private(set) var decisionThreshold: Double? = nil
+    /// Classification only: maps the fitted model's probabilities to calibrated ones (set by
+    /// `calibrate`); nil means the model's own. Every prediction path applies it (`calibrated`).
+    public private(set) var calibration: ProbabilityCalibration? = nil
+    /// Split-conformal sets or intervals fitted by `conformal`, on the probabilities or values this
+    /// pipeline gives (so after its calibration); nil when it has none.
+    public private(set) var conformal: ConformalPredictor? = nil
 
     /// What `predict` returns for a batch of rows.
     public struct Output: Sendable {
         public var prediction: Prediction
         public var warnings: [InputWarning]
+        /// The model's decision threshold, applied by `labels`.
+        public var decisionThreshold: Double? = nil
 
-        /// Predicted labels (classification) as text.
+        /// Predicted labels (classification) as text, with the model's decision threshold.
         public func labels(classes: [String]) -> [String]? {
-            prediction.labels.map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
+            prediction.labels(threshold: decisionThreshold).map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
         }
     }
 
@@ -89,7 +101,58 @@ public struct PipelineModel: Sendable, Codable {
     /// Predicts every row of `frame` (columns by name; extra columns ignored).
     public func predict(_ frame: DataFrame) throws -> Output {
         let (x, warnings) = try preprocessor.transform(try derived(frame))
-        return Output(prediction: fitted.model.predict(x), warnings: warnings)
+        return Output(prediction: calibrated(fitted.model.predict(x)), warnings: warnings, decisionThreshold: decisionThreshold)
+    }
+
+    /// The fitted model's raw prediction after the pipeline's calibration, if it has one.
+    public func calibrated(_ prediction: Prediction) -> Prediction {
+        guard let calibration, case .probabilities(let p) = prediction else { return prediction }
+        return .probabilities(calibration.apply(p))
+    }
+
+    /// The same model with its probabilities mapped by `calibration` (which replaces any earlier
+    /// one). A decision threshold was chosen on the old probabilities, so it is dropped.
+    public func withCalibration(_ calibration: ProbabilityCalibration) throws -> PipelineModel {
+        guard task == .classification, calibration.isValid(classCount: target.classes.count) else {
+            throw PipelineError.calibrationNeedsClassifier(task: task)
+        }
+        var copy = self
+        copy.calibration = calibration
+        copy.decisionThreshold = nil
+        // Fitted on the old probabilities: no longer a promise.
+        copy.conformal = nil
+        return copy
+    }
+
+    /// The same model with split-conformal sets or intervals.
+    public func withConformal(_ conformal: ConformalPredictor) -> PipelineModel {
+        var copy = self
+        copy.conformal = conformal
+        return copy
+    }
+
+    /// The same model deciding its label at `threshold` (nil: back to the most probable class).
+    /// - Throws: `PipelineError.thresholdNeedsBinaryClassifier` unless the model has exactly two
+    ///   classes; `PipelineError.thresholdOutOfRange` unless 0 ≤ threshold ≤ 1.
+    public func withDecisionThreshold(_ threshold: Double?) throws -> PipelineModel {
+        if let threshold {
+            try Self.checkThreshold(threshold, target: target)
+        }
+        var copy = self
+        copy.decisionThreshold = threshold
+        return copy
+    }
+
+    static func checkThreshold(_ threshold: Double, target: TargetSpec) throws {
+        guard target.task == .classification, target.classes.count == 2 else {
+            throw PipelineError.thresholdNeedsBinaryClassifier(task: target.task, classCount: target.classes.count)
+        }
+        guard threshold.isFinite, threshold >= 0, threshold <= 1 else { throw PipelineError.thresholdOutOfRange(threshold) }
+    }
+
+    /// The class code of one row of probabilities under this model's decision rule.
+    public func decidedClass(_ probabilities: [Double]) -> Int {
+        Prediction.decidedClass(probabilities, threshold: decisionThreshold)
     }
 }
 
@@ -121,6 +184,25 @@ extension PipelineModel {
                                              "feature '\(feature.name)' is neither a raw input nor a derived column of its type")
             }
         }
+        // Absent in models saved before thresholds existed.
+        decisionThreshold = try container.decodeIfPresent(Double.self, forKey: .decisionThreshold)
+        if let decisionThreshold {
+            try StoredModelCheck.require(target.task == .classification && target.classes.count == 2, at: path + [CodingKeys.decisionThreshold],
+                                         "a decision threshold on a model that is not a two-class classifier")
+            try StoredModelCheck.require(decisionThreshold.isFinite && decisionThreshold >= 0 && decisionThreshold <= 1,
+                                         at: path + [CodingKeys.decisionThreshold], "decision threshold \(decisionThreshold) is not a number from 0 to 1")
+        }
+        calibration = try container.decodeIfPresent(ProbabilityCalibration.self, forKey: .calibration)
+        if let calibration {
+            try StoredModelCheck.require(target.task == .classification && calibration.isValid(classCount: target.classes.count),
+                                         at: path + [CodingKeys.calibration],
+                                         "a calibration that does not fit the model's classes, or with knots that are not finite, increasing and within 0…1")
+        }
+        conformal = try container.decodeIfPresent(ConformalPredictor.self, forKey: .conformal)
+        if let conformal {
+            try StoredModelCheck.require(conformal.isValid && conformal.task == target.task, at: path + [CodingKeys.conformal],
+                                         "a conformal predictor with alpha outside (0, 1), a quantile that is not a finite number ≥ 0, or another task")
+        }
         let model = fitted.model
         try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],
                                      "the pipeline says '\(algorithm)' but holds a '\(type(of: model).algorithmName)' model")
@@ -138,6 +220,7 @@ extension PipelineModel {
     enum CodingKeys: String, CodingKey {
         case algorithm, parameters, seed, preprocessor, target, fitted, derivations
         case rawInputs = "inputs"
+        case decisionThreshold, calibration, conformal
     }
 
     /// Written by hand so a model without derived columns has exactly the JSON it always had.
@@ -153,5 +236,8 @@ extension PipelineModel {
             try container.encode(derivations, forKey: .derivations)
             try container.encodeIfPresent(rawInputs, forKey: .rawInputs)
         }
+        try container.encodeIfPresent(decisionThreshold, forKey: .decisionThreshold)
+        try container.encodeIfPresent(calibration, forKey: .calibration)
+        try container.encodeIfPresent(conformal, forKey: .conformal)
     }
 }

@@ -65,6 +65,9 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case singleClass(String, String)
     case unknownAlgorithm(String, known: [String])
     case unsupportedTask(algorithm: String, task: Task)
+    case thresholdNeedsBinaryClassifier(task: Task, classCount: Int)
+    case thresholdOutOfRange(Double)
+    case calibrationNeedsClassifier(task: Task)
 
     public var description: String {
         switch self {
@@ -73,6 +76,13 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .singleClass(let c, let v): "the target '\(c)' has only one class ('\(v)'); classification needs at least two"
         case .unknownAlgorithm(let name, let known): "unknown algorithm '\(name)'\nhint: algorithms: " + known.joined(separator: ", ")
         case .unsupportedTask(let a, let t): "'\(a)' does not do \(t.rawValue)"
+        case .thresholdNeedsBinaryClassifier(let task, let k):
+            task == .regression
+                ? "a decision threshold applies to a classifier's probabilities; this model does regression and has no threshold to set"
+                : "a decision threshold needs a model with two classes; this one has \(k)\nhint: decide between two classes, e.g. train on a target with two values"
+        case .thresholdOutOfRange(let t): "the decision threshold must be a probability from 0 to 1, not \(t)"
+        case .calibrationNeedsClassifier(let task):
+            task == .regression ? "calibration maps a classifier's probabilities; this model does regression" : "internal error: a calibration that does not fit the model's classes"
         }
     }
 }

@@ -6,6 +6,8 @@
 /// - `min_samples_split`: 2
 /// - `min_samples_leaf`: 1
 /// - `max_features`: all | sqrt | log2 — features scored per node (drawn from the seeded generator)
+/// - `class_weight`: none | balanced — rows weighted by class in the impurities and leaf
+///   distributions (`ClassWeighting`); row-count rules stay unweighted, as in scikit-learn
 ///
 /// Splits are exact: every feature is sorted once and candidate thresholds lie halfway between
 /// consecutive distinct values. Missing values (NaN) are routed natively: each split learns
@@ -25,6 +27,7 @@ public struct DecisionTree: Algorithm {
         ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
         ParameterSpec("max_features", .choice(["all", "sqrt", "log2"]), default: .string("all"),
                       help: "features scored per split"),
+        ClassWeighting.parameterSpec,
     ]
 
     public let parameters: Parameters
@@ -42,7 +45,8 @@ public struct DecisionTree: Algorithm {
             minSamplesLeaf: parameters.int("min_samples_leaf"),
             maxFeatures: TreeInputs.featureBudget(parameters.string("max_features"), featureCount: x.columns))
         var generator = SeededGenerator(seed: context.seed, stream: 0)
-        let tree = try grower.grow(&source, targets: TrainingTargets(y), rootRows: 0..<x.rows, rowCount: x.rows,
+        let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let tree = try grower.grow(&source, targets: TrainingTargets(y, weights: weights ?? []), rootRows: 0..<x.rows, rowCount: x.rows,
                                    generator: &generator, context: context, reportProgress: true)
         context.progress(1)
         return DecisionTreeModel(task: y.task, featureCount: x.columns, tree: tree)

@@ -6,17 +6,21 @@ import Tabular
 
 extension CommandTable {
     /// The kinds of plot `plot` draws.
-    static let plotKinds = ["roc", "pr", "residuals"]
+    static let plotKinds = ["roc", "pr", "calibration", "residuals"]
 
-    /// `plot roc|pr|residuals MODEL on DATA [class=NAME]`.
+    /// `plot roc|pr|calibration|residuals MODEL on DATA [class=NAME]`.
     static let plot = CommandSpec(
         "plot", topic: "models",
-        summary: "draw a model's ROC or precision–recall curves, or its residuals, on data with the true target",
+        summary: "draw a model's ROC, precision–recall or calibration curve, or its residuals, on data with the true target",
         discussion: """
             roc: true positive rate against false positive rate as the threshold moves, with the area \
             under the curve; pr: precision against recall, with average precision. With two classes the \
             curve is for the second class (class= picks another); with more, one curve per class, one \
-            against the rest. residuals: residual (true − predicted) against the prediction, for \
+            against the rest. calibration: the reliability diagram, the share of rows that are of the class \
+            against the mean predicted probability in 10 equal-width bins (empty bins left out), with the \
+            diagonal of perfect calibration and the expected calibration error (ECE, the rows-weighted mean \
+            gap); with two classes for the second class (class= picks another), with more for the top \
+            probability against the top class being right, or one class against the rest with class=. residuals: residual (true − predicted) against the prediction, for \
             regression; a pattern around the zero line means the model is systematically off there. \
             Charts are ASCII in transcripts and pipes, Unicode and colour in a terminal that shows them, \
             and SVG in reports (see report).
@@ -27,7 +31,8 @@ extension CommandTable {
             PositionalSpec("DATA", keyword: "on", .dataset),
         ],
         options: [OptionSpec("class", .text, default: "second class, or each class", help: "the class whose curve to draw")],
-        examples: ["plot roc m on penguins.test", "plot pr m on penguins.test class=Gentoo", "plot residuals m on diabetes.test"],
+        examples: ["plot roc m on penguins.test", "plot pr m on penguins.test class=Gentoo", "plot calibration m on penguins.test",
+                   "plot residuals m on diabetes.test"],
         reopen: .shows,
         run: runPlot)
 
@@ -57,6 +62,27 @@ extension CommandTable {
             context.show(.xy(XYPlot(
                 title: "residuals of \(modelName) on \(dataName)", xLabel: "predicted \(pipeline.target.name)", yLabel: "residual (true − predicted)",
                 series: [Series(name: "", points: points, style: .dots)], reference: .horizontal(0))))
+        case ("calibration", .classes(let codes, _), .probabilities(let p)):
+            let classes = pipeline.target.classes
+            let curve: CalibrationCurve
+            let what: String
+            if context.invocation.has("class") || classes.count == 2 {
+                let c = try plottedClasses(classes, context: context)[0]
+                curve = CalibrationCurve(positive: codes.map { $0 == c }, probabilities: (0..<p.rows).map { p[$0, c] })
+                what = "P(\(classes[c]))"
+            } else {
+                let labels = output.prediction.labels ?? []
+                curve = CalibrationCurve(positive: zip(codes, labels).map { $0 == $1 }, probabilities: zip(0..<p.rows, labels).map { p[$0, $1] })
+                what = "the top probability (is the top class right?)"
+            }
+            context.print("calibration of \(modelName) on \(dataName) (\(kept.count) rows), \(curve.binCount) equal bins of \(what): ECE \(formatScore(curve.expectedCalibrationError)), "
+                          + "Brier reliability \(formatScore(curve.brierReliability)); "
+                          + curve.bins.map { "\(formatFixed($0.meanProbability, decimals: 2))→\(formatFixed($0.positiveShare, decimals: 2)) (\($0.rows))" }.joined(separator: ", "))
+            context.show(.xy(XYPlot(
+                title: "calibration of \(modelName) on \(dataName) (ECE \(formatScore(curve.expectedCalibrationError)))",
+                xLabel: "mean predicted \(what.hasPrefix("P(") ? what : "top probability")", yLabel: "observed share",
+                series: [Series(name: "observed share per bin", points: curve.bins.map { Point($0.meanProbability, $0.positiveShare) })],
+                xRange: 0...1, yRange: 0...1, reference: .diagonal)))
         case ("residuals", _, _):
             throw CommandError("\(modelName) is a classifier: residuals are for regression", hint: "for classifiers: plot roc \(modelName) on \(dataName), or plot pr")
         case (_, .classes(let codes, _), .probabilities(let p)):
@@ -86,7 +112,7 @@ extension CommandTable {
                 xLabel: kind == "roc" ? "false positive rate" : "recall", yLabel: kind == "roc" ? "true positive rate" : "precision",
                 series: series, xRange: 0...1, yRange: 0...1, reference: kind == "roc" ? .diagonal : nil)))
         default:
-            throw CommandError("\(modelName) predicts numbers: \(kind == "roc" ? "ROC" : "precision–recall") curves are for classifiers", hint: "for regression: plot residuals \(modelName) on \(dataName)")
+            throw CommandError("\(modelName) predicts numbers: \(kind == "roc" ? "ROC" : kind == "pr" ? "precision–recall" : "calibration") curves are for classifiers", hint: "for regression: plot residuals \(modelName) on \(dataName)")
         }
     }
 

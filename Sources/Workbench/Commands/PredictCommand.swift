@@ -56,14 +56,17 @@ extension CommandTable {
         for note in notes { context.print("warning: \(note)") }
         for w in output.warnings { context.print("warning: \(w)") }
         let classes = pipeline.target.classes
+        let conformalCells = conformalCells(pipeline, output.prediction)
+        let conformalHeader = pipeline.conformal.map { [($0.task == .classification ? "set" : "interval") + " (\(formatFixed($0.coverage * 100, decimals: 1))%)"] } ?? []
         var table: TextTable
         var csvColumns: [Column] = []
         switch output.prediction {
         case .probabilities(let p):
             let labels = output.labels(classes: classes) ?? []
-            table = TextTable(headers: ["#", "predicted " + pipeline.target.name] + classes.map { "P(\($0))" }, alignments: [.right, .left] + classes.map { _ in .right })
+            table = TextTable(headers: ["#", "predicted " + pipeline.target.name] + classes.map { "P(\($0))" } + conformalHeader,
+                              alignments: [.right, .left] + classes.map { _ in .right } + conformalHeader.map { _ in .left })
             for r in 0..<min(p.rows, context.invocation.int("rows", default: 10)) {
-                table.add([String(r + 1), labels[r]] + (0..<p.columns).map { formatFixed(p[r, $0], decimals: 3) })
+                table.add([String(r + 1), labels[r]] + (0..<p.columns).map { formatFixed(p[r, $0], decimals: 3) } + (conformalCells.map { [$0[r]] } ?? []))
             }
             let levels = classes
             let codes = (0..<p.rows).map { r in Int32(levels.firstIndex(of: labels[r]) ?? -1) }
@@ -72,9 +75,9 @@ extension CommandTable {
                 csvColumns.append(Column(name: "probability_" + name, data: .numeric((0..<p.rows).map { p[$0, c] })))
             }
         case .values(let v):
-            table = TextTable(headers: ["#", "predicted " + pipeline.target.name], alignments: [.right, .right])
+            table = TextTable(headers: ["#", "predicted " + pipeline.target.name] + conformalHeader, alignments: [.right, .right] + conformalHeader.map { _ in .left })
             for r in 0..<min(v.count, context.invocation.int("rows", default: 10)) {
-                table.add([String(r + 1), formatStatistic(v[r])])
+                table.add([String(r + 1), formatStatistic(v[r])] + (conformalCells.map { [$0[r]] } ?? []))
             }
             csvColumns.append(Column(name: "predicted_" + pipeline.target.name, data: .numeric(v)))
         }

@@ -40,6 +40,16 @@ public struct ValidationReport: Sendable, Codable {
     public var freshInterval: ScoreInterval? = nil
     /// Fresh rows identical to a training row, in every column both have.
     public var rowsSeenInTraining: Int? = nil
+    /// How many fresh rows the model's conformal sets or intervals held, against its promise.
+    public var conformalCoverage: ConformalCoverage? = nil
+}
+
+/// Fresh rows covered by a model's conformal sets or intervals, with a Wilson interval.
+public struct ConformalCoverage: Sendable, Codable {
+    public var covered: Int
+    public var rows: Int
+    public var promised: Double
+    public var interval: ScoreInterval?
 }
 
 extension CommandTable {
@@ -57,7 +67,9 @@ extension CommandTable {
             below cross-validation minus tolerance=; a lower score whose interval still reaches that line \
             is "within sampling error". R² is judged on its error: the fresh RMSE (and its bootstrap \
             interval) as R² against the target variance cross-validation implies, RMSE²/(1 − R²), since a \
-            small fresh part's own spread moves R² more than the model's error does. Drift: every feature against the training rows (KS for numbers, \
+            small fresh part's own spread moves R² more than the model's error does. Classification also shows \
+            the fresh rows' calibration (ECE and the Brier score's reliability, as in evaluate) and precision, \
+            recall, F1 and support per class, with their macro and support-weighted averages. Drift: every feature against the training rows (KS for numbers, \
             chi-square for text) and the predictions against cross-validation's out-of-fold predictions \
             (chi-square on predicted classes, KS on predicted values), one family of tests with Holm's \
             adjustment (family-wise error 2.5%); a feature drifts when its Holm-adjusted p ≤ 0.025 and the \
@@ -284,12 +296,21 @@ extension CommandTable {
         var heldOutTable: [String: Double] = [:]
         var freshScores: Scores?
         var interval: ScoreInterval?
+        var conformalCoverage: ConformalCoverage?
         if let targetColumn = frame.column(named: pipeline.target.name) {
             // Reuse the predictions made above when every row has a target to score against.
             let (truth, kept) = pipeline.target.encode(column: targetColumn, rows: Array(0..<frame.rowCount))
-            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction) : try scores(of: pipeline, on: frame).scores
+            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction, threshold: output.decisionThreshold) : try scores(of: pipeline, on: frame).scores
             if !kept.isEmpty {
-                interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), seed: pipeline.seed)
+                interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), threshold: output.decisionThreshold, seed: pipeline.seed)
+                if let conformal = pipeline.conformal {
+                    let covered = conformal.covers(truth: truth, prediction: output.prediction.selecting(kept)).filter { $0 }.count
+                    let wilson = ScoreInterval.wilson(successes: covered, trials: kept.count)
+                    conformalCoverage = ConformalCoverage(covered: covered, rows: kept.count, promised: conformal.coverage, interval: wilson)
+                    if let wilson, wilson.upper < conformal.coverage {
+                        reasons.append(.init(severity: .warn, text: "the conformal \(pipeline.task == .classification ? "sets" : "intervals") hold \(covered) of \(kept.count) fresh rows (\(intervalText(wilson))), below the promised \(formatFixed(conformal.coverage * 100, decimals: 1))%"))
+                    }
+                }
             }
             if let cv {
                 for m in MetricCatalog.metrics(for: pipeline.task) { cvTable[m.name] = [cv.mean(of: m), cv.standardDeviation(of: m)] }
@@ -306,7 +327,7 @@ extension CommandTable {
                     ? cvTable["rmse"].flatMap { cvRMSE in rmse.flatMap { rmse in
                         errorScaleGate(freshR2: metric.value(fresh), freshRMSE: rmse.value(fresh),
                                        rmseInterval: ScoreInterval.of(metric: rmse, target: truth,
-                                                                      prediction: output.prediction.selecting(kept), seed: pipeline.seed),
+                                                                      prediction: output.prediction.selecting(kept), threshold: nil, seed: pipeline.seed),
                                        crossValidationR2: cv, crossValidationRMSE: cvRMSE, tolerance: tolerance, rows: kept.count)
                     } }
                     : nil
@@ -382,6 +403,7 @@ extension CommandTable {
                                       crossValidation: cvTable, heldOut: heldOutTable, heldOutData: model.heldOut?.data, drift: drift, predictionDrift: predictionDrift)
         report.freshInterval = interval
         report.rowsSeenInTraining = seen
+        report.conformalCoverage = conformalCoverage
         return (report, cv)
     }
 
@@ -423,6 +445,15 @@ extension CommandTable {
             lines.append(table, width: 100)
             if let i = r.freshInterval {
                 lines.append("fresh \(i.method == .wilson ? "accuracy" : "main metric"): \(intervalText(i)) (sampling error of \(fresh.rowCount) rows)")
+            }
+            if let c = r.conformalCoverage {
+                lines.append("conformal coverage on the fresh rows: \(c.covered) of \(c.rows) = \(formatScore(Double(c.covered) / Double(max(1, c.rows))))"
+                             + (c.interval.map { " (\(intervalText($0)))" } ?? "") + ", promised \(formatFixed(c.promised * 100, decimals: 1))%")
+            }
+            if case .classification(let report) = fresh {
+                if let line = calibrationLine(report, classes: model.pipeline.target.classes) { lines.append("fresh " + line) }
+                lines.append("fresh data per class:")
+                lines.append(perClassTable(report, classes: model.pipeline.target.classes), width: 100)
             }
         }
         if let seen = r.rowsSeenInTraining, seen > 0 {

@@ -303,17 +303,29 @@ final class Sink {
 
     private var outputColumns: [String] {
         let target = pipeline.target.name
-        return pipeline.task == .classification
+        // A conformal predictor adds its set (class names joined by '|') or interval ends.
+        let conformal = pipeline.conformal.map { _ in pipeline.task == .classification ? ["set_" + target] : ["lower_" + target, "upper_" + target] } ?? []
+        return (pipeline.task == .classification
             ? ["predicted_" + target] + pipeline.target.classes.map { "probability_" + $0 }
-            : ["predicted_" + target]
+            : ["predicted_" + target]) + conformal
     }
 
     func write(_ rows: [[String]], columns: [String], prediction: Prediction) throws {
-        let labels = prediction.labels.map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
+        let labels = prediction.labels(threshold: pipeline.decisionThreshold).map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
+        let classes = pipeline.target.classes
         func outputs(_ r: Int) -> [JSONScalar] {
             switch prediction {
-            case .probabilities(let p): [.text(labels?[r] ?? "")] + (0..<p.columns).map { .number(p[r, $0]) }
-            case .values(let v): [.number(v[r])]
+            case .probabilities(let p):
+                let set: [JSONScalar] = pipeline.conformal.map { c in
+                    [.text(c.set(p.row(r)).map { classes.indices.contains($0) ? classes[$0] : "" }.joined(separator: "|"))]
+                } ?? []
+                return [.text(labels?[r] ?? "")] + (0..<p.columns).map { .number(p[r, $0]) } + set
+            case .values(let v):
+                let interval: [JSONScalar] = pipeline.conformal.map { c in
+                    let ends = c.interval(v[r])
+                    return [.number(ends.lower), .number(ends.upper)]
+                } ?? []
+                return [.number(v[r])] + interval
             }
         }
         if let queue, case .sqlite(_, let table) = output {

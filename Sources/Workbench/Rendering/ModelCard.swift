@@ -19,6 +19,18 @@ enum ModelCard {
         lines.append("- Predicts **\(p.target.name)** (\(p.task.rawValue))" + (p.task == .classification ? ": " + p.target.classes.joined(separator: ", ") : ""))
         lines.append("- Algorithm: `\(p.algorithm)`; hyperparameters: " + p.parameters.values.keys.sorted().map { "`\($0)=\(p.parameters.values[$0]?.description ?? "")`" }.joined(separator: ", "))
         lines.append("- Seed: \(p.seed)")
+        if let calibration = p.calibration {
+            lines.append("- Probabilities calibrated: \(calibration.method.rawValue)" + (model.calibrationOrigin.map { " (\($0))" } ?? ""))
+        }
+        if let c = p.conformal {
+            lines.append("- Conformal \(c.task == .classification ? "prediction sets" : "intervals"): hold the truth for at least \(formatFixed(c.coverage * 100, decimals: 1))% of new rows exchangeable with the calibration rows, on average"
+                         + (model.conformalOrigin.map { " (\($0))" } ?? "") + "; not per row, per subgroup or after drift")
+        }
+        if let t = p.decisionThreshold, p.target.classes.count == 2 {
+            let positive = p.target.classes[1]
+            lines.append("- Decision threshold: labels **\(positive)** when P(\(positive)) ≥ \(formatFixed(t, decimals: 4)), else \(p.target.classes[0])"
+                         + (model.decisionThresholdOrigin.map { " (\($0))" } ?? "") + "; probabilities are the model's own, unchanged")
+        }
         lines.append("")
         lines += ["## Training data", ""]
         lines.append("- Dataset `\(model.dataName)`, \(model.rowCount) rows, \(p.inputs.count) input columns")

@@ -134,6 +134,12 @@ public struct TrainedModel: Sendable {
     public var heldOut: (data: String, scores: Scores)?
     /// What an imported bundle carries in place of the training rows and fold scores.
     public var bundleEvidence: BundleEvidence?
+    /// How `threshold` chose the pipeline's decision threshold, for the card.
+    public var decisionThresholdOrigin: String?
+    /// How `calibrate` fitted the pipeline's calibration, for the card.
+    public var calibrationOrigin: String?
+    /// Where `conformal` fitted the pipeline's sets or intervals, for the card.
+    public var conformalOrigin: String?
 }
 
 /// The evidence a bundle keeps for validation: cross-validation figures from its manifest and

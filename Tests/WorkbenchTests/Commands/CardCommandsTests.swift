@@ -53,7 +53,7 @@ struct CardCommandsTests {
         // No purpose yet: the card says how to state one.
         #expect(card.contains("_Not stated. Set it with `note m \"what it is for and who should use it\"`._"))
         #expect(card.contains("- Predicts **species** (classification): no, yes"))
-        #expect(card.contains("- Algorithm: `baseline`; hyperparameters: "))
+        #expect(card.contains("- Algorithm: `baseline`; hyperparameters: `class_weight=none`"))
         #expect(card.contains("- Seed: 42"))
         #expect(card.contains("- Dataset `tiny`, 8 rows, 2 input columns"))
         #expect(card.contains("- Target distribution: yes 5, no 3"))

@@ -37,6 +37,35 @@ struct PlotCommandTests {
         #expect(plot.series.count == 1 && plot.series[0].name.hasPrefix("Gentoo (AP "))
     }
 
+    /// The reliability diagram: one point per non-empty bin, the diagonal, and the ECE that
+    /// evaluate reports for the same rows (the top probability with three classes).
+    @Test func calibrationDiagramAndItsError() throws {
+        let session = penguinsSession()
+        let cell = try #require(run(session, "plot calibration m on penguins.test"))
+        #expect(cell.succeeded, "\(cell.output.plainText)")
+        guard case .xy(let plot)? = cell.output.charts.first else { Issue.record("no chart"); return }
+        #expect(plot.reference == .diagonal && plot.series.count == 1)
+        #expect(plot.series[0].points.allSatisfy { (0...1).contains($0.x) && (0...1).contains($0.y) })
+        run(session, "e = evaluate m on penguins.test")
+        guard case .evaluation(let e)? = session.lookup("e"), case .classification(let report) = e.scores,
+              let calibration = report.calibration else { Issue.record("no evaluation"); return }
+        #expect(plot.series[0].points.count == calibration.curve.bins.count)
+        #expect(cell.output.lines.contains { $0.contains("10 equal bins of the top probability (is the top class right?): ECE \(formatScore(calibration.expectedCalibrationError))") })
+        // One class against the rest with class=; an SVG like the other charts.
+        let gentoo = try #require(run(session, "plot calibration m on penguins.test class=Gentoo"))
+        #expect(gentoo.output.lines.contains { $0.contains("10 equal bins of P(Gentoo)") })
+        guard let chart = gentoo.output.charts.first else { Issue.record("no chart"); return }
+        #expect(SVGRenderer.render(chart, id: "calibration").contains("<svg"))
+    }
+
+    @Test func calibrationIsForClassifiers() throws {
+        let session = makeSession()
+        run(session, #"load "examples/diabetes.csv""#, "r = train linear on diabetes target=progression")
+        let cell = try #require(run(session, "plot calibration r on diabetes"))
+        #expect(!cell.succeeded)
+        #expect(cell.output.plainText.contains("r predicts numbers: calibration curves are for classifiers"))
+    }
+
     @Test func residualsForRegression() throws {
         let session = makeSession()
         run(session, #"load "examples/diabetes.csv""#, "m = train linear on diabetes target=progression")

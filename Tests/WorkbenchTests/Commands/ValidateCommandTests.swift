@@ -45,6 +45,23 @@ struct ValidateCommandTests {
         #expect(session.validationFailures == 1)
     }
 
+    @Test func showsPerClassScoresOnTheFreshRows() throws {
+        let session = trained()
+        let cell = try #require(run(session, "v = validate m on \"\(exampleData)/penguins_fresh.csv\""))
+        let text = cell.output.plainText
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        let heading = try #require(lines.firstIndex(of: "fresh data per class:"), "\(text)")
+        #expect(lines[heading + 1] == "class precision recall F1 support")
+        let v = try #require(report(session, "v"))
+        guard case .classification(let fresh)? = v.freshScores else { Issue.record("no fresh classification scores"); return }
+        // One line per class with its support, then the two averages over all fresh rows.
+        for (row, name) in zip(fresh.perClass, ["Adelie", "Chinstrap", "Gentoo"]) {
+            #expect(lines.contains { $0.hasPrefix(name + " ") && $0.hasSuffix(" \(row.support)") }, "\(name) in \(text)")
+        }
+        #expect(lines.contains { $0.hasPrefix("macro average ") && $0.hasSuffix(" \(fresh.rowCount)") })
+        #expect(lines.contains { $0.hasPrefix("weighted average ") })
+    }
+
     /// A model trained from `lb.best` on the leaderboard's own data carries its cross-validation
     /// (so validate and the model card need not redo it); a changed setting drops it.
     @Test func leaderboardCrossValidationCarriesOverOnlyWhenNothingChanged() throws {
