@@ -60,6 +60,43 @@ struct LessonProofTests {
         _ = server.wait(timeout: 20)
     }
 
+    /// A model with a decision threshold and conformal sets gets a step on each, with a question
+    /// whose answer follows the threshold (issue 26), and the lesson is still proven.
+    @Test(arguments: ["0.2", "0.8"])
+    func aLessonTeachesTheModelsThresholdAndItsConformalPromise(threshold: String) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession(in: folder)
+        run(session, "load \"examples/breast_cancer_train.csv\" as bc", "tr, cal = split bc test=0.3 stratify=diagnosis seed=2",
+            "m = train linear on tr target=diagnosis", "threshold m on cal at=\(threshold)", "conformal m on cal alpha=0.1", "export m to \"bundles/t\"")
+        let make = try #require(run(session, "tutorial make \"bundles/t\" to \"tutorials/11-t.md\""))
+        #expect(make.succeeded, "\(make.output.plainText)")
+        let text = try String(contentsOfFile: folder + "/tutorials/11-t.md", encoding: .utf8)
+        let lesson = try LessonParser.parse(text, path: "t.md", name: "t")
+        #expect(text.contains("It answers malignant whenever\nP(malignant) is at least \(threshold)00"), "\(text)")
+        // A probability between the threshold and 0.5: malignant below 0.5, benign above it.
+        let decide = try #require(lesson.steps.first { $0.id == "decide-row" })
+        #expect(decide.answer == .choice(threshold == "0.2" ? "a" : "b"))
+        #expect(decide.text.joined(separator: " ").contains(threshold == "0.2" ? "0.350" : "0.650"))
+        let promise = try #require(lesson.steps.first { $0.id == "promise-check" })
+        #expect(promise.answer == .choice("b"))
+        #expect(text.contains("set of labels (shown as set (90.0%))"))
+    }
+
+    @Test func aRegressionLessonTeachesItsInterval() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession(in: folder)
+        run(session, "load \"examples/diabetes.csv\"", "tr, cal = split diabetes test=0.3 seed=2", "m = train linear on tr target=progression",
+            "conformal m on cal alpha=0.2", "export m to \"bundles/r\"")
+        let make = try #require(run(session, "tutorial make \"bundles/r\" to \"tutorials/12-r.md\""))
+        #expect(make.succeeded, "\(make.output.plainText)")
+        let text = try String(contentsOfFile: folder + "/tutorials/12-r.md", encoding: .utf8)
+        #expect(text.contains("an interval (shown as interval (80.0%))"))
+        #expect(!text.contains("## decide:"))
+        #expect(text.contains("## promise-check:"))
+    }
+
     /// The generated lesson, its parsed form and its bundle for a linear penguin classifier.
     static func generated(in folder: String) throws -> (LessonMaker.Generated, Lesson, LoadedBundle) {
         let session = makeSession(in: folder)

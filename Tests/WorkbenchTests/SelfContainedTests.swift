@@ -66,18 +66,18 @@ struct SelfContainedTests {
 
     // MARK: Lessons from any folder
 
-    @Test func anEmptyFolderOffersTheFiveBuiltinLessons() throws {
+    @Test func anEmptyFolderOffersTheSixBuiltinLessons() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let catalog = LessonLibrary.catalog(workingDirectory: folder)
-        #expect(catalog.names == ["first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust"])
+        #expect(catalog.names == ["first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust", "uncertainty"])
         #expect(catalog.clashes.isEmpty)
         for source in catalog.lessons { _ = try source.load() }
     }
 
     @Test func theCheckoutsOwnLessonsAreTheBuiltinOnesNotClashes() {
         let catalog = LessonLibrary.catalog(workingDirectory: repositoryRoot)
-        #expect(catalog.names.count == 5)
+        #expect(catalog.names.count == 6)
         #expect(catalog.clashes.isEmpty)
     }
 
@@ -89,7 +89,7 @@ struct SelfContainedTests {
         try lesson.write(toFile: folder + "/tutorials/20-my-lesson.md", atomically: true, encoding: .utf8)
         try (lesson + "\nA changed copy.\n").write(toFile: folder + "/tutorials/01-first-steps.md", atomically: true, encoding: .utf8)
         let catalog = LessonLibrary.catalog(workingDirectory: folder)
-        #expect(catalog.names == ["first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust", "my-lesson"])
+        #expect(catalog.names == ["first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust", "uncertainty", "my-lesson"])
         #expect(catalog.clashes == ["tutorials/01-first-steps.md is also a lesson named 'first-steps' (built-in); 'tutorial start first-steps' opens the built-in one — rename the file to offer both"]
                 || catalog.clashes.first?.contains("01-first-steps.md is also a lesson named 'first-steps' (built-in)") == true)
         let session = makeSession(in: folder)

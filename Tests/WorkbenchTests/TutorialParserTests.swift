@@ -114,12 +114,23 @@ struct TutorialParserTests {
         ("dataset rowz=3", "'dataset' has no condition 'rowz'"),
         ("dataset rows=many", "rows must be a whole number"),
         ("ran", "'ran' names no command"),
+        ("model threshold=maybe", "threshold must be yes or no, found 'maybe'"),
+        ("model conformal=1", "conformal must be yes or no"),
+        ("ran plot calibratoin", "'plot' has no kind 'calibratoin'"),
     ])
     func badCheckLines(line: String, message: String) throws {
         let text = "# T\n\n## s: S\nkind: do\n\n```check\n\(line)\n```\n\n```solution\nx\n```\n"
         let error = try #require(throws: LessonError.self) { try LessonParser.parse(text, path: "t.md", name: "t") }
         #expect(error.description.hasPrefix("t.md:7: "), "\(error)")
         #expect(error.description.contains(message), "\(error)")
+    }
+
+    /// Checks on a model's decision parts, and `ran` with the kind of a command that has kinds.
+    @Test func decisionConditionsAndCommandKindsParse() throws {
+        let text = "# T\n\n## s: S\nkind: do\n\n```check\nmodel threshold=yes calibrated=no conformal=yes\nran plot calibration rows=171\n```\n\n```solution\nx\n```\n"
+        let lesson = try LessonParser.parse(text, path: "t.md", name: "t")
+        #expect(lesson.steps[0].checks == [.model(ModelFilter(threshold: true, calibrated: false, conformal: true)),
+                                           .ran(command: "plot calibration", DatasetFilter(rows: 171))])
     }
 
     @Test func answerNamingAnUnknownMetricIsRejected() throws {

@@ -146,11 +146,21 @@ public struct ModelFilter: Sendable, Equatable {
     public var algorithm: String?
     public var target: String?
     public var task: String?
+    /// Has (true) or has not (false) a decision threshold of its own (`threshold`).
+    public var threshold: Bool?
+    /// Its probabilities are (or are not) calibrated (`calibrate`).
+    public var calibrated: Bool?
+    /// It gives (or does not give) conformal sets or intervals (`conformal`).
+    public var conformal: Bool?
 
-    public init(name: String? = nil, algorithm: String? = nil, target: String? = nil, task: String? = nil) {
+    public init(name: String? = nil, algorithm: String? = nil, target: String? = nil, task: String? = nil,
+                threshold: Bool? = nil, calibrated: Bool? = nil, conformal: Bool? = nil) {
         self.name = name
         self.algorithm = algorithm
         self.target = target
         self.task = task
+        self.threshold = threshold
+        self.calibrated = calibrated
+        self.conformal = conformal
     }
 }

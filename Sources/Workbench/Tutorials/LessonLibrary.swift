@@ -31,7 +31,7 @@ public struct LessonSource: Sendable, Equatable {
     }
 }
 
-/// The lessons on offer: the five built into `workbench`, then the user's `.md` files from
+/// The lessons on offer: those built into `workbench`, then the user's `.md` files from
 /// `$WORKBENCH_TUTORIALS` (one folder, or several separated by `:`) and `tutorials/` in the
 /// session's folder, in that order. User lessons add to the built-in ones and never hide them:
 /// a file whose lesson name is taken by an earlier lesson is reported as a clash (an identical

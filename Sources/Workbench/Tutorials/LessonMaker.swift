@@ -48,7 +48,8 @@ enum LessonMaker {
         let output = try pipeline.predict(frame)
         let rowLiteral = "{" + pipeline.inputs.compactMap { feature -> String? in
             guard let value = row[feature.name] else { return nil }
-            return "\(feature.name): \(literal(value))"
+            // A name with spaces or signs is a quoted key, as a value would be.
+            return "\(literal(.text(feature.name))): \(literal(value))"
         }.joined(separator: ", ") + "}"
         let requestJSON = String(decoding: (try? JSONEncoder.sorted.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
         let shownPath = bundlePath.replacingOccurrences(of: "\"", with: "\\\"")
@@ -112,7 +113,8 @@ enum LessonMaker {
         ]
         if isClassifier, case .probabilities(let p) = output.prediction {
             let classes = pipeline.target.classes
-            let best = (0..<p.columns).max { p[0, $0] < p[0, $1] } ?? 0
+            // The class it answers: the most probable, or by its own decision threshold.
+            let best = pipeline.decidedClass((0..<p.columns).map { p[0, $0] })
             let probability = p[0, best]
             numbers += [Generated.Number(step: "how-sure", value: Double(formatFixed(probability, decimals: 3)) ?? probability, tolerance: .absolute(0.002), source: .printedByPredict),
                         Generated.Number(step: "classes", value: Double(classes.count), tolerance: .absolute(0), source: .classCount)]
@@ -191,6 +193,7 @@ enum LessonMaker {
                 "",
             ]
         }
+        text += decisionSteps(pipeline)
         text += [
             "## call: Calling it from another program",
             "kind: explain",
@@ -229,6 +232,98 @@ enum LessonMaker {
         ]
         return Generated(text: text.joined(separator: "\n") + "\n", row: row, requestJSON: requestJSON,
                          serveLine: serveLine, curlLine: curlLine, predictLine: predictLine, numbers: numbers)
+    }
+
+    /// Steps on the model's decision threshold and its conformal promise, when it has them: what
+    /// the label means at that threshold, and what a set or interval does and does not promise.
+    static func decisionSteps(_ pipeline: PipelineModel) -> [String] {
+        var text: [String] = []
+        let classes = pipeline.target.classes
+        if let threshold = pipeline.decisionThreshold, classes.count == 2 {
+            let t = formatFixed(threshold, decimals: 3)
+            let (negative, positive) = (classes[0], classes[1])
+            // A probability between the threshold and one half, where the two rules disagree.
+            let between = formatFixed((threshold + 0.5) / 2, decimals: 3)
+            let answer = threshold < 0.5 ? "a" : "b"
+            text += [
+                "## decide: Its decision threshold",
+                "kind: explain",
+                "",
+                "This model does not simply answer the more probable class. It answers \(positive) whenever",
+                "P(\(positive)) is at least \(t), and \(negative) otherwise. The threshold was chosen from what each",
+                "kind of mistake costs (its card says how); the probabilities themselves are unchanged.",
+                "",
+                "## decide-row: Reading a label at the threshold",
+                "kind: question",
+                "",
+                "A row gets P(\(positive)) = \(between). Which label does this model answer?",
+                "",
+                "```choices",
+                "a) \(positive)",
+                "b) \(negative)",
+                "c) no label: the model is unsure",
+                "```",
+                "",
+                "```answer",
+                "choice \(answer)",
+                "```",
+                "",
+                "```hints",
+                "Compare \(between) with the threshold \(t), not with 0.5.",
+                "```",
+                "",
+                "```wrong",
+                "answer \(answer == "a" ? "b" : "a")",
+                "answer c",
+                "```",
+                "",
+            ]
+        }
+        if let conformal = pipeline.conformal {
+            let level = formatFixed(conformal.coverage * 100, decimals: 1) + "%"
+            let what = pipeline.task == .classification ? "set of labels" : "interval"
+            text += [
+                "## promise: What its \(what) promises",
+                "kind: explain",
+                "",
+                pipeline.task == .classification
+                    ? "Beside the label, this model answers with a set of labels (shown as set (\(level)))."
+                    : "Beside the value, this model answers with an interval (shown as interval (\(level))).",
+                "It was fitted on \(conformal.calibrationRows) rows the model did not train on (split conformal prediction): over",
+                "many future rows drawn like those, about \(level) of the \(what)s hold the true answer.",
+                "That is a promise on average. It is not a promise about one row, not about a group of rows",
+                "(one island, one age band), and not once the data drifts away from the calibration rows.",
+                pipeline.task == .classification
+                    ? "A set of two or more labels means the model cannot tell them apart at this level; trust that more than the single label."
+                    : "A wide interval means the model's errors on rows like this are large; the single value hides that.",
+                "",
+                "## promise-check: Reading the promise",
+                "kind: question",
+                "",
+                "Which statement about the \(level) \(what)s is right?",
+                "",
+                "```choices",
+                "a) each \(what) holds the true answer with probability \(level), whatever the row",
+                "b) over many future rows like the calibration rows, about \(level) of the \(what)s hold the true answer",
+                "c) the model is right \(level) of the time",
+                "```",
+                "",
+                "```answer",
+                "choice b",
+                "```",
+                "",
+                "```hints",
+                "The promise is about many rows together, not about any single one.",
+                "```",
+                "",
+                "```wrong",
+                "answer a",
+                "answer c",
+                "```",
+                "",
+            ]
+        }
+        return text
     }
 
     /// The lines of the card's "Known limitations" section, or one general line.

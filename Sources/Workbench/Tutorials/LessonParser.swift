@@ -272,6 +272,15 @@ public enum LessonParser {
             }
             command = first
             parts.removeFirst()
+            // `ran plot calibration`: a command whose first word picks what it does, and that word.
+            if let spec = CommandTable.command(named: first), let kind = parts.first, !kind.contains("="),
+               let positional = spec.positionals.first, case .choice(let kinds) = positional.kind {
+                guard kinds.contains(kind) else {
+                    throw fail(line, "'\(first)' has no kind '\(kind)'", (closestMatch(kind, among: kinds).map { "did you mean '\($0)'? " } ?? "") + "kinds: " + kinds.joined(separator: ", "))
+                }
+                command = first + " " + kind
+                parts.removeFirst()
+            }
         }
         var pairs: [String: String] = [:]
         var values: [String: String] = [:]
@@ -288,7 +297,7 @@ public enum LessonParser {
             }
         }
         let datasetKeys = ["name", "rows", "columns", "file", "column"]
-        let modelKeys = ["name", "algorithm", "target", "task"]
+        let modelKeys = ["name", "algorithm", "target", "task", "threshold", "calibrated", "conformal"]
         let allowed: [String] = switch word {
         case "dataset", "ran": datasetKeys
         case "predicted": modelKeys + ["rows", "warning"]
@@ -321,23 +330,19 @@ public enum LessonParser {
         if let task = pairs["task"], !["classification", "regression"].contains(task) {
             throw fail(line, "task must be classification or regression, found '\(task)'", nil)
         }
-        let filter = ModelFilter(name: pairs["name"], algorithm: pairs["algorithm"], target: pairs["target"], task: pairs["task"])
+        func yesNo(_ key: String) throws(LessonError) -> Bool? {
+            guard let text = pairs[key] else { return nil }
+            guard ["yes", "no"].contains(text.lowercased()) else { throw fail(line, "\(key) must be yes or no, found '\(text)'", nil) }
+            return text.lowercased() == "yes"
+        }
+        let filter = ModelFilter(name: pairs["name"], algorithm: pairs["algorithm"], target: pairs["target"], task: pairs["task"],
+                                 threshold: try yesNo("threshold"), calibrated: try yesNo("calibrated"), conformal: try yesNo("conformal"))
         switch word {
         case "model": return .model(filter)
         case "evaluated":
-            var unseen: Bool?
-            if let u = pairs["unseen"] {
-                guard ["yes", "no"].contains(u.lowercased()) else { throw fail(line, "unseen must be yes or no, found '\(u)'", nil) }
-                unseen = u.lowercased() == "yes"
-            }
-            return .evaluated(filter, unseen: unseen)
+            return .evaluated(filter, unseen: try yesNo("unseen"))
         case "predicted":
-            var warned: Bool?
-            if let w = pairs["warning"] {
-                guard ["yes", "no"].contains(w.lowercased()) else { throw fail(line, "warning must be yes or no, found '\(w)'", nil) }
-                warned = w.lowercased() == "yes"
-            }
-            return .predicted(filter, rows: try int("rows"), values: values, warned: warned)
+            return .predicted(filter, rows: try int("rows"), values: values, warned: try yesNo("warning"))
         default: return .exported(filter)
         }
     }

@@ -18,7 +18,7 @@ extension CommandTable {
             ('answer …'). Each wrong attempt reveals the next hint; 'tutorial solution' shows the solution. \
             'tutorial skip' and 'tutorial back' move between steps, 'tutorial step' shows the current one \
             again, 'tutorial quit' leaves, 'tutorial resume' continues where you left off (progress is kept \
-            in $WORKBENCH_HOME/tutorials). The five lessons built into workbench are always there; \
+            in $WORKBENCH_HOME/tutorials). The lessons built into workbench are always there; \
             Markdown lessons in tutorials/ of the current folder and in the folders of $WORKBENCH_TUTORIALS \
             (separated by :) are listed beside them, and a file whose lesson name is taken is reported, \
             never used in place of the other. 'tutorial make "BUNDLE" to "tutorials/NAME.md"' writes a \

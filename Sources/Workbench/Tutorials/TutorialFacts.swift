@@ -43,6 +43,11 @@ enum TutorialFact {
         // A command that binds a dataset (load, split, select) "ran on" what it bound.
         datasets += statement.targets.compactMap { dataset(.name($0.name.split(separator: ".").map(String.init), $0.range)) }
         var facts: [TutorialFact] = [.ran(command: spec.name, datasets: datasets)]
+        // A command whose first word picks what it does (plot calibration, plot roc) also ran as
+        // that pair, so a step can ask for one kind.
+        if let first = spec.positionals.first, case .choice = first.kind, case .name(let parts, _)? = invocation.positionals[first.placeholder], parts.count == 1 {
+            facts.append(.ran(command: spec.name + " " + parts[0], datasets: datasets))
+        }
         let warned = output.lines.contains { Output.stripMarkers($0).hasPrefix("warning: ") }
         switch spec.name {
         case "evaluate":
@@ -174,6 +179,9 @@ extension ModelFilter {
         if let algorithm, m.pipeline.algorithm != algorithm { return false }
         if let target, m.pipeline.target.name != target { return false }
         if let task, m.pipeline.task.rawValue != task { return false }
+        if let threshold, (m.pipeline.decisionThreshold != nil) != threshold { return false }
+        if let calibrated, (m.pipeline.calibration != nil) != calibrated { return false }
+        if let conformal, (m.pipeline.conformal != nil) != conformal { return false }
         return true
     }
 
@@ -182,6 +190,12 @@ extension ModelFilter {
         var text = "a " + (task.map { "\($0) " } ?? "") + (algorithm.map { "\($0) " } ?? "") + "model"
         if let name { text += " named \(name)" }
         if let target { text += " predicting \(target)" }
+        var has: [String] = [], hasNot: [String] = []
+        for (flag, what) in [(threshold, "a decision threshold"), (calibrated, "calibrated probabilities"), (conformal, "conformal sets or intervals")] {
+            if let flag { flag ? has.append(what) : hasNot.append(what) }
+        }
+        if !has.isEmpty { text += " with " + joinedPhrase(has) }
+        if !hasNot.isEmpty { text += (has.isEmpty ? " without " : ", without ") + joinedPhrase(hasNot) }
         return text
     }
 }

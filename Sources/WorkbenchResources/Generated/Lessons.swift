@@ -434,8 +434,8 @@ workbench serve "bundles/penguins" --port 8080). All three run the same model.
 """#),
         BuiltinFile(name: "03-reading-classification.md", text: #"""
 # Reading classification results
-summary: Labels and class probabilities, what 0.62 does and does not mean, the confusion matrix, precision versus recall, thresholds.
-minutes: 20
+summary: Labels and class probabilities, what 0.62 does and does not mean, the confusion matrix, precision versus recall, choosing a threshold from costs, calibration.
+minutes: 30
 
 A classification model predicts a label — here, a penguin's species — and how sure it is.
 This lesson trains one and reads its predictions and scores.
@@ -655,7 +655,7 @@ a false alarm (low precision) costs an appointment. There you want high recall a
 lower precision. For a spam filter it is the other way round: a real email lost in the spam
 folder costs more than one spam message let through, so precision comes first.
 
-evaluate prints macro precision and recall: the average over the classes.
+evaluate prints precision and recall for each class, and their average over the classes (macro).
 
 ## cost: Which one matters?
 kind: question
@@ -683,16 +683,133 @@ Blocked cards and few analysts make every wrong flag costly.
 answer b
 ```
 
+## bc-load: A question with two answers
+kind: do
+
+Thresholds are easiest to see with two classes. examples/breast_cancer.csv describes 569
+tumours, each benign or malignant (the column diagnosis). Load it and call it bc.
+
+```check
+dataset file=examples/breast_cancer.csv rows=569
+```
+
+```hints
+Use load with the path in double quotes, as for the penguins.
+```
+
+```wrong
+load "examples/breast_cancer_train.csv"
+```
+
+```solution
+load "examples/breast_cancer.csv" as bc
+```
+
+## bc-split: Keep some tumours for testing
+kind: do
+
+Split the tumours into a training part and a test part of 30%, keeping the share of
+malignant tumours the same in both parts.
+
+```check
+split rows=569 test=171 stratified=diagnosis
+```
+
+```hints
+The command is split DATA test=0.3 stratify=COLUMN; the column is diagnosis.
+```
+
+```wrong
+split bc test=0.2 stratify=diagnosis seed=5
+```
+
+```solution
+split bc test=0.3 stratify=diagnosis seed=5
+```
+
+## bc-train: Train a forest on the tumours
+kind: do
+
+Train a random forest on the training part that predicts diagnosis, and call it c.
+
+```check
+model algorithm=forest target=diagnosis
+```
+
+```hints
+The command is c = train forest on DATA target=diagnosis; the training part is bc.train.
+```
+
+```wrong
+c = train tree on bc.train target=diagnosis
+```
+
+```solution
+c = train forest on bc.train target=diagnosis
+```
+
 ## threshold: Choosing a threshold
 kind: explain
 
-predict picks the class with the highest probability. You can choose differently: flag a
-penguin as Chinstrap whenever P(Chinstrap) is above 0.3, say. A lower threshold flags more
-penguins, so recall goes up and precision goes down; a higher threshold does the opposite.
+With two classes, predict answers malignant when P(malignant) is at least 0.5. You can
+choose differently: answer malignant whenever P(malignant) is above 0.3, say. A lower
+threshold flags more tumours, so recall goes up and precision goes down; a higher threshold
+does the opposite. The probabilities stay the same; only the label moves.
 
-Choose the threshold from the costs, on data the model did not train on: write the test
-predictions to a file with predict m on penguins.test to "predictions.csv" and count, for
-a few thresholds, how many of each mistake you would make.
+Choose the threshold from what each mistake costs. Say a missed malignant tumour (a false
+negative) costs five times as much as a false alarm (a false positive). The threshold
+command tries every threshold and keeps the cheapest. On the model's own training rows it
+scores each row with a model that did not see it (out of fold), so the choice is honest.
+The model keeps the threshold: predict, evaluate, an exported bundle and a server all use it.
+
+## choose: Choose the threshold from the costs
+kind: do
+
+Choose c's threshold on its training part, with a false positive costing 1 and a false
+negative costing 5. Read the table: the cost at each threshold, and the confusion matrix at
+the chosen one.
+
+```check
+model target=diagnosis threshold=yes
+```
+
+```hints
+The command is threshold MODEL on DATA cost_fp=1 cost_fn=5.
+The model is c and its training part is bc.train.
+```
+
+```wrong
+threshold m on penguins.train cost_fp=1 cost_fn=5
+threshold c on bc.train cost_fp=1
+```
+
+```solution
+threshold c on bc.train cost_fp=1 cost_fn=5
+```
+
+## why-lower: Why below 0.5?
+kind: question
+
+The chosen threshold is below 0.5. Why?
+
+```choices
+a) a missed malignant tumour costs five false alarms, so flagging earlier is cheaper
+b) the forest's probabilities are too low and the threshold corrects them
+c) there are fewer malignant tumours than benign ones in the data
+```
+
+```answer
+choice a
+```
+
+```hints
+Look at the cost column: which mistakes does a lower threshold avoid, and what do they cost?
+```
+
+```wrong
+answer b
+answer c
+```
 
 ## lower: Lowering the threshold
 kind: question
@@ -717,12 +834,74 @@ Which payments have a probability above 0.2 but not above 0.5?
 answer b
 ```
 
+## calibration: Can you read 0.62 as 62%?
+kind: explain
+
+A probability is calibrated when it means what it says: of all the tumours the model scores
+about 0.3, about 30% really are malignant. A forest's scores are often not calibrated: they
+are shares of trees voting, pulled towards the middle.
+
+The reliability diagram shows it. plot calibration puts rows into 10 bins by their predicted
+P(malignant) and draws, for each bin, the share that really is malignant against the mean
+prediction. A calibrated model stays on the diagonal. The expected calibration error (ECE)
+is the average gap, weighted by the rows in each bin.
+
+## plot: Draw the reliability diagram
+kind: do
+
+Draw c's calibration on the test part, the tumours it did not train on.
+
+```check
+ran plot calibration rows=171
+```
+
+```hints
+The command is plot calibration MODEL on DATA.
+Use the test part, bc.test: on the training rows every forest looks sure and right.
+```
+
+```wrong
+plot roc c on bc.test
+plot calibration c on bc.train
+```
+
+```solution
+plot calibration c on bc.test
+```
+
+## below: A point below the diagonal
+kind: question
+
+In a reliability diagram, one bin has a mean predicted P(malignant) of 0.3, but only 0.1 of
+its tumours really are malignant. What does that say about the model's scores there?
+
+```choices
+a) they are too high: the model overstates the chance of malignant for those tumours
+b) they are too low: the model understates it
+c) the model got every tumour in that bin wrong
+```
+
+```answer
+choice a
+```
+
+```hints
+Compare what the model said (0.3) with what happened (0.1).
+```
+
+```wrong
+answer b
+answer c
+```
+
 ## end: What next
 kind: explain
 
-You read a label and its probabilities, the accuracy and the confusion matrix, and saw
-why precision and recall pull in different directions. Next:
-'tutorial start reading-regression' does the same for models that predict numbers.
+You read a label and its probabilities, the accuracy and the confusion matrix, saw why
+precision and recall pull in different directions, chose a threshold from costs and
+checked whether the probabilities mean what they say (calibrate m on DATA fixes them when
+they do not). Next: 'tutorial start reading-regression' does the same for models that
+predict numbers, and 'tutorial start uncertainty' shows answers that come with a promise.
 
 """#),
         BuiltinFile(name: "04-reading-regression.md", text: #"""
@@ -1221,6 +1400,287 @@ category or a value beyond the training range. The answer still comes, often wit
 probability; the warning is the part to believe. For batches, validate before you trust:
 drift and a score far below cross-validation mean the model no longer fits the data. An
 explanation tells you what the model used, which is how you spot it leaning on the wrong thing.
+
+"""#),
+        BuiltinFile(name: "06-uncertainty.md", text: #"""
+# Answers with a promise
+summary: Prediction sets and intervals (conformal prediction): what their coverage promises, and what it does not.
+minutes: 20
+
+A single label or number hides how unsure the model is. Conformal prediction adds a set of
+labels (or an interval of values) to every answer, with a promise: over many future rows, a
+chosen share of the sets hold the truth. This lesson fits one, reads it, and then breaks the
+promise on purpose, to see where it ends.
+
+## data: Load the training penguins
+kind: do
+
+Load examples/penguins_train.csv: 275 penguins to learn from. Two other files,
+penguins_fresh.csv and penguins_fresh_drift.csv, come later.
+
+```check
+dataset file=examples/penguins_train.csv rows=275
+```
+
+```hints
+Use load with the path in double quotes.
+```
+
+```wrong
+load "examples/penguins.csv"
+```
+
+```solution
+load "examples/penguins_train.csv" as penguins
+```
+
+## split: Keep rows for the promise
+kind: do
+
+The promise is fitted on rows the model did not train on: the calibration rows. Split the
+penguins into a training part tr and a calibration part cal of 30%, keeping each species'
+share.
+
+```check
+split rows=275 test=83 stratified=species
+```
+
+```hints
+The command is tr, cal = split DATA test=0.3 stratify=species.
+```
+
+```wrong
+tr, cal = split penguins test=0.5 stratify=species seed=4
+```
+
+```solution
+tr, cal = split penguins test=0.3 stratify=species seed=4
+```
+
+## train: Train on the training part
+kind: do
+
+Train a random forest on tr that predicts species, and call it m.
+
+```check
+model algorithm=forest target=species
+```
+
+```hints
+The command is m = train forest on tr target=species.
+```
+
+```wrong
+m = train forest on tr target=island
+```
+
+```solution
+m = train forest on tr target=species
+```
+
+## how: How a set is made
+kind: explain
+
+For every calibration penguin the model scores how surprising the truth was: one minus the
+probability it gave the true species. With alpha=0.1, the cut is the score that 90% of the
+calibration penguins stay under (a little more, for the finite number of rows). A new
+penguin's set holds every species whose probability is high enough to stay under the cut.
+
+Nothing in this needs the model to be right or calibrated: a poor model gets bigger sets,
+not a broken promise. What it does need is that new rows come the way the calibration rows
+came.
+
+## conformal: Fit the sets
+kind: do
+
+Fit prediction sets for m on the calibration part, with alpha=0.1 (a 90% promise).
+
+```check
+model target=species conformal=yes
+```
+
+```hints
+The command is conformal MODEL on DATA alpha=0.1.
+The data must be rows m did not train on: cal.
+```
+
+```wrong
+conformal m on tr alpha=0.1
+conformal m on cal alpha=10
+```
+
+```solution
+conformal m on cal alpha=0.1
+```
+
+## ask: A prediction with its set
+kind: do
+
+Ask m about a female penguin from Dream island with a 46 mm bill, 195 mm flippers and a body
+mass of 3700 g: {island: Dream, bill_length_mm: 46, flipper_length_mm: 195, body_mass_g: 3700, sex: female}
+The answer now has a set (90.0%) column.
+
+```check
+predicted target=species rows=1
+```
+
+```hints
+The command is predict MODEL followed by the row in braces.
+```
+
+```wrong
+predict m on cal
+```
+
+```solution
+predict m {island: Dream, bill_length_mm: 46, flipper_length_mm: 195, body_mass_g: 3700, sex: female}
+```
+
+## two: A set of two
+kind: question
+
+For another penguin the set is {Adelie, Chinstrap}. What does that mean?
+
+```choices
+a) at the 90% level the model cannot tell Adelie from Chinstrap for this penguin
+b) the penguin is a cross between the two species
+c) the model's label is wrong
+```
+
+```answer
+choice a
+```
+
+```hints
+A set holds every species the model cannot rule out at the promised level.
+```
+
+```wrong
+answer b
+answer c
+```
+
+## empty: An empty set
+kind: explain
+
+A set can also be empty: no species is likely enough. conformal printed how many of the
+calibration penguins got one. An empty set is a warning sign, not a failure of the method: the
+penguin looks unlike the ones the model learned from. The label still comes; believe the
+empty set more.
+
+## fresh: Check the promise on fresh penguins
+kind: do
+
+Validate m on examples/penguins_fresh.csv, penguins measured like the training ones. Read the
+line "conformal coverage on the fresh rows": how many sets held the true species, and a 95%
+interval for that share.
+
+```check
+ran validate file=examples/penguins_fresh.csv
+```
+
+```hints
+The command is validate MODEL on "FILE", with the path in double quotes.
+```
+
+```wrong
+validate m on cal
+```
+
+```solution
+validate m on "examples/penguins_fresh.csv"
+```
+
+## drift: Break the promise
+kind: do
+
+Now validate m on examples/penguins_fresh_drift.csv: the same kind of penguins, but their
+bills and flippers were measured differently. Compare the coverage with the promised 90%.
+
+```check
+ran validate file=examples/penguins_fresh_drift.csv
+```
+
+```hints
+The command is validate MODEL on "FILE"; the file is examples/penguins_fresh_drift.csv.
+```
+
+```wrong
+validate m on "examples/penguins_fresh.csv"
+```
+
+```solution
+validate m on "examples/penguins_fresh_drift.csv"
+```
+
+## why-broken: Why did coverage fall?
+kind: question
+
+On the drifted penguins about half of the sets hold the truth, far below 90%. Why?
+
+```choices
+a) the new penguins do not come the way the calibration penguins came, and the promise holds only for rows that do
+b) alpha=0.1 was too small for 83 calibration rows
+c) the forest overfitted its training part
+```
+
+```answer
+choice a
+```
+
+```hints
+Look at the drift table under the verdict: which features moved?
+The promise was made on the calibration rows.
+```
+
+```wrong
+answer b
+answer c
+```
+
+## promise: What is and is not promised
+kind: question
+
+m's sets promise 90%. Which statement is right?
+
+```choices
+a) each penguin's set holds its species with probability 90%, whatever the penguin
+b) over many future penguins drawn like the calibration ones, on average at least 90 in 100 sets hold the true species
+c) the model's label is right 90% of the time
+d) for the penguins of each island, 90% of the sets hold the truth
+```
+
+```answer
+choice b
+```
+
+```hints
+The promise is an average over many rows, not a statement about one row.
+It is also not a promise for each group (an island, a sex) on its own.
+```
+
+```wrong
+answer a
+answer d
+```
+
+## intervals: Intervals for numbers
+kind: explain
+
+For a model that predicts a number, conformal m on DATA gives an interval instead of a set:
+the prediction plus and minus the cut of the calibration rows' absolute errors, shown as
+interval (90.0%). The same promise holds, on average over rows like the calibration rows, and
+the same limits: not row by row, not per group, not after drift. Every interval has the same
+width, so it is too wide where the model is good and too narrow where it is poor; the
+coverage is right only on average.
+
+## end: What next
+kind: explain
+
+You fitted prediction sets on rows the model did not train on, read a set of one, of two and
+an empty one, checked the promise on fresh data with its sampling error, and watched drift
+break it. An exported bundle keeps the sets: workbench predict and workbench serve return
+them beside every label, with the level.
 
 """#),
     ]
