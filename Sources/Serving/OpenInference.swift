@@ -151,11 +151,18 @@ struct OpenInferenceModel: Sendable {
 
     /// label `[N, 1]` and probabilities `[N, classes]` (in the order of the metadata's classes), or
     /// value `[N, 1]`; then each row's input warnings as a JSON array in a string, `[N, 1]`.
+    /// A conformal model adds, as its ONNX graph does, set `[N, classes]` (BOOL: the class is in
+    /// the row's set) or lower and upper `[N, 1]`.
     static func outputs(_ pipeline: PipelineModel) -> [Output] {
+        let classes = pipeline.target.classes.count
+        let conformal = pipeline.conformal != nil
         let head: [Output] = pipeline.task == .classification
             ? [Output(name: ONNXExporter.labelOutput, datatype: "BYTES", width: 1),
-               Output(name: ONNXExporter.probabilitiesOutput, datatype: "FP64", width: pipeline.target.classes.count)]
+               Output(name: ONNXExporter.probabilitiesOutput, datatype: "FP64", width: classes)]
+              + (conformal ? [Output(name: ONNXExporter.setOutput, datatype: "BOOL", width: classes)] : [])
             : [Output(name: ONNXExporter.valueOutput, datatype: "FP64", width: 1)]
+              + (conformal ? [Output(name: ONNXExporter.lowerOutput, datatype: "FP64", width: 1),
+                              Output(name: ONNXExporter.upperOutput, datatype: "FP64", width: 1)] : [])
         return head + [Output(name: warningsOutput, datatype: "BYTES", width: 1)]
     }
 
@@ -447,7 +454,7 @@ struct OpenInferenceModel: Sendable {
             w.raw("{\"name\":")
             w.string(output.name)
             w.raw(",\"datatype\":\"\(output.datatype)\",\"shape\":[\(rows.count),\(output.width)]")
-            if output.name == ONNXExporter.probabilitiesOutput {
+            if output.name == ONNXExporter.probabilitiesOutput || output.name == ONNXExporter.setOutput {
                 w.raw(",\"parameters\":{\"classes\":")
                 w.string(classesParameter)
                 w.raw("}")
@@ -463,6 +470,11 @@ struct OpenInferenceModel: Sendable {
                         w.number(p)
                     }
                 case ONNXExporter.valueOutput: w.number(row.value ?? 0)
+                case ONNXExporter.setOutput:
+                    let members = Set(row.set ?? [])
+                    w.raw(classes.map { members.contains($0) ? "true" : "false" }.joined(separator: ","))
+                case ONNXExporter.lowerOutput: w.number(row.interval?.first ?? 0)
+                case ONNXExporter.upperOutput: w.number(row.interval?.last ?? 0)
                 default: w.string("[" + row.warnings.map(JSONWriter.quoted).joined(separator: ",") + "]")
                 }
             }

@@ -31,6 +31,10 @@ struct InteropExportTests {
         var derivations: [(name: String, source: String)] = []
         /// A decision threshold set on the trained model (two classes only).
         var threshold: Double?
+        /// Calibration fitted on the scored table's rows (issue 26): the graph maps the probabilities.
+        var calibration: ProbabilityCalibration.Method?
+        /// Split conformal at this alpha, fitted on the scored table's rows: the graph adds set or lower/upper.
+        var conformalAlpha: Double?
         var testDescription: String { name }
     }
 
@@ -98,6 +102,16 @@ struct InteropExportTests {
             cases.append(Case(name: "\(algorithm)-breast_cancer-threshold", algorithm: algorithm, train: "breast_cancer_train", score: "breast_cancer",
                               target: "diagnosis", parameters: ensembles[algorithm] ?? [:], threshold: 0.3))
         }
+        // Calibration and conformal (issue 26): every map kind, two and three classes, with a
+        // threshold on calibrated probabilities, sets and intervals.
+        for method in ProbabilityCalibration.Method.allCases {
+            cases.append(Case(name: "forest-penguins-\(method.rawValue)", algorithm: "forest", train: "penguins_train", score: "penguins",
+                              target: "species", parameters: ensembles["forest"] ?? [:], calibration: method, conformalAlpha: 0.1))
+            cases.append(Case(name: "boost-breast_cancer-\(method.rawValue)", algorithm: "boost", train: "breast_cancer_train", score: "breast_cancer",
+                              target: "diagnosis", parameters: ensembles["boost"] ?? [:], threshold: 0.35, calibration: method, conformalAlpha: 0.05))
+        }
+        cases.append(Case(name: "linear-iris-conformal", algorithm: "linear", train: "iris", score: "iris", target: "species", conformalAlpha: 0.2))
+        cases.append(Case(name: "tree-diabetes-conformal", algorithm: "tree", train: "diabetes", score: "diabetes", target: "progression", conformalAlpha: 0.1))
         cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
                           parameters: ensembles["boost"] ?? [:], features: dated.filter { $0 != "Body Mass (g)" }))
         return cases
@@ -126,7 +140,23 @@ struct InteropExportTests {
         if !derivations.isEmpty { trainFrame = try derivations.apply(to: trainFrame).frame }
         var model = try Fixtures.train(c.algorithm, trainFrame, target: c.target, parameters: c.parameters, missingIndicators: c.missingIndicators,
                                        features: derivations.isEmpty ? c.features : derivations.map(\.name), derivations: derivations)
+        if let method = c.calibration {
+            let frame = try Fixtures.frame(c.score)
+            let column = try #require(frame.column(named: c.target))
+            let (truth, kept) = model.target.encode(column: column, rows: Array(0..<frame.rowCount))
+            guard case .classes(let codes, _) = truth else { Issue.record("calibration needs classes"); return }
+            let (x, _) = try model.preprocessor.transform(try model.derived(frame.selectingRows(kept)))
+            guard case .probabilities(let raw) = model.fitted.model.predict(x) else { Issue.record("no probabilities"); return }
+            model = try model.withCalibration(ProbabilityCalibration.fit(method: method, truth: codes, probabilities: raw))
+        }
         if let threshold = c.threshold { model = try model.withDecisionThreshold(threshold) }
+        if let alpha = c.conformalAlpha {
+            let frame = try Fixtures.frame(c.score)
+            let column = try #require(frame.column(named: c.target))
+            let (truth, kept) = model.target.encode(column: column, rows: Array(0..<frame.rowCount))
+            let output = try model.predict(frame.selectingRows(kept))
+            model = model.withConformal(try ConformalPredictor.fit(alpha: alpha, truth: truth, prediction: output.prediction))
+        }
         let export = try ONNXExporter.export(model)
         try export.data.write(to: directory.appendingPathComponent("model.onnx"))
 
@@ -156,21 +186,34 @@ struct InteropExportTests {
         switch output.prediction {
         case .probabilities(let p):
             let labels = try #require(output.labels(classes: model.target.classes))
-            lines = [(["label"] + (0..<p.columns).map { "p\($0)" }).joined(separator: ",")]
+            // With conformal: s0, s1, … (1 when the class is in the row's set).
+            let sets = model.conformal.map { conformal in (0..<p.rows).map { Set(conformal.set(p.row($0))) } }
+            lines = [(["label"] + (0..<p.columns).map { "p\($0)" } + (sets == nil ? [] : (0..<p.columns).map { "s\($0)" })).joined(separator: ",")]
             for r in 0..<p.rows {
-                lines.append(([Self.quoted(labels[r])] + p.row(r).map { "\($0)" }).joined(separator: ","))
+                let members = sets.map { sets in (0..<p.columns).map { sets[r].contains($0) ? "1" : "0" } } ?? []
+                lines.append(([Self.quoted(labels[r])] + p.row(r).map { "\($0)" } + members).joined(separator: ","))
             }
         case .values(let v):
-            lines = ["value"] + v.map { "\($0)" }
+            if let conformal = model.conformal {
+                lines = ["value,lower,upper"] + v.map { value in
+                    let ends = conformal.interval(value)
+                    return "\(value),\(ends.lower),\(ends.upper)"
+                }
+            } else {
+                lines = ["value"] + v.map { "\($0)" }
+            }
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("predictions.csv"))
 
         struct Info: Encodable {
             var algorithm: [String], task: [String], classes: [String], float32Notes: [String], inputs: [String], outputs: [String]
             var dateInputs: [ONNXExport.DateInput]
+            /// The conformal q̂: a set membership may differ only where 1 − p lies within rounding of it.
+            var conformalQuantile: Double?
         }
         let info = Info(algorithm: [c.algorithm], task: [model.task.rawValue], classes: model.target.classes,
-                        float32Notes: export.float32Notes, inputs: export.inputNames, outputs: export.outputNames, dateInputs: export.dateInputs)
+                        float32Notes: export.float32Notes, inputs: export.inputNames, outputs: export.outputNames, dateInputs: export.dateInputs,
+                        conformalQuantile: model.conformal?.quantile)
         try JSONEncoder().encode(info).write(to: directory.appendingPathComponent("info.json"))
     }
 

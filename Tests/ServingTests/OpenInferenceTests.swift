@@ -317,4 +317,55 @@ struct OpenInferenceTests {
         #expect((value["data"] as? [Double])?.first == expected)
         await server.shutdown()
     }
+
+    /// A conformal model's /v2 outputs are its ONNX graph's: set `[N, classes]` BOOL, or lower and
+    /// upper `[N, 1]`, the same sets and intervals as /v1/predict (issue 26).
+    @Test func conformalOutputsMatchV1() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "split penguins test=0.3 seed=2",
+                     "r = train linear on penguins.train target=body_mass_g", "conformal r on penguins.test alpha=0.1",
+                     "c = train linear on penguins.train target=species", "conformal c on penguins.test alpha=0.1",
+                     "export r to \"\(folder)/r\"", "export c to \"\(folder)/c\""] {
+            let cell = try #require(session.execute(line))
+            try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
+        }
+        let common = #""island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "sex": "male", "year": 2007"#
+        for (name, expectedOutputs) in [("r", ["value", "lower", "upper", "warnings"]), ("c", ["label", "probabilities", "set", "warnings"])] {
+            // Each model's inputs: the other's target is a feature.
+            let row = "{" + common + (name == "r" ? #", "species": "Adelie"}"# : #", "body_mass_g": 3750}"#)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            let server = try await startServer(folder + "/" + name)
+            let metadata = try await HTTP.get("/v2/models/\(name)", port: server.port)
+            let outputs = try #require(metadata.json["outputs"] as? [[String: Any]])
+            #expect(outputs.map { $0["name"] as? String } == expectedOutputs)
+            let inputs = try #require(metadata.json["inputs"] as? [[String: Any]])
+            let tensors: [[String: Any]] = inputs.map { input in
+                let key = input["name"] as? String ?? ""
+                return ["name": key, "datatype": input["datatype"] ?? "", "shape": [1, 1], "data": [object[key] ?? NSNull()]]
+            }
+            let v1 = try await HTTP.post("/v1/predict", port: server.port, body: row)
+            let v2 = try await HTTP.post("/v2/models/\(name)/infer", port: server.port, body: try Self.body(["inputs": tensors]))
+            await server.shutdown()
+            #expect(v2.status == 200, "\(v2.body)")
+            let prediction = try #require((v1.json["predictions"] as? [[String: Any]])?.first, "\(v1.body)")
+            let answer = try #require(v2.json["outputs"] as? [[String: Any]])
+            func output(_ key: String) -> [String: Any]? { answer.first { $0["name"] as? String == key } }
+            if name == "r" {
+                let interval = try #require(prediction["interval"] as? [Double])
+                #expect(output("lower")?["data"] as? [Double] == [interval[0]])
+                #expect(output("upper")?["data"] as? [Double] == [interval[1]])
+                #expect(interval[0] < interval[1])
+            } else {
+                let set = try #require(prediction["set"] as? [String])
+                let classes = ["Adelie", "Chinstrap", "Gentoo"]
+                let tensor = try #require(output("set"))
+                #expect(tensor["datatype"] as? String == "BOOL")
+                #expect(tensor["shape"] as? [Int] == [1, 3])
+                #expect(tensor["data"] as? [Bool] == classes.map(set.contains))
+                #expect(!set.isEmpty)
+            }
+        }
+    }
 }

@@ -43,8 +43,20 @@ public enum ServingLayouts {
             lines += ["  {", "    name: \(quoted(ONNXExporter.labelOutput))", "    data_type: TYPE_STRING", "    dims: [ 1 ]", "    reshape: { shape: [ ] }", "  },",
                       "  {", "    name: \(quoted(ONNXExporter.probabilitiesOutput))", "    data_type: TYPE_FP64",
                       "    dims: [ \(pipeline.target.classes.count) ]", "  }"]
+            if pipeline.conformal != nil {
+                lines[lines.count - 1] = "  },"
+                lines += ["  {", "    name: \(quoted(ONNXExporter.setOutput))", "    data_type: TYPE_BOOL",
+                          "    dims: [ \(pipeline.target.classes.count) ]", "  }"]
+            }
         } else {
             lines += ["  {", "    name: \(quoted(ONNXExporter.valueOutput))", "    data_type: TYPE_FP64", "    dims: [ 1 ]", "  }"]
+            if pipeline.conformal != nil {
+                lines[lines.count - 1] = "  },"
+                for name in [ONNXExporter.lowerOutput, ONNXExporter.upperOutput] {
+                    lines += ["  {", "    name: \(quoted(name))", "    data_type: TYPE_FP64", "    dims: [ 1 ]", "  },"]
+                }
+                lines[lines.count - 1] = "  }"
+            }
         }
         lines.append("]")
         lines += ["version_policy: { latest: { num_versions: 1 } }"]

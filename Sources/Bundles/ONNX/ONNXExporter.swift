@@ -24,7 +24,8 @@ import Tabular
 /// Classification ends in `ArgMax` (ties: lowest class code, as in Workbench) — or, for a model
 /// with a decision threshold, `Gather` of the second class's probability, `GreaterOrEqual` the
 /// threshold and `Cast` to the class code — and an ml
-/// `LabelEncoder` from class code to class name.
+/// `LabelEncoder` from class code to class name. A calibrated model maps its probabilities first
+/// (`emitCalibration`); a conformal one adds the set or the interval's ends (`emitConformal`).
 public enum ONNXExporter {
     /// ONNX IR version written (onnxruntime 1.18 or later reads it).
     public static let irVersion: Int64 = 10
@@ -41,14 +42,7 @@ public enum ONNXExporter {
 
     /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
     public static func export(_ model: PipelineModel) throws -> ONNXExport {
-        if let calibration = model.calibration {
-            // The graph would give the uncalibrated probabilities: better no graph than a different model.
-            throw ONNXExportError.unsupported(
-                algorithm: model.algorithm,
-                reason: "its probabilities are calibrated (\(calibration.method.rawValue)), and this exporter has no graph for the calibration yet; model.json, predict and serve apply it")
-        }
-        let task = model.task
-        let outputNames = task == .classification ? [labelOutput, probabilitiesOutput] : [valueOutput]
+        let outputNames = outputNames(model)
         // Derived columns the graph can compute become nodes; the rest stay inputs.
         let plan = derivationPlan(model)
         let inputs = onnxInputs(plan.inputs)
@@ -63,8 +57,14 @@ public enum ONNXExporter {
         var graph = GraphBuilder(reserved: inputNames + outputNames + plan.computed.map(\.name))
         try emitDerivations(plan.computed, textColumns: Set(plan.inputs.filter { $0.kind == .text && $0.date == nil }.map(\.name)), into: &graph)
         var notes: [String] = []
-        let head = try emitModel(model, into: &graph, notes: &notes)
-        let outputs = try emitOutputs(head, model: model, into: &graph)
+        var head = try emitModel(model, into: &graph, notes: &notes)
+        if let calibration = model.calibration, case .probabilities(let p) = head {
+            head = .probabilities(emitCalibration(calibration, probabilities: p, classCount: model.target.classes.count, into: &graph))
+        }
+        var outputs = try emitOutputs(head, model: model, into: &graph)
+        if let conformal = model.conformal {
+            outputs += emitConformal(conformal, head: head, classCount: model.target.classes.count, into: &graph)
+        }
 
         var graphProto = Onnx_GraphProto()
         graphProto.name = "workbench_\(model.algorithm)"
@@ -213,6 +213,12 @@ public enum ONNXExporter {
             ("workbench.features", json(model.preprocessor.outputNames)),
         ]
         if model.task == .classification { pairs.append(("workbench.classes", json(model.target.classes))) }
+        if let calibration = model.calibration { pairs.append(("workbench.calibration", calibration.method.rawValue)) }
+        if let threshold = model.decisionThreshold { pairs.append(("workbench.decision_threshold", "\(threshold)")) }
+        if let conformal = model.conformal {
+            pairs.append(("workbench.conformal", "alpha \(conformal.alpha), quantile \(conformal.quantile), \(conformal.calibrationRows) calibration rows; "
+                          + (model.task == .classification ? "set: class c when 1 - probability c <= quantile" : "lower, upper: value -/+ quantile")))
+        }
         let dates = dateInputs(model.preprocessor)
         if !dates.isEmpty, let data = try? ModelCoding.encoder().encode(dates) {
             pairs.append(("workbench.date_inputs", String(decoding: data, as: UTF8.self)))

@@ -21,8 +21,8 @@ extension CommandTable {
             decision threshold is dropped (it was chosen on the old probabilities). Prints ECE, Brier \
             score and log loss before and after on the rows the map was fitted on (optimistic for the \
             map: evaluate or validate on other data). predict, evaluate, validate and the bundle \
-            (workbench predict, serve) use the calibrated probabilities; the ONNX graph is not written \
-            for a calibrated model yet (export says so).
+            (workbench predict, serve) and its model.onnx (the map in standard operators) use the \
+            calibrated probabilities.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [OptionSpec("method", .choice(ProbabilityCalibration.Method.allCases.map(\.rawValue)), default: "sigmoid", help: "the calibration map")],

@@ -17,8 +17,9 @@ extension CommandTable {
             least 1 − alpha of the time, on average over calibration draws — not for every row, not for \
             every subgroup, and not after drift. alpha below 1/(n + 1) cannot be promised with n rows. \
             predict shows the set or interval; validate reports the coverage on fresh rows with a 95% \
-            interval and WARNs when it lies below the promise. The bundle's model.json keeps it; serve and \
-            the ONNX graph do not return sets or intervals yet.
+            interval and WARNs when it lies below the promise. The bundle keeps it: workbench predict and \
+            serve return the set or interval (/v1: set or interval; /v2: set, one BOOL per class, or \
+            lower and upper), and model.onnx computes the same outputs.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [OptionSpec("alpha", .number(0...1), default: "0.1", help: "the share of rows the promise may miss, in (0, 1)")],

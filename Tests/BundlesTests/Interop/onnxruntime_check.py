@@ -7,7 +7,7 @@ FOLDER holds one subfolder per model (written by the Swift test `ONNX interop ex
 WORKBENCH_ONNX_EXPORT_DIR=FOLDER), each with:
   model.onnx       the exported pipeline
   input.csv        the table Workbench scored (header row; missing = empty field or NA/NaN/null)
-  predictions.csv  Workbench's output: `label,p0,p1,...` (class order) or `value`
+  predictions.csv  Workbench's output: `label,p0,p1,...` (class order; a conformal model adds `s0,s1,...`, 1 when the class is in the set) or `value` (a conformal model adds `lower,upper`)
 
 Each graph input is fed from the CSV column of the same name: tensor(double) inputs as float64
 with missing -> NaN, tensor(string) inputs as text with missing -> "" (the exporter's
@@ -158,14 +158,31 @@ def check_model(folder, tolerance):
     feeds = feeds_for(session, header, rows, date_inputs)
     outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
 
+    quantile = None
+    if os.path.isfile(info_path):
+        with open(info_path, encoding="utf-8") as f:
+            quantile = json.load(f).get("conformalQuantile")
     if expected_header[0] == "label":
         labels = [str(v) for v in outputs["label"].reshape(-1)]
         probabilities = outputs["probabilities"]
-        want = np.array([[float(v) for v in row[1:]] for row in expected], dtype=np.float64)
+        classes = sum(1 for h in expected_header if h.startswith("p"))
+        want = np.array([[float(v) for v in row[1:1 + classes]] for row in expected], dtype=np.float64)
         if probabilities.shape != want.shape:
             return len(rows), 0, math.inf, f"probabilities shape {probabilities.shape}, expected {want.shape}"
         mismatches = sum(1 for got, row in zip(labels, expected) if got != row[0])
         diff = float(np.max(np.abs(probabilities.astype(np.float64) - want))) if want.size else 0.0
+        if len(expected_header) > 1 + classes:
+            # The conformal set: class c when 1 - p_c <= q. A membership may differ only where
+            # 1 - p_c lies within 1e-9 of q (the probabilities agree to rounding, not bit for bit).
+            if "set" not in outputs or quantile is None:
+                return len(rows), 0, math.inf, "no 'set' output or no quantile for a conformal model"
+            got_sets = outputs["set"]
+            want_sets = np.array([[v == "1" for v in row[1 + classes:]] for row in expected], dtype=bool)
+            if got_sets.shape != want_sets.shape or got_sets.dtype != np.bool_:
+                return len(rows), 0, math.inf, f"set {got_sets.dtype} {got_sets.shape}, expected bool {want_sets.shape}"
+            differ = got_sets != want_sets
+            borderline = np.abs((1 - want) - quantile) < 1e-9
+            mismatches += int(np.sum(differ & ~borderline))
     else:
         values = outputs["value"]
         want = np.array([float(row[0]) for row in expected], dtype=np.float64).reshape(-1, 1)
@@ -173,6 +190,16 @@ def check_model(folder, tolerance):
             return len(rows), 0, math.inf, f"value shape {values.shape}, expected {want.shape}"
         mismatches = 0
         diff = float(np.max(np.abs(values.astype(np.float64) - want))) if want.size else 0.0
+        if "lower" in expected_header:
+            # The conformal interval value -/+ q.
+            for name in ("lower", "upper"):
+                if name not in outputs:
+                    return len(rows), 0, math.inf, f"no '{name}' output for a conformal model"
+                column = expected_header.index(name)
+                ends = np.array([float(row[column]) for row in expected], dtype=np.float64).reshape(-1, 1)
+                if outputs[name].shape != ends.shape:
+                    return len(rows), 0, math.inf, f"{name} shape {outputs[name].shape}, expected {ends.shape}"
+                diff = max(diff, float(np.max(np.abs(outputs[name].astype(np.float64) - ends))) if ends.size else 0.0)
     if math.isnan(diff):
         diff = math.inf  # a NaN on one side only is a failure, not a pass
     return len(rows), mismatches, diff, None

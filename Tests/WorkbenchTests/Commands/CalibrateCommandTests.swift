@@ -54,9 +54,9 @@ struct CalibrateCommandTests {
         #expect(original.pipeline.fitted.model.predict(x) == calibrated.pipeline.fitted.model.predict(x))
     }
 
-    /// The bundle keeps the calibration (model.json, workbench predict, serve); its ONNX graph is
-    /// not written, and export says why.
-    @Test func exportKeepsTheCalibrationAndSaysThereIsNoGraph() throws {
+    /// The bundle keeps the calibration (model.json, workbench predict, serve) and its ONNX graph
+    /// computes it (checked against ONNX Runtime by Tests/BundlesTests/Interop).
+    @Test func exportKeepsTheCalibrationInTheModelAndTheGraph() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession()
@@ -64,7 +64,8 @@ struct CalibrateCommandTests {
             "m = train bayes on bc target=diagnosis", "m2 = calibrate m on fresh")
         let export = try #require(run(session, "export m2 to \"\(folder)/b\""))
         #expect(export.succeeded, "\(export.output.plainText)")
-        #expect(export.output.plainText.contains("probabilities are calibrated (sigmoid)"), "\(export.output.plainText)")
+        #expect(export.output.plainText.contains("model.onnx: the whole pipeline in standard ONNX operators"), "\(export.output.plainText)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/b/model.onnx"))
         run(session, "b = import \"\(folder)/b\"")
         guard case .dataset(let fresh)? = session.lookup("fresh"), let original = model(session, "m2"), let imported = model(session, "b") else {
             Issue.record("bindings lost")

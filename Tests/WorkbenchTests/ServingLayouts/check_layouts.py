@@ -31,7 +31,8 @@ def check(name, condition, detail=""):
 
 
 ONNX_TO_TRITON = {onnx.TensorProto.DOUBLE: model_config_pb2.TYPE_FP64, onnx.TensorProto.FLOAT: model_config_pb2.TYPE_FP32,
-                  onnx.TensorProto.STRING: model_config_pb2.TYPE_STRING, onnx.TensorProto.INT64: model_config_pb2.TYPE_INT64}
+                  onnx.TensorProto.STRING: model_config_pb2.TYPE_STRING, onnx.TensorProto.INT64: model_config_pb2.TYPE_INT64,
+                  onnx.TensorProto.BOOL: model_config_pb2.TYPE_BOOL}
 
 
 def check_repository(root, where):

@@ -29,10 +29,17 @@ work=$(mktemp -d -t workbench-layouts.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 status=0
+# forest has conformal sets (a BOOL output per class) and calibrated probabilities; the regression
+# model conformal intervals (lower, upper).
 for algorithm in linear forest; do
+    extra=""
+    [ "$algorithm" = forest ] && extra="m = calibrate m on penguins.test method=isotonic
+conformal m on penguins.test alpha=0.1"
     cat > "$work/export-$algorithm.wb" <<WB
 load "$root/examples/penguins_train.csv" as penguins
-m = train $algorithm on penguins target=species
+split penguins test=0.3 seed=1
+m = train $algorithm on penguins.train target=species
+$extra
 export m to "$work/$algorithm-triton" format=triton
 export m to "$work/$algorithm-kserve" format=kserve
 WB
@@ -42,7 +49,9 @@ WB
 done
 cat > "$work/export-regression.wb" <<WB
 load "$root/examples/penguins_train.csv" as penguins
-m = train boost on penguins target=body_mass_g
+split penguins test=0.3 seed=1
+m = train boost on penguins.train target=body_mass_g
+conformal m on penguins.test alpha=0.1
 export m to "$work/regression-triton" format=triton
 export m to "$work/regression-kserve" format=kserve
 WB
