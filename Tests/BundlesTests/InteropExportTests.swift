@@ -35,6 +35,8 @@ struct InteropExportTests {
         var calibration: ProbabilityCalibration.Method?
         /// Split conformal at this alpha, fitted on the scored table's rows: the graph adds set or lower/upper.
         var conformalAlpha: Double?
+        /// Decision costs (rows: true class, columns: decided): the graph labels by the lowest expected cost.
+        var costs: [[Double]]?
         var testDescription: String { name }
     }
 
@@ -110,6 +112,11 @@ struct InteropExportTests {
             cases.append(Case(name: "boost-breast_cancer-\(method.rawValue)", algorithm: "boost", train: "breast_cancer_train", score: "breast_cancer",
                               target: "diagnosis", parameters: ensembles["boost"] ?? [:], threshold: 0.35, calibration: method, conformalAlpha: 0.05))
         }
+        // Decision costs that move labels away from the most probable class (issue 26).
+        cases.append(Case(name: "forest-penguins-costs", algorithm: "forest", train: "penguins_train", score: "penguins", target: "species",
+                          parameters: ensembles["forest"] ?? [:], costs: [[0, 1, 1], [6, 0, 1], [1, 3, 0]]))
+        cases.append(Case(name: "linear-iris-costs", algorithm: "linear", train: "iris", score: "iris", target: "species",
+                          costs: [[0, 2, 2], [1, 0, 9], [1, 1, 0]]))
         cases.append(Case(name: "linear-iris-conformal", algorithm: "linear", train: "iris", score: "iris", target: "species", conformalAlpha: 0.2))
         cases.append(Case(name: "tree-diabetes-conformal", algorithm: "tree", train: "diabetes", score: "diabetes", target: "progression", conformalAlpha: 0.1))
         cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
@@ -150,6 +157,7 @@ struct InteropExportTests {
             model = try model.withCalibration(ProbabilityCalibration.fit(method: method, truth: codes, probabilities: raw))
         }
         if let threshold = c.threshold { model = try model.withDecisionThreshold(threshold) }
+        if let costs = c.costs { model = try model.withDecisionCosts(costs) }
         if let alpha = c.conformalAlpha {
             let frame = try Fixtures.frame(c.score)
             let column = try #require(frame.column(named: c.target))

@@ -80,15 +80,73 @@ import Tabular
         #expect(Int(cost.chosen.cost(falsePositive: 1, falseNegative: 5)) == reference.lowestCostFp1Fn5)
         // The label rule is FixedThresholdClassifier's: positive when the probability reaches the threshold.
         let p = Matrix(rows: truth.count, columns: 2, values: reference.probabilities.flatMap { [1 - $0, $0] })
-        #expect(Prediction.probabilities(p).labels(threshold: 0.3) == reference.fixed03Labels)
+        #expect(Prediction.probabilities(p).labels(decision: .threshold(0.3)) == reference.fixed03Labels)
     }
 
     @Test func labelsFollowTheThresholdOnlyForTwoClasses() {
         let two = Prediction.probabilities(Matrix([[0.7, 0.3], [0.4, 0.6], [0.75, 0.25]]))
         #expect(two.labels == [0, 1, 0])
-        #expect(two.labels(threshold: 0.3) == [1, 1, 0])
+        #expect(two.labels(decision: .threshold(0.3)) == [1, 1, 0])
         let three = Prediction.probabilities(Matrix([[0.5, 0.3, 0.2]]))
-        #expect(three.labels(threshold: 0.1) == [0])
+        #expect(three.labels(decision: .threshold(0.1)) == [0])
+    }
+
+    /// Costs decide the class with the lowest expected cost, worked by hand: p = (0.5, 0.3, 0.2),
+    /// deciding A costs 0.3·1 + 0.2·10 = 2.3, B 0.5·1 + 0.2·1 = 0.7, C 0.5·1 + 0.3·1 = 0.8 → B,
+    /// though A is the most probable.
+    @Test func costsDecideTheLowestExpectedCost() {
+        let costs: [[Double]] = [[0, 1, 1], [1, 0, 1], [10, 1, 0]]
+        let rows = Prediction.probabilities(Matrix([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05], [0.2, 0.2, 0.6], [0.4, 0.4, 0.2]]))
+        #expect(rows.labels == [0, 0, 2, 0])
+        // Row 2: A 0.05 + 0.5 = 0.55, B 0.9 + 0.5 = 1.4, C 0.95 → A. Row 4: A 0.4 + 2 = 2.4, B 0.4 + 0.2 = 0.6, C 0.8 → B.
+        #expect(rows.labels(decision: .costs(costs)) == [1, 0, 2, 1])
+        // Equal costs everywhere off the diagonal: the most probable class (ties: lowest code).
+        let plain: [[Double]] = [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+        #expect(rows.labels(decision: .costs(plain)) == rows.labels)
+        #expect(DecisionRule.validCosts(costs, classCount: 3))
+        #expect(!DecisionRule.validCosts([[0, 1], [1, 0]], classCount: 3))
+        #expect(!DecisionRule.validCosts([[0, 1, 1], [1, 0, -1], [1, 1, 0]], classCount: 3))
+        #expect(!DecisionRule.validCosts([[0, 0, 0], [0, 0, 0], [0, 0, 0]], classCount: 3))
+        #expect(!DecisionRule.validCosts([[0, 1, .infinity], [1, 0, 1], [1, 1, 0]], classCount: 3))
+    }
+
+    /// The out-of-fold reference for prediction drift gives the labels the model would give: under
+    /// its threshold, so a thresholded model's own labels are not taken for drift.
+    @Test func outOfFoldLabelsFollowTheModelsDecision() throws {
+        let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
+        let features = frame.columns.map(\.name).filter { $0 != "diagnosis" }
+        let trained = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "diagnosis",
+                                              features: features, context: FitContext(seed: 1))
+        #expect(trained.target.classes == ["benign", "malignant"])
+        let oof = OutOfFoldPredictions.probabilities(Matrix([[0.9, 0.1], [0.97, 0.03], [0.2, 0.8]]), classes: ["benign", "malignant"])
+        func labels(_ column: Column) -> [String] { (0..<column.data.count).map { column.text(at: $0) ?? "" } }
+        #expect(labels(oof.column(for: trained)) == ["benign", "benign", "malignant"])
+        #expect(labels(oof.column(for: try trained.withDecisionThreshold(0.05))) == ["malignant", "benign", "malignant"])
+        // A fold's classes in another order are put in the model's.
+        let swapped = OutOfFoldPredictions.probabilities(Matrix([[0.1, 0.9]]), classes: ["malignant", "benign"])
+        #expect(labels(swapped.column(for: trained)) == ["benign"])
+    }
+
+    /// A pipeline keeps its costs through JSON; a stored matrix of the wrong size, with a negative
+    /// cost, or beside a threshold is refused when decoded.
+    @Test func thePipelineStoresValidatesAndReloadsItsCosts() throws {
+        let frame = try CSVReader.read(path: exampleData + "/iris.csv")
+        let trained = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "species",
+                                              features: ["sepal_length", "sepal_width", "petal_length", "petal_width"], context: FitContext(seed: 1))
+        let costs: [[Double]] = [[0, 1, 1], [1, 0, 8], [1, 1, 0]]
+        let model = try trained.withDecisionCosts(costs)
+        let data = try ModelCoding.encoder().encode(model)
+        let reloaded = try ModelCoding.decoder().decode(PipelineModel.self, from: data)
+        #expect(reloaded.decisionCosts == costs)
+        #expect(reloaded.decision == DecisionRule.costs(costs))
+        #expect(try reloaded.predict(frame).labels(classes: reloaded.target.classes) == model.predict(frame).labels(classes: model.target.classes))
+        #expect(throws: PipelineError.self) { try trained.withDecisionCosts([[0, 1], [1, 0]]) }
+        let text = String(decoding: data, as: UTF8.self)
+        for bad in ["[[0,1,1],[1,0,8]]", "[[0,1,1],[1,0,-8],[1,1,0]]"] {
+            let broken = text.replacingOccurrences(of: "\"decisionCosts\":[[0,1,1],[1,0,8],[1,1,0]]", with: "\"decisionCosts\":\(bad)")
+            #expect(broken != text)
+            #expect(throws: (any Error).self) { try ModelCoding.decoder().decode(PipelineModel.self, from: Data(broken.utf8)) }
+        }
     }
 
     @Test func thePipelineStoresValidatesAndReloadsItsThreshold() throws {

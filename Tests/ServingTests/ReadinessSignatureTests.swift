@@ -21,7 +21,7 @@ struct ReadinessSignatureTests {
                                                features: ["x"], context: FitContext(seed: 1))
         // reference.json as `export` writes it (the drift monitor reads it at start).
         struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
-        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes)
+        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
         let reference = try ModelCoding.encoder().encode(Reference(
             rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
             predictions: ReferenceProfile(column: predictions, seed: 1)))

@@ -24,7 +24,7 @@ struct ThresholdServingTests {
         let pipeline = try trained.withDecisionThreshold(0.9)
         // reference.json as `export` writes it (the drift monitor reads it at start).
         struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
-        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes)
+        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
         let reference = try ModelCoding.encoder().encode(Reference(
             rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
             predictions: ReferenceProfile(column: predictions, seed: 1)))
@@ -64,7 +64,7 @@ struct ThresholdServingTests {
         let conformal = try ConformalPredictor.fit(alpha: 0.1, truth: .classes(codes, classCount: 2), prediction: try trained.predict(frame).prediction)
         let pipeline = trained.withConformal(conformal)
         struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
-        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes)
+        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
         let reference = try ModelCoding.encoder().encode(Reference(
             rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
             predictions: ReferenceProfile(column: predictions, seed: 1)))

@@ -23,7 +23,8 @@ import Tabular
 /// knn is not exported (`ONNXExportError.unsupported`).
 /// Classification ends in `ArgMax` (ties: lowest class code, as in Workbench) — or, for a model
 /// with a decision threshold, `Gather` of the second class's probability, `GreaterOrEqual` the
-/// threshold and `Cast` to the class code — and an ml
+/// threshold and `Cast` to the class code; with decision costs, `MatMul` by the cost matrix and
+/// `ArgMin` — and an ml
 /// `LabelEncoder` from class code to class name. A calibrated model maps its probabilities first
 /// (`emitCalibration`); a conformal one adds the set or the interval's ends (`emitConformal`).
 public enum ONNXExporter {
@@ -174,6 +175,12 @@ public enum ONNXExporter {
                 let cut = graph.constant("decision_threshold", doubles: [threshold], shape: [])
                 let reached = graph.add("GreaterOrEqual", [positive, cut], named: "threshold_reached")
                 code = graph.add("Cast", [reached], named: "class_code", attributes: [.int("to", 7)])  // 7: int64
+            } else if let costs = model.decisionCosts, costs.count == classes.count {
+                // The model's decision costs: the class with the lowest expected cost, P · C (ties: lowest code).
+                let matrix = graph.constant("decision_costs", doubles: Array(costs.joined()), shape: [classes.count, classes.count])
+                let expected = graph.add("MatMul", [p, matrix], named: "expected_costs")
+                code = graph.add("ArgMin", [expected], named: "class_code",
+                                 attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
             } else {
                 code = graph.add("ArgMax", [p], named: "class_code",
                                  attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
@@ -215,6 +222,9 @@ public enum ONNXExporter {
         if model.task == .classification { pairs.append(("workbench.classes", json(model.target.classes))) }
         if let calibration = model.calibration { pairs.append(("workbench.calibration", calibration.method.rawValue)) }
         if let threshold = model.decisionThreshold { pairs.append(("workbench.decision_threshold", "\(threshold)")) }
+        if let costs = model.decisionCosts, let data = try? JSONEncoder().encode(costs) {
+            pairs.append(("workbench.decision_costs", String(decoding: data, as: UTF8.self)))
+        }
         if let conformal = model.conformal {
             pairs.append(("workbench.conformal", "alpha \(conformal.alpha), quantile \(conformal.quantile), \(conformal.calibrationRows) calibration rows; "
                           + (model.task == .classification ? "set: class c when 1 - probability c <= quantile" : "lower, upper: value -/+ quantile")))

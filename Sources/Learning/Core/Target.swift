@@ -40,33 +40,73 @@ public enum Prediction: Sendable, Equatable {
     case values([Double])
 
     /// The most probable class per row (ties go to the lowest class code).
-    public var labels: [Int]? { labels(threshold: nil) }
+    public var labels: [Int]? { labels(decision: .mostProbable) }
 
-    /// The class per row under a decision threshold: with two classes and a threshold t, class 1
-    /// when its probability is at least t; otherwise the most probable class (ties: lowest code).
-    public func labels(threshold: Double?) -> [Int]? {
+    /// The class per row under `decision`.
+    public func labels(decision: DecisionRule) -> [Int]? {
         guard case .probabilities(let p) = self else { return nil }
-        return (0..<p.rows).map { r in
-            if let threshold, p.columns == 2 { return p[r, 1] >= threshold ? 1 : 0 }
+        switch decision {
+        case .costs: return (0..<p.rows).map { decision.decide(p.row($0)) }
+        case .threshold(let t) where p.columns == 2: return (0..<p.rows).map { p[$0, 1] >= t ? 1 : 0 }
+        default:
+            // In place (no row arrays): evaluate scores a million rows this way.
+            return (0..<p.rows).map { r in
+                var best = 0
+                var bestValue = -Double.infinity
+                for c in 0..<p.columns where p[r, c] > bestValue {
+                    best = c
+                    bestValue = p[r, c]
+                }
+                return best
+            }
+        }
+    }
+}
+
+/// How a classifier turns a row of class probabilities into its label. Probabilities never change.
+public enum DecisionRule: Sendable, Equatable {
+    /// The most probable class (ties: the lowest class code).
+    case mostProbable
+    /// Two classes: the second when its probability is at least the threshold, else the first.
+    case threshold(Double)
+    /// The class with the lowest expected cost, Σᵢ pᵢ · cost[i][j] for deciding j when the truth
+    /// is i (rows: true class, columns: decided class, in class order; ties: the lowest code).
+    case costs([[Double]])
+
+    public init(threshold: Double?) { self = threshold.map { .threshold($0) } ?? .mostProbable }
+
+    /// The class code `probabilities` (one row, class order) decides.
+    public func decide(_ probabilities: [Double]) -> Int {
+        switch self {
+        case .threshold(let t) where probabilities.count == 2:
+            return probabilities[1] >= t ? 1 : 0
+        case .costs(let cost) where cost.count == probabilities.count:
+            var best = 0
+            var bestCost = Double.infinity
+            for j in probabilities.indices {
+                var expected = 0.0
+                for i in probabilities.indices { expected += probabilities[i] * (cost[i].indices.contains(j) ? cost[i][j] : 0) }
+                if expected < bestCost {
+                    best = j
+                    bestCost = expected
+                }
+            }
+            return best
+        default:
             var best = 0
             var bestValue = -Double.infinity
-            for c in 0..<p.columns where p[r, c] > bestValue {
+            for (c, v) in probabilities.enumerated() where v > bestValue {
                 best = c
-                bestValue = p[r, c]
+                bestValue = v
             }
             return best
         }
     }
 
-    /// `labels(threshold:)` for one row of probabilities.
-    public static func decidedClass(_ probabilities: [Double], threshold: Double?) -> Int {
-        if let threshold, probabilities.count == 2 { return probabilities[1] >= threshold ? 1 : 0 }
-        var best = 0
-        var bestValue = -Double.infinity
-        for (c, v) in probabilities.enumerated() where v > bestValue {
-            best = c
-            bestValue = v
-        }
-        return best
+    /// Whether a cost matrix suits `classCount` classes: square, finite, not negative, and some
+    /// mistake costs more than nothing.
+    public static func validCosts(_ cost: [[Double]], classCount: Int) -> Bool {
+        cost.count == classCount && cost.allSatisfy { $0.count == classCount && $0.allSatisfy { $0.isFinite && $0 >= 0 } }
+            && cost.joined().contains { $0 > 0 }
     }
 }

@@ -11,23 +11,23 @@ public enum DriftDetector {
     }
 
     /// Drift of a model's outputs: class labels are compared as a categorical feature, regression
-    /// values as a numeric one. `classes` names the class codes.
-    public static func comparePredictions(reference: Prediction, current: Prediction, classes: [String] = [],
+    /// values as a numeric one. `classes` names the class codes; labels follow `decision` on both sides.
+    public static func comparePredictions(reference: Prediction, current: Prediction, classes: [String] = [], decision: DecisionRule = .mostProbable,
                                           options: DriftOptions = DriftOptions()) throws -> FeatureDrift {
-        let profile = ReferenceProfile(column: predictionColumn(reference, classes: classes), sampleCap: nil)
-        let frame = try DataFrame(columns: [predictionColumn(current, classes: classes)])
+        let profile = ReferenceProfile(column: predictionColumn(reference, classes: classes, decision: decision), sampleCap: nil)
+        let frame = try DataFrame(columns: [predictionColumn(current, classes: classes, decision: decision)])
         let result = try profile.compare(frame, options: options)
         guard let feature = result.features.first else { throw DriftError.emptyReference }
         return feature
     }
 
     /// A model's outputs as a column named "prediction": labels (text) or values (numbers).
-    public static func predictionColumn(_ prediction: Prediction, classes: [String]) -> Column {
+    public static func predictionColumn(_ prediction: Prediction, classes: [String], decision: DecisionRule) -> Column {
         switch prediction {
         case .values(let values):
             return Column(name: "prediction", data: .numeric(values))
         case .probabilities:
-            let labels = prediction.labels ?? []
+            let labels = prediction.labels(decision: decision) ?? []
             let names = labels.map { classes.indices.contains($0) ? classes[$0] : String($0) }
             let levels = Array(Set(names)).sorted()
             let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })

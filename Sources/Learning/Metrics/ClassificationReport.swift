@@ -18,10 +18,10 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     public let calibration: CalibrationSummary?
 
     /// Scores `probabilities` (one column per class code) against `truth`; the predicted label
-    /// is the most probable class, ties to the lowest code, or with a decision `threshold` (two
-    /// classes) class 1 when its probability reaches it. Probability scores ignore the threshold.
-    public init(truth: [Int], probabilities: Matrix, threshold: Double? = nil) {
-        let predicted = Prediction.probabilities(probabilities).labels(threshold: threshold) ?? []
+    /// is the one `decision` gives (the most probable class, ties to the lowest code, unless the
+    /// model has a threshold or costs). Probability scores ignore the decision.
+    public init(truth: [Int], probabilities: Matrix, decision: DecisionRule = .mostProbable) {
+        let predicted = Prediction.probabilities(probabilities).labels(decision: decision) ?? []
         rowCount = truth.count
         classCount = probabilities.columns
         accuracy = ClassificationMetrics.accuracy(truth: truth, predicted: predicted)
@@ -38,8 +38,8 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     }
 
     /// Scores a model's output; nil when it is not class probabilities.
-    public init?(truth: [Int], prediction: Prediction, threshold: Double? = nil) {
+    public init?(truth: [Int], prediction: Prediction, decision: DecisionRule = .mostProbable) {
         guard case .probabilities(let probabilities) = prediction else { return nil }
-        self.init(truth: truth, probabilities: probabilities, threshold: threshold)
+        self.init(truth: truth, probabilities: probabilities, decision: decision)
     }
 }

@@ -30,12 +30,11 @@ public enum Scores: Sendable, Codable, Equatable {
         }
     }
 
-    /// Scores a prediction against the true target; labels follow a binary classifier's decision
-    /// `threshold` when it has one.
-    public init(target: Target, prediction: Prediction, threshold: Double? = nil) {
+    /// Scores a prediction against the true target; labels follow the model's `decision` rule.
+    public init(target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable) {
         switch (target, prediction) {
         case (.classes(let truth, _), .probabilities(let p)):
-            self = .classification(ClassificationReport(truth: truth, probabilities: p, threshold: threshold))
+            self = .classification(ClassificationReport(truth: truth, probabilities: p, decision: decision))
         case (.values(let truth), .values(let v)):
             self = .regression(RegressionReport(truth: truth, predicted: v))
         case (.classes(let truth, let k), .values(let v)):

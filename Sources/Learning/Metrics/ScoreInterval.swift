@@ -41,7 +41,7 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
     /// interval). Resamples where the metric is undefined are skipped; nil when fewer than half
     /// are usable.
     /// - Complexity: O(resamples · cost of scoring n rows).
-    public static func bootstrap(metric: MetricDefinition, target: Target, prediction: Prediction, threshold: Double? = nil, level: Double = 0.95,
+    public static func bootstrap(metric: MetricDefinition, target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable, level: Double = 0.95,
                                  resamples: Int = 1_000, seed: UInt64) -> ScoreInterval? {
         let n = target.count
         guard n > 1, prediction.rowCount == n, resamples > 0 else { return nil }
@@ -51,7 +51,7 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
         var rows = [Int](repeating: 0, count: n)
         for _ in 0..<resamples {
             for i in 0..<n { rows[i] = generator.nextInt(below: n) }
-            let value = metric.value(Scores(target: target.selecting(rows), prediction: prediction.selecting(rows), threshold: threshold))
+            let value = metric.value(Scores(target: target.selecting(rows), prediction: prediction.selecting(rows), decision: decision))
             if value.isFinite { values.append(value) }
         }
         guard values.count * 2 >= resamples else { return nil }
@@ -62,12 +62,12 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
 
     /// The size-aware interval for `metric`: Wilson for accuracy (a proportion of rows), the
     /// bootstrap for everything else.
-    /// Labels follow a binary classifier's decision `threshold` when it has one.
-    public static func of(metric: MetricDefinition, target: Target, prediction: Prediction, threshold: Double? = nil, seed: UInt64) -> ScoreInterval? {
-        if metric.name == "accuracy", case .classification(let report) = Scores(target: target, prediction: prediction, threshold: threshold) {
+    /// Labels follow the model's `decision` rule.
+    public static func of(metric: MetricDefinition, target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable, seed: UInt64) -> ScoreInterval? {
+        if metric.name == "accuracy", case .classification(let report) = Scores(target: target, prediction: prediction, decision: decision) {
             return wilson(successes: Int((report.accuracy * Double(report.rowCount)).rounded()), trials: report.rowCount)
         }
-        return bootstrap(metric: metric, target: target, prediction: prediction, threshold: threshold, seed: seed)
+        return bootstrap(metric: metric, target: target, prediction: prediction, decision: decision, seed: seed)
     }
 
     /// Linear interpolation between order statistics (NumPy's default `quantile`).

@@ -49,7 +49,7 @@ public enum CrossValidation {
         var fitTimes: [Double] = []
         var predictTimes: [Double] = []
         var resolved: Parameters?
-        var labels: [String] = []
+        var foldProbabilities: [(classes: [String], probabilities: Matrix)] = []
         var values: [Double] = []
         let clock = ContinuousClock()
         for (i, testRows) in folds.enumerated() {
@@ -69,9 +69,8 @@ public enum CrossValidation {
             scores.append(Scores(target: truth, prediction: output.prediction))
             switch output.prediction {
             case .values(let v): values += v
-            case .probabilities:
-                let classes = model.target.classes
-                labels += (output.prediction.labels ?? []).map { classes.indices.contains($0) ? classes[$0] : String($0) }
+            case .probabilities(let p):
+                foldProbabilities.append((model.target.classes, p))
             }
             fitTimes.append(fit.seconds)
             predictTimes.append(predict.seconds)
@@ -79,26 +78,50 @@ public enum CrossValidation {
         }
         let finalParameters = try resolved ?? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: parameters)
         var result = CrossValidationResult(algorithm: algorithm.name, parameters: finalParameters, foldScores: scores, fitSeconds: fitTimes, predictSeconds: predictTimes)
-        if !labels.isEmpty { result.outOfFold = .labels(labels) } else if !values.isEmpty { result.outOfFold = .values(values) }
+        if !foldProbabilities.isEmpty {
+            // A fold without some class has fewer columns: every row is put in the union's order.
+            let classes = Array(Set(foldProbabilities.flatMap(\.classes))).sorted()
+            let column = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            var flat: [Double] = []
+            for (foldClasses, p) in foldProbabilities {
+                for r in 0..<p.rows {
+                    var row = [Double](repeating: 0, count: classes.count)
+                    for (c, name) in foldClasses.enumerated() { if let to = column[name] { row[to] = p[r, c] } }
+                    flat += row
+                }
+            }
+            result.outOfFold = .probabilities(Matrix(rows: flat.count / max(1, classes.count), columns: classes.count, values: flat), classes: classes)
+        } else if !values.isEmpty {
+            result.outOfFold = .values(values)
+        }
         return result
     }
 }
 
-/// Out-of-fold predictions, in fold order: class names, or values for regression.
+/// Out-of-fold predictions, in fold order: class probabilities (columns: `classes`), or values
+/// for regression.
 public enum OutOfFoldPredictions: Sendable, Equatable {
-    case labels([String])
+    case probabilities(Matrix, classes: [String])
     case values([Double])
 
     /// The predictions as a column named "prediction", comparable with
-    /// `DriftDetector.predictionColumn` of fresh predictions.
-    public var column: Column {
+    /// `DriftDetector.predictionColumn` of `pipeline`'s fresh predictions: the labels `pipeline`
+    /// would give them — after its calibration, under its decision threshold or costs (the refits
+    /// have neither: a thresholded model's reference must be thresholded too, or its own labels
+    /// would look like drift).
+    public func column(for pipeline: PipelineModel) -> Column {
         switch self {
         case .values(let v):
             return Column(name: "prediction", data: .numeric(v))
-        case .labels(let names):
-            let levels = Array(Set(names)).sorted()
-            let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
-            return Column(name: "prediction", data: .categorical(codes: names.map { code[$0] ?? -1 }, levels: levels))
+        case .probabilities(let p, let classes):
+            let target = pipeline.target.classes
+            let from = classes.map { target.firstIndex(of: $0) }
+            var flat = [Double](repeating: 0, count: p.rows * target.count)
+            for r in 0..<p.rows {
+                for (c, to) in from.enumerated() { if let to { flat[r * target.count + to] = p[r, c] } }
+            }
+            let mapped = pipeline.calibrated(.probabilities(Matrix(rows: p.rows, columns: target.count, values: flat)))
+            return DriftDetector.predictionColumn(mapped, classes: target, decision: pipeline.decision)
         }
     }
 }

@@ -8,7 +8,7 @@ extension PipelineModel {
     public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Output {
         let (x, warnings) = try preprocessor.transform(try derived(frame))
         let prediction = calibrated(try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock))
-        return Output(prediction: prediction, warnings: warnings, decisionThreshold: decisionThreshold)
+        return Output(prediction: prediction, warnings: warnings, decision: decision)
     }
 
     /// `predict(frame)` that stops between blocks, throwing `LearningError.cancelled`, once

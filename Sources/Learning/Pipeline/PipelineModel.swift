@@ -25,6 +25,10 @@ public struct PipelineModel: Sendable, Codable {
     /// the label is that class, chosen by `threshold`; nil is the most probable class (0.5).
     /// Probabilities never change; only the label does. Set with `withDecisionThreshold`.
     public private(set) var decisionThreshold: Double? = nil
+    /// Classification: the cost of deciding each class when the truth is each class (rows: true
+    /// class, columns: decided class, class order); the label is the class with the lowest
+    /// expected cost under the probabilities. Set with `withDecisionCosts`; never with a threshold.
+    public private(set) var decisionCosts: [[Double]]? = nil
     /// Classification only: maps the fitted model's probabilities to calibrated ones (set by
     /// `calibrate`); nil means the model's own. Every prediction path applies it (`calibrated`).
     public private(set) var calibration: ProbabilityCalibration? = nil
@@ -36,13 +40,19 @@ public struct PipelineModel: Sendable, Codable {
     public struct Output: Sendable {
         public var prediction: Prediction
         public var warnings: [InputWarning]
-        /// The model's decision threshold, applied by `labels`.
-        public var decisionThreshold: Double? = nil
+        /// The model's decision rule, applied by `labels`.
+        public var decision: DecisionRule = .mostProbable
 
-        /// Predicted labels (classification) as text, with the model's decision threshold.
+        /// Predicted labels (classification) as text, under the model's decision rule.
         public func labels(classes: [String]) -> [String]? {
-            prediction.labels(threshold: decisionThreshold).map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
+            prediction.labels(decision: decision).map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
         }
+    }
+
+    /// How the model turns probabilities into its label: its costs, its threshold, or the most probable class.
+    public var decision: DecisionRule {
+        if let decisionCosts { return .costs(decisionCosts) }
+        return DecisionRule(threshold: decisionThreshold)
     }
 
     public var task: Task { target.task }
@@ -101,7 +111,7 @@ public struct PipelineModel: Sendable, Codable {
     /// Predicts every row of `frame` (columns by name; extra columns ignored).
     public func predict(_ frame: DataFrame) throws -> Output {
         let (x, warnings) = try preprocessor.transform(try derived(frame))
-        return Output(prediction: calibrated(fitted.model.predict(x)), warnings: warnings, decisionThreshold: decisionThreshold)
+        return Output(prediction: calibrated(fitted.model.predict(x)), warnings: warnings, decision: decision)
     }
 
     /// The fitted model's raw prediction after the pipeline's calibration, if it has one.
@@ -119,6 +129,7 @@ public struct PipelineModel: Sendable, Codable {
         var copy = self
         copy.calibration = calibration
         copy.decisionThreshold = nil
+        copy.decisionCosts = nil
         // Fitted on the old probabilities: no longer a promise.
         copy.conformal = nil
         return copy
@@ -140,6 +151,24 @@ public struct PipelineModel: Sendable, Codable {
         }
         var copy = self
         copy.decisionThreshold = threshold
+        copy.decisionCosts = nil
+        return copy
+    }
+
+    /// The same model deciding the class with the lowest expected cost (nil: back to the most
+    /// probable class); replaces a decision threshold.
+    /// - Throws: `PipelineError.costsNeedClassifier` for a regression model,
+    ///   `PipelineError.invalidCosts` unless the matrix is classes × classes of finite numbers ≥ 0.
+    public func withDecisionCosts(_ costs: [[Double]]?) throws -> PipelineModel {
+        if let costs {
+            guard task == .classification else { throw PipelineError.costsNeedClassifier }
+            guard DecisionRule.validCosts(costs, classCount: target.classes.count) else {
+                throw PipelineError.invalidCosts(classCount: target.classes.count)
+            }
+        }
+        var copy = self
+        copy.decisionCosts = costs
+        copy.decisionThreshold = nil
         return copy
     }
 
@@ -152,7 +181,7 @@ public struct PipelineModel: Sendable, Codable {
 
     /// The class code of one row of probabilities under this model's decision rule.
     public func decidedClass(_ probabilities: [Double]) -> Int {
-        Prediction.decidedClass(probabilities, threshold: decisionThreshold)
+        decision.decide(probabilities)
     }
 }
 
@@ -192,6 +221,13 @@ extension PipelineModel {
             try StoredModelCheck.require(decisionThreshold.isFinite && decisionThreshold >= 0 && decisionThreshold <= 1,
                                          at: path + [CodingKeys.decisionThreshold], "decision threshold \(decisionThreshold) is not a number from 0 to 1")
         }
+        decisionCosts = try container.decodeIfPresent([[Double]].self, forKey: .decisionCosts)
+        if let decisionCosts {
+            try StoredModelCheck.require(target.task == .classification && DecisionRule.validCosts(decisionCosts, classCount: target.classes.count),
+                                         at: path + [CodingKeys.decisionCosts],
+                                         "decision costs that are not a classes × classes matrix of finite numbers ≥ 0 with some cost above 0")
+            try StoredModelCheck.require(decisionThreshold == nil, at: path + [CodingKeys.decisionCosts], "both decision costs and a decision threshold")
+        }
         calibration = try container.decodeIfPresent(ProbabilityCalibration.self, forKey: .calibration)
         if let calibration {
             try StoredModelCheck.require(target.task == .classification && calibration.isValid(classCount: target.classes.count),
@@ -220,7 +256,7 @@ extension PipelineModel {
     enum CodingKeys: String, CodingKey {
         case algorithm, parameters, seed, preprocessor, target, fitted, derivations
         case rawInputs = "inputs"
-        case decisionThreshold, calibration, conformal
+        case decisionThreshold, decisionCosts, calibration, conformal
     }
 
     /// Written by hand so a model without derived columns has exactly the JSON it always had.
@@ -237,6 +273,7 @@ extension PipelineModel {
             try container.encodeIfPresent(rawInputs, forKey: .rawInputs)
         }
         try container.encodeIfPresent(decisionThreshold, forKey: .decisionThreshold)
+        try container.encodeIfPresent(decisionCosts, forKey: .decisionCosts)
         try container.encodeIfPresent(calibration, forKey: .calibration)
         try container.encodeIfPresent(conformal, forKey: .conformal)
     }

@@ -68,6 +68,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case thresholdNeedsBinaryClassifier(task: Task, classCount: Int)
     case thresholdOutOfRange(Double)
     case calibrationNeedsClassifier(task: Task)
+    case costsNeedClassifier
+    case invalidCosts(classCount: Int)
 
     public var description: String {
         switch self {
@@ -83,6 +85,9 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .thresholdOutOfRange(let t): "the decision threshold must be a probability from 0 to 1, not \(t)"
         case .calibrationNeedsClassifier(let task):
             task == .regression ? "calibration maps a classifier's probabilities; this model does regression" : "internal error: a calibration that does not fit the model's classes"
+        case .costsNeedClassifier: "decision costs weigh a classifier's mistakes; this model does regression"
+        case .invalidCosts(let k):
+            "decision costs need \(k) rows of \(k) numbers ≥ 0 (the cost of each decided class when the truth is each class), with some mistake costing more than 0"
         }
     }
 }

@@ -208,9 +208,9 @@ enum ReferenceStatistics {
                      isCancelled: () -> Bool = { false }) throws -> Data {
         let inputs = try ReferenceProfile(frame: pipeline.driftView(frame), columns: pipeline.inputs.map(\.name), seed: pipeline.seed)
         let output = try pipeline.predict(frame, isCancelled: isCancelled)
-        let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes), seed: pipeline.seed)
+        let predictions = ReferenceProfile(column: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes, decision: pipeline.decision), seed: pipeline.seed)
         return try ModelCoding.encoder().encode(Reference(rows: frame.rowCount, inputs: inputs, predictions: predictions,
-                                                          outOfFold: outOfFold.map { ReferenceProfile(column: $0.column, seed: pipeline.seed) }))
+                                                          outOfFold: outOfFold.map { ReferenceProfile(column: $0.column(for: pipeline), seed: pipeline.seed) }))
     }
 }
 

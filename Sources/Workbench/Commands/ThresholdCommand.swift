@@ -1,4 +1,5 @@
 import Charts
+import Diagnostics
 import CommandLanguage
 import Learning
 import Tabular
@@ -23,7 +24,13 @@ extension CommandTable {
             across thresholds, with the cost when given), the confusion matrix at the chosen point, and \
             stores the threshold in the model: predict, evaluate, validate, export (the bundle, \
             workbench predict and serve) and the ONNX graph all label with it; probabilities never \
-            change. The model card states it.
+            change. The model card states it. With costs= (any classifier, and the only way for more \
+            than two classes) the model decides, for every row, the class with the lowest expected cost \
+            Σ P(true class) × cost(true class, decided class): each key is a true class and its list \
+            the cost of deciding each class, in class order; a class not given costs 0 when decided \
+            right and 1 for any mistake. Nothing is searched: the rule follows from the costs and the \
+            probabilities (so they should be calibrated). It shows the mean cost per row and the \
+            accuracy on DATA before and after, and the confusion matrix under the costs.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
@@ -33,12 +40,14 @@ extension CommandTable {
             OptionSpec("min_recall", .number(0...1), help: "keep at least this recall; the best precision wins"),
             OptionSpec("min_precision", .number(0...1), help: "keep at least this precision; the best recall wins"),
             OptionSpec("at", .number(0...1), help: "set this threshold as it is"),
+            OptionSpec("costs", .record, help: "any number of classes: {TRUE: [cost of deciding each class, in class order], …}; the lowest expected cost wins"),
         ],
         provenance: .derivation, examples: [
             "threshold m on cancer.test",
             "threshold m on cancer.test cost_fp=1 cost_fn=5",
             "threshold m on cancer.train min_recall=0.95",
             "threshold m on cancer.test at=0.3",
+            "threshold m on penguins.test costs={Chinstrap: [5, 0, 1]}",
         ],
         run: runThreshold)
 
@@ -46,6 +55,10 @@ extension CommandTable {
         let (modelName, model) = try context.model("MODEL")
         let (dataName, dataset) = try context.dataset("DATA")
         let pipeline = model.pipeline
+        if context.invocation.has("costs") {
+            try runCosts(&context, modelName: modelName, model: model, dataName: dataName, dataset: dataset)
+            return
+        }
         guard pipeline.task == .classification, pipeline.target.classes.count == 2 else {
             throw CommandError("\(modelName): " + PipelineError.thresholdNeedsBinaryClassifier(task: pipeline.task, classCount: pipeline.target.classes.count).description)
         }
@@ -53,29 +66,7 @@ extension CommandTable {
         let classes = pipeline.target.classes
         let positive = classes[1]
 
-        // Out-of-fold on the training data, else the model's own probabilities.
-        let isTrainingData = dataName == model.dataName || dataset.fingerprint == model.dataFingerprint
-        let codes: [Int], probabilities: Matrix
-        if isTrainingData {
-            let fit = context.fitContext(seed: Int(pipeline.seed), label: "out-of-fold probabilities")
-            let oof = try OutOfFoldProbabilities.compute(pipeline, frame: dataset.frame, context: fit)
-            // The refits are uncalibrated: a calibrated model's map is applied to them, so the
-            // threshold is chosen on the probabilities the model gives.
-            (codes, probabilities) = (oof.truth, pipeline.calibration.map { $0.apply(oof.probabilities) } ?? oof.probabilities)
-            context.print("\(dataName) is \(modelName)'s training data: choosing on out-of-fold probabilities (5 stratified folds, each refitted on the other four)"
-                          + (pipeline.calibration != nil ? ", mapped by the model's calibration" : ""))
-        } else {
-            guard let column = dataset.frame.column(named: pipeline.target.name) else {
-                throw CommandError("\(dataName) has no column '\(pipeline.target.name)', the model's target", hint: "a threshold is chosen against the true classes")
-            }
-            let (truth, kept) = pipeline.target.encode(column: column, rows: Array(0..<dataset.frame.rowCount))
-            guard case .classes(let c, _) = truth, !kept.isEmpty else { throw CommandError("no row of \(dataName) has a known value of '\(pipeline.target.name)'") }
-            let output = try pipeline.predict(kept.count == dataset.frame.rowCount ? dataset.frame : dataset.frame.selectingRows(kept),
-                                              isCancelled: { [flag = context.session.cancellation] in flag.isSet })
-            for w in output.warnings { context.print("warning: \(w)") }
-            guard case .probabilities(let p) = output.prediction else { throw CommandError("internal error: a classifier gave no probabilities") }
-            (codes, probabilities) = (c, p)
-        }
+        let (codes, probabilities, isTrainingData) = try decisionProbabilities(&context, modelName: modelName, model: model, dataName: dataName, dataset: dataset)
         let truth = codes.map { $0 == 1 }
         let scores = (0..<probabilities.rows).map { probabilities[$0, 1] }
         let choice: ThresholdChoice
@@ -104,7 +95,7 @@ extension CommandTable {
                      Series(name: "recall", points: choice.curve.map { Point($0.threshold, $0.recall) })],
             xRange: 0...1, yRange: 0...1)))
         context.output.blank()
-        let report = ClassificationReport(truth: codes, probabilities: probabilities, threshold: chosen.threshold)
+        let report = ClassificationReport(truth: codes, probabilities: probabilities, decision: .threshold(chosen.threshold))
         context.show(confusionChart(report, classes: classes), plain: renderConfusion(report, classes: classes, width: context.environment.width))
 
         var updated = model
@@ -118,6 +109,115 @@ extension CommandTable {
         updated.validation = nil
         context.bind(modelName, .model(updated))
         context.print("\(modelName) now says \(positive) when P(\(positive)) ≥ \(formatFixed(chosen.threshold, decimals: 4)); its probabilities are unchanged")
+    }
+
+    /// The probabilities a decision rule is chosen on, with the true class codes: out-of-fold on
+    /// the model's training data (5 stratified folds, mapped by its calibration), else its own.
+    private static func decisionProbabilities(_ context: inout CommandContext, modelName: String, model: TrainedModel, dataName: String,
+                                              dataset: Dataset) throws -> (codes: [Int], probabilities: Matrix, isTrainingData: Bool) {
+        let pipeline = model.pipeline
+        let isTrainingData = dataName == model.dataName || dataset.fingerprint == model.dataFingerprint
+        let codes: [Int], probabilities: Matrix
+        if isTrainingData {
+            let fit = context.fitContext(seed: Int(pipeline.seed), label: "out-of-fold probabilities")
+            let oof = try OutOfFoldProbabilities.compute(pipeline, frame: dataset.frame, context: fit)
+            // The refits are uncalibrated: a calibrated model's map is applied to them, so the
+            // threshold is chosen on the probabilities the model gives.
+            (codes, probabilities) = (oof.truth, pipeline.calibration.map { $0.apply(oof.probabilities) } ?? oof.probabilities)
+            context.print("\(dataName) is \(modelName)'s training data: choosing on out-of-fold probabilities (5 stratified folds, each refitted on the other four)"
+                          + (pipeline.calibration != nil ? ", mapped by the model's calibration" : ""))
+        } else {
+            guard let column = dataset.frame.column(named: pipeline.target.name) else {
+                throw CommandError("\(dataName) has no column '\(pipeline.target.name)', the model's target", hint: "a decision rule is chosen against the true classes")
+            }
+            let (truth, kept) = pipeline.target.encode(column: column, rows: Array(0..<dataset.frame.rowCount))
+            guard case .classes(let c, _) = truth, !kept.isEmpty else { throw CommandError("no row of \(dataName) has a known value of '\(pipeline.target.name)'") }
+            let output = try pipeline.predict(kept.count == dataset.frame.rowCount ? dataset.frame : dataset.frame.selectingRows(kept),
+                                              isCancelled: { [flag = context.session.cancellation] in flag.isSet })
+            for w in output.warnings { context.print("warning: \(w)") }
+            guard case .probabilities(let p) = output.prediction else { throw CommandError("internal error: a classifier gave no probabilities") }
+            (codes, probabilities) = (c, p)
+        }
+        return (codes, probabilities, isTrainingData)
+    }
+
+    /// `threshold MODEL on DATA costs={…}`: the lowest expected cost decides, for any classifier.
+    private static func runCosts(_ context: inout CommandContext, modelName: String, model: TrainedModel, dataName: String, dataset: Dataset) throws {
+        let pipeline = model.pipeline
+        let invocation = context.invocation
+        guard pipeline.task == .classification else {
+            throw CommandError("\(modelName): " + PipelineError.costsNeedClassifier.description, hint: "costs weigh a classifier's mistakes")
+        }
+        if let other = ["metric", "cost_fp", "cost_fn", "min_recall", "min_precision", "at"].first(where: invocation.has) {
+            throw LanguageError.semantic("costs= decides by expected cost; \(other)= chooses a threshold: give one of them", at: invocation.range(of: other), hint: "keep one way")
+        }
+        let classes = pipeline.target.classes
+        let costs = try costMatrix(invocation, classes: classes)
+        let (codes, probabilities, isTrainingData) = try decisionProbabilities(&context, modelName: modelName, model: model, dataName: dataName, dataset: dataset)
+        let rule = DecisionRule.costs(costs)
+        let beforeRule = pipeline.decision
+        func meanCost(_ decision: DecisionRule) -> Double {
+            let decided = Prediction.probabilities(probabilities).labels(decision: decision) ?? []
+            return zip(codes, decided).reduce(0.0) { $0 + costs[$1.0][$1.1] } / Double(max(1, codes.count))
+        }
+        let before = ClassificationReport(truth: codes, probabilities: probabilities, decision: beforeRule)
+        let after = ClassificationReport(truth: codes, probabilities: probabilities, decision: rule)
+        context.print("\(modelName) on \(dataName): \(codes.count) rows; the class with the lowest expected cost: " + decisionCostsText(costs, classes: classes))
+        var table = TextTable(headers: ["on \(dataName)", "before", "with the costs"], alignments: [.left, .right, .right])
+        table.add(["mean cost per row", formatStatistic(meanCost(beforeRule)), formatStatistic(meanCost(rule))])
+        table.add(["accuracy", formatScore(before.accuracy), formatScore(after.accuracy)])
+        table.add(["macro recall", formatScore(before.macroRecall), formatScore(after.macroRecall)])
+        context.print(table)
+        context.output.blank()
+        context.show(confusionChart(after, classes: classes), plain: renderConfusion(after, classes: classes, width: context.environment.width))
+
+        var updated = model
+        updated.pipeline = try pipeline.withDecisionCosts(costs)
+        updated.decisionThresholdOrigin = "costs on \(dataName)" + (isTrainingData ? " (out-of-fold)" : "")
+        if let frame = updated.trainingFrame, let training = try? CommandTable.scores(of: updated.pipeline, on: frame) {
+            updated.trainingScores = training.scores
+        }
+        updated.heldOut = nil
+        updated.validation = nil
+        context.bind(modelName, .model(updated))
+        context.print("\(modelName) now decides the class with the lowest expected cost; its probabilities are unchanged")
+    }
+
+    /// `costs={TRUE: [c₀, c₁, …], …}` as a classes × classes matrix; rows not given are 0 on the
+    /// diagonal and 1 elsewhere.
+    private static func costMatrix(_ invocation: Invocation, classes: [String]) throws -> [[Double]] {
+        guard let value = invocation.options["costs"]?.value else { return [] }
+        guard case .record(let fields, _) = value, !fields.isEmpty else {
+            throw LanguageError.semantic("costs= takes a record: each true class and the cost of deciding each class, e.g. {\(classes.last ?? "B"): [\(classes.indices.map { $0 == 0 ? "5" : ($0 == classes.count - 1 ? "0" : "1") }.joined(separator: ", "))]}",
+                                         at: value.range, hint: "classes, in order: " + classes.joined(separator: ", "))
+        }
+        var matrix = classes.indices.map { i in classes.indices.map { j in i == j ? 0.0 : 1.0 } }
+        var seen = Set<String>()
+        for field in fields {
+            guard let row = classes.firstIndex(of: field.key) else {
+                throw LanguageError.semantic("'\(field.key)' is not a class of the model", at: field.keyRange,
+                                             hint: closestMatch(field.key, among: classes).map { "did you mean '\($0)'?" } ?? "classes: " + classes.joined(separator: ", "))
+            }
+            guard seen.insert(field.key).inserted else {
+                throw LanguageError.semantic("'\(field.key)' is given twice", at: field.keyRange, hint: "one list of costs per true class")
+            }
+            guard case .list(let items, let range) = field.value, items.count == classes.count else {
+                throw LanguageError.semantic("the costs for true \(field.key) are a list of \(classes.count) numbers, one per decided class (\(classes.joined(separator: ", ")))",
+                                             at: field.value.range, hint: nil)
+            }
+            for (j, item) in items.enumerated() {
+                guard case .number(let cost, _, let itemRange) = item, cost.isFinite, cost >= 0 else {
+                    throw LanguageError.semantic("a cost is a number ≥ 0", at: item.range, hint: nil)
+                }
+                _ = itemRange
+                matrix[row][j] = cost
+            }
+            _ = range
+        }
+        guard DecisionRule.validCosts(matrix, classCount: classes.count) else {
+            throw LanguageError.semantic("every cost is 0: any decision is as good as another", at: value.range, hint: "give a mistake a cost above 0")
+        }
+        return matrix
     }
 
     /// How the threshold is chosen, from the options (one way at most; f1 by default).

@@ -120,7 +120,7 @@ extension CommandTable {
         guard !kept.isEmpty else { throw CommandError("no row has a known value of '\(pipeline.target.name)' to score against") }
         let rows = kept.count == frame.rowCount ? frame : frame.selectingRows(kept)
         let output = try session.map { try InterruptiblePrediction.predict(pipeline, rows, session: $0, notes: &notes) } ?? pipeline.predict(rows)
-        return (Scores(target: truth, prediction: output.prediction, threshold: output.decisionThreshold), output.warnings, kept)
+        return (Scores(target: truth, prediction: output.prediction, decision: output.decision), output.warnings, kept)
     }
 
     static func scores(of pipeline: PipelineModel, on frame: DataFrame) throws -> (scores: Scores, warnings: [InputWarning], rows: [Int]) {

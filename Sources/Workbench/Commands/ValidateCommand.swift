@@ -300,9 +300,9 @@ extension CommandTable {
         if let targetColumn = frame.column(named: pipeline.target.name) {
             // Reuse the predictions made above when every row has a target to score against.
             let (truth, kept) = pipeline.target.encode(column: targetColumn, rows: Array(0..<frame.rowCount))
-            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction, threshold: output.decisionThreshold) : try scores(of: pipeline, on: frame).scores
+            freshScores = kept.count == frame.rowCount ? Scores(target: truth, prediction: output.prediction, decision: output.decision) : try scores(of: pipeline, on: frame).scores
             if !kept.isEmpty {
-                interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), threshold: output.decisionThreshold, seed: pipeline.seed)
+                interval = ScoreInterval.of(metric: metric, target: truth, prediction: output.prediction.selecting(kept), decision: output.decision, seed: pipeline.seed)
                 if let conformal = pipeline.conformal {
                     let covered = conformal.covers(truth: truth, prediction: output.prediction.selecting(kept)).filter { $0 }.count
                     let wilson = ScoreInterval.wilson(successes: covered, trials: kept.count)
@@ -327,7 +327,7 @@ extension CommandTable {
                     ? cvTable["rmse"].flatMap { cvRMSE in rmse.flatMap { rmse in
                         errorScaleGate(freshR2: metric.value(fresh), freshRMSE: rmse.value(fresh),
                                        rmseInterval: ScoreInterval.of(metric: rmse, target: truth,
-                                                                      prediction: output.prediction.selecting(kept), threshold: nil, seed: pipeline.seed),
+                                                                      prediction: output.prediction.selecting(kept), seed: pipeline.seed),
                                        crossValidationR2: cv, crossValidationRMSE: cvRMSE, tolerance: tolerance, rows: kept.count)
                     } }
                     : nil
@@ -379,9 +379,9 @@ extension CommandTable {
         let inputProfile: ReferenceProfile? = try model.trainingFrame.map { try ReferenceProfile(frame: pipeline.driftView($0), columns: features.map(\.name), sampleCap: nil) }
             ?? model.bundleEvidence?.inputs
         if let inputProfile {
-            let predictionProfile = cv?.outOfFold.map { ReferenceProfile(column: $0.column, sampleCap: nil) } ?? model.bundleEvidence?.outOfFold
+            let predictionProfile = cv?.outOfFold.map { ReferenceProfile(column: $0.column(for: pipeline), sampleCap: nil) } ?? model.bundleEvidence?.outOfFold
             let judgement = try DriftJudgement(reference: inputProfile, current: pipeline.driftView(frame), predictionReference: predictionProfile,
-                                               currentPredictions: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes),
+                                               currentPredictions: DriftDetector.predictionColumn(output.prediction, classes: pipeline.target.classes, decision: output.decision),
                                                options: options)
             let inputs = judgement.inputs
             drift = inputs

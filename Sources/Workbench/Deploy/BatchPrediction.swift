@@ -311,7 +311,7 @@ final class Sink {
     }
 
     func write(_ rows: [[String]], columns: [String], prediction: Prediction) throws {
-        let labels = prediction.labels(threshold: pipeline.decisionThreshold).map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
+        let labels = prediction.labels(decision: pipeline.decision).map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
         let classes = pipeline.target.classes
         func outputs(_ r: Int) -> [JSONScalar] {
             switch prediction {

@@ -31,6 +31,11 @@ enum ModelCard {
             lines.append("- Decision threshold: labels **\(positive)** when P(\(positive)) ≥ \(formatFixed(t, decimals: 4)), else \(p.target.classes[0])"
                          + (model.decisionThresholdOrigin.map { " (\($0))" } ?? "") + "; probabilities are the model's own, unchanged")
         }
+        if let costs = p.decisionCosts {
+            lines.append("- Decision costs: labels the class with the lowest expected cost under the probabilities; "
+                         + decisionCostsText(costs, classes: p.target.classes) + (model.decisionThresholdOrigin.map { " (\($0))" } ?? "")
+                         + "; probabilities are the model's own, unchanged")
+        }
         lines.append("")
         lines += ["## Training data", ""]
         lines.append("- Dataset `\(model.dataName)`, \(model.rowCount) rows, \(p.inputs.count) input columns")
@@ -153,3 +158,14 @@ let swiftVersion: String = {
     return "Swift 6"
     #endif
 }()
+
+/// A cost matrix in words: each costly decision, `true → decided cost`, and what the rest cost.
+func decisionCostsText(_ costs: [[Double]], classes: [String]) -> String {
+    var parts: [String] = []
+    for (i, row) in costs.enumerated() where classes.indices.contains(i) {
+        for (j, cost) in row.enumerated() where classes.indices.contains(j) && cost != (i == j ? 0 : 1) {
+            parts.append("\(classes[i]) decided as \(classes[j]) costs \(formatNumber(cost))")
+        }
+    }
+    return parts.isEmpty ? "every mistake costs 1, a right answer 0" : parts.joined(separator: ", ") + (parts.count < classes.count * classes.count ? "; other mistakes cost 1, right answers 0" : "")
+}

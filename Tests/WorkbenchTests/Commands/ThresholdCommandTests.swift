@@ -83,6 +83,14 @@ struct ThresholdCommandTests {
         ("", "threshold m on fresh metric=f1 min_recall=0.9", "choose the threshold one way: metric=, min_recall= were given"),
         ("", "threshold m on fresh cost_fp=2", "a cost needs both cost_fp= and cost_fn="),
         ("", "threshold m on fresh min_recall=1.5", "1"),
+        ("r = train linear on d target=progression", "threshold r on d costs={a: [0, 1]}", "decision costs weigh a classifier's mistakes; this model does regression"),
+        ("", "threshold m on fresh costs={malignant: [5, 0]} at=0.3", "costs= decides by expected cost; at= chooses a threshold"),
+        ("", "threshold m on fresh costs={malignnt: [5, 0]}", "did you mean 'malignant'?"),
+        ("", "threshold m on fresh costs={malignant: [5]}", "a list of 2 numbers, one per decided class (benign, malignant)"),
+        ("", "threshold m on fresh costs={malignant: [5, -1]}", "a cost is a number ≥ 0"),
+        ("", "threshold m on fresh costs={malignant: [5, 0], malignant: [1, 0]}", "'malignant' is given twice"),
+        ("", "threshold m on fresh costs={benign: [0, 0], malignant: [0, 0]}", "every cost is 0"),
+        ("", "threshold m on fresh costs=5", "costs= takes a record"),
     ])
     func badRequestsAreClearErrors(setup: String, command: String, message: String) throws {
         let session = trained()
@@ -92,6 +100,44 @@ struct ThresholdCommandTests {
         #expect(!cell.succeeded)
         #expect(cell.output.plainText.contains(message), "\(cell.output.plainText)")
         #expect(model(session)?.pipeline.decisionThreshold == nil)
+        #expect(model(session)?.pipeline.decisionCosts == nil)
+    }
+
+    /// Three classes with costs: the model labels every row with the class of lowest expected
+    /// cost (computed here by hand from the probabilities), in the session, the bundle, the
+    /// server's scorer and the card; a threshold set afterwards replaces the costs.
+    @Test func costsDecideTheLowestExpectedCostEverywhere() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = makeSession()
+        run(session, "load \"\(exampleData)/penguins.csv\"", "split penguins test=0.3 stratify=species seed=1",
+            "m = train linear on penguins.train target=species")
+        let cell = try #require(run(session, "threshold m on penguins.test costs={Chinstrap: [9, 0, 1], Gentoo: [1, 4, 0]}"))
+        #expect(cell.succeeded, "\(cell.output.plainText)")
+        #expect(cell.output.plainText.contains("Chinstrap decided as Adelie costs 9, Gentoo decided as Chinstrap costs 4; other mistakes cost 1, right answers 0"), "\(cell.output.plainText)")
+        #expect(cell.output.plainText.contains("mean cost per row"))
+        let m = try #require(model(session))
+        let costs: [[Double]] = [[0, 1, 1], [9, 0, 1], [1, 4, 0]]
+        #expect(m.pipeline.decisionCosts == costs)
+        guard case .dataset(let data)? = session.lookup("penguins") else { Issue.record("no data"); return }
+        let output = try m.pipeline.predict(data.frame)
+        guard case .probabilities(let p) = output.prediction else { Issue.record("no probabilities"); return }
+        let byHand = (0..<p.rows).map { r in
+            (0..<3).min { a, b in
+                let ca = (0..<3).reduce(0.0) { $0 + p[r, $1] * costs[$1][a] }, cb = (0..<3).reduce(0.0) { $0 + p[r, $1] * costs[$1][b] }
+                return ca < cb || (ca == cb && a < b)
+            } ?? 0
+        }
+        let labels = try #require(output.labels(classes: m.pipeline.target.classes))
+        #expect(labels == byHand.map { m.pipeline.target.classes[$0] })
+        #expect(byHand != output.prediction.labels, "the costs should move some labels")
+        let export = try #require(run(session, "export m to \"\(folder)/b\""))
+        #expect(export.succeeded, "\(export.output.plainText)")
+        let card = try String(contentsOfFile: folder + "/b/MODEL_CARD.md", encoding: .utf8)
+        #expect(card.contains("- Decision costs: labels the class with the lowest expected cost"))
+        run(session, "m2 = import \"\(folder)/b\"")
+        #expect(model(session, "m2")?.pipeline.decisionCosts == costs)
+        #expect(try model(session, "m2")?.pipeline.predict(data.frame).labels(classes: m.pipeline.target.classes) == labels)
     }
 
     /// The bundle keeps the threshold: imported back, served (the scorer's labels) and from the
