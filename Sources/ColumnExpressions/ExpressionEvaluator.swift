@@ -198,6 +198,9 @@ public struct ExpressionEvaluator {
     private mutating func finite(_ v: ColumnValues, _ inputs: ColumnValues...) -> ColumnValues {
         switch v {
         case .number(var x):
+            // Read first: rewriting would copy the whole column (`v` still holds it) for nothing.
+            let infinite = x.withUnsafeBufferPointer { p in p.reduce(0) { $0 + ($1.isInfinite ? 1 : 0) } }
+            guard infinite > 0 else { return v }
             var count = 0
             x.withUnsafeMutableBufferPointer { p in
                 for i in 0..<p.count where p[i].isInfinite {
