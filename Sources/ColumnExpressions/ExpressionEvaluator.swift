@@ -218,21 +218,42 @@ public struct ExpressionEvaluator {
         }
     }
 
+    /// A new column of `count` numbers, `body` writing each range of rows; large columns in
+    /// chunks on every core (each row depends on its own inputs only, so the result is the same).
+    static func filled(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        guard count > 0 else { return [] }
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let chunks = count >= 1 << 17 ? cores * 4 : 1
+            let size = (count + chunks - 1) / chunks
+            let out = SharedPointer(base)
+            _ = parallelMap(chunks, workers: min(chunks, cores)) { c in
+                body(min(count, c * size)..<min(count, (c + 1) * size), out.pointer)
+            }
+            initialized = count
+        }
+    }
+
     static func zipNumbers(_ a: ColumnValues, _ b: ColumnValues, _ rows: Int, _ f: (Double, Double) -> Double) -> ColumnValues {
         switch (a, b) {
-        case (.number(let x), .number(let y)):
-            return .number([Double](unsafeUninitializedCapacity: x.count) { out, n in
-                x.withUnsafeBufferPointer { px in
-                    y.withUnsafeBufferPointer { py in
-                        for i in 0..<px.count { out[i] = f(px[i], py[i]) }
-                    }
+        case (.number(let x), .number(let y)) where x.count == y.count:
+            return .number(x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    let (sx, sy) = (SharedPointer(px), SharedPointer(py))
+                    return filled(x.count) { range, out in for i in range { out[i] = f(sx.pointer[i], sy.pointer[i]) } }
                 }
-                n = x.count
             })
         case (.number(let x), .constantNumber(let c)):
-            return .number(x.map { f($0, c) })
+            return .number(x.withUnsafeBufferPointer { px in
+                let sx = SharedPointer(px)
+                return filled(x.count) { range, out in for i in range { out[i] = f(sx.pointer[i], c) } }
+            })
         case (.constantNumber(let c), .number(let y)):
-            return .number(y.map { f(c, $0) })
+            return .number(y.withUnsafeBufferPointer { py in
+                let sy = SharedPointer(py)
+                return filled(y.count) { range, out in for i in range { out[i] = f(c, sy.pointer[i]) } }
+            })
         case (.constantNumber(let c), .constantNumber(let d)):
             return .constantNumber(f(c, d))
         default:

@@ -6,16 +6,16 @@ import Darwin
 #endif
 
 /// A pointer handed to worker threads.
-struct SharedPointer<T>: @unchecked Sendable {
+public struct SharedPointer<T>: @unchecked Sendable {
     // Safe: workers only read through it, or write disjoint rows, and the owner outlives the parallel section.
-    let pointer: T
-    init(_ pointer: T) { self.pointer = pointer }
+    public let pointer: T
+    public init(_ pointer: T) { self.pointer = pointer }
 }
 
 /// Runs `body(i)` for every i in 0..<count on up to `workers` threads and returns the results in
 /// index order, so the output never depends on scheduling. Workers take the next index as they
 /// finish one, so a worker delayed by other load on the machine does not hold up the rest.
-func parallelMap<T>(_ count: Int, workers: Int, _ body: (Int) -> T) -> [T] {
+public func parallelMap<T>(_ count: Int, workers: Int, _ body: (Int) -> T) -> [T] {
     if workers <= 1 || count <= 1 { return (0..<count).map(body) }
     let results = UnsafeMutablePointer<T?>.allocate(capacity: count)
     results.initialize(repeating: nil, count: count)
