@@ -81,7 +81,7 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .thresholdNeedsBinaryClassifier(let task, let k):
             task == .regression
                 ? "a decision threshold applies to a classifier's probabilities; this model does regression and has no threshold to set"
-                : "a decision threshold needs a model with two classes; this one has \(k)\nhint: decide between two classes, e.g. train on a target with two values"
+                : "a decision threshold needs a model with two classes; this one has \(k)\nhint: with more classes give the cost of each mistake instead: costs={TRUE: [cost of deciding each class], …}"
         case .thresholdOutOfRange(let t): "the decision threshold must be a probability from 0 to 1, not \(t)"
         case .calibrationNeedsClassifier(let task):
             task == .regression ? "calibration maps a classifier's probabilities; this model does regression" : "internal error: a calibration that does not fit the model's classes"
