@@ -60,10 +60,10 @@ public final class ModelRouter: Sendable {
         return service.wantsBody(method: method, path: route, authorization: authorization, contentType: contentType)
     }
 
-    /// Whether answering may compute a drift summary (see `ModelService.summarises`).
-    public func summarises(path: String) -> Bool {
+    /// Whether answering may take long (see `ModelService.answersOffLoop`).
+    public func answersOffLoop(path: String) -> Bool {
         guard let (_, route) = target(path) else { return false }
-        return ModelService.summarises(path: route)
+        return ModelService.answersOffLoop(path: route)
     }
 
     /// Answers one request whose body (when `wantsBody` said so) has been read.

@@ -38,6 +38,7 @@ public enum MonitorReport {
                 if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
             }
         }
+        if let p = s.performance { lines += performance(p) }
         for a in s.alerts { lines.append("ALERT \(a.message)") }
         if s.alerts.isEmpty && s.status == "ok" { lines.append("no alert") }
         return lines.joined(separator: "\n")
@@ -47,6 +48,35 @@ public enum MonitorReport {
     private static func tested(_ p: MonitoringSummary.Predictions) -> String {
         guard let adjusted = p.adjustedPValue else { return "" }
         return "; against the out-of-fold predictions Holm p \(MonitoringSummary.formatP(adjusted)), " + (p.drifted ? "drifted" : "stable")
+    }
+
+    /// The outcomes' lines: how many rows are labelled, the realised metric with its interval
+    /// beside the validation figure, and (classification) the confidence-based estimate.
+    static func performance(_ p: RealisedPerformance) -> [String] {
+        func f(_ x: Double?) -> String { x.map(MonitoringSummary.format) ?? "n/a" }
+        var lines = ["outcomes: \(p.labelledRows) of \(p.windowRows) rows in the window labelled (\(String(format: "%.1f", p.labelledShare * 100))%)"]
+        let validation = p.validation.map { v in
+            let limit = p.higherIsBetter ? v - p.tolerance : v + p.tolerance
+            return " vs validation \(f(v)) (\(p.validationSource ?? "")); alert when the interval lies wholly \(p.higherIsBetter ? "below" : "above") \(f(limit))"
+        } ?? " (the bundle records no validation figure to compare with)"
+        if p.labelledRows == 0 {
+            lines.append("realised \(p.label): no outcomes yet (POST /v1/feedback, or --labels FILE)")
+        } else {
+            var text = "realised \(p.label) \(f(p.value)) (95% CI \(f(p.lower))–\(f(p.upper)), \(p.intervalMethod == "wilson" ? "Wilson" : "bootstrap"), \(p.labelledRows) rows)"
+            if p.mae != nil { text += ", MAE \(f(p.mae)) (95% CI \(f(p.maeLower))–\(f(p.maeUpper)))" }
+            text += validation
+            if p.labelledRows < p.minimumRows { text += "; not judged: fewer than \(p.minimumRows) labelled rows" }
+            lines.append(text)
+        }
+        if let e = p.estimated {
+            var text = "estimated accuracy (CBPE, mean probability of the predicted class): \(f(e.window)) on the window"
+            if p.labelledRows > 0 { text += ", \(f(e.labelled)) on the labelled rows (realised \(f(p.value)))" }
+            text += e.calibrated
+                ? "; the probabilities are calibrated (\(e.calibration ?? "")), as the estimate assumes"
+                : "; the probabilities are not calibrated, so the estimate is uncalibrated (calibrate the model for a trustworthy one)"
+            lines.append(text)
+        }
+        return lines
     }
 
     private static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }

@@ -112,6 +112,66 @@ public struct PredictionLogReader: Sendable {
         }
     }
 
+    /// Whether the log has table `outcomes` (logs written before outcomes existed have none).
+    public func hasOutcomes() throws -> Bool {
+        do {
+            return try queue.read { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes')") ?? false
+            }
+        } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The last `limit` predictions, oldest first, each with its outcome: from `labels` (prediction
+    /// id → truth) when given, else from the log's table `outcomes` (none in a log without one),
+    /// and, for a classifier, the probability it gave the class it predicted.
+    /// - Complexity: O(limit) rows read, each probability object decoded.
+    public func labelledWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil) throws -> [LabelledPrediction] {
+        guard (1...Self.maximumWindow).contains(limit) else {
+            throw ServingError.badOption("the monitoring window must be 1 to \(Self.maximumWindow) rows, not \(limit)")
+        }
+        let joined = labels == nil ? try hasOutcomes() : false
+        do {
+            return try queue.read { db in
+                let sql = joined
+                    ? """
+                      SELECT CAST(p.id AS INTEGER), CAST(p.label AS TEXT), CAST(p.value AS REAL), CAST(p.probabilities AS TEXT),
+                             CAST(o.label AS TEXT), CAST(o.value AS REAL)
+                      FROM (SELECT id, label, value, probabilities FROM predictions ORDER BY id DESC LIMIT ?) p
+                      LEFT JOIN outcomes o ON o.prediction_id = p.id ORDER BY p.id
+                      """
+                    : """
+                      SELECT CAST(id AS INTEGER), CAST(label AS TEXT), CAST(value AS REAL), CAST(probabilities AS TEXT), NULL, NULL
+                      FROM (SELECT id, label, value, probabilities FROM predictions ORDER BY id DESC LIMIT ?) ORDER BY id
+                      """
+                let decoder = JSONDecoder()
+                return try Row.fetchAll(db, sql: sql, arguments: [limit]).map { row in
+                    let id: Int64? = row[0]
+                    var item = LabelledPrediction(predicted: .null)
+                    if let label = row[1] as String? {
+                        item.predicted = .text(label)
+                        if let text = row[3] as String?, let p = try? decoder.decode([String: Double].self, from: Data(text.utf8)) {
+                            item.confidence = p[label]
+                        }
+                    } else if let value = row[2] as Double?, value.isFinite {
+                        item.predicted = .number(value)
+                    }
+                    if let labels {
+                        item.truth = id.flatMap { labels[$0] }
+                    } else if let label = row[4] as String? {
+                        item.truth = .text(label)
+                    } else if let value = row[5] as Double?, value.isFinite {
+                        item.truth = .number(value)
+                    }
+                    return item
+                }
+            }
+        } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
     private static func strings(_ json: String?) -> [String] {
         guard let json, let items = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else { return [] }
         return items
@@ -121,7 +181,10 @@ public struct PredictionLogReader: Sendable {
 /// Monitoring from a prediction log: the summary of its last window against the bundle's reference.
 public enum LogMonitor {
     /// Summarises `logPath`; the bundle is the one the log names unless `bundlePath` is given.
-    public static func summary(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions) throws -> MonitoringSummary {
+    /// Realised performance comes from the log's outcomes, or from `labels` (a CSV of outcomes)
+    /// instead when given.
+    public static func summary(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions,
+                               labels: OutcomeFile? = nil) throws -> MonitoringSummary {
         let log = try PredictionLogReader(path: logPath)
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         guard bundle.manifest.modelID == log.modelID else {
@@ -130,8 +193,13 @@ public enum LogMonitor {
         let reference = try BundleReference.decode(bundle.reference)
         let features = bundle.pipeline.inputs
         let window = try log.window(rows: options.window, features: features)
-        return MonitoringSummary.compute(
+        let summary = MonitoringSummary.compute(
             model: log.modelID, reference: reference, features: features, classes: bundle.pipeline.target.classes, inputs: window.inputs,
             outputs: window.outputs, requests: window.requests, rowsScored: window.rowsScored, options: options, redacted: log.redacted)
+        let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
+        let rows = try log.labelledWindow(rows: options.window, labels: truths)
+        return summary.with(performance: RealisedPerformance.compute(
+            rows: rows, classification: bundle.pipeline.task == .classification, metrics: bundle.manifest.metrics, tolerance: options.tolerance,
+            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue))
     }
 }
