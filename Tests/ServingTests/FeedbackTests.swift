@@ -196,4 +196,77 @@ struct FeedbackTests {
         #expect(text.contains("realised accuracy \(String(format: "%.4g", p)) (95% CI"), "\(text)")
         #expect(text.contains("estimated accuracy (CBPE"), "\(text)")
     }
+
+    /// The alert command runs when the realised accuracy's interval lies below the validation
+    /// figure minus the tolerance, and not when the same predictions get their own labels back.
+    @Test func performanceAlertRunsTheAlertCommandExactlyWhenBelow() async throws {
+        for wrong in [false, true] {
+            let log = Self.folder + "/alert-\(wrong).sqlite"
+            let alerts = Self.folder + "/alerts-\(wrong).jsonl"
+            let server = try await startServer(try Self.bundle.get()) { options in
+                options.logPath = log
+                options.monitor.window = 100
+                options.monitorInterval = .seconds(3600)
+                options.alertCommand = try? AlertCommand(arguments: ["tee", "-a", alerts])
+            }
+            let rows = try penguinRows("penguins_fresh.csv").prefix(40)
+            let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
+            let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
+            // The model's own answers as outcomes (accuracy 1), or another class each time (0).
+            let body = try predictions.map { p in
+                let label = try #require(p["label"] as? String)
+                let sent = wrong ? (label == "Adelie" ? "Gentoo" : "Adelie") : label
+                return "{\"id\": \(try #require((p["id"] as? NSNumber)?.int64Value)), \"label\": \"\(sent)\"}"
+            }
+            #expect(try await HTTP.post("/v1/feedback", port: server.port, body: "{\"outcomes\": [\(body.joined(separator: ","))]}").status == 200)
+            let summary = server.service.evaluateMonitoring()
+            #expect(summary.performance?.value == (wrong ? 0 : 1))
+            #expect(summary.alerts.contains { $0.feature == RealisedPerformance.alertName } == wrong)
+            let metrics = try await HTTP.get("/metrics", port: server.port).body
+            #expect(metrics.contains("workbench_performance_alert \(wrong ? 1 : 0)"), "\(metrics)")
+            await server.shutdown()
+            if wrong {
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline, !((try? String(contentsOfFile: alerts, encoding: .utf8)) ?? "").contains("(performance)") { usleep(50_000) }
+                let text = try String(contentsOfFile: alerts, encoding: .utf8)
+                #expect(text.contains(#""feature":"(performance)""#), "\(text)")
+                #expect(text.contains("realised accuracy 0 (95% CI ") && text.contains("40 labelled rows) lies wholly below the validation figure"), "\(text)")
+            } else {
+                // (The first 40 fresh penguins are mostly Adelie: their drift alerts may fire; no performance alert.)
+                usleep(300_000)
+                #expect(!((try? String(contentsOfFile: alerts, encoding: .utf8)) ?? "").contains("(performance)"))
+            }
+        }
+    }
+
+    /// A regressor takes values, refuses labels and text, and `monitor` reports RMSE and MAE.
+    @Test func regressionOutcomesAreValues() async throws {
+        let session = makeSession()
+        let bundle = Self.folder + "/mass"
+        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=body_mass_g",
+                     "export m to \"\(bundle)\""] {
+            let cell = try #require(session.execute(line))
+            try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
+        }
+        let log = Self.folder + "/mass.sqlite"
+        let server = try await startServer(bundle) { $0.logPath = log }
+        let row = #"{"species": "Adelie", "island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "sex": "male", "year": 2007}"#
+        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(row), \(row)]}")
+        #expect(answer.status == 200, "\(answer.body)")
+        let predicted = try ids(answer)
+        let value = try #require((answer.json["predictions"] as? [[String: Any]])?.first?["value"] as? Double)
+        #expect(try await HTTP.post("/v1/feedback", port: server.port, body: "{\"id\": \(predicted[0]), \"value\": 3750}").status == 200)
+        for (body, message) in [("{\"id\": \(predicted[1]), \"label\": \"Adelie\"}", "label: the model is a regressor: send the true value as \"value\""),
+                                ("{\"id\": \(predicted[1]), \"value\": \"heavy\"}", "value: expected a finite number, found the string \"heavy\""),
+                                ("{\"id\": \(predicted[0]), \"value\": 3751}", "value 3750 is already recorded; value 3751 refused")] {
+            let refused = try await HTTP.post("/v1/feedback", port: server.port, body: body)
+            #expect(refused.status == (message.contains("already") ? 409 : 422))
+            #expect(((refused.json["details"] as? [String]) ?? []).contains { $0.contains(message) }, "\(refused.body)")
+        }
+        await server.shutdown()
+        let performance = try #require(try LogMonitor.summary(logPath: log, options: MonitorOptions()).performance)
+        #expect(performance.metric == "rmse" && performance.labelledRows == 1)
+        #expect(abs((performance.value ?? 0) - abs(3750 - value)) < 1e-9)
+        #expect(abs((performance.mae ?? 0) - abs(3750 - value)) < 1e-9)
+    }
 }
