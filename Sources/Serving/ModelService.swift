@@ -37,8 +37,9 @@ public final class ModelService: Sendable {
     let log: PredictionLog?
     /// The same log read back, for realised performance (nil without a log).
     let logReader: PredictionLogReader?
-    /// The latest realised performance, from the log, recomputed with the monitoring summary.
-    private let performance = Mutex<RealisedPerformance?>(nil)
+    /// The latest realised performance, from the log, recomputed with the monitoring summary when
+    /// the log changed (its `dataVersion`).
+    private let performance = Mutex<(version: Int, result: RealisedPerformance)?>(nil)
     let alertCommand: AlertCommand?
     /// The model as the Open Inference Protocol (`/v2`) sees it.
     let openInference: OpenInferenceModel
@@ -273,17 +274,20 @@ public final class ModelService: Sendable {
     }
 
     /// The live monitoring summary, with the latest realised performance.
-    public func monitoringSummary() -> MonitoringSummary { monitor.summary().with(performance: performance.withLock { $0 }) }
+    public func monitoringSummary() -> MonitoringSummary { monitor.summary().with(performance: performance.withLock { $0?.result }) }
 
     /// Realised performance over the log's last window of predictions and their outcomes; nil
     /// without a log (or when it cannot be read now). Sets the gauges.
     func evaluatePerformance() -> RealisedPerformance? {
-        guard let logReader, let rows = try? logReader.labelledWindow(rows: min(monitor.options.window, PredictionLogReader.maximumWindow)) else { return nil }
+        guard let logReader, let version = try? logReader.dataVersion() else { return nil }
+        // Nothing committed since: the same figures (reading and decoding the window is not free).
+        if let cached = performance.withLock({ $0 }), cached.version == version { return cached.result }
+        guard let rows = try? logReader.labelledWindow(rows: min(monitor.options.window, PredictionLogReader.maximumWindow)) else { return nil }
         let pipeline = bundle.pipeline
         let result = RealisedPerformance.compute(rows: rows, classification: pipeline.task == .classification, metrics: bundle.manifest.metrics,
                                                  tolerance: monitor.options.tolerance, minimumRows: monitor.options.minimumRows,
                                                  calibration: pipeline.calibration?.method.rawValue)
-        performance.withLock { $0 = result }
+        performance.withLock { $0 = (version, result) }
         metrics.performance(result)
         return result
     }

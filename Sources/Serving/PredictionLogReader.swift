@@ -112,6 +112,14 @@ public struct PredictionLogReader: Sendable {
         }
     }
 
+    /// A number that changes whenever another connection (the server's writer, a feedback
+    /// request) commits to the log: SQLite's `PRAGMA data_version` on this reader's connection.
+    public func dataVersion() throws -> Int {
+        do { return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 } } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
     /// Whether the log has table `outcomes` (logs written before outcomes existed have none).
     public func hasOutcomes() throws -> Bool {
         do {
