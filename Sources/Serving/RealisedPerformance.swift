@@ -66,7 +66,7 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
         public var calibration: String?
     }
 
-    /// The `feature` of a performance alert (parenthesised: no column of a model is named so).
+    /// The `feature` of a performance alert (in parentheses, to stand apart from column names).
     public static let alertName = "(performance)"
 
     /// The seed of the bootstrap: the same window gives the same interval.
