@@ -286,7 +286,7 @@ public final class ModelService: Sendable {
         let pipeline = bundle.pipeline
         let result = RealisedPerformance.compute(rows: rows, classification: pipeline.task == .classification, metrics: bundle.manifest.metrics,
                                                  tolerance: monitor.options.tolerance, minimumRows: monitor.options.minimumRows,
-                                                 calibration: pipeline.calibration?.method.rawValue)
+                                                 calibration: pipeline.calibration?.method.rawValue, classes: pipeline.target.classes)
         performance.withLock { $0 = (version, result) }
         metrics.performance(result)
         return result

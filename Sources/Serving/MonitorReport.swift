@@ -67,6 +67,11 @@ public enum MonitorReport {
             text += validation
             if p.labelledRows < p.minimumRows { text += "; not judged: fewer than \(p.minimumRows) labelled rows" }
             lines.append(text)
+            if let classes = p.perClass, !classes.isEmpty {
+                lines.append("per class (share of each true class predicted right): " + classes.map { c in
+                    "\(c.label) \(c.recall.map(MonitoringSummary.format) ?? "n/a") of \(c.rows)"
+                }.joined(separator: ", "))
+            }
         }
         if let e = p.estimated {
             var text = "estimated accuracy (CBPE, mean probability of the predicted class): \(f(e.window)) on the window"

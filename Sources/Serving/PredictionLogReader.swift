@@ -208,6 +208,6 @@ public enum LogMonitor {
         let rows = try log.labelledWindow(rows: options.window, labels: truths)
         return summary.with(performance: RealisedPerformance.compute(
             rows: rows, classification: bundle.pipeline.task == .classification, metrics: bundle.manifest.metrics, tolerance: options.tolerance,
-            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue))
+            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue, classes: bundle.pipeline.target.classes))
     }
 }

@@ -52,6 +52,17 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
     public var breached: Bool
     /// Classification: expected accuracy from the predicted probabilities (see `EstimatedAccuracy`).
     public var estimated: EstimatedAccuracy?
+    /// Classification: per true class, its labelled rows and the share the model got right (recall).
+    public var perClass: [ClassFigure]? = nil
+
+    /// One class's figures on the labelled rows.
+    public struct ClassFigure: Codable, Sendable, Equatable {
+        public var label: String
+        /// Labelled rows whose true class this is.
+        public var rows: Int
+        /// The share of them predicted as this class; nil without rows.
+        public var recall: Double?
+    }
 
     /// Confidence-based performance estimation (as NannyML's CBPE): if the probabilities are
     /// calibrated, the chance that a prediction is right is the probability given to the predicted
@@ -78,9 +89,10 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
     ///   - metrics: the bundle manifest's metrics, for the validation figure.
     ///   - tolerance: nil for the default: 0.05 for accuracy; 10 % of the validation figure for RMSE.
     ///   - calibration: the pipeline's calibration method, nil when it has none.
+    ///   - classes: the model's classes, for the per-class figures (in this order).
     /// - Complexity: O(n) for accuracy; O(1000 · n) for the bootstrap of n labelled rows.
     public static func compute(rows: [LabelledPrediction], classification: Bool, metrics: [String: Double], tolerance: Double?,
-                               minimumRows: Int, calibration: String?) -> RealisedPerformance {
+                               minimumRows: Int, calibration: String?, classes: [String] = []) -> RealisedPerformance {
         let metric = classification ? "accuracy" : "rmse"
         let (validation, source): (Double?, String?) = {
             for key in ["validation_" + metric, "cv_" + metric] {
@@ -96,6 +108,7 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
         if classification {
             var n = 0, correct = 0
             var confidenceAll = 0.0, confidenceAllCount = 0, confidenceLabelled = 0.0
+            var support: [String: Int] = [:], hits: [String: Int] = [:]
             for row in rows {
                 if let c = row.confidence, c.isFinite {
                     confidenceAll += c
@@ -103,10 +116,18 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
                 }
                 guard case .text(let truth)? = row.truth else { continue }
                 n += 1
-                if case .text(let predicted) = row.predicted, predicted == truth { correct += 1 }
+                support[truth, default: 0] += 1
+                if case .text(let predicted) = row.predicted, predicted == truth {
+                    correct += 1
+                    hits[truth, default: 0] += 1
+                }
                 confidenceLabelled += row.confidence.flatMap { $0.isFinite ? $0 : nil } ?? .nan
             }
             result.labelledRows = n
+            result.perClass = (classes.isEmpty ? support.keys.sorted() : classes).map { c in
+                let rows = support[c] ?? 0
+                return ClassFigure(label: c, rows: rows, recall: rows > 0 ? Double(hits[c] ?? 0) / Double(rows) : nil)
+            }
             if n > 0 {
                 result.value = Double(correct) / Double(n)
                 let interval = ScoreInterval.wilson(successes: correct, trials: n)

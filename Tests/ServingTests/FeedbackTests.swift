@@ -176,6 +176,13 @@ struct FeedbackTests {
         #expect(abs((performance.lower ?? -1) - max(0, centre - half)) < 1e-12)
         #expect(abs((performance.upper ?? -1) - min(1, centre + half)) < 1e-12)
         #expect(performance.validationSource == "cv_accuracy")
+        // Per class: the share of each true species predicted right, counted here.
+        for figure in try #require(performance.perClass) {
+            let rows = (0..<labelled).filter { truth[$0] == figure.label }
+            #expect(figure.rows == rows.count)
+            #expect(figure.recall == (rows.isEmpty ? nil : Double(rows.filter { predicted[$0] == figure.label }.count) / Double(rows.count)))
+        }
+        #expect(performance.perClass?.map(\.label) == ["Adelie", "Chinstrap", "Gentoo"])
         // CBPE on the labelled rows: the mean probability of the predicted class, by hand.
         let confidence = (0..<labelled).map { r in (predictions[r]["probabilities"] as? [String: Double])?[predicted[r]] ?? .nan }
         #expect(abs((performance.estimated?.labelled ?? -1) - confidence.reduce(0, +) / n) < 1e-12)
