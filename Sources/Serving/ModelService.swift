@@ -156,7 +156,7 @@ public final class ModelService: Sendable {
                 case "/v1/feedback": response = feedback(body: body ?? .bytes(Data()))
                 case "/v1/model": response = .json(manifestJSON)
                 case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
-                case "/v1/drift": response = .json(monitor.summaryJSON())
+                case "/v1/drift": response = .json(driftJSON())
                 case "/healthz": response = .json("{\"status\":\"alive\"}")
                 case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signatureChecked)}")
                 default: response = APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
@@ -275,6 +275,20 @@ public final class ModelService: Sendable {
 
     /// The live monitoring summary, with the latest realised performance.
     public func monitoringSummary() -> MonitoringSummary { monitor.summary().with(performance: performance.withLock { $0?.result }) }
+
+    /// `/v1/drift`: the cached summary's JSON, with the latest realised performance (from the
+    /// periodic evaluation) added as `performance` when the server keeps a log. The performance
+    /// alone is encoded per request; the summary's JSON stays cached as it was.
+    func driftJSON() -> String {
+        let json = monitor.summaryJSON()
+        guard let performance = performance.withLock({ $0?.result }), json.hasSuffix("}") else { return json }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let data = try? encoder.encode(performance) else { return json }
+        // Its `breached` says whether it alerts; `status` and `alerts` stay the drift summary's.
+        return String(json.dropLast()) + ",\"performance\":" + String(decoding: data, as: UTF8.self) + "}"
+    }
 
     /// Realised performance over the log's last window of predictions and their outcomes; nil
     /// without a log (or when it cannot be read now). Sets the gauges.

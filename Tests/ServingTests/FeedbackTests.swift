@@ -191,6 +191,10 @@ struct FeedbackTests {
         #expect(metrics.contains("workbench_labelled_rows \(labelled)"))
         #expect(metrics.contains("workbench_labelled_share \(Double(labelled) / Double(rows.count))"), "\(metrics)")
         #expect(metrics.contains("workbench_realised_metric{metric=\"accuracy\"} \(Double(correct) / n)"))
+        // /v1/drift carries the same figures.
+        let drift = try await HTTP.get("/v1/drift", port: server.port)
+        let reported = try #require(drift.json["performance"] as? [String: Any], "\(drift.body.suffix(300))")
+        #expect(reported["labelledRows"] as? Int == labelled && reported["value"] as? Double == Double(correct) / n)
         await server.shutdown()
 
         // `monitor` reads the same from the log.
