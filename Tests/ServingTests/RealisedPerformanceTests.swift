@@ -185,3 +185,39 @@ struct OutcomeFileTests {
         #expect(MonitorReport.render(older, source: "log").contains("realised accuracy: no outcomes yet"))
     }
 }
+
+/// The feedback parser on mangled bodies: never a crash, only 400, 413 or 422 with details.
+@Suite("Feedback bodies, mangled")
+struct FeedbackParserTests {
+    @Test func mangledBodiesAreRefusedCleanly() {
+        let parser = FeedbackRequest(classes: ["Adelie", "Gentoo"], maximumOutcomes: 5)
+        let seeds = [#"{"id": 1, "label": "Adelie"}"#, #"{"outcomes": [{"id": 1, "label": "Adelie"}, {"id": 2, "label": "Gentoo"}]}"#,
+                     #"{"id": 9007199254740991, "label": "Gentoo"}"#]
+        var generator = SeededGenerator(seed: 29)
+        var accepted = 0
+        let punctuation = Array("{}[]\",:0-9e.\\".utf8)
+        for i in 0..<5_000 {
+            var bytes = Array(seeds[i % seeds.count].utf8)
+            for _ in 0..<(1 + generator.nextInt(below: 4)) {
+                let at = generator.nextInt(below: bytes.count)
+                switch generator.nextInt(below: 3) {
+                case 0: bytes[at] = UInt8(generator.nextInt(below: 256))
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(punctuation[generator.nextInt(below: punctuation.count)], at: at)
+                }
+                if bytes.isEmpty { bytes = [0x7B] }
+            }
+            do {
+                let outcomes = try parser.parse(Data(bytes))
+                accepted += 1
+                #expect(!outcomes.isEmpty && outcomes.allSatisfy { $0.id >= 1 && ($0.label == "Adelie" || $0.label == "Gentoo") })
+            } catch {
+                #expect([400, 413, 422].contains(error.status), "\(error)")
+                #expect(!error.message.isEmpty && (error.status == 400 || !error.details.isEmpty))
+            }
+        }
+        // Some mutations keep a valid body (a changed digit in an id, say).
+        #expect(accepted > 0)
+    }
+}
+
