@@ -98,9 +98,9 @@ public final class ModelRouter: Sendable {
         }
         if route.hasPrefix("/v1/models/") {
             let name = route.dropFirst("/v1/models/".count).prefix { $0 != "/" }
-            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /model, /drift, /openapi.yaml, /metrics"]).response
+            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /feedback, /model, /drift, /openapi.yaml, /metrics"]).response
         }
         return APIError(404, "this server serves several models (\(names)), so \(route) does not say which",
-                        details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
+                        details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/feedback, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
     }
 }

@@ -24,7 +24,7 @@ extension ModelService {
                 return .json("{\"recorded\":\(recorded),\"unchanged\":\(unchanged)}")
             case .unknown(let ids):
                 var details = RequestRows.Details()
-                for id in ids { details.append("id \(id): no prediction with this id in the log (never answered, or older than --log-retention)") }
+                for id in ids { details.append("id \(id): no prediction with this id in the log (never answered, older than --log-retention, or dropped when the log fell behind)") }
                 throw APIError(422, "no prediction in the log has \(ids.count == 1 ? "this id" : "these ids"); nothing was stored", details: details.shown)
             case .conflicting(let pairs):
                 var details = RequestRows.Details()
