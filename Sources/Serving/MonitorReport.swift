@@ -84,5 +84,30 @@ public enum MonitorReport {
         return lines
     }
 
+    /// `monitor --windows K`: the realised metric per window, oldest first, as a table.
+    public static func history(_ windows: [PerformanceWindow]) -> String {
+        guard let first = windows.first?.performance else { return "" }
+        func f(_ x: Double?) -> String { x.map(MonitoringSummary.format) ?? "" }
+        var header = ["predictions", "rows", "labelled", first.label, "95% CI"]
+        if first.estimated != nil { header.append("estimated") }
+        var rows = [header]
+        for w in windows {
+            let p = w.performance
+            let ids = w.firstID.map { a in w.lastID.map { "\(a)–\($0)" } ?? "\(a)" } ?? ""
+            var row = [ids, String(p.windowRows), String(p.labelledRows), f(p.value), p.lower == nil ? "" : "\(f(p.lower))–\(f(p.upper))"]
+            if first.estimated != nil { row.append(f(p.estimated?.window)) }
+            rows.append(row)
+        }
+        let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var lines = ["realised \(first.label) per window, oldest first (outcomes arrive late: older windows are the better labelled):"]
+        for (i, row) in rows.enumerated() {
+            lines.append(row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  "))
+            if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     private static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
 }

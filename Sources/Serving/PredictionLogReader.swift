@@ -156,7 +156,7 @@ public struct PredictionLogReader: Sendable {
                 let decoder = JSONDecoder()
                 return try Row.fetchAll(db, sql: sql, arguments: [limit]).map { row in
                     let id: Int64? = row[0]
-                    var item = LabelledPrediction(predicted: .null)
+                    var item = LabelledPrediction(predicted: .null, id: id)
                     if let label = row[1] as String? {
                         item.predicted = .text(label)
                         if let text = row[3] as String?, let p = try? decoder.decode([String: Double].self, from: Data(text.utf8)) {
@@ -206,8 +206,30 @@ public enum LogMonitor {
             outputs: window.outputs, requests: window.requests, rowsScored: window.rowsScored, options: options, redacted: log.redacted)
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
         let rows = try log.labelledWindow(rows: options.window, labels: truths)
-        return summary.with(performance: RealisedPerformance.compute(
+        return summary.with(performance: performance(rows, bundle: bundle, options: options))
+    }
+
+    /// Realised performance over the last `count` consecutive windows of `options.window` rows,
+    /// oldest first (at most `PredictionLogReader.maximumWindow` rows in all).
+    public static func history(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions, count: Int,
+                               labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
+        let rowsInAll = options.window.multipliedReportingOverflow(by: count)
+        guard count >= 1, !rowsInAll.overflow, rowsInAll.partialValue <= PredictionLogReader.maximumWindow else {
+            throw ServingError.badOption("--windows \(count) of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once")
+        }
+        let log = try PredictionLogReader(path: logPath)
+        let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
+        guard bundle.manifest.modelID == log.modelID else {
+            throw ServingError.log(path: logPath, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
+        }
+        let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
+        let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths)
+        return PerformanceWindow.split(rows, size: options.window) { performance($0, bundle: bundle, options: options) }
+    }
+
+    private static func performance(_ rows: [LabelledPrediction], bundle: LoadedBundle, options: MonitorOptions) -> RealisedPerformance {
+        RealisedPerformance.compute(
             rows: rows, classification: bundle.pipeline.task == .classification, metrics: bundle.manifest.metrics, tolerance: options.tolerance,
-            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue, classes: bundle.pipeline.target.classes))
+            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue, classes: bundle.pipeline.target.classes)
     }
 }

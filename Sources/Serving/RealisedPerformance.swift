@@ -11,11 +11,14 @@ public struct LabelledPrediction: Sendable, Equatable {
     public var truth: JSONScalar?
     /// Classification: the probability the model gave the class it predicted (for CBPE).
     public var confidence: Double?
+    /// The prediction's id in the log, when read from one.
+    public var id: Int64?
 
-    public init(predicted: JSONScalar, truth: JSONScalar? = nil, confidence: Double? = nil) {
+    public init(predicted: JSONScalar, truth: JSONScalar? = nil, confidence: Double? = nil, id: Int64? = nil) {
         self.predicted = predicted
         self.truth = truth
         self.confidence = confidence
+        self.id = id
     }
 }
 
@@ -182,6 +185,30 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
     public var label: String { metric == "rmse" ? "RMSE" : metric }
 
     static func format(_ x: Double) -> String { MonitoringSummary.format(x) }
+}
+
+/// Realised performance over one of several consecutive windows of the log, oldest first
+/// (`monitor --windows K`): outcomes arrive late, so older windows are the better labelled.
+public struct PerformanceWindow: Sendable, Equatable {
+    /// The ids of the window's first and last predictions.
+    public var firstID: Int64?
+    public var lastID: Int64?
+    public var performance: RealisedPerformance
+
+    /// Splits `rows` (oldest first) into consecutive windows of `size` rows, the newest ending at
+    /// the last row (the oldest may be shorter), and computes each as `compute` would.
+    public static func split(_ rows: [LabelledPrediction], size: Int, compute: ([LabelledPrediction]) -> RealisedPerformance) -> [PerformanceWindow] {
+        guard size > 0, !rows.isEmpty else { return [] }
+        var windows: [PerformanceWindow] = []
+        var end = rows.count
+        while end > 0 {
+            let start = max(0, end - size)
+            let slice = Array(rows[start..<end])
+            windows.append(PerformanceWindow(firstID: slice.first?.id, lastID: slice.last?.id, performance: compute(slice)))
+            end = start
+        }
+        return windows.reversed()
+    }
 }
 
 extension MonitoringSummary {

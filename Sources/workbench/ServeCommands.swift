@@ -164,11 +164,17 @@ struct Monitor: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("A CSV of outcomes to join instead of the log's: FILE.csv key=COLUMN (prediction ids, default id) truth=COLUMN (default: the target's name).", valueName: "FILE [key=COLUMN] [truth=COLUMN]"))
     var labels: [String] = []
 
+    @Option(name: .long, help: "Also show the realised metric for each of the last K windows of --window rows (K × --window at most 100000).")
+    var windows: Int = 1
+
     @Option(name: .long, help: "Alert when the realised metric's interval lies this far below the validation figure (above, for RMSE); default 0.05 for accuracy, 10% of the validation RMSE.")
     var tolerance: Double?
 
     /// Out-of-range options are usage errors (exit 64), as for `serve`.
     func validate() throws {
+        guard (1...100).contains(windows), window.multipliedReportingOverflow(by: windows).partialValue <= PredictionLogReader.maximumWindow else {
+            throw ValidationError("--windows \(windows) is out of range: it must be between 1 and 100, and --windows × --window at most \(PredictionLogReader.maximumWindow) rows")
+        }
         if let tolerance, !(tolerance.isFinite && tolerance >= 0) {
             throw ValidationError("--tolerance \(tolerance) is out of range: it must be a finite number of at least 0")
         }
@@ -199,7 +205,11 @@ struct Monitor: ParsableCommand {
             let terminal = isatty(STDOUT_FILENO) == 1
             repeat {
                 let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
-                let text = MonitorReport.render(summary, source: logPath)
+                var text = MonitorReport.render(summary, source: logPath)
+                if windows > 1 {
+                    let history = try LogMonitor.history(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
+                    text += "\n" + MonitorReport.history(history)
+                }
                 say(watch && terminal ? "\u{1B}[H\u{1B}[2J" + text : text)
                 for alert in tracker.starting(in: summary, rowsScored: summary.traffic.rowsScored, window: window) {
                     command?.run(json: summary.alertJSON(alert))

@@ -280,4 +280,39 @@ struct FeedbackTests {
         #expect(abs((performance.value ?? 0) - abs(3750 - value)) < 1e-9)
         #expect(abs((performance.mae ?? 0) - abs(3750 - value)) < 1e-9)
     }
+
+    /// `monitor --windows K`: consecutive windows of the log, oldest first, each with the figures
+    /// of its own rows, counted here by hand.
+    @Test func realisedAccuracyPerWindowMatchesAHandCount() async throws {
+        let log = Self.folder + "/history.sqlite"
+        let server = try await startServer(try Self.bundle.get()) { $0.logPath = log }
+        let rows = try penguinRows("penguins_fresh.csv")
+        let truth = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { String($0.split(separator: ",", omittingEmptySubsequences: false)[0]) }
+        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
+        let predicted = try #require(answer.json["predictions"] as? [[String: Any]]).map { $0["label"] as? String ?? "" }
+        let predictedIDs = try ids(answer)
+        // Outcomes for every third row.
+        let labelled = Array(stride(from: 0, to: rows.count, by: 3))
+        let body = labelled.map { "{\"id\": \(predictedIDs[$0]), \"label\": \"\(truth[$0])\"}" }.joined(separator: ",")
+        #expect(try await HTTP.post("/v1/feedback", port: server.port, body: "{\"outcomes\": [\(body)]}").status == 200)
+        await server.shutdown()
+        var options = MonitorOptions()
+        options.window = 30
+        let windows = try LogMonitor.history(logPath: log, options: options, count: 3)
+        // 69 rows: the newest two windows of 30, the oldest of the 9 before them.
+        let bounds = [0..<9, 9..<39, 39..<69]
+        #expect(windows.count == 3)
+        for (w, range) in zip(windows, bounds) {
+            #expect(w.firstID == predictedIDs[range.lowerBound] && w.lastID == predictedIDs[range.upperBound - 1])
+            let mine = labelled.filter { range.contains($0) }
+            #expect(w.performance.windowRows == range.count && w.performance.labelledRows == mine.count)
+            #expect(w.performance.value == Double(mine.filter { predicted[$0] == truth[$0] }.count) / Double(mine.count))
+        }
+        let table = MonitorReport.history(windows)
+        #expect(table.hasPrefix("realised accuracy per window, oldest first"), "\(table)")
+        #expect(table.contains("\(predictedIDs[39])–\(predictedIDs[68])"), "\(table)")
+        #expect(throws: ServingError.self) { try LogMonitor.history(logPath: log, options: options, count: 10_000) }
+    }
 }
+
