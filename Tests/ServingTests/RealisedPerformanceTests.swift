@@ -118,7 +118,11 @@ struct OutcomeFileTests {
 
     /// Makes `log` look as an older version wrote it.
     private func dropOutcomes(_ log: String) throws {
-        try DatabaseQueue(path: log).write { try $0.execute(sql: "DROP TABLE outcomes") }
+        try edit(log, "DROP TABLE outcomes")
+    }
+
+    private func edit(_ log: String, _ sql: String) throws {
+        try DatabaseQueue(path: log).write { try $0.execute(sql: sql) }
     }
 
     @Test func wordsAndErrors() throws {
@@ -183,6 +187,19 @@ struct OutcomeFileTests {
         #expect(older.windowRows == 40)
         #expect(older.performance?.labelledRows == 0)
         #expect(MonitorReport.render(older, source: "log").contains("realised accuracy: no outcomes yet"))
+
+        // An edited log: outcomes as a view (not read), then a table of garbage (read through casts:
+        // a label that is a number, a blob, a row for no prediction) — never a crash.
+        try edit(log, "CREATE VIEW outcomes AS SELECT id AS prediction_id, 0 AS time, 'Adelie' AS label, NULL AS value FROM predictions")
+        #expect(try LogMonitor.summary(logPath: log, options: options).performance?.labelledRows == 0)
+        try edit(log, """
+            DROP VIEW outcomes;
+            CREATE TABLE outcomes (prediction_id, time, label, value);
+            INSERT INTO outcomes VALUES (1, 'x', 42, 'y'), (2, NULL, x'00ff', NULL), (999, 0, 'Adelie', NULL), ('3', 0, 'Gentoo', 7);
+            """)
+        let edited = try #require(try LogMonitor.summary(logPath: log, options: options).performance)
+        // Rows 1, 2 and 3 carry some text as their label; 999 has no prediction.
+        #expect(edited.labelledRows <= 3 && edited.windowRows == 40)
     }
 }
 
