@@ -172,6 +172,12 @@ struct Monitor: ParsableCommand {
 
     /// Out-of-range options are usage errors (exit 64), as for `serve`.
     func validate() throws {
+        guard (1...PredictionLogReader.maximumWindow).contains(window) else {
+            throw ValidationError("--window \(window) is out of range: it must be between 1 and \(PredictionLogReader.maximumWindow) rows")
+        }
+        guard interval.isFinite, (0.1...86_400).contains(interval) else {
+            throw ValidationError("--interval \(interval) is out of range: it must be between 0.1 and 86400 seconds")
+        }
         guard (1...100).contains(windows), window.multipliedReportingOverflow(by: windows).partialValue <= PredictionLogReader.maximumWindow else {
             throw ValidationError("--windows \(windows) is out of range: it must be between 1 and 100, and --windows × --window at most \(PredictionLogReader.maximumWindow) rows")
         }
@@ -180,12 +186,6 @@ struct Monitor: ParsableCommand {
         }
         if !labels.isEmpty {
             do { _ = try OutcomeFile(words: labels) } catch { throw ValidationError(error.description) }
-        }
-        guard (1...PredictionLogReader.maximumWindow).contains(window) else {
-            throw ValidationError("--window \(window) is out of range: it must be between 1 and \(PredictionLogReader.maximumWindow) rows")
-        }
-        guard interval.isFinite, (0.1...86_400).contains(interval) else {
-            throw ValidationError("--interval \(interval) is out of range: it must be between 0.1 and 86400 seconds")
         }
     }
 
