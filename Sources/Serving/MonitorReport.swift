@@ -88,13 +88,15 @@ public enum MonitorReport {
     public static func history(_ windows: [PerformanceWindow]) -> String {
         guard let first = windows.first?.performance else { return "" }
         func f(_ x: Double?) -> String { x.map(MonitoringSummary.format) ?? "" }
-        var header = ["predictions", "rows", "labelled", first.label, "95% CI"]
+        let byTime = windows.first?.start != nil
+        var header = (byTime ? ["logged (UTC)"] : []) + ["predictions", "rows", "labelled", first.label, "95% CI"]
         if first.estimated != nil { header.append("estimated") }
         var rows = [header]
         for w in windows {
             let p = w.performance
             let ids = w.firstID.map { a in w.lastID.map { "\(a)–\($0)" } ?? "\(a)" } ?? ""
-            var row = [ids, String(p.windowRows), String(p.labelledRows), f(p.value), p.lower == nil ? "" : "\(f(p.lower))–\(f(p.upper))"]
+            let logged = byTime ? [w.start.map { a in w.end.map { "\(clock(a))–\(clock($0))" } ?? "" } ?? ""] : []
+            var row = logged + [ids, String(p.windowRows), String(p.labelledRows), f(p.value), p.lower == nil ? "" : "\(f(p.lower))–\(f(p.upper))"]
             if first.estimated != nil { row.append(f(p.estimated?.window)) }
             rows.append(row)
         }
@@ -102,11 +104,20 @@ public enum MonitorReport {
         var lines = ["realised \(first.label) per window, oldest first (outcomes arrive late: older windows are the better labelled):"]
         for (i, row) in rows.enumerated() {
             lines.append(row.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  "))
+                c <= (byTime ? 1 : 0) ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression))
             if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "2026-12-06 14:05:09" in UTC.
+    private static func clock(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 
     private static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }

@@ -42,6 +42,9 @@ public struct MonitorOptions: Sendable, Equatable {
     /// How far the realised metric's interval must lie below the validation figure (above, for
     /// an error such as RMSE) to alert; nil: 0.05 for accuracy, 10 % of the validation RMSE.
     public var tolerance: Double? = nil
+    /// When set, the window holds only the rows logged in the last this many seconds (still at
+    /// most `window` of them): a window by time. Read from a log only (`monitor --since`).
+    public var seconds: Double? = nil
 
     public init(window: Int = 1_000, minimumRows: Int = 30) {
         self.window = window

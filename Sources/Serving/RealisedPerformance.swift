@@ -13,6 +13,8 @@ public struct LabelledPrediction: Sendable, Equatable {
     public var confidence: Double?
     /// The prediction's id in the log, when read from one.
     public var id: Int64?
+    /// When it was logged (seconds since 1970), when read from a log.
+    public var time: Double? = nil
 
     public init(predicted: JSONScalar, truth: JSONScalar? = nil, confidence: Double? = nil, id: Int64? = nil) {
         self.predicted = predicted
@@ -194,6 +196,9 @@ public struct PerformanceWindow: Sendable, Equatable {
     public var firstID: Int64?
     public var lastID: Int64?
     public var performance: RealisedPerformance
+    /// With windows by time: where the window starts and ends (seconds since 1970).
+    public var start: Double? = nil
+    public var end: Double? = nil
 
     /// Splits `rows` (oldest first) into consecutive windows of `size` rows, the newest ending at
     /// the last row (the oldest may be shorter), and computes each as `compute` would.
@@ -208,6 +213,26 @@ public struct PerformanceWindow: Sendable, Equatable {
             end = start
         }
         return windows.reversed()
+    }
+
+    /// Splits `rows` (oldest first) into `count` consecutive windows of `seconds` each, the newest
+    /// ending at `now`, by the time each row was logged; a window keeps its newest `limit` rows.
+    /// Empty windows are kept (no traffic is worth seeing).
+    public static func split(_ rows: [LabelledPrediction], seconds: Double, count: Int, now: Double, limit: Int,
+                             compute: ([LabelledPrediction]) -> RealisedPerformance) -> [PerformanceWindow] {
+        guard seconds > 0, count > 0 else { return [] }
+        var buckets = [[LabelledPrediction]](repeating: [], count: count)
+        for row in rows {
+            guard let time = row.time, time.isFinite, time <= now else { continue }
+            let age = Int(((now - time) / seconds).rounded(.down))
+            guard age >= 0, age < count else { continue }
+            buckets[count - 1 - age].append(row)
+        }
+        return buckets.enumerated().map { k, bucket in
+            let slice = Array(bucket.suffix(max(limit, 1)))
+            let end = now - seconds * Double(count - 1 - k)
+            return PerformanceWindow(firstID: slice.first?.id, lastID: slice.last?.id, performance: compute(slice), start: end - seconds, end: end)
+        }
     }
 }
 

@@ -164,8 +164,11 @@ struct Monitor: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("A CSV of outcomes to join instead of the log's: FILE.csv key=COLUMN (prediction ids, default id) truth=COLUMN (default: the target's name).", valueName: "FILE [key=COLUMN] [truth=COLUMN]"))
     var labels: [String] = []
 
-    @Option(name: .long, help: "Also show the realised metric for each of the last K windows of --window rows (K × --window at most 100000).")
+    @Option(name: .long, help: "Also show the realised metric for each of the last K windows of --window rows, or with --since of that many seconds (K × --window at most 100000).")
     var windows: Int = 1
+
+    @Option(name: .long, help: "A window by time: only the rows logged in the last SECONDS seconds (at most --window rows of them).")
+    var since: Double?
 
     @Option(name: .long, help: "Alert when the realised metric's interval lies this far below the validation figure (above, for RMSE); default 0.05 for accuracy, 10% of the validation RMSE.")
     var tolerance: Double?
@@ -180,6 +183,9 @@ struct Monitor: ParsableCommand {
         }
         guard (1...100).contains(windows), window.multipliedReportingOverflow(by: windows).partialValue <= PredictionLogReader.maximumWindow else {
             throw ValidationError("--windows \(windows) is out of range: it must be between 1 and 100, and --windows × --window at most \(PredictionLogReader.maximumWindow) rows")
+        }
+        if let since, !(since.isFinite && since > 0 && since <= 315_360_000) {
+            throw ValidationError("--since \(since) is out of range: it must be more than 0 and at most 315360000 seconds (ten years)")
         }
         if let tolerance, !(tolerance.isFinite && tolerance >= 0) {
             throw ValidationError("--tolerance \(tolerance) is out of range: it must be a finite number of at least 0")
@@ -200,12 +206,13 @@ struct Monitor: ParsableCommand {
             var options = MonitorOptions()
             options.window = window
             options.tolerance = tolerance
+            options.seconds = since
             let outcomeFile = labels.isEmpty ? nil : try OutcomeFile(words: labels)
             var tracker = BreachTracker()
             let terminal = isatty(STDOUT_FILENO) == 1
             repeat {
                 let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
-                var text = MonitorReport.render(summary, source: logPath)
+                var text = MonitorReport.render(summary, source: logPath + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
                 if windows > 1 {
                     let history = try LogMonitor.history(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
                     text += "\n" + MonitorReport.history(history)
@@ -223,6 +230,11 @@ struct Monitor: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// "3600 s" or "1.5 s".
+private func formatSeconds(_ x: Double) -> String {
+    (x.rounded() == x && x < 1e15 ? String(Int64(x)) : String(x)) + " s"
 }
 
 /// Writes a line to stdout at once (unbuffered: a supervisor or test reads it while we run).

@@ -314,5 +314,39 @@ struct FeedbackTests {
         #expect(table.contains("\(predictedIDs[39])–\(predictedIDs[68])"), "\(table)")
         #expect(throws: ServingError.self) { try LogMonitor.history(logPath: log, options: options, count: 10_000) }
     }
+
+    /// Windows by time (`monitor --since`): only the rows logged in the last seconds, and the
+    /// history in windows of that many seconds.
+    @Test func windowsByTime() async throws {
+        let log = Self.folder + "/time.sqlite"
+        let server = try await startServer(try Self.bundle.get()) { $0.logPath = log }
+        // Outcomes for a batch: the model's own answers (all right), or another class (all wrong).
+        func batch(_ n: Int, right: Bool) async throws {
+            let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(Array(repeating: sampleRow, count: n).joined(separator: ","))]}")
+            let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
+            let body = try predictions.map { p in
+                let label = try #require(p["label"] as? String)
+                return "{\"id\": \(try #require((p["id"] as? NSNumber)?.int64Value)), \"label\": \"\(right ? label : (label == "Adelie" ? "Gentoo" : "Adelie"))\"}"
+            }
+            #expect(try await HTTP.post("/v1/feedback", port: server.port, body: "{\"outcomes\": [\(body.joined(separator: ","))]}").status == 200)
+        }
+        try await batch(10, right: true)
+        try await Task.sleep(for: .milliseconds(3_500))
+        try await batch(20, right: false)
+        await server.shutdown()
+        var options = MonitorOptions()
+        options.window = 100
+        options.seconds = 3
+        // The last 3 s hold the second batch only.
+        let summary = try LogMonitor.summary(logPath: log, options: options)
+        #expect(summary.windowRows == 20 && summary.traffic.requests == 1)
+        #expect(summary.performance?.labelledRows == 20 && summary.performance?.value == 0)
+        // Two windows of 3 s: the first batch (right), then the second (wrong).
+        let windows = try LogMonitor.history(logPath: log, options: options, count: 2)
+        #expect(windows.map(\.performance.labelledRows) == [10, 20])
+        #expect(windows.map(\.performance.value) == [1, 0])
+        #expect(windows.map(\.firstID) == [1, 11])
+        #expect(MonitorReport.history(windows).contains("logged (UTC)"))
+    }
 }
 
