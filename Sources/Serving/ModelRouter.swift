@@ -60,10 +60,10 @@ public final class ModelRouter: Sendable {
         return service.wantsBody(method: method, path: route, authorization: authorization, contentType: contentType)
     }
 
-    /// Whether answering may compute a drift summary (see `ModelService.summarises`).
-    public func summarises(path: String) -> Bool {
+    /// Whether answering may take long (see `ModelService.answersOffLoop`).
+    public func answersOffLoop(path: String) -> Bool {
         guard let (_, route) = target(path) else { return false }
-        return ModelService.summarises(path: route)
+        return ModelService.answersOffLoop(path: route)
     }
 
     /// Answers one request whose body (when `wantsBody` said so) has been read.
@@ -98,9 +98,9 @@ public final class ModelRouter: Sendable {
         }
         if route.hasPrefix("/v1/models/") {
             let name = route.dropFirst("/v1/models/".count).prefix { $0 != "/" }
-            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /model, /drift, /openapi.yaml, /metrics"]).response
+            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /feedback, /model, /drift, /openapi.yaml, /metrics"]).response
         }
         return APIError(404, "this server serves several models (\(names)), so \(route) does not say which",
-                        details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
+                        details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/feedback, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
     }
 }

@@ -15,6 +15,9 @@ public struct ScoredRow: Sendable {
     /// With a conformal predictor: the prediction set (classification) or the interval's two ends.
     public var set: [String]? = nil
     public var interval: [Double]? = nil
+    /// The prediction's id in the prediction log, which `POST /v1/feedback` names to give its
+    /// outcome; set by `ModelService` once the row is scored.
+    public var id: Int64? = nil
 }
 
 /// Scores validated rows with a bundle's pipeline and writes the JSON answer.
@@ -165,14 +168,21 @@ struct ModelScorer: Sendable {
         return out
     }
 
-    /// `{"model": ..., "predictions": [{"label", "probabilities", "warnings"} | {"value", "warnings"}]}`.
+    /// `{"model": ..., "predictions": [{"id", "label", "probabilities", "warnings"} | {"id", "value", "warnings"}]}`.
     func responseBody(_ rows: [ScoredRow]) -> String {
         var w = JSONWriter()
         w.raw(responsePrefix)
         for (r, row) in rows.enumerated() {
             if r > 0 { w.raw(",") }
+            if let id = row.id {
+                w.raw("{\"id\":")
+                w.raw(String(id))
+                w.raw(",")
+            } else {
+                w.raw("{")
+            }
             if let p = row.probabilities {
-                w.raw("{\"label\":")
+                w.raw("\"label\":")
                 w.string(row.label ?? "")
                 w.raw(",\"probabilities\":{")
                 for c in 0..<p.count {
@@ -183,7 +193,7 @@ struct ModelScorer: Sendable {
                 }
                 w.raw("}")
             } else {
-                w.raw("{\"value\":")
+                w.raw("\"value\":")
                 w.number(row.value ?? 0)
             }
             if let set = row.set {

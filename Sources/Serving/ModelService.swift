@@ -2,6 +2,7 @@ import Bundles
 import Crypto
 import Foundation
 import Learning
+import Synchronization
 
 /// What a request body turned out to be when the server read it.
 public enum IncomingBody: Sendable {
@@ -19,7 +20,7 @@ public enum IncomingBody: Sendable {
 public final class ModelService: Sendable {
     /// Routes and the methods they accept.
     static let routes: [String: String] = [
-        "/v1/predict": "POST", "/v1/model": "GET", "/v1/openapi.yaml": "GET", "/v1/drift": "GET",
+        "/v1/predict": "POST", "/v1/feedback": "POST", "/v1/model": "GET", "/v1/openapi.yaml": "GET", "/v1/drift": "GET",
         "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
     ]
     /// Routes that answer without the token (probes of orchestrators carry none).
@@ -34,11 +35,19 @@ public final class ModelService: Sendable {
     let metrics: ServerMetrics
     let monitor: LiveMonitor
     let log: PredictionLog?
+    /// The same log read back, for realised performance (nil without a log).
+    let logReader: PredictionLogReader?
+    /// The latest realised performance, from the log, recomputed with the monitoring summary when
+    /// the log changed (its `dataVersion`).
+    private let performance = Mutex<(version: Int, result: RealisedPerformance)?>(nil)
     let alertCommand: AlertCommand?
     /// The model as the Open Inference Protocol (`/v2`) sees it.
     let openInference: OpenInferenceModel
     /// The server's own version, for `GET /v2`.
     let serverVersion: String
+    /// The last prediction id given; the next scored row takes the one after. Continues the log's
+    /// sequence (from 0 without a log).
+    private let lastID: Atomic<Int64>
     private let tokenDigest: [UInt8]?
     private let manifestJSON: String
     private let openAPI: String
@@ -68,6 +77,11 @@ public final class ModelService: Sendable {
         log = try logPath.map {
             try PredictionLog(path: $0, bundle: bundle, redact: Set(redact), retention: logRetention, onDrop: { metrics.logDropped($0) })
         }
+        do { logReader = try logPath.map { try PredictionLogReader(path: $0) } } catch {
+            log?.close()
+            throw error
+        }
+        lastID = Atomic(log?.lastIDAtOpen ?? 0)
         self.alertCommand = alertCommand
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
         manifestJSON = Self.publicManifest(bundle, hiding: sensitive)
@@ -87,13 +101,13 @@ public final class ModelService: Sendable {
         return handle(method: method, path: rawPath, authorization: authorization, contentType: contentType, body: incoming, start: start)
     }
 
-    /// Whether the request's body will be read: a JSON POST to /v1/predict or to a /v2 infer route
+    /// Whether the request's body will be read: a JSON POST to /v1/predict or /v1/feedback, or to a /v2 infer route
     /// with the token (when one is set). Other requests are answered without it, so a client
     /// without the token cannot make the server read a large body.
     public func wantsBody(method: String, path rawPath: String, authorization: String?, contentType: String?) -> Bool {
         guard method == "POST", authorized(authorization) else { return false }
         let path = Self.routePath(rawPath)
-        if path == "/v1/predict" { return Self.isJSON(contentType) }
+        if path == "/v1/predict" || path == "/v1/feedback" { return Self.isJSON(contentType) }
         guard case .infer? = OpenInferenceRoute(path: path) else { return false }
         return Self.isJSONOrUnsaid(contentType)
     }
@@ -132,16 +146,17 @@ public final class ModelService: Sendable {
                 response = APIError(405, "\(path) accepts \(allowed) only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", allowed))
             } else if predicting || !Self.open.contains(path), !authorized(authorization) {
                 response = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"]).response
-            } else if predicting, !Self.isJSON(contentType) {
+            } else if predicting || path == "/v1/feedback", !Self.isJSON(contentType) {
                 response = APIError(415, "the body must be JSON (Content-Type: application/json)",
                                     details: ["Content-Type was \(contentType.map { "'\($0)'" } ?? "not sent")"]).response
             } else {
                 switch path {
                 case "/v1/predict":
                     response = predict(body: body ?? .bytes(Data()), start: start)
+                case "/v1/feedback": response = feedback(body: body ?? .bytes(Data()))
                 case "/v1/model": response = .json(manifestJSON)
                 case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
-                case "/v1/drift": response = .json(monitor.summaryJSON())
+                case "/v1/drift": response = .json(driftJSON())
                 case "/healthz": response = .json("{\"status\":\"alive\"}")
                 case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signatureChecked)}")
                 default: response = APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
@@ -165,11 +180,12 @@ public final class ModelService: Sendable {
         return response
     }
 
-    /// Whether answering may compute a drift summary (milliseconds to seconds for a wide model):
-    /// the server answers these off its event loops.
-    static func summarises(path: String) -> Bool {
+    /// Whether answering may take long: a drift summary (milliseconds to seconds for a wide
+    /// model), or outcomes checked against and written to the prediction log (SQLite, on disk).
+    /// The server answers these off its event loops.
+    static func answersOffLoop(path: String) -> Bool {
         let route = routePath(path)
-        return route == "/v1/drift" || route == "/metrics"
+        return route == "/v1/drift" || route == "/metrics" || route == "/v1/feedback"
     }
 
     /// The path without its query string.
@@ -192,24 +208,31 @@ public final class ModelService: Sendable {
     /// and the prediction log; returns the route's answer to the scored rows.
     func score<Request>(_ body: IncomingBody, start: ContinuousClock.Instant, parse: (Data) throws(APIError) -> Request,
                         rows: (Request) -> [[JSONScalar]], answer: (Request, [ScoredRow]) -> String) throws(APIError) -> String {
-        let data: Data
-        switch body {
-        case .bytes(let d): data = d
-        case .tooLarge:
-            throw APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer rows per request"])
-        case .unreadable(let reason):
-            throw APIError(400, "the body could not be read", details: [reason])
-        case .timedOut(let limit):
-            throw APIError(408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"])
-        }
+        let data = try bodyData(body, unit: "rows")
         let request = try parse(data)
-        let scored = try scorer.score(rows(request))
+        var scored = try scorer.score(rows(request))
+        // Ids for the rows, in order: one atomic step per request.
+        let first = lastID.add(Int64(scored.count), ordering: .relaxed).newValue - Int64(scored.count) + 1
+        for r in scored.indices { scored[r].id = first + Int64(r) }
         let text = answer(request, scored)
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         metrics.scored(scored)
         record(status: 200, nanoseconds: nanoseconds, rows: scored)
         return text
+    }
+
+    /// The bytes of a body that arrived whole, or the error its reading ended in.
+    func bodyData(_ body: IncomingBody, unit: String) throws(APIError) -> Data {
+        switch body {
+        case .bytes(let d): return d
+        case .tooLarge:
+            throw APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer \(unit) per request"])
+        case .unreadable(let reason):
+            throw APIError(400, "the body could not be read", details: [reason])
+        case .timedOut(let limit):
+            throw APIError(408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"])
+        }
     }
 
     private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow]) {
@@ -241,7 +264,7 @@ public final class ModelService: Sendable {
     /// breaches that start now. Called periodically off the request path.
     @discardableResult
     public func evaluateMonitoring() -> MonitoringSummary {
-        let summary = monitor.summary()
+        let summary = monitor.summary().with(performance: evaluatePerformance())
         metrics.monitoring(summary)
         let fresh = monitor.newAlerts(in: summary)
         if let alertCommand {
@@ -250,8 +273,38 @@ public final class ModelService: Sendable {
         return summary
     }
 
-    /// The live monitoring summary.
-    public func monitoringSummary() -> MonitoringSummary { monitor.summary() }
+    /// The live monitoring summary, with the latest realised performance.
+    public func monitoringSummary() -> MonitoringSummary { monitor.summary().with(performance: performance.withLock { $0?.result }) }
+
+    /// `/v1/drift`: the cached summary's JSON, with the latest realised performance (from the
+    /// periodic evaluation) added as `performance` when the server keeps a log. The performance
+    /// alone is encoded per request; the summary's JSON stays cached as it was.
+    func driftJSON() -> String {
+        let json = monitor.summaryJSON()
+        guard let performance = performance.withLock({ $0?.result }), json.hasSuffix("}") else { return json }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let data = try? encoder.encode(performance) else { return json }
+        // Its `breached` says whether it alerts; `status` and `alerts` stay the drift summary's.
+        return String(json.dropLast()) + ",\"performance\":" + String(decoding: data, as: UTF8.self) + "}"
+    }
+
+    /// Realised performance over the log's last window of predictions and their outcomes; nil
+    /// without a log (or when it cannot be read now). Sets the gauges.
+    func evaluatePerformance() -> RealisedPerformance? {
+        guard let logReader, let version = try? logReader.dataVersion() else { return nil }
+        // Nothing committed since: the same figures (reading and decoding the window is not free).
+        if let cached = performance.withLock({ $0 }), cached.version == version { return cached.result }
+        guard let rows = try? logReader.labelledWindow(rows: min(monitor.options.window, PredictionLogReader.maximumWindow)) else { return nil }
+        let pipeline = bundle.pipeline
+        let result = RealisedPerformance.compute(rows: rows, classification: pipeline.task == .classification, metrics: bundle.manifest.metrics,
+                                                 tolerance: monitor.options.tolerance, minimumRows: monitor.options.minimumRows,
+                                                 calibration: pipeline.calibration?.method.rawValue, classes: pipeline.target.classes)
+        performance.withLock { $0 = (version, result) }
+        metrics.performance(result)
+        return result
+    }
 
     private func metricsText() -> String {
         metrics.monitoring(monitor.summary())

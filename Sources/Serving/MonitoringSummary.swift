@@ -39,6 +39,12 @@ public struct MonitorOptions: Sendable, Equatable {
     /// The same rule as `validate` and `drift`, through the same code (`DriftJudgement`): KS /
     /// chi-square on every feature and the predictions, Holm-adjusted together, with the effect floor.
     public var drift: DriftOptions = .validation
+    /// How far the realised metric's interval must lie below the validation figure (above, for
+    /// an error such as RMSE) to alert; nil: 0.05 for accuracy, 10 % of the validation RMSE.
+    public var tolerance: Double? = nil
+    /// When set, the window holds only the rows logged in the last this many seconds (still at
+    /// most `window` of them): a window by time. Read from a log only (`monitor --since`).
+    public var seconds: Double? = nil
 
     public init(window: Int = 1_000, minimumRows: Int = 30) {
         self.window = window
@@ -130,6 +136,8 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
     public var features: [Feature]
     public var predictions: Predictions?
     public var alerts: [Alert]
+    /// Realised performance on the rows with outcomes (when the log has any, or `--labels`).
+    public var performance: RealisedPerformance? = nil
 
     /// Computes the summary of a window of scored rows.
     /// - Parameters:

@@ -19,6 +19,11 @@ import Glibc
 /// Sensitive columns (marked at export, or `--redact`) are never written in clear: their values
 /// become `hmac-sha256:` + 16 hex digits, keyed with a secret kept beside the log in `FILE.key`
 /// (mode 0600), so equal values stay countable but cannot be read back or guessed from the log.
+///
+/// Each prediction's id (`predictions.id`) is given by the server when the row is scored — the
+/// answer carries it — and continues the log's sequence, so a restarted server never reuses one.
+/// Outcomes that arrive later (`POST /v1/feedback`) go to table `outcomes`, keyed by that id.
+/// One server writes a log at a time.
 public final class PredictionLog: Sendable {
     public static let formatVersion = "1"
 
@@ -27,7 +32,9 @@ public final class PredictionLog: Sendable {
     public let redacted: Set<String>
     /// Rows kept in the `rejected` table (requests without the token).
     public static let rejectedRetention = 10_000
-    private let pool: DatabasePool
+    let pool: DatabasePool
+    /// The largest prediction id the log had used when it was opened; this server's ids follow it.
+    public let lastIDAtOpen: Int64
     private let features: [String]
     private let redactedIndexes: [Int]
     private let key: SymmetricKey
@@ -50,6 +57,9 @@ public final class PredictionLog: Sendable {
         var queuedRows = 0
         var dropped = 0
         var running = true
+        /// Write cycles started and finished by the writer, for `waitUntilWritten`.
+        var cyclesStarted = 0
+        var cyclesFinished = 0
     }
 
     private let queue = Mutex(Queue())
@@ -95,6 +105,7 @@ public final class PredictionLog: Sendable {
                     CREATE TABLE IF NOT EXISTS rejected (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL);
                     """)
+                try Self.createOutcomesTable(db)
                 let meta: [String: String] = [
                     "format": Self.formatVersion,
                     "model_id": bundle.manifest.modelID,
@@ -106,6 +117,11 @@ public final class PredictionLog: Sendable {
                     throw ServingError.log(path: path, reason: "it logs model \(existing), not \(bundle.manifest.modelID)")
                 }
                 for (k, v) in meta { try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [k, v]) }
+            }
+            // AUTOINCREMENT's counter, which never goes back even when retention deleted every row.
+            lastIDAtOpen = try pool.read { db in
+                max(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'predictions'") ?? 0,
+                    try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM predictions") ?? 0)
             }
         } catch let error as ServingError {
             throw error
@@ -145,6 +161,22 @@ public final class PredictionLog: Sendable {
         }
     }
 
+    /// Waits (up to `timeout` seconds) until everything queued before the call is written. Blocks
+    /// the caller: never call it on an event loop. Returns whether it was written in time.
+    @discardableResult
+    func waitUntilWritten(timeout: Double = 5) -> Bool {
+        // The next cycle to start takes everything queued by now.
+        let target = queue.withLock { q in q.running ? q.cyclesStarted + 1 : nil }
+        guard let target else { return true }
+        wake.signal()
+        let deadline = Date().addingTimeInterval(timeout)
+        while queue.withLock({ $0.cyclesFinished < target && $0.running }) {
+            if Date() >= deadline { return false }
+            usleep(1_000)
+        }
+        return true
+    }
+
     /// Writes what is queued and stops the writer. Idempotent.
     public func close() {
         let wasRunning = queue.withLock { q in
@@ -160,14 +192,16 @@ public final class PredictionLog: Sendable {
     private func writerLoop() {
         while true {
             _ = wake.wait(timeout: .now() + flushInterval)
-            let (entries, rejected, running) = queue.withLock { q in
+            let (entries, rejected, running, cycle) = queue.withLock { q in
                 let e = q.entries, r = q.rejected
                 q.entries.removeAll(keepingCapacity: true)
                 q.rejected.removeAll(keepingCapacity: true)
                 q.queuedRows = 0
-                return (e, r, q.running)
+                q.cyclesStarted += 1
+                return (e, r, q.running, q.cyclesStarted)
             }
             if !entries.isEmpty || !rejected.isEmpty { write(entries, rejected: rejected) }
+            queue.withLock { $0.cyclesFinished = cycle }
             if !running { break }
         }
         finished.signal()
@@ -184,20 +218,21 @@ public final class PredictionLog: Sendable {
                 guard !entries.isEmpty else { return }
                 let request = try db.makeStatement(sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, ?, ?, ?)")
                 let prediction = try db.makeStatement(sql: """
-                    INSERT INTO predictions (request_id, time, latency_ms, inputs, label, value, probabilities, warnings)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO predictions (id, request_id, time, latency_ms, inputs, label, value, probabilities, warnings)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for entry in entries {
                     try request.execute(arguments: [entry.time, entry.status, entry.latencyMilliseconds, entry.rows.count])
                     let requestID = db.lastInsertedRowID
                     for row in entry.rows {
                         try prediction.execute(arguments: [
-                            requestID, entry.time, entry.latencyMilliseconds, inputsJSON(row.inputs), row.label, row.value,
+                            row.id, requestID, entry.time, entry.latencyMilliseconds, inputsJSON(row.inputs), row.label, row.value,
                             row.probabilities.map(probabilitiesJSON), Self.jsonArray(row.warnings),
                         ])
                     }
                 }
                 try db.execute(sql: "DELETE FROM predictions WHERE id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention])
+                try db.execute(sql: "DELETE FROM outcomes WHERE prediction_id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention])
                 try db.execute(sql: "DELETE FROM requests WHERE id <= (SELECT MAX(id) FROM requests) - ?", arguments: [retention])
             }
         } catch {

@@ -72,7 +72,9 @@ public struct PredictionLogReader: Sendable {
     }
 
     /// The last `rows` scored rows and the last `rows` prediction requests.
-    public func window(rows limit: Int, features specs: [FeatureSpec]) throws -> Window {
+    /// - Parameter since: when set, only rows and requests logged at this time (seconds since 1970)
+    ///   or later.
+    public func window(rows limit: Int, features specs: [FeatureSpec], since: Double? = nil) throws -> Window {
         guard (1...Self.maximumWindow).contains(limit) else {
             throw ServingError.badOption("the monitoring window must be 1 to \(Self.maximumWindow) rows, not \(limit)")
         }
@@ -80,8 +82,8 @@ public struct PredictionLogReader: Sendable {
             return try queue.read { db in
                 let total = try Double.fetchOne(db, sql: "SELECT TOTAL(CAST(rows AS INTEGER)) FROM requests WHERE CAST(status AS INTEGER) = 200") ?? 0
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT CAST(inputs AS TEXT), CAST(label AS TEXT), CAST(value AS REAL) FROM predictions ORDER BY id DESC LIMIT ?
-                    """, arguments: [limit])
+                    SELECT CAST(inputs AS TEXT), CAST(label AS TEXT), CAST(value AS REAL) FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?
+                    """, arguments: Self.arguments(since, limit))
                 var inputs: [[JSONScalar]] = []
                 var outputs: [JSONScalar] = []
                 let decoder = JSONDecoder()
@@ -100,8 +102,8 @@ public struct PredictionLogReader: Sendable {
                 let requests = try Row.fetchAll(db, sql: """
                     SELECT COALESCE(CAST(time AS REAL), 0), COALESCE(CAST(status AS INTEGER), 0),
                            COALESCE(CAST(latency_ms AS REAL), 0), COALESCE(CAST(rows AS INTEGER), 0)
-                    FROM requests ORDER BY id DESC LIMIT ?
-                    """, arguments: [limit])
+                    FROM requests \(Self.recent(since)) ORDER BY id DESC LIMIT ?
+                    """, arguments: Self.arguments(since, limit))
                     .reversed().map { r in
                         RequestRecord(time: r[0] as Double, status: r[1] as Int, latencyMilliseconds: r[2] as Double, rows: r[3] as Int)
                     }
@@ -110,6 +112,83 @@ public struct PredictionLogReader: Sendable {
         } catch {
             throw ServingError.log(path: path, reason: String(describing: error))
         }
+    }
+
+    /// A number that changes whenever another connection (the server's writer, a feedback
+    /// request) commits to the log: SQLite's `PRAGMA data_version` on this reader's connection.
+    public func dataVersion() throws -> Int {
+        do { return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 } } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Whether the log has table `outcomes` (logs written before outcomes existed have none).
+    public func hasOutcomes() throws -> Bool {
+        do {
+            return try queue.read { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes')") ?? false
+            }
+        } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The last `limit` predictions, oldest first, each with its outcome: from `labels` (prediction
+    /// id → truth) when given, else from the log's table `outcomes` (none in a log without one),
+    /// and, for a classifier, the probability it gave the class it predicted.
+    /// - Complexity: O(limit) rows read, each probability object decoded.
+    public func labelledWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws -> [LabelledPrediction] {
+        guard (1...Self.maximumWindow).contains(limit) else {
+            throw ServingError.badOption("the monitoring window must be 1 to \(Self.maximumWindow) rows, not \(limit)")
+        }
+        let joined = labels == nil ? try hasOutcomes() : false
+        do {
+            return try queue.read { db in
+                let sql = joined
+                    ? """
+                      SELECT CAST(p.id AS INTEGER), CAST(p.label AS TEXT), CAST(p.value AS REAL), CAST(p.probabilities AS TEXT),
+                             CAST(o.label AS TEXT), CAST(o.value AS REAL), CAST(p.time AS REAL)
+                      FROM (SELECT id, label, value, probabilities, time FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?) p
+                      LEFT JOIN outcomes o ON o.prediction_id = p.id ORDER BY p.id
+                      """
+                    : """
+                      SELECT CAST(id AS INTEGER), CAST(label AS TEXT), CAST(value AS REAL), CAST(probabilities AS TEXT), NULL, NULL, CAST(time AS REAL)
+                      FROM (SELECT id, label, value, probabilities, time FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?) ORDER BY id
+                      """
+                let decoder = JSONDecoder()
+                return try Row.fetchAll(db, sql: sql, arguments: Self.arguments(since, limit)).map { row in
+                    let id: Int64? = row[0]
+                    var item = LabelledPrediction(predicted: .null, id: id)
+                    item.time = row[6]
+                    if let label = row[1] as String? {
+                        item.predicted = .text(label)
+                        if let text = row[3] as String?, let p = try? decoder.decode([String: Double].self, from: Data(text.utf8)) {
+                            item.confidence = p[label]
+                        }
+                    } else if let value = row[2] as Double?, value.isFinite {
+                        item.predicted = .number(value)
+                    }
+                    if let labels {
+                        item.truth = id.flatMap { labels[$0] }
+                    } else if let label = row[4] as String? {
+                        item.truth = .text(label)
+                    } else if let value = row[5] as Double?, value.isFinite {
+                        item.truth = .number(value)
+                    }
+                    return item
+                }
+            }
+        } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The filter of rows logged since a time (none without one), and the statement's arguments.
+    private static func recent(_ since: Double?) -> String { since == nil ? "" : "WHERE CAST(time AS REAL) >= ?" }
+
+    private static func arguments(_ since: Double?, _ limit: Int) -> StatementArguments {
+        if let since { return [since, limit] }
+        return [limit]
     }
 
     private static func strings(_ json: String?) -> [String] {
@@ -121,7 +200,10 @@ public struct PredictionLogReader: Sendable {
 /// Monitoring from a prediction log: the summary of its last window against the bundle's reference.
 public enum LogMonitor {
     /// Summarises `logPath`; the bundle is the one the log names unless `bundlePath` is given.
-    public static func summary(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions) throws -> MonitoringSummary {
+    /// Realised performance comes from the log's outcomes, or from `labels` (a CSV of outcomes)
+    /// instead when given.
+    public static func summary(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions,
+                               labels: OutcomeFile? = nil) throws -> MonitoringSummary {
         let log = try PredictionLogReader(path: logPath)
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         guard bundle.manifest.modelID == log.modelID else {
@@ -129,9 +211,43 @@ public enum LogMonitor {
         }
         let reference = try BundleReference.decode(bundle.reference)
         let features = bundle.pipeline.inputs
-        let window = try log.window(rows: options.window, features: features)
-        return MonitoringSummary.compute(
+        let since = options.seconds.map { Date().timeIntervalSince1970 - $0 }
+        let window = try log.window(rows: options.window, features: features, since: since)
+        let summary = MonitoringSummary.compute(
             model: log.modelID, reference: reference, features: features, classes: bundle.pipeline.target.classes, inputs: window.inputs,
             outputs: window.outputs, requests: window.requests, rowsScored: window.rowsScored, options: options, redacted: log.redacted)
+        let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
+        let rows = try log.labelledWindow(rows: options.window, labels: truths, since: since)
+        return summary.with(performance: performance(rows, bundle: bundle, options: options))
+    }
+
+    /// Realised performance over the last `count` consecutive windows, oldest first: of
+    /// `options.window` rows each, or with `options.seconds`, of that many seconds each (each still
+    /// at most `options.window` rows; at most `PredictionLogReader.maximumWindow` rows in all).
+    public static func history(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions, count: Int,
+                               labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
+        let rowsInAll = options.window.multipliedReportingOverflow(by: count)
+        guard count >= 1, !rowsInAll.overflow, rowsInAll.partialValue <= PredictionLogReader.maximumWindow else {
+            throw ServingError.badOption("--windows \(count) of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once")
+        }
+        let log = try PredictionLogReader(path: logPath)
+        let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
+        guard bundle.manifest.modelID == log.modelID else {
+            throw ServingError.log(path: logPath, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
+        }
+        let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
+        if let seconds = options.seconds {
+            let now = Date().timeIntervalSince1970
+            let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths, since: now - seconds * Double(count))
+            return PerformanceWindow.split(rows, seconds: seconds, count: count, now: now, limit: options.window) { performance($0, bundle: bundle, options: options) }
+        }
+        let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths)
+        return PerformanceWindow.split(rows, size: options.window) { performance($0, bundle: bundle, options: options) }
+    }
+
+    private static func performance(_ rows: [LabelledPrediction], bundle: LoadedBundle, options: MonitorOptions) -> RealisedPerformance {
+        RealisedPerformance.compute(
+            rows: rows, classification: bundle.pipeline.task == .classification, metrics: bundle.manifest.metrics, tolerance: options.tolerance,
+            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue, classes: bundle.pipeline.target.classes)
     }
 }

@@ -22,6 +22,16 @@ final class ServerMetrics: Sendable {
     private let rowsScored: Metrics.Counter
     private let inputWarnings: Metrics.Counter
     private let logDropped: Metrics.Counter
+    private let outcomes: Metrics.Counter
+    /// Realised performance on the window's labelled rows (`RealisedPerformance`).
+    private let realised: Metrics.Meter
+    private let realisedLower: Metrics.Meter
+    private let realisedUpper: Metrics.Meter
+    private let validation: Metrics.Meter
+    private let labelledRows: Metrics.Meter
+    private let labelledShare: Metrics.Meter
+    private let performanceAlert: Metrics.Meter
+    private let estimatedAccuracy: Metrics.Meter?
     private let predictionValues: Metrics.Recorder?
     private let featurePSI: [String: Metrics.Meter]
     private let featureAlert: [String: Metrics.Meter]
@@ -48,6 +58,16 @@ final class ServerMetrics: Sendable {
         rowsScored = Metrics.Counter(label: "workbench_rows_scored_total", factory: factory)
         inputWarnings = Metrics.Counter(label: "workbench_input_warnings_total", factory: factory)
         logDropped = Metrics.Counter(label: "workbench_prediction_log_dropped_total", factory: factory)
+        outcomes = Metrics.Counter(label: "workbench_outcomes_recorded_total", factory: factory)
+        let metric = [("metric", classes.isEmpty ? "rmse" : "accuracy")]
+        realised = Metrics.Meter(label: "workbench_realised_metric", dimensions: metric, factory: factory)
+        realisedLower = Metrics.Meter(label: "workbench_realised_metric_lower", dimensions: metric, factory: factory)
+        realisedUpper = Metrics.Meter(label: "workbench_realised_metric_upper", dimensions: metric, factory: factory)
+        validation = Metrics.Meter(label: "workbench_validation_metric", dimensions: metric, factory: factory)
+        labelledRows = Metrics.Meter(label: "workbench_labelled_rows", factory: factory)
+        labelledShare = Metrics.Meter(label: "workbench_labelled_share", factory: factory)
+        performanceAlert = Metrics.Meter(label: "workbench_performance_alert", factory: factory)
+        estimatedAccuracy = classes.isEmpty ? nil : Metrics.Meter(label: "workbench_estimated_accuracy", factory: factory)
         predictionValues = classes.isEmpty ? Metrics.Recorder(label: Self.predictionValueLabel, factory: factory) : nil
         var psi: [String: Metrics.Meter] = [:]
         var alert: [String: Metrics.Meter] = [:]
@@ -103,6 +123,9 @@ final class ServerMetrics: Sendable {
 
     func logDropped(_ count: Int) { logDropped.increment(by: count) }
 
+    /// Outcomes newly stored by `POST /v1/feedback`.
+    func outcomesRecorded(_ count: Int) { outcomes.increment(by: count) }
+
     /// Drift gauges from the latest monitoring summary.
     func monitoring(_ summary: MonitoringSummary) {
         windowRows.set(summary.windowRows)
@@ -111,6 +134,18 @@ final class ServerMetrics: Sendable {
             featureAlert[f.name]?.set(f.drifted ? 1 : 0)
         }
         alertsActive.set(summary.alerts.count)
+    }
+
+    /// Realised-performance gauges from the latest window; NaN where there is no figure.
+    func performance(_ p: RealisedPerformance) {
+        realised.set(p.value ?? .nan)
+        realisedLower.set(p.lower ?? .nan)
+        realisedUpper.set(p.upper ?? .nan)
+        validation.set(p.validation ?? .nan)
+        labelledRows.set(p.labelledRows)
+        labelledShare.set(p.labelledShare)
+        performanceAlert.set(p.breached ? 1 : 0)
+        estimatedAccuracy?.set(p.estimated?.window ?? .nan)
     }
 
     /// The Prometheus text exposition, with the process figures read now.

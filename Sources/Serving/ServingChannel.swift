@@ -301,13 +301,13 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             let router = router
             let body = request.body.map { buffer in IncomingBody.bytes(buffer.withUnsafeReadableBytes { Data($0) }) }
             let bodyBytes = request.body?.readableBytes ?? 0
-            guard bodyBytes > Self.offloadBytes || router.summarises(path: request.head.uri) else {
+            guard bodyBytes > Self.offloadBytes || router.answersOffLoop(path: request.head.uri) else {
                 let answer = router.handle(method: request.head.method.rawValue, path: request.head.uri, authorization: request.authorization,
                                             contentType: request.contentType, body: body, start: request.start)
                 write(answer, for: request.head, context: context, close: close)
                 return
             }
-            // A large body, or a drift summary: handled on the worker pool; the answer is written
+            // A large body, a drift summary or outcomes to store: handled on the worker pool; the answer is written
             // back here, on the loop. Requests behind it on this connection wait in order.
             offloaded = true
             let head = request.head, authorization = request.authorization, contentType = request.contentType, start = request.start

@@ -7,6 +7,8 @@ public enum ServingError: Error, Sendable, Equatable, CustomStringConvertible {
     case notALog(path: String)
     case noServer(String)
     case alertCommand(String)
+    /// A file of outcomes (`monitor --labels`) that cannot be used.
+    case labels(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum ServingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notALog(let path): "\(path) is not a workbench prediction log\nhint: serve with --log FILE to write one"
         case .noServer(let message): message
         case .alertCommand(let message): "alert command: \(message)"
+        case .labels(let path, let reason): "outcome file \(path): \(reason)"
         }
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// Serve a bundle over HTTP until SIGINT or SIGTERM.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a bundle over HTTP: POST /v1/predict, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics, and the Open Inference Protocol (KServe V2) under /v2.",
+        abstract: "Serve a bundle over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics, and the Open Inference Protocol (KServe V2) under /v2.",
         discussion: """
             Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed. \
             Several bundles are served side by side, each model under its name: /v2/models/NAME/..., /v1/models/NAME/predict (and /model, /drift, \
@@ -131,7 +131,14 @@ struct Serve: ParsableCommand {
 /// Monitor a served model from its prediction log.
 struct Monitor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Monitor a served model from its prediction log: traffic, errors, latency, predictions and drift against the bundle's reference, with an ALERT line per breach.")
+        abstract: "Monitor a served model from its prediction log: traffic, errors, latency, predictions and drift against the bundle's reference, realised performance on the rows with outcomes, with an ALERT line per breach.",
+        discussion: """
+            Outcomes come from the log (POST /v1/feedback stores them there) or, with --labels FILE.csv key=COLUMN [truth=COLUMN], from a CSV \
+            file instead: KEY holds the prediction ids /v1/predict answered, TRUTH the true class or value (by default the column named as the \
+            model's target, else label or value). The realised metric (accuracy with Wilson's 95% interval; RMSE and MAE with a seeded bootstrap) \
+            is set beside the bundle's validation figure; when the interval lies wholly below it minus --tolerance (above it plus, for RMSE), an \
+            ALERT line says so and --alert-command runs.
+            """)
 
     @Argument(help: "The prediction log (or the bundle, with --log).")
     var source: String
@@ -154,6 +161,18 @@ struct Monitor: ParsableCommand {
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
     var trust: String?
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("A CSV of outcomes to join instead of the log's: FILE.csv key=COLUMN (prediction ids, default id) truth=COLUMN (default: the target's name).", valueName: "FILE [key=COLUMN] [truth=COLUMN]"))
+    var labels: [String] = []
+
+    @Option(name: .long, help: "Also show the realised metric for each of the last K windows of --window rows, or with --since of that many seconds (K × --window at most 100000).")
+    var windows: Int = 1
+
+    @Option(name: .long, help: "A window by time: only the rows logged in the last SECONDS seconds (at most --window rows of them).")
+    var since: Double?
+
+    @Option(name: .long, help: "Alert when the realised metric's interval lies this far below the validation figure (above, for RMSE); default 0.05 for accuracy, 10% of the validation RMSE.")
+    var tolerance: Double?
+
     /// Out-of-range options are usage errors (exit 64), as for `serve`.
     func validate() throws {
         guard (1...PredictionLogReader.maximumWindow).contains(window) else {
@@ -161,6 +180,18 @@ struct Monitor: ParsableCommand {
         }
         guard interval.isFinite, (0.1...86_400).contains(interval) else {
             throw ValidationError("--interval \(interval) is out of range: it must be between 0.1 and 86400 seconds")
+        }
+        guard (1...100).contains(windows), window.multipliedReportingOverflow(by: windows).partialValue <= PredictionLogReader.maximumWindow else {
+            throw ValidationError("--windows \(windows) is out of range: it must be between 1 and 100, and --windows × --window at most \(PredictionLogReader.maximumWindow) rows")
+        }
+        if let since, !(since.isFinite && since > 0 && since <= 315_360_000) {
+            throw ValidationError("--since \(since) is out of range: it must be more than 0 and at most 315360000 seconds (ten years)")
+        }
+        if let tolerance, !(tolerance.isFinite && tolerance >= 0) {
+            throw ValidationError("--tolerance \(tolerance) is out of range: it must be a finite number of at least 0")
+        }
+        if !labels.isEmpty {
+            do { _ = try OutcomeFile(words: labels) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -174,11 +205,18 @@ struct Monitor: ParsableCommand {
             let command = try alertCommand.map(AlertCommand.init(commandLine:))
             var options = MonitorOptions()
             options.window = window
+            options.tolerance = tolerance
+            options.seconds = since
+            let outcomeFile = labels.isEmpty ? nil : try OutcomeFile(words: labels)
             var tracker = BreachTracker()
             let terminal = isatty(STDOUT_FILENO) == 1
             repeat {
-                let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options)
-                let text = MonitorReport.render(summary, source: logPath)
+                let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
+                var text = MonitorReport.render(summary, source: logPath + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
+                if windows > 1 {
+                    let history = try LogMonitor.history(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
+                    text += "\n" + MonitorReport.history(history)
+                }
                 say(watch && terminal ? "\u{1B}[H\u{1B}[2J" + text : text)
                 for alert in tracker.starting(in: summary, rowsScored: summary.traffic.rowsScored, window: window) {
                     command?.run(json: summary.alertJSON(alert))
@@ -192,6 +230,11 @@ struct Monitor: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// "3600 s" or "1.5 s".
+private func formatSeconds(_ x: Double) -> String {
+    (x.rounded() == x && x < 1e15 ? String(Int64(x)) : String(x)) + " s"
 }
 
 /// Writes a line to stdout at once (unbuffered: a supervisor or test reads it while we run).

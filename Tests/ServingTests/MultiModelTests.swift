@@ -35,6 +35,11 @@ struct MultiModelTests {
         let mass = try await HTTP.post("/v1/models/r/predict", port: server.port, body: Self.massRow)
         #expect(mass.status == 200, "\(mass.body)")
         #expect((mass.json["predictions"] as? [[String: Any]])?.first?["value"] is Double)
+        // Outcomes go to each model's own log: the regressor takes a value for its id 1, the
+        // classifier a label for its own id 1.
+        #expect(try await HTTP.post("/v1/models/r/feedback", port: server.port, body: #"{"id": 1, "value": 3800}"#).status == 200)
+        #expect(try await HTTP.post("/v1/models/m/feedback", port: server.port, body: #"{"id": 1, "label": "Adelie"}"#).status == 200)
+        #expect(try await HTTP.post("/v1/models/m/feedback", port: server.port, body: #"{"id": 1, "value": 3800}"#).status == 422)
 
         let infer = try await HTTP.post("/v2/models/m/infer", port: server.port,
                                         body: try OpenInferenceTests.body(["inputs": OpenInferenceTests.tensors(try OpenInferenceTests.freshRows(3))]))

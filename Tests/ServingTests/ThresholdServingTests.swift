@@ -86,6 +86,6 @@ struct ThresholdServingTests {
             #expect(row["set"] as? [String] == conformal.set(p.row(r)).map { pipeline.target.classes[$0] })
             #expect(row["coverage"] as? Double == 0.9)
         }
-        #expect(openAPI.body.contains("required: [label, probabilities, set, coverage, warnings]"), "\(openAPI.body)")
+        #expect(openAPI.body.contains("required: [id, label, probabilities, set, coverage, warnings]"), "\(openAPI.body)")
     }
 }

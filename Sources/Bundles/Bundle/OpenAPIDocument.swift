@@ -29,9 +29,10 @@ public enum OpenAPIDocument {
         var output: String
         if pipeline.task == .classification {
             output = """
-                  required: [label, probabilities, warnings]
+                  required: [id, label, probabilities, warnings]
                   additionalProperties: false
                   properties:
+                    id: {$ref: '#/components/schemas/PredictionID'}
                     label:
                       type: string
                       enum: [\(pipeline.target.classes.map(quoted).joined(separator: ", "))]
@@ -42,9 +43,10 @@ public enum OpenAPIDocument {
             """
         } else {
             output = """
-                  required: [value, warnings]
+                  required: [id, value, warnings]
                   additionalProperties: false
                   properties:
+                    id: {$ref: '#/components/schemas/PredictionID'}
                     value:
                       type: number
             """
@@ -58,6 +60,10 @@ public enum OpenAPIDocument {
                 : "\n        interval:\n          type: array\n          items: {type: number}\n          minItems: 2\n          maxItems: 2"
             output += "\n        coverage:\n          type: number\n          minimum: 0\n          maximum: 1"
         }
+        let truth = pipeline.task == .classification
+            ? "label: {type: string, enum: [\(pipeline.target.classes.map(quoted).joined(separator: ", "))]}"
+            : "value: {type: number}"
+        let truthField = pipeline.task == .classification ? "label" : "value"
         return """
         openapi: 3.1.0
         info:
@@ -96,6 +102,45 @@ public enum OpenAPIDocument {
                 '413': {$ref: '#/components/responses/Error'}
                 '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
+          /v1/feedback:
+            post:
+              summary: Outcomes of served predictions (the true \(truthField)), by the id /v1/predict gave each prediction
+              description: \(quoted("Stored beside the predictions in the server's prediction log (--log). All or nothing: an id with no prediction in the log, or a \(truthField) the model cannot have, is a 422; an id whose outcome is already recorded differently is a 409 (outcomes are written once; the same outcome again is counted as unchanged). Without a prediction log, 409."))
+              security: [{}, {bearer: []}]
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      oneOf:
+                        - $ref: '#/components/schemas/Outcome'
+                        - type: object
+                          required: [outcomes]
+                          additionalProperties: false
+                          properties:
+                            outcomes:
+                              type: array
+                              minItems: 1\(maximumRows.map { "\n                      maxItems: \($0)" } ?? "")
+                              items: {$ref: '#/components/schemas/Outcome'}
+              responses:
+                '200':
+                  description: Every outcome stored (recorded now, or already recorded alike)
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [recorded, unchanged]
+                        additionalProperties: false
+                        properties:
+                          recorded: {type: integer, minimum: 0}
+                          unchanged: {type: integer, minimum: 0}
+                '400': {$ref: '#/components/responses/Error'}
+                '401': {$ref: '#/components/responses/Error'}
+                '409': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
           /v1/model:
             get:
               summary: The bundle's manifest (ranges and categories of sensitive columns left out)
@@ -167,6 +212,17 @@ public enum OpenAPIDocument {
               required: [\(required)]
               properties:
         \(properties.joined(separator: "\n"))
+            PredictionID:
+              description: The prediction's id in the server's prediction log, which /v1/feedback names
+              type: integer
+              minimum: 1
+            Outcome:
+              type: object
+              required: [id, \(truthField)]
+              additionalProperties: false
+              properties:
+                id: {type: integer, minimum: 1, maximum: 9007199254740991}
+                \(truth)
             Prediction:
               type: object
         \(output)

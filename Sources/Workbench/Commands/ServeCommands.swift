@@ -10,7 +10,8 @@ extension CommandTable {
         summary: "serve a model or bundle over HTTP in the background of the session",
         discussion: """
             The server runs while the session goes on, so you can call it with curl from another \
-            terminal: POST /v1/predict with one row as JSON (or {"rows": [...]}), GET /v1/model, \
+            terminal: POST /v1/predict with one row as JSON (or {"rows": [...]}), POST /v1/feedback \
+            with the outcomes of answered predictions by id (with log=), GET /v1/model, \
             /v1/openapi.yaml, /v1/drift (monitoring), /healthz, /readyz and /metrics (Prometheus). A \
             session model is exported to a temporary bundle first, so it is served exactly as \
             `workbench serve` would serve its bundle. It listens on loopback; port=0 picks a free \
@@ -97,7 +98,7 @@ extension CommandTable {
     /// `monitor MODEL|"BUNDLE"|"LOG" [window=N]`.
     static let monitor = CommandSpec(
         "monitor", topic: "deploy",
-        summary: "traffic, errors, latency, predictions and drift of a served model, with an ALERT line per breach",
+        summary: "traffic, errors, latency, predictions, drift and realised performance of a served model, with an ALERT line per breach",
         discussion: """
             For a model or bundle served in this session, the live window of its server; for a \
             prediction log ("FILE" written with log= or --log), its last rows against the bundle the \
@@ -106,8 +107,12 @@ extension CommandTable {
             feature and on the predictions against cross-validation's out-of-fold predictions (bundles \
             exported before they carried them: shown, not tested), Holm-adjusted together, drift at \
             adjusted p ≤ 0.025 with a shift of at least 0.1; PSI beside each. Each drifted feature gets \
-            an ALERT line with its figures. window= applies to a log; a live server keeps the window \
-            it was started with (serve ... window=N).
+            an ALERT line with its figures. With outcomes in the log (POST /v1/feedback), the realised \
+            accuracy (Wilson's 95% interval) or RMSE and MAE (seeded bootstrap) on the labelled rows, \
+            beside the bundle's validation figure, with an ALERT when the interval lies wholly below it \
+            minus 0.05 (RMSE: above it plus 10%); for a classifier, the accuracy expected from its \
+            probabilities (CBPE), saying whether they are calibrated. window= applies to a log; a live \
+            server keeps the window it was started with (serve ... window=N).
             """,
         positionals: [PositionalSpec("SOURCE", .binding)],
         options: [OptionSpec("window", .integer(1...PredictionLogReader.maximumWindow), default: "1000", help: "most recent rows to compare with training")],

@@ -118,4 +118,38 @@ struct ServeCommandsTests {
         }
         #expect(features.sorted() == ["bill_length_mm", "flipper_length_mm"], "\(lines)")
     }
+
+    /// `workbench monitor LOG --labels FILE.csv key=COLUMN` joins a CSV of outcomes: the realised
+    /// accuracy is the share of the file's rows whose species the model answered. Bad settings are
+    /// usage errors (exit 64).
+    @Test func shellMonitorJoinsAFileOfOutcomes() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bundle = try exportPenguins(to: folder)
+        let binary = BuiltProducts.workbench
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
+        let log = folder + "/log.sqlite"
+        let server = try await startServer(bundle) { $0.logPath = log }
+        let rows = try penguinRows("penguins_fresh.csv")
+        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
+        await server.shutdown()
+        let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
+        let truth = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { String($0.split(separator: ",", omittingEmptySubsequences: false)[0]) }
+        var csv = "prediction,species\n"
+        var correct = 0
+        for (p, species) in zip(predictions, truth) {
+            csv += "\((p["id"] as? NSNumber)?.int64Value ?? 0),\(species)\n"
+            if p["label"] as? String == species { correct += 1 }
+        }
+        try csv.write(toFile: folder + "/outcomes.csv", atomically: true, encoding: .utf8)
+        let monitor = try Subprocess(binary, ["monitor", log, "--window", "100", "--labels", folder + "/outcomes.csv", "key=prediction"])
+        #expect(monitor.wait(timeout: 60) == 0, "\(monitor.errorOutput)")
+        #expect(monitor.output.contains("outcomes: \(rows.count) of \(rows.count) rows in the window labelled (100.0%)"), "\(monitor.output)")
+        #expect(monitor.output.contains("realised accuracy \(String(format: "%.4g", Double(correct) / Double(rows.count))) (95% CI"), "\(monitor.output)")
+        for arguments in [["--labels", folder + "/outcomes.csv", "colour=red"], ["--tolerance", "-1"]] {
+            let refused = try Subprocess(binary, ["monitor", log] + arguments)
+            #expect(refused.wait(timeout: 60) == 64, "\(arguments): \(refused.errorOutput)")
+        }
+    }
 }
