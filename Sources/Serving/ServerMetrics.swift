@@ -138,14 +138,14 @@ final class ServerMetrics: Sendable {
 
     /// Realised-performance gauges from the latest window; NaN where there is no figure.
     func performance(_ p: RealisedPerformance) {
-        realised.set(p.value ?? .nan)
-        realisedLower.set(p.lower ?? .nan)
-        realisedUpper.set(p.upper ?? .nan)
-        validation.set(p.validation ?? .nan)
+        realised.set(p.value ?? Double.nan)
+        realisedLower.set(p.lower ?? Double.nan)
+        realisedUpper.set(p.upper ?? Double.nan)
+        validation.set(p.validation ?? Double.nan)
         labelledRows.set(p.labelledRows)
         labelledShare.set(p.labelledShare)
         performanceAlert.set(p.breached ? 1 : 0)
-        estimatedAccuracy?.set(p.estimated?.window ?? .nan)
+        estimatedAccuracy?.set(p.estimated?.window ?? Double.nan)
     }
 
     /// The Prometheus text exposition, with the process figures read now.
