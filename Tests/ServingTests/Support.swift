@@ -1,5 +1,8 @@
+import Bundles
 import Foundation
+import Learning
 import Serving
+import Tabular
 import Testing
 import TestSupport
 @testable import Workbench
@@ -49,3 +52,19 @@ func startServer(_ bundle: String, configure: (inout ServeOptions) -> Void = { _
 }
 
 let sampleRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
+
+/// Writes `pipeline`, trained on `frame` (one numeric input `x`), as a bundle at `path`, with the
+/// reference.json `export` writes (the drift monitor reads it at start).
+func writeSampleBundle(_ pipeline: PipelineModel, frame: DataFrame, name: String, to path: String, signingKey: String? = nil) throws {
+    struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
+    let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
+    let reference = try ModelCoding.encoder().encode(Reference(
+        rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
+        predictions: ReferenceProfile(column: predictions, seed: 1)))
+    let contents = BundleContents(
+        producer: "workbench test", name: name, pipeline: pipeline,
+        trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 1),
+        metrics: [:], validationVerdict: nil, card: "# card\n", reference: reference, onnx: nil,
+        onnxInfo: .init(present: false, reason: "test", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
+    try BundleWriter.write(contents, to: path, overwrite: false, signingKey: signingKey)
+}

@@ -22,18 +22,7 @@ struct ThresholdServingTests {
                                               features: ["x"], context: FitContext(seed: 1))
         // Classes in sorted order: high (0), low (1); the threshold is on P(low).
         let pipeline = try trained.withDecisionThreshold(0.9)
-        // reference.json as `export` writes it (the drift monitor reads it at start).
-        struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
-        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
-        let reference = try ModelCoding.encoder().encode(Reference(
-            rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
-            predictions: ReferenceProfile(column: predictions, seed: 1)))
-        let contents = BundleContents(
-            producer: "workbench test", name: "threshold", pipeline: pipeline,
-            trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 1),
-            metrics: [:], validationVerdict: nil, card: "# card\n", reference: reference, onnx: nil,
-            onnxInfo: .init(present: false, reason: "test", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
-        try BundleWriter.write(contents, to: base + "/b", overwrite: false, signingKey: nil)
+        try writeSampleBundle(pipeline, frame: frame, name: "threshold", to: base + "/b")
         let server = try await startServer(base + "/b")
         let xs = [2.0, 6.0, 8.0, 9.0, 12.0]
         let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [" + xs.map { "{\"x\": \($0)}" }.joined(separator: ", ") + "]}")
@@ -63,17 +52,7 @@ struct ThresholdServingTests {
         guard case .classes(let codes, _) = trained.target.encode(column: frame.columns[1], rows: Array(0..<40)).0 else { return }
         let conformal = try ConformalPredictor.fit(alpha: 0.1, truth: .classes(codes, classCount: 2), prediction: try trained.predict(frame).prediction)
         let pipeline = trained.withConformal(conformal)
-        struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
-        let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
-        let reference = try ModelCoding.encoder().encode(Reference(
-            rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
-            predictions: ReferenceProfile(column: predictions, seed: 1)))
-        let contents = BundleContents(
-            producer: "workbench test", name: "conformal", pipeline: pipeline,
-            trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 1),
-            metrics: [:], validationVerdict: nil, card: "# card\n", reference: reference, onnx: nil,
-            onnxInfo: .init(present: false, reason: "test", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
-        try BundleWriter.write(contents, to: base + "/b", overwrite: false, signingKey: nil)
+        try writeSampleBundle(pipeline, frame: frame, name: "conformal", to: base + "/b")
         let server = try await startServer(base + "/b")
         let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [{\"x\": 1}, {\"x\": 9.5}]}")
         let openAPI = try await HTTP.get("/v1/openapi.yaml", port: server.port)
