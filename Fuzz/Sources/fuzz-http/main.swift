@@ -73,7 +73,7 @@ final class Workspace: Sendable {
             let reference = try ModelCoding.encoder().encode(Reference(
                 rows: frame.rowCount,
                 inputs: try ReferenceProfile(frame: frame, columns: pipeline.preprocessor.inputNames, seed: pipeline.seed),
-                predictions: ReferenceProfile(column: DriftDetector.predictionColumn(predicted.prediction, classes: pipeline.target.classes), seed: pipeline.seed)))
+                predictions: ReferenceProfile(column: DriftDetector.predictionColumn(predicted.prediction, classes: pipeline.target.classes, decision: pipeline.decision), seed: pipeline.seed)))
             let contents = BundleContents(
                 producer: "workbench fuzz", name: "fuzz", pipeline: pipeline,
                 trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 2),
