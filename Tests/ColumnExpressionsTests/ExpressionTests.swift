@@ -43,6 +43,26 @@ struct ExpressionTests {
         #expect(try numbers("x × 2 ÷ 4", frame) == [0.5, -3.5, 1.25, 5])
     }
 
+    /// A column large enough to be computed in chunks on every core gives the bits of a plain
+    /// loop, with the zero divisions and overflows counted once.
+    @Test func largeColumnsInChunksGiveThePlainLoopsBits() throws {
+        let n = 300_001
+        var g = SystemRandomNumberGenerator()
+        let x = (0..<n).map { i in i % 97 == 0 ? Double.nan : Double.random(in: -1e3...1e3, using: &g) }
+        let y = (0..<n).map { i in i % 89 == 0 ? 0 : Double.random(in: -5...5, using: &g) }
+        let frame = try DataFrame(columns: [Column(name: "x", data: .numeric(x)), Column(name: "y", data: .numeric(y))])
+        let (values, notes) = try evaluate("x * y + x / y - 3 % y", frame)
+        guard case .numeric(let v) = values.column(named: "r", rows: n).data else { Issue.record("not numbers"); return }
+        let plain = (0..<n).map { i -> Double in
+            let q = y[i] == 0 ? Double.nan : x[i] / y[i]
+            let r = y[i] == 0 ? Double.nan : 3 - y[i] * (3 / y[i]).rounded(.down)
+            return x[i] * y[i] + q - r
+        }
+        #expect(same(v, plain))
+        let zeroDivisions = (0..<n).filter { y[$0] == 0 && !x[$0].isNaN }.count + (0..<n).filter { y[$0] == 0 }.count
+        #expect(notes["division by zero"] == zeroDivisions)
+    }
+
     @Test func divisionByZeroIsMissingAndCounted() throws {
         let frame = try table()
         let (values, notes) = try evaluate("x / y", frame)
