@@ -167,20 +167,87 @@ public struct ExpressionEvaluator {
     private mutating func arithmetic(_ op: BinaryOperator, _ a: ColumnValues, _ b: ColumnValues) -> ColumnValues {
         var zeroDivisions = 0
         let result: ColumnValues
+        let infinite: Int
         switch op {
-        case .add: result = Self.zipNumbers(a, b, rows) { $0 + $1 }
-        case .subtract: result = Self.zipNumbers(a, b, rows) { $0 - $1 }
-        case .multiply: result = Self.zipNumbers(a, b, rows) { $0 * $1 }
+        case .add: (result, infinite) = Self.zipNumbers(Add.self, a, b)
+        case .subtract: (result, infinite) = Self.zipNumbers(Subtract.self, a, b)
+        case .multiply: (result, infinite) = Self.zipNumbers(Multiply.self, a, b)
         case .divide:
             zeroDivisions = Self.zeroDivisors(a, b)
-            result = Self.zipNumbers(a, b, rows) { $1 == 0 ? .nan : $0 / $1 }
+            (result, infinite) = Self.zipNumbers(Divide.self, a, b)
         default:
             zeroDivisions = Self.zeroDivisors(a, b)
-            // Floored, as in Python and pandas: -7 % 3 is 2.
-            result = Self.zipNumbers(a, b, rows) { $1 == 0 ? .nan : $0 - $1 * ($0 / $1).rounded(.down) }
+            (result, infinite) = Self.zipNumbers(Remainder.self, a, b)
         }
         note("division by zero", zeroDivisions)
-        return finite(result, a, b)
+        // Counted in the same pass: a second look only when something overflowed.
+        return infinite > 0 ? finite(result, a, b) : result
+    }
+
+    /// One arithmetic operator as a type, so each loop is specialised (no call per row).
+    protocol NumberKernel { static func apply(_ x: Double, _ y: Double) -> Double }
+    enum Add: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x + y } }
+    enum Subtract: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x - y } }
+    enum Multiply: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x * y } }
+    enum Divide: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { y == 0 ? .nan : x / y } }
+    /// Floored, as in Python and pandas: -7 % 3 is 2.
+    enum Remainder: NumberKernel {
+        @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { y == 0 ? .nan : x - y * (x / y).rounded(.down) }
+    }
+
+    /// `K` row by row (in chunks on every core for large columns), and how many results are infinite.
+    static func zipNumbers<K: NumberKernel>(_ kernel: K.Type, _ a: ColumnValues, _ b: ColumnValues) -> (ColumnValues, infinite: Int) {
+        switch (a, b) {
+        case (.number(let x), .number(let y)) where x.count == y.count:
+            return x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    let (sx, sy) = (SharedPointer(px), SharedPointer(py))
+                    let (v, infinite) = filledCounting(x.count) { range, out in
+                        var infinite = 0
+                        for i in range {
+                            let r = K.apply(sx.pointer[i], sy.pointer[i])
+                            out[i] = r
+                            infinite &+= r.isInfinite ? 1 : 0
+                        }
+                        return infinite
+                    }
+                    return (.number(v), infinite)
+                }
+            }
+        case (.number(let x), .constantNumber(let c)):
+            return x.withUnsafeBufferPointer { px in
+                let sx = SharedPointer(px)
+                let (v, infinite) = filledCounting(x.count) { range, out in
+                    var infinite = 0
+                    for i in range {
+                        let r = K.apply(sx.pointer[i], c)
+                        out[i] = r
+                        infinite &+= r.isInfinite ? 1 : 0
+                    }
+                    return infinite
+                }
+                return (.number(v), infinite)
+            }
+        case (.constantNumber(let c), .number(let y)):
+            return y.withUnsafeBufferPointer { py in
+                let sy = SharedPointer(py)
+                let (v, infinite) = filledCounting(y.count) { range, out in
+                    var infinite = 0
+                    for i in range {
+                        let r = K.apply(c, sy.pointer[i])
+                        out[i] = r
+                        infinite &+= r.isInfinite ? 1 : 0
+                    }
+                    return infinite
+                }
+                return (.number(v), infinite)
+            }
+        case (.constantNumber(let c), .constantNumber(let d)):
+            let r = K.apply(c, d)
+            return (.constantNumber(r), r.isInfinite ? 1 : 0)
+        default:
+            return (.constantNumber(.nan), 0)
+        }
     }
 
     /// Rows where the divisor is 0 and the dividend present: those get a missing value.
@@ -221,18 +288,28 @@ public struct ExpressionEvaluator {
     /// A new column of `count` numbers, `body` writing each range of rows; large columns in
     /// chunks on every core (each row depends on its own inputs only, so the result is the same).
     static func filled(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Void) -> [Double] {
-        guard count > 0 else { return [] }
-        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+        filledCounting(count) { rows, out in
+            body(rows, out)
+            return 0
+        }.values
+    }
+
+    /// `filled`, with a count each chunk returns, added up.
+    static func filledCounting(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Int) -> (values: [Double], count: Int) {
+        guard count > 0 else { return ([], 0) }
+        var total = 0
+        let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let chunks = count >= 1 << 17 ? cores * 4 : 1
             let size = (count + chunks - 1) / chunks
             let out = SharedPointer(base)
-            _ = parallelMap(chunks, workers: min(chunks, cores)) { c in
+            total = parallelMap(chunks, workers: min(chunks, cores)) { c in
                 body(min(count, c * size)..<min(count, (c + 1) * size), out.pointer)
-            }
+            }.reduce(0, +)
             initialized = count
         }
+        return (values, total)
     }
 
     static func zipNumbers(_ a: ColumnValues, _ b: ColumnValues, _ rows: Int, _ f: (Double, Double) -> Double) -> ColumnValues {
