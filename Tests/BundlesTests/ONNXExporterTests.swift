@@ -25,9 +25,9 @@ struct ONNXExporterTests {
         Case(algorithm: "tree", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "forest", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"]),
         Case(algorithm: "forest", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add", "Softmax"]),
-        Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add", "Sigmoid"]),
-        Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add"]),
+        Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Softmax"]),
+        Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Sigmoid"]),
+        Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "mlp", dataset: "penguins", target: "species", modelOperators: ["MatMul", "Relu", "Softmax"]),
         Case(algorithm: "mlp", dataset: "diabetes", target: "progression", modelOperators: ["MatMul", "Relu", "Mul"]),
         Case(algorithm: "bayes", dataset: "penguins", target: "species", modelOperators: ["Unsqueeze", "ReduceSum", "Softmax"]),
@@ -67,14 +67,15 @@ struct ONNXExporterTests {
             let probabilities = try #require(proto.graph.output.last)
             #expect(probabilities.type.tensorType.shape.dim.last?.dimValue == Int64(model.target.classes.count))
         }
-        // Text columns go through the one-hot encoder; its float output is the only float32 value.
+        // Text columns are one-hot encoded by Equal against the levels, so nothing computes in float.
         let hasText = features.contains { $0.kind == .text && !$0.levels.isEmpty }
         if hasText && c.algorithm != "baseline" {
-            #expect(proto.operatorNames.contains("ai.onnx.ml:OneHotEncoder"))
-            #expect(export.float32Notes.count == 1)
-        } else {
-            #expect(export.float32Notes.isEmpty)
+            #expect(proto.operatorNames.isSuperset(of: ["Equal", "Cast"]))
         }
+        #expect(!proto.operatorNames.contains("ai.onnx.ml:OneHotEncoder"))
+        #expect(export.float32Notes.isEmpty)
+        // Every value only renamed (Identity) is folded into the node computing it.
+        #expect(!proto.operatorNames.contains("Identity"))
     }
 
     @Test("imputation and scaling constants are the training statistics")
@@ -82,16 +83,20 @@ struct ONNXExporterTests {
         let model = try Fixtures.train("linear", try Fixtures.frame("penguins"), target: "species")
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let constants = Dictionary(proto.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let bill = try #require(model.preprocessor.features.first { $0.name == "bill_length_mm" })
-        #expect(constants["bill_length_mm_median"]?.doubleData == [bill.median])
-        #expect(constants["bill_length_mm_mean"]?.doubleData == [bill.mean])
-        #expect(constants["bill_length_mm_std"]?.doubleData == [bill.standardDeviation])
-        let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
-        let mode = try #require(sex.mostFrequentLevel)
-        #expect(constants["sex_mode"]?.stringData == [Data(sex.levels[mode].utf8)])
-        let oneHot = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.output.first == "sex_one_hot" })
-        #expect(oneHot.attribute.first { $0.name == "cats_strings" }?.strings == sex.levels.map { Data($0.utf8) })
-        #expect(oneHot.attribute.first { $0.name == "zeros" }?.i == 1)
+        // One vector per statistic over the number block, in feature order.
+        let numbers = model.preprocessor.features.filter { $0.kind == .number }
+        #expect(numbers.first?.name == "bill_length_mm")
+        #expect(constants["medians"]?.doubleData == numbers.map(\.median))
+        #expect(constants["means"]?.doubleData == numbers.map(\.mean))
+        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation))
+        // The text block: each column's most frequent level, then every level, in feature order.
+        let texts = model.preprocessor.features.filter { $0.kind == .text }
+        #expect(texts.map(\.name) == ["island", "sex"])
+        let modes = try texts.map { feature in feature.levels[try #require(feature.mostFrequentLevel)] }
+        #expect(constants["modes"]?.stringData == modes.map { Data($0.utf8) })
+        #expect(constants["levels"]?.stringData == texts.flatMap(\.levels).map { Data($0.utf8) })
+        let owners = texts.enumerated().flatMap { i, feature in [Int64](repeating: Int64(i), count: feature.levels.count) }
+        #expect(constants["level_columns"]?.int64Data == owners)
     }
 
     @Test("missing-value routing follows missingGoesLeft; BRANCH_LEQ thresholds stay double")
@@ -132,9 +137,13 @@ struct ONNXExporterTests {
         let allLeaves = [Int64](repeating: 1, count: trees)
         let trueIds: [Int64] = (0..<trees).map { Int64(2 * $0) }
         let falseIds: [Int64] = (0..<trees).map { Int64(2 * $0 + 1) }
-        // Tree i adds to class i mod 3, its leaf value on both sides.
+        // Tree i adds to class i mod 3, its leaf value on both sides; each class's first tree
+        // carries the baseline too (baseline + leaf, the sum Workbench forms first).
         let targets: [Int64] = (0..<trees).flatMap { i -> [Int64] in [Int64(i % 3), Int64(i % 3)] }
-        let expectedWeights: [Double] = boost.trees.flatMap { tree -> [Double] in [tree.values[0], tree.values[0]] }
+        let expectedWeights: [Double] = boost.trees.enumerated().flatMap { i, tree -> [Double] in
+            let weight = i < 3 ? boost.baseline[i] + tree.values[0] : tree.values[0]
+            return [weight, weight]
+        }
         #expect(ints("tree_roots") == roots)
         #expect(ints("nodes_trueleafs") == allLeaves)
         #expect(ints("nodes_falseleafs") == allLeaves)

@@ -8,7 +8,12 @@ import Learning
 /// always BRANCH_LEQ (`x <= threshold` goes to the true branch = Workbench's left child), and
 /// `nodes_missing_value_tracks_true` is `missingGoesLeft`: a NaN takes the true (left) branch
 /// when it is 1, the false (right) branch when it is 0.
+///
+/// Workbench's feature index `f` (a column of `Preprocessor.outputNames`) is written as the graph
+/// column `columns[f]` (`EncodedFeatures.column`), so the splits read the preprocessing graph's
+/// column order directly.
 struct TreeEnsembleWriter {
+    private let columns: [Int]
     private var featureIds: [Int] = []
     private var splits: [Double] = []
     private var trueIds: [Int] = []
@@ -20,15 +25,26 @@ struct TreeEnsembleWriter {
     private var leafTargets: [Int] = []
     private var leafWeights: [Double] = []
 
+    init(columns: [Int]) {
+        self.columns = columns
+    }
+
     /// Trees written so far.
     var treeCount: Int { roots.count }
 
-    /// Appends `tree`, reading leaf output `slot` and adding `scale × value` to `target`.
-    mutating func append(_ tree: Tree, slot: Int, target: Int, scale: Double = 1) throws {
-        guard tree.nodeCount > 0, slot < tree.valueWidth else {
+    /// Appends `tree`, reading leaf output `slot` and adding `start + scale × value` to `target`.
+    ///
+    /// `start` folds a constant into the leaves (boosting's baseline into each target's first
+    /// tree): `start + value` is the very sum Workbench forms when it adds the tree to the
+    /// baseline, and the ensemble's sum starts from 0, so the total keeps Workbench's bits.
+    mutating func append(_ tree: Tree, slot: Int, target: Int, scale: Double = 1, start: Double? = nil) throws {
+        guard tree.nodeCount > 0, slot < tree.valueWidth, tree.values.count >= tree.nodeCount * tree.valueWidth else {
             throw ONNXExportError.inconsistent("a tree with \(tree.nodeCount) nodes has no output \(slot)")
         }
-        func leafWeight(_ node: Int) -> Double { scale * tree.values[node * tree.valueWidth + slot] }
+        func leafWeight(_ node: Int) -> Double {
+            let value = scale * tree.values[node * tree.valueWidth + slot]
+            return start.map { $0 + value } ?? value
+        }
         func addLeaf(_ node: Int) -> Int {
             leafTargets.append(target)
             leafWeights.append(leafWeight(node))
@@ -53,10 +69,14 @@ struct TreeEnsembleWriter {
             guard tree.left.indices.contains(l), tree.left.indices.contains(r) else {
                 throw ONNXExportError.inconsistent("tree node \(i) links to a missing child")
             }
+            let feature = Int(tree.feature[i])
+            guard columns.indices.contains(feature) else {
+                throw ONNXExportError.inconsistent("tree node \(i) splits on feature \(feature) of \(columns.count)")
+            }
             let leftIsLeaf = tree.feature[l] == Tree.leaf, rightIsLeaf = tree.feature[r] == Tree.leaf
             let trueId = leftIsLeaf ? addLeaf(l) : splitIndex[l]
             let falseId = rightIsLeaf ? addLeaf(r) : splitIndex[r]
-            appendSplit(feature: Int(tree.feature[i]), threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
+            appendSplit(feature: columns[feature], threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
                         trueId: trueId, trueLeaf: leftIsLeaf, falseId: falseId, falseLeaf: rightIsLeaf)
         }
     }
