@@ -83,36 +83,42 @@ struct ONNXExporterTests {
         let model = try Fixtures.train("linear", try Fixtures.frame("penguins"), target: "species")
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let constants = Dictionary(proto.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        // One vector per statistic over the number block, in feature order.
+        // One vector per statistic over the numbers, in feature order, then 0 / 0 / 1 for the
+        // one-hot columns, which leaves them as they are.
         let numbers = model.preprocessor.features.filter { $0.kind == .number }
         #expect(numbers.first?.name == "bill_length_mm")
-        #expect(constants["medians"]?.doubleData == numbers.map(\.median))
-        #expect(constants["means"]?.doubleData == numbers.map(\.mean))
-        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation))
-        // The text block: each column's most frequent level, then every level, in feature order.
-        let texts = model.preprocessor.features.filter { $0.kind == .text }
-        #expect(texts.map(\.name) == ["island", "sex"])
-        let modes = try texts.map { feature in feature.levels[try #require(feature.mostFrequentLevel)] }
-        #expect(constants["modes"]?.stringData == modes.map { Data($0.utf8) })
-        #expect(constants["levels"]?.stringData == texts.flatMap(\.levels).map { Data($0.utf8) })
-        let owners = texts.enumerated().flatMap { i, feature in [Int64](repeating: Int64(i), count: feature.levels.count) }
-        #expect(constants["level_columns"]?.int64Data == owners)
+        let oneHot = model.preprocessor.features.filter { $0.kind == .text }.reduce(0) { $0 + $1.levels.count + 1 }
+        #expect(constants["medians"]?.doubleData == numbers.map(\.median) + Array(repeating: 0, count: oneHot))
+        #expect(constants["means"]?.doubleData == numbers.map(\.mean) + Array(repeating: 0, count: oneHot))
+        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation) + Array(repeating: 1, count: oneHot))
+        // Each text column is compared with its levels and "" (missing, which stands for the most frequent level).
+        let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
+        #expect(constants["sex_levels"]?.stringData == (sex.levels + [""]).map { Data($0.utf8) })
+        // The "" flag gets the coefficients of the most frequent level.
+        let linear = try #require(model.fitted.model as? LinearModel)
+        let coefficients = try #require(constants["coefficients"]).doubleData
+        let width = numbers.count + oneHot
+        let mode = try #require(sex.mostFrequentLevel)
+        let modeColumn = try #require(model.preprocessor.outputNames.firstIndex(of: "sex=\(sex.levels[mode])"))
+        let flagColumn = width - 1  // sex is the last text column, its flag the last column
+        for row in 0..<linear.coefficients.rows {
+            #expect(coefficients[row * width + flagColumn] == linear.coefficients.values[row * linear.coefficients.columns + modeColumn])
+        }
     }
 
     @Test("missing-value routing follows missingGoesLeft; BRANCH_LEQ thresholds stay double")
     func treeMissingRouting() throws {
-        // Trees do not impute, so penguins' NaNs reach the splits.
-        let model = try Fixtures.train("tree", try Fixtures.frame("penguins"), target: "species")
+        // Trees do not impute, so penguins' NaNs reach the splits. A regression tree is written
+        // once, whole (a class copy leaves out the subtrees that add 0 to its class).
+        let model = try Fixtures.train("tree", try Fixtures.frame("penguins"), target: "body_mass_g")
         let tree = try #require(model.fitted.model as? DecisionTreeModel).tree
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
         func attribute(_ name: String) -> Onnx_AttributeProto? { ensemble.attribute.first { $0.name == name } }
 
         let splits = (0..<tree.nodeCount).filter { tree.feature[$0] != Tree.leaf }
-        let classes = model.target.classes.count
-        // One copy of the tree per class (each leaf carries one target).
-        #expect(attribute("tree_roots")?.ints.count == classes)
-        #expect(attribute("n_targets")?.i == Int64(classes))
+        #expect(attribute("tree_roots")?.ints == [0])
+        #expect(attribute("n_targets")?.i == 1)
         let tracks = try #require(attribute("nodes_missing_value_tracks_true")).ints
         #expect(Array(tracks.prefix(splits.count)) == splits.map { tree.missingGoesLeft[$0] ? 1 : 0 })
         let thresholds = try #require(attribute("nodes_splits")).t

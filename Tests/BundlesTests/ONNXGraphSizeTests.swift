@@ -14,19 +14,22 @@ struct ONNXGraphSizeTests {
         var testDescription: String { "\(algorithm) on penguins: \(operators.count) nodes" }
     }
 
-    /// Text block without imputation: Concat of the inputs, Gather per level, Equal, Cast.
-    static let textBlock = ["Concat", "Gather", "Equal", "Cast"]
+    /// Text block: Equal of each text input to its levels (and "" when imputing), Concat, Cast;
+    /// then one Concat with the number inputs.
+    static let encoded = ["Equal", "Equal", "Concat", "Cast", "Concat"]
     /// Label from the probabilities.
     static let label = ["ArgMax", "ai.onnx.ml:LabelEncoder"]
 
     static let cases: [Case] = [
-        // Numbers: Concat, IsNaN, Where (medians), Sub (means), Div (deviations); text: Concat,
-        // Equal("") + Where (modes), Gather, Equal, Cast; blocks: Concat.
-        Case(algorithm: "linear", operators: ["Concat", "IsNaN", "Where", "Sub", "Div", "Concat", "Equal", "Where", "Gather", "Equal", "Cast", "Concat",
-                                              "Gemm", "Softmax"] + label),
-        Case(algorithm: "tree", operators: ["Concat"] + textBlock + ["Concat", "ai.onnx.ml:TreeEnsemble"] + label),
-        Case(algorithm: "forest", operators: ["Concat"] + textBlock + ["Concat", "ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"] + label),
-        Case(algorithm: "boost", operators: ["Concat"] + textBlock + ["Concat", "ai.onnx.ml:TreeEnsemble", "Softmax"] + label),
+        // Imputation and scaling: IsNaN, Where (medians), Sub (means), Div (deviations), one node
+        // each over every column; a missing text is its flag column, with the mode's coefficients.
+        Case(algorithm: "linear", operators: encoded + ["IsNaN", "Where", "Sub", "Div", "Gemm", "Softmax"] + label),
+        Case(algorithm: "tree", operators: encoded + ["ai.onnx.ml:TreeEnsemble"] + label),
+        Case(algorithm: "forest", operators: encoded + ["ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"] + label),
+        Case(algorithm: "boost", operators: encoded + ["ai.onnx.ml:TreeEnsemble", "Softmax"] + label),
+        // Naive Bayes cannot give a flag column the mode's weights: one MatMul adds it in.
+        Case(algorithm: "bayes", operators: ["Equal", "Equal", "Concat", "Cast", "MatMul", "Concat", "IsNaN", "Where",
+                                             "Unsqueeze", "Sub", "Mul", "Div", "ReduceSum", "Mul", "Add", "Softmax"] + label),
     ]
 
     @Test("penguins classifier graphs", arguments: cases)
@@ -35,6 +38,19 @@ struct ONNXGraphSizeTests {
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let operators = proto.graph.node.map { $0.domain.isEmpty ? $0.opType : "\($0.domain):\($0.opType)" }
         #expect(operators == c.operators)
+    }
+
+    @Test("a forest's class copies leave out the subtrees that add nothing to their class")
+    func forestCopiesPruned() throws {
+        let model = try Fixtures.train("forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(5)])
+        let forest = try #require(model.fitted.model as? RandomForestModel)
+        let splits = forest.trees.reduce(0) { total, tree in total + tree.feature.filter { $0 != Tree.leaf }.count }
+        let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
+        let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
+        let written = try #require(ensemble.attribute.first { $0.name == "nodes_featureids" }).ints.count
+        // Three classes: whole copies would be 3 × the splits; pure leaves make most subtrees silent for two of them.
+        #expect(written < 3 * splits)
+        #expect(ensemble.attribute.first { $0.name == "tree_roots" }?.ints.count == 3 * forest.trees.count)
     }
 
     @Test("a boosting baseline is folded into the first tree of each class, not added by a node")

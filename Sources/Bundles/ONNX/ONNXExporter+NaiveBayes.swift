@@ -7,9 +7,9 @@ extension ONNXExporter {
     /// `constant[c] = log prior[c] − ½ Σⱼ log(2π σ²[c, j])` is computed here exactly as Workbench does.
     /// The per-class statistics' columns follow the graph's column order (`EncodedFeatures`).
     static func emitNaiveBayes(_ model: GaussianNaiveBayesModel, features x: EncodedFeatures, into graph: inout GraphBuilder) throws -> Head {
-        let width = x.width
+        let width = x.column.count
         let d = model.featureCount, k = model.classCount
-        guard d == width, model.means.rows == k, model.means.columns == d,
+        guard d == width, x.aliases.isEmpty, model.means.rows == k, model.means.columns == d,
               model.variances.rows == k, model.variances.columns == d, model.priors.count == k,
               model.means.values.count == k * d, model.variances.values.count == k * d else {
             throw ONNXExportError.inconsistent("naive Bayes statistics do not fit \(k) classes × \(width) features")

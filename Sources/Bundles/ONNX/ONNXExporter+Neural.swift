@@ -8,7 +8,7 @@ extension ONNXExporter {
     /// biases, which is exactly `MatMul`'s right-hand operand layout.
     /// The first layer's weight rows follow the graph's column order (`EncodedFeatures`).
     static func emitNeuralNetwork(_ model: MultilayerPerceptronModel, features x: EncodedFeatures, into graph: inout GraphBuilder) throws -> Head {
-        let width = x.width
+        let width = x.column.count
         let sizes = model.network.layerSizes
         let parameters = model.network.parameters
         let expected = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
@@ -20,7 +20,8 @@ extension ONNXExporter {
         for l in 0..<(sizes.count - 1) {
             let nIn = sizes[l], nOut = sizes[l + 1]
             let layer = parameters[offset..<(offset + nIn * nOut)]
-            let weights = graph.constant("layer\(l)_weights", doubles: l == 0 ? x.graphRows(of: layer, columns: nOut) : Array(layer), shape: [nIn, nOut])
+            let weights = graph.constant("layer\(l)_weights", doubles: l == 0 ? x.graphRows(of: layer, columns: nOut) : Array(layer),
+                                         shape: [l == 0 ? x.width : nIn, nOut])
             offset += nIn * nOut
             let biases = graph.constant("layer\(l)_biases", doubles: Array(parameters[offset..<(offset + nOut)]), shape: [nOut])
             offset += nOut

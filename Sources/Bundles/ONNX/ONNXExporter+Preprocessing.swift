@@ -12,28 +12,33 @@ extension ONNXExporter {
     /// input arrives as its derived numbers (`DATE (year)`, …), each encoded like a number.
     ///
     /// Each step is one node over a block of columns, not one per column (ONNX Runtime pays a
-    /// kernel launch per node, which dominates a single row):
-    /// - numbers: `Concat` of the inputs `[N, k]`, `IsNaN` + `Where` against the `[k]` medians,
-    ///   `Sub` the `[k]` means, `Div` the `[k]` standard deviations — the same operations in the
-    ///   same order as Workbench, element by element, so the same bits;
-    /// - missing-value indicators: `Cast` of that `IsNaN` to double (`Gather` of the columns that
-    ///   have one, when not all do);
-    /// - text: `Concat` of the inputs `[N, t]`, `Equal("")` + `Where` against the `[t]` most
-    ///   frequent levels, `Gather` of each level's column `[N, L]`, `Equal` to the `[L]` levels
-    ///   and `Cast` to double: the one-hot block, exact, with unseen values all zeros;
-    /// - `Concat` of the blocks. The model head reads the blocks' column order (`EncodedFeatures`).
-    static func emitPreprocessing(_ preprocessor: Preprocessor, into graph: inout GraphBuilder) throws -> EncodedFeatures {
+    /// kernel launch per node, which dominates a single row), and no string is copied:
+    /// - text: per column, `Equal` of the input `[N, 1]` to its `[L]` training levels — plus `""`
+    ///   when imputing, the column's missing flag — then `Concat` of the flags and one `Cast` to
+    ///   double: the exact one-hot block, unseen values all zeros. A missing flag stands for the
+    ///   most frequent level: `foldsImputation` heads (linear in their inputs) give it that
+    ///   level's weights (`EncodedFeatures.aliases`); for the others one `MatMul` by a 0/1 matrix
+    ///   adds it into that level's column (sums of 0 and 1: exact);
+    /// - one `Concat` of every number input and the text block `[N, k + L]`, then `IsNaN` +
+    ///   `Where` against the medians, `Sub` the means, `Div` the standard deviations — vectors
+    ///   over all the columns, with 0 / 0 / 1 for the text ones, which leaves their 0s and 1s
+    ///   as they are. The same operations in the same order as Workbench, element by element,
+    ///   so the same bits;
+    /// - missing-value indicators: `Cast` of that `IsNaN` (`Gather` of the columns that have
+    ///   one), and a last `Concat`.
+    /// The model head reads the blocks' column order (`EncodedFeatures`).
+    static func emitPreprocessing(_ preprocessor: Preprocessor, foldsImputation: Bool = false, into graph: inout GraphBuilder) throws -> EncodedFeatures {
         let options = preprocessor.options
         let doubleType = Onnx_TensorProto.DataType.double.rawValue
 
         // Walk the features in order, noting each encoded column's block and place in it.
         var numbers: [FeatureSpec] = []
-        var indicatorSources: [Int] = []  // block column (number) each indicator flags
-        var texts: [FeatureSpec] = []
-        var levelOwners: [Int64] = []  // text input (position in `texts`) of each level
-        var levels: [String] = []
+        var indicatorSources: [Int] = []  // number column each indicator flags
+        var texts: [(feature: FeatureSpec, mode: Int?)] = []
+        var textWidth = 0  // levels, plus a missing flag for each text with a mode when imputing
         enum Slot { case number(Int), indicator(Int), level(Int) }
         var slots: [Slot] = []
+        var imputedLevels: [(flag: Int, level: Int)] = []  // text block columns
         for feature in preprocessor.features {
             // ONNX cannot parse dates: the graph takes the derived numbers as inputs of their own
             // (`onnxInputs`), each encoded like a number; a missing date is NaN in every one.
@@ -60,78 +65,93 @@ extension ONNXExporter {
             case .text:
                 // A text feature training never saw a value of adds no column.
                 guard !feature.levels.isEmpty else { continue }
-                for level in feature.levels {
-                    slots.append(.level(levels.count))
-                    levels.append(level)
-                    levelOwners.append(Int64(texts.count))
-                }
-                texts.append(feature)
+                for l in feature.levels.indices { slots.append(.level(textWidth + l)) }
+                let mode = options.impute ? feature.mostFrequentLevel.flatMap { feature.levels.indices.contains($0) ? $0 : nil } : nil
+                if let mode { imputedLevels.append((textWidth + feature.levels.count, textWidth + mode)) }
+                texts.append((feature, mode))
+                textWidth += feature.levels.count + (mode == nil ? 0 : 1)
             }
         }
         guard slots.count == preprocessor.outputNames.count, !slots.isEmpty else {
             throw ONNXExportError.inconsistent("the preprocessing graph has \(slots.count) columns, the pipeline \(preprocessor.outputNames.count)")
         }
 
-        var blocks: [String] = []
-        if !numbers.isEmpty {
-            let k = numbers.count
-            var x = concatenated(numbers.map(\.name), named: "numbers", into: &graph)
-            var missing: String?
-            if options.impute || !indicatorSources.isEmpty {
-                missing = graph.add("IsNaN", [x], named: "numbers_missing")
-            }
-            if options.impute, let missing {
-                let fills = numbers.map { $0.median.isNaN ? 0 : $0.median }
-                let medians = graph.constant("medians", doubles: fills, shape: [k])
-                x = graph.add("Where", [missing, medians, x], named: "numbers_imputed")
-            }
-            if options.standardize {
-                let centers = numbers.map { $0.mean.isNaN ? 0 : $0.mean }
-                let scales = numbers.map { $0.standardDeviation > 0 ? $0.standardDeviation : 1 }
-                let means = graph.constant("means", doubles: centers, shape: [k])
-                let deviations = graph.constant("standard_deviations", doubles: scales, shape: [k])
-                let centred = graph.add("Sub", [x, means], named: "numbers_centred")
-                x = graph.add("Div", [centred, deviations], named: "numbers_scaled")
-            }
-            blocks.append(x)
-            if let missing, !indicatorSources.isEmpty {
-                var flags = missing
-                if indicatorSources != Array(0..<k) {
-                    let sources = graph.constant("indicator_columns", int64s: indicatorSources.map(Int64.init), shape: [indicatorSources.count])
-                    flags = graph.add("Gather", [missing, sources], named: "indicator_flags", attributes: [.int("axis", 1)])
-                }
-                blocks.append(graph.add("Cast", [flags], named: "missing_indicators", attributes: [.int("to", doubleType)]))
-            }
-        }
+        // The text block: [N, textWidth] of 0/1, or [N, levels] once the flags are added in.
+        var textBlock: String?
+        var textColumns = textWidth
+        var levelTarget = Array(0..<textWidth)  // text block column → column after the flags are added in
         if !texts.isEmpty {
-            var text = concatenated(texts.map(\.name), named: "texts", into: &graph)
-            if options.impute {
-                // A column without a most frequent level keeps "" (no level is empty), so it encodes as zeros.
-                let modes = texts.map { feature in feature.mostFrequentLevel.map { feature.levels[$0] } ?? "" }
-                let empty = graph.constant("empty_text", strings: [""], shape: [1])
-                let missing = graph.add("Equal", [text, empty], named: "texts_missing")
-                let fills = graph.constant("modes", strings: modes, shape: [texts.count])
-                text = graph.add("Where", [missing, fills, text], named: "texts_imputed")
+            let flags = texts.map { text -> String in
+                let compared = text.feature.levels + (text.mode == nil ? [] : [""])
+                let known = graph.constant("\(text.feature.name)_levels", strings: compared, shape: [compared.count])
+                return graph.add("Equal", [text.feature.name, known], named: "\(text.feature.name)_one_hot")
             }
-            if texts.count > 1 {
-                // Each level's column of text, [N, L]; one text input broadcasts as it is.
-                let owners = graph.constant("level_columns", int64s: levelOwners, shape: [levelOwners.count])
-                text = graph.add("Gather", [text, owners], named: "texts_by_level", attributes: [.int("axis", 1)])
+            let all = concatenated(flags, named: "text_flags", into: &graph)
+            var block = graph.add("Cast", [all], named: "one_hot", attributes: [.int("to", doubleType)])
+            if !foldsImputation, !imputedLevels.isEmpty {
+                // Column j of the result: level j's flag, plus its column's missing flag when j is the mode.
+                textColumns = textWidth - imputedLevels.count
+                var target = [Int](repeating: 0, count: textWidth)
+                var next = 0
+                let flagColumns = Set(imputedLevels.map(\.flag))
+                for j in 0..<textWidth where !flagColumns.contains(j) { target[j] = next; next += 1 }
+                for imputed in imputedLevels { target[imputed.flag] = target[imputed.level] }
+                var matrix = [Double](repeating: 0, count: textWidth * textColumns)
+                for j in 0..<textWidth { matrix[j * textColumns + target[j]] = 1 }
+                let fold = graph.constant("impute_text", doubles: matrix, shape: [textWidth, textColumns])
+                block = graph.add("MatMul", [block, fold], named: "one_hot_imputed")
+                levelTarget = target
+                imputedLevels = []
             }
-            let known = graph.constant("levels", strings: levels, shape: [levels.count])
-            let hot = graph.add("Equal", [text, known], named: "one_hot_flags")
-            blocks.append(graph.add("Cast", [hot], named: "one_hot", attributes: [.int("to", doubleType)]))
+            textBlock = block
         }
-        let value = blocks.count == 1 ? blocks[0] : graph.add("Concat", blocks, named: "features", attributes: [.int("axis", 1)])
-        let indicatorStart = numbers.count, levelStart = numbers.count + indicatorSources.count
+
+        // Numbers and text in one block; the statistics leave the text columns as they are.
+        let k = numbers.count
+        let width = k + textColumns
+        var x = concatenated(numbers.map(\.name) + (textBlock.map { [$0] } ?? []), named: "encoded", into: &graph)
+        var missing: String?
+        if k > 0, options.impute || !indicatorSources.isEmpty {
+            missing = graph.add("IsNaN", [x], named: "missing")
+        }
+        let padding = width - k
+        if k > 0, options.impute, let missing {
+            let fills = numbers.map { $0.median.isNaN ? 0 : $0.median } + Array(repeating: 0, count: padding)
+            let medians = graph.constant("medians", doubles: fills, shape: [width])
+            x = graph.add("Where", [missing, medians, x], named: "imputed")
+        }
+        if k > 0, options.standardize {
+            let centers = numbers.map { $0.mean.isNaN ? 0 : $0.mean } + Array(repeating: 0, count: padding)
+            let scales = numbers.map { $0.standardDeviation > 0 ? $0.standardDeviation : 1 } + Array(repeating: 1, count: padding)
+            let means = graph.constant("means", doubles: centers, shape: [width])
+            let deviations = graph.constant("standard_deviations", doubles: scales, shape: [width])
+            let centred = graph.add("Sub", [x, means], named: "centred")
+            x = graph.add("Div", [centred, deviations], named: "scaled")
+        }
+        if let missing, !indicatorSources.isEmpty {
+            let sources = graph.constant("indicator_columns", int64s: indicatorSources.map(Int64.init), shape: [indicatorSources.count])
+            let flags = graph.add("Gather", [missing, sources], named: "indicator_flags", attributes: [.int("axis", 1)])
+            let indicators = graph.add("Cast", [flags], named: "missing_indicators", attributes: [.int("to", doubleType)])
+            x = graph.add("Concat", [x, indicators], named: "features", attributes: [.int("axis", 1)])
+        }
+
         let column = slots.map { slot -> Int in
             switch slot {
             case .number(let j): j
-            case .indicator(let j): indicatorStart + j
-            case .level(let j): levelStart + j
+            case .level(let j): k + levelTarget[j]
+            case .indicator(let j): width + j
             }
         }
-        return EncodedFeatures(value: value, column: column)
+        // A missing flag left in the block stands for the pipeline column of its level.
+        var pipelineColumn: [Int: Int] = [:]
+        for (i, slot) in slots.enumerated() { if case .level(let j) = slot { pipelineColumn[j] = i } }
+        let aliases = try imputedLevels.map { imputed -> (graph: Int, of: Int) in
+            guard let of = pipelineColumn[imputed.level] else {
+                throw ONNXExportError.inconsistent("no column for the most frequent level of a text feature")
+            }
+            return (k + imputed.flag, of)
+        }
+        return EncodedFeatures(value: x, column: column, aliases: aliases)
     }
 
     /// `Concat` of `[N, 1]` inputs along the columns, or the input itself when there is one.

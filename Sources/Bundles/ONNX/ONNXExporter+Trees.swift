@@ -5,7 +5,7 @@ extension ONNXExporter {
     static func emitDecisionTree(_ model: DecisionTreeModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
         let width = model.tree.valueWidth
         try checkWidth(width, model.task, classCount: classCount)
-        var writer = TreeEnsembleWriter(columns: x.column)
+        var writer = try TreeEnsembleWriter(columns: x)
         for slot in 0..<width { try writer.append(model.tree, slot: slot, target: slot) }
         let scores = writer.emit(input: x.value, targets: width, into: &graph)
         return model.task == .classification ? .probabilities(scores) : .values(scores)
@@ -20,7 +20,7 @@ extension ONNXExporter {
         }
         try checkWidth(width, model.task, classCount: classCount)
         let scale = 1 / Double(model.trees.count)
-        var writer = TreeEnsembleWriter(columns: x.column)
+        var writer = try TreeEnsembleWriter(columns: x)
         for tree in model.trees {
             for slot in 0..<width { try writer.append(tree, slot: slot, target: slot, scale: scale) }
         }
@@ -39,7 +39,7 @@ extension ONNXExporter {
         guard k >= 1, model.baseline.count == k else {
             throw ONNXExportError.inconsistent("boosting baseline has \(model.baseline.count) values for \(k) outputs")
         }
-        var writer = TreeEnsembleWriter(columns: x.column)
+        var writer = try TreeEnsembleWriter(columns: x)
         // Tree i < k is its column's first: Workbench's raw score starts at the baseline and adds
         // the trees in order, so baseline + first tree's leaf is its first partial sum.
         let folded = model.trees.count >= k

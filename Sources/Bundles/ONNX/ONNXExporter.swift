@@ -7,13 +7,14 @@ import Tabular
 ///
 /// The graph keeps Workbench's double precision end to end, so it uses standard `ai.onnx`
 /// arithmetic wherever the `ai.onnx.ml` operator would force float32:
-/// - numbers, all in one `[N, k]` block: `IsNaN` + `Where` with the training medians (ml `Imputer`
-///   only does float), then `Sub` means / `Div` standard deviations (ml `Scaler` outputs float),
-///   exactly Workbench's formula;
-/// - text, all in one block: `Equal("")` + `Where` with the most frequent training levels, then
-///   `Equal` to the training levels and `Cast` to double (ml `OneHotEncoder` outputs float);
-/// - `Concat` of the blocks; the model's parameters follow the blocks' column order
-///   (`emitPreprocessing`, `EncodedFeatures`), so nothing reorders the columns at run time;
+/// - text: `Equal` of each input to its training levels (and to `""`, the missing flag that
+///   stands for the most frequent level when imputing), `Cast` to double: the one-hot block
+///   (ml `OneHotEncoder` outputs float);
+/// - one `Concat` of the numbers and that block, then `IsNaN` + `Where` with the training
+///   medians (ml `Imputer` only does float), `Sub` means / `Div` standard deviations (ml
+///   `Scaler` outputs float), exactly Workbench's formula, one node each for every column;
+/// - the model's parameters follow the graph's column order (`emitPreprocessing`,
+///   `EncodedFeatures`), so nothing reorders the columns at run time;
 /// - linear: `Gemm` (+ `Softmax`) rather than ml `LinearClassifier`/`LinearRegressor`, whose
 ///   coefficients and outputs are float;
 /// - tree, forest, boost: ml `TreeEnsemble` (opset 5, double thresholds and leaf weights; it
@@ -142,7 +143,7 @@ public enum ONNXExporter {
         case let baseline as BaselineModel:
             return try emitBaseline(baseline, model: model, into: &graph)
         case let linear as LinearModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, foldsImputation: true, into: &graph)
             return try emitLinear(linear, features: x, into: &graph)
         case let tree as DecisionTreeModel:
             let x = try emitPreprocessing(model.preprocessor, into: &graph)
@@ -154,7 +155,7 @@ public enum ONNXExporter {
             let x = try emitPreprocessing(model.preprocessor, into: &graph)
             return try emitBoosting(boost, features: x, classCount: classCount, into: &graph)
         case let network as MultilayerPerceptronModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, foldsImputation: true, into: &graph)
             return try emitNeuralNetwork(network, features: x, into: &graph)
         case let bayes as GaussianNaiveBayesModel:
             let x = try emitPreprocessing(model.preprocessor, into: &graph)

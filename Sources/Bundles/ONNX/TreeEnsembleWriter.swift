@@ -25,8 +25,12 @@ struct TreeEnsembleWriter {
     private var leafTargets: [Int] = []
     private var leafWeights: [Double] = []
 
-    init(columns: [Int]) {
-        self.columns = columns
+    /// Throws for a matrix with alias columns, which a split cannot read as one feature.
+    init(columns x: EncodedFeatures) throws {
+        guard x.aliases.isEmpty else {
+            throw ONNXExportError.inconsistent("tree splits need one graph column per feature")
+        }
+        columns = x.column
     }
 
     /// Trees written so far.
@@ -45,35 +49,58 @@ struct TreeEnsembleWriter {
             let value = scale * tree.values[node * tree.valueWidth + slot]
             return start.map { $0 + value } ?? value
         }
+        let n = tree.nodeCount
+        guard tree.left.count == n, tree.right.count == n, tree.threshold.count == n, tree.missingGoesLeft.count == n,
+              (0..<n).allSatisfy({ tree.feature[$0] == Tree.leaf || (0..<n).contains(Int(tree.left[$0])) && (0..<n).contains(Int(tree.right[$0])) }) else {
+            throw ONNXExportError.inconsistent("a tree's node arrays disagree or a split links to a missing child")
+        }
+        // A subtree whose every leaf adds 0 to this target is written as one leaf of weight 0:
+        // adding 0 changes no sum, and the row stops there. Most of a forest's per-class copies
+        // are such subtrees (a pure leaf has weight 0 for every other class). Children come after
+        // their parent in Workbench's trees, so one backward pass decides every node.
+        var silent = [Bool](repeating: false, count: n)
+        let ordered = (0..<n).allSatisfy { tree.feature[$0] == Tree.leaf || (Int(tree.left[$0]) > $0 && Int(tree.right[$0]) > $0) }
+        if ordered {
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                silent[i] = tree.feature[i] == Tree.leaf ? leafWeight(i) == 0 : silent[Int(tree.left[i])] && silent[Int(tree.right[i])]
+            }
+        }
+        func isLeaf(_ node: Int) -> Bool { tree.feature[node] == Tree.leaf || silent[node] }
         func addLeaf(_ node: Int) -> Int {
             leafTargets.append(target)
-            leafWeights.append(leafWeight(node))
+            leafWeights.append(tree.feature[node] == Tree.leaf ? leafWeight(node) : 0)
             return leafTargets.count - 1
         }
         roots.append(featureIds.count)
-        if tree.feature[0] == Tree.leaf {
+        if isLeaf(0) {
             // The operator has no leaf-only tree: a split on feature 0 whose both sides are the leaf.
             let l = addLeaf(0), r = addLeaf(0)
             appendSplit(feature: 0, threshold: 0, missingLeft: true, trueId: l, trueLeaf: true, falseId: r, falseLeaf: true)
             return
         }
-        // Split nodes keep Workbench's relative order; children always come after their parent.
-        var splitIndex = [Int](repeating: -1, count: tree.nodeCount)
+        // The splits a row can reach, in Workbench's relative order.
+        var reached = [Bool](repeating: false, count: n)
+        var stack = [0]
+        reached[0] = true
+        while let i = stack.popLast() {
+            for child in [Int(tree.left[i]), Int(tree.right[i])] where !isLeaf(child) && !reached[child] {
+                reached[child] = true
+                stack.append(child)
+            }
+        }
+        var splitIndex = [Int](repeating: -1, count: n)
         var next = featureIds.count
-        for i in 0..<tree.nodeCount where tree.feature[i] != Tree.leaf {
+        for i in 0..<n where reached[i] {
             splitIndex[i] = next
             next += 1
         }
-        for i in 0..<tree.nodeCount where tree.feature[i] != Tree.leaf {
+        for i in 0..<n where reached[i] {
             let l = Int(tree.left[i]), r = Int(tree.right[i])
-            guard tree.left.indices.contains(l), tree.left.indices.contains(r) else {
-                throw ONNXExportError.inconsistent("tree node \(i) links to a missing child")
-            }
             let feature = Int(tree.feature[i])
             guard columns.indices.contains(feature) else {
                 throw ONNXExportError.inconsistent("tree node \(i) splits on feature \(feature) of \(columns.count)")
             }
-            let leftIsLeaf = tree.feature[l] == Tree.leaf, rightIsLeaf = tree.feature[r] == Tree.leaf
+            let leftIsLeaf = isLeaf(l), rightIsLeaf = isLeaf(r)
             let trueId = leftIsLeaf ? addLeaf(l) : splitIndex[l]
             let falseId = rightIsLeaf ? addLeaf(r) : splitIndex[r]
             appendSplit(feature: columns[feature], threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
