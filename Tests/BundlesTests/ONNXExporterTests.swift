@@ -67,13 +67,14 @@ struct ONNXExporterTests {
             let probabilities = try #require(proto.graph.output.last)
             #expect(probabilities.type.tensorType.shape.dim.last?.dimValue == Int64(model.target.classes.count))
         }
-        // Text columns are one-hot encoded by Equal against the levels, so nothing computes in float.
+        // Text columns go through the one-hot encoder; its float 0/1 output is the only float32 value.
         let hasText = features.contains { $0.kind == .text && !$0.levels.isEmpty }
         if hasText && c.algorithm != "baseline" {
-            #expect(proto.operatorNames.isSuperset(of: ["Equal", "Cast"]))
+            #expect(proto.operatorNames.isSuperset(of: ["ai.onnx.ml:OneHotEncoder", "Cast"]))
+            #expect(export.float32Notes == [ONNXExporter.oneHotNote])
+        } else {
+            #expect(export.float32Notes.isEmpty)
         }
-        #expect(!proto.operatorNames.contains("ai.onnx.ml:OneHotEncoder"))
-        #expect(export.float32Notes.isEmpty)
         // Every value only renamed (Identity) is folded into the node computing it.
         #expect(!proto.operatorNames.contains("Identity"))
     }
@@ -83,17 +84,18 @@ struct ONNXExporterTests {
         let model = try Fixtures.train("linear", try Fixtures.frame("penguins"), target: "species")
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let constants = Dictionary(proto.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        // One vector per statistic over the numbers, in feature order, then 0 / 0 / 1 for the
-        // one-hot columns, which leaves them as they are.
+        // One vector per statistic over the numbers, in feature order.
         let numbers = model.preprocessor.features.filter { $0.kind == .number }
         #expect(numbers.first?.name == "bill_length_mm")
         let oneHot = model.preprocessor.features.filter { $0.kind == .text }.reduce(0) { $0 + $1.levels.count + 1 }
-        #expect(constants["medians"]?.doubleData == numbers.map(\.median) + Array(repeating: 0, count: oneHot))
-        #expect(constants["means"]?.doubleData == numbers.map(\.mean) + Array(repeating: 0, count: oneHot))
-        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation) + Array(repeating: 1, count: oneHot))
-        // Each text column is compared with its levels and "" (missing, which stands for the most frequent level).
+        #expect(constants["medians"]?.doubleData == numbers.map(\.median))
+        #expect(constants["means"]?.doubleData == numbers.map(\.mean))
+        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation))
+        // Each text column's encoder knows its levels and "" (missing, which stands for the most frequent level).
         let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
-        #expect(constants["sex_levels"]?.stringData == (sex.levels + [""]).map { Data($0.utf8) })
+        let oneHotNode = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.input == ["sex"] })
+        #expect(oneHotNode.attribute.first { $0.name == "cats_strings" }?.strings == (sex.levels + [""]).map { Data($0.utf8) })
+        #expect(oneHotNode.attribute.first { $0.name == "zeros" }?.i == 1)
         // The "" flag gets the coefficients of the most frequent level.
         let linear = try #require(model.fitted.model as? LinearModel)
         let coefficients = try #require(constants["coefficients"]).doubleData

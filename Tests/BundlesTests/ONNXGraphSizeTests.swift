@@ -14,22 +14,22 @@ struct ONNXGraphSizeTests {
         var testDescription: String { "\(algorithm) on penguins: \(operators.count) nodes" }
     }
 
-    /// Text block: Equal of each text input to its levels (and "" when imputing), Concat, Cast;
-    /// then one Concat with the number inputs.
-    static let encoded = ["Equal", "Equal", "Concat", "Cast", "Concat"]
+    /// Text block: OneHotEncoder per text input (its levels, and "" when imputing), Concat, Flatten, Cast.
+    static let text = ["ai.onnx.ml:OneHotEncoder", "ai.onnx.ml:OneHotEncoder", "Concat", "Flatten", "Cast"]
     /// Label from the probabilities.
     static let label = ["ArgMax", "ai.onnx.ml:LabelEncoder"]
 
     static let cases: [Case] = [
-        // Imputation and scaling: IsNaN, Where (medians), Sub (means), Div (deviations), one node
-        // each over every column; a missing text is its flag column, with the mode's coefficients.
-        Case(algorithm: "linear", operators: encoded + ["IsNaN", "Where", "Sub", "Div", "Gemm", "Softmax"] + label),
-        Case(algorithm: "tree", operators: encoded + ["ai.onnx.ml:TreeEnsemble"] + label),
-        Case(algorithm: "forest", operators: encoded + ["ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"] + label),
-        Case(algorithm: "boost", operators: encoded + ["ai.onnx.ml:TreeEnsemble", "Softmax"] + label),
+        // Text first; then numbers: Concat, IsNaN, Where (medians), Sub (means), Div (deviations), one
+        // node each over every number; a missing text is its flag column, with the mode's
+        // coefficients; Concat of the blocks.
+        Case(algorithm: "linear", operators: text + ["Concat", "IsNaN", "Where", "Sub", "Div", "Concat", "Gemm", "Softmax"] + label),
+        Case(algorithm: "tree", operators: text + ["Concat", "Concat", "ai.onnx.ml:TreeEnsemble"] + label),
+        Case(algorithm: "forest", operators: text + ["Concat", "Concat", "ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"] + label),
+        Case(algorithm: "boost", operators: text + ["Concat", "Concat", "ai.onnx.ml:TreeEnsemble", "Softmax"] + label),
         // Naive Bayes cannot give a flag column the mode's weights: one MatMul adds it in.
-        Case(algorithm: "bayes", operators: ["Equal", "Equal", "Concat", "Cast", "MatMul", "Concat", "IsNaN", "Where",
-                                             "Unsqueeze", "Sub", "Mul", "Div", "ReduceSum", "Mul", "Add", "Softmax"] + label),
+        Case(algorithm: "bayes", operators: text + ["MatMul", "Concat", "IsNaN", "Where", "Concat",
+                                                    "Unsqueeze", "Sub", "Mul", "Div", "ReduceSum", "Mul", "Add", "Softmax"] + label),
     ]
 
     @Test("penguins classifier graphs", arguments: cases)

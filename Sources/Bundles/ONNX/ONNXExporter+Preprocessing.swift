@@ -13,19 +13,18 @@ extension ONNXExporter {
     ///
     /// Each step is one node over a block of columns, not one per column (ONNX Runtime pays a
     /// kernel launch per node, which dominates a single row), and no string is copied:
-    /// - text: per column, `Equal` of the input `[N, 1]` to its `[L]` training levels — plus `""`
-    ///   when imputing, the column's missing flag — then `Concat` of the flags and one `Cast` to
-    ///   double: the exact one-hot block, unseen values all zeros. A missing flag stands for the
-    ///   most frequent level: `foldsImputation` heads (linear in their inputs) give it that
-    ///   level's weights (`EncodedFeatures.aliases`); for the others one `MatMul` by a 0/1 matrix
-    ///   adds it into that level's column (sums of 0 and 1: exact);
-    /// - one `Concat` of every number input and the text block `[N, k + L]`, then `IsNaN` +
-    ///   `Where` against the medians, `Sub` the means, `Div` the standard deviations — vectors
-    ///   over all the columns, with 0 / 0 / 1 for the text ones, which leaves their 0s and 1s
-    ///   as they are. The same operations in the same order as Workbench, element by element,
-    ///   so the same bits;
-    /// - missing-value indicators: `Cast` of that `IsNaN` (`Gather` of the columns that have
-    ///   one), and a last `Concat`.
+    /// - numbers: `Concat` of the inputs `[N, k]`, `IsNaN` + `Where` against the `[k]` medians,
+    ///   `Sub` the `[k]` means, `Div` the `[k]` standard deviations — the same operations in the
+    ///   same order as Workbench, element by element, so the same bits;
+    /// - missing-value indicators: `Cast` of that `IsNaN` (`Gather` of the columns that have one);
+    /// - text: per column, ml `OneHotEncoder` over its training levels — plus `""` when imputing,
+    ///   the column's missing flag — (`zeros` = 1: unseen values are all zeros), `Concat`,
+    ///   `Flatten`, one `Cast` of the float 0s and 1s to double, which is exact. A missing flag
+    ///   stands for the most frequent level: `foldsImputation` heads (linear in their inputs)
+    ///   give it that level's weights (`EncodedFeatures.aliases`); for the others one `MatMul` by
+    ///   a 0/1 matrix adds it into that level's column (sums of 0 and 1: exact). The encoder
+    ///   looks values up in a hash table, several times faster on a batch than `Equal` on strings;
+    /// - `Concat` of the blocks: numbers, text, indicators.
     /// The model head reads the blocks' column order (`EncodedFeatures`).
     static func emitPreprocessing(_ preprocessor: Preprocessor, foldsImputation: Bool = false, into graph: inout GraphBuilder) throws -> EncodedFeatures {
         let options = preprocessor.options
@@ -81,12 +80,16 @@ extension ONNXExporter {
         var textColumns = textWidth
         var levelTarget = Array(0..<textWidth)  // text block column → column after the flags are added in
         if !texts.isEmpty {
+            // OneHotEncoder appends the category axis: [N, 1] → [N, 1, levels] (float 0 or 1).
             let flags = texts.map { text -> String in
                 let compared = text.feature.levels + (text.mode == nil ? [] : [""])
-                let known = graph.constant("\(text.feature.name)_levels", strings: compared, shape: [compared.count])
-                return graph.add("Equal", [text.feature.name, known], named: "\(text.feature.name)_one_hot")
+                return graph.add("OneHotEncoder", [text.feature.name], named: "\(text.feature.name)_one_hot", domain: mlDomain, attributes: [
+                    .strings("cats_strings", compared),
+                    .int("zeros", 1),
+                ])
             }
-            let all = concatenated(flags, named: "text_flags", into: &graph)
+            let joined = flags.count == 1 ? flags[0] : graph.add("Concat", flags, named: "text_one_hot", attributes: [.int("axis", 2)])
+            let all = graph.add("Flatten", [joined], named: "one_hot_2d", attributes: [.int("axis", 1)])
             var block = graph.add("Cast", [all], named: "one_hot", attributes: [.int("to", doubleType)])
             if !foldsImputation, !imputedLevels.isEmpty {
                 // Column j of the result: level j's flag, plus its column's missing flag when j is the mode.
@@ -106,34 +109,43 @@ extension ONNXExporter {
             textBlock = block
         }
 
-        // Numbers and text in one block; the statistics leave the text columns as they are.
+        // The numbers: one block, each statistic a vector over it.
         let k = numbers.count
         let width = k + textColumns
-        var x = concatenated(numbers.map(\.name) + (textBlock.map { [$0] } ?? []), named: "encoded", into: &graph)
-        var missing: String?
-        if k > 0, options.impute || !indicatorSources.isEmpty {
-            missing = graph.add("IsNaN", [x], named: "missing")
+        var blocks: [String] = []
+        var indicators: String?
+        if k > 0 {
+            var x = concatenated(numbers.map(\.name), named: "numbers", into: &graph)
+            var missing: String?
+            if options.impute || !indicatorSources.isEmpty {
+                missing = graph.add("IsNaN", [x], named: "numbers_missing")
+            }
+            if options.impute, let missing {
+                let fills = numbers.map { $0.median.isNaN ? 0 : $0.median }
+                let medians = graph.constant("medians", doubles: fills, shape: [k])
+                x = graph.add("Where", [missing, medians, x], named: "numbers_imputed")
+            }
+            if options.standardize {
+                let centers = numbers.map { $0.mean.isNaN ? 0 : $0.mean }
+                let scales = numbers.map { $0.standardDeviation > 0 ? $0.standardDeviation : 1 }
+                let means = graph.constant("means", doubles: centers, shape: [k])
+                let deviations = graph.constant("standard_deviations", doubles: scales, shape: [k])
+                let centred = graph.add("Sub", [x, means], named: "numbers_centred")
+                x = graph.add("Div", [centred, deviations], named: "numbers_scaled")
+            }
+            blocks.append(x)
+            if let missing, !indicatorSources.isEmpty {
+                var flags = missing
+                if indicatorSources != Array(0..<k) {
+                    let sources = graph.constant("indicator_columns", int64s: indicatorSources.map(Int64.init), shape: [indicatorSources.count])
+                    flags = graph.add("Gather", [missing, sources], named: "indicator_flags", attributes: [.int("axis", 1)])
+                }
+                indicators = graph.add("Cast", [flags], named: "missing_indicators", attributes: [.int("to", doubleType)])
+            }
         }
-        let padding = width - k
-        if k > 0, options.impute, let missing {
-            let fills = numbers.map { $0.median.isNaN ? 0 : $0.median } + Array(repeating: 0, count: padding)
-            let medians = graph.constant("medians", doubles: fills, shape: [width])
-            x = graph.add("Where", [missing, medians, x], named: "imputed")
-        }
-        if k > 0, options.standardize {
-            let centers = numbers.map { $0.mean.isNaN ? 0 : $0.mean } + Array(repeating: 0, count: padding)
-            let scales = numbers.map { $0.standardDeviation > 0 ? $0.standardDeviation : 1 } + Array(repeating: 1, count: padding)
-            let means = graph.constant("means", doubles: centers, shape: [width])
-            let deviations = graph.constant("standard_deviations", doubles: scales, shape: [width])
-            let centred = graph.add("Sub", [x, means], named: "centred")
-            x = graph.add("Div", [centred, deviations], named: "scaled")
-        }
-        if let missing, !indicatorSources.isEmpty {
-            let sources = graph.constant("indicator_columns", int64s: indicatorSources.map(Int64.init), shape: [indicatorSources.count])
-            let flags = graph.add("Gather", [missing, sources], named: "indicator_flags", attributes: [.int("axis", 1)])
-            let indicators = graph.add("Cast", [flags], named: "missing_indicators", attributes: [.int("to", doubleType)])
-            x = graph.add("Concat", [x, indicators], named: "features", attributes: [.int("axis", 1)])
-        }
+        // Columns: numbers, text, indicators.
+        blocks += [textBlock, indicators].compactMap { $0 }
+        let x = blocks.count == 1 ? blocks[0] : graph.add("Concat", blocks, named: "features", attributes: [.int("axis", 1)])
 
         let column = slots.map { slot -> Int in
             switch slot {

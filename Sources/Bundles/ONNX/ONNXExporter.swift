@@ -7,12 +7,13 @@ import Tabular
 ///
 /// The graph keeps Workbench's double precision end to end, so it uses standard `ai.onnx`
 /// arithmetic wherever the `ai.onnx.ml` operator would force float32:
-/// - text: `Equal` of each input to its training levels (and to `""`, the missing flag that
-///   stands for the most frequent level when imputing), `Cast` to double: the one-hot block
-///   (ml `OneHotEncoder` outputs float);
-/// - one `Concat` of the numbers and that block, then `IsNaN` + `Where` with the training
-///   medians (ml `Imputer` only does float), `Sub` means / `Div` standard deviations (ml
-///   `Scaler` outputs float), exactly Workbench's formula, one node each for every column;
+/// - numbers, one `[N, k]` block: `IsNaN` + `Where` with the training medians (ml `Imputer`
+///   only does float), then `Sub` means / `Div` standard deviations (ml `Scaler` outputs float),
+///   exactly Workbench's formula, one node each for every number;
+/// - text: ml `OneHotEncoder` per column over its training levels (and `""`, the missing flag
+///   that stands for the most frequent level when imputing; `zeros` = 1 so unseen values give
+///   all zeros), its float 0/1 cast to double, which is exact;
+/// - one `Concat` of the blocks;
 /// - the model's parameters follow the graph's column order (`emitPreprocessing`,
 ///   `EncodedFeatures`), so nothing reorders the columns at run time;
 /// - linear: `Gemm` (+ `Softmax`) rather than ml `LinearClassifier`/`LinearRegressor`, whose
@@ -41,6 +42,9 @@ public enum ONNXExporter {
     public static let mlOpset: Int64 = 5
     static let mlDomain = "ai.onnx.ml"
 
+    /// The one value in float32 (`float32Notes`): the text one-hot block, 0s and 1s.
+    static let oneHotNote = "ai.onnx.ml OneHotEncoder emits tensor(float); its 0/1 values are cast to double, which is exact, so no result loses precision"
+
     /// Output names by task.
     public static let labelOutput = "label"
     public static let probabilitiesOutput = "probabilities"
@@ -62,8 +66,6 @@ public enum ONNXExporter {
         }
         var graph = GraphBuilder(reserved: inputNames + outputNames + plan.computed.map(\.name))
         try emitDerivations(plan.computed, textColumns: Set(plan.inputs.filter { $0.kind == .text && $0.date == nil }.map(\.name)), into: &graph)
-        // Every value is double since the one-hot block became Equal + Cast (no ml OneHotEncoder).
-        let notes: [String] = []
         var head = try emitModel(model, into: &graph)
         if let calibration = model.calibration, case .probabilities(let p) = head {
             head = .probabilities(emitCalibration(calibration, probabilities: p, classCount: model.target.classes.count, into: &graph))
@@ -73,6 +75,7 @@ public enum ONNXExporter {
             outputs += emitConformal(conformal, head: head, classCount: model.target.classes.count, into: &graph)
         }
 
+        let notes = graph.nodes.contains { $0.opType == "OneHotEncoder" } ? [oneHotNote] : []
         graph.foldIdentities(reserved: Set(inputNames + outputNames + plan.computed.map(\.name)))
 
         var graphProto = Onnx_GraphProto()
