@@ -114,7 +114,10 @@ extension ONNXExporter {
         let width = k + textColumns
         var blocks: [String] = []
         var indicators: String?
-        if k > 0 {
+        if k > 0, !options.impute, !options.standardize, indicatorSources.isEmpty {
+            // Nothing to compute on the numbers (trees): the inputs go into the last Concat as they are.
+            blocks = numbers.map(\.name)
+        } else if k > 0 {
             var x = concatenated(numbers.map(\.name), named: "numbers", into: &graph)
             var missing: String?
             if options.impute || !indicatorSources.isEmpty {
