@@ -1,4 +1,5 @@
 import Learning
+import Tabular
 import Testing
 @testable import Bundles
 
@@ -39,6 +40,20 @@ struct ONNXGraphSizeTests {
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let operators = proto.graph.node.map { $0.domain.isEmpty ? $0.opType : "\($0.domain):\($0.opType)" }
         #expect(operators == c.operators)
+    }
+
+    @Test("a text level that is the empty string gets no second \"\" category (the encoder refuses duplicates)")
+    func emptyLevel() throws {
+        let frame = try DataFrame(columns: [
+            Column(name: "color", data: .categorical(codes: [0, 1, 2, 1, 0, 2, 1, -1], levels: ["", "red", "blue"])),
+            Column(name: "y", data: .numeric([1, 2, 3, 2, 1, 3, 2, 2])),
+        ])
+        let model = try Fixtures.train("linear", frame, target: "y")
+        #expect(model.preprocessor.features.first?.levels.contains("") == true)
+        let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
+        let encoder = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" })
+        let categories = try #require(encoder.attribute.first { $0.name == "cats_strings" }).strings
+        #expect(Set(categories).count == categories.count)
     }
 
     @Test("a forest's class copies leave out the subtrees that add nothing to their class")

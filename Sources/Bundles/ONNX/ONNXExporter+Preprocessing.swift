@@ -65,7 +65,10 @@ extension ONNXExporter {
                 // A text feature training never saw a value of adds no column.
                 guard !feature.levels.isEmpty else { continue }
                 for l in feature.levels.indices { slots.append(.level(textWidth + l)) }
-                let mode = options.impute ? feature.mostFrequentLevel.flatMap { feature.levels.indices.contains($0) ? $0 : nil } : nil
+                // The graph's missing text is "": a level "" (possible from a database, never from
+                // CSV) already takes it, and the encoder refuses a category listed twice.
+                let mode = options.impute && !feature.levels.contains("")
+                    ? feature.mostFrequentLevel.flatMap { feature.levels.indices.contains($0) ? $0 : nil } : nil
                 if let mode { imputedLevels.append((textWidth + feature.levels.count, textWidth + mode)) }
                 texts.append((feature, mode))
                 textWidth += feature.levels.count + (mode == nil ? 0 : 1)
