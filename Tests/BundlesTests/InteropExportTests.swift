@@ -81,6 +81,12 @@ struct InteropExportTests {
         // min_samples_leaf above half the rows: every boosting tree is a lone leaf.
         cases.append(Case(name: "boost-iris-lone-leaves", algorithm: "boost", train: "iris", score: "iris", target: "species", parameters: ["max_iter": .int(3), "min_samples_leaf": .int(100)]))
         cases.append(Case(name: "linear-penguins-indicators", algorithm: "linear", train: "penguins_train", score: "penguins", target: "species", missingIndicators: true))
+        // Indicators without imputation (trees route NaN themselves); year never misses, so the
+        // graph picks the flags of 4 of the 5 numbers.
+        cases.append(Case(name: "forest-penguins-indicators", algorithm: "forest", train: "penguins_train", score: "penguins", target: "species",
+                          parameters: ensembles["forest"] ?? [:], missingIndicators: true))
+        cases.append(Case(name: "mlp-penguins-indicators", algorithm: "mlp", train: "penguins_train", score: "penguins", target: "species",
+                          parameters: ensembles["mlp"] ?? [:], missingIndicators: true))
         // A date feature (issue 22, item 4): the graph takes its derived numbers, which
         // onnxruntime_check.py computes from the date text itself (info.json's dateInputs).
         let dated = ["Island", "Date Egg", "Culmen Length (mm)", "Flipper Length (mm)", "Sex"]

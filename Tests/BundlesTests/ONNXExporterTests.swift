@@ -25,9 +25,9 @@ struct ONNXExporterTests {
         Case(algorithm: "tree", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "forest", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"]),
         Case(algorithm: "forest", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add", "Softmax"]),
-        Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add", "Sigmoid"]),
-        Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Add"]),
+        Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Softmax"]),
+        Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Sigmoid"]),
+        Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "mlp", dataset: "penguins", target: "species", modelOperators: ["MatMul", "Relu", "Softmax"]),
         Case(algorithm: "mlp", dataset: "diabetes", target: "progression", modelOperators: ["MatMul", "Relu", "Mul"]),
         Case(algorithm: "bayes", dataset: "penguins", target: "species", modelOperators: ["Unsqueeze", "ReduceSum", "Softmax"]),
@@ -67,14 +67,16 @@ struct ONNXExporterTests {
             let probabilities = try #require(proto.graph.output.last)
             #expect(probabilities.type.tensorType.shape.dim.last?.dimValue == Int64(model.target.classes.count))
         }
-        // Text columns go through the one-hot encoder; its float output is the only float32 value.
+        // Text columns go through the one-hot encoder; its float 0/1 output is the only float32 value.
         let hasText = features.contains { $0.kind == .text && !$0.levels.isEmpty }
         if hasText && c.algorithm != "baseline" {
-            #expect(proto.operatorNames.contains("ai.onnx.ml:OneHotEncoder"))
-            #expect(export.float32Notes.count == 1)
+            #expect(proto.operatorNames.isSuperset(of: ["ai.onnx.ml:OneHotEncoder", "Cast"]))
+            #expect(export.float32Notes == [ONNXExporter.oneHotNote])
         } else {
             #expect(export.float32Notes.isEmpty)
         }
+        // Every value only renamed (Identity) is folded into the node computing it.
+        #expect(!proto.operatorNames.contains("Identity"))
     }
 
     @Test("imputation and scaling constants are the training statistics")
@@ -82,32 +84,43 @@ struct ONNXExporterTests {
         let model = try Fixtures.train("linear", try Fixtures.frame("penguins"), target: "species")
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let constants = Dictionary(proto.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let bill = try #require(model.preprocessor.features.first { $0.name == "bill_length_mm" })
-        #expect(constants["bill_length_mm_median"]?.doubleData == [bill.median])
-        #expect(constants["bill_length_mm_mean"]?.doubleData == [bill.mean])
-        #expect(constants["bill_length_mm_std"]?.doubleData == [bill.standardDeviation])
+        // One vector per statistic over the numbers, in feature order.
+        let numbers = model.preprocessor.features.filter { $0.kind == .number }
+        #expect(numbers.first?.name == "bill_length_mm")
+        let oneHot = model.preprocessor.features.filter { $0.kind == .text }.reduce(0) { $0 + $1.levels.count + 1 }
+        #expect(constants["medians"]?.doubleData == numbers.map(\.median))
+        #expect(constants["means"]?.doubleData == numbers.map(\.mean))
+        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation))
+        // Each text column's encoder knows its levels and "" (missing, which stands for the most frequent level).
         let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
+        let oneHotNode = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.input == ["sex"] })
+        #expect(oneHotNode.attribute.first { $0.name == "cats_strings" }?.strings == (sex.levels + [""]).map { Data($0.utf8) })
+        #expect(oneHotNode.attribute.first { $0.name == "zeros" }?.i == 1)
+        // The "" flag gets the coefficients of the most frequent level.
+        let linear = try #require(model.fitted.model as? LinearModel)
+        let coefficients = try #require(constants["coefficients"]).doubleData
+        let width = numbers.count + oneHot
         let mode = try #require(sex.mostFrequentLevel)
-        #expect(constants["sex_mode"]?.stringData == [Data(sex.levels[mode].utf8)])
-        let oneHot = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.output.first == "sex_one_hot" })
-        #expect(oneHot.attribute.first { $0.name == "cats_strings" }?.strings == sex.levels.map { Data($0.utf8) })
-        #expect(oneHot.attribute.first { $0.name == "zeros" }?.i == 1)
+        let modeColumn = try #require(model.preprocessor.outputNames.firstIndex(of: "sex=\(sex.levels[mode])"))
+        let flagColumn = width - 1  // sex is the last text column, its flag the last column
+        for row in 0..<linear.coefficients.rows {
+            #expect(coefficients[row * width + flagColumn] == linear.coefficients.values[row * linear.coefficients.columns + modeColumn])
+        }
     }
 
     @Test("missing-value routing follows missingGoesLeft; BRANCH_LEQ thresholds stay double")
     func treeMissingRouting() throws {
-        // Trees do not impute, so penguins' NaNs reach the splits.
-        let model = try Fixtures.train("tree", try Fixtures.frame("penguins"), target: "species")
+        // Trees do not impute, so penguins' NaNs reach the splits. A regression tree is written
+        // once, whole (a class copy leaves out the subtrees that add 0 to its class).
+        let model = try Fixtures.train("tree", try Fixtures.frame("penguins"), target: "body_mass_g")
         let tree = try #require(model.fitted.model as? DecisionTreeModel).tree
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
         func attribute(_ name: String) -> Onnx_AttributeProto? { ensemble.attribute.first { $0.name == name } }
 
         let splits = (0..<tree.nodeCount).filter { tree.feature[$0] != Tree.leaf }
-        let classes = model.target.classes.count
-        // One copy of the tree per class (each leaf carries one target).
-        #expect(attribute("tree_roots")?.ints.count == classes)
-        #expect(attribute("n_targets")?.i == Int64(classes))
+        #expect(attribute("tree_roots")?.ints == [0])
+        #expect(attribute("n_targets")?.i == 1)
         let tracks = try #require(attribute("nodes_missing_value_tracks_true")).ints
         #expect(Array(tracks.prefix(splits.count)) == splits.map { tree.missingGoesLeft[$0] ? 1 : 0 })
         let thresholds = try #require(attribute("nodes_splits")).t
@@ -132,9 +145,13 @@ struct ONNXExporterTests {
         let allLeaves = [Int64](repeating: 1, count: trees)
         let trueIds: [Int64] = (0..<trees).map { Int64(2 * $0) }
         let falseIds: [Int64] = (0..<trees).map { Int64(2 * $0 + 1) }
-        // Tree i adds to class i mod 3, its leaf value on both sides.
+        // Tree i adds to class i mod 3, its leaf value on both sides; each class's first tree
+        // carries the baseline too (baseline + leaf, the sum Workbench forms first).
         let targets: [Int64] = (0..<trees).flatMap { i -> [Int64] in [Int64(i % 3), Int64(i % 3)] }
-        let expectedWeights: [Double] = boost.trees.flatMap { tree -> [Double] in [tree.values[0], tree.values[0]] }
+        let expectedWeights: [Double] = boost.trees.enumerated().flatMap { i, tree -> [Double] in
+            let weight = i < 3 ? boost.baseline[i] + tree.values[0] : tree.values[0]
+            return [weight, weight]
+        }
         #expect(ints("tree_roots") == roots)
         #expect(ints("nodes_trueleafs") == allLeaves)
         #expect(ints("nodes_falseleafs") == allLeaves)

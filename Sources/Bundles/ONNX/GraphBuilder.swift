@@ -46,6 +46,36 @@ struct GraphBuilder {
         return output
     }
 
+    /// Removes every `Identity` node whose input another node computes under a generated name:
+    /// that node writes the `Identity`'s output directly, and later readers use the new name.
+    /// ONNX Runtime keeps an `Identity` that writes a graph output, so each one costs a kernel
+    /// launch per run; `reserved` names (inputs, outputs, derived columns) are never renamed.
+    ///
+    /// - Complexity: O(nodes × inputs per node).
+    mutating func foldIdentities(reserved: Set<String>) {
+        var producer: [String: Int] = [:]
+        for (i, node) in nodes.enumerated() { for output in node.output { producer[output] = i } }
+        var dropped = Set<Int>()
+        var renamed: [String: String] = [:]
+        for (i, node) in nodes.enumerated() where node.opType == "Identity" && node.domain.isEmpty {
+            guard node.input.count == 1, node.output.count == 1 else { continue }
+            let source = renamed[node.input[0]] ?? node.input[0]
+            guard !reserved.contains(source), let origin = producer[source],
+                  let slot = nodes[origin].output.firstIndex(of: source) else { continue }
+            nodes[origin].output[slot] = node.output[0]
+            producer[node.output[0]] = origin
+            renamed[source] = node.output[0]
+            dropped.insert(i)
+        }
+        guard !dropped.isEmpty else { return }
+        nodes = nodes.enumerated().compactMap { i, node in
+            guard !dropped.contains(i) else { return nil }
+            var node = node
+            node.input = node.input.map { renamed[$0] ?? $0 }
+            return node
+        }
+    }
+
     /// A double constant of the given shape, stored as an initializer.
     mutating func constant(_ base: String, doubles: [Double], shape: [Int]) -> String {
         var tensor = Onnx_TensorProto.doubles(doubles, shape: shape)

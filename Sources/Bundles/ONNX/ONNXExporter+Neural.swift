@@ -6,18 +6,22 @@ extension ONNXExporter {
     ///
     /// Workbench stores each layer's weights input-major (`[input][output]`) followed by its
     /// biases, which is exactly `MatMul`'s right-hand operand layout.
-    static func emitNeuralNetwork(_ model: MultilayerPerceptronModel, features x: String, width: Int, into graph: inout GraphBuilder) throws -> Head {
+    /// The first layer's weight rows follow the graph's column order (`EncodedFeatures`).
+    static func emitNeuralNetwork(_ model: MultilayerPerceptronModel, features x: EncodedFeatures, into graph: inout GraphBuilder) throws -> Head {
+        let width = x.column.count
         let sizes = model.network.layerSizes
         let parameters = model.network.parameters
         let expected = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
         guard sizes.count >= 2, sizes[0] == width, parameters.count == expected else {
             throw ONNXExportError.inconsistent("network layers \(sizes) do not fit \(width) features and \(parameters.count) parameters")
         }
-        var activation = x
+        var activation = x.value
         var offset = 0
         for l in 0..<(sizes.count - 1) {
             let nIn = sizes[l], nOut = sizes[l + 1]
-            let weights = graph.constant("layer\(l)_weights", doubles: Array(parameters[offset..<(offset + nIn * nOut)]), shape: [nIn, nOut])
+            let layer = parameters[offset..<(offset + nIn * nOut)]
+            let weights = graph.constant("layer\(l)_weights", doubles: l == 0 ? x.graphRows(of: layer, columns: nOut) : Array(layer),
+                                         shape: [l == 0 ? x.width : nIn, nOut])
             offset += nIn * nOut
             let biases = graph.constant("layer\(l)_biases", doubles: Array(parameters[offset..<(offset + nOut)]), shape: [nOut])
             offset += nOut

@@ -2,29 +2,29 @@ import Learning
 
 extension ONNXExporter {
     /// One CART tree: its leaves are the probabilities (classification) or the value.
-    static func emitDecisionTree(_ model: DecisionTreeModel, features x: String, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
+    static func emitDecisionTree(_ model: DecisionTreeModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
         let width = model.tree.valueWidth
         try checkWidth(width, model.task, classCount: classCount)
-        var writer = TreeEnsembleWriter()
+        var writer = try TreeEnsembleWriter(columns: x)
         for slot in 0..<width { try writer.append(model.tree, slot: slot, target: slot) }
-        let scores = writer.emit(input: x, targets: width, into: &graph)
+        let scores = writer.emit(input: x.value, targets: width, into: &graph)
         return model.task == .classification ? .probabilities(scores) : .values(scores)
     }
 
     /// Random forest: Σ (1/T)·leaf, the scale folded into the leaf weights exactly as Workbench
     /// multiplies before adding; classification then divides by the row sum, as Workbench
     /// renormalises.
-    static func emitForest(_ model: RandomForestModel, features x: String, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
+    static func emitForest(_ model: RandomForestModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
         guard let width = model.trees.first?.valueWidth else {
             throw ONNXExportError.inconsistent("the forest has no trees")
         }
         try checkWidth(width, model.task, classCount: classCount)
         let scale = 1 / Double(model.trees.count)
-        var writer = TreeEnsembleWriter()
+        var writer = try TreeEnsembleWriter(columns: x)
         for tree in model.trees {
             for slot in 0..<width { try writer.append(tree, slot: slot, target: slot, scale: scale) }
         }
-        let scores = writer.emit(input: x, targets: width, into: &graph)
+        let scores = writer.emit(input: x.value, targets: width, into: &graph)
         guard model.task == .classification else { return .values(scores) }
         let axis = graph.constant("class_axis", int64s: [1], shape: [1])
         let total = graph.add("ReduceSum", [scores, axis], named: "forest_total", attributes: [.int("keepdims", 1)])
@@ -33,23 +33,32 @@ extension ONNXExporter {
 
     /// Gradient boosting: raw = baseline + Σ trees (tree i adds to column i mod k), then
     /// identity (regression), sigmoid as `[1 - p, p]` (binary) or softmax (multiclass).
-    static func emitBoosting(_ model: GradientBoostingModel, features x: String, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
+    /// The baseline is folded into the leaves of each column's first tree (no `Add` node).
+    static func emitBoosting(_ model: GradientBoostingModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
         let k = model.treesPerIteration
         guard k >= 1, model.baseline.count == k else {
             throw ONNXExportError.inconsistent("boosting baseline has \(model.baseline.count) values for \(k) outputs")
         }
-        var writer = TreeEnsembleWriter()
-        for (i, tree) in model.trees.enumerated() { try writer.append(tree, slot: 0, target: i % k) }
-        let base = graph.constant("boost_baseline", doubles: model.baseline, shape: [k])
+        var writer = try TreeEnsembleWriter(columns: x)
+        // Tree i < k is its column's first: Workbench's raw score starts at the baseline and adds
+        // the trees in order, so baseline + first tree's leaf is its first partial sum.
+        let folded = model.trees.count >= k
+        for (i, tree) in model.trees.enumerated() {
+            try writer.append(tree, slot: 0, target: i % k, start: folded && i < k ? model.baseline[i] : nil)
+        }
         let raw: String
         if writer.treeCount == 0 {
             // No trees: the raw score is the baseline alone, repeated per row.
-            let rows = graph.add("Shape", [x], named: "batch_size", attributes: [.int("start", 0), .int("end", 1)])
+            let base = graph.constant("boost_baseline", doubles: model.baseline, shape: [k])
+            let rows = graph.add("Shape", [x.value], named: "batch_size", attributes: [.int("start", 0), .int("end", 1)])
             let width = graph.constant("raw_width", int64s: [Int64(k)], shape: [1])
             let shape = graph.add("Concat", [rows, width], named: "raw_shape", attributes: [.int("axis", 0)])
             raw = graph.add("Expand", [base, shape], named: "raw_scores")
+        } else if folded {
+            raw = writer.emit(input: x.value, targets: k, into: &graph)
         } else {
-            let sums = writer.emit(input: x, targets: k, into: &graph)
+            let base = graph.constant("boost_baseline", doubles: model.baseline, shape: [k])
+            let sums = writer.emit(input: x.value, targets: k, into: &graph)
             raw = graph.add("Add", [sums, base], named: "raw_scores")
         }
         switch model.task {

@@ -7,16 +7,20 @@ import Tabular
 ///
 /// The graph keeps Workbench's double precision end to end, so it uses standard `ai.onnx`
 /// arithmetic wherever the `ai.onnx.ml` operator would force float32:
-/// - numbers: `IsNaN` + `Where` with the training median (ml `Imputer` only does float), then
-///   `Sub` mean / `Div` standard deviation (ml `Scaler` outputs float), exactly Workbench's formula;
-/// - text: `Equal("")` + `Where` with the most frequent training level, then ml `OneHotEncoder`
-///   (`cats_strings` = training levels, `zeros` = 1 so unseen values give all zeros), cast to double;
-/// - `Concat` in `Preprocessor.outputNames` order;
+/// - numbers, one `[N, k]` block: `IsNaN` + `Where` with the training medians (ml `Imputer`
+///   only does float), then `Sub` means / `Div` standard deviations (ml `Scaler` outputs float),
+///   exactly Workbench's formula, one node each for every number;
+/// - text: ml `OneHotEncoder` per column over its training levels (and `""`, the missing flag
+///   that stands for the most frequent level when imputing; `zeros` = 1 so unseen values give
+///   all zeros), its float 0/1 cast to double, which is exact;
+/// - one `Concat` of the blocks;
+/// - the model's parameters follow the graph's column order (`emitPreprocessing`,
+///   `EncodedFeatures`), so nothing reorders the columns at run time;
 /// - linear: `Gemm` (+ `Softmax`) rather than ml `LinearClassifier`/`LinearRegressor`, whose
 ///   coefficients and outputs are float;
 /// - tree, forest, boost: ml `TreeEnsemble` (opset 5, double thresholds and leaf weights; it
-///   replaces the deprecated `TreeEnsembleClassifier`/`Regressor`), then `Add` of the boosting
-///   baseline and `Sigmoid`/`Softmax`;
+///   replaces the deprecated `TreeEnsembleClassifier`/`Regressor`), the boosting baseline folded
+///   into the leaves, then `Sigmoid`/`Softmax`;
 /// - baseline: the training class shares or mean, `Expand`ed to the batch size;
 /// - mlp: `MatMul` + `Add` + `Relu` per layer; bayes: broadcast Gaussian log-likelihoods;
 ///   both end in `Softmax` (classification).
@@ -25,7 +29,9 @@ import Tabular
 /// with a decision threshold, `Gather` of the second class's probability, `GreaterOrEqual` the
 /// threshold and `Cast` to the class code; with decision costs, `MatMul` by the cost matrix and
 /// `ArgMin` — and an ml
-/// `LabelEncoder` from class code to class name. A calibrated model maps its probabilities first
+/// `LabelEncoder` from class code to class name. Values that only rename another
+/// (`Identity`) are folded away at the end (`GraphBuilder.foldIdentities`): every node costs
+/// ONNX Runtime a kernel launch, which is most of a single row's time. A calibrated model maps its probabilities first
 /// (`emitCalibration`); a conformal one adds the set or the interval's ends (`emitConformal`).
 public enum ONNXExporter {
     /// ONNX IR version written (onnxruntime 1.18 or later reads it).
@@ -35,6 +41,9 @@ public enum ONNXExporter {
     /// Opset of `ai.onnx.ml` (5 is the first with the double-precision `TreeEnsemble`).
     public static let mlOpset: Int64 = 5
     static let mlDomain = "ai.onnx.ml"
+
+    /// The one value in float32 (`float32Notes`): the text one-hot block, 0s and 1s.
+    static let oneHotNote = "ai.onnx.ml OneHotEncoder emits tensor(float); its 0/1 values are cast to double, which is exact, so no result loses precision"
 
     /// Output names by task.
     public static let labelOutput = "label"
@@ -57,8 +66,7 @@ public enum ONNXExporter {
         }
         var graph = GraphBuilder(reserved: inputNames + outputNames + plan.computed.map(\.name))
         try emitDerivations(plan.computed, textColumns: Set(plan.inputs.filter { $0.kind == .text && $0.date == nil }.map(\.name)), into: &graph)
-        var notes: [String] = []
-        var head = try emitModel(model, into: &graph, notes: &notes)
+        var head = try emitModel(model, into: &graph)
         if let calibration = model.calibration, case .probabilities(let p) = head {
             head = .probabilities(emitCalibration(calibration, probabilities: p, classCount: model.target.classes.count, into: &graph))
         }
@@ -66,6 +74,9 @@ public enum ONNXExporter {
         if let conformal = model.conformal {
             outputs += emitConformal(conformal, head: head, classCount: model.target.classes.count, into: &graph)
         }
+
+        let notes = graph.nodes.contains { $0.opType == "OneHotEncoder" } ? [oneHotNote] : []
+        graph.foldIdentities(reserved: Set(inputNames + outputNames + plan.computed.map(\.name)))
 
         var graphProto = Onnx_GraphProto()
         graphProto.name = "workbench_\(model.algorithm)"
@@ -128,30 +139,30 @@ public enum ONNXExporter {
     }
 
     /// Emits the preprocessing and the fitted model; returns the value holding its result.
-    private static func emitModel(_ model: PipelineModel, into graph: inout GraphBuilder, notes: inout [String]) throws -> Head {
+    private static func emitModel(_ model: PipelineModel, into graph: inout GraphBuilder) throws -> Head {
         let fitted = model.fitted.model
         let classCount = model.task == .classification ? model.target.classes.count : 1
         switch fitted {
         case let baseline as BaselineModel:
             return try emitBaseline(baseline, model: model, into: &graph)
         case let linear as LinearModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
-            return try emitLinear(linear, features: x, width: model.preprocessor.outputNames.count, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, foldsImputation: true, into: &graph)
+            return try emitLinear(linear, features: x, into: &graph)
         case let tree as DecisionTreeModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            let x = try emitPreprocessing(model.preprocessor, into: &graph)
             return try emitDecisionTree(tree, features: x, classCount: classCount, into: &graph)
         case let forest as RandomForestModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            let x = try emitPreprocessing(model.preprocessor, into: &graph)
             return try emitForest(forest, features: x, classCount: classCount, into: &graph)
         case let boost as GradientBoostingModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
+            let x = try emitPreprocessing(model.preprocessor, into: &graph)
             return try emitBoosting(boost, features: x, classCount: classCount, into: &graph)
         case let network as MultilayerPerceptronModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
-            return try emitNeuralNetwork(network, features: x, width: model.preprocessor.outputNames.count, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, foldsImputation: true, into: &graph)
+            return try emitNeuralNetwork(network, features: x, into: &graph)
         case let bayes as GaussianNaiveBayesModel:
-            let x = try emitPreprocessing(model.preprocessor, into: &graph, notes: &notes)
-            return try emitNaiveBayes(bayes, features: x, width: model.preprocessor.outputNames.count, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, into: &graph)
+            return try emitNaiveBayes(bayes, features: x, into: &graph)
         case is KNearestNeighborsModel:
             throw ONNXExportError.unsupported(
                 algorithm: model.algorithm,

@@ -8,7 +8,12 @@ import Learning
 /// always BRANCH_LEQ (`x <= threshold` goes to the true branch = Workbench's left child), and
 /// `nodes_missing_value_tracks_true` is `missingGoesLeft`: a NaN takes the true (left) branch
 /// when it is 1, the false (right) branch when it is 0.
+///
+/// Workbench's feature index `f` (a column of `Preprocessor.outputNames`) is written as the graph
+/// column `columns[f]` (`EncodedFeatures.column`), so the splits read the preprocessing graph's
+/// column order directly.
 struct TreeEnsembleWriter {
+    private let columns: [Int]
     private var featureIds: [Int] = []
     private var splits: [Double] = []
     private var trueIds: [Int] = []
@@ -20,43 +25,85 @@ struct TreeEnsembleWriter {
     private var leafTargets: [Int] = []
     private var leafWeights: [Double] = []
 
+    /// Throws for a matrix with alias columns, which a split cannot read as one feature.
+    init(columns x: EncodedFeatures) throws {
+        guard x.aliases.isEmpty else {
+            throw ONNXExportError.inconsistent("tree splits need one graph column per feature")
+        }
+        columns = x.column
+    }
+
     /// Trees written so far.
     var treeCount: Int { roots.count }
 
-    /// Appends `tree`, reading leaf output `slot` and adding `scale × value` to `target`.
-    mutating func append(_ tree: Tree, slot: Int, target: Int, scale: Double = 1) throws {
-        guard tree.nodeCount > 0, slot < tree.valueWidth else {
+    /// Appends `tree`, reading leaf output `slot` and adding `start + scale × value` to `target`.
+    ///
+    /// `start` folds a constant into the leaves (boosting's baseline into each target's first
+    /// tree): `start + value` is the very sum Workbench forms when it adds the tree to the
+    /// baseline, and the ensemble's sum starts from 0, so the total keeps Workbench's bits.
+    mutating func append(_ tree: Tree, slot: Int, target: Int, scale: Double = 1, start: Double? = nil) throws {
+        guard tree.nodeCount > 0, slot < tree.valueWidth, tree.values.count >= tree.nodeCount * tree.valueWidth else {
             throw ONNXExportError.inconsistent("a tree with \(tree.nodeCount) nodes has no output \(slot)")
         }
-        func leafWeight(_ node: Int) -> Double { scale * tree.values[node * tree.valueWidth + slot] }
+        func leafWeight(_ node: Int) -> Double {
+            let value = scale * tree.values[node * tree.valueWidth + slot]
+            return start.map { $0 + value } ?? value
+        }
+        let n = tree.nodeCount
+        guard tree.left.count == n, tree.right.count == n, tree.threshold.count == n, tree.missingGoesLeft.count == n,
+              (0..<n).allSatisfy({ tree.feature[$0] == Tree.leaf || (0..<n).contains(Int(tree.left[$0])) && (0..<n).contains(Int(tree.right[$0])) }) else {
+            throw ONNXExportError.inconsistent("a tree's node arrays disagree or a split links to a missing child")
+        }
+        // A subtree whose every leaf adds 0 to this target is written as one leaf of weight 0:
+        // adding 0 changes no sum, and the row stops there. Most of a forest's per-class copies
+        // are such subtrees (a pure leaf has weight 0 for every other class). Children come after
+        // their parent in Workbench's trees, so one backward pass decides every node.
+        var silent = [Bool](repeating: false, count: n)
+        let ordered = (0..<n).allSatisfy { tree.feature[$0] == Tree.leaf || (Int(tree.left[$0]) > $0 && Int(tree.right[$0]) > $0) }
+        if ordered {
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                silent[i] = tree.feature[i] == Tree.leaf ? leafWeight(i) == 0 : silent[Int(tree.left[i])] && silent[Int(tree.right[i])]
+            }
+        }
+        func isLeaf(_ node: Int) -> Bool { tree.feature[node] == Tree.leaf || silent[node] }
         func addLeaf(_ node: Int) -> Int {
             leafTargets.append(target)
-            leafWeights.append(leafWeight(node))
+            leafWeights.append(tree.feature[node] == Tree.leaf ? leafWeight(node) : 0)
             return leafTargets.count - 1
         }
         roots.append(featureIds.count)
-        if tree.feature[0] == Tree.leaf {
+        if isLeaf(0) {
             // The operator has no leaf-only tree: a split on feature 0 whose both sides are the leaf.
             let l = addLeaf(0), r = addLeaf(0)
             appendSplit(feature: 0, threshold: 0, missingLeft: true, trueId: l, trueLeaf: true, falseId: r, falseLeaf: true)
             return
         }
-        // Split nodes keep Workbench's relative order; children always come after their parent.
-        var splitIndex = [Int](repeating: -1, count: tree.nodeCount)
+        // The splits a row can reach, in Workbench's relative order.
+        var reached = [Bool](repeating: false, count: n)
+        var stack = [0]
+        reached[0] = true
+        while let i = stack.popLast() {
+            for child in [Int(tree.left[i]), Int(tree.right[i])] where !isLeaf(child) && !reached[child] {
+                reached[child] = true
+                stack.append(child)
+            }
+        }
+        var splitIndex = [Int](repeating: -1, count: n)
         var next = featureIds.count
-        for i in 0..<tree.nodeCount where tree.feature[i] != Tree.leaf {
+        for i in 0..<n where reached[i] {
             splitIndex[i] = next
             next += 1
         }
-        for i in 0..<tree.nodeCount where tree.feature[i] != Tree.leaf {
+        for i in 0..<n where reached[i] {
             let l = Int(tree.left[i]), r = Int(tree.right[i])
-            guard tree.left.indices.contains(l), tree.left.indices.contains(r) else {
-                throw ONNXExportError.inconsistent("tree node \(i) links to a missing child")
+            let feature = Int(tree.feature[i])
+            guard columns.indices.contains(feature) else {
+                throw ONNXExportError.inconsistent("tree node \(i) splits on feature \(feature) of \(columns.count)")
             }
-            let leftIsLeaf = tree.feature[l] == Tree.leaf, rightIsLeaf = tree.feature[r] == Tree.leaf
+            let leftIsLeaf = isLeaf(l), rightIsLeaf = isLeaf(r)
             let trueId = leftIsLeaf ? addLeaf(l) : splitIndex[l]
             let falseId = rightIsLeaf ? addLeaf(r) : splitIndex[r]
-            appendSplit(feature: Int(tree.feature[i]), threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
+            appendSplit(feature: columns[feature], threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
                         trueId: trueId, trueLeaf: leftIsLeaf, falseId: falseId, falseLeaf: rightIsLeaf)
         }
     }
