@@ -294,12 +294,28 @@ public struct ExpressionEvaluator {
         }.values
     }
 
+    /// Asks Linux for transparent huge pages under a large new column before it is first written,
+    /// as numpy does: a fresh 8 MB column otherwise takes 2,048 page faults. Only the 2 MiB-aligned
+    /// interior is advised; a refusal (huge pages off) changes nothing.
+    static func adviseHugePages(_ base: UnsafeMutablePointer<Double>, count: Int) {
+        #if os(Linux)
+        let bytes = count * MemoryLayout<Double>.stride
+        let huge = 2 << 20
+        guard bytes >= 2 * huge else { return }
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, 14)  // MADV_HUGEPAGE
+        #endif
+    }
+
     /// `filled`, with a count each chunk returns, added up.
     static func filledCounting(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Int) -> (values: [Double], count: Int) {
         guard count > 0 else { return ([], 0) }
         var total = 0
         let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
+            adviseHugePages(base, count: count)
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let chunks = count >= 1 << 17 ? cores * 4 : 1
             let size = (count + chunks - 1) / chunks
