@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tabular
 import TestSupport
 @testable import Learning
 
@@ -84,5 +85,35 @@ import TestSupport
             print("conformal coverage on \(name), 200 splits, alpha 0.1: mean \(mean)")
             #expect(mean >= 0.9 - 0.02, "\(name): mean coverage \(mean)")
         }
+    }
+
+    /// The penguins (text columns, missing values) through the whole pipeline: 200 seeded
+    /// 50/25/25 splits of penguins.csv, linear, sets at alpha 0.1.
+    @Test func coverageOnThePenguinsThroughThePipeline() throws {
+        let frame = try CSVReader.read(path: exampleData + "/penguins.csv")
+        let known = (0..<frame.rowCount).filter { frame.column(named: "species")?.text(at: $0) != nil }
+        var total = 0.0
+        for seed in 0..<200 {
+            var g = SeededGenerator(seed: UInt64(2_000 + seed))
+            var rows = known
+            g.shuffle(&rows)
+            let a = rows.count / 2, b = rows.count * 3 / 4
+            let model = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "species",
+                                                features: ["island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex", "year"],
+                                                rows: Array(rows[..<a]), context: FitContext(seed: UInt64(seed)))
+            func scored(_ part: [Int]) throws -> (Target, Prediction) {
+                let subset = frame.selectingRows(part)
+                guard let column = subset.column(named: "species") else { throw TestSetupError(description: "no species") }
+                return (model.target.encode(column: column, rows: Array(0..<subset.rowCount)).0, try model.predict(subset).prediction)
+            }
+            let (calibrationTruth, calibrationPrediction) = try scored(Array(rows[a..<b]))
+            let c = try ConformalPredictor.fit(alpha: 0.1, truth: calibrationTruth, prediction: calibrationPrediction)
+            let (testTruth, testPrediction) = try scored(Array(rows[b...]))
+            let covered = c.covers(truth: testTruth, prediction: testPrediction)
+            total += Double(covered.filter { $0 }.count) / Double(covered.count)
+        }
+        let mean = total / 200
+        print("conformal coverage on penguins, 200 splits, alpha 0.1: mean \(mean)")
+        #expect(mean >= 0.9 - 0.02, "penguins: mean coverage \(mean)")
     }
 }
