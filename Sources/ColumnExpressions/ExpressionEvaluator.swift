@@ -200,54 +200,44 @@ public struct ExpressionEvaluator {
         switch (a, b) {
         case (.number(let x), .number(let y)) where x.count == y.count:
             return x.withUnsafeBufferPointer { px in
-                y.withUnsafeBufferPointer { py in
-                    let (sx, sy) = (SharedPointer(px), SharedPointer(py))
-                    let (v, infinite) = filledCounting(x.count) { range, out in
-                        var infinite = 0
-                        for i in range {
-                            let r = K.apply(sx.pointer[i], sy.pointer[i])
-                            out[i] = r
-                            infinite &+= r.isInfinite ? 1 : 0
-                        }
-                        return infinite
-                    }
-                    return (.number(v), infinite)
-                }
+                y.withUnsafeBufferPointer { py in zipRows(K.self, Rows(SharedPointer(px)), Rows(SharedPointer(py)), count: x.count) }
             }
         case (.number(let x), .constantNumber(let c)):
-            return x.withUnsafeBufferPointer { px in
-                let sx = SharedPointer(px)
-                let (v, infinite) = filledCounting(x.count) { range, out in
-                    var infinite = 0
-                    for i in range {
-                        let r = K.apply(sx.pointer[i], c)
-                        out[i] = r
-                        infinite &+= r.isInfinite ? 1 : 0
-                    }
-                    return infinite
-                }
-                return (.number(v), infinite)
-            }
+            return x.withUnsafeBufferPointer { px in zipRows(K.self, Rows(SharedPointer(px)), Constant(value: c), count: x.count) }
         case (.constantNumber(let c), .number(let y)):
-            return y.withUnsafeBufferPointer { py in
-                let sy = SharedPointer(py)
-                let (v, infinite) = filledCounting(y.count) { range, out in
-                    var infinite = 0
-                    for i in range {
-                        let r = K.apply(c, sy.pointer[i])
-                        out[i] = r
-                        infinite &+= r.isInfinite ? 1 : 0
-                    }
-                    return infinite
-                }
-                return (.number(v), infinite)
-            }
+            return y.withUnsafeBufferPointer { py in zipRows(K.self, Constant(value: c), Rows(SharedPointer(py)), count: y.count) }
         case (.constantNumber(let c), .constantNumber(let d)):
             let r = K.apply(c, d)
             return (.constantNumber(r), r.isInfinite ? 1 : 0)
         default:
             return (.constantNumber(.nan), 0)
         }
+    }
+
+    /// One side of an operator: a column's rows, or one number for every row (both specialised away).
+    protocol Operand: Sendable { subscript(_ row: Int) -> Double { get } }
+    struct Rows: Operand {
+        let values: SharedPointer<UnsafeBufferPointer<Double>>
+        init(_ values: SharedPointer<UnsafeBufferPointer<Double>>) { self.values = values }
+        @inline(__always) subscript(_ row: Int) -> Double { values.pointer[row] }
+    }
+    struct Constant: Operand {
+        let value: Double
+        @inline(__always) subscript(_ row: Int) -> Double { value }
+    }
+
+    /// The loop behind `zipNumbers`: `count` rows of `K(x, y)` and the number of infinite results.
+    static func zipRows<K: NumberKernel, X: Operand, Y: Operand>(_ kernel: K.Type, _ x: X, _ y: Y, count: Int) -> (ColumnValues, infinite: Int) {
+        let (values, infinite) = filledCounting(count) { range, out in
+            var infinite = 0
+            for i in range {
+                let r = K.apply(x[i], y[i])
+                out[i] = r
+                infinite &+= r.isInfinite ? 1 : 0
+            }
+            return infinite
+        }
+        return (.number(values), infinite)
     }
 
     /// Rows where the divisor is 0 and the dividend present: those get a missing value.

@@ -98,16 +98,8 @@ extension CommandTable {
         let report = ClassificationReport(truth: codes, probabilities: probabilities, decision: .threshold(chosen.threshold))
         context.show(confusionChart(report, classes: classes), plain: renderConfusion(report, classes: classes, width: context.environment.width))
 
-        var updated = model
-        updated.pipeline = try pipeline.withDecisionThreshold(chosen.threshold)
-        updated.decisionThresholdOrigin = "\(objective.description) on \(dataName)" + (isTrainingData ? " (out-of-fold)" : "")
-        if let frame = updated.trainingFrame, let training = try? CommandTable.scores(of: updated.pipeline, on: frame) {
-            updated.trainingScores = training.scores
-        }
-        // Scores taken with the old rule no longer describe the labels.
-        updated.heldOut = nil
-        updated.validation = nil
-        context.bind(modelName, .model(updated))
+        bindDecided(&context, modelName, model, pipeline: try pipeline.withDecisionThreshold(chosen.threshold),
+                    origin: "\(objective.description) on \(dataName)" + (isTrainingData ? " (out-of-fold)" : ""))
         context.print("\(modelName) now says \(positive) when P(\(positive)) ≥ \(formatFixed(chosen.threshold, decimals: 4)); its probabilities are unchanged")
     }
 
@@ -171,16 +163,23 @@ extension CommandTable {
         context.output.blank()
         context.show(confusionChart(after, classes: classes), plain: renderConfusion(after, classes: classes, width: context.environment.width))
 
+        bindDecided(&context, modelName, model, pipeline: try pipeline.withDecisionCosts(costs),
+                    origin: "costs on \(dataName)" + (isTrainingData ? " (out-of-fold)" : ""))
+        context.print("\(modelName) now decides the class with the lowest expected cost; its probabilities are unchanged")
+    }
+
+    /// Binds `model` with its new decision rule: training scores recomputed under it, and the
+    /// held-out scores and validation taken with the old rule dropped (they no longer describe the labels).
+    private static func bindDecided(_ context: inout CommandContext, _ modelName: String, _ model: TrainedModel, pipeline: PipelineModel, origin: String) {
         var updated = model
-        updated.pipeline = try pipeline.withDecisionCosts(costs)
-        updated.decisionThresholdOrigin = "costs on \(dataName)" + (isTrainingData ? " (out-of-fold)" : "")
-        if let frame = updated.trainingFrame, let training = try? CommandTable.scores(of: updated.pipeline, on: frame) {
+        updated.pipeline = pipeline
+        updated.decisionThresholdOrigin = origin
+        if let frame = updated.trainingFrame, let training = try? CommandTable.scores(of: pipeline, on: frame) {
             updated.trainingScores = training.scores
         }
         updated.heldOut = nil
         updated.validation = nil
         context.bind(modelName, .model(updated))
-        context.print("\(modelName) now decides the class with the lowest expected cost; its probabilities are unchanged")
     }
 
     /// `costs={TRUE: [c₀, c₁, …], …}` as a classes × classes matrix; rows not given are 0 on the
