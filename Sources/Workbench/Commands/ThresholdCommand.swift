@@ -145,6 +145,10 @@ extension CommandTable {
         }
         let classes = pipeline.target.classes
         let costs = try costMatrix(invocation, classes: classes)
+        // Legal, but usually a list written in the wrong order: say which order the lists are in.
+        for (i, row) in costs.enumerated() where row[i] > 0 {
+            context.print("note: a right answer costs something: \(classes[i]) decided as \(classes[i]) costs \(formatNumber(row[i])); each list gives the cost of deciding \(classes.joined(separator: ", ")), in that order")
+        }
         let (codes, probabilities, isTrainingData) = try decisionProbabilities(&context, modelName: modelName, model: model, dataName: dataName, dataset: dataset)
         let rule = DecisionRule.costs(costs)
         let beforeRule = pipeline.decision

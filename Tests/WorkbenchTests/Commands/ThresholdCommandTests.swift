@@ -116,6 +116,13 @@ struct ThresholdCommandTests {
         #expect(cell.succeeded, "\(cell.output.plainText)")
         #expect(cell.output.plainText.contains("Chinstrap decided as Adelie costs 9, Gentoo decided as Chinstrap costs 4; other mistakes cost 1, right answers 0"), "\(cell.output.plainText)")
         #expect(cell.output.plainText.contains("mean cost per row"))
+        #expect(!cell.output.plainText.contains("a right answer costs something"))
+        // A cost on a right answer is kept, with a note on the lists' order.
+        let odd = try #require(run(session, "m3 = train linear on penguins.train target=species"))
+        #expect(odd.succeeded)
+        let misordered = try #require(run(session, "threshold m3 on penguins.test costs={Chinstrap: [0, 5, 1]}"))
+        #expect(misordered.succeeded)
+        #expect(misordered.output.plainText.contains("note: a right answer costs something: Chinstrap decided as Chinstrap costs 5; each list gives the cost of deciding Adelie, Chinstrap, Gentoo, in that order"), "\(misordered.output.plainText)")
         let m = try #require(model(session))
         let costs: [[Double]] = [[0, 1, 1], [9, 0, 1], [1, 4, 0]]
         #expect(m.pipeline.decisionCosts == costs)
