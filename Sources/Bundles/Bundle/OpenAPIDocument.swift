@@ -81,16 +81,7 @@ public enum OpenAPIDocument {
                 content:
                   application/json:
                     schema:
-                      oneOf:
-                        - $ref: '#/components/schemas/Row'
-                        - type: object
-                          required: [rows]
-                          additionalProperties: false
-                          properties:
-                            rows:
-                              type: array
-                              minItems: 1\(maximumRows.map { "\n                      maxItems: \($0)" } ?? "")
-                              items: {$ref: '#/components/schemas/Row'}
+                      \(Self.oneOrMany("Row", key: "rows", maximumRows: maximumRows))
               responses:
                 '200':
                   description: Predictions, one per row, with warnings
@@ -112,16 +103,7 @@ public enum OpenAPIDocument {
                 content:
                   application/json:
                     schema:
-                      oneOf:
-                        - $ref: '#/components/schemas/Outcome'
-                        - type: object
-                          required: [outcomes]
-                          additionalProperties: false
-                          properties:
-                            outcomes:
-                              type: array
-                              minItems: 1\(maximumRows.map { "\n                      maxItems: \($0)" } ?? "")
-                              items: {$ref: '#/components/schemas/Outcome'}
+                      \(Self.oneOrMany("Outcome", key: "outcomes", maximumRows: maximumRows))
               responses:
                 '200':
                   description: Every outcome stored (recorded now, or already recorded alike)
@@ -304,6 +286,16 @@ public enum OpenAPIDocument {
             "              name: {type: string}", "              datatype: {type: string}", "              shape: {type: array, items: {type: integer, minimum: 0}}",
             "              parameters: {$ref: '#/components/schemas/V2Parameters'}", "              data: {type: array}",
         ].joined(separator: "\n")
+    }
+
+    /// A request body's schema that is one ITEM or {KEY: [ITEM, …]} with at most `maximumRows`
+    /// items: the lines under `schema:` of a route's request body (the first at the caller's place).
+    static func oneOrMany(_ item: String, key: String, maximumRows: Int?) -> String {
+        let lines = ["oneOf:", "  - $ref: '#/components/schemas/\(item)'", "  - type: object", "    required: [\(key)]",
+                     "    additionalProperties: false", "    properties:", "      \(key):", "        type: array", "        minItems: 1"]
+            + (maximumRows.map { ["        maxItems: \($0)"] } ?? [])
+            + ["        items: {$ref: '#/components/schemas/\(item)'}"]
+        return lines.enumerated().map { $0.offset == 0 ? $0.element : String(repeating: " ", count: 14) + $0.element }.joined(separator: "\n")
     }
 
     /// A YAML double-quoted scalar.
