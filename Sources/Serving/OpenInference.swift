@@ -154,15 +154,14 @@ struct OpenInferenceModel: Sendable {
     /// A conformal model adds, as its ONNX graph does, set `[N, classes]` (BOOL: the class is in
     /// the row's set) or lower and upper `[N, 1]`.
     static func outputs(_ pipeline: PipelineModel) -> [Output] {
-        let classes = pipeline.target.classes.count
-        let conformal = pipeline.conformal != nil
-        let head: [Output] = pipeline.task == .classification
-            ? [Output(name: ONNXExporter.labelOutput, datatype: "BYTES", width: 1),
-               Output(name: ONNXExporter.probabilitiesOutput, datatype: "FP64", width: classes)]
-              + (conformal ? [Output(name: ONNXExporter.setOutput, datatype: "BOOL", width: classes)] : [])
-            : [Output(name: ONNXExporter.valueOutput, datatype: "FP64", width: 1)]
-              + (conformal ? [Output(name: ONNXExporter.lowerOutput, datatype: "FP64", width: 1),
-                              Output(name: ONNXExporter.upperOutput, datatype: "FP64", width: 1)] : [])
+        let head = ONNXExporter.outputs(pipeline).map { output in
+            let datatype = switch output.element {
+            case .text: "BYTES"
+            case .number: "FP64"
+            case .flag: "BOOL"
+            }
+            return Output(name: output.name, datatype: datatype, width: output.width)
+        }
         return head + [Output(name: warningsOutput, datatype: "BYTES", width: 1)]
     }
 

@@ -39,24 +39,17 @@ public enum ServingLayouts {
         }
         lines.append("]")
         lines.append("output [")
-        if pipeline.task == .classification {
-            lines += ["  {", "    name: \(quoted(ONNXExporter.labelOutput))", "    data_type: TYPE_STRING", "    dims: [ 1 ]", "    reshape: { shape: [ ] }", "  },",
-                      "  {", "    name: \(quoted(ONNXExporter.probabilitiesOutput))", "    data_type: TYPE_FP64",
-                      "    dims: [ \(pipeline.target.classes.count) ]", "  }"]
-            if pipeline.conformal != nil {
-                lines[lines.count - 1] = "  },"
-                lines += ["  {", "    name: \(quoted(ONNXExporter.setOutput))", "    data_type: TYPE_BOOL",
-                          "    dims: [ \(pipeline.target.classes.count) ]", "  }"]
+        let outputs = ONNXExporter.outputs(pipeline)
+        for (i, output) in outputs.enumerated() {
+            let type = switch output.element {
+            case .text: "TYPE_STRING"
+            case .number: "TYPE_FP64"
+            case .flag: "TYPE_BOOL"
             }
-        } else {
-            lines += ["  {", "    name: \(quoted(ONNXExporter.valueOutput))", "    data_type: TYPE_FP64", "    dims: [ 1 ]", "  }"]
-            if pipeline.conformal != nil {
-                lines[lines.count - 1] = "  },"
-                for name in [ONNXExporter.lowerOutput, ONNXExporter.upperOutput] {
-                    lines += ["  {", "    name: \(quoted(name))", "    data_type: TYPE_FP64", "    dims: [ 1 ]", "  },"]
-                }
-                lines[lines.count - 1] = "  }"
-            }
+            // The label is [N] in the graph: dims [1] under batching, reshaped to the graph's [].
+            lines += ["  {", "    name: \(quoted(output.name))", "    data_type: \(type)", "    dims: [ \(output.width) ]"]
+                + (output.name == ONNXExporter.labelOutput ? ["    reshape: { shape: [ ] }"] : [])
+                + [i == outputs.count - 1 ? "  }" : "  },"]
         }
         lines.append("]")
         lines += ["version_policy: { latest: { num_versions: 1 } }"]

@@ -92,11 +92,23 @@ extension ONNXExporter {
         }
     }
 
-    /// The graph's outputs for `model`: label and probabilities, or value, then the conformal ones.
-    public static func outputNames(_ model: PipelineModel) -> [String] {
+    /// One output of the graph: its name, element type and width (values per row).
+    public struct GraphOutput: Sendable, Equatable {
+        public enum Element: Sendable, Equatable { case text, number, flag }
+        public let name: String
+        public let element: Element
+        public let width: Int
+    }
+
+    /// The graph's outputs for `model`, in order: label and probabilities, or value, then the
+    /// conformal set or interval ends. /v2 metadata and Triton's config list the same.
+    public static func outputs(_ model: PipelineModel) -> [GraphOutput] {
         let conformal = model.conformal != nil
+        let classes = model.target.classes.count
         return model.task == .classification
-            ? [labelOutput, probabilitiesOutput] + (conformal ? [setOutput] : [])
-            : [valueOutput] + (conformal ? [lowerOutput, upperOutput] : [])
+            ? [GraphOutput(name: labelOutput, element: .text, width: 1), GraphOutput(name: probabilitiesOutput, element: .number, width: classes)]
+              + (conformal ? [GraphOutput(name: setOutput, element: .flag, width: classes)] : [])
+            : [GraphOutput(name: valueOutput, element: .number, width: 1)]
+              + (conformal ? [GraphOutput(name: lowerOutput, element: .number, width: 1), GraphOutput(name: upperOutput, element: .number, width: 1)] : [])
     }
 }

@@ -52,7 +52,7 @@ public enum ONNXExporter {
 
     /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
     public static func export(_ model: PipelineModel) throws -> ONNXExport {
-        let outputNames = outputNames(model)
+        let outputNames = outputs(model).map(\.name)
         // Derived columns the graph can compute become nodes; the rest stay inputs.
         let plan = derivationPlan(model)
         let inputs = onnxInputs(plan.inputs)
