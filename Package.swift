@@ -50,6 +50,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // PostgreSQL: the shared run registry, the replicas' prediction log, tables read from a database.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Already in the graph through postgres-nio; named for the TLS settings of sslmode=.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Generators for the property tests (test targets only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -108,6 +112,20 @@ let package = Package(
         // Charts as data, drawn as terminal text (ASCII or Unicode with colour) or as SVG.
         // Knows nothing of sessions, models or the REPL.
         .target(name: "Charts", swiftSettings: strict),
+        // PostgreSQL through PostgresNIO: connection strings as libpq reads them (masked whenever
+        // shown), a pooled client with typed errors, and tables streamed into the column store.
+        .target(
+            name: "PostgresAccess",
+            dependencies: [
+                "Tabular", "Diagnostics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // HTTP serving of a bundle: routes as request → response handlers, metrics, the prediction
         // log and drift monitoring. HummingbirdCore's server with NIO's HTTP/1.1 decoder per
         // connection (see ServingChannel.swift).
@@ -186,6 +204,8 @@ let package = Package(
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
         .testTarget(name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ColumnExpressionsTests", dependencies: ["ColumnExpressions", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
+        // Against a real server when WORKBENCH_TEST_POSTGRES names one (.ci/run starts a private cluster).
+        .testTarget(name: "PostgresAccessTests", dependencies: ["PostgresAccess", "Tabular", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TabularTests", dependencies: ["Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
