@@ -21,6 +21,7 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooLarge(location: String, estimatedBytes: Int, budgetBytes: Int, estimatedRows: Int)
     case noSuchTable(location: String, table: String, suggestion: String?)
     case emptyResult(location: String)
+    case emptyTable(location: String, table: String)
 
     public var description: String {
         switch self {
@@ -47,6 +48,8 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(location) has no table '\(table)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
         case .emptyResult(let location):
             return "the query on \(location) returned no rows"
+        case .emptyTable(let location, let table):
+            return "the table '\(table)' on \(location) has no rows"
         }
     }
 }

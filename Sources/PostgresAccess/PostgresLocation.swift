@@ -139,39 +139,70 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         extraParameters.filter { Self.serverParameters.contains($0.name) }.map { ($0.name, $0.value) }
     }
 
-    /// `text` with the password of every PostgreSQL URL in it replaced by `***`, for lines that
-    /// are shown, recorded or logged (`load "postgresql://ana:secret@db/x"` → `ana:***@db/x`),
-    /// and a `password=` parameter likewise.
+    /// `text` with the password of every PostgreSQL URL in it left out, for lines that are shown,
+    /// recorded or logged: `load "postgresql://ana:secret@db/x"` → `load "postgresql://ana@db/x"`,
+    /// and a `password=` parameter likewise. Left out rather than starred, so a recorded line still
+    /// connects when replayed, with the password from PGPASSWORD or ~/.pgpass.
     public static func mask(_ text: String) -> String {
         guard text.range(of: "postgres", options: .caseInsensitive) != nil else { return text }
         var result = ""
         var rest = Substring(text)
-        while let start = rest.range(of: "://", options: .caseInsensitive) {
-            let schemeStart = rest[..<start.lowerBound].reversed().prefix { $0.isLetter }.count
-            let scheme = rest[rest.index(start.lowerBound, offsetBy: -schemeStart)..<start.lowerBound].lowercased()
+        while let start = rest.range(of: "://") {
+            let schemeLength = rest[..<start.lowerBound].reversed().prefix { $0.isLetter }.count
+            let scheme = rest[rest.index(start.lowerBound, offsetBy: -schemeLength)..<start.lowerBound].lowercased()
             result += rest[..<start.upperBound]
             rest = rest[start.upperBound...]
             guard scheme == "postgresql" || scheme == "postgres" else { continue }
-            // The authority ends at the first '/', '?', quote or space; its password between ':' and the last '@'.
+            // The URL ends at a quote or white space; its authority at the first '/' or '?', the
+            // password between the first ':' and the last '@' of the authority.
+            let urlEnd = rest.firstIndex { "\"' \t\n".contains($0) } ?? rest.endIndex
+            let url = rest[..<urlEnd]
+            let authorityEnd = url.firstIndex { "/?".contains($0) } ?? url.endIndex
+            let authority = url[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result += authority[..<colon] + authority[at...]
+            } else {
+                result += authority
+            }
+            var tail = String(url[authorityEnd...])
+            if let question = tail.firstIndex(of: "?") {
+                let parameters = tail[tail.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+                    .filter { !$0.hasPrefix("password=") }
+                tail = String(tail[..<question]) + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
+            }
+            result += tail
+            rest = rest[urlEnd...]
+        }
+        return result + rest
+    }
+
+    /// `text` with each character of a URL's password replaced by `*`, for an echo whose columns
+    /// must stay where they were (the caret under an error).
+    public static func starPasswords(in text: String) -> String {
+        let masked = mask(text)
+        guard masked != text else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "://") {
+            result += rest[..<start.upperBound]
+            rest = rest[start.upperBound...]
             let authorityEnd = rest.firstIndex { "/?\"' \t\n".contains($0) } ?? rest.endIndex
             let authority = rest[..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                result += authority[..<colon] + ":***" + authority[at...]
+                result += authority[...colon] + String(repeating: "*", count: authority.distance(from: authority.index(after: colon), to: at)) + authority[at...]
             } else {
                 result += authority
             }
             rest = rest[authorityEnd...]
-            // password=… among the parameters, up to '&', a quote or a space.
-            let urlEnd = rest.firstIndex { "\"' \t\n".contains($0) } ?? rest.endIndex
-            var url = String(rest[..<urlEnd])
-            if let range = url.range(of: "password=") {
-                let valueEnd = url[range.upperBound...].firstIndex(of: "&") ?? url.endIndex
-                url.replaceSubrange(range.upperBound..<valueEnd, with: "***")
-            }
-            result += url
-            rest = rest[urlEnd...]
         }
-        return result + rest
+        result += rest
+        // A password= parameter, starred the same way.
+        while let range = result.range(of: "password=") {
+            let end = result[range.upperBound...].firstIndex { "&\"' \t\n".contains($0) } ?? result.endIndex
+            let stars = String(repeating: "*", count: result.distance(from: range.upperBound, to: end))
+            result.replaceSubrange(range.lowerBound..<end, with: "passw0rd=".map { _ in "*" } + stars)
+        }
+        return result
     }
 
     private static func loginName(_ environment: [String: String]) -> String {

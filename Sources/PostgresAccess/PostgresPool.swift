@@ -185,7 +185,7 @@ public final class PostgresPool: Sendable {
         }
         let text = String(describing: error)
         if text.localizedCaseInsensitiveContains("refused") { return .unreachable(location: shown, reason: "connection refused") }
-        if text.localizedCaseInsensitiveContains("resolve") || text.localizedCaseInsensitiveContains("getaddrinfo") || text.localizedCaseInsensitiveContains("NXDOMAIN") {
+        if text.localizedCaseInsensitiveContains("resolve") || text.contains("UnknownHost") || text.localizedCaseInsensitiveContains("getaddrinfo") || text.localizedCaseInsensitiveContains("NXDOMAIN") {
             return .unreachable(location: shown, reason: "the host name does not resolve")
         }
         if text.localizedCaseInsensitiveContains("unreachable") { return .unreachable(location: shown, reason: "the network is unreachable") }

@@ -78,13 +78,23 @@ public enum PostgresTableReader {
                 _ = try? await connection.query("ROLLBACK", logger: logger).collect()
                 throw error
             }
-            guard let builder else { throw PostgresError.emptyResult(location: location) }
+            guard let builder else {
+                if case .table(let name) = source { throw PostgresError.emptyTable(location: location, table: name) }
+                throw PostgresError.emptyResult(location: location)
+            }
             do {
                 return Result(frame: try builder.frame(), estimatedRows: estimatedRows, batches: batches)
             } catch let error as TabularError {
                 throw PostgresError.server(location: location, message: "\(error)", sqlState: nil, hint: "give the columns distinct names with AS")
             }
         }
+    }
+
+    /// Reads from synchronous code (a command): a pool for this one read, closed after it.
+    public static func read(_ location: PostgresLocation, source: Source, budgetBytes: Int?) throws -> Result {
+        let pool = try PostgresPool(location, maximumConnections: 1)
+        defer { pool.close() }
+        return try pool.blocking { try await read($0, source: source, budgetBytes: budgetBytes) }
     }
 
     /// The planner's rows and output columns from `EXPLAIN (VERBOSE, FORMAT JSON)`.

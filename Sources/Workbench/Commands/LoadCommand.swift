@@ -1,19 +1,23 @@
 import CommandLanguage
 import Diagnostics
 import Foundation
+import PostgresAccess
 import Tabular
 
 extension CommandTable {
     /// `load PATH [as NAME]`: reads a CSV/TSV file or a SQLite table/query into a dataset.
     static let load = CommandSpec(
         "load", topic: "data",
-        summary: "read a CSV/TSV file or a SQLite table or query into a dataset",
+        summary: "read a CSV/TSV file, or a table or query from SQLite or PostgreSQL, into a dataset",
         discussion: """
             Reads the whole file; the type of each column is inferred from all its values (a column is a \
             number only if every non-missing value is one). Empty fields, NA, NaN and null are missing. \
             The dataset is named after the file unless you give a name. A SQLite source is written \
-            "sqlite:PATH" with table= or query=. Prints a SHA-256 fingerprint of the data, kept with \
-            every model trained on it.
+            "sqlite:PATH" with table= or query=; a PostgreSQL one "postgresql://user@host:port/db" with \
+            table= or query= (the password from PGPASSWORD or ~/.pgpass, never recorded), read through \
+            a cursor with column types from the database and refused when the planner's estimate is \
+            over the memory budget. Prints a SHA-256 fingerprint of the data (for a database, of the \
+            rows received), kept with every model trained on it.
             """,
         positionals: [
             PositionalSpec("PATH", .path),
@@ -23,8 +27,8 @@ extension CommandTable {
             OptionSpec("sep", .text, default: "by extension", help: "field separator: \",\", \"\\t\", \";\" or \"|\""),
             OptionSpec("header", .flag, default: "yes", help: "whether the first line names the columns"),
             OptionSpec("types", .record, help: "override inferred types, e.g. {zip: text, age: number}"),
-            OptionSpec("table", .text, help: "SQLite: the table to read"),
-            OptionSpec("query", .text, help: "SQLite: a SELECT whose result to read"),
+            OptionSpec("table", .text, help: "SQLite or PostgreSQL: the table to read"),
+            OptionSpec("query", .text, help: "SQLite or PostgreSQL: a SELECT whose result to read"),
         ],
         maxResults: 1,
         provenance: .source, examples: [
@@ -33,6 +37,7 @@ extension CommandTable {
             "load \"data.tsv\" as survey header=no",
             "load \"sqlite:shop.db\" table=orders",
             "load \"sqlite:shop.db\" query=\"select * from orders where total > 10\" as big",
+            "load \"postgresql://ana@db.example.org/shop\" table=orders",
         ],
         run: runLoad)
 
@@ -43,24 +48,28 @@ extension CommandTable {
         let fingerprint: String
         let sqlitePrefix = "sqlite:"
         var defaultName: String
-        if written.hasPrefix(sqlitePrefix) {
+        if PostgresLocation.isPostgresURL(written) {
+            let source = try databaseSource(inv, written: written)
+            let location = try PostgresLocation(parsing: written)
+            let budget = try MemoryBudget.current()
+            let pgSource: PostgresTableReader.Source
+            switch source {
+            case .table(let t): pgSource = .table(t)
+            case .query(let q): pgSource = .query(q)
+            }
+            frame = try PostgresTableReader.read(location, source: pgSource, budgetBytes: budget).frame
+            fingerprint = Fingerprint.of(frame: frame)
+            if case .table(let t) = source { defaultName = baseName(of: t) } else { defaultName = baseName(of: location.database) }
+        } else if written.hasPrefix(sqlitePrefix) {
             let dbWritten = String(written.dropFirst(sqlitePrefix.count))
             let dbPath = context.session.resolve(path: dbWritten)
-            let source: SQLiteReader.Source
-            switch (inv.word("table"), inv.word("query")) {
-            case (let table?, nil): source = .table(table)
-            case (nil, let query?): source = .query(query)
-            case (nil, nil):
-                throw LanguageError.semantic("a SQLite source needs table= or query=", at: inv.range(of: "PATH"), hint: "e.g. load \"\(written)\" table=orders")
-            case (_?, _?):
-                throw LanguageError.semantic("give table= or query=, not both", at: inv.range(of: "query"), hint: nil)
-            }
+            let source = try databaseSource(inv, written: written)
             frame = try SQLiteReader.read(path: dbPath, source: source, displayName: dbWritten)
             fingerprint = Fingerprint.of(frame: frame)
             if case .table(let t) = source { defaultName = t } else { defaultName = baseName(of: dbWritten) }
         } else {
             for option in ["table", "query"] where inv.has(option) {
-                throw LanguageError.semantic("\(option)= only applies to \"sqlite:PATH\" sources", at: inv.range(of: option), hint: nil)
+                throw LanguageError.semantic("\(option)= only applies to database sources (\"sqlite:PATH\" or \"postgresql://…\")", at: inv.range(of: option), hint: nil)
             }
             var options = CSVOptions()
             if let sep = inv.word("sep") { options.separator = try separator(sep, range: inv.range(of: "sep")) }
@@ -80,12 +89,24 @@ extension CommandTable {
         let name = try context.newName("NAME") ?? context.targets.first ?? defaultName
         let numeric = frame.columns.filter { $0.kind == .number }.count
         let missing = frame.columns.reduce(0) { $0 + $1.data.missingCount }
-        context.bind(name, .dataset(Dataset(frame: frame, source: "\"\(written)\"", fingerprint: fingerprint)))
+        context.bind(name, .dataset(Dataset(frame: frame, source: "\"\(PostgresLocation.mask(written))\"", fingerprint: fingerprint)))
         context.print("loaded \(name): \(frame.rowCount) rows × \(frame.columnCount) columns (\(numeric) number, \(frame.columnCount - numeric) text), \(missing) missing cell\(missing == 1 ? "" : "s")")
         context.print("fingerprint \(Fingerprint.short(fingerprint, length: 16))")
         let roles = ColumnRole.detect(in: frame).compactMap { entry in entry.role.map { (entry.name, $0) } }
         if !roles.isEmpty {
             context.print("roles: " + roles.map { "\($0.0) (\($0.1.name))" }.joined(separator: ", ") + " — 'describe \(name)' for suggestions")
+        }
+    }
+
+    /// table= or query= of a database source: exactly one of them.
+    private static func databaseSource(_ inv: Invocation, written: String) throws -> SQLiteReader.Source {
+        switch (inv.word("table"), inv.word("query")) {
+        case (let table?, nil): return .table(table)
+        case (nil, let query?): return .query(query)
+        case (nil, nil):
+            throw LanguageError.semantic("a database source needs table= or query=", at: inv.range(of: "PATH"), hint: "e.g. load \"\(PostgresLocation.mask(written))\" table=orders")
+        case (_?, _?):
+            throw LanguageError.semantic("give table= or query=, not both", at: inv.range(of: "query"), hint: nil)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresAccess
 
 /// Command history kept as plain text, one entry per line, deduplicated (a repeated command moves
 /// to the end) and capped, so Up recalls each distinct command once.
@@ -18,7 +19,8 @@ public struct CommandHistory {
     /// Adds a command; returns false when it was already the most recent entry.
     @discardableResult
     public mutating func add(_ command: String) -> Bool {
-        let line = command.trimmingCharacters(in: .whitespaces)
+        // The history file keeps no database password (it is there for the session to reuse).
+        let line = PostgresLocation.mask(command.trimmingCharacters(in: .whitespaces))
         guard !line.isEmpty, !line.contains("\n"), entries.last != line else { return false }
         insert(line)
         save()

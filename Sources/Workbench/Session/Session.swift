@@ -2,6 +2,7 @@ import Charts
 import CommandLanguage
 import Diagnostics
 import Foundation
+import PostgresAccess
 import Synchronization
 import Tabular
 
@@ -172,7 +173,8 @@ public final class Session {
         var output = evaluation.output
         // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
         if let feedback = tutorial?.review(command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
-        let cell = Cell(number: nextCellNumber, command: trimmed, output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles,
+        // What is kept (transcript, report, history) never holds a database password.
+        let cell = Cell(number: nextCellNumber, command: PostgresLocation.mask(trimmed), output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles,
                         boundNames: evaluation.boundNames, written: evaluation.written, interruption: evaluation.interruption)
         cells.append(cell)
         if !cell.succeeded { failureCount += 1 }
@@ -227,7 +229,8 @@ public final class Session {
     /// The user-facing text of any error a command can raise.
     public static func render(_ error: any Error, line: String) -> String {
         switch error {
-        case let e as LanguageError: e.render(line: line)
+        // The echoed line keeps its columns for the caret, with any database password starred.
+        case let e as LanguageError: e.render(line: PostgresLocation.starPasswords(in: line))
         case let e as TabularError: "error: " + e.description
         case let e as CommandError: "error: " + e.description
         case let e as CustomStringConvertible: "error: " + e.description

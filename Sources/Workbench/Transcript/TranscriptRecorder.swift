@@ -1,4 +1,5 @@
 import Foundation
+import PostgresAccess
 
 /// Appends each finished cell to a transcript file as it happens, so a killed process loses at
 /// most the command in flight.
@@ -26,7 +27,8 @@ public final class TranscriptRecorder {
     private var chain = Transcript.chainStart
 
     public func record(_ cell: Cell) {
-        let output = cell.output.transcriptLines
+        // An error can echo the line as typed, password and all; the file never holds it.
+        let output = cell.output.transcriptLines.map(PostgresLocation.mask)
         chain = Transcript.chain(after: chain, number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
                                  written: cell.written, interruption: cell.interruption)
         // A failed write must not stop the session; the REPL reports it once.
