@@ -157,7 +157,7 @@ let package = Package(
         .target(
             name: "Workbench",
             dependencies: [
-                "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts", "Serving", "CEditLine", "WorkbenchResources",
+                "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts", "Serving", "PostgresAccess", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

@@ -57,7 +57,7 @@ struct PostgresLocationTests {
         #expect(PostgresLocation.mask(#"load "postgresql://ana:secret@db/x" table=t"#) == #"load "postgresql://ana@db/x" table=t"#)
         #expect(PostgresLocation.mask("postgres://a:b:c@h:1/d?password=zz&table=t and postgresql://u@h/d") == "postgres://a@h:1/d?table=t and postgresql://u@h/d")
         #expect(PostgresLocation.mask("postgresql://h/d?password=zz") == "postgresql://h/d")
-        #expect(PostgresLocation.starPasswords(in: #"load "postgresql://ana:secret@db/x?password=pw" table=t"#) == #"load "postgresql://ana:******@db/x?*********** table=t"#)
+        #expect(PostgresLocation.starPasswords(in: #"load "postgresql://ana:secret@db/x?password=pw" table=t"#) == #"load "postgresql://ana:******@db/x?***********" table=t"#)
         #expect(PostgresLocation.mask("no url here: secret") == "no url here: secret")
         #expect(PostgresLocation.mask("POSTGRESQL://x:y@z and https://u:p@web") == "POSTGRESQL://x@z and https://u:p@web")
     }
