@@ -159,6 +159,7 @@ let package = Package(
             dependencies: [
                 "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts", "Serving", "PostgresAccess", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),
@@ -216,7 +217,7 @@ let package = Package(
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium, ServingLayouts/ checks export format=triton
         // and format=kserve with the peers' parsers (both run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck", "ServingLayouts"], swiftSettings: strict),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "PostgresAccess", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck", "ServingLayouts"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script,
         // OpenInference/ the /v2 check with tritonclient (both run by .ci/run).
         .testTarget(

@@ -142,7 +142,7 @@ public final class PostgresPool: Sendable {
         return try outcome.withLock { $0 }!.get()
     }
 
-    static let quietLogger = Logger(label: "workbench.postgres.query") { _ in SwiftLogNoOpLogHandler() }
+    public static let quietLogger = Logger(label: "workbench.postgres.query") { _ in SwiftLogNoOpLogHandler() }
 
     /// A PostgresNIO or NIO error in the words of `PostgresError`.
     public func translate(_ error: any Error) -> any Error {

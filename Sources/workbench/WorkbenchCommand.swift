@@ -136,7 +136,8 @@ private func startSession(sessions: String, noRecord: Bool, learner: String?, wo
         throw ValidationError("\(error)")
     }
     let environment = SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich,
-                                         learner: learnerName, progressFolder: ProgressStore.sharedFolder())
+                                         learner: learnerName, progressFolder: ProgressStore.sharedFolder(),
+                                         registry: SessionEnvironment.defaultRegistry())
     let session = Session(environment: environment, cancellation: interruptFlag)
     var recorderNote = ""
     if !noRecord {
@@ -212,7 +213,8 @@ struct Run: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         TemporaryFiles.sweepAtStart(home: SessionEnvironment.defaultHome(), sessions: nil, workingDirectory: cwd)
         let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich), cancellation: interruptFlag)
+        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich,
+                                                              registry: SessionEnvironment.defaultRegistry()), cancellation: interruptFlag)
         if let record {
             let absolute = record.hasPrefix("/") ? record : cwd + "/" + record
             let recorder = try TranscriptRecorder(path: absolute, workdir: relativePath(from: (absolute as NSString).deletingLastPathComponent, to: cwd), width: 100)

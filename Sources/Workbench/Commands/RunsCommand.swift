@@ -8,9 +8,10 @@ extension CommandTable {
         "runs", topic: "models",
         summary: "list recorded training runs across sessions, or show one: runs show 12",
         discussion: """
-            Every train, compare and tune is recorded in $WORKBENCH_HOME/runs.sqlite: algorithm, \
-            hyperparameters, seed, the data's fingerprint and shape, metrics, fit time, and the session \
-            file and cell that ran it.
+            Every train, compare and tune is recorded in $WORKBENCH_HOME/runs.sqlite, or in the \
+            PostgreSQL database that WORKBENCH_REGISTRY=postgresql://… names (a registry a team shares): \
+            algorithm, hyperparameters, seed, the data's fingerprint and shape, metrics, fit time, the \
+            session file and cell that ran it, and who ran it on which machine.
             """,
         positionals: [
             PositionalSpec("ACTION", .choice(["show", "where"]), optional: true),
@@ -26,7 +27,9 @@ extension CommandTable {
         reopen: .shows,
         run: { context in
             guard let registry = context.session.registry else {
-                throw CommandError("the run registry cannot be opened", hint: "check that \(context.environment.home) is writable")
+                let problem = context.session.registryStorage.problem.map { ": \($0)" } ?? ""
+                throw CommandError("the run registry cannot be opened\(problem)",
+                                   hint: context.environment.registry == nil ? "check that \(context.environment.home) is writable" : "check WORKBENCH_REGISTRY")
             }
             let action = context.invocation.positionals["ACTION"]?.dottedName
             if action == "show" {
@@ -70,7 +73,8 @@ extension CommandTable {
             "seed         \(run.seed)",
             "data         \(run.rows) rows × \(run.columns) features, \(run.dataFingerprint)",
             "fit time     \(formatDuration(run.fitSeconds))",
-            "recorded     \(Output.volatile(run.createdAt)) by workbench \(run.workbenchVersion)",
+            "recorded     \(Output.volatile(run.createdAt)) by workbench \(run.workbenchVersion)"
+                + (run.user.map { " for \(Output.volatile($0 + "@" + (run.host ?? "?")))" } ?? ""),
             "session      \(Output.volatile(run.sessionFile ?? "not recorded")) cell \(run.cell)",
             "metrics",
         ]

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PostgresAccess
 import Learning
 
 /// One recorded training, comparison or tuning run.
@@ -26,26 +27,51 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     public var cell: Int
     public var createdAt: String
     public var workbenchVersion: String
+    /// Who recorded it and on which machine: in a shared registry, whose run this is.
+    public var user: String?
+    public var host: String?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// The run registry: every train, compare and tune, across sessions, in SQLite under
-/// `$WORKBENCH_HOME/runs.sqlite`. WAL mode and a busy timeout let several workbench processes
-/// write at once without corrupting it or failing.
+/// The run registry: every train, compare and tune, across sessions. By default SQLite under
+/// `$WORKBENCH_HOME/runs.sqlite`, where WAL mode and a busy timeout let several workbench processes
+/// write at once without corrupting it or failing; with `WORKBENCH_REGISTRY=postgresql://…` a
+/// PostgreSQL database that a team shares (`PostgresRunStore`), same records and commands.
 public final class RunRegistry: Sendable {
-    private let pool: DatabasePool
-    public let path: String
+    private enum Store: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresRunStore)
+    }
+
+    private let store: Store
+    /// Where the runs are, as messages show it (a database URL without its password).
+    public let location: String
+
+    /// The registry named by `WORKBENCH_REGISTRY` (a PostgreSQL URL, or a SQLite file path), or
+    /// the SQLite file under `home`.
+    public convenience init(setting: String?, home: String) throws {
+        if let setting, PostgresLocation.isPostgresURL(setting) {
+            try self.init(postgres: PostgresLocation(parsing: setting))
+        } else {
+            try self.init(path: setting ?? home + "/runs.sqlite")
+        }
+    }
+
+    public init(postgres location: PostgresLocation) throws {
+        self.location = location.masked
+        store = .postgres(try PostgresRunStore(location))
+    }
 
     public init(path: String) throws {
-        self.path = path
+        self.location = path
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
         // Processes that create the file at the same moment can see SQLITE_BUSY while one of
         // them switches it to WAL or migrates it (SQLite skips the busy handler there to avoid
         // deadlock), so opening is retried for a while before giving up.
-        pool = try Self.retryingWhileBusy { try DatabasePool(path: path, configuration: configuration) }
+        let pool = try Self.retryingWhileBusy { try DatabasePool(path: path, configuration: configuration) }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "runs", ifNotExists: true) { t in
@@ -69,9 +95,16 @@ public final class RunRegistry: Sendable {
             }
             try db.create(index: "runs_algorithm", on: "runs", columns: ["algorithm"], ifNotExists: true)
         }
+        migrator.registerMigration("v2: user and host") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "user", .text)
+                t.add(column: "host", .text)
+            }
+        }
         // Two processes can both find the migration unapplied and race to record it; the loser's
         // UNIQUE failure means it is applied, and the retry finds nothing left to do.
         try Self.retryingWhileBusy(alsoOn: [.SQLITE_CONSTRAINT]) { try migrator.migrate(pool) }
+        store = .sqlite(pool)
     }
 
     private static func retryingWhileBusy<T>(alsoOn extraCodes: [ResultCode] = [], _ body: () throws -> T) throws -> T {
@@ -90,16 +123,25 @@ public final class RunRegistry: Sendable {
 
     /// Inserts a run and returns its id.
     public func insert(_ record: RunRecord) throws -> Int64? {
-        try pool.write { db in
-            var r = record
-            try r.insert(db)
-            return r.id
+        switch store {
+        case .sqlite(let pool):
+            return try pool.write { db in
+                var r = record
+                try r.insert(db)
+                return r.id
+            }
+        case .postgres(let runs):
+            return try runs.insert(record)
         }
     }
 
     /// The most recent runs first, optionally filtered.
     public func runs(last: Int, algorithm: String? = nil, kind: String? = nil, data: String? = nil) throws -> [RunRecord] {
-        try pool.read { db in
+        guard case .sqlite(let pool) = store else {
+            guard case .postgres(let runs) = store else { return [] }
+            return try runs.runs(last: last, algorithm: algorithm, kind: kind, data: data)
+        }
+        return try pool.read { db in
             var request = RunRecord.all()
             if let algorithm { request = request.filter(Column("algorithm") == algorithm) }
             if let kind { request = request.filter(Column("kind") == kind) }
@@ -109,11 +151,17 @@ public final class RunRegistry: Sendable {
     }
 
     public func run(id: Int64) throws -> RunRecord? {
-        try pool.read { db in try RunRecord.fetchOne(db, key: id) }
+        switch store {
+        case .sqlite(let pool): try pool.read { db in try RunRecord.fetchOne(db, key: id) }
+        case .postgres(let runs): try runs.run(id: id)
+        }
     }
 
     public func count() throws -> Int {
-        try pool.read { db in try RunRecord.fetchCount(db) }
+        switch store {
+        case .sqlite(let pool): try pool.read { db in try RunRecord.fetchCount(db) }
+        case .postgres(let runs): try runs.count()
+        }
     }
 }
 
@@ -131,7 +179,7 @@ extension RunRecord {
             seed: Int64(pipeline.seed), dataName: model.dataName, dataFingerprint: model.dataFingerprint, rows: model.rowCount,
             columns: pipeline.inputs.count, target: pipeline.target.name, task: pipeline.task.rawValue,
             metrics: jsonText(metrics), fitSeconds: model.fitSeconds, sessionFile: session.transcriptPath, cell: session.nextCellNumber,
-            createdAt: isoNow(), workbenchVersion: currentVersion)
+            createdAt: isoNow(), workbenchVersion: currentVersion, user: RunRecord.currentUser, host: RunRecord.currentHost)
     }
 
     /// The record of one cross-validated candidate.
@@ -149,7 +197,7 @@ extension RunRecord {
             seed: Int64(leaderboard.seed), dataName: leaderboard.dataName, dataFingerprint: dataFingerprint, rows: rows, columns: columns,
             target: leaderboard.target, task: leaderboard.task.rawValue, metrics: jsonText(metrics),
             fitSeconds: result.fitSeconds.reduce(0, +), sessionFile: session.transcriptPath, cell: session.nextCellNumber,
-            createdAt: isoNow(), workbenchVersion: currentVersion)
+            createdAt: isoNow(), workbenchVersion: currentVersion, user: RunRecord.currentUser, host: RunRecord.currentHost)
     }
 }
 
@@ -157,6 +205,14 @@ private func jsonText<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}
+
+extension RunRecord {
+    static let currentUser: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["USER"] ?? environment["LOGNAME"]).flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
+    }()
+    static let currentHost: String? = ProcessInfo.processInfo.hostName
 }
 
 func isoNow() -> String {
@@ -169,7 +225,7 @@ extension Session {
     public var registry: RunRegistry? {
         if let r = registryStorage.registry { return r }
         do {
-            let r = try RunRegistry(path: environment.home + "/runs.sqlite")
+            let r = try RunRegistry(setting: environment.registry, home: environment.home)
             registryStorage.registry = r
             return r
         } catch {
@@ -198,7 +254,7 @@ extension CommandContext {
         do {
             return try registry.insert(run)
         } catch {
-            print("note: not recorded in the run registry \(registry.path): \(error)")
+            print("note: not recorded in the run registry \(registry.location): \(error)")
             return nil
         }
     }

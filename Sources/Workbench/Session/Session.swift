@@ -33,8 +33,13 @@ public struct SessionEnvironment: Sendable {
     /// `$WORKBENCH_PROGRESS`: a folder named learners' progress files go to (shared by a class);
     /// nil: `$WORKBENCH_HOME/tutorials/learners`.
     public var progressFolder: String?
+    /// `$WORKBENCH_REGISTRY`: where runs are recorded, a PostgreSQL URL (a team's shared registry)
+    /// or a SQLite file; nil: `$WORKBENCH_HOME/runs.sqlite`. Replays and reports leave it nil, so
+    /// they never write to a shared registry.
+    public var registry: String?
 
-    public init(workingDirectory: String, home: String, width: Int = 100, richText: Bool = false, learner: String? = nil, progressFolder: String? = nil) {
+    public init(workingDirectory: String, home: String, width: Int = 100, richText: Bool = false, learner: String? = nil, progressFolder: String? = nil, registry: String? = nil) {
+        self.registry = registry
         self.workingDirectory = workingDirectory
         self.home = home
         self.width = width
@@ -64,6 +69,11 @@ public struct SessionEnvironment: Sendable {
     public static func defaultHome() -> String {
         if let home = ProcessInfo.processInfo.environment["WORKBENCH_HOME"], !home.isEmpty { return home }
         return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.workbench"
+    }
+
+    /// `$WORKBENCH_REGISTRY`, if set.
+    public static func defaultRegistry() -> String? {
+        ProcessInfo.processInfo.environment["WORKBENCH_REGISTRY"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
