@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "workbench",
             dependencies: [
-                "Workbench", "Bundles", "Serving", "CWorkbenchSystem",
+                "Workbench", "Bundles", "Serving", "PostgresAccess", "CWorkbenchSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict + checksVectorKernels

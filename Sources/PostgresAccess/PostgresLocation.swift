@@ -53,7 +53,14 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             throw PostgresError.invalidURL(Self.mask(text), reason: "it does not start with postgresql://")
         }
         // URLComponents wants a scheme it can treat generically; both spellings parse the same.
-        guard let components = URLComponents(string: text) else {
+        // Parameters are often typed with spaces (`?query=select * from t`): encode what a URL
+        // cannot hold as written, keeping the separators.
+        var written = text
+        if URLComponents(string: text) == nil, let question = text.firstIndex(of: "?") {
+            let parameters = text[text.index(after: question)...]
+            written = String(text[...question]) + (parameters.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? String(parameters))
+        }
+        guard let components = URLComponents(string: written) else {
             throw PostgresError.invalidURL(Self.mask(text), reason: "it is not a well-formed URL (percent-encode special characters in the user name and password)")
         }
         let shown = Self.mask(text)

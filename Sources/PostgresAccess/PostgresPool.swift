@@ -100,23 +100,30 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// The settings of a connection made outside the pool (a check, a batch job's held connection).
+    func directConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        if location.sslMode == .disable {
+            tls = .disable
+        } else {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if location.sslMode != .verifyFull { configuration.certificateVerification = .none }
+            let context = try NIOSSLContext(configuration: configuration)
+            tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(Int64(location.connectTimeout))
+        configuration.options.additionalStartupParameters = location.startupParameters
+        return configuration
+    }
+
     /// One connection made directly, outside the pool, and closed: nil when it works, else why
     /// not (refused, wrong password, no TLS, no answer).
     func connectDirectly() async -> (any Error)? {
         do {
-            let tls: PostgresConnection.Configuration.TLS
-            if location.sslMode == .disable {
-                tls = .disable
-            } else {
-                var configuration = TLSConfiguration.makeClientConfiguration()
-                if location.sslMode != .verifyFull { configuration.certificateVerification = .none }
-                let context = try NIOSSLContext(configuration: configuration)
-                tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
-            }
-            var configuration = PostgresConnection.Configuration(
-                host: location.host, port: location.port, username: location.user, password: location.password,
-                database: location.database, tls: tls)
-            configuration.options.connectTimeout = .seconds(Int64(location.connectTimeout))
+            let configuration = try directConfiguration()
             let connection = try await PostgresConnection.connect(
                 on: PostgresClient.defaultEventLoopGroup.any(), configuration: configuration, id: 0, logger: Self.quietLogger
             ).get()

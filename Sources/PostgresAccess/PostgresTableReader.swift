@@ -38,10 +38,7 @@ public enum PostgresTableReader {
         case .table(let name):
             sql = "SELECT * FROM " + (try await qualifiedTable(name, in: database))
         case .query(let text):
-            // A trailing semicolon would end the cursor's declaration early.
-            var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            while trimmed.hasSuffix(";") { trimmed = String(trimmed.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
-            sql = trimmed
+            sql = trimmedQuery(text)
         }
         return try await database.withConnection { connection in
             let logger = PostgresPool.quietLogger
@@ -88,6 +85,13 @@ public enum PostgresTableReader {
                 throw PostgresError.server(location: location, message: "\(error)", sqlState: nil, hint: "give the columns distinct names with AS")
             }
         }
+    }
+
+    /// A query without its trailing semicolons, which would end a cursor's declaration early.
+    static func trimmedQuery(_ text: String) -> String {
+        var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        while trimmed.hasSuffix(";") { trimmed = String(trimmed.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return trimmed
     }
 
     /// Reads from synchronous code (a command): a pool for this one read, closed after it.
@@ -152,6 +156,12 @@ struct FrameBuilder {
         columns.reduce(0) { total, c in
             total + c.numbers.count * 8 + c.codes.count * 4 + c.levels.reduce(0) { $0 + $1.utf8.count + 16 }
         }
+    }
+
+    /// A builder for the next batch of a result whose column kinds are known.
+    init(names: [String], readings: [Reading], location: String) {
+        self.location = location
+        columns = zip(names, readings).map { Pending(name: $0, reading: $1) }
     }
 
     init(firstRow: PostgresRow, connection: PostgresConnection, location: String) async throws {

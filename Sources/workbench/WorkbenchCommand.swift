@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundles
 import CWorkbenchSystem
 import Foundation
+import PostgresAccess
 import Tabular
 import Workbench
 
@@ -382,10 +383,10 @@ struct Predict: ParsableCommand {
     @Argument(help: "The bundle folder or .zip.")
     var bundle: String
 
-    @Option(name: .long, help: "FILE, - for stdin, or sqlite:DB?query=SELECT ...")
+    @Option(name: .long, help: "FILE, - for stdin, sqlite:DB?query=SELECT ..., or postgresql://USER@HOST/DB?query=SELECT... or ?table=NAME")
     var input: String = "-"
 
-    @Option(name: .long, help: "FILE, - for stdout, or sqlite:DB?table=NAME")
+    @Option(name: .long, help: "FILE, - for stdout, sqlite:DB?table=NAME, or postgresql://USER@HOST/DB?table=NAME (a new table, written in one transaction)")
     var output: String = "-"
 
     @Option(name: .long, help: "csv or jsonl: the output format, and stdin's (files go by extension: .jsonl/.ndjson is JSON lines).")
@@ -417,7 +418,7 @@ struct Predict: ParsableCommand {
 extension Predict {
     /// `--input` as given, or the built-in copy of an example that is not in this folder.
     func inputPath() -> String {
-        guard input != "-", !input.hasPrefix("sqlite:") else { return input }
+        guard input != "-", !input.hasPrefix("sqlite:"), !PostgresLocation.isPostgresURL(input) else { return input }
         let location = DataFileLocation.resolve(input, workingDirectory: FileManager.default.currentDirectoryPath,
                                                 home: SessionEnvironment.defaultHome())
         if let note = location.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }

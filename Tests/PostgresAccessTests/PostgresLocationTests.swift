@@ -21,6 +21,13 @@ struct PostgresLocationTests {
         #expect(!"\(l)".contains("cret"))
     }
 
+    @Test func takesAQueryTypedWithSpaces() throws {
+        let l = try PostgresLocation(parsing: "postgresql://ana@db/shop?query=select * from orders where total > 10 and note = 'a b'", environment: [:], homeDirectory: "/nonexistent")
+        #expect(l.parameter("query") == "select * from orders where total > 10 and note = 'a b'")
+        let encoded = try PostgresLocation(parsing: "postgresql://ana@db/shop?query=select%20id%20from%20t", environment: [:], homeDirectory: "/nonexistent")
+        #expect(encoded.parameter("query") == "select id from t")
+    }
+
     @Test func fillsTheGapsFromTheEnvironmentAsLibpqDoes() throws {
         let env = ["PGUSER": "bo", "PGHOST": "pg.local", "PGPORT": "7000", "PGPASSWORD": "pw"]
         let l = try PostgresLocation(parsing: "postgres://", environment: env, homeDirectory: "/nonexistent")

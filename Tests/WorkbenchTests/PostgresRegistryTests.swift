@@ -106,3 +106,56 @@ struct PostgresRegistryTests {
         #expect(!output.joined().contains("hunter2"))
     }
 }
+
+/// `workbench predict` reading from and writing to PostgreSQL, against the private cluster.
+@Suite("Batch prediction through PostgreSQL", .enabled(if: TestPostgres.isAvailable, "needs WORKBENCH_TEST_POSTGRES (.ci/run starts a private cluster)"))
+struct PostgresPredictTests {
+    private static var binary: String { BuiltProducts.workbench }
+
+    @Test func aQueryInAndANewTableOutGiveTheFilesPredictions() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "\(BuiltProducts.missingBinaryHint)")
+        try await PostgresRegistryTests.withFreshDatabase { url in
+            let folder = try temporaryFolder()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let environment = ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"]
+            try "load \"examples/penguins.csv\"\nm = train tree on penguins target=species\nexport m to \"bundle\"\n"
+                .write(toFile: folder + "/e.wb", atomically: true, encoding: .utf8)
+            let export = try Subprocess(Self.binary, ["run", "e.wb"], in: folder, environment: environment)
+            #expect(export.wait(timeout: 120) == 0, "\(export.output)\(export.errorOutput)")
+            // The same rows as a file and as a table: NULLs, quotes and non-ASCII text included.
+            let csv = #"""
+                island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
+                Torgersen,39.1,18.7,181,3750,male,2007
+                Dream,,17,190,3800,"fémale ""quoted""",2008
+                Biscoe,50.5,15.9,225,5400,,2009
+                """#
+            try (csv + "\n").write(toFile: folder + "/rows.csv", atomically: true, encoding: .utf8)
+            let db = try PostgresPool(PostgresLocation(parsing: url))
+            try await db.execute(
+                "CREATE TABLE rows (island text, bill_length_mm float8, bill_depth_mm numeric, flipper_length_mm int4, body_mass_g int8, sex varchar(20), year int2)",
+                #"INSERT INTO rows VALUES ('Dream', NULL, 17, 190, 3800, 'fémale "quoted"', 2008), ('Torgersen', 39.1, 18.7, 181, 3750, 'male', 2007), ('Biscoe', 50.5, 15.9, 225, 5400, NULL, 2009)"#)
+            let fromFile = try Subprocess(Self.binary, ["predict", "bundle", "--input", "rows.csv"], in: folder, environment: environment)
+            #expect(fromFile.wait(timeout: 60) == 0, "\(fromFile.errorOutput)")
+            let input = url.replacingOccurrences(of: "?", with: "?query=select * from rows order by year&")
+            let output = url.replacingOccurrences(of: "?", with: "?table=scored&")
+            let toTable = try Subprocess(Self.binary, ["predict", "bundle", "--input", input, "--output", output], in: folder, environment: environment)
+            #expect(toTable.wait(timeout: 60) == 0, "\(toTable.errorOutput)")
+            #expect(toTable.errorOutput.contains("scored 3 of 3 rows"), "\(toTable.errorOutput)")
+            let password = try #require(PostgresLocation(parsing: url).password)
+            #expect(!toTable.errorOutput.contains(password))
+            // The table holds what the file run printed, row for row.
+            let back = try Subprocess(Self.binary, ["predict", "bundle", "--input", url.replacingOccurrences(of: "?", with: "?query=select island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year from scored order by year&")],
+                                      in: folder, environment: environment)
+            #expect(back.wait(timeout: 60) == 0, "\(back.errorOutput)")
+            #expect(back.output == fromFile.output)
+            let stored = try await PostgresTableReader.read(db, source: .query(#"select sex, predicted_species, "probability_Adelie" from scored order by year"#), budgetBytes: nil).frame
+            #expect(stored.columns[0].text(at: 1) == #"fémale "quoted""# && stored.columns[0].text(at: 2) == nil)
+            #expect(stored.columns[2].kind == .number && stored.columns[1].kind == .text)
+            // An existing table is refused without --overwrite, and left as it was.
+            let again = try Subprocess(Self.binary, ["predict", "bundle", "--input", input, "--output", output], in: folder, environment: environment)
+            #expect(again.wait(timeout: 60) == 2)
+            #expect(again.errorOutput.contains("table 'scored' already exists; pass --overwrite"), "\(again.errorOutput)")
+            db.close()
+        }
+    }
+}

@@ -2,10 +2,12 @@ import Bundles
 import Foundation
 import GRDB
 import Learning
+import PostgresAccess
 import Tabular
 
-/// `workbench predict`: streams rows from a file, a pipe or a SQLite query through a bundle and
-/// writes predictions to a file, a pipe or a SQLite table, batch by batch.
+/// `workbench predict`: streams rows from a file, a pipe, a SQLite query or a PostgreSQL table or
+/// query through a bundle and writes predictions to a file, a pipe, a SQLite table or a new
+/// PostgreSQL table, batch by batch.
 public struct BatchPrediction {
     public enum Format: String, Sendable { case csv, jsonl }
 
@@ -14,9 +16,18 @@ public struct BatchPrediction {
         case csv(FileHandle, name: String)
         case jsonl(FileHandle, name: String)
         case sqlite(path: String, query: String)
+        case postgres(PostgresLocation, PostgresTableReader.Source)
 
-        /// `-`, a file path, or `sqlite:DB?query=SQL`.
+        /// `-`, a file path, `sqlite:DB?query=SQL`, or `postgresql://…?query=SQL` / `?table=T`.
         public static func parse(_ spec: String, format: Format) throws -> Input {
+            if PostgresLocation.isPostgresURL(spec) {
+                let location = try PostgresLocation(parsing: spec)
+                switch (location.parameter("table"), location.parameter("query")) {
+                case (let table?, nil): return .postgres(location, .table(table))
+                case (nil, let query?): return .postgres(location, .query(query))
+                default: throw CommandError("a PostgreSQL input is written postgresql://…/DB?table=NAME or ?query=SELECT… (percent-encoded), one of the two")
+                }
+            }
             if spec.hasPrefix("sqlite:") {
                 let rest = spec.dropFirst(7)
                 guard let q = rest.range(of: "?query=") else { throw CommandError("a SQLite input is written sqlite:DB?query=SELECT …") }
@@ -50,9 +61,18 @@ public struct BatchPrediction {
         /// A file, replaced only if `overwrite` (`--overwrite`).
         case file(String, overwrite: Bool)
         case sqlite(path: String, table: String)
+        /// A new table, made in one transaction; an existing one is replaced only if `overwrite`.
+        case postgres(PostgresLocation, table: String, overwrite: Bool)
 
         public static func parse(_ spec: String, overwrite: Bool = false) throws -> Output {
             if spec == "-" { return .stdout }
+            if PostgresLocation.isPostgresURL(spec) {
+                let location = try PostgresLocation(parsing: spec)
+                guard let table = location.parameter("table"), !table.isEmpty else {
+                    throw CommandError("a PostgreSQL output is written postgresql://…/DB?table=NAME")
+                }
+                return .postgres(location, table: table, overwrite: overwrite)
+            }
             if spec.hasPrefix("sqlite:") {
                 let rest = spec.dropFirst(7)
                 guard let t = rest.range(of: "?table=") else { throw CommandError("a SQLite output is written sqlite:DB?table=NAME") }
@@ -190,6 +210,32 @@ public struct BatchPrediction {
             } catch let error as DatabaseError {
                 throw TabularError.sqlite(path: path, message: error.message ?? error.description)
             }
+        case .postgres(let location, let source):
+            let cursor = try PostgresCursor(location, source: source, batchRows: batchSize)
+            defer { cursor.close() }
+            var checked = false
+            while let frame = try cursor.next() {
+                let columns = frame.columnNames
+                if !checked { try requireColumns(columns, source: location.masked); checked = true }
+                var batch: [(row: [String: JSONScalar], fields: [String], number: Int)] = []
+                batch.reserveCapacity(frame.rowCount)
+                for r in 0..<frame.rowCount {
+                    report.rowsRead += 1
+                    var row: [String: JSONScalar] = [:]
+                    var fields: [String] = []
+                    for column in frame.columns {
+                        let scalar: JSONScalar
+                        switch column.data {
+                        case .numeric(let values): scalar = values[r].isNaN ? .null : .number(values[r])
+                        case .categorical: scalar = column.text(at: r).map { cell($0, column: column.name) } ?? .null
+                        }
+                        row[column.name] = scalar
+                        fields.append(Self.text(scalar))
+                    }
+                    batch.append((row, fields, report.rowsRead))
+                }
+                try score(batch, columns: columns, sink: sink, report: &report)
+            }
         }
         try sink.finish()
         return report
@@ -276,6 +322,7 @@ final class Sink {
     /// Where the finished file goes, and whether it replaces one.
     private var destination: (path: String, replacing: Bool, target: FileTarget)?
     private var queue: DatabaseQueue?
+    private var postgres: PostgresTableWriter?
     private var wroteHeader = false
 
     init(output: BatchPrediction.Output, format: BatchPrediction.Format, pipeline: PipelineModel) throws {
@@ -298,6 +345,9 @@ final class Sink {
             destination = (final, existingMode != nil, target)
         case .sqlite(let path, _):
             do { queue = try DatabaseQueue(path: path) } catch { throw TabularError.sqlite(path: path, message: String(describing: error)) }
+        case .postgres(let location, let table, let overwrite):
+            // Checked (and the transaction opened) before any row is scored.
+            postgres = try PostgresTableWriter(location, table: table, replace: overwrite)
         }
     }
 
@@ -327,6 +377,24 @@ final class Sink {
                 } ?? []
                 return [.number(v[r])] + interval
             }
+        }
+        if let postgres {
+            if !wroteHeader {
+                let inputKinds = Dictionary(pipeline.inputs.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+                let inputs = columns.map { ($0, inputKinds[$0] == .number ? PostgresTableWriter.ColumnType.number : .text) }
+                let outputs = outputColumns.map { name in
+                    (name, name.hasPrefix("probability_") || name.hasPrefix("lower_") || name.hasPrefix("upper_")
+                        || (name.hasPrefix("predicted_") && pipeline.task != .classification) ? PostgresTableWriter.ColumnType.number : .text)
+                }
+                try postgres.create(columns: inputs + outputs)
+                wroteHeader = true
+            }
+            try postgres.insert(rows.enumerated().map { r, fields in
+                fields.map { $0.isEmpty ? nil : $0 } + outputs(r).map { scalar -> String? in
+                    switch scalar { case .number(let d): d.isFinite ? String(d) : nil; case .text(let s): s; case .null: nil }
+                }
+            })
+            return
         }
         if let queue, case .sqlite(_, let table) = output {
             let all = columns + outputColumns
@@ -369,6 +437,11 @@ final class Sink {
 
     /// Moves a finished output file into place.
     func finish() throws {
+        if let postgres {
+            // A run with no rows still leaves its (empty) table.
+            if !wroteHeader { try postgres.create(columns: outputColumns.map { ($0, .text) }) }
+            try postgres.commit()
+        }
         guard let temporaryPath, let destination else { return }
         try handle?.close()
         handle = nil
@@ -377,6 +450,7 @@ final class Sink {
     }
 
     func close() {
+        postgres?.close()
         if let temporaryPath { try? handle?.close(); try? FileManager.default.removeItem(atPath: temporaryPath) }
     }
 }
