@@ -22,7 +22,7 @@ public struct PredictionLogReader: Sendable {
         public var rowsScored: Int
     }
 
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// The largest text or blob a log value may hold: a logged row's inputs are a few KiB, so a
     /// bigger value is an edited log, and SQLite refuses it instead of loading it.
