@@ -51,10 +51,20 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
     /// Compares the two models on `rows` (oldest first). The champion is the model that answered
     /// the newest row with a challenger prediction, the challenger the one in its shadow; older rows
     /// answered the other way round (before a promotion) count for the same two models. Rows of
-    /// another pair of models are left out. Nil when no row has a challenger prediction.
-    public static func compare(_ rows: [PairedPrediction], classification: Bool) -> ChampionChallengerComparison? {
-        guard let newest = rows.last(where: { $0.shadowModel != nil }), let challenger = newest.shadowModel else { return nil }
-        let champion = newest.answeredBy
+    /// another pair of models are left out. When no row of the window has a challenger prediction,
+    /// `latestPair` (the log's newest: the model that answered, the one in its shadow) names the
+    /// two; nil when there is neither.
+    public static func compare(_ rows: [PairedPrediction], classification: Bool,
+                               latestPair: (answeredBy: String, shadow: String)? = nil) -> ChampionChallengerComparison? {
+        let champion: String, challenger: String
+        if let newest = rows.last(where: { $0.shadowModel != nil }), let model = newest.shadowModel {
+            (champion, challenger) = (newest.answeredBy, model)
+        } else if let pair = latestPair {
+            // Promoted since, when the newest row was answered by the model then in the shadow.
+            (champion, challenger) = rows.last?.answeredBy == pair.shadow ? (pair.shadow, pair.answeredBy) : (pair.answeredBy, pair.shadow)
+        } else {
+            return nil
+        }
         var failed = 0, paired = 0
         var agreed = 0, difference = 0.0
         var labelled: [(champion: JSONScalar, challenger: JSONScalar, truth: JSONScalar)] = []
@@ -131,7 +141,9 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
     /// Which model the evidence favours at `alpha`, and the sentence saying so.
     static func recommend(_ c: ChampionChallengerComparison) -> (String, String) {
         guard c.pairedRows > 0 else {
-            return ("neither", "no row in the window has both models' predictions yet" + (c.failedRows > 0 ? " (the challenger failed on \(count(c.failedRows)) rows)" : ""))
+            if c.failedRows > 0 { return ("neither", "the challenger failed on every row of the window it was given (\(count(c.failedRows))); keep the champion") }
+            return ("neither", "no row of the window has the challenger's prediction: they were dropped (the challenger fell behind the traffic; "
+                    + "workbench_shadow_rows_dropped_total counts them) or arrived before it was served; nothing to compare yet")
         }
         guard c.labelledRows > 0, let a = c.championMetric, let b = c.challengerMetric else {
             return ("neither", "no outcomes on these rows yet: agreement alone cannot say which model is better (send outcomes with POST /v1/feedback, or pass --labels FILE)")
@@ -221,6 +233,6 @@ extension LogMonitor {
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
         let since = options.seconds.map { Date().timeIntervalSince1970 - $0 }
         guard let rows = try log.pairedWindow(rows: min(options.window, PredictionLogReader.maximumWindow), labels: truths, since: since) else { return nil }
-        return ChampionChallengerComparison.compare(rows, classification: classification)
+        return ChampionChallengerComparison.compare(rows, classification: classification, latestPair: try log.latestPair())
     }
 }

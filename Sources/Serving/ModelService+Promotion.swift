@@ -32,7 +32,9 @@ public struct PromotionReport: Codable, Sendable, Equatable {
     public var counts: ShadowCounts
     /// Over the log's monitoring window, with outcomes; nil without a log (or no paired rows).
     public var evidence: ChampionChallengerComparison?
-    /// Why the log could not record the new roles, when it could not.
+    /// Whether the server keeps a prediction log.
+    public var logged: Bool
+    /// Why the log could not be read for the evidence or record the new roles, when it could not.
     public var logNote: String?
 }
 
@@ -58,16 +60,20 @@ extension ModelService {
         // The evidence includes what was answered up to now.
         shadow.waitUntilIdle(timeout: 2)
         log?.waitUntilWritten()
-        let evidence = comparison()
+        var logNote: String?
+        let evidence: ChampionChallengerComparison?
+        do { evidence = try comparison() } catch {
+            evidence = nil
+            logNote = "the prediction log could not be read for the evidence: \(error)"
+        }
         let counts = shadow.counts
         guard let (_, after) = swapRoles(), let demoted = after.challenger else {
             return APIError(409, "this server has no challenger to promote").response
         }
         metrics.promoted()
-        var logNote: String?
         if let log {
             do { try log.recordPromotion(champion: after.champion.bundle) } catch {
-                logNote = "the prediction log could not record the new champion: \(error)"
+                logNote = (logNote.map { $0 + "; " } ?? "") + "the prediction log could not record the new champion: \(error)"
             }
         }
         let classification = after.champion.bundle.pipeline.task == .classification
@@ -79,7 +85,7 @@ extension ModelService {
                 scored: counts.scored, failed: counts.failed, dropped: counts.dropped, compared: counts.compared,
                 agreement: classification && counts.compared > 0 ? Double(counts.agreed) / Double(counts.compared) : nil,
                 meanAbsoluteDifference: !classification && counts.compared > 0 ? counts.absoluteDifference / Double(counts.compared) : nil),
-            evidence: evidence, logNote: logNote)
+            evidence: evidence, logged: log != nil, logNote: logNote)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -87,12 +93,13 @@ extension ModelService {
         return .json(String(decoding: data, as: UTF8.self))
     }
 
-    /// The champion against the challenger over the log's monitoring window (nil without a log).
-    func comparison() -> ChampionChallengerComparison? {
+    /// The champion against the challenger over the log's monitoring window (nil without a log,
+    /// or before the challenger's first prediction is logged).
+    func comparison() throws -> ChampionChallengerComparison? {
         guard let logReader else { return nil }
         let window = min(monitor.options.window, PredictionLogReader.maximumWindow)
-        guard let rows = try? logReader.pairedWindow(rows: window) else { return nil }
-        return ChampionChallengerComparison.compare(rows, classification: bundle.pipeline.task == .classification)
+        guard let rows = try logReader.pairedWindow(rows: window) else { return nil }
+        return ChampionChallengerComparison.compare(rows, classification: bundle.pipeline.task == .classification, latestPair: try logReader.latestPair())
     }
 
     private static func describe(_ bundle: LoadedBundle) -> PromotionReport.Model {

@@ -90,6 +90,21 @@ extension PredictionLogReader {
         }
     }
 
+    /// The newest challenger prediction's model and the model that answered that row: the two
+    /// models being compared, even when no row of the window has a challenger prediction.
+    public func latestPair() throws -> (answeredBy: String, shadow: String)? {
+        guard try hasShadow() else { return nil }
+        do {
+            return try queue.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT CAST(answered_by AS TEXT), CAST(model AS TEXT) FROM shadow ORDER BY prediction_id DESC LIMIT 1"),
+                      let answered = row[0] as String?, let shadow = row[1] as String? else { return nil }
+                return (answered, shadow)
+            }
+        } catch {
+            throw ServingError.log(path: path, reason: String(describing: error))
+        }
+    }
+
     private static func output(_ label: String?, _ value: Double?) -> JSONScalar {
         if let label { return .text(label) }
         if let value, value.isFinite { return .number(value) }

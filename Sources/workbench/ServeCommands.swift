@@ -287,7 +287,8 @@ struct Promote: ParsableCommand {
                     say("note: the evidence did not favour the challenger; it was promoted because you asked (workbench promote again swaps back)")
                 }
             } else {
-                say("  evidence: no prediction log on the server (serve --log FILE keeps one); the challenger's running counts: "
+                say("  evidence: " + (report.logged ? "no challenger prediction in the log yet" : "no prediction log on the server (serve --log FILE keeps one)")
+                    + "; the challenger's running counts: "
                     + "\(report.counts.scored) rows scored, \(report.counts.failed) failed, \(report.counts.dropped) dropped"
                     + (report.counts.agreement.map { String(format: ", labels agreed on %.1f%%", $0 * 100) } ?? "")
                     + (report.counts.meanAbsoluteDifference.map { ", mean absolute difference " + String(format: "%.4g", $0) } ?? ""))
