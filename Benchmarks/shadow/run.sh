@@ -50,7 +50,7 @@ run() {  # run NAME [serve options...]
     # Warm up (first requests page in the model), then measure.
     wrk -t1 -c2 -d2s -s "$here/predict.lua" "http://127.0.0.1:$port/v1/predict" >/dev/null
     local result
-    result=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$here/predict.lua" "http://127.0.0.1:$port/v1/predict" | grep '^RESULT')
+    result=$(wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${duration}s" -s "$here/predict.lua" "http://127.0.0.1:$port/v1/predict" | grep '^RESULT')
     local metrics
     metrics=$(curl -s "http://127.0.0.1:$port/metrics")
     kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
@@ -67,7 +67,7 @@ run() {  # run NAME [serve options...]
     if [ "$bad" != 0 ] || [ "$errors" != 0 ]; then failed=1; fi
 }
 
-echo "wrk -t2 -c$connections -d${duration}s, single-row POST /v1/predict, prediction log on, $(nproc) cores"
+echo "wrk -t$(( connections < 2 ? 1 : 2 )) -c$connections -d${duration}s, single-row POST /v1/predict, prediction log on, $(nproc) cores"
 run "champion alone"
 run "with --shadow" --shadow "$work/challenger"
 exit "$failed"

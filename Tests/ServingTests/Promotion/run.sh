@@ -69,6 +69,8 @@ promoter=$!
 result=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$here/load.lua" "$url/v1/predict" | grep '^RESULT')
 promoted=0
 wait "$promoter" || promoted=$?
+# Requests wrk sent as it stopped may still be answered (and queued or dropped for the challenger).
+sleep 1
 dropped=$(curl -s -H "Authorization: Bearer $TOKEN" "$url/metrics" | awk '/^workbench_shadow_rows_dropped_total/ {print $NF}')
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 for i in 1 2 3; do sed "s/^/promote $i: /" "$work/promote-$i.out" | head -n 2; done
