@@ -29,7 +29,7 @@ final class ShadowScorer: Sendable {
         var jobs: [Job] = []
         var queuedRows = 0
         var running = true
-        /// Jobs taken and finished by the thread, for `waitUntilIdle`.
+        /// Whether the thread is scoring jobs it took, for `waitUntilIdle`.
         var busy = false
     }
 
