@@ -103,6 +103,7 @@ extension ModelService {
     }
 
     private static func describe(_ bundle: LoadedBundle) -> PromotionReport.Model {
-        PromotionReport.Model(name: bundle.manifest.name, model: bundle.manifest.modelID, algorithm: bundle.manifest.algorithm, bundle: bundle.path)
+        PromotionReport.Model(name: bundle.manifest.name, model: bundle.manifest.modelID, algorithm: bundle.manifest.algorithm,
+                              bundle: PredictionLog.absolute(bundle.path))
     }
 }
