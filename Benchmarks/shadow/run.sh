@@ -4,14 +4,17 @@
 # alone, then with a random-forest challenger (--shadow), both with a prediction log. Prints, for
 # each run, requests/s and p50 / p99 latency, and for the shadow run the challenger's rows scored,
 # failed and dropped (its queue full: the challenger fell behind and the answer did not wait).
+# ROUNDS=N (default 1) alternates the two runs N times, so noise from whatever else the machine
+# does shows as the spread between rounds.
 # A benchmark, not a test: it prints figures and fails only if a run had errors.
-#   Benchmarks/shadow/run.sh        DURATION=10 CONNECTIONS=16 Benchmarks/shadow/run.sh
+#   Benchmarks/shadow/run.sh        DURATION=10 CONNECTIONS=16 ROUNDS=3 Benchmarks/shadow/run.sh
 # SCRATCH_PATH=DIR builds into that build directory instead of .build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 duration=${DURATION:-20}
 connections=${CONNECTIONS:-8}
+rounds=${ROUNDS:-1}
 cd "$root"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 scratch=()
@@ -68,6 +71,8 @@ run() {  # run NAME [serve options...]
 }
 
 echo "wrk -t$(( connections < 2 ? 1 : 2 )) -c$connections -d${duration}s, single-row POST /v1/predict, prediction log on, $(nproc) cores"
-run "champion alone"
-run "with --shadow" --shadow "$work/challenger"
+for _ in $(seq 1 "$rounds"); do
+    run "champion alone"
+    run "with --shadow" --shadow "$work/challenger"
+done
 exit "$failed"
