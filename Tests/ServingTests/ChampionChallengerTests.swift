@@ -114,6 +114,18 @@ struct ShadowServingTests {
     static let champion: Result<String, any Error> = Result { try exportPenguins(to: folder, algorithm: "linear") }
     static let challenger: Result<String, any Error> = Result { try exportPenguins(to: folder, algorithm: "tree") }
 
+    /// `sampleRow` as an Open Inference Protocol request.
+    static let v2Row = """
+        {"inputs": [
+          {"name": "island", "datatype": "BYTES", "shape": [1, 1], "data": ["Torgersen"]},
+          {"name": "bill_length_mm", "datatype": "FP64", "shape": [1, 1], "data": [39.1]},
+          {"name": "bill_depth_mm", "datatype": "FP64", "shape": [1, 1], "data": [18.7]},
+          {"name": "flipper_length_mm", "datatype": "FP64", "shape": [1, 1], "data": [181]},
+          {"name": "body_mass_g", "datatype": "FP64", "shape": [1, 1], "data": [3750]},
+          {"name": "sex", "datatype": "BYTES", "shape": [1, 1], "data": ["male"]},
+          {"name": "year", "datatype": "FP64", "shape": [1, 1], "data": [2007]}]}
+        """
+
     private func predictions(_ answer: HTTPAnswer) throws -> [[String: Any]] {
         try #require(answer.json["predictions"] as? [[String: Any]], "\(answer.body)")
     }
@@ -148,6 +160,9 @@ struct ShadowServingTests {
         // A batch too.
         let batch = try await HTTP.post("/v1/predict", port: shadowed.port, body: "{\"rows\": [\(rows[0]), \(rows[1])]}")
         let batchIDs = try predictions(batch).compactMap { ($0["id"] as? NSNumber)?.int64Value }
+        // And the Open Inference Protocol's route, scored by the same path.
+        let v2 = try await HTTP.post("/v2/models/\(shadowed.service.bundle.manifest.name)/infer", port: shadowed.port, body: Self.v2Row)
+        #expect(v2.status == 200, "\(v2.body)")
         let metrics = try await HTTP.get("/metrics", port: shadowed.port).body
         #expect(metrics.contains("workbench_shadow_rows_scored_total"))
         #expect(metrics.contains("workbench_shadow_agreement"))
@@ -162,7 +177,7 @@ struct ShadowServingTests {
         }
         let championID = try BundleReaderTestSupport.modelID(Self.champion.get())
         let challengerID = try BundleReaderTestSupport.modelID(Self.challenger.get())
-        #expect(answeredBy.count == rows.count + 2)
+        #expect(answeredBy.count == rows.count + 3)
         #expect(Set(answeredBy.values) == [championID])
         #expect(shadow.count + dropped == answeredBy.count, "\(shadow.count) shadow rows, \(dropped) dropped, \(answeredBy.count) answered")
         for (id, model, by, label) in shadow {
@@ -213,6 +228,8 @@ struct ShadowServingTests {
         // The next request is answered by the new champion, under the same routes.
         let after = try await HTTP.post("/v1/predict", port: server.port, body: rows[0], headers: auth)
         #expect(after.json["model"] as? String == challengerID)
+        let v2 = try await HTTP.post("/v2/models/\(server.service.bundle.manifest.name)/infer", port: server.port, body: Self.v2Row, headers: auth)
+        #expect(v2.status == 200 && v2.json["model_name"] as? String == "m", "\(v2.body)")
         let model = try await HTTP.get("/v1/model", port: server.port, headers: auth)
         #expect(model.body.contains(challengerID))
         let metrics = try await HTTP.get("/metrics", port: server.port, headers: auth).body
@@ -224,7 +241,7 @@ struct ShadowServingTests {
              try String.fetchAll(db, sql: "SELECT model FROM predictions ORDER BY id"))
         }
         #expect(meta == challengerID)
-        #expect(models.last == challengerID && models.dropLast().allSatisfy { $0 == championID })
+        #expect(models.suffix(2) == [challengerID, challengerID] && models.dropLast(2).allSatisfy { $0 == championID })
         // The roles the other way round open the same log.
         let restarted = try await startServer(try Self.challenger.get()) {
             $0.logPath = log
