@@ -257,6 +257,25 @@ struct ShadowServingTests {
         #expect(listed.output.plainText.contains("agree "))
     }
 
+    @Test func rowsTheChallengersQueueCannotTakeAreDroppedAndCountedNotWaitedFor() async throws {
+        let log = Self.folder + "/dropped.sqlite"
+        let server = try await startServer(try Self.champion.get()) {
+            $0.logPath = log
+            $0.shadowBundlePath = try? Self.challenger.get()
+            $0.shadowQueueRows = 2
+        }
+        // Three rows in one request: more than the queue holds, so all three are dropped for the
+        // challenger; the answer is the champion's as ever.
+        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(sampleRow), \(sampleRow), \(sampleRow)]}")
+        #expect(answer.status == 200)
+        #expect(try predictions(answer).count == 3)
+        let metrics = try await HTTP.get("/metrics", port: server.port).body
+        #expect(metrics.contains("workbench_shadow_rows_dropped_total 3"), "\(metrics)")
+        await server.shutdown()
+        let shadowRows = try await DatabaseQueue(path: log).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shadow") }
+        #expect(shadowRows == 0)
+    }
+
     @Test func promotionWithoutAChallengerIsRefused() async throws {
         let server = try await startServer(try Self.champion.get())
         let refused = try await HTTP.post("/v1/admin/promote", port: server.port, body: "")
