@@ -49,7 +49,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Connections served at once (1 to 100000). At the limit a new client takes the place of the longest-idle keep-alive connection; while all are busy it waits.")
     var maxConnections: Int = 512
 
-    @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
+    @Option(name: .long, help: "Refuse the bundle (and a --shadow challenger) unless it is signed by this Ed25519 public key.")
     var trust: String?
 
     @Option(name: .long, help: "Comma-separated columns never written in clear to the log (in addition to those marked sensitive at export).")
