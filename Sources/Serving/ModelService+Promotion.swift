@@ -72,7 +72,7 @@ extension ModelService {
         }
         metrics.promoted()
         if let log {
-            do { try log.recordPromotion(champion: after.champion.bundle) } catch {
+            do { try log.recordPromotion(champion: after.champion.bundle, challenger: demoted.bundle) } catch {
                 logNote = (logNote.map { $0 + "; " } ?? "") + "the prediction log could not record the new champion: \(error)"
             }
         }

@@ -57,10 +57,12 @@ extension PredictionLog {
 
     /// After a promotion: the log's model is the new champion (so `monitor LOG` reads its bundle,
     /// and a restarted server with the roles swapped opens the log).
-    func recordPromotion(champion: LoadedBundle) throws {
+    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?), ('bundle', ?), ('features', ?)",
-                           arguments: [champion.manifest.modelID, Self.absolute(champion.path), Self.jsonArray(champion.pipeline.inputs.map(\.name))])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?), ('bundle', ?), ('features', ?), ('shadow_model_id', ?)
+                """, arguments: [champion.manifest.modelID, Self.absolute(champion.path), Self.jsonArray(champion.pipeline.inputs.map(\.name)),
+                                 challenger.manifest.modelID])
         }
     }
 }

@@ -114,13 +114,16 @@ public final class PredictionLog: Sendable {
                     """)
                 try Self.createOutcomesTable(db)
                 try Self.migrateForShadow(db)
-                let meta: [String: String] = [
+                var meta: [String: String] = [
                     "format": Self.formatVersion,
                     "model_id": bundle.manifest.modelID,
                     "bundle": Self.absolute(bundle.path),
                     "features": Self.jsonArray(features),
                     "redacted": Self.jsonArray(sensitive.sorted()),
                 ]
+                // The model last scored in the champion's shadow, so monitor names it before (or
+                // without) any of its predictions in table shadow.
+                if let shadowBundle { meta["shadow_model_id"] = shadowBundle.manifest.modelID }
                 if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"), existing != bundle.manifest.modelID,
                    existing != shadowBundle?.manifest.modelID {
                     throw ServingError.log(path: path, reason: "it logs model \(existing), not \(bundle.manifest.modelID)")

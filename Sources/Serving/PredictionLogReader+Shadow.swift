@@ -44,7 +44,7 @@ extension PredictionLogReader {
 
     /// The last `limit` predictions, oldest first, each with the challenger's prediction for the
     /// same row (when logged) and its outcome (from `labels` when given, else the log's); nil when
-    /// the log has no challenger predictions at all (served without `--shadow`, or written before).
+    /// the log has no challenger at all (never served with `--shadow`).
     /// - Complexity: O(limit) rows read.
     public func pairedWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws -> [PairedPrediction]? {
         guard (1...Self.maximumWindow).contains(limit) else {
@@ -54,7 +54,7 @@ extension PredictionLogReader {
         let outcomes = labels == nil ? try hasOutcomes() : false
         do {
             return try queue.read { db -> [PairedPrediction]? in
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM shadow)") == true else { return nil }
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM shadow)") == true || shadowModelID != nil else { return nil }
                 let fallback = modelID
                 let filter = since == nil ? "" : "WHERE CAST(time AS REAL) >= ?"
                 let sql = """
@@ -90,14 +90,16 @@ extension PredictionLogReader {
         }
     }
 
-    /// The newest challenger prediction's model and the model that answered that row: the two
-    /// models being compared, even when no row of the window has a challenger prediction.
+    /// The newest challenger prediction's model and the model that answered that row — or, before
+    /// any is logged, the log's model and the challenger it was served with: the two models being
+    /// compared, even when no row of the window has a challenger prediction.
     public func latestPair() throws -> (answeredBy: String, shadow: String)? {
-        guard try hasShadow() else { return nil }
+        let configured = shadowModelID.map { (answeredBy: modelID, shadow: $0) }
+        guard try hasShadow() else { return configured }
         do {
             return try queue.read { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT CAST(answered_by AS TEXT), CAST(model AS TEXT) FROM shadow ORDER BY prediction_id DESC LIMIT 1"),
-                      let answered = row[0] as String?, let shadow = row[1] as String? else { return nil }
+                      let answered = row[0] as String?, let shadow = row[1] as String? else { return configured }
                 return (answered, shadow)
             }
         } catch {

@@ -274,6 +274,11 @@ struct ShadowServingTests {
         await server.shutdown()
         let shadowRows = try await DatabaseQueue(path: log).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shadow") }
         #expect(shadowRows == 0)
+        // monitor still names the challenger, and says why there is nothing to compare.
+        let comparison = try #require(try LogMonitor.comparison(logPath: log, options: MonitorOptions()))
+        #expect(comparison.pairedRows == 0 && comparison.windowRows == 3)
+        #expect(comparison.challenger == (try BundleReaderTestSupport.modelID(Self.challenger.get())))
+        #expect(comparison.recommendation.hasPrefix("no row of the window has the challenger's prediction: they were dropped"))
     }
 
     @Test func promotionWithoutAChallengerIsRefused() async throws {
