@@ -141,6 +141,7 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
     /// Which model the evidence favours at `alpha`, and the sentence saying so.
     static func recommend(_ c: ChampionChallengerComparison) -> (String, String) {
         guard c.pairedRows > 0 else {
+            if c.windowRows == 0 { return ("neither", "no prediction in the window yet: nothing to compare") }
             if c.failedRows > 0 { return ("neither", "the challenger failed on every row of the window it was given (\(count(c.failedRows))); keep the champion") }
             return ("neither", "no row of the window has the challenger's prediction: they were dropped (the challenger fell behind the traffic; "
                     + "workbench_shadow_rows_dropped_total counts them) or arrived before it was served; nothing to compare yet")
