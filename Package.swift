@@ -219,11 +219,11 @@ let package = Package(
         // and format=kserve with the peers' parsers (both run by .ci/run).
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "PostgresAccess", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck", "ServingLayouts"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script,
-        // OpenInference/ the /v2 check with tritonclient (both run by .ci/run).
+        // OpenInference/ the /v2 check with tritonclient, Promotion/ promote under wrk (all run by .ci/run).
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport"],
-            exclude: ["Schemathesis", "OpenInference"],
+            exclude: ["Schemathesis", "OpenInference", "Promotion"],
             swiftSettings: strict
         ),
     ]

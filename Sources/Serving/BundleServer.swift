@@ -14,6 +14,12 @@ public struct ServeOptions: Sendable {
     /// Bundles served beside the first, each model under its name (`/v2/models/NAME/…`,
     /// `/v1/models/NAME/…`).
     public var additionalBundlePaths: [String] = []
+    /// A challenger scored in the champion's shadow on every answered row (`--shadow`); one
+    /// served bundle only.
+    public var shadowBundlePath: String?
+    /// Rows queued for the challenger at most; more are dropped for it (and counted).
+    public var shadowQueueRows = ServeOptions.defaultShadowQueueRows
+    public static let defaultShadowQueueRows = 10_000
     public var host = "127.0.0.1"
     /// 0 picks a free port; `RunningServer.port` says which.
     public var port = 8080
@@ -107,6 +113,7 @@ public struct ServeOptions: Sendable {
         try check(Self.seconds(readTimeout), Self.timeoutSeconds, "--read-timeout", " seconds")
         try check(logRetention, Self.retentionRows, "--log-retention", " rows")
         try check(monitor.window, Self.windowRows, "--window", " rows")
+        try check(shadowQueueRows, Self.rows, "--shadow-queue", " rows")
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -177,7 +184,14 @@ public enum BundleServer {
     public static func start(_ options: ServeOptions, signals: [UnixSignal] = []) async throws -> RunningServer {
         try options.validate()
         let paths = [options.bundlePath] + options.additionalBundlePaths
+        if options.shadowBundlePath != nil, !options.additionalBundlePaths.isEmpty {
+            throw ServingError.badOption("--shadow works with one served bundle, not \(paths.count): the challenger is scored beside the one champion\nhint: serve the other models from another server")
+        }
         let bundles = try paths.map { try BundleReader.open($0, trustedKey: options.trustedKey) }
+        let shadowBundle = try options.shadowBundlePath.map { try BundleReader.open($0, trustedKey: options.trustedKey) }
+        if let shadowBundle, shadowBundle.manifest.modelID == bundles.first?.manifest.modelID {
+            throw ServingError.badOption("--shadow \(shadowBundle.path) holds the same model as the champion (model id \(shadowBundle.manifest.modelID)): there is nothing to compare\nhint: give the challenger another bundle")
+        }
         // Before any log is opened for writing.
         try ModelRouter.checkNames(bundles.map(\.manifest.name))
         var services: [ModelService] = []
@@ -188,7 +202,7 @@ public enum BundleServer {
                     bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows,
                     logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: bundles.count) },
                     redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
-                    serverVersion: options.serverVersion))
+                    serverVersion: options.serverVersion, shadowBundle: shadowBundle, shadowQueueRows: options.shadowQueueRows))
             }
             router = try ModelRouter(services)
         } catch {

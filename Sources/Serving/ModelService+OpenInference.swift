@@ -5,7 +5,7 @@ extension ModelService {
     /// scoring, metrics, monitoring and prediction log as `/v1`. Errors take the protocol's body,
     /// `{"error": "..."}`; a request the model cannot take is a 400 (the protocol's status for a
     /// failed inference), as is a tensor that does not fit the model.
-    func openInference(_ route: OpenInferenceRoute, path: String, method: String, authorization: String?, contentType: String?, body: IncomingBody?,
+    func openInference(_ route: OpenInferenceRoute, roles: ModelRoles, path: String, method: String, authorization: String?, contentType: String?, body: IncomingBody?,
                        start: ContinuousClock.Instant) -> APIResponse {
         let error: APIError
         if route == .unknown {
@@ -17,7 +17,7 @@ extension ModelService {
             error = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"])
         } else {
             do throws(APIError) {
-                return try answer(route, contentType: contentType, body: body, start: start)
+                return try answer(route, roles: roles, contentType: contentType, body: body, start: start)
             } catch let refused {
                 error = refused.status == 422 ? APIError(400, refused.message, details: refused.details) : refused
             }
@@ -25,7 +25,9 @@ extension ModelService {
         return error.openInferenceResponse
     }
 
-    private func answer(_ route: OpenInferenceRoute, contentType: String?, body: IncomingBody?, start: ContinuousClock.Instant) throws(APIError) -> APIResponse {
+    private func answer(_ route: OpenInferenceRoute, roles: ModelRoles, contentType: String?, body: IncomingBody?,
+                        start: ContinuousClock.Instant) throws(APIError) -> APIResponse {
+        let openInference = roles.champion.openInference
         switch route {
         case .live, .ready:
             // The model is loaded and verified before the server listens: live is ready.
@@ -44,7 +46,7 @@ extension ModelService {
                 throw APIError(415, "the body must be JSON (Content-Type: application/json, or none)", details: ["Content-Type was '\(contentType ?? "")'"])
             }
             let model = openInference
-            return .json(try score(body ?? .bytes(Data()), start: start, parse: { (data: Data) throws(APIError) in try model.request(data) },
+            return .json(try score(body ?? .bytes(Data()), roles: roles, start: start, parse: { (data: Data) throws(APIError) in try model.request(data) },
                                    rows: \.rows, answer: { request, scored in model.responseBody(scored, request: request) }))
         case .unknown:
             throw APIError(404, "no such route")

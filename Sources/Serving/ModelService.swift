@@ -26,14 +26,15 @@ public final class ModelService: Sendable {
     /// Routes that answer without the token (probes of orchestrators carry none).
     static let open: Set<String> = ["/healthz", "/readyz"]
 
-    public let bundle: LoadedBundle
     public let maximumBodyBytes: Int
     /// Most rows one request may carry (`--max-rows`); more is a 413 naming the limit.
     public let maximumRows: Int
-    let scorer: ModelScorer
-    let rows: RequestRows
+    /// The model that answers and, with `--shadow`, the challenger scored beside it. A request
+    /// reads them once (`currentRoles`), so a promotion never splits one request between models.
+    private let roles: Mutex<ModelRoles>
+    /// Scores the challenger off the request path (nil without one).
+    let shadow: ShadowScorer?
     let metrics: ServerMetrics
-    let monitor: LiveMonitor
     let log: PredictionLog?
     /// The same log read back, for realised performance (nil without a log).
     let logReader: PredictionLogReader?
@@ -41,21 +42,19 @@ public final class ModelService: Sendable {
     /// the log changed (its `dataVersion`).
     private let performance = Mutex<(version: Int, result: RealisedPerformance)?>(nil)
     let alertCommand: AlertCommand?
-    /// The model as the Open Inference Protocol (`/v2`) sees it.
-    let openInference: OpenInferenceModel
     /// The server's own version, for `GET /v2`.
     let serverVersion: String
     /// The last prediction id given; the next scored row takes the one after. Continues the log's
     /// sequence (from 0 without a log).
     private let lastID: Atomic<Int64>
     private let tokenDigest: [UInt8]?
-    private let manifestJSON: String
-    private let openAPI: String
 
+    /// - Parameter shadowBundle: a challenger scored on every answered row off the request path
+    ///   (`--shadow`); refused unless it takes the champion's inputs for the same task and classes.
     public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
                 logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
-                logRetention: Int = 1_000_000, serverVersion: String = ServeOptions.unspecifiedVersion) throws {
-        self.bundle = bundle
+                logRetention: Int = 1_000_000, serverVersion: String = ServeOptions.unspecifiedVersion,
+                shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows) throws {
         self.serverVersion = serverVersion
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
@@ -65,29 +64,59 @@ public final class ModelService: Sendable {
         guard unknown.isEmpty else {
             throw ServingError.badOption("--redact names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))\nhint: the model's inputs: \(features.map(\.name).joined(separator: ", "))")
         }
-        let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
-        scorer = ModelScorer(pipeline: pipeline, modelID: bundle.manifest.modelID, sensitive: sensitive)
-        rows = RequestRows(features: features, maximumRows: max(maximumRows, 1))
-        openInference = OpenInferenceModel(name: bundle.manifest.name, modelID: bundle.manifest.modelID, pipeline: pipeline, maximumRows: max(maximumRows, 1))
+        if let shadowBundle, let problem = ModelRoles.incompatibility(champion: bundle, challenger: shadowBundle) {
+            throw ServingError.badOption("--shadow: " + problem + "\nhint: a challenger must take the champion's inputs (any order) and predict the same target: train it on the same columns")
+        }
+        let champion = try ServedModel(bundle: bundle, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions)
+        let challenger = try shadowBundle.map {
+            try ServedModel(bundle: $0, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions)
+        }
+        roles = Mutex(ModelRoles(champion: champion, challenger: challenger))
         let reference = try BundleReference.decode(bundle.reference)
         let buckets = reference.predictions.features.first?.numeric?.edges ?? []
-        let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets)
+        let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets,
+                                    shadow: shadowBundle != nil)
         self.metrics = metrics
-        monitor = LiveMonitor(model: bundle.manifest.modelID, reference: reference, features: features, classes: pipeline.target.classes, options: monitorOptions)
         log = try logPath.map {
-            try PredictionLog(path: $0, bundle: bundle, redact: Set(redact), retention: logRetention, onDrop: { metrics.logDropped($0) })
+            try PredictionLog(path: $0, bundle: bundle, redact: Set(redact), retention: logRetention, shadowBundle: shadowBundle,
+                              onDrop: { metrics.logDropped($0) })
         }
         do { logReader = try logPath.map { try PredictionLogReader(path: $0) } } catch {
             log?.close()
             throw error
         }
+        shadow = shadowBundle == nil ? nil : ShadowScorer(log: log, metrics: metrics, maximumQueuedRows: shadowQueueRows)
         lastID = Atomic(log?.lastIDAtOpen ?? 0)
         self.alertCommand = alertCommand
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
-        manifestJSON = Self.publicManifest(bundle, hiding: sensitive)
-        // Generated here rather than read from the bundle, so it describes this server (415, the
-        // row limit) and leaves out what `--redact` hides, whatever version exported the bundle.
-        openAPI = OpenAPIDocument.yaml(for: pipeline, name: bundle.manifest.name, redacted: sensitive, maximumRows: self.maximumRows)
+    }
+
+    /// The model answering now and its challenger, read in one step.
+    var currentRoles: ModelRoles { roles.withLock { $0 } }
+
+    /// The bundle of the model answering now (the champion).
+    public var bundle: LoadedBundle { currentRoles.champion.bundle }
+
+    /// The challenger's bundle, scored in the champion's shadow (nil without `--shadow`).
+    public var challengerBundle: LoadedBundle? { currentRoles.challenger?.bundle }
+
+    /// The answering model's drift monitor.
+    var monitor: LiveMonitor { currentRoles.champion.monitor }
+
+    /// Swaps champion and challenger in one step: requests that read the roles before it finish
+    /// on the model they started with, later ones are answered by the new champion. Returns the
+    /// roles as they were and as they are, or nil when there is no challenger.
+    func swapRoles() -> (before: ModelRoles, after: ModelRoles)? {
+        let swapped: (ModelRoles, ModelRoles)? = roles.withLock { r in
+            guard let next = r.swapped else { return nil }
+            let before = r
+            r = next
+            return (before, next)
+        }
+        guard let swapped else { return nil }
+        // The realised performance cached for the old champion is not the new one's.
+        performance.withLock { $0 = nil }
+        return swapped
     }
 
     /// Answers one request. Never throws: every failure is an answer with its status.
@@ -135,11 +164,16 @@ public final class ModelService: Sendable {
         let path = Self.routePath(rawPath)
         let response: APIResponse
         let route: String
+        // Read once: the whole request is answered by the model that was champion when it arrived.
+        let roles = currentRoles
         // The prediction route, the one that matters for speed, without hashing the path.
         let predicting = path == "/v1/predict"
         if !predicting, let v2 = OpenInferenceRoute(path: path) {
             route = v2.label
-            response = openInference(v2, path: path, method: method, authorization: authorization, contentType: contentType, body: body, start: start)
+            response = openInference(v2, roles: roles, path: path, method: method, authorization: authorization, contentType: contentType, body: body, start: start)
+        } else if path == Self.promoteRoute {
+            route = path
+            response = promote(method: method, authorization: authorization)
         } else if let allowed = predicting ? "POST" : Self.routes[path] {
             route = path
             if method != allowed {
@@ -152,10 +186,10 @@ public final class ModelService: Sendable {
             } else {
                 switch path {
                 case "/v1/predict":
-                    response = predict(body: body ?? .bytes(Data()), start: start)
+                    response = predict(body: body ?? .bytes(Data()), roles: roles, start: start)
                 case "/v1/feedback": response = feedback(body: body ?? .bytes(Data()))
-                case "/v1/model": response = .json(manifestJSON)
-                case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: openAPI)
+                case "/v1/model": response = .json(roles.champion.manifestJSON)
+                case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: roles.champion.openAPI)
                 case "/v1/drift": response = .json(driftJSON())
                 case "/healthz": response = .json("{\"status\":\"alive\"}")
                 case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signatureChecked)}")
@@ -175,7 +209,7 @@ public final class ModelService: Sendable {
             // must never push authorised ones out of either.
             log?.appendRejected(time: Date().timeIntervalSince1970, status: response.status)
         } else if scoring, response.status != 200 {
-            record(status: response.status, nanoseconds: nanoseconds, rows: [])
+            record(status: response.status, nanoseconds: nanoseconds, rows: [], model: roles.champion)
         }
         return response
     }
@@ -185,7 +219,7 @@ public final class ModelService: Sendable {
     /// The server answers these off its event loops.
     static func answersOffLoop(path: String) -> Bool {
         let route = routePath(path)
-        return route == "/v1/drift" || route == "/metrics" || route == "/v1/feedback"
+        return route == "/v1/drift" || route == "/metrics" || route == "/v1/feedback" || route == promoteRoute
     }
 
     /// The path without its query string.
@@ -194,10 +228,11 @@ public final class ModelService: Sendable {
         return String(rawPath[..<question])
     }
 
-    private func predict(body: IncomingBody, start: ContinuousClock.Instant) -> APIResponse {
+    private func predict(body: IncomingBody, roles: ModelRoles, start: ContinuousClock.Instant) -> APIResponse {
+        let model = roles.champion
         do {
-            return .json(try score(body, start: start, parse: { (data: Data) throws(APIError) in try rows.parse(data) }, rows: { $0 },
-                                   answer: { _, scored in scorer.responseBody(scored) }))
+            return .json(try score(body, roles: roles, start: start, parse: { (data: Data) throws(APIError) in try model.rows.parse(data) }, rows: { $0 },
+                                   answer: { _, scored in model.scorer.responseBody(scored) }))
         } catch {
             return error.response
         }
@@ -205,12 +240,13 @@ public final class ModelService: Sendable {
 
     /// The scoring path every prediction route shares: the body within its limits, parsed by the
     /// route into rows of the model's inputs, scored, counted in the metrics, the monitoring window
-    /// and the prediction log; returns the route's answer to the scored rows.
-    func score<Request>(_ body: IncomingBody, start: ContinuousClock.Instant, parse: (Data) throws(APIError) -> Request,
+    /// and the prediction log; returns the route's answer to the scored rows. With a challenger,
+    /// the scored rows are queued for it (never waited for: see `ShadowScorer`).
+    func score<Request>(_ body: IncomingBody, roles: ModelRoles, start: ContinuousClock.Instant, parse: (Data) throws(APIError) -> Request,
                         rows: (Request) -> [[JSONScalar]], answer: (Request, [ScoredRow]) -> String) throws(APIError) -> String {
         let data = try bodyData(body, unit: "rows")
         let request = try parse(data)
-        var scored = try scorer.score(rows(request))
+        var scored = try roles.champion.scorer.score(rows(request))
         // Ids for the rows, in order: one atomic step per request.
         let first = lastID.add(Int64(scored.count), ordering: .relaxed).newValue - Int64(scored.count) + 1
         for r in scored.indices { scored[r].id = first + Int64(r) }
@@ -218,7 +254,10 @@ public final class ModelService: Sendable {
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         metrics.scored(scored)
-        record(status: 200, nanoseconds: nanoseconds, rows: scored)
+        record(status: 200, nanoseconds: nanoseconds, rows: scored, model: roles.champion)
+        if let shadow, let challenger = roles.challenger {
+            shadow.submit(scored, champion: roles.champion.modelID, challenger: challenger, inputs: roles.challengerInputs)
+        }
         return text
     }
 
@@ -235,11 +274,11 @@ public final class ModelService: Sendable {
         }
     }
 
-    private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow]) {
+    private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow], model: ServedModel) {
         let time = Date().timeIntervalSince1970
         let milliseconds = Double(nanoseconds) / 1_000_000
-        monitor.record(rows, request: RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
-        log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows)
+        model.monitor.record(rows, request: RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
+        log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows, model: model.modelID)
     }
 
     /// Constant-time comparison of SHA-256 digests: the time taken depends on neither the token's
@@ -311,8 +350,12 @@ public final class ModelService: Sendable {
         return metrics.exposition()
     }
 
-    /// Stops the log writer after writing what is queued.
-    public func close() { log?.close() }
+    /// Stops the challenger's scorer (after scoring what is queued), then the log writer after
+    /// writing what is queued.
+    public func close() {
+        shadow?.close()
+        log?.close()
+    }
 
     // MARK: JSON
 

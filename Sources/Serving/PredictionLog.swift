@@ -23,7 +23,9 @@ import Glibc
 /// Each prediction's id (`predictions.id`) is given by the server when the row is scored — the
 /// answer carries it — and continues the log's sequence, so a restarted server never reuses one.
 /// Outcomes that arrive later (`POST /v1/feedback`) go to table `outcomes`, keyed by that id.
-/// One server writes a log at a time.
+/// Each prediction names the model that answered it (`predictions.model`; null in logs written
+/// before it existed); with a challenger, its predictions on the same rows go to table `shadow`
+/// (see `PredictionLog+Shadow.swift`). One server writes a log at a time.
 public final class PredictionLog: Sendable {
     public static let formatVersion = "1"
 
@@ -48,6 +50,8 @@ public final class PredictionLog: Sendable {
         var status: Int
         var latencyMilliseconds: Double
         var rows: [ScoredRow]
+        /// The id of the model that answered.
+        var model: String
     }
 
     private struct Queue {
@@ -70,8 +74,11 @@ public final class PredictionLog: Sendable {
     private let onDrop: @Sendable (Int) -> Void
 
     /// Opens (or creates) the log at `path` for `bundle` and starts its writer thread.
+    /// - Parameter shadowBundle: the challenger scored beside `bundle` (`--shadow`): the log is
+    ///   then also accepted when it was written with the two models' roles the other way round.
     public init(path: String, bundle: LoadedBundle, redact: Set<String>, retention: Int = 1_000_000, batchSize: Int = 512,
-                flushInterval: Double = 0.1, maximumQueued: Int = 200_000, onDrop: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+                flushInterval: Double = 0.1, maximumQueued: Int = 200_000, shadowBundle: LoadedBundle? = nil,
+                onDrop: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         self.path = path
         self.retention = max(retention, 1)
         self.batchSize = batchSize
@@ -106,14 +113,19 @@ public final class PredictionLog: Sendable {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL);
                     """)
                 try Self.createOutcomesTable(db)
-                let meta: [String: String] = [
+                try Self.migrateForShadow(db)
+                var meta: [String: String] = [
                     "format": Self.formatVersion,
                     "model_id": bundle.manifest.modelID,
                     "bundle": Self.absolute(bundle.path),
                     "features": Self.jsonArray(features),
                     "redacted": Self.jsonArray(sensitive.sorted()),
                 ]
-                if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"), existing != bundle.manifest.modelID {
+                // The model last scored in the champion's shadow, so monitor names it before (or
+                // without) any of its predictions in table shadow.
+                if let shadowBundle { meta["shadow_model_id"] = shadowBundle.manifest.modelID }
+                if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"), existing != bundle.manifest.modelID,
+                   existing != shadowBundle?.manifest.modelID {
                     throw ServingError.log(path: path, reason: "it logs model \(existing), not \(bundle.manifest.modelID)")
                 }
                 for (k, v) in meta { try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [k, v]) }
@@ -134,7 +146,7 @@ public final class PredictionLog: Sendable {
     }
 
     /// Queues one answered prediction request and its scored rows. O(1); never touches the disk.
-    func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow]) {
+    func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow], model: String) {
         let dropped: Int = queue.withLock { q in
             guard q.running else { return 0 }
             // An error answer carries no rows but still takes memory: it counts as one.
@@ -143,7 +155,7 @@ public final class PredictionLog: Sendable {
                 q.dropped += rows.count
                 return rows.count
             }
-            q.entries.append(Entry(time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows))
+            q.entries.append(Entry(time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows, model: model))
             q.queuedRows += weight
             if q.entries.count == batchSize { wake.signal() }
             return 0
@@ -218,8 +230,8 @@ public final class PredictionLog: Sendable {
                 guard !entries.isEmpty else { return }
                 let request = try db.makeStatement(sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, ?, ?, ?)")
                 let prediction = try db.makeStatement(sql: """
-                    INSERT INTO predictions (id, request_id, time, latency_ms, inputs, label, value, probabilities, warnings)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO predictions (id, request_id, time, latency_ms, inputs, label, value, probabilities, warnings, model)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for entry in entries {
                     try request.execute(arguments: [entry.time, entry.status, entry.latencyMilliseconds, entry.rows.count])
@@ -227,7 +239,7 @@ public final class PredictionLog: Sendable {
                     for row in entry.rows {
                         try prediction.execute(arguments: [
                             row.id, requestID, entry.time, entry.latencyMilliseconds, inputsJSON(row.inputs), row.label, row.value,
-                            row.probabilities.map(probabilitiesJSON), Self.jsonArray(row.warnings),
+                            row.probabilities.map(probabilitiesJSON), Self.jsonArray(row.warnings), entry.model,
                         ])
                     }
                 }

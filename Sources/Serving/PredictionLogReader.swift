@@ -13,6 +13,8 @@ public struct PredictionLogReader: Sendable {
     public var bundlePath: String
     public var features: [String]
     public var redacted: Set<String>
+    /// The model last scored in the champion's shadow (`serve --shadow`), when one was.
+    public var shadowModelID: String?
 
     /// The last rows of the log: inputs (feature order), outputs, and the requests over the same span.
     public struct Window: Sendable {
@@ -22,7 +24,7 @@ public struct PredictionLogReader: Sendable {
         public var rowsScored: Int
     }
 
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// The largest text or blob a log value may hold: a logged row's inputs are a few KiB, so a
     /// bigger value is an edited log, and SQLite refuses it instead of loading it.
@@ -64,6 +66,7 @@ public struct PredictionLogReader: Sendable {
             bundlePath = bundle
             features = Self.strings(meta["features"])
             redacted = Set(Self.strings(meta["redacted"]))
+            shadowModelID = meta["shadow_model_id"]
         } catch let error as ServingError {
             throw error
         } catch {

@@ -43,8 +43,19 @@ final class ServerMetrics: Sendable {
     private let uptime: Metrics.Meter
     private let startTime: Metrics.Meter
     private let started = Date()
+    /// With a challenger (`--shadow`): its rows scored, failed and dropped, how often it agrees
+    /// with the champion, and the promotions.
+    private struct Shadow: Sendable {
+        var scored: Metrics.Counter
+        var failed: Metrics.Counter
+        var dropped: Metrics.Counter
+        var agreement: Metrics.Meter
+        var compared: Metrics.Meter
+        var promotions: Metrics.Counter
+    }
+    private let shadow: Shadow?
 
-    init(classes: [String], features: [String], predictionBuckets: [Double]) {
+    init(classes: [String], features: [String], predictionBuckets: [Double], shadow withShadow: Bool = false) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[Self.latencyLabel] = [
             .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -85,7 +96,41 @@ final class ServerMetrics: Sendable {
         uptime = Metrics.Meter(label: "process_uptime_seconds", factory: factory)
         startTime = Metrics.Meter(label: "process_start_time_seconds", factory: factory)
         startTime.set(started.timeIntervalSince1970)
+        shadow = !withShadow ? nil : Shadow(
+            scored: Metrics.Counter(label: "workbench_shadow_rows_scored_total", factory: factory),
+            failed: Metrics.Counter(label: "workbench_shadow_rows_failed_total", factory: factory),
+            dropped: Metrics.Counter(label: "workbench_shadow_rows_dropped_total", factory: factory),
+            // Classification: the share of rows where the two models give the same label;
+            // regression: the mean absolute difference of their values.
+            agreement: Metrics.Meter(label: classes.isEmpty ? "workbench_shadow_mean_absolute_difference" : "workbench_shadow_agreement", factory: factory),
+            compared: Metrics.Meter(label: "workbench_shadow_rows_compared", factory: factory),
+            promotions: Metrics.Counter(label: "workbench_promotions_total", factory: factory))
+        if let s = self.shadow {
+            // Present from the start, so a dashboard sees 0 rather than no series.
+            s.scored.increment(by: 0)
+            s.failed.increment(by: 0)
+            s.dropped.increment(by: 0)
+            s.promotions.increment(by: 0)
+            s.agreement.set(Double.nan)
+            s.compared.set(0)
+        }
     }
+
+    /// Rows the challenger scored (or failed to) in one batch, and the agreement so far.
+    func shadowScored(scored: Int, failed: Int, tally: ShadowScorer.Tally) {
+        guard let shadow else { return }
+        if scored > 0 { shadow.scored.increment(by: scored) }
+        if failed > 0 { shadow.failed.increment(by: failed) }
+        shadow.compared.set(tally.compared)
+        guard tally.compared > 0 else { return }
+        let classification = classCounters.isEmpty == false
+        shadow.agreement.set(classification ? Double(tally.agreed) / Double(tally.compared) : tally.absoluteDifference / Double(tally.compared))
+    }
+
+    /// Rows dropped for the challenger because its queue was full.
+    func shadowDropped(_ count: Int) { shadow?.dropped.increment(by: count) }
+
+    func promoted() { shadow?.promotions.increment() }
 
     /// One answered request: its route (a fixed set, so unknown paths cannot blow up the label
     /// space), status and time to answer.

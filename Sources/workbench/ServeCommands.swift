@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresAccess
 import Serving
 import Workbench
 import Synchronization
@@ -12,6 +13,8 @@ struct Serve: ParsableCommand {
             Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed. \
             Several bundles are served side by side, each model under its name: /v2/models/NAME/..., /v1/models/NAME/predict (and /model, /drift, \
             /openapi.yaml, /metrics), each with its own metrics, monitoring and prediction log (--log log.sqlite writes log-NAME.sqlite per model).
+            With --shadow CHALLENGER the bundle (the champion) answers every request and the challenger is scored on the same rows off the \
+            request path, both logged under the same prediction id; `workbench monitor LOG` compares them and `workbench promote` swaps them.
             """)
 
     @Argument(help: "The bundle folder or .zip; several are served side by side, each under its model's name.")
@@ -47,7 +50,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Connections served at once (1 to 100000). At the limit a new client takes the place of the longest-idle keep-alive connection; while all are busy it waits.")
     var maxConnections: Int = 512
 
-    @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
+    @Option(name: .long, help: "Refuse the bundle (and a --shadow challenger) unless it is signed by this Ed25519 public key.")
     var trust: String?
 
     @Option(name: .long, help: "Comma-separated columns never written in clear to the log (in addition to those marked sensitive at export).")
@@ -58,6 +61,12 @@ struct Serve: ParsableCommand {
 
     @Option(name: .long, help: "Monitoring window: the most recent rows compared with the training data.")
     var window: Int = 1_000
+
+    @Option(name: .long, help: ArgumentHelp("A challenger bundle scored on every answered row off the request path (never delaying the answer), logged beside the champion's prediction; it must take the same inputs for the same target.", valueName: "CHALLENGER"))
+    var shadow: String?
+
+    @Option(name: .long, help: "Rows queued for the challenger at most (1 to 1000000); when it falls behind, more are dropped for it and counted.")
+    var shadowQueue: Int = ServeOptions.defaultShadowQueueRows
 
     /// Out-of-range options are usage errors (exit 64, with the usage), caught before anything
     /// starts; the message names the option and its range.
@@ -84,6 +93,8 @@ struct Serve: ParsableCommand {
         options.readTimeout = .milliseconds(Int64(readTimeout * 1000))
         options.maximumConnections = maxConnections
         options.monitor.window = window
+        options.shadowBundlePath = shadow
+        options.shadowQueueRows = shadowQueue
         try options.validate()
         return options
     }
@@ -104,6 +115,10 @@ struct Serve: ParsableCommand {
                 if server.services.count == 1 {
                     let m = server.service.bundle.manifest
                     say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
+                    if let c = server.service.challengerBundle?.manifest {
+                        say("challenger \(c.name) (\(c.algorithm), model id \(c.modelID)) scored in its shadow"
+                            + (opened.logPath == nil ? "; without --log only /metrics compares them" : "; compare: workbench monitor \(opened.logPath ?? ""); promote: workbench promote --server \(server.url)"))
+                    }
                     say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
                 } else {
                     say("serving \(server.services.count) models at \(server.url)")
@@ -213,6 +228,9 @@ struct Monitor: ParsableCommand {
             repeat {
                 let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
                 var text = MonitorReport.render(summary, source: logPath + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
+                if let comparison = try LogMonitor.comparison(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile) {
+                    text += "\n" + comparison.lines.joined(separator: "\n")
+                }
                 if windows > 1 {
                     let history = try LogMonitor.history(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
                     text += "\n" + MonitorReport.history(history)
@@ -228,6 +246,86 @@ struct Monitor: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+}
+
+/// Promote a running server's challenger to champion.
+struct Promote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Promote the challenger of a running server (serve --shadow) to champion, and record the promotion with its evidence in the run registry.",
+        discussion: """
+            The two models swap in one step without dropping a request: requests already being answered finish on the model they \
+            started with, the next ones are answered by the new champion, and the former champion is scored in its shadow from then on. \
+            The evidence (agreement, both models' metric on the labelled rows, the paired test) is the server's, over its prediction \
+            log's last window; it is printed and recorded as a run of kind promote ($WORKBENCH_HOME/runs.sqlite; see `runs kind=promote`).
+            """)
+
+    @Option(name: .long, help: "The server's address, as serve printed it.")
+    var server: String = "http://127.0.0.1:8080"
+
+    @Option(name: .long, help: "File whose first line is the server's bearer token (its --token-file).")
+    var tokenFile: String?
+
+    func validate() throws {
+        do { _ = try AdminClient.parse(server: server) } catch { throw ValidationError(error.description) }
+    }
+
+    func run() throws {
+        do {
+            let token = try tokenFile.map(ServeOptions.token(fromFile:))
+            let answer = try AdminClient.request("POST", server: server, path: "/v1/admin/promote", token: token)
+            guard answer.status == 200 else { throw ServingError.noServer(Self.refusal(answer, server: server, sentToken: token != nil)) }
+            guard let report = try? JSONDecoder().decode(PromotionReport.self, from: Data(answer.body.utf8)) else {
+                throw ServingError.noServer("internal error: the server's answer to the promotion could not be read: \(answer.body.prefix(200))")
+            }
+            say("promoted \(report.champion.name): \(report.champion.algorithm) (model id \(report.champion.model)) now answers; "
+                + "\(report.challenger.algorithm) (model id \(report.challenger.model)) is scored in its shadow")
+            if let evidence = report.evidence {
+                say("evidence, with the roles as they were before the swap:")
+                for line in evidence.lines { say("  " + line) }
+                if evidence.better != "challenger" {
+                    say("note: the evidence did not favour the challenger; it was promoted because you asked (workbench promote again swaps back)")
+                }
+            } else {
+                say("  evidence: " + (report.logged ? "no challenger prediction in the log yet" : "no prediction log on the server (serve --log FILE keeps one)")
+                    + "; the challenger's running counts: "
+                    + "\(report.counts.scored) rows scored, \(report.counts.failed) failed, \(report.counts.dropped) dropped"
+                    + (report.counts.agreement.map { String(format: ", labels agreed on %.1f%%", $0 * 100) } ?? "")
+                    + (report.counts.meanAbsoluteDifference.map { ", mean absolute difference " + String(format: "%.4g", $0) } ?? ""))
+            }
+            if let note = report.logNote { say("  note: " + note) }
+            // The registry the analysts' sessions use: WORKBENCH_REGISTRY (a team's PostgreSQL) or the home's SQLite file.
+            let home = SessionEnvironment.defaultHome()
+            let setting = SessionEnvironment.defaultRegistry()
+            let shown = setting.map(PostgresLocation.mask) ?? home + "/runs.sqlite"
+            do {
+                let id = try RunRegistry(setting: setting, home: home).insert(RunRecord(promotion: report, server: server))
+                say("recorded as run \(id.map(String.init) ?? "?") in \(shown) (workbench repl, then: runs kind=promote)")
+            } catch {
+                say("note: the promotion happened but was not recorded in the run registry \(shown): \(error)")
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// The server's refusal in the user's terms.
+    static func refusal(_ answer: AdminClient.Answer, server: String, sentToken: Bool) -> String {
+        let json = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any]
+        let message = json?["error"] as? String ?? "HTTP \(answer.status)"
+        let details = (json?["details"] as? [String]) ?? []
+        switch answer.status {
+        case 401:
+            return "the server at \(server) refused: " + message
+                + (sentToken ? "\nhint: the token in --token-file is not the server's" : "\nhint: the server needs its token: --token-file FILE")
+        case 404:
+            return "the server at \(server) has no promotion route (\(message))\nhint: is it a workbench serve of this version?"
+        default:
+            return "the server at \(server) refused: " + message + (details.isEmpty ? "" : "\nhint: " + details.joined(separator: "; "))
         }
     }
 }

@@ -13,7 +13,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Open.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Keygen.self, TutorialShell.self, Reference.self],
+        subcommands: [Repl.self, Open.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Promote.self, Keygen.self, TutorialShell.self, Reference.self],
         defaultSubcommand: Repl.self)
 
     static func main() {

@@ -11,7 +11,9 @@ extension CommandTable {
             Every train, compare and tune is recorded in $WORKBENCH_HOME/runs.sqlite, or in the \
             PostgreSQL database that WORKBENCH_REGISTRY=postgresql://… names (a registry a team shares): \
             algorithm, hyperparameters, seed, the data's fingerprint and shape, metrics, fit time, the \
-            session file and cell that ran it, and who ran it on which machine.
+            session file and cell that ran it, and who ran it on which machine. So is every promotion of \
+            a served challenger (workbench promote, kind promote), with its evidence: agreement, both \
+            models' metric, the paired test.
             """,
         positionals: [
             PositionalSpec("ACTION", .choice(["show", "where"]), optional: true),
@@ -20,7 +22,7 @@ extension CommandTable {
         options: [
             OptionSpec("last", .integer(1...10_000), default: "20", help: "how many runs to list, newest first"),
             OptionSpec("algo", .text, help: "only runs of this algorithm"),
-            OptionSpec("kind", .choice(["train", "compare", "tune"]), help: "only runs of this kind"),
+            OptionSpec("kind", .choice(["train", "compare", "tune", "promote"]), help: "only runs of this kind"),
             OptionSpec("data", .text, help: "only runs on this dataset name"),
         ],
         examples: ["runs", "runs last=5 algo=forest", "runs where algo=boost", "runs show 3"],
@@ -51,7 +53,7 @@ extension CommandTable {
                                   alignments: [.right, .left, .left, .left, .left, .right, .right, .left])
             for run in list {
                 table.add([Output.volatile(String(run.id ?? 0).leftPadded(to: 6)), run.kind, run.algorithm, run.dataName, run.target, headline(run),
-                           formatDuration(run.fitSeconds), Output.volatile(run.createdAt.leftPadded(to: 20))])
+                           run.kind == "promote" ? "" : formatDuration(run.fitSeconds), Output.volatile(run.createdAt.leftPadded(to: 20))])
             }
             context.print(table)
         })
@@ -59,6 +61,13 @@ extension CommandTable {
     /// The run's main score: cross-validated if it has one, else on its training rows.
     private static func headline(_ run: RunRecord) -> String {
         let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(run.metrics.utf8))) ?? [:]
+        if run.kind == "promote" {
+            // The evidence in brief: agreement, and the paired test's p when outcomes were known.
+            var parts: [String] = []
+            if let a = metrics["agreement"] ?? metrics["agreement_all_rows"] { parts.append("agree \(formatScore(a))") }
+            if let p = metrics["p_value"] { parts.append("p \(formatScore(p))") }
+            return parts.joined(separator: ", ")
+        }
         let primary = MetricCatalog.primary(for: Task(rawValue: run.task) ?? .classification).name
         if let cv = metrics["cv_" + primary] { return "cv \(primary) \(formatScore(cv))" }
         if let t = metrics["training_" + primary] { return "train \(primary) \(formatScore(t))" }
@@ -78,6 +87,16 @@ extension CommandTable {
             "session      \(Output.volatile(run.sessionFile ?? "not recorded")) cell \(run.cell)",
             "metrics",
         ]
+        if run.kind == "promote" {
+            // A promotion trained nothing: its lines say what was swapped and on what evidence.
+            lines = [
+                "run \(Output.volatile(String(run.id ?? 0))): promote \(run.algorithm) to champion of \(run.dataName) → \(run.target) (\(run.task))",
+                "details      \(run.parameters)",
+                "evidence     \(run.rows) labelled rows",
+                "recorded     \(Output.volatile(run.createdAt)) by workbench \(run.workbenchVersion)",
+                "metrics",
+            ]
+        }
         for key in metrics.keys.sorted() { lines.append("  \(key)  \(formatScore(metrics[key] ?? .nan))") }
         return lines.joined(separator: "\n")
     }

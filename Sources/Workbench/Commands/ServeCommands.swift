@@ -134,7 +134,12 @@ extension CommandTable {
                     throw CommandError("\(written) is a bundle that is not served in this session", hint: "serve it first (serve \"\(written)\"), or monitor its prediction log: monitor \"FILE\"")
                 }
                 let summary = try LogMonitor.summary(logPath: resolved, options: options)
-                context.print(MonitorReport.render(summary, source: written))
+                var text = MonitorReport.render(summary, source: written)
+                // A log written by `serve --shadow`: the champion against its challenger.
+                if let comparison = try LogMonitor.comparison(logPath: resolved, options: options) {
+                    text += "\n" + comparison.lines.joined(separator: "\n")
+                }
+                context.print(text)
                 return
             }
             let (name, _) = try context.model("SOURCE")

@@ -1,0 +1,28 @@
+-- wrk script: single-row POST /v1/predict; counts answers by status class per thread; done()
+-- prints one RESULT line: requests, req/s, p50 ms, p99 ms, non-2xx answers, socket errors.
+local threads = {}
+local body = '{"island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230, "body_mass_g": 5800, "sex": "male", "year": 2009}'
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  bad = 0
+end
+
+function request()
+  return wrk.format("POST", "/v1/predict", {["Content-Type"] = "application/json"}, body)
+end
+
+function response(status, headers, answer)
+  if status < 200 or status >= 300 then bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %d %.1f %.3f %.3f %d %d\n", summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, b, errors))
+end
