@@ -33,7 +33,7 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
             let from = source.map { " (the password came from \($0))" } ?? " (no password was given: put it in PGPASSWORD or ~/.pgpass)"
             return "\(location) refused the login: \(message)\(from)"
         case .tls(let location, let reason):
-            return "cannot set up TLS with \(location): \(reason); sslmode=disable connects without it, sslmode=prefer falls back to plain TCP"
+            return "cannot set up TLS with \(location): \(reason); sslmode=require encrypts without checking the certificate, sslmode=disable connects without TLS"
         case .timedOut(let location, let seconds, let what):
             return "\(location) did not answer \(what) within \(seconds) s; connect_timeout= in the URL allows longer"
         case .server(let location, let message, let sqlState, let hint):

@@ -171,7 +171,8 @@ public final class PostgresPool: Sendable {
             case .sslUnsupported:
                 return PostgresError.tls(location: shown, reason: "the server does not offer TLS")
             case .failedToAddSSLHandler:
-                return PostgresError.tls(location: shown, reason: psql.underlying.map { String(describing: $0) } ?? "the TLS handshake failed")
+                if let underlying = psql.underlying { return describeConnectionFailure(underlying) }
+                return PostgresError.tls(location: shown, reason: "the TLS handshake failed")
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
                 if let underlying = psql.underlying { return describeConnectionFailure(underlying) }
                 return PostgresError.connectionLost(location: shown, reason: psql.code.description)
@@ -187,10 +188,13 @@ public final class PostgresPool: Sendable {
         if let channel = error as? ChannelError, case .connectTimeout = channel {
             return .timedOut(location: shown, seconds: location.connectTimeout, what: "a connection")
         }
-        if let ssl = error as? NIOSSLError {
-            return .tls(location: shown, reason: String(describing: ssl))
-        }
         let text = String(describing: error)
+        if error is NIOSSLError || error is BoringSSLError {
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return .tls(location: shown, reason: "the server's certificate is not trusted here (verify-full checks it against the system's roots and the host name)")
+            }
+            return .tls(location: shown, reason: "the TLS handshake failed (\(text.prefix(200)))")
+        }
         if text.localizedCaseInsensitiveContains("refused") { return .unreachable(location: shown, reason: "connection refused") }
         if text.localizedCaseInsensitiveContains("resolve") || text.contains("UnknownHost") || text.localizedCaseInsensitiveContains("getaddrinfo") || text.localizedCaseInsensitiveContains("NXDOMAIN") {
             return .unreachable(location: shown, reason: "the host name does not resolve")

@@ -44,6 +44,14 @@ start)
     # cluster that dies is thrown away, and the tests run faster.
     printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nfsync = off\nmax_connections = 200\n" \
         "$PORT" "$DIR" >> "$DIR/data/postgresql.conf"
+    # TLS with a self-signed certificate, so sslmode= is tested against a server that offers it.
+    if command -v openssl >/dev/null; then
+        openssl req -new -x509 -days 7 -nodes -subj "/CN=workbench-test" -keyout "$DIR/data/server.key" \
+            -out "$DIR/data/server.crt" >/dev/null 2>&1
+        chmod 600 "$DIR/data/server.key"
+        chown "$OWNER" "$DIR/data/server.key" "$DIR/data/server.crt" 2>/dev/null || true
+        printf "ssl = on\n" >> "$DIR/data/postgresql.conf"
+    fi
     as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null \
         || { cat "$DIR/server.log" >&2; exit 1; }
     echo "export WORKBENCH_PG_DIR='$DIR'"

@@ -100,6 +100,39 @@ struct PostgresReadTests {
         }
     }
 
+    /// Whether a connection with `mode` is encrypted, as the server sees it.
+    static func encrypted(_ mode: PostgresLocation.SSLMode) async throws -> Bool {
+        var location = try PostgresLocation(parsing: try #require(TestPostgres.url))
+        location.sslMode = mode
+        let pool = try PostgresPool(location)
+        defer { pool.close() }
+        let rows = try await PostgresTableReader.read(pool, source: .query("select ssl::text from pg_stat_ssl where pid = pg_backend_pid()"), budgetBytes: nil)
+        return rows.frame.columns[0].text(at: 0) == "true"
+    }
+
+    @Test func sslModesAgainstTheServer() async throws {
+        var plain = try PostgresLocation(parsing: try #require(TestPostgres.url))
+        plain.sslMode = .disable
+        let pool = try PostgresPool(plain)
+        defer { pool.close() }
+        let offered = try await PostgresTableReader.read(pool, source: .query("select current_setting('ssl')"), budgetBytes: nil).frame.columns[0].text(at: 0) == "on"
+        #expect(try await !Self.encrypted(.disable))
+        if offered {
+            // The test cluster's certificate is self-signed: used, not trusted.
+            #expect(try await Self.encrypted(.prefer))
+            #expect(try await Self.encrypted(.require))
+            await #expect { _ = try await Self.encrypted(.verifyFull) } throws: { error in
+                guard case .tls = error as? PostgresError else { return false }
+                return "\(error)".contains("certificate is not trusted here")
+            }
+        } else {
+            #expect(try await !Self.encrypted(.prefer))
+            await #expect { _ = try await Self.encrypted(.require) } throws: { error in
+                (error as? PostgresError) == .tls(location: plain.masked, reason: "the server does not offer TLS")
+            }
+        }
+    }
+
     @Test func aWrongPasswordOrAnUnreachableHostIsOneLineWithTheURLMasked() async throws {
         let good = try PostgresLocation(parsing: try #require(TestPostgres.url))
         var wrong = good
