@@ -11,6 +11,43 @@ public struct CrossValidationResult: Sendable {
     /// Each scored row's prediction by the fold model that did not see it: the honest reference
     /// for "did the predictions drift" (predictions on training rows are over-confident).
     public var outOfFold: OutOfFoldPredictions? = nil
+    /// Classification: the true class of each out-of-fold row (in `outOfFold`'s order) and the
+    /// rows per fold, so the folds can be scored again under a decision rule the refits lack.
+    public var outOfFoldTruth: [String]? = nil
+    public var foldSizes: [Int] = []
+
+    /// These folds as `pipeline` would have scored them: its calibration applied to each fold's
+    /// out-of-fold probabilities and its decision threshold or costs deciding the labels. The
+    /// refits have neither, so a calibrated or thresholded model's fresh scores must be compared
+    /// with these, not with the refits' own. Unchanged when the model has neither (or for
+    /// regression, or a result recorded without its truth).
+    public func scored(as pipeline: PipelineModel) -> CrossValidationResult {
+        guard pipeline.task == .classification, pipeline.calibration != nil || pipeline.decision != .mostProbable,
+              case .probabilities(let p, let classes)? = outOfFold, let truthNames = outOfFoldTruth,
+              truthNames.count == p.rows, foldSizes.reduce(0, +) == p.rows, foldSizes.count == foldScores.count
+        else { return self }
+        let target = pipeline.target.classes
+        let code = Dictionary(target.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let from = classes.map { code[$0] }
+        var rescored: [Scores] = []
+        var start = 0
+        for size in foldSizes {
+            var flat = [Double](repeating: 0, count: size * target.count)
+            var truth: [Int] = []
+            truth.reserveCapacity(size)
+            for r in 0..<size {
+                for (c, to) in from.enumerated() { if let to { flat[r * target.count + to] = p[start + r, c] } }
+                guard let t = code[truthNames[start + r]] else { return self }
+                truth.append(t)
+            }
+            let prediction = pipeline.calibrated(.probabilities(Matrix(rows: size, columns: target.count, values: flat)))
+            rescored.append(Scores(target: .classes(truth, classCount: target.count), prediction: prediction, decision: pipeline.decision))
+            start += size
+        }
+        var result = self
+        result.foldScores = rescored
+        return result
+    }
 
     public func values(of metric: MetricDefinition) -> [Double] { foldScores.map(metric.value) }
 
@@ -50,6 +87,8 @@ public enum CrossValidation {
         var predictTimes: [Double] = []
         var resolved: Parameters?
         var foldProbabilities: [(classes: [String], probabilities: Matrix)] = []
+        var truthNames: [String] = []
+        var foldSizes: [Int] = []
         var values: [Double] = []
         let clock = ContinuousClock()
         for (i, testRows) in folds.enumerated() {
@@ -71,7 +110,12 @@ public enum CrossValidation {
             case .values(let v): values += v
             case .probabilities(let p):
                 foldProbabilities.append((model.target.classes, p))
+                if case .classes(let codes, _) = truth {
+                    let names = model.target.classes
+                    truthNames += codes.map { names.indices.contains($0) ? names[$0] : "" }
+                }
             }
+            foldSizes.append(kept.count)
             fitTimes.append(fit.seconds)
             predictTimes.append(predict.seconds)
             context.progress(Double(i + 1) / Double(folds.count))
@@ -91,6 +135,8 @@ public enum CrossValidation {
                 }
             }
             result.outOfFold = .probabilities(Matrix(rows: flat.count / max(1, classes.count), columns: classes.count, values: flat), classes: classes)
+            result.outOfFoldTruth = truthNames
+            result.foldSizes = foldSizes
         } else if !values.isEmpty {
             result.outOfFold = .values(values)
         }

@@ -151,7 +151,7 @@ extension CommandTable {
             }
             throw CommandError("\(name) has no training data in this session to take verification rows from", hint: "export the model from the session that trained it")
         }
-        let crossValidation = try model.crossValidation ?? crossValidateNow(model, context: context)
+        let crossValidation = try crossValidation(of: model, context: context)
         var metrics: [String: Double] = [:]
         for m in MetricCatalog.metrics(for: pipeline.task) {
             metrics["training_" + m.name] = m.value(model.trainingScores)

@@ -289,7 +289,7 @@ extension CommandTable {
 
         // Cross-validation: the yardstick for scores, and its out-of-fold predictions the
         // reference for prediction drift.
-        let cv = try model.crossValidation ?? crossValidateNow(model, context: context)
+        let cv = try crossValidation(of: model, context: context)
 
         // Metrics against cross-validation, judged with the fresh score's sampling error.
         var cvTable: [String: [Double]] = [:]
@@ -405,6 +405,14 @@ extension CommandTable {
         report.rowsSeenInTraining = seen
         report.conformalCoverage = conformalCoverage
         return (report, cv)
+    }
+
+    /// The model's cross-validation (kept from compare or train, else run now) scored as the model
+    /// decides: after its calibration, under its threshold or costs. The yardstick of validate's
+    /// verdict and of an exported bundle's figures, so a thresholded model is measured against its
+    /// own rule, not the refits' most-probable labels.
+    static func crossValidation(of model: TrainedModel, context: CommandContext) throws -> CrossValidationResult? {
+        try (model.crossValidation ?? crossValidateNow(model, context: context)).map { $0.scored(as: model.pipeline) }
     }
 
     /// 5-fold cross-validation of the model's algorithm and parameters on its own training data.

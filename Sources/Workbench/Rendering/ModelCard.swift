@@ -89,7 +89,8 @@ enum ModelCard {
                 lines.append("- Held-out test (\(held.data)) \(m.label): \(formatScore(m.value(held.scores)))")
             }
         }
-        if let cv = model.crossValidation {
+        // Scored as the model decides (its calibration, threshold or costs), like validate's yardstick.
+        if let cv = model.crossValidation?.scored(as: p) {
             for m in MetricCatalog.metrics(for: p.task) where cv.mean(of: m).isFinite {
                 lines.append("- Cross-validated \(m.label): \(formatScore(cv.mean(of: m))) ± \(formatScore(cv.standardDeviation(of: m)))")
             }

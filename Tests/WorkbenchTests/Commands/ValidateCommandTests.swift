@@ -28,6 +28,20 @@ struct ValidateCommandTests {
         try Data(retyped.utf8).write(to: URL(fileURLWithPath: path))
     }
 
+    @Test func aThresholdedModelIsMeasuredAgainstItsOwnRuleInCrossValidation() throws {
+        let session = makeSession()
+        run(session, "load \"\(exampleData)/breast_cancer_train.csv\" as cancer", "m = train linear on cancer target=diagnosis",
+            "v = validate m on \"\(exampleData)/breast_cancer_fresh.csv\"", "threshold m on cancer at=0.05",
+            "w = validate m on \"\(exampleData)/breast_cancer_fresh.csv\"")
+        let plain = try #require(report(session, "v")), strict = try #require(report(session, "w"))
+        // A low threshold trades precision for recall: the cross-validation yardstick moves with it.
+        let recall = try #require(plain.crossValidation["recall"]?.first), thresholdedRecall = try #require(strict.crossValidation["recall"]?.first)
+        let precision = try #require(plain.crossValidation["precision"]?.first), thresholdedPrecision = try #require(strict.crossValidation["precision"]?.first)
+        #expect(thresholdedRecall != recall || thresholdedPrecision != precision)
+        // And log loss, which a threshold does not touch, stays.
+        #expect(plain.crossValidation["log_loss"]?.first == strict.crossValidation["log_loss"]?.first)
+    }
+
     @Test func freshPassesDriftedFailsOnExactlyTheShiftedFeatures() throws {
         let session = trained()
         run(session, "v = validate m on \"\(exampleData)/penguins_fresh.csv\"")
