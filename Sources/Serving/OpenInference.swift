@@ -435,7 +435,10 @@ struct OpenInferenceModel: Sendable {
 
     // MARK: the response
 
-    /// `{"model_name", "model_version", "id", "parameters": {"model_id"}, "outputs": [...]}`.
+    /// `{"model_name", "model_version", "id", "parameters": {"model_id", "first_prediction_id"}, "outputs": [...]}`.
+    /// The rows' prediction ids are consecutive from `first_prediction_id` (row r has that + r),
+    /// the ids `POST /v1/feedback` takes: the protocol has no field per row for them, and its
+    /// parameters hold scalars.
     func responseBody(_ rows: [ScoredRow], request: Request) -> String {
         var w = JSONWriter()
         w.raw("{\"model_name\":")
@@ -447,6 +450,7 @@ struct OpenInferenceModel: Sendable {
         }
         w.raw(",\"parameters\":{\"model_id\":")
         w.string(modelID)
+        if let first = rows.first?.id { w.raw(",\"first_prediction_id\":\(first)") }
         w.raw("},\"outputs\":[")
         for (k, output) in request.outputs.enumerated() {
             if k > 0 { w.raw(",") }

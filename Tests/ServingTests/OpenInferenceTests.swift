@@ -135,6 +135,25 @@ struct OpenInferenceTests {
 
     /// Missing values as the protocol's clients send them: NaN (Python's json writes it for a
     /// missing float) or null for numbers, "" or null for text — read as /v1's null.
+    @Test func anAnswerCarriesItsRowsPredictionIdsForFeedback() async throws {
+        let log = try temporaryFolder() + "/v2-ids.sqlite"
+        let server = try await startServer(try Self.bundle.get()) { $0.logPath = log }
+        defer { Task { await server.shutdown() } }
+        let name = server.service.bundle.manifest.name
+        _ = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(try penguinRows("penguins_fresh.csv").prefix(2).joined(separator: ","))]}")
+        let v2 = try await HTTP.post("/v2/models/\(name)/infer", port: server.port, body: try Self.body(["inputs": Self.tensors(try Self.freshRows(3))]))
+        #expect(v2.status == 200, "\(v2.body)")
+        // Two rows went before: this answer's rows are 3, 4 and 5.
+        let first = try #require(((v2.json["parameters"] as? [String: Any])?["first_prediction_id"] as? NSNumber)?.int64Value)
+        #expect(first == 3)
+        let labels = try #require((v2.json["outputs"] as? [[String: Any]])?.first?["data"] as? [String])
+        let feedback = try await HTTP.post("/v1/feedback", port: server.port, body: "{\"outcomes\": [{\"id\": \(first + 2), \"label\": \"\(labels[2])\"}]}")
+        #expect(feedback.status == 200, "\(feedback.body)")
+        #expect(feedback.json["recorded"] as? Int == 1, "\(feedback.body)")
+        let unknown = try await HTTP.post("/v1/feedback", port: server.port, body: "{\"id\": \(first + 3), \"label\": \"Adelie\"}")
+        #expect(unknown.status == 422, "\(unknown.body)")
+    }
+
     @Test func missingValuesAndWarnings() async throws {
         let server = try await startServer(try Self.bundle.get())
         defer { Task { await server.shutdown() } }
