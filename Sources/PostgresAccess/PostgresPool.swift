@@ -31,7 +31,8 @@ public final class PostgresPool: Sendable {
         // reach the caller as errors instead.
         let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "workbench.postgres") { _ in SwiftLogNoOpLogHandler() })
         self.client = client
-        running = Task { await client.run() }
+        // The pool runs where `blocking` work runs, so blocked cooperative threads cannot stall it either.
+        running = Task(executorPreference: BlockingWorkExecutor.shared) { await client.run() }
     }
 
     deinit { running.cancel() }
@@ -139,7 +140,9 @@ public final class PostgresPool: Sendable {
     public func blocking<T: Sendable>(_ work: @escaping @Sendable (PostgresPool) async throws -> T) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
+        // On a thread of its own, not Swift's cooperative pool: a caller that blocks one of the
+        // pool's few threads (a test, a handler) must not starve the work it is waiting for.
+        Task(executorPreference: BlockingWorkExecutor.shared) {
             let result: Result<T, any Error>
             do { result = .success(try await work(self)) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
@@ -201,6 +204,39 @@ public final class PostgresPool: Sendable {
         }
         if text.localizedCaseInsensitiveContains("unreachable") { return .unreachable(location: shown, reason: "the network is unreachable") }
         return .connectionLost(location: shown, reason: PostgresLocation.mask(text))
+    }
+}
+
+/// The executor of `blocking`'s work: one thread that runs its jobs in turn. Work that waits on
+/// the network suspends, so calls from several threads interleave on it.
+final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked: `jobs` is guarded by `condition`.
+    static let shared = BlockingWorkExecutor()
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    private init() {
+        let thread = Thread { [self] in run() }
+        thread.name = "workbench-postgres"
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 }
 

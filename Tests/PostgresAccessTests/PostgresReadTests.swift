@@ -100,6 +100,26 @@ struct PostgresReadTests {
         }
     }
 
+    /// `blocking` called from more tasks at once than Swift's cooperative pool has threads, each
+    /// blocking its thread: the work runs on its own executor, so every call returns.
+    @Test(.timeLimit(.minutes(1))) func blockingCallsFromEveryCooperativeThreadAllReturn() async throws {
+        let pool = try PostgresPool(PostgresLocation(parsing: try #require(TestPostgres.url)))
+        defer { pool.close() }
+        let width = ProcessInfo.processInfo.activeProcessorCount * 4
+        let answers = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<width {
+                group.addTask {
+                    try pool.blocking { pool in
+                        let rows = try await PostgresTableReader.read(pool, source: .query("select \(i) + 1 as n, pg_sleep(0.05)::text as s"), budgetBytes: nil)
+                        return Int(rows.frame.columns[0].text(at: 0) ?? "") ?? -1
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.sorted() == Array(1...width))
+    }
+
     /// Whether a connection with `mode` is encrypted, as the server sees it.
     static func encrypted(_ mode: PostgresLocation.SSLMode) async throws -> Bool {
         var location = try PostgresLocation(parsing: try #require(TestPostgres.url))

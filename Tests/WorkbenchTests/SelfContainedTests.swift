@@ -219,6 +219,9 @@ struct ReadmeTests {
         ("Benchmarks/", "benchmarks run for minutes to hours; they are run by hand"),
         ("Fuzz/", "fuzzing runs for minutes; run by hand (see Fuzz/README.md)"),
         ("python3 Scripts/embed-resources.py", "regenerates sources; the built-in files test checks they are current"),
+        ("eval \"$(bash Tests/Postgres/cluster.sh start)\"", "starts the private PostgreSQL cluster; .ci/run does the same around the whole test run"),
+        ("bash Tests/Postgres/cluster.sh stop", "stops that cluster; .ci/run does it on exit"),
+        ("swift test", "is the test run itself"),
     ]
 
     /// The lines of every ```sh block, without comments.

@@ -11,21 +11,23 @@ import Tabular
 /// token is sent and the Content-Type (bits 3–4: JSON, JSON with a charset, text/plain, none); the
 /// rest is the body (or, for bit 7, a first line that is the path).
 /// Checks: the status is one the API documents (never 5xx); every error body is JSON with an
-/// `error` string and a `details` list; a 200 from /v1/predict is JSON with as many predictions
-/// as the request had rows.
+/// `error` string (and, outside the Open Inference Protocol's `/v2`, a `details` list); a 200
+/// from /v1/predict is JSON with as many predictions as the request had rows. The served model
+/// keeps a prediction log, so `/v1/feedback` looks ids up and stores outcomes for real.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     guard count > 0 else { return 0 }
     let input = UnsafeRawBufferPointer(start: start, count: count)
     let selector = input[0]
     var rest = Data(input[1...])
-    let routes = ["/v1/predict", "/v1/predict", "/v1/predict", "/v1/model", "/v1/drift", "/healthz", "/metrics", "/v1/openapi.yaml"]
+    let routes = ["/v1/predict", "/v1/predict", "/v1/feedback", "/v2/models/fuzz/infer", "/v1/model", "/v1/drift", "/metrics", "/v1/admin/promote"]
     var path = routes[Int(selector & 0x7)]
     if selector & 0x80 != 0, let newline = rest.firstIndex(of: 10) {
         path = String(decoding: rest[rest.startIndex..<newline], as: UTF8.self)
         rest = Data(rest[(newline + 1)...])
     }
-    let method = selector & 0x40 != 0 ? "GET" : (path == "/v1/predict" ? "POST" : "GET")
+    let posted: Set<String> = ["/v1/predict", "/v1/feedback", "/v2/models/fuzz/infer", "/v1/admin/promote"]
+    let method = selector & 0x40 != 0 ? "GET" : (posted.contains(path) ? "POST" : "GET")
     let authorization: String? = selector & 0x20 != 0 ? nil : "Bearer fuzz-token"
     let contentTypes: [String?] = ["application/json", "Application/JSON; charset=utf-8", "text/plain", nil]
     let contentType = contentTypes[Int(selector >> 3 & 0x3)]
@@ -33,11 +35,13 @@ public func fuzzHTTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let answer = Workspace.shared.handle(method: method, path: path, authorization: authorization, contentType: contentType,
                                          body: body)
 
-    let documented: Set<Int> = [200, 400, 401, 404, 405, 408, 413, 415, 422]
+    // 409: an outcome that contradicts the one stored, or a promotion without a challenger.
+    let documented: Set<Int> = [200, 400, 401, 404, 405, 408, 409, 413, 415, 422]
     precondition(documented.contains(answer.status), "status \(answer.status) for \(method) \(path): \(answer.body)")
     if answer.status != 200 {
         let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
-        precondition(json?["error"] is String && json?["details"] is [Any], "error body is not {error, details}: \(answer.body)")
+        let openInference = path.hasPrefix("/v2")
+        precondition(json?["error"] is String && (openInference || json?["details"] is [Any]), "error body is not {error, details}: \(answer.body)")
     } else if path == "/v1/predict" {
         let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
         let predictions = json?["predictions"] as? [Any]
@@ -81,7 +85,7 @@ final class Workspace: Sendable {
                 onnxInfo: .init(present: false, reason: "fuzz", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
             _ = try BundleWriter.write(contents, to: root + "/bundle", overwrite: true)
             let bundle = try BundleReader.open(root + "/bundle")
-            service = try ModelService(bundle: bundle, token: "fuzz-token", maximumBodyBytes: 64 << 10, logPath: nil, redact: [],
+            service = try ModelService(bundle: bundle, token: "fuzz-token", maximumBodyBytes: 64 << 10, logPath: root + "/log.sqlite", redact: [],
                                        alertCommand: nil, monitorOptions: MonitorOptions())
         } catch {
             preconditionFailure("cannot prepare the fuzz server: \(error)")
