@@ -45,7 +45,8 @@ extension ModelService {
     /// `POST /v1/admin/promote`: computes the evidence on the roles as they are (the log's last
     /// window and the running counts), then swaps the two models in one step. Requests already
     /// answering finish on the model they started with; the next ones get the new champion. 409
-    /// when the server has no challenger. Runs off the event loops: it reads the log.
+    /// when the server has no challenger, 403 when it has no token (an open server still may not
+    /// have its model swapped by anyone). Runs off the event loops: it reads the log.
     func promote(method: String, authorization: String?) -> APIResponse {
         guard method == "POST" else {
             return APIError(405, "\(Self.promoteRoute) accepts POST only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", "POST"))
@@ -56,6 +57,12 @@ extension ModelService {
         guard let shadow, currentRoles.challenger != nil else {
             return APIError(409, "this server has no challenger to promote",
                             details: ["start it with a challenger: workbench serve CHAMPION --shadow CHALLENGER"]).response
+        }
+        // Predictions may be open to anyone who can reach the server; swapping the model that
+        // answers them may not.
+        guard tokenDigest != nil else {
+            return APIError(403, "promotion needs the server's token, and this server has none",
+                            details: ["start it with --token-file FILE, then: workbench promote --token-file FILE"]).response
         }
         // The evidence includes what was answered up to now.
         shadow.waitUntilIdle(timeout: 2)

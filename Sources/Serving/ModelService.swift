@@ -47,7 +47,7 @@ public final class ModelService: Sendable {
     /// The last prediction id given; the next scored row takes the one after. Continues the log's
     /// sequence (from 0 without a log).
     private let lastID: Atomic<Int64>
-    private let tokenDigest: [UInt8]?
+    let tokenDigest: [UInt8]?
 
     /// - Parameter shadowBundle: a challenger scored on every answered row off the request path
     ///   (`--shadow`); refused unless it takes the champion's inputs for the same task and classes.

@@ -281,6 +281,16 @@ struct ShadowServingTests {
         #expect(comparison.recommendation.hasPrefix("no row of the window has the challenger's prediction: they were dropped"))
     }
 
+    @Test func promotionOnAServerWithoutATokenIsRefusedAndNothingSwapped() async throws {
+        let server = try await startServer(try Self.champion.get()) { $0.shadowBundlePath = try? Self.challenger.get() }
+        let refused = try await HTTP.post("/v1/admin/promote", port: server.port, body: "")
+        let after = try await HTTP.post("/v1/predict", port: server.port, body: sampleRow)
+        await server.shutdown()
+        #expect(refused.status == 403)
+        #expect(refused.json["error"] as? String == "promotion needs the server's token, and this server has none")
+        #expect(after.json["model"] as? String == (try BundleReaderTestSupport.modelID(Self.champion.get())))
+    }
+
     @Test func promotionWithoutAChallengerIsRefused() async throws {
         let server = try await startServer(try Self.champion.get())
         let refused = try await HTTP.post("/v1/admin/promote", port: server.port, body: "")
