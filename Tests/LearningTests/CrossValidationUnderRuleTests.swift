@@ -8,20 +8,22 @@ import Testing
 /// refits have no rule, so their own fold scores would measure another classifier.
 @Suite("Cross-validation scored under the model's own rule")
 struct CrossValidationUnderRuleTests {
-    static func folds(_ frame: DataFrame, target: String) throws -> (rows: [Int], folds: [[Int]]) {
-        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: target, task: nil)
-        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 7).map { $0.map { rows[$0] } }
-        return (rows, folds)
-    }
-
-    @Test func aThresholdRescoresEachFoldFromItsOutOfFoldProbabilities() throws {
+    /// Naive Bayes on breast cancer: its 5-fold cross-validation (refits without any rule) and
+    /// the model fitted on every row.
+    static func naiveBayesOnBreastCancer() throws -> (CrossValidationResult, PipelineModel) {
         let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
         let features = frame.columnNames.filter { $0 != "diagnosis" }
-        let (rows, folds) = try Self.folds(frame, target: "diagnosis")
+        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: "diagnosis", task: nil)
+        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 7).map { $0.map { rows[$0] } }
         let cv = try CrossValidation.run(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
                                          features: features, task: .classification, folds: folds, allRows: rows, context: FitContext())
         let model = try PipelineModel.train(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
                                             features: features, context: FitContext())
+        return (cv, model)
+    }
+
+    @Test func aThresholdRescoresEachFoldFromItsOutOfFoldProbabilities() throws {
+        let (cv, model) = try Self.naiveBayesOnBreastCancer()
         // No rule: the very same result.
         #expect(cv.scored(as: model).foldScores == cv.foldScores)
         // A threshold of 0.999 on the second class: by hand, each fold's accuracy is the share of
@@ -47,13 +49,7 @@ struct CrossValidationUnderRuleTests {
     }
 
     @Test func aCalibrationChangesTheProbabilitiesScored() throws {
-        let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
-        let features = frame.columnNames.filter { $0 != "diagnosis" }
-        let (rows, folds) = try Self.folds(frame, target: "diagnosis")
-        let cv = try CrossValidation.run(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
-                                         features: features, task: .classification, folds: folds, allRows: rows, context: FitContext())
-        let model = try PipelineModel.train(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
-                                            features: features, context: FitContext())
+        let (cv, model) = try Self.naiveBayesOnBreastCancer()
         // Squeezes every probability into 0.2…0.8: labels keep their side of 0.5, log loss changes.
         let calibrated = try model.withCalibration(ProbabilityCalibration(method: .isotonic, calibrators: [.isotonic(x: [0, 1], y: [0.2, 0.8])]))
         let rescored = cv.scored(as: calibrated)
