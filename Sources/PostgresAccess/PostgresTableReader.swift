@@ -44,8 +44,9 @@ public enum PostgresTableReader {
             let logger = PostgresPool.quietLogger
             // The planner's estimate (from pg_class's statistics for a table) before any row moves.
             let plan = try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN (VERBOSE, FORMAT JSON) " + sql), logger: logger).collect()
-            let (estimatedRows, estimatedColumns) = planEstimate(plan.first.flatMap { try? $0.makeRandomAccess()[0].decode(String.self) })
-            let estimatedBytes = estimatedRows * max(1, estimatedColumns) * 8
+            let (estimatedRows, estimatedColumns, width) = planEstimate(plan.first.flatMap { try? $0.makeRandomAccess()[0].decode(String.self) })
+            // 8 bytes a cell in the column store, or the planner's row width when wider (text).
+            let estimatedBytes = estimatedRows * max(max(1, estimatedColumns) * 8, width)
             if let budgetBytes, estimatedBytes > budgetBytes {
                 throw PostgresError.tooLarge(location: location, estimatedBytes: estimatedBytes, budgetBytes: budgetBytes, estimatedRows: estimatedRows)
             }
@@ -54,20 +55,29 @@ public enum PostgresTableReader {
             _ = try await connection.query("BEGIN READ ONLY", logger: logger).collect()
             do {
                 _ = try await connection.query(PostgresQuery(unsafeSQL: "DECLARE workbench_load NO SCROLL CURSOR FOR " + sql), logger: logger).collect()
+                // The first fetch is small until the rows' width is known; later ones aim at
+                // about 16 MiB on the wire, so a result of wide rows never arrives all at once.
+                var fetch = min(max(1, batchRows), 100)
                 while true {
                     // Collected before use: a type looked up in the catalog is a second query,
                     // which the connection runs only after this one's rows are all read.
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(max(1, batchRows)) FROM workbench_load"), logger: logger).collect()
+                    let rows = try await connection.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(fetch) FROM workbench_load"), logger: logger).collect()
                     let received = rows.count
+                    var wireBytes = 0
                     for row in rows {
                         if builder == nil { builder = try await FrameBuilder(firstRow: row, connection: connection, location: location) }
                         try builder?.append(row)
+                        for cell in row { wireBytes += cell.bytes?.readableBytes ?? 0 }
                     }
                     batches += 1
-                    if let budgetBytes, let b = builder, b.bytes > budgetBytes {
-                        throw PostgresError.tooLarge(location: location, estimatedBytes: b.bytes, budgetBytes: budgetBytes, estimatedRows: max(estimatedRows, b.rows))
+                    if received < fetch { break }
+                    let perRow = max(8, wireBytes / max(1, received))
+                    fetch = min(max(1, batchRows), max(100, (16 << 20) / perRow))
+                    // What is held, and what the next batch would bring at this width.
+                    if let budgetBytes, let b = builder, b.bytes + fetch * perRow > budgetBytes {
+                        throw PostgresError.tooLarge(location: location, estimatedBytes: max(b.bytes + fetch * perRow, estimatedRows * perRow),
+                                                     budgetBytes: budgetBytes, estimatedRows: max(estimatedRows, b.rows + fetch))
                     }
-                    if received < batchRows { break }
                 }
                 _ = try await connection.query("COMMIT", logger: logger).collect()
             } catch {
@@ -101,15 +111,17 @@ public enum PostgresTableReader {
         return try pool.blocking { try await read($0, source: source, budgetBytes: budgetBytes) }
     }
 
-    /// The planner's rows and output columns from `EXPLAIN (VERBOSE, FORMAT JSON)`.
-    static func planEstimate(_ json: String?) -> (rows: Int, columns: Int) {
+    /// The planner's rows, output columns and average row width in bytes, from
+    /// `EXPLAIN (VERBOSE, FORMAT JSON)`.
+    static func planEstimate(_ json: String?) -> (rows: Int, columns: Int, width: Int) {
         guard let json, let data = json.data(using: .utf8),
               let top = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]],
               let plan = top.first?["Plan"] as? [String: Any]
-        else { return (0, 0) }
+        else { return (0, 0, 0) }
         let rows = (plan["Plan Rows"] as? NSNumber)?.doubleValue ?? 0
         let columns = (plan["Output"] as? [Any])?.count ?? 0
-        return (rows.isFinite ? Int(min(rows, 1e15)) : 0, columns)
+        let width = (plan["Plan Width"] as? NSNumber)?.intValue ?? 0
+        return (rows.isFinite ? Int(min(rows, 1e15)) : 0, columns, min(max(width, 0), 1 << 30))
     }
 
     /// `name` as a quoted, possibly schema-qualified identifier, after checking that it exists;
@@ -150,13 +162,9 @@ struct FrameBuilder {
     var columns: [Pending]
     var rows = 0
     let location: String
-
-    /// Bytes held so far: 8 per number, 4 per text code, and the distinct texts.
-    var bytes: Int {
-        columns.reduce(0) { total, c in
-            total + c.numbers.count * 8 + c.codes.count * 4 + c.levels.reduce(0) { $0 + $1.utf8.count + 16 }
-        }
-    }
+    /// Bytes held so far: 8 per number, 4 per text code, and each distinct text once (counted as
+    /// it arrives, so checking the budget after every batch costs nothing).
+    private(set) var bytes = 0
 
     /// A builder for the next batch of a result whose column kinds are known.
     init(names: [String], readings: [Reading], location: String) {
@@ -208,29 +216,33 @@ struct FrameBuilder {
         var i = 0
         for cell in row {
             guard i < columns.count else { break }
-            try Self.append(cell, to: &columns[i], location: location)
+            bytes += try Self.append(cell, to: &columns[i], location: location)
             i += 1
         }
         rows += 1
     }
 
-    private static func append(_ cell: PostgresCell, to column: inout Pending, location: String) throws {
+    /// Appends one cell; returns the bytes it added.
+    private static func append(_ cell: PostgresCell, to column: inout Pending, location: String) throws -> Int {
         let isNull = cell.bytes == nil
         do {
             switch column.reading {
             case .integer:
                 column.numbers.append(isNull ? .nan : Double(try cell.decode(Int64.self)))
+                return 8
             case .floating:
                 column.numbers.append(isNull ? .nan : try cell.decode(Double.self))
+                return 8
             case .numeric:
                 // numeric's NaN decodes as Decimal's NaN, which is missing here too.
                 column.numbers.append(isNull ? .nan : NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
+                return 8
             case .text:
-                addText(isNull ? nil : try cell.decode(String.self), to: &column)
+                return addText(isNull ? nil : try cell.decode(String.self), to: &column)
             case .boolean:
-                addText(isNull ? nil : (try cell.decode(Bool.self) ? "true" : "false"), to: &column)
+                return addText(isNull ? nil : (try cell.decode(Bool.self) ? "true" : "false"), to: &column)
             case .date, .timestamp, .timestampUTC:
-                addText(isNull ? nil : isoText(try cell.decode(Date.self), reading: column.reading), to: &column)
+                return addText(isNull ? nil : isoText(try cell.decode(Date.self), reading: column.reading), to: &column)
             }
         } catch let error as PostgresError {
             throw error
@@ -239,13 +251,15 @@ struct FrameBuilder {
         }
     }
 
-    private static func addText(_ text: String?, to column: inout Pending) {
-        guard let text else { column.codes.append(-1); return }
-        if let code = column.index[text] { column.codes.append(code); return }
+    /// Appends a text cell; returns the bytes it added (a code, and a new level's text).
+    private static func addText(_ text: String?, to column: inout Pending) -> Int {
+        guard let text else { column.codes.append(-1); return 4 }
+        if let code = column.index[text] { column.codes.append(code); return 4 }
         let code = Int32(column.levels.count)
         column.levels.append(text)
         column.index[text] = code
         column.codes.append(code)
+        return 4 + text.utf8.count + 16
     }
 
     /// A date or time as ISO 8601 text, in UTC (what PostgreSQL's binary format carries). Whole
