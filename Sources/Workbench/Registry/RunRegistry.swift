@@ -96,24 +96,32 @@ public final class RunRegistry: Sendable {
             try db.create(index: "runs_algorithm", on: "runs", columns: ["algorithm"], ifNotExists: true)
         }
         migrator.registerMigration("v2: user and host") { db in
+            // Only what is missing: another process may have added the columns already.
+            let existing = Set(try db.columns(in: "runs").map(\.name))
+            guard !existing.contains("user") || !existing.contains("host") else { return }
             try db.alter(table: "runs") { t in
-                t.add(column: "user", .text)
-                t.add(column: "host", .text)
+                if !existing.contains("user") { t.add(column: "user", .text) }
+                if !existing.contains("host") { t.add(column: "host", .text) }
             }
         }
-        // Two processes can both find the migration unapplied and race to record it; the loser's
-        // UNIQUE failure means it is applied, and the retry finds nothing left to do.
-        try Self.retryingWhileBusy(alsoOn: [.SQLITE_CONSTRAINT]) { try migrator.migrate(pool) }
+        // Two processes can both find a migration unapplied and race to apply and record it; the
+        // loser's UNIQUE failure, or its "duplicate column" when it read the schema before the
+        // winner committed, means it is applied, and the retry finds nothing left to do.
+        try Self.retryingWhileBusy(alsoOn: [.SQLITE_CONSTRAINT], orMessage: "duplicate column name") { try migrator.migrate(pool) }
         store = .sqlite(pool)
     }
 
-    private static func retryingWhileBusy<T>(alsoOn extraCodes: [ResultCode] = [], _ body: () throws -> T) throws -> T {
+    private static func retryingWhileBusy<T>(alsoOn extraCodes: [ResultCode] = [], orMessage message: String? = nil, _ body: () throws -> T) throws -> T {
         let deadline = ContinuousClock.now + .seconds(20)
         var pause = Duration.milliseconds(5)
+        func retryable(_ error: DatabaseError) -> Bool {
+            ([.SQLITE_BUSY, .SQLITE_LOCKED] + extraCodes).contains(error.resultCode)
+                || message.map { (error.message ?? "").contains($0) } == true
+        }
         while true {
             do {
                 return try body()
-            } catch let error as DatabaseError where ([.SQLITE_BUSY, .SQLITE_LOCKED] + extraCodes).contains(error.resultCode) && ContinuousClock.now < deadline {
+            } catch let error as DatabaseError where retryable(error) && ContinuousClock.now < deadline {
                 // Jitter breaks lockstep between processes that started together.
                 Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 * Double.random(in: 0.5...1.5))
                 pause = min(pause * 2, .milliseconds(200))
