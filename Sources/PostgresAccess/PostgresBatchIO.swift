@@ -67,7 +67,7 @@ public final class PostgresCursor {
             let sql: String
             switch source {
             case .table(let name):
-                let quoted = name.split(separator: ".", maxSplits: 1).map { quotedIdentifier(String($0)) }.joined(separator: ".")
+                let quoted = quotedTableName(name)
                 let found = try held.rows("SELECT to_regclass(\(quoted))::text")
                 guard let cell = found.first?.makeRandomAccess()[0], cell.bytes != nil else {
                     throw PostgresError.noSuchTable(location: location.masked, table: name, suggestion: nil)
@@ -126,7 +126,7 @@ public final class PostgresTableWriter {
     /// Opens the transaction; an existing table is refused unless `replace`, then dropped in it.
     public init(_ location: PostgresLocation, table: String, replace: Bool) throws {
         held = try HeldConnection(location)
-        self.table = table.split(separator: ".", maxSplits: 1).map { quotedIdentifier(String($0)) }.joined(separator: ".")
+        self.table = quotedTableName(table)
         do {
             try held.run("BEGIN")
             let found = try held.rows("SELECT to_regclass(\(self.table))::text")

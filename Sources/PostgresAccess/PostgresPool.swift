@@ -245,7 +245,12 @@ private final class AcquiredFlag: Sendable {
     let value = Atomic<Bool>(false)
 }
 
-/// Quotes an identifier for SQL (`"my ""odd"" name"`), optionally schema-qualified (`a.b`).
+/// Quotes an identifier for SQL (`"my ""odd"" name"`).
 public func quotedIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// A table name as written (`orders`, `sales.orders`) quoted for SQL, the schema part apart.
+func quotedTableName(_ name: String) -> String {
+    name.split(separator: ".", maxSplits: 1).map { quotedIdentifier(String($0)) }.joined(separator: ".")
 }

@@ -127,8 +127,7 @@ public enum PostgresTableReader {
     /// `name` as a quoted, possibly schema-qualified identifier, after checking that it exists;
     /// a missing one is refused with the tables there are and a did-you-mean.
     static func qualifiedTable(_ name: String, in database: PostgresPool) async throws -> String {
-        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-        let quoted = parts.map(quotedIdentifier).joined(separator: ".")
+        let quoted = quotedTableName(name)
         let location = database.location.masked
         return try await database.withConnection { connection in
             let logger = PostgresPool.quietLogger
