@@ -132,7 +132,8 @@ let package = Package(
         .target(
             name: "Serving",
             dependencies: [
-                "Bundles", "Learning", "Tabular",
+                "Bundles", "Learning", "Tabular", "PostgresAccess",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -222,8 +223,9 @@ let package = Package(
         // OpenInference/ the /v2 check with tritonclient, Promotion/ promote under wrk (all run by .ci/run).
         .testTarget(
             name: "ServingTests",
-            dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport"],
-            exclude: ["Schemathesis", "OpenInference", "Promotion"],
+            dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport", "PostgresAccess",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            exclude: ["Schemathesis", "OpenInference", "Promotion", "SharedLog"],
             swiftSettings: strict
         ),
     ]

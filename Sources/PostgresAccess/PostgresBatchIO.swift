@@ -20,7 +20,7 @@ final class HeldConnection: @unchecked Sendable {
         connection = try pool.blocking { _ in
             do {
                 return try await PostgresConnection.connect(
-                    on: PostgresClient.defaultEventLoopGroup.any(), configuration: try pool.directConfiguration(), id: 1, logger: PostgresPool.quietLogger
+                    on: PostgresPool.eventLoops.any(), configuration: try pool.directConfiguration(), id: 1, logger: PostgresPool.quietLogger
                 ).get()
             } catch {
                 throw pool.translate(error)

@@ -29,13 +29,20 @@ public final class PostgresPool: Sendable {
         configuration.options.additionalStartupParameters = location.startupParameters
         // The pool's own messages (reconnects, keep-alives) would be noise in a REPL; failures
         // reach the caller as errors instead.
-        let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "workbench.postgres") { _ in SwiftLogNoOpLogHandler() })
+        let client = PostgresClient(configuration: configuration, eventLoopGroup: Self.eventLoops,
+                                    backgroundLogger: Logger(label: "workbench.postgres") { _ in SwiftLogNoOpLogHandler() })
         self.client = client
         // The pool runs where `blocking` work runs, so blocked cooperative threads cannot stall it either.
         running = Task(executorPreference: BlockingWorkExecutor.shared) { await client.run() }
     }
 
     deinit { running.cancel() }
+
+    /// The event loop every PostgreSQL connection here runs on: a thread of its own, not NIO's
+    /// shared loops. A server answers requests on those, and the few places that wait for the
+    /// database from there (opening the log at start, the last monitoring pass at stop) would
+    /// otherwise block the very loop their connection needs.
+    public static let eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Ends the pool: its connections close, later calls fail.
     public func close() { running.cancel() }
@@ -126,7 +133,7 @@ public final class PostgresPool: Sendable {
         do {
             let configuration = try directConfiguration()
             let connection = try await PostgresConnection.connect(
-                on: PostgresClient.defaultEventLoopGroup.any(), configuration: configuration, id: 0, logger: Self.quietLogger
+                on: Self.eventLoops.any(), configuration: configuration, id: 0, logger: Self.quietLogger
             ).get()
             try? await connection.close()
             return nil
@@ -152,12 +159,32 @@ public final class PostgresPool: Sendable {
         return try outcome.withLock { $0 }!.get()
     }
 
+    /// `blocking` with a bound on the wait: a server that stops answering (stopped, or a network
+    /// that drops packets silently) holds a connection open without error, and a caller that must
+    /// keep going (a server's log writer) cannot wait for TCP to notice. After `seconds` it throws
+    /// `PostgresError.timedOut`; the work itself goes on in the background until the connection
+    /// answers or breaks, holding one pooled connection meanwhile.
+    public func blocking<T: Sendable>(timeout seconds: Double, _ work: @escaping @Sendable (PostgresPool) async throws -> T) throws -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task(executorPreference: BlockingWorkExecutor.shared) {
+            let result: Result<T, any Error>
+            do { result = .success(try await work(self)) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + seconds) == .success, let result = outcome.withLock({ $0 }) else {
+            throw PostgresError.timedOut(location: location.masked, seconds: max(1, Int(seconds.rounded())), what: "a statement")
+        }
+        return try result.get()
+    }
+
     public static let quietLogger = Logger(label: "workbench.postgres.query") { _ in SwiftLogNoOpLogHandler() }
 
     /// A PostgresNIO or NIO error in the words of `PostgresError`.
     public func translate(_ error: any Error) -> any Error {
         let shown = location.masked
-        if error is PostgresError || error is CancellationError { return error }
+        if error is PostgresError || error is CancellationError || error is any PostgresWorkError { return error }
         if let psql = error as? PSQLError {
             if let info = psql.serverInfo {
                 let state = info[.sqlState]
@@ -244,6 +271,11 @@ final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
 private final class AcquiredFlag: Sendable {
     let value = Atomic<Bool>(false)
 }
+
+/// An error of the caller's own, thrown by its work inside `withConnection` (a check that refused,
+/// a transaction rolled back on purpose): passed through as it is, never read as a database
+/// failure.
+public protocol PostgresWorkError: Error {}
 
 /// Quotes an identifier for SQL (`"my ""odd"" name"`).
 public func quotedIdentifier(_ name: String) -> String {

@@ -25,8 +25,13 @@ public struct ServeOptions: Sendable {
     public var port = 8080
     /// When set, every route but /healthz and /readyz needs `Authorization: Bearer TOKEN`.
     public var token: String?
+    /// An SQLite file, or `postgresql://…` for a log that replicas share.
     public var logPath: String?
     public var logRetention = 1_000_000
+    /// Rows older than this many seconds leave the log too (`--log-max-age`).
+    public var logMaxAge: Double?
+    /// This server's name among the replicas writing a shared log (`--replica`; host:pid by default).
+    public var replica: String?
     public var maximumBodyBytes = 1 << 20
     /// Most rows in one prediction request (`--max-rows`).
     public var maximumRows = ServeOptions.defaultMaximumRows
@@ -74,6 +79,20 @@ public struct ServeOptions: Sendable {
     /// per timeout, at most once a second).
     public static let timeoutSeconds = 1.0...86_400.0
     public static let retentionRows = 1...1_000_000_000
+    /// A minute to ten years.
+    public static let maximumAgeSeconds = 60.0...(3_650.0 * 86_400)
+
+    /// `90s`, `45m`, `12h`, `30d` or a number of seconds. Never traps, whatever the text.
+    public static func duration(_ text: String) throws(ServingError) -> Double {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
+        let unit = units.first { trimmed.hasSuffix($0.0) }
+        let number = Double(unit.map { String(trimmed.dropLast($0.0.count)) } ?? trimmed)
+        guard let number, number.isFinite, number >= 0 else {
+            throw ServingError.badOption("cannot read '\(text)' as a duration: write a number of seconds, or one with s, m, h or d (e.g. 30d)")
+        }
+        return number * (unit?.1 ?? 1)
+    }
     public static let windowRows = 1...10_000_000
 
     /// `1MiB`, `512KiB`, `2MB`, `1000` (bytes), within `bodyBytes`. Never traps, whatever the text.
@@ -112,6 +131,7 @@ public struct ServeOptions: Sendable {
         try check(Self.seconds(idleTimeout), Self.timeoutSeconds, "--idle-timeout", " seconds")
         try check(Self.seconds(readTimeout), Self.timeoutSeconds, "--read-timeout", " seconds")
         try check(logRetention, Self.retentionRows, "--log-retention", " rows")
+        if let logMaxAge { try check(logMaxAge, Self.maximumAgeSeconds, "--log-max-age", " seconds") }
         try check(monitor.window, Self.windowRows, "--window", " rows")
         try check(shadowQueueRows, Self.rows, "--shadow-queue", " rows")
     }
@@ -122,8 +142,9 @@ public struct ServeOptions: Sendable {
 
     /// The prediction log of one model: `logPath` itself for a single model; with several, one
     /// log each, the model's name before the extension (`log.sqlite` → `log-NAME.sqlite`).
+    /// A shared (PostgreSQL) log keeps every model's rows apart by name: one location serves all.
     public static func logPath(_ path: String, model: String, models: Int) -> String {
-        guard models > 1 else { return path }
+        guard models > 1, !PredictionLogLocation.isShared(path) else { return path }
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[...$0]) } ?? ""
         let file = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -202,7 +223,8 @@ public enum BundleServer {
                     bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows,
                     logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: bundles.count) },
                     redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
-                    serverVersion: options.serverVersion, shadowBundle: shadowBundle, shadowQueueRows: options.shadowQueueRows))
+                    logMaxAge: options.logMaxAge, serverVersion: options.serverVersion, shadowBundle: shadowBundle,
+                    shadowQueueRows: options.shadowQueueRows, replica: options.replica))
             }
             router = try ModelRouter(services)
         } catch {

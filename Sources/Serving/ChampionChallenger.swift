@@ -225,10 +225,13 @@ extension LogMonitor {
     /// The champion against the challenger over the log's last window (`options.window` rows, or
     /// the last `options.seconds`), outcomes from `labels` when given, else the log's; nil when the
     /// log holds no challenger predictions.
-    public static func comparison(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions,
-                                  labels: OutcomeFile? = nil) throws -> ChampionChallengerComparison? {
-        let log = try PredictionLogReader(path: logPath)
-        guard try log.hasShadow() else { return nil }
+    public static func comparison(logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
+                                  options: MonitorOptions, labels: OutcomeFile? = nil) throws -> ChampionChallengerComparison? {
+        try comparison(log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey, options: options, labels: labels)
+    }
+
+    public static func comparison(log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
+                                  options: MonitorOptions, labels: OutcomeFile? = nil) throws -> ChampionChallengerComparison? {
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         let classification = bundle.pipeline.task == .classification
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)

@@ -37,24 +37,24 @@ public final class ModelService: Sendable {
     let metrics: ServerMetrics
     let log: PredictionLog?
     /// The same log read back, for realised performance (nil without a log).
-    let logReader: PredictionLogReader?
+    let logReader: (any PredictionLogSource)?
     /// The latest realised performance, from the log, recomputed with the monitoring summary when
     /// the log changed (its `dataVersion`).
     private let performance = Mutex<(version: Int, result: RealisedPerformance)?>(nil)
     let alertCommand: AlertCommand?
     /// The server's own version, for `GET /v2`.
     let serverVersion: String
-    /// The last prediction id given; the next scored row takes the one after. Continues the log's
-    /// sequence (from 0 without a log).
-    private let lastID: Atomic<Int64>
+    /// The prediction ids this server gives: the log's (continuing its sequence, or blocks of a
+    /// shared log's), from 1 without a log.
+    private let ids: PredictionIDs
     let tokenDigest: [UInt8]?
 
     /// - Parameter shadowBundle: a challenger scored on every answered row off the request path
     ///   (`--shadow`); refused unless it takes the champion's inputs for the same task and classes.
     public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
                 logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
-                logRetention: Int = 1_000_000, serverVersion: String = ServeOptions.unspecifiedVersion,
-                shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows) throws {
+                logRetention: Int = 1_000_000, logMaxAge: Double? = nil, serverVersion: String = ServeOptions.unspecifiedVersion,
+                shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows, replica: String? = nil) throws {
         self.serverVersion = serverVersion
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
@@ -78,15 +78,15 @@ public final class ModelService: Sendable {
                                     shadow: shadowBundle != nil)
         self.metrics = metrics
         log = try logPath.map {
-            try PredictionLog(path: $0, bundle: bundle, redact: Set(redact), retention: logRetention, shadowBundle: shadowBundle,
-                              onDrop: { metrics.logDropped($0) })
+            try PredictionLog(location: $0, bundle: bundle, redact: Set(redact), retention: logRetention, maximumAge: logMaxAge,
+                              shadowBundle: shadowBundle, replica: replica, onDrop: { metrics.logDropped($0) }, onWriteError: { metrics.logWriteFailed() })
         }
-        do { logReader = try logPath.map { try PredictionLogReader(path: $0) } } catch {
+        do { logReader = try logPath.map { try PredictionLogs.open($0, model: PredictionLogLocation.isShared($0) ? bundle.manifest.name : nil) } } catch {
             log?.close()
             throw error
         }
         shadow = shadowBundle == nil ? nil : ShadowScorer(log: log, metrics: metrics, maximumQueuedRows: shadowQueueRows)
-        lastID = Atomic(log?.lastIDAtOpen ?? 0)
+        ids = log?.ids ?? PredictionIDs(after: 0)
         self.alertCommand = alertCommand
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
     }
@@ -247,9 +247,13 @@ public final class ModelService: Sendable {
         let data = try bodyData(body, unit: "rows")
         let request = try parse(data)
         var scored = try roles.champion.scorer.score(rows(request))
-        // Ids for the rows, in order: one atomic step per request.
-        let first = lastID.add(Int64(scored.count), ordering: .relaxed).newValue - Int64(scored.count) + 1
-        for r in scored.indices { scored[r].id = first + Int64(r) }
+        // Ids for the rows, in order: one step per request. None when a shared log's blocks ran out
+        // while its database was away: answered, but not logged (and counted as dropped).
+        if let first = ids.take(scored.count) {
+            for r in scored.indices { scored[r].id = first + Int64(r) }
+        } else if log != nil {
+            metrics.logDropped(scored.count)
+        }
         let text = answer(request, scored)
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000

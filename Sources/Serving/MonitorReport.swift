@@ -111,6 +111,15 @@ public enum MonitorReport {
         return lines.joined(separator: "\n")
     }
 
+    /// A shared log's replicas: the rows each answered (within the retention) and when it last wrote.
+    public static func replicas(_ replicas: [ReplicaCount]) -> String {
+        let total = replicas.reduce(0) { $0 + $1.rowsScored }
+        let parts = replicas.map { r in
+            "\(r.replica) \(r.rowsScored)" + (r.lastWrite.map { " (last write \(clock($0)) UTC)" } ?? " (nothing written yet)")
+        }
+        return "replicas: \(replicas.count), \(total) rows in all: " + parts.joined(separator: "; ")
+    }
+
     /// "2026-12-06 14:05:09" in UTC.
     private static func clock(_ seconds: Double) -> String {
         let formatter = DateFormatter()

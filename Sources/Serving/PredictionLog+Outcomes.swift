@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Tabular
 
 /// The truth that became known for one served prediction: its class (classification) or its
@@ -42,53 +41,27 @@ enum OutcomeStorage: Sendable, Equatable {
 }
 
 extension PredictionLog {
-    /// Table `outcomes`: at most one outcome per prediction id, with the time it arrived. Made by
-    /// a server of this version when it opens a log; logs written before have none, and read as
-    /// having no outcomes.
-    static func createOutcomesTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS outcomes (
-                prediction_id INTEGER PRIMARY KEY, time REAL NOT NULL, label TEXT, value REAL);
-            """)
-    }
-
     /// Stores `outcomes` (ids distinct) all together or not at all: refused when an id names no
     /// prediction in the log or already has a different outcome; an outcome sent again alike is
     /// counted as unchanged (so a client may retry). Checked and written in one transaction, so
-    /// concurrent requests for one id cannot both win. Blocks on the database (and, for
-    /// predictions this server made that may still be queued, on the writer): call it off the
+    /// concurrent requests for one id cannot both win — on any replica of a shared log. Blocks on
+    /// the store (and, for predictions that may still be queued, on the writers): call it off the
     /// event loops.
     func store(_ outcomes: [Outcome], time: Double = Date().timeIntervalSince1970) throws -> OutcomeStorage {
         let ids = outcomes.map(\.id)
-        // Predictions answered moments ago may still be in the writer's queue.
-        let missing = try pool.read { db in try Self.missing(ids, db) }
-        if missing.contains(where: { $0 > lastIDAtOpen }) { waitUntilWritten() }
-        return try pool.write { db -> OutcomeStorage in
-            let unknown = try Self.missing(ids, db)
-            guard unknown.isEmpty else { return .unknown(unknown) }
-            let select = try db.makeStatement(sql: "SELECT label, value FROM outcomes WHERE prediction_id = ?")
-            let insert = try db.makeStatement(sql: "INSERT INTO outcomes (prediction_id, time, label, value) VALUES (?, ?, ?, ?)")
-            var conflicts: [(sent: Outcome, stored: Outcome)] = []
-            var fresh: [Outcome] = []
-            for outcome in outcomes {
-                if let row = try Row.fetchOne(select, arguments: [outcome.id]) {
-                    let stored = Outcome(id: outcome.id, label: row[0], value: row[1])
-                    if stored != outcome { conflicts.append((outcome, stored)) }
-                } else {
-                    fresh.append(outcome)
-                }
-            }
-            guard conflicts.isEmpty else { return .conflicting(conflicts) }
-            for outcome in fresh { try insert.execute(arguments: [outcome.id, time, outcome.label, outcome.value]) }
-            return .stored(recorded: fresh.count, unchanged: outcomes.count - fresh.count)
+        var missing = try store.missing(ids)
+        // Predictions answered moments ago may still be in this server's queue…
+        if missing.contains(where: { self.ids.owns($0) }) {
+            waitUntilWritten()
+            missing = try store.missing(ids)
         }
+        // …or in another replica's, written within its next flush.
+        if !missing.isEmpty, missing.contains(where: { !self.ids.owns($0) }), PredictionLogLocation.isShared(location) {
+            usleep(useconds_t(Self.replicaFlushWait * 1_000_000))
+        }
+        return try store.insert(outcomes, time: time)
     }
 
-    /// The ids among `ids` with no row in `predictions`, in the order given.
-    private static func missing(_ ids: [Int64], _ db: Database) throws -> [Int64] {
-        let statement = try db.makeStatement(sql: "SELECT 1 FROM predictions WHERE id = ?")
-        var out: [Int64] = []
-        for id in ids where try Int.fetchOne(statement, arguments: [id]) == nil { out.append(id) }
-        return out
-    }
+    /// How long an outcome for an id another replica gave waits for that replica's writer.
+    static let replicaFlushWait = 0.5
 }

@@ -9,158 +9,172 @@ import Glibc
 #endif
 
 /// The prediction log: every scored row's inputs, outputs, latency and time, and every prediction
-/// request's status, in an embedded SQLite database (WAL, so it can be read while the server
-/// writes). Requests only queue entries; a background thread writes them in batches, so a crash
-/// loses at most the batch in memory. The oldest rows go once there are more than `retention`.
+/// request's status. Requests only queue entries; a background thread writes them in batches to
+/// the log's store — an SQLite file (WAL, so it can be read while the server writes; see
+/// `SQLitePredictionLogStore`) or a PostgreSQL database that several replicas share (see
+/// `PostgresPredictionLogStore`) — so a crash loses at most the batch in memory. The oldest rows
+/// go once there are more than `retention`.
+///
+/// When the store cannot be written (a database that went away, a full disk), the server keeps
+/// answering: the writer keeps the rows, at most `maximumQueued`, dropping the oldest beyond that
+/// and counting them (`workbench_log_rows_dropped_total`), counts each failed write
+/// (`workbench_log_write_errors_total`), and tries again after a pause that doubles up to
+/// `maximumBackoff`. A write is given a bounded time, so a server that stops answering cannot
+/// hold the writer either.
+///
 /// Requests refused for want of the token go to a table of their own (`rejected`, the last
-/// `rejectedRetention`), so however many arrive they never push authorised requests out. The
-/// database and its -wal and -shm files are created mode 0600: they hold request data.
+/// `rejectedRetention`), so however many arrive they never push authorised requests out.
 ///
 /// Sensitive columns (marked at export, or `--redact`) are never written in clear: their values
-/// become `hmac-sha256:` + 16 hex digits, keyed with a secret kept beside the log in `FILE.key`
-/// (mode 0600), so equal values stay countable but cannot be read back or guessed from the log.
+/// become `hmac-sha256:` + 16 hex digits, keyed with a secret the store keeps (see its
+/// `hashingKey`), so equal values stay countable but cannot be read back or guessed from the log.
 ///
-/// Each prediction's id (`predictions.id`) is given by the server when the row is scored — the
-/// answer carries it — and continues the log's sequence, so a restarted server never reuses one.
-/// Outcomes that arrive later (`POST /v1/feedback`) go to table `outcomes`, keyed by that id.
-/// Each prediction names the model that answered it (`predictions.model`; null in logs written
-/// before it existed); with a challenger, its predictions on the same rows go to table `shadow`
-/// (see `PredictionLog+Shadow.swift`). One server writes a log at a time.
+/// Each prediction's id is given by the server when the row is scored — the answer carries it —
+/// from `PredictionIDs`, so a restarted server never reuses one and replicas sharing a log never
+/// give the same one. Outcomes that arrive later (`POST /v1/feedback`) go to table `outcomes`,
+/// keyed by that id. Each prediction names the model that answered it; with a challenger, its
+/// predictions on the same rows go to table `shadow` (see `PredictionLog+Shadow.swift`).
 public final class PredictionLog: Sendable {
     public static let formatVersion = "1"
 
-    public let path: String
+    /// The file, or the database's connection masked.
+    public let location: String
     public let retention: Int
+    /// Rows older than this many seconds go too (nil: only `retention` bounds the log).
+    public let maximumAge: Double?
     public let redacted: Set<String>
     /// Rows kept in the `rejected` table (requests without the token).
     public static let rejectedRetention = 10_000
-    let pool: DatabasePool
-    /// The largest prediction id the log had used when it was opened; this server's ids follow it.
-    public let lastIDAtOpen: Int64
+    /// The longest pause between attempts to write to a store that failed.
+    static let maximumBackoff = 5.0
+    let store: any PredictionLogStore
+    /// The ids this server hands out.
+    var ids: PredictionIDs { store.ids }
     private let features: [String]
     private let redactedIndexes: [Int]
     private let key: SymmetricKey
     private let batchSize: Int
     private let flushInterval: Double
-    /// More queued entries than this are dropped (and counted) rather than eating memory.
+    /// More rows than this waiting to be written (queued, or kept after a failed write) and the
+    /// oldest are dropped, and counted, rather than eating memory.
     private let maximumQueued: Int
 
     private struct Entry: Sendable {
+        var sequence: Int64
         var time: Double
         var status: Int
         var latencyMilliseconds: Double
         var rows: [ScoredRow]
         /// The id of the model that answered.
         var model: String
+        /// Rows an entry weighs against `maximumQueued` (an error answer, with none, counts as one).
+        var weight: Int { max(rows.count, 1) }
     }
 
     private struct Queue {
         var entries: [Entry] = []
         /// Requests refused for want of the token: (time, status).
-        var rejected: [(Double, Int)] = []
+        var rejected: [(time: Double, status: Int)] = []
         var queuedRows = 0
-        var dropped = 0
+        var requestsQueued: Int64 = 0
         var running = true
         /// Write cycles started and finished by the writer, for `waitUntilWritten`.
         var cyclesStarted = 0
         var cyclesFinished = 0
+        /// Whether the last write failed and its rows are still waiting.
+        var failing = false
+        /// Someone waits for the rows (`waitUntilWritten`): the next cycle tries at once, backoff or not.
+        var urgent = false
     }
 
     private let queue = Mutex(Queue())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let classes: [String]
-    /// Called with the number of rows dropped because the writer fell behind.
+    /// Called with the number of rows dropped because the store could not take them in time.
     private let onDrop: @Sendable (Int) -> Void
+    /// Called once per failed write.
+    private let onWriteError: @Sendable () -> Void
 
-    /// Opens (or creates) the log at `path` for `bundle` and starts its writer thread.
-    /// - Parameter shadowBundle: the challenger scored beside `bundle` (`--shadow`): the log is
-    ///   then also accepted when it was written with the two models' roles the other way round.
-    public init(path: String, bundle: LoadedBundle, redact: Set<String>, retention: Int = 1_000_000, batchSize: Int = 512,
-                flushInterval: Double = 0.1, maximumQueued: Int = 200_000, shadowBundle: LoadedBundle? = nil,
-                onDrop: @escaping @Sendable (Int) -> Void = { _ in }) throws {
-        self.path = path
+    /// Opens (or creates) the log at `location` for `bundle` and starts its writer thread:
+    /// `postgresql://…` names a database shared by replicas, anything else an SQLite file.
+    /// - Parameters:
+    ///   - shadowBundle: the challenger scored beside `bundle` (`--shadow`): the log is then also
+    ///     accepted when it was written with the two models' roles the other way round.
+    ///   - servedName: the name the model is served under, which a shared log keeps its rows by
+    ///     (replicas of one model share it); the bundle's name when nil.
+    ///   - replica: this server's name among the replicas writing a shared log.
+    public convenience init(location: String, bundle: LoadedBundle, redact: Set<String>, retention: Int = 1_000_000, maximumAge: Double? = nil,
+                            batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000, shadowBundle: LoadedBundle? = nil,
+                            servedName: String? = nil, replica: String? = nil, idBlockSize: Int64 = PostgresPredictionLogStore.defaultBlockSize,
+                            onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {}) throws {
+        let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
+        let description = LogDescription(bundle: bundle, shadowBundle: shadowBundle, redacted: sensitive.sorted(),
+                                         servedName: servedName ?? bundle.manifest.name)
+        let store: any PredictionLogStore
+        if PredictionLogLocation.isShared(location) {
+            store = try PostgresPredictionLogStore(url: location, description: description, retention: max(retention, 1),
+                                                   maximumAge: maximumAge, replica: replica ?? PostgresPredictionLogStore.defaultReplica,
+                                                   blockSize: idBlockSize)
+        } else {
+            store = try SQLitePredictionLogStore(path: location, description: description, retention: max(retention, 1), maximumAge: maximumAge)
+        }
+        self.init(store: store, bundle: bundle, redacted: sensitive, retention: retention, maximumAge: maximumAge, batchSize: batchSize,
+                  flushInterval: flushInterval, maximumQueued: maximumQueued, onDrop: onDrop, onWriteError: onWriteError)
+    }
+
+    /// A log over a store already opened (the tests' stores that fail on demand).
+    init(store: any PredictionLogStore, bundle: LoadedBundle, redacted sensitive: Set<String>, retention: Int = 1_000_000, maximumAge: Double? = nil,
+         batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000,
+         onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {}) {
+        self.store = store
+        location = store.location
         self.retention = max(retention, 1)
+        self.maximumAge = maximumAge
         self.batchSize = batchSize
         self.flushInterval = flushInterval
-        self.maximumQueued = maximumQueued
+        self.maximumQueued = max(maximumQueued, 1)
         self.onDrop = onDrop
+        self.onWriteError = onWriteError
         let features = bundle.pipeline.inputs.map(\.name)
         self.features = features
         classes = bundle.pipeline.target.classes
-        let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
         redacted = sensitive
         redactedIndexes = features.indices.filter { sensitive.contains(features[$0]) }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        key = try Self.loadKey(path + ".key")
-        try Self.createPrivately(path)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS requests (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL,
-                        latency_ms REAL NOT NULL, rows INTEGER NOT NULL);
-                    CREATE TABLE IF NOT EXISTS predictions (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL, time REAL NOT NULL,
-                        latency_ms REAL NOT NULL, inputs TEXT NOT NULL, label TEXT, value REAL, probabilities TEXT,
-                        warnings TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS rejected (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL);
-                    """)
-                try Self.createOutcomesTable(db)
-                try Self.migrateForShadow(db)
-                var meta: [String: String] = [
-                    "format": Self.formatVersion,
-                    "model_id": bundle.manifest.modelID,
-                    "bundle": Self.absolute(bundle.path),
-                    "features": Self.jsonArray(features),
-                    "redacted": Self.jsonArray(sensitive.sorted()),
-                ]
-                // The model last scored in the champion's shadow, so monitor names it before (or
-                // without) any of its predictions in table shadow.
-                if let shadowBundle { meta["shadow_model_id"] = shadowBundle.manifest.modelID }
-                if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"), existing != bundle.manifest.modelID,
-                   existing != shadowBundle?.manifest.modelID {
-                    throw ServingError.log(path: path, reason: "it logs model \(existing), not \(bundle.manifest.modelID)")
-                }
-                for (k, v) in meta { try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [k, v]) }
-            }
-            // AUTOINCREMENT's counter, which never goes back even when retention deleted every row.
-            lastIDAtOpen = try pool.read { db in
-                max(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'predictions'") ?? 0,
-                    try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM predictions") ?? 0)
-            }
-        } catch let error as ServingError {
-            throw error
-        } catch {
-            throw ServingError.log(path: path, reason: String(describing: error))
-        }
+        key = SymmetricKey(data: store.hashingKey)
         let thread = Thread { [self] in writerLoop() }
         thread.name = "workbench-prediction-log"
         thread.start()
     }
 
-    /// Queues one answered prediction request and its scored rows. O(1); never touches the disk.
+    /// Queues one answered prediction request and its scored rows. O(1) amortised; never touches
+    /// the store. Beyond `maximumQueued` rows waiting, the oldest go (and are counted).
     func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow], model: String) {
         let dropped: Int = queue.withLock { q in
             guard q.running else { return 0 }
-            // An error answer carries no rows but still takes memory: it counts as one.
-            let weight = max(rows.count, 1)
-            guard q.queuedRows + weight <= maximumQueued else {
-                q.dropped += rows.count
-                return rows.count
-            }
-            q.entries.append(Entry(time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows, model: model))
-            q.queuedRows += weight
+            q.requestsQueued += 1
+            let entry = Entry(sequence: q.requestsQueued, time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows, model: model)
+            q.entries.append(entry)
+            q.queuedRows += entry.weight
             if q.entries.count == batchSize { wake.signal() }
-            return 0
+            guard q.queuedRows > maximumQueued else { return 0 }
+            // Only while the writer is held up: drop a tenth at once, so this stays O(1) amortised.
+            return Self.dropOldest(&q.entries, queuedRows: &q.queuedRows, keeping: maximumQueued - maximumQueued / 10)
         }
         if dropped > 0 { onDrop(dropped) }
+    }
+
+    /// Removes the oldest entries until at most `keeping` rows remain; returns the rows removed.
+    private static func dropOldest(_ entries: inout [Entry], queuedRows: inout Int, keeping: Int) -> Int {
+        var cut = 0, weight = 0, rows = 0
+        while cut < entries.count, queuedRows - weight > keeping {
+            weight += entries[cut].weight
+            rows += entries[cut].rows.count
+            cut += 1
+        }
+        entries.removeFirst(cut)
+        queuedRows -= weight
+        return rows
     }
 
     /// Queues one request refused for want of the token. Only the last `rejectedRetention` are
@@ -174,11 +188,16 @@ public final class PredictionLog: Sendable {
     }
 
     /// Waits (up to `timeout` seconds) until everything queued before the call is written. Blocks
-    /// the caller: never call it on an event loop. Returns whether it was written in time.
+    /// the caller: never call it on an event loop. Returns whether it was written in time (false
+    /// too when the store is failing: the rows wait for the next attempt).
     @discardableResult
     func waitUntilWritten(timeout: Double = 5) -> Bool {
         // The next cycle to start takes everything queued by now.
-        let target = queue.withLock { q in q.running ? q.cyclesStarted + 1 : nil }
+        let target = queue.withLock { q -> Int? in
+            guard q.running else { return nil }
+            q.urgent = true
+            return q.cyclesStarted + 1
+        }
         guard let target else { return true }
         wake.signal()
         let deadline = Date().addingTimeInterval(timeout)
@@ -186,10 +205,10 @@ public final class PredictionLog: Sendable {
             if Date() >= deadline { return false }
             usleep(1_000)
         }
-        return true
+        return !queue.withLock { $0.failing }
     }
 
-    /// Writes what is queued and stops the writer. Idempotent.
+    /// Writes what is queued (one last attempt) and stops the writer. Idempotent.
     public func close() {
         let wasRunning = queue.withLock { q in
             let r = q.running
@@ -199,56 +218,84 @@ public final class PredictionLog: Sendable {
         guard wasRunning else { return }
         wake.signal()
         finished.wait()
+        store.close()
     }
 
+    /// The writer: each cycle takes what is queued, adds it to the rows a failed write left, and
+    /// writes them all in one transaction — or, after a failure, waits out the backoff first.
     private func writerLoop() {
+        var waiting: [Entry] = []
+        var waitingRows = 0
+        var backoff = 0.0
+        var nextAttempt = 0.0
+        var failures = 0
         while true {
             _ = wake.wait(timeout: .now() + flushInterval)
-            let (entries, rejected, running, cycle) = queue.withLock { q in
-                let e = q.entries, r = q.rejected
+            let (entries, rejected, running, cycle, urgent) = queue.withLock { q in
+                let e = q.entries, r = q.rejected, u = q.urgent
                 q.entries.removeAll(keepingCapacity: true)
                 q.rejected.removeAll(keepingCapacity: true)
                 q.queuedRows = 0
                 q.cyclesStarted += 1
-                return (e, r, q.running, q.cyclesStarted)
+                q.urgent = false
+                return (e, r, q.running, q.cyclesStarted, u)
             }
-            if !entries.isEmpty || !rejected.isEmpty { write(entries, rejected: rejected) }
-            queue.withLock { $0.cyclesFinished = cycle }
+            waiting += entries
+            waitingRows += entries.reduce(0) { $0 + $1.weight }
+            if waitingRows > maximumQueued {
+                let dropped = Self.dropOldest(&waiting, queuedRows: &waitingRows, keeping: maximumQueued)
+                if dropped > 0 { onDrop(dropped) }
+            }
+            if store.ids.wantsBlock { try? store.replenishIDs() }
+            let now = Date().timeIntervalSince1970
+            if (!waiting.isEmpty || !rejected.isEmpty) && (now >= nextAttempt || !running || urgent) {
+                do {
+                    try store.write(encode(waiting), rejected: rejected)
+                    if failures > 0 {
+                        warn("written again after \(failures) failed attempt\(failures == 1 ? "" : "s")")
+                    }
+                    waiting.removeAll(keepingCapacity: true)
+                    waitingRows = 0
+                    backoff = 0
+                    failures = 0
+                } catch {
+                    onWriteError()
+                    failures += 1
+                    // Said once per outage, not once per attempt.
+                    if failures == 1 { warn("\(error); keeping up to \(maximumQueued) rows and trying again") }
+                    backoff = backoff == 0 ? flushInterval * 2 : min(backoff * 2, Self.maximumBackoff)
+                    nextAttempt = Date().timeIntervalSince1970 + backoff
+                    if !running, waitingRows > 0 {
+                        warn("\(waitingRows) rows not logged: the log could not be written before the server stopped")
+                    }
+                }
+            }
+            queue.withLock { q in
+                q.cyclesFinished = cycle
+                q.failing = failures > 0
+            }
             if !running { break }
         }
         finished.signal()
     }
 
-    private func write(_ entries: [Entry], rejected: [(Double, Int)]) {
-        do {
-            try pool.write { db in
-                if !rejected.isEmpty {
-                    let statement = try db.makeStatement(sql: "INSERT INTO rejected (time, status) VALUES (?, ?)")
-                    for (time, status) in rejected { try statement.execute(arguments: [time, status]) }
-                    try db.execute(sql: "DELETE FROM rejected WHERE id <= (SELECT MAX(id) FROM rejected) - ?", arguments: [Self.rejectedRetention])
-                }
-                guard !entries.isEmpty else { return }
-                let request = try db.makeStatement(sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, ?, ?, ?)")
-                let prediction = try db.makeStatement(sql: """
-                    INSERT INTO predictions (id, request_id, time, latency_ms, inputs, label, value, probabilities, warnings, model)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for entry in entries {
-                    try request.execute(arguments: [entry.time, entry.status, entry.latencyMilliseconds, entry.rows.count])
-                    let requestID = db.lastInsertedRowID
-                    for row in entry.rows {
-                        try prediction.execute(arguments: [
-                            row.id, requestID, entry.time, entry.latencyMilliseconds, inputsJSON(row.inputs), row.label, row.value,
-                            row.probabilities.map(probabilitiesJSON), Self.jsonArray(row.warnings), entry.model,
-                        ])
+    private func warn(_ text: String) {
+        FileHandle.standardError.write(Data("warning: prediction log \(location): \(text)\n".utf8))
+    }
+
+    /// The entries as the store writes them: inputs and probabilities encoded, sensitive values
+    /// hashed, rows without an id (none could be given) left out.
+    private func encode(_ entries: [Entry]) -> [LoggedRequest] {
+        entries.map { entry in
+            LoggedRequest(
+                sequence: entry.sequence, time: entry.time, status: entry.status, latencyMilliseconds: entry.latencyMilliseconds, model: entry.model,
+                rows: entry.rows.compactMap { row in
+                    row.id.map { id in
+                        LoggedRow(id: id, inputs: inputsJSON(row.inputs), label: row.label, value: row.value,
+                                  probabilities: row.probabilities.map(probabilitiesJSON), warnings: Self.jsonArray(row.warnings))
                     }
-                }
-                try db.execute(sql: "DELETE FROM predictions WHERE id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention])
-                try db.execute(sql: "DELETE FROM outcomes WHERE prediction_id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention])
-                try db.execute(sql: "DELETE FROM requests WHERE id <= (SELECT MAX(id) FROM requests) - ?", arguments: [retention])
-            }
-        } catch {
-            FileHandle.standardError.write(Data("warning: prediction log \(path): \(error); \(entries.count) requests not logged\n".utf8))
+                },
+                rowCount: entry.rows.count)
         }
     }
 
@@ -300,34 +347,6 @@ public final class PredictionLog: Sendable {
     }
 
     private func formatNumberForHash(_ d: Double) -> String { JSONWriter.number(d) }
-
-    /// The log's hashing key: read from `path`, or made (32 random bytes, mode 0600) on first use.
-    private static func loadKey(_ path: String) throws -> SymmetricKey {
-        if let data = FileManager.default.contents(atPath: path) {
-            guard data.count == 32 else { throw ServingError.log(path: path, reason: "the key file is not 32 bytes") }
-            return SymmetricKey(data: data)
-        }
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
-        let temporary = path + ".partial-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]),
-              rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw ServingError.log(path: path, reason: "cannot write the key file")
-        }
-        return key
-    }
-
-    /// Creates an empty database file with mode 0600 when there is none, before SQLite opens it:
-    /// SQLite gives its -wal and -shm files the database file's mode.
-    private static func createPrivately(_ path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd >= 0 {
-            Glibc.close(fd)
-        } else if errno != EEXIST {
-            throw ServingError.log(path: path, reason: String(cString: strerror(errno)))
-        }
-    }
 
     static func jsonArray(_ items: [String]) -> String {
         "[" + items.map(JSONWriter.quoted).joined(separator: ",") + "]"

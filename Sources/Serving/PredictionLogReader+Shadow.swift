@@ -47,9 +47,7 @@ extension PredictionLogReader {
     /// the log has no challenger at all (never served with `--shadow`).
     /// - Complexity: O(limit) rows read.
     public func pairedWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws -> [PairedPrediction]? {
-        guard (1...Self.maximumWindow).contains(limit) else {
-            throw ServingError.badOption("the monitoring window must be 1 to \(Self.maximumWindow) rows, not \(limit)")
-        }
+        try PredictionLogs.checkWindow(limit)
         guard try hasShadow() else { return nil }
         let outcomes = labels == nil ? try hasOutcomes() : false
         do {
@@ -69,19 +67,13 @@ extension PredictionLogReader {
                 let arguments: StatementArguments = since.map { [$0, limit] } ?? [limit]
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> PairedPrediction? in
                     guard let id = row[0] as Int64? else { return nil }
-                    var item = PairedPrediction(id: id, answeredBy: (row[1] as String?) ?? fallback, answered: Self.output(row[2], row[3]))
+                    var item = PairedPrediction(id: id, answeredBy: (row[1] as String?) ?? fallback, answered: PredictionLogs.output(row[2], row[3]))
                     if let model = row[4] as String? {
                         item.shadowModel = model
                         item.shadowError = row[7]
-                        if item.shadowError == nil { item.shadowed = Self.output(row[5], row[6]) }
+                        if item.shadowError == nil { item.shadowed = PredictionLogs.output(row[5], row[6]) }
                     }
-                    if let labels {
-                        item.truth = labels[id]
-                    } else if let label = row[8] as String? {
-                        item.truth = .text(label)
-                    } else if let value = row[9] as Double?, value.isFinite {
-                        item.truth = .number(value)
-                    }
+                    item.truth = labels.map { $0[id] } ?? PredictionLogs.truth(row[8], row[9])
                     return item
                 }
             }
@@ -105,11 +97,5 @@ extension PredictionLogReader {
         } catch {
             throw ServingError.log(path: path, reason: String(describing: error))
         }
-    }
-
-    private static func output(_ label: String?, _ value: Double?) -> JSONScalar {
-        if let label { return .text(label) }
-        if let value, value.isFinite { return .number(value) }
-        return .null
     }
 }

@@ -5,9 +5,10 @@ import GRDBSQLite
 import Learning
 import Tabular
 
-/// Reads a prediction log (while a server may be writing it) for `monitor`.
-public struct PredictionLogReader: Sendable {
+/// Reads a prediction log file (while a server may be writing it) for `monitor`.
+public struct PredictionLogReader: PredictionLogSource {
     public var path: String
+    public var location: String { path }
     public var modelID: String
     /// The bundle the log was written for, as an absolute path.
     public var bundlePath: String
@@ -16,13 +17,7 @@ public struct PredictionLogReader: Sendable {
     /// The model last scored in the champion's shadow (`serve --shadow`), when one was.
     public var shadowModelID: String?
 
-    /// The last rows of the log: inputs (feature order), outputs, and the requests over the same span.
-    public struct Window: Sendable {
-        public var inputs: [[JSONScalar]]
-        public var outputs: [JSONScalar]
-        public var requests: [RequestRecord]
-        public var rowsScored: Int
-    }
+    public typealias Window = LogWindow
 
     let queue: DatabaseQueue
 
@@ -30,7 +25,7 @@ public struct PredictionLogReader: Sendable {
     /// bigger value is an edited log, and SQLite refuses it instead of loading it.
     static let maximumValueBytes: Int32 = 1 << 20
     /// The largest monitoring window: a window holds its rows in memory.
-    public static let maximumWindow = 100_000
+    public static let maximumWindow = PredictionLogs.maximumWindow
 
     /// Opens `path` read-only; refuses a file that is not a workbench prediction log. A log is a
     /// file anyone can edit, so nothing in it is trusted: it must be a regular file; its three
@@ -78,9 +73,7 @@ public struct PredictionLogReader: Sendable {
     /// - Parameter since: when set, only rows and requests logged at this time (seconds since 1970)
     ///   or later.
     public func window(rows limit: Int, features specs: [FeatureSpec], since: Double? = nil) throws -> Window {
-        guard (1...Self.maximumWindow).contains(limit) else {
-            throw ServingError.badOption("the monitoring window must be 1 to \(Self.maximumWindow) rows, not \(limit)")
-        }
+        try PredictionLogs.checkWindow(limit)
         do {
             return try queue.read { db in
                 let total = try Double.fetchOne(db, sql: "SELECT TOTAL(CAST(rows AS INTEGER)) FROM requests WHERE CAST(status AS INTEGER) = 200") ?? 0
@@ -91,16 +84,8 @@ public struct PredictionLogReader: Sendable {
                 var outputs: [JSONScalar] = []
                 let decoder = JSONDecoder()
                 for row in rows.reversed() {
-                    let text = (row[0] as String?) ?? ""
-                    let object = (try? decoder.decode([String: JSONScalar].self, from: Data(text.utf8))) ?? [:]
-                    inputs.append(specs.map { object[$0.name] ?? .null })
-                    if let label = row[1] as String? {
-                        outputs.append(.text(label))
-                    } else if let value = row[2] as Double?, value.isFinite {
-                        outputs.append(.number(value))
-                    } else {
-                        outputs.append(.null)
-                    }
+                    inputs.append(PredictionLogs.inputs(row[0], specs, decoder: decoder))
+                    outputs.append(PredictionLogs.output(row[1], row[2]))
                 }
                 let requests = try Row.fetchAll(db, sql: """
                     SELECT COALESCE(CAST(time AS REAL), 0), COALESCE(CAST(status AS INTEGER), 0),
@@ -141,9 +126,7 @@ public struct PredictionLogReader: Sendable {
     /// and, for a classifier, the probability it gave the class it predicted.
     /// - Complexity: O(limit) rows read, each probability object decoded.
     public func labelledWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws -> [LabelledPrediction] {
-        guard (1...Self.maximumWindow).contains(limit) else {
-            throw ServingError.badOption("the monitoring window must be 1 to \(Self.maximumWindow) rows, not \(limit)")
-        }
+        try PredictionLogs.checkWindow(limit)
         let joined = labels == nil ? try hasOutcomes() : false
         do {
             return try queue.read { db in
@@ -163,21 +146,9 @@ public struct PredictionLogReader: Sendable {
                     let id: Int64? = row[0]
                     var item = LabelledPrediction(predicted: .null, id: id)
                     item.time = row[6]
-                    if let label = row[1] as String? {
-                        item.predicted = .text(label)
-                        if let text = row[3] as String?, let p = try? decoder.decode([String: Double].self, from: Data(text.utf8)) {
-                            item.confidence = p[label]
-                        }
-                    } else if let value = row[2] as Double?, value.isFinite {
-                        item.predicted = .number(value)
-                    }
-                    if let labels {
-                        item.truth = id.flatMap { labels[$0] }
-                    } else if let label = row[4] as String? {
-                        item.truth = .text(label)
-                    } else if let value = row[5] as Double?, value.isFinite {
-                        item.truth = .number(value)
-                    }
+                    item.predicted = PredictionLogs.output(row[1], row[2])
+                    if let label = row[1] as String? { item.confidence = PredictionLogs.confidence(row[3], label: label, decoder: decoder) }
+                    item.truth = labels.map { labels in id.flatMap { labels[$0] } } ?? PredictionLogs.truth(row[4], row[5])
                     return item
                 }
             }
@@ -194,10 +165,9 @@ public struct PredictionLogReader: Sendable {
         return [limit]
     }
 
-    private static func strings(_ json: String?) -> [String] {
-        guard let json, let items = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else { return [] }
-        return items
-    }
+    private static func strings(_ json: String?) -> [String] { PredictionLogs.strings(json) }
+
+    public func replicas() throws -> [ReplicaCount] { [] }
 }
 
 /// Monitoring from a prediction log: the summary of its last window against the bundle's reference.
@@ -205,12 +175,17 @@ public enum LogMonitor {
     /// Summarises `logPath`; the bundle is the one the log names unless `bundlePath` is given.
     /// Realised performance comes from the log's outcomes, or from `labels` (a CSV of outcomes)
     /// instead when given.
-    public static func summary(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions,
-                               labels: OutcomeFile? = nil) throws -> MonitoringSummary {
-        let log = try PredictionLogReader(path: logPath)
+    public static func summary(logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
+                               options: MonitorOptions, labels: OutcomeFile? = nil) throws -> MonitoringSummary {
+        try summary(log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey, options: options, labels: labels)
+    }
+
+    /// Summarises an opened log (see `summary(logPath:…)`).
+    public static func summary(log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
+                               options: MonitorOptions, labels: OutcomeFile? = nil) throws -> MonitoringSummary {
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         guard bundle.manifest.modelID == log.modelID else {
-            throw ServingError.log(path: logPath, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
+            throw ServingError.log(path: log.location, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
         }
         let reference = try BundleReference.decode(bundle.reference)
         let features = bundle.pipeline.inputs
@@ -227,16 +202,21 @@ public enum LogMonitor {
     /// Realised performance over the last `count` consecutive windows, oldest first: of
     /// `options.window` rows each, or with `options.seconds`, of that many seconds each (each still
     /// at most `options.window` rows; at most `PredictionLogReader.maximumWindow` rows in all).
-    public static func history(logPath: String, bundlePath: String? = nil, trustedKey: String? = nil, options: MonitorOptions, count: Int,
-                               labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
+    public static func history(logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
+                               options: MonitorOptions, count: Int, labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
+        try history(log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey, options: options,
+                    count: count, labels: labels)
+    }
+
+    public static func history(log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
+                               options: MonitorOptions, count: Int, labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
         let rowsInAll = options.window.multipliedReportingOverflow(by: count)
         guard count >= 1, !rowsInAll.overflow, rowsInAll.partialValue <= PredictionLogReader.maximumWindow else {
             throw ServingError.badOption("--windows \(count) of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once")
         }
-        let log = try PredictionLogReader(path: logPath)
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         guard bundle.manifest.modelID == log.modelID else {
-            throw ServingError.log(path: logPath, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
+            throw ServingError.log(path: log.location, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
         }
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
         if let seconds = options.seconds {
@@ -244,7 +224,7 @@ public enum LogMonitor {
             let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths, since: now - seconds * Double(count))
             return PerformanceWindow.split(rows, seconds: seconds, count: count, now: now, limit: options.window) { performance($0, bundle: bundle, options: options) }
         }
-        let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths)
+        let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths, since: nil)
         return PerformanceWindow.split(rows, size: options.window) { performance($0, bundle: bundle, options: options) }
     }
 

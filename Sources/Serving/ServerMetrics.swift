@@ -21,7 +21,9 @@ final class ServerMetrics: Sendable {
     private let classCounters: [String: Metrics.Counter]
     private let rowsScored: Metrics.Counter
     private let inputWarnings: Metrics.Counter
+    /// Rows the prediction log dropped (its store could not take them in time), and failed writes.
     private let logDropped: Metrics.Counter
+    private let logWriteErrors: Metrics.Counter
     private let outcomes: Metrics.Counter
     /// Realised performance on the window's labelled rows (`RealisedPerformance`).
     private let realised: Metrics.Meter
@@ -68,7 +70,8 @@ final class ServerMetrics: Sendable {
         classCounters = counters
         rowsScored = Metrics.Counter(label: "workbench_rows_scored_total", factory: factory)
         inputWarnings = Metrics.Counter(label: "workbench_input_warnings_total", factory: factory)
-        logDropped = Metrics.Counter(label: "workbench_prediction_log_dropped_total", factory: factory)
+        logDropped = Metrics.Counter(label: "workbench_log_rows_dropped_total", factory: factory)
+        logWriteErrors = Metrics.Counter(label: "workbench_log_write_errors_total", factory: factory)
         outcomes = Metrics.Counter(label: "workbench_outcomes_recorded_total", factory: factory)
         let metric = [("metric", classes.isEmpty ? "rmse" : "accuracy")]
         realised = Metrics.Meter(label: "workbench_realised_metric", dimensions: metric, factory: factory)
@@ -167,6 +170,8 @@ final class ServerMetrics: Sendable {
     }
 
     func logDropped(_ count: Int) { logDropped.increment(by: count) }
+
+    func logWriteFailed() { logWriteErrors.increment() }
 
     /// Outcomes newly stored by `POST /v1/feedback`.
     func outcomesRecorded(_ count: Int) { outcomes.increment(by: count) }

@@ -176,7 +176,7 @@ final class ShadowScorer: Sendable {
         metrics.shadowScored(scored: local.scored, failed: local.failed, tally: total)
         if let log {
             do { try log.writeShadow(logged) } catch {
-                FileHandle.standardError.write(Data("warning: prediction log \(log.path): \(error); \(logged.count) challenger predictions not logged\n".utf8))
+                FileHandle.standardError.write(Data("warning: prediction log \(log.location): \(error); \(logged.count) challenger predictions not logged\n".utf8))
             }
         }
     }

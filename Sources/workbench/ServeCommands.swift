@@ -13,6 +13,10 @@ struct Serve: ParsableCommand {
             Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed. \
             Several bundles are served side by side, each model under its name: /v2/models/NAME/..., /v1/models/NAME/predict (and /model, /drift, \
             /openapi.yaml, /metrics), each with its own metrics, monitoring and prediction log (--log log.sqlite writes log-NAME.sqlite per model).
+            --log postgresql://USER@HOST/DB keeps the log in PostgreSQL instead, where any number of replicas of the server write at once \
+            (each under --replica, by default HOST:PID) and `workbench monitor postgresql://USER@HOST/DB` reads them together; the password comes \
+            from PGPASSWORD or ~/.pgpass, never the command line. While the database is away the server keeps answering, holds up to 200000 \
+            rows, then drops the oldest, and counts both in /metrics (workbench_log_rows_dropped_total, workbench_log_write_errors_total).
             With --shadow CHALLENGER the bundle (the champion) answers every request and the challenger is scored on the same rows off the \
             request path, both logged under the same prediction id; `workbench monitor LOG` compares them and `workbench promote` swaps them.
             """)
@@ -29,11 +33,17 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "File whose first line is the bearer token every route but /healthz and /readyz requires.")
     var tokenFile: String?
 
-    @Option(name: .long, help: "Append every scored row to this SQLite prediction log.")
+    @Option(name: .long, help: "Append every scored row to this prediction log: an SQLite file, or postgresql://… for one log that replicas share.")
     var log: String?
 
     @Option(name: .long, help: "Keep at most this many rows in the prediction log (oldest go first).")
     var logRetention: Int = 1_000_000
+
+    @Option(name: .long, help: "Also remove rows older than this from the prediction log: seconds, or 90m, 12h, 30d (a minute to ten years).")
+    var logMaxAge: String?
+
+    @Option(name: .long, help: "This server's name among the replicas writing one PostgreSQL log (default: HOST:PID).")
+    var replica: String?
 
     @Option(name: .long, help: "Largest request body, e.g. 1MiB, 512KiB or a byte count (at most 1GiB).")
     var maxBody: String = "1MiB"
@@ -84,6 +94,8 @@ struct Serve: ParsableCommand {
         options.host = host
         options.port = port
         options.logRetention = logRetention
+        options.logMaxAge = try logMaxAge.map(ServeOptions.duration)
+        options.replica = replica
         options.maximumBodyBytes = try ServeOptions.byteCount(maxBody)
         options.maximumRows = maxRows
         for (name, seconds) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout)] where !ServeOptions.timeoutSeconds.contains(seconds) {
@@ -117,7 +129,7 @@ struct Serve: ParsableCommand {
                     say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
                     if let c = server.service.challengerBundle?.manifest {
                         say("challenger \(c.name) (\(c.algorithm), model id \(c.modelID)) scored in its shadow"
-                            + (opened.logPath == nil ? "; without --log only /metrics compares them" : "; compare: workbench monitor \(opened.logPath ?? ""); promote: workbench promote --server \(server.url)"))
+                            + (opened.logPath == nil ? "; without --log only /metrics compares them" : "; compare: workbench monitor \(PostgresLocation.mask(opened.logPath ?? "")); promote: workbench promote --server \(server.url)"))
                     }
                     say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
                 } else {
@@ -125,13 +137,13 @@ struct Serve: ParsableCommand {
                     for service in server.services {
                         let m = service.bundle.manifest
                         say("  \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)): \(server.url)/v1/models/\(m.name)/predict, \(server.url)/v2/models/\(m.name)/infer"
-                            + (opened.logPath.map { ", log " + ServeOptions.logPath($0, model: m.name, models: server.services.count) } ?? ""))
+                            + (opened.logPath.map { ", log " + PostgresLocation.mask(ServeOptions.logPath($0, model: m.name, models: server.services.count)) } ?? ""))
                     }
                     let first = server.service.bundle.manifest.name
                     say("try: curl -s \(server.url)/v1/models/\(first)/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
                 }
                 try await server.waitUntilStopped()
-                let logs = opened.logPath.map { path in server.services.map { ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: server.services.count) } } ?? []
+                let logs = opened.logPath.map { path in Array(Set(server.services.map { PostgresLocation.mask(ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: server.services.count)) })).sorted() } ?? []
                 say("stopped" + (logs.isEmpty ? "" : "; prediction log\(logs.count == 1 ? "" : "s") flushed to " + logs.joined(separator: ", ")))
             }
         } catch let error as ExitCode {
@@ -155,11 +167,14 @@ struct Monitor: ParsableCommand {
             ALERT line says so and --alert-command runs.
             """)
 
-    @Argument(help: "The prediction log (or the bundle, with --log).")
+    @Argument(help: "The prediction log: a file, or postgresql://… for the log replicas share (or the bundle, with --log).")
     var source: String
 
     @Option(name: .long, help: "The prediction log, when SOURCE is a bundle.")
     var log: String?
+
+    @Option(name: .long, help: "The served model to read, in a PostgreSQL log that several models share (its name or model id).")
+    var model: String?
 
     @Option(name: .long, help: "Most recent rows to compare with the training data.")
     var window: Int = 1_000
@@ -225,14 +240,17 @@ struct Monitor: ParsableCommand {
             let outcomeFile = labels.isEmpty ? nil : try OutcomeFile(words: labels)
             var tracker = BreachTracker()
             let terminal = isatty(STDOUT_FILENO) == 1
+            let log = try PredictionLogs.open(logPath, model: model)
             repeat {
-                let summary = try LogMonitor.summary(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
-                var text = MonitorReport.render(summary, source: logPath + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
-                if let comparison = try LogMonitor.comparison(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile) {
+                let summary = try LogMonitor.summary(log: log, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
+                var text = MonitorReport.render(summary, source: log.location + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
+                let replicas = try log.replicas()
+                if !replicas.isEmpty { text += "\n" + MonitorReport.replicas(replicas) }
+                if let comparison = try LogMonitor.comparison(log: log, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile) {
                     text += "\n" + comparison.lines.joined(separator: "\n")
                 }
                 if windows > 1 {
-                    let history = try LogMonitor.history(logPath: logPath, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
+                    let history = try LogMonitor.history(log: log, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
                     text += "\n" + MonitorReport.history(history)
                 }
                 say(watch && terminal ? "\u{1B}[H\u{1B}[2J" + text : text)

@@ -12,7 +12,7 @@ struct EditedLogTests {
     /// A real log of `bundle` holding `rows` rows of the fresh penguins, written directly.
     private func log(in folder: String, bundle: String, rows: Int = 40) throws -> String {
         let path = folder + "/log.sqlite"
-        let log = try PredictionLog(path: path, bundle: try BundleReader.open(bundle), redact: [])
+        let log = try PredictionLog(location: path, bundle: try BundleReader.open(bundle), redact: [])
         log.close()
         let queue = try DatabaseQueue(path: path)
         let inputs = try penguinRows("penguins_fresh.csv")
