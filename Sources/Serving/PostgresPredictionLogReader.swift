@@ -38,7 +38,7 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
                 }
             }
             guard let models, !models.isEmpty else {
-                throw ServingError.log(path: location.masked, reason: "no prediction log is kept in this database yet (workbench serve BUNDLE --log \(location.masked) starts one)")
+                throw ServingError.log(path: location.masked, reason: "no prediction log is kept in this database yet (serving a model with this database as its log starts one)")
             }
             let chosen: (String, String, String, String, String, String?)
             if let model {
@@ -48,7 +48,7 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
                 chosen = found
             } else {
                 guard models.count == 1, let only = models.first else {
-                    throw ServingError.log(path: location.masked, reason: "\(models.count) models are logged here (\(models.map(\.0).joined(separator: ", "))); say which with --model NAME")
+                    throw ServingError.log(path: location.masked, reason: "\(models.count) models are logged here (\(models.map(\.0).joined(separator: ", "))); name the one to read")
                 }
                 chosen = only
             }

@@ -63,7 +63,7 @@ public enum PredictionLogs {
     public static func open(_ location: String, model: String? = nil) throws -> any PredictionLogSource {
         if PredictionLogLocation.isShared(location) { return try PostgresPredictionLogReader(url: location, model: model) }
         if let model {
-            throw ServingError.badOption("--model \(model) picks a model in a log that several models share (a PostgreSQL log); \(location) is a file and logs one model")
+            throw ServingError.badOption("a model name (\(model)) picks one of the models a PostgreSQL log shares; \(location) is a file and logs one model")
         }
         return try PredictionLogReader(path: location)
     }

@@ -196,7 +196,7 @@ struct SharedLogTests {
                 Issue.record("two models: monitor must ask which")
             } catch {
                 #expect("\(error)".contains("2 models are logged here"))
-                #expect("\(error)".contains("--model"))
+                #expect("\(error)".contains("penguins-tree"))
             }
             #expect(try PredictionLogs.open(url, model: "penguins-tree").modelID == tree.manifest.modelID)
             #expect(try PredictionLogs.open(url, model: linear.manifest.modelID).modelID == linear.manifest.modelID)

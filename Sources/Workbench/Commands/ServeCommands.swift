@@ -1,6 +1,7 @@
 import Bundles
 import CommandLanguage
 import Foundation
+import PostgresAccess
 import Serving
 
 extension CommandTable {
@@ -23,7 +24,7 @@ extension CommandTable {
         options: [
             OptionSpec("port", .integer(ServeOptions.ports), default: "8080", help: "port to listen on (0: any free port)"),
             OptionSpec("host", .text, default: "127.0.0.1", help: "address to listen on"),
-            OptionSpec("log", .path, help: "append every scored row to this SQLite prediction log"),
+            OptionSpec("log", .path, help: "append every scored row to this prediction log: an SQLite file, or postgresql://… shared by replicas"),
             OptionSpec("window", .integer(ServeOptions.windowRows), default: "1000", help: "monitoring window in rows"),
         ],
         examples: ["serve m", "serve m port=8081 log=\"predictions.sqlite\"", "serve \"bundles/penguins\" port=0"],
@@ -34,7 +35,9 @@ extension CommandTable {
             options.serverVersion = workbenchVersion
             options.port = context.invocation.int("port", default: 8080)
             options.host = context.invocation.word("host") ?? "127.0.0.1"
-            options.logPath = context.invocation.word("log").map { context.session.resolveForWriting(path: $0) }
+            options.logPath = context.invocation.word("log").map {
+                PredictionLogLocation.isShared($0) ? $0 : context.session.resolveForWriting(path: $0)
+            }
             options.monitor.window = context.invocation.int("window", default: 1_000)
             options.serverLogLevel = nil
             let opened = options
@@ -71,7 +74,7 @@ extension CommandTable {
             var table = TextTable(headers: ["N", "serving", "url", "rows scored", "log"])
             for e in entries {
                 let traffic = e.server.service.monitoringSummary().traffic
-                table.add([String(e.number), e.name, Output.volatile(e.server.url), Output.volatile(String(traffic.rowsScored)), e.logPath.map { Output.volatile($0) } ?? "-"])
+                table.add([String(e.number), e.name, Output.volatile(e.server.url), Output.volatile(String(traffic.rowsScored)), e.logPath.map { Output.volatile(PostgresLocation.mask($0)) } ?? "-"])
             }
             context.print(table.render(width: context.environment.width))
         })
@@ -92,7 +95,7 @@ extension CommandTable {
                 throw LanguageError.semantic("there is no server \(n)", at: range, hint: numbers.isEmpty ? "no server is running" : "running: " + numbers.joined(separator: ", "))
             }
             waitFor { await entry.server.shutdown() }
-            context.print("stopped server \(n) (\(entry.name))" + (entry.logPath.map { "; log flushed to \(Output.volatile($0))" } ?? ""))
+            context.print("stopped server \(n) (\(entry.name))" + (entry.logPath.map { "; log flushed to \(Output.volatile(PostgresLocation.mask($0)))" } ?? ""))
         })
 
     /// `monitor MODEL|"BUNDLE"|"LOG" [window=N]`.
@@ -115,7 +118,8 @@ extension CommandTable {
             server keeps the window it was started with (serve ... window=N).
             """,
         positionals: [PositionalSpec("SOURCE", .binding)],
-        options: [OptionSpec("window", .integer(1...PredictionLogReader.maximumWindow), default: "1000", help: "most recent rows to compare with training")],
+        options: [OptionSpec("window", .integer(1...PredictionLogReader.maximumWindow), default: "1000", help: "most recent rows to compare with training"),
+                  OptionSpec("model", .text, help: "the served model to read, in a PostgreSQL log several models share")],
         examples: ["monitor m", "monitor \"predictions.sqlite\" window=200"],
         reopen: .shows,
         run: { context in
@@ -124,7 +128,8 @@ extension CommandTable {
             var options = MonitorOptions()
             options.window = window
             if case .string(let written, _)? = expression {
-                let resolved = context.session.resolve(path: written)
+                let shared = PredictionLogLocation.isShared(written)
+                let resolved = shared ? written : context.session.resolve(path: written)
                 if let entry = context.session.servers.all.first(where: { $0.bundlePath == resolved }) {
                     context.print(MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)"))
                     return
@@ -133,10 +138,13 @@ extension CommandTable {
                 if FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder), isFolder.boolValue || resolved.hasSuffix(".zip") {
                     throw CommandError("\(written) is a bundle that is not served in this session", hint: "serve it first (serve \"\(written)\"), or monitor its prediction log: monitor \"FILE\"")
                 }
-                let summary = try LogMonitor.summary(logPath: resolved, options: options)
-                var text = MonitorReport.render(summary, source: written)
+                let log = try PredictionLogs.open(resolved, model: context.invocation.word("model"))
+                let summary = try LogMonitor.summary(log: log, options: options)
+                var text = MonitorReport.render(summary, source: shared ? log.location : written)
+                let replicas = try log.replicas()
+                if !replicas.isEmpty { text += "\n" + MonitorReport.replicas(replicas) }
                 // A log written by `serve --shadow`: the champion against its challenger.
-                if let comparison = try LogMonitor.comparison(logPath: resolved, options: options) {
+                if let comparison = try LogMonitor.comparison(log: log, options: options) {
                     text += "\n" + comparison.lines.joined(separator: "\n")
                 }
                 context.print(text)
