@@ -79,7 +79,8 @@ public final class ModelService: Sendable {
         self.metrics = metrics
         log = try logPath.map {
             try PredictionLog(location: $0, bundle: bundle, redact: Set(redact), retention: logRetention, maximumAge: logMaxAge,
-                              shadowBundle: shadowBundle, replica: replica, onDrop: { metrics.logDropped($0) }, onWriteError: { metrics.logWriteFailed() })
+                              shadowBundle: shadowBundle, replica: replica, onDrop: { metrics.logDropped($0) }, onWriteError: { metrics.logWriteFailed() },
+                              onWaiting: { metrics.logWaiting($0) })
         }
         do { logReader = try logPath.map { try PredictionLogs.open($0, model: PredictionLogLocation.isShared($0) ? bundle.manifest.name : nil) } } catch {
             log?.close()

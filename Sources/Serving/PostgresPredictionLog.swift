@@ -28,8 +28,10 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
     static let schemaVersion = 1
     /// The advisory lock key for schema changes ("wbpredlg" in ASCII).
     static let migrationLock: Int64 = 0x7762_7072_6564_6C67
-    /// How long a write may take before the writer gives up on it and tries again later.
-    static let writeTimeout = 10.0
+    /// How long a statement may take before the writer gives up on it and tries again later: two
+    /// seconds, and a second more for every 20,000 rows written (a batch held through an outage
+    /// is large). Short, so an outage shows as failed writes at once rather than as a long wait.
+    static func writeTimeout(rows: Int) -> Double { 2 + Double(rows) / 20_000 }
     /// How often row and time retention are applied by default (a scan of the newest rows' times).
     static let defaultRetentionInterval = 10.0
 
@@ -189,14 +191,14 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         """,
     ]
 
-    /// Runs `work` on a pooled connection, waiting at most `writeTimeout`.
-    private func run<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
-        try pool.blocking(timeout: Self.writeTimeout) { pool in try await pool.withConnection(work) }
+    /// Runs `work` on a pooled connection, waiting at most `writeTimeout` for `rows` rows.
+    private func run<T: Sendable>(rows: Int = 0, _ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+        try pool.blocking(timeout: Self.writeTimeout(rows: rows)) { pool in try await pool.withConnection(work) }
     }
 
     /// Runs `work` in one transaction on a pooled connection.
-    private func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
-        try run { connection in
+    private func transaction<T: Sendable>(rows: Int = 0, _ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+        try run(rows: rows) { connection in
             _ = try await connection.query("BEGIN", logger: Self.logger).collect()
             do {
                 let result = try await work(connection)
@@ -269,7 +271,8 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         }
         let retention = Int64(self.retention)
         let oldest = maximumAge.map { now - $0 }
-        try transaction { connection in
+        let rows = requests.reduce(0) { $0 + $1.rows.count }
+        try transaction(rows: rows) { connection in
             if !requests.isEmpty {
                 _ = try await connection.query("""
                     INSERT INTO workbench_requests (writer, seq, name, replica, time, status, latency_ms, rows, model)

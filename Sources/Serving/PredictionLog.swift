@@ -95,6 +95,8 @@ public final class PredictionLog: Sendable {
     private let onDrop: @Sendable (Int) -> Void
     /// Called once per failed write.
     private let onWriteError: @Sendable () -> Void
+    /// Called each cycle with the rows waiting for the store after it (0 once all are written).
+    private let onWaiting: @Sendable (Int) -> Void
 
     /// Opens (or creates) the log at `location` for `bundle` and starts its writer thread:
     /// `postgresql://…` names a database shared by replicas, anything else an SQLite file.
@@ -107,7 +109,8 @@ public final class PredictionLog: Sendable {
     public convenience init(location: String, bundle: LoadedBundle, redact: Set<String>, retention: Int = 1_000_000, maximumAge: Double? = nil,
                             batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000, shadowBundle: LoadedBundle? = nil,
                             servedName: String? = nil, replica: String? = nil, idBlockSize: Int64 = PostgresPredictionLogStore.defaultBlockSize,
-                            onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {}) throws {
+                            onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {},
+                            onWaiting: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
         let description = LogDescription(bundle: bundle, shadowBundle: shadowBundle, redacted: sensitive.sorted(),
                                          servedName: servedName ?? bundle.manifest.name)
@@ -120,13 +123,14 @@ public final class PredictionLog: Sendable {
             store = try SQLitePredictionLogStore(path: location, description: description, retention: max(retention, 1), maximumAge: maximumAge)
         }
         self.init(store: store, bundle: bundle, redacted: sensitive, retention: retention, maximumAge: maximumAge, batchSize: batchSize,
-                  flushInterval: flushInterval, maximumQueued: maximumQueued, onDrop: onDrop, onWriteError: onWriteError)
+                  flushInterval: flushInterval, maximumQueued: maximumQueued, onDrop: onDrop, onWriteError: onWriteError, onWaiting: onWaiting)
     }
 
     /// A log over a store already opened (the tests' stores that fail on demand).
     init(store: any PredictionLogStore, bundle: LoadedBundle, redacted sensitive: Set<String>, retention: Int = 1_000_000, maximumAge: Double? = nil,
          batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000,
-         onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {}) {
+         onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {},
+         onWaiting: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.store = store
         location = store.location
         self.retention = max(retention, 1)
@@ -136,6 +140,7 @@ public final class PredictionLog: Sendable {
         self.maximumQueued = max(maximumQueued, 1)
         self.onDrop = onDrop
         self.onWriteError = onWriteError
+        self.onWaiting = onWaiting
         let features = bundle.pipeline.inputs.map(\.name)
         self.features = features
         classes = bundle.pipeline.target.classes
@@ -274,6 +279,7 @@ public final class PredictionLog: Sendable {
                 q.cyclesFinished = cycle
                 q.failing = failures > 0
             }
+            onWaiting(waiting.reduce(0) { $0 + $1.rows.count })
             if !running { break }
         }
         finished.signal()

@@ -24,6 +24,8 @@ final class ServerMetrics: Sendable {
     /// Rows the prediction log dropped (its store could not take them in time), and failed writes.
     private let logDropped: Metrics.Counter
     private let logWriteErrors: Metrics.Counter
+    /// Rows held for the prediction log's store after a failed write (0 when all are written).
+    private let logWaiting: Metrics.Meter
     private let outcomes: Metrics.Counter
     /// Realised performance on the window's labelled rows (`RealisedPerformance`).
     private let realised: Metrics.Meter
@@ -72,6 +74,7 @@ final class ServerMetrics: Sendable {
         inputWarnings = Metrics.Counter(label: "workbench_input_warnings_total", factory: factory)
         logDropped = Metrics.Counter(label: "workbench_log_rows_dropped_total", factory: factory)
         logWriteErrors = Metrics.Counter(label: "workbench_log_write_errors_total", factory: factory)
+        logWaiting = Metrics.Meter(label: "workbench_log_rows_waiting", factory: factory)
         outcomes = Metrics.Counter(label: "workbench_outcomes_recorded_total", factory: factory)
         let metric = [("metric", classes.isEmpty ? "rmse" : "accuracy")]
         realised = Metrics.Meter(label: "workbench_realised_metric", dimensions: metric, factory: factory)
@@ -172,6 +175,8 @@ final class ServerMetrics: Sendable {
     func logDropped(_ count: Int) { logDropped.increment(by: count) }
 
     func logWriteFailed() { logWriteErrors.increment() }
+
+    func logWaiting(_ rows: Int) { logWaiting.set(rows) }
 
     /// Outcomes newly stored by `POST /v1/feedback`.
     func outcomesRecorded(_ count: Int) { outcomes.increment(by: count) }
