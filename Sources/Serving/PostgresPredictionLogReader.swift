@@ -77,8 +77,14 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
         }
     }
 
-    /// `AND time >= since`, when there is a since.
-    private static func recent(_ since: Double?) -> String { since == nil ? "" : " AND time >= $2" }
+    /// The largest text a log value may hold, as for a log file (`PredictionLogReader.maximumValueBytes`):
+    /// a longer one is an edited log, and reads as null rather than being loaded.
+    static let maximumValueBytes = Int(PredictionLogReader.maximumValueBytes)
+
+    /// `column`, or null when it is longer than `maximumValueBytes`.
+    private static func bounded(_ column: String) -> String {
+        "CASE WHEN octet_length(\(column)) <= \(maximumValueBytes) THEN \(column) END"
+    }
 
     public func window(rows limit: Int, features specs: [FeatureSpec], since: Double?) throws -> LogWindow {
         try PredictionLogs.checkWindow(limit)
@@ -89,7 +95,7 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
                 .first?.decode(Double.self) ?? 0
             let since = since ?? -Double.infinity
             let rows = try await connection.query("""
-                SELECT inputs, label, value FROM workbench_predictions WHERE name = \(name) AND time >= \(since)
+                SELECT \(unescaped: Self.bounded("inputs")), \(unescaped: Self.bounded("label")), value FROM workbench_predictions WHERE name = \(name) AND time >= \(since)
                 ORDER BY time DESC, id DESC LIMIT \(Int64(limit))
                 """, logger: Self.logger).collect().map { try $0.decode((String?, String?, Double?).self) }
             let requests = try await connection.query("""
@@ -112,7 +118,7 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
         let rows = try read { connection in
             let since = since ?? -Double.infinity
             return try await connection.query("""
-                SELECT p.id, p.label, p.value, p.probabilities, o.label, o.value, p.time
+                SELECT p.id, \(unescaped: Self.bounded("p.label")), p.value, \(unescaped: Self.bounded("p.probabilities")), \(unescaped: Self.bounded("o.label")), o.value, p.time
                 FROM (SELECT id, label, value, probabilities, time FROM workbench_predictions WHERE name = \(name) AND time >= \(since)
                       ORDER BY time DESC, id DESC LIMIT \(Int64(limit))) p
                 LEFT JOIN workbench_outcomes o ON o.prediction_id = p.id
@@ -140,7 +146,7 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
         let rows = try read { connection in
             let since = since ?? -Double.infinity
             return try await connection.query("""
-                SELECT p.id, p.model, p.label, p.value, s.model, s.label, s.value, s.error, o.label, o.value
+                SELECT p.id, \(unescaped: Self.bounded("p.model")), \(unescaped: Self.bounded("p.label")), p.value, \(unescaped: Self.bounded("s.model")), \(unescaped: Self.bounded("s.label")), s.value, \(unescaped: Self.bounded("s.error")), \(unescaped: Self.bounded("o.label")), o.value
                 FROM (SELECT id, model, label, value, time FROM workbench_predictions WHERE name = \(name) AND time >= \(since)
                       ORDER BY time DESC, id DESC LIMIT \(Int64(limit))) p
                 LEFT JOIN workbench_shadow s ON s.prediction_id = p.id

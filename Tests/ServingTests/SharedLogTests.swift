@@ -229,6 +229,31 @@ struct SharedLogTests {
         }
     }
 
+    @Test func anEditedLogIsReadWithinBoundsOrRefused() async throws {
+        let paths = try #require(Self.bundles)
+        try await Self.withFreshDatabase { url in
+            let bundle = try BundleReader.open(paths.linear)
+            let log = try PredictionLog(location: url, bundle: bundle, redact: [], flushInterval: 0.02, replica: "a")
+            let first = try #require(log.ids.take(3))
+            log.append(time: Date().timeIntervalSince1970, status: 200, latencyMilliseconds: 1, rows: (0..<3).map { row(first + Int64($0)) },
+                       model: bundle.manifest.modelID)
+            #expect(log.waitUntilWritten())
+            log.close()
+            let admin = try PostgresPool(PostgresLocation(parsing: url))
+            defer { admin.close() }
+            // A 2 MB value: read as missing, not loaded.
+            try admin.blocking { try await $0.execute("UPDATE workbench_predictions SET inputs = repeat('x', 2000000), label = repeat('y', 2000000) WHERE id = \(first)") }
+            let reader = try PredictionLogs.open(url)
+            let window = try reader.window(rows: 10, features: bundle.pipeline.inputs, since: nil)
+            #expect(window.inputs.count == 3)
+            #expect(window.inputs.first?.allSatisfy { $0 == .null } == true)
+            #expect(window.outputs.first == .null)
+            // A column of another type: one error, no crash.
+            try admin.blocking { try await $0.execute("ALTER TABLE workbench_predictions ALTER COLUMN id TYPE text") }
+            #expect(throws: ServingError.self) { try reader.labelledWindow(rows: 10) }
+        }
+    }
+
     @Test func aWrongPasswordOrAnUnreachableServerIsOneLineWithTheURLMasked() async throws {
         let paths = try #require(Self.bundles)
         let bundle = try BundleReader.open(paths.linear)
