@@ -221,6 +221,7 @@ struct ReadmeTests {
         ("python3 Scripts/embed-resources.py", "regenerates sources; the built-in files test checks they are current"),
         ("eval \"$(bash Tests/Postgres/cluster.sh start)\"", "starts the private PostgreSQL cluster; .ci/run does the same around the whole test run"),
         ("bash Tests/Postgres/cluster.sh stop", "stops that cluster; .ci/run does it on exit"),
+        ("bash Tests/ServingTests/SharedLog/run.sh", "three servers under wrk with the cluster stopped for 5 s; .ci/run runs it after the tests"),
         ("swift test", "is the test run itself"),
     ]
 
