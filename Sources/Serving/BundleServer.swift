@@ -132,6 +132,9 @@ public struct ServeOptions: Sendable {
         try check(Self.seconds(readTimeout), Self.timeoutSeconds, "--read-timeout", " seconds")
         try check(logRetention, Self.retentionRows, "--log-retention", " rows")
         if let logMaxAge { try check(logMaxAge, Self.maximumAgeSeconds, "--log-max-age", " seconds") }
+        if let replica, replica.isEmpty || replica.count > 200 || replica.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ServingError.badOption("--replica must be 1 to 200 characters without control characters")
+        }
         try check(monitor.window, Self.windowRows, "--window", " rows")
         try check(shadowQueueRows, Self.rows, "--shadow-queue", " rows")
     }

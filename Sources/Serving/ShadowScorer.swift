@@ -48,6 +48,8 @@ final class ShadowScorer: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let log: PredictionLog?
+    /// Whether the last write of challenger predictions failed.
+    private let logFailing = Atomic<Bool>(false)
     private let metrics: ServerMetrics
     let maximumQueuedRows: Int
 
@@ -175,8 +177,17 @@ final class ShadowScorer: Sendable {
         }
         metrics.shadowScored(scored: local.scored, failed: local.failed, tally: total)
         if let log {
-            do { try log.writeShadow(logged) } catch {
-                FileHandle.standardError.write(Data("warning: prediction log \(log.location): \(error); \(logged.count) challenger predictions not logged\n".utf8))
+            do {
+                try log.writeShadow(logged)
+                if logFailing.exchange(false, ordering: .relaxed) {
+                    FileHandle.standardError.write(Data("warning: prediction log \(log.location): challenger predictions written again\n".utf8))
+                }
+            } catch {
+                metrics.logWriteFailed()
+                // Said once per outage, not once per batch.
+                if !logFailing.exchange(true, ordering: .relaxed) {
+                    FileHandle.standardError.write(Data("warning: prediction log \(log.location): \(error); challenger predictions are not logged until it can be written again\n".utf8))
+                }
             }
         }
     }
