@@ -37,6 +37,9 @@ struct InteropExportTests {
         var conformalAlpha: Double?
         /// Decision costs (rows: true class, columns: decided): the graph labels by the lowest expected cost.
         var costs: [[Double]]?
+        /// `.float`: the graph takes float32 numbers (`onnx_precision=float`); predictions.csv then
+        /// holds Workbench's on the inputs rounded to float32, which the graph must match to 1e-12.
+        var precision: ONNXExport.Precision = .double
         var testDescription: String { name }
     }
 
@@ -125,6 +128,16 @@ struct InteropExportTests {
                           costs: [[0, 2, 2], [1, 0, 9], [1, 1, 0]]))
         cases.append(Case(name: "linear-iris-conformal", algorithm: "linear", train: "iris", score: "iris", target: "species", conformalAlpha: 0.2))
         cases.append(Case(name: "tree-diabetes-conformal", algorithm: "tree", train: "diabetes", score: "diabetes", target: "progression", conformalAlpha: 0.1))
+        // Float32 inputs (issue 27): the graph casts them to double, so it computes exactly what the
+        // model computes on the rounded inputs, in every family and for regression.
+        for algorithm in ["linear", "forest", "boost", "mlp"] {
+            cases.append(Case(name: "\(algorithm)-penguins-float", algorithm: algorithm, train: "penguins_train", score: "penguins", target: "species",
+                              parameters: ensembles[algorithm] ?? [:], precision: .float))
+        }
+        cases.append(Case(name: "boost-diabetes-float", algorithm: "boost", train: "diabetes", score: "diabetes", target: "progression",
+                          parameters: ensembles["boost"] ?? [:], precision: .float))
+        cases.append(Case(name: "linear-penguins-derived-float", algorithm: "linear", train: "penguins_train", score: "penguins", target: "species",
+                          derivations: derivedColumns.filter { $0.name != "isl" }, precision: .float))
         cases.append(Case(name: "boost-messy-dates-mass", algorithm: "boost", train: "penguins_messy", score: "penguins_messy", target: "Body Mass (g)",
                           parameters: ensembles["boost"] ?? [:], features: dated.filter { $0 != "Body Mass (g)" }))
         return cases
@@ -171,7 +184,7 @@ struct InteropExportTests {
             let output = try model.predict(frame.selectingRows(kept))
             model = model.withConformal(try ConformalPredictor.fit(alpha: alpha, truth: truth, prediction: output.prediction))
         }
-        let export = try ONNXExporter.export(model)
+        let export = try ONNXExporter.export(model, precision: c.precision)
         try export.data.write(to: directory.appendingPathComponent("model.onnx"))
 
         var table = try String(contentsOfFile: Fixtures.path(c.score), encoding: .utf8)
@@ -179,7 +192,15 @@ struct InteropExportTests {
         let inputPath = directory.appendingPathComponent("input.csv").path
         try Data(table.utf8).write(to: URL(fileURLWithPath: inputPath))
 
-        let scored = try CSVReader.read(path: inputPath)
+        var scored = try CSVReader.read(path: inputPath)
+        if c.precision == .float {
+            // What the graph computes: the raw numeric inputs rounded to float32, as onnxruntime_check.py feeds them.
+            let numeric = Set(ONNXExporter.onnxInputs(model).filter { $0.number && $0.date == nil }.map(\.name))
+            scored = try DataFrame(columns: scored.columns.map { column in
+                guard numeric.contains(column.name), case .numeric(let v) = column.data else { return column }
+                return Column(name: column.name, data: .numeric(v.map { $0.isNaN ? $0 : Double(Float($0)) }))
+            })
+        }
         let output = try model.predict(scored)
         if !derivations.isEmpty {
             // Workbench's derived values for the scored table, doubles printed round-trip.
@@ -224,10 +245,12 @@ struct InteropExportTests {
             var dateInputs: [ONNXExport.DateInput]
             /// The conformal q̂: a set membership may differ only where 1 − p lies within rounding of it.
             var conformalQuantile: Double?
+            /// A tighter bound than the run's for this model (float32 inputs: the graph is exact).
+            var tolerance: Double?
         }
         let info = Info(algorithm: [c.algorithm], task: [model.task.rawValue], classes: model.target.classes,
                         float32Notes: export.float32Notes, inputs: export.inputNames, outputs: export.outputNames, dateInputs: export.dateInputs,
-                        conformalQuantile: model.conformal?.quantile)
+                        conformalQuantile: model.conformal?.quantile, tolerance: c.precision == .float ? 1e-12 : nil)
         try JSONEncoder().encode(info).write(to: directory.appendingPathComponent("info.json"))
     }
 

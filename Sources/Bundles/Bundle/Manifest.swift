@@ -17,13 +17,23 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// Derived columns the graph takes as inputs because ONNX's standard operators cannot
         /// compute them (text functions, dates); absent when the graph computes every one.
         public var derivedInputs: [String]?
+        /// `float` when the graph takes its numbers as float32 (`onnx_precision=float`); absent: double.
+        public var precision: ONNXExport.Precision?
+        /// With float32 inputs: the largest difference of a probability (or value) they cause,
+        /// measured at export on the training rows, and how many rows that was.
+        public var float32Difference: Double?
+        public var float32DifferenceRows: Int?
 
-        public init(present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil, derivedInputs: [String]? = nil) {
+        public init(present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil, derivedInputs: [String]? = nil,
+                    precision: ONNXExport.Precision? = nil, float32Difference: Double? = nil, float32DifferenceRows: Int? = nil) {
             self.present = present
             self.reason = reason
             self.float32Notes = float32Notes
             self.dateInputs = dateInputs
             self.derivedInputs = derivedInputs
+            self.precision = precision
+            self.float32Difference = float32Difference
+            self.float32DifferenceRows = float32DifferenceRows
         }
     }
 

@@ -13,9 +13,10 @@ public enum ServingLayouts {
     public static let tritonVersion = "1"
 
     /// `NAME/config.pbtxt` and `NAME/1/model.onnx`: a Triton model repository of one model.
-    public static func triton(name: String, modelID: String, pipeline: PipelineModel, onnx: Data, producer: String) -> [String: Data] {
+    public static func triton(name: String, modelID: String, pipeline: PipelineModel, onnx: Data, producer: String,
+                              precision: ONNXExport.Precision = .double) -> [String: Data] {
         [
-            "\(name)/config.pbtxt": Data(tritonConfig(name: name, modelID: modelID, pipeline: pipeline, producer: producer).utf8),
+            "\(name)/config.pbtxt": Data(tritonConfig(name: name, modelID: modelID, pipeline: pipeline, producer: producer, precision: precision).utf8),
             "\(name)/\(tritonVersion)/model.onnx": onnx,
         ]
     }
@@ -23,10 +24,15 @@ public enum ServingLayouts {
     /// Triton's model configuration (protobuf text format of `inference.ModelConfig`) for the
     /// ONNX graph `ONNXExporter` writes: its inputs `[N, 1]` (dims `[1]` under batching), label
     /// `[N]` (dims `[1]`, reshaped to the graph's `[]`), probabilities `[N, classes]`, value `[N, 1]`.
-    public static func tritonConfig(name: String, modelID: String, pipeline: PipelineModel, producer: String) -> String {
+    /// - Parameter precision: the graph's numeric inputs (`TYPE_FP32` with `onnx_precision=float`).
+    public static func tritonConfig(name: String, modelID: String, pipeline: PipelineModel, producer: String,
+                                    precision: ONNXExport.Precision = .double) -> String {
+        let number = precision == .float ? "TYPE_FP32" : "TYPE_FP64"
         var lines = [
             "# Triton model configuration for Workbench model \(name) (\(modelID)), written by \(producer).",
-            "# The graph computes in double precision; a date column is its derived numbers (see model.onnx's metadata).",
+            precision == .float
+                ? "# The graph takes numbers as float32 and computes in double precision; a date column is its derived numbers (see model.onnx's metadata)."
+                : "# The graph computes in double precision; a date column is its derived numbers (see model.onnx's metadata).",
             "name: \(quoted(name))",
             "platform: \"onnxruntime_onnx\"",
             "max_batch_size: \(tritonMaximumBatchSize)",
@@ -34,7 +40,7 @@ public enum ServingLayouts {
         ]
         let inputs = ONNXExporter.onnxInputs(pipeline)
         for (i, input) in inputs.enumerated() {
-            lines += ["  {", "    name: \(quoted(input.name))", "    data_type: \(input.number ? "TYPE_FP64" : "TYPE_STRING")",
+            lines += ["  {", "    name: \(quoted(input.name))", "    data_type: \(input.number ? number : "TYPE_STRING")",
                       "    dims: [ 1 ]", i == inputs.count - 1 ? "  }" : "  },"]
         }
         lines.append("]")

@@ -11,6 +11,15 @@ import Foundation
 ///   prints it), and `probabilities`, `tensor(double)` `[N, classes]` in the class order of
 ///   `PipelineModel.target.classes`. Regression outputs `value`, `tensor(double)` `[N, 1]`.
 public struct ONNXExport: Sendable {
+    /// The graph's numeric inputs: double (the default, exact), or float32 for stacks that feed
+    /// FP32 (`onnx_precision=float`), cast to double by the graph's first nodes — so the graph
+    /// computes what the model computes on the inputs rounded to float32.
+    public enum Precision: String, Codable, Sendable, CaseIterable {
+        case double
+        case float
+    }
+
+    public var precision: Precision = .double
     /// The serialized `onnx.ModelProto`.
     public var data: Data
     /// Every place where the graph computes in float32 instead of double, and why; empty when

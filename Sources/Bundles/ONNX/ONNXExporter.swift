@@ -50,8 +50,12 @@ public enum ONNXExporter {
     public static let probabilitiesOutput = "probabilities"
     public static let valueOutput = "value"
 
+    /// The note for float32 inputs (`onnx_precision=float`).
+    static let floatInputsNote = "numeric inputs are tensor(float) (onnx_precision=float) and cast to double by the graph's first nodes: results are the model's on the inputs rounded to float32"
+
     /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
-    public static func export(_ model: PipelineModel) throws -> ONNXExport {
+    /// - Parameter precision: `.float` takes numeric inputs as float32 (see `ONNXExport.Precision`).
+    public static func export(_ model: PipelineModel, precision: ONNXExport.Precision = .double) throws -> ONNXExport {
         let outputNames = outputs(model).map(\.name)
         // Derived columns the graph can compute become nodes; the rest stay inputs.
         let plan = derivationPlan(model)
@@ -75,14 +79,18 @@ public enum ONNXExporter {
             outputs += emitConformal(conformal, head: head, classCount: model.target.classes.count, into: &graph)
         }
 
-        let notes = graph.nodes.contains { $0.opType == "OneHotEncoder" } ? [oneHotNote] : []
+        var notes = graph.nodes.contains { $0.opType == "OneHotEncoder" } ? [oneHotNote] : []
         graph.foldIdentities(reserved: Set(inputNames + outputNames + plan.computed.map(\.name)))
 
         var graphProto = Onnx_GraphProto()
         graphProto.name = "workbench_\(model.algorithm)"
         graphProto.node = graph.nodes
         graphProto.initializer = graph.initializers
-        graphProto.input = inputs.map { .tensor($0.name, $0.number ? .double : .string, shape: [nil, 1]) }
+        graphProto.input = inputs.map { .tensor($0.name, $0.number ? (precision == .float ? .float : .double) : .string, shape: [nil, 1]) }
+        if precision == .float {
+            castFloatInputs(inputs.filter(\.number).map(\.name), in: &graphProto)
+            notes.append(floatInputsNote)
+        }
         graphProto.output = outputs
         graphProto.docString = "Workbench pipeline '\(model.algorithm)' predicting '\(model.target.name)'"
 
@@ -99,9 +107,40 @@ public enum ONNXExporter {
             missing = NaN, listed in workbench.date_inputs. Outputs: \(outputNames.joined(separator: ", ")).
             """
         proto.metadataProps = metadata(model)
+        if precision == .float {
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = "workbench.onnx_precision"
+            entry.value = precision.rawValue
+            proto.metadataProps.append(entry)
+        }
         let data: Data = try proto.serializedBytes()
-        return ONNXExport(data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames,
+        return ONNXExport(precision: precision, data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames,
                           dateInputs: dateInputs(model.preprocessor), derivedInputs: plan.derivedInputs)
+    }
+
+    /// Float32 inputs: each numeric input is cast to double by a first node, and every node that
+    /// read the input reads the cast instead (under a name no value of the graph has).
+    private static func castFloatInputs(_ names: [String], in graph: inout Onnx_GraphProto) {
+        var taken = Set(graph.input.map(\.name) + graph.output.map(\.name) + graph.initializer.map(\.name) + graph.node.flatMap(\.output))
+        var renamed: [String: String] = [:]
+        var casts: [Onnx_NodeProto] = []
+        for name in names {
+            var cast = name + " (double)"
+            while taken.contains(cast) { cast += "'" }
+            taken.insert(cast)
+            renamed[name] = cast
+            var node = Onnx_NodeProto()
+            node.opType = "Cast"
+            node.name = "cast_input_\(casts.count)"
+            node.input = [name]
+            node.output = [cast]
+            node.attribute = [.int("to", Onnx_TensorProto.DataType.double.rawValue)]
+            casts.append(node)
+        }
+        for n in graph.node.indices {
+            graph.node[n].input = graph.node[n].input.map { renamed[$0] ?? $0 }
+        }
+        graph.node = casts + graph.node
     }
 
     /// The graph's inputs in order: a feature column each, but a date column (which ONNX cannot

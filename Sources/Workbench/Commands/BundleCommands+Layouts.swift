@@ -27,13 +27,15 @@ extension CommandTable {
                                hint: "leave out sensitive=, or export format=kserve to serve the bundle with workbench serve")
         }
         let pipeline = model.pipeline
-        let onnx = ONNXSupport.export(pipeline)
+        let precision = onnxPrecision(context)
+        let onnx = ONNXSupport.export(pipeline, precision: precision, frame: model.trainingFrame)
         guard let graph = onnx.data else {
             throw CommandError("\(name) has no ONNX graph for Triton to run: \(onnx.info.reason ?? "not available")",
                                hint: "export format=kserve (its Workbench manifest serves the bundle, no ONNX needed), or serve the bundle with workbench serve")
         }
         let modelID = try BundleWriter.modelID(of: pipeline)
-        let files = ServingLayouts.triton(name: name, modelID: modelID, pipeline: pipeline, onnx: graph, producer: "workbench \(workbenchVersion)")
+        let files = ServingLayouts.triton(name: name, modelID: modelID, pipeline: pipeline, onnx: graph, producer: "workbench \(workbenchVersion)",
+                                          precision: precision)
         try BundleWriter.writeFolder(files, to: resolved, overwrite: context.invocation.flag("overwrite", default: false))
         for (file, data) in files.sorted(by: { $0.key < $1.key }) {
             context.recordWritten(WrittenFile(path: (written as NSString).appendingPathComponent(file), digest: Fingerprint.of(bytes: data)))
@@ -41,6 +43,7 @@ extension CommandTable {
         let inputs = ONNXExporter.onnxInputs(pipeline).count
         context.print("exported \(name) to \(written) as a Triton model repository: \(name)/config.pbtxt (\(inputs) input\(inputs == 1 ? "" : "s"), max_batch_size \(ServingLayouts.tritonMaximumBatchSize)) and \(name)/\(ServingLayouts.tritonVersion)/model.onnx, model id \(modelID)")
         printDateInputs(onnx.info, context: &context)
+        printFloat32Effect(onnx.info, context: &context)
         context.print("tritonserver --model-repository \(written) serves it over the Open Inference Protocol as model '\(name)', version \(ServingLayouts.tritonVersion); drift monitoring and verification rows stay with workbench serve")
     }
 
@@ -53,7 +56,8 @@ extension CommandTable {
         var files: [String: Data] = [KServeFile.workbench: Data(ServingLayouts.kserveWorkbench(name: name, modelID: modelID, producer: producer).utf8)]
         if let graph = contents.onnx {
             files[KServeFile.onnx] = Data(ServingLayouts.kserveONNX(name: name, modelID: modelID, producer: producer).utf8)
-            for (file, data) in ServingLayouts.triton(name: name, modelID: modelID, pipeline: contents.pipeline, onnx: graph, producer: producer) {
+            for (file, data) in ServingLayouts.triton(name: name, modelID: modelID, pipeline: contents.pipeline, onnx: graph, producer: producer,
+                                                      precision: contents.onnxInfo.precision ?? .double) {
                 files["triton/" + file] = data
             }
         }

@@ -33,8 +33,11 @@ extension CommandTable {
             OptionSpec("overwrite", .flag, default: "no", help: "replace an existing bundle at PATH"),
             OptionSpec("sign", .text, help: "sign the manifest with this Ed25519 private key (workbench keygen)"),
             OptionSpec("sensitive", .columns, help: "columns never written in clear to prediction logs, nor their values or ranges to the bundle's documents"),
+            OptionSpec("onnx_precision", .choice(ONNXExport.Precision.allCases.map(\.rawValue)), default: ONNXExport.Precision.double.rawValue,
+                       help: "model.onnx's numeric inputs: double (exact), or float for stacks that feed FP32 (the graph casts them to double; the largest difference it causes is measured and reported)"),
         ],
         examples: ["export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes",
+                   "export m to \"deploy/fp32\" format=triton onnx_precision=float",
                    "export m to \"deploy/triton\" format=triton", "export m to \"deploy/kserve\" format=kserve"],
         reopen: .actsOutside,
         run: { context in
@@ -79,6 +82,7 @@ extension CommandTable {
         }
         if manifest.onnx.present {
             context.print("model.onnx: the whole pipeline in standard ONNX operators" + (manifest.onnx.float32Notes.isEmpty ? "" : "; float32 where: " + manifest.onnx.float32Notes.joined(separator: "; ")))
+            printFloat32Effect(manifest.onnx, context: &context)
             for date in manifest.onnx.dateInputs ?? [] {
                 context.print("model.onnx has no date parsing: it takes \(date.column) (\(date.format)) as the numbers " + date.inputs.map { "'\($0)'" }.joined(separator: ", ")
                               + " (listed in manifest.json); model.json, predict and serve take the date text")
@@ -165,7 +169,7 @@ extension CommandTable {
         }
         let reference = try ReferenceStatistics.json(for: pipeline, frame: frame, outOfFold: crossValidation?.outOfFold,
                                                       isCancelled: { [flag = context.session.cancellation] in flag.isSet })
-        let onnx = ONNXSupport.export(pipeline)
+        let onnx = ONNXSupport.export(pipeline, precision: onnxPrecision(context), frame: frame)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
             trainingData: Manifest.TrainingData(name: model.dataName, fingerprint: model.dataFingerprint, rows: model.rowCount, columns: pipeline.inputs.count),
@@ -214,14 +218,38 @@ enum ReferenceStatistics {
     }
 }
 
+extension CommandTable {
+    /// `onnx_precision=`: double unless float is asked for.
+    static func onnxPrecision(_ context: CommandContext) -> ONNXExport.Precision {
+        context.invocation.word("onnx_precision").flatMap(ONNXExport.Precision.init(rawValue:)) ?? .double
+    }
+
+    /// With float32 inputs, what they cost, as measured at export.
+    static func printFloat32Effect(_ info: Manifest.ONNXInfo, context: inout CommandContext) {
+        guard info.precision == .float, let difference = info.float32Difference, let rows = info.float32DifferenceRows else { return }
+        let size = difference.isFinite ? "at most " + formatStatistic(difference) : "without bound (a number beyond float32's ±3.4e38 becomes infinite)"
+        context.print("model.onnx takes numbers as float32 (onnx_precision=float): on \(rows) training row\(rows == 1 ? "" : "s") its outputs move \(size) from the double inputs'")
+    }
+}
+
 /// ONNX rendering of a pipeline; an algorithm without a standard form exports without one.
 enum ONNXSupport {
-    static func export(_ pipeline: PipelineModel) -> (data: Data?, info: Manifest.ONNXInfo) {
+    /// - Parameters:
+    ///   - precision: the graph's numeric inputs; with float32, their effect is measured on `frame`.
+    static func export(_ pipeline: PipelineModel, precision: ONNXExport.Precision = .double, frame: DataFrame? = nil) -> (data: Data?, info: Manifest.ONNXInfo) {
         do {
-            let onnx = try ONNXExporter.export(pipeline)
-            return (onnx.data, Manifest.ONNXInfo(present: true, reason: nil, float32Notes: onnx.float32Notes,
-                                                 dateInputs: onnx.dateInputs.isEmpty ? nil : onnx.dateInputs,
-                                                 derivedInputs: onnx.derivedInputs.isEmpty ? nil : onnx.derivedInputs))
+            let onnx = try ONNXExporter.export(pipeline, precision: precision)
+            var info = Manifest.ONNXInfo(present: true, reason: nil, float32Notes: onnx.float32Notes,
+                                         dateInputs: onnx.dateInputs.isEmpty ? nil : onnx.dateInputs,
+                                         derivedInputs: onnx.derivedInputs.isEmpty ? nil : onnx.derivedInputs)
+            if precision == .float {
+                info.precision = .float
+                if let frame, let effect = try? ONNXExporter.float32InputEffect(of: pipeline, on: frame) {
+                    info.float32Difference = effect.maximumDifference
+                    info.float32DifferenceRows = effect.rows
+                }
+            }
+            return (onnx.data, info)
         } catch {
             return (nil, Manifest.ONNXInfo(present: false, reason: String(describing: error), float32Notes: []))
         }

@@ -220,7 +220,12 @@ def main():
             rows, mismatches, diff, error = check_model(os.path.join(args.folder, name), args.tolerance)
         except Exception as e:  # a model that fails to load or run is a failed check, not a crash
             rows, mismatches, diff, error = 0, 0, math.inf, f"{type(e).__name__}: {e}".splitlines()[0]
-        ok = error is None and mismatches == 0 and diff <= args.tolerance
+        info_path = os.path.join(args.folder, name, "info.json")
+        tolerance = args.tolerance
+        if os.path.isfile(info_path):
+            with open(info_path, encoding="utf-8") as f:
+                tolerance = json.load(f).get("tolerance") or tolerance
+        ok = error is None and mismatches == 0 and diff <= tolerance
         passed += ok
         failed += not ok
         result = "ok" if ok else f"FAIL{' ' + error if error else ''}"

@@ -36,6 +36,36 @@ struct BundleCommandsTests {
         try String(contentsOfFile: path, encoding: .utf8)
     }
 
+    /// onnx_precision=float: float32 numeric inputs, said and measured, in the bundle and in Triton's config.
+    @Test func floatPrecisionTakesFloat32NumbersAndSaysWhatItCosts() throws {
+        let (session, folder) = try session()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bundle = try run(session, "export m to \"b32\" onnx_precision=float")
+        #expect(bundle.succeeded, "\(bundle.output.plainText)")
+        let said = bundle.output.plainText
+        #expect(said.contains("model.onnx takes numbers as float32 (onnx_precision=float): on 275 training rows its outputs move at most "), "\(said)")
+        let manifest = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: folder + "/b32/manifest.json"))) as? [String: Any]
+        let onnx = try #require(manifest?["onnx"] as? [String: Any])
+        #expect(onnx["precision"] as? String == "float")
+        let difference = try #require(onnx["float32Difference"] as? Double)
+        // Rounding a measurement to float32 moves it by about 1e-7 of itself: small, but not nothing.
+        #expect(difference > 0 && difference < 1e-4, "\(difference)")
+        #expect(onnx["float32DifferenceRows"] as? Int == 275)
+        // The default stays double, and says nothing of float32 inputs.
+        let double = try run(session, "export m to \"b64\"")
+        #expect(!double.output.plainText.contains("onnx_precision=float"))
+        let plain = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: folder + "/b64/manifest.json"))) as? [String: Any]
+        #expect((plain?["onnx"] as? [String: Any])?["precision"] == nil)
+        #expect(FileManager.default.contents(atPath: folder + "/b32/model.onnx") != FileManager.default.contents(atPath: folder + "/b64/model.onnx"))
+        let triton = try run(session, "export m to \"repo32\" format=triton onnx_precision=float")
+        #expect(triton.succeeded)
+        let config = try text(folder + "/repo32/m/config.pbtxt")
+        #expect(config.contains("    name: \"bill_length_mm\"\n    data_type: TYPE_FP32\n"))
+        #expect(config.contains("    name: \"island\"\n    data_type: TYPE_STRING\n"))
+        #expect(config.contains("    name: \"probabilities\"\n    data_type: TYPE_FP64\n"), "outputs stay double")
+        #expect(!(try run(session, "export m to \"bad\" onnx_precision=half")).succeeded)
+    }
+
     @Test func tritonRepositoryHoldsTheBundlesGraphAndItsConfig() throws {
         let (session, folder) = try session()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -54,8 +54,14 @@ m = train boost on penguins.train target=body_mass_g
 conformal m on penguins.test alpha=0.1
 export m to "$work/regression-triton" format=triton
 export m to "$work/regression-kserve" format=kserve
+export m to "$work/float-triton" format=triton onnx_precision=float
+export m to "$work/float-kserve" format=kserve onnx_precision=float
 WB
 WORKBENCH_HOME="$work/home" "$binary" run "$work/export-regression.wb" >/dev/null
 echo "== boost (regression)"
 "$venv/bin/python" "$here/check_layouts.py" "$work/regression-triton" "$work/regression-kserve" m || status=1
+# onnx_precision=float: config.pbtxt must say TYPE_FP32 where the graph takes tensor(float).
+echo "== boost (regression), float32 inputs"
+"$venv/bin/python" "$here/check_layouts.py" "$work/float-triton" "$work/float-kserve" m || status=1
+grep -q "TYPE_FP32" "$work/float-triton/m/config.pbtxt" || { echo "FAIL: no TYPE_FP32 input in the float export's config.pbtxt"; status=1; }
 exit "$status"
