@@ -227,7 +227,7 @@ public enum BundleServer {
                     logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: bundles.count) },
                     redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
                     logMaxAge: options.logMaxAge, serverVersion: options.serverVersion, shadowBundle: shadowBundle,
-                    shadowQueueRows: options.shadowQueueRows, replica: options.replica))
+                    shadowQueueRows: options.shadowQueueRows, replica: options.replica, perModelRoutes: bundles.count > 1))
             }
             router = try ModelRouter(services)
         } catch {

@@ -4,7 +4,8 @@ import Foundation
 /// `/v1/models/NAME/…`) goes to that model's `ModelService`, with its own token check, limits,
 /// metrics, monitoring and prediction log; the server's own routes (`/v2`, `/v2/health/…`,
 /// `/healthz`, `/readyz`) are answered for all of them. With one model, the single-model routes
-/// (`/v1/predict`, `/metrics`, …) are that model's; with several they say which routes to use.
+/// (`/v1/predict`, `/metrics`, …) are that model's; with several they say which routes to use,
+/// but `/metrics` answers for all of them, each series labelled with its model (`MetricsMerge`).
 public final class ModelRouter: Sendable {
     /// In the order they were given.
     public let services: [ModelService]
@@ -62,7 +63,7 @@ public final class ModelRouter: Sendable {
 
     /// Whether answering may take long (see `ModelService.answersOffLoop`).
     public func answersOffLoop(path: String) -> Bool {
-        guard let (_, route) = target(path) else { return false }
+        guard let (_, route) = target(path) else { return ModelService.routePath(path) == "/metrics" }
         return ModelService.answersOffLoop(path: route)
     }
 
@@ -95,6 +96,10 @@ public final class ModelRouter: Sendable {
             }
             w.raw("]}")
             return .json(w.text)
+        }
+        if route == "/metrics" && method == "GET" {
+            let text = MetricsMerge.merge(services.map { ($0.bundle.manifest.name, $0.metricsText()) })
+            return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
         }
         if route.hasPrefix("/v1/models/") {
             let name = route.dropFirst("/v1/models/".count).prefix { $0 != "/" }

@@ -54,7 +54,8 @@ public final class ModelService: Sendable {
     public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
                 logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
                 logRetention: Int = 1_000_000, logMaxAge: Double? = nil, serverVersion: String = ServeOptions.unspecifiedVersion,
-                shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows, replica: String? = nil) throws {
+                shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows, replica: String? = nil,
+                perModelRoutes: Bool = false) throws {
         self.serverVersion = serverVersion
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
@@ -67,9 +68,11 @@ public final class ModelService: Sendable {
         if let shadowBundle, let problem = ModelRoles.incompatibility(champion: bundle, challenger: shadowBundle) {
             throw ServingError.badOption("--shadow: " + problem + "\nhint: a challenger must take the champion's inputs (any order) and predict the same target: train it on the same columns")
         }
-        let champion = try ServedModel(bundle: bundle, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions)
+        let champion = try ServedModel(bundle: bundle, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions,
+                                       perModelRoutes: perModelRoutes)
         let challenger = try shadowBundle.map {
-            try ServedModel(bundle: $0, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions)
+            try ServedModel(bundle: $0, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions,
+                            perModelRoutes: perModelRoutes)
         }
         roles = Mutex(ModelRoles(champion: champion, challenger: challenger))
         let reference = try BundleReference.decode(bundle.reference)
@@ -350,7 +353,7 @@ public final class ModelService: Sendable {
         return result
     }
 
-    private func metricsText() -> String {
+    func metricsText() -> String {
         metrics.monitoring(monitor.summary())
         return metrics.exposition()
     }

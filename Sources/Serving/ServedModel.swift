@@ -18,7 +18,9 @@ final class ServedModel: Sendable {
 
     /// - Parameter servedName: the name the server answers under (`/v2/models/NAME`): the
     ///   champion's at start, kept across promotions so clients' routes never change.
-    init(bundle: LoadedBundle, servedName: String, redact: [String], maximumRows: Int, monitorOptions: MonitorOptions) throws {
+    /// - Parameter perModelRoutes: one of several models on the server (its routes are under
+    ///   `/v1/models/NAME/`, which its OpenAPI document says).
+    init(bundle: LoadedBundle, servedName: String, redact: [String], maximumRows: Int, monitorOptions: MonitorOptions, perModelRoutes: Bool = false) throws {
         self.bundle = bundle
         let pipeline = bundle.pipeline
         let features = pipeline.inputs
@@ -32,7 +34,7 @@ final class ServedModel: Sendable {
         manifestJSON = ModelService.publicManifest(bundle, hiding: sensitive)
         // Generated here rather than read from the bundle, so it describes this server (415, the
         // row limit) and leaves out what `--redact` hides, whatever version exported the bundle.
-        openAPI = OpenAPIDocument.yaml(for: pipeline, name: servedName, redacted: sensitive, maximumRows: max(maximumRows, 1))
+        openAPI = OpenAPIDocument.yaml(for: pipeline, name: servedName, redacted: sensitive, maximumRows: max(maximumRows, 1), perModelRoutes: perModelRoutes)
     }
 
     var modelID: String { bundle.manifest.modelID }

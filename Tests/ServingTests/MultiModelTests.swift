@@ -61,7 +61,7 @@ struct MultiModelTests {
         #expect(other.json["error"] as? String == "no model 'x' on this server: it serves 'm', 'r'")
         #expect(try await HTTP.post("/v1/models/x/predict", port: server.port, body: sampleRow).status == 404)
         // The single-model routes do not say which model.
-        for path in ["/v1/predict", "/v1/model", "/metrics"] {
+        for path in ["/v1/predict", "/v1/model"] {
             let answer = try await HTTP.request(path == "/v1/predict" ? "POST" : "GET", port: server.port, path: path,
                                                 body: path == "/v1/predict" ? sampleRow : nil, headers: ["Content-Type": "application/json"])
             #expect(answer.status == 404, "\(path)")
@@ -75,6 +75,37 @@ struct MultiModelTests {
         #expect(metricsR.contains("workbench_rows_scored_total 1"), "\(metricsR)")
         #expect(metricsM.contains(#"workbench_predictions_total{class="Adelie"}"#) && !metricsR.contains("workbench_predictions_total{"))
         #expect(server.services.map { $0.monitoringSummary().windowRows } == [4, 1])
+        // Each model's OpenAPI document names the routes it is served under here.
+        let document = try await HTTP.get("/v1/models/m/openapi.yaml", port: server.port).body
+        for route in ["predict", "feedback", "model", "openapi.yaml", "drift", "metrics"] {
+            #expect(document.contains("\n  \"/v1/models/m/\(route)\":\n"), "\(route)")
+        }
+        #expect(!document.contains("\n  /v1/predict:") && !document.contains("\n  /metrics:"))
+        #expect(document.contains("\n  /healthz:") && document.contains("/v2/models/{model}/infer"), "\(document.prefix(400))")
+        // One /metrics for the scraper: every model's series labelled with its model, each family
+        // once with its samples together, the process's own series once and unlabelled.
+        let merged = try await HTTP.get("/metrics", port: server.port)
+        #expect(merged.status == 200)
+        let lines = merged.body.split(separator: "\n").map(String.init)
+        #expect(lines.contains(#"workbench_rows_scored_total{model="m"} 4"#), "\(merged.body)")
+        #expect(lines.contains(#"workbench_rows_scored_total{model="r"} 1"#))
+        #expect(lines.contains { $0.hasPrefix(#"workbench_predictions_total{model="m",class="Adelie"}"#) })
+        #expect(lines.filter { $0 == "# TYPE workbench_rows_scored_total counter" }.count == 1)
+        #expect(lines.filter { $0.hasPrefix("process_resident_memory_bytes") }.count == 1)
+        #expect(!merged.body.contains("process_resident_memory_bytes{"))
+        // Every sample follows its family's TYPE line, with no other family between them.
+        var family = ""
+        var closed = Set<String>()
+        for line in lines {
+            if line.hasPrefix("# TYPE ") {
+                if !family.isEmpty { closed.insert(family) }
+                family = String(line.split(separator: " ")[2])
+                #expect(!closed.contains(family), "\(family) appears twice")
+            } else if !line.hasPrefix("#") {
+                #expect(line.hasPrefix(family), "\(line) outside its family \(family)")
+                #expect(line.hasPrefix("process_") || line.contains("model=\""), "\(line)")
+            }
+        }
         await server.shutdown()
 
         // One prediction log per model, the model's name before the extension.

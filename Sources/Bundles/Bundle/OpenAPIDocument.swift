@@ -7,7 +7,23 @@ public enum OpenAPIDocument {
     /// - Parameters:
     ///   - redacted: sensitive columns, whose ranges and categories are left out.
     ///   - maximumRows: the server's rows-per-request limit, when known.
-    public static func yaml(for pipeline: PipelineModel, name: String, redacted: Set<String> = [], maximumRows: Int? = nil) -> String {
+    ///   - perModelRoutes: the server serves several models, so this one's `/v1` routes and its
+    ///     metrics are under `/v1/models/NAME/` (`/healthz`, `/readyz` and `/v2` are as always).
+    public static func yaml(for pipeline: PipelineModel, name: String, redacted: Set<String> = [], maximumRows: Int? = nil,
+                            perModelRoutes: Bool = false) -> String {
+        let text = document(for: pipeline, name: name, redacted: redacted, maximumRows: maximumRows)
+        guard perModelRoutes else { return text }
+        var segment = CharacterSet.urlPathAllowed
+        segment.remove("/")
+        let prefix = "/v1/models/" + (name.addingPercentEncoding(withAllowedCharacters: segment) ?? name)
+        var routed = text
+        for route in ["predict", "feedback", "model", "openapi.yaml", "drift"] {
+            routed = routed.replacingOccurrences(of: "\n  /v1/\(route):\n", with: "\n  \(quoted(prefix + "/" + route)):\n")
+        }
+        return routed.replacingOccurrences(of: "\n  /metrics:\n", with: "\n  \(quoted(prefix + "/metrics")):\n")
+    }
+
+    private static func document(for pipeline: PipelineModel, name: String, redacted: Set<String>, maximumRows: Int?) -> String {
         var properties: [String] = []
         for f in pipeline.inputs {
             let key = quoted(f.name)
