@@ -53,6 +53,8 @@ public struct ServeOptions: Sendable {
     public var monitorInterval: Duration = .seconds(1)
     /// Hummingbird's own log lines go to stderr at this level and above (nil: none).
     public var serverLogLevel: Logger.Level? = .warning
+    /// Told what each reload did (`RunningServer.reload`, SIGHUP for a folder of bundles).
+    public var onReload: (@Sendable (ReloadReport) -> Void)?
     /// The program's version, which `GET /v2` reports (the library cannot know it).
     public var serverVersion = ServeOptions.unspecifiedVersion
     public static let unspecifiedVersion = "unspecified"
@@ -156,6 +158,26 @@ public struct ServeOptions: Sendable {
         return folder + file[..<dot] + "-" + model + file[dot...]
     }
 
+    /// Whether `path` is a folder of bundles (a model repository) rather than a bundle: a folder
+    /// without a manifest of its own.
+    public static func isBundleFolder(_ path: String) -> Bool {
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+            && !FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(BundleFile.manifest))
+    }
+
+    /// The bundles in a folder of bundles, by name: each sub-folder with a manifest and each
+    /// `.zip`; hidden entries (a bundle being copied in as `.name`, editors' files) are skipped.
+    public static func bundles(inFolder path: String) throws(ServingError) -> [String] {
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+            throw ServingError.badOption("cannot read the folder of bundles \(path): \(error.localizedDescription)")
+        }
+        return entries.sorted().filter { !$0.hasPrefix(".") }.map { (path as NSString).appendingPathComponent($0) }.filter { entry in
+            entry.hasSuffix(".zip") || FileManager.default.fileExists(atPath: (entry as NSString).appendingPathComponent(BundleFile.manifest))
+        }
+    }
+
     /// Whether `host` is a loopback address.
     public var isLoopback: Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
@@ -175,8 +197,9 @@ public final class RunningServer: Sendable {
     public let warnings: [String]
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
+    private let reloader: ModelReloader?
 
-    init(host: String, port: Int, router: ModelRouter, warnings: [String], group: ServiceGroup, task: Task<Void, any Error>) {
+    init(host: String, port: Int, router: ModelRouter, warnings: [String], group: ServiceGroup, task: Task<Void, any Error>, reloader: ModelReloader?) {
         self.host = host
         self.port = port
         self.router = router
@@ -184,7 +207,13 @@ public final class RunningServer: Sendable {
         self.warnings = warnings
         self.group = group
         self.task = task
+        self.reloader = reloader
     }
+
+    /// Reads the folder of bundles again and serves what it holds now (see `ModelReloader`);
+    /// what SIGHUP does. Blocks while the bundles are opened and checked: call it off the event
+    /// loops. Nil when the server was not started on a folder of bundles.
+    public func reload() -> ReloadReport? { reloader?.reload() }
 
     public var url: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
@@ -207,7 +236,14 @@ public enum BundleServer {
     ///   and SIGTERM; the REPL none, as Ctrl-C there means something else).
     public static func start(_ options: ServeOptions, signals: [UnixSignal] = []) async throws -> RunningServer {
         try options.validate()
-        let paths = [options.bundlePath] + options.additionalBundlePaths
+        let folder = options.additionalBundlePaths.isEmpty && ServeOptions.isBundleFolder(options.bundlePath) ? options.bundlePath : nil
+        let paths = try folder.map { try ServeOptions.bundles(inFolder: $0) } ?? ([options.bundlePath] + options.additionalBundlePaths)
+        if let folder, paths.isEmpty {
+            throw ServingError.badOption("\(folder) holds no bundle (a folder with a manifest.json, or a .zip)\nhint: export models into it (export m to \"\(folder)/NAME\"), then start the server again")
+        }
+        if folder != nil, options.shadowBundlePath != nil {
+            throw ServingError.badOption("--shadow works with one served bundle, not a folder of bundles\nhint: serve the champion's bundle itself with --shadow")
+        }
         if options.shadowBundlePath != nil, !options.additionalBundlePaths.isEmpty {
             throw ServingError.badOption("--shadow works with one served bundle, not \(paths.count): the challenger is scored beside the one champion\nhint: serve the other models from another server")
         }
@@ -220,16 +256,13 @@ public enum BundleServer {
         try ModelRouter.checkNames(bundles.map(\.manifest.name))
         var services: [ModelService] = []
         let router: ModelRouter
+        // A folder's models can come and go: each is under its name from the start, one or many.
+        let several = folder != nil || bundles.count > 1
         do {
             for bundle in bundles {
-                services.append(try ModelService(
-                    bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows,
-                    logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: bundles.count) },
-                    redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
-                    logMaxAge: options.logMaxAge, serverVersion: options.serverVersion, shadowBundle: shadowBundle,
-                    shadowQueueRows: options.shadowQueueRows, replica: options.replica, perModelRoutes: bundles.count > 1))
+                services.append(try makeService(bundle, options: options, several: several, shadowBundle: shadowBundle))
             }
-            router = try ModelRouter(services)
+            router = try ModelRouter(services, singleModelRoutes: folder == nil)
         } catch {
             for service in services { service.close() }
             throw error
@@ -262,16 +295,24 @@ public enum BundleServer {
             },
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
-        let monitors: [ServiceGroupConfiguration.ServiceConfiguration] = router.services.map {
-            .init(service: MonitorService(service: $0, interval: options.monitorInterval), successTerminationBehavior: .gracefullyShutdownGroup)
-        }
+        let monitor = ServiceGroupConfiguration.ServiceConfiguration(
+            service: MonitorService(router: router, interval: options.monitorInterval), successTerminationBehavior: .gracefullyShutdownGroup)
+        let reloader = folder.map { ModelReloader(folder: $0, options: options, router: router) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: monitors + [.init(service: app)],
+            services: [monitor, .init(service: app)],
             gracefulShutdownSignals: signals,
             logger: logger))
         let host = options.host, port = options.port
+        // SIGHUP reloads a folder of bundles (only when the CLI asked for signals: not in the REPL).
+        let hangups: Task<Void, Never>? = reloader.flatMap { reloader in
+            signals.isEmpty ? nil : Task {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { reloader.reloadInBackground() }
+            }
+        }
         let task = Task {
             defer {
+                hangups?.cancel()
+                reloader?.finish()
                 for service in router.services {
                     service.evaluateMonitoring()
                     service.close()
@@ -289,13 +330,24 @@ public enum BundleServer {
         for await result in bound {
             switch result {
             case .success(let port):
-                return RunningServer(host: options.host, port: port, router: router, warnings: warnings, group: group, task: task)
+                return RunningServer(host: options.host, port: port, router: router, warnings: warnings, group: group, task: task, reloader: reloader)
             case .failure(let error):
                 _ = try? await task.value
                 throw error
             }
         }
         throw ServingError.cannotBind(host: host, port: port, reason: "the server did not start")
+    }
+
+    /// One model's service, as `start` and reloads make it.
+    static func makeService(_ bundle: LoadedBundle, options: ServeOptions, several: Bool, shadowBundle: LoadedBundle? = nil,
+                            replacing previous: ModelService? = nil) throws -> ModelService {
+        try ModelService(
+            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows,
+            logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: several ? 2 : 1) },
+            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
+            logMaxAge: options.logMaxAge, serverVersion: options.serverVersion, shadowBundle: shadowBundle,
+            shadowQueueRows: options.shadowQueueRows, replica: options.replica, perModelRoutes: several, reusingLogOf: previous)
     }
 
     /// Makes Swift concurrency run its tasks on the server's event-loop threads, so a request is
@@ -321,12 +373,13 @@ struct MonitorService: Service {
     /// The monitor thread's name (at most 15 bytes, Linux's limit, or it is not set).
     static let threadName = "serve-monitor"
 
-    let service: ModelService
+    /// Every model the router serves at each pass (the set can change on reload).
+    let router: ModelRouter
     let interval: Duration
 
     func run() async throws {
         let stop = DispatchSemaphore(value: 0)
-        let service = service, interval = interval
+        let router = router, interval = interval
         let thread = Thread {
             // Named for the OS too (top, perf, /proc), which Foundation's `name` does not do here
             // (and Glibc's module exports no pthread_setname_np).
@@ -336,7 +389,7 @@ struct MonitorService: Service {
             }
             Self.runWhenIdle()
             repeat {
-                service.evaluateMonitoring()
+                for service in router.services { service.evaluateMonitoring() }
             } while stop.wait(timeout: .now() + .nanoseconds(Int(interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000))) == .timedOut
         }
         thread.name = Self.threadName

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The models of one server, by name: a request naming a model (`/v2/models/NAME/…`,
 /// `/v1/models/NAME/…`) goes to that model's `ModelService`, with its own token check, limits,
@@ -6,19 +7,53 @@ import Foundation
 /// `/healthz`, `/readyz`) are answered for all of them. With one model, the single-model routes
 /// (`/v1/predict`, `/metrics`, …) are that model's; with several they say which routes to use,
 /// but `/metrics` answers for all of them, each series labelled with its model (`MetricsMerge`).
+///
+/// The set of models can change while the server runs (`reload`, on SIGHUP for a folder of
+/// bundles): each request reads the table once, so it finishes with the model it was routed to,
+/// and a model taken out is closed (its log flushed) only once no request is still in it.
 public final class ModelRouter: Sendable {
-    /// In the order they were given.
-    public let services: [ModelService]
-    private let byName: [String: ModelService]
+    private struct Table: Sendable {
+        /// In the order they were given.
+        var services: [ModelService]
+        var byName: [String: ModelService]
+
+        init(_ services: [ModelService]) {
+            self.services = services
+            byName = [:]
+            for service in services { byName[service.bundle.manifest.name] = service }
+        }
+    }
+
+    private let table: Mutex<Table>
+    /// Whether one model answers the single-model routes (`/v1/predict`, …) too: for one bundle
+    /// given, not for a folder of bundles, whose count can change.
+    let singleModelRoutes: Bool
+    /// The limits are the server's, the same for every model.
+    public let maximumBodyBytes: Int
 
     /// Refuses two models of the same name: their routes would be the same.
-    public init(_ services: [ModelService]) throws(ServingError) {
+    public init(_ services: [ModelService], singleModelRoutes: Bool = true) throws(ServingError) {
+        guard let first = services.first else { throw ServingError.badOption("no bundle to serve") }
+        try Self.checkNames(services.map(\.bundle.manifest.name))
+        table = Mutex(Table(services))
+        self.singleModelRoutes = singleModelRoutes
+        maximumBodyBytes = first.maximumBodyBytes
+    }
+
+    /// The models served now, in order.
+    public var services: [ModelService] { table.withLock { $0.services } }
+
+    /// Serves `services` from now on (names distinct, at least one); returns the services that
+    /// were served before and are not any more, for the caller to close once they are idle.
+    func replace(with services: [ModelService]) throws(ServingError) -> [ModelService] {
         guard !services.isEmpty else { throw ServingError.badOption("no bundle to serve") }
         try Self.checkNames(services.map(\.bundle.manifest.name))
-        var byName: [String: ModelService] = [:]
-        for service in services { byName[service.bundle.manifest.name] = service }
-        self.services = services
-        self.byName = byName
+        let before = table.withLock { t in
+            let old = t.services
+            t = Table(services)
+            return old
+        }
+        return before.filter { old in !services.contains { $0 === old } }
     }
 
     /// Two models of one name would share their routes (and their log).
@@ -29,14 +64,14 @@ public final class ModelRouter: Sendable {
         }
     }
 
-    /// The limits are the server's, the same for every model.
-    public var maximumBodyBytes: Int { services[0].maximumBodyBytes }
-
-    private var names: String { services.map { "'\($0.bundle.manifest.name)'" }.joined(separator: ", ") }
+    private func names(_ services: [ModelService]) -> String { services.map { "'\($0.bundle.manifest.name)'" }.joined(separator: ", ") }
 
     /// Where a request goes: a model's service and the path it knows the route by, or nil for a
     /// route the router answers itself.
     private func target(_ rawPath: String) -> (service: ModelService, path: String)? {
+        let table = table.withLock { $0 }
+        let services = table.services, byName = table.byName
+        let single = singleModelRoutes && services.count == 1
         let path = ModelService.routePath(rawPath)
         if path.hasPrefix("/v1/models/") {
             let rest = path.dropFirst("/v1/models/".count)
@@ -49,10 +84,10 @@ public final class ModelRouter: Sendable {
         if path.hasPrefix("/v2/models/") {
             let rest = path.dropFirst("/v2/models/".count)
             let name = String(rest.prefix { $0 != "/" })
-            guard let service = byName[name.removingPercentEncoding ?? name] else { return services.count == 1 ? (services[0], rawPath) : nil }
+            guard let service = byName[name.removingPercentEncoding ?? name] else { return single ? (services[0], rawPath) : nil }
             return (service, rawPath)
         }
-        if services.count == 1 || path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }
+        if single || path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }
         return nil
     }
 
@@ -71,8 +106,12 @@ public final class ModelRouter: Sendable {
     public func handle(method: String, path: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
                        start: ContinuousClock.Instant = .now) -> APIResponse {
         if let (service, route) = target(path) {
+            service.inFlight.add(1, ordering: .sequentiallyConsistent)
+            defer { service.inFlight.subtract(1, ordering: .sequentiallyConsistent) }
             return service.handle(method: method, path: route, authorization: authorization, contentType: contentType, body: body, start: start)
         }
+        let services = self.services
+        let names = names(services)
         let route = ModelService.routePath(path)
         // Past here the answer names the models: not without the token (the probe excepted).
         if route != "/readyz", !services[0].authorized(authorization) {
@@ -105,7 +144,9 @@ public final class ModelRouter: Sendable {
             let name = route.dropFirst("/v1/models/".count).prefix { $0 != "/" }
             return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /feedback, /model, /drift, /openapi.yaml, /metrics"]).response
         }
-        return APIError(404, "this server serves several models (\(names)), so \(route) does not say which",
+        return APIError(404, services.count == 1
+                            ? "this server serves its models by name (now \(names)), so \(route) does not say which"
+                            : "this server serves several models (\(names)), so \(route) does not say which",
                         details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/feedback, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
     }
 }

@@ -48,6 +48,13 @@ public final class ModelService: Sendable {
     /// shared log's), from 1 without a log.
     private let ids: PredictionIDs
     let tokenDigest: [UInt8]?
+    /// Requests being answered now (counted by the router), so a model taken out of a reloaded
+    /// server is closed only once it is idle.
+    let inFlight = Atomic<Int>(0)
+    /// The location of the log (`--log`, per model), when there is one.
+    let logPath: String?
+    /// Set when a replacing service took this one's log over: closing this one leaves it open.
+    let logHandedOver = Atomic<Bool>(false)
 
     /// - Parameter shadowBundle: a challenger scored on every answered row off the request path
     ///   (`--shadow`); refused unless it takes the champion's inputs for the same task and classes.
@@ -55,7 +62,7 @@ public final class ModelService: Sendable {
                 logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
                 logRetention: Int = 1_000_000, logMaxAge: Double? = nil, serverVersion: String = ServeOptions.unspecifiedVersion,
                 shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows, replica: String? = nil,
-                perModelRoutes: Bool = false) throws {
+                perModelRoutes: Bool = false, reusingLogOf previous: ModelService? = nil) throws {
         self.serverVersion = serverVersion
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
@@ -80,11 +87,18 @@ public final class ModelService: Sendable {
         let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets,
                                     shadow: shadowBundle != nil)
         self.metrics = metrics
-        log = try logPath.map {
+        if let previous, let inherited = previous.log, logPath == previous.logPath {
+            // A reload that replaced the model: the log goes on (one writer per file, ids
+            // continuing), now recording the new model (taken over at the end, once nothing can fail).
+            log = inherited
+        } else {
+            log = try logPath.map {
             try PredictionLog(location: $0, bundle: bundle, redact: Set(redact), retention: logRetention, maximumAge: logMaxAge,
                               shadowBundle: shadowBundle, replica: replica, onDrop: { metrics.logDropped($0) }, onWriteError: { metrics.logWriteFailed() },
                               onWaiting: { metrics.logWaiting($0) })
+            }
         }
+        self.logPath = logPath
         do { logReader = try logPath.map { try PredictionLogs.open($0, model: PredictionLogLocation.isShared($0) ? bundle.manifest.name : nil) } } catch {
             log?.close()
             throw error
@@ -93,6 +107,10 @@ public final class ModelService: Sendable {
         ids = log?.ids ?? PredictionIDs(after: 0)
         self.alertCommand = alertCommand
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
+        if let previous, let log, previous.log === log {
+            try log.recordPromotion(champion: bundle, challenger: nil)
+            previous.logHandedOver.store(true, ordering: .sequentiallyConsistent)
+        }
     }
 
     /// The model answering now and its challenger, read in one step.
@@ -286,7 +304,8 @@ public final class ModelService: Sendable {
         let time = Date().timeIntervalSince1970
         let milliseconds = Double(nanoseconds) / 1_000_000
         model.monitor.record(rows, request: RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
-        log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows, model: model.modelID)
+        log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows, model: model.modelID,
+                    features: model.featureNames, classes: model.bundle.pipeline.target.classes)
     }
 
     /// Constant-time comparison of SHA-256 digests: the time taken depends on neither the token's
@@ -362,7 +381,7 @@ public final class ModelService: Sendable {
     /// writing what is queued.
     public func close() {
         shadow?.close()
-        log?.close()
+        if !logHandedOver.load(ordering: .sequentiallyConsistent) { log?.close() }
     }
 
     // MARK: JSON

@@ -423,14 +423,14 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         }
     }
 
-    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle) throws {
+    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws {
         let name = servedName, model = champion.manifest.modelID, bundle = PredictionLog.absolute(champion.path)
-        let features = PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name)), shadow = challenger.manifest.modelID
+        let features = PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name)), shadow = challenger?.manifest.modelID
         let now = Date().timeIntervalSince1970
         try run { connection in
             _ = try await connection.query("""
-                UPDATE workbench_log_models SET model_id = \(model), bundle = \(bundle), features = \(features), shadow_model_id = \(shadow),
-                    updated_at = \(now) WHERE name = \(name)
+                UPDATE workbench_log_models SET model_id = \(model), bundle = \(bundle), features = \(features),
+                    shadow_model_id = COALESCE(\(shadow), shadow_model_id), updated_at = \(now) WHERE name = \(name)
                 """, logger: Self.logger).collect()
         }
     }

@@ -244,12 +244,14 @@ final class SQLitePredictionLogStore: PredictionLogStore {
         }
     }
 
-    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle) throws {
+    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws {
         try pool.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?), ('bundle', ?), ('features', ?), ('shadow_model_id', ?)
-                """, arguments: [champion.manifest.modelID, PredictionLog.absolute(champion.path), PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name)),
-                                 challenger.manifest.modelID])
+                INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?), ('bundle', ?), ('features', ?)
+                """, arguments: [champion.manifest.modelID, PredictionLog.absolute(champion.path), PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name))])
+            if let challenger {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('shadow_model_id', ?)", arguments: [challenger.manifest.modelID])
+            }
         }
     }
 

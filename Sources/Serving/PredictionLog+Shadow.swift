@@ -28,7 +28,7 @@ extension PredictionLog {
 
     /// After a promotion: the log's model is the new champion (so `monitor LOG` reads its bundle,
     /// and a restarted server with the roles swapped opens the log).
-    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle) throws {
+    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws {
         try store.recordPromotion(champion: champion, challenger: challenger)
     }
 }

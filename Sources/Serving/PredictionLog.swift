@@ -50,8 +50,9 @@ public final class PredictionLog: Sendable {
     let store: any PredictionLogStore
     /// The ids this server hands out.
     var ids: PredictionIDs { store.ids }
+    /// The inputs and classes of the model the log was opened for: its rows' layout unless an
+    /// entry says otherwise (a promoted challenger or a replacement may order its inputs differently).
     private let features: [String]
-    private let redactedIndexes: [Int]
     private let key: SymmetricKey
     private let batchSize: Int
     private let flushInterval: Double
@@ -67,6 +68,9 @@ public final class PredictionLog: Sendable {
         var rows: [ScoredRow]
         /// The id of the model that answered.
         var model: String
+        /// That model's input names (the order of each row's inputs) and classes.
+        var features: [String]
+        var classes: [String]
         /// Rows an entry weighs against `maximumQueued` (an error answer, with none, counts as one).
         var weight: Int { max(rows.count, 1) }
     }
@@ -145,7 +149,6 @@ public final class PredictionLog: Sendable {
         self.features = features
         classes = bundle.pipeline.target.classes
         redacted = sensitive
-        redactedIndexes = features.indices.filter { sensitive.contains(features[$0]) }
         key = SymmetricKey(data: store.hashingKey)
         let thread = Thread { [self] in writerLoop() }
         thread.name = "workbench-prediction-log"
@@ -154,11 +157,16 @@ public final class PredictionLog: Sendable {
 
     /// Queues one answered prediction request and its scored rows. O(1) amortised; never touches
     /// the store. Beyond `maximumQueued` rows waiting, the oldest go (and are counted).
-    func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow], model: String) {
+    /// - Parameters:
+    ///   - features: the answering model's input names, in the order of each row's inputs (the
+    ///     log's model's when nil); `classes` likewise.
+    func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow], model: String, features: [String]? = nil,
+                classes: [String]? = nil) {
         let dropped: Int = queue.withLock { q in
             guard q.running else { return 0 }
             q.requestsQueued += 1
-            let entry = Entry(sequence: q.requestsQueued, time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows, model: model)
+            let entry = Entry(sequence: q.requestsQueued, time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows, model: model,
+                              features: features ?? self.features, classes: classes ?? self.classes)
             q.entries.append(entry)
             q.queuedRows += entry.weight
             if q.entries.count == batchSize { wake.signal() }
@@ -297,8 +305,9 @@ public final class PredictionLog: Sendable {
                 sequence: entry.sequence, time: entry.time, status: entry.status, latencyMilliseconds: entry.latencyMilliseconds, model: entry.model,
                 rows: entry.rows.compactMap { row in
                     row.id.map { id in
-                        LoggedRow(id: id, inputs: inputsJSON(row.inputs), label: row.label, value: row.value,
-                                  probabilities: row.probabilities.map(probabilitiesJSON), warnings: Self.jsonArray(row.warnings))
+                        LoggedRow(id: id, inputs: inputsJSON(row.inputs, features: entry.features), label: row.label, value: row.value,
+                                  probabilities: row.probabilities.map { probabilitiesJSON($0, classes: entry.classes) },
+                                  warnings: Self.jsonArray(row.warnings))
                     }
                 },
                 rowCount: entry.rows.count)
@@ -306,7 +315,7 @@ public final class PredictionLog: Sendable {
     }
 
     /// The inputs as a JSON object keyed by feature name, sensitive values replaced by keyed hashes.
-    private func inputsJSON(_ inputs: [JSONScalar]) -> String {
+    private func inputsJSON(_ inputs: [JSONScalar], features: [String]) -> String {
         var w = JSONWriter()
         w.raw("{")
         for (i, name) in features.enumerated() {
@@ -314,7 +323,7 @@ public final class PredictionLog: Sendable {
             w.string(name)
             w.raw(":")
             let value = i < inputs.count ? inputs[i] : .null
-            if redactedIndexes.contains(i), value != .null {
+            if redacted.contains(name), value != .null {
                 w.string(hash(value))
                 continue
             }
@@ -328,7 +337,7 @@ public final class PredictionLog: Sendable {
         return w.text
     }
 
-    private func probabilitiesJSON(_ p: [Double]) -> String {
+    private func probabilitiesJSON(_ p: [Double], classes: [String]) -> String {
         var w = JSONWriter()
         w.raw("{")
         for (c, v) in p.enumerated() {

@@ -48,7 +48,9 @@ protocol PredictionLogStore: Sendable {
     /// to name predictions, but checked again in the same transaction as the insert.
     func insert(_ outcomes: [Outcome], time: Double) throws -> OutcomeStorage
     func writeShadow(_ rows: [ShadowRow]) throws
-    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle) throws
+    /// The log's model is `champion` from now on (a promotion, or a reload that replaced the
+    /// model), and `challenger` the one in its shadow when there is one.
+    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws
     /// The key that hashes sensitive values, shared by every writer of the log.
     var hashingKey: [UInt8] { get }
     func close()

@@ -15,6 +15,8 @@ final class ServedModel: Sendable {
     let manifestJSON: String
     let openAPI: String
     let sensitive: Set<String>
+    /// The inputs' names, in the order a request's rows are parsed (and logged) in.
+    let featureNames: [String]
 
     /// - Parameter servedName: the name the server answers under (`/v2/models/NAME`): the
     ///   champion's at start, kept across promotions so clients' routes never change.
@@ -26,6 +28,7 @@ final class ServedModel: Sendable {
         let features = pipeline.inputs
         let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
         self.sensitive = sensitive
+        featureNames = features.map(\.name)
         scorer = ModelScorer(pipeline: pipeline, modelID: bundle.manifest.modelID, sensitive: sensitive)
         rows = RequestRows(features: features, maximumRows: max(maximumRows, 1))
         openInference = OpenInferenceModel(name: servedName, modelID: bundle.manifest.modelID, pipeline: pipeline, maximumRows: max(maximumRows, 1))

@@ -17,11 +17,15 @@ struct Serve: ParsableCommand {
             (each under --replica, by default HOST:PID) and `workbench monitor postgresql://USER@HOST/DB` reads them together; the password comes \
             from PGPASSWORD or ~/.pgpass, never the command line. While the database is away the server keeps answering, holds up to 200000 \
             rows, then drops the oldest, and counts both in /metrics (workbench_log_rows_dropped_total, workbench_log_write_errors_total).
+            A folder of bundles (a folder without a manifest.json of its own: each sub-folder with one, and each .zip, is a bundle) serves \
+            every model in it under its name; `kill -HUP PID` reads the folder again: new bundles are served, bundles taken out stop being \
+            served once their requests in flight finish, a changed bundle replaces its model, and one that fails its checks is reported \
+            while the model it would replace keeps answering.
             With --shadow CHALLENGER the bundle (the champion) answers every request and the challenger is scored on the same rows off the \
             request path, both logged under the same prediction id; `workbench monitor LOG` compares them and `workbench promote` swaps them.
             """)
 
-    @Argument(help: "The bundle folder or .zip; several are served side by side, each under its model's name.")
+    @Argument(help: "The bundle folder or .zip; several are served side by side, each under its model's name. A folder of bundles serves every bundle in it, and SIGHUP reloads it.")
     var bundles: [String]
 
     @Option(name: .long, help: "Address to listen on.")
@@ -119,12 +123,19 @@ struct Serve: ParsableCommand {
             options.trustedKey = trust
             options.redact = redact.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
             options.alertCommand = try alertCommand.map(AlertCommand.init(commandLine:))
+            options.onReload = { report in
+                say(report.summary)
+                if !report.failed.isEmpty { FileHandle.standardError.write(Data("warning: \(report.failed.count) bundle\(report.failed.count == 1 ? "" : "s") not served (above)\n".utf8)) }
+            }
             let opened = options
             _ = BundleServer.runTasksOnEventLoops()
             try blocking {
                 let server = try await BundleServer.start(opened, signals: [.sigint, .sigterm])
                 for w in server.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
-                if server.services.count == 1 {
+                let folder = ServeOptions.isBundleFolder(opened.bundlePath) && opened.additionalBundlePaths.isEmpty
+                // A folder's models are each under its name, however many there are.
+                let logModels = folder ? 2 : server.services.count
+                if server.services.count == 1 && !folder {
                     let m = server.service.bundle.manifest
                     say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
                     if let c = server.service.challengerBundle?.manifest {
@@ -133,17 +144,18 @@ struct Serve: ParsableCommand {
                     }
                     say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
                 } else {
-                    say("serving \(server.services.count) models at \(server.url)")
+                    say("serving \(server.services.count) model\(server.services.count == 1 ? "" : "s") at \(server.url)"
+                        + (folder ? " from the folder \(opened.bundlePath) (kill -HUP \(ProcessInfo.processInfo.processIdentifier) reloads it)" : ""))
                     for service in server.services {
                         let m = service.bundle.manifest
                         say("  \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)): \(server.url)/v1/models/\(m.name)/predict, \(server.url)/v2/models/\(m.name)/infer"
-                            + (opened.logPath.map { ", log " + PostgresLocation.mask(ServeOptions.logPath($0, model: m.name, models: server.services.count)) } ?? ""))
+                            + (opened.logPath.map { ", log " + PostgresLocation.mask(ServeOptions.logPath($0, model: m.name, models: logModels)) } ?? ""))
                     }
                     let first = server.service.bundle.manifest.name
-                    say("try: curl -s \(server.url)/v1/models/\(first)/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
+                    say("try: curl -s \(server.url)/v1/models/\(first)/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(server.service.bundle.path))")
                 }
                 try await server.waitUntilStopped()
-                let logs = opened.logPath.map { path in Array(Set(server.services.map { PostgresLocation.mask(ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: server.services.count)) })).sorted() } ?? []
+                let logs = opened.logPath.map { path in Array(Set(server.services.map { PostgresLocation.mask(ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: logModels)) })).sorted() } ?? []
                 say("stopped" + (logs.isEmpty ? "" : "; prediction log\(logs.count == 1 ? "" : "s") flushed to " + logs.joined(separator: ", ")))
             }
         } catch let error as ExitCode {

@@ -21,6 +21,73 @@ struct MultiModelTests {
     }
     static let massRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "sex": "male", "year": 2007, "species": "Adelie"}"#
 
+    /// `workbench serve FOLDER`: every bundle in it, and reloads (SIGHUP) that add, replace and
+    /// remove models while requests keep arriving; none in flight is dropped.
+    @Test func aFolderOfBundlesReloadsWithoutDroppingRequests() async throws {
+        let repo = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: repo) }
+        let manager = FileManager.default
+        try manager.copyItem(atPath: try Self.classifier.get(), toPath: repo + "/m-linear")
+        let tree = try exportPenguins(to: try temporaryFolder(), algorithm: "tree")
+        let server = try await startServer(repo) { $0.logPath = repo + "/../log-\(UUID().uuidString).sqlite" }
+        let linearID = server.service.bundle.manifest.modelID
+        // One model, but a folder's: under its name only.
+        #expect(try await HTTP.post("/v1/predict", port: server.port, body: sampleRow).status == 404)
+
+        // Requests to m all along, while it is replaced and others come and go.
+        let port = server.port
+        let load = Task {
+            var statuses: [Int] = []
+            var models = Set<String>()
+            for _ in 0..<300 {
+                let answer = try await HTTP.post("/v1/models/m/predict", port: port, body: sampleRow)
+                statuses.append(answer.status)
+                if let model = answer.json["model"] as? String { models.insert(model) }
+            }
+            return (statuses, models)
+        }
+
+        try manager.copyItem(atPath: try Self.regressor.get(), toPath: repo + "/r")
+        let added = try #require(try await offPool { server.reload() })
+        #expect(added.added == ["r"] && added.unchanged == ["m"] && added.failed.isEmpty, "\(added)")
+        #expect(try await HTTP.post("/v1/models/r/predict", port: port, body: Self.massRow).status == 200)
+
+        try manager.removeItem(atPath: repo + "/m-linear")
+        try manager.copyItem(atPath: tree, toPath: repo + "/m-tree")
+        let replaced = try #require(try await offPool { server.reload() })
+        #expect(replaced.replaced == ["m"] && replaced.unchanged == ["r"], "\(replaced)")
+
+        // A broken bundle is reported; what is served stays.
+        try manager.createDirectory(atPath: repo + "/zz", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: repo + "/zz/manifest.json"))
+        let broken = try #require(try await offPool { server.reload() })
+        #expect(broken.failed.count == 1 && broken.failed.first?.bundle.hasSuffix("zz") == true, "\(broken)")
+        #expect(Set(broken.unchanged) == ["m", "r"])
+        #expect(broken.summary.contains("not served: ") && broken.summary.hasPrefix("reloaded: 2 unchanged"), "\(broken.summary)")
+
+        try manager.removeItem(atPath: repo + "/r")
+        let removed = try #require(try await offPool { server.reload() })
+        #expect(removed.removed == ["r"], "\(removed)")
+        #expect(try await HTTP.post("/v1/models/r/predict", port: port, body: Self.massRow).status == 404)
+
+        let (statuses, models) = try await load.value
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+        #expect(models.contains(linearID) || models.count >= 1)
+        // After the replacement, m is the tree.
+        let now = try await HTTP.post("/v1/models/m/predict", port: port, body: sampleRow)
+        #expect(now.json["model"] as? String != linearID)
+        // A reload of a folder emptied of bundles takes nothing out.
+        try manager.removeItem(atPath: repo + "/m-tree")
+        let emptied = try #require(try await offPool { server.reload() })
+        #expect(emptied.removed.isEmpty && emptied.unchanged == ["m"], "\(emptied)")
+        #expect(try await HTTP.post("/v1/models/m/predict", port: port, body: sampleRow).status == 200)
+        await server.shutdown()
+
+        // A folder with no bundle at all does not start.
+        let empty = try temporaryFolder()
+        await #expect(throws: ServingError.self) { _ = try await startServer(empty) }
+    }
+
     @Test func eachModelUnderItsName() async throws {
         let logs = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: logs) }

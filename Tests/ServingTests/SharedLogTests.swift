@@ -29,7 +29,7 @@ final class FlakyStore: PredictionLogStore {
     func missing(_ ids: [Int64]) throws -> [Int64] { [] }
     func insert(_ outcomes: [Outcome], time: Double) throws -> OutcomeStorage { .stored(recorded: outcomes.count, unchanged: 0) }
     func writeShadow(_ rows: [ShadowRow]) throws {}
-    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle) throws {}
+    func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws {}
     func close() {}
 }
 
