@@ -100,7 +100,8 @@ public final class ModelService: Sendable {
         }
         self.logPath = logPath
         do { logReader = try logPath.map { try PredictionLogs.open($0, model: PredictionLogLocation.isShared($0) ? bundle.manifest.name : nil) } } catch {
-            log?.close()
+            // An inherited log stays with the service it came from.
+            if previous?.log !== log { log?.close() }
             throw error
         }
         shadow = shadowBundle == nil ? nil : ShadowScorer(log: log, metrics: metrics, maximumQueuedRows: shadowQueueRows)
