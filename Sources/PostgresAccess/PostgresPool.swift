@@ -38,11 +38,11 @@ public final class PostgresPool: Sendable {
 
     deinit { running.cancel() }
 
-    /// The event loop every PostgreSQL connection here runs on: a thread of its own, not NIO's
-    /// shared loops. A server answers requests on those, and the few places that wait for the
-    /// database from there (opening the log at start, the last monitoring pass at stop) would
-    /// otherwise block the very loop their connection needs.
-    public static let eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// The event loops every PostgreSQL connection here runs on: threads of their own (one per
+    /// core, as NIO's shared group has), not NIO's shared loops. A server answers requests on
+    /// those, and the few places that wait for the database from there (opening the log at start,
+    /// the last monitoring pass at stop) would otherwise block the very loop their connection needs.
+    public static let eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 
     /// Ends the pool: its connections close, later calls fail.
     public func close() { running.cancel() }
