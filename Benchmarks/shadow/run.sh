@@ -16,7 +16,9 @@ duration=${DURATION:-20}
 connections=${CONNECTIONS:-8}
 rounds=${ROUNDS:-1}
 cd "$root"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+# shellcheck source=../../Tests/ServingTests/lib.sh
+source "$root/Tests/ServingTests/lib.sh"
+ensure_wrk
 scratch=()
 if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); fi
 swift build -c release --product workbench "${scratch[@]}" >/dev/null
@@ -43,13 +45,8 @@ run() {  # run NAME [serve options...]
     rm -f "$work"/log.sqlite*
     "$bin" serve "$work/champion" --port 0 --log "$work/log.sqlite" "$@" >"$work/serve.out" 2>"$work/serve.err" &
     server_pid=$!
-    local port=""
-    for _ in $(seq 1 300); do
-        port=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/serve.out" | head -n 1 | sed 's/.*://' || true)
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { cat "$work/serve.err"; echo "the server did not start"; exit 1; }
+    local port
+    port=$(wait_for_port "$work/serve.out" "$server_pid" "$work/serve.err") || exit 1
     # Warm up (first requests page in the model), then measure.
     wrk -t1 -c2 -d2s -s "$here/predict.lua" "http://127.0.0.1:$port/v1/predict" >/dev/null
     local result

@@ -16,14 +16,13 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 duration=${DURATION:-12}
 connections=4
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+ensure_wrk
 command -v sqlite3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
-scratch=()
-if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); fi
-swift build --product workbench "${scratch[@]}" >/dev/null
-bin="$(swift build "${scratch[@]}" --show-bin-path)/workbench"
+build_workbench
 work=$(mktemp -d -t workbench-reload.XXXXXX)
 export WORKBENCH_HOME="$work/home"
 server_pid=""
@@ -48,14 +47,7 @@ cp -r "$work/staged/m-linear" "$work/models/m-linear"
 
 "$bin" serve "$work/models" --port 0 --log "$work/log.sqlite" >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
-port=""
-for _ in $(seq 1 300); do
-    port=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/serve.out" | head -n 1 | sed 's/.*://' || true)
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err"; echo "the server did not start"; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "the server did not say its port"; exit 1; }
+port=$(wait_for_port "$work/serve.out" "$server_pid" "$work/serve.err")
 url="http://127.0.0.1:$port"
 
 cat > "$work/predict.lua" <<LUA

@@ -14,18 +14,17 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
-scratch=()
-build_dir="$root/.build"
-if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); build_dir="$SCRATCH_PATH"; fi
+build_workbench
+binary=$bin
 venv="$build_dir/schemathesis-venv"
 if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
 
-swift build --product workbench "${scratch[@]}" >/dev/null
-binary="$(swift build "${scratch[@]}" --show-bin-path)/workbench"
 work=$(mktemp -d -t workbench-schemathesis.XXXXXX)
 server_pid=""
 cleanup() {
@@ -43,14 +42,7 @@ WORKBENCH_HOME="$work/home" "$binary" run "$work/export.wb" >/dev/null
 
 "$binary" serve "$work/bundle" --port 0 --log "$work/log.sqlite" >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
-port=""
-for _ in $(seq 1 300); do
-    port=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/serve.out" | head -n 1 | sed 's/.*://' || true)
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err"; echo "the server did not start"; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "the server did not say its port"; exit 1; }
+port=$(wait_for_port "$work/serve.out" "$server_pid" "$work/serve.err")
 
 status=0
 # From the scratch folder: Schemathesis leaves a .schemathesis cache where it runs.

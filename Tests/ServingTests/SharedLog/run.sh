@@ -22,14 +22,13 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 duration=${DURATION:-20}
 connections=4
 replicas=3
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-scratch=()
-if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); fi
-swift build --product workbench "${scratch[@]}" >/dev/null
-bin="$(swift build "${scratch[@]}" --show-bin-path)/workbench"
+ensure_wrk
+build_workbench
 work=$(mktemp -d -t workbench-sharedlog.XXXXXX)
 export WORKBENCH_HOME="$work/home"
 pids=()
@@ -70,15 +69,7 @@ for r in $(seq 1 $replicas); do
     pids+=($!)
 done
 for r in $(seq 1 $replicas); do
-    port=""
-    for _ in $(seq 1 300); do
-        port=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/serve$r.out" | head -n 1 | sed 's/.*://' || true)
-        [ -n "$port" ] && break
-        kill -0 "${pids[$((r - 1))]}" 2>/dev/null || { cat "$work/serve$r.err"; echo "replica $r did not start"; exit 1; }
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "replica $r did not say its port"; exit 1; }
-    ports+=("$port")
+    ports+=("$(wait_for_port "$work/serve$r.out" "${pids[$((r - 1))]}" "$work/serve$r.err")")
 done
 if grep -q "$PGPASSWORD" "$work"/serve*.out "$work"/serve*.err; then echo "a server printed the password"; exit 1; fi
 
