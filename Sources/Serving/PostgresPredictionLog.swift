@@ -71,6 +71,12 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
             hashingKey = opened.key
             writer = opened.block
             ids = PredictionIDs(block: Self.ids(ofBlock: opened.block, size: self.blockSize))
+        } catch let error as ServingError {
+            pool.close()
+            throw error
+        } catch let error as PostgresAccess.PostgresError {
+            pool.close()
+            throw ServingError.sharedLog(error.description)
         } catch {
             pool.close()
             throw ServingError.log(path: location.masked, reason: String(describing: error))

@@ -59,6 +59,9 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
         } catch let error as ServingError {
             pool.close()
             throw error
+        } catch let error as PostgresAccess.PostgresError {
+            pool.close()
+            throw ServingError.sharedLog(error.description)
         } catch {
             pool.close()
             throw ServingError.log(path: location.masked, reason: String(describing: error))
@@ -72,6 +75,8 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
             return try pool.blocking(timeout: Self.readTimeout) { pool in try await pool.withConnection(work) }
         } catch let error as ServingError {
             throw error
+        } catch let error as PostgresAccess.PostgresError {
+            throw ServingError.sharedLog(error.description)
         } catch {
             throw ServingError.log(path: location, reason: String(describing: error))
         }
