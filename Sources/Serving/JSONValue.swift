@@ -287,6 +287,9 @@ struct JSONWriter {
 
     mutating func string(_ s: String) { text += JSONWriter.quoted(s) }
 
+    /// A string, or null for none.
+    mutating func string(_ s: String?) { text += s.map(JSONWriter.quoted) ?? "null" }
+
     /// A finite number (callers guarantee finiteness; non-finite becomes null, never invalid JSON).
     mutating func number(_ d: Double) { text += JSONWriter.number(d) }
 

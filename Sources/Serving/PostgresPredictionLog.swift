@@ -246,11 +246,11 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
                 predictionsJSON.raw(",\"inputs\":")
                 predictionsJSON.string(row.inputs)
                 predictionsJSON.raw(",\"label\":")
-                if let label = row.label { predictionsJSON.string(label) } else { predictionsJSON.raw("null") }
+                predictionsJSON.string(row.label)
                 predictionsJSON.raw(",\"value\":")
                 predictionsJSON.raw(row.value.map(JSONWriter.number) ?? "null")
                 predictionsJSON.raw(",\"probabilities\":")
-                if let p = row.probabilities { predictionsJSON.string(p) } else { predictionsJSON.raw("null") }
+                predictionsJSON.string(row.probabilities)
                 predictionsJSON.raw(",\"warnings\":")
                 predictionsJSON.string(row.warnings)
                 predictionsJSON.raw(",\"model\":")
@@ -352,7 +352,7 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         json.raw("[")
         for (i, o) in outcomes.enumerated() {
             json.raw((i > 0 ? "," : "") + "{\"id\":\(o.id),\"label\":")
-            if let label = o.label { json.string(label) } else { json.raw("null") }
+            json.string(o.label)
             json.raw(",\"value\":" + (o.value.map(JSONWriter.number) ?? "null") + "}")
         }
         json.raw("]")
@@ -408,11 +408,11 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
             json.raw(",\"time\":")
             json.number(r.time)
             json.raw(",\"label\":")
-            if let label = r.label { json.string(label) } else { json.raw("null") }
+            json.string(r.label)
             json.raw(",\"value\":" + (r.value.map(JSONWriter.number) ?? "null") + ",\"probabilities\":")
-            if let p = r.probabilities { json.string(p) } else { json.raw("null") }
+            json.string(r.probabilities)
             json.raw(",\"error\":")
-            if let e = r.error { json.string(e) } else { json.raw("null") }
+            json.string(r.error)
             json.raw("}")
         }
         json.raw("]")
