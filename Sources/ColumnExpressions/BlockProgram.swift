@@ -305,23 +305,25 @@ extension BlockProgram {
     @inline(__always)
     static func zipBlock<K: ExpressionEvaluator.NumberKernel, X: BlockOperand, Y: BlockOperand>(_ kernel: K.Type, _ x: X, _ y: Y,
                                                                                                _ out: UnsafeMutablePointer<Double>, _ n: Int, zeros: Bool) -> (infinite: Int, zeros: Int) {
+        // The loop that writes does nothing else, so LLVM vectorises it (a count or a flag in it
+        // keeps it scalar); the check for infinite results then reads the block back from cache.
+        // Overflows and zero divisors are rare: counted exactly in one more pass only when present.
+        for i in 0..<n { out[i] = K.apply(x[i], y[i]) }
+        var special: UInt64 = 0
+        for i in 0..<n { special |= out[i].bitPattern & 0x7FFF_FFFF_FFFF_FFFF == 0x7FF0_0000_0000_0000 ? 1 : 0 }
         var infinite = 0
+        if special != 0 {
+            for i in 0..<n where out[i].isInfinite {
+                out[i] = .nan
+                infinite += 1
+            }
+        }
         var zeroCount = 0
         if zeros {
-            for i in 0..<n {
-                let a = x[i], b = y[i]
-                let r = K.apply(a, b)
-                let overflow = r.isInfinite
-                out[i] = overflow ? .nan : r
-                infinite &+= overflow ? 1 : 0
-                zeroCount &+= !a.isNaN && b == 0 ? 1 : 0
-            }
-        } else {
-            for i in 0..<n {
-                let r = K.apply(x[i], y[i])
-                let overflow = r.isInfinite
-                out[i] = overflow ? .nan : r
-                infinite &+= overflow ? 1 : 0
+            var zero: UInt64 = 0
+            for i in 0..<n { zero |= y[i].bitPattern << 1 == 0 ? 1 : 0 }  // ±0
+            if zero != 0 {
+                for i in 0..<n where !x[i].isNaN && y[i] == 0 { zeroCount += 1 }
             }
         }
         return (infinite, zeroCount)
