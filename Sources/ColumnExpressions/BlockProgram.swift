@@ -47,8 +47,9 @@ struct BlockProgram {
         case numberMissing(Source, yes: Int8)
         case conditionMissing(Condition, yes: Int8, slot: Int)
         case not(Condition, slot: Int)
-        case and(Condition, Condition, slot: Int)
-        case or(Condition, Condition, slot: Int)
+        /// `a and b and …` (Kleene's, so the order of the parts does not change the value).
+        case and([Condition], slot: Int)
+        case or([Condition], slot: Int)
     }
 
     var numbers: [[Double]] = []
@@ -434,38 +435,54 @@ extension BlockProgram {
             let v = block.scratch.bytes + (1 + 2 * slot) * Self.blockSize
             evaluate(inner, block, selection, into: v)
             Self.each(selection) { i in out[i] = v[i] < 0 ? -1 : 1 - v[i] }
-        case .and(let a, let b, let slot):
-            both(a, b, isAnd: true, slot, block, selection, out)
-        case .or(let a, let b, let slot):
-            both(a, b, isAnd: false, slot, block, selection, out)
+        case .and(let parts, let slot):
+            chain(parts, isAnd: true, slot, block, selection, out)
+        case .or(let parts, let slot):
+            chain(parts, isAnd: false, slot, block, selection, out)
         }
     }
 
-    /// Kleene's `and` / `or`: `b` is evaluated only where `a` does not already decide the row
-    /// (false for `and`, true for `or`).
-    private func both(_ a: Condition, _ b: Condition, isAnd: Bool, _ slot: Int, _ block: Block, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>) {
-        let left = block.scratch.bytes + (1 + 2 * slot) * Self.blockSize
-        let right = left + Self.blockSize
-        evaluate(a, block, selection, into: left)
-        let decided: Int8 = isAnd ? 0 : 1
-        let next = block.scratch.selections + slot * Self.blockSize
-        var count = 0
-        Self.each(selection) { i in
-            next[count] = Int32(truncatingIfNeeded: i)
-            count &+= left[i] != decided ? 1 : 0
-        }
-        if count > 0 { evaluate(b, block, Selection(indices: UnsafePointer(next), count: count), into: right) }
-        Self.each(selection) { i in
-            let x = left[i]
-            if x == decided {
-                out[i] = decided
-            } else {
-                let y = right[i]
-                // x is not `decided` here: the result is y's when y decides, else missing if either is.
-                out[i] = y == decided ? decided : (x < 0 || y < 0 ? -1 : 1 - decided)
+    /// Kleene's `and` / `or` over `parts`: `out` holds each row's value so far, and each part is
+    /// evaluated only on the rows the earlier parts left undecided (not yet false for `and`, not
+    /// yet true for `or`), a list that shrinks in place as rows are decided.
+    /// - Complexity: one pass over the selection for the first part, then passes over the rows still undecided.
+    private func chain(_ parts: [Condition], isAnd: Bool, _ slot: Int, _ block: Block, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>) {
+        guard let first = parts.first else { return }
+        evaluate(first, block, selection, into: out)
+        let undecided = block.scratch.selections + slot * Self.blockSize
+        let values = block.scratch.bytes + (1 + 2 * slot) * Self.blockSize
+        // Tables rather than comparisons: LLVM turns `count += x != 0 ? 1 : 0` into a branch,
+        // which mispredicts on every other row of a condition that keeps half the rows.
+        let (keeps, combined) = isAnd ? (Self.undecidedAfterAnd, Self.kleeneAnd) : (Self.undecidedAfterOr, Self.kleeneOr)
+        keeps.withUnsafeBufferPointer { keeps in
+            combined.withUnsafeBufferPointer { combined in
+                var count = 0
+                Self.each(selection) { i in
+                    undecided[count] = Int32(truncatingIfNeeded: i)
+                    count &+= Int(keeps[Int(UInt8(bitPattern: out[i]))])
+                }
+                for part in parts.dropFirst() where count > 0 {
+                    evaluate(part, block, Selection(indices: UnsafePointer(undecided), count: count), into: values)
+                    var kept = 0
+                    for j in 0..<count {
+                        let i = Int(undecided[j])
+                        let v = combined[Int(out[i] &+ 1) &* 3 &+ Int(values[i] &+ 1)]
+                        out[i] = v
+                        undecided[kept] = Int32(truncatingIfNeeded: i)
+                        kept &+= Int(keeps[Int(UInt8(bitPattern: v))])
+                    }
+                    count = kept
+                }
             }
         }
     }
+
+    /// Kleene's `and` and `or` of x and y (each -1, 0 or 1) at `(x + 1) * 3 + (y + 1)`.
+    static let kleeneAnd: [Int8] = [-1, 0, -1, 0, 0, 0, -1, 0, 1]
+    static let kleeneOr: [Int8] = [-1, -1, 1, -1, 0, 1, 1, 1, 1]
+    /// 1 for a value (as its byte) that leaves a row undecided: not false in an `and`, not true in an `or`.
+    static let undecidedAfterAnd: [UInt8] = (0..<256).map { $0 == 0 ? 0 : 1 }
+    static let undecidedAfterOr: [UInt8] = (0..<256).map { $0 == 1 ? 0 : 1 }
 
     @inline(__always)
     static func each(_ selection: Selection, _ body: (Int) -> Void) {

@@ -112,11 +112,12 @@ extension ExpressionEvaluator {
     private mutating func condition(_ expression: ColumnExpression, _ schema: ExpressionSchema, into program: inout BlockProgram) throws(ExpressionError) -> BlockProgram.Condition {
         guard !expression.columns.isEmpty else { return try flags(expression, into: &program) }
         switch expression {
-        case .binary(let op, let a, let b, _) where op.isLogical:
-            let left = try condition(a, schema, into: &program)
-            let right = try condition(b, schema, into: &program)
+        case .binary(let op, _, _, _) where op.isLogical:
+            // `a and b and c` as one chain, its parts compiled left to right as written.
+            var parts: [BlockProgram.Condition] = []
+            for part in Self.chained(op, expression) { parts.append(try condition(part, schema, into: &program)) }
             let slot = program.newSlot()
-            return op == .and ? .and(left, right, slot: slot) : .or(left, right, slot: slot)
+            return op == .and ? .and(parts, slot: slot) : .or(parts, slot: slot)
         case .not(let a, _):
             let inner = try condition(a, schema, into: &program)
             return .not(inner, slot: program.newSlot())
@@ -167,6 +168,12 @@ extension ExpressionEvaluator {
         default:
             return try flags(expression, into: &program)
         }
+    }
+
+    /// The operands of a chain of one logical operator (`a and (b and c)` gives a, b, c), in order.
+    private static func chained(_ op: BinaryOperator, _ expression: ColumnExpression) -> [ColumnExpression] {
+        guard case .binary(op, let a, let b, _) = expression else { return [expression] }
+        return chained(op, a) + chained(op, b)
     }
 
     /// A text column against a text that reads no column: one answer per level. Nil for other text comparisons.
