@@ -75,7 +75,10 @@ public struct ExpressionEvaluator {
     public var dateFormats: [String: DateFormat]
     /// Rows that got a missing value, by reason ("division by zero": 3).
     public private(set) var notes: [String: Int] = [:]
-    private var extra: [String: Column] = [:]
+    private(set) var extra: [String: Column] = [:]
+    /// Numeric operators and filter conditions run over blocks of rows (`BlockProgram`); off, every
+    /// operator writes a whole column, as the reference the block programs are tested against.
+    var usesBlocks = true
     /// Date columns whose unreadable values are already counted (year(d) + month(d) counts them once).
     private var countedDateColumns: Set<String> = []
 
@@ -87,13 +90,18 @@ public struct ExpressionEvaluator {
     /// Makes `column` readable by later expressions (a derived column defined earlier in the same command).
     public mutating func add(_ column: Column) { extra[column.name] = column }
 
-    private var rows: Int { frame.rowCount }
+    var rows: Int { frame.rowCount }
 
-    private mutating func note(_ reason: String, _ count: Int) {
+    func column(named name: String) -> Column? { extra[name] ?? frame.column(named: name) }
+
+    mutating func note(_ reason: String, _ count: Int) {
         if count > 0 { notes[reason, default: 0] += count }
     }
 
     public mutating func evaluate(_ expression: ColumnExpression) throws(ExpressionError) -> ColumnValues {
+        if usesBlocks, rows > 0, Self.isBlockNumberOperator(expression), !expression.columns.isEmpty {
+            return try blockNumbers(expression)
+        }
         switch expression {
         case .number(let v, _): return .constantNumber(v)
         case .text(let s, _): return .constantText(s)

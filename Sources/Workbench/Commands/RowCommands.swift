@@ -36,7 +36,7 @@ extension CommandTable {
                 throw ExpressionError("filter needs a condition, but this is \(type == .number ? "a number" : "text")", at: expression.span,
                                       hint: "compare it, for example \(expression.columns.first ?? "x") > 0")
             }
-            return try evaluator.evaluate(expression).trueRows(count: frame.rowCount)
+            return try evaluator.trueRows(of: expression)
         }
         let result = context.targets.first ?? name + "_filtered"
         context.bindReshaped(result, frame: frame.selectingRows(rows), source: "filter of \(name)", parent: dataset)
