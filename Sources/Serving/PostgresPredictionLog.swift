@@ -71,15 +71,9 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
             hashingKey = opened.key
             writer = opened.block
             ids = PredictionIDs(block: Self.ids(ofBlock: opened.block, size: self.blockSize))
-        } catch let error as ServingError {
-            pool.close()
-            throw error
-        } catch let error as PostgresAccess.PostgresError {
-            pool.close()
-            throw ServingError.sharedLog(error.description)
         } catch {
             pool.close()
-            throw ServingError.log(path: location.masked, reason: String(describing: error))
+            throw ServingError.sharedLog(error, location: location.masked)
         }
     }
 
@@ -449,4 +443,12 @@ struct ConflictingOutcomes: PostgresWorkError, @unchecked Sendable {
     var conflicts: [(sent: Outcome, stored: Outcome)]
 }
 
-extension ServingError: PostgresWorkError {}
+extension ServingError: PostgresWorkError {
+    /// A shared log's failure in the words users read: its own error as it is, the database's
+    /// (which names the connection, masked) once, anything else with the log's location.
+    static func sharedLog(_ error: any Error, location: String) -> ServingError {
+        if let error = error as? ServingError { return error }
+        if let error = error as? PostgresAccess.PostgresError { return .sharedLog(error.description) }
+        return .log(path: location, reason: String(describing: error))
+    }
+}

@@ -56,15 +56,9 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
             features = PredictionLogs.strings(chosen.3)
             redacted = Set(PredictionLogs.strings(chosen.4))
             shadowModelID = chosen.5
-        } catch let error as ServingError {
-            pool.close()
-            throw error
-        } catch let error as PostgresAccess.PostgresError {
-            pool.close()
-            throw ServingError.sharedLog(error.description)
         } catch {
             pool.close()
-            throw ServingError.log(path: location.masked, reason: String(describing: error))
+            throw ServingError.sharedLog(error, location: location.masked)
         }
     }
 
@@ -73,12 +67,8 @@ public final class PostgresPredictionLogReader: PredictionLogSource {
     private func read<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
         do {
             return try pool.blocking(timeout: Self.readTimeout) { pool in try await pool.withConnection(work) }
-        } catch let error as ServingError {
-            throw error
-        } catch let error as PostgresAccess.PostgresError {
-            throw ServingError.sharedLog(error.description)
         } catch {
-            throw ServingError.log(path: location, reason: String(describing: error))
+            throw ServingError.sharedLog(error, location: location)
         }
     }
 
