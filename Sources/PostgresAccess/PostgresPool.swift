@@ -145,6 +145,27 @@ public final class PostgresPool: Sendable {
     /// Runs async database work from synchronous code and waits for it. Call it only from a
     /// thread of your own (the REPL's, a command's), never from a task: it blocks its thread.
     public func blocking<T: Sendable>(_ work: @escaping @Sendable (PostgresPool) async throws -> T) throws -> T {
+        // With no deadline the wait ends only with the work's result.
+        guard let result = run(work, until: .distantFuture) else {
+            throw PostgresError.connectionLost(location: location.masked, reason: "the work ended without a result")
+        }
+        return try result.get()
+    }
+
+    /// `blocking` with a bound on the wait: a server that stops answering (stopped, or a network
+    /// that drops packets silently) holds a connection open without error, and a caller that must
+    /// keep going (a server's log writer) cannot wait for TCP to notice. After `seconds` it throws
+    /// `PostgresError.timedOut`; the work itself goes on in the background until the connection
+    /// answers or breaks, holding one pooled connection meanwhile.
+    public func blocking<T: Sendable>(timeout seconds: Double, _ work: @escaping @Sendable (PostgresPool) async throws -> T) throws -> T {
+        guard let result = run(work, until: .now() + seconds) else {
+            throw PostgresError.timedOut(location: location.masked, seconds: max(1, Int(seconds.rounded())), what: "a statement")
+        }
+        return try result.get()
+    }
+
+    /// Starts `work` and waits for its result until `deadline` (nil when it passes first).
+    private func run<T: Sendable>(_ work: @escaping @Sendable (PostgresPool) async throws -> T, until deadline: DispatchTime) -> Result<T, any Error>? {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         // On a thread of its own, not Swift's cooperative pool: a caller that blocks one of the
@@ -155,28 +176,8 @@ public final class PostgresPool: Sendable {
             outcome.withLock { $0 = result }
             done.signal()
         }
-        done.wait()
-        return try outcome.withLock { $0 }!.get()
-    }
-
-    /// `blocking` with a bound on the wait: a server that stops answering (stopped, or a network
-    /// that drops packets silently) holds a connection open without error, and a caller that must
-    /// keep going (a server's log writer) cannot wait for TCP to notice. After `seconds` it throws
-    /// `PostgresError.timedOut`; the work itself goes on in the background until the connection
-    /// answers or breaks, holding one pooled connection meanwhile.
-    public func blocking<T: Sendable>(timeout seconds: Double, _ work: @escaping @Sendable (PostgresPool) async throws -> T) throws -> T {
-        let outcome = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task(executorPreference: BlockingWorkExecutor.shared) {
-            let result: Result<T, any Error>
-            do { result = .success(try await work(self)) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + seconds) == .success, let result = outcome.withLock({ $0 }) else {
-            throw PostgresError.timedOut(location: location.masked, seconds: max(1, Int(seconds.rounded())), what: "a statement")
-        }
-        return try result.get()
+        guard done.wait(timeout: deadline) == .success else { return nil }
+        return outcome.withLock { $0 }
     }
 
     public static let quietLogger = Logger(label: "workbench.postgres.query") { _ in SwiftLogNoOpLogHandler() }
