@@ -179,14 +179,7 @@ extension ExpressionEvaluator {
     /// A text column against a text that reads no column: one answer per level. Nil for other text comparisons.
     private mutating func textComparison(_ op: BinaryOperator, _ a: ColumnExpression, _ b: ColumnExpression, into program: inout BlockProgram) throws(ExpressionError) -> BlockProgram.Condition? {
         func test(_ x: String, _ y: String) -> Bool {
-            switch op {
-            case .equal: x == y
-            case .notEqual: x != y
-            case .less: x < y
-            case .lessOrEqual: x <= y
-            case .greater: x > y
-            default: x >= y
-            }
+            op.holds(x, y)
         }
         if case .column(let name, _) = a, b.columns.isEmpty, case .categorical(let codes, let levels)? = column(named: name)?.data,
            case .constantText(let s) = try evaluate(b) {

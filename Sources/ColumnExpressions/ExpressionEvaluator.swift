@@ -376,14 +376,7 @@ public struct ExpressionEvaluator {
 
     static func compare(_ op: BinaryOperator, _ a: ColumnValues, _ b: ColumnValues, _ span: Span) throws(ExpressionError) -> ColumnValues {
         func test<T: Comparable>(_ x: T, _ y: T) -> Bool {
-            switch op {
-            case .equal: x == y
-            case .notEqual: x != y
-            case .less: x < y
-            case .lessOrEqual: x <= y
-            case .greater: x > y
-            default: x >= y
-            }
+            op.holds(x, y)
         }
         switch (a, b) {
         case (.number(let x), .number(let y)):
@@ -608,5 +601,19 @@ public struct ExpressionEvaluator {
         }
         if countedDateColumns.insert(name).inserted { note("not a date written \(format)", unreadable) }
         return .number(values)
+    }
+}
+
+extension BinaryOperator {
+    /// Whether the comparison holds for `x` and `y` (the other operators: `>=`).
+    func holds<T: Comparable>(_ x: T, _ y: T) -> Bool {
+        switch self {
+        case .equal: x == y
+        case .notEqual: x != y
+        case .less: x < y
+        case .lessOrEqual: x <= y
+        case .greater: x > y
+        default: x >= y
+        }
     }
 }
