@@ -5,6 +5,9 @@
 #                                there) and $build_dir (where virtual environments may be kept)
 #   wait_for_port OUT PID ERR    prints the port a server started as PID wrote to OUT, waiting up to
 #                                30 s; fails, showing ERR, when the server stops or never says it
+#   ensure_venv DIR REQUIREMENTS a virtual environment in DIR with exactly the pinned REQUIREMENTS
+#                                file installed (remade when the file changes; .ci/prerequisites.sh
+#                                makes the same ones ahead of time)
 
 ensure_wrk() {
     command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -28,4 +31,13 @@ wait_for_port() {
     done
     echo "the server did not say its port" >&2
     return 1
+}
+
+ensure_venv() {
+    local venv=$1 requirements=$2
+    cmp -s "$requirements" "$venv/workbench-requirements.txt" && return 0
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/workbench-requirements.txt"
 }

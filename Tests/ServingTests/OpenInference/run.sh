@@ -20,10 +20,7 @@ source "$here/../lib.sh"
 build_workbench
 binary=$bin
 venv="$build_dir/tritonclient-venv"
-if ! "$venv/bin/python" -c "import tritonclient.http, tritonclient.grpc.model_config_pb2, numpy, yaml" >/dev/null 2>&1; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "tritonclient[http,grpc]==2.73.0" numpy pyyaml
-fi
+ensure_venv "$venv" "$here/../tritonclient-requirements.txt"
 
 work=$(mktemp -d -t workbench-oip.XXXXXX)
 server_pid=""

@@ -20,10 +20,7 @@ source "$here/../lib.sh"
 build_workbench
 binary=$bin
 venv="$build_dir/schemathesis-venv"
-if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
-fi
+ensure_venv "$venv" "$here/requirements.txt"
 
 work=$(mktemp -d -t workbench-schemathesis.XXXXXX)
 server_pid=""

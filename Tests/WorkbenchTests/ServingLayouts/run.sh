@@ -17,11 +17,10 @@ cd "$root"
 scratch=()
 build_dir="$root/.build"
 if [ -n "${SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SCRATCH_PATH"); build_dir="$SCRATCH_PATH"; fi
+# shellcheck source=../../ServingTests/lib.sh
+source "$root/Tests/ServingTests/lib.sh"
 venv="$build_dir/tritonclient-venv"
-if ! "$venv/bin/python" -c "import tritonclient.http, tritonclient.grpc.model_config_pb2, numpy, yaml, onnx" >/dev/null 2>&1; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "tritonclient[http,grpc]==2.73.0" numpy pyyaml onnx
-fi
+ensure_venv "$venv" "$root/Tests/ServingTests/tritonclient-requirements.txt"
 
 swift build --product workbench "${scratch[@]}" >/dev/null
 binary="$(swift build "${scratch[@]}" --show-bin-path)/workbench"
