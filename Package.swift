@@ -225,7 +225,7 @@ let package = Package(
             name: "ServingTests",
             dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport", "PostgresAccess",
                            .product(name: "PostgresNIO", package: "postgres-nio")],
-            exclude: ["Schemathesis", "OpenInference", "Promotion", "SharedLog", "Reload", "lib.sh"],
+            exclude: ["Schemathesis", "OpenInference", "Promotion", "SharedLog", "Reload", "lib.sh", "tritonclient-requirements.txt"],
             swiftSettings: strict
         ),
     ]
