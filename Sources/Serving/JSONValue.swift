@@ -43,12 +43,14 @@ struct JSONParser {
     /// Deeper bodies are refused (a prediction request nests three levels).
     static let maximumDepth = 64
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var at = 0
+    // Internal, not private: the request fast paths (`flatRow`, `OpenInferenceModel.fastRequest`)
+    // scan with the same cursor and number grammar.
+    let bytes: UnsafeBufferPointer<UInt8>
+    var at = 0
     private let maximumArrayItems: Int
     private let acceptsNaN: Bool
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>, maximumArrayItems: Int = .max, acceptsNaN: Bool = false) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maximumArrayItems: Int = .max, acceptsNaN: Bool = false) {
         self.bytes = bytes
         self.maximumArrayItems = maximumArrayItems
         self.acceptsNaN = acceptsNaN
@@ -78,9 +80,9 @@ struct JSONParser {
 
     private func failure(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: at) }
 
-    private var current: UInt8? { at < bytes.count ? bytes[at] : nil }
+    var current: UInt8? { at < bytes.count ? bytes[at] : nil }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 { at += 1 }
     }
 
@@ -99,7 +101,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
         let n = word.utf8CodeUnitCount
         guard at + n <= bytes.count else { throw failure("unexpected end of the body") }
         let expected = UnsafeBufferPointer(start: word.utf8Start, count: n)
@@ -238,7 +240,7 @@ struct JSONParser {
 
     /// The RFC's number grammar, checked here; the value from the C library's correctly rounded
     /// `strtod` on the checked text.
-    private mutating func number() throws(JSONSyntaxError) -> Double {
+    mutating func number() throws(JSONSyntaxError) -> Double {
         let start = at
         if current == UInt8(ascii: "-") { at += 1 }
         guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { throw failure("a number needs a digit after '-'") }
@@ -330,13 +332,7 @@ extension JSONParser {
         guard current == UInt8(ascii: "\"") else { return nil }
         var expected = 0
         while true {
-            guard current == UInt8(ascii: "\"") else { return nil }
-            at += 1
-            let keyStart = at
-            while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
-            guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
-            let key = UnsafeBufferPointer(rebasing: bytes[keyStart..<at])
-            at += 1
+            guard let key = plainString() else { return nil }
             // Keys usually come in feature order: try the next one first.
             var index = -1
             if expected < count, Self.same(key, names[expected]) {
@@ -354,13 +350,7 @@ extension JSONParser {
             let value: JSONScalar
             switch c {
             case UInt8(ascii: "\""):
-                guard !numeric[index] else { return nil }
-                at += 1
-                let start = at
-                while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
-                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""),
-                      let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self) else { return nil }
-                at += 1
+                guard !numeric[index], let s = plainText() else { return nil }
                 value = .text(s)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 guard numeric[index], let d = try? number(), d.isFinite else { return nil }
@@ -392,7 +382,24 @@ extension JSONParser {
         }
     }
 
-    private static func same(_ key: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {
+    /// A string written plainly (no escape, no control character) at the cursor, as its bytes
+    /// between the quotes; nil, with the cursor anywhere, otherwise.
+    mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+        guard current == UInt8(ascii: "\"") else { return nil }
+        at += 1
+        let start = at
+        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
+        at += 1
+        return UnsafeBufferPointer(rebasing: bytes[start..<(at - 1)])
+    }
+
+    /// `plainString` as valid UTF-8 text; nil otherwise.
+    mutating func plainText() -> String? {
+        plainString().flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    static func same(_ key: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {
         guard key.count == name.count else { return false }
         return name.withUnsafeBufferPointer { n in
             guard let a = key.baseAddress, let b = n.baseAddress else { return true }

@@ -29,7 +29,10 @@ enum OpenInferenceRoute: Equatable, Sendable {
     /// The route of `path` (without its query string), or nil when it is not under `/v2`.
     init?(path: String) {
         guard path == "/v2" || path.hasPrefix("/v2/") else { return nil }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map { $0.removingPercentEncoding ?? String($0) }
+        // Foundation's percent decoding only where there is something to decode: this runs per request.
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map {
+            $0.contains("%") ? $0.removingPercentEncoding ?? String($0) : String($0)
+        }
         switch parts.count {
         case 0: self = .serverMetadata
         case 1 where parts[0].isEmpty: self = .serverMetadata
@@ -181,7 +184,7 @@ struct OpenInferenceModel: Sendable {
     // MARK: the infer request
 
     /// An infer request, decoded and checked: its rows in feature order and what to answer.
-    struct Request: Sendable {
+    struct Request: Sendable, Equatable {
         var id: String?
         var rows: [[JSONScalar]]
         /// Requested outputs, in the order asked; all of them when the request names none.
@@ -191,6 +194,15 @@ struct OpenInferenceModel: Sendable {
     /// Decodes an infer request body. Every problem is a 400 naming the tensor and what to send
     /// (413 past the row limit); nothing here can trap, whatever the body holds.
     func request(_ body: Data) throws(APIError) -> Request {
+        if let request = fastRequest(body) { return request }
+        return try fullRequest(body)
+    }
+
+    /// The index of the input called `name`, if any.
+    func inputIndex(_ name: String) -> Int? { featureIndex[name] }
+
+    /// Decodes any infer request body, with every problem reported (see `request`).
+    func fullRequest(_ body: Data) throws(APIError) -> Request {
         let value: JSONValue
         do {
             // Every array is bounded: a tensor's data by the row limit, `inputs` by the inputs.

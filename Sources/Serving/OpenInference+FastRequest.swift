@@ -1,0 +1,219 @@
+import Bundles
+import Foundation
+
+extension OpenInferenceModel {
+    /// The common infer request read straight into the model's inputs, without building a
+    /// `JSONValue` tree: `{"id"?, "inputs": [...], "outputs"?: [{"name"}...]}` whose tensors have
+    /// only name, shape, datatype and flat data, every string written plainly (no escapes), every
+    /// input sent once. Anything else — parameters, nested data, an unknown or repeated key, any
+    /// problem at all — returns nil and the full decoding (`request`) answers or explains; so this
+    /// only ever accepts what the full path accepts, with the same rows (a property test checks it).
+    func fastRequest(_ body: Data) -> Request? {
+        body.withUnsafeBytes { raw in
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+            return parser.inferRequest(self)
+        }
+    }
+}
+
+extension JSONParser {
+    fileprivate mutating func inferRequest(_ model: OpenInferenceModel) -> OpenInferenceModel.Request? {
+        var id: String?
+        var outputs: [OpenInferenceModel.Output]?
+        var columns = [[JSONScalar]?](repeating: nil, count: model.features.count)
+        var rowCount = -1
+        var sawInputs = false
+        guard enterObject() else { return nil }
+        repeat {
+            guard let key = plainString(), colon() else { return nil }
+            if Self.same(key, "inputs") {
+                guard !sawInputs, inputs(model, columns: &columns, rowCount: &rowCount) else { return nil }
+                sawInputs = true
+            } else if Self.same(key, "id") {
+                guard id == nil, let text = plainText() else { return nil }
+                id = text
+            } else if Self.same(key, "outputs") {
+                guard outputs == nil, let chosen = requestedOutputs(model) else { return nil }
+                outputs = chosen
+            } else {
+                return nil
+            }
+        } while nextMember()
+        guard endObject(), skipToEnd(), sawInputs, rowCount >= 1 else { return nil }
+        var present: [[JSONScalar]] = []
+        present.reserveCapacity(columns.count)
+        for column in columns {
+            guard let column else { return nil }
+            present.append(column)
+        }
+        var rows: [[JSONScalar]] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount { rows.append(present.map { $0[r] }) }
+        return OpenInferenceModel.Request(id: id, rows: rows, outputs: outputs ?? model.outputs)
+    }
+
+    /// `[tensor, ...]`, at least one, each a known input sent once, all with the same rows.
+    private mutating func inputs(_ model: OpenInferenceModel, columns: inout [[JSONScalar]?], rowCount: inout Int) -> Bool {
+        guard enterArray(), current != UInt8(ascii: "]") else { return false }
+        repeat {
+            guard let (index, values) = tensor(model), columns[index] == nil else { return false }
+            if rowCount < 0 { rowCount = values.count }
+            guard values.count == rowCount else { return false }
+            columns[index] = values
+        } while nextItem()
+        return endArray()
+    }
+
+    /// `{"name", "shape", "datatype", "data"}` in any order: the input's index and its values.
+    private mutating func tensor(_ model: OpenInferenceModel) -> (Int, [JSONScalar])? {
+        var index: Int?
+        var shape: [Int]?
+        var datatype: UnsafeBufferPointer<UInt8>?
+        var data: [JSONScalar]?
+        guard enterObject() else { return nil }
+        repeat {
+            guard let key = plainString(), colon() else { return nil }
+            if Self.same(key, "name") {
+                guard index == nil, let name = plainText(), let i = model.inputIndex(name) else { return nil }
+                index = i
+            } else if Self.same(key, "shape") {
+                guard shape == nil, let dimensions = self.shape() else { return nil }
+                shape = dimensions
+            } else if Self.same(key, "datatype") {
+                guard datatype == nil, let type = plainString() else { return nil }
+                datatype = type
+            } else if Self.same(key, "data") {
+                guard data == nil, let values = flatData(limit: model.maximumRows) else { return nil }
+                data = values
+            } else {
+                return nil
+            }
+        } while nextMember()
+        guard endObject(), let index, let shape, let datatype, var data else { return nil }
+        // [N, 1] or [N], 1 <= N <= the row limit, N values.
+        guard shape.count == 2 && shape[1] == 1 || shape.count == 1, shape[0] >= 1, shape[0] <= model.maximumRows,
+              data.count == shape[0] else { return nil }
+        let type = String(decoding: datatype, as: UTF8.self)
+        let feature = model.features[index]
+        if OpenInferenceModel.datatype(of: feature) == "FP64" {
+            guard OpenInferenceModel.numericTypes.contains(type) else { return nil }
+            let integral = OpenInferenceModel.integerTypes.contains(type)
+            for (r, value) in data.enumerated() {
+                switch value {
+                case .null: continue
+                case .number(let d) where d.isNaN: data[r] = .null
+                case .number(let d):
+                    guard JSONScalar.numberProblem(d) == nil, !integral || d == d.rounded() else { return nil }
+                case .text: return nil
+                }
+            }
+        } else {
+            guard type == "BYTES" else { return nil }
+            for (r, value) in data.enumerated() {
+                switch value {
+                case .null: continue
+                // "" is a missing text, as in the full path.
+                case .text(let s): if s.isEmpty { data[r] = .null }
+                case .number: return nil
+                }
+            }
+        }
+        return (index, data)
+    }
+
+    /// `[d, ...]` or `[d]` of non-negative integers below 9e15, as the full path requires.
+    private mutating func shape() -> [Int]? {
+        guard enterArray(), current != UInt8(ascii: "]") else { return nil }
+        var dimensions: [Int] = []
+        repeat {
+            guard dimensions.count < 4, let d = try? number(), d.isFinite, d >= 0, d == d.rounded(), d < 9e15 else { return nil }
+            dimensions.append(Int(d))
+        } while nextItem()
+        return endArray() ? dimensions : nil
+    }
+
+    /// A flat array of numbers, `NaN`, strings and nulls, at most `limit` of them; nested data,
+    /// booleans or anything else is left to the full path.
+    private mutating func flatData(limit: Int) -> [JSONScalar]? {
+        guard enterArray() else { return nil }
+        var values: [JSONScalar] = []
+        if current == UInt8(ascii: "]") { return endArray() ? values : nil }
+        repeat {
+            guard values.count < limit, let c = current else { return nil }
+            switch c {
+            case UInt8(ascii: "\""):
+                guard let text = plainText() else { return nil }
+                values.append(.text(text))
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let d = try? number() else { return nil }
+                values.append(.number(d))
+            case UInt8(ascii: "N"):
+                guard (try? literal("NaN")) != nil else { return nil }
+                values.append(.number(.nan))
+            case UInt8(ascii: "n"):
+                guard (try? literal("null")) != nil else { return nil }
+                values.append(.null)
+            default:
+                return nil
+            }
+        } while nextItem()
+        return endArray() ? values : nil
+    }
+
+    /// `[{"name": ...}, ...]`, at least one, each a distinct output of the model.
+    private mutating func requestedOutputs(_ model: OpenInferenceModel) -> [OpenInferenceModel.Output]? {
+        guard enterArray(), current != UInt8(ascii: "]") else { return nil }
+        var chosen: [OpenInferenceModel.Output] = []
+        repeat {
+            guard enterObject(), let key = plainString(), Self.same(key, "name"), colon(), let name = plainText(),
+                  endObject(), let output = model.outputs.first(where: { $0.name == name }), !chosen.contains(output) else { return nil }
+            chosen.append(output)
+        } while nextItem()
+        return endArray() ? chosen : nil
+    }
+
+    // MARK: punctuation (each skips the white space after it)
+
+    private mutating func punctuation(_ c: Unicode.Scalar) -> Bool {
+        guard current == UInt8(ascii: c) else { return false }
+        at += 1
+        skipSpace()
+        return true
+    }
+
+    /// `{` then the first key's quote: an empty object is left to the full path.
+    private mutating func enterObject() -> Bool {
+        skipSpace()
+        return punctuation("{") && current == UInt8(ascii: "\"")
+    }
+
+    private mutating func endObject() -> Bool { skipSpace(); return punctuation("}") }
+
+    private mutating func enterArray() -> Bool { skipSpace(); return punctuation("[") }
+
+    private mutating func endArray() -> Bool { skipSpace(); return punctuation("]") }
+
+    private mutating func colon() -> Bool { skipSpace(); return punctuation(":") && current != nil }
+
+    /// A comma before another member (its key's quote must follow); false at anything else.
+    private mutating func nextMember() -> Bool {
+        skipSpace()
+        return punctuation(",") && current == UInt8(ascii: "\"")
+    }
+
+    /// A comma before another item; false at anything else.
+    private mutating func nextItem() -> Bool {
+        skipSpace()
+        return punctuation(",")
+    }
+
+    /// Nothing but white space after the value.
+    private mutating func skipToEnd() -> Bool {
+        skipSpace()
+        return at == bytes.count
+    }
+
+    private static func same(_ key: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        key.count == word.utf8CodeUnitCount && memcmp(key.baseAddress ?? UnsafePointer(word.utf8Start), word.utf8Start, key.count) == 0
+    }
+}
