@@ -76,15 +76,15 @@ public final class ModelRouter: Sendable {
         if path.hasPrefix("/v1/models/") {
             let rest = path.dropFirst("/v1/models/".count)
             guard let slash = rest.firstIndex(of: "/") else { return nil }
-            let name = String(rest[..<slash]).removingPercentEncoding ?? String(rest[..<slash])
+            let name = percentDecoded(rest[..<slash])
             guard let service = byName[name] else { return nil }
             let route = String(rest[slash...])
             return (service, route == "/metrics" ? "/metrics" : "/v1" + route)
         }
         if path.hasPrefix("/v2/models/") {
             let rest = path.dropFirst("/v2/models/".count)
-            let name = String(rest.prefix { $0 != "/" })
-            guard let service = byName[name.removingPercentEncoding ?? name] else { return single ? (services[0], rawPath) : nil }
+            let name = percentDecoded(rest.prefix { $0 != "/" })
+            guard let service = byName[name] else { return single ? (services[0], rawPath) : nil }
             return (service, rawPath)
         }
         if single || path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }

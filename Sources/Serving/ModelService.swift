@@ -173,10 +173,19 @@ public final class ModelService: Sendable {
     /// `application/json`, with or without parameters (`; charset=utf-8`), in any case. Anything
     /// else is refused: a browser may POST text/plain or a form cross-site without asking first
     /// (no CORS preflight), but not JSON, so this keeps other web pages from using a local server.
+    /// The media type is compared as ASCII, case-insensitively, between optional spaces and tabs
+    /// (HTTP's white space), without Foundation: this runs on every request.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let type = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+        if contentType == "application/json" { return true }
+        var type = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }[...]
+        while let first = type.first, first == 0x20 || first == 0x09 { type = type.dropFirst() }
+        while let last = type.last, last == 0x20 || last == 0x09 { type = type.dropLast() }
+        let expected = "application/json".utf8
+        return type.count == expected.count && zip(type, expected).allSatisfy { a, b in
+            // ASCII letters differ from their capitals in bit 0x20 only.
+            a == b || (a | 0x20 == b && b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
+        }
     }
 
     /// Answers one request whose body (when `wantsBody` said so) has been read: the synchronous

@@ -55,8 +55,10 @@ extension JSONParser {
     /// `[tensor, ...]`, at least one, each a known input sent once, all with the same rows.
     private mutating func inputs(_ model: OpenInferenceModel, columns: inout [[JSONScalar]?], rowCount: inout Int) -> Bool {
         guard enterArray(), current != UInt8(ascii: "]") else { return false }
+        var next = 0
         repeat {
-            guard let (index, values) = tensor(model), columns[index] == nil else { return false }
+            guard let (index, values) = tensor(model, expected: next), columns[index] == nil else { return false }
+            next = index + 1
             if rowCount < 0 { rowCount = values.count }
             guard values.count == rowCount else { return false }
             columns[index] = values
@@ -65,17 +67,24 @@ extension JSONParser {
     }
 
     /// `{"name", "shape", "datatype", "data"}` in any order: the input's index and its values.
-    private mutating func tensor(_ model: OpenInferenceModel) -> (Int, [JSONScalar])? {
+    /// - Parameter expected: the input tried first (clients send them in the metadata's order).
+    private mutating func tensor(_ model: OpenInferenceModel, expected: Int) -> (Int, [JSONScalar])? {
         var index: Int?
-        var shape: [Int]?
+        var shape: (rows: Int, width: Int?)?
         var datatype: UnsafeBufferPointer<UInt8>?
         var data: [JSONScalar]?
         guard enterObject() else { return nil }
         repeat {
             guard let key = plainString(), colon() else { return nil }
             if Self.same(key, "name") {
-                guard index == nil, let name = plainText(), let i = model.inputIndex(name) else { return nil }
-                index = i
+                guard index == nil, let name = plainString() else { return nil }
+                // The name's bytes against the expected input's, else by name (as the full path looks it up).
+                if expected < model.inputNames.count, Self.same(name, model.inputNames[expected]) {
+                    index = expected
+                } else {
+                    guard let text = String(validating: name, as: UTF8.self), let i = model.inputIndex(text) else { return nil }
+                    index = i
+                }
             } else if Self.same(key, "shape") {
                 guard shape == nil, let dimensions = self.shape() else { return nil }
                 shape = dimensions
@@ -91,13 +100,16 @@ extension JSONParser {
         } while nextMember()
         guard endObject(), let index, let shape, let datatype, var data else { return nil }
         // [N, 1] or [N], 1 <= N <= the row limit, N values.
-        guard shape.count == 2 && shape[1] == 1 || shape.count == 1, shape[0] >= 1, shape[0] <= model.maximumRows,
-              data.count == shape[0] else { return nil }
-        let type = String(decoding: datatype, as: UTF8.self)
-        let feature = model.features[index]
-        if OpenInferenceModel.datatype(of: feature) == "FP64" {
-            guard OpenInferenceModel.numericTypes.contains(type) else { return nil }
-            let integral = OpenInferenceModel.integerTypes.contains(type)
+        guard shape.width == nil || shape.width == 1, shape.rows >= 1, shape.rows <= model.maximumRows, data.count == shape.rows else { return nil }
+        if model.inputIsNumeric[index] {
+            let integral: Bool
+            if Self.same(datatype, "FP64") {
+                integral = false
+            } else {
+                let type = String(decoding: datatype, as: UTF8.self)
+                guard OpenInferenceModel.numericTypes.contains(type) else { return nil }
+                integral = OpenInferenceModel.integerTypes.contains(type)
+            }
             for (r, value) in data.enumerated() {
                 switch value {
                 case .null: continue
@@ -108,7 +120,7 @@ extension JSONParser {
                 }
             }
         } else {
-            guard type == "BYTES" else { return nil }
+            guard Self.same(datatype, "BYTES") else { return nil }
             for (r, value) in data.enumerated() {
                 switch value {
                 case .null: continue
@@ -121,15 +133,21 @@ extension JSONParser {
         return (index, data)
     }
 
-    /// `[d, ...]` or `[d]` of non-negative integers below 9e15, as the full path requires.
-    private mutating func shape() -> [Int]? {
-        guard enterArray(), current != UInt8(ascii: "]") else { return nil }
-        var dimensions: [Int] = []
-        repeat {
-            guard dimensions.count < 4, let d = try? number(), d.isFinite, d >= 0, d == d.rounded(), d < 9e15 else { return nil }
-            dimensions.append(Int(d))
-        } while nextItem()
-        return endArray() ? dimensions : nil
+    /// `[N]` or `[N, W]` of non-negative integers below 9e15, as the full path requires; other
+    /// ranks are left to it.
+    private mutating func shape() -> (rows: Int, width: Int?)? {
+        guard enterArray(), let rows = dimension() else { return nil }
+        var width: Int?
+        if nextItem() {
+            guard let w = dimension() else { return nil }
+            width = w
+        }
+        return endArray() ? (rows, width) : nil
+    }
+
+    private mutating func dimension() -> Int? {
+        guard let d = try? number(), d.isFinite, d >= 0, d == d.rounded(), d < 9e15 else { return nil }
+        return Int(d)
     }
 
     /// A flat array of numbers, `NaN`, strings and nulls, at most `limit` of them; nested data,

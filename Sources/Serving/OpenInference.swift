@@ -3,6 +3,12 @@ import Foundation
 import Learning
 import Tabular
 
+/// A path segment with its percent escapes decoded (as written when it has none or a broken one).
+/// Foundation's decoding only where there is a `%`: this runs on every request.
+func percentDecoded<S: StringProtocol>(_ segment: S) -> String {
+    segment.utf8.contains(UInt8(ascii: "%")) ? segment.removingPercentEncoding ?? String(segment) : String(segment)
+}
+
 /// A route of the Open Inference Protocol (KServe V2) over HTTP, as its specification names them
 /// (kserve `docs/predict-api/v2/required_api.md`). A model's version is optional in every model
 /// route; this server has one version of its one model, `OpenInferenceModel.version`.
@@ -29,10 +35,7 @@ enum OpenInferenceRoute: Equatable, Sendable {
     /// The route of `path` (without its query string), or nil when it is not under `/v2`.
     init?(path: String) {
         guard path == "/v2" || path.hasPrefix("/v2/") else { return nil }
-        // Foundation's percent decoding only where there is something to decode: this runs per request.
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map {
-            $0.contains("%") ? $0.removingPercentEncoding ?? String($0) : String($0)
-        }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(percentDecoded)
         switch parts.count {
         case 0: self = .serverMetadata
         case 1 where parts[0].isEmpty: self = .serverMetadata
@@ -48,10 +51,11 @@ enum OpenInferenceRoute: Equatable, Sendable {
                 version = v
                 rest = rest.dropFirst(2)
             }
-            switch Array(rest) {
-            case []: self = .modelMetadata(model: model, version: version)
-            case ["ready"]: self = .modelReady(model: model, version: version)
-            case ["infer"]: self = .infer(model: model, version: version)
+            // Compared element by element: array-literal patterns would allocate on every request.
+            switch (rest.count, rest.first) {
+            case (0, _): self = .modelMetadata(model: model, version: version)
+            case (1, "ready"?): self = .modelReady(model: model, version: version)
+            case (1, "infer"?): self = .infer(model: model, version: version)
             default: self = .unknown
             }
         }
@@ -111,8 +115,15 @@ struct OpenInferenceModel: Sendable {
     let outputs: [Output]
     let maximumRows: Int
     private let featureIndex: [String: Int]
-    /// The class names as a JSON array in one string (parameter values must be scalars).
-    private let classesParameter: String
+    /// Each input's name as UTF-8, and whether it takes FP64 (else BYTES), for the fast path.
+    let inputNames: [[UInt8]]
+    let inputIsNumeric: [Bool]
+    /// The fixed parts of every answer, written once: `{"model_name":…,"model_version":"1"`, the
+    /// model id parameter, and each output's text up to its shape's row count and from there to
+    /// its data (with the class names as a JSON array in one string: parameter values are scalars).
+    private let responseHead: String
+    private let modelIDParameter: String
+    private let outputTexts: [String: (head: String, tail: String)]
     let metadataJSON: String
 
     init(name: String, modelID: String, pipeline: PipelineModel, maximumRows: Int) {
@@ -124,8 +135,22 @@ struct OpenInferenceModel: Sendable {
         var index: [String: Int] = [:]
         for (i, f) in features.enumerated() { index[f.name] = i }
         featureIndex = index
+        inputNames = features.map { Array($0.name.utf8) }
+        inputIsNumeric = features.map { Self.datatype(of: $0) == "FP64" }
         outputs = Self.outputs(pipeline)
-        classesParameter = "[" + classes.map(JSONWriter.quoted).joined(separator: ",") + "]"
+        let classesParameter = "[" + classes.map(JSONWriter.quoted).joined(separator: ",") + "]"
+        responseHead = "{\"model_name\":" + JSONWriter.quoted(name) + ",\"model_version\":\"\(Self.version)\""
+        modelIDParameter = ",\"parameters\":{\"model_id\":" + JSONWriter.quoted(modelID)
+        var texts: [String: (head: String, tail: String)] = [:]
+        for output in outputs {
+            let head = "{\"name\":" + JSONWriter.quoted(output.name) + ",\"datatype\":\"\(output.datatype)\",\"shape\":["
+            var tail = ",\(output.width)]"
+            if output.name == ONNXExporter.probabilitiesOutput || output.name == ONNXExporter.setOutput {
+                tail += ",\"parameters\":{\"classes\":" + JSONWriter.quoted(classesParameter) + "}"
+            }
+            texts[output.name] = (head, tail + ",\"data\":[")
+        }
+        outputTexts = texts
         var w = JSONWriter()
         w.raw("{\"name\":")
         w.string(name)
@@ -453,28 +478,22 @@ struct OpenInferenceModel: Sendable {
     /// parameters hold scalars.
     func responseBody(_ rows: [ScoredRow], request: Request) -> String {
         var w = JSONWriter()
-        w.raw("{\"model_name\":")
-        w.string(name)
-        w.raw(",\"model_version\":\"\(Self.version)\"")
+        w.raw(responseHead)
         if let id = request.id {
             w.raw(",\"id\":")
             w.string(id)
         }
-        w.raw(",\"parameters\":{\"model_id\":")
-        w.string(modelID)
-        if let first = rows.first?.id { w.raw(",\"first_prediction_id\":\(first)") }
+        w.raw(modelIDParameter)
+        if let first = rows.first?.id { w.raw(",\"first_prediction_id\":" + String(first)) }
         w.raw("},\"outputs\":[")
+        let rowCount = String(rows.count)
         for (k, output) in request.outputs.enumerated() {
             if k > 0 { w.raw(",") }
-            w.raw("{\"name\":")
-            w.string(output.name)
-            w.raw(",\"datatype\":\"\(output.datatype)\",\"shape\":[\(rows.count),\(output.width)]")
-            if output.name == ONNXExporter.probabilitiesOutput || output.name == ONNXExporter.setOutput {
-                w.raw(",\"parameters\":{\"classes\":")
-                w.string(classesParameter)
-                w.raw("}")
-            }
-            w.raw(",\"data\":[")
+            // Every requested output is one of the model's (the request was checked against them).
+            let text = outputTexts[output.name] ?? ("{\"name\":" + JSONWriter.quoted(output.name) + ",\"shape\":[", ",\(output.width)],\"data\":[")
+            w.raw(text.head)
+            w.raw(rowCount)
+            w.raw(text.tail)
             for (r, row) in rows.enumerated() {
                 if r > 0 { w.raw(",") }
                 switch output.name {
@@ -490,7 +509,7 @@ struct OpenInferenceModel: Sendable {
                     w.raw(classes.map { members.contains($0) ? "true" : "false" }.joined(separator: ","))
                 case ONNXExporter.lowerOutput: w.number(row.interval?.first ?? 0)
                 case ONNXExporter.upperOutput: w.number(row.interval?.last ?? 0)
-                default: w.string("[" + row.warnings.map(JSONWriter.quoted).joined(separator: ",") + "]")
+                default: row.warnings.isEmpty ? w.raw("\"[]\"") : w.string("[" + row.warnings.map(JSONWriter.quoted).joined(separator: ",") + "]")
                 }
             }
             w.raw("]}")

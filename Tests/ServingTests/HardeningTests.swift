@@ -33,6 +33,19 @@ struct HardeningTests {
         await server.shutdown()
     }
 
+    /// The media type, read without Foundation: case, parameters and HTTP's white space as before.
+    @Test func contentTypeIsReadAsASCII() {
+        for accepted in ["application/json", "APPLICATION/JSON", " application/json\t; charset=utf-8", "application/Json;"] {
+            #expect(ModelService.isJSON(accepted), "\(accepted)")
+        }
+        for refused in ["", ";", "application/jsonx", "xapplication/json", "application json", "application\u{0F}json", "applicatiön/json",
+                        "application/js on", "text/json", "application/json\u{00A0}x"] {
+            #expect(!ModelService.isJSON(refused), "\(refused)")
+        }
+        #expect(!ModelService.isJSON(nil))
+        #expect(ModelService.isJSONOrUnsaid(nil))
+    }
+
     @Test func aPostWithoutContentTypeIs415AndTheDocumentSaysSo() async throws {
         let server = try await startServer(try Self.bundle.get())
         let answer = try await HTTP.request("POST", port: server.port, path: "/v1/predict", body: sampleRow)
