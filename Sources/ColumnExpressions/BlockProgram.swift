@@ -129,23 +129,35 @@ extension BlockProgram {
                 let scratch = Scratch(registers: steps.count, slots: slots)
                 defer { scratch.free() }
                 var notes = BlockNotes()
-                var kept: [Int] = []
-                kept.reserveCapacity(range.count / 4)
                 var missing = 0
-                for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockSize) {
-                    let block = Block(start: start, count: min(Self.blockSize, range.upperBound - start), inputs: inputs, scratch: scratch)
-                    runSteps(block, result: nil, &notes)
-                    let out = scratch.bytes
-                    evaluate(condition, block, Selection(indices: nil, count: block.count), into: out)
-                    for i in 0..<block.count {
-                        let v = out[i]
-                        if v == 1 { kept.append(start + i) }
-                        missing &+= v < 0 ? 1 : 0
+                // Every row written, the count advanced only for kept ones: no branch on the
+                // condition's value, which is unpredictable on real data.
+                let kept = [Int](unsafeUninitializedCapacity: range.count) { buffer, initialized in
+                    initialized = 0
+                    guard let base = buffer.baseAddress else { return }
+                    var n = 0
+                    for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockSize) {
+                        let block = Block(start: start, count: min(Self.blockSize, range.upperBound - start), inputs: inputs, scratch: scratch)
+                        runSteps(block, result: nil, &notes)
+                        let out = scratch.bytes
+                        evaluate(condition, block, Selection(indices: nil, count: block.count), into: out)
+                        for i in 0..<block.count {
+                            // v is 1 (true), 0 (false) or -1 (missing): kept and missing as bits,
+                            // so LLVM has no comparison to turn back into a branch.
+                            let v = out[i]
+                            (base + n).initialize(to: start &+ i)
+                            n &+= Int(v & 1 & ~(v >> 7))
+                            missing &+= Int((v >> 7) & 1)
+                        }
                     }
+                    initialized = n
                 }
                 return (kept, missing, notes)
             }
-            return (parts.flatMap(\.rows), parts.reduce(0) { $0 + $1.missing }, parts.reduce(BlockNotes()) { $0 + $1.notes })
+            var kept: [Int] = []
+            kept.reserveCapacity(parts.reduce(0) { $0 + $1.rows.count })
+            for part in parts { kept.append(contentsOf: part.rows) }
+            return (kept, parts.reduce(0) { $0 + $1.missing }, parts.reduce(BlockNotes()) { $0 + $1.notes })
         }
     }
 
