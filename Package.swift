@@ -191,7 +191,7 @@ let package = Package(
         // (Benchmarks/suite/bench.py drives it beside the Python peers); not shipped.
         .executableTarget(
             name: "workbench-bench",
-            dependencies: ["Workbench", "Learning"],
+            dependencies: ["Workbench", "Learning", "CWorkbenchSystem"],
             path: "Benchmarks/suite/Sources",
             swiftSettings: strict
         ),

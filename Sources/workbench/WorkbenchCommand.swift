@@ -29,6 +29,9 @@ struct WorkbenchCommand: ParsableCommand {
             Foundation.exit(2)
         }
         #endif
+        // A session reuses the memory its tables free (see wb_keep_freed_memory); the server
+        // instead gives memory back after large requests (ServingChannel), so it keeps glibc's defaults.
+        if CommandLine.arguments.dropFirst().first != Serve.configuration.commandName { wb_keep_freed_memory() }
         main(nil)
     }
 }

@@ -17,6 +17,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CWorkbenchSystem
 import Foundation
 import Learning
 import Tabular
@@ -71,6 +72,8 @@ guard arguments.count == 2, let data = FileManager.default.contents(atPath: argu
 let step: Step
 do { step = try JSONDecoder().decode(Step.self, from: data) } catch { fail("bad step file: \(error)") }
 
+// As `workbench` does for a session: the tables' freed memory is kept for reuse.
+wb_keep_freed_memory()
 let home = NSTemporaryDirectory() + "workbench-bench-home-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: home) }
 let session = Session(environment: SessionEnvironment(workingDirectory: step.folder, home: home, width: 120))
