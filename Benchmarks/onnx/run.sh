@@ -6,14 +6,17 @@
 # pipelines on the same file (bench.py peers), and times both graphs on examples/penguins.csv
 # (bench.py time: median of 7 alternating rounds of 344 one-row runs and 30 batch runs each).
 #   Benchmarks/onnx/run.sh
+# Python packages: the pinned requirements.txt, in .build/onnx-bench-venv.
 # Environment: SCRATCH (release build folder, default /tmp/sp-onnx-rel), WORKBENCH (a workbench
 # binary to use instead of building one), KEEP=1 (keep the work folder and print its path).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-python3 -c "import skl2onnx, onnxruntime, sklearn, pandas" 2>/dev/null \
-    || python3 -m pip install --quiet skl2onnx onnxruntime scikit-learn pandas
+# shellcheck source=../../Tests/ServingTests/lib.sh
+source "$root/Tests/ServingTests/lib.sh"
+ensure_venv "$root/.build/onnx-bench-venv" "$here/requirements.txt"
+python="$root/.build/onnx-bench-venv/bin/python"
 if [ -z "${WORKBENCH:-}" ]; then
     scratch=${SCRATCH:-/tmp/sp-onnx-rel}
     swift build -c release --scratch-path "$scratch" --product workbench >/dev/null
@@ -32,9 +35,9 @@ export forest to "$work/forest"
 export boost to "$work/boost"
 WB
 WORKBENCH_HOME="$work/home" "$WORKBENCH" run "$work/export.wb" >"$work/export.log"
-python3 "$here/bench.py" peers "$root/examples/penguins_train.csv" "$work/peers" >"$work/peers.log"
-python3 "$here/bench.py" time "$root/examples/penguins.csv" \
+"$python" "$here/bench.py" peers "$root/examples/penguins_train.csv" "$work/peers" >"$work/peers.log"
+"$python" "$here/bench.py" time "$root/examples/penguins.csv" \
     linear "$work/linear/model.onnx" "$work/peers/linear.onnx" \
     forest "$work/forest/model.onnx" "$work/peers/forest.onnx" \
     boost "$work/boost/model.onnx" "$work/peers/boost.onnx" >"$work/results.jsonl"
-python3 "$here/bench.py" report "$work/results.jsonl"
+"$python" "$here/bench.py" report "$work/results.jsonl"

@@ -23,7 +23,7 @@ struct ONNXExporterTests {
         Case(algorithm: "linear", dataset: "diabetes", target: "progression", modelOperators: ["Gemm"]),
         Case(algorithm: "tree", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "tree", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "forest", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"]),
+        Case(algorithm: "forest", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Gemm", "Relu"]),
         Case(algorithm: "forest", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Softmax"]),
         Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Sigmoid"]),
@@ -138,28 +138,32 @@ struct ONNXExporterTests {
         let boost = try #require(model.fitted.model as? GradientBoostingModel)
         #expect(boost.trees.allSatisfy { $0.nodeCount == 1 })
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
-        let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
-        func ints(_ name: String) -> [Int64] { ensemble.attribute.first { $0.name == name }?.ints ?? [] }
-        let trees = boost.trees.count
-        let roots: [Int64] = (0..<trees).map { Int64($0) }
-        let allLeaves = [Int64](repeating: 1, count: trees)
-        let trueIds: [Int64] = (0..<trees).map { Int64(2 * $0) }
-        let falseIds: [Int64] = (0..<trees).map { Int64(2 * $0 + 1) }
-        // Tree i adds to class i mod 3, its leaf value on both sides; each class's first tree
-        // carries the baseline too (baseline + leaf, the sum Workbench forms first).
-        let targets: [Int64] = (0..<trees).flatMap { i -> [Int64] in [Int64(i % 3), Int64(i % 3)] }
-        let expectedWeights: [Double] = boost.trees.enumerated().flatMap { i, tree -> [Double] in
-            let weight = i < 3 ? boost.baseline[i] + tree.values[0] : tree.values[0]
-            return [weight, weight]
+        // One single-target ensemble per class: class k gets trees k, k + 3, …
+        let ensembles = proto.graph.node.filter { $0.opType == "TreeEnsemble" }
+        #expect(ensembles.count == 3)
+        for (k, ensemble) in ensembles.enumerated() {
+            func ints(_ name: String) -> [Int64] { ensemble.attribute.first { $0.name == name }?.ints ?? [] }
+            let mine = boost.trees.indices.filter { $0 % 3 == k }
+            let roots: [Int64] = mine.indices.map { Int64($0) }
+            let allLeaves = [Int64](repeating: 1, count: mine.count)
+            let trueIds: [Int64] = mine.indices.map { Int64(2 * $0) }
+            let falseIds: [Int64] = mine.indices.map { Int64(2 * $0 + 1) }
+            // Each tree's leaf value on both sides; the class's first tree carries the baseline
+            // too (baseline + leaf, the sum Workbench forms first).
+            let expectedWeights: [Double] = mine.flatMap { i -> [Double] in
+                let weight = i < 3 ? boost.baseline[i] + boost.trees[i].values[0] : boost.trees[i].values[0]
+                return [weight, weight]
+            }
+            #expect(ensemble.attribute.first { $0.name == "n_targets" }?.i == 1)
+            #expect(ints("tree_roots") == roots)
+            #expect(ints("nodes_trueleafs") == allLeaves)
+            #expect(ints("nodes_falseleafs") == allLeaves)
+            #expect(ints("nodes_truenodeids") == trueIds)
+            #expect(ints("nodes_falsenodeids") == falseIds)
+            #expect(ints("leaf_targetids") == [Int64](repeating: 0, count: 2 * mine.count))
+            let weights: [Double] = ensemble.attribute.first { $0.name == "leaf_weights" }?.t.doubleData ?? []
+            #expect(weights == expectedWeights)
         }
-        #expect(ints("tree_roots") == roots)
-        #expect(ints("nodes_trueleafs") == allLeaves)
-        #expect(ints("nodes_falseleafs") == allLeaves)
-        #expect(ints("nodes_truenodeids") == trueIds)
-        #expect(ints("nodes_falsenodeids") == falseIds)
-        #expect(ints("leaf_targetids") == targets)
-        let weights: [Double] = ensemble.attribute.first { $0.name == "leaf_weights" }?.t.doubleData ?? []
-        #expect(weights == expectedWeights)
     }
 
     @Test("algorithms without an ONNX form throw a typed error", arguments: ["knn"])

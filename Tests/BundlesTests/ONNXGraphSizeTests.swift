@@ -1,3 +1,4 @@
+import Foundation
 import Learning
 import Tabular
 import Testing
@@ -27,8 +28,10 @@ struct ONNXGraphSizeTests {
         Case(algorithm: "linear", operators: text + ["Concat", "IsNaN", "Where", "Sub", "Div", "Concat", "Gemm", "Softmax"] + label),
         // Trees neither impute nor scale: the number inputs and the text block in one Concat.
         Case(algorithm: "tree", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble"] + label),
-        Case(algorithm: "forest", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble", "ReduceSum", "Div"] + label),
-        Case(algorithm: "boost", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble", "Softmax"] + label),
+        // A forest: one single-target ensemble per class but one, Gemm completing it, Relu.
+        Case(algorithm: "forest", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble", "ai.onnx.ml:TreeEnsemble", "Concat", "Gemm", "Relu"] + label),
+        // Boosting: one single-target ensemble per class, Concat, Softmax.
+        Case(algorithm: "boost", operators: text + ["Concat"] + Array(repeating: "ai.onnx.ml:TreeEnsemble", count: 3) + ["Concat", "Softmax"] + label),
         // Naive Bayes cannot give a flag column the mode's weights: one MatMul adds it in.
         Case(algorithm: "bayes", operators: text + ["MatMul", "Concat", "IsNaN", "Where", "Concat",
                                                     "Unsqueeze", "Sub", "Mul", "Div", "ReduceSum", "Mul", "Add", "Softmax"] + label),
@@ -56,17 +59,47 @@ struct ONNXGraphSizeTests {
         #expect(Set(categories).count == categories.count)
     }
 
-    @Test("a forest's class copies leave out the subtrees that add nothing to their class")
+    @Test("a forest's class copies leave out the subtrees that add one weight throughout, and the largest copy")
     func forestCopiesPruned() throws {
         let model = try Fixtures.train("forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(5)])
         let forest = try #require(model.fitted.model as? RandomForestModel)
         let splits = forest.trees.reduce(0) { total, tree in total + tree.feature.filter { $0 != Tree.leaf }.count }
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
-        let ensemble = try #require(proto.graph.node.first { $0.opType == "TreeEnsemble" })
-        let written = try #require(ensemble.attribute.first { $0.name == "nodes_featureids" }).ints.count
-        // Three classes: whole copies would be 3 × the splits; pure leaves make most subtrees silent for two of them.
-        #expect(written < 3 * splits)
-        #expect(ensemble.attribute.first { $0.name == "tree_roots" }?.ints.count == 3 * forest.trees.count)
+        let ensembles = proto.graph.node.filter { $0.opType == "TreeEnsemble" }
+        // Three classes: two single-target copies of every tree; the third class is 1 − the others.
+        #expect(ensembles.count == 2)
+        var written = 0
+        for ensemble in ensembles {
+            #expect(ensemble.attribute.first { $0.name == "n_targets" }?.i == 1)
+            #expect(ensemble.attribute.first { $0.name == "tree_roots" }?.ints.count == forest.trees.count)
+            written += try #require(ensemble.attribute.first { $0.name == "nodes_featureids" }).ints.count
+        }
+        // Whole copies would be 2 × the splits; pure subtrees collapse to one leaf.
+        #expect(written < 2 * splits)
+    }
+
+    @Test("a forest whose leaves are not distributions keeps one ensemble of every class and divides by the row sum")
+    func forestWithoutDistributions() throws {
+        let model = try Fixtures.train("forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(3)])
+        let forest = try #require(model.fitted.model as? RandomForestModel)
+        // A stored forest whose first leaf's shares sum to 1.5 (decoding accepts it: outputs only need to be finite).
+        var json = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(forest)) as? [String: Any])
+        var trees = try #require(json["trees"] as? [[String: Any]])
+        let features = try #require(trees[0]["feature"] as? [Int])
+        var values = try #require(trees[0]["values"] as? [Double])
+        let leaf = try #require(features.firstIndex(of: Int(Tree.leaf)))
+        values[leaf * 3] += 0.5
+        trees[0]["values"] = values
+        json["trees"] = trees
+        let altered = try JSONDecoder().decode(RandomForestModel.self, from: try JSONSerialization.data(withJSONObject: json))
+        #expect(!altered.trees[0].leavesAreDistributions && forest.trees.allSatisfy(\.leavesAreDistributions))
+
+        var graph = GraphBuilder(reserved: model.preprocessor.features.map(\.name))
+        let x = try ONNXExporter.emitPreprocessing(model.preprocessor, into: &graph)
+        let before = graph.nodes.count
+        let head = try ONNXExporter.emitForest(altered, features: x, classCount: 3, into: &graph)
+        #expect(graph.nodes[before...].map(\.opType) == ["TreeEnsemble", "ReduceSum", "Div"])
+        guard case .probabilities = head else { Issue.record("a classifier's head gives probabilities"); return }
     }
 
     @Test("a boosting baseline is folded into the first tree of each class, not added by a node")
