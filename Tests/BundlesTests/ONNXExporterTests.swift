@@ -28,8 +28,8 @@ struct ONNXExporterTests {
         Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Softmax"]),
         Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Sigmoid"]),
         Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "mlp", dataset: "penguins", target: "species", modelOperators: ["MatMul", "Relu", "Softmax"]),
-        Case(algorithm: "mlp", dataset: "diabetes", target: "progression", modelOperators: ["MatMul", "Relu", "Mul"]),
+        Case(algorithm: "mlp", dataset: "penguins", target: "species", modelOperators: ["Gemm", "Relu", "Softmax"]),
+        Case(algorithm: "mlp", dataset: "diabetes", target: "progression", modelOperators: ["Gemm", "Relu", "Mul"]),
         Case(algorithm: "bayes", dataset: "penguins", target: "species", modelOperators: ["Unsqueeze", "ReduceSum", "Softmax"]),
     ]
 
@@ -90,7 +90,9 @@ struct ONNXExporterTests {
         let oneHot = model.preprocessor.features.filter { $0.kind == .text }.reduce(0) { $0 + $1.levels.count + 1 }
         #expect(constants["medians"]?.doubleData == numbers.map(\.median))
         #expect(constants["means"]?.doubleData == numbers.map(\.mean))
-        #expect(constants["standard_deviations"]?.doubleData == numbers.map(\.standardDeviation))
+        // The linear head takes the division by the standard deviations into its weights: no Div node.
+        #expect(constants["standard_deviations"] == nil)
+        #expect(!proto.graph.node.contains { $0.opType == "Div" })
         // Each text column's encoder knows its levels and "" (missing, which stands for the most frequent level).
         let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
         let oneHotNode = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.input == ["sex"] })
@@ -105,13 +107,19 @@ struct ONNXExporterTests {
         let flagColumn = width - 1  // sex is the last text column, its flag the last column
         for row in 0..<linear.coefficients.rows {
             #expect(coefficients[row * width + flagColumn] == linear.coefficients.values[row * linear.coefficients.columns + modeColumn])
+            // Numbers come first in the graph; each weight is Workbench's divided by the column's deviation.
+            for (j, number) in numbers.enumerated() {
+                let column = try #require(model.preprocessor.outputNames.firstIndex(of: number.name))
+                let workbench = linear.coefficients.values[row * linear.coefficients.columns + column]
+                #expect(coefficients[row * width + j] == workbench / number.standardDeviation)
+            }
         }
     }
 
     @Test("missing-value routing follows missingGoesLeft; BRANCH_LEQ thresholds stay double")
     func treeMissingRouting() throws {
         // Trees do not impute, so penguins' NaNs reach the splits. A regression tree is written
-        // once, whole (a class copy leaves out the subtrees that add 0 to its class).
+        // once, whole (a class copy collapses the subtrees that add one weight throughout).
         let model = try Fixtures.train("tree", try Fixtures.frame("penguins"), target: "body_mass_g")
         let tree = try #require(model.fitted.model as? DecisionTreeModel).tree
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)

@@ -22,10 +22,10 @@ struct ONNXGraphSizeTests {
     static let label = ["ArgMax", "ai.onnx.ml:LabelEncoder"]
 
     static let cases: [Case] = [
-        // Text first; then numbers: Concat, IsNaN, Where (medians), Sub (means), Div (deviations), one
-        // node each over every number; a missing text is its flag column, with the mode's
-        // coefficients; Concat of the blocks.
-        Case(algorithm: "linear", operators: text + ["Concat", "IsNaN", "Where", "Sub", "Div", "Concat", "Gemm", "Softmax"] + label),
+        // Text first; then numbers: Concat, IsNaN, Where (medians), Sub (means), one node each over
+        // every number (the deviations divide the coefficients); a missing text is its flag
+        // column, with the mode's coefficients; Concat of the blocks.
+        Case(algorithm: "linear", operators: text + ["Concat", "IsNaN", "Where", "Sub", "Concat", "Gemm", "Softmax"] + label),
         // Trees neither impute nor scale: the number inputs and the text block in one Concat.
         Case(algorithm: "tree", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble"] + label),
         // A forest: one single-target ensemble per class but one, Gemm completing it, Relu.

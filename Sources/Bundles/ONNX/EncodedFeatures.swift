@@ -17,6 +17,11 @@ struct EncodedFeatures {
     let column: [Int]
     /// Further graph columns, each standing for an encoded column of the pipeline.
     let aliases: [(graph: Int, of: Int)]
+    /// Per graph column, a divisor the graph left to a head linear in its inputs (a number's
+    /// standard deviation, when the head folds scaling): its weights for the column are divided
+    /// by it, `(w / s) · c` instead of `w · (c / s)` — one `Div` node fewer, the same product up
+    /// to the last bit. 1 for every other column.
+    var divisors: [Double] = []
 
     /// Columns of the graph's matrix.
     var width: Int { column.count + aliases.count }
@@ -29,6 +34,26 @@ struct EncodedFeatures {
         for r in 0..<rows {
             for (i, j) in column.enumerated() { moved[r * width + j] = values[r * n + i] }
             for alias in aliases { moved[r * width + alias.graph] = values[r * n + alias.of] }
+        }
+        return moved
+    }
+
+    /// `graphColumns` of a weight matrix (`[rows, column.count]`, one row per output), each
+    /// column's weights divided by its `divisors` entry.
+    func graphWeightColumns(of values: [Double], rows: Int) -> [Double] {
+        var moved = graphColumns(of: values, rows: rows)
+        for (j, divisor) in divisors.enumerated() where divisor != 1 {
+            for r in 0..<rows { moved[r * width + j] /= divisor }
+        }
+        return moved
+    }
+
+    /// `graphRows` of a weight matrix (`[column.count, columns]`, one row per input), each row's
+    /// weights divided by its `divisors` entry.
+    func graphWeightRows(of values: ArraySlice<Double>, columns: Int) -> [Double] {
+        var moved = graphRows(of: values, columns: columns)
+        for (j, divisor) in divisors.enumerated() where divisor != 1 {
+            for c in 0..<columns { moved[j * columns + c] /= divisor }
         }
         return moved
     }

@@ -12,7 +12,7 @@ extension ONNXExporter {
               model.coefficients.values.count == model.coefficients.rows * width else {
             throw ONNXExportError.inconsistent("linear model shape \(model.coefficients.rows)×\(model.coefficients.columns) does not fit \(width) features")
         }
-        let weights = graph.constant("coefficients", doubles: x.graphColumns(of: model.coefficients.values, rows: model.coefficients.rows),
+        let weights = graph.constant("coefficients", doubles: x.graphWeightColumns(of: model.coefficients.values, rows: model.coefficients.rows),
                                      shape: [model.coefficients.rows, x.width])
         let bias = graph.constant("intercepts", doubles: model.intercepts, shape: [model.intercepts.count])
         let scores = graph.add("Gemm", [x.value, weights, bias], named: "scores", attributes: [.int("transB", 1)])

@@ -1,11 +1,11 @@
 import Learning
 
 extension ONNXExporter {
-    /// The ReLU network as `MatMul` + `Add` (+ `Relu`) per layer in double, then `Softmax`
+    /// The ReLU network as `Gemm` (weights and biases in one node) + `Relu` per layer in double, then `Softmax`
     /// (classification) or `value = targetMean + targetScale × output` (regression).
     ///
     /// Workbench stores each layer's weights input-major (`[input][output]`) followed by its
-    /// biases, which is exactly `MatMul`'s right-hand operand layout.
+    /// biases, which is exactly `Gemm`'s right-hand operand layout.
     /// The first layer's weight rows follow the graph's column order (`EncodedFeatures`).
     static func emitNeuralNetwork(_ model: MultilayerPerceptronModel, features x: EncodedFeatures, into graph: inout GraphBuilder) throws -> Head {
         let width = x.column.count
@@ -20,13 +20,12 @@ extension ONNXExporter {
         for l in 0..<(sizes.count - 1) {
             let nIn = sizes[l], nOut = sizes[l + 1]
             let layer = parameters[offset..<(offset + nIn * nOut)]
-            let weights = graph.constant("layer\(l)_weights", doubles: l == 0 ? x.graphRows(of: layer, columns: nOut) : Array(layer),
+            let weights = graph.constant("layer\(l)_weights", doubles: l == 0 ? x.graphWeightRows(of: layer, columns: nOut) : Array(layer),
                                          shape: [l == 0 ? x.width : nIn, nOut])
             offset += nIn * nOut
             let biases = graph.constant("layer\(l)_biases", doubles: Array(parameters[offset..<(offset + nOut)]), shape: [nOut])
             offset += nOut
-            let product = graph.add("MatMul", [activation, weights], named: "layer\(l)_product")
-            activation = graph.add("Add", [product, biases], named: "layer\(l)_output")
+            activation = graph.add("Gemm", [activation, weights, biases], named: "layer\(l)_output")
             if l < sizes.count - 2 {
                 activation = graph.add("Relu", [activation], named: "layer\(l)_relu")
             }

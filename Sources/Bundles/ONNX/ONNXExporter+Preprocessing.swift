@@ -15,18 +15,22 @@ extension ONNXExporter {
     /// kernel launch per node, which dominates a single row), and no string is copied:
     /// - numbers: `Concat` of the inputs `[N, k]`, `IsNaN` + `Where` against the `[k]` medians,
     ///   `Sub` the `[k]` means, `Div` the `[k]` standard deviations — the same operations in the
-    ///   same order as Workbench, element by element, so the same bits;
+    ///   same order as Workbench, element by element, so the same bits (but see `linearHead`);
     /// - missing-value indicators: `Cast` of that `IsNaN` (`Gather` of the columns that have one);
     /// - text: per column, ml `OneHotEncoder` over its training levels — plus `""` when imputing,
     ///   the column's missing flag — (`zeros` = 1: unseen values are all zeros), `Concat`,
     ///   `Flatten`, one `Cast` of the float 0s and 1s to double, which is exact. A missing flag
-    ///   stands for the most frequent level: `foldsImputation` heads (linear in their inputs)
-    ///   give it that level's weights (`EncodedFeatures.aliases`); for the others one `MatMul` by
+    ///   stands for the most frequent level: a `linearHead` gives it that level's weights (`EncodedFeatures.aliases`); for the others one `MatMul` by
     ///   a 0/1 matrix adds it into that level's column (sums of 0 and 1: exact). The encoder
     ///   looks values up in a hash table, several times faster on a batch than `Equal` on strings;
     /// - `Concat` of the blocks: numbers, text, indicators.
     /// The model head reads the blocks' column order (`EncodedFeatures`).
-    static func emitPreprocessing(_ preprocessor: Preprocessor, foldsImputation: Bool = false, into graph: inout GraphBuilder) throws -> EncodedFeatures {
+    ///
+    /// A head linear in its inputs (`linearHead`: `Gemm` over the matrix) also takes the division
+    /// by the standard deviations into its weights (`EncodedFeatures.divisors`): one node fewer,
+    /// and each product `(w / s) · c` differs from Workbench's `w · (c / s)` in the last bit at
+    /// most — the same size of difference as `Gemm`'s own order of summation.
+    static func emitPreprocessing(_ preprocessor: Preprocessor, linearHead: Bool = false, into graph: inout GraphBuilder) throws -> EncodedFeatures {
         let options = preprocessor.options
         let doubleType = Onnx_TensorProto.DataType.double.rawValue
 
@@ -94,7 +98,7 @@ extension ONNXExporter {
             let joined = flags.count == 1 ? flags[0] : graph.add("Concat", flags, named: "text_one_hot", attributes: [.int("axis", 2)])
             let all = graph.add("Flatten", [joined], named: "one_hot_2d", attributes: [.int("axis", 1)])
             var block = graph.add("Cast", [all], named: "one_hot", attributes: [.int("to", doubleType)])
-            if !foldsImputation, !imputedLevels.isEmpty {
+            if !linearHead, !imputedLevels.isEmpty {
                 // Column j of the result: level j's flag, plus its column's missing flag when j is the mode.
                 textColumns = textWidth - imputedLevels.count
                 var target = [Int](repeating: 0, count: textWidth)
@@ -117,6 +121,7 @@ extension ONNXExporter {
         let width = k + textColumns
         var blocks: [String] = []
         var indicators: String?
+        var numberDivisors = [Double](repeating: 1, count: k)
         if k > 0, !options.impute, !options.standardize, indicatorSources.isEmpty {
             // Nothing to compute on the numbers (trees): the inputs go into the last Concat as they are.
             blocks = numbers.map(\.name)
@@ -135,9 +140,13 @@ extension ONNXExporter {
                 let centers = numbers.map { $0.mean.isNaN ? 0 : $0.mean }
                 let scales = numbers.map { $0.standardDeviation > 0 ? $0.standardDeviation : 1 }
                 let means = graph.constant("means", doubles: centers, shape: [k])
-                let deviations = graph.constant("standard_deviations", doubles: scales, shape: [k])
-                let centred = graph.add("Sub", [x, means], named: "numbers_centred")
-                x = graph.add("Div", [centred, deviations], named: "numbers_scaled")
+                x = graph.add("Sub", [x, means], named: "numbers_centred")
+                if linearHead {
+                    numberDivisors = scales
+                } else {
+                    let deviations = graph.constant("standard_deviations", doubles: scales, shape: [k])
+                    x = graph.add("Div", [x, deviations], named: "numbers_scaled")
+                }
             }
             blocks.append(x)
             if let missing, !indicatorSources.isEmpty {
@@ -169,7 +178,9 @@ extension ONNXExporter {
             }
             return (k + imputed.flag, of)
         }
-        return EncodedFeatures(value: x, column: column, aliases: aliases)
+        var features = EncodedFeatures(value: x, column: column, aliases: aliases)
+        features.divisors = numberDivisors + [Double](repeating: 1, count: features.width - k)
+        return features
     }
 
     /// `Concat` of `[N, 1]` inputs along the columns, or the input itself when there is one.

@@ -185,7 +185,7 @@ public enum ONNXExporter {
         case let baseline as BaselineModel:
             return try emitBaseline(baseline, model: model, into: &graph)
         case let linear as LinearModel:
-            let x = try emitPreprocessing(model.preprocessor, foldsImputation: true, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, linearHead: true, into: &graph)
             return try emitLinear(linear, features: x, into: &graph)
         case let tree as DecisionTreeModel:
             let x = try emitPreprocessing(model.preprocessor, into: &graph)
@@ -197,7 +197,7 @@ public enum ONNXExporter {
             let x = try emitPreprocessing(model.preprocessor, into: &graph)
             return try emitBoosting(boost, features: x, classCount: classCount, into: &graph)
         case let network as MultilayerPerceptronModel:
-            let x = try emitPreprocessing(model.preprocessor, foldsImputation: true, into: &graph)
+            let x = try emitPreprocessing(model.preprocessor, linearHead: true, into: &graph)
             return try emitNeuralNetwork(network, features: x, into: &graph)
         case let bayes as GaussianNaiveBayesModel:
             let x = try emitPreprocessing(model.preprocessor, into: &graph)
