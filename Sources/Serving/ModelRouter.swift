@@ -73,7 +73,11 @@ public final class ModelRouter: Sendable {
         let services = table.services, byName = table.byName
         let single = singleModelRoutes && services.count == 1
         let path = ModelService.routePath(rawPath)
-        if path.hasPrefix("/v1/models/") {
+        let modelsV1 = path.hasPrefix("/v1/models/")
+        // One model on the single-model routes answers every other path itself, its /v2 model
+        // routes under any name (its own 404 names it): no lookup on the way to every request.
+        if single && !modelsV1 { return (services[0], rawPath) }
+        if modelsV1 {
             let rest = path.dropFirst("/v1/models/".count)
             guard let slash = rest.firstIndex(of: "/") else { return nil }
             let name = percentDecoded(rest[..<slash])
@@ -84,10 +88,10 @@ public final class ModelRouter: Sendable {
         if path.hasPrefix("/v2/models/") {
             let rest = path.dropFirst("/v2/models/".count)
             let name = percentDecoded(rest.prefix { $0 != "/" })
-            guard let service = byName[name] else { return single ? (services[0], rawPath) : nil }
+            guard let service = byName[name] else { return nil }
             return (service, rawPath)
         }
-        if single || path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }
+        if path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }
         return nil
     }
 

@@ -1,5 +1,6 @@
 import Bundles
 import Foundation
+import Learning
 import Testing
 import TestSupport
 @testable import Serving
@@ -122,5 +123,39 @@ struct OpenInferenceFastRequestTests {
         }
         // Some edits keep the request valid (a digit for a digit, a space for a space).
         #expect(accepted > 0)
+    }
+}
+
+/// The infer route read without splitting the path agrees with the segment-by-segment parse.
+@Suite("Open Inference Protocol: the infer route's fast path")
+struct OpenInferenceRouteFastPathTests {
+    @Test func plainInferPathsTakeTheFastPath() {
+        #expect(OpenInferenceRoute.plainInfer("/v2/models/linear/infer") == .infer(model: "linear", version: nil))
+        #expect(OpenInferenceRoute.plainInfer("/v2/models/versions/infer") == .infer(model: "versions", version: nil))
+        for path in ["/v2/models//infer", "/v2/models/infer", "/v2/models/a%2Fb/infer", "/v2/models/m/versions/1/infer",
+                     "/v2/models/m/ready", "/v2/models/m/inferx", "/v1/models/m/infer", "/v2/models/m/infer/"] {
+            #expect(OpenInferenceRoute.plainInfer(path) == nil, "\(path)")
+        }
+    }
+
+    /// Random paths from the pieces routes are made of: wherever the fast path answers, the
+    /// segment parse gives the same route, and `init(path:)` always gives the segment parse's.
+    @Test func agreesWithTheSegmentParseOnRandomPaths() {
+        let pieces = ["/", "v2", "models", "infer", "ready", "versions", "1", "m", "%2F", "%41", "", "health", "live", "é", "a b"]
+        var generator = SeededGenerator(seed: 27)
+        var fast = 0
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 1...8, using: &generator)
+            var path = ["/v2/models/", "/v2/", "/v2", "/"].randomElement(using: &generator) ?? "/"
+            for _ in 0..<count { path += pieces.randomElement(using: &generator) ?? "" }
+            if Bool.random(using: &generator) { path += "/infer" }
+            let segments = OpenInferenceRoute.parsedBySegments(path)
+            if let plain = OpenInferenceRoute.plainInfer(path) {
+                fast += 1
+                #expect(plain == segments, "\(path)")
+            }
+            #expect(OpenInferenceRoute(path: path) == segments, "\(path)")
+        }
+        #expect(fast > 500)
     }
 }
