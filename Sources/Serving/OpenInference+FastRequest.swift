@@ -20,14 +20,15 @@ extension JSONParser {
     fileprivate mutating func inferRequest(_ model: OpenInferenceModel) -> OpenInferenceModel.Request? {
         var id: String?
         var outputs: [OpenInferenceModel.Output]?
-        var columns = [[JSONScalar]?](repeating: nil, count: model.features.count)
-        var rowCount = -1
+        // Row-major [rows, features], made once the first tensor says how many rows: each
+        // tensor's values land in their column straight from one reused scratch array.
+        var table = InputTable(features: model.features.count)
         var sawInputs = false
         guard enterObject() else { return nil }
         repeat {
             guard let key = plainString(), colon() else { return nil }
             if Self.same(key, "inputs") {
-                guard !sawInputs, inputs(model, columns: &columns, rowCount: &rowCount) else { return nil }
+                guard !sawInputs, inputs(model, into: &table) else { return nil }
                 sawInputs = true
             } else if Self.same(key, "id") {
                 guard id == nil, let text = plainText() else { return nil }
@@ -39,40 +40,33 @@ extension JSONParser {
                 return nil
             }
         } while nextMember()
-        guard endObject(), skipToEnd(), sawInputs, rowCount >= 1 else { return nil }
-        var present: [[JSONScalar]] = []
-        present.reserveCapacity(columns.count)
-        for column in columns {
-            guard let column else { return nil }
-            present.append(column)
-        }
+        guard endObject(), skipToEnd(), sawInputs, table.rowCount >= 1, table.isComplete else { return nil }
+        let f = table.features
         var rows: [[JSONScalar]] = []
-        rows.reserveCapacity(rowCount)
-        for r in 0..<rowCount { rows.append(present.map { $0[r] }) }
+        rows.reserveCapacity(table.rowCount)
+        for r in 0..<table.rowCount { rows.append(Array(table.values[(r * f)..<((r + 1) * f)])) }
         return OpenInferenceModel.Request(id: id, rows: rows, outputs: outputs ?? model.outputs)
     }
 
     /// `[tensor, ...]`, at least one, each a known input sent once, all with the same rows.
-    private mutating func inputs(_ model: OpenInferenceModel, columns: inout [[JSONScalar]?], rowCount: inout Int) -> Bool {
+    private mutating func inputs(_ model: OpenInferenceModel, into table: inout InputTable) -> Bool {
         guard enterArray(), current != UInt8(ascii: "]") else { return false }
         var next = 0
+        var scratch: [JSONScalar] = []
         repeat {
-            guard let (index, values) = tensor(model, expected: next), columns[index] == nil else { return false }
+            guard let index = tensor(model, expected: next, values: &scratch), table.add(scratch, column: index) else { return false }
             next = index + 1
-            if rowCount < 0 { rowCount = values.count }
-            guard values.count == rowCount else { return false }
-            columns[index] = values
         } while nextItem()
         return endArray()
     }
 
-    /// `{"name", "shape", "datatype", "data"}` in any order: the input's index and its values.
+    /// `{"name", "shape", "datatype", "data"}` in any order: the input's index, its values in `data`.
     /// - Parameter expected: the input tried first (clients send them in the metadata's order).
-    private mutating func tensor(_ model: OpenInferenceModel, expected: Int) -> (Int, [JSONScalar])? {
+    private mutating func tensor(_ model: OpenInferenceModel, expected: Int, values data: inout [JSONScalar]) -> Int? {
         var index: Int?
         var shape: (rows: Int, width: Int?)?
         var datatype: UnsafeBufferPointer<UInt8>?
-        var data: [JSONScalar]?
+        var sawData = false
         guard enterObject() else { return nil }
         repeat {
             guard let key = plainString(), colon() else { return nil }
@@ -92,13 +86,13 @@ extension JSONParser {
                 guard datatype == nil, let type = plainString() else { return nil }
                 datatype = type
             } else if Self.same(key, "data") {
-                guard data == nil, let values = flatData(limit: model.maximumRows) else { return nil }
-                data = values
+                guard !sawData, flatData(limit: model.maximumRows, into: &data) else { return nil }
+                sawData = true
             } else {
                 return nil
             }
         } while nextMember()
-        guard endObject(), let index, let shape, let datatype, var data else { return nil }
+        guard endObject(), let index, let shape, let datatype, sawData else { return nil }
         // [N, 1] or [N], 1 <= N <= the row limit, N values.
         guard shape.width == nil || shape.width == 1, shape.rows >= 1, shape.rows <= model.maximumRows, data.count == shape.rows else { return nil }
         if model.inputIsNumeric[index] {
@@ -110,8 +104,9 @@ extension JSONParser {
                 guard OpenInferenceModel.numericTypes.contains(type) else { return nil }
                 integral = OpenInferenceModel.integerTypes.contains(type)
             }
-            for (r, value) in data.enumerated() {
-                switch value {
+            // By index: iterating a copy while writing would copy the array.
+            for r in data.indices {
+                switch data[r] {
                 case .null: continue
                 case .number(let d) where d.isNaN: data[r] = .null
                 case .number(let d):
@@ -121,8 +116,8 @@ extension JSONParser {
             }
         } else {
             guard Self.same(datatype, "BYTES") else { return nil }
-            for (r, value) in data.enumerated() {
-                switch value {
+            for r in data.indices {
+                switch data[r] {
                 case .null: continue
                 // "" is a missing text, as in the full path.
                 case .text(let s): if s.isEmpty { data[r] = .null }
@@ -130,7 +125,7 @@ extension JSONParser {
                 }
             }
         }
-        return (index, data)
+        return index
     }
 
     /// `[N]` or `[N, W]` of non-negative integers below 9e15, as the full path requires; other
@@ -150,32 +145,32 @@ extension JSONParser {
         return Int(d)
     }
 
-    /// A flat array of numbers, `NaN`, strings and nulls, at most `limit` of them; nested data,
-    /// booleans or anything else is left to the full path.
-    private mutating func flatData(limit: Int) -> [JSONScalar]? {
-        guard enterArray() else { return nil }
-        var values: [JSONScalar] = []
-        if current == UInt8(ascii: "]") { return endArray() ? values : nil }
+    /// A flat array of numbers, `NaN`, strings and nulls, at most `limit` of them, into `values`
+    /// (emptied first); nested data, booleans or anything else is left to the full path.
+    private mutating func flatData(limit: Int, into values: inout [JSONScalar]) -> Bool {
+        values.removeAll(keepingCapacity: true)
+        guard enterArray() else { return false }
+        if current == UInt8(ascii: "]") { return endArray() }
         repeat {
-            guard values.count < limit, let c = current else { return nil }
+            guard values.count < limit, let c = current else { return false }
             switch c {
             case UInt8(ascii: "\""):
-                guard let text = plainText() else { return nil }
+                guard let text = plainText() else { return false }
                 values.append(.text(text))
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard let d = try? number() else { return nil }
+                guard let d = try? number() else { return false }
                 values.append(.number(d))
             case UInt8(ascii: "N"):
-                guard (try? literal("NaN")) != nil else { return nil }
+                guard (try? literal("NaN")) != nil else { return false }
                 values.append(.number(.nan))
             case UInt8(ascii: "n"):
-                guard (try? literal("null")) != nil else { return nil }
+                guard (try? literal("null")) != nil else { return false }
                 values.append(.null)
             default:
-                return nil
+                return false
             }
         } while nextItem()
-        return endArray() ? values : nil
+        return endArray()
     }
 
     /// `[{"name": ...}, ...]`, at least one, each a distinct output of the model.
@@ -233,5 +228,37 @@ extension JSONParser {
 
     private static func same(_ key: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
         key.count == word.utf8CodeUnitCount && memcmp(key.baseAddress ?? UnsafePointer(word.utf8Start), word.utf8Start, key.count) == 0
+    }
+}
+
+/// The fast path's rows as they arrive by column: row-major `[rows, features]`, every cell
+/// written by exactly one tensor.
+private struct InputTable {
+    let features: Int
+    private(set) var rowCount = -1
+    private(set) var values: [JSONScalar] = []
+    private var filled: [Bool]
+    private var filledCount = 0
+
+    init(features: Int) {
+        self.features = features
+        filled = [Bool](repeating: false, count: features)
+    }
+
+    /// Every input was sent.
+    var isComplete: Bool { filledCount == features }
+
+    /// Writes `column`'s values; false for a column sent twice or a row count unlike the first's.
+    mutating func add(_ column: [JSONScalar], column index: Int) -> Bool {
+        guard filled.indices.contains(index), !filled[index] else { return false }
+        if rowCount < 0 {
+            rowCount = column.count
+            values = [JSONScalar](repeating: .null, count: rowCount * features)
+        }
+        guard column.count == rowCount else { return false }
+        for (r, value) in column.enumerated() { values[r * features + index] = value }
+        filled[index] = true
+        filledCount += 1
+        return true
     }
 }

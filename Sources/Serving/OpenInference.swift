@@ -42,13 +42,17 @@ enum OpenInferenceRoute: Equatable, Sendable {
     /// path: the route of every scoring request (splitting it cost 5% of a loaded server's CPU).
     /// Any other path is nil here and goes through `parsedBySegments`, which agrees on these.
     static func plainInfer(_ path: String) -> OpenInferenceRoute? {
-        let bytes = path.utf8, prefix = "/v2/models/".utf8, suffix = "/infer".utf8
-        guard bytes.count > prefix.count + suffix.count else { return nil }
-        let start = bytes.index(bytes.startIndex, offsetBy: prefix.count)
-        let end = bytes.index(bytes.endIndex, offsetBy: -suffix.count)
-        guard bytes[..<start].elementsEqual(prefix), bytes[end...].elementsEqual(suffix),
-              !bytes[start..<end].contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "%") }) else { return nil }
-        return .infer(model: String(path[start..<end]), version: nil)
+        var path = path
+        // Bytes compared in place: a native string's UTF-8 is contiguous (made so if bridged).
+        return path.withUTF8 { bytes -> OpenInferenceRoute? in
+            let prefix: StaticString = "/v2/models/", suffix: StaticString = "/infer"
+            let p = prefix.utf8CodeUnitCount, s = suffix.utf8CodeUnitCount, n = bytes.count
+            guard n > p + s, let base = bytes.baseAddress,
+                  memcmp(base, prefix.utf8Start, p) == 0, memcmp(base + n - s, suffix.utf8Start, s) == 0 else { return nil }
+            let name = UnsafeBufferPointer(rebasing: bytes[p..<(n - s)])
+            guard !name.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "%") }) else { return nil }
+            return .infer(model: String(decoding: name, as: UTF8.self), version: nil)
+        }
     }
 
     /// The route of `path` read segment by segment, percent escapes decoded.
