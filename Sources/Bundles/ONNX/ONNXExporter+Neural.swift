@@ -1,8 +1,8 @@
 import Learning
 
 extension ONNXExporter {
-    /// The ReLU network as `Gemm` (weights and biases in one node) + `Relu` per layer in double, then `Softmax`
-    /// (classification) or `value = targetMean + targetScale × output` (regression).
+    /// The ReLU network as `Gemm` (weights and biases in one node) + `Relu` per layer in double,
+    /// then `Softmax` (classification) or `value = targetMean + targetScale × output` (regression).
     ///
     /// Workbench stores each layer's weights input-major (`[input][output]`) followed by its
     /// biases, which is exactly `Gemm`'s right-hand operand layout.

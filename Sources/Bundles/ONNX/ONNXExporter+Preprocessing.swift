@@ -20,9 +20,10 @@ extension ONNXExporter {
     /// - text: per column, ml `OneHotEncoder` over its training levels — plus `""` when imputing,
     ///   the column's missing flag — (`zeros` = 1: unseen values are all zeros), `Concat`,
     ///   `Flatten`, one `Cast` of the float 0s and 1s to double, which is exact. A missing flag
-    ///   stands for the most frequent level: a `linearHead` gives it that level's weights (`EncodedFeatures.aliases`); for the others one `MatMul` by
-    ///   a 0/1 matrix adds it into that level's column (sums of 0 and 1: exact). The encoder
-    ///   looks values up in a hash table, several times faster on a batch than `Equal` on strings;
+    ///   stands for the most frequent level: a `linearHead` gives it that level's weights
+    ///   (`EncodedFeatures.aliases`); for the others one `MatMul` by a 0/1 matrix adds it into
+    ///   that level's column (sums of 0 and 1: exact). The encoder looks values up in a hash
+    ///   table, several times faster on a batch than `Equal` on strings;
     /// - `Concat` of the blocks: numbers, text, indicators.
     /// The model head reads the blocks' column order (`EncodedFeatures`).
     ///

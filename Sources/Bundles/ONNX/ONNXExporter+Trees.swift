@@ -17,8 +17,8 @@ extension ONNXExporter {
     /// Classification, when every leaf's class distribution sums to 1 (within 1e-12; always, for
     /// Workbench's forests): one single-target `TreeEnsemble` per class but one, and `Gemm`
     /// completing the last as 1 − Σ others (the others are copied through ×1 + 0, exactly), then
-    /// `Relu` so that rounding never leaves a probability of −1e-16 (ONNX Runtime fuses it into
-    /// the `Gemm`). The class left out is the one whose tree copies have the most splits: walking
+    /// `Relu` so that rounding never leaves a probability of −1e-16. The class left out is the
+    /// one whose tree copies have the most splits: walking
     /// the trees is the work on a batch, and a single-target ensemble is ONNX Runtime's faster
     /// kernel. Workbench divides by the row sum (1 up to rounding); the graph does not, which moves
     /// a probability by about 1e-15. Otherwise: one ensemble of all classes, `ReduceSum` and `Div`.
