@@ -319,7 +319,58 @@ extension JSONParser {
         return parser.flatRow(names: names, numeric: numeric)
     }
 
+    /// A batch `{"rows": [row, ...]}` of at most `limit` rows, each read like `flatRow`; nil for
+    /// anything else (an empty batch, more rows, another key, any row the one-row path would not
+    /// take), which the full parse answers or explains.
+    static func flatRows(_ raw: UnsafeRawBufferPointer, names: [[UInt8]], numeric: [Bool], limit: Int) -> [[JSONScalar]]? {
+        var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+        return parser.flatRows(names: names, numeric: numeric, limit: limit)
+    }
+
+    private mutating func flatRows(names: [[UInt8]], numeric: [Bool], limit: Int) -> [[JSONScalar]]? {
+        skipSpace()
+        guard current == UInt8(ascii: "{") else { return nil }
+        at += 1
+        skipSpace()
+        guard let key = plainString(), Self.same(key, "rows") else { return nil }
+        skipSpace()
+        guard current == UInt8(ascii: ":") else { return nil }
+        at += 1
+        skipSpace()
+        guard current == UInt8(ascii: "[") else { return nil }
+        at += 1
+        skipSpace()
+        var rows: [[JSONScalar]] = []
+        while true {
+            guard rows.count < limit, let row = rowObject(names: names, numeric: numeric) else { return nil }
+            rows.append(row)
+            skipSpace()
+            if current == UInt8(ascii: ",") {
+                at += 1
+                skipSpace()
+                continue
+            }
+            guard current == UInt8(ascii: "]") else { return nil }
+            at += 1
+            skipSpace()
+            break
+        }
+        guard current == UInt8(ascii: "}") else { return nil }
+        at += 1
+        skipSpace()
+        return at == bytes.count ? rows : nil
+    }
+
     private mutating func flatRow(names: [[UInt8]], numeric: [Bool]) -> [JSONScalar]? {
+        skipSpace()
+        guard let row = rowObject(names: names, numeric: numeric) else { return nil }
+        skipSpace()
+        return at == bytes.count ? row : nil
+    }
+
+    /// One row object at the cursor (after any white space), every feature present, each value a
+    /// plain string, a finite number or null of the feature's kind; the cursor after its `}`.
+    private mutating func rowObject(names: [[UInt8]], numeric: [Bool]) -> [JSONScalar]? {
         let count = names.count
         var values = [JSONScalar](repeating: .null, count: count)
         var seen = 0
@@ -373,9 +424,7 @@ extension JSONParser {
                 skipSpace()
             case UInt8(ascii: "}"):
                 at += 1
-                skipSpace()
-                guard at == bytes.count, seen == count else { return nil }
-                return values
+                return seen == count ? values : nil
             default:
                 return nil
             }
@@ -397,6 +446,10 @@ extension JSONParser {
     /// `plainString` as valid UTF-8 text; nil otherwise.
     mutating func plainText() -> String? {
         plainString().flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    static func same(_ key: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        key.count == word.utf8CodeUnitCount && memcmp(key.baseAddress ?? UnsafePointer(word.utf8Start), word.utf8Start, key.count) == 0
     }
 
     static func same(_ key: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {

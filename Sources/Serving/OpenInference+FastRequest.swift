@@ -225,10 +225,6 @@ extension JSONParser {
         skipSpace()
         return at == bytes.count
     }
-
-    private static func same(_ key: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
-        key.count == word.utf8CodeUnitCount && memcmp(key.baseAddress ?? UnsafePointer(word.utf8Start), word.utf8Start, key.count) == 0
-    }
 }
 
 /// The fast path's rows as they arrive by column: row-major `[rows, features]`, every cell

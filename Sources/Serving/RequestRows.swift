@@ -30,10 +30,20 @@ struct RequestRows: Sendable {
 
     /// The rows of `body`: a JSON object (one row) or `{"rows": [...]}` (a batch).
     func parse(_ body: Data) throws(APIError) -> [[JSONScalar]] {
-        // Most requests are one valid row: read it straight into the inputs. Anything else takes
-        // the full parse, which accepts the same rows and explains what it refuses.
+        // Most requests are one valid row or a batch of them: read them straight into the inputs.
+        // Anything else takes the full parse, which accepts the same rows and explains what it
+        // refuses.
         if let row = flatRow(body) { return [row] }
+        if let rows = flatRows(body) { return rows }
         return try parseFully(body)
+    }
+
+    /// The batch fast path alone (see `JSONParser.flatRows`): nil when the body is not
+    /// `{"rows": [...]}` of valid flat rows written plainly, or a feature is named `rows` (then
+    /// such a body is one row).
+    func flatRows(_ body: Data) -> [[JSONScalar]]? {
+        guard !features.isEmpty, featureIndex["rows"] == nil else { return nil }
+        return body.withUnsafeBytes { JSONParser.flatRows($0, names: featureNames, numeric: numeric, limit: maximumRows) }
     }
 
     /// The one-row fast path alone (see `JSONParser.flatRow`): nil when the body is not one valid

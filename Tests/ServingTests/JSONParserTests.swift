@@ -185,3 +185,77 @@ struct FlatRowTests {
         }
     }
 }
+
+/// The batch fast path: `{"rows": [...]}` of plain rows read straight into the inputs, and whatever
+/// it accepts, the full parse accepts with the same rows.
+@Suite("Serving: batch fast path")
+struct FlatRowsTests {
+    private static func feature(_ name: String, number: Double? = nil, text: String? = nil) -> FeatureSpec {
+        let data: ColumnData = number.map { .numeric([$0]) } ?? .categorical(codes: [0], levels: [text ?? "x"])
+        return FeatureSpec(column: Column(name: name, data: data), rows: [0])
+    }
+
+    private let rows = RequestRows(features: [
+        feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1), feature("sex", text: "male"),
+    ], maximumRows: 3)
+
+    static let first = #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": -1e2, "sex": "male"}"#
+    static let second = #"{"sex":null,"größe":3,"island":"Dream","bill_length_mm":0}"#
+
+    @Test func batchesTakeTheFastPath() throws {
+        let body = Data(#" {"rows": [\#(Self.first), \#(Self.second)]} "#.utf8)
+        let fast = try #require(rows.flatRows(body))
+        #expect(fast == [[.text("Biscoe"), .number(48.6), .number(-100), .text("male")], [.text("Dream"), .number(0), .number(3), .null]])
+        #expect(try rows.parseFully(body) == fast)
+        #expect(try rows.parse(body) == fast)
+    }
+
+    @Test(arguments: [
+        #"{"rows": []}"#,  // empty: the full parse explains
+        #"{"rows": [\#(FlatRowsTests.first), \#(FlatRowsTests.first), \#(FlatRowsTests.first), \#(FlatRowsTests.first)]}"#,  // over the limit of 3
+        #"{"rows": [\#(FlatRowsTests.first)], "x": 1}"#,  // another key
+        #"{"x": 1, "rows": [\#(FlatRowsTests.first)]}"#,
+        #"{"rows": [\#(FlatRowsTests.first),]}"#,
+        #"{"rows": [\#(FlatRowsTests.first)]} x"#,
+        #"{"rows": [{"island": "Biscoe"}]}"#,  // a row missing fields
+        #"{"rows": [1]}"#,
+        #"{"rows": \#(FlatRowsTests.first)}"#,
+        #"{"r\u006fws": [\#(FlatRowsTests.first)]}"#,  // escaped key
+        #"[\#(FlatRowsTests.first)]"#, "", "{}",
+    ])
+    func everythingElseFallsThrough(body: String) {
+        #expect(rows.flatRows(Data(body.utf8)) == nil, "\(body)")
+    }
+
+    @Test func aFeatureNamedRowsMakesTheBodyOneRow() {
+        let table = RequestRows(features: [Self.feature("rows", number: 1)])
+        #expect(table.flatRows(Data(#"{"rows": [{"rows": 1}]}"#.utf8)) == nil)
+    }
+
+    /// Random byte edits of a valid batch, seeded: the fast path never accepts what the full parse
+    /// refuses or reads differently.
+    @Test func randomEditsAgreeWithTheFullParse() {
+        let base = Array(#"{"rows": [\#(Self.first), \#(Self.second)]}"#.utf8)
+        let alphabet = Array(#"{}[]",:\ 0123456789.eE+-abcnulltrue"#.utf8) + [0x00, 0x1F, 0xC3, 0xB6, 0xFF]
+        var generator = SeededGenerator(seed: 2_701)
+        var accepted = 0
+        for _ in 0..<6_000 {
+            var bytes = base
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes.remove(at: at)
+                case 1: bytes[at] = alphabet.randomElement(using: &generator) ?? 0
+                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: at)
+                }
+                if bytes.isEmpty { break }
+            }
+            let data = Data(bytes)
+            guard let fast = rows.flatRows(data) else { continue }
+            accepted += 1
+            #expect((try? rows.parseFully(data)) == fast, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(accepted > 100)
+    }
+}
+
