@@ -106,18 +106,22 @@ struct JSONParserTests {
     }
 }
 
+/// A feature trained on one value: a number, or a text level.
+private func feature(_ name: String, number: Double? = nil, text: String? = nil) -> FeatureSpec {
+    let data: ColumnData = number.map { .numeric([$0]) } ?? .categorical(codes: [0], levels: [text ?? "x"])
+    return FeatureSpec(column: Column(name: name, data: data), rows: [0])
+}
+
+/// The fast paths' model: two texts, two numbers, one name outside ASCII.
+private let fastPathFeatures = [
+    feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1), feature("sex", text: "male"),
+]
+
 /// The one-row fast path: it takes the common request, and whatever it accepts, the full parse
 /// accepts with the same values (anything else falls through to the full parse).
 @Suite("Serving: one-row fast path")
 struct FlatRowTests {
-    private static func feature(_ name: String, number: Double? = nil, text: String? = nil) -> FeatureSpec {
-        let data: ColumnData = number.map { .numeric([$0]) } ?? .categorical(codes: [0], levels: [text ?? "x"])
-        return FeatureSpec(column: Column(name: name, data: data), rows: [0])
-    }
-
-    private let rows = RequestRows(features: [
-        feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1), feature("sex", text: "male"),
-    ])
+    private let rows = RequestRows(features: fastPathFeatures)
 
     private func agree(_ body: String, _ comment: Comment? = nil) {
         let data = Data(body.utf8)
@@ -166,19 +170,8 @@ struct FlatRowTests {
     /// or reads differently.
     @Test func randomEditsAgreeWithTheFullParse() {
         let base = Array(#"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": -1e2, "sex": "male"}"#.utf8)
-        let alphabet = Array(#"{}[]",:\ 0123456789.eE+-abcnulltrue"#.utf8) + [0x00, 0x1F, 0xC3, 0xB6, 0xFF]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<5_000 {
-            var bytes = base
-            for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                let at = Int.random(in: 0..<bytes.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: bytes.remove(at: at)
-                case 1: bytes[at] = alphabet.randomElement(using: &generator) ?? 0
-                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: at)
-                }
-                if bytes.isEmpty { break }
-            }
+        var generator = SeededGenerator(seed: 2_700)
+        for bytes in randomJSONEdits(of: base, count: 5_000, using: &generator) {
             let data = Data(bytes)
             guard let fast = rows.flatRow(data) else { continue }
             #expect((try? rows.parseFully(data)) == [fast], "\(String(decoding: bytes, as: UTF8.self))")
@@ -190,14 +183,7 @@ struct FlatRowTests {
 /// it accepts, the full parse accepts with the same rows.
 @Suite("Serving: batch fast path")
 struct FlatRowsTests {
-    private static func feature(_ name: String, number: Double? = nil, text: String? = nil) -> FeatureSpec {
-        let data: ColumnData = number.map { .numeric([$0]) } ?? .categorical(codes: [0], levels: [text ?? "x"])
-        return FeatureSpec(column: Column(name: name, data: data), rows: [0])
-    }
-
-    private let rows = RequestRows(features: [
-        feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1), feature("sex", text: "male"),
-    ], maximumRows: 3)
+    private let rows = RequestRows(features: fastPathFeatures, maximumRows: 3)
 
     static let first = #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": -1e2, "sex": "male"}"#
     static let second = #"{"sex":null,"größe":3,"island":"Dream","bill_length_mm":0}"#
@@ -228,7 +214,7 @@ struct FlatRowsTests {
     }
 
     @Test func aFeatureNamedRowsMakesTheBodyOneRow() {
-        let table = RequestRows(features: [Self.feature("rows", number: 1)])
+        let table = RequestRows(features: [feature("rows", number: 1)])
         #expect(table.flatRows(Data(#"{"rows": [{"rows": 1}]}"#.utf8)) == nil)
     }
 
@@ -236,20 +222,9 @@ struct FlatRowsTests {
     /// refuses or reads differently.
     @Test func randomEditsAgreeWithTheFullParse() {
         let base = Array(#"{"rows": [\#(Self.first), \#(Self.second)]}"#.utf8)
-        let alphabet = Array(#"{}[]",:\ 0123456789.eE+-abcnulltrue"#.utf8) + [0x00, 0x1F, 0xC3, 0xB6, 0xFF]
         var generator = SeededGenerator(seed: 2_701)
         var accepted = 0
-        for _ in 0..<6_000 {
-            var bytes = base
-            for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                let at = Int.random(in: 0..<bytes.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: bytes.remove(at: at)
-                case 1: bytes[at] = alphabet.randomElement(using: &generator) ?? 0
-                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: at)
-                }
-                if bytes.isEmpty { break }
-            }
+        for bytes in randomJSONEdits(of: base, count: 6_000, using: &generator) {
             let data = Data(bytes)
             guard let fast = rows.flatRows(data) else { continue }
             accepted += 1
@@ -259,3 +234,21 @@ struct FlatRowsTests {
     }
 }
 
+/// `count` copies of `base`, each with 1 to 3 random byte edits (one dropped, replaced or inserted)
+/// from JSON's punctuation, digits, letters and a few bytes that are not valid UTF-8 or JSON.
+private func randomJSONEdits(of base: [UInt8], count: Int, using generator: inout SeededGenerator) -> [[UInt8]] {
+    let alphabet = Array(#"{}[]",:\ 0123456789.eE+-abcnulltrue"#.utf8) + [0x00, 0x1F, 0xC3, 0xB6, 0xFF]
+    return (0..<count).map { _ in
+        var bytes = base
+        for _ in 0..<Int.random(in: 1...3, using: &generator) {
+            guard !bytes.isEmpty else { break }
+            let at = Int.random(in: 0..<bytes.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: bytes.remove(at: at)
+            case 1: bytes[at] = alphabet.randomElement(using: &generator) ?? 0
+            default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: at)
+            }
+        }
+        return bytes
+    }
+}
