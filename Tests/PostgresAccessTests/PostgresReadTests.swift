@@ -179,6 +179,8 @@ struct PostgresReadTests {
             return text.contains("postgresql://ana@127.0.0.1:1/x") && !text.contains("topsecret") && !text.contains("\n")
                 && (text.contains("cannot reach") || text.contains("did not answer"))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // A guard against a hang, not a speed: the whole suite runs at once on two cores, where
+        // a refusal that takes milliseconds alone was once reported after 10.2 s.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 }
