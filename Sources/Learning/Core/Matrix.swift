@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense, row-major matrix of doubles: the feature matrix every estimator consumes.
 ///
 /// Missing values are `NaN`; estimators that cannot handle them say so in `fit`.
@@ -14,17 +16,59 @@ public struct Matrix: Sendable, Codable, Equatable {
         self.values = values
     }
 
-    private enum CodingKeys: String, CodingKey { case rows, columns, values }
+    private enum CodingKeys: String, CodingKey { case rows, columns, values, float64 }
+
+    /// From this many values on, a matrix is stored as `float64`: its values' little-endian bytes
+    /// in base64, exact and about 40 times faster to write than a JSON array of numbers (a k-NN
+    /// model's training rows took seconds to cache and export as numbers). Smaller matrices stay a
+    /// readable `values` array.
+    public static let binaryStorageThreshold = 4096
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(columns, forKey: .columns)
+        if values.count >= Self.binaryStorageThreshold {
+            var bytes = [UInt8](repeating: 0, count: values.count * 8)
+            bytes.withUnsafeMutableBytes { raw in
+                for (i, v) in values.enumerated() {
+                    raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
+                }
+            }
+            try container.encode(Data(bytes).base64EncodedString(), forKey: .float64)
+        } else {
+            try container.encode(values, forKey: .values)
+        }
+    }
 
     /// Decodes a matrix, refusing one whose storage does not match its shape (a damaged or
-    /// hand-edited model file), which the kernels would otherwise read past.
+    /// hand-edited model file), which the kernels would otherwise read past. Reads both storages
+    /// (`values` numbers, `float64` base64 bytes) whatever the size.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let rows = try container.decode(Int.self, forKey: .rows)
         let columns = try container.decode(Int.self, forKey: .columns)
-        let values = try container.decode([Double].self, forKey: .values)
         let (size, overflow) = rows.multipliedReportingOverflow(by: columns)
-        guard rows >= 0, columns >= 0, !overflow, values.count == size else {
+        guard rows >= 0, columns >= 0, !overflow else {
+            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "a matrix of \(rows) × \(columns) values"))
+        }
+        let values: [Double]
+        if container.contains(.float64) {
+            let text = try container.decode(String.self, forKey: .float64)
+            // The length is checked before decoding, so a crafted shape cannot make us allocate for it.
+            let (byteCount, tooMany) = size.multipliedReportingOverflow(by: 8)
+            guard !tooMany, byteCount <= Int.max / 2, text.utf8.count == (byteCount + 2) / 3 * 4,
+                  let bytes = Data(base64Encoded: text), bytes.count == byteCount else {
+                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.float64],
+                    debugDescription: "a \(rows) × \(columns) matrix needs \(size) float64 values in base64"))
+            }
+            values = bytes.withUnsafeBytes { raw in
+                (0..<size).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+            }
+        } else {
+            values = try container.decode([Double].self, forKey: .values)
+        }
+        guard values.count == size else {
             throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
                 debugDescription: "a \(rows) × \(columns) matrix holds \(values.count) values"))
         }
