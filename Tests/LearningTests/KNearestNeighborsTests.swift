@@ -85,6 +85,47 @@ import Testing
         }
     }
 
+    /// The scan prunes with an estimate (|q|² + |t|² − 2 q·t) and decides with the exact
+    /// distance: where the estimate is useless — rows far from the origin and close together, so
+    /// the estimate cancels to noise; squares that underflow or overflow; exact ties — the
+    /// neighbours are still exactly those of a full sort by (exact distance, row).
+    @Test func estimatePruningNeverChangesTheNeighbours() throws {
+        var seed: UInt64 = 11
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double((seed >> 11) % 1_000_000) / 1_000_000
+        }
+        let columns = 4, rows = 300, queryRows = 23
+        // Each row at one of five scales; within a scale, values on a coarse grid (ties) or not.
+        let scales: [(offset: Double, spread: Double)] = [(0, 1), (1e8, 1e-3), (0, 1e-160), (1e160, 1e150), (-3, 0.25)]
+        func row(_ r: Int) -> [Double] {
+            let (offset, spread) = scales[r % scales.count]
+            return (0..<columns).map { _ in offset + (r % 3 == 0 ? (next() * 4).rounded() : next()) * spread }
+        }
+        let x = Matrix(rows: rows, columns: columns, values: (0..<rows).flatMap(row))
+        let queries = Matrix(rows: queryRows, columns: columns, values: (0..<queryRows).flatMap(row))
+        let indices = (0..<rows).map(Double.init)
+        func exact(_ q: Int, _ t: Int) -> Double {
+            var sum = 0.0
+            for j in 0..<columns {
+                let e = queries[q, j] - x[t, j]
+                sum.addProduct(e, e)
+            }
+            return sum
+        }
+        for k in [1, 5] {
+            let model = try KNearestNeighbors.make(["k": .int(k)]).fit(x, .values(indices), context: FitContext())
+            guard case .values(let predicted) = model.predict(queries, threads: 2) else { Issue.record("expected values"); return }
+            for q in 0..<queryRows {
+                let pairs: [(distance: Double, row: Int)] = (0..<rows).map { (exact(q, $0), $0) }
+                let ordered = pairs.sorted { a, b in a.distance < b.distance || (a.distance == b.distance && a.row < b.row) }
+                let total: Double = ordered.prefix(k).reduce(0.0) { sum, pair in sum + Double(pair.row) }
+                let expected = total / Double(k)
+                #expect(predicted[q] == expected, "k \(k), query \(q)")
+            }
+        }
+    }
+
     @Test func kIsCappedAtTrainingRows() throws {
         let model = try KNearestNeighbors.make(["k": .int(50)]).fit(
             Matrix(rows: 2, columns: 1, values: [0, 1]), .values([2, 4]), context: FitContext())

@@ -69,6 +69,9 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
 
     /// `training` in panels for the distance kernel (see `pack`); rebuilt on decoding.
     let packedTraining: [Double]
+    /// Each training row's squared norm, padded with zeros to whole panels (see `findNeighbors`);
+    /// rebuilt on decoding.
+    let trainingNorms: [Double]
 
     public var featureCount: Int { training.columns }
     public var outputWidth: Int { task == .classification ? classCount : 1 }
@@ -82,6 +85,12 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         self.classCount = classCount
         self.targetValues = targetValues
         self.packedTraining = Self.pack(training)
+        var norms = [Double](repeating: 0, count: (training.rows + Self.panelRows - 1) / Self.panelRows * Self.panelRows)
+        training.values.withUnsafeBufferPointer { values in
+            guard let base = values.baseAddress else { return }
+            for row in 0..<training.rows { norms[row] = Self.squaredNorm(base + row * training.columns, training.columns) }
+        }
+        self.trainingNorms = norms
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -180,6 +189,16 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
 
     /// Offers every training row to the heap of each query row in `rows`, in training-row order
     /// for each query (so ties break exactly as a row-by-row scan would).
+    ///
+    /// A pair's squared distance is first estimated as |q|² + |t|² − 2 q·t, which costs one fused
+    /// multiply-add per column where the difference costs two, and whose error is bounded:
+    /// below `margin · (|q|² + |t|²) + floor` (see `errorBound`). Only a pair whose estimate, less
+    /// that bound, is under the query's current k-th best distance can enter its heap; for it the
+    /// distance is computed exactly as a row-by-row scan computes it (difference, then
+    /// square-and-add fused, column by column), and that exact value decides. Every pair the scan
+    /// would offer is offered with the same value in the same order, so the neighbours, ties
+    /// included, are the scan's; a NaN or infinite estimate (values near overflow) always goes to
+    /// the exact computation.
     private func findNeighbors(of x: Matrix, rows: Range<Int>, into heaps: inout [NeighborHeap]) {
         let d = training.columns, width = Self.panelRows
         let first = rows.lowerBound
@@ -189,72 +208,114 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         // one is later and loses the tie), which skips the heap for almost every pair. NaN while
         // the heap is not full: `!(x >= NaN)` holds for every x, so every candidate is offered.
         var bounds = heaps.map { $0.isFull ? $0.worstSquaredDistance : .nan }
-        // Offers the panel's lanes that can enter query `slot`'s heap, in row order.
-        // (Lane by lane: Swift's SIMD masks (`.>=`, `any`) are built lane by lane through memory,
-        // which cost more than these scalar compares.)
+        let (margin, floor) = Self.errorBound(columns: d)
         let trainingRows = training.rows
-        func consider(_ slot: Int, _ sums: SIMD8<Double>, _ panel: Int) {
-            var bound = bounds[slot]
-            for lane in 0..<width where !(sums[lane] >= bound) {
-                let index = panel * width + lane
-                guard index < trainingRows else { return }
-                heaps[slot].offer(squaredDistance: sums[lane], index: index)
-                bound = heaps[slot].isFull ? heaps[slot].worstSquaredDistance : .nan
-                bounds[slot] = bound
-            }
-        }
         x.values.withUnsafeBufferPointer { query in
             packedTraining.withUnsafeBufferPointer { packed in
-                guard let queryBase = query.baseAddress, let packedBase = packed.baseAddress else { return }
-                var tileStart = 0
-                while tileStart < panels {
-                    let tileEnd = min(panels, tileStart + Self.tilePanels)
-                    var row = first
-                    while row + 4 <= rows.upperBound {
-                        let slot = row - first
-                        for panel in tileStart..<tileEnd {
-                            let (s0, s1, s2, s3) = Self.squaredDistances4(queryBase + row * d, d, packedBase + panel * d * width)
-                            consider(slot, s0, panel)
-                            consider(slot + 1, s1, panel)
-                            consider(slot + 2, s2, panel)
-                            consider(slot + 3, s3, panel)
+                training.values.withUnsafeBufferPointer { trainingValues in
+                    trainingNorms.withUnsafeBufferPointer { norms in
+                        guard let queryBase = query.baseAddress, let packedBase = packed.baseAddress,
+                              let trainingBase = trainingValues.baseAddress, let normBase = norms.baseAddress else { return }
+                        let queryNorms = rows.map { Self.squaredNorm(queryBase + $0 * d, d) }
+                        // Offers the panel's lanes that can enter query `slot`'s heap, in row order.
+                        // (Lane by lane: Swift's SIMD masks (`.>=`, `any`) are built lane by lane
+                        // through memory, which cost more than these scalar compares.)
+                        func consider(_ slot: Int, _ dots: SIMD8<Double>, _ panel: Int) {
+                            var bound = bounds[slot]
+                            let sums = SIMD8(repeating: queryNorms[slot]) + UnsafeRawPointer(normBase + panel * width).loadUnaligned(as: SIMD8<Double>.self)
+                            let lower = (sums - (dots + dots)) - (margin * sums + floor)
+                            let row = queryBase + (first + slot) * d
+                            for lane in 0..<width where !(lower[lane] >= bound) {
+                                let index = panel * width + lane
+                                guard index < trainingRows else { return }
+                                let distance = Self.squaredDistance(row, trainingBase + index * d, d)
+                                guard !(distance >= bound) else { continue }
+                                heaps[slot].offer(squaredDistance: distance, index: index)
+                                bound = heaps[slot].isFull ? heaps[slot].worstSquaredDistance : .nan
+                                bounds[slot] = bound
+                            }
                         }
-                        row += 4
-                    }
-                    while row < rows.upperBound {
-                        for panel in tileStart..<tileEnd {
-                            consider(row - first, Self.squaredDistances1(queryBase + row * d, d, packedBase + panel * d * width), panel)
+                        var tileStart = 0
+                        while tileStart < panels {
+                            let tileEnd = min(panels, tileStart + Self.tilePanels)
+                            var row = first
+                            while row + 4 <= rows.upperBound {
+                                let slot = row - first
+                                for panel in tileStart..<tileEnd {
+                                    let (s0, s1, s2, s3) = Self.dotProducts4(queryBase + row * d, d, packedBase + panel * d * width)
+                                    consider(slot, s0, panel)
+                                    consider(slot + 1, s1, panel)
+                                    consider(slot + 2, s2, panel)
+                                    consider(slot + 3, s3, panel)
+                                }
+                                row += 4
+                            }
+                            while row < rows.upperBound {
+                                for panel in tileStart..<tileEnd {
+                                    consider(row - first, Self.dotProducts1(queryBase + row * d, d, packedBase + panel * d * width), panel)
+                                }
+                                row += 1
+                            }
+                            tileStart = tileEnd
                         }
-                        row += 1
                     }
-                    tileStart = tileEnd
                 }
             }
         }
     }
 
-    /// Squared distances of one query row to a panel's eight training rows, each summed in column
-    /// order: difference, then square-and-add fused (one rounding: `sum + e·e`), the arithmetic of
-    /// a row-by-row scan with `addingProduct`. Fused, the square and the add take one instruction
-    /// where the CPU has FMA (x86-64 builds enable it; see Package.swift).
+    /// `(margin, floor)` with |estimate − exact| ≤ margin · (|q|² + |t|²) + floor for `columns`
+    /// columns, the estimate being fl(fl(|q|² + |t|²) − 2 fl(q·t)) and the exact value the fused
+    /// column-by-column sum of squared differences. Each fused sum of d terms errs by at most
+    /// γ_d = d·u/(1 − d·u) of its terms' absolute sum (u = 2⁻⁵³); with Σ|qⱼtⱼ| ≤ (|q|² + |t|²)/2
+    /// and the exact distance at most 2(|q|² + |t|²), the estimate errs by about (2d + 3)u and the
+    /// exact sum by (2d + 4)u times |q|² + |t|²: `margin` = 8(d + 4)u covers both twice over. `floor`
+    /// covers what relative bounds miss, underflow (at most one subnormal spacing per operation).
+    static func errorBound(columns d: Int) -> (margin: SIMD8<Double>, floor: SIMD8<Double>) {
+        let u = Double.ulpOfOne / 2
+        return (SIMD8(repeating: 8 * Double(d + 4) * u), SIMD8(repeating: 8 * Double(d + 4) * .leastNormalMagnitude))
+    }
+
+    /// Σ vⱼ², fused column by column (the norms the estimate adds).
     @inline(__always)
-    private static func squaredDistances1(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>) -> SIMD8<Double> {
-        var s = SIMD8<Double>()
-        let raw = UnsafeRawPointer(panel)
+    static func squaredNorm(_ v: UnsafePointer<Double>, _ d: Int) -> Double {
+        var s = 0.0
+        for j in 0..<d { s.addProduct(v[j], v[j]) }
+        return s
+    }
+
+    /// The squared distance of two rows exactly as a row-by-row scan sums it, in column order:
+    /// difference, then square-and-add fused (one rounding: `sum + e·e`). Fused, the square and
+    /// the add take one instruction where the CPU has FMA (x86-64 builds enable it; see
+    /// Package.swift).
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
+        var s = 0.0
         for j in 0..<d {
-            let e = SIMD8<Double>(repeating: a[j]) - raw.loadUnaligned(fromByteOffset: j * panelBytes, as: SIMD8<Double>.self)
+            let e = a[j] - b[j]
             s.addProduct(e, e)
         }
         return s
     }
 
-    /// Squared distances of four consecutive query rows to a panel's eight training rows: 32
-    /// independent sums per column, which keeps the arithmetic units busy (one sum waits for its
-    /// previous addition; 32 do not), each pair summed exactly as `squaredDistances1` sums it.
-    /// (Written with SIMD4 halves and advancing pointers: that is what compiles to a loop of
-    /// loads, broadcasts, subtractions and FMAs with nothing else in it.)
+    /// Dot products of one query row with a panel's eight training rows.
     @inline(__always)
-    private static func squaredDistances4(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>)
+    private static func dotProducts1(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>) -> SIMD8<Double> {
+        var s = SIMD8<Double>()
+        let raw = UnsafeRawPointer(panel)
+        for j in 0..<d {
+            s.addProduct(SIMD8<Double>(repeating: a[j]), raw.loadUnaligned(fromByteOffset: j * panelBytes, as: SIMD8<Double>.self))
+        }
+        return s
+    }
+
+    /// Dot products of four consecutive query rows with a panel's eight training rows: 32
+    /// independent sums per column, which keeps the arithmetic units busy (one sum waits for its
+    /// previous addition; 32 do not). (Written with SIMD4 halves and advancing pointers: that is
+    /// what compiles to a loop of loads, broadcasts and FMAs with nothing else in it; six rows at
+    /// a time spill registers and were slower.)
+    @inline(__always)
+    private static func dotProducts4(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>)
         -> (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>) {
         typealias Half = SIMD4<Double>
         var low0 = Half(), low1 = Half(), low2 = Half(), low3 = Half()
@@ -265,13 +326,13 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
             let low = column.loadUnaligned(as: Half.self)
             let high = column.loadUnaligned(fromByteOffset: panelBytes / 2, as: Half.self)
             var b = Half(repeating: q0.pointee)
-            var e = b - low; low0.addProduct(e, e); e = b - high; high0.addProduct(e, e)
+            low0.addProduct(b, low); high0.addProduct(b, high)
             b = Half(repeating: q1.pointee)
-            e = b - low; low1.addProduct(e, e); e = b - high; high1.addProduct(e, e)
+            low1.addProduct(b, low); high1.addProduct(b, high)
             b = Half(repeating: q2.pointee)
-            e = b - low; low2.addProduct(e, e); e = b - high; high2.addProduct(e, e)
+            low2.addProduct(b, low); high2.addProduct(b, high)
             b = Half(repeating: q3.pointee)
-            e = b - low; low3.addProduct(e, e); e = b - high; high3.addProduct(e, e)
+            low3.addProduct(b, low); high3.addProduct(b, high)
             column += panelBytes
             q0 += 1; q1 += 1; q2 += 1; q3 += 1
         }
