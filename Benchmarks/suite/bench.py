@@ -164,13 +164,41 @@ def algorithm_params(algorithm, rows, trees=None):
     return "", {}
 
 
+SINGLE_ROW_CALLS = 15  # as peers.py: the one-row figure is the median of this many calls
+
+
+def first_row_record(path):
+    """The test file's first row as a `predict` record {col: value, ...}, target left out, missing
+    values left out (so they count as missing), text quoted."""
+    import csv
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        header, values = next(reader), next(reader)
+    fields = []
+    for name, value in zip(header, values):
+        if name == "target" or value == "":
+            continue
+        try:
+            float(value)
+            fields.append(f"{name}: {value}")
+        except ValueError:
+            fields.append(f'{name}: "{value}"')
+    return "{" + ", ".join(fields) + "}"
+
+
 def fit_predict(suite, algorithm, n, files, peer=True, trees=None):
-    """`trees`: the forest's tree count when it must not follow the row count (the scaling table)."""
+    """Rows "fit", "predict" (probabilities and labels of every test row on both sides: Workbench's
+    `predict`, the peer's `predict_proba` + argmax), "evaluate" (the same plus every metric Workbench's
+    `evaluate` reports, the peer computing them with sklearn.metrics) and "predict one row" (median
+    of SINGLE_ROW_CALLS calls on the test file's first row). `trees`: the forest's tree count when it
+    must not follow the row count (the scaling table)."""
     extra, params = algorithm_params(algorithm, n, trees)
     label = rows_label(n)
+    row = first_row_record(files[n]["test"])
     spec = wb_spec(
         [f'load "{files[n]["train"]}" as train', f'load "{files[n]["test"]}" as test'],
-        [f"m = train {algorithm} on train target=target{extra}", "ev = evaluate m on test"],
+        [f"m = train {algorithm} on train target=target{extra}", "predict m on test rows=1", "ev = evaluate m on test"]
+        + [f"predict m {row}"] * SINGLE_ROW_CALLS,
         quality="ev", metric="accuracy")
     peer_spec = {"kind": "fit_predict", "algorithm": algorithm, "params": params, "train": files[n]["train"], "test": files[n]["test"]}
     peer_name = {"boost": "LightGBM"}.get(algorithm, "scikit-learn")
@@ -183,13 +211,17 @@ def fit_predict(suite, algorithm, n, files, peer=True, trees=None):
     wb_runs, peer_runs = [], []
     for round_number in range(reps + 1):
         w = suite.run_side([suite.binary], spec, name)
+        w["seconds"] = w["seconds"][:3] + [statistics.median(w["seconds"][3:])]
         p = suite.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer_spec, name) if peer else None
         if round_number > 0:
             wb_runs.append(w)
             if p:
                 peer_runs.append(p)
+    test_rows = n - n * 8 // 10
     fit = suite.record(name, wb_runs, peer_runs, peer_name if peer else "", note + (f"; {n * 8 // 10:,} training rows" if note else f"{n * 8 // 10:,} training rows"), 0, "accuracy")
-    suite.record(f"predict {algorithm} {label}", wb_runs, peer_runs, peer_name if peer else "", f"{n - n * 8 // 10:,} rows, with metrics", 1, "accuracy")
+    suite.record(f"predict {algorithm} {label}", wb_runs, peer_runs, peer_name if peer else "", f"{test_rows:,} rows, probabilities and labels", 1, "accuracy")
+    suite.record(f"evaluate {algorithm} {label}", wb_runs, peer_runs, peer_name if peer else "", f"{test_rows:,} rows, probabilities and every metric", 2, "accuracy")
+    suite.record(f"predict one row {algorithm} {label}", wb_runs, peer_runs, peer_name if peer else "", f"median of {SINGLE_ROW_CALLS} calls", 3, "accuracy")
     return fit
 
 

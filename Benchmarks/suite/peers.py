@@ -93,19 +93,20 @@ def lightgbm_frame(frame, categories=None):
 
 
 def fitted(algorithm, params, train):
-    """Fits the peer model on a training frame; returns (model, predict(frame) → labels)."""
+    """Fits the peer model on a training frame; returns (model, prepare(frame) → what the model's
+    predict / predict_proba take): LightGBM's categorical frame, or the frame itself for a pipeline."""
     x, y = split_xy(train)
     if algorithm == "boost":
         model = lightgbm_model(params)
         lx = lightgbm_frame(x)
         cats = {c: lx[c].cat.categories for c in lx.columns if str(lx[c].dtype) == "category"}
         model.fit(lx, y)
-        return model, lambda f: model.predict(lightgbm_frame(f, cats))
+        return model, lambda f: lightgbm_frame(f, cats)
     from sklearn.pipeline import make_pipeline
     model, scale = estimator(algorithm, params, len(train))
     pipeline = make_pipeline(preprocessor(x, scale), model)
     pipeline.fit(x, y)
-    return pipeline, pipeline.predict
+    return pipeline, lambda f: f
 
 
 def step_load(spec):
@@ -144,17 +145,63 @@ def step_split(spec):
     return {"seconds": [time.perf_counter() - start], "rows": [len(train), len(test)]}
 
 
+def evaluation_metrics(y, probabilities, classes):
+    """What Workbench's `evaluate` reports for a classifier, computed the scikit-learn way: accuracy,
+    balanced accuracy, macro precision / recall / F1, log loss, ROC AUC (one-vs-rest macro), Brier
+    score, per-class precision / recall / F1 / support, expected calibration error over 10 bins and
+    the confusion matrix."""
+    from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, log_loss,
+                                 precision_recall_fscore_support, roc_auc_score)
+    labels = classes[np.argmax(probabilities, axis=1)]
+    accuracy = accuracy_score(y, labels)
+    balanced_accuracy_score(y, labels)
+    precision_recall_fscore_support(y, labels, labels=classes, average="macro", zero_division=0)
+    precision_recall_fscore_support(y, labels, labels=classes, zero_division=0)
+    log_loss(y, probabilities, labels=classes)
+    onehot = (y[:, None] == classes[None, :]).astype(float)
+    if len(classes) == 2:
+        roc_auc_score(onehot[:, 1], probabilities[:, 1])
+        scored = probabilities[:, 1]
+        hit = onehot[:, 1]
+    else:
+        roc_auc_score(onehot, probabilities, average="macro", multi_class="ovr")
+        scored = probabilities.max(axis=1)
+        hit = (labels == y).astype(float)
+    np.mean(np.sum((probabilities - onehot) ** 2, axis=1))
+    bins = np.minimum((scored * 10).astype(int), 9)
+    counts = np.bincount(bins, minlength=10)
+    gaps = np.abs(np.bincount(bins, weights=hit, minlength=10) - np.bincount(bins, weights=scored, minlength=10))
+    float(gaps.sum() / max(1, counts.sum()))
+    confusion_matrix(y, labels, labels=classes)
+    return float(accuracy)
+
+
+SINGLE_ROW_CALLS = 15
+
+
 def step_fit_predict(spec):
-    from sklearn.metrics import accuracy_score
+    """seconds: [fit, predict (probabilities and labels of every test row), evaluate (the same plus
+    every metric), one row (median of SINGLE_ROW_CALLS calls on the test file's first row)]."""
     train, test = read_pandas(spec["train"]), read_pandas(spec["test"])
     start = time.perf_counter()
-    _, predict = fitted(spec["algorithm"], spec.get("params", {}), train)
+    model, prepare = fitted(spec["algorithm"], spec.get("params", {}), train)
     fit_seconds = time.perf_counter() - start
     x, y = split_xy(test)
+    classes = model.classes_.astype(str)
     start = time.perf_counter()
-    labels = predict(x)
+    probabilities = model.predict_proba(prepare(x))
+    classes[np.argmax(probabilities, axis=1)]
     predict_seconds = time.perf_counter() - start
-    return {"seconds": [fit_seconds, predict_seconds], "quality": float(accuracy_score(y, labels))}
+    start = time.perf_counter()
+    accuracy = evaluation_metrics(y, model.predict_proba(prepare(x)), classes)
+    evaluate_seconds = time.perf_counter() - start
+    one_row = x.iloc[:1]
+    single = []
+    for _ in range(SINGLE_ROW_CALLS):
+        start = time.perf_counter()
+        classes[np.argmax(model.predict_proba(prepare(one_row)), axis=1)]
+        single.append(time.perf_counter() - start)
+    return {"seconds": [fit_seconds, predict_seconds, evaluate_seconds, float(np.median(single))], "quality": accuracy}
 
 
 def step_cross_validate(spec):
@@ -168,9 +215,9 @@ def step_cross_validate(spec):
         scores = []
         for k in range(int(folds.max()) + 1):
             train, test = frame[folds != k], frame[folds == k]
-            _, predict = fitted(algorithm, spec.get("params", {}).get(algorithm, {}), train)
+            model, prepare = fitted(algorithm, spec.get("params", {}).get(algorithm, {}), train)
             x, y = split_xy(test)
-            scores.append(accuracy_score(y, predict(x)))
+            scores.append(accuracy_score(y, model.predict(prepare(x))))
         best = max(best, float(np.mean(scores)))
     return {"seconds": [time.perf_counter() - start], "quality": best}
 
@@ -188,10 +235,10 @@ def step_validate(spec):
     from scipy.stats import chi2_contingency, ks_2samp
     from sklearn.metrics import accuracy_score
     train, fresh = read_pandas(spec["train"]), read_pandas(spec["fresh"])
-    _, predict = fitted(spec["algorithm"], spec.get("params", {}), train)
+    model, prepare = fitted(spec["algorithm"], spec.get("params", {}), train)
     start = time.perf_counter()
     x, y = split_xy(fresh)
-    labels = predict(x)
+    labels = model.predict(prepare(x))
     accuracy = accuracy_score(y, labels)
     flagged = 0
     for c in x.columns:
