@@ -69,6 +69,8 @@ public enum Fingerprint {
         return String(digest.prefix(length))
     }
 
+    static func hexDigest(_ digest: SHA256.Digest) -> String { "sha256:" + hex(digest) }
+
     private static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { byte in
             let s = String(byte, radix: 16)
@@ -77,27 +79,17 @@ public enum Fingerprint {
     }
 }
 
-/// SHA-256 of bytes in memory, computed on a thread of its own while the caller goes on (a CSV
-/// load hashes the file it is parsing: the hash is serial, the parse keeps the other cores busy).
-final class BackgroundFingerprint: @unchecked Sendable {
-    // Safe: `result` is written once by the hashing thread before `done` is signalled, and read
-    // only after waiting for it; the bytes are only read and outlive `wait()` (the caller's duty).
-    private var result = ""
-    private let done = DispatchSemaphore(value: 0)
+/// A file's fingerprint built window by window, as a CSV load reads it (`Fingerprint.ofFile` of
+/// the same bytes). A class, so the parallel scan's hashing task can update it in place; one
+/// update at a time, in file order (the reader's duty).
+final class IncrementalFingerprint: @unchecked Sendable {
+    private var hasher = SHA256()
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        let buffer = SharedPointer(UnsafeRawBufferPointer(bytes))
-        let thread = Thread { [self] in
-            result = Fingerprint.of(buffer: buffer.pointer)
-            done.signal()
-        }
-        thread.name = "csv-fingerprint"
-        thread.start()
+    func update(_ bytes: UnsafeBufferPointer<UInt8>) {
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
     }
 
-    /// The fingerprint, once the thread has finished.
-    func wait() -> String {
-        done.wait()
-        return result
+    func finalize() -> String {
+        Fingerprint.hexDigest(hasher.finalize())
     }
 }

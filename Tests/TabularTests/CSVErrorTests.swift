@@ -65,7 +65,7 @@ struct CSVErrorTests {
             var options = CSVOptions()
             options.threads = 2
             #expect(throws: c.error, "\(c.label)") {
-                try CSVReader.read(data: c.bytes, name: "t.csv", options: options, chunkSize: chunkSize)
+                try CSVReader.read(data: c.bytes, name: "t.csv", options: options, chunkSize: chunkSize, windowSize: 2 * chunkSize)
             }
         }
     }

@@ -42,7 +42,10 @@ struct CSVHardeningTests {
             try? handle.close()
         }
         #expect(throws: TabularError.grewWhileReading(path: "growing.csv", readBytes: 13, nowBytes: 20, lastLineComplete: false)) {
-            _ = try CSVFileBytes(path: path, name: "growing.csv", separator: UInt8(ascii: ","), budget: nil, afterReading: append)
+            let file = try CSVFileSource(path: path, name: "growing.csv", separator: UInt8(ascii: ","), budget: nil)
+            try file.withBytes(offset: 0, count: file.count) { #expect($0.count == 13) }
+            append()
+            try file.checkUnchanged()
         }
         let message = TabularError.grewWhileReading(path: "growing.csv", readBytes: 13, nowBytes: 20, lastLineComplete: false).description
         #expect(message.hasPrefix("growing.csv changed while it was being read (13 bytes read, 20 there now); the last line read has no line end, so its last value may be cut short"))
@@ -65,7 +68,10 @@ struct CSVHardeningTests {
             try? handle.close()
         }
         #expect(throws: TabularError.grewWhileReading(path: "same.csv", readBytes: 8, nowBytes: 8, lastLineComplete: true)) {
-            _ = try CSVFileBytes(path: path, name: "same.csv", separator: UInt8(ascii: ","), budget: nil, afterReading: rewrite)
+            let file = try CSVFileSource(path: path, name: "same.csv", separator: UInt8(ascii: ","), budget: nil)
+            try file.withBytes(offset: 0, count: file.count) { _ in }
+            rewrite()
+            try file.checkUnchanged()
         }
     }
 

@@ -68,7 +68,7 @@ struct CSVPropertyTests {
         let bytes = choice(Array(",;\t|\"\r\n ax1.-é".utf8) + [0xFF, 0xC3]).array(of: 0...80)
         try forAll(bytes, count: 500, seed: 2) { input, trial in
             do {
-                let frame = try CSVReader.read(data: input, name: "t.csv", options: CSVOptions(), chunkSize: 1 + trial % 7)
+                let frame = try CSVReader.read(data: input, name: "t.csv", options: CSVOptions(), chunkSize: 1 + trial % 7, windowSize: (1 + trial % 7) * (1 + trial % 5))
                 #expect(frame.columns.allSatisfy { $0.data.count == frame.rowCount })
             } catch let error as TabularError {
                 #expect(!error.description.isEmpty)

@@ -2,11 +2,13 @@ import TestSupport
 @testable import Tabular
 
 /// Reads CSV text through the in-memory entry point, optionally with tiny chunks or a thread count.
+/// Tiny chunks come with windows of three chunks, so window boundaries fall everywhere too.
 func loadCSV(_ text: String, name: String = "t.csv", options: CSVOptions = CSVOptions(),
              threads: Int = 1, chunkSize: Int = CSVReader.defaultChunkSize) throws -> DataFrame {
     var options = options
     options.threads = threads
-    return try CSVReader.read(data: Array(text.utf8), name: name, options: options, chunkSize: chunkSize)
+    return try CSVReader.read(data: Array(text.utf8), name: name, options: options, chunkSize: chunkSize,
+                              windowSize: chunkSize == CSVReader.defaultChunkSize ? CSVReader.defaultWindowSize : 3 * chunkSize)
 }
 
 /// Same as `loadCSV`, for raw bytes.

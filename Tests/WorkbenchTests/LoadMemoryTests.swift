@@ -56,7 +56,7 @@ struct LoadMemoryTests {
         let data = try #require(FileManager.default.contents(atPath: path))
         let bytes = [UInt8](data)
         return bytes.withUnsafeBufferPointer {
-            CSVReader.estimatedBytes(sample: UnsafeBufferPointer(rebasing: $0.prefix(CSVFileBytes.sampleBytes)), totalBytes: bytes.count, separator: UInt8(ascii: ","))
+            CSVReader.estimatedBytes(sample: UnsafeBufferPointer(rebasing: $0.prefix(CSVFileSource.sampleBytes)), totalBytes: bytes.count, separator: UInt8(ascii: ","))
         }
     }
 

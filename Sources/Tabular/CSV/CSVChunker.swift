@@ -25,6 +25,15 @@ struct CSVChunker {
         /// Offset of the first NUL byte, or -1.
         var firstNUL = -1
 
+        /// The same scan with its offsets moved by `delta` (from a window's bytes to the file's).
+        func shifted(by delta: Int) -> RangeScan {
+            var moved = self
+            if firstNewline.0 >= 0 { moved.firstNewline.0 += delta }
+            if firstNewline.1 >= 0 { moved.firstNewline.1 += delta }
+            if firstNUL >= 0 { moved.firstNUL += delta }
+            return moved
+        }
+
         /// Record ends in the range when `parity` quotes precede it.
         func newlines(atParity parity: Int) -> Int { parity == 0 ? newlines.0 : newlines.1 }
         func firstNewline(atParity parity: Int) -> Int { parity == 0 ? firstNewline.0 : firstNewline.1 }

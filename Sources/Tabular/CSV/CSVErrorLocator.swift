@@ -1,11 +1,24 @@
 /// Turns byte offsets into file:line:column for error messages (lines are physical lines, 1-based).
+/// Only errors count lines, so the bytes before one are read again, a window at a time.
 struct CSVErrorLocator {
-    let bytes: UnsafeBufferPointer<UInt8>
+    let source: any CSVSource
     let name: String
+
+    /// Bytes per read while counting lines.
+    private static let window = 1 << 22
 
     func location(_ offset: Int, column: Int) -> FileLocation {
         var line = 1
-        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A { line += 1 }
+        var start = 0
+        let end = min(offset, source.count)
+        while start < end {
+            let length = min(Self.window, end - start)
+            let newlines = try? source.withBytes(offset: start, count: length) { bytes in
+                bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            }
+            line += newlines ?? 0
+            start += length
+        }
         return FileLocation(file: name, line: line, column: column)
     }
 

@@ -4,7 +4,8 @@
 /// parsing (its slot) plus 4 for its codes, and per distinct value its bytes twice (the parser's
 /// arena, then the level's `String`) and the tables that intern it (about 90 bytes, measured: the arena's
 /// offsets and hashes, open-addressing slots, the merged dictionary and level array, a heap
-/// `String` header past 15 bytes). The raw file is held throughout.
+/// `String` header past 15 bytes). One window of the raw file (`CSVReader.defaultWindowSize`, or
+/// the whole file when smaller) is held throughout.
 ///
 /// Distinct values are extrapolated from the sample: a column whose sampled values are all
 /// different (names, ids, free text) is assumed to stay so; one with few distinct values keeps
@@ -82,10 +83,10 @@ enum CSVMemoryEstimate {
         guard sampledRows > 0, dataBytes > 0 else {
             // Not one data record in the sample: rows from the sample's length, every cell 8 bytes.
             let rows = totalBytes / max(1, sample.count) + 1
-            return clampedSum(totalBytes, rows, columns * 8)
+            return clampedSum(min(totalBytes, CSVReader.defaultWindowSize), rows, columns * 8)
         }
         let rows = Int((Double(max(0, totalBytes - headerBytes)) / Double(dataBytes) * Double(sampledRows)).rounded(.up))
-        var total = Double(totalBytes)
+        var total = Double(min(totalBytes, CSVReader.defaultWindowSize))
         for c in 0..<columns {
             let profile = c < profiles.count ? profiles[c] : Profile()
             if profile.numeric {

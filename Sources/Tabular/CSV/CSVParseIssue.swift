@@ -17,4 +17,16 @@ enum CSVParseIssue: Error, Sendable {
             o
         }
     }
+
+    /// The same issue with its offset moved by `delta` (from a window's bytes to the file's).
+    func shifted(by delta: Int) -> CSVParseIssue {
+        switch self {
+        case .unexpectedQuote(let o, let f): .unexpectedQuote(offset: o + delta, field: f)
+        case .unterminatedQuote(let o, let f): .unterminatedQuote(offset: o + delta, field: f)
+        case .ragged(let o, let e, let f): .ragged(offset: o + delta, expected: e, found: f)
+        case .invalidUTF8(let o, let f): .invalidUTF8(offset: o + delta, field: f)
+        case .notNumeric(let o, let f, let v): .notNumeric(offset: o + delta, field: f, value: v)
+        case .recordCountMismatch(let o): .recordCountMismatch(offset: o + delta)
+        }
+    }
 }

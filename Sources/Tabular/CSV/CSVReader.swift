@@ -21,6 +21,9 @@ public enum CSVReader {
     /// Bytes per first-pass range; chunks are about this size. Small enough that a worker's pages
     /// can be released soon after parsing, large enough that per-chunk overhead vanishes.
     static let defaultChunkSize = 1 << 21
+    /// Bytes read at a time: the file is never in memory whole, so a load's peak is the decoded
+    /// table plus about one window (a record longer than a window gets a window of its own).
+    static let defaultWindowSize = 1 << 25
 
     /// Reads a whole file into a DataFrame. `displayName` is what errors show as the file (default: the path as given).
     public static func read(path: String, options: CSVOptions = CSVOptions(), displayName: String? = nil) throws -> DataFrame {
@@ -33,8 +36,7 @@ public enum CSVReader {
     }
 
     /// Reads a whole file into a DataFrame and also returns the file's fingerprint (`Fingerprint.ofFile`),
-    /// hashed from the bytes already in memory on a thread of its own while the parse runs, instead
-    /// of reading the file a second time after it.
+    /// hashed from the windows as they are parsed instead of reading the file again after it.
     public static func readFingerprinted(path: String, options: CSVOptions = CSVOptions(),
                                          displayName: String? = nil) throws -> (frame: DataFrame, fingerprint: String) {
         var fingerprint = ""
@@ -44,72 +46,89 @@ public enum CSVReader {
         return (frame, fingerprint)
     }
 
+    /// `chunkSize` and `windowSize` let tests force tiny chunks and windows, so that their
+    /// boundaries fall everywhere.
     static func read(path: String, options: CSVOptions, displayName: String?, chunkSize: Int,
-                     fingerprint: ((String) -> Void)? = nil) throws -> DataFrame {
+                     windowSize: Int = defaultWindowSize, fingerprint: ((String) -> Void)? = nil) throws -> DataFrame {
         let name = displayName ?? path
         let separator = options.resolvedSeparator(forName: path)
-        // The file's size is checked against the budget before it is read whole.
-        let file = try CSVFileBytes(path: path, name: name, separator: separator, budget: options.memoryBudgetBytes)
-        return try withExtendedLifetime(file) {
-            let hashing = fingerprint.map { _ in BackgroundFingerprint(file.bytes) }
-            // The hashing thread reads the bytes: it must finish before they are freed, error or not.
-            defer { if let hashing, let fingerprint { fingerprint(hashing.wait()) } }
-            return try read(bytes: file.bytes, name: name, separator: separator, options: options, chunkSize: chunkSize, checkBudget: false)
+        // The file's size is checked against the budget (from a sample) before it is read.
+        let file = try CSVFileSource(path: path, name: name, separator: separator, budget: options.memoryBudgetBytes)
+        let hasher = fingerprint.map { _ in IncrementalFingerprint() }
+        let frame: DataFrame
+        do {
+            frame = try read(source: file, name: name, separator: separator, options: options, chunkSize: chunkSize,
+                             windowSize: windowSize, checkBudget: false, hasher: hasher)
+        } catch {
+            // A file written while it was read explains whatever error its bytes caused.
+            try file.checkUnchanged()
+            throw error
         }
+        try file.checkUnchanged()
+        if let hasher, let fingerprint { fingerprint(hasher.finalize()) }
+        return frame
     }
 
-    /// `chunkSize` lets tests force tiny chunks, so that chunk boundaries fall everywhere.
-    static func read(data: [UInt8], name: String, options: CSVOptions, chunkSize: Int) throws -> DataFrame {
+    static func read(data: [UInt8], name: String, options: CSVOptions, chunkSize: Int,
+                     windowSize: Int = defaultWindowSize) throws -> DataFrame {
         try data.withUnsafeBufferPointer { bytes in
-            try read(bytes: bytes, name: name, separator: options.resolvedSeparator(forName: name),
-                     options: options, chunkSize: chunkSize, checkBudget: true)
+            try read(source: CSVMemorySource(bytes: bytes), name: name, separator: options.resolvedSeparator(forName: name),
+                     options: options, chunkSize: chunkSize, windowSize: windowSize, checkBudget: true, hasher: nil)
         }
     }
 
     // MARK: - The pipeline
 
-    private static func read(bytes: UnsafeBufferPointer<UInt8>, name: String, separator: UInt8,
-                             options: CSVOptions, chunkSize: Int, checkBudget: Bool) throws -> DataFrame {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { throw TabularError.emptyFile(path: name) }
-        var start = 0
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
-        if let nul = memchr(base, 0, min(bytes.count, 1 << 16)) {
-            throw TabularError.binaryFile(path: name, offset: UnsafeRawPointer(nul) - UnsafeRawPointer(base))
+    /// Two passes over the source, a window at a time: the first finds the record boundaries (and
+    /// so the row count and the chunks), the second parses the chunks into column storage sized
+    /// for exactly those rows, hashing the bytes as it goes when asked to.
+    private static func read(source: some CSVSource, name: String, separator: UInt8, options: CSVOptions,
+                             chunkSize: Int, windowSize: Int, checkBudget: Bool, hasher: IncrementalFingerprint?) throws -> DataFrame {
+        let size = source.count
+        guard size > 0 else { throw TabularError.emptyFile(path: name) }
+        let errors = CSVErrorLocator(source: source, name: name)
+        let chunkSize = max(1, chunkSize)
+        let window = max(chunkSize, windowSize / chunkSize * chunkSize)
+
+        // A byte order mark; a NUL early on (a binary file); the trailing line ends, which are ignored.
+        let start = try source.withBytes(offset: 0, count: min(size, 1 << 16)) { bytes throws -> Int in
+            guard let base = bytes.baseAddress else { return 0 }
+            if let nul = memchr(base, 0, bytes.count) {
+                throw TabularError.binaryFile(path: name, offset: UnsafeRawPointer(nul) - UnsafeRawPointer(base))
+            }
+            return bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
         }
-        var end = bytes.count
-        while end > start && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
+        let end = try dataEnd(source, start: start)
         guard end > start else { throw TabularError.emptyFile(path: name) }
-        let errors = CSVErrorLocator(bytes: bytes, name: name)
 
         // Header (or, without one, the first record's width).
-        let tokenizer = CSVTokenizer(base: base, separator: separator)
-        let header: (fields: [CSVTokenizer.Field], next: UnsafePointer<UInt8>)
-        do { header = try tokenizer.record(at: base + start, end: base + end) } catch { throw errors.error(for: error, columns: []) }
-        let names: [String]
-        let dataStart: Int
-        if options.hasHeader {
-            names = try columnNames(header.fields, tokenizer: tokenizer, errors: errors)
-            dataStart = header.next - base
-            guard dataStart < end else { throw TabularError.headerOnly(path: name) }
-        } else {
-            names = (1...header.fields.count).map { "column_\($0)" }
-            dataStart = start
-        }
+        let (names, dataStart) = try header(source, start: start, end: end, window: window, separator: separator,
+                                            hasHeader: options.hasHeader, errors: errors)
+        if options.hasHeader { guard dataStart < end else { throw TabularError.headerOnly(path: name) } }
         let modes = try initialModes(names: names, types: options.types)
         if checkBudget, let budget = options.memoryBudgetBytes {
-            let sample = UnsafeBufferPointer(rebasing: bytes[start..<min(end, start + CSVFileBytes.sampleBytes)])
-            let estimate = estimatedBytes(sample: sample, totalBytes: bytes.count, separator: separator)
+            let estimate = try source.withBytes(offset: start, count: min(end - start, CSVFileSource.sampleBytes)) { sample in
+                estimatedBytes(sample: sample, totalBytes: size, separator: separator)
+            }
             if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
         }
 
-        // First pass: record boundaries.
+        // First pass: record boundaries, window by window, its ranges scanned in parallel.
         let threads = options.threads > 0 ? options.threads : activeCores()
-        let length = end - dataStart
-        let rangeCount = min(length, max(threads, (length + chunkSize - 1) / max(1, chunkSize)))
-        let rangeStarts = (0...rangeCount).map { dataStart + Int((Int64(length) * Int64($0)) / Int64(rangeCount)) }
-        let shared = SharedPointer(base)
-        let scans = parallelMap(rangeCount, workers: threads) { i in
-            CSVChunker.scan(shared.pointer, from: rangeStarts[i], to: rangeStarts[i + 1])
+        var scans: [CSVChunker.RangeScan] = []
+        var position = dataStart
+        while position < end {
+            let length = min(window, end - position)
+            let windowScans = try source.withBytes(offset: position, count: length) { bytes -> [CSVChunker.RangeScan] in
+                guard let base = bytes.baseAddress else { return [] }
+                let shared = SharedPointer(base)
+                let ranges = (length + chunkSize - 1) / chunkSize
+                return parallelMap(ranges, workers: threads) { i in
+                    CSVChunker.scan(shared.pointer, from: i * chunkSize, to: min(length, (i + 1) * chunkSize))
+                }
+            }
+            scans += windowScans.map { $0.shifted(by: position) }
+            position += length
         }
         if let nul = scans.first(where: { $0.firstNUL >= 0 }) {
             throw TabularError.binaryFile(path: name, offset: nul.firstNUL)
@@ -117,12 +136,14 @@ public enum CSVReader {
         let chunks = CSVChunker.chunks(start: dataStart, end: end, scans: scans)
         let rows = chunks[chunks.count - 1].firstRow + chunks[chunks.count - 1].rowCount
 
-        // Second pass: parse into column storage, settle types, build the columns.
+        // Second pass: parse into column storage, settle types, build the columns. The hash covers
+        // every byte: the header before the chunks, the chunks as they are parsed, the line ends after.
+        if let hasher { try source.withBytes(offset: 0, count: dataStart) { hasher.update($0) } }
         var textColumns: [Int: ColumnData] = [:]
         let numeric = try CSVColumnStorage.withStorage(columns: names.count, rows: rows) { slots -> [Bool] in
             let assembly = CSVColumnAssembly(
-                base: base, separator: separator, slots: slots, missing: CSVMissingTokens(options.missingTokens),
-                chunks: chunks, threads: threads)
+                source: source, separator: separator, slots: slots, missing: CSVMissingTokens(options.missingTokens),
+                chunks: chunks, threads: threads, windowSize: window, hasher: hasher)
             do {
                 textColumns = try assembly.run(modes: modes, rows: rows)
             } catch let issue as CSVParseIssue {
@@ -130,6 +151,7 @@ public enum CSVReader {
             }
             return (0..<names.count).map { textColumns[$0] == nil }
         }
+        if let hasher, end < size { try source.withBytes(offset: end, count: size - end) { hasher.update($0) } }
         var columns: [Column] = []
         columns.reserveCapacity(names.count)
         for (i, columnName) in names.enumerated() {
@@ -144,13 +166,63 @@ public enum CSVReader {
         return DataFrame(unchecked: columns, rowCount: rows)
     }
 
-    /// Header names: undoubled, valid UTF-8, non-empty, unique.
-    private static func columnNames(_ fields: [CSVTokenizer.Field], tokenizer: CSVTokenizer, errors: CSVErrorLocator) throws -> [String] {
+    /// Where the data ends once trailing line ends are left out (read backwards from the end).
+    private static func dataEnd(_ source: some CSVSource, start: Int) throws -> Int {
+        var end = source.count
+        while end > start {
+            let length = min(1 << 16, end - start)
+            let kept = try source.withBytes(offset: end - length, count: length) { bytes -> Int in
+                var kept = bytes.count
+                while kept > 0 && (bytes[kept - 1] == 0x0A || bytes[kept - 1] == 0x0D) { kept -= 1 }
+                return kept
+            }
+            end -= length - kept
+            if kept > 0 { break }
+        }
+        return end
+    }
+
+    /// The column names (from the header, or `column_1…` for the first record's width) and where
+    /// the data starts. The window grows until it holds the whole first record.
+    private static func header(_ source: some CSVSource, start: Int, end: Int, window: Int, separator: UInt8,
+                               hasHeader: Bool, errors: CSVErrorLocator) throws -> (names: [String], dataStart: Int) {
+        var length = min(end - start, window)
+        while true {
+            let reachesEnd = start + length == end
+            // The issue (shifted to the file's offsets) is turned into an error outside the window.
+            let found = try source.withBytes(offset: start, count: length) { bytes -> Result<(fields: [[UInt8]], offsets: [Int], dataStart: Int), CSVParseIssue>? in
+                guard let base = bytes.baseAddress else { return nil }
+                // Without a record end at even quote parity, the first record goes on past this window.
+                guard reachesEnd || CSVChunker.scan(base, from: 0, to: bytes.count).firstNewline(atParity: 0) >= 0 else { return nil }
+                let tokenizer = CSVTokenizer(base: base, separator: separator)
+                do throws(CSVParseIssue) {
+                    let record = try tokenizer.record(at: base, end: base + bytes.count)
+                    return .success((
+                        fields: record.fields.map { $0.escaped ? tokenizer.unescape($0) : Array(UnsafeBufferPointer(start: $0.start, count: $0.end - $0.start)) },
+                        offsets: record.fields.map { start + ($0.start - base) },
+                        dataStart: start + (record.next - base)))
+                } catch {
+                    return .failure(error.shifted(by: start))
+                }
+            }
+            switch found {
+            case .success(let record)?:
+                guard hasHeader else { return ((1...record.fields.count).map { "column_\($0)" }, start) }
+                return (try columnNames(record.fields, offsets: record.offsets, errors: errors), record.dataStart)
+            case .failure(let issue)?:
+                throw errors.error(for: issue, columns: [])
+            case nil:
+                length = min(end - start, length * 2)
+            }
+        }
+    }
+
+    /// Header names (their bytes undoubled, at `offsets` in the file): valid UTF-8, non-empty, unique.
+    private static func columnNames(_ fields: [[UInt8]], offsets: [Int], errors: CSVErrorLocator) throws -> [String] {
         var names: [String] = []
         var seen = Set<String>()
-        for (i, field) in fields.enumerated() {
-            let bytes = field.escaped ? tokenizer.unescape(field) : Array(UnsafeBufferPointer(start: field.start, count: field.end - field.start))
-            let offset = field.start - tokenizer.base
+        for (i, bytes) in fields.enumerated() {
+            let offset = offsets[i]
             guard bytes.withUnsafeBufferPointer(isValidUTF8) else {
                 throw TabularError.invalidUTF8(errors.location(offset, column: i + 1))
             }
