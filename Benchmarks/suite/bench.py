@@ -186,7 +186,7 @@ def first_row_record(path):
     return "{" + ", ".join(fields) + "}"
 
 
-def fit_predict(suite, algorithm, n, files, peer=True, trees=None):
+def fit_predict(suite, algorithm, n, files, peer=True, trees=None, reps=None, warmup=True):
     """Rows "fit", "predict" (probabilities and labels of every test row on both sides: Workbench's
     `predict`, the peer's `predict_proba` + argmax), "evaluate" (the same plus every metric Workbench's
     `evaluate` reports, the peer computing them with sklearn.metrics) and "predict one row" (median
@@ -206,10 +206,10 @@ def fit_predict(suite, algorithm, n, files, peer=True, trees=None):
     name = f"fit {algorithm} {label}"
     if suite.args.steps and not any(s in name for s in suite.args.steps):
         return None
-    reps = suite.args.reps
-    log(f"· fit + predict {algorithm} {label}: 1 warm-up + {reps} rounds")
+    reps = reps or suite.args.reps
+    log(f"· fit + predict {algorithm} {label}: {'1 warm-up + ' if warmup else ''}{reps} rounds")
     wb_runs, peer_runs = [], []
-    for round_number in range(reps + 1):
+    for round_number in range(0 if warmup else 1, reps + 1):
         w = suite.run_side([suite.binary], spec, name)
         w["seconds"] = w["seconds"][:3] + [statistics.median(w["seconds"][3:])]
         p = suite.run_side([sys.executable, os.path.join(HERE, "peers.py")], peer_spec, name) if peer else None
@@ -273,12 +273,15 @@ def markdown(rows, scaling, info, args):
            f"Threads: Workbench uses all {info['cores']} cores; peers: polars all, LightGBM num_threads={info['cores']}, "
            f"scikit-learn n_jobs={info['cores']} for forest and knn (its other estimators are single-threaded by design; "
            "LogisticRegression's lbfgs and MLP use BLAS), pandas single-threaded.", "",
-           "| step | Workbench | peer | peer time | ratio (peer / Workbench) | Workbench peak MiB | quality (Workbench vs peer) | note |",
-           "|---|---|---|---|---|---|---|---|"]
+           *(["Steps on 10M rows: one round, no warm-up (each takes minutes)."] if any(" 10M" in r["step"] for r in rows) else []),
+           "Peak MiB: each side's whole process (VmHWM / ru_maxrss), setup included (the data loaded, the model fitted).", "",
+           "| step | Workbench | peer | peer time | ratio (peer / Workbench) | Workbench peak MiB | peer peak MiB | quality (Workbench vs peer) | note |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = f"{r['ratio']:.2f}×" if r["ratio"] else "—"
         peak = f"{r['workbench_peak_mb']:.0f}" if r["workbench_peak_mb"] else "—"
-        out.append(f"| {r['step']} | {fmt_time(r['workbench_s'])} | {r['peer'] or '—'} | {fmt_time(r['peer_s'])} | {ratio} | {peak} | {fmt_quality(r)} | {r['note']} |")
+        peer_peak = f"{r['peer_peak_mb']:.0f}" if r.get("peer_peak_mb") else "—"
+        out.append(f"| {r['step']} | {fmt_time(r['workbench_s'])} | {r['peer'] or '—'} | {fmt_time(r['peer_s'])} | {ratio} | {peak} | {peer_peak} | {fmt_quality(r)} | {r['note']} |")
     if scaling:
         out += ["", "Scaling of Workbench's fit time with rows (log-log slope: 1.0 = linear in rows):", "",
                 "| algorithm | " + " | ".join(rows_label(n) for n in scaling["sizes"]) + " | exponent |",
@@ -305,26 +308,33 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10k and 100k rows only, no scaling fits, serving or per-model steps (under 5 minutes)")
     parser.add_argument("--reps", type=int, default=3, help="rounds after the warm-up (median is reported)")
     parser.add_argument("--steps", type=lambda s: [x for x in s.split(",") if x], default=[], help="run only steps whose name contains one of these")
+    parser.add_argument("--ten-million", action="store_true",
+                        help="adds 10M rows (1.55 GB of CSV): load, describe, split, validate + drift on 10M, fit + predict linear and boost, "
+                             "export and batch prediction of a model fitted on 10M, the scaling table's 10M column; "
+                             "one round per 10M step, no warm-up (each takes minutes)")
     parser.add_argument("--binary", required=True, help="the release-built workbench-bench")
     args = parser.parse_args()
 
-    small, medium, large = 10_000, 100_000, 1_000_000
-    sizes = [small, medium] if args.quick else [small, medium, large]
+    small, medium, large, huge = 10_000, 100_000, 1_000_000, 10_000_000
+    sizes = [small, medium] if args.quick else [small, medium, large] + ([huge] if args.ten_million else [])
     files = prepare_data(sizes)
     big = sizes[-1]
+    # Steps on 10M rows take minutes per side: one round, no warm-up.
+    rounds_for = lambda n: {"reps": 1, "warmup": False} if n >= huge else {}
     with tempfile.TemporaryDirectory(prefix="workbench-suite-") as work:
         suite = Suite(args, work)
 
         # Data: load, describe, split.
-        for n in ([medium] if args.quick else [medium, large]):
+        for n in ([medium] if args.quick else [n for n in sizes if n >= medium]):
             path = files[n]["synth"]
-            suite.step(f"CSV load {rows_label(n)}", wb_spec([], [f'load "{path}" as d']), {"kind": "load", "library": "polars", "data": path}, "polars")
+            suite.step(f"CSV load {rows_label(n)}", wb_spec([], [f'load "{path}" as d']), {"kind": "load", "library": "polars", "data": path}, "polars",
+                       **rounds_for(n))
         suite.step(f"CSV load {rows_label(big)} (pandas)", wb_spec([], [f'load "{files[big]["synth"]}" as d']),
-                   {"kind": "load", "library": "pandas", "data": files[big]["synth"]}, "pandas")
+                   {"kind": "load", "library": "pandas", "data": files[big]["synth"]}, "pandas", **rounds_for(big))
         suite.step(f"describe {rows_label(big)}", wb_spec([f'load "{files[big]["synth"]}" as d'], ["describe d"]),
-                   {"kind": "describe", "data": files[big]["synth"]}, "polars", note="Workbench adds quantiles, top values, sparklines")
+                   {"kind": "describe", "data": files[big]["synth"]}, "polars", note="Workbench adds quantiles, top values, sparklines", **rounds_for(big))
         suite.step(f"split {rows_label(big)} (stratified)", wb_spec([f'load "{files[big]["synth"]}" as d'], ["tr, te = split d test=0.2 stratify=target"]),
-                   {"kind": "split", "data": files[big]["synth"]}, "scikit-learn")
+                   {"kind": "split", "data": files[big]["synth"]}, "scikit-learn", **rounds_for(big))
 
         # Data verbs on the largest table, each against polars and pandas (the issue's list): filter
         # with one and three conditions, derive over three columns, sort by a number, join with a
@@ -343,7 +353,7 @@ def main():
             for library in ["polars", "pandas"]:
                 suite.step(f"{label} {rows_label(big)} ({library})", wb_spec(setup, [line], quality="rows"),
                            {"kind": "verb", "verb": verb, "library": library, "data": files[big]["synth"], "lookup": lookup if verb == "join" else None},
-                           library, quality_kind="rows", note="quality = result rows on each side")
+                           library, quality_kind="rows", note="quality = result rows on each side", **rounds_for(big))
 
         # Fit and predict: every family at 100k (10k in --quick); at 1M the families the goal names
         # there (logistic, tree, forest, boosting) and naive Bayes. kNN's prediction is quadratic in
@@ -355,6 +365,10 @@ def main():
         if not args.quick:
             for algorithm in ["linear", "bayes", "tree", "forest", "boost"]:
                 fit_predict(suite, algorithm, large, files)
+        if huge in sizes:
+            # At 10M the issue's two: the linear model and boosting (LightGBM beside it).
+            for algorithm in ["linear", "boost"]:
+                fit_predict(suite, algorithm, huge, files, **rounds_for(huge))
 
         # Cross-validated comparison of every family on Workbench's own folds.
         cv_rows = small if args.quick else medium
@@ -380,7 +394,7 @@ def main():
         suite.step(f"validate + drift {rows_label(big)}",
                    wb_spec(setup_validated + [f'load "{fresh}" as fresh'], ["v = validate m on fresh"], quality="v", metric="accuracy"),
                    {"kind": "validate", "algorithm": "boost", "params": {"max_iter": 100}, "train": files[model_rows]["train"], "fresh": fresh},
-                   "LightGBM + SciPy", note="scores the rows and tests every feature (KS/PSI, χ²) against training")
+                   "LightGBM + SciPy", note="scores the rows and tests every feature (KS/PSI, χ²) against training", **rounds_for(big))
         bundle = os.path.join(work, "bundle")
         suite.step("export boost bundle",
                    wb_spec(setup_model, [f'export m to "{bundle}" overwrite=yes']),
@@ -394,6 +408,22 @@ def main():
                    "ONNX Runtime (same model.onnx)", quality_kind="max_dp",
                    note="in process; Workbench encodes the loaded table, scores every row and computes its metrics, ONNX Runtime runs the graph on tensors prepared before timing (model-only figures: Benchmarks/bundle); quality = max Δp between the two")
 
+        if huge in sizes:
+            # Export and batch prediction of a model fitted on 10M rows (its reference and
+            # verification rows come from them); the fit itself is untimed setup on both sides.
+            big_bundle = os.path.join(work, "bundle-10M")
+            suite.step("export boost bundle (fitted on 10M)",
+                       wb_spec([f'load "{files[huge]["train"]}" as train', "m = train boost on train target=target early_stopping=off"],
+                               [f'export m to "{big_bundle}" overwrite=yes']),
+                       {"kind": "save", "algorithm": "boost", "params": {"max_iter": 100}, "train": files[huge]["train"], "out": os.path.join(work, "peer-10M.joblib")},
+                       "joblib (LightGBM)", note="as above, the model fitted on 8M rows", **rounds_for(huge))
+            big_predictions = os.path.join(work, "wb_predictions_10M.csv")
+            suite.step(f"batch predict from bundle {rows_label(huge - huge * 8 // 10)}",
+                       wb_spec([f'b = import "{big_bundle}"', f'load "{files[huge]["test"]}" as rows'],
+                               ["ev = evaluate b on rows", f'predict b on rows to "{big_predictions}"'], quality="ev", metric="accuracy"),
+                       {"kind": "onnxruntime", "model": os.path.join(big_bundle, "model.onnx"), "data": files[huge]["test"], "reference": big_predictions},
+                       "ONNX Runtime (same model.onnx)", quality_kind="max_dp", note="as above, the 10M rows' last 2M", **rounds_for(huge))
+
         # Scaling: Workbench fit times at each size (reusing the fit steps measured above).
         scaling = {"sizes": sizes, "times": {}, "exponents": {}}
         for algorithm in ["linear", "tree", "forest", "boost"]:
@@ -405,7 +435,7 @@ def main():
                 row = next((r for r in suite.rows if r["step"] == name and same(r)), None)
                 if row is None and not args.quick:
                     row = fit_predict(suite, algorithm, n, files, peer=False,
-                                      trees=FOREST_TREES if algorithm == "forest" else None)
+                                      trees=FOREST_TREES if algorithm == "forest" else None, **rounds_for(n))
                 if row:
                     times[str(n)] = row["workbench_s"]
             scaling["times"][algorithm] = times
