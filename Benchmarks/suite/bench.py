@@ -55,21 +55,24 @@ def prepare_data(sizes):
         log(f"generating {largest:,} rows with Benchmarks/data/gen_synth.py")
         subprocess.run([sys.executable, GENERATOR, str(largest), "--out", full + ".tmp"], check=True)
         os.replace(full + ".tmp", full)
-    with open(full) as f:
-        header = f.readline()
-        lines = f.readlines()
-    files = {}
-    for n in sizes:
-        paths = {k: os.path.join(DATA, f"{k}_{n}.csv") for k in ("synth", "train", "test")}
-        cut = n * 8 // 10
-        parts = {"synth": lines[:n], "train": lines[:cut], "test": lines[cut:n]}
-        for k, path in paths.items():
-            if not os.path.exists(path):
-                with open(path + ".tmp", "w") as out:
-                    out.write(header)
-                    out.writelines(parts[k])
-                os.replace(path + ".tmp", path)
-        files[n] = paths
+    files = {n: {k: os.path.join(DATA, f"{k}_{n}.csv") for k in ("synth", "train", "test")} for n in sizes}
+    missing = [n for n in sizes if not all(os.path.exists(p) for p in files[n].values())]
+    if missing:
+        # Read only when a file is missing, and dropped before the steps run (the peers' processes
+        # must not start from a parent holding millions of lines).
+        with open(full) as f:
+            header = f.readline()
+            lines = f.readlines()
+        for n in missing:
+            cut = n * 8 // 10
+            parts = {"synth": lines[:n], "train": lines[:cut], "test": lines[cut:n]}
+            for k, path in files[n].items():
+                if not os.path.exists(path):
+                    with open(path + ".tmp", "w") as out:
+                        out.write(header)
+                        out.writelines(parts[k])
+                    os.replace(path + ".tmp", path)
+        del lines
     return files
 
 

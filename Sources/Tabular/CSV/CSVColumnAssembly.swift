@@ -81,6 +81,9 @@ struct CSVColumnAssembly<Source: CSVSource> {
                         let local = slot.pointer.load(fromByteOffset: row &* 8, as: Int32.self)
                         target.pointer[row] = local < 0 ? -1 : map[Int(local)]
                     }
+                    // These slots are never read again: their pages go back to the system now, so
+                    // a text column's 8-byte slots and its 4-byte codes are not held side by side.
+                    CSVColumnStorage.release(slot.pointer + chunk.firstRow &* 8, byteCount: chunk.rowCount &* 8)
                     return 0
                 }
                 initialized = rows

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Column memory the parser writes into: one 8-byte slot per row per column.
 ///
 /// Numeric columns become their `[Double]` without a copy: each column's array is created with
@@ -54,5 +60,17 @@ enum CSVColumnStorage {
             initialized = keep[column] ? rows : 0
         }
         if keep[column] { arrays[column] = array }
+    }
+
+    /// Returns the whole pages inside `start ..< start + byteCount` to the system (their contents
+    /// become zeros); the partial pages at either end are kept, since a neighbouring chunk's rows
+    /// may still be read from them.
+    static func release(_ start: UnsafeMutableRawPointer, byteCount: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + byteCount) / page * page
+        guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, last - first, Int32(MADV_DONTNEED))
     }
 }
