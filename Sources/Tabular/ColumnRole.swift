@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a column is for, as an analyst would judge it before training: most columns are plain
 /// features (`nil` role); these are the ones worth a second look. Found by `ColumnRole.detect`,
 /// a pure function of the column's values.
@@ -141,7 +143,10 @@ public enum ColumnRole: Sendable, Equatable {
     }
 
     /// The role of every column of `frame`, in column order (nil for plain features).
+    /// Each column examined on its own core (a load's roles took a tenth of its time on one).
     public static func detect(in frame: DataFrame) -> [(name: String, role: ColumnRole?)] {
-        frame.columns.map { ($0.name, detect($0)) }
+        let columns = frame.columns
+        let roles = parallelMap(columns.count, workers: ProcessInfo.processInfo.activeProcessorCount) { detect(columns[$0]) }
+        return zip(columns, roles).map { ($0.name, $1) }
     }
 }

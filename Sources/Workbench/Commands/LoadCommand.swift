@@ -88,7 +88,8 @@ extension CommandTable {
         }
         let name = try context.newName("NAME") ?? context.targets.first ?? defaultName
         let numeric = frame.columns.filter { $0.kind == .number }.count
-        let missing = frame.columns.reduce(0) { $0 + $1.data.missingCount }
+        let columns = frame.columns
+        let missing = parallelMap(columns.count, workers: ProcessInfo.processInfo.activeProcessorCount) { columns[$0].data.missingCount }.reduce(0, +)
         context.bind(name, .dataset(Dataset(frame: frame, source: "\"\(PostgresLocation.mask(written))\"", fingerprint: fingerprint)))
         context.print("loaded \(name): \(frame.rowCount) rows × \(frame.columnCount) columns (\(numeric) number, \(frame.columnCount - numeric) text), \(missing) missing cell\(missing == 1 ? "" : "s")")
         context.print("fingerprint \(Fingerprint.short(fingerprint, length: 16))")
