@@ -66,8 +66,12 @@ public enum ColumnRole: Sendable, Equatable {
     /// missing, date, identifier, free text, high cardinality, near-constant.
     /// - Complexity: O(rows), plus O(distinct levels × length) for text.
     public static func detect(_ column: Column) -> ColumnRole? {
+        detect(column, missing: column.data.missingCount)
+    }
+
+    /// `detect(column)` for a caller that has counted the column's missing values already.
+    public static func detect(_ column: Column, missing: Int) -> ColumnRole? {
         let rows = column.data.count
-        let missing = column.data.missingCount
         let present = rows - missing
         guard present > 0 else { return .constant(value: nil) }
         switch column.data {
