@@ -125,7 +125,9 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
             && lhs.classCodes == rhs.classCodes && lhs.classCount == rhs.classCount && lhs.targetValues == rhs.targetValues
     }
 
-    /// Rows per parallel work unit.
+    /// Rows per parallel work unit, at most: a prediction of fewer rows than `blockRows` per
+    /// thread is cut into one smaller unit per thread instead (a stoppable block of a wide k-NN
+    /// model is about 16 rows, and one unit left the second core idle).
     private static let blockRows = 32
 
     /// Predicts on all active cores; each output row depends only on its input row, so the
@@ -138,10 +140,11 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     /// Predicts using at most `threads` threads.
     public func predict(_ x: Matrix, threads: Int) -> Prediction {
         let width = task == .classification ? classCount : 1
-        let blocks = (x.rows + Self.blockRows - 1) / Self.blockRows
+        let unitRows = max(1, min(Self.blockRows, (x.rows + max(1, threads) - 1) / max(1, threads)))
+        let blocks = (x.rows + unitRows - 1) / unitRows
         let predictBlock: @Sendable (Int) -> [Double] = { block in
-            let start = block * Self.blockRows
-            let end = min(x.rows, start + Self.blockRows)
+            let start = block * unitRows
+            let end = min(x.rows, start + unitRows)
             var out = [Double](repeating: 0, count: (end - start) * width)
             var heaps = [NeighborHeap](repeating: NeighborHeap(capacity: k), count: end - start)
             findNeighbors(of: x, rows: start..<end, into: &heaps)

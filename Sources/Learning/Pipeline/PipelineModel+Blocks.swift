@@ -1,3 +1,4 @@
+import Foundation
 import Tabular
 
 extension PipelineModel {
@@ -19,8 +20,10 @@ extension PipelineModel {
         }
     }
 
-    /// Distance terms (training rows × features) per block of a k-NN prediction: well under a
-    /// second of work, so a stop is answered within about that.
+    /// Distance terms (training rows × features) per block of a k-NN prediction and core: well
+    /// under a second of work, so a stop is answered within about that. Per core, because the
+    /// block is shared among them (one core's worth on two left each with half a block, 8 rows of
+    /// a wide model, and a k-NN cross-validation ran 25% slower).
     public static let stoppableBlockCost = 50_000_000
     /// Rows per block for models whose rows are cheap (blocks keep the parallel kernels busy).
     public static let cheapBlockRows = 65_536
@@ -39,7 +42,7 @@ extension PipelineModel {
 
     /// Rows per block of a prediction that must stop soon when asked.
     public var stoppableBlockRows: Int {
-        costPerRow.map { max(8, min(Self.cheapBlockRows, Self.stoppableBlockCost / $0)) } ?? Self.cheapBlockRows
+        costPerRow.map { max(8, min(Self.cheapBlockRows, Self.stoppableBlockCost * ProcessInfo.processInfo.activeProcessorCount / $0)) } ?? Self.cheapBlockRows
     }
 
     /// `model.predict(x)` in blocks of at most `blockRows` rows, `beforeBlock` before each.
