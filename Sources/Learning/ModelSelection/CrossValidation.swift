@@ -194,12 +194,12 @@ private final class FoldProgress: Sendable {
         self.report = report
     }
 
+    /// Reports under the lock, so two folds' reports cannot arrive in the wrong order.
     func update(fold: Int, fraction: Double) {
-        let total = fractions.withLock { fractions -> Double in
+        fractions.withLock { fractions in
             fractions[fold] = min(1, max(fractions[fold], fraction))
-            return fractions.reduce(0, +) / Double(max(1, fractions.count))
+            report(fractions.reduce(0, +) / Double(max(1, fractions.count)))
         }
-        report(total)
     }
 }
 

@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+import Tabular
+import TestSupport
+import Testing
+@testable import Learning
+
+/// Folds run side by side in rounds of the thread count; the result must not depend on it.
+@Suite("Cross-validation whatever the thread count")
+struct CrossValidationThreadsTests {
+    static func crossValidate(_ algorithm: any Algorithm.Type, threads: Int, progress: @escaping @Sendable (Double) -> Void = { _ in })
+        throws -> CrossValidationResult {
+        let frame = try CSVReader.read(path: exampleData + "/penguins.csv")
+        let features = frame.columnNames.filter { $0 != "species" }
+        let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: "species", task: nil)
+        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 3).map { $0.map { rows[$0] } }
+        return try CrossValidation.run(algorithm: algorithm, parameters: [:], frame: frame, target: "species", features: features,
+                                       task: task, folds: folds, allRows: rows, context: FitContext(seed: 9, threads: threads, progress: progress))
+    }
+
+    /// One thread (folds one after another), two (rounds of two, the fifth fold on both), three
+    /// (a round of three, then two) and eight (one round of five): the same scores and the same
+    /// out-of-fold probabilities, bit for bit, in fold order.
+    @Test(arguments: ["forest", "tree", "linear", "knn"])
+    func sameFoldsWhateverTheThreads(name: String) throws {
+        let algorithm = try #require(AlgorithmRegistry.named(name))
+        let one = try Self.crossValidate(algorithm, threads: 1)
+        #expect(one.foldScores.count == 5)
+        for threads in [2, 3, 8] {
+            let other = try Self.crossValidate(algorithm, threads: threads)
+            #expect(other.foldScores == one.foldScores, "\(name), \(threads) threads")
+            #expect(other.outOfFold == one.outOfFold, "\(name), \(threads) threads")
+            #expect(other.foldSizes == one.foldSizes && other.outOfFoldTruth == one.outOfFoldTruth)
+        }
+    }
+
+    /// Folds side by side report one progress: it never goes back and ends at 1.
+    @Test func progressOfFoldsSideBySideNeverGoesBack() throws {
+        let seen = Mutex<[Double]>([])
+        _ = try Self.crossValidate(AlgorithmRegistry.named("forest")!, threads: 2) { fraction in
+            seen.withLock { $0.append(fraction) }
+        }
+        let fractions = seen.withLock { $0 }
+        #expect(fractions.last == 1)
+        #expect(zip(fractions, fractions.dropFirst()).allSatisfy { $0 <= $1 }, "\(fractions)")
+    }
+}
