@@ -19,23 +19,16 @@ public struct Matrix: Sendable, Codable, Equatable {
     private enum CodingKeys: String, CodingKey { case rows, columns, values, float64 }
 
     /// From this many values on, a matrix is stored as `float64`: its values' little-endian bytes
-    /// in base64, exact and about 40 times faster to write than a JSON array of numbers (a k-NN
-    /// model's training rows took seconds to cache and export as numbers). Smaller matrices stay a
-    /// readable `values` array.
-    public static let binaryStorageThreshold = 4096
+    /// in base64 (see `CompactArrayCoding`; a k-NN model's training rows took seconds to cache and
+    /// export as numbers). Smaller matrices stay a readable `values` array.
+    public static let binaryStorageThreshold = CompactArrayCoding.threshold
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(rows, forKey: .rows)
         try container.encode(columns, forKey: .columns)
         if values.count >= Self.binaryStorageThreshold {
-            var bytes = [UInt8](repeating: 0, count: values.count * 8)
-            bytes.withUnsafeMutableBytes { raw in
-                for (i, v) in values.enumerated() {
-                    raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
-                }
-            }
-            try container.encode(Data(bytes).base64EncodedString(), forKey: .float64)
+            try container.encode(values.compactBase64(), forKey: .float64)
         } else {
             try container.encode(values, forKey: .values)
         }
@@ -58,13 +51,11 @@ public struct Matrix: Sendable, Codable, Equatable {
             // The length is checked before decoding, so a crafted shape cannot make us allocate for it.
             let (byteCount, tooMany) = size.multipliedReportingOverflow(by: 8)
             guard !tooMany, byteCount <= Int.max / 2, text.utf8.count == (byteCount + 2) / 3 * 4,
-                  let bytes = Data(base64Encoded: text), bytes.count == byteCount else {
+                  let stored = [Double](compactBase64: text), stored.count == size else {
                 throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.float64],
                     debugDescription: "a \(rows) × \(columns) matrix needs \(size) float64 values in base64"))
             }
-            values = bytes.withUnsafeBytes { raw in
-                (0..<size).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
-            }
+            values = stored
         } else {
             values = try container.decode([Double].self, forKey: .values)
         }

@@ -184,6 +184,19 @@ public struct Tree: Sendable, Codable, Equatable {
 // MARK: - Decoding
 
 extension Tree {
+    /// Writes the node arrays compactly (`CompactArrayCoding`): a deep tree has thousands of nodes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(valueWidth, forKey: .valueWidth)
+        try container.encodeCompact(feature, forKey: .feature)
+        try container.encodeCompact(threshold, forKey: .threshold)
+        try container.encodeCompact(left, forKey: .left)
+        try container.encodeCompact(right, forKey: .right)
+        try container.encodeCompact(missingGoesLeft, forKey: .missingGoesLeft)
+        try container.encodeCompact(cover, forKey: .cover)
+        try container.encodeCompact(values, forKey: .values)
+    }
+
     /// Decodes a tree, refusing one the walk could leave or loop in: node arrays of one length,
     /// `valueWidth` outputs per node, every split's children after it in the arrays (so no cycle)
     /// and each node the child of one parent, depth at most `maximumDepth`, and finite thresholds,
@@ -195,13 +208,13 @@ extension Tree {
         let width = try container.decode(Int.self, forKey: .valueWidth)
         try StoredModelCheck.require(width >= 1, at: path + [CodingKeys.valueWidth], "a tree needs at least one output per node, not \(width)")
         self.init(valueWidth: width)
-        feature = try container.decode([Int32].self, forKey: .feature)
-        threshold = try container.decode([Double].self, forKey: .threshold)
-        left = try container.decode([Int32].self, forKey: .left)
-        right = try container.decode([Int32].self, forKey: .right)
-        missingGoesLeft = try container.decode([Bool].self, forKey: .missingGoesLeft)
-        cover = try container.decode([Double].self, forKey: .cover)
-        values = try container.decode([Double].self, forKey: .values)
+        feature = try container.decodeCompact([Int32].self, forKey: .feature)
+        threshold = try container.decodeCompact([Double].self, forKey: .threshold)
+        left = try container.decodeCompact([Int32].self, forKey: .left)
+        right = try container.decodeCompact([Int32].self, forKey: .right)
+        missingGoesLeft = try container.decodeCompact([Bool].self, forKey: .missingGoesLeft)
+        cover = try container.decodeCompact([Double].self, forKey: .cover)
+        values = try container.decodeCompact([Double].self, forKey: .values)
         let n = feature.count
         try StoredModelCheck.require(n >= 1, at: path + [CodingKeys.feature], "a tree needs at least one node")
         for (key, count) in [(CodingKeys.threshold, threshold.count), (.left, left.count), (.right, right.count),
