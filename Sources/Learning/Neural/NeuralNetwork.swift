@@ -199,12 +199,22 @@ extension NeuralNetwork {
                                 // Propagate through the ReLU: zero where the unit was inactive.
                                 if l > 0 {
                                     let previousRow = inDelta + b * nIn
-                                    for i in 0..<nIn {
-                                        if inRow[i] <= 0 {
-                                            previousRow[i] = 0
-                                            continue
+                                    if nOut <= 8 {
+                                        // Into a narrow layer (the classes): computed for every unit
+                                        // and then chosen, since half the units are inactive, at
+                                        // random, and a branch on it mispredicted.
+                                        for i in 0..<nIn {
+                                            let propagated = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                            previousRow[i] = inRow[i] <= 0 ? 0 : propagated
                                         }
-                                        previousRow[i] = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                    } else {
+                                        for i in 0..<nIn {
+                                            if inRow[i] <= 0 {
+                                                previousRow[i] = 0
+                                                continue
+                                            }
+                                            previousRow[i] = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                        }
                                     }
                                 }
                             }
