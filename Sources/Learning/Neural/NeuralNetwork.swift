@@ -52,10 +52,16 @@ public struct NeuralNetwork: Sendable, Codable, Equatable {
                         let outRow = output + b * nOut
                         outRow.update(from: biases, count: nOut)
                         let inRow = input + b * nIn
-                        for i in 0..<nIn {
-                            let value = inRow[i]
-                            if value == 0 { continue }  // common after ReLU
-                            NeuralKernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
+                        if nOut <= NeuralKernels.narrowLayer {
+                            for i in 0..<nIn {
+                                NeuralKernels.addScaledUnlessZero(inRow[i], weights + i * nOut, to: outRow, count: nOut)
+                            }
+                        } else {
+                            for i in 0..<nIn {
+                                let value = inRow[i]
+                                if value == 0 { continue }  // common after ReLU
+                                NeuralKernels.addScaled(value, weights + i * nOut, to: outRow, count: nOut)
+                            }
                         }
                         if isHidden {
                             for o in 0..<nOut where outRow[o] < 0 { outRow[o] = 0 }
@@ -191,16 +197,22 @@ extension NeuralNetwork {
                                 let deltaRow = outDelta + b * nOut
                                 let inRow = input + b * nIn
                                 NeuralKernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
-                                for i in 0..<nIn {
-                                    let value = inRow[i]
-                                    if value == 0 { continue }
-                                    NeuralKernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                if nOut <= NeuralKernels.narrowLayer {
+                                    for i in 0..<nIn {
+                                        NeuralKernels.addScaledUnlessZero(inRow[i], deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                    }
+                                } else {
+                                    for i in 0..<nIn {
+                                        let value = inRow[i]
+                                        if value == 0 { continue }
+                                        NeuralKernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                    }
                                 }
                                 // Propagate through the ReLU: zero where the unit was inactive.
                                 if l > 0 {
                                     let previousRow = inDelta + b * nIn
-                                    if nOut <= 8 {
-                                        // Into a narrow layer (the classes): computed for every unit
+                                    if nOut <= NeuralKernels.narrowLayer {
+                                        // From a narrow layer (the classes): computed for every unit
                                         // and then chosen, since half the units are inactive, at
                                         // random, and a branch on it mispredicted.
                                         for i in 0..<nIn {
@@ -339,6 +351,24 @@ enum NeuralKernels {
         var i = 0
         while i < count {
             y[i] += a * x[i]
+            i &+= 1
+        }
+    }
+
+    /// Layers this wide or narrower (an output layer of classes) are updated without branching on
+    /// each hidden unit: a ReLU leaves half of them at zero, at random, so a branch mispredicts
+    /// about every other time, which costs more than a narrow layer's arithmetic it would skip.
+    static let narrowLayer = 8
+
+    /// `addScaled` unless `a` is zero, when y is left as it is: the same bits as skipping the
+    /// call on a zero (adding a zero product could turn a −0 into +0), without a branch.
+    @inline(__always)
+    static func addScaledUnlessZero(_ a: Double, _ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) {
+        let skip = a == 0
+        var i = 0
+        while i < count {
+            let sum = y[i] + a * x[i]
+            y[i] = skip ? y[i] : sum
             i &+= 1
         }
     }
