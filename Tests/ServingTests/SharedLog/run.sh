@@ -94,7 +94,18 @@ for pid in "${wrk_pids[@]}"; do wait "$pid"; done
 
 metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v name="$2" '$1 == name { print int($2) }'; }
 # Everything queued before the load ended is written within a few seconds (the writers' backoff
-# is at most 5 s); wait until every replica's rows in the database stop changing.
+# is at most 5 s). A writer in its backoff leaves the count unchanged for seconds, so first wait
+# until no replica has rows waiting (CI once checked after half a second of no change, with
+# 17,000 rows still queued), then until every replica's rows in the database stop changing.
+for _ in $(seq 1 120); do
+    waiting=0
+    for port in "${ports[@]}"; do
+        rows=$(metric "$port" workbench_log_rows_waiting)
+        waiting=$((waiting + ${rows:-1}))
+    done
+    [ "$waiting" = 0 ] && break
+    sleep 0.5
+done
 previous=""
 for _ in $(seq 1 40); do
     current=$(sql "SELECT replica, count(*) FROM workbench_predictions GROUP BY replica ORDER BY replica" | tr '\n' ' ')
