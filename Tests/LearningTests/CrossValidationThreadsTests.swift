@@ -34,6 +34,19 @@ struct CrossValidationThreadsTests {
         }
     }
 
+    /// Side by side while the fits' memory stays within a quarter of the machine's (32 bytes per
+    /// cell each, by the estimate): 80,000 × 22 runs two at once on 24 GiB, 10 million × 22 one.
+    @Test func foldsSideBySideOnlyWhileTheirMemoryFits() {
+        let gib: UInt64 = 1 << 30
+        #expect(CrossValidation.foldsSideBySide(threads: 2, rows: 80_000, columns: 22, memory: 24 * gib) == 2)
+        #expect(CrossValidation.foldsSideBySide(threads: 8, rows: 80_000, columns: 22, memory: 24 * gib) == 8)
+        #expect(CrossValidation.foldsSideBySide(threads: 1, rows: 80_000, columns: 22, memory: 24 * gib) == 1)
+        #expect(CrossValidation.foldsSideBySide(threads: 2, rows: 10_000_000, columns: 22, memory: 24 * gib) == 1)
+        // 6 GiB for fits of 32 × 4M × 22 bytes (2.6 GiB) each: two.
+        #expect(CrossValidation.foldsSideBySide(threads: 4, rows: 4_000_000, columns: 22, memory: 24 * gib) == 2)
+        #expect(CrossValidation.foldsSideBySide(threads: 2, rows: 0, columns: 0, memory: 0) == 1)
+    }
+
     /// Folds side by side report one progress: it never goes back and ends at 1.
     @Test func progressOfFoldsSideBySideNeverGoesBack() throws {
         let seen = Mutex<[Double]>([])

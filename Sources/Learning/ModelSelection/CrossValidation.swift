@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Tabular
 
@@ -89,9 +90,21 @@ public enum CrossValidation {
         var predictSeconds: Double
     }
 
+    /// Folds run at once: one per thread, as long as their fits' memory stays within a quarter of
+    /// the machine's. A fit holds its rows a few times over (the encoded matrix, bins or a
+    /// workspace, each up to 8 bytes a value; one-hot columns widen it), estimated at 32 bytes per
+    /// row and column: on 24 GiB, two folds side by side up to about 100 million cells (4.5
+    /// million rows of 22 columns), one at a time beyond.
+    static func foldsSideBySide(threads: Int, rows: Int, columns: Int, memory: UInt64) -> Int {
+        let perFit = max(1, Double(rows) * Double(max(1, columns)) * 32)
+        let fits = Int(min(Double(Int.max / 2), Double(memory) / 4 / perFit))
+        return max(1, min(threads, fits))
+    }
+
     /// Cross-validates one candidate on `folds` (test rows per fold, indices into `frame`).
     ///
-    /// Folds run side by side, one per core with one thread each, in rounds of `context.threads`;
+    /// Folds run side by side, one per core with one thread each, in rounds of `context.threads`
+    /// (fewer when their memory would not fit: `foldsSideBySide`);
     /// the last round's folds share the cores (five folds on two cores: two rounds of two, then
     /// one fold on both). A fit's own parallelism leaves cores idle in its serial parts (a tree
     /// kept 1.3 of 2 cores busy); folds side by side keep both busy. Each fold's model is the same
@@ -129,8 +142,10 @@ public enum CrossValidation {
         }
         var outcomes: [FoldOutcome?] = []
         var next = 0
+        let sideBySide = foldsSideBySide(threads: context.threads, rows: allRows.count, columns: features.count,
+                                         memory: ProcessInfo.processInfo.physicalMemory)
         while next < folds.count {
-            let round = min(max(1, context.threads), folds.count - next)
+            let round = min(sideBySide, folds.count - next)
             let first = next
             outcomes += try parallelMap(round, threads: round) { try runFold(first + $0, round) }
             next += round
