@@ -88,17 +88,12 @@ extension CommandTable {
         }
         let name = try context.newName("NAME") ?? context.targets.first ?? defaultName
         let numeric = frame.columns.filter { $0.kind == .number }.count
-        // Each column's missing count and role in one parallel pass (the role needs the count).
-        let columns = frame.columns
-        let perColumn = parallelMap(columns.count, workers: ProcessInfo.processInfo.activeProcessorCount) { i -> (missing: Int, role: ColumnRole?) in
-            let missing = columns[i].data.missingCount
-            return (missing, ColumnRole.detect(columns[i], missing: missing))
-        }
+        let perColumn = ColumnRole.detect(in: frame)
         let missing = perColumn.reduce(0) { $0 + $1.missing }
         context.bind(name, .dataset(Dataset(frame: frame, source: "\"\(PostgresLocation.mask(written))\"", fingerprint: fingerprint)))
         context.print("loaded \(name): \(frame.rowCount) rows × \(frame.columnCount) columns (\(numeric) number, \(frame.columnCount - numeric) text), \(missing) missing cell\(missing == 1 ? "" : "s")")
         context.print("fingerprint \(Fingerprint.short(fingerprint, length: 16))")
-        let roles = zip(columns, perColumn).compactMap { column, found in found.role.map { (column.name, $0) } }
+        let roles = perColumn.compactMap { entry in entry.role.map { (entry.name, $0) } }
         if !roles.isEmpty {
             context.print("roles: " + roles.map { "\($0.0) (\($0.1.name))" }.joined(separator: ", ") + " — 'describe \(name)' for suggestions")
         }
