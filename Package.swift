@@ -4,6 +4,8 @@ import Foundation
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 // The learning library's kernels (distances, histograms, tree walks) are compiled for AVX2 on x86-64:

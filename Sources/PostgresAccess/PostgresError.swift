@@ -1,3 +1,5 @@
+import Foundation
+
 /// What went wrong talking to PostgreSQL, with the connection shown masked (never its password)
 /// and what to do about it. One line each: these end up in the REPL, in `workbench` messages and
 /// in the server's log.

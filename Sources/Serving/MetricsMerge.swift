@@ -1,3 +1,5 @@
+import Foundation
+
 /// One `/metrics` for a server of several models, as Prometheus scrapes it: every model's series
 /// with a `model` label, each metric family once (its `# TYPE` line, then all its samples — the
 /// text format wants a family's samples together), and the process's own series (`process_…`,

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Bundles
 
 /// The models of one server, by name: a request naming a model (`/v2/models/NAME/…`,
 /// `/v1/models/NAME/…`) goes to that model's `ModelService`, with its own token check, limits,

@@ -1,4 +1,6 @@
 import Foundation
+import Bundles
+import Learning
 
 extension ModelService {
     /// `POST /v1/feedback`: outcomes of served predictions, stored beside them in the prediction

@@ -1,5 +1,6 @@
 import Bundles
 import Foundation
+import Learning
 
 /// What `POST /v1/admin/promote` answers: the models before and after, and the evidence the
 /// promotion was made on (what `workbench promote` records in the run registry).

@@ -5,6 +5,7 @@ import NIOCore
 import PostgresAccess
 import PostgresNIO
 import Synchronization
+import Learning
 
 /// A prediction log in a PostgreSQL database that any number of server replicas write at once
 /// (`serve --log postgresql://…`) and `monitor postgresql://…` reads as one.

@@ -5,6 +5,7 @@ import GRDB
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import Learning
 #endif
 
 /// What a log records about the model it logs, whatever keeps it.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Bundles
 import Tabular
+import Learning
 
 /// Scores the challenger (`serve --shadow`) on the rows the champion answered, off the request
 /// path: a request only appends its scored rows to a bounded queue (O(1) under a lock, never a

@@ -4,6 +4,8 @@ import PostgresAccess
 import Serving
 import Workbench
 import Synchronization
+import Bundles
+import UnixSignals
 
 /// Serve a bundle over HTTP until SIGINT or SIGTERM.
 struct Serve: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Bundles
+import SwiftProtobuf
 
 /// The generated `onnx-ml.proto` types encode and decode a model with the runtime we link.
 @Suite("ONNX protobuf types")

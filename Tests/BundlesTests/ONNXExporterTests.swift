@@ -3,6 +3,7 @@ import Learning
 import Tabular
 import Testing
 @testable import Bundles
+import SwiftProtobuf
 
 /// Structure of exported graphs, read back with the generated protobuf types.
 @Suite("ONNX export")

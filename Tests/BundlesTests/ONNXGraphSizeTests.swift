@@ -3,6 +3,7 @@ import Learning
 import Tabular
 import Testing
 @testable import Bundles
+import SwiftProtobuf
 
 /// The graph stays lean: ONNX Runtime pays a kernel launch per node, which is most of a single
 /// row's time (Benchmarks/onnx). These counts fail when a change adds nodes back; lower them

@@ -5,6 +5,7 @@ import Tabular
 import Testing
 import TestSupport
 @testable import Workbench
+import Bundles
 
 /// The comparison of champion and challenger: agreement, the paired tests' use, and the
 /// recommendation's wording, on hand-made rows.

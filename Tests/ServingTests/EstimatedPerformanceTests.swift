@@ -3,6 +3,7 @@ import Learning
 import Serving
 import Testing
 import TestSupport
+import Workbench
 
 /// Confidence-based performance estimation (CBPE) against the realised accuracy, end to end: a
 /// calibrated model served with a log, shifted rows predicted, their true classes sent back, and

@@ -3,6 +3,7 @@ import GRDB
 import Serving
 import Testing
 import TestSupport
+import Workbench
 
 /// `POST /v1/feedback` over real loopback HTTP: prediction ids, outcomes stored beside the
 /// predictions, duplicates, unknown ids, wrong types, classes, limits, the token.

@@ -2,6 +2,7 @@ import Foundation
 import Serving
 import Testing
 import TestSupport
+import Workbench
 
 /// Trains `algorithm` on the repository's own `examples/penguins.csv` (nothing outside the
 /// repository) and exports it to `folder`; returns the bundle path.

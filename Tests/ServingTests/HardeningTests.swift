@@ -6,6 +6,7 @@ import GRDB
 import Testing
 import TestSupport
 @testable import Serving
+import Workbench
 
 /// Issue 19's HTTP-server items: content types, the rows limit, linear body assembly, rejected
 /// requests kept apart from the audit trail, redaction in every published document, private log

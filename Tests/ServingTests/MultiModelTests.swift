@@ -2,6 +2,10 @@ import Foundation
 import Serving
 import Testing
 import TestSupport
+import Bundles
+// Scoped: the module's `Task` would hide Swift's in these tests.
+import struct Learning.PipelineModel
+import Workbench
 
 /// Several bundles in one server (`workbench serve A B`): each model under its name on /v2 and
 /// /v1/models/NAME/…, with its own metrics, monitoring and prediction log; the single-model

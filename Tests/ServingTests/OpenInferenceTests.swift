@@ -2,6 +2,10 @@ import Foundation
 import Serving
 import Testing
 import TestSupport
+import Bundles
+// Scoped: the module's `Task` would hide Swift's in these tests.
+import struct Learning.PipelineModel
+import Workbench
 
 /// The Open Inference Protocol (KServe V2) beside /v1: every route over real loopback HTTP, the
 /// same answers as /v1/predict, the same token, limits, metrics, log and monitoring, and every

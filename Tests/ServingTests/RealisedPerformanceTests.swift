@@ -4,6 +4,7 @@ import Learning
 @testable import Serving
 import Testing
 import TestSupport
+import Bundles
 
 /// Realised performance on the labelled rows of a window, checked against direct computations;
 /// the alert rule at its boundary; outcomes from a CSV file; logs older than outcomes.

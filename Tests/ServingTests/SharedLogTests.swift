@@ -6,6 +6,8 @@ import Synchronization
 import Tabular
 import Testing
 import TestSupport
+import Learning
+import PostgresNIO
 
 /// A store that fails while told to, and keeps what it was given: the writer's behaviour when
 /// the log's database is away, without stopping a real one.

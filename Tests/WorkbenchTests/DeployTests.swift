@@ -4,6 +4,7 @@ import Tabular
 import Testing
 import TestSupport
 @testable import Workbench
+import Learning
 
 /// Runs the real binary with arguments and optional stdin; returns status, stdout and stderr.
 func runBinary(_ arguments: [String], input: String? = nil, in folder: String = repositoryRoot, home: String? = nil) throws -> (status: Int32, out: String, err: String) {

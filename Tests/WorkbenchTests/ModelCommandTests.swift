@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 @testable import Workbench
 @testable import Learning
+import Tabular
 
 @Suite("Model commands")
 struct ModelCommandTests {

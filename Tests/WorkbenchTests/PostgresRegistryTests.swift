@@ -3,6 +3,7 @@ import PostgresAccess
 import Testing
 import TestSupport
 @testable import Workbench
+import Tabular
 
 /// The run registry shared through PostgreSQL (WORKBENCH_REGISTRY=postgresql://…), against the
 /// real server named by WORKBENCH_TEST_POSTGRES (a private cluster in CI).

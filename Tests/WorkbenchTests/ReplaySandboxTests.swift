@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Workbench
+import CommandLanguage
 
 /// Replays never touch the user's files (issue 23, item 1): what the cells write goes to a private
 /// sandbox, reads see what earlier replayed cells wrote, and `--in-place` is the only way out.

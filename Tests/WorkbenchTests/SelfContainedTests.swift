@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 @testable import Workbench
 import WorkbenchResources
+import CommandLanguage
 
 /// The repository needs nothing beside it, and the binary needs nothing but itself: example data
 /// and lessons are built in, and what the README shows is what the program does.

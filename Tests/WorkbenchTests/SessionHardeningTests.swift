@@ -4,6 +4,7 @@ import TestSupport
 import Charts
 @testable import Tabular
 @testable import Workbench
+import Learning
 
 /// Issue 19, the session's part: recursion, writes that never destroy a user's file, a start-up
 /// sweep that removes only its own temporaries, non-regular paths, memory estimates before large

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Workbench
+import CommandLanguage
+import Tabular
 
 @Suite("Session commands")
 struct SessionTests {

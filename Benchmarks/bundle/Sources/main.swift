@@ -8,6 +8,7 @@ import Darwin
 #endif
 import Bundles
 import Tabular
+import Learning
 
 func now() -> Double {
     var t = timespec()

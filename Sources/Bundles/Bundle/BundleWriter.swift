@@ -4,6 +4,7 @@ import Foundation
 import Learning
 import Tabular
 import ZIPFoundation
+import ColumnExpressions
 
 /// Everything that goes into a bundle, assembled by the caller (the interpreter knows the
 /// session's metrics, card and reference statistics; this library knows the format).

@@ -1,6 +1,7 @@
 import Foundation
 import Learning
 import Tabular
+import SwiftProtobuf
 
 /// Writes a trained `PipelineModel` — preprocessing and model — as one ONNX graph that any ONNX
 /// runtime with the `ai.onnx` (opset 21) and `ai.onnx.ml` (opset 5) domains can run on a table.

@@ -1,4 +1,5 @@
 import Tabular
+import Foundation
 
 /// The date step of the preprocessing: a text input whose training values are dates (at least
 /// half of them written one way, as `DateFormat.detect` finds on the training rows) is not

@@ -2,6 +2,7 @@ import Bundles
 import Foundation
 import Learning
 import Tabular
+import CommandLanguage
 
 /// What `export … format=` writes.
 enum ExportFormat: String, CaseIterable, Sendable {

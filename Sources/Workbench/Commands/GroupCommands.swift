@@ -1,6 +1,7 @@
 import ColumnExpressions
 import CommandLanguage
 import Tabular
+import Foundation
 
 extension CommandTable {
     /// `count D by COLS`: how many rows have each value (a crosstab for two columns).

@@ -1,5 +1,6 @@
 import CommandLanguage
 import Diagnostics
+import Foundation
 
 extension CommandTable {
     /// `help [COMMAND]`: the command list, or one command in full.

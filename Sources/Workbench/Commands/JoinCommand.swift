@@ -1,5 +1,6 @@
 import CommandLanguage
 import Tabular
+import Foundation
 
 extension CommandTable {
     /// `join A B on KEY [how=inner|left] [suffix=…]`.

@@ -3,6 +3,8 @@ import CommandLanguage
 import Foundation
 import PostgresAccess
 import Serving
+import Learning
+import Tabular
 
 extension CommandTable {
     /// `serve MODEL|"BUNDLE" [port=8080] [host=127.0.0.1] [log="FILE"] [window=1000]`.

@@ -3,6 +3,7 @@ import Diagnostics
 import CommandLanguage
 import Learning
 import Tabular
+import Foundation
 
 extension CommandTable {
     /// `threshold MODEL on DATA [metric= | cost_fp= cost_fn= | min_recall= | min_precision= | at=]`.

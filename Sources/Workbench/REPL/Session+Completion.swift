@@ -1,5 +1,6 @@
 import CommandLanguage
 import Foundation
+import Tabular
 
 extension Session {
     /// Tab completion over this session's names and files and the command table.

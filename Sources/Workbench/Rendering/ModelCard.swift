@@ -1,6 +1,7 @@
 import Foundation
 import Learning
 import Tabular
+import ColumnExpressions
 
 /// The Markdown model card of a trained model: what it is for, what it learned from, how well it
 /// did, and where not to trust it. Printed by `card`, written into every bundle.

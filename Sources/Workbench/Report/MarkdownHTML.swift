@@ -1,4 +1,5 @@
 import Charts
+import FoundationEssentials
 
 /// The small part of Markdown that model cards use, as HTML: headings, paragraphs, nested
 /// bullet lists, pipe tables, and inline `code`, **bold** and _emphasis_. Everything else is text.

@@ -1,4 +1,5 @@
 import Charts
+import Foundation
 
 /// A session as Markdown: the cells with their output in fenced blocks, tables as pipe tables,
 /// charts as SVG files in a folder beside the document (like nbconvert's `NAME_files`).

@@ -1,5 +1,6 @@
 import Foundation
 import Tabular
+import CommandLanguage
 
 /// Why a file could not be written; each case names the path as the user wrote it.
 public enum FileWriteError: Error, Sendable, Equatable, CustomStringConvertible {

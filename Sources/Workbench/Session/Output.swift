@@ -1,4 +1,5 @@
 import Charts
+import Foundation
 
 /// What a command prints: lines of text, tables and charts, in order. Volatile spans (times,
 /// absolute paths, memory) are marked so that transcripts can flag them and replay can ignore them.

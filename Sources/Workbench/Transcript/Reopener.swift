@@ -1,6 +1,7 @@
 import CommandLanguage
 import Foundation
 import Tabular
+import Learning
 
 /// Restores the names a recorded session bound, fast (issue 23, item 6): its cells run again
 /// without showing their output, except those that only show something or act outside the

@@ -1,5 +1,6 @@
 import Foundation
 import Tabular
+import WorkbenchResources
 
 /// Re-runs a transcript in a fresh session and compares every cell's output with the recording.
 public struct Replayer {

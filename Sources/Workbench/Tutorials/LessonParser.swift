@@ -2,6 +2,7 @@ import Diagnostics
 import Foundation
 import Learning
 import Tabular
+import CommandLanguage
 
 /// Reads the lesson format: Markdown with a `# Title`, `## id: Title` step headings, a `kind:` line
 /// under each heading, and small fenced blocks (`check`, `answer`, `choices`, `hints`, `solution`,

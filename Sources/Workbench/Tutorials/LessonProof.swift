@@ -2,6 +2,7 @@ import Bundles
 import Foundation
 import Serving
 import Tabular
+import Learning
 
 /// Proves a lesson `tutorial make` wrote before it is saved: plays it end to end in a scratch
 /// session (every REPL command it teaches must succeed), recomputes every expected number from

@@ -1,6 +1,7 @@
 import Bundles
 import Charts
 import Foundation
+import Learning
 
 /// A trainer's view of the progress files learners wrote (`workbench tutorial report DIR…`): who
 /// finished which lesson, the steps where learners needed the most attempts or the solution, and,

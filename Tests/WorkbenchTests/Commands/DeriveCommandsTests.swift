@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 import Tabular
 @testable import Workbench
+import ColumnExpressions
 
 /// `derive` and `rename` (Commands/DeriveCommands.swift), and derived columns travelling into
 /// the model and the bundle.

@@ -1,4 +1,5 @@
 import Charts
+import Learning
 import Foundation
 import Testing
 @testable import Workbench
