@@ -1,5 +1,5 @@
 import Diagnostics
-import Tabular
+public import Tabular
 
 /// One summary column of `group`: `mean_mass = mean(body_mass_g)`, `n = count()`.
 public struct Aggregation: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// A derived column as `derive` made it: its name, the expression as written, and the format of
 /// every date column it reads. A model stores the derivations its features depend on and

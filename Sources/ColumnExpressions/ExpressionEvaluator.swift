@@ -1,5 +1,5 @@
 import Foundation
-import Tabular
+public import Tabular
 
 /// An expression's value over every row: whole columns, or one constant for every row.
 /// Conditions are three-valued (`1` true, `0` false, `-1` missing): a comparison with a missing

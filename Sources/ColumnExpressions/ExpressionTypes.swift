@@ -1,5 +1,5 @@
 import Diagnostics
-import Tabular
+public import Tabular
 
 /// The type of an expression's value. Conditions (`boolean`) become 0/1 number columns when a
 /// derived column stores them.

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import PostgresNIO
-import Tabular
+public import Tabular
 
 /// One connection held for a batch job (`workbench predict`), used from synchronous code: every
 /// call blocks its thread until the server answers, so never call it from a task.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a PostgreSQL database is, from a connection string as libpq reads it:
 /// `postgresql://user[:password]@host[:port]/database[?sslmode=…&connect_timeout=…&…]`

@@ -1,9 +1,9 @@
 import Foundation
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOPosix
 import NIOSSL
-import PostgresNIO
+public import PostgresNIO
 import Synchronization
 
 /// A PostgreSQL database reached through PostgresNIO's pooled client, with every failure turned

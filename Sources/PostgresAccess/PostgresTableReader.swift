@@ -1,7 +1,7 @@
 import Diagnostics
 import Foundation
 import PostgresNIO
-import Tabular
+public import Tabular
 
 /// Reads a table or a query result from PostgreSQL into a frame, through a server-side cursor a
 /// batch at a time, so neither side holds the result twice.

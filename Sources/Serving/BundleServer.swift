@@ -2,11 +2,11 @@ import Bundles
 import Dispatch
 import Foundation
 import HummingbirdCore
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import UnixSignals
+public import UnixSignals
 
 /// How to serve a bundle.
 public struct ServeOptions: Sendable {

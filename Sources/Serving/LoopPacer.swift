@@ -4,6 +4,12 @@ import Glibc
 import Darwin
 #endif
 import NIOPosix
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Gives the core away when an event loop has answered requests without a break for a while.
 ///

@@ -1,6 +1,6 @@
-import Bundles
+public import Bundles
 import Crypto
-import Foundation
+public import Foundation
 import Learning
 import Synchronization
 

@@ -1,6 +1,6 @@
-import Bundles
-import Foundation
-import Learning
+public import Bundles
+public import Foundation
+public import Learning
 import Tabular
 
 /// A bundle's `reference.json`: drift profiles of the training inputs, of the model's predictions

@@ -2,7 +2,7 @@ import Bundles
 import Crypto
 import Foundation
 import NIOCore
-import PostgresAccess
+public import PostgresAccess
 import PostgresNIO
 import Synchronization
 import Learning

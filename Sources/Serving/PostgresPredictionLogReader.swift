@@ -1,6 +1,6 @@
-import Bundles
+public import Bundles
 import Foundation
-import Learning
+public import Learning
 import PostgresAccess
 import PostgresNIO
 import Tabular

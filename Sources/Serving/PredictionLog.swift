@@ -1,4 +1,4 @@
-import Bundles
+public import Bundles
 import Crypto
 import Foundation
 import GRDB

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Bundles
+public import Bundles
 import Tabular
 
 /// One served row with what the champion answered and what the challenger predicted in its shadow.

@@ -1,9 +1,15 @@
-import Bundles
+public import Bundles
 import Foundation
 import GRDB
 import GRDBSQLite
-import Learning
+public import Learning
 import Tabular
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Reads a prediction log file (while a server may be writing it) for `monitor`.
 public struct PredictionLogReader: PredictionLogSource {

@@ -1,6 +1,6 @@
-import Bundles
+public import Bundles
 import Foundation
-import Learning
+public import Learning
 import Tabular
 
 /// A prediction log as `monitor` and a server's realised-performance figures read it, whatever

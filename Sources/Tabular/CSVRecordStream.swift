@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reads CSV records one at a time from a file handle, without loading the whole input: for
 /// streaming batch prediction. RFC 4180 quoting, LF or CRLF, a leading BOM skipped.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 /// Per-column statistics shown by `describe`, computed once over the whole column.
 public struct ColumnSummary: Sendable, Equatable {
     public struct NumericStats: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a path is when it is not a regular file, in words for error messages ("a FIFO (named
 /// pipe)"); one place for every reader and writer that refuses such paths.

@@ -1,4 +1,4 @@
-import Testing
+package import Testing
 
 /// Expects `actual` to be exactly `expected` (a transcript, a rendered table, an SVG golden) and, on a
 /// difference, names the first line that differs (number, expected, actual) instead of printing two

@@ -1,5 +1,5 @@
-import PropertyBased
-import Testing
+package import PropertyBased
+package import Testing
 
 /// Runs `body` on `count` values from `generator`, drawn from a fixed seed so every run checks the
 /// same inputs (PropertyBased's own `propertyCheck` draws a new seed each run). A failure names the

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc

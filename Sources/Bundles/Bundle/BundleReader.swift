@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import Learning
+public import Foundation
+public import Learning
 import Tabular
 
 /// A bundle that passed every check: checksums, format, signature (if asked) and verification rows.

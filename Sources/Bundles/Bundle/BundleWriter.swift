@@ -1,8 +1,8 @@
 import CWorkbenchSystem
 import Crypto
-import Foundation
-import Learning
-import Tabular
+public import Foundation
+public import Learning
+public import Tabular
 import ZIPFoundation
 import ColumnExpressions
 

@@ -1,6 +1,6 @@
-import Foundation
-import Learning
-import Tabular
+public import Foundation
+public import Learning
+public import Tabular
 
 /// A fitted model as the model cache keeps it (see the interpreter's `ModelCache`): one file of a
 /// header line and a JSON body holding the model exactly as a bundle's `model.json` encodes it,

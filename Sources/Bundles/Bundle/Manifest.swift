@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Learning
 
 /// `manifest.json`: what a bundle holds and the checksum of every other file in it.

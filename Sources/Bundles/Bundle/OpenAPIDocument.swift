@@ -1,4 +1,4 @@
-import Learning
+public import Learning
 import Tabular
 
 /// The OpenAPI 3.1 description of `workbench serve`'s API for one model's input schema: exactly

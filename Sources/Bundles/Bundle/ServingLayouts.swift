@@ -1,5 +1,5 @@
-import Foundation
-import Learning
+public import Foundation
+public import Learning
 
 /// Folder layouts for the model servers teams run at scale, built from a pipeline and its ONNX
 /// graph: a Triton model repository, and KServe `InferenceService` manifests. Their files as

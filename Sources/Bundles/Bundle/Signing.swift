@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// Ed25519 keys for signing bundle manifests, stored as small PEM-style text files.
 public enum BundleSigning {

@@ -1,6 +1,6 @@
 import Foundation
-import Learning
-import Tabular
+public import Learning
+public import Tabular
 
 /// `verification.json`: input rows with the exact outputs the model gave at export, so a bundle
 /// can prove wherever it lands that it still computes the same thing (like PMML's ModelVerification).

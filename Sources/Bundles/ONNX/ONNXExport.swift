@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A pipeline written as one ONNX model, with the facts a caller needs to feed and read it.
 ///

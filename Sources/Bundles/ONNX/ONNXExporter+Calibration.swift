@@ -1,4 +1,4 @@
-import Learning
+public import Learning
 
 /// A calibrated model's probability map and a conformal model's sets or intervals, as graph nodes
 /// that compute what `ProbabilityCalibration.apply` and `ConformalPredictor` compute.

@@ -1,5 +1,5 @@
-import Learning
-import Tabular
+public import Learning
+public import Tabular
 
 extension ONNXExporter {
     /// What float32 inputs (`onnx_precision=float`) cost: the model scored natively on the first

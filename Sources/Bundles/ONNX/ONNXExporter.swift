@@ -1,5 +1,6 @@
+import ColumnExpressions
 import Foundation
-import Learning
+public import Learning
 import Tabular
 import SwiftProtobuf
 

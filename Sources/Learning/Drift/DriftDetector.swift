@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// Compares current data with a reference: per-feature statistics and the drift decision.
 public enum DriftDetector {

@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// A model's inputs and its predictions judged for drift as one family of tests — the one drift
 /// rule of `validate`, `drift` and the serving monitor (`DriftOptions.validation` by default):

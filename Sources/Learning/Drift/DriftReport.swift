@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// Which statistic made the drift decision for a feature.
 public enum DriftDecider: String, Sendable, Codable, Equatable {

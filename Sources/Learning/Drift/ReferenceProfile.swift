@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// What drift detection keeps of a reference sample, so current data can be compared later
 /// without the reference rows (a bundle's `reference.json`, the serving monitor).

@@ -1,5 +1,5 @@
 import Foundation
-import Tabular
+public import Tabular
 
 /// Per-prediction explanations for a `PipelineModel`: exact for linear and tree models, an
 /// occlusion approximation for the rest.

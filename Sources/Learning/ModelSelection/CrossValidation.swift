@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import Tabular
+public import Tabular
 
 /// Per-fold results of cross-validating one candidate (an algorithm with fixed parameters).
 public struct CrossValidationResult: Sendable {

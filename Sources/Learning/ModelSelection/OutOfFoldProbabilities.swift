@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// Class probabilities for a model's own training rows, each from a refit that did not see it.
 public enum OutOfFoldProbabilities {

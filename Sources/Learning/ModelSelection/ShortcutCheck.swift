@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// Signs that a comparison's scores come from a shortcut rather than from learning: a feature that
 /// is the target under another name, a single feature that alone predicts the target almost

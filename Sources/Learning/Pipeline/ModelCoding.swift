@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The JSON coding every stored model uses: sorted keys (reproducible bytes) and NaN / ±infinity
 /// written as strings (a text column's numeric statistics are NaN; plain JSON cannot say so).

@@ -1,5 +1,5 @@
 import Foundation
-import Tabular
+public import Tabular
 
 extension PipelineModel {
     /// Predicts every row of `frame` in blocks of at most `blockRows` rows, calling `beforeBlock`

@@ -1,6 +1,6 @@
-import ColumnExpressions
+public import ColumnExpressions
 import Foundation
-import Tabular
+public import Tabular
 
 /// A trained model end to end: preprocessing, the fitted algorithm and the target's encoding.
 /// Encodes to JSON and reloads to bit-identical predictions.

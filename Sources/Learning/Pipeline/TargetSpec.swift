@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// The column a model predicts and how its values map to the algorithm's target.
 public struct TargetSpec: Sendable, Codable, Equatable {

@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// The task a target implies when none is asked for, and why: the one rule `train`, `compare`,
 /// `tune`, `validate` and the lessons share (through `TargetSpec.fit`).

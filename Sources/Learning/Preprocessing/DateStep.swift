@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 import Foundation
 
 /// The date step of the preprocessing: a text input whose training values are dates (at least

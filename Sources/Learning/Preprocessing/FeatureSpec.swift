@@ -1,4 +1,4 @@
-import Tabular
+public import Tabular
 
 /// What training saw of one input column: its type and the statistics preprocessing, schema
 /// checks and drift monitoring need. Fitted on training rows only.

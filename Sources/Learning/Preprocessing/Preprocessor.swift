@@ -1,5 +1,5 @@
 import Foundation
-import Tabular
+public import Tabular
 
 /// A problem with input data that preprocessing handled rather than failed on.
 public struct InputWarning: Sendable, Equatable, CustomStringConvertible {

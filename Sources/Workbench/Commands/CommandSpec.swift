@@ -1,4 +1,4 @@
-import CommandLanguage
+public import CommandLanguage
 
 /// How a command's bindings enter a model's provenance: which cells `export` follows back from a
 /// model to the data files it was made from (see `ProvenanceSlice`). What a cell reads is the

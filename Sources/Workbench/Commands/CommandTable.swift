@@ -1,4 +1,4 @@
-import CommandLanguage
+public import CommandLanguage
 
 /// The one table of commands: parsing, `help`, completion, the README reference and tutorial
 /// checks all read it. Adding a command is one entry here plus its handler file and tests.

@@ -1,4 +1,4 @@
-import CommandLanguage
+public import CommandLanguage
 import Diagnostics
 import Foundation
 

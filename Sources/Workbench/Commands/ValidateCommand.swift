@@ -2,7 +2,7 @@ import Charts
 import CommandLanguage
 import Diagnostics
 import Foundation
-import Learning
+public import Learning
 import Tabular
 
 /// PASS, WARN or FAIL, with every reason.

@@ -1,8 +1,8 @@
-import Bundles
-import Foundation
+public import Bundles
+public import Foundation
 import GRDB
 import Learning
-import PostgresAccess
+public import PostgresAccess
 import Tabular
 
 /// `workbench predict`: streams rows from a file, a pipe, a SQLite query or a PostgreSQL table or
@@ -337,9 +337,9 @@ final class Sink {
             let target = FileTarget(path: path, overwrite: overwrite, remedy: "pass --overwrite")
             let (final, existingMode) = try target.destination()
             let temp = TemporaryFiles.temporaryPath(for: final)
-            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, existingMode ?? 0o644)
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(existingMode ?? 0o644))
             guard fd >= 0 else { throw FileWriteError.failed(path: path, reason: String(cString: strerror(errno))) }
-            if let existingMode { fchmod(fd, existingMode) }
+            if let existingMode { fchmod(fd, mode_t(existingMode)) }
             handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             temporaryPath = temp
             destination = (final, existingMode != nil, target)

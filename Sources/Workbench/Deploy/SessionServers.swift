@@ -1,5 +1,5 @@
 import Foundation
-import Serving
+public import Serving
 import Synchronization
 
 /// The servers a session started with `serve`: numbered from 1, running in the background of

@@ -1,5 +1,5 @@
 import CEditLine
-import CommandLanguage
+public import CommandLanguage
 import Foundation
 
 /// Where the REPL's lines come from: libedit on a terminal, plain lines from a pipe or file.

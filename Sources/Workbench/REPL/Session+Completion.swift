@@ -1,4 +1,4 @@
-import CommandLanguage
+public import CommandLanguage
 import Foundation
 import Tabular
 

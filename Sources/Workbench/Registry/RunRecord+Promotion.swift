@@ -1,5 +1,5 @@
 import Foundation
-import Serving
+public import Serving
 
 extension RunRecord {
     /// The record of a promotion (`workbench promote`), kind "promote": the new champion's

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
-import PostgresAccess
+public import GRDB
+public import PostgresAccess
 import Learning
 
 /// One recorded training, comparison or tuning run.

@@ -1,4 +1,4 @@
-import Charts
+public import Charts
 
 /// A plain-text table fitted to a width: cells are truncated with an ellipsis, never wrapped, and
 /// columns that cannot fit at all are left out with a note.

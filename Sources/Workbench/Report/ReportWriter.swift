@@ -1,4 +1,10 @@
 import Foundation
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Writes a report in the format its path's extension names.
 public enum ReportWriter {

@@ -1,4 +1,10 @@
-import Foundation
+public import Foundation
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Reads a whole text file only if it is a regular file under a size limit, both checked before
 /// reading. Transcripts, scripts and lessons are small; a 100 MB one is a mistake, refused without
@@ -16,9 +22,9 @@ public enum BoundedFile {
     }
 
     /// Opens `path` for reading only if it is a regular file; returns the descriptor (blocking,
-    /// close-on-exec) and the file's status. Opened with O_NONBLOCK, so a FIFO without a writer
+    /// close-on-exec) and the file's size in bytes. Opened with O_NONBLOCK, so a FIFO without a writer
     /// cannot hang the open, then checked with fstat on the descriptor itself (no race with a rename).
-    public static func openRegular(_ path: String) throws(Failure) -> (descriptor: Int32, info: stat) {
+    public static func openRegular(_ path: String) throws(Failure) -> (descriptor: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
@@ -35,7 +41,7 @@ public enum BoundedFile {
         switch info.st_mode & S_IFMT {
         case S_IFREG:
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-            return (fd, info)
+            return (fd, Int(info.st_size))
         case S_IFDIR:
             close(fd)
             throw .isDirectory
@@ -46,9 +52,9 @@ public enum BoundedFile {
     }
 
     public static func read(_ path: String, limit: Int) throws(Failure) -> Data {
-        let (fd, info) = try openRegular(path)
+        let (fd, size) = try openRegular(path)
         defer { close(fd) }
-        if Int(info.st_size) > limit { throw .tooLarge(bytes: Int(info.st_size)) }
+        if size > limit { throw .tooLarge(bytes: size) }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {

@@ -1,8 +1,8 @@
-import Charts
-import CommandLanguage
+public import Charts
+public import CommandLanguage
 import Diagnostics
 import Foundation
-import Tabular
+public import Tabular
 
 /// A data file a command read, recorded in transcripts so replay can tell when the data changed.
 public struct DataFileRecord: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import WorkbenchResources
+public import WorkbenchResources
 
 /// Where a data file named in a command is read from.
 ///

@@ -1,6 +1,12 @@
-import Foundation
+public import Foundation
 import Tabular
 import CommandLanguage
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Why a file could not be written; each case names the path as the user wrote it.
 public enum FileWriteError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -51,7 +57,7 @@ public struct FileTarget: Sendable {
 
     /// Checks the target without writing; returns the path to rename over (a link's target when
     /// overwriting through a link) and the permission bits of the file it replaces, if any.
-    public func destination() throws(FileWriteError) -> (path: String, existingMode: mode_t?) {
+    public func destination() throws(FileWriteError) -> (path: String, existingMode: Int?) {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             let code = errno
@@ -64,7 +70,7 @@ public struct FileTarget: Sendable {
         switch info.st_mode & S_IFMT {
         case S_IFREG:
             guard overwrite else { throw .exists(path: shown, linkedTo: nil, remedy: remedy) }
-            return (path, info.st_mode & 0o7777)
+            return (path, Int(info.st_mode & 0o7777))
         case S_IFDIR:
             throw .isDirectory(path: shown)
         case S_IFLNK:
@@ -75,21 +81,21 @@ public struct FileTarget: Sendable {
             let real = String(cString: resolved)
             var final = stat()
             guard lstat(real, &final) == 0, (final.st_mode & S_IFMT) == S_IFREG else { throw .badLink(path: shown, target: target) }
-            return (real, final.st_mode & 0o7777)
+            return (real, Int(final.st_mode & 0o7777))
         default:
             throw .notRegular(path: shown, kind: FileTarget.kind(of: info.st_mode))
         }
     }
 
     /// Writes `data` atomically (see the type's summary); `durable` flushes it to disk first.
-    public func write(_ data: Data, permissions: mode_t = 0o644, durable: Bool = true) throws(FileWriteError) {
+    public func write(_ data: Data, permissions: Int = 0o644, durable: Bool = true) throws(FileWriteError) {
         let (destination, existingMode) = try self.destination()
         let temporary = TemporaryFiles.temporaryPath(for: destination)
         func failure(_ code: Int32) -> FileWriteError { .failed(path: shown, reason: String(cString: strerror(code))) }
         // O_EXCL: never write into something already there, whatever it is.
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, existingMode ?? permissions)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(existingMode ?? permissions))
         guard fd >= 0 else { throw failure(errno) }
-        if let existingMode { fchmod(fd, existingMode) }  // the creation mode is masked by umask
+        if let existingMode { fchmod(fd, mode_t(existingMode)) }  // the creation mode is masked by umask
         var offset = 0
         let error: Int32? = data.withUnsafeBytes { raw in
             while offset < raw.count {
@@ -147,6 +153,6 @@ extension CommandContext {
 /// Writes `data` to `path` atomically, replacing what is there: for the program's own files
 /// (history, tutorial progress, `replay --update`), not for a target the user named — commands use
 /// `FileTarget`, which refuses to replace without being told to.
-public func writeFileAtomically(_ data: Data, to path: String, permissions: mode_t = 0o644, durable: Bool = true) throws {
+public func writeFileAtomically(_ data: Data, to path: String, permissions: Int = 0o644, durable: Bool = true) throws {
     try FileTarget(path: path, overwrite: true).write(data, permissions: permissions, durable: durable)
 }

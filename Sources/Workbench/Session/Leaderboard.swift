@@ -1,4 +1,4 @@
-import Learning
+public import Learning
 
 /// The result of `compare` or `tune`: candidates ranked by one metric on the same folds.
 public struct Leaderboard: Sendable {

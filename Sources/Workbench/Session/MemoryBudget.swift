@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How much memory loading a data file may take: `WORKBENCH_MEMORY_BUDGET` (`512M`, `8G`, or bytes),
 /// else half of the machine's memory (or of the container's limit, if lower).

@@ -1,7 +1,13 @@
-import Bundles
-import Foundation
-import Learning
-import Tabular
+public import Bundles
+public import Foundation
+public import Learning
+public import Tabular
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Fitted models kept under `$WORKBENCH_HOME/models`, so `open` restores a session's models
 /// without fitting them again (issue 23, item 6).

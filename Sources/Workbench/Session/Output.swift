@@ -1,4 +1,4 @@
-import Charts
+public import Charts
 import Foundation
 
 /// What a command prints: lines of text, tables and charts, in order. Volatile spans (times,

@@ -1,7 +1,7 @@
-import Charts
+public import Charts
 import CommandLanguage
 import Diagnostics
-import Foundation
+public import Foundation
 import PostgresAccess
 import Synchronization
 import Tabular
@@ -243,7 +243,7 @@ public final class Session {
         case let e as LanguageError: e.render(line: PostgresLocation.starPasswords(in: line))
         case let e as TabularError: "error: " + e.description
         case let e as CommandError: "error: " + e.description
-        case let e as CustomStringConvertible: "error: " + e.description
+        case let e as any CustomStringConvertible: "error: " + e.description
         default: "error: " + String(describing: error)
         }
     }

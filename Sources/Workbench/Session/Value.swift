@@ -1,7 +1,7 @@
 import Synchronization
-import ColumnExpressions
-import Learning
-import Tabular
+public import ColumnExpressions
+public import Learning
+public import Tabular
 
 /// A dataset bound in the session, with where it came from.
 public struct Dataset: Sendable {

@@ -1,4 +1,10 @@
 import Foundation
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// Where a replay's writes go: a private folder that mirrors the paths the cells name, so
 /// replaying a session never creates, replaces or removes a file of the user's. A replayed cell

@@ -1,8 +1,14 @@
-import Bundles
+public import Bundles
 import CommandLanguage
 import Foundation
 import Learning
 import Tabular
+#if canImport(CDispatch)
+// POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
+// Linux Foundation's C modules included their header first, which varies from build to build.
+import CoreFoundation
+import CDispatch
+#endif
 
 /// The cells of a session that made one model, and nothing else: the load of each data file it
 /// was made from (with its fingerprint), the splits and derivations between, the compare or tune

@@ -53,7 +53,7 @@ public final class TranscriptRecorder {
 }
 
 /// Writes `text` to `path` atomically, replacing what is there (see `writeFileAtomically(_:to:permissions:durable:)`).
-public func writeFileAtomically(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
+public func writeFileAtomically(_ text: String, to path: String, permissions: Int = 0o644) throws {
     try writeFileAtomically(Data(text.utf8), to: path, permissions: permissions)
 }
 

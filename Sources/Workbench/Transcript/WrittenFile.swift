@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Tabular
 
 /// A file a cell wrote, as its transcript records it (`@wrote PATH sha256:HEX`): the path as the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where each lesson stands for one learner, kept as plain JSON so `tutorial resume` works in a
 /// later session and a trainer can collect the files (`workbench tutorial report`).

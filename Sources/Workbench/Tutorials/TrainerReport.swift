@@ -1,6 +1,6 @@
-import Bundles
+public import Bundles
 import Charts
-import Foundation
+public import Foundation
 import Learning
 
 /// A trainer's view of the progress files learners wrote (`workbench tutorial report DIR…`): who
