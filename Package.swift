@@ -14,7 +14,8 @@ let strict: [SwiftSetting] = [
 // bits. `workbench` checks the CPU at start and says what to do on one without AVX2:
 // build with WORKBENCH_PORTABLE=1 for a baseline x86-64 build.
 #if arch(x86_64)
-let vectorKernels: [SwiftSetting] = ProcessInfo.processInfo.environment["WORKBENCH_PORTABLE"] == "1"
+let vectorKernels: [SwiftSetting] =
+    ProcessInfo.processInfo.environment["WORKBENCH_PORTABLE"] == "1"
     ? [] : [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
 #else
 let vectorKernels: [SwiftSetting] = []
@@ -161,7 +162,8 @@ let package = Package(
         .target(
             name: "Workbench",
             dependencies: [
-                "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts", "Serving", "PostgresAccess", "CEditLine", "WorkbenchResources",
+                "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts",
+                "Serving", "PostgresAccess", "CEditLine", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -207,28 +209,56 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
-        .testTarget(name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ColumnExpressionsTests", dependencies: ["ColumnExpressions", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
+        .testTarget(
+            name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ColumnExpressionsTests",
+            dependencies: [
+                "ColumnExpressions", "Tabular", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ], swiftSettings: strict),
         // Against a real server when WORKBENCH_TEST_POSTGRES names one (.ci/run starts a private cluster).
-        .testTarget(name: "PostgresAccessTests", dependencies: ["PostgresAccess", "Tabular", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TabularTests", dependencies: ["Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], swiftSettings: strict),
+        .testTarget(
+            name: "PostgresAccessTests", dependencies: ["PostgresAccess", "Tabular", "TestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "TabularTests",
+            dependencies: ["Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
         // Reference/ holds the scikit-learn script and its JSON output, read by path in tests.
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Reference"], swiftSettings: strict),
+        .testTarget(
+            name: "LearningTests",
+            dependencies: [
+                "Learning", "Tabular", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ], exclude: ["Reference"], swiftSettings: strict),
         // Interop/ holds the onnxruntime check script and its runner, not Swift; Fixtures/ fuzz finds.
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular", "TestSupport"], exclude: ["Interop", "Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "BundlesTests", dependencies: ["Bundles", "Learning", "Tabular", "TestSupport"],
+            exclude: ["Interop", "Fixtures"], swiftSettings: strict),
         // Fixtures/ holds the SVG goldens (WORKBENCH_RECORD=1 rewrites them).
-        .testTarget(name: "ChartsTests", dependencies: ["Charts", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "ChartsTests", dependencies: ["Charts", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         // Fixtures/ holds broken lesson files, read by path in the tutorial parser tests;
         // ReportCheck/ renders a report in headless Chromium, ServingLayouts/ checks export format=triton
         // and format=kserve with the peers' parsers (both run by .ci/run).
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "CommandLanguage", "PostgresAccess", "WorkbenchResources", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")], exclude: ["Fixtures", "ReportCheck", "ServingLayouts"], swiftSettings: strict),
+        .testTarget(
+            name: "WorkbenchTests",
+            dependencies: [
+                "Workbench", "CommandLanguage", "PostgresAccess", "WorkbenchResources", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ], exclude: ["Fixtures", "ReportCheck", "ServingLayouts"], swiftSettings: strict),
         // Real loopback HTTP against served bundles; Schemathesis/ holds the schema-conformance script,
         // OpenInference/ the /v2 check with tritonclient, Promotion/ promote under wrk (all run by .ci/run).
         .testTarget(
             name: "ServingTests",
-            dependencies: ["Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport", "PostgresAccess",
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
-            exclude: ["Schemathesis", "OpenInference", "Promotion", "SharedLog", "Reload", "lib.sh", "tritonclient-requirements.txt"],
+            dependencies: [
+                "Serving", "Workbench", "Bundles", "Learning", "Tabular", "TestSupport", "PostgresAccess",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            exclude: [
+                "Schemathesis", "OpenInference", "Promotion", "SharedLog", "Reload", "lib.sh",
+                "tritonclient-requirements.txt",
+            ],
             swiftSettings: strict
         ),
     ]

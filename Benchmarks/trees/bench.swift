@@ -10,7 +10,8 @@ func loadSynthetic(_ path: String) throws -> (Matrix, [Int]) {
     let colorLevels = ["red", "green", "blue", "yellow", "purple"]
     let regionLevels = (1...12).map { String(format: "r%02d", $0) }
     guard let colorIndex = header.firstIndex(of: "cat_color"), let regionIndex = header.firstIndex(of: "cat_region"),
-          let targetIndex = header.firstIndex(of: "target") else { throw CocoaError(.fileReadCorruptFile) }
+        let targetIndex = header.firstIndex(of: "target")
+    else { throw CocoaError(.fileReadCorruptFile) }
     let numeric = header.indices.filter { ![colorIndex, regionIndex, targetIndex].contains($0) }
     let width = numeric.count + colorLevels.count + regionLevels.count
     var values = [Double](repeating: 0, count: lines.count * width)
@@ -66,7 +67,10 @@ struct TreeBench {
             let trainAccuracy = accuracy(model.predict(xTrain), yTrain)
             let testAccuracy = accuracy(model.predict(xTest), yTest)
             let extra = (model as? GradientBoostingModel).map { "   trees \($0.trees.count)" } ?? ""
-            print(String(format: "  %-9@ fit %7.2f s (cpu %6.2f s)   train acc %.4f   holdout acc %.4f", name as NSString, seconds, cpu, trainAccuracy, testAccuracy) + extra)
+            print(
+                String(
+                    format: "  %-9@ fit %7.2f s (cpu %6.2f s)   train acc %.4f   holdout acc %.4f", name as NSString,
+                    seconds, cpu, trainAccuracy, testAccuracy) + extra)
         }
     }
 }

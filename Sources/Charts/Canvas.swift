@@ -46,8 +46,14 @@ struct Canvas {
             step += 1
             if x0 == x1 && y0 == y1 { break }
             let e2 = 2 * error
-            if e2 >= dy { error += dy; x0 += sx }
-            if e2 <= dx { error += dx; y0 += sy }
+            if e2 >= dy {
+                error += dy
+                x0 += sx
+            }
+            if e2 <= dx {
+                error += dx
+                y0 += sy
+            }
         }
     }
 
@@ -56,10 +62,14 @@ struct Canvas {
             var line = ""
             for c in 0..<columns {
                 let i = r * columns + c
-                guard let series = owner[i] else { line += " "; continue }
+                guard let series = owner[i] else {
+                    line += " "
+                    continue
+                }
                 switch style {
                 case .ascii:
-                    line.append(series < 0 ? "." : TerminalRenderer.asciiMarkers[series % TerminalRenderer.asciiMarkers.count])
+                    line.append(
+                        series < 0 ? "." : TerminalRenderer.asciiMarkers[series % TerminalRenderer.asciiMarkers.count])
                 case .unicode:
                     let glyph = String(Character(Unicode.Scalar(0x2800 + UInt32(bits[i])) ?? " "))
                     let code = series < 0 ? 244 : TerminalRenderer.colours[series % TerminalRenderer.colours.count]

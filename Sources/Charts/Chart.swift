@@ -64,7 +64,10 @@ public struct Heatmap: Sendable, Equatable {
     /// `cells[row][column]`.
     public var cells: [[Double]]
 
-    public init(title: String, rowTitle: String, columnTitle: String, rowLabels: [String], columnLabels: [String], cells: [[Double]]) {
+    public init(
+        title: String, rowTitle: String, columnTitle: String, rowLabels: [String], columnLabels: [String],
+        cells: [[Double]]
+    ) {
         self.title = title
         self.rowTitle = rowTitle
         self.columnTitle = columnTitle
@@ -118,8 +121,10 @@ public struct XYPlot: Sendable, Equatable {
     public var yRange: ClosedRange<Double>?
     public var reference: Reference?
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series],
-                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, reference: Reference? = nil) {
+    public init(
+        title: String, xLabel: String, yLabel: String, series: [Series],
+        xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, reference: Reference? = nil
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -135,7 +140,10 @@ public struct XYPlot: Sendable, Equatable {
         func fit(_ values: [Double], extra: [Double]) -> ClosedRange<Double> {
             let all = values + extra
             guard var lo = all.min(), var hi = all.max() else { return 0...1 }
-            if lo == hi { lo -= 1; hi += 1 }
+            if lo == hi {
+                lo -= 1
+                hi += 1
+            }
             // A margin, so points at the extremes are not drawn on the axes.
             let margin = (hi - lo) * 0.04
             return (lo - margin)...(hi + margin)

@@ -31,13 +31,22 @@ public enum ChartFormat {
         if magnitude >= 1e6 || magnitude < 1e-3 {
             var exponent = 0
             var m = magnitude
-            while m >= 10 { m /= 10; exponent += 1 }
-            while m < 1 { m *= 10; exponent -= 1 }
+            while m >= 10 {
+                m /= 10
+                exponent += 1
+            }
+            while m < 1 {
+                m *= 10
+                exponent -= 1
+            }
             return trim(fixed(x < 0 ? -m : m, decimals: 2)) + "e" + String(exponent)
         }
         var digits = 0
         var m = magnitude
-        while m >= 10 { m /= 10; digits += 1 }
+        while m >= 10 {
+            m /= 10
+            digits += 1
+        }
         return trim(fixed(x, decimals: max(0, 3 - digits)))
     }
 

@@ -2,7 +2,9 @@
 /// resources, and the same bytes for the same chart (numbers are formatted without a locale).
 public enum SVGRenderer {
     /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
-    public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+    public static let palette = [
+        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+    ]
     static let ink = "#222222"
     static let grid = "#e3e3e3"
     static let axis = "#555555"
@@ -35,7 +37,8 @@ public enum SVGRenderer {
 
     static func open(id: String, width: Double, height: Double, title: String, extraClass: String = "chart") -> String {
         let w = ChartFormat.coordinate(width), h = ChartFormat.coordinate(height)
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(ChartFormat.escapeXML(id))\" class=\"\(extraClass)\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(ChartFormat.escapeXML(id))\" class=\"\(extraClass)\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">"
         svg += "<title>\(ChartFormat.escapeXML(title))</title>"
         if extraClass == "chart" { svg += "<rect width=\"\(w)\" height=\"\(h)\" fill=\"#ffffff\"/>" }
         return svg
@@ -45,7 +48,9 @@ public enum SVGRenderer {
         "<rect x=\"\(c(x))\" y=\"\(c(y))\" width=\"\(c(max(0, width)))\" height=\"\(c(max(0, height)))\" fill=\"\(fill)\"\(extra)/>"
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, extra: String = "") -> String {
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, extra: String = "")
+        -> String
+    {
         "<line x1=\"\(c(x1))\" y1=\"\(c(y1))\" x2=\"\(c(x2))\" y2=\"\(c(y2))\" stroke=\"\(stroke)\"\(extra)/>"
     }
 
@@ -74,7 +79,8 @@ public enum SVGRenderer {
         let labels = chart.bars.map { clipped($0.label, to: 28) }
         let labelWidth = min(190, (labels.map(textWidth).max() ?? 40) + 12)
         let values = chart.bars.map { $0.value.isFinite ? $0.value : 0 }
-        let detailWidth = min(150, (chart.bars.map { textWidth($0.detail ?? ChartFormat.label($0.value)) }.max() ?? 30) + 12)
+        let detailWidth = min(
+            150, (chart.bars.map { textWidth($0.detail ?? ChartFormat.label($0.value)) }.max() ?? 30) + 12)
         let left = labelWidth, right = width - detailWidth
         let top = 40.0
         let height = top + rowHeight * Double(chart.bars.count) + 48
@@ -93,7 +99,9 @@ public enum SVGRenderer {
             let y = top + rowHeight * Double(i)
             let v = values[i]
             let x0 = x(min(0, v)), x1 = x(max(0, v))
-            let fill = v < 0 ? palette[1] : (chart.highlighted.isEmpty || chart.highlighted.contains(i) ? palette[0] : "#9db9d3")
+            let fill =
+                v < 0
+                ? palette[1] : (chart.highlighted.isEmpty || chart.highlighted.contains(i) ? palette[0] : "#9db9d3")
             svg += text(labels[i], x: left - 8, y: y + 15, anchor: "end")
             svg += rect(x: x0, y: y + 4, width: max(1, x1 - x0), height: rowHeight - 8, fill: fill)
             svg += text(bar.detail ?? ChartFormat.label(bar.value), x: right + 6, y: y + 15, extra: " font-size=\"11\"")
@@ -130,12 +138,16 @@ public enum SVGRenderer {
         let maximum = chart.cells.flatMap { $0 }.filter(\.isFinite).max() ?? 0
         var svg = open(id: id, width: width, height: height, title: chart.title)
         svg += title(chart.title, width: width)
-        svg += text(chart.columnTitle, x: left + cell * Double(columns) / 2, y: 40, anchor: "middle", extra: " font-style=\"italic\"")
+        svg += text(
+            chart.columnTitle, x: left + cell * Double(columns) / 2, y: 40, anchor: "middle",
+            extra: " font-style=\"italic\"")
         for (j, label) in columnLabels.enumerated() {
             svg += text(label, x: left + cell * (Double(j) + 0.5), y: top - 8, anchor: "middle")
         }
         let rowTitleY = top + cell * Double(rows) / 2
-        svg += text(chart.rowTitle, x: 14, y: rowTitleY, anchor: "middle", extra: " font-style=\"italic\" transform=\"rotate(-90 14 \(c(rowTitleY)))\"")
+        svg += text(
+            chart.rowTitle, x: 14, y: rowTitleY, anchor: "middle",
+            extra: " font-style=\"italic\" transform=\"rotate(-90 14 \(c(rowTitleY)))\"")
         svg += "<g class=\"cells\">"
         for (i, label) in rowLabels.enumerated() {
             let y = top + cell * Double(i)
@@ -145,7 +157,8 @@ public enum SVGRenderer {
                 let t = maximum > 0 ? v / maximum : 0
                 svg += rect(x: left + cell * Double(j), y: y, width: cell - 1, height: cell - 1, fill: shade(t))
                 let colour = t > 0.5 ? "#ffffff" : ink
-                svg += "<text x=\"\(c(left + cell * (Double(j) + 0.5)))\" y=\"\(c(y + cell / 2 + 4))\" text-anchor=\"middle\" fill=\"\(colour)\">\(ChartFormat.escapeXML(ChartFormat.label(v)))</text>"
+                svg +=
+                    "<text x=\"\(c(left + cell * (Double(j) + 0.5)))\" y=\"\(c(y + cell / 2 + 4))\" text-anchor=\"middle\" fill=\"\(colour)\">\(ChartFormat.escapeXML(ChartFormat.label(v)))</text>"
             }
         }
         svg += "</g>"
@@ -164,11 +177,14 @@ public enum SVGRenderer {
     static func xy(_ chart: XYPlot, id: String) -> String {
         let width = 640.0, height = 420.0
         let hasLegend = chart.series.count > 1 || chart.series.contains { !$0.name.isEmpty }
-        let legendWidth = hasLegend ? min(200, (chart.series.map { textWidth(clipped($0.name, to: 26)) }.max() ?? 0) + 40) : 0
+        let legendWidth =
+            hasLegend ? min(200, (chart.series.map { textWidth(clipped($0.name, to: 26)) }.max() ?? 0) + 40) : 0
         let left = 64.0, right = width - 16 - legendWidth, top = 36.0, bottom = height - 52
         let (xr, yr) = chart.ranges
         func px(_ x: Double) -> Double { left + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * (right - left) }
-        func py(_ y: Double) -> Double { bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (bottom - top) }
+        func py(_ y: Double) -> Double {
+            bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (bottom - top)
+        }
         var svg = open(id: id, width: width, height: height, title: chart.title)
         svg += title(chart.title, width: width)
         svg += "<g class=\"grid\">"
@@ -188,7 +204,9 @@ public enum SVGRenderer {
         switch chart.reference {
         case .diagonal?:
             let lo = max(xr.lowerBound, yr.lowerBound), hi = min(xr.upperBound, yr.upperBound)
-            if lo < hi { svg += line(px(lo), py(lo), px(hi), py(hi), stroke: "#888888", extra: " stroke-dasharray=\"4 4\"") }
+            if lo < hi {
+                svg += line(px(lo), py(lo), px(hi), py(hi), stroke: "#888888", extra: " stroke-dasharray=\"4 4\"")
+            }
         case .horizontal(let v)?:
             svg += line(left, py(v), right, py(v), stroke: "#888888", extra: " stroke-dasharray=\"4 4\"")
         case nil:
@@ -205,7 +223,8 @@ public enum SVGRenderer {
                     let s = c(px(p.x)) + "," + c(py(p.y))
                     if coordinates.last != s { coordinates.append(s) }
                 }
-                svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(coordinates.joined(separator: " "))\"/>"
+                svg +=
+                    "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(coordinates.joined(separator: " "))\"/>"
             case .dots:
                 // Thousands of dots add nothing a sample does not show; keep every k-th, deterministically.
                 let stride = max(1, points.count / 4000)
@@ -222,7 +241,8 @@ public enum SVGRenderer {
             for (k, series) in chart.series.enumerated() {
                 let y = top + 8 + Double(k) * 20
                 let colour = palette[k % palette.count]
-                svg += series.style == .line
+                svg +=
+                    series.style == .line
                     ? line(right + 16, y, right + 36, y, stroke: colour, extra: " stroke-width=\"3\"")
                     : "<circle cx=\"\(c(right + 26))\" cy=\"\(c(y))\" r=\"4\" fill=\"\(colour)\"/>"
                 svg += text(clipped(series.name, to: 26), x: right + 42, y: y + 4)
@@ -239,9 +259,12 @@ public enum SVGRenderer {
         let left = 56.0, right = width - 16, top = 36.0, bottom = height - 44
         let top_ = Double(chart.counts.max() ?? 0)
         let yr = 0...max(1, top_)
-        let xr = chart.minimum < chart.maximum ? chart.minimum...chart.maximum : (chart.minimum - 1)...(chart.maximum + 1)
+        let xr =
+            chart.minimum < chart.maximum ? chart.minimum...chart.maximum : (chart.minimum - 1)...(chart.maximum + 1)
         func px(_ x: Double) -> Double { left + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * (right - left) }
-        func py(_ y: Double) -> Double { bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (bottom - top) }
+        func py(_ y: Double) -> Double {
+            bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (bottom - top)
+        }
         var svg = open(id: id, width: width, height: height, title: chart.title)
         svg += title(chart.title, width: width)
         for t in ChartFormat.ticks(yr, count: 4) {
@@ -251,7 +274,9 @@ public enum SVGRenderer {
         let step = (right - left) / Double(max(1, chart.counts.count))
         svg += "<g class=\"bins\">"
         for (i, count) in chart.counts.enumerated() where count > 0 {
-            svg += rect(x: left + step * Double(i) + 0.5, y: py(Double(count)), width: step - 1, height: bottom - py(Double(count)), fill: palette[0])
+            svg += rect(
+                x: left + step * Double(i) + 0.5, y: py(Double(count)), width: step - 1,
+                height: bottom - py(Double(count)), fill: palette[0])
         }
         svg += "</g>"
         svg += line(left, bottom, right, bottom, stroke: axis)
@@ -259,7 +284,9 @@ public enum SVGRenderer {
             svg += line(px(t), bottom, px(t), bottom + 4, stroke: axis)
             svg += text(ChartFormat.label(t), x: px(t), y: bottom + 16, anchor: "middle", extra: " font-size=\"11\"")
         }
-        svg += text("count", x: 14, y: (top + bottom) / 2, anchor: "middle", extra: " transform=\"rotate(-90 14 \(c((top + bottom) / 2)))\"")
+        svg += text(
+            "count", x: 14, y: (top + bottom) / 2, anchor: "middle",
+            extra: " transform=\"rotate(-90 14 \(c((top + bottom) / 2)))\"")
         return svg + "</svg>"
     }
 
@@ -269,7 +296,8 @@ public enum SVGRenderer {
         let width = 100.0, height = 12.0
         var svg = open(id: id, width: width, height: height, title: ChartFormat.label(bar.value), extraClass: "cellbar")
         let fill = bar.signed && bar.value < 0 ? palette[1] : palette[0]
-        svg += rect(x: 0, y: 1, width: max(bar.fraction > 0 ? 1 : 0, bar.fraction * width), height: height - 2, fill: fill)
+        svg += rect(
+            x: 0, y: 1, width: max(bar.fraction > 0 ? 1 : 0, bar.fraction * width), height: height - 2, fill: fill)
         return svg + "</svg>"
     }
 }

@@ -28,11 +28,13 @@ public enum TerminalRenderer {
 
     /// Bin heights as one character each: `_.:-=+*#` in ASCII, `▁▂▃▄▅▆▇█` in Unicode; empty bins blank.
     public static func sparkline(_ counts: [Int], style: TerminalStyle) -> String {
-        let levels: [Character] = style == .ascii ? ["_", ".", ":", "-", "=", "+", "*", "#"] : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let levels: [Character] =
+            style == .ascii ? ["_", ".", ":", "-", "=", "+", "*", "#"] : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         guard let top = counts.max(), top > 0 else { return String(repeating: " ", count: counts.count) }
-        let text = String(counts.map { c in
-            c == 0 ? " " : levels[min(levels.count - 1, (c * levels.count - 1) / top)]
-        })
+        let text = String(
+            counts.map { c in
+                c == 0 ? " " : levels[min(levels.count - 1, (c * levels.count - 1) / top)]
+            })
         return style == .ascii ? text : colour(colours[0], text)
     }
 
@@ -64,8 +66,14 @@ public enum TerminalRenderer {
         var n = 0
         var inEscape = false
         for scalar in s.unicodeScalars {
-            if inEscape { if scalar == "m" { inEscape = false }; continue }
-            if scalar == "\u{1B}" { inEscape = true; continue }
+            if inEscape {
+                if scalar == "m" { inEscape = false }
+                continue
+            }
+            if scalar == "\u{1B}" {
+                inEscape = true
+                continue
+            }
             n += 1
         }
         return n
@@ -104,7 +112,10 @@ public enum TerminalRenderer {
                 let b = cellBar(cell, width: half, style: style)
                 let gap = String(repeating: " ", count: max(0, half - visibleWidth(b)))
                 let axis = style == .ascii ? "|" : "│"
-                drawn = v < 0 ? gap + b + axis + String(repeating: " ", count: half) : String(repeating: " ", count: half) + axis + b + gap
+                drawn =
+                    v < 0
+                    ? gap + b + axis + String(repeating: " ", count: half)
+                    : String(repeating: " ", count: half) + axis + b + gap
             } else {
                 let b = cellBar(cell, width: barWidth, style: style)
                 drawn = b + String(repeating: " ", count: max(0, barWidth - visibleWidth(b)))
@@ -141,14 +152,20 @@ public enum TerminalRenderer {
         let values = chart.cells.map { $0.map(ChartFormat.label) }
         let columns = max(1, chart.columnLabels.count)
         let valueWidth = (values.flatMap { $0 }.map(\.count).max() ?? 1) + 2
-        let labelWidth = min(20, max(chart.rowTitle.count + 2, chart.rowLabels.map(\.count).max() ?? 0), max(6, width / 3))
+        let labelWidth = min(
+            20, max(chart.rowTitle.count + 2, chart.rowLabels.map(\.count).max() ?? 0), max(6, width / 3))
         // Cells as wide as their labels when there is room, never narrower than their numbers.
         let wanted = max(valueWidth, (chart.columnLabels.map(\.count).max() ?? 0) + 2)
         let cellWidth = max(valueWidth, min(wanted, (width - labelWidth) / columns))
         let maximum = chart.cells.flatMap { $0 }.filter(\.isFinite).max() ?? 0
         let asciiShades: [Character] = [" ", ".", ":", "-", "=", "+", "*", "#"]
-        var lines = [pad(chart.title, width), String(repeating: " ", count: labelWidth) + " " + chart.columnTitle + (style == .ascii ? " ->" : " →")]
-        lines.append(pad(chart.rowTitle + (style == .ascii ? " v" : " ↓"), labelWidth) + chart.columnLabels.map { pad($0, cellWidth, right: true) }.joined())
+        var lines = [
+            pad(chart.title, width),
+            String(repeating: " ", count: labelWidth) + " " + chart.columnTitle + (style == .ascii ? " ->" : " →"),
+        ]
+        lines.append(
+            pad(chart.rowTitle + (style == .ascii ? " v" : " ↓"), labelWidth)
+                + chart.columnLabels.map { pad($0, cellWidth, right: true) }.joined())
         for (i, label) in chart.rowLabels.enumerated() {
             var line = pad(label, labelWidth)
             for j in chart.columnLabels.indices {
@@ -157,7 +174,8 @@ public enum TerminalRenderer {
                 let text = j < values[i].count ? values[i][j] : ""
                 switch style {
                 case .ascii:
-                    let mark = asciiShades[min(asciiShades.count - 1, Int((t * Double(asciiShades.count - 1)).rounded()))]
+                    let mark = asciiShades[
+                        min(asciiShades.count - 1, Int((t * Double(asciiShades.count - 1)).rounded()))]
                     line += pad(text, cellWidth - 1, right: true) + String(mark)
                 case .unicode:
                     let shade = shades[min(shades.count - 1, Int((t * Double(shades.count - 1)).rounded()))]
@@ -181,7 +199,9 @@ public enum TerminalRenderer {
         var rowLabels: [Int: String] = [:]
         for t in ChartFormat.ticks(yr, count: 4) {
             let r = Int(((yr.upperBound - t) / (yr.upperBound - yr.lowerBound) * Double(rows - 1)).rounded())
-            if (0..<rows).contains(r), rowLabels[r] == nil, rowLabels[r - 1] == nil, rowLabels[r + 1] == nil { rowLabels[r] = ChartFormat.label(t) }
+            if (0..<rows).contains(r), rowLabels[r] == nil, rowLabels[r - 1] == nil, rowLabels[r + 1] == nil {
+                rowLabels[r] = ChartFormat.label(t)
+            }
         }
         let gutter = (rowLabels.values.map(\.count).max() ?? 1) + 1
         let columns = max(20, min(72, width - gutter - 2))
@@ -198,32 +218,51 @@ public enum TerminalRenderer {
         switch chart.reference {
         case .diagonal?:
             let lo = max(xr.lowerBound, yr.lowerBound), hi = min(xr.upperBound, yr.upperBound)
-            if lo < hi, let a = dot(Point(lo, lo)), let b = dot(Point(hi, hi)) { canvas.segment(a, b, series: -1, dotted: true) }
+            if lo < hi, let a = dot(Point(lo, lo)), let b = dot(Point(hi, hi)) {
+                canvas.segment(a, b, series: -1, dotted: true)
+            }
         case .horizontal(let v)?:
-            if let a = dot(Point(xr.lowerBound, v)), let b = dot(Point(xr.upperBound, v)) { canvas.segment(a, b, series: -1, dotted: true) }
+            if let a = dot(Point(xr.lowerBound, v)), let b = dot(Point(xr.upperBound, v)) {
+                canvas.segment(a, b, series: -1, dotted: true)
+            }
         case nil:
             break
         }
         for (k, series) in chart.series.enumerated() {
             var previous: (Int, Int)?
             for p in series.points {
-                guard let d = dot(p) else { previous = nil; continue }
-                if series.style == .line, let previous { canvas.segment(previous, d, series: k, dotted: false) } else { canvas.set(d, series: k) }
+                guard let d = dot(p) else {
+                    previous = nil
+                    continue
+                }
+                if series.style == .line, let previous {
+                    canvas.segment(previous, d, series: k, dotted: false)
+                } else {
+                    canvas.set(d, series: k)
+                }
                 previous = d
             }
         }
-        var lines = [pad(chart.title, width), String(repeating: " ", count: gutter) + (style == .ascii ? "^ " : "↑ ") + pad(chart.yLabel, max(4, width - gutter - 2))]
+        var lines = [
+            pad(chart.title, width),
+            String(repeating: " ", count: gutter) + (style == .ascii ? "^ " : "↑ ")
+                + pad(chart.yLabel, max(4, width - gutter - 2)),
+        ]
         let body = canvas.lines()
         for (r, text) in body.enumerated() {
             let label = rowLabels[r] ?? ""
             lines.append(pad(label, gutter - 1, right: true) + " " + (style == .ascii ? "|" : "│") + text)
         }
-        lines.append(String(repeating: " ", count: gutter) + (style == .ascii ? "+" + String(repeating: "-", count: columns) : "└" + String(repeating: "─", count: columns)))
+        lines.append(
+            String(repeating: " ", count: gutter)
+                + (style == .ascii
+                    ? "+" + String(repeating: "-", count: columns) : "└" + String(repeating: "─", count: columns)))
         var axis = Array(repeating: Character(" "), count: columns + 1)
         var used = -2
         for t in ChartFormat.ticks(xr, count: 5) {
             let text = ChartFormat.label(t)
-            let centre = Int(((t - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * Double(columns - 1)).rounded()) + 1
+            let centre =
+                Int(((t - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * Double(columns - 1)).rounded()) + 1
             let start = max(0, min(columns + 1 - text.count, centre - text.count / 2))
             // Labels never touch: at least one space between them.
             guard start > used + 1 else { continue }
@@ -237,7 +276,10 @@ public enum TerminalRenderer {
             var line = String(repeating: " ", count: gutter)
             var used = gutter
             for (k, s) in chart.series.enumerated() {
-                let mark = style == .ascii ? String(asciiMarkers[k % asciiMarkers.count]) : colour(colours[k % colours.count], s.style == .line ? "━━" : "●")
+                let mark =
+                    style == .ascii
+                    ? String(asciiMarkers[k % asciiMarkers.count])
+                    : colour(colours[k % colours.count], s.style == .line ? "━━" : "●")
                 let limit = max(4, width - gutter - 3)
                 let name = s.name.count > limit ? pad(s.name, limit) : s.name
                 let entryWidth = visibleWidth(mark) + 1 + name.count
@@ -246,7 +288,10 @@ public enum TerminalRenderer {
                     line = String(repeating: " ", count: gutter)
                     used = gutter
                 }
-                if used > gutter { line += "   "; used += 3 }
+                if used > gutter {
+                    line += "   "
+                    used += 3
+                }
                 line += mark + " " + name
                 used += entryWidth
             }
@@ -268,9 +313,15 @@ public enum TerminalRenderer {
                 let height = top > 0 ? Double(c) / Double(top) * Double(rows) : 0
                 let fill = height - Double(r)
                 let ch: String
-                if fill >= 1 { ch = style == .ascii ? "#" : "█" }
-                else if fill > 0 { ch = style == .ascii ? (fill >= 0.5 ? "#" : ".") : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"][min(7, Int(fill * 8))] }
-                else { ch = " " }
+                if fill >= 1 {
+                    ch = style == .ascii ? "#" : "█"
+                } else if fill > 0 {
+                    ch =
+                        style == .ascii
+                        ? (fill >= 0.5 ? "#" : ".") : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"][min(7, Int(fill * 8))]
+                } else {
+                    ch = " "
+                }
                 let cell = String(repeating: ch, count: binWidth)
                 line += style == .unicode && ch != " " ? colour(colours[0], cell) : cell
             }
@@ -278,7 +329,9 @@ public enum TerminalRenderer {
         }
         let span = binWidth * chart.counts.count
         let lo = ChartFormat.label(chart.minimum), hi = ChartFormat.label(chart.maximum)
-        lines.append(String(repeating: " ", count: 7) + lo + String(repeating: " ", count: max(1, span - lo.count - hi.count)) + hi)
+        lines.append(
+            String(repeating: " ", count: 7) + lo + String(repeating: " ", count: max(1, span - lo.count - hi.count))
+                + hi)
         return lines.map(trimRight)
     }
 }

@@ -16,22 +16,34 @@ public struct Aggregation: Sendable, Equatable {
     /// min, max and std take numbers; count and distinct take anything (count() counts rows,
     /// count(x) the rows where x is present).
     public static func parse(_ source: String, schema: ExpressionSchema) throws(ExpressionError) -> [Aggregation] {
-        try ExpressionParser.parseDefinitions(source).map { (definition: Definition) throws(ExpressionError) -> Aggregation in
+        try ExpressionParser.parseDefinitions(source).map {
+            (definition: Definition) throws(ExpressionError) -> Aggregation in
             let names = Function.allCases.map(\.rawValue)
             guard case .call(let callee, let arguments, let span) = definition.expression else {
-                throw ExpressionError("'\(definition.name)' must be a summary like mean(column)", at: definition.expression.span,
-                                      hint: "summaries: " + names.map { "\($0)(…)" }.joined(separator: ", "))
+                throw ExpressionError(
+                    "'\(definition.name)' must be a summary like mean(column)", at: definition.expression.span,
+                    hint: "summaries: " + names.map { "\($0)(…)" }.joined(separator: ", "))
             }
             guard let function = Function(rawValue: callee) else {
-                throw ExpressionError("no summary '\(callee)'", at: span, hint: closestMatch(callee, among: names).map { "did you mean '\($0)'?" } ?? "summaries: " + names.joined(separator: ", "))
+                throw ExpressionError(
+                    "no summary '\(callee)'", at: span,
+                    hint: closestMatch(callee, among: names).map { "did you mean '\($0)'?" } ?? "summaries: "
+                        + names.joined(separator: ", "))
             }
-            if function == .count && arguments.isEmpty { return Aggregation(name: definition.name, function: .count, argument: nil) }
+            if function == .count && arguments.isEmpty {
+                return Aggregation(name: definition.name, function: .count, argument: nil)
+            }
             guard arguments.count == 1 else {
-                throw ExpressionError("\(callee) takes one argument, found \(arguments.count)", at: span, hint: function == .count ? "count() counts rows; count(x) the rows where x is present" : "write \(callee)(column)")
+                throw ExpressionError(
+                    "\(callee) takes one argument, found \(arguments.count)", at: span,
+                    hint: function == .count
+                        ? "count() counts rows; count(x) the rows where x is present" : "write \(callee)(column)")
             }
             let type = try arguments[0].type(in: schema)
             if function != .count && function != .distinct && type != .number {
-                throw ExpressionError("\(callee) needs numbers, but this is \(type.phrase)", at: arguments[0].span, hint: "count and distinct summarise text")
+                throw ExpressionError(
+                    "\(callee) needs numbers, but this is \(type.phrase)", at: arguments[0].span,
+                    hint: "count and distinct summarise text")
             }
             return Aggregation(name: definition.name, function: function, argument: arguments[0])
         }
@@ -40,7 +52,9 @@ public struct Aggregation: Sendable, Equatable {
     /// The summary of each group: `ids[r]` is row r's group, `groups` how many there are.
     /// Missing values are left out (pandas' default); a group with none gets a missing summary
     /// (count and distinct give 0). `std` is the sample standard deviation (n − 1), as pandas'.
-    public func values(over frame: DataFrame, ids: [Int], groups: Int, evaluator: inout ExpressionEvaluator) throws(ExpressionError) -> Column {
+    public func values(over frame: DataFrame, ids: [Int], groups: Int, evaluator: inout ExpressionEvaluator)
+        throws(ExpressionError) -> Column
+    {
         guard let argument else {
             var counts = [Double](repeating: 0, count: groups)
             for g in ids { counts[g] += 1 }
@@ -49,18 +63,25 @@ public struct Aggregation: Sendable, Equatable {
         let values = try evaluator.evaluate(argument)
         switch function {
         case .count, .distinct:
-            let keys: [Int] = switch values {
-            case .number(let x): Self.ids(x.map { $0.isNaN ? nil : $0.bitPattern })
-            case .boolean(let b): b.map { Int($0) }
-            case .text(let codes, let levels):
-                { () -> [Int] in
-                    var byText: [String: Int] = [:]
-                    let levelID = levels.map { l in byText[l] ?? { byText[l] = byText.count; return byText.count - 1 }() }
-                    return codes.map { $0 < 0 ? -1 : levelID[Int($0)] }
-                }()
-            case .constantNumber(let x): Array(repeating: x.isNaN ? -1 : 0, count: frame.rowCount)
-            default: Array(repeating: 0, count: frame.rowCount)
-            }
+            let keys: [Int] =
+                switch values {
+                case .number(let x): Self.ids(x.map { $0.isNaN ? nil : $0.bitPattern })
+                case .boolean(let b): b.map { Int($0) }
+                case .text(let codes, let levels):
+                    { () -> [Int] in
+                        var byText: [String: Int] = [:]
+                        let levelID = levels.map { l in
+                            byText[l]
+                                ?? {
+                                    byText[l] = byText.count
+                                    return byText.count - 1
+                                }()
+                        }
+                        return codes.map { $0 < 0 ? -1 : levelID[Int($0)] }
+                    }()
+                case .constantNumber(let x): Array(repeating: x.isNaN ? -1 : 0, count: frame.rowCount)
+                default: Array(repeating: 0, count: frame.rowCount)
+                }
             var out = [Double](repeating: 0, count: groups)
             if function == .count {
                 for (r, g) in ids.enumerated() where keys[r] >= 0 { out[g] += 1 }
@@ -93,12 +114,18 @@ public struct Aggregation: Sendable, Equatable {
         case .sum, .mean, .std:
             // Two passes for std (mean, then squared deviations): stable for large values.
             var sum = [Double](repeating: 0, count: groups)
-            for (r, g) in ids.enumerated() where !x[r].isNaN { sum[g] += x[r]; count[g] += 1 }
+            for (r, g) in ids.enumerated() where !x[r].isNaN {
+                sum[g] += x[r]
+                count[g] += 1
+            }
             if function == .sum { return sum }
             let mean = (0..<groups).map { count[$0] > 0 ? sum[$0] / count[$0] : .nan }
             if function == .mean { return mean }
             var squares = [Double](repeating: 0, count: groups)
-            for (r, g) in ids.enumerated() where !x[r].isNaN { let d = x[r] - mean[g]; squares[g] += d * d }
+            for (r, g) in ids.enumerated() where !x[r].isNaN {
+                let d = x[r] - mean[g]
+                squares[g] += d * d
+            }
             return (0..<groups).map { count[$0] > 1 ? (squares[$0] / (count[$0] - 1)).squareRoot() : .nan }
         case .min, .max:
             var out = [Double](repeating: .nan, count: groups)

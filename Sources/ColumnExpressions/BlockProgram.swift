@@ -75,7 +75,8 @@ struct BlockProgram {
 
     /// Whether every input has `rows` values (always, for columns of one table).
     func inputsHave(_ rows: Int) -> Bool {
-        numbers.allSatisfy { $0.count == rows } && codes.allSatisfy { $0.count == rows } && flags.allSatisfy { $0.count == rows }
+        numbers.allSatisfy { $0.count == rows } && codes.allSatisfy { $0.count == rows }
+            && flags.allSatisfy { $0.count == rows }
     }
 }
 
@@ -87,8 +88,9 @@ struct BlockNotes {
     var sqrtOutside = 0
 
     static func + (a: BlockNotes, b: BlockNotes) -> BlockNotes {
-        BlockNotes(zeroDivisions: a.zeroDivisions + b.zeroDivisions, tooLarge: a.tooLarge + b.tooLarge,
-                   logOutside: a.logOutside + b.logOutside, sqrtOutside: a.sqrtOutside + b.sqrtOutside)
+        BlockNotes(
+            zeroDivisions: a.zeroDivisions + b.zeroDivisions, tooLarge: a.tooLarge + b.tooLarge,
+            logOutside: a.logOutside + b.logOutside, sqrtOutside: a.sqrtOutside + b.sqrtOutside)
     }
 }
 
@@ -110,7 +112,9 @@ extension BlockProgram {
                     defer { scratch.free() }
                     var notes = BlockNotes()
                     for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockSize) {
-                        let block = Block(start: start, count: min(Self.blockSize, range.upperBound - start), inputs: inputs, scratch: scratch)
+                        let block = Block(
+                            start: start, count: min(Self.blockSize, range.upperBound - start), inputs: inputs,
+                            scratch: scratch)
                         runSteps(block, result: out.pointer + start, &notes)
                     }
                     return notes
@@ -137,7 +141,9 @@ extension BlockProgram {
                     guard let base = buffer.baseAddress else { return }
                     var n = 0
                     for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.blockSize) {
-                        let block = Block(start: start, count: min(Self.blockSize, range.upperBound - start), inputs: inputs, scratch: scratch)
+                        let block = Block(
+                            start: start, count: min(Self.blockSize, range.upperBound - start), inputs: inputs,
+                            scratch: scratch)
                         runSteps(block, result: nil, &notes)
                         let out = scratch.bytes
                         evaluate(condition, block, Selection(indices: nil, count: block.count), into: out)
@@ -167,7 +173,9 @@ extension BlockProgram {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chunks = rows >= 1 << 17 ? cores * 4 : 1
         let size = (rows + chunks - 1) / chunks
-        return parallelMap(chunks, workers: min(chunks, cores)) { c in body(min(rows, c * size)..<min(rows, (c + 1) * size)) }
+        return parallelMap(chunks, workers: min(chunks, cores)) { c in
+            body(min(rows, c * size)..<min(rows, (c + 1) * size))
+        }
     }
 
     /// `body` with the base address of every input.
@@ -179,7 +187,9 @@ extension BlockProgram {
         }
     }
 
-    private static func withBases<T, R>(_ arrays: ArraySlice<[T]>, _ bases: [UnsafePointer<T>], _ body: ([UnsafePointer<T>]) -> R) -> R {
+    private static func withBases<T, R>(
+        _ arrays: ArraySlice<[T]>, _ bases: [UnsafePointer<T>], _ body: ([UnsafePointer<T>]) -> R
+    ) -> R {
         guard let first = arrays.first else { return body(bases) }
         return first.withUnsafeBufferPointer { p in
             // Inputs are never empty here (rows > 0); an empty one would leave its slot out and trap on use.
@@ -225,7 +235,9 @@ extension BlockProgram {
         let inputs: Inputs
         let scratch: Scratch
 
-        @inline(__always) func register(_ r: Int) -> UnsafeMutablePointer<Double> { scratch.registers + r * BlockProgram.blockSize }
+        @inline(__always) func register(_ r: Int) -> UnsafeMutablePointer<Double> {
+            scratch.registers + r * BlockProgram.blockSize
+        }
 
         @inline(__always) func resolve(_ source: Source) -> Resolved {
             switch source {
@@ -257,13 +269,14 @@ extension BlockProgram {
                 Self.unary(op, block.resolve(a), out, n, &notes)
             case .arithmetic(let op, let a, let b):
                 let (x, y) = (block.resolve(a), block.resolve(b))
-                let counts = switch op {
-                case .add: Self.arithmetic(ExpressionEvaluator.Add.self, x, y, out, n, zeros: false)
-                case .subtract: Self.arithmetic(ExpressionEvaluator.Subtract.self, x, y, out, n, zeros: false)
-                case .multiply: Self.arithmetic(ExpressionEvaluator.Multiply.self, x, y, out, n, zeros: false)
-                case .divide: Self.arithmetic(ExpressionEvaluator.Divide.self, x, y, out, n, zeros: true)
-                case .remainder: Self.arithmetic(ExpressionEvaluator.Remainder.self, x, y, out, n, zeros: true)
-                }
+                let counts =
+                    switch op {
+                    case .add: Self.arithmetic(ExpressionEvaluator.Add.self, x, y, out, n, zeros: false)
+                    case .subtract: Self.arithmetic(ExpressionEvaluator.Subtract.self, x, y, out, n, zeros: false)
+                    case .multiply: Self.arithmetic(ExpressionEvaluator.Multiply.self, x, y, out, n, zeros: false)
+                    case .divide: Self.arithmetic(ExpressionEvaluator.Divide.self, x, y, out, n, zeros: true)
+                    case .remainder: Self.arithmetic(ExpressionEvaluator.Remainder.self, x, y, out, n, zeros: true)
+                    }
                 notes.tooLarge += counts.infinite
                 notes.zeroDivisions += counts.zeros
             case .clip(let a, let low, let high):
@@ -305,19 +318,27 @@ struct BlockConstant: BlockOperand {
 extension BlockProgram {
     /// `K` over a block; an infinite result becomes missing and is counted (as `finite` does), and
     /// with `zeros` the rows with a present dividend and a zero divisor are counted.
-    static func arithmetic<K: ExpressionEvaluator.NumberKernel>(_ kernel: K.Type, _ x: Resolved, _ y: Resolved,
-                                                                 _ out: UnsafeMutablePointer<Double>, _ n: Int, zeros: Bool) -> (infinite: Int, zeros: Int) {
+    static func arithmetic<K: ExpressionEvaluator.NumberKernel>(
+        _ kernel: K.Type, _ x: Resolved, _ y: Resolved,
+        _ out: UnsafeMutablePointer<Double>, _ n: Int, zeros: Bool
+    ) -> (infinite: Int, zeros: Int) {
         switch (x, y) {
-        case (.rows(let p), .rows(let q)): zipBlock(K.self, BlockRows(pointer: p), BlockRows(pointer: q), out, n, zeros: zeros)
-        case (.rows(let p), .constant(let c)): zipBlock(K.self, BlockRows(pointer: p), BlockConstant(value: c), out, n, zeros: zeros)
-        case (.constant(let c), .rows(let q)): zipBlock(K.self, BlockConstant(value: c), BlockRows(pointer: q), out, n, zeros: zeros)
-        case (.constant(let c), .constant(let d)): zipBlock(K.self, BlockConstant(value: c), BlockConstant(value: d), out, n, zeros: zeros)
+        case (.rows(let p), .rows(let q)):
+            zipBlock(K.self, BlockRows(pointer: p), BlockRows(pointer: q), out, n, zeros: zeros)
+        case (.rows(let p), .constant(let c)):
+            zipBlock(K.self, BlockRows(pointer: p), BlockConstant(value: c), out, n, zeros: zeros)
+        case (.constant(let c), .rows(let q)):
+            zipBlock(K.self, BlockConstant(value: c), BlockRows(pointer: q), out, n, zeros: zeros)
+        case (.constant(let c), .constant(let d)):
+            zipBlock(K.self, BlockConstant(value: c), BlockConstant(value: d), out, n, zeros: zeros)
         }
     }
 
     @inline(__always)
-    static func zipBlock<K: ExpressionEvaluator.NumberKernel, X: BlockOperand, Y: BlockOperand>(_ kernel: K.Type, _ x: X, _ y: Y,
-                                                                                               _ out: UnsafeMutablePointer<Double>, _ n: Int, zeros: Bool) -> (infinite: Int, zeros: Int) {
+    static func zipBlock<K: ExpressionEvaluator.NumberKernel, X: BlockOperand, Y: BlockOperand>(
+        _ kernel: K.Type, _ x: X, _ y: Y,
+        _ out: UnsafeMutablePointer<Double>, _ n: Int, zeros: Bool
+    ) -> (infinite: Int, zeros: Int) {
         // The loop that writes does nothing else, so LLVM vectorises it (a count or a flag in it
         // keeps it scalar); the check for infinite results then reads the block back from cache.
         // Overflows and zero divisors are rare: counted exactly in one more pass only when present.
@@ -344,7 +365,9 @@ extension BlockProgram {
 
     /// A one-argument function over a block, with the evaluator's rules for each (`exp` that
     /// overflows, `log` of a number ≤ 0 and `sqrt` of a negative number give missing, counted).
-    static func unary(_ op: Unary, _ x: Resolved, _ out: UnsafeMutablePointer<Double>, _ n: Int, _ notes: inout BlockNotes) {
+    static func unary(
+        _ op: Unary, _ x: Resolved, _ out: UnsafeMutablePointer<Double>, _ n: Int, _ notes: inout BlockNotes
+    ) {
         switch op {
         case .negate: for i in 0..<n { out[i] = -x.at(i) }
         case .abs: for i in 0..<n { out[i] = Swift.abs(x.at(i)) }
@@ -353,7 +376,9 @@ extension BlockProgram {
         case .round(let digits, let scale):
             for i in 0..<n {
                 let v = x.at(i)
-                out[i] = digits == 0 ? v.rounded(.toNearestOrAwayFromZero) : (v * scale).rounded(.toNearestOrAwayFromZero) / scale
+                out[i] =
+                    digits == 0
+                    ? v.rounded(.toNearestOrAwayFromZero) : (v * scale).rounded(.toNearestOrAwayFromZero) / scale
             }
         case .exp:
             for i in 0..<n {
@@ -396,14 +421,19 @@ protocol BlockComparison { static func test(_ x: Double, _ y: Double) -> Bool }
 enum BlockEqual: BlockComparison { @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x == y } }
 enum BlockNotEqual: BlockComparison { @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x != y } }
 enum BlockLess: BlockComparison { @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x < y } }
-enum BlockLessOrEqual: BlockComparison { @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x <= y } }
+enum BlockLessOrEqual: BlockComparison {
+    @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x <= y }
+}
 enum BlockGreater: BlockComparison { @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x > y } }
-enum BlockGreaterOrEqual: BlockComparison { @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x >= y } }
+enum BlockGreaterOrEqual: BlockComparison {
+    @inline(__always) static func test(_ x: Double, _ y: Double) -> Bool { x >= y }
+}
 
 extension BlockProgram {
     /// `condition` on the selected rows of `block`, into `out` (indexed by row within the block;
     /// rows not selected are left as they were).
-    func evaluate(_ condition: Condition, _ block: Block, _ selection: Selection, into out: UnsafeMutablePointer<Int8>) {
+    func evaluate(_ condition: Condition, _ block: Block, _ selection: Selection, into out: UnsafeMutablePointer<Int8>)
+    {
         switch condition {
         case .constant(let v):
             Self.each(selection) { i in out[i] = v }
@@ -458,14 +488,18 @@ extension BlockProgram {
     /// evaluated only on the rows the earlier parts left undecided (not yet false for `and`, not
     /// yet true for `or`), a list that shrinks in place as rows are decided.
     /// - Complexity: one pass over the selection for the first part, then passes over the rows still undecided.
-    private func chain(_ parts: [Condition], isAnd: Bool, _ slot: Int, _ block: Block, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>) {
+    private func chain(
+        _ parts: [Condition], isAnd: Bool, _ slot: Int, _ block: Block, _ selection: Selection,
+        _ out: UnsafeMutablePointer<Int8>
+    ) {
         guard let first = parts.first else { return }
         evaluate(first, block, selection, into: out)
         let undecided = block.scratch.selections + slot * Self.blockSize
         let values = block.scratch.bytes + (1 + 2 * slot) * Self.blockSize
         // Tables rather than comparisons: LLVM turns `count += x != 0 ? 1 : 0` into a branch,
         // which mispredicts on every other row of a condition that keeps half the rows.
-        let (keeps, combined) = isAnd ? (Self.undecidedAfterAnd, Self.kleeneAnd) : (Self.undecidedAfterOr, Self.kleeneOr)
+        let (keeps, combined) =
+            isAnd ? (Self.undecidedAfterAnd, Self.kleeneAnd) : (Self.undecidedAfterOr, Self.kleeneOr)
         keeps.withUnsafeBufferPointer { keeps in
             combined.withUnsafeBufferPointer { combined in
                 var count = 0
@@ -505,18 +539,26 @@ extension BlockProgram {
         }
     }
 
-    static func compare<C: BlockComparison>(_ test: C.Type, _ x: Resolved, _ y: Resolved, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>) {
+    static func compare<C: BlockComparison>(
+        _ test: C.Type, _ x: Resolved, _ y: Resolved, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>
+    ) {
         switch (x, y) {
-        case (.rows(let p), .rows(let q)): compareRows(C.self, BlockRows(pointer: p), BlockRows(pointer: q), selection, out)
-        case (.rows(let p), .constant(let c)): compareRows(C.self, BlockRows(pointer: p), BlockConstant(value: c), selection, out)
-        case (.constant(let c), .rows(let q)): compareRows(C.self, BlockConstant(value: c), BlockRows(pointer: q), selection, out)
-        case (.constant(let c), .constant(let d)): compareRows(C.self, BlockConstant(value: c), BlockConstant(value: d), selection, out)
+        case (.rows(let p), .rows(let q)):
+            compareRows(C.self, BlockRows(pointer: p), BlockRows(pointer: q), selection, out)
+        case (.rows(let p), .constant(let c)):
+            compareRows(C.self, BlockRows(pointer: p), BlockConstant(value: c), selection, out)
+        case (.constant(let c), .rows(let q)):
+            compareRows(C.self, BlockConstant(value: c), BlockRows(pointer: q), selection, out)
+        case (.constant(let c), .constant(let d)):
+            compareRows(C.self, BlockConstant(value: c), BlockConstant(value: d), selection, out)
         }
     }
 
     /// A comparison with a missing side is missing, as in `ExpressionEvaluator.compare`.
     @inline(__always)
-    static func compareRows<C: BlockComparison, X: BlockOperand, Y: BlockOperand>(_ test: C.Type, _ x: X, _ y: Y, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>) {
+    static func compareRows<C: BlockComparison, X: BlockOperand, Y: BlockOperand>(
+        _ test: C.Type, _ x: X, _ y: Y, _ selection: Selection, _ out: UnsafeMutablePointer<Int8>
+    ) {
         if let indices = selection.indices {
             for j in 0..<selection.count {
                 let i = Int(indices[j])

@@ -18,8 +18,9 @@ public indirect enum ColumnExpression: Sendable, Equatable {
 
     public var span: Span {
         switch self {
-        case .number(_, let s), .text(_, let s), .boolean(_, let s), .column(_, let s), .negate(_, let s), .not(_, let s),
-             .binary(_, _, _, let s), .call(_, _, let s), .isMissing(_, _, let s), .membership(_, _, _, let s):
+        case .number(_, let s), .text(_, let s), .boolean(_, let s), .column(_, let s), .negate(_, let s),
+            .not(_, let s),
+            .binary(_, _, _, let s), .call(_, _, let s), .isMissing(_, _, let s), .membership(_, _, _, let s):
             s
         }
     }
@@ -32,9 +33,13 @@ public indirect enum ColumnExpression: Sendable, Equatable {
             case .number, .text, .boolean: break
             case .column(let name, _): if !seen.contains(name) { seen.append(name) }
             case .negate(let a, _), .not(let a, _), .isMissing(let a, _, _): visit(a)
-            case .binary(_, let a, let b, _): visit(a); visit(b)
+            case .binary(_, let a, let b, _):
+                visit(a)
+                visit(b)
             case .call(_, let args, _): args.forEach(visit)
-            case .membership(let a, let list, _, _): visit(a); list.forEach(visit)
+            case .membership(let a, let list, _, _):
+                visit(a)
+                list.forEach(visit)
             }
         }
         visit(self)

@@ -29,12 +29,15 @@ public struct Derivation: Sendable, Equatable, Codable {
         let source = try container.decode(String.self, forKey: .source)
         let formats = try container.decodeIfPresent([String: DateFormat].self, forKey: .dateFormats) ?? [:]
         guard !name.isEmpty, source.count <= 10_000 else {
-            throw DecodingError.dataCorruptedError(forKey: .source, in: container, debugDescription: "a derived column needs a name and an expression of at most 10,000 characters")
+            throw DecodingError.dataCorruptedError(
+                forKey: .source, in: container,
+                debugDescription: "a derived column needs a name and an expression of at most 10,000 characters")
         }
         do {
             try self.init(name: name, source: source, dateFormats: formats)
         } catch {
-            throw DecodingError.dataCorruptedError(forKey: .source, in: container, debugDescription: "derived column '\(name)': \(error.message)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .source, in: container, debugDescription: "derived column '\(name)': \(error.message)")
         }
     }
 
@@ -60,7 +63,9 @@ extension Array where Element == Derivation {
     public func rawInputs(for features: [String]) -> [String] {
         let derived = Set(map(\.name))
         var out: [String] = []
-        for name in features + flatMap(\.inputs) where !derived.contains(name) && !out.contains(name) { out.append(name) }
+        for name in features + flatMap(\.inputs) where !derived.contains(name) && !out.contains(name) {
+            out.append(name)
+        }
         return out
     }
 
@@ -89,7 +94,11 @@ extension Array where Element == Derivation {
             evaluator.dateFormats = d.dateFormats
             let column = try evaluator.evaluate(d.expression).column(named: d.name, rows: frame.rowCount)
             evaluator.add(column)
-            if let i = columns.firstIndex(where: { $0.name == d.name }) { columns[i] = column } else { columns.append(column) }
+            if let i = columns.firstIndex(where: { $0.name == d.name }) {
+                columns[i] = column
+            } else {
+                columns.append(column)
+            }
         }
         for (reason, count) in evaluator.notes { notes[reason, default: 0] += count }
         do {

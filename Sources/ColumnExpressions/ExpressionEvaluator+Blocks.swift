@@ -26,7 +26,10 @@ extension ExpressionEvaluator {
     mutating func blockNumbers(_ expression: ColumnExpression) throws(ExpressionError) -> ColumnValues {
         var program = BlockProgram()
         _ = try numberSource(expression, into: &program)
-        guard program.inputsHave(rows) else { throw ExpressionError("internal error: an input of the expression has the wrong number of rows", at: expression.span) }
+        guard program.inputsHave(rows) else {
+            throw ExpressionError(
+                "internal error: an input of the expression has the wrong number of rows", at: expression.span)
+        }
         let (values, notes) = program.numbers(rows: rows)
         record(notes)
         return .number(values)
@@ -34,12 +37,19 @@ extension ExpressionEvaluator {
 
     /// The rows where a condition holds (as `evaluate(_:).trueRows(count:)`), computed over blocks
     /// of rows with `and` / `or` looking at their right side only where the left does not decide.
-    public mutating func trueRows(of expression: ColumnExpression) throws(ExpressionError) -> (rows: [Int], missing: Int) {
-        guard usesBlocks, rows > 0, !expression.columns.isEmpty else { return try evaluate(expression).trueRows(count: rows) }
+    public mutating func trueRows(of expression: ColumnExpression) throws(ExpressionError) -> (
+        rows: [Int], missing: Int
+    ) {
+        guard usesBlocks, rows > 0, !expression.columns.isEmpty else {
+            return try evaluate(expression).trueRows(count: rows)
+        }
         var program = BlockProgram()
         let schema = blockSchema()
         let root = try condition(expression, schema, into: &program)
-        guard program.inputsHave(rows) else { throw ExpressionError("internal error: an input of the condition has the wrong number of rows", at: expression.span) }
+        guard program.inputsHave(rows) else {
+            throw ExpressionError(
+                "internal error: an input of the condition has the wrong number of rows", at: expression.span)
+        }
         let result = program.trueRows(root, rows: rows)
         record(result.notes)
         return (result.rows, result.missing)
@@ -61,7 +71,9 @@ extension ExpressionEvaluator {
 
     /// Where a block program finds a numeric expression's values: steps for the operators it
     /// knows, else the column-at-a-time value as an input (a column itself costs no copy).
-    private mutating func numberSource(_ expression: ColumnExpression, into program: inout BlockProgram) throws(ExpressionError) -> BlockProgram.Source {
+    private mutating func numberSource(_ expression: ColumnExpression, into program: inout BlockProgram)
+        throws(ExpressionError) -> BlockProgram.Source
+    {
         guard Self.isBlockNumberOperator(expression), !expression.columns.isEmpty else {
             switch try evaluate(expression) {
             case .number(let x): return program.input(x)
@@ -76,13 +88,14 @@ extension ExpressionEvaluator {
         case .binary(let op, let a, let b, _):
             let x = try numberSource(a, into: &program)
             let y = try numberSource(b, into: &program)
-            let kind: BlockProgram.Arithmetic = switch op {
-            case .add: .add
-            case .subtract: .subtract
-            case .multiply: .multiply
-            case .divide: .divide
-            default: .remainder
-            }
+            let kind: BlockProgram.Arithmetic =
+                switch op {
+                case .add: .add
+                case .subtract: .subtract
+                case .multiply: .multiply
+                case .divide: .divide
+                default: .remainder
+                }
             return program.add(.arithmetic(kind, x, y))
         case .call(let name, let arguments, _):
             let x = try numberSource(arguments[0], into: &program)
@@ -109,7 +122,9 @@ extension ExpressionEvaluator {
     }
 
     /// A condition as a block program's node.
-    private mutating func condition(_ expression: ColumnExpression, _ schema: ExpressionSchema, into program: inout BlockProgram) throws(ExpressionError) -> BlockProgram.Condition {
+    private mutating func condition(
+        _ expression: ColumnExpression, _ schema: ExpressionSchema, into program: inout BlockProgram
+    ) throws(ExpressionError) -> BlockProgram.Condition {
         guard !expression.columns.isEmpty else { return try flags(expression, into: &program) }
         switch expression {
         case .binary(let op, _, _, _) where op.isLogical:
@@ -142,7 +157,9 @@ extension ExpressionEvaluator {
                 let inner = try condition(a, schema, into: &program)
                 return .conditionMissing(inner, yes: yes, slot: program.newSlot())
             case .text:
-                guard case .column(let name, _) = a, case .categorical(let codes, let levels)? = column(named: name)?.data else {
+                guard case .column(let name, _) = a,
+                    case .categorical(let codes, let levels)? = column(named: name)?.data
+                else {
                     return try flags(expression, into: &program)
                 }
                 program.codes.append(codes)
@@ -156,12 +173,15 @@ extension ExpressionEvaluator {
                 let set = Set(items.compactMap { if case .number(let n, _) = $0 { n } else { nil } })
                 return .numberIn(try numberSource(a, into: &program), set, hit: hit)
             case .text:
-                guard case .column(let name, _) = a, case .categorical(let codes, let levels)? = column(named: name)?.data else {
+                guard case .column(let name, _) = a,
+                    case .categorical(let codes, let levels)? = column(named: name)?.data
+                else {
                     return try flags(expression, into: &program)
                 }
                 let set = Set(items.compactMap { if case .text(let s, _) = $0 { s } else { nil } })
                 program.codes.append(codes)
-                return .levels(program.codes.count - 1, table: levels.map { set.contains($0) ? hit : 1 - hit }, missing: -1)
+                return .levels(
+                    program.codes.count - 1, table: levels.map { set.contains($0) ? hit : 1 - hit }, missing: -1)
             case .boolean:
                 return try flags(expression, into: &program)
             }
@@ -177,17 +197,23 @@ extension ExpressionEvaluator {
     }
 
     /// A text column against a text that reads no column: one answer per level. Nil for other text comparisons.
-    private mutating func textComparison(_ op: BinaryOperator, _ a: ColumnExpression, _ b: ColumnExpression, into program: inout BlockProgram) throws(ExpressionError) -> BlockProgram.Condition? {
+    private mutating func textComparison(
+        _ op: BinaryOperator, _ a: ColumnExpression, _ b: ColumnExpression, into program: inout BlockProgram
+    ) throws(ExpressionError) -> BlockProgram.Condition? {
         func test(_ x: String, _ y: String) -> Bool {
             op.holds(x, y)
         }
-        if case .column(let name, _) = a, b.columns.isEmpty, case .categorical(let codes, let levels)? = column(named: name)?.data,
-           case .constantText(let s) = try evaluate(b) {
+        if case .column(let name, _) = a, b.columns.isEmpty,
+            case .categorical(let codes, let levels)? = column(named: name)?.data,
+            case .constantText(let s) = try evaluate(b)
+        {
             program.codes.append(codes)
             return .levels(program.codes.count - 1, table: levels.map { test($0, s) ? 1 : 0 }, missing: -1)
         }
-        if case .column(let name, _) = b, a.columns.isEmpty, case .categorical(let codes, let levels)? = column(named: name)?.data,
-           case .constantText(let s) = try evaluate(a) {
+        if case .column(let name, _) = b, a.columns.isEmpty,
+            case .categorical(let codes, let levels)? = column(named: name)?.data,
+            case .constantText(let s) = try evaluate(a)
+        {
             program.codes.append(codes)
             return .levels(program.codes.count - 1, table: levels.map { test(s, $0) ? 1 : 0 }, missing: -1)
         }
@@ -195,7 +221,9 @@ extension ExpressionEvaluator {
     }
 
     /// A condition computed column-at-a-time, read by the block program as an input.
-    private mutating func flags(_ expression: ColumnExpression, into program: inout BlockProgram) throws(ExpressionError) -> BlockProgram.Condition {
+    private mutating func flags(_ expression: ColumnExpression, into program: inout BlockProgram)
+        throws(ExpressionError) -> BlockProgram.Condition
+    {
         switch try evaluate(expression) {
         case .boolean(let b):
             program.flags.append(b)

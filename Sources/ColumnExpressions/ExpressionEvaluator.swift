@@ -20,7 +20,8 @@ public enum ColumnValues: Sendable {
         case .text(let codes, let levels): Column(name: name, data: Self.compacted(codes: codes, levels: levels))
         case .constantNumber(let x): Column(name: name, data: .numeric(Array(repeating: x, count: rows)))
         case .constantBoolean(let b): Column(name: name, data: .numeric(Array(repeating: b ? 1 : 0, count: rows)))
-        case .constantText(let s): Column(name: name, data: .categorical(codes: Array(repeating: 0, count: rows), levels: [s]))
+        case .constantText(let s):
+            Column(name: name, data: .categorical(codes: Array(repeating: 0, count: rows), levels: [s]))
         }
     }
 
@@ -51,7 +52,10 @@ public enum ColumnValues: Sendable {
         var newLevels: [String] = []
         var remap = [Int32](repeating: -1, count: levels.count)
         for (i, level) in levels.enumerated() where used[i] {
-            if let existing = index[level] { remap[i] = existing; continue }
+            if let existing = index[level] {
+                remap[i] = existing
+                continue
+            }
             let code = Int32(newLevels.count)
             index[level] = code
             newLevels.append(level)
@@ -107,7 +111,9 @@ public struct ExpressionEvaluator {
         case .text(let s, _): return .constantText(s)
         case .boolean(let b, _): return .constantBoolean(b)
         case .column(let name, let span):
-            guard let column = extra[name] ?? frame.column(named: name) else { throw ExpressionError("no column '\(name)'", at: span) }
+            guard let column = extra[name] ?? frame.column(named: name) else {
+                throw ExpressionError("no column '\(name)'", at: span)
+            }
             switch column.data {
             case .numeric(let v): return .number(v)
             case .categorical(let codes, let levels): return .text(codes: codes, levels: levels)
@@ -138,9 +144,11 @@ public struct ExpressionEvaluator {
                 let perLevel = levels.map { set.contains($0) ? hit : 1 - hit }
                 return .boolean(codes.map { $0 < 0 ? -1 : perLevel[Int($0)] })
             case .constantNumber(let x):
-                return .constantBoolean(items.contains { if case .number(let n, _) = $0 { n == x } else { false } } != negated)
+                return .constantBoolean(
+                    items.contains { if case .number(let n, _) = $0 { n == x } else { false } } != negated)
             case .constantText(let s):
-                return .constantBoolean(items.contains { if case .text(let t, _) = $0 { t == s } else { false } } != negated)
+                return .constantBoolean(
+                    items.contains { if case .text(let t, _) = $0 { t == s } else { false } } != negated)
             default: throw ExpressionError("'in' needs a number or text on its left", at: a.span)
             }
         case .binary(let op, let a, let b, let span):
@@ -197,23 +205,35 @@ public struct ExpressionEvaluator {
     enum Add: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x + y } }
     enum Subtract: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x - y } }
     enum Multiply: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { x * y } }
-    enum Divide: NumberKernel { @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { y == 0 ? .nan : x / y } }
+    enum Divide: NumberKernel {
+        @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { y == 0 ? .nan : x / y }
+    }
     /// Floored, as in Python and pandas: -7 % 3 is 2.
     enum Remainder: NumberKernel {
-        @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double { y == 0 ? .nan : x - y * (x / y).rounded(.down) }
+        @inline(__always) static func apply(_ x: Double, _ y: Double) -> Double {
+            y == 0 ? .nan : x - y * (x / y).rounded(.down)
+        }
     }
 
     /// `K` row by row (in chunks on every core for large columns), and how many results are infinite.
-    static func zipNumbers<K: NumberKernel>(_ kernel: K.Type, _ a: ColumnValues, _ b: ColumnValues) -> (ColumnValues, infinite: Int) {
+    static func zipNumbers<K: NumberKernel>(_ kernel: K.Type, _ a: ColumnValues, _ b: ColumnValues) -> (
+        ColumnValues, infinite: Int
+    ) {
         switch (a, b) {
         case (.number(let x), .number(let y)) where x.count == y.count:
             return x.withUnsafeBufferPointer { px in
-                y.withUnsafeBufferPointer { py in zipRows(K.self, Rows(SharedPointer(px)), Rows(SharedPointer(py)), count: x.count) }
+                y.withUnsafeBufferPointer { py in
+                    zipRows(K.self, Rows(SharedPointer(px)), Rows(SharedPointer(py)), count: x.count)
+                }
             }
         case (.number(let x), .constantNumber(let c)):
-            return x.withUnsafeBufferPointer { px in zipRows(K.self, Rows(SharedPointer(px)), Constant(value: c), count: x.count) }
+            return x.withUnsafeBufferPointer { px in
+                zipRows(K.self, Rows(SharedPointer(px)), Constant(value: c), count: x.count)
+            }
         case (.constantNumber(let c), .number(let y)):
-            return y.withUnsafeBufferPointer { py in zipRows(K.self, Constant(value: c), Rows(SharedPointer(py)), count: y.count) }
+            return y.withUnsafeBufferPointer { py in
+                zipRows(K.self, Constant(value: c), Rows(SharedPointer(py)), count: y.count)
+            }
         case (.constantNumber(let c), .constantNumber(let d)):
             let r = K.apply(c, d)
             return (.constantNumber(r), r.isInfinite ? 1 : 0)
@@ -235,7 +255,9 @@ public struct ExpressionEvaluator {
     }
 
     /// The loop behind `zipNumbers`: `count` rows of `K(x, y)` and the number of infinite results.
-    static func zipRows<K: NumberKernel, X: Operand, Y: Operand>(_ kernel: K.Type, _ x: X, _ y: Y, count: Int) -> (ColumnValues, infinite: Int) {
+    static func zipRows<K: NumberKernel, X: Operand, Y: Operand>(_ kernel: K.Type, _ x: X, _ y: Y, count: Int) -> (
+        ColumnValues, infinite: Int
+    ) {
         let (values, infinite) = filledCounting(count) { range, out in
             var infinite = 0
             for i in range {
@@ -285,7 +307,9 @@ public struct ExpressionEvaluator {
 
     /// A new column of `count` numbers, `body` writing each range of rows; large columns in
     /// chunks on every core (each row depends on its own inputs only, so the result is the same).
-    static func filled(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+    static func filled(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Void)
+        -> [Double]
+    {
         filledCounting(count) { rows, out in
             body(rows, out)
             return 0
@@ -308,7 +332,9 @@ public struct ExpressionEvaluator {
     }
 
     /// `filled`, with a count each chunk returns, added up.
-    static func filledCounting(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Int) -> (values: [Double], count: Int) {
+    static func filledCounting(_ count: Int, _ body: (_ rows: Range<Int>, _ out: UnsafeMutablePointer<Double>) -> Int)
+        -> (values: [Double], count: Int)
+    {
         guard count > 0 else { return ([], 0) }
         var total = 0
         let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -326,25 +352,32 @@ public struct ExpressionEvaluator {
         return (values, total)
     }
 
-    static func zipNumbers(_ a: ColumnValues, _ b: ColumnValues, _ rows: Int, _ f: (Double, Double) -> Double) -> ColumnValues {
+    static func zipNumbers(_ a: ColumnValues, _ b: ColumnValues, _ rows: Int, _ f: (Double, Double) -> Double)
+        -> ColumnValues
+    {
         switch (a, b) {
         case (.number(let x), .number(let y)) where x.count == y.count:
-            return .number(x.withUnsafeBufferPointer { px in
-                y.withUnsafeBufferPointer { py in
-                    let (sx, sy) = (SharedPointer(px), SharedPointer(py))
-                    return filled(x.count) { range, out in for i in range { out[i] = f(sx.pointer[i], sy.pointer[i]) } }
-                }
-            })
+            return .number(
+                x.withUnsafeBufferPointer { px in
+                    y.withUnsafeBufferPointer { py in
+                        let (sx, sy) = (SharedPointer(px), SharedPointer(py))
+                        return filled(x.count) { range, out in
+                            for i in range { out[i] = f(sx.pointer[i], sy.pointer[i]) }
+                        }
+                    }
+                })
         case (.number(let x), .constantNumber(let c)):
-            return .number(x.withUnsafeBufferPointer { px in
-                let sx = SharedPointer(px)
-                return filled(x.count) { range, out in for i in range { out[i] = f(sx.pointer[i], c) } }
-            })
+            return .number(
+                x.withUnsafeBufferPointer { px in
+                    let sx = SharedPointer(px)
+                    return filled(x.count) { range, out in for i in range { out[i] = f(sx.pointer[i], c) } }
+                })
         case (.constantNumber(let c), .number(let y)):
-            return .number(y.withUnsafeBufferPointer { py in
-                let sy = SharedPointer(py)
-                return filled(y.count) { range, out in for i in range { out[i] = f(c, sy.pointer[i]) } }
-            })
+            return .number(
+                y.withUnsafeBufferPointer { py in
+                    let sy = SharedPointer(py)
+                    return filled(y.count) { range, out in for i in range { out[i] = f(c, sy.pointer[i]) } }
+                })
         case (.constantNumber(let c), .constantNumber(let d)):
             return .constantNumber(f(c, d))
         default:
@@ -367,14 +400,20 @@ public struct ExpressionEvaluator {
         }
         switch (a, b) {
         case (.boolean(let x), .boolean(let y)): return .boolean(zip(x, y).map { f($0, $1) })
-        case (.boolean(let x), .constantBoolean(let c)): let cv: Int8 = c ? 1 : 0; return .boolean(x.map { f($0, cv) })
-        case (.constantBoolean(let c), .boolean(let y)): let cv: Int8 = c ? 1 : 0; return .boolean(y.map { f(cv, $0) })
+        case (.boolean(let x), .constantBoolean(let c)):
+            let cv: Int8 = c ? 1 : 0
+            return .boolean(x.map { f($0, cv) })
+        case (.constantBoolean(let c), .boolean(let y)):
+            let cv: Int8 = c ? 1 : 0
+            return .boolean(y.map { f(cv, $0) })
         case (.constantBoolean(let c), .constantBoolean(let d)): return .constantBoolean(f(c ? 1 : 0, d ? 1 : 0) == 1)
         default: return .constantBoolean(false)
         }
     }
 
-    static func compare(_ op: BinaryOperator, _ a: ColumnValues, _ b: ColumnValues, _ span: Span) throws(ExpressionError) -> ColumnValues {
+    static func compare(_ op: BinaryOperator, _ a: ColumnValues, _ b: ColumnValues, _ span: Span)
+        throws(ExpressionError) -> ColumnValues
+    {
         func test<T: Comparable>(_ x: T, _ y: T) -> Bool {
             op.holds(x, y)
         }
@@ -415,7 +454,9 @@ public struct ExpressionEvaluator {
 
     // MARK: functions
 
-    private mutating func call(_ name: String, _ arguments: [ColumnExpression], _ span: Span) throws(ExpressionError) -> ColumnValues {
+    private mutating func call(_ name: String, _ arguments: [ColumnExpression], _ span: Span) throws(ExpressionError)
+        -> ColumnValues
+    {
         switch name {
         case "abs": return Self.mapNumber(try evaluate(arguments[0])) { Swift.abs($0) }
         case "floor": return Self.mapNumber(try evaluate(arguments[0])) { $0.rounded(.down) }
@@ -424,18 +465,22 @@ public struct ExpressionEvaluator {
         case "log", "sqrt":
             let v = try evaluate(arguments[0])
             let outside: (Double) -> Bool = name == "log" ? { $0 <= 0 } : { $0 < 0 }
-            let bad: Int = switch v {
-            case .number(let x): x.reduce(0) { $0 + (outside($1) ? 1 : 0) }
-            case .constantNumber(let x): outside(x) ? rows : 0
-            default: 0
-            }
+            let bad: Int =
+                switch v {
+                case .number(let x): x.reduce(0) { $0 + (outside($1) ? 1 : 0) }
+                case .constantNumber(let x): outside(x) ? rows : 0
+                default: 0
+                }
             note(name == "log" ? "log of a number ≤ 0" : "square root of a negative number", bad)
             return Self.mapNumber(v) { outside($0) ? .nan : (name == "log" ? Foundation.log($0) : $0.squareRoot()) }
         case "round":
             var digits = 0.0
             if arguments.count == 2, case .number(let d, _) = arguments[1] { digits = d }
             let scale = Foundation.pow(10, digits)
-            return Self.mapNumber(try evaluate(arguments[0])) { digits == 0 ? $0.rounded(.toNearestOrAwayFromZero) : ($0 * scale).rounded(.toNearestOrAwayFromZero) / scale }
+            return Self.mapNumber(try evaluate(arguments[0])) {
+                digits == 0
+                    ? $0.rounded(.toNearestOrAwayFromZero) : ($0 * scale).rounded(.toNearestOrAwayFromZero) / scale
+            }
         case "clip":
             let x = try evaluate(arguments[0]), low = try evaluate(arguments[1]), high = try evaluate(arguments[2])
             let lowered = Self.zipNumbers(x, low, rows) { $0.isNaN || $1.isNaN ? $0 : Swift.max($0, $1) }
@@ -451,14 +496,18 @@ public struct ExpressionEvaluator {
             }
             return result
         case "lower", "upper", "trim":
-            let transform: (String) -> String = switch name {
-            case "lower": { $0.lowercased() }
-            case "upper": { $0.uppercased() }
-            default: { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            }
+            let transform: (String) -> String =
+                switch name {
+                case "lower": { $0.lowercased() }
+                case "upper": { $0.uppercased() }
+                default: { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                }
             switch try evaluate(arguments[0]) {
             case .text(let codes, let levels):
-                guard case .categorical(let c, let l) = ColumnValues.compacted(codes: codes, levels: levels.map(transform)) else { return .constantText("") }
+                guard
+                    case .categorical(let c, let l) = ColumnValues.compacted(
+                        codes: codes, levels: levels.map(transform))
+                else { return .constantText("") }
                 return .text(codes: c, levels: l)
             case .constantText(let s): return .constantText(transform(s))
             case let other: return other
@@ -473,11 +522,12 @@ public struct ExpressionEvaluator {
             }
         case "contains", "startswith", "endswith":
             guard case .text(let needle, _) = arguments[1] else { return .constantBoolean(false) }
-            let test: (String) -> Bool = switch name {
-            case "contains": { $0.contains(needle) }
-            case "startswith": { $0.hasPrefix(needle) }
-            default: { $0.hasSuffix(needle) }
-            }
+            let test: (String) -> Bool =
+                switch name {
+                case "contains": { $0.contains(needle) }
+                case "startswith": { $0.hasPrefix(needle) }
+                default: { $0.hasSuffix(needle) }
+                }
             switch try evaluate(arguments[0]) {
             case .text(let codes, let levels):
                 let perLevel: [Int8] = levels.map { test($0) ? 1 : 0 }
@@ -486,7 +536,8 @@ public struct ExpressionEvaluator {
             default: return .constantBoolean(false)
             }
         default:
-            guard ExpressionFunction.dateParts.contains(name), case .column(let column, let columnSpan) = arguments[0] else {
+            guard ExpressionFunction.dateParts.contains(name), case .column(let column, let columnSpan) = arguments[0]
+            else {
                 throw ExpressionError("no function '\(name)'", at: span)
             }
             return try datePart(name, of: column, at: columnSpan)
@@ -506,21 +557,39 @@ public struct ExpressionEvaluator {
 
     /// Row by row `condition ? a : b`; a missing condition gives a missing value (or `b` when
     /// `missingConditionGivesMissing` is false).
-    private func choose(_ condition: ColumnValues, _ a: ColumnValues, _ b: ColumnValues, _ span: Span, missingConditionGivesMissing: Bool = true) throws(ExpressionError) -> ColumnValues {
+    private func choose(
+        _ condition: ColumnValues, _ a: ColumnValues, _ b: ColumnValues, _ span: Span,
+        missingConditionGivesMissing: Bool = true
+    ) throws(ExpressionError) -> ColumnValues {
         let n = rows
-        let flags: [Int8] = switch condition {
-        case .boolean(let x): x
-        case .constantBoolean(let c): Array(repeating: c ? 1 : 0, count: n)
-        default: Array(repeating: -1, count: n)
-        }
+        let flags: [Int8] =
+            switch condition {
+            case .boolean(let x): x
+            case .constantBoolean(let c): Array(repeating: c ? 1 : 0, count: n)
+            default: Array(repeating: -1, count: n)
+            }
         func pick(_ i: Int) -> Int { flags[i] == 1 ? 0 : (flags[i] == 0 || !missingConditionGivesMissing ? 1 : -1) }
         switch (a, b) {
         case (.number, _), (.constantNumber, _):
             let x = Self.expandNumbers(a, n), y = Self.expandNumbers(b, n)
-            return .number((0..<n).map { i in switch pick(i) { case 0: x[i]; case 1: y[i]; default: .nan } })
+            return .number(
+                (0..<n).map { i in
+                    switch pick(i) {
+                    case 0: x[i]
+                    case 1: y[i]
+                    default: .nan
+                    }
+                })
         case (.boolean, _), (.constantBoolean, _):
             let x = Self.expandBooleans(a, n), y = Self.expandBooleans(b, n)
-            return .boolean((0..<n).map { i in switch pick(i) { case 0: x[i]; case 1: y[i]; default: -1 } })
+            return .boolean(
+                (0..<n).map { i in
+                    switch pick(i) {
+                    case 0: x[i]
+                    case 1: y[i]
+                    default: -1
+                    }
+                })
         default:
             // Text: one level list, both sides' codes mapped into it.
             let (xc, xl) = Self.expandText(a, n), (yc, yl) = Self.expandText(b, n)
@@ -533,7 +602,9 @@ public struct ExpressionEvaluator {
                 default: -1
                 }
             }
-            guard case .categorical(let c, let l) = ColumnValues.compacted(codes: codes, levels: levels) else { return .constantText("") }
+            guard case .categorical(let c, let l) = ColumnValues.compacted(codes: codes, levels: levels) else {
+                return .constantText("")
+            }
             return .text(codes: c, levels: l)
         }
     }
@@ -566,8 +637,12 @@ public struct ExpressionEvaluator {
 
     /// A part of each date in a text column, read in the column's format (fixed by a model, else
     /// detected once); values that are not dates in that format become missing, counted.
-    private mutating func datePart(_ part: String, of name: String, at span: Span) throws(ExpressionError) -> ColumnValues {
-        guard let column = extra[name] ?? frame.column(named: name), case .categorical(let codes, let levels) = column.data else {
+    private mutating func datePart(_ part: String, of name: String, at span: Span) throws(ExpressionError)
+        -> ColumnValues
+    {
+        guard let column = extra[name] ?? frame.column(named: name),
+            case .categorical(let codes, let levels) = column.data
+        else {
             throw ExpressionError("\(part) needs a date column; '\(name)' holds numbers", at: span)
         }
         let format: DateFormat
@@ -576,7 +651,9 @@ public struct ExpressionEvaluator {
         } else {
             guard let detection = DateFormat.detect(in: column), detection.parsed > 0 else {
                 let example = levels.first.map { ": '\($0)' is not a date" } ?? ""
-                throw ExpressionError("'\(name)' does not hold dates\(example)", at: span, hint: "dates look like 2024-03-01, 03/01/2024 or 1 Mar 2024")
+                throw ExpressionError(
+                    "'\(name)' does not hold dates\(example)", at: span,
+                    hint: "dates look like 2024-03-01, 03/01/2024 or 1 Mar 2024")
             }
             format = detection.format
             dateFormats[name] = format

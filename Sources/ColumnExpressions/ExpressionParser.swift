@@ -51,7 +51,9 @@ public struct ExpressionParser {
     public static func parse(_ source: String) throws(ExpressionError) -> ColumnExpression {
         var parser = try ExpressionParser(source)
         guard parser.current.kind != .end else {
-            throw ExpressionError("expected an expression", at: parser.current.span, hint: "for example: bill_length_mm > 40 and island == \"Dream\"")
+            throw ExpressionError(
+                "expected an expression", at: parser.current.span,
+                hint: "for example: bill_length_mm > 40 and island == \"Dream\"")
         }
         let expression = try parser.expression()
         try parser.expectEnd()
@@ -70,11 +72,14 @@ public struct ExpressionParser {
             case .name(let n) where !keywords.contains(n): name = n
             case .quotedName(let n), .text(let n): name = n
             default:
-                throw ExpressionError("expected a new column's name", at: nameToken.span, hint: "write NAME = EXPRESSION, for example: ratio = bill_length_mm / bill_depth_mm")
+                throw ExpressionError(
+                    "expected a new column's name", at: nameToken.span,
+                    hint: "write NAME = EXPRESSION, for example: ratio = bill_length_mm / bill_depth_mm")
             }
             parser.index += 1
             guard parser.current.kind == .symbol("=") else {
-                throw ExpressionError("expected '=' after '\(name)'", at: parser.current.span, hint: "write \(name) = EXPRESSION")
+                throw ExpressionError(
+                    "expected '=' after '\(name)'", at: parser.current.span, hint: "write \(name) = EXPRESSION")
             }
             parser.index += 1
             guard parser.current.kind != .end else {
@@ -88,7 +93,9 @@ public struct ExpressionParser {
     }
 
     /// `column [asc|desc], column [asc|desc], …` for `sort`.
-    public static func parseSortKeys(_ source: String) throws(ExpressionError) -> [(name: String, span: Span, descending: Bool)] {
+    public static func parseSortKeys(_ source: String) throws(ExpressionError) -> [(
+        name: String, span: Span, descending: Bool
+    )] {
         let parser = try ExpressionParser(source)
         var keys: [(String, Span, Bool)] = []
         var i = 0
@@ -100,8 +107,9 @@ public struct ExpressionParser {
             switch token.kind {
             case .name(let n), .quotedName(let n), .text(let n): name = n
             default:
-                throw ExpressionError(token.kind == .end ? "expected a column to sort by" : "expected a column name", at: token.span,
-                                      hint: "write sort DATA by COLUMN [desc], COLUMN …")
+                throw ExpressionError(
+                    token.kind == .end ? "expected a column to sort by" : "expected a column name", at: token.span,
+                    hint: "write sort DATA by COLUMN [desc], COLUMN …")
             }
             i += 1
             var descending = false
@@ -112,7 +120,9 @@ public struct ExpressionParser {
             keys.append((name, token.span, descending))
         } while tokens[i].kind == .symbol(",")
         guard tokens[i].kind == .end else {
-            throw ExpressionError("unexpected \(parser.describe(tokens[i]))", at: tokens[i].span, hint: "write sort DATA by COLUMN [desc], COLUMN …")
+            throw ExpressionError(
+                "unexpected \(parser.describe(tokens[i]))", at: tokens[i].span,
+                hint: "write sort DATA by COLUMN [desc], COLUMN …")
         }
         return keys
     }
@@ -120,7 +130,9 @@ public struct ExpressionParser {
     /// `[a, b]`-free column lists are the command language's; this is only for expressions.
     private mutating func expectEnd() throws(ExpressionError) {
         guard current.kind == .end else {
-            throw ExpressionError("unexpected \(describe(current))", at: current.span, hint: "combine conditions with and / or; separate definitions with ','")
+            throw ExpressionError(
+                "unexpected \(describe(current))", at: current.span,
+                hint: "combine conditions with and / or; separate definitions with ','")
         }
     }
 
@@ -138,7 +150,9 @@ public struct ExpressionParser {
     private mutating func nest() throws(ExpressionError) {
         depth += 1
         guard depth <= Self.maximumDepth else {
-            throw ExpressionError("the expression is nested more than \(Self.maximumDepth) levels deep", at: current.span, hint: "split it into several derived columns")
+            throw ExpressionError(
+                "the expression is nested more than \(Self.maximumDepth) levels deep", at: current.span,
+                hint: "split it into several derived columns")
         }
     }
 
@@ -185,9 +199,14 @@ public struct ExpressionParser {
         if isWord("is") {
             _ = advance()
             var negated = false
-            if isWord("not") { _ = advance(); negated = true }
+            if isWord("not") {
+                _ = advance()
+                negated = true
+            }
             guard isWord("missing") else {
-                throw ExpressionError("expected 'missing' after 'is\(negated ? " not" : "")'", at: current.span, hint: "write x is missing or x is not missing; compare values with ==")
+                throw ExpressionError(
+                    "expected 'missing' after 'is\(negated ? " not" : "")'", at: current.span,
+                    hint: "write x is missing or x is not missing; compare values with ==")
             }
             let end = advance().span
             return .isMissing(left, negated: negated, left.span.union(end))
@@ -199,7 +218,9 @@ public struct ExpressionParser {
         }
         if isWord("in") {
             _ = advance()
-            guard isSymbol("[") else { throw ExpressionError("expected '[' after 'in'", at: current.span, hint: "write x in [\"a\", \"b\"]") }
+            guard isSymbol("[") else {
+                throw ExpressionError("expected '[' after 'in'", at: current.span, hint: "write x in [\"a\", \"b\"]")
+            }
             _ = advance()
             var items: [ColumnExpression] = []
             while !isSymbol("]") {
@@ -211,9 +232,14 @@ public struct ExpressionParser {
                     guard case .number(let v) = current.kind else { fallthrough }
                     items.append(.number(-v, token.span.union(advance().span)))
                 default:
-                    throw ExpressionError("expected a number or a quoted text in the list", at: token.span, hint: "write x in [\"a\", \"b\"] or x in [1, 2]")
+                    throw ExpressionError(
+                        "expected a number or a quoted text in the list", at: token.span,
+                        hint: "write x in [\"a\", \"b\"] or x in [1, 2]")
                 }
-                if isSymbol(",") { _ = advance(); continue }
+                if isSymbol(",") {
+                    _ = advance()
+                    continue
+                }
                 guard isSymbol("]") else { throw ExpressionError("expected ',' or ']'", at: current.span) }
             }
             let end = advance().span
@@ -224,7 +250,8 @@ public struct ExpressionParser {
     }
 
     private static let comparisons: [String: BinaryOperator] = [
-        "==": .equal, "=": .equal, "!=": .notEqual, "<>": .notEqual, "<": .less, "<=": .lessOrEqual, ">": .greater, ">=": .greaterOrEqual,
+        "==": .equal, "=": .equal, "!=": .notEqual, "<>": .notEqual, "<": .less, "<=": .lessOrEqual, ">": .greater,
+        ">=": .greaterOrEqual,
     ]
 
     private mutating func sum() throws(ExpressionError) -> ColumnExpression {
@@ -268,7 +295,9 @@ public struct ExpressionParser {
     private mutating func primary() throws(ExpressionError) -> ColumnExpression {
         values += 1
         guard values <= Self.maximumValues else {
-            throw ExpressionError("the expression has more than \(Self.maximumValues) values", at: current.span, hint: "split it into several derived columns")
+            throw ExpressionError(
+                "the expression has more than \(Self.maximumValues) values", at: current.span,
+                hint: "split it into several derived columns")
         }
         let token = advance()
         switch token.kind {
@@ -278,7 +307,9 @@ public struct ExpressionParser {
         case .name("true"): return .boolean(true, token.span)
         case .name("false"): return .boolean(false, token.span)
         case .name(let n) where Self.keywords.contains(n):
-            throw ExpressionError("expected a value, found '\(n)'", at: token.span, hint: "a column named '\(n)' goes in backticks: `\(n)`")
+            throw ExpressionError(
+                "expected a value, found '\(n)'", at: token.span,
+                hint: "a column named '\(n)' goes in backticks: `\(n)`")
         case .name(let n):
             guard isSymbol("(") else { return .column(n, token.span) }
             _ = advance()
@@ -286,20 +317,29 @@ public struct ExpressionParser {
             defer { depth -= 1 }
             var arguments: [ColumnExpression] = []
             while !isSymbol(")") {
-                guard current.kind != .end else { throw ExpressionError("expected ')' to close \(n)(", at: current.span) }
+                guard current.kind != .end else {
+                    throw ExpressionError("expected ')' to close \(n)(", at: current.span)
+                }
                 arguments.append(try expression())
-                if isSymbol(",") { _ = advance(); continue }
+                if isSymbol(",") {
+                    _ = advance()
+                    continue
+                }
                 guard isSymbol(")") else { throw ExpressionError("expected ',' or ')'", at: current.span) }
             }
             let end = advance().span
             return .call(n, arguments, token.span.union(end))
         case .symbol("("):
             let inner = try expression()
-            guard isSymbol(")") else { throw ExpressionError("expected ')'", at: current.span, hint: "the '(' at \(token.span.start + 1) is not closed") }
+            guard isSymbol(")") else {
+                throw ExpressionError(
+                    "expected ')'", at: current.span, hint: "the '(' at \(token.span.start + 1) is not closed")
+            }
             _ = advance()
             return inner
         case .end:
-            throw ExpressionError("the expression ends too early", at: token.span, hint: "something is missing after the last operator")
+            throw ExpressionError(
+                "the expression ends too early", at: token.span, hint: "something is missing after the last operator")
         default:
             throw ExpressionError("expected a value, found \(describe(token))", at: token.span)
         }
@@ -317,7 +357,9 @@ public struct ExpressionParser {
 
     // MARK: tokens
 
-    private static let symbolCharacters: Set<Character> = ["+", "-", "*", "/", "%", "×", "÷", "(", ")", "[", "]", ",", "=", "<", ">", "!"]
+    private static let symbolCharacters: Set<Character> = [
+        "+", "-", "*", "/", "%", "×", "÷", "(", ")", "[", "]", ",", "=", "<", ">", "!",
+    ]
 
     static func tokenize(_ chars: [Character]) throws(ExpressionError) -> [Token] {
         var tokens: [Token] = []
@@ -341,27 +383,42 @@ public struct ExpressionParser {
                     }
                 }
                 let text = String(chars[start..<i])
-                guard let value = Double(text), value.isFinite, i >= chars.count || !(chars[i].isLetter || chars[i] == "_") else {
+                guard let value = Double(text), value.isFinite,
+                    i >= chars.count || !(chars[i].isLetter || chars[i] == "_")
+                else {
                     var end = i
-                    while end < chars.count, chars[end].isLetter || chars[end].isNumber || chars[end] == "_" { end += 1 }
-                    throw ExpressionError("'\(String(chars[start..<end]))' is not a number", at: Span(start, end), hint: "a column name that starts with a digit goes in backticks")
+                    while end < chars.count, chars[end].isLetter || chars[end].isNumber || chars[end] == "_" {
+                        end += 1
+                    }
+                    throw ExpressionError(
+                        "'\(String(chars[start..<end]))' is not a number", at: Span(start, end),
+                        hint: "a column name that starts with a digit goes in backticks")
                 }
                 tokens.append(Token(kind: .number(value), span: Span(start, i)))
             } else if c.isLetter || c == "_" {
-                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "." { i += 1 }
+                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "." {
+                    i += 1
+                }
                 tokens.append(Token(kind: .name(String(chars[start..<i])), span: Span(start, i)))
             } else if c == "\"" || c == "'" || c == "`" {
                 i += 1
                 var value = ""
                 var closed = false
                 while i < chars.count {
-                    if chars[i] == c { closed = true; i += 1; break }
+                    if chars[i] == c {
+                        closed = true
+                        i += 1
+                        break
+                    }
                     if chars[i] == "\\", i + 1 < chars.count {
                         switch chars[i + 1] {
                         case "n": value.append("\n")
                         case "t": value.append("\t")
                         case "\\", "\"", "'", "`": value.append(chars[i + 1])
-                        default: throw ExpressionError("unknown escape '\\\(chars[i + 1])'", at: Span(i, i + 2), hint: "write \\\\ for a backslash")
+                        default:
+                            throw ExpressionError(
+                                "unknown escape '\\\(chars[i + 1])'", at: Span(i, i + 2),
+                                hint: "write \\\\ for a backslash")
                         }
                         i += 2
                         continue
@@ -370,17 +427,25 @@ public struct ExpressionParser {
                     i += 1
                 }
                 guard closed else {
-                    throw ExpressionError("the \(c == "`" ? "quoted name" : "text") is not closed", at: Span(start, chars.count), hint: "end it with \(c)")
+                    throw ExpressionError(
+                        "the \(c == "`" ? "quoted name" : "text") is not closed", at: Span(start, chars.count),
+                        hint: "end it with \(c)")
                 }
                 tokens.append(Token(kind: c == "`" ? .quotedName(value) : .text(value), span: Span(start, i)))
             } else if symbolCharacters.contains(c) {
                 i += 1
                 if i < chars.count, ["<=", ">=", "==", "!=", "<>"].contains(String([c, chars[i]])) { i += 1 }
                 let symbol = String(chars[start..<i])
-                guard symbol != "!" else { throw ExpressionError("'!' alone is not an operator", at: Span(start, i), hint: "write != for 'not equal' or not x for negation") }
+                guard symbol != "!" else {
+                    throw ExpressionError(
+                        "'!' alone is not an operator", at: Span(start, i),
+                        hint: "write != for 'not equal' or not x for negation")
+                }
                 tokens.append(Token(kind: .symbol(symbol), span: Span(start, i)))
             } else {
-                throw ExpressionError("unexpected character '\(c)'", at: Span(start, start + 1), hint: "operators are + - * / % == != < <= > >= and or not in; names with spaces go in backticks")
+                throw ExpressionError(
+                    "unexpected character '\(c)'", at: Span(start, start + 1),
+                    hint: "operators are + - * / % == != < <= > >= and or not in; names with spaces go in backticks")
             }
         }
     }

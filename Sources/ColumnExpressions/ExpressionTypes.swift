@@ -40,12 +40,16 @@ public struct ExpressionSchema: Sendable {
 public enum ExpressionFunction {
     /// Each function's name and a one-line description, for `help` and did-you-mean.
     public static let catalogue: [(name: String, usage: String)] = [
-        ("abs", "abs(x)"), ("log", "log(x) — natural; missing for x ≤ 0"), ("exp", "exp(x)"), ("sqrt", "sqrt(x) — missing for x < 0"),
-        ("round", "round(x[, digits]) — halves away from zero"), ("floor", "floor(x)"), ("ceil", "ceil(x)"), ("clip", "clip(x, low, high)"),
+        ("abs", "abs(x)"), ("log", "log(x) — natural; missing for x ≤ 0"), ("exp", "exp(x)"),
+        ("sqrt", "sqrt(x) — missing for x < 0"),
+        ("round", "round(x[, digits]) — halves away from zero"), ("floor", "floor(x)"), ("ceil", "ceil(x)"),
+        ("clip", "clip(x, low, high)"),
         ("if", "if(condition, a, b)"), ("coalesce", "coalesce(a, b, …) — the first present value"),
         ("lower", "lower(t)"), ("upper", "upper(t)"), ("trim", "trim(t)"), ("length", "length(t)"),
-        ("contains", "contains(t, \"part\")"), ("startswith", "startswith(t, \"start\")"), ("endswith", "endswith(t, \"end\")"),
-        ("year", "year(date)"), ("month", "month(date)"), ("day", "day(date)"), ("weekday", "weekday(date) — 1 Monday … 7 Sunday"),
+        ("contains", "contains(t, \"part\")"), ("startswith", "startswith(t, \"start\")"),
+        ("endswith", "endswith(t, \"end\")"),
+        ("year", "year(date)"), ("month", "month(date)"), ("day", "day(date)"),
+        ("weekday", "weekday(date) — 1 Monday … 7 Sunday"),
         ("dayofyear", "dayofyear(date)"), ("hour", "hour(date)"),
     ]
 
@@ -67,7 +71,10 @@ extension ColumnExpression {
         case .column(let name, let span):
             guard let kind = schema.kinds[name] else {
                 let guess = closestMatch(name, among: schema.names)
-                throw ExpressionError("no column '\(name)'", at: span, hint: guess.map { "did you mean '\($0)'?" } ?? "a text value goes in quotes: \"\(name)\"; columns: " + schema.names.prefix(12).joined(separator: ", "))
+                throw ExpressionError(
+                    "no column '\(name)'", at: span,
+                    hint: guess.map { "did you mean '\($0)'?" } ?? "a text value goes in quotes: \"\(name)\"; columns: "
+                        + schema.names.prefix(12).joined(separator: ", "))
             }
             return kind == .number ? .number : .text
         case .negate(let a, _):
@@ -81,7 +88,9 @@ extension ColumnExpression {
             return .boolean
         case .membership(let a, let items, _, _):
             let t = try a.type(in: schema)
-            guard t != .boolean else { throw ExpressionError("'in' needs a number or text on its left, not a condition", at: a.span) }
+            guard t != .boolean else {
+                throw ExpressionError("'in' needs a number or text on its left, not a condition", at: a.span)
+            }
             for item in items { try item.require(t, in: schema, for: "the list (its left side is \(t.phrase))") }
             return .boolean
         case .binary(let op, let a, let b, _):
@@ -99,11 +108,14 @@ extension ColumnExpression {
             let right = try b.type(in: schema)
             guard left == right else {
                 let (wrong, expected) = a.isLiteral ? (a, right) : (b, left)
-                throw ExpressionError("'\(op.rawValue)' compares \(left.phrase) with \(right.phrase)", at: wrong.span,
-                                      hint: "both sides must be \(expected.phrase)" + (expected == .text ? "; put text in quotes" : ""))
+                throw ExpressionError(
+                    "'\(op.rawValue)' compares \(left.phrase) with \(right.phrase)", at: wrong.span,
+                    hint: "both sides must be \(expected.phrase)" + (expected == .text ? "; put text in quotes" : ""))
             }
             if left == .boolean, op != .equal, op != .notEqual {
-                throw ExpressionError("'\(op.rawValue)' cannot order conditions", at: a.span.union(b.span), hint: "compare conditions with == or !=")
+                throw ExpressionError(
+                    "'\(op.rawValue)' cannot order conditions", at: a.span.union(b.span),
+                    hint: "compare conditions with == or !=")
             }
             return .boolean
         case .call(let name, let arguments, let span):
@@ -118,17 +130,21 @@ extension ColumnExpression {
         }
     }
 
-    func require(_ expected: ValueType, in schema: ExpressionSchema, for role: String, other: ColumnExpression? = nil) throws(ExpressionError) {
+    func require(_ expected: ValueType, in schema: ExpressionSchema, for role: String, other: ColumnExpression? = nil)
+        throws(ExpressionError)
+    {
         let found = try type(in: schema)
         guard found == expected else {
-            let what: String = switch self {
-            case .column(let n, _): "'\(n)' is \(found.phrase)"
-            case .text(let s, _): "\"\(s)\" is text"
-            default: "this is \(found.phrase)"
-            }
+            let what: String =
+                switch self {
+                case .column(let n, _): "'\(n)' is \(found.phrase)"
+                case .text(let s, _): "\"\(s)\" is text"
+                default: "this is \(found.phrase)"
+                }
             var hint: String? = nil
             switch (expected, found, self) {
-            case (.number, .text, .text(let s, _)) where Double(s) != nil: hint = "write the number without quotes: \(s)"
+            case (.number, .text, .text(let s, _)) where Double(s) != nil:
+                hint = "write the number without quotes: \(s)"
             case (.number, .text, _): hint = "only numbers take + - * / %; compare text with == or in [\"a\", \"b\"]"
             case (.number, .boolean, _): hint = "write if(condition, 1, 0) for a 0/1 number"
             case (.boolean, .number, _): hint = "compare it, for example \(columns.first ?? "x") > 0"
@@ -139,10 +155,14 @@ extension ColumnExpression {
         }
     }
 
-    private static func callType(_ name: String, _ arguments: [ColumnExpression], _ span: Span, _ schema: ExpressionSchema) throws(ExpressionError) -> ValueType {
+    private static func callType(
+        _ name: String, _ arguments: [ColumnExpression], _ span: Span, _ schema: ExpressionSchema
+    ) throws(ExpressionError) -> ValueType {
         func count(_ allowed: ClosedRange<Int>, _ usage: String) throws(ExpressionError) {
             guard allowed.contains(arguments.count) else {
-                throw ExpressionError("\(name) takes \(allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)") argument\(allowed.upperBound == 1 ? "" : "s"), found \(arguments.count)", at: span, hint: "usage: \(usage)")
+                throw ExpressionError(
+                    "\(name) takes \(allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)") argument\(allowed.upperBound == 1 ? "" : "s"), found \(arguments.count)",
+                    at: span, hint: "usage: \(usage)")
             }
         }
         let usage = ExpressionFunction.catalogue.first { $0.name == name }?.usage ?? name
@@ -174,7 +194,9 @@ extension ColumnExpression {
         case "coalesce":
             try count(2...64, usage)
             let t = try arguments[0].type(in: schema)
-            for a in arguments.dropFirst() { try a.require(t, in: schema, for: "coalesce (its first argument is \(t.phrase))") }
+            for a in arguments.dropFirst() {
+                try a.require(t, in: schema, for: "coalesce (its first argument is \(t.phrase))")
+            }
             return t
         case _ where ExpressionFunction.text1.contains(name):
             try count(1...1, usage)
@@ -188,7 +210,8 @@ extension ColumnExpression {
             try count(2...2, usage)
             try arguments[0].require(.text, in: schema, for: name)
             guard case .text = arguments[1] else {
-                throw ExpressionError("\(name)'s second argument must be a quoted text", at: arguments[1].span, hint: "usage: \(usage)")
+                throw ExpressionError(
+                    "\(name)'s second argument must be a quoted text", at: arguments[1].span, hint: "usage: \(usage)")
             }
             return .boolean
         case _ where ExpressionFunction.dateParts.contains(name):
@@ -200,7 +223,10 @@ extension ColumnExpression {
             return .number
         default:
             let guess = closestMatch(name, among: ExpressionFunction.catalogue.map(\.name))
-            throw ExpressionError("no function '\(name)'", at: span, hint: guess.map { "did you mean '\($0)'?" } ?? "functions: " + ExpressionFunction.catalogue.map(\.name).joined(separator: ", "))
+            throw ExpressionError(
+                "no function '\(name)'", at: span,
+                hint: guess.map { "did you mean '\($0)'?" } ?? "functions: "
+                    + ExpressionFunction.catalogue.map(\.name).joined(separator: ", "))
         }
     }
 }

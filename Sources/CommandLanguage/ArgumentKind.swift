@@ -49,7 +49,9 @@ public enum ArgumentKind: Sendable, Equatable {
         case .path: "a quoted path"
         case .column: "a column name"
         case .columns: "column names"
-        case .integer(let r): r.upperBound == Int.max ? "a whole number ≥ \(r.lowerBound)" : "a whole number from \(r.lowerBound) to \(r.upperBound)"
+        case .integer(let r):
+            r.upperBound == Int.max
+                ? "a whole number ≥ \(r.lowerBound)" : "a whole number from \(r.lowerBound) to \(r.upperBound)"
         case .number(let r): "a number from \(formatted(r.lowerBound)) to \(formatted(r.upperBound))"
         case .choice(let options): "one of " + options.joined(separator: ", ")
         case .text: "text"

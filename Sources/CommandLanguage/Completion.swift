@@ -17,7 +17,9 @@ public enum Completion {
 
     /// Candidates for the word before `cursor` in `line`; `commands` are the language's commands
     /// (their names, positionals and options), in the order names are offered.
-    public static func complete(line: String, cursor: Int, source: some CompletionSource, commands: [CommandSignature]) -> Result {
+    public static func complete(line: String, cursor: Int, source: some CompletionSource, commands: [CommandSignature])
+        -> Result
+    {
         let chars = Array(line.prefix(cursor))
         // Inside an open string: complete a file path.
         if let quote = openQuote(chars) {
@@ -33,12 +35,17 @@ public enum Completion {
     }
 
     /// What may stand at a position, given the text before the word being typed.
-    private static func candidates(before: String, source: some CompletionSource, commands: [CommandSignature]) -> [String] {
+    private static func candidates(before: String, source: some CompletionSource, commands: [CommandSignature])
+        -> [String]
+    {
         let tokens = (try? Lexer.tokenize(before)) ?? []
         var words = tokens.filter { $0.kind != .end }
         // Drop a leading `a, b =`.
         if let eq = words.firstIndex(where: { $0.isPunctuation("=") }), eq % 2 == 1,
-           words[..<eq].enumerated().allSatisfy({ $0.offset % 2 == 0 ? $0.element.identifier != nil : $0.element.isPunctuation(",") }) {
+            words[..<eq].enumerated().allSatisfy({
+                $0.offset % 2 == 0 ? $0.element.identifier != nil : $0.element.isPunctuation(",")
+            })
+        {
             words.removeFirst(eq + 1)
         }
         guard let verbToken = words.first, let verb = verbToken.identifier else {
@@ -98,7 +105,9 @@ public enum Completion {
     }
 
     /// Which positionals could come next, walking the signature over the positional words typed so far.
-    private static func nextPositionalKinds(command: CommandSignature, rest: [Token], source: some CompletionSource) -> [Expected] {
+    private static func nextPositionalKinds(command: CommandSignature, rest: [Token], source: some CompletionSource)
+        -> [Expected]
+    {
         // Positional words typed: skip `key=value` pairs and punctuation.
         var typed: [String] = []
         var i = 0
@@ -122,16 +131,30 @@ public enum Completion {
             let p = command.positionals[slot]
             if let keyword = p.keyword {
                 if t < typed.count, typed[t] == keyword {
-                    if t + 1 < typed.count { t += 2; slot += 1; continue }
+                    if t + 1 < typed.count {
+                        t += 2
+                        slot += 1
+                        continue
+                    }
                     return [kind(p.kind)]
                 }
                 expected.append(.keyword(keyword))
-                if p.isOptional { slot += 1; continue }
+                if p.isOptional {
+                    slot += 1
+                    continue
+                }
                 return expected
             }
-            if t < typed.count { t += 1; slot += 1; continue }
+            if t < typed.count {
+                t += 1
+                slot += 1
+                continue
+            }
             expected.append(kind(p.kind))
-            if p.isOptional { slot += 1; continue }
+            if p.isOptional {
+                slot += 1
+                continue
+            }
             return expected
         }
         // Column lists take several words.
@@ -157,7 +180,10 @@ public enum Completion {
         var open: Int?
         var i = 0
         while i < chars.count {
-            if chars[i] == "\\", open != nil { i += 2; continue }
+            if chars[i] == "\\", open != nil {
+                i += 2
+                continue
+            }
             if chars[i] == "\"" { open = open == nil ? i : nil }
             i += 1
         }

@@ -29,12 +29,16 @@ public struct Invocation: Sendable {
             case .option(let key, let keyRange, let value):
                 guard let option = signature.options.first(where: { $0.name == key }) else {
                     if signature.acceptsHyperparameters {
-                        guard !hyperparameters.contains(where: { $0.key == key }) else { throw .duplicateOption(key, at: keyRange) }
+                        guard !hyperparameters.contains(where: { $0.key == key }) else {
+                            throw .duplicateOption(key, at: keyRange)
+                        }
                         hyperparameters.append((key, keyRange, value))
                         continue
                     }
                     let names = signature.options.map(\.name)
-                    throw .unknownOption(key, command: signature.name, at: keyRange, suggestion: closestMatch(key, among: names), known: names)
+                    throw .unknownOption(
+                        key, command: signature.name, at: keyRange, suggestion: closestMatch(key, among: names),
+                        known: names)
                 }
                 guard options[key] == nil else { throw .duplicateOption(key, at: keyRange) }
                 try Invocation.check(value, against: option.kind, name: key)
@@ -50,13 +54,17 @@ public struct Invocation: Sendable {
                 if let next, next.dottedName == keyword {
                     cursor += 1
                     guard cursor < remaining.count else {
-                        throw .missingArgument("\(positional.placeholder) after '\(keyword)'", command: signature.name, usage: signature.usage, at: SourceRange(next.range.end, next.range.end + 1))
+                        throw .missingArgument(
+                            "\(positional.placeholder) after '\(keyword)'", command: signature.name,
+                            usage: signature.usage, at: SourceRange(next.range.end, next.range.end + 1))
                     }
                     positionals[positional.placeholder] = remaining[cursor]
                     cursor += 1
                 } else if !positional.isOptional {
                     let at = next?.range ?? SourceRange(line.count, line.count + 1)
-                    throw .missingArgument("'\(keyword) \(positional.placeholder)'", command: signature.name, usage: signature.usage, at: at)
+                    throw .missingArgument(
+                        "'\(keyword) \(positional.placeholder)'", command: signature.name, usage: signature.usage,
+                        at: at)
                 }
             } else {
                 // A bare word that is a later keyword belongs to that keyword, not to this slot.
@@ -66,14 +74,18 @@ public struct Invocation: Sendable {
                     cursor += 1
                 } else if !positional.isOptional {
                     let at = next?.range ?? SourceRange(line.count, line.count + 1)
-                    throw .missingArgument(positional.placeholder, command: signature.name, usage: signature.usage, at: at)
+                    throw .missingArgument(
+                        positional.placeholder, command: signature.name, usage: signature.usage, at: at)
                 }
             }
         }
         if cursor < remaining.count {
             let extra = remaining[cursor]
-            if let word = extra.dottedName, !keywords.isEmpty, let k = closestMatch(word, among: Array(keywords)), k != word {
-                throw .semantic("unexpected '\(word)'", at: extra.range, hint: "did you mean '\(k)'? usage: \(signature.usage)")
+            if let word = extra.dottedName, !keywords.isEmpty, let k = closestMatch(word, among: Array(keywords)),
+                k != word
+            {
+                throw .semantic(
+                    "unexpected '\(word)'", at: extra.range, hint: "did you mean '\(k)'? usage: \(signature.usage)")
             }
             throw .unexpectedArgument(at: extra.range, usage: signature.usage)
         }
@@ -95,18 +107,22 @@ public struct Invocation: Sendable {
                 throw .invalidValue(option: name, expected: kind.expectation, at: value.range)
             }
         case .choice(let options):
-            let word: String? = switch value {
-            case .name(let parts, _) where parts.count == 1: parts[0]
-            case .string(let s, _): s
-            default: nil
-            }
+            let word: String? =
+                switch value {
+                case .name(let parts, _) where parts.count == 1: parts[0]
+                case .string(let s, _): s
+                default: nil
+                }
             guard let word, options.contains(word) else {
                 let guess = (value.dottedName).flatMap { closestMatch($0, among: options) }
-                throw .semantic("\(name) must be \(kind.expectation)", at: value.range, hint: guess.map { "did you mean '\($0)'?" })
+                throw .semantic(
+                    "\(name) must be \(kind.expectation)", at: value.range, hint: guess.map { "did you mean '\($0)'?" })
             }
         case .flag:
-            guard let word = value.dottedName ?? { if case .string(let s, _) = value { return s } else { return nil } }(),
-                  ["yes", "no", "true", "false"].contains(word.lowercased()) else {
+            guard
+                let word = value.dottedName ?? { if case .string(let s, _) = value { return s } else { return nil } }(),
+                ["yes", "no", "true", "false"].contains(word.lowercased())
+            else {
                 throw .invalidValue(option: name, expected: kind.expectation, at: value.range)
             }
         default:
@@ -147,4 +163,3 @@ public struct Invocation: Sendable {
         positionals[placeholderOrOption]?.range ?? options[placeholderOrOption]?.value.range ?? statement.verbRange
     }
 }
-

@@ -24,9 +24,9 @@ public enum LanguageError: Error, Sendable, Equatable {
             r
         case .expected(_, let found): found.range
         case .unknownCommand(_, let r, _), .unknownOption(_, _, let r, _, _), .duplicateOption(_, let r),
-             .invalidValue(_, _, let r), .missingArgument(_, _, _, let r), .unexpectedArgument(let r, _),
-             .tooManyResults(_, _, let r), .unknownName(_, _, let r, _, _), .wrongKind(_, _, _, let r),
-             .semantic(_, let r, _):
+            .invalidValue(_, _, let r), .missingArgument(_, _, _, let r), .unexpectedArgument(let r, _),
+            .tooManyResults(_, _, let r), .unknownName(_, _, let r, _, _), .wrongKind(_, _, _, let r),
+            .semantic(_, let r, _):
             r
         }
     }
@@ -46,7 +46,9 @@ public enum LanguageError: Error, Sendable, Equatable {
         case .missingArgument(let what, let command, _, _): "'\(command)' needs \(what)"
         case .unexpectedArgument: "unexpected argument"
         case .tooManyResults(let command, let max, _):
-            max == 0 ? "'\(command)' returns nothing to bind" : "'\(command)' binds at most \(max) name\(max == 1 ? "" : "s")"
+            max == 0
+                ? "'\(command)' returns nothing to bind"
+                : "'\(command)' binds at most \(max) name\(max == 1 ? "" : "s")"
         case .unknownName(let kind, let name, _, _, _): "no \(kind) named '\(name)'"
         case .wrongKind(let name, let expected, let found, _): "'\(name)' is a \(found), expected a \(expected)"
         case .semantic(let message, _, _): message
@@ -63,7 +65,8 @@ public enum LanguageError: Error, Sendable, Equatable {
         case .unknownCommand(_, _, let s):
             s.map { "did you mean '\($0)'? (type 'help' for all commands)" } ?? "type 'help' for the list of commands"
         case .unknownOption(_, let command, _, let s, let known):
-            s.map { "did you mean '\($0)'?" } ?? (known.isEmpty ? "'\(command)' takes no options" : "options: " + known.joined(separator: ", "))
+            s.map { "did you mean '\($0)'?" }
+                ?? (known.isEmpty ? "'\(command)' takes no options" : "options: " + known.joined(separator: ", "))
         case .missingArgument(_, _, let usage, _), .unexpectedArgument(_, let usage): "usage: \(usage)"
         case .unknownName(_, _, _, let s, let hint):
             s.map { "did you mean '\($0)'?" } ?? hint
@@ -79,7 +82,9 @@ public enum LanguageError: Error, Sendable, Equatable {
         let width = max(1, r.end - r.start)
         // Column positions are in characters; a tab would misalign the caret, so show it as a space.
         let shown = String(line.map { $0 == "\t" ? " " : $0 })
-        var text = "error: \(message)\n  \(shown)\n  " + String(repeating: " ", count: r.start) + String(repeating: "^", count: width)
+        var text =
+            "error: \(message)\n  \(shown)\n  " + String(repeating: " ", count: r.start)
+            + String(repeating: "^", count: width)
         if let hint { text += "\nhint: \(hint)" }
         return text
     }

@@ -34,7 +34,10 @@ public struct Lexer {
         let start = position
         let c = chars[position]
         if c == "\"" { return try string() }
-        if c.isNumber || ((c == "-" || c == "+" || c == ".") && position + 1 < chars.count && (chars[position + 1].isNumber || (chars[position + 1] == "." && c != "."))) {
+        if c.isNumber
+            || ((c == "-" || c == "+" || c == ".") && position + 1 < chars.count
+                && (chars[position + 1].isNumber || (chars[position + 1] == "." && c != ".")))
+        {
             if let number = number() { return number }
             var end = start + 1
             while end < chars.count, !chars[end].isWhitespace, !",]}):".contains(chars[end]) { end += 1 }

@@ -24,7 +24,9 @@ public struct Parser {
 
     /// Parses `line`; returns nil for a blank or comment-only line. `tails` says, for a verb,
     /// where its column expression starts (see `ExpressionTail`); without it no line has one.
-    public static func parse(_ line: String, tails: (String) -> ExpressionTail? = { _ in nil }) throws(LanguageError) -> Statement? {
+    public static func parse(_ line: String, tails: (String) -> ExpressionTail? = { _ in nil }) throws(LanguageError)
+        -> Statement?
+    {
         let tokens = try Lexer.tokenize(line)
         if tokens.first?.kind == .end { return nil }
         var parser = Parser(tokens: tokens, characters: Array(line))
@@ -43,7 +45,8 @@ public struct Parser {
     private mutating func statement(tails: (String) -> ExpressionTail?) throws(LanguageError) -> Statement {
         let targets = try targetList()
         guard let verb = current.identifier else {
-            throw Self.operatorOutsideExpression(current) ?? .expected(targets.isEmpty ? "a command" : "a command after '='", found: current)
+            throw Self.operatorOutsideExpression(current)
+                ?? .expected(targets.isEmpty ? "a command" : "a command after '='", found: current)
         }
         let verbRange = advance().range
         let tail = tails(verb)
@@ -97,7 +100,8 @@ public struct Parser {
         var end = tokens[tokens.count - 1].range.start
         let start = min(current.range.start, end)
         while end > start, characters[end - 1].isWhitespace { end -= 1 }
-        items.append(.positional(.expressionText(String(characters[start..<end]), SourceRange(start, max(end, start + 1)))))
+        items.append(
+            .positional(.expressionText(String(characters[start..<end]), SourceRange(start, max(end, start + 1)))))
         index = tokens.count - 1
         return items
     }
@@ -122,7 +126,9 @@ public struct Parser {
     private mutating func value() throws(LanguageError) -> Expression {
         let token = current
         guard depth < Self.maximumDepth else {
-            throw .semantic("values nested more than \(Self.maximumDepth) levels deep", at: token.range, hint: "flatten the list or record")
+            throw .semantic(
+                "values nested more than \(Self.maximumDepth) levels deep", at: token.range,
+                hint: "flatten the list or record")
         }
         depth += 1
         defer { depth -= 1 }
@@ -168,11 +174,18 @@ public struct Parser {
                 default: throw .expected("a column name in {...}", found: keyToken)
                 }
                 _ = advance()
-                guard current.isPunctuation(":") else { throw Self.operatorOutsideExpression(current) ?? .expected("':' after '\(key)'", found: current) }
+                guard current.isPunctuation(":") else {
+                    throw Self.operatorOutsideExpression(current) ?? .expected("':' after '\(key)'", found: current)
+                }
                 _ = advance()
                 fields.append(RecordField(key: key, keyRange: keyToken.range, value: try value()))
-                if current.isPunctuation(",") { _ = advance(); continue }
-                guard current.isPunctuation("}") else { throw Self.operatorOutsideExpression(current) ?? .expected("',' or '}'", found: current) }
+                if current.isPunctuation(",") {
+                    _ = advance()
+                    continue
+                }
+                guard current.isPunctuation("}") else {
+                    throw Self.operatorOutsideExpression(current) ?? .expected("',' or '}'", found: current)
+                }
             }
             let end = advance().range
             return .record(fields, token.range.union(end))
@@ -194,8 +207,13 @@ public struct Parser {
         while !current.isPunctuation(closing) {
             if current.kind == .end { throw .expected("'\(closing)'", found: current) }
             out.append(try value())
-            if current.isPunctuation(",") { _ = advance(); continue }
-            guard current.isPunctuation(closing) else { throw Self.operatorOutsideExpression(current) ?? .expected("',' or '\(closing)'", found: current) }
+            if current.isPunctuation(",") {
+                _ = advance()
+                continue
+            }
+            guard current.isPunctuation(closing) else {
+                throw Self.operatorOutsideExpression(current) ?? .expected("',' or '\(closing)'", found: current)
+            }
         }
         return out
     }

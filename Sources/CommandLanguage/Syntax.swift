@@ -14,7 +14,8 @@ public indirect enum Expression: Sendable, Equatable {
 
     public var range: SourceRange {
         switch self {
-        case .string(_, let r), .number(_, _, let r), .name(_, let r), .call(_, _, let r), .list(_, let r), .record(_, let r), .expressionText(_, let r):
+        case .string(_, let r), .number(_, _, let r), .name(_, let r), .call(_, _, let r), .list(_, let r),
+            .record(_, let r), .expressionText(_, let r):
             r
         }
     }

@@ -20,7 +20,8 @@ final class HeldConnection: @unchecked Sendable {
         connection = try pool.blocking { _ in
             do {
                 return try await PostgresConnection.connect(
-                    on: PostgresPool.eventLoops.any(), configuration: try pool.directConfiguration(), id: 1, logger: PostgresPool.quietLogger
+                    on: PostgresPool.eventLoops.any(), configuration: try pool.directConfiguration(), id: 1,
+                    logger: PostgresPool.quietLogger
                 ).get()
             } catch {
                 throw pool.translate(error)
@@ -32,7 +33,9 @@ final class HeldConnection: @unchecked Sendable {
         let connection = self.connection
         let pool = self.pool
         return try pool.blocking { _ in
-            do { return try await connection.query(query, logger: PostgresPool.quietLogger).collect() } catch { throw pool.translate(error) }
+            do { return try await connection.query(query, logger: PostgresPool.quietLogger).collect() } catch {
+                throw pool.translate(error)
+            }
         }
     }
 
@@ -60,7 +63,10 @@ public final class PostgresCursor {
     private var finished = false
     public private(set) var columnNames: [String] = []
 
-    public init(_ location: PostgresLocation, source: PostgresTableReader.Source, batchRows: Int = PostgresTableReader.defaultBatchRows) throws {
+    public init(
+        _ location: PostgresLocation, source: PostgresTableReader.Source,
+        batchRows: Int = PostgresTableReader.defaultBatchRows
+    ) throws {
         held = try HeldConnection(location)
         self.batchRows = max(1, batchRows)
         do {
@@ -96,7 +102,9 @@ public final class PostgresCursor {
         } else {
             let connection = held.connection
             let location = held.location.masked
-            builder = try held.blocking { try await FrameBuilder(firstRow: first, connection: connection, location: location) }
+            builder = try held.blocking {
+                try await FrameBuilder(firstRow: first, connection: connection, location: location)
+            }
             readings = builder.columns.map(\.reading)
             columnNames = builder.columns.map(\.name)
         }
@@ -132,8 +140,9 @@ public final class PostgresTableWriter {
             let found = try held.rows("SELECT to_regclass(\(self.table))::text")
             if let cell = found.first?.makeRandomAccess()[0], cell.bytes != nil {
                 guard replace else {
-                    throw PostgresError.server(location: location.masked, message: "table '\(table)' already exists", sqlState: nil,
-                                               hint: "pass --overwrite to replace it, or name another table")
+                    throw PostgresError.server(
+                        location: location.masked, message: "table '\(table)' already exists", sqlState: nil,
+                        hint: "pass --overwrite to replace it, or name another table")
                 }
                 try held.run("DROP TABLE \(self.table)")
             }
@@ -147,7 +156,9 @@ public final class PostgresTableWriter {
     /// Creates the table: call once, before `insert`.
     public func create(columns: [(name: String, type: ColumnType)]) throws {
         self.columns = columns
-        try held.run("CREATE TABLE \(table) (" + columns.map { quotedIdentifier($0.name) + " " + $0.type.rawValue }.joined(separator: ", ") + ")")
+        try held.run(
+            "CREATE TABLE \(table) ("
+                + columns.map { quotedIdentifier($0.name) + " " + $0.type.rawValue }.joined(separator: ", ") + ")")
     }
 
     /// Inserts rows of texts (nil is NULL), numbers parsed for number columns.
@@ -168,7 +179,11 @@ public final class PostgresTableWriter {
                     let value = i < row.count ? row[i] : nil
                     switch column.type {
                     case .number:
-                        if let value, let number = Double(value) { bindings.append(number) } else { bindings.appendNull() }
+                        if let value, let number = Double(value) {
+                            bindings.append(number)
+                        } else {
+                            bindings.appendNull()
+                        }
                     case .text:
                         if let value { bindings.append(value) } else { bindings.appendNull() }
                     }
@@ -177,7 +192,9 @@ public final class PostgresTableWriter {
                 }
                 tuples.append("(" + marks.joined(separator: ",") + ")")
             }
-            _ = try held.rows(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES " + tuples.joined(separator: ","), binds: bindings))
+            _ = try held.rows(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO \(table) VALUES " + tuples.joined(separator: ","), binds: bindings))
             start += chunk.count
         }
     }

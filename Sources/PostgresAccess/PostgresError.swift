@@ -30,22 +30,29 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidURL(let url, let reason):
             return "cannot use \(url) as a PostgreSQL connection: \(reason)"
         case .unreachable(let location, let reason):
-            return "cannot reach \(location): \(reason); check the host and port, and that the server accepts TCP connections"
+            return
+                "cannot reach \(location): \(reason); check the host and port, and that the server accepts TCP connections"
         case .authenticationFailed(let location, let message, let source):
-            let from = source.map { " (the password came from \($0))" } ?? " (no password was given: put it in PGPASSWORD or ~/.pgpass)"
+            let from =
+                source.map { " (the password came from \($0))" }
+                ?? " (no password was given: put it in PGPASSWORD or ~/.pgpass)"
             return "\(location) refused the login: \(message)\(from)"
         case .tls(let location, let reason):
-            return "cannot set up TLS with \(location): \(reason); sslmode=require encrypts without checking the certificate, sslmode=disable connects without TLS"
+            return
+                "cannot set up TLS with \(location): \(reason); sslmode=require encrypts without checking the certificate, sslmode=disable connects without TLS"
         case .timedOut(let location, let seconds, let what):
             return "\(location) did not answer \(what) within \(seconds) s; connect_timeout= in the URL allows longer"
         case .server(let location, let message, let sqlState, let hint):
-            return "\(location): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "") + (hint.map { "; \($0)" } ?? "")
+            return "\(location): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
+                + (hint.map { "; \($0)" } ?? "")
         case .connectionLost(let location, let reason):
             return "the connection to \(location) was lost: \(reason)"
         case .unsupportedType(let location, let column, let type):
-            return "\(location): column '\(column)' has type \(type), which a table here cannot hold; cast it in a query (\(column)::text or \(column)::float8)"
+            return
+                "\(location): column '\(column)' has type \(type), which a table here cannot hold; cast it in a query (\(column)::text or \(column)::float8)"
         case .tooLarge(let location, let estimated, let budget, let rows):
-            return "the result from \(location) would take about \(mebibytes(estimated)) MiB (\(rows) rows), over the memory budget of \(mebibytes(budget)) MiB; select fewer rows or columns, or raise memory="
+            return
+                "the result from \(location) would take about \(mebibytes(estimated)) MiB (\(rows) rows), over the memory budget of \(mebibytes(budget)) MiB; select fewer rows or columns, or raise memory="
         case .noSuchTable(let location, let table, let suggestion):
             return "\(location) has no table '\(table)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
         case .emptyResult(let location):

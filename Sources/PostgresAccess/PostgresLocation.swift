@@ -58,13 +58,18 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         var written = text
         if URLComponents(string: text) == nil, let question = text.firstIndex(of: "?") {
             let parameters = text[text.index(after: question)...]
-            written = String(text[...question]) + (parameters.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? String(parameters))
+            written =
+                String(text[...question])
+                + (parameters.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? String(parameters))
         }
         guard let components = URLComponents(string: written) else {
-            throw PostgresError.invalidURL(Self.mask(text), reason: "it is not a well-formed URL (percent-encode special characters in the user name and password)")
+            throw PostgresError.invalidURL(
+                Self.mask(text),
+                reason: "it is not a well-formed URL (percent-encode special characters in the user name and password)")
         }
         let shown = Self.mask(text)
-        user = components.user.flatMap { $0.removingPercentEncoding ?? $0 }.flatMap { $0.isEmpty ? nil : $0 }
+        user =
+            components.user.flatMap { $0.removingPercentEncoding ?? $0 }.flatMap { $0.isEmpty ? nil : $0 }
             ?? environment["PGUSER"] ?? Self.loginName(environment)
         host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? environment["PGHOST"] ?? "localhost"
         if let p = components.port {
@@ -77,8 +82,12 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         } else {
             port = 5432
         }
-        guard (1...65_535).contains(port) else { throw PostgresError.invalidURL(shown, reason: "port \(port) is out of range") }
-        let path = components.percentEncodedPath.hasPrefix("/") ? String(components.percentEncodedPath.dropFirst()) : components.percentEncodedPath
+        guard (1...65_535).contains(port) else {
+            throw PostgresError.invalidURL(shown, reason: "port \(port) is out of range")
+        }
+        let path =
+            components.percentEncodedPath.hasPrefix("/")
+            ? String(components.percentEncodedPath.dropFirst()) : components.percentEncodedPath
         database = (path.removingPercentEncoding ?? path).nonEmpty ?? environment["PGDATABASE"] ?? user
         sslMode = .prefer
         connectTimeout = 10
@@ -92,27 +101,39 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             switch item.name {
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
-                    throw PostgresError.invalidURL(shown, reason: "sslmode='\(value)' is not one of " + SSLMode.allCases.map(\.rawValue).joined(separator: ", "))
+                    throw PostgresError.invalidURL(
+                        shown,
+                        reason: "sslmode='\(value)' is not one of "
+                            + SSLMode.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 sslMode = mode
             case "connect_timeout":
                 guard let seconds = Int(value), (1...3600).contains(seconds) else {
-                    throw PostgresError.invalidURL(shown, reason: "connect_timeout='\(value)' is not a number of seconds from 1 to 3600")
+                    throw PostgresError.invalidURL(
+                        shown, reason: "connect_timeout='\(value)' is not a number of seconds from 1 to 3600")
                 }
                 connectTimeout = seconds
             case "user": user = value
             case "password": password = value
             case "host": host = value
             case "port":
-                guard let p = Int(value), (1...65_535).contains(p) else { throw PostgresError.invalidURL(shown, reason: "port='\(value)' is not a port number") }
+                guard let p = Int(value), (1...65_535).contains(p) else {
+                    throw PostgresError.invalidURL(shown, reason: "port='\(value)' is not a port number")
+                }
                 port = p
             case "dbname": database = value
             default: extraParameters.append((item.name, value))
             }
         }
-        if let p = components.password { password = p.removingPercentEncoding ?? p; passwordSource = "the URL" }
+        if let p = components.password {
+            password = p.removingPercentEncoding ?? p
+            passwordSource = "the URL"
+        }
         if password != nil, passwordSource == nil { passwordSource = "the URL" }
-        if password == nil, let p = environment["PGPASSWORD"] { password = p; passwordSource = "PGPASSWORD" }
+        if password == nil, let p = environment["PGPASSWORD"] {
+            password = p
+            passwordSource = "PGPASSWORD"
+        }
         if password == nil {
             let file = environment["PGPASSFILE"] ?? homeDirectory + "/.pgpass"
             if let p = PasswordFile.password(in: file, host: host, port: port, database: database, user: user) {
@@ -125,7 +146,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public static func == (a: Self, b: Self) -> Bool {
         a.user == b.user && a.password == b.password && a.host == b.host && a.port == b.port && a.database == b.database
             && a.sslMode == b.sslMode && a.connectTimeout == b.connectTimeout
-            && a.extraParameters.map(\.name) == b.extraParameters.map(\.name) && a.extraParameters.map(\.value) == b.extraParameters.map(\.value)
+            && a.extraParameters.map(\.name) == b.extraParameters.map(\.name)
+            && a.extraParameters.map(\.value) == b.extraParameters.map(\.value)
     }
 
     /// The value of an extra parameter (`table`, `query`, …).
@@ -173,8 +195,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             }
             var tail = String(url[authorityEnd...])
             if let question = tail.firstIndex(of: "?") {
-                let parameters = tail[tail.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
-                    .filter { !$0.hasPrefix("password=") }
+                let parameters = tail[tail.index(after: question)...].split(
+                    separator: "&", omittingEmptySubsequences: false
+                )
+                .filter { !$0.hasPrefix("password=") }
                 tail = String(tail[..<question]) + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
             }
             result += tail
@@ -196,7 +220,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             let authorityEnd = rest.firstIndex { "/?\"' \t\n".contains($0) } ?? rest.endIndex
             let authority = rest[..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                result += authority[...colon] + String(repeating: "*", count: authority.distance(from: authority.index(after: colon), to: at)) + authority[at...]
+                result +=
+                    authority[...colon]
+                    + String(repeating: "*", count: authority.distance(from: authority.index(after: colon), to: at))
+                    + authority[at...]
             } else {
                 result += authority
             }
@@ -224,10 +251,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
 enum PasswordFile {
     static func password(in path: String, host: String, port: Int, database: String, user: String) -> String? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              (attributes[.type] as? FileAttributeType) == .typeRegular,
-              let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
-              (attributes[.size] as? Int ?? 0) < 1 << 20,
-              let text = try? String(contentsOfFile: path, encoding: .utf8)
+            (attributes[.type] as? FileAttributeType) == .typeRegular,
+            let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
+            (attributes[.size] as? Int ?? 0) < 1 << 20,
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
         else { return nil }
         for line in text.split(whereSeparator: \.isNewline) {
             if line.hasPrefix("#") { continue }
@@ -247,9 +274,20 @@ enum PasswordFile {
         var current = ""
         var escaped = false
         for c in line {
-            if escaped { current.append(c); escaped = false; continue }
-            if c == "\\" { escaped = true; continue }
-            if c == ":" && fields.count < 4 { fields.append(current); current = ""; continue }
+            if escaped {
+                current.append(c)
+                escaped = false
+                continue
+            }
+            if c == "\\" {
+                escaped = true
+                continue
+            }
+            if c == ":" && fields.count < 4 {
+                fields.append(current)
+                current = ""
+                continue
+            }
             current.append(c)
         }
         fields.append(current)

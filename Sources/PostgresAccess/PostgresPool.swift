@@ -29,8 +29,9 @@ public final class PostgresPool: Sendable {
         configuration.options.additionalStartupParameters = location.startupParameters
         // The pool's own messages (reconnects, keep-alives) would be noise in a REPL; failures
         // reach the caller as errors instead.
-        let client = PostgresClient(configuration: configuration, eventLoopGroup: Self.eventLoops,
-                                    backgroundLogger: Logger(label: "workbench.postgres") { _ in SwiftLogNoOpLogHandler() })
+        let client = PostgresClient(
+            configuration: configuration, eventLoopGroup: Self.eventLoops,
+            backgroundLogger: Logger(label: "workbench.postgres") { _ in SwiftLogNoOpLogHandler() })
         self.client = client
         // The pool runs where `blocking` work runs, so blocked cooperative threads cannot stall it either.
         running = Task(executorPreference: BlockingWorkExecutor.shared) { await client.run() }
@@ -63,7 +64,9 @@ public final class PostgresPool: Sendable {
     /// Runs `body` on a pooled connection. Waiting for the connection is bounded by
     /// `connect_timeout`; the work itself is not (a long load is legitimate; the server's
     /// `statement_timeout=` bounds statements).
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         // The pool retries a failing connection quietly until the timeout; the first use connects
         // once directly instead, so a wrong password or port is said at once and in its own words.
         if !checked.value.load(ordering: .sequentiallyConsistent) {
@@ -84,7 +87,9 @@ public final class PostgresPool: Sendable {
                     try await Task.sleep(for: .seconds(seconds) + .milliseconds(500))
                     if acquired.value.load(ordering: .sequentiallyConsistent) { return nil }
                     // One direct attempt says why the pool has none.
-                    throw await self.connectDirectly() ?? PostgresError.timedOut(location: self.location.masked, seconds: seconds, what: "a connection")
+                    throw await self.connectDirectly()
+                        ?? PostgresError.timedOut(
+                            location: self.location.masked, seconds: seconds, what: "a connection")
                 }
                 while let result = try await group.next() {
                     if let value = result {
@@ -157,15 +162,20 @@ public final class PostgresPool: Sendable {
     /// keep going (a server's log writer) cannot wait for TCP to notice. After `seconds` it throws
     /// `PostgresError.timedOut`; the work itself goes on in the background until the connection
     /// answers or breaks, holding one pooled connection meanwhile.
-    public func blocking<T: Sendable>(timeout seconds: Double, _ work: @escaping @Sendable (PostgresPool) async throws -> T) throws -> T {
+    public func blocking<T: Sendable>(
+        timeout seconds: Double, _ work: @escaping @Sendable (PostgresPool) async throws -> T
+    ) throws -> T {
         guard let result = run(work, until: .now() + seconds) else {
-            throw PostgresError.timedOut(location: location.masked, seconds: max(1, Int(seconds.rounded())), what: "a statement")
+            throw PostgresError.timedOut(
+                location: location.masked, seconds: max(1, Int(seconds.rounded())), what: "a statement")
         }
         return try result.get()
     }
 
     /// Starts `work` and waits for its result until `deadline` (nil when it passes first).
-    private func run<T: Sendable>(_ work: @escaping @Sendable (PostgresPool) async throws -> T, until deadline: DispatchTime) -> Result<T, any Error>? {
+    private func run<T: Sendable>(
+        _ work: @escaping @Sendable (PostgresPool) async throws -> T, until deadline: DispatchTime
+    ) -> Result<T, any Error>? {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         // On a thread of its own, not Swift's cooperative pool: a caller that blocks one of the
@@ -192,13 +202,15 @@ public final class PostgresPool: Sendable {
                 let message = info[.message] ?? "the server refused"
                 // Class 28: invalid authorization (wrong password, unknown user, no pg_hba entry).
                 if state?.hasPrefix("28") == true {
-                    return PostgresError.authenticationFailed(location: shown, message: message, passwordSource: location.passwordSource)
+                    return PostgresError.authenticationFailed(
+                        location: shown, message: message, passwordSource: location.passwordSource)
                 }
                 return PostgresError.server(location: shown, message: message, sqlState: state, hint: info[.hint])
             }
             switch psql.code {
             case .authMechanismRequiresPassword:
-                return PostgresError.authenticationFailed(location: shown, message: "the server asks for a password", passwordSource: nil)
+                return PostgresError.authenticationFailed(
+                    location: shown, message: "the server asks for a password", passwordSource: nil)
             case .sslUnsupported:
                 return PostgresError.tls(location: shown, reason: "the server does not offer TLS")
             case .failedToAddSSLHandler:
@@ -208,7 +220,8 @@ public final class PostgresPool: Sendable {
                 if let underlying = psql.underlying { return describeConnectionFailure(underlying) }
                 return PostgresError.connectionLost(location: shown, reason: psql.code.description)
             default:
-                return PostgresError.connectionLost(location: shown, reason: psql.underlying.map { String(describing: $0) } ?? psql.code.description)
+                return PostgresError.connectionLost(
+                    location: shown, reason: psql.underlying.map { String(describing: $0) } ?? psql.code.description)
             }
         }
         return describeConnectionFailure(error)
@@ -222,15 +235,25 @@ public final class PostgresPool: Sendable {
         let text = String(describing: error)
         if error is NIOSSLError || error is BoringSSLError {
             if text.contains("CERTIFICATE_VERIFY_FAILED") {
-                return .tls(location: shown, reason: "the server's certificate is not trusted here (verify-full checks it against the system's roots and the host name)")
+                return .tls(
+                    location: shown,
+                    reason:
+                        "the server's certificate is not trusted here (verify-full checks it against the system's roots and the host name)"
+                )
             }
             return .tls(location: shown, reason: "the TLS handshake failed (\(text.prefix(200)))")
         }
-        if text.localizedCaseInsensitiveContains("refused") { return .unreachable(location: shown, reason: "connection refused") }
-        if text.localizedCaseInsensitiveContains("resolve") || text.contains("UnknownHost") || text.localizedCaseInsensitiveContains("getaddrinfo") || text.localizedCaseInsensitiveContains("NXDOMAIN") {
+        if text.localizedCaseInsensitiveContains("refused") {
+            return .unreachable(location: shown, reason: "connection refused")
+        }
+        if text.localizedCaseInsensitiveContains("resolve") || text.contains("UnknownHost")
+            || text.localizedCaseInsensitiveContains("getaddrinfo") || text.localizedCaseInsensitiveContains("NXDOMAIN")
+        {
             return .unreachable(location: shown, reason: "the host name does not resolve")
         }
-        if text.localizedCaseInsensitiveContains("unreachable") { return .unreachable(location: shown, reason: "the network is unreachable") }
+        if text.localizedCaseInsensitiveContains("unreachable") {
+            return .unreachable(location: shown, reason: "the network is unreachable")
+        }
         return .connectionLost(location: shown, reason: PostgresLocation.mask(text))
     }
 }

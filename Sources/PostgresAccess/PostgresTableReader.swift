@@ -43,29 +43,40 @@ public enum PostgresTableReader {
         return try await database.withConnection { connection in
             let logger = PostgresPool.quietLogger
             // The planner's estimate (from pg_class's statistics for a table) before any row moves.
-            let plan = try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN (VERBOSE, FORMAT JSON) " + sql), logger: logger).collect()
-            let (estimatedRows, estimatedColumns, width) = planEstimate(plan.first.flatMap { try? $0.makeRandomAccess()[0].decode(String.self) })
+            let plan = try await connection.query(
+                PostgresQuery(unsafeSQL: "EXPLAIN (VERBOSE, FORMAT JSON) " + sql), logger: logger
+            ).collect()
+            let (estimatedRows, estimatedColumns, width) = planEstimate(
+                plan.first.flatMap { try? $0.makeRandomAccess()[0].decode(String.self) })
             // 8 bytes a cell in the column store, or the planner's row width when wider (text).
             let estimatedBytes = estimatedRows * max(max(1, estimatedColumns) * 8, width)
             if let budgetBytes, estimatedBytes > budgetBytes {
-                throw PostgresError.tooLarge(location: location, estimatedBytes: estimatedBytes, budgetBytes: budgetBytes, estimatedRows: estimatedRows)
+                throw PostgresError.tooLarge(
+                    location: location, estimatedBytes: estimatedBytes, budgetBytes: budgetBytes,
+                    estimatedRows: estimatedRows)
             }
             var builder: FrameBuilder?
             var batches = 0
             _ = try await connection.query("BEGIN READ ONLY", logger: logger).collect()
             do {
-                _ = try await connection.query(PostgresQuery(unsafeSQL: "DECLARE workbench_load NO SCROLL CURSOR FOR " + sql), logger: logger).collect()
+                _ = try await connection.query(
+                    PostgresQuery(unsafeSQL: "DECLARE workbench_load NO SCROLL CURSOR FOR " + sql), logger: logger
+                ).collect()
                 // The first fetch is small until the rows' width is known; later ones aim at
                 // about 16 MiB on the wire, so a result of wide rows never arrives all at once.
                 var fetch = min(max(1, batchRows), 100)
                 while true {
                     // Collected before use: a type looked up in the catalog is a second query,
                     // which the connection runs only after this one's rows are all read.
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(fetch) FROM workbench_load"), logger: logger).collect()
+                    let rows = try await connection.query(
+                        PostgresQuery(unsafeSQL: "FETCH FORWARD \(fetch) FROM workbench_load"), logger: logger
+                    ).collect()
                     let received = rows.count
                     var wireBytes = 0
                     for row in rows {
-                        if builder == nil { builder = try await FrameBuilder(firstRow: row, connection: connection, location: location) }
+                        if builder == nil {
+                            builder = try await FrameBuilder(firstRow: row, connection: connection, location: location)
+                        }
                         try builder?.append(row)
                         for cell in row { wireBytes += cell.bytes?.readableBytes ?? 0 }
                     }
@@ -75,8 +86,9 @@ public enum PostgresTableReader {
                     fetch = min(max(1, batchRows), max(100, (16 << 20) / perRow))
                     // What is held, and what the next batch would bring at this width.
                     if let budgetBytes, let b = builder, b.bytes + fetch * perRow > budgetBytes {
-                        throw PostgresError.tooLarge(location: location, estimatedBytes: max(b.bytes + fetch * perRow, estimatedRows * perRow),
-                                                     budgetBytes: budgetBytes, estimatedRows: max(estimatedRows, b.rows + fetch))
+                        throw PostgresError.tooLarge(
+                            location: location, estimatedBytes: max(b.bytes + fetch * perRow, estimatedRows * perRow),
+                            budgetBytes: budgetBytes, estimatedRows: max(estimatedRows, b.rows + fetch))
                     }
                 }
                 _ = try await connection.query("COMMIT", logger: logger).collect()
@@ -92,7 +104,9 @@ public enum PostgresTableReader {
             do {
                 return Result(frame: try builder.frame(), estimatedRows: estimatedRows, batches: batches)
             } catch let error as TabularError {
-                throw PostgresError.server(location: location, message: "\(error)", sqlState: nil, hint: "give the columns distinct names with AS")
+                throw PostgresError.server(
+                    location: location, message: "\(error)", sqlState: nil,
+                    hint: "give the columns distinct names with AS")
             }
         }
     }
@@ -100,7 +114,9 @@ public enum PostgresTableReader {
     /// A query without its trailing semicolons, which would end a cursor's declaration early.
     static func trimmedQuery(_ text: String) -> String {
         var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        while trimmed.hasSuffix(";") { trimmed = String(trimmed.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        while trimmed.hasSuffix(";") {
+            trimmed = String(trimmed.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         return trimmed
     }
 
@@ -115,8 +131,8 @@ public enum PostgresTableReader {
     /// `EXPLAIN (VERBOSE, FORMAT JSON)`.
     static func planEstimate(_ json: String?) -> (rows: Int, columns: Int, width: Int) {
         guard let json, let data = json.data(using: .utf8),
-              let top = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]],
-              let plan = top.first?["Plan"] as? [String: Any]
+            let top = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]],
+            let plan = top.first?["Plan"] as? [String: Any]
         else { return (0, 0, 0) }
         let rows = (plan["Plan Rows"] as? NSNumber)?.doubleValue ?? 0
         let columns = (plan["Output"] as? [Any])?.count ?? 0
@@ -137,7 +153,8 @@ public enum PostgresTableReader {
                 "SELECT CASE WHEN table_schema = 'public' THEN table_name ELSE table_schema || '.' || table_name END FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
                 logger: logger
             ).collect().compactMap { try? $0.makeRandomAccess()[0].decode(String.self) }
-            throw PostgresError.noSuchTable(location: location, table: name, suggestion: closestMatch(name, among: names))
+            throw PostgresError.noSuchTable(
+                location: location, table: name, suggestion: closestMatch(name, among: names))
         }
     }
 }
@@ -175,13 +192,16 @@ struct FrameBuilder {
         self.location = location
         var columns: [Pending] = []
         for cell in firstRow {
-            let reading = try await Self.reading(for: cell.dataType, column: cell.columnName, connection: connection, location: location)
+            let reading = try await Self.reading(
+                for: cell.dataType, column: cell.columnName, connection: connection, location: location)
             columns.append(Pending(name: cell.columnName, reading: reading))
         }
         self.columns = columns
     }
 
-    static func reading(for type: PostgresDataType, column: String, connection: PostgresConnection, location: String) async throws -> Reading {
+    static func reading(for type: PostgresDataType, column: String, connection: PostgresConnection, location: String)
+        async throws -> Reading
+    {
         switch type {
         case .int2, .int4, .int8, .oid: return .integer
         case .float4, .float8: return .floating
@@ -205,7 +225,8 @@ struct FrameBuilder {
             let name = (try? row[2].decode(String.self)) ?? "oid \(type.rawValue)"
             if kind == "e" { return .text }
             if kind == "d", base > 0, let baseType = UInt32(exactly: base), baseType != type.rawValue {
-                return try await reading(for: PostgresDataType(baseType), column: column, connection: connection, location: location)
+                return try await reading(
+                    for: PostgresDataType(baseType), column: column, connection: connection, location: location)
             }
             throw PostgresError.unsupportedType(location: location, column: column, type: name)
         }
@@ -234,7 +255,8 @@ struct FrameBuilder {
                 return 8
             case .numeric:
                 // numeric's NaN decodes as Decimal's NaN, which is missing here too.
-                column.numbers.append(isNull ? .nan : NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
+                column.numbers.append(
+                    isNull ? .nan : NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
                 return 8
             case .text:
                 return addText(isNull ? nil : try cell.decode(String.self), to: &column)
@@ -246,14 +268,21 @@ struct FrameBuilder {
         } catch let error as PostgresError {
             throw error
         } catch {
-            throw PostgresError.unsupportedType(location: location, column: column.name, type: "\(cell.dataType) (\(error))")
+            throw PostgresError.unsupportedType(
+                location: location, column: column.name, type: "\(cell.dataType) (\(error))")
         }
     }
 
     /// Appends a text cell; returns the bytes it added (a code, and a new level's text).
     private static func addText(_ text: String?, to column: inout Pending) -> Int {
-        guard let text else { column.codes.append(-1); return 4 }
-        if let code = column.index[text] { column.codes.append(code); return 4 }
+        guard let text else {
+            column.codes.append(-1)
+            return 4
+        }
+        if let code = column.index[text] {
+            column.codes.append(code)
+            return 4
+        }
         let code = Int32(column.levels.count)
         column.levels.append(text)
         column.index[text] = code
@@ -276,11 +305,12 @@ struct FrameBuilder {
     }
 
     func frame() throws -> DataFrame {
-        try DataFrame(columns: columns.map { c in
-            switch c.reading {
-            case .integer, .floating, .numeric: Column(name: c.name, data: .numeric(c.numbers))
-            default: Column(name: c.name, data: .categorical(codes: c.codes, levels: c.levels))
-            }
-        })
+        try DataFrame(
+            columns: columns.map { c in
+                switch c.reading {
+                case .integer, .floating, .numeric: Column(name: c.name, data: .numeric(c.numbers))
+                default: Column(name: c.name, data: .categorical(codes: c.codes, levels: c.levels))
+                }
+            })
     }
 }

@@ -59,7 +59,9 @@ public struct APIError: Error, Sendable, Equatable {
     }
 
     static func tooManyRows(_ limit: Int) -> APIError {
-        APIError(413, "the request has more than \(limit) rows", details: ["send at most \(limit) rows per request (the server's --max-rows)"])
+        APIError(
+            413, "the request has more than \(limit) rows",
+            details: ["send at most \(limit) rows per request (the server's --max-rows)"])
     }
 
     static func invalidFields(_ details: [String]) -> APIError {

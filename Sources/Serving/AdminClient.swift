@@ -16,7 +16,9 @@ public enum AdminClient {
     public static func parse(server: String) throws(ServingError) -> (host: String, port: Int) {
         var text = server.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("https://") {
-            throw .badOption("--server \(server): workbench serve speaks plain HTTP; use http:// (put a TLS proxy in front of it for HTTPS)")
+            throw .badOption(
+                "--server \(server): workbench serve speaks plain HTTP; use http:// (put a TLS proxy in front of it for HTTPS)"
+            )
         }
         if text.hasPrefix("http://") { text.removeFirst("http://".count) }
         if let slash = text.firstIndex(of: "/") { text = String(text[..<slash]) }
@@ -25,12 +27,16 @@ public enum AdminClient {
             host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
             if rest.hasPrefix(":") {
-                guard let p = Int(rest.dropFirst()) else { throw .badOption("--server \(server): the port is not a number") }
+                guard let p = Int(rest.dropFirst()) else {
+                    throw .badOption("--server \(server): the port is not a number")
+                }
                 port = p
             }
         } else if let colon = text.lastIndex(of: ":") {
             host = String(text[..<colon])
-            guard let p = Int(text[text.index(after: colon)...]) else { throw .badOption("--server \(server): the port is not a number") }
+            guard let p = Int(text[text.index(after: colon)...]) else {
+                throw .badOption("--server \(server): the port is not a number")
+            }
             port = p
         }
         guard !host.isEmpty, (1...65_535).contains(port) else {
@@ -40,8 +46,10 @@ public enum AdminClient {
     }
 
     /// Sends one request and reads the whole answer, within `timeout` seconds per read.
-    public static func request(_ method: String, server: String, path: String, token: String?, body: String = "",
-                               timeout: Int = 30) throws(ServingError) -> Answer {
+    public static func request(
+        _ method: String, server: String, path: String, token: String?, body: String = "",
+        timeout: Int = 30
+    ) throws(ServingError) -> Answer {
         let (host, port) = try parse(server: server)
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -69,11 +77,14 @@ public enum AdminClient {
             entry = a.pointee.ai_next
         }
         guard fd >= 0 else {
-            throw .noServer("cannot reach a server at \(host):\(port): \(reason)\nhint: is `workbench serve` running there? It prints its address when it starts")
+            throw .noServer(
+                "cannot reach a server at \(host):\(port): \(reason)\nhint: is `workbench serve` running there? It prints its address when it starts"
+            )
         }
         defer { close(fd) }
         let payload = Array(body.utf8)
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(payload.count)\r\n"
+        var head =
+            "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(payload.count)\r\n"
         if !payload.isEmpty { head += "Content-Type: application/json\r\n" }
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         head += "\r\n"
@@ -88,7 +99,10 @@ public enum AdminClient {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { received += buffer[0..<n]; continue }
+            if n > 0 {
+                received += buffer[0..<n]
+                continue
+            }
             if n == 0 { break }
             if errno == EINTR { continue }
             if !received.isEmpty { break }
@@ -110,13 +124,17 @@ public enum AdminClient {
             throw .noServer("\(server) did not answer with HTTP")
         }
         var body = Array(bytes[(end + 4)...])
-        let chunked = lines.dropFirst().contains { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }
+        let chunked = lines.dropFirst().contains {
+            $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked")
+        }
         if chunked {
             var out: [UInt8] = []
             var i = 0
             while i < body.count {
                 guard let lineEnd = (i..<max(i, body.count - 1)).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }),
-                      let size = Int(String(decoding: body[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? "", radix: 16) else { break }
+                    let size = Int(
+                        String(decoding: body[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? "", radix: 16)
+                else { break }
                 if size == 0 { break }
                 let start = lineEnd + 2
                 guard start + size <= body.count else { break }

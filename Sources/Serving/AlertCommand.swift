@@ -20,20 +20,43 @@ public struct AlertCommand: Sendable {
         var quote: Character?
         var escaped = false
         for ch in commandLine {
-            if escaped { current.append(ch); escaped = false; inWord = true; continue }
+            if escaped {
+                current.append(ch)
+                escaped = false
+                inWord = true
+                continue
+            }
             if let q = quote {
-                if ch == q { quote = nil } else if ch == "\\" && q == "\"" { escaped = true } else { current.append(ch) }
+                if ch == q {
+                    quote = nil
+                } else if ch == "\\" && q == "\"" {
+                    escaped = true
+                } else {
+                    current.append(ch)
+                }
                 continue
             }
             switch ch {
-            case "\\": escaped = true; inWord = true
-            case "'", "\"": quote = ch; inWord = true
+            case "\\":
+                escaped = true
+                inWord = true
+            case "'", "\"":
+                quote = ch
+                inWord = true
             case " ", "\t", "\n":
-                if inWord { words.append(current); current = ""; inWord = false }
-            default: current.append(ch); inWord = true
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
+            default:
+                current.append(ch)
+                inWord = true
             }
         }
-        guard quote == nil, !escaped else { throw ServingError.alertCommand("unbalanced quote or trailing backslash in '\(commandLine)'") }
+        guard quote == nil, !escaped else {
+            throw ServingError.alertCommand("unbalanced quote or trailing backslash in '\(commandLine)'")
+        }
         if inWord { words.append(current) }
         guard !words.isEmpty else { throw ServingError.alertCommand("the command is empty") }
         arguments = words
@@ -50,7 +73,10 @@ public struct AlertCommand: Sendable {
     @discardableResult
     public func run(json: String, onExit: (@Sendable (Int32) -> Void)? = nil) -> pid_t? {
         let inputPath = NSTemporaryDirectory() + "workbench-alert-\(getpid())-\(UUID().uuidString).json"
-        guard FileManager.default.createFile(atPath: inputPath, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600]) else { return nil }
+        guard
+            FileManager.default.createFile(
+                atPath: inputPath, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600])
+        else { return nil }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -65,8 +65,13 @@ public struct ServeOptions: Sendable {
 
     /// Reads a token file: its first line, trimmed; refuses an empty one.
     public static func token(fromFile path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ServingError.badOption("cannot read token file \(path)") }
-        let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ServingError.badOption("cannot read token file \(path)")
+        }
+        let token =
+            String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map {
+                $0.trimmingCharacters(in: .whitespaces)
+            } ?? ""
         guard !token.isEmpty else { throw ServingError.badOption("token file \(path) is empty") }
         return token
     }
@@ -91,7 +96,8 @@ public struct ServeOptions: Sendable {
         let unit = units.first { trimmed.hasSuffix($0.0) }
         let number = Double(unit.map { String(trimmed.dropLast($0.0.count)) } ?? trimmed)
         guard let number, number.isFinite, number >= 0 else {
-            throw ServingError.badOption("cannot read '\(text)' as a duration: write a number of seconds, or one with s, m, h or d (e.g. 30d)")
+            throw ServingError.badOption(
+                "cannot read '\(text)' as a duration: write a number of seconds, or one with s, m, h or d (e.g. 30d)")
         }
         return number * (unit?.1 ?? 1)
     }
@@ -99,12 +105,17 @@ public struct ServeOptions: Sendable {
 
     /// `1MiB`, `512KiB`, `2MB`, `1000` (bytes), within `bodyBytes`. Never traps, whatever the text.
     public static func byteCount(_ text: String) throws(ServingError) -> Int {
-        let units: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1_024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("kB", 1e3), ("B", 1)]
+        let units: [(String, Double)] = [
+            ("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1_024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3),
+            ("kB", 1e3), ("B", 1),
+        ]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let notASize = ServingError.badOption("'\(text)' is not a size (like 1MiB, 512KiB or 100000)")
         var bytes: Double?
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            guard let n = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) else { throw notASize }
+            guard let n = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) else {
+                throw notASize
+            }
             bytes = n * factor
             break
         }
@@ -113,7 +124,8 @@ public struct ServeOptions: Sendable {
             bytes = n
         }
         // Compared as a double before any conversion: Int(1e300) would trap.
-        guard let bytes, bytes.isFinite, bytes >= Double(bodyBytes.lowerBound), bytes <= Double(bodyBytes.upperBound) else {
+        guard let bytes, bytes.isFinite, bytes >= Double(bodyBytes.lowerBound), bytes <= Double(bodyBytes.upperBound)
+        else {
             throw ServingError.badOption("--max-body '\(text)' is out of range: it must be between 1 byte and 1GiB")
         }
         return Int(bytes.rounded(.down))
@@ -121,9 +133,13 @@ public struct ServeOptions: Sendable {
 
     /// Checks every option against its range, naming the option and the range.
     public func validate() throws(ServingError) {
-        func check<T: Comparable>(_ value: T, _ range: ClosedRange<T>, _ option: String, _ unit: String) throws(ServingError) {
+        func check<T: Comparable>(_ value: T, _ range: ClosedRange<T>, _ option: String, _ unit: String)
+            throws(ServingError)
+        {
             guard range.contains(value) else {
-                throw ServingError.badOption("\(option) \(value) is out of range: it must be between \(range.lowerBound) and \(range.upperBound)\(unit)")
+                throw ServingError.badOption(
+                    "\(option) \(value) is out of range: it must be between \(range.lowerBound) and \(range.upperBound)\(unit)"
+                )
             }
         }
         try check(port, Self.ports, "--port", " (0: any free port)")
@@ -134,7 +150,10 @@ public struct ServeOptions: Sendable {
         try check(Self.seconds(readTimeout), Self.timeoutSeconds, "--read-timeout", " seconds")
         try check(logRetention, Self.retentionRows, "--log-retention", " rows")
         if let logMaxAge { try check(logMaxAge, Self.maximumAgeSeconds, "--log-max-age", " seconds") }
-        if let replica, replica.isEmpty || replica.count > 200 || replica.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if let replica,
+            replica.isEmpty || replica.count > 200
+                || replica.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        {
             throw ServingError.badOption("--replica must be 1 to 200 characters without control characters")
         }
         try check(monitor.window, Self.windowRows, "--window", " rows")
@@ -173,9 +192,12 @@ public struct ServeOptions: Sendable {
         do { entries = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
             throw ServingError.badOption("cannot read the folder of bundles \(path): \(error.localizedDescription)")
         }
-        return entries.sorted().filter { !$0.hasPrefix(".") }.map { (path as NSString).appendingPathComponent($0) }.filter { entry in
-            entry.hasSuffix(".zip") || FileManager.default.fileExists(atPath: (entry as NSString).appendingPathComponent(BundleFile.manifest))
-        }
+        return entries.sorted().filter { !$0.hasPrefix(".") }.map { (path as NSString).appendingPathComponent($0) }
+            .filter { entry in
+                entry.hasSuffix(".zip")
+                    || FileManager.default.fileExists(
+                        atPath: (entry as NSString).appendingPathComponent(BundleFile.manifest))
+            }
     }
 
     /// Whether `host` is a loopback address.
@@ -199,7 +221,10 @@ public final class RunningServer: Sendable {
     private let task: Task<Void, any Error>
     private let reloader: ModelReloader?
 
-    init(host: String, port: Int, router: ModelRouter, warnings: [String], group: ServiceGroup, task: Task<Void, any Error>, reloader: ModelReloader?) {
+    init(
+        host: String, port: Int, router: ModelRouter, warnings: [String], group: ServiceGroup,
+        task: Task<Void, any Error>, reloader: ModelReloader?
+    ) {
         self.host = host
         self.port = port
         self.router = router
@@ -236,21 +261,35 @@ public enum BundleServer {
     ///   and SIGTERM; the REPL none, as Ctrl-C there means something else).
     public static func start(_ options: ServeOptions, signals: [UnixSignal] = []) async throws -> RunningServer {
         try options.validate()
-        let folder = options.additionalBundlePaths.isEmpty && ServeOptions.isBundleFolder(options.bundlePath) ? options.bundlePath : nil
-        let paths = try folder.map { try ServeOptions.bundles(inFolder: $0) } ?? ([options.bundlePath] + options.additionalBundlePaths)
+        let folder =
+            options.additionalBundlePaths.isEmpty && ServeOptions.isBundleFolder(options.bundlePath)
+            ? options.bundlePath : nil
+        let paths =
+            try folder.map { try ServeOptions.bundles(inFolder: $0) }
+            ?? ([options.bundlePath] + options.additionalBundlePaths)
         if let folder, paths.isEmpty {
-            throw ServingError.badOption("\(folder) holds no bundle (a folder with a manifest.json, or a .zip)\nhint: export models into it (export m to \"\(folder)/NAME\"), then start the server again")
+            throw ServingError.badOption(
+                "\(folder) holds no bundle (a folder with a manifest.json, or a .zip)\nhint: export models into it (export m to \"\(folder)/NAME\"), then start the server again"
+            )
         }
         if folder != nil, options.shadowBundlePath != nil {
-            throw ServingError.badOption("--shadow works with one served bundle, not a folder of bundles\nhint: serve the champion's bundle itself with --shadow")
+            throw ServingError.badOption(
+                "--shadow works with one served bundle, not a folder of bundles\nhint: serve the champion's bundle itself with --shadow"
+            )
         }
         if options.shadowBundlePath != nil, !options.additionalBundlePaths.isEmpty {
-            throw ServingError.badOption("--shadow works with one served bundle, not \(paths.count): the challenger is scored beside the one champion\nhint: serve the other models from another server")
+            throw ServingError.badOption(
+                "--shadow works with one served bundle, not \(paths.count): the challenger is scored beside the one champion\nhint: serve the other models from another server"
+            )
         }
         let bundles = try paths.map { try BundleReader.open($0, trustedKey: options.trustedKey) }
-        let shadowBundle = try options.shadowBundlePath.map { try BundleReader.open($0, trustedKey: options.trustedKey) }
+        let shadowBundle = try options.shadowBundlePath.map {
+            try BundleReader.open($0, trustedKey: options.trustedKey)
+        }
         if let shadowBundle, shadowBundle.manifest.modelID == bundles.first?.manifest.modelID {
-            throw ServingError.badOption("--shadow \(shadowBundle.path) holds the same model as the champion (model id \(shadowBundle.manifest.modelID)): there is nothing to compare\nhint: give the challenger another bundle")
+            throw ServingError.badOption(
+                "--shadow \(shadowBundle.path) holds the same model as the champion (model id \(shadowBundle.manifest.modelID)): there is nothing to compare\nhint: give the challenger another bundle"
+            )
         }
         // Before any log is opened for writing.
         try ModelRouter.checkNames(bundles.map(\.manifest.name))
@@ -269,7 +308,9 @@ public enum BundleServer {
         }
         var warnings: [String] = []
         if !options.isLoopback && options.token == nil {
-            warnings.append("warning: listening on \(options.host) without a token: anyone who can reach this machine can use the model (add --token-file)")
+            warnings.append(
+                "warning: listening on \(options.host) without a token: anyone who can reach this machine can use the model (add --token-file)"
+            )
         }
         var logger = Logger(label: "workbench.serve") { label -> any LogHandler in
             options.serverLogLevel == nil ? SwiftLogNoOpLogHandler() : StreamLogHandler.standardError(label: label)
@@ -282,32 +323,38 @@ public enum BundleServer {
         let workers = NIOThreadPool(numberOfThreads: max(1, System.coreCount - 1))
         workers.start()
         let registry = ConnectionRegistry(maximum: options.maximumConnections)
-        let connection = ServingChannel(router: router, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout,
-                                        registry: registry, workers: workers)
+        let connection = ServingChannel(
+            router: router, idleTimeout: options.idleTimeout, readTimeout: options.readTimeout,
+            registry: registry, workers: workers)
         let app = connection.server(
             configuration: ServerConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: nil, reuseAddress: true,
                 // One over the limit: the registry then sees the newcomer, and closes the longest-idle
                 // connection to serve it (or holds it while every connection is busy).
-                availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections + 1, logger: logger)),
+                availableConnectionsDelegate: MaximumAvailableConnections(
+                    options.maximumConnections + 1, logger: logger)),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? options.port))
             },
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
         let monitor = ServiceGroupConfiguration.ServiceConfiguration(
-            service: MonitorService(router: router, interval: options.monitorInterval), successTerminationBehavior: .gracefullyShutdownGroup)
+            service: MonitorService(router: router, interval: options.monitorInterval),
+            successTerminationBehavior: .gracefullyShutdownGroup)
         let reloader = folder.map { ModelReloader(folder: $0, options: options, router: router) }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [monitor, .init(service: app)],
-            gracefulShutdownSignals: signals,
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [monitor, .init(service: app)],
+                gracefulShutdownSignals: signals,
+                logger: logger))
         let host = options.host, port = options.port
         // SIGHUP reloads a folder of bundles (only when the CLI asked for signals: not in the REPL).
         let hangups: Task<Void, Never>? = reloader.flatMap { reloader in
-            signals.isEmpty ? nil : Task {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) { reloader.reloadInBackground() }
-            }
+            signals.isEmpty
+                ? nil
+                : Task {
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) { reloader.reloadInBackground() }
+                }
         }
         let task = Task {
             defer {
@@ -321,7 +368,8 @@ public enum BundleServer {
             }
             do {
                 try await group.run()
-                continuation.yield(.failure(.cannotBind(host: host, port: port, reason: "the server stopped before it was listening")))
+                continuation.yield(
+                    .failure(.cannotBind(host: host, port: port, reason: "the server stopped before it was listening")))
             } catch {
                 continuation.yield(.failure(.cannotBind(host: host, port: port, reason: describe(error))))
                 throw error
@@ -330,7 +378,9 @@ public enum BundleServer {
         for await result in bound {
             switch result {
             case .success(let port):
-                return RunningServer(host: options.host, port: port, router: router, warnings: warnings, group: group, task: task, reloader: reloader)
+                return RunningServer(
+                    host: options.host, port: port, router: router, warnings: warnings, group: group, task: task,
+                    reloader: reloader)
             case .failure(let error):
                 _ = try? await task.value
                 throw error
@@ -340,14 +390,21 @@ public enum BundleServer {
     }
 
     /// One model's service, as `start` and reloads make it.
-    static func makeService(_ bundle: LoadedBundle, options: ServeOptions, several: Bool, shadowBundle: LoadedBundle? = nil,
-                            replacing previous: ModelService? = nil) throws -> ModelService {
+    static func makeService(
+        _ bundle: LoadedBundle, options: ServeOptions, several: Bool, shadowBundle: LoadedBundle? = nil,
+        replacing previous: ModelService? = nil
+    ) throws -> ModelService {
         try ModelService(
-            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes, maximumRows: options.maximumRows,
-            logPath: options.logPath.map { ServeOptions.logPath($0, model: bundle.manifest.name, models: several ? 2 : 1) },
-            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor, logRetention: options.logRetention,
+            bundle: bundle, token: options.token, maximumBodyBytes: options.maximumBodyBytes,
+            maximumRows: options.maximumRows,
+            logPath: options.logPath.map {
+                ServeOptions.logPath($0, model: bundle.manifest.name, models: several ? 2 : 1)
+            },
+            redact: options.redact, alertCommand: options.alertCommand, monitorOptions: options.monitor,
+            logRetention: options.logRetention,
             logMaxAge: options.logMaxAge, serverVersion: options.serverVersion, shadowBundle: shadowBundle,
-            shadowQueueRows: options.shadowQueueRows, replica: options.replica, perModelRoutes: several, reusingLogOf: previous)
+            shadowQueueRows: options.shadowQueueRows, replica: options.replica, perModelRoutes: several,
+            reusingLogOf: previous)
     }
 
     /// Makes Swift concurrency run its tasks on the server's event-loop threads, so a request is
@@ -360,7 +417,9 @@ public enum BundleServer {
     private static func describe(_ error: any Error) -> String {
         if let e = error as? IOError { return e.description }
         let text = String(describing: error)
-        if text.contains("Address already in use") || text.contains("EADDRINUSE") { return "the address is already in use" }
+        if text.contains("Address already in use") || text.contains("EADDRINUSE") {
+            return "the address is already in use"
+        }
         return text
     }
 }
@@ -390,7 +449,12 @@ struct MonitorService: Service {
             Self.runWhenIdle()
             repeat {
                 for service in router.services { service.evaluateMonitoring() }
-            } while stop.wait(timeout: .now() + .nanoseconds(Int(interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000))) == .timedOut
+            } while stop.wait(
+                timeout: .now()
+                    + .nanoseconds(
+                        Int(
+                            interval.components.seconds * 1_000_000_000 + interval.components.attoseconds
+                                / 1_000_000_000))) == .timedOut
         }
         thread.name = Self.threadName
         thread.start()

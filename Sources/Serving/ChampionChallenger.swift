@@ -54,14 +54,17 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
     /// another pair of models are left out. When no row of the window has a challenger prediction,
     /// `latestPair` (the log's newest: the model that answered, the one in its shadow) names the
     /// two; nil when there is neither.
-    public static func compare(_ rows: [PairedPrediction], classification: Bool,
-                               latestPair: (answeredBy: String, shadow: String)? = nil) -> ChampionChallengerComparison? {
+    public static func compare(
+        _ rows: [PairedPrediction], classification: Bool,
+        latestPair: (answeredBy: String, shadow: String)? = nil
+    ) -> ChampionChallengerComparison? {
         let champion: String, challenger: String
         if let newest = rows.last(where: { $0.shadowModel != nil }), let model = newest.shadowModel {
             (champion, challenger) = (newest.answeredBy, model)
         } else if let pair = latestPair {
             // Promoted since, when the newest row was answered by the model then in the shadow.
-            (champion, challenger) = rows.last?.answeredBy == pair.shadow ? (pair.shadow, pair.answeredBy) : (pair.answeredBy, pair.shadow)
+            (champion, challenger) =
+                rows.last?.answeredBy == pair.shadow ? (pair.shadow, pair.answeredBy) : (pair.answeredBy, pair.shadow)
         } else {
             return nil
         }
@@ -69,7 +72,9 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
         var agreed = 0, difference = 0.0
         var labelled: [(champion: JSONScalar, challenger: JSONScalar, truth: JSONScalar)] = []
         for row in rows {
-            guard let model = row.shadowModel, Set([model, row.answeredBy]) == Set([champion, challenger]) else { continue }
+            guard let model = row.shadowModel, Set([model, row.answeredBy]) == Set([champion, challenger]) else {
+                continue
+            }
             guard row.shadowError == nil, let shadowed = row.shadowed else {
                 failed += 1
                 continue
@@ -88,11 +93,17 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
             if let truth = row.truth { labelled.append((a, b, truth)) }
         }
         var c = ChampionChallengerComparison(
-            champion: champion, challenger: challenger, classification: classification, windowRows: rows.count, pairedRows: paired,
+            champion: champion, challenger: challenger, classification: classification, windowRows: rows.count,
+            pairedRows: paired,
             failedRows: failed, labelledRows: 0, metric: classification ? "accuracy" : "mean absolute error",
-            test: classification ? "McNemar" : "paired t-test on absolute errors", better: "neither", recommendation: "")
+            test: classification ? "McNemar" : "paired t-test on absolute errors", better: "neither", recommendation: ""
+        )
         if paired > 0 {
-            if classification { c.agreement = Double(agreed) / Double(paired) } else { c.meanAbsoluteDifference = difference / Double(paired) }
+            if classification {
+                c.agreement = Double(agreed) / Double(paired)
+            } else {
+                c.meanAbsoluteDifference = difference / Double(paired)
+            }
         }
         if classification {
             var rightA = 0, rightB = 0, onlyA = 0, onlyB = 0, n = 0
@@ -142,12 +153,23 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
     static func recommend(_ c: ChampionChallengerComparison) -> (String, String) {
         guard c.pairedRows > 0 else {
             if c.windowRows == 0 { return ("neither", "no prediction in the window yet: nothing to compare") }
-            if c.failedRows > 0 { return ("neither", "the challenger failed on every row of the window it was given (\(count(c.failedRows))); keep the champion") }
-            return ("neither", "no row of the window has the challenger's prediction: they were dropped (the challenger fell behind the traffic; "
-                    + "workbench_shadow_rows_dropped_total counts them) or arrived before it was served; nothing to compare yet")
+            if c.failedRows > 0 {
+                return (
+                    "neither",
+                    "the challenger failed on every row of the window it was given (\(count(c.failedRows))); keep the champion"
+                )
+            }
+            return (
+                "neither",
+                "no row of the window has the challenger's prediction: they were dropped (the challenger fell behind the traffic; "
+                    + "workbench_shadow_rows_dropped_total counts them) or arrived before it was served; nothing to compare yet"
+            )
         }
         guard c.labelledRows > 0, let a = c.championMetric, let b = c.challengerMetric else {
-            return ("neither", "no outcomes on these rows yet: agreement alone cannot say which model is better (send outcomes with POST /v1/feedback, or pass --labels FILE)")
+            return (
+                "neither",
+                "no outcomes on these rows yet: agreement alone cannot say which model is better (send outcomes with POST /v1/feedback, or pass --labels FILE)"
+            )
         }
         let rows = "\(count(c.labelledRows)) labelled row\(c.labelledRows == 1 ? "" : "s")"
         guard let p = c.pValue else {
@@ -158,7 +180,8 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
         if c.labelledRows < littlePowerRows {
             caveat = "; with so few labelled rows the test has little power: a real difference may not show yet"
         } else if c.classification && discordant < littlePowerDiscordant {
-            caveat = "; only \(discordant) row\(discordant == 1 ? "" : "s") where exactly one model was right, so the test has little power"
+            caveat =
+                "; only \(discordant) row\(discordant == 1 ? "" : "s") where exactly one model was right, so the test has little power"
         }
         guard p < alpha, a != b else {
             return ("neither", "no evidence of a difference (\(formatP(p)) over \(rows)); keep the champion" + caveat)
@@ -167,9 +190,11 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
         let who = challengerBetter ? "challenger" : "champion"
         let by: String
         if c.classification {
-            by = "by \(String(format: "%.1f", abs(b - a) * 100)) points of accuracy (\(fixed(challengerBetter ? b : a)) vs \(fixed(challengerBetter ? a : b)))"
+            by =
+                "by \(String(format: "%.1f", abs(b - a) * 100)) points of accuracy (\(fixed(challengerBetter ? b : a)) vs \(fixed(challengerBetter ? a : b)))"
         } else {
-            by = "by \(MonitoringSummary.format(abs(a - b))) in mean absolute error (\(MonitoringSummary.format(challengerBetter ? b : a)) vs \(MonitoringSummary.format(challengerBetter ? a : b)))"
+            by =
+                "by \(MonitoringSummary.format(abs(a - b))) in mean absolute error (\(MonitoringSummary.format(challengerBetter ? b : a)) vs \(MonitoringSummary.format(challengerBetter ? a : b)))"
         }
         let advice = challengerBetter ? "promote it (workbench promote)" : "keep the champion"
         return (who, "the \(who) is better \(by), \(formatP(p)) over \(rows); \(advice)")
@@ -197,22 +222,34 @@ public struct ChampionChallengerComparison: Codable, Sendable, Equatable {
     /// The lines `monitor` prints.
     public var lines: [String] {
         func f(_ x: Double?) -> String { x.map(MonitoringSummary.format) ?? "n/a" }
-        var lines = ["champion \(champion) vs challenger \(challenger): \(Self.count(pairedRows)) of \(Self.count(windowRows)) rows in the window scored by both"
-                     + (failedRows > 0 ? ", challenger failed on \(Self.count(failedRows))" : "")
-                     + (windowRows - pairedRows - failedRows > 0 ? ", \(Self.count(windowRows - pairedRows - failedRows)) without a challenger prediction (dropped, or served without one)" : "")]
+        var lines = [
+            "champion \(champion) vs challenger \(challenger): \(Self.count(pairedRows)) of \(Self.count(windowRows)) rows in the window scored by both"
+                + (failedRows > 0 ? ", challenger failed on \(Self.count(failedRows))" : "")
+                + (windowRows - pairedRows - failedRows > 0
+                    ? ", \(Self.count(windowRows - pairedRows - failedRows)) without a challenger prediction (dropped, or served without one)"
+                    : "")
+        ]
         if let agreement {
-            lines.append("agreement: the labels agree on \(String(format: "%.1f", agreement * 100))% of the rows scored by both")
+            lines.append(
+                "agreement: the labels agree on \(String(format: "%.1f", agreement * 100))% of the rows scored by both")
         } else if let meanAbsoluteDifference {
             lines.append("agreement: mean absolute difference of the two predictions \(f(meanAbsoluteDifference))")
         }
         if labelledRows > 0 {
-            let g: (Double?) -> String = { x in x.map { classification ? String(format: "%.3f", $0) : MonitoringSummary.format($0) } ?? "n/a" }
-            var text = "on \(Self.count(labelledRows)) labelled rows: \(metric) champion \(g(championMetric)), challenger \(g(challengerMetric))"
+            let g: (Double?) -> String = { x in
+                x.map { classification ? String(format: "%.3f", $0) : MonitoringSummary.format($0) } ?? "n/a"
+            }
+            var text =
+                "on \(Self.count(labelledRows)) labelled rows: \(metric) champion \(g(championMetric)), challenger \(g(challengerMetric))"
             if classification, let method, let pValue {
-                text += "; McNemar (\(method)): \(championOnlyRight ?? 0) rows only the champion got right, \(challengerOnlyRight ?? 0) only the challenger, "
-                    + (method == McNemarTest.Method.chiSquare.rawValue ? "chi-square \(f(statistic)), " : "") + Self.formatP(pValue)
+                text +=
+                    "; McNemar (\(method)): \(championOnlyRight ?? 0) rows only the champion got right, \(challengerOnlyRight ?? 0) only the challenger, "
+                    + (method == McNemarTest.Method.chiSquare.rawValue ? "chi-square \(f(statistic)), " : "")
+                    + Self.formatP(pValue)
             } else if !classification, let pValue {
-                text += "; paired t-test on absolute errors: t = \(f(statistic)), df \(degreesOfFreedom ?? 0), " + Self.formatP(pValue)
+                text +=
+                    "; paired t-test on absolute errors: t = \(f(statistic)), df \(degreesOfFreedom ?? 0), "
+                    + Self.formatP(pValue)
             }
             lines.append(text)
         }
@@ -225,18 +262,28 @@ extension LogMonitor {
     /// The champion against the challenger over the log's last window (`options.window` rows, or
     /// the last `options.seconds`), outcomes from `labels` when given, else the log's; nil when the
     /// log holds no challenger predictions.
-    public static func comparison(logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
-                                  options: MonitorOptions, labels: OutcomeFile? = nil) throws -> ChampionChallengerComparison? {
-        try comparison(log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey, options: options, labels: labels)
+    public static func comparison(
+        logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
+        options: MonitorOptions, labels: OutcomeFile? = nil
+    ) throws -> ChampionChallengerComparison? {
+        try comparison(
+            log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey,
+            options: options, labels: labels)
     }
 
-    public static func comparison(log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
-                                  options: MonitorOptions, labels: OutcomeFile? = nil) throws -> ChampionChallengerComparison? {
+    public static func comparison(
+        log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
+        options: MonitorOptions, labels: OutcomeFile? = nil
+    ) throws -> ChampionChallengerComparison? {
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         let classification = bundle.pipeline.task == .classification
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
         let since = options.seconds.map { Date().timeIntervalSince1970 - $0 }
-        guard let rows = try log.pairedWindow(rows: min(options.window, PredictionLogReader.maximumWindow), labels: truths, since: since) else { return nil }
-        return ChampionChallengerComparison.compare(rows, classification: classification, latestPair: try log.latestPair())
+        guard
+            let rows = try log.pairedWindow(
+                rows: min(options.window, PredictionLogReader.maximumWindow), labels: truths, since: since)
+        else { return nil }
+        return ChampionChallengerComparison.compare(
+            rows, classification: classification, latestPair: try log.latestPair())
     }
 }

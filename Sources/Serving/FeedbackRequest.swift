@@ -29,7 +29,9 @@ struct FeedbackRequest: Sendable {
             throw APIError.malformedJSON(error.description)
         }
         guard case .object(let object) = value else {
-            throw Self.invalid(["body: expected {\"id\": …, \(field): …} or {\"outcomes\": [...]}, found \(value.typeName)"])
+            throw Self.invalid([
+                "body: expected {\"id\": …, \(field): …} or {\"outcomes\": [...]}, found \(value.typeName)"
+            ])
         }
         var details = RequestRows.Details()
         var outcomes: [Outcome] = []
@@ -38,15 +40,21 @@ struct FeedbackRequest: Sendable {
                 details.append("\(key): unknown field (many outcomes are {\"outcomes\": [...]} and nothing else)")
             }
             guard case .array(let array) = items, !array.isEmpty else {
-                throw Self.invalid(details.shown + ["outcomes: expected a non-empty array of {\"id\": …, \(field): …}, found \(items.typeName)"])
+                throw Self.invalid(
+                    details.shown + [
+                        "outcomes: expected a non-empty array of {\"id\": …, \(field): …}, found \(items.typeName)"
+                    ])
             }
             guard array.count <= maximumOutcomes else { throw Self.tooMany(maximumOutcomes) }
             for (i, item) in array.enumerated() {
                 guard case .object(let fields) = item else {
-                    details.append("outcomes[\(i)]: expected an object {\"id\": …, \(field): …}, found \(item.typeName)")
+                    details.append(
+                        "outcomes[\(i)]: expected an object {\"id\": …, \(field): …}, found \(item.typeName)")
                     continue
                 }
-                if let outcome = check(fields, prefix: "outcomes[\(i)].", details: &details) { outcomes.append(outcome) }
+                if let outcome = check(fields, prefix: "outcomes[\(i)].", details: &details) {
+                    outcomes.append(outcome)
+                }
             }
         } else if let outcome = check(object, prefix: "", details: &details) {
             outcomes.append(outcome)
@@ -56,7 +64,11 @@ struct FeedbackRequest: Sendable {
         var distinct: [Outcome] = []
         for outcome in outcomes {
             if let earlier = seen[outcome.id] {
-                if earlier != outcome { details.append("id \(outcome.id): two different outcomes in one request (\(earlier.described), \(outcome.described))") }
+                if earlier != outcome {
+                    details.append(
+                        "id \(outcome.id): two different outcomes in one request (\(earlier.described), \(outcome.described))"
+                    )
+                }
                 continue
             }
             seen[outcome.id] = outcome
@@ -80,7 +92,9 @@ struct FeedbackRequest: Sendable {
         case .number(let d)? where d >= 1 && d <= Self.largestID && d == d.rounded():
             id = Int64(d)
         case let other?:
-            details.append("\(prefix)id: expected a prediction id (a whole number from 1, as /v1/predict answered it), found \(Self.describe(other))")
+            details.append(
+                "\(prefix)id: expected a prediction id (a whole number from 1, as /v1/predict answered it), found \(Self.describe(other))"
+            )
         case nil:
             details.append("\(prefix)id: missing (the id /v1/predict gave the prediction)")
         }
@@ -92,8 +106,12 @@ struct FeedbackRequest: Sendable {
             }
             switch fields["value"] {
             case .number(let d)? where d.isFinite: outcome.value = d
-            case let other?: details.append("\(prefix)value: expected a finite number, found \(Self.describe(other))"); ok = false
-            case nil where fields["label"] == nil: details.append("\(prefix)value: missing (the true value)"); ok = false
+            case let other?:
+                details.append("\(prefix)value: expected a finite number, found \(Self.describe(other))")
+                ok = false
+            case nil where fields["label"] == nil:
+                details.append("\(prefix)value: missing (the true value)")
+                ok = false
             case nil: break
             }
         } else {
@@ -103,9 +121,17 @@ struct FeedbackRequest: Sendable {
             }
             switch fields["label"] {
             case .string(let s)? where classSet.contains(s): outcome.label = s
-            case .string(let s)?: details.append("\(prefix)label: '\(s.prefix(40))' is not one of the model's classes (\(classList))"); ok = false
-            case let other?: details.append("\(prefix)label: expected one of the classes as a string (\(classList)), found \(Self.describe(other))"); ok = false
-            case nil where fields["value"] == nil: details.append("\(prefix)label: missing (the true class: \(classList))"); ok = false
+            case .string(let s)?:
+                details.append("\(prefix)label: '\(s.prefix(40))' is not one of the model's classes (\(classList))")
+                ok = false
+            case let other?:
+                details.append(
+                    "\(prefix)label: expected one of the classes as a string (\(classList)), found \(Self.describe(other))"
+                )
+                ok = false
+            case nil where fields["value"] == nil:
+                details.append("\(prefix)label: missing (the true class: \(classList))")
+                ok = false
             case nil: break
             }
         }
@@ -115,7 +141,8 @@ struct FeedbackRequest: Sendable {
 
     /// The classes, quoted, the first 20.
     private var classList: String {
-        classes.prefix(20).map { JSONWriter.quoted($0) }.joined(separator: ", ") + (classes.count > 20 ? ", … (\(classes.count) in all)" : "")
+        classes.prefix(20).map { JSONWriter.quoted($0) }.joined(separator: ", ")
+            + (classes.count > 20 ? ", … (\(classes.count) in all)" : "")
     }
 
     private static func describe(_ value: JSONValue) -> String {
@@ -131,6 +158,8 @@ struct FeedbackRequest: Sendable {
     }
 
     static func tooMany(_ limit: Int) -> APIError {
-        APIError(413, "the request has more than \(limit) outcomes", details: ["send at most \(limit) outcomes per request (the server's --max-rows)"])
+        APIError(
+            413, "the request has more than \(limit) outcomes",
+            details: ["send at most \(limit) outcomes per request (the server's --max-rows)"])
     }
 }

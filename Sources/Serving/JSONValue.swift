@@ -62,14 +62,19 @@ struct JSONParser {
     ///   - acceptsNaN: read the bare word `NaN` as a number (not JSON, but what Python's `json`
     ///     writes for a missing float, as the Open Inference Protocol's Python clients send it).
     /// - Complexity: O(n) in the body's length.
-    static func parse(_ data: Data, maximumArrayItems: Int = .max, acceptsNaN: Bool = false) throws(JSONSyntaxError) -> JSONValue {
+    static func parse(_ data: Data, maximumArrayItems: Int = .max, acceptsNaN: Bool = false) throws(JSONSyntaxError)
+        -> JSONValue
+    {
         let result: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { raw in
-            var parser = JSONParser(raw.bindMemory(to: UInt8.self), maximumArrayItems: maximumArrayItems, acceptsNaN: acceptsNaN)
+            var parser = JSONParser(
+                raw.bindMemory(to: UInt8.self), maximumArrayItems: maximumArrayItems, acceptsNaN: acceptsNaN)
             do throws(JSONSyntaxError) {
                 parser.skipSpace()
                 let value = try parser.value(depth: 0)
                 parser.skipSpace()
-                guard parser.at == parser.bytes.count else { throw parser.failure("unexpected text after the JSON value") }
+                guard parser.at == parser.bytes.count else {
+                    throw parser.failure("unexpected text after the JSON value")
+                }
                 return .success(value)
             } catch {
                 return .failure(error)
@@ -83,7 +88,9 @@ struct JSONParser {
     var current: UInt8? { at < bytes.count ? bytes[at] : nil }
 
     mutating func skipSpace() {
-        while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 { at += 1 }
+        while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 {
+            at += 1
+        }
     }
 
     private mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
@@ -92,10 +99,18 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "N") where acceptsNaN: try literal("NaN"); return .number(.nan)
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
+        case UInt8(ascii: "N") where acceptsNaN:
+            try literal("NaN")
+            return .number(.nan)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw failure("unexpected character \(Self.show(c))")
         }
@@ -105,7 +120,9 @@ struct JSONParser {
         let n = word.utf8CodeUnitCount
         guard at + n <= bytes.count else { throw failure("unexpected end of the body") }
         let expected = UnsafeBufferPointer(start: word.utf8Start, count: n)
-        for k in 0..<n where bytes[at + k] != expected[k] { throw failure("unexpected character \(Self.show(bytes[at]))") }
+        for k in 0..<n where bytes[at + k] != expected[k] {
+            throw failure("unexpected character \(Self.show(bytes[at]))")
+        }
         at += n
     }
 
@@ -114,10 +131,15 @@ struct JSONParser {
         at += 1
         var members: [String: JSONValue] = [:]
         skipSpace()
-        if current == UInt8(ascii: "}") { at += 1; return .object(members) }
+        if current == UInt8(ascii: "}") {
+            at += 1
+            return .object(members)
+        }
         while true {
             skipSpace()
-            guard current == UInt8(ascii: "\"") else { throw failure(current == nil ? "the body ends inside an object" : "expected a quoted key") }
+            guard current == UInt8(ascii: "\"") else {
+                throw failure(current == nil ? "the body ends inside an object" : "expected a quoted key")
+            }
             let key = try string()
             skipSpace()
             guard current == UInt8(ascii: ":") else { throw failure("expected ':' after the key") }
@@ -127,7 +149,9 @@ struct JSONParser {
             skipSpace()
             switch current {
             case UInt8(ascii: ","): at += 1
-            case UInt8(ascii: "}"): at += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                at += 1
+                return .object(members)
             case nil: throw failure("the body ends inside an object")
             default: throw failure("expected ',' or '}' in an object")
             }
@@ -139,7 +163,10 @@ struct JSONParser {
         at += 1
         var items: [JSONValue] = []
         skipSpace()
-        if current == UInt8(ascii: "]") { at += 1; return .array(items) }
+        if current == UInt8(ascii: "]") {
+            at += 1
+            return .array(items)
+        }
         while true {
             skipSpace()
             guard items.count < maximumArrayItems else {
@@ -151,7 +178,9 @@ struct JSONParser {
             skipSpace()
             switch current {
             case UInt8(ascii: ","): at += 1
-            case UInt8(ascii: "]"): at += 1; return .array(items)
+            case UInt8(ascii: "]"):
+                at += 1
+                return .array(items)
             case nil: throw failure("the body ends inside an array")
             default: throw failure("expected ',' or ']' in an array")
             }
@@ -162,7 +191,9 @@ struct JSONParser {
         at += 1
         let start = at
         // Fast path: no escapes.
-        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 {
+            at += 1
+        }
         if at < bytes.count, bytes[at] == UInt8(ascii: "\"") {
             defer { at += 1 }
             return try Self.text(UnsafeBufferPointer(rebasing: bytes[start..<at]), offset: start)
@@ -173,7 +204,9 @@ struct JSONParser {
             switch c {
             case UInt8(ascii: "\""):
                 at += 1
-                return try out.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try Self.text(buffer, offset: start) }
+                return try out.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
+                    try Self.text(buffer, offset: start)
+                }
             case UInt8(ascii: "\\"):
                 at += 1
                 guard let e = current else { throw failure("the body ends inside a string") }
@@ -190,12 +223,15 @@ struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else {
+                        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u")
+                        else {
                             throw failure("a lone UTF-16 surrogate in a \\u escape")
                         }
                         at += 2
                         let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw failure("a lone UTF-16 surrogate in a \\u escape") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw failure("a lone UTF-16 surrogate in a \\u escape")
+                        }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw failure("a lone UTF-16 surrogate in a \\u escape")
@@ -234,7 +270,9 @@ struct JSONParser {
 
     /// Valid UTF-8 only: a body is text, and a broken sequence is an error, not a replacement character.
     private static func text(_ buffer: UnsafeBufferPointer<UInt8>, offset: Int) throws(JSONSyntaxError) -> String {
-        guard let s = String(validating: buffer, as: UTF8.self) else { throw JSONSyntaxError(message: "a string that is not valid UTF-8", offset: offset) }
+        guard let s = String(validating: buffer, as: UTF8.self) else {
+            throw JSONSyntaxError(message: "a string that is not valid UTF-8", offset: offset)
+        }
         return s
     }
 
@@ -243,7 +281,9 @@ struct JSONParser {
     mutating func number() throws(JSONSyntaxError) -> Double {
         let start = at
         if current == UInt8(ascii: "-") { at += 1 }
-        guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { throw failure("a number needs a digit after '-'") }
+        guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+            throw failure("a number needs a digit after '-'")
+        }
         if first == UInt8(ascii: "0") {
             at += 1
         } else {
@@ -251,13 +291,17 @@ struct JSONParser {
         }
         if current == UInt8(ascii: ".") {
             at += 1
-            guard let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else { throw failure("a number needs digits after '.'") }
+            guard let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else {
+                throw failure("a number needs digits after '.'")
+            }
             while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { at += 1 }
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             at += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { at += 1 }
-            guard let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else { throw failure("a number needs digits in its exponent") }
+            guard let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else {
+                throw failure("a number needs digits in its exponent")
+            }
             while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { at += 1 }
         }
         guard at - start <= 64 else {
@@ -322,7 +366,9 @@ extension JSONParser {
     /// A batch `{"rows": [row, ...]}` of at most `limit` rows, each read like `flatRow`; nil for
     /// anything else (an empty batch, more rows, another key, any row the one-row path would not
     /// take), which the full parse answers or explains.
-    static func flatRows(_ raw: UnsafeRawBufferPointer, names: [[UInt8]], numeric: [Bool], limit: Int) -> [[JSONScalar]]? {
+    static func flatRows(_ raw: UnsafeRawBufferPointer, names: [[UInt8]], numeric: [Bool], limit: Int)
+        -> [[JSONScalar]]?
+    {
         var parser = JSONParser(raw.bindMemory(to: UInt8.self))
         return parser.flatRows(names: names, numeric: numeric, limit: limit)
     }
@@ -389,7 +435,10 @@ extension JSONParser {
             if expected < count, Self.same(key, names[expected]) {
                 index = expected
             } else {
-                for i in 0..<count where Self.same(key, names[i]) { index = i; break }
+                for i in 0..<count where Self.same(key, names[i]) {
+                    index = i
+                    break
+                }
             }
             guard index >= 0 else { return nil }
             expected = index + 1
@@ -437,7 +486,9 @@ extension JSONParser {
         guard current == UInt8(ascii: "\"") else { return nil }
         at += 1
         let start = at
-        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 {
+            at += 1
+        }
         guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
         at += 1
         return UnsafeBufferPointer(rebasing: bytes[start..<(at - 1)])
@@ -449,7 +500,8 @@ extension JSONParser {
     }
 
     static func same(_ key: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
-        key.count == word.utf8CodeUnitCount && memcmp(key.baseAddress ?? UnsafePointer(word.utf8Start), word.utf8Start, key.count) == 0
+        key.count == word.utf8CodeUnitCount
+            && memcmp(key.baseAddress ?? UnsafePointer(word.utf8Start), word.utf8Start, key.count) == 0
     }
 
     static func same(_ key: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {

@@ -31,7 +31,8 @@ final class LiveMonitor: Sendable {
 
     private let state = Mutex(State())
 
-    init(model: String, reference: BundleReference, features: [FeatureSpec], classes: [String], options: MonitorOptions) {
+    init(model: String, reference: BundleReference, features: [FeatureSpec], classes: [String], options: MonitorOptions)
+    {
         self.model = model
         self.reference = reference
         self.features = features
@@ -44,7 +45,9 @@ final class LiveMonitor: Sendable {
     func record(_ rows: [ScoredRow], request: RequestRecord) {
         let capacity = max(options.window, 1)
         state.withLock { s in
-            if s.requests.count < capacity { s.requests.append(request) } else {
+            if s.requests.count < capacity {
+                s.requests.append(request)
+            } else {
                 s.requests[s.nextRequest] = request
                 s.nextRequest = (s.nextRequest + 1) % capacity
             }
@@ -68,10 +71,14 @@ final class LiveMonitor: Sendable {
     func summary() -> MonitoringSummary {
         // Only references are taken under the lock (the arrays are copied on write), so requests
         // never wait for this copy; the window is put in order outside it.
-        let snapshot: (version: Int, inputs: [[JSONScalar]], outputs: [JSONScalar], next: Int, requests: [RequestRecord], nextRequest: Int, rowsScored: Int)? = state.withLock { s in
-            if let cached = s.cached, cached.version == s.version { return nil }
-            return (s.version, s.inputs, s.outputs, s.next, s.requests, s.nextRequest, s.rowsScored)
-        }
+        let snapshot:
+            (
+                version: Int, inputs: [[JSONScalar]], outputs: [JSONScalar], next: Int, requests: [RequestRecord],
+                nextRequest: Int, rowsScored: Int
+            )? = state.withLock { s in
+                if let cached = s.cached, cached.version == s.version { return nil }
+                return (s.version, s.inputs, s.outputs, s.next, s.requests, s.nextRequest, s.rowsScored)
+            }
         guard let snapshot else {
             return state.withLock { $0.cached?.summary } ?? emptySummary()
         }
@@ -79,8 +86,9 @@ final class LiveMonitor: Sendable {
         let inputs = Array(snapshot.inputs[snapshot.next...] + snapshot.inputs[..<snapshot.next])
         let outputs = Array(snapshot.outputs[snapshot.next...] + snapshot.outputs[..<snapshot.next])
         let requests = Array(snapshot.requests[snapshot.nextRequest...] + snapshot.requests[..<snapshot.nextRequest])
-        let summary = MonitoringSummary.compute(model: model, reference: reference, features: features, classes: classes, inputs: inputs,
-                                                outputs: outputs, requests: requests, rowsScored: rowsScored, options: options)
+        let summary = MonitoringSummary.compute(
+            model: model, reference: reference, features: features, classes: classes, inputs: inputs,
+            outputs: outputs, requests: requests, rowsScored: rowsScored, options: options)
         state.withLock { s in
             s.computations += 1
             if (s.cached?.version ?? -1) < version { s.cached = (version, summary) }
@@ -94,7 +102,9 @@ final class LiveMonitor: Sendable {
     /// The current summary as JSON, computed and encoded once per state of the window: again only
     /// after new rows or requests arrive (which is also when the window moves).
     func summaryJSON() -> String {
-        if let json = state.withLock({ s in s.cachedJSON.flatMap { $0.version == s.version ? $0.json : nil } }) { return json }
+        if let json = state.withLock({ s in s.cachedJSON.flatMap { $0.version == s.version ? $0.json : nil } }) {
+            return json
+        }
         let version = state.withLock { $0.version }
         let summary = summary()
         let json = ModelService.encode(summary)
@@ -111,8 +121,9 @@ final class LiveMonitor: Sendable {
     }
 
     private func emptySummary() -> MonitoringSummary {
-        MonitoringSummary.compute(model: model, reference: reference, features: features, classes: classes, inputs: [], outputs: [],
-                                  requests: [], rowsScored: 0, options: options)
+        MonitoringSummary.compute(
+            model: model, reference: reference, features: features, classes: classes, inputs: [], outputs: [],
+            requests: [], rowsScored: 0, options: options)
     }
 }
 
@@ -126,7 +137,9 @@ public struct BreachTracker: Sendable {
 
     public init() {}
 
-    public mutating func starting(in summary: MonitoringSummary, rowsScored: Int, window: Int) -> [MonitoringSummary.Alert] {
+    public mutating func starting(in summary: MonitoringSummary, rowsScored: Int, window: Int) -> [MonitoringSummary
+        .Alert]
+    {
         // While collecting, breaches are unknown rather than over.
         guard summary.status != "collecting" else { return [] }
         var fresh: [MonitoringSummary.Alert] = []

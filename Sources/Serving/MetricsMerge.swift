@@ -22,7 +22,9 @@ enum MetricsMerge {
                         headers[family] = []
                         samples[family] = []
                     }
-                    if !(headers[family] ?? []).contains(String(line)) { headers[family, default: []].append(String(line)) }
+                    if !(headers[family] ?? []).contains(String(line)) {
+                        headers[family, default: []].append(String(line))
+                    }
                     continue
                 }
                 let name = String(line.prefix { $0 != "{" && $0 != " " })
@@ -63,6 +65,7 @@ enum MetricsMerge {
 
     /// A label value as the text format writes it: backslash, quote and line feed escaped.
     private static func escaped(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }

@@ -22,11 +22,15 @@ public struct ReloadReport: Sendable, Equatable {
     /// `reloaded: 1 added (r), 1 removed (m), 2 unchanged; serving 3 models` and a line per failure.
     public var summary: String {
         var parts: [String] = []
-        for (count, names, what) in [(added.count, added, "added"), (replaced.count, replaced, "replaced"), (removed.count, removed, "removed")] where count > 0 {
+        for (count, names, what) in [
+            (added.count, added, "added"), (replaced.count, replaced, "replaced"), (removed.count, removed, "removed"),
+        ] where count > 0 {
             parts.append("\(count) \(what) (\(names.joined(separator: ", ")))")
         }
         parts.append("\(unchanged.count) unchanged")
-        return (["reloaded: " + parts.joined(separator: ", ")] + failed.map { "not served: \($0.bundle): \($0.reason)" }).joined(separator: "\n")
+        return
+            (["reloaded: " + parts.joined(separator: ", ")] + failed.map { "not served: \($0.bundle): \($0.reason)" })
+            .joined(separator: "\n")
     }
 }
 
@@ -90,7 +94,8 @@ final class ModelReloader: Sendable {
             }
             let name = bundle.manifest.name
             guard seen.insert(name).inserted else {
-                report.failed.append(.init(bundle: path, reason: "another bundle in the folder is also named '\(name)'"))
+                report.failed.append(
+                    .init(bundle: path, reason: "another bundle in the folder is also named '\(name)'"))
                 continue
             }
             if let old = byName[name], old.bundle.manifest.modelID == bundle.manifest.modelID {
@@ -99,7 +104,8 @@ final class ModelReloader: Sendable {
                 continue
             }
             do {
-                next.append(try BundleServer.makeService(bundle, options: options, several: true, replacing: byName[name]))
+                next.append(
+                    try BundleServer.makeService(bundle, options: options, several: true, replacing: byName[name]))
                 if byName[name] == nil { report.added.append(name) } else { report.replaced.append(name) }
             } catch {
                 report.failed.append(.init(bundle: path, reason: String(describing: error)))
@@ -111,7 +117,8 @@ final class ModelReloader: Sendable {
         }
         // A bundle that cannot be read at all keeps the model it served, if it served one.
         for path in unreadable {
-            guard let old = current.first(where: { $0.bundle.path == path }), !seen.contains(old.bundle.manifest.name) else { continue }
+            guard let old = current.first(where: { $0.bundle.path == path }), !seen.contains(old.bundle.manifest.name)
+            else { continue }
             seen.insert(old.bundle.manifest.name)
             next.append(old)
             report.unchanged.append(old.bundle.manifest.name)
@@ -119,7 +126,8 @@ final class ModelReloader: Sendable {
         report.removed = current.map(\.bundle.manifest.name).filter { !seen.contains($0) }
         guard !next.isEmpty else {
             // An empty folder takes nothing out: a server with no model answers nothing.
-            report.failed.append(.init(bundle: folder, reason: "the folder holds no bundle that can be served; the models served stay"))
+            report.failed.append(
+                .init(bundle: folder, reason: "the folder holds no bundle that can be served; the models served stay"))
             report.removed = []
             report.unchanged = current.map(\.bundle.manifest.name)
             for service in next where !current.contains(where: { $0 === service }) { service.close() }
@@ -141,7 +149,9 @@ final class ModelReloader: Sendable {
         retiring.withLock { $0 += services }
         let thread = Thread { [self] in
             let deadline = Date().addingTimeInterval(Self.drainSeconds)
-            while services.contains(where: { $0.inFlight.load(ordering: .sequentiallyConsistent) > 0 }), Date() < deadline {
+            while services.contains(where: { $0.inFlight.load(ordering: .sequentiallyConsistent) > 0 }),
+                Date() < deadline
+            {
                 usleep(10_000)
             }
             close(services)

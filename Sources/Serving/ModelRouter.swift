@@ -61,11 +61,15 @@ public final class ModelRouter: Sendable {
     static func checkNames(_ names: [String]) throws(ServingError) {
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
-            throw ServingError.badOption("two bundles are both named '\(name)': each model is served under its name (/v2/models/NAME)\nhint: serve them from separate servers, or export one under another name")
+            throw ServingError.badOption(
+                "two bundles are both named '\(name)': each model is served under its name (/v2/models/NAME)\nhint: serve them from separate servers, or export one under another name"
+            )
         }
     }
 
-    private func names(_ services: [ModelService]) -> String { services.map { "'\($0.bundle.manifest.name)'" }.joined(separator: ", ") }
+    private func names(_ services: [ModelService]) -> String {
+        services.map { "'\($0.bundle.manifest.name)'" }.joined(separator: ", ")
+    }
 
     /// Where a request goes: a model's service and the path it knows the route by, or nil for a
     /// route the router answers itself.
@@ -92,7 +96,9 @@ public final class ModelRouter: Sendable {
             guard let service = byName[name] else { return nil }
             return (service, rawPath)
         }
-        if path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" { return (services[0], rawPath) }
+        if path == "/v2" || path == "/v2/" || path.hasPrefix("/v2/health/") || path == "/healthz" {
+            return (services[0], rawPath)
+        }
         return nil
     }
 
@@ -108,24 +114,30 @@ public final class ModelRouter: Sendable {
     }
 
     /// Answers one request whose body (when `wantsBody` said so) has been read.
-    public func handle(method: String, path: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
-                       start: ContinuousClock.Instant = .now) -> APIResponse {
+    public func handle(
+        method: String, path: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
+        start: ContinuousClock.Instant = .now
+    ) -> APIResponse {
         if let (service, route) = target(path) {
             service.inFlight.add(1, ordering: .sequentiallyConsistent)
             defer { service.inFlight.subtract(1, ordering: .sequentiallyConsistent) }
-            return service.handle(method: method, path: route, authorization: authorization, contentType: contentType, body: body, start: start)
+            return service.handle(
+                method: method, path: route, authorization: authorization, contentType: contentType, body: body,
+                start: start)
         }
         let services = self.services
         let names = names(services)
         let route = ModelService.routePath(path)
         // Past here the answer names the models: not without the token (the probe excepted).
         if route != "/readyz", !services[0].authorized(authorization) {
-            let refused = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"])
+            let refused = APIError(
+                401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"])
             return route.hasPrefix("/v2/") ? refused.openInferenceResponse : refused.response
         }
         if route.hasPrefix("/v2/") {
             let name = route.dropFirst("/v2/models/".count).prefix { $0 != "/" }
-            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names)"]).openInferenceResponse
+            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names)"])
+                .openInferenceResponse
         }
         if route == "/readyz" && method == "GET" {
             var w = JSONWriter()
@@ -147,11 +159,21 @@ public final class ModelRouter: Sendable {
         }
         if route.hasPrefix("/v1/models/") {
             let name = route.dropFirst("/v1/models/".count).prefix { $0 != "/" }
-            return APIError(404, "no model '\(name)' on this server", details: ["it serves \(names): /v1/models/NAME/predict, /feedback, /model, /drift, /openapi.yaml, /metrics"]).response
+            return APIError(
+                404, "no model '\(name)' on this server",
+                details: [
+                    "it serves \(names): /v1/models/NAME/predict, /feedback, /model, /drift, /openapi.yaml, /metrics"
+                ]
+            ).response
         }
-        return APIError(404, services.count == 1
-                            ? "this server serves its models by name (now \(names)), so \(route) does not say which"
-                            : "this server serves several models (\(names)), so \(route) does not say which",
-                        details: ["per model: /v1/models/NAME/predict, /v1/models/NAME/feedback, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"]).response
+        return APIError(
+            404,
+            services.count == 1
+                ? "this server serves its models by name (now \(names)), so \(route) does not say which"
+                : "this server serves several models (\(names)), so \(route) does not say which",
+            details: [
+                "per model: /v1/models/NAME/predict, /v1/models/NAME/feedback, /v1/models/NAME/model, /v1/models/NAME/drift, /v1/models/NAME/openapi.yaml, /v1/models/NAME/metrics, and /v2/models/NAME/…"
+            ]
+        ).response
     }
 }

@@ -71,11 +71,13 @@ struct ModelScorer: Sendable {
         }
         let prediction: Prediction
         if pipeline.derivations.isEmpty {
-            prediction = pipeline.calibrated(pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes)))
+            prediction = pipeline.calibrated(
+                pipeline.fitted.model.predict(pipeline.preprocessor.transform(rows: values, levels: levelIndexes)))
         } else {
             // Derived columns are computed on a frame of the raw inputs, as in the session.
             do { prediction = try pipeline.predict(Self.frame(rows, features: features)).prediction } catch {
-                throw APIError(422, "the model's derived columns cannot be computed from these values", details: ["\(error)"])
+                throw APIError(
+                    422, "the model's derived columns cannot be computed from these values", details: ["\(error)"])
             }
         }
         var scored: [ScoredRow] = []
@@ -111,28 +113,33 @@ struct ModelScorer: Sendable {
             scored.append(out)
         }
         guard bad.isEmpty else {
-            throw APIError(422, "the model gives no finite prediction for these values", details: bad.map { "\($0): numbers far outside the training range overflow the model's arithmetic" })
+            throw APIError(
+                422, "the model gives no finite prediction for these values",
+                details: bad.map { "\($0): numbers far outside the training range overflow the model's arithmetic" })
         }
         return scored
     }
 
     /// Rows (values in `features` order) as a table: numbers as numbers, text dictionary-encoded.
     static func frame(_ rows: [[JSONScalar]], features: [FeatureSpec]) throws -> DataFrame {
-        try DataFrame(columns: features.enumerated().map { i, feature in
-            if feature.kind == .number {
-                return Column(name: feature.name, data: .numeric(rows.map { if case .number(let d) = $0[i] { d } else { .nan } }))
-            }
-            var levels: [String] = []
-            var index: [String: Int32] = [:]
-            let codes: [Int32] = rows.map { row in
-                guard case .text(let s) = row[i] else { return -1 }
-                if let c = index[s] { return c }
-                index[s] = Int32(levels.count)
-                levels.append(s)
-                return Int32(levels.count - 1)
-            }
-            return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
-        })
+        try DataFrame(
+            columns: features.enumerated().map { i, feature in
+                if feature.kind == .number {
+                    return Column(
+                        name: feature.name,
+                        data: .numeric(rows.map { if case .number(let d) = $0[i] { d } else { .nan } }))
+                }
+                var levels: [String] = []
+                var index: [String: Int32] = [:]
+                let codes: [Int32] = rows.map { row in
+                    guard case .text(let s) = row[i] else { return -1 }
+                    if let c = index[s] { return c }
+                    index[s] = Int32(levels.count)
+                    levels.append(s)
+                    return Int32(levels.count - 1)
+                }
+                return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
+            })
     }
 
     private static func rowName(_ r: Int, of count: Int) -> String { count == 1 ? "row" : "rows[\(r)]" }
@@ -145,20 +152,31 @@ struct ModelScorer: Sendable {
             case .number(let v) where numeric[i]:
                 if v < minimum[i] || v > maximum[i] {
                     let f = features[i]
-                    if sensitive[i] { out.append("\(f.name): a value outside the training range; the model is extrapolating"); continue }
-                    out.append("\(f.name) = \(formatNumber(v)) is outside the training range \(formatNumber(f.minimum))…\(formatNumber(f.maximum)); the model is extrapolating")
+                    if sensitive[i] {
+                        out.append("\(f.name): a value outside the training range; the model is extrapolating")
+                        continue
+                    }
+                    out.append(
+                        "\(f.name) = \(formatNumber(v)) is outside the training range \(formatNumber(f.minimum))…\(formatNumber(f.maximum)); the model is extrapolating"
+                    )
                 }
             case .text(let s) where features[i].date != nil:
                 // A date input takes any date in its training format (not only the dates training
                 // saw); another text is a missing date, as in the session.
                 guard let date = features[i].date, date.parse(s) == nil else { continue }
                 let f = features[i]
-                if sensitive[i] { out.append("\(f.name): not a date written \(date.format) as in training; treated as missing"); continue }
+                if sensitive[i] {
+                    out.append("\(f.name): not a date written \(date.format) as in training; treated as missing")
+                    continue
+                }
                 out.append("\(f.name) = '\(s)' is not a date written \(date.format) as in training; treated as missing")
             case .text(let s) where !numeric[i]:
                 if !knownLevels[i].contains(s) {
                     let f = features[i]
-                    if sensitive[i] { out.append("\(f.name): a value never seen in training; it counts as none of the known values"); continue }
+                    if sensitive[i] {
+                        out.append("\(f.name): a value never seen in training; it counts as none of the known values")
+                        continue
+                    }
                     out.append("\(f.name) = '\(s)' was never seen in training; it counts as none of the known values")
                 }
             default:

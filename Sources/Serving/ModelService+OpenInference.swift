@@ -5,16 +5,23 @@ extension ModelService {
     /// scoring, metrics, monitoring and prediction log as `/v1`. Errors take the protocol's body,
     /// `{"error": "..."}`; a request the model cannot take is a 400 (the protocol's status for a
     /// failed inference), as is a tensor that does not fit the model.
-    func openInference(_ route: OpenInferenceRoute, roles: ModelRoles, path: String, method: String, authorization: String?, contentType: String?, body: IncomingBody?,
-                       start: ContinuousClock.Instant) -> APIResponse {
+    func openInference(
+        _ route: OpenInferenceRoute, roles: ModelRoles, path: String, method: String, authorization: String?,
+        contentType: String?, body: IncomingBody?,
+        start: ContinuousClock.Instant
+    ) -> APIResponse {
         let error: APIError
         if route == .unknown {
-            error = APIError(404, "no route \(path) in the Open Inference Protocol", details: ["its routes: " + OpenInferenceRoute.described.joined(separator: ", ")])
+            error = APIError(
+                404, "no route \(path) in the Open Inference Protocol",
+                details: ["its routes: " + OpenInferenceRoute.described.joined(separator: ", ")])
         } else if method != route.method {
-            error = APIError(405, "\(route.label) accepts \(route.method) only", details: ["method \(method) is not allowed"])
+            error = APIError(
+                405, "\(route.label) accepts \(route.method) only", details: ["method \(method) is not allowed"])
             return error.openInferenceResponse.with(header: ("Allow", route.method))
         } else if !route.isOpen, !authorized(authorization) {
-            error = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"])
+            error = APIError(
+                401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"])
         } else {
             do throws(APIError) {
                 return try answer(route, roles: roles, contentType: contentType, body: body, start: start)
@@ -25,8 +32,10 @@ extension ModelService {
         return error.openInferenceResponse
     }
 
-    private func answer(_ route: OpenInferenceRoute, roles: ModelRoles, contentType: String?, body: IncomingBody?,
-                        start: ContinuousClock.Instant) throws(APIError) -> APIResponse {
+    private func answer(
+        _ route: OpenInferenceRoute, roles: ModelRoles, contentType: String?, body: IncomingBody?,
+        start: ContinuousClock.Instant
+    ) throws(APIError) -> APIResponse {
         let openInference = roles.champion.openInference
         switch route {
         case .live, .ready:
@@ -43,11 +52,16 @@ extension ModelService {
         case .infer(let model, let version):
             if let missing = openInference.check(model: model, version: version) { throw missing }
             guard Self.isJSONOrUnsaid(contentType) else {
-                throw APIError(415, "the body must be JSON (Content-Type: application/json, or none)", details: ["Content-Type was '\(contentType ?? "")'"])
+                throw APIError(
+                    415, "the body must be JSON (Content-Type: application/json, or none)",
+                    details: ["Content-Type was '\(contentType ?? "")'"])
             }
             let model = openInference
-            return .json(try score(body ?? .bytes(Data()), roles: roles, start: start, parse: { (data: Data) throws(APIError) in try model.request(data) },
-                                   rows: \.rows, answer: { request, scored in model.responseBody(scored, request: request) }))
+            return .json(
+                try score(
+                    body ?? .bytes(Data()), roles: roles, start: start,
+                    parse: { (data: Data) throws(APIError) in try model.request(data) },
+                    rows: \.rows, answer: { request, scored in model.responseBody(scored, request: request) }))
         case .unknown:
             throw APIError(404, "no such route")
         }

@@ -50,20 +50,28 @@ extension ModelService {
     /// have its model swapped by anyone). Runs off the event loops: it reads the log.
     func promote(method: String, authorization: String?) -> APIResponse {
         guard method == "POST" else {
-            return APIError(405, "\(Self.promoteRoute) accepts POST only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", "POST"))
+            return APIError(405, "\(Self.promoteRoute) accepts POST only", details: ["method \(method) is not allowed"])
+                .response.with(header: ("Allow", "POST"))
         }
         guard authorized(authorization) else {
-            return APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN (workbench promote --token-file FILE)"]).response
+            return APIError(
+                401, "missing or wrong bearer token",
+                details: ["send the header Authorization: Bearer TOKEN (workbench promote --token-file FILE)"]
+            ).response
         }
         guard let shadow, currentRoles.challenger != nil else {
-            return APIError(409, "this server has no challenger to promote",
-                            details: ["start it with a challenger: workbench serve CHAMPION --shadow CHALLENGER"]).response
+            return APIError(
+                409, "this server has no challenger to promote",
+                details: ["start it with a challenger: workbench serve CHAMPION --shadow CHALLENGER"]
+            ).response
         }
         // Predictions may be open to anyone who can reach the server; swapping the model that
         // answers them may not.
         guard tokenDigest != nil else {
-            return APIError(403, "promotion needs the server's token, and this server has none",
-                            details: ["start it with --token-file FILE, then: workbench promote --token-file FILE"]).response
+            return APIError(
+                403, "promotion needs the server's token, and this server has none",
+                details: ["start it with --token-file FILE, then: workbench promote --token-file FILE"]
+            ).response
         }
         // The evidence includes what was answered up to now.
         shadow.waitUntilIdle(timeout: 2)
@@ -81,7 +89,8 @@ extension ModelService {
         metrics.promoted()
         if let log {
             do { try log.recordPromotion(champion: after.champion.bundle, challenger: demoted.bundle) } catch {
-                logNote = (logNote.map { $0 + "; " } ?? "") + "the prediction log could not record the new champion: \(error)"
+                logNote =
+                    (logNote.map { $0 + "; " } ?? "") + "the prediction log could not record the new champion: \(error)"
             }
         }
         let classification = after.champion.bundle.pipeline.task == .classification
@@ -91,13 +100,18 @@ extension ModelService {
             inputs: after.champion.bundle.pipeline.inputs.count,
             counts: PromotionReport.ShadowCounts(
                 scored: counts.scored, failed: counts.failed, dropped: counts.dropped, compared: counts.compared,
-                agreement: classification && counts.compared > 0 ? Double(counts.agreed) / Double(counts.compared) : nil,
-                meanAbsoluteDifference: !classification && counts.compared > 0 ? counts.absoluteDifference / Double(counts.compared) : nil),
+                agreement: classification && counts.compared > 0
+                    ? Double(counts.agreed) / Double(counts.compared) : nil,
+                meanAbsoluteDifference: !classification && counts.compared > 0
+                    ? counts.absoluteDifference / Double(counts.compared) : nil),
             evidence: evidence, logged: log != nil, logNote: logNote)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(report) else { return APIError(500, "internal error: the promotion report could not be encoded").response }
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let data = try? encoder.encode(report) else {
+            return APIError(500, "internal error: the promotion report could not be encoded").response
+        }
         return .json(String(decoding: data, as: UTF8.self))
     }
 
@@ -107,11 +121,13 @@ extension ModelService {
         guard let logReader else { return nil }
         let window = min(monitor.options.window, PredictionLogReader.maximumWindow)
         guard let rows = try logReader.pairedWindow(rows: window) else { return nil }
-        return ChampionChallengerComparison.compare(rows, classification: bundle.pipeline.task == .classification, latestPair: try logReader.latestPair())
+        return ChampionChallengerComparison.compare(
+            rows, classification: bundle.pipeline.task == .classification, latestPair: try logReader.latestPair())
     }
 
     private static func describe(_ bundle: LoadedBundle) -> PromotionReport.Model {
-        PromotionReport.Model(name: bundle.manifest.name, model: bundle.manifest.modelID, algorithm: bundle.manifest.algorithm,
-                              bundle: PredictionLog.absolute(bundle.path))
+        PromotionReport.Model(
+            name: bundle.manifest.name, model: bundle.manifest.modelID, algorithm: bundle.manifest.algorithm,
+            bundle: PredictionLog.absolute(bundle.path))
     }
 }

@@ -20,7 +20,8 @@ public enum IncomingBody: Sendable {
 public final class ModelService: Sendable {
     /// Routes and the methods they accept.
     static let routes: [String: String] = [
-        "/v1/predict": "POST", "/v1/feedback": "POST", "/v1/model": "GET", "/v1/openapi.yaml": "GET", "/v1/drift": "GET",
+        "/v1/predict": "POST", "/v1/feedback": "POST", "/v1/model": "GET", "/v1/openapi.yaml": "GET",
+        "/v1/drift": "GET",
         "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
     ]
     /// Routes that answer without the token (probes of orchestrators carry none).
@@ -58,11 +59,15 @@ public final class ModelService: Sendable {
 
     /// - Parameter shadowBundle: a challenger scored on every answered row off the request path
     ///   (`--shadow`); refused unless it takes the champion's inputs for the same task and classes.
-    public init(bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
-                logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
-                logRetention: Int = 1_000_000, logMaxAge: Double? = nil, serverVersion: String = ServeOptions.unspecifiedVersion,
-                shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows, replica: String? = nil,
-                perModelRoutes: Bool = false, reusingLogOf previous: ModelService? = nil) throws {
+    public init(
+        bundle: LoadedBundle, token: String?, maximumBodyBytes: Int, maximumRows: Int = ServeOptions.defaultMaximumRows,
+        logPath: String?, redact: [String], alertCommand: AlertCommand?, monitorOptions: MonitorOptions,
+        logRetention: Int = 1_000_000, logMaxAge: Double? = nil,
+        serverVersion: String = ServeOptions.unspecifiedVersion,
+        shadowBundle: LoadedBundle? = nil, shadowQueueRows: Int = ServeOptions.defaultShadowQueueRows,
+        replica: String? = nil,
+        perModelRoutes: Bool = false, reusingLogOf previous: ModelService? = nil
+    ) throws {
         self.serverVersion = serverVersion
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumRows = max(maximumRows, 1)
@@ -70,22 +75,32 @@ public final class ModelService: Sendable {
         let features = pipeline.inputs
         let unknown = redact.filter { name in !features.contains { $0.name == name } }
         guard unknown.isEmpty else {
-            throw ServingError.badOption("--redact names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))\nhint: the model's inputs: \(features.map(\.name).joined(separator: ", "))")
+            throw ServingError.badOption(
+                "--redact names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))\nhint: the model's inputs: \(features.map(\.name).joined(separator: ", "))"
+            )
         }
         if let shadowBundle, let problem = ModelRoles.incompatibility(champion: bundle, challenger: shadowBundle) {
-            throw ServingError.badOption("--shadow: " + problem + "\nhint: a challenger must take the champion's inputs (any order) and predict the same target: train it on the same columns")
+            throw ServingError.badOption(
+                "--shadow: " + problem
+                    + "\nhint: a challenger must take the champion's inputs (any order) and predict the same target: train it on the same columns"
+            )
         }
-        let champion = try ServedModel(bundle: bundle, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions,
-                                       perModelRoutes: perModelRoutes)
+        let champion = try ServedModel(
+            bundle: bundle, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows,
+            monitorOptions: monitorOptions,
+            perModelRoutes: perModelRoutes)
         let challenger = try shadowBundle.map {
-            try ServedModel(bundle: $0, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows, monitorOptions: monitorOptions,
-                            perModelRoutes: perModelRoutes)
+            try ServedModel(
+                bundle: $0, servedName: bundle.manifest.name, redact: redact, maximumRows: maximumRows,
+                monitorOptions: monitorOptions,
+                perModelRoutes: perModelRoutes)
         }
         roles = Mutex(ModelRoles(champion: champion, challenger: challenger))
         let reference = try BundleReference.decode(bundle.reference)
         let buckets = reference.predictions.features.first?.numeric?.edges ?? []
-        let metrics = ServerMetrics(classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets,
-                                    shadow: shadowBundle != nil)
+        let metrics = ServerMetrics(
+            classes: pipeline.target.classes, features: features.map(\.name), predictionBuckets: buckets,
+            shadow: shadowBundle != nil)
         self.metrics = metrics
         if let previous, let inherited = previous.log, logPath == previous.logPath {
             // A reload that replaced the model: the log goes on (one writer per file, ids
@@ -93,18 +108,25 @@ public final class ModelService: Sendable {
             log = inherited
         } else {
             log = try logPath.map {
-            try PredictionLog(location: $0, bundle: bundle, redact: Set(redact), retention: logRetention, maximumAge: logMaxAge,
-                              shadowBundle: shadowBundle, replica: replica, onDrop: { metrics.logDropped($0) }, onWriteError: { metrics.logWriteFailed() },
-                              onWaiting: { metrics.logWaiting($0) })
+                try PredictionLog(
+                    location: $0, bundle: bundle, redact: Set(redact), retention: logRetention, maximumAge: logMaxAge,
+                    shadowBundle: shadowBundle, replica: replica, onDrop: { metrics.logDropped($0) },
+                    onWriteError: { metrics.logWriteFailed() },
+                    onWaiting: { metrics.logWaiting($0) })
             }
         }
         self.logPath = logPath
-        do { logReader = try logPath.map { try PredictionLogs.open($0, model: PredictionLogLocation.isShared($0) ? bundle.manifest.name : nil) } } catch {
+        do {
+            logReader = try logPath.map {
+                try PredictionLogs.open($0, model: PredictionLogLocation.isShared($0) ? bundle.manifest.name : nil)
+            }
+        } catch {
             // An inherited log stays with the service it came from.
             if previous?.log !== log { log?.close() }
             throw error
         }
-        shadow = shadowBundle == nil ? nil : ShadowScorer(log: log, metrics: metrics, maximumQueuedRows: shadowQueueRows)
+        shadow =
+            shadowBundle == nil ? nil : ShadowScorer(log: log, metrics: metrics, maximumQueuedRows: shadowQueueRows)
         ids = log?.ids ?? PredictionIDs(after: 0)
         self.alertCommand = alertCommand
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
@@ -146,11 +168,17 @@ public final class ModelService: Sendable {
     /// - Parameters:
     ///   - path: the request target (a query string is ignored).
     ///   - body: reads the body, within `maximumBodyBytes`; called only for routes that take one.
-    public func handle(method: String, path rawPath: String, authorization: String?, contentType: String?,
-                       body: @Sendable () async -> IncomingBody) async -> APIResponse {
+    public func handle(
+        method: String, path rawPath: String, authorization: String?, contentType: String?,
+        body: @Sendable () async -> IncomingBody
+    ) async -> APIResponse {
         let start = ContinuousClock.now
-        let incoming = wantsBody(method: method, path: rawPath, authorization: authorization, contentType: contentType) ? await body() : nil
-        return handle(method: method, path: rawPath, authorization: authorization, contentType: contentType, body: incoming, start: start)
+        let incoming =
+            wantsBody(method: method, path: rawPath, authorization: authorization, contentType: contentType)
+            ? await body() : nil
+        return handle(
+            method: method, path: rawPath, authorization: authorization, contentType: contentType, body: incoming,
+            start: start)
     }
 
     /// Whether the request's body will be read: a JSON POST to /v1/predict or /v1/feedback, or to a /v2 infer route
@@ -182,17 +210,20 @@ public final class ModelService: Sendable {
         while let first = type.first, first == 0x20 || first == 0x09 { type = type.dropFirst() }
         while let last = type.last, last == 0x20 || last == 0x09 { type = type.dropLast() }
         let expected = "application/json".utf8
-        return type.count == expected.count && zip(type, expected).allSatisfy { a, b in
-            // ASCII letters differ from their capitals in bit 0x20 only.
-            a == b || (a | 0x20 == b && b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
-        }
+        return type.count == expected.count
+            && zip(type, expected).allSatisfy { a, b in
+                // ASCII letters differ from their capitals in bit 0x20 only.
+                a == b || (a | 0x20 == b && b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
+            }
     }
 
     /// Answers one request whose body (when `wantsBody` said so) has been read: the synchronous
     /// core, called on the server's event loop.
     /// - Parameter start: when the request arrived, for its latency.
-    public func handle(method: String, path rawPath: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
-                       start: ContinuousClock.Instant = .now) -> APIResponse {
+    public func handle(
+        method: String, path rawPath: String, authorization: String?, contentType: String? = nil, body: IncomingBody?,
+        start: ContinuousClock.Instant = .now
+    ) -> APIResponse {
         let path = Self.routePath(rawPath)
         let response: APIResponse
         let route: String
@@ -202,35 +233,58 @@ public final class ModelService: Sendable {
         let predicting = path == "/v1/predict"
         if !predicting, let v2 = OpenInferenceRoute(path: path) {
             route = v2.label
-            response = openInference(v2, roles: roles, path: path, method: method, authorization: authorization, contentType: contentType, body: body, start: start)
+            response = openInference(
+                v2, roles: roles, path: path, method: method, authorization: authorization, contentType: contentType,
+                body: body, start: start)
         } else if path == Self.promoteRoute {
             route = path
             response = promote(method: method, authorization: authorization)
         } else if let allowed = predicting ? "POST" : Self.routes[path] {
             route = path
             if method != allowed {
-                response = APIError(405, "\(path) accepts \(allowed) only", details: ["method \(method) is not allowed"]).response.with(header: ("Allow", allowed))
+                response = APIError(
+                    405, "\(path) accepts \(allowed) only", details: ["method \(method) is not allowed"]
+                ).response.with(header: ("Allow", allowed))
             } else if predicting || !Self.open.contains(path), !authorized(authorization) {
-                response = APIError(401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"]).response
+                response =
+                    APIError(
+                        401, "missing or wrong bearer token", details: ["send the header Authorization: Bearer TOKEN"]
+                    ).response
             } else if predicting || path == "/v1/feedback", !Self.isJSON(contentType) {
-                response = APIError(415, "the body must be JSON (Content-Type: application/json)",
-                                    details: ["Content-Type was \(contentType.map { "'\($0)'" } ?? "not sent")"]).response
+                response =
+                    APIError(
+                        415, "the body must be JSON (Content-Type: application/json)",
+                        details: ["Content-Type was \(contentType.map { "'\($0)'" } ?? "not sent")"]
+                    ).response
             } else {
                 switch path {
                 case "/v1/predict":
                     response = predict(body: body ?? .bytes(Data()), roles: roles, start: start)
                 case "/v1/feedback": response = feedback(body: body ?? .bytes(Data()))
                 case "/v1/model": response = .json(roles.champion.manifestJSON)
-                case "/v1/openapi.yaml": response = APIResponse(status: 200, contentType: "application/yaml", body: roles.champion.openAPI)
+                case "/v1/openapi.yaml":
+                    response = APIResponse(status: 200, contentType: "application/yaml", body: roles.champion.openAPI)
                 case "/v1/drift": response = .json(driftJSON())
                 case "/healthz": response = .json("{\"status\":\"alive\"}")
-                case "/readyz": response = .json("{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signatureChecked)}")
-                default: response = APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
+                case "/readyz":
+                    response = .json(
+                        "{\"status\":\"ready\",\"model\":\(JSONWriter.quoted(bundle.manifest.modelID)),\"verified\":true,\"signed\":\(bundle.signatureChecked)}"
+                    )
+                default:
+                    response = APIResponse(
+                        status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metricsText())
                 }
             }
         } else {
             route = "unknown"
-            response = APIError(404, "no route \(path)", details: ["routes: " + Self.routes.keys.sorted().joined(separator: ", ") + ", /v2 (the Open Inference Protocol)"]).response
+            response =
+                APIError(
+                    404, "no route \(path)",
+                    details: [
+                        "routes: " + Self.routes.keys.sorted().joined(separator: ", ")
+                            + ", /v2 (the Open Inference Protocol)"
+                    ]
+                ).response
         }
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
@@ -263,8 +317,11 @@ public final class ModelService: Sendable {
     private func predict(body: IncomingBody, roles: ModelRoles, start: ContinuousClock.Instant) -> APIResponse {
         let model = roles.champion
         do {
-            return .json(try score(body, roles: roles, start: start, parse: { (data: Data) throws(APIError) in try model.rows.parse(data) }, rows: { $0 },
-                                   answer: { _, scored in model.scorer.responseBody(scored) }))
+            return .json(
+                try score(
+                    body, roles: roles, start: start,
+                    parse: { (data: Data) throws(APIError) in try model.rows.parse(data) }, rows: { $0 },
+                    answer: { _, scored in model.scorer.responseBody(scored) }))
         } catch {
             return error.response
         }
@@ -274,8 +331,11 @@ public final class ModelService: Sendable {
     /// route into rows of the model's inputs, scored, counted in the metrics, the monitoring window
     /// and the prediction log; returns the route's answer to the scored rows. With a challenger,
     /// the scored rows are queued for it (never waited for: see `ShadowScorer`).
-    func score<Request>(_ body: IncomingBody, roles: ModelRoles, start: ContinuousClock.Instant, parse: (Data) throws(APIError) -> Request,
-                        rows: (Request) -> [[JSONScalar]], answer: (Request, [ScoredRow]) -> String) throws(APIError) -> String {
+    func score<Request>(
+        _ body: IncomingBody, roles: ModelRoles, start: ContinuousClock.Instant,
+        parse: (Data) throws(APIError) -> Request,
+        rows: (Request) -> [[JSONScalar]], answer: (Request, [ScoredRow]) -> String
+    ) throws(APIError) -> String {
         let data = try bodyData(body, unit: "rows")
         let request = try parse(data)
         var scored = try roles.champion.scorer.score(rows(request))
@@ -292,7 +352,8 @@ public final class ModelService: Sendable {
         metrics.scored(scored)
         record(status: 200, nanoseconds: nanoseconds, rows: scored, model: roles.champion)
         if let shadow, let challenger = roles.challenger {
-            shadow.submit(scored, champion: roles.champion.modelID, challenger: challenger, inputs: roles.challengerInputs)
+            shadow.submit(
+                scored, champion: roles.champion.modelID, challenger: challenger, inputs: roles.challengerInputs)
         }
         return text
     }
@@ -302,20 +363,25 @@ public final class ModelService: Sendable {
         switch body {
         case .bytes(let d): return d
         case .tooLarge:
-            throw APIError(413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer \(unit) per request"])
+            throw APIError(
+                413, "the body is larger than \(maximumBodyBytes) bytes", details: ["send fewer \(unit) per request"])
         case .unreadable(let reason):
             throw APIError(400, "the body could not be read", details: [reason])
         case .timedOut(let limit):
-            throw APIError(408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"])
+            throw APIError(
+                408, "the body did not arrive within \(limit)", details: ["send the whole request body at once"])
         }
     }
 
     private func record(status: Int, nanoseconds: Int64, rows: [ScoredRow], model: ServedModel) {
         let time = Date().timeIntervalSince1970
         let milliseconds = Double(nanoseconds) / 1_000_000
-        model.monitor.record(rows, request: RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
-        log?.append(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows, model: model.modelID,
-                    features: model.featureNames, classes: model.bundle.pipeline.target.classes)
+        model.monitor.record(
+            rows,
+            request: RequestRecord(time: time, status: status, latencyMilliseconds: milliseconds, rows: rows.count))
+        log?.append(
+            time: time, status: status, latencyMilliseconds: milliseconds, rows: rows, model: model.modelID,
+            features: model.featureNames, classes: model.bundle.pipeline.target.classes)
     }
 
     /// Constant-time comparison of SHA-256 digests: the time taken depends on neither the token's
@@ -350,7 +416,9 @@ public final class ModelService: Sendable {
     }
 
     /// The live monitoring summary, with the latest realised performance.
-    public func monitoringSummary() -> MonitoringSummary { monitor.summary().with(performance: performance.withLock { $0?.result }) }
+    public func monitoringSummary() -> MonitoringSummary {
+        monitor.summary().with(performance: performance.withLock { $0?.result })
+    }
 
     /// `/v1/drift`: the cached summary's JSON, with the latest realised performance (from the
     /// periodic evaluation) added as `performance` when the server keeps a log. The performance
@@ -360,7 +428,8 @@ public final class ModelService: Sendable {
         guard let performance = performance.withLock({ $0?.result }), json.hasSuffix("}") else { return json }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         guard let data = try? encoder.encode(performance) else { return json }
         // Its `breached` says whether it alerts; `status` and `alerts` stay the drift summary's.
         return String(json.dropLast()) + ",\"performance\":" + String(decoding: data, as: UTF8.self) + "}"
@@ -372,11 +441,15 @@ public final class ModelService: Sendable {
         guard let logReader, let version = try? logReader.dataVersion() else { return nil }
         // Nothing committed since: the same figures (reading and decoding the window is not free).
         if let cached = performance.withLock({ $0 }), cached.version == version { return cached.result }
-        guard let rows = try? logReader.labelledWindow(rows: min(monitor.options.window, PredictionLogReader.maximumWindow)) else { return nil }
+        guard
+            let rows = try? logReader.labelledWindow(
+                rows: min(monitor.options.window, PredictionLogReader.maximumWindow))
+        else { return nil }
         let pipeline = bundle.pipeline
-        let result = RealisedPerformance.compute(rows: rows, classification: pipeline.task == .classification, metrics: bundle.manifest.metrics,
-                                                 tolerance: monitor.options.tolerance, minimumRows: monitor.options.minimumRows,
-                                                 calibration: pipeline.calibration?.method.rawValue, classes: pipeline.target.classes)
+        let result = RealisedPerformance.compute(
+            rows: rows, classification: pipeline.task == .classification, metrics: bundle.manifest.metrics,
+            tolerance: monitor.options.tolerance, minimumRows: monitor.options.minimumRows,
+            calibration: pipeline.calibration?.method.rawValue, classes: pipeline.target.classes)
         performance.withLock { $0 = (version, result) }
         metrics.performance(result)
         return result
@@ -399,7 +472,8 @@ public final class ModelService: Sendable {
     static func encode(_ summary: MonitoringSummary) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 

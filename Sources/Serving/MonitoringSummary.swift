@@ -16,7 +16,8 @@ public struct BundleReference: Codable, Sendable {
     /// predictions are not tested.
     public var outOfFold: ReferenceProfile?
 
-    public init(rows: Int, inputs: ReferenceProfile, predictions: ReferenceProfile, outOfFold: ReferenceProfile? = nil) {
+    public init(rows: Int, inputs: ReferenceProfile, predictions: ReferenceProfile, outOfFold: ReferenceProfile? = nil)
+    {
         self.rows = rows
         self.inputs = inputs
         self.predictions = predictions
@@ -147,11 +148,13 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
     /// - Complexity: O(n log n) per numeric feature for the window of n rows.
     public static func compute(
         model: String, reference: BundleReference, features: [FeatureSpec], classes: [String], inputs: [[JSONScalar]],
-        outputs: [JSONScalar], requests: [RequestRecord], rowsScored: Int, options: MonitorOptions, redacted: Set<String> = []
+        outputs: [JSONScalar], requests: [RequestRecord], rowsScored: Int, options: MonitorOptions,
+        redacted: Set<String> = []
     ) -> MonitoringSummary {
         let traffic = Self.traffic(requests, rowsScored: rowsScored)
-        var summary = MonitoringSummary(model: model, windowCapacity: options.window, windowRows: inputs.count, status: "collecting",
-                                        traffic: traffic, features: [], predictions: nil, alerts: [])
+        var summary = MonitoringSummary(
+            model: model, windowCapacity: options.window, windowRows: inputs.count, status: "collecting",
+            traffic: traffic, features: [], predictions: nil, alerts: [])
         let profiled = Set(reference.inputs.features.map(\.name))
         // Names are looked up in sets and dictionaries below, never in lists: a model may have ten
         // thousand features, and lookups in lists made this quadratic in them.
@@ -160,9 +163,11 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         func placeholder(_ f: FeatureSpec) -> Feature {
             // A date is compared as days since 1970 (`DateStep.daysColumn`): a number, by KS.
             let numeric = f.kind == .number || f.date != nil
-            return Feature(name: f.name, kind: f.date != nil ? "date" : (numeric ? "number" : "text"), psi: nil, psiBand: "unknown", test: numeric ? "ks" : "chi_square",
-                    statistic: nil, pValue: nil, adjustedPValue: nil, effect: nil, threshold: options.drift.pValueThreshold,
-                    minimumEffect: options.drift.minimumEffect, drifted: false, redacted: redacted.contains(f.name))
+            return Feature(
+                name: f.name, kind: f.date != nil ? "date" : (numeric ? "number" : "text"), psi: nil,
+                psiBand: "unknown", test: numeric ? "ks" : "chi_square",
+                statistic: nil, pValue: nil, adjustedPValue: nil, effect: nil, threshold: options.drift.pValueThreshold,
+                minimumEffect: options.drift.minimumEffect, drifted: false, redacted: redacted.contains(f.name))
         }
         guard inputs.count >= options.minimumRows, !inputs.isEmpty else {
             summary.features = features.map(placeholder)
@@ -175,13 +180,16 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
             let comparedNames = Set(compared.map(\.name))
             profile.features = profile.features.filter { comparedNames.contains($0.name) }
             let position = Dictionary(features.indices.map { (features[$0].name, $0) }, uniquingKeysWith: { a, _ in a })
-            let frame = try Self.frame(inputs, columns: profile.features.compactMap { position[$0.name] }, features: features)
-            judgement = try DriftJudgement(reference: profile, current: frame, predictionReference: reference.outOfFold,
-                                           currentPredictions: predictionColumn, options: options.drift)
+            let frame = try Self.frame(
+                inputs, columns: profile.features.compactMap { position[$0.name] }, features: features)
+            judgement = try DriftJudgement(
+                reference: profile, current: frame, predictionReference: reference.outOfFold,
+                currentPredictions: predictionColumn, options: options.drift)
         } catch {
             judgement = nil
         }
-        let results = Dictionary((judgement?.inputs.features ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let results = Dictionary(
+            (judgement?.inputs.features ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         summary.features = features.map { f in
             var item = placeholder(f)
             guard let d = results[f.name] else { return item }
@@ -196,11 +204,14 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
             return item
         }
         summary.alerts = summary.features.filter(\.drifted).map { f in
-            Alert(feature: f.name, test: f.test, statistic: f.statistic, pValue: f.pValue, adjustedPValue: f.adjustedPValue, threshold: f.threshold,
-                  psi: f.psi, message: alertMessage(f))
+            Alert(
+                feature: f.name, test: f.test, statistic: f.statistic, pValue: f.pValue,
+                adjustedPValue: f.adjustedPValue, threshold: f.threshold,
+                psi: f.psi, message: alertMessage(f))
         }
-        summary.predictions = predictionSummary(reference: reference, classes: classes, outputs: outputs, column: predictionColumn,
-                                                tested: judgement?.predictions, options: options)
+        summary.predictions = predictionSummary(
+            reference: reference, classes: classes, outputs: outputs, column: predictionColumn,
+            tested: judgement?.predictions, options: options)
         summary.status = summary.alerts.isEmpty ? "ok" : "alert"
         return summary
     }
@@ -210,38 +221,42 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
     /// with dates as days since 1970 as drift compares them (`Preprocessor.driftView`).
     /// - Complexity: O(rows × columns).
     static func frame(_ inputs: [[JSONScalar]], columns: [Int], features: [FeatureSpec]) throws -> DataFrame {
-        try DataFrame(columns: columns.map { i in
-            let feature = features[i]
-            switch feature.kind {
-            case .number:
-                return Column(name: feature.name, data: .numeric(inputs.map { row in
-                    guard i < row.count else { return .nan }
-                    switch row[i] {
-                    case .number(let d): return d
-                    case .text(let s): return Double(s) ?? .nan
-                    case .null: return .nan
+        try DataFrame(
+            columns: columns.map { i in
+                let feature = features[i]
+                switch feature.kind {
+                case .number:
+                    return Column(
+                        name: feature.name,
+                        data: .numeric(
+                            inputs.map { row in
+                                guard i < row.count else { return .nan }
+                                switch row[i] {
+                                case .number(let d): return d
+                                case .text(let s): return Double(s) ?? .nan
+                                case .null: return .nan
+                                }
+                            }))
+                case .text:
+                    var levels: [String] = []
+                    var index: [String: Int32] = [:]
+                    let codes: [Int32] = inputs.map { row in
+                        guard i < row.count else { return -1 }
+                        let text: String
+                        switch row[i] {
+                        case .text(let s): text = s
+                        case .number(let d): text = formatNumber(d)
+                        case .null: return -1
+                        }
+                        if let c = index[text] { return c }
+                        index[text] = Int32(levels.count)
+                        levels.append(text)
+                        return Int32(levels.count - 1)
                     }
-                }))
-            case .text:
-                var levels: [String] = []
-                var index: [String: Int32] = [:]
-                let codes: [Int32] = inputs.map { row in
-                    guard i < row.count else { return -1 }
-                    let text: String
-                    switch row[i] {
-                    case .text(let s): text = s
-                    case .number(let d): text = formatNumber(d)
-                    case .null: return -1
-                    }
-                    if let c = index[text] { return c }
-                    index[text] = Int32(levels.count)
-                    levels.append(text)
-                    return Int32(levels.count - 1)
+                    let column = Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
+                    return feature.date?.daysColumn(column) ?? column
                 }
-                let column = Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
-                return feature.date?.daysColumn(column) ?? column
-            }
-        })
+            })
     }
 
     /// "bill_length_mm drifted: KS p=<0.0001 (Holm-adjusted <0.0001) ≤ 0.05, KS distance 0.48 ≥ 0.1, PSI 3.1 (significant)".
@@ -251,7 +266,10 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         case "ks", "chi_square":
             let test = f.test == "ks" ? "KS" : "chi-square"
             let adjusted = f.adjustedPValue.map { " (Holm-adjusted \(formatP($0)))" } ?? ""
-            let effect = f.effect.map { ", \(f.test == "ks" ? "KS distance" : "shift in shares") \(format($0)) ≥ \(format(f.minimumEffect))" } ?? ""
+            let effect =
+                f.effect.map {
+                    ", \(f.test == "ks" ? "KS distance" : "shift in shares") \(format($0)) ≥ \(format(f.minimumEffect))"
+                } ?? ""
             figure = "\(test) p=\(formatP(f.pValue))\(adjusted) ≤ \(format(f.threshold))\(effect)"
         default:
             figure = "values appeared or vanished"
@@ -274,8 +292,10 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
         let errors = requests.filter { $0.status >= 400 }.count
         let latencies = requests.map(\.latencyMilliseconds).sorted()
         func q(_ p: Double) -> Double? { latencies.isEmpty ? nil : DriftStatistics.quantile(sorted: latencies, p) }
-        return Traffic(requests: requests.count, errors: errors, errorRate: requests.isEmpty ? 0 : Double(errors) / Double(requests.count),
-                       rowsScored: rowsScored, latencyP50Ms: q(0.5), latencyP95Ms: q(0.95), latencyP99Ms: q(0.99))
+        return Traffic(
+            requests: requests.count, errors: errors,
+            errorRate: requests.isEmpty ? 0 : Double(errors) / Double(requests.count),
+            rowsScored: rowsScored, latencyP50Ms: q(0.5), latencyP95Ms: q(0.95), latencyP99Ms: q(0.99))
     }
 
     /// The window's predictions as the column the out-of-fold profile is compared with: labels
@@ -288,15 +308,20 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
             let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
             return Column(name: profile.name, data: .categorical(codes: labels.map { code[$0] ?? -1 }, levels: levels))
         }
-        return Column(name: profile.name, data: .numeric(outputs.map { if case .number(let d) = $0 { d } else { Double.nan } }))
+        return Column(
+            name: profile.name, data: .numeric(outputs.map { if case .number(let d) = $0 { d } else { Double.nan } }))
     }
 
     /// Shares or means of the window's predictions beside training's, and the test against the
     /// out-of-fold predictions (`tested`, decided with the features' family).
-    private static func predictionSummary(reference: BundleReference, classes: [String], outputs: [JSONScalar], column: Column?,
-                                          tested: FeatureDrift?, options: MonitorOptions) -> Predictions? {
+    private static func predictionSummary(
+        reference: BundleReference, classes: [String], outputs: [JSONScalar], column: Column?,
+        tested: FeatureDrift?, options: MonitorOptions
+    ) -> Predictions? {
         guard let profile = reference.predictions.features.first else { return nil }
-        var result = Predictions(classes: [], trainingMean: nil, currentMean: nil, psi: nil, drifted: false, pValue: nil, adjustedPValue: nil)
+        var result = Predictions(
+            classes: [], trainingMean: nil, currentMean: nil, psi: nil, drifted: false, pValue: nil, adjustedPValue: nil
+        )
         if let categorical = profile.categorical {
             let labels = outputs.map { if case .text(let s) = $0 { s } else { "" } }
             let total = Double(max(labels.count, 1))
@@ -305,20 +330,25 @@ public struct MonitoringSummary: Codable, Sendable, Equatable {
             for l in labels { counts[l, default: 0] += 1 }
             let names = classes.isEmpty ? categorical.levels : classes
             result.classes = names.map { name in
-                let training = categorical.levels.firstIndex(of: name).map { Double(categorical.counts[$0]) / referenceTotal } ?? 0
+                let training =
+                    categorical.levels.firstIndex(of: name).map { Double(categorical.counts[$0]) / referenceTotal } ?? 0
                 return ClassShare(label: name, training: training, current: Double(counts[name] ?? 0) / total)
             }
         } else {
             let present = outputs.compactMap { if case .number(let d) = $0, d.isFinite { d } else { nil } }
             result.currentMean = present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
-            if let sample = profile.numeric?.sample, !sample.isEmpty { result.trainingMean = sample.reduce(0, +) / Double(sample.count) }
+            if let sample = profile.numeric?.sample, !sample.isEmpty {
+                result.trainingMean = sample.reduce(0, +) / Double(sample.count)
+            }
         }
         if let tested {
             result.psi = tested.psi.flatMap { $0.isFinite ? $0 : nil }
             result.drifted = tested.drifted
             result.pValue = tested.pValue
             result.adjustedPValue = tested.adjustedPValue
-        } else if let column, let frame = try? DataFrame(columns: [column]), let f = try? reference.predictions.measure(frame, options: options.drift).first {
+        } else if let column, let frame = try? DataFrame(columns: [column]),
+            let f = try? reference.predictions.measure(frame, options: options.drift).first
+        {
             // No out-of-fold profile (an older bundle): PSI against training's predictions for
             // information, no test.
             result.psi = f.psi.flatMap { $0.isFinite ? $0 : nil }
@@ -339,7 +369,8 @@ extension MonitoringSummary {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let payload = Payload(alert: alert, model: model, windowRows: windowRows, time: ISO8601DateFormatter().string(from: Date()))
+        let payload = Payload(
+            alert: alert, model: model, windowRows: windowRows, time: ISO8601DateFormatter().string(from: Date()))
         return ((try? encoder.encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
     }
 }

@@ -54,7 +54,9 @@ extension JSONParser {
         var next = 0
         var scratch: [JSONScalar] = []
         repeat {
-            guard let index = tensor(model, expected: next, values: &scratch), table.add(scratch, column: index) else { return false }
+            guard let index = tensor(model, expected: next, values: &scratch), table.add(scratch, column: index) else {
+                return false
+            }
             next = index + 1
         } while nextItem()
         return endArray()
@@ -76,7 +78,9 @@ extension JSONParser {
                 if expected < model.inputNames.count, Self.same(name, model.inputNames[expected]) {
                     index = expected
                 } else {
-                    guard let text = String(validating: name, as: UTF8.self), let i = model.inputIndex(text) else { return nil }
+                    guard let text = String(validating: name, as: UTF8.self), let i = model.inputIndex(text) else {
+                        return nil
+                    }
                     index = i
                 }
             } else if Self.same(key, "shape") {
@@ -94,7 +98,9 @@ extension JSONParser {
         } while nextMember()
         guard endObject(), let index, let shape, let datatype, sawData else { return nil }
         // [N, 1] or [N], 1 <= N <= the row limit, N values.
-        guard shape.width == nil || shape.width == 1, shape.rows >= 1, shape.rows <= model.maximumRows, data.count == shape.rows else { return nil }
+        guard shape.width == nil || shape.width == 1, shape.rows >= 1, shape.rows <= model.maximumRows,
+            data.count == shape.rows
+        else { return nil }
         if model.inputIsNumeric[index] {
             let integral: Bool
             if Self.same(datatype, "FP64") {
@@ -179,7 +185,8 @@ extension JSONParser {
         var chosen: [OpenInferenceModel.Output] = []
         repeat {
             guard enterObject(), let key = plainString(), Self.same(key, "name"), colon(), let name = plainText(),
-                  endObject(), let output = model.outputs.first(where: { $0.name == name }), !chosen.contains(output) else { return nil }
+                endObject(), let output = model.outputs.first(where: { $0.name == name }), !chosen.contains(output)
+            else { return nil }
             chosen.append(output)
         } while nextItem()
         return endArray() ? chosen : nil
@@ -200,13 +207,25 @@ extension JSONParser {
         return punctuation("{") && current == UInt8(ascii: "\"")
     }
 
-    private mutating func endObject() -> Bool { skipSpace(); return punctuation("}") }
+    private mutating func endObject() -> Bool {
+        skipSpace()
+        return punctuation("}")
+    }
 
-    private mutating func enterArray() -> Bool { skipSpace(); return punctuation("[") }
+    private mutating func enterArray() -> Bool {
+        skipSpace()
+        return punctuation("[")
+    }
 
-    private mutating func endArray() -> Bool { skipSpace(); return punctuation("]") }
+    private mutating func endArray() -> Bool {
+        skipSpace()
+        return punctuation("]")
+    }
 
-    private mutating func colon() -> Bool { skipSpace(); return punctuation(":") && current != nil }
+    private mutating func colon() -> Bool {
+        skipSpace()
+        return punctuation(":") && current != nil
+    }
 
     /// A comma before another member (its key's quote must follow); false at anything else.
     private mutating func nextMember() -> Bool {

@@ -48,7 +48,8 @@ enum OpenInferenceRoute: Equatable, Sendable {
             let prefix: StaticString = "/v2/models/", suffix: StaticString = "/infer"
             let p = prefix.utf8CodeUnitCount, s = suffix.utf8CodeUnitCount, n = bytes.count
             guard n > p + s, let base = bytes.baseAddress,
-                  memcmp(base, prefix.utf8Start, p) == 0, memcmp(base + n - s, suffix.utf8Start, s) == 0 else { return nil }
+                memcmp(base, prefix.utf8Start, p) == 0, memcmp(base + n - s, suffix.utf8Start, s) == 0
+            else { return nil }
             let name = UnsafeBufferPointer(rebasing: bytes[p..<(n - s)])
             guard !name.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "%") }) else { return nil }
             return .infer(model: String(decoding: name, as: UTF8.self), version: nil)
@@ -110,8 +111,10 @@ enum OpenInferenceRoute: Equatable, Sendable {
     var isOpen: Bool { self == .live || self == .ready }
 
     /// Every route, for the answer to an unknown path.
-    static let described = ["GET /v2", "GET /v2/health/live", "GET /v2/health/ready", "GET /v2/models/{model}[/versions/{version}]",
-                            "GET /v2/models/{model}[/versions/{version}]/ready", "POST /v2/models/{model}[/versions/{version}]/infer"]
+    static let described = [
+        "GET /v2", "GET /v2/health/live", "GET /v2/health/ready", "GET /v2/models/{model}[/versions/{version}]",
+        "GET /v2/models/{model}[/versions/{version}]/ready", "POST /v2/models/{model}[/versions/{version}]/infer",
+    ]
 }
 
 /// A served model as the Open Inference Protocol sees it: its metadata (one tensor per input,
@@ -121,7 +124,9 @@ struct OpenInferenceModel: Sendable {
     /// The only version served; the Triton layout `export … format=triton` writes uses the same.
     static let version = "1"
     /// Element types a numeric input takes (the metadata says FP64; the others are converted).
-    static let numericTypes: Set<String> = ["FP64", "FP32", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
+    static let numericTypes: Set<String> = [
+        "FP64", "FP32", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64",
+    ]
     static let integerTypes: Set<String> = ["INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
     /// Most problems listed in one error.
     static let maximumProblems = 20
@@ -168,7 +173,8 @@ struct OpenInferenceModel: Sendable {
         modelIDParameter = ",\"parameters\":{\"model_id\":" + JSONWriter.quoted(modelID)
         var texts: [String: (head: String, tail: String)] = [:]
         for output in outputs {
-            let head = "{\"name\":" + JSONWriter.quoted(output.name) + ",\"datatype\":\"\(output.datatype)\",\"shape\":["
+            let head =
+                "{\"name\":" + JSONWriter.quoted(output.name) + ",\"datatype\":\"\(output.datatype)\",\"shape\":["
             var tail = ",\(output.width)]"
             if output.name == ONNXExporter.probabilitiesOutput || output.name == ONNXExporter.setOutput {
                 tail += ",\"parameters\":{\"classes\":" + JSONWriter.quoted(classesParameter) + "}"
@@ -208,11 +214,12 @@ struct OpenInferenceModel: Sendable {
     /// the row's set) or lower and upper `[N, 1]`.
     static func outputs(_ pipeline: PipelineModel) -> [Output] {
         let head = ONNXExporter.outputs(pipeline).map { output in
-            let datatype = switch output.element {
-            case .text: "BYTES"
-            case .number: "FP64"
-            case .flag: "BOOL"
-            }
+            let datatype =
+                switch output.element {
+                case .text: "BYTES"
+                case .number: "FP64"
+                case .flag: "BOOL"
+                }
             return Output(name: output.name, datatype: datatype, width: output.width)
         }
         return head + [Output(name: warningsOutput, datatype: "BYTES", width: 1)]
@@ -223,10 +230,12 @@ struct OpenInferenceModel: Sendable {
     /// Whether the route's model and version name this model; the 404 otherwise.
     func check(model: String, version: String?) -> APIError? {
         guard model == name else {
-            return APIError(404, "no model '\(model)' on this server", details: ["it serves '\(name)' (GET /v2/models/\(name))"])
+            return APIError(
+                404, "no model '\(model)' on this server", details: ["it serves '\(name)' (GET /v2/models/\(name))"])
         }
         if let version, version != Self.version {
-            return APIError(404, "model '\(name)' has no version '\(version)'", details: ["its only version is \(Self.version)"])
+            return APIError(
+                404, "model '\(name)' has no version '\(version)'", details: ["its only version is \(Self.version)"])
         }
         return nil
     }
@@ -256,17 +265,21 @@ struct OpenInferenceModel: Sendable {
         let value: JSONValue
         do {
             // Every array is bounded: a tensor's data by the row limit, `inputs` by the inputs.
-            value = try JSONParser.parse(body, maximumArrayItems: max(maximumRows, features.count + 16), acceptsNaN: true)
+            value = try JSONParser.parse(
+                body, maximumArrayItems: max(maximumRows, features.count + 16), acceptsNaN: true)
         } catch {
             if error.overLimit { throw APIError.tooManyRows(maximumRows) }
             var details = [error.description]
             if error.message == "unexpected text after the JSON value" {
-                details.append("binary tensor data (Triton's binary_data extension) is not supported: send the tensors as JSON (tritonclient: set_data_from_numpy(array, binary_data=False))")
+                details.append(
+                    "binary tensor data (Triton's binary_data extension) is not supported: send the tensors as JSON (tritonclient: set_data_from_numpy(array, binary_data=False))"
+                )
             }
             throw APIError.malformedJSON(error.description).with(details: details)
         }
         guard case .object(let object) = value else {
-            throw APIError(400, "the body must be an inference request object {\"inputs\": [...]}, found \(value.typeName)")
+            throw APIError(
+                400, "the body must be an inference request object {\"inputs\": [...]}, found \(value.typeName)")
         }
         var problems = RequestRows.Details()
         for key in object.keys.sorted() where !["id", "parameters", "inputs", "outputs"].contains(key) {
@@ -300,18 +313,25 @@ struct OpenInferenceModel: Sendable {
         for key in parameters.keys.sorted() {
             switch parameters[key] {
             case .string?, .number?, .bool?: continue
-            case let other?: problems.append("\(path).\(key): a parameter is a string, a number or a boolean, found \(other.typeName)")
+            case let other?:
+                problems.append(
+                    "\(path).\(key): a parameter is a string, a number or a boolean, found \(other.typeName)")
             case nil: continue
             }
         }
         if case .number? = parameters["binary_data_size"] {
-            problems.append("\(path).binary_data_size: binary tensor data (Triton's binary_data extension) is not supported: send the data as JSON (tritonclient: binary_data=False)")
+            problems.append(
+                "\(path).binary_data_size: binary tensor data (Triton's binary_data extension) is not supported: send the data as JSON (tritonclient: binary_data=False)"
+            )
         }
         if parameters["shared_memory_region"] != nil {
-            problems.append("\(path).shared_memory_region: shared memory is not supported: send the data in the request")
+            problems.append(
+                "\(path).shared_memory_region: shared memory is not supported: send the data in the request")
         }
         if parameters["classification"] != nil {
-            problems.append("\(path).classification: the classification extension is not supported: ask for the probabilities output")
+            problems.append(
+                "\(path).classification: the classification extension is not supported: ask for the probabilities output"
+            )
         }
     }
 
@@ -330,13 +350,18 @@ struct OpenInferenceModel: Sendable {
             for key in output.keys.sorted() where key != "name" && key != "parameters" {
                 problems.append("outputs[\(i)].\(key): unknown field (a requested output has name and parameters)")
             }
-            if let parameters = output["parameters"] { Self.checkParameters(parameters, at: "outputs[\(i)].parameters", into: &problems) }
+            if let parameters = output["parameters"] {
+                Self.checkParameters(parameters, at: "outputs[\(i)].parameters", into: &problems)
+            }
             guard case .string(let name)? = output["name"] else {
-                problems.append("outputs[\(i)].name: expected the output's name, found \(output["name"]?.typeName ?? "nothing")")
+                problems.append(
+                    "outputs[\(i)].name: expected the output's name, found \(output["name"]?.typeName ?? "nothing")")
                 continue
             }
             guard let match = outputs.first(where: { $0.name == name }) else {
-                problems.append("outputs[\(i)]: model '\(self.name)' has no output '\(name)'; its outputs: \(outputs.map(\.name).joined(separator: ", "))")
+                problems.append(
+                    "outputs[\(i)]: model '\(self.name)' has no output '\(name)'; its outputs: \(outputs.map(\.name).joined(separator: ", "))"
+                )
                 continue
             }
             guard !chosen.contains(match) else {
@@ -351,9 +376,13 @@ struct OpenInferenceModel: Sendable {
 
     /// The rows of the request's input tensors, in feature order; nil when something is wrong
     /// (said in `problems`).
-    private func rows(_ value: JSONValue?, problems: inout RequestRows.Details, overLimit: inout Bool) -> [[JSONScalar]]? {
+    private func rows(_ value: JSONValue?, problems: inout RequestRows.Details, overLimit: inout Bool)
+        -> [[JSONScalar]]?
+    {
         guard case .array(let items)? = value, !items.isEmpty else {
-            problems.append("inputs: expected a non-empty array of tensors, one per model input, found \(value.map(Self.describe) ?? "nothing")")
+            problems.append(
+                "inputs: expected a non-empty array of tensors, one per model input, found \(value.map(Self.describe) ?? "nothing")"
+            )
             return nil
         }
         var columns = [[JSONScalar]?](repeating: nil, count: features.count)
@@ -364,7 +393,9 @@ struct OpenInferenceModel: Sendable {
         for (i, item) in items.enumerated() {
             let at = "inputs[\(i)]"
             guard case .object(let tensor) = item else {
-                problems.append("\(at): expected a tensor object {\"name\", \"shape\", \"datatype\", \"data\"}, found \(item.typeName)")
+                problems.append(
+                    "\(at): expected a tensor object {\"name\", \"shape\", \"datatype\", \"data\"}, found \(item.typeName)"
+                )
                 continue
             }
             guard case .string(let name)? = tensor["name"] else {
@@ -373,27 +404,38 @@ struct OpenInferenceModel: Sendable {
             }
             let here = "\(at) '\(name)'"
             for key in tensor.keys.sorted() where !["name", "shape", "datatype", "parameters", "data"].contains(key) {
-                problems.append("\(here).\(key): unknown field (a tensor has name, shape, datatype, parameters and data)")
+                problems.append(
+                    "\(here).\(key): unknown field (a tensor has name, shape, datatype, parameters and data)")
             }
             guard let f = featureIndex[name] else {
-                problems.append("\(here): model '\(self.name)' has no input '\(name)'; its inputs: \(features.map(\.name).joined(separator: ", "))")
+                problems.append(
+                    "\(here): model '\(self.name)' has no input '\(name)'; its inputs: \(features.map(\.name).joined(separator: ", "))"
+                )
                 continue
             }
             guard sent.insert(f).inserted else {
                 problems.append("\(here): input '\(name)' is sent twice")
                 continue
             }
-            if let parameters = tensor["parameters"] { Self.checkParameters(parameters, at: "\(here).parameters", into: &problems) }
-            guard let column = column(tensor, feature: features[f], at: here, problems: &problems, overLimit: &overLimit) else { continue }
+            if let parameters = tensor["parameters"] {
+                Self.checkParameters(parameters, at: "\(here).parameters", into: &problems)
+            }
+            guard
+                let column = column(tensor, feature: features[f], at: here, problems: &problems, overLimit: &overLimit)
+            else { continue }
             if let batch, batch.rows != column.count {
-                problems.append("\(here): \(column.count) rows, but '\(batch.input)' has \(batch.rows): every input tensor holds the same rows")
+                problems.append(
+                    "\(here): \(column.count) rows, but '\(batch.input)' has \(batch.rows): every input tensor holds the same rows"
+                )
                 continue
             }
             if batch == nil { batch = (column.count, name) }
             columns[f] = column
         }
         for f in features.indices where !sent.contains(f) {
-            problems.append("inputs: no tensor for input '\(features[f].name)' (\(Self.datatype(of: features[f])), shape [N, 1]; send \(features[f].kind == .number ? "NaN or null" : "\"\" or null") for a missing value)")
+            problems.append(
+                "inputs: no tensor for input '\(features[f].name)' (\(Self.datatype(of: features[f])), shape [N, 1]; send \(features[f].kind == .number ? "NaN or null" : "\"\" or null") for a missing value)"
+            )
         }
         guard problems.isEmpty, let rowCount = batch?.rows else { return nil }
         var rows: [[JSONScalar]] = []
@@ -405,16 +447,22 @@ struct OpenInferenceModel: Sendable {
     }
 
     /// One input tensor's values: shape `[N, 1]` (or `[N]`), the datatype of its feature, N values.
-    private func column(_ tensor: [String: JSONValue], feature: FeatureSpec, at here: String, problems: inout RequestRows.Details,
-                        overLimit: inout Bool) -> [JSONScalar]? {
+    private func column(
+        _ tensor: [String: JSONValue], feature: FeatureSpec, at here: String, problems: inout RequestRows.Details,
+        overLimit: inout Bool
+    ) -> [JSONScalar]? {
         let expected = Self.datatype(of: feature)
         guard case .string(let datatype)? = tensor["datatype"] else {
-            problems.append("\(here).datatype: expected a datatype string (\(expected)), found \(tensor["datatype"]?.typeName ?? "nothing")")
+            problems.append(
+                "\(here).datatype: expected a datatype string (\(expected)), found \(tensor["datatype"]?.typeName ?? "nothing")"
+            )
             return nil
         }
         let numeric = expected == "FP64"
         guard numeric ? Self.numericTypes.contains(datatype) : datatype == "BYTES" else {
-            problems.append("\(here): datatype \(datatype), but '\(feature.name)' takes \(numeric ? "numbers: send FP64 (FP32 and integer types are converted)" : "text: send BYTES (UTF-8 strings)")")
+            problems.append(
+                "\(here): datatype \(datatype), but '\(feature.name)' takes \(numeric ? "numbers: send FP64 (FP32 and integer types are converted)" : "text: send BYTES (UTF-8 strings)")"
+            )
             return nil
         }
         guard case .array(let shapeItems)? = tensor["shape"] else {
@@ -424,7 +472,9 @@ struct OpenInferenceModel: Sendable {
         var shape: [Int] = []
         for item in shapeItems {
             guard case .number(let d) = item, d.isFinite, d >= 0, d == d.rounded(), d < 9e15 else {
-                problems.append("\(here).shape: dimensions are non-negative integers, found \(item.typeName == "a number" ? "a number that is not one" : item.typeName)")
+                problems.append(
+                    "\(here).shape: dimensions are non-negative integers, found \(item.typeName == "a number" ? "a number that is not one" : item.typeName)"
+                )
                 return nil
             }
             shape.append(Int(d))
@@ -452,7 +502,8 @@ struct OpenInferenceModel: Sendable {
             return nil
         }
         guard flat.count == rowCount else {
-            problems.append("\(here).data: \(flat.count) value\(flat.count == 1 ? "" : "s"), but shape \(shape) holds \(rowCount)")
+            problems.append(
+                "\(here).data: \(flat.count) value\(flat.count == 1 ? "" : "s"), but shape \(shape) holds \(rowCount)")
             return nil
         }
         var values: [JSONScalar] = []
@@ -466,13 +517,18 @@ struct OpenInferenceModel: Sendable {
                 if let problem = JSONScalar.numberProblem(d) {
                     problems.append("\(here).data[\(r)]: \(problem)")
                 } else if integral && d != d.rounded() {
-                    problems.append("\(here).data[\(r)]: \(JSONWriter.number(d)) is not an integer, as \(datatype) requires (send FP64)")
+                    problems.append(
+                        "\(here).data[\(r)]: \(JSONWriter.number(d)) is not an integer, as \(datatype) requires (send FP64)"
+                    )
                 }
                 values.append(.number(d))
             // "" is a missing text, as in the bundle's model.onnx (a string tensor has no null).
             case (false, .string(let s)): values.append(s.isEmpty ? .null : .text(s))
-            case (true, _): problems.append("\(here).data[\(r)]: expected a number (or NaN, null for missing), found \(v.typeName)")
-            case (false, _): problems.append("\(here).data[\(r)]: expected a string (or \"\", null for missing), found \(v.typeName)")
+            case (true, _):
+                problems.append("\(here).data[\(r)]: expected a number (or NaN, null for missing), found \(v.typeName)")
+            case (false, _):
+                problems.append(
+                    "\(here).data[\(r)]: expected a string (or \"\", null for missing), found \(v.typeName)")
             }
         }
         return values
@@ -515,7 +571,10 @@ struct OpenInferenceModel: Sendable {
         for (k, output) in request.outputs.enumerated() {
             if k > 0 { w.raw(",") }
             // Every requested output is one of the model's (the request was checked against them).
-            let text = outputTexts[output.name] ?? ("{\"name\":" + JSONWriter.quoted(output.name) + ",\"shape\":[", ",\(output.width)],\"data\":[")
+            let text =
+                outputTexts[output.name] ?? (
+                    "{\"name\":" + JSONWriter.quoted(output.name) + ",\"shape\":[", ",\(output.width)],\"data\":["
+                )
             w.raw(text.head)
             w.raw(rowCount)
             w.raw(text.tail)
@@ -534,7 +593,10 @@ struct OpenInferenceModel: Sendable {
                     w.raw(classes.map { members.contains($0) ? "true" : "false" }.joined(separator: ","))
                 case ONNXExporter.lowerOutput: w.number(row.interval?.first ?? 0)
                 case ONNXExporter.upperOutput: w.number(row.interval?.last ?? 0)
-                default: row.warnings.isEmpty ? w.raw("\"[]\"") : w.string("[" + row.warnings.map(JSONWriter.quoted).joined(separator: ",") + "]")
+                default:
+                    row.warnings.isEmpty
+                        ? w.raw("\"[]\"")
+                        : w.string("[" + row.warnings.map(JSONWriter.quoted).joined(separator: ",") + "]")
                 }
             }
             w.raw("]}")

@@ -29,12 +29,16 @@ public struct OutcomeFile: Sendable, Equatable {
         for word in words.dropFirst() {
             let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[1].isEmpty else {
-                throw ServingError.badOption("--labels: '\(word)' is not key=COLUMN or truth=COLUMN\nhint: put the log before --labels: workbench monitor LOG --labels FILE.csv key=COLUMN")
+                throw ServingError.badOption(
+                    "--labels: '\(word)' is not key=COLUMN or truth=COLUMN\nhint: put the log before --labels: workbench monitor LOG --labels FILE.csv key=COLUMN"
+                )
             }
             switch parts[0] {
             case "key": key = parts[1]
             case "truth": truth = parts[1]
-            default: throw ServingError.badOption("--labels: unknown setting '\(parts[0])' (it takes key=COLUMN and truth=COLUMN)")
+            default:
+                throw ServingError.badOption(
+                    "--labels: unknown setting '\(parts[0])' (it takes key=COLUMN and truth=COLUMN)")
             }
         }
     }
@@ -53,15 +57,25 @@ public struct OutcomeFile: Sendable, Equatable {
         }
         let columns = frame.columnNames
         guard let ids = frame.column(named: key) else {
-            throw ServingError.labels(path: path, reason: "no column '\(key)' of prediction ids (its columns: \(columns.joined(separator: ", ")))\nhint: name it with key=COLUMN")
+            throw ServingError.labels(
+                path: path,
+                reason:
+                    "no column '\(key)' of prediction ids (its columns: \(columns.joined(separator: ", ")))\nhint: name it with key=COLUMN"
+            )
         }
         let fallback = classes.isEmpty ? "value" : "label"
         let truthName = truth ?? (columns.contains(target) ? target : fallback)
         guard let truths = frame.column(named: truthName) else {
-            throw ServingError.labels(path: path, reason: "no column '\(truthName)' of outcomes (its columns: \(columns.joined(separator: ", ")))\nhint: name it with truth=COLUMN")
+            throw ServingError.labels(
+                path: path,
+                reason:
+                    "no column '\(truthName)' of outcomes (its columns: \(columns.joined(separator: ", ")))\nhint: name it with truth=COLUMN"
+            )
         }
         guard case .numeric(let idValues) = ids.data else {
-            throw ServingError.labels(path: path, reason: "column '\(key)' holds text, not prediction ids (whole numbers, as /v1/predict answered them)")
+            throw ServingError.labels(
+                path: path,
+                reason: "column '\(key)' holds text, not prediction ids (whole numbers, as /v1/predict answered them)")
         }
         let known = Set(classes)
         var out: [Int64: JSONScalar] = [:]
@@ -70,30 +84,44 @@ public struct OutcomeFile: Sendable, Equatable {
             let line = row + 2
             let raw = idValues[row]
             guard raw.isFinite, raw >= 1, raw <= FeedbackRequest.largestID, raw == raw.rounded() else {
-                if raw.isNaN { throw ServingError.labels(path: path, reason: "line \(line): no prediction id in column '\(key)'") }
-                throw ServingError.labels(path: path, reason: "line \(line): '\(formatNumber(raw))' in column '\(key)' is not a prediction id (a whole number from 1)")
+                if raw.isNaN {
+                    throw ServingError.labels(path: path, reason: "line \(line): no prediction id in column '\(key)'")
+                }
+                throw ServingError.labels(
+                    path: path,
+                    reason:
+                        "line \(line): '\(formatNumber(raw))' in column '\(key)' is not a prediction id (a whole number from 1)"
+                )
             }
             let id = Int64(raw)
             let value: JSONScalar
             if classes.isEmpty {
                 guard case .numeric(let v) = truths.data else {
-                    throw ServingError.labels(path: path, reason: "column '\(truthName)' holds text; the model is a regressor and needs numbers")
+                    throw ServingError.labels(
+                        path: path,
+                        reason: "column '\(truthName)' holds text; the model is a regressor and needs numbers")
                 }
                 guard v[row].isFinite else {
                     if v[row].isNaN { continue }
-                    throw ServingError.labels(path: path, reason: "line \(line): '\(v[row])' in column '\(truthName)' is not a finite number")
+                    throw ServingError.labels(
+                        path: path, reason: "line \(line): '\(v[row])' in column '\(truthName)' is not a finite number")
                 }
                 value = .number(v[row])
             } else {
                 guard let text = truths.text(at: row) else { continue }
                 guard known.contains(text) else {
                     let list = classes.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
-                    throw ServingError.labels(path: path, reason: "line \(line): '\(text.prefix(40))' in column '\(truthName)' is not one of the model's classes (\(list))")
+                    throw ServingError.labels(
+                        path: path,
+                        reason:
+                            "line \(line): '\(text.prefix(40))' in column '\(truthName)' is not one of the model's classes (\(list))"
+                    )
                 }
                 value = .text(text)
             }
             if let earlier = out[id], earlier != value {
-                throw ServingError.labels(path: path, reason: "line \(line): prediction \(id) has two different outcomes in the file")
+                throw ServingError.labels(
+                    path: path, reason: "line \(line): prediction \(id) has two different outcomes in the file")
             }
             out[id] = value
         }

@@ -55,8 +55,11 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
     private let retentionInterval: Double
     private let lastRetention = Mutex(0.0)
 
-    init(url: String, description: LogDescription, retention: Int, maximumAge: Double?, replica: String, blockSize: Int64,
-         retentionInterval: Double = PostgresPredictionLogStore.defaultRetentionInterval) throws {
+    init(
+        url: String, description: LogDescription, retention: Int, maximumAge: Double?, replica: String,
+        blockSize: Int64,
+        retentionInterval: Double = PostgresPredictionLogStore.defaultRetentionInterval
+    ) throws {
         self.retentionInterval = retentionInterval
         let location = try PostgresLocation(parsing: url)
         pool = try PostgresPool(location, maximumConnections: 3)
@@ -66,7 +69,8 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         self.maximumAge = maximumAge
         self.blockSize = max(blockSize, 1_024)
         do {
-            let opened = try pool.blocking(timeout: Double(location.connectTimeout) * 2 + 5) { [blockSize = self.blockSize] pool in
+            let opened = try pool.blocking(timeout: Double(location.connectTimeout) * 2 + 5) {
+                [blockSize = self.blockSize] pool in
                 try await Self.open(pool, description: description, replica: replica, blockSize: blockSize)
             }
             hashingKey = opened.key
@@ -81,23 +85,35 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
     func close() { pool.close() }
 
     static func ids(ofBlock n: Int64, size: Int64) -> ClosedRange<Int64> {
-        (n - 1) * size + 1 ... n * size
+        (n - 1) * size + 1...n * size
     }
 
     private static let logger = PostgresPool.quietLogger
 
     /// Creates or migrates the tables, records the model (refusing a served name another model
     /// logs), reads or makes the hashing key, registers the replica and takes the first block.
-    private static func open(_ pool: PostgresPool, description d: LogDescription, replica: String, blockSize: Int64) async throws -> (key: [UInt8], block: Int64) {
+    private static func open(_ pool: PostgresPool, description d: LogDescription, replica: String, blockSize: Int64)
+        async throws -> (key: [UInt8], block: Int64)
+    {
         try await pool.withConnection { connection in
             _ = try await connection.query("BEGIN", logger: logger).collect()
             do {
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger).collect()
-                _ = try await connection.query("CREATE TABLE IF NOT EXISTS workbench_schema (component text PRIMARY KEY, version integer NOT NULL)", logger: logger).collect()
-                let found = try await connection.query("SELECT version FROM workbench_schema WHERE component = 'predictions'", logger: logger).collect()
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+                    .collect()
+                _ = try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS workbench_schema (component text PRIMARY KEY, version integer NOT NULL)",
+                    logger: logger
+                ).collect()
+                let found = try await connection.query(
+                    "SELECT version FROM workbench_schema WHERE component = 'predictions'", logger: logger
+                ).collect()
                 let version = try found.first.map { try $0.decode(Int.self) } ?? 0
                 if version > schemaVersion {
-                    throw PostgresError.server(location: pool.location.masked, message: "the prediction log's schema is version \(version), newer than this workbench's \(schemaVersion)", sqlState: nil, hint: "use a newer workbench")
+                    throw PostgresError.server(
+                        location: pool.location.masked,
+                        message:
+                            "the prediction log's schema is version \(version), newer than this workbench's \(schemaVersion)",
+                        sqlState: nil, hint: "use a newer workbench")
                 }
                 if version < 1 {
                     for statement in Self.schema {
@@ -105,33 +121,47 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
                     }
                     _ = try await connection.query(
                         "INSERT INTO workbench_schema (component, version) VALUES ('predictions', \(schemaVersion)) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-                        logger: logger).collect()
+                        logger: logger
+                    ).collect()
                 }
-                let logged = try await connection.query("SELECT model_id FROM workbench_log_models WHERE name = \(d.servedName) FOR UPDATE", logger: logger).collect()
+                let logged = try await connection.query(
+                    "SELECT model_id FROM workbench_log_models WHERE name = \(d.servedName) FOR UPDATE", logger: logger
+                ).collect()
                 if let conflict = d.conflict(withLogged: try logged.first.map { try $0.decode(String.self) }) {
-                    throw ServingError.log(path: pool.location.masked, reason: conflict + " under the name \(d.servedName)")
+                    throw ServingError.log(
+                        path: pool.location.masked, reason: conflict + " under the name \(d.servedName)")
                 }
                 let features = PredictionLog.jsonArray(d.features), redacted = PredictionLog.jsonArray(d.redacted)
                 let now = Date().timeIntervalSince1970
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     INSERT INTO workbench_log_models (name, format, model_id, bundle, features, redacted, shadow_model_id, updated_at)
                     VALUES (\(d.servedName), \(PredictionLog.formatVersion), \(d.modelID), \(d.bundle), \(features), \(redacted), \(d.shadowModelID), \(now))
                     ON CONFLICT (name) DO UPDATE SET model_id = EXCLUDED.model_id, bundle = EXCLUDED.bundle, features = EXCLUDED.features,
                         redacted = EXCLUDED.redacted, shadow_model_id = COALESCE(EXCLUDED.shadow_model_id, workbench_log_models.shadow_model_id),
                         updated_at = EXCLUDED.updated_at
-                    """, logger: logger).collect()
+                    """, logger: logger
+                ).collect()
                 let fresh = ByteBuffer(bytes: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
                 _ = try await connection.query(
-                    "INSERT INTO workbench_log_keys (name, key) VALUES (\(d.servedName), \(fresh)) ON CONFLICT (name) DO NOTHING", logger: logger).collect()
-                let keyRows = try await connection.query("SELECT key FROM workbench_log_keys WHERE name = \(d.servedName)", logger: logger).collect()
+                    "INSERT INTO workbench_log_keys (name, key) VALUES (\(d.servedName), \(fresh)) ON CONFLICT (name) DO NOTHING",
+                    logger: logger
+                ).collect()
+                let keyRows = try await connection.query(
+                    "SELECT key FROM workbench_log_keys WHERE name = \(d.servedName)", logger: logger
+                ).collect()
                 guard let stored = try keyRows.first?.decode(ByteBuffer.self), stored.readableBytes == 32 else {
-                    throw ServingError.log(path: pool.location.masked, reason: "the hashing key of \(d.servedName) in workbench_log_keys is not 32 bytes")
+                    throw ServingError.log(
+                        path: pool.location.masked,
+                        reason: "the hashing key of \(d.servedName) in workbench_log_keys is not 32 bytes")
                 }
                 let block = try await Self.nextBlock(connection)
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     INSERT INTO workbench_replicas (name, replica, writer, started_at, last_write, model_id)
                     VALUES (\(d.servedName), \(replica), \(block), \(now), NULL, \(d.modelID))
-                    """, logger: logger).collect()
+                    """, logger: logger
+                ).collect()
                 _ = try await connection.query("COMMIT", logger: logger).collect()
                 return (Array(stored.readableBytesView), block)
             } catch {
@@ -143,7 +173,9 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
 
     private static func nextBlock(_ connection: PostgresConnection) async throws -> Int64 {
         let rows = try await connection.query("SELECT nextval('workbench_prediction_blocks')", logger: logger).collect()
-        guard let n = try rows.first?.decode(Int64.self) else { throw PostgresError.emptyResult(location: "workbench_prediction_blocks") }
+        guard let n = try rows.first?.decode(Int64.self) else {
+            throw PostgresError.emptyResult(location: "workbench_prediction_blocks")
+        }
         return n
     }
 
@@ -193,12 +225,16 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
     ]
 
     /// Runs `work` on a pooled connection, waiting at most `writeTimeout` for `rows` rows.
-    private func run<T: Sendable>(rows: Int = 0, _ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+    private func run<T: Sendable>(rows: Int = 0, _ work: @escaping @Sendable (PostgresConnection) async throws -> T)
+        throws -> T
+    {
         try pool.blocking(timeout: Self.writeTimeout(rows: rows)) { pool in try await pool.withConnection(work) }
     }
 
     /// Runs `work` in one transaction on a pooled connection.
-    private func transaction<T: Sendable>(rows: Int = 0, _ work: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+    private func transaction<T: Sendable>(
+        rows: Int = 0, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) throws -> T {
         try run(rows: rows) { connection in
             _ = try await connection.query("BEGIN", logger: Self.logger).collect()
             do {
@@ -275,28 +311,36 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         let rows = requests.reduce(0) { $0 + $1.rows.count }
         try transaction(rows: rows) { connection in
             if !requests.isEmpty {
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     INSERT INTO workbench_requests (writer, seq, name, replica, time, status, latency_ms, rows, model)
                     SELECT \(writer), r.seq, \(name), \(replica), r.time, r.status, r.latency_ms, r.rows, r.model
                     FROM jsonb_to_recordset(\(requestsText)::jsonb)
                         AS r(seq bigint, time double precision, status integer, latency_ms double precision, rows integer, model text)
                     ON CONFLICT (writer, seq) DO NOTHING
-                    """, logger: Self.logger).collect()
-                _ = try await connection.query("""
+                    """, logger: Self.logger
+                ).collect()
+                _ = try await connection.query(
+                    """
                     INSERT INTO workbench_predictions (id, name, replica, time, latency_ms, inputs, label, value, probabilities, warnings, model)
                     SELECT p.id, \(name), \(replica), p.time, p.latency_ms, p.inputs, p.label, p.value, p.probabilities, p.warnings, p.model
                     FROM jsonb_to_recordset(\(predictionsText)::jsonb)
                         AS p(id bigint, time double precision, latency_ms double precision, inputs text, label text, value double precision,
                              probabilities text, warnings text, model text)
                     ON CONFLICT (id) DO NOTHING
-                    """, logger: Self.logger).collect()
-                _ = try await connection.query("UPDATE workbench_replicas SET last_write = \(now) WHERE writer = \(writer)", logger: Self.logger).collect()
+                    """, logger: Self.logger
+                ).collect()
+                _ = try await connection.query(
+                    "UPDATE workbench_replicas SET last_write = \(now) WHERE writer = \(writer)", logger: Self.logger
+                ).collect()
             }
             if !rejected.isEmpty {
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     INSERT INTO workbench_rejected (name, replica, time, status)
                     SELECT \(name), \(replica), r.time, r.status FROM jsonb_to_recordset(\(rejectedText)::jsonb) AS r(time double precision, status integer)
-                    """, logger: Self.logger).collect()
+                    """, logger: Self.logger
+                ).collect()
             }
             if applyRetention {
                 try await Self.applyRetention(connection, name: name, rows: retention, oldest: oldest)
@@ -307,32 +351,43 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
     /// Keeps the newest `rows` predictions of `name` logged after `oldest` (and requests over the
     /// same span), with their outcomes and challenger predictions; the last `rejectedRetention`
     /// refused requests.
-    private static func applyRetention(_ connection: PostgresConnection, name: String, rows: Int64, oldest: Double?) async throws {
+    private static func applyRetention(_ connection: PostgresConnection, name: String, rows: Int64, oldest: Double?)
+        async throws
+    {
         let keep = Int64(PredictionLog.rejectedRetention)
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             DELETE FROM workbench_rejected WHERE name = \(name)
               AND id <= (SELECT max(id) FROM workbench_rejected WHERE name = \(name)) - \(keep)
-            """, logger: logger).collect()
+            """, logger: logger
+        ).collect()
         // The newest row beyond the bound, by (time, id): it and everything older go. Rows of one
         // request share a time, so the id breaks the tie.
         let beyond = try await connection.query(
             "SELECT time, id FROM workbench_predictions WHERE name = \(name) ORDER BY time DESC, id DESC OFFSET \(rows) LIMIT 1",
-            logger: logger).collect().first.map { try $0.decode((Double, Int64).self) }
+            logger: logger
+        ).collect().first.map { try $0.decode((Double, Int64).self) }
         var cutoff = beyond ?? (-Double.infinity, Int64.min)
         if let oldest, oldest > cutoff.0 { cutoff = (oldest, Int64.min) }
         guard cutoff.0 > -Double.infinity else { return }
         let (time, id) = cutoff
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             WITH gone AS (DELETE FROM workbench_predictions WHERE name = \(name) AND (time < \(time) OR (time = \(time) AND id <= \(id))) RETURNING id),
                  outcomes AS (DELETE FROM workbench_outcomes WHERE prediction_id IN (SELECT id FROM gone))
             DELETE FROM workbench_shadow WHERE prediction_id IN (SELECT id FROM gone)
-            """, logger: logger).collect()
-        _ = try await connection.query("DELETE FROM workbench_requests WHERE name = \(name) AND time < \(time)", logger: logger).collect()
+            """, logger: logger
+        ).collect()
+        _ = try await connection.query(
+            "DELETE FROM workbench_requests WHERE name = \(name) AND time < \(time)", logger: logger
+        ).collect()
     }
 
     func missing(_ ids: [Int64]) throws -> [Int64] {
         let found = try run { connection in
-            try await connection.query("SELECT id FROM workbench_predictions WHERE id = ANY(\(ids))", logger: Self.logger).collect()
+            try await connection.query(
+                "SELECT id FROM workbench_predictions WHERE id = ANY(\(ids))", logger: Self.logger
+            ).collect()
                 .map { try $0.decode(Int64.self) }
         }
         let present = Set(found)
@@ -361,22 +416,31 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
     private func storeOutcomes(_ outcomes: [Outcome], json text: String, time: Double) throws -> OutcomeStorage {
         let ids = outcomes.map(\.id)
         return try transaction { connection -> OutcomeStorage in
-            let found = Set(try await connection.query("SELECT id FROM workbench_predictions WHERE id = ANY(\(ids))", logger: Self.logger).collect()
-                .map { try $0.decode(Int64.self) })
+            let found = Set(
+                try await connection.query(
+                    "SELECT id FROM workbench_predictions WHERE id = ANY(\(ids))", logger: Self.logger
+                ).collect()
+                    .map { try $0.decode(Int64.self) })
             let unknown = ids.filter { !found.contains($0) }
             guard unknown.isEmpty else { return .unknown(unknown) }
-            let inserted = Set(try await connection.query("""
-                INSERT INTO workbench_outcomes (prediction_id, time, label, value)
-                SELECT o.id, \(time), o.label, o.value FROM jsonb_to_recordset(\(text)::jsonb) AS o(id bigint, label text, value double precision)
-                ON CONFLICT (prediction_id) DO NOTHING
-                RETURNING prediction_id
-                """, logger: Self.logger).collect().map { try $0.decode(Int64.self) })
+            let inserted = Set(
+                try await connection.query(
+                    """
+                    INSERT INTO workbench_outcomes (prediction_id, time, label, value)
+                    SELECT o.id, \(time), o.label, o.value FROM jsonb_to_recordset(\(text)::jsonb) AS o(id bigint, label text, value double precision)
+                    ON CONFLICT (prediction_id) DO NOTHING
+                    RETURNING prediction_id
+                    """, logger: Self.logger
+                ).collect().map { try $0.decode(Int64.self) })
             let others = outcomes.filter { !inserted.contains($0.id) }
             var conflicts: [(sent: Outcome, stored: Outcome)] = []
             if !others.isEmpty {
                 let otherIDs = others.map(\.id)
                 var stored: [Int64: Outcome] = [:]
-                for row in try await connection.query("SELECT prediction_id, label, value FROM workbench_outcomes WHERE prediction_id = ANY(\(otherIDs))", logger: Self.logger).collect() {
+                for row in try await connection.query(
+                    "SELECT prediction_id, label, value FROM workbench_outcomes WHERE prediction_id = ANY(\(otherIDs))",
+                    logger: Self.logger
+                ).collect() {
                     let (id, label, value) = try row.decode((Int64, String?, Double?).self)
                     stored[id] = Outcome(id: id, label: label, value: value)
                 }
@@ -413,26 +477,31 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         json.raw("]")
         let text = json.text, name = servedName
         try run { connection in
-            _ = try await connection.query("""
+            _ = try await connection.query(
+                """
                 INSERT INTO workbench_shadow (prediction_id, name, model, answered_by, time, label, value, probabilities, error)
                 SELECT s.id, \(name), s.model, s.answered_by, s.time, s.label, s.value, s.probabilities, s.error
                 FROM jsonb_to_recordset(\(text)::jsonb)
                     AS s(id bigint, model text, answered_by text, time double precision, label text, value double precision, probabilities text, error text)
                 ON CONFLICT (prediction_id) DO UPDATE SET model = EXCLUDED.model, answered_by = EXCLUDED.answered_by, time = EXCLUDED.time,
                     label = EXCLUDED.label, value = EXCLUDED.value, probabilities = EXCLUDED.probabilities, error = EXCLUDED.error
-                """, logger: Self.logger).collect()
+                """, logger: Self.logger
+            ).collect()
         }
     }
 
     func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws {
         let name = servedName, model = champion.manifest.modelID, bundle = PredictionLog.absolute(champion.path)
-        let features = PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name)), shadow = challenger?.manifest.modelID
+        let features = PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name)),
+            shadow = challenger?.manifest.modelID
         let now = Date().timeIntervalSince1970
         try run { connection in
-            _ = try await connection.query("""
+            _ = try await connection.query(
+                """
                 UPDATE workbench_log_models SET model_id = \(model), bundle = \(bundle), features = \(features),
                     shadow_model_id = COALESCE(\(shadow), shadow_model_id), updated_at = \(now) WHERE name = \(name)
-                """, logger: Self.logger).collect()
+                """, logger: Self.logger
+            ).collect()
         }
     }
 }

@@ -34,7 +34,8 @@ enum OutcomeStorage: Sendable, Equatable {
         switch (a, b) {
         case (.stored(let r1, let u1), .stored(let r2, let u2)): r1 == r2 && u1 == u2
         case (.unknown(let x), .unknown(let y)): x == y
-        case (.conflicting(let x), .conflicting(let y)): x.map(\.sent) == y.map(\.sent) && x.map(\.stored) == y.map(\.stored)
+        case (.conflicting(let x), .conflicting(let y)):
+            x.map(\.sent) == y.map(\.sent) && x.map(\.stored) == y.map(\.stored)
         default: false
         }
     }

@@ -66,7 +66,9 @@ final class SQLitePredictionLogStore: PredictionLogStore {
         self.retention = retention
         self.maximumAge = maximumAge
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         hashingKey = try Self.loadKey(path + ".key")
         try Self.createPrivately(path)
         var configuration = Configuration()
@@ -74,18 +76,19 @@ final class SQLitePredictionLogStore: PredictionLogStore {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS requests (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL,
-                        latency_ms REAL NOT NULL, rows INTEGER NOT NULL);
-                    CREATE TABLE IF NOT EXISTS predictions (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL, time REAL NOT NULL,
-                        latency_ms REAL NOT NULL, inputs TEXT NOT NULL, label TEXT, value REAL, probabilities TEXT,
-                        warnings TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS rejected (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS requests (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL,
+                            latency_ms REAL NOT NULL, rows INTEGER NOT NULL);
+                        CREATE TABLE IF NOT EXISTS predictions (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL, time REAL NOT NULL,
+                            latency_ms REAL NOT NULL, inputs TEXT NOT NULL, label TEXT, value REAL, probabilities TEXT,
+                            warnings TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS rejected (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, status INTEGER NOT NULL);
+                        """)
                 try Self.createOutcomesTable(db)
                 try Self.migrateForShadow(db)
                 var meta: [String: String] = [
@@ -98,14 +101,19 @@ final class SQLitePredictionLogStore: PredictionLogStore {
                 // The model last scored in the champion's shadow, so monitor names it before (or
                 // without) any of its predictions in table shadow.
                 if let shadow = description.shadowModelID { meta["shadow_model_id"] = shadow }
-                if let conflict = description.conflict(withLogged: try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'")) {
+                if let conflict = description.conflict(
+                    withLogged: try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"))
+                {
                     throw ServingError.log(path: path, reason: conflict)
                 }
-                for (k, v) in meta { try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [k, v]) }
+                for (k, v) in meta {
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [k, v])
+                }
             }
             // AUTOINCREMENT's counter, which never goes back even when retention deleted every row.
             let last = try pool.read { db in
-                max(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'predictions'") ?? 0,
+                max(
+                    try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'predictions'") ?? 0,
                     try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM predictions") ?? 0)
             }
             ids = PredictionIDs(after: last)
@@ -125,14 +133,18 @@ final class SQLitePredictionLogStore: PredictionLogStore {
             if !rejected.isEmpty {
                 let statement = try db.makeStatement(sql: "INSERT INTO rejected (time, status) VALUES (?, ?)")
                 for (time, status) in rejected { try statement.execute(arguments: [time, status]) }
-                try db.execute(sql: "DELETE FROM rejected WHERE id <= (SELECT MAX(id) FROM rejected) - ?", arguments: [PredictionLog.rejectedRetention])
+                try db.execute(
+                    sql: "DELETE FROM rejected WHERE id <= (SELECT MAX(id) FROM rejected) - ?",
+                    arguments: [PredictionLog.rejectedRetention])
             }
             guard !requests.isEmpty else { return }
-            let request = try db.makeStatement(sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, ?, ?, ?)")
-            let prediction = try db.makeStatement(sql: """
-                INSERT INTO predictions (id, request_id, time, latency_ms, inputs, label, value, probabilities, warnings, model)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let request = try db.makeStatement(
+                sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, ?, ?, ?)")
+            let prediction = try db.makeStatement(
+                sql: """
+                    INSERT INTO predictions (id, request_id, time, latency_ms, inputs, label, value, probabilities, warnings, model)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for entry in requests {
                 try request.execute(arguments: [entry.time, entry.status, entry.latencyMilliseconds, entry.rowCount])
                 let requestID = db.lastInsertedRowID
@@ -143,12 +155,21 @@ final class SQLitePredictionLogStore: PredictionLogStore {
                     ])
                 }
             }
-            try db.execute(sql: "DELETE FROM predictions WHERE id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention])
-            try db.execute(sql: "DELETE FROM outcomes WHERE prediction_id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention])
-            try db.execute(sql: "DELETE FROM requests WHERE id <= (SELECT MAX(id) FROM requests) - ?", arguments: [retention])
+            try db.execute(
+                sql: "DELETE FROM predictions WHERE id <= (SELECT MAX(id) FROM predictions) - ?", arguments: [retention]
+            )
+            try db.execute(
+                sql: "DELETE FROM outcomes WHERE prediction_id <= (SELECT MAX(id) FROM predictions) - ?",
+                arguments: [retention])
+            try db.execute(
+                sql: "DELETE FROM requests WHERE id <= (SELECT MAX(id) FROM requests) - ?", arguments: [retention])
             if let oldest = oldestKept() {
-                try db.execute(sql: "DELETE FROM outcomes WHERE prediction_id IN (SELECT id FROM predictions WHERE time < ?)", arguments: [oldest])
-                try db.execute(sql: "DELETE FROM shadow WHERE prediction_id IN (SELECT id FROM predictions WHERE time < ?)", arguments: [oldest])
+                try db.execute(
+                    sql: "DELETE FROM outcomes WHERE prediction_id IN (SELECT id FROM predictions WHERE time < ?)",
+                    arguments: [oldest])
+                try db.execute(
+                    sql: "DELETE FROM shadow WHERE prediction_id IN (SELECT id FROM predictions WHERE time < ?)",
+                    arguments: [oldest])
                 try db.execute(sql: "DELETE FROM predictions WHERE time < ?", arguments: [oldest])
                 try db.execute(sql: "DELETE FROM requests WHERE time < ?", arguments: [oldest])
             }
@@ -184,7 +205,8 @@ final class SQLitePredictionLogStore: PredictionLogStore {
             let unknown = try Self.missing(outcomes.map(\.id), db)
             guard unknown.isEmpty else { return .unknown(unknown) }
             let select = try db.makeStatement(sql: "SELECT label, value FROM outcomes WHERE prediction_id = ?")
-            let insert = try db.makeStatement(sql: "INSERT INTO outcomes (prediction_id, time, label, value) VALUES (?, ?, ?, ?)")
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO outcomes (prediction_id, time, label, value) VALUES (?, ?, ?, ?)")
             var conflicts: [(sent: Outcome, stored: Outcome)] = []
             var fresh: [Outcome] = []
             for outcome in outcomes {
@@ -205,10 +227,11 @@ final class SQLitePredictionLogStore: PredictionLogStore {
     /// a server of this version when it opens a log; logs written before have none, and read as
     /// having no outcomes.
     static func createOutcomesTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS outcomes (
-                prediction_id INTEGER PRIMARY KEY, time REAL NOT NULL, label TEXT, value REAL);
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS outcomes (
+                    prediction_id INTEGER PRIMARY KEY, time REAL NOT NULL, label TEXT, value REAL);
+                """)
     }
 
     /// The champion-and-challenger migration, run whenever a server of this version opens a log:
@@ -221,11 +244,12 @@ final class SQLitePredictionLogStore: PredictionLogStore {
         if !columns.contains("model") {
             try db.execute(sql: "ALTER TABLE predictions ADD COLUMN model TEXT")
         }
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS shadow (
-                prediction_id INTEGER PRIMARY KEY, model TEXT NOT NULL, answered_by TEXT NOT NULL, time REAL NOT NULL,
-                label TEXT, value REAL, probabilities TEXT, error TEXT);
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS shadow (
+                    prediction_id INTEGER PRIMARY KEY, model TEXT NOT NULL, answered_by TEXT NOT NULL, time REAL NOT NULL,
+                    label TEXT, value REAL, probabilities TEXT, error TEXT);
+                """)
     }
 
     /// Writes the challenger's predictions in one transaction and applies the log's retention to
@@ -233,12 +257,16 @@ final class SQLitePredictionLogStore: PredictionLogStore {
     func writeShadow(_ rows: [ShadowRow]) throws {
         guard !rows.isEmpty else { return }
         try pool.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO shadow (prediction_id, model, answered_by, time, label, value, probabilities, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO shadow (prediction_id, model, answered_by, time, label, value, probabilities, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for row in rows {
-                try insert.execute(arguments: [row.predictionID, row.model, row.answeredBy, row.time, row.label, row.value, row.probabilities, row.error])
+                try insert.execute(arguments: [
+                    row.predictionID, row.model, row.answeredBy, row.time, row.label, row.value, row.probabilities,
+                    row.error,
+                ])
             }
             let newest = rows.map(\.predictionID).max() ?? 0
             try db.execute(sql: "DELETE FROM shadow WHERE prediction_id <= ?", arguments: [newest - Int64(retention)])
@@ -247,11 +275,18 @@ final class SQLitePredictionLogStore: PredictionLogStore {
 
     func recordPromotion(champion: LoadedBundle, challenger: LoadedBundle?) throws {
         try pool.write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?), ('bundle', ?), ('features', ?)
-                """, arguments: [champion.manifest.modelID, PredictionLog.absolute(champion.path), PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name))])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?), ('bundle', ?), ('features', ?)
+                    """,
+                arguments: [
+                    champion.manifest.modelID, PredictionLog.absolute(champion.path),
+                    PredictionLog.jsonArray(champion.pipeline.inputs.map(\.name)),
+                ])
             if let challenger {
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('shadow_model_id', ?)", arguments: [challenger.manifest.modelID])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('shadow_model_id', ?)",
+                    arguments: [challenger.manifest.modelID])
             }
         }
     }
@@ -265,8 +300,10 @@ final class SQLitePredictionLogStore: PredictionLogStore {
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Data($0) }
         let temporary = path + ".partial-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]),
-              rename(temporary, path) == 0 else {
+        guard
+            FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]),
+            rename(temporary, path) == 0
+        else {
             unlink(temporary)
             throw ServingError.log(path: path, reason: "cannot write the key file")
         }

@@ -110,31 +110,45 @@ public final class PredictionLog: Sendable {
     ///   - servedName: the name the model is served under, which a shared log keeps its rows by
     ///     (replicas of one model share it); the bundle's name when nil.
     ///   - replica: this server's name among the replicas writing a shared log.
-    public convenience init(location: String, bundle: LoadedBundle, redact: Set<String>, retention: Int = 1_000_000, maximumAge: Double? = nil,
-                            batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000, shadowBundle: LoadedBundle? = nil,
-                            servedName: String? = nil, replica: String? = nil, idBlockSize: Int64 = PostgresPredictionLogStore.defaultBlockSize,
-                            onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {},
-                            onWaiting: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+    public convenience init(
+        location: String, bundle: LoadedBundle, redact: Set<String>, retention: Int = 1_000_000,
+        maximumAge: Double? = nil,
+        batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000,
+        shadowBundle: LoadedBundle? = nil,
+        servedName: String? = nil, replica: String? = nil,
+        idBlockSize: Int64 = PostgresPredictionLogStore.defaultBlockSize,
+        onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {},
+        onWaiting: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws {
         let sensitive = Set(bundle.manifest.inputs.filter(\.sensitive).map(\.name)).union(redact)
-        let description = LogDescription(bundle: bundle, shadowBundle: shadowBundle, redacted: sensitive.sorted(),
-                                         servedName: servedName ?? bundle.manifest.name)
+        let description = LogDescription(
+            bundle: bundle, shadowBundle: shadowBundle, redacted: sensitive.sorted(),
+            servedName: servedName ?? bundle.manifest.name)
         let store: any PredictionLogStore
         if PredictionLogLocation.isShared(location) {
-            store = try PostgresPredictionLogStore(url: location, description: description, retention: max(retention, 1),
-                                                   maximumAge: maximumAge, replica: replica ?? PostgresPredictionLogStore.defaultReplica,
-                                                   blockSize: idBlockSize)
+            store = try PostgresPredictionLogStore(
+                url: location, description: description, retention: max(retention, 1),
+                maximumAge: maximumAge, replica: replica ?? PostgresPredictionLogStore.defaultReplica,
+                blockSize: idBlockSize)
         } else {
-            store = try SQLitePredictionLogStore(path: location, description: description, retention: max(retention, 1), maximumAge: maximumAge)
+            store = try SQLitePredictionLogStore(
+                path: location, description: description, retention: max(retention, 1), maximumAge: maximumAge)
         }
-        self.init(store: store, bundle: bundle, redacted: sensitive, retention: retention, maximumAge: maximumAge, batchSize: batchSize,
-                  flushInterval: flushInterval, maximumQueued: maximumQueued, onDrop: onDrop, onWriteError: onWriteError, onWaiting: onWaiting)
+        self.init(
+            store: store, bundle: bundle, redacted: sensitive, retention: retention, maximumAge: maximumAge,
+            batchSize: batchSize,
+            flushInterval: flushInterval, maximumQueued: maximumQueued, onDrop: onDrop, onWriteError: onWriteError,
+            onWaiting: onWaiting)
     }
 
     /// A log over a store already opened (the tests' stores that fail on demand).
-    init(store: any PredictionLogStore, bundle: LoadedBundle, redacted sensitive: Set<String>, retention: Int = 1_000_000, maximumAge: Double? = nil,
-         batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000,
-         onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {},
-         onWaiting: @escaping @Sendable (Int) -> Void = { _ in }) {
+    init(
+        store: any PredictionLogStore, bundle: LoadedBundle, redacted sensitive: Set<String>,
+        retention: Int = 1_000_000, maximumAge: Double? = nil,
+        batchSize: Int = 512, flushInterval: Double = 0.1, maximumQueued: Int = 200_000,
+        onDrop: @escaping @Sendable (Int) -> Void = { _ in }, onWriteError: @escaping @Sendable () -> Void = {},
+        onWaiting: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.store = store
         location = store.location
         self.retention = max(retention, 1)
@@ -160,13 +174,18 @@ public final class PredictionLog: Sendable {
     /// - Parameters:
     ///   - features: the answering model's input names, in the order of each row's inputs (the
     ///     log's model's when nil); `classes` likewise.
-    func append(time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow], model: String, features: [String]? = nil,
-                classes: [String]? = nil) {
+    func append(
+        time: Double, status: Int, latencyMilliseconds: Double, rows: [ScoredRow], model: String,
+        features: [String]? = nil,
+        classes: [String]? = nil
+    ) {
         let dropped: Int = queue.withLock { q in
             guard q.running else { return 0 }
             q.requestsQueued += 1
-            let entry = Entry(sequence: q.requestsQueued, time: time, status: status, latencyMilliseconds: latencyMilliseconds, rows: rows, model: model,
-                              features: features ?? self.features, classes: classes ?? self.classes)
+            let entry = Entry(
+                sequence: q.requestsQueued, time: time, status: status, latencyMilliseconds: latencyMilliseconds,
+                rows: rows, model: model,
+                features: features ?? self.features, classes: classes ?? self.classes)
             q.entries.append(entry)
             q.queuedRows += entry.weight
             if q.entries.count == batchSize { wake.signal() }
@@ -302,12 +321,15 @@ public final class PredictionLog: Sendable {
     private func encode(_ entries: [Entry]) -> [LoggedRequest] {
         entries.map { entry in
             LoggedRequest(
-                sequence: entry.sequence, time: entry.time, status: entry.status, latencyMilliseconds: entry.latencyMilliseconds, model: entry.model,
+                sequence: entry.sequence, time: entry.time, status: entry.status,
+                latencyMilliseconds: entry.latencyMilliseconds, model: entry.model,
                 rows: entry.rows.compactMap { row in
                     row.id.map { id in
-                        LoggedRow(id: id, inputs: inputsJSON(row.inputs, features: entry.features), label: row.label, value: row.value,
-                                  probabilities: row.probabilities.map { probabilitiesJSON($0, classes: entry.classes) },
-                                  warnings: Self.jsonArray(row.warnings))
+                        LoggedRow(
+                            id: id, inputs: inputsJSON(row.inputs, features: entry.features), label: row.label,
+                            value: row.value,
+                            probabilities: row.probabilities.map { probabilitiesJSON($0, classes: entry.classes) },
+                            warnings: Self.jsonArray(row.warnings))
                     }
                 },
                 rowCount: entry.rows.count)

@@ -17,8 +17,10 @@ public struct PairedPrediction: Sendable, Equatable {
     public var shadowError: String?
     public var truth: JSONScalar?
 
-    public init(id: Int64, answeredBy: String, answered: JSONScalar, shadowModel: String? = nil, shadowed: JSONScalar? = nil,
-                shadowError: String? = nil, truth: JSONScalar? = nil) {
+    public init(
+        id: Int64, answeredBy: String, answered: JSONScalar, shadowModel: String? = nil, shadowed: JSONScalar? = nil,
+        shadowError: String? = nil, truth: JSONScalar? = nil
+    ) {
         self.id = id
         self.answeredBy = answeredBy
         self.answered = answered
@@ -35,7 +37,9 @@ extension PredictionLogReader {
     public func hasShadow() throws -> Bool {
         do {
             return try queue.read { db in
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shadow')") ?? false
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shadow')")
+                    ?? false
             }
         } catch {
             throw ServingError.log(path: path, reason: String(describing: error))
@@ -46,13 +50,16 @@ extension PredictionLogReader {
     /// same row (when logged) and its outcome (from `labels` when given, else the log's); nil when
     /// the log has no challenger at all (never served with `--shadow`).
     /// - Complexity: O(limit) rows read.
-    public func pairedWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws -> [PairedPrediction]? {
+    public func pairedWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws
+        -> [PairedPrediction]?
+    {
         try PredictionLogs.checkWindow(limit)
         guard try hasShadow() else { return nil }
         let outcomes = labels == nil ? try hasOutcomes() : false
         do {
             return try queue.read { db -> [PairedPrediction]? in
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM shadow)") == true || shadowModelID != nil else { return nil }
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM shadow)") == true || shadowModelID != nil
+                else { return nil }
                 let fallback = modelID
                 let filter = since == nil ? "" : "WHERE CAST(time AS REAL) >= ?"
                 let sql = """
@@ -67,7 +74,9 @@ extension PredictionLogReader {
                 let arguments: StatementArguments = since.map { [$0, limit] } ?? [limit]
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> PairedPrediction? in
                     guard let id = row[0] as Int64? else { return nil }
-                    var item = PairedPrediction(id: id, answeredBy: (row[1] as String?) ?? fallback, answered: PredictionLogs.output(row[2], row[3]))
+                    var item = PairedPrediction(
+                        id: id, answeredBy: (row[1] as String?) ?? fallback,
+                        answered: PredictionLogs.output(row[2], row[3]))
                     if let model = row[4] as String? {
                         item.shadowModel = model
                         item.shadowError = row[7]
@@ -90,8 +99,14 @@ extension PredictionLogReader {
         guard try hasShadow() else { return configured }
         do {
             return try queue.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT CAST(answered_by AS TEXT), CAST(model AS TEXT) FROM shadow ORDER BY prediction_id DESC LIMIT 1"),
-                      let answered = row[0] as String?, let shadow = row[1] as String? else { return configured }
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql:
+                            "SELECT CAST(answered_by AS TEXT), CAST(model AS TEXT) FROM shadow ORDER BY prediction_id DESC LIMIT 1"
+                    ),
+                    let answered = row[0] as String?, let shadow = row[1] as String?
+                else { return configured }
                 return (answered, shadow)
             }
         } catch {

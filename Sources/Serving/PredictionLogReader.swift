@@ -41,7 +41,8 @@ public struct PredictionLogReader: PredictionLogSource {
         var info = stat()
         guard stat(path, &info) == 0 else { throw ServingError.log(path: path, reason: "no such file") }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ServingError.log(path: path, reason: "it is \(FileKind.describe(info.st_mode)), not a prediction log file")
+            throw ServingError.log(
+                path: path, reason: "it is \(FileKind.describe(info.st_mode)), not a prediction log file")
         }
         self.path = path
         var configuration = Configuration()
@@ -54,13 +55,21 @@ public struct PredictionLogReader: PredictionLogSource {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             let meta = try queue.read { db in
-                let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'predictions', 'requests')")
+                let tables = try String.fetchSet(
+                    db,
+                    sql:
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'predictions', 'requests')"
+                )
                 guard tables.count == 3 else { throw ServingError.notALog(path: path) }
-                return try Row.fetchAll(db, sql: "SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM meta").reduce(into: [String: String]()) { meta, row in
+                return try Row.fetchAll(db, sql: "SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM meta").reduce(
+                    into: [String: String]()
+                ) { meta, row in
                     if let key = row[0] as String?, let value = row[1] as String? { meta[key] = value }
                 }
             }
-            guard meta["format"] == PredictionLog.formatVersion, let model = meta["model_id"], let bundle = meta["bundle"] else {
+            guard meta["format"] == PredictionLog.formatVersion, let model = meta["model_id"],
+                let bundle = meta["bundle"]
+            else {
                 throw ServingError.notALog(path: path)
             }
             modelID = model
@@ -82,10 +91,15 @@ public struct PredictionLogReader: PredictionLogSource {
         try PredictionLogs.checkWindow(limit)
         do {
             return try queue.read { db in
-                let total = try Double.fetchOne(db, sql: "SELECT TOTAL(CAST(rows AS INTEGER)) FROM requests WHERE CAST(status AS INTEGER) = 200") ?? 0
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT CAST(inputs AS TEXT), CAST(label AS TEXT), CAST(value AS REAL) FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?
-                    """, arguments: Self.arguments(since, limit))
+                let total =
+                    try Double.fetchOne(
+                        db, sql: "SELECT TOTAL(CAST(rows AS INTEGER)) FROM requests WHERE CAST(status AS INTEGER) = 200"
+                    ) ?? 0
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT CAST(inputs AS TEXT), CAST(label AS TEXT), CAST(value AS REAL) FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?
+                        """, arguments: Self.arguments(since, limit))
                 var inputs: [[JSONScalar]] = []
                 var outputs: [JSONScalar] = []
                 let decoder = JSONDecoder()
@@ -93,15 +107,22 @@ public struct PredictionLogReader: PredictionLogSource {
                     inputs.append(PredictionLogs.inputs(row[0], specs, decoder: decoder))
                     outputs.append(PredictionLogs.output(row[1], row[2]))
                 }
-                let requests = try Row.fetchAll(db, sql: """
-                    SELECT COALESCE(CAST(time AS REAL), 0), COALESCE(CAST(status AS INTEGER), 0),
-                           COALESCE(CAST(latency_ms AS REAL), 0), COALESCE(CAST(rows AS INTEGER), 0)
-                    FROM requests \(Self.recent(since)) ORDER BY id DESC LIMIT ?
-                    """, arguments: Self.arguments(since, limit))
-                    .reversed().map { r in
-                        RequestRecord(time: r[0] as Double, status: r[1] as Int, latencyMilliseconds: r[2] as Double, rows: r[3] as Int)
-                    }
-                return Window(inputs: inputs, outputs: outputs, requests: requests, rowsScored: total.isFinite ? Int(min(total, 1e15)) : 0)
+                let requests = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT COALESCE(CAST(time AS REAL), 0), COALESCE(CAST(status AS INTEGER), 0),
+                               COALESCE(CAST(latency_ms AS REAL), 0), COALESCE(CAST(rows AS INTEGER), 0)
+                        FROM requests \(Self.recent(since)) ORDER BY id DESC LIMIT ?
+                        """, arguments: Self.arguments(since, limit)
+                )
+                .reversed().map { r in
+                    RequestRecord(
+                        time: r[0] as Double, status: r[1] as Int, latencyMilliseconds: r[2] as Double,
+                        rows: r[3] as Int)
+                }
+                return Window(
+                    inputs: inputs, outputs: outputs, requests: requests,
+                    rowsScored: total.isFinite ? Int(min(total, 1e15)) : 0)
             }
         } catch {
             throw ServingError.log(path: path, reason: String(describing: error))
@@ -120,7 +141,9 @@ public struct PredictionLogReader: PredictionLogSource {
     public func hasOutcomes() throws -> Bool {
         do {
             return try queue.read { db in
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes')") ?? false
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcomes')")
+                    ?? false
             }
         } catch {
             throw ServingError.log(path: path, reason: String(describing: error))
@@ -131,30 +154,36 @@ public struct PredictionLogReader: PredictionLogSource {
     /// id → truth) when given, else from the log's table `outcomes` (none in a log without one),
     /// and, for a classifier, the probability it gave the class it predicted.
     /// - Complexity: O(limit) rows read, each probability object decoded.
-    public func labelledWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws -> [LabelledPrediction] {
+    public func labelledWindow(rows limit: Int, labels: [Int64: JSONScalar]? = nil, since: Double? = nil) throws
+        -> [LabelledPrediction]
+    {
         try PredictionLogs.checkWindow(limit)
         let joined = labels == nil ? try hasOutcomes() : false
         do {
             return try queue.read { db in
-                let sql = joined
+                let sql =
+                    joined
                     ? """
-                      SELECT CAST(p.id AS INTEGER), CAST(p.label AS TEXT), CAST(p.value AS REAL), CAST(p.probabilities AS TEXT),
-                             CAST(o.label AS TEXT), CAST(o.value AS REAL), CAST(p.time AS REAL)
-                      FROM (SELECT id, label, value, probabilities, time FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?) p
-                      LEFT JOIN outcomes o ON o.prediction_id = p.id ORDER BY p.id
-                      """
+                    SELECT CAST(p.id AS INTEGER), CAST(p.label AS TEXT), CAST(p.value AS REAL), CAST(p.probabilities AS TEXT),
+                           CAST(o.label AS TEXT), CAST(o.value AS REAL), CAST(p.time AS REAL)
+                    FROM (SELECT id, label, value, probabilities, time FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?) p
+                    LEFT JOIN outcomes o ON o.prediction_id = p.id ORDER BY p.id
+                    """
                     : """
-                      SELECT CAST(id AS INTEGER), CAST(label AS TEXT), CAST(value AS REAL), CAST(probabilities AS TEXT), NULL, NULL, CAST(time AS REAL)
-                      FROM (SELECT id, label, value, probabilities, time FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?) ORDER BY id
-                      """
+                    SELECT CAST(id AS INTEGER), CAST(label AS TEXT), CAST(value AS REAL), CAST(probabilities AS TEXT), NULL, NULL, CAST(time AS REAL)
+                    FROM (SELECT id, label, value, probabilities, time FROM predictions \(Self.recent(since)) ORDER BY id DESC LIMIT ?) ORDER BY id
+                    """
                 let decoder = JSONDecoder()
                 return try Row.fetchAll(db, sql: sql, arguments: Self.arguments(since, limit)).map { row in
                     let id: Int64? = row[0]
                     var item = LabelledPrediction(predicted: .null, id: id)
                     item.time = row[6]
                     item.predicted = PredictionLogs.output(row[1], row[2])
-                    if let label = row[1] as String? { item.confidence = PredictionLogs.confidence(row[3], label: label, decoder: decoder) }
-                    item.truth = labels.map { labels in id.flatMap { labels[$0] } } ?? PredictionLogs.truth(row[4], row[5])
+                    if let label = row[1] as String? {
+                        item.confidence = PredictionLogs.confidence(row[3], label: label, decoder: decoder)
+                    }
+                    item.truth =
+                        labels.map { labels in id.flatMap { labels[$0] } } ?? PredictionLogs.truth(row[4], row[5])
                     return item
                 }
             }
@@ -181,25 +210,35 @@ public enum LogMonitor {
     /// Summarises `logPath`; the bundle is the one the log names unless `bundlePath` is given.
     /// Realised performance comes from the log's outcomes, or from `labels` (a CSV of outcomes)
     /// instead when given.
-    public static func summary(logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
-                               options: MonitorOptions, labels: OutcomeFile? = nil) throws -> MonitoringSummary {
-        try summary(log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey, options: options, labels: labels)
+    public static func summary(
+        logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
+        options: MonitorOptions, labels: OutcomeFile? = nil
+    ) throws -> MonitoringSummary {
+        try summary(
+            log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey,
+            options: options, labels: labels)
     }
 
     /// Summarises an opened log (see `summary(logPath:…)`).
-    public static func summary(log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
-                               options: MonitorOptions, labels: OutcomeFile? = nil) throws -> MonitoringSummary {
+    public static func summary(
+        log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
+        options: MonitorOptions, labels: OutcomeFile? = nil
+    ) throws -> MonitoringSummary {
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         guard bundle.manifest.modelID == log.modelID else {
-            throw ServingError.log(path: log.location, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
+            throw ServingError.log(
+                path: log.location,
+                reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
         }
         let reference = try BundleReference.decode(bundle.reference)
         let features = bundle.pipeline.inputs
         let since = options.seconds.map { Date().timeIntervalSince1970 - $0 }
         let window = try log.window(rows: options.window, features: features, since: since)
         let summary = MonitoringSummary.compute(
-            model: log.modelID, reference: reference, features: features, classes: bundle.pipeline.target.classes, inputs: window.inputs,
-            outputs: window.outputs, requests: window.requests, rowsScored: window.rowsScored, options: options, redacted: log.redacted)
+            model: log.modelID, reference: reference, features: features, classes: bundle.pipeline.target.classes,
+            inputs: window.inputs,
+            outputs: window.outputs, requests: window.requests, rowsScored: window.rowsScored, options: options,
+            redacted: log.redacted)
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
         let rows = try log.labelledWindow(rows: options.window, labels: truths, since: since)
         return summary.with(performance: performance(rows, bundle: bundle, options: options))
@@ -208,35 +247,52 @@ public enum LogMonitor {
     /// Realised performance over the last `count` consecutive windows, oldest first: of
     /// `options.window` rows each, or with `options.seconds`, of that many seconds each (each still
     /// at most `options.window` rows; at most `PredictionLogReader.maximumWindow` rows in all).
-    public static func history(logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
-                               options: MonitorOptions, count: Int, labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
-        try history(log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey, options: options,
-                    count: count, labels: labels)
+    public static func history(
+        logPath: String, model: String? = nil, bundlePath: String? = nil, trustedKey: String? = nil,
+        options: MonitorOptions, count: Int, labels: OutcomeFile? = nil
+    ) throws -> [PerformanceWindow] {
+        try history(
+            log: try PredictionLogs.open(logPath, model: model), bundlePath: bundlePath, trustedKey: trustedKey,
+            options: options,
+            count: count, labels: labels)
     }
 
-    public static func history(log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
-                               options: MonitorOptions, count: Int, labels: OutcomeFile? = nil) throws -> [PerformanceWindow] {
+    public static func history(
+        log: any PredictionLogSource, bundlePath: String? = nil, trustedKey: String? = nil,
+        options: MonitorOptions, count: Int, labels: OutcomeFile? = nil
+    ) throws -> [PerformanceWindow] {
         let rowsInAll = options.window.multipliedReportingOverflow(by: count)
         guard count >= 1, !rowsInAll.overflow, rowsInAll.partialValue <= PredictionLogReader.maximumWindow else {
-            throw ServingError.badOption("--windows \(count) of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once")
+            throw ServingError.badOption(
+                "--windows \(count) of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once"
+            )
         }
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)
         guard bundle.manifest.modelID == log.modelID else {
-            throw ServingError.log(path: log.location, reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
+            throw ServingError.log(
+                path: log.location,
+                reason: "it logs model \(log.modelID), but \(bundle.path) holds model \(bundle.manifest.modelID)")
         }
         let truths = try labels?.outcomes(classes: bundle.pipeline.target.classes, target: bundle.manifest.target)
         if let seconds = options.seconds {
             let now = Date().timeIntervalSince1970
-            let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths, since: now - seconds * Double(count))
-            return PerformanceWindow.split(rows, seconds: seconds, count: count, now: now, limit: options.window) { performance($0, bundle: bundle, options: options) }
+            let rows = try log.labelledWindow(
+                rows: rowsInAll.partialValue, labels: truths, since: now - seconds * Double(count))
+            return PerformanceWindow.split(rows, seconds: seconds, count: count, now: now, limit: options.window) {
+                performance($0, bundle: bundle, options: options)
+            }
         }
         let rows = try log.labelledWindow(rows: rowsInAll.partialValue, labels: truths, since: nil)
         return PerformanceWindow.split(rows, size: options.window) { performance($0, bundle: bundle, options: options) }
     }
 
-    private static func performance(_ rows: [LabelledPrediction], bundle: LoadedBundle, options: MonitorOptions) -> RealisedPerformance {
+    private static func performance(_ rows: [LabelledPrediction], bundle: LoadedBundle, options: MonitorOptions)
+        -> RealisedPerformance
+    {
         RealisedPerformance.compute(
-            rows: rows, classification: bundle.pipeline.task == .classification, metrics: bundle.manifest.metrics, tolerance: options.tolerance,
-            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue, classes: bundle.pipeline.target.classes)
+            rows: rows, classification: bundle.pipeline.task == .classification, metrics: bundle.manifest.metrics,
+            tolerance: options.tolerance,
+            minimumRows: options.minimumRows, calibration: bundle.pipeline.calibration?.method.rawValue,
+            classes: bundle.pipeline.target.classes)
     }
 }

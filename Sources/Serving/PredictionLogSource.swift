@@ -36,8 +36,12 @@ public protocol PredictionLogSource: Sendable {
 }
 
 extension PredictionLogSource {
-    public func labelledWindow(rows limit: Int) throws -> [LabelledPrediction] { try labelledWindow(rows: limit, labels: nil, since: nil) }
-    public func pairedWindow(rows limit: Int) throws -> [PairedPrediction]? { try pairedWindow(rows: limit, labels: nil, since: nil) }
+    public func labelledWindow(rows limit: Int) throws -> [LabelledPrediction] {
+        try labelledWindow(rows: limit, labels: nil, since: nil)
+    }
+    public func pairedWindow(rows limit: Int) throws -> [PairedPrediction]? {
+        try pairedWindow(rows: limit, labels: nil, since: nil)
+    }
 }
 
 /// The last rows of a log: inputs (feature order), outputs, and the requests over the same span.
@@ -61,9 +65,13 @@ public enum PredictionLogs {
     /// `postgresql://…` reads the shared log of model `model` (the served name, or the only one
     /// the database logs); anything else is an SQLite file, and `model` must be nil.
     public static func open(_ location: String, model: String? = nil) throws -> any PredictionLogSource {
-        if PredictionLogLocation.isShared(location) { return try PostgresPredictionLogReader(url: location, model: model) }
+        if PredictionLogLocation.isShared(location) {
+            return try PostgresPredictionLogReader(url: location, model: model)
+        }
         if let model {
-            throw ServingError.badOption("a model name (\(model)) picks one of the models a PostgreSQL log shares; \(location) is a file and logs one model")
+            throw ServingError.badOption(
+                "a model name (\(model)) picks one of the models a PostgreSQL log shares; \(location) is a file and logs one model"
+            )
         }
         return try PredictionLogReader(path: location)
     }
@@ -105,7 +113,8 @@ public enum PredictionLogs {
 
     /// The probability a classifier gave its predicted label, from the logged probabilities.
     static func confidence(_ probabilities: String?, label: String, decoder: JSONDecoder) -> Double? {
-        guard let probabilities, let p = try? decoder.decode([String: Double].self, from: Data(probabilities.utf8)) else { return nil }
+        guard let probabilities, let p = try? decoder.decode([String: Double].self, from: Data(probabilities.utf8))
+        else { return nil }
         return p[label]
     }
 }

@@ -18,7 +18,8 @@ public struct ProcessResources: Sendable, Equatable {
             if fields.count > 1, let pages = Int(fields[1]) { result.residentBytes = pages * page }
         }
         if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
+            let close = stat.lastIndex(of: ")")
+        {
             // Fields after "(comm)": state is field 3, so utime (14) and stime (15) are at 11 and 12.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -26,7 +27,8 @@ public struct ProcessResources: Sendable, Equatable {
                 result.cpuSeconds = (user + system) / ticks
             }
         }
-        result.openFileDescriptors = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 1) - 1
+        result.openFileDescriptors =
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 1) - 1
         return result
     }
 }

@@ -96,8 +96,10 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
     ///   - calibration: the pipeline's calibration method, nil when it has none.
     ///   - classes: the model's classes, for the per-class figures (in this order).
     /// - Complexity: O(n) for accuracy; O(1000 · n) for the bootstrap of n labelled rows.
-    public static func compute(rows: [LabelledPrediction], classification: Bool, metrics: [String: Double], tolerance: Double?,
-                               minimumRows: Int, calibration: String?, classes: [String] = []) -> RealisedPerformance {
+    public static func compute(
+        rows: [LabelledPrediction], classification: Bool, metrics: [String: Double], tolerance: Double?,
+        minimumRows: Int, calibration: String?, classes: [String] = []
+    ) -> RealisedPerformance {
         let metric = classification ? "accuracy" : "rmse"
         let (validation, source): (Double?, String?) = {
             for key in ["validation_" + metric, "cv_" + metric] {
@@ -107,8 +109,10 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
         }()
         let tolerance = tolerance ?? (classification ? 0.05 : 0.1 * abs(validation ?? 0))
         var result = RealisedPerformance(
-            metric: metric, higherIsBetter: classification, windowRows: rows.count, labelledRows: 0, labelledShare: 0, value: nil, lower: nil, upper: nil,
-            intervalMethod: classification ? "wilson" : "bootstrap", mae: nil, maeLower: nil, maeUpper: nil, validation: validation,
+            metric: metric, higherIsBetter: classification, windowRows: rows.count, labelledRows: 0, labelledShare: 0,
+            value: nil, lower: nil, upper: nil,
+            intervalMethod: classification ? "wilson" : "bootstrap", mae: nil, maeLower: nil, maeUpper: nil,
+            validation: validation,
             validationSource: source, tolerance: tolerance, minimumRows: minimumRows, breached: false, estimated: nil)
         if classification {
             var n = 0, correct = 0
@@ -146,7 +150,9 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
         } else {
             var squared: [Double] = [], absolute: [Double] = []
             for row in rows {
-                guard case .number(let truth)? = row.truth, case .number(let predicted) = row.predicted, truth.isFinite, predicted.isFinite else { continue }
+                guard case .number(let truth)? = row.truth, case .number(let predicted) = row.predicted, truth.isFinite,
+                    predicted.isFinite
+                else { continue }
                 let e = truth - predicted
                 squared.append(e * e)
                 absolute.append(abs(e))
@@ -165,7 +171,9 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
             }
         }
         result.labelledShare = rows.isEmpty ? 0 : Double(result.labelledRows) / Double(rows.count)
-        if result.labelledRows >= max(minimumRows, 1), let validation, let lower = result.lower, let upper = result.upper {
+        if result.labelledRows >= max(minimumRows, 1), let validation, let lower = result.lower,
+            let upper = result.upper
+        {
             result.breached = classification ? upper < validation - tolerance : lower > validation + tolerance
         }
         return result
@@ -177,10 +185,12 @@ public struct RealisedPerformance: Codable, Sendable, Equatable {
         guard breached, let value, let lower, let upper, let validation else { return nil }
         let side = higherIsBetter ? "below" : "above"
         let limit = higherIsBetter ? validation - tolerance : validation + tolerance
-        let message = "realised \(label) \(Self.format(value)) (95% CI \(Self.format(lower))–\(Self.format(upper)), \(labelledRows) labelled rows) "
+        let message =
+            "realised \(label) \(Self.format(value)) (95% CI \(Self.format(lower))–\(Self.format(upper)), \(labelledRows) labelled rows) "
             + "lies wholly \(side) the validation figure \(Self.format(validation)) \(higherIsBetter ? "minus" : "plus") the tolerance \(Self.format(tolerance)) = \(Self.format(limit))"
-        return MonitoringSummary.Alert(feature: Self.alertName, test: intervalMethod, statistic: value, pValue: nil, adjustedPValue: nil,
-                                       threshold: limit, psi: nil, message: message)
+        return MonitoringSummary.Alert(
+            feature: Self.alertName, test: intervalMethod, statistic: value, pValue: nil, adjustedPValue: nil,
+            threshold: limit, psi: nil, message: message)
     }
 
     /// accuracy or RMSE, as printed.
@@ -202,14 +212,17 @@ public struct PerformanceWindow: Sendable, Equatable {
 
     /// Splits `rows` (oldest first) into consecutive windows of `size` rows, the newest ending at
     /// the last row (the oldest may be shorter), and computes each as `compute` would.
-    public static func split(_ rows: [LabelledPrediction], size: Int, compute: ([LabelledPrediction]) -> RealisedPerformance) -> [PerformanceWindow] {
+    public static func split(
+        _ rows: [LabelledPrediction], size: Int, compute: ([LabelledPrediction]) -> RealisedPerformance
+    ) -> [PerformanceWindow] {
         guard size > 0, !rows.isEmpty else { return [] }
         var windows: [PerformanceWindow] = []
         var end = rows.count
         while end > 0 {
             let start = max(0, end - size)
             let slice = Array(rows[start..<end])
-            windows.append(PerformanceWindow(firstID: slice.first?.id, lastID: slice.last?.id, performance: compute(slice)))
+            windows.append(
+                PerformanceWindow(firstID: slice.first?.id, lastID: slice.last?.id, performance: compute(slice)))
             end = start
         }
         return windows.reversed()
@@ -218,8 +231,10 @@ public struct PerformanceWindow: Sendable, Equatable {
     /// Splits `rows` (oldest first) into `count` consecutive windows of `seconds` each, the newest
     /// ending at `now`, by the time each row was logged; a window keeps its newest `limit` rows.
     /// Empty windows are kept (no traffic is worth seeing).
-    public static func split(_ rows: [LabelledPrediction], seconds: Double, count: Int, now: Double, limit: Int,
-                             compute: ([LabelledPrediction]) -> RealisedPerformance) -> [PerformanceWindow] {
+    public static func split(
+        _ rows: [LabelledPrediction], seconds: Double, count: Int, now: Double, limit: Int,
+        compute: ([LabelledPrediction]) -> RealisedPerformance
+    ) -> [PerformanceWindow] {
         guard seconds > 0, count > 0 else { return [] }
         var buckets = [[LabelledPrediction]](repeating: [], count: count)
         for row in rows {
@@ -231,7 +246,9 @@ public struct PerformanceWindow: Sendable, Equatable {
         return buckets.enumerated().map { k, bucket in
             let slice = Array(bucket.suffix(max(limit, 1)))
             let end = now - seconds * Double(count - 1 - k)
-            return PerformanceWindow(firstID: slice.first?.id, lastID: slice.last?.id, performance: compute(slice), start: end - seconds, end: end)
+            return PerformanceWindow(
+                firstID: slice.first?.id, lastID: slice.last?.id, performance: compute(slice), start: end - seconds,
+                end: end)
         }
     }
 }

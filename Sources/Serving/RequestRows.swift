@@ -43,7 +43,9 @@ struct RequestRows: Sendable {
     /// such a body is one row).
     func flatRows(_ body: Data) -> [[JSONScalar]]? {
         guard !features.isEmpty, featureIndex["rows"] == nil else { return nil }
-        return body.withUnsafeBytes { JSONParser.flatRows($0, names: featureNames, numeric: numeric, limit: maximumRows) }
+        return body.withUnsafeBytes {
+            JSONParser.flatRows($0, names: featureNames, numeric: numeric, limit: maximumRows)
+        }
     }
 
     /// The one-row fast path alone (see `JSONParser.flatRow`): nil when the body is not one valid
@@ -61,7 +63,9 @@ struct RequestRows: Sendable {
             throw APIError.malformedJSON(error.description)
         }
         guard case .object(let object) = value else {
-            throw APIError.invalidFields(["body: expected a JSON object (one row) or {\"rows\": [...]}, found \(value.typeName)"])
+            throw APIError.invalidFields([
+                "body: expected a JSON object (one row) or {\"rows\": [...]}, found \(value.typeName)"
+            ])
         }
         var details = Details()
         var rows: [[JSONScalar]] = []
@@ -70,7 +74,10 @@ struct RequestRows: Sendable {
                 details.append("\(key): unknown field (a batch is {\"rows\": [...]} and nothing else)")
             }
             guard case .array(let items)? = object["rows"], !items.isEmpty else {
-                throw APIError.invalidFields(details.shown + ["rows: expected a non-empty array of row objects, found \(object["rows"].map(Self.describeEmpty) ?? "nothing")"])
+                throw APIError.invalidFields(
+                    details.shown + [
+                        "rows: expected a non-empty array of row objects, found \(object["rows"].map(Self.describeEmpty) ?? "nothing")"
+                    ])
             }
             guard items.count <= maximumRows else { throw APIError.tooManyRows(maximumRows) }
             rows.reserveCapacity(items.count)

@@ -22,7 +22,10 @@ final class ServedModel: Sendable {
     ///   champion's at start, kept across promotions so clients' routes never change.
     /// - Parameter perModelRoutes: one of several models on the server (its routes are under
     ///   `/v1/models/NAME/`, which its OpenAPI document says).
-    init(bundle: LoadedBundle, servedName: String, redact: [String], maximumRows: Int, monitorOptions: MonitorOptions, perModelRoutes: Bool = false) throws {
+    init(
+        bundle: LoadedBundle, servedName: String, redact: [String], maximumRows: Int, monitorOptions: MonitorOptions,
+        perModelRoutes: Bool = false
+    ) throws {
         self.bundle = bundle
         let pipeline = bundle.pipeline
         let features = pipeline.inputs
@@ -31,13 +34,18 @@ final class ServedModel: Sendable {
         featureNames = features.map(\.name)
         scorer = ModelScorer(pipeline: pipeline, modelID: bundle.manifest.modelID, sensitive: sensitive)
         rows = RequestRows(features: features, maximumRows: max(maximumRows, 1))
-        openInference = OpenInferenceModel(name: servedName, modelID: bundle.manifest.modelID, pipeline: pipeline, maximumRows: max(maximumRows, 1))
+        openInference = OpenInferenceModel(
+            name: servedName, modelID: bundle.manifest.modelID, pipeline: pipeline, maximumRows: max(maximumRows, 1))
         let reference = try BundleReference.decode(bundle.reference)
-        monitor = LiveMonitor(model: bundle.manifest.modelID, reference: reference, features: features, classes: pipeline.target.classes, options: monitorOptions)
+        monitor = LiveMonitor(
+            model: bundle.manifest.modelID, reference: reference, features: features, classes: pipeline.target.classes,
+            options: monitorOptions)
         manifestJSON = ModelService.publicManifest(bundle, hiding: sensitive)
         // Generated here rather than read from the bundle, so it describes this server (415, the
         // row limit) and leaves out what `--redact` hides, whatever version exported the bundle.
-        openAPI = OpenAPIDocument.yaml(for: pipeline, name: servedName, redacted: sensitive, maximumRows: max(maximumRows, 1), perModelRoutes: perModelRoutes)
+        openAPI = OpenAPIDocument.yaml(
+            for: pipeline, name: servedName, redacted: sensitive, maximumRows: max(maximumRows, 1),
+            perModelRoutes: perModelRoutes)
     }
 
     var modelID: String { bundle.manifest.modelID }
@@ -74,7 +82,8 @@ struct ModelRoles: Sendable {
         let a = champion.pipeline, b = challenger.pipeline
         let (one, other) = (champion.manifest.name, challenger.manifest.name)
         guard a.task == b.task else {
-            return "the challenger '\(other)' is a \(b.task.rawValue) model, the champion '\(one)' a \(a.task.rawValue) one: they cannot answer the same requests"
+            return
+                "the challenger '\(other)' is a \(b.task.rawValue) model, the champion '\(one)' a \(a.task.rawValue) one: they cannot answer the same requests"
         }
         let inputsA = Dictionary(a.inputs.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
         let inputsB = Dictionary(b.inputs.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
@@ -84,13 +93,16 @@ struct ModelRoles: Sendable {
             var parts: [String] = []
             if !onlyB.isEmpty { parts.append("the challenger also takes \(onlyB.joined(separator: ", "))") }
             if !onlyA.isEmpty { parts.append("the champion also takes \(onlyA.joined(separator: ", "))") }
-            return "the challenger '\(other)' and the champion '\(one)' take different inputs: " + parts.joined(separator: "; ")
+            return "the challenger '\(other)' and the champion '\(one)' take different inputs: "
+                + parts.joined(separator: "; ")
         }
         for input in a.inputs where inputsB[input.name] != input.kind {
-            return "input '\(input.name)' is \(input.kind) for the champion '\(one)' but \(inputsB[input.name].map { "\($0)" } ?? "absent") for the challenger '\(other)'"
+            return
+                "input '\(input.name)' is \(input.kind) for the champion '\(one)' but \(inputsB[input.name].map { "\($0)" } ?? "absent") for the challenger '\(other)'"
         }
         if a.task == .classification, Set(a.target.classes) != Set(b.target.classes) {
-            return "the challenger '\(other)' predicts the classes \(b.target.classes.joined(separator: ", ")), the champion '\(one)' \(a.target.classes.joined(separator: ", ")): outcomes could not be checked against both"
+            return
+                "the challenger '\(other)' predicts the classes \(b.target.classes.joined(separator: ", ")), the champion '\(one)' \(a.target.classes.joined(separator: ", ")): outcomes could not be checked against both"
         }
         return nil
     }

@@ -17,7 +17,8 @@ final class ServerMetrics: Sendable {
     }
     /// The request counters (per route and status) and latency timers (per route), made on first
     /// use: a series appears once something was counted in it.
-    private let requestHandles = Mutex<(counters: [RouteStatus: Metrics.Counter], timers: [String: Metrics.Timer])>(([:], [:]))
+    private let requestHandles = Mutex<(counters: [RouteStatus: Metrics.Counter], timers: [String: Metrics.Timer])>(
+        ([:], [:]))
     private let classCounters: [String: Metrics.Counter]
     private let rowsScored: Metrics.Counter
     private let inputWarnings: Metrics.Counter
@@ -62,13 +63,18 @@ final class ServerMetrics: Sendable {
     init(classes: [String], features: [String], predictionBuckets: [Double], shadow withShadow: Bool = false) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[Self.latencyLabel] = [
-            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .seconds(5),
         ]
         if !predictionBuckets.isEmpty { factory.valueHistogramBuckets[Self.predictionValueLabel] = predictionBuckets }
         self.factory = factory
         var counters: [String: Metrics.Counter] = [:]
-        for c in classes { counters[c] = Metrics.Counter(label: "workbench_predictions_total", dimensions: [("class", c)], factory: factory) }
+        for c in classes {
+            counters[c] = Metrics.Counter(
+                label: "workbench_predictions_total", dimensions: [("class", c)], factory: factory)
+        }
         classCounters = counters
         rowsScored = Metrics.Counter(label: "workbench_rows_scored_total", factory: factory)
         inputWarnings = Metrics.Counter(label: "workbench_input_warnings_total", factory: factory)
@@ -84,13 +90,15 @@ final class ServerMetrics: Sendable {
         labelledRows = Metrics.Meter(label: "workbench_labelled_rows", factory: factory)
         labelledShare = Metrics.Meter(label: "workbench_labelled_share", factory: factory)
         performanceAlert = Metrics.Meter(label: "workbench_performance_alert", factory: factory)
-        estimatedAccuracy = classes.isEmpty ? nil : Metrics.Meter(label: "workbench_estimated_accuracy", factory: factory)
+        estimatedAccuracy =
+            classes.isEmpty ? nil : Metrics.Meter(label: "workbench_estimated_accuracy", factory: factory)
         predictionValues = classes.isEmpty ? Metrics.Recorder(label: Self.predictionValueLabel, factory: factory) : nil
         var psi: [String: Metrics.Meter] = [:]
         var alert: [String: Metrics.Meter] = [:]
         for f in features {
             psi[f] = Metrics.Meter(label: "workbench_feature_psi", dimensions: [("feature", f)], factory: factory)
-            alert[f] = Metrics.Meter(label: "workbench_feature_drift_alert", dimensions: [("feature", f)], factory: factory)
+            alert[f] = Metrics.Meter(
+                label: "workbench_feature_drift_alert", dimensions: [("feature", f)], factory: factory)
         }
         featurePSI = psi
         featureAlert = alert
@@ -102,15 +110,20 @@ final class ServerMetrics: Sendable {
         uptime = Metrics.Meter(label: "process_uptime_seconds", factory: factory)
         startTime = Metrics.Meter(label: "process_start_time_seconds", factory: factory)
         startTime.set(started.timeIntervalSince1970)
-        shadow = !withShadow ? nil : Shadow(
-            scored: Metrics.Counter(label: "workbench_shadow_rows_scored_total", factory: factory),
-            failed: Metrics.Counter(label: "workbench_shadow_rows_failed_total", factory: factory),
-            dropped: Metrics.Counter(label: "workbench_shadow_rows_dropped_total", factory: factory),
-            // Classification: the share of rows where the two models give the same label;
-            // regression: the mean absolute difference of their values.
-            agreement: Metrics.Meter(label: classes.isEmpty ? "workbench_shadow_mean_absolute_difference" : "workbench_shadow_agreement", factory: factory),
-            compared: Metrics.Meter(label: "workbench_shadow_rows_compared", factory: factory),
-            promotions: Metrics.Counter(label: "workbench_promotions_total", factory: factory))
+        shadow =
+            !withShadow
+            ? nil
+            : Shadow(
+                scored: Metrics.Counter(label: "workbench_shadow_rows_scored_total", factory: factory),
+                failed: Metrics.Counter(label: "workbench_shadow_rows_failed_total", factory: factory),
+                dropped: Metrics.Counter(label: "workbench_shadow_rows_dropped_total", factory: factory),
+                // Classification: the share of rows where the two models give the same label;
+                // regression: the mean absolute difference of their values.
+                agreement: Metrics.Meter(
+                    label: classes.isEmpty ? "workbench_shadow_mean_absolute_difference" : "workbench_shadow_agreement",
+                    factory: factory),
+                compared: Metrics.Meter(label: "workbench_shadow_rows_compared", factory: factory),
+                promotions: Metrics.Counter(label: "workbench_promotions_total", factory: factory))
         if let s = self.shadow {
             // Present from the start, so a dashboard sees 0 rather than no series.
             s.scored.increment(by: 0)
@@ -130,7 +143,9 @@ final class ServerMetrics: Sendable {
         shadow.compared.set(tally.compared)
         guard tally.compared > 0 else { return }
         let classification = classCounters.isEmpty == false
-        shadow.agreement.set(classification ? Double(tally.agreed) / Double(tally.compared) : tally.absoluteDifference / Double(tally.compared))
+        shadow.agreement.set(
+            classification
+                ? Double(tally.agreed) / Double(tally.compared) : tally.absoluteDifference / Double(tally.compared))
     }
 
     /// Rows dropped for the challenger because its queue was full.
@@ -147,7 +162,9 @@ final class ServerMetrics: Sendable {
             if let c = cache.counters[key] {
                 counter = c
             } else {
-                counter = Metrics.Counter(label: "workbench_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+                counter = Metrics.Counter(
+                    label: "workbench_http_requests_total", dimensions: [("route", route), ("status", String(status))],
+                    factory: factory)
                 cache.counters[key] = counter
             }
             let timer: Metrics.Timer

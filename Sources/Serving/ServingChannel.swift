@@ -33,7 +33,9 @@ struct ServingChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            let handler = ServingHandler(router: router, idleTimeout: idleTimeout, readTimeout: readTimeout, registry: registry, workers: workers)
+            let handler = ServingHandler(
+                router: router, idleTimeout: idleTimeout, readTimeout: readTimeout, registry: registry, workers: workers
+            )
             try pipeline.addHandler(ActivityHandler(handler: handler))
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(handler)
@@ -114,7 +116,10 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let registry: ConnectionRegistry
     private let workers: NIOThreadPool
 
-    init(router: ModelRouter, idleTimeout: Duration, readTimeout: Duration, registry: ConnectionRegistry, workers: NIOThreadPool) {
+    init(
+        router: ModelRouter, idleTimeout: Duration, readTimeout: Duration, registry: ConnectionRegistry,
+        workers: NIOThreadPool
+    ) {
         self.router = router
         self.idleTimeout = idleTimeout
         self.readTimeout = readTimeout
@@ -133,9 +138,10 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loopHandler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        let (id, admitted) = registry.register(ConnectionRegistry.Actions(
-            evict: { loop.execute { loopHandler.value.evict(context: loopContext.value) } },
-            admit: { loop.execute { loopHandler.value.admit(context: loopContext.value) } }))
+        let (id, admitted) = registry.register(
+            ConnectionRegistry.Actions(
+                evict: { loop.execute { loopHandler.value.evict(context: loopContext.value) } },
+                admit: { loop.execute { loopHandler.value.admit(context: loopContext.value) } }))
         registration = id
         held = !admitted
         // Often enough that each timeout fires within a quarter of itself (at most 1 s late).
@@ -190,8 +196,9 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let late = pending, now - late.start >= readTimeout {
             // A body still arriving after the read timeout: 408 if the service wanted it; if not
             // (a 401, 404 or 405 whose body trickles in), the answer it would have got anyway.
-            answerEarly(context: context, head: late.head, authorization: late.authorization, contentType: late.contentType,
-                        body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
+            answerEarly(
+                context: context, head: late.head, authorization: late.authorization, contentType: late.contentType,
+                body: late.body == nil ? nil : .timedOut(readTimeout), start: late.start)
         } else if !offloaded, now - lastActivity >= idleTimeout {
             // Nothing complete arrived for the idle timeout (a trickled header never completes a
             // part): nothing is worth waiting for.
@@ -262,19 +269,32 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestStarted()
             let authorization = head.headers.first(name: "authorization")
             let contentType = head.headers.first(name: "content-type")
-            guard router.wantsBody(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType) else {
-                pending = Pending(head: head, authorization: authorization, contentType: contentType, start: start, body: nil)
+            guard
+                router.wantsBody(
+                    method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType
+                )
+            else {
+                pending = Pending(
+                    head: head, authorization: authorization, contentType: contentType, start: start, body: nil)
                 return
             }
-            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > router.maximumBodyBytes {
-                answerEarly(context: context, head: head, authorization: authorization, contentType: contentType, body: .tooLarge, start: start)
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init),
+                declared > router.maximumBodyBytes
+            {
+                answerEarly(
+                    context: context, head: head, authorization: authorization, contentType: contentType,
+                    body: .tooLarge, start: start)
                 return
             }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl asks before sending a body over 1 KiB; without this it waits a second.
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 100 Continue\r\n\r\n")),
+                    promise: nil)
             }
-            pending = Pending(head: head, authorization: authorization, contentType: contentType, start: start, body: context.channel.allocator.buffer(capacity: 0))
+            pending = Pending(
+                head: head, authorization: authorization, contentType: contentType, start: start,
+                body: context.channel.allocator.buffer(capacity: 0))
         case .body(var part):
             // Taken out of `pending` while it grows: a second reference to the buffer would make
             // every append copy the whole body so far (quadratic in the body's length).
@@ -282,7 +302,9 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             pending = nil
             request.body = nil
             if body.readableBytes + part.readableBytes > router.maximumBodyBytes {
-                answerEarly(context: context, head: request.head, authorization: request.authorization, contentType: request.contentType, body: .tooLarge, start: request.start)
+                answerEarly(
+                    context: context, head: request.head, authorization: request.authorization,
+                    contentType: request.contentType, body: .tooLarge, start: request.start)
                 return
             }
             // A body in one part, the usual case, is kept as the decoder's slice of what was read,
@@ -302,21 +324,24 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
             let body = request.body.map { buffer in IncomingBody.bytes(buffer.withUnsafeReadableBytes { Data($0) }) }
             let bodyBytes = request.body?.readableBytes ?? 0
             guard bodyBytes > Self.offloadBytes || router.answersOffLoop(path: request.head.uri) else {
-                let answer = router.handle(method: request.head.method.rawValue, path: request.head.uri, authorization: request.authorization,
-                                            contentType: request.contentType, body: body, start: request.start)
+                let answer = router.handle(
+                    method: request.head.method.rawValue, path: request.head.uri, authorization: request.authorization,
+                    contentType: request.contentType, body: body, start: request.start)
                 write(answer, for: request.head, context: context, close: close)
                 return
             }
             // A large body, a drift summary or outcomes to store: handled on the worker pool; the answer is written
             // back here, on the loop. Requests behind it on this connection wait in order.
             offloaded = true
-            let head = request.head, authorization = request.authorization, contentType = request.contentType, start = request.start
+            let head = request.head, authorization = request.authorization, contentType = request.contentType,
+                start = request.start
             let large = bodyBytes >= Self.trimBytes
             if large { Self.largeInFlight.add(1, ordering: .relaxed) }
             let answered = workers.runIfActive(eventLoop: context.eventLoop) {
                 defer { if large { Self.finishedLarge() } }
-                return router.handle(method: head.method.rawValue, path: head.uri, authorization: authorization,
-                                      contentType: contentType, body: body, start: start)
+                return router.handle(
+                    method: head.method.rawValue, path: head.uri, authorization: authorization,
+                    contentType: contentType, body: body, start: start)
             }
             let loopHandler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -328,7 +353,8 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let answer: APIResponse
                 switch result {
                 case .success(let a): answer = a
-                case .failure: answer = APIError(503, "the server is shutting down", details: ["try again later"]).response
+                case .failure:
+                    answer = APIError(503, "the server is shutting down", details: ["try again later"]).response
                 }
                 handler.write(answer, for: head, context: context, close: close || handler.quiescing)
                 handler.drain(context: context)
@@ -355,11 +381,14 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Answers before the request ended (body too large, or too slow), then closes: the rest of
     /// the body is not worth reading.
-    private func answerEarly(context: ChannelHandlerContext, head: HTTPRequestHead, authorization: String?, contentType: String?,
-                             body: IncomingBody?, start: ContinuousClock.Instant) {
+    private func answerEarly(
+        context: ChannelHandlerContext, head: HTTPRequestHead, authorization: String?, contentType: String?,
+        body: IncomingBody?, start: ContinuousClock.Instant
+    ) {
         pending = nil
-        let answer = router.handle(method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType,
-                                   body: body, start: start)
+        let answer = router.handle(
+            method: head.method.rawValue, path: head.uri, authorization: authorization, contentType: contentType,
+            body: body, start: start)
         write(answer, for: head, context: context, close: true)
     }
 
@@ -452,7 +481,8 @@ final class ServingHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !closing else { return }
         if error is HTTPParserError {
             // Not HTTP the decoder can follow: say so in the API's error shape, then close.
-            let answer = APIError(400, "the request is not valid HTTP/1.1", details: [String(describing: error)]).response
+            let answer = APIError(400, "the request is not valid HTTP/1.1", details: [String(describing: error)])
+                .response
             write(answer, for: pending?.head, context: context, close: true)
         } else {
             closing = true

@@ -15,7 +15,8 @@ public enum ServingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badReference(let reason): "the bundle's reference.json cannot be read: \(reason)"
-        case .cannotBind(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)\nhint: choose another port with --port (or port=), or 0 for any free port"
+        case .cannotBind(let host, let port, let reason):
+            "cannot listen on \(host):\(port): \(reason)\nhint: choose another port with --port (or port=), or 0 for any free port"
         case .badOption(let message): message
         case .log(let path, let reason): "prediction log \(path): \(reason)"
         case .sharedLog(let message): "prediction log: \(message)"

@@ -77,7 +77,10 @@ final class ShadowScorer: Sendable {
         guard !rows.isEmpty else { return }
         let accepted: Bool = queue.withLock { q in
             guard q.running, q.queuedRows + rows.count <= maximumQueuedRows else { return false }
-            q.jobs.append(Job(rows: rows, champion: champion, challenger: challenger, inputs: inputs, time: Date().timeIntervalSince1970))
+            q.jobs.append(
+                Job(
+                    rows: rows, champion: champion, challenger: challenger, inputs: inputs,
+                    time: Date().timeIntervalSince1970))
             q.queuedRows += rows.count
             return true
         }
@@ -128,7 +131,10 @@ final class ShadowScorer: Sendable {
                     return (jobs, q.running)
                 }
                 if jobs.isEmpty {
-                    if !running { finished.signal(); return }
+                    if !running {
+                        finished.signal()
+                        return
+                    }
                     break
                 }
                 process(jobs)
@@ -147,7 +153,8 @@ final class ShadowScorer: Sendable {
             let outputs = Self.score(inputs, with: challenger)
             let classes = challenger.bundle.pipeline.target.classes
             for (row, output) in zip(job.rows, outputs) {
-                var shadow = ShadowRow(predictionID: row.id ?? 0, model: challenger.modelID, answeredBy: job.champion, time: job.time)
+                var shadow = ShadowRow(
+                    predictionID: row.id ?? 0, model: challenger.modelID, answeredBy: job.champion, time: job.time)
                 switch output {
                 case .success(let scored):
                     local.scored += 1
@@ -181,13 +188,17 @@ final class ShadowScorer: Sendable {
             do {
                 try log.writeShadow(logged)
                 if logFailing.exchange(false, ordering: .relaxed) {
-                    FileHandle.standardError.write(Data("warning: prediction log \(log.location): challenger predictions written again\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("warning: prediction log \(log.location): challenger predictions written again\n".utf8))
                 }
             } catch {
                 metrics.logWriteFailed()
                 // Said once per outage, not once per batch.
                 if !logFailing.exchange(true, ordering: .relaxed) {
-                    FileHandle.standardError.write(Data("warning: prediction log \(log.location): \(error); challenger predictions are not logged until it can be written again\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "warning: prediction log \(log.location): \(error); challenger predictions are not logged until it can be written again\n"
+                                .utf8))
                 }
             }
         }
@@ -204,7 +215,8 @@ final class ShadowScorer: Sendable {
         return rows.map { row in
             do throws(APIError) {
                 let scored = try model.scorer.score([row])
-                return scored.first.map { .success($0) } ?? .failure(APIError(500, "internal error: no prediction for a row"))
+                return scored.first.map { .success($0) }
+                    ?? .failure(APIError(500, "internal error: no prediction for a row"))
             } catch {
                 return .failure(error)
             }

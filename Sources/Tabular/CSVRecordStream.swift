@@ -78,7 +78,12 @@ public struct CSVRecordStream {
         while let b = nextByte() {
             if inQuotes {
                 if b == UInt8(ascii: "\"") {
-                    if peekByte() == UInt8(ascii: "\"") { _ = nextByte(); field.append(b) } else { inQuotes = false }
+                    if peekByte() == UInt8(ascii: "\"") {
+                        _ = nextByte()
+                        field.append(b)
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     if b == UInt8(ascii: "\n") { line += 1 }
                     field.append(b)
@@ -87,7 +92,13 @@ public struct CSVRecordStream {
             }
             switch b {
             case UInt8(ascii: "\""):
-                if field.allSatisfy({ $0 == UInt8(ascii: " ") }) { field.removeAll(); inQuotes = true; quoted = true } else { field.append(b) }
+                if field.allSatisfy({ $0 == UInt8(ascii: " ") }) {
+                    field.removeAll()
+                    inQuotes = true
+                    quoted = true
+                } else {
+                    field.append(b)
+                }
             case separator:
                 try finish()
             case UInt8(ascii: "\r"):
@@ -101,7 +112,9 @@ public struct CSVRecordStream {
                 field.append(b)
             }
         }
-        if inQuotes { throw TabularError.unterminatedQuote(FileLocation(file: name, line: startLine, column: fields.count + 1)) }
+        if inQuotes {
+            throw TabularError.unterminatedQuote(FileLocation(file: name, line: startLine, column: fields.count + 1))
+        }
         try finish()
         return Record(fields: fields, line: startLine)
     }

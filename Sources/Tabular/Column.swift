@@ -43,8 +43,9 @@ public enum ColumnData: Sendable, Equatable {
                     var k = 0
                     while k + 4 <= n {
                         let a = idx[k], b = idx[k + 1], c = idx[k + 2], d = idx[k + 3]
-                        precondition(UInt(bitPattern: a) < limit && UInt(bitPattern: b) < limit && UInt(bitPattern: c) < limit
-                                     && UInt(bitPattern: d) < limit, "a row outside a column of \(v.count)")
+                        precondition(
+                            UInt(bitPattern: a) < limit && UInt(bitPattern: b) < limit && UInt(bitPattern: c) < limit
+                                && UInt(bitPattern: d) < limit, "a row outside a column of \(v.count)")
                         (base + k).initialize(to: v[a])
                         (base + k + 1).initialize(to: v[b])
                         (base + k + 2).initialize(to: v[c])

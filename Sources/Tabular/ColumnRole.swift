@@ -79,11 +79,20 @@ public enum ColumnRole: Sendable, Equatable {
             // No hashing: a majority vote for the near-constant check, sorting only for uniqueness.
             var candidate = Double.nan, votes = 0
             for x in values where !x.isNaN {
-                if votes == 0 { candidate = x; votes = 1 } else if x == candidate { votes += 1 } else { votes -= 1 }
+                if votes == 0 {
+                    candidate = x
+                    votes = 1
+                } else if x == candidate {
+                    votes += 1
+                } else {
+                    votes -= 1
+                }
             }
             let top = values.reduce(0) { $0 + ($1 == candidate ? 1 : 0) }
             if top == present { return .constant(value: formatNumber(candidate)) }
-            if Double(missing) > mostlyMissingShare * Double(rows) { return .mostlyMissing(share: Double(missing) / Double(rows)) }
+            if Double(missing) > mostlyMissingShare * Double(rows) {
+                return .mostlyMissing(share: Double(missing) / Double(rows))
+            }
             if column.isIntegral, let kind = identifierKind(values: values, present: present, rows: rows) {
                 return .identifier(kind)
             }
@@ -96,7 +105,9 @@ public enum ColumnRole: Sendable, Equatable {
             for c in codes where c >= 0 { counts[Int(c)] += 1 }
             let used = counts.indices.filter { counts[$0] > 0 }
             if used.count == 1 { return .constant(value: levels[used[0]]) }
-            if Double(missing) > mostlyMissingShare * Double(rows) { return .mostlyMissing(share: Double(missing) / Double(rows)) }
+            if Double(missing) > mostlyMissingShare * Double(rows) {
+                return .mostlyMissing(share: Double(missing) / Double(rows))
+            }
             if let detection = DateFormat.detect(in: column) { return .date(detection) }
             let distinct = used.count
             if present >= minimumRows {
@@ -107,7 +118,9 @@ public enum ColumnRole: Sendable, Equatable {
                 if distinct == present { return .identifier(.unique) }
                 if distinct > highCardinality && distinct * 5 > present { return .highCardinality(distinct: distinct) }
             }
-            if let top = used.max(by: { counts[$0] < counts[$1] }), Double(counts[top]) >= nearConstantShare * Double(present), present >= minimumRows {
+            if let top = used.max(by: { counts[$0] < counts[$1] }),
+                Double(counts[top]) >= nearConstantShare * Double(present), present >= minimumRows
+            {
                 return .nearConstant(value: levels[top], share: Double(counts[top]) / Double(present))
             }
             return nil
@@ -151,7 +164,8 @@ public enum ColumnRole: Sendable, Equatable {
     /// on its own core (a load's roles took a tenth of its time on one).
     public static func detect(in frame: DataFrame) -> [(name: String, missing: Int, role: ColumnRole?)] {
         let columns = frame.columns
-        let found = parallelMap(columns.count, workers: ProcessInfo.processInfo.activeProcessorCount) { i -> (Int, ColumnRole?) in
+        let found = parallelMap(columns.count, workers: ProcessInfo.processInfo.activeProcessorCount) {
+            i -> (Int, ColumnRole?) in
             let missing = columns[i].data.missingCount
             return (missing, detect(columns[i], missing: missing))
         }

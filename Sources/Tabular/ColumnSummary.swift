@@ -42,7 +42,9 @@ public struct ColumnSummary: Sendable, Equatable {
             count = present.count
             missing = values.count - present.count
             present.sortByRadix()  // the stable sort's exact result, several times faster
-            numeric = present.isEmpty ? nil : ColumnSummary.numericStats(sorted: present, bins: histogramBins, integral: column.isIntegral)
+            numeric =
+                present.isEmpty
+                ? nil : ColumnSummary.numericStats(sorted: present, bins: histogramBins, integral: column.isIntegral)
         case .categorical(let codes, let levels):
             var counts = [Int](repeating: 0, count: levels.count)
             var missingCount = 0
@@ -59,7 +61,9 @@ public struct ColumnSummary: Sendable, Equatable {
     }
 
     /// Every column's summary, columns spread over `threads` workers (each sorts its own column).
-    public static func summaries(of frame: DataFrame, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [ColumnSummary] {
+    public static func summaries(of frame: DataFrame, threads: Int = ProcessInfo.processInfo.activeProcessorCount)
+        -> [ColumnSummary]
+    {
         let columns = frame.columns
         return parallelMap(columns.count, workers: max(1, threads)) { ColumnSummary(column: columns[$0]) }
     }
@@ -88,7 +92,8 @@ public struct ColumnSummary: Sendable, Equatable {
         }
         return NumericStats(
             mean: mean, std: variance.squareRoot(), min: lo,
-            q25: quantile(sorted: sorted, 0.25), median: quantile(sorted: sorted, 0.5), q75: quantile(sorted: sorted, 0.75),
+            q25: quantile(sorted: sorted, 0.25), median: quantile(sorted: sorted, 0.5),
+            q75: quantile(sorted: sorted, 0.75),
             max: hi, integral: integral, histogram: histogram)
     }
 }

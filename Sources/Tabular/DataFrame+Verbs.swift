@@ -27,7 +27,9 @@ extension DataFrame {
         }
         // Each key becomes one integer rank per row (missing → Int.max), so the comparison is on integers.
         let ranks: [(rank: [Int], descending: Bool)] = try keys.map { key in
-            guard let column = column(named: key.column) else { throw TabularError.unknownColumn(key.column, available: columnNames) }
+            guard let column = column(named: key.column) else {
+                throw TabularError.unknownColumn(key.column, available: columnNames)
+            }
             return (Self.ranks(column.data), key.descending)
         }
         var order = Array(0..<rowCount)
@@ -86,7 +88,10 @@ extension DataFrame {
             var current = -1
             var previous = Double.nan
             for i in sorted {
-                if v[i] != previous { current += 1; previous = v[i] }
+                if v[i] != previous {
+                    current += 1
+                    previous = v[i]
+                }
                 rank[i] = current
             }
             return rank
@@ -96,7 +101,10 @@ extension DataFrame {
             var current = -1
             var previous: String?
             for l in order {
-                if levels[l] != previous { current += 1; previous = levels[l] }
+                if levels[l] != previous {
+                    current += 1
+                    previous = levels[l]
+                }
                 levelRank[l] = current
             }
             return codes.map { $0 < 0 ? Int.max : levelRank[Int($0)] }
@@ -107,7 +115,9 @@ extension DataFrame {
     /// (missing equals missing), numbered in order of first appearance; and the first row of each group.
     public func groupIDs(on columns: [String]) throws -> (ids: [Int], firstRows: [Int]) {
         let keys: [[Int]] = try columns.map { name in
-            guard let column = column(named: name) else { throw TabularError.unknownColumn(name, available: columnNames) }
+            guard let column = column(named: name) else {
+                throw TabularError.unknownColumn(name, available: columnNames)
+            }
             return Self.valueIDs(column.data)
         }
         var ids = [Int](repeating: 0, count: rowCount)
@@ -117,7 +127,10 @@ extension DataFrame {
             var group = [Int](repeating: -1, count: largest + 2)
             for r in 0..<rowCount {
                 let slot = keys[0][r] + 1
-                if group[slot] < 0 { group[slot] = firstRows.count; firstRows.append(r) }
+                if group[slot] < 0 {
+                    group[slot] = firstRows.count
+                    firstRows.append(r)
+                }
                 ids[r] = group[slot]
             }
             return (ids, firstRows)
@@ -126,7 +139,13 @@ extension DataFrame {
             var seen: [Int: Int] = [:]
             for r in 0..<rowCount {
                 let k = keys[0][r]
-                if let g = seen[k] { ids[r] = g } else { seen[k] = firstRows.count; ids[r] = firstRows.count; firstRows.append(r) }
+                if let g = seen[k] {
+                    ids[r] = g
+                } else {
+                    seen[k] = firstRows.count
+                    ids[r] = firstRows.count
+                    firstRows.append(r)
+                }
             }
             return (ids, firstRows)
         }
@@ -134,7 +153,13 @@ extension DataFrame {
         var tuple = [Int](repeating: 0, count: keys.count)
         for r in 0..<rowCount {
             for k in keys.indices { tuple[k] = keys[k][r] }
-            if let g = seen[tuple] { ids[r] = g } else { seen[tuple] = firstRows.count; ids[r] = firstRows.count; firstRows.append(r) }
+            if let g = seen[tuple] {
+                ids[r] = g
+            } else {
+                seen[tuple] = firstRows.count
+                ids[r] = firstRows.count
+                firstRows.append(r)
+            }
         }
         return (ids, firstRows)
     }
@@ -183,7 +208,8 @@ extension DataFrame {
         public var renamed: [(from: String, to: String)]
 
         public static func == (a: JoinSummary, b: JoinSummary) -> Bool {
-            a.rows == b.rows && a.leftMatched == b.leftMatched && a.leftUnmatched == b.leftUnmatched && a.rightUnmatched == b.rightUnmatched
+            a.rows == b.rows && a.leftMatched == b.leftMatched && a.leftUnmatched == b.leftUnmatched
+                && a.rightUnmatched == b.rightUnmatched
                 && a.renamed.map(\.from) == b.renamed.map(\.from) && a.renamed.map(\.to) == b.renamed.map(\.to)
         }
     }
@@ -200,7 +226,9 @@ extension DataFrame {
     /// order and, for each, its matches in the right table's order; `kind == .left` keeps left
     /// rows without a match, with missing values for the right's columns. Right columns whose
     /// names the left has get `suffix`.
-    public func joined(with right: DataFrame, on keys: [String], kind: JoinKind, suffix: String) throws -> (frame: DataFrame, summary: JoinSummary) {
+    public func joined(with right: DataFrame, on keys: [String], kind: JoinKind, suffix: String) throws -> (
+        frame: DataFrame, summary: JoinSummary
+    ) {
         let (leftGroups, matches) = try joinIndex(with: right, on: keys)
         var leftRows: [Int] = []
         var rightRows: [Int] = []
@@ -231,7 +259,10 @@ extension DataFrame {
             if names.contains(name) {
                 var candidate = name + suffix
                 var n = 2
-                while names.contains(candidate) { candidate = name + suffix + String(n); n += 1 }
+                while names.contains(candidate) {
+                    candidate = name + suffix + String(n)
+                    n += 1
+                }
                 renamed.append((name, candidate))
                 name = candidate
             }
@@ -240,15 +271,20 @@ extension DataFrame {
         }
         // Each output column is one gather: all of them on every core for large results.
         let leftCount = columns.count
-        let workers = leftRows.count * (leftCount + rightColumns.count) >= 1 << 20 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        let workers =
+            leftRows.count * (leftCount + rightColumns.count) >= 1 << 20
+            ? ProcessInfo.processInfo.activeProcessorCount : 1
         let out = parallelMap(leftCount + rightColumns.count, workers: workers) { i -> Column in
             i < leftCount
                 ? Column(name: columns[i].name, data: columns[i].data.selecting(leftRows))
-                : Column(name: rightColumns[i - leftCount].name, data: rightColumns[i - leftCount].data.selectingAllowingMissing(rightRows))
+                : Column(
+                    name: rightColumns[i - leftCount].name,
+                    data: rightColumns[i - leftCount].data.selectingAllowingMissing(rightRows))
         }
         let frame = try DataFrame(columns: out)
-        let summary = JoinSummary(rows: leftRows.count, leftMatched: matched, leftUnmatched: rowCount - matched,
-                                  rightUnmatched: rightUsed.reduce(0) { $0 + ($1 ? 0 : 1) }, renamed: renamed)
+        let summary = JoinSummary(
+            rows: leftRows.count, leftMatched: matched, leftUnmatched: rowCount - matched,
+            rightUnmatched: rightUsed.reduce(0) { $0 + ($1 ? 0 : 1) }, renamed: renamed)
         return (frame, summary)
     }
 
@@ -260,8 +296,12 @@ extension DataFrame {
         var rightIDs: [[Int]] = []
         for key in keys {
             guard let l = column(named: key) else { throw TabularError.unknownColumn(key, available: columnNames) }
-            guard let r = right.column(named: key) else { throw TabularError.unknownColumn(key, available: right.columnNames) }
-            guard l.kind == r.kind else { throw TabularError.joinKeyKinds(key, left: l.kind.rawValue, right: r.kind.rawValue) }
+            guard let r = right.column(named: key) else {
+                throw TabularError.unknownColumn(key, available: right.columnNames)
+            }
+            guard l.kind == r.kind else {
+                throw TabularError.joinKeyKinds(key, left: l.kind.rawValue, right: r.kind.rawValue)
+            }
             let (a, b) = Self.sharedValueIDs(l.data, r.data)
             leftIDs.append(a)
             rightIDs.append(b)
@@ -274,7 +314,10 @@ extension DataFrame {
             var group = [Int](repeating: -1, count: size)
             for r in 0..<right.rowCount where rightIDs[0][r] >= 0 {
                 let id = rightIDs[0][r]
-                if group[id] < 0 { group[id] = matches.count; matches.append([]) }
+                if group[id] < 0 {
+                    group[id] = matches.count
+                    matches.append([])
+                }
                 matches[group[id]].append(r)
             }
             for r in 0..<rowCount where leftIDs[0][r] >= 0 { leftGroups[r] = group[leftIDs[0][r]] }
@@ -284,13 +327,24 @@ extension DataFrame {
         var tuple = [Int](repeating: 0, count: keys.count)
         for r in 0..<right.rowCount {
             var missing = false
-            for k in keys.indices { tuple[k] = rightIDs[k][r]; if tuple[k] < 0 { missing = true } }
+            for k in keys.indices {
+                tuple[k] = rightIDs[k][r]
+                if tuple[k] < 0 { missing = true }
+            }
             if missing { continue }
-            if let g = index[tuple] { matches[g].append(r) } else { index[tuple] = matches.count; matches.append([r]) }
+            if let g = index[tuple] {
+                matches[g].append(r)
+            } else {
+                index[tuple] = matches.count
+                matches.append([r])
+            }
         }
         for r in 0..<rowCount {
             var missing = false
-            for k in keys.indices { tuple[k] = leftIDs[k][r]; if tuple[k] < 0 { missing = true } }
+            for k in keys.indices {
+                tuple[k] = leftIDs[k][r]
+                if tuple[k] < 0 { missing = true }
+            }
             if !missing, let g = index[tuple] { leftGroups[r] = g }
         }
         return (leftGroups, matches)

@@ -37,7 +37,9 @@ public struct DataFrame: Sendable, Equatable {
         // columns on every core (each column is one gather, independent of the others).
         let cells = indices.count * columns.count
         let workers = cells >= 1 << 20 ? ProcessInfo.processInfo.activeProcessorCount : 1
-        let gathered = parallelMap(columns.count, workers: workers) { Column(name: columns[$0].name, data: columns[$0].data.selecting(indices)) }
+        let gathered = parallelMap(columns.count, workers: workers) {
+            Column(name: columns[$0].name, data: columns[$0].data.selecting(indices))
+        }
         return DataFrame(unchecked: gathered, rowCount: indices.count)
     }
 
@@ -62,10 +64,11 @@ public struct DataFrame: Sendable, Equatable {
     /// The frame with each column replaced by `transform(column)`; a result that changes the
     /// column's name or length is ignored (the column stays as it was), so the frame stays valid.
     public func mappingColumns(_ transform: (Column) -> Column) -> DataFrame {
-        DataFrame(unchecked: columns.map { column in
-            let mapped = transform(column)
-            return mapped.name == column.name && mapped.data.count == rowCount ? mapped : column
-        }, rowCount: rowCount)
+        DataFrame(
+            unchecked: columns.map { column in
+                let mapped = transform(column)
+                return mapped.name == column.name && mapped.data.count == rowCount ? mapped : column
+            }, rowCount: rowCount)
     }
 
     init(unchecked columns: [Column], rowCount: Int) {

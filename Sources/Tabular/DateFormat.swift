@@ -39,7 +39,10 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         /// 1 = Monday … 7 = Sunday (ISO 8601), by Zeller's congruence on the proleptic Gregorian calendar.
         public var dayOfWeek: Int {
             var y = year, m = month
-            if m < 3 { m += 12; y -= 1 }
+            if m < 3 {
+                m += 12
+                y -= 1
+            }
             let k = y % 100, j = y / 100
             let h = (day + (13 * (m + 1)) / 5 + k + k / 4 + j / 4 + 5 * j) % 7  // 0 = Saturday
             return (h + 5) % 7 + 1
@@ -70,11 +73,12 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
     public var description: String {
         let year = twoDigitYear ? "yy" : "yyyy"
         let s = String(separator)
-        let date: String = switch order {
-        case .yearFirst: "yyyy\(s)MM\(s)dd"
-        case .dayFirst: "dd\(s)MM\(s)\(year)"
-        case .monthFirst: "MM\(s)dd\(s)\(year)"
-        }
+        let date: String =
+            switch order {
+            case .yearFirst: "yyyy\(s)MM\(s)dd"
+            case .dayFirst: "dd\(s)MM\(s)\(year)"
+            case .monthFirst: "MM\(s)dd\(s)\(year)"
+            }
         let iso = order == .yearFirst && separator == "-"
         return date + (hasTime ? (iso ? "THH:mm:ss" : " HH:mm") : "") + (iso ? " (ISO 8601)" : "")
     }
@@ -122,13 +126,18 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         let present = counts.reduce(0, +)
         guard present > 0 else { return nil }
         // Tally the shapes of the distinct values, weighted by how often each occurs.
-        struct Shape: Hashable { var yearFirst: Bool; var separator: Character; var twoDigitYear: Bool }
+        struct Shape: Hashable {
+            var yearFirst: Bool
+            var separator: Character
+            var twoDigitYear: Bool
+        }
         var shapes: [Shape: Int] = [:]
         var firstOver12 = false, secondOver12 = false, time = false
         for (i, level) in levels.enumerated() where counts[i] > 0 {
             guard let raw = split(level) else { continue }
             let yearFirst = raw.digits.0 == 4
-            let shape = Shape(yearFirst: yearFirst, separator: raw.separator, twoDigitYear: !yearFirst && raw.digits.2 == 2)
+            let shape = Shape(
+                yearFirst: yearFirst, separator: raw.separator, twoDigitYear: !yearFirst && raw.digits.2 == 2)
             shapes[shape, default: 0] += counts[i]
             if !yearFirst {
                 if raw.parts.0 > 12 { firstOver12 = true }
@@ -136,13 +145,20 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
             }
             if raw.hasTime { time = true }
         }
-        guard let best = shapes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.separator != "-") }) else { return nil }
+        guard let best = shapes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.separator != "-") })
+        else { return nil }
         let order: Order
-        if best.key.yearFirst { order = .yearFirst }
-        else if firstOver12 && !secondOver12 { order = .dayFirst }
-        else if secondOver12 && !firstOver12 { order = .monthFirst }
-        else { order = best.key.separator == "." ? .dayFirst : .monthFirst }
-        let format = DateFormat(order: order, separator: String(best.key.separator), twoDigitYear: best.key.twoDigitYear, hasTime: time)
+        if best.key.yearFirst {
+            order = .yearFirst
+        } else if firstOver12 && !secondOver12 {
+            order = .dayFirst
+        } else if secondOver12 && !firstOver12 {
+            order = .monthFirst
+        } else {
+            order = best.key.separator == "." ? .dayFirst : .monthFirst
+        }
+        let format = DateFormat(
+            order: order, separator: String(best.key.separator), twoDigitYear: best.key.twoDigitYear, hasTime: time)
         var parsedLevels = [Bool](repeating: false, count: levels.count)
         var parsed = 0
         for (i, level) in levels.enumerated() where counts[i] > 0 && format.parse(level) != nil {
@@ -194,7 +210,9 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         if i < bytes.count {
             guard bytes[i] == UInt8(ascii: "T") || bytes[i] == UInt8(ascii: " ") else { return nil }
             i += 1
-            guard let h = number(maxDigits: 2), h.value < 24, i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+            guard let h = number(maxDigits: 2), h.value < 24, i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
+                return nil
+            }
             i += 1
             guard let m = number(maxDigits: 2), m.digits == 2, m.value < 60 else { return nil }
             var s = 0
@@ -208,8 +226,9 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
                     while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
                 }
             }
-            if i < bytes.count, bytes[i] == UInt8(ascii: "Z") { i += 1 }
-            else if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+            if i < bytes.count, bytes[i] == UInt8(ascii: "Z") {
+                i += 1
+            } else if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
                 i += 1
                 guard number(maxDigits: 2)?.digits == 2 else { return nil }
                 if i < bytes.count, bytes[i] == UInt8(ascii: ":") { i += 1 }
@@ -219,7 +238,9 @@ public struct DateFormat: Sendable, Equatable, Codable, CustomStringConvertible 
             time = (h.value, m.value, s)
         }
         guard i == bytes.count else { return nil }
-        return Raw(parts: (a.value, b.value, c.value), digits: (a.digits, b.digits, c.digits), separator: Character(UnicodeScalar(sep)), hasTime: hasTime, time: time)
+        return Raw(
+            parts: (a.value, b.value, c.value), digits: (a.digits, b.digits, c.digits),
+            separator: Character(UnicodeScalar(sep)), hasTime: hasTime, time: time)
     }
 
     static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }

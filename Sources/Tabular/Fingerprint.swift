@@ -51,7 +51,9 @@ public enum Fingerprint {
                     // Bit patterns, so every NaN and signed zero hashes the same on every machine.
                     var bits = [UInt64]()
                     bits.reserveCapacity(buffer.count)
-                    for v in buffer { bits.append(v.isNaN ? Double.nan.bitPattern.littleEndian : v.bitPattern.littleEndian) }
+                    for v in buffer {
+                        bits.append(v.isNaN ? Double.nan.bitPattern.littleEndian : v.bitPattern.littleEndian)
+                    }
                     bits.withUnsafeBytes { hasher.update(bufferPointer: $0) }
                 }
             case .categorical(let codes, let levels):

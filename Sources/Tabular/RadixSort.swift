@@ -9,7 +9,10 @@ extension Array where Element == Double {
     /// - Complexity: O(n) time, O(n) extra space.
     package mutating func sortByRadix() {
         let n = count
-        guard n >= 1_024 else { sort(); return }
+        guard n >= 1_024 else {
+            sort()
+            return
+        }
         var keys = [UInt64](repeating: 0, count: n)
         var negativeZero = false
         let ordered: Bool = withUnsafeBufferPointer { values in
@@ -29,7 +32,10 @@ extension Array where Element == Double {
                 return true
             }
         }
-        guard ordered else { sort(); return }
+        guard ordered else {
+            sort()
+            return
+        }
         // Signs of the zeros in their original order, put back after sorting.
         let zeroSigns = negativeZero ? filter { $0 == 0 }.map { $0.sign == .minus } : []
 
@@ -39,7 +45,9 @@ extension Array where Element == Double {
         keys.withUnsafeBufferPointer { key in
             counts.withUnsafeMutableBufferPointer { c in
                 for k in key {
-                    for p in 0..<passes { c[p * buckets + Int((k >> UInt64(p * digitBits)) & UInt64(buckets - 1))] += 1 }
+                    for p in 0..<passes {
+                        c[p * buckets + Int((k >> UInt64(p * digitBits)) & UInt64(buckets - 1))] += 1
+                    }
                 }
             }
         }

@@ -29,10 +29,13 @@ public enum SQLiteReader {
                 switch source {
                 case .table(let name):
                     guard try db.tableExists(name) else {
-                        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name")
+                        let tables = try String.fetchAll(
+                            db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name")
                         throw TabularError.sqlite(
                             path: shown,
-                            message: "no table named '\(name)'" + (tables.isEmpty ? " (the database has no tables)" : "; tables: " + tables.joined(separator: ", "))
+                            message: "no table named '\(name)'"
+                                + (tables.isEmpty
+                                    ? " (the database has no tables)" : "; tables: " + tables.joined(separator: ", "))
                                 + didYouMean(name, among: tables))
                     }
                     sql = "SELECT * FROM \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""
@@ -46,7 +49,9 @@ public enum SQLiteReader {
                 while let row = try cursor.next() {
                     for i in 0..<names.count { cells[i].append(row[i] as DatabaseValue) }
                 }
-                guard !names.isEmpty else { throw TabularError.sqlite(path: shown, message: "the query returns no columns") }
+                guard !names.isEmpty else {
+                    throw TabularError.sqlite(path: shown, message: "the query returns no columns")
+                }
                 return try DataFrame(columns: zip(names, cells).map { column(name: $0, values: $1) })
             }
         } catch let error as TabularError {
@@ -68,7 +73,11 @@ public enum SQLiteReader {
             case .int64(let i): numbers.append(Double(i))
             case .double(let d): numbers.append(d)
             case .string(let s):
-                if let d = Double(s.trimmingCharacters(in: .whitespaces)), d.isFinite { numbers.append(d) } else { allNumeric = false }
+                if let d = Double(s.trimmingCharacters(in: .whitespaces)), d.isFinite {
+                    numbers.append(d)
+                } else {
+                    allNumeric = false
+                }
             case .blob: allNumeric = false
             }
             if !allNumeric { break }

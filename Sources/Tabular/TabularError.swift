@@ -97,7 +97,8 @@ extension TabularError: CustomStringConvertible {
         case .changedWhileReading(let p, let expected, let read):
             "\(p) changed while it was being read (\(read) of \(expected) bytes were there)\nhint: wait until whatever writes the file has finished, then load it again"
         case .grewWhileReading(let p, let read, let now, let complete):
-            "\(p) changed while it was being read (\(read) bytes read, \(now) there now)" + (complete ? "" : "; the last line read has no line end, so its last value may be cut short")
+            "\(p) changed while it was being read (\(read) bytes read, \(now) there now)"
+                + (complete ? "" : "; the last line read has no line end, so its last value may be cut short")
                 + "\nhint: something is writing to the file; wait until it has finished, or load a copy (cp \(p) snapshot.csv)"
         case .notRegularFile(let p, let kind):
             "\(p) is \(kind), not a data file; refusing to read it (it may never end)\nhint: save the data to a regular .csv or .tsv file and load that"

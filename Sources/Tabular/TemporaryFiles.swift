@@ -26,7 +26,9 @@ public enum TemporaryFiles {
     public static func temporaryPath(for path: String) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let name = "." + (path as NSString).lastPathComponent + infix + "\(getpid())-" + String(repeating: "0", count: randomDigits - random.count) + random
+        let name =
+            "." + (path as NSString).lastPathComponent + infix + "\(getpid())-"
+            + String(repeating: "0", count: randomDigits - random.count) + random
         return folder.isEmpty ? name : folder + "/" + name
     }
 
@@ -41,34 +43,48 @@ public enum TemporaryFiles {
 
     /// The kind of temporary `name` is by its name alone, with the process that made it.
     static func kind(of name: String) -> Kind? {
-        if name.hasPrefix("."), let range = name.range(of: infix, options: .backwards), range.lowerBound > name.index(after: name.startIndex) {
+        if name.hasPrefix("."), let range = name.range(of: infix, options: .backwards),
+            range.lowerBound > name.index(after: name.startIndex)
+        {
             let parts = name[range.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 2, let pid = processID(parts[0]), parts[1].count == randomDigits,
-                  parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+                parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+            else { return nil }
             return .file(pid)
         }
         if name.hasPrefix(bundlePrefix) {
             // workbench-bundle-PID-UUID
             let rest = name.dropFirst(bundlePrefix.count)
             guard let dash = rest.firstIndex(of: "-"), let pid = processID(rest[..<dash]),
-                  UUID(uuidString: String(rest[rest.index(after: dash)...])) != nil else { return nil }
+                UUID(uuidString: String(rest[rest.index(after: dash)...])) != nil
+            else { return nil }
             return .bundleFolder(pid)
         }
-        if name.hasPrefix("."), let range = name.range(of: partialInfix, options: .backwards), range.lowerBound > name.index(after: name.startIndex) {
+        if name.hasPrefix("."), let range = name.range(of: partialInfix, options: .backwards),
+            range.lowerBound > name.index(after: name.startIndex)
+        {
             // .NAME.partial-PID-XXXXXXXX, with .zip (the archive being built) or .old (a replaced bundle)
             var rest = name[range.upperBound...]
             var zip = false
-            if rest.hasSuffix(".zip") { rest = rest.dropLast(4); zip = true } else if rest.hasSuffix(".old") { rest = rest.dropLast(4) }
+            if rest.hasSuffix(".zip") {
+                rest = rest.dropLast(4)
+                zip = true
+            } else if rest.hasSuffix(".old") {
+                rest = rest.dropLast(4)
+            }
             let parts = rest.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 2, let pid = processID(parts[0]), parts[1].count == 8,
-                  parts[1].allSatisfy({ $0.isHexDigit && !$0.isLowercase }) else { return nil }
+                parts[1].allSatisfy({ $0.isHexDigit && !$0.isLowercase })
+            else { return nil }
             return zip ? .stagingZip(pid) : .bundleFolder(pid)
         }
         return nil
     }
 
     private static func processID(_ text: Substring) -> pid_t? {
-        guard !text.isEmpty, text.count <= 10, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let pid = pid_t(text), pid > 0 else { return nil }
+        guard !text.isEmpty, text.count <= 10, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber),
+            let pid = pid_t(text), pid > 0
+        else { return nil }
         return pid
     }
 
@@ -123,7 +139,8 @@ public enum TemporaryFiles {
     private static func removeBundleFolder(_ path: String) -> Bool {
         var info = stat()
         guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid(),
-              let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return false }
+            let entries = try? FileManager.default.contentsOfDirectory(atPath: path)
+        else { return false }
         let files = entries.map { (path as NSString).appendingPathComponent($0) }
         guard entries.allSatisfy(bundleFileNames.contains), files.allSatisfy(isOwnRegularFile) else { return false }
         for file in files where unlink(file) != 0 { return false }
@@ -133,7 +150,9 @@ public enum TemporaryFiles {
     /// The folders a workbench process writes temporary files in: its home and the tutorials
     /// progress folder, the sessions folder, the working folder, and the system's temporary folder.
     public static func sweepAtStart(home: String, sessions: String?, workingDirectory: String) {
-        var folders = [home, (home as NSString).appendingPathComponent("tutorials"), workingDirectory, NSTemporaryDirectory()]
+        var folders = [
+            home, (home as NSString).appendingPathComponent("tutorials"), workingDirectory, NSTemporaryDirectory(),
+        ]
         if let sessions { folders.append(sessions) }
         sweep(folders)
     }

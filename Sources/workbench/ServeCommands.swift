@@ -10,7 +10,8 @@ import UnixSignals
 /// Serve a bundle over HTTP until SIGINT or SIGTERM.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a bundle over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics, and the Open Inference Protocol (KServe V2) under /v2.",
+        abstract:
+            "Serve a bundle over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /v1/openapi.yaml, /v1/drift, /healthz, /readyz, /metrics, and the Open Inference Protocol (KServe V2) under /v2.",
         discussion: """
             Binds to loopback unless told otherwise. SIGINT or SIGTERM stop it gracefully: requests in flight finish and the prediction log is flushed. \
             Several bundles are served side by side, each model under its name: /v2/models/NAME/..., /v1/models/NAME/predict (and /model, /drift, \
@@ -27,7 +28,10 @@ struct Serve: ParsableCommand {
             request path, both logged under the same prediction id; `workbench monitor LOG` compares them and `workbench promote` swaps them.
             """)
 
-    @Argument(help: "The bundle folder or .zip; several are served side by side, each under its model's name. A folder of bundles serves every bundle in it, and SIGHUP reloads it.")
+    @Argument(
+        help:
+            "The bundle folder or .zip; several are served side by side, each under its model's name. A folder of bundles serves every bundle in it, and SIGHUP reloads it."
+    )
     var bundles: [String]
 
     @Option(name: .long, help: "Address to listen on.")
@@ -36,16 +40,25 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Port to listen on (0: any free port).")
     var port: Int = 8080
 
-    @Option(name: .long, help: "File whose first line is the bearer token every route but /healthz and /readyz requires.")
+    @Option(
+        name: .long, help: "File whose first line is the bearer token every route but /healthz and /readyz requires.")
     var tokenFile: String?
 
-    @Option(name: .long, help: "Append every scored row to this prediction log: an SQLite file, or postgresql://… for one log that replicas share.")
+    @Option(
+        name: .long,
+        help:
+            "Append every scored row to this prediction log: an SQLite file, or postgresql://… for one log that replicas share."
+    )
     var log: String?
 
     @Option(name: .long, help: "Keep at most this many rows in the prediction log (oldest go first).")
     var logRetention: Int = 1_000_000
 
-    @Option(name: .long, help: "Also remove rows older than this from the prediction log: seconds, or 90m, 12h, 30d (a minute to ten years).")
+    @Option(
+        name: .long,
+        help:
+            "Also remove rows older than this from the prediction log: seconds, or 90m, 12h, 30d (a minute to ten years)."
+    )
     var logMaxAge: String?
 
     @Option(name: .long, help: "This server's name among the replicas writing one PostgreSQL log (default: HOST:PID).")
@@ -57,19 +70,37 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Most rows in one prediction request (1 to 1000000); more get 413.")
     var maxRows: Int = ServeOptions.defaultMaximumRows
 
-    @Option(name: .long, help: "Seconds (1 to 86400) a connection may go without completing a request part (slow headers, idle keep-alive) before it is closed.")
+    @Option(
+        name: .long,
+        help:
+            "Seconds (1 to 86400) a connection may go without completing a request part (slow headers, idle keep-alive) before it is closed."
+    )
     var idleTimeout: Double = 30
 
-    @Option(name: .long, help: "Seconds (1 to 86400) a request body may take to arrive after its headers; slower bodies get 408 and the connection is closed.")
+    @Option(
+        name: .long,
+        help:
+            "Seconds (1 to 86400) a request body may take to arrive after its headers; slower bodies get 408 and the connection is closed."
+    )
     var readTimeout: Double = 10
 
-    @Option(name: .long, help: "Connections served at once (1 to 100000). At the limit a new client takes the place of the longest-idle keep-alive connection; while all are busy it waits.")
+    @Option(
+        name: .long,
+        help:
+            "Connections served at once (1 to 100000). At the limit a new client takes the place of the longest-idle keep-alive connection; while all are busy it waits."
+    )
     var maxConnections: Int = 512
 
-    @Option(name: .long, help: "Refuse the bundle (and a --shadow challenger) unless it is signed by this Ed25519 public key.")
+    @Option(
+        name: .long,
+        help: "Refuse the bundle (and a --shadow challenger) unless it is signed by this Ed25519 public key.")
     var trust: String?
 
-    @Option(name: .long, help: "Comma-separated columns never written in clear to the log (in addition to those marked sensitive at export).")
+    @Option(
+        name: .long,
+        help:
+            "Comma-separated columns never written in clear to the log (in addition to those marked sensitive at export)."
+    )
     var redact: String?
 
     @Option(name: .long, help: "Run this command (no shell; alert as JSON on stdin) when a drift breach starts.")
@@ -78,10 +109,18 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Monitoring window: the most recent rows compared with the training data.")
     var window: Int = 1_000
 
-    @Option(name: .long, help: ArgumentHelp("A challenger bundle scored on every answered row off the request path (never delaying the answer), logged beside the champion's prediction; it must take the same inputs for the same target.", valueName: "CHALLENGER"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A challenger bundle scored on every answered row off the request path (never delaying the answer), logged beside the champion's prediction; it must take the same inputs for the same target.",
+            valueName: "CHALLENGER"))
     var shadow: String?
 
-    @Option(name: .long, help: "Rows queued for the challenger at most (1 to 1000000); when it falls behind, more are dropped for it and counted.")
+    @Option(
+        name: .long,
+        help:
+            "Rows queued for the challenger at most (1 to 1000000); when it falls behind, more are dropped for it and counted."
+    )
     var shadowQueue: Int = ServeOptions.defaultShadowQueueRows
 
     /// Out-of-range options are usage errors (exit 64, with the usage), caught before anything
@@ -104,7 +143,8 @@ struct Serve: ParsableCommand {
         options.replica = replica
         options.maximumBodyBytes = try ServeOptions.byteCount(maxBody)
         options.maximumRows = maxRows
-        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout)] where !ServeOptions.timeoutSeconds.contains(seconds) {
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout)]
+        where !ServeOptions.timeoutSeconds.contains(seconds) {
             throw ServingError.badOption("\(name) \(seconds) is out of range: it must be between 1 and 86400 seconds")
         }
         options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
@@ -123,11 +163,19 @@ struct Serve: ParsableCommand {
             options.token = try tokenFile.map(ServeOptions.token(fromFile:))
             options.logPath = log
             options.trustedKey = trust
-            options.redact = redact.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+            options.redact =
+                redact.map {
+                    $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                } ?? []
             options.alertCommand = try alertCommand.map(AlertCommand.init(commandLine:))
             options.onReload = { report in
                 say(report.summary)
-                if !report.failed.isEmpty { FileHandle.standardError.write(Data("warning: \(report.failed.count) bundle\(report.failed.count == 1 ? "" : "s") not served (above)\n".utf8)) }
+                if !report.failed.isEmpty {
+                    FileHandle.standardError.write(
+                        Data(
+                            "warning: \(report.failed.count) bundle\(report.failed.count == 1 ? "" : "s") not served (above)\n"
+                                .utf8))
+                }
             }
             let opened = options
             _ = BundleServer.runTasksOnEventLoops()
@@ -141,24 +189,54 @@ struct Serve: ParsableCommand {
                     let m = server.service.bundle.manifest
                     say("serving \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)) at \(server.url)")
                     if let c = server.service.challengerBundle?.manifest {
-                        say("challenger \(c.name) (\(c.algorithm), model id \(c.modelID)) scored in its shadow"
-                            + (opened.logPath == nil ? "; without --log only /metrics compares them" : "; compare: workbench monitor \(PostgresLocation.mask(opened.logPath ?? "")); promote: workbench promote --server \(server.url)"))
+                        say(
+                            "challenger \(c.name) (\(c.algorithm), model id \(c.modelID)) scored in its shadow"
+                                + (opened.logPath == nil
+                                    ? "; without --log only /metrics compares them"
+                                    : "; compare: workbench monitor \(PostgresLocation.mask(opened.logPath ?? "")); promote: workbench promote --server \(server.url)")
+                        )
                     }
-                    say("try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))")
+                    say(
+                        "try: curl -s \(server.url)/v1/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(opened.bundlePath))"
+                    )
                 } else {
-                    say("serving \(server.services.count) model\(server.services.count == 1 ? "" : "s") at \(server.url)"
-                        + (folder ? " from the folder \(opened.bundlePath) (kill -HUP \(ProcessInfo.processInfo.processIdentifier) reloads it)" : ""))
+                    say(
+                        "serving \(server.services.count) model\(server.services.count == 1 ? "" : "s") at \(server.url)"
+                            + (folder
+                                ? " from the folder \(opened.bundlePath) (kill -HUP \(ProcessInfo.processInfo.processIdentifier) reloads it)"
+                                : ""))
                     for service in server.services {
                         let m = service.bundle.manifest
-                        say("  \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)): \(server.url)/v1/models/\(m.name)/predict, \(server.url)/v2/models/\(m.name)/infer"
-                            + (opened.logPath.map { ", log " + PostgresLocation.mask(ServeOptions.logPath($0, model: m.name, models: logModels)) } ?? ""))
+                        say(
+                            "  \(m.name) (\(m.algorithm) → \(m.target), model id \(m.modelID)): \(server.url)/v1/models/\(m.name)/predict, \(server.url)/v2/models/\(m.name)/infer"
+                                + (opened.logPath.map {
+                                    ", log "
+                                        + PostgresLocation.mask(
+                                            ServeOptions.logPath($0, model: m.name, models: logModels))
+                                } ?? ""))
                     }
                     let first = server.service.bundle.manifest.name
-                    say("try: curl -s \(server.url)/v1/models/\(first)/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(server.service.bundle.path))")
+                    say(
+                        "try: curl -s \(server.url)/v1/models/\(first)/predict -H 'Content-Type: application/json' -d @\(bundleExamplePath(server.service.bundle.path))"
+                    )
                 }
                 try await server.waitUntilStopped()
-                let logs = opened.logPath.map { path in Array(Set(server.services.map { PostgresLocation.mask(ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: logModels)) })).sorted() } ?? []
-                say("stopped" + (logs.isEmpty ? "" : "; prediction log\(logs.count == 1 ? "" : "s") flushed to " + logs.joined(separator: ", ")))
+                let logs =
+                    opened.logPath.map { path in
+                        Array(
+                            Set(
+                                server.services.map {
+                                    PostgresLocation.mask(
+                                        ServeOptions.logPath(path, model: $0.bundle.manifest.name, models: logModels))
+                                })
+                        ).sorted()
+                    } ?? []
+                say(
+                    "stopped"
+                        + (logs.isEmpty
+                            ? ""
+                            : "; prediction log\(logs.count == 1 ? "" : "s") flushed to " + logs.joined(separator: ", "))
+                )
             }
         } catch let error as ExitCode {
             throw error
@@ -172,7 +250,8 @@ struct Serve: ParsableCommand {
 /// Monitor a served model from its prediction log.
 struct Monitor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Monitor a served model from its prediction log: traffic, errors, latency, predictions and drift against the bundle's reference, realised performance on the rows with outcomes, with an ALERT line per breach.",
+        abstract:
+            "Monitor a served model from its prediction log: traffic, errors, latency, predictions and drift against the bundle's reference, realised performance on the rows with outcomes, with an ALERT line per breach.",
         discussion: """
             Outcomes come from the log (POST /v1/feedback stores them there) or, with --labels FILE.csv key=COLUMN [truth=COLUMN], from a CSV \
             file instead: KEY holds the prediction ids /v1/predict answered, TRUTH the true class or value (by default the column named as the \
@@ -181,13 +260,16 @@ struct Monitor: ParsableCommand {
             ALERT line says so and --alert-command runs.
             """)
 
-    @Argument(help: "The prediction log: a file, or postgresql://… for the log replicas share (or the bundle, with --log).")
+    @Argument(
+        help: "The prediction log: a file, or postgresql://… for the log replicas share (or the bundle, with --log).")
     var source: String
 
     @Option(name: .long, help: "The prediction log, when SOURCE is a bundle.")
     var log: String?
 
-    @Option(name: .long, help: "The served model to read, in a PostgreSQL log that several models share (its name or model id).")
+    @Option(
+        name: .long,
+        help: "The served model to read, in a PostgreSQL log that several models share (its name or model id).")
     var model: String?
 
     @Option(name: .long, help: "Most recent rows to compare with the training data.")
@@ -205,31 +287,52 @@ struct Monitor: ParsableCommand {
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
     var trust: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("A CSV of outcomes to join instead of the log's: FILE.csv key=COLUMN (prediction ids, default id) truth=COLUMN (default: the target's name).", valueName: "FILE [key=COLUMN] [truth=COLUMN]"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "A CSV of outcomes to join instead of the log's: FILE.csv key=COLUMN (prediction ids, default id) truth=COLUMN (default: the target's name).",
+            valueName: "FILE [key=COLUMN] [truth=COLUMN]"))
     var labels: [String] = []
 
-    @Option(name: .long, help: "Also show the realised metric for each of the last K windows of --window rows, or with --since of that many seconds (K × --window at most 100000).")
+    @Option(
+        name: .long,
+        help:
+            "Also show the realised metric for each of the last K windows of --window rows, or with --since of that many seconds (K × --window at most 100000)."
+    )
     var windows: Int = 1
 
-    @Option(name: .long, help: "A window by time: only the rows logged in the last SECONDS seconds (at most --window rows of them).")
+    @Option(
+        name: .long,
+        help: "A window by time: only the rows logged in the last SECONDS seconds (at most --window rows of them).")
     var since: Double?
 
-    @Option(name: .long, help: "Alert when the realised metric's interval lies this far below the validation figure (above, for RMSE); default 0.05 for accuracy, 10% of the validation RMSE.")
+    @Option(
+        name: .long,
+        help:
+            "Alert when the realised metric's interval lies this far below the validation figure (above, for RMSE); default 0.05 for accuracy, 10% of the validation RMSE."
+    )
     var tolerance: Double?
 
     /// Out-of-range options are usage errors (exit 64), as for `serve`.
     func validate() throws {
         guard (1...PredictionLogReader.maximumWindow).contains(window) else {
-            throw ValidationError("--window \(window) is out of range: it must be between 1 and \(PredictionLogReader.maximumWindow) rows")
+            throw ValidationError(
+                "--window \(window) is out of range: it must be between 1 and \(PredictionLogReader.maximumWindow) rows"
+            )
         }
         guard interval.isFinite, (0.1...86_400).contains(interval) else {
             throw ValidationError("--interval \(interval) is out of range: it must be between 0.1 and 86400 seconds")
         }
-        guard (1...100).contains(windows), window.multipliedReportingOverflow(by: windows).partialValue <= PredictionLogReader.maximumWindow else {
-            throw ValidationError("--windows \(windows) is out of range: it must be between 1 and 100, and --windows × --window at most \(PredictionLogReader.maximumWindow) rows")
+        guard (1...100).contains(windows),
+            window.multipliedReportingOverflow(by: windows).partialValue <= PredictionLogReader.maximumWindow
+        else {
+            throw ValidationError(
+                "--windows \(windows) is out of range: it must be between 1 and 100, and --windows × --window at most \(PredictionLogReader.maximumWindow) rows"
+            )
         }
         if let since, !(since.isFinite && since > 0 && since <= 315_360_000) {
-            throw ValidationError("--since \(since) is out of range: it must be more than 0 and at most 315360000 seconds (ten years)")
+            throw ValidationError(
+                "--since \(since) is out of range: it must be more than 0 and at most 315360000 seconds (ten years)")
         }
         if let tolerance, !(tolerance.isFinite && tolerance >= 0) {
             throw ValidationError("--tolerance \(tolerance) is out of range: it must be a finite number of at least 0")
@@ -242,9 +345,13 @@ struct Monitor: ParsableCommand {
     func run() throws {
         do {
             var isFolder: ObjCBool = false
-            let sourceIsBundle = FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) && (isFolder.boolValue || source.hasSuffix(".zip"))
+            let sourceIsBundle =
+                FileManager.default.fileExists(atPath: source, isDirectory: &isFolder)
+                && (isFolder.boolValue || source.hasSuffix(".zip"))
             let logPath = sourceIsBundle ? log : source
-            guard let logPath else { throw ServingError.badOption("\(source) is a bundle: say which prediction log to read with --log FILE") }
+            guard let logPath else {
+                throw ServingError.badOption("\(source) is a bundle: say which prediction log to read with --log FILE")
+            }
             let bundlePath = sourceIsBundle ? source : nil
             let command = try alertCommand.map(AlertCommand.init(commandLine:))
             var options = MonitorOptions()
@@ -256,15 +363,21 @@ struct Monitor: ParsableCommand {
             let terminal = isatty(STDOUT_FILENO) == 1
             let log = try PredictionLogs.open(logPath, model: model)
             repeat {
-                let summary = try LogMonitor.summary(log: log, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
-                var text = MonitorReport.render(summary, source: log.location + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
+                let summary = try LogMonitor.summary(
+                    log: log, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
+                var text = MonitorReport.render(
+                    summary, source: log.location + (since.map { " (rows of the last \(formatSeconds($0)))" } ?? ""))
                 let replicas = try log.replicas()
                 if !replicas.isEmpty { text += "\n" + MonitorReport.replicas(replicas) }
-                if let comparison = try LogMonitor.comparison(log: log, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile) {
+                if let comparison = try LogMonitor.comparison(
+                    log: log, bundlePath: bundlePath, trustedKey: trust, options: options, labels: outcomeFile)
+                {
                     text += "\n" + comparison.lines.joined(separator: "\n")
                 }
                 if windows > 1 {
-                    let history = try LogMonitor.history(log: log, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows, labels: outcomeFile)
+                    let history = try LogMonitor.history(
+                        log: log, bundlePath: bundlePath, trustedKey: trust, options: options, count: windows,
+                        labels: outcomeFile)
                     text += "\n" + MonitorReport.history(history)
                 }
                 say(watch && terminal ? "\u{1B}[H\u{1B}[2J" + text : text)
@@ -285,7 +398,8 @@ struct Monitor: ParsableCommand {
 /// Promote a running server's challenger to champion.
 struct Promote: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Promote the challenger of a running server (serve --shadow) to champion, and record the promotion with its evidence in the run registry.",
+        abstract:
+            "Promote the challenger of a running server (serve --shadow) to champion, and record the promotion with its evidence in the run registry.",
         discussion: """
             The two models swap in one step without dropping a request: requests already being answered finish on the model they \
             started with, the next ones are answered by the new champion, and the former champion is scored in its shadow from then on. \
@@ -307,24 +421,37 @@ struct Promote: ParsableCommand {
         do {
             let token = try tokenFile.map(ServeOptions.token(fromFile:))
             let answer = try AdminClient.request("POST", server: server, path: "/v1/admin/promote", token: token)
-            guard answer.status == 200 else { throw ServingError.noServer(Self.refusal(answer, server: server, sentToken: token != nil)) }
-            guard let report = try? JSONDecoder().decode(PromotionReport.self, from: Data(answer.body.utf8)) else {
-                throw ServingError.noServer("internal error: the server's answer to the promotion could not be read: \(answer.body.prefix(200))")
+            guard answer.status == 200 else {
+                throw ServingError.noServer(Self.refusal(answer, server: server, sentToken: token != nil))
             }
-            say("promoted \(report.champion.name): \(report.champion.algorithm) (model id \(report.champion.model)) now answers; "
-                + "\(report.challenger.algorithm) (model id \(report.challenger.model)) is scored in its shadow")
+            guard let report = try? JSONDecoder().decode(PromotionReport.self, from: Data(answer.body.utf8)) else {
+                throw ServingError.noServer(
+                    "internal error: the server's answer to the promotion could not be read: \(answer.body.prefix(200))"
+                )
+            }
+            say(
+                "promoted \(report.champion.name): \(report.champion.algorithm) (model id \(report.champion.model)) now answers; "
+                    + "\(report.challenger.algorithm) (model id \(report.challenger.model)) is scored in its shadow")
             if let evidence = report.evidence {
                 say("evidence, with the roles as they were before the swap:")
                 for line in evidence.lines { say("  " + line) }
                 if evidence.better != "challenger" {
-                    say("note: the evidence did not favour the challenger; it was promoted because you asked (workbench promote again swaps back)")
+                    say(
+                        "note: the evidence did not favour the challenger; it was promoted because you asked (workbench promote again swaps back)"
+                    )
                 }
             } else {
-                say("  evidence: " + (report.logged ? "no challenger prediction in the log yet" : "no prediction log on the server (serve --log FILE keeps one)")
-                    + "; the challenger's running counts: "
-                    + "\(report.counts.scored) rows scored, \(report.counts.failed) failed, \(report.counts.dropped) dropped"
-                    + (report.counts.agreement.map { String(format: ", labels agreed on %.1f%%", $0 * 100) } ?? "")
-                    + (report.counts.meanAbsoluteDifference.map { ", mean absolute difference " + String(format: "%.4g", $0) } ?? ""))
+                say(
+                    "  evidence: "
+                        + (report.logged
+                            ? "no challenger prediction in the log yet"
+                            : "no prediction log on the server (serve --log FILE keeps one)")
+                        + "; the challenger's running counts: "
+                        + "\(report.counts.scored) rows scored, \(report.counts.failed) failed, \(report.counts.dropped) dropped"
+                        + (report.counts.agreement.map { String(format: ", labels agreed on %.1f%%", $0 * 100) } ?? "")
+                        + (report.counts.meanAbsoluteDifference.map {
+                            ", mean absolute difference " + String(format: "%.4g", $0)
+                        } ?? ""))
             }
             if let note = report.logNote { say("  note: " + note) }
             // The registry the analysts' sessions use: WORKBENCH_REGISTRY (a team's PostgreSQL) or the home's SQLite file.
@@ -332,8 +459,11 @@ struct Promote: ParsableCommand {
             let setting = SessionEnvironment.defaultRegistry()
             let shown = setting.map(PostgresLocation.mask) ?? home + "/runs.sqlite"
             do {
-                let id = try RunRegistry(setting: setting, home: home).insert(RunRecord(promotion: report, server: server))
-                say("recorded as run \(id.map(String.init) ?? "?") in \(shown) (workbench repl, then: runs kind=promote)")
+                let id = try RunRegistry(setting: setting, home: home).insert(
+                    RunRecord(promotion: report, server: server))
+                say(
+                    "recorded as run \(id.map(String.init) ?? "?") in \(shown) (workbench repl, then: runs kind=promote)"
+                )
             } catch {
                 say("note: the promotion happened but was not recorded in the run registry \(shown): \(error)")
             }
@@ -353,11 +483,15 @@ struct Promote: ParsableCommand {
         switch answer.status {
         case 401:
             return "the server at \(server) refused: " + message
-                + (sentToken ? "\nhint: the token in --token-file is not the server's" : "\nhint: the server needs its token: --token-file FILE")
+                + (sentToken
+                    ? "\nhint: the token in --token-file is not the server's"
+                    : "\nhint: the server needs its token: --token-file FILE")
         case 404:
-            return "the server at \(server) has no promotion route (\(message))\nhint: is it a workbench serve of this version?"
+            return
+                "the server at \(server) has no promotion route (\(message))\nhint: is it a workbench serve of this version?"
         default:
-            return "the server at \(server) refused: " + message + (details.isEmpty ? "" : "\nhint: " + details.joined(separator: "; "))
+            return "the server at \(server) refused: " + message
+                + (details.isEmpty ? "" : "\nhint: " + details.joined(separator: "; "))
         }
     }
 }

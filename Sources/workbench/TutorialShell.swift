@@ -21,7 +21,10 @@ struct TutorialShell: ParsableCommand {
     @Argument(help: "list, start, check or report.")
     var action: String = "list"
 
-    @Argument(help: "The lesson to start (optionally 'as WHO'), the lesson files to check, or the progress folders to report on.")
+    @Argument(
+        help:
+            "The lesson to start (optionally 'as WHO'), the lesson files to check, or the progress folders to report on."
+    )
     var names: [String] = []
 
     @Option(name: .shortAndLong, help: "report: the page (.html) or JSON (.json) to write.")
@@ -42,29 +45,45 @@ struct TutorialShell: ParsableCommand {
     func run() throws {
         let cwd = FileManager.default.currentDirectoryPath
         guard action == "report" || (output == nil && !json && bundle == nil && lesson == nil && !overwrite) else {
-            throw ValidationError("-o, --json, --bundle, --lesson and --overwrite belong to 'workbench tutorial report'")
+            throw ValidationError(
+                "-o, --json, --bundle, --lesson and --overwrite belong to 'workbench tutorial report'")
         }
         switch action {
         case "list":
-            guard names.isEmpty else { throw ValidationError("'workbench tutorial' lists every lesson; 'workbench tutorial start NAME' starts one") }
-            let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(),
-                                                                  learner: LearnerName.fromEnvironment(), progressFolder: ProgressStore.sharedFolder()))
+            guard names.isEmpty else {
+                throw ValidationError(
+                    "'workbench tutorial' lists every lesson; 'workbench tutorial start NAME' starts one")
+            }
+            let session = Session(
+                environment: SessionEnvironment(
+                    workingDirectory: cwd, home: SessionEnvironment.defaultHome(),
+                    learner: LearnerName.fromEnvironment(), progressFolder: ProgressStore.sharedFolder()))
             if let cell = session.execute("tutorial") { print(session.display(cell.output)) }
         case "start":
             var arguments: [String]
             switch names.count {
             case 1: arguments = ["--tutorial", names[0]]
             case 3 where names[1] == "as": arguments = ["--tutorial", names[0], "--learner", names[2]]
-            default: throw ValidationError("which lesson? workbench tutorial start NAME [as LEARNER] ('workbench tutorial' lists them)")
+            default:
+                throw ValidationError(
+                    "which lesson? workbench tutorial start NAME [as LEARNER] ('workbench tutorial' lists them)")
             }
             let repl = try Repl.parse(arguments)
             try repl.run()
         case "check":
-            guard !names.isEmpty else { throw ValidationError("which lesson files? workbench tutorial check FILE.md …") }
+            guard !names.isEmpty else {
+                throw ValidationError("which lesson files? workbench tutorial check FILE.md …")
+            }
             try check(cwd: cwd)
         case "report":
-            guard !names.isEmpty else { throw ValidationError("which progress folders? workbench tutorial report DIR …") }
-            guard (bundle == nil) == (lesson == nil) else { throw ValidationError("--bundle and --lesson go together: the bundle and the name of the lesson tutorial make wrote about it") }
+            guard !names.isEmpty else {
+                throw ValidationError("which progress folders? workbench tutorial report DIR …")
+            }
+            guard (bundle == nil) == (lesson == nil) else {
+                throw ValidationError(
+                    "--bundle and --lesson go together: the bundle and the name of the lesson tutorial make wrote about it"
+                )
+            }
             try report(cwd: cwd)
         default:
             throw ValidationError("unknown action '\(action)': list, start, check or report")
@@ -77,10 +96,14 @@ struct TutorialShell: ParsableCommand {
             do {
                 let report = try LessonPlayer.check(file: file, workingDirectory: cwd)
                 if report.succeeded {
-                    print("\(file): ok — lesson \(report.lesson), \(report.stepsPassed) steps played to the end, \(report.wrongAttemptsRefused) wrong attempt\(report.wrongAttemptsRefused == 1 ? "" : "s") refused")
+                    print(
+                        "\(file): ok — lesson \(report.lesson), \(report.stepsPassed) steps played to the end, \(report.wrongAttemptsRefused) wrong attempt\(report.wrongAttemptsRefused == 1 ? "" : "s") refused"
+                    )
                 } else {
                     failed += 1
-                    print("\(file): FAIL — lesson \(report.lesson), \(report.stepsPassed) of \(report.stepCount) steps passed")
+                    print(
+                        "\(file): FAIL — lesson \(report.lesson), \(report.stepsPassed) of \(report.stepCount) steps passed"
+                    )
                     for problem in report.problems { print("  " + problem) }
                 }
             } catch {
@@ -94,11 +117,14 @@ struct TutorialShell: ParsableCommand {
     private func report(cwd: String) throws {
         func absolute(_ path: String) -> String { DataFileLocation.resolvePath(path, workingDirectory: cwd) }
         do {
-            let target = output.map { FileTarget(path: absolute($0), shown: $0, overwrite: overwrite, remedy: "pass --overwrite") }
+            let target = output.map {
+                FileTarget(path: absolute($0), shown: $0, overwrite: overwrite, remedy: "pass --overwrite")
+            }
             // The target is checked before the folders are read, so a refusal costs nothing.
             _ = try target?.destination()
-            let report = try TrainerReport.build(folders: names.map(absolute), workingDirectory: cwd,
-                                                 bundle: bundle.map { ($0, lesson ?? "") }, resolve: absolute)
+            let report = try TrainerReport.build(
+                folders: names.map(absolute), workingDirectory: cwd,
+                bundle: bundle.map { ($0, lesson ?? "") }, resolve: absolute)
             if json {
                 print(String(decoding: try report.json(), as: UTF8.self))
             } else {

@@ -13,7 +13,10 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "An interactive machine-learning workbench for the terminal.",
         version: workbenchVersion,
-        subcommands: [Repl.self, Open.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self, Monitor.self, Promote.self, Keygen.self, TutorialShell.self, Reference.self],
+        subcommands: [
+            Repl.self, Open.self, Run.self, Replay.self, ReportCommand.self, Predict.self, Verify.self, Serve.self,
+            Monitor.self, Promote.self, Keygen.self, TutorialShell.self, Reference.self,
+        ],
         defaultSubcommand: Repl.self)
 
     static func main() {
@@ -21,11 +24,13 @@ struct WorkbenchCommand: ParsableCommand {
         // This build's learning kernels use AVX2 and FMA; without them the first fit would die of an
         // illegal instruction, so say so now and how to build for this CPU.
         if wb_cpu_has_avx2_fma() == 0 {
-            FileHandle.standardError.write(Data("""
-                error: this build of workbench needs a CPU with AVX2 and FMA (x86-64-v3), and this one has neither or only one.
-                hint: rebuild for any x86-64 CPU: WORKBENCH_PORTABLE=1 swift build -c release
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    error: this build of workbench needs a CPU with AVX2 and FMA (x86-64-v3), and this one has neither or only one.
+                    hint: rebuild for any x86-64 CPU: WORKBENCH_PORTABLE=1 swift build -c release
 
-                """.utf8))
+                    """.utf8))
             Foundation.exit(2)
         }
         #endif
@@ -61,22 +66,28 @@ struct Repl: ParsableCommand {
         var firstCells: [String] = []
         if let load { firstCells.append("load " + quoted(load)) }
         if let tutorial { firstCells.append("tutorial start " + quoted(tutorial)) }
-        try startSession(sessions: sessions, noRecord: noRecord, learner: learner, workingDirectory: FileManager.default.currentDirectoryPath,
-                         showTry: load == nil && tutorial == nil, prelude: { session in
-            for line in firstCells {
-                print("[\(session.nextCellNumber)]> \(line)")
-                if let cell = session.execute(line) { print(session.display(cell.output)) }
-            }
-            return true
-        })
+        try startSession(
+            sessions: sessions, noRecord: noRecord, learner: learner,
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            showTry: load == nil && tutorial == nil,
+            prelude: { session in
+                for line in firstCells {
+                    print("[\(session.nextCellNumber)]> \(line)")
+                    if let cell = session.execute(line) { print(session.display(cell.output)) }
+                }
+                return true
+            })
     }
 }
 
 /// Reopen a recorded session and continue it.
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reopen a recorded session: restore its names (models from the model cache) and continue it in the REPL.",
-        discussion: "The transcript's cells become this session's cells 1 to N, as recorded, so the next cell is N+1 and the new recording (and save) continues the transcript. Relative paths resolve against the transcript's working folder, as when it was recorded.")
+        abstract:
+            "Reopen a recorded session: restore its names (models from the model cache) and continue it in the REPL.",
+        discussion:
+            "The transcript's cells become this session's cells 1 to N, as recorded, so the next cell is N+1 and the new recording (and save) continues the transcript. Relative paths resolve against the transcript's working folder, as when it was recorded."
+    )
 
     @Argument(help: "The transcript (.wbt).")
     var file: String
@@ -99,23 +110,31 @@ struct Open: ParsableCommand {
             throw ExitCode(2)
         }
         if let changed = transcript.integrityProblem {
-            FileHandle.standardError.write(Data("error: \(file) was changed after it was recorded: \(changed)\nhint: if it was edited on purpose, `workbench replay --update \(file)` records the new outputs and digests\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "error: \(file) was changed after it was recorded: \(changed)\nhint: if it was edited on purpose, `workbench replay --update \(file)` records the new outputs and digests\n"
+                        .utf8))
             throw ExitCode(2)
         }
         let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let workdir = Replayer(transcript: transcript, transcriptPath: absolute).workingDirectory
         var refused: (any Error)?
-        try startSession(sessions: sessions, noRecord: noRecord, learner: learner, workingDirectory: workdir, showTry: false, prelude: { session in
-            do {
-                let report = try Reopener(transcript: transcript, shownPath: file, path: absolute).run(into: session, adopt: true)
-                print(session.display(Output(report.lines.joined(separator: "\n"))))
-                if workdir != FileManager.default.currentDirectoryPath { print("paths resolve against \(workdir), the transcript's working folder") }
-            } catch {
-                refused = error
-                return false
-            }
-            return true
-        })
+        try startSession(
+            sessions: sessions, noRecord: noRecord, learner: learner, workingDirectory: workdir, showTry: false,
+            prelude: { session in
+                do {
+                    let report = try Reopener(transcript: transcript, shownPath: file, path: absolute).run(
+                        into: session, adopt: true)
+                    print(session.display(Output(report.lines.joined(separator: "\n"))))
+                    if workdir != FileManager.default.currentDirectoryPath {
+                        print("paths resolve against \(workdir), the transcript's working folder")
+                    }
+                } catch {
+                    refused = error
+                    return false
+                }
+                return true
+            })
         if let refused {
             FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
             throw ExitCode(2)
@@ -125,7 +144,10 @@ struct Open: ParsableCommand {
 
 /// The interactive session of `repl` and `open`: records to a transcript under `sessions` unless
 /// `noRecord`, runs `prelude` (first cells, a reopening; false ends the session), then reads cells until the end.
-private func startSession(sessions: String, noRecord: Bool, learner: String?, workingDirectory cwd: String, showTry: Bool, prelude: (Session) -> Bool) throws {
+private func startSession(
+    sessions: String, noRecord: Bool, learner: String?, workingDirectory cwd: String, showTry: Bool,
+    prelude: (Session) -> Bool
+) throws {
     let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
     let here = FileManager.default.currentDirectoryPath
     let home = SessionEnvironment.defaultHome()
@@ -135,20 +157,24 @@ private func startSession(sessions: String, noRecord: Bool, learner: String?, wo
     let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
     let learnerName: String?
     do {
-        learnerName = try (learner ?? ProcessInfo.processInfo.environment["WORKBENCH_LEARNER"].flatMap { $0.isEmpty ? nil : $0 }).map(LearnerName.validate)
+        learnerName = try
+            (learner ?? ProcessInfo.processInfo.environment["WORKBENCH_LEARNER"].flatMap { $0.isEmpty ? nil : $0 }).map(
+                LearnerName.validate)
     } catch {
         throw ValidationError("\(error)")
     }
-    let environment = SessionEnvironment(workingDirectory: cwd, home: home, width: width, richText: rich,
-                                         learner: learnerName, progressFolder: ProgressStore.sharedFolder(),
-                                         registry: SessionEnvironment.defaultRegistry())
+    let environment = SessionEnvironment(
+        workingDirectory: cwd, home: home, width: width, richText: rich,
+        learner: learnerName, progressFolder: ProgressStore.sharedFolder(),
+        registry: SessionEnvironment.defaultRegistry())
     let session = Session(environment: environment, cancellation: interruptFlag)
     var recorderNote = ""
     if !noRecord {
         do {
             let folder = sessionsFolder
             let path = folder + "/" + transcriptFileName()
-            let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder, to: cwd), width: width)
+            let recorder = try TranscriptRecorder(
+                path: path, workdir: relativePath(from: folder, to: cwd), width: width)
             session.cellObserver = { recorder.record($0) }
             session.transcriptPath = sessions + "/" + (path as NSString).lastPathComponent
             recorderNote = "recording to \(sessions)/\((path as NSString).lastPathComponent)"
@@ -163,14 +189,18 @@ private func startSession(sessions: String, noRecord: Bool, learner: String?, wo
             FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
         }
     }
-    let editor = interactive
-        ? EditLineReader(historyPath: home + "/history") { line, cursor in session.complete(line: line, cursor: cursor) }
+    let editor =
+        interactive
+        ? EditLineReader(historyPath: home + "/history") { line, cursor in session.complete(line: line, cursor: cursor)
+        }
         : nil
     let reader: any LineReader = editor ?? PlainLineReader()
     if interactive {
         print("Workbench \(workbenchVersion) — type 'help' for commands, Tab to complete, Ctrl-D to quit.")
         if !recorderNote.isEmpty { print(recorderNote) }
-        if showTry { print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.") }
+        if showTry {
+            print("Try: load \"examples/penguins.csv\" (built into workbench), or 'tutorial' for guided lessons.")
+        }
     }
     var repl = REPL(session: session, reader: reader)
     guard prelude(session) else { return }
@@ -187,7 +217,8 @@ func quoted(_ text: String) -> String {
 
 /// Execute a script of commands, one per line.
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a script of workbench commands (one per line; # starts a comment).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a script of workbench commands (one per line; # starts a comment).")
 
     @Argument(help: "The script file.")
     var file: String
@@ -203,10 +234,14 @@ struct Run: ParsableCommand {
         do {
             // A script is typed by hand; the transcript limit is generous for it.
             let data = try BoundedFile.read(file, limit: Transcript.maximumBytes)
-            guard let decoded = String(data: data, encoding: .utf8) else { throw ValidationError("script \(file) is not UTF-8 text") }
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ValidationError("script \(file) is not UTF-8 text")
+            }
             text = decoded
         } catch BoundedFile.Failure.tooLarge(let bytes) {
-            throw ValidationError("script \(file) is \(bytes) bytes, over the \(Transcript.maximumBytes >> 20) MiB limit for scripts; is it really a workbench script?")
+            throw ValidationError(
+                "script \(file) is \(bytes) bytes, over the \(Transcript.maximumBytes >> 20) MiB limit for scripts; is it really a workbench script?"
+            )
         } catch BoundedFile.Failure.notRegular(let kind) {
             throw ValidationError("script \(file) is \(kind), not a file; save the script to a file and run that")
         } catch let error as ValidationError {
@@ -217,11 +252,15 @@ struct Run: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         TemporaryFiles.sweepAtStart(home: SessionEnvironment.defaultHome(), sessions: nil, workingDirectory: cwd)
         let rich = SessionEnvironment.supportsRichText(descriptor: STDOUT_FILENO)
-        let session = Session(environment: SessionEnvironment(workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich,
-                                                              registry: SessionEnvironment.defaultRegistry()), cancellation: interruptFlag)
+        let session = Session(
+            environment: SessionEnvironment(
+                workingDirectory: cwd, home: SessionEnvironment.defaultHome(), richText: rich,
+                registry: SessionEnvironment.defaultRegistry()), cancellation: interruptFlag)
         if let record {
             let absolute = record.hasPrefix("/") ? record : cwd + "/" + record
-            let recorder = try TranscriptRecorder(path: absolute, workdir: relativePath(from: (absolute as NSString).deletingLastPathComponent, to: cwd), width: 100)
+            let recorder = try TranscriptRecorder(
+                path: absolute, workdir: relativePath(from: (absolute as NSString).deletingLastPathComponent, to: cwd),
+                width: 100)
             session.cellObserver = { recorder.record($0) }
         }
         installInterruptHandler()
@@ -234,7 +273,10 @@ struct Run: ParsableCommand {
         session.servers.stopAll()
         if session.failureCount > 0 { throw ExitCode(1) }
         if strict && session.validationFailures > 0 {
-            FileHandle.standardError.write(Data("strict: \(session.validationFailures) validation\(session.validationFailures == 1 ? "" : "s") failed\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "strict: \(session.validationFailures) validation\(session.validationFailures == 1 ? "" : "s") failed\n"
+                        .utf8))
             throw ExitCode(3)
         }
     }
@@ -266,15 +308,26 @@ struct Replay: ParsableCommand {
     @Flag(name: .long, help: "Exit non-zero when a validate verdict is FAIL (for CI gates).")
     var strict = false
 
-    @Flag(name: .long, help: "Write what the cells write (exports, reports, saves) to their real paths instead of a private sandbox.")
+    @Flag(
+        name: .long,
+        help: "Write what the cells write (exports, reports, saves) to their real paths instead of a private sandbox.")
     var inPlace = false
 
     func validate() throws {
         if data != nil {
-            if update || inPlace { throw ValidationError("--update and --in-place apply to transcripts, not to a bundle replayed with --data") }
-            if !ProvenanceReplay.looksLikeBundle(file) { throw ValidationError("--data applies to a bundle (a folder or .zip made by export), and \(file) is neither") }
+            if update || inPlace {
+                throw ValidationError(
+                    "--update and --in-place apply to transcripts, not to a bundle replayed with --data")
+            }
+            if !ProvenanceReplay.looksLikeBundle(file) {
+                throw ValidationError(
+                    "--data applies to a bundle (a folder or .zip made by export), and \(file) is neither")
+            }
         } else {
-            if ProvenanceReplay.looksLikeBundle(file) { throw ValidationError("\(file) is a bundle: give --data DIR, the folder holding the data files it was trained on") }
+            if ProvenanceReplay.looksLikeBundle(file) {
+                throw ValidationError(
+                    "\(file) is a bundle: give --data DIR, the folder holding the data files it was trained on")
+            }
             if trust != nil { throw ValidationError("--trust applies to a bundle replayed with --data") }
         }
     }
@@ -299,7 +352,9 @@ struct Replay: ParsableCommand {
         }
         if let changed = report.changedCells {
             print("the transcript was changed after it was recorded: \(changed)")
-            print("if you edited it on purpose, `workbench replay --update \(file)` runs it and records the new outputs and digests")
+            print(
+                "if you edited it on purpose, `workbench replay --update \(file)` runs it and records the new outputs and digests"
+            )
             throw ExitCode(1)
         }
         if let diff = report.firstDifference {
@@ -333,7 +388,9 @@ extension Replay {
                 print(difference)
                 throw ExitCode(1)
             }
-            print("byte-identical: ran \(report.cellsRun) cell\(report.cellsRun == 1 ? "" : "s") on \(files.isEmpty ? "no data file" : files) (fingerprints match); the retrained \(report.model) is model.json exactly (\(report.bytes) bytes, model id \(replay.bundle.manifest.modelID))")
+            print(
+                "byte-identical: ran \(report.cellsRun) cell\(report.cellsRun == 1 ? "" : "s") on \(files.isEmpty ? "no data file" : files) (fingerprints match); the retrained \(report.model) is model.json exactly (\(report.bytes) bytes, model id \(replay.bundle.manifest.modelID))"
+            )
         } catch let error as ProvenanceError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(error.isUsage ? ExitCode.validationFailure.rawValue : error.isMismatch ? 1 : 2)
@@ -346,7 +403,9 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Replay a recorded transcript in a fresh session and write its report (.html, .md or .ipynb).",
-        discussion: "Charts are regained by replaying: transcripts keep only text. The replay uses a temporary home, so your run registry is untouched; cells whose output differs from the recording are named in the report.")
+        discussion:
+            "Charts are regained by replaying: transcripts keep only text. The replay uses a temporary home, so your run registry is untouched; cells whose output differs from the recording are named in the report."
+    )
 
     @Argument(help: "The transcript (.wbt).")
     var file: String
@@ -369,7 +428,9 @@ struct ReportCommand: ParsableCommand {
             let files = try ReportWriter.write(report, to: target)
             for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
-            print("wrote \(output): \(report.cells.count) cells, \(charts) charts, \(report.cards.count) model cards" + (files.count > 1 ? ", \(files.count - 1) SVG files" : ""))
+            print(
+                "wrote \(output): \(report.cells.count) cells, \(charts) charts, \(report.cards.count) model cards"
+                    + (files.count > 1 ? ", \(files.count - 1) SVG files" : ""))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -381,18 +442,30 @@ struct ReportCommand: ParsableCommand {
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict with a bundle: stream rows from a file, a pipe or SQLite to a file, a pipe or SQLite.",
-        discussion: "Warnings and rows that cannot be scored go to stderr with their row numbers; such rows are skipped, never the whole run. Exit status 1 if any row failed.")
+        discussion:
+            "Warnings and rows that cannot be scored go to stderr with their row numbers; such rows are skipped, never the whole run. Exit status 1 if any row failed."
+    )
 
     @Argument(help: "The bundle folder or .zip.")
     var bundle: String
 
-    @Option(name: .long, help: "FILE, - for stdin, sqlite:DB?query=SELECT ..., or postgresql://USER@HOST/DB?query=SELECT... or ?table=NAME")
+    @Option(
+        name: .long,
+        help:
+            "FILE, - for stdin, sqlite:DB?query=SELECT ..., or postgresql://USER@HOST/DB?query=SELECT... or ?table=NAME"
+    )
     var input: String = "-"
 
-    @Option(name: .long, help: "FILE, - for stdout, sqlite:DB?table=NAME, or postgresql://USER@HOST/DB?table=NAME (a new table, written in one transaction)")
+    @Option(
+        name: .long,
+        help:
+            "FILE, - for stdout, sqlite:DB?table=NAME, or postgresql://USER@HOST/DB?table=NAME (a new table, written in one transaction)"
+    )
     var output: String = "-"
 
-    @Option(name: .long, help: "csv or jsonl: the output format, and stdin's (files go by extension: .jsonl/.ndjson is JSON lines).")
+    @Option(
+        name: .long,
+        help: "csv or jsonl: the output format, and stdin's (files go by extension: .jsonl/.ndjson is JSON lines).")
     var format: String = "csv"
 
     @Option(name: .long, help: "Refuse the bundle unless it is signed by this Ed25519 public key.")
@@ -402,12 +475,19 @@ struct Predict: ParsableCommand {
     var overwrite = false
 
     func run() throws {
-        guard let format = BatchPrediction.Format(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
+        guard let format = BatchPrediction.Format(rawValue: format) else {
+            throw ValidationError("--format must be csv or jsonl")
+        }
         do {
             let loaded = try BundleReader.open(bundle, trustedKey: trust)
             let job = BatchPrediction(bundle: loaded) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-            let report = try job.run(input: try .parse(inputPath(), format: format), output: try .parse(output, overwrite: overwrite), format: format)
-            FileHandle.standardError.write(Data("scored \(report.rowsScored) of \(report.rowsRead) rows; \(report.rowsFailed) failed; \(report.warnings) warnings\n".utf8))
+            let report = try job.run(
+                input: try .parse(inputPath(), format: format), output: try .parse(output, overwrite: overwrite),
+                format: format)
+            FileHandle.standardError.write(
+                Data(
+                    "scored \(report.rowsScored) of \(report.rowsRead) rows; \(report.rowsFailed) failed; \(report.warnings) warnings\n"
+                        .utf8))
             if report.rowsFailed > 0 { throw ExitCode(1) }
         } catch let exit as ExitCode {
             throw exit
@@ -422,8 +502,9 @@ extension Predict {
     /// `--input` as given, or the built-in copy of an example that is not in this folder.
     func inputPath() -> String {
         guard input != "-", !input.hasPrefix("sqlite:"), !PostgresLocation.isPostgresURL(input) else { return input }
-        let location = DataFileLocation.resolve(input, workingDirectory: FileManager.default.currentDirectoryPath,
-                                                home: SessionEnvironment.defaultHome())
+        let location = DataFileLocation.resolve(
+            input, workingDirectory: FileManager.default.currentDirectoryPath,
+            home: SessionEnvironment.defaultHome())
         if let note = location.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         return location.path
     }
@@ -431,7 +512,8 @@ extension Predict {
 
 /// Check a bundle from the shell.
 struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a bundle: format, checksums, signature (with --trust) and verification rows.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check a bundle: format, checksums, signature (with --trust) and verification rows.")
 
     @Argument(help: "The bundle folder or .zip.")
     var bundle: String
@@ -443,7 +525,10 @@ struct Verify: ParsableCommand {
         do {
             let loaded = try BundleReader.open(bundle, trustedKey: trust)
             let m = loaded.manifest
-            print("ok: \(bundle) — \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID), \(m.files.count) files verified" + (trust != nil ? ", signature valid" : (loaded.signed ? ", signed (not checked: no --trust)" : ", unsigned")))
+            print(
+                "ok: \(bundle) — \(m.algorithm) → \(m.target) (\(m.task)), model id \(m.modelID), \(m.files.count) files verified"
+                    + (trust != nil
+                        ? ", signature valid" : (loaded.signed ? ", signed (not checked: no --trust)" : ", unsigned")))
             print(ProvenanceSummary.line(m))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -454,12 +539,17 @@ struct Verify: ParsableCommand {
 
 /// Make an Ed25519 key pair for signing bundles.
 struct Keygen: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Make an Ed25519 key pair for signing bundles: NAME.pem (private, mode 0600) and NAME.pub.pem.")
+    static let configuration = CommandConfiguration(
+        abstract: "Make an Ed25519 key pair for signing bundles: NAME.pem (private, mode 0600) and NAME.pub.pem.")
 
     @Option(name: .long, help: "Path prefix of the key files.")
     var out: String = "workbench-signing"
 
-    @Flag(name: .long, help: "Replace an existing key pair (bundles signed with the old key will no longer verify with the new public key).")
+    @Flag(
+        name: .long,
+        help:
+            "Replace an existing key pair (bundles signed with the old key will no longer verify with the new public key)."
+    )
     var overwrite = false
 
     func run() throws {
@@ -475,7 +565,9 @@ struct Keygen: ParsableCommand {
 
 /// Print the command reference (Markdown) from the command table.
 struct Reference: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the command reference in Markdown (the README's reference is generated with it).", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        abstract: "Print the command reference in Markdown (the README's reference is generated with it).",
+        shouldDisplay: false)
 
     func run() {
         print(HelpText.markdownReference())
@@ -492,6 +584,8 @@ private func transcriptFileName() -> String {
     var t = time(nil)
     var parts = tm()
     gmtime_r(&t, &parts)
-    let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec)
+    let stamp = String(
+        format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
+        parts.tm_min, parts.tm_sec)
     return "session-\(stamp)-\(getpid()).wbt"
 }

@@ -13,15 +13,22 @@ private func frame(rows: Int = 12, rareRow: Int? = nil, regression: Bool = false
     let x = (0..<rows).map { _ in generator.nextUnit() * 10 }
     return try DataFrame(columns: [
         Column(name: "x", data: .numeric(x)),
-        Column(name: "color", data: .categorical(codes: (0..<rows).map { Int32($0 % 3) }, levels: ["red", "blue", "green"])),
+        Column(
+            name: "color",
+            data: .categorical(codes: (0..<rows).map { Int32($0 % 3) }, levels: ["red", "blue", "green"])),
         regression
             ? Column(name: "label", data: .numeric(x.map { 2 * $0 + 1 }))
-            : Column(name: "label", data: .categorical(codes: (0..<rows).map { $0 == rareRow ? 2 : Int32($0 % 2) }, levels: ["no", "yes", "rare"])),
+            : Column(
+                name: "label",
+                data: .categorical(
+                    codes: (0..<rows).map { $0 == rareRow ? 2 : Int32($0 % 2) }, levels: ["no", "yes", "rare"])),
     ])
 }
 
 private func contents(_ algorithm: any Algorithm.Type = Linear.self, frame: DataFrame) throws -> BundleContents {
-    let pipeline = try PipelineModel.train(algorithm: algorithm, parameters: [:], frame: frame, target: "label", features: ["x", "color"], context: FitContext(seed: 1))
+    let pipeline = try PipelineModel.train(
+        algorithm: algorithm, parameters: [:], frame: frame, target: "label", features: ["x", "color"],
+        context: FitContext(seed: 1))
     return BundleContents(
         producer: "workbench test", name: "t", pipeline: pipeline,
         trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 2),
@@ -66,7 +73,10 @@ struct BundleHardeningTests {
             _ = try BundleReader.open(base + "/b")
             Issue.record("expected the crafted model to be refused")
         } catch let error as BundleError {
-            guard case .malformedFile(_, let file, let reason) = error else { Issue.record("\(error)"); return }
+            guard case .malformedFile(_, let file, let reason) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(file == "model.json")
             #expect(reason.hasPrefix("node 0's child 100000000 is not a later node of the "), "\(reason)")
             #expect(reason.hasSuffix(" at fitted.model.tree.left"), "\(reason)")
@@ -78,15 +88,26 @@ struct BundleHardeningTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         try BundleWriter.write(contents(frame: frame()), to: base + "/b", overwrite: false)
         try replace("verification.json", in: base + "/b", with: Data(#"{"labels":[],"outputs":[],"rows":[]}"#.utf8))
-        #expect(throws: BundleError.insufficientVerification(bundle: base + "/b", reason: "it holds no rows, so the model was never run before use")) {
+        #expect(
+            throws: BundleError.insufficientVerification(
+                bundle: base + "/b", reason: "it holds no rows, so the model was never run before use")
+        ) {
             try BundleReader.open(base + "/b")
         }
         // A classifier's set written without labels (before this check) is refused, saying so.
-        var set = try ModelCoding.decoder().decode(VerificationSet.self, from: ModelCoding.encoder().encode(
-            VerificationSet(pipeline: contents(frame: frame()).pipeline, frame: frame())))
+        var set = try ModelCoding.decoder().decode(
+            VerificationSet.self,
+            from: ModelCoding.encoder().encode(
+                VerificationSet(pipeline: contents(frame: frame()).pipeline, frame: frame())))
         set.labels = []
         try replace("verification.json", in: base + "/b", with: ModelCoding.encoder().encode(set))
-        #expect(throws: BundleError.insufficientVerification(bundle: base + "/b", reason: "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class")) {
+        #expect(
+            throws: BundleError.insufficientVerification(
+                bundle: base + "/b",
+                reason:
+                    "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class"
+            )
+        ) {
             try BundleReader.open(base + "/b")
         }
     }
@@ -100,7 +121,8 @@ struct BundleHardeningTests {
         let data = try frame(rows: 100, rareRow: 58)
         try BundleWriter.write(contents(frame: data), to: base + "/b", overwrite: false)
         let path = base + "/b/verification.json"
-        var set = try ModelCoding.decoder().decode(VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        var set = try ModelCoding.decoder().decode(
+            VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(set.rows.count == 33)
         #expect(set.labels.last == "rare")
         #expect(Set(set.labels.compactMap { $0 }) == ["no", "yes", "rare"])
@@ -109,7 +131,10 @@ struct BundleHardeningTests {
         set.outputs.removeLast()
         set.labels.removeLast()
         try replace("verification.json", in: base + "/b", with: ModelCoding.encoder().encode(set))
-        #expect(throws: BundleError.insufficientVerification(bundle: base + "/b", reason: "no row of class 'rare'; a classifier's set needs a row of each class")) {
+        #expect(
+            throws: BundleError.insufficientVerification(
+                bundle: base + "/b", reason: "no row of class 'rare'; a classifier's set needs a row of each class")
+        ) {
             try BundleReader.open(base + "/b")
         }
     }
@@ -120,14 +145,18 @@ struct BundleHardeningTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         try BundleWriter.write(contents(frame: frame(rows: 5, regression: true)), to: base + "/b", overwrite: false)
         let path = base + "/b/verification.json"
-        var set = try ModelCoding.decoder().decode(VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        var set = try ModelCoding.decoder().decode(
+            VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(set.rows.count == VerificationSet.minimumRegressionRows)
         #expect(set.labels.isEmpty)
         _ = try BundleReader.open(base + "/b")
         set.rows = Array(set.rows.prefix(3))
         set.outputs = Array(set.outputs.prefix(3))
         try replace("verification.json", in: base + "/b", with: ModelCoding.encoder().encode(set))
-        #expect(throws: BundleError.insufficientVerification(bundle: base + "/b", reason: "3 rows; a regression model's set needs at least 8")) {
+        #expect(
+            throws: BundleError.insufficientVerification(
+                bundle: base + "/b", reason: "3 rows; a regression model's set needs at least 8")
+        ) {
             try BundleReader.open(base + "/b")
         }
     }
@@ -152,8 +181,12 @@ struct BundleHardeningTests {
         try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k.pub.pem")
         try BundleWriter.write(contents(frame: frame()), to: base + "/b", overwrite: false, signingKey: base + "/k.pem")
         try FileManager.default.moveItem(atPath: base + "/b/" + file, toPath: base + "/elsewhere")
-        try FileManager.default.createSymbolicLink(atPath: base + "/b/" + file, withDestinationPath: base + "/elsewhere")
-        #expect(throws: BundleError.unsafeArchiveEntry(bundle: base + "/b", entry: file, reason: "symbolic links are not allowed in bundles")) {
+        try FileManager.default.createSymbolicLink(
+            atPath: base + "/b/" + file, withDestinationPath: base + "/elsewhere")
+        #expect(
+            throws: BundleError.unsafeArchiveEntry(
+                bundle: base + "/b", entry: file, reason: "symbolic links are not allowed in bundles")
+        ) {
             try BundleReader.open(base + "/b")
         }
     }
@@ -164,20 +197,35 @@ struct BundleHardeningTests {
         try BundleWriter.write(contents(DecisionTree.self, frame: frame()), to: base + "/b", overwrite: false)
         let original = try text(base + "/b/model.json")
         // A second "algorithm" the decoder would ignore; first-wins before.
-        try replace("model.json", in: base + "/b", with: Data(original.replacingOccurrences(of: "\"fitted\":{\"algorithm\":\"tree\",", with: "\"fitted\":{\"algorithm\":\"tree\",\"algorithm\":\"tree\",").utf8))
-        #expect(throws: BundleError.duplicateKey(bundle: base + "/b", file: "model.json", key: "algorithm", path: "fitted")) {
+        try replace(
+            "model.json", in: base + "/b",
+            with: Data(
+                original.replacingOccurrences(
+                    of: "\"fitted\":{\"algorithm\":\"tree\",",
+                    with: "\"fitted\":{\"algorithm\":\"tree\",\"algorithm\":\"tree\","
+                ).utf8))
+        #expect(
+            throws: BundleError.duplicateKey(bundle: base + "/b", file: "model.json", key: "algorithm", path: "fitted")
+        ) {
             try BundleReader.open(base + "/b")
         }
         try replace("model.json", in: base + "/b", with: Data(original.utf8))
         let verification = try text(base + "/b/verification.json")
-        try replace("verification.json", in: base + "/b", with: Data(verification.replacingOccurrences(of: "{\"color\":", with: "{\"color\":\"red\",\"c\\u006flor\":").utf8))
-        #expect(throws: BundleError.duplicateKey(bundle: base + "/b", file: "verification.json", key: "color", path: "rows[0]")) {
+        try replace(
+            "verification.json", in: base + "/b",
+            with: Data(
+                verification.replacingOccurrences(of: "{\"color\":", with: "{\"color\":\"red\",\"c\\u006flor\":").utf8))
+        #expect(
+            throws: BundleError.duplicateKey(
+                bundle: base + "/b", file: "verification.json", key: "color", path: "rows[0]")
+        ) {
             try BundleReader.open(base + "/b")
         }
         try replace("verification.json", in: base + "/b", with: Data(verification.utf8))
         let manifest = try text(base + "/b/manifest.json")
         #expect(manifest.hasPrefix("{"))
-        try Data(("{\"name\":\"decoy\"," + manifest.dropFirst()).utf8).write(to: URL(fileURLWithPath: base + "/b/manifest.json"))
+        try Data(("{\"name\":\"decoy\"," + manifest.dropFirst()).utf8).write(
+            to: URL(fileURLWithPath: base + "/b/manifest.json"))
         #expect(throws: BundleError.duplicateKey(bundle: base + "/b", file: "manifest.json", key: "name", path: "")) {
             try BundleReader.open(base + "/b")
         }
@@ -209,7 +257,8 @@ struct BundleHardeningTests {
         let archive = try Archive(url: URL(fileURLWithPath: zip), accessMode: .update)
         // 16 MiB of zeros deflates to about 16 KiB (about 1,000×), well within the 1 GiB limit.
         let size = 16 << 20
-        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) { _, chunk in
+        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate)
+        { _, chunk in
             Data(count: chunk)
         }
         let zipSize = try #require(try FileManager.default.attributesOfItem(atPath: zip)[.size] as? Int)
@@ -236,7 +285,8 @@ struct BundleHardeningTests {
         try BundleWriter.write(contents(type, frame: frame(rows: 300)), to: base + "/b.zip", overwrite: false)
         let archive = try BundleArchive(path: base + "/b.zip", limit: 1 << 30, maximumEntries: 64)
         for entry in archive.entries where entry.method == 8 {
-            #expect(entry.uncompressedSize < BundleArchive.maximumRatio / 4 * max(1, entry.compressedSize), "\(entry.name)")
+            #expect(
+                entry.uncompressedSize < BundleArchive.maximumRatio / 4 * max(1, entry.compressedSize), "\(entry.name)")
         }
         _ = try BundleReader.open(base + "/b.zip")
     }

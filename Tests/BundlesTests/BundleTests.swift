@@ -9,18 +9,23 @@ import Tabular
 private func sampleFrame() throws -> DataFrame {
     try DataFrame(columns: [
         Column(name: "x", data: .numeric([1, 2, 3, 4, 5, 6, 7, 8, .nan, 10, 11, 12])),
-        Column(name: "color", data: .categorical(codes: [0, 1, 0, 1, 0, 1, 2, 2, 0, 1, -1, 2], levels: ["red", "blue", "green"])),
+        Column(
+            name: "color",
+            data: .categorical(codes: [0, 1, 0, 1, 0, 1, 2, 2, 0, 1, -1, 2], levels: ["red", "blue", "green"])),
         Column(name: "label", data: .categorical(codes: [0, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0], levels: ["no", "yes"])),
     ])
 }
 
 private func contents(algorithm: any Algorithm.Type = Linear.self, frame: DataFrame? = nil) throws -> BundleContents {
     let frame = try frame ?? sampleFrame()
-    let pipeline = try PipelineModel.train(algorithm: algorithm, parameters: [:], frame: frame, target: "label", features: ["x", "color"], context: FitContext(seed: 1))
+    let pipeline = try PipelineModel.train(
+        algorithm: algorithm, parameters: [:], frame: frame, target: "label", features: ["x", "color"],
+        context: FitContext(seed: 1))
     return BundleContents(
         producer: "workbench test", name: "t", pipeline: pipeline,
         trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 2),
-        metrics: ["training_accuracy": 0.9], validationVerdict: nil, card: "# card\n", reference: Data("{}".utf8), onnx: nil,
+        metrics: ["training_accuracy": 0.9], validationVerdict: nil, card: "# card\n", reference: Data("{}".utf8),
+        onnx: nil,
         onnxInfo: .init(present: false, reason: "test", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
 }
 
@@ -51,7 +56,10 @@ struct BundleTests {
         let base = try folder()
         defer { try? FileManager.default.removeItem(atPath: base) }
         let manifest = try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
-        #expect(Set(manifest.files.keys) == ["model.json", "verification.json", "reference.json", "MODEL_CARD.md", "openapi.yaml", "example.json"])
+        #expect(
+            Set(manifest.files.keys) == [
+                "model.json", "verification.json", "reference.json", "MODEL_CARD.md", "openapi.yaml", "example.json",
+            ])
         #expect(manifest.inputs.map(\.name) == ["x", "color"])
         #expect(manifest.inputs[1].categories == ["red", "blue", "green"])
         #expect(manifest.resources != nil)
@@ -87,7 +95,9 @@ struct BundleTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let c = try contents()
         try BundleWriter.write(c, to: base + "/b", overwrite: false)
-        #expect(throws: BundleError.exists(path: base + "/b")) { try BundleWriter.write(c, to: base + "/b", overwrite: false) }
+        #expect(throws: BundleError.exists(path: base + "/b")) {
+            try BundleWriter.write(c, to: base + "/b", overwrite: false)
+        }
         try BundleWriter.write(c, to: base + "/b", overwrite: true)
         _ = try BundleReader.open(base + "/b")
     }
@@ -98,7 +108,9 @@ struct BundleTests {
         try BundleWriter.write(contents(), to: base + "/b", overwrite: false)
         let card = base + "/b/MODEL_CARD.md"
         try Data("# edited\n".utf8).write(to: URL(fileURLWithPath: card))
-        #expect(throws: BundleError.checksumMismatch(bundle: base + "/b", file: "MODEL_CARD.md")) { try BundleReader.open(base + "/b") }
+        #expect(throws: BundleError.checksumMismatch(bundle: base + "/b", file: "MODEL_CARD.md")) {
+            try BundleReader.open(base + "/b")
+        }
     }
 
     @Test func missingExtraAndMalformedFilesAreRefused() throws {
@@ -107,17 +119,25 @@ struct BundleTests {
         let c = try contents()
         try BundleWriter.write(c, to: base + "/a", overwrite: false)
         try FileManager.default.removeItem(atPath: base + "/a/reference.json")
-        #expect(throws: BundleError.missingFile(bundle: base + "/a", file: "reference.json")) { try BundleReader.open(base + "/a") }
+        #expect(throws: BundleError.missingFile(bundle: base + "/a", file: "reference.json")) {
+            try BundleReader.open(base + "/a")
+        }
 
         try BundleWriter.write(c, to: base + "/b", overwrite: false)
         try Data("x".utf8).write(to: URL(fileURLWithPath: base + "/b/extra.txt"))
-        #expect(throws: BundleError.unlistedFile(bundle: base + "/b", file: "extra.txt")) { try BundleReader.open(base + "/b") }
+        #expect(throws: BundleError.unlistedFile(bundle: base + "/b", file: "extra.txt")) {
+            try BundleReader.open(base + "/b")
+        }
 
         try BundleWriter.write(c, to: base + "/c", overwrite: false)
         try Data("{\"formatVersion\": 99}".utf8).write(to: URL(fileURLWithPath: base + "/c/manifest.json"))
-        #expect(throws: BundleError.unknownFormatVersion(bundle: base + "/c", found: 99, supported: 1)) { try BundleReader.open(base + "/c") }
+        #expect(throws: BundleError.unknownFormatVersion(bundle: base + "/c", found: 99, supported: 1)) {
+            try BundleReader.open(base + "/c")
+        }
         try Data("not json".utf8).write(to: URL(fileURLWithPath: base + "/c/manifest.json"))
-        #expect(throws: BundleError.malformedManifest(bundle: base + "/c", reason: "not JSON with a formatVersion")) { try BundleReader.open(base + "/c") }
+        #expect(throws: BundleError.malformedManifest(bundle: base + "/c", reason: "not JSON with a formatVersion")) {
+            try BundleReader.open(base + "/c")
+        }
         try Data("{\"formatVersion\": 1}".utf8).write(to: URL(fileURLWithPath: base + "/c/manifest.json"))
         do {
             _ = try BundleReader.open(base + "/c")
@@ -135,11 +155,13 @@ struct BundleTests {
         // Rewrite verification.json with a changed output and fix its checksum, as a buggy
         // re-implementation of the model would effectively do.
         let path = base + "/b/verification.json"
-        var set = try ModelCoding.decoder().decode(VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        var set = try ModelCoding.decoder().decode(
+            VerificationSet.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         set.outputs[0][0] += 0.01
         let data = try ModelCoding.encoder().encode(set)
         try data.write(to: URL(fileURLWithPath: path))
-        var manifest = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: base + "/b/manifest.json")))
+        var manifest = try ModelCoding.decoder().decode(
+            Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: base + "/b/manifest.json")))
         manifest.files["verification.json"] = Fingerprint.of(bytes: data)
         try manifest.encoded().write(to: URL(fileURLWithPath: base + "/b/manifest.json"))
         do {
@@ -161,14 +183,22 @@ struct BundleTests {
         try BundleWriter.write(c, to: base + "/signed", overwrite: false, signingKey: base + "/k.pem")
         try BundleWriter.write(c, to: base + "/unsigned", overwrite: false)
         #expect(try BundleReader.open(base + "/signed", trustedKey: base + "/k.pub.pem").signed)
-        #expect(throws: BundleError.badSignature(bundle: base + "/signed")) { try BundleReader.open(base + "/signed", trustedKey: base + "/other.pub.pem") }
-        #expect(throws: BundleError.unsigned(bundle: base + "/unsigned")) { try BundleReader.open(base + "/unsigned", trustedKey: base + "/k.pub.pem") }
+        #expect(throws: BundleError.badSignature(bundle: base + "/signed")) {
+            try BundleReader.open(base + "/signed", trustedKey: base + "/other.pub.pem")
+        }
+        #expect(throws: BundleError.unsigned(bundle: base + "/unsigned")) {
+            try BundleReader.open(base + "/unsigned", trustedKey: base + "/k.pub.pem")
+        }
         // A stripped signature is the same as none.
         try FileManager.default.removeItem(atPath: base + "/signed/manifest.sig")
-        #expect(throws: BundleError.unsigned(bundle: base + "/signed")) { try BundleReader.open(base + "/signed", trustedKey: base + "/k.pub.pem") }
+        #expect(throws: BundleError.unsigned(bundle: base + "/signed")) {
+            try BundleReader.open(base + "/signed", trustedKey: base + "/k.pub.pem")
+        }
         // Keys of the wrong kind are named.
         #expect(throws: BundleError.self) { try BundleReader.open(base + "/unsigned", trustedKey: base + "/k.pem") }
-        #expect(throws: BundleError.exists(path: base + "/k.pem")) { try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/x.pub.pem") }
+        #expect(throws: BundleError.exists(path: base + "/k.pem")) {
+            try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/x.pub.pem")
+        }
     }
 
     @Test(arguments: ["../escape.json", "/etc/evil", "sub/dir.json"])
@@ -200,7 +230,10 @@ struct BundleTests {
         try archive.addEntry(with: "link", type: .symlink, uncompressedSize: Int64(target.count)) { position, size in
             target.subdata(in: Int(position)..<Int(position) + size)
         }
-        #expect(throws: BundleError.unsafeArchiveEntry(bundle: base + "/b.zip", entry: "link", reason: "symbolic links are not allowed")) {
+        #expect(
+            throws: BundleError.unsafeArchiveEntry(
+                bundle: base + "/b.zip", entry: "link", reason: "symbolic links are not allowed")
+        ) {
             try BundleReader.open(base + "/b.zip")
         }
     }
@@ -212,7 +245,8 @@ struct BundleTests {
         let archive = try Archive(url: URL(fileURLWithPath: base + "/b.zip"), accessMode: .update)
         // 4 MiB of zeros deflates to a few KiB; the reader's limit is lowered to 1 MiB here.
         let size = 4 << 20
-        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) { _, chunk in
+        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate)
+        { _, chunk in
             Data(count: chunk)
         }
         #expect(throws: BundleError.archiveTooLarge(bundle: base + "/b.zip", limit: 1 << 20)) {
@@ -280,13 +314,20 @@ struct BundleSecurityTests {
         }
         // One byte of the manifest changed (a space added at the end is still valid JSON).
         let manifest = base + "/a/manifest.json"
-        try (Data(contentsOf: URL(fileURLWithPath: manifest)) + Data(" ".utf8)).write(to: URL(fileURLWithPath: manifest))
-        #expect(throws: BundleError.badSignature(bundle: base + "/a")) { try BundleReader.open(base + "/a", trustedKey: base + "/k.pub.pem") }
+        try (Data(contentsOf: URL(fileURLWithPath: manifest)) + Data(" ".utf8)).write(
+            to: URL(fileURLWithPath: manifest))
+        #expect(throws: BundleError.badSignature(bundle: base + "/a")) {
+            try BundleReader.open(base + "/a", trustedKey: base + "/k.pub.pem")
+        }
         // A signature that is not base64, and an empty one.
         try Data("not a signature\n".utf8).write(to: URL(fileURLWithPath: base + "/b/manifest.sig"))
-        #expect(throws: BundleError.badSignature(bundle: base + "/b")) { try BundleReader.open(base + "/b", trustedKey: base + "/k.pub.pem") }
+        #expect(throws: BundleError.badSignature(bundle: base + "/b")) {
+            try BundleReader.open(base + "/b", trustedKey: base + "/k.pub.pem")
+        }
         try Data().write(to: URL(fileURLWithPath: base + "/b/manifest.sig"))
-        #expect(throws: BundleError.badSignature(bundle: base + "/b")) { try BundleReader.open(base + "/b", trustedKey: base + "/k.pub.pem") }
+        #expect(throws: BundleError.badSignature(bundle: base + "/b")) {
+            try BundleReader.open(base + "/b", trustedKey: base + "/k.pub.pem")
+        }
         // A valid signature of a different manifest (another export of the same model: its
         // resource profile differs, so its manifest differs).
         try BundleWriter.write(c, to: base + "/other", overwrite: false, signingKey: base + "/k.pem")
@@ -295,16 +336,21 @@ struct BundleSecurityTests {
         if otherManifest != cManifest {
             try FileManager.default.removeItem(atPath: base + "/c/manifest.sig")
             try FileManager.default.copyItem(atPath: base + "/other/manifest.sig", toPath: base + "/c/manifest.sig")
-            #expect(throws: BundleError.badSignature(bundle: base + "/c")) { try BundleReader.open(base + "/c", trustedKey: base + "/k.pub.pem") }
+            #expect(throws: BundleError.badSignature(bundle: base + "/c")) {
+                try BundleReader.open(base + "/c", trustedKey: base + "/k.pub.pem")
+            }
         }
         // A signed file changed and its checksum fixed in the manifest: the signature catches it.
         let card = base + "/d/MODEL_CARD.md"
         let edited = Data("# edited card\n".utf8)
         try edited.write(to: URL(fileURLWithPath: card))
-        var m = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: base + "/d/manifest.json")))
+        var m = try ModelCoding.decoder().decode(
+            Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: base + "/d/manifest.json")))
         m.files["MODEL_CARD.md"] = Fingerprint.of(bytes: edited)
         try m.encoded().write(to: URL(fileURLWithPath: base + "/d/manifest.json"))
-        #expect(throws: BundleError.badSignature(bundle: base + "/d")) { try BundleReader.open(base + "/d", trustedKey: base + "/k.pub.pem") }
+        #expect(throws: BundleError.badSignature(bundle: base + "/d")) {
+            try BundleReader.open(base + "/d", trustedKey: base + "/k.pub.pem")
+        }
         // Without a trusted key the same bundle opens (checksums match): trust is opt-in.
         #expect(try !BundleReader.open(base + "/d").manifest.files.isEmpty)
     }
@@ -317,11 +363,15 @@ struct BundleSecurityTests {
         let previous = umask(0)
         defer { umask(previous) }
         try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k.pub.pem")
-        let mode = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int }
+        let mode = { (path: String) in
+            (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+        }
         #expect(mode(base + "/k.pem") == 0o600)
         #expect(mode(base + "/k.pub.pem") == 0o644)
         let before = try Data(contentsOf: URL(fileURLWithPath: base + "/k.pem"))
-        #expect(throws: BundleError.exists(path: base + "/k.pem")) { try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k2.pub.pem") }
+        #expect(throws: BundleError.exists(path: base + "/k.pem")) {
+            try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k2.pub.pem")
+        }
         #expect(try Data(contentsOf: URL(fileURLWithPath: base + "/k.pem")) == before)
         // A public key given where the private key is expected, and the reverse, are named.
         #expect(throws: BundleError.self) { try BundleSigning.privateKey(at: base + "/k.pub.pem") }
@@ -340,7 +390,10 @@ struct BundleSecurityTests {
         var m = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         m.files[file] = Fingerprint.of(bytes: Data("{}".utf8))
         try m.encoded().write(to: URL(fileURLWithPath: path))
-        #expect(throws: BundleError.malformedManifest(bundle: base + "/b", reason: "file name '\(file)' leaves the bundle folder")) {
+        #expect(
+            throws: BundleError.malformedManifest(
+                bundle: base + "/b", reason: "file name '\(file)' leaves the bundle folder")
+        ) {
             try BundleReader.open(base + "/b")
         }
     }
@@ -352,7 +405,10 @@ struct BundleSecurityTests {
         let card = base + "/b/MODEL_CARD.md"
         try FileManager.default.moveItem(atPath: card, toPath: base + "/card.md")
         try FileManager.default.createSymbolicLink(atPath: card, withDestinationPath: base + "/card.md")
-        #expect(throws: BundleError.unsafeArchiveEntry(bundle: base + "/b", entry: "MODEL_CARD.md", reason: "symbolic links are not allowed in bundles")) {
+        #expect(
+            throws: BundleError.unsafeArchiveEntry(
+                bundle: base + "/b", entry: "MODEL_CARD.md", reason: "symbolic links are not allowed in bundles")
+        ) {
             try BundleReader.open(base + "/b")
         }
     }
@@ -366,7 +422,8 @@ struct BundleSecurityTests {
         let archive = try Archive(url: URL(fileURLWithPath: base + "/many.zip"), accessMode: .update)
         for i in 0..<BundleReader.maximumEntries {
             let payload = Data("x".utf8)
-            try archive.addEntry(with: "extra\(i).txt", type: .file, uncompressedSize: Int64(payload.count)) { position, size in
+            try archive.addEntry(with: "extra\(i).txt", type: .file, uncompressedSize: Int64(payload.count)) {
+                position, size in
                 payload.subdata(in: Int(position)..<Int(position) + size)
             }
         }
@@ -382,7 +439,9 @@ struct BundleSecurityTests {
         try BundleWriter.write(contents(), to: base + "/big.zip", overwrite: false)
         let big = try Archive(url: URL(fileURLWithPath: base + "/big.zip"), accessMode: .update)
         let size = 3 << 20
-        try big.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) { _, chunk in Data(count: chunk) }
+        try big.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) {
+            _, chunk in Data(count: chunk)
+        }
         #expect(throws: BundleError.archiveTooLarge(bundle: base + "/big.zip", limit: 2 << 20)) {
             try BundleReader.open(base + "/big.zip", unpackLimit: 2 << 20)
         }

@@ -23,21 +23,34 @@ struct ONNXExporterTests {
         Case(algorithm: "linear", dataset: "penguins", target: "species", modelOperators: ["Gemm", "Softmax"]),
         Case(algorithm: "linear", dataset: "diabetes", target: "progression", modelOperators: ["Gemm"]),
         Case(algorithm: "tree", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "tree", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "forest", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Gemm", "Relu"]),
-        Case(algorithm: "forest", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
-        Case(algorithm: "boost", dataset: "penguins", target: "species", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Softmax"]),
-        Case(algorithm: "boost", dataset: "breast_cancer", target: "diagnosis", modelOperators: ["ai.onnx.ml:TreeEnsemble", "Sigmoid"]),
-        Case(algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
+        Case(
+            algorithm: "tree", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
+        Case(
+            algorithm: "forest", dataset: "penguins", target: "species",
+            modelOperators: ["ai.onnx.ml:TreeEnsemble", "Gemm", "Relu"]),
+        Case(
+            algorithm: "forest", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]
+        ),
+        Case(
+            algorithm: "boost", dataset: "penguins", target: "species",
+            modelOperators: ["ai.onnx.ml:TreeEnsemble", "Softmax"]),
+        Case(
+            algorithm: "boost", dataset: "breast_cancer", target: "diagnosis",
+            modelOperators: ["ai.onnx.ml:TreeEnsemble", "Sigmoid"]),
+        Case(
+            algorithm: "boost", dataset: "diabetes", target: "progression", modelOperators: ["ai.onnx.ml:TreeEnsemble"]),
         Case(algorithm: "mlp", dataset: "penguins", target: "species", modelOperators: ["Gemm", "Relu", "Softmax"]),
         Case(algorithm: "mlp", dataset: "diabetes", target: "progression", modelOperators: ["Gemm", "Relu", "Mul"]),
-        Case(algorithm: "bayes", dataset: "penguins", target: "species", modelOperators: ["Unsqueeze", "ReduceSum", "Softmax"]),
+        Case(
+            algorithm: "bayes", dataset: "penguins", target: "species",
+            modelOperators: ["Unsqueeze", "ReduceSum", "Softmax"]),
     ]
 
     @Test("graph structure", arguments: cases)
     func structure(_ c: Case) throws {
         let frame = try Fixtures.frame(c.dataset)
-        let model = try Fixtures.train(c.algorithm, frame, target: c.target, parameters: Fixtures.quickParameters(c.algorithm))
+        let model = try Fixtures.train(
+            c.algorithm, frame, target: c.target, parameters: Fixtures.quickParameters(c.algorithm))
         let export = try ONNXExporter.export(model)
         let proto = try Onnx_ModelProto(serializedBytes: export.data)
 
@@ -62,7 +75,10 @@ struct ONNXExporterTests {
         #expect(proto.undefinedValues.isEmpty)
         #expect(c.modelOperators.isSubset(of: proto.operatorNames), "\(proto.operatorNames.sorted())")
         // Double everywhere: no ml Imputer/Scaler/Linear*, whose outputs are float.
-        #expect(proto.operatorNames.isDisjoint(with: ["ai.onnx.ml:Imputer", "ai.onnx.ml:Scaler", "ai.onnx.ml:LinearClassifier", "ai.onnx.ml:LinearRegressor"]))
+        #expect(
+            proto.operatorNames.isDisjoint(with: [
+                "ai.onnx.ml:Imputer", "ai.onnx.ml:Scaler", "ai.onnx.ml:LinearClassifier", "ai.onnx.ml:LinearRegressor",
+            ]))
         if model.task == .classification {
             #expect(proto.operatorNames.isSuperset(of: ["ArgMax", "ai.onnx.ml:LabelEncoder"]))
             let probabilities = try #require(proto.graph.output.last)
@@ -97,7 +113,9 @@ struct ONNXExporterTests {
         // Each text column's encoder knows its levels and "" (missing, which stands for the most frequent level).
         let sex = try #require(model.preprocessor.features.first { $0.name == "sex" })
         let oneHotNode = try #require(proto.graph.node.first { $0.opType == "OneHotEncoder" && $0.input == ["sex"] })
-        #expect(oneHotNode.attribute.first { $0.name == "cats_strings" }?.strings == (sex.levels + [""]).map { Data($0.utf8) })
+        #expect(
+            oneHotNode.attribute.first { $0.name == "cats_strings" }?.strings
+                == (sex.levels + [""]).map { Data($0.utf8) })
         #expect(oneHotNode.attribute.first { $0.name == "zeros" }?.i == 1)
         // The "" flag gets the coefficients of the most frequent level.
         let linear = try #require(model.fitted.model as? LinearModel)
@@ -107,7 +125,9 @@ struct ONNXExporterTests {
         let modeColumn = try #require(model.preprocessor.outputNames.firstIndex(of: "sex=\(sex.levels[mode])"))
         let flagColumn = width - 1  // sex is the last text column, its flag the last column
         for row in 0..<linear.coefficients.rows {
-            #expect(coefficients[row * width + flagColumn] == linear.coefficients.values[row * linear.coefficients.columns + modeColumn])
+            #expect(
+                coefficients[row * width + flagColumn]
+                    == linear.coefficients.values[row * linear.coefficients.columns + modeColumn])
             // Numbers come first in the graph; each weight is Workbench's divided by the column's deviation.
             for (j, number) in numbers.enumerated() {
                 let column = try #require(model.preprocessor.outputNames.firstIndex(of: number.name))
@@ -142,8 +162,9 @@ struct ONNXExporterTests {
     @Test("a lone-leaf tree becomes one split whose both branches are that leaf")
     func loneLeaf() throws {
         // 150 rows cannot give two leaves of at least 100 rows each, so no tree splits.
-        let model = try Fixtures.train("boost", try Fixtures.frame("iris"), target: "species",
-                                       parameters: ["max_iter": .int(2), "min_samples_leaf": .int(100)])
+        let model = try Fixtures.train(
+            "boost", try Fixtures.frame("iris"), target: "species",
+            parameters: ["max_iter": .int(2), "min_samples_leaf": .int(100)])
         let boost = try #require(model.fitted.model as? GradientBoostingModel)
         #expect(boost.trees.allSatisfy { $0.nodeCount == 1 })
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
@@ -198,7 +219,8 @@ struct ONNXExporterTests {
 
     @Test("export is deterministic")
     func deterministic() throws {
-        let model = try Fixtures.train("boost", try Fixtures.frame("iris"), target: "species", parameters: ["max_iter": .int(5)])
+        let model = try Fixtures.train(
+            "boost", try Fixtures.frame("iris"), target: "species", parameters: ["max_iter": .int(5)])
         #expect(try ONNXExporter.export(model).data == ONNXExporter.export(model).data)
     }
 }

@@ -26,21 +26,37 @@ struct ONNXGraphSizeTests {
         // Text first; then numbers: Concat, IsNaN, Where (medians), Sub (means), one node each over
         // every number (the deviations divide the coefficients); a missing text is its flag
         // column, with the mode's coefficients; Concat of the blocks.
-        Case(algorithm: "linear", operators: text + ["Concat", "IsNaN", "Where", "Sub", "Concat", "Gemm", "Softmax"] + label),
+        Case(
+            algorithm: "linear",
+            operators: text + ["Concat", "IsNaN", "Where", "Sub", "Concat", "Gemm", "Softmax"] + label),
         // Trees neither impute nor scale: the number inputs and the text block in one Concat.
         Case(algorithm: "tree", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble"] + label),
         // A forest: one single-target ensemble per class but one, Gemm completing it, Relu.
-        Case(algorithm: "forest", operators: text + ["Concat", "ai.onnx.ml:TreeEnsemble", "ai.onnx.ml:TreeEnsemble", "Concat", "Gemm", "Relu"] + label),
+        Case(
+            algorithm: "forest",
+            operators: text + [
+                "Concat", "ai.onnx.ml:TreeEnsemble", "ai.onnx.ml:TreeEnsemble", "Concat", "Gemm", "Relu",
+            ] + label),
         // Boosting: one single-target ensemble per class, Concat, Softmax.
-        Case(algorithm: "boost", operators: text + ["Concat"] + Array(repeating: "ai.onnx.ml:TreeEnsemble", count: 3) + ["Concat", "Softmax"] + label),
+        Case(
+            algorithm: "boost",
+            operators: text + ["Concat"] + Array(repeating: "ai.onnx.ml:TreeEnsemble", count: 3) + [
+                "Concat", "Softmax",
+            ] + label),
         // Naive Bayes cannot give a flag column the mode's weights: one MatMul adds it in.
-        Case(algorithm: "bayes", operators: text + ["MatMul", "Concat", "IsNaN", "Where", "Concat",
-                                                    "Unsqueeze", "Sub", "Mul", "Div", "ReduceSum", "Mul", "Add", "Softmax"] + label),
+        Case(
+            algorithm: "bayes",
+            operators: text + [
+                "MatMul", "Concat", "IsNaN", "Where", "Concat",
+                "Unsqueeze", "Sub", "Mul", "Div", "ReduceSum", "Mul", "Add", "Softmax",
+            ] + label),
     ]
 
     @Test("penguins classifier graphs", arguments: cases)
     func penguins(_ c: Case) throws {
-        let model = try Fixtures.train(c.algorithm, try Fixtures.frame("penguins"), target: "species", parameters: Fixtures.quickParameters(c.algorithm))
+        let model = try Fixtures.train(
+            c.algorithm, try Fixtures.frame("penguins"), target: "species",
+            parameters: Fixtures.quickParameters(c.algorithm))
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         let operators = proto.graph.node.map { $0.domain.isEmpty ? $0.opType : "\($0.domain):\($0.opType)" }
         #expect(operators == c.operators)
@@ -62,7 +78,8 @@ struct ONNXGraphSizeTests {
 
     @Test("a forest's class copies leave out the subtrees that add one weight throughout, and the largest copy")
     func forestCopiesPruned() throws {
-        let model = try Fixtures.train("forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(5)])
+        let model = try Fixtures.train(
+            "forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(5)])
         let forest = try #require(model.fitted.model as? RandomForestModel)
         let splits = forest.trees.reduce(0) { total, tree in total + tree.feature.filter { $0 != Tree.leaf }.count }
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
@@ -81,10 +98,12 @@ struct ONNXGraphSizeTests {
 
     @Test("a forest whose leaves are not distributions keeps one ensemble of every class and divides by the row sum")
     func forestWithoutDistributions() throws {
-        let model = try Fixtures.train("forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(3)])
+        let model = try Fixtures.train(
+            "forest", try Fixtures.frame("penguins"), target: "species", parameters: ["n_estimators": .int(3)])
         let forest = try #require(model.fitted.model as? RandomForestModel)
         // A stored forest whose first leaf's shares sum to 1.5 (decoding accepts it: outputs only need to be finite).
-        var json = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(forest)) as? [String: Any])
+        var json = try #require(
+            try JSONSerialization.jsonObject(with: try JSONEncoder().encode(forest)) as? [String: Any])
         var trees = try #require(json["trees"] as? [[String: Any]])
         let features = try #require(trees[0]["feature"] as? [Int])
         var values = try #require(trees[0]["values"] as? [Double])
@@ -92,7 +111,8 @@ struct ONNXGraphSizeTests {
         values[leaf * 3] += 0.5
         trees[0]["values"] = values
         json["trees"] = trees
-        let altered = try JSONDecoder().decode(RandomForestModel.self, from: try JSONSerialization.data(withJSONObject: json))
+        let altered = try JSONDecoder().decode(
+            RandomForestModel.self, from: try JSONSerialization.data(withJSONObject: json))
         #expect(!altered.trees[0].leavesAreDistributions && forest.trees.allSatisfy(\.leavesAreDistributions))
 
         var graph = GraphBuilder(reserved: model.preprocessor.features.map(\.name))
@@ -100,12 +120,16 @@ struct ONNXGraphSizeTests {
         let before = graph.nodes.count
         let head = try ONNXExporter.emitForest(altered, features: x, classCount: 3, into: &graph)
         #expect(graph.nodes[before...].map(\.opType) == ["TreeEnsemble", "ReduceSum", "Div"])
-        guard case .probabilities = head else { Issue.record("a classifier's head gives probabilities"); return }
+        guard case .probabilities = head else {
+            Issue.record("a classifier's head gives probabilities")
+            return
+        }
     }
 
     @Test("a boosting baseline is folded into the first tree of each class, not added by a node")
     func boostBaselineFolded() throws {
-        let model = try Fixtures.train("boost", try Fixtures.frame("iris"), target: "species", parameters: ["max_iter": .int(3)])
+        let model = try Fixtures.train(
+            "boost", try Fixtures.frame("iris"), target: "species", parameters: ["max_iter": .int(3)])
         let proto = try Onnx_ModelProto(serializedBytes: try ONNXExporter.export(model).data)
         #expect(!proto.graph.node.contains { $0.opType == "Add" })
         #expect(!proto.graph.initializer.contains { $0.name == "boost_baseline" })

@@ -18,16 +18,19 @@ enum Fixtures {
 
     /// Trains `algorithm` on `features` (every column but `target` when nil) of `frame`,
     /// single-threaded and seeded.
-    static func train(_ algorithm: String, _ frame: DataFrame, target: String,
-                      parameters: [String: ParameterValue] = [:], missingIndicators: Bool = false, features: [String]? = nil,
-                      derivations: [Derivation] = []) throws -> PipelineModel {
+    static func train(
+        _ algorithm: String, _ frame: DataFrame, target: String,
+        parameters: [String: ParameterValue] = [:], missingIndicators: Bool = false, features: [String]? = nil,
+        derivations: [Derivation] = []
+    ) throws -> PipelineModel {
         guard let type = AlgorithmRegistry.named(algorithm) else {
             throw PipelineError.unknownAlgorithm(algorithm, known: AlgorithmRegistry.names)
         }
         let features = features ?? frame.columnNames.filter { $0 != target }
-        return try PipelineModel.train(algorithm: type, parameters: parameters, frame: frame, target: target,
-                                       features: features, missingIndicators: missingIndicators, derivations: derivations,
-                                       context: FitContext(seed: 7, threads: 1))
+        return try PipelineModel.train(
+            algorithm: type, parameters: parameters, frame: frame, target: target,
+            features: features, missingIndicators: missingIndicators, derivations: derivations,
+            context: FitContext(seed: 7, threads: 1))
     }
 
     /// Small ensembles so debug-build tests stay quick.

@@ -19,7 +19,8 @@ import Charts
             return
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
-        expectSameLines(svg, expected, "SVG of \(name) differs from \(path); re-record with WORKBENCH_RECORD=1 if intended")
+        expectSameLines(
+            svg, expected, "SVG of \(name) differs from \(path); re-record with WORKBENCH_RECORD=1 if intended")
     }
 
     @Test(arguments: SampleCharts.all.map(\.name))
@@ -29,7 +30,9 @@ import Charts
         #expect(svg == SVGRenderer.render(chart, id: "c"))
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"c\""))
         #expect(!svg.contains("<script"))
-        #expect(!svg.contains("http://") || svg.components(separatedBy: "http://").count == 2, "only the SVG namespace may be a URL")
+        #expect(
+            !svg.contains("http://") || svg.components(separatedBy: "http://").count == 2,
+            "only the SVG namespace may be a URL")
         #expect(!svg.contains("nan") && !svg.contains("inf"))
         try checkBalanced(svg)
     }
@@ -49,7 +52,9 @@ import Charts
     }
 
     @Test func ticksAreRound() {
-        #expect(ChartFormat.ticks(0...1) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1] || ChartFormat.ticks(0...1).map { ChartFormat.label($0) } == ["0", "0.2", "0.4", "0.6", "0.8", "1"])
+        #expect(
+            ChartFormat.ticks(0...1) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]
+                || ChartFormat.ticks(0...1).map { ChartFormat.label($0) } == ["0", "0.2", "0.4", "0.6", "0.8", "1"])
         #expect(ChartFormat.ticks(-31...41).map { ChartFormat.label($0) } == ["-20", "0", "20", "40"])
         #expect(ChartFormat.label(0.98765) == "0.988")
         #expect(ChartFormat.label(1234.5) == "1235" || ChartFormat.label(1234.5) == "1234")
@@ -61,7 +66,10 @@ import Charts
         var stack: [String] = []
         var rest = Substring(svg)
         while let open = rest.firstIndex(of: "<") {
-            guard let close = rest[open...].firstIndex(of: ">") else { Issue.record("unclosed tag"); return }
+            guard let close = rest[open...].firstIndex(of: ">") else {
+                Issue.record("unclosed tag")
+                return
+            }
             let tag = rest[rest.index(after: open)..<close]
             rest = rest[rest.index(after: close)...]
             let name = tag.split(whereSeparator: { $0 == " " || $0 == "/" }).first.map(String.init) ?? ""

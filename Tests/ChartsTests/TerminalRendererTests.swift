@@ -7,7 +7,9 @@ import Charts
         let chart = try #require(SampleCharts.all.first { $0.name == name }?.chart)
         for style in [TerminalStyle.ascii, .unicode] {
             for line in TerminalRenderer.render(chart, style: style, width: width) {
-                #expect(TerminalRenderer.visibleWidth(line) <= max(width, 40), "\(name) \(style): '\(line)' is wider than \(width)")
+                #expect(
+                    TerminalRenderer.visibleWidth(line) <= max(width, 40),
+                    "\(name) \(style): '\(line)' is wider than \(width)")
             }
         }
     }
@@ -16,7 +18,9 @@ import Charts
     func asciiIsPlain(name: String) throws {
         let chart = try #require(SampleCharts.all.first { $0.name == name }?.chart)
         let text = TerminalRenderer.render(chart, style: .ascii, width: 80).joined(separator: "\n")
-        #expect(text.unicodeScalars.allSatisfy { $0.isASCII || $0 == "−" || $0 == "±" || $0 == "…" }, "\(name) has non-ASCII characters:\n\(text)")
+        #expect(
+            text.unicodeScalars.allSatisfy { $0.isASCII || $0 == "−" || $0 == "±" || $0 == "…" },
+            "\(name) has non-ASCII characters:\n\(text)")
         #expect(!text.contains("\u{1B}"))
         let rich = TerminalRenderer.render(chart, style: .unicode, width: 80).joined(separator: "\n")
         #expect(rich.contains("\u{1B}["), "\(name) has no colour in Unicode style")
@@ -32,7 +36,9 @@ import Charts
     @Test func rocCurveASCII() {
         let lines = TerminalRenderer.render(SampleCharts.roc, style: .ascii, width: 60)
         #expect(lines[0] == "ROC curve", "\(lines.joined(separator: "\n"))")
-        #expect(lines.contains { $0.contains("* Adelie (AUC 0.990)   o Gentoo (AUC 1.000)") }, "\(lines.joined(separator: "\n"))")
+        #expect(
+            lines.contains { $0.contains("* Adelie (AUC 0.990)   o Gentoo (AUC 1.000)") },
+            "\(lines.joined(separator: "\n"))")
         // The chance line is drawn with dots, the curves with their markers.
         let body = lines.joined()
         #expect(body.contains(".") && body.contains("*") && body.contains("o"))

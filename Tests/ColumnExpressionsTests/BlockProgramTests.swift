@@ -18,7 +18,9 @@ private func randomTable(_ random: inout SeededRandom, rows: Int) throws -> Data
         default: Double.random(in: -1e3...1e3, using: &random)
         }
     }
-    let codes: [Int32] = (0..<rows).map { _ in Int.random(in: 0..<8, using: &random) == 0 ? -1 : Int32(Int.random(in: 0..<5, using: &random)) }
+    let codes: [Int32] = (0..<rows).map { _ in
+        Int.random(in: 0..<8, using: &random) == 0 ? -1 : Int32(Int.random(in: 0..<5, using: &random))
+    }
     return try DataFrame(columns: [
         Column(name: "x", data: .numeric((0..<rows).map { _ in number() })),
         Column(name: "y", data: .numeric((0..<rows).map { _ in number() })),
@@ -53,7 +55,9 @@ private struct Sources {
         default:
             let op = pick(["+", "-", "*", "/", "%"])
             // Without `constants` a literal only ever meets a column (x / 0, x * 1e300).
-            let b = constants || Bool.random(using: &random) ? number(depth - 1) : (Bool.random(using: &random) ? literal() : pick(["x", "y", "z"]))
+            let b =
+                constants || Bool.random(using: &random)
+                ? number(depth - 1) : (Bool.random(using: &random) ? literal() : pick(["x", "y", "z"]))
             return Bool.random(using: &random) ? "(\(a)) \(op) (\(b))" : "(\(b)) \(op) (\(a))"
         }
     }
@@ -97,8 +101,10 @@ private struct RowReference {
 
     var notes: [String: Int] {
         var notes: [String: Int] = [:]
-        for (reason, count) in [("division by zero", zeroDivisions), ("a result too large for a number", tooLarge),
-                                ("log of a number ≤ 0", logOutside), ("square root of a negative number", sqrtOutside)] where count > 0 {
+        for (reason, count) in [
+            ("division by zero", zeroDivisions), ("a result too large for a number", tooLarge),
+            ("log of a number ≤ 0", logOutside), ("square root of a negative number", sqrtOutside),
+        ] where count > 0 {
             notes[reason] = count
         }
         return notes
@@ -115,7 +121,10 @@ private struct RowReference {
         case .number(let v, _): return v
         case .column(let name, _):
             let values = numbers(name)
-            guard row < values.count else { Issue.record("no numbers named '\(name)'"); return .nan }
+            guard row < values.count else {
+                Issue.record("no numbers named '\(name)'")
+                return .nan
+            }
             return values[row]
         case .negate(let a, _): return -number(a, row)
         case .binary(let op, let a, let b, _):
@@ -142,13 +151,21 @@ private struct RowReference {
             case "ceil": return x.rounded(.up)
             case "exp": return finite(Foundation.exp(x))
             case "log":
-                if x <= 0 { logOutside += 1; return .nan }
+                if x <= 0 {
+                    logOutside += 1
+                    return .nan
+                }
                 return Foundation.log(x)
             case "sqrt":
-                if x < 0 { sqrtOutside += 1; return .nan }
+                if x < 0 {
+                    sqrtOutside += 1
+                    return .nan
+                }
                 return x.squareRoot()
             case "round":
-                guard args.count == 2, case .number(let d, _) = args[1], d != 0 else { return x.rounded(.toNearestOrAwayFromZero) }
+                guard args.count == 2, case .number(let d, _) = args[1], d != 0 else {
+                    return x.rounded(.toNearestOrAwayFromZero)
+                }
                 let scale = Foundation.pow(10, d)
                 return (x * scale).rounded(.toNearestOrAwayFromZero) / scale
             case "clip":
@@ -165,21 +182,23 @@ private struct RowReference {
 
     mutating func condition(_ e: ColumnExpression, _ row: Int) -> Int8 {
         func test<T: Comparable>(_ op: BinaryOperator, _ x: T, _ y: T) -> Int8 {
-            let r = switch op {
-            case .equal: x == y
-            case .notEqual: x != y
-            case .less: x < y
-            case .lessOrEqual: x <= y
-            case .greater: x > y
-            default: x >= y
-            }
+            let r =
+                switch op {
+                case .equal: x == y
+                case .notEqual: x != y
+                case .less: x < y
+                case .lessOrEqual: x <= y
+                case .greater: x > y
+                default: x >= y
+                }
             return r ? 1 : 0
         }
         func text(_ e: ColumnExpression) -> String? {
             switch e {
             case .text(let s, _): return s
             case .column(let name, _):
-                guard case .categorical(let codes, let levels)? = frame.column(named: name)?.data, codes[row] >= 0 else { return nil }
+                guard case .categorical(let codes, let levels)? = frame.column(named: name)?.data, codes[row] >= 0
+                else { return nil }
                 return levels[Int(codes[row])]
             default: return nil
             }
@@ -247,7 +266,9 @@ private func sameBits(_ a: [Double], _ b: [Double]) -> Bool {
 }
 
 /// The values and notes of `source`, over blocks and column-at-a-time.
-private func bothWays(_ source: String, _ frame: DataFrame) throws -> (blocks: ColumnValues, blockNotes: [String: Int], columns: ColumnValues, columnNotes: [String: Int]) {
+private func bothWays(_ source: String, _ frame: DataFrame) throws -> (
+    blocks: ColumnValues, blockNotes: [String: Int], columns: ColumnValues, columnNotes: [String: Int]
+) {
     let expression = try ExpressionParser.parse(source)
     _ = try expression.type(in: ExpressionSchema(frame))
     var blocks = ExpressionEvaluator(frame: frame)
@@ -272,7 +293,8 @@ struct BlockProgramTests {
         var random = SeededRandom(seed: seed)
         var sources = Sources(random: SeededRandom(seed: seed &* 7), constants: constants)
         for trial in 0..<300 {
-            let rows = trial % 10 == 0 ? Int.random(in: 2_040...4_200, using: &random) : Int.random(in: 1...60, using: &random)
+            let rows =
+                trial % 10 == 0 ? Int.random(in: 2_040...4_200, using: &random) : Int.random(in: 1...60, using: &random)
             let frame = try randomTable(&random, rows: rows)
             let source = sources.number(Int.random(in: 1...4, using: &sources.random))
             let (blocks, blockNotes, columns, columnNotes) = try bothWays(source, frame)
@@ -307,7 +329,8 @@ struct BlockProgramTests {
         var random = SeededRandom(seed: seed)
         var sources = Sources(random: SeededRandom(seed: seed &* 7), constants: constants)
         for trial in 0..<300 {
-            let rows = trial % 10 == 0 ? Int.random(in: 2_040...4_200, using: &random) : Int.random(in: 1...60, using: &random)
+            let rows =
+                trial % 10 == 0 ? Int.random(in: 2_040...4_200, using: &random) : Int.random(in: 1...60, using: &random)
             let frame = try randomTable(&random, rows: rows)
             let source = sources.condition(Int.random(in: 1...4, using: &sources.random))
             let expression = try ExpressionParser.parse(source)

@@ -9,7 +9,8 @@ private func table() throws -> DataFrame {
         Column(name: "x", data: .numeric([1, -7, 2.5, 10])),
         Column(name: "y", data: .numeric([2, 3, 0, .nan])),
         Column(name: "s", data: .categorical(codes: [0, 1, -1, 2], levels: ["Dream", " biscoe ", "Torgersen"])),
-        Column(name: "d", data: .categorical(codes: [0, 1, 2, -1], levels: ["2024-03-01", "2023-12-31", "not a date"])),
+        Column(
+            name: "d", data: .categorical(codes: [0, 1, 2, -1], levels: ["2024-03-01", "2023-12-31", "not a date"])),
         Column(name: "Date Egg", data: .numeric([1, 2, 3, 4])),
     ])
 }
@@ -52,7 +53,10 @@ struct ExpressionTests {
         let y = (0..<n).map { i in i % 89 == 0 ? 0 : Double.random(in: -5...5, using: &g) }
         let frame = try DataFrame(columns: [Column(name: "x", data: .numeric(x)), Column(name: "y", data: .numeric(y))])
         let (values, notes) = try evaluate("x * y + x / y - 3 % y", frame)
-        guard case .numeric(let v) = values.column(named: "r", rows: n).data else { Issue.record("not numbers"); return }
+        guard case .numeric(let v) = values.column(named: "r", rows: n).data else {
+            Issue.record("not numbers")
+            return
+        }
         let plain = (0..<n).map { i -> Double in
             let q = y[i] == 0 ? Double.nan : x[i] / y[i]
             let r = y[i] == 0 ? Double.nan : 3 - y[i] * (3 / y[i]).rounded(.down)
@@ -66,7 +70,10 @@ struct ExpressionTests {
     @Test func divisionByZeroIsMissingAndCounted() throws {
         let frame = try table()
         let (values, notes) = try evaluate("x / y", frame)
-        guard case .numeric(let v) = values.column(named: "r", rows: 4).data else { Issue.record("not numbers"); return }
+        guard case .numeric(let v) = values.column(named: "r", rows: 4).data else {
+            Issue.record("not numbers")
+            return
+        }
         #expect(same(v, [0.5, -7.0 / 3, .nan, .nan]))
         // Row 3 divides by zero; row 4's divisor is missing, which is not a division by zero.
         #expect(notes == ["division by zero": 1])
@@ -93,10 +100,16 @@ struct ExpressionTests {
         #expect(try numbers("trim(lower(s)) == \"biscoe\"", frame).map { $0.isNaN ? -1 : $0 } == [0, 1, -1, 0])
         #expect(try numbers("s in [\"Dream\", \"Torgersen\"]", frame).map { $0.isNaN ? -1 : $0 } == [1, 0, -1, 1])
         #expect(try numbers("s not in [\"Dream\"]", frame).map { $0.isNaN ? -1 : $0 } == [0, 1, -1, 1])
-        #expect(try numbers("contains(s, \"o\") and startswith(s, \"T\")", frame).map { $0.isNaN ? -1 : $0 } == [0, 0, -1, 1])
+        #expect(
+            try numbers("contains(s, \"o\") and startswith(s, \"T\")", frame).map { $0.isNaN ? -1 : $0 } == [
+                0, 0, -1, 1,
+            ])
         #expect(same(try numbers("length(s)", frame), [5, 8, .nan, 9]))
         let (values, _) = try evaluate("coalesce(upper(s), \"NONE\")", frame)
-        guard case .categorical(let codes, let levels) = values.column(named: "r", rows: 4).data else { Issue.record("not text"); return }
+        guard case .categorical(let codes, let levels) = values.column(named: "r", rows: 4).data else {
+            Issue.record("not text")
+            return
+        }
         #expect(codes.map { levels[Int($0)] } == ["DREAM", " BISCOE ", "NONE", "TORGERSEN"])
     }
 
@@ -114,7 +127,10 @@ struct ExpressionTests {
     @Test func datePartsReadTheDetectedFormat() throws {
         let frame = try table()
         let (values, notes) = try evaluate("year(d) * 10000 + month(d) * 100 + day(d)", frame)
-        guard case .numeric(let v) = values.column(named: "r", rows: 4).data else { Issue.record("not numbers"); return }
+        guard case .numeric(let v) = values.column(named: "r", rows: 4).data else {
+            Issue.record("not numbers")
+            return
+        }
         #expect(same(v, [20240301, 20231231, .nan, .nan]))
         #expect(notes == ["not a date written yyyy-MM-dd (ISO 8601)": 1])
         #expect(try numbers("weekday(d)", frame).prefix(2) == [5, 7])  // a Friday and a Sunday
@@ -149,9 +165,11 @@ struct ExpressionTests {
     }
 
     @Test func parseErrorsNeverCrash() throws {
-        for source in ["", "x >", "(x", "x ) y", "\"open", "`open", "x ! y", "1abc", "x in []", "x is", "f(,)",
-                       String(repeating: "(", count: 10_000) + "x", String(repeating: "-", count: 10_000) + "x",
-                       String(repeating: "not ", count: 5_000) + "x", "x @ y"] {
+        for source in [
+            "", "x >", "(x", "x ) y", "\"open", "`open", "x ! y", "1abc", "x in []", "x is", "f(,)",
+            String(repeating: "(", count: 10_000) + "x", String(repeating: "-", count: 10_000) + "x",
+            String(repeating: "not ", count: 5_000) + "x", "x @ y",
+        ] {
             #expect(throws: ExpressionError.self, "\(source.prefix(20))") { try ExpressionParser.parse(source) }
         }
     }
@@ -186,7 +204,10 @@ struct ExpressionTests {
         #expect(derivations.needed(by: ["twice", "s"]).map(\.name) == ["ratio", "twice"])
         #expect(derivations.rawInputs(for: ["twice", "s"]) == ["s", "x", "y"])
         let (out, notes) = try derivations.apply(to: frame)
-        guard case .numeric(let v) = out.column(named: "twice")?.data else { Issue.record("no twice"); return }
+        guard case .numeric(let v) = out.column(named: "twice")?.data else {
+            Issue.record("no twice")
+            return
+        }
         #expect(same(v, [1, -14.0 / 3, .nan, .nan]))
         #expect(notes == ["division by zero": 1])
         let data = try JSONEncoder().encode(derivations)
@@ -204,11 +225,14 @@ struct ExpressionTests {
         let (ids, first) = try frame.groupIDs(on: ["g"])
         #expect(ids == [0, 1, 0, 0, 1, 2])
         #expect(first == [0, 1, 5])
-        let aggregations = try Aggregation.parse("n = count(), present = count(v), total = sum(v), m = mean(v), md = median(v), lo = min(v), hi = max(v), sd = std(v), k = distinct(v)", schema: ExpressionSchema(frame))
+        let aggregations = try Aggregation.parse(
+            "n = count(), present = count(v), total = sum(v), m = mean(v), md = median(v), lo = min(v), hi = max(v), sd = std(v), k = distinct(v)",
+            schema: ExpressionSchema(frame))
         var evaluator = ExpressionEvaluator(frame: frame)
         var result: [String: [Double]] = [:]
         for a in aggregations {
-            guard case .numeric(let v) = try a.values(over: frame, ids: ids, groups: 3, evaluator: &evaluator).data else { continue }
+            guard case .numeric(let v) = try a.values(over: frame, ids: ids, groups: 3, evaluator: &evaluator).data
+            else { continue }
             result[a.name] = v
         }
         #expect(result["n"] == [3, 2, 1])

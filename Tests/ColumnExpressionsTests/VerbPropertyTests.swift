@@ -5,9 +5,15 @@ import TestSupport
 
 /// Random small tables: a key text column k (levels a–e, some missing), numbers x and y (small
 /// integers so ties happen, some missing).
-private func randomTable(_ random: inout SeededRandom, rows: Int, levels: [String] = ["a", "b", "c", "d", "e"]) throws -> DataFrame {
-    func number() -> Double { Int.random(in: 0..<10, using: &random) == 0 ? .nan : Double(Int.random(in: -3...3, using: &random)) }
-    let codes: [Int32] = (0..<rows).map { _ in Int.random(in: 0..<8, using: &random) == 0 ? -1 : Int32(Int.random(in: 0..<levels.count, using: &random)) }
+private func randomTable(_ random: inout SeededRandom, rows: Int, levels: [String] = ["a", "b", "c", "d", "e"]) throws
+    -> DataFrame
+{
+    func number() -> Double {
+        Int.random(in: 0..<10, using: &random) == 0 ? .nan : Double(Int.random(in: -3...3, using: &random))
+    }
+    let codes: [Int32] = (0..<rows).map { _ in
+        Int.random(in: 0..<8, using: &random) == 0 ? -1 : Int32(Int.random(in: 0..<levels.count, using: &random))
+    }
     return try DataFrame(columns: [
         Column(name: "k", data: .categorical(codes: codes, levels: levels)),
         Column(name: "x", data: .numeric((0..<rows).map { _ in number() })),
@@ -29,7 +35,8 @@ struct VerbPropertyTests {
             var evaluator = ExpressionEvaluator(frame: frame)
             let rows = try evaluator.evaluate(expression).trueRows(count: frame.rowCount).rows
             guard case .numeric(let x) = frame.columns[1].data, case .numeric(let y) = frame.columns[2].data,
-                  case .categorical(let k, let levels) = frame.columns[0].data else { return }
+                case .categorical(let k, let levels) = frame.columns[0].data
+            else { return }
             let expected = (0..<frame.rowCount).filter { r in
                 let a: Bool? = x[r].isNaN ? nil : x[r] > c
                 let b: Bool? = k[r] < 0 ? nil : levels[Int(k[r])] != "b"
@@ -47,7 +54,8 @@ struct VerbPropertyTests {
         for trial in 0..<200 {
             let left = try randomTable(&random, rows: Int.random(in: 0...15, using: &random))
             // The right table's levels are in another order: keys compare by text, not code.
-            let right = try randomTable(&random, rows: Int.random(in: 0...15, using: &random), levels: ["e", "c", "a", "z"])
+            let right = try randomTable(
+                &random, rows: Int.random(in: 0...15, using: &random), levels: ["e", "c", "a", "z"])
             for kind in DataFrame.JoinKind.allCases {
                 for keys in [["k"], ["k", "x"]] {
                     let (frame, summary) = try left.joined(with: right, on: keys, kind: kind, suffix: "_r")
@@ -62,7 +70,9 @@ struct VerbPropertyTests {
                         let leftValues = left.columns.map { $0.text(at: l) }
                         let rightColumns = right.columns.filter { !keys.contains($0.name) }
                         for r in matches { expected.append(leftValues + rightColumns.map { $0.text(at: r) }) }
-                        if matches.isEmpty && kind == .left { expected.append(leftValues + rightColumns.map { _ in nil }) }
+                        if matches.isEmpty && kind == .left {
+                            expected.append(leftValues + rightColumns.map { _ in nil })
+                        }
                     }
                     let got = (0..<frame.rowCount).map { r in frame.columns.map { $0.text(at: r) } }
                     #expect(got == expected, "trial \(trial) \(kind) on \(keys)")
@@ -79,7 +89,9 @@ struct VerbPropertyTests {
         var random = SeededRandom(seed: 13)
         for trial in 0..<200 {
             let frame = try randomTable(&random, rows: Int.random(in: 0...40, using: &random))
-            guard case .numeric(let x) = frame.columns[1].data, case .categorical(let k, let levels) = frame.columns[0].data else { return }
+            guard case .numeric(let x) = frame.columns[1].data,
+                case .categorical(let k, let levels) = frame.columns[0].data
+            else { return }
             for descending in [false, true] {
                 let order = try frame.sortedRowOrder(by: [.init(column: "x", descending: descending)])
                 let expected = Array(0..<frame.rowCount).sorted { a, b in
@@ -134,9 +146,10 @@ struct VerbPropertyTests {
             }
         }
         for descending in [false, true] {
-            let expected = values.indices.filter { !values[$0].isNaN }.sorted { a, b in
-                values[a] == values[b] ? a < b : (descending ? values[a] > values[b] : values[a] < values[b])
-            } + values.indices.filter { values[$0].isNaN }
+            let expected =
+                values.indices.filter { !values[$0].isNaN }.sorted { a, b in
+                    values[a] == values[b] ? a < b : (descending ? values[a] > values[b] : values[a] < values[b])
+                } + values.indices.filter { values[$0].isNaN }
             #expect(radixOrder(values, descending: descending) == expected)
         }
     }

@@ -22,7 +22,9 @@ private struct FakeSource: CompletionSource {
 
 @Suite("Completion over a list of signatures")
 struct CompletionTests {
-    private func complete(_ line: String, cursor: Int? = nil, commands: [CommandSignature] = TestCommands.all) -> Completion.Result {
+    private func complete(_ line: String, cursor: Int? = nil, commands: [CommandSignature] = TestCommands.all)
+        -> Completion.Result
+    {
         Completion.complete(line: line, cursor: cursor ?? line.count, source: FakeSource(), commands: commands)
     }
 

@@ -54,12 +54,21 @@ struct InvocationTests {
         ("load \"x.csv\" sep=tap", "sep must be one of ,, ;, tab", "did you mean 'tab'?"),
         ("load \"x.csv\" header=maybe", "header must be yes or no", nil),
         ("describe", "'describe' needs DATA", "usage: describe DATA"),
-        ("train tree iris", "'train' needs 'on DATA'", "usage: [NAME =] train ALGORITHM on DATA [target=…] [rate=…] [PARAM=VALUE ...]"),
-        ("train tree on", "'train' needs DATA after 'on'", "usage: [NAME =] train ALGORITHM on DATA [target=…] [rate=…] [PARAM=VALUE ...]"),
+        (
+            "train tree iris", "'train' needs 'on DATA'",
+            "usage: [NAME =] train ALGORITHM on DATA [target=…] [rate=…] [PARAM=VALUE ...]"
+        ),
+        (
+            "train tree on", "'train' needs DATA after 'on'",
+            "usage: [NAME =] train ALGORITHM on DATA [target=…] [rate=…] [PARAM=VALUE ...]"
+        ),
         ("describe a b", "unexpected argument", "usage: describe DATA"),
         ("a = describe iris", "'describe' returns nothing to bind", nil),
         ("a, b, c = split iris", "'split' binds at most 2 names", nil),
-        (#"load "x.csv" sa y"#, "unexpected 'sa'", "did you mean 'as'? usage: [NAME =] load PATH [as NAME] [header=yes] [sep=…]"),
+        (
+            #"load "x.csv" sa y"#, "unexpected 'sa'",
+            "did you mean 'as'? usage: [NAME =] load PATH [as NAME] [header=yes] [sep=…]"
+        ),
     ])
     func bindingErrors(line: String, message: String, hint: String?) {
         do {
@@ -75,7 +84,10 @@ struct InvocationTests {
 
     @Test func errorRangesPointAtTheCulprit() throws {
         // "describe" is 8 characters: a missing argument is shown just past the end of the line.
-        #expect(throws: LanguageError.missingArgument("DATA", command: "describe", usage: "describe DATA", at: SourceRange(8, 9))) {
+        #expect(
+            throws: LanguageError.missingArgument(
+                "DATA", command: "describe", usage: "describe DATA", at: SourceRange(8, 9))
+        ) {
             try bind("describe")
         }
         // Both targets of `a, b = describe iris` are underlined: 0..<4.

@@ -9,15 +9,17 @@ struct LexerTests {
 
     @Test func namesPunctuationAndRanges() throws {
         let tokens = try Lexer.tokenize("m = lb.top(3)")
-        #expect(tokens.map(\.kind) == [
-            .identifier("m"), .punctuation("="), .identifier("lb"), .punctuation("."), .identifier("top"),
-            .punctuation("("), .number(3, text: "3"), .punctuation(")"), .end,
-        ])
+        #expect(
+            tokens.map(\.kind) == [
+                .identifier("m"), .punctuation("="), .identifier("lb"), .punctuation("."), .identifier("top"),
+                .punctuation("("), .number(3, text: "3"), .punctuation(")"), .end,
+            ])
         // m=0..<1, '='=2..<3, lb=4..<6, '.'=6..<7, top=7..<10, '('=10, 3=11, ')'=12, end at 13.
-        #expect(tokens.map(\.range) == [
-            SourceRange(0, 1), SourceRange(2, 3), SourceRange(4, 6), SourceRange(6, 7), SourceRange(7, 10),
-            SourceRange(10, 11), SourceRange(11, 12), SourceRange(12, 13), SourceRange(13, 13),
-        ])
+        #expect(
+            tokens.map(\.range) == [
+                SourceRange(0, 1), SourceRange(2, 3), SourceRange(4, 6), SourceRange(6, 7), SourceRange(7, 10),
+                SourceRange(10, 11), SourceRange(11, 12), SourceRange(12, 13), SourceRange(13, 13),
+            ])
     }
 
     @Test func hyphensInsideNamesButNotAtTheEnd() throws {

@@ -25,7 +25,8 @@ struct ParserTests {
     }
 
     @Test func dottedNamesCallsListsRecords() throws {
-        let s = try #require(try Parser.parse(#"validate lb.top(3) on "f.csv" cols=[a, "mean radius"] row={x: 1, "y z": "v"}"#))
+        let s = try #require(
+            try Parser.parse(#"validate lb.top(3) on "f.csv" cols=[a, "mean radius"] row={x: 1, "y z": "v"}"#))
         guard case .positional(.call(let name, let args, _)) = s.items[0] else {
             Issue.record("expected a call")
             return
@@ -104,7 +105,9 @@ struct ParserTests {
 
     @Test func caretRendering() {
         let error = LanguageError.unknownCommand("shwo", at: SourceRange(0, 4), suggestion: "show")
-        expectSameLines(error.render(line: "shwo iris"), """
+        expectSameLines(
+            error.render(line: "shwo iris"),
+            """
             error: unknown command 'shwo'
               shwo iris
               ^^^^

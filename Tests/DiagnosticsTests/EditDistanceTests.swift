@@ -42,12 +42,12 @@ struct ClosestMatchTests {
 
     /// The limit grows with the word: 1 edit up to 2 characters, 2 for 3–5, 3 from 6 on.
     @Test(arguments: [
-        ("ab", "xy", false),         // 2 edits, limit 1
-        ("ab", "ax", true),          // 1 edit, limit 1
-        ("abcde", "axcxe", true),    // 2 edits, limit 2
-        ("abcde", "xxcxe", false),   // 3 edits, limit 2
+        ("ab", "xy", false),  // 2 edits, limit 1
+        ("ab", "ax", true),  // 1 edit, limit 1
+        ("abcde", "axcxe", true),  // 2 edits, limit 2
+        ("abcde", "xxcxe", false),  // 3 edits, limit 2
         ("abcdef", "xxcxef", true),  // 3 edits, limit 3
-        ("abcdefghijkl", "xxxxefghijkl", false), // 4 edits, limit still 3
+        ("abcdefghijkl", "xxxxefghijkl", false),  // 4 edits, limit still 3
     ])
     func limitGrowsWithTheWord(word: String, candidate: String, accepted: Bool) {
         #expect((closestMatch(word, among: [candidate]) != nil) == accepted)

@@ -12,8 +12,13 @@ struct BatteryCoverageTests {
         let listed = Set(ConformanceTests.fastParameters.keys)
         let missing = registered.subtracting(listed).sorted()
         let unknown = listed.subtracting(registered).sorted()
-        #expect(missing.isEmpty, "registered but without an entry in ConformanceTests.fastParameters: \(missing.joined(separator: ", ")) (add NAME: [:] if its defaults are quick)")
-        #expect(unknown.isEmpty, "in ConformanceTests.fastParameters but not registered: \(unknown.joined(separator: ", "))")
+        #expect(
+            missing.isEmpty,
+            "registered but without an entry in ConformanceTests.fastParameters: \(missing.joined(separator: ", ")) (add NAME: [:] if its defaults are quick)"
+        )
+        #expect(
+            unknown.isEmpty, "in ConformanceTests.fastParameters but not registered: \(unknown.joined(separator: ", "))"
+        )
         #expect(ConformanceTests.algorithms == AlgorithmRegistry.names)
     }
 

@@ -11,14 +11,17 @@ struct BinnedRowsOrderTests {
             // Few distinct bins in some trials (many ties), all 256 (missing included) in others.
             let binSpan = [2, 16, 256][trial % 3]
             let low = Int.random(in: 0...(256 - binSpan), using: &generator)
-            var keys = (0..<count).map { UInt32(Int.random(in: low..<(low + binSpan), using: &generator)) << 8 | UInt32($0) }
+            var keys = (0..<count).map {
+                UInt32(Int.random(in: low..<(low + binSpan), using: &generator)) << 8 | UInt32($0)
+            }
             let expected = keys.sorted()
             var ordered = [UInt32](repeating: 0, count: count)
             var counts = [Int32](repeating: 7, count: 256)
             keys.withUnsafeMutableBufferPointer { k in
                 ordered.withUnsafeMutableBufferPointer { o in
                     counts.withUnsafeMutableBufferPointer { c in
-                        BinnedRows.countingSortKeys(k.baseAddress!, count: count, into: o.baseAddress!, counts: c.baseAddress!)
+                        BinnedRows.countingSortKeys(
+                            k.baseAddress!, count: count, into: o.baseAddress!, counts: c.baseAddress!)
                     }
                 }
             }

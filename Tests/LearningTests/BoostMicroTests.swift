@@ -47,7 +47,10 @@ import Testing
             let model = try GradientBoosting.make([
                 "max_iter": .int(iterations), "min_samples_leaf": .int(5), "early_stopping": .string("off"),
             ]).fit(data.x, data.y, context: FitContext())
-            guard case .values(let p) = model.predict(data.x) else { Issue.record("expected values"); return }
+            guard case .values(let p) = model.predict(data.x) else {
+                Issue.record("expected values")
+                return
+            }
             let mse = zip(p, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(y.count)
             #expect(mse < previous, "iteration \(iterations): \(mse) after \(previous)")
             previous = mse
@@ -84,7 +87,8 @@ import Testing
         let y = Target.values(flag.map { $0 * 10 })
         for threads in [1, 2] {
             let model = try GradientBoosting.make([
-                "max_iter": .int(1), "min_samples_leaf": .int(1), "learning_rate": .double(0.5), "max_leaf_nodes": .int(2),
+                "max_iter": .int(1), "min_samples_leaf": .int(1), "learning_rate": .double(0.5),
+                "max_leaf_nodes": .int(2),
             ]).fit(x, y, context: FitContext(threads: threads))
             let tree = model.trees[0]
             #expect(tree.feature[0] == 0)

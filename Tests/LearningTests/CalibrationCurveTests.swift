@@ -7,7 +7,8 @@ import TestSupport
 @Suite struct CalibrationCurveTests {
     @Test func binsByHand() {
         // Bins of width 0.5: (0, 0.5] holds 0.2, 0.4 (one positive), (0.5, 1] holds 0.9, 1.0 (both).
-        let curve = CalibrationCurve(positive: [false, true, true, true], probabilities: [0.2, 0.4, 0.9, 1.0], binCount: 2)
+        let curve = CalibrationCurve(
+            positive: [false, true, true, true], probabilities: [0.2, 0.4, 0.9, 1.0], binCount: 2)
         #expect(curve.bins.map(\.rows) == [2, 2])
         #expect(curve.bins.map(\.positiveShare) == [0.5, 1])
         #expect(isClose(curve.bins[0].meanProbability, 0.3) && isClose(curve.bins[1].meanProbability, 0.95))
@@ -19,7 +20,9 @@ import TestSupport
     @Test func perfectlyCalibratedBinsHaveNoError() {
         // Ten rows at 0.3 with three positives, ten at 0.8 with eight.
         let positive = (0..<10).map { $0 < 3 } + (0..<10).map { $0 < 8 }
-        let curve = CalibrationCurve(positive: positive, probabilities: [Double](repeating: 0.3, count: 10) + [Double](repeating: 0.8, count: 10))
+        let curve = CalibrationCurve(
+            positive: positive, probabilities: [Double](repeating: 0.3, count: 10) + [Double](repeating: 0.8, count: 10)
+        )
         #expect(curve.expectedCalibrationError < 1e-15)
         #expect(curve.brierReliability < 1e-15)
     }
@@ -65,7 +68,9 @@ import TestSupport
         // |1 − 0.6| + |0 − 0.7| + |1 − 0.8| over 3 = 1.3 / 3.
         #expect(isClose(summary.expectedCalibrationError, 1.3 / 3))
         let perClass = (0..<3).reduce(0.0) { sum, c in
-            sum + CalibrationCurve(positive: [0, 0, 2].map { $0 == c }, probabilities: (0..<3).map { p[$0, c] }).brierReliability
+            sum
+                + CalibrationCurve(positive: [0, 0, 2].map { $0 == c }, probabilities: (0..<3).map { p[$0, c] })
+                .brierReliability
         }
         #expect(isClose(summary.brierReliability, perClass))
         #expect(ClassificationReport(truth: [0, 0, 2], probabilities: p).calibration == summary)

@@ -33,7 +33,9 @@ struct ClassWeightParityTests {
     /// The dataset as the reference script builds it: iris_imbalanced keeps every row that is not
     /// virginica (code 2) and the virginica rows whose index is a multiple of 4.
     static func load(_ name: String) throws -> TreeTestSupport.Dataset {
-        if name == "breast_cancer" { return try TreeTestSupport.load("breast_cancer", target: "diagnosis", task: .classification) }
+        if name == "breast_cancer" {
+            return try TreeTestSupport.load("breast_cancer", target: "diagnosis", task: .classification)
+        }
         let iris = try TreeTestSupport.load("iris", target: "species", task: .classification)
         guard case .classes(let codes, _) = iris.y else { throw TestSetupError(description: "iris is not classes") }
         let kept = codes.indices.filter { codes[$0] != 2 || $0 % 4 == 0 }
@@ -42,8 +44,10 @@ struct ClassWeightParityTests {
 
     /// Mean balanced accuracy over the five row-modulo folds; linear inputs standardized on each
     /// training fold, as the reference does.
-    static func meanBalancedAccuracy<A: Algorithm>(_ algorithm: A, _ data: TreeTestSupport.Dataset, seed: UInt64 = 0,
-                                                   standardize: Bool = false, threads: Int = 1) throws -> Double {
+    static func meanBalancedAccuracy<A: Algorithm>(
+        _ algorithm: A, _ data: TreeTestSupport.Dataset, seed: UInt64 = 0,
+        standardize: Bool = false, threads: Int = 1
+    ) throws -> Double {
         var total = 0.0
         for k in 0..<5 {
             let (train, test) = TreeTestSupport.fold(k, rows: data.x.rows)
@@ -53,7 +57,8 @@ struct ClassWeightParityTests {
                 trainX = scaler.transform(trainX)
                 testX = scaler.transform(testX)
             }
-            let model = try algorithm.fit(trainX, data.y.selecting(train), context: FitContext(seed: seed, threads: threads))
+            let model = try algorithm.fit(
+                trainX, data.y.selecting(train), context: FitContext(seed: seed, threads: threads))
             guard case .classes(let truth, _) = data.y.selecting(test), let labels = model.predict(testX).labels else {
                 throw TestSetupError(description: "expected class predictions")
             }
@@ -89,8 +94,12 @@ struct ClassWeightParityTests {
             let expected = try #require(reference.balancedAccuracy[name]?[algorithm])
             let score = try Self.workbench(algorithm, on: data, weighted: true)
             let tolerance = algorithm == "boost" && name == "iris_imbalanced" ? 0.03 : 0.015
-            print("class-weight parity \(algorithm) \(name): workbench \(score) sklearn \(expected) (unweighted sklearn \(reference.unweightedBalancedAccuracy[name]?[algorithm] ?? .nan))")
-            #expect(abs(score - expected) <= tolerance, "\(algorithm) on \(name) with class_weight=balanced: \(score) vs scikit-learn \(expected)")
+            print(
+                "class-weight parity \(algorithm) \(name): workbench \(score) sklearn \(expected) (unweighted sklearn \(reference.unweightedBalancedAccuracy[name]?[algorithm] ?? .nan))"
+            )
+            #expect(
+                abs(score - expected) <= tolerance,
+                "\(algorithm) on \(name) with class_weight=balanced: \(score) vs scikit-learn \(expected)")
         }
     }
 
@@ -102,8 +111,11 @@ struct ClassWeightParityTests {
         let data = try Self.load(dataset)
         let (train, test) = TreeTestSupport.fold(0, rows: data.x.rows)
         let scaler = Standardizer(fittedOn: data.x.selectingRows(train))
-        let algorithm = try Linear.make(["class_weight": .string("balanced"), "tol": .double(1e-10), "max_iter": .int(10_000)])
-        let model = try algorithm.fit(scaler.transform(data.x.selectingRows(train)), data.y.selecting(train), context: FitContext())
+        let algorithm = try Linear.make([
+            "class_weight": .string("balanced"), "tol": .double(1e-10), "max_iter": .int(10_000),
+        ])
+        let model = try algorithm.fit(
+            scaler.transform(data.x.selectingRows(train)), data.y.selecting(train), context: FitContext())
         guard case .probabilities(let p) = model.predict(scaler.transform(data.x.selectingRows(test))) else {
             Issue.record("expected probabilities")
             return

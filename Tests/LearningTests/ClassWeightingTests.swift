@@ -14,7 +14,8 @@ import Testing
 
     @Test func rowWeightsAddUpToTheRowCount() throws {
         let (_, y) = SyntheticData.classification(rows: 37, classCount: 3, seed: 3)
-        let parameters = try Parameters(algorithm: "linear", specs: Linear.parameterSpecs, given: ["class_weight": .string("balanced")])
+        let parameters = try Parameters(
+            algorithm: "linear", specs: Linear.parameterSpecs, given: ["class_weight": .string("balanced")])
         let weights = try #require(try ClassWeighting.rowWeights(parameters, y, algorithm: "linear"))
         #expect(isClose(weights.reduce(0, +), 37))
         let none = try Parameters(algorithm: "linear", specs: Linear.parameterSpecs, given: [:])
@@ -28,10 +29,15 @@ import Testing
     static func algorithm(_ name: String, weighted: Bool) throws -> any Algorithm {
         var given: [String: ParameterValue] = weighted ? ["class_weight": .string("balanced")] : [:]
         switch name {
-        case "forest": given["bootstrap"] = .string("false"); given["n_estimators"] = .int(3)
+        case "forest":
+            given["bootstrap"] = .string("false")
+            given["n_estimators"] = .int(3)
         case "mlp":
-            given["early_stopping"] = .string("false"); given["max_iter"] = .int(1_500)
-            given["learning_rate"] = .double(0.01); given["hidden"] = .int(4); given["tol"] = .double(0)
+            given["early_stopping"] = .string("false")
+            given["max_iter"] = .int(1_500)
+            given["learning_rate"] = .double(0.01)
+            given["hidden"] = .int(4)
+            given["tol"] = .double(0)
         default: break
         }
         let type = try #require(AlgorithmRegistry.named(name))
@@ -47,11 +53,21 @@ import Testing
         let y = Target.classes([0, 1, 0, 0, 1, 0, 0, 0], classCount: 2)
         // Exact for the counting families; linear and boost to their solver's tolerance; mlp only
         // near (Adam stalls about 0.04 from the unweighted 0.75 on these 8 rows, weighted or not).
-        let tolerance = switch family { case "baseline", "tree", "forest": 1e-12; case "mlp": 0.05; default: 1e-3 }
+        let tolerance =
+            switch family {
+            case "baseline", "tree", "forest": 1e-12
+            case "mlp": 0.05
+            default: 1e-3
+            }
         for (weighted, expected) in [(false, 0.75), (true, 0.5)] {
             let model = try Self.algorithm(family, weighted: weighted).fit(x, y, context: FitContext(seed: 1))
-            guard case .probabilities(let p) = model.predict(x) else { Issue.record("\(family): no probabilities"); return }
-            #expect(abs(p[0, 0] - expected) <= tolerance, "\(family) weighted=\(weighted): P(class 0) = \(p[0, 0]), expected \(expected)")
+            guard case .probabilities(let p) = model.predict(x) else {
+                Issue.record("\(family): no probabilities")
+                return
+            }
+            #expect(
+                abs(p[0, 0] - expected) <= tolerance,
+                "\(family) weighted=\(weighted): P(class 0) = \(p[0, 0]), expected \(expected)")
         }
     }
 
@@ -59,8 +75,11 @@ import Testing
     func classWeightsOnARegressionTargetAreRefused(family: String) throws {
         let x = Matrix(rows: 4, columns: 1, values: [0, 1, 2, 3])
         let algorithm = try Self.algorithm(family, weighted: true)
-        #expect(throws: LearningError.invalidParameter(algorithm: family, name: "class_weight", value: "balanced",
-                                                       expected: "none for regression (class weights apply to classification)")) {
+        #expect(
+            throws: LearningError.invalidParameter(
+                algorithm: family, name: "class_weight", value: "balanced",
+                expected: "none for regression (class weights apply to classification)")
+        ) {
             _ = try algorithm.fit(x, .values([1, 2, 3, 4]), context: FitContext())
         }
     }
@@ -70,8 +89,10 @@ import Testing
     func weightedFitsDoNotDependOnThreads(family: String) throws {
         let (x, y) = SyntheticData.classification(rows: 120, classCount: 3, seed: 11)
         let algorithm = try Self.algorithm(family, weighted: true)
-        let one = try TreeTestSupport.json(AnyFittedModel(algorithm.fit(x, y, context: FitContext(seed: 4, threads: 1))))
-        let two = try TreeTestSupport.json(AnyFittedModel(algorithm.fit(x, y, context: FitContext(seed: 4, threads: 2))))
+        let one = try TreeTestSupport.json(
+            AnyFittedModel(algorithm.fit(x, y, context: FitContext(seed: 4, threads: 1))))
+        let two = try TreeTestSupport.json(
+            AnyFittedModel(algorithm.fit(x, y, context: FitContext(seed: 4, threads: 2))))
         #expect(one == two)
     }
 }

@@ -28,9 +28,13 @@ import Testing
 
     /// A report whose predicted labels are `predicted` (one-hot probabilities over `classCount`).
     private func report(truth: [Int], predicted: [Int], classCount: Int) -> ClassificationReport {
-        ClassificationReport(truth: truth, probabilities: Matrix(rows: predicted.count, columns: classCount, values: predicted.flatMap { p in
-            (0..<classCount).map { $0 == p ? 1.0 : 0.0 }
-        }))
+        ClassificationReport(
+            truth: truth,
+            probabilities: Matrix(
+                rows: predicted.count, columns: classCount,
+                values: predicted.flatMap { p in
+                    (0..<classCount).map { $0 == p ? 1.0 : 0.0 }
+                }))
     }
 
     @Test func perClassScoresAndTheirAveragesMatchTheMacroScores() {
@@ -55,7 +59,8 @@ import Testing
     @Test func perClassAgreesWithScikitLearnOnTenRows() {
         // scikit-learn 1.9: precision_recall_fscore_support([0,0,0,1,1,2,2,2,2,0], [0,1,0,1,2,2,2,0,2,0])
         // → precision, recall, F1 [0.75, 0.5, 0.75] each, support [4, 2, 4]; weighted 0.7, 0.7, 0.7.
-        let r = report(truth: [0, 0, 0, 1, 1, 2, 2, 2, 2, 0], predicted: [0, 1, 0, 1, 2, 2, 2, 0, 2, 0], classCount: 3)
+        let r = report(
+            truth: [0, 0, 0, 1, 1, 2, 2, 2, 2, 0], predicted: [0, 1, 0, 1, 2, 2, 2, 0, 2, 0], classCount: 3)
         #expect(r.perClass.map(\.support) == [4, 2, 4])
         for (row, expected) in zip(r.perClass, [0.75, 0.5, 0.75]) {
             #expect(isClose(row.precision, expected) && isClose(row.recall, expected) && isClose(row.f1, expected))
@@ -73,7 +78,8 @@ import Testing
     }
 
     @Test func confusionMatrixRowsAreTruth() {
-        #expect(ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted, classCount: 3)
+        #expect(
+            ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted, classCount: 3)
                 == [[1, 0, 0], [0, 0, 1], [0, 0, 2]])
     }
 
@@ -117,7 +123,10 @@ import Testing
             }
             let p = Double(positives.filter { $0 }.count), n = Double(count) - p
             let auc = ClassificationMetrics.binaryAUC(positives: positives, scores: scores)
-            if p == 0 || n == 0 { #expect(auc == nil); continue }
+            if p == 0 || n == 0 {
+                #expect(auc == nil)
+                continue
+            }
             #expect(auc == pairs / (p * n), "trial \(trial)")
         }
         // With NaN (no rank) the comparison sort decides; the result is still a share.

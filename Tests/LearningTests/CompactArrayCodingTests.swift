@@ -10,7 +10,9 @@ struct CompactArrayCodingTests {
         var ints: [Int32]
         var flags: [Bool]
         enum CodingKeys: String, CodingKey { case doubles, ints, flags }
-        init(doubles: [Double], ints: [Int32], flags: [Bool]) { (self.doubles, self.ints, self.flags) = (doubles, ints, flags) }
+        init(doubles: [Double], ints: [Int32], flags: [Bool]) {
+            (self.doubles, self.ints, self.flags) = (doubles, ints, flags)
+        }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             doubles = try c.decodeCompact([Double].self, forKey: .doubles)
@@ -33,7 +35,9 @@ struct CompactArrayCodingTests {
         try ModelCoding.decoder().decode(Holder.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
-    @Test(arguments: [0, 1, CompactArrayCoding.threshold - 1, CompactArrayCoding.threshold, CompactArrayCoding.threshold + 5])
+    @Test(arguments: [
+        0, 1, CompactArrayCoding.threshold - 1, CompactArrayCoding.threshold, CompactArrayCoding.threshold + 5,
+    ])
     func roundTripsExactlyInTheFormItsLengthCalls(count: Int) throws {
         var doubles = (0..<count).map { Double($0) / 3 - 11 }
         let compact = count >= CompactArrayCoding.threshold
@@ -43,13 +47,17 @@ struct CompactArrayCodingTests {
         let flags = (0..<count).map { $0 % 3 == 0 }
         let holder = Holder(doubles: doubles, ints: ints, flags: flags)
         let object = try Self.object(holder)
-        #expect((object["doubles"] is String) == compact && (object["ints"] is String) == compact && (object["flags"] is String) == compact)
+        #expect(
+            (object["doubles"] is String) == compact && (object["ints"] is String) == compact
+                && (object["flags"] is String) == compact)
         if compact {
             // Bytes: 8, 4 and 1 per element, little-endian.
             let intsText = try #require(object["ints"] as? String)
             let flagsText = try #require(object["flags"] as? String)
             let bytes = try #require(Data(base64Encoded: intsText))
-            #expect(bytes.count == 4 * count && Array(bytes.prefix(4)) == [0xFF, 0xFF, 0xFF, 0xFF] && Array(bytes[4..<8]) == [1, 0, 0, 0])
+            #expect(
+                bytes.count == 4 * count && Array(bytes.prefix(4)) == [0xFF, 0xFF, 0xFF, 0xFF]
+                    && Array(bytes[4..<8]) == [1, 0, 0, 0])
             #expect(Data(base64Encoded: flagsText)?.count == count)
         }
         let back = try Self.decoded(object)
@@ -59,7 +67,9 @@ struct CompactArrayCodingTests {
 
     @Test func eitherFormIsReadWhateverTheLength() throws {
         let bytes = Data([2.5, -1.0].flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) })
-        let back = try Self.decoded(["doubles": bytes.base64EncodedString(), "ints": Data([7, 0, 0, 0]).base64EncodedString(), "flags": [true]])
+        let back = try Self.decoded([
+            "doubles": bytes.base64EncodedString(), "ints": Data([7, 0, 0, 0]).base64EncodedString(), "flags": [true],
+        ])
         #expect(back.doubles == [2.5, -1] && back.ints == [7] && back.flags == [true])
     }
 
@@ -86,22 +96,28 @@ struct CompactArrayCodingTests {
         let leaves = n / 2
         let isLeaf: (Int) -> Bool = { $0 >= n - leaves - 1 }
         let object: [String: Any] = [
-            "valueWidth": 1, "feature": (0..<n).map { isLeaf($0) ? -1 : $0 % 3 }, "threshold": (0..<n).map { Double($0) / 10 },
+            "valueWidth": 1, "feature": (0..<n).map { isLeaf($0) ? -1 : $0 % 3 },
+            "threshold": (0..<n).map { Double($0) / 10 },
             "left": (0..<n).map { isLeaf($0) ? -1 : 2 * $0 + 1 }, "right": (0..<n).map { isLeaf($0) ? -1 : 2 * $0 + 2 },
-            "missingGoesLeft": (0..<n).map { $0 % 2 == 0 }, "cover": [Double](repeating: 1, count: n), "values": (0..<n).map(Double.init),
+            "missingGoesLeft": (0..<n).map { $0 % 2 == 0 }, "cover": [Double](repeating: 1, count: n),
+            "values": (0..<n).map(Double.init),
         ]
         let tree = try ModelCoding.decoder().decode(Tree.self, from: JSONSerialization.data(withJSONObject: object))
         #expect(tree.nodeCount == n && tree.depth == 12)
-        let stored = try #require(try JSONSerialization.jsonObject(with: ModelCoding.encoder().encode(tree)) as? [String: Any])
+        let stored = try #require(
+            try JSONSerialization.jsonObject(with: ModelCoding.encoder().encode(tree)) as? [String: Any])
         for key in ["feature", "threshold", "left", "right", "missingGoesLeft", "cover", "values"] {
             #expect(stored[key] is String, "\(key)")
         }
-        #expect(try ModelCoding.decoder().decode(Tree.self, from: JSONSerialization.data(withJSONObject: stored)) == tree)
+        #expect(
+            try ModelCoding.decoder().decode(Tree.self, from: JSONSerialization.data(withJSONObject: stored)) == tree)
         let leftText = try #require(stored["left"] as? String)
         var left = try #require(Data(base64Encoded: leftText))
-        left[0] = 0 // node 0's left child: itself
+        left[0] = 0  // node 0's left child: itself
         var damaged = stored
         damaged["left"] = left.base64EncodedString()
-        #expect(throws: DecodingError.self) { try ModelCoding.decoder().decode(Tree.self, from: JSONSerialization.data(withJSONObject: damaged)) }
+        #expect(throws: DecodingError.self) {
+            try ModelCoding.decoder().decode(Tree.self, from: JSONSerialization.data(withJSONObject: damaged))
+        }
     }
 }

@@ -78,7 +78,8 @@ import Testing
             // Exact reload, directly and through the registry's type-erased wrapper.
             let decoded = try JSONDecoder().decode(A.Model.self, from: bytes)
             #expect(decoded.predict(x) == prediction)
-            let erased = try JSONDecoder().decode(AnyFittedModel.self, from: JSONEncoder().encode(AnyFittedModel(model)))
+            let erased = try JSONDecoder().decode(
+                AnyFittedModel.self, from: JSONEncoder().encode(AnyFittedModel(model)))
             #expect(erased.model.predict(x) == prediction)
 
             // Bad input.

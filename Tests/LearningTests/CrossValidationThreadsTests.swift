@@ -8,14 +8,19 @@ import Testing
 /// Folds run side by side in rounds of the thread count; the result must not depend on it.
 @Suite("Cross-validation whatever the thread count")
 struct CrossValidationThreadsTests {
-    static func crossValidate(_ algorithm: any Algorithm.Type, threads: Int, progress: @escaping @Sendable (Double) -> Void = { _ in })
-        throws -> CrossValidationResult {
+    static func crossValidate(
+        _ algorithm: any Algorithm.Type, threads: Int, progress: @escaping @Sendable (Double) -> Void = { _ in }
+    )
+        throws -> CrossValidationResult
+    {
         let frame = try CSVReader.read(path: exampleData + "/penguins.csv")
         let features = frame.columnNames.filter { $0 != "species" }
         let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: "species", task: nil)
-        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 3).map { $0.map { rows[$0] } }
-        return try CrossValidation.run(algorithm: algorithm, parameters: [:], frame: frame, target: "species", features: features,
-                                       task: task, folds: folds, allRows: rows, context: FitContext(seed: 9, threads: threads, progress: progress))
+        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 3)
+            .map { $0.map { rows[$0] } }
+        return try CrossValidation.run(
+            algorithm: algorithm, parameters: [:], frame: frame, target: "species", features: features,
+            task: task, folds: folds, allRows: rows, context: FitContext(seed: 9, threads: threads, progress: progress))
     }
 
     /// One thread (folds one after another), two (rounds of two, the fifth fold on both), three

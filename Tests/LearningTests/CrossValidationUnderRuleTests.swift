@@ -14,11 +14,14 @@ struct CrossValidationUnderRuleTests {
         let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
         let features = frame.columnNames.filter { $0 != "diagnosis" }
         let (rows, task, strata) = try CrossValidation.usableRows(frame: frame, target: "diagnosis", task: nil)
-        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 7).map { $0.map { rows[$0] } }
-        let cv = try CrossValidation.run(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
-                                         features: features, task: .classification, folds: folds, allRows: rows, context: FitContext())
-        let model = try PipelineModel.train(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
-                                            features: features, context: FitContext())
+        let folds = KFold.folds(rowCount: rows.count, k: 5, strata: task == .classification ? strata : nil, seed: 7)
+            .map { $0.map { rows[$0] } }
+        let cv = try CrossValidation.run(
+            algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
+            features: features, task: .classification, folds: folds, allRows: rows, context: FitContext())
+        let model = try PipelineModel.train(
+            algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
+            features: features, context: FitContext())
         return (cv, model)
     }
 
@@ -31,13 +34,15 @@ struct CrossValidationUnderRuleTests {
         let strict = try model.withDecisionThreshold(0.999)
         let rescored = cv.scored(as: strict)
         guard case .probabilities(let p, let classes)? = cv.outOfFold, let truth = cv.outOfFoldTruth else {
-            Issue.record("no out-of-fold probabilities"); return
+            Issue.record("no out-of-fold probabilities")
+            return
         }
         #expect(classes == model.target.classes && cv.foldSizes.count == 5 && cv.foldSizes.reduce(0, +) == p.rows)
         let accuracy = try #require(MetricCatalog.named("accuracy"))
         var start = 0
         for (fold, size) in cv.foldSizes.enumerated() {
-            let right = (start..<start + size).filter { r in (p[r, 1] >= 0.999 ? classes[1] : classes[0]) == truth[r] }.count
+            let right = (start..<start + size).filter { r in (p[r, 1] >= 0.999 ? classes[1] : classes[0]) == truth[r] }
+                .count
             #expect(abs(accuracy.value(rescored.foldScores[fold]) - Double(right) / Double(size)) < 1e-12)
             start += size
         }
@@ -51,9 +56,11 @@ struct CrossValidationUnderRuleTests {
     @Test func aCalibrationChangesTheProbabilitiesScored() throws {
         let (cv, model) = try Self.naiveBayesOnBreastCancer()
         // Squeezes every probability into 0.2…0.8: labels keep their side of 0.5, log loss changes.
-        let calibrated = try model.withCalibration(ProbabilityCalibration(method: .isotonic, calibrators: [.isotonic(x: [0, 1], y: [0.2, 0.8])]))
+        let calibrated = try model.withCalibration(
+            ProbabilityCalibration(method: .isotonic, calibrators: [.isotonic(x: [0, 1], y: [0.2, 0.8])]))
         let rescored = cv.scored(as: calibrated)
-        let accuracy = try #require(MetricCatalog.named("accuracy")), logLoss = try #require(MetricCatalog.named("log_loss"))
+        let accuracy = try #require(MetricCatalog.named("accuracy")),
+            logLoss = try #require(MetricCatalog.named("log_loss"))
         #expect(abs(rescored.mean(of: accuracy) - cv.mean(of: accuracy)) < 1e-12)
         #expect(rescored.mean(of: logLoss) != cv.mean(of: logLoss))
     }

@@ -9,7 +9,11 @@ import Testing
     @Test func rocByHand() {
         let roc = Curves.roc(scores: scores, positive: positive)
         // Thresholds 0.9, 0.8, 0.7, 0.6: (fp/2, tp/2).
-        #expect(roc == [CurvePoint(x: 0, y: 0), CurvePoint(x: 0, y: 0.5), CurvePoint(x: 0.5, y: 0.5), CurvePoint(x: 0.5, y: 1), CurvePoint(x: 1, y: 1)])
+        #expect(
+            roc == [
+                CurvePoint(x: 0, y: 0), CurvePoint(x: 0, y: 0.5), CurvePoint(x: 0.5, y: 0.5), CurvePoint(x: 0.5, y: 1),
+                CurvePoint(x: 1, y: 1),
+            ])
         // AUC = 0.5 · 0.5 + 0.5 · 1 = 0.75 (scikit-learn's roc_auc_score gives 0.75).
         #expect(Curves.trapezoidArea(roc) == 0.75)
     }

@@ -29,7 +29,10 @@ struct DateStepTests {
         let step = try #require(DateStep(fitting: column, rows: [0, 1, 2]))
         #expect(step.format == DateFormat(order: .yearFirst, separator: "-", hasTime: true))
         #expect(step.parts == [.year, .month, .dayOfWeek, .dayOfYear, .hour])
-        #expect(step.derived.map(\.name) == ["when (year)", "when (month)", "when (day of week)", "when (day of year)", "when (hour)"])
+        #expect(
+            step.derived.map(\.name) == [
+                "when (year)", "when (month)", "when (day of week)", "when (day of year)", "when (hour)",
+            ])
         let (parts, notDates) = step.derive(column)
         #expect(notDates.isEmpty)
         #expect(parts[0] == [2024, 2000, 2007])
@@ -42,7 +45,10 @@ struct DateStepTests {
         // The example is the training value at the median date.
         #expect(step.example == "2007-11-09 06:30")
         let days = step.daysColumn(column)
-        guard case .numeric(let d) = days.data else { Issue.record("days are not numbers"); return }
+        guard case .numeric(let d) = days.data else {
+            Issue.record("days are not numbers")
+            return
+        }
         #expect(d[1] == 10957)
         #expect(d[2] == 13826 + 6.5 / 24)
         let iso = DateFormat(order: .yearFirst, separator: "-", hasTime: true)
@@ -78,9 +84,13 @@ struct DateStepTests {
 
     @Test func preprocessorEncodesDatesAsNumbersAndWarnsAboutOtherFormats() throws {
         let training = try frame(["2024-01-01", "2024-01-02", "2024-01-03", nil])
-        let p = try Preprocessor(fitting: training, features: ["day", "x"], rows: [0, 1, 2, 3],
-                                 options: .init(standardize: false, impute: true, missingIndicators: true))
-        #expect(p.outputNames == ["day (year)", "day (month)", "day (day of week)", "day (day of year)", "day (missing)", "x"])
+        let p = try Preprocessor(
+            fitting: training, features: ["day", "x"], rows: [0, 1, 2, 3],
+            options: .init(standardize: false, impute: true, missingIndicators: true))
+        #expect(
+            p.outputNames == [
+                "day (year)", "day (month)", "day (day of week)", "day (day of year)", "day (missing)", "x",
+            ])
         #expect(p.outputSources == [0, 0, 0, 0, 0, 1])
         #expect(p.features[0].missingRate == 0.25)
         // 2024-01-01 is a Monday. Fresh: a Wednesday in March, a date written another way, nothing.
@@ -91,31 +101,43 @@ struct DateStepTests {
         #expect(m.row(1) == [2024, 1, 2, 2, 1, 1])
         #expect(m.row(2) == [2024, 1, 2, 2, 1, 2])
         let notADate = try #require(warnings.first { if case .notADate = $0.kind { true } else { false } })
-        #expect(notADate.description == "day = '01/02/2024' is not a date written yyyy-MM-dd (ISO 8601) as in training (row 2); treated as missing")
+        #expect(
+            notADate.description
+                == "day = '01/02/2024' is not a date written yyyy-MM-dd (ISO 8601) as in training (row 2); treated as missing"
+        )
         // March is outside the training months.
-        #expect(warnings.contains { $0.column == "day (month)" && $0.kind == .outOfRange(value: 3, minimum: 1, maximum: 1) })
+        #expect(
+            warnings.contains { $0.column == "day (month)" && $0.kind == .outOfRange(value: 3, minimum: 1, maximum: 1) }
+        )
         // Served rows encode exactly as the frame.
-        let rows: [[FeatureValue]] = [[.text("2024-03-06"), .number(0)], [.text("01/02/2024"), .number(1)], [.missing, .number(2)]]
+        let rows: [[FeatureValue]] = [
+            [.text("2024-03-06"), .number(0)], [.text("01/02/2024"), .number(1)], [.missing, .number(2)],
+        ]
         #expect(p.transform(rows: rows, levels: p.levelIndexes()) == m)
         // A date column read as numbers (every cell empty, or numbers) gives missing dates, no crash.
-        let numeric = try DataFrame(columns: [Column(name: "day", data: .numeric([.nan, 5])), Column(name: "x", data: .numeric([0, 1]))])
+        let numeric = try DataFrame(columns: [
+            Column(name: "day", data: .numeric([.nan, 5])), Column(name: "x", data: .numeric([0, 1])),
+        ])
         let (n, numericWarnings) = try p.transform(numeric)
         #expect(n.row(0) == [2024, 1, 2, 2, 1, 0])
         #expect(numericWarnings.contains { $0.count == 1 && $0.rows == [1] && $0.column == "day" })
     }
 
     @Test func pipelineRoundTripsThroughJSON() throws {
-        let training = try frame((0..<40).map { "2024-\($0 < 20 ? "01" : "06")-\(String(format: "%02d", $0 % 20 + 1))" })
-        let model = try PipelineModel.train(algorithm: DecisionTree.self, parameters: [:], frame: training, target: "label",
-                                            features: ["day", "x"], context: FitContext(seed: 1))
+        let training = try frame(
+            (0..<40).map { "2024-\($0 < 20 ? "01" : "06")-\(String(format: "%02d", $0 % 20 + 1))" })
+        let model = try PipelineModel.train(
+            algorithm: DecisionTree.self, parameters: [:], frame: training, target: "label",
+            features: ["day", "x"], context: FitContext(seed: 1))
         let data = try ModelCoding.encoder().encode(model)
         let back = try ModelCoding.decoder().decode(PipelineModel.self, from: data)
         // (Preprocessors with a date hold NaN statistics, so they are compared as bytes.)
         #expect(try ModelCoding.encoder().encode(back) == data)
         #expect(try back.predict(training).prediction == model.predict(training).prediction)
         // Same seed, same bytes.
-        let again = try PipelineModel.train(algorithm: DecisionTree.self, parameters: [:], frame: training, target: "label",
-                                            features: ["day", "x"], context: FitContext(seed: 1))
+        let again = try PipelineModel.train(
+            algorithm: DecisionTree.self, parameters: [:], frame: training, target: "label",
+            features: ["day", "x"], context: FitContext(seed: 1))
         #expect(try ModelCoding.encoder().encode(again) == data)
     }
 }

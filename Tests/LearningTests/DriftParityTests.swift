@@ -52,8 +52,10 @@ struct DriftParityTests {
     }
 
     /// Every feature's drift for one pair, computed on the full reference.
-    static func drift(_ referenceName: String, _ currentName: String, target: String,
-                      options: DriftOptions = DriftOptions()) throws -> DatasetDrift {
+    static func drift(
+        _ referenceName: String, _ currentName: String, target: String,
+        options: DriftOptions = DriftOptions()
+    ) throws -> DatasetDrift {
         let reference = try frame(referenceName), current = try frame(currentName)
         let columns = reference.columnNames.filter { $0 != target }
         return try DriftDetector.compare(reference: reference, current: current, columns: columns, options: options)
@@ -91,7 +93,8 @@ struct DriftParityTests {
                     record("ksPvalue", Self.difference(ks.pValue, ksP, pValue: true))
                     record("wasserstein", Self.difference(w.distance, raw))
                     #expect(Self.difference(ks.statistic, ksD) <= 1e-12, "\(label) ks statistic")
-                    #expect(Self.difference(ks.pValue, ksP, pValue: true) <= 1e-6, "\(label) ks p \(ks.pValue) vs \(ksP)")
+                    #expect(
+                        Self.difference(ks.pValue, ksP, pValue: true) <= 1e-6, "\(label) ks p \(ks.pValue) vs \(ksP)")
                     #expect(Self.difference(w.distance, raw) <= 1e-9 * max(1, raw), "\(label) wasserstein")
                     #expect(abs(w.normalized - raw / sd) <= 1e-9 * max(1, raw / sd), "\(label) normalised wasserstein")
                 } else {
@@ -105,7 +108,9 @@ struct DriftParityTests {
                 }
             }
         }
-        print("drift parity, largest differences: " + worst.keys.sorted().map { "\($0)=\(worst[$0] ?? 0)" }.joined(separator: " "))
+        print(
+            "drift parity, largest differences: "
+                + worst.keys.sorted().map { "\($0)=\(worst[$0] ?? 0)" }.joined(separator: " "))
     }
 
     /// The decile edges and bin counts are NumPy's (`np.quantile`, `np.searchsorted`) exactly.
@@ -120,7 +125,8 @@ struct DriftParityTests {
             #expect(numeric.edges == expected.edges)
             #expect(numeric.binCounts == expected.referenceBinCounts)
             guard case .numeric(let values)? = current.column(named: feature.name)?.data else {
-                Issue.record("no numeric column \(feature.name)"); continue
+                Issue.record("no numeric column \(feature.name)")
+                continue
             }
             #expect(DriftStatistics.binCounts(values, edges: numeric.edges) == expected.currentBinCounts)
         }
@@ -156,7 +162,8 @@ struct DriftParityTests {
 
         var corrected = DriftOptions()
         corrected.correction = .bonferroni
-        let driftedCorrected = try Self.drift("penguins_train", "penguins_fresh_drift", target: "species", options: corrected)
+        let driftedCorrected = try Self.drift(
+            "penguins_train", "penguins_fresh_drift", target: "species", options: corrected)
         #expect(driftedCorrected.driftedFeatures.sorted() == ["bill_length_mm", "flipper_length_mm"])
         let freshCorrected = try Self.drift("penguins_train", "penguins_fresh", target: "species", options: corrected)
         #expect(freshCorrected.driftedFeatures.isEmpty)
@@ -166,7 +173,8 @@ struct DriftParityTests {
     @Test func largeReferenceRuleUsesDistances() throws {
         var options = DriftOptions()
         options.smallReferenceRows = 100  // treat the 455-row reference as large
-        let drifted = try Self.drift("breast_cancer_train", "breast_cancer_fresh_drift", target: "diagnosis", options: options)
+        let drifted = try Self.drift(
+            "breast_cancer_train", "breast_cancer_fresh_drift", target: "diagnosis", options: options)
         #expect(drifted.features.allSatisfy { $0.decidedBy == .wasserstein })
         #expect(drifted.driftedFeatures.contains("mean radius") && drifted.driftedFeatures.contains("mean texture"))
         let penguins = try Self.drift("penguins_train", "penguins_fresh", target: "species", options: options)

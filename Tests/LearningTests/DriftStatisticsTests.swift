@@ -39,7 +39,8 @@ struct DriftStatisticsTests {
         #expect(ks.statistic == 0.5)
         #expect(abs(ks.pValue - 0.30169830169830175) < 1e-14)
         // Equal sizes take the alternating-sum branch.
-        let equal = try #require(KolmogorovSmirnov.test(sorted: [0.1, 0.4, 0.7, 1.0, 1.3], sorted: [0.5, 0.9, 1.5, 2.0, 2.5]))
+        let equal = try #require(
+            KolmogorovSmirnov.test(sorted: [0.1, 0.4, 0.7, 1.0, 1.3], sorted: [0.5, 0.9, 1.5, 2.0, 2.5]))
         #expect(abs(equal.statistic - 0.6) < 1e-15)
         #expect(abs(equal.pValue - 0.35714285714285715) < 1e-14)
         #expect(abs(DriftStatistics.wasserstein(sortedU: a, sortedV: b) - 2.6666666666666665) < 1e-14)
@@ -65,18 +66,22 @@ struct DriftStatisticsTests {
         #expect(abs(KolmogorovSmirnov.kolmogorovSurvival(0.5) - 0.9639452436648751) < 1e-12)
         #expect(abs(KolmogorovSmirnov.kolmogorovSurvival(1.358) - 0.05002679733444698) < 1e-12)
         // scipy.stats.kstwo.sf(x, n) in the Pelz–Good region.
-        for (n, x, expected) in [(1000.0, 0.043, 0.04811098765192656), (5739, 0.015, 0.14959091968045357),
-                                 (300, 0.07, 0.1007893525964727), (20000, 0.009, 0.07785289326070222)] {
+        for (n, x, expected) in [
+            (1000.0, 0.043, 0.04811098765192656), (5739, 0.015, 0.14959091968045357),
+            (300, 0.07, 0.1007893525964727), (20000, 0.009, 0.07785289326070222),
+        ] {
             #expect(abs(KolmogorovSmirnov.asymptoticSurvival(x, n: n) - expected) < 1e-9, "n \(n) x \(x)")
         }
         let a = (0..<12_000).map { Double($0) / 12_000 }
-        let near = try #require(KolmogorovSmirnov.test(sorted: a, sorted: (0..<11_000).map { Double($0) / 11_000 + 0.012 }))
-        #expect(abs(near.statistic - 0.012083333333333335) < 1e-12)    // ks_2samp
-        #expect(abs(near.pValue - 0.368918522729501) < 1e-9)           // ks_2samp
-        let far = try #require(KolmogorovSmirnov.test(sorted: a, sorted: (0..<11_000).map { Double($0) / 11_000 + 0.02 }))
-        #expect(abs(far.statistic - 0.020083333333333342) < 1e-12)     // ks_2samp
-        #expect(abs(far.pValue - 0.019518482197934176) < 1e-12)        // special.kolmogorov(√5739·D)
-        #expect(abs(far.pValue - 0.019254343663002226) < 5e-4)         // ks_2samp: 0.0193
+        let near = try #require(
+            KolmogorovSmirnov.test(sorted: a, sorted: (0..<11_000).map { Double($0) / 11_000 + 0.012 }))
+        #expect(abs(near.statistic - 0.012083333333333335) < 1e-12)  // ks_2samp
+        #expect(abs(near.pValue - 0.368918522729501) < 1e-9)  // ks_2samp
+        let far = try #require(
+            KolmogorovSmirnov.test(sorted: a, sorted: (0..<11_000).map { Double($0) / 11_000 + 0.02 }))
+        #expect(abs(far.statistic - 0.020083333333333342) < 1e-12)  // ks_2samp
+        #expect(abs(far.pValue - 0.019518482197934176) < 1e-12)  // special.kolmogorov(√5739·D)
+        #expect(abs(far.pValue - 0.019254343663002226) < 5e-4)  // ks_2samp: 0.0193
     }
 
     // MARK: Profiles
@@ -119,7 +124,9 @@ struct DriftStatisticsTests {
         var generator = SeededGenerator(seed: 9)
         let values = (0..<7_000).map { _ in generator.nextGaussian() }
         let reference = try DataFrame(columns: [Column(name: "x", data: .numeric(values))])
-        let current = try DataFrame(columns: [Column(name: "x", data: .numeric((0..<500).map { _ in generator.nextGaussian() }))])
+        let current = try DataFrame(columns: [
+            Column(name: "x", data: .numeric((0..<500).map { _ in generator.nextGaussian() }))
+        ])
         let capped = try ReferenceProfile(frame: reference, sampleCap: 5_000, seed: 1)
         let again = try ReferenceProfile(frame: reference, sampleCap: 5_000, seed: 1)
         #expect(capped == again)
@@ -135,12 +142,15 @@ struct DriftStatisticsTests {
     }
 
     @Test func predictionDrift() throws {
-        let reference = Prediction.probabilities(Matrix([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]] + Array(repeating: [0.8, 0.2], count: 40)))
+        let reference = Prediction.probabilities(
+            Matrix([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]] + Array(repeating: [0.8, 0.2], count: 40)))
         let current = Prediction.probabilities(Matrix(Array(repeating: [0.1, 0.9], count: 40)))
-        let labels = try DriftDetector.comparePredictions(reference: reference, current: current, classes: ["no", "yes"])
+        let labels = try DriftDetector.comparePredictions(
+            reference: reference, current: current, classes: ["no", "yes"])
         #expect(labels.kind == .text && labels.decidedBy == .chiSquare && labels.drifted)
-        let values = try DriftDetector.comparePredictions(reference: .values((0..<50).map(Double.init)),
-                                                          current: .values((0..<50).map { Double($0) + 0.5 }))
+        let values = try DriftDetector.comparePredictions(
+            reference: .values((0..<50).map(Double.init)),
+            current: .values((0..<50).map { Double($0) + 0.5 }))
         #expect(values.kind == .number && values.decidedBy == .kolmogorovSmirnov && !values.drifted)
     }
 

@@ -14,11 +14,14 @@ struct ExplainTests {
         return try CSVReader.read(path: url.path)
     }
 
-    static func train(_ algorithm: any Algorithm.Type, _ parameters: [String: ParameterValue] = [:], on name: String,
-                      target: String) throws -> (PipelineModel, DataFrame) {
+    static func train(
+        _ algorithm: any Algorithm.Type, _ parameters: [String: ParameterValue] = [:], on name: String,
+        target: String
+    ) throws -> (PipelineModel, DataFrame) {
         let data = try frame(name)
-        let model = try PipelineModel.train(algorithm: algorithm, parameters: parameters, frame: data, target: target,
-                                            features: data.columnNames.filter { $0 != target }, context: FitContext(seed: 7))
+        let model = try PipelineModel.train(
+            algorithm: algorithm, parameters: parameters, frame: data, target: target,
+            features: data.columnNames.filter { $0 != target }, context: FitContext(seed: 7))
         return (model, data)
     }
 
@@ -45,26 +48,31 @@ struct ExplainTests {
 
     static let rows = [0, 5, 40, 100]
 
-    @Test(arguments: [("linear", "breast_cancer", "diagnosis"), ("linear", "diabetes", "progression"),
-                      ("tree", "penguins", "species"), ("tree", "diabetes", "progression"),
-                      ("forest", "penguins", "species"), ("forest", "breast_cancer", "diagnosis"),
-                      ("boost", "penguins", "species"), ("boost", "breast_cancer", "diagnosis"),
-                      ("boost", "diabetes", "progression")])
+    @Test(arguments: [
+        ("linear", "breast_cancer", "diagnosis"), ("linear", "diabetes", "progression"),
+        ("tree", "penguins", "species"), ("tree", "diabetes", "progression"),
+        ("forest", "penguins", "species"), ("forest", "breast_cancer", "diagnosis"),
+        ("boost", "penguins", "species"), ("boost", "breast_cancer", "diagnosis"),
+        ("boost", "diabetes", "progression"),
+    ])
     func contributionsAddUpToTheOutput(_ algorithm: String, _ dataset: String, _ target: String) throws {
         let type = try #require(AlgorithmRegistry.named(algorithm))
-        let parameters: [String: ParameterValue] = switch algorithm {
-        case "forest": ["n_estimators": .int(10), "max_depth": .int(6)]
-        case "boost": ["max_iter": .int(15)]
-        case "tree": ["max_depth": .int(6)]
-        default: [:]
-        }
+        let parameters: [String: ParameterValue] =
+            switch algorithm {
+            case "forest": ["n_estimators": .int(10), "max_depth": .int(6)]
+            case "boost": ["max_iter": .int(15)]
+            case "tree": ["max_depth": .int(6)]
+            default: [:]
+            }
         let (model, data) = try Self.train(type, parameters, on: dataset, target: target)
         for row in Self.rows {
             let explanation = try Explainer.explain(model, row: row, of: data)
             let k = explanation.explainedClass.flatMap { model.target.classes.firstIndex(of: $0) }
             let expected = try Self.modelOutput(model, data, row: row, classIndex: k)
             let sum = explanation.baseValue + explanation.contributions.reduce(0) { $0 + $1.contribution }
-            #expect(abs(sum - expected) <= 1e-9 * max(1, abs(expected)), "\(algorithm) \(dataset) row \(row): \(sum) vs \(expected)")
+            #expect(
+                abs(sum - expected) <= 1e-9 * max(1, abs(expected)),
+                "\(algorithm) \(dataset) row \(row): \(sum) vs \(expected)")
             #expect(abs(explanation.output - expected) <= 1e-9 * max(1, abs(expected)))
             #expect(explanation.contributions.count == model.preprocessor.features.count)
             let magnitudes = explanation.contributions.map { abs($0.contribution) }
@@ -78,7 +86,10 @@ struct ExplainTests {
     @Test func multiclassLinearLogitsGiveThePredictedProbabilities() throws {
         let (model, data) = try Self.train(Linear.self, on: "penguins", target: "species")
         let (x, _) = try model.preprocessor.transform(data.selectingRows([3]))
-        guard case .probabilities(let p) = model.fitted.model.predict(x) else { Issue.record("not a classifier"); return }
+        guard case .probabilities(let p) = model.fitted.model.predict(x) else {
+            Issue.record("not a classifier")
+            return
+        }
         let logits = try model.target.classes.map { try Explainer.explain(model, row: 3, of: data, className: $0) }
         for e in logits {
             #expect(e.scale == .logit)
@@ -101,7 +112,9 @@ struct ExplainTests {
         #expect(lines.count == 2)
         let top = try #require(explanation.contributions.first)
         #expect(lines[0].hasPrefix("\(top.feature) = \(top.value) pushed the prediction "))
-        #expect(lines[0].contains(top.contribution >= 0 ? "toward \(explanation.predicted)" : "away from \(explanation.predicted)"))
+        #expect(
+            lines[0].contains(
+                top.contribution >= 0 ? "toward \(explanation.predicted)" : "away from \(explanation.predicted)"))
         #expect(explanation.predicted == "Adelie")
         #expect(throws: ExplainError.rowOutOfRange(row: 999, rowCount: data.rowCount)) {
             try Explainer.explain(model, row: 999, of: data)
@@ -113,7 +126,10 @@ struct ExplainTests {
         let explanation = try Explainer.explain(model, row: 10, of: data)
         #expect(explanation.method == .occlusion && explanation.scale == .probability)
         let (x, _) = try model.preprocessor.transform(data.selectingRows([10]))
-        guard case .probabilities(let p) = model.fitted.model.predict(x) else { Issue.record("not a classifier"); return }
+        guard case .probabilities(let p) = model.fitted.model.predict(x) else {
+            Issue.record("not a classifier")
+            return
+        }
         let k = try #require(model.target.classes.firstIndex(of: explanation.predicted))
         #expect(abs(explanation.output - p[0, k]) < 1e-12)
         #expect(explanation.readings().first?.contains("moves the prediction") == true)
@@ -143,9 +159,10 @@ struct ExplainTests {
     func permutationImportanceFindsTheInformativeFeature(_ algorithm: String) throws {
         let data = try Self.synthetic()
         let type = try #require(AlgorithmRegistry.named(algorithm))
-        let model = try PipelineModel.train(algorithm: type, parameters: algorithm == "forest" ? ["n_estimators": .int(20)] : [:],
-                                            frame: data, target: "label", features: ["noise1", "color", "signal", "noise2"],
-                                            context: FitContext(seed: 1))
+        let model = try PipelineModel.train(
+            algorithm: type, parameters: algorithm == "forest" ? ["n_estimators": .int(20)] : [:],
+            frame: data, target: "label", features: ["noise1", "color", "signal", "noise2"],
+            context: FitContext(seed: 1))
         let single = try Explainer.permutationImportance(model, data: data, repeats: 5, seed: 3, threads: 1)
         #expect(single.metric == "accuracy")
         #expect(single.features.map(\.name).first == "signal")
@@ -155,7 +172,8 @@ struct ExplainTests {
         #expect(single.features.dropFirst().allSatisfy { $0.mean < 0.1 })
         let threaded = try Explainer.permutationImportance(model, data: data, repeats: 5, seed: 3, threads: 3)
         #expect(threaded == single)
-        let logLoss = try Explainer.permutationImportance(model, data: data, metric: "log_loss", repeats: 2, seed: 3, threads: 2)
+        let logLoss = try Explainer.permutationImportance(
+            model, data: data, metric: "log_loss", repeats: 2, seed: 3, threads: 2)
         #expect(logLoss.features.first?.name == "signal" && (logLoss.features.first?.mean ?? 0) > 0)
         #expect(throws: ExplainError.metricTaskMismatch(metric: "r2", task: .classification)) {
             try Explainer.permutationImportance(model, data: data, metric: "r2")

@@ -42,8 +42,9 @@ struct ExplainTreeSHAPTests {
             return conditional(tree, x, known: known, node: goLeft ? l : r)
         }
         let total = tree.cover[l] + tree.cover[r]
-        return (tree.cover[l] * conditional(tree, x, known: known, node: l)
-                + tree.cover[r] * conditional(tree, x, known: known, node: r)) / total
+        return
+            (tree.cover[l] * conditional(tree, x, known: known, node: l)
+            + tree.cover[r] * conditional(tree, x, known: known, node: r)) / total
     }
 
     /// φᵢ = Σ_{S ⊆ N∖{i}} |S|!(M − |S| − 1)!/M! · (v(S ∪ {i}) − v(S)), over all 2^M subsets.

@@ -16,7 +16,10 @@ import Testing
         let model = try GaussianNaiveBayes.make().fit(x, .classes([0, 0, 1, 1], classCount: 2), context: FitContext())
         #expect(model.means == Matrix([[1, 2], [4, 2]]))
         #expect(isClose(model.variances[0, 1], 4 + 3.25e-9, tolerance: 1e-12))
-        guard case .probabilities(let p) = model.predict(Matrix([[2, 4]])) else { Issue.record("expected probabilities"); return }
+        guard case .probabilities(let p) = model.predict(Matrix([[2, 4]])) else {
+            Issue.record("expected probabilities")
+            return
+        }
         let expected = 1 / (1 + exp(-(1.5 + 1.5 - log(4.0) / 2)))
         #expect(isClose(p[0, 0], expected, tolerance: 1e-7))
         #expect(abs(p[0, 0] - 0.9094430) < 1e-6)

@@ -23,11 +23,17 @@ import Testing
         let algorithm = try KNearestNeighbors.make(["k": .int(3), "weights": .string("distance")])
         // classes 0 1 1: P(0) = 2 / 4.4 = 0.4545…, P(1) = 2.4 / 4.4 = 0.5454…
         let classifier = try algorithm.fit(x, .classes([0, 1, 1], classCount: 2), context: FitContext())
-        guard case .probabilities(let p) = classifier.predict(query) else { Issue.record("expected probabilities"); return }
+        guard case .probabilities(let p) = classifier.predict(query) else {
+            Issue.record("expected probabilities")
+            return
+        }
         #expect(isClose(p[0, 0], 2 / 4.4) && isClose(p[0, 1], 2.4 / 4.4))
         // values 10 20 30: (2·10 + 2·20 + 0.4·30) / 4.4 = 72 / 4.4 = 16.3636…
         let regressor = try algorithm.fit(x, .values([10, 20, 30]), context: FitContext())
-        guard case .values(let v) = regressor.predict(query) else { Issue.record("expected values"); return }
+        guard case .values(let v) = regressor.predict(query) else {
+            Issue.record("expected values")
+            return
+        }
         #expect(isClose(v[0], 72 / 4.4))
         // An exact match takes all the weight (scikit-learn's rule), instead of dividing by zero.
         guard case .values(let exact) = regressor.predict(Matrix(rows: 1, columns: 1, values: [1])) else { return }
@@ -49,7 +55,10 @@ import Testing
         let model = try KNearestNeighbors.make(["k": .int(k)]).fit(x, .values(values), context: FitContext())
         let single = model.predict(queries, threads: 1)
         #expect(single == model.predict(queries, threads: 4))
-        guard case .values(let predicted) = single else { Issue.record("expected values"); return }
+        guard case .values(let predicted) = single else {
+            Issue.record("expected values")
+            return
+        }
         for q in 0..<queries.rows {
             let ordered = (0..<x.rows).map { t -> (Double, Int) in
                 ((0..<3).reduce(0) { $0 + (queries[q, $1] - x[t, $1]) * (queries[q, $1] - x[t, $1]) }, t)
@@ -73,7 +82,10 @@ import Testing
         let queries = Matrix(rows: queryRows, columns: columns, values: (0..<(queryRows * columns)).map { _ in next() })
         let values = (0..<rows).map { Double($0 * $0 % 97) }
         let model = try KNearestNeighbors.make(["k": .int(k)]).fit(x, .values(values), context: FitContext())
-        guard case .values(let predicted) = model.predict(queries, threads: 2) else { Issue.record("expected values"); return }
+        guard case .values(let predicted) = model.predict(queries, threads: 2) else {
+            Issue.record("expected values")
+            return
+        }
         for q in 0..<queryRows {
             let ordered = (0..<rows).map { t -> (Double, Int) in
                 var sum = 0.0
@@ -115,10 +127,15 @@ import Testing
         }
         for k in [1, 5] {
             let model = try KNearestNeighbors.make(["k": .int(k)]).fit(x, .values(indices), context: FitContext())
-            guard case .values(let predicted) = model.predict(queries, threads: 2) else { Issue.record("expected values"); return }
+            guard case .values(let predicted) = model.predict(queries, threads: 2) else {
+                Issue.record("expected values")
+                return
+            }
             for q in 0..<queryRows {
                 let pairs: [(distance: Double, row: Int)] = (0..<rows).map { (exact(q, $0), $0) }
-                let ordered = pairs.sorted { a, b in a.distance < b.distance || (a.distance == b.distance && a.row < b.row) }
+                let ordered = pairs.sorted { a, b in
+                    a.distance < b.distance || (a.distance == b.distance && a.row < b.row)
+                }
                 let total: Double = ordered.prefix(k).reduce(0.0) { sum, pair in sum + Double(pair.row) }
                 let expected = total / Double(k)
                 #expect(predicted[q] == expected, "k \(k), query \(q)")
@@ -136,7 +153,8 @@ import Testing
     /// sound one round-trips to the same predictions.
     @Test func damagedModelFilesAreRefused() throws {
         let x = Matrix(rows: 3, columns: 2, values: [0, 0, 1, 1, 5, 5])
-        let model = try KNearestNeighbors.make(["k": .int(2)]).fit(x, .classes([0, 1, 1], classCount: 2), context: FitContext())
+        let model = try KNearestNeighbors.make(["k": .int(2)]).fit(
+            x, .classes([0, 1, 1], classCount: 2), context: FitContext())
         let data = try JSONEncoder().encode(model)
         let decoded = try JSONDecoder().decode(KNearestNeighborsModel.self, from: data)
         #expect(decoded == model)
@@ -144,13 +162,15 @@ import Testing
         #expect(decoded.predict(query) == model.predict(query))
         let text = String(decoding: data, as: UTF8.self)
         for damaged in [
-            text.replacingOccurrences(of: "\"rows\":3", with: "\"rows\":30"),    // storage shorter than the shape
-            text.replacingOccurrences(of: "[0,1,1]", with: "[0,1]"),              // a training row without its class
-            text.replacingOccurrences(of: "[0,1,1]", with: "[0,1,7]"),            // a class code past the classes
-            text.replacingOccurrences(of: "\"k\":2", with: "\"k\":9"),            // more neighbours than rows
+            text.replacingOccurrences(of: "\"rows\":3", with: "\"rows\":30"),  // storage shorter than the shape
+            text.replacingOccurrences(of: "[0,1,1]", with: "[0,1]"),  // a training row without its class
+            text.replacingOccurrences(of: "[0,1,1]", with: "[0,1,7]"),  // a class code past the classes
+            text.replacingOccurrences(of: "\"k\":2", with: "\"k\":9"),  // more neighbours than rows
         ] {
             #expect(damaged != text, "the damage must change the file")
-            #expect(throws: DecodingError.self) { try JSONDecoder().decode(KNearestNeighborsModel.self, from: Data(damaged.utf8)) }
+            #expect(throws: DecodingError.self) {
+                try JSONDecoder().decode(KNearestNeighborsModel.self, from: Data(damaged.utf8))
+            }
         }
     }
 }

@@ -22,7 +22,9 @@ import Testing
             plus[i] += h
             minus[i] -= h
             // Central difference: (f(θ + h·eᵢ) − f(θ − h·eᵢ)) / 2h, error O(h²).
-            let numeric = (try objective.evaluate(plus, gradient: &scratch) - objective.evaluate(minus, gradient: &scratch)) / (2 * h)
+            let numeric =
+                (try objective.evaluate(plus, gradient: &scratch) - objective.evaluate(minus, gradient: &scratch))
+                / (2 * h)
             #expect(abs(numeric - gradient[i]) < 1e-7, "component \(i): analytic \(gradient[i]), numeric \(numeric)")
         }
     }
@@ -41,7 +43,8 @@ import Testing
         // ln(1 + e^−w) + w²/(2·C·n) = ln(1 + e^−w) + w²/4; its derivative vanishes where
         // w/2 = 1 / (1 + e^w), i.e. w ≈ 0.6749.
         let x = Matrix(rows: 2, columns: 1, values: [-1, 1])
-        let model = try Linear.make(["tol": .double(1e-10)]).fit(x, .classes([0, 1], classCount: 2), context: FitContext())
+        let model = try Linear.make(["tol": .double(1e-10)]).fit(
+            x, .classes([0, 1], classCount: 2), context: FitContext())
         let w = model.coefficients[1, 0] * 2  // stored as ±w/2 rows
         #expect(model.converged)
         #expect(abs(w / 2 - 1 / (1 + exp(w))) < 1e-8)
@@ -63,8 +66,10 @@ import Testing
         // 5000 rows span three 2048-row work units, so the threads really split the sums.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        for (x, y) in [SyntheticData.classification(rows: 5000, columns: 5, classCount: 3),
-                       SyntheticData.regression(rows: 5000, columns: 5)] {
+        for (x, y) in [
+            SyntheticData.classification(rows: 5000, columns: 5, classCount: 3),
+            SyntheticData.regression(rows: 5000, columns: 5),
+        ] {
             let one = try Linear.make().fit(x, y, context: FitContext(threads: 1))
             let four = try Linear.make().fit(x, y, context: FitContext(threads: 4))
             #expect(try encoder.encode(one) == encoder.encode(four))
@@ -88,13 +93,19 @@ import Testing
         let base = SyntheticData.features(rows: 15, columns: 2, seed: 9)
         var x = Matrix(rows: 15, columns: 4)
         for i in 0..<15 {
-            x[i, 0] = base[i, 0]; x[i, 1] = base[i, 1]; x[i, 2] = 2 * base[i, 0]; x[i, 3] = 7
+            x[i, 0] = base[i, 0]
+            x[i, 1] = base[i, 1]
+            x[i, 2] = 2 * base[i, 0]
+            x[i, 3] = 7
         }
         let y = (0..<15).map { 1 + 4 * x[$0, 0] - x[$0, 1] }
         let model = try Linear.make().fit(x, .values(y), context: FitContext())
         #expect(model.coefficients.values.allSatisfy { $0.isFinite })
         #expect(model.coefficients[0, 2] == 0 && model.coefficients[0, 3] == 0)
-        guard case .values(let predicted) = model.predict(x) else { Issue.record("expected values"); return }
+        guard case .values(let predicted) = model.predict(x) else {
+            Issue.record("expected values")
+            return
+        }
         for (p, t) in zip(predicted, y) { #expect(abs(p - t) < 1e-9) }
     }
 

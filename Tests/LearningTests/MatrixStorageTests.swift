@@ -50,7 +50,8 @@ struct MatrixStorageTests {
     @Test func eitherFormIsReadWhateverTheSize() throws {
         // A small matrix written as bytes (by hand or a later version) and a large one as numbers.
         let bytes = Data([1.5, -2.0].flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) })
-        #expect(try Self.decoded(["rows": 1, "columns": 2, "float64": bytes.base64EncodedString()]).values == [1.5, -2])
+        #expect(
+            try Self.decoded(["rows": 1, "columns": 2, "float64": bytes.base64EncodedString()]).values == [1.5, -2])
         let count = Matrix.binaryStorageThreshold * 2
         let numbers = try Self.decoded(["rows": 2, "columns": count / 2, "values": (0..<count).map(Double.init)])
         #expect(numbers.values == (0..<count).map(Double.init))

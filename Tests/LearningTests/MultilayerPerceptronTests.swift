@@ -18,7 +18,8 @@ import Testing
         var trainer = AdamTrainer(network: network, learningRate: 0.001, threads: 1)
         let batch = Array(0..<rows)[...]
         let alpha = 0.3
-        _ = trainer.computeGradient(x: x, rows: batch, classCodes: codes, values: values, network: network, alpha: alpha)
+        _ = trainer.computeGradient(
+            x: x, rows: batch, classCodes: codes, values: values, network: network, alpha: alpha)
         let analytic = trainer.gradient
         var probe = trainer
         let h = 1e-6
@@ -26,8 +27,10 @@ import Testing
             var plus = network, minus = network
             plus.parameters[i] += h
             minus.parameters[i] -= h
-            let up = probe.computeGradient(x: x, rows: batch, classCodes: codes, values: values, network: plus, alpha: alpha)
-            let down = probe.computeGradient(x: x, rows: batch, classCodes: codes, values: values, network: minus, alpha: alpha)
+            let up = probe.computeGradient(
+                x: x, rows: batch, classCodes: codes, values: values, network: plus, alpha: alpha)
+            let down = probe.computeGradient(
+                x: x, rows: batch, classCodes: codes, values: values, network: minus, alpha: alpha)
             let numeric = (up - down) / (2 * h)
             #expect(abs(numeric - analytic[i]) < 1e-6, "parameter \(i): analytic \(analytic[i]), numeric \(numeric)")
         }
@@ -46,7 +49,8 @@ import Testing
         let network = NeuralNetwork(glorotUniformWith: layerSizes, generator: &generator)
         var trainer = AdamTrainer(network: network, learningRate: 0.001, threads: 1)
         let batch = Array(1..<rows)[...]
-        _ = trainer.computeGradient(x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: network, alpha: 0.3)
+        _ = trainer.computeGradient(
+            x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: network, alpha: 0.3)
         let analytic = trainer.gradient
         var probe = trainer
         let h = 1e-6
@@ -54,8 +58,10 @@ import Testing
             var plus = network, minus = network
             plus.parameters[i] += h
             minus.parameters[i] -= h
-            let up = probe.computeGradient(x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: plus, alpha: 0.3)
-            let down = probe.computeGradient(x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: minus, alpha: 0.3)
+            let up = probe.computeGradient(
+                x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: plus, alpha: 0.3)
+            let down = probe.computeGradient(
+                x: x, rows: batch, classCodes: codes, values: values, rowWeights: weights, network: minus, alpha: 0.3)
             #expect(abs((up - down) / (2 * h) - analytic[i]) < 1e-6, "parameter \(i)")
         }
     }
@@ -66,8 +72,10 @@ import Testing
         let x = SyntheticData.features(rows: 200, columns: 2, seed: 51)
         let codes = (0..<200).map { x[$0, 0] * x[$0, 1] > 0 ? 1 : 0 }
         let y = Target.classes(codes, classCount: 2)
-        let algorithm = try MultilayerPerceptron.make(["hidden": .int(16), "early_stopping": .string("false"),
-                                                       "learning_rate": .double(0.01), "max_iter": .int(200)])
+        let algorithm = try MultilayerPerceptron.make([
+            "hidden": .int(16), "early_stopping": .string("false"),
+            "learning_rate": .double(0.01), "max_iter": .int(200),
+        ])
         let model = try algorithm.fit(x, y, context: FitContext(seed: 1))
         let linear = try Linear.make().fit(x, y, context: FitContext())
         let mlpAccuracy = ClassificationMetrics.accuracy(truth: codes, predicted: model.predict(x).labels ?? [])
@@ -80,11 +88,16 @@ import Testing
         // y = 1000 + 500·x₀: the network sees a standardized target; outputs must be in y's units.
         let x = SyntheticData.features(rows: 120, columns: 2, seed: 41)
         let y = (0..<120).map { 1000 + 500 * x[$0, 0] }
-        let algorithm = try MultilayerPerceptron.make(["hidden": .int(16), "hidden2": .int(8), "max_iter": .int(150),
-                                                       "learning_rate": .double(0.01), "early_stopping": .string("false")])
+        let algorithm = try MultilayerPerceptron.make([
+            "hidden": .int(16), "hidden2": .int(8), "max_iter": .int(150),
+            "learning_rate": .double(0.01), "early_stopping": .string("false"),
+        ])
         let model = try algorithm.fit(x, .values(y), context: FitContext(seed: 2))
         #expect(model.network.layerSizes == [2, 16, 8, 1])
-        guard case .values(let predicted) = model.predict(x) else { Issue.record("expected values"); return }
+        guard case .values(let predicted) = model.predict(x) else {
+            Issue.record("expected values")
+            return
+        }
         #expect(abs(model.targetMean - 1000) < 100 && abs(model.targetScale - 500) < 100)
         let meanPrediction = predicted.reduce(0, +) / 120
         let meanTruth = y.reduce(0, +) / 120
@@ -105,7 +118,8 @@ import Testing
 
     @Test func earlyStoppingStopsBeforeMaxIter() throws {
         let (x, y) = SyntheticData.classification(rows: 100, columns: 4, classCount: 2)
-        let model = try MultilayerPerceptron.make(["hidden": .int(8), "max_iter": .int(2000)]).fit(x, y, context: FitContext())
+        let model = try MultilayerPerceptron.make(["hidden": .int(8), "max_iter": .int(2000)]).fit(
+            x, y, context: FitContext())
         #expect(model.epochs < 2000)
     }
 }

@@ -39,11 +39,12 @@ struct MultipleTestingParityTests {
         let file = try Self.reference()
         #expect(file.cases.count >= 30)
         for c in file.cases {
-            let (ours, theirs): ([Double], Reference.Method) = switch method {
-            case "holm": (MultipleTesting.holm(c.pValues), c.holm)
-            case "fdr_bh": (MultipleTesting.benjaminiHochberg(c.pValues), c.fdrBh)
-            default: (MultipleTesting.bonferroni(c.pValues), c.bonferroni)
-            }
+            let (ours, theirs): ([Double], Reference.Method) =
+                switch method {
+                case "holm": (MultipleTesting.holm(c.pValues), c.holm)
+                case "fdr_bh": (MultipleTesting.benjaminiHochberg(c.pValues), c.fdrBh)
+                default: (MultipleTesting.bonferroni(c.pValues), c.bonferroni)
+                }
             // statsmodels leaves Bonferroni's m·p uncapped; its rejections are the same either way.
             let expected = method == "bonferroni" ? theirs.adjusted.map { min(1, $0) } : theirs.adjusted
             #expect(ours.count == expected.count, "\(c.name)")

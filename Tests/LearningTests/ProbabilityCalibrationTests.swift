@@ -14,14 +14,19 @@ import Tabular
         #expect(map.apply(0.05) == 0 && map.apply(0.9) == 1)
         #expect(isClose(map.apply(0.25), 0.5) && isClose(map.apply(0.35), 0.75))
         // Tied scores are merged first: two rows at 0.5, one positive, weigh 2 at mean 0.5.
-        #expect(ClassCalibrator.fitIsotonic(scores: [0.5, 0.5, 0.9], positive: [true, false, true]) == .isotonic(x: [0.5, 0.9], y: [0.5, 1]))
+        #expect(
+            ClassCalibrator.fitIsotonic(scores: [0.5, 0.5, 0.9], positive: [true, false, true])
+                == .isotonic(x: [0.5, 0.9], y: [0.5, 1]))
     }
 
     @Test func sigmoidMinimisesPlattsSmoothedLogLoss() {
         // At the optimum the gradient vanishes: Σ (t − p)·f = 0 and Σ (t − p) = 0 with Platt's targets.
         let scores = [0.1, 0.3, 0.35, 0.6, 0.8, 0.9, 0.2, 0.7]
         let positive = [false, false, true, true, true, true, false, false]
-        guard case .sigmoid(let a, let b) = ClassCalibrator.fitSigmoid(scores: scores, positive: positive) else { Issue.record("not a sigmoid"); return }
+        guard case .sigmoid(let a, let b) = ClassCalibrator.fitSigmoid(scores: scores, positive: positive) else {
+            Issue.record("not a sigmoid")
+            return
+        }
         let targets = positive.map { $0 ? 5.0 / 6 : 1.0 / 6 }  // (4 + 1)/(4 + 2), 1/(4 + 2)
         var ga = 0.0, gb = 0.0
         for (f, t) in zip(scores, targets) {
@@ -62,8 +67,13 @@ import Tabular
         let positive = reference.truth.map { $0 == 1 }
         let sigmoid = ClassCalibrator.fitSigmoid(scores: reference.outOfFold, positive: positive)
         let expected = try #require(reference.methods["sigmoid"])
-        guard case .sigmoid(let a, let b) = sigmoid, let ea = expected.a, let eb = expected.b else { Issue.record("no sigmoid"); return }
-        #expect(abs(a - ea) < 1e-6 * max(1, abs(ea)) && abs(b - eb) < 1e-6 * max(1, abs(eb)), "a \(a) b \(b), scikit-learn \(ea) \(eb)")
+        guard case .sigmoid(let a, let b) = sigmoid, let ea = expected.a, let eb = expected.b else {
+            Issue.record("no sigmoid")
+            return
+        }
+        #expect(
+            abs(a - ea) < 1e-6 * max(1, abs(ea)) && abs(b - eb) < 1e-6 * max(1, abs(eb)),
+            "a \(a) b \(b), scikit-learn \(ea) \(eb)")
         #expect(zip(reference.outOfFold.map(sigmoid.apply), expected.direct).allSatisfy { abs($0 - $1) < 1e-6 })
         let isotonic = ClassCalibrator.fitIsotonic(scores: reference.outOfFold, positive: positive)
         let iso = try #require(reference.methods["isotonic"])
@@ -86,8 +96,11 @@ import Tabular
         for k in 0..<5 {
             let (train, test) = TreeTestSupport.fold(k, rows: data.x.rows)
             let scaler = Standardizer(fittedOn: data.x.selectingRows(train))
-            let model = try linear.fit(scaler.transform(data.x.selectingRows(train)), data.y.selecting(train), context: FitContext())
-            guard case .probabilities(let p) = model.predict(scaler.transform(data.x.selectingRows(test))) else { return }
+            let model = try linear.fit(
+                scaler.transform(data.x.selectingRows(train)), data.y.selecting(train), context: FitContext())
+            guard case .probabilities(let p) = model.predict(scaler.transform(data.x.selectingRows(test))) else {
+                return
+            }
             for (i, row) in test.enumerated() { outOfFold[row] = p[i, 1] }
         }
         #expect(zip(outOfFold, reference.outOfFold).allSatisfy { abs($0 - $1) < 1e-6 })
@@ -107,12 +120,18 @@ import Tabular
 
     @Test func thePipelineAppliesStoresAndChecksItsCalibration() throws {
         let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
-        let model = try PipelineModel.train(algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
-                                            features: frame.columnNames.filter { $0 != "diagnosis" }, context: FitContext())
-        let calibration = ProbabilityCalibration(method: .isotonic, calibrators: [.isotonic(x: [0, 1], y: [0.2, 0.8])])
+        let model = try PipelineModel.train(
+            algorithm: GaussianNaiveBayes.self, parameters: [:], frame: frame, target: "diagnosis",
+            features: frame.columnNames.filter { $0 != "diagnosis" }, context: FitContext())
+        let calibration = ProbabilityCalibration(
+            method: .isotonic, calibrators: [.isotonic(x: [0, 1], y: [0.2, 0.8])])
         let calibrated = try model.withCalibration(calibration)
         guard case .probabilities(let raw) = try model.predict(frame).prediction,
-              case .probabilities(let p) = try calibrated.predict(frame).prediction else { Issue.record("no probabilities"); return }
+            case .probabilities(let p) = try calibrated.predict(frame).prediction
+        else {
+            Issue.record("no probabilities")
+            return
+        }
         #expect((0..<p.rows).allSatisfy { isClose(p[$0, 1], 0.2 + 0.6 * raw[$0, 1]) })
         let reloaded = try JSONDecoder().decode(PipelineModel.self, from: try JSONEncoder().encode(calibrated))
         #expect(reloaded.calibration == calibration)
@@ -120,6 +139,8 @@ import Tabular
         let text = try #require(String(data: try JSONEncoder().encode(calibrated), encoding: .utf8))
         let broken = text.replacingOccurrences(of: "[0.2,0.8]", with: "[0.8,0.2]")
         #expect(broken != text)
-        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(PipelineModel.self, from: Data(broken.utf8)) }
+        #expect(throws: DecodingError.self) {
+            _ = try JSONDecoder().decode(PipelineModel.self, from: Data(broken.utf8))
+        }
     }
 }

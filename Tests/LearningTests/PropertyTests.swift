@@ -18,7 +18,9 @@ private let trainingTables = PropertyBased.zip(
     Gen.double(in: -50...50).optional(valueRate: 0.9).array(of: 80),
     Gen.int(in: 0...2).array(of: 40),
     Gen.uint64(in: 0...1_000_000)
-).map { rows, numbers, categories, seed in trainingTable(rows: rows, numbers: numbers, categories: categories, seed: seed) }
+).map { rows, numbers, categories, seed in
+    trainingTable(rows: rows, numbers: numbers, categories: categories, seed: seed)
+}
 
 private func trainingTable(rows: Int, numbers: [Double?], categories: [Int], seed: UInt64) -> TrainingTable {
     let x: [Double] = (0..<rows).map { numbers[$0] ?? .nan }
@@ -49,7 +51,9 @@ struct LearningPropertyTests {
     /// Every row lands in exactly one part, the test part has ceil(fraction × rows) rows, both parts
     /// are ascending, and stratification keeps each class within one row of its share.
     @Test func splitPartitionsRowsExactly() throws {
-        let cases = PropertyBased.zip(Gen.int(in: 0...400), Gen.double(in: 0...1), Gen.int(in: 1...5).optional(valueRate: 0.5), Gen.uint64(in: 0...UInt64.max))
+        let cases = PropertyBased.zip(
+            Gen.int(in: 0...400), Gen.double(in: 0...1), Gen.int(in: 1...5).optional(valueRate: 0.5),
+            Gen.uint64(in: 0...UInt64.max))
         try forAll(cases, count: 400, seed: 3) { input, _ in
             let (rows, fraction, classes, seed) = input
             let strata = classes.map { k in (0..<rows).map { ($0 * 7 + $0 / 3) % k } }
@@ -62,7 +66,9 @@ struct LearningPropertyTests {
                     let inClass = strata.filter { $0 == k }.count
                     let inTest = split.test.filter { strata[$0] == k }.count
                     let share = Double(inClass) * Double(split.test.count) / Double(rows)
-                    #expect(abs(Double(inTest) - share) < 1.0 + 1e-9, "class \(k): \(inTest) test rows, share \(share) in \(input)")
+                    #expect(
+                        abs(Double(inTest) - share) < 1.0 + 1e-9,
+                        "class \(k): \(inTest) test rows, share \(share) in \(input)")
                 }
             }
             // The same seed gives the same split.
@@ -75,18 +81,20 @@ struct LearningPropertyTests {
     @Test(arguments: ["baseline", "linear", "knn", "bayes", "mlp", "tree", "forest", "boost"])
     func savedModelPredictsIdentically(algorithm name: String) throws {
         let algorithm = try #require(AlgorithmRegistry.named(name))
-        let quick: [String: ParameterValue] = switch name {
-        case "forest": ["n_estimators": .int(5)]
-        case "boost": ["max_iter": .int(8)]
-        case "mlp": ["max_iter": .int(15), "hidden": .int(8), "hidden2": .int(4)]
-        default: [:]
-        }
+        let quick: [String: ParameterValue] =
+            switch name {
+            case "forest": ["n_estimators": .int(5)]
+            case "boost": ["max_iter": .int(8)]
+            case "mlp": ["max_iter": .int(15), "hidden": .int(8), "hidden2": .int(4)]
+            default: [:]
+            }
         try forAll(trainingTables, count: 6, seed: 4) { table, trial in
             let frame = try #require(table.frame)
             let target = trial % 2 == 0 ? "label" : "amount"
             guard algorithm.tasks.contains(target == "label" ? .classification : .regression) else { return }
-            let model = try PipelineModel.train(algorithm: algorithm, parameters: quick, frame: frame, target: target,
-                                                features: ["x", "y", "color"], context: FitContext(seed: table.seed))
+            let model = try PipelineModel.train(
+                algorithm: algorithm, parameters: quick, frame: frame, target: target,
+                features: ["x", "y", "color"], context: FitContext(seed: table.seed))
             let data = try ModelCoding.encoder().encode(model)
             let loaded = try ModelCoding.decoder().decode(PipelineModel.self, from: data)
             let before = try model.predict(frame).prediction
@@ -106,8 +114,9 @@ struct LearningPropertyTests {
         try forAll(trainingTables, count: 8, seed: 9) { table, trial in
             let frame = try #require(table.frame)
             let half = frame.selectingRows(Array(0..<max(2, frame.rowCount / 2)))
-            let model = try PipelineModel.train(algorithm: algorithm, parameters: name == "boost" ? ["max_iter": .int(3)] : [:], frame: half,
-                                                target: "label", features: ["x", "y", "color"], context: FitContext(seed: table.seed))
+            let model = try PipelineModel.train(
+                algorithm: algorithm, parameters: name == "boost" ? ["max_iter": .int(3)] : [:], frame: half,
+                target: "label", features: ["x", "y", "color"], context: FitContext(seed: table.seed))
             let preprocessor = model.preprocessor
             let rows: [[FeatureValue]] = (0..<frame.rowCount).map { r in
                 preprocessor.features.map { feature in
@@ -121,7 +130,9 @@ struct LearningPropertyTests {
             let fromFrame = try preprocessor.transform(frame).matrix
             let fromRows = preprocessor.transform(rows: rows, levels: preprocessor.levelIndexes())
             #expect(fromFrame.rows == fromRows.rows && fromFrame.columns == fromRows.columns)
-            #expect(Swift.zip(fromFrame.values, fromRows.values).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name) on \(table), trial \(trial)")
+            #expect(
+                Swift.zip(fromFrame.values, fromRows.values).allSatisfy { $0.bitPattern == $1.bitPattern },
+                "\(name) on \(table), trial \(trial)")
         }
     }
 }
@@ -132,7 +143,8 @@ private func samePrediction(_ a: Prediction, _ b: Prediction) -> Bool {
     case (.values(let u), .values(let v)):
         u.count == v.count && Swift.zip(u, v).allSatisfy { $0.bitPattern == $1.bitPattern }
     case (.probabilities(let p), .probabilities(let q)):
-        p.rows == q.rows && p.columns == q.columns && Swift.zip(p.values, q.values).allSatisfy { $0.bitPattern == $1.bitPattern }
+        p.rows == q.rows && p.columns == q.columns
+            && Swift.zip(p.values, q.values).allSatisfy { $0.bitPattern == $1.bitPattern }
     default:
         false
     }

@@ -28,14 +28,17 @@ struct ShortcutCheckTests {
     @Test func relabellingIsOneToOneBothWays() throws {
         let f = try frame()
         // id maps one-to-one too, but each value once: a key, not a relabelling.
-        #expect(ShortcutCheck.relabellings(frame: f, target: "label", features: ["code", "mixed", "id", "x"], rows: Array(0..<12)) == ["code"])
+        #expect(
+            ShortcutCheck.relabellings(
+                frame: f, target: "label", features: ["code", "mixed", "id", "x"], rows: Array(0..<12)) == ["code"])
     }
 
     @Test func aSeparatingFeatureIsFoundByAOneFeatureTree() throws {
         let f = try frame()
         let strata = (0..<12).map { $0 % 3 == 0 ? 1 : 0 }
         let found = try ShortcutCheck.strongSingleFeatures(
-            frame: f, target: "label", features: ["mixed", "x"], task: .classification, rows: Array(0..<12), folds: 3, strata: strata, context: FitContext())
+            frame: f, target: "label", features: ["mixed", "x"], task: .classification, rows: Array(0..<12), folds: 3,
+            strata: strata, context: FitContext())
         #expect(found.map(\.feature) == ["x"])
         #expect(found.first?.score == 1)
     }

@@ -20,9 +20,11 @@ struct SklearnParityTests {
         var cases: [Case] = []
         for algorithm in ["baseline", "linear", "knn", "bayes", "mlp", "mlp_no_early_stopping"] {
             cases.append(Case(dataset: "iris", targetColumn: "species", task: .classification, algorithm: algorithm))
-            cases.append(Case(dataset: "breast_cancer", targetColumn: "diagnosis", task: .classification, algorithm: algorithm))
+            cases.append(
+                Case(dataset: "breast_cancer", targetColumn: "diagnosis", task: .classification, algorithm: algorithm))
             if algorithm != "bayes" {
-                cases.append(Case(dataset: "diabetes", targetColumn: "progression", task: .regression, algorithm: algorithm))
+                cases.append(
+                    Case(dataset: "diabetes", targetColumn: "progression", task: .regression, algorithm: algorithm))
             }
         }
         return cases
@@ -55,12 +57,16 @@ struct SklearnParityTests {
         case "mlp":
             // Stochastic: averaged over seeds, like the reference.
             let seeds: [UInt64] = [0, 1, 2, 3, 4]
-            let scores = try seeds.map { try RowModuloFolds.meanScore(try MultilayerPerceptron.make(["early_stopping": .string("true")]), on: dataset, seed: $0) }
+            let scores = try seeds.map {
+                try RowModuloFolds.meanScore(
+                    try MultilayerPerceptron.make(["early_stopping": .string("true")]), on: dataset, seed: $0)
+            }
             return scores.reduce(0, +) / Double(scores.count)
         case "mlp_no_early_stopping":
             // Trained to convergence the seed matters little (scikit-learn's five seeds agree
             // within a point), so one seed keeps the debug-build test time down.
-            return try RowModuloFolds.meanScore(try MultilayerPerceptron.make(["early_stopping": .string("false")]), on: dataset, seed: 0)
+            return try RowModuloFolds.meanScore(
+                try MultilayerPerceptron.make(["early_stopping": .string("false")]), on: dataset, seed: 0)
         default: throw TestSetupError(description: "no parity case for \(testCase.algorithm)")
         }
     }
@@ -68,7 +74,8 @@ struct SklearnParityTests {
     @Test(arguments: cases)
     func matchesScikitLearn(_ testCase: Case) throws {
         let file = try Self.reference()
-        let reference = try #require(file.scores[testCase.dataset]?[testCase.algorithm], "no reference score for \(testCase)")
+        let reference = try #require(
+            file.scores[testCase.dataset]?[testCase.algorithm], "no reference score for \(testCase)")
         let dataset = try ExampleDatasets.load(testCase.dataset, target: testCase.targetColumn, task: testCase.task)
         let start = Date()
         let score = try Self.workbenchScore(testCase, dataset: dataset)

@@ -24,7 +24,9 @@ struct TaskInferenceTests {
     @Test func manyWholeNumbersStayRegression() throws {
         // 21 distinct counts: one more than the 20 read as classes.
         let counts = (0..<42).map { Double($0 % 21) }
-        #expect(TaskInference.infer(column: numbers(counts)) == TaskInference(task: .regression, reason: .manyWholeNumbers(distinct: 21)))
+        #expect(
+            TaskInference.infer(column: numbers(counts))
+                == TaskInference(task: .regression, reason: .manyWholeNumbers(distinct: 21)))
         // Few values, but one seen only once: a quantity, not a class.
         #expect(TaskInference.infer(column: numbers([1, 1, 2, 2, 3])).task == .regression)
         let (spec, _, _) = try TargetSpec.fit(column: numbers(counts), rows: Array(0..<42), task: nil)
@@ -32,7 +34,9 @@ struct TaskInferenceTests {
     }
 
     @Test func fractionsAreRegressionAndTextIsClassification() {
-        #expect(TaskInference.infer(column: numbers([1, 1, 2.5, 2.5])) == TaskInference(task: .regression, reason: .fractional))
+        #expect(
+            TaskInference.infer(column: numbers([1, 1, 2.5, 2.5]))
+                == TaskInference(task: .regression, reason: .fractional))
         let text = Column(name: "y", data: .categorical(codes: [0, 1, 0], levels: ["a", "b"]))
         #expect(TaskInference.infer(column: text) == TaskInference(task: .classification, reason: .text))
     }

@@ -21,7 +21,8 @@ import Tabular
 
     @Test func eachObjectivePicksItsPoint() throws {
         func chosen(_ objective: ThresholdObjective) throws -> Double {
-            (try ThresholdSearch.choose(truth: truth, scores: scores, objective: objective).chosen.threshold * 100).rounded() / 100
+            (try ThresholdSearch.choose(truth: truth, scores: scores, objective: objective).chosen.threshold * 100)
+                .rounded() / 100
         }
         // F1 = 2TP / (2TP + FP + FN): 0, 2/3, 1/2, 4/5, 2/3, 4/7 → 0.55.
         #expect(try chosen(.f1) == 0.55)
@@ -42,13 +43,17 @@ import Tabular
         }
         // Candidates 0.95 (none), 0.5 (the negative at 0.9: precision 0) and 0.05 (both: 1/2).
         #expect(throws: ThresholdError.precisionUnreachable(asked: 0.9, best: 0.5)) {
-            _ = try ThresholdSearch.choose(truth: [false, true], scores: [0.9, 0.1], objective: .minimumPrecision(0.9))
+            _ = try ThresholdSearch.choose(
+                truth: [false, true], scores: [0.9, 0.1], objective: .minimumPrecision(0.9))
         }
     }
 
     /// `Reference/sklearn_threshold_reference.json` (made by sklearn_threshold_reference.py).
     struct Reference: Decodable {
-        struct BestF1: Decodable { let f1: Double; let threshold: Double }
+        struct BestF1: Decodable {
+            let f1: Double
+            let threshold: Double
+        }
         let truth: [Int]
         let probabilities: [Double]
         let bestF1: BestF1
@@ -74,9 +79,11 @@ import Tabular
         // Midway below scikit-learn's threshold (the lowest probability it calls positive), above the next lower one.
         let below = reference.probabilities.filter { $0 < reference.bestF1.threshold }.max() ?? 0
         #expect(f1.chosen.threshold <= reference.bestF1.threshold && f1.chosen.threshold > below)
-        let recall = try ThresholdSearch.choose(truth: truth, scores: reference.probabilities, objective: .minimumRecall(0.95))
+        let recall = try ThresholdSearch.choose(
+            truth: truth, scores: reference.probabilities, objective: .minimumRecall(0.95))
         #expect(abs(recall.chosen.precision - reference.bestPrecisionAtRecall095) < 1e-12)
-        let cost = try ThresholdSearch.choose(truth: truth, scores: reference.probabilities, objective: .cost(falsePositive: 1, falseNegative: 5))
+        let cost = try ThresholdSearch.choose(
+            truth: truth, scores: reference.probabilities, objective: .cost(falsePositive: 1, falseNegative: 5))
         #expect(Int(cost.chosen.cost(falsePositive: 1, falseNegative: 5)) == reference.lowestCostFp1Fn5)
         // The label rule is FixedThresholdClassifier's: positive when the probability reaches the threshold.
         let p = Matrix(rows: truth.count, columns: 2, values: reference.probabilities.flatMap { [1 - $0, $0] })
@@ -96,7 +103,8 @@ import Tabular
     /// though A is the most probable.
     @Test func costsDecideTheLowestExpectedCost() {
         let costs: [[Double]] = [[0, 1, 1], [1, 0, 1], [10, 1, 0]]
-        let rows = Prediction.probabilities(Matrix([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05], [0.2, 0.2, 0.6], [0.4, 0.4, 0.2]]))
+        let rows = Prediction.probabilities(
+            Matrix([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05], [0.2, 0.2, 0.6], [0.4, 0.4, 0.2]]))
         #expect(rows.labels == [0, 0, 2, 0])
         // Row 2: A 0.05 + 0.5 = 0.55, B 0.9 + 0.5 = 1.4, C 0.95 → A. Row 4: A 0.4 + 2 = 2.4, B 0.4 + 0.2 = 0.6, C 0.8 → B.
         #expect(rows.labels(decision: .costs(costs)) == [1, 0, 2, 1])
@@ -115,13 +123,16 @@ import Tabular
     @Test func outOfFoldLabelsFollowTheModelsDecision() throws {
         let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
         let features = frame.columns.map(\.name).filter { $0 != "diagnosis" }
-        let trained = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "diagnosis",
-                                              features: features, context: FitContext(seed: 1))
+        let trained = try PipelineModel.train(
+            algorithm: Linear.self, parameters: [:], frame: frame, target: "diagnosis",
+            features: features, context: FitContext(seed: 1))
         #expect(trained.target.classes == ["benign", "malignant"])
-        let oof = OutOfFoldPredictions.probabilities(Matrix([[0.9, 0.1], [0.97, 0.03], [0.2, 0.8]]), classes: ["benign", "malignant"])
+        let oof = OutOfFoldPredictions.probabilities(
+            Matrix([[0.9, 0.1], [0.97, 0.03], [0.2, 0.8]]), classes: ["benign", "malignant"])
         func labels(_ column: Column) -> [String] { (0..<column.data.count).map { column.text(at: $0) ?? "" } }
         #expect(labels(oof.column(for: trained)) == ["benign", "benign", "malignant"])
-        #expect(labels(oof.column(for: try trained.withDecisionThreshold(0.05))) == ["malignant", "benign", "malignant"])
+        #expect(
+            labels(oof.column(for: try trained.withDecisionThreshold(0.05))) == ["malignant", "benign", "malignant"])
         // A fold's classes in another order are put in the model's.
         let swapped = OutOfFoldPredictions.probabilities(Matrix([[0.1, 0.9]]), classes: ["malignant", "benign"])
         #expect(labels(swapped.column(for: trained)) == ["benign"])
@@ -131,28 +142,35 @@ import Tabular
     /// cost, or beside a threshold is refused when decoded.
     @Test func thePipelineStoresValidatesAndReloadsItsCosts() throws {
         let frame = try CSVReader.read(path: exampleData + "/iris.csv")
-        let trained = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "species",
-                                              features: ["sepal_length", "sepal_width", "petal_length", "petal_width"], context: FitContext(seed: 1))
+        let trained = try PipelineModel.train(
+            algorithm: Linear.self, parameters: [:], frame: frame, target: "species",
+            features: ["sepal_length", "sepal_width", "petal_length", "petal_width"], context: FitContext(seed: 1))
         let costs: [[Double]] = [[0, 1, 1], [1, 0, 8], [1, 1, 0]]
         let model = try trained.withDecisionCosts(costs)
         let data = try ModelCoding.encoder().encode(model)
         let reloaded = try ModelCoding.decoder().decode(PipelineModel.self, from: data)
         #expect(reloaded.decisionCosts == costs)
         #expect(reloaded.decision == DecisionRule.costs(costs))
-        #expect(try reloaded.predict(frame).labels(classes: reloaded.target.classes) == model.predict(frame).labels(classes: model.target.classes))
+        #expect(
+            try reloaded.predict(frame).labels(classes: reloaded.target.classes)
+                == model.predict(frame).labels(classes: model.target.classes))
         #expect(throws: PipelineError.self) { try trained.withDecisionCosts([[0, 1], [1, 0]]) }
         let text = String(decoding: data, as: UTF8.self)
         for bad in ["[[0,1,1],[1,0,8]]", "[[0,1,1],[1,0,-8],[1,1,0]]"] {
-            let broken = text.replacingOccurrences(of: "\"decisionCosts\":[[0,1,1],[1,0,8],[1,1,0]]", with: "\"decisionCosts\":\(bad)")
+            let broken = text.replacingOccurrences(
+                of: "\"decisionCosts\":[[0,1,1],[1,0,8],[1,1,0]]", with: "\"decisionCosts\":\(bad)")
             #expect(broken != text)
-            #expect(throws: (any Error).self) { try ModelCoding.decoder().decode(PipelineModel.self, from: Data(broken.utf8)) }
+            #expect(throws: (any Error).self) {
+                try ModelCoding.decoder().decode(PipelineModel.self, from: Data(broken.utf8))
+            }
         }
     }
 
     @Test func thePipelineStoresValidatesAndReloadsItsThreshold() throws {
         let frame = try CSVReader.read(path: exampleData + "/breast_cancer.csv")
-        let model = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "diagnosis",
-                                            features: frame.columnNames.filter { $0 != "diagnosis" }, context: FitContext())
+        let model = try PipelineModel.train(
+            algorithm: Linear.self, parameters: [:], frame: frame, target: "diagnosis",
+            features: frame.columnNames.filter { $0 != "diagnosis" }, context: FitContext())
         #expect(model.decisionThreshold == nil)
         let moved = try model.withDecisionThreshold(0.2)
         let encoded = try JSONEncoder().encode(moved)
@@ -161,13 +179,19 @@ import Tabular
         let output = try reloaded.predict(frame)
         // Probabilities unchanged; labels follow the threshold.
         #expect(output.prediction == (try model.predict(frame)).prediction)
-        guard case .probabilities(let p) = output.prediction else { Issue.record("no probabilities"); return }
+        guard case .probabilities(let p) = output.prediction else {
+            Issue.record("no probabilities")
+            return
+        }
         let expected = (0..<p.rows).map { p[$0, 1] >= 0.2 ? "malignant" : "benign" }
         #expect(output.labels(classes: reloaded.target.classes) == expected)
         // A model saved before thresholds (no key) loads without one.
-        #expect(try JSONDecoder().decode(PipelineModel.self, from: try JSONEncoder().encode(model)).decisionThreshold == nil)
+        #expect(
+            try JSONDecoder().decode(PipelineModel.self, from: try JSONEncoder().encode(model)).decisionThreshold == nil
+        )
         // A stored threshold outside 0…1 is refused where it is.
-        let text = try #require(String(data: encoded, encoding: .utf8)).replacingOccurrences(of: "\"decisionThreshold\":0.2", with: "\"decisionThreshold\":1.5")
+        let text = try #require(String(data: encoded, encoding: .utf8)).replacingOccurrences(
+            of: "\"decisionThreshold\":0.2", with: "\"decisionThreshold\":1.5")
         #expect(text.contains("1.5"))
         #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(PipelineModel.self, from: Data(text.utf8)) }
         #expect(throws: PipelineError.thresholdOutOfRange(-0.1)) { _ = try model.withDecisionThreshold(-0.1) }
@@ -175,13 +199,21 @@ import Tabular
 
     @Test func onlyTwoClassClassifiersTakeAThreshold() throws {
         let iris = try CSVReader.read(path: exampleData + "/iris.csv")
-        let threeClasses = try PipelineModel.train(algorithm: Baseline.self, parameters: [:], frame: iris, target: "species",
-                                                   features: iris.columnNames.filter { $0 != "species" }, context: FitContext())
-        #expect(throws: PipelineError.thresholdNeedsBinaryClassifier(task: .classification, classCount: 3)) { _ = try threeClasses.withDecisionThreshold(0.4) }
+        let threeClasses = try PipelineModel.train(
+            algorithm: Baseline.self, parameters: [:], frame: iris, target: "species",
+            features: iris.columnNames.filter { $0 != "species" }, context: FitContext())
+        #expect(throws: PipelineError.thresholdNeedsBinaryClassifier(task: .classification, classCount: 3)) {
+            _ = try threeClasses.withDecisionThreshold(0.4)
+        }
         let diabetes = try CSVReader.read(path: exampleData + "/diabetes.csv")
-        let regression = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: diabetes, target: "progression",
-                                                 features: diabetes.columnNames.filter { $0 != "progression" }, context: FitContext())
-        #expect(throws: PipelineError.thresholdNeedsBinaryClassifier(task: .regression, classCount: 0)) { _ = try regression.withDecisionThreshold(0.4) }
-        #expect(PipelineError.thresholdNeedsBinaryClassifier(task: .regression, classCount: 0).description.contains("regression"))
+        let regression = try PipelineModel.train(
+            algorithm: Linear.self, parameters: [:], frame: diabetes, target: "progression",
+            features: diabetes.columnNames.filter { $0 != "progression" }, context: FitContext())
+        #expect(throws: PipelineError.thresholdNeedsBinaryClassifier(task: .regression, classCount: 0)) {
+            _ = try regression.withDecisionThreshold(0.4)
+        }
+        #expect(
+            PipelineError.thresholdNeedsBinaryClassifier(task: .regression, classCount: 0).description.contains(
+                "regression"))
     }
 }

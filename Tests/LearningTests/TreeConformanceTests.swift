@@ -113,7 +113,8 @@ import Testing
     @Test func regressionCriterionOnClassesIsRejected() throws {
         let data = Self.classification
         #expect(throws: LearningError.self) {
-            _ = try DecisionTree.make(["criterion": .string("squared_error")]).fit(data.x, data.y, context: FitContext())
+            _ = try DecisionTree.make(["criterion": .string("squared_error")]).fit(
+                data.x, data.y, context: FitContext())
         }
     }
 }
@@ -125,18 +126,21 @@ final class PollCounter: @unchecked Sendable {
     private var value = 0.0
 
     func next() -> Int {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         count += 1
         return count
     }
 
     func record(_ v: Double) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         value = v
     }
 
     var lastValue: Double {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return value
     }
 }

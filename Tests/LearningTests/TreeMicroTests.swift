@@ -38,7 +38,8 @@ import Testing
         let rows: [[Double]] = [[0, 0], [0, 1], [1, 0], [1, 1]]
         let x = Matrix(rows + rows)
         let labels = [0, 1, 1, 0, 0, 1, 1, 0]
-        let model = try DecisionTree.make(["max_depth": .int(2)]).fit(x, .classes(labels, classCount: 2), context: FitContext())
+        let model = try DecisionTree.make(["max_depth": .int(2)]).fit(
+            x, .classes(labels, classCount: 2), context: FitContext())
         #expect(model.tree.depth == 2)
         #expect(model.predict(x).labels == labels)
     }
@@ -79,17 +80,20 @@ import Testing
         let tree = try DecisionTree.make(["max_depth": .int(1)]).fit(x, y, context: FitContext())
         #expect(tree.tree.missingGoesLeft[0] == !missingAreOnes)
         #expect(tree.predict(Matrix([[.nan]])).labels == [missingClass])
-        let boost = try GradientBoosting.make(["min_samples_leaf": .int(1), "max_iter": .int(5)]).fit(x, y, context: FitContext())
+        let boost = try GradientBoosting.make(["min_samples_leaf": .int(1), "max_iter": .int(5)]).fit(
+            x, y, context: FitContext())
         #expect(boost.trees[0].missingGoesLeft[0] == !missingAreOnes)
         #expect(boost.predict(Matrix([[.nan]])).labels == [missingClass])
-        let forest = try RandomForest.make(["n_estimators": .int(20), "max_features": .string("all")]).fit(x, y, context: FitContext())
+        let forest = try RandomForest.make(["n_estimators": .int(20), "max_features": .string("all")]).fit(
+            x, y, context: FitContext())
         #expect(forest.predict(Matrix([[.nan]])).labels == [missingClass])
     }
 
     @Test func unseenMissingGoesToTheHeavierChild() throws {
         // No NaN in training: 4 rows go right (x > 2.5), 2 left, so a NaN goes right.
         let x = Matrix([[1], [2], [3], [4], [5], [6]])
-        let model = try DecisionTree.make(["max_depth": .int(1)]).fit(x, .classes([0, 0, 1, 1, 1, 1], classCount: 2), context: FitContext())
+        let model = try DecisionTree.make(["max_depth": .int(1)]).fit(
+            x, .classes([0, 0, 1, 1, 1, 1], classCount: 2), context: FitContext())
         #expect(model.tree.threshold[0] == 2.5)
         #expect(model.tree.missingGoesLeft[0] == false)
     }
@@ -100,13 +104,25 @@ import Testing
     @Test(arguments: [7, 1_000])
     func blockScoringEqualsWalkingEachRow(rows: Int) throws {
         var g = SeededGenerator(seed: 11)
-        let train = Matrix((0..<600).map { _ in (0..<4).map { _ in g.nextInt(below: 10) == 0 ? .nan : g.nextGaussian() } })
-        let classes = (0..<600).map { r in (train[r, 0].isNaN ? 0 : train[r, 0]) + train[r, 1] * 0.5 > 0 ? 1 : (g.nextInt(below: 4) == 0 ? 2 : 0) }
-        let x = Matrix((0..<rows).map { _ in (0..<4).map { _ in g.nextInt(below: 10) == 0 ? .nan : g.nextGaussian() * 1.5 } })
-        let forest = try RandomForest.make(["n_estimators": .int(12)]).fit(train, .classes(classes, classCount: 3), context: FitContext(seed: 3))
-        guard case .probabilities(let p) = forest.predict(x) else { Issue.record("no probabilities"); return }
-        let regression = try DecisionTree.make([:]).fit(train, .values(classes.map(Double.init)), context: FitContext(seed: 3))
-        guard case .values(let v) = regression.predict(x) else { Issue.record("no values"); return }
+        let train = Matrix(
+            (0..<600).map { _ in (0..<4).map { _ in g.nextInt(below: 10) == 0 ? .nan : g.nextGaussian() } })
+        let classes = (0..<600).map { r in
+            (train[r, 0].isNaN ? 0 : train[r, 0]) + train[r, 1] * 0.5 > 0 ? 1 : (g.nextInt(below: 4) == 0 ? 2 : 0)
+        }
+        let x = Matrix(
+            (0..<rows).map { _ in (0..<4).map { _ in g.nextInt(below: 10) == 0 ? .nan : g.nextGaussian() * 1.5 } })
+        let forest = try RandomForest.make(["n_estimators": .int(12)]).fit(
+            train, .classes(classes, classCount: 3), context: FitContext(seed: 3))
+        guard case .probabilities(let p) = forest.predict(x) else {
+            Issue.record("no probabilities")
+            return
+        }
+        let regression = try DecisionTree.make([:]).fit(
+            train, .values(classes.map(Double.init)), context: FitContext(seed: 3))
+        guard case .values(let v) = regression.predict(x) else {
+            Issue.record("no values")
+            return
+        }
         for r in 0..<rows {
             let row = (0..<4).map { x[r, $0] }
             let expected: [Double] = row.withUnsafeBufferPointer { buffer in

@@ -32,14 +32,17 @@ import TestSupport
             case "tree":
                 // Mean over seeds 0..9, like the reference: one tree's score swings with tie-breaking.
                 let tree = try DecisionTree.make()
-                score = try (0..<10).reduce(0) { $0 + (try TreeTestSupport.crossValidate(tree, data, seed: UInt64($1))) } / 10
+                score =
+                    try (0..<10).reduce(0) { $0 + (try TreeTestSupport.crossValidate(tree, data, seed: UInt64($1))) }
+                    / 10
             case "forest": score = try TreeTestSupport.crossValidate(try RandomForest.make(), data, threads: 2)
             default: score = try TreeTestSupport.crossValidate(try GradientBoosting.make(), data)
             }
             let expected = try #require(reference.scores[set.name]?[algorithm])
             let tolerance = set.task == .classification ? 0.015 : 0.03
             print("parity \(algorithm) \(set.name): workbench \(score) sklearn \(expected)")
-            #expect(abs(score - expected) <= tolerance, "\(algorithm) on \(set.name): \(score) vs scikit-learn \(expected)")
+            #expect(
+                abs(score - expected) <= tolerance, "\(algorithm) on \(set.name): \(score) vs scikit-learn \(expected)")
         }
     }
 }

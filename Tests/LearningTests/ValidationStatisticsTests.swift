@@ -25,7 +25,9 @@ struct ValidationStatisticsTests {
         let adjusted = MultipleTesting.benjaminiHochberg(p)
         for (a, b) in zip(adjusted, [0.02, 0.04, 0.04, 0.02]) { #expect(isClose(a, b, tolerance: 1e-12)) }
         // Bonferroni: 4·p capped at 1.
-        for (a, b) in zip(MultipleTesting.bonferroni(p), [0.04, 0.16, 0.12, 0.02]) { #expect(isClose(a, b, tolerance: 1e-12)) }
+        for (a, b) in zip(MultipleTesting.bonferroni(p), [0.04, 0.16, 0.12, 0.02]) {
+            #expect(isClose(a, b, tolerance: 1e-12))
+        }
     }
 
     @Test func wilsonByHand() throws {
@@ -45,8 +47,10 @@ struct ValidationStatisticsTests {
         let r2 = try #require(MetricCatalog.named("r2"))
         let truth = (0..<60).map { Double($0) }
         let predicted = truth.enumerated().map { $1 + ($0 % 3 == 0 ? 4.0 : -2.0) }
-        let a = try #require(ScoreInterval.bootstrap(metric: r2, target: .values(truth), prediction: .values(predicted), seed: 7))
-        let b = try #require(ScoreInterval.bootstrap(metric: r2, target: .values(truth), prediction: .values(predicted), seed: 7))
+        let a = try #require(
+            ScoreInterval.bootstrap(metric: r2, target: .values(truth), prediction: .values(predicted), seed: 7))
+        let b = try #require(
+            ScoreInterval.bootstrap(metric: r2, target: .values(truth), prediction: .values(predicted), seed: 7))
         #expect(a == b)
         let point = r2.value(Scores(target: .values(truth), prediction: .values(predicted)))
         #expect(a.lower < point && point < a.upper)
@@ -57,7 +61,10 @@ struct ValidationStatisticsTests {
     @Test func accuracyUsesWilson() throws {
         let accuracy = try #require(MetricCatalog.named("accuracy"))
         let probabilities = Matrix([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
-        let i = try #require(ScoreInterval.of(metric: accuracy, target: .classes([0, 1, 1, 1], classCount: 2), prediction: .probabilities(probabilities), seed: 1))
+        let i = try #require(
+            ScoreInterval.of(
+                metric: accuracy, target: .classes([0, 1, 1, 1], classCount: 2),
+                prediction: .probabilities(probabilities), seed: 1))
         #expect(i == ScoreInterval.wilson(successes: 3, trials: 4))
     }
 
@@ -70,8 +77,12 @@ struct ValidationStatisticsTests {
         let nearConstantFresh = (0..<m).map { $0 % 50 == 0 ? 1.0 : 0.0 }
         let normal = (0..<n).map { _ in generator.nextGaussian() }
         let shifted = (0..<m).map { _ in generator.nextGaussian() + 1.0 }
-        let reference = try DataFrame(columns: [Column(name: "pixel", data: .numeric(nearConstant)), Column(name: "x", data: .numeric(normal))])
-        let current = try DataFrame(columns: [Column(name: "pixel", data: .numeric(nearConstantFresh)), Column(name: "x", data: .numeric(shifted))])
+        let reference = try DataFrame(columns: [
+            Column(name: "pixel", data: .numeric(nearConstant)), Column(name: "x", data: .numeric(normal)),
+        ])
+        let current = try DataFrame(columns: [
+            Column(name: "pixel", data: .numeric(nearConstantFresh)), Column(name: "x", data: .numeric(shifted)),
+        ])
         let drift = try DriftDetector.compare(reference: reference, current: current, options: .validation)
         #expect(drift.driftedFeatures == ["x"])
         let raw = drift.features.map { $0.pValue ?? 1 }
@@ -82,17 +93,24 @@ struct ValidationStatisticsTests {
 
     /// Total variation distance of level shares: reference a/b = 0.5/0.5, current 0.8/0.2 → 0.3.
     @Test func categoricalEffectIsTotalVariation() throws {
-        let reference = try DataFrame(columns: [Column(name: "c", data: .categorical(codes: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], levels: ["a", "b"]))])
-        let current = try DataFrame(columns: [Column(name: "c", data: .categorical(codes: [0, 0, 0, 0, 1], levels: ["a", "b"]))])
+        let reference = try DataFrame(columns: [
+            Column(name: "c", data: .categorical(codes: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], levels: ["a", "b"]))
+        ])
+        let current = try DataFrame(columns: [
+            Column(name: "c", data: .categorical(codes: [0, 0, 0, 0, 1], levels: ["a", "b"]))
+        ])
         let drift = try DriftDetector.compare(reference: reference, current: current, options: .validation)
         #expect(isClose(drift.features[0].effect ?? 0, 0.3, tolerance: 1e-12))
         #expect(drift.features[0].decidedBy == .chiSquare)
     }
     /// A feature with the given raw p-value and effect, undecided (as `measure` leaves it).
     private func feature(_ name: String, p: Double, effect: Double) -> FeatureDrift {
-        FeatureDrift(name: name, kind: .number, psi: 0, psiBand: .stable, ks: KSResult(statistic: effect, pValue: p), chiSquare: nil,
-                     jensenShannon: nil, wasserstein: nil, decidedBy: .kolmogorovSmirnov, drifted: false, referenceMissingRate: 0,
-                     currentMissingRate: 0, effect: effect)
+        FeatureDrift(
+            name: name, kind: .number, psi: 0, psiBand: .stable, ks: KSResult(statistic: effect, pValue: p),
+            chiSquare: nil,
+            jensenShannon: nil, wasserstein: nil, decidedBy: .kolmogorovSmirnov, drifted: false,
+            referenceMissingRate: 0,
+            currentMissingRate: 0, effect: effect)
     }
 
     /// The verdict's 5 % false-alarm budget is shared: the metric gate spends one side of its 95 %
@@ -119,14 +137,22 @@ struct ValidationStatisticsTests {
     /// without predictions the judgement is `compare`'s.
     @Test func judgementAdjustsInputsAndPredictionsTogether() throws {
         var generator = SeededGenerator(seed: 11)
-        let reference = try DataFrame(columns: (0..<3).map { j in Column(name: "x\(j)", data: .numeric((0..<300).map { _ in generator.nextGaussian() })) })
-        let current = try DataFrame(columns: (0..<3).map { j in
-            Column(name: "x\(j)", data: .numeric((0..<100).map { _ in generator.nextGaussian() + (j == 0 ? 1 : 0) }))
-        })
+        let reference = try DataFrame(
+            columns: (0..<3).map { j in
+                Column(name: "x\(j)", data: .numeric((0..<300).map { _ in generator.nextGaussian() }))
+            })
+        let current = try DataFrame(
+            columns: (0..<3).map { j in
+                Column(
+                    name: "x\(j)", data: .numeric((0..<100).map { _ in generator.nextGaussian() + (j == 0 ? 1 : 0) }))
+            })
         let profile = try ReferenceProfile(frame: reference, sampleCap: nil)
-        let predictions = ReferenceProfile(column: Column(name: "prediction", data: .numeric((0..<300).map { _ in generator.nextGaussian() })), sampleCap: nil)
+        let predictions = ReferenceProfile(
+            column: Column(name: "prediction", data: .numeric((0..<300).map { _ in generator.nextGaussian() })),
+            sampleCap: nil)
         let fresh = Column(name: "prediction", data: .numeric((0..<100).map { _ in generator.nextGaussian() + 0.1 }))
-        let judgement = try DriftJudgement(reference: profile, current: current, predictionReference: predictions, currentPredictions: fresh)
+        let judgement = try DriftJudgement(
+            reference: profile, current: current, predictionReference: predictions, currentPredictions: fresh)
         let prediction = try #require(judgement.predictions)
         let raw = judgement.inputs.features.map { $0.pValue ?? 1 } + [prediction.pValue ?? 1]
         let adjusted = judgement.inputs.features.map { $0.adjustedPValue ?? -1 } + [prediction.adjustedPValue ?? -1]

@@ -16,8 +16,10 @@ struct ChampionChallengerComparisonTests {
     private func labelled(both: Int, championOnly: Int, challengerOnly: Int, neither: Int) -> [PairedPrediction] {
         var rows: [PairedPrediction] = []
         func add(_ champion: String, _ challenger: String) {
-            rows.append(PairedPrediction(id: Int64(rows.count + 1), answeredBy: "m-champion", answered: .text(champion),
-                                         shadowModel: "m-challenger", shadowed: .text(challenger), truth: .text("yes")))
+            rows.append(
+                PairedPrediction(
+                    id: Int64(rows.count + 1), answeredBy: "m-champion", answered: .text(champion),
+                    shadowModel: "m-challenger", shadowed: .text(challenger), truth: .text("yes")))
         }
         for _ in 0..<both { add("yes", "yes") }
         for _ in 0..<championOnly { add("yes", "no") }
@@ -29,42 +31,66 @@ struct ChampionChallengerComparisonTests {
     @Test func aBetterChallengerIsNamedWithItsMarginAndEvidence() throws {
         // Accuracy 1078/1240 = 0.869 against 1040/1240 = 0.839: 3.06 points. McNemar on 40 vs 78
         // discordant rows: (|40 − 78| − 1)² / 118 = 11.60, p = 0.00066 (chi-square, 1 df).
-        let c = try #require(ChampionChallengerComparison.compare(labelled(both: 1000, championOnly: 40, challengerOnly: 78, neither: 122), classification: true))
+        let c = try #require(
+            ChampionChallengerComparison.compare(
+                labelled(both: 1000, championOnly: 40, challengerOnly: 78, neither: 122), classification: true))
         #expect(c.labelledRows == 1240 && c.pairedRows == 1240)
         #expect(c.method == "chi-square with continuity correction")
         #expect(abs((c.statistic ?? 0) - 1369.0 / 118.0) < 1e-9)
         #expect(c.better == "challenger")
-        #expect(c.recommendation == "the challenger is better by 3.1 points of accuracy (0.869 vs 0.839), p < 0.001 over 1,240 labelled rows; promote it (workbench promote)")
+        #expect(
+            c.recommendation
+                == "the challenger is better by 3.1 points of accuracy (0.869 vs 0.839), p < 0.001 over 1,240 labelled rows; promote it (workbench promote)"
+        )
         #expect(abs((c.agreement ?? 0) - 1122.0 / 1240.0) < 1e-12)
     }
 
     @Test func noEvidenceSaysSoAndWarnsOfLittlePower() throws {
         // 3 vs 5 discordant of 87: exact binomial, p = 2 · P(X ≤ 3 | n = 8) = 2 · 93/256 = 0.7265625.
-        let c = try #require(ChampionChallengerComparison.compare(labelled(both: 70, championOnly: 3, challengerOnly: 5, neither: 9), classification: true))
+        let c = try #require(
+            ChampionChallengerComparison.compare(
+                labelled(both: 70, championOnly: 3, challengerOnly: 5, neither: 9), classification: true))
         #expect(c.method == "exact binomial")
         #expect(abs((c.pValue ?? 0) - 0.7265625) < 1e-12)
         #expect(c.better == "neither")
-        #expect(c.recommendation == "no evidence of a difference (p = 0.73 over 87 labelled rows); keep the champion; only 8 rows where exactly one model was right, so the test has little power")
+        #expect(
+            c.recommendation
+                == "no evidence of a difference (p = 0.73 over 87 labelled rows); keep the champion; only 8 rows where exactly one model was right, so the test has little power"
+        )
         // Fewer than 30 labelled rows: the caveat says so.
-        let few = try #require(ChampionChallengerComparison.compare(labelled(both: 10, championOnly: 1, challengerOnly: 2, neither: 0), classification: true))
-        #expect(few.recommendation.hasSuffix("keep the champion; with so few labelled rows the test has little power: a real difference may not show yet"))
+        let few = try #require(
+            ChampionChallengerComparison.compare(
+                labelled(both: 10, championOnly: 1, challengerOnly: 2, neither: 0), classification: true))
+        #expect(
+            few.recommendation.hasSuffix(
+                "keep the champion; with so few labelled rows the test has little power: a real difference may not show yet"
+            ))
     }
 
     @Test func aBetterChampionIsKept() throws {
-        let c = try #require(ChampionChallengerComparison.compare(labelled(both: 100, championOnly: 30, challengerOnly: 5, neither: 0), classification: true))
+        let c = try #require(
+            ChampionChallengerComparison.compare(
+                labelled(both: 100, championOnly: 30, challengerOnly: 5, neither: 0), classification: true))
         #expect(c.better == "champion")
-        #expect(c.recommendation.hasPrefix("the champion is better by 18.5 points of accuracy (0.963 vs 0.778), p < 0.001 over 135 labelled rows; keep the champion"))
+        #expect(
+            c.recommendation.hasPrefix(
+                "the champion is better by 18.5 points of accuracy (0.963 vs 0.778), p < 0.001 over 135 labelled rows; keep the champion"
+            ))
     }
 
     @Test func withoutOutcomesOnlyAgreementIsShown() throws {
         let rows = (1...10).map { i in
-            PairedPrediction(id: Int64(i), answeredBy: "m-a", answered: .text(i <= 7 ? "x" : "y"), shadowModel: "m-b", shadowed: .text("x"))
+            PairedPrediction(
+                id: Int64(i), answeredBy: "m-a", answered: .text(i <= 7 ? "x" : "y"), shadowModel: "m-b",
+                shadowed: .text("x"))
         }
         let c = try #require(ChampionChallengerComparison.compare(rows, classification: true))
         #expect(c.agreement == 0.7)
         #expect(c.labelledRows == 0 && c.pValue == nil)
         #expect(c.recommendation.hasPrefix("no outcomes on these rows yet"))
-        #expect(ChampionChallengerComparison.compare([PairedPrediction(id: 1, answeredBy: "m-a", answered: .text("x"))], classification: true) == nil)
+        #expect(
+            ChampionChallengerComparison.compare(
+                [PairedPrediction(id: 1, answeredBy: "m-a", answered: .text("x"))], classification: true) == nil)
     }
 
     @Test func regressionUsesThePairedTTestOnAbsoluteErrors() throws {
@@ -73,30 +99,45 @@ struct ChampionChallengerComparisonTests {
         let a = [1.2, 0.8, 2.5, 1.9, 0.4, 3.1, 1.1, 0.9]
         let b = [1.0, 0.9, 2.0, 1.5, 0.6, 2.4, 1.2, 0.7]
         let rows = a.indices.map { i in
-            PairedPrediction(id: Int64(i + 1), answeredBy: "m-a", answered: .number(10 + a[i]), shadowModel: "m-b", shadowed: .number(10 - b[i]), truth: .number(10))
+            PairedPrediction(
+                id: Int64(i + 1), answeredBy: "m-a", answered: .number(10 + a[i]), shadowModel: "m-b",
+                shadowed: .number(10 - b[i]), truth: .number(10))
         }
         let c = try #require(ChampionChallengerComparison.compare(rows, classification: false))
         #expect(c.test == "paired t-test on absolute errors")
         #expect(abs((c.statistic ?? 0) - 1.7638342073763942) < 1e-9)
         #expect(abs((c.pValue ?? 0) - 0.1211222897751655) < 1e-9)
         #expect(abs((c.meanAbsoluteDifference ?? 0) - zip(a, b).map { $0 + $1 }.reduce(0, +) / 8) < 1e-12)
-        #expect(c.recommendation == "no evidence of a difference (p = 0.12 over 8 labelled rows); keep the champion; with so few labelled rows the test has little power: a real difference may not show yet")
+        #expect(
+            c.recommendation
+                == "no evidence of a difference (p = 0.12 over 8 labelled rows); keep the champion; with so few labelled rows the test has little power: a real difference may not show yet"
+        )
     }
 
     @Test func rowsFromBeforeAPromotionCountForTheSameTwoModels() throws {
         // Rows 1–2 answered by B with A in its shadow; rows 3–4 (after a promotion) by A with B.
         let rows = [
-            PairedPrediction(id: 1, answeredBy: "m-b", answered: .text("no"), shadowModel: "m-a", shadowed: .text("yes"), truth: .text("yes")),
-            PairedPrediction(id: 2, answeredBy: "m-b", answered: .text("no"), shadowModel: "m-a", shadowed: .text("yes"), truth: .text("yes")),
-            PairedPrediction(id: 3, answeredBy: "m-a", answered: .text("yes"), shadowModel: "m-b", shadowed: .text("no"), truth: .text("yes")),
-            PairedPrediction(id: 4, answeredBy: "m-a", answered: .text("yes"), shadowModel: "m-b", shadowError: "not finite"),
+            PairedPrediction(
+                id: 1, answeredBy: "m-b", answered: .text("no"), shadowModel: "m-a", shadowed: .text("yes"),
+                truth: .text("yes")),
+            PairedPrediction(
+                id: 2, answeredBy: "m-b", answered: .text("no"), shadowModel: "m-a", shadowed: .text("yes"),
+                truth: .text("yes")),
+            PairedPrediction(
+                id: 3, answeredBy: "m-a", answered: .text("yes"), shadowModel: "m-b", shadowed: .text("no"),
+                truth: .text("yes")),
+            PairedPrediction(
+                id: 4, answeredBy: "m-a", answered: .text("yes"), shadowModel: "m-b", shadowError: "not finite"),
             PairedPrediction(id: 5, answeredBy: "m-a", answered: .text("yes")),
         ]
         let c = try #require(ChampionChallengerComparison.compare(rows, classification: true))
         #expect(c.champion == "m-a" && c.challenger == "m-b")
         #expect(c.championOnlyRight == 3 && c.challengerOnlyRight == 0)
         #expect(c.windowRows == 5 && c.pairedRows == 3 && c.failedRows == 1)
-        #expect(c.lines[0] == "champion m-a vs challenger m-b: 3 of 5 rows in the window scored by both, challenger failed on 1, 1 without a challenger prediction (dropped, or served without one)")
+        #expect(
+            c.lines[0]
+                == "champion m-a vs challenger m-b: 3 of 5 rows in the window scored by both, challenger failed on 1, 1 without a challenger prediction (dropped, or served without one)"
+        )
     }
 
     @Test func serverAddresses() throws {
@@ -159,10 +200,12 @@ struct ShadowServingTests {
             challengerLabels[id] = try predictions(c).first?["label"] as? String
         }
         // A batch too.
-        let batch = try await HTTP.post("/v1/predict", port: shadowed.port, body: "{\"rows\": [\(rows[0]), \(rows[1])]}")
+        let batch = try await HTTP.post(
+            "/v1/predict", port: shadowed.port, body: "{\"rows\": [\(rows[0]), \(rows[1])]}")
         let batchIDs = try predictions(batch).compactMap { ($0["id"] as? NSNumber)?.int64Value }
         // And the Open Inference Protocol's route, scored by the same path.
-        let v2 = try await HTTP.post("/v2/models/\(shadowed.service.bundle.manifest.name)/infer", port: shadowed.port, body: Self.v2Row)
+        let v2 = try await HTTP.post(
+            "/v2/models/\(shadowed.service.bundle.manifest.name)/infer", port: shadowed.port, body: Self.v2Row)
         #expect(v2.status == 200, "\(v2.body)")
         let metrics = try await HTTP.get("/metrics", port: shadowed.port).body
         #expect(metrics.contains("workbench_shadow_rows_scored_total"))
@@ -170,17 +213,29 @@ struct ShadowServingTests {
         await shadowed.shutdown()
         await alone.shutdown()
         await challengerAlone.shutdown()
-        let dropped = Int(metrics.split(separator: "\n").first { $0.hasPrefix("workbench_shadow_rows_dropped_total ") }?.split(separator: " ").last ?? "") ?? -1
+        let dropped =
+            Int(
+                metrics.split(separator: "\n").first { $0.hasPrefix("workbench_shadow_rows_dropped_total ") }?.split(
+                    separator: " "
+                ).last ?? "") ?? -1
         // Every answered row has the challenger's prediction under its id, or was a counted drop.
         let (answeredBy, shadow) = try await DatabaseQueue(path: log).read { db in
-            (try Row.fetchAll(db, sql: "SELECT id, model FROM predictions").reduce(into: [Int64: String]()) { $0[$1[0]] = $1[1] },
-             try Row.fetchAll(db, sql: "SELECT prediction_id, model, answered_by, label FROM shadow").map { ($0[0] as Int64, $0[1] as String, $0[2] as String, $0[3] as String?) })
+            (
+                try Row.fetchAll(db, sql: "SELECT id, model FROM predictions").reduce(into: [Int64: String]()) {
+                    $0[$1[0]] = $1[1]
+                },
+                try Row.fetchAll(db, sql: "SELECT prediction_id, model, answered_by, label FROM shadow").map {
+                    ($0[0] as Int64, $0[1] as String, $0[2] as String, $0[3] as String?)
+                }
+            )
         }
         let championID = try BundleReaderTestSupport.modelID(Self.champion.get())
         let challengerID = try BundleReaderTestSupport.modelID(Self.challenger.get())
         #expect(answeredBy.count == rows.count + 3)
         #expect(Set(answeredBy.values) == [championID])
-        #expect(shadow.count + dropped == answeredBy.count, "\(shadow.count) shadow rows, \(dropped) dropped, \(answeredBy.count) answered")
+        #expect(
+            shadow.count + dropped == answeredBy.count,
+            "\(shadow.count) shadow rows, \(dropped) dropped, \(answeredBy.count) answered")
         for (id, model, by, label) in shadow {
             #expect(model == challengerID && by == championID)
             #expect(answeredBy[id] != nil)
@@ -204,7 +259,9 @@ struct ShadowServingTests {
         let championID = try BundleReaderTestSupport.modelID(Self.champion.get())
         let challengerID = try BundleReaderTestSupport.modelID(Self.challenger.get())
         let rows = try penguinRows("penguins_fresh.csv")
-        let truth = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        let truth = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(
+            separator: "\n"
+        ).dropFirst().map { String($0.split(separator: ",")[0]) }
         var outcomes: [String] = []
         for (row, label) in zip(rows, truth) {
             let answer = try await HTTP.post("/v1/predict", port: server.port, body: row, headers: auth)
@@ -212,7 +269,9 @@ struct ShadowServingTests {
             let id = try #require((try predictions(answer).first?["id"] as? NSNumber)?.int64Value)
             outcomes.append("{\"id\": \(id), \"label\": \"\(label)\"}")
         }
-        let stored = try await HTTP.post("/v1/feedback", port: server.port, body: "{\"outcomes\": [\(outcomes.joined(separator: ","))]}", headers: auth)
+        let stored = try await HTTP.post(
+            "/v1/feedback", port: server.port, body: "{\"outcomes\": [\(outcomes.joined(separator: ","))]}",
+            headers: auth)
         #expect(stored.status == 200, "\(stored.body)")
         // Without the token: refused, nothing swapped.
         let refused = try await HTTP.post("/v1/admin/promote", port: server.port, body: "")
@@ -229,7 +288,9 @@ struct ShadowServingTests {
         // The next request is answered by the new champion, under the same routes.
         let after = try await HTTP.post("/v1/predict", port: server.port, body: rows[0], headers: auth)
         #expect(after.json["model"] as? String == challengerID)
-        let v2 = try await HTTP.post("/v2/models/\(server.service.bundle.manifest.name)/infer", port: server.port, body: Self.v2Row, headers: auth)
+        let v2 = try await HTTP.post(
+            "/v2/models/\(server.service.bundle.manifest.name)/infer", port: server.port, body: Self.v2Row,
+            headers: auth)
         #expect(v2.status == 200 && v2.json["model_name"] as? String == "m", "\(v2.body)")
         let model = try await HTTP.get("/v1/model", port: server.port, headers: auth)
         #expect(model.body.contains(challengerID))
@@ -238,8 +299,10 @@ struct ShadowServingTests {
         await server.shutdown()
         // The log names the new champion (monitor reads its bundle) and which model answered each row.
         let (meta, models) = try await DatabaseQueue(path: log).read { db in
-            (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"),
-             try String.fetchAll(db, sql: "SELECT model FROM predictions ORDER BY id"))
+            (
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"),
+                try String.fetchAll(db, sql: "SELECT model FROM predictions ORDER BY id")
+            )
         }
         #expect(meta == challengerID)
         #expect(models.suffix(2) == [challengerID, challengerID] && models.dropLast(2).allSatisfy { $0 == championID })
@@ -267,19 +330,24 @@ struct ShadowServingTests {
         }
         // Three rows in one request: more than the queue holds, so all three are dropped for the
         // challenger; the answer is the champion's as ever.
-        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(sampleRow), \(sampleRow), \(sampleRow)]}")
+        let answer = try await HTTP.post(
+            "/v1/predict", port: server.port, body: "{\"rows\": [\(sampleRow), \(sampleRow), \(sampleRow)]}")
         #expect(answer.status == 200)
         #expect(try predictions(answer).count == 3)
         let metrics = try await HTTP.get("/metrics", port: server.port).body
         #expect(metrics.contains("workbench_shadow_rows_dropped_total 3"), "\(metrics)")
         await server.shutdown()
-        let shadowRows = try await DatabaseQueue(path: log).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shadow") }
+        let shadowRows = try await DatabaseQueue(path: log).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shadow")
+        }
         #expect(shadowRows == 0)
         // monitor still names the challenger, and says why there is nothing to compare.
         let comparison = try #require(try LogMonitor.comparison(logPath: log, options: MonitorOptions()))
         #expect(comparison.pairedRows == 0 && comparison.windowRows == 3)
         #expect(comparison.challenger == (try BundleReaderTestSupport.modelID(Self.challenger.get())))
-        #expect(comparison.recommendation.hasPrefix("no row of the window has the challenger's prediction: they were dropped"))
+        #expect(
+            comparison.recommendation.hasPrefix(
+                "no row of the window has the challenger's prediction: they were dropped"))
     }
 
     @Test func promotionOnAServerWithoutATokenIsRefusedAndNothingSwapped() async throws {
@@ -303,12 +371,18 @@ struct ShadowServingTests {
     @Test func aChallengerOfAnotherTaskOrOtherInputsIsRefusedAtStart() async throws {
         let session = makeSession()
         let mass = Self.folder + "/mass", noYear = Self.folder + "/no-year"
-        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "r = train linear on penguins target=body_mass_g", "export r to \"\(mass)\"",
-                     "y = train linear on penguins target=species drop=[year]", "export y to \"\(noYear)\""] {
+        for line in [
+            "load \"\(exampleData)/penguins_train.csv\" as penguins", "r = train linear on penguins target=body_mass_g",
+            "export r to \"\(mass)\"",
+            "y = train linear on penguins target=species drop=[year]", "export y to \"\(noYear)\"",
+        ] {
             let cell = try #require(session.execute(line))
             try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
         }
-        for (challenger, expected) in [(mass, "is a regression model, the champion 'm' a classification one"), (noYear, "take different inputs: the champion also takes year")] {
+        for (challenger, expected) in [
+            (mass, "is a regression model, the champion 'm' a classification one"),
+            (noYear, "take different inputs: the champion also takes year"),
+        ] {
             do {
                 let server = try await startServer(try Self.champion.get()) { $0.shadowBundlePath = challenger }
                 await server.shutdown()

@@ -18,11 +18,14 @@ struct EditedLogTests {
         let inputs = try penguinRows("penguins_fresh.csv")
         try queue.write { db in
             for index in 0..<rows {
-                try db.execute(sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, 200, 1.5, 1)", arguments: [Double(index)])
-                try db.execute(sql: """
-                    INSERT INTO predictions (request_id, time, latency_ms, inputs, label, value, probabilities, warnings)
-                    VALUES (?, ?, 1.5, ?, 'Adelie', NULL, NULL, '[]')
-                    """, arguments: [index + 1, Double(index), inputs[index % inputs.count]])
+                try db.execute(
+                    sql: "INSERT INTO requests (time, status, latency_ms, rows) VALUES (?, 200, 1.5, 1)",
+                    arguments: [Double(index)])
+                try db.execute(
+                    sql: """
+                        INSERT INTO predictions (request_id, time, latency_ms, inputs, label, value, probabilities, warnings)
+                        VALUES (?, ?, 1.5, ?, 'Adelie', NULL, NULL, '[]')
+                        """, arguments: [index + 1, Double(index), inputs[index % inputs.count]])
             }
         }
         return path
@@ -37,7 +40,9 @@ struct EditedLogTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = try log(in: folder, bundle: try exportPenguins(to: folder))
         // SQLite keeps whatever type is written: text where numbers were, a blob for a label, numbers in meta.
-        try edit(path, """
+        try edit(
+            path,
+            """
             UPDATE requests SET status = 'two hundred', latency_ms = x'00ff', rows = 'many' WHERE id % 2 = 0;
             UPDATE predictions SET label = x'c328', value = 'n/a', inputs = 12 WHERE id % 3 = 0;
             INSERT INTO meta (key, value) VALUES (7, 8.5);
@@ -52,7 +57,9 @@ struct EditedLogTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = try log(in: folder, bundle: try exportPenguins(to: folder))
-        try edit(path, "UPDATE predictions SET inputs = '{\"x\":\"' || hex(zeroblob(4 * 1024 * 1024)) || '\"}' WHERE id = 40")
+        try edit(
+            path, "UPDATE predictions SET inputs = '{\"x\":\"' || hex(zeroblob(4 * 1024 * 1024)) || '\"}' WHERE id = 40"
+        )
         #expect(throws: ServingError.self) { try LogMonitor.summary(logPath: path, options: MonitorOptions()) }
     }
 
@@ -61,7 +68,9 @@ struct EditedLogTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = try log(in: folder, bundle: try exportPenguins(to: folder))
         // A view that never ends: reading it would hang `monitor`.
-        try edit(path, """
+        try edit(
+            path,
+            """
             DROP TABLE predictions;
             CREATE VIEW predictions AS WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n)
                 SELECT id, 0 AS request_id, 0.0 AS time, 0.0 AS latency_ms, '{}' AS inputs, 'Adelie' AS label,

@@ -21,7 +21,10 @@ struct EstimatedPerformanceTests {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             var pairs: [String] = []
             for (name, value) in zip(header, fields) {
-                if name == target { truth.append(value); continue }
+                if name == target {
+                    truth.append(value)
+                    continue
+                }
                 let json = value.isEmpty ? "null" : (Double(value) != nil ? value : "\"\(value)\"")
                 pairs.append("\"\(name)\": \(json)")
             }
@@ -32,11 +35,14 @@ struct EstimatedPerformanceTests {
 
     /// Trains `linear` on `train`, calibrates it (cross-fitted, sigmoid), serves it with a log,
     /// predicts `fresh`, sends its true classes back and returns what the server reports.
-    private func served(train: String, fresh: String, target: String, name: String) async throws -> RealisedPerformance {
+    private func served(train: String, fresh: String, target: String, name: String) async throws -> RealisedPerformance
+    {
         let session = makeSession()
         let bundle = Self.folder + "/" + name
-        for line in ["load \"\(train)\" as data", "m = train linear on data target=\(target)", "c = calibrate m on data",
-                     "export c to \"\(bundle)\""] {
+        for line in [
+            "load \"\(train)\" as data", "m = train linear on data target=\(target)", "c = calibrate m on data",
+            "export c to \"\(bundle)\"",
+        ] {
             let cell = try #require(session.execute(line))
             try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
         }
@@ -46,11 +52,15 @@ struct EstimatedPerformanceTests {
             options.monitor.window = rows.count
             options.monitorInterval = .seconds(3600)
         }
-        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
+        let answer = try await HTTP.post(
+            "/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
         try #require(answer.status == 200, "\(answer.body.prefix(500))")
         let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
-        let outcomes = try zip(predictions, truth).map { p, t in "{\"id\": \(try #require((p["id"] as? NSNumber)?.int64Value)), \"label\": \"\(t)\"}" }
-        let stored = try await HTTP.post("/v1/feedback", port: server.port, body: "{\"outcomes\": [\(outcomes.joined(separator: ","))]}")
+        let outcomes = try zip(predictions, truth).map { p, t in
+            "{\"id\": \(try #require((p["id"] as? NSNumber)?.int64Value)), \"label\": \"\(t)\"}"
+        }
+        let stored = try await HTTP.post(
+            "/v1/feedback", port: server.port, body: "{\"outcomes\": [\(outcomes.joined(separator: ","))]}")
         try #require(stored.status == 200, "\(stored.body.prefix(500))")
         let performance = try #require(server.service.evaluateMonitoring().performance)
         await server.shutdown()
@@ -62,18 +72,29 @@ struct EstimatedPerformanceTests {
     /// moves bill and flipper lengths while the species stay, so P(species | measurements) itself
     /// changed (concept shift), which no estimate from the model's own probabilities can see. The
     /// realised accuracy shows it (0.62 against an estimate of 0.93), which is why both are shown.
-    @Test(arguments: [("penguins_train.csv", "penguins_fresh.csv", "species", true), ("breast_cancer_train.csv", "breast_cancer_fresh.csv", "diagnosis", true),
-                      ("breast_cancer_train.csv", "breast_cancer_fresh_drift.csv", "diagnosis", true),
-                      ("penguins_train.csv", "penguins_fresh_drift.csv", "species", false)])
-    func estimateBesideRealisedAccuracyOnTheExampleFiles(train: String, fresh: String, target: String, tracks: Bool) async throws {
-        let p = try await served(train: exampleData + "/" + train, fresh: exampleData + "/" + fresh, target: target, name: fresh.replacingOccurrences(of: ".csv", with: ""))
+    @Test(arguments: [
+        ("penguins_train.csv", "penguins_fresh.csv", "species", true),
+        ("breast_cancer_train.csv", "breast_cancer_fresh.csv", "diagnosis", true),
+        ("breast_cancer_train.csv", "breast_cancer_fresh_drift.csv", "diagnosis", true),
+        ("penguins_train.csv", "penguins_fresh_drift.csv", "species", false),
+    ])
+    func estimateBesideRealisedAccuracyOnTheExampleFiles(train: String, fresh: String, target: String, tracks: Bool)
+        async throws
+    {
+        let p = try await served(
+            train: exampleData + "/" + train, fresh: exampleData + "/" + fresh, target: target,
+            name: fresh.replacingOccurrences(of: ".csv", with: ""))
         let realised = try #require(p.value), estimated = try #require(p.estimated?.labelled)
         #expect(p.estimated?.calibrated == true && p.estimated?.calibration == "sigmoid")
         #expect(p.labelledRows == p.windowRows)
         if tracks {
-            #expect(abs(estimated - realised) <= 0.05, "\(fresh): estimated \(estimated), realised \(realised) over \(p.labelledRows) rows")
+            #expect(
+                abs(estimated - realised) <= 0.05,
+                "\(fresh): estimated \(estimated), realised \(realised) over \(p.labelledRows) rows")
         } else {
-            #expect(estimated - realised > 0.2, "\(fresh): estimated \(estimated), realised \(realised) over \(p.labelledRows) rows")
+            #expect(
+                estimated - realised > 0.2,
+                "\(fresh): estimated \(estimated), realised \(realised) over \(p.labelledRows) rows")
         }
     }
 
@@ -96,7 +117,9 @@ struct EstimatedPerformanceTests {
         try sample(2_000, mean: 1.5).write(toFile: fresh, atomically: true, encoding: .utf8)
         let p = try await served(train: train, fresh: fresh, target: "y", name: "shift")
         let realised = try #require(p.value), estimated = try #require(p.estimated?.labelled)
-        #expect(abs(estimated - realised) <= 0.05, "estimated \(estimated), realised \(realised) over \(p.labelledRows) rows")
+        #expect(
+            abs(estimated - realised) <= 0.05,
+            "estimated \(estimated), realised \(realised) over \(p.labelledRows) rows")
         // Every row is labelled: the estimate over the window is the one over the labelled rows.
         #expect(abs(estimated - (p.estimated?.window ?? 0)) < 1e-12)
     }

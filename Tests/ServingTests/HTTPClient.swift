@@ -23,11 +23,17 @@ struct HTTPClientError: Error, CustomStringConvertible {
 /// server fails a test instead of hanging it. Each call runs on its own thread: blocking socket
 /// reads must never occupy the (small) cooperative pool the server itself runs on.
 enum HTTP {
-    static func request(_ method: String, port: Int, path: String, body: String? = nil, headers: [String: String] = [:],
-                        timeout: Int = 60) async throws -> HTTPAnswer {
+    static func request(
+        _ method: String, port: Int, path: String, body: String? = nil, headers: [String: String] = [:],
+        timeout: Int = 60
+    ) async throws -> HTTPAnswer {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPAnswer, any Error>) in
             Thread.detachNewThread {
-                do { c.resume(returning: try blocking(method, port: port, path: path, body: body, headers: headers, timeout: timeout)) } catch {
+                do {
+                    c.resume(
+                        returning: try blocking(
+                            method, port: port, path: path, body: body, headers: headers, timeout: timeout))
+                } catch {
                     c.resume(throwing: error)
                 }
             }
@@ -38,11 +44,17 @@ enum HTTP {
         try await request("GET", port: port, path: path, headers: headers)
     }
 
-    static func post(_ path: String, port: Int, body: String, headers: [String: String] = [:]) async throws -> HTTPAnswer {
-        try await request("POST", port: port, path: path, body: body, headers: ["Content-Type": "application/json"].merging(headers) { $1 })
+    static func post(_ path: String, port: Int, body: String, headers: [String: String] = [:]) async throws
+        -> HTTPAnswer
+    {
+        try await request(
+            "POST", port: port, path: path, body: body,
+            headers: ["Content-Type": "application/json"].merging(headers) { $1 })
     }
 
-    static func blocking(_ method: String, port: Int, path: String, body: String?, headers: [String: String], timeout: Int) throws -> HTTPAnswer {
+    static func blocking(
+        _ method: String, port: Int, path: String, body: String?, headers: [String: String], timeout: Int
+    ) throws -> HTTPAnswer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPClientError(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -54,9 +66,13 @@ enum HTTP {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard connected == 0 else { throw HTTPClientError(description: "connect to port \(port): \(String(cString: strerror(errno)))") }
+        guard connected == 0 else {
+            throw HTTPClientError(description: "connect to port \(port): \(String(cString: strerror(errno)))")
+        }
         let payload = Array((body ?? "").utf8)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
@@ -74,14 +90,19 @@ enum HTTP {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { received += buffer[0..<n]; continue }
+            if n > 0 {
+                received += buffer[0..<n]
+                continue
+            }
             if n == 0 { break }
             if errno == EINTR { continue }
             if errno == ECONNRESET, !received.isEmpty { break }
             // Reset before a byte of an answer: the server never took the request (a connection
             // still in the listen backlog when the server shut down is reset by the kernel).
             if errno == ECONNRESET { throw HTTPClientError(description: "reset before any answer: \(method) \(path)") }
-            throw HTTPClientError(description: "\(method) \(path): no complete answer within \(timeout) s (\(String(cString: strerror(errno))))")
+            throw HTTPClientError(
+                description:
+                    "\(method) \(path): no complete answer within \(timeout) s (\(String(cString: strerror(errno))))")
         }
         return try parse(received)
     }
@@ -93,11 +114,14 @@ enum HTTP {
         }
         let head = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = head[0].split(separator: " ")
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw HTTPClientError(description: "bad status line \(head[0])") }
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw HTTPClientError(description: "bad status line \(head[0])")
+        }
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = Array(bytes[(end + 4)...])
         if headers["transfer-encoding"]?.lowercased() == "chunked" {
@@ -105,7 +129,8 @@ enum HTTP {
             var i = 0
             while i < body.count {
                 guard let lineEnd = (i..<body.count - 1).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }),
-                      let size = Int(String(decoding: body[i..<lineEnd], as: UTF8.self), radix: 16) else { break }
+                    let size = Int(String(decoding: body[i..<lineEnd], as: UTF8.self), radix: 16)
+                else { break }
                 if size == 0 { break }
                 decoded += body[(lineEnd + 2)..<min(lineEnd + 2 + size, body.count)]
                 i = lineEnd + 2 + size + 2
@@ -129,7 +154,9 @@ final class RawConnection: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(fd)
@@ -157,7 +184,10 @@ final class RawConnection: @unchecked Sendable {
             var tv = timeval(tv_sec: 0, tv_usec: 100_000)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { received += buffer[0..<n]; continue }
+            if n > 0 {
+                received += buffer[0..<n]
+                continue
+            }
             if n == 0 { return (received, true) }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
             return (received, true)

@@ -9,8 +9,11 @@ import Workbench
 func exportExamplePenguins(to folder: String, algorithm: String = "linear", extra: String = "") throws -> String {
     let session = makeSession()
     let bundle = folder + "/penguins-\(algorithm)"
-    for line in ["load \"\(repositoryRoot)/examples/penguins.csv\" as penguins", "m = train \(algorithm) on penguins target=species",
-                 "export m to \"\(bundle)\" \(extra)"] {
+    for line in [
+        "load \"\(repositoryRoot)/examples/penguins.csv\" as penguins",
+        "m = train \(algorithm) on penguins target=species",
+        "export m to \"\(bundle)\" \(extra)",
+    ] {
         let cell = try #require(session.execute(line))
         try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
     }

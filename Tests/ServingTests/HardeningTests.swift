@@ -20,11 +20,13 @@ struct HardeningTests {
     /// JSON is read.
     @Test(arguments: [
         ("text/plain", 415), ("application/x-www-form-urlencoded", 415), ("multipart/form-data; boundary=x", 415),
-        ("application/jsonx", 415), ("application/json", 200), ("Application/JSON; charset=utf-8", 200), ("application/json;charset=UTF-8", 200),
+        ("application/jsonx", 415), ("application/json", 200), ("Application/JSON; charset=utf-8", 200),
+        ("application/json;charset=UTF-8", 200),
     ])
     func onlyJSONBodiesAreRead(contentType: String, status: Int) async throws {
         let server = try await startServer(try Self.bundle.get())
-        let answer = try await HTTP.request("POST", port: server.port, path: "/v1/predict", body: sampleRow, headers: ["Content-Type": contentType])
+        let answer = try await HTTP.request(
+            "POST", port: server.port, path: "/v1/predict", body: sampleRow, headers: ["Content-Type": contentType])
         #expect(answer.status == status, "\(answer.body)")
         if status == 415 {
             #expect(answer.headers["content-type"] == "application/json")
@@ -36,11 +38,16 @@ struct HardeningTests {
 
     /// The media type, read without Foundation: case, parameters and HTTP's white space as before.
     @Test func contentTypeIsReadAsASCII() {
-        for accepted in ["application/json", "APPLICATION/JSON", " application/json\t; charset=utf-8", "application/Json;"] {
+        for accepted in [
+            "application/json", "APPLICATION/JSON", " application/json\t; charset=utf-8", "application/Json;",
+        ] {
             #expect(ModelService.isJSON(accepted), "\(accepted)")
         }
-        for refused in ["", ";", "application/jsonx", "xapplication/json", "application json", "application\u{0F}json", "applicatiön/json",
-                        "application/js on", "text/json", "application/json\u{00A0}x"] {
+        for refused in [
+            "", ";", "application/jsonx", "xapplication/json", "application json", "application\u{0F}json",
+            "applicatiön/json",
+            "application/js on", "text/json", "application/json\u{00A0}x",
+        ] {
             #expect(!ModelService.isJSON(refused), "\(refused)")
         }
         #expect(!ModelService.isJSON(nil))
@@ -55,15 +62,22 @@ struct HardeningTests {
         let document = try await HTTP.get("/v1/openapi.yaml", port: server.port)
         #expect(document.body.contains("'415': {$ref: '#/components/responses/Error'}"))
         // Indented as its sibling minItems (a misindented line made the YAML invalid for Schemathesis).
-        #expect(document.body.contains("      minItems: 1\n                      maxItems: \(ServeOptions.defaultMaximumRows)\n                      items:"))
+        #expect(
+            document.body.contains(
+                "      minItems: 1\n                      maxItems: \(ServeOptions.defaultMaximumRows)\n                      items:"
+            ))
         await server.shutdown()
     }
 
     @Test func batchesOverTheRowLimitAre413NamingTheLimitAndOption() async throws {
         let server = try await startServer(try Self.bundle.get()) { $0.maximumRows = 5 }
-        let five = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [" + Array(repeating: sampleRow, count: 5).joined(separator: ",") + "]}")
+        let five = try await HTTP.post(
+            "/v1/predict", port: server.port,
+            body: "{\"rows\": [" + Array(repeating: sampleRow, count: 5).joined(separator: ",") + "]}")
         #expect(five.status == 200)
-        let six = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [" + Array(repeating: sampleRow, count: 6).joined(separator: ",") + "]}")
+        let six = try await HTTP.post(
+            "/v1/predict", port: server.port,
+            body: "{\"rows\": [" + Array(repeating: sampleRow, count: 6).joined(separator: ",") + "]}")
         #expect(six.status == 413)
         #expect(six.json["error"] as? String == "the request has more than 5 rows")
         #expect((six.json["details"] as? [String])?.first?.contains("--max-rows") == true)
@@ -110,7 +124,8 @@ struct HardeningTests {
         func timed(_ megabytes: Int) async throws -> Double {
             let padding = String(repeating: " ", count: megabytes << 20)
             let start = ContinuousClock.now
-            let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(sampleRow)]" + padding + "}")
+            let answer = try await HTTP.post(
+                "/v1/predict", port: server.port, body: "{\"rows\": [\(sampleRow)]" + padding + "}")
             #expect(answer.status == 200, "\(answer.body.prefix(200))")
             return milliseconds(since: start)
         }
@@ -134,19 +149,25 @@ struct HardeningTests {
             options.logRetention = 20
         }
         for _ in 0..<5 {
-            #expect(try await HTTP.post("/v1/predict", port: server.port, body: sampleRow, headers: ["Authorization": "Bearer s3cret"]).status == 200)
+            #expect(
+                try await HTTP.post(
+                    "/v1/predict", port: server.port, body: sampleRow, headers: ["Authorization": "Bearer s3cret"]
+                ).status == 200)
         }
         #expect(try await HTTP.post("/v1/predict", port: server.port, body: sampleRow).status == 401)
         for _ in 0..<1_500 {
-            let answer = server.service.handle(method: "POST", path: "/v1/predict", authorization: nil, contentType: "application/json", body: nil)
+            let answer = server.service.handle(
+                method: "POST", path: "/v1/predict", authorization: nil, contentType: "application/json", body: nil)
             #expect(answer.status == 401)
         }
         #expect(server.service.monitoringSummary().traffic.requests == 5)
         await server.shutdown()
         let (predictions, requests, rejected) = try await DatabaseQueue(path: log).read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0,
-             try Int.fetchAll(db, sql: "SELECT status FROM requests"),
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejected WHERE status = 401") ?? 0)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0,
+                try Int.fetchAll(db, sql: "SELECT status FROM requests"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejected WHERE status = 401") ?? 0
+            )
         }
         #expect(predictions == 5)
         #expect(requests == [200, 200, 200, 200, 200])
@@ -161,17 +182,22 @@ struct HardeningTests {
         let bundle = try exportExamplePenguins(to: folder, extra: "sensitive=[island]")
         let server = try await startServer(bundle) { $0.redact = ["sex", "body_mass_g"] }
         let document = try await HTTP.get("/v1/openapi.yaml", port: server.port).body
-        #expect(document.contains("\"sex\":") && document.contains("\"island\":") && document.contains("\"body_mass_g\":"))
+        #expect(
+            document.contains("\"sex\":") && document.contains("\"island\":") && document.contains("\"body_mass_g\":"))
         for secret in ["female", "Torgersen", "Biscoe", "known values: f", "training range 2700"] {
             #expect(!document.contains(secret), "the document shows \(secret)")
         }
         #expect(document.contains("known values:") == false)
-        #expect(document.contains("\"bill_length_mm\":\n          type: [number, \"null\"]\n          description: \"training range"))
+        #expect(
+            document.contains(
+                "\"bill_length_mm\":\n          type: [number, \"null\"]\n          description: \"training range"))
         let model = try await HTTP.get("/v1/model", port: server.port)
         let inputs = try #require(model.json["inputs"] as? [[String: Any]])
         for name in ["sex", "body_mass_g", "island"] {
             let column = try #require(inputs.first { $0["name"] as? String == name })
-            #expect(column["categories"] == nil && column["minimum"] == nil && column["maximum"] == nil, "\(name): \(column)")
+            #expect(
+                column["categories"] == nil && column["minimum"] == nil && column["maximum"] == nil,
+                "\(name): \(column)")
         }
         let bill = try #require(inputs.first { $0["name"] as? String == "bill_length_mm" })
         #expect(bill["minimum"] != nil)
@@ -180,15 +206,21 @@ struct HardeningTests {
         #expect(!exported.contains("Torgersen") && exported.contains("female"))
         // So do its manifest (no categories or range), its model card (no values) and its
         // example row (null, read as missing); the other columns keep theirs.
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/manifest.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/manifest.json")))
+                as? [String: Any])
         let listed = try #require(manifest["inputs"] as? [[String: Any]])
         let island = try #require(listed.first { $0["name"] as? String == "island" })
         #expect(island["categories"] == nil && island["sensitive"] as? Bool == true, "\(island)")
         let sex = try #require(listed.first { $0["name"] as? String == "sex" })
         #expect((sex["categories"] as? [String])?.contains("female") == true)
         let card = try String(contentsOfFile: bundle + "/MODEL_CARD.md", encoding: .utf8)
-        #expect(!card.contains("Torgersen") && !card.contains("Biscoe") && card.contains("| island | text | 0.0% | sensitive: not shown |"), "\(card)")
-        let example = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/example.json"))) as? [String: Any])
+        #expect(
+            !card.contains("Torgersen") && !card.contains("Biscoe")
+                && card.contains("| island | text | 0.0% | sensitive: not shown |"), "\(card)")
+        let example = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/example.json")))
+                as? [String: Any])
         #expect(example["island"] is NSNull && example["sex"] is String, "\(example)")
         // The example is still a row the server scores.
         let exampleText = try String(contentsOfFile: bundle + "/example.json", encoding: .utf8)
@@ -204,9 +236,11 @@ struct HardeningTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession()
         let bundle = folder + "/messy-tree"
-        for line in ["load \"\(repositoryRoot)/examples/penguins_messy.csv\" as messy",
-                     "m = train tree on messy target=Species features=[Island, \"Date Egg\", \"Flipper Length (mm)\"]",
-                     "export m to \"\(bundle)\""] {
+        for line in [
+            "load \"\(repositoryRoot)/examples/penguins_messy.csv\" as messy",
+            "m = train tree on messy target=Species features=[Island, \"Date Egg\", \"Flipper Length (mm)\"]",
+            "export m to \"\(bundle)\"",
+        ] {
             let cell = try #require(session.execute(line))
             try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
         }
@@ -224,7 +258,9 @@ struct HardeningTests {
         }
         for text in ["2008-11-16", "not a date", "2/30/08"] {
             let said = try await warnings(text)
-            #expect(said == ["Date Egg = '\(text)' is not a date written MM/dd/yy as in training; treated as missing"], "\(text): \(said)")
+            #expect(
+                said == ["Date Egg = '\(text)' is not a date written MM/dd/yy as in training; treated as missing"],
+                "\(text): \(said)")
         }
         await server.shutdown()
     }
@@ -236,28 +272,39 @@ struct HardeningTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession()
         let bundle = folder + "/derived"
-        for line in ["load \"\(repositoryRoot)/examples/penguins.csv\"",
-                     "derive penguins ratio = bill_length_mm / bill_depth_mm, dream = island == \"Dream\"",
-                     "m = train tree on penguins target=species features=[ratio, dream, flipper_length_mm]",
-                     "export m to \"\(bundle)\""] {
+        for line in [
+            "load \"\(repositoryRoot)/examples/penguins.csv\"",
+            "derive penguins ratio = bill_length_mm / bill_depth_mm, dream = island == \"Dream\"",
+            "m = train tree on penguins target=species features=[ratio, dream, flipper_length_mm]",
+            "export m to \"\(bundle)\"",
+        ] {
             let cell = try #require(session.execute(line))
             try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
         }
-        guard case .model(let model)? = session.lookup("m"), case .dataset(let data)? = session.lookup("penguins") else {
-            Issue.record("m or penguins is not bound"); return
+        guard case .model(let model)? = session.lookup("m"), case .dataset(let data)? = session.lookup("penguins")
+        else {
+            Issue.record("m or penguins is not bound")
+            return
         }
-        let expected = try #require(try model.pipeline.predict(data.frame.selectingRows([0, 200])).labels(classes: model.pipeline.target.classes))
+        let expected = try #require(
+            try model.pipeline.predict(data.frame.selectingRows([0, 200])).labels(
+                classes: model.pipeline.target.classes))
         let server = try await startServer(bundle)
         let rows = [0, 200].map { r in
             let number = { (c: String) in data.frame.column(named: c)?.text(at: r) ?? "null" }
-            return #"{"island": "\#(data.frame.column(named: "island")?.text(at: r) ?? "")", "bill_length_mm": \#(number("bill_length_mm")), "bill_depth_mm": \#(number("bill_depth_mm")), "flipper_length_mm": \#(number("flipper_length_mm"))}"#
+            return
+                #"{"island": "\#(data.frame.column(named: "island")?.text(at: r) ?? "")", "bill_length_mm": \#(number("bill_length_mm")), "bill_depth_mm": \#(number("bill_depth_mm")), "flipper_length_mm": \#(number("flipper_length_mm"))}"#
         }
-        let answer = try await HTTP.post("/v1/predict", port: server.port, body: #"{"rows": [\#(rows.joined(separator: ", "))]}"#)
+        let answer = try await HTTP.post(
+            "/v1/predict", port: server.port, body: #"{"rows": [\#(rows.joined(separator: ", "))]}"#)
         #expect(answer.status == 200, "\(answer.body)")
         let labels = (answer.json["predictions"] as? [[String: Any]])?.compactMap { $0["label"] as? String }
         #expect(labels == expected)
-        let smuggled = try await HTTP.post("/v1/predict", port: server.port,
-                                           body: #"{"island": "Dream", "bill_length_mm": 40, "bill_depth_mm": 18, "flipper_length_mm": 190, "ratio": 100}"#)
+        let smuggled = try await HTTP.post(
+            "/v1/predict", port: server.port,
+            body:
+                #"{"island": "Dream", "bill_length_mm": 40, "bill_depth_mm": 18, "flipper_length_mm": 190, "ratio": 100}"#
+        )
         #expect(smuggled.status == 422 || smuggled.status == 400, "\(smuggled.body)")
         #expect(smuggled.body.contains("ratio"))
         await server.shutdown()
@@ -276,11 +323,14 @@ struct HardeningTests {
         var files: [String] = []
         for _ in 0..<100 where files.count < 4 {
             usleep(50_000)
-            files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("log.sqlite") }
+            files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+                $0.hasPrefix("log.sqlite")
+            }
         }
         #expect(Set(files) == ["log.sqlite", "log.sqlite.key", "log.sqlite-wal", "log.sqlite-shm"])
         for file in files {
-            let mode = try #require(try FileManager.default.attributesOfItem(atPath: folder + "/" + file)[.posixPermissions] as? Int)
+            let mode = try #require(
+                try FileManager.default.attributesOfItem(atPath: folder + "/" + file)[.posixPermissions] as? Int)
             #expect(mode == 0o600, "\(file): \(String(mode, radix: 8))")
         }
         await server.shutdown()
@@ -326,20 +376,27 @@ struct WideDriftTests {
             for c in 0..<numbers {
                 // Every third feature shifted in the window.
                 let offset = shift && c % 3 == 0 ? 0.6 : 0
-                columns.append(Tabular.Column(name: "x\(c)", data: .numeric((0..<rows).map { _ in uniform() + offset })))
+                columns.append(
+                    Tabular.Column(name: "x\(c)", data: .numeric((0..<rows).map { _ in uniform() + offset })))
             }
             for c in 0..<texts {
                 let skew = shift && c % 2 == 0
-                columns.append(Tabular.Column(name: "t\(c)", data: .categorical(
-                    codes: (0..<rows).map { _ in Int32(skew ? min(3, Int(uniform() * 2)) : Int(uniform() * 4)) }, levels: levels)))
+                columns.append(
+                    Tabular.Column(
+                        name: "t\(c)",
+                        data: .categorical(
+                            codes: (0..<rows).map { _ in Int32(skew ? min(3, Int(uniform() * 2)) : Int(uniform() * 4))
+                            }, levels: levels)))
             }
             return try DataFrame(columns: columns)
         }
         let reference = try frame(rows: referenceRows, shift: false)
         let window = try frame(rows: windowRows, shift: true)
         let features = reference.columns.map { FeatureSpec(column: $0, rows: Array(0..<referenceRows)) }
-        let predictions = ReferenceProfile(column: Tabular.Column(name: "y", data: .numeric((0..<referenceRows).map { _ in uniform() })))
-        let bundleReference = BundleReference(rows: referenceRows, inputs: try ReferenceProfile(frame: reference), predictions: predictions)
+        let predictions = ReferenceProfile(
+            column: Tabular.Column(name: "y", data: .numeric((0..<referenceRows).map { _ in uniform() })))
+        let bundleReference = BundleReference(
+            rows: referenceRows, inputs: try ReferenceProfile(frame: reference), predictions: predictions)
         let inputs: [[JSONScalar]] = (0..<windowRows).map { r in
             window.columns.map { column in
                 switch column.data {
@@ -349,11 +406,14 @@ struct WideDriftTests {
             }
         }
         let options = MonitorOptions(window: 1_000, minimumRows: 30)
-        let summary = MonitoringSummary.compute(model: "m", reference: bundleReference, features: features, classes: [], inputs: inputs,
-                                                outputs: inputs.map { _ in .number(uniform()) }, requests: [], rowsScored: windowRows, options: options)
+        let summary = MonitoringSummary.compute(
+            model: "m", reference: bundleReference, features: features, classes: [], inputs: inputs,
+            outputs: inputs.map { _ in .number(uniform()) }, requests: [], rowsScored: windowRows, options: options)
         let rows = inputs.map { row in Dictionary(uniqueKeysWithValues: zip(features.map(\.name), row)) }
-        let whole = try DriftJudgement(reference: bundleReference.inputs, current: try JSONScalar.frame(rows: rows, features: features),
-                                       options: .validation).inputs
+        let whole = try DriftJudgement(
+            reference: bundleReference.inputs, current: try JSONScalar.frame(rows: rows, features: features),
+            options: .validation
+        ).inputs
         #expect(summary.features.count == numbers + texts)
         #expect(whole.features.count == numbers + texts)
         for (item, expected) in zip(summary.features, whole.features) {
@@ -363,8 +423,10 @@ struct WideDriftTests {
             #expect(item.test == expected.decidedBy.rawValue)
             #expect(item.psi == expected.psi.flatMap { $0.isFinite ? $0 : nil })
             switch expected.decidedBy {
-            case .kolmogorovSmirnov: #expect(item.pValue == expected.ks?.pValue && item.statistic == expected.ks?.statistic)
-            case .chiSquare: #expect(item.pValue == expected.chiSquare?.pValue && item.statistic == expected.chiSquare?.statistic)
+            case .kolmogorovSmirnov:
+                #expect(item.pValue == expected.ks?.pValue && item.statistic == expected.ks?.statistic)
+            case .chiSquare:
+                #expect(item.pValue == expected.chiSquare?.pValue && item.statistic == expected.chiSquare?.statistic)
             case .wasserstein: #expect(item.statistic == expected.wasserstein?.normalized)
             case .jensenShannon: #expect(item.statistic == expected.jensenShannon)
             case .noValues: break

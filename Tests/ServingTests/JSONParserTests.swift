@@ -12,9 +12,12 @@ struct JSONParserTests {
     private func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONParser.parse(Data(text.utf8)) }
 
     @Test func valuesOfEveryType() throws {
-        #expect(try parse(#" {"a": 1, "b": [true, false, null], "c": "x\"y\\z\/\n", "d": -0.5e2, "e": {}} "#) == .object([
-            "a": .number(1), "b": .array([.bool(true), .bool(false), .null]), "c": .string("x\"y\\z/\n"), "d": .number(-50), "e": .object([:]),
-        ]))
+        #expect(
+            try parse(#" {"a": 1, "b": [true, false, null], "c": "x\"y\\z\/\n", "d": -0.5e2, "e": {}} "#)
+                == .object([
+                    "a": .number(1), "b": .array([.bool(true), .bool(false), .null]), "c": .string("x\"y\\z/\n"),
+                    "d": .number(-50), "e": .object([:]),
+                ]))
         #expect(try parse(#""\u00e9\ud83d\ude00""#) == .string("é😀"))
         #expect(try parse("[]") == .array([]))
         #expect(try parse("0") == .number(0))
@@ -53,7 +56,9 @@ struct JSONParserTests {
 
     @Test func invalidUTF8AndDeepNestingAreRefused() {
         let broken = Data([0x22, 0xC3, 0x28, 0x22])
-        #expect(throws: JSONSyntaxError(message: "a string that is not valid UTF-8", offset: 1)) { try JSONParser.parse(broken) }
+        #expect(throws: JSONSyntaxError(message: "a string that is not valid UTF-8", offset: 1)) {
+            try JSONParser.parse(broken)
+        }
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: JSONSyntaxError.self) { try parse(deep) }
         do { _ = try parse(deep) } catch { #expect(error.message == "nested more than 64 levels deep") }
@@ -79,11 +84,15 @@ struct JSONParserTests {
             case 0: return .null
             case 1: return .bool(next() % 2 == 0)
             case 2: return .number(Double(Int64(bitPattern: next()) % 1_000_000) / Double(1 + next() % 1000))
-            case 3: return .string(String((0..<Int(next() % 8)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }))
+            case 3:
+                return .string(
+                    String((0..<Int(next() % 8)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }))
             case 4: return .array((0..<Int(next() % 4)).map { _ in randomValue(depth + 1) })
             default:
                 var o: [String: JSONValue] = [:]
-                for k in 0..<Int(next() % 4) { o["k\(k)\(alphabet[Int(next() % UInt64(alphabet.count))])"] = randomValue(depth + 1) }
+                for k in 0..<Int(next() % 4) {
+                    o["k\(k)\(alphabet[Int(next() % UInt64(alphabet.count))])"] = randomValue(depth + 1)
+                }
                 return .object(o)
             }
         }
@@ -94,13 +103,16 @@ struct JSONParserTests {
             case .number(let d): "\(d)"
             case .string(let s): JSONWriter.quoted(s)
             case .array(let a): "[" + a.map(write).joined(separator: ", ") + "]"
-            case .object(let o): "{" + o.map { JSONWriter.quoted($0.key) + ": " + write($0.value) }.joined(separator: ",") + "}"
+            case .object(let o):
+                "{" + o.map { JSONWriter.quoted($0.key) + ": " + write($0.value) }.joined(separator: ",") + "}"
             }
         }
         for _ in 0..<500 {
             let value = JSONValue.object(["rows": randomValue(0)])
             let data = Data(write(value).utf8)
-            #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "seed \(recorded): not JSON to Foundation: \(String(decoding: data, as: UTF8.self))")
+            #expect(
+                (try? JSONSerialization.jsonObject(with: data)) != nil,
+                "seed \(recorded): not JSON to Foundation: \(String(decoding: data, as: UTF8.self))")
             #expect(try JSONParser.parse(data) == value, "seed \(recorded): \(String(decoding: data, as: UTF8.self))")
         }
     }
@@ -114,7 +126,8 @@ private func feature(_ name: String, number: Double? = nil, text: String? = nil)
 
 /// The fast paths' model: two texts, two numbers, one name outside ASCII.
 private let fastPathFeatures = [
-    feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1), feature("sex", text: "male"),
+    feature("island", text: "Biscoe"), feature("bill_length_mm", number: 40), feature("größe", number: 1),
+    feature("sex", text: "male"),
 ]
 
 /// The one-row fast path: it takes the common request, and whatever it accepts, the full parse
@@ -151,7 +164,8 @@ struct FlatRowTests {
         #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male"} x"#,  // trailing text
         #"{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male",}"#,
         #"{"rows": [{"island": "Biscoe", "bill_length_mm": 48.6, "größe": 1, "sex": "male"}]}"#,  // batch
-        #"{"island": "Biscoe", "island": 2, "bill_length_mm": 48.6, "größe": 1, "sex": "male"}"#,  // duplicate, last wrong
+        // duplicate, last wrong
+        #"{"island": "Biscoe", "island": 2, "bill_length_mm": 48.6, "größe": 1, "sex": "male"}"#,
         "{}", "[]", "", "null",
     ])
     func everythingElseFallsThrough(body: String) {
@@ -191,14 +205,19 @@ struct FlatRowsTests {
     @Test func batchesTakeTheFastPath() throws {
         let body = Data(#" {"rows": [\#(Self.first), \#(Self.second)]} "#.utf8)
         let fast = try #require(rows.flatRows(body))
-        #expect(fast == [[.text("Biscoe"), .number(48.6), .number(-100), .text("male")], [.text("Dream"), .number(0), .number(3), .null]])
+        #expect(
+            fast == [
+                [.text("Biscoe"), .number(48.6), .number(-100), .text("male")],
+                [.text("Dream"), .number(0), .number(3), .null],
+            ])
         #expect(try rows.parseFully(body) == fast)
         #expect(try rows.parse(body) == fast)
     }
 
     @Test(arguments: [
         #"{"rows": []}"#,  // empty: the full parse explains
-        #"{"rows": [\#(FlatRowsTests.first), \#(FlatRowsTests.first), \#(FlatRowsTests.first), \#(FlatRowsTests.first)]}"#,  // over the limit of 3
+        // over the limit of 3
+        #"{"rows": [\#(FlatRowsTests.first), \#(FlatRowsTests.first), \#(FlatRowsTests.first), \#(FlatRowsTests.first)]}"#,
         #"{"rows": [\#(FlatRowsTests.first)], "x": 1}"#,  // another key
         #"{"x": 1, "rows": [\#(FlatRowsTests.first)]}"#,
         #"{"rows": [\#(FlatRowsTests.first),]}"#,

@@ -60,10 +60,15 @@ struct MonitoringTests {
         #expect(metrics.contains(#"workbench_feature_drift_alert{feature="island"} 0"#))
         #expect(metrics.contains("workbench_drift_alerts_active 2"))
         // The alert command ran once per breach, with the alert as JSON on stdin.
-        #expect(eventually { ((try? String(contentsOfFile: alerts, encoding: .utf8)) ?? "").split(separator: "\n").count == 2 })
+        #expect(
+            eventually {
+                ((try? String(contentsOfFile: alerts, encoding: .utf8)) ?? "").split(separator: "\n").count == 2
+            })
         let lines = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
         let features = lines.compactMap { line in
-            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]).flatMap { ($0["alert"] as? [String: Any])?["feature"] as? String }
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]).flatMap {
+                ($0["alert"] as? [String: Any])?["feature"] as? String
+            }
         }
         #expect(features.sorted() == ["bill_length_mm", "flipper_length_mm"])
         // A second evaluation of the same breach does not alert again.
@@ -104,9 +109,11 @@ struct MonitoringTests {
 
         let queue = try DatabaseQueue(path: log)
         let (rows, inputs, requests) = try await queue.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0,
-             try String.fetchAll(db, sql: "SELECT inputs FROM predictions"),
-             try Int.fetchAll(db, sql: "SELECT status FROM requests ORDER BY id"))
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0,
+                try String.fetchAll(db, sql: "SELECT inputs FROM predictions"),
+                try Int.fetchAll(db, sql: "SELECT status FROM requests ORDER BY id")
+            )
         }
         #expect(rows == 5)
         #expect(requests == [200, 200, 200, 200, 200, 422])
@@ -130,17 +137,28 @@ struct MonitoringTests {
             options.logRetention = 10
         }
         for _ in 0..<5 {
-            _ = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(sampleRow), \(sampleRow), \(sampleRow), \(sampleRow), \(sampleRow)]}")
+            _ = try await HTTP.post(
+                "/v1/predict", port: server.port,
+                body: "{\"rows\": [\(sampleRow), \(sampleRow), \(sampleRow), \(sampleRow), \(sampleRow)]}")
         }
         // Readable while the server runs.
-        #expect(eventually { ((try? DatabaseQueue(path: log).read { try Int.fetchOne($0, sql: "SELECT MAX(id) FROM predictions") }) ?? 0) == 25 })
+        #expect(
+            eventually {
+                ((try? DatabaseQueue(path: log).read { try Int.fetchOne($0, sql: "SELECT MAX(id) FROM predictions") })
+                    ?? 0) == 25
+            })
         await server.shutdown()
-        let count = try await DatabaseQueue(path: log).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM predictions") }
+        let count = try await DatabaseQueue(path: log).read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM predictions")
+        }
         #expect(count == 10)
     }
 
     @Test func alertCommandLinesAreSplitWithoutAShell() throws {
-        #expect(try AlertCommand(commandLine: #"notify-send -u 'critical alert' "a \"b\"" c\ d"#).arguments == ["notify-send", "-u", "critical alert", "a \"b\"", "c d"])
+        #expect(
+            try AlertCommand(commandLine: #"notify-send -u 'critical alert' "a \"b\"" c\ d"#).arguments == [
+                "notify-send", "-u", "critical alert", "a \"b\"", "c d",
+            ])
         #expect(throws: ServingError.self) { try AlertCommand(commandLine: "echo 'open") }
         // Shell syntax in the command line or in the alert is just text.
         let folder = try temporaryFolder()

@@ -18,12 +18,18 @@ struct MultiModelTests {
     static let regressor: Result<String, any Error> = Result {
         let session = makeSession()
         let bundle = folder + "/mass"
-        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "r = train linear on penguins target=body_mass_g", "export r to \"\(bundle)\""] {
-            guard let cell = session.execute(line), cell.succeeded else { throw HTTPClientError(description: "\(line) failed") }
+        for line in [
+            "load \"\(exampleData)/penguins_train.csv\" as penguins", "r = train linear on penguins target=body_mass_g",
+            "export r to \"\(bundle)\"",
+        ] {
+            guard let cell = session.execute(line), cell.succeeded else {
+                throw HTTPClientError(description: "\(line) failed")
+            }
         }
         return bundle
     }
-    static let massRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "sex": "male", "year": 2007, "species": "Adelie"}"#
+    static let massRow =
+        #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "sex": "male", "year": 2007, "species": "Adelie"}"#
 
     /// `workbench serve FOLDER`: every bundle in it, and reloads (SIGHUP) that add, replace and
     /// remove models while requests keep arriving; none in flight is dropped.
@@ -67,7 +73,9 @@ struct MultiModelTests {
         let broken = try #require(try await offPool { server.reload() })
         #expect(broken.failed.count == 1 && broken.failed.first?.bundle.hasSuffix("zz") == true, "\(broken)")
         #expect(Set(broken.unchanged) == ["m", "r"])
-        #expect(broken.summary.contains("not served: ") && broken.summary.hasPrefix("reloaded: 2 unchanged"), "\(broken.summary)")
+        #expect(
+            broken.summary.contains("not served: ") && broken.summary.hasPrefix("reloaded: 2 unchanged"),
+            "\(broken.summary)")
 
         try manager.removeItem(atPath: repo + "/r")
         let removed = try #require(try await offPool { server.reload() })
@@ -108,19 +116,31 @@ struct MultiModelTests {
         #expect((mass.json["predictions"] as? [[String: Any]])?.first?["value"] is Double)
         // Outcomes go to each model's own log: the regressor takes a value for its id 1, the
         // classifier a label for its own id 1.
-        #expect(try await HTTP.post("/v1/models/r/feedback", port: server.port, body: #"{"id": 1, "value": 3800}"#).status == 200)
-        #expect(try await HTTP.post("/v1/models/m/feedback", port: server.port, body: #"{"id": 1, "label": "Adelie"}"#).status == 200)
-        #expect(try await HTTP.post("/v1/models/m/feedback", port: server.port, body: #"{"id": 1, "value": 3800}"#).status == 422)
+        #expect(
+            try await HTTP.post("/v1/models/r/feedback", port: server.port, body: #"{"id": 1, "value": 3800}"#).status
+                == 200)
+        #expect(
+            try await HTTP.post("/v1/models/m/feedback", port: server.port, body: #"{"id": 1, "label": "Adelie"}"#)
+                .status == 200)
+        #expect(
+            try await HTTP.post("/v1/models/m/feedback", port: server.port, body: #"{"id": 1, "value": 3800}"#).status
+                == 422)
 
-        let infer = try await HTTP.post("/v2/models/m/infer", port: server.port,
-                                        body: try OpenInferenceTests.body(["inputs": OpenInferenceTests.tensors(try OpenInferenceTests.freshRows(3))]))
+        let infer = try await HTTP.post(
+            "/v2/models/m/infer", port: server.port,
+            body: try OpenInferenceTests.body([
+                "inputs": OpenInferenceTests.tensors(try OpenInferenceTests.freshRows(3))
+            ]))
         #expect(infer.status == 200, "\(infer.body)")
         #expect(infer.json["model_name"] as? String == "m")
         let metadata = try await HTTP.get("/v2/models/r", port: server.port)
         #expect(metadata.status == 200)
         #expect((metadata.json["outputs"] as? [[String: Any]])?.first?["name"] as? String == "value")
         #expect(try await HTTP.get("/v2/models/r/versions/1/ready", port: server.port).status == 200)
-        for path in ["/v2/health/live", "/v2/health/ready", "/v2", "/healthz", "/v1/models/m/model", "/v1/models/r/openapi.yaml", "/v1/models/r/drift"] {
+        for path in [
+            "/v2/health/live", "/v2/health/ready", "/v2", "/healthz", "/v1/models/m/model", "/v1/models/r/openapi.yaml",
+            "/v1/models/r/drift",
+        ] {
             #expect(try await HTTP.get(path, port: server.port).status == 200, "\(path)")
         }
         let ready = try await HTTP.get("/readyz", port: server.port)
@@ -133,10 +153,13 @@ struct MultiModelTests {
         #expect(try await HTTP.post("/v1/models/x/predict", port: server.port, body: sampleRow).status == 404)
         // The single-model routes do not say which model.
         for path in ["/v1/predict", "/v1/model"] {
-            let answer = try await HTTP.request(path == "/v1/predict" ? "POST" : "GET", port: server.port, path: path,
-                                                body: path == "/v1/predict" ? sampleRow : nil, headers: ["Content-Type": "application/json"])
+            let answer = try await HTTP.request(
+                path == "/v1/predict" ? "POST" : "GET", port: server.port, path: path,
+                body: path == "/v1/predict" ? sampleRow : nil, headers: ["Content-Type": "application/json"])
             #expect(answer.status == 404, "\(path)")
-            #expect((answer.json["error"] as? String)?.contains("serves several models ('m', 'r')") == true, "\(path): \(answer.body)")
+            #expect(
+                (answer.json["error"] as? String)?.contains("serves several models ('m', 'r')") == true,
+                "\(path): \(answer.body)")
         }
 
         // Per-model metrics and monitoring.
@@ -144,7 +167,9 @@ struct MultiModelTests {
         let metricsR = try await HTTP.get("/v1/models/r/metrics", port: server.port).body
         #expect(metricsM.contains("workbench_rows_scored_total 4"), "\(metricsM)")
         #expect(metricsR.contains("workbench_rows_scored_total 1"), "\(metricsR)")
-        #expect(metricsM.contains(#"workbench_predictions_total{class="Adelie"}"#) && !metricsR.contains("workbench_predictions_total{"))
+        #expect(
+            metricsM.contains(#"workbench_predictions_total{class="Adelie"}"#)
+                && !metricsR.contains("workbench_predictions_total{"))
         #expect(server.services.map { $0.monitoringSummary().windowRows } == [4, 1])
         // Each model's OpenAPI document names the routes it is served under here.
         let document = try await HTTP.get("/v1/models/m/openapi.yaml", port: server.port).body
@@ -152,7 +177,9 @@ struct MultiModelTests {
             #expect(document.contains("\n  \"/v1/models/m/\(route)\":\n"), "\(route)")
         }
         #expect(!document.contains("\n  /v1/predict:") && !document.contains("\n  /metrics:"))
-        #expect(document.contains("\n  /healthz:") && document.contains("/v2/models/{model}/infer"), "\(document.prefix(400))")
+        #expect(
+            document.contains("\n  /healthz:") && document.contains("/v2/models/{model}/infer"),
+            "\(document.prefix(400))")
         // One /metrics for the scraper: every model's series labelled with its model, each family
         // once with its samples together, the process's own series once and unlabelled.
         let merged = try await HTTP.get("/metrics", port: server.port)
@@ -180,9 +207,14 @@ struct MultiModelTests {
         await server.shutdown()
 
         // One prediction log per model, the model's name before the extension.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0.hasSuffix(".sqlite") }.sorted() == ["log-m.sqlite", "log-r.sqlite"])
-        let windowM = try PredictionLogReader(path: logs + "/log-m.sqlite").window(rows: 100, features: server.services[0].bundle.pipeline.preprocessor.features)
-        let windowR = try PredictionLogReader(path: logs + "/log-r.sqlite").window(rows: 100, features: server.services[1].bundle.pipeline.preprocessor.features)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0.hasSuffix(".sqlite") }.sorted() == [
+                "log-m.sqlite", "log-r.sqlite",
+            ])
+        let windowM = try PredictionLogReader(path: logs + "/log-m.sqlite").window(
+            rows: 100, features: server.services[0].bundle.pipeline.preprocessor.features)
+        let windowR = try PredictionLogReader(path: logs + "/log-r.sqlite").window(
+            rows: 100, features: server.services[1].bundle.pipeline.preprocessor.features)
         #expect(windowM.inputs.count == 4)
         #expect(windowR.inputs.count == 1)
     }
@@ -199,7 +231,10 @@ struct MultiModelTests {
         #expect(unnamed.status == 401)
         #expect(!unnamed.body.contains("'m'"))
         #expect(try await HTTP.get("/v1/predict", port: server.port).status == 401)
-        #expect(try await HTTP.post("/v1/models/m/predict", port: server.port, body: sampleRow, headers: ["Authorization": "Bearer s3cret"]).status == 200)
+        #expect(
+            try await HTTP.post(
+                "/v1/models/m/predict", port: server.port, body: sampleRow, headers: ["Authorization": "Bearer s3cret"]
+            ).status == 200)
         for path in ["/readyz", "/healthz", "/v2/health/ready", "/v2/health/live"] {
             #expect(try await HTTP.get(path, port: server.port).status == 200, "\(path)")
         }
@@ -213,7 +248,9 @@ struct MultiModelTests {
         #expect(try await HTTP.post("/v1/predict", port: server.port, body: sampleRow).status == 200)
         #expect(try await HTTP.post("/v1/models/m/predict", port: server.port, body: sampleRow).status == 200)
         #expect(try await HTTP.get("/metrics", port: server.port).body.contains("workbench_rows_scored_total 2"))
-        #expect(try await HTTP.get("/readyz", port: server.port).json["model"] as? String == server.service.bundle.manifest.modelID)
+        #expect(
+            try await HTTP.get("/readyz", port: server.port).json["model"] as? String
+                == server.service.bundle.manifest.modelID)
         await server.shutdown()
     }
 

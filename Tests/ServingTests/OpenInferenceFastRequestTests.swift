@@ -12,7 +12,8 @@ struct OpenInferenceFastRequestTests {
     static let folder: String = (try? temporaryFolder()) ?? NSTemporaryDirectory()
     static let model: Result<OpenInferenceModel, any Error> = Result {
         let bundle = try BundleReader.open(try exportPenguins(to: folder))
-        return OpenInferenceModel(name: "m", modelID: bundle.manifest.modelID, pipeline: bundle.pipeline, maximumRows: 8)
+        return OpenInferenceModel(
+            name: "m", modelID: bundle.manifest.modelID, pipeline: bundle.pipeline, maximumRows: 8)
     }
 
     static let numbers = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "year"]
@@ -20,8 +21,13 @@ struct OpenInferenceFastRequestTests {
 
     /// A request for `n` rows as tritonclient writes it (name, shape, datatype, data; FP64 and BYTES).
     static func plain(rows n: Int, extra: String = "") -> String {
-        let tensors = texts.map { #"{"name": "\#($0)", "shape": [\#(n), 1], "datatype": "BYTES", "data": [\#(Array(repeating: "\"Biscoe\"", count: n).joined(separator: ", "))]}"# }
-            + numbers.map { #"{"name": "\#($0)", "shape": [\#(n), 1], "datatype": "FP64", "data": [\#((0..<n).map { "\(40.5 + Double($0))" }.joined(separator: ", "))]}"# }
+        let tensors =
+            texts.map {
+                #"{"name": "\#($0)", "shape": [\#(n), 1], "datatype": "BYTES", "data": [\#(Array(repeating: "\"Biscoe\"", count: n).joined(separator: ", "))]}"#
+            }
+            + numbers.map {
+                #"{"name": "\#($0)", "shape": [\#(n), 1], "datatype": "FP64", "data": [\#((0..<n).map { "\(40.5 + Double($0))" }.joined(separator: ", "))]}"#
+            }
         return #"{\#(extra)"inputs": [\#(tensors.joined(separator: ", "))]}"#
     }
 
@@ -49,7 +55,9 @@ struct OpenInferenceFastRequestTests {
         // Missing values: NaN and null for numbers, "" and null for text; integer types; [N] shapes.
         let missing = Self.plain(rows: 1).replacingOccurrences(of: "[40.5]", with: "[NaN]")
             .replacingOccurrences(of: #"["Biscoe"]"#, with: #"[""]"#)
-            .replacingOccurrences(of: #""shape": [1, 1], "datatype": "FP64", "data": [NaN]}]"#, with: #""shape": [1], "datatype": "INT64", "data": [null]}]"#)
+            .replacingOccurrences(
+                of: #""shape": [1, 1], "datatype": "FP64", "data": [NaN]}]"#,
+                with: #""shape": [1], "datatype": "INT64", "data": [null]}]"#)
         let row = try #require(model.fastRequest(Data(missing.utf8))?.rows.first)
         #expect(row.allSatisfy { $0 == .null })
         agree(model, missing)
@@ -132,8 +140,10 @@ struct OpenInferenceRouteFastPathTests {
     @Test func plainInferPathsTakeTheFastPath() {
         #expect(OpenInferenceRoute.plainInfer("/v2/models/linear/infer") == .infer(model: "linear", version: nil))
         #expect(OpenInferenceRoute.plainInfer("/v2/models/versions/infer") == .infer(model: "versions", version: nil))
-        for path in ["/v2/models//infer", "/v2/models/infer", "/v2/models/a%2Fb/infer", "/v2/models/m/versions/1/infer",
-                     "/v2/models/m/ready", "/v2/models/m/inferx", "/v1/models/m/infer", "/v2/models/m/infer/"] {
+        for path in [
+            "/v2/models//infer", "/v2/models/infer", "/v2/models/a%2Fb/infer", "/v2/models/m/versions/1/infer",
+            "/v2/models/m/ready", "/v2/models/m/inferx", "/v1/models/m/infer", "/v2/models/m/infer/",
+        ] {
             #expect(OpenInferenceRoute.plainInfer(path) == nil, "\(path)")
         }
     }
@@ -141,7 +151,9 @@ struct OpenInferenceRouteFastPathTests {
     /// Random paths from the pieces routes are made of: wherever the fast path answers, the
     /// segment parse gives the same route, and `init(path:)` always gives the segment parse's.
     @Test func agreesWithTheSegmentParseOnRandomPaths() {
-        let pieces = ["/", "v2", "models", "infer", "ready", "versions", "1", "m", "%2F", "%41", "", "health", "live", "é", "a b"]
+        let pieces = [
+            "/", "v2", "models", "infer", "ready", "versions", "1", "m", "%2F", "%41", "", "health", "live", "é", "a b",
+        ]
         var generator = SeededGenerator(seed: 27)
         var fast = 0
         for _ in 0..<20_000 {

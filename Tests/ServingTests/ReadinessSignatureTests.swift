@@ -15,10 +15,12 @@ struct ReadinessSignatureTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let frame = try DataFrame(columns: [
             Column(name: "x", data: .numeric((0..<20).map(Double.init))),
-            Column(name: "label", data: .categorical(codes: (0..<20).map { $0 < 10 ? 0 : 1 }, levels: ["low", "high"])),
+            Column(
+                name: "label", data: .categorical(codes: (0..<20).map { $0 < 10 ? 0 : 1 }, levels: ["low", "high"])),
         ])
-        let pipeline = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
-                                               features: ["x"], context: FitContext(seed: 1))
+        let pipeline = try PipelineModel.train(
+            algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
+            features: ["x"], context: FitContext(seed: 1))
         try BundleSigning.generateKeyPair(privatePath: base + "/k.pem", publicPath: base + "/k.pub.pem")
         try writeSampleBundle(pipeline, frame: frame, name: "signed", to: base + "/b", signingKey: base + "/k.pem")
         for trusted in [false, true] {

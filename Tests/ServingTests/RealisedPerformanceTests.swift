@@ -12,14 +12,18 @@ import Bundles
 struct RealisedPerformanceTests {
     /// `correct` right answers among `n` labelled rows, then `unlabelled` rows without outcomes.
     private func classificationRows(correct: Int, n: Int, unlabelled: Int = 0) -> [LabelledPrediction] {
-        (0..<n).map { i in LabelledPrediction(predicted: .text("a"), truth: .text(i < correct ? "a" : "b"), confidence: 0.8) }
-            + Array(repeating: LabelledPrediction(predicted: .text("b"), truth: nil, confidence: 0.6), count: unlabelled)
+        (0..<n).map { i in
+            LabelledPrediction(predicted: .text("a"), truth: .text(i < correct ? "a" : "b"), confidence: 0.8)
+        }
+            + Array(
+                repeating: LabelledPrediction(predicted: .text("b"), truth: nil, confidence: 0.6), count: unlabelled)
     }
 
     @Test func accuracyWithWilsonsIntervalAndCBPE() {
         // 30 right of 40 labelled, 10 unlabelled: accuracy 0.75.
-        let p = RealisedPerformance.compute(rows: classificationRows(correct: 30, n: 40, unlabelled: 10), classification: true,
-                                            metrics: ["cv_accuracy": 0.9], tolerance: nil, minimumRows: 30, calibration: nil)
+        let p = RealisedPerformance.compute(
+            rows: classificationRows(correct: 30, n: 40, unlabelled: 10), classification: true,
+            metrics: ["cv_accuracy": 0.9], tolerance: nil, minimumRows: 30, calibration: nil)
         #expect(p.value == 0.75)
         #expect(p.labelledRows == 40 && p.windowRows == 50 && p.labelledShare == 0.8)
         // Wilson, z = 1.96: centre (0.75 + 3.8415/80) / (1 + 3.8415/40) = 0.7980 / 1.0960 = 0.7281;
@@ -33,9 +37,12 @@ struct RealisedPerformanceTests {
         #expect(abs((p.estimated?.window ?? 0) - 0.76) < 1e-12)
         #expect(abs((p.estimated?.labelled ?? 0) - 0.8) < 1e-12)
         // The validation figure, when there is one, wins over cross-validation's.
-        let validated = RealisedPerformance.compute(rows: [], classification: true, metrics: ["cv_accuracy": 0.9, "validation_accuracy": 0.8],
-                                                    tolerance: 0.02, minimumRows: 30, calibration: "isotonic")
-        #expect(validated.validation == 0.8 && validated.validationSource == "validation_accuracy" && validated.value == nil)
+        let validated = RealisedPerformance.compute(
+            rows: [], classification: true, metrics: ["cv_accuracy": 0.9, "validation_accuracy": 0.8],
+            tolerance: 0.02, minimumRows: 30, calibration: "isotonic")
+        #expect(
+            validated.validation == 0.8 && validated.validationSource == "validation_accuracy" && validated.value == nil
+        )
         #expect(validated.estimated?.calibrated == true)
     }
 
@@ -44,8 +51,9 @@ struct RealisedPerformanceTests {
     @Test func alertFiresExactlyWhenTheIntervalLiesBelow() {
         var fired: [Int] = []
         for correct in 0...100 {
-            let p = RealisedPerformance.compute(rows: classificationRows(correct: correct, n: 100), classification: true,
-                                                metrics: ["cv_accuracy": 0.95], tolerance: 0.05, minimumRows: 30, calibration: nil)
+            let p = RealisedPerformance.compute(
+                rows: classificationRows(correct: correct, n: 100), classification: true,
+                metrics: ["cv_accuracy": 0.95], tolerance: 0.05, minimumRows: 30, calibration: nil)
             let upper = ScoreInterval.wilson(successes: correct, trials: 100)?.upper ?? 1
             #expect(p.breached == (upper < 0.90), "\(correct) right: upper \(upper)")
             #expect((p.alert != nil) == p.breached)
@@ -53,55 +61,79 @@ struct RealisedPerformanceTests {
         }
         // Wilson's upper bound, z = 1.96: 84 right of 100 gives 0.8991 < 0.90; 85 right gives 0.9069.
         #expect(fired == Array(0...84))
-        let few = RealisedPerformance.compute(rows: classificationRows(correct: 0, n: 29), classification: true,
-                                              metrics: ["cv_accuracy": 0.95], tolerance: 0.05, minimumRows: 30, calibration: nil)
+        let few = RealisedPerformance.compute(
+            rows: classificationRows(correct: 0, n: 29), classification: true,
+            metrics: ["cv_accuracy": 0.95], tolerance: 0.05, minimumRows: 30, calibration: nil)
         #expect(!few.breached)
-        let nothingToCompare = RealisedPerformance.compute(rows: classificationRows(correct: 0, n: 100), classification: true,
-                                                           metrics: [:], tolerance: 0.05, minimumRows: 30, calibration: nil)
+        let nothingToCompare = RealisedPerformance.compute(
+            rows: classificationRows(correct: 0, n: 100), classification: true,
+            metrics: [:], tolerance: 0.05, minimumRows: 30, calibration: nil)
         #expect(!nothingToCompare.breached)
     }
 
     @Test func regressionRMSEAndMAEWithTheProjectsBootstrap() throws {
         let truth = (0..<60).map { Double($0) }
         let predicted = truth.enumerated().map { i, t in t + Double((i * 7) % 5) - 2 }
-        let rows = zip(predicted, truth).map { LabelledPrediction(predicted: .number($0), truth: .number($1)) } + [LabelledPrediction(predicted: .number(3))]
-        let p = RealisedPerformance.compute(rows: rows, classification: false, metrics: ["cv_rmse": 1.0], tolerance: nil, minimumRows: 30, calibration: nil)
+        let rows =
+            zip(predicted, truth).map { LabelledPrediction(predicted: .number($0), truth: .number($1)) } + [
+                LabelledPrediction(predicted: .number(3))
+            ]
+        let p = RealisedPerformance.compute(
+            rows: rows, classification: false, metrics: ["cv_rmse": 1.0], tolerance: nil, minimumRows: 30,
+            calibration: nil)
         // Errors cycle through −2…2 (12 times each): RMSE √((4+1+0+1+4)/5) = √2, MAE (2+1+0+1+2)/5 = 1.2.
         #expect(abs((p.value ?? 0) - 2.0.squareRoot()) < 1e-12)
         #expect(abs((p.mae ?? 0) - 1.2) < 1e-12)
         #expect(p.labelledRows == 60 && p.windowRows == 61 && p.intervalMethod == "bootstrap" && p.estimated == nil)
         // The same interval as the project's bootstrap of RMSE over whole reports, same seed.
         let rmse = try #require(MetricCatalog.named("rmse"))
-        let reference = try #require(ScoreInterval.bootstrap(metric: rmse, target: .values(truth), prediction: .values(predicted), seed: RealisedPerformance.bootstrapSeed))
+        let reference = try #require(
+            ScoreInterval.bootstrap(
+                metric: rmse, target: .values(truth), prediction: .values(predicted),
+                seed: RealisedPerformance.bootstrapSeed))
         #expect(abs((p.lower ?? 0) - reference.lower) < 1e-12 && abs((p.upper ?? 0) - reference.upper) < 1e-12)
         let mae = try #require(MetricCatalog.named("mae"))
-        let maeReference = try #require(ScoreInterval.bootstrap(metric: mae, target: .values(truth), prediction: .values(predicted), seed: RealisedPerformance.bootstrapSeed))
-        #expect(abs((p.maeLower ?? 0) - maeReference.lower) < 1e-12 && abs((p.maeUpper ?? 0) - maeReference.upper) < 1e-12)
+        let maeReference = try #require(
+            ScoreInterval.bootstrap(
+                metric: mae, target: .values(truth), prediction: .values(predicted),
+                seed: RealisedPerformance.bootstrapSeed))
+        #expect(
+            abs((p.maeLower ?? 0) - maeReference.lower) < 1e-12 && abs((p.maeUpper ?? 0) - maeReference.upper) < 1e-12)
         // Default tolerance 10 % of the validation RMSE: alert when the lower bound > 1.1.
         #expect(p.tolerance == 0.1)
         #expect(p.breached == ((p.lower ?? 0) > 1.1))
         #expect(p.breached)
-        let tolerant = RealisedPerformance.compute(rows: rows, classification: false, metrics: ["cv_rmse": 1.0], tolerance: 1, minimumRows: 30, calibration: nil)
+        let tolerant = RealisedPerformance.compute(
+            rows: rows, classification: false, metrics: ["cv_rmse": 1.0], tolerance: 1, minimumRows: 30,
+            calibration: nil)
         #expect(!tolerant.breached)
     }
 
     /// The performance alert joins the drift alerts: status, ALERT line, and once per breach.
     @Test func performanceAlertTakesTheDriftAlertsPath() {
-        let breached = RealisedPerformance.compute(rows: classificationRows(correct: 10, n: 100), classification: true,
-                                                   metrics: ["cv_accuracy": 0.95], tolerance: nil, minimumRows: 30, calibration: nil)
-        let base = MonitoringSummary(model: "m", windowCapacity: 100, windowRows: 100, status: "ok",
-                                     traffic: .init(requests: 1, errors: 0, errorRate: 0, rowsScored: 100), features: [], predictions: nil, alerts: [])
+        let breached = RealisedPerformance.compute(
+            rows: classificationRows(correct: 10, n: 100), classification: true,
+            metrics: ["cv_accuracy": 0.95], tolerance: nil, minimumRows: 30, calibration: nil)
+        let base = MonitoringSummary(
+            model: "m", windowCapacity: 100, windowRows: 100, status: "ok",
+            traffic: .init(requests: 1, errors: 0, errorRate: 0, rowsScored: 100), features: [], predictions: nil,
+            alerts: [])
         let summary = base.with(performance: breached)
         #expect(summary.status == "alert")
         #expect(summary.alerts.map(\.feature) == [RealisedPerformance.alertName])
         let text = MonitorReport.render(summary, source: "log")
-        #expect(text.contains("ALERT realised accuracy 0.1 (95% CI 0.05523–0.1744, 100 labelled rows) lies wholly below the validation figure 0.95 minus the tolerance 0.05 = 0.9"), "\(text)")
+        #expect(
+            text.contains(
+                "ALERT realised accuracy 0.1 (95% CI 0.05523–0.1744, 100 labelled rows) lies wholly below the validation figure 0.95 minus the tolerance 0.05 = 0.9"
+            ), "\(text)")
         var tracker = BreachTracker()
         #expect(tracker.starting(in: summary, rowsScored: 100, window: 100).count == 1)
         #expect(tracker.starting(in: summary, rowsScored: 150, window: 100).isEmpty)
         // Back above: no alert, status ok again.
-        let fine = base.with(performance: RealisedPerformance.compute(rows: classificationRows(correct: 95, n: 100), classification: true,
-                                                                      metrics: ["cv_accuracy": 0.95], tolerance: nil, minimumRows: 30, calibration: nil))
+        let fine = base.with(
+            performance: RealisedPerformance.compute(
+                rows: classificationRows(correct: 95, n: 100), classification: true,
+                metrics: ["cv_accuracy": 0.95], tolerance: nil, minimumRows: 30, calibration: nil))
         #expect(fine.status == "ok" && fine.alerts.isEmpty)
     }
 }
@@ -127,15 +159,23 @@ struct OutcomeFileTests {
     }
 
     @Test func wordsAndErrors() throws {
-        #expect(try OutcomeFile(words: ["o.csv", "key=pid", "truth=species"]) == OutcomeFile(path: "o.csv", key: "pid", truth: "species"))
+        #expect(
+            try OutcomeFile(words: ["o.csv", "key=pid", "truth=species"])
+                == OutcomeFile(path: "o.csv", key: "pid", truth: "species"))
         #expect(try OutcomeFile(words: ["o.csv"]) == OutcomeFile(path: "o.csv"))
         #expect(throws: ServingError.self) { try OutcomeFile(words: ["o.csv", "colour=red"]) }
         #expect(throws: ServingError.self) { try OutcomeFile(words: ["o.csv", "log.sqlite"]) }
         let classes = ["Adelie", "Gentoo"]
         let good = try write("pid,species,note\n3,Adelie,x\n1,Gentoo,\n2,,late\n3,Adelie,again\n", "good.csv")
-        #expect(try OutcomeFile(path: good, key: "pid").outcomes(classes: classes, target: "species") == [3: .text("Adelie"), 1: .text("Gentoo")])
+        #expect(
+            try OutcomeFile(path: good, key: "pid").outcomes(classes: classes, target: "species") == [
+                3: .text("Adelie"), 1: .text("Gentoo"),
+            ])
         let cases: [(String, String)] = [
-            ("pid,species\n1,Dodo\n", "line 2: 'Dodo' in column 'species' is not one of the model's classes ('Adelie', 'Gentoo')"),
+            (
+                "pid,species\n1,Dodo\n",
+                "line 2: 'Dodo' in column 'species' is not one of the model's classes ('Adelie', 'Gentoo')"
+            ),
             ("pid,species\n1.5,Adelie\n", "line 2: '1.5' in column 'pid' is not a prediction id"),
             ("pid,species\n1,Adelie\n1,Gentoo\n", "line 3: prediction 1 has two different outcomes"),
             ("id,species\n1,Adelie\n", "no column 'pid' of prediction ids (its columns: id, species)"),
@@ -161,21 +201,26 @@ struct OutcomeFileTests {
         let log = Self.folder + "/labels.sqlite"
         let server = try await startServer(bundle) { $0.logPath = log }
         let rows = try penguinRows("penguins_fresh.csv").prefix(40)
-        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
+        let answer = try await HTTP.post(
+            "/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
         let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
         // One outcome in the log itself.
-        #expect(try await HTTP.post("/v1/feedback", port: server.port, body: #"{"id": 1, "label": "Gentoo"}"#).status == 200)
+        #expect(
+            try await HTTP.post("/v1/feedback", port: server.port, body: #"{"id": 1, "label": "Gentoo"}"#).status == 200
+        )
         await server.shutdown()
         // The file: the predicted class for the first 30 rows, a wrong one for the next 5.
         var csv = "prediction,species\n"
         for (i, p) in predictions.enumerated().prefix(35) {
             let label = p["label"] as? String ?? ""
-            csv += "\(((p["id"] as? NSNumber)?.int64Value ?? 0)),\(i < 30 ? label : (label == "Adelie" ? "Gentoo" : "Adelie"))\n"
+            csv +=
+                "\(((p["id"] as? NSNumber)?.int64Value ?? 0)),\(i < 30 ? label : (label == "Adelie" ? "Gentoo" : "Adelie"))\n"
         }
         let file = try write(csv, "outcomes.csv")
         var options = MonitorOptions()
         options.window = 100
-        let joined = try LogMonitor.summary(logPath: log, options: options, labels: OutcomeFile(path: file, key: "prediction"))
+        let joined = try LogMonitor.summary(
+            logPath: log, options: options, labels: OutcomeFile(path: file, key: "prediction"))
         let performance = try #require(joined.performance)
         #expect(performance.labelledRows == 35)
         #expect(performance.value == 30.0 / 35.0)
@@ -191,9 +236,14 @@ struct OutcomeFileTests {
 
         // An edited log: outcomes as a view (not read), then a table of garbage (read through casts:
         // a label that is a number, a blob, a row for no prediction) — never a crash.
-        try edit(log, "CREATE VIEW outcomes AS SELECT id AS prediction_id, 0 AS time, 'Adelie' AS label, NULL AS value FROM predictions")
+        try edit(
+            log,
+            "CREATE VIEW outcomes AS SELECT id AS prediction_id, 0 AS time, 'Adelie' AS label, NULL AS value FROM predictions"
+        )
         #expect(try LogMonitor.summary(logPath: log, options: options).performance?.labelledRows == 0)
-        try edit(log, """
+        try edit(
+            log,
+            """
             DROP VIEW outcomes;
             CREATE TABLE outcomes (prediction_id, time, label, value);
             INSERT INTO outcomes VALUES (1, 'x', 42, 'y'), (2, NULL, x'00ff', NULL), (999, 0, 'Adelie', NULL), ('3', 0, 'Gentoo', 7);
@@ -209,8 +259,11 @@ struct OutcomeFileTests {
 struct FeedbackParserTests {
     @Test func mangledBodiesAreRefusedCleanly() {
         let parser = FeedbackRequest(classes: ["Adelie", "Gentoo"], maximumOutcomes: 5)
-        let seeds = [#"{"id": 1, "label": "Adelie"}"#, #"{"outcomes": [{"id": 1, "label": "Adelie"}, {"id": 2, "label": "Gentoo"}]}"#,
-                     #"{"id": 9007199254740991, "label": "Gentoo"}"#]
+        let seeds = [
+            #"{"id": 1, "label": "Adelie"}"#,
+            #"{"outcomes": [{"id": 1, "label": "Adelie"}, {"id": 2, "label": "Gentoo"}]}"#,
+            #"{"id": 9007199254740991, "label": "Gentoo"}"#,
+        ]
         var generator = SeededGenerator(seed: 29)
         var accepted = 0
         let punctuation = Array("{}[]\",:0-9e.\\".utf8)
@@ -228,7 +281,9 @@ struct FeedbackParserTests {
             do {
                 let outcomes = try parser.parse(Data(bytes))
                 accepted += 1
-                #expect(!outcomes.isEmpty && outcomes.allSatisfy { $0.id >= 1 && ($0.label == "Adelie" || $0.label == "Gentoo") })
+                #expect(
+                    !outcomes.isEmpty
+                        && outcomes.allSatisfy { $0.id >= 1 && ($0.label == "Adelie" || $0.label == "Gentoo") })
             } catch {
                 #expect([400, 413, 422].contains(error.status), "\(error)")
                 #expect(!error.message.isEmpty && (error.status == 400 || !error.details.isEmpty))
@@ -238,4 +293,3 @@ struct FeedbackParserTests {
         #expect(accepted > 0)
     }
 }
-

@@ -33,7 +33,8 @@ struct SchedulingTests {
             for _ in 0..<4 {
                 group.addTask {
                     var ok = 0
-                    for _ in 0..<(LoopPacer.checkEvery * 8) where try await HTTP.post("/v1/predict", port: port, body: sampleRow).status == 200 {
+                    for _ in 0..<(LoopPacer.checkEvery * 8)
+                    where try await HTTP.post("/v1/predict", port: port, body: sampleRow).status == 200 {
                         ok += 1
                     }
                     return ok
@@ -64,7 +65,8 @@ struct SchedulingTests {
         #expect(!monitors.isEmpty, "no thread named \(MonitorService.threadName)")
         for tid in monitors {
             // SCHED_IDLE is 5.
-            #expect(sched_getscheduler(tid) == 5, "monitor thread \(tid) has scheduling policy \(sched_getscheduler(tid))")
+            #expect(
+                sched_getscheduler(tid) == 5, "monitor thread \(tid) has scheduling policy \(sched_getscheduler(tid))")
         }
         // At the idle class it still evaluates on its own (no explicit evaluation here): shifted
         // rows make it run the alert command.
@@ -86,7 +88,8 @@ struct SchedulingTests {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         return tasks.compactMap { tid in
             guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
-                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == name else { return nil }
+                comm.trimmingCharacters(in: .whitespacesAndNewlines) == name
+            else { return nil }
             return Int32(tid)
         }
     }

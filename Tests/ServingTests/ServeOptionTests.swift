@@ -7,7 +7,10 @@ import TestSupport
 /// and the range — never a trap, a wrapped port or a timeout that drops every connection.
 @Suite("Serving: option ranges", .serialized)
 struct ServeOptionTests {
-    @Test(arguments: [("1MiB", 1 << 20), ("512KiB", 512 << 10), ("2MB", 2_000_000), ("1000", 1000), ("1GiB", 1 << 30), (" 1.5KiB ", 1536)])
+    @Test(arguments: [
+        ("1MiB", 1 << 20), ("512KiB", 512 << 10), ("2MB", 2_000_000), ("1000", 1000), ("1GiB", 1 << 30),
+        (" 1.5KiB ", 1536),
+    ])
     func sizesInRange(text: String, bytes: Int) throws {
         #expect(try ServeOptions.byteCount(text) == bytes)
     }
@@ -25,7 +28,9 @@ struct ServeOptionTests {
             return nil
         }
         #expect(problem { _ in } == nil)
-        #expect(problem { $0.port = 70_000 } == "--port 70000 is out of range: it must be between 0 and 65535 (0: any free port)")
+        #expect(
+            problem { $0.port = 70_000 }
+                == "--port 70000 is out of range: it must be between 0 and 65535 (0: any free port)")
         #expect(problem { $0.port = -1 }?.hasPrefix("--port -1 is out of range") == true)
         #expect(problem { $0.idleTimeout = .milliseconds(0) }?.contains("between 1.0 and 86400.0 seconds") == true)
         #expect(problem { $0.readTimeout = .seconds(100_000) }?.hasPrefix("--read-timeout") == true)
@@ -39,7 +44,10 @@ struct ServeOptionTests {
     @Test(arguments: [
         (["--max-body", "1e300GiB"], "--max-body '1e300GiB' is out of range: it must be between 1 byte and 1GiB"),
         (["--port", "70000"], "--port 70000 is out of range: it must be between 0 and 65535"),
-        (["--idle-timeout", "0.0001"], "--idle-timeout 0.0001 is out of range: it must be between 1 and 86400 seconds"),
+        (
+            ["--idle-timeout", "0.0001"],
+            "--idle-timeout 0.0001 is out of range: it must be between 1 and 86400 seconds"
+        ),
         (["--read-timeout", "1e300"], "--read-timeout 1e+300 is out of range"),
         (["--max-rows", "0"], "--max-rows 0 is out of range"),
         (["--max-connections=-5"], "--max-connections -5 is out of range"),
@@ -80,21 +88,26 @@ struct ServeOptionTests {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let input = folder + "/rows.csv"
         try """
-            island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
-            Torgersen,39.1,18.7,181,3750,male,2007
-            Torgersen,1e999,18.7,181,3750,male,2007
-            Torgersen,39.1,18.7,181,-inf,male,2007
+        island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
+        Torgersen,39.1,18.7,181,3750,male,2007
+        Torgersen,1e999,18.7,181,3750,male,2007
+        Torgersen,39.1,18.7,181,-inf,male,2007
 
-            """.write(toFile: input, atomically: true, encoding: .utf8)
+        """.write(toFile: input, atomically: true, encoding: .utf8)
         let predict = try Subprocess(binary, ["predict", bundle, "--input", input, "--output", folder + "/out.csv"])
         defer { predict.send(SIGKILL) }
         #expect(predict.wait(timeout: 60) == 1, "\(predict.errorOutput)")
-        #expect(predict.errorOutput.contains("row 2: bill_length_mm: expected a finite number; skipped"), "\(predict.errorOutput)")
-        #expect(predict.errorOutput.contains("row 3: body_mass_g: expected a finite number; skipped"), "\(predict.errorOutput)")
+        #expect(
+            predict.errorOutput.contains("row 2: bill_length_mm: expected a finite number; skipped"),
+            "\(predict.errorOutput)")
+        #expect(
+            predict.errorOutput.contains("row 3: body_mass_g: expected a finite number; skipped"),
+            "\(predict.errorOutput)")
         #expect(predict.errorOutput.contains("scored 1 of 3 rows; 2 failed"))
 
         let server = try await startServer(bundle)
-        let row = #"{"island": "Torgersen", "bill_length_mm": 1e999, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
+        let row =
+            #"{"island": "Torgersen", "bill_length_mm": 1e999, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
         let answer = try await HTTP.post("/v1/predict", port: server.port, body: row)
         #expect(answer.status == 422)
         #expect((answer.json["details"] as? [String]) == ["bill_length_mm: expected a finite number"])

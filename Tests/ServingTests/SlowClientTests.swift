@@ -40,15 +40,23 @@ struct SlowClientTests {
         let (result, elapsed) = try await offPool { () -> ((bytes: [UInt8], closed: Bool), Duration) in
             let connection = try RawConnection(port: port)
             let started = ContinuousClock.now
-            connection.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(sampleRow.utf8.count)\r\n\r\n")
+            connection.send(
+                "POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(sampleRow.utf8.count)\r\n\r\n"
+            )
             // One byte every 200 ms keeps the connection busy, never idle.
             var received: [UInt8] = []
             var closed = false
             for byte in sampleRow.utf8 {
-                guard connection.send(String(decoding: [byte], as: UTF8.self)) else { closed = true; break }
+                guard connection.send(String(decoding: [byte], as: UTF8.self)) else {
+                    closed = true
+                    break
+                }
                 let part = connection.readUntilClosed(timeout: .milliseconds(200))
                 received += part.bytes
-                if part.closed { closed = true; break }
+                if part.closed {
+                    closed = true
+                    break
+                }
                 if ContinuousClock.now - started > .seconds(8) { break }
             }
             return ((received, closed), ContinuousClock.now - started)
@@ -115,7 +123,10 @@ struct SlowClientTests {
             let closed = idle.map { $0.readUntilClosed(timeout: .seconds(2)).closed }
             busy.send("\r\n")
             let busyAnswer = busy.readUntilClosed(timeout: .seconds(3))
-            return ((try? HTTP.parse(answer.bytes))?.status ?? 0, waited, closed, (try? HTTP.parse(busyAnswer.bytes))?.status ?? 0)
+            return (
+                (try? HTTP.parse(answer.bytes))?.status ?? 0, waited, closed,
+                (try? HTTP.parse(busyAnswer.bytes))?.status ?? 0
+            )
         }
         #expect(outcome.served == 200)
         // Served at once, not after the 30 s idle timeout (loose bound).
@@ -131,15 +142,19 @@ struct SlowClientTests {
     @Test func malformedPipelinedAndExpectContinue() async throws {
         let server = try await startServer(try Self.bundle.get())
         let port = server.port
-        let (garbage, pipelined, continued) = try await offPool { () -> ((bytes: [UInt8], closed: Bool), [UInt8], [UInt8]) in
+        let (garbage, pipelined, continued) = try await offPool {
+            () -> ((bytes: [UInt8], closed: Bool), [UInt8], [UInt8]) in
             let bad = try RawConnection(port: port)
             bad.send("GARBAGE\r\n\r\n")
             let garbage = bad.readUntilClosed(timeout: .seconds(5))
             let two = try RawConnection(port: port)
-            two.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            two.send(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let pipelined = two.readUntilClosed(timeout: .seconds(5)).bytes
             let asking = try RawConnection(port: port)
-            asking.send("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(sampleRow.utf8.count)\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            asking.send(
+                "POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(sampleRow.utf8.count)\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+            )
             let goOn = asking.readUntilClosed(timeout: .milliseconds(500)).bytes
             asking.send(sampleRow)
             return (garbage, pipelined, goOn + asking.readUntilClosed(timeout: .seconds(5)).bytes)
@@ -165,7 +180,9 @@ struct SlowClientTests {
         let count = 2_000  // about 90 KB of requests, about 10 MB of answers (5 KB each)
         func answered() -> Int {
             let metrics = server.service.handle(method: "GET", path: "/metrics", authorization: nil, body: nil).body
-            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"workbench_http_requests_total{route="/v1/openapi.yaml",status="200"}"#) }
+            let line = metrics.split(separator: "\n").first {
+                $0.hasPrefix(#"workbench_http_requests_total{route="/v1/openapi.yaml",status="200"}"#)
+            }
             return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         }
         let connection = try RawConnection(port: port)

@@ -17,8 +17,10 @@ func makeSession() -> Session {
 func exportPenguins(to folder: String, algorithm: String = "linear", extra: String = "") throws -> String {
     let session = makeSession()
     let bundle = folder + "/penguins-\(algorithm)"
-    for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train \(algorithm) on penguins target=species",
-                 "export m to \"\(bundle)\" \(extra)"] {
+    for line in [
+        "load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train \(algorithm) on penguins target=species",
+        "export m to \"\(bundle)\" \(extra)",
+    ] {
         let cell = try #require(session.execute(line))
         try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
     }
@@ -51,16 +53,25 @@ func startServer(_ bundle: String, configure: (inout ServeOptions) -> Void = { _
     return try await BundleServer.start(options)
 }
 
-let sampleRow = #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
+let sampleRow =
+    #"{"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "flipper_length_mm": 181, "body_mass_g": 3750, "sex": "male", "year": 2007}"#
 
 /// Writes `pipeline`, trained on `frame` (one numeric input `x`), as a bundle at `path`, with the
 /// reference.json `export` writes (the drift monitor reads it at start).
-func writeSampleBundle(_ pipeline: PipelineModel, frame: DataFrame, name: String, to path: String, signingKey: String? = nil) throws {
-    struct Reference: Encodable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
-    let predictions = DriftDetector.predictionColumn(try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
-    let reference = try ModelCoding.encoder().encode(Reference(
-        rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
-        predictions: ReferenceProfile(column: predictions, seed: 1)))
+func writeSampleBundle(
+    _ pipeline: PipelineModel, frame: DataFrame, name: String, to path: String, signingKey: String? = nil
+) throws {
+    struct Reference: Encodable {
+        var rows: Int
+        var inputs: ReferenceProfile
+        var predictions: ReferenceProfile
+    }
+    let predictions = DriftDetector.predictionColumn(
+        try pipeline.predict(frame).prediction, classes: pipeline.target.classes, decision: pipeline.decision)
+    let reference = try ModelCoding.encoder().encode(
+        Reference(
+            rows: frame.rowCount, inputs: try ReferenceProfile(frame: frame, columns: ["x"], seed: 1),
+            predictions: ReferenceProfile(column: predictions, seed: 1)))
     let contents = BundleContents(
         producer: "workbench test", name: name, pipeline: pipeline,
         trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 1),

@@ -9,13 +9,14 @@ struct CSVChunkingTests {
     static let tricky: String = {
         var lines = ["id,label,score,late,quiet"]
         for i in 0..<60 {
-            let label = switch i % 5 {
-            case 0: "\"a,\nb\""
-            case 1: "\"say \"\"x\"\"\r\nthen\""
-            case 2: "plain \(i % 3)"
-            case 3: "\"\""
-            default: "NA"
-            }
+            let label =
+                switch i % 5 {
+                case 0: "\"a,\nb\""
+                case 1: "\"say \"\"x\"\"\r\nthen\""
+                case 2: "plain \(i % 3)"
+                case 3: "\"\""
+                default: "NA"
+                }
             let score = i % 7 == 0 ? "" : "\(Double(i) * 0.25 - 3)"
             let late = i == 45 ? "oops" : "\(i)"
             let quiet = i < 31 ? "" : (i == 31 ? "word" : "\(i)")

@@ -36,7 +36,8 @@ struct CSVDatasetTests {
         for threads in [1, 2, 4] {
             var options = CSVOptions()
             options.threads = threads
-            let again = try CSVReader.read(path: path, options: options, displayName: nil, chunkSize: 997, windowSize: 2 * 997)
+            let again = try CSVReader.read(
+                path: path, options: options, displayName: nil, chunkSize: 997, windowSize: 2 * 997)
             #expect(sameFrame(again, frame), "threads \(threads)")
         }
     }

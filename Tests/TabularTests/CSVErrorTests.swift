@@ -35,22 +35,28 @@ struct CSVErrorTests {
         MalformedCase("header only", "a,b\n", .headerOnly(path: "t.csv")),
         MalformedCase("header only, no newline", "a,b", .headerOnly(path: "t.csv")),
         MalformedCase("NUL byte", [0x61, 0x0A, 0x31, 0x00, 0x0A], .binaryFile(path: "t.csv", offset: 3)),
-        MalformedCase("NUL byte after 64 KiB",
-                      Array("a\n".utf8) + Array(repeating: UInt8(ascii: "1"), count: 70_000) + [0x0A, 0x00, 0x0A],
-                      .binaryFile(path: "t.csv", offset: 70_003)),
-        MalformedCase("invalid UTF-8", [0x61, 0x2C, 0x62, 0x0A, 0x31, 0x2C, 0x78, 0x0A, 0x32, 0x2C, 0xFF, 0x0A],
-                      .invalidUTF8(at(3, 2))),
-        MalformedCase("invalid UTF-8 in header", [0x61, 0x2C, 0xC3, 0x28, 0x0A, 0x31, 0x2C, 0x32, 0x0A], .invalidUTF8(at(1, 2))),
+        MalformedCase(
+            "NUL byte after 64 KiB",
+            Array("a\n".utf8) + Array(repeating: UInt8(ascii: "1"), count: 70_000) + [0x0A, 0x00, 0x0A],
+            .binaryFile(path: "t.csv", offset: 70_003)),
+        MalformedCase(
+            "invalid UTF-8", [0x61, 0x2C, 0x62, 0x0A, 0x31, 0x2C, 0x78, 0x0A, 0x32, 0x2C, 0xFF, 0x0A],
+            .invalidUTF8(at(3, 2))),
+        MalformedCase(
+            "invalid UTF-8 in header", [0x61, 0x2C, 0xC3, 0x28, 0x0A, 0x31, 0x2C, 0x32, 0x0A], .invalidUTF8(at(1, 2))),
         MalformedCase("unterminated quote", "a,b\n1,2\n3,\"open\n4,5\n", .unterminatedQuote(at(3, 2))),
         MalformedCase("too few fields", "a,b,c\n1,2,3\n4,5\n", .raggedRow(at(3, 3), expected: 3, found: 2)),
         MalformedCase("too many fields", "a,b\n1,2\n3,4,5,6\n", .raggedRow(at(3, 3), expected: 2, found: 4)),
         MalformedCase("blank line inside", "a,b\n1,2\n\n3,4\n", .raggedRow(at(3, 2), expected: 2, found: 1)),
-        MalformedCase("line after quoted newlines", "a,b\n\"x\ny\nz\",1\n2\n", .raggedRow(at(5, 2), expected: 2, found: 1)),
+        MalformedCase(
+            "line after quoted newlines", "a,b\n\"x\ny\nz\",1\n2\n", .raggedRow(at(5, 2), expected: 2, found: 1)),
         MalformedCase("quote inside unquoted field", "a,b\n1,ab\"c\n", .unexpectedQuote(at(2, 2))),
         MalformedCase("text after closing quote", "a,b\n1,\"ab\"c\n", .unexpectedQuote(at(2, 2))),
         MalformedCase("empty column name", "a,,c\n1,2,3\n", .emptyColumnName(at(1, 2))),
         MalformedCase("blank column name", "a,\"  \"\n1,2\n", .emptyColumnName(at(1, 2))),
-        MalformedCase("duplicate column names", "a,b,a\n1,2,3\n", .duplicateHeaderName(FileLocation(file: "t.csv", line: 1, column: 3), name: "a", firstColumn: 1)),
+        MalformedCase(
+            "duplicate column names", "a,b,a\n1,2,3\n",
+            .duplicateHeaderName(FileLocation(file: "t.csv", line: 1, column: 3), name: "a", firstColumn: 1)),
     ]
 
     @Test(arguments: cases)
@@ -65,7 +71,8 @@ struct CSVErrorTests {
             var options = CSVOptions()
             options.threads = 2
             #expect(throws: c.error, "\(c.label)") {
-                try CSVReader.read(data: c.bytes, name: "t.csv", options: options, chunkSize: chunkSize, windowSize: 2 * chunkSize)
+                try CSVReader.read(
+                    data: c.bytes, name: "t.csv", options: options, chunkSize: chunkSize, windowSize: 2 * chunkSize)
             }
         }
     }

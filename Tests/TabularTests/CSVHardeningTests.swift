@@ -24,7 +24,10 @@ struct CSVHardeningTests {
             try CSVReader.read(path: folder + "/p.csv", displayName: "p.csv")
         }
         let message = TabularError.notRegularFile(path: "p.csv", kind: "a FIFO (named pipe)").description
-        #expect(message == "p.csv is a FIFO (named pipe), not a data file; refusing to read it (it may never end)\nhint: save the data to a regular .csv or .tsv file and load that")
+        #expect(
+            message
+                == "p.csv is a FIFO (named pipe), not a data file; refusing to read it (it may never end)\nhint: save the data to a regular .csv or .tsv file and load that"
+        )
     }
 
     /// A writer appending while the file loads: the last value read may be torn (123 of
@@ -41,14 +44,22 @@ struct CSVHardeningTests {
             handle.write(Data("456789\n".utf8))
             try? handle.close()
         }
-        #expect(throws: TabularError.grewWhileReading(path: "growing.csv", readBytes: 13, nowBytes: 20, lastLineComplete: false)) {
+        #expect(
+            throws: TabularError.grewWhileReading(
+                path: "growing.csv", readBytes: 13, nowBytes: 20, lastLineComplete: false)
+        ) {
             let file = try CSVFileSource(path: path, name: "growing.csv", separator: UInt8(ascii: ","), budget: nil)
             try file.withBytes(offset: 0, count: file.count) { #expect($0.count == 13) }
             append()
             try file.checkUnchanged()
         }
-        let message = TabularError.grewWhileReading(path: "growing.csv", readBytes: 13, nowBytes: 20, lastLineComplete: false).description
-        #expect(message.hasPrefix("growing.csv changed while it was being read (13 bytes read, 20 there now); the last line read has no line end, so its last value may be cut short"))
+        let message = TabularError.grewWhileReading(
+            path: "growing.csv", readBytes: 13, nowBytes: 20, lastLineComplete: false
+        ).description
+        #expect(
+            message.hasPrefix(
+                "growing.csv changed while it was being read (13 bytes read, 20 there now); the last line read has no line end, so its last value may be cut short"
+            ))
         // Unchanged, the same file loads (its last line has no line end, which is fine on its own).
         let frame = try CSVReader.read(path: path)
         #expect(frame.rowCount == 2)
@@ -67,7 +78,9 @@ struct CSVHardeningTests {
             handle.write(Data("a,b\n3,4\n".utf8))
             try? handle.close()
         }
-        #expect(throws: TabularError.grewWhileReading(path: "same.csv", readBytes: 8, nowBytes: 8, lastLineComplete: true)) {
+        #expect(
+            throws: TabularError.grewWhileReading(path: "same.csv", readBytes: 8, nowBytes: 8, lastLineComplete: true)
+        ) {
             let file = try CSVFileSource(path: path, name: "same.csv", separator: UInt8(ascii: ","), budget: nil)
             try file.withBytes(offset: 0, count: file.count) { _ in }
             rewrite()
@@ -81,8 +94,14 @@ struct CSVHardeningTests {
             _ = try loadCSV("\u{FEFF}a,b,a\n1,2,3\n", name: "dup_header.csv")
             Issue.record("expected an error")
         } catch let error as TabularError {
-            #expect(error == .duplicateHeaderName(FileLocation(file: "dup_header.csv", line: 1, column: 3), name: "a", firstColumn: 1))
-            #expect(error.description == "duplicate column name 'a' at dup_header.csv:1:3 (column 1 has the same name)\nhint: column names must be unique; rename one in the header")
+            #expect(
+                error
+                    == .duplicateHeaderName(
+                        FileLocation(file: "dup_header.csv", line: 1, column: 3), name: "a", firstColumn: 1))
+            #expect(
+                error.description
+                    == "duplicate column name 'a' at dup_header.csv:1:3 (column 1 has the same name)\nhint: column names must be unique; rename one in the header"
+            )
         }
     }
 
@@ -92,13 +111,17 @@ struct CSVHardeningTests {
     @Test func estimateCountsEachColumnsStorage() {
         let sample = Array("n,t\n1,aa\n2,bb\n3,aa\n".utf8)  // header 4 bytes, 3 records in 15 bytes
         let total = 4 + 15 * 4  // 64 bytes: 12 rows
-        let estimate = sample.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: $0, totalBytes: total, separator: UInt8(ascii: ",")) }
+        let estimate = sample.withUnsafeBufferPointer {
+            CSVReader.estimatedBytes(sample: $0, totalBytes: total, separator: UInt8(ascii: ","))
+        }
         // n: numeric, 12 × 8 = 96.
         // t: 2 distinct of 3 (fraction 2/3): levels = min(12, 2 + 9 × 4/9) = 6;
         //    12 rows × 12 = 144, 6 levels × (90 + 2 × 2) = 564.
         // 64 + 96 + 144 + 564 = 868.
         #expect(estimate == 868)
-        let huge = sample.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: $0, totalBytes: Int.max / 2, separator: UInt8(ascii: ",")) }
+        let huge = sample.withUnsafeBufferPointer {
+            CSVReader.estimatedBytes(sample: $0, totalBytes: Int.max / 2, separator: UInt8(ascii: ","))
+        }
         #expect(huge == Int.max)
     }
 
@@ -113,7 +136,11 @@ struct CSVHardeningTests {
         }
         func perByte(_ s: String) -> Double {
             let bytes = Array(s.utf8)
-            let estimate = bytes.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: UnsafeBufferPointer(rebasing: $0.prefix(1 << 16)), totalBytes: bytes.count * 100, separator: UInt8(ascii: ",")) }
+            let estimate = bytes.withUnsafeBufferPointer {
+                CSVReader.estimatedBytes(
+                    sample: UnsafeBufferPointer(rebasing: $0.prefix(1 << 16)), totalBytes: bytes.count * 100,
+                    separator: UInt8(ascii: ","))
+            }
             return Double(estimate) / Double(bytes.count * 100)
         }
         #expect(perByte(numeric) < 3)

@@ -56,7 +56,7 @@ struct CSVLimitsTests {
     @Test func tenMegabyteField() throws {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let piece = "abc,\"\"def\n"   // 10 bytes in the file, 9 characters in the value
+        let piece = "abc,\"\"def\n"  // 10 bytes in the file, 9 characters in the value
         let count = 1_048_576
         let text = "id,blob,n\n1,\"" + String(repeating: piece, count: count) + "\",2\n2,small,3\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/big.csv"))
@@ -89,7 +89,10 @@ struct CSVLimitsTests {
             // first 64 KiB, whose lines are shorter than the average).
             #expect(estimated > text.utf8.count + 6_000_000 && estimated < text.utf8.count + 12_000_000, "\(estimated)")
             let message = TabularError.tooLarge(path: name, estimatedBytes: estimated, budgetBytes: budget).description
-            #expect(message.hasPrefix("large.csv would need about \(estimated >> 20) MiB in memory to load, over the memory budget of 2 MiB"))
+            #expect(
+                message.hasPrefix(
+                    "large.csv would need about \(estimated >> 20) MiB in memory to load, over the memory budget of 2 MiB"
+                ))
             #expect(message.contains("hint: load a sample of it"))
             #expect(message.contains("WORKBENCH_MEMORY_BUDGET=1G"))
         }
@@ -100,10 +103,14 @@ struct CSVLimitsTests {
     /// For numbers, the estimate counts the raw bytes and 8 bytes per cell.
     @Test func estimateFromASample() {
         let text = Array("a,b,c\n1,2,3\n4,5,6\n".utf8)
-        let estimate = text.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: $0, totalBytes: 6_000, separator: UInt8(ascii: ",")) }
+        let estimate = text.withUnsafeBufferPointer {
+            CSVReader.estimatedBytes(sample: $0, totalBytes: 6_000, separator: UInt8(ascii: ","))
+        }
         // A 6-byte header, then 2 records in 12 bytes: (6,000 − 6) / 6 = 999 rows × 3 numeric columns × 8 bytes + 6,000.
         #expect(estimate == 6_000 + 999 * 3 * 8)
-        let huge = text.withUnsafeBufferPointer { CSVReader.estimatedBytes(sample: $0, totalBytes: Int.max / 2, separator: UInt8(ascii: ",")) }
+        let huge = text.withUnsafeBufferPointer {
+            CSVReader.estimatedBytes(sample: $0, totalBytes: Int.max / 2, separator: UInt8(ascii: ","))
+        }
         #expect(huge == Int.max)
     }
 
@@ -144,7 +151,8 @@ struct CSVLimitsTests {
         try bytes.write(to: URL(fileURLWithPath: path))
         let file = try CSVFileSource(path: path, name: "after.csv", separator: UInt8(ascii: ","), budget: nil)
         truncate(path, 10)
-        #expect(throws: TabularError.changedWhileReading(path: "after.csv", expectedBytes: bytes.count, readBytes: 10)) {
+        #expect(throws: TabularError.changedWhileReading(path: "after.csv", expectedBytes: bytes.count, readBytes: 10))
+        {
             try file.withBytes(offset: 0, count: file.count) { _ in }
         }
     }
@@ -152,6 +160,9 @@ struct CSVLimitsTests {
     /// `changedWhileReading` says what happened and what to do.
     @Test func changedWhileReadingMessage() {
         let message = TabularError.changedWhileReading(path: "d.csv", expectedBytes: 100, readBytes: 40).description
-        #expect(message == "d.csv changed while it was being read (40 of 100 bytes were there)\nhint: wait until whatever writes the file has finished, then load it again")
+        #expect(
+            message
+                == "d.csv changed while it was being read (40 of 100 bytes were there)\nhint: wait until whatever writes the file has finished, then load it again"
+        )
     }
 }

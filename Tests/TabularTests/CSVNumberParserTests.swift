@@ -14,8 +14,10 @@ struct CSVNumberParserTests {
         // Beyond the Double range the standard library gives ±infinity; the reader says "not a number".
         let expected = standard.flatMap { $0.isFinite ? $0 : nil }
         let actual = parse(text)
-        #expect(actual?.bitPattern == expected?.bitPattern, "\(text): \(String(describing: actual)) vs \(String(describing: expected))",
-                sourceLocation: sourceLocation)
+        #expect(
+            actual?.bitPattern == expected?.bitPattern,
+            "\(text): \(String(describing: actual)) vs \(String(describing: expected))",
+            sourceLocation: sourceLocation)
     }
 
     static let edgeCases = [
@@ -35,8 +37,10 @@ struct CSVNumberParserTests {
         expectSameAsStandardLibrary(text)
     }
 
-    @Test(arguments: ["", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", "inf", "-inf", "nan", "NaN", "infinity",
-                      "0x1p3", "1,5", " 1", "1 ", "--1", "1e5x", "١"])
+    @Test(arguments: [
+        "", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", "inf", "-inf", "nan", "NaN", "infinity",
+        "0x1p3", "1,5", " 1", "1 ", "--1", "1e5x", "١",
+    ])
     func notANumber(_ text: String) {
         #expect(parse(text) == nil)
     }
@@ -81,26 +85,35 @@ struct CSVNumberParserTests {
         for trial in 0..<100_000 {
             var text = ""
             if trial % 3 == 0 { text += "-" }
-            for _ in 0..<Int.random(in: 0...12, using: &random) { text += String(Int.random(in: 0...9, using: &random)) }
+            for _ in 0..<Int.random(in: 0...12, using: &random) {
+                text += String(Int.random(in: 0...9, using: &random))
+            }
             if trial % 2 == 0 || text.isEmpty || text == "-" {
                 text += "."
-                for _ in 0..<Int.random(in: 1...12, using: &random) { text += String(Int.random(in: 0...9, using: &random)) }
+                for _ in 0..<Int.random(in: 1...12, using: &random) {
+                    text += String(Int.random(in: 0...9, using: &random))
+                }
             }
             let alone = try #require(parse(text), "\(text)")
             var bytes = Array(text.utf8)
             bytes.append(followers[Int.random(in: 0..<followers.count, using: &random)])
-            for _ in 0..<Int.random(in: 0...16, using: &random) { bytes.append(UInt8.random(in: 0...255, using: &random)) }
+            for _ in 0..<Int.random(in: 0...16, using: &random) {
+                bytes.append(UInt8.random(in: 0...255, using: &random))
+            }
             let parsed = CSVNumberParser.powersOfTen.withUnsafeBufferPointer { pow10 in
                 bytes.withUnsafeBufferPointer { buffer -> (Double, Int)? in
                     guard let base = buffer.baseAddress, let pow = pow10.baseAddress,
-                          let (value, next) = CSVNumberParser.parsePrefix(base, base + buffer.count, pow10: pow) else { return nil }
+                        let (value, next) = CSVNumberParser.parsePrefix(base, base + buffer.count, pow10: pow)
+                    else { return nil }
                     return (value, next - base)
                 }
             }
             // A follower 'e' / 'E' with digits after it extends the number: compare only plain ends.
             let follower = bytes[text.utf8.count]
             if follower | 0x20 == UInt8(ascii: "e") || follower == UInt8(ascii: ".") { continue }
-            #expect(parsed?.0.bitPattern == alone.bitPattern && parsed?.1 == text.utf8.count, "\(text) + \(bytes[text.utf8.count...])")
+            #expect(
+                parsed?.0.bitPattern == alone.bitPattern && parsed?.1 == text.utf8.count,
+                "\(text) + \(bytes[text.utf8.count...])")
         }
     }
 }

@@ -7,14 +7,17 @@ import TestSupport
 struct GeneratedTable: Sendable, CustomStringConvertible {
     var frame: DataFrame
     var separator: UInt8
-    var description: String { "separator \(Character(UnicodeScalar(separator))):\n" + CSVWriter.string(frame, separator: separator) }
+    var description: String {
+        "separator \(Character(UnicodeScalar(separator))):\n" + CSVWriter.string(frame, separator: separator)
+    }
 }
 
 /// Text that survives a round trip: starts (after optional padding) with a letter, so it is never a
 /// number or a missing token, then any mix of quotes, separators, line ends, padding and unicode.
 private let cellText = PropertyBased.zip(
     choice(["", " ", "\t", "  "]),
-    choice(["a", "b", "x y", ",", "\"", "\n", "\r\n", " ", "é", "東京", "😀", "q\"q", ";", "|", "\t", "\r"]).array(of: 0...5)
+    choice(["a", "b", "x y", ",", "\"", "\n", "\r\n", " ", "é", "東京", "😀", "q\"q", ";", "|", "\t", "\r"]).array(
+        of: 0...5)
 ).map { padding, pieces in padding + "t" + pieces.joined() }
 
 /// 1 to 5 columns, 1 to 30 rows, each column numbers or text, with missing values.
@@ -33,8 +36,13 @@ let tableGenerator = PropertyBased.zip(
             var codes: [Int32] = []
             for (row, i) in slice.enumerated() {
                 // Row 0 always has text: an all-missing column reads back as numeric, by design.
-                guard let text = texts[i] ?? (row == 0 ? "t" : nil) else { codes.append(-1); continue }
-                if let code = levels.firstIndex(of: text) { codes.append(Int32(code)) } else {
+                guard let text = texts[i] ?? (row == 0 ? "t" : nil) else {
+                    codes.append(-1)
+                    continue
+                }
+                if let code = levels.firstIndex(of: text) {
+                    codes.append(Int32(code))
+                } else {
                     codes.append(Int32(levels.count))
                     levels.append(text)
                 }
@@ -68,7 +76,9 @@ struct CSVPropertyTests {
         let bytes = choice(Array(",;\t|\"\r\n ax1.-é".utf8) + [0xFF, 0xC3]).array(of: 0...80)
         try forAll(bytes, count: 500, seed: 2) { input, trial in
             do {
-                let frame = try CSVReader.read(data: input, name: "t.csv", options: CSVOptions(), chunkSize: 1 + trial % 7, windowSize: (1 + trial % 7) * (1 + trial % 5))
+                let frame = try CSVReader.read(
+                    data: input, name: "t.csv", options: CSVOptions(), chunkSize: 1 + trial % 7,
+                    windowSize: (1 + trial % 7) * (1 + trial % 5))
                 #expect(frame.columns.allSatisfy { $0.data.count == frame.rowCount })
             } catch let error as TabularError {
                 #expect(!error.description.isEmpty)

@@ -8,7 +8,10 @@ struct CSVReaderTests {
         #expect(frame.columnNames == ["x", "colour", "y"])
         #expect(frame.rowCount == 4)
         let x = try #require(frame.column(named: "x"))
-        guard case .numeric(let xs) = x.data else { Issue.record("x not numeric"); return }
+        guard case .numeric(let xs) = x.data else {
+            Issue.record("x not numeric")
+            return
+        }
         #expect(xs[0] == 1 && xs[1] == 2 && xs[2] == 3 && xs[3].isNaN)
         let colour = try #require(frame.column(named: "colour"))
         #expect(colour.data == .categorical(codes: [0, 1, 0, -1], levels: ["red", "blue"]))
@@ -73,7 +76,10 @@ struct CSVReaderTests {
         let frame = try loadCSV("zip,n\n01234,1\n98765,NA\n", options: options)
         #expect(frame.column(named: "zip")?.data == .categorical(codes: [0, 1], levels: ["01234", "98765"]))
         #expect(frame.column(named: "n")?.kind == .number)
-        #expect(throws: TabularError.typeOverrideNotNumeric(FileLocation(file: "t.csv", line: 3, column: 2), column: "n", value: "n/a")) {
+        #expect(
+            throws: TabularError.typeOverrideNotNumeric(
+                FileLocation(file: "t.csv", line: 3, column: 2), column: "n", value: "n/a")
+        ) {
             try loadCSV("zip,n\n1,2\n3,n/a\n", options: options)
         }
         options.types = ["nope": .text]

@@ -3,12 +3,15 @@ import TestSupport
 
 /// Reads CSV text through the in-memory entry point, optionally with tiny chunks or a thread count.
 /// Tiny chunks come with windows of three chunks, so window boundaries fall everywhere too.
-func loadCSV(_ text: String, name: String = "t.csv", options: CSVOptions = CSVOptions(),
-             threads: Int = 1, chunkSize: Int = CSVReader.defaultChunkSize) throws -> DataFrame {
+func loadCSV(
+    _ text: String, name: String = "t.csv", options: CSVOptions = CSVOptions(),
+    threads: Int = 1, chunkSize: Int = CSVReader.defaultChunkSize
+) throws -> DataFrame {
     var options = options
     options.threads = threads
-    return try CSVReader.read(data: Array(text.utf8), name: name, options: options, chunkSize: chunkSize,
-                              windowSize: chunkSize == CSVReader.defaultChunkSize ? CSVReader.defaultWindowSize : 3 * chunkSize)
+    return try CSVReader.read(
+        data: Array(text.utf8), name: name, options: options, chunkSize: chunkSize,
+        windowSize: chunkSize == CSVReader.defaultChunkSize ? CSVReader.defaultWindowSize : 3 * chunkSize)
 }
 
 /// Same as `loadCSV`, for raw bytes.
@@ -28,7 +31,9 @@ func sameFrame(_ a: DataFrame, _ b: DataFrame) -> Bool {
     for (x, y) in zip(a.columns, b.columns) {
         switch (x.data, y.data) {
         case (.numeric(let u), .numeric(let v)):
-            guard zip(u, v).allSatisfy({ $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }) else { return false }
+            guard zip(u, v).allSatisfy({ $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }) else {
+                return false
+            }
         case (.categorical(let c1, let l1), .categorical(let c2, let l2)):
             guard c1 == c2, l1 == l2 else { return false }
         default:

@@ -23,8 +23,9 @@ struct CSVWindowTests {
 
     @Test func windowsGiveTheWholeFileRead() throws {
         let text = Self.trickyFile(rows: 400)
-        let whole = try CSVReader.read(data: Array(text.utf8), name: "t.csv", options: CSVOptions(),
-                                       chunkSize: 1 << 20, windowSize: 1 << 25)
+        let whole = try CSVReader.read(
+            data: Array(text.utf8), name: "t.csv", options: CSVOptions(),
+            chunkSize: 1 << 20, windowSize: 1 << 25)
         #expect(whole.rowCount == 400)
         #expect(whole.column(named: "late")?.kind == .text)
         #expect(whole.column(named: "note")?.text(at: 0) == "line one\nline \"two\", with comma")
@@ -36,11 +37,14 @@ struct CSVWindowTests {
             for threads in [1, 2] {
                 var options = CSVOptions()
                 options.threads = threads
-                let inMemory = try CSVReader.read(data: Array(text.utf8), name: "t.csv", options: options, chunkSize: chunk, windowSize: window)
+                let inMemory = try CSVReader.read(
+                    data: Array(text.utf8), name: "t.csv", options: options, chunkSize: chunk, windowSize: window)
                 #expect(sameFrame(inMemory, whole), "memory, chunk \(chunk), window \(window), threads \(threads)")
                 var fingerprint = ""
-                let fromFile = try CSVReader.read(path: path, options: options, displayName: nil, chunkSize: chunk,
-                                                  windowSize: window) { fingerprint = $0 }
+                let fromFile = try CSVReader.read(
+                    path: path, options: options, displayName: nil, chunkSize: chunk,
+                    windowSize: window
+                ) { fingerprint = $0 }
                 #expect(sameFrame(fromFile, whole), "file, chunk \(chunk), window \(window), threads \(threads)")
                 #expect(fingerprint == (try Fingerprint.ofFile(atPath: path)), "chunk \(chunk), window \(window)")
             }
@@ -57,7 +61,8 @@ struct CSVWindowTests {
         let expected = TabularError.raggedRow(FileLocation(file: "t.csv", line: 304, column: 3), expected: 2, found: 3)
         for (chunk, window) in [(1 << 20, 1 << 25), (5, 5), (17, 40)] {
             #expect(throws: expected, "chunk \(chunk), window \(window)") {
-                try CSVReader.read(data: Array(text.utf8), name: "t.csv", options: CSVOptions(), chunkSize: chunk, windowSize: window)
+                try CSVReader.read(
+                    data: Array(text.utf8), name: "t.csv", options: CSVOptions(), chunkSize: chunk, windowSize: window)
             }
         }
     }
@@ -66,7 +71,8 @@ struct CSVWindowTests {
     @Test func recordLongerThanAWindow() throws {
         let field = String(repeating: "x,\n\"\"", count: 2_000)
         let text = "a,b\n1,\"\(field)\"\n2,short\n"
-        let frame = try CSVReader.read(data: Array(text.utf8), name: "t.csv", options: CSVOptions(), chunkSize: 8, windowSize: 64)
+        let frame = try CSVReader.read(
+            data: Array(text.utf8), name: "t.csv", options: CSVOptions(), chunkSize: 8, windowSize: 64)
         #expect(frame.rowCount == 2)
         #expect(frame.column(named: "b")?.text(at: 0) == String(repeating: "x,\n\"", count: 2_000))
     }

@@ -27,9 +27,14 @@ func randomFrame(rows: Int, columns: Int, using random: inout SeededRandom) thro
             var codes: [Int32] = []
             for row in 0..<rows {
                 // Row 0 always has text: an all-missing column reads back as numeric, by design.
-                if row > 0 && Int.random(in: 0..<6, using: &random) == 0 { codes.append(-1); continue }
+                if row > 0 && Int.random(in: 0..<6, using: &random) == 0 {
+                    codes.append(-1)
+                    continue
+                }
                 var text = "t"  // a letter first: never a number, never a missing token
-                for _ in 0..<Int.random(in: 0...4, using: &random) { text += pieces.randomElement(using: &random) ?? "" }
+                for _ in 0..<Int.random(in: 0...4, using: &random) {
+                    text += pieces.randomElement(using: &random) ?? ""
+                }
                 if let existing = levels.firstIndex(of: text) {
                     codes.append(Int32(existing))
                 } else {

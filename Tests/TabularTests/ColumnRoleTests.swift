@@ -23,8 +23,10 @@ private func numbers(_ name: String, _ values: [Double]) -> Column {
 struct ColumnRoleTests {
     @Test func integerIDWithGapsIsAnIdentifier() {
         // 20 distinct IDs from 1001 to 1035: 20 of the 35 integers in the range are used (≥ half).
-        let ids: [Double] = [1001, 1002, 1004, 1007, 1008, 1010, 1011, 1013, 1016, 1017,
-                             1019, 1020, 1022, 1025, 1026, 1028, 1029, 1031, 1034, 1035].shuffledDeterministically()
+        let ids: [Double] = [
+            1001, 1002, 1004, 1007, 1008, 1010, 1011, 1013, 1016, 1017,
+            1019, 1020, 1022, 1025, 1026, 1028, 1029, 1031, 1034, 1035,
+        ].shuffledDeterministically()
         #expect(ColumnRole.detect(numbers("id", ids)) == .identifier(.unique))
     }
 
@@ -60,7 +62,8 @@ struct ColumnRoleTests {
     }
 
     @Test func constantsAndNearConstants() {
-        #expect(ColumnRole.detect(text("studyName", Array(repeating: "PAL0708", count: 12))) == .constant(value: "PAL0708"))
+        #expect(
+            ColumnRole.detect(text("studyName", Array(repeating: "PAL0708", count: 12))) == .constant(value: "PAL0708"))
         #expect(ColumnRole.detect(numbers("v", [3, 3, .nan, 3])) == .constant(value: "3"))
         #expect(ColumnRole.detect(numbers("empty", [.nan, .nan])) == .constant(value: nil))
         // 199 of 200 = 99.5% ≥ 99%.
@@ -95,9 +98,9 @@ struct ColumnRoleTests {
     @Test(arguments: [
         (["2007-11-09", "2008-01-31", "2009-12-01"], "yyyy-MM-dd (ISO 8601)"),
         (["2007-11-09T14:05:00Z", "2008-01-31T09:30:00+01:00"], "yyyy-MM-ddTHH:mm:ss (ISO 8601)"),
-        (["09/11/2007", "31/01/2008", "01/12/2009"], "dd/MM/yyyy"),       // 31 first → day-first
-        (["11/9/07", "1/31/08", "12/1/09"], "MM/dd/yy"),                  // 31 second → month-first
-        (["09.11.2007", "01.02.2008"], "dd.MM.yyyy"),                     // no field over 12: dots read day-first
+        (["09/11/2007", "31/01/2008", "01/12/2009"], "dd/MM/yyyy"),  // 31 first → day-first
+        (["11/9/07", "1/31/08", "12/1/09"], "MM/dd/yy"),  // 31 second → month-first
+        (["09.11.2007", "01.02.2008"], "dd.MM.yyyy"),  // no field over 12: dots read day-first
     ])
     func dateFormats(values: [String], format: String) throws {
         guard case .date(let detection)? = ColumnRole.detect(text("when", values)) else {
@@ -133,7 +136,8 @@ struct ColumnRoleTests {
     }
 
     @Test func calendarFields() throws {
-        let fields = try #require(DateFormat(order: .yearFirst, separator: "-", hasTime: true).parse("2024-03-01T13:45:00"))
+        let fields = try #require(
+            DateFormat(order: .yearFirst, separator: "-", hasTime: true).parse("2024-03-01T13:45:00"))
         // 2024-03-01 was a Friday (ISO day 5); 31 + 29 + 1 = day 61 of a leap year.
         #expect(fields.dayOfWeek == 5)
         #expect(fields.dayOfYear == 61)

@@ -7,8 +7,11 @@ import TestSupport
     @Test(arguments: [0, 5, 1_023, 1_024, 5_000, 40_000])
     func radixSortEqualsTheStableSort(count: Int) {
         var g = SeededRandom(seed: UInt64(count) + 1)
-        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
-                                  .greatestFiniteMagnitude, -.greatestFiniteMagnitude, Double(bitPattern: 0x0001_0000_0000_0000), -Double(bitPattern: 0x0001_0000_0000_0000)]
+        let specials: [Double] = [
+            0, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+            .greatestFiniteMagnitude, -.greatestFiniteMagnitude, Double(bitPattern: 0x0001_0000_0000_0000),
+            -Double(bitPattern: 0x0001_0000_0000_0000),
+        ]
         let values: [Double] = (0..<count).map { i in
             switch i % 4 {
             case 0: Double.random(in: -3...3, using: &g)

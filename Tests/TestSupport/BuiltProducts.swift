@@ -37,6 +37,7 @@ package enum BuiltProducts {
         if let path = ProcessInfo.processInfo.environment[binaryOverride], !path.isEmpty {
             return "\(binaryOverride) names \(path), which is not an executable file"
         }
-        return "no executable at \(workbench): build it with `swift build` (same --scratch-path), or set \(binaryOverride)"
+        return
+            "no executable at \(workbench): build it with `swift build` (same --scratch-path), or set \(binaryOverride)"
     }
 }

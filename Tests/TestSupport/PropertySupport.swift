@@ -4,9 +4,11 @@ package import Testing
 /// Runs `body` on `count` values from `generator`, drawn from a fixed seed so every run checks the
 /// same inputs (PropertyBased's own `propertyCheck` draws a new seed each run). A failure names the
 /// trial and seed; the value is in the expectation's message.
-package func forAll<Value>(_ generator: Generator<Value, some Sequence>, count: Int, seed: UInt64,
-                   sourceLocation: SourceLocation = #_sourceLocation,
-                   _ body: (Value, Int) throws -> Void) throws {
+package func forAll<Value>(
+    _ generator: Generator<Value, some Sequence>, count: Int, seed: UInt64,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (Value, Int) throws -> Void
+) throws {
     var random = Xoshiro(seed: (seed, 0x9E37_79B9_7F4A_7C15, seed &* 31, 0xD1B5_4A32_D192_ED03))
     for trial in 0..<count {
         let value = generator.run(using: &random)

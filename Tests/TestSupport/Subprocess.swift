@@ -19,7 +19,10 @@ package final class Subprocess {
     private let description: String
 
     /// Starts `executable` with `arguments` in `folder`; `input` (if any) becomes its standard input.
-    package init(_ executable: String, _ arguments: [String], in folder: String? = nil, environment: [String: String]? = nil, input: String? = nil) throws {
+    package init(
+        _ executable: String, _ arguments: [String], in folder: String? = nil, environment: [String: String]? = nil,
+        input: String? = nil
+    ) throws {
         let stamp = "\(getpid())-\(UUID().uuidString)"
         outputPath = NSTemporaryDirectory() + "wb-sub-out-\(stamp)"
         errorPath = NSTemporaryDirectory() + "wb-sub-err-\(stamp)"
@@ -91,7 +94,9 @@ package final class Subprocess {
                 kill(pid, SIGKILL)
                 waitpid(pid, &raw, 0)
                 status = 128 + SIGKILL
-                Issue.record("\(description) did not finish within \(Int(timeout)) s and was killed; its output:\n\(output)\n\(errorOutput)")
+                Issue.record(
+                    "\(description) did not finish within \(Int(timeout)) s and was killed; its output:\n\(output)\n\(errorOutput)"
+                )
                 return nil
             }
             usleep(10_000)

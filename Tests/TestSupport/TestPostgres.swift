@@ -4,7 +4,9 @@ import Foundation
 /// `.ci/run` after starting a private cluster (Tests/Postgres/cluster.sh). Tests that need it are
 /// enabled only when it is set; `.ci/run` always sets it, so there they always run.
 package enum TestPostgres {
-    package static let url: String? = ProcessInfo.processInfo.environment["WORKBENCH_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    package static let url: String? = ProcessInfo.processInfo.environment["WORKBENCH_TEST_POSTGRES"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
     package static var isAvailable: Bool { url != nil }
 
     /// `url` with its database replaced by `database`, keeping user, password and parameters.

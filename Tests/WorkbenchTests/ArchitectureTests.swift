@@ -17,16 +17,26 @@ struct ArchitectureTests {
             let end = i + 1 < starts.count ? starts[i + 1].range.lowerBound : manifest.endIndex
             var body = String(manifest[match.range.upperBound..<end])
             // Only the target's own dependency list, without the products of other packages.
-            guard let open = body.range(of: "dependencies: [") else { targets[name] = []; continue }
+            guard let open = body.range(of: "dependencies: [") else {
+                targets[name] = []
+                continue
+            }
             body = String(body[open.upperBound...])
             var depth = 1
             var close = body.startIndex
             for index in body.indices {
                 if body[index] == "[" { depth += 1 }
-                if body[index] == "]" { depth -= 1; if depth == 0 { close = index; break } }
+                if body[index] == "]" {
+                    depth -= 1
+                    if depth == 0 {
+                        close = index
+                        break
+                    }
+                }
             }
             let list = String(body[..<close]).replacing(try Regex(#"\.product\([^)]*\)"#), with: "")
-            targets[name] = Set(list.matches(of: try Regex(#""([^"]+)""#)).compactMap { $0.output[1].substring.map(String.init) })
+            targets[name] = Set(
+                list.matches(of: try Regex(#""([^"]+)""#)).compactMap { $0.output[1].substring.map(String.init) })
         }
         return targets
     }
@@ -34,10 +44,15 @@ struct ArchitectureTests {
     /// The rows of ARCHITECTURE.md's table in order: target and the dependencies it names.
     static func documentedTargets(_ text: String) -> [(name: String, dependencies: Set<String>)] {
         text.split(separator: "\n").compactMap { line in
-            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard cells.count >= 4, cells[1].hasPrefix("`"), cells[1].hasSuffix("`") else { return nil }
             let name = String(cells[1].dropFirst().dropLast())
-            let dependencies = cells[2] == "—" ? [] : cells[2].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " `")) }
+            let dependencies =
+                cells[2] == "—"
+                ? []
+                : cells[2].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " `")) }
             return (name, Set(dependencies))
         }
     }
@@ -48,12 +63,17 @@ struct ArchitectureTests {
         let package = try Self.packageTargets(manifest)
         let rows = Self.documentedTargets(document)
         try #require(package.count >= 15, "read \(package.count) targets from Package.swift")
-        #expect(Set(rows.map(\.name)) == Set(package.keys),
-                "in Package.swift only: \(Set(package.keys).subtracting(rows.map(\.name)).sorted()); in ARCHITECTURE.md only: \(Set(rows.map(\.name)).subtracting(package.keys).sorted())")
+        #expect(
+            Set(rows.map(\.name)) == Set(package.keys),
+            "in Package.swift only: \(Set(package.keys).subtracting(rows.map(\.name)).sorted()); in ARCHITECTURE.md only: \(Set(rows.map(\.name)).subtracting(package.keys).sorted())"
+        )
         var above: Set<String> = []
         for row in rows {
             if let declared = package[row.name] {
-                #expect(row.dependencies == declared, "\(row.name): ARCHITECTURE.md says \(row.dependencies.sorted()), Package.swift \(declared.sorted())")
+                #expect(
+                    row.dependencies == declared,
+                    "\(row.name): ARCHITECTURE.md says \(row.dependencies.sorted()), Package.swift \(declared.sorted())"
+                )
             }
             let up = row.dependencies.subtracting(above)
             #expect(up.isEmpty, "\(row.name) depends on \(up.sorted()), listed below it: arrows must point down")

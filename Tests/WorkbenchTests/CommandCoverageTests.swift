@@ -30,7 +30,8 @@ struct CommandCoverageTests {
         let tests = repositoryRoot + "/Tests"
         for target in (try? FileManager.default.contentsOfDirectory(atPath: tests)) ?? [] {
             let folder = tests + "/" + target + "/Commands"
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where file.hasSuffix(".swift") {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            where file.hasSuffix(".swift") {
                 found[(file as NSString).deletingPathExtension] = folder + "/" + file
             }
         }
@@ -40,7 +41,9 @@ struct CommandCoverageTests {
     /// The verbs the golden transcripts run.
     static func goldenVerbs() throws -> Set<String> {
         var verbs = Set<String>()
-        let files = try FileManager.default.contentsOfDirectory(atPath: goldenTranscriptFolder).filter { $0.hasSuffix(".wbt") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: goldenTranscriptFolder).filter {
+            $0.hasSuffix(".wbt")
+        }
         for file in files {
             for entry in try Transcript.read(path: goldenTranscriptFolder + "/" + file).entries {
                 if let statement = try? CommandTable.parse(entry.command) { verbs.insert(statement.verb) }
@@ -56,7 +59,8 @@ struct CommandCoverageTests {
 
     @Test func everyCommandHasItsHandlerFound() {
         let unfound = CommandTable.names.filter { Self.handlers[$0] == nil }
-        #expect(unfound.isEmpty, "no `CommandSpec(\"NAME\"` found under Sources/ for: \(unfound.joined(separator: ", "))")
+        #expect(
+            unfound.isEmpty, "no `CommandSpec(\"NAME\"` found under Sources/ for: \(unfound.joined(separator: ", "))")
     }
 
     /// The text of the test file named after `handler` (`<Handler>Tests.swift` in a `Commands/` folder), or "".
@@ -65,18 +69,23 @@ struct CommandCoverageTests {
     }
 
     /// The commands neither run by a golden transcript nor by their handler's test file, each with what to add.
-    static func uncovered(goldenVerbs: Set<String>, testFileText: (String) -> String = testFileText(handler:)) -> [String] {
+    static func uncovered(goldenVerbs: Set<String>, testFileText: (String) -> String = testFileText(handler:))
+        -> [String]
+    {
         CommandTable.names.filter { command in
             !goldenVerbs.contains(command) && !runs(command, in: testFileText(handlers[command] ?? "?"))
         }.map { command in
             let handler = handlers[command] ?? "?"
-            return "\(command) (handler \(handler).swift: add Tests/WorkbenchTests/Commands/\(handler)Tests.swift running it, or a cell in sessions/every-command.wbt)"
+            return
+                "\(command) (handler \(handler).swift: add Tests/WorkbenchTests/Commands/\(handler)Tests.swift running it, or a cell in sessions/every-command.wbt)"
         }
     }
 
     @Test func everyCommandHasATestFileOrAGoldenTranscript() throws {
         let missing = Self.uncovered(goldenVerbs: try Self.goldenVerbs())
-        #expect(missing.isEmpty, "commands with neither a test file nor a golden transcript:\n\(missing.joined(separator: "\n"))")
+        #expect(
+            missing.isEmpty,
+            "commands with neither a test file nor a golden transcript:\n\(missing.joined(separator: "\n"))")
     }
 
     /// Without the goldens, the commands with a test file of their own are still covered, and a
@@ -88,7 +97,10 @@ struct CommandCoverageTests {
         }
         let nothing = Self.uncovered(goldenVerbs: [], testFileText: { _ in "" })
         #expect(nothing.count == CommandTable.names.count)
-        #expect(nothing.contains("card (handler CardCommands.swift: add Tests/WorkbenchTests/Commands/CardCommandsTests.swift running it, or a cell in sessions/every-command.wbt)"))
+        #expect(
+            nothing.contains(
+                "card (handler CardCommands.swift: add Tests/WorkbenchTests/Commands/CardCommandsTests.swift running it, or a cell in sessions/every-command.wbt)"
+            ))
     }
 
     @Test func everyCommandTestFileIsNamedAfterAHandler() {
@@ -96,7 +108,10 @@ struct CommandCoverageTests {
         let strays = Self.commandTestFiles.keys.filter { name in
             !(name.hasSuffix("Tests") && handlerFiles.contains(String(name.dropLast("Tests".count))))
         }.sorted()
-        #expect(strays.isEmpty, "files in a Commands/ test folder named after no handler: \(strays.joined(separator: ", ")) (expected <Handler>Tests.swift for one of \(handlerFiles.sorted().joined(separator: ", ")))")
+        #expect(
+            strays.isEmpty,
+            "files in a Commands/ test folder named after no handler: \(strays.joined(separator: ", ")) (expected <Handler>Tests.swift for one of \(handlerFiles.sorted().joined(separator: ", ")))"
+        )
     }
 
     /// A command line in a string counts; the word in prose or inside another word does not.

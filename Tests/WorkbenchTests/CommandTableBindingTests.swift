@@ -26,7 +26,10 @@ struct CommandTableBindingTests {
         ("show a b", "unexpected argument", "usage: show NAME [rows=10]"),
         ("a, b = show iris", "'show' returns nothing to bind", nil),
         ("a, b, c = split iris", "'split' binds at most 2 names", nil),
-        (#"load "x.csv" sa y"#, "unexpected 'sa'", "did you mean 'as'? usage: [NAME =] load PATH [as NAME] [sep=by extension] [header=yes] [types=…] [table=…] [query=…]"),
+        (
+            #"load "x.csv" sa y"#, "unexpected 'sa'",
+            "did you mean 'as'? usage: [NAME =] load PATH [as NAME] [sep=by extension] [header=yes] [types=…] [table=…] [query=…]"
+        ),
         ("load \"x.csv\" header=maybe", "header must be yes or no", nil),
     ])
     func bindingErrors(line: String, message: String, hint: String?) {

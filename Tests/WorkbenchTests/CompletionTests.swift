@@ -25,18 +25,25 @@ private struct FakeSource: CompletionSource {
 @Suite("Tab completion over the command table")
 struct CompletionTests {
     private func complete(_ line: String, cursor: Int? = nil) -> Completion.Result {
-        Completion.complete(line: line, cursor: cursor ?? line.count, source: FakeSource(), commands: CommandTable.signatures)
+        Completion.complete(
+            line: line, cursor: cursor ?? line.count, source: FakeSource(), commands: CommandTable.signatures)
     }
 
     @Test func lessonNamesAfterTutorialStart() {
         #expect(complete("tutorial start fi") == .init(start: 15, candidates: ["first-steps"]))
-        #expect(complete("tutorial resume ").candidates.prefix(3) == ["first-steps", "invoking-a-model", "reading-classification"])
+        #expect(
+            complete("tutorial resume ").candidates.prefix(3) == [
+                "first-steps", "invoking-a-model", "reading-classification",
+            ])
         #expect(complete("tutorial st").candidates == ["start", "step"])
     }
 
     @Test func commandNames() {
         #expect(complete("de") == .init(start: 0, candidates: ["describe", "derive", "dedupe"]))
-        #expect(complete("s").candidates == ["show", "split", "select", "sort", "sample", "serve", "servers", "stop", "save"])
+        #expect(
+            complete("s").candidates == [
+                "show", "split", "select", "sort", "sample", "serve", "servers", "stop", "save",
+            ])
         #expect(complete("x = sp").candidates == ["split"])
         #expect(complete("a, b = sp") == .init(start: 7, candidates: ["split"]))
     }
@@ -48,7 +55,9 @@ struct CompletionTests {
     }
 
     @Test func columnsAfterColumnOptions() {
-        #expect(complete("split penguins stratify=") == .init(start: 24, candidates: ["species", "island", "sex", "bill_length_mm"]))
+        #expect(
+            complete("split penguins stratify=")
+                == .init(start: 24, candidates: ["species", "island", "sex", "bill_length_mm"]))
         #expect(complete("split penguins stratify=s").candidates == ["species", "sex"])
         #expect(complete("split iris stratify=s").candidates == ["sepal_length", "species"])
     }

@@ -31,16 +31,20 @@ struct CrashSafetyTests {
     /// Starts the REPL on the script in `folder`, recording to `folder/sessions-TAG`.
     private func startSession(in folder: String, tag: String) throws -> Subprocess {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "\(BuiltProducts.missingBinaryHint)")
-        return try Subprocess(Self.binary, ["--sessions", "sessions-\(tag)"], in: folder,
-                              environment: ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"],
-                              input: Self.script.joined(separator: "\n") + "\n")
+        return try Subprocess(
+            Self.binary, ["--sessions", "sessions-\(tag)"], in: folder,
+            environment: ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"],
+            input: Self.script.joined(separator: "\n") + "\n")
     }
 
     /// The one transcript in `folder`; nil if the process was killed before it created one.
     private func transcript(in folder: String) throws -> (path: String, transcript: Transcript)? {
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".wbt") }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".wbt")
+        }
         guard !files.isEmpty else { return nil }
-        let file = try #require(files.count == 1 ? files.first : nil, "expected one transcript in \(folder), found \(files)")
+        let file = try #require(
+            files.count == 1 ? files.first : nil, "expected one transcript in \(folder), found \(files)")
         return (folder + "/" + file, try Transcript.read(path: folder + "/" + file))
     }
 
@@ -74,7 +78,9 @@ struct CrashSafetyTests {
             let cells = recorded.entries.count
             #expect(recorded.entries.map(\.command) == Array(Self.script.prefix(cells)), "attempt \(attempt)")
             for (got, want) in zip(recorded.entries, expected.entries) {
-                #expect(got.output.map(Transcript.normalized) == want.output.map(Transcript.normalized), "attempt \(attempt), cell \(got.number)")
+                #expect(
+                    got.output.map(Transcript.normalized) == want.output.map(Transcript.normalized),
+                    "attempt \(attempt), cell \(got.number)")
             }
             if cells > longest.cells { longest = (path, cells) }
 
@@ -85,16 +91,23 @@ struct CrashSafetyTests {
             let runs = try reopened.runs(last: total - committed)
             let runCells = Set(runs.map(\.cell))
             let recordedTrains = Self.trainCells.filter { $0 <= cells }
-            #expect(runCells.isSuperset(of: recordedTrains), "attempt \(attempt): runs for cells \(runCells.sorted()), transcript has \(cells) cells")
-            #expect(runCells.subtracting(recordedTrains).allSatisfy { $0 == cells + 1 }, "attempt \(attempt): runs for cells \(runCells.sorted())")
+            #expect(
+                runCells.isSuperset(of: recordedTrains),
+                "attempt \(attempt): runs for cells \(runCells.sorted()), transcript has \(cells) cells")
+            #expect(
+                runCells.subtracting(recordedTrains).allSatisfy { $0 == cells + 1 },
+                "attempt \(attempt): runs for cells \(runCells.sorted())")
             committed = total
         }
 
         // The longest killed transcript replays cell for cell.
         if longest.cells > 0 {
-            let replay = try Subprocess(Self.binary, ["replay", longest.path], in: folder, environment: ["WORKBENCH_HOME": folder + "/replay-home"])
+            let replay = try Subprocess(
+                Self.binary, ["replay", longest.path], in: folder,
+                environment: ["WORKBENCH_HOME": folder + "/replay-home"])
             #expect(replay.wait(timeout: 120) == 0, "\(replay.output)\(replay.errorOutput)")
-            #expect(replay.output.contains("replayed \(longest.cells) cells, \(longest.cells) matched"), "\(replay.output)")
+            #expect(
+                replay.output.contains("replayed \(longest.cells) cells, \(longest.cells) matched"), "\(replay.output)")
         }
     }
 
@@ -105,24 +118,33 @@ struct CrashSafetyTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let home = folder + "/home"
         let sessions = folder + "/sessions/recorded"
-        for path in [home + "/tutorials", sessions] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        for path in [home + "/tutorials", sessions] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
         let gone = try deadProcessID()
         let random = "-0123456789abcdef"
         let abandoned = [
             home + "/.history.wb-tmp-\(gone)" + random, home + "/tutorials/.progress.json.wb-tmp-\(gone)" + random,
-            folder + "/.saved.wbt.wb-tmp-\(gone)" + random, folder + "/.scored.csv.wb-tmp-\(gone)" + random, sessions + "/.x.wbt.wb-tmp-\(gone)" + random,
+            folder + "/.saved.wbt.wb-tmp-\(gone)" + random, folder + "/.scored.csv.wb-tmp-\(gone)" + random,
+            sessions + "/.x.wbt.wb-tmp-\(gone)" + random,
         ]
         // A live process's temporary, and names a user might choose (the old pattern among them).
-        let kept = [folder + "/.saved.wbt.wb-tmp-\(getpid())" + random, folder + "/notes.tmp-\(gone)", folder + "/.plain", folder + "/.saved.wbt.tmp-\(gone)"]
+        let kept = [
+            folder + "/.saved.wbt.wb-tmp-\(getpid())" + random, folder + "/notes.tmp-\(gone)", folder + "/.plain",
+            folder + "/.saved.wbt.tmp-\(gone)",
+        ]
         for path in abandoned + kept { try Data("x".utf8).write(to: URL(fileURLWithPath: path)) }
         let bundle = NSTemporaryDirectory() + "workbench-bundle-\(gone)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: bundle + "/manifest.json"))
         defer { try? FileManager.default.removeItem(atPath: bundle) }
 
-        let process = try Subprocess(Self.binary, [], in: folder, environment: ["WORKBENCH_HOME": home], input: "quit\n")
+        let process = try Subprocess(
+            Self.binary, [], in: folder, environment: ["WORKBENCH_HOME": home], input: "quit\n")
         #expect(process.wait(timeout: 60) == 0, "\(process.errorOutput)")
-        for path in abandoned + [bundle] { #expect(!FileManager.default.fileExists(atPath: path), "\(path) survived the next start") }
+        for path in abandoned + [bundle] {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(path) survived the next start")
+        }
         for path in kept { #expect(FileManager.default.fileExists(atPath: path), "\(path) was removed") }
     }
 

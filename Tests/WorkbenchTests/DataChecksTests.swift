@@ -36,9 +36,15 @@ struct DataChecksTests {
         let train = try #require(run(s, "m = train linear on d target=digit"))
         #expect(train.succeeded, "\(train.output.plainText)")
         let lines = train.output.plainText.split(separator: "\n").map(String.init)
-        #expect(lines[0] == "note: 'digit' holds 10 whole-number values, each repeated, so it is read as 10 classes (task=regression to predict it as a number)")
+        #expect(
+            lines[0]
+                == "note: 'digit' holds 10 whole-number values, each repeated, so it is read as 10 classes (task=regression to predict it as a number)"
+        )
         #expect(lines[1].hasPrefix("m: linear on d → digit (classification, 10 classes: 0, 1, 2, 3, 4, 5, …)"))
-        guard case .model(let model)? = s.lookup("m") else { Issue.record("m is not a model"); return }
+        guard case .model(let model)? = s.lookup("m") else {
+            Issue.record("m is not a model")
+            return
+        }
         #expect(model.pipeline.task == .classification)
         #expect(model.pipeline.target.classes == (0...9).map(String.init))
 
@@ -55,7 +61,10 @@ struct DataChecksTests {
         let tune = try #require(run(s, "t = tune tree on d target=digit max_depth=[2, 4]"))
         #expect(tune.succeeded, "\(tune.output.plainText)")
         #expect(tune.output.plainText.contains("read as 10 classes"))
-        guard case .leaderboard(let lb)? = s.lookup("t") else { Issue.record("t is not a leaderboard"); return }
+        guard case .leaderboard(let lb)? = s.lookup("t") else {
+            Issue.record("t is not a leaderboard")
+            return
+        }
         #expect(lb.task == .classification)
     }
 
@@ -64,14 +73,20 @@ struct DataChecksTests {
         run(s, #"load "examples/diabetes.csv""#)
         let train = try #require(run(s, "r = train linear on diabetes target=progression"))
         #expect(train.succeeded)
-        #expect(train.output.plainText.contains("note: 'progression' holds whole numbers with 214 distinct values, so it is read as a quantity: regression (task=classification to predict classes)"))
+        #expect(
+            train.output.plainText.contains(
+                "note: 'progression' holds whole numbers with 214 distinct values, so it is read as a quantity: regression (task=classification to predict classes)"
+            ))
         #expect(train.output.plainText.contains("→ progression (regression)"))
     }
 
     @Test func describeShowsRolesAndSuggestions() throws {
         let s = makeSession()
         let load = try #require(run(s, #"load "examples/penguins_messy.csv" as messy"#))
-        #expect(load.output.plainText.contains("roles: studyName (constant), Sample Number (identifier), Region (constant), Individual ID (identifier), Date Egg (date), Comments (free text) — 'describe messy' for suggestions"))
+        #expect(
+            load.output.plainText.contains(
+                "roles: studyName (constant), Sample Number (identifier), Region (constant), Individual ID (identifier), Date Egg (date), Comments (free text) — 'describe messy' for suggestions"
+            ))
         let describe = try #require(run(s, "describe messy"))
         let text = describe.output.plainText
         #expect(text.contains("column         type  role        count  missing  distinct  top values"))
@@ -81,7 +96,8 @@ struct DataChecksTests {
         #expect(text.contains("- studyName is constant ('PAL0708' in every row): models leave it out"))
         #expect(text.contains("- Sample Number is an identifier (it counts up row by row): models leave it out"))
         #expect(text.contains("- Individual ID is an identifier (a different value in every row): models leave it out"))
-        #expect(text.contains("- Date Egg holds dates (MM/dd/yy): models use its year, month, day of week, day of year"))
+        #expect(
+            text.contains("- Date Egg holds dates (MM/dd/yy): models use its year, month, day of week, day of year"))
         #expect(text.contains("- Comments is free text ("))
         // The plain example has no roles: no suggestions, no roles line.
         let plain = try #require(run(s, #"load "examples/penguins.csv""#))
@@ -102,19 +118,31 @@ struct DataChecksTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         run(s, #"load "mixed.csv""#)
         let text = try #require(run(s, "describe mixed")).output.plainText
-        #expect(text.contains("- when holds dates (yyyy-MM-dd (ISO 8601)); mixed formats: '16/11/2007' (row 4) is not yyyy-MM-dd (ISO 8601): models use its year, month, day of week, day of year"))
-        #expect(text.contains("- note is missing in 92% of rows: drop=[note] to leave it out, or missing_indicators=yes to learn from its absence"))
+        #expect(
+            text.contains(
+                "- when holds dates (yyyy-MM-dd (ISO 8601)); mixed formats: '16/11/2007' (row 4) is not yyyy-MM-dd (ISO 8601): models use its year, month, day of week, day of year"
+            ))
+        #expect(
+            text.contains(
+                "- note is missing in 92% of rows: drop=[note] to leave it out, or missing_indicators=yes to learn from its absence"
+            ))
         // Mostly missing is advice only: the column stays a feature; the date becomes numbers, and
         // the value in another format is a missing date (1 of 24 rows).
         let train = try #require(run(s, "m = train tree on mixed target=label"))
         #expect(train.succeeded, "\(train.output.plainText)")
         #expect(!train.output.plainText.contains("left out:"))
-        guard case .model(let model)? = s.lookup("m") else { Issue.record("m is not a model"); return }
+        guard case .model(let model)? = s.lookup("m") else {
+            Issue.record("m is not a model")
+            return
+        }
         #expect(model.pipeline.preprocessor.inputNames == ["when", "note", "size"])
         let when = try #require(model.pipeline.preprocessor.features.first?.date)
         #expect(when.format == DateFormat(order: .yearFirst, separator: "-"))
         #expect(model.pipeline.preprocessor.features[0].missingRate == 1.0 / 24)
-        #expect(Array(model.pipeline.preprocessor.outputNames.prefix(4)) == ["when (year)", "when (month)", "when (day of week)", "when (day of year)"])
+        #expect(
+            Array(model.pipeline.preprocessor.outputNames.prefix(4)) == [
+                "when (year)", "when (month)", "when (day of week)", "when (day of year)",
+            ])
     }
 
     @Test func compareOnTheMessyFileMatchesTheCleanFile() throws {
@@ -122,7 +150,10 @@ struct DataChecksTests {
         run(s, #"load "examples/penguins_messy.csv" as messy"#, #"load "examples/penguins.csv" as clean"#)
         let messy = try #require(run(s, "lm = compare all on messy target=Species seed=3"))
         #expect(messy.succeeded, "\(messy.output.plainText)")
-        #expect(messy.output.plainText.contains("left out: studyName (constant), Sample Number (identifier), Region (constant), Individual ID (identifier), Comments (free text) — features=[…] to keep them"))
+        #expect(
+            messy.output.plainText.contains(
+                "left out: studyName (constant), Sample Number (identifier), Region (constant), Individual ID (identifier), Comments (free text) — features=[…] to keep them"
+            ))
         #expect(!messy.output.plainText.contains("warning:"))
         let clean = try #require(run(s, "lc = compare all on clean target=species seed=3"))
         #expect(clean.succeeded)
@@ -130,7 +161,11 @@ struct DataChecksTests {
             Issue.record("leaderboards not bound")
             return
         }
-        #expect(a.features == ["Island", "Date Egg", "Culmen Length (mm)", "Culmen Depth (mm)", "Flipper Length (mm)", "Body Mass (g)", "Sex"])
+        #expect(
+            a.features == [
+                "Island", "Date Egg", "Culmen Length (mm)", "Culmen Depth (mm)", "Flipper Length (mm)", "Body Mass (g)",
+                "Sex",
+            ])
         let best = { (lb: Leaderboard) in lb.rows[0].result.mean(of: lb.metric) }
         #expect(abs(best(a) - best(b)) <= 0.02, "messy \(best(a)) vs clean \(best(b))")
     }
@@ -138,10 +173,14 @@ struct DataChecksTests {
     @Test func explicitFeaturesAlwaysWin() throws {
         let s = makeSession()
         run(s, #"load "examples/penguins_messy.csv" as messy"#)
-        let train = try #require(run(s, #"m = train tree on messy target=Species features=["Sample Number", "Culmen Length (mm)"]"#))
+        let train = try #require(
+            run(s, #"m = train tree on messy target=Species features=["Sample Number", "Culmen Length (mm)"]"#))
         #expect(train.succeeded, "\(train.output.plainText)")
         #expect(!train.output.plainText.contains("left out:"))
-        guard case .model(let model)? = s.lookup("m") else { Issue.record("m is not a model"); return }
+        guard case .model(let model)? = s.lookup("m") else {
+            Issue.record("m is not a model")
+            return
+        }
         #expect(model.pipeline.preprocessor.inputNames == ["Sample Number", "Culmen Length (mm)"])
     }
 
@@ -150,7 +189,9 @@ struct DataChecksTests {
         var lines = ["x,noise,code,label"]
         for i in 0..<60 {
             let positive = i % 3 == 0
-            lines.append("\(positive ? 100 + (i * 7) % 50 : (i * 7) % 50),\((i * 7) % 11),\(positive ? "P" : "N"),\(positive ? "yes" : "no")")
+            lines.append(
+                "\(positive ? 100 + (i * 7) % 50 : (i * 7) % 50),\((i * 7) % 11),\(positive ? "P" : "N"),\(positive ? "yes" : "no")"
+            )
         }
         let training = lines.joined(separator: "\n") + "\n"
         let fresh = (["x,noise,code,label"] + Array(lines[1...4]) + ["500,3,N,no"]).joined(separator: "\n") + "\n"
@@ -161,7 +202,10 @@ struct DataChecksTests {
         #expect(compare.succeeded, "\(compare.output.plainText)")
         let text = compare.output.plainText
         #expect(text.contains("warning: code is a relabelling of label"))
-        #expect(text.contains("warning: x alone predicts label almost perfectly (a one-feature tree scores accuracy 1.000 in cross-validation)"))
+        #expect(
+            text.contains(
+                "warning: x alone predicts label almost perfectly (a one-feature tree scores accuracy 1.000 in cross-validation)"
+            ))
         #expect(!text.contains("warning: noise"))
         #expect(text.contains("warning: 4 of 5 rows of leaky_fresh repeat rows of leaky"))
         // The warnings come before the leaderboard.
@@ -173,7 +217,9 @@ struct DataChecksTests {
     @Test func rareClassIsNotedWithTheBaselineAndStratify() throws {
         // 4 of 60 rows (6.7%) are class 'rare'.
         var lines = ["x,label"]
-        for i in 0..<60 { lines.append("\(i % 15 == 0 ? 100 + (i * 7) % 50 : (i * 7) % 50),\(i % 15 == 0 ? "rare" : "common")") }
+        for i in 0..<60 {
+            lines.append("\(i % 15 == 0 ? 100 + (i * 7) % 50 : (i * 7) % 50),\(i % 15 == 0 ? "rare" : "common")")
+        }
         let (s, folder) = try session(with: ["rare.csv": lines.joined(separator: "\n") + "\n"])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         run(s, #"load "rare.csv""#, "split rare test=0.2 seed=1")
@@ -182,6 +228,9 @@ struct DataChecksTests {
         let text = compare.output.plainText
         #expect(text.contains("note: class rare is "))
         #expect(text.contains("the baseline's balanced accuracy is 0.500; metric=balanced_accuracy ranks by it"))
-        #expect(text.contains("note: rare was split without stratify=: split rare stratify=label keeps each class's share in both parts"))
+        #expect(
+            text.contains(
+                "note: rare was split without stratify=: split rare stratify=label keeps each class's share in both parts"
+            ))
     }
 }

@@ -15,7 +15,8 @@ import TestSupport
 ///  6  A     4000  40  m
 /// ```
 enum DataVerbFixture {
-    static let tiny = "id,island,mass,len,sex\n1,A,3000,40,m\n2,A,4000,,f\n3,B,5000,50,m\n4,B,,45,\n5,C,4500,0,f\n6,A,4000,40,m\n"
+    static let tiny =
+        "id,island,mass,len,sex\n1,A,3000,40,m\n2,A,4000,,f\n3,B,5000,50,m\n4,B,,45,\n5,C,4500,0,f\n6,A,4000,40,m\n"
     static let regions = "island,region\nA,north\nB,south\nD,west\n"
 
     static func session() throws -> (Session, String) {

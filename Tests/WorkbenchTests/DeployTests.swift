@@ -7,7 +7,9 @@ import TestSupport
 import Learning
 
 /// Runs the real binary with arguments and optional stdin; returns status, stdout and stderr.
-func runBinary(_ arguments: [String], input: String? = nil, in folder: String = repositoryRoot, home: String? = nil) throws -> (status: Int32, out: String, err: String) {
+func runBinary(_ arguments: [String], input: String? = nil, in folder: String = repositoryRoot, home: String? = nil)
+    throws -> (status: Int32, out: String, err: String)
+{
     let binary = BuiltProducts.workbench
     try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
     var environment = ProcessInfo.processInfo.environment
@@ -33,13 +35,16 @@ struct DeployTests {
         run(session, #"load "examples/penguins.csv""#, "m = train linear on penguins target=species")
         let export = try #require(run(session, "export m to \"\(folder)/b\""))
         #expect(export.output.lines[0].hasPrefix("exported m to \(folder)/b: 9 files"))
-        #expect(export.output.lines[1] == "provenance: cells 1, 2 of this session, reading penguins.csv, in provenance.wbt")
+        #expect(
+            export.output.lines[1] == "provenance: cells 1, 2 of this session, reading penguins.csv, in provenance.wbt")
         #expect(export.output.lines[2].hasPrefix("model.onnx: the whole pipeline in standard ONNX operators"))
         let again = try #require(run(session, "export m to \"\(folder)/b\""))
         #expect(again.output.plainText.contains("already exists"))
         let imported = try #require(run(session, "m2 = import \"\(folder)/b\""))
         #expect(imported.succeeded)
-        guard case .model(let a)? = session.lookup("m"), case .model(let b)? = session.lookup("m2"), case .dataset(let d)? = session.lookup("penguins") else {
+        guard case .model(let a)? = session.lookup("m"), case .model(let b)? = session.lookup("m2"),
+            case .dataset(let d)? = session.lookup("penguins")
+        else {
             Issue.record("models not bound")
             return
         }
@@ -80,27 +85,47 @@ struct DeployTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession()
         run(session, #"load "examples/penguins_messy.csv" as messy"#)
-        let train = try #require(run(session, #"m = train tree on messy target=Species features=["Date Egg", "Island"] max_depth=4"#))
+        let train = try #require(
+            run(session, #"m = train tree on messy target=Species features=["Date Egg", "Island"] max_depth=4"#))
         #expect(train.succeeded, "\(train.output.plainText)")
         let export = try #require(run(session, "export m to \"\(folder)/b\""))
         #expect(export.succeeded, "\(export.output.plainText)")
-        #expect(export.output.plainText.contains("model.onnx has no date parsing: it takes Date Egg (MM/dd/yy) as the numbers 'Date Egg (year)', 'Date Egg (month)', 'Date Egg (day of week)', 'Date Egg (day of year)' (listed in manifest.json); model.json, predict and serve take the date text"))
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/b/manifest.json")))
-        #expect(manifest.onnx.dateInputs == [.init(column: "Date Egg", format: "MM/dd/yy", inputs: ["Date Egg (year)", "Date Egg (month)", "Date Egg (day of week)", "Date Egg (day of year)"])])
+        #expect(
+            export.output.plainText.contains(
+                "model.onnx has no date parsing: it takes Date Egg (MM/dd/yy) as the numbers 'Date Egg (year)', 'Date Egg (month)', 'Date Egg (day of week)', 'Date Egg (day of year)' (listed in manifest.json); model.json, predict and serve take the date text"
+            ))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/b/manifest.json")))
+        #expect(
+            manifest.onnx.dateInputs == [
+                .init(
+                    column: "Date Egg", format: "MM/dd/yy",
+                    inputs: ["Date Egg (year)", "Date Egg (month)", "Date Egg (day of week)", "Date Egg (day of year)"])
+            ])
         #expect(manifest.inputs.map(\.name) == ["Date Egg", "Island"])
         let card = try String(contentsOfFile: folder + "/b/MODEL_CARD.md", encoding: .utf8)
         #expect(card.contains("| Date Egg | date (MM/dd/yy) | 0.9% | years 2007 to 2009, e.g. "))
 
-        let rows = ["Date Egg,Island", "11/16/08,BISCOE", "11/9/07,TORGERSEN", "2008-11-16,DREAM", ",DREAM", "soon,BISCOE"]
+        let rows = [
+            "Date Egg,Island", "11/16/08,BISCOE", "11/9/07,TORGERSEN", "2008-11-16,DREAM", ",DREAM", "soon,BISCOE",
+        ]
         let (status, out, err) = try runBinary(["predict", folder + "/b"], input: rows.joined(separator: "\n") + "\n")
         #expect(status == 0, "\(err)")
-        #expect(err.contains("warning: Date Egg: '2008-11-16' is not a date written MM/dd/yy as in training; treated as missing (rows 3, 5)"))
+        #expect(
+            err.contains(
+                "warning: Date Egg: '2008-11-16' is not a date written MM/dd/yy as in training; treated as missing (rows 3, 5)"
+            ))
         #expect(err.contains("scored 5 of 5 rows; 0 failed"))
         // The shell's predictions are the session's, row for row.
-        guard case .model(let model)? = session.lookup("m") else { Issue.record("m is not a model"); return }
+        guard case .model(let model)? = session.lookup("m") else {
+            Issue.record("m is not a model")
+            return
+        }
         let frame = try CSVReader.read(data: Array((rows.joined(separator: "\n") + "\n").utf8), name: "rows")
         let labels = try #require(try model.pipeline.predict(frame).labels(classes: model.pipeline.target.classes))
-        let predicted = out.split(separator: "\n").dropFirst().map { line in String(line.split(separator: ",", omittingEmptySubsequences: false)[2]) }
+        let predicted = out.split(separator: "\n").dropFirst().map { line in
+            String(line.split(separator: ",", omittingEmptySubsequences: false)[2])
+        }
         #expect(predicted == labels)
     }
 
@@ -108,10 +133,16 @@ struct DeployTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try exportPenguins(to: folder + "/b")
-        let (status, out, _) = try runBinary(["predict", folder + "/b", "--input", "examples/penguins.csv", "--format", "jsonl", "--output", "sqlite:\(folder)/p.db?table=scored"])
+        let (status, out, _) = try runBinary([
+            "predict", folder + "/b", "--input", "examples/penguins.csv", "--format", "jsonl", "--output",
+            "sqlite:\(folder)/p.db?table=scored",
+        ])
         #expect(status == 0)
         #expect(out.isEmpty)
-        let (s2, out2, _) = try runBinary(["predict", folder + "/b", "--input", "sqlite:\(folder)/p.db?query=select * from scored where island = 'Dream'", "--format", "jsonl"])
+        let (s2, out2, _) = try runBinary([
+            "predict", folder + "/b", "--input",
+            "sqlite:\(folder)/p.db?query=select * from scored where island = 'Dream'", "--format", "jsonl",
+        ])
         #expect(s2 == 0)
         let rows = out2.split(separator: "\n")
         #expect(rows.count == 124)
@@ -143,8 +174,11 @@ struct DeployTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try exportPenguins(to: folder + "/b")
         let script = folder + "/export.wb"
-        try Data("load \"\(repositoryRoot)/examples/penguins.csv\"\nm = train forest on penguins target=species n_estimators=60\nexport m to \"\(folder)/b\" overwrite=yes\n".utf8)
-            .write(to: URL(fileURLWithPath: script))
+        try Data(
+            "load \"\(repositoryRoot)/examples/penguins.csv\"\nm = train forest on penguins target=species n_estimators=60\nexport m to \"\(folder)/b\" overwrite=yes\n"
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: script))
         let binary = BuiltProducts.workbench
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<6 {

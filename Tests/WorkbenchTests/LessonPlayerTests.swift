@@ -58,7 +58,8 @@ struct LessonPlayerTests {
     }
 
     @Test func aWrongAttemptThatPassesIsReported() throws {
-        let report = try Self.play(Self.lesson.replacingOccurrences(of: "WRONG", with: "load \"examples/penguins.csv\" as p"))
+        let report = try Self.play(
+            Self.lesson.replacingOccurrences(of: "WRONG", with: "load \"examples/penguins.csv\" as p"))
         #expect(!report.succeeded)
         #expect(report.problems == ["[load]: the wrong attempt 'load \"examples/penguins.csv\" as p' passed the step"])
     }
@@ -68,7 +69,10 @@ struct LessonPlayerTests {
             .replacingOccurrences(of: "load \"examples/penguins.csv\"\n```", with: "load \"examples/penguin.csv\"\n```")
         let report = try Self.play(text)
         #expect(!report.succeeded)
-        #expect(report.problems.contains { $0.hasPrefix("[load]: the solution's command 'load \"examples/penguin.csv\"' failed") })
+        #expect(
+            report.problems.contains {
+                $0.hasPrefix("[load]: the solution's command 'load \"examples/penguin.csv\"' failed")
+            })
     }
 
     @Test func theShellChecksLessonFiles() throws {
@@ -77,13 +81,16 @@ struct LessonPlayerTests {
         try Self.lesson.replacingOccurrences(of: "WRONG", with: "load \"examples/penguins.csv\" as p")
             .write(toFile: folder + "/bad.md", atomically: true, encoding: .utf8)
         let binary = BuiltProducts.workbench
-        let good = try Subprocess(binary, ["tutorial", "check", repositoryRoot + "/tutorials/01-first-steps.md"], in: folder)
+        let good = try Subprocess(
+            binary, ["tutorial", "check", repositoryRoot + "/tutorials/01-first-steps.md"], in: folder)
         #expect(good.wait(timeout: 120) == 0)
         #expect(good.output.contains("01-first-steps.md: ok — lesson first-steps, 10 steps played to the end"))
         let bad = try Subprocess(binary, ["tutorial", "check", "bad.md"], in: folder)
         #expect(bad.wait(timeout: 120) == 1)
         #expect(bad.output.contains("bad.md: FAIL") && bad.output.contains("passed the step"))
-        let list = try Subprocess(binary, ["tutorial"], in: folder, environment: ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"])
+        let list = try Subprocess(
+            binary, ["tutorial"], in: folder,
+            environment: ["WORKBENCH_HOME": folder + "/home", "PATH": "/usr/bin:/bin"])
         #expect(list.wait(timeout: 60) == 0)
         #expect(list.output.contains("when-not-to-trust"))
     }
@@ -118,15 +125,21 @@ struct GeneratedLessonCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession(in: folder)
-        run(session, "load \"examples/penguins.csv\"", "m = train linear on penguins target=species", "export m to \"bundles/penguins\"",
+        run(
+            session, "load \"examples/penguins.csv\"", "m = train linear on penguins target=species",
+            "export m to \"bundles/penguins\"",
             "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
         let text = try String(contentsOfFile: folder + "/tutorials/10-penguin-model.md", encoding: .utf8)
         let line = try #require(text.split(separator: "\n").first { $0.contains("`workbench predict") })
         let command = try #require(line.split(separator: "`").first { $0.hasPrefix("workbench predict") })
         try FileManager.default.copyItem(atPath: exampleData + "/penguins_fresh.csv", toPath: folder + "/rows.csv")
         let binary = BuiltProducts.workbench
-        let process = try Subprocess("/bin/sh", ["-c", String(command)], in: folder,
-                                     environment: ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"])
+        let process = try Subprocess(
+            "/bin/sh", ["-c", String(command)], in: folder,
+            environment: [
+                "PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin",
+                "WORKBENCH_HOME": folder + "/home",
+            ])
         #expect(process.wait(timeout: 120) == 0, "\(command): \(process.errorOutput)")
         // And the lesson itself plays to the end.
         let report = try LessonPlayer.check(file: folder + "/tutorials/10-penguin-model.md", workingDirectory: folder)

@@ -26,17 +26,25 @@ struct LessonProofTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession(in: folder)
-        run(session, "load \"examples/\(parts[1]).csv\"", "m = train \(parts[0]) on \(parts[1]) target=\(parts[2])", "export m to \"bundles/model\"")
+        run(
+            session, "load \"examples/\(parts[1]).csv\"", "m = train \(parts[0]) on \(parts[1]) target=\(parts[2])",
+            "export m to \"bundles/model\"")
         let make = try #require(run(session, "tutorial make \"bundles/model\" to \"tutorials/10-model.md\""))
         #expect(make.succeeded, "\(make.output.plainText)")
         let text = try String(contentsOfFile: folder + "/tutorials/10-model.md", encoding: .utf8)
         // The shell line it teaches runs with the real binary.
         let line = try #require(text.split(separator: "\n").first { $0.contains("`workbench predict") })
         let command = try #require(line.split(separator: "`").first { $0.hasPrefix("workbench predict") })
-        try FileManager.default.copyItem(atPath: exampleData + (parts[1] == "penguins" ? "/penguins_fresh.csv" : "/diabetes.csv"), toPath: folder + "/rows.csv")
+        try FileManager.default.copyItem(
+            atPath: exampleData + (parts[1] == "penguins" ? "/penguins_fresh.csv" : "/diabetes.csv"),
+            toPath: folder + "/rows.csv")
         let binary = BuiltProducts.workbench
-        let process = try Subprocess("/bin/sh", ["-c", String(command)], in: folder,
-                                     environment: ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"])
+        let process = try Subprocess(
+            "/bin/sh", ["-c", String(command)], in: folder,
+            environment: [
+                "PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin",
+                "WORKBENCH_HOME": folder + "/home",
+            ])
         #expect(process.wait(timeout: 120) == 0, "\(command): \(process.errorOutput)")
     }
 
@@ -45,15 +53,21 @@ struct LessonProofTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (generated, _, bundle) = try Self.generated(in: folder)
         let binary = BuiltProducts.workbench
-        let environment = ["PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin", "WORKBENCH_HOME": folder + "/home"]
+        let environment = [
+            "PATH": (binary as NSString).deletingLastPathComponent + ":/usr/bin:/bin",
+            "WORKBENCH_HOME": folder + "/home",
+        ]
         // The lines as the lesson shows them; only the port is a free one instead of 8080.
         #expect(generated.text.contains(generated.serveLine) && generated.text.contains(generated.curlLine))
-        let server = try Subprocess("/bin/sh", ["-c", "exec " + generated.serveLine.replacingOccurrences(of: "--port 8080", with: "--port 0")],
-                                    in: folder, environment: environment)
+        let server = try Subprocess(
+            "/bin/sh", ["-c", "exec " + generated.serveLine.replacingOccurrences(of: "--port 8080", with: "--port 0")],
+            in: folder, environment: environment)
         defer { server.send(SIGKILL) }
         let bound = try #require(server.waitForLoopbackPort(), "no address in: \(server.output) \(server.errorOutput)")
-        let curl = try Subprocess("/bin/sh", ["-c", generated.curlLine.replacingOccurrences(of: "localhost:8080", with: "127.0.0.1:\(bound)")],
-                                  in: folder, environment: environment)
+        let curl = try Subprocess(
+            "/bin/sh",
+            ["-c", generated.curlLine.replacingOccurrences(of: "localhost:8080", with: "127.0.0.1:\(bound)")],
+            in: folder, environment: environment)
         #expect(curl.wait(timeout: 60) == 0, "\(curl.errorOutput)")
         #expect(curl.output.contains(bundle.manifest.modelID), "\(curl.output)")
         server.send(SIGTERM)
@@ -67,8 +81,11 @@ struct LessonProofTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession(in: folder)
-        run(session, "load \"examples/breast_cancer_train.csv\" as bc", "tr, cal = split bc test=0.3 stratify=diagnosis seed=2",
-            "m = train linear on tr target=diagnosis", "threshold m on cal at=\(threshold)", "conformal m on cal alpha=0.1", "export m to \"bundles/t\"")
+        run(
+            session, "load \"examples/breast_cancer_train.csv\" as bc",
+            "tr, cal = split bc test=0.3 stratify=diagnosis seed=2",
+            "m = train linear on tr target=diagnosis", "threshold m on cal at=\(threshold)",
+            "conformal m on cal alpha=0.1", "export m to \"bundles/t\"")
         let make = try #require(run(session, "tutorial make \"bundles/t\" to \"tutorials/11-t.md\""))
         #expect(make.succeeded, "\(make.output.plainText)")
         let text = try String(contentsOfFile: folder + "/tutorials/11-t.md", encoding: .utf8)
@@ -87,7 +104,9 @@ struct LessonProofTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession(in: folder)
-        run(session, "load \"examples/diabetes.csv\"", "tr, cal = split diabetes test=0.3 seed=2", "m = train linear on tr target=progression",
+        run(
+            session, "load \"examples/diabetes.csv\"", "tr, cal = split diabetes test=0.3 seed=2",
+            "m = train linear on tr target=progression",
             "conformal m on cal alpha=0.2", "export m to \"bundles/r\"")
         let make = try #require(run(session, "tutorial make \"bundles/r\" to \"tutorials/12-r.md\""))
         #expect(make.succeeded, "\(make.output.plainText)")
@@ -100,7 +119,9 @@ struct LessonProofTests {
     /// The generated lesson, its parsed form and its bundle for a linear penguin classifier.
     static func generated(in folder: String) throws -> (LessonMaker.Generated, Lesson, LoadedBundle) {
         let session = makeSession(in: folder)
-        run(session, "load \"examples/penguins.csv\"", "m = train linear on penguins target=species", "export m to \"bundles/p\"")
+        run(
+            session, "load \"examples/penguins.csv\"", "m = train linear on penguins target=species",
+            "export m to \"bundles/p\"")
         let bundle = try BundleReader.open(folder + "/bundles/p")
         let generated = try LessonMaker.lesson(for: bundle, bundlePath: "bundles/p")
         return (generated, try LessonParser.parse(generated.text, path: "t.md", name: "t"), bundle)
@@ -135,7 +156,8 @@ struct LessonProofTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (generated, _, bundle) = try Self.generated(in: folder)
-        let broken = generated.text.replacingOccurrences(of: "m = import \"bundles/p\"\n```", with: "m = import \"bundles/q\"\n```")
+        let broken = generated.text.replacingOccurrences(
+            of: "m = import \"bundles/p\"\n```", with: "m = import \"bundles/q\"\n```")
         let lesson = try LessonParser.parse(broken, path: "t.md", name: "t")
         let failure = try #require(throws: LessonProof.Failure.self) {
             try LessonProof.prove(generated, lesson: lesson, bundle: bundle, workingDirectory: folder)
@@ -144,7 +166,10 @@ struct LessonProofTests {
     }
 
     @Test(arguments: [
-        (#"workbench predict "my bundles/p" --input rows.csv"#, ["workbench", "predict", "my bundles/p", "--input", "rows.csv"]),
+        (
+            #"workbench predict "my bundles/p" --input rows.csv"#,
+            ["workbench", "predict", "my bundles/p", "--input", "rows.csv"]
+        ),
         (#"curl -d '{"a":"it'\''s"}'"#, ["curl", "-d", #"{"a":"it's"}"#]),
     ])
     func shellWords(line: String, words: [String]) {

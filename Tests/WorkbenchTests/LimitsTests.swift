@@ -19,7 +19,9 @@ struct LimitsTests {
         do {
             _ = try Transcript.read(path: folder + "/huge.wbt")
         } catch {
-            #expect(String(describing: error).hasPrefix("\(folder)/huge.wbt is 100 MiB, over the 64 MiB limit for transcripts"))
+            #expect(
+                String(describing: error).hasPrefix(
+                    "\(folder)/huge.wbt is 100 MiB, over the 64 MiB limit for transcripts"))
         }
         // In the REPL, `replay` says the same as a cell error.
         let session = makeSession(in: folder)
@@ -30,7 +32,9 @@ struct LimitsTests {
 
     /// A device that never ends is refused before any read, not read into memory until the machine swaps.
     @Test func endlessTranscriptIsRefused() throws {
-        #expect(throws: BoundedFile.Failure.notRegular(kind: "a character device")) { try BoundedFile.read("/dev/zero", limit: 1 << 20) }
+        #expect(throws: BoundedFile.Failure.notRegular(kind: "a character device")) {
+            try BoundedFile.read("/dev/zero", limit: 1 << 20)
+        }
         #expect(throws: BoundedFile.Failure.notFound) { try BoundedFile.read("/nonexistent/x", limit: 10) }
         #expect(throws: BoundedFile.Failure.isDirectory) { try BoundedFile.read("/tmp", limit: 10) }
     }
@@ -43,7 +47,10 @@ struct LimitsTests {
             try LessonParser.load(path: folder + "/01-huge.md")
         }
         let message = LessonError.tooLarge(file: "t/01-huge.md", bytes: 100 << 20, limit: 1 << 20).description
-        #expect(message == "lesson file t/01-huge.md is 104857600 bytes, over the 1024 KiB limit for lessons\nhint: a lesson is a short Markdown file; split it into several lessons")
+        #expect(
+            message
+                == "lesson file t/01-huge.md is 104857600 bytes, over the 1024 KiB limit for lessons\nhint: a lesson is a short Markdown file; split it into several lessons"
+        )
     }
 
     @Test func hundredMegabyteScriptIsRefused() throws {
@@ -65,20 +72,28 @@ struct LimitsTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/d.csv"))
         try Data("load \"d.csv\"\n".utf8).write(to: URL(fileURLWithPath: folder + "/s.wb"))
         let binary = BuiltProducts.workbench
-        let refused = try Subprocess(binary, ["run", "s.wb"], in: folder, environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "1M"])
+        let refused = try Subprocess(
+            binary, ["run", "s.wb"], in: folder,
+            environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "1M"])
         #expect(refused.wait(timeout: 60) == 1)
         #expect(refused.output.contains("error: d.csv would need about"), "\(refused.output)")
         #expect(refused.output.contains("over the memory budget of 1 MiB"))
         #expect(refused.output.contains("hint: load a sample of it"))
-        let bad = try Subprocess(binary, ["run", "s.wb"], in: folder, environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "lots"])
+        let bad = try Subprocess(
+            binary, ["run", "s.wb"], in: folder,
+            environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "lots"])
         #expect(bad.wait(timeout: 60) == 1)
         #expect(bad.output.contains("WORKBENCH_MEMORY_BUDGET='lots' is not a size"), "\(bad.output)")
-        let loaded = try Subprocess(binary, ["run", "s.wb"], in: folder, environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "64M"])
+        let loaded = try Subprocess(
+            binary, ["run", "s.wb"], in: folder,
+            environment: ["WORKBENCH_HOME": folder + "/h", "WORKBENCH_MEMORY_BUDGET": "64M"])
         #expect(loaded.wait(timeout: 60) == 0)
         #expect(loaded.output.contains("loaded d: 60000 rows"), "\(loaded.output)")
     }
 
-    @Test(arguments: [("512M", 512 << 20), ("8G", 8 << 30), ("1500", 1500), ("2gib", 2 << 30), ("1.5K", 1536), ("64 MB", 64 << 20)])
+    @Test(arguments: [
+        ("512M", 512 << 20), ("8G", 8 << 30), ("1500", 1500), ("2gib", 2 << 30), ("1.5K", 1536), ("64 MB", 64 << 20),
+    ])
     func memoryBudgetSizes(text: String, bytes: Int) {
         #expect(MemoryBudget.parse(text) == bytes)
     }
@@ -98,21 +113,28 @@ struct LimitsTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let columns = 10_000
-        let wide = (0..<columns).map { "c\($0)" }.joined(separator: ",") + "\n" + (0..<columns).map { "\($0)" }.joined(separator: ",") + "\n"
+        let wide =
+            (0..<columns).map { "c\($0)" }.joined(separator: ",") + "\n"
+            + (0..<columns).map { "\($0)" }.joined(separator: ",") + "\n"
         try Data(wide.utf8).write(to: URL(fileURLWithPath: folder + "/wide.csv"))
         let long = "id,blob\n1,\"" + String(repeating: "0123456789", count: 1_048_576) + "\"\n2,b\n"
         try Data(long.utf8).write(to: URL(fileURLWithPath: folder + "/long.csv"))
         let session = makeSession(in: folder)
         let loadWide = try #require(run(session, "load \"wide.csv\""))
-        #expect(loadWide.output.plainText.contains("loaded wide: 1 rows × 10000 columns"), "\(loadWide.output.plainText.prefix(300))")
+        #expect(
+            loadWide.output.plainText.contains("loaded wide: 1 rows × 10000 columns"),
+            "\(loadWide.output.plainText.prefix(300))")
         let showWide = try #require(run(session, "show wide"))
         #expect(showWide.succeeded)
-        #expect(showWide.output.plainText.utf8.count < 200_000, "show printed \(showWide.output.plainText.utf8.count) bytes")
+        #expect(
+            showWide.output.plainText.utf8.count < 200_000, "show printed \(showWide.output.plainText.utf8.count) bytes"
+        )
         let loadLong = try #require(run(session, "load \"long.csv\""))
         #expect(loadLong.output.plainText.contains("loaded long: 2 rows × 2 columns"))
         let showLong = try #require(run(session, "show long"))
         #expect(showLong.succeeded)
-        #expect(showLong.output.plainText.utf8.count < 10_000, "show printed \(showLong.output.plainText.utf8.count) bytes")
+        #expect(
+            showLong.output.plainText.utf8.count < 10_000, "show printed \(showLong.output.plainText.utf8.count) bytes")
     }
 }
 
@@ -130,7 +152,8 @@ struct LineEndTests {
 
     @Test func crlfLessonAndOutputLines() throws {
         let lesson = try String(contentsOfFile: repositoryRoot + "/tutorials/01-first-steps.md", encoding: .utf8)
-        let parsed = try LessonParser.parse(lesson.replacingOccurrences(of: "\n", with: "\r\n"), path: "crlf.md", name: "first-steps")
+        let parsed = try LessonParser.parse(
+            lesson.replacingOccurrences(of: "\n", with: "\r\n"), path: "crlf.md", name: "first-steps")
         #expect(parsed == (try LessonParser.parse(lesson, path: "crlf.md", name: "first-steps")))
         #expect(Output("a\r\nb\nc").lines == ["a", "b", "c"])
         #expect(textLines("a\r\n\r\nb\n") == ["a", "", "b", ""])
@@ -139,7 +162,8 @@ struct LineEndTests {
     @Test func crlfScriptRunsEveryLine() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Data("load \"\(repositoryRoot)/examples/iris.csv\"\r\nshow iris rows=1\r\n".utf8).write(to: URL(fileURLWithPath: folder + "/s.wb"))
+        try Data("load \"\(repositoryRoot)/examples/iris.csv\"\r\nshow iris rows=1\r\n".utf8).write(
+            to: URL(fileURLWithPath: folder + "/s.wb"))
         let (status, out, err) = try runBinary(["run", folder + "/s.wb"])
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("[2]> show iris rows=1"))

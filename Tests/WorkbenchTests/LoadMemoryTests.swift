@@ -38,8 +38,11 @@ struct LoadMemoryTests {
         var status: Int32 = 0
         while true {
             if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-               let kilobytes = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).dropLast(3).trimmingCharacters(in: .whitespaces)) {
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = Int(
+                    line.dropFirst(6).trimmingCharacters(in: .whitespaces).dropLast(3).trimmingCharacters(
+                        in: .whitespaces))
+            {
                 peak = max(peak, kilobytes * 1024)
             }
             let done = waitpid(pid, &status, WNOHANG)
@@ -56,7 +59,9 @@ struct LoadMemoryTests {
         let data = try #require(FileManager.default.contents(atPath: path))
         let bytes = [UInt8](data)
         return bytes.withUnsafeBufferPointer {
-            CSVReader.estimatedBytes(sample: UnsafeBufferPointer(rebasing: $0.prefix(CSVFileSource.sampleBytes)), totalBytes: bytes.count, separator: UInt8(ascii: ","))
+            CSVReader.estimatedBytes(
+                sample: UnsafeBufferPointer(rebasing: $0.prefix(CSVFileSource.sampleBytes)), totalBytes: bytes.count,
+                separator: UInt8(ascii: ","))
         }
     }
 
@@ -68,14 +73,17 @@ struct LoadMemoryTests {
         case "numeric":
             text += (0..<8).map { "c\($0)" }.joined(separator: ",") + "\n"
             for r in 0..<300_000 {
-                text += (0..<8).map { c in String(Double((r &* 7_919 &+ c &* 104_729) % 1_000_003) / 1_000) }.joined(separator: ",") + "\n"
+                text +=
+                    (0..<8).map { c in String(Double((r &* 7_919 &+ c &* 104_729) % 1_000_003) / 1_000) }.joined(
+                        separator: ",") + "\n"
             }
         case "text":
             let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
             text += "id,name,comment,city,value\n"
             for r in 0..<200_000 {
                 let comment = (0..<(3 + r % 9)).map { words[(r &* 31 &+ $0 &* 7) % words.count] }.joined(separator: " ")
-                text += "u\(r + 10_000_000),person \((r &* 2_654_435_761) % 1_000_000_007),\"\(comment) \(r)\",\(words[r % words.count]),\(Double(r % 1000) / 8)\n"
+                text +=
+                    "u\(r + 10_000_000),person \((r &* 2_654_435_761) % 1_000_000_007),\"\(comment) \(r)\",\(words[r % words.count]),\(Double(r % 1000) / 8)\n"
             }
         default:  // wide
             text += (0..<500).map { "f\($0)" }.joined(separator: ",") + "\n"
@@ -98,6 +106,8 @@ struct LoadMemoryTests {
         let estimate = try Self.estimate(folder + "/\(kind).csv")
         let ratio = Double(estimate) / Double(peak)
         print("load memory \(kind): estimate \(estimate >> 20) MiB, measured \(peak >> 20) MiB, ratio \(ratio)")
-        #expect(ratio > 1 / 1.5 && ratio < 1.5, "\(kind): estimate \(estimate >> 20) MiB, measured \(peak >> 20) MiB (ratio \(ratio))")
+        #expect(
+            ratio > 1 / 1.5 && ratio < 1.5,
+            "\(kind): estimate \(estimate >> 20) MiB, measured \(peak >> 20) MiB (ratio \(ratio))")
     }
 }

@@ -17,12 +17,17 @@ struct ModelCommandTests {
         let session = penguins()
         let train = try #require(run(session, "m = train linear on penguins.train target=species"))
         #expect(train.succeeded, "\(train.output.plainText)")
-        #expect(train.output.lines[0] == "m: linear on penguins.train → species (classification, 3 classes: Adelie, Chinstrap, Gentoo)")
+        #expect(
+            train.output.lines[0]
+                == "m: linear on penguins.train → species (classification, 3 classes: Adelie, Chinstrap, Gentoo)")
         guard case .model(let model)? = session.lookup("m") else {
             Issue.record("m is not a model")
             return
         }
-        #expect(model.pipeline.preprocessor.inputNames == ["island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex", "year"])
+        #expect(
+            model.pipeline.preprocessor.inputNames == [
+                "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex", "year",
+            ])
         let evaluate = try #require(run(session, "e = evaluate m on penguins.test"))
         #expect(evaluate.succeeded)
         #expect(evaluate.output.plainText.contains("confusion matrix (rows: true class, columns: predicted)"))
@@ -31,13 +36,19 @@ struct ModelCommandTests {
             return
         }
         #expect(accuracy > 0.95)
-        let one = try #require(run(session, "predict m {island: Biscoe, bill_length_mm: 48.6, bill_depth_mm: 16, flipper_length_mm: 230, body_mass_g: 5800, sex: male, year: 2009}"))
+        let one = try #require(
+            run(
+                session,
+                "predict m {island: Biscoe, bill_length_mm: 48.6, bill_depth_mm: 16, flipper_length_mm: 230, body_mass_g: 5800, sex: male, year: 2009}"
+            ))
         #expect(one.output.plainText.contains("1  Gentoo"))
         let unseen = try #require(run(session, "predict m {island: Atlantis, flipper_length_mm: 330}"))
         #expect(unseen.succeeded)
         #expect(unseen.output.plainText.contains("island = 'Atlantis' was never seen in training"))
         #expect(unseen.output.plainText.contains("flipper_length_mm = 330 is outside the training range"))
-        #expect(unseen.output.plainText.contains("note: not given, so treated as missing: bill_length_mm, bill_depth_mm, body_mass_g, sex, year"))
+        #expect(
+            unseen.output.plainText.contains(
+                "note: not given, so treated as missing: bill_length_mm, bill_depth_mm, body_mass_g, sex, year"))
     }
 
     @Test func predictWritesCSV() throws {
@@ -53,7 +64,10 @@ struct ModelCommandTests {
             return
         }
         #expect(out.frame.rowCount == 69)
-        #expect(Array(out.frame.columnNames.suffix(4)) == ["predicted_species", "probability_Adelie", "probability_Chinstrap", "probability_Gentoo"])
+        #expect(
+            Array(out.frame.columnNames.suffix(4)) == [
+                "predicted_species", "probability_Adelie", "probability_Chinstrap", "probability_Gentoo",
+            ])
     }
 
     @Test func regressionTrainAndEvaluate() throws {
@@ -76,7 +90,7 @@ struct ModelCommandTests {
             Issue.record("lb is not a leaderboard")
             return
         }
-        #expect(lb.rows.count == 3) // baseline added
+        #expect(lb.rows.count == 3)  // baseline added
         #expect(lb.rows.last?.candidate.algorithm.name == "baseline")
         #expect(lb.rows.allSatisfy { $0.result.foldScores.count == 3 })
         #expect(cell.output.plainText.contains("corrected resampled t-test, Nadeau & Bengio 2003"))
@@ -97,10 +111,12 @@ struct ModelCommandTests {
 
     @Test func tuneSearchesAGrid() throws {
         let session = penguins()
-        let cell = try #require(run(session, "t = tune knn on penguins target=species k=[1, 5] weights=[uniform, distance] folds=3"))
+        let cell = try #require(
+            run(session, "t = tune knn on penguins target=species k=[1, 5] weights=[uniform, distance] folds=3"))
         #expect(cell.succeeded, "\(cell.output.plainText)")
         #expect(cell.output.plainText.hasPrefix("tried 4 of 4 settings (grid search)"))
-        let random = try #require(run(session, "tune knn on penguins target=species k=[1, 3, 5, 7] search=random trials=2 folds=3"))
+        let random = try #require(
+            run(session, "tune knn on penguins target=species k=[1, 3, 5, 7] search=random trials=2 folds=3"))
         #expect(random.output.plainText.hasPrefix("tried 2 of 4 settings (random search)"))
         let nothing = try #require(run(session, "tune knn on penguins target=species k=5"))
         #expect(nothing.output.plainText.contains("nothing to search"))
@@ -112,9 +128,15 @@ struct ModelCommandTests {
         ("train linear on penguins", "'train' needs target=COLUMN", nil),
         ("train linear on penguins target=species C=0", "C must be", nil),
         ("train knn on penguins target=species k=2.5", "k must be a whole number", nil),
-        ("train linear on penguins target=species max_itr=5", "'train linear' has no option 'max_itr'", "did you mean 'max_iter'?"),
+        (
+            "train linear on penguins target=species max_itr=5", "'train linear' has no option 'max_itr'",
+            "did you mean 'max_iter'?"
+        ),
         ("train bayes on penguins target=body_mass_g", "'bayes' does not do regression", nil),
-        ("train linear on penguins target=species features=[species]", "the target 'species' cannot also be a feature", nil),
+        (
+            "train linear on penguins target=species features=[species]",
+            "the target 'species' cannot also be a feature", nil
+        ),
         ("compare all on penguins target=species metric=r2", "metric=r2 does not apply to classification", nil),
         ("evaluate penguins on penguins", "'penguins' is a dataset, expected a model", nil),
     ])
@@ -135,7 +157,7 @@ struct ModelCommandTests {
         }
         let session = Session(environment: SessionEnvironment(workingDirectory: repositoryRoot, home: home))
         let list = try #require(run(session, "runs algo=tree"))
-        #expect(list.output.lines.count == 4) // header, rule, two runs
+        #expect(list.output.lines.count == 4)  // header, rule, two runs
         let show = try #require(run(session, "runs show 1"))
         #expect(show.output.plainText.contains("train tree on iris → species (classification)"))
         #expect(show.output.plainText.contains("training_accuracy"))
@@ -153,7 +175,9 @@ struct ModelCommandTests {
         let session = makeSession(in: folder)
         run(session, "load \"big.csv\"")
         let cell = try #require(run(session, "m = train knn on big target=label"))
-        #expect(cell.output.plainText.contains("(measured on 2000 sampled rows it learned from, so optimistic)"), "\(cell.output.plainText)")
+        #expect(
+            cell.output.plainText.contains("(measured on 2000 sampled rows it learned from, so optimistic)"),
+            "\(cell.output.plainText)")
         let small = try #require(run(session, "s = select big [x, label]", "t = train bayes on s target=label"))
         #expect(small.output.plainText.contains("sampled rows"))
     }
@@ -172,7 +196,8 @@ struct ModelCommandTests {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
         let home = NSTemporaryDirectory() + "wb-concurrent-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: home) }
-        let script = "load \"examples/iris.csv\"\n" + String(repeating: "train baseline on iris target=species\n", count: 10)
+        let script =
+            "load \"examples/iris.csv\"\n" + String(repeating: "train baseline on iris target=species\n", count: 10)
         var environment = ProcessInfo.processInfo.environment
         environment["WORKBENCH_HOME"] = home
         let processes = try (0..<4).map { _ in

@@ -6,7 +6,8 @@ import TestSupport
 
 /// Pieces of command lines: valid tokens, near-misses and junk, so random lines reach every branch.
 private let linePieces = [
-    "load", "train", "m", "=", ",", " ", "  ", "\"", "\"a b\"", "\"x\\\"y\"", "\"\\q\"", "\\", "1", "-2.5", "1e-3", "20%", "60s",
+    "load", "train", "m", "=", ",", " ", "  ", "\"", "\"a b\"", "\"x\\\"y\"", "\"\\q\"", "\\", "1", "-2.5", "1e-3",
+    "20%", "60s",
     "3x", ".", "..", "[", "]", "{", "}", "(", ")", ":", ";", "#", "target=", "iris.train", "lb.top(3)", "é", "東京", "😀",
     "\t", "-", "+", ".5", "_", "a-b", "/", "~", "@", "\u{0}", "½", "٣",
 ]
@@ -22,11 +23,15 @@ struct ParserPropertyTests {
                 _ = try Parser.parse(line)
             } catch {
                 let range = error.range
-                #expect(range.start >= 0 && range.start <= range.end && range.end <= line.count, "range \(range) in \(line.debugDescription)")
+                #expect(
+                    range.start >= 0 && range.start <= range.end && range.end <= line.count,
+                    "range \(range) in \(line.debugDescription)")
                 let rendered = error.render(line: line)
                 #expect(rendered.hasPrefix("error: "))
-                let caretLine = rendered.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).first ?? ""
-                #expect(caretLine.filter { $0 == "^" }.count == max(1, range.end - range.start), "\(line.debugDescription)")
+                let caretLine =
+                    rendered.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).first ?? ""
+                #expect(
+                    caretLine.filter { $0 == "^" }.count == max(1, range.end - range.start), "\(line.debugDescription)")
             }
         }
     }

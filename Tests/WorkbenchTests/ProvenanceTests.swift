@@ -13,7 +13,9 @@ struct ProvenanceTests {
     /// A folder holding copies of the example files (a data folder for replays), removed by the caller.
     private func dataFolder(_ names: [String] = ["penguins.csv", "iris.csv"]) throws -> String {
         let folder = try temporaryFolder()
-        for name in names { try FileManager.default.copyItem(atPath: exampleData + "/" + name, toPath: folder + "/" + name) }
+        for name in names {
+            try FileManager.default.copyItem(atPath: exampleData + "/" + name, toPath: folder + "/" + name)
+        }
         return folder
     }
 
@@ -30,7 +32,9 @@ struct ProvenanceTests {
     private func slice(_ model: String, _ session: Session) throws -> ProvenanceSlice {
         switch ProvenanceSlice.of(model: model, in: session.cells) {
         case .success(let slice): return slice
-        case .failure(let gap): Issue.record("no provenance: \(gap)"); throw gap
+        case .failure(let gap):
+            Issue.record("no provenance: \(gap)")
+            throw gap
         }
     }
 
@@ -43,24 +47,26 @@ struct ProvenanceTests {
 
     @Test func theSliceHoldsTheCellsThatMadeTheModelAndNoOthers() throws {
         let s = try session([
-            #"load "examples/iris.csv""#,                                       // 1 unrelated data
-            #"load "examples/penguins.csv""#,                                   // 2
-            "describe penguins",                                                // 3 observation
-            "split penguins test=0.25 seed=7 stratify=species",                 // 4
-            "small = select iris sepal_length, species",                        // 5 unrelated derivation
-            "lb = compare [linear, tree] on penguins.train target=species folds=3", // 6
-            "other = train tree on iris target=species",                        // 7 unrelated model
-            "m = train lb.best on penguins.train target=species seed=3",        // 8
-            "evaluate m on penguins.test",                                      // 9 annotation
-            #"note m "for the test""#,                                          // 10 annotation
-            "show penguins",                                                    // 11
+            #"load "examples/iris.csv""#,  // 1 unrelated data
+            #"load "examples/penguins.csv""#,  // 2
+            "describe penguins",  // 3 observation
+            "split penguins test=0.25 seed=7 stratify=species",  // 4
+            "small = select iris sepal_length, species",  // 5 unrelated derivation
+            "lb = compare [linear, tree] on penguins.train target=species folds=3",  // 6
+            "other = train tree on iris target=species",  // 7 unrelated model
+            "m = train lb.best on penguins.train target=species seed=3",  // 8
+            "evaluate m on penguins.test",  // 9 annotation
+            #"note m "for the test""#,  // 10 annotation
+            "show penguins",  // 11
         ])
         let slice = try slice("m", s)
         #expect(slice.steps.map(\.sessionNumber) == [2, 4, 6, 8])
-        #expect(slice.steps.map(\.command) == [
-            #"load "examples/penguins.csv""#, "split penguins test=0.25 seed=7 stratify=species",
-            "lb = compare [linear, tree] on penguins.train target=species folds=3", "m = train lb.best on penguins.train target=species seed=3",
-        ])
+        #expect(
+            slice.steps.map(\.command) == [
+                #"load "examples/penguins.csv""#, "split penguins test=0.25 seed=7 stratify=species",
+                "lb = compare [linear, tree] on penguins.train target=species folds=3",
+                "m = train lb.best on penguins.train target=species seed=3",
+            ])
         #expect(slice.dataFiles.map(\.name) == ["penguins.csv"])
         #expect(slice.dataFiles.first?.fingerprint == (try Fingerprint.ofFile(atPath: exampleData + "/penguins.csv")))
         #expect(slice.record == Manifest.Provenance(model: "m", cells: 4, data: slice.dataFiles))
@@ -73,8 +79,11 @@ struct ProvenanceTests {
         #expect(transcript.integrityProblem == nil)
         #expect(transcript.entries.map(\.number) == [1, 2, 3, 4])
         #expect(transcript.entries.map(\.command) == slice.steps.map(\.command))
-        for unrelated in ["iris", "describe", "note", "evaluate", "show"] { #expect(!text.contains("]> " + unrelated), "\(unrelated)") }
-        #expect(text.contains("# Provenance of model m: the cells of session x.wbt that made it (its cells 2, 4, 6, 8)"))
+        for unrelated in ["iris", "describe", "note", "evaluate", "show"] {
+            #expect(!text.contains("]> " + unrelated), "\(unrelated)")
+        }
+        #expect(
+            text.contains("# Provenance of model m: the cells of session x.wbt that made it (its cells 2, 4, 6, 8)"))
     }
 
     @Test func aRebindingIsFollowedToTheValueTheCommandSaw() throws {
@@ -114,7 +123,9 @@ struct ProvenanceTests {
         // An imported model is not exported again: its bundle already carries its provenance.
         let again = try #require(run(s, "export b to \"\(folder)/b3\""))
         #expect(!again.succeeded)
-        #expect(again.output.plainText.contains("copy the bundle itself: it carries the model, its checks and its provenance"))
+        #expect(
+            again.output.plainText.contains(
+                "copy the bundle itself: it carries the model, its checks and its provenance"))
     }
 
     // MARK: export and replay
@@ -143,7 +154,8 @@ struct ProvenanceTests {
         #expect(ProvenanceSummary.line(bundle.manifest).hasPrefix("provenance: 3 cells made m from penguins.csv ("))
         let before = try filesUnder(data)
         var echoed: [Int] = []
-        let report = try ProvenanceReplay(bundle: bundle, shownAs: "b").run(dataFolder: data) { n, _ in echoed.append(n) }
+        let report = try ProvenanceReplay(bundle: bundle, shownAs: "b").run(dataFolder: data) { n, _ in echoed.append(n)
+        }
         #expect(report.identical, "\(report.firstDifference ?? "")")
         #expect(report.cellsRun == 3 && echoed == [1, 2, 3])
         #expect(report.data.map(\.name) == ["penguins.csv"] && report.data.map(\.cell) == [1])
@@ -153,17 +165,24 @@ struct ProvenanceTests {
         // Imported, the model's card says how it was made.
         let s = makeSession()
         let imported = try #require(run(s, "b = import \"\(path)\"", "card b"))
-        #expect(imported.output.plainText.contains("- Made by the 3 cells in the bundle's `provenance.wbt`, from `penguins.csv` (\(bundle.manifest.provenance?.data.first?.fingerprint ?? "?"))"), "\(imported.output.plainText)")
+        #expect(
+            imported.output.plainText.contains(
+                "- Made by the 3 cells in the bundle's `provenance.wbt`, from `penguins.csv` (\(bundle.manifest.provenance?.data.first?.fingerprint ?? "?"))"
+            ), "\(imported.output.plainText)")
 
         // The same from a zip.
         let zipped = try export(boosted, to: folder, name: "b.zip")
-        #expect(try ProvenanceReplay(bundle: BundleReader.open(zipped), shownAs: "b.zip").run(dataFolder: data).identical)
+        #expect(
+            try ProvenanceReplay(bundle: BundleReader.open(zipped), shownAs: "b.zip").run(dataFolder: data).identical)
     }
 
     @Test func aDifferentModelIsReportedAtItsFirstDifferentByte() {
         #expect(ProvenanceReplay.firstDifference(recorded: Data("abc".utf8), retrained: Data("abc".utf8)) == nil)
-        let text = ProvenanceReplay.firstDifference(recorded: Data(#"{"a":0.5,"b":1}"#.utf8), retrained: Data(#"{"a":0.25,"b":1}"#.utf8))
-        #expect(text?.hasPrefix("model.json differs from byte 7 on (the bundle's is 15 bytes, the retrained model's 16)") == true, "\(text ?? "")")
+        let text = ProvenanceReplay.firstDifference(
+            recorded: Data(#"{"a":0.5,"b":1}"#.utf8), retrained: Data(#"{"a":0.25,"b":1}"#.utf8))
+        #expect(
+            text?.hasPrefix("model.json differs from byte 7 on (the bundle's is 15 bytes, the retrained model's 16)")
+                == true, "\(text ?? "")")
     }
 
     @Test func aChangedOrMissingDataFileIsNamedWithItsCell() throws {
@@ -180,12 +199,18 @@ struct ProvenanceTests {
             try replay.run(dataFolder: data)
         } throws: { error in
             guard case ProvenanceError.dataChanged(let name, let cell, let recorded, _) = error else { return false }
-            return name == "penguins.csv" && cell == 1 && recorded == bundle.manifest.provenance?.data.first?.fingerprint
-                && (error as? ProvenanceError)?.isMismatch == true && "\(error)".contains("data file penguins.csv (read in cell [1]) is not the data")
+            return name == "penguins.csv" && cell == 1
+                && recorded == bundle.manifest.provenance?.data.first?.fingerprint
+                && (error as? ProvenanceError)?.isMismatch == true
+                && "\(error)".contains("data file penguins.csv (read in cell [1]) is not the data")
         }
         try FileManager.default.removeItem(atPath: data + "/penguins.csv")
-        #expect(throws: ProvenanceError.missingData(name: "penguins.csv", cell: 1, folder: data, reason: "is not")) { try replay.run(dataFolder: data) }
-        #expect(throws: ProvenanceError.dataFolder(path: data + "/iris.csv", reason: "not a folder")) { try replay.run(dataFolder: data + "/iris.csv") }
+        #expect(throws: ProvenanceError.missingData(name: "penguins.csv", cell: 1, folder: data, reason: "is not")) {
+            try replay.run(dataFolder: data)
+        }
+        #expect(throws: ProvenanceError.dataFolder(path: data + "/iris.csv", reason: "not a folder")) {
+            try replay.run(dataFolder: data + "/iris.csv")
+        }
     }
 
     @Test func aLinkOutOfTheDataFolderIsNotFollowed() throws {
@@ -193,8 +218,13 @@ struct ProvenanceTests {
         let data = try dataFolder([])
         defer { for f in [folder, data] { try? FileManager.default.removeItem(atPath: f) } }
         let bundle = try BundleReader.open(try export(boosted, to: folder))
-        try FileManager.default.createSymbolicLink(atPath: data + "/penguins.csv", withDestinationPath: exampleData + "/penguins.csv")
-        #expect(throws: ProvenanceError.missingData(name: "penguins.csv", cell: 1, folder: data, reason: "is a link to a file outside the folder, which is not read,")) {
+        try FileManager.default.createSymbolicLink(
+            atPath: data + "/penguins.csv", withDestinationPath: exampleData + "/penguins.csv")
+        #expect(
+            throws: ProvenanceError.missingData(
+                name: "penguins.csv", cell: 1, folder: data,
+                reason: "is a link to a file outside the folder, which is not read,")
+        ) {
             try ProvenanceReplay(bundle: bundle, shownAs: "b").run(dataFolder: data)
         }
     }
@@ -207,16 +237,21 @@ struct ProvenanceTests {
         _ = try BundleReader.open(path, trustedKey: folder + "/key.pub.pem")
         // A provenance rewritten with fresh checksums no longer matches the signed manifest.
         try craft(path, text: Data("# workbench transcript 1\n".utf8), cells: 1)
-        #expect(throws: BundleError.badSignature(bundle: path)) { try BundleReader.open(path, trustedKey: folder + "/key.pub.pem") }
+        #expect(throws: BundleError.badSignature(bundle: path)) {
+            try BundleReader.open(path, trustedKey: folder + "/key.pub.pem")
+        }
     }
 
     // MARK: crafted and old bundles
 
     /// Replaces `provenance.wbt` (nil: removes it and the manifest's record) and rewrites the
     /// manifest's checksums, as a forger would.
-    private func craft(_ bundle: String, text: Data?, cells: Int? = nil, data: [Manifest.Provenance.DataFile]? = nil) throws {
+    private func craft(_ bundle: String, text: Data?, cells: Int? = nil, data: [Manifest.Provenance.DataFile]? = nil)
+        throws
+    {
         let manifestPath = bundle + "/" + BundleFile.manifest
-        var manifest = try ModelCoding.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        var manifest = try ModelCoding.decoder().decode(
+            Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
         if let text {
             try text.write(to: URL(fileURLWithPath: bundle + "/" + BundleFile.provenance))
             manifest.files[BundleFile.provenance] = Fingerprint.of(bytes: text)
@@ -234,7 +269,9 @@ struct ProvenanceTests {
     /// A provenance transcript of `commands`, intact (numbered, with digests).
     private func transcript(_ cells: [(String, [DataFileRecord])]) -> Data {
         var t = Transcript(workdir: ".")
-        for (i, cell) in cells.enumerated() { t.entries.append(Transcript.Entry(number: i + 1, command: cell.0, output: [], dataFiles: cell.1, line: 0)) }
+        for (i, cell) in cells.enumerated() {
+            t.entries.append(Transcript.Entry(number: i + 1, command: cell.0, output: [], dataFiles: cell.1, line: 0))
+        }
         return Data(t.text.utf8)
     }
 
@@ -244,7 +281,9 @@ struct ProvenanceTests {
         defer { for f in [folder, data] { try? FileManager.default.removeItem(atPath: f) } }
         let path = try export(boosted, to: folder)
         let penguins = try Fingerprint.ofFile(atPath: data + "/penguins.csv")
-        let load = (#"load "examples/penguins.csv""#, [DataFileRecord(path: "examples/penguins.csv", fingerprint: penguins)])
+        let load = (
+            #"load "examples/penguins.csv""#, [DataFileRecord(path: "examples/penguins.csv", fingerprint: penguins)]
+        )
         let plain = [Manifest.Provenance.DataFile(name: "penguins.csv", fingerprint: penguins)]
         // A secret beside the data folder, which no crafted path may reach.
         let secret = (folder as NSString).appendingPathComponent("secret.csv")
@@ -252,7 +291,10 @@ struct ProvenanceTests {
         let secretPrint = try Fingerprint.ofFile(atPath: secret)
         let before = try filesUnder(folder)
 
-        func refused(_ text: Data, cells: Int? = nil, data files: [Manifest.Provenance.DataFile]? = nil, where check: (ProvenanceError) -> Bool) throws {
+        func refused(
+            _ text: Data, cells: Int? = nil, data files: [Manifest.Provenance.DataFile]? = nil,
+            where check: (ProvenanceError) -> Bool
+        ) throws {
             try craft(path, text: text, cells: cells, data: files)
             let bundle = try BundleReader.open(path)
             do {
@@ -263,7 +305,9 @@ struct ProvenanceTests {
                 #expect(!error.isMismatch || { if case .missingData = error { true } else { false } }())
             }
         }
-        func refusedCell(_ n: Int) -> (ProvenanceError) -> Bool { { if case .refusedCell(_, let cell, _, _) = $0 { cell == n } else { false } } }
+        func refusedCell(_ n: Int) -> (ProvenanceError) -> Bool {
+            { if case .refusedCell(_, let cell, _, _) = $0 { cell == n } else { false } }
+        }
         func malformed(_ e: ProvenanceError) -> Bool { if case .malformed = e { true } else { false } }
 
         // Garbage: not UTF-8, not a transcript, cells cut or reordered, counts that disagree.
@@ -271,45 +315,76 @@ struct ProvenanceTests {
         try refused(Data("hello\n".utf8), where: malformed)
         try refused(Data("# workbench transcript 1\n".utf8), cells: 1, where: malformed)
         try refused(transcript([load, ("m = train tree on penguins target=species", [])]), cells: 3, where: malformed)
-        var swapped = String(decoding: transcript([load, ("m = train tree on penguins target=species", [])]), as: UTF8.self)
+        var swapped = String(
+            decoding: transcript([load, ("m = train tree on penguins target=species", [])]), as: UTF8.self)
         swapped = swapped.replacingOccurrences(of: "train tree", with: "train boost")
         try refused(Data(swapped.utf8), cells: 2, where: malformed)
         // The manifest's list and the cells must agree.
-        try refused(transcript([load, ("m = train tree on penguins target=species", [])]), cells: 2,
-                    data: [.init(name: "iris.csv", fingerprint: penguins)], where: malformed)
+        try refused(
+            transcript([load, ("m = train tree on penguins target=species", [])]), cells: 2,
+            data: [.init(name: "iris.csv", fingerprint: penguins)], where: malformed)
         // Commands a provenance never runs: a replay of a bundle or transcript inside it, an import,
         // writes, a rerun, SQLite.
-        for (command, n) in [(#"replay "b/provenance.wbt""#, 2), (#"m = import "b""#, 2), (#"export m to "/tmp/x""#, 2),
-                             (#"save "/tmp/s.wbt""#, 2), ("rerun 1", 2), (#"report "/tmp/r.md""#, 2), ("serve m port=0", 2)] {
+        for (command, n) in [
+            (#"replay "b/provenance.wbt""#, 2), (#"m = import "b""#, 2), (#"export m to "/tmp/x""#, 2),
+            (#"save "/tmp/s.wbt""#, 2), ("rerun 1", 2), (#"report "/tmp/r.md""#, 2), ("serve m port=0", 2),
+        ] {
             try refused(transcript([load, (command, [])]), cells: 2, data: plain, where: refusedCell(n))
         }
-        try refused(transcript([(#"load "sqlite:/etc/shop.db" table=t"#, [])]), cells: 1, data: [], where: refusedCell(1))
+        try refused(
+            transcript([(#"load "sqlite:/etc/shop.db" table=t"#, [])]), cells: 1, data: [], where: refusedCell(1))
         // A load that records no fingerprint, or a derivation that claims a data file.
         try refused(transcript([(#"load "examples/penguins.csv""#, [])]), cells: 1, data: [], where: refusedCell(1))
-        try refused(transcript([load, ("m = train tree on penguins target=species", [DataFileRecord(path: "x.csv", fingerprint: penguins)])]), cells: 2, data: plain, where: refusedCell(2))
+        try refused(
+            transcript([
+                load,
+                ("m = train tree on penguins target=species", [DataFileRecord(path: "x.csv", fingerprint: penguins)]),
+            ]), cells: 2, data: plain, where: refusedCell(2))
         // Paths that escape the data folder are looked up by their file name in it, never followed:
         // the secret beside it, and /etc/passwd, are not read.
-        try refused(transcript([(#"load "../secret.csv""#, [DataFileRecord(path: "../secret.csv", fingerprint: secretPrint)])]), cells: 1,
-                    data: [.init(name: "secret.csv", fingerprint: secretPrint)]) { e in
+        try refused(
+            transcript([(#"load "../secret.csv""#, [DataFileRecord(path: "../secret.csv", fingerprint: secretPrint)])]),
+            cells: 1,
+            data: [.init(name: "secret.csv", fingerprint: secretPrint)]
+        ) { e in
             if case .missingData("secret.csv", 1, _, "is not") = e { true } else { false }
         }
-        try refused(transcript([(#"load "../../etc/passwd""#, [DataFileRecord(path: "../../etc/passwd", fingerprint: penguins)])]), cells: 1,
-                    data: [.init(name: "passwd", fingerprint: penguins)]) { e in
+        try refused(
+            transcript([
+                (#"load "../../etc/passwd""#, [DataFileRecord(path: "../../etc/passwd", fingerprint: penguins)])
+            ]), cells: 1,
+            data: [.init(name: "passwd", fingerprint: penguins)]
+        ) { e in
             if case .missingData("passwd", 1, _, _) = e { true } else { false }
         }
-        try refused(transcript([(#"load "..""#, [DataFileRecord(path: "..", fingerprint: penguins)])]), cells: 1, data: plain, where: refusedCell(1))
+        try refused(
+            transcript([(#"load "..""#, [DataFileRecord(path: "..", fingerprint: penguins)])]), cells: 1, data: plain,
+            where: refusedCell(1))
         // A manifest naming a data file by a path is refused when the bundle is opened.
-        try craft(path, text: transcript([load]), cells: 1, data: [.init(name: "../../etc/passwd", fingerprint: penguins)])
-        #expect(throws: BundleError.malformedManifest(bundle: path, reason: "provenance data file '../../etc/passwd' is not a plain file name")) { try BundleReader.open(path) }
+        try craft(
+            path, text: transcript([load]), cells: 1, data: [.init(name: "../../etc/passwd", fingerprint: penguins)])
+        #expect(
+            throws: BundleError.malformedManifest(
+                bundle: path, reason: "provenance data file '../../etc/passwd' is not a plain file name")
+        ) { try BundleReader.open(path) }
         // Huge.
-        try craft(path, text: Data(repeating: UInt8(ascii: "#"), count: BundleReader.maximumProvenanceBytes + 1), cells: 1, data: plain)
-        #expect(throws: BundleError.malformedFile(bundle: path, file: BundleFile.provenance, reason: "it is over the 8 MiB limit")) { try BundleReader.open(path) }
+        try craft(
+            path, text: Data(repeating: UInt8(ascii: "#"), count: BundleReader.maximumProvenanceBytes + 1), cells: 1,
+            data: plain)
+        #expect(
+            throws: BundleError.malformedFile(
+                bundle: path, file: BundleFile.provenance, reason: "it is over the 8 MiB limit")
+        ) { try BundleReader.open(path) }
         // Missing, though the manifest records it.
         try FileManager.default.removeItem(atPath: path + "/" + BundleFile.provenance)
-        #expect(throws: BundleError.missingFile(bundle: path, file: BundleFile.provenance)) { try BundleReader.open(path) }
+        #expect(throws: BundleError.missingFile(bundle: path, file: BundleFile.provenance)) {
+            try BundleReader.open(path)
+        }
 
         // Nothing was written beside the bundle or in the data folder (the bundle's own files aside).
-        #expect(try filesUnder(folder).filter { !$0.hasPrefix("b/") && !$0.hasPrefix("b ") } == before.filter { !$0.hasPrefix("b/") && !$0.hasPrefix("b ") })
+        #expect(
+            try filesUnder(folder).filter { !$0.hasPrefix("b/") && !$0.hasPrefix("b ") }
+                == before.filter { !$0.hasPrefix("b/") && !$0.hasPrefix("b ") })
         #expect(try String(contentsOfFile: secret, encoding: .utf8) == "a,b\n1,2\n")
     }
 
@@ -325,12 +400,16 @@ struct ProvenanceTests {
         let bundle = try BundleReader.open(path)
         #expect(bundle.provenance == nil)
         #expect(ProvenanceSummary.line(bundle.manifest) == "no provenance recorded")
-        #expect(throws: ProvenanceError.notRecorded(bundle: "b")) { try ProvenanceReplay(bundle: bundle, shownAs: "b").run(dataFolder: data) }
+        #expect(throws: ProvenanceError.notRecorded(bundle: "b")) {
+            try ProvenanceReplay(bundle: bundle, shownAs: "b").run(dataFolder: data)
+        }
         let s = makeSession()
         let cell = try #require(run(s, "b = import \"\(path)\""))
         #expect(cell.succeeded)
         #expect(cell.output.plainText.contains("no provenance recorded"))
-        #expect(run(s, "card b")?.output.plainText.contains("- The bundle records no provenance (the cells that made the model)") == true)
+        #expect(
+            run(s, "card b")?.output.plainText.contains(
+                "- The bundle records no provenance (the cells that made the model)") == true)
     }
 
     @Test func theShellSaysByteIdenticalOrWhyNotWithReplaysExitCodes() throws {
@@ -340,9 +419,14 @@ struct ProvenanceTests {
         let path = try export(boosted, to: folder)
         let ok = try runBinary(["replay", path, "--data", data])
         #expect(ok.status == 0, "\(ok.err)")
-        #expect(ok.out.contains("byte-identical: ran 3 cells on penguins.csv (fingerprints match); the retrained m is model.json exactly"), "\(ok.out)")
+        #expect(
+            ok.out.contains(
+                "byte-identical: ran 3 cells on penguins.csv (fingerprints match); the retrained m is model.json exactly"
+            ), "\(ok.out)")
         let verify = try runBinary(["verify", path])
-        #expect(verify.status == 0 && verify.out.contains("provenance: 3 cells made m from penguins.csv"), "\(verify.out)\(verify.err)")
+        #expect(
+            verify.status == 0 && verify.out.contains("provenance: 3 cells made m from penguins.csv"),
+            "\(verify.out)\(verify.err)")
         // Usage: a bundle without --data, --update with --data.
         #expect(try runBinary(["replay", path]).status == 64)
         #expect(try runBinary(["replay", path, "--data", data, "--update"]).status == 64)
@@ -351,7 +435,11 @@ struct ProvenanceTests {
         // Not reproduced: the data changed.
         try "species,x\nAdelie,1\n".write(toFile: data + "/penguins.csv", atomically: true, encoding: .utf8)
         let changed = try runBinary(["replay", path, "--data", data])
-        #expect(changed.status == 1 && changed.err.contains("data file penguins.csv (read in cell [1]) is not the data the model was trained on"), "\(changed.err)")
+        #expect(
+            changed.status == 1
+                && changed.err.contains(
+                    "data file penguins.csv (read in cell [1]) is not the data the model was trained on"),
+            "\(changed.err)")
         // Cannot be replayed: no provenance.
         try craft(path, text: nil)
         let old = try runBinary(["replay", path, "--data", data])

@@ -14,7 +14,9 @@ struct ReplayEffectsTests {
         if !FileManager.default.fileExists(atPath: folder + "/penguins.csv") {
             try FileManager.default.copyItem(atPath: exampleData + "/penguins.csv", toPath: folder + "/penguins.csv")
         }
-        return Session(environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100), cancellation: flag)
+        return Session(
+            environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100),
+            cancellation: flag)
     }
 
     /// Ctrl-C, deterministically: the flag is set when the progress line first starts with `prefix`
@@ -47,9 +49,13 @@ struct ReplayEffectsTests {
             return ""
         }
         #expect(ran == 2 && total == 5)
-        #expect(finished.hasPrefix("baseline") && finished.contains("tree") && !finished.contains("linear"), "\(finished)")
+        #expect(
+            finished.hasPrefix("baseline") && finished.contains("tree") && !finished.contains("linear"), "\(finished)")
         #expect(compare.output.plainText.contains("skipped linear: stopped with Ctrl-C"), "\(compare.output.plainText)")
-        guard case .leaderboard(let lb)? = session.lookup("lb") else { Issue.record("lb is not bound"); return "" }
+        guard case .leaderboard(let lb)? = session.lookup("lb") else {
+            Issue.record("lb is not bound")
+            return ""
+        }
         #expect(lb.rows.count == 2, "the partial leaderboard the user saw is what is bound")
         #expect(try #require(session.execute("m = train lb.best on penguins target=species")).succeeded)
         for line in extra { #expect(try #require(session.execute(line)).succeeded, "\(line)") }
@@ -69,7 +75,10 @@ struct ReplayEffectsTests {
         let report = Replayer(transcript: transcript, transcriptPath: path).run(into: replaySession)
         #expect(report.allMatched, "\(report.firstDifference ?? "")")
         #expect(report.cellsRun == 3 && report.notReproduced.isEmpty)
-        guard case .leaderboard(let lb)? = replaySession.lookup("lb") else { Issue.record("lb is not bound on replay"); return }
+        guard case .leaderboard(let lb)? = replaySession.lookup("lb") else {
+            Issue.record("lb is not bound on replay")
+            return
+        }
         #expect(lb.rows.count == 2)
         #expect(replaySession.cells[1].interruption == transcript.entries[1].interruption)
         // The command line does the same, and so does the REPL's replay.
@@ -80,9 +89,14 @@ struct ReplayEffectsTests {
         // open binds the same partial leaderboard.
         let opened = try penguinSession(in: folder)
         _ = try Reopener(transcript: transcript, shownPath: "s.wbt", path: path).run(into: opened, adopt: true)
-        guard case .leaderboard(let reopened)? = opened.lookup("lb") else { Issue.record("lb is not bound by open"); return }
+        guard case .leaderboard(let reopened)? = opened.lookup("lb") else {
+            Issue.record("lb is not bound by open")
+            return
+        }
         #expect(reopened.rows.map(\.candidate.description) == lb.rows.map(\.candidate.description))
-        #expect(opened.cells[1].interruption == transcript.entries[1].interruption, "open keeps the marker for the session's own transcript")
+        #expect(
+            opened.cells[1].interruption == transcript.entries[1].interruption,
+            "open keeps the marker for the session's own transcript")
     }
 
     @Test func aBundleWhoseModelCameFromAnInterruptedCompareRetrainsIdentically() throws {
@@ -93,7 +107,9 @@ struct ReplayEffectsTests {
         let provenance = try String(contentsOfFile: folder + "/b1/provenance.wbt", encoding: .utf8)
         #expect(provenance.contains("@interrupted after 2 of 5 candidates"), "\(provenance)")
         let report = try ProvenanceReplay(bundle: bundle, shownAs: "b1").run(dataFolder: folder)
-        #expect(report.firstDifference == nil, "lb.best is the partial leaderboard's best (tree, not linear or forest), as when recorded")
+        #expect(
+            report.firstDifference == nil,
+            "lb.best is the partial leaderboard's best (tree, not linear or forest), as when recorded")
         #expect(bundle.manifest.algorithm.contains("tree"), "\(bundle.manifest.algorithm)")
     }
 
@@ -117,7 +133,8 @@ struct ReplayEffectsTests {
         let replaySession = try penguinSession(in: folder)
         let report = Replayer(transcript: transcript, transcriptPath: path).run(into: replaySession)
         #expect(report.allMatched, "\(report.firstDifference ?? "")")
-        #expect(report.notReproduced == ["cell [2] was interrupted while training; nothing was bound, so replay skips it"])
+        #expect(
+            report.notReproduced == ["cell [2] was interrupted while training; nothing was bound, so replay skips it"])
         #expect(report.cellsRun == 3 && report.cellsMatched == 3)
         #expect(report.summary == "replayed 3 cells, 3 matched; 1 interrupted cell not reproduced")
         #expect(replaySession.lookup("m") == nil && replaySession.lookup("m2") != nil)
@@ -126,17 +143,25 @@ struct ReplayEffectsTests {
         // The REPL's replay, a report of the transcript and open all say why and go on.
         let repl = try penguinSession(in: folder)
         let replayed = try #require(repl.execute("replay \"s.wbt\""))
-        #expect(replayed.output.plainText.contains("cell [2] was interrupted while training; nothing was bound, so replay skips it"))
-        #expect(replayed.output.plainText.contains("replayed 3 cells, 3 matched; 1 interrupted cell not reproduced"), "\(replayed.output.plainText)")
+        #expect(
+            replayed.output.plainText.contains(
+                "cell [2] was interrupted while training; nothing was bound, so replay skips it"))
+        #expect(
+            replayed.output.plainText.contains("replayed 3 cells, 3 matched; 1 interrupted cell not reproduced"),
+            "\(replayed.output.plainText)")
         #expect(repl.lookup("m") == nil)
         let sessionReport = try SessionReport.replaying(transcriptAt: path)
         #expect(sessionReport.notes.contains { $0.contains("cell [2] was interrupted while training") })
         #expect(sessionReport.cells.count == 4)
         let opened = try penguinSession(in: folder)
-        let reopened = try Reopener(transcript: transcript, shownPath: "s.wbt", path: path).run(into: opened, adopt: true)
+        let reopened = try Reopener(transcript: transcript, shownPath: "s.wbt", path: path).run(
+            into: opened, adopt: true)
         #expect(opened.lookup("m") == nil, "open does not bind what the recorded session never had")
         #expect(reopened.bindings.map(\.name) == ["penguins", "m2"])
-        #expect(reopened.lines.contains("note: cell [2] was interrupted while training; nothing was bound, so open skips it"), "\(reopened.lines)")
+        #expect(
+            reopened.lines.contains(
+                "note: cell [2] was interrupted while training; nothing was bound, so open skips it"),
+            "\(reopened.lines)")
         #expect(reopened.failures.isEmpty)
     }
 
@@ -146,15 +171,21 @@ struct ReplayEffectsTests {
         let path = try recordInterruptedCompare(in: folder)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         // More candidates than ran, or no marker at all: the cell is not what was recorded.
-        for forged in [text.replacingOccurrences(of: "@interrupted after 2 of 5", with: "@interrupted after 3 of 5"),
-                       text.replacingOccurrences(of: "@interrupted after 2 of 5 candidates", with: "@interrupted after 2 of 4 candidates"),
-                       text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("@interrupted") }.joined(separator: "\n")] {
+        for forged in [
+            text.replacingOccurrences(of: "@interrupted after 2 of 5", with: "@interrupted after 3 of 5"),
+            text.replacingOccurrences(
+                of: "@interrupted after 2 of 5 candidates", with: "@interrupted after 2 of 4 candidates"),
+            text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("@interrupted") }
+                .joined(separator: "\n"),
+        ] {
             #expect(forged != text)
             let problem = try #require(try Transcript.parse(forged, path: "s.wbt").integrityProblem)
             #expect(problem.contains("cell [2]"), "\(problem)")
         }
         // A marker added to a cell that ran to the end is found too.
-        let added = text.replacingOccurrences(of: "\n@chain ", with: "\n@interrupted nothing bound\n@chain ", options: [], range: text.range(of: "\n@chain "))
+        let added = text.replacingOccurrences(
+            of: "\n@chain ", with: "\n@interrupted nothing bound\n@chain ", options: [],
+            range: text.range(of: "\n@chain "))
         #expect(try Transcript.parse(added, path: "s.wbt").integrityProblem?.contains("cell [1]") == true)
     }
 
@@ -184,7 +215,9 @@ struct ReplayEffectsTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/sessions", withIntermediateDirectories: true)
         let path = root + "/sessions/old.wbt"
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/WorkbenchTests/Fixtures/previous-version/readme-short-session.wbt", toPath: path)
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot + "/Tests/WorkbenchTests/Fixtures/previous-version/readme-short-session.wbt",
+            toPath: path)
         try FileManager.default.createSymbolicLink(atPath: root + "/examples", withDestinationPath: exampleData)
         let transcript = try Transcript.read(path: path)
         #expect(transcript.entries.allSatisfy { $0.written.isEmpty && $0.interruption == nil && $0.chain != nil })
@@ -193,7 +226,10 @@ struct ReplayEffectsTests {
         #expect(report.allMatched, "\(report.firstDifference ?? "")")
         // Updating it adds what the export wrote.
         let updated = try #require(Replayer(transcript: transcript, transcriptPath: path).run(update: true).updated)
-        #expect(updated.entries.last?.written.map(\.path) == ["bundles/penguins/model.json", "bundles/penguins/verification.json"])
+        #expect(
+            updated.entries.last?.written.map(\.path) == [
+                "bundles/penguins/model.json", "bundles/penguins/verification.json",
+            ])
     }
 
     // MARK: what cells wrote
@@ -201,8 +237,11 @@ struct ReplayEffectsTests {
     /// Records load, train, export, card, predict to, report and save; returns the transcript's path.
     private func recordWriting(in folder: String, seed: Int = 42) throws -> String {
         let session = try penguinSession(in: folder)
-        for line in ["load \"penguins.csv\"", "m = train forest on penguins target=species n_estimators=10 seed=\(seed)", "export m to \"b1\"",
-                     "card m to \"card.md\"", "predict m on penguins to \"p.csv\"", "report \"r.html\""] {
+        for line in [
+            "load \"penguins.csv\"", "m = train forest on penguins target=species n_estimators=10 seed=\(seed)",
+            "export m to \"b1\"",
+            "card m to \"card.md\"", "predict m on penguins to \"p.csv\"", "report \"r.html\"",
+        ] {
             let cell = try #require(session.execute(line))
             #expect(cell.succeeded, "\(line): \(cell.output.plainText)")
         }
@@ -215,7 +254,10 @@ struct ReplayEffectsTests {
         let path = try recordWriting(in: folder)
         let transcript = try Transcript.read(path: path)
         try #require(transcript.entries.count == 6 && transcript.entries[2].written.count == 2)
-        #expect(transcript.entries.map { $0.written.map(\.path) } == [[], [], ["b1/model.json", "b1/verification.json"], ["card.md"], ["p.csv"], ["r.html"]])
+        #expect(
+            transcript.entries.map { $0.written.map(\.path) } == [
+                [], [], ["b1/model.json", "b1/verification.json"], ["card.md"], ["p.csv"], ["r.html"],
+            ])
         // The bundle's records are the digests of its files' bytes.
         let model = try Data(contentsOf: URL(fileURLWithPath: folder + "/b1/model.json"))
         #expect(transcript.entries[2].written[0].digest == WrittenFile(path: "", bytes: model).digest)
@@ -228,7 +270,9 @@ struct ReplayEffectsTests {
         // A save in the session records the transcript it wrote, and that replays too.
         let again = try penguinSession(in: folder)
         let replayed = try #require(again.execute("replay \"s.wbt\""))
-        #expect(replayed.output.plainText.contains("replayed 6 cells, 5 matched"), "the report cell reports the replaying session: \(replayed.output.plainText)")
+        #expect(
+            replayed.output.plainText.contains("replayed 6 cells, 5 matched"),
+            "the report cell reports the replaying session: \(replayed.output.plainText)")
     }
 
     @Test func aChangedModelIsReportedNamingTheFile() throws {
@@ -244,10 +288,13 @@ struct ReplayEffectsTests {
         let report = Replayer(transcript: forged, transcriptPath: path).run()
         #expect(!report.allMatched)
         let difference = try #require(report.firstDifference)
-        #expect(difference.contains("cell [3] wrote b1/model.json with different content (recorded 000000000000, now "), "\(difference)")
+        #expect(
+            difference.contains("cell [3] wrote b1/model.json with different content (recorded 000000000000, now "),
+            "\(difference)")
         #expect(report.cellsMatched == 2)
         // Without recomputing the chain, the edit is found before anything runs.
-        let edited = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: transcript.entries[2].written[1].digest, with: "sha256:" + String(repeating: "1", count: 64))
+        let edited = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: transcript.entries[2].written[1].digest, with: "sha256:" + String(repeating: "1", count: 64))
         #expect(try Transcript.parse(edited, path: path).integrityProblem?.contains("cell [3]") == true)
     }
 
@@ -256,25 +303,36 @@ struct ReplayEffectsTests {
         defer { for f in [a, b] { try? FileManager.default.removeItem(atPath: f) } }
         let first = try Transcript.read(path: try recordWriting(in: a, seed: 1))
         let second = try Transcript.read(path: try recordWriting(in: b, seed: 2))
-        try #require(first.entries.count == 6 && second.entries.count == 6 && first.entries[2].written.count == 2 && second.entries[2].written.count == 2)
+        try #require(
+            first.entries.count == 6 && second.entries.count == 6 && first.entries[2].written.count == 2
+                && second.entries[2].written.count == 2)
         #expect(first.entries[2].written[0].digest != second.entries[2].written[0].digest)
         // A recording whose export claims the other seed's model is caught at that file.
         var forged = first
         forged.entries[2].written = second.entries[2].written
-        let report = Replayer(transcript: try Transcript.parse(forged.text, path: a + "/s.wbt"), transcriptPath: a + "/s.wbt").run()
-        #expect(report.firstDifference?.contains("cell [3] wrote b1/model.json with different content") == true, "\(report.firstDifference ?? "")")
+        let report = Replayer(
+            transcript: try Transcript.parse(forged.text, path: a + "/s.wbt"), transcriptPath: a + "/s.wbt"
+        ).run()
+        #expect(
+            report.firstDifference?.contains("cell [3] wrote b1/model.json with different content") == true,
+            "\(report.firstDifference ?? "")")
     }
 
     @Test func aReportsDigestIgnoresVolatileValues() throws {
-        let one = WrittenFile(path: "r.html", stableText: "fit \(Output.volatile("3 ms")) score 0.9\ncard `\(Output.volatile("/tmp/a.wbt"))`  ")
-        let two = WrittenFile(path: "r.html", stableText: "fit \(Output.volatile("120 ms")) score 0.9\ncard `\(Output.volatile("/home/x/s.wbt"))`")
+        let one = WrittenFile(
+            path: "r.html",
+            stableText: "fit \(Output.volatile("3 ms")) score 0.9\ncard `\(Output.volatile("/tmp/a.wbt"))`  ")
+        let two = WrittenFile(
+            path: "r.html",
+            stableText: "fit \(Output.volatile("120 ms")) score 0.9\ncard `\(Output.volatile("/home/x/s.wbt"))`")
         let braces = WrittenFile(path: "r.html", stableText: "fit {{7 ms}} score 0.9\ncard `{{elsewhere}}`")
         #expect(one == two && two == braces)
         #expect(one != WrittenFile(path: "r.html", stableText: "fit \(Output.volatile("3 ms")) score 0.8\ncard `x`"))
         // Two sessions doing the same write the same report digest, though their times differ.
         let a = try temporaryFolder(), b = try temporaryFolder()
         defer { for f in [a, b] { try? FileManager.default.removeItem(atPath: f) } }
-        let first = try Transcript.read(path: try recordWriting(in: a)), second = try Transcript.read(path: try recordWriting(in: b))
+        let first = try Transcript.read(path: try recordWriting(in: a)),
+            second = try Transcript.read(path: try recordWriting(in: b))
         try #require(first.entries.count == 6 && second.entries.count == 6)
         #expect(first.entries[5].written == second.entries[5].written)
         #expect(first.entries[3].written == second.entries[3].written, "the card names its transcript (volatile)")
@@ -290,10 +348,16 @@ struct ReplayEffectsTests {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         try #require(bound == 0 && Glibc.listen(fd, 1) == 0, "cannot listen on \(port)")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return (fd, UInt16(bigEndian: address.sin_port))
     }
 
@@ -306,7 +370,10 @@ struct ReplayEffectsTests {
         let probe = try Self.listen(port: 0)
         close(probe.socket)
         let session = try penguinSession(in: folder)
-        for line in ["load \"penguins.csv\"", "m = train linear on penguins target=species", "serve m port=\(probe.port)", "servers", "stop 1"] {
+        for line in [
+            "load \"penguins.csv\"", "m = train linear on penguins target=species", "serve m port=\(probe.port)",
+            "servers", "stop 1",
+        ] {
             let cell = try #require(session.execute(line))
             #expect(cell.succeeded, "\(line): \(cell.output.plainText)")
         }

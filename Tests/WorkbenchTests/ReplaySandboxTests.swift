@@ -12,13 +12,19 @@ struct ReplaySandboxTests {
     /// fail ("b1 already exists") or re-create the bundle.
     private func recordedSession(in folder: String) throws -> String {
         try FileManager.default.createSymbolicLink(atPath: folder + "/examples", withDestinationPath: exampleData)
-        let session = Session(environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100))
+        let session = Session(
+            environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100))
         var transcript = Transcript(workdir: ".")
-        for line in ["load \"examples/penguins.csv\"", "m = train linear on penguins target=species", "export m to \"b1\"",
-                     "b = import \"b1\"", "card b to \"card.md\"", "report \"r.md\""] {
+        for line in [
+            "load \"examples/penguins.csv\"", "m = train linear on penguins target=species", "export m to \"b1\"",
+            "b = import \"b1\"", "card b to \"card.md\"", "report \"r.md\"",
+        ] {
             let cell = try #require(session.execute(line))
             #expect(cell.succeeded, "\(line): \(cell.output.plainText)")
-            transcript.entries.append(Transcript.Entry(number: cell.number, command: line, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0))
+            transcript.entries.append(
+                Transcript.Entry(
+                    number: cell.number, command: line, output: cell.output.transcriptLines, dataFiles: cell.dataFiles,
+                    line: 0))
         }
         let path = folder + "/s.wbt"
         try transcript.text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -49,7 +55,9 @@ struct ReplaySandboxTests {
         for file in ["b1", "card.md", "r.md"] { try FileManager.default.removeItem(atPath: folder + "/" + file) }
         let report = Replayer(transcript: try Transcript.read(path: path), transcriptPath: path).run(inPlace: true)
         #expect(report.allMatched, "\(report.firstDifference ?? "")")
-        for file in ["b1/manifest.json", "card.md", "r.md"] { #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file)") }
+        for file in ["b1/manifest.json", "card.md", "r.md"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file)")
+        }
     }
 
     @Test func aReportOfATranscriptWritesNothingButTheReport() throws {
@@ -68,7 +76,8 @@ struct ReplaySandboxTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try recordedSession(in: folder)
         for file in ["b1", "card.md", "r.md"] { try FileManager.default.removeItem(atPath: folder + "/" + file) }
-        let session = Session(environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100))
+        let session = Session(
+            environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100))
         let sandboxed = try #require(session.execute("replay \"s.wbt\""))
         // (The report cell differs: in the REPL it reports the session replaying, not the recording.)
         #expect(sandboxed.output.plainText.contains("replayed 6 cells, 5 matched"), "\(sandboxed.output.plainText)")
@@ -109,6 +118,9 @@ struct ReplayCoverageTests {
             }
         }
         let missing = CommandTable.all.map(\.name).filter { !used.contains($0) }
-        #expect(missing.isEmpty, "commands no golden transcript replays: \(missing.joined(separator: ", ")) — add them to sessions/every-command.wbt")
+        #expect(
+            missing.isEmpty,
+            "commands no golden transcript replays: \(missing.joined(separator: ", ")) — add them to sessions/every-command.wbt"
+        )
     }
 }

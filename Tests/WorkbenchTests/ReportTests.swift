@@ -8,8 +8,11 @@ struct ReportTests {
     /// A session with a table, charts of several kinds and a model.
     private func chartSession() -> Session {
         let session = makeSession()
-        run(session, #"load "examples/penguins.csv""#, "describe penguins", "split penguins test=0.25 stratify=species seed=3",
-            "m = train linear on penguins.train target=species", "evaluate m on penguins.test", "plot roc m on penguins.test",
+        run(
+            session, #"load "examples/penguins.csv""#, "describe penguins",
+            "split penguins test=0.25 stratify=species seed=3",
+            "m = train linear on penguins.train target=species", "evaluate m on penguins.test",
+            "plot roc m on penguins.test",
             "explain m on penguins.test", "shwo penguins")
         return session
     }
@@ -25,7 +28,8 @@ struct ReportTests {
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<nav id=\"contents\">"))
         for n in 1...8 { #expect(html.contains("<section class=\"cell") && html.contains("id=\"cell-\(n)\"")) }
-        #expect(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"cell-5-chart-1\""), "the confusion matrix")
+        #expect(
+            html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"cell-5-chart-1\""), "the confusion matrix")
         #expect(html.contains("id=\"cell-6-chart-1\""), "the ROC curve")
         #expect(html.contains("<table id=\"cell-2-table-1\">"), "describe's table as an HTML table")
         #expect(html.contains("class=\"spark\""), "describe's histograms")
@@ -47,7 +51,8 @@ struct ReportTests {
         let cell = try #require(run(session, "report \"\(folder)/notes.md\""))
         #expect(cell.succeeded, "\(cell.output.plainText)")
         let md = try String(contentsOfFile: folder + "/notes.md", encoding: .utf8)
-        #expect(md.contains("![confusion matrix (rows: true class, columns: predicted)](notes_files/cell-5-chart-1.svg)"))
+        #expect(
+            md.contains("![confusion matrix (rows: true class, columns: predicted)](notes_files/cell-5-chart-1.svg)"))
         #expect(md.contains("| column | type | count |"))
         #expect(md.contains("## Model card: m"))
         let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/notes_files").sorted()
@@ -120,7 +125,9 @@ struct ReportTests {
     }
 
     @Test func markdownCardsBecomeHTML() {
-        let html = MarkdownHTML.render("# Title\n\nSome **bold** and `code <x>`.\n\n- one\n  - nested\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n_Not stated._\n")
+        let html = MarkdownHTML.render(
+            "# Title\n\nSome **bold** and `code <x>`.\n\n- one\n  - nested\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n_Not stated._\n"
+        )
         #expect(html.contains("<h1>Title</h1>"))
         #expect(html.contains("<strong>bold</strong>") && html.contains("<code>code &lt;x&gt;</code>"))
         #expect(html.contains("<ul>\n<li>one<ul>\n<li>nested</li></ul>\n</li>\n<li>two</li></ul>"))

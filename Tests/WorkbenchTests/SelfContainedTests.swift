@@ -21,7 +21,8 @@ struct SelfContainedTests {
         #expect(builtin.map(\.name) == names, "the built-in \(folder) are out of date: \(regenerate)")
         for file in builtin {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/\(folder)/" + file.name))
-            #expect(Data(file.text.utf8) == bytes, "built-in \(folder)/\(file.name) differs from the file: \(regenerate)")
+            #expect(
+                Data(file.text.utf8) == bytes, "built-in \(folder)/\(file.name) differs from the file: \(regenerate)")
         }
     }
 
@@ -58,8 +59,9 @@ struct SelfContainedTests {
         for spec in CommandTable.all {
             for example in spec.examples {
                 for match in example.matches(of: /"(examples\/[^"]*)"/) {
-                    #expect(DataFileLocation.builtinExample(named: String(match.1)) != nil,
-                            "\(spec.name)'s example \(example) names \(match.1), which is not an example file")
+                    #expect(
+                        DataFileLocation.builtinExample(named: String(match.1)) != nil,
+                        "\(spec.name)'s example \(example) names \(match.1), which is not an example file")
                 }
             }
         }
@@ -71,7 +73,11 @@ struct SelfContainedTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let catalog = LessonLibrary.catalog(workingDirectory: folder)
-        #expect(catalog.names == ["first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust", "uncertainty"])
+        #expect(
+            catalog.names == [
+                "first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust",
+                "uncertainty",
+            ])
         #expect(catalog.clashes.isEmpty)
         for source in catalog.lessons { _ = try source.load() }
     }
@@ -88,11 +94,21 @@ struct SelfContainedTests {
         try FileManager.default.createDirectory(atPath: folder + "/tutorials", withIntermediateDirectories: true)
         let lesson = try String(contentsOfFile: repositoryRoot + "/tutorials/01-first-steps.md", encoding: .utf8)
         try lesson.write(toFile: folder + "/tutorials/20-my-lesson.md", atomically: true, encoding: .utf8)
-        try (lesson + "\nA changed copy.\n").write(toFile: folder + "/tutorials/01-first-steps.md", atomically: true, encoding: .utf8)
+        try (lesson + "\nA changed copy.\n").write(
+            toFile: folder + "/tutorials/01-first-steps.md", atomically: true, encoding: .utf8)
         let catalog = LessonLibrary.catalog(workingDirectory: folder)
-        #expect(catalog.names == ["first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust", "uncertainty", "my-lesson"])
-        #expect(catalog.clashes == ["tutorials/01-first-steps.md is also a lesson named 'first-steps' (built-in); 'tutorial start first-steps' opens the built-in one — rename the file to offer both"]
-                || catalog.clashes.first?.contains("01-first-steps.md is also a lesson named 'first-steps' (built-in)") == true)
+        #expect(
+            catalog.names == [
+                "first-steps", "invoking-a-model", "reading-classification", "reading-regression", "when-not-to-trust",
+                "uncertainty", "my-lesson",
+            ])
+        #expect(
+            catalog.clashes == [
+                "tutorials/01-first-steps.md is also a lesson named 'first-steps' (built-in); 'tutorial start first-steps' opens the built-in one — rename the file to offer both"
+            ]
+                || catalog.clashes.first?.contains("01-first-steps.md is also a lesson named 'first-steps' (built-in)")
+                    == true
+        )
         let session = makeSession(in: folder)
         let list = try #require(run(session, "tutorial")).output.plainText
         #expect(list.contains("my-lesson"))
@@ -118,7 +134,8 @@ struct SelfContainedTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // Windows line ends: other bytes, other file fingerprint, the same table.
         let original = try String(contentsOfFile: exampleData + "/penguins.csv", encoding: .utf8)
-        try original.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: folder + "/mine.csv", atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: "\n", with: "\r\n").write(
+            toFile: folder + "/mine.csv", atomically: true, encoding: .utf8)
         let session = makeSession(in: folder)
         run(session, "tutorial start first-steps", "tutorial next")
         let cell = try #require(run(session, "load \"mine.csv\""))
@@ -143,17 +160,24 @@ struct SelfContainedTests {
     @Test func noFileInTheRepositoryRefersOutsideIt() throws {
         // Built from parts so this file does not match itself.
         let needles = ["../" + "shared", "/work/" + "shared", "/work/" + "main"]
-        let skipped: Set<String> = [".git", ".build", ".swiftpm", "Package.resolved", "results", ".data", ".work", "recorded", "__pycache__"]
+        let skipped: Set<String> = [
+            ".git", ".build", ".swiftpm", "Package.resolved", "results", ".data", ".work", "recorded", "__pycache__",
+        ]
         let root = URL(fileURLWithPath: repositoryRoot)
         var offenders: [String] = []
         var scanned = 0
-        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+        let enumerator = FileManager.default.enumerator(
+            at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
         while let url = enumerator?.nextObject() as? URL {
             let name = url.lastPathComponent
-            if skipped.contains(name) || name.hasPrefix(".build") { enumerator?.skipDescendants(); continue }
+            if skipped.contains(name) || name.hasPrefix(".build") {
+                enumerator?.skipDescendants()
+                continue
+            }
             let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
             guard values.isRegularFile == true, (values.fileSize ?? 0) < 8 << 20,
-                  let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+                let text = try? String(contentsOf: url, encoding: .utf8)
+            else { continue }
             scanned += 1
             for needle in needles where text.contains(needle) {
                 offenders.append("\(url.path.dropFirst(repositoryRoot.count + 1)) mentions \(needle)")
@@ -169,8 +193,12 @@ struct SelfContainedTests {
             #expect(transcript.workdir == "..", "\(file): workdir should be the repository root")
             for entry in transcript.entries {
                 for data in entry.dataFiles {
-                    #expect(!data.path.hasPrefix("/") && !data.path.hasPrefix(".."), "\(file) cell \(entry.number) reads \(data.path)")
-                    #expect(FileManager.default.fileExists(atPath: repositoryRoot + "/" + data.path), "\(file) reads \(data.path), which is not in the repository")
+                    #expect(
+                        !data.path.hasPrefix("/") && !data.path.hasPrefix(".."),
+                        "\(file) cell \(entry.number) reads \(data.path)")
+                    #expect(
+                        FileManager.default.fileExists(atPath: repositoryRoot + "/" + data.path),
+                        "\(file) reads \(data.path), which is not in the repository")
                 }
             }
         }
@@ -191,7 +219,9 @@ struct ReadmeTests {
         var lines: [String] = ["```"]
         for entry in transcript.entries {
             lines.append("[\(entry.number)]> \(entry.command)")
-            lines += entry.output.map { $0.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "") }
+            lines += entry.output.map {
+                $0.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")
+            }
         }
         return (lines + ["```"]).joined(separator: "\n") + "\n"
     }
@@ -202,13 +232,18 @@ struct ReadmeTests {
         let start = try #require(readme.range(of: Self.begin), "README lacks the short-session markers")
         let stop = try #require(readme.range(of: Self.end, range: start.upperBound..<readme.endIndex))
         let expected = Self.rendered(try Transcript.read(path: repositoryRoot + "/sessions/" + Self.shortSession))
-        if ProcessInfo.processInfo.environment["WORKBENCH_RECORD"] == "1", readme[start.upperBound..<stop.lowerBound] != expected {
-            try writeFileAtomically(readme.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: expected), to: Self.readmePath)
+        if ProcessInfo.processInfo.environment["WORKBENCH_RECORD"] == "1",
+            readme[start.upperBound..<stop.lowerBound] != expected
+        {
+            try writeFileAtomically(
+                readme.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: expected), to: Self.readmePath)
             Issue.record("rewrote README's short session from sessions/\(Self.shortSession)")
             return
         }
-        expectSameLines(String(readme[start.upperBound..<stop.lowerBound]), expected,
-                "README's short session differs from sessions/\(Self.shortSession): WORKBENCH_RECORD=1 swift test --filter ReadmeTests rewrites it")
+        expectSameLines(
+            String(readme[start.upperBound..<stop.lowerBound]), expected,
+            "README's short session differs from sessions/\(Self.shortSession): WORKBENCH_RECORD=1 swift test --filter ReadmeTests rewrites it"
+        )
     }
 
     /// Shell lines that are not run here, each with the reason.
@@ -220,9 +255,15 @@ struct ReadmeTests {
         ("Benchmarks/", "benchmarks run for minutes to hours; they are run by hand"),
         ("Fuzz/", "fuzzing runs for minutes; run by hand (see Fuzz/README.md)"),
         ("python3 Scripts/embed-resources.py", "regenerates sources; the built-in files test checks they are current"),
-        ("eval \"$(bash Tests/Postgres/cluster.sh start)\"", "starts the private PostgreSQL cluster; .ci/run does the same around the whole test run"),
+        (
+            "eval \"$(bash Tests/Postgres/cluster.sh start)\"",
+            "starts the private PostgreSQL cluster; .ci/run does the same around the whole test run"
+        ),
         ("bash Tests/Postgres/cluster.sh stop", "stops that cluster; .ci/run does it on exit"),
-        ("bash Tests/ServingTests/SharedLog/run.sh", "three servers under wrk with the cluster stopped for 5 s; .ci/run runs it after the tests"),
+        (
+            "bash Tests/ServingTests/SharedLog/run.sh",
+            "three servers under wrk with the cluster stopped for 5 s; .ci/run runs it after the tests"
+        ),
         ("swift test", "is the test run itself"),
     ]
 
@@ -231,9 +272,13 @@ struct ReadmeTests {
         var lines: [String] = []
         var inShell = false
         for line in readme.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("```") { inShell = !inShell && line == "```sh"; continue }
+            if line.hasPrefix("```") {
+                inShell = !inShell && line == "```sh"
+                continue
+            }
             guard inShell else { continue }
-            let command = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let command =
+                line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let trimmed = command.trimmingCharacters(in: .whitespaces)
             if !trimmed.isEmpty { lines.append(trimmed) }
         }
@@ -250,21 +295,27 @@ struct ReadmeTests {
         // The shell commands follow the short session: replay it in place where they run, for its bundle.
         let scratch = try scratchLayout(for: shortSession)
         defer { try? FileManager.default.removeItem(atPath: scratch.root) }
-        let replay = Replayer(transcript: try Transcript.read(path: scratch.transcript), transcriptPath: scratch.transcript).run(inPlace: true)
+        let replay = Replayer(
+            transcript: try Transcript.read(path: scratch.transcript), transcriptPath: scratch.transcript
+        ).run(inPlace: true)
         #expect(replay.allMatched, "\(replay.summary)")
         let binary = BuiltProducts.workbench
         var environment = ProcessInfo.processInfo.environment
         environment["WORKBENCH_HOME"] = scratch.root + "/.home"
-        environment["PATH"] = (binary as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["PATH"] =
+            (binary as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         for line in lines {
             if notRun.contains(where: { line.hasPrefix($0.prefix) }) { continue }
             guard line.hasPrefix("workbench ") || line == "workbench" else {
                 Issue.record("README shell line is neither run by this test nor listed in ReadmeTests.notRun: \(line)")
                 continue
             }
-            let process = try Subprocess("/bin/sh", ["-c", line], in: scratch.root, environment: environment, input: "")
+            let process = try Subprocess(
+                "/bin/sh", ["-c", line], in: scratch.root, environment: environment, input: "")
             let status = process.wait(timeout: 120)
-            #expect(status == 0, "README command failed (exit \(status.map(String.init) ?? "timeout")): \(line)\n\(process.errorOutput)")
+            #expect(
+                status == 0,
+                "README command failed (exit \(status.map(String.init) ?? "timeout")): \(line)\n\(process.errorOutput)")
         }
     }
 }

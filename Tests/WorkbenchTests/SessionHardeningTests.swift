@@ -38,14 +38,19 @@ struct SessionHardeningTests {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let header = Transcript.header(workdir: ".", width: 100)
-        try (header + "[1]> replay \"self.wbt\"\n\n").write(toFile: folder + "/self.wbt", atomically: true, encoding: .utf8)
+        try (header + "[1]> replay \"self.wbt\"\n\n").write(
+            toFile: folder + "/self.wbt", atomically: true, encoding: .utf8)
         try (header + "[1]> replay \"b.wbt\"\n\n").write(toFile: folder + "/a.wbt", atomically: true, encoding: .utf8)
         try (header + "[1]> replay \"./a.wbt\"\n\n").write(toFile: folder + "/b.wbt", atomically: true, encoding: .utf8)
         let session = makeSession(in: folder)
         let direct = try #require(run(session, "replay \"self.wbt\""))
-        #expect(direct.output.plainText.contains("error: replay of self.wbt is already running"), "\(direct.output.plainText)")
+        #expect(
+            direct.output.plainText.contains("error: replay of self.wbt is already running"),
+            "\(direct.output.plainText)")
         let indirect = try #require(run(session, "replay \"a.wbt\""))
-        #expect(indirect.output.plainText.contains("replay of a.wbt → replay of b.wbt → replay of a.wbt would never end"), "\(indirect.output.plainText)")
+        #expect(
+            indirect.output.plainText.contains("replay of a.wbt → replay of b.wbt → replay of a.wbt would never end"),
+            "\(indirect.output.plainText)")
         // The session is still usable afterwards.
         #expect(try #require(run(session, "ls")).succeeded)
     }
@@ -57,11 +62,15 @@ struct SessionHardeningTests {
         let header = Transcript.header(workdir: ".", width: 100)
         let depth = Session.maximumNesting + 2
         for i in 0..<depth {
-            try (header + "[1]> replay \"t\(i + 1).wbt\"\n\n").write(toFile: folder + "/t\(i).wbt", atomically: true, encoding: .utf8)
+            try (header + "[1]> replay \"t\(i + 1).wbt\"\n\n").write(
+                toFile: folder + "/t\(i).wbt", atomically: true, encoding: .utf8)
         }
         try (header + "[1]> ls\n\n").write(toFile: folder + "/t\(depth).wbt", atomically: true, encoding: .utf8)
         let cell = try #require(run(makeSession(in: folder), "replay \"t0.wbt\""))
-        #expect(cell.output.plainText.contains("rerun and replay are nested \(Session.maximumNesting) deep, the most allowed"), "\(cell.output.plainText)")
+        #expect(
+            cell.output.plainText.contains(
+                "rerun and replay are nested \(Session.maximumNesting) deep, the most allowed"),
+            "\(cell.output.plainText)")
     }
 
     /// The reported command line from the issue, end to end: no crash, exit status 1 (failed cells).
@@ -84,14 +93,17 @@ struct SessionHardeningTests {
     func writersRefuseExistingFiles(_ command: String) throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/penguins.csv", toPath: folder + "/penguins.csv")
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot + "/examples/penguins.csv", toPath: folder + "/penguins.csv")
         let session = makeSession(in: folder)
         run(session, "load \"penguins.csv\"", "m = train tree on penguins target=species")
         let target = folder + "/" + (command.split(separator: "\"")[1])
         try "precious data\n".write(toFile: target, atomically: false, encoding: .utf8)
         let refused = try #require(run(session, command))
         #expect(!refused.succeeded)
-        #expect(refused.output.plainText.contains("already exists\nhint: add overwrite=yes to replace it"), "\(refused.output.plainText)")
+        #expect(
+            refused.output.plainText.contains("already exists\nhint: add overwrite=yes to replace it"),
+            "\(refused.output.plainText)")
         #expect(try Self.text(target) == "precious data\n")
         let replaced = try #require(run(session, command + " overwrite=yes"))
         #expect(replaced.succeeded, "\(replaced.output.plainText)")
@@ -110,7 +122,9 @@ struct SessionHardeningTests {
         run(session, "ls")
         for (path, kind) in [("fifo", "a FIFO (named pipe)"), ("/dev/null", "a character device")] {
             let cell = try #require(run(session, "save \"\(path)\" overwrite=yes"))
-            #expect(cell.output.plainText.contains("\(path) is \(kind), not a regular file; refusing to write over it"), "\(cell.output.plainText)")
+            #expect(
+                cell.output.plainText.contains("\(path) is \(kind), not a regular file; refusing to write over it"),
+                "\(cell.output.plainText)")
         }
         #expect(Self.mode(folder + "/fifo") & S_IFMT == S_IFIFO)
         try FileManager.default.createDirectory(atPath: folder + "/dir", withIntermediateDirectories: false)
@@ -127,13 +141,19 @@ struct SessionHardeningTests {
         let session = makeSession(in: folder)
         run(session, "ls")
         let refused = try #require(run(session, "save \"link.wbt\""))
-        #expect(refused.output.plainText.contains("link.wbt already exists (a symbolic link to real.wbt)\nhint: add overwrite=yes to replace the file it points to"), "\(refused.output.plainText)")
+        #expect(
+            refused.output.plainText.contains(
+                "link.wbt already exists (a symbolic link to real.wbt)\nhint: add overwrite=yes to replace the file it points to"
+            ), "\(refused.output.plainText)")
         #expect(try #require(run(session, "save \"link.wbt\" overwrite=yes")).succeeded)
         #expect(Self.mode(folder + "/link.wbt") & S_IFMT == S_IFLNK)
         #expect(try Self.text(folder + "/real.wbt").hasPrefix("# workbench transcript"))
         // A dangling link is not written through.
-        try FileManager.default.createSymbolicLink(atPath: folder + "/dangling.wbt", withDestinationPath: "nowhere/x.wbt")
-        #expect(try #require(run(session, "save \"dangling.wbt\" overwrite=yes")).output.plainText.contains("dangling.wbt is a symbolic link to nowhere/x.wbt, which is not a regular file"))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder + "/dangling.wbt", withDestinationPath: "nowhere/x.wbt")
+        #expect(
+            try #require(run(session, "save \"dangling.wbt\" overwrite=yes")).output.plainText.contains(
+                "dangling.wbt is a symbolic link to nowhere/x.wbt, which is not a regular file"))
     }
 
     /// A Markdown report's chart files are checked before anything is written: an existing chart
@@ -141,7 +161,8 @@ struct SessionHardeningTests {
     @Test func markdownReportChecksEveryFileFirst() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/penguins.csv", toPath: folder + "/penguins.csv")
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot + "/examples/penguins.csv", toPath: folder + "/penguins.csv")
         let session = makeSession(in: folder)
         run(session, "load \"penguins.csv\"", "m = train tree on penguins target=species", "evaluate m on penguins")
         #expect(try #require(run(session, "report \"r.md\"")).succeeded)
@@ -163,7 +184,8 @@ struct SessionHardeningTests {
         try "mine\n".write(toFile: temporary, atomically: false, encoding: .utf8)
         try "theirs\n".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: FileWriteError.exists(path: "late.txt", linkedTo: nil, remedy: "add overwrite=yes")) {
-            try FileTarget.moveIntoPlace(temporary, path, replacing: false, shown: "late.txt", remedy: "add overwrite=yes")
+            try FileTarget.moveIntoPlace(
+                temporary, path, replacing: false, shown: "late.txt", remedy: "add overwrite=yes")
         }
         #expect(try Self.text(path) == "theirs\n")
         #expect(!FileManager.default.fileExists(atPath: temporary))
@@ -236,7 +258,9 @@ struct SessionHardeningTests {
         let dead = ".a.wbt" + TemporaryFiles.infix + "\(gone)-0123456789abcdef"
         let deadFolder = ".b.wbt" + TemporaryFiles.infix + "\(gone)-0123456789abcdef"
         let shortRandom = ".c.wbt" + TemporaryFiles.infix + "\(gone)-0123"
-        for name in [live, dead, shortRandom] { try "x".write(toFile: folder + "/" + name, atomically: false, encoding: .utf8) }
+        for name in [live, dead, shortRandom] {
+            try "x".write(toFile: folder + "/" + name, atomically: false, encoding: .utf8)
+        }
         try fm.createDirectory(atPath: folder + "/" + deadFolder + "/keep", withIntermediateDirectories: true)
         // A link with our name pattern pointing at a user file: neither is removed.
         try "user".write(toFile: folder + "/user.txt", atomically: false, encoding: .utf8)
@@ -245,7 +269,9 @@ struct SessionHardeningTests {
         // A killed export: its staging folder (bundle files only) and zip; an abandoned one holding a user file.
         let staging = ".penguins.partial-\(gone)-1A2B3C4D"
         try fm.createDirectory(atPath: folder + "/" + staging, withIntermediateDirectories: false)
-        for file in ["manifest.json", "model.json"] { try "{}".write(toFile: folder + "/" + staging + "/" + file, atomically: false, encoding: .utf8) }
+        for file in ["manifest.json", "model.json"] {
+            try "{}".write(toFile: folder + "/" + staging + "/" + file, atomically: false, encoding: .utf8)
+        }
         try Data([0x50, 0x4B, 3, 4]).write(to: URL(fileURLWithPath: folder + "/" + staging + ".zip"))
         let mixed = ".other.partial-\(gone)-1A2B3C4D"
         try fm.createDirectory(atPath: folder + "/" + mixed, withIntermediateDirectories: false)
@@ -257,7 +283,10 @@ struct SessionHardeningTests {
 
         let removed = TemporaryFiles.sweep([folder]).map { ($0 as NSString).lastPathComponent }
         #expect(Set(removed) == [dead, staging, staging + ".zip", unzipped], "\(removed)")
-        for survivor in [".photos.tmp-2023/album/1.jpg", ".notes.txt.tmp-\(gone)", live, shortRandom, deadFolder + "/keep", link, "user.txt", mixed + "/thesis.tex", mixed + "/manifest.json"] {
+        for survivor in [
+            ".photos.tmp-2023/album/1.jpg", ".notes.txt.tmp-\(gone)", live, shortRandom, deadFolder + "/keep", link,
+            "user.txt", mixed + "/thesis.tex", mixed + "/manifest.json",
+        ] {
             #expect(fm.fileExists(atPath: folder + "/" + survivor), "\(survivor) was removed")
         }
     }
@@ -282,9 +311,13 @@ struct SessionHardeningTests {
         try #require(mkfifo(folder + "/pipe.csv", 0o600) == 0)
         let session = makeSession(in: folder)
         let zero = try #require(run(session, "load \"/dev/zero\""))
-        #expect(zero.output.plainText.contains("/dev/zero is a character device, not a data file"), "\(zero.output.plainText)")
+        #expect(
+            zero.output.plainText.contains("/dev/zero is a character device, not a data file"),
+            "\(zero.output.plainText)")
         let fifo = try #require(run(session, "load \"pipe.csv\""))
-        #expect(fifo.output.plainText.contains("pipe.csv is a FIFO (named pipe), not a data file"), "\(fifo.output.plainText)")
+        #expect(
+            fifo.output.plainText.contains("pipe.csv is a FIFO (named pipe), not a data file"),
+            "\(fifo.output.plainText)")
     }
 
     /// Transcripts, scripts and lessons: a device or a FIFO is refused without reading.
@@ -292,10 +325,16 @@ struct SessionHardeningTests {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try #require(mkfifo(folder + "/t.wbt", 0o600) == 0)
-        #expect(throws: BoundedFile.Failure.notRegular(kind: "a character device")) { try BoundedFile.read("/dev/zero", limit: 1 << 20) }
-        #expect(throws: BoundedFile.Failure.notRegular(kind: "a FIFO (named pipe)")) { try BoundedFile.read(folder + "/t.wbt", limit: 1 << 20) }
+        #expect(throws: BoundedFile.Failure.notRegular(kind: "a character device")) {
+            try BoundedFile.read("/dev/zero", limit: 1 << 20)
+        }
+        #expect(throws: BoundedFile.Failure.notRegular(kind: "a FIFO (named pipe)")) {
+            try BoundedFile.read(folder + "/t.wbt", limit: 1 << 20)
+        }
         let cell = try #require(run(makeSession(in: folder), "replay \"t.wbt\""))
-        #expect(cell.output.plainText.contains("it is a FIFO (named pipe), not a transcript file"), "\(cell.output.plainText)")
+        #expect(
+            cell.output.plainText.contains("it is a FIFO (named pipe), not a transcript file"),
+            "\(cell.output.plainText)")
     }
 
     /// `import`, `verify` and `predict` with a bundle path that is a device or FIFO: refused at
@@ -306,7 +345,8 @@ struct SessionHardeningTests {
         try #require(mkfifo(folder + "/b.zip", 0o600) == 0)
         let session = makeSession(in: folder)
         let zero = try #require(run(session, "m = import \"/dev/zero\""))
-        #expect(zero.output.plainText.contains("/dev/zero is a character device, not a bundle"), "\(zero.output.plainText)")
+        #expect(
+            zero.output.plainText.contains("/dev/zero is a character device, not a bundle"), "\(zero.output.plainText)")
         let fifo = try #require(run(session, "m = import \"b.zip\""))
         #expect(fifo.output.plainText.contains("is a FIFO (named pipe), not a bundle"), "\(fifo.output.plainText)")
         let verify = try runBinary(["verify", "/dev/zero"])
@@ -349,12 +389,18 @@ struct SessionHardeningTests {
             Column(name: "y", data: .categorical(codes: (0..<rows).map { Int32($0 % 2) }, levels: ["a", "b"])),
         ])
         // 200,000 rows × (50,001 + 2) columns × 16 bytes ≈ 149 GiB.
-        #expect(throws: CommandError.self) { try CommandContext.checkEncodedSize(frame: frame, features: ["city", "x"]) }
+        #expect(throws: CommandError.self) {
+            try CommandContext.checkEncodedSize(frame: frame, features: ["city", "x"])
+        }
         do {
             try CommandContext.checkEncodedSize(frame: frame, features: ["city", "x"])
         } catch let error as CommandError {
-            #expect(error.message.contains("200000 × 50003 matrix: about 149.0 GiB in memory, over the memory budget of"), "\(error.message)")
-            #expect(error.hint?.contains("'city' has 50000 distinct values; leave it out with drop=[city]") == true, "\(error.hint ?? "")")
+            #expect(
+                error.message.contains("200000 × 50003 matrix: about 149.0 GiB in memory, over the memory budget of"),
+                "\(error.message)")
+            #expect(
+                error.hint?.contains("'city' has 50000 distinct values; leave it out with drop=[city]") == true,
+                "\(error.hint ?? "")")
         }
         // The same features on fewer rows fit.
         try CommandContext.checkEncodedSize(frame: frame.selectingRows(Array(0..<100)), features: ["city", "x"])
@@ -365,15 +411,21 @@ struct SessionHardeningTests {
     @Test func estimateUsesTheBudget() throws {
         let rows = 2_000
         let frame = try DataFrame(columns: [
-            Column(name: "code", data: .categorical(codes: (0..<rows).map { Int32($0 % 1_500) }, levels: (0..<1_500).map { "id\($0)x" })),
+            Column(
+                name: "code",
+                data: .categorical(codes: (0..<rows).map { Int32($0 % 1_500) }, levels: (0..<1_500).map { "id\($0)x" }))
         ])
         do {
-            try CommandContext.checkEncodedSize(frame: frame, features: ["code"], environment: [MemoryBudget.variable: "16M"])
+            try CommandContext.checkEncodedSize(
+                frame: frame, features: ["code"], environment: [MemoryBudget.variable: "16M"])
             Issue.record("expected a refusal")
         } catch let error as CommandError {
-            #expect(error.message.hasSuffix("2000 × 1501 matrix: about 45 MiB in memory, over the memory budget of 16 MiB"), "\(error.message)")
+            #expect(
+                error.message.hasSuffix("2000 × 1501 matrix: about 45 MiB in memory, over the memory budget of 16 MiB"),
+                "\(error.message)")
         }
-        try CommandContext.checkEncodedSize(frame: frame, features: ["code"], environment: [MemoryBudget.variable: "64M"])
+        try CommandContext.checkEncodedSize(
+            frame: frame, features: ["code"], environment: [MemoryBudget.variable: "64M"])
     }
 
     /// Through the session, the case from the issue: the train command ends with the error and
@@ -382,19 +434,29 @@ struct SessionHardeningTests {
         let session = makeSession()
         let rows = 200_000
         let frame = try DataFrame(columns: [
-            Column(name: "city", data: .categorical(codes: (0..<rows).map { Int32($0 % 50_000) }, levels: (0..<50_000).map { "city\($0)" })),
+            Column(
+                name: "city",
+                data: .categorical(
+                    codes: (0..<rows).map { Int32($0 % 50_000) }, levels: (0..<50_000).map { "city\($0)" })),
             Column(name: "y", data: .categorical(codes: (0..<rows).map { Int32($0 % 2) }, levels: ["a", "b"])),
         ])
         session.bind("d", .dataset(Dataset(frame: frame, source: "test", fingerprint: "sha256:0")))
         let cell = try #require(run(session, "m = train linear on d target=y"))
         #expect(!cell.succeeded)
-        #expect(cell.output.plainText.contains("200000 × 50001 matrix: about 149.0 GiB in memory"), "\(cell.output.plainText)")
+        #expect(
+            cell.output.plainText.contains("200000 × 50001 matrix: about 149.0 GiB in memory"),
+            "\(cell.output.plainText)")
         // Naming the column in features= (which wins over the default choice) is checked too,
         // in train and compare alike.
-        for line in ["m = train linear on d target=y features=[city]", "lb = compare [linear, tree] on d target=y features=[city]"] {
+        for line in [
+            "m = train linear on d target=y features=[city]",
+            "lb = compare [linear, tree] on d target=y features=[city]",
+        ] {
             let chosen = try #require(run(session, line))
             #expect(!chosen.succeeded, "\(line)")
-            #expect(chosen.output.plainText.contains("200000 × 50001 matrix: about 149.0 GiB in memory"), "\(line): \(chosen.output.plainText)")
+            #expect(
+                chosen.output.plainText.contains("200000 × 50001 matrix: about 149.0 GiB in memory"),
+                "\(line): \(chosen.output.plainText)")
         }
         #expect(try #require(run(session, "ls")).succeeded)
     }
@@ -406,7 +468,8 @@ struct SessionHardeningTests {
     @Test func predictionStopsAtCancellation() throws {
         let session = makeSession()
         run(session, "load \"examples/penguins.csv\"", "m = train knn on penguins target=species")
-        guard case .model(let model)? = session.lookup("m"), case .dataset(let data)? = session.lookup("penguins") else {
+        guard case .model(let model)? = session.lookup("m"), case .dataset(let data)? = session.lookup("penguins")
+        else {
             Issue.record("no model")
             return
         }
@@ -414,11 +477,14 @@ struct SessionHardeningTests {
         let whole = try model.pipeline.predict(data.frame)
         let blocked = try model.pipeline.predict(data.frame, blockRows: 7) { _ in }
         #expect(blocked.prediction == whole.prediction)
-        let interruptible = try InterruptiblePrediction.predict(model.pipeline, data.frame, session: session, notes: &notes)
+        let interruptible = try InterruptiblePrediction.predict(
+            model.pipeline, data.frame, session: session, notes: &notes)
         #expect(interruptible.prediction == whole.prediction)
         #expect(notes.isEmpty)
         session.cancellation.set()
-        #expect(throws: CommandError.self) { try InterruptiblePrediction.predict(model.pipeline, data.frame, session: session, notes: &notes) }
+        #expect(throws: CommandError.self) {
+            try InterruptiblePrediction.predict(model.pipeline, data.frame, session: session, notes: &notes)
+        }
         session.cancellation.clear()
     }
 
@@ -446,12 +512,15 @@ struct SessionHardeningTests {
         ])
         session.bind("d", .dataset(Dataset(frame: frame, source: "test", fingerprint: "sha256:0")))
         if line.contains("compare") {
-            let tripled = try DataFrame(columns: frame.columns.map { c in
-                switch c.data {
-                case .numeric(let v): Column(name: c.name, data: .numeric(v + v.map { $0 + 0.05 } + v.map { $0 + 0.025 }))
-                case .categorical(let codes, let levels): Column(name: c.name, data: .categorical(codes: codes + codes + codes, levels: levels))
-                }
-            })
+            let tripled = try DataFrame(
+                columns: frame.columns.map { c in
+                    switch c.data {
+                    case .numeric(let v):
+                        Column(name: c.name, data: .numeric(v + v.map { $0 + 0.05 } + v.map { $0 + 0.025 }))
+                    case .categorical(let codes, let levels):
+                        Column(name: c.name, data: .categorical(codes: codes + codes + codes, levels: levels))
+                    }
+                })
             session.bind("d2", .dataset(Dataset(frame: tripled, source: "test", fingerprint: "sha256:1")))
         } else {
             run(session, "m = train knn on d target=y")
@@ -460,13 +529,22 @@ struct SessionHardeningTests {
         let clock = ContinuousClock()
         let start = clock.now
         let pressedAt = PressTime()
-        let pressCtrlC: @Sendable () -> Void = { Thread { Thread.sleep(forTimeInterval: 0.3); pressedAt.now(); flag.set() }.start() }
+        let pressCtrlC: @Sendable () -> Void = {
+            Thread {
+                Thread.sleep(forTimeInterval: 0.3)
+                pressedAt.now()
+                flag.set()
+            }.start()
+        }
         if line.contains("compare") {
             // The key goes down 0.3 s into k-NN's cross-validation, whose fit is instant: inside
             // the first fold's prediction (30,000 rows against 30,000).
             let pressed = CancellationFlag()
             session.progressHandler = { text in
-                if text.hasPrefix("compare: knn"), !pressed.isSet { pressed.set(); pressCtrlC() }
+                if text.hasPrefix("compare: knn"), !pressed.isSet {
+                    pressed.set()
+                    pressCtrlC()
+                }
             }
         } else {
             pressCtrlC()
@@ -491,7 +569,9 @@ struct SessionHardeningTests {
         // 20,000; compare 2 × 30,000 × 30,000 = 1.8 × 10⁹); the whole cell, set-up included, well
         // within that, with room for a loaded 2-core CI machine.
         #expect(elapsed < .seconds(30), "\(line): \(elapsed)")
-        #expect(!FileManager.default.fileExists(atPath: folder + "/cancelled-bundle"), "an export stopped half-way leaves no bundle")
+        #expect(
+            !FileManager.default.fileExists(atPath: folder + "/cancelled-bundle"),
+            "an export stopped half-way leaves no bundle")
     }
 
     /// A k-NN prediction estimated to take longer than the announcement threshold says so, with
@@ -512,9 +592,12 @@ struct SessionHardeningTests {
             return
         }
         var notes: [String] = []
-        let announced = try InterruptiblePrediction.predict(model.pipeline, frame, session: session, notes: &notes, announceAfter: .zero)
+        let announced = try InterruptiblePrediction.predict(
+            model.pipeline, frame, session: session, notes: &notes, announceAfter: .zero)
         #expect(notes.count == 1)
-        #expect(notes.first.map(Output.stripMarkers)?.hasPrefix("k-NN compares each of 12000 rows with 12000 training rows: about ") == true, "\(notes)")
+        #expect(
+            notes.first.map(Output.stripMarkers)?.hasPrefix(
+                "k-NN compares each of 12000 rows with 12000 training rows: about ") == true, "\(notes)")
         #expect(notes.first?.hasSuffix(" in all (Ctrl-C stops it)") == true, "\(notes)")
         // The announcement changes nothing in the prediction.
         #expect(announced.prediction == (try model.pipeline.predict(frame)).prediction)
@@ -543,7 +626,9 @@ struct SessionHardeningTests {
         output.append(table, width: 80)
         for style in [TerminalStyle.ascii, .unicode] {
             let shown = output.terminalText(style: style, width: 80)
-            #expect(!shown.contains("\u{1B}]") && !shown.contains("\u{1B}[2J") && !shown.contains("\u{07}") && !shown.contains("\u{202E}"), "\(style)")
+            #expect(
+                !shown.contains("\u{1B}]") && !shown.contains("\u{1B}[2J") && !shown.contains("\u{07}")
+                    && !shown.contains("\u{202E}"), "\(style)")
             #expect(shown.contains("a\\u{1B}]0;pwned\\u{7}b\\u{1B}[2Jc\\u{202E}d"), "\(shown)")
         }
         #expect(output.transcriptLines.first == evil)
@@ -554,7 +639,8 @@ struct SessionHardeningTests {
     @Test func csvCellsAreSanitisedOnTheTerminal() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "name,value\n\"x\u{1B}[31mred\",1\ny,2\n".write(toFile: folder + "/e.csv", atomically: false, encoding: .utf8)
+        try "name,value\n\"x\u{1B}[31mred\",1\ny,2\n".write(
+            toFile: folder + "/e.csv", atomically: false, encoding: .utf8)
         let session = makeSession(in: folder)
         let cell = try #require(run(session, "load \"e.csv\"", "show e"))
         let shown = session.display(cell.output)

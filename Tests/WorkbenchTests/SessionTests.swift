@@ -11,16 +11,20 @@ struct SessionTests {
         let session = makeSession()
         let load = try #require(run(session, #"load "examples/penguins.csv""#))
         #expect(load.succeeded)
-        #expect(load.output.plainText.hasPrefix("loaded penguins: 344 rows × 8 columns (5 number, 3 text), 19 missing cells"))
+        #expect(
+            load.output.plainText.hasPrefix(
+                "loaded penguins: 344 rows × 8 columns (5 number, 3 text), 19 missing cells"))
         #expect(load.dataFiles.count == 1)
         let split = try #require(run(session, "split penguins stratify=species seed=7"))
         #expect(split.succeeded)
-        guard case .dataset(let train)? = session.lookup("penguins.train"), case .dataset(let test)? = session.lookup("penguins.test") else {
+        guard case .dataset(let train)? = session.lookup("penguins.train"),
+            case .dataset(let test)? = session.lookup("penguins.test")
+        else {
             Issue.record("split did not bind both parts")
             return
         }
         #expect(train.frame.rowCount + test.frame.rowCount == 344)
-        #expect(test.frame.rowCount == 69) // ceil(0.2 × 344)
+        #expect(test.frame.rowCount == 69)  // ceil(0.2 × 344)
     }
 
     @Test func twoNamesFromSplit() throws {
@@ -79,17 +83,24 @@ struct SessionTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let db = folder + "/shop.db"
-        let python = try Subprocess("/usr/bin/env", ["python3", "-c", """
-            import sqlite3; c = sqlite3.connect('\(db)')
-            c.execute('create table orders (id integer, item text, total real)')
-            c.executemany('insert into orders values (?,?,?)', [(1,'tea',3.5),(2,'cake',None),(3,'tea',12.0)])
-            c.commit()
-            """])
+        let python = try Subprocess(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sqlite3; c = sqlite3.connect('\(db)')
+                c.execute('create table orders (id integer, item text, total real)')
+                c.executemany('insert into orders values (?,?,?)', [(1,'tea',3.5),(2,'cake',None),(3,'tea',12.0)])
+                c.commit()
+                """,
+            ])
         try #require(python.wait(timeout: 60) == 0, "python3 could not write the database: \(python.errorOutput)")
         let session = makeSession(in: folder)
         let table = try #require(run(session, #"load "sqlite:shop.db" table=orders"#))
-        #expect(table.output.plainText.hasPrefix("loaded orders: 3 rows × 3 columns (2 number, 1 text), 1 missing cell"))
-        let query = try #require(run(session, #"load "sqlite:shop.db" query="select item, total from orders where total > 5" as big"#))
+        #expect(
+            table.output.plainText.hasPrefix("loaded orders: 3 rows × 3 columns (2 number, 1 text), 1 missing cell"))
+        let query = try #require(
+            run(session, #"load "sqlite:shop.db" query="select item, total from orders where total > 5" as big"#))
         #expect(query.output.plainText.hasPrefix("loaded big: 1 rows × 2 columns"))
         let badTable = try #require(run(session, #"load "sqlite:shop.db" table=ordrs"#))
         #expect(badTable.output.plainText.contains("no table named 'ordrs'"))
@@ -121,7 +132,8 @@ struct SessionTests {
         let overview = try #require(run(session, "help"))
         for spec in CommandTable.all { #expect(overview.output.plainText.contains(spec.name)) }
         let detail = try #require(run(session, "help split"))
-        #expect(detail.output.plainText.hasPrefix("usage: [NAME[, NAME] =] split NAME [test=0.2] [stratify=…] [seed=42]"))
+        #expect(
+            detail.output.plainText.hasPrefix("usage: [NAME[, NAME] =] split NAME [test=0.2] [stratify=…] [seed=42]"))
         let typo = try #require(run(session, "help splt"))
         #expect(typo.output.plainText.contains("did you mean 'split'?"))
     }
@@ -139,7 +151,9 @@ struct SessionTests {
         let start = try #require(readme.range(of: begin), "README lacks the reference markers")
         let stop = try #require(readme.range(of: end))
         let section = String(readme[start.upperBound..<stop.lowerBound])
-        #expect(section.trimmingCharacters(in: .whitespacesAndNewlines) == HelpText.markdownReference().trimmingCharacters(in: .whitespacesAndNewlines),
-                "README's command reference is stale: regenerate it with `swift run workbench reference`")
+        #expect(
+            section.trimmingCharacters(in: .whitespacesAndNewlines)
+                == HelpText.markdownReference().trimmingCharacters(in: .whitespacesAndNewlines),
+            "README's command reference is stale: regenerate it with `swift run workbench reference`")
     }
 }

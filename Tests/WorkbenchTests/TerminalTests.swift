@@ -30,15 +30,19 @@ struct TerminalTests {
 
     @Test func typeRecallCompleteAndQuit() throws {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed: apt-get install -y tmux")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+            "tmux is not installed: apt-get install -y tmux")
         let session = "wb-e2e-\(getpid())"
         let home = NSTemporaryDirectory() + "wb-e2e-home-\(UUID().uuidString)"
         defer {
             _ = try? tmux(["kill-session", "-t", session])
             try? FileManager.default.removeItem(atPath: home)
         }
-        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-c", repositoryRoot,
-                  "env WORKBENCH_HOME=\(home) \(binary) --no-record"])
+        try tmux([
+            "new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-c", repositoryRoot,
+            "env WORKBENCH_HOME=\(home) \(binary) --no-record",
+        ])
         try tmux(["set-option", "-w", "-t", session, "remain-on-exit", "on"])
         _ = try waitFor("[1]>", in: session)
 
@@ -64,7 +68,8 @@ struct TerminalTests {
         try tmux(["send-keys", "-t", session, "C-d"])
         var dead = ""
         for _ in 0..<100 {
-            dead = try tmux(["display-message", "-t", session, "-p", "#{pane_dead} #{pane_dead_status}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            dead = try tmux(["display-message", "-t", session, "-p", "#{pane_dead} #{pane_dead_status}"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             if dead.hasPrefix("1") { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -79,18 +84,25 @@ struct TerminalTests {
     }
 
     /// A terminal gets Unicode charts; NO_COLOR (or TERM=dumb) gets the ASCII ones transcripts hold.
-    @Test(arguments: [("TERM=xterm-256color", "▂▆█▇▇██▃▁▁"), ("TERM=xterm-256color NO_COLOR=1", ".+#**##:__"), ("TERM=dumb", ".+#**##:__")])
+    @Test(arguments: [
+        ("TERM=xterm-256color", "▂▆█▇▇██▃▁▁"), ("TERM=xterm-256color NO_COLOR=1", ".+#**##:__"),
+        ("TERM=dumb", ".+#**##:__"),
+    ])
     func chartsFollowTheTerminal(environment: String, histogram: String) throws {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(BuiltProducts.missingBinaryHint)")
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed: apt-get install -y tmux")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+            "tmux is not installed: apt-get install -y tmux")
         let session = "wb-charts-\(getpid())-\(environment.count)"
         let home = NSTemporaryDirectory() + "wb-charts-home-\(UUID().uuidString)"
         defer {
             _ = try? tmux(["kill-session", "-t", session])
             try? FileManager.default.removeItem(atPath: home)
         }
-        try tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "30", "-c", repositoryRoot,
-                  "env -u NO_COLOR WORKBENCH_HOME=\(home) \(environment) \(binary) --no-record --load examples/penguins.csv"])
+        try tmux([
+            "new-session", "-d", "-s", session, "-x", "110", "-y", "30", "-c", repositoryRoot,
+            "env -u NO_COLOR WORKBENCH_HOME=\(home) \(environment) \(binary) --no-record --load examples/penguins.csv",
+        ])
         _ = try waitFor("[2]>", in: session)
         try tmux(["send-keys", "-t", session, "describe penguins", "Enter"])
         let screen = try waitFor("sex ", in: session)
@@ -101,7 +113,9 @@ struct TerminalTests {
 /// The binary with piped input: no line editing, commands echoed, non-zero exit on failure.
 @Suite("Piped input")
 struct PipedInputTests {
-    private func runWorkbench(_ input: String, arguments: [String] = ["--no-record"]) throws -> (status: Int32, output: String) {
+    private func runWorkbench(_ input: String, arguments: [String] = ["--no-record"]) throws -> (
+        status: Int32, output: String
+    ) {
         let (status, out, _) = try runBinary(arguments, input: input)
         return (status, out)
     }
@@ -122,7 +136,8 @@ struct PipedInputTests {
     @Test func recordsASessionThatReplays() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (status, _) = try runWorkbench("load \"examples/penguins.csv\"\nsplit penguins\n", arguments: ["--sessions", folder])
+        let (status, _) = try runWorkbench(
+            "load \"examples/penguins.csv\"\nsplit penguins\n", arguments: ["--sessions", folder])
         #expect(status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".wbt") }
         try #require(files.count == 1)

@@ -16,7 +16,13 @@ struct TranscriptTamperTests {
             var header: [String] = []
             var cells: [[String]] = []
             for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-                if line.hasPrefix("["), line.contains("]> ") { cells.append([line]) } else if cells.isEmpty { header.append(line) } else { cells[cells.count - 1].append(line) }
+                if line.hasPrefix("["), line.contains("]> ") {
+                    cells.append([line])
+                } else if cells.isEmpty {
+                    header.append(line)
+                } else {
+                    cells[cells.count - 1].append(line)
+                }
             }
             self.header = header
             self.cells = cells
@@ -61,7 +67,10 @@ struct TranscriptTamperTests {
                 var characters = Array(text)
                 for i in characters.indices.dropFirst(2) {
                     if characters[i] == "{", i + 1 < characters.count, characters[i + 1] == "{" { inVolatile = true }
-                    if characters[i] == "}", i > 0, characters[i - 1] == "}" { inVolatile = false; continue }
+                    if characters[i] == "}", i > 0, characters[i - 1] == "}" {
+                        inVolatile = false
+                        continue
+                    }
                     if !inVolatile, characters[i].isLetter {
                         characters[i] = characters[i] == "x" ? "y" : "x"
                         blocks.cells[cell][line] = String(characters)
@@ -104,21 +113,25 @@ struct TranscriptTamperTests {
         let swapped = try Self.problem(blocks.text)
         #expect(swapped?.hasPrefix("cell [2]") == true)
         // Said as a move, not as a removal: cell [2] is still there, after cell [3].
-        #expect(swapped?.contains("comes after cell [3]") == true && swapped?.hasSuffix("cells were moved") == true, "\(swapped ?? "")")
+        #expect(
+            swapped?.contains("comes after cell [3]") == true && swapped?.hasSuffix("cells were moved") == true,
+            "\(swapped ?? "")")
         blocks.renumber()
         #expect(try Self.problem(blocks.text)?.hasPrefix("cell [2]") == true)
     }
 
     @Test func aHandWrittenTranscriptWithoutDigestsIsCheckedForItsNumbering() throws {
         let text = "# workbench transcript 1\n[1]> ls\n| nothing\n\n[3]> ls\n"
-        #expect(try Self.problem(text) == "cell [2] is missing: the cells go from [1] to [3] (line 5); a cell was removed")
+        #expect(
+            try Self.problem(text) == "cell [2] is missing: the cells go from [1] to [3] (line 5); a cell was removed")
         #expect(try Self.problem("# workbench transcript 1\n[1]> ls\n[2]> ls\n") == nil)
     }
 
     @Test(arguments: GoldenTranscriptTests.files)
     func oneChangedByteOfADataFileIsFound(file: String) throws {
         let transcript = try Transcript.parse(try Self.golden(file), path: file)
-        guard let first = transcript.entries.first(where: { !$0.dataFiles.isEmpty }), let data = first.dataFiles.first else { return }
+        guard let first = transcript.entries.first(where: { !$0.dataFiles.isEmpty }), let data = first.dataFiles.first
+        else { return }
         // A scratch layout with a real copy of examples/, one byte of the file changed.
         let root = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -131,6 +144,9 @@ struct TranscriptTamperTests {
         bytes[middle] = bytes[middle] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
         try bytes.write(to: URL(fileURLWithPath: path))
         let notes = replayer.changedDataFiles()
-        #expect(notes.contains { $0.hasPrefix("data file \(data.path) changed since recording (read in cell [\(first.number)])") }, "\(notes)")
+        #expect(
+            notes.contains {
+                $0.hasPrefix("data file \(data.path) changed since recording (read in cell [\(first.number)])")
+            }, "\(notes)")
     }
 }

@@ -17,7 +17,9 @@ struct TranscriptTests {
     @Test func writeThenParseRoundTrips() throws {
         var transcript = Transcript(workdir: "..", width: 80)
         transcript.entries = [
-            .init(number: 1, command: "load \"a.csv\"", output: ["loaded a", "", "| not a marker"], dataFiles: [.init(path: "a b/a.csv", fingerprint: "sha256:00ff")], line: 0),
+            .init(
+                number: 1, command: "load \"a.csv\"", output: ["loaded a", "", "| not a marker"],
+                dataFiles: [.init(path: "a b/a.csv", fingerprint: "sha256:00ff")], line: 0),
             .init(number: 2, command: "ls", output: [], dataFiles: [], line: 0),
         ]
         let parsed = try Transcript.parse(transcript.text, path: "t.wbt")
@@ -32,7 +34,10 @@ struct TranscriptTests {
         ("hello\n", 1, "the first line must be '# workbench transcript 1'"),
         ("# workbench transcript 9\n", 1, "unknown transcript version '9' (this workbench reads version 1)"),
         ("# workbench transcript 1\n| orphan\n", 2, "output before the first command; commands start with \"[N]> \""),
-        ("# workbench transcript 1\n[1]> ls\nstray text\n", 3, "expected a command \"[N]> …\", an output line \"| …\", \"@data …\", \"@wrote …\", \"@interrupted …\" or \"@chain …\""),
+        (
+            "# workbench transcript 1\n[1]> ls\nstray text\n", 3,
+            "expected a command \"[N]> …\", an output line \"| …\", \"@data …\", \"@wrote …\", \"@interrupted …\" or \"@chain …\""
+        ),
         ("# workbench transcript 1\n[1]> ls\n@data x.csv\n", 3, "expected '@data PATH sha256:HEX'"),
         ("# workbench transcript 1\n# width: 5\n", 2, "width must be a whole number from 20 to 1000"),
         ("", 1, "empty file; a transcript starts with '# workbench transcript 1'"),
@@ -96,7 +101,9 @@ struct TranscriptTests {
 
     @Test func unifiedDiffMarksChangedLines() {
         let diff = unifiedDiff(expected: ["a", "b", "c"], actual: ["a", "B", "c", "d"])
-        expectSameLines(diff, """
+        expectSameLines(
+            diff,
+            """
             --- expected (recorded)
             +++ actual (replayed)
             @@ -1,3 +1,4 @@
@@ -112,7 +119,8 @@ struct TranscriptTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/rec/live.wbt"
-        let recorder = try TranscriptRecorder(path: path, workdir: relativePath(from: folder + "/rec", to: repositoryRoot), width: 100)
+        let recorder = try TranscriptRecorder(
+            path: path, workdir: relativePath(from: folder + "/rec", to: repositoryRoot), width: 100)
         let session = makeSession()
         session.cellObserver = { recorder.record($0) }
         run(session, #"load "examples/iris.csv""#)

@@ -112,8 +112,11 @@ struct TutorialEngineTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/tutorials", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/tutorials/01-first-steps.md", toPath: folder + "/tutorials/01-first-steps.md")
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/WorkbenchTests/Fixtures/tutorials/unknown-kind.md", toPath: folder + "/tutorials/02-broken.md")
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot + "/tutorials/01-first-steps.md", toPath: folder + "/tutorials/01-first-steps.md")
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot + "/Tests/WorkbenchTests/Fixtures/tutorials/unknown-kind.md",
+            toPath: folder + "/tutorials/02-broken.md")
         let session = makeSession(in: folder)
         let list = text(run(session, "tutorial"))
         #expect(list.contains("first-steps"))
@@ -127,7 +130,9 @@ struct TutorialEngineTests {
 
     @Test func rerunCountsAsTheCommandItReran() {
         let session = makeSession()
-        run(session, "load \"examples/penguins.csv\"", "tutorial start first-steps", "tutorial next", "tutorial next", "answer 8")
+        run(
+            session, "load \"examples/penguins.csv\"", "tutorial start first-steps", "tutorial next", "tutorial next",
+            "answer 8")
         #expect(session.tutorial?.step.id == "show")
         // ls looks around: it neither passes nor fails the step.
         run(session, "show penguins rows=2", "ls")
@@ -141,7 +146,9 @@ struct TutorialEngineTests {
 
     @Test func evaluationQuestionsReadTheLearnersOwnNumbers() throws {
         let session = makeSession()
-        run(session, "tutorial start reading-regression", "load \"examples/diabetes.csv\"", "split diabetes", "r = train linear on diabetes.train target=progression")
+        run(
+            session, "tutorial start reading-regression", "load \"examples/diabetes.csv\"", "split diabetes",
+            "r = train linear on diabetes.train target=progression")
         run(session, "evaluate r on diabetes.test")
         #expect(session.tutorial?.step.id == "units")
         run(session, "tutorial next")
@@ -164,9 +171,12 @@ struct LessonMakerTests {
     func aMadeLessonLoadsAndCanBeFinished(data: String, algorithm: String, target: String) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/\(data).csv", toPath: "\(folder)/\(data).csv")
+        try FileManager.default.copyItem(
+            atPath: "\(repositoryRoot)/examples/\(data).csv", toPath: "\(folder)/\(data).csv")
         let session = makeSession(in: folder)
-        run(session, "load \"\(data).csv\"", "m = train \(algorithm) on \(data) target=\(target)", "export m to \"bundles/\(data)\"")
+        run(
+            session, "load \"\(data).csv\"", "m = train \(algorithm) on \(data) target=\(target)",
+            "export m to \"bundles/\(data)\"")
         let made = try #require(run(session, "tutorial make \"bundles/\(data)\" to \"tutorials/10-\(data)-model.md\""))
         #expect(made.succeeded, "\(made.output.plainText)")
         #expect(made.output.plainText.hasPrefix("wrote lesson \(data)-model to tutorials/10-\(data)-model.md"))
@@ -196,7 +206,10 @@ struct LessonMakerTests {
                 #expect(last.output.plainText.contains("✓ [\(step.id)] right"), "\(last.output.plainText)")
             }
         }
-        #expect(last.output.plainText.contains("lesson \(data)-model finished: \(lesson.steps.count) of \(lesson.steps.count) steps done"), "\(last.output.plainText)")
+        #expect(
+            last.output.plainText.contains(
+                "lesson \(data)-model finished: \(lesson.steps.count) of \(lesson.steps.count) steps done"),
+            "\(last.output.plainText)")
     }
 
     @Test func badRequestsSayWhatToDo() throws {

@@ -37,7 +37,10 @@ struct TutorialGradingTests {
         #expect(Grading.numberMatches("1,234", expected: 1234, tolerance: .absolute(0)))
     }
 
-    static let choices = [Choice(letter: "a", text: "the model is right 62% of the time"), Choice(letter: "b", text: "text, because its values are names")]
+    static let choices = [
+        Choice(letter: "a", text: "the model is right 62% of the time"),
+        Choice(letter: "b", text: "text, because its values are names"),
+    ]
 
     @Test(arguments: ["b", "B", " b ", "b)", "(b)", "B.", "text,  because its VALUES are names"])
     func choicesIgnoreCaseAndSpacing(answer: String) {
@@ -77,7 +80,9 @@ struct TutorialCheckTests {
     @Test func modelChecksLookAtWhatWasTrained() {
         let session = makeSession()
         run(session, "load \"examples/iris.csv\" as flowers", "tree_1 = train tree on flowers target=species")
-        #expect(Requirement.model(ModelFilter(algorithm: "tree", target: "species")).satisfied(by: session, facts: []) == "tree_1")
+        #expect(
+            Requirement.model(ModelFilter(algorithm: "tree", target: "species")).satisfied(by: session, facts: [])
+                == "tree_1")
         #expect(Requirement.model(ModelFilter(task: "classification")).satisfied(by: session, facts: []) == "tree_1")
         #expect(Requirement.model(ModelFilter(algorithm: "forest")).satisfied(by: session, facts: []) == nil)
     }
@@ -85,13 +90,19 @@ struct TutorialCheckTests {
     @Test func factsComeFromWhatACellDid() {
         let session = makeSession()
         run(session, "load \"examples/iris.csv\"", "m = train tree on iris target=species")
-        let facts = TutorialFact.facts(of: "predict m {sepal_length: 5.1, petal_length: 1.4}", in: session)
+        let facts =
+            TutorialFact.facts(of: "predict m {sepal_length: 5.1, petal_length: 1.4}", in: session)
             + TutorialFact.facts(of: "evaluate m on iris", in: session)
             + TutorialFact.facts(of: "describe iris", in: session)
-        #expect(Requirement.predicted(ModelFilter(target: "species"), rows: 1, values: ["sepal_length": "5.10"]).satisfied(by: session, facts: facts) == "m")
-        #expect(Requirement.predicted(ModelFilter(), rows: 150, values: [:]).satisfied(by: session, facts: facts) == nil)
+        #expect(
+            Requirement.predicted(ModelFilter(target: "species"), rows: 1, values: ["sepal_length": "5.10"]).satisfied(
+                by: session, facts: facts) == "m")
+        #expect(
+            Requirement.predicted(ModelFilter(), rows: 150, values: [:]).satisfied(by: session, facts: facts) == nil)
         #expect(Requirement.evaluated(ModelFilter(algorithm: "tree")).satisfied(by: session, facts: facts) == "m")
-        #expect(Requirement.ran(command: "describe", DatasetFilter(rows: 150)).satisfied(by: session, facts: facts) == "iris")
+        #expect(
+            Requirement.ran(command: "describe", DatasetFilter(rows: 150)).satisfied(by: session, facts: facts)
+                == "iris")
         #expect(Requirement.ran(command: "show", DatasetFilter()).satisfied(by: session, facts: facts) == nil)
     }
 
@@ -105,6 +116,8 @@ struct TutorialCheckTests {
         let needsWarning = Requirement.predicted(ModelFilter(), rows: 1, values: [:], warned: true)
         #expect(needsWarning.satisfied(by: session, facts: plain) == nil)
         #expect(needsWarning.satisfied(by: session, facts: warned) == "m")
-        #expect(Requirement.predicted(ModelFilter(), rows: 1, values: [:], warned: false).satisfied(by: session, facts: plain) == "m")
+        #expect(
+            Requirement.predicted(ModelFilter(), rows: 1, values: [:], warned: false).satisfied(
+                by: session, facts: plain) == "m")
     }
 }

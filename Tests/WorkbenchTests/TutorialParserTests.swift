@@ -25,7 +25,9 @@ struct TutorialParserTests {
     @Test func eachLessonHasARecordedSolutionTranscript() {
         for path in Self.lessonFiles {
             let name = LessonParser.lessonName(fromFile: path)
-            #expect(FileManager.default.fileExists(atPath: repositoryRoot + "/sessions/tutorial-\(name).wbt"), "record sessions/tutorial-\(name).wbt")
+            #expect(
+                FileManager.default.fileExists(atPath: repositoryRoot + "/sessions/tutorial-\(name).wbt"),
+                "record sessions/tutorial-\(name).wbt")
         }
     }
 
@@ -51,7 +53,9 @@ struct TutorialParserTests {
     }
 
     @Test func typosGetASuggestion() throws {
-        let error = try #require(throws: LessonError.self) { try LessonParser.load(path: Self.fixtures + "/unknown-check.md") }
+        let error = try #require(throws: LessonError.self) {
+            try LessonParser.load(path: Self.fixtures + "/unknown-check.md")
+        }
         #expect(error.description.contains("did you mean 'model'?"))
     }
 
@@ -97,12 +101,13 @@ struct TutorialParserTests {
         let lesson = try LessonParser.parse(text, path: "sample.md", name: "sample")
         #expect(lesson.minutes == 5)
         #expect(lesson.steps.map(\.id) == ["load", "acc"])
-        #expect(lesson.steps[0].checks == [
-            .dataset(DatasetFilter(rows: 344, file: "examples/penguins.csv")),
-            .model(ModelFilter(algorithm: "forest", target: "species")),
-            .predicted(ModelFilter(), rows: 1, values: ["island": "Biscoe"]),
-            .ran(command: "describe", DatasetFilter()),
-        ])
+        #expect(
+            lesson.steps[0].checks == [
+                .dataset(DatasetFilter(rows: 344, file: "examples/penguins.csv")),
+                .model(ModelFilter(algorithm: "forest", target: "species")),
+                .predicted(ModelFilter(), rows: 1, values: ["island": "Biscoe"]),
+                .ran(command: "describe", DatasetFilter()),
+            ])
         #expect(lesson.steps[0].hints == ["first", "second"])
         #expect(lesson.steps[0].text == ["Load it."])
         #expect(lesson.steps[1].answer == .number(.evaluation(metric: "accuracy"), tolerance: .relative(0.01)))
@@ -127,10 +132,14 @@ struct TutorialParserTests {
 
     /// Checks on a model's decision parts, and `ran` with the kind of a command that has kinds.
     @Test func decisionConditionsAndCommandKindsParse() throws {
-        let text = "# T\n\n## s: S\nkind: do\n\n```check\nmodel threshold=yes calibrated=no conformal=yes\nran plot calibration rows=171\n```\n\n```solution\nx\n```\n"
+        let text =
+            "# T\n\n## s: S\nkind: do\n\n```check\nmodel threshold=yes calibrated=no conformal=yes\nran plot calibration rows=171\n```\n\n```solution\nx\n```\n"
         let lesson = try LessonParser.parse(text, path: "t.md", name: "t")
-        #expect(lesson.steps[0].checks == [.model(ModelFilter(threshold: true, calibrated: false, conformal: true)),
-                                           .ran(command: "plot calibration", DatasetFilter(rows: 171))])
+        #expect(
+            lesson.steps[0].checks == [
+                .model(ModelFilter(threshold: true, calibrated: false, conformal: true)),
+                .ran(command: "plot calibration", DatasetFilter(rows: 171)),
+            ])
     }
 
     @Test func answerNamingAnUnknownMetricIsRejected() throws {

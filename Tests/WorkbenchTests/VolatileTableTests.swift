@@ -6,10 +6,17 @@ import Testing
 @Suite("Volatile values in tables")
 struct VolatileTableTests {
     private func runsTable(when: String, fitTime: String) -> TextTable {
-        var table = TextTable(headers: ["id", "kind", "algorithm", "data", "target", "score", "fit time", "when"],
-                              alignments: [.right, .left, .left, .left, .left, .right, .right, .left])
-        table.add(["1", "train", "forest", "penguins_train", "species", "0.991", Output.volatile(fitTime), Output.volatile(when)])
-        table.add(["2", "compare", "boost", "penguins_train", "species", "0.985", Output.volatile("1.2 s"), Output.volatile(when)])
+        var table = TextTable(
+            headers: ["id", "kind", "algorithm", "data", "target", "score", "fit time", "when"],
+            alignments: [.right, .left, .left, .left, .left, .right, .right, .left])
+        table.add([
+            "1", "train", "forest", "penguins_train", "species", "0.991", Output.volatile(fitTime),
+            Output.volatile(when),
+        ])
+        table.add([
+            "2", "compare", "boost", "penguins_train", "species", "0.985", Output.volatile("1.2 s"),
+            Output.volatile(when),
+        ])
         return table
     }
 

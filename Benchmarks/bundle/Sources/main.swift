@@ -45,7 +45,9 @@ do {
         rows += batch.rowCount
     }
     let rate = Double(rows) / (now() - start)
-    print("{\"single_row_us\": \(latencies[latencies.count / 2] * 1e6), \"p99_us\": \(latencies[latencies.count * 99 / 100] * 1e6), \"batch_rows_per_s\": \(rate), \"algorithm\": \"\(bundle.manifest.algorithm)\"}")
+    print(
+        "{\"single_row_us\": \(latencies[latencies.count / 2] * 1e6), \"p99_us\": \(latencies[latencies.count * 99 / 100] * 1e6), \"batch_rows_per_s\": \(rate), \"algorithm\": \"\(bundle.manifest.algorithm)\"}"
+    )
 } catch {
     print("error: \(error)")
     exit(1)

@@ -30,7 +30,8 @@ func usage() -> (cpu: Double, peakBytes: Int) {
     #else
     getrusage(RUSAGE_SELF, &usage)
     #endif
-    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+    let cpu =
+        Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     return (cpu, Int(usage.ru_maxrss) * 1024)  // ru_maxrss is in kilobytes on Linux
 }
@@ -51,7 +52,9 @@ do {
         missing += column.data.missingCount
         if case .numeric(let values) = column.data { for v in values where !v.isNaN { sum += v } }
     }
-    print("{\"seconds\": \(seconds), \"cpu_seconds\": \(after.cpu - cpuBefore), \"rows\": \(frame.rowCount), \"columns\": \(frame.columnCount), \"missing\": \(missing), \"sum\": \(sum), \"peak_bytes\": \(after.peakBytes), \"describe_seconds\": \(describeSeconds), \"summaries\": \(summaries.count)}")
+    print(
+        "{\"seconds\": \(seconds), \"cpu_seconds\": \(after.cpu - cpuBefore), \"rows\": \(frame.rowCount), \"columns\": \(frame.columnCount), \"missing\": \(missing), \"sum\": \(sum), \"peak_bytes\": \(after.peakBytes), \"describe_seconds\": \(describeSeconds), \"summaries\": \(summaries.count)}"
+    )
 } catch {
     print("error: \(error)")
     exit(1)

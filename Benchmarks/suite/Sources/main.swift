@@ -98,7 +98,9 @@ for line in step.measure {
 var quality: Double?
 if step.quality == "rows" {
     // A data verb: the rows of the dataset the measured line bound.
-    guard let name = lastBound.first, case .dataset(let d)? = session.lookup(name) else { fail("the measured line bound no dataset") }
+    guard let name = lastBound.first, case .dataset(let d)? = session.lookup(name) else {
+        fail("the measured line bound no dataset")
+    }
     quality = Double(d.frame.rowCount)
 } else if let name = step.quality, let metricName = step.metric {
     guard let metric = MetricCatalog.named(metricName) else { fail("no metric named \(metricName)") }
@@ -115,4 +117,6 @@ func json(_ x: Double?) -> String {
     guard let x, x.isFinite else { return "null" }
     return String(x)
 }
-print("{\"seconds\": [\(seconds.map { json($0) }.joined(separator: ", "))], \"peak_rss_mb\": \(json(peakResidentMiB())), \"quality\": \(json(quality))}")
+print(
+    "{\"seconds\": [\(seconds.map { json($0) }.joined(separator: ", "))], \"peak_rss_mb\": \(json(peakResidentMiB())), \"quality\": \(json(quality))}"
+)

@@ -16,13 +16,17 @@ public func fuzzBundle(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let rest = Data(input[1...])
     if input[0] & 1 == 0 {
         let path = Workspace.shared.root + "/fuzz.zip"
-        guard (try? rest.write(to: URL(fileURLWithPath: path))) != nil else { preconditionFailure("cannot write \(path)") }
+        guard (try? rest.write(to: URL(fileURLWithPath: path))) != nil else {
+            preconditionFailure("cannot write \(path)")
+        }
         do { _ = try BundleReader.open(path, unpackLimit: 4 << 20) } catch is BundleError {} catch {
             preconditionFailure("not a BundleError: \(error)")
         }
     } else {
         let folder = Workspace.shared.bundle
-        guard (try? rest.write(to: URL(fileURLWithPath: folder + "/manifest.json"))) != nil else { preconditionFailure("cannot write the manifest") }
+        guard (try? rest.write(to: URL(fileURLWithPath: folder + "/manifest.json"))) != nil else {
+            preconditionFailure("cannot write the manifest")
+        }
         do { _ = try BundleReader.open(folder) } catch is BundleError {} catch {
             preconditionFailure("not a BundleError: \(error)")
         }
@@ -49,13 +53,15 @@ final class Workspace: Sendable {
                 Column(name: "color", data: .categorical(codes: [0, 1, 0, 1, -1, 1, 0, 1], levels: ["red", "blue"])),
                 Column(name: "label", data: .categorical(codes: [0, 0, 0, 1, 1, 1, 0, 1], levels: ["no", "yes"])),
             ])
-            let pipeline = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
-                                                   features: ["x", "color"], context: FitContext(seed: 1))
+            let pipeline = try PipelineModel.train(
+                algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
+                features: ["x", "color"], context: FitContext(seed: 1))
             let contents = BundleContents(
                 producer: "workbench fuzz", name: "fuzz", pipeline: pipeline,
                 trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 2),
                 metrics: [:], validationVerdict: nil, card: "# card\n", reference: Data("{}".utf8), onnx: nil,
-                onnxInfo: .init(present: false, reason: "fuzz", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
+                onnxInfo: .init(present: false, reason: "fuzz", float32Notes: []), sampleFrame: frame,
+                sensitiveColumns: [])
             _ = try BundleWriter.write(contents, to: bundle, overwrite: true)
         } catch {
             preconditionFailure("cannot prepare the fuzz bundle: \(error)")

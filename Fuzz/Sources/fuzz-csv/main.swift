@@ -13,7 +13,9 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     options.hasHeader = flags & 4 == 0
     options.threads = flags & 8 == 0 ? 1 : 3
     options.memoryBudgetBytes = 256 << 20
-    guard let frame = try? CSVReader.read(data: Array(input[1...]), name: "fuzz.csv", options: options) else { return 0 }
+    guard let frame = try? CSVReader.read(data: Array(input[1...]), name: "fuzz.csv", options: options) else {
+        return 0
+    }
     check(frame)
     if options.hasHeader {
         // Written with the same separator and read back, the text of every cell is the same.
@@ -23,11 +25,14 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         let text = CSVWriter.string(frame, separator: separator)
         do {
             let reread = try CSVReader.read(data: Array(text.utf8), name: "fuzz.csv", options: again)
-            precondition(reread.rowCount == frame.rowCount && reread.columnNames == frame.columnNames, "round trip changed the shape")
+            precondition(
+                reread.rowCount == frame.rowCount && reread.columnNames == frame.columnNames,
+                "round trip changed the shape")
             for (a, b) in zip(frame.columns, reread.columns) where a.kind == .text {
                 for row in 0..<frame.rowCount {
-                    precondition(a.text(at: row) == b.text(at: row) || (a.text(at: row)?.trimmingSpaces.isEmpty ?? true),
-                                 "round trip changed '\(a.text(at: row) ?? "")' to '\(b.text(at: row) ?? "")' in \(a.name)")
+                    precondition(
+                        a.text(at: row) == b.text(at: row) || (a.text(at: row)?.trimmingSpaces.isEmpty ?? true),
+                        "round trip changed '\(a.text(at: row) ?? "")' to '\(b.text(at: row) ?? "")' in \(a.name)")
                 }
             }
         } catch {
@@ -40,9 +45,12 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
 /// Every column as long as the table; every code a level or missing.
 private func check(_ frame: DataFrame) {
     for column in frame.columns {
-        precondition(column.data.count == frame.rowCount, "column \(column.name) has \(column.data.count) values, table has \(frame.rowCount) rows")
+        precondition(
+            column.data.count == frame.rowCount,
+            "column \(column.name) has \(column.data.count) values, table has \(frame.rowCount) rows")
         if case .categorical(let codes, let levels) = column.data {
-            precondition(codes.allSatisfy { $0 >= -1 && Int($0) < levels.count }, "a code outside the levels in \(column.name)")
+            precondition(
+                codes.allSatisfy { $0 >= -1 && Int($0) < levels.count }, "a code outside the levels in \(column.name)")
         }
     }
 }

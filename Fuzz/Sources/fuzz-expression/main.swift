@@ -25,8 +25,9 @@ public func fuzzExpression(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let source = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
     let length = source.count
     func checkSpan(_ error: ExpressionError) {
-        precondition(error.span.start >= 0 && error.span.start <= error.span.end && error.span.end <= length + 1,
-                     "error span \(error.span.start)..<\(error.span.end) outside \(length) characters")
+        precondition(
+            error.span.start >= 0 && error.span.start <= error.span.end && error.span.end <= length + 1,
+            "error span \(error.span.start)..<\(error.span.end) outside \(length) characters")
     }
     let schema = ExpressionSchema(table)
     do throws(ExpressionError) {
@@ -39,8 +40,11 @@ public func fuzzExpression(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         checkSpan(error)
     }
     do throws(ExpressionError) {
-        let derivations = try ExpressionParser.parseDefinitions(source).map { (d: Definition) throws(ExpressionError) -> Derivation in
-            try Derivation(name: d.name + "_new", source: String(Array(source)[d.expression.span.start..<min(d.expression.span.end, length)]))
+        let derivations = try ExpressionParser.parseDefinitions(source).map {
+            (d: Definition) throws(ExpressionError) -> Derivation in
+            try Derivation(
+                name: d.name + "_new",
+                source: String(Array(source)[d.expression.span.start..<min(d.expression.span.end, length)]))
         }
         _ = try derivations.check(raw: table.columns.map { ($0.name, $0.kind) })
         _ = try derivations.apply(to: table)

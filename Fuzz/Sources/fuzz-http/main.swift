@@ -20,7 +20,10 @@ public func fuzzHTTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
     let selector = input[0]
     var rest = Data(input[1...])
-    let routes = ["/v1/predict", "/v1/predict", "/v1/feedback", "/v2/models/fuzz/infer", "/v1/model", "/v1/drift", "/metrics", "/v1/admin/promote"]
+    let routes = [
+        "/v1/predict", "/v1/predict", "/v1/feedback", "/v2/models/fuzz/infer", "/v1/model", "/v1/drift", "/metrics",
+        "/v1/admin/promote",
+    ]
     var path = routes[Int(selector & 0x7)]
     if selector & 0x80 != 0, let newline = rest.firstIndex(of: 10) {
         path = String(decoding: rest[rest.startIndex..<newline], as: UTF8.self)
@@ -32,8 +35,9 @@ public func fuzzHTTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let contentTypes: [String?] = ["application/json", "Application/JSON; charset=utf-8", "text/plain", nil]
     let contentType = contentTypes[Int(selector >> 3 & 0x3)]
     let body = rest
-    let answer = Workspace.shared.handle(method: method, path: path, authorization: authorization, contentType: contentType,
-                                         body: body)
+    let answer = Workspace.shared.handle(
+        method: method, path: path, authorization: authorization, contentType: contentType,
+        body: body)
 
     // 409: an outcome that contradicts the one stored, or a promotion without a challenger.
     let documented: Set<Int> = [200, 400, 401, 404, 405, 408, 409, 413, 415, 422]
@@ -41,12 +45,16 @@ public func fuzzHTTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     if answer.status != 200 {
         let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
         let openInference = path.hasPrefix("/v2")
-        precondition(json?["error"] is String && (openInference || json?["details"] is [Any]), "error body is not {error, details}: \(answer.body)")
+        precondition(
+            json?["error"] is String && (openInference || json?["details"] is [Any]),
+            "error body is not {error, details}: \(answer.body)")
     } else if path == "/v1/predict" {
         let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
         let predictions = json?["predictions"] as? [Any]
         precondition(predictions != nil, "a 200 from /v1/predict without predictions: \(answer.body)")
-        if let request = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let rows = request["rows"] as? [Any] {
+        if let request = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let rows = request["rows"] as? [Any]
+        {
             precondition(predictions?.count == rows.count, "\(rows.count) rows, \(predictions?.count ?? 0) predictions")
         }
     }
@@ -69,24 +77,37 @@ final class Workspace: Sendable {
                 Column(name: "color", data: .categorical(codes: [0, 1, 0, 1, -1, 1, 0, 1], levels: ["red", "blue"])),
                 Column(name: "label", data: .categorical(codes: [0, 0, 0, 1, 1, 1, 0, 1], levels: ["no", "yes"])),
             ])
-            let pipeline = try PipelineModel.train(algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
-                                                   features: ["x", "color"], context: FitContext(seed: 1))
+            let pipeline = try PipelineModel.train(
+                algorithm: Linear.self, parameters: [:], frame: frame, target: "label",
+                features: ["x", "color"], context: FitContext(seed: 1))
             // reference.json as `export` writes it, so monitoring runs on what the fuzzer sends.
-            struct Reference: Codable { var rows: Int; var inputs: ReferenceProfile; var predictions: ReferenceProfile }
+            struct Reference: Codable {
+                var rows: Int
+                var inputs: ReferenceProfile
+                var predictions: ReferenceProfile
+            }
             let predicted = try pipeline.predict(frame)
-            let reference = try ModelCoding.encoder().encode(Reference(
-                rows: frame.rowCount,
-                inputs: try ReferenceProfile(frame: frame, columns: pipeline.preprocessor.inputNames, seed: pipeline.seed),
-                predictions: ReferenceProfile(column: DriftDetector.predictionColumn(predicted.prediction, classes: pipeline.target.classes, decision: pipeline.decision), seed: pipeline.seed)))
+            let reference = try ModelCoding.encoder().encode(
+                Reference(
+                    rows: frame.rowCount,
+                    inputs: try ReferenceProfile(
+                        frame: frame, columns: pipeline.preprocessor.inputNames, seed: pipeline.seed),
+                    predictions: ReferenceProfile(
+                        column: DriftDetector.predictionColumn(
+                            predicted.prediction, classes: pipeline.target.classes, decision: pipeline.decision),
+                        seed: pipeline.seed)))
             let contents = BundleContents(
                 producer: "workbench fuzz", name: "fuzz", pipeline: pipeline,
                 trainingData: .init(name: "sample", fingerprint: "sha256:00", rows: frame.rowCount, columns: 2),
                 metrics: [:], validationVerdict: nil, card: "# card\n", reference: reference, onnx: nil,
-                onnxInfo: .init(present: false, reason: "fuzz", float32Notes: []), sampleFrame: frame, sensitiveColumns: [])
+                onnxInfo: .init(present: false, reason: "fuzz", float32Notes: []), sampleFrame: frame,
+                sensitiveColumns: [])
             _ = try BundleWriter.write(contents, to: root + "/bundle", overwrite: true)
             let bundle = try BundleReader.open(root + "/bundle")
-            service = try ModelService(bundle: bundle, token: "fuzz-token", maximumBodyBytes: 64 << 10, logPath: root + "/log.sqlite", redact: [],
-                                       alertCommand: nil, monitorOptions: MonitorOptions())
+            service = try ModelService(
+                bundle: bundle, token: "fuzz-token", maximumBodyBytes: 64 << 10, logPath: root + "/log.sqlite",
+                redact: [],
+                alertCommand: nil, monitorOptions: MonitorOptions())
         } catch {
             preconditionFailure("cannot prepare the fuzz server: \(error)")
         }
@@ -99,8 +120,10 @@ final class Workspace: Sendable {
         let service = self.service
         let limit = service.maximumBodyBytes
         _Concurrency.Task {
-            let answer = await service.handle(method: method, path: path, authorization: authorization,
-                                              contentType: contentType) {
+            let answer = await service.handle(
+                method: method, path: path, authorization: authorization,
+                contentType: contentType
+            ) {
                 body.count > limit ? .tooLarge : .bytes(body)
             }
             box.set(answer)
@@ -114,6 +137,14 @@ final class Workspace: Sendable {
 final class AnswerBox: @unchecked Sendable {
     private let lock = NSLock()
     private var answer = APIResponse(status: 0, contentType: "", body: "")
-    func set(_ a: APIResponse) { lock.lock(); answer = a; lock.unlock() }
-    func get() -> APIResponse { lock.lock(); defer { lock.unlock() }; return answer }
+    func set(_ a: APIResponse) {
+        lock.lock()
+        answer = a
+        lock.unlock()
+    }
+    func get() -> APIResponse {
+        lock.lock()
+        defer { lock.unlock() }
+        return answer
+    }
 }

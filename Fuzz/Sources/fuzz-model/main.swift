@@ -80,12 +80,19 @@ indirect enum JSON: Codable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSON].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSON].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSON].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSON].self))
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -104,8 +111,10 @@ indirect enum JSON: Codable {
 /// Byte-driven edits of a JSON tree.
 enum Mutator {
     /// Numbers that break assumptions: indices past any array, negative, huge, fractional.
-    static let numbers: [Double] = [0, -1, 1, 2, 3, -2, 7, 100_000_000, -100_000_000, 2_147_483_647, -2_147_483_648,
-                                    9_007_199_254_740_992, 1e300, -1e300, 0.5, 1e-300, 65_536, 1_000, 1_001]
+    static let numbers: [Double] = [
+        0, -1, 1, 2, 3, -2, 7, 100_000_000, -100_000_000, 2_147_483_647, -2_147_483_648,
+        9_007_199_254_740_992, 1e300, -1e300, 0.5, 1e-300, 65_536, 1_000, 1_001,
+    ]
     static let specials = ["nan", "inf", "-inf"]
 
     /// Walks down from the root choosing children by the bytes, then edits the node it stops at.
@@ -159,9 +168,18 @@ enum Mutator {
             switch kind % 7 {
             case 0: items.removeAll()
             case 1: if !items.isEmpty { items.removeLast(1 + bytes.nextInt(below: items.count)) }
-            case 2: if let last = items.last { items.append(contentsOf: repeatElement(last, count: 1 + Int(bytes.next() % 8))) }
-            case 3: if items.count >= 2 { items.swapAt(bytes.nextInt(below: items.count), bytes.nextInt(below: items.count)) }
-            case 4: if !items.isEmpty { items[bytes.nextInt(below: items.count)] = items[bytes.nextInt(below: items.count)] }
+            case 2:
+                if let last = items.last {
+                    items.append(contentsOf: repeatElement(last, count: 1 + Int(bytes.next() % 8)))
+                }
+            case 3:
+                if items.count >= 2 {
+                    items.swapAt(bytes.nextInt(below: items.count), bytes.nextInt(below: items.count))
+                }
+            case 4:
+                if !items.isEmpty {
+                    items[bytes.nextInt(below: items.count)] = items[bytes.nextInt(below: items.count)]
+                }
             case 5: items.append(.number(numbers[Int(bytes.next()) % numbers.count]))
             default: if !items.isEmpty { items.remove(at: bytes.nextInt(below: items.count)) }
             }
@@ -178,7 +196,10 @@ enum Mutator {
             }
             node = .object(members)
         case .string:
-            node = kind & 1 == 0 ? .string(specials[Int(bytes.next()) % specials.count]) : .string(["", "a", "b", "regression", "classification", "tree", "knn"][Int(bytes.next()) % 7])
+            node =
+                kind & 1 == 0
+                ? .string(specials[Int(bytes.next()) % specials.count])
+                : .string(["", "a", "b", "regression", "classification", "tree", "knn"][Int(bytes.next()) % 7])
         case .bool(let b):
             node = kind & 1 == 0 ? .bool(!b) : .number(1)
         case .null:
@@ -212,7 +233,8 @@ final class Models: Sendable {
                 Column(name: "colour", data: .categorical(codes: colour, levels: ["a", "b", "c"])),
                 Column(name: "x2", data: .numeric(x2)),
                 Column(name: "label", data: .categorical(codes: label, levels: ["low", "mid", "high"])),
-                Column(name: "binary", data: .categorical(codes: label.map { $0 == 0 ? 0 : 1 }, levels: ["no", "yes"])),
+                Column(
+                    name: "binary", data: .categorical(codes: label.map { $0 == 0 ? 0 : 1 }, levels: ["no", "yes"])),
                 Column(name: "value", data: .numeric(value)),
             ])
             let small: [String: [String: ParameterValue]] = [
@@ -229,9 +251,11 @@ final class Models: Sendable {
                     guard algorithm.tasks.contains(task) else { continue }
                     let pipeline = try PipelineModel.train(
                         algorithm: algorithm, parameters: small[algorithm.name] ?? [:], frame: frame, target: target,
-                        features: ["x1", "colour", "x2"], missingIndicators: target == "binary", context: FitContext(seed: 3))
+                        features: ["x1", "colour", "x2"], missingIndicators: target == "binary",
+                        context: FitContext(seed: 3))
                     let data = try ModelCoding.encoder().encode(pipeline)
-                    documents.append(JSON.tree(try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)))
+                    documents.append(
+                        JSON.tree(try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)))
                 }
             }
             self.documents = documents

@@ -11,8 +11,9 @@ public func fuzzParser(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     } catch {
         let length = line.count
         let range = error.range
-        precondition(range.start >= 0 && range.start <= range.end && range.end <= length,
-                     "error range \(range.start)..<\(range.end) outside a line of \(length) characters")
+        precondition(
+            range.start >= 0 && range.start <= range.end && range.end <= length,
+            "error range \(range.start)..<\(range.end) outside a line of \(length) characters")
         _ = error.render(line: line)
     }
     return 0

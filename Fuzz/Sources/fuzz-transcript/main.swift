@@ -11,8 +11,9 @@ public func fuzzTranscript(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         let again = try Transcript.parse(transcript.text, path: "again.wbt")
         precondition(again.entries.count == transcript.entries.count, "printing changed the number of cells")
         for (a, b) in zip(transcript.entries, again.entries) {
-            precondition(a.command == b.command && a.output == b.output && a.dataFiles == b.dataFiles,
-                         "printing changed cell \(a.number): \(a) → \(b)")
+            precondition(
+                a.command == b.command && a.output == b.output && a.dataFiles == b.dataFiles,
+                "printing changed cell \(a.number): \(a) → \(b)")
         }
     } catch {
         preconditionFailure("a printed transcript does not parse: \(error)")

@@ -45,7 +45,8 @@ struct BundleArchive {
             case .malformed(let reason): reason
             case .tooLarge: "over the size limit"
             case .tooManyEntries(let limit): "more than \(limit) entries"
-            case .compressionBomb(let entry, let bytes, let compressed): "entry '\(entry)' inflates to \(bytes) bytes from \(compressed)"
+            case .compressionBomb(let entry, let bytes, let compressed):
+                "entry '\(entry)' inflates to \(bytes) bytes from \(compressed)"
             }
         }
     }
@@ -68,15 +69,20 @@ struct BundleArchive {
     /// The entry's uncompressed content, checked against its CRC-32 and size.
     func contents(of entry: Entry, limit: Int) throws -> Data {
         let local = entry.localHeaderOffset
-        guard Self.uint32(bytes, local) == 0x0403_4b50 else { throw Failure.malformed("entry '\(entry.name)' has no local header where the directory says") }
+        guard Self.uint32(bytes, local) == 0x0403_4b50 else {
+            throw Failure.malformed("entry '\(entry.name)' has no local header where the directory says")
+        }
         guard let nameLength = Self.uint16(bytes, local + 26), let extraLength = Self.uint16(bytes, local + 28) else {
             throw Failure.malformed("entry '\(entry.name)' is cut off")
         }
         let start = local + 30 + Int(nameLength) + Int(extraLength)
-        guard start <= bytes.count, entry.compressedSize <= bytes.count - start else { throw Failure.malformed("entry '\(entry.name)' runs past the end of the archive") }
+        guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
+            throw Failure.malformed("entry '\(entry.name)' runs past the end of the archive")
+        }
         guard entry.uncompressedSize <= limit else { throw Failure.tooLarge }
         if entry.method == 8 && Self.exceedsRatio(entry.uncompressedSize, from: entry.compressedSize) {
-            throw Failure.compressionBomb(entry: entry.name, bytes: entry.uncompressedSize, compressed: entry.compressedSize)
+            throw Failure.compressionBomb(
+                entry: entry.name, bytes: entry.uncompressedSize, compressed: entry.compressedSize)
         }
         let content: Data
         switch entry.method {
@@ -85,10 +91,16 @@ struct BundleArchive {
         case 8:
             content = try inflate(entry, from: start)
         default:
-            throw Failure.malformed("entry '\(entry.name)' uses compression method \(entry.method); bundles use deflate or none")
+            throw Failure.malformed(
+                "entry '\(entry.name)' uses compression method \(entry.method); bundles use deflate or none")
         }
-        guard content.count == entry.uncompressedSize else { throw Failure.malformed("entry '\(entry.name)' is \(content.count) bytes, its directory says \(entry.uncompressedSize)") }
-        let crc = content.withUnsafeBytes { UInt32(CWorkbenchZlib.crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count))) }
+        guard content.count == entry.uncompressedSize else {
+            throw Failure.malformed(
+                "entry '\(entry.name)' is \(content.count) bytes, its directory says \(entry.uncompressedSize)")
+        }
+        let crc = content.withUnsafeBytes {
+            UInt32(CWorkbenchZlib.crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)))
+        }
         guard crc == entry.crc32 else { throw Failure.malformed("entry '\(entry.name)' fails its CRC-32 check") }
         return content
     }
@@ -135,7 +147,9 @@ struct BundleArchive {
         case .bomb:
             throw Failure.compressionBomb(entry: entry.name, bytes: output.count, compressed: entry.compressedSize)
         case .failed:
-            throw Failure.malformed("entry '\(entry.name)' is not a deflate stream that ends within its \(entry.compressedSize) bytes at its stated size of \(entry.uncompressedSize) bytes")
+            throw Failure.malformed(
+                "entry '\(entry.name)' is not a deflate stream that ends within its \(entry.compressedSize) bytes at its stated size of \(entry.uncompressedSize) bytes"
+            )
         }
     }
 
@@ -144,30 +158,46 @@ struct BundleArchive {
         let lowest = max(0, bytes.count - 22 - 0xFFFF)
         var end = bytes.count - 22
         while end >= lowest, uint32(bytes, end) != 0x0605_4b50 { end -= 1 }
-        guard end >= lowest, let count = uint16(bytes, end + 10), let directorySize = uint32(bytes, end + 12), let directoryOffset = uint32(bytes, end + 16) else {
+        guard end >= lowest, let count = uint16(bytes, end + 10), let directorySize = uint32(bytes, end + 12),
+            let directoryOffset = uint32(bytes, end + 16)
+        else {
             throw Failure.malformed("not a zip archive (no end-of-central-directory record)")
         }
-        guard count != 0xFFFF, directoryOffset != 0xFFFF_FFFF else { throw Failure.malformed("ZIP64 archives are not bundles") }
+        guard count != 0xFFFF, directoryOffset != 0xFFFF_FFFF else {
+            throw Failure.malformed("ZIP64 archives are not bundles")
+        }
         guard Int(count) <= maximumEntries else { throw Failure.tooManyEntries(maximumEntries) }
-        guard Int(directoryOffset) + Int(directorySize) <= end else { throw Failure.malformed("its central directory lies outside the archive") }
+        guard Int(directoryOffset) + Int(directorySize) <= end else {
+            throw Failure.malformed("its central directory lies outside the archive")
+        }
         var entries: [Entry] = []
         var at = Int(directoryOffset)
         for _ in 0..<Int(count) {
             guard uint32(bytes, at) == 0x0201_4b50,
-                  let made = uint16(bytes, at + 4), let flags = uint16(bytes, at + 8), let method = uint16(bytes, at + 10),
-                  let crc = uint32(bytes, at + 16), let compressed = uint32(bytes, at + 20), let uncompressed = uint32(bytes, at + 24),
-                  let nameLength = uint16(bytes, at + 28), let extraLength = uint16(bytes, at + 30), let commentLength = uint16(bytes, at + 32),
-                  let external = uint32(bytes, at + 38), let offset = uint32(bytes, at + 42)
+                let made = uint16(bytes, at + 4), let flags = uint16(bytes, at + 8),
+                let method = uint16(bytes, at + 10),
+                let crc = uint32(bytes, at + 16), let compressed = uint32(bytes, at + 20),
+                let uncompressed = uint32(bytes, at + 24),
+                let nameLength = uint16(bytes, at + 28), let extraLength = uint16(bytes, at + 30),
+                let commentLength = uint16(bytes, at + 32),
+                let external = uint32(bytes, at + 38), let offset = uint32(bytes, at + 42)
             else { throw Failure.malformed("its central directory is cut off or damaged") }
             let nameStart = at + 46
-            guard nameStart + Int(nameLength) <= end else { throw Failure.malformed("its central directory is cut off or damaged") }
+            guard nameStart + Int(nameLength) <= end else {
+                throw Failure.malformed("its central directory is cut off or damaged")
+            }
             guard flags & 0x1 == 0 else { throw Failure.malformed("encrypted entries are not bundles") }
-            guard compressed != 0xFFFF_FFFF, uncompressed != 0xFFFF_FFFF, offset != 0xFFFF_FFFF else { throw Failure.malformed("ZIP64 entries are not bundles") }
+            guard compressed != 0xFFFF_FFFF, uncompressed != 0xFFFF_FFFF, offset != 0xFFFF_FFFF else {
+                throw Failure.malformed("ZIP64 entries are not bundles")
+            }
             let name = String(decoding: bytes[nameStart..<(nameStart + Int(nameLength))], as: UTF8.self)
             // Unix mode bits are meaningful only when the archive was made on Unix (host 3).
             let unixMode: UInt32 = made >> 8 == 3 ? external >> 16 : 0
-            entries.append(Entry(name: name, method: method, crc32: crc, compressedSize: Int(compressed), uncompressedSize: Int(uncompressed),
-                                 localHeaderOffset: Int(offset), unixMode: unixMode))
+            entries.append(
+                Entry(
+                    name: name, method: method, crc32: crc, compressedSize: Int(compressed),
+                    uncompressedSize: Int(uncompressed),
+                    localHeaderOffset: Int(offset), unixMode: unixMode))
             at = nameStart + Int(nameLength) + Int(extraLength) + Int(commentLength)
         }
         return entries
@@ -180,6 +210,7 @@ struct BundleArchive {
 
     private static func uint32(_ bytes: [UInt8], _ at: Int) -> UInt32? {
         guard at >= 0, at + 4 <= bytes.count else { return nil }
-        return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3])
+            << 24
     }
 }

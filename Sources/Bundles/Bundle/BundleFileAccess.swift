@@ -45,7 +45,9 @@ enum BundleFileAccess {
         var info = stat()
         guard stat(path, &info) == 0 else { return }  // the caller reports a missing path
         let type = info.st_mode & S_IFMT
-        guard type == S_IFDIR || type == S_IFREG else { throw BundleError.notRegularFile(path: path, kind: kind(info.st_mode)) }
+        guard type == S_IFDIR || type == S_IFREG else {
+            throw BundleError.notRegularFile(path: path, kind: kind(info.st_mode))
+        }
     }
 
     static func kind(_ mode: mode_t) -> String { FileKind.describe(mode) }

@@ -35,7 +35,9 @@ public enum BundleReader {
 
     /// Opens the bundle at `path` (folder or .zip) and checks it; with `trustedKey`, also requires
     /// a valid signature by that key.
-    public static func open(_ path: String, trustedKey: String? = nil, unpackLimit: Int = maximumUnpackedBytes) throws -> LoadedBundle {
+    public static func open(_ path: String, trustedKey: String? = nil, unpackLimit: Int = maximumUnpackedBytes) throws
+        -> LoadedBundle
+    {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw BundleError.notFound(path: path) }
@@ -53,7 +55,9 @@ public enum BundleReader {
         return bundle
     }
 
-    static func openFolder(_ folder: String, shownAs name: String, publicKey: Curve25519.Signing.PublicKey?) throws -> LoadedBundle {
+    static func openFolder(_ folder: String, shownAs name: String, publicKey: Curve25519.Signing.PublicKey?) throws
+        -> LoadedBundle
+    {
         let fm = FileManager.default
         try refuseLinks(in: folder, shownAs: name)
         let manifestPath = folder + "/" + BundleFile.manifest
@@ -61,9 +65,11 @@ public enum BundleReader {
             throw BundleError.missingFile(bundle: name, file: BundleFile.manifest)
         }
         if let size = attributes[.size] as? Int, size > maximumManifestBytes {
-            throw BundleError.malformedManifest(bundle: name, reason: "it is \(size) bytes, over the \(maximumManifestBytes) limit")
+            throw BundleError.malformedManifest(
+                bundle: name, reason: "it is \(size) bytes, over the \(maximumManifestBytes) limit")
         }
-        let manifestData = try readFile(manifestPath, bundle: name, file: BundleFile.manifest, limit: maximumManifestBytes)
+        let manifestData = try readFile(
+            manifestPath, bundle: name, file: BundleFile.manifest, limit: maximumManifestBytes)
         try refuseDuplicateKeys(manifestData, bundle: name, file: BundleFile.manifest)
         // The version is checked before the rest, so a future format gets the right message.
         struct VersionOnly: Decodable { var formatVersion: Int }
@@ -71,7 +77,8 @@ public enum BundleReader {
             throw BundleError.malformedManifest(bundle: name, reason: "not JSON with a formatVersion")
         }
         guard version.formatVersion == Manifest.currentFormatVersion else {
-            throw BundleError.unknownFormatVersion(bundle: name, found: version.formatVersion, supported: Manifest.currentFormatVersion)
+            throw BundleError.unknownFormatVersion(
+                bundle: name, found: version.formatVersion, supported: Manifest.currentFormatVersion)
         }
         let manifest: Manifest
         do { manifest = try ModelCoding.decoder().decode(Manifest.self, from: manifestData) } catch {
@@ -83,48 +90,75 @@ public enum BundleReader {
         let signed = fm.fileExists(atPath: signaturePath)
         if let publicKey {
             guard signed else { throw BundleError.unsigned(bundle: name) }
-            guard let text = try? readFile(signaturePath, bundle: name, file: BundleFile.signature, limit: maximumManifestBytes), let signature = Data(base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-                  BundleSigning.verify(signature, of: manifestData, with: publicKey) else {
+            guard
+                let text = try? readFile(
+                    signaturePath, bundle: name, file: BundleFile.signature, limit: maximumManifestBytes),
+                let signature = Data(
+                    base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                ),
+                BundleSigning.verify(signature, of: manifestData, with: publicKey)
+            else {
                 throw BundleError.badSignature(bundle: name)
             }
         }
 
         let present = Set((try? fm.contentsOfDirectory(atPath: folder)) ?? [])
-        for file in present where file != BundleFile.manifest && file != BundleFile.signature && manifest.files[file] == nil {
+        for file in present
+        where file != BundleFile.manifest && file != BundleFile.signature && manifest.files[file] == nil {
             throw BundleError.unlistedFile(bundle: name, file: file)
         }
         var contents: [String: Data] = [:]
         for (file, digest) in manifest.files.sorted(by: { $0.key < $1.key }) {
             guard !file.contains("/"), file != "..", file != "." else {
-                throw BundleError.malformedManifest(bundle: name, reason: "file name '\(file)' leaves the bundle folder")
+                throw BundleError.malformedManifest(
+                    bundle: name, reason: "file name '\(file)' leaves the bundle folder")
             }
             let filePath = folder + "/" + file
             var isLink = false
-            if let type = (try? fm.attributesOfItem(atPath: filePath))?[.type] as? FileAttributeType { isLink = type == .typeSymbolicLink }
-            guard !isLink else { throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "symbolic links are not allowed in bundles") }
+            if let type = (try? fm.attributesOfItem(atPath: filePath))?[.type] as? FileAttributeType {
+                isLink = type == .typeSymbolicLink
+            }
+            guard !isLink else {
+                throw BundleError.unsafeArchiveEntry(
+                    bundle: name, entry: file, reason: "symbolic links are not allowed in bundles")
+            }
             let data = try readFile(filePath, bundle: name, file: file, limit: maximumUnpackedBytes)
-            guard Fingerprint.of(bytes: data) == digest else { throw BundleError.checksumMismatch(bundle: name, file: file) }
+            guard Fingerprint.of(bytes: data) == digest else {
+                throw BundleError.checksumMismatch(bundle: name, file: file)
+            }
             contents[file] = data
         }
-        for required in [BundleFile.model, BundleFile.verification, BundleFile.reference, BundleFile.card, BundleFile.openAPI, BundleFile.example] where contents[required] == nil {
+        for required in [
+            BundleFile.model, BundleFile.verification, BundleFile.reference, BundleFile.card, BundleFile.openAPI,
+            BundleFile.example,
+        ] where contents[required] == nil {
             throw BundleError.missingFile(bundle: name, file: required)
         }
         if let provenance = manifest.provenance {
             if let problem = provenance.problem { throw BundleError.malformedManifest(bundle: name, reason: problem) }
-            guard let text = contents[BundleFile.provenance] else { throw BundleError.missingFile(bundle: name, file: BundleFile.provenance) }
+            guard let text = contents[BundleFile.provenance] else {
+                throw BundleError.missingFile(bundle: name, file: BundleFile.provenance)
+            }
             guard text.count <= maximumProvenanceBytes else {
-                throw BundleError.malformedFile(bundle: name, file: BundleFile.provenance, reason: "it is over the \(maximumProvenanceBytes >> 20) MiB limit")
+                throw BundleError.malformedFile(
+                    bundle: name, file: BundleFile.provenance,
+                    reason: "it is over the \(maximumProvenanceBytes >> 20) MiB limit")
             }
         }
         for file in [BundleFile.model, BundleFile.verification] {
             try refuseDuplicateKeys(contents[file] ?? Data(), bundle: name, file: file)
         }
         let pipeline: PipelineModel
-        do { pipeline = try ModelCoding.decoder().decode(PipelineModel.self, from: contents[BundleFile.model] ?? Data()) } catch {
+        do {
+            pipeline = try ModelCoding.decoder().decode(PipelineModel.self, from: contents[BundleFile.model] ?? Data())
+        } catch {
             throw BundleError.malformedFile(bundle: name, file: BundleFile.model, reason: describe(error))
         }
         let verification: VerificationSet
-        do { verification = try ModelCoding.decoder().decode(VerificationSet.self, from: contents[BundleFile.verification] ?? Data()) } catch {
+        do {
+            verification = try ModelCoding.decoder().decode(
+                VerificationSet.self, from: contents[BundleFile.verification] ?? Data())
+        } catch {
             throw BundleError.malformedFile(bundle: name, file: BundleFile.verification, reason: describe(error))
         }
         // Without rows the model would first run on a client's request.
@@ -135,8 +169,10 @@ public enum BundleReader {
             throw BundleError.verificationFailed(bundle: name, row: failure.row, detail: failure.detail)
         }
         return LoadedBundle(
-            path: folder, manifest: manifest, pipeline: pipeline, signed: signed, signatureChecked: publicKey != nil, reference: contents[BundleFile.reference] ?? Data(),
-            card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self), openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self),
+            path: folder, manifest: manifest, pipeline: pipeline, signed: signed, signatureChecked: publicKey != nil,
+            reference: contents[BundleFile.reference] ?? Data(),
+            card: String(decoding: contents[BundleFile.card] ?? Data(), as: UTF8.self),
+            openAPI: String(decoding: contents[BundleFile.openAPI] ?? Data(), as: UTF8.self),
             example: contents[BundleFile.example] ?? Data(), modelData: contents[BundleFile.model] ?? Data(),
             provenance: manifest.provenance == nil ? nil : contents[BundleFile.provenance])
     }
@@ -149,8 +185,13 @@ public enum BundleReader {
             guard lstat(folder + "/" + file, &info) == 0 else { continue }
             switch info.st_mode & S_IFMT {
             case S_IFREG: continue
-            case S_IFLNK: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "symbolic links are not allowed in bundles")
-            default: throw BundleError.unsafeArchiveEntry(bundle: name, entry: file, reason: "\(file) is \(BundleFileAccess.kind(info.st_mode)); a bundle holds only regular files")
+            case S_IFLNK:
+                throw BundleError.unsafeArchiveEntry(
+                    bundle: name, entry: file, reason: "symbolic links are not allowed in bundles")
+            default:
+                throw BundleError.unsafeArchiveEntry(
+                    bundle: name, entry: file,
+                    reason: "\(file) is \(BundleFileAccess.kind(info.st_mode)); a bundle holds only regular files")
             }
         }
     }
@@ -167,7 +208,9 @@ public enum BundleReader {
     static func unzip(_ path: String, into folder: String, limit: Int) throws {
         let archive: BundleArchive
         // Errors about the archive as a whole name it once (they used to read "b.zip/b.zip").
-        do { archive = try BundleArchive(path: path, limit: limit, maximumEntries: maximumEntries) } catch BundleArchive.Failure.tooLarge {
+        do { archive = try BundleArchive(path: path, limit: limit, maximumEntries: maximumEntries) } catch BundleArchive
+            .Failure.tooLarge
+        {
             throw BundleError.archiveTooLarge(bundle: path, limit: limit)
         } catch {
             throw BundleError.malformedArchive(bundle: path, reason: String(describing: error))
@@ -177,20 +220,30 @@ public enum BundleReader {
         var total = 0
         for entry in archive.entries {
             let name = entry.name
-            guard !entry.isSymbolicLink else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "symbolic links are not allowed") }
-            guard !entry.isFolder else { throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "folders are not allowed") }
-            guard !name.hasPrefix("/"), !name.contains(".."), !name.contains("/"), !name.contains("\\"), !name.isEmpty, !name.contains("\0") else {
-                throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "its path leaves the bundle folder")
+            guard !entry.isSymbolicLink else {
+                throw BundleError.unsafeArchiveEntry(
+                    bundle: path, entry: name, reason: "symbolic links are not allowed")
+            }
+            guard !entry.isFolder else {
+                throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "folders are not allowed")
+            }
+            guard !name.hasPrefix("/"), !name.contains(".."), !name.contains("/"), !name.contains("\\"), !name.isEmpty,
+                !name.contains("\0")
+            else {
+                throw BundleError.unsafeArchiveEntry(
+                    bundle: path, entry: name, reason: "its path leaves the bundle folder")
             }
             total += entry.uncompressedSize
             guard total <= limit else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
             if entry.method == 8 && BundleArchive.exceedsRatio(entry.uncompressedSize, from: entry.compressedSize) {
-                throw BundleError.compressionBomb(bundle: path, entry: name, bytes: entry.uncompressedSize,
-                                                  compressedBytes: entry.compressedSize, limit: BundleArchive.maximumRatio)
+                throw BundleError.compressionBomb(
+                    bundle: path, entry: name, bytes: entry.uncompressedSize,
+                    compressedBytes: entry.compressedSize, limit: BundleArchive.maximumRatio)
             }
         }
         guard Set(archive.entries.map(\.name)).count == archive.entries.count else {
-            let twice = Dictionary(grouping: archive.entries.map(\.name), by: { $0 }).first { $0.value.count > 1 }?.key ?? ""
+            let twice =
+                Dictionary(grouping: archive.entries.map(\.name), by: { $0 }).first { $0.value.count > 1 }?.key ?? ""
             throw BundleError.unsafeArchiveEntry(bundle: path, entry: twice, reason: "it appears twice in the archive")
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -201,7 +254,9 @@ public enum BundleReader {
             do { data = try archive.contents(of: entry, limit: limit) } catch BundleArchive.Failure.tooLarge {
                 throw BundleError.archiveTooLarge(bundle: path, limit: limit)
             } catch BundleArchive.Failure.compressionBomb(_, let bytes, let compressed) {
-                throw BundleError.compressionBomb(bundle: path, entry: name, bytes: bytes, compressedBytes: compressed, limit: BundleArchive.maximumRatio)
+                throw BundleError.compressionBomb(
+                    bundle: path, entry: name, bytes: bytes, compressedBytes: compressed,
+                    limit: BundleArchive.maximumRatio)
             } catch {
                 throw BundleError.malformedFile(bundle: path, file: name, reason: "cannot extract: \(error)")
             }
@@ -209,7 +264,8 @@ public enum BundleReader {
             guard written <= limit else { throw BundleError.archiveTooLarge(bundle: path, limit: limit) }
             let target = folder + "/" + name
             guard !FileManager.default.fileExists(atPath: target) else {
-                throw BundleError.unsafeArchiveEntry(bundle: path, entry: name, reason: "it appears twice in the archive")
+                throw BundleError.unsafeArchiveEntry(
+                    bundle: path, entry: name, reason: "it appears twice in the archive")
             }
             do { try data.write(to: URL(fileURLWithPath: target)) } catch {
                 throw BundleError.writeFailed(path: target, reason: error.localizedDescription)
@@ -223,8 +279,11 @@ public enum BundleReader {
             switch error {
             case .missing: throw BundleError.missingFile(bundle: bundle, file: file)
             case .notRegular(let kind): throw BundleError.notRegularFile(path: bundle + "/" + file, kind: kind)
-            case .tooLarge: throw BundleError.malformedFile(bundle: bundle, file: file, reason: "it is over the \(limit >> 20) MiB limit")
-            case .unreadable(let reason): throw BundleError.malformedFile(bundle: bundle, file: file, reason: "cannot be read: \(reason)")
+            case .tooLarge:
+                throw BundleError.malformedFile(
+                    bundle: bundle, file: file, reason: "it is over the \(limit >> 20) MiB limit")
+            case .unreadable(let reason):
+                throw BundleError.malformedFile(bundle: bundle, file: file, reason: "cannot be read: \(reason)")
             }
         }
     }
@@ -232,9 +291,14 @@ public enum BundleReader {
     static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
-            "missing '\(key.stringValue)'" + (context.codingPath.isEmpty ? "" : " in " + context.codingPath.map(\.stringValue).joined(separator: "."))
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
-            context.debugDescription + (context.codingPath.isEmpty ? "" : " at " + context.codingPath.map(\.stringValue).joined(separator: "."))
+            "missing '\(key.stringValue)'"
+                + (context.codingPath.isEmpty
+                    ? "" : " in " + context.codingPath.map(\.stringValue).joined(separator: "."))
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context):
+            context.debugDescription
+                + (context.codingPath.isEmpty
+                    ? "" : " at " + context.codingPath.map(\.stringValue).joined(separator: "."))
         default:
             String(describing: error)
         }

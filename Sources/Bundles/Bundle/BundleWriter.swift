@@ -26,8 +26,12 @@ public struct BundleContents: Sendable {
     /// The cells that made the model (`provenance.wbt`) and what they are about; nil writes none.
     public var provenance: (text: Data, record: Manifest.Provenance)? = nil
 
-    public init(producer: String, name: String, pipeline: PipelineModel, trainingData: Manifest.TrainingData, metrics: [String: Double], validationVerdict: String?,
-                card: String, reference: Data, onnx: Data?, onnxInfo: Manifest.ONNXInfo, sampleFrame: DataFrame, sensitiveColumns: [String]) {
+    public init(
+        producer: String, name: String, pipeline: PipelineModel, trainingData: Manifest.TrainingData,
+        metrics: [String: Double], validationVerdict: String?,
+        card: String, reference: Data, onnx: Data?, onnxInfo: Manifest.ONNXInfo, sampleFrame: DataFrame,
+        sensitiveColumns: [String]
+    ) {
         self.producer = producer
         self.name = name
         self.pipeline = pipeline
@@ -48,17 +52,22 @@ public struct BundleContents: Sendable {
 public enum BundleWriter {
     /// Writes `contents` to `path`; returns the manifest written.
     @discardableResult
-    public static func write(_ contents: BundleContents, to path: String, overwrite: Bool, signingKey: String? = nil) throws -> Manifest {
+    public static func write(_ contents: BundleContents, to path: String, overwrite: Bool, signingKey: String? = nil)
+        throws -> Manifest
+    {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) && !overwrite { throw BundleError.exists(path: path) }
         let key = try signingKey.map(BundleSigning.privateKey(at:))
         let parent = (path as NSString).deletingLastPathComponent
         removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
-        let staging = (parent.isEmpty ? "." : parent) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let staging =
+            (parent.isEmpty ? "." : parent)
+            + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
         } catch {
-            throw BundleError.writeFailed(path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
+            throw BundleError.writeFailed(
+                path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
         }
         defer { try? fm.removeItem(atPath: staging) }
 
@@ -69,7 +78,9 @@ public enum BundleWriter {
         files[BundleFile.verification] = try encoder.encode(verification)
         files[BundleFile.reference] = contents.reference
         files[BundleFile.card] = Data(contents.card.utf8)
-        files[BundleFile.openAPI] = Data(OpenAPIDocument.yaml(for: contents.pipeline, name: contents.name, redacted: Set(contents.sensitiveColumns)).utf8)
+        files[BundleFile.openAPI] = Data(
+            OpenAPIDocument.yaml(for: contents.pipeline, name: contents.name, redacted: Set(contents.sensitiveColumns))
+                .utf8)
         let pretty = ModelCoding.encoder(pretty: true)
         // The example is a real training row: its sensitive values are left out (null is read as
         // missing), as they are everywhere but the model and its verification rows.
@@ -84,7 +95,8 @@ public enum BundleWriter {
             modelID: modelID(modelJSON: files[BundleFile.model] ?? Data()),
             name: contents.name, algorithm: contents.pipeline.algorithm,
             parameters: contents.pipeline.parameters.values.mapValues(\.description),
-            task: contents.pipeline.task.rawValue, target: contents.pipeline.target.name, classes: contents.pipeline.target.classes,
+            task: contents.pipeline.task.rawValue, target: contents.pipeline.target.name,
+            classes: contents.pipeline.target.classes,
             inputs: contents.pipeline.inputs.map { f -> Manifest.InputColumn in
                 // A sensitive column's categories and range are left out of the manifest too.
                 let sensitive = contents.sensitiveColumns.contains(f.name)
@@ -99,9 +111,13 @@ public enum BundleWriter {
             createdAt: ISO8601DateFormatter().string(from: Date()), onnx: contents.onnxInfo, resources: nil, files: [:],
             provenance: contents.provenance?.record)
         if !contents.pipeline.derivations.isEmpty {
-            manifest.derivedColumns = contents.pipeline.derivations.map { Manifest.DerivedColumn(name: $0.name, expression: $0.source, reads: $0.inputs) }
+            manifest.derivedColumns = contents.pipeline.derivations.map {
+                Manifest.DerivedColumn(name: $0.name, expression: $0.source, reads: $0.inputs)
+            }
         }
-        manifest.resources = ResourceProfiler.measure(contents.pipeline, sample: contents.sampleFrame, modelBytes: files[BundleFile.model]?.count ?? 0, bundleBytes: files.values.reduce(0) { $0 + $1.count })
+        manifest.resources = ResourceProfiler.measure(
+            contents.pipeline, sample: contents.sampleFrame, modelBytes: files[BundleFile.model]?.count ?? 0,
+            bundleBytes: files.values.reduce(0) { $0 + $1.count })
 
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {
             try writeFile(data, to: staging + "/" + name)
@@ -110,7 +126,9 @@ public enum BundleWriter {
         let manifestData = try manifest.encoded()
         try writeFile(manifestData, to: staging + "/" + BundleFile.manifest)
         if let key {
-            try writeFile(Data(try BundleSigning.sign(manifestData, with: key).base64EncodedString().utf8), to: staging + "/" + BundleFile.signature)
+            try writeFile(
+                Data(try BundleSigning.sign(manifestData, with: key).base64EncodedString().utf8),
+                to: staging + "/" + BundleFile.signature)
         }
 
         if path.hasSuffix(".zip") {
@@ -119,7 +137,8 @@ public enum BundleWriter {
             do {
                 let archive = try Archive(url: URL(fileURLWithPath: zipStaging), accessMode: .create)
                 for name in try fm.contentsOfDirectory(atPath: staging).sorted() {
-                    try archive.addEntry(with: name, relativeTo: URL(fileURLWithPath: staging), compressionMethod: .deflate)
+                    try archive.addEntry(
+                        with: name, relativeTo: URL(fileURLWithPath: staging), compressionMethod: .deflate)
                 }
             } catch {
                 throw BundleError.writeFailed(path: path, reason: "zip: \(error)")
@@ -146,23 +165,29 @@ public enum BundleWriter {
     /// written: refused when `path` exists unless `overwrite`, built in a staging folder beside
     /// it, then moved into place in one step. `more` may add files to the staging folder first
     /// (a bundle inside the layout).
-    public static func writeFolder(_ files: [String: Data], to path: String, overwrite: Bool, more: (String) throws -> Void = { _ in }) throws {
+    public static func writeFolder(
+        _ files: [String: Data], to path: String, overwrite: Bool, more: (String) throws -> Void = { _ in }
+    ) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) && !overwrite { throw BundleError.exists(path: path) }
         let parent = (path as NSString).deletingLastPathComponent
         removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
-        let staging = (parent.isEmpty ? "." : parent) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let staging =
+            (parent.isEmpty ? "." : parent)
+            + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
         } catch {
-            throw BundleError.writeFailed(path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
+            throw BundleError.writeFailed(
+                path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
         }
         defer { try? fm.removeItem(atPath: staging) }
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {
             let folder = (name as NSString).deletingLastPathComponent
             if !folder.isEmpty {
                 do { try fm.createDirectory(atPath: staging + "/" + folder, withIntermediateDirectories: true) } catch {
-                    throw BundleError.writeFailed(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
+                    throw BundleError.writeFailed(
+                        path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
                 }
             }
             try writeFile(data, to: staging + "/" + name)
@@ -188,7 +213,9 @@ public enum BundleWriter {
     /// instant `target` is the complete old bundle or the complete new one.
     private static func moveIntoPlace(_ source: String, _ target: String, isDirectory: Bool) throws {
         if !FileManager.default.fileExists(atPath: target) {
-            guard rename(source, target) == 0 else { throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno))) }
+            guard rename(source, target) == 0 else {
+                throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno)))
+            }
             return
         }
         if wb_rename_exchange(source, target) == 0 {
@@ -196,11 +223,15 @@ public enum BundleWriter {
             return
         }
         if !isDirectory {
-            guard rename(source, target) == 0 else { throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno))) }
+            guard rename(source, target) == 0 else {
+                throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno)))
+            }
             return
         }
         let old = source + ".old"
-        guard rename(target, old) == 0 else { throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno))) }
+        guard rename(target, old) == 0 else {
+            throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno)))
+        }
         guard rename(source, target) == 0 else {
             _ = rename(old, target)
             throw BundleError.writeFailed(path: target, reason: String(cString: strerror(errno)))
@@ -208,4 +239,3 @@ public enum BundleWriter {
         try? FileManager.default.removeItem(atPath: old)
     }
 }
-

@@ -34,10 +34,13 @@ public enum CachedModel {
 
     /// The file for `pipeline` under `key`; verification rows are taken from `frame` (its
     /// training rows), so it throws when they cannot vouch for the model.
-    public static func encode(_ pipeline: PipelineModel, fitSeconds: Double, verificationFrame frame: DataFrame, key: String) throws -> Data {
+    public static func encode(
+        _ pipeline: PipelineModel, fitSeconds: Double, verificationFrame frame: DataFrame, key: String
+    ) throws -> Data {
         let verification = try VerificationSet(pipeline: pipeline, frame: frame)
         if let problem = verification.coverageProblem(for: pipeline) { throw CachedModelError.malformed(problem) }
-        let body = try ModelCoding.encoder().encode(Body(fitSeconds: fitSeconds.isFinite ? fitSeconds : 0, model: pipeline, verification: verification))
+        let body = try ModelCoding.encoder().encode(
+            Body(fitSeconds: fitSeconds.isFinite ? fitSeconds : 0, model: pipeline, verification: verification))
         var data = Data("\(magic) \(formatVersion) \(key) \(Fingerprint.of(bytes: body))\n".utf8)
         data.append(body)
         return data
@@ -62,13 +65,16 @@ public enum CachedModel {
         do { decoded = try ModelCoding.decoder().decode(Body.self, from: Data(body)) } catch {
             throw .malformed(BundleReader.describe(error))
         }
-        if let problem = decoded.verification.coverageProblem(for: decoded.model) { throw .malformed("verification rows: \(problem)") }
+        if let problem = decoded.verification.coverageProblem(for: decoded.model) {
+            throw .malformed("verification rows: \(problem)")
+        }
         let failure: (row: Int, detail: String)?
         do { failure = try decoded.verification.check(decoded.model) } catch {
             throw .verificationFailed(row: 0, detail: String(describing: error))
         }
         if let failure { throw .verificationFailed(row: failure.row, detail: failure.detail) }
-        return Contents(pipeline: decoded.model, fitSeconds: decoded.fitSeconds.isFinite ? max(0, decoded.fitSeconds) : 0)
+        return Contents(
+            pipeline: decoded.model, fitSeconds: decoded.fitSeconds.isFinite ? max(0, decoded.fitSeconds) : 0)
     }
 }
 
@@ -83,10 +89,12 @@ public enum CachedModelError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .malformed(let reason): "it is not a valid cache entry (\(reason))"
-        case .otherFormat(let version): "it was written in cache format \(version); this workbench writes format \(CachedModel.formatVersion)"
+        case .otherFormat(let version):
+            "it was written in cache format \(version); this workbench writes format \(CachedModel.formatVersion)"
         case .wrongKey: "it holds another model's entry (its key does not match its name)"
         case .checksumMismatch: "its content does not match its digest (the file was changed or cut short)"
-        case .verificationFailed(let row, let detail): "the model does not re-score its verification rows (row \(row): \(detail))"
+        case .verificationFailed(let row, let detail):
+            "the model does not re-score its verification rows (row \(row): \(detail))"
         }
     }
 }

@@ -81,7 +81,10 @@ enum DuplicateKeyScanner {
             pending.append(contentsOf: bytes[plainStart..<end])
         }
         func flushPending() {
-            if !pending.isEmpty { scalars.append(contentsOf: String(decoding: pending, as: UTF8.self).unicodeScalars); pending.removeAll() }
+            if !pending.isEmpty {
+                scalars.append(contentsOf: String(decoding: pending, as: UTF8.self).unicodeScalars)
+                pending.removeAll()
+            }
         }
         while i < bytes.count {
             let byte = bytes[i]
@@ -90,7 +93,10 @@ enum DuplicateKeyScanner {
                 flushPending()
                 return (String(scalars), i + 1)
             }
-            guard byte == UInt8(ascii: "\\") else { i += 1; continue }
+            guard byte == UInt8(ascii: "\\") else {
+                i += 1
+                continue
+            }
             flushPlain(i)
             guard i + 1 < bytes.count else { return nil }
             let escape = bytes[i + 1]
@@ -108,8 +114,10 @@ enum DuplicateKeyScanner {
                 guard let unit = hex4(bytes, at: i) else { return nil }
                 i += 4
                 var value = UInt32(unit)
-                if (0xD800..<0xDC00).contains(unit), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
-                   let low = hex4(bytes, at: i + 2), (0xDC00..<0xE000).contains(low) {
+                if (0xD800..<0xDC00).contains(unit), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
+                    bytes[i + 1] == UInt8(ascii: "u"),
+                    let low = hex4(bytes, at: i + 2), (0xDC00..<0xE000).contains(low)
+                {
                     value = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                     i += 6
                 }

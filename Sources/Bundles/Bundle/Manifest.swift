@@ -24,8 +24,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var float32Difference: Double?
         public var float32DifferenceRows: Int?
 
-        public init(present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil, derivedInputs: [String]? = nil,
-                    precision: ONNXExport.Precision? = nil, float32Difference: Double? = nil, float32DifferenceRows: Int? = nil) {
+        public init(
+            present: Bool, reason: String?, float32Notes: [String], dateInputs: [ONNXExport.DateInput]? = nil,
+            derivedInputs: [String]? = nil,
+            precision: ONNXExport.Precision? = nil, float32Difference: Double? = nil, float32DifferenceRows: Int? = nil
+        ) {
             self.present = present
             self.reason = reason
             self.float32Notes = float32Notes
@@ -133,15 +136,20 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// Why the record cannot be trusted as written, or nil: a data name must be a plain file
         /// name (a crafted `../../etc/passwd` is refused before anything is looked up).
         public var problem: String? {
-            guard cells >= 1, cells <= Manifest.Provenance.maximumCells else { return "provenance.cells must be from 1 to \(Manifest.Provenance.maximumCells)" }
+            guard cells >= 1, cells <= Manifest.Provenance.maximumCells else {
+                return "provenance.cells must be from 1 to \(Manifest.Provenance.maximumCells)"
+            }
             guard !model.isEmpty, model.count <= 200 else { return "provenance.model must name the model" }
-            guard data.count <= Manifest.Provenance.maximumCells else { return "provenance.data lists more files than cells" }
+            guard data.count <= Manifest.Provenance.maximumCells else {
+                return "provenance.data lists more files than cells"
+            }
             for file in data {
                 guard Manifest.Provenance.isPlainFileName(file.name) else {
                     return "provenance data file '\(file.name)' is not a plain file name"
                 }
                 guard file.fingerprint.hasPrefix("sha256:"), file.fingerprint.count == 71,
-                      file.fingerprint.dropFirst(7).allSatisfy({ $0.isHexDigit }) else {
+                    file.fingerprint.dropFirst(7).allSatisfy({ $0.isHexDigit })
+                else {
                     return "provenance data file '\(file.name)' has no sha256 fingerprint"
                 }
             }

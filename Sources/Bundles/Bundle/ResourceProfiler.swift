@@ -4,7 +4,9 @@ import Tabular
 
 /// Measures what serving a model costs on this machine: latency, throughput, memory.
 enum ResourceProfiler {
-    static func measure(_ pipeline: PipelineModel, sample: DataFrame, modelBytes: Int, bundleBytes: Int) -> Manifest.ResourceProfile? {
+    static func measure(_ pipeline: PipelineModel, sample: DataFrame, modelBytes: Int, bundleBytes: Int) -> Manifest
+        .ResourceProfile?
+    {
         guard sample.rowCount > 0 else { return nil }
         let clock = ContinuousClock()
         let one = sample.selectingRows([0])
@@ -31,6 +33,8 @@ enum ResourceProfiler {
             batchRowsPerSecond: best > 0 ? (Double(batchSize) / best).rounded() : 0,
             batchSize: batchSize,
             peakResidentBytes: Int(usage.ru_maxrss) * 1024,
-            machine: "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB")
+            machine:
+                "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB"
+        )
     }
 }

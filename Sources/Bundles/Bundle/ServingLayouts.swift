@@ -13,10 +13,14 @@ public enum ServingLayouts {
     public static let tritonVersion = "1"
 
     /// `NAME/config.pbtxt` and `NAME/1/model.onnx`: a Triton model repository of one model.
-    public static func triton(name: String, modelID: String, pipeline: PipelineModel, onnx: Data, producer: String,
-                              precision: ONNXExport.Precision = .double) -> [String: Data] {
+    public static func triton(
+        name: String, modelID: String, pipeline: PipelineModel, onnx: Data, producer: String,
+        precision: ONNXExport.Precision = .double
+    ) -> [String: Data] {
         [
-            "\(name)/config.pbtxt": Data(tritonConfig(name: name, modelID: modelID, pipeline: pipeline, producer: producer, precision: precision).utf8),
+            "\(name)/config.pbtxt": Data(
+                tritonConfig(name: name, modelID: modelID, pipeline: pipeline, producer: producer, precision: precision)
+                    .utf8),
             "\(name)/\(tritonVersion)/model.onnx": onnx,
         ]
     }
@@ -25,8 +29,10 @@ public enum ServingLayouts {
     /// ONNX graph `ONNXExporter` writes: its inputs `[N, 1]` (dims `[1]` under batching), label
     /// `[N]` (dims `[1]`, reshaped to the graph's `[]`), probabilities `[N, classes]`, value `[N, 1]`.
     /// - Parameter precision: the graph's numeric inputs (`TYPE_FP32` with `onnx_precision=float`).
-    public static func tritonConfig(name: String, modelID: String, pipeline: PipelineModel, producer: String,
-                                    precision: ONNXExport.Precision = .double) -> String {
+    public static func tritonConfig(
+        name: String, modelID: String, pipeline: PipelineModel, producer: String,
+        precision: ONNXExport.Precision = .double
+    ) -> String {
         let number = precision == .float ? "TYPE_FP32" : "TYPE_FP64"
         var lines = [
             "# Triton model configuration for Workbench model \(name) (\(modelID)), written by \(producer).",
@@ -40,26 +46,32 @@ public enum ServingLayouts {
         ]
         let inputs = ONNXExporter.onnxInputs(pipeline)
         for (i, input) in inputs.enumerated() {
-            lines += ["  {", "    name: \(quoted(input.name))", "    data_type: \(input.number ? number : "TYPE_STRING")",
-                      "    dims: [ 1 ]", i == inputs.count - 1 ? "  }" : "  },"]
+            lines += [
+                "  {", "    name: \(quoted(input.name))", "    data_type: \(input.number ? number : "TYPE_STRING")",
+                "    dims: [ 1 ]", i == inputs.count - 1 ? "  }" : "  },",
+            ]
         }
         lines.append("]")
         lines.append("output [")
         let outputs = ONNXExporter.outputs(pipeline)
         for (i, output) in outputs.enumerated() {
-            let type = switch output.element {
-            case .text: "TYPE_STRING"
-            case .number: "TYPE_FP64"
-            case .flag: "TYPE_BOOL"
-            }
+            let type =
+                switch output.element {
+                case .text: "TYPE_STRING"
+                case .number: "TYPE_FP64"
+                case .flag: "TYPE_BOOL"
+                }
             // The label is [N] in the graph: dims [1] under batching, reshaped to the graph's [].
-            lines += ["  {", "    name: \(quoted(output.name))", "    data_type: \(type)", "    dims: [ \(output.width) ]"]
+            lines +=
+                ["  {", "    name: \(quoted(output.name))", "    data_type: \(type)", "    dims: [ \(output.width) ]"]
                 + (output.name == ONNXExporter.labelOutput ? ["    reshape: { shape: [ ] }"] : [])
                 + [i == outputs.count - 1 ? "  }" : "  },"]
         }
         lines.append("]")
         lines += ["version_policy: { latest: { num_versions: 1 } }"]
-        for (key, value) in [("workbench.model_id", modelID), ("workbench.classes", jsonArray(pipeline.target.classes))] where !value.isEmpty {
+        for (key, value) in [
+            ("workbench.model_id", modelID), ("workbench.classes", jsonArray(pipeline.target.classes)),
+        ] where !value.isEmpty {
             lines += ["parameters: {", "  key: \(quoted(key))", "  value: { string_value: \(quoted(value)) }", "}"]
         }
         return lines.joined(separator: "\n") + "\n"
@@ -70,7 +82,11 @@ public enum ServingLayouts {
     public static func kubernetesName(_ name: String, suffix: String) -> String {
         var out = ""
         for c in name.lowercased().unicodeScalars {
-            if ("a"..."z").contains(c) || ("0"..."9").contains(c) { out.unicodeScalars.append(c) } else if !out.hasSuffix("-") { out += "-" }
+            if ("a"..."z").contains(c) || ("0"..."9").contains(c) {
+                out.unicodeScalars.append(c)
+            } else if !out.hasSuffix("-") {
+                out += "-"
+            }
         }
         while out.hasPrefix("-") || out.first?.isNumber == true { out.removeFirst() }
         if out.isEmpty { out = "model" }

@@ -11,8 +11,12 @@ public enum BundleSigning {
     /// Writes a new key pair: the private key readable by its owner only (0600).
     public static func generateKeyPair(privatePath: String, publicPath: String) throws {
         let key = Curve25519.Signing.PrivateKey()
-        try writeKeyFile(privateHeader + "\n" + key.rawRepresentation.base64EncodedString() + "\n" + privateFooter + "\n", to: privatePath, mode: 0o600)
-        try writeKeyFile(publicHeader + "\n" + key.publicKey.rawRepresentation.base64EncodedString() + "\n" + publicFooter + "\n", to: publicPath, mode: 0o644)
+        try writeKeyFile(
+            privateHeader + "\n" + key.rawRepresentation.base64EncodedString() + "\n" + privateFooter + "\n",
+            to: privatePath, mode: 0o600)
+        try writeKeyFile(
+            publicHeader + "\n" + key.publicKey.rawRepresentation.base64EncodedString() + "\n" + publicFooter + "\n",
+            to: publicPath, mode: 0o644)
     }
 
     public static func privateKey(at path: String) throws -> Curve25519.Signing.PrivateKey {
@@ -39,14 +43,20 @@ public enum BundleSigning {
 
     private static func keyBytes(path: String, header: String, footer: String) throws -> Data {
         // A key file is three short lines; anything large (or a device) is not one.
-        guard let data = try? BundleFileAccess.read(path, limit: 1 << 16), let text = String(data: data, encoding: .utf8) else {
+        guard let data = try? BundleFileAccess.read(path, limit: 1 << 16),
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw BundleError.badKey(path: path, reason: "cannot read the file")
         }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard lines.first == header, lines.last == footer, lines.count == 3, let raw = Data(base64Encoded: lines[1]), raw.count == 32 else {
+        guard lines.first == header, lines.last == footer, lines.count == 3, let raw = Data(base64Encoded: lines[1]),
+            raw.count == 32
+        else {
             let other = header.contains("PRIVATE") ? "a public key" : "a private key"
-            let hint = text.contains(header.contains("PRIVATE") ? publicHeader : privateHeader) ? " (this is \(other))" : ""
-            throw BundleError.badKey(path: path, reason: "expected a file made by 'workbench keygen' starting '\(header)'\(hint)")
+            let hint =
+                text.contains(header.contains("PRIVATE") ? publicHeader : privateHeader) ? " (this is \(other))" : ""
+            throw BundleError.badKey(
+                path: path, reason: "expected a file made by 'workbench keygen' starting '\(header)'\(hint)")
         }
         return raw
     }
@@ -59,6 +69,8 @@ public enum BundleSigning {
         defer { close(fd) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw BundleError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard written == bytes.count else {
+            throw BundleError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 }

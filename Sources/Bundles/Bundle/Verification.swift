@@ -29,7 +29,9 @@ public struct VerificationSet: Codable, Sendable, Equatable {
         var picked = n <= count ? Array(0..<n) : (0..<count).map { $0 * n / count }
         var labels: [String?] = []
         if pipeline.task == .classification {
-            guard let target = frame.column(named: pipeline.target.name) else { throw VerificationError.noTargetColumn(pipeline.target.name) }
+            guard let target = frame.column(named: pipeline.target.name) else {
+                throw VerificationError.noTargetColumn(pipeline.target.name)
+            }
             var seen = Set(picked.compactMap { target.text(at: $0) })
             for label in pipeline.target.classes where !seen.contains(label) {
                 guard let row = (0..<n).first(where: { target.text(at: $0) == label }) else {
@@ -41,7 +43,10 @@ public struct VerificationSet: Codable, Sendable, Equatable {
             labels = picked.map { target.text(at: $0) }
         } else {
             var r = 0
-            while picked.count < Self.minimumRegressionRows { picked.append(r % n); r += 1 }
+            while picked.count < Self.minimumRegressionRows {
+                picked.append(r % n)
+                r += 1
+            }
         }
         let sample = frame.selectingRows(picked)
         rows = (0..<sample.rowCount).map { r in
@@ -72,11 +77,18 @@ public struct VerificationSet: Codable, Sendable, Equatable {
         guard !rows.isEmpty else { return "it holds no rows, so the model was never run before use" }
         guard outputs.count == rows.count else { return "\(outputs.count) outputs for \(rows.count) rows" }
         let width = pipeline.task == .classification ? pipeline.target.classes.count : 1
-        if let r = outputs.firstIndex(where: { $0.count != width }) { return "row \(r + 1) has \(outputs[r].count) outputs, the model gives \(width)" }
+        if let r = outputs.firstIndex(where: { $0.count != width }) {
+            return "row \(r + 1) has \(outputs[r].count) outputs, the model gives \(width)"
+        }
         switch pipeline.task {
         case .classification:
-            guard !labels.isEmpty else { return "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class" }
-            guard labels.count == rows.count else { return "\(labels.count) labels for \(rows.count) rows; each row needs its class" }
+            guard !labels.isEmpty else {
+                return
+                    "it records no class for its rows (an export before this check?); a classifier's set needs a row of each class"
+            }
+            guard labels.count == rows.count else {
+                return "\(labels.count) labels for \(rows.count) rows; each row needs its class"
+            }
             let present = Set(labels.compactMap { $0 })
             if let absent = pipeline.target.classes.first(where: { !present.contains($0) }) {
                 return "no row of class '\(absent)'; a classifier's set needs a row of each class"
@@ -94,8 +106,11 @@ public struct VerificationSet: Codable, Sendable, Equatable {
         let now = try VerificationSet.score(pipeline, rows: rows)
         guard now.count == outputs.count else { return (0, "\(now.count) outputs instead of \(outputs.count)") }
         for (r, (expected, actual)) in zip(outputs, now).enumerated() {
-            guard expected.count == actual.count else { return (r + 1, "\(actual.count) values instead of \(expected.count)") }
-            for (e, a) in zip(expected, actual) where !(abs(e - a) <= VerificationSet.tolerance || (e.isNaN && a.isNaN)) {
+            guard expected.count == actual.count else {
+                return (r + 1, "\(actual.count) values instead of \(expected.count)")
+            }
+            for (e, a) in zip(expected, actual) where !(abs(e - a) <= VerificationSet.tolerance || (e.isNaN && a.isNaN))
+            {
                 return (r + 1, "expected \(e), got \(a)")
             }
         }
@@ -133,9 +148,13 @@ public enum JSONScalar: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else { self = .text(try c.decode(String.self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else {
+            self = .text(try c.decode(String.self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -149,34 +168,38 @@ public enum JSONScalar: Codable, Sendable, Equatable {
 
     /// A frame with one column per feature from JSON rows; absent keys are missing.
     public static func frame(rows: [[String: JSONScalar]], features: [FeatureSpec]) throws -> DataFrame {
-        try DataFrame(columns: features.map { feature in
-            switch feature.kind {
-            case .number:
-                return Column(name: feature.name, data: .numeric(rows.map { row in
-                    switch row[feature.name] {
-                    case .number(let d)?: d
-                    case .text(let s)?: Double(s) ?? .nan
-                    default: .nan
+        try DataFrame(
+            columns: features.map { feature in
+                switch feature.kind {
+                case .number:
+                    return Column(
+                        name: feature.name,
+                        data: .numeric(
+                            rows.map { row in
+                                switch row[feature.name] {
+                                case .number(let d)?: d
+                                case .text(let s)?: Double(s) ?? .nan
+                                default: .nan
+                                }
+                            }))
+                case .text:
+                    var levels: [String] = []
+                    var index: [String: Int32] = [:]
+                    let codes: [Int32] = rows.map { row in
+                        let text: String
+                        switch row[feature.name] {
+                        case .text(let s)?: text = s
+                        case .number(let d)?: text = formatNumber(d)
+                        default: return -1
+                        }
+                        if let c = index[text] { return c }
+                        index[text] = Int32(levels.count)
+                        levels.append(text)
+                        return Int32(levels.count - 1)
                     }
-                }))
-            case .text:
-                var levels: [String] = []
-                var index: [String: Int32] = [:]
-                let codes: [Int32] = rows.map { row in
-                    let text: String
-                    switch row[feature.name] {
-                    case .text(let s)?: text = s
-                    case .number(let d)?: text = formatNumber(d)
-                    default: return -1
-                    }
-                    if let c = index[text] { return c }
-                    index[text] = Int32(levels.count)
-                    levels.append(text)
-                    return Int32(levels.count - 1)
+                    return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
                 }
-                return Column(name: feature.name, data: .categorical(codes: codes, levels: levels))
-            }
-        })
+            })
     }
 }
 
@@ -190,7 +213,8 @@ public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .noRows: "there are no rows to take verification rows from"
         case .noTargetColumn(let name): "the rows for verification lack the target column '\(name)'"
-        case .classWithoutRows(let label): "no row of class '\(label)' to verify the bundle with\nhint: export from the data the model was trained on"
+        case .classWithoutRows(let label):
+            "no row of class '\(label)' to verify the bundle with\nhint: export from the data the model was trained on"
         }
     }
 }

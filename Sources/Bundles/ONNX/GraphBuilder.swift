@@ -26,8 +26,10 @@ struct GraphBuilder {
     }
 
     /// Adds a node writing to `outputs` (names the caller already reserved or got from `fresh`).
-    mutating func add(_ opType: String, _ inputs: [String], outputs: [String], domain: String = "",
-                      attributes: [Onnx_AttributeProto] = []) {
+    mutating func add(
+        _ opType: String, _ inputs: [String], outputs: [String], domain: String = "",
+        attributes: [Onnx_AttributeProto] = []
+    ) {
         var node = Onnx_NodeProto()
         node.opType = opType
         node.domain = domain
@@ -39,8 +41,10 @@ struct GraphBuilder {
     }
 
     /// Adds a node with one output named after `base` and returns that name.
-    mutating func add(_ opType: String, _ inputs: [String], named base: String, domain: String = "",
-                      attributes: [Onnx_AttributeProto] = []) -> String {
+    mutating func add(
+        _ opType: String, _ inputs: [String], named base: String, domain: String = "",
+        attributes: [Onnx_AttributeProto] = []
+    ) -> String {
         let output = fresh(base)
         add(opType, inputs, outputs: [output], domain: domain, attributes: attributes)
         return output
@@ -61,7 +65,8 @@ struct GraphBuilder {
             guard node.input.count == 1, node.output.count == 1 else { continue }
             let source = renamed[node.input[0]] ?? node.input[0]
             guard !reserved.contains(source), let origin = producer[source],
-                  let slot = nodes[origin].output.firstIndex(of: source) else { continue }
+                let slot = nodes[origin].output.firstIndex(of: source)
+            else { continue }
             nodes[origin].output[slot] = node.output[0]
             producer[node.output[0]] = origin
             renamed[source] = node.output[0]

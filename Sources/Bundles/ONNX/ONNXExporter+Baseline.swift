@@ -3,7 +3,9 @@ import Learning
 extension ONNXExporter {
     /// The training class shares or mean, repeated for every row: `Expand` of a `[1, k]` constant
     /// to `[N, k]`, with N read from the first input (the baseline never looks at feature values).
-    static func emitBaseline(_ model: BaselineModel, model pipeline: PipelineModel, into graph: inout GraphBuilder) throws -> Head {
+    static func emitBaseline(_ model: BaselineModel, model pipeline: PipelineModel, into graph: inout GraphBuilder)
+        throws -> Head
+    {
         guard let first = onnxInputs(pipeline.preprocessor).first?.name else {
             throw ONNXExportError.inconsistent("the pipeline has no input column")
         }

@@ -12,8 +12,10 @@ extension ONNXExporter {
     /// The calibrated probabilities `[N, classes]` of the raw probabilities `p`: two classes map
     /// the second and take 1 − it for the first; more map each class and normalise the row (the
     /// uniform row when every mapped value is 0).
-    static func emitCalibration(_ calibration: ProbabilityCalibration, probabilities p: String, classCount: Int,
-                                into graph: inout GraphBuilder) -> String {
+    static func emitCalibration(
+        _ calibration: ProbabilityCalibration, probabilities p: String, classCount: Int,
+        into graph: inout GraphBuilder
+    ) -> String {
         if classCount == 2 {
             let index = graph.constant("calibrated_class", int64s: [1], shape: [1])
             let positive = graph.add("Gather", [p, index], named: "raw_positive", attributes: [.int("axis", 1)])
@@ -30,7 +32,8 @@ extension ONNXExporter {
         }
         let mapped = graph.add("Concat", columns, named: "calibrated_unnormalised", attributes: [.int("axis", 1)])
         let axis = graph.constant("calibration_axis", int64s: [1], shape: [1])
-        let total = graph.add("ReduceSum", [mapped, axis], named: "calibrated_total", attributes: [.int("keepdims", 1)])
+        let total = graph.add(
+            "ReduceSum", [mapped, axis], named: "calibrated_total", attributes: [.int("keepdims", 1)])
         let zero = graph.constant("calibration_zero", doubles: [0], shape: [])
         let usable = graph.add("Greater", [total, zero], named: "calibrated_total_positive")
         let normalised = graph.add("Div", [mapped, total], named: "calibrated_normalised")
@@ -39,7 +42,9 @@ extension ONNXExporter {
     }
 
     /// One class's map on a column `[N, 1]` of raw probabilities.
-    private static func emitCalibrator(_ calibrator: ClassCalibrator, _ p: String, label: String, into graph: inout GraphBuilder) -> String {
+    private static func emitCalibrator(
+        _ calibrator: ClassCalibrator, _ p: String, label: String, into graph: inout GraphBuilder
+    ) -> String {
         switch calibrator {
         case .sigmoid(let a, let b):
             // 1 / (1 + exp(a·p + b)) = sigmoid(−a·p − b).
@@ -71,13 +76,16 @@ extension ONNXExporter {
             let within = graph.add("Min", [above, knotWidths], named: "\(label)_isotonic_within")
             let rises = graph.add("Mul", [within, knotSlopes], named: "\(label)_isotonic_rises")
             let axis = graph.constant("\(label)_isotonic_axis", int64s: [1], shape: [1])
-            let rise = graph.add("ReduceSum", [rises, axis], named: "\(label)_isotonic_rise", attributes: [.int("keepdims", 1)])
+            let rise = graph.add(
+                "ReduceSum", [rises, axis], named: "\(label)_isotonic_rise", attributes: [.int("keepdims", 1)])
             return graph.add("Add", [rise, first], named: "\(label)_calibrated")
         }
     }
 
     /// The conformal outputs: the set (class c is in it when 1 − p_c ≤ q̂) or the interval ŷ ± q̂.
-    static func emitConformal(_ conformal: ConformalPredictor, head: Head, classCount: Int, into graph: inout GraphBuilder) -> [Onnx_ValueInfoProto] {
+    static func emitConformal(
+        _ conformal: ConformalPredictor, head: Head, classCount: Int, into graph: inout GraphBuilder
+    ) -> [Onnx_ValueInfoProto] {
         let quantile = graph.constant("conformal_quantile", doubles: [conformal.quantile], shape: [])
         switch head {
         case .probabilities(let p):
@@ -106,9 +114,16 @@ extension ONNXExporter {
         let conformal = model.conformal != nil
         let classes = model.target.classes.count
         return model.task == .classification
-            ? [GraphOutput(name: labelOutput, element: .text, width: 1), GraphOutput(name: probabilitiesOutput, element: .number, width: classes)]
-              + (conformal ? [GraphOutput(name: setOutput, element: .flag, width: classes)] : [])
+            ? [
+                GraphOutput(name: labelOutput, element: .text, width: 1),
+                GraphOutput(name: probabilitiesOutput, element: .number, width: classes),
+            ]
+                + (conformal ? [GraphOutput(name: setOutput, element: .flag, width: classes)] : [])
             : [GraphOutput(name: valueOutput, element: .number, width: 1)]
-              + (conformal ? [GraphOutput(name: lowerOutput, element: .number, width: 1), GraphOutput(name: upperOutput, element: .number, width: 1)] : [])
+                + (conformal
+                    ? [
+                        GraphOutput(name: lowerOutput, element: .number, width: 1),
+                        GraphOutput(name: upperOutput, element: .number, width: 1),
+                    ] : [])
     }
 }

@@ -15,15 +15,20 @@ import Tabular
 extension ONNXExporter {
     /// Which derivations the graph computes, and the graph's inputs: the raw columns those read
     /// and every other feature (a plain column or a derivation the graph cannot compute).
-    static func derivationPlan(_ model: PipelineModel) -> (computed: [Derivation], inputs: [FeatureSpec], derivedInputs: [String]) {
+    static func derivationPlan(_ model: PipelineModel) -> (
+        computed: [Derivation], inputs: [FeatureSpec], derivedInputs: [String]
+    ) {
         let features = model.preprocessor.features
         guard !model.derivations.isEmpty else { return ([], features, []) }
         // A raw date column is a text the graph cannot read as such (its inputs are the date's numbers).
-        let rawKinds = Dictionary(model.inputs.filter { $0.date == nil }.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        let rawKinds = Dictionary(
+            model.inputs.filter { $0.date == nil }.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
         var computed: [Derivation] = []
         var computedNames = Set<String>()
-        for d in model.derivations where !d.inputs.isEmpty && d.inputs.allSatisfy({ rawKinds[$0] != nil || computedNames.contains($0) })
-            && translatable(d.expression, rawKinds: rawKinds, derived: computedNames) {
+        for d in model.derivations
+        where !d.inputs.isEmpty && d.inputs.allSatisfy({ rawKinds[$0] != nil || computedNames.contains($0) })
+            && translatable(d.expression, rawKinds: rawKinds, derived: computedNames)
+        {
             computed.append(d)
             computedNames.insert(d.name)
         }
@@ -34,12 +39,16 @@ extension ONNXExporter {
         let rawSpecs = Dictionary(model.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for feature in features {
             if computedNames.contains(feature.name) {
-                for raw in computed.needed(by: [feature.name]).rawInputs(for: []) { if let spec = rawSpecs[raw] { take(spec) } }
+                for raw in computed.needed(by: [feature.name]).rawInputs(for: []) {
+                    if let spec = rawSpecs[raw] { take(spec) }
+                }
             } else {
                 take(feature)
             }
         }
-        let derivedInputs = model.derivations.map(\.name).filter { name in !computedNames.contains(name) && features.contains { $0.name == name } }
+        let derivedInputs = model.derivations.map(\.name).filter { name in
+            !computedNames.contains(name) && features.contains { $0.name == name }
+        }
         return (computed, inputs, derivedInputs)
     }
 
@@ -59,7 +68,10 @@ extension ONNXExporter {
             case .negate(let a, _), .not(let a, _): return number(a)
             case .isMissing(let a, _, _): return number(a) || isText(a)
             case .membership(let a, let items, _, _):
-                return (number(a) || isText(a)) && items.allSatisfy { if case .number = $0 { true } else if case .text = $0 { true } else { false } }
+                return (number(a) || isText(a))
+                    && items.allSatisfy {
+                        if case .number = $0 { true } else if case .text = $0 { true } else { false }
+                    }
             case .binary(let op, let a, let b, _):
                 if op == .equal || op == .notEqual, isText(a) || isText(b) {
                     // A text column against a constant text only.
@@ -70,7 +82,9 @@ extension ONNXExporter {
                 }
                 return number(a) && number(b)
             case .call(let name, let arguments, _):
-                let numeric: Set<String> = ["abs", "log", "exp", "sqrt", "floor", "ceil", "round", "clip", "if", "coalesce"]
+                let numeric: Set<String> = [
+                    "abs", "log", "exp", "sqrt", "floor", "ceil", "round", "clip", "if", "coalesce",
+                ]
                 guard numeric.contains(name) else { return false }
                 return arguments.allSatisfy(number)
             }
@@ -79,7 +93,9 @@ extension ONNXExporter {
     }
 
     /// Emits the computed derivations; each one's value is named after its column.
-    static func emitDerivations(_ derivations: [Derivation], textColumns: Set<String>, into graph: inout GraphBuilder) throws {
+    static func emitDerivations(_ derivations: [Derivation], textColumns: Set<String>, into graph: inout GraphBuilder)
+        throws
+    {
         for d in derivations {
             var emitter = DerivationEmitter(graph: graph, textColumns: textColumns)
             let value = try emitter.emit(d.expression)
@@ -102,7 +118,9 @@ private struct DerivationEmitter {
     private mutating func cast(_ flag: String) -> String { op("Cast", [flag], attributes: [.int("to", Self.double)]) }
     private mutating func isNaN(_ x: String) -> String { op("IsNaN", [x]) }
     /// `condition ? NaN : x`.
-    private mutating func missingWhere(_ condition: String, _ x: String) -> String { op("Where", [condition, constant(.nan), x]) }
+    private mutating func missingWhere(_ condition: String, _ x: String) -> String {
+        op("Where", [condition, constant(.nan), x])
+    }
     /// ±∞ → NaN, as the session does after arithmetic.
     private mutating func finite(_ x: String) -> String { missingWhere(op("IsInf", [x]), x) }
     /// A flag (bool) from a condition value: 1 is true.
@@ -144,14 +162,15 @@ private struct DerivationEmitter {
                 if case .text = b { return try textComparison(o, a, b) }
                 if case .text = a { return try textComparison(o, b, a) }
                 let x = try emit(a), y = try emit(b)
-                let flag: String = switch o {
-                case .equal: op("Equal", [x, y])
-                case .notEqual: op("Not", [op("Equal", [x, y])])
-                case .less: op("Less", [x, y])
-                case .lessOrEqual: op("LessOrEqual", [x, y])
-                case .greater: op("Greater", [x, y])
-                default: op("GreaterOrEqual", [x, y])
-                }
+                let flag: String =
+                    switch o {
+                    case .equal: op("Equal", [x, y])
+                    case .notEqual: op("Not", [op("Equal", [x, y])])
+                    case .less: op("Less", [x, y])
+                    case .lessOrEqual: op("LessOrEqual", [x, y])
+                    case .greater: op("Greater", [x, y])
+                    default: op("GreaterOrEqual", [x, y])
+                    }
                 return missingWhere(op("Or", [isNaN(x), isNaN(y)]), cast(flag))
             case .add: return finite(op("Add", [try emit(a), try emit(b)]))
             case .subtract: return finite(op("Sub", [try emit(a), try emit(b)]))
@@ -221,7 +240,9 @@ private struct DerivationEmitter {
     }
 
     /// `column == "text"` or `!=`, missing when the column is.
-    private mutating func textComparison(_ o: BinaryOperator, _ column: ColumnExpression, _ text: ColumnExpression) throws -> String {
+    private mutating func textComparison(_ o: BinaryOperator, _ column: ColumnExpression, _ text: ColumnExpression)
+        throws -> String
+    {
         var result = cast(try equalFlag(column, text))
         if o == .notEqual { result = op("Sub", [constant(1), result]) }
         return missingWhere(try missingFlag(column), result)

@@ -31,7 +31,9 @@ extension ONNXExporter {
     /// by the standard deviations into its weights (`EncodedFeatures.divisors`): one node fewer,
     /// and each product `(w / s) · c` differs from Workbench's `w · (c / s)` in the last bit at
     /// most — the same size of difference as `Gemm`'s own order of summation.
-    static func emitPreprocessing(_ preprocessor: Preprocessor, linearHead: Bool = false, into graph: inout GraphBuilder) throws -> EncodedFeatures {
+    static func emitPreprocessing(
+        _ preprocessor: Preprocessor, linearHead: Bool = false, into graph: inout GraphBuilder
+    ) throws -> EncodedFeatures {
         let options = preprocessor.options
         let doubleType = Onnx_TensorProto.DataType.double.rawValue
 
@@ -72,7 +74,8 @@ extension ONNXExporter {
                 for l in feature.levels.indices { slots.append(.level(textWidth + l)) }
                 // The graph's missing text is "": a level "" (possible from a database, never from
                 // CSV) already takes it, and the encoder refuses a category listed twice.
-                let mode = options.impute && !feature.levels.contains("")
+                let mode =
+                    options.impute && !feature.levels.contains("")
                     ? feature.mostFrequentLevel.flatMap { feature.levels.indices.contains($0) ? $0 : nil } : nil
                 if let mode { imputedLevels.append((textWidth + feature.levels.count, textWidth + mode)) }
                 texts.append((feature, mode))
@@ -80,7 +83,8 @@ extension ONNXExporter {
             }
         }
         guard slots.count == preprocessor.outputNames.count, !slots.isEmpty else {
-            throw ONNXExportError.inconsistent("the preprocessing graph has \(slots.count) columns, the pipeline \(preprocessor.outputNames.count)")
+            throw ONNXExportError.inconsistent(
+                "the preprocessing graph has \(slots.count) columns, the pipeline \(preprocessor.outputNames.count)")
         }
 
         // The text block: [N, textWidth] of 0/1, or [N, levels] once the flags are added in.
@@ -91,12 +95,16 @@ extension ONNXExporter {
             // OneHotEncoder appends the category axis: [N, 1] → [N, 1, levels] (float 0 or 1).
             let flags = texts.map { text -> String in
                 let compared = text.feature.levels + (text.mode == nil ? [] : [""])
-                return graph.add("OneHotEncoder", [text.feature.name], named: "\(text.feature.name)_one_hot", domain: mlDomain, attributes: [
-                    .strings("cats_strings", compared),
-                    .int("zeros", 1),
-                ])
+                return graph.add(
+                    "OneHotEncoder", [text.feature.name], named: "\(text.feature.name)_one_hot", domain: mlDomain,
+                    attributes: [
+                        .strings("cats_strings", compared),
+                        .int("zeros", 1),
+                    ])
             }
-            let joined = flags.count == 1 ? flags[0] : graph.add("Concat", flags, named: "text_one_hot", attributes: [.int("axis", 2)])
+            let joined =
+                flags.count == 1
+                ? flags[0] : graph.add("Concat", flags, named: "text_one_hot", attributes: [.int("axis", 2)])
             let all = graph.add("Flatten", [joined], named: "one_hot_2d", attributes: [.int("axis", 1)])
             var block = graph.add("Cast", [all], named: "one_hot", attributes: [.int("to", doubleType)])
             if !linearHead, !imputedLevels.isEmpty {
@@ -105,7 +113,10 @@ extension ONNXExporter {
                 var target = [Int](repeating: 0, count: textWidth)
                 var next = 0
                 let flagColumns = Set(imputedLevels.map(\.flag))
-                for j in 0..<textWidth where !flagColumns.contains(j) { target[j] = next; next += 1 }
+                for j in 0..<textWidth where !flagColumns.contains(j) {
+                    target[j] = next
+                    next += 1
+                }
                 for imputed in imputedLevels { target[imputed.flag] = target[imputed.level] }
                 var matrix = [Double](repeating: 0, count: textWidth * textColumns)
                 for j in 0..<textWidth { matrix[j * textColumns + target[j]] = 1 }
@@ -153,15 +164,20 @@ extension ONNXExporter {
             if let missing, !indicatorSources.isEmpty {
                 var flags = missing
                 if indicatorSources != Array(0..<k) {
-                    let sources = graph.constant("indicator_columns", int64s: indicatorSources.map(Int64.init), shape: [indicatorSources.count])
-                    flags = graph.add("Gather", [missing, sources], named: "indicator_flags", attributes: [.int("axis", 1)])
+                    let sources = graph.constant(
+                        "indicator_columns", int64s: indicatorSources.map(Int64.init), shape: [indicatorSources.count])
+                    flags = graph.add(
+                        "Gather", [missing, sources], named: "indicator_flags", attributes: [.int("axis", 1)])
                 }
-                indicators = graph.add("Cast", [flags], named: "missing_indicators", attributes: [.int("to", doubleType)])
+                indicators = graph.add(
+                    "Cast", [flags], named: "missing_indicators", attributes: [.int("to", doubleType)])
             }
         }
         // Columns: numbers, text, indicators.
         blocks += [textBlock, indicators].compactMap { $0 }
-        let x = blocks.count == 1 ? blocks[0] : graph.add("Concat", blocks, named: "features", attributes: [.int("axis", 1)])
+        let x =
+            blocks.count == 1
+            ? blocks[0] : graph.add("Concat", blocks, named: "features", attributes: [.int("axis", 1)])
 
         let column = slots.map { slot -> Int in
             switch slot {

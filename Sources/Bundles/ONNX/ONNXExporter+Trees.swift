@@ -2,7 +2,9 @@ import Learning
 
 extension ONNXExporter {
     /// One CART tree: its leaves are the probabilities (classification) or the value.
-    static func emitDecisionTree(_ model: DecisionTreeModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
+    static func emitDecisionTree(
+        _ model: DecisionTreeModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder
+    ) throws -> Head {
         let width = model.tree.valueWidth
         try checkWidth(width, model.task, classCount: classCount)
         var writer = try TreeEnsembleWriter(columns: x)
@@ -22,7 +24,9 @@ extension ONNXExporter {
     /// the trees is the work on a batch, and a single-target ensemble is ONNX Runtime's faster
     /// kernel. Workbench divides by the row sum (1 up to rounding); the graph does not, which moves
     /// a probability by about 1e-15. Otherwise: one ensemble of all classes, `ReduceSum` and `Div`.
-    static func emitForest(_ model: RandomForestModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
+    static func emitForest(
+        _ model: RandomForestModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder
+    ) throws -> Head {
         guard let width = model.trees.first?.valueWidth else {
             throw ONNXExportError.inconsistent("the forest has no trees")
         }
@@ -42,8 +46,12 @@ extension ONNXExporter {
             }
             let completed = writers.indices.max { writers[$0].splitCount < writers[$1].splitCount } ?? 0
             let kept = writers.indices.filter { $0 != completed }
-            let parts = kept.map { writers[$0].emit(input: x.value, targets: 1, named: "class_\($0)_scores", into: &graph) }
-            let partial = parts.count == 1 ? parts[0] : graph.add("Concat", parts, named: "kept_probabilities", attributes: [.int("axis", 1)])
+            let parts = kept.map {
+                writers[$0].emit(input: x.value, targets: 1, named: "class_\($0)_scores", into: &graph)
+            }
+            let partial =
+                parts.count == 1
+                ? parts[0] : graph.add("Concat", parts, named: "kept_probabilities", attributes: [.int("axis", 1)])
             // partial [N, width − 1] · completion [width − 1, width] + bias [width].
             var completion = [Double](repeating: 0, count: kept.count * width)
             for (row, slot) in kept.enumerated() {
@@ -69,7 +77,9 @@ extension ONNXExporter {
 
     /// Gradient boosting: raw = baseline + Σ trees (tree i adds to column i mod k), then
     /// identity (regression), sigmoid as `[1 - p, p]` (binary) or softmax (multiclass).
-    static func emitBoosting(_ model: GradientBoostingModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder) throws -> Head {
+    static func emitBoosting(
+        _ model: GradientBoostingModel, features x: EncodedFeatures, classCount: Int, into graph: inout GraphBuilder
+    ) throws -> Head {
         let k = model.treesPerIteration
         guard k >= 1, model.baseline.count == k else {
             throw ONNXExportError.inconsistent("boosting baseline has \(model.baseline.count) values for \(k) outputs")
@@ -78,7 +88,8 @@ extension ONNXExporter {
         if model.trees.isEmpty {
             // No trees: the raw score is the baseline alone, repeated per row.
             let base = graph.constant("boost_baseline", doubles: model.baseline, shape: [k])
-            let rows = graph.add("Shape", [x.value], named: "batch_size", attributes: [.int("start", 0), .int("end", 1)])
+            let rows = graph.add(
+                "Shape", [x.value], named: "batch_size", attributes: [.int("start", 0), .int("end", 1)])
             let width = graph.constant("raw_width", int64s: [Int64(k)], shape: [1])
             let shape = graph.add("Concat", [rows, width], named: "raw_shape", attributes: [.int("axis", 0)])
             raw = graph.add("Expand", [base, shape], named: "raw_scores")
@@ -96,9 +107,12 @@ extension ONNXExporter {
                 try writers[i % k].append(tree, slot: 0, target: 0, start: i < k ? model.baseline[i] : nil)
             }
             let columns = writers.enumerated().map { column, writer in
-                writer.emit(input: x.value, targets: 1, named: k == 1 ? "tree_scores" : "column_\(column)_scores", into: &graph)
+                writer.emit(
+                    input: x.value, targets: 1, named: k == 1 ? "tree_scores" : "column_\(column)_scores", into: &graph)
             }
-            raw = columns.count == 1 ? columns[0] : graph.add("Concat", columns, named: "raw_scores", attributes: [.int("axis", 1)])
+            raw =
+                columns.count == 1
+                ? columns[0] : graph.add("Concat", columns, named: "raw_scores", attributes: [.int("axis", 1)])
         }
         switch model.task {
         case .regression:
@@ -107,9 +121,11 @@ extension ONNXExporter {
             let p = graph.add("Sigmoid", [raw], named: "positive_probability")
             let one = graph.constant("one", doubles: [1], shape: [1])
             let q = graph.add("Sub", [one, p], named: "negative_probability")
-            return .probabilities(graph.add("Concat", [q, p], named: "boost_probabilities", attributes: [.int("axis", 1)]))
+            return .probabilities(
+                graph.add("Concat", [q, p], named: "boost_probabilities", attributes: [.int("axis", 1)]))
         case .classification where classCount == k:
-            return .probabilities(graph.add("Softmax", [raw], named: "boost_probabilities", attributes: [.int("axis", 1)]))
+            return .probabilities(
+                graph.add("Softmax", [raw], named: "boost_probabilities", attributes: [.int("axis", 1)]))
         case .classification:
             throw ONNXExportError.inconsistent("boosting has \(k) score columns for \(classCount) classes")
         }

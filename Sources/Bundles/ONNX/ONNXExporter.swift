@@ -45,7 +45,8 @@ public enum ONNXExporter {
     static let mlDomain = "ai.onnx.ml"
 
     /// The one value in float32 (`float32Notes`): the text one-hot block, 0s and 1s.
-    static let oneHotNote = "ai.onnx.ml OneHotEncoder emits tensor(float); its 0/1 values are cast to double, which is exact, so no result loses precision"
+    static let oneHotNote =
+        "ai.onnx.ml OneHotEncoder emits tensor(float); its 0/1 values are cast to double, which is exact, so no result loses precision"
 
     /// Output names by task.
     public static let labelOutput = "label"
@@ -53,7 +54,8 @@ public enum ONNXExporter {
     public static let valueOutput = "value"
 
     /// The note for float32 inputs (`onnx_precision=float`).
-    static let floatInputsNote = "numeric inputs are tensor(float) (onnx_precision=float) and cast to double by the graph's first nodes: results are the model's on the inputs rounded to float32"
+    static let floatInputsNote =
+        "numeric inputs are tensor(float) (onnx_precision=float) and cast to double by the graph's first nodes: results are the model's on the inputs rounded to float32"
 
     /// Exports `model`, or throws `ONNXExportError.unsupported` for algorithms without a form here.
     /// - Parameter precision: `.float` takes numeric inputs as float32 (see `ONNXExport.Precision`).
@@ -71,10 +73,13 @@ public enum ONNXExporter {
             throw ONNXExportError.derivedNameClash(input: input.name, date: input.date ?? input.name)
         }
         var graph = GraphBuilder(reserved: inputNames + outputNames + plan.computed.map(\.name))
-        try emitDerivations(plan.computed, textColumns: Set(plan.inputs.filter { $0.kind == .text && $0.date == nil }.map(\.name)), into: &graph)
+        try emitDerivations(
+            plan.computed, textColumns: Set(plan.inputs.filter { $0.kind == .text && $0.date == nil }.map(\.name)),
+            into: &graph)
         var head = try emitModel(model, into: &graph)
         if let calibration = model.calibration, case .probabilities(let p) = head {
-            head = .probabilities(emitCalibration(calibration, probabilities: p, classCount: model.target.classes.count, into: &graph))
+            head = .probabilities(
+                emitCalibration(calibration, probabilities: p, classCount: model.target.classes.count, into: &graph))
         }
         var outputs = try emitOutputs(head, model: model, into: &graph)
         if let conformal = model.conformal {
@@ -88,7 +93,9 @@ public enum ONNXExporter {
         graphProto.name = "workbench_\(model.algorithm)"
         graphProto.node = graph.nodes
         graphProto.initializer = graph.initializers
-        graphProto.input = inputs.map { .tensor($0.name, $0.number ? (precision == .float ? .float : .double) : .string, shape: [nil, 1]) }
+        graphProto.input = inputs.map {
+            .tensor($0.name, $0.number ? (precision == .float ? .float : .double) : .string, shape: [nil, 1])
+        }
         if precision == .float {
             castFloatInputs(inputs.filter(\.number).map(\.name), in: &graphProto)
             notes.append(floatInputsNote)
@@ -116,14 +123,17 @@ public enum ONNXExporter {
             proto.metadataProps.append(entry)
         }
         let data: Data = try proto.serializedBytes()
-        return ONNXExport(precision: precision, data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames,
-                          dateInputs: dateInputs(model.preprocessor), derivedInputs: plan.derivedInputs)
+        return ONNXExport(
+            precision: precision, data: data, float32Notes: notes, inputNames: inputNames, outputNames: outputNames,
+            dateInputs: dateInputs(model.preprocessor), derivedInputs: plan.derivedInputs)
     }
 
     /// Float32 inputs: each numeric input is cast to double by a first node, and every node that
     /// read the input reads the cast instead (under a name no value of the graph has).
     private static func castFloatInputs(_ names: [String], in graph: inout Onnx_GraphProto) {
-        var taken = Set(graph.input.map(\.name) + graph.output.map(\.name) + graph.initializer.map(\.name) + graph.node.flatMap(\.output))
+        var taken = Set(
+            graph.input.map(\.name) + graph.output.map(\.name) + graph.initializer.map(\.name)
+                + graph.node.flatMap(\.output))
         var renamed: [String: String] = [:]
         var casts: [Onnx_NodeProto] = []
         for name in names {
@@ -167,7 +177,10 @@ public enum ONNXExporter {
     /// The date columns the graph takes as derived numbers instead of text.
     static func dateInputs(_ preprocessor: Preprocessor) -> [ONNXExport.DateInput] {
         preprocessor.features.compactMap { feature in
-            feature.date.map { ONNXExport.DateInput(column: feature.name, format: $0.format.description, inputs: $0.derived.map(\.name)) }
+            feature.date.map {
+                ONNXExport.DateInput(
+                    column: feature.name, format: $0.format.description, inputs: $0.derived.map(\.name))
+            }
         }
     }
 
@@ -207,14 +220,19 @@ public enum ONNXExporter {
         case is KNearestNeighborsModel:
             throw ONNXExportError.unsupported(
                 algorithm: model.algorithm,
-                reason: "a neighbour search over every stored training row has no standard ONNX operator, and TopK does not promise Workbench's tie order (earlier training row first)")
+                reason:
+                    "a neighbour search over every stored training row has no standard ONNX operator, and TopK does not promise Workbench's tie order (earlier training row first)"
+            )
         default:
-            throw ONNXExportError.unsupported(algorithm: model.algorithm, reason: "no ONNX writer for this algorithm yet")
+            throw ONNXExportError.unsupported(
+                algorithm: model.algorithm, reason: "no ONNX writer for this algorithm yet")
         }
     }
 
     /// Graph outputs for `head`: label + probabilities, or value.
-    private static func emitOutputs(_ head: Head, model: PipelineModel, into graph: inout GraphBuilder) throws -> [Onnx_ValueInfoProto] {
+    private static func emitOutputs(_ head: Head, model: PipelineModel, into graph: inout GraphBuilder) throws
+        -> [Onnx_ValueInfoProto]
+    {
         switch (head, model.task) {
         case (.probabilities(let p), .classification):
             let classes = model.target.classes
@@ -223,32 +241,41 @@ public enum ONNXExporter {
             if let threshold = model.decisionThreshold, classes.count == 2 {
                 // The model's decision threshold: class 1 when its probability reaches it.
                 let column = graph.constant("positive_column", int64s: [1], shape: [])
-                let positive = graph.add("Gather", [p, column], named: "positive_probability", attributes: [.int("axis", 1)])
+                let positive = graph.add(
+                    "Gather", [p, column], named: "positive_probability", attributes: [.int("axis", 1)])
                 let cut = graph.constant("decision_threshold", doubles: [threshold], shape: [])
                 let reached = graph.add("GreaterOrEqual", [positive, cut], named: "threshold_reached")
                 code = graph.add("Cast", [reached], named: "class_code", attributes: [.int("to", 7)])  // 7: int64
             } else if let costs = model.decisionCosts, costs.count == classes.count {
                 // The model's decision costs: the class with the lowest expected cost, P · C (ties: lowest code).
-                let matrix = graph.constant("decision_costs", doubles: Array(costs.joined()), shape: [classes.count, classes.count])
+                let matrix = graph.constant(
+                    "decision_costs", doubles: Array(costs.joined()), shape: [classes.count, classes.count])
                 let expected = graph.add("MatMul", [p, matrix], named: "expected_costs")
-                code = graph.add("ArgMin", [expected], named: "class_code",
-                                 attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
+                code = graph.add(
+                    "ArgMin", [expected], named: "class_code",
+                    attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
             } else {
-                code = graph.add("ArgMax", [p], named: "class_code",
-                                 attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
+                code = graph.add(
+                    "ArgMax", [p], named: "class_code",
+                    attributes: [.int("axis", 1), .int("keepdims", 0), .int("select_last_index", 0)])
             }
-            graph.add("LabelEncoder", [code], outputs: [labelOutput], domain: mlDomain, attributes: [
-                .ints("keys_int64s", Array(classes.indices)),
-                .strings("values_strings", classes),
-                .string("default_string", ""),
-            ])
-            return [.tensor(labelOutput, .string, shape: [nil]),
-                    .tensor(probabilitiesOutput, .double, shape: [nil, classes.count])]
+            graph.add(
+                "LabelEncoder", [code], outputs: [labelOutput], domain: mlDomain,
+                attributes: [
+                    .ints("keys_int64s", Array(classes.indices)),
+                    .strings("values_strings", classes),
+                    .string("default_string", ""),
+                ])
+            return [
+                .tensor(labelOutput, .string, shape: [nil]),
+                .tensor(probabilitiesOutput, .double, shape: [nil, classes.count]),
+            ]
         case (.values(let v), .regression):
             graph.add("Identity", [v], outputs: [valueOutput])
             return [.tensor(valueOutput, .double, shape: [nil, 1])]
         default:
-            throw ONNXExportError.inconsistent("the \(model.algorithm) model's output does not match its \(model.task.rawValue) task")
+            throw ONNXExportError.inconsistent(
+                "the \(model.algorithm) model's output does not match its \(model.task.rawValue) task")
         }
     }
 
@@ -278,8 +305,13 @@ public enum ONNXExporter {
             pairs.append(("workbench.decision_costs", String(decoding: data, as: UTF8.self)))
         }
         if let conformal = model.conformal {
-            pairs.append(("workbench.conformal", "alpha \(conformal.alpha), quantile \(conformal.quantile), \(conformal.calibrationRows) calibration rows; "
-                          + (model.task == .classification ? "set: class c when 1 - probability c <= quantile" : "lower, upper: value -/+ quantile")))
+            pairs.append(
+                (
+                    "workbench.conformal",
+                    "alpha \(conformal.alpha), quantile \(conformal.quantile), \(conformal.calibrationRows) calibration rows; "
+                        + (model.task == .classification
+                            ? "set: class c when 1 - probability c <= quantile" : "lower, upper: value -/+ quantile")
+                ))
         }
         let dates = dateInputs(model.preprocessor)
         if !dates.isEmpty, let data = try? ModelCoding.encoder().encode(dates) {

@@ -55,7 +55,11 @@ struct TreeEnsembleWriter {
         }
         let n = tree.nodeCount
         guard tree.left.count == n, tree.right.count == n, tree.threshold.count == n, tree.missingGoesLeft.count == n,
-              (0..<n).allSatisfy({ tree.feature[$0] == Tree.leaf || (0..<n).contains(Int(tree.left[$0])) && (0..<n).contains(Int(tree.right[$0])) }) else {
+            (0..<n).allSatisfy({
+                tree.feature[$0] == Tree.leaf
+                    || (0..<n).contains(Int(tree.left[$0])) && (0..<n).contains(Int(tree.right[$0]))
+            })
+        else {
             throw ONNXExportError.inconsistent("a tree's node arrays disagree or a split links to a missing child")
         }
         // A subtree whose every leaf adds the same weight to this target is written as one leaf
@@ -65,7 +69,9 @@ struct TreeEnsembleWriter {
         // means the same bits, so the sums keep Workbench's. Children come after their parent
         // in Workbench's trees, so one backward pass decides every node.
         var uniform = [UInt64?](repeating: nil, count: n)
-        let ordered = (0..<n).allSatisfy { tree.feature[$0] == Tree.leaf || (Int(tree.left[$0]) > $0 && Int(tree.right[$0]) > $0) }
+        let ordered = (0..<n).allSatisfy {
+            tree.feature[$0] == Tree.leaf || (Int(tree.left[$0]) > $0 && Int(tree.right[$0]) > $0)
+        }
         if ordered {
             for i in stride(from: n - 1, through: 0, by: -1) {
                 if tree.feature[i] == Tree.leaf {
@@ -85,7 +91,8 @@ struct TreeEnsembleWriter {
         if isLeaf(0) {
             // The operator has no leaf-only tree: a split on feature 0 whose both sides are the leaf.
             let l = addLeaf(0), r = addLeaf(0)
-            appendSplit(feature: 0, threshold: 0, missingLeft: true, trueId: l, trueLeaf: true, falseId: r, falseLeaf: true)
+            appendSplit(
+                feature: 0, threshold: 0, missingLeft: true, trueId: l, trueLeaf: true, falseId: r, falseLeaf: true)
             return
         }
         // The splits a row can reach, in Workbench's relative order.
@@ -113,13 +120,16 @@ struct TreeEnsembleWriter {
             let leftIsLeaf = isLeaf(l), rightIsLeaf = isLeaf(r)
             let trueId = leftIsLeaf ? addLeaf(l) : splitIndex[l]
             let falseId = rightIsLeaf ? addLeaf(r) : splitIndex[r]
-            appendSplit(feature: columns[feature], threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
-                        trueId: trueId, trueLeaf: leftIsLeaf, falseId: falseId, falseLeaf: rightIsLeaf)
+            appendSplit(
+                feature: columns[feature], threshold: tree.threshold[i], missingLeft: tree.missingGoesLeft[i],
+                trueId: trueId, trueLeaf: leftIsLeaf, falseId: falseId, falseLeaf: rightIsLeaf)
         }
     }
 
-    private mutating func appendSplit(feature: Int, threshold: Double, missingLeft: Bool,
-                                      trueId: Int, trueLeaf: Bool, falseId: Int, falseLeaf: Bool) {
+    private mutating func appendSplit(
+        feature: Int, threshold: Double, missingLeft: Bool,
+        trueId: Int, trueLeaf: Bool, falseId: Int, falseLeaf: Bool
+    ) {
         featureIds.append(feature)
         splits.append(threshold)
         missingTracksTrue.append(missingLeft ? 1 : 0)
@@ -134,22 +144,26 @@ struct TreeEnsembleWriter {
     /// ONNX Runtime has a faster kernel for one target (a scalar sum per row instead of a vector
     /// of scores that each leaf indexes): about 28% less time per row and tree on batches. So the
     /// heads write one ensemble per target where a row has several.
-    func emit(input: String, targets: Int, named base: String = "tree_scores", into graph: inout GraphBuilder) -> String {
-        graph.add("TreeEnsemble", [input], named: base, domain: ONNXExporter.mlDomain, attributes: [
-            .int("n_targets", targets),
-            .int("aggregate_function", 1),  // SUM; averaging is done by scaling leaf weights.
-            .int("post_transform", 0),  // NONE; links are separate ai.onnx nodes in double.
-            .ints("tree_roots", roots),
-            .ints("nodes_featureids", featureIds),
-            .tensor("nodes_splits", .doubles(splits, shape: [splits.count])),
-            .tensor("nodes_modes", .uint8s([UInt8](repeating: 0, count: splits.count), shape: [splits.count])),  // 0 = BRANCH_LEQ
-            .ints("nodes_truenodeids", trueIds),
-            .ints("nodes_trueleafs", trueIsLeaf),
-            .ints("nodes_falsenodeids", falseIds),
-            .ints("nodes_falseleafs", falseIsLeaf),
-            .ints("nodes_missing_value_tracks_true", missingTracksTrue),
-            .ints("leaf_targetids", leafTargets),
-            .tensor("leaf_weights", .doubles(leafWeights, shape: [leafWeights.count])),
-        ])
+    func emit(input: String, targets: Int, named base: String = "tree_scores", into graph: inout GraphBuilder) -> String
+    {
+        graph.add(
+            "TreeEnsemble", [input], named: base, domain: ONNXExporter.mlDomain,
+            attributes: [
+                .int("n_targets", targets),
+                .int("aggregate_function", 1),  // SUM; averaging is done by scaling leaf weights.
+                .int("post_transform", 0),  // NONE; links are separate ai.onnx nodes in double.
+                .ints("tree_roots", roots),
+                .ints("nodes_featureids", featureIds),
+                .tensor("nodes_splits", .doubles(splits, shape: [splits.count])),
+                // 0 = BRANCH_LEQ
+                .tensor("nodes_modes", .uint8s([UInt8](repeating: 0, count: splits.count), shape: [splits.count])),
+                .ints("nodes_truenodeids", trueIds),
+                .ints("nodes_trueleafs", trueIsLeaf),
+                .ints("nodes_falsenodeids", falseIds),
+                .ints("nodes_falseleafs", falseIsLeaf),
+                .ints("nodes_missing_value_tracks_true", missingTracksTrue),
+                .ints("leaf_targetids", leafTargets),
+                .tensor("leaf_weights", .doubles(leafWeights, shape: [leafWeights.count])),
+            ])
     }
 }

@@ -33,8 +33,9 @@ public struct Baseline: Algorithm {
             for (row, c) in codes.enumerated() { counts[c] += weights?[row] ?? 1 }
             // In row order, so the same data gives the same bits.
             let total = counts.reduce(0, +)
-            return BaselineModel(task: .classification, featureCount: x.columns,
-                                 classShares: counts.map { $0 / total }, mean: 0)
+            return BaselineModel(
+                task: .classification, featureCount: x.columns,
+                classShares: counts.map { $0 / total }, mean: 0)
         case .values(let values):
             // A plain sum in row order: the same data always gives the same bits.
             let mean = values.reduce(0, +) / Double(values.count)
@@ -77,11 +78,14 @@ extension BaselineModel {
         let featureCount = try container.decode(Int.self, forKey: .featureCount)
         let shares = try container.decode([Double].self, forKey: .classShares)
         let mean = try container.decode(Double.self, forKey: .mean)
-        try StoredModelCheck.require(featureCount >= 0, at: path + [CodingKeys.featureCount], "\(featureCount) features")
-        try StoredModelCheck.require(task == .classification ? shares.count >= 2 : shares.isEmpty, at: path + [CodingKeys.classShares],
-                                     "\(shares.count) class shares for \(task.rawValue)")
-        try StoredModelCheck.require(shares.allSatisfy { $0 >= 0 && $0 <= 1 } && mean.isFinite, at: path + [CodingKeys.classShares],
-                                     "a class share outside 0…1 or a mean that is not finite")
+        try StoredModelCheck.require(
+            featureCount >= 0, at: path + [CodingKeys.featureCount], "\(featureCount) features")
+        try StoredModelCheck.require(
+            task == .classification ? shares.count >= 2 : shares.isEmpty, at: path + [CodingKeys.classShares],
+            "\(shares.count) class shares for \(task.rawValue)")
+        try StoredModelCheck.require(
+            shares.allSatisfy { $0 >= 0 && $0 <= 1 } && mean.isFinite, at: path + [CodingKeys.classShares],
+            "a class share outside 0…1 or a mean that is not finite")
         self.init(task: task, featureCount: featureCount, classShares: shares, mean: mean)
     }
 }

@@ -19,7 +19,9 @@ public enum AlgorithmRegistry {
     }
 
     /// Decodes a model previously encoded as `AnyFittedModel`.
-    static func decodeModel(algorithm: String, from container: KeyedDecodingContainer<AnyFittedModel.CodingKeys>) throws -> any FittedModel {
+    static func decodeModel(algorithm: String, from container: KeyedDecodingContainer<AnyFittedModel.CodingKeys>) throws
+        -> any FittedModel
+    {
         guard let type = named(algorithm) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .algorithm, in: container, debugDescription: "unknown algorithm '\(algorithm)'")
@@ -27,7 +29,9 @@ public enum AlgorithmRegistry {
         return try decode(type, container)
     }
 
-    private static func decode<A: Algorithm>(_: A.Type, _ container: KeyedDecodingContainer<AnyFittedModel.CodingKeys>) throws -> any FittedModel {
+    private static func decode<A: Algorithm>(_: A.Type, _ container: KeyedDecodingContainer<AnyFittedModel.CodingKeys>)
+        throws -> any FittedModel
+    {
         try container.decode(A.Model.self, forKey: .model)
     }
 }

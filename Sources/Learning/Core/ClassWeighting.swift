@@ -11,7 +11,9 @@ public enum ClassWeighting {
     /// The declaration each family adds to its `parameterSpecs`.
     public static let parameterSpec = ParameterSpec(
         parameterName, .choice(["none", "balanced"]), default: .string("none"),
-        help: "classification: balanced counts each row n / (classes · rows of its class), as scikit-learn's class_weight='balanced'; none counts every row once")
+        help:
+            "classification: balanced counts each row n / (classes · rows of its class), as scikit-learn's class_weight='balanced'; none counts every row once"
+    )
 
     /// scikit-learn's `compute_class_weight('balanced')`: n / (classes present · rows of class c)
     /// per class code; 0 for a class with no rows (it has no row to weigh). The weights of all rows
@@ -35,8 +37,9 @@ public enum ClassWeighting {
             let perClass = balanced(codes: codes, classCount: classCount)
             return codes.map { perClass[$0] }
         case .values:
-            throw LearningError.invalidParameter(algorithm: algorithm, name: parameterName, value: setting,
-                                                 expected: "none for regression (class weights apply to classification)")
+            throw LearningError.invalidParameter(
+                algorithm: algorithm, name: parameterName, value: setting,
+                expected: "none for regression (class weights apply to classification)")
         }
     }
 }

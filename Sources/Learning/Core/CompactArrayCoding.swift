@@ -97,7 +97,8 @@ extension KeyedDecodingContainer {
     public func decodeCompact<E: CompactArrayElement>(_: [E].Type, forKey key: Key) throws -> [E] {
         guard let text = try? decode(String.self, forKey: key) else { return try decode([E].self, forKey: key) }
         guard let values = [E](compactBase64: text) else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self,
                 debugDescription: "not base64 of whole \(E.byteWidth)-byte \(E.self) values")
         }
         return values

@@ -14,8 +14,9 @@ enum FitInputValidation {
         }
         switch y {
         case .classes(let codes, let classCount):
-            precondition(classCount > 0 && codes.allSatisfy { $0 >= 0 && $0 < classCount },
-                         "internal error: class code outside 0..<\(classCount)")
+            precondition(
+                classCount > 0 && codes.allSatisfy { $0 >= 0 && $0 < classCount },
+                "internal error: class code outside 0..<\(classCount)")
         case .values(let values):
             // A missing target cannot be imputed; the pipeline drops such rows before fitting.
             if values.contains(where: { !$0.isFinite }) {

@@ -43,7 +43,8 @@ public struct Matrix: Sendable, Codable, Equatable {
         let columns = try container.decode(Int.self, forKey: .columns)
         let (size, overflow) = rows.multipliedReportingOverflow(by: columns)
         guard rows >= 0, columns >= 0, !overflow else {
-            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "a matrix of \(rows) × \(columns) values"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: container.codingPath, debugDescription: "a matrix of \(rows) × \(columns) values"))
         }
         let values: [Double]
         if container.contains(.float64) {
@@ -51,17 +52,22 @@ public struct Matrix: Sendable, Codable, Equatable {
             // The length is checked before decoding, so a crafted shape cannot make us allocate for it.
             let (byteCount, tooMany) = size.multipliedReportingOverflow(by: 8)
             guard !tooMany, byteCount <= Int.max / 2, text.utf8.count == (byteCount + 2) / 3 * 4,
-                  let stored = [Double](compactBase64: text), stored.count == size else {
-                throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [CodingKeys.float64],
-                    debugDescription: "a \(rows) × \(columns) matrix needs \(size) float64 values in base64"))
+                let stored = [Double](compactBase64: text), stored.count == size
+            else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: container.codingPath + [CodingKeys.float64],
+                        debugDescription: "a \(rows) × \(columns) matrix needs \(size) float64 values in base64"))
             }
             values = stored
         } else {
             values = try container.decode([Double].self, forKey: .values)
         }
         guard values.count == size else {
-            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
-                debugDescription: "a \(rows) × \(columns) matrix holds \(values.count) values"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: container.codingPath,
+                    debugDescription: "a \(rows) × \(columns) matrix holds \(values.count) values"))
         }
         self.init(rows: rows, columns: columns, values: values)
     }

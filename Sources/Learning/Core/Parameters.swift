@@ -69,10 +69,14 @@ public struct Parameters: Sendable, Codable, Hashable {
         }
         switch spec.kind {
         case .int(let range):
-            let expected = range.upperBound >= 1_000_000_000 ? "a whole number ≥ \(range.lowerBound)" : "a whole number from \(range.lowerBound) to \(range.upperBound)"
+            let expected =
+                range.upperBound >= 1_000_000_000
+                ? "a whole number ≥ \(range.lowerBound)"
+                : "a whole number from \(range.lowerBound) to \(range.upperBound)"
             switch value {
             case .int(let v) where range.contains(v): return .int(v)
-            case .double(let d) where d.rounded() == d && range.contains(Int(exactly: d) ?? Int.min): return .int(Int(d))
+            case .double(let d) where d.rounded() == d && range.contains(Int(exactly: d) ?? Int.min):
+                return .int(Int(d))
             default: throw bad(expected)
             }
         case .double(let range):
@@ -116,10 +120,19 @@ func shortNumber(_ x: Double) -> String {
     if abs(x) >= 1e6 || (abs(x) < 1e-3 && x != 0) {
         var e = 0
         var m = abs(x)
-        while m >= 10 { m /= 10; e += 1 }
-        while m < 1 { m *= 10; e -= 1 }
+        while m >= 10 {
+            m /= 10
+            e += 1
+        }
+        while m < 1 {
+            m *= 10
+            e -= 1
+        }
         var mantissa = (m * 1000).rounded() / 1000
-        if mantissa >= 10 { mantissa /= 10; e += 1 }
+        if mantissa >= 10 {
+            mantissa /= 10
+            e += 1
+        }
         let mText = mantissa.rounded() == mantissa ? String(Int(mantissa)) : String(mantissa)
         return (x < 0 ? "-" : "") + mText + "e" + (e < 0 ? "-" : "+") + String(abs(e))
     }

@@ -46,7 +46,8 @@ final class SpinningPool: @unchecked Sendable {
     /// returns when all are done.
     func run(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1, helpers > 0,
-              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else {
             withoutActuallyEscaping(body) { body in
                 let shared = UncheckedStep(body: body)
                 DispatchQueue.concurrentPerform(iterations: count) { shared.body($0) }

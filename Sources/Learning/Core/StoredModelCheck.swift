@@ -3,8 +3,12 @@
 /// runs on it.
 enum StoredModelCheck {
     /// Throws `DecodingError.dataCorrupted` at `path` saying `problem` unless `condition` holds.
-    static func require(_ condition: Bool, at path: @autoclosure () -> [any CodingKey], _ problem: @autoclosure () -> String) throws {
-        guard condition else { throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: problem())) }
+    static func require(
+        _ condition: Bool, at path: @autoclosure () -> [any CodingKey], _ problem: @autoclosure () -> String
+    ) throws {
+        guard condition else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: problem()))
+        }
     }
 
     /// True when no value is NaN or infinite.

@@ -85,7 +85,9 @@ public enum DecisionRule: Sendable, Equatable {
             var bestCost = Double.infinity
             for j in probabilities.indices {
                 var expected = 0.0
-                for i in probabilities.indices { expected += probabilities[i] * (cost[i].indices.contains(j) ? cost[i][j] : 0) }
+                for i in probabilities.indices {
+                    expected += probabilities[i] * (cost[i].indices.contains(j) ? cost[i][j] : 0)
+                }
                 if expected < bestCost {
                     best = j
                     bestCost = expected
@@ -106,7 +108,8 @@ public enum DecisionRule: Sendable, Equatable {
     /// Whether a cost matrix suits `classCount` classes: square, finite, not negative, and some
     /// mistake costs more than nothing.
     public static func validCosts(_ cost: [[Double]], classCount: Int) -> Bool {
-        cost.count == classCount && cost.allSatisfy { $0.count == classCount && $0.allSatisfy { $0.isFinite && $0 >= 0 } }
+        cost.count == classCount
+            && cost.allSatisfy { $0.count == classCount && $0.allSatisfy { $0.isFinite && $0 >= 0 } }
             && cost.joined().contains { $0 > 0 }
     }
 }

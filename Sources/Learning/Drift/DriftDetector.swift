@@ -4,17 +4,22 @@ public import Tabular
 public enum DriftDetector {
     /// Drift of `columns` (default: every reference column) between two frames. The reference is
     /// used in full (no sample cap), so KS and Wasserstein see every value.
-    public static func compare(reference: DataFrame, current: DataFrame, columns: [String]? = nil,
-                               options: DriftOptions = DriftOptions()) throws -> DatasetDrift {
+    public static func compare(
+        reference: DataFrame, current: DataFrame, columns: [String]? = nil,
+        options: DriftOptions = DriftOptions()
+    ) throws -> DatasetDrift {
         let profile = try ReferenceProfile(frame: reference, columns: columns, sampleCap: nil)
         return try profile.compare(current, options: options)
     }
 
     /// Drift of a model's outputs: class labels are compared as a categorical feature, regression
     /// values as a numeric one. `classes` names the class codes; labels follow `decision` on both sides.
-    public static func comparePredictions(reference: Prediction, current: Prediction, classes: [String] = [], decision: DecisionRule = .mostProbable,
-                                          options: DriftOptions = DriftOptions()) throws -> FeatureDrift {
-        let profile = ReferenceProfile(column: predictionColumn(reference, classes: classes, decision: decision), sampleCap: nil)
+    public static func comparePredictions(
+        reference: Prediction, current: Prediction, classes: [String] = [], decision: DecisionRule = .mostProbable,
+        options: DriftOptions = DriftOptions()
+    ) throws -> FeatureDrift {
+        let profile = ReferenceProfile(
+            column: predictionColumn(reference, classes: classes, decision: decision), sampleCap: nil)
         let frame = try DataFrame(columns: [predictionColumn(current, classes: classes, decision: decision)])
         let result = try profile.compare(frame, options: options)
         guard let feature = result.features.first else { throw DriftError.emptyReference }
@@ -70,7 +75,8 @@ extension FeatureProfile {
     /// This feature's drift against `column`.
     func compare(_ column: Column, smallReference: Bool, options: DriftOptions) throws -> FeatureDrift {
         guard column.kind == kind else {
-            throw DriftError.kindMismatch(column: name, reference: Self.describe(kind), current: Self.describe(column.kind))
+            throw DriftError.kindMismatch(
+                column: name, reference: Self.describe(kind), current: Self.describe(column.kind))
         }
         let currentRows = column.data.count
         let currentMissing = Double(column.data.missingCount) / Double(max(currentRows, 1))
@@ -87,7 +93,8 @@ extension FeatureProfile {
                 return result
             }
             let counts = DriftStatistics.binCounts(present, edges: reference.edges)
-            result.psi = DriftStatistics.psi(reference: reference.binCounts, current: counts, floor: options.emptyBinFloor)
+            result.psi = DriftStatistics.psi(
+                reference: reference.binCounts, current: counts, floor: options.emptyBinFloor)
             result.jensenShannon = DriftStatistics.jensenShannon(reference.binCounts, counts)
             if let ks = KolmogorovSmirnov.test(sorted: reference.sample, sorted: present) {
                 result.ks = KSResult(statistic: ks.statistic, pValue: ks.pValue)
@@ -129,14 +136,17 @@ extension FeatureProfile {
                 result.drifted = (referenceTotal > 0) != (currentTotal > 0)
                 return result
             }
-            result.psi = DriftStatistics.psi(reference: referenceCounts, current: currentCounts, floor: options.emptyBinFloor)
+            result.psi = DriftStatistics.psi(
+                reference: referenceCounts, current: currentCounts, floor: options.emptyBinFloor)
             result.jensenShannon = DriftStatistics.jensenShannon(referenceCounts, currentCounts)
             if let chi = ChiSquareTest.homogeneity(reference: referenceCounts, current: currentCounts) {
-                result.chiSquare = ChiSquareResult(statistic: chi.statistic, pValue: chi.pValue, degreesOfFreedom: chi.dof)
+                result.chiSquare = ChiSquareResult(
+                    statistic: chi.statistic, pValue: chi.pValue, degreesOfFreedom: chi.dof)
             }
-            result.effect = zip(referenceCounts, currentCounts).reduce(0) {
-                $0 + abs(Double($1.0) / Double(referenceTotal) - Double($1.1) / Double(currentTotal))
-            } / 2
+            result.effect =
+                zip(referenceCounts, currentCounts).reduce(0) {
+                    $0 + abs(Double($1.0) / Double(referenceTotal) - Double($1.1) / Double(currentTotal))
+                } / 2
             if options.rule == .tested {
                 result.decidedBy = .chiSquare
             } else if smallReference {

@@ -8,7 +8,8 @@ public enum DriftError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingColumns(let names):
-            "the data lacks column\(names.count == 1 ? "" : "s") the drift reference has: " + names.joined(separator: ", ")
+            "the data lacks column\(names.count == 1 ? "" : "s") the drift reference has: "
+                + names.joined(separator: ", ")
         case .kindMismatch(let column, let reference, let current):
             "column '\(column)' holds \(current) now but held \(reference) in the reference\nhint: load it with the same type as the reference data"
         case .emptyReference:

@@ -13,8 +13,10 @@ public struct DriftJudgement: Sendable, Equatable {
     /// Judges `current` against `reference`, and `currentPredictions` against
     /// `predictionReference` when both are given, in one family.
     /// - Complexity: O(n log n) per numeric feature for n rows.
-    public init(reference: ReferenceProfile, current: DataFrame, predictionReference: ReferenceProfile? = nil,
-                currentPredictions: Column? = nil, options: DriftOptions = .validation) throws {
+    public init(
+        reference: ReferenceProfile, current: DataFrame, predictionReference: ReferenceProfile? = nil,
+        currentPredictions: Column? = nil, options: DriftOptions = .validation
+    ) throws {
         var family = try reference.measure(current, options: options)
         let inputCount = family.count
         if let predictionReference, let currentPredictions {

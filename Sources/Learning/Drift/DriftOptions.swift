@@ -59,12 +59,13 @@ public struct DriftOptions: Sendable, Codable, Equatable {
         guard rule == .tested else { return }
         let tested = features.indices.filter { features[$0].pValue != nil }
         let raw = tested.map { features[$0].pValue ?? 1 }
-        let adjusted: [Double] = switch correction {
-        case .none: raw
-        case .bonferroni: MultipleTesting.bonferroni(raw)
-        case .holm: MultipleTesting.holm(raw)
-        case .benjaminiHochberg: MultipleTesting.benjaminiHochberg(raw)
-        }
+        let adjusted: [Double] =
+            switch correction {
+            case .none: raw
+            case .bonferroni: MultipleTesting.bonferroni(raw)
+            case .holm: MultipleTesting.holm(raw)
+            case .benjaminiHochberg: MultipleTesting.benjaminiHochberg(raw)
+            }
         let rejected = MultipleTesting.rejects(adjusted, alpha: pValueThreshold)
         for (k, i) in tested.enumerated() {
             features[i].adjustedPValue = adjusted[k]

@@ -21,14 +21,18 @@ public struct ReferenceProfile: Sendable, Codable, Equatable {
     ///   - sampleCap: most values kept per numeric feature for KS / Wasserstein; nil keeps all.
     ///   - seed: drives the subsample when a feature has more than `sampleCap` values.
     /// - Complexity: O(n log n) per numeric column.
-    public init(frame: DataFrame, columns: [String]? = nil, sampleCap: Int? = defaultSampleCap, seed: UInt64 = 42) throws {
+    public init(frame: DataFrame, columns: [String]? = nil, sampleCap: Int? = defaultSampleCap, seed: UInt64 = 42)
+        throws
+    {
         guard frame.rowCount > 0 else { throw DriftError.emptyReference }
         let names = columns ?? frame.columnNames
         let absent = names.filter { frame.column(named: $0) == nil }
         guard absent.isEmpty else { throw DriftError.missingColumns(absent) }
         rowCount = frame.rowCount
         features = names.enumerated().compactMap { index, name in
-            frame.column(named: name).map { FeatureProfile(column: $0, sampleCap: sampleCap, seed: seed, stream: index) }
+            frame.column(named: name).map {
+                FeatureProfile(column: $0, sampleCap: sampleCap, seed: seed, stream: index)
+            }
         }
     }
 

@@ -36,7 +36,9 @@ struct BinnedRows: SplitSource {
         rightScratch = [Int32](repeating: 0, count: sample.count)
     }
 
-    mutating func scan(feature f: Int, start: Int, end: Int, targets: TrainingTargets, scanner: inout SplitScanner) -> Bool {
+    mutating func scan(feature f: Int, start: Int, end: Int, targets: TrainingTargets, scanner: inout SplitScanner)
+        -> Bool
+    {
         let base = f * rowCount
         let w = width
         let bins = binner.binCount(f)
@@ -77,7 +79,8 @@ struct BinnedRows: SplitSource {
                     if count >= Self.countingSortMinimum {
                         run = orderedKeys.withUnsafeMutableBufferPointer { ordered in
                             binCounts.withUnsafeMutableBufferPointer { counts in
-                                Self.countingSortKeys(run, count: count, into: ordered.baseAddress!, counts: counts.baseAddress!)
+                                Self.countingSortKeys(
+                                    run, count: count, into: ordered.baseAddress!, counts: counts.baseAddress!)
                             }
                             return ordered.baseAddress!
                         }
@@ -112,7 +115,9 @@ struct BinnedRows: SplitSource {
         upper == .infinity ? .infinity : binner.threshold(feature: f, bin: Int(lower))
     }
 
-    mutating func partition(start: Int, end: Int, feature f: Int, lower: Double, threshold: Double, missingLeft: Bool) -> Int {
+    mutating func partition(start: Int, end: Int, feature f: Int, lower: Double, threshold: Double, missingLeft: Bool)
+        -> Int
+    {
         let base = f * rowCount
         let limit = Int(lower)
         return codes.withUnsafeBufferPointer { code in
@@ -147,8 +152,10 @@ struct BinnedRows: SplitSource {
     /// increasing order, by a count of each bin: the order `sortKeys` gives, since the keys are
     /// distinct and, within a bin, already in increasing position. Linear where the sort's
     /// comparisons mispredict (the sort was a third of a forest's fit).
-    static func countingSortKeys(_ keys: UnsafeMutablePointer<UInt32>, count: Int, into ordered: UnsafeMutablePointer<UInt32>,
-                                 counts: UnsafeMutablePointer<Int32>) {
+    static func countingSortKeys(
+        _ keys: UnsafeMutablePointer<UInt32>, count: Int, into ordered: UnsafeMutablePointer<UInt32>,
+        counts: UnsafeMutablePointer<Int32>
+    ) {
         counts.update(repeating: 0, count: 256)
         var lowest = 255, highest = 0
         for k in 0..<count {
@@ -186,7 +193,11 @@ struct BinnedRows: SplitSource {
             while i <= j {
                 while a[i] < pivot { i += 1 }
                 while a[j] > pivot { j -= 1 }
-                if i <= j { swap(&a[i], &a[j]); i += 1; j -= 1 }
+                if i <= j {
+                    swap(&a[i], &a[j])
+                    i += 1
+                    j -= 1
+                }
             }
             // Recurse into the smaller side, loop on the larger (stack depth O(log n)).
             if j - lo < hi - i {
@@ -201,7 +212,10 @@ struct BinnedRows: SplitSource {
             for i in (lo + 1)...hi {
                 let v = a[i]
                 var j = i - 1
-                while j >= lo && a[j] > v { a[j + 1] = a[j]; j -= 1 }
+                while j >= lo && a[j] > v {
+                    a[j + 1] = a[j]
+                    j -= 1
+                }
                 a[j + 1] = v
             }
         }

@@ -37,7 +37,10 @@ struct FeatureBinner: Sendable {
             for r in chosen {
                 let value = x.values[r * x.columns + f]
                 if value.isNaN || few.contains(value) { continue }
-                if few.count == maxBins { isFew = false; break }
+                if few.count == maxBins {
+                    isFew = false
+                    break
+                }
                 few.append(value)
             }
             if isFew {

@@ -42,10 +42,14 @@ public struct GradientBoosting: Algorithm {
         ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(20), help: "fewest rows in each leaf"),
         ParameterSpec("l2_regularization", .double(0...1e9), default: .double(0), help: "L2 penalty on leaf values"),
         ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature"),
-        ParameterSpec("early_stopping", .choice(["auto", "on", "off"]), default: .string("auto"),
-                      help: "stop when the validation loss stalls; auto = on above 10000 rows"),
-        ParameterSpec("validation_fraction", .double(0.01...0.9), default: .double(0.1), help: "rows held out for early stopping"),
-        ParameterSpec("n_iter_no_change", .int(1...100_000), default: .int(10), help: "iterations without improvement before stopping"),
+        ParameterSpec(
+            "early_stopping", .choice(["auto", "on", "off"]), default: .string("auto"),
+            help: "stop when the validation loss stalls; auto = on above 10000 rows"),
+        ParameterSpec(
+            "validation_fraction", .double(0.01...0.9), default: .double(0.1), help: "rows held out for early stopping"),
+        ParameterSpec(
+            "n_iter_no_change", .int(1...100_000), default: .int(10),
+            help: "iterations without improvement before stopping"),
         ParameterSpec("tol", .double(0...1e9), default: .double(1e-7), help: "smallest loss improvement that counts"),
         ClassWeighting.parameterSpec,
     ]
@@ -78,16 +82,20 @@ public struct GradientBoosting: Algorithm {
                 trainRows = Array(trainRows[held...]).sorted()
             }
         }
-        let binner = try FeatureBinner(x, rows: trainRows, maxBins: parameters.int("max_bins"),
-                                       generator: &splitGenerator, threads: context.threads)
+        let binner = try FeatureBinner(
+            x, rows: trainRows, maxBins: parameters.int("max_bins"),
+            generator: &splitGenerator, threads: context.threads)
         let bins = try BoostingBins(x, rows: trainRows, binner: binner, threads: context.threads)
-        let validBins = validRows.isEmpty ? nil : try BoostingBins(x, rows: validRows, binner: binner, threads: context.threads)
+        let validBins =
+            validRows.isEmpty ? nil : try BoostingBins(x, rows: validRows, binner: binner, threads: context.threads)
         let yTrain = loss.targets(trainRows), yValid = loss.targets(validRows)
-        let wTrain = classWeights.map { w in trainRows.map { w[$0] } }, wValid = classWeights.map { w in validRows.map { w[$0] } }
+        let wTrain = classWeights.map { w in trainRows.map { w[$0] } },
+            wValid = classWeights.map { w in validRows.map { w[$0] } }
         let baseline = loss.baseline(yTrain, weights: wTrain)
 
         let grower = HistogramGrower(
-            bins: bins, edges: binner.edges, maxLeafNodes: parameters.int("max_leaf_nodes"), maxDepth: parameters.int("max_depth"),
+            bins: bins, edges: binner.edges, maxLeafNodes: parameters.int("max_leaf_nodes"),
+            maxDepth: parameters.int("max_depth"),
             minSamplesLeaf: parameters.int("min_samples_leaf"), l2: parameters.double("l2_regularization"),
             threads: context.threads)
         let learningRate = parameters.double("learning_rate")
@@ -107,10 +115,14 @@ public struct GradientBoosting: Algorithm {
 
         for iteration in 0..<maxIter {
             try context.checkCancellation()
-            loss.gradients(raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians, threads: context.threads)
+            loss.gradients(
+                raw: raw, targets: yTrain, gradients: &gradients, hessians: &hessians, threads: context.threads)
             if let wTrain {
                 for i in 0..<trainRows.count {
-                    for c in 0..<k { gradients[i * k + c] *= wTrain[i]; hessians[i * k + c] *= wTrain[i] }
+                    for c in 0..<k {
+                        gradients[i * k + c] *= wTrain[i]
+                        hessians[i * k + c] *= wTrain[i]
+                    }
                 }
             }
             for c in 0..<k {
@@ -118,7 +130,10 @@ public struct GradientBoosting: Algorithm {
                 if k == 1 {
                     grown = try grower.grow(gradients: gradients, hessians: hessians, learningRate: learningRate)
                 } else {
-                    for i in 0..<trainRows.count { g[i] = gradients[i * k + c]; h[i] = hessians[i * k + c] }
+                    for i in 0..<trainRows.count {
+                        g[i] = gradients[i * k + c]
+                        h[i] = hessians[i * k + c]
+                    }
                     grown = try grower.grow(gradients: g, hessians: h, learningRate: learningRate)
                 }
                 grown.addLeafValues(into: &raw, width: k, column: c, threads: context.threads)
@@ -137,12 +152,15 @@ public struct GradientBoosting: Algorithm {
             }
         }
         context.progress(1)
-        return GradientBoostingModel(task: y.task, featureCount: x.columns, classCount: loss.classCount,
-                                     baseline: baseline, treesPerIteration: k, trees: trees)
+        return GradientBoostingModel(
+            task: y.task, featureCount: x.columns, classCount: loss.classCount,
+            baseline: baseline, treesPerIteration: k, trees: trees)
     }
 
     /// Adds a freshly grown tree's output for binned rows (validation set) without real thresholds.
-    private static func addBinned(_ grown: HistogramGrower.Grown, bins: BoostingBins, into raw: inout [Double], width: Int, column: Int) {
+    private static func addBinned(
+        _ grown: HistogramGrower.Grown, bins: BoostingBins, into raw: inout [Double], width: Int, column: Int
+    ) {
         let tree = grown.tree
         bins.codes.withUnsafeBufferPointer { code in
             for r in 0..<bins.rowCount {
@@ -183,9 +201,10 @@ public struct GradientBoostingModel: FittedModel {
         guard x.rows >= 2 * block else { return rawScores(x, rows: 0..<x.rows) }
         let blocks = (x.rows + block - 1) / block
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        let parts = (try? parallelMap(blocks, threads: threads) { b in
-            self.rawScores(x, rows: (b * block)..<min(x.rows, (b + 1) * block))
-        }) ?? [rawScores(x, rows: 0..<x.rows)]
+        let parts =
+            (try? parallelMap(blocks, threads: threads) { b in
+                self.rawScores(x, rows: (b * block)..<min(x.rows, (b + 1) * block))
+            }) ?? [rawScores(x, rows: 0..<x.rows)]
         return parts.flatMap { $0 }
     }
 
@@ -279,9 +298,12 @@ struct BoostingLoss {
 
     /// Fills gradients and hessians of the loss with respect to the raw scores; large sets in two
     /// or more blocks of rows at once (each row's values depend on that row alone).
-    func gradients(raw: [Double], targets y: [Double], gradients g: inout [Double], hessians h: inout [Double], threads: Int = 1) {
+    func gradients(
+        raw: [Double], targets y: [Double], gradients g: inout [Double], hessians h: inout [Double], threads: Int = 1
+    ) {
         let n = y.count, k = kind == .multiclass ? classCount : 1
-        precondition(raw.count >= n * k && g.count >= n * k && h.count >= n * k, "internal error: gradient buffers too short")
+        precondition(
+            raw.count >= n * k && g.count >= n * k && h.count >= n * k, "internal error: gradient buffers too short")
         let blocks = threads > 1 && n >= 20_000 ? threads : 1
         raw.withUnsafeBufferPointer { rawBuffer in
             y.withUnsafeBufferPointer { yBuffer in
@@ -292,11 +314,13 @@ struct BoostingLoss {
                         let y = SharedPointer(base: UnsafeMutablePointer(mutating: yBuffer.baseAddress!))
                         let g = SharedPointer(base: gBuffer.baseAddress!), h = SharedPointer(base: hBuffer.baseAddress!)
                         if blocks == 1 {
-                            fillGradients(rows: 0..<n, raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
+                            fillGradients(
+                                rows: 0..<n, raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
                         } else {
                             SpinningPool.shared.run(blocks) { b in
-                                fillGradients(rows: (b * n / blocks)..<((b + 1) * n / blocks),
-                                              raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
+                                fillGradients(
+                                    rows: (b * n / blocks)..<((b + 1) * n / blocks),
+                                    raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
                             }
                         }
                     }
@@ -305,11 +329,16 @@ struct BoostingLoss {
         }
     }
 
-    private func fillGradients(rows: Range<Int>, raw: UnsafeMutablePointer<Double>, targets y: UnsafeMutablePointer<Double>,
-                               gradients g: UnsafeMutablePointer<Double>, hessians h: UnsafeMutablePointer<Double>) {
+    private func fillGradients(
+        rows: Range<Int>, raw: UnsafeMutablePointer<Double>, targets y: UnsafeMutablePointer<Double>,
+        gradients g: UnsafeMutablePointer<Double>, hessians h: UnsafeMutablePointer<Double>
+    ) {
         switch kind {
         case .squaredError:
-            for i in rows { g[i] = raw[i] - y[i]; h[i] = 1 }
+            for i in rows {
+                g[i] = raw[i] - y[i]
+                h[i] = 1
+            }
         case .binary:
             for i in rows {
                 let p = Self.sigmoid(raw[i])
@@ -323,7 +352,10 @@ struct BoostingLoss {
                 var m = -Double.infinity
                 for c in 0..<k { m = max(m, raw[i * k + c]) }
                 var s = 0.0
-                for c in 0..<k { p[c] = exp(raw[i * k + c] - m); s += p[c] }
+                for c in 0..<k {
+                    p[c] = exp(raw[i * k + c] - m)
+                    s += p[c]
+                }
                 for c in 0..<k {
                     let q = p[c] / s
                     g[i * k + c] = q - (Int(y[i]) == c ? 1 : 0)
@@ -340,7 +372,10 @@ struct BoostingLoss {
         @inline(__always) func weight(_ i: Int) -> Double { weights?[i] ?? 1 }
         switch kind {
         case .squaredError:
-            for i in 0..<y.count { let e = raw[i] - y[i]; total += weight(i) * (0.5 * e * e) }
+            for i in 0..<y.count {
+                let e = raw[i] - y[i]
+                total += weight(i) * (0.5 * e * e)
+            }
         case .binary:
             // log(1 + e^f) − y·f, computed without overflow.
             for i in 0..<y.count {
@@ -368,7 +403,10 @@ struct BoostingLoss {
         var m = -Double.infinity
         for c in 0..<k { m = max(m, raw[i * k + c]) }
         var s = 0.0
-        for c in 0..<k { p[c] = exp(raw[i * k + c] - m); s += p[c] }
+        for c in 0..<k {
+            p[c] = exp(raw[i * k + c] - m)
+            s += p[c]
+        }
         for c in 0..<k { p[c] /= s }
     }
 
@@ -411,20 +449,30 @@ extension GradientBoostingModel {
         let trees = try container.decode([Tree].self, forKey: .trees)
         switch task {
         case .regression:
-            try StoredModelCheck.require(classCount == 0, at: path + [CodingKeys.classCount], "a regression model with \(classCount) classes")
+            try StoredModelCheck.require(
+                classCount == 0, at: path + [CodingKeys.classCount], "a regression model with \(classCount) classes")
         case .classification:
-            try StoredModelCheck.require(classCount >= 2, at: path + [CodingKeys.classCount], "a classifier needs at least two classes, not \(classCount)")
+            try StoredModelCheck.require(
+                classCount >= 2, at: path + [CodingKeys.classCount],
+                "a classifier needs at least two classes, not \(classCount)")
         }
         let expected = classCount > 2 ? classCount : 1
-        try StoredModelCheck.require(perIteration == expected, at: path + [CodingKeys.treesPerIteration],
-                                     "\(perIteration) trees per iteration where \(classCount) classes need \(expected)")
-        try StoredModelCheck.require(baseline.count == perIteration, at: path + [CodingKeys.baseline],
-                                     "\(baseline.count) baseline scores for \(perIteration) trees per iteration")
-        try StoredModelCheck.require(StoredModelCheck.allFinite(baseline), at: path + [CodingKeys.baseline], "a baseline score is not a finite number")
-        try StoredModelCheck.require(trees.count % perIteration == 0, at: path + [CodingKeys.trees],
-                                     "\(trees.count) trees is not a whole number of iterations of \(perIteration)")
-        try TreeInputs.checkStored(trees, task: task, featureCount: featureCount, width: 1, at: path + [CodingKeys.trees])
-        self.init(task: task, featureCount: featureCount, classCount: classCount, baseline: baseline,
-                  treesPerIteration: perIteration, trees: trees)
+        try StoredModelCheck.require(
+            perIteration == expected, at: path + [CodingKeys.treesPerIteration],
+            "\(perIteration) trees per iteration where \(classCount) classes need \(expected)")
+        try StoredModelCheck.require(
+            baseline.count == perIteration, at: path + [CodingKeys.baseline],
+            "\(baseline.count) baseline scores for \(perIteration) trees per iteration")
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(baseline), at: path + [CodingKeys.baseline],
+            "a baseline score is not a finite number")
+        try StoredModelCheck.require(
+            trees.count % perIteration == 0, at: path + [CodingKeys.trees],
+            "\(trees.count) trees is not a whole number of iterations of \(perIteration)")
+        try TreeInputs.checkStored(
+            trees, task: task, featureCount: featureCount, width: 1, at: path + [CodingKeys.trees])
+        self.init(
+            task: task, featureCount: featureCount, classCount: classCount, baseline: baseline,
+            treesPerIteration: perIteration, trees: trees)
     }
 }

@@ -109,7 +109,10 @@ final class HistogramGrower {
     /// histogram work (a dense feature adds every row, a sparse one only its uncommon rows).
     private let workerBounds: [Int]
 
-    init(bins: BoostingBins, edges: [[Double]], maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double, threads: Int) {
+    init(
+        bins: BoostingBins, edges: [[Double]], maxLeafNodes: Int, maxDepth: Int, minSamplesLeaf: Int, l2: Double,
+        threads: Int
+    ) {
         self.bins = bins
         self.edges = edges
         self.maxLeafNodes = maxLeafNodes
@@ -122,7 +125,10 @@ final class HistogramGrower {
         columns = FeatureBinner.columnMajor(bins.codes, rows: bins.rowCount, features: bins.featureCount)
         let layout = Self.sparseLayout(bins: bins, columns: columns)
         (commonBin, denseOffsets, denseBefore, denseCodes, sparseStart, sparseBins) =
-            (layout.commonBin, layout.denseOffsets, layout.denseBefore, layout.denseCodes, layout.sparseStart, layout.sparseBins)
+            (
+                layout.commonBin, layout.denseOffsets, layout.denseBefore, layout.denseCodes, layout.sparseStart,
+                layout.sparseBins
+            )
         workerBounds = Self.balancedBounds(weights: layout.weights, workers: min(self.threads, bins.featureCount))
         packed = Self.allocatePairs(bins.rowCount)
         ordered = Self.allocatePairs(bins.rowCount)
@@ -135,7 +141,8 @@ final class HistogramGrower {
     }
 
     private static func sparseLayout(bins: BoostingBins, columns: [UInt8]) -> (
-        commonBin: [Int], denseOffsets: [Int], denseBefore: [Int], denseCodes: [UInt8], sparseStart: [Int32], sparseBins: [Int32],
+        commonBin: [Int], denseOffsets: [Int], denseBefore: [Int], denseCodes: [UInt8], sparseStart: [Int32],
+        sparseBins: [Int32],
         weights: [Double]
     ) {
         let n = bins.rowCount, d = bins.featureCount
@@ -220,8 +227,12 @@ final class HistogramGrower {
         var histogram: UnsafeMutablePointer<BinSums>?
         var split: Split?
         init(node: Int, start: Int, end: Int, depth: Int, g: Double, h: Double) {
-            self.node = node; self.start = start; self.end = end; self.depth = depth
-            self.g = g; self.h = h
+            self.node = node
+            self.start = start
+            self.end = end
+            self.depth = depth
+            self.g = g
+            self.h = h
         }
         var rowCount: Int { end - start }
     }
@@ -311,7 +322,8 @@ final class HistogramGrower {
             g.withUnsafeBufferPointer { gBuffer in
                 h.withUnsafeBufferPointer { hBuffer in
                     guard n > 0, let rowBase = rowBuffer.baseAddress, let gBase = gBuffer.baseAddress,
-                          let hBase = hBuffer.baseAddress else { return }
+                        let hBase = hBuffer.baseAddress
+                    else { return }
                     let rows = SharedPointer(base: rowBase), packed = SharedPointer(base: packed)
                     let g = SharedPointer(base: UnsafeMutablePointer(mutating: gBase))
                     let h = SharedPointer(base: UnsafeMutablePointer(mutating: hBase))
@@ -326,7 +338,8 @@ final class HistogramGrower {
                     }
                     if parts == 1 { pack(0) } else { SpinningPool.shared.run(parts, pack) }
                     for i in 0..<n {
-                        sumG += g.base[i]; sumH += h.base[i]
+                        sumG += g.base[i]
+                        sumH += h.base[i]
                     }
                 }
             }
@@ -345,28 +358,35 @@ final class HistogramGrower {
             // Best-first: the open leaf with the largest gain (first one on ties).
             var bestIndex = -1
             for (i, c) in open.enumerated() {
-                if let s = c.split, bestIndex < 0 || s.gain > (open[bestIndex].split?.gain ?? -.infinity) { bestIndex = i }
+                if let s = c.split, bestIndex < 0 || s.gain > (open[bestIndex].split?.gain ?? -.infinity) {
+                    bestIndex = i
+                }
             }
             guard bestIndex >= 0, let split = open[bestIndex].split else { break }
             let parent = open.remove(at: bestIndex)
             // Gather the sums of the child whose histogram will be built (the smaller one), if any.
             let leftRows = Int(split.leftCount), rightRows = parent.rowCount - Int(split.leftCount)
-            let growing = leafCount + 1 < maxLeafNodes && (maxDepth == 0 || parent.depth + 1 < maxDepth)
+            let growing =
+                leafCount + 1 < maxLeafNodes && (maxDepth == 0 || parent.depth + 1 < maxDepth)
                 && max(leftRows, rightRows) >= 2 * minSamplesLeaf
             let mid = partition(parent, split, gather: growing ? (leftRows <= rightRows ? .left : .right) : .none)
-            precondition(mid - parent.start == Int(split.leftCount), "internal error: partition disagrees with histogram")
+            precondition(
+                mid - parent.start == Int(split.leftCount), "internal error: partition disagrees with histogram")
             let rightG = parent.g - split.leftG, rightH = parent.h - split.leftH
             let l = tree.addLeaf(values: [learningRate * leafValue(g: split.leftG, h: split.leftH)], cover: split.leftH)
             let r = tree.addLeaf(values: [learningRate * leafValue(g: rightG, h: rightH)], cover: rightH)
             binThreshold += [0, 0]
             binThreshold[parent.node] = split.bin
-            tree.split(parent.node, feature: split.feature, threshold: threshold(split),
-                       missingGoesLeft: split.missingLeft, left: l, right: r)
+            tree.split(
+                parent.node, feature: split.feature, threshold: threshold(split),
+                missingGoesLeft: split.missingLeft, left: l, right: r)
             leafCount += 1
-            let left = Candidate(node: l, start: parent.start, end: mid, depth: parent.depth + 1,
-                                 g: split.leftG, h: split.leftH)
-            let right = Candidate(node: r, start: mid, end: parent.end, depth: parent.depth + 1,
-                                  g: rightG, h: rightH)
+            let left = Candidate(
+                node: l, start: parent.start, end: mid, depth: parent.depth + 1,
+                g: split.leftG, h: split.leftH)
+            let right = Candidate(
+                node: r, start: mid, end: parent.end, depth: parent.depth + 1,
+                g: rightG, h: rightH)
             let canGrow = leafCount < maxLeafNodes && (maxDepth == 0 || parent.depth + 1 < maxDepth)
             let splittable = [left, right].filter { canGrow && $0.rowCount >= 2 * minSamplesLeaf }
             if !splittable.isEmpty {
@@ -437,7 +457,8 @@ final class HistogramGrower {
                         let rightScratch = SharedPointer(base: scratchBuffer.baseAddress! + n)
                         // Parts of a large node are claimed by whichever thread is free (rows
                         // cost unevenly: cache misses, the other thread's interruptions).
-                        let parts = threads > 1 && end - start >= Self.parallelPartition
+                        let parts =
+                            threads > 1 && end - start >= Self.parallelPartition
                             ? min(16, (end - start) / (Self.parallelPartition / 2)) : 1
                         let bounds = (0...parts).map { start + (end - start) * $0 / parts }
                         let leftCounts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
@@ -468,15 +489,19 @@ final class HistogramGrower {
                         }
                         let mid = start + (0..<parts).reduce(0) { $0 + leftCounts[$1] }
                         // The rows go back as segments (left A, left B, right A, right B).
-                        struct Segment { var source: UnsafeMutablePointer<Int32>, count: Int, gathers: Bool, to: Int, first: Int }
+                        struct Segment {
+                            var source: UnsafeMutablePointer<Int32>, count: Int, gathers: Bool, to: Int, first: Int
+                        }
                         var segments: [Segment] = []
                         var to = start
                         for side in 0..<2 {
                             for p in 0..<parts {
                                 let count = side == 0 ? leftCounts[p] : bounds[p + 1] - bounds[p] - leftCounts[p]
-                                segments.append(Segment(source: (side == 0 ? leftScratch : rightScratch).base + bounds[p], count: count,
-                                                        gathers: gather == (side == 0 ? .left : .right), to: to,
-                                                        first: side == 0 ? start : mid))
+                                segments.append(
+                                    Segment(
+                                        source: (side == 0 ? leftScratch : rightScratch).base + bounds[p], count: count,
+                                        gathers: gather == (side == 0 ? .left : .right), to: to,
+                                        first: side == 0 ? start : mid))
                                 to += count
                             }
                         }
@@ -504,7 +529,9 @@ final class HistogramGrower {
                             copyBack(start, end)
                         } else {
                             let pieces = parts
-                            claimingParts(pieces) { copyBack(start + (end - start) * $0 / pieces, start + (end - start) * ($0 + 1) / pieces) }
+                            claimingParts(pieces) {
+                                copyBack(start + (end - start) * $0 / pieces, start + (end - start) * ($0 + 1) / pieces)
+                            }
                         }
                         return mid
                     }
@@ -529,8 +556,10 @@ final class HistogramGrower {
     /// Builds `built`'s histogram from its rows; when `derived` is given, turns `from` (the
     /// parent's histogram, which becomes `derived`'s) into the parent minus `built`; then finds
     /// the best split of each node in `search`. One parallel pass over feature ranges.
-    private func buildAndSearch(built: Candidate, derived: Candidate?, from parentHistogram: UnsafeMutablePointer<BinSums>?,
-                                search: [Candidate]) {
+    private func buildAndSearch(
+        built: Candidate, derived: Candidate?, from parentHistogram: UnsafeMutablePointer<BinSums>?,
+        search: [Candidate]
+    ) {
         guard let builtHistogram = built.histogram else { return }
         let d = bins.featureCount
         let work = built.rowCount * d + bins.totalBins * search.count
@@ -604,13 +633,17 @@ final class HistogramGrower {
                     }
                     return zip(totals, searched).map { total, histogram in
                         guard let histogram else { return nil }
-                        return Self.bestSplit(features: f0..<f1, bins: bins, histogram: histogram.base,
-                                              count: total.count, g: total.g, h: total.h, minLeaf: minLeaf, l2: l2)
+                        return Self.bestSplit(
+                            features: f0..<f1, bins: bins, histogram: histogram.base,
+                            count: total.count, g: total.g, h: total.h, minLeaf: minLeaf, l2: l2)
                     }
                 }
                 let parts = UnsafeMutablePointer<[Split?]>.allocate(capacity: workers)
                 parts.initialize(repeating: [], count: workers)
-                defer { parts.deinitialize(count: workers); parts.deallocate() }
+                defer {
+                    parts.deinitialize(count: workers)
+                    parts.deallocate()
+                }
                 let slots = SharedPointer(base: parts)
                 SpinningPool.shared.run(workers) { w in
                     slots.base[w] = searchRange(w)
@@ -632,11 +665,15 @@ final class HistogramGrower {
     /// Runs `body` with shareable pointers to the arrays' storage.
     private static func shared<R>(
         _ a: [UInt8], _ b: [Int], _ c: [Int32], _ d: [Int32], _ e: [Int],
-        _ body: (SharedPointer<UInt8>, SharedPointer<Int>, SharedPointer<Int32>, SharedPointer<Int32>, SharedPointer<Int>) throws -> R
+        _ body: (
+            SharedPointer<UInt8>, SharedPointer<Int>, SharedPointer<Int32>, SharedPointer<Int32>, SharedPointer<Int>
+        ) throws -> R
     ) rethrows -> R {
         func pointer<T>(_ p: UnsafeBufferPointer<T>) -> SharedPointer<T> {
             // An empty array's storage may have no address; nothing reads through it then.
-            SharedPointer(base: UnsafeMutablePointer(mutating: p.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!))
+            SharedPointer(
+                base: UnsafeMutablePointer(
+                    mutating: p.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!))
         }
         return try a.withUnsafeBufferPointer { a in
             try b.withUnsafeBufferPointer { b in
@@ -686,8 +723,9 @@ final class HistogramGrower {
                     if gain > best.gain {
                         found = true
                         let missingLeft = missing[2] > 0 ? pass == 1 : lc >= rc
-                        best = Split(gain: gain, feature: f, bin: b, missingLeft: missingLeft,
-                                     leftG: lg, leftH: lh, leftCount: lc)
+                        best = Split(
+                            gain: gain, feature: f, bin: b, missingLeft: missingLeft,
+                            leftG: lg, leftH: lh, leftCount: lc)
                     }
                 }
             }

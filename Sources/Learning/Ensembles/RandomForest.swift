@@ -27,15 +27,19 @@ public struct RandomForest: Algorithm {
     public static let acceptsMissingValues = true
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("n_estimators", .int(1...100_000), default: .int(100), help: "number of trees"),
-        ParameterSpec("criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
-                      help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
+        ParameterSpec(
+            "criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
+            help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
         ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
-        ParameterSpec("min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
+        ParameterSpec(
+            "min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
         ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
-        ParameterSpec("max_features", .choice(["auto", "sqrt", "log2", "all"]), default: .string("auto"),
-                      help: "features scored per split; auto = sqrt (classification) or all (regression)"),
-        ParameterSpec("bootstrap", .choice(["true", "false"]), default: .string("true"),
-                      help: "train each tree on a bootstrap sample"),
+        ParameterSpec(
+            "max_features", .choice(["auto", "sqrt", "log2", "all"]), default: .string("auto"),
+            help: "features scored per split; auto = sqrt (classification) or all (regression)"),
+        ParameterSpec(
+            "bootstrap", .choice(["true", "false"]), default: .string("true"),
+            help: "train each tree on a bootstrap sample"),
         ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature for split search"),
         ClassWeighting.parameterSpec,
     ]
@@ -51,10 +55,12 @@ public struct RandomForest: Algorithm {
         let n = x.rows
         let allRows = Array(0..<n)
         var binGenerator = SeededGenerator(seed: context.seed, stream: 0)
-        let binner = try FeatureBinner(x, rows: allRows, maxBins: parameters.int("max_bins"),
-                                       generator: &binGenerator, threads: context.threads)
-        let codes = FeatureBinner.columnMajor(try binner.transform(x, rows: allRows, threads: context.threads),
-                                              rows: n, features: x.columns)
+        let binner = try FeatureBinner(
+            x, rows: allRows, maxBins: parameters.int("max_bins"),
+            generator: &binGenerator, threads: context.threads)
+        let codes = FeatureBinner.columnMajor(
+            try binner.transform(x, rows: allRows, threads: context.threads),
+            rows: n, features: x.columns)
         try context.checkCancellation()
 
         // Class weights multiply the bootstrap counts, as scikit-learn's class_weight does.
@@ -84,10 +90,12 @@ public struct RandomForest: Algorithm {
             } else {
                 sample = (0..<n).map { Int32($0) }
             }
-            var source = BinnedRows(binner: binner, codes: codes, rowCount: n, sample: sample,
-                                    statsWidth: targets.statsWidth)
-            let tree = try grower.grow(&source, targets: targets, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
-                                           generator: &generator, context: context, reportProgress: false)
+            var source = BinnedRows(
+                binner: binner, codes: codes, rowCount: n, sample: sample,
+                statsWidth: targets.statsWidth)
+            let tree = try grower.grow(
+                &source, targets: targets, rootRows: sample.lazy.map { Int($0) }, rowCount: sample.count,
+                generator: &generator, context: context, reportProgress: false)
             done.increment()
             return tree
         }
@@ -150,8 +158,10 @@ extension RandomForestModel {
         let task = try container.decode(Task.self, forKey: .task)
         let featureCount = try container.decode(Int.self, forKey: .featureCount)
         let trees = try container.decode([Tree].self, forKey: .trees)
-        try StoredModelCheck.require(!trees.isEmpty, at: container.codingPath + [CodingKeys.trees], "a forest needs at least one tree")
-        try TreeInputs.checkStored(trees, task: task, featureCount: featureCount, at: container.codingPath + [CodingKeys.trees])
+        try StoredModelCheck.require(
+            !trees.isEmpty, at: container.codingPath + [CodingKeys.trees], "a forest needs at least one tree")
+        try TreeInputs.checkStored(
+            trees, task: task, featureCount: featureCount, at: container.codingPath + [CodingKeys.trees])
         self.init(task: task, featureCount: featureCount, trees: trees)
     }
 }

@@ -9,9 +9,12 @@ public enum ExplainError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .rowOutOfRange(let row, let count): "row \(row + 1) does not exist; the data has \(count) row\(count == 1 ? "" : "s")"
-        case .unknownClass(let name, let known): "the model has no class '\(name)'\nhint: classes: " + known.joined(separator: ", ")
-        case .unknownMetric(let name, let known): "unknown metric '\(name)'\nhint: metrics: " + known.joined(separator: ", ")
+        case .rowOutOfRange(let row, let count):
+            "row \(row + 1) does not exist; the data has \(count) row\(count == 1 ? "" : "s")"
+        case .unknownClass(let name, let known):
+            "the model has no class '\(name)'\nhint: classes: " + known.joined(separator: ", ")
+        case .unknownMetric(let name, let known):
+            "unknown metric '\(name)'\nhint: metrics: " + known.joined(separator: ", ")
         case .metricTaskMismatch(let metric, let task): "the metric '\(metric)' does not apply to \(task.rawValue)"
         case .noLabelledRows(let target): "no row has a usable value of the target '\(target)'"
         case .invalidRepeats(let n): "repeats=\(n) is not allowed; it must be at least 1"

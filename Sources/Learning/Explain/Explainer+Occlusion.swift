@@ -5,7 +5,9 @@ extension Explainer {
     /// for the row − output with that feature replaced by its training median (numbers), most
     /// frequent level (text) or median date (dates); base value = output with every feature replaced. Approximate: it
     /// ignores interactions, so base + Σ contributions need not equal the output.
-    static func occlusionExplanation(_ model: PipelineModel, row single: DataFrame, classIndex: Int?) throws -> PredictionExplanation {
+    static func occlusionExplanation(_ model: PipelineModel, row single: DataFrame, classIndex: Int?) throws
+        -> PredictionExplanation
+    {
         let features = model.preprocessor.features
         let count = features.count + 2  // the row, the all-typical row, one per feature
         var columns: [Column] = []
@@ -47,7 +49,10 @@ extension Explainer {
             case .text: text = feature.date?.example ?? feature.mostFrequentLevel.map { feature.levels[$0] }
             case .number: text = feature.median.isNaN ? nil : formatNumber(feature.median)
             }
-            guard let text else { codes[row] = -1; return .categorical(codes: codes, levels: levels) }
+            guard let text else {
+                codes[row] = -1
+                return .categorical(codes: codes, levels: levels)
+            }
             if let c = levels.firstIndex(of: text) {
                 codes[row] = Int32(c)
             } else {

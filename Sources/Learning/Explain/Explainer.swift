@@ -6,8 +6,12 @@ public import Tabular
 public enum Explainer {
     /// Explains row `row` of `frame` (columns by name, as in `predict`).
     /// - Parameter className: the class to explain; the predicted class when nil.
-    public static func explain(_ model: PipelineModel, row: Int, of frame: DataFrame, className: String? = nil) throws -> PredictionExplanation {
-        guard row >= 0, row < frame.rowCount else { throw ExplainError.rowOutOfRange(row: row, rowCount: frame.rowCount) }
+    public static func explain(_ model: PipelineModel, row: Int, of frame: DataFrame, className: String? = nil) throws
+        -> PredictionExplanation
+    {
+        guard row >= 0, row < frame.rowCount else {
+            throw ExplainError.rowOutOfRange(row: row, rowCount: frame.rowCount)
+        }
         // Explained over the model's features: derived ones computed from the raw columns first.
         let single = try model.derived(frame.selectingRows([row]))
         let (x, _) = try model.preprocessor.transform(single)
@@ -31,18 +35,22 @@ public enum Explainer {
             classIndex = nil
         }
         let values = model.preprocessor.features.map { single.column(named: $0.name)?.text(at: 0) ?? "" }
-        let explainedClass = classIndex.map { model.target.classes.indices.contains($0) ? model.target.classes[$0] : String($0) }
+        let explainedClass = classIndex.map {
+            model.target.classes.indices.contains($0) ? model.target.classes[$0] : String($0)
+        }
 
         var explanation: PredictionExplanation
         switch model.fitted.model {
         case let linear as LinearModel:
             explanation = linearExplanation(linear, model: model, x: x, classIndex: classIndex)
         case let tree as DecisionTreeModel:
-            explanation = treeExplanation([tree.tree], model: model, x: x, classIndex: classIndex,
-                                          scale: tree.task == .classification ? .probability : .value)
+            explanation = treeExplanation(
+                [tree.tree], model: model, x: x, classIndex: classIndex,
+                scale: tree.task == .classification ? .probability : .value)
         case let forest as RandomForestModel:
-            explanation = treeExplanation(forest.trees, model: model, x: x, classIndex: classIndex,
-                                          scale: forest.task == .classification ? .probability : .value)
+            explanation = treeExplanation(
+                forest.trees, model: model, x: x, classIndex: classIndex,
+                scale: forest.task == .classification ? .probability : .value)
         case let boost as GradientBoostingModel:
             explanation = boostExplanation(boost, model: model, x: x, classIndex: classIndex)
         default:
@@ -90,7 +98,9 @@ public enum Explainer {
     /// class's score w_k·x + b_k. Regression: w·x + b. Contribution of an encoded column =
     /// coefficient × its (standardised) value; the base is the intercept, i.e. the output at
     /// the training mean of every number with no text level set.
-    static func linearExplanation(_ linear: LinearModel, model: PipelineModel, x: Matrix, classIndex: Int?) -> PredictionExplanation {
+    static func linearExplanation(_ linear: LinearModel, model: PipelineModel, x: Matrix, classIndex: Int?)
+        -> PredictionExplanation
+    {
         let d = linear.featureCount
         let row = x.row(0)
         let weights: [Double], intercept: Double, scale: ExplanationScale
@@ -114,18 +124,24 @@ public enum Explainer {
         for term in encoded { output += term }
         var changes: [FeatureContribution]?
         if let k = classIndex {
-            changes = probabilityChanges(linear, model: model, row: row, classIndex: k, order: contributions.map(\.feature))
+            changes = probabilityChanges(
+                linear, model: model, row: row, classIndex: k, order: contributions.map(\.feature))
         }
-        return PredictionExplanation(method: .linear, scale: scale, explainedClass: nil, predicted: "", baseValue: intercept,
-                                     output: output, contributions: contributions, probabilityChanges: changes)
+        return PredictionExplanation(
+            method: .linear, scale: scale, explainedClass: nil, predicted: "", baseValue: intercept,
+            output: output, contributions: contributions, probabilityChanges: changes)
     }
 
     /// p(class | row) − p(class | row with one input column at its training mean encoding).
-    private static func probabilityChanges(_ linear: LinearModel, model: PipelineModel, row: [Double], classIndex k: Int,
-                                           order: [String]) -> [FeatureContribution] {
+    private static func probabilityChanges(
+        _ linear: LinearModel, model: PipelineModel, row: [Double], classIndex k: Int,
+        order: [String]
+    ) -> [FeatureContribution] {
         let preprocessor = model.preprocessor
         func probability(_ r: [Double]) -> Double {
-            guard case .probabilities(let p) = linear.predict(Matrix(rows: 1, columns: r.count, values: r)) else { return .nan }
+            guard case .probabilities(let p) = linear.predict(Matrix(rows: 1, columns: r.count, values: r)) else {
+                return .nan
+            }
             return p[0, k]
         }
         let actual = probability(row)
@@ -160,8 +176,10 @@ public enum Explainer {
 
     /// Average (forest, single tree) of per-tree TreeSHAP on slot `classIndex` (probabilities)
     /// or slot 0 (regression values).
-    static func treeExplanation(_ trees: [Tree], model: PipelineModel, x: Matrix,
-                                classIndex: Int?, scale: ExplanationScale) -> PredictionExplanation {
+    static func treeExplanation(
+        _ trees: [Tree], model: PipelineModel, x: Matrix,
+        classIndex: Int?, scale: ExplanationScale
+    ) -> PredictionExplanation {
         let row = x.row(0)
         let weight = 1 / Double(max(1, trees.count))
         var phi = [Double](repeating: 0, count: x.columns)
@@ -176,7 +194,9 @@ public enum Explainer {
 
     /// Boosting in raw-score space: binary log-odds (negated for class 0), the class's own trees
     /// for multiclass, the value for regression; the baseline score is part of the base value.
-    static func boostExplanation(_ boost: GradientBoostingModel, model: PipelineModel, x: Matrix, classIndex: Int?) -> PredictionExplanation {
+    static func boostExplanation(_ boost: GradientBoostingModel, model: PipelineModel, x: Matrix, classIndex: Int?)
+        -> PredictionExplanation
+    {
         let row = x.row(0)
         let k = boost.treesPerIteration
         var phi = [Double](repeating: 0, count: x.columns)
@@ -206,12 +226,15 @@ public enum Explainer {
         return finish(.treeSHAP, scale: scale, base: base, phi: phi, model: model)
     }
 
-    private static func finish(_ method: ExplanationMethod, scale: ExplanationScale, base: Double, phi: [Double],
-                               model: PipelineModel) -> PredictionExplanation {
+    private static func finish(
+        _ method: ExplanationMethod, scale: ExplanationScale, base: Double, phi: [Double],
+        model: PipelineModel
+    ) -> PredictionExplanation {
         var output = base
         for p in phi { output += p }
-        return PredictionExplanation(method: method, scale: scale, explainedClass: nil, predicted: "", baseValue: base,
-                                     output: output, contributions: aggregate(phi, preprocessor: model.preprocessor),
-                                     probabilityChanges: nil)
+        return PredictionExplanation(
+            method: method, scale: scale, explainedClass: nil, predicted: "", baseValue: base,
+            output: output, contributions: aggregate(phi, preprocessor: model.preprocessor),
+            probabilityChanges: nil)
     }
 }

@@ -32,9 +32,11 @@ extension Explainer {
     /// same for any `threads`.
     /// - Parameter metric: a `MetricCatalog` name; the task's primary metric when nil.
     /// - Complexity: features × repeats predictions of the labelled rows.
-    public static func permutationImportance(_ model: PipelineModel, data frame: DataFrame, metric metricName: String? = nil,
-                                             repeats: Int = 5, seed: UInt64 = 42, threads: Int = 1,
-                                             isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> PermutationImportance {
+    public static func permutationImportance(
+        _ model: PipelineModel, data frame: DataFrame, metric metricName: String? = nil,
+        repeats: Int = 5, seed: UInt64 = 42, threads: Int = 1,
+        isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws -> PermutationImportance {
         guard repeats >= 1 else { throw ExplainError.invalidRepeats(repeats) }
         let metric: MetricDefinition
         if let metricName {
@@ -45,7 +47,9 @@ extension Explainer {
         } else {
             metric = MetricCatalog.primary(for: model.task)
         }
-        guard metric.task == model.task else { throw ExplainError.metricTaskMismatch(metric: metric.name, task: model.task) }
+        guard metric.task == model.task else {
+            throw ExplainError.metricTaskMismatch(metric: metric.name, task: model.task)
+        }
         guard let targetColumn = frame.column(named: model.target.name) else {
             throw PreprocessingError.missingColumns([model.target.name])
         }
@@ -83,7 +87,8 @@ extension Explainer {
             let values = drops[f]
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
-            return PermutationImportance.Feature(name: spec.name, mean: mean, standardDeviation: variance.squareRoot(), drops: values)
+            return PermutationImportance.Feature(
+                name: spec.name, mean: mean, standardDeviation: variance.squareRoot(), drops: values)
         }
         let sorted = features.enumerated().sorted { a, b in
             a.element.mean != b.element.mean ? a.element.mean > b.element.mean : a.offset < b.offset

@@ -37,10 +37,12 @@ enum TreeSHAP {
     static func accumulate(_ tree: Tree, row: [Double], slot: Int = 0, scale: Double = 1, into phi: inout [Double]) {
         guard tree.nodeCount > 0 else { return }
         let maxDepth = tree.depth + 2
-        var path = [PathElement](repeating: PathElement(feature: -1, zeroFraction: 0, oneFraction: 0, weight: 0),
-                                 count: maxDepth * (maxDepth + 1) / 2 + maxDepth)
-        recurse(tree, row: row, slot: slot, scale: scale, phi: &phi, node: 0, path: &path, start: 0,
-                uniqueDepth: 0, parentZero: 1, parentOne: 1, parentFeature: -1)
+        var path = [PathElement](
+            repeating: PathElement(feature: -1, zeroFraction: 0, oneFraction: 0, weight: 0),
+            count: maxDepth * (maxDepth + 1) / 2 + maxDepth)
+        recurse(
+            tree, row: row, slot: slot, scale: scale, phi: &phi, node: 0, path: &path, start: 0,
+            uniqueDepth: 0, parentZero: 1, parentOne: 1, parentFeature: -1)
     }
 
     private static func fractions(_ tree: Tree, _ l: Int, _ r: Int) -> (Double, Double) {
@@ -51,9 +53,11 @@ enum TreeSHAP {
 
     /// The path for this call lives at `path[start ..< start + uniqueDepth + 1]`; each call copies
     /// its parent's path to a fresh segment so siblings do not see each other's changes.
-    private static func recurse(_ tree: Tree, row: [Double], slot: Int, scale: Double, phi: inout [Double],
-                                node: Int, path: inout [PathElement], start: Int, uniqueDepth depth: Int,
-                                parentZero: Double, parentOne: Double, parentFeature: Int) {
+    private static func recurse(
+        _ tree: Tree, row: [Double], slot: Int, scale: Double, phi: inout [Double],
+        node: Int, path: inout [PathElement], start: Int, uniqueDepth depth: Int,
+        parentZero: Double, parentOne: Double, parentFeature: Int
+    ) {
         var uniqueDepth = depth
         extend(&path, start, uniqueDepth, parentZero, parentOne, parentFeature)
         let f = Int(tree.feature[node])
@@ -86,13 +90,17 @@ enum TreeSHAP {
         let next = start + uniqueDepth + 1
         for child in [(hot, hotFraction * incomingZero, incomingOne), (cold, coldFraction * incomingZero, 0.0)] {
             for i in 0...uniqueDepth { path[next + i] = path[start + i] }
-            recurse(tree, row: row, slot: slot, scale: scale, phi: &phi, node: child.0, path: &path, start: next,
-                    uniqueDepth: uniqueDepth + 1, parentZero: child.1, parentOne: child.2, parentFeature: f)
+            recurse(
+                tree, row: row, slot: slot, scale: scale, phi: &phi, node: child.0, path: &path, start: next,
+                uniqueDepth: uniqueDepth + 1, parentZero: child.1, parentOne: child.2, parentFeature: f)
         }
     }
 
-    private static func extend(_ path: inout [PathElement], _ s: Int, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int) {
-        path[s + depth] = PathElement(feature: feature, zeroFraction: zero, oneFraction: one, weight: depth == 0 ? 1 : 0)
+    private static func extend(
+        _ path: inout [PathElement], _ s: Int, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int
+    ) {
+        path[s + depth] = PathElement(
+            feature: feature, zeroFraction: zero, oneFraction: one, weight: depth == 0 ? 1 : 0)
         let d = Double(depth)
         var i = depth - 1
         while i >= 0 {

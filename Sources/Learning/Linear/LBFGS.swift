@@ -35,8 +35,8 @@ struct LBFGS {
         if Self.maxAbs(gradient) <= gradientTolerance {
             return Outcome(point: x, value: value, iterations: 0, converged: true)
         }
-        var steps: [[Double]] = []        // s_i = x_{i+1} - x_i, oldest first
-        var changes: [[Double]] = []      // y_i = g_{i+1} - g_i
+        var steps: [[Double]] = []  // s_i = x_{i+1} - x_i, oldest first
+        var changes: [[Double]] = []  // y_i = g_{i+1} - g_i
         var inverseCurvatures: [Double] = []  // 1 / (s_i · y_i)
         var alphas = [Double](repeating: 0, count: memory)
         var direction = [Double](repeating: 0, count: n)
@@ -67,7 +67,9 @@ struct LBFGS {
             var slope = Self.dot(direction, gradient)
             if !(slope < 0) {
                 // Not a descent direction (numerical trouble): restart from steepest descent.
-                steps.removeAll(); changes.removeAll(); inverseCurvatures.removeAll()
+                steps.removeAll()
+                changes.removeAll()
+                inverseCurvatures.removeAll()
                 let norm = Self.dot(gradient, gradient).squareRoot()
                 for i in 0..<n { direction[i] = -gradient[i] / norm }
                 slope = Self.dot(direction, gradient)
@@ -93,8 +95,9 @@ struct LBFGS {
             }
             guard accepted else {
                 // No decrease possible at machine precision: we are as close as we can get.
-                return Outcome(point: x, value: value, iterations: iteration,
-                               converged: Self.maxAbs(gradient) <= gradientTolerance * 10)
+                return Outcome(
+                    point: x, value: value, iterations: iteration,
+                    converged: Self.maxAbs(gradient) <= gradientTolerance * 10)
             }
 
             var s = trial
@@ -106,9 +109,13 @@ struct LBFGS {
             let sy = Self.dot(s, y)
             if sy > 1e-12 * Self.dot(y, y) && sy > 0 {
                 if steps.count == memory {
-                    steps.removeFirst(); changes.removeFirst(); inverseCurvatures.removeFirst()
+                    steps.removeFirst()
+                    changes.removeFirst()
+                    inverseCurvatures.removeFirst()
                 }
-                steps.append(s); changes.append(y); inverseCurvatures.append(1 / sy)
+                steps.append(s)
+                changes.append(y)
+                inverseCurvatures.append(1 / sy)
             }
             let previousValue = value
             swap(&x, &trial)

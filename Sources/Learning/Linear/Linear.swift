@@ -19,14 +19,18 @@ public struct Linear: Algorithm {
     public static let summary = "Logistic regression (L2, L-BFGS) or ridge / least-squares regression"
     public static let tasks: Set<Task> = [.classification, .regression]
     public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("C", .double(1e-12...1e12), default: .double(1.0),
-                      help: "classification: inverse L2 penalty strength; smaller means simpler"),
-        ParameterSpec("max_iter", .int(1...100_000), default: .int(100),
-                      help: "classification: maximum L-BFGS iterations"),
-        ParameterSpec("tol", .double(0...1), default: .double(1e-4),
-                      help: "classification: stop when every gradient component is below this"),
-        ParameterSpec("alpha", .double(0...1e12), default: .double(0),
-                      help: "regression: ridge penalty; 0 is ordinary least squares"),
+        ParameterSpec(
+            "C", .double(1e-12...1e12), default: .double(1.0),
+            help: "classification: inverse L2 penalty strength; smaller means simpler"),
+        ParameterSpec(
+            "max_iter", .int(1...100_000), default: .int(100),
+            help: "classification: maximum L-BFGS iterations"),
+        ParameterSpec(
+            "tol", .double(0...1), default: .double(1e-4),
+            help: "classification: stop when every gradient component is below this"),
+        ParameterSpec(
+            "alpha", .double(0...1e12), default: .double(0),
+            help: "regression: ridge penalty; 0 is ordinary least squares"),
         ClassWeighting.parameterSpec,
     ]
     public static let wantsStandardizedInputs = true
@@ -53,7 +57,9 @@ public struct Linear: Algorithm {
 
     // MARK: Logistic regression
 
-    private func fitLogistic(_ x: Matrix, _ codes: [Int], classCount: Int, weights: [Double], context: FitContext) throws -> LinearModel {
+    private func fitLogistic(_ x: Matrix, _ codes: [Int], classCount: Int, weights: [Double], context: FitContext)
+        throws -> LinearModel
+    {
         try context.checkCancellation()
         let d = x.columns
         let objective = LogisticObjective(
@@ -86,8 +92,9 @@ public struct Linear: Algorithm {
                 intercepts[k] = theta[k * (d + 1) + d]
             }
         }
-        return LinearModel(task: .classification, featureCount: d, coefficients: coefficients,
-                           intercepts: intercepts, iterations: outcome.iterations, converged: outcome.converged)
+        return LinearModel(
+            task: .classification, featureCount: d, coefficients: coefficients,
+            intercepts: intercepts, iterations: outcome.iterations, converged: outcome.converged)
     }
 
     // MARK: Ridge regression
@@ -142,9 +149,10 @@ public struct Linear: Algorithm {
         var intercept = yMean
         for j in 0..<d { intercept -= weights[j] * means[j] }
         context.progress(1)
-        return LinearModel(task: .regression, featureCount: d,
-                           coefficients: Matrix(rows: 1, columns: d, values: weights),
-                           intercepts: [intercept], iterations: 1, converged: true)
+        return LinearModel(
+            task: .regression, featureCount: d,
+            coefficients: Matrix(rows: 1, columns: d, values: weights),
+            intercepts: [intercept], iterations: 1, converged: true)
     }
 }
 
@@ -199,15 +207,22 @@ extension LinearModel {
         let featureCount = try container.decode(Int.self, forKey: .featureCount)
         let coefficients = try container.decode(Matrix.self, forKey: .coefficients)
         let intercepts = try container.decode([Double].self, forKey: .intercepts)
-        try StoredModelCheck.require(coefficients.columns == featureCount, at: path + [CodingKeys.coefficients],
-                                     "\(coefficients.columns) coefficients per output for \(featureCount) features")
-        try StoredModelCheck.require(task == .classification ? coefficients.rows >= 2 : coefficients.rows == 1, at: path + [CodingKeys.coefficients],
-                                     "\(coefficients.rows) rows of coefficients for \(task.rawValue)")
-        try StoredModelCheck.require(intercepts.count == coefficients.rows, at: path + [CodingKeys.intercepts],
-                                     "\(intercepts.count) intercepts for \(coefficients.rows) rows of coefficients")
-        try StoredModelCheck.require(StoredModelCheck.allFinite(coefficients.values) && StoredModelCheck.allFinite(intercepts),
-                                     at: path + [CodingKeys.coefficients], "a coefficient or intercept is not a finite number")
-        self.init(task: task, featureCount: featureCount, coefficients: coefficients, intercepts: intercepts,
-                  iterations: try container.decode(Int.self, forKey: .iterations), converged: try container.decode(Bool.self, forKey: .converged))
+        try StoredModelCheck.require(
+            coefficients.columns == featureCount, at: path + [CodingKeys.coefficients],
+            "\(coefficients.columns) coefficients per output for \(featureCount) features")
+        try StoredModelCheck.require(
+            task == .classification ? coefficients.rows >= 2 : coefficients.rows == 1,
+            at: path + [CodingKeys.coefficients],
+            "\(coefficients.rows) rows of coefficients for \(task.rawValue)")
+        try StoredModelCheck.require(
+            intercepts.count == coefficients.rows, at: path + [CodingKeys.intercepts],
+            "\(intercepts.count) intercepts for \(coefficients.rows) rows of coefficients")
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(coefficients.values) && StoredModelCheck.allFinite(intercepts),
+            at: path + [CodingKeys.coefficients], "a coefficient or intercept is not a finite number")
+        self.init(
+            task: task, featureCount: featureCount, coefficients: coefficients, intercepts: intercepts,
+            iterations: try container.decode(Int.self, forKey: .iterations),
+            converged: try container.decode(Bool.self, forKey: .converged))
     }
 }

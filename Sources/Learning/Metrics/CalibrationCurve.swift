@@ -27,16 +27,22 @@ public struct CalibrationCurve: Sendable, Codable, Equatable {
     public var brierReliability: Double {
         let total = Double(bins.reduce(0) { $0 + $1.rows })
         guard total > 0 else { return .nan }
-        return bins.reduce(0) { $0 + Double($1.rows) / total * ($1.meanProbability - $1.positiveShare) * ($1.meanProbability - $1.positiveShare) }
+        return bins.reduce(0) {
+            $0 + Double($1.rows) / total * ($1.meanProbability - $1.positiveShare)
+                * ($1.meanProbability - $1.positiveShare)
+        }
     }
 
     /// Bins `probabilities` (of the event `positive`) into `binCount` equal-width bins. Non-finite
     /// probabilities are skipped. Each bin's sums run in row order, so the result is the same bits
     /// every time.
     public init(positive: [Bool], probabilities: [Double], binCount: Int = 10) {
-        precondition(positive.count == probabilities.count, "internal error: \(positive.count) outcomes but \(probabilities.count) probabilities")
+        precondition(
+            positive.count == probabilities.count,
+            "internal error: \(positive.count) outcomes but \(probabilities.count) probabilities")
         let k = max(1, binCount)
-        var sums = [Double](repeating: 0, count: k), hits = [Int](repeating: 0, count: k), counts = [Int](repeating: 0, count: k)
+        var sums = [Double](repeating: 0, count: k), hits = [Int](repeating: 0, count: k),
+            counts = [Int](repeating: 0, count: k)
         // Edges as numpy's linspace makes them (i · (1/k): 0.30000000000000004, not 0.3), so a
         // probability on an edge lands in the same bin as in scikit-learn.
         let step = 1 / Double(k)
@@ -49,7 +55,11 @@ public struct CalibrationCurve: Sendable, Codable, Equatable {
             if isPositive { hits[bin] += 1 }
         }
         bins = (0..<k).compactMap { b in
-            counts[b] == 0 ? nil : Bin(meanProbability: sums[b] / Double(counts[b]), positiveShare: Double(hits[b]) / Double(counts[b]), rows: counts[b])
+            counts[b] == 0
+                ? nil
+                : Bin(
+                    meanProbability: sums[b] / Double(counts[b]), positiveShare: Double(hits[b]) / Double(counts[b]),
+                    rows: counts[b])
         }
         self.binCount = k
     }
@@ -70,15 +80,21 @@ public struct CalibrationSummary: Sendable, Codable, Equatable {
     public init(truth: [Int], probabilities: Matrix, binCount: Int = 10) {
         let rows = 0..<probabilities.rows
         if probabilities.columns == 2 {
-            curve = CalibrationCurve(positive: truth.map { $0 == 1 }, probabilities: rows.map { probabilities[$0, 1] }, binCount: binCount)
+            curve = CalibrationCurve(
+                positive: truth.map { $0 == 1 }, probabilities: rows.map { probabilities[$0, 1] }, binCount: binCount)
             brierReliability = curve.brierReliability
             isTopLabel = false
         } else {
             let labels = Prediction.probabilities(probabilities).labels ?? []
-            curve = CalibrationCurve(positive: zip(truth, labels).map { $0 == $1 },
-                                     probabilities: zip(rows, labels).map { probabilities[$0, $1] }, binCount: binCount)
+            curve = CalibrationCurve(
+                positive: zip(truth, labels).map { $0 == $1 },
+                probabilities: zip(rows, labels).map { probabilities[$0, $1] }, binCount: binCount)
             brierReliability = (0..<probabilities.columns).reduce(0) { sum, c in
-                sum + CalibrationCurve(positive: truth.map { $0 == c }, probabilities: rows.map { probabilities[$0, c] }, binCount: binCount).brierReliability
+                sum
+                    + CalibrationCurve(
+                        positive: truth.map { $0 == c }, probabilities: rows.map { probabilities[$0, c] },
+                        binCount: binCount
+                    ).brierReliability
             }
             isTopLabel = true
         }

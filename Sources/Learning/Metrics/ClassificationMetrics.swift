@@ -17,7 +17,9 @@ public enum ClassificationMetrics {
     public static func balancedAccuracy(truth: [Int], predicted: [Int]) -> Double {
         checkLengths(truth.count, predicted.count)
         // In class order, so the sum is added in the same order every time.
-        let recalls = counts(truth: truth, predicted: predicted).filter { $0.support > 0 }.map { Double($0.truePositives) / Double($0.support) }
+        let recalls = counts(truth: truth, predicted: predicted).filter { $0.support > 0 }.map {
+            Double($0.truePositives) / Double($0.support)
+        }
         return recalls.reduce(0, +) / Double(recalls.count)
     }
 
@@ -26,8 +28,9 @@ public enum ClassificationMetrics {
         checkLengths(truth.count, predicted.count)
         var matrix = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
         for (t, p) in zip(truth, predicted) {
-            precondition(t >= 0 && t < classCount && p >= 0 && p < classCount,
-                         "internal error: class code outside 0..<\(classCount)")
+            precondition(
+                t >= 0 && t < classCount && p >= 0 && p < classCount,
+                "internal error: class code outside 0..<\(classCount)")
             matrix[t][p] += 1
         }
         return matrix

@@ -25,7 +25,9 @@ extension ClassificationReport {
             counts.support = matrix[c].reduce(0, +)
             counts.predictedCount = matrix.reduce(0) { $0 + (c < $1.count ? $1[c] : 0) }
             guard counts.support > 0 || counts.predictedCount > 0 else { return nil }
-            return ClassScores(classCode: c, precision: counts.precision, recall: counts.recall, f1: counts.f1, support: counts.support)
+            return ClassScores(
+                classCode: c, precision: counts.precision, recall: counts.recall, f1: counts.f1, support: counts.support
+            )
         }
     }
 

@@ -32,8 +32,9 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         logLoss = ClassificationMetrics.logLoss(truth: truth, probabilities: probabilities)
         rocAUC = ClassificationMetrics.rocAUC(truth: truth, probabilities: probabilities)
         brierScore = ClassificationMetrics.brierScore(truth: truth, probabilities: probabilities)
-        confusionMatrix = ClassificationMetrics.confusionMatrix(truth: truth, predicted: predicted,
-                                                                classCount: probabilities.columns)
+        confusionMatrix = ClassificationMetrics.confusionMatrix(
+            truth: truth, predicted: predicted,
+            classCount: probabilities.columns)
         calibration = truth.isEmpty ? nil : CalibrationSummary(truth: truth, probabilities: probabilities)
     }
 

@@ -36,8 +36,10 @@ public enum RegressionMetrics {
     }
 
     /// Quantiles of the residuals (truth − prediction) at the given probabilities.
-    public static func residualQuantiles(truth: [Double], predicted: [Double],
-                                         at probabilities: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]) -> [ResidualQuantile] {
+    public static func residualQuantiles(
+        truth: [Double], predicted: [Double],
+        at probabilities: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]
+    ) -> [ResidualQuantile] {
         checkLengths(truth.count, predicted.count)
         let sorted = zip(truth, predicted).map { $0 - $1 }.sorted()
         return probabilities.map { ResidualQuantile(probability: $0, value: quantile(sorted: sorted, $0)) }

@@ -41,8 +41,11 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
     /// interval). Resamples where the metric is undefined are skipped; nil when fewer than half
     /// are usable.
     /// - Complexity: O(resamples · cost of scoring n rows).
-    public static func bootstrap(metric: MetricDefinition, target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable, level: Double = 0.95,
-                                 resamples: Int = 1_000, seed: UInt64) -> ScoreInterval? {
+    public static func bootstrap(
+        metric: MetricDefinition, target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable,
+        level: Double = 0.95,
+        resamples: Int = 1_000, seed: UInt64
+    ) -> ScoreInterval? {
         let n = target.count
         guard n > 1, prediction.rowCount == n, resamples > 0 else { return nil }
         var generator = SeededGenerator(seed: seed)
@@ -51,13 +54,15 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
         var rows = [Int](repeating: 0, count: n)
         for _ in 0..<resamples {
             for i in 0..<n { rows[i] = generator.nextInt(below: n) }
-            let value = metric.value(Scores(target: target.selecting(rows), prediction: prediction.selecting(rows), decision: decision))
+            let value = metric.value(
+                Scores(target: target.selecting(rows), prediction: prediction.selecting(rows), decision: decision))
             if value.isFinite { values.append(value) }
         }
         guard values.count * 2 >= resamples else { return nil }
         values.sort()
         let alpha = (1 - level) / 2
-        return ScoreInterval(lower: quantile(values, alpha), upper: quantile(values, 1 - alpha), method: .bootstrap, level: level)
+        return ScoreInterval(
+            lower: quantile(values, alpha), upper: quantile(values, 1 - alpha), method: .bootstrap, level: level)
     }
 
     /// Percentile bootstrap of a mean of per-row terms, mapped by `transform`: RMSE is the square
@@ -66,8 +71,10 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
     /// replacement per resample, from `SeededGenerator(seed:)`), so the same interval, without
     /// scoring a whole report per resample.
     /// - Complexity: O(resamples · n).
-    public static func bootstrapMean(of terms: [Double], transform: (Double) -> Double = { $0 }, level: Double = 0.95,
-                                     resamples: Int = 1_000, seed: UInt64) -> ScoreInterval? {
+    public static func bootstrapMean(
+        of terms: [Double], transform: (Double) -> Double = { $0 }, level: Double = 0.95,
+        resamples: Int = 1_000, seed: UInt64
+    ) -> ScoreInterval? {
         let n = terms.count
         guard n > 1, resamples > 0 else { return nil }
         var generator = SeededGenerator(seed: seed)
@@ -82,15 +89,22 @@ public struct ScoreInterval: Sendable, Codable, Equatable {
         guard values.count * 2 >= resamples else { return nil }
         values.sort()
         let alpha = (1 - level) / 2
-        return ScoreInterval(lower: quantile(values, alpha), upper: quantile(values, 1 - alpha), method: .bootstrap, level: level)
+        return ScoreInterval(
+            lower: quantile(values, alpha), upper: quantile(values, 1 - alpha), method: .bootstrap, level: level)
     }
 
     /// The size-aware interval for `metric`: Wilson for accuracy (a proportion of rows), the
     /// bootstrap for everything else.
     /// Labels follow the model's `decision` rule.
-    public static func of(metric: MetricDefinition, target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable, seed: UInt64) -> ScoreInterval? {
-        if metric.name == "accuracy", case .classification(let report) = Scores(target: target, prediction: prediction, decision: decision) {
-            return wilson(successes: Int((report.accuracy * Double(report.rowCount)).rounded()), trials: report.rowCount)
+    public static func of(
+        metric: MetricDefinition, target: Target, prediction: Prediction, decision: DecisionRule = .mostProbable,
+        seed: UInt64
+    ) -> ScoreInterval? {
+        if metric.name == "accuracy",
+            case .classification(let report) = Scores(target: target, prediction: prediction, decision: decision)
+        {
+            return wilson(
+                successes: Int((report.accuracy * Double(report.rowCount)).rounded()), trials: report.rowCount)
         }
         return bootstrap(metric: metric, target: target, prediction: prediction, decision: decision, seed: seed)
     }

@@ -91,10 +91,13 @@ public enum ThresholdSearch {
     /// when it is below 1 (no row positive); lowest threshold first.
     /// - Complexity: O(n log n).
     public static func curve(truth: [Bool], scores: [Double]) -> [ThresholdPoint] {
-        precondition(truth.count == scores.count, "internal error: \(truth.count) true values but \(scores.count) scores")
+        precondition(
+            truth.count == scores.count, "internal error: \(truth.count) true values but \(scores.count) scores")
         let positives = truth.filter { $0 }.count, negatives = truth.count - positives
         // Highest score first; rows at the same score become positive together.
-        let order = scores.indices.filter { scores[$0].isFinite }.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        let order = scores.indices.filter { scores[$0].isFinite }.sorted {
+            scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1
+        }
         var groups: [(value: Double, tp: Int, fp: Int)] = []
         var tp = 0, fp = 0, i = 0
         while i < order.count {
@@ -106,8 +109,9 @@ public enum ThresholdSearch {
             groups.append((value, tp, fp))
         }
         func point(_ threshold: Double, _ tp: Int, _ fp: Int) -> ThresholdPoint {
-            ThresholdPoint(threshold: min(1, max(0, threshold)), truePositives: tp, falsePositives: fp,
-                           trueNegatives: negatives - fp, falseNegatives: positives - tp)
+            ThresholdPoint(
+                threshold: min(1, max(0, threshold)), truePositives: tp, falsePositives: fp,
+                trueNegatives: negatives - fp, falseNegatives: positives - tp)
         }
         var points: [ThresholdPoint] = []
         if let highest = groups.first?.value, highest < 1 { points.append(point((highest + 1) / 2, 0, 0)) }
@@ -129,23 +133,26 @@ public enum ThresholdSearch {
             case (true, false): fn += 1
             }
         }
-        return ThresholdPoint(threshold: threshold, truePositives: tp, falsePositives: fp, trueNegatives: tn, falseNegatives: fn)
+        return ThresholdPoint(
+            threshold: threshold, truePositives: tp, falsePositives: fp, trueNegatives: tn, falseNegatives: fn)
     }
 
     /// The candidate that best meets `objective`; among equally good ones, the highest threshold
     /// (the fewest rows called positive).
-    public static func choose(truth: [Bool], scores: [Double], objective: ThresholdObjective) throws -> ThresholdChoice {
+    public static func choose(truth: [Bool], scores: [Double], objective: ThresholdObjective) throws -> ThresholdChoice
+    {
         guard truth.contains(true), truth.contains(false) else { throw ThresholdError.oneClass }
         let points = curve(truth: truth, scores: scores)
         // Larger is better; nil means the point is not allowed.
-        let value: (ThresholdPoint) -> Double? = switch objective {
-        case .f1: { $0.f1 }
-        case .balancedAccuracy: { $0.balancedAccuracy }
-        case .accuracy: { $0.accuracy }
-        case .cost(let fp, let fn): { -$0.cost(falsePositive: fp, falseNegative: fn) }
-        case .minimumRecall(let bound): { $0.recall >= bound ? $0.precision : nil }
-        case .minimumPrecision(let bound): { $0.precision >= bound ? $0.recall : nil }
-        }
+        let value: (ThresholdPoint) -> Double? =
+            switch objective {
+            case .f1: { $0.f1 }
+            case .balancedAccuracy: { $0.balancedAccuracy }
+            case .accuracy: { $0.accuracy }
+            case .cost(let fp, let fn): { -$0.cost(falsePositive: fp, falseNegative: fn) }
+            case .minimumRecall(let bound): { $0.recall >= bound ? $0.precision : nil }
+            case .minimumPrecision(let bound): { $0.precision >= bound ? $0.recall : nil }
+            }
         var best: (point: ThresholdPoint, value: Double)?
         for point in points {
             guard let v = value(point) else { continue }

@@ -25,8 +25,8 @@ public struct CrossValidationResult: Sendable {
     /// regression, or a result recorded without its truth).
     public func scored(as pipeline: PipelineModel) -> CrossValidationResult {
         guard pipeline.task == .classification, pipeline.calibration != nil || pipeline.decision != .mostProbable,
-              case .probabilities(let p, let classes)? = outOfFold, let truthNames = outOfFoldTruth,
-              truthNames.count == p.rows, foldSizes.reduce(0, +) == p.rows, foldSizes.count == foldScores.count
+            case .probabilities(let p, let classes)? = outOfFold, let truthNames = outOfFoldTruth,
+            truthNames.count == p.rows, foldSizes.reduce(0, +) == p.rows, foldSizes.count == foldScores.count
         else { return self }
         let target = pipeline.target.classes
         let code = Dictionary(target.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -42,8 +42,12 @@ public struct CrossValidationResult: Sendable {
                 guard let t = code[truthNames[start + r]] else { return self }
                 truth.append(t)
             }
-            let prediction = pipeline.calibrated(.probabilities(Matrix(rows: size, columns: target.count, values: flat)))
-            rescored.append(Scores(target: .classes(truth, classCount: target.count), prediction: prediction, decision: pipeline.decision))
+            let prediction = pipeline.calibrated(
+                .probabilities(Matrix(rows: size, columns: target.count, values: flat)))
+            rescored.append(
+                Scores(
+                    target: .classes(truth, classCount: target.count), prediction: prediction,
+                    decision: pipeline.decision))
             start += size
         }
         var result = self
@@ -71,7 +75,9 @@ public struct CrossValidationResult: Sendable {
 /// rows, so no statistic of the held-out rows leaks into the model.
 public enum CrossValidation {
     /// Rows with a present target, and their strata (class codes) for stratified folds.
-    public static func usableRows(frame: DataFrame, target: String, task: Task?) throws -> (rows: [Int], task: Task, strata: [Int]?) {
+    public static func usableRows(frame: DataFrame, target: String, task: Task?) throws -> (
+        rows: [Int], task: Task, strata: [Int]?
+    ) {
         guard let column = frame.column(named: target) else { throw PreprocessingError.missingColumns([target]) }
         let (spec, encoded, used) = try TargetSpec.fit(column: column, rows: Array(0..<frame.rowCount), task: task)
         if case .classes(let codes, _) = encoded { return (used, spec.task, codes) }
@@ -127,23 +133,29 @@ public enum CrossValidation {
             let clock = ContinuousClock()
             var model: PipelineModel?
             let fit = try clock.measure {
-                model = try PipelineModel.train(algorithm: algorithm, parameters: parameters, frame: frame, target: target, features: features, rows: trainRows, task: task, context: foldContext)
+                model = try PipelineModel.train(
+                    algorithm: algorithm, parameters: parameters, frame: frame, target: target, features: features,
+                    rows: trainRows, task: task, context: foldContext)
             }
             guard let model else { return nil }
             let (truth, kept) = model.target.encode(column: targetColumn, rows: testRows)
             var output: PipelineModel.Output?
-            let predict = try clock.measure { output = try model.predict(frame.selectingRows(kept), isCancelled: context.isCancelled) }
+            let predict = try clock.measure {
+                output = try model.predict(frame.selectingRows(kept), isCancelled: context.isCancelled)
+            }
             guard let output else { return nil }
             progress.update(fold: i, fraction: 1)
             let share = Double(sideBySide)
-            return FoldOutcome(scores: Scores(target: truth, prediction: output.prediction), parameters: model.parameters,
-                               prediction: output.prediction, truth: truth, classes: model.target.classes, size: kept.count,
-                               fitSeconds: fit.seconds / share, predictSeconds: predict.seconds / share)
+            return FoldOutcome(
+                scores: Scores(target: truth, prediction: output.prediction), parameters: model.parameters,
+                prediction: output.prediction, truth: truth, classes: model.target.classes, size: kept.count,
+                fitSeconds: fit.seconds / share, predictSeconds: predict.seconds / share)
         }
         var outcomes: [FoldOutcome?] = []
         var next = 0
-        let sideBySide = foldsSideBySide(threads: context.threads, rows: allRows.count, columns: features.count,
-                                         memory: ProcessInfo.processInfo.physicalMemory)
+        let sideBySide = foldsSideBySide(
+            threads: context.threads, rows: allRows.count, columns: features.count,
+            memory: ProcessInfo.processInfo.physicalMemory)
         while next < folds.count {
             let round = min(sideBySide, folds.count - next)
             let first = next
@@ -175,8 +187,11 @@ public enum CrossValidation {
             fitTimes.append(outcome.fitSeconds)
             predictTimes.append(outcome.predictSeconds)
         }
-        let finalParameters = try resolved ?? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: parameters)
-        var result = CrossValidationResult(algorithm: algorithm.name, parameters: finalParameters, foldScores: scores, fitSeconds: fitTimes, predictSeconds: predictTimes)
+        let finalParameters =
+            try resolved ?? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: parameters)
+        var result = CrossValidationResult(
+            algorithm: algorithm.name, parameters: finalParameters, foldScores: scores, fitSeconds: fitTimes,
+            predictSeconds: predictTimes)
         if !foldProbabilities.isEmpty {
             // A fold without some class has fewer columns: every row is put in the union's order.
             let classes = Array(Set(foldProbabilities.flatMap(\.classes))).sorted()
@@ -189,7 +204,9 @@ public enum CrossValidation {
                     flat += row
                 }
             }
-            result.outOfFold = .probabilities(Matrix(rows: flat.count / max(1, classes.count), columns: classes.count, values: flat), classes: classes)
+            result.outOfFold = .probabilities(
+                Matrix(rows: flat.count / max(1, classes.count), columns: classes.count, values: flat), classes: classes
+            )
             result.outOfFoldTruth = truthNames
             result.foldSizes = foldSizes
         } else if !values.isEmpty {

@@ -7,14 +7,18 @@ public enum OutOfFoldProbabilities {
     /// target gets a probability from a model that did not learn from it.
     /// - Returns: the rows (indices into `frame`), their class codes and probabilities, in row order.
     public static func compute(_ pipeline: PipelineModel, frame: DataFrame, k: Int = 5, context: FitContext) throws
-        -> (rows: [Int], truth: [Int], probabilities: Matrix) {
+        -> (rows: [Int], truth: [Int], probabilities: Matrix)
+    {
         guard let algorithm = AlgorithmRegistry.named(pipeline.algorithm) else {
             throw PipelineError.unknownAlgorithm(pipeline.algorithm, known: AlgorithmRegistry.names)
         }
-        guard let column = frame.column(named: pipeline.target.name) else { throw PreprocessingError.missingColumns([pipeline.target.name]) }
+        guard let column = frame.column(named: pipeline.target.name) else {
+            throw PreprocessingError.missingColumns([pipeline.target.name])
+        }
         let (encoded, rows) = pipeline.target.encode(column: column, rows: Array(0..<frame.rowCount))
         guard case .classes(let codes, let classCount) = encoded, rows.count >= k else {
-            throw PipelineError.thresholdNeedsBinaryClassifier(task: pipeline.task, classCount: pipeline.target.classes.count)
+            throw PipelineError.thresholdNeedsBinaryClassifier(
+                task: pipeline.task, classCount: pipeline.target.classes.count)
         }
         let folds = KFold.folds(rowCount: rows.count, k: k, strata: codes, seed: pipeline.seed)
         var values = [Double](repeating: 0, count: rows.count * classCount)
@@ -23,10 +27,12 @@ public enum OutOfFoldProbabilities {
             let held = Set(fold)
             let trainRows = rows.indices.filter { !held.contains($0) }.map { rows[$0] }
             let refit = try PipelineModel.train(
-                algorithm: algorithm, parameters: pipeline.parameters.values, frame: frame, target: pipeline.target.name,
+                algorithm: algorithm, parameters: pipeline.parameters.values, frame: frame,
+                target: pipeline.target.name,
                 features: pipeline.preprocessor.inputNames, rows: trainRows, task: pipeline.task,
                 missingIndicators: pipeline.preprocessor.options.missingIndicators, context: context)
-            guard case .probabilities(let p) = try refit.predict(frame.selectingRows(fold.map { rows[$0] })).prediction else { continue }
+            guard case .probabilities(let p) = try refit.predict(frame.selectingRows(fold.map { rows[$0] })).prediction
+            else { continue }
             // A fold's refit can lack a class its training rows did not have: match columns by name.
             for (i, position) in fold.enumerated() {
                 for (c, name) in refit.target.classes.enumerated() {

@@ -34,17 +34,23 @@ public enum ShortcutCheck {
     /// Features a one-feature decision tree predicts almost perfectly from, with their scores,
     /// cross-validated on `folds` (at most `sampleRows` rows, sampled with `context.seed`).
     public static func strongSingleFeatures(
-        frame: DataFrame, target: String, features: [String], task: Task, rows: [Int], folds k: Int, strata: [Int]?, context: FitContext
+        frame: DataFrame, target: String, features: [String], task: Task, rows: [Int], folds k: Int, strata: [Int]?,
+        context: FitContext
     ) throws -> [(feature: String, score: Double)] {
         var used = rows
         var usedStrata = strata
         if rows.count > sampleRows {
-            let picked = trainTestSplit(rowCount: rows.count, testFraction: Double(sampleRows) / Double(rows.count), seed: context.seed).test
+            let picked = trainTestSplit(
+                rowCount: rows.count, testFraction: Double(sampleRows) / Double(rows.count), seed: context.seed
+            ).test
             used = picked.map { rows[$0] }
             usedStrata = strata.map { s in picked.map { s[$0] } }
         }
-        let folds = KFold.folds(rowCount: used.count, k: min(k, used.count), strata: task == .classification ? usedStrata : nil, seed: context.seed)
-            .map { $0.map { used[$0] } }
+        let folds = KFold.folds(
+            rowCount: used.count, k: min(k, used.count), strata: task == .classification ? usedStrata : nil,
+            seed: context.seed
+        )
+        .map { $0.map { used[$0] } }
         let metric = MetricCatalog.primary(for: task)
         var found: [(String, Double)] = []
         for feature in features {

@@ -9,7 +9,8 @@ public struct TrainTestIndices: Sendable, Equatable {
 /// The test part has `ceil(testFraction * n)` rows, like scikit-learn's `train_test_split`. With
 /// `strata`, each stratum contributes in proportion (largest-remainder rounding, ties to the larger
 /// stratum), so class shares match as closely as whole rows allow.
-public func trainTestSplit(rowCount: Int, testFraction: Double, strata: [Int]? = nil, seed: UInt64) -> TrainTestIndices {
+public func trainTestSplit(rowCount: Int, testFraction: Double, strata: [Int]? = nil, seed: UInt64) -> TrainTestIndices
+{
     var generator = SeededGenerator(seed: seed)
     let testCount = min(rowCount, Int((testFraction * Double(rowCount)).rounded(.up)))
     var isTest = [Bool](repeating: false, count: rowCount)

@@ -18,8 +18,9 @@ public struct GaussianNaiveBayes: Algorithm {
     public static let summary = "Gaussian naive Bayes: per-class normal features, independent given the class"
     public static let tasks: Set<Task> = [.classification]
     public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("var_smoothing", .double(0...1), default: .double(1e-9),
-                      help: "fraction of the largest feature variance added to every variance"),
+        ParameterSpec(
+            "var_smoothing", .double(0...1), default: .double(1e-9),
+            help: "fraction of the largest feature variance added to every variance")
     ]
     // Scale-free: each feature gets its own mean and variance.
     public static let wantsStandardizedInputs = false
@@ -144,16 +145,23 @@ extension GaussianNaiveBayesModel {
         let priors = try container.decode([Double].self, forKey: .priors)
         let means = try container.decode(Matrix.self, forKey: .means)
         let variances = try container.decode(Matrix.self, forKey: .variances)
-        try StoredModelCheck.require(classCount >= 2, at: path + [CodingKeys.classCount], "a classifier needs at least two classes, not \(classCount)")
-        try StoredModelCheck.require(priors.count == classCount && priors.allSatisfy { $0 >= 0 && $0 <= 1 }, at: path + [CodingKeys.priors],
-                                     "\(priors.count) priors for \(classCount) classes, each must be a share in 0…1")
+        try StoredModelCheck.require(
+            classCount >= 2, at: path + [CodingKeys.classCount],
+            "a classifier needs at least two classes, not \(classCount)")
+        try StoredModelCheck.require(
+            priors.count == classCount && priors.allSatisfy { $0 >= 0 && $0 <= 1 }, at: path + [CodingKeys.priors],
+            "\(priors.count) priors for \(classCount) classes, each must be a share in 0…1")
         for (key, matrix) in [(CodingKeys.means, means), (.variances, variances)] {
-            try StoredModelCheck.require(matrix.rows == classCount && matrix.columns == featureCount, at: path + [key],
-                                         "a \(matrix.rows) × \(matrix.columns) matrix for \(classCount) classes × \(featureCount) features")
+            try StoredModelCheck.require(
+                matrix.rows == classCount && matrix.columns == featureCount, at: path + [key],
+                "a \(matrix.rows) × \(matrix.columns) matrix for \(classCount) classes × \(featureCount) features")
         }
-        try StoredModelCheck.require(StoredModelCheck.allFinite(means.values), at: path + [CodingKeys.means], "a mean is not a finite number")
-        try StoredModelCheck.require(variances.values.allSatisfy { $0.isFinite && $0 > 0 }, at: path + [CodingKeys.variances],
-                                     "a variance is not a positive finite number")
-        self.init(featureCount: featureCount, classCount: classCount, priors: priors, means: means, variances: variances)
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(means.values), at: path + [CodingKeys.means], "a mean is not a finite number")
+        try StoredModelCheck.require(
+            variances.values.allSatisfy { $0.isFinite && $0 > 0 }, at: path + [CodingKeys.variances],
+            "a variance is not a positive finite number")
+        self.init(
+            featureCount: featureCount, classCount: classCount, priors: priors, means: means, variances: variances)
     }
 }

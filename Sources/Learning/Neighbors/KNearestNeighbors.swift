@@ -19,8 +19,9 @@ public struct KNearestNeighbors: Algorithm {
     public static let tasks: Set<Task> = [.classification, .regression]
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("k", .int(1...10_000), default: .int(5), help: "number of neighbours"),
-        ParameterSpec("weights", .choice(["uniform", "distance"]), default: .string("uniform"),
-                      help: "uniform: one vote each; distance: votes weighted by 1/distance"),
+        ParameterSpec(
+            "weights", .choice(["uniform", "distance"]), default: .string("uniform"),
+            help: "uniform: one vote each; distance: votes weighted by 1/distance"),
     ]
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
@@ -34,16 +35,19 @@ public struct KNearestNeighbors: Algorithm {
         try FitInputValidation.check(Self.self, x, y)
         try context.checkCancellation()
         defer { context.progress(1) }
-        let weighting = parameters.string("weights") == "distance"
+        let weighting =
+            parameters.string("weights") == "distance"
             ? KNearestNeighborsModel.Weighting.distance : .uniform
         let k = min(parameters.int("k"), x.rows)
         switch y {
         case .classes(let codes, let classCount):
-            return KNearestNeighborsModel(task: .classification, k: k, weighting: weighting, training: x,
-                                          classCodes: codes, classCount: classCount, targetValues: [])
+            return KNearestNeighborsModel(
+                task: .classification, k: k, weighting: weighting, training: x,
+                classCodes: codes, classCount: classCount, targetValues: [])
         case .values(let values):
-            return KNearestNeighborsModel(task: .regression, k: k, weighting: weighting, training: x,
-                                          classCodes: [], classCount: 0, targetValues: values)
+            return KNearestNeighborsModel(
+                task: .regression, k: k, weighting: weighting, training: x,
+                classCodes: [], classCount: 0, targetValues: values)
         }
     }
 }
@@ -76,7 +80,10 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     public var featureCount: Int { training.columns }
     public var outputWidth: Int { task == .classification ? classCount : 1 }
 
-    public init(task: Task, k: Int, weighting: Weighting, training: Matrix, classCodes: [Int], classCount: Int, targetValues: [Double]) {
+    public init(
+        task: Task, k: Int, weighting: Weighting, training: Matrix, classCodes: [Int], classCount: Int,
+        targetValues: [Double]
+    ) {
         self.task = task
         self.k = k
         self.weighting = weighting
@@ -85,10 +92,13 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         self.classCount = classCount
         self.targetValues = targetValues
         self.packedTraining = Self.pack(training)
-        var norms = [Double](repeating: 0, count: (training.rows + Self.panelRows - 1) / Self.panelRows * Self.panelRows)
+        var norms = [Double](
+            repeating: 0, count: (training.rows + Self.panelRows - 1) / Self.panelRows * Self.panelRows)
         training.values.withUnsafeBufferPointer { values in
             guard let base = values.baseAddress else { return }
-            for row in 0..<training.rows { norms[row] = Self.squaredNorm(base + row * training.columns, training.columns) }
+            for row in 0..<training.rows {
+                norms[row] = Self.squaredNorm(base + row * training.columns, training.columns)
+            }
         }
         self.trainingNorms = norms
     }
@@ -107,22 +117,30 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
         let classCodes = try container.decode([Int].self, forKey: .classCodes)
         let classCount = try container.decode(Int.self, forKey: .classCount)
         let targetValues = try container.decode([Double].self, forKey: .targetValues)
-        let consistent = (1...max(1, training.rows)).contains(k) && training.rows > 0 && (task == .classification
-            ? classCount >= 2 && classCodes.count == training.rows && classCodes.allSatisfy { (0..<classCount).contains($0) }
-            : targetValues.count == training.rows && StoredModelCheck.allFinite(targetValues))
+        let consistent =
+            (1...max(1, training.rows)).contains(k) && training.rows > 0
+            && (task == .classification
+                ? classCount >= 2 && classCodes.count == training.rows
+                    && classCodes.allSatisfy { (0..<classCount).contains($0) }
+                : targetValues.count == training.rows && StoredModelCheck.allFinite(targetValues))
         guard consistent else {
-            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
-                debugDescription: "the knn model's k, training rows and targets do not agree"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: container.codingPath,
+                    debugDescription: "the knn model's k, training rows and targets do not agree"))
         }
-        try StoredModelCheck.require(StoredModelCheck.allFinite(training.values), at: container.codingPath + [CodingKeys.training],
-                                     "a training value is not a finite number")
-        self.init(task: task, k: k, weighting: try container.decode(Weighting.self, forKey: .weighting), training: training,
-                  classCodes: classCodes, classCount: classCount, targetValues: targetValues)
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(training.values), at: container.codingPath + [CodingKeys.training],
+            "a training value is not a finite number")
+        self.init(
+            task: task, k: k, weighting: try container.decode(Weighting.self, forKey: .weighting), training: training,
+            classCodes: classCodes, classCount: classCount, targetValues: targetValues)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.task == rhs.task && lhs.k == rhs.k && lhs.weighting == rhs.weighting && lhs.training == rhs.training
-            && lhs.classCodes == rhs.classCodes && lhs.classCount == rhs.classCount && lhs.targetValues == rhs.targetValues
+            && lhs.classCodes == rhs.classCodes && lhs.classCount == rhs.classCount
+            && lhs.targetValues == rhs.targetValues
     }
 
     /// Rows per parallel work unit, at most: a prediction of fewer rows than `blockRows` per
@@ -152,7 +170,8 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
             return out
         }
         // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
-        let parts = (try? parallelMap(blocks, threads: threads, predictBlock))
+        let parts =
+            (try? parallelMap(blocks, threads: threads, predictBlock))
             ?? (0..<blocks).map(predictBlock)
         let values = Array(parts.joined())
         switch task {
@@ -218,14 +237,17 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
                 training.values.withUnsafeBufferPointer { trainingValues in
                     trainingNorms.withUnsafeBufferPointer { norms in
                         guard let queryBase = query.baseAddress, let packedBase = packed.baseAddress,
-                              let trainingBase = trainingValues.baseAddress, let normBase = norms.baseAddress else { return }
+                            let trainingBase = trainingValues.baseAddress, let normBase = norms.baseAddress
+                        else { return }
                         let queryNorms = rows.map { Self.squaredNorm(queryBase + $0 * d, d) }
                         // Offers the panel's lanes that can enter query `slot`'s heap, in row order.
                         // (Lane by lane: Swift's SIMD masks (`.>=`, `any`) are built lane by lane
                         // through memory, which cost more than these scalar compares.)
                         func consider(_ slot: Int, _ dots: SIMD8<Double>, _ panel: Int) {
                             var bound = bounds[slot]
-                            let sums = SIMD8(repeating: queryNorms[slot]) + UnsafeRawPointer(normBase + panel * width).loadUnaligned(as: SIMD8<Double>.self)
+                            let sums =
+                                SIMD8(repeating: queryNorms[slot])
+                                + UnsafeRawPointer(normBase + panel * width).loadUnaligned(as: SIMD8<Double>.self)
                             let lower = (sums - (dots + dots)) - (margin * sums + floor)
                             let row = queryBase + (first + slot) * d
                             for lane in 0..<width where !(lower[lane] >= bound) {
@@ -245,7 +267,8 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
                             while row + 4 <= rows.upperBound {
                                 let slot = row - first
                                 for panel in tileStart..<tileEnd {
-                                    let (s0, s1, s2, s3) = Self.dotProducts4(queryBase + row * d, d, packedBase + panel * d * width)
+                                    let (s0, s1, s2, s3) = Self.dotProducts4(
+                                        queryBase + row * d, d, packedBase + panel * d * width)
                                     consider(slot, s0, panel)
                                     consider(slot + 1, s1, panel)
                                     consider(slot + 2, s2, panel)
@@ -255,7 +278,10 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
                             }
                             while row < rows.upperBound {
                                 for panel in tileStart..<tileEnd {
-                                    consider(row - first, Self.dotProducts1(queryBase + row * d, d, packedBase + panel * d * width), panel)
+                                    consider(
+                                        row - first,
+                                        Self.dotProducts1(queryBase + row * d, d, packedBase + panel * d * width), panel
+                                    )
                                 }
                                 row += 1
                             }
@@ -303,11 +329,15 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
 
     /// Dot products of one query row with a panel's eight training rows.
     @inline(__always)
-    private static func dotProducts1(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>) -> SIMD8<Double> {
+    private static func dotProducts1(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>) -> SIMD8<
+        Double
+    > {
         var s = SIMD8<Double>()
         let raw = UnsafeRawPointer(panel)
         for j in 0..<d {
-            s.addProduct(SIMD8<Double>(repeating: a[j]), raw.loadUnaligned(fromByteOffset: j * panelBytes, as: SIMD8<Double>.self))
+            s.addProduct(
+                SIMD8<Double>(repeating: a[j]),
+                raw.loadUnaligned(fromByteOffset: j * panelBytes, as: SIMD8<Double>.self))
         }
         return s
     }
@@ -319,7 +349,8 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
     /// a time spill registers and were slower.)
     @inline(__always)
     private static func dotProducts4(_ a: UnsafePointer<Double>, _ d: Int, _ panel: UnsafePointer<Double>)
-        -> (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>) {
+        -> (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>)
+    {
         typealias Half = SIMD4<Double>
         var low0 = Half(), low1 = Half(), low2 = Half(), low3 = Half()
         var high0 = Half(), high1 = Half(), high2 = Half(), high3 = Half()
@@ -329,25 +360,35 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
             let low = column.loadUnaligned(as: Half.self)
             let high = column.loadUnaligned(fromByteOffset: panelBytes / 2, as: Half.self)
             var b = Half(repeating: q0.pointee)
-            low0.addProduct(b, low); high0.addProduct(b, high)
+            low0.addProduct(b, low)
+            high0.addProduct(b, high)
             b = Half(repeating: q1.pointee)
-            low1.addProduct(b, low); high1.addProduct(b, high)
+            low1.addProduct(b, low)
+            high1.addProduct(b, high)
             b = Half(repeating: q2.pointee)
-            low2.addProduct(b, low); high2.addProduct(b, high)
+            low2.addProduct(b, low)
+            high2.addProduct(b, high)
             b = Half(repeating: q3.pointee)
-            low3.addProduct(b, low); high3.addProduct(b, high)
+            low3.addProduct(b, low)
+            high3.addProduct(b, high)
             column += panelBytes
-            q0 += 1; q1 += 1; q2 += 1; q3 += 1
+            q0 += 1
+            q1 += 1
+            q2 += 1
+            q3 += 1
         }
-        return (SIMD8(lowHalf: low0, highHalf: high0), SIMD8(lowHalf: low1, highHalf: high1),
-                SIMD8(lowHalf: low2, highHalf: high2), SIMD8(lowHalf: low3, highHalf: high3))
+        return (
+            SIMD8(lowHalf: low0, highHalf: high0), SIMD8(lowHalf: low1, highHalf: high1),
+            SIMD8(lowHalf: low2, highHalf: high2), SIMD8(lowHalf: low3, highHalf: high3)
+        )
     }
 
     private func combine(_ heap: NeighborHeap, into out: inout [Double], at offset: Int) {
         // sklearn: with distance weights, exact matches (distance 0) take all the weight.
         let hasExactMatch = weighting == .distance && heap.entries.contains { $0.squaredDistance == 0 }
         // Distances that overflow to infinity would give every neighbour weight 0: vote uniformly.
-        let useUniform = weighting == .uniform
+        let useUniform =
+            weighting == .uniform
             || (!hasExactMatch && !heap.entries.contains { $0.squaredDistance.isFinite })
         var totalWeight = 0.0
         for neighbor in heap.entries {

@@ -33,15 +33,19 @@ public struct MultilayerPerceptron: Algorithm {
         ParameterSpec("hidden2", .int(0...4096), default: .int(0), help: "units in a second hidden layer (0: none)"),
         ParameterSpec("learning_rate", .double(1e-8...10), default: .double(0.001), help: "Adam step size"),
         ParameterSpec("alpha", .double(0...1e6), default: .double(1e-4), help: "L2 penalty on weights"),
-        ParameterSpec("batch_size", .int(1...1_000_000), default: .int(200),
-                      help: "rows per mini-batch (capped at the number of rows)"),
+        ParameterSpec(
+            "batch_size", .int(1...1_000_000), default: .int(200),
+            help: "rows per mini-batch (capped at the number of rows)"),
         ParameterSpec("max_iter", .int(1...100_000), default: .int(200), help: "maximum epochs"),
-        ParameterSpec("early_stopping", .choice(["auto", "true", "false"]), default: .string("auto"),
-                      help: "stop on a held-out validation score; auto: only with 2,000 rows or more"),
-        ParameterSpec("validation_fraction", .double(0.01...0.5), default: .double(0.1),
-                      help: "share of rows held out for early stopping"),
-        ParameterSpec("n_iter_no_change", .int(1...100_000), default: .int(10),
-                      help: "epochs without improvement before stopping"),
+        ParameterSpec(
+            "early_stopping", .choice(["auto", "true", "false"]), default: .string("auto"),
+            help: "stop on a held-out validation score; auto: only with 2,000 rows or more"),
+        ParameterSpec(
+            "validation_fraction", .double(0.01...0.5), default: .double(0.1),
+            help: "share of rows held out for early stopping"),
+        ParameterSpec(
+            "n_iter_no_change", .int(1...100_000), default: .int(10),
+            help: "epochs without improvement before stopping"),
         ParameterSpec("tol", .double(0...1), default: .double(1e-4), help: "smallest improvement that counts"),
         ClassWeighting.parameterSpec,
     ]
@@ -91,9 +95,10 @@ public struct MultilayerPerceptron: Algorithm {
         let validationX = x.selectingRows(validationRows)
         let validationCodes = classCodes.isEmpty ? [] : validationRows.map { classCodes[$0] }
         let validationValues = scaledValues.isEmpty ? [] : validationRows.map { scaledValues[$0] }
-        var trainer = AdamTrainer(network: network, learningRate: parameters.double("learning_rate"), threads: context.threads)
+        var trainer = AdamTrainer(
+            network: network, learningRate: parameters.double("learning_rate"), threads: context.threads)
         var order = trainRows
-        var best = -Double.infinity   // validation score, or minus the training loss
+        var best = -Double.infinity  // validation score, or minus the training loss
         var bestParameters = network.parameters
         var epochsWithoutImprovement = 0
         var epochsRun = 0
@@ -106,8 +111,10 @@ public struct MultilayerPerceptron: Algorithm {
             while start < order.count {
                 let end = min(order.count, start + batchSize)
                 let batch = order[start..<end]
-                epochLoss += trainer.step(x: x, rows: batch, classCodes: classCodes, values: scaledValues, rowWeights: rowWeights,
-                                          network: &network, alpha: alpha) * Double(batch.count)
+                epochLoss +=
+                    trainer.step(
+                        x: x, rows: batch, classCodes: classCodes, values: scaledValues, rowWeights: rowWeights,
+                        network: &network, alpha: alpha) * Double(batch.count)
                 start = end
                 if (start / batchSize) % 64 == 0 { try context.checkCancellation() }
             }
@@ -128,13 +135,16 @@ public struct MultilayerPerceptron: Algorithm {
         }
         if !validationRows.isEmpty { network.parameters = bestParameters }
         context.progress(1)
-        return MultilayerPerceptronModel(task: y.task, network: network, targetMean: targetMean,
-                                         targetScale: targetScale, epochs: epochsRun)
+        return MultilayerPerceptronModel(
+            task: y.task, network: network, targetMean: targetMean,
+            targetScale: targetScale, epochs: epochsRun)
     }
 
     /// Holds out `validation_fraction` of the rows (per class, for classification) when early
     /// stopping is on and both parts would be non-empty; otherwise trains on everything.
-    private func splitForEarlyStopping(n: Int, classCodes: [Int], generator: inout SeededGenerator) -> (train: [Int], validation: [Int]) {
+    private func splitForEarlyStopping(n: Int, classCodes: [Int], generator: inout SeededGenerator) -> (
+        train: [Int], validation: [Int]
+    ) {
         let all = Array(0..<n)
         // On small data a 10 % validation part is a handful of rows: stopping on it ends training
         // after a few epochs (iris: 0.65 accuracy instead of 0.94), so `auto` waits for enough rows.
@@ -178,8 +188,9 @@ public struct MultilayerPerceptronModel: FittedModel, Equatable {
 
     /// Predicts on all active cores; the result is the same whatever the core count.
     public func predict(_ x: Matrix) -> Prediction {
-        let outputs = network.forwardAll(x, softmax: task == .classification,
-                                         threads: ProcessInfo.processInfo.activeProcessorCount)
+        let outputs = network.forwardAll(
+            x, softmax: task == .classification,
+            threads: ProcessInfo.processInfo.activeProcessorCount)
         switch task {
         case .classification:
             return .probabilities(Matrix(rows: x.rows, columns: network.layerSizes.last ?? 0, values: outputs))
@@ -202,11 +213,14 @@ extension MultilayerPerceptronModel {
         let targetMean = try container.decode(Double.self, forKey: .targetMean)
         let targetScale = try container.decode(Double.self, forKey: .targetScale)
         let outputs = network.layerSizes.last ?? 0
-        try StoredModelCheck.require(task == .classification ? outputs >= 2 : outputs == 1, at: path + [CodingKeys.network],
-                                     "\(outputs) outputs for \(task.rawValue)")
-        try StoredModelCheck.require(targetMean.isFinite && targetScale.isFinite, at: path + [CodingKeys.targetScale],
-                                     "the target scaling is not finite")
-        self.init(task: task, network: network, targetMean: targetMean, targetScale: targetScale,
-                  epochs: try container.decode(Int.self, forKey: .epochs))
+        try StoredModelCheck.require(
+            task == .classification ? outputs >= 2 : outputs == 1, at: path + [CodingKeys.network],
+            "\(outputs) outputs for \(task.rawValue)")
+        try StoredModelCheck.require(
+            targetMean.isFinite && targetScale.isFinite, at: path + [CodingKeys.targetScale],
+            "the target scaling is not finite")
+        self.init(
+            task: task, network: network, targetMean: targetMean, targetScale: targetScale,
+            epochs: try container.decode(Int.self, forKey: .epochs))
     }
 }

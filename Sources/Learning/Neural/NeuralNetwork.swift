@@ -148,8 +148,10 @@ extension NeuralNetwork {
     /// `rowWeights` (one per training row; empty: every row weighs 1) each row's loss and output
     /// delta are scaled by its weight, as scikit-learn's `sample_weight`.
     /// Pure, so parts of a batch can run on different threads.
-    func lossAndGradientSum(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
-                            rowWeights: [Double] = []) -> (loss: Double, gradient: [Double]) {
+    func lossAndGradientSum(
+        x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double],
+        rowWeights: [Double] = []
+    ) -> (loss: Double, gradient: [Double]) {
         let batch = rows.count
         let isClassification = !classCodes.isEmpty
         var workspace = NetworkWorkspace(layerSizes: layerSizes, capacity: max(1, batch))
@@ -185,7 +187,8 @@ extension NeuralNetwork {
                 workspace.activations.withUnsafeBufferPointer { activationBuffer in
                     workspace.deltas.withUnsafeMutableBufferPointer { deltaBuffer in
                         guard let p = parameterBuffer.baseAddress, let g = gradientBuffer.baseAddress,
-                              let a = activationBuffer.baseAddress, let delta = deltaBuffer.baseAddress else { return }
+                            let a = activationBuffer.baseAddress, let delta = deltaBuffer.baseAddress
+                        else { return }
                         for l in stride(from: layers - 1, through: 0, by: -1) {
                             let nIn = sizes[l], nOut = sizes[l + 1]
                             let offset = weightOffset(l)
@@ -199,13 +202,15 @@ extension NeuralNetwork {
                                 NeuralKernels.addScaled(1, deltaRow, to: biasGradient, count: nOut)
                                 if nOut <= NeuralKernels.narrowLayer {
                                     for i in 0..<nIn {
-                                        NeuralKernels.addScaledUnlessZero(inRow[i], deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                        NeuralKernels.addScaledUnlessZero(
+                                            inRow[i], deltaRow, to: weightGradient + i * nOut, count: nOut)
                                     }
                                 } else {
                                     for i in 0..<nIn {
                                         let value = inRow[i]
                                         if value == 0 { continue }
-                                        NeuralKernels.addScaled(value, deltaRow, to: weightGradient + i * nOut, count: nOut)
+                                        NeuralKernels.addScaled(
+                                            value, deltaRow, to: weightGradient + i * nOut, count: nOut)
                                     }
                                 }
                                 // Propagate through the ReLU: zero where the unit was inactive.
@@ -216,7 +221,8 @@ extension NeuralNetwork {
                                         // and then chosen, since half the units are inactive, at
                                         // random, and a branch on it mispredicted.
                                         for i in 0..<nIn {
-                                            let propagated = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                            let propagated = NeuralKernels.dot(
+                                                deltaRow, weights + i * nOut, count: nOut)
                                             previousRow[i] = inRow[i] <= 0 ? 0 : propagated
                                         }
                                     } else {
@@ -225,7 +231,8 @@ extension NeuralNetwork {
                                                 previousRow[i] = 0
                                                 continue
                                             }
-                                            previousRow[i] = NeuralKernels.dot(deltaRow, weights + i * nOut, count: nOut)
+                                            previousRow[i] = NeuralKernels.dot(
+                                                deltaRow, weights + i * nOut, count: nOut)
                                         }
                                     }
                                 }
@@ -264,10 +271,13 @@ struct AdamTrainer {
     /// One Adam step on the given rows.
     /// - Returns: the batch's mean loss (cross-entropy or half squared error) plus the L2 term,
     ///   before the step.
-    mutating func step(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double], rowWeights: [Double] = [],
-                       network: inout NeuralNetwork, alpha: Double) -> Double {
-        let loss = computeGradient(x: x, rows: rows, classCodes: classCodes, values: values, rowWeights: rowWeights,
-                                   network: network, alpha: alpha)
+    mutating func step(
+        x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double], rowWeights: [Double] = [],
+        network: inout NeuralNetwork, alpha: Double
+    ) -> Double {
+        let loss = computeGradient(
+            x: x, rows: rows, classCodes: classCodes, values: values, rowWeights: rowWeights,
+            network: network, alpha: alpha)
         applyAdam(to: &network)
         return loss
     }
@@ -278,14 +288,17 @@ struct AdamTrainer {
     /// sums are added in order, so the result does not depend on `threads`.
     /// - Returns: the batch objective: mean loss + α‖W‖² / (2·batch); with `rowWeights`, the
     ///   weighted mean loss + α‖W‖² / (2·Σw over the batch), scikit-learn's weighted form.
-    mutating func computeGradient(x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double], rowWeights: [Double] = [],
-                                  network: NeuralNetwork, alpha: Double) -> Double {
+    mutating func computeGradient(
+        x: Matrix, rows: ArraySlice<Int>, classCodes: [Int], values: [Double], rowWeights: [Double] = [],
+        network: NeuralNetwork, alpha: Double
+    ) -> Double {
         let batch = rows.count
         let partCount = (batch + Self.partRows - 1) / Self.partRows
         let part: @Sendable (Int) -> (loss: Double, gradient: [Double]) = { index in
             let start = rows.startIndex + index * Self.partRows
             let end = min(rows.endIndex, start + Self.partRows)
-            return network.lossAndGradientSum(x: x, rows: rows[start..<end], classCodes: classCodes, values: values, rowWeights: rowWeights)
+            return network.lossAndGradientSum(
+                x: x, rows: rows[start..<end], classCodes: classCodes, values: values, rowWeights: rowWeights)
         }
         // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
         let parts = (try? parallelMap(partCount, threads: threads, part)) ?? (0..<partCount).map(part)
@@ -363,7 +376,9 @@ enum NeuralKernels {
     /// `addScaled` unless `a` is zero, when y is left as it is: the same bits as skipping the
     /// call on a zero (adding a zero product could turn a −0 into +0), without a branch.
     @inline(__always)
-    static func addScaledUnlessZero(_ a: Double, _ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int) {
+    static func addScaledUnlessZero(
+        _ a: Double, _ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, count: Int
+    ) {
         let skip = a == 0
         var i = 0
         while i < count {
@@ -394,8 +409,9 @@ extension NeuralNetwork {
         let path = container.codingPath
         let sizes = try container.decode([Int].self, forKey: .layerSizes)
         let parameters = try container.decode([Double].self, forKey: .parameters)
-        try StoredModelCheck.require(sizes.count >= 2 && sizes.allSatisfy { $0 >= 1 }, at: path + [CodingKeys.layerSizes],
-                                     "layer sizes \(sizes.prefix(8)): a network needs inputs and outputs, each at least 1 wide")
+        try StoredModelCheck.require(
+            sizes.count >= 2 && sizes.allSatisfy { $0 >= 1 }, at: path + [CodingKeys.layerSizes],
+            "layer sizes \(sizes.prefix(8)): a network needs inputs and outputs, each at least 1 wide")
         var expected: Int? = 0
         for l in 0..<(sizes.count - 1) {
             if let sum = expected, let layer = StoredModelCheck.product(sizes[l] + 1, sizes[l + 1]) {
@@ -405,9 +421,13 @@ extension NeuralNetwork {
                 expected = nil
             }
         }
-        try StoredModelCheck.require(expected == parameters.count, at: path + [CodingKeys.parameters],
-                                     "\(parameters.count) weights and biases where the layer sizes need \(expected.map(String.init) ?? "more than can be stored")")
-        try StoredModelCheck.require(StoredModelCheck.allFinite(parameters), at: path + [CodingKeys.parameters], "a weight is not a finite number")
+        try StoredModelCheck.require(
+            expected == parameters.count, at: path + [CodingKeys.parameters],
+            "\(parameters.count) weights and biases where the layer sizes need \(expected.map(String.init) ?? "more than can be stored")"
+        )
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(parameters), at: path + [CodingKeys.parameters],
+            "a weight is not a finite number")
         self.layerSizes = sizes
         self.parameters = parameters
     }

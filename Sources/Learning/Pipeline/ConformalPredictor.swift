@@ -31,9 +31,12 @@ public struct ConformalPredictor: Sendable, Codable, Equatable {
         }
         let n = scores.count
         let rank = Int((Double(n + 1) * (1 - alpha)).rounded(.up))
-        guard n >= 1, rank <= n else { throw ConformalError.tooFewRows(rows: n, alpha: alpha, smallestAlpha: 1 / Double(n + 1)) }
+        guard n >= 1, rank <= n else {
+            throw ConformalError.tooFewRows(rows: n, alpha: alpha, smallestAlpha: 1 / Double(n + 1))
+        }
         let sorted = scores.sorted()
-        return ConformalPredictor(alpha: alpha, quantile: sorted[max(0, rank - 1)], calibrationRows: n, task: truth.task)
+        return ConformalPredictor(
+            alpha: alpha, quantile: sorted[max(0, rank - 1)], calibrationRows: n, task: truth.task)
     }
 
     /// Classification: the class codes in the set, in code order.
@@ -67,7 +70,8 @@ public enum ConformalError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .alphaOutOfRange(let a): "alpha must lie strictly between 0 and 1 (the share of rows the promise may miss), not \(a)"
+        case .alphaOutOfRange(let a):
+            "alpha must lie strictly between 0 and 1 (the share of rows the promise may miss), not \(a)"
         case .tooFewRows(let n, let a, let smallest):
             "\(n) calibration rows cannot promise coverage \(1 - a): with n rows the smallest alpha is 1/(n + 1) = \(smallest)\nhint: use alpha=\(smallest) or more, or calibrate on more rows"
         case .taskMismatch: "internal error: the prediction does not match the target's task"

@@ -6,7 +6,9 @@ extension PipelineModel {
     /// with the rows done so far before each block: a caller can stop between blocks (Ctrl-C) or
     /// time the first one. Each output row depends only on its input row, so the result is the
     /// same as `predict(frame)`.
-    public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Output {
+    public func predict(_ frame: DataFrame, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws
+        -> Output
+    {
         let (x, warnings) = try preprocessor.transform(try derived(frame))
         let prediction = calibrated(try Self.predict(fitted.model, x, blockRows: blockRows, beforeBlock: beforeBlock))
         return Output(prediction: prediction, warnings: warnings, decision: decision)
@@ -42,11 +44,17 @@ extension PipelineModel {
 
     /// Rows per block of a prediction that must stop soon when asked.
     public var stoppableBlockRows: Int {
-        costPerRow.map { max(8, min(Self.cheapBlockRows, Self.stoppableBlockCost * ProcessInfo.processInfo.activeProcessorCount / $0)) } ?? Self.cheapBlockRows
+        costPerRow.map {
+            max(
+                8, min(Self.cheapBlockRows, Self.stoppableBlockCost * ProcessInfo.processInfo.activeProcessorCount / $0)
+            )
+        } ?? Self.cheapBlockRows
     }
 
     /// `model.predict(x)` in blocks of at most `blockRows` rows, `beforeBlock` before each.
-    static func predict(_ model: any FittedModel, _ x: Matrix, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void) throws -> Prediction {
+    static func predict(
+        _ model: any FittedModel, _ x: Matrix, blockRows: Int, beforeBlock: (_ rowsDone: Int) throws -> Void
+    ) throws -> Prediction {
         let size = max(1, blockRows)
         guard x.rows > size else {
             try beforeBlock(0)
@@ -59,7 +67,8 @@ extension PipelineModel {
         while start < x.rows {
             try beforeBlock(start)
             let end = min(x.rows, start + size)
-            let block = Matrix(rows: end - start, columns: x.columns, values: Array(x.values[(start * x.columns)..<(end * x.columns)]))
+            let block = Matrix(
+                rows: end - start, columns: x.columns, values: Array(x.values[(start * x.columns)..<(end * x.columns)]))
             switch model.predict(block) {
             case .probabilities(let p):
                 classColumns = p.columns

@@ -45,7 +45,9 @@ public struct PipelineModel: Sendable, Codable {
 
         /// Predicted labels (classification) as text, under the model's decision rule.
         public func labels(classes: [String]) -> [String]? {
-            prediction.labels(decision: decision).map { codes in codes.map { classes.indices.contains($0) ? classes[$0] : "" } }
+            prediction.labels(decision: decision).map { codes in
+                codes.map { classes.indices.contains($0) ? classes[$0] : "" }
+            }
         }
     }
 
@@ -59,10 +61,14 @@ public struct PipelineModel: Sendable, Codable {
 
     /// Fits the preprocessing on `rows` and then the algorithm on the encoded rows.
     public static func train(
-        algorithm: any Algorithm.Type, parameters: [String: ParameterValue], frame: DataFrame, target targetName: String,
-        features: [String], rows: [Int]? = nil, task: Task? = nil, missingIndicators: Bool = false, derivations: [Derivation] = [], context: FitContext
+        algorithm: any Algorithm.Type, parameters: [String: ParameterValue], frame: DataFrame,
+        target targetName: String,
+        features: [String], rows: [Int]? = nil, task: Task? = nil, missingIndicators: Bool = false,
+        derivations: [Derivation] = [], context: FitContext
     ) throws -> PipelineModel {
-        var model = try train(algorithm, parameters: parameters, frame: frame, target: targetName, features: features, rows: rows ?? Array(0..<frame.rowCount), task: task, missingIndicators: missingIndicators, context: context)
+        var model = try train(
+            algorithm, parameters: parameters, frame: frame, target: targetName, features: features,
+            rows: rows ?? Array(0..<frame.rowCount), task: task, missingIndicators: missingIndicators, context: context)
         let needed = derivations.needed(by: features)
         guard !needed.isEmpty else { return model }
         // The derived features' columns are in `frame` already; the model records how to compute
@@ -82,15 +88,23 @@ public struct PipelineModel: Sendable, Codable {
         _: A.Type, parameters given: [String: ParameterValue], frame: DataFrame, target targetName: String,
         features: [String], rows: [Int], task: Task?, missingIndicators: Bool, context: FitContext
     ) throws -> PipelineModel {
-        guard let targetColumn = frame.column(named: targetName) else { throw PreprocessingError.missingColumns([targetName]) }
+        guard let targetColumn = frame.column(named: targetName) else {
+            throw PreprocessingError.missingColumns([targetName])
+        }
         let algorithm = try A.make(given)
         let (spec, target, used) = try TargetSpec.fit(column: targetColumn, rows: rows, task: task)
-        guard A.tasks.contains(spec.task) else { throw PipelineError.unsupportedTask(algorithm: A.name, task: spec.task) }
-        let options = Preprocessor.Options(standardize: A.wantsStandardizedInputs, impute: !A.acceptsMissingValues, missingIndicators: missingIndicators)
+        guard A.tasks.contains(spec.task) else {
+            throw PipelineError.unsupportedTask(algorithm: A.name, task: spec.task)
+        }
+        let options = Preprocessor.Options(
+            standardize: A.wantsStandardizedInputs, impute: !A.acceptsMissingValues,
+            missingIndicators: missingIndicators)
         let preprocessor = try Preprocessor(fitting: frame, features: features, rows: used, options: options)
         let (x, _) = try preprocessor.transform(frame.selectingRows(used))
         let model = try algorithm.fit(x, target, context: context)
-        return PipelineModel(algorithm: A.name, parameters: algorithm.parameters, seed: context.seed, preprocessor: preprocessor, target: spec, fitted: AnyFittedModel(model))
+        return PipelineModel(
+            algorithm: A.name, parameters: algorithm.parameters, seed: context.seed, preprocessor: preprocessor,
+            target: spec, fitted: AnyFittedModel(model))
     }
 
     /// `frame` with the model's derived columns computed from its raw columns (as it is when the
@@ -176,7 +190,9 @@ public struct PipelineModel: Sendable, Codable {
         guard target.task == .classification, target.classes.count == 2 else {
             throw PipelineError.thresholdNeedsBinaryClassifier(task: target.task, classCount: target.classes.count)
         }
-        guard threshold.isFinite, threshold >= 0, threshold <= 1 else { throw PipelineError.thresholdOutOfRange(threshold) }
+        guard threshold.isFinite, threshold >= 0, threshold <= 1 else {
+            throw PipelineError.thresholdOutOfRange(threshold)
+        }
     }
 
     /// The class code of one row of probabilities under this model's decision rule.
@@ -201,54 +217,74 @@ extension PipelineModel {
         rawInputs = try container.decodeIfPresent([FeatureSpec].self, forKey: .rawInputs)
         if !derivations.isEmpty {
             guard let rawInputs else {
-                throw DecodingError.dataCorruptedError(forKey: .rawInputs, in: container, debugDescription: "a model with derived columns must list its raw inputs")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .rawInputs, in: container,
+                    debugDescription: "a model with derived columns must list its raw inputs")
             }
             let kinds: [String: ColumnKind]
             do { kinds = try derivations.check(raw: rawInputs.map { ($0.name, $0.kind) }) } catch {
-                throw DecodingError.dataCorruptedError(forKey: .derivations, in: container, debugDescription: "derived column: \(error.message)")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .derivations, in: container, debugDescription: "derived column: \(error.message)")
             }
             let rawNames = Set(rawInputs.map(\.name))
             for feature in preprocessor.features {
-                try StoredModelCheck.require(rawNames.contains(feature.name) || kinds[feature.name] == feature.kind, at: path + [CodingKeys.derivations],
-                                             "feature '\(feature.name)' is neither a raw input nor a derived column of its type")
+                try StoredModelCheck.require(
+                    rawNames.contains(feature.name) || kinds[feature.name] == feature.kind,
+                    at: path + [CodingKeys.derivations],
+                    "feature '\(feature.name)' is neither a raw input nor a derived column of its type")
             }
         }
         // Absent in models saved before thresholds existed.
         decisionThreshold = try container.decodeIfPresent(Double.self, forKey: .decisionThreshold)
         if let decisionThreshold {
-            try StoredModelCheck.require(target.task == .classification && target.classes.count == 2, at: path + [CodingKeys.decisionThreshold],
-                                         "a decision threshold on a model that is not a two-class classifier")
-            try StoredModelCheck.require(decisionThreshold.isFinite && decisionThreshold >= 0 && decisionThreshold <= 1,
-                                         at: path + [CodingKeys.decisionThreshold], "decision threshold \(decisionThreshold) is not a number from 0 to 1")
+            try StoredModelCheck.require(
+                target.task == .classification && target.classes.count == 2, at: path + [CodingKeys.decisionThreshold],
+                "a decision threshold on a model that is not a two-class classifier")
+            try StoredModelCheck.require(
+                decisionThreshold.isFinite && decisionThreshold >= 0 && decisionThreshold <= 1,
+                at: path + [CodingKeys.decisionThreshold],
+                "decision threshold \(decisionThreshold) is not a number from 0 to 1")
         }
         decisionCosts = try container.decodeIfPresent([[Double]].self, forKey: .decisionCosts)
         if let decisionCosts {
-            try StoredModelCheck.require(target.task == .classification && DecisionRule.validCosts(decisionCosts, classCount: target.classes.count),
-                                         at: path + [CodingKeys.decisionCosts],
-                                         "decision costs that are not a classes × classes matrix of finite numbers ≥ 0 with some cost above 0")
-            try StoredModelCheck.require(decisionThreshold == nil, at: path + [CodingKeys.decisionCosts], "both decision costs and a decision threshold")
+            try StoredModelCheck.require(
+                target.task == .classification
+                    && DecisionRule.validCosts(decisionCosts, classCount: target.classes.count),
+                at: path + [CodingKeys.decisionCosts],
+                "decision costs that are not a classes × classes matrix of finite numbers ≥ 0 with some cost above 0")
+            try StoredModelCheck.require(
+                decisionThreshold == nil, at: path + [CodingKeys.decisionCosts],
+                "both decision costs and a decision threshold")
         }
         calibration = try container.decodeIfPresent(ProbabilityCalibration.self, forKey: .calibration)
         if let calibration {
-            try StoredModelCheck.require(target.task == .classification && calibration.isValid(classCount: target.classes.count),
-                                         at: path + [CodingKeys.calibration],
-                                         "a calibration that does not fit the model's classes, or with knots that are not finite, increasing and within 0…1")
+            try StoredModelCheck.require(
+                target.task == .classification && calibration.isValid(classCount: target.classes.count),
+                at: path + [CodingKeys.calibration],
+                "a calibration that does not fit the model's classes, or with knots that are not finite, increasing and within 0…1"
+            )
         }
         conformal = try container.decodeIfPresent(ConformalPredictor.self, forKey: .conformal)
         if let conformal {
-            try StoredModelCheck.require(conformal.isValid && conformal.task == target.task, at: path + [CodingKeys.conformal],
-                                         "a conformal predictor with alpha outside (0, 1), a quantile that is not a finite number ≥ 0, or another task")
+            try StoredModelCheck.require(
+                conformal.isValid && conformal.task == target.task, at: path + [CodingKeys.conformal],
+                "a conformal predictor with alpha outside (0, 1), a quantile that is not a finite number ≥ 0, or another task"
+            )
         }
         let model = fitted.model
-        try StoredModelCheck.require(type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],
-                                     "the pipeline says '\(algorithm)' but holds a '\(type(of: model).algorithmName)' model")
-        try StoredModelCheck.require(model.task == target.task, at: path + [CodingKeys.fitted],
-                                     "a \(model.task.rawValue) model for a \(target.task.rawValue) target")
-        try StoredModelCheck.require(model.featureCount == preprocessor.outputNames.count, at: path + [CodingKeys.fitted],
-                                     "the model reads \(model.featureCount) columns, the preprocessor makes \(preprocessor.outputNames.count)")
+        try StoredModelCheck.require(
+            type(of: model).algorithmName == algorithm, at: path + [CodingKeys.algorithm],
+            "the pipeline says '\(algorithm)' but holds a '\(type(of: model).algorithmName)' model")
+        try StoredModelCheck.require(
+            model.task == target.task, at: path + [CodingKeys.fitted],
+            "a \(model.task.rawValue) model for a \(target.task.rawValue) target")
+        try StoredModelCheck.require(
+            model.featureCount == preprocessor.outputNames.count, at: path + [CodingKeys.fitted],
+            "the model reads \(model.featureCount) columns, the preprocessor makes \(preprocessor.outputNames.count)")
         let classes = target.task == .classification ? target.classes.count : 1
-        try StoredModelCheck.require(model.outputWidth == classes, at: path + [CodingKeys.fitted],
-                                     "the model gives \(model.outputWidth) outputs per row for \(classes) \(classes == 1 ? "value" : "classes")")
+        try StoredModelCheck.require(
+            model.outputWidth == classes, at: path + [CodingKeys.fitted],
+            "the model gives \(model.outputWidth) outputs per row for \(classes) \(classes == 1 ? "value" : "classes")")
     }
 }
 

@@ -75,7 +75,9 @@ public enum ClassCalibrator: Sendable, Codable, Equatable {
                 sums[sums.count - 1] += y
                 weights[weights.count - 1] += 1
             } else {
-                xs.append(scores[i]); sums.append(y); weights.append(1)
+                xs.append(scores[i])
+                sums.append(y)
+                weights.append(1)
             }
         }
         // Blocks of (total, weight, how many points); merged while a block's mean falls below the one before.
@@ -99,7 +101,9 @@ public enum ClassCalibrator: Sendable, Codable, Equatable {
         switch self {
         case .sigmoid(let a, let b): return a.isFinite && b.isFinite
         case .isotonic(let x, let y):
-            guard !x.isEmpty, x.count == y.count, x.allSatisfy(\.isFinite), y.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else { return false }
+            guard !x.isEmpty, x.count == y.count, x.allSatisfy(\.isFinite),
+                y.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 })
+            else { return false }
             return zip(x, x.dropFirst()).allSatisfy { $0 < $1 } && zip(y, y.dropFirst()).allSatisfy { $0 <= $1 }
         }
     }
@@ -126,8 +130,9 @@ public struct ProbabilityCalibration: Sendable, Codable, Equatable {
         let maps = classes.map { c -> ClassCalibrator in
             let scores = (0..<probabilities.rows).map { probabilities[$0, c] }
             let positive = truth.map { $0 == c }
-            return method == .sigmoid ? ClassCalibrator.fitSigmoid(scores: scores, positive: positive)
-                                      : ClassCalibrator.fitIsotonic(scores: scores, positive: positive)
+            return method == .sigmoid
+                ? ClassCalibrator.fitSigmoid(scores: scores, positive: positive)
+                : ClassCalibrator.fitIsotonic(scores: scores, positive: positive)
         }
         return ProbabilityCalibration(method: method, calibrators: maps)
     }

@@ -18,14 +18,18 @@ public struct TargetSpec: Sendable, Codable, Equatable {
             guard case .numeric(let values) = column.data else {
                 throw PipelineError.textTargetForRegression(column.name)
             }
-            return (TargetSpec(name: column.name, task: .regression, classes: []), .values(used.map { values[$0] }), used)
+            return (
+                TargetSpec(name: column.name, task: .regression, classes: []), .values(used.map { values[$0] }), used
+            )
         case .classification:
             let labels = used.map { column.text(at: $0) ?? "" }
             let classes = Array(Set(labels)).sorted(by: TargetSpec.labelOrder)
             guard classes.count >= 2 else { throw PipelineError.singleClass(column.name, classes.first ?? "") }
             let code = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-            return (TargetSpec(name: column.name, task: .classification, classes: classes),
-                    .classes(labels.map { code[$0] ?? 0 }, classCount: classes.count), used)
+            return (
+                TargetSpec(name: column.name, task: .classification, classes: classes),
+                .classes(labels.map { code[$0] ?? 0 }, classCount: classes.count), used
+            )
         }
     }
 
@@ -74,9 +78,12 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .targetAllMissing(let c): "the target '\(c)' is missing in every row"
-        case .textTargetForRegression(let c): "'\(c)' holds text, so it cannot be a regression target\nhint: use task=classification, or pick a numeric target"
-        case .singleClass(let c, let v): "the target '\(c)' has only one class ('\(v)'); classification needs at least two"
-        case .unknownAlgorithm(let name, let known): "unknown algorithm '\(name)'\nhint: algorithms: " + known.joined(separator: ", ")
+        case .textTargetForRegression(let c):
+            "'\(c)' holds text, so it cannot be a regression target\nhint: use task=classification, or pick a numeric target"
+        case .singleClass(let c, let v):
+            "the target '\(c)' has only one class ('\(v)'); classification needs at least two"
+        case .unknownAlgorithm(let name, let known):
+            "unknown algorithm '\(name)'\nhint: algorithms: " + known.joined(separator: ", ")
         case .unsupportedTask(let a, let t): "'\(a)' does not do \(t.rawValue)"
         case .thresholdNeedsBinaryClassifier(let task, let k):
             task == .regression
@@ -84,7 +91,9 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
                 : "a decision threshold needs a model with two classes; this one has \(k)\nhint: with more classes give the cost of each mistake instead: costs={TRUE: [cost of deciding each class], …}"
         case .thresholdOutOfRange(let t): "the decision threshold must be a probability from 0 to 1, not \(t)"
         case .calibrationNeedsClassifier(let task):
-            task == .regression ? "calibration maps a classifier's probabilities; this model does regression" : "internal error: a calibration that does not fit the model's classes"
+            task == .regression
+                ? "calibration maps a classifier's probabilities; this model does regression"
+                : "internal error: a calibration that does not fit the model's classes"
         case .costsNeedClassifier: "decision costs weigh a classifier's mistakes; this model does regression"
         case .invalidCosts(let k):
             "decision costs need \(k) rows of \(k) numbers ≥ 0 (the cost of each decided class when the truth is each class), with some mistake costing more than 0"
@@ -103,7 +112,8 @@ extension TargetSpec {
         classes = try container.decode([String].self, forKey: .classes)
         switch task {
         case .classification:
-            try StoredModelCheck.require(classes.count >= 2, at: path, "a classifier needs at least two classes, not \(classes.count)")
+            try StoredModelCheck.require(
+                classes.count >= 2, at: path, "a classifier needs at least two classes, not \(classes.count)")
             try StoredModelCheck.require(Set(classes).count == classes.count, at: path, "a class label appears twice")
         case .regression:
             try StoredModelCheck.require(classes.isEmpty, at: path, "a regression target has no classes")

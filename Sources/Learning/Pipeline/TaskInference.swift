@@ -28,7 +28,9 @@ public struct TaskInference: Sendable, Equatable {
     /// The task `column` implies over `rows` (missing values ignored).
     /// - Complexity: O(rows), with a set of at most `maximumClasses + 1` values.
     public static func infer(column: Column, rows: [Int]) -> TaskInference {
-        guard case .numeric(let values) = column.data else { return TaskInference(task: .classification, reason: .text) }
+        guard case .numeric(let values) = column.data else {
+            return TaskInference(task: .classification, reason: .text)
+        }
         var counts: [Double: Int] = [:]
         var tooMany = false
         for r in rows {

@@ -100,7 +100,10 @@ public struct DateStep: Sendable, Codable, Equatable {
             // Each of the column's levels is parsed once, not once per row.
             let parsed = levels.map(parse)
             for (r, code) in codes.enumerated() where code >= 0 {
-                guard let fields = parsed[Int(code)] else { notDates.append(r); continue }
+                guard let fields = parsed[Int(code)] else {
+                    notDates.append(r)
+                    continue
+                }
                 for (p, part) in parts.enumerated() { values[p][r] = part.value(of: fields) }
             }
         case .numeric(let numbers):
@@ -141,15 +144,20 @@ extension DateStep {
         format = try container.decode(DateFormat.self, forKey: .format)
         derived = try container.decode([FeatureSpec].self, forKey: .derived)
         example = try container.decode(String.self, forKey: .example)
-        try StoredModelCheck.require(["-", "/", "."].contains(format.separator), at: path + [CodingKeys.format],
-                                     "a date separator must be '-', '/' or '.', not '\(format.separator)'")
-        try StoredModelCheck.require(!(format.order == .yearFirst && format.twoDigitYear), at: path + [CodingKeys.format],
-                                     "a year-first date format has a four-digit year")
-        try StoredModelCheck.require(derived.count == parts.count, at: path + [CodingKeys.derived],
-                                     "\(derived.count) derived numbers where the format \(format) makes \(parts.count)")
-        try StoredModelCheck.require(derived.allSatisfy { $0.kind == .number && $0.date == nil }, at: path + [CodingKeys.derived],
-                                     "a derived date part must be a plain number")
-        try StoredModelCheck.require(parse(example) != nil, at: path + [CodingKeys.example],
-                                     "the example '\(example)' is not a date in the format \(format)")
+        try StoredModelCheck.require(
+            ["-", "/", "."].contains(format.separator), at: path + [CodingKeys.format],
+            "a date separator must be '-', '/' or '.', not '\(format.separator)'")
+        try StoredModelCheck.require(
+            !(format.order == .yearFirst && format.twoDigitYear), at: path + [CodingKeys.format],
+            "a year-first date format has a four-digit year")
+        try StoredModelCheck.require(
+            derived.count == parts.count, at: path + [CodingKeys.derived],
+            "\(derived.count) derived numbers where the format \(format) makes \(parts.count)")
+        try StoredModelCheck.require(
+            derived.allSatisfy { $0.kind == .number && $0.date == nil }, at: path + [CodingKeys.derived],
+            "a derived date part must be a plain number")
+        try StoredModelCheck.require(
+            parse(example) != nil, at: path + [CodingKeys.example],
+            "the example '\(example)' is not a date in the format \(format)")
     }
 }

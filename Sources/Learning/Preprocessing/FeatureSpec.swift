@@ -64,7 +64,10 @@ public struct FeatureSpec: Sendable, Codable, Equatable {
             var missing = 0
             for r in rows {
                 let c = Int(codes[r])
-                if c < 0 { missing += 1; continue }
+                if c < 0 {
+                    missing += 1
+                    continue
+                }
                 if counts[c] == 0 { firstSeen.append(c) }
                 counts[c] += 1
             }
@@ -93,20 +96,32 @@ extension FeatureSpec {
         levels = try container.decode([String].self, forKey: .levels)
         levelCounts = try container.decode([Int].self, forKey: .levelCounts)
         date = try container.decodeIfPresent(DateStep.self, forKey: .date)
-        try StoredModelCheck.require(missingRate >= 0 && missingRate <= 1, at: path + [CodingKeys.missingRate],
-                                     "'\(name)' has a missing share of \(missingRate), outside 0…1")
-        try StoredModelCheck.require([median, mean, standardDeviation, minimum, maximum].allSatisfy { !$0.isInfinite },
-                                     at: path + [CodingKeys.mean], "'\(name)' has an infinite statistic")
-        try StoredModelCheck.require(!(standardDeviation < 0), at: path + [CodingKeys.standardDeviation],
-                                     "'\(name)' has a negative standard deviation")
-        try StoredModelCheck.require(kind == .text || levels.isEmpty, at: path + [CodingKeys.levels], "number column '\(name)' has text levels")
-        try StoredModelCheck.require(levelCounts.count == levels.count && levelCounts.allSatisfy { $0 >= 0 }, at: path + [CodingKeys.levelCounts],
-                                     "'\(name)' has \(levelCounts.count) level counts for \(levels.count) levels")
-        try StoredModelCheck.require(Set(levels).count == levels.count, at: path + [CodingKeys.levels], "'\(name)' lists a level twice")
+        try StoredModelCheck.require(
+            missingRate >= 0 && missingRate <= 1, at: path + [CodingKeys.missingRate],
+            "'\(name)' has a missing share of \(missingRate), outside 0…1")
+        try StoredModelCheck.require(
+            [median, mean, standardDeviation, minimum, maximum].allSatisfy { !$0.isInfinite },
+            at: path + [CodingKeys.mean], "'\(name)' has an infinite statistic")
+        try StoredModelCheck.require(
+            !(standardDeviation < 0), at: path + [CodingKeys.standardDeviation],
+            "'\(name)' has a negative standard deviation")
+        try StoredModelCheck.require(
+            kind == .text || levels.isEmpty, at: path + [CodingKeys.levels], "number column '\(name)' has text levels")
+        try StoredModelCheck.require(
+            levelCounts.count == levels.count && levelCounts.allSatisfy { $0 >= 0 },
+            at: path + [CodingKeys.levelCounts],
+            "'\(name)' has \(levelCounts.count) level counts for \(levels.count) levels")
+        try StoredModelCheck.require(
+            Set(levels).count == levels.count, at: path + [CodingKeys.levels], "'\(name)' lists a level twice")
         if let date {
-            try StoredModelCheck.require(kind == .text && levels.isEmpty, at: path + [CodingKeys.date], "date input '\(name)' must be text without levels")
-            try StoredModelCheck.require(date.derived.map(\.name) == date.parts.map { DateStep.derivedName(name, $0) }, at: path + [CodingKeys.date],
-                                         "the derived numbers of date input '\(name)' must be named " + date.parts.map { DateStep.derivedName(name, $0) }.joined(separator: ", "))
+            try StoredModelCheck.require(
+                kind == .text && levels.isEmpty, at: path + [CodingKeys.date],
+                "date input '\(name)' must be text without levels")
+            try StoredModelCheck.require(
+                date.derived.map(\.name) == date.parts.map { DateStep.derivedName(name, $0) },
+                at: path + [CodingKeys.date],
+                "the derived numbers of date input '\(name)' must be named "
+                    + date.parts.map { DateStep.derivedName(name, $0) }.joined(separator: ", "))
         }
     }
 }

@@ -26,11 +26,13 @@ public struct InputWarning: Sendable, Equatable, CustomStringConvertible {
         case .unseenCategory(let v):
             return "\(column) = '\(v)' was never seen in training (\(whereText)); it counts as none of the known values"
         case .outOfRange(let v, let lo, let hi):
-            return "\(column) = \(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi)) (\(whereText)); the model is extrapolating"
+            return
+                "\(column) = \(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi)) (\(whereText)); the model is extrapolating"
         case .notANumber(let v):
             return "\(column) = '\(v)' is not a number (\(whereText)); treated as missing"
         case .notADate(let v, let format):
-            return "\(column) = '\(v)' is not a date written \(format) as in training (\(whereText)); treated as missing"
+            return
+                "\(column) = '\(v)' is not a date written \(format) as in training (\(whereText)); treated as missing"
         }
     }
 }
@@ -88,7 +90,8 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         // Columns are summarised independently (each sorts its values for the median): one per core.
         let columns = names.compactMap { frame.column(named: $0) }
         let summarise: @Sendable (Int) -> FeatureSpec = { FeatureSpec.fitting(columns[$0], rows: rows) }
-        features = (try? parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount, summarise))
+        features =
+            (try? parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount, summarise))
             ?? (0..<columns.count).map(summarise)
         self.options = options
         var outputNames: [String] = []
@@ -125,7 +128,8 @@ public struct Preprocessor: Sendable, Codable, Equatable {
     /// 1970-01-01 (`DateStep.daysColumn`, a number column of the same name), so a date drifts
     /// when the dates move, not whenever a new day appears; other columns stay as they are.
     public func driftView(_ frame: DataFrame) -> DataFrame {
-        let dates = Dictionary(features.compactMap { f in f.date.map { (f.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        let dates = Dictionary(
+            features.compactMap { f in f.date.map { (f.name, $0) } }, uniquingKeysWith: { a, _ in a })
         guard !dates.isEmpty else { return frame }
         return frame.mappingColumns { column in dates[column.name]?.daysColumn(column) ?? column }
     }
@@ -168,7 +172,11 @@ public struct Preprocessor: Sendable, Codable, Equatable {
                 if encoding.indicator { values[r * width + column + 1] = v.isNaN ? 1 : 0 }
             }
             if !outOfRange.isEmpty {
-                warnings.append(InputWarning(column: feature.name, kind: .outOfRange(value: firstOutOfRange, minimum: feature.minimum, maximum: feature.maximum), rows: Array(outOfRange.prefix(5)), count: outOfRange.count))
+                warnings.append(
+                    InputWarning(
+                        column: feature.name,
+                        kind: .outOfRange(value: firstOutOfRange, minimum: feature.minimum, maximum: feature.maximum),
+                        rows: Array(outOfRange.prefix(5)), count: outOfRange.count))
             }
         }
         for feature in features {
@@ -176,7 +184,11 @@ public struct Preprocessor: Sendable, Codable, Equatable {
             if let date = feature.date {
                 let (parts, notDates) = date.derive(column)
                 if let first = notDates.first {
-                    warnings.append(InputWarning(column: feature.name, kind: .notADate(value: column.text(at: first) ?? "", format: date.format), rows: Array(notDates.prefix(5)), count: notDates.count))
+                    warnings.append(
+                        InputWarning(
+                            column: feature.name,
+                            kind: .notADate(value: column.text(at: first) ?? "", format: date.format),
+                            rows: Array(notDates.prefix(5)), count: notDates.count))
                 }
                 for (p, part) in date.derived.enumerated() { encode(parts[p], part, at: offset + p, indicator: false) }
                 if Self.hasIndicator(feature, options), let year = parts.first {
@@ -223,7 +235,14 @@ public struct Preprocessor: Sendable, Codable, Equatable {
                 bad.append(r)
                 return .nan
             }
-            let warnings = bad.isEmpty ? [] : [InputWarning(column: feature.name, kind: .notANumber(value: firstBad), rows: Array(bad.prefix(5)), count: bad.count)]
+            let warnings =
+                bad.isEmpty
+                ? []
+                : [
+                    InputWarning(
+                        column: feature.name, kind: .notANumber(value: firstBad), rows: Array(bad.prefix(5)),
+                        count: bad.count)
+                ]
             return (numbers, warnings)
         }
     }
@@ -261,7 +280,9 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         }
         let warnings = unseenOrder.map { value in
             let rows = unseenRows[value] ?? []
-            return InputWarning(column: feature.name, kind: .unseenCategory(value: value), rows: Array(rows.prefix(5)), count: rows.count)
+            return InputWarning(
+                column: feature.name, kind: .unseenCategory(value: value), rows: Array(rows.prefix(5)),
+                count: rows.count)
         }
         return (slots, warnings)
     }
@@ -327,9 +348,12 @@ extension Preprocessor {
                 if let date = feature.date {
                     let parts = date.derive(value)
                     for (p, part) in date.derived.enumerated() {
-                        values[r * width + offset + p] = NumberEncoding(part, options, indicator: false).encode(parts[p])
+                        values[r * width + offset + p] = NumberEncoding(part, options, indicator: false).encode(
+                            parts[p])
                     }
-                    if Self.hasIndicator(feature, options) { values[r * width + offset + parts.count] = parts.first?.isNaN ?? true ? 1 : 0 }
+                    if Self.hasIndicator(feature, options) {
+                        values[r * width + offset + parts.count] = parts.first?.isNaN ?? true ? 1 : 0
+                    }
                     offset += Self.encodedWidth(feature, options)
                     continue
                 }
@@ -372,15 +396,18 @@ extension Preprocessor {
         outputNames = try container.decode([String].self, forKey: .outputNames)
         outputSources = try container.decode([Int].self, forKey: .outputSources)
         try StoredModelCheck.require(!features.isEmpty, at: path + [CodingKeys.features], "there are no features")
-        try StoredModelCheck.require(Set(features.map(\.name)).count == features.count, at: path + [CodingKeys.features],
-                                     "a feature name appears twice")
+        try StoredModelCheck.require(
+            Set(features.map(\.name)).count == features.count, at: path + [CodingKeys.features],
+            "a feature name appears twice")
         var sources: [Int] = []
         for (i, feature) in features.enumerated() {
             sources += repeatElement(i, count: Self.encodedWidth(feature, options))
         }
-        try StoredModelCheck.require(outputNames.count == sources.count, at: path + [CodingKeys.outputNames],
-                                     "\(outputNames.count) encoded columns where the features make \(sources.count)")
-        try StoredModelCheck.require(outputSources == sources, at: path + [CodingKeys.outputSources],
-                                     "the encoded columns' sources do not follow the features")
+        try StoredModelCheck.require(
+            outputNames.count == sources.count, at: path + [CodingKeys.outputNames],
+            "\(outputNames.count) encoded columns where the features make \(sources.count)")
+        try StoredModelCheck.require(
+            outputSources == sources, at: path + [CodingKeys.outputSources],
+            "the encoded columns' sources do not follow the features")
     }
 }

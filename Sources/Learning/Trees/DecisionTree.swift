@@ -20,13 +20,16 @@ public struct DecisionTree: Algorithm {
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = true
     public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
-                      help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
+        ParameterSpec(
+            "criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
+            help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
         ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
-        ParameterSpec("min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
+        ParameterSpec(
+            "min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
         ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
-        ParameterSpec("max_features", .choice(["all", "sqrt", "log2"]), default: .string("all"),
-                      help: "features scored per split"),
+        ParameterSpec(
+            "max_features", .choice(["all", "sqrt", "log2"]), default: .string("all"),
+            help: "features scored per split"),
         ClassWeighting.parameterSpec,
     ]
 
@@ -46,8 +49,9 @@ public struct DecisionTree: Algorithm {
             maxFeatures: TreeInputs.featureBudget(parameters.string("max_features"), featureCount: x.columns))
         var generator = SeededGenerator(seed: context.seed, stream: 0)
         let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
-        let tree = try grower.grow(&source, targets: TrainingTargets(y, weights: weights ?? []), rootRows: 0..<x.rows, rowCount: x.rows,
-                                   generator: &generator, context: context, reportProgress: true)
+        let tree = try grower.grow(
+            &source, targets: TrainingTargets(y, weights: weights ?? []), rootRows: 0..<x.rows, rowCount: x.rows,
+            generator: &generator, context: context, reportProgress: true)
         context.progress(1)
         return DecisionTreeModel(task: y.task, featureCount: x.columns, tree: tree)
     }
@@ -76,39 +80,47 @@ enum TreeInputs {
     static func check(_ x: Matrix, _ y: Target, algorithm: String) throws {
         guard x.rows > 0, x.columns > 0 else { throw LearningError.emptyTrainingSet }
         guard y.count == x.rows else {
-            throw LearningError.invalidParameter(algorithm: algorithm, name: "target", value: "\(y.count) values",
-                                                 expected: "one value per row (\(x.rows))")
+            throw LearningError.invalidParameter(
+                algorithm: algorithm, name: "target", value: "\(y.count) values",
+                expected: "one value per row (\(x.rows))")
         }
         // Thresholds must stay finite (JSON, ONNX), and an infinite value would sit on the wrong
         // side of the clamped "every non-missing value" threshold.
         guard !x.values.contains(where: { $0.isInfinite }) else {
-            throw LearningError.invalidParameter(algorithm: algorithm, name: "features", value: "infinity",
-                                                 expected: "finite numbers (NaN for missing)")
+            throw LearningError.invalidParameter(
+                algorithm: algorithm, name: "features", value: "infinity",
+                expected: "finite numbers (NaN for missing)")
         }
         switch y {
         case .classes(let codes, let k):
             guard k >= 1, codes.allSatisfy({ $0 >= 0 && $0 < k }) else {
-                throw LearningError.invalidParameter(algorithm: algorithm, name: "target", value: "class codes",
-                                                     expected: "codes in 0..<\(k)")
+                throw LearningError.invalidParameter(
+                    algorithm: algorithm, name: "target", value: "class codes",
+                    expected: "codes in 0..<\(k)")
             }
         case .values(let v):
             guard v.allSatisfy({ $0.isFinite }) else {
-                throw LearningError.invalidParameter(algorithm: algorithm, name: "target", value: "non-finite value",
-                                                     expected: "finite target values")
+                throw LearningError.invalidParameter(
+                    algorithm: algorithm, name: "target", value: "non-finite value",
+                    expected: "finite target values")
             }
         }
     }
 
     /// Refuses stored trees whose outputs do not fit `task` (class probabilities: at least two; a
     /// value: one) or that test a feature past `featureCount`.
-    static func checkStored(_ trees: [Tree], task: Task, featureCount: Int, width: Int? = nil, at path: [any CodingKey]) throws {
+    static func checkStored(_ trees: [Tree], task: Task, featureCount: Int, width: Int? = nil, at path: [any CodingKey])
+        throws
+    {
         try StoredModelCheck.require(featureCount >= 0, at: path, "\(featureCount) features")
         let expected = width ?? (task == .classification ? max(2, trees.first?.valueWidth ?? 2) : 1)
         for (t, tree) in trees.enumerated() {
-            try StoredModelCheck.require(tree.valueWidth == expected, at: path,
-                                         "tree \(t) has \(tree.valueWidth) outputs per node, the model \(expected)")
-            try StoredModelCheck.require(tree.largestFeature < featureCount, at: path,
-                                         "tree \(t) tests feature \(tree.largestFeature) of a model with \(featureCount)")
+            try StoredModelCheck.require(
+                tree.valueWidth == expected, at: path,
+                "tree \(t) has \(tree.valueWidth) outputs per node, the model \(expected)")
+            try StoredModelCheck.require(
+                tree.largestFeature < featureCount, at: path,
+                "tree \(t) tests feature \(tree.largestFeature) of a model with \(featureCount)")
         }
     }
 
@@ -133,7 +145,8 @@ extension DecisionTreeModel {
         let task = try container.decode(Task.self, forKey: .task)
         let featureCount = try container.decode(Int.self, forKey: .featureCount)
         let tree = try container.decode(Tree.self, forKey: .tree)
-        try TreeInputs.checkStored([tree], task: task, featureCount: featureCount, at: container.codingPath + [CodingKeys.tree])
+        try TreeInputs.checkStored(
+            [tree], task: task, featureCount: featureCount, at: container.codingPath + [CodingKeys.tree])
         self.init(task: task, featureCount: featureCount, tree: tree)
     }
 }

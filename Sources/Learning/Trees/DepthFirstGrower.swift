@@ -7,11 +7,13 @@ protocol SplitSource {
     /// Streams the node's rows of feature `f` into `scanner` in increasing value order, with the
     /// feature's missing rows in `scanner.missingBuffer`. Returns false when the feature is constant
     /// in the node (no split possible).
-    mutating func scan(feature f: Int, start: Int, end: Int, targets: TrainingTargets, scanner: inout SplitScanner) -> Bool
+    mutating func scan(feature f: Int, start: Int, end: Int, targets: TrainingTargets, scanner: inout SplitScanner)
+        -> Bool
     /// The stored threshold for a split between the adjacent values `lower` and `upper`.
     func threshold(feature f: Int, lower: Double, upper: Double) -> Double
     /// Moves the rows going left to the front of `start..<end`; returns where the right child starts.
-    mutating func partition(start: Int, end: Int, feature f: Int, lower: Double, threshold: Double, missingLeft: Bool) -> Int
+    mutating func partition(start: Int, end: Int, feature f: Int, lower: Double, threshold: Double, missingLeft: Bool)
+        -> Int
 }
 
 /// Grows one CART-style tree depth first: each node takes the best split over (a random subset
@@ -28,7 +30,12 @@ struct DepthFirstGrower: Sendable {
     let maxFeatures: Int
 
     /// A node waiting to be split: its tree index, its row range and depth.
-    private struct Pending { var node: Int; var start: Int; var end: Int; var depth: Int }
+    private struct Pending {
+        var node: Int
+        var start: Int
+        var end: Int
+        var depth: Int
+    }
 
     /// - Complexity: O(nodes × evaluated features × cost of `scan`).
     func grow<Source: SplitSource>(
@@ -48,8 +55,9 @@ struct DepthFirstGrower: Sendable {
         defer { valueBuffer.deallocate() }
         func addNode(_ tree: inout Tree, statsAt offset: Int) -> Int {
             stats.withUnsafeBufferPointer { targets.writeNodeValues($0.baseAddress! + offset, into: valueBuffer) }
-            return tree.addLeaf(values: UnsafeBufferPointer(start: valueBuffer, count: targets.valueWidth),
-                                cover: stats[offset + 1])
+            return tree.addLeaf(
+                values: UnsafeBufferPointer(start: valueBuffer, count: targets.valueWidth),
+                cover: stats[offset + 1])
         }
         _ = addNode(&tree, statsAt: 0)
 
@@ -65,7 +73,8 @@ struct DepthFirstGrower: Sendable {
             let count = item.end - item.start
             let offset = item.node * width
             let pure = stats.withUnsafeBufferPointer { targets.isPure($0.baseAddress! + offset) }
-            let stop = (maxDepth > 0 && item.depth >= maxDepth)
+            let stop =
+                (maxDepth > 0 && item.depth >= maxDepth)
                 || count < minSamplesSplit || count < 2 * minSamplesLeaf || pure
             var splitFound = false
             if !stop {
@@ -75,7 +84,9 @@ struct DepthFirstGrower: Sendable {
                 while i < d && scored < maxFeatures {
                     let j = i + generator.nextInt(below: d - i)
                     order.swapAt(i, j)
-                    if source.scan(feature: order[i], start: item.start, end: item.end, targets: targets, scanner: &scanner) {
+                    if source.scan(
+                        feature: order[i], start: item.start, end: item.end, targets: targets, scanner: &scanner)
+                    {
                         scored += 1
                     }
                     i += 1
@@ -89,9 +100,12 @@ struct DepthFirstGrower: Sendable {
             }
             let f = scanner.bestFeature
             let t = source.threshold(feature: f, lower: scanner.bestLower, upper: scanner.bestUpper)
-            let mid = source.partition(start: item.start, end: item.end, feature: f, lower: scanner.bestLower,
-                                       threshold: t, missingLeft: scanner.bestMissingLeft)
-            precondition(mid - item.start == Int(scanner.bestLeft[0]), "internal error: partition disagrees with split statistics")
+            let mid = source.partition(
+                start: item.start, end: item.end, feature: f, lower: scanner.bestLower,
+                threshold: t, missingLeft: scanner.bestMissingLeft)
+            precondition(
+                mid - item.start == Int(scanner.bestLeft[0]),
+                "internal error: partition disagrees with split statistics")
             // Children's statistics: the best left, and parent minus left.
             for j in 0..<width { stats.append(scanner.bestLeft[j]) }
             for j in 0..<width { stats.append(stats[offset + j] - scanner.bestLeft[j]) }

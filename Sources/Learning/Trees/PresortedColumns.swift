@@ -84,7 +84,9 @@ struct PresortedColumns: SplitSource {
         return (t.isInfinite || t == upper) ? lower : t
     }
 
-    mutating func partition(start: Int, end: Int, feature f: Int, lower: Double, threshold t: Double, missingLeft: Bool) -> Int {
+    mutating func partition(start: Int, end: Int, feature f: Int, lower: Double, threshold t: Double, missingLeft: Bool)
+        -> Int
+    {
         let n = rowCount
         let tStored = min(max(t, -Double.greatestFiniteMagnitude), Double.greatestFiniteMagnitude)
         var leftCount = 0
@@ -112,12 +114,19 @@ struct PresortedColumns: SplitSource {
                                 for k in (base + start)..<(base + end) {
                                     let r = ord[k], v = vals[k]
                                     if gl[Int(r)] {
-                                        ord[l] = r; vals[l] = v; l += 1
+                                        ord[l] = r
+                                        vals[l] = v
+                                        l += 1
                                     } else {
-                                        tmp[rr] = r; tmpValues[rr] = v; rr += 1
+                                        tmp[rr] = r
+                                        tmpValues[rr] = v
+                                        rr += 1
                                     }
                                 }
-                                for k in 0..<rr { ord[l + k] = tmp[k]; vals[l + k] = tmpValues[k] }
+                                for k in 0..<rr {
+                                    ord[l + k] = tmp[k]
+                                    vals[l + k] = tmpValues[k]
+                                }
                             }
                         }
                     }

@@ -18,8 +18,10 @@ enum SplitCriterion: String, Sendable {
         case ("gini", .classification), ("entropy", .classification): return SplitCriterion(rawValue: name) ?? .gini
         case ("squared_error", .regression): return .squaredError
         default:
-            let expected = task == .classification ? "gini or entropy for classification" : "squared_error for regression"
-            throw LearningError.invalidParameter(algorithm: algorithm, name: "criterion", value: name, expected: expected)
+            let expected =
+                task == .classification ? "gini or entropy for classification" : "squared_error for regression"
+            throw LearningError.invalidParameter(
+                algorithm: algorithm, name: "criterion", value: name, expected: expected)
         }
     }
 }

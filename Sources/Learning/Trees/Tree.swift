@@ -71,7 +71,9 @@ public struct Tree: Sendable, Codable, Equatable {
     }
 
     /// Turns leaf `node` into a split on `feature` with the given children.
-    mutating func split(_ node: Int, feature f: Int, threshold t: Double, missingGoesLeft m: Bool, left l: Int, right r: Int) {
+    mutating func split(
+        _ node: Int, feature f: Int, threshold t: Double, missingGoesLeft m: Bool, left l: Int, right r: Int
+    ) {
         precondition(feature[node] == Tree.leaf && l > node && r > node, "internal error: bad split link")
         feature[node] = Int32(f)
         // JSON cannot hold infinities, and ONNX wants finite thresholds: clamp, which keeps the
@@ -101,12 +103,13 @@ public struct Tree: Sendable, Codable, Equatable {
         }
     }
 
-
     /// Calls `visit(row, leaf)` for each row in `range` of the row-major `all` (`columns` wide)
     /// with the leaf it ends in: `leafIndex` for a run of rows, with the node arrays' addresses
     /// taken once (no bounds checks in the walk).
     @inline(__always)
-    private func forEachLeaf(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>, _ visit: (Int, Int) -> Void) {
+    private func forEachLeaf(
+        _ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>, _ visit: (Int, Int) -> Void
+    ) {
         feature.withUnsafeBufferPointer { fe in
             threshold.withUnsafeBufferPointer { th in
                 left.withUnsafeBufferPointer { le in
@@ -133,8 +136,10 @@ public struct Tree: Sendable, Codable, Equatable {
 
     /// Adds this tree's first output value for each row in `range` of the row-major `all`
     /// (`columns` wide) to `out[(r - range.lowerBound) * stride + column]`.
-    func addValues(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
-                   into out: UnsafeMutableBufferPointer<Double>, stride: Int, column: Int) {
+    func addValues(
+        _ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
+        into out: UnsafeMutableBufferPointer<Double>, stride: Int, column: Int
+    ) {
         values.withUnsafeBufferPointer { va in
             forEachLeaf(all, columns: columns, rows: range) { r, leaf in
                 out[(r - range.lowerBound) * stride + column] += va[leaf * valueWidth]
@@ -143,8 +148,10 @@ public struct Tree: Sendable, Codable, Equatable {
     }
 
     /// Adds `scale` × this tree's outputs for each row in `range` to `out[(r - range.lowerBound) * valueWidth + k]`.
-    private func addScaledOutputs(_ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
-                                  into out: UnsafeMutableBufferPointer<Double>, scale: Double) {
+    private func addScaledOutputs(
+        _ all: UnsafeBufferPointer<Double>, columns: Int, rows range: Range<Int>,
+        into out: UnsafeMutableBufferPointer<Double>, scale: Double
+    ) {
         values.withUnsafeBufferPointer { va in
             forEachLeaf(all, columns: columns, rows: range) { r, leaf in
                 let target = (r - range.lowerBound) * valueWidth
@@ -164,13 +171,15 @@ public struct Tree: Sendable, Codable, Equatable {
         let block = max(128, min(8_192, x.rows / (2 * max(1, threads))))
         guard x.rows >= 2 * block else { return summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows) }
         let blocks = (x.rows + block - 1) / block
-        let parts = (try? parallelMap(blocks, threads: threads) { b in
-            summedOutputs(of: trees, x, scale: scale, rows: (b * block)..<min(x.rows, (b + 1) * block))
-        }) ?? [summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows)]
+        let parts =
+            (try? parallelMap(blocks, threads: threads) { b in
+                summedOutputs(of: trees, x, scale: scale, rows: (b * block)..<min(x.rows, (b + 1) * block))
+            }) ?? [summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows)]
         return parts.flatMap { $0 }
     }
 
-    private static func summedOutputs(of trees: [Tree], _ x: Matrix, scale: Double, rows range: Range<Int>) -> [Double] {
+    private static func summedOutputs(of trees: [Tree], _ x: Matrix, scale: Double, rows range: Range<Int>) -> [Double]
+    {
         var out = [Double](repeating: 0, count: range.count * (trees.first?.valueWidth ?? 1))
         x.values.withUnsafeBufferPointer { all in
             out.withUnsafeMutableBufferPointer { o in
@@ -206,7 +215,8 @@ extension Tree {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let path = container.codingPath
         let width = try container.decode(Int.self, forKey: .valueWidth)
-        try StoredModelCheck.require(width >= 1, at: path + [CodingKeys.valueWidth], "a tree needs at least one output per node, not \(width)")
+        try StoredModelCheck.require(
+            width >= 1, at: path + [CodingKeys.valueWidth], "a tree needs at least one output per node, not \(width)")
         self.init(valueWidth: width)
         feature = try container.decodeCompact([Int32].self, forKey: .feature)
         threshold = try container.decodeCompact([Double].self, forKey: .threshold)
@@ -217,39 +227,52 @@ extension Tree {
         values = try container.decodeCompact([Double].self, forKey: .values)
         let n = feature.count
         try StoredModelCheck.require(n >= 1, at: path + [CodingKeys.feature], "a tree needs at least one node")
-        for (key, count) in [(CodingKeys.threshold, threshold.count), (.left, left.count), (.right, right.count),
-                             (.missingGoesLeft, missingGoesLeft.count), (.cover, cover.count)] {
+        for (key, count) in [
+            (CodingKeys.threshold, threshold.count), (.left, left.count), (.right, right.count),
+            (.missingGoesLeft, missingGoesLeft.count), (.cover, cover.count),
+        ] {
             try StoredModelCheck.require(count == n, at: path + [key], "\(count) entries for \(n) nodes")
         }
-        try StoredModelCheck.require(StoredModelCheck.product(n, width) == values.count, at: path + [CodingKeys.values],
-                                     "\(values.count) values for \(n) nodes of \(width) outputs each")
-        try StoredModelCheck.require(StoredModelCheck.allFinite(threshold), at: path + [CodingKeys.threshold], "a threshold is not a finite number")
-        try StoredModelCheck.require(cover.allSatisfy { $0.isFinite && $0 >= 0 }, at: path + [CodingKeys.cover], "a cover is negative or not a finite number")
-        try StoredModelCheck.require(StoredModelCheck.allFinite(values), at: path + [CodingKeys.values], "an output is not a finite number")
+        try StoredModelCheck.require(
+            StoredModelCheck.product(n, width) == values.count, at: path + [CodingKeys.values],
+            "\(values.count) values for \(n) nodes of \(width) outputs each")
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(threshold), at: path + [CodingKeys.threshold],
+            "a threshold is not a finite number")
+        try StoredModelCheck.require(
+            cover.allSatisfy { $0.isFinite && $0 >= 0 }, at: path + [CodingKeys.cover],
+            "a cover is negative or not a finite number")
+        try StoredModelCheck.require(
+            StoredModelCheck.allFinite(values), at: path + [CodingKeys.values], "an output is not a finite number")
         // Children strictly after their parent: every walk moves forward, so it ends within n steps.
         var depths = [Int](repeating: -1, count: n)
         depths[0] = 0
         func link(_ parent: Int, _ child: Int, _ key: CodingKeys) throws {
-            try StoredModelCheck.require(child > parent && child < n, at: path + [key],
-                                         "node \(parent)'s child \(child) is not a later node of the \(n)")
+            try StoredModelCheck.require(
+                child > parent && child < n, at: path + [key],
+                "node \(parent)'s child \(child) is not a later node of the \(n)")
             try StoredModelCheck.require(depths[child] < 0, at: path + [key], "node \(child) has two parents")
             depths[child] = depths[parent] + 1
-            try StoredModelCheck.require(depths[child] <= Tree.maximumDepth, at: path + [key],
-                                         "the tree is deeper than \(Tree.maximumDepth) levels")
+            try StoredModelCheck.require(
+                depths[child] <= Tree.maximumDepth, at: path + [key],
+                "the tree is deeper than \(Tree.maximumDepth) levels")
         }
         for i in 0..<n {
             let f = feature[i]
             if f == Tree.leaf {
-                try StoredModelCheck.require(left[i] == -1 && right[i] == -1, at: path + [CodingKeys.left],
-                                             "leaf \(i) has children")
+                try StoredModelCheck.require(
+                    left[i] == -1 && right[i] == -1, at: path + [CodingKeys.left],
+                    "leaf \(i) has children")
                 continue
             }
             try StoredModelCheck.require(f >= 0, at: path + [CodingKeys.feature], "node \(i) tests feature \(f)")
-            try StoredModelCheck.require(depths[i] >= 0, at: path + [CodingKeys.left], "node \(i) is not reached from the root")
+            try StoredModelCheck.require(
+                depths[i] >= 0, at: path + [CodingKeys.left], "node \(i) is not reached from the root")
             try link(i, Int(left[i]), .left)
             try link(i, Int(right[i]), .right)
         }
-        try StoredModelCheck.require(!depths.contains(-1), at: path + [CodingKeys.left], "a node is not reached from the root")
+        try StoredModelCheck.require(
+            !depths.contains(-1), at: path + [CodingKeys.left], "a node is not reached from the root")
     }
 
     /// The largest feature index a split tests, or -1 for a lone leaf.

@@ -30,8 +30,10 @@ struct CSVChunkParser {
     var outcomes: [Outcome]
     var levels: [CSVLevelTable]
 
-    init(base: UnsafePointer<UInt8>, separator: UInt8, slots: UnsafePointer<UnsafeMutableRawPointer>,
-         missing: CSVMissingTokens, pow10: UnsafePointer<Double>, modes: [Mode]) {
+    init(
+        base: UnsafePointer<UInt8>, separator: UInt8, slots: UnsafePointer<UnsafeMutableRawPointer>,
+        missing: CSVMissingTokens, pow10: UnsafePointer<Double>, modes: [Mode]
+    ) {
         self.tokenizer = CSVTokenizer(base: base, separator: separator)
         self.base = base
         self.separator = separator
@@ -96,8 +98,9 @@ struct CSVChunkParser {
                 case .separator:
                     column += 1
                     if column == columnCount {
-                        throw .ragged(offset: recordStart - base, expected: columnCount,
-                                      found: try countFields(from: p, end: end, seen: columnCount))
+                        throw .ragged(
+                            offset: recordStart - base, expected: columnCount,
+                            found: try countFields(from: p, end: end, seen: columnCount))
                     }
                 case .lineEnd, .endOfData:
                     if column + 1 != columnCount {
@@ -112,7 +115,9 @@ struct CSVChunkParser {
     }
 
     /// Fields in the rest of a too-long record, for the error message.
-    private func countFields(from start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, seen: Int) throws(CSVParseIssue) -> Int {
+    private func countFields(from start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, seen: Int)
+        throws(CSVParseIssue) -> Int
+    {
         var p = start
         var count = seen + 1
         while true {
@@ -141,8 +146,10 @@ struct CSVChunkParser {
                 return
             }
             if modes[column] == .forcedNumeric {
-                let text = f.escaped ? String(decoding: tokenizer.unescape(f), as: UTF8.self)
-                                     : String(decoding: UnsafeBufferPointer(start: f.start, count: f.end - f.start), as: UTF8.self)
+                let text =
+                    f.escaped
+                    ? String(decoding: tokenizer.unescape(f), as: UTF8.self)
+                    : String(decoding: UnsafeBufferPointer(start: f.start, count: f.end - f.start), as: UTF8.self)
                 throw .notNumeric(offset: f.start - base, field: column + 1, value: text)
             }
             switchToText(column: column, row: row, firstRow: firstRow)
@@ -161,7 +168,9 @@ struct CSVChunkParser {
         if !missing.matches(s, e) {
             let found: Int32?
             if f.escaped {
-                found = tokenizer.unescape(f).withUnsafeBufferPointer { levels[column].code(of: $0.baseAddress ?? s, length: $0.count) }
+                found = tokenizer.unescape(f).withUnsafeBufferPointer {
+                    levels[column].code(of: $0.baseAddress ?? s, length: $0.count)
+                }
             } else if f.quoted {
                 found = levels[column].code(of: f.start, length: f.end - f.start)  // quoted text is kept verbatim
             } else {

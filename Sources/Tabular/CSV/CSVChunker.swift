@@ -69,7 +69,9 @@ struct CSVChunker {
         return result
     }
 
-    private static func scanBytes(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into result: inout RangeScan) {
+    private static func scanBytes(
+        _ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into result: inout RangeScan
+    ) {
         for i in start..<max(start, end) {
             switch base[i] {
             case 0x0A:
@@ -106,7 +108,7 @@ struct CSVChunker {
         var chunkStart = start
         var pending = 0  // record ends seen in the current chunk so far
         var row = 0
-        var parity = 0   // quotes before the current range, mod 2
+        var parity = 0  // quotes before the current range, mod 2
         for (i, scan) in scans.enumerated() {
             let recordEnds = scan.newlines(atParity: parity)
             let first = scan.firstNewline(atParity: parity)

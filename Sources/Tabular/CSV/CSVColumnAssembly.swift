@@ -29,9 +29,11 @@ struct CSVColumnAssembly<Source: CSVSource> {
         }
     }
 
-    private func run(modes: [CSVChunkParser.Mode], rows: Int, pow10: UnsafePointer<Double>) throws -> [Int: ColumnData] {
+    private func run(modes: [CSVChunkParser.Mode], rows: Int, pow10: UnsafePointer<Double>) throws -> [Int: ColumnData]
+    {
         let columnCount = modes.count
-        var states = try parseAll(chunkIndices: Array(chunks.indices), modes: { _ in modes }, pow10: pow10, hashing: true)
+        var states = try parseAll(
+            chunkIndices: Array(chunks.indices), modes: { _ in modes }, pow10: pow10, hashing: true)
 
         // A column is text if it was declared text or any chunk saw a non-number in it.
         let isText = (0..<columnCount).map { c in
@@ -42,9 +44,11 @@ struct CSVColumnAssembly<Source: CSVSource> {
             (0..<columnCount).contains { c in isText[c] && states[k].outcomes[c] != .text }
         }
         if !fixups.isEmpty {
-            let redone = try parseAll(chunkIndices: fixups, modes: { k in
-                (0..<columnCount).map { c in isText[c] && states[k].outcomes[c] != .text ? .text : .skip }
-            }, pow10: pow10, hashing: false)
+            let redone = try parseAll(
+                chunkIndices: fixups,
+                modes: { k in
+                    (0..<columnCount).map { c in isText[c] && states[k].outcomes[c] != .text ? .text : .skip }
+                }, pow10: pow10, hashing: false)
             for (k, state) in zip(fixups, redone) {
                 for c in 0..<columnCount where isText[c] && states[k].outcomes[c] != .text {
                     states[k].levels[c] = state.levels[c]
@@ -95,8 +99,10 @@ struct CSVColumnAssembly<Source: CSVSource> {
 
     /// Parses the given chunks (in file order), window by window, in parallel within each window;
     /// throws the issue earliest in the file, if any. With `hashing`, each window also goes to `hasher`.
-    private func parseAll(chunkIndices: [Int], modes: (Int) -> [CSVChunkParser.Mode],
-                          pow10: UnsafePointer<Double>, hashing: Bool) throws -> [ChunkState] {
+    private func parseAll(
+        chunkIndices: [Int], modes: (Int) -> [CSVChunkParser.Mode],
+        pow10: UnsafePointer<Double>, hashing: Bool
+    ) throws -> [ChunkState] {
         var states: [ChunkState] = []
         states.reserveCapacity(chunkIndices.count)
         let hasher = hashing ? self.hasher : nil
@@ -106,18 +112,21 @@ struct CSVColumnAssembly<Source: CSVSource> {
             let windowStart = chunks[chunkIndices[first]].start
             var last = first + 1
             while last < chunkIndices.count, chunkIndices[last] == chunkIndices[last - 1] + 1,
-                  chunks[chunkIndices[last]].end - windowStart <= windowSize {
+                chunks[chunkIndices[last]].end - windowStart <= windowSize
+            {
                 last += 1
             }
             let group = Array(chunkIndices[first..<last])
             let windowEnd = chunks[chunkIndices[last - 1]].end
             let groupModes = group.map(modes)
-            let results = try source.withBytes(offset: windowStart, count: windowEnd - windowStart) { bytes -> [Result<ChunkState, CSVParseIssue>?] in
+            let results = try source.withBytes(offset: windowStart, count: windowEnd - windowStart) {
+                bytes -> [Result<ChunkState, CSVParseIssue>?] in
                 guard let base = bytes.baseAddress else { return [] }
                 let shared = SharedPointer((base: base, slots: UnsafePointer(slots), pow10: pow10))
                 // Task 0 hashes the window (the longest task, so it starts first); the rest parse a chunk each.
                 let offset = hasher == nil ? 0 : 1
-                return parallelMap(group.count + offset, workers: threads) { task -> Result<ChunkState, CSVParseIssue>? in
+                return parallelMap(group.count + offset, workers: threads) {
+                    task -> Result<ChunkState, CSVParseIssue>? in
                     if let hasher, task == 0 {
                         hasher.update(UnsafeBufferPointer(start: shared.pointer.base, count: windowEnd - windowStart))
                         return nil
@@ -125,8 +134,9 @@ struct CSVColumnAssembly<Source: CSVSource> {
                     var chunk = chunks[group[task - offset]]
                     chunk.start -= windowStart
                     chunk.end -= windowStart
-                    var parser = CSVChunkParser(base: shared.pointer.base, separator: separator, slots: shared.pointer.slots,
-                                                missing: missing, pow10: shared.pointer.pow10, modes: groupModes[task - offset])
+                    var parser = CSVChunkParser(
+                        base: shared.pointer.base, separator: separator, slots: shared.pointer.slots,
+                        missing: missing, pow10: shared.pointer.pow10, modes: groupModes[task - offset])
                     do throws(CSVParseIssue) {
                         try parser.parse(chunk)
                     } catch {

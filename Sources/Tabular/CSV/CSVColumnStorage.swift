@@ -16,8 +16,10 @@ enum CSVColumnStorage {
     static let nestingLimit = 256
 
     /// Calls `body` with the slot pointers; `body` returns which columns are numeric, and those come back as arrays.
-    static func withStorage(columns: Int, rows: Int,
-                            _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer>) throws -> [Bool]) throws -> [[Double]?] {
+    static func withStorage(
+        columns: Int, rows: Int,
+        _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer>) throws -> [Bool]
+    ) throws -> [[Double]?] {
         let slots = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(1, columns))
         defer { slots.deallocate() }
         var arrays = [[Double]?](repeating: nil, count: columns)
@@ -43,12 +45,16 @@ enum CSVColumnStorage {
         return arrays
     }
 
-    private static func nest(_ column: Int, columns: Int, rows: Int, slots: UnsafeMutablePointer<UnsafeMutableRawPointer>,
-                             arrays: inout [[Double]?], keep: inout [Bool],
-                             body: (UnsafeMutablePointer<UnsafeMutableRawPointer>) throws -> [Bool]) throws {
+    private static func nest(
+        _ column: Int, columns: Int, rows: Int, slots: UnsafeMutablePointer<UnsafeMutableRawPointer>,
+        arrays: inout [[Double]?], keep: inout [Bool],
+        body: (UnsafeMutablePointer<UnsafeMutableRawPointer>) throws -> [Bool]
+    ) throws {
         if column == columns {
             keep = try body(slots)
-            precondition(keep.count == columns, "internal error: storage body returned \(keep.count) flags for \(columns) columns")
+            precondition(
+                keep.count == columns,
+                "internal error: storage body returned \(keep.count) flags for \(columns) columns")
             return
         }
         let array = try [Double](unsafeUninitializedCapacity: max(1, rows)) { buffer, initialized in

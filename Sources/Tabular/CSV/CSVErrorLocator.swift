@@ -33,8 +33,9 @@ struct CSVErrorLocator {
         case .invalidUTF8(let offset, let field):
             .invalidUTF8(location(offset, column: field))
         case .notNumeric(let offset, let field, let value):
-            .typeOverrideNotNumeric(location(offset, column: field),
-                                    column: field - 1 < columns.count ? columns[field - 1] : "column_\(field)", value: value)
+            .typeOverrideNotNumeric(
+                location(offset, column: field),
+                column: field - 1 < columns.count ? columns[field - 1] : "column_\(field)", value: value)
         case .recordCountMismatch(let offset):
             .unreadable(path: name, reason: "internal error: record count mismatch near \(location(offset, column: 1))")
         }

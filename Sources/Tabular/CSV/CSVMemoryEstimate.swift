@@ -50,7 +50,12 @@ enum CSVMemoryEstimate {
             let byte = sample[i]
             if inQuotes {
                 if byte == 0x22 {
-                    if i + 1 < sample.count, sample[i + 1] == 0x22 { field.append(0x22); i += 1 } else { inQuotes = false }
+                    if i + 1 < sample.count, sample[i + 1] == 0x22 {
+                        field.append(0x22)
+                        i += 1
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     field.append(byte)
                 }
@@ -85,7 +90,8 @@ enum CSVMemoryEstimate {
             let rows = totalBytes / max(1, sample.count) + 1
             return clampedSum(min(totalBytes, CSVReader.defaultWindowSize), rows, columns * 8)
         }
-        let rows = Int((Double(max(0, totalBytes - headerBytes)) / Double(dataBytes) * Double(sampledRows)).rounded(.up))
+        let rows = Int(
+            (Double(max(0, totalBytes - headerBytes)) / Double(dataBytes) * Double(sampledRows)).rounded(.up))
         var total = Double(min(totalBytes, CSVReader.defaultWindowSize))
         for c in 0..<columns {
             let profile = c < profiles.count ? profiles[c] : Profile()
@@ -96,10 +102,13 @@ enum CSVMemoryEstimate {
             }
             let fraction = Double(profile.distinct.count) / Double(max(1, profile.values))
             let sampledDistinct = Double(profile.distinct.count)
-            let levels = min(Double(rows), (sampledDistinct + max(0, Double(rows) - Double(sampledRows)) * fraction * fraction).rounded())
+            let levels = min(
+                Double(rows),
+                (sampledDistinct + max(0, Double(rows) - Double(sampledRows)) * fraction * fraction).rounded())
             let length = Double(profile.distinctBytes) / max(1, sampledDistinct)
             let heapString = length > 15 ? ((32 + length + 15) / 16).rounded(.down) * 16 : 0
-            total += Double(textBytesPerRow) * Double(rows) + levels * (Double(perLevelOverhead) + 2 * length + heapString)
+            total +=
+                Double(textBytesPerRow) * Double(rows) + levels * (Double(perLevelOverhead) + 2 * length + heapString)
         }
         return total >= Double(Int.max) ? Int.max : Int(total)
     }
@@ -111,7 +120,9 @@ enum CSVMemoryEstimate {
         let value = Array(field[..<end])
         profile.values += 1
         if profile.numeric, !isMissingOrNumber(value) { profile.numeric = false }
-        if profile.distinct.count < 1 << 16, profile.distinct.insert(value).inserted { profile.distinctBytes += value.count }
+        if profile.distinct.count < 1 << 16, profile.distinct.insert(value).inserted {
+            profile.distinctBytes += value.count
+        }
     }
 
     private static func isMissingOrNumber(_ value: [UInt8]) -> Bool {

@@ -8,7 +8,8 @@ struct CSVMissingTokens: Sendable {
 
     init(_ set: Set<String>) {
         let prepared = set.map { token -> [UInt8] in
-            let trimmed = token.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+            let trimmed = token.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+                .reversed()
             return trimmed.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         }
         emptyIsMissing = prepared.contains { $0.isEmpty }
@@ -36,7 +37,10 @@ struct CSVMissingTokens: Sendable {
             for i in 0..<length {
                 let b = start[i]
                 let lower = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
-                if lower != token[i] { equal = false; break }
+                if lower != token[i] {
+                    equal = false
+                    break
+                }
             }
             if equal { return true }
         }

@@ -23,13 +23,18 @@ enum CSVNumberParser {
         var negative = false
         if p < end {
             let c = p.pointee
-            if c == UInt8(ascii: "-") { negative = true; p += 1 } else if c == UInt8(ascii: "+") { p += 1 }
+            if c == UInt8(ascii: "-") {
+                negative = true
+                p += 1
+            } else if c == UInt8(ascii: "+") {
+                p += 1
+            }
         }
         // Accumulate every digit; with at most 19 of them (leading zeros included) the mantissa is exact,
         // since 10^19 < 2^64. Longer spellings are rare and go to the slow path.
         var mantissa: UInt64 = 0
         var digits = accumulateDigits(&p, end, into: &mantissa)
-        var exponent = 0         // decimal exponent applied to `mantissa`
+        var exponent = 0  // decimal exponent applied to `mantissa`
         if p < end && p.pointee == UInt8(ascii: ".") {
             p += 1
             let fractionDigits = accumulateDigits(&p, end, into: &mantissa)
@@ -89,7 +94,9 @@ enum CSVNumberParser {
 
     /// Appends the decimal digits at `p` to `mantissa` (wrapping past 19 digits), advancing `p`; returns how many.
     @inline(__always)
-    private static func accumulateDigits(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into mantissa: inout UInt64) -> Int {
+    private static func accumulateDigits(
+        _ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into mantissa: inout UInt64
+    ) -> Int {
         var count = 0
         while p < end {
             let d = p.pointee &- 48
@@ -115,8 +122,9 @@ enum CSVNumberParser {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
         return powersOfTen.withUnsafeBufferPointer { pow10 -> Double? in
             guard let pow = pow10.baseAddress,
-                  let (value, next) = parsePrefix(base, base + bytes.count, pow10: pow),
-                  next == base + bytes.count else { return nil }
+                let (value, next) = parsePrefix(base, base + bytes.count, pow10: pow),
+                next == base + bytes.count
+            else { return nil }
             return value
         }
     }

@@ -13,7 +13,7 @@ enum CSVParseIssue: Error, Sendable {
     var offset: Int {
         switch self {
         case .unexpectedQuote(let o, _), .unterminatedQuote(let o, _), .ragged(let o, _, _),
-             .invalidUTF8(let o, _), .notNumeric(let o, _, _), .recordCountMismatch(let o):
+            .invalidUTF8(let o, _), .notNumeric(let o, _, _), .recordCountMismatch(let o):
             o
         }
     }

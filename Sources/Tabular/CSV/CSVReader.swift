@@ -26,7 +26,9 @@ public enum CSVReader {
     static let defaultWindowSize = 1 << 25
 
     /// Reads a whole file into a DataFrame. `displayName` is what errors show as the file (default: the path as given).
-    public static func read(path: String, options: CSVOptions = CSVOptions(), displayName: String? = nil) throws -> DataFrame {
+    public static func read(path: String, options: CSVOptions = CSVOptions(), displayName: String? = nil) throws
+        -> DataFrame
+    {
         try read(path: path, options: options, displayName: displayName, chunkSize: defaultChunkSize)
     }
 
@@ -37,10 +39,13 @@ public enum CSVReader {
 
     /// Reads a whole file into a DataFrame and also returns the file's fingerprint (`Fingerprint.ofFile`),
     /// hashed from the windows as they are parsed instead of reading the file again after it.
-    public static func readFingerprinted(path: String, options: CSVOptions = CSVOptions(),
-                                         displayName: String? = nil) throws -> (frame: DataFrame, fingerprint: String) {
+    public static func readFingerprinted(
+        path: String, options: CSVOptions = CSVOptions(),
+        displayName: String? = nil
+    ) throws -> (frame: DataFrame, fingerprint: String) {
         var fingerprint = ""
-        let frame = try read(path: path, options: options, displayName: displayName, chunkSize: defaultChunkSize) { digest in
+        let frame = try read(path: path, options: options, displayName: displayName, chunkSize: defaultChunkSize) {
+            digest in
             fingerprint = digest
         }
         return (frame, fingerprint)
@@ -48,8 +53,10 @@ public enum CSVReader {
 
     /// `chunkSize` and `windowSize` let tests force tiny chunks and windows, so that their
     /// boundaries fall everywhere.
-    static func read(path: String, options: CSVOptions, displayName: String?, chunkSize: Int,
-                     windowSize: Int = defaultWindowSize, fingerprint: ((String) -> Void)? = nil) throws -> DataFrame {
+    static func read(
+        path: String, options: CSVOptions, displayName: String?, chunkSize: Int,
+        windowSize: Int = defaultWindowSize, fingerprint: ((String) -> Void)? = nil
+    ) throws -> DataFrame {
         let name = displayName ?? path
         let separator = options.resolvedSeparator(forName: path)
         // The file's size is checked against the budget (from a sample) before it is read.
@@ -57,8 +64,9 @@ public enum CSVReader {
         let hasher = fingerprint.map { _ in IncrementalFingerprint() }
         let frame: DataFrame
         do {
-            frame = try read(source: file, name: name, separator: separator, options: options, chunkSize: chunkSize,
-                             windowSize: windowSize, checkBudget: false, hasher: hasher)
+            frame = try read(
+                source: file, name: name, separator: separator, options: options, chunkSize: chunkSize,
+                windowSize: windowSize, checkBudget: false, hasher: hasher)
         } catch {
             // A file written while it was read explains whatever error its bytes caused.
             try file.checkUnchanged()
@@ -69,11 +77,14 @@ public enum CSVReader {
         return frame
     }
 
-    static func read(data: [UInt8], name: String, options: CSVOptions, chunkSize: Int,
-                     windowSize: Int = defaultWindowSize) throws -> DataFrame {
+    static func read(
+        data: [UInt8], name: String, options: CSVOptions, chunkSize: Int,
+        windowSize: Int = defaultWindowSize
+    ) throws -> DataFrame {
         try data.withUnsafeBufferPointer { bytes in
-            try read(source: CSVMemorySource(bytes: bytes), name: name, separator: options.resolvedSeparator(forName: name),
-                     options: options, chunkSize: chunkSize, windowSize: windowSize, checkBudget: true, hasher: nil)
+            try read(
+                source: CSVMemorySource(bytes: bytes), name: name, separator: options.resolvedSeparator(forName: name),
+                options: options, chunkSize: chunkSize, windowSize: windowSize, checkBudget: true, hasher: nil)
         }
     }
 
@@ -82,8 +93,10 @@ public enum CSVReader {
     /// Two passes over the source, a window at a time: the first finds the record boundaries (and
     /// so the row count and the chunks), the second parses the chunks into column storage sized
     /// for exactly those rows, hashing the bytes as it goes when asked to.
-    private static func read(source: some CSVSource, name: String, separator: UInt8, options: CSVOptions,
-                             chunkSize: Int, windowSize: Int, checkBudget: Bool, hasher: IncrementalFingerprint?) throws -> DataFrame {
+    private static func read(
+        source: some CSVSource, name: String, separator: UInt8, options: CSVOptions,
+        chunkSize: Int, windowSize: Int, checkBudget: Bool, hasher: IncrementalFingerprint?
+    ) throws -> DataFrame {
         let size = source.count
         guard size > 0 else { throw TabularError.emptyFile(path: name) }
         let errors = CSVErrorLocator(source: source, name: name)
@@ -102,15 +115,19 @@ public enum CSVReader {
         guard end > start else { throw TabularError.emptyFile(path: name) }
 
         // Header (or, without one, the first record's width).
-        let (names, dataStart) = try header(source, start: start, end: end, window: window, separator: separator,
-                                            hasHeader: options.hasHeader, errors: errors)
+        let (names, dataStart) = try header(
+            source, start: start, end: end, window: window, separator: separator,
+            hasHeader: options.hasHeader, errors: errors)
         if options.hasHeader { guard dataStart < end else { throw TabularError.headerOnly(path: name) } }
         let modes = try initialModes(names: names, types: options.types)
         if checkBudget, let budget = options.memoryBudgetBytes {
-            let estimate = try source.withBytes(offset: start, count: min(end - start, CSVFileSource.sampleBytes)) { sample in
+            let estimate = try source.withBytes(offset: start, count: min(end - start, CSVFileSource.sampleBytes)) {
+                sample in
                 estimatedBytes(sample: sample, totalBytes: size, separator: separator)
             }
-            if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
+            if estimate > budget {
+                throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget)
+            }
         }
 
         // First pass: record boundaries, window by window, its ranges scanned in parallel.
@@ -184,23 +201,33 @@ public enum CSVReader {
 
     /// The column names (from the header, or `column_1…` for the first record's width) and where
     /// the data starts. The window grows until it holds the whole first record.
-    private static func header(_ source: some CSVSource, start: Int, end: Int, window: Int, separator: UInt8,
-                               hasHeader: Bool, errors: CSVErrorLocator) throws -> (names: [String], dataStart: Int) {
+    private static func header(
+        _ source: some CSVSource, start: Int, end: Int, window: Int, separator: UInt8,
+        hasHeader: Bool, errors: CSVErrorLocator
+    ) throws -> (names: [String], dataStart: Int) {
         var length = min(end - start, window)
         while true {
             let reachesEnd = start + length == end
             // The issue (shifted to the file's offsets) is turned into an error outside the window.
-            let found = try source.withBytes(offset: start, count: length) { bytes -> Result<(fields: [[UInt8]], offsets: [Int], dataStart: Int), CSVParseIssue>? in
+            let found = try source.withBytes(offset: start, count: length) {
+                bytes -> Result<(fields: [[UInt8]], offsets: [Int], dataStart: Int), CSVParseIssue>? in
                 guard let base = bytes.baseAddress else { return nil }
                 // Without a record end at even quote parity, the first record goes on past this window.
-                guard reachesEnd || CSVChunker.scan(base, from: 0, to: bytes.count).firstNewline(atParity: 0) >= 0 else { return nil }
+                guard reachesEnd || CSVChunker.scan(base, from: 0, to: bytes.count).firstNewline(atParity: 0) >= 0
+                else { return nil }
                 let tokenizer = CSVTokenizer(base: base, separator: separator)
                 do throws(CSVParseIssue) {
                     let record = try tokenizer.record(at: base, end: base + bytes.count)
-                    return .success((
-                        fields: record.fields.map { $0.escaped ? tokenizer.unescape($0) : Array(UnsafeBufferPointer(start: $0.start, count: $0.end - $0.start)) },
-                        offsets: record.fields.map { start + ($0.start - base) },
-                        dataStart: start + (record.next - base)))
+                    return .success(
+                        (
+                            fields: record.fields.map {
+                                $0.escaped
+                                    ? tokenizer.unescape($0)
+                                    : Array(UnsafeBufferPointer(start: $0.start, count: $0.end - $0.start))
+                            },
+                            offsets: record.fields.map { start + ($0.start - base) },
+                            dataStart: start + (record.next - base)
+                        ))
                 } catch {
                     return .failure(error.shifted(by: start))
                 }
@@ -231,7 +258,8 @@ public enum CSVReader {
                 throw TabularError.emptyColumnName(errors.location(offset, column: i + 1))
             }
             if seen.contains(name), let first = names.firstIndex(of: name) {
-                throw TabularError.duplicateHeaderName(errors.location(offset, column: i + 1), name: name, firstColumn: first + 1)
+                throw TabularError.duplicateHeaderName(
+                    errors.location(offset, column: i + 1), name: name, firstColumn: first + 1)
             }
             seen.insert(name)
             names.append(name)

@@ -81,7 +81,9 @@ final class CSVFileSource: CSVSource {
             let estimate = try withBytes(offset: 0, count: min(count, Self.sampleBytes)) {
                 CSVReader.estimatedBytes(sample: $0, totalBytes: count, separator: separator)
             }
-            if estimate > budget { throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget) }
+            if estimate > budget {
+                throw TabularError.tooLarge(path: name, estimatedBytes: estimate, budgetBytes: budget)
+            }
         }
     }
 
@@ -107,8 +109,10 @@ final class CSVFileSource: CSVSource {
         return try read(into: buffer, offset: offset, count: count, body)
     }
 
-    private func read<R>(into buffer: UnsafeMutableRawBufferPointer, offset: Int, count: Int,
-                         _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+    private func read<R>(
+        into buffer: UnsafeMutableRawBufferPointer, offset: Int, count: Int,
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    ) throws -> R {
         guard let base = buffer.baseAddress else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
         var filled = 0
         while filled < count {
@@ -118,7 +122,8 @@ final class CSVFileSource: CSVSource {
                 throw TabularError.unreadable(path: name, reason: Self.reason(errno))
             }
             if n == 0 {
-                throw TabularError.changedWhileReading(path: name, expectedBytes: self.count, readBytes: offset + filled)
+                throw TabularError.changedWhileReading(
+                    path: name, expectedBytes: self.count, readBytes: offset + filled)
             }
             filled += n
         }
@@ -133,8 +138,9 @@ final class CSVFileSource: CSVSource {
         guard fstat(fd, &now) == 0 else { return }
         guard Int(now.st_size) != count || !Self.sameModificationTime(opened, now) else { return }
         let lastByte = try? withBytes(offset: count - 1, count: 1) { $0.first }
-        throw TabularError.grewWhileReading(path: name, readBytes: count, nowBytes: Int(now.st_size),
-                                           lastLineComplete: lastByte == 0x0A)
+        throw TabularError.grewWhileReading(
+            path: name, readBytes: count, nowBytes: Int(now.st_size),
+            lastLineComplete: lastByte == 0x0A)
     }
 
     private static func sameModificationTime(_ a: stat, _ b: stat) -> Bool {

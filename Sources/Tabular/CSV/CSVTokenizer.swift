@@ -42,7 +42,9 @@ struct CSVTokenizer {
 
     /// Reads the field starting at `start`; `field` is its 0-based index, for error locations.
     @inline(__always)
-    func field(at start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, index field: Int) throws(CSVParseIssue) -> Field {
+    func field(at start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, index field: Int) throws(CSVParseIssue)
+        -> Field
+    {
         var p = start
         while p < end && isBlank(p.pointee) { p += 1 }
         if p < end && p.pointee == 0x22 {
@@ -53,8 +55,16 @@ struct CSVTokenizer {
         var next = end
         while q < end {
             let c = q.pointee
-            if c == separator { terminator = .separator; next = q + 1; break }
-            if c == 0x0A { terminator = .lineEnd; next = q + 1; break }
+            if c == separator {
+                terminator = .separator
+                next = q + 1
+                break
+            }
+            if c == 0x0A {
+                terminator = .lineEnd
+                next = q + 1
+                break
+            }
             if c == 0x0D && (q + 1 == end || q[1] == 0x0A) {
                 terminator = .lineEnd
                 next = q + 1 == end ? end : q + 2
@@ -69,7 +79,9 @@ struct CSVTokenizer {
     }
 
     @inline(never)
-    private func quotedField(at open: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, index field: Int) throws(CSVParseIssue) -> Field {
+    private func quotedField(at open: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, index field: Int)
+        throws(CSVParseIssue) -> Field
+    {
         var q = open + 1
         var escaped = false
         while true {
@@ -92,11 +104,14 @@ struct CSVTokenizer {
         if q < end {
             let c = q.pointee
             if c == separator {
-                terminator = .separator; next = q + 1
+                terminator = .separator
+                next = q + 1
             } else if c == 0x0A {
-                terminator = .lineEnd; next = q + 1
+                terminator = .lineEnd
+                next = q + 1
             } else if c == 0x0D && (q + 1 == end || q[1] == 0x0A) {
-                terminator = .lineEnd; next = q + 1 == end ? end : q + 2
+                terminator = .lineEnd
+                next = q + 1 == end ? end : q + 2
             } else {
                 throw .unexpectedQuote(offset: valueEnd - base, field: field + 1)
             }
@@ -117,7 +132,9 @@ struct CSVTokenizer {
     }
 
     /// The fields of the record at `start` (for the header), and where the next record starts.
-    func record(at start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) throws(CSVParseIssue) -> (fields: [Field], next: UnsafePointer<UInt8>) {
+    func record(at start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) throws(CSVParseIssue) -> (
+        fields: [Field], next: UnsafePointer<UInt8>
+    ) {
         var fields: [Field] = []
         var p = start
         while true {

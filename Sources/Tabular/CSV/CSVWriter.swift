@@ -72,7 +72,8 @@ public enum CSVWriter {
             // A name starting with a byte-order mark would be read as the file's BOM and lose it;
             // quoted, the file starts with a quote and the mark stays part of the name.
             let name = Array(column.name.utf8)
-            appendField(name, to: &out, separator: separator, forceQuotes: i == 0 && name.starts(with: [0xEF, 0xBB, 0xBF]))
+            appendField(
+                name, to: &out, separator: separator, forceQuotes: i == 0 && name.starts(with: [0xEF, 0xBB, 0xBF]))
         }
         out.append(0x0A)
         // Render each level once, not once per row.
@@ -92,7 +93,11 @@ public enum CSVWriter {
                 if c > 0 { out.append(separator) }
                 switch column.data {
                 case .numeric(let values):
-                    if values[row].isNaN { out.append(contentsOf: missing) } else { out.append(contentsOf: formatNumber(values[row]).utf8) }
+                    if values[row].isNaN {
+                        out.append(contentsOf: missing)
+                    } else {
+                        out.append(contentsOf: formatNumber(values[row]).utf8)
+                    }
                 case .categorical(let codes, _):
                     let code = Int(codes[row])
                     out.append(contentsOf: code >= 0 ? rendered[c][code] : missing)
@@ -111,9 +116,12 @@ public enum CSVWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func appendField(_ bytes: [UInt8], to out: inout [UInt8], separator: UInt8, forceQuotes: Bool = false) {
+    private static func appendField(
+        _ bytes: [UInt8], to out: inout [UInt8], separator: UInt8, forceQuotes: Bool = false
+    ) {
         let padded = bytes.first.map(isPadding) == true || bytes.last.map(isPadding) == true
-        let needsQuotes = forceQuotes || padded || bytes.contains { $0 == separator || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        let needsQuotes =
+            forceQuotes || padded || bytes.contains { $0 == separator || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         guard needsQuotes else {
             out.append(contentsOf: bytes)
             return

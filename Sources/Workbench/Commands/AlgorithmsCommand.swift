@@ -13,7 +13,9 @@ extension CommandTable {
             if context.invocation.positionals["NAME"] != nil {
                 let algorithm = try context.candidate("NAME").algorithm
                 context.print("\(algorithm.name): \(algorithm.summary)")
-                context.print("tasks: " + algorithm.tasksText + (algorithm.wantsStandardizedInputs ? "; inputs standardised" : "") + (algorithm.acceptsMissingValues ? "; handles missing values natively" : ""))
+                context.print(
+                    "tasks: " + algorithm.tasksText + (algorithm.wantsStandardizedInputs ? "; inputs standardised" : "")
+                        + (algorithm.acceptsMissingValues ? "; handles missing values natively" : ""))
                 var table = TextTable(headers: ["hyperparameter", "default", "values", "meaning"])
                 for spec in algorithm.parameterSpecs {
                     table.add([spec.name, spec.defaultValue.description, spec.kind.text, spec.help])
@@ -22,7 +24,9 @@ extension CommandTable {
                 return
             }
             var table = TextTable(headers: ["algorithm", "tasks", "summary"])
-            for algorithm in AlgorithmRegistry.all { table.add([algorithm.name, algorithm.tasksText, algorithm.summary]) }
+            for algorithm in AlgorithmRegistry.all {
+                table.add([algorithm.name, algorithm.tasksText, algorithm.summary])
+            }
             context.print(table)
         })
 }
@@ -36,7 +40,10 @@ extension ParameterSpec.Kind {
     var text: String {
         switch self {
         case .int(let r): r.upperBound >= 1_000_000 ? "≥ \(r.lowerBound)" : "\(r.lowerBound)…\(r.upperBound)"
-        case .double(let r): r.upperBound >= 1e6 ? "≥ \(formatStatistic(r.lowerBound))" : "\(formatStatistic(r.lowerBound))…\(formatStatistic(r.upperBound))"
+        case .double(let r):
+            r.upperBound >= 1e6
+                ? "≥ \(formatStatistic(r.lowerBound))"
+                : "\(formatStatistic(r.lowerBound))…\(formatStatistic(r.upperBound))"
         case .choice(let options): options.joined(separator: " | ")
         }
     }

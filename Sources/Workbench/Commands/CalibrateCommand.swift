@@ -25,9 +25,14 @@ extension CommandTable {
             calibrated probabilities.
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
-        options: [OptionSpec("method", .choice(ProbabilityCalibration.Method.allCases.map(\.rawValue)), default: "sigmoid", help: "the calibration map")],
+        options: [
+            OptionSpec(
+                "method", .choice(ProbabilityCalibration.Method.allCases.map(\.rawValue)), default: "sigmoid",
+                help: "the calibration map")
+        ],
         maxResults: 1,
-        provenance: .derivation, examples: ["m2 = calibrate m on penguins.test", "m2 = calibrate m on penguins method=isotonic"],
+        provenance: .derivation,
+        examples: ["m2 = calibrate m on penguins.test", "m2 = calibrate m on penguins method=isotonic"],
         run: runCalibrate)
 
     private static func runCalibrate(_ context: inout CommandContext) throws {
@@ -35,7 +40,9 @@ extension CommandTable {
         let (dataName, dataset) = try context.dataset("DATA")
         let pipeline = model.pipeline
         guard pipeline.task == .classification else {
-            throw CommandError("\(modelName): " + PipelineError.calibrationNeedsClassifier(task: pipeline.task).description, hint: "calibration is for classifiers' probabilities")
+            throw CommandError(
+                "\(modelName): " + PipelineError.calibrationNeedsClassifier(task: pipeline.task).description,
+                hint: "calibration is for classifiers' probabilities")
         }
         let method = ProbabilityCalibration.Method(rawValue: context.invocation.word("method") ?? "sigmoid") ?? .sigmoid
         let isTrainingData = dataName == model.dataName || dataset.fingerprint == model.dataFingerprint
@@ -44,35 +51,58 @@ extension CommandTable {
             let fit = context.fitContext(seed: Int(pipeline.seed), label: "out-of-fold probabilities")
             let oof = try OutOfFoldProbabilities.compute(pipeline, frame: dataset.frame, context: fit)
             (codes, raw) = (oof.truth, oof.probabilities)
-            context.print("\(dataName) is \(modelName)'s training data: the map is cross-fitted on out-of-fold probabilities (5 stratified folds, each refitted on the other four); the model stays the one trained on every row")
+            context.print(
+                "\(dataName) is \(modelName)'s training data: the map is cross-fitted on out-of-fold probabilities (5 stratified folds, each refitted on the other four); the model stays the one trained on every row"
+            )
         } else {
             guard let column = dataset.frame.column(named: pipeline.target.name) else {
-                throw CommandError("\(dataName) has no column '\(pipeline.target.name)', the model's target", hint: "calibration learns from the true classes")
+                throw CommandError(
+                    "\(dataName) has no column '\(pipeline.target.name)', the model's target",
+                    hint: "calibration learns from the true classes")
             }
             let (truth, kept) = pipeline.target.encode(column: column, rows: Array(0..<dataset.frame.rowCount))
-            guard case .classes(let c, _) = truth, !kept.isEmpty else { throw CommandError("no row of \(dataName) has a known value of '\(pipeline.target.name)'") }
-            let (x, warnings) = try pipeline.preprocessor.transform(kept.count == dataset.frame.rowCount ? dataset.frame : dataset.frame.selectingRows(kept))
+            guard case .classes(let c, _) = truth, !kept.isEmpty else {
+                throw CommandError("no row of \(dataName) has a known value of '\(pipeline.target.name)'")
+            }
+            let (x, warnings) = try pipeline.preprocessor.transform(
+                kept.count == dataset.frame.rowCount ? dataset.frame : dataset.frame.selectingRows(kept))
             for w in warnings { context.print("warning: \(w)") }
             // The fitted model's own probabilities, before any earlier calibration.
-            guard case .probabilities(let p) = pipeline.fitted.model.predict(x) else { throw CommandError("internal error: a classifier gave no probabilities") }
+            guard case .probabilities(let p) = pipeline.fitted.model.predict(x) else {
+                throw CommandError("internal error: a classifier gave no probabilities")
+            }
             (codes, raw) = (c, p)
-            context.print("the map is fitted on \(dataName)'s \(codes.count) rows with the model's probabilities; they should be rows \(modelName) did not train on")
+            context.print(
+                "the map is fitted on \(dataName)'s \(codes.count) rows with the model's probabilities; they should be rows \(modelName) did not train on"
+            )
         }
-        guard Set(codes).count >= 2 else { throw CommandError("\(dataName) holds one class only: there is nothing to calibrate against", hint: "calibrate on rows with every class") }
+        guard Set(codes).count >= 2 else {
+            throw CommandError(
+                "\(dataName) holds one class only: there is nothing to calibrate against",
+                hint: "calibrate on rows with every class")
+        }
         let calibration = ProbabilityCalibration.fit(method: method, truth: codes, probabilities: raw)
         let updatedPipeline = try pipeline.withCalibration(calibration)
         let before = ClassificationReport(truth: codes, probabilities: raw)
         let after = ClassificationReport(truth: codes, probabilities: calibration.apply(raw))
         let name = context.targets.first ?? "\(modelName)_calibrated"
-        var table = TextTable(headers: ["on the \(codes.count) rows it was fitted on", "before", "after"], alignments: [.left, .right, .right])
-        table.add(["ECE", before.calibration.map { formatScore($0.expectedCalibrationError) } ?? "", after.calibration.map { formatScore($0.expectedCalibrationError) } ?? ""])
+        var table = TextTable(
+            headers: ["on the \(codes.count) rows it was fitted on", "before", "after"],
+            alignments: [.left, .right, .right])
+        table.add([
+            "ECE", before.calibration.map { formatScore($0.expectedCalibrationError) } ?? "",
+            after.calibration.map { formatScore($0.expectedCalibrationError) } ?? "",
+        ])
         table.add(["Brier", formatScore(before.brierScore), formatScore(after.brierScore)])
         table.add(["log loss", formatScore(before.logLoss), formatScore(after.logLoss)])
         table.add(["accuracy", formatScore(before.accuracy), formatScore(after.accuracy)])
-        context.print("\(name): \(modelName) with \(method.rawValue) calibration \(isTrainingData ? "cross-fitted on" : "fitted on") \(dataName)"
-                      + (pipeline.decisionThreshold != nil ? "; its decision threshold is dropped (choose one again with threshold)" : ""))
+        context.print(
+            "\(name): \(modelName) with \(method.rawValue) calibration \(isTrainingData ? "cross-fitted on" : "fitted on") \(dataName)"
+                + (pipeline.decisionThreshold != nil
+                    ? "; its decision threshold is dropped (choose one again with threshold)" : ""))
         context.print(table)
-        context.print("(optimistic for the map: it learned from these rows; evaluate or validate \(name) on other data)")
+        context.print(
+            "(optimistic for the map: it learned from these rows; evaluate or validate \(name) on other data)")
 
         var updated = model
         updated.pipeline = updatedPipeline

@@ -9,7 +9,10 @@ extension CommandTable {
         "note", topic: "models",
         summary: "record a model's purpose and intended users (shown in its model card)",
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("TEXT", .text)],
-        provenance: .annotation, examples: ["note m \"Sorts penguins photographed at Palmer Station by species, for field biologists; not for other regions.\""],
+        provenance: .annotation,
+        examples: [
+            "note m \"Sorts penguins photographed at Palmer Station by species, for field biologists; not for other regions.\""
+        ],
         run: { context in
             var (name, model) = try context.model("MODEL")
             model.note = try context.text("TEXT")
@@ -43,7 +46,9 @@ extension CommandTable {
             let printed = context.invocation.positionals["PATH"] == nil
             // Volatile spans marked in both cases: a card written to a file is recorded by its text
             // with them emptied, and written without the marks.
-            var markdown = ModelCard.markdown(name: name, model: model, sessionFile: context.session.transcriptPath, cell: context.session.nextCellNumber, markVolatile: true)
+            var markdown = ModelCard.markdown(
+                name: name, model: model, sessionFile: context.session.transcriptPath,
+                cell: context.session.nextCellNumber, markVolatile: true)
             let slicesFrame: (String, DataFrame)?
             if context.invocation.positionals["DATA"] != nil {
                 let (dataName, dataset) = try context.dataset("DATA")
@@ -56,7 +61,8 @@ extension CommandTable {
             }
             if !printed {
                 let target = try context.fileTarget()
-                try target.write(Data(textLines(markdown).map { Output.stripMarkers(String($0)) }.joined(separator: "\n").utf8))
+                try target.write(
+                    Data(textLines(markdown).map { Output.stripMarkers(String($0)) }.joined(separator: "\n").utf8))
                 context.recordWritten(WrittenFile(path: target.shown, stableText: markdown))
                 context.print("wrote the model card of \(name) to \(target.shown)")
             } else {
@@ -75,7 +81,10 @@ extension CommandTable {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(r)
         }
-        var lines = ["", "## Metrics by \(column)", "", "Measured on \(dataName).", "", "| \(column) | rows | \(metric.label) |", "|---|---|---|"]
+        var lines = [
+            "", "## Metrics by \(column)", "", "Measured on \(dataName).", "", "| \(column) | rows | \(metric.label) |",
+            "|---|---|---|",
+        ]
         for key in order.sorted() {
             let rows = groups[key] ?? []
             let (scores, _, used) = try scores(of: model.pipeline, on: frame.selectingRows(rows))

@@ -33,7 +33,6 @@ public enum ReopenRole: Sendable, Equatable {
     case actsOutside
 }
 
-
 /// One command of the interpreter: its signature (the single source for parsing, `help`,
 /// completion, the README reference and tutorial checks), its handler, and how its cells enter
 /// provenance and `open`. Members of the signature read through: `spec.name`, `spec.usage`.
@@ -49,7 +48,8 @@ public struct CommandSpec: Sendable {
     public init(
         _ name: String, topic: String, summary: String, discussion: String = "",
         positionals: [PositionalSpec] = [], options: [OptionSpec] = [], maxResults: Int = 0,
-        acceptsHyperparameters: Bool = false, provenance: ProvenanceRole = .observation, examples: [String] = [], reopen: ReopenRole = .restores, run: @escaping @Sendable (inout CommandContext) throws -> Void
+        acceptsHyperparameters: Bool = false, provenance: ProvenanceRole = .observation, examples: [String] = [],
+        reopen: ReopenRole = .restores, run: @escaping @Sendable (inout CommandContext) throws -> Void
     ) {
         signature = CommandSignature(
             name, topic: topic, summary: summary, discussion: discussion, positionals: positionals, options: options,

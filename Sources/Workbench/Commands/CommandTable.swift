@@ -5,9 +5,11 @@ public import CommandLanguage
 public enum CommandTable {
     public static let all: [CommandSpec] = [
         // Data
-        load, show, describe, split, select, drop, filter, derive, join, sort, sample, dedupe, rename, count, group, write,
+        load, show, describe, split, select, drop, filter, derive, join, sort, sample, dedupe, rename, count, group,
+        write,
         // Models
-        train, evaluate, predict, compare, tune, validate, threshold, calibrate, conformal, drift, explain, plot, runs, algorithms, note, card,
+        train, evaluate, predict, compare, tune, validate, threshold, calibrate, conformal, drift, explain, plot, runs,
+        algorithms, note, card,
         // Deploy
         export, importBundle, serve, servers, stop, monitor,
         // Session

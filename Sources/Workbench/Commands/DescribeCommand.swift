@@ -23,7 +23,8 @@ extension CommandTable {
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame
             let summaries = ColumnSummary.summaries(of: frame)
-            let roles = Dictionary(ColumnRole.detect(in: frame).map { ($0.name, $0.role) }, uniquingKeysWith: { a, _ in a })
+            let roles = Dictionary(
+                ColumnRole.detect(in: frame).map { ($0.name, $0.role) }, uniquingKeysWith: { a, _ in a })
             let role = { (name: String) in roles[name]??.name ?? "" }
             context.print("\(name): \(frame.rowCount) rows × \(frame.columnCount) columns")
             let numeric = summaries.filter { $0.kind == .number }
@@ -33,17 +34,24 @@ extension CommandTable {
                 let roleColumn = numeric.contains { !role($0.name).isEmpty } ? [role] : []
                 let r = roleColumn.count
                 var table = TextTable(
-                    headers: ["column", "type"] + roleColumn.map { _ in "role" } + ["count", "missing", "mean", "std", "min", "25%", "50%", "75%", "max", "histogram"],
-                    alignments: [.left, .left] + roleColumn.map { _ in .left } + Array(repeating: .right, count: 9) + [.left])
+                    headers: ["column", "type"] + roleColumn.map { _ in "role" } + [
+                        "count", "missing", "mean", "std", "min", "25%", "50%", "75%", "max", "histogram",
+                    ],
+                    alignments: [.left, .left] + roleColumn.map { _ in .left } + Array(repeating: .right, count: 9) + [
+                        .left
+                    ])
                 for s in numeric {
                     let type = frame.column(named: s.name)?.isIntegral == true ? "int" : "float"
                     if let n = s.numeric {
                         let histogram = Histogram(title: s.name, minimum: n.min, maximum: n.max, counts: n.histogram)
-                        table.add([s.name, type] + roleColumn.map { $0(s.name) } + [String(s.count), String(s.missing)]
-                            + [n.mean, n.std, n.min, n.q25, n.median, n.q75, n.max].map { formatStatistic($0) }
-                            + [sparkline(n.histogram)], charts: [11 + r: .histogram(histogram)])
+                        table.add(
+                            [s.name, type] + roleColumn.map { $0(s.name) } + [String(s.count), String(s.missing)]
+                                + [n.mean, n.std, n.min, n.q25, n.median, n.q75, n.max].map { formatStatistic($0) }
+                                + [sparkline(n.histogram)], charts: [11 + r: .histogram(histogram)])
                     } else {
-                        table.add([s.name, "empty"] + roleColumn.map { $0(s.name) } + ["0", String(s.missing)] + Array(repeating: "", count: 8))
+                        table.add(
+                            [s.name, "empty"] + roleColumn.map { $0(s.name) } + ["0", String(s.missing)]
+                                + Array(repeating: "", count: 8))
                     }
                 }
                 context.print(table)
@@ -52,17 +60,25 @@ extension CommandTable {
             if !text.isEmpty {
                 context.output.blank()
                 let roleColumn = text.contains { !role($0.name).isEmpty } ? [role] : []
-                var table = TextTable(headers: ["column", "type"] + roleColumn.map { _ in "role" } + ["count", "missing", "distinct", "top values"],
-                                      alignments: [.left, .left] + roleColumn.map { _ in .left } + [.right, .right, .right, .left])
+                var table = TextTable(
+                    headers: ["column", "type"] + roleColumn.map { _ in "role" } + [
+                        "count", "missing", "distinct", "top values",
+                    ],
+                    alignments: [.left, .left] + roleColumn.map { _ in .left } + [.right, .right, .right, .left])
                 for s in text {
                     let stats = s.text
                     let top = stats?.top.map { "\($0.level) (\($0.count))" }.joined(separator: ", ") ?? ""
                     let more = (stats?.distinct ?? 0) > (stats?.top.count ?? 0) ? ", …" : ""
-                    table.add([s.name, "text"] + roleColumn.map { $0(s.name) } + [String(s.count), String(s.missing), String(stats?.distinct ?? 0), top + more])
+                    table.add(
+                        [s.name, "text"] + roleColumn.map { $0(s.name) } + [
+                            String(s.count), String(s.missing), String(stats?.distinct ?? 0), top + more,
+                        ])
                 }
                 context.print(table)
             }
-            let suggestions = frame.columnNames.compactMap { name in roles[name].flatMap { $0 }.map { roleSuggestion(column: name, role: $0) } }
+            let suggestions = frame.columnNames.compactMap { name in
+                roles[name].flatMap { $0 }.map { roleSuggestion(column: name, role: $0) }
+            }
             if !suggestions.isEmpty {
                 context.output.blank()
                 context.print("suggestions:")
@@ -82,15 +98,19 @@ extension CommandTable {
         case .constant(nil):
             return "\(name) is empty in every row: models leave it out"
         case .nearConstant(let value, let share):
-            return "\(name) is '\(value)' in \(formatPercent(share)) of rows: it carries little information; drop=[\(name)] to leave it out"
+            return
+                "\(name) is '\(value)' in \(formatPercent(share)) of rows: it carries little information; drop=[\(name)] to leave it out"
         case .mostlyMissing(let share):
-            return "\(name) is missing in \(formatPercent(share)) of rows: drop=[\(name)] to leave it out, or missing_indicators=yes to learn from its absence"
+            return
+                "\(name) is missing in \(formatPercent(share)) of rows: drop=[\(name)] to leave it out, or missing_indicators=yes to learn from its absence"
         case .freeText(let distinct):
             return "\(name) is free text (\(distinct) different values): models leave it out"
         case .highCardinality(let distinct):
-            return "\(name) has \(distinct) different values: one-hot encoding makes \(distinct) inputs; drop=[\(name)] to leave it out"
+            return
+                "\(name) has \(distinct) different values: one-hot encoding makes \(distinct) inputs; drop=[\(name)] to leave it out"
         case .date(let d):
-            let unparsed = d.firstUnparsed.map { "; mixed formats: '\($0.value)' (row \($0.row + 1)) is not \(d.format)" } ?? ""
+            let unparsed =
+                d.firstUnparsed.map { "; mixed formats: '\($0.value)' (row \($0.row + 1)) is not \(d.format)" } ?? ""
             let parts = DateStep.parts(for: d.format).map(\.rawValue).joined(separator: ", ")
             return "\(name) holds dates (\(d.format))\(unparsed): models use its \(parts)"
         }
@@ -99,7 +119,8 @@ extension CommandTable {
     /// `93%`, or one decimal between 99% and 100%.
     static func formatPercent(_ share: Double) -> String {
         let percent = share * 100
-        return (percent >= 99 && percent < 100 ? formatFixed(percent, decimals: 1) : String(Int(percent.rounded()))) + "%"
+        return (percent >= 99 && percent < 100 ? formatFixed(percent, decimals: 1) : String(Int(percent.rounded())))
+            + "%"
     }
 
     /// Bin heights as ASCII levels, so the same bytes show on any terminal and in transcripts

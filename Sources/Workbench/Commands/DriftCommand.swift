@@ -27,11 +27,18 @@ extension CommandTable {
         positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
         options: [
             OptionSpec("columns", .columns, default: "all shared", help: "the columns to compare"),
-            OptionSpec("p_value", .number(0...1), default: "0.025", help: "family-wise error (or false discovery rate) over the columns tested"),
-            OptionSpec("min_effect", .number(0...1), default: "0.1", help: "smallest KS distance / total variation distance that counts as drift"),
-            OptionSpec("share", .number(0...1), default: "0.5", help: "share of drifted columns for the dataset to count as drifted"),
-            OptionSpec("correction", .choice(["holm", "bonferroni", "benjamini_hochberg", "none"]), default: "holm",
-                       help: "how the p-values are adjusted for testing every column at once"),
+            OptionSpec(
+                "p_value", .number(0...1), default: "0.025",
+                help: "family-wise error (or false discovery rate) over the columns tested"),
+            OptionSpec(
+                "min_effect", .number(0...1), default: "0.1",
+                help: "smallest KS distance / total variation distance that counts as drift"),
+            OptionSpec(
+                "share", .number(0...1), default: "0.5",
+                help: "share of drifted columns for the dataset to count as drifted"),
+            OptionSpec(
+                "correction", .choice(["holm", "bonferroni", "benjamini_hochberg", "none"]), default: "holm",
+                help: "how the p-values are adjusted for testing every column at once"),
         ],
         maxResults: 1,
         examples: ["drift penguins vs fresh", "d = drift train vs fresh columns=[bill_length_mm, island]"],
@@ -45,24 +52,33 @@ extension CommandTable {
             options.pValueThreshold = context.invocation.double("p_value", default: options.pValueThreshold)
             options.minimumEffect = context.invocation.double("min_effect", default: options.minimumEffect)
             options.driftedShare = context.invocation.double("share", default: options.driftedShare)
-            options.correction = context.invocation.word("correction").flatMap(PValueCorrection.init(rawValue:)) ?? options.correction
+            options.correction =
+                context.invocation.word("correction").flatMap(PValueCorrection.init(rawValue:)) ?? options.correction
             let reference = try ReferenceProfile(frame: a.frame, columns: columns, sampleCap: nil)
             let report = try DriftJudgement(reference: reference, current: b.frame, options: options).inputs
-            context.print("drift of \(bName) (\(b.frame.rowCount) rows) against \(aName) (\(a.frame.rowCount) rows); deciding: \(ruleText(options, tests: columns.count))")
+            context.print(
+                "drift of \(bName) (\(b.frame.rowCount) rows) against \(aName) (\(a.frame.rowCount) rows); deciding: \(ruleText(options, tests: columns.count))"
+            )
             context.print(driftTable(report, correction: options.correction))
             let drifted = report.driftedFeatures
-            context.print(drifted.isEmpty ? "no column drifted" : "drifted: " + drifted.joined(separator: ", ") + " (\(drifted.count) of \(report.features.count))" + (report.drifted ? "; the dataset as a whole drifted" : ""))
+            context.print(
+                drifted.isEmpty
+                    ? "no column drifted"
+                    : "drifted: " + drifted.joined(separator: ", ") + " (\(drifted.count) of \(report.features.count))"
+                        + (report.drifted ? "; the dataset as a whole drifted" : ""))
             context.bind(context.targets.first ?? "drift_report", .drift(report))
         })
 
     /// "KS / chi-square, Holm-adjusted p ≤ 0.05 over 8 columns, shift ≥ 0.1".
     static func ruleText(_ options: DriftOptions, tests: Int) -> String {
-        let adjustment: String = switch options.correction {
-        case .holm: "Holm-adjusted "
-        case .bonferroni: "Bonferroni-adjusted "
-        case .benjaminiHochberg: "Benjamini–Hochberg-adjusted "
-        case .none: ""
-        }
-        return "KS / chi-square, \(adjustment)p ≤ \(formatStatistic(options.pValueThreshold)) over \(tests) column\(tests == 1 ? "" : "s"), shift ≥ \(formatStatistic(options.minimumEffect))"
+        let adjustment: String =
+            switch options.correction {
+            case .holm: "Holm-adjusted "
+            case .bonferroni: "Bonferroni-adjusted "
+            case .benjaminiHochberg: "Benjamini–Hochberg-adjusted "
+            case .none: ""
+            }
+        return
+            "KS / chi-square, \(adjustment)p ≤ \(formatStatistic(options.pValueThreshold)) over \(tests) column\(tests == 1 ? "" : "s"), shift ≥ \(formatStatistic(options.minimumEffect))"
     }
 }

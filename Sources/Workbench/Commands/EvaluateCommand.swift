@@ -25,17 +25,24 @@ extension CommandTable {
             let (modelName, model) = try context.model("MODEL")
             let (dataName, dataset) = try context.dataset("DATA")
             var notes: [String] = []
-            let (scores, warnings, rows) = try scores(of: model.pipeline, on: dataset.frame, session: context.session, notes: &notes)
-            context.print("\(modelName) on \(dataName): \(rows.count) rows" + (rows.count < dataset.frame.rowCount ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
+            let (scores, warnings, rows) = try scores(
+                of: model.pipeline, on: dataset.frame, session: context.session, notes: &notes)
+            context.print(
+                "\(modelName) on \(dataName): \(rows.count) rows"
+                    + (rows.count < dataset.frame.rowCount
+                        ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
             for note in notes { context.print("warning: \(note)") }
             for w in warnings { context.print("warning: \(w)") }
-            context.print(renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
+            context.print(
+                renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
             if case .classification(let report) = scores {
                 let classes = model.pipeline.target.classes
                 context.output.blank()
                 context.print(perClassTable(report, classes: classes))
                 context.output.blank()
-                context.show(confusionChart(report, classes: classes), plain: renderConfusion(report, classes: classes, width: context.environment.width))
+                context.show(
+                    confusionChart(report, classes: classes),
+                    plain: renderConfusion(report, classes: classes, width: context.environment.width))
             }
             if dataName != model.dataName {
                 // Remembered as the held-out test score that validate shows beside cross-validation.
@@ -52,11 +59,16 @@ extension CommandTable {
     static func renderScores(_ scores: Scores, classes: [String], width: Int) -> String {
         var lines: [String] = []
         let metrics = MetricCatalog.all.filter { m in
-            switch scores { case .classification: m.task == .classification; case .regression: m.task == .regression }
+            switch scores {
+            case .classification: m.task == .classification
+            case .regression: m.task == .regression
+            }
         }
         let labelWidth = metrics.map(\.label.count).max() ?? 0
         for metric in metrics {
-            lines.append(metric.label + String(repeating: " ", count: labelWidth - metric.label.count + 2) + formatScore(metric.value(scores)))
+            lines.append(
+                metric.label + String(repeating: " ", count: labelWidth - metric.label.count + 2)
+                    + formatScore(metric.value(scores)))
         }
         switch scores {
         case .classification(let report):
@@ -64,7 +76,11 @@ extension CommandTable {
             if let line = calibrationLine(report, classes: classes) { lines.append(line) }
         case .regression(let report):
             lines.append("")
-            lines.append("residuals (true − predicted): " + report.residualQuantiles.map { "\(Int(($0.probability * 100).rounded()))% \(formatStatistic($0.value))" }.joined(separator: " · "))
+            lines.append(
+                "residuals (true − predicted): "
+                    + report.residualQuantiles.map {
+                        "\(Int(($0.probability * 100).rounded()))% \(formatStatistic($0.value))"
+                    }.joined(separator: " · "))
         }
         return lines.joined(separator: "\n")
     }
@@ -74,23 +90,35 @@ extension CommandTable {
     static func calibrationLine(_ report: ClassificationReport, classes: [String]) -> String? {
         guard let c = report.calibration else { return nil }
         let what = c.isTopLabel ? "the top probability" : "P(\(classes.count > 1 ? classes[1] : "class 1"))"
-        return "calibration: ECE \(formatScore(c.expectedCalibrationError)) (\(c.curve.binCount) equal bins of \(what)), "
+        return
+            "calibration: ECE \(formatScore(c.expectedCalibrationError)) (\(c.curve.binCount) equal bins of \(what)), "
             + "Brier reliability \(formatScore(c.brierReliability)) of Brier \(formatScore(report.brierScore))"
     }
 
     /// Precision, recall, F1 and support per class, then the macro and support-weighted averages
     /// (scikit-learn's `classification_report` without its accuracy line, shown above it).
     static func perClassTable(_ report: ClassificationReport, classes: [String]) -> TextTable {
-        var table = TextTable(headers: ["class", "precision", "recall", "F1", "support"], alignments: [.left, .right, .right, .right, .right])
+        var table = TextTable(
+            headers: ["class", "precision", "recall", "F1", "support"],
+            alignments: [.left, .right, .right, .right, .right])
         let rows = report.perClass
         for row in rows {
-            table.add([row.classCode < classes.count ? classes[row.classCode] : "?", formatScore(row.precision), formatScore(row.recall),
-                       formatScore(row.f1), String(row.support)])
+            table.add([
+                row.classCode < classes.count ? classes[row.classCode] : "?", formatScore(row.precision),
+                formatScore(row.recall),
+                formatScore(row.f1), String(row.support),
+            ])
         }
         let support = String(rows.reduce(0) { $0 + $1.support })
-        table.add(["macro average", formatScore(report.macroPrecision), formatScore(report.macroRecall), formatScore(report.macroF1), support])
+        table.add([
+            "macro average", formatScore(report.macroPrecision), formatScore(report.macroRecall),
+            formatScore(report.macroF1), support,
+        ])
         let weighted = report.supportWeightedAverages
-        table.add(["weighted average", formatScore(weighted.precision), formatScore(weighted.recall), formatScore(weighted.f1), support])
+        table.add([
+            "weighted average", formatScore(weighted.precision), formatScore(weighted.recall), formatScore(weighted.f1),
+            support,
+        ])
         return table
     }
 
@@ -100,14 +128,17 @@ extension CommandTable {
         for (i, row) in report.confusionMatrix.enumerated() {
             table.add([i < classes.count ? classes[i] : "?"] + row.map(String.init))
         }
-        return ["confusion matrix (rows: true class, columns: predicted)"] + table.render(width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return ["confusion matrix (rows: true class, columns: predicted)"]
+            + table.render(width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// The confusion matrix as a shaded grid.
     static func confusionChart(_ report: ClassificationReport, classes: [String]) -> Chart {
         let labels = report.confusionMatrix.indices.map { $0 < classes.count ? classes[$0] : "?" }
-        return .heatmap(Heatmap(
-            title: "confusion matrix (rows: true class, columns: predicted)", rowTitle: "true", columnTitle: "predicted",
-            rowLabels: labels, columnLabels: labels, cells: report.confusionMatrix.map { $0.map(Double.init) }))
+        return .heatmap(
+            Heatmap(
+                title: "confusion matrix (rows: true class, columns: predicted)", rowTitle: "true",
+                columnTitle: "predicted",
+                rowLabels: labels, columnLabels: labels, cells: report.confusionMatrix.map { $0.map(Double.init) }))
     }
 }

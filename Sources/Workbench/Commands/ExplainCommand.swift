@@ -24,11 +24,15 @@ extension CommandTable {
         ],
         options: [
             OptionSpec("row", .integer(1...Int.max), help: "explain this row (1-based) of DATA"),
-            OptionSpec("repeats", .integer(1...100), default: "5", help: "shuffles per column for permutation importance"),
+            OptionSpec(
+                "repeats", .integer(1...100), default: "5", help: "shuffles per column for permutation importance"),
             OptionSpec("class", .text, default: "the predicted one", help: "the class to explain"),
             seedOption,
         ],
-        examples: ["explain m", "explain m on penguins.test", "explain m on penguins.test row=3", "explain m {island: Biscoe, flipper_length_mm: 221, bill_length_mm: 47}"],
+        examples: [
+            "explain m", "explain m on penguins.test", "explain m on penguins.test row=3",
+            "explain m {island: Biscoe, flipper_length_mm: 221, bill_length_mm: 47}",
+        ],
         reopen: .shows,
         run: { context in
             let (name, model) = try context.model("MODEL")
@@ -54,44 +58,69 @@ extension CommandTable {
             if context.invocation.has("row") {
                 let row = context.invocation.int("row", default: 1)
                 guard row <= frame.rowCount else {
-                    throw LanguageError.semantic("\(dataName) has \(frame.rowCount) rows", at: context.invocation.range(of: "row"), hint: nil)
+                    throw LanguageError.semantic(
+                        "\(dataName) has \(frame.rowCount) rows", at: context.invocation.range(of: "row"), hint: nil)
                 }
                 try explainRow(&context, name: name, model: model, frame: frame, row: row - 1)
                 return
             }
-            guard frame.rowCount > 0 else { throw CommandError("no data to measure importance on", hint: "give one: explain \(name) on DATA") }
+            guard frame.rowCount > 0 else {
+                throw CommandError("no data to measure importance on", hint: "give one: explain \(name) on DATA")
+            }
             let importance = try Explainer.permutationImportance(
                 pipeline, data: frame, repeats: context.invocation.int("repeats", default: 5),
-                seed: UInt64(context.invocation.int("seed", default: 42)), threads: ProcessInfo.processInfo.activeProcessorCount,
+                seed: UInt64(context.invocation.int("seed", default: 42)),
+                threads: ProcessInfo.processInfo.activeProcessorCount,
                 isCancelled: { [flag = context.session.cancellation] in flag.isSet })
-            context.print("permutation importance of \(name) on \(dataName): drop in \(importance.metric) when a column is shuffled (baseline \(formatScore(importance.baselineScore)), \(importance.repeats) repeats)")
-            var table = TextTable(headers: ["feature", "drop", "± std", ""], alignments: [.left, .right, .right, .left])
+            context.print(
+                "permutation importance of \(name) on \(dataName): drop in \(importance.metric) when a column is shuffled (baseline \(formatScore(importance.baselineScore)), \(importance.repeats) repeats)"
+            )
+            var table = TextTable(
+                headers: ["feature", "drop", "± std", ""], alignments: [.left, .right, .right, .left])
             let top = importance.features.map(\.mean).max() ?? 0
             for f in importance.features {
-                let bar = top > 0 && f.mean > 0 ? String(repeating: "#", count: max(1, Int((f.mean / top * 30).rounded()))) : ""
-                table.add([f.name, formatFixed(f.mean, decimals: 4), formatFixed(f.standardDeviation, decimals: 4), bar],
-                          charts: [3: .cellBar(CellBar(value: f.mean, scale: top, cells: 30))])
+                let bar =
+                    top > 0 && f.mean > 0
+                    ? String(repeating: "#", count: max(1, Int((f.mean / top * 30).rounded()))) : ""
+                table.add(
+                    [f.name, formatFixed(f.mean, decimals: 4), formatFixed(f.standardDeviation, decimals: 4), bar],
+                    charts: [3: .cellBar(CellBar(value: f.mean, scale: top, cells: 30))])
             }
             context.print(table)
         })
 
-    private static func explainRow(_ context: inout CommandContext, name: String, model: TrainedModel, frame: DataFrame, row: Int) throws {
-        let explanation = try Explainer.explain(model.pipeline, row: row, of: frame, className: context.invocation.word("class"))
-        let method: String = switch explanation.method {
-        case .linear: "exact linear contributions"
-        case .treeSHAP: "TreeSHAP"
-        case .occlusion: "occlusion (approximate: each input replaced by its typical training value)"
-        }
-        context.print("\(name) predicts \(explanation.predicted)" + (explanation.explainedClass.map { "; explaining the score of \($0)" } ?? "") + " — \(method), on the \(explanation.scale.rawValue) scale")
-        var table = TextTable(headers: ["feature", "value", "contribution", ""], alignments: [.left, .left, .right, .left])
+    private static func explainRow(
+        _ context: inout CommandContext, name: String, model: TrainedModel, frame: DataFrame, row: Int
+    ) throws {
+        let explanation = try Explainer.explain(
+            model.pipeline, row: row, of: frame, className: context.invocation.word("class"))
+        let method: String =
+            switch explanation.method {
+            case .linear: "exact linear contributions"
+            case .treeSHAP: "TreeSHAP"
+            case .occlusion: "occlusion (approximate: each input replaced by its typical training value)"
+            }
+        context.print(
+            "\(name) predicts \(explanation.predicted)"
+                + (explanation.explainedClass.map { "; explaining the score of \($0)" } ?? "")
+                + " — \(method), on the \(explanation.scale.rawValue) scale")
+        var table = TextTable(
+            headers: ["feature", "value", "contribution", ""], alignments: [.left, .left, .right, .left])
         let top = explanation.contributions.map { abs($0.contribution) }.max() ?? 0
         for c in explanation.contributions {
             let width = top > 0 ? Int((abs(c.contribution) / top * 20).rounded()) : 0
-            table.add([c.feature, c.value.isEmpty ? "(missing)" : c.value, (c.contribution >= 0 ? "+" : "") + formatFixed(c.contribution, decimals: 4), String(repeating: c.contribution >= 0 ? "+" : "-", count: width)],
-                      charts: [3: .cellBar(CellBar(value: c.contribution, scale: top, signed: true))])
+            table.add(
+                [
+                    c.feature, c.value.isEmpty ? "(missing)" : c.value,
+                    (c.contribution >= 0 ? "+" : "") + formatFixed(c.contribution, decimals: 4),
+                    String(repeating: c.contribution >= 0 ? "+" : "-", count: width),
+                ],
+                charts: [3: .cellBar(CellBar(value: c.contribution, scale: top, signed: true))])
         }
         context.print(table)
-        context.print("base value \(formatFixed(explanation.baseValue, decimals: 4)) + contributions = \(formatFixed(explanation.output, decimals: 4))" + (explanation.method == .occlusion ? " (occlusion: not additive)" : ""))
+        context.print(
+            "base value \(formatFixed(explanation.baseValue, decimals: 4)) + contributions = \(formatFixed(explanation.output, decimals: 4))"
+                + (explanation.method == .occlusion ? " (occlusion: not additive)" : ""))
         for line in explanation.readings(limit: 3) { context.print("· " + line) }
     }
 }

@@ -8,10 +8,13 @@ extension CommandContext {
     /// offset of its first character in the line, to put carets under its parts.
     func expressionText(_ placeholder: String) throws -> (text: String, offset: Int) {
         guard case .expressionText(let text, let range)? = invocation.positionals[placeholder] else {
-            throw LanguageError.missingArgument(placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: invocation.statement.verbRange)
+            throw LanguageError.missingArgument(
+                placeholder, command: invocation.signature.name, usage: invocation.signature.usage,
+                at: invocation.statement.verbRange)
         }
         guard !text.isEmpty else {
-            throw LanguageError.missingArgument(placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: range)
+            throw LanguageError.missingArgument(
+                placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: range)
         }
         return (text, range.start)
     }
@@ -21,7 +24,8 @@ extension CommandContext {
         do {
             return try body()
         } catch {
-            throw LanguageError.semantic(error.message, at: SourceRange(offset + error.span.start, offset + error.span.end), hint: error.hint)
+            throw LanguageError.semantic(
+                error.message, at: SourceRange(offset + error.span.start, offset + error.span.end), hint: error.hint)
         }
     }
 
@@ -34,7 +38,9 @@ extension CommandContext {
 
     /// Binds a dataset made from `parent` by a reshaping command: its fingerprint is the table's,
     /// and it keeps the parent's derivations whose columns are all still there.
-    mutating func bindReshaped(_ name: String, frame: DataFrame, source: String, parent: Dataset, derivations: [Derivation]? = nil) {
+    mutating func bindReshaped(
+        _ name: String, frame: DataFrame, source: String, parent: Dataset, derivations: [Derivation]? = nil
+    ) {
         var dataset = Dataset(frame: frame, source: source)
         dataset.derivations = (derivations ?? parent.derivations).computable(in: frame)
         bind(name, .dataset(dataset))

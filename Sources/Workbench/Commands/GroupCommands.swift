@@ -28,40 +28,63 @@ extension CommandTable {
         for g in ids { counts[g] += 1 }
         // Most frequent first; ties in order of first appearance.
         let order = counts.indices.sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && $0 < $1) }
-        let keyColumns = columns.compactMap { frame.column(named: $0) }.map { Column(name: $0.name, data: $0.data.selecting(order.map { firstRows[$0] })) }
+        let keyColumns = columns.compactMap { frame.column(named: $0) }.map {
+            Column(name: $0.name, data: $0.data.selecting(order.map { firstRows[$0] }))
+        }
         let total = Double(max(1, frame.rowCount))
-        let result = try DataFrame(columns: keyColumns + [
-            Column(name: "count", data: .numeric(order.map { Double(counts[$0]) })),
-            Column(name: "share", data: .numeric(order.map { Double(counts[$0]) / total })),
-        ])
+        let result = try DataFrame(
+            columns: keyColumns + [
+                Column(name: "count", data: .numeric(order.map { Double(counts[$0]) })),
+                Column(name: "share", data: .numeric(order.map { Double(counts[$0]) / total })),
+            ])
         let bound = context.targets.first ?? name.replacingOccurrences(of: ".", with: "_") + "_counts"
         context.bindReshaped(bound, frame: result, source: "count of \(name)", parent: dataset, derivations: [])
         func text(_ column: Column, _ row: Int) -> String { column.text(at: row) ?? "(missing)" }
         // Two columns: a crosstab while it fits a screen (rows are the first column's values,
         // columns the second's, by frequency); beyond, the long table of combinations.
-        let pair = columns.count == 2 ? frame.column(named: columns[0]).flatMap { a in frame.column(named: columns[1]).map { (a, $0) } } : nil
-        let crosstab = pair.map { (Self.valuesByFrequency($0.0, frame.rowCount), Self.valuesByFrequency($0.1, frame.rowCount)) }
-        if let (a, b) = pair, let (rowValues, columnValues) = crosstab, rowValues.count <= Self.crosstabLimit, columnValues.count <= Self.crosstabColumnLimit {
+        let pair =
+            columns.count == 2
+            ? frame.column(named: columns[0]).flatMap { a in frame.column(named: columns[1]).map { (a, $0) } } : nil
+        let crosstab = pair.map {
+            (Self.valuesByFrequency($0.0, frame.rowCount), Self.valuesByFrequency($0.1, frame.rowCount))
+        }
+        if let (a, b) = pair, let (rowValues, columnValues) = crosstab, rowValues.count <= Self.crosstabLimit,
+            columnValues.count <= Self.crosstabColumnLimit
+        {
             var cell: [String: [String: Int]] = [:]
             for r in 0..<frame.rowCount { cell[text(a, r), default: [:]][text(b, r), default: 0] += 1 }
-            var table = TextTable(headers: [columns[0]] + columnValues + ["total"], alignments: [.left] + Array(repeating: .right, count: columnValues.count + 1))
+            var table = TextTable(
+                headers: [columns[0]] + columnValues + ["total"],
+                alignments: [.left] + Array(repeating: .right, count: columnValues.count + 1))
             for value in rowValues {
                 let rowTotal = columnValues.reduce(0) { $0 + (cell[value]?[$1] ?? 0) }
-                table.add([value] + columnValues.map { v in
-                    let n = cell[value]?[v] ?? 0
-                    return "\(n) (\(formatPercent(rowTotal == 0 ? 0 : Double(n) / Double(rowTotal))))"
-                } + [String(rowTotal)])
+                table.add(
+                    [value]
+                        + columnValues.map { v in
+                            let n = cell[value]?[v] ?? 0
+                            return "\(n) (\(formatPercent(rowTotal == 0 ? 0 : Double(n) / Double(rowTotal))))"
+                        } + [String(rowTotal)])
             }
-            context.print("\(bound): \(columns[0]) × \(columns[1]) in \(name) (\(rowsText(frame.rowCount)); shares of each row)")
+            context.print(
+                "\(bound): \(columns[0]) × \(columns[1]) in \(name) (\(rowsText(frame.rowCount)); shares of each row)")
             context.print(table)
         } else {
-            var table = TextTable(headers: columns + ["count", "share"], alignments: Array(repeating: .left, count: columns.count) + [.right, .right])
+            var table = TextTable(
+                headers: columns + ["count", "share"],
+                alignments: Array(repeating: .left, count: columns.count) + [.right, .right])
             for r in 0..<min(result.rowCount, 30) {
-                table.add(keyColumns.map { text($0, r) } + [String(counts[order[r]]), formatPercent(Double(counts[order[r]]) / total)])
+                table.add(
+                    keyColumns.map { text($0, r) } + [
+                        String(counts[order[r]]), formatPercent(Double(counts[order[r]]) / total),
+                    ])
             }
-            context.print("\(bound): \(result.rowCount) distinct value\(result.rowCount == 1 ? "" : "s") of \(columns.joined(separator: ", ")) in \(name) (\(rowsText(frame.rowCount)))")
+            context.print(
+                "\(bound): \(result.rowCount) distinct value\(result.rowCount == 1 ? "" : "s") of \(columns.joined(separator: ", ")) in \(name) (\(rowsText(frame.rowCount)))"
+            )
             context.print(table)
-            if result.rowCount > 30 { context.print("… \(result.rowCount - 30) more (show \(bound) rows=\(result.rowCount))") }
+            if result.rowCount > 30 {
+                context.print("… \(result.rowCount - 30) more (show \(bound) rows=\(result.rowCount))")
+            }
         }
     }
 
@@ -103,10 +126,16 @@ extension CommandTable {
             and std (sample, n − 1) take numbers and leave missing values out. The expression may be \
             any column expression (mean(body_mass_g / 1000)). Without a name the result is NAME_groups.
             """,
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "by", .columns), PositionalSpec("SUMMARIES", .expression)],
+        positionals: [
+            PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "by", .columns),
+            PositionalSpec("SUMMARIES", .expression),
+        ],
         maxResults: 1,
         provenance: .derivation,
-        examples: ["group penguins by species n = count(), mass = mean(body_mass_g)", "group penguins by island, sex birds = count(), longest = max(flipper_length_mm)"],
+        examples: [
+            "group penguins by species n = count(), mass = mean(body_mass_g)",
+            "group penguins by island, sex birds = count(), longest = max(flipper_length_mm)",
+        ],
         run: runGroup)
 
     private static func runGroup(_ context: inout CommandContext) throws {
@@ -118,7 +147,9 @@ extension CommandTable {
             try Aggregation.parse(text, schema: ExpressionSchema(frame))
         }
         for a in aggregations where columns.contains(a.name) || aggregations.filter({ $0.name == a.name }).count > 1 {
-            throw LanguageError.semantic("'\(a.name)' names two columns of the result", at: SourceRange(offset, offset + text.count), hint: "give each summary its own name")
+            throw LanguageError.semantic(
+                "'\(a.name)' names two columns of the result", at: SourceRange(offset, offset + text.count),
+                hint: "give each summary its own name")
         }
         let (ids, firstRows) = try frame.groupIDs(on: columns)
         // Groups sorted by their keys (numbers by value, text alphabetically, missing last).
@@ -127,23 +158,32 @@ extension CommandTable {
         var evaluator = ExpressionEvaluator(frame: frame)
         var summaries: [Column] = []
         for a in aggregations {
-            summaries.append(try context.reading(expressionAt: offset) { () throws(ExpressionError) -> Column in
-                try a.values(over: frame, ids: ids, groups: firstRows.count, evaluator: &evaluator)
-            })
+            summaries.append(
+                try context.reading(expressionAt: offset) { () throws(ExpressionError) -> Column in
+                    try a.values(over: frame, ids: ids, groups: firstRows.count, evaluator: &evaluator)
+                })
         }
-        let result = try DataFrame(columns: keyFrame.selectingRows(order).columns + summaries.map { Column(name: $0.name, data: $0.data.selecting(order)) })
+        let result = try DataFrame(
+            columns: keyFrame.selectingRows(order).columns
+                + summaries.map { Column(name: $0.name, data: $0.data.selecting(order)) })
         let bound = context.targets.first ?? name.replacingOccurrences(of: ".", with: "_") + "_groups"
         context.bindReshaped(bound, frame: result, source: "group of \(name)", parent: dataset, derivations: [])
-        context.print("\(bound): \(result.rowCount) group\(result.rowCount == 1 ? "" : "s") of \(columns.joined(separator: ", ")) in \(name) (\(rowsText(frame.rowCount)))")
-        var table = TextTable(headers: result.columnNames, alignments: result.columns.map { $0.kind == .number ? .right : .left })
+        context.print(
+            "\(bound): \(result.rowCount) group\(result.rowCount == 1 ? "" : "s") of \(columns.joined(separator: ", ")) in \(name) (\(rowsText(frame.rowCount)))"
+        )
+        var table = TextTable(
+            headers: result.columnNames, alignments: result.columns.map { $0.kind == .number ? .right : .left })
         for r in 0..<min(result.rowCount, 30) {
-            table.add(result.columns.map { c in
-                if case .numeric(let v) = c.data { return v[r].isNaN ? "(missing)" : formatStatistic(v[r]) }
-                return c.text(at: r) ?? "(missing)"
-            })
+            table.add(
+                result.columns.map { c in
+                    if case .numeric(let v) = c.data { return v[r].isNaN ? "(missing)" : formatStatistic(v[r]) }
+                    return c.text(at: r) ?? "(missing)"
+                })
         }
         context.print(table)
-        if result.rowCount > 30 { context.print("… \(result.rowCount - 30) more (show \(bound) rows=\(result.rowCount))") }
+        if result.rowCount > 30 {
+            context.print("… \(result.rowCount - 30) more (show \(bound) rows=\(result.rowCount))")
+        }
         context.printNotes(evaluator.notes)
     }
 }

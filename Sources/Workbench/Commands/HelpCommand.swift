@@ -36,7 +36,8 @@ public enum HelpText {
             let specs = CommandTable.signatures.filter { $0.topic == topic }
             let width = specs.map(\.name.count).max() ?? 0
             for spec in specs {
-                lines.append("  " + spec.name + String(repeating: " ", count: width - spec.name.count + 2) + spec.summary)
+                lines.append(
+                    "  " + spec.name + String(repeating: " ", count: width - spec.name.count + 2) + spec.summary)
             }
         }
         lines.append("")
@@ -52,7 +53,9 @@ public enum HelpText {
             let width = spec.options.map(\.name.count).max() ?? 0
             for option in spec.options {
                 let def = option.defaultText.map { " (default: \($0))" } ?? ""
-                lines.append("  " + option.name + String(repeating: " ", count: width - option.name.count + 2) + option.help + def)
+                lines.append(
+                    "  " + option.name + String(repeating: " ", count: width - option.name.count + 2) + option.help
+                        + def)
             }
         }
         if !spec.examples.isEmpty {
@@ -77,7 +80,9 @@ public enum HelpText {
                 if !spec.options.isEmpty {
                     lines += ["", "| option | meaning | default |", "|---|---|---|"]
                     for option in spec.options {
-                        lines.append("| `\(option.name)` | \(option.help.replacingOccurrences(of: "|", with: "\\|")) | \(option.defaultText ?? "") |")
+                        lines.append(
+                            "| `\(option.name)` | \(option.help.replacingOccurrences(of: "|", with: "\\|")) | \(option.defaultText ?? "") |"
+                        )
                     }
                 }
                 if !spec.examples.isEmpty {

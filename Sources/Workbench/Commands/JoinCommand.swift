@@ -15,9 +15,14 @@ extension CommandTable {
             get the suffix. Derived columns of A stay derived; B's become plain values. Without a \
             name the result is A_joined.
             """,
-        positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", .dataset), PositionalSpec("KEYS", keyword: "on", .columns)],
+        positionals: [
+            PositionalSpec("A", .dataset), PositionalSpec("B", .dataset),
+            PositionalSpec("KEYS", keyword: "on", .columns),
+        ],
         options: [
-            OptionSpec("how", .choice(DataFrame.JoinKind.allCases.map(\.rawValue)), default: "inner", help: "inner: only rows with a match; left: every row of A"),
+            OptionSpec(
+                "how", .choice(DataFrame.JoinKind.allCases.map(\.rawValue)), default: "inner",
+                help: "inner: only rows with a match; left: every row of A"),
             OptionSpec("suffix", .text, default: "_right", help: "added to B's column names that A already has"),
         ],
         maxResults: 1,
@@ -33,24 +38,32 @@ extension CommandTable {
         let kind = DataFrame.JoinKind(rawValue: context.invocation.word("how") ?? "inner") ?? .inner
         let suffix = context.invocation.word("suffix") ?? "_right"
         guard !suffix.isEmpty else {
-            throw LanguageError.semantic("the suffix cannot be empty", at: context.invocation.range(of: "suffix"), hint: "for example suffix=_b")
+            throw LanguageError.semantic(
+                "the suffix cannot be empty", at: context.invocation.range(of: "suffix"), hint: "for example suffix=_b")
         }
         let estimate = try left.frame.joinedRowCount(with: right.frame, on: keys, kind: kind)
         let width = left.frame.columnCount + right.frame.columnCount - keys.count
-        try MemoryBudget.checkMatrix(rows: estimate, columns: width, copies: 1, what: "joining \(leftName) and \(rightName) (\(estimate) rows)",
-                                     hint: "the keys repeat on both sides; join on more key columns, or dedupe \(rightName) on \(keys.joined(separator: ", ")) first")
+        try MemoryBudget.checkMatrix(
+            rows: estimate, columns: width, copies: 1, what: "joining \(leftName) and \(rightName) (\(estimate) rows)",
+            hint:
+                "the keys repeat on both sides; join on more key columns, or dedupe \(rightName) on \(keys.joined(separator: ", ")) first"
+        )
         let (frame, summary) = try left.frame.joined(with: right.frame, on: keys, kind: kind, suffix: suffix)
         let result = context.targets.first ?? leftName.replacingOccurrences(of: ".", with: "_") + "_joined"
         context.bindReshaped(result, frame: frame, source: "join of \(leftName) and \(rightName)", parent: left)
-        context.print("\(result): \(rowsText(frame.rowCount)) × \(frame.columnCount) columns (\(kind.rawValue) join on \(keys.joined(separator: ", ")))")
-        context.print("\(summary.leftMatched) of \(rowsText(left.frame.rowCount)) of \(leftName) matched; " +
-                      "\(summary.leftUnmatched) did not\(summary.leftUnmatched == 0 ? "" : kind == .left ? " (kept, with missing values)" : " (dropped)"); " +
-                      "\(summary.rightUnmatched) of \(rowsText(right.frame.rowCount)) of \(rightName) matched nothing")
+        context.print(
+            "\(result): \(rowsText(frame.rowCount)) × \(frame.columnCount) columns (\(kind.rawValue) join on \(keys.joined(separator: ", ")))"
+        )
+        context.print(
+            "\(summary.leftMatched) of \(rowsText(left.frame.rowCount)) of \(leftName) matched; "
+                + "\(summary.leftUnmatched) did not\(summary.leftUnmatched == 0 ? "" : kind == .left ? " (kept, with missing values)" : " (dropped)"); "
+                + "\(summary.rightUnmatched) of \(rowsText(right.frame.rowCount)) of \(rightName) matched nothing")
         if frame.rowCount > summary.leftMatched + (kind == .left ? summary.leftUnmatched : 0) {
             context.print("note: some keys repeat in \(rightName), so rows of \(leftName) appear once per match")
         }
         if !summary.renamed.isEmpty {
-            context.print("renamed from \(rightName): " + summary.renamed.map { "\($0.from) → \($0.to)" }.joined(separator: ", "))
+            context.print(
+                "renamed from \(rightName): " + summary.renamed.map { "\($0.from) → \($0.to)" }.joined(separator: ", "))
         }
     }
 }

@@ -31,7 +31,8 @@ extension CommandTable {
             OptionSpec("query", .text, help: "SQLite or PostgreSQL: a SELECT whose result to read"),
         ],
         maxResults: 1,
-        provenance: .source, examples: [
+        provenance: .source,
+        examples: [
             "load \"examples/penguins.csv\"",
             "iris = load \"examples/iris.csv\"",
             "load \"data.tsv\" as survey header=no",
@@ -59,7 +60,11 @@ extension CommandTable {
             }
             frame = try PostgresTableReader.read(location, source: pgSource, budgetBytes: budget).frame
             fingerprint = Fingerprint.of(frame: frame)
-            if case .table(let t) = source { defaultName = baseName(of: t) } else { defaultName = baseName(of: location.database) }
+            if case .table(let t) = source {
+                defaultName = baseName(of: t)
+            } else {
+                defaultName = baseName(of: location.database)
+            }
         } else if written.hasPrefix(sqlitePrefix) {
             let dbWritten = String(written.dropFirst(sqlitePrefix.count))
             let dbPath = context.session.resolve(path: dbWritten)
@@ -69,7 +74,9 @@ extension CommandTable {
             if case .table(let t) = source { defaultName = t } else { defaultName = baseName(of: dbWritten) }
         } else {
             for option in ["table", "query"] where inv.has(option) {
-                throw LanguageError.semantic("\(option)= only applies to database sources (\"sqlite:PATH\" or \"postgresql://…\")", at: inv.range(of: option), hint: nil)
+                throw LanguageError.semantic(
+                    "\(option)= only applies to database sources (\"sqlite:PATH\" or \"postgresql://…\")",
+                    at: inv.range(of: option), hint: nil)
             }
             var options = CSVOptions()
             if let sep = inv.word("sep") { options.separator = try separator(sep, range: inv.range(of: "sep")) }
@@ -78,24 +85,33 @@ extension CommandTable {
             options.memoryBudgetBytes = try MemoryBudget.current()
             let location = context.session.locateData(written)
             try checkReadable(location.path, shown: written)
-            (frame, fingerprint) = try CSVReader.readFingerprinted(path: location.path, options: options, displayName: written)
+            (frame, fingerprint) = try CSVReader.readFingerprinted(
+                path: location.path, options: options, displayName: written)
             if let note = location.note { context.print(note) }
             context.recordDataFile(path: written, fingerprint: fingerprint)
             defaultName = baseName(of: written)
         }
         for (column, _) in typeOverrideNames(inv) where frame.column(named: column) == nil {
-            throw LanguageError.unknownName(kind: "column", name: column, at: inv.range(of: "types"), suggestion: closestMatch(column, among: frame.columnNames), hint: nil)
+            throw LanguageError.unknownName(
+                kind: "column", name: column, at: inv.range(of: "types"),
+                suggestion: closestMatch(column, among: frame.columnNames), hint: nil)
         }
         let name = try context.newName("NAME") ?? context.targets.first ?? defaultName
         let numeric = frame.columns.filter { $0.kind == .number }.count
         let perColumn = ColumnRole.detect(in: frame)
         let missing = perColumn.reduce(0) { $0 + $1.missing }
-        context.bind(name, .dataset(Dataset(frame: frame, source: "\"\(PostgresLocation.mask(written))\"", fingerprint: fingerprint)))
-        context.print("loaded \(name): \(frame.rowCount) rows × \(frame.columnCount) columns (\(numeric) number, \(frame.columnCount - numeric) text), \(missing) missing cell\(missing == 1 ? "" : "s")")
+        context.bind(
+            name,
+            .dataset(Dataset(frame: frame, source: "\"\(PostgresLocation.mask(written))\"", fingerprint: fingerprint)))
+        context.print(
+            "loaded \(name): \(frame.rowCount) rows × \(frame.columnCount) columns (\(numeric) number, \(frame.columnCount - numeric) text), \(missing) missing cell\(missing == 1 ? "" : "s")"
+        )
         context.print("fingerprint \(Fingerprint.short(fingerprint, length: 16))")
         let roles = perColumn.compactMap { entry in entry.role.map { (entry.name, $0) } }
         if !roles.isEmpty {
-            context.print("roles: " + roles.map { "\($0.0) (\($0.1.name))" }.joined(separator: ", ") + " — 'describe \(name)' for suggestions")
+            context.print(
+                "roles: " + roles.map { "\($0.0) (\($0.1.name))" }.joined(separator: ", ")
+                    + " — 'describe \(name)' for suggestions")
         }
     }
 
@@ -105,7 +121,9 @@ extension CommandTable {
         case (let table?, nil): return .table(table)
         case (nil, let query?): return .query(query)
         case (nil, nil):
-            throw LanguageError.semantic("a database source needs table= or query=", at: inv.range(of: "PATH"), hint: "e.g. load \"\(PostgresLocation.mask(written))\" table=orders")
+            throw LanguageError.semantic(
+                "a database source needs table= or query=", at: inv.range(of: "PATH"),
+                hint: "e.g. load \"\(PostgresLocation.mask(written))\" table=orders")
         case (_?, _?):
             throw LanguageError.semantic("give table= or query=, not both", at: inv.range(of: "query"), hint: nil)
         }
@@ -124,7 +142,8 @@ extension CommandTable {
         }
         var result: [String: ColumnKind] = [:]
         for field in fields {
-            let word: String? = field.value.dottedName ?? { if case .string(let s, _) = field.value { return s } else { return nil } }()
+            let word: String? =
+                field.value.dottedName ?? { if case .string(let s, _) = field.value { return s } else { return nil } }()
             guard let word, let kind = ColumnKind(rawValue: word) else {
                 throw LanguageError.semantic("a column type is 'number' or 'text'", at: field.value.range, hint: nil)
             }
@@ -134,10 +153,13 @@ extension CommandTable {
     }
 
     private static func separator(_ text: String, range: SourceRange) throws -> UInt8 {
-        let named: [String: UInt8] = [",": 44, "\t": 9, "\\t": 9, "tab": 9, ";": 59, "|": 124, "comma": 44, "semicolon": 59, "pipe": 124]
+        let named: [String: UInt8] = [
+            ",": 44, "\t": 9, "\\t": 9, "tab": 9, ";": 59, "|": 124, "comma": 44, "semicolon": 59, "pipe": 124,
+        ]
         if let byte = named[text] { return byte }
         if text.utf8.count == 1, let byte = text.utf8.first, byte != 34, byte != 10, byte != 13 { return byte }
-        throw LanguageError.semantic("sep must be one character such as \",\", \"\\t\", \";\" or \"|\"", at: range, hint: nil)
+        throw LanguageError.semantic(
+            "sep must be one character such as \",\", \"\\t\", \";\" or \"|\"", at: range, hint: nil)
     }
 
     /// Up-front checks so the common mistakes get their specific message.

@@ -23,7 +23,9 @@ extension CommandContext {
     /// there (no fit); otherwise fitted by `fit` and stored in the cache for a later `open`.
     /// Returns the model, the seconds its fit took (then or now) and whether it came from the cache.
     /// The cache never fails the command: a problem becomes a note.
-    mutating func fitOrRestore(key: ModelFitKey, binding: String, trainingFrame: DataFrame, fit: () throws -> PipelineModel) throws -> (PipelineModel, seconds: Double, restored: Bool) {
+    mutating func fitOrRestore(
+        key: ModelFitKey, binding: String, trainingFrame: DataFrame, fit: () throws -> PipelineModel
+    ) throws -> (PipelineModel, seconds: Double, restored: Bool) {
         let cache = session.modelCache
         let digest = key.digest
         if let log = session.reopening {
@@ -32,7 +34,9 @@ extension CommandContext {
                     log.restored.insert(binding)
                     return (cached.pipeline, cached.fitSeconds, true)
                 }
-                log.refit[binding] = cache.isEnabled ? "not in the model cache" : "the model cache is off (\(ModelCache.limitVariable)=0)"
+                log.refit[binding] =
+                    cache.isEnabled
+                    ? "not in the model cache" : "the model cache is off (\(ModelCache.limitVariable)=0)"
             } catch {
                 log.note(error.description)
                 log.refit[binding] = {
@@ -46,9 +50,11 @@ extension CommandContext {
         guard let pipeline else { throw CommandError("training produced no model") }
         if cache.isEnabled {
             do {
-                try cache.store(key: digest, pipeline: pipeline, fitSeconds: elapsed.seconds, trainingFrame: trainingFrame)
+                try cache.store(
+                    key: digest, pipeline: pipeline, fitSeconds: elapsed.seconds, trainingFrame: trainingFrame)
             } catch {
-                let text = "note: \(binding) is not kept in the model cache, so open will fit it again: \(error.description)"
+                let text =
+                    "note: \(binding) is not kept in the model cache, so open will fit it again: \(error.description)"
                 print(text)
                 session.reopening?.note(error.description)
             }

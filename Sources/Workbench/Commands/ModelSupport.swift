@@ -10,61 +10,82 @@ extension CommandContext {
     /// (`lb.best`), leaderboard (its best) or model (its algorithm and parameters).
     func candidate(_ placeholder: String) throws -> Candidate {
         guard let expression = invocation.positionals[placeholder] else {
-            throw LanguageError.missingArgument(placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: invocation.statement.verbRange)
+            throw LanguageError.missingArgument(
+                placeholder, command: invocation.signature.name, usage: invocation.signature.usage,
+                at: invocation.statement.verbRange)
         }
         guard let name = expression.dottedName else {
-            throw LanguageError.semantic("expected an algorithm name, found \(expression.kindDescription)", at: expression.range, hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", "))
+            throw LanguageError.semantic(
+                "expected an algorithm name, found \(expression.kindDescription)", at: expression.range,
+                hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", "))
         }
         if let algorithm = AlgorithmRegistry.named(name) {
-            return Candidate(algorithm: algorithm, parameters: try Parameters(algorithm: name, specs: algorithm.parameterSpecs, given: [:]))
+            return Candidate(
+                algorithm: algorithm,
+                parameters: try Parameters(algorithm: name, specs: algorithm.parameterSpecs, given: [:]))
         }
         switch session.lookup(name) {
         case .candidate(let c)?: return c
         case .leaderboard(let lb)?:
             if let best = lb.candidate(at: 0) { return best }
         case .model(let m)?:
-            if let algorithm = AlgorithmRegistry.named(m.pipeline.algorithm) { return Candidate(algorithm: algorithm, parameters: m.pipeline.parameters) }
+            if let algorithm = AlgorithmRegistry.named(m.pipeline.algorithm) {
+                return Candidate(algorithm: algorithm, parameters: m.pipeline.parameters)
+            }
         default: break
         }
-        throw LanguageError.unknownName(kind: "algorithm", name: name, at: expression.range,
-                                        suggestion: closestMatch(name, among: AlgorithmRegistry.names),
-                                        hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", "))
+        throw LanguageError.unknownName(
+            kind: "algorithm", name: name, at: expression.range,
+            suggestion: closestMatch(name, among: AlgorithmRegistry.names),
+            hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", "))
     }
 
     /// Several algorithms: `all`, one name, or a list.
     func candidates(_ placeholder: String) throws -> [Candidate] {
         guard let expression = invocation.positionals[placeholder] else { return [] }
         if expression.dottedName == "all" {
-            return try AlgorithmRegistry.all.map { try Candidate(algorithm: $0, parameters: Parameters(algorithm: $0.name, specs: $0.parameterSpecs, given: [:])) }
+            return try AlgorithmRegistry.all.map {
+                try Candidate(
+                    algorithm: $0, parameters: Parameters(algorithm: $0.name, specs: $0.parameterSpecs, given: [:]))
+            }
         }
         let items: [Expression]
         if case .list(let elements, _) = expression { items = elements } else { items = [expression] }
         return try items.map { item in
             guard let name = item.dottedName else {
-                throw LanguageError.semantic("expected an algorithm name, found \(item.kindDescription)", at: item.range, hint: nil)
+                throw LanguageError.semantic(
+                    "expected an algorithm name, found \(item.kindDescription)", at: item.range, hint: nil)
             }
             if let algorithm = AlgorithmRegistry.named(name) {
-                return try Candidate(algorithm: algorithm, parameters: Parameters(algorithm: name, specs: algorithm.parameterSpecs, given: [:]))
+                return try Candidate(
+                    algorithm: algorithm,
+                    parameters: Parameters(algorithm: name, specs: algorithm.parameterSpecs, given: [:]))
             }
             if case .candidate(let c)? = session.lookup(name) { return c }
-            throw LanguageError.unknownName(kind: "algorithm", name: name, at: item.range,
-                                            suggestion: closestMatch(name, among: AlgorithmRegistry.names + ["all"]),
-                                            hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", ") + ", or all")
+            throw LanguageError.unknownName(
+                kind: "algorithm", name: name, at: item.range,
+                suggestion: closestMatch(name, among: AlgorithmRegistry.names + ["all"]),
+                hint: "algorithms: " + AlgorithmRegistry.names.joined(separator: ", ") + ", or all")
         }
     }
 
     /// Hyperparameters written as `key=value`, checked against the algorithm's specs, over `base`.
-    func hyperparameters(for algorithm: any Algorithm.Type, over base: Parameters? = nil) throws -> [String: ParameterValue] {
+    func hyperparameters(for algorithm: any Algorithm.Type, over base: Parameters? = nil) throws -> [String:
+        ParameterValue]
+    {
         var given = base?.values ?? [:]
         for (key, keyRange, value) in invocation.hyperparameters {
             guard let spec = algorithm.parameterSpecs.first(where: { $0.name == key }) else {
                 let known = algorithm.parameterSpecs.map(\.name)
                 let all = known + invocation.signature.options.map(\.name)
-                throw LanguageError.unknownOption(key, command: "\(invocation.signature.name) \(algorithm.name)", at: keyRange, suggestion: closestMatch(key, among: all), known: all)
+                throw LanguageError.unknownOption(
+                    key, command: "\(invocation.signature.name) \(algorithm.name)", at: keyRange,
+                    suggestion: closestMatch(key, among: all), known: all)
             }
             let parameterValue = try Self.parameterValue(value, spec: spec)
             do {
-                _ = try Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: [key: parameterValue])
+                _ = try Parameters(
+                    algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: [key: parameterValue])
             } catch let LearningError.invalidParameter(_, name, _, expected) {
                 throw LanguageError.invalidValue(option: name, expected: expected, at: value.range)
             }
@@ -77,7 +98,9 @@ extension CommandContext {
         switch value {
         case .number(let v, _, let range):
             if case .int = spec.kind {
-                guard let i = Int(exactly: v) else { throw LanguageError.invalidValue(option: spec.name, expected: "a whole number", at: range) }
+                guard let i = Int(exactly: v) else {
+                    throw LanguageError.invalidValue(option: spec.name, expected: "a whole number", at: range)
+                }
                 return .int(i)
             }
             return .double(v)
@@ -91,7 +114,9 @@ extension CommandContext {
     /// The target column from `target=`, required.
     func targetColumn(in frame: DataFrame) throws -> String {
         guard let target = try column("target", in: frame) else {
-            throw LanguageError.missingArgument("target=COLUMN", command: invocation.signature.name, usage: invocation.signature.usage, at: SourceRange(invocation.line.count, invocation.line.count + 1))
+            throw LanguageError.missingArgument(
+                "target=COLUMN", command: invocation.signature.name, usage: invocation.signature.usage,
+                at: SourceRange(invocation.line.count, invocation.line.count + 1))
         }
         return target
     }
@@ -102,7 +127,8 @@ extension CommandContext {
         if invocation.has("features") {
             let chosen = try columns("features", in: frame)
             if let bad = chosen.first(where: { $0 == target }) {
-                throw LanguageError.semantic("the target '\(bad)' cannot also be a feature", at: invocation.range(of: "features"), hint: nil)
+                throw LanguageError.semantic(
+                    "the target '\(bad)' cannot also be a feature", at: invocation.range(of: "features"), hint: nil)
             }
             // features= wins over the default choice, never over the memory budget.
             try Self.checkEncodedSize(frame: frame, features: chosen)
@@ -112,11 +138,15 @@ extension CommandContext {
         let candidates = frame.columns.filter { $0.name != target && !dropped.contains($0.name) }
         let leftOut = Self.defaultLeftOut(candidates)
         if !leftOut.isEmpty {
-            print("left out: " + leftOut.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") + " — features=[…] to keep them")
+            print(
+                "left out: " + leftOut.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
+                    + " — features=[…] to keep them")
         }
         let out = Set(leftOut.map(\.name))
         let features = candidates.map(\.name).filter { !out.contains($0) }
-        guard !features.isEmpty else { throw CommandError("no feature columns are left", hint: "check drop= and features=") }
+        guard !features.isEmpty else {
+            throw CommandError("no feature columns are left", hint: "check drop= and features=")
+        }
         try Self.checkEncodedSize(frame: frame, features: features)
         return features
     }
@@ -133,7 +163,9 @@ extension CommandContext {
 
     /// Refuses features whose one-hot encoding would not fit in memory (a text column with tens of
     /// thousands of distinct values), before any of it is built, naming the widest columns.
-    static func checkEncodedSize(frame: DataFrame, features: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    static func checkEncodedSize(
+        frame: DataFrame, features: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         var width = 0
         var wide: [(name: String, levels: Int)] = []
         for name in features {
@@ -148,12 +180,19 @@ extension CommandContext {
             }
         }
         wide.sort { $0.levels > $1.levels }
-        let culprits = wide.filter { $0.levels >= 100 }.prefix(2).isEmpty ? Array(wide.prefix(1)) : Array(wide.filter { $0.levels >= 100 }.prefix(2))
+        let culprits =
+            wide.filter { $0.levels >= 100 }.prefix(2).isEmpty
+            ? Array(wide.prefix(1)) : Array(wide.filter { $0.levels >= 100 }.prefix(2))
         let named = culprits.map { "'\($0.name)' has \($0.levels) distinct values" }.joined(separator: ", ")
         let dropList = culprits.map(\.name).joined(separator: ", ")
         try MemoryBudget.checkMatrix(
-            rows: frame.rowCount, columns: width, what: "one-hot encoding \(features.count) feature\(features.count == 1 ? "" : "s") of \(frame.rowCount) rows",
-            hint: culprits.isEmpty ? "train on a sample of the rows" : "\(named); leave \(culprits.count == 1 ? "it" : "them") out with drop=[\(dropList)], or train on a sample of the rows", environment: environment)
+            rows: frame.rowCount, columns: width,
+            what:
+                "one-hot encoding \(features.count) feature\(features.count == 1 ? "" : "s") of \(frame.rowCount) rows",
+            hint: culprits.isEmpty
+                ? "train on a sample of the rows"
+                : "\(named); leave \(culprits.count == 1 ? "it" : "them") out with drop=[\(dropList)], or train on a sample of the rows",
+            environment: environment)
     }
 
     /// `task=` if given, else the task `TaskInference` reads from the target, announced in one
@@ -173,10 +212,12 @@ extension CommandContext {
         case .text, .fractional:
             return nil
         case .fewWholeNumbers(let distinct):
-            return "note: '\(target)' holds \(distinct) whole-number values, each repeated, so it is read as \(distinct) classes (task=regression to predict it as a number)"
+            return
+                "note: '\(target)' holds \(distinct) whole-number values, each repeated, so it is read as \(distinct) classes (task=regression to predict it as a number)"
         case .manyWholeNumbers(let distinct):
             guard distinct >= 2 else { return nil }
-            return "note: '\(target)' holds whole numbers with \(distinct) distinct values, so it is read as a quantity: regression (task=classification to predict classes)"
+            return
+                "note: '\(target)' holds whole numbers with \(distinct) distinct values, so it is read as a quantity: regression (task=classification to predict classes)"
         }
     }
 
@@ -194,7 +235,8 @@ extension CommandContext {
     func model(_ placeholder: String) throws -> (name: String, model: TrainedModel) {
         let (name, value) = try value(placeholder)
         guard case .model(let m) = value else {
-            throw LanguageError.wrongKind(name: name, expected: "model", found: value.kindName, at: invocation.range(of: placeholder))
+            throw LanguageError.wrongKind(
+                name: name, expected: "model", found: value.kindName, at: invocation.range(of: placeholder))
         }
         return (name, m)
     }
@@ -210,12 +252,17 @@ func formatScore(_ x: Double) -> String {
 /// Seconds as a volatile span, so transcripts do not compare them.
 func formatDuration(_ seconds: Double) -> String {
     let text: String
-    if seconds < 0.001 { text = "<1 ms" }
-    else if seconds < 1 { text = "\(Int((seconds * 1000).rounded())) ms" }
-    else { text = formatFixed(seconds, decimals: seconds < 10 ? 2 : 1) + " s" }
+    if seconds < 0.001 {
+        text = "<1 ms"
+    } else if seconds < 1 {
+        text = "\(Int((seconds * 1000).rounded())) ms"
+    } else {
+        text = formatFixed(seconds, decimals: seconds < 10 ? 2 : 1) + " s"
+    }
     // Fixed width, so tables holding durations keep the same layout from run to run.
     return Output.volatile(String(repeating: " ", count: max(0, 8 - text.count)) + text)
 }
 
 /// The common seed option.
-let seedOption = OptionSpec("seed", .integer(0...Int(Int32.max)), default: "42", help: "random seed: the same seed gives the same result")
+let seedOption = OptionSpec(
+    "seed", .integer(0...Int(Int32.max)), default: "42", help: "random seed: the same seed gives the same result")

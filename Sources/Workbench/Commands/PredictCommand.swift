@@ -49,7 +49,9 @@ extension CommandTable {
             frame = try rowFrame(fields, pipeline: pipeline, context: &context)
             label = "one row"
         } else {
-            throw LanguageError.missingArgument("'on DATA' or a row {column: value, ...}", command: "predict", usage: context.invocation.signature.usage, at: context.invocation.range(of: "MODEL"))
+            throw LanguageError.missingArgument(
+                "'on DATA' or a row {column: value, ...}", command: "predict",
+                usage: context.invocation.signature.usage, at: context.invocation.range(of: "MODEL"))
         }
         var notes: [String] = []
         let output = try InterruptiblePrediction.predict(pipeline, frame, session: context.session, notes: &notes)
@@ -57,25 +59,37 @@ extension CommandTable {
         for w in output.warnings { context.print("warning: \(w)") }
         let classes = pipeline.target.classes
         let conformalCells = conformalCells(pipeline, output.prediction)
-        let conformalHeader = pipeline.conformal.map { [($0.task == .classification ? "set" : "interval") + " (\(formatFixed($0.coverage * 100, decimals: 1))%)"] } ?? []
+        let conformalHeader =
+            pipeline.conformal.map {
+                [
+                    ($0.task == .classification ? "set" : "interval")
+                        + " (\(formatFixed($0.coverage * 100, decimals: 1))%)"
+                ]
+            } ?? []
         var table: TextTable
         var csvColumns: [Column] = []
         switch output.prediction {
         case .probabilities(let p):
             let labels = output.labels(classes: classes) ?? []
-            table = TextTable(headers: ["#", "predicted " + pipeline.target.name] + classes.map { "P(\($0))" } + conformalHeader,
-                              alignments: [.right, .left] + classes.map { _ in .right } + conformalHeader.map { _ in .left })
+            table = TextTable(
+                headers: ["#", "predicted " + pipeline.target.name] + classes.map { "P(\($0))" } + conformalHeader,
+                alignments: [.right, .left] + classes.map { _ in .right } + conformalHeader.map { _ in .left })
             for r in 0..<min(p.rows, context.invocation.int("rows", default: 10)) {
-                table.add([String(r + 1), labels[r]] + (0..<p.columns).map { formatFixed(p[r, $0], decimals: 3) } + (conformalCells.map { [$0[r]] } ?? []))
+                table.add(
+                    [String(r + 1), labels[r]] + (0..<p.columns).map { formatFixed(p[r, $0], decimals: 3) }
+                        + (conformalCells.map { [$0[r]] } ?? []))
             }
             let levels = classes
             let codes = (0..<p.rows).map { r in Int32(levels.firstIndex(of: labels[r]) ?? -1) }
-            csvColumns.append(Column(name: "predicted_" + pipeline.target.name, data: .categorical(codes: codes, levels: levels)))
+            csvColumns.append(
+                Column(name: "predicted_" + pipeline.target.name, data: .categorical(codes: codes, levels: levels)))
             for (c, name) in classes.enumerated() {
                 csvColumns.append(Column(name: "probability_" + name, data: .numeric((0..<p.rows).map { p[$0, c] })))
             }
         case .values(let v):
-            table = TextTable(headers: ["#", "predicted " + pipeline.target.name] + conformalHeader, alignments: [.right, .right] + conformalHeader.map { _ in .left })
+            table = TextTable(
+                headers: ["#", "predicted " + pipeline.target.name] + conformalHeader,
+                alignments: [.right, .right] + conformalHeader.map { _ in .left })
             for r in 0..<min(v.count, context.invocation.int("rows", default: 10)) {
                 table.add([String(r + 1), formatStatistic(v[r])] + (conformalCells.map { [$0[r]] } ?? []))
             }
@@ -84,9 +98,12 @@ extension CommandTable {
         context.print("\(modelName) on \(label): \(frame.rowCount) prediction\(frame.rowCount == 1 ? "" : "s")")
         context.print(table)
         let shown = min(frame.rowCount, context.invocation.int("rows", default: 10))
-        if shown < frame.rowCount { context.print("… \(frame.rowCount - shown) more (write them all with to \"file.csv\")") }
+        if shown < frame.rowCount {
+            context.print("… \(frame.rowCount - shown) more (write them all with to \"file.csv\")")
+        }
         if let target {
-            let out = try DataFrame(columns: frame.columns.filter { c in !csvColumns.contains { $0.name == c.name } } + csvColumns)
+            let out = try DataFrame(
+                columns: frame.columns.filter { c in !csvColumns.contains { $0.name == c.name } } + csvColumns)
             let data = CSVWriter.data(out, forPath: target.path)
             try target.write(data)
             context.recordWritten(WrittenFile(path: target.shown, bytes: data))
@@ -96,34 +113,45 @@ extension CommandTable {
 
     /// A one-row frame from `{col: value}`: numbers for numeric features, text for text features,
     /// missing for features not given; names the model does not know are an error.
-    static func rowFrame(_ fields: [RecordField], pipeline: PipelineModel, context: inout CommandContext) throws -> DataFrame {
+    static func rowFrame(_ fields: [RecordField], pipeline: PipelineModel, context: inout CommandContext) throws
+        -> DataFrame
+    {
         let features = pipeline.inputs
         for field in fields where !features.contains(where: { $0.name == field.key }) {
-            throw LanguageError.unknownName(kind: "feature", name: field.key, at: field.keyRange,
-                                            suggestion: closestMatch(field.key, among: features.map(\.name)),
-                                            hint: "the model uses: " + features.map(\.name).joined(separator: ", "))
+            throw LanguageError.unknownName(
+                kind: "feature", name: field.key, at: field.keyRange,
+                suggestion: closestMatch(field.key, among: features.map(\.name)),
+                hint: "the model uses: " + features.map(\.name).joined(separator: ", "))
         }
         var columns: [Column] = []
         var absent: [String] = []
         for feature in features {
             guard let field = fields.first(where: { $0.key == feature.name }) else {
                 absent.append(feature.name)
-                columns.append(Column(name: feature.name, data: feature.kind == .number ? .numeric([.nan]) : .categorical(codes: [-1], levels: [])))
+                columns.append(
+                    Column(
+                        name: feature.name,
+                        data: feature.kind == .number ? .numeric([.nan]) : .categorical(codes: [-1], levels: [])))
                 continue
             }
             switch (feature.kind, field.value) {
             case (.number, .number(let v, _, _)):
                 columns.append(Column(name: feature.name, data: .numeric([v])))
             case (.number, let other):
-                throw LanguageError.semantic("\(feature.name) is a number in this model, found \(other.kindDescription)", at: other.range, hint: nil)
+                throw LanguageError.semantic(
+                    "\(feature.name) is a number in this model, found \(other.kindDescription)", at: other.range,
+                    hint: nil)
             case (.text, .number(_, let text, _)):
                 columns.append(Column(name: feature.name, data: .categorical(codes: [0], levels: [text])))
             case (.text, .string(let s, _)):
                 columns.append(Column(name: feature.name, data: .categorical(codes: [0], levels: [s])))
             case (.text, .name(let parts, _)):
-                columns.append(Column(name: feature.name, data: .categorical(codes: [0], levels: [parts.joined(separator: ".")])))
+                columns.append(
+                    Column(name: feature.name, data: .categorical(codes: [0], levels: [parts.joined(separator: ".")])))
             case (.text, let other):
-                throw LanguageError.semantic("\(feature.name) takes a value like \(feature.levels.first ?? "text"), found \(other.kindDescription)", at: other.range, hint: nil)
+                throw LanguageError.semantic(
+                    "\(feature.name) takes a value like \(feature.levels.first ?? "text"), found \(other.kindDescription)",
+                    at: other.range, hint: nil)
             }
         }
         if !absent.isEmpty {

@@ -21,7 +21,8 @@ extension CommandTable {
         run: { context in
             let (written, resolved) = try context.path("PATH")
             let transcript = try Transcript.read(path: resolved)
-            let report = try Reopener(transcript: transcript, shownPath: written, path: resolved).run(into: context.session, adopt: false)
+            let report = try Reopener(transcript: transcript, shownPath: written, path: resolved).run(
+                into: context.session, adopt: false)
             for line in report.lines { context.print(line) }
         })
 
@@ -44,10 +45,16 @@ extension CommandTable {
             if context.invocation.positionals["clear"] != nil {
                 let action = try context.text("clear")
                 guard action == "clear" else {
-                    throw LanguageError.semantic("cache takes clear or nothing, not '\(action)'", at: context.invocation.range(of: "clear"), hint: "cache shows the cache; cache clear empties it")
+                    throw LanguageError.semantic(
+                        "cache takes clear or nothing, not '\(action)'", at: context.invocation.range(of: "clear"),
+                        hint: "cache shows the cache; cache clear empties it")
                 }
                 let (entries, bytes) = try cache.clear()
-                context.print("removed " + Output.volatile("\(entries) cached model\(entries == 1 ? "" : "s") (\(ModelCache.formatBytes(bytes)))") + " from the model cache")
+                context.print(
+                    "removed "
+                        + Output.volatile(
+                            "\(entries) cached model\(entries == 1 ? "" : "s") (\(ModelCache.formatBytes(bytes)))")
+                        + " from the model cache")
                 return
             }
             let (entries, bytes) = try cache.status()
@@ -55,7 +62,10 @@ extension CommandTable {
                 context.print("the model cache is off (\(ModelCache.limitVariable)=0); open fits every model again")
                 return
             }
-            context.print("model cache: " + Output.volatile("\(entries) model\(entries == 1 ? "" : "s"), \(ModelCache.formatBytes(bytes))")
-                          + " of a " + Output.volatile(ModelCache.formatBytes(cache.limit)) + " cap, in " + Output.volatile(cache.folder))
+            context.print(
+                "model cache: "
+                    + Output.volatile("\(entries) model\(entries == 1 ? "" : "s"), \(ModelCache.formatBytes(bytes))")
+                    + " of a " + Output.volatile(ModelCache.formatBytes(cache.limit)) + " cap, in "
+                    + Output.volatile(cache.folder))
         })
 }

@@ -16,7 +16,9 @@ extension CommandTable {
             a recorded transcript and writes its report.
             """,
         positionals: [PositionalSpec("PATH", .path)],
-        options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing report (and its chart files)")],
+        options: [
+            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing report (and its chart files)")
+        ],
         examples: ["report \"penguins.html\"", "report \"notes/penguins.md\"", "report \"penguins.ipynb\""],
         reopen: .actsOutside,
         run: { context in
@@ -28,9 +30,16 @@ extension CommandTable {
             let source = session.transcriptPath.map { "session recorded to \($0)" } ?? "interactive session"
             let report = SessionReport(session: session, title: "Workbench session", source: source)
             let files = try ReportWriter.write(report, to: target)
-            context.recordWritten(WrittenFile(path: written, stableText: SessionReport.stableText(of: session, format: try ReportWriter.format(of: target.path))))
+            context.recordWritten(
+                WrittenFile(
+                    path: written,
+                    stableText: SessionReport.stableText(of: session, format: try ReportWriter.format(of: target.path)))
+            )
             let charts = report.cells.reduce(0) { $0 + $1.output.charts.count }
-            context.print("wrote \(written): \(report.cells.count) cell\(report.cells.count == 1 ? "" : "s"), \(charts) chart\(charts == 1 ? "" : "s"), \(report.cards.count) model card\(report.cards.count == 1 ? "" : "s")"
-                          + (files.count > 1 ? " (+ \(files.count - 1) SVG file\(files.count == 2 ? "" : "s") in \(((written as NSString).deletingPathExtension as NSString).lastPathComponent)_files/)" : ""))
+            context.print(
+                "wrote \(written): \(report.cells.count) cell\(report.cells.count == 1 ? "" : "s"), \(charts) chart\(charts == 1 ? "" : "s"), \(report.cards.count) model card\(report.cards.count == 1 ? "" : "s")"
+                    + (files.count > 1
+                        ? " (+ \(files.count - 1) SVG file\(files.count == 2 ? "" : "s") in \(((written as NSString).deletingPathExtension as NSString).lastPathComponent)_files/)"
+                        : ""))
         })
 }

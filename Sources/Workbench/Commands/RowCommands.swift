@@ -21,7 +21,10 @@ extension CommandTable {
         positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("CONDITION", keyword: "where", .expression)],
         maxResults: 1,
         provenance: .derivation,
-        examples: ["filter penguins where island == \"Dream\" and body_mass_g > 4000", "adults = filter people where age >= 18 and country in [\"FR\", \"DE\"]"],
+        examples: [
+            "filter penguins where island == \"Dream\" and body_mass_g > 4000",
+            "adults = filter people where age >= 18 and country in [\"FR\", \"DE\"]",
+        ],
         run: runFilter)
 
     private static func runFilter(_ context: inout CommandContext) throws {
@@ -29,12 +32,15 @@ extension CommandTable {
         let (text, offset) = try context.expressionText("CONDITION")
         let frame = dataset.frame
         var evaluator = ExpressionEvaluator(frame: frame)
-        let (rows, undecided) = try context.reading(expressionAt: offset) { () throws(ExpressionError) -> (rows: [Int], missing: Int) in
+        let (rows, undecided) = try context.reading(expressionAt: offset) {
+            () throws(ExpressionError) -> (rows: [Int], missing: Int) in
             let expression = try ExpressionParser.parse(text)
             let type = try expression.type(in: ExpressionSchema(frame))
             guard type == .boolean else {
-                throw ExpressionError("filter needs a condition, but this is \(type == .number ? "a number" : "text")", at: expression.span,
-                                      hint: "compare it, for example \(expression.columns.first ?? "x") > 0")
+                throw ExpressionError(
+                    "filter needs a condition, but this is \(type == .number ? "a number" : "text")",
+                    at: expression.span,
+                    hint: "compare it, for example \(expression.columns.first ?? "x") > 0")
             }
             return try evaluator.trueRows(of: expression)
         }
@@ -43,7 +49,9 @@ extension CommandTable {
         let share = frame.rowCount == 0 ? 0 : Double(rows.count) / Double(frame.rowCount)
         context.print("\(result): \(rows.count) of \(rowsText(frame.rowCount)) (\(formatPercent(share))) where \(text)")
         if undecided > 0 {
-            context.print("note: \(rowsText(undecided)) left out where the condition cannot be decided (a value it reads is missing)")
+            context.print(
+                "note: \(rowsText(undecided)) left out where the condition cannot be decided (a value it reads is missing)"
+            )
         }
         context.printNotes(evaluator.notes)
         if rows.isEmpty { context.print("note: no row matches; the result is empty") }
@@ -53,7 +61,8 @@ extension CommandTable {
     static let sort = CommandSpec(
         "sort", topic: "data",
         summary: "order the rows by one or more columns",
-        discussion: "Each column may be followed by desc (or asc, the default). The sort is stable: rows that tie keep their order. Missing values go last. Without a name the result is NAME_sorted.",
+        discussion:
+            "Each column may be followed by desc (or asc, the default). The sort is stable: rows that tie keep their order. Missing values go last. Without a name the result is NAME_sorted.",
         positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("KEYS", keyword: "by", .expression)],
         maxResults: 1,
         provenance: .derivation,
@@ -63,9 +72,12 @@ extension CommandTable {
             let (text, offset) = try context.expressionText("KEYS")
             let frame = dataset.frame
             let keys = try context.reading(expressionAt: offset) { () throws(ExpressionError) -> [DataFrame.SortKey] in
-                try ExpressionParser.parseSortKeys(text).map { (key: (name: String, span: Span, descending: Bool)) throws(ExpressionError) -> DataFrame.SortKey in
+                try ExpressionParser.parseSortKeys(text).map {
+                    (key: (name: String, span: Span, descending: Bool)) throws(ExpressionError) -> DataFrame.SortKey in
                     guard frame.column(named: key.name) != nil else {
-                        throw ExpressionError("no column '\(key.name)'", at: key.span, hint: closestMatch(key.name, among: frame.columnNames).map { "did you mean '\($0)'?" })
+                        throw ExpressionError(
+                            "no column '\(key.name)'", at: key.span,
+                            hint: closestMatch(key.name, among: frame.columnNames).map { "did you mean '\($0)'?" })
                     }
                     return DataFrame.SortKey(column: key.name, descending: key.descending)
                 }
@@ -73,14 +85,17 @@ extension CommandTable {
             let order = try frame.sortedRowOrder(by: keys)
             let result = context.targets.first ?? name + "_sorted"
             context.bindReshaped(result, frame: frame.selectingRows(order), source: "sort of \(name)", parent: dataset)
-            context.print("\(result): \(rowsText(frame.rowCount)) by " + keys.map { $0.column + ($0.descending ? " (descending)" : "") }.joined(separator: ", "))
+            context.print(
+                "\(result): \(rowsText(frame.rowCount)) by "
+                    + keys.map { $0.column + ($0.descending ? " (descending)" : "") }.joined(separator: ", "))
         })
 
     /// `sample D n=… | frac=… [seed=…]`.
     static let sample = CommandSpec(
         "sample", topic: "data",
         summary: "a seeded random sample of rows, without replacement",
-        discussion: "Give n= (a number of rows) or frac= (a share). The rows keep their order in the data. Without a name the result is NAME_sample.",
+        discussion:
+            "Give n= (a number of rows) or frac= (a share). The rows keep their order in the data. Without a name the result is NAME_sample.",
         positionals: [PositionalSpec("NAME", .dataset)],
         options: [
             OptionSpec("n", .integer(0...Int.max), help: "how many rows"),
@@ -95,9 +110,13 @@ extension CommandTable {
             let frame = dataset.frame
             let inv = context.invocation
             guard inv.has("n") != inv.has("frac") else {
-                throw LanguageError.semantic("give either n= or frac=", at: inv.statement.verbRange, hint: "for example: sample \(name) n=100 or sample \(name) frac=0.1")
+                throw LanguageError.semantic(
+                    "give either n= or frac=", at: inv.statement.verbRange,
+                    hint: "for example: sample \(name) n=100 or sample \(name) frac=0.1")
             }
-            let wanted = inv.has("n") ? inv.int("n", default: 0) : Int((inv.double("frac", default: 0) * Double(frame.rowCount)).rounded())
+            let wanted =
+                inv.has("n")
+                ? inv.int("n", default: 0) : Int((inv.double("frac", default: 0) * Double(frame.rowCount)).rounded())
             let count = min(wanted, frame.rowCount)
             // A partial Fisher–Yates shuffle of the row numbers, then back in data order.
             var generator = SeededGenerator(seed: UInt64(inv.int("seed", default: 42)))
@@ -108,17 +127,23 @@ extension CommandTable {
             }
             let picked = rows[0..<count].sorted()
             let result = context.targets.first ?? name + "_sample"
-            context.bindReshaped(result, frame: frame.selectingRows(picked), source: "sample of \(name)", parent: dataset)
+            context.bindReshaped(
+                result, frame: frame.selectingRows(picked), source: "sample of \(name)", parent: dataset)
             context.print("\(result): \(count) of \(rowsText(frame.rowCount)), seed \(inv.int("seed", default: 42))")
-            if wanted > frame.rowCount { context.print("note: asked for \(wanted) rows; the data has \(frame.rowCount), so all are kept") }
+            if wanted > frame.rowCount {
+                context.print("note: asked for \(wanted) rows; the data has \(frame.rowCount), so all are kept")
+            }
         })
 
     /// `dedupe D [on COLS]`.
     static let dedupe = CommandSpec(
         "dedupe", topic: "data",
         summary: "drop repeated rows, keeping the first of each",
-        discussion: "Rows repeat when every column is equal, or with on COLS the given columns (missing equals missing). Without a name the result is NAME_deduped.",
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "on", .columns, optional: true)],
+        discussion:
+            "Rows repeat when every column is equal, or with on COLS the given columns (missing equals missing). Without a name the result is NAME_deduped.",
+        positionals: [
+            PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "on", .columns, optional: true),
+        ],
         maxResults: 1,
         provenance: .derivation,
         examples: ["dedupe penguins", "dedupe customers on email"],
@@ -130,6 +155,8 @@ extension CommandTable {
             let result = context.targets.first ?? name + "_deduped"
             context.bindReshaped(result, frame: frame.selectingRows(rows), source: "dedupe of \(name)", parent: dataset)
             let on = columns.isEmpty ? "every column" : columns.joined(separator: ", ")
-            context.print("\(result): \(rowsText(rows.count)); \(rowsText(frame.rowCount - rows.count)) repeated \(on) and were dropped")
+            context.print(
+                "\(result): \(rowsText(rows.count)); \(rowsText(frame.rowCount - rows.count)) repeated \(on) and were dropped"
+            )
         })
 }

@@ -30,13 +30,19 @@ extension CommandTable {
         run: { context in
             guard let registry = context.session.registry else {
                 let problem = context.session.registryStorage.problem.map { ": \($0)" } ?? ""
-                throw CommandError("the run registry cannot be opened\(problem)",
-                                   hint: context.environment.registry == nil ? "check that \(context.environment.home) is writable" : "check WORKBENCH_REGISTRY")
+                throw CommandError(
+                    "the run registry cannot be opened\(problem)",
+                    hint: context.environment.registry == nil
+                        ? "check that \(context.environment.home) is writable" : "check WORKBENCH_REGISTRY")
             }
             let action = context.invocation.positionals["ACTION"]?.dottedName
             if action == "show" {
-                guard case .number(let v, _, let range)? = context.invocation.positionals["ID"], let id = Int64(exactly: v) else {
-                    throw LanguageError.missingArgument("a run id", command: "runs show", usage: "runs show ID", at: context.invocation.range(of: "ACTION"))
+                guard case .number(let v, _, let range)? = context.invocation.positionals["ID"],
+                    let id = Int64(exactly: v)
+                else {
+                    throw LanguageError.missingArgument(
+                        "a run id", command: "runs show", usage: "runs show ID",
+                        at: context.invocation.range(of: "ACTION"))
                 }
                 guard let run = try registry.run(id: id) else {
                     throw LanguageError.semantic("there is no run \(id)", at: range, hint: "'runs' lists recent runs")
@@ -44,16 +50,23 @@ extension CommandTable {
                 context.print(describe(run))
                 return
             }
-            let list = try registry.runs(last: context.invocation.int("last", default: 20), algorithm: context.invocation.word("algo"), kind: context.invocation.word("kind"), data: context.invocation.word("data"))
+            let list = try registry.runs(
+                last: context.invocation.int("last", default: 20), algorithm: context.invocation.word("algo"),
+                kind: context.invocation.word("kind"), data: context.invocation.word("data"))
             guard !list.isEmpty else {
                 context.print("no runs recorded yet")
                 return
             }
-            var table = TextTable(headers: ["id", "kind", "algorithm", "data", "target", "score", "fit time", "when"],
-                                  alignments: [.right, .left, .left, .left, .left, .right, .right, .left])
+            var table = TextTable(
+                headers: ["id", "kind", "algorithm", "data", "target", "score", "fit time", "when"],
+                alignments: [.right, .left, .left, .left, .left, .right, .right, .left])
             for run in list {
-                table.add([Output.volatile(String(run.id ?? 0).leftPadded(to: 6)), run.kind, run.algorithm, run.dataName, run.target, headline(run),
-                           run.kind == "promote" ? "" : formatDuration(run.fitSeconds), Output.volatile(run.createdAt.leftPadded(to: 20))])
+                table.add([
+                    Output.volatile(String(run.id ?? 0).leftPadded(to: 6)), run.kind, run.algorithm, run.dataName,
+                    run.target, headline(run),
+                    run.kind == "promote" ? "" : formatDuration(run.fitSeconds),
+                    Output.volatile(run.createdAt.leftPadded(to: 20)),
+                ])
             }
             context.print(table)
         })

@@ -9,7 +9,8 @@ extension CommandTable {
         discussion: "Without a name, the result is bound as NAME_selected. Column names with spaces go in quotes.",
         positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", .columns)],
         maxResults: 1,
-        provenance: .derivation, examples: ["select penguins species, island, body_mass_g", "small = select iris [sepal_length, species]"],
+        provenance: .derivation,
+        examples: ["select penguins species, island, body_mass_g", "small = select iris [sepal_length, species]"],
         run: { context in try reshape(&context, keep: true) })
 
     /// `drop NAME COLS`: a new dataset without these columns.
@@ -31,6 +32,8 @@ extension CommandTable {
         }
         let result = context.targets.first ?? name + (keep ? "_selected" : "_dropped")
         context.bindReshaped(result, frame: frame, source: "\(keep ? "select" : "drop") of \(name)", parent: dataset)
-        context.print("\(result): \(frame.rowCount) rows × \(frame.columnCount) columns (" + frame.columnNames.joined(separator: ", ") + ")")
+        context.print(
+            "\(result): \(frame.rowCount) rows × \(frame.columnCount) columns ("
+                + frame.columnNames.joined(separator: ", ") + ")")
     }
 }

@@ -24,9 +24,14 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding)],
         options: [
-            OptionSpec("port", .integer(ServeOptions.ports), default: "8080", help: "port to listen on (0: any free port)"),
+            OptionSpec(
+                "port", .integer(ServeOptions.ports), default: "8080", help: "port to listen on (0: any free port)"),
             OptionSpec("host", .text, default: "127.0.0.1", help: "address to listen on"),
-            OptionSpec("log", .path, help: "append every scored row to this prediction log: an SQLite file, or postgresql://… shared by replicas"),
+            OptionSpec(
+                "log", .path,
+                help:
+                    "append every scored row to this prediction log: an SQLite file, or postgresql://… shared by replicas"
+            ),
             OptionSpec("window", .integer(ServeOptions.windowRows), default: "1000", help: "monitoring window in rows"),
         ],
         examples: ["serve m", "serve m port=8081 log=\"predictions.sqlite\"", "serve \"bundles/penguins\" port=0"],
@@ -54,11 +59,18 @@ extension CommandTable {
                 let elsewhere = freePort
                 server = try waitFor { try await BundleServer.start(elsewhere) }
             }
-            let entry = context.session.servers.add(name: name, bundlePath: bundlePath, logPath: options.logPath, server: server)
+            let entry = context.session.servers.add(
+                name: name, bundlePath: bundlePath, logPath: options.logPath, server: server)
             for w in server.warnings { context.print(w) }
-            context.print("server \(entry.number): serving \(name) at \(Output.volatile(server.url)) (model id \(server.service.bundle.manifest.modelID))")
-            context.print("try: curl -s \(Output.volatile(server.url))/v1/predict -H 'Content-Type: application/json' -d '\(exampleRow(server.service.bundle))'")
-            context.print("'servers' lists running servers, 'stop \(entry.number)' stops this one, 'monitor \(name)' shows its traffic and drift")
+            context.print(
+                "server \(entry.number): serving \(name) at \(Output.volatile(server.url)) (model id \(server.service.bundle.manifest.modelID))"
+            )
+            context.print(
+                "try: curl -s \(Output.volatile(server.url))/v1/predict -H 'Content-Type: application/json' -d '\(exampleRow(server.service.bundle))'"
+            )
+            context.print(
+                "'servers' lists running servers, 'stop \(entry.number)' stops this one, 'monitor \(name)' shows its traffic and drift"
+            )
         })
 
     /// `servers`.
@@ -76,7 +88,11 @@ extension CommandTable {
             var table = TextTable(headers: ["N", "serving", "url", "rows scored", "log"])
             for e in entries {
                 let traffic = e.server.service.monitoringSummary().traffic
-                table.add([String(e.number), e.name, Output.volatile(e.server.url), Output.volatile(String(traffic.rowsScored)), e.logPath.map { Output.volatile(PostgresLocation.mask($0)) } ?? "-"])
+                table.add([
+                    String(e.number), e.name, Output.volatile(e.server.url),
+                    Output.volatile(String(traffic.rowsScored)),
+                    e.logPath.map { Output.volatile(PostgresLocation.mask($0)) } ?? "-",
+                ])
             }
             context.print(table.render(width: context.environment.width))
         })
@@ -89,21 +105,29 @@ extension CommandTable {
         examples: ["stop 1"],
         reopen: .actsOutside,
         run: { context in
-            guard case .number(let value, _, let range)? = context.invocation.positionals["N"], let n = Int(exactly: value) else {
-                throw LanguageError.semantic("stop takes a server number", at: context.invocation.range(of: "N"), hint: "'servers' lists them")
+            guard case .number(let value, _, let range)? = context.invocation.positionals["N"],
+                let n = Int(exactly: value)
+            else {
+                throw LanguageError.semantic(
+                    "stop takes a server number", at: context.invocation.range(of: "N"), hint: "'servers' lists them")
             }
             guard let entry = context.session.servers.remove(n) else {
                 let numbers = context.session.servers.all.map { String($0.number) }
-                throw LanguageError.semantic("there is no server \(n)", at: range, hint: numbers.isEmpty ? "no server is running" : "running: " + numbers.joined(separator: ", "))
+                throw LanguageError.semantic(
+                    "there is no server \(n)", at: range,
+                    hint: numbers.isEmpty ? "no server is running" : "running: " + numbers.joined(separator: ", "))
             }
             waitFor { await entry.server.shutdown() }
-            context.print("stopped server \(n) (\(entry.name))" + (entry.logPath.map { "; log flushed to \(Output.volatile(PostgresLocation.mask($0)))" } ?? ""))
+            context.print(
+                "stopped server \(n) (\(entry.name))"
+                    + (entry.logPath.map { "; log flushed to \(Output.volatile(PostgresLocation.mask($0)))" } ?? ""))
         })
 
     /// `monitor MODEL|"BUNDLE"|"LOG" [window=N]`.
     static let monitor = CommandSpec(
         "monitor", topic: "deploy",
-        summary: "traffic, errors, latency, predictions, drift and realised performance of a served model, with an ALERT line per breach",
+        summary:
+            "traffic, errors, latency, predictions, drift and realised performance of a served model, with an ALERT line per breach",
         discussion: """
             For a model or bundle served in this session, the live window of its server; for a \
             prediction log ("FILE" written with log= or --log), its last rows against the bundle the \
@@ -120,8 +144,12 @@ extension CommandTable {
             server keeps the window it was started with (serve ... window=N).
             """,
         positionals: [PositionalSpec("SOURCE", .binding)],
-        options: [OptionSpec("window", .integer(1...PredictionLogReader.maximumWindow), default: "1000", help: "most recent rows to compare with training"),
-                  OptionSpec("model", .text, help: "the served model to read, in a PostgreSQL log several models share")],
+        options: [
+            OptionSpec(
+                "window", .integer(1...PredictionLogReader.maximumWindow), default: "1000",
+                help: "most recent rows to compare with training"),
+            OptionSpec("model", .text, help: "the served model to read, in a PostgreSQL log several models share"),
+        ],
         examples: ["monitor m", "monitor \"predictions.sqlite\" window=200"],
         reopen: .shows,
         run: { context in
@@ -133,12 +161,18 @@ extension CommandTable {
                 let shared = PredictionLogLocation.isShared(written)
                 let resolved = shared ? written : context.session.resolve(path: written)
                 if let entry = context.session.servers.all.first(where: { $0.bundlePath == resolved }) {
-                    context.print(MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)"))
+                    context.print(
+                        MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)")
+                    )
                     return
                 }
                 var isFolder: ObjCBool = false
-                if FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder), isFolder.boolValue || resolved.hasSuffix(".zip") {
-                    throw CommandError("\(written) is a bundle that is not served in this session", hint: "serve it first (serve \"\(written)\"), or monitor its prediction log: monitor \"FILE\"")
+                if FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder),
+                    isFolder.boolValue || resolved.hasSuffix(".zip")
+                {
+                    throw CommandError(
+                        "\(written) is a bundle that is not served in this session",
+                        hint: "serve it first (serve \"\(written)\"), or monitor its prediction log: monitor \"FILE\"")
                 }
                 let log = try PredictionLogs.open(resolved, model: context.invocation.word("model"))
                 let summary = try LogMonitor.summary(log: log, options: options)
@@ -156,7 +190,8 @@ extension CommandTable {
             guard let entry = context.session.servers.all.last(where: { $0.name == name }) else {
                 throw CommandError("\(name) is not served in this session", hint: "start it with: serve \(name)")
             }
-            context.print(MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)"))
+            context.print(
+                MonitorReport.render(entry.server.service.monitoringSummary(), source: "server \(entry.number)"))
         })
 
     /// The bundle a `serve` names: a quoted path as is, a session model exported to a temporary bundle.

@@ -49,11 +49,15 @@ extension CommandTable {
         run: { context in
             let expression = context.invocation.positionals["N"]
             guard case .number(let value, _, let range)? = expression, let n = Int(exactly: value) else {
-                throw LanguageError.semantic("rerun takes a cell number", at: context.invocation.range(of: "N"), hint: "'history' lists the cells")
+                throw LanguageError.semantic(
+                    "rerun takes a cell number", at: context.invocation.range(of: "N"),
+                    hint: "'history' lists the cells")
             }
             let cells = context.session.cells
             guard let cell = cells.first(where: { $0.number == n }) else {
-                throw LanguageError.semantic("there is no cell \(n)", at: range, hint: cells.isEmpty ? "no cells yet" : "cells are numbered 1 to \(cells.count)")
+                throw LanguageError.semantic(
+                    "there is no cell \(n)", at: range,
+                    hint: cells.isEmpty ? "no cells yet" : "cells are numbered 1 to \(cells.count)")
             }
             let session = context.session
             let result = try session.nested(.cell(n)) {
@@ -72,7 +76,8 @@ extension CommandTable {
     static let save = CommandSpec(
         "save", topic: "session",
         summary: "write this session so far as a transcript that replay can re-run",
-        discussion: "Written atomically: a temporary file, then a rename. An existing file is replaced only with overwrite=yes. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
+        discussion:
+            "Written atomically: a temporary file, then a rename. An existing file is replaced only with overwrite=yes. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
         positionals: [PositionalSpec("PATH", .path)],
         options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH")],
         examples: ["save \"sessions/my-analysis.wbt\""],
@@ -85,15 +90,22 @@ extension CommandTable {
             let workdir = relativePath(from: folder, to: context.environment.workingDirectory)
             var transcript = Transcript(workdir: workdir, width: context.environment.width)
             for cell in context.session.cells {
-                transcript.entries.append(Transcript.Entry(number: cell.number, command: cell.command, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0,
-                                                           written: cell.written, interruption: cell.interruption))
+                transcript.entries.append(
+                    Transcript.Entry(
+                        number: cell.number, command: cell.command, output: cell.output.transcriptLines,
+                        dataFiles: cell.dataFiles, line: 0,
+                        written: cell.written, interruption: cell.interruption))
             }
             // 0600 like recorded transcripts: it holds the data the session printed.
             let text = transcript.text
             try target.write(Data(text.utf8), permissions: 0o600)
             // Its workdir depends on where the file is (in a replay: the sandbox), so it is left out.
-            context.recordWritten(WrittenFile(path: written, stableText: textLines(text).filter { !$0.hasPrefix("# workdir:") }.joined(separator: "\n")))
-            context.print("saved \(transcript.entries.count) cell\(transcript.entries.count == 1 ? "" : "s") to \(written)")
+            context.recordWritten(
+                WrittenFile(
+                    path: written,
+                    stableText: textLines(text).filter { !$0.hasPrefix("# workdir:") }.joined(separator: "\n")))
+            context.print(
+                "saved \(transcript.entries.count) cell\(transcript.entries.count == 1 ? "" : "s") to \(written)")
         })
 
     /// `replay PATH`: runs another transcript's commands in this session and checks their output.
@@ -107,20 +119,28 @@ extension CommandTable {
             replay never touches your files; in_place=yes writes to the real paths.
             """,
         positionals: [PositionalSpec("PATH", .path)],
-        options: [OptionSpec("in_place", .flag, default: "no", help: "write what the commands write to their real paths")],
-        provenance: .external, examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
+        options: [
+            OptionSpec("in_place", .flag, default: "no", help: "write what the commands write to their real paths")
+        ],
+        provenance: .external,
+        examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
         run: { context in
             let (written, resolved) = try context.path("PATH")
             let transcript = try Transcript.read(path: resolved)
             if let changed = transcript.integrityProblem {
-                throw CommandError("\(written) was changed after it was recorded: \(changed)",
-                                   hint: "if it was edited on purpose, `workbench replay --update \(written)` records the new outputs and digests")
+                throw CommandError(
+                    "\(written) was changed after it was recorded: \(changed)",
+                    hint:
+                        "if it was edited on purpose, `workbench replay --update \(written)` records the new outputs and digests"
+                )
             }
             let replayer = Replayer(transcript: transcript, transcriptPath: resolved, home: context.environment.home)
             for note in replayer.changedDataFiles() { context.print("warning: " + note) }
             var matched = 0, notReproduced = 0
             let session = context.session
-            let sandbox = context.invocation.flag("in_place", default: false) || session.sandbox != nil ? nil : try WriteSandbox.temporary()
+            let sandbox =
+                context.invocation.flag("in_place", default: false) || session.sandbox != nil
+                ? nil : try WriteSandbox.temporary()
             defer { sandbox?.remove() }
             var output = context.output
             var bound: [String] = []
@@ -132,20 +152,32 @@ extension CommandTable {
                         output.append("[\(entry.number)]> \(entry.command)")
                         if entry.interruption == .nothingBound {
                             notReproduced += 1
-                            output.append(Interruption.notReproduced(cell: entry.number, command: entry.command, by: "replay"))
+                            output.append(
+                                Interruption.notReproduced(cell: entry.number, command: entry.command, by: "replay"))
                             continue
                         }
                         session.candidateLimit = entry.interruption?.candidateLimit
                         let result = session.evaluate(entry.command)
                         session.candidateLimit = nil
                         bound += result.boundNames
-                        let cell = Cell(number: entry.number, command: entry.command, output: result.output, succeeded: result.succeeded,
-                                        dataFiles: result.dataFiles, boundNames: result.boundNames, written: result.written, interruption: result.interruption)
+                        let cell = Cell(
+                            number: entry.number, command: entry.command, output: result.output,
+                            succeeded: result.succeeded,
+                            dataFiles: result.dataFiles, boundNames: result.boundNames, written: result.written,
+                            interruption: result.interruption)
                         session.nestedCells.append(cell)
                         output.append(result.output)
                         let effects = Replayer.effectDifferences(entry, cell)
-                        let same = result.output.transcriptLines.map(Transcript.normalized) == entry.output.map(Transcript.normalized)
-                        if same && effects.isEmpty { matched += 1 } else { output.append("(differs from the recording" + (same ? ": " + effects.joined(separator: "; ") : "") + ")") }
+                        let same =
+                            result.output.transcriptLines.map(Transcript.normalized)
+                            == entry.output.map(Transcript.normalized)
+                        if same && effects.isEmpty {
+                            matched += 1
+                        } else {
+                            output.append(
+                                "(differs from the recording" + (same ? ": " + effects.joined(separator: "; ") : "")
+                                    + ")")
+                        }
                     }
                 }
                 if let sandbox { session.sandboxed(sandbox, replayCells) } else { replayCells() }
@@ -153,8 +185,10 @@ extension CommandTable {
             context.output = output
             context.nestedBoundNames += bound
             let run = transcript.entries.count - notReproduced
-            context.print("replayed \(run) cell\(run == 1 ? "" : "s"), \(matched) matched"
-                          + (notReproduced == 0 ? "" : "; \(notReproduced) interrupted cell\(notReproduced == 1 ? "" : "s") not reproduced"))
+            context.print(
+                "replayed \(run) cell\(run == 1 ? "" : "s"), \(matched) matched"
+                    + (notReproduced == 0
+                        ? "" : "; \(notReproduced) interrupted cell\(notReproduced == 1 ? "" : "s") not reproduced"))
         })
 
     /// `quit`: ends the session.

@@ -6,7 +6,8 @@ extension CommandTable {
     static let show = CommandSpec(
         "show", topic: "data",
         summary: "print the first rows of a dataset",
-        discussion: "Missing values print as an empty cell. Wide tables are cut to the terminal width; columns that do not fit are named below the table.",
+        discussion:
+            "Missing values print as an empty cell. Wide tables are cut to the terminal width; columns that do not fit are named below the table.",
         positionals: [PositionalSpec("NAME", .dataset)],
         options: [OptionSpec("rows", .integer(1...10_000), default: "10", help: "how many rows to print")],
         examples: ["show penguins", "show penguins.train rows=5"],

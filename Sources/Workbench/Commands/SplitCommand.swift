@@ -19,7 +19,10 @@ extension CommandTable {
             OptionSpec("seed", .integer(0...Int.max), default: "42", help: "random seed"),
         ],
         maxResults: 2,
-        provenance: .derivation, examples: ["split penguins", "split penguins test=0.25 stratify=species seed=7", "train, test = split iris test=30%"],
+        provenance: .derivation,
+        examples: [
+            "split penguins", "split penguins test=0.25 stratify=species seed=7", "train, test = split iris test=30%",
+        ],
         run: { context in
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame
@@ -33,9 +36,12 @@ extension CommandTable {
             guard frame.rowCount >= 2 else {
                 throw CommandError("\(name) has \(frame.rowCount) row; a split needs at least 2")
             }
-            let parts = trainTestSplit(rowCount: frame.rowCount, testFraction: fraction, strata: strata, seed: UInt64(seed))
+            let parts = trainTestSplit(
+                rowCount: frame.rowCount, testFraction: fraction, strata: strata, seed: UInt64(seed))
             guard !parts.train.isEmpty, !parts.test.isEmpty else {
-                throw LanguageError.semantic("test=\(formatStatistic(fraction)) leaves an empty part of \(frame.rowCount) rows", at: context.invocation.range(of: "test"), hint: "choose a fraction between 1/rows and 1 - 1/rows")
+                throw LanguageError.semantic(
+                    "test=\(formatStatistic(fraction)) leaves an empty part of \(frame.rowCount) rows",
+                    at: context.invocation.range(of: "test"), hint: "choose a fraction between 1/rows and 1 - 1/rows")
             }
             let targets = context.targets
             let trainName = targets.count == 2 ? targets[0] : (targets.first ?? name) + ".train"
@@ -43,11 +49,18 @@ extension CommandTable {
             let train = frame.selectingRows(parts.train), test = frame.selectingRows(parts.test)
             let origin = "split of \(name) (seed \(seed))"
             let splitOrigin = SplitOrigin(parent: name, stratifiedBy: stratify)
-            context.bind(trainName, .dataset(Dataset(frame: train, source: origin, split: splitOrigin, derivations: dataset.derivations)))
-            context.bind(testName, .dataset(Dataset(frame: test, source: origin, split: splitOrigin, derivations: dataset.derivations)))
-            context.print("split \(name) (\(frame.rowCount) rows, test=\(formatStatistic(fraction)), seed=\(seed)): \(trainName) \(train.rowCount) rows, \(testName) \(test.rowCount) rows")
+            context.bind(
+                trainName,
+                .dataset(Dataset(frame: train, source: origin, split: splitOrigin, derivations: dataset.derivations)))
+            context.bind(
+                testName,
+                .dataset(Dataset(frame: test, source: origin, split: splitOrigin, derivations: dataset.derivations)))
+            context.print(
+                "split \(name) (\(frame.rowCount) rows, test=\(formatStatistic(fraction)), seed=\(seed)): \(trainName) \(train.rowCount) rows, \(testName) \(test.rowCount) rows"
+            )
             if let stratify, let column = frame.column(named: stratify) {
-                context.print("stratified by \(stratify): " + shareLine(column, parts: parts, names: (trainName, testName)))
+                context.print(
+                    "stratified by \(stratify): " + shareLine(column, parts: parts, names: (trainName, testName)))
             }
         })
 

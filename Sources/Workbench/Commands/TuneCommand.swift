@@ -18,17 +18,23 @@ extension CommandTable {
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
             OptionSpec("folds", .integer(2...50), default: "5", help: "number of cross-validation folds"),
-            OptionSpec("metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "what to rank by"),
-            OptionSpec("search", .choice(["grid", "random"]), default: "grid", help: "try every combination, or a random sample"),
+            OptionSpec(
+                "metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "what to rank by"),
+            OptionSpec(
+                "search", .choice(["grid", "random"]), default: "grid",
+                help: "try every combination, or a random sample"),
             OptionSpec("trials", .integer(1...10_000), default: "10", help: "settings to try with search=random"),
-            OptionSpec("task", .choice(["classification", "regression"]), default: "from the target", help: "override the inferred task"),
+            OptionSpec(
+                "task", .choice(["classification", "regression"]), default: "from the target",
+                help: "override the inferred task"),
             OptionSpec("features", .columns, default: "all others", help: "the columns to learn from"),
             OptionSpec("drop", .columns, help: "columns to leave out"),
             OptionSpec("budget", .number(0...1e9), help: "stop starting settings after this long"),
             seedOption,
         ],
         maxResults: 1, acceptsHyperparameters: true,
-        provenance: .derivation, examples: [
+        provenance: .derivation,
+        examples: [
             "t = tune knn on penguins target=species k=[1, 3, 5, 9, 15] weights=[uniform, distance]",
             "t = tune boost on penguins target=species learning_rate=[0.03, 0.1, 0.3] max_leaf_nodes=[7, 15, 31] search=random trials=5",
         ],
@@ -41,11 +47,15 @@ extension CommandTable {
             for (key, keyRange, value) in context.invocation.hyperparameters {
                 guard let spec = algorithm.parameterSpecs.first(where: { $0.name == key }) else {
                     let known = algorithm.parameterSpecs.map(\.name)
-                    throw LanguageError.unknownOption(key, command: "tune \(algorithm.name)", at: keyRange, suggestion: closestMatch(key, among: known), known: known)
+                    throw LanguageError.unknownOption(
+                        key, command: "tune \(algorithm.name)", at: keyRange,
+                        suggestion: closestMatch(key, among: known), known: known)
                 }
                 let items: [Expression]
                 if case .list(let elements, _) = value { items = elements } else { items = [value] }
-                guard !items.isEmpty else { throw LanguageError.semantic("\(key) needs at least one value", at: value.range, hint: nil) }
+                guard !items.isEmpty else {
+                    throw LanguageError.semantic("\(key) needs at least one value", at: value.range, hint: nil)
+                }
                 var values: [ParameterValue] = []
                 for item in items {
                     let v = try CommandContext.parameterValue(item, spec: spec)
@@ -59,7 +69,10 @@ extension CommandTable {
                 if values.count == 1 { fixed[key] = values[0] } else { grid.append((key, values)) }
             }
             guard !grid.isEmpty else {
-                throw LanguageError.semantic("nothing to search: give at least one hyperparameter as a list, e.g. k=[1, 5, 15]", at: context.invocation.statement.verbRange, hint: "'help algorithms' lists each algorithm's hyperparameters")
+                throw LanguageError.semantic(
+                    "nothing to search: give at least one hyperparameter as a list, e.g. k=[1, 5, 15]",
+                    at: context.invocation.statement.verbRange,
+                    hint: "'help algorithms' lists each algorithm's hyperparameters")
             }
             var settings: [[String: ParameterValue]] = [fixed]
             for (key, values) in grid {
@@ -71,9 +84,15 @@ extension CommandTable {
                 generator.shuffle(&settings)
                 settings = Array(settings.prefix(context.invocation.int("trials", default: 10)))
             }
-            let candidates = try settings.map { try Candidate(algorithm: algorithm, parameters: Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: $0)) }
+            let candidates = try settings.map {
+                try Candidate(
+                    algorithm: algorithm,
+                    parameters: Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: $0))
+            }
             let leaderboard = try crossValidate(candidates, kind: "tune", data: (dataName, dataset), context: &context)
-            context.print("tried \(candidates.count) of \(total) setting\(total == 1 ? "" : "s") (\(context.invocation.word("search") ?? "grid") search)")
+            context.print(
+                "tried \(candidates.count) of \(total) setting\(total == 1 ? "" : "s") (\(context.invocation.word("search") ?? "grid") search)"
+            )
             var shown = leaderboard
             shown.rows = Array(leaderboard.rows.prefix(10))
             show(shown, in: &context)

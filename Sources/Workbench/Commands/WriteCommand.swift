@@ -20,7 +20,10 @@ extension CommandTable {
             OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file or table"),
         ],
         provenance: .observation,
-        examples: ["write penguins_filtered to \"dream.csv\"", "write counts to \"sqlite:results.db\" table=counts overwrite=yes"],
+        examples: [
+            "write penguins_filtered to \"dream.csv\"",
+            "write counts to \"sqlite:results.db\" table=counts overwrite=yes",
+        ],
         reopen: .actsOutside,
         run: runWrite)
 
@@ -32,23 +35,29 @@ extension CommandTable {
         let prefix = "sqlite:"
         guard written.hasPrefix(prefix) else {
             if inv.has("table") {
-                throw LanguageError.semantic("table= only applies to \"sqlite:PATH\"", at: inv.range(of: "table"), hint: "write \(name) to \"sqlite:\(written)\" table=…")
+                throw LanguageError.semantic(
+                    "table= only applies to \"sqlite:PATH\"", at: inv.range(of: "table"),
+                    hint: "write \(name) to \"sqlite:\(written)\" table=…")
             }
             let target = try context.fileTarget()
             let data = CSVWriter.data(frame, forPath: target.path)
             try target.write(data)
             context.recordWritten(WrittenFile(path: target.shown, bytes: data))
-            context.print("wrote \(rowsText(frame.rowCount)) × \(frame.columnCount) columns of \(name) to \(target.shown)")
+            context.print(
+                "wrote \(rowsText(frame.rowCount)) × \(frame.columnCount) columns of \(name) to \(target.shown)")
             return
         }
         guard let table = inv.word("table"), !table.isEmpty else {
-            throw LanguageError.semantic("a SQLite target needs table=", at: inv.range(of: "PATH"), hint: "e.g. write \(name) to \"\(written)\" table=\(name.replacingOccurrences(of: ".", with: "_"))")
+            throw LanguageError.semantic(
+                "a SQLite target needs table=", at: inv.range(of: "PATH"),
+                hint: "e.g. write \(name) to \"\(written)\" table=\(name.replacingOccurrences(of: ".", with: "_"))")
         }
         let shown = String(written.dropFirst(prefix.count))
         let path = context.session.resolveForWriting(path: shown)
         let overwrite = inv.flag("overwrite", default: false)
         try SQLiteTableWriter.write(frame, table: table, path: path, shown: shown, overwrite: overwrite)
-        context.print("wrote \(rowsText(frame.rowCount)) × \(frame.columnCount) columns of \(name) to table \(table) in \(shown)")
+        context.print(
+            "wrote \(rowsText(frame.rowCount)) × \(frame.columnCount) columns of \(name) to table \(table) in \(shown)")
     }
 }
 
@@ -60,16 +69,24 @@ enum SQLiteTableWriter {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFREG else {
-                throw CommandError("\(shown) is \(FileKind.describe(info.st_mode)), not a SQLite database file", hint: "choose another path")
+                throw CommandError(
+                    "\(shown) is \(FileKind.describe(info.st_mode)), not a SQLite database file",
+                    hint: "choose another path")
             }
             let queue: DatabaseQueue
             do { queue = try DatabaseQueue(path: path) } catch {
-                throw CommandError("cannot open \(shown) as a SQLite database: \(error)", hint: "choose another path; an existing file must be a SQLite database")
+                throw CommandError(
+                    "cannot open \(shown) as a SQLite database: \(error)",
+                    hint: "choose another path; an existing file must be a SQLite database")
             }
             do {
                 try queue.inTransaction { db in
                     if try db.tableExists(table) {
-                        guard overwrite else { throw CommandError("\(shown) already has a table \(table)", hint: "add overwrite=yes to replace it, or choose another table=") }
+                        guard overwrite else {
+                            throw CommandError(
+                                "\(shown) already has a table \(table)",
+                                hint: "add overwrite=yes to replace it, or choose another table=")
+                        }
                         try db.execute(sql: "DROP TABLE \(quoted(table))")
                     }
                     try insert(frame, table: table, db)
@@ -78,7 +95,9 @@ enum SQLiteTableWriter {
             } catch let error as CommandError {
                 throw error
             } catch {
-                throw CommandError("cannot write table \(table) into \(shown): \(error)", hint: "check that the file is a writable SQLite database")
+                throw CommandError(
+                    "cannot write table \(table) into \(shown): \(error)",
+                    hint: "check that the file is a writable SQLite database")
             }
             return
         }
@@ -105,7 +124,9 @@ enum SQLiteTableWriter {
     }
 
     private static func insert(_ frame: DataFrame, table: String, _ db: Database) throws {
-        let declarations = frame.columns.map { "\(quoted($0.name)) \($0.kind == .text ? "TEXT" : ($0.isIntegral ? "INTEGER" : "REAL"))" }
+        let declarations = frame.columns.map {
+            "\(quoted($0.name)) \($0.kind == .text ? "TEXT" : ($0.isIntegral ? "INTEGER" : "REAL"))"
+        }
         try db.execute(sql: "CREATE TABLE \(quoted(table)) (\(declarations.joined(separator: ", ")))")
         let placeholders = Array(repeating: "?", count: frame.columnCount).joined(separator: ", ")
         let statement = try db.makeStatement(sql: "INSERT INTO \(quoted(table)) VALUES (\(placeholders))")
@@ -113,7 +134,8 @@ enum SQLiteTableWriter {
         for r in 0..<frame.rowCount {
             let values: [(any DatabaseValueConvertible)?] = frame.columns.enumerated().map { i, column in
                 switch column.data {
-                case .numeric(let v): v[r].isNaN ? nil : (integral[i] ? Int64(v[r]) as any DatabaseValueConvertible : v[r])
+                case .numeric(let v):
+                    v[r].isNaN ? nil : (integral[i] ? Int64(v[r]) as any DatabaseValueConvertible : v[r])
                 case .categorical(let codes, let levels): codes[r] < 0 ? nil : levels[Int(codes[r])]
                 }
             }

@@ -25,24 +25,37 @@ public struct BatchPrediction {
                 switch (location.parameter("table"), location.parameter("query")) {
                 case (let table?, nil): return .postgres(location, .table(table))
                 case (nil, let query?): return .postgres(location, .query(query))
-                default: throw CommandError("a PostgreSQL input is written postgresql://…/DB?table=NAME or ?query=SELECT… (percent-encoded), one of the two")
+                default:
+                    throw CommandError(
+                        "a PostgreSQL input is written postgresql://…/DB?table=NAME or ?query=SELECT… (percent-encoded), one of the two"
+                    )
                 }
             }
             if spec.hasPrefix("sqlite:") {
                 let rest = spec.dropFirst(7)
-                guard let q = rest.range(of: "?query=") else { throw CommandError("a SQLite input is written sqlite:DB?query=SELECT …") }
-                return .sqlite(path: String(rest[..<q.lowerBound]), query: String(rest[q.upperBound...]).removingPercentEncoding ?? String(rest[q.upperBound...]))
+                guard let q = rest.range(of: "?query=") else {
+                    throw CommandError("a SQLite input is written sqlite:DB?query=SELECT …")
+                }
+                return .sqlite(
+                    path: String(rest[..<q.lowerBound]),
+                    query: String(rest[q.upperBound...]).removingPercentEncoding ?? String(rest[q.upperBound...]))
             }
             let handle: FileHandle
-            if spec == "-" { handle = .standardInput } else {
+            if spec == "-" {
+                handle = .standardInput
+            } else {
                 // A device or FIFO would stream forever (or hang the open): rows come from a file or stdin.
                 do {
-                    handle = FileHandle(fileDescriptor: try BoundedFile.openRegular(spec).descriptor, closeOnDealloc: true)
+                    handle = FileHandle(
+                        fileDescriptor: try BoundedFile.openRegular(spec).descriptor, closeOnDealloc: true)
                 } catch {
                     switch error {
                     case .notFound: throw TabularError.fileNotFound(path: spec)
-                    case .notRegular(let kind): throw CommandError("--input \(spec) is \(kind), not a file", hint: "give a file, or - to read rows from stdin")
-                    case .isDirectory: throw CommandError("--input \(spec) is a folder", hint: "give a CSV or JSON-lines file")
+                    case .notRegular(let kind):
+                        throw CommandError(
+                            "--input \(spec) is \(kind), not a file", hint: "give a file, or - to read rows from stdin")
+                    case .isDirectory:
+                        throw CommandError("--input \(spec) is a folder", hint: "give a CSV or JSON-lines file")
                     case .unreadable(let reason): throw CommandError("cannot read --input \(spec): \(reason)")
                     case .tooLarge: throw CommandError("cannot read --input \(spec)")
                     }
@@ -75,7 +88,9 @@ public struct BatchPrediction {
             }
             if spec.hasPrefix("sqlite:") {
                 let rest = spec.dropFirst(7)
-                guard let t = rest.range(of: "?table=") else { throw CommandError("a SQLite output is written sqlite:DB?table=NAME") }
+                guard let t = rest.range(of: "?table=") else {
+                    throw CommandError("a SQLite output is written sqlite:DB?table=NAME")
+                }
                 let table = String(rest[t.upperBound...])
                 guard !table.isEmpty, table.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
                     throw CommandError("table name '\(table)' must be letters, digits and _")
@@ -125,7 +140,9 @@ public struct BatchPrediction {
                 if record.fields.count == 1 && record.fields[0].isEmpty { continue }
                 report.rowsRead += 1
                 guard record.fields.count == header.fields.count else {
-                    diagnostic("row \(report.rowsRead) (\(name):\(record.line)): \(record.fields.count) fields, expected \(header.fields.count); skipped")
+                    diagnostic(
+                        "row \(report.rowsRead) (\(name):\(record.line)): \(record.fields.count) fields, expected \(header.fields.count); skipped"
+                    )
                     report.rowsFailed += 1
                     continue
                 }
@@ -148,7 +165,9 @@ public struct BatchPrediction {
                 guard !lineData.allSatisfy({ $0 == 32 || $0 == 13 }) else { return }
                 report.rowsRead += 1
                 guard let row = try? ModelCoding.decoder().decode([String: JSONScalar].self, from: lineData) else {
-                    diagnostic("row \(report.rowsRead) (\(name):\(lineNumber)): not a JSON object of numbers, strings and nulls; skipped")
+                    diagnostic(
+                        "row \(report.rowsRead) (\(name):\(lineNumber)): not a JSON object of numbers, strings and nulls; skipped"
+                    )
                     report.rowsFailed += 1
                     return
                 }
@@ -216,7 +235,10 @@ public struct BatchPrediction {
             var checked = false
             while let frame = try cursor.next() {
                 let columns = frame.columnNames
-                if !checked { try requireColumns(columns, source: location.masked); checked = true }
+                if !checked {
+                    try requireColumns(columns, source: location.masked)
+                    checked = true
+                }
                 var batch: [(row: [String: JSONScalar], fields: [String], number: Int)] = []
                 batch.reserveCapacity(frame.rowCount)
                 for r in 0..<frame.rowCount {
@@ -244,8 +266,10 @@ public struct BatchPrediction {
     private func requireColumns(_ columns: [String], source: String) throws {
         let missing = bundle.pipeline.inputs.map(\.name).filter { !columns.contains($0) }
         guard missing.isEmpty else {
-            throw CommandError("\(source) lacks column\(missing.count == 1 ? "" : "s") the model needs: " + missing.joined(separator: ", "),
-                               hint: "the model's inputs: " + bundle.pipeline.inputs.map(\.name).joined(separator: ", "))
+            throw CommandError(
+                "\(source) lacks column\(missing.count == 1 ? "" : "s") the model needs: "
+                    + missing.joined(separator: ", "),
+                hint: "the model's inputs: " + bundle.pipeline.inputs.map(\.name).joined(separator: ", "))
         }
     }
 
@@ -253,7 +277,9 @@ public struct BatchPrediction {
     private func cell(_ text: String, column: String) -> JSONScalar {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || ["na", "nan", "null"].contains(trimmed.lowercased()) { return .null }
-        if let feature = bundle.pipeline.inputs.first(where: { $0.name == column }), feature.kind == .number, let d = Double(trimmed) {
+        if let feature = bundle.pipeline.inputs.first(where: { $0.name == column }), feature.kind == .number,
+            let d = Double(trimmed)
+        {
             return .number(d)
         }
         return .text(text)
@@ -267,12 +293,17 @@ public struct BatchPrediction {
         }
     }
 
-    private func score(_ batch: [(row: [String: JSONScalar], fields: [String], number: Int)], columns: [String], sink: Sink, report: inout Report) throws {
+    private func score(
+        _ batch: [(row: [String: JSONScalar], fields: [String], number: Int)], columns: [String], sink: Sink,
+        report: inout Report
+    ) throws {
         let features = bundle.pipeline.inputs
         // The number rule `serve` applies (422 there): a row with a non-finite number fails.
         let batch = batch.filter { entry in
             for f in features where f.kind == .number {
-                guard case .number(let d)? = entry.row[f.name], let problem = JSONScalar.numberProblem(d) else { continue }
+                guard case .number(let d)? = entry.row[f.name], let problem = JSONScalar.numberProblem(d) else {
+                    continue
+                }
                 diagnostic("row \(entry.number): \(f.name): \(problem); skipped")
                 report.rowsFailed += 1
                 return false
@@ -285,7 +316,8 @@ public struct BatchPrediction {
         for (i, row) in rows.enumerated() {
             for f in features where f.kind == .number {
                 if case .text(let s)? = row[f.name] {
-                    diagnostic("warning: row \(batch[i].number): \(f.name) = '\(s)' is not a number; treated as missing")
+                    diagnostic(
+                        "warning: row \(batch[i].number): \(f.name) = '\(s)' is not a number; treated as missing")
                     report.warnings += 1
                     rows[i][f.name] = .null
                 }
@@ -295,7 +327,9 @@ public struct BatchPrediction {
         let output = try bundle.pipeline.predict(frame)
         for w in output.warnings {
             let shown = w.rows.map { String(batch[$0].number) }.joined(separator: ", ")
-            diagnostic("warning: \(w.column): \(warningText(w)) (row\(w.count == 1 ? "" : "s") \(shown)\(w.count > w.rows.count ? ", …" : ""))")
+            diagnostic(
+                "warning: \(w.column): \(warningText(w)) (row\(w.count == 1 ? "" : "s") \(shown)\(w.count > w.rows.count ? ", …" : ""))"
+            )
             report.warnings += 1
         }
         try sink.write(batch.map(\.fields), columns: columns, prediction: output.prediction)
@@ -305,7 +339,8 @@ public struct BatchPrediction {
     private func warningText(_ w: InputWarning) -> String {
         switch w.kind {
         case .unseenCategory(let v): "'\(v)' was never seen in training"
-        case .outOfRange(let v, let lo, let hi): "\(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi))"
+        case .outOfRange(let v, let lo, let hi):
+            "\(formatNumber(v)) is outside the training range \(formatNumber(lo))…\(formatNumber(hi))"
         case .notANumber(let v): "'\(v)' is not a number"
         case .notADate(let v, let format): "'\(v)' is not a date written \(format) as in training; treated as missing"
         }
@@ -344,7 +379,9 @@ final class Sink {
             temporaryPath = temp
             destination = (final, existingMode != nil, target)
         case .sqlite(let path, _):
-            do { queue = try DatabaseQueue(path: path) } catch { throw TabularError.sqlite(path: path, message: String(describing: error)) }
+            do { queue = try DatabaseQueue(path: path) } catch {
+                throw TabularError.sqlite(path: path, message: String(describing: error))
+            }
         case .postgres(let location, let table, let overwrite):
             // Checked (and the transaction opened) before any row is scored.
             postgres = try PostgresTableWriter(location, table: table, replace: overwrite)
@@ -354,61 +391,92 @@ final class Sink {
     private var outputColumns: [String] {
         let target = pipeline.target.name
         // A conformal predictor adds its set (class names joined by '|') or interval ends.
-        let conformal = pipeline.conformal.map { _ in pipeline.task == .classification ? ["set_" + target] : ["lower_" + target, "upper_" + target] } ?? []
-        return (pipeline.task == .classification
+        let conformal =
+            pipeline.conformal.map { _ in
+                pipeline.task == .classification ? ["set_" + target] : ["lower_" + target, "upper_" + target]
+            } ?? []
+        return
+            (pipeline.task == .classification
             ? ["predicted_" + target] + pipeline.target.classes.map { "probability_" + $0 }
             : ["predicted_" + target]) + conformal
     }
 
     func write(_ rows: [[String]], columns: [String], prediction: Prediction) throws {
-        let labels = prediction.labels(decision: pipeline.decision).map { $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" } }
+        let labels = prediction.labels(decision: pipeline.decision).map {
+            $0.map { pipeline.target.classes.indices.contains($0) ? pipeline.target.classes[$0] : "" }
+        }
         let classes = pipeline.target.classes
         func outputs(_ r: Int) -> [JSONScalar] {
             switch prediction {
             case .probabilities(let p):
-                let set: [JSONScalar] = pipeline.conformal.map { c in
-                    [.text(c.set(p.row(r)).map { classes.indices.contains($0) ? classes[$0] : "" }.joined(separator: "|"))]
-                } ?? []
+                let set: [JSONScalar] =
+                    pipeline.conformal.map { c in
+                        [
+                            .text(
+                                c.set(p.row(r)).map { classes.indices.contains($0) ? classes[$0] : "" }.joined(
+                                    separator: "|"))
+                        ]
+                    } ?? []
                 return [.text(labels?[r] ?? "")] + (0..<p.columns).map { .number(p[r, $0]) } + set
             case .values(let v):
-                let interval: [JSONScalar] = pipeline.conformal.map { c in
-                    let ends = c.interval(v[r])
-                    return [.number(ends.lower), .number(ends.upper)]
-                } ?? []
+                let interval: [JSONScalar] =
+                    pipeline.conformal.map { c in
+                        let ends = c.interval(v[r])
+                        return [.number(ends.lower), .number(ends.upper)]
+                    } ?? []
                 return [.number(v[r])] + interval
             }
         }
         if let postgres {
             if !wroteHeader {
                 let inputKinds = Dictionary(pipeline.inputs.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
-                let inputs = columns.map { ($0, inputKinds[$0] == .number ? PostgresTableWriter.ColumnType.number : .text) }
+                let inputs = columns.map {
+                    ($0, inputKinds[$0] == .number ? PostgresTableWriter.ColumnType.number : .text)
+                }
                 let outputs = outputColumns.map { name in
-                    (name, name.hasPrefix("probability_") || name.hasPrefix("lower_") || name.hasPrefix("upper_")
-                        || (name.hasPrefix("predicted_") && pipeline.task != .classification) ? PostgresTableWriter.ColumnType.number : .text)
+                    (
+                        name,
+                        name.hasPrefix("probability_") || name.hasPrefix("lower_") || name.hasPrefix("upper_")
+                            || (name.hasPrefix("predicted_") && pipeline.task != .classification)
+                            ? PostgresTableWriter.ColumnType.number : .text
+                    )
                 }
                 try postgres.create(columns: inputs + outputs)
                 wroteHeader = true
             }
-            try postgres.insert(rows.enumerated().map { r, fields in
-                fields.map { $0.isEmpty ? nil : $0 } + outputs(r).map { scalar -> String? in
-                    switch scalar { case .number(let d): d.isFinite ? String(d) : nil; case .text(let s): s; case .null: nil }
-                }
-            })
+            try postgres.insert(
+                rows.enumerated().map { r, fields in
+                    fields.map { $0.isEmpty ? nil : $0 }
+                        + outputs(r).map { scalar -> String? in
+                            switch scalar {
+                            case .number(let d): d.isFinite ? String(d) : nil
+                            case .text(let s): s
+                            case .null: nil
+                            }
+                        }
+                })
             return
         }
         if let queue, case .sqlite(_, let table) = output {
             let all = columns + outputColumns
             try queue.write { db in
                 if !wroteHeader {
-                    let defs = all.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" }.joined(separator: ", ")
+                    let defs = all.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" }.joined(
+                        separator: ", ")
                     try db.execute(sql: "CREATE TABLE IF NOT EXISTS \"\(table)\" (\(defs))")
                 }
                 let marks = Array(repeating: "?", count: all.count).joined(separator: ", ")
                 let statement = try db.makeStatement(sql: "INSERT INTO \"\(table)\" VALUES (\(marks))")
                 for (r, fields) in rows.enumerated() {
-                    let values: [(any DatabaseValueConvertible)?] = fields.map { $0.isEmpty ? nil : $0 } + outputs(r).map { scalar -> (any DatabaseValueConvertible)? in
-                        switch scalar { case .number(let d): d; case .text(let s): s; case .null: nil }
-                    }
+                    let values: [(any DatabaseValueConvertible)?] =
+                        fields.map { $0.isEmpty ? nil : $0 }
+                        + outputs(r).map { scalar -> (any DatabaseValueConvertible)? in
+                            switch scalar {
+                            case .number(let d): d
+                            case .text(let s): s
+                            case .null: nil
+                            }
+                        }
                     try statement.execute(arguments: StatementArguments(values))
                 }
             }
@@ -418,15 +486,22 @@ final class Sink {
         var text = ""
         switch format {
         case .csv:
-            if !wroteHeader { text += (columns + outputColumns).map { CSVWriter.field($0) }.joined(separator: ",") + "\n" }
+            if !wroteHeader {
+                text += (columns + outputColumns).map { CSVWriter.field($0) }.joined(separator: ",") + "\n"
+            }
             for (r, fields) in rows.enumerated() {
-                text += (fields + outputs(r).map(BatchPrediction.text)).map { CSVWriter.field($0) }.joined(separator: ",") + "\n"
+                text +=
+                    (fields + outputs(r).map(BatchPrediction.text)).map { CSVWriter.field($0) }.joined(separator: ",")
+                    + "\n"
             }
         case .jsonl:
             let encoder = ModelCoding.encoder()
             for (r, fields) in rows.enumerated() {
                 var object: [String: JSONScalar] = [:]
-                for (i, c) in columns.enumerated() { object[c] = fields[i].isEmpty ? .null : (Double(fields[i]).map(JSONScalar.number) ?? .text(fields[i])) }
+                for (i, c) in columns.enumerated() {
+                    object[c] =
+                        fields[i].isEmpty ? .null : (Double(fields[i]).map(JSONScalar.number) ?? .text(fields[i]))
+                }
                 for (c, v) in zip(outputColumns, outputs(r)) { object[c] = v }
                 text += String(decoding: try encoder.encode(object), as: UTF8.self) + "\n"
             }
@@ -446,11 +521,16 @@ final class Sink {
         try handle?.close()
         handle = nil
         self.temporaryPath = nil
-        try FileTarget.moveIntoPlace(temporaryPath, destination.path, replacing: destination.replacing, shown: destination.target.shown, remedy: destination.target.remedy)
+        try FileTarget.moveIntoPlace(
+            temporaryPath, destination.path, replacing: destination.replacing, shown: destination.target.shown,
+            remedy: destination.target.remedy)
     }
 
     func close() {
         postgres?.close()
-        if let temporaryPath { try? handle?.close(); try? FileManager.default.removeItem(atPath: temporaryPath) }
+        if let temporaryPath {
+            try? handle?.close()
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+        }
     }
 }

@@ -27,7 +27,8 @@ public final class SessionServers: Sendable {
 
     func add(name: String, bundlePath: String, logPath: String?, server: RunningServer) -> Entry {
         state.withLock { s in
-            let entry = Entry(number: s.nextNumber, name: name, bundlePath: bundlePath, logPath: logPath, server: server)
+            let entry = Entry(
+                number: s.nextNumber, name: name, bundlePath: bundlePath, logPath: logPath, server: server)
             s.nextNumber += 1
             s.entries.append(entry)
             return entry
@@ -63,7 +64,9 @@ func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) thro
         done.signal()
     }
     done.wait()
-    guard let r = result.withLock({ $0 }) else { throw CommandError("internal error: background work ended without a result") }
+    guard let r = result.withLock({ $0 }) else {
+        throw CommandError("internal error: background work ended without a result")
+    }
     return try r.get()
 }
 

@@ -11,7 +11,9 @@ public struct CommandHistory {
     public init(path: String?, limit: Int = 1000) {
         self.path = path
         self.limit = limit
-        if let path, let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
+        if let path, let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)
+        {
             for line in textLines(text) where !line.isEmpty { insert(String(line)) }
         }
     }
@@ -38,6 +40,7 @@ public struct CommandHistory {
         guard let path else { return }
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try? writeFileAtomically(Data((entries.joined(separator: "\n") + "\n").utf8), to: path, permissions: 0o600, durable: false)
+        try? writeFileAtomically(
+            Data((entries.joined(separator: "\n") + "\n").utf8), to: path, permissions: 0o600, durable: false)
     }
 }

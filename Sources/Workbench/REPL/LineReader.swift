@@ -64,7 +64,8 @@ private func editLineComplete(_ editor: OpaquePointer?, _ key: Int32) -> UInt8 {
     guard let editor, let completer = activeCompleter else { return wb_cc_error() }
     var length: Int32 = 0, cursorBytes: Int32 = 0
     guard let buffer = wb_line(editor, &length, &cursorBytes) else { return wb_cc_error() }
-    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(length)))
+    let bytes = Array(
+        UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(length)))
     let line = String(decoding: bytes, as: UTF8.self)
     let cursor = String(decoding: bytes[..<min(Int(cursorBytes), bytes.count)], as: UTF8.self).count
     let result = completer(line, cursor)

@@ -20,7 +20,8 @@ extension Session: CompletionSource {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
         return names.map { name in
             var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+            let exists = FileManager.default.fileExists(
+                atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
             return exists && isDirectory.boolValue ? name + "/" : name
         }
     }

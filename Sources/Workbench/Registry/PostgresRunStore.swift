@@ -18,8 +18,10 @@ final class PostgresRunStore: Sendable {
     static let migrationLock: Int64 = 0x7762_7275_6E72_6567
 
     /// Columns in the order of `RunRecord`, quoted as the SQLite registry spells them.
-    static let columns = ["kind", "algorithm", "parameters", "seed", "dataName", "dataFingerprint", "rows", "columns", "target", "task",
-                          "metrics", "fitSeconds", "sessionFile", "cell", "createdAt", "workbenchVersion", "user", "host"]
+    static let columns = [
+        "kind", "algorithm", "parameters", "seed", "dataName", "dataFingerprint", "rows", "columns", "target", "task",
+        "metrics", "fitSeconds", "sessionFile", "cell", "createdAt", "workbenchVersion", "user", "host",
+    ]
 
     init(_ location: PostgresLocation) throws {
         pool = try PostgresPool(location, maximumConnections: 2)
@@ -39,27 +41,43 @@ final class PostgresRunStore: Sendable {
             let logger = PostgresPool.quietLogger
             _ = try await connection.query("BEGIN", logger: logger).collect()
             do {
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger).collect()
-                _ = try await connection.query("CREATE TABLE IF NOT EXISTS workbench_schema (component text PRIMARY KEY, version integer NOT NULL)", logger: logger).collect()
-                let found = try await connection.query("SELECT version FROM workbench_schema WHERE component = 'runs'", logger: logger).collect()
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+                    .collect()
+                _ = try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS workbench_schema (component text PRIMARY KEY, version integer NOT NULL)",
+                    logger: logger
+                ).collect()
+                let found = try await connection.query(
+                    "SELECT version FROM workbench_schema WHERE component = 'runs'", logger: logger
+                ).collect()
                 let version = try found.first.map { try $0.decode(Int.self) } ?? 0
                 if version > schemaVersion {
-                    throw PostgresError.server(location: location, message: "the run registry's schema is version \(version), newer than this workbench's \(schemaVersion)", sqlState: nil, hint: "use a newer workbench")
+                    throw PostgresError.server(
+                        location: location,
+                        message:
+                            "the run registry's schema is version \(version), newer than this workbench's \(schemaVersion)",
+                        sqlState: nil, hint: "use a newer workbench")
                 }
                 if version < 1 {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: """
-                        CREATE TABLE IF NOT EXISTS runs (
-                            id bigserial PRIMARY KEY,
-                            kind text NOT NULL, algorithm text NOT NULL, parameters text NOT NULL, seed bigint NOT NULL,
-                            "dataName" text NOT NULL, "dataFingerprint" text NOT NULL, rows bigint NOT NULL, columns bigint NOT NULL,
-                            target text NOT NULL, task text NOT NULL, metrics text NOT NULL, "fitSeconds" double precision NOT NULL,
-                            "sessionFile" text, cell bigint NOT NULL, "createdAt" text NOT NULL, "workbenchVersion" text NOT NULL,
-                            "user" text, host text)
-                        """), logger: logger).collect()
-                    _ = try await connection.query("CREATE INDEX IF NOT EXISTS runs_algorithm ON runs (algorithm)", logger: logger).collect()
+                    _ = try await connection.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                CREATE TABLE IF NOT EXISTS runs (
+                                    id bigserial PRIMARY KEY,
+                                    kind text NOT NULL, algorithm text NOT NULL, parameters text NOT NULL, seed bigint NOT NULL,
+                                    "dataName" text NOT NULL, "dataFingerprint" text NOT NULL, rows bigint NOT NULL, columns bigint NOT NULL,
+                                    target text NOT NULL, task text NOT NULL, metrics text NOT NULL, "fitSeconds" double precision NOT NULL,
+                                    "sessionFile" text, cell bigint NOT NULL, "createdAt" text NOT NULL, "workbenchVersion" text NOT NULL,
+                                    "user" text, host text)
+                                """), logger: logger
+                    ).collect()
+                    _ = try await connection.query(
+                        "CREATE INDEX IF NOT EXISTS runs_algorithm ON runs (algorithm)", logger: logger
+                    ).collect()
                     _ = try await connection.query(
                         "INSERT INTO workbench_schema (component, version) VALUES ('runs', \(schemaVersion)) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-                        logger: logger).collect()
+                        logger: logger
+                    ).collect()
                 }
                 _ = try await connection.query("COMMIT", logger: logger).collect()
             } catch {
@@ -128,12 +146,14 @@ final class PostgresRunStore: Sendable {
             try row.decode((Int64, String, String, String, Int64, String, String, Int64, Int64).self)
         let cells = row.makeRandomAccess()
         return RunRecord(
-            id: id, kind: kind, algorithm: algorithm, parameters: parameters, seed: seed, dataName: dataName, dataFingerprint: dataFingerprint,
+            id: id, kind: kind, algorithm: algorithm, parameters: parameters, seed: seed, dataName: dataName,
+            dataFingerprint: dataFingerprint,
             rows: Int(rows), columns: Int(columns),
             target: try cells["target"].decode(String.self), task: try cells["task"].decode(String.self),
             metrics: try cells["metrics"].decode(String.self), fitSeconds: try cells["fitSeconds"].decode(Double.self),
             sessionFile: try cells["sessionFile"].decode(String?.self), cell: Int(try cells["cell"].decode(Int64.self)),
-            createdAt: try cells["createdAt"].decode(String.self), workbenchVersion: try cells["workbenchVersion"].decode(String.self),
+            createdAt: try cells["createdAt"].decode(String.self),
+            workbenchVersion: try cells["workbenchVersion"].decode(String.self),
             user: try cells["user"].decode(String?.self), host: try cells["host"].decode(String?.self))
     }
 }

@@ -45,10 +45,14 @@ extension RunRecord {
             parameters["recommendation"] = "no evidence from a prediction log (the server keeps none)"
         }
         self.init(
-            id: nil, kind: "promote", algorithm: report.champion.algorithm, parameters: promotionJSON(parameters), seed: 0,
-            dataName: report.champion.name, dataFingerprint: "", rows: report.evidence?.labelledRows ?? 0, columns: report.inputs,
-            target: report.target, task: report.task, metrics: promotionJSON(metrics), fitSeconds: 0, sessionFile: nil, cell: 0,
-            createdAt: isoNow(), workbenchVersion: runningVersion, user: RunRecord.currentUser, host: RunRecord.currentHost)
+            id: nil, kind: "promote", algorithm: report.champion.algorithm, parameters: promotionJSON(parameters),
+            seed: 0,
+            dataName: report.champion.name, dataFingerprint: "", rows: report.evidence?.labelledRows ?? 0,
+            columns: report.inputs,
+            target: report.target, task: report.task, metrics: promotionJSON(metrics), fitSeconds: 0, sessionFile: nil,
+            cell: 0,
+            createdAt: isoNow(), workbenchVersion: runningVersion, user: RunRecord.currentUser,
+            host: RunRecord.currentHost)
     }
 }
 

@@ -65,7 +65,8 @@ public final class RunRegistry: Sendable {
 
     public init(path: String) throws {
         self.location = path
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
         // Processes that create the file at the same moment can see SQLITE_BUSY while one of
@@ -107,11 +108,15 @@ public final class RunRegistry: Sendable {
         // Two processes can both find a migration unapplied and race to apply and record it; the
         // loser's UNIQUE failure, or its "duplicate column" when it read the schema before the
         // winner committed, means it is applied, and the retry finds nothing left to do.
-        try Self.retryingWhileBusy(alsoOn: [.SQLITE_CONSTRAINT], orMessage: "duplicate column name") { try migrator.migrate(pool) }
+        try Self.retryingWhileBusy(alsoOn: [.SQLITE_CONSTRAINT], orMessage: "duplicate column name") {
+            try migrator.migrate(pool)
+        }
         store = .sqlite(pool)
     }
 
-    private static func retryingWhileBusy<T>(alsoOn extraCodes: [ResultCode] = [], orMessage message: String? = nil, _ body: () throws -> T) throws -> T {
+    private static func retryingWhileBusy<T>(
+        alsoOn extraCodes: [ResultCode] = [], orMessage message: String? = nil, _ body: () throws -> T
+    ) throws -> T {
         let deadline = ContinuousClock.now + .seconds(20)
         var pause = Duration.milliseconds(5)
         func retryable(_ error: DatabaseError) -> Bool {
@@ -123,7 +128,8 @@ public final class RunRegistry: Sendable {
                 return try body()
             } catch let error as DatabaseError where retryable(error) && ContinuousClock.now < deadline {
                 // Jitter breaks lockstep between processes that started together.
-                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 * Double.random(in: 0.5...1.5))
+                Thread.sleep(
+                    forTimeInterval: Double(pause.components.attoseconds) / 1e18 * Double.random(in: 0.5...1.5))
                 pause = min(pause * 2, .milliseconds(200))
             }
         }
@@ -144,7 +150,9 @@ public final class RunRegistry: Sendable {
     }
 
     /// The most recent runs first, optionally filtered.
-    public func runs(last: Int, algorithm: String? = nil, kind: String? = nil, data: String? = nil) throws -> [RunRecord] {
+    public func runs(last: Int, algorithm: String? = nil, kind: String? = nil, data: String? = nil) throws
+        -> [RunRecord]
+    {
         guard case .sqlite(let pool) = store else {
             guard case .postgres(let runs) = store else { return [] }
             return try runs.runs(last: last, algorithm: algorithm, kind: kind, data: data)
@@ -183,15 +191,22 @@ extension RunRecord {
             if v.isFinite { metrics["training_" + m.name] = v }
         }
         self.init(
-            id: nil, kind: kind, algorithm: pipeline.algorithm, parameters: jsonText(pipeline.parameters.values.mapValues(\.description)),
-            seed: Int64(pipeline.seed), dataName: model.dataName, dataFingerprint: model.dataFingerprint, rows: model.rowCount,
+            id: nil, kind: kind, algorithm: pipeline.algorithm,
+            parameters: jsonText(pipeline.parameters.values.mapValues(\.description)),
+            seed: Int64(pipeline.seed), dataName: model.dataName, dataFingerprint: model.dataFingerprint,
+            rows: model.rowCount,
             columns: pipeline.inputs.count, target: pipeline.target.name, task: pipeline.task.rawValue,
-            metrics: jsonText(metrics), fitSeconds: model.fitSeconds, sessionFile: session.transcriptPath, cell: session.nextCellNumber,
-            createdAt: isoNow(), workbenchVersion: currentVersion, user: RunRecord.currentUser, host: RunRecord.currentHost)
+            metrics: jsonText(metrics), fitSeconds: model.fitSeconds, sessionFile: session.transcriptPath,
+            cell: session.nextCellNumber,
+            createdAt: isoNow(), workbenchVersion: currentVersion, user: RunRecord.currentUser,
+            host: RunRecord.currentHost)
     }
 
     /// The record of one cross-validated candidate.
-    init(kind: String, result: CrossValidationResult, leaderboard: Leaderboard, dataFingerprint: String, rows: Int, columns: Int, session: Session) {
+    init(
+        kind: String, result: CrossValidationResult, leaderboard: Leaderboard, dataFingerprint: String, rows: Int,
+        columns: Int, session: Session
+    ) {
         var metrics: [String: Double] = [:]
         for m in MetricCatalog.metrics(for: leaderboard.task) {
             let mean = result.mean(of: m)
@@ -201,11 +216,15 @@ extension RunRecord {
             }
         }
         self.init(
-            id: nil, kind: kind, algorithm: result.algorithm, parameters: jsonText(result.parameters.values.mapValues(\.description)),
-            seed: Int64(leaderboard.seed), dataName: leaderboard.dataName, dataFingerprint: dataFingerprint, rows: rows, columns: columns,
+            id: nil, kind: kind, algorithm: result.algorithm,
+            parameters: jsonText(result.parameters.values.mapValues(\.description)),
+            seed: Int64(leaderboard.seed), dataName: leaderboard.dataName, dataFingerprint: dataFingerprint, rows: rows,
+            columns: columns,
             target: leaderboard.target, task: leaderboard.task.rawValue, metrics: jsonText(metrics),
-            fitSeconds: result.fitSeconds.reduce(0, +), sessionFile: session.transcriptPath, cell: session.nextCellNumber,
-            createdAt: isoNow(), workbenchVersion: currentVersion, user: RunRecord.currentUser, host: RunRecord.currentHost)
+            fitSeconds: result.fitSeconds.reduce(0, +), sessionFile: session.transcriptPath,
+            cell: session.nextCellNumber,
+            createdAt: isoNow(), workbenchVersion: currentVersion, user: RunRecord.currentUser,
+            host: RunRecord.currentHost)
     }
 }
 
@@ -218,7 +237,8 @@ private func jsonText<T: Encodable>(_ value: T) -> String {
 extension RunRecord {
     static let currentUser: String? = {
         let environment = ProcessInfo.processInfo.environment
-        return (environment["USER"] ?? environment["LOGNAME"]).flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
+        return (environment["USER"] ?? environment["LOGNAME"]).flatMap { $0.isEmpty ? nil : $0 }
+            ?? ProcessInfo.processInfo.userName
     }()
     static let currentHost: String? = ProcessInfo.processInfo.hostName
 }
@@ -256,7 +276,8 @@ extension CommandContext {
     mutating func recordRun(_ run: RunRecord) -> Int64? {
         guard session.reopening == nil else { return nil }
         guard let registry = session.registry else {
-            print("note: not recorded in the run registry (\(session.registryStorage.problem ?? "it cannot be opened"))")
+            print(
+                "note: not recorded in the run registry (\(session.registryStorage.problem ?? "it cannot be opened"))")
             return nil
         }
         do {

@@ -41,7 +41,8 @@ public struct TextTable: Sendable, Equatable {
         // (Reports ask for Int.max: unlimited.)
         let cap = width >= Int.max - 1 ? Int.max : max(width, TextTable.minimumWidth) + 1
         var widths = (0..<count).map { c in
-            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map { TextTable.visibleCount($0, upTo: cap) }.max() ?? 0
+            ([headers[c]] + rows.map { c < $0.count ? $0[c] : "" }).map { TextTable.visibleCount($0, upTo: cap) }.max()
+                ?? 0
         }
         // The widest cell that is not volatile, per column: where a volatile value is wider, the
         // column's width is the value's, which may differ next time, so the padding of the other
@@ -98,13 +99,16 @@ public struct TextTable: Sendable, Equatable {
         }
         let rule = (0..<count).map { c in
             volatileWidth[c]
-                ? String(repeating: "-", count: stable[c]) + Output.volatile(String(repeating: "-", count: widths[c] - stable[c]))
+                ? String(repeating: "-", count: stable[c])
+                    + Output.volatile(String(repeating: "-", count: widths[c] - stable[c]))
                 : String(repeating: "-", count: widths[c])
         }
         var lines = [line(headers), line(rule)]
         lines.append(contentsOf: rows.enumerated().map { line($1, charts: cellCharts[$0]) })
         if shown < count {
-            lines.append("(\(count - shown) more column\(count - shown == 1 ? "" : "s") not shown: " + headers[shown...].joined(separator: ", ") + ")")
+            lines.append(
+                "(\(count - shown) more column\(count - shown == 1 ? "" : "s") not shown: "
+                    + headers[shown...].joined(separator: ", ") + ")")
         }
         return lines.joined(separator: "\n")
     }
@@ -184,7 +188,8 @@ public struct TextTable: Sendable, Equatable {
     static func padded(_ text: String, _ pad: String, right: Bool) -> String {
         guard !pad.isEmpty else { return text }
         if right {
-            return text.first == Output.volatileStart ? String(Output.volatileStart) + pad + text.dropFirst() : pad + text
+            return text.first == Output.volatileStart
+                ? String(Output.volatileStart) + pad + text.dropFirst() : pad + text
         }
         return text.last == Output.volatileEnd ? text.dropLast() + pad + String(Output.volatileEnd) : text + pad
     }
@@ -206,7 +211,10 @@ func formatStatistic(_ x: Double, digits: Int = 4) -> String {
 private func log10Floor(_ x: Double) -> Double {
     var p = 0.0
     var v = x
-    while v >= 10 { v /= 10; p += 1 }
+    while v >= 10 {
+        v /= 10
+        p += 1
+    }
     return p
 }
 
@@ -230,8 +238,14 @@ func formatFixed(_ x: Double, decimals: Int) -> String {
 private func formatScientific(_ x: Double, digits: Int) -> String {
     var exponent = 0
     var m = abs(x)
-    while m >= 10 { m /= 10; exponent += 1 }
-    while m < 1 && m > 0 { m *= 10; exponent -= 1 }
+    while m >= 10 {
+        m /= 10
+        exponent += 1
+    }
+    while m < 1 && m > 0 {
+        m *= 10
+        exponent -= 1
+    }
     let mantissa = trimZeros(formatFixed(x < 0 ? -m : m, decimals: max(0, digits - 1)))
     return mantissa + "e" + (exponent < 0 ? "-" : "+") + String(abs(exponent))
 }

@@ -5,14 +5,17 @@ import Charts
 /// model cards. No scripts, no external fonts or stylesheets; prints cleanly to PDF.
 enum HTMLReport {
     static func render(_ report: SessionReport) -> String {
-        var body = "<p class=\"meta\">\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(escape(report.source)) · Workbench \(workbenchVersion)</p>\n"
+        var body =
+            "<p class=\"meta\">\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(escape(report.source)) · Workbench \(workbenchVersion)</p>\n"
         for note in report.notes { body += "<p class=\"note\">\(escape(note))</p>\n" }
         body += "</header>\n" + tableOfContents(report) + "<main>\n"
         for cell in report.cells { body += section(cell) }
         if !report.cards.isEmpty {
             body += "<section id=\"model-cards\" class=\"cards\">\n<h2>Model cards</h2>\n"
             for card in report.cards {
-                body += "<article class=\"card\" id=\"card-\(anchor(card.name))\">\n" + MarkdownHTML.render(card.markdown) + "</article>\n"
+                body +=
+                    "<article class=\"card\" id=\"card-\(anchor(card.name))\">\n" + MarkdownHTML.render(card.markdown)
+                    + "</article>\n"
             }
             body += "</section>\n"
         }
@@ -45,14 +48,17 @@ enum HTMLReport {
         var html = "<nav id=\"contents\">\n<h2>Contents</h2>\n<ol class=\"cells\">\n"
         for cell in report.cells {
             let charts = cell.output.charts.count
-            html += "<li><a href=\"#cell-\(cell.number)\"><span class=\"n\">[\(cell.number)]</span> <code>\(escape(cell.command))</code></a>"
+            html +=
+                "<li><a href=\"#cell-\(cell.number)\"><span class=\"n\">[\(cell.number)]</span> <code>\(escape(cell.command))</code></a>"
                 + (charts > 0 ? " <span class=\"tag\">\(charts) chart\(charts == 1 ? "" : "s")</span>" : "")
                 + (cell.succeeded ? "" : " <span class=\"tag error\">error</span>") + "</li>\n"
         }
         html += "</ol>\n"
         if !report.cards.isEmpty {
             html += "<h3><a href=\"#model-cards\">Model cards</a></h3>\n<ul>\n"
-            for card in report.cards { html += "<li><a href=\"#card-\(anchor(card.name))\">\(escape(card.name))</a></li>\n" }
+            for card in report.cards {
+                html += "<li><a href=\"#card-\(anchor(card.name))\">\(escape(card.name))</a></li>\n"
+            }
             html += "</ul>\n"
         }
         return html + "</nav>\n"
@@ -60,13 +66,16 @@ enum HTMLReport {
 
     static func section(_ cell: Cell) -> String {
         var html = "<section class=\"cell\(cell.succeeded ? "" : " failed")\" id=\"cell-\(cell.number)\">\n"
-        html += "<h2 class=\"command\"><span class=\"prompt\">[\(cell.number)]&gt;</span> <code>\(escape(cell.command))</code></h2>\n"
+        html +=
+            "<h2 class=\"command\"><span class=\"prompt\">[\(cell.number)]&gt;</span> <code>\(escape(cell.command))</code></h2>\n"
         var text: [String] = []
         func flush() {
             // Trailing blank lines only space the terminal's output.
             while text.last?.isEmpty == true { text.removeLast() }
             while text.first?.isEmpty == true { text.removeFirst() }
-            if !text.isEmpty { html += "<pre>" + text.map { escape(Output.stripMarkers($0)) }.joined(separator: "\n") + "</pre>\n" }
+            if !text.isEmpty {
+                html += "<pre>" + text.map { escape(Output.stripMarkers($0)) }.joined(separator: "\n") + "</pre>\n"
+            }
             text = []
         }
         var charts = 0, tables = 0
@@ -82,7 +91,8 @@ enum HTMLReport {
                 flush()
                 charts += 1
                 let id = SessionReport.chartID(cell: cell.number, index: charts)
-                html += "<figure class=\"chart\" data-chart=\"\(id)\">" + SVGRenderer.render(chart, id: id)
+                html +=
+                    "<figure class=\"chart\" data-chart=\"\(id)\">" + SVGRenderer.render(chart, id: id)
                     + "</figure>\n"
             }
         }

@@ -15,12 +15,19 @@ enum MarkdownHTML {
             paragraph = []
         }
         func closeLists(to depth: Int = 0) {
-            while listDepth > depth { html += "</li></ul>\n"; listDepth -= 1 }
+            while listDepth > depth {
+                html += "</li></ul>\n"
+                listDepth -= 1
+            }
         }
         func closeTable() {
             guard !tableRows.isEmpty else { return }
-            html += "<table>\n<thead><tr>" + tableRows[0].map { "<th>\(inline($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-            for row in tableRows.dropFirst() { html += "<tr>" + row.map { "<td>\(inline($0))</td>" }.joined() + "</tr>\n" }
+            html +=
+                "<table>\n<thead><tr>" + tableRows[0].map { "<th>\(inline($0))</th>" }.joined()
+                + "</tr></thead>\n<tbody>\n"
+            for row in tableRows.dropFirst() {
+                html += "<tr>" + row.map { "<td>\(inline($0))</td>" }.joined() + "</tr>\n"
+            }
             html += "</tbody></table>\n"
             tableRows = []
         }
@@ -29,8 +36,11 @@ enum MarkdownHTML {
             let line = String(raw)
             let trimmed = line.trimmingSpaces()
             if trimmed.hasPrefix("|") {
-                closeParagraph(); closeLists()
-                let cells = trimmed.dropFirst().split(separator: "|", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+                closeParagraph()
+                closeLists()
+                let cells = trimmed.dropFirst().split(separator: "|", omittingEmptySubsequences: false).map {
+                    String($0).trimmingSpaces()
+                }
                 let row = cells.last == "" ? Array(cells.dropLast()) : cells
                 if row.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 == "-" || $0 == ":" } }) { continue }
                 tableRows.append(row)
@@ -38,11 +48,13 @@ enum MarkdownHTML {
             }
             closeTable()
             if trimmed.isEmpty {
-                closeParagraph(); closeLists()
+                closeParagraph()
+                closeLists()
                 continue
             }
             if let level = headingLevel(trimmed) {
-                closeParagraph(); closeLists()
+                closeParagraph()
+                closeLists()
                 html += "<h\(level)>" + inline(String(trimmed.dropFirst(level + 1))) + "</h\(level)>\n"
                 continue
             }
@@ -51,7 +63,10 @@ enum MarkdownHTML {
                 let indent = line.prefix { $0 == " " }.count
                 let depth = indent / 2 + 1
                 if depth > listDepth {
-                    while listDepth < depth { html += "<ul>\n<li>"; listDepth += 1 }
+                    while listDepth < depth {
+                        html += "<ul>\n<li>"
+                        listDepth += 1
+                    }
                 } else {
                     closeLists(to: depth)
                     html += "</li>\n<li>"
@@ -65,7 +80,9 @@ enum MarkdownHTML {
             }
             paragraph.append(trimmed)
         }
-        closeTable(); closeParagraph(); closeLists()
+        closeTable()
+        closeParagraph()
+        closeLists()
         return html
     }
 
@@ -85,7 +102,10 @@ enum MarkdownHTML {
         while let tick = rest.firstIndex(of: "`") {
             out += emphasis(ChartFormat.escapeXML(String(rest[..<tick])))
             let after = rest[rest.index(after: tick)...]
-            guard let close = after.firstIndex(of: "`") else { rest = rest[tick...]; break }
+            guard let close = after.firstIndex(of: "`") else {
+                rest = rest[tick...]
+                break
+            }
             out += "<code>" + ChartFormat.escapeXML(String(after[..<close])) + "</code>"
             rest = after[after.index(after: close)...]
         }
@@ -104,7 +124,10 @@ enum MarkdownHTML {
         for (i, part) in parts.dropFirst().enumerated() {
             let opening = i % 2 == 0
             // An unpaired last marker stays as text.
-            if opening && i == parts.count - 2 { out += marker + part; continue }
+            if opening && i == parts.count - 2 {
+                out += marker + part
+                continue
+            }
             out += (opening ? open : close) + part
         }
         return out

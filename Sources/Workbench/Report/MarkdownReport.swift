@@ -5,8 +5,11 @@ import Foundation
 /// charts as SVG files in a folder beside the document (like nbconvert's `NAME_files`).
 enum MarkdownReport {
     /// The document and the chart files (name → SVG) to write into `filesFolder`.
-    static func render(_ report: SessionReport, filesFolder: String) -> (markdown: String, files: [(name: String, svg: String)]) {
-        var md = "# \(report.title)\n\n\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(report.source) · Workbench \(workbenchVersion)\n\n"
+    static func render(_ report: SessionReport, filesFolder: String) -> (
+        markdown: String, files: [(name: String, svg: String)]
+    ) {
+        var md =
+            "# \(report.title)\n\n\(report.cells.count) cell\(report.cells.count == 1 ? "" : "s") · \(report.source) · Workbench \(workbenchVersion)\n\n"
         for note in report.notes { md += "> \(inline(note))\n\n" }
         md += "## Contents\n\n"
         for cell in report.cells { md += "- [[\(cell.number)] \(code(cell.command))](#cell-\(cell.number))\n" }
@@ -35,7 +38,8 @@ enum MarkdownReport {
                     charts += 1
                     let id = SessionReport.chartID(cell: cell.number, index: charts)
                     files.append((id + ".svg", SVGRenderer.render(chart, id: id) + "\n"))
-                    md += "![\(inline(chart.title).replacingOccurrences(of: "]", with: ")"))](\(filesFolder)/\(id).svg)\n\n"
+                    md +=
+                        "![\(inline(chart.title).replacingOccurrences(of: "]", with: ")"))](\(filesFolder)/\(id).svg)\n\n"
                 }
             }
             flush()
@@ -44,7 +48,8 @@ enum MarkdownReport {
             md += "<a id=\"model-cards\"></a>\n\n## Model cards\n\n"
             for card in report.cards {
                 // One heading level down, under "Model cards".
-                md += card.markdown.split(separator: "\n", omittingEmptySubsequences: false)
+                md +=
+                    card.markdown.split(separator: "\n", omittingEmptySubsequences: false)
                     .map { $0.hasPrefix("#") ? "##" + $0 : String($0) }.joined(separator: "\n") + "\n"
             }
         }
@@ -84,9 +89,15 @@ enum MarkdownReport {
             inline(Output.stripMarkers(s).trimmingSpaces()).replacingOccurrences(of: "|", with: "\\|")
         }
         var md = "| " + table.headers.map(cell).joined(separator: " | ") + " |\n"
-        md += "|" + table.headers.indices.map { table.alignments.indices.contains($0) && table.alignments[$0] == .right ? "---:" : "---" }.joined(separator: "|") + "|\n"
+        md +=
+            "|"
+            + table.headers.indices.map {
+                table.alignments.indices.contains($0) && table.alignments[$0] == .right ? "---:" : "---"
+            }.joined(separator: "|") + "|\n"
         for row in table.rows {
-            md += "| " + table.headers.indices.map { $0 < row.count ? cell(row[$0]) : "" }.joined(separator: " | ") + " |\n"
+            md +=
+                "| " + table.headers.indices.map { $0 < row.count ? cell(row[$0]) : "" }.joined(separator: " | ")
+                + " |\n"
         }
         return md + "\n"
     }

@@ -9,28 +9,46 @@ import Charts
 enum NotebookReport {
     static func render(_ report: SessionReport) -> String {
         var cells: [JSON] = []
-        var intro = "# \(report.title)\n\nA Workbench session: \(report.cells.count) cell\(report.cells.count == 1 ? "" : "s"), \(report.source), Workbench \(workbenchVersion).\n\nThe cells below are Workbench commands, not Python; their outputs are as Workbench printed them. Re-run the session with `workbench replay`."
+        var intro =
+            "# \(report.title)\n\nA Workbench session: \(report.cells.count) cell\(report.cells.count == 1 ? "" : "s"), \(report.source), Workbench \(workbenchVersion).\n\nThe cells below are Workbench commands, not Python; their outputs are as Workbench printed them. Re-run the session with `workbench replay`."
         for note in report.notes { intro += "\n\n> " + note }
         cells.append(markdownCell(id: "intro", intro))
         for cell in report.cells {
-            cells.append(.object([
-                ("cell_type", .string("code")),
-                ("execution_count", .number(cell.number)),
-                ("id", .string("cell-\(cell.number)")),
-                ("metadata", .object([("workbench", .object([("cell", .number(cell.number)), ("succeeded", .bool(cell.succeeded))]))])),
-                ("outputs", .array(outputs(cell))),
-                ("source", lines(cell.command)),
-            ]))
+            cells.append(
+                .object([
+                    ("cell_type", .string("code")),
+                    ("execution_count", .number(cell.number)),
+                    ("id", .string("cell-\(cell.number)")),
+                    (
+                        "metadata",
+                        .object([
+                            (
+                                "workbench",
+                                .object([("cell", .number(cell.number)), ("succeeded", .bool(cell.succeeded))])
+                            )
+                        ])
+                    ),
+                    ("outputs", .array(outputs(cell))),
+                    ("source", lines(cell.command)),
+                ]))
         }
         if !report.cards.isEmpty {
-            cells.append(markdownCell(id: "model-cards", "## Model cards\n\n" + report.cards.map(\.markdown).joined(separator: "\n")))
+            cells.append(
+                markdownCell(
+                    id: "model-cards", "## Model cards\n\n" + report.cards.map(\.markdown).joined(separator: "\n")))
         }
         let notebook = JSON.object([
             ("cells", .array(cells)),
-            ("metadata", .object([
-                ("language_info", .object([("name", .string("workbench")), ("file_extension", .string(".wb"))])),
-                ("workbench", .object([("version", .string(workbenchVersion)), ("source", .string(report.source))])),
-            ])),
+            (
+                "metadata",
+                .object([
+                    ("language_info", .object([("name", .string("workbench")), ("file_extension", .string(".wb"))])),
+                    (
+                        "workbench",
+                        .object([("version", .string(workbenchVersion)), ("source", .string(report.source))])
+                    ),
+                ])
+            ),
             ("nbformat", .number(4)),
             ("nbformat_minor", .number(5)),
         ])
@@ -38,7 +56,9 @@ enum NotebookReport {
     }
 
     static func markdownCell(id: String, _ text: String) -> JSON {
-        .object([("cell_type", .string("markdown")), ("id", .string(id)), ("metadata", .object([])), ("source", lines(text))])
+        .object([
+            ("cell_type", .string("markdown")), ("id", .string(id)), ("metadata", .object([])), ("source", lines(text)),
+        ])
     }
 
     /// Text as nbformat's list of lines, each but the last ending in a newline.
@@ -52,8 +72,11 @@ enum NotebookReport {
         var text: [String] = []
         func flush() {
             guard !text.isEmpty else { return }
-            result.append(.object([("name", .string(cell.succeeded ? "stdout" : "stderr")), ("output_type", .string("stream")),
-                                   ("text", lines(text.map(Output.stripMarkers).joined(separator: "\n") + "\n"))]))
+            result.append(
+                .object([
+                    ("name", .string(cell.succeeded ? "stdout" : "stderr")), ("output_type", .string("stream")),
+                    ("text", lines(text.map(Output.stripMarkers).joined(separator: "\n") + "\n")),
+                ]))
             text = []
         }
         var charts = 0, tables = 0
@@ -65,12 +88,20 @@ enum NotebookReport {
                 flush()
                 tables += 1
                 let plain = block.plainLines.map(Output.stripMarkers).joined(separator: "\n")
-                result.append(display([("text/html", lines(HTMLReport.htmlTable(table, id: "cell-\(cell.number)-table-\(tables)"))), ("text/plain", lines(plain))]))
+                result.append(
+                    display([
+                        ("text/html", lines(HTMLReport.htmlTable(table, id: "cell-\(cell.number)-table-\(tables)"))),
+                        ("text/plain", lines(plain)),
+                    ]))
             case .figure(let chart, let plain):
                 flush()
                 charts += 1
                 let svg = SVGRenderer.render(chart, id: SessionReport.chartID(cell: cell.number, index: charts))
-                result.append(display([("image/svg+xml", lines(svg)), ("text/plain", lines(plain.map(Output.stripMarkers).joined(separator: "\n")))]))
+                result.append(
+                    display([
+                        ("image/svg+xml", lines(svg)),
+                        ("text/plain", lines(plain.map(Output.stripMarkers).joined(separator: "\n"))),
+                    ]))
             }
         }
         flush()

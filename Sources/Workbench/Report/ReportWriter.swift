@@ -18,8 +18,11 @@ public enum ReportWriter {
         if ext == "htm" { return .html }
         if ext == "markdown" { return .md }
         guard let format = Format(rawValue: ext) else {
-            throw CommandError("cannot tell the report format from '\((path as NSString).lastPathComponent)'",
-                               hint: "end the path in .html (a notebook page), .md (Markdown with SVG files beside it) or .ipynb (Jupyter)")
+            throw CommandError(
+                "cannot tell the report format from '\((path as NSString).lastPathComponent)'",
+                hint:
+                    "end the path in .html (a notebook page), .md (Markdown with SVG files beside it) or .ipynb (Jupyter)"
+            )
         }
         return format
     }
@@ -46,18 +49,25 @@ public enum ReportWriter {
             var written = [path]
             if !files.isEmpty {
                 let filesFolder = (folder as NSString).appendingPathComponent(filesFolderName)
-                let shownFolder = ((target.shown as NSString).deletingLastPathComponent as NSString).appendingPathComponent(filesFolderName)
+                let shownFolder = ((target.shown as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent(filesFolderName)
                 var info = stat()
                 if lstat(filesFolder, &info) == 0 {
                     guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                        throw FileWriteError.notRegular(path: shownFolder, kind: FileTarget.kind(of: info.st_mode) + " where the report's chart folder goes")
+                        throw FileWriteError.notRegular(
+                            path: shownFolder,
+                            kind: FileTarget.kind(of: info.st_mode) + " where the report's chart folder goes")
                     }
                 } else if mkdir(filesFolder, 0o755) != 0 {
                     throw FileWriteError.failed(path: shownFolder, reason: String(cString: strerror(errno)))
                 }
                 let targets = files.map { name, svg in
-                    (FileTarget(path: (filesFolder as NSString).appendingPathComponent(name), shown: (shownFolder as NSString).appendingPathComponent(name),
-                                overwrite: target.overwrite, remedy: target.remedy), svg)
+                    (
+                        FileTarget(
+                            path: (filesFolder as NSString).appendingPathComponent(name),
+                            shown: (shownFolder as NSString).appendingPathComponent(name),
+                            overwrite: target.overwrite, remedy: target.remedy), svg
+                    )
                 }
                 for (fileTarget, _) in targets { _ = try fileTarget.destination() }
                 for (fileTarget, svg) in targets {

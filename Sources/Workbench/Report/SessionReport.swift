@@ -31,7 +31,11 @@ public struct SessionReport: Sendable {
         var cards: [Card] = []
         for name in session.boundNames {
             guard case .model(let model)? = session.lookup(name) else { continue }
-            cards.append(Card(name: name, markdown: ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: nil)))
+            cards.append(
+                Card(
+                    name: name,
+                    markdown: ModelCard.markdown(
+                        name: name, model: model, sessionFile: session.transcriptPath, cell: nil)))
         }
         self.init(title: title, source: source, cells: session.cells, cards: cards, notes: notes)
     }
@@ -46,7 +50,9 @@ public struct SessionReport: Sendable {
         // What the cells write goes to a sandbox: a report never re-creates a session's files.
         let sandbox = try WriteSandbox.temporary()
         defer { sandbox.remove() }
-        let session = Session(environment: SessionEnvironment(workingDirectory: replayer.workingDirectory, home: home, width: transcript.width), sandbox: sandbox)
+        let session = Session(
+            environment: SessionEnvironment(
+                workingDirectory: replayer.workingDirectory, home: home, width: transcript.width), sandbox: sandbox)
         defer { session.servers.stopAll() }
         session.transcriptPath = path
         var differing: [Int] = []
@@ -54,13 +60,17 @@ public struct SessionReport: Sendable {
             if !matched { differing.append(cell.number) }
         }
         var notes = result.changedData + result.notReproduced
-        if let changed = transcript.integrityProblem { notes.append("the transcript was changed after it was recorded: " + changed) }
+        if let changed = transcript.integrityProblem {
+            notes.append("the transcript was changed after it was recorded: " + changed)
+        }
         if !differing.isEmpty {
-            notes.append("cell\(differing.count == 1 ? "" : "s") " + differing.map(String.init).joined(separator: ", ")
-                         + " printed something else than when recorded; this report shows the replayed output")
+            notes.append(
+                "cell\(differing.count == 1 ? "" : "s") " + differing.map(String.init).joined(separator: ", ")
+                    + " printed something else than when recorded; this report shows the replayed output")
         }
         let name = (path as NSString).lastPathComponent
-        return SessionReport(session: session, title: "Workbench session \(name)", source: "replayed from \(name)", notes: notes)
+        return SessionReport(
+            session: session, title: "Workbench session \(name)", source: "replayed from \(name)", notes: notes)
     }
 
     /// What a report of `session` says, as text with volatile spans marked, for its `@wrote`
@@ -77,7 +87,9 @@ public struct SessionReport: Sendable {
         for name in session.boundNames {
             guard case .model(let model)? = session.lookup(name) else { continue }
             lines.append("card \(name)")
-            lines.append(ModelCard.markdown(name: name, model: model, sessionFile: session.transcriptPath, cell: nil, markVolatile: true))
+            lines.append(
+                ModelCard.markdown(
+                    name: name, model: model, sessionFile: session.transcriptPath, cell: nil, markVolatile: true))
         }
         return lines.joined(separator: "\n")
     }

@@ -91,13 +91,15 @@ public struct CommandContext {
     public func value(_ placeholder: String) throws -> (name: String, value: Value) {
         let expression = try require(placeholder)
         guard let name = expression.dottedName else {
-            throw LanguageError.expected("a name", found: Token(kind: .identifier(expression.kindDescription), range: expression.range))
+            throw LanguageError.expected(
+                "a name", found: Token(kind: .identifier(expression.kindDescription), range: expression.range))
         }
         guard let value = session.lookup(name) else {
             throw LanguageError.unknownName(
                 kind: "dataset, model or result", name: name, at: expression.range,
                 suggestion: closestMatch(name, among: session.boundNames),
-                hint: session.boundNames.isEmpty ? "nothing is bound yet; start with load \"file.csv\"" : "'ls' lists what is bound")
+                hint: session.boundNames.isEmpty
+                    ? "nothing is bound yet; start with load \"file.csv\"" : "'ls' lists what is bound")
         }
         return (name, value)
     }
@@ -106,7 +108,8 @@ public struct CommandContext {
     public func dataset(_ placeholder: String) throws -> (name: String, dataset: Dataset) {
         let (name, value) = try value(placeholder)
         guard case .dataset(let d) = value else {
-            throw LanguageError.wrongKind(name: name, expected: "dataset", found: value.kindName, at: invocation.range(of: placeholder))
+            throw LanguageError.wrongKind(
+                name: name, expected: "dataset", found: value.kindName, at: invocation.range(of: placeholder))
         }
         return (name, d)
     }
@@ -116,7 +119,8 @@ public struct CommandContext {
         let expression = try require(placeholder)
         guard case .string(let written, _) = expression else {
             let hint = expression.dottedName.map { "put the path in double quotes: \"\($0)\"" }
-            throw LanguageError.semantic("expected a quoted path, found \(expression.kindDescription)", at: expression.range, hint: hint)
+            throw LanguageError.semantic(
+                "expected a quoted path, found \(expression.kindDescription)", at: expression.range, hint: hint)
         }
         return (written, session.resolve(path: written))
     }
@@ -134,7 +138,9 @@ public struct CommandContext {
         case .string(let s, _): return s
         case .name(let parts, _): return parts.joined(separator: ".")
         case .number(_, let text, _): return text
-        default: throw LanguageError.semantic("expected text, found \(expression.kindDescription)", at: expression.range, hint: nil)
+        default:
+            throw LanguageError.semantic(
+                "expected text, found \(expression.kindDescription)", at: expression.range, hint: nil)
         }
     }
 
@@ -142,7 +148,9 @@ public struct CommandContext {
     public func newName(_ placeholder: String) throws -> String? {
         guard let expression = invocation.positionals[placeholder] else { return nil }
         guard let name = expression.dottedName else {
-            throw LanguageError.semantic("expected a name, found \(expression.kindDescription)", at: expression.range, hint: "names are letters, digits and _ (like penguins or train_2)")
+            throw LanguageError.semantic(
+                "expected a name, found \(expression.kindDescription)", at: expression.range,
+                hint: "names are letters, digits and _ (like penguins or train_2)")
         }
         return name
     }
@@ -167,20 +175,24 @@ public struct CommandContext {
         case .string(let s, _): name = s
         case .name(let parts, _): name = parts.joined(separator: ".")
         default:
-            throw LanguageError.semantic("expected a column name, found \(expression.kindDescription)", at: expression.range, hint: nil)
+            throw LanguageError.semantic(
+                "expected a column name, found \(expression.kindDescription)", at: expression.range, hint: nil)
         }
         guard frame.column(named: name) != nil else {
             throw LanguageError.unknownName(
                 kind: "column", name: name, at: expression.range,
                 suggestion: closestMatch(name, among: frame.columnNames),
-                hint: "columns: " + frame.columnNames.prefix(12).joined(separator: ", ") + (frame.columnCount > 12 ? ", …" : ""))
+                hint: "columns: " + frame.columnNames.prefix(12).joined(separator: ", ")
+                    + (frame.columnCount > 12 ? ", …" : ""))
         }
         return name
     }
 
     private func require(_ placeholder: String) throws -> Expression {
         guard let e = invocation.positionals[placeholder] else {
-            throw LanguageError.missingArgument(placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: invocation.statement.verbRange)
+            throw LanguageError.missingArgument(
+                placeholder, command: invocation.signature.name, usage: invocation.signature.usage,
+                at: invocation.statement.verbRange)
         }
         return e
     }

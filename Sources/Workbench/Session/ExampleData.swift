@@ -30,7 +30,8 @@ public struct DataFileLocation: Sendable, Equatable {
     public static func resolve(_ written: String, workingDirectory: String, home: String) -> DataFileLocation {
         let resolved = resolvePath(written, workingDirectory: workingDirectory)
         guard let example = builtinExample(named: written), !FileManager.default.fileExists(atPath: resolved),
-              let copy = materialise(example, home: home) else {
+            let copy = materialise(example, home: home)
+        else {
             return DataFileLocation(written: written, path: resolved, isBuiltin: false)
         }
         return DataFileLocation(written: written, path: copy, isBuiltin: true)
@@ -63,8 +64,11 @@ public struct DataFileLocation: Sendable, Equatable {
         let folder = (home as NSString).appendingPathComponent("examples")
         let path = (folder as NSString).appendingPathComponent(example.name)
         if let existing = FileManager.default.contents(atPath: path), existing == bytes { return path }
-        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])) != nil else { return nil }
+        guard
+            (try? FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])) != nil
+        else { return nil }
         guard (try? writeFileAtomically(bytes, to: path, permissions: 0o600, durable: false)) != nil else { return nil }
         return path
     }
@@ -76,7 +80,10 @@ extension Session {
         if let dataRedirect {
             // A provenance replay reads the checked files and nothing else: an unlisted path is
             // looked for inside the sandbox, where nothing is.
-            return DataFileLocation(written: written, path: dataRedirect[written] ?? (sandbox?.root ?? "/nonexistent") + "/unlisted-data-file", isBuiltin: false)
+            return DataFileLocation(
+                written: written,
+                path: dataRedirect[written] ?? (sandbox?.root ?? "/nonexistent") + "/unlisted-data-file",
+                isBuiltin: false)
         }
         return DataFileLocation.resolve(written, workingDirectory: environment.workingDirectory, home: environment.home)
     }

@@ -25,12 +25,17 @@ public enum FileWriteError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .exists(let p, let link, let remedy):
             "\(p) already exists" + (link.map { " (a symbolic link to \($0))" } ?? "")
-                + "\nhint: \(remedy) to replace " + (link == nil ? "it" : "the file it points to") + ", or choose another path"
-        case .notRegular(let p, let kind): "\(p) is \(kind), not a regular file; refusing to write over it\nhint: choose a path to a regular file"
+                + "\nhint: \(remedy) to replace " + (link == nil ? "it" : "the file it points to")
+                + ", or choose another path"
+        case .notRegular(let p, let kind):
+            "\(p) is \(kind), not a regular file; refusing to write over it\nhint: choose a path to a regular file"
         case .isDirectory(let p): "\(p) is a folder\nhint: give a file name inside it"
-        case .badLink(let p, let target): "\(p) is a symbolic link to \(target), which is not a regular file; refusing to write through it\nhint: choose another path"
-        case .noFolder(let p): "no folder \((p as NSString).deletingLastPathComponent.isEmpty ? "." : (p as NSString).deletingLastPathComponent) to write \((p as NSString).lastPathComponent) into\nhint: create it first, or choose an existing folder"
-        case .failed(let p, let reason): "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
+        case .badLink(let p, let target):
+            "\(p) is a symbolic link to \(target), which is not a regular file; refusing to write through it\nhint: choose another path"
+        case .noFolder(let p):
+            "no folder \((p as NSString).deletingLastPathComponent.isEmpty ? "." : (p as NSString).deletingLastPathComponent) to write \((p as NSString).lastPathComponent) into\nhint: create it first, or choose an existing folder"
+        case .failed(let p, let reason):
+            "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
         }
     }
 }
@@ -64,7 +69,9 @@ public struct FileTarget: Sendable {
             guard code == ENOENT else { throw .failed(path: shown, reason: String(cString: strerror(code))) }
             var folder = stat()
             let parent = (path as NSString).deletingLastPathComponent
-            guard stat(parent.isEmpty ? "." : parent, &folder) == 0, (folder.st_mode & S_IFMT) == S_IFDIR else { throw .noFolder(path: shown) }
+            guard stat(parent.isEmpty ? "." : parent, &folder) == 0, (folder.st_mode & S_IFMT) == S_IFDIR else {
+                throw .noFolder(path: shown)
+            }
             return (path, nil)
         }
         switch info.st_mode & S_IFMT {
@@ -80,7 +87,9 @@ public struct FileTarget: Sendable {
             defer { free(resolved) }
             let real = String(cString: resolved)
             var final = stat()
-            guard lstat(real, &final) == 0, (final.st_mode & S_IFMT) == S_IFREG else { throw .badLink(path: shown, target: target) }
+            guard lstat(real, &final) == 0, (final.st_mode & S_IFMT) == S_IFREG else {
+                throw .badLink(path: shown, target: target)
+            }
             return (real, Int(final.st_mode & 0o7777))
         default:
             throw .notRegular(path: shown, kind: FileTarget.kind(of: info.st_mode))
@@ -93,7 +102,8 @@ public struct FileTarget: Sendable {
         let temporary = TemporaryFiles.temporaryPath(for: destination)
         func failure(_ code: Int32) -> FileWriteError { .failed(path: shown, reason: String(cString: strerror(code))) }
         // O_EXCL: never write into something already there, whatever it is.
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(existingMode ?? permissions))
+        let fd = open(
+            temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(existingMode ?? permissions))
         guard fd >= 0 else { throw failure(errno) }
         if let existingMode { fchmod(fd, mode_t(existingMode)) }  // the creation mode is masked by umask
         var offset = 0
@@ -118,12 +128,15 @@ public struct FileTarget: Sendable {
             unlink(temporary)
             throw failure(code)
         }
-        try FileTarget.moveIntoPlace(temporary, destination, replacing: existingMode != nil, shown: shown, remedy: remedy)
+        try FileTarget.moveIntoPlace(
+            temporary, destination, replacing: existingMode != nil, shown: shown, remedy: remedy)
     }
 
     /// Renames a finished temporary over `destination`. A new file is linked into place, which
     /// fails if something appeared there meanwhile, so a file created after the check is never replaced.
-    static func moveIntoPlace(_ temporary: String, _ destination: String, replacing: Bool, shown: String, remedy: String) throws(FileWriteError) {
+    static func moveIntoPlace(
+        _ temporary: String, _ destination: String, replacing: Bool, shown: String, remedy: String
+    ) throws(FileWriteError) {
         defer { unlink(temporary) }
         if !replacing {
             if link(temporary, destination) == 0 { return }
@@ -136,7 +149,9 @@ public struct FileTarget: Sendable {
             var info = stat()
             if lstat(destination, &info) == 0 { throw .exists(path: shown, linkedTo: nil, remedy: remedy) }
         }
-        guard rename(temporary, destination) == 0 else { throw .failed(path: shown, reason: String(cString: strerror(errno))) }
+        guard rename(temporary, destination) == 0 else {
+            throw .failed(path: shown, reason: String(cString: strerror(errno)))
+        }
     }
 
     static func kind(of mode: mode_t) -> String { FileKind.describe(mode) }

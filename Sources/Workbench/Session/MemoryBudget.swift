@@ -12,7 +12,9 @@ public enum MemoryBudget {
     public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
         if let text = environment[variable], !text.isEmpty {
             guard let bytes = parse(text) else {
-                throw CommandError("\(variable)='\(text)' is not a size", hint: "write it like 512M, 8G or a number of bytes, or unset it for half of this machine's memory")
+                throw CommandError(
+                    "\(variable)='\(text)' is not a size",
+                    hint: "write it like 512M, 8G or a number of bytes, or unset it for half of this machine's memory")
             }
             return bytes
         }
@@ -29,7 +31,9 @@ public enum MemoryBudget {
             shift = s
             digits.removeLast()
         }
-        guard let value = Double(digits.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else { return nil }
+        guard let value = Double(digits.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else {
+            return nil
+        }
         let bytes = value * Double(1 << shift)
         guard bytes >= 1, bytes < Double(Int.max >> 1) else { return nil }
         return Int(bytes)
@@ -42,7 +46,8 @@ public enum MemoryBudget {
         var total = pages > 0 && pageSize > 0 ? pages.multipliedReportingOverflow(by: pageSize).partialValue : 8 << 30
         for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
-               let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0 {
+                let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0
+            {
                 total = min(total, limit)
             }
         }
@@ -52,15 +57,18 @@ public enum MemoryBudget {
     /// Refuses, before it is allocated, a matrix of `rows` × `columns` doubles held `copies` times
     /// (an encoded table and the algorithm's working copy) that would not fit the budget, with
     /// the estimate. A fatal allocation failure would end the session; this ends one command.
-    static func checkMatrix(rows: Int, columns: Int, copies: Int = 2, what: String, hint: String,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    static func checkMatrix(
+        rows: Int, columns: Int, copies: Int = 2, what: String, hint: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let budget = try current(environment: environment)
         let (cells, overflow1) = rows.multipliedReportingOverflow(by: columns)
         let (bytes, overflow2) = cells.multipliedReportingOverflow(by: 8 * copies)
         let needed = overflow1 || overflow2 ? Int.max : bytes
         guard needed > budget else { return }
-        throw CommandError("\(what) would need a \(rows) × \(columns) matrix: about \(describe(needed)) in memory, over the memory budget of \(describe(budget))",
-                           hint: hint + " (or, if this machine has the memory, raise \(variable))")
+        throw CommandError(
+            "\(what) would need a \(rows) × \(columns) matrix: about \(describe(needed)) in memory, over the memory budget of \(describe(budget))",
+            hint: hint + " (or, if this machine has the memory, raise \(variable))")
     }
 
     /// "1.5 GiB", "300 MiB".

@@ -43,7 +43,8 @@ public struct ModelCache: Sendable {
                 limitProblem = nil
             } else {
                 limit = Self.defaultLimit
-                limitProblem = "\(Self.limitVariable)=\(text) is not a size (like 500M or 2G); using \(Self.formatBytes(Self.defaultLimit))"
+                limitProblem =
+                    "\(Self.limitVariable)=\(text) is not a size (like 500M or 2G); using \(Self.formatBytes(Self.defaultLimit))"
             }
         } else {
             limit = Self.defaultLimit
@@ -62,7 +63,10 @@ public struct ModelCache: Sendable {
     /// `123`, `500K`, `500M`, `2G` (1024-based, `B`/`iB` suffixes allowed).
     static func parseSize(_ text: String) -> Int? {
         var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
-        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) { digits.removeLast(suffix.count); break }
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) {
+            digits.removeLast(suffix.count)
+            break
+        }
         var scale = 1
         if let last = digits.last, let power = ["K": 10, "M": 20, "G": 30, "T": 40][String(last)] {
             scale = 1 << power
@@ -118,10 +122,14 @@ public struct ModelCache: Sendable {
     /// fits its cap. Returns how many entries were removed. A model bigger than the cap is not
     /// stored (`.tooLarge`).
     @discardableResult
-    public func store(key: String, pipeline: PipelineModel, fitSeconds: Double, trainingFrame: DataFrame) throws(ModelCacheError) -> Int {
+    public func store(key: String, pipeline: PipelineModel, fitSeconds: Double, trainingFrame: DataFrame)
+        throws(ModelCacheError) -> Int
+    {
         guard isEnabled else { return 0 }
         let data: Data
-        do { data = try CachedModel.encode(pipeline, fitSeconds: fitSeconds, verificationFrame: trainingFrame, key: key) } catch {
+        do {
+            data = try CachedModel.encode(pipeline, fitSeconds: fitSeconds, verificationFrame: trainingFrame, key: key)
+        } catch {
             throw .cannotEncode(reason: String(describing: error))
         }
         guard data.count <= limit else { throw .tooLarge(bytes: data.count, limit: limit) }
@@ -168,7 +176,8 @@ public struct ModelCache: Sendable {
             removed += 1
             bytes += entry.bytes
         }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(Self.temporaryPrefix) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where name.hasPrefix(Self.temporaryPrefix) {
             unlink(folder + "/" + name)
         }
         guard removed == entries.count else {
@@ -191,12 +200,18 @@ public struct ModelCache: Sendable {
             guard errno == ENOENT else { throw .unusableFolder(path: folder, reason: String(cString: strerror(errno))) }
             guard create else { return false }
             do {
-                try FileManager.default.createDirectory(atPath: (folder as NSString).deletingLastPathComponent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: (folder as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             } catch {
                 throw .notWritable(path: folder, reason: "its parent folder cannot be created")
             }
-            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw .notWritable(path: folder, reason: String(cString: strerror(errno))) }
-            guard lstat(folder, &info) == 0 else { throw .unusableFolder(path: folder, reason: String(cString: strerror(errno))) }
+            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else {
+                throw .notWritable(path: folder, reason: String(cString: strerror(errno)))
+            }
+            guard lstat(folder, &info) == 0 else {
+                throw .unusableFolder(path: folder, reason: String(cString: strerror(errno)))
+            }
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw .unusableFolder(path: folder, reason: "it is \(FileKind.describe(info.st_mode)), not a folder")
@@ -207,7 +222,11 @@ public struct ModelCache: Sendable {
         return true
     }
 
-    private struct Entry { var name: String; var bytes: Int; var used: timespec }
+    private struct Entry {
+        var name: String
+        var bytes: Int
+        var used: timespec
+    }
 
     /// The entries (regular files named KEY.model), oldest use first.
     private func listEntries() -> [Entry] {
@@ -283,7 +302,10 @@ public struct ModelFitKey: Sendable, Equatable {
     /// header=) gives another table.
     public var dataLayout: String
 
-    public init(algorithm: String, parameters: Parameters, target: String, task: Task?, features: [String], missingIndicators: Bool, seed: Int, data: Dataset) {
+    public init(
+        algorithm: String, parameters: Parameters, target: String, task: Task?, features: [String],
+        missingIndicators: Bool, seed: Int, data: Dataset
+    ) {
         self.algorithm = algorithm
         self.parameters = parameters
         self.target = target
@@ -292,12 +314,15 @@ public struct ModelFitKey: Sendable, Equatable {
         self.missingIndicators = missingIndicators
         self.seed = seed
         dataFingerprint = data.fingerprint
-        dataLayout = "\(data.frame.rowCount) rows; " + data.frame.columns.map { "\($0.name):\($0.kind.rawValue)" }.joined(separator: ",")
+        dataLayout =
+            "\(data.frame.rowCount) rows; "
+            + data.frame.columns.map { "\($0.name):\($0.kind.rawValue)" }.joined(separator: ",")
     }
 
     /// The canonical text (one fact a line).
     public var canonicalText: String {
-        let parameterText = (try? ModelCoding.encoder().encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let parameterText =
+            (try? ModelCoding.encoder().encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         return [
             "workbench model cache \(CachedModel.formatVersion)",
             "workbench \(workbenchVersion)",

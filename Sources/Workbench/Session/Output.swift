@@ -21,7 +21,8 @@ public struct Output: Sendable, Equatable {
         public var plainLines: [String] {
             switch self {
             case .text(let line): [line]
-            case .table(let table, let width): table.render(width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            case .table(let table, let width):
+                table.render(width: width).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             case .figure(_, let plain): plain
             }
         }
@@ -86,12 +87,15 @@ public struct Output: Sendable, Equatable {
     /// Control characters from data are escaped (`TerminalSafeText`); in colour, before drawing,
     /// so the renderer's own colour codes survive.
     public func terminalText(style: TerminalStyle, width: Int) -> String {
-        guard style == .unicode else { return lines.map { TerminalSafeText.sanitized(Output.stripMarkers($0)) }.joined(separator: "\n") }
+        guard style == .unicode else {
+            return lines.map { TerminalSafeText.sanitized(Output.stripMarkers($0)) }.joined(separator: "\n")
+        }
         var out: [String] = []
         for block in blocks {
             switch block {
             case .text(let line): out.append(TerminalSafeText.sanitized(line))
-            case .table(let table, let tableWidth): out.append(table.sanitizedForTerminal().render(width: tableWidth, style: .unicode))
+            case .table(let table, let tableWidth):
+                out.append(table.sanitizedForTerminal().render(width: tableWidth, style: .unicode))
             case .figure(let chart, let plain):
                 // A chart drawn in colour carries its labels; one whose labels need escaping is
                 // shown in its plain form instead.
@@ -112,9 +116,10 @@ public struct Output: Sendable, Equatable {
 
     /// A line with volatile spans written as `{{text}}`.
     static func markersAsBraces(_ line: String) -> String {
-        String(line.map { c -> String in
-            c == Output.volatileStart ? "{{" : (c == Output.volatileEnd ? "}}" : String(c))
-        }.joined())
+        String(
+            line.map { c -> String in
+                c == Output.volatileStart ? "{{" : (c == Output.volatileEnd ? "}}" : String(c))
+            }.joined())
     }
 
     /// A transcript line back as output: each `{{…}}` span (paired as `Transcript.normalized`

@@ -38,7 +38,10 @@ public struct SessionEnvironment: Sendable {
     /// they never write to a shared registry.
     public var registry: String?
 
-    public init(workingDirectory: String, home: String, width: Int = 100, richText: Bool = false, learner: String? = nil, progressFolder: String? = nil, registry: String? = nil) {
+    public init(
+        workingDirectory: String, home: String, width: Int = 100, richText: Bool = false, learner: String? = nil,
+        progressFolder: String? = nil, registry: String? = nil
+    ) {
         self.registry = registry
         self.workingDirectory = workingDirectory
         self.home = home
@@ -53,7 +56,9 @@ public struct SessionEnvironment: Sendable {
 
     /// Whether a terminal on `descriptor` gets Unicode and colour: it must be a terminal, and
     /// neither `NO_COLOR` (any value, see no-color.org) nor `TERM=dumb` may be set.
-    public static func supportsRichText(descriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    public static func supportsRichText(
+        descriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Bool {
         supportsRichText(isTerminal: isatty(descriptor) == 1, environment: environment)
     }
 
@@ -154,7 +159,10 @@ public final class Session {
     /// Fitted models kept under `$WORKBENCH_HOME/models` (see `ModelCache`).
     public var modelCache: ModelCache { ModelCache(home: environment.home) }
 
-    public init(environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag(), sandbox: WriteSandbox? = nil) {
+    public init(
+        environment: SessionEnvironment, cancellation: CancellationFlag = CancellationFlag(),
+        sandbox: WriteSandbox? = nil
+    ) {
         self.environment = environment
         self.cancellation = cancellation
         self.sandbox = sandbox
@@ -163,7 +171,8 @@ public final class Session {
 
     /// The progress file of this session's learner.
     var progressStore: ProgressStore {
-        ProgressStore(home: environment.home, learner: learner, folder: learner == nil ? nil : environment.progressFolder)
+        ProgressStore(
+            home: environment.home, learner: learner, folder: learner == nil ? nil : environment.progressFolder)
     }
 
     public var nextCellNumber: Int { cells.count + 1 }
@@ -182,10 +191,16 @@ public final class Session {
         let evaluation = evaluate(trimmed)
         var output = evaluation.output
         // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
-        if let feedback = tutorial?.review(command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self) { output.append(feedback) }
+        if let feedback = tutorial?.review(
+            command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self)
+        {
+            output.append(feedback)
+        }
         // What is kept (transcript, report, history) never holds a database password.
-        let cell = Cell(number: nextCellNumber, command: PostgresLocation.mask(trimmed), output: output, succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles,
-                        boundNames: evaluation.boundNames, written: evaluation.written, interruption: evaluation.interruption)
+        let cell = Cell(
+            number: nextCellNumber, command: PostgresLocation.mask(trimmed), output: output,
+            succeeded: evaluation.succeeded, dataFiles: evaluation.dataFiles,
+            boundNames: evaluation.boundNames, written: evaluation.written, interruption: evaluation.interruption)
         cells.append(cell)
         if !cell.succeeded { failureCount += 1 }
         cellObserver?(cell)
@@ -214,7 +229,9 @@ public final class Session {
                 return Evaluation(output: Output(), succeeded: true, dataFiles: [])
             }
             guard let spec = CommandTable.command(named: statement.verb) else {
-                throw LanguageError.unknownCommand(statement.verb, at: statement.verbRange, suggestion: closestMatch(statement.verb, among: CommandTable.names))
+                throw LanguageError.unknownCommand(
+                    statement.verb, at: statement.verbRange,
+                    suggestion: closestMatch(statement.verb, among: CommandTable.names))
             }
             let invocation = try Invocation(signature: spec.signature, statement: statement, line: line)
             var context = CommandContext(session: self, invocation: invocation)
@@ -225,14 +242,19 @@ public final class Session {
                 throw error
             }
             for (name, value) in context.pendingBindings { bind(name, value) }
-            return Evaluation(output: context.output, succeeded: true, dataFiles: context.dataFiles,
-                              boundNames: context.nestedBoundNames + context.pendingBindings.map(\.name),
-                              written: context.written, interruption: context.interruption)
+            return Evaluation(
+                output: context.output, succeeded: true, dataFiles: context.dataFiles,
+                boundNames: context.nestedBoundNames + context.pendingBindings.map(\.name),
+                written: context.written, interruption: context.interruption)
         } catch is RerunFailed {
-            return Evaluation(output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil)
+            return Evaluation(
+                output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil
+            )
         } catch {
             partial.append(Session.render(error, line: line))
-            return Evaluation(output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil)
+            return Evaluation(
+                output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil
+            )
         }
     }
 
@@ -289,8 +311,10 @@ public final class Session {
     func adopt(_ entry: Transcript.Entry, succeeded: Bool) {
         var output = Output()
         for line in entry.output { output.append(Output.bracesAsMarkers(line)) }
-        let cell = Cell(number: nextCellNumber, command: entry.command, output: output, succeeded: succeeded, dataFiles: entry.dataFiles,
-                        written: entry.written, interruption: entry.interruption)
+        let cell = Cell(
+            number: nextCellNumber, command: entry.command, output: output, succeeded: succeeded,
+            dataFiles: entry.dataFiles,
+            written: entry.written, interruption: entry.interruption)
         cells.append(cell)
         if !succeeded { failureCount += 1 }
         cellObserver?(cell)
@@ -304,12 +328,16 @@ public final class Session {
     func nested<T>(_ run: NestedRun, _ body: () throws -> T) throws -> T {
         if nesting.contains(run) {
             let chain = (nesting + [run]).map(\.description).joined(separator: " → ")
-            throw CommandError("\(run.description) is already running: \(chain) would never end",
-                               hint: run.isCell ? "rerun a cell that does not rerun itself; 'history' lists the cells" : "a transcript cannot replay itself, directly or through another")
+            throw CommandError(
+                "\(run.description) is already running: \(chain) would never end",
+                hint: run.isCell
+                    ? "rerun a cell that does not rerun itself; 'history' lists the cells"
+                    : "a transcript cannot replay itself, directly or through another")
         }
         guard nesting.count < Session.maximumNesting else {
-            throw CommandError("rerun and replay are nested \(nesting.count) deep, the most allowed",
-                               hint: "run the innermost command directly")
+            throw CommandError(
+                "rerun and replay are nested \(nesting.count) deep, the most allowed",
+                hint: "run the innermost command directly")
         }
         nesting.append(run)
         defer { nesting.removeLast() }

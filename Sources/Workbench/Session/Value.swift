@@ -17,7 +17,9 @@ public struct Dataset: Sendable {
     private var fingerprintCache: FingerprintCache
 
     /// A dataset whose fingerprint is known (a file's bytes, a query's table).
-    public init(frame: DataFrame, source: String, fingerprint: String, split: SplitOrigin? = nil, derivations: [Derivation] = []) {
+    public init(
+        frame: DataFrame, source: String, fingerprint: String, split: SplitOrigin? = nil, derivations: [Derivation] = []
+    ) {
         self.frame = frame
         self.source = source
         self.split = split
@@ -80,10 +82,12 @@ public struct Candidate: Sendable {
 
     /// `forest (n_estimators=200, max_depth=8)`, listing only values that differ from the defaults.
     public var description: String {
-        let defaults = (try? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: [:]))?.values ?? [:]
+        let defaults =
+            (try? Parameters(algorithm: algorithm.name, specs: algorithm.parameterSpecs, given: [:]))?.values ?? [:]
         let changed = parameters.values.keys.sorted().filter { parameters.values[$0] != defaults[$0] }
         guard !changed.isEmpty else { return algorithm.name }
-        return algorithm.name + " (" + changed.map { "\($0)=\(parameters.values[$0]?.description ?? "")" }.joined(separator: ", ") + ")"
+        return algorithm.name + " ("
+            + changed.map { "\($0)=\(parameters.values[$0]?.description ?? "")" }.joined(separator: ", ") + ")"
     }
 }
 
@@ -100,7 +104,8 @@ extension Leaderboard {
     func candidate(at index: Int) -> Candidate? {
         guard rows.indices.contains(index) else { return nil }
         var c = rows[index].candidate
-        c.evidence = CrossValidationEvidence(dataName: dataName, target: target, features: features, result: rows[index].result)
+        c.evidence = CrossValidationEvidence(
+            dataName: dataName, target: target, features: features, result: rows[index].result)
         return c
     }
 }
@@ -232,7 +237,11 @@ public enum Value: Sendable {
             return d.features.first { $0.name == name }.flatMap { $0.psi }.map { .number($0) }
         case .model(let m):
             switch name {
-            case "algorithm": return .candidate(Candidate(algorithm: AlgorithmRegistry.named(m.pipeline.algorithm) ?? Baseline.self, parameters: m.pipeline.parameters))
+            case "algorithm":
+                return .candidate(
+                    Candidate(
+                        algorithm: AlgorithmRegistry.named(m.pipeline.algorithm) ?? Baseline.self,
+                        parameters: m.pipeline.parameters))
             default: return MetricCatalog.named(name).map { .number($0.value(m.trainingScores)) }
             }
         default:

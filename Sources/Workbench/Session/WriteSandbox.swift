@@ -18,14 +18,16 @@ public struct WriteSandbox: Sendable, Equatable {
     /// A new, empty sandbox in the system's temporary folder, readable by this user only.
     public static func temporary() throws -> WriteSandbox {
         let root = NSTemporaryDirectory() + "workbench-sandbox-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return WriteSandbox(root: root)
     }
 
     /// Where a write to the absolute path `path` goes; its folders are created.
     public func pathForWriting(_ path: String) -> String {
         let mirrored = mirror(path)
-        try? FileManager.default.createDirectory(atPath: (mirrored as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: (mirrored as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         return mirrored
     }
 

@@ -41,9 +41,10 @@ public enum Interruption: Sendable, Equatable {
         let finished = String(rest[separator.upperBound...])
         // At most 7 digits each, so a crafted number is refused before it is converted.
         guard counts.count == 3, counts[1] == "of", counts[0].count <= 7, counts[2].count <= 7,
-              counts[0].allSatisfy(\.isASCII), counts[2].allSatisfy(\.isASCII),
-              let ran = Int(counts[0]), let total = Int(counts[2]),
-              ran >= 0, ran <= total, total <= Self.maximumCandidates, !finished.isEmpty else { return nil }
+            counts[0].allSatisfy(\.isASCII), counts[2].allSatisfy(\.isASCII),
+            let ran = Int(counts[0]), let total = Int(counts[2]),
+            ran >= 0, ran <= total, total <= Self.maximumCandidates, !finished.isEmpty
+        else { return nil }
         self = .candidates(ran: ran, of: total, finished: finished)
     }
 
@@ -61,9 +62,12 @@ public enum Interruption: Sendable, Equatable {
     static func activity(of command: String) -> String {
         guard let verb = (try? CommandTable.parse(command))?.verb else { return "running it" }
         let activities = [
-            "load": "loading", "train": "training", "evaluate": "evaluating", "predict": "predicting", "compare": "comparing",
-            "tune": "tuning", "validate": "validating", "explain": "explaining", "drift": "checking drift", "export": "exporting",
-            "import": "importing", "report": "writing the report", "open": "opening", "replay": "replaying", "rerun": "running it again",
+            "load": "loading", "train": "training", "evaluate": "evaluating", "predict": "predicting",
+            "compare": "comparing",
+            "tune": "tuning", "validate": "validating", "explain": "explaining", "drift": "checking drift",
+            "export": "exporting",
+            "import": "importing", "report": "writing the report", "open": "opening", "replay": "replaying",
+            "rerun": "running it again",
             "describe": "describing", "plot": "plotting", "split": "splitting", "card": "writing the card",
         ]
         return activities[verb] ?? "running \(verb)"

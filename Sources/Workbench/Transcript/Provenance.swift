@@ -54,7 +54,8 @@ public struct ProvenanceSlice: Sendable, Equatable {
     /// role; nil when it does not parse.
     static func reads(of command: String) -> (spec: CommandSpec, names: [String])? {
         guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
-              let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command) else { return nil }
+            let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command)
+        else { return nil }
         var names: [String] = []
         func add(_ expression: Expression, kind: ArgumentKind) {
             let items: [Expression]
@@ -62,7 +63,9 @@ public struct ProvenanceSlice: Sendable, Equatable {
             for item in items {
                 guard let name = item.dottedName else { continue }
                 // An algorithm's name is not a binding (`candidate` looks in the registry first).
-                if kind == .algorithm || kind == .algorithms, AlgorithmRegistry.named(name) != nil || name == "all" { continue }
+                if kind == .algorithm || kind == .algorithms, AlgorithmRegistry.named(name) != nil || name == "all" {
+                    continue
+                }
                 names.append(name)
             }
         }
@@ -87,8 +90,10 @@ public struct ProvenanceSlice: Sendable, Equatable {
             for _ in 0...Session.maximumNesting {
                 guard let (spec, names) = reads(of: command) else { return (command, output, nil, []) }
                 guard spec.provenance == .repetition else { return (command, output, spec, names) }
-                guard let statement = try? CommandTable.parse(command), case .positional(.number(let value, _, _))? = statement.items.first,
-                      let n = Int(exactly: value), let rerun = rerunCells.first(where: { $0.number == n }) else { return (command, output, spec, names) }
+                guard let statement = try? CommandTable.parse(command),
+                    case .positional(.number(let value, _, _))? = statement.items.first,
+                    let n = Int(exactly: value), let rerun = rerunCells.first(where: { $0.number == n })
+                else { return (command, output, spec, names) }
                 command = rerun.command
                 // The rerun's own first line ("rerun [N]> …") is not the command's output.
                 if output.first?.hasPrefix("rerun [") == true { output.removeFirst() }
@@ -99,8 +104,12 @@ public struct ProvenanceSlice: Sendable, Equatable {
         // the exact name if any earlier cell bound it, else its base (`lb` for `lb.best`).
         func creator(of name: String, before index: Int) -> Int? {
             var annotated: Int?
-            for i in stride(from: index - 1, through: 0, by: -1) where cells[i].succeeded && cells[i].boundNames.contains(name) {
-                if effective(i)?.spec?.provenance == .annotation { annotated = annotated ?? i; continue }
+            for i in stride(from: index - 1, through: 0, by: -1)
+            where cells[i].succeeded && cells[i].boundNames.contains(name) {
+                if effective(i)?.spec?.provenance == .annotation {
+                    annotated = annotated ?? i
+                    continue
+                }
                 return i
             }
             if let annotated { return annotated }
@@ -123,18 +132,32 @@ public struct ProvenanceSlice: Sendable, Equatable {
             switch spec.provenance {
             case .source:
                 guard let written = loadPath(run.command), !written.hasPrefix("sqlite:") else {
-                    return .failure(Gap(reason: "cell [\(cell.number)] reads a SQLite source, which a replay cannot check by fingerprint; load the data from a CSV file to record it"))
+                    return .failure(
+                        Gap(
+                            reason:
+                                "cell [\(cell.number)] reads a SQLite source, which a replay cannot check by fingerprint; load the data from a CSV file to record it"
+                        ))
                 }
                 guard cell.dataFiles.count == 1, cell.dataFiles[0].path == written,
-                      Manifest.Provenance.isPlainFileName((written as NSString).lastPathComponent) else {
-                    return .failure(Gap(reason: "cell [\(cell.number)] (\(run.command)) recorded no fingerprint of its data file"))
+                    Manifest.Provenance.isPlainFileName((written as NSString).lastPathComponent)
+                else {
+                    return .failure(
+                        Gap(reason: "cell [\(cell.number)] (\(run.command)) recorded no fingerprint of its data file"))
                 }
             case .derivation:
                 break
             case .annotation, .external, .observation, .repetition:
-                return .failure(Gap(reason: "\(model) depends on cell [\(cell.number)] (\(run.command)), and a provenance follows only \(followedCommands); " + (spec.provenance == .external ? "the names it bound come from outside this session's data" : "train the model with train to record how it was made")))
+                return .failure(
+                    Gap(
+                        reason:
+                            "\(model) depends on cell [\(cell.number)] (\(run.command)), and a provenance follows only \(followedCommands); "
+                            + (spec.provenance == .external
+                                ? "the names it bound come from outside this session's data"
+                                : "train the model with train to record how it was made")))
             }
-            steps[index] = Step(sessionNumber: cell.number, command: run.command, output: run.output, dataFiles: cell.dataFiles, interruption: cell.interruption)
+            steps[index] = Step(
+                sessionNumber: cell.number, command: run.command, output: run.output, dataFiles: cell.dataFiles,
+                interruption: cell.interruption)
             for name in run.reads {
                 guard let writer = creator(of: name, before: index) else {
                     return .failure(Gap(reason: "cell [\(cell.number)] reads \(name), which no earlier cell bound"))
@@ -147,14 +170,16 @@ public struct ProvenanceSlice: Sendable, Equatable {
 
     /// The commands a provenance holds, as the command table declares them.
     static var followedCommands: String {
-        CommandTable.all.filter { $0.provenance == .source || $0.provenance == .derivation }.map(\.name).joined(separator: ", ")
+        CommandTable.all.filter { $0.provenance == .source || $0.provenance == .derivation }.map(\.name).joined(
+            separator: ", ")
     }
 
     /// The quoted path of a `load` command.
     static func loadPath(_ command: String) -> String? {
         guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
-              let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command),
-              case .string(let written, _)? = invocation.positionals["PATH"] else { return nil }
+            let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command),
+            case .string(let written, _)? = invocation.positionals["PATH"]
+        else { return nil }
         return written
     }
 
@@ -164,7 +189,8 @@ public struct ProvenanceSlice: Sendable, Equatable {
         var files: [Manifest.Provenance.DataFile] = []
         for step in steps {
             for file in step.dataFiles {
-                let entry = Manifest.Provenance.DataFile(name: (file.path as NSString).lastPathComponent, fingerprint: file.fingerprint)
+                let entry = Manifest.Provenance.DataFile(
+                    name: (file.path as NSString).lastPathComponent, fingerprint: file.fingerprint)
                 if seen.insert(entry.name + " " + entry.fingerprint).inserted { files.append(entry) }
             }
         }
@@ -181,8 +207,10 @@ public struct ProvenanceSlice: Sendable, Equatable {
     public func transcriptText(sessionFile: String?) -> String {
         var transcript = Transcript(workdir: ".")
         for (i, step) in steps.enumerated() {
-            transcript.entries.append(Transcript.Entry(number: i + 1, command: step.command, output: step.output, dataFiles: step.dataFiles, line: 0,
-                                                       interruption: step.interruption))
+            transcript.entries.append(
+                Transcript.Entry(
+                    number: i + 1, command: step.command, output: step.output, dataFiles: step.dataFiles, line: 0,
+                    interruption: step.interruption))
         }
         let from = sessionFile.map { "session \(($0 as NSString).lastPathComponent)" } ?? "an unrecorded session"
         let about = """
@@ -273,7 +301,8 @@ public struct ProvenanceReplay {
         public var identical: Bool { firstDifference == nil }
 
         public static func == (a: Report, b: Report) -> Bool {
-            a.model == b.model && a.cellsRun == b.cellsRun && a.bytes == b.bytes && a.firstDifference == b.firstDifference
+            a.model == b.model && a.cellsRun == b.cellsRun && a.bytes == b.bytes
+                && a.firstDifference == b.firstDifference
                 && a.data.map(\.name) == b.data.map(\.name) && a.data.map(\.cell) == b.data.map(\.cell)
         }
     }
@@ -298,14 +327,20 @@ public struct ProvenanceReplay {
     /// The cells, checked: a transcript that is intact, agrees with the manifest, and runs only
     /// `load` of a plain data file and derivations.
     func plan() throws(ProvenanceError) -> (record: Manifest.Provenance, cells: [PlannedCell], width: Int) {
-        guard let record = bundle.manifest.provenance, let data = bundle.provenance else { throw .notRecorded(bundle: shownBundle) }
-        guard let text = String(validating: data, as: UTF8.self) else { throw .malformed(bundle: shownBundle, reason: "not UTF-8 text") }
+        guard let record = bundle.manifest.provenance, let data = bundle.provenance else {
+            throw .notRecorded(bundle: shownBundle)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw .malformed(bundle: shownBundle, reason: "not UTF-8 text")
+        }
         let transcript: Transcript
         do { transcript = try Transcript.parse(text, path: BundleFile.provenance) } catch {
             throw .malformed(bundle: shownBundle, reason: String(describing: error))
         }
         guard !transcript.entries.isEmpty, transcript.entries.count == record.cells else {
-            throw .malformed(bundle: shownBundle, reason: "it holds \(transcript.entries.count) cells, the manifest says \(record.cells)")
+            throw .malformed(
+                bundle: shownBundle,
+                reason: "it holds \(transcript.entries.count) cells, the manifest says \(record.cells)")
         }
         if let problem = transcript.integrityProblem { throw .malformed(bundle: shownBundle, reason: problem) }
         guard transcript.entries.allSatisfy({ $0.chain != nil }) else {
@@ -314,16 +349,29 @@ public struct ProvenanceReplay {
         var cells: [PlannedCell] = []
         var names: [Manifest.Provenance.DataFile] = []
         for entry in transcript.entries {
-            let refuse = { (reason: String) in ProvenanceError.refusedCell(bundle: shownBundle, cell: entry.number, command: entry.command, reason: reason) }
+            let refuse = { (reason: String) in
+                ProvenanceError.refusedCell(
+                    bundle: shownBundle, cell: entry.number, command: entry.command, reason: reason)
+            }
             let statement: Statement?
-            do { statement = try CommandTable.parse(entry.command) } catch { throw refuse("it does not parse: \(error.render(line: entry.command))") }
-            guard let statement, let spec = CommandTable.command(named: statement.verb) else { throw refuse("it is not a command") }
+            do { statement = try CommandTable.parse(entry.command) } catch {
+                throw refuse("it does not parse: \(error.render(line: entry.command))")
+            }
+            guard let statement, let spec = CommandTable.command(named: statement.verb) else {
+                throw refuse("it is not a command")
+            }
             switch spec.provenance {
             case .source:
-                guard let written = ProvenanceSlice.loadPath(entry.command) else { throw refuse("it names no data file") }
-                guard !written.hasPrefix("sqlite:") else { throw refuse("SQLite sources are not replayed from a data folder") }
+                guard let written = ProvenanceSlice.loadPath(entry.command) else {
+                    throw refuse("it names no data file")
+                }
+                guard !written.hasPrefix("sqlite:") else {
+                    throw refuse("SQLite sources are not replayed from a data folder")
+                }
                 let name = (written as NSString).lastPathComponent
-                guard Manifest.Provenance.isPlainFileName(name) else { throw refuse("'\(written)' does not end in a file name") }
+                guard Manifest.Provenance.isPlainFileName(name) else {
+                    throw refuse("'\(written)' does not end in a file name")
+                }
                 guard entry.dataFiles.count == 1, let file = entry.dataFiles.first, file.path == written else {
                     throw refuse("it records no fingerprint for \(written)")
                 }
@@ -333,12 +381,19 @@ public struct ProvenanceReplay {
             case .annotation, .external, .observation, .repetition:
                 throw refuse("\(spec.name) is not a load or a derivation")
             }
-            cells.append(PlannedCell(number: entry.number, command: entry.command, dataFiles: entry.dataFiles, interruption: entry.interruption))
+            cells.append(
+                PlannedCell(
+                    number: entry.number, command: entry.command, dataFiles: entry.dataFiles,
+                    interruption: entry.interruption))
         }
         var seen = Set<String>()
         let unique = names.filter { seen.insert($0.name + " " + $0.fingerprint).inserted }
         guard unique == record.data else {
-            throw .malformed(bundle: shownBundle, reason: "the data files its cells read (\(unique.map(\.name).joined(separator: ", "))) are not the ones the manifest lists (\(record.data.map(\.name).joined(separator: ", ")))")
+            throw .malformed(
+                bundle: shownBundle,
+                reason:
+                    "the data files its cells read (\(unique.map(\.name).joined(separator: ", "))) are not the ones the manifest lists (\(record.data.map(\.name).joined(separator: ", ")))"
+            )
         }
         return (record, cells, transcript.width)
     }
@@ -357,9 +412,12 @@ public struct ProvenanceReplay {
                 let path = try Self.locate(name, cell: cell.number, in: folder, shownFolder: dataFolder)
                 let found: String
                 do { found = try Fingerprint.ofFile(atPath: path) } catch {
-                    throw .missingData(name: name, cell: cell.number, folder: dataFolder, reason: "cannot be read (\(error))")
+                    throw .missingData(
+                        name: name, cell: cell.number, folder: dataFolder, reason: "cannot be read (\(error))")
                 }
-                guard found == file.fingerprint else { throw .dataChanged(name: name, cell: cell.number, recorded: file.fingerprint, found: found) }
+                guard found == file.fingerprint else {
+                    throw .dataChanged(name: name, cell: cell.number, recorded: file.fingerprint, found: found)
+                }
                 redirect[file.path] = path
                 if !data.contains(where: { $0.name == name }) { data.append((name, cell.number)) }
             }
@@ -369,10 +427,13 @@ public struct ProvenanceReplay {
         defer { try? FileManager.default.removeItem(atPath: home) }
         let sandbox: WriteSandbox
         do { sandbox = try WriteSandbox.temporary() } catch {
-            throw .dataFolder(path: NSTemporaryDirectory(), reason: "cannot create a private sandbox there: \(error.localizedDescription)")
+            throw .dataFolder(
+                path: NSTemporaryDirectory(),
+                reason: "cannot create a private sandbox there: \(error.localizedDescription)")
         }
         defer { sandbox.remove() }
-        let session = Session(environment: SessionEnvironment(workingDirectory: folder, home: home, width: width), sandbox: sandbox)
+        let session = Session(
+            environment: SessionEnvironment(workingDirectory: folder, home: home, width: width), sandbox: sandbox)
         session.dataRedirect = redirect
         defer { session.servers.stopAll() }
         for planned in cells {
@@ -385,49 +446,69 @@ public struct ProvenanceReplay {
                 throw .cellFailed(cell: planned.number, command: planned.command, output: cell.output.plainText)
             }
             // The file read is the one checked above (it could have been replaced since).
-            for (recorded, read) in zip(planned.dataFiles, cell.dataFiles) where recorded.fingerprint != read.fingerprint {
-                throw .dataChanged(name: (recorded.path as NSString).lastPathComponent, cell: planned.number, recorded: recorded.fingerprint, found: read.fingerprint)
+            for (recorded, read) in zip(planned.dataFiles, cell.dataFiles)
+            where recorded.fingerprint != read.fingerprint {
+                throw .dataChanged(
+                    name: (recorded.path as NSString).lastPathComponent, cell: planned.number,
+                    recorded: recorded.fingerprint, found: read.fingerprint)
             }
         }
         guard case .model(let model)? = session.lookup(record.model) else { throw .modelNotBound(model: record.model) }
         let retrained: Data
         do { retrained = try ModelCoding.encoder().encode(model.pipeline) } catch {
-            throw .cellFailed(cell: cells.last?.number ?? 0, command: "encoding \(record.model)", output: String(describing: error))
+            throw .cellFailed(
+                cell: cells.last?.number ?? 0, command: "encoding \(record.model)", output: String(describing: error))
         }
-        return Report(model: record.model, cellsRun: cells.count, data: data, bytes: bundle.modelData.count,
-                      firstDifference: Self.firstDifference(recorded: bundle.modelData, retrained: retrained))
+        return Report(
+            model: record.model, cellsRun: cells.count, data: data, bytes: bundle.modelData.count,
+            firstDifference: Self.firstDifference(recorded: bundle.modelData, retrained: retrained))
     }
 
     /// Whether `path` names a bundle rather than a transcript: a folder, or a `.zip` file.
     public static func looksLikeBundle(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
-        return path.lowercased().hasSuffix(".zip") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        return path.lowercased().hasSuffix(".zip")
+            || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
     }
 
     /// The folder's real path (links resolved), or why it is not a folder.
     static func realFolder(_ path: String) throws(ProvenanceError) -> String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .dataFolder(path: path, reason: "no such folder") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .dataFolder(path: path, reason: "no such folder")
+        }
         guard isDirectory.boolValue else { throw .dataFolder(path: path, reason: "not a folder") }
-        guard let resolved = realpath(path, nil) else { throw .dataFolder(path: path, reason: String(cString: strerror(errno))) }
+        guard let resolved = realpath(path, nil) else {
+            throw .dataFolder(path: path, reason: String(cString: strerror(errno)))
+        }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
     /// The data file `name` in `folder`: a regular file whose real path is inside the folder (a link
     /// out of it is refused: nothing outside the folder is read).
-    static func locate(_ name: String, cell: Int, in folder: String, shownFolder: String) throws(ProvenanceError) -> String {
+    static func locate(_ name: String, cell: Int, in folder: String, shownFolder: String) throws(ProvenanceError)
+        -> String
+    {
         guard Manifest.Provenance.isPlainFileName(name) else {
-            throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is not a plain file name, so it is not looked for")
+            throw .missingData(
+                name: name, cell: cell, folder: shownFolder, reason: "is not a plain file name, so it is not looked for"
+            )
         }
         let path = folder + "/" + name
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is not") }
-        guard let resolved = realpath(path, nil) else { throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is a broken link") }
+        guard lstat(path, &info) == 0 else {
+            throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is not")
+        }
+        guard let resolved = realpath(path, nil) else {
+            throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is a broken link")
+        }
         defer { free(resolved) }
         let real = String(cString: resolved)
         guard real.hasPrefix(folder == "/" ? "/" : folder + "/") else {
-            throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is a link to a file outside the folder, which is not read,")
+            throw .missingData(
+                name: name, cell: cell, folder: shownFolder,
+                reason: "is a link to a file outside the folder, which is not read,")
         }
         guard stat(real, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             throw .missingData(name: name, cell: cell, folder: shownFolder, reason: "is not a regular file")
@@ -444,9 +525,11 @@ public struct ProvenanceReplay {
         func excerpt(_ bytes: [UInt8]) -> String {
             let from = max(0, i - 40), to = min(bytes.count, i + 40)
             guard from < to else { return "(ends here)" }
-            return (from > 0 ? "…" : "") + String(decoding: bytes[from..<to], as: UTF8.self) + (to < bytes.count ? "…" : "")
+            return (from > 0 ? "…" : "") + String(decoding: bytes[from..<to], as: UTF8.self)
+                + (to < bytes.count ? "…" : "")
         }
-        return "model.json differs from byte \(i) on (the bundle's is \(a.count) bytes, the retrained model's \(b.count)):\n  bundle:    \(excerpt(a))\n  retrained: \(excerpt(b))"
+        return
+            "model.json differs from byte \(i) on (the bundle's is \(a.count) bytes, the retrained model's \(b.count)):\n  bundle:    \(excerpt(a))\n  retrained: \(excerpt(b))"
     }
 }
 
@@ -454,14 +537,18 @@ public struct ProvenanceReplay {
 public enum ProvenanceSummary {
     /// The card's line for a model imported from a bundle with this manifest.
     public static func cardLine(_ manifest: Manifest) -> String {
-        guard let p = manifest.provenance else { return "The bundle records no provenance (the cells that made the model)" }
+        guard let p = manifest.provenance else {
+            return "The bundle records no provenance (the cells that made the model)"
+        }
         let files = p.data.map { "`\($0.name)` (\($0.fingerprint))" }.joined(separator: ", ")
-        return "Made by the \(p.cells) cell\(p.cells == 1 ? "" : "s") in the bundle's `\(BundleFile.provenance)`, from \(files.isEmpty ? "no data file" : files); `workbench replay BUNDLE --data DIR` re-runs them and checks the model is byte-identical"
+        return
+            "Made by the \(p.cells) cell\(p.cells == 1 ? "" : "s") in the bundle's `\(BundleFile.provenance)`, from \(files.isEmpty ? "no data file" : files); `workbench replay BUNDLE --data DIR` re-runs them and checks the model is byte-identical"
     }
 
     public static func line(_ manifest: Manifest) -> String {
         guard let p = manifest.provenance else { return "no provenance recorded" }
         let files = p.data.map { "\($0.name) (\(Fingerprint.short($0.fingerprint)))" }.joined(separator: ", ")
-        return "provenance: \(p.cells) cell\(p.cells == 1 ? "" : "s") made \(p.model) from \(files.isEmpty ? "no data file" : files); workbench replay BUNDLE --data DIR runs them again"
+        return
+            "provenance: \(p.cells) cell\(p.cells == 1 ? "" : "s") made \(p.model) from \(files.isEmpty ? "no data file" : files); workbench replay BUNDLE --data DIR runs them again"
     }
 }

@@ -62,18 +62,32 @@ public struct Reopener {
             var first = "reopened \(shownPath): \(cellCount) cell\(cellCount == 1 ? "" : "s"), \(rerunCount) run again"
             let shows = skipped.filter { $0.role == .shows }, outside = skipped.filter { $0.role == .actsOutside }
             var notRun: [String] = []
-            if !shows.isEmpty { notRun.append("\(shows.count) only show\(shows.count == 1 ? "s" : "") (\(Self.cellList(shows)))") }
-            if !outside.isEmpty { notRun.append("\(outside.count) act\(outside.count == 1 ? "s" : "") outside the session and \(outside.count == 1 ? "is" : "are") not redone (\(Self.cellList(outside)))") }
+            if !shows.isEmpty {
+                notRun.append("\(shows.count) only show\(shows.count == 1 ? "s" : "") (\(Self.cellList(shows)))")
+            }
+            if !outside.isEmpty {
+                notRun.append(
+                    "\(outside.count) act\(outside.count == 1 ? "s" : "") outside the session and \(outside.count == 1 ? "is" : "are") not redone (\(Self.cellList(outside)))"
+                )
+            }
             if !notRun.isEmpty { first += "; " + notRun.joined(separator: ", ") }
-            lines.append(first + " in " + Output.volatile(Output.stripMarkers(formatDuration(seconds)).trimmingCharacters(in: .whitespaces)))
+            lines.append(
+                first + " in "
+                    + Output.volatile(Output.stripMarkers(formatDuration(seconds)).trimmingCharacters(in: .whitespaces))
+            )
             if bindings.isEmpty {
                 lines.append("no names restored")
             } else {
                 let described = bindings.map { b -> String in
                     guard let cached = b.fromCache else { return "\(b.name) (\(b.kind))" }
-                    return "\(b.name) (\(b.kind)" + Output.volatile(cached ? ", from the model cache" : ", fitted again: \(b.refitReason ?? "not cached")") + ")"
+                    return "\(b.name) (\(b.kind)"
+                        + Output.volatile(
+                            cached ? ", from the model cache" : ", fitted again: \(b.refitReason ?? "not cached")")
+                        + ")"
                 }
-                lines.append("restored \(bindings.count) name\(bindings.count == 1 ? "" : "s"): " + described.joined(separator: ", "))
+                lines.append(
+                    "restored \(bindings.count) name\(bindings.count == 1 ? "" : "s"): "
+                        + described.joined(separator: ", "))
                 let cached = modelsFromCache.count, refit = modelsRefit.count
                 if cached + refit > 0 {
                     lines.append("models: " + Output.volatile("\(cached) from the model cache, \(refit) fitted again"))
@@ -81,15 +95,22 @@ public struct Reopener {
             }
             for change in changedData {
                 let now = change.now.map { "now \(Fingerprint.short($0))" } ?? "now missing"
-                lines.append("warning: data file \(change.path) changed since recording (read in cell [\(change.cell)]): it was \(Fingerprint.short(change.recorded)), \(now); "
-                             + (change.dependents.isEmpty ? "no restored name depends on it" : "depending on it: " + change.dependents.joined(separator: ", ")))
+                lines.append(
+                    "warning: data file \(change.path) changed since recording (read in cell [\(change.cell)]): it was \(Fingerprint.short(change.recorded)), \(now); "
+                        + (change.dependents.isEmpty
+                            ? "no restored name depends on it"
+                            : "depending on it: " + change.dependents.joined(separator: ", ")))
             }
             for failure in failures.prefix(10) {
                 lines.append("warning: cell [\(failure.cell)] \(failure.command) did not run again: \(failure.message)")
             }
-            if failures.count > 10 { lines.append("warning: … and \(failures.count - 10) more cells did not run again") }
+            if failures.count > 10 {
+                lines.append("warning: … and \(failures.count - 10) more cells did not run again")
+            }
             for note in notes { lines.append("note: " + note) }
-            if let cell = interruptedAt { lines.append("stopped at cell [\(cell)] (Ctrl-C): it and the cells after it were not restored") }
+            if let cell = interruptedAt {
+                lines.append("stopped at cell [\(cell)] (Ctrl-C): it and the cells after it were not restored")
+            }
             return lines
         }
 
@@ -117,8 +138,11 @@ public struct Reopener {
     /// reopened or replayed (a transcript that opens itself).
     public func run(into session: Session, adopt: Bool) throws -> Report {
         if let changed = transcript.integrityProblem {
-            throw CommandError("\(shownPath) was changed after it was recorded: \(changed)",
-                               hint: "if it was edited on purpose, `workbench replay --update \(shownPath)` records the new outputs and digests")
+            throw CommandError(
+                "\(shownPath) was changed after it was recorded: \(changed)",
+                hint:
+                    "if it was edited on purpose, `workbench replay --update \(shownPath)` records the new outputs and digests"
+            )
         }
         let start = ContinuousClock.now
         var report = Report(shownPath: shownPath)
@@ -172,7 +196,10 @@ public struct Reopener {
             if !result.succeeded {
                 // A cell that failed when recorded failing again is what was recorded.
                 if !recordedFailure {
-                    let message = result.output.lines.map(Output.stripMarkers).first { $0.hasPrefix("error:") }.map { String($0.dropFirst("error: ".count)) } ?? "it failed"
+                    let message =
+                        result.output.lines.map(Output.stripMarkers).first { $0.hasPrefix("error:") }.map {
+                            String($0.dropFirst("error: ".count))
+                        } ?? "it failed"
                     report.failures.append(.init(cell: entry.number, command: entry.command, message: message))
                 }
                 if session.cancellation.isSet { report.interruptedAt = entry.number }
@@ -181,15 +208,19 @@ public struct Reopener {
             // Data read again: compare with the recording. A cell depends on a changed file when it
             // read the file or names something that depends on it.
             let mentioned = Self.names(in: statement)
-            var dependsOn = Set(changedIndex.keys.filter { path in
-                !mentioned.isDisjoint(with: report.changedData[changedIndex[path] ?? 0].dependents)
-            })
+            var dependsOn = Set(
+                changedIndex.keys.filter { path in
+                    !mentioned.isDisjoint(with: report.changedData[changedIndex[path] ?? 0].dependents)
+                })
             for recorded in entry.dataFiles {
                 let now = result.dataFiles.first { $0.path == recorded.path }
                 guard now?.fingerprint != recorded.fingerprint else { continue }
                 if changedIndex[recorded.path] == nil {
                     changedIndex[recorded.path] = report.changedData.count
-                    report.changedData.append(.init(path: recorded.path, cell: entry.number, recorded: recorded.fingerprint, now: now?.fingerprint, dependents: []))
+                    report.changedData.append(
+                        .init(
+                            path: recorded.path, cell: entry.number, recorded: recorded.fingerprint,
+                            now: now?.fingerprint, dependents: []))
                 }
                 dependsOn.insert(recorded.path)
             }
@@ -199,7 +230,9 @@ public struct Reopener {
                 guard !dependsOn.isEmpty else { continue }
                 tainted.insert(name)
                 for path in dependsOn.sorted() {
-                    guard let index = changedIndex[path], !report.changedData[index].dependents.contains(name) else { continue }
+                    guard let index = changedIndex[path], !report.changedData[index].dependents.contains(name) else {
+                        continue
+                    }
                     report.changedData[index].dependents.append(name)
                 }
             }
@@ -223,10 +256,13 @@ public struct Reopener {
     private func resolve(_ entry: Transcript.Entry) -> (String, Statement, CommandSpec)? {
         var command = entry.command
         for _ in 0...Session.maximumNesting {
-            guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb) else { return nil }
+            guard let statement = try? CommandTable.parse(command),
+                let spec = CommandTable.command(named: statement.verb)
+            else { return nil }
             guard spec.name == CommandTable.rerun.name else { return (command, statement, spec) }
             guard case .positional(.number(let value, _, _))? = statement.items.first, let n = Int(exactly: value),
-                  let target = transcript.entries.first(where: { $0.number == n }), target.number < entry.number else {
+                let target = transcript.entries.first(where: { $0.number == n }), target.number < entry.number
+            else {
                 return (command, statement, spec)
             }
             command = target.command

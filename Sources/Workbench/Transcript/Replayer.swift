@@ -27,7 +27,9 @@ public struct Replayer {
 
         public var summary: String {
             "replayed \(cellsRun) cell\(cellsRun == 1 ? "" : "s"), \(cellsMatched) matched"
-                + (notReproduced.isEmpty ? "" : "; \(notReproduced.count) interrupted cell\(notReproduced.count == 1 ? "" : "s") not reproduced")
+                + (notReproduced.isEmpty
+                    ? ""
+                    : "; \(notReproduced.count) interrupted cell\(notReproduced.count == 1 ? "" : "s") not reproduced")
         }
     }
 
@@ -45,7 +47,10 @@ public struct Replayer {
         self.transcript = transcript
         self.transcriptPath = transcriptPath
         let folder = (transcriptPath as NSString).deletingLastPathComponent
-        let base = folder.isEmpty ? FileManager.default.currentDirectoryPath : (folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder)
+        let base =
+            folder.isEmpty
+            ? FileManager.default.currentDirectoryPath
+            : (folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder)
         workingDirectory = ((base as NSString).appendingPathComponent(transcript.workdir) as NSString).standardizingPath
         self.home = home
     }
@@ -56,7 +61,9 @@ public struct Replayer {
         var notes: [String] = []
         for entry in transcript.entries {
             for file in entry.dataFiles where seen.insert(file.path).inserted {
-                let resolved = file.path.hasPrefix("/") ? file.path : (workingDirectory as NSString).appendingPathComponent(file.path)
+                let resolved =
+                    file.path.hasPrefix("/")
+                    ? file.path : (workingDirectory as NSString).appendingPathComponent(file.path)
                 let now: String?
                 if FileManager.default.fileExists(atPath: resolved) {
                     now = try? Fingerprint.ofFile(atPath: resolved)
@@ -68,7 +75,9 @@ public struct Replayer {
                     continue
                 }
                 if let now, now != file.fingerprint {
-                    notes.append("data file \(file.path) changed since recording (read in cell [\(entry.number)]): it was \(Fingerprint.short(file.fingerprint)), now \(Fingerprint.short(now)); outputs that depend on it will differ")
+                    notes.append(
+                        "data file \(file.path) changed since recording (read in cell [\(entry.number)]): it was \(Fingerprint.short(file.fingerprint)), now \(Fingerprint.short(now)); outputs that depend on it will differ"
+                    )
                 }
             }
         }
@@ -80,19 +89,25 @@ public struct Replayer {
     /// what the cells write goes to a private sandbox removed afterwards, so a replay never
     /// touches the user's files and two replays in a row do the same (a session passed in keeps
     /// the sandbox it has).
-    public func run(update: Bool = false, inPlace: Bool = false, into existing: Session? = nil, echo: ((Cell, Bool) -> Void)? = nil) -> Report {
+    public func run(
+        update: Bool = false, inPlace: Bool = false, into existing: Session? = nil, echo: ((Cell, Bool) -> Void)? = nil
+    ) -> Report {
         let freshHome = home == nil ? NSTemporaryDirectory() + "workbench-replay-\(UUID().uuidString)" : nil
         defer { if let freshHome { try? FileManager.default.removeItem(atPath: freshHome) } }
         let sandbox = existing == nil && !inPlace ? try? WriteSandbox.temporary() : nil
         defer { sandbox?.remove() }
-        let session = existing ?? Session(
-            environment: SessionEnvironment(workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width),
-            sandbox: sandbox)
+        let session =
+            existing
+            ?? Session(
+                environment: SessionEnvironment(
+                    workingDirectory: workingDirectory, home: home ?? freshHome ?? "", width: transcript.width),
+                sandbox: sandbox)
         defer { if existing == nil { session.servers.stopAll() } }
         session.replayDepth += 1
         defer { session.replayDepth -= 1 }
         if existing == nil { session.transcriptPath = transcriptPath }
-        var report = Report(cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
+        var report = Report(
+            cellsRun: 0, cellsMatched: 0, changedData: changedDataFiles(), firstDifference: nil, updated: nil)
         if !update, let problem = transcript.integrityProblem {
             report.changedCells = problem
             return report
@@ -102,7 +117,8 @@ public struct Replayer {
             if entry.interruption == .nothingBound {
                 // Nothing to reproduce: it is taken into the session as recorded (so numbering,
                 // history and reports stay as they were) and a later cell finds none of its names, as then.
-                report.notReproduced.append(Interruption.notReproduced(cell: entry.number, command: entry.command, by: "replay"))
+                report.notReproduced.append(
+                    Interruption.notReproduced(cell: entry.number, command: entry.command, by: "replay"))
                 session.adopt(entry, succeeded: false)
                 var kept = entry
                 kept.number = rewritten.entries.count + 1
@@ -120,11 +136,16 @@ public struct Replayer {
             let matched = sameOutput && effects.isEmpty
             echo?(cell, matched)
             if matched { report.cellsMatched += 1 }
-            rewritten.entries.append(Transcript.Entry(number: rewritten.entries.count + 1, command: entry.command, output: actual, dataFiles: cell.dataFiles, line: entry.line,
-                                                      written: cell.written, interruption: cell.interruption))
+            rewritten.entries.append(
+                Transcript.Entry(
+                    number: rewritten.entries.count + 1, command: entry.command, output: actual,
+                    dataFiles: cell.dataFiles, line: entry.line,
+                    written: cell.written, interruption: cell.interruption))
             if !matched && !update {
-                report.firstDifference = "cell [\(entry.number)] (line \(entry.line)): \(entry.command)\n"
-                    + (sameOutput ? effects.joined(separator: "\n") : unifiedDiff(expected: entry.output, actual: actual))
+                report.firstDifference =
+                    "cell [\(entry.number)] (line \(entry.line)): \(entry.command)\n"
+                    + (sameOutput
+                        ? effects.joined(separator: "\n") : unifiedDiff(expected: entry.output, actual: actual))
                 break
             }
             if session.quitRequested { break }
@@ -142,7 +163,9 @@ extension Replayer {
         var problems = WrittenFile.differences(cell: entry.number, recorded: entry.written, replayed: cell.written)
         if entry.interruption != cell.interruption {
             // A marker comes from the file: shown cut, so a crafted one cannot flood the terminal.
-            let shown = { (i: Interruption) in "was interrupted (\(i.marker.count > 200 ? String(i.marker.prefix(200)) + "…" : i.marker))" }
+            let shown = { (i: Interruption) in
+                "was interrupted (\(i.marker.count > 200 ? String(i.marker.prefix(200)) + "…" : i.marker))"
+            }
             let recorded = entry.interruption.map(shown) ?? "ran to the end"
             let now = cell.interruption.map(shown) ?? "ran to the end"
             problems.append("cell [\(entry.number)] \(recorded) when recorded; replayed, it \(now)")
@@ -165,11 +188,15 @@ public func unifiedDiff(expected: [String], actual: [String]) -> String {
     var i = 0, j = 0
     while i < a.count || j < b.count {
         if i < a.count, j < b.count, a[i] == b[j] {
-            lines.append(" " + expected[i]); i += 1; j += 1
+            lines.append(" " + expected[i])
+            i += 1
+            j += 1
         } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
-            lines.append("+" + actual[j]); j += 1
+            lines.append("+" + actual[j])
+            j += 1
         } else {
-            lines.append("-" + expected[i]); i += 1
+            lines.append("-" + expected[i])
+            i += 1
         }
     }
     return lines.joined(separator: "\n")

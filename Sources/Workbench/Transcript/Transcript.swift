@@ -61,8 +61,10 @@ public struct Transcript: Sendable, Equatable {
     }
 
     /// The text of one cell, ending with its `@chain` line (`chain`: the digest after it) and a blank line.
-    public static func text(number: Int, command: String, output: [String], dataFiles: [DataFileRecord],
-                            written: [WrittenFile] = [], interruption: Interruption? = nil, chain: String) -> String {
+    public static func text(
+        number: Int, command: String, output: [String], dataFiles: [DataFileRecord],
+        written: [WrittenFile] = [], interruption: Interruption? = nil, chain: String
+    ) -> String {
         var text = "[\(number)]> \(command)\n"
         for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
         for line in output { text += line.isEmpty ? "|\n" : "| \(line)\n" }
@@ -80,12 +82,16 @@ public struct Transcript: Sendable, Equatable {
     /// The whole file, its digests computed afresh.
     public var text: String {
         var chain = Transcript.chainStart
-        return Transcript.header(workdir: workdir, width: width) + entries.enumerated().map { index, entry in
-            chain = Transcript.chain(after: chain, number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
-                                     written: entry.written, interruption: entry.interruption)
-            return Transcript.text(number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
-                                   written: entry.written, interruption: entry.interruption, chain: chain)
-        }.joined()
+        return Transcript.header(workdir: workdir, width: width)
+            + entries.enumerated().map { index, entry in
+                chain = Transcript.chain(
+                    after: chain, number: index + 1, command: entry.command, output: entry.output,
+                    dataFiles: entry.dataFiles,
+                    written: entry.written, interruption: entry.interruption)
+                return Transcript.text(
+                    number: index + 1, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
+                    written: entry.written, interruption: entry.interruption, chain: chain)
+            }.joined()
     }
 
     /// The digest before the first cell.
@@ -97,8 +103,10 @@ public struct Transcript: Sendable, Equatable {
     /// (neither adds anything when absent, so older transcripts keep their digests), cut to 16 hex
     /// digits. Not a signature — anyone can recompute it — but a cut, an insertion, a move or an
     /// edit of any cell no longer matches.
-    public static func chain(after previous: String, number: Int, command: String, output: [String], dataFiles: [DataFileRecord],
-                             written: [WrittenFile] = [], interruption: Interruption? = nil) -> String {
+    public static func chain(
+        after previous: String, number: Int, command: String, output: [String], dataFiles: [DataFileRecord],
+        written: [WrittenFile] = [], interruption: Interruption? = nil
+    ) -> String {
         var text = previous + "\n[\(number)]> " + command + "\n"
         for file in dataFiles { text += "@data \(file.path) \(file.fingerprint)\n" }
         for line in output {
@@ -123,7 +131,8 @@ public struct Transcript: Sendable, Equatable {
             }
             // A number skipped here that turns up later was moved, not removed.
             if entry.number > expected, let later = entries[index...].first(where: { $0.number == expected }) {
-                return "cell [\(expected)] (line \(later.line)) comes after cell [\(entry.number)] (line \(entry.line)): cells were moved"
+                return
+                    "cell [\(expected)] (line \(later.line)) comes after cell [\(entry.number)] (line \(entry.line)): cells were moved"
             }
             return entry.number > expected
                 ? "cell [\(expected)] is missing: the cells go from [\(index == 0 ? 0 : entries[index - 1].number)] to [\(entry.number)] (line \(entry.line)); a cell was removed"
@@ -132,13 +141,17 @@ public struct Transcript: Sendable, Equatable {
         guard entries.contains(where: { $0.chain != nil }) else { return nil }
         var chain = Transcript.chainStart
         for entry in entries {
-            chain = Transcript.chain(after: chain, number: entry.number, command: entry.command, output: entry.output, dataFiles: entry.dataFiles,
-                                     written: entry.written, interruption: entry.interruption)
+            chain = Transcript.chain(
+                after: chain, number: entry.number, command: entry.command, output: entry.output,
+                dataFiles: entry.dataFiles,
+                written: entry.written, interruption: entry.interruption)
             guard let recorded = entry.chain else {
-                return "cell [\(entry.number)] (line \(entry.line)) has no @chain line: it was inserted or edited by hand"
+                return
+                    "cell [\(entry.number)] (line \(entry.line)) has no @chain line: it was inserted or edited by hand"
             }
             guard recorded == chain else {
-                return "cell [\(entry.number)] (line \(entry.line)) is not what was recorded: it, or a cell before it, was edited, or cells were removed, inserted or moved (its @chain does not match)"
+                return
+                    "cell [\(entry.number)] (line \(entry.line)) is not what was recorded: it, or a cell before it, was edited, or cells were removed, inserted or moved (its @chain does not match)"
             }
         }
         return nil
@@ -154,8 +167,10 @@ public struct Transcript: Sendable, Equatable {
         } catch {
             switch error {
             case .notFound: throw TranscriptError.notFound(path: path)
-            case .isDirectory: throw TranscriptError.malformed(path: path, line: 0, reason: "it is a folder, not a transcript file")
-            case .notRegular(let kind): throw TranscriptError.malformed(path: path, line: 0, reason: "it is \(kind), not a transcript file")
+            case .isDirectory:
+                throw TranscriptError.malformed(path: path, line: 0, reason: "it is a folder, not a transcript file")
+            case .notRegular(let kind):
+                throw TranscriptError.malformed(path: path, line: 0, reason: "it is \(kind), not a transcript file")
             case .unreadable: throw TranscriptError.unreadable(path: path)
             case .tooLarge(let bytes): throw TranscriptError.tooLarge(path: path, bytes: bytes, limit: maximumBytes)
             }
@@ -168,7 +183,9 @@ public struct Transcript: Sendable, Equatable {
 
     public static func parse(_ text: String, path: String) throws -> Transcript {
         guard !text.isEmpty else {
-            throw TranscriptError.malformed(path: path, line: 1, reason: "empty file; a transcript starts with '# workbench transcript \(formatVersion)'")
+            throw TranscriptError.malformed(
+                path: path, line: 1,
+                reason: "empty file; a transcript starts with '# workbench transcript \(formatVersion)'")
         }
         var transcript = Transcript(workdir: ".")
         var sawHeader = false
@@ -179,11 +196,17 @@ public struct Transcript: Sendable, Equatable {
             if line.hasPrefix("#") {
                 if lineNumber == 1 {
                     guard line.hasPrefix("# workbench transcript") else {
-                        throw TranscriptError.malformed(path: path, line: 1, reason: "the first line must be '# workbench transcript \(formatVersion)'")
+                        throw TranscriptError.malformed(
+                            path: path, line: 1,
+                            reason: "the first line must be '# workbench transcript \(formatVersion)'")
                     }
                     let version = line.dropFirst("# workbench transcript".count).trimmingCharacters(in: .whitespaces)
                     guard version == String(formatVersion) else {
-                        throw TranscriptError.malformed(path: path, line: 1, reason: "unknown transcript version '\(version)' (this workbench reads version \(formatVersion))")
+                        throw TranscriptError.malformed(
+                            path: path, line: 1,
+                            reason:
+                                "unknown transcript version '\(version)' (this workbench reads version \(formatVersion))"
+                        )
                     }
                     sawHeader = true
                 } else if transcript.entries.isEmpty, line.hasPrefix("# workdir:") {
@@ -191,24 +214,30 @@ public struct Transcript: Sendable, Equatable {
                 } else if transcript.entries.isEmpty, line.hasPrefix("# width:") {
                     let text = line.dropFirst("# width:".count).trimmingCharacters(in: .whitespaces)
                     guard let width = Int(text), (20...1000).contains(width) else {
-                        throw TranscriptError.malformed(path: path, line: lineNumber, reason: "width must be a whole number from 20 to 1000")
+                        throw TranscriptError.malformed(
+                            path: path, line: lineNumber, reason: "width must be a whole number from 20 to 1000")
                     }
                     transcript.width = width
                 }
                 continue
             }
             guard sawHeader else {
-                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "the first line must be '# workbench transcript \(formatVersion)'")
+                throw TranscriptError.malformed(
+                    path: path, line: lineNumber,
+                    reason: "the first line must be '# workbench transcript \(formatVersion)'")
             }
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             if line.hasPrefix("["), let close = line.firstIndex(of: "]"), line[close...].hasPrefix("]>") {
                 let number = Int(line[line.index(after: line.startIndex)..<close]) ?? (transcript.entries.count + 1)
                 let command = String(line[line.index(close, offsetBy: 2)...]).trimmingCharacters(in: .whitespaces)
-                transcript.entries.append(Entry(number: number, command: command, output: [], dataFiles: [], line: lineNumber))
+                transcript.entries.append(
+                    Entry(number: number, command: command, output: [], dataFiles: [], line: lineNumber))
                 continue
             }
             guard !transcript.entries.isEmpty else {
-                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "output before the first command; commands start with \"[N]> \"")
+                throw TranscriptError.malformed(
+                    path: path, line: lineNumber,
+                    reason: "output before the first command; commands start with \"[N]> \"")
             }
             let last = transcript.entries.count - 1
             if line == "|" {
@@ -218,37 +247,53 @@ public struct Transcript: Sendable, Equatable {
             } else if line.hasPrefix("@chain ") {
                 let digest = line.dropFirst("@chain ".count).trimmingCharacters(in: .whitespaces)
                 guard digest.count == 16, digest.allSatisfy(\.isHexDigit), transcript.entries[last].chain == nil else {
-                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected one '@chain HEX' (16 hex digits) after a cell")
+                    throw TranscriptError.malformed(
+                        path: path, line: lineNumber, reason: "expected one '@chain HEX' (16 hex digits) after a cell")
                 }
                 transcript.entries[last].chain = digest
             } else if line.hasPrefix("@data ") {
                 let parts = line.dropFirst(6).split(separator: " ")
                 guard parts.count >= 2, let fingerprint = parts.last, fingerprint.hasPrefix("sha256:") else {
-                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected '@data PATH sha256:HEX'")
+                    throw TranscriptError.malformed(
+                        path: path, line: lineNumber, reason: "expected '@data PATH sha256:HEX'")
                 }
                 let filePath = parts.dropLast().joined(separator: " ")
-                transcript.entries[last].dataFiles.append(DataFileRecord(path: filePath, fingerprint: String(fingerprint)))
+                transcript.entries[last].dataFiles.append(
+                    DataFileRecord(path: filePath, fingerprint: String(fingerprint)))
             } else if line.hasPrefix("@wrote ") {
                 let parts = line.dropFirst("@wrote ".count).split(separator: " ")
                 guard parts.count >= 2, let digest = parts.last, WrittenFile.isDigest(digest) else {
-                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected '@wrote PATH sha256:HEX' (64 hex digits)")
+                    throw TranscriptError.malformed(
+                        path: path, line: lineNumber, reason: "expected '@wrote PATH sha256:HEX' (64 hex digits)")
                 }
-                transcript.entries[last].written.append(WrittenFile(path: parts.dropLast().joined(separator: " "), digest: String(digest)))
+                transcript.entries[last].written.append(
+                    WrittenFile(path: parts.dropLast().joined(separator: " "), digest: String(digest)))
             } else if line.hasPrefix("@interrupted ") {
                 let marker = String(line.dropFirst("@interrupted ".count))
                 guard transcript.entries[last].interruption == nil else {
-                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "a cell has at most one '@interrupted' line")
+                    throw TranscriptError.malformed(
+                        path: path, line: lineNumber, reason: "a cell has at most one '@interrupted' line")
                 }
                 guard let interruption = Interruption(marker: marker) else {
-                    throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected '@interrupted nothing bound' or '@interrupted after K of N candidates; finished: NAMES' (K ≤ N ≤ \(Interruption.maximumCandidates))")
+                    throw TranscriptError.malformed(
+                        path: path, line: lineNumber,
+                        reason:
+                            "expected '@interrupted nothing bound' or '@interrupted after K of N candidates; finished: NAMES' (K ≤ N ≤ \(Interruption.maximumCandidates))"
+                    )
                 }
                 transcript.entries[last].interruption = interruption
             } else {
-                throw TranscriptError.malformed(path: path, line: lineNumber, reason: "expected a command \"[N]> …\", an output line \"| …\", \"@data …\", \"@wrote …\", \"@interrupted …\" or \"@chain …\"")
+                throw TranscriptError.malformed(
+                    path: path, line: lineNumber,
+                    reason:
+                        "expected a command \"[N]> …\", an output line \"| …\", \"@data …\", \"@wrote …\", \"@interrupted …\" or \"@chain …\""
+                )
             }
         }
         guard sawHeader else {
-            throw TranscriptError.malformed(path: path, line: 1, reason: "empty file; a transcript starts with '# workbench transcript \(formatVersion)'")
+            throw TranscriptError.malformed(
+                path: path, line: 1,
+                reason: "empty file; a transcript starts with '# workbench transcript \(formatVersion)'")
         }
         return transcript
     }
@@ -279,7 +324,8 @@ public enum TranscriptError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notFound(let p): "no such transcript: \(p)\nhint: transcripts are recorded under sessions/; check the path"
+        case .notFound(let p):
+            "no such transcript: \(p)\nhint: transcripts are recorded under sessions/; check the path"
         case .unreadable(let p): "cannot read \(p)\nhint: check its permissions"
         case .tooLarge(let p, let bytes, let limit):
             "\(p) is \(bytes > limit && bytes / 1_048_576 == limit / 1_048_576 ? "over \(limit / 1_048_576)" : "\(bytes / 1_048_576)") MiB, over the \(limit / 1_048_576) MiB limit for transcripts\nhint: is this really a workbench transcript? A longer session can be saved in parts with save \"PATH\""

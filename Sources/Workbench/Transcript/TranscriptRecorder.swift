@@ -13,10 +13,13 @@ public final class TranscriptRecorder {
     public init(path: String, workdir: String, width: Int) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw CommandError("cannot create transcript \(path): \(String(cString: strerror(errno)))", hint: "choose another folder with --sessions DIR")
+            throw CommandError(
+                "cannot create transcript \(path): \(String(cString: strerror(errno)))",
+                hint: "choose another folder with --sessions DIR")
         }
         try write(Transcript.header(workdir: workdir, width: width))
     }
@@ -29,11 +32,14 @@ public final class TranscriptRecorder {
     public func record(_ cell: Cell) {
         // An error can echo the line as typed, password and all; the file never holds it.
         let output = cell.output.transcriptLines.map(PostgresLocation.mask)
-        chain = Transcript.chain(after: chain, number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
-                                 written: cell.written, interruption: cell.interruption)
+        chain = Transcript.chain(
+            after: chain, number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
+            written: cell.written, interruption: cell.interruption)
         // A failed write must not stop the session; the REPL reports it once.
-        try? write(Transcript.text(number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
-                                   written: cell.written, interruption: cell.interruption, chain: chain))
+        try? write(
+            Transcript.text(
+                number: cell.number, command: cell.command, output: output, dataFiles: cell.dataFiles,
+                written: cell.written, interruption: cell.interruption, chain: chain))
     }
 
     private func write(_ text: String) throws {

@@ -55,7 +55,9 @@ public struct WrittenFile: Sendable, Equatable {
                 continue
             }
             if digest != file.digest {
-                problems.append("cell [\(cell)] wrote \(file.path) with different content (recorded \(Fingerprint.short(file.digest)), now \(Fingerprint.short(digest)))")
+                problems.append(
+                    "cell [\(cell)] wrote \(file.path) with different content (recorded \(Fingerprint.short(file.digest)), now \(Fingerprint.short(digest)))"
+                )
             }
         }
         for file in replayed where now[file.path] != nil {

@@ -19,7 +19,9 @@ public enum Grading {
         }
         if s.hasPrefix(".") { s = "0" + s }
         if s.hasPrefix("-.") || s.hasPrefix("+.") { s = String(s.prefix(1)) + "0" + s.dropFirst() }
-        guard !s.isEmpty, s.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }), let v = Double(s), v.isFinite else { return nil }
+        guard !s.isEmpty, s.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }), let v = Double(s), v.isFinite else {
+            return nil
+        }
         return (percent ? v / 100 : v, percent)
     }
 
@@ -33,11 +35,12 @@ public enum Grading {
     /// fraction (62% = 0.62), and also as a plain number when the expected value is not a fraction.
     public static func numberMatches(_ answer: String, expected: Double, tolerance: Tolerance?) -> Bool {
         guard let parsed = number(from: answer) else { return false }
-        let allowed: Double = switch tolerance {
-        case .absolute(let t)?: t
-        case .relative(let r)?: r * abs(expected)
-        case nil: defaultTolerance(for: expected)
-        }
+        let allowed: Double =
+            switch tolerance {
+            case .absolute(let t)?: t
+            case .relative(let r)?: r * abs(expected)
+            case nil: defaultTolerance(for: expected)
+            }
         // A small epsilon so that a tolerance written as 0.01 admits exactly 0.01 away.
         let slack = allowed + 1e-12 * max(1, abs(expected))
         if abs(parsed.value - expected) <= slack { return true }

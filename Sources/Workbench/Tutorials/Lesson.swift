@@ -112,7 +112,8 @@ public struct DatasetFilter: Sendable, Equatable {
     /// Has a column of this name.
     public var column: String?
 
-    public init(name: String? = nil, rows: Int? = nil, columns: Int? = nil, file: String? = nil, column: String? = nil) {
+    public init(name: String? = nil, rows: Int? = nil, columns: Int? = nil, file: String? = nil, column: String? = nil)
+    {
         self.name = name
         self.rows = rows
         self.columns = columns
@@ -153,8 +154,10 @@ public struct ModelFilter: Sendable, Equatable {
     /// It gives (or does not give) conformal sets or intervals (`conformal`).
     public var conformal: Bool?
 
-    public init(name: String? = nil, algorithm: String? = nil, target: String? = nil, task: String? = nil,
-                threshold: Bool? = nil, calibrated: Bool? = nil, conformal: Bool? = nil) {
+    public init(
+        name: String? = nil, algorithm: String? = nil, target: String? = nil, task: String? = nil,
+        threshold: Bool? = nil, calibrated: Bool? = nil, conformal: Bool? = nil
+    ) {
         self.name = name
         self.algorithm = algorithm
         self.target = target

@@ -16,7 +16,9 @@ public enum LessonError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge(let file, let bytes, let limit):
             "lesson file \(file) is \(bytes) bytes, over the \(limit / 1024) KiB limit for lessons\nhint: a lesson is a short Markdown file; split it into several lessons"
         case .unknownLesson(let name, let suggestion, let known):
-            "no lesson named '\(name)'" + (suggestion.map { "\nhint: did you mean '\($0)'?" } ?? "\nhint: lessons: " + known.joined(separator: ", "))
+            "no lesson named '\(name)'"
+                + (suggestion.map { "\nhint: did you mean '\($0)'?" } ?? "\nhint: lessons: "
+                    + known.joined(separator: ", "))
         }
     }
 }

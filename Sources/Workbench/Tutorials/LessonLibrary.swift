@@ -50,7 +50,9 @@ public enum LessonLibrary {
     public static func userFolders(workingDirectory: String) -> [String] {
         var candidates: [String] = []
         if let env = ProcessInfo.processInfo.environment["WORKBENCH_TUTORIALS"], !env.isEmpty {
-            candidates += env.split(separator: ":").map { DataFileLocation.resolvePath(String($0), workingDirectory: workingDirectory) }
+            candidates += env.split(separator: ":").map {
+                DataFileLocation.resolvePath(String($0), workingDirectory: workingDirectory)
+            }
         }
         candidates.append((workingDirectory as NSString).appendingPathComponent("tutorials"))
         var seen = Set<String>()
@@ -65,21 +67,29 @@ public enum LessonLibrary {
     /// The `.md` files of a folder, sorted by name (so `01-…` comes before `02-…`).
     public static func files(in folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") && $0.lowercased() != "readme.md" }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+        return names.filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") && $0.lowercased() != "readme.md" }.sorted().map
+        { (folder as NSString).appendingPathComponent($0) }
     }
 
     /// Every lesson on offer, built-in first, and the clashes.
     public static func catalog(workingDirectory: String) -> Catalog {
         var catalog = Catalog()
         for file in BuiltinFiles.lessons {
-            catalog.lessons.append(LessonSource(name: LessonParser.lessonName(fromFile: file.name), fileName: file.name, path: nil, builtinText: file.text))
+            catalog.lessons.append(
+                LessonSource(
+                    name: LessonParser.lessonName(fromFile: file.name), fileName: file.name, path: nil,
+                    builtinText: file.text))
         }
         for folder in userFolders(workingDirectory: workingDirectory) {
             for path in files(in: folder) {
-                let source = LessonSource(name: LessonParser.lessonName(fromFile: path), fileName: (path as NSString).lastPathComponent, path: path, builtinText: nil)
+                let source = LessonSource(
+                    name: LessonParser.lessonName(fromFile: path), fileName: (path as NSString).lastPathComponent,
+                    path: path, builtinText: nil)
                 if let earlier = catalog.lessons.first(where: { $0.name == source.name }) {
                     if earlier.text() != source.text() {
-                        catalog.clashes.append("\(source.origin) is also a lesson named '\(source.name)' (\(earlier.origin)); 'tutorial start \(source.name)' opens the \(earlier.origin) one — rename the file to offer both")
+                        catalog.clashes.append(
+                            "\(source.origin) is also a lesson named '\(source.name)' (\(earlier.origin)); 'tutorial start \(source.name)' opens the \(earlier.origin) one — rename the file to offer both"
+                        )
                     }
                     continue
                 }

@@ -46,17 +46,20 @@ enum LessonMaker {
         let row = try exampleRow(bundle)
         let frame = try JSONScalar.frame(rows: [row], features: pipeline.inputs)
         let output = try pipeline.predict(frame)
-        let rowLiteral = "{" + pipeline.inputs.compactMap { feature -> String? in
-            guard let value = row[feature.name] else { return nil }
-            // A name with spaces or signs is a quoted key, as a value would be.
-            return "\(literal(.text(feature.name))): \(literal(value))"
-        }.joined(separator: ", ") + "}"
+        let rowLiteral =
+            "{"
+            + pipeline.inputs.compactMap { feature -> String? in
+                guard let value = row[feature.name] else { return nil }
+                // A name with spaces or signs is a quoted key, as a value would be.
+                return "\(literal(.text(feature.name))): \(literal(value))"
+            }.joined(separator: ", ") + "}"
         let requestJSON = String(decoding: (try? JSONEncoder.sorted.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
         let shownPath = bundlePath.replacingOccurrences(of: "\"", with: "\\\"")
         let isClassifier = pipeline.task == .classification
         var numbers: [Generated.Number] = []
         let serveLine = "workbench serve \"\(shownPath)\" --port 8080"
-        let curlLine = "curl -s -X POST localhost:8080/v1/predict -H 'content-type: application/json' -d '\(requestJSON.replacingOccurrences(of: "'", with: "'\\''"))'"
+        let curlLine =
+            "curl -s -X POST localhost:8080/v1/predict -H 'content-type: application/json' -d '\(requestJSON.replacingOccurrences(of: "'", with: "'\\''"))'"
         let predictLine = "workbench predict \"\(shownPath)\" --input rows.csv --output scored.csv"
 
         var text: [String] = [
@@ -116,8 +119,13 @@ enum LessonMaker {
             // The class it answers: the most probable, or by its own decision threshold.
             let best = pipeline.decidedClass((0..<p.columns).map { p[0, $0] })
             let probability = p[0, best]
-            numbers += [Generated.Number(step: "how-sure", value: Double(formatFixed(probability, decimals: 3)) ?? probability, tolerance: .absolute(0.002), source: .printedByPredict),
-                        Generated.Number(step: "classes", value: Double(classes.count), tolerance: .absolute(0), source: .classCount)]
+            numbers += [
+                Generated.Number(
+                    step: "how-sure", value: Double(formatFixed(probability, decimals: 3)) ?? probability,
+                    tolerance: .absolute(0.002), source: .printedByPredict),
+                Generated.Number(
+                    step: "classes", value: Double(classes.count), tolerance: .absolute(0), source: .classCount),
+            ]
             text += [
                 "## read: What the answer means",
                 "kind: explain",
@@ -155,8 +163,14 @@ enum LessonMaker {
                 "",
             ]
         } else if case .values(let v) = output.prediction {
-            numbers += [Generated.Number(step: "value", value: Double(formatFixed(v[0], decimals: 3)) ?? v[0], tolerance: .relative(0.01), source: .printedByPredict),
-                        Generated.Number(step: "inputs", value: Double(pipeline.inputs.count), tolerance: .absolute(0), source: .featureCount)]
+            numbers += [
+                Generated.Number(
+                    step: "value", value: Double(formatFixed(v[0], decimals: 3)) ?? v[0], tolerance: .relative(0.01),
+                    source: .printedByPredict),
+                Generated.Number(
+                    step: "inputs", value: Double(pipeline.inputs.count), tolerance: .absolute(0), source: .featureCount
+                ),
+            ]
             text += [
                 "## read: What the answer means",
                 "kind: explain",
@@ -220,7 +234,9 @@ enum LessonMaker {
         if let verdict = manifest.validationVerdict {
             text.append("Before export this model was validated on fresh data with the verdict \(verdict).")
         } else {
-            text.append("This model was exported without a validation on fresh data: treat its scores as estimates from training.")
+            text.append(
+                "This model was exported without a validation on fresh data: treat its scores as estimates from training."
+            )
         }
         text.append("Its card lists these known limitations:")
         text.append("")
@@ -230,8 +246,9 @@ enum LessonMaker {
             "A warning above a prediction (a value never seen in training, or outside the training range) means",
             "the model is extrapolating: the answer still comes, but the warning is the part to believe.",
         ]
-        return Generated(text: text.joined(separator: "\n") + "\n", row: row, requestJSON: requestJSON,
-                         serveLine: serveLine, curlLine: curlLine, predictLine: predictLine, numbers: numbers)
+        return Generated(
+            text: text.joined(separator: "\n") + "\n", row: row, requestJSON: requestJSON,
+            serveLine: serveLine, curlLine: curlLine, predictLine: predictLine, numbers: numbers)
     }
 
     /// Steps on the model's decision threshold and its conformal promise, when it has them: what
@@ -331,17 +348,23 @@ enum LessonMaker {
         var lines: [String] = []
         var inside = false
         for line in card.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("## ") { inside = line.hasPrefix("## Known limitations"); continue }
+            if line.hasPrefix("## ") {
+                inside = line.hasPrefix("## Known limitations")
+                continue
+            }
             if inside, line.hasPrefix("- ") { lines.append(String(line)) }
         }
-        return lines.isEmpty ? ["- No limitations were recorded; validate it on your own fresh data before relying on it."] : lines
+        return lines.isEmpty
+            ? ["- No limitations were recorded; validate it on your own fresh data before relying on it."] : lines
     }
 
     private static func exampleRow(_ bundle: LoadedBundle) throws -> [String: JSONScalar] {
         do {
             return try JSONDecoder().decode([String: JSONScalar].self, from: bundle.example)
         } catch {
-            throw CommandError("the bundle's example.json is not a row of inputs: \(error)", hint: "export the model again with this workbench")
+            throw CommandError(
+                "the bundle's example.json is not a row of inputs: \(error)",
+                hint: "export the model again with this workbench")
         }
     }
 
@@ -351,8 +374,12 @@ enum LessonMaker {
         case .number(let d): return formatNumber(d)
         case .null: return "\"\""
         case .text(let s):
-            let plain = !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(s.first?.isNumber ?? false)
-            return plain ? s : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            let plain =
+                !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(s.first?.isNumber ?? false)
+            return plain
+                ? s
+                : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
         }
     }
 }

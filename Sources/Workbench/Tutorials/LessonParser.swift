@@ -85,7 +85,11 @@ public enum LessonParser {
                         let shown = open.lines.map { "    " + $0.1 }
                         if drafts.isEmpty { introduction += shown } else { drafts[drafts.count - 1].text += shown }
                     } else {
-                        guard !drafts.isEmpty else { throw fail(open.line, "a ```\(open.name) block must be inside a step", "start a step with a heading like '## load: Load the data'") }
+                        guard !drafts.isEmpty else {
+                            throw fail(
+                                open.line, "a ```\(open.name) block must be inside a step",
+                                "start a step with a heading like '## load: Load the data'")
+                        }
                         drafts[drafts.count - 1].blocks.append(open)
                     }
                 } else {
@@ -97,30 +101,47 @@ public enum LessonParser {
             if trimmed.hasPrefix("```") {
                 let word = trimmed.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased()
                 if !word.isEmpty, !blockNames.contains(word), !["text", "sh", "shell", "console"].contains(word) {
-                    throw fail(number, "unknown block '```\(word)'", closestMatch(word, among: blockNames).map { "did you mean '```\($0)'? blocks: " + blockNames.joined(separator: ", ") } ?? "blocks: " + blockNames.joined(separator: ", "))
+                    throw fail(
+                        number, "unknown block '```\(word)'",
+                        closestMatch(word, among: blockNames).map {
+                            "did you mean '```\($0)'? blocks: " + blockNames.joined(separator: ", ")
+                        } ?? "blocks: " + blockNames.joined(separator: ", "))
                 }
                 fence = (["text", "sh", "shell", "console"].contains(word) ? "" : word, number, [])
                 continue
             }
             if line.hasPrefix("# ") {
-                guard title == nil else { throw fail(number, "a second '# ' title", "a lesson has one '# Title'; steps start with '## id: Title'") }
+                guard title == nil else {
+                    throw fail(
+                        number, "a second '# ' title", "a lesson has one '# Title'; steps start with '## id: Title'")
+                }
                 title = String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces)
                 continue
             }
             if line.hasPrefix("## ") {
-                guard title != nil else { throw fail(number, "a step before the lesson's '# Title' line", "start the file with '# Title'") }
+                guard title != nil else {
+                    throw fail(number, "a step before the lesson's '# Title' line", "start the file with '# Title'")
+                }
                 let heading = line.dropFirst(3)
                 guard let colon = heading.firstIndex(of: ":") else {
-                    throw fail(number, "a step heading needs an id: '## id: Title'", "for example '## load: Load the data'")
+                    throw fail(
+                        number, "a step heading needs an id: '## id: Title'", "for example '## load: Load the data'")
                 }
                 let id = heading[..<colon].trimmingCharacters(in: .whitespaces)
                 guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                    throw fail(number, "step id '\(id)' must be one word of letters, digits, - or _", "for example '## load-data: Load the data'")
+                    throw fail(
+                        number, "step id '\(id)' must be one word of letters, digits, - or _",
+                        "for example '## load-data: Load the data'")
                 }
                 if let earlier = drafts.first(where: { $0.id == id }) {
-                    throw fail(number, "duplicate step id '\(id)' (first used at line \(earlier.line))", "give each step its own id")
+                    throw fail(
+                        number, "duplicate step id '\(id)' (first used at line \(earlier.line))",
+                        "give each step its own id")
                 }
-                drafts.append(Draft(id: id, title: heading[heading.index(after: colon)...].trimmingCharacters(in: .whitespaces), line: number))
+                drafts.append(
+                    Draft(
+                        id: id, title: heading[heading.index(after: colon)...].trimmingCharacters(in: .whitespaces),
+                        line: number))
                 continue
             }
             guard !drafts.isEmpty else {
@@ -132,7 +153,10 @@ public enum LessonParser {
                     summary = trimmed.dropFirst("summary:".count).trimmingCharacters(in: .whitespaces)
                 } else if trimmed.lowercased().hasPrefix("minutes:") {
                     let value = trimmed.dropFirst("minutes:".count).trimmingCharacters(in: .whitespaces)
-                    guard let m = Int(value), m > 0 else { throw fail(number, "minutes must be a whole number, found '\(value)'", "for example 'minutes: 10'") }
+                    guard let m = Int(value), m > 0 else {
+                        throw fail(
+                            number, "minutes must be a whole number, found '\(value)'", "for example 'minutes: 10'")
+                    }
                     minutes = m
                 } else {
                     introduction.append(line)
@@ -143,12 +167,17 @@ public enum LessonParser {
             if drafts[last].kind == nil {
                 if trimmed.isEmpty { continue }
                 guard trimmed.lowercased().hasPrefix("kind:") else {
-                    throw fail(number, "step '\(drafts[last].id)' needs a 'kind:' line right under its heading", "kind: explain, do or question")
+                    throw fail(
+                        number, "step '\(drafts[last].id)' needs a 'kind:' line right under its heading",
+                        "kind: explain, do or question")
                 }
                 let word = trimmed.dropFirst(5).trimmingCharacters(in: .whitespaces).lowercased()
                 guard let kind = Step.Kind(rawValue: word) else {
                     let kinds = Step.Kind.allCases.map(\.rawValue)
-                    throw fail(number, "unknown step kind '\(word)'", (closestMatch(word, among: kinds).map { "did you mean '\($0)'? " } ?? "") + "kinds: " + kinds.joined(separator: ", "))
+                    throw fail(
+                        number, "unknown step kind '\(word)'",
+                        (closestMatch(word, among: kinds).map { "did you mean '\($0)'? " } ?? "") + "kinds: "
+                            + kinds.joined(separator: ", "))
                 }
                 drafts[last].kind = kind
                 drafts[last].kindLine = number
@@ -157,7 +186,9 @@ public enum LessonParser {
             drafts[last].text.append(line)
         }
         if let open = fence {
-            throw fail(open.line, "the ```\(open.name) block opened here is never closed", "end it with a line of three backticks: ```")
+            throw fail(
+                open.line, "the ```\(open.name) block opened here is never closed",
+                "end it with a line of three backticks: ```")
         }
         guard let title else { throw fail(1, "a lesson starts with a '# Title' line", nil) }
         guard !drafts.isEmpty else { throw fail(number, "the lesson has no steps", "steps start with '## id: Title'") }
@@ -166,53 +197,91 @@ public enum LessonParser {
         for draft in drafts {
             steps.append(try step(from: draft, fail: fail))
         }
-        return Lesson(name: name, title: title, summary: summary, minutes: minutes, introduction: trimBlankEdges(introduction), steps: steps, path: path)
+        return Lesson(
+            name: name, title: title, summary: summary, minutes: minutes, introduction: trimBlankEdges(introduction),
+            steps: steps, path: path)
     }
 
-    private static func step(from draft: Draft, fail: (Int, String, String?) -> LessonError) throws(LessonError) -> Step {
+    private static func step(from draft: Draft, fail: (Int, String, String?) -> LessonError) throws(LessonError) -> Step
+    {
         guard let kind = draft.kind else {
-            throw fail(draft.line, "step '\(draft.id)' needs a 'kind:' line right under its heading", "kind: explain, do or question")
+            throw fail(
+                draft.line, "step '\(draft.id)' needs a 'kind:' line right under its heading",
+                "kind: explain, do or question")
         }
-        var step = Step(id: draft.id, title: draft.title, kind: kind, text: trimBlankEdges(draft.text), checks: [], answer: nil, choices: [], hints: [], solution: [], wrongAttempts: [], line: draft.line)
+        var step = Step(
+            id: draft.id, title: draft.title, kind: kind, text: trimBlankEdges(draft.text), checks: [], answer: nil,
+            choices: [], hints: [], solution: [], wrongAttempts: [], line: draft.line)
         var seen: [String: Int] = [:]
         var answerLine = 0
         for block in draft.blocks {
             if let first = seen[block.name] {
-                throw fail(block.line, "step '\(draft.id)' has a second ```\(block.name) block (the first is at line \(first))", "put everything in one block")
+                throw fail(
+                    block.line,
+                    "step '\(draft.id)' has a second ```\(block.name) block (the first is at line \(first))",
+                    "put everything in one block")
             }
             seen[block.name] = block.line
             let lines = block.lines.map { ($0.0, $0.1.trimmingCharacters(in: .whitespaces)) }.filter { !$0.1.isEmpty }
             switch block.name {
             case "check":
-                guard kind == .do else { throw fail(block.line, "a ```check block belongs in a 'do' step, and step '\(draft.id)' is '\(kind.rawValue)'", nil) }
-                guard !lines.isEmpty else { throw fail(block.line, "the ```check block of step '\(draft.id)' names nothing to check", "one check per line, e.g. 'dataset rows=344'; checks: " + checkNames.joined(separator: ", ")) }
+                guard kind == .do else {
+                    throw fail(
+                        block.line,
+                        "a ```check block belongs in a 'do' step, and step '\(draft.id)' is '\(kind.rawValue)'", nil)
+                }
+                guard !lines.isEmpty else {
+                    throw fail(
+                        block.line, "the ```check block of step '\(draft.id)' names nothing to check",
+                        "one check per line, e.g. 'dataset rows=344'; checks: " + checkNames.joined(separator: ", "))
+                }
                 for (n, text) in lines { step.checks.append(try requirement(text, line: n, fail: fail)) }
             case "answer":
-                guard kind == .question else { throw fail(block.line, "an ```answer block belongs in a 'question' step, and step '\(draft.id)' is '\(kind.rawValue)'", nil) }
+                guard kind == .question else {
+                    throw fail(
+                        block.line,
+                        "an ```answer block belongs in a 'question' step, and step '\(draft.id)' is '\(kind.rawValue)'",
+                        nil)
+                }
                 guard lines.count == 1, let (n, text) = lines.first else {
-                    throw fail(block.line, "the ```answer block of step '\(draft.id)' must hold exactly one line", "for example 'number 19', 'number evaluation.accuracy tolerance=0.01' or 'choice b'")
+                    throw fail(
+                        block.line, "the ```answer block of step '\(draft.id)' must hold exactly one line",
+                        "for example 'number 19', 'number evaluation.accuracy tolerance=0.01' or 'choice b'")
                 }
                 step.answer = try answer(text, line: n, fail: fail)
                 answerLine = n
             case "choices":
-                guard kind == .question else { throw fail(block.line, "a ```choices block belongs in a 'question' step", nil) }
+                guard kind == .question else {
+                    throw fail(block.line, "a ```choices block belongs in a 'question' step", nil)
+                }
                 for (n, text) in lines {
                     guard let close = text.firstIndex(of: ")"), text.distance(from: text.startIndex, to: close) == 1,
-                          let letter = text.first, letter.isLetter else {
+                        let letter = text.first, letter.isLetter
+                    else {
                         throw fail(n, "a choice starts with a letter and ')': 'a) the text'", nil)
                     }
                     let l = String(letter).lowercased()
-                    guard !step.choices.contains(where: { $0.letter == l }) else { throw fail(n, "choice '\(l)' appears twice", nil) }
-                    step.choices.append(Choice(letter: l, text: text[text.index(after: close)...].trimmingCharacters(in: .whitespaces)))
+                    guard !step.choices.contains(where: { $0.letter == l }) else {
+                        throw fail(n, "choice '\(l)' appears twice", nil)
+                    }
+                    step.choices.append(
+                        Choice(letter: l, text: text[text.index(after: close)...].trimmingCharacters(in: .whitespaces)))
                 }
             case "hints":
                 step.hints = lines.map { $0.1.hasPrefix("- ") ? String($0.1.dropFirst(2)) : $0.1 }
             case "solution":
                 step.solution = lines.map(\.1)
             case "wrong":
-                guard kind != .explain else { throw fail(block.line, "a ```wrong block belongs in a 'do' or 'question' step, and step '\(draft.id)' is 'explain'", nil) }
+                guard kind != .explain else {
+                    throw fail(
+                        block.line,
+                        "a ```wrong block belongs in a 'do' or 'question' step, and step '\(draft.id)' is 'explain'",
+                        nil)
+                }
                 if kind == .question, let (n, text) = lines.first(where: { !$0.1.hasPrefix("answer ") }) {
-                    throw fail(n, "a wrong attempt at question '\(draft.id)' is an answer: 'answer VALUE', found '\(text)'", nil)
+                    throw fail(
+                        n, "a wrong attempt at question '\(draft.id)' is an answer: 'answer VALUE', found '\(text)'",
+                        nil)
                 }
                 step.wrongAttempts = lines.map(\.1)
             default:
@@ -223,16 +292,32 @@ public enum LessonParser {
         case .explain:
             break
         case .do:
-            guard !step.checks.isEmpty else { throw fail(draft.line, "'do' step '\(draft.id)' has no ```check block", "say what the command must achieve, e.g. 'dataset rows=344'") }
-            guard !step.solution.isEmpty else { throw fail(draft.line, "'do' step '\(draft.id)' has no ```solution block", "give the command(s) that finish the step") }
+            guard !step.checks.isEmpty else {
+                throw fail(
+                    draft.line, "'do' step '\(draft.id)' has no ```check block",
+                    "say what the command must achieve, e.g. 'dataset rows=344'")
+            }
+            guard !step.solution.isEmpty else {
+                throw fail(
+                    draft.line, "'do' step '\(draft.id)' has no ```solution block",
+                    "give the command(s) that finish the step")
+            }
         case .question:
             guard let answer = step.answer else {
-                throw fail(draft.line, "question '\(draft.id)' has no ```answer block", "for example ```answer / number 19 / ``` or choice b with a ```choices block")
+                throw fail(
+                    draft.line, "question '\(draft.id)' has no ```answer block",
+                    "for example ```answer / number 19 / ``` or choice b with a ```choices block")
             }
             if case .choice(let letter) = answer {
-                guard !step.choices.isEmpty else { throw fail(answerLine, "question '\(draft.id)' answers with a choice but has no ```choices block", nil) }
+                guard !step.choices.isEmpty else {
+                    throw fail(
+                        answerLine, "question '\(draft.id)' answers with a choice but has no ```choices block", nil)
+                }
                 guard step.choices.contains(where: { $0.letter == letter }) else {
-                    throw fail(answerLine, "the answer '\(letter)' is not one of the choices (" + step.choices.map(\.letter).joined(separator: ", ") + ")", nil)
+                    throw fail(
+                        answerLine,
+                        "the answer '\(letter)' is not one of the choices ("
+                            + step.choices.map(\.letter).joined(separator: ", ") + ")", nil)
                 }
             }
         }
@@ -245,9 +330,15 @@ public enum LessonParser {
         var current = ""
         var quoted = false
         for c in text {
-            if c == "\"" { quoted.toggle(); continue }
+            if c == "\"" {
+                quoted.toggle()
+                continue
+            }
             if c.isWhitespace && !quoted {
-                if !current.isEmpty { words.append(current); current = "" }
+                if !current.isEmpty {
+                    words.append(current)
+                    current = ""
+                }
             } else {
                 current.append(c)
             }
@@ -256,12 +347,19 @@ public enum LessonParser {
         return words
     }
 
-    private static func requirement(_ text: String, line: Int, fail: (Int, String, String?) -> LessonError) throws(LessonError) -> Requirement {
+    private static func requirement(_ text: String, line: Int, fail: (Int, String, String?) -> LessonError)
+        throws(LessonError) -> Requirement
+    {
         var parts = words(text)
-        guard !parts.isEmpty else { throw fail(line, "this check names nothing", "checks: " + checkNames.joined(separator: ", ")) }
+        guard !parts.isEmpty else {
+            throw fail(line, "this check names nothing", "checks: " + checkNames.joined(separator: ", "))
+        }
         let word = parts.removeFirst().lowercased()
         guard checkNames.contains(word) else {
-            throw fail(line, "unknown check '\(word)'", (closestMatch(word, among: checkNames).map { "did you mean '\($0)'? " } ?? "") + "checks: " + checkNames.joined(separator: ", "))
+            throw fail(
+                line, "unknown check '\(word)'",
+                (closestMatch(word, among: checkNames).map { "did you mean '\($0)'? " } ?? "") + "checks: "
+                    + checkNames.joined(separator: ", "))
         }
         var command: String?
         if word == "ran" {
@@ -269,15 +367,21 @@ public enum LessonParser {
                 throw fail(line, "'ran' names no command", "for example 'ran describe rows=344'")
             }
             guard CommandTable.command(named: first) != nil else {
-                throw fail(line, "'ran \(first)' names no command", closestMatch(first, among: CommandTable.names).map { "did you mean '\($0)'?" })
+                throw fail(
+                    line, "'ran \(first)' names no command",
+                    closestMatch(first, among: CommandTable.names).map { "did you mean '\($0)'?" })
             }
             command = first
             parts.removeFirst()
             // `ran plot calibration`: a command whose first word picks what it does, and that word.
             if let spec = CommandTable.command(named: first), let kind = parts.first, !kind.contains("="),
-               let positional = spec.positionals.first, case .choice(let kinds) = positional.kind {
+                let positional = spec.positionals.first, case .choice(let kinds) = positional.kind
+            {
                 guard kinds.contains(kind) else {
-                    throw fail(line, "'\(first)' has no kind '\(kind)'", (closestMatch(kind, among: kinds).map { "did you mean '\($0)'? " } ?? "") + "kinds: " + kinds.joined(separator: ", "))
+                    throw fail(
+                        line, "'\(first)' has no kind '\(kind)'",
+                        (closestMatch(kind, among: kinds).map { "did you mean '\($0)'? " } ?? "") + "kinds: "
+                            + kinds.joined(separator: ", "))
                 }
                 command = first + " " + kind
                 parts.removeFirst()
@@ -299,45 +403,63 @@ public enum LessonParser {
         }
         let datasetKeys = ["name", "rows", "columns", "file", "column"]
         let modelKeys = ["name", "algorithm", "target", "task", "threshold", "calibrated", "conformal"]
-        let allowed: [String] = switch word {
-        case "dataset", "ran": datasetKeys
-        case "predicted": modelKeys + ["rows", "warning"]
-        case "split": ["rows", "test", "column", "stratified"]
-        case "evaluated": modelKeys + ["unseen"]
-        default: modelKeys
-        }
+        let allowed: [String] =
+            switch word {
+            case "dataset", "ran": datasetKeys
+            case "predicted": modelKeys + ["rows", "warning"]
+            case "split": ["rows", "test", "column", "stratified"]
+            case "evaluated": modelKeys + ["unseen"]
+            default: modelKeys
+            }
         for key in pairs.keys.sorted() where !allowed.contains(key) {
-            throw fail(line, "'\(word)' has no condition '\(key)'", (closestMatch(key, among: allowed).map { "did you mean '\($0)'? " } ?? "") + "conditions: " + allowed.joined(separator: ", ") + (word == "predicted" ? ", row.COLUMN" : ""))
+            throw fail(
+                line, "'\(word)' has no condition '\(key)'",
+                (closestMatch(key, among: allowed).map { "did you mean '\($0)'? " } ?? "") + "conditions: "
+                    + allowed.joined(separator: ", ") + (word == "predicted" ? ", row.COLUMN" : ""))
         }
         func int(_ key: String) throws(LessonError) -> Int? {
             guard let text = pairs[key] else { return nil }
-            guard let n = Int(text), n >= 0 else { throw fail(line, "\(key) must be a whole number, found '\(text)'", nil) }
+            guard let n = Int(text), n >= 0 else {
+                throw fail(line, "\(key) must be a whole number, found '\(text)'", nil)
+            }
             return n
         }
         if word == "dataset" || word == "ran" {
-            let filter = DatasetFilter(name: pairs["name"], rows: try int("rows"), columns: try int("columns"), file: pairs["file"], column: pairs["column"])
+            let filter = DatasetFilter(
+                name: pairs["name"], rows: try int("rows"), columns: try int("columns"), file: pairs["file"],
+                column: pairs["column"])
             if word == "ran", let command { return .ran(command: command, filter) }
             guard filter != DatasetFilter() else {
-                throw fail(line, "this 'dataset' check names nothing to look for", "add a condition: name=, rows=, columns=, file= or column=")
+                throw fail(
+                    line, "this 'dataset' check names nothing to look for",
+                    "add a condition: name=, rows=, columns=, file= or column=")
             }
             return .dataset(filter)
         }
         if word == "split" {
-            return .split(SplitFilter(rows: try int("rows"), test: try int("test"), column: pairs["column"], stratified: pairs["stratified"]))
+            return .split(
+                SplitFilter(
+                    rows: try int("rows"), test: try int("test"), column: pairs["column"],
+                    stratified: pairs["stratified"]))
         }
         if let algorithm = pairs["algorithm"], AlgorithmRegistry.named(algorithm) == nil {
-            throw fail(line, "unknown algorithm '\(algorithm)'", closestMatch(algorithm, among: AlgorithmRegistry.names).map { "did you mean '\($0)'?" })
+            throw fail(
+                line, "unknown algorithm '\(algorithm)'",
+                closestMatch(algorithm, among: AlgorithmRegistry.names).map { "did you mean '\($0)'?" })
         }
         if let task = pairs["task"], !["classification", "regression"].contains(task) {
             throw fail(line, "task must be classification or regression, found '\(task)'", nil)
         }
         func yesNo(_ key: String) throws(LessonError) -> Bool? {
             guard let text = pairs[key] else { return nil }
-            guard ["yes", "no"].contains(text.lowercased()) else { throw fail(line, "\(key) must be yes or no, found '\(text)'", nil) }
+            guard ["yes", "no"].contains(text.lowercased()) else {
+                throw fail(line, "\(key) must be yes or no, found '\(text)'", nil)
+            }
             return text.lowercased() == "yes"
         }
-        let filter = ModelFilter(name: pairs["name"], algorithm: pairs["algorithm"], target: pairs["target"], task: pairs["task"],
-                                 threshold: try yesNo("threshold"), calibrated: try yesNo("calibrated"), conformal: try yesNo("conformal"))
+        let filter = ModelFilter(
+            name: pairs["name"], algorithm: pairs["algorithm"], target: pairs["target"], task: pairs["task"],
+            threshold: try yesNo("threshold"), calibrated: try yesNo("calibrated"), conformal: try yesNo("conformal"))
         switch word {
         case "model": return .model(filter)
         case "evaluated":
@@ -348,7 +470,9 @@ public enum LessonParser {
         }
     }
 
-    private static func answer(_ text: String, line: Int, fail: (Int, String, String?) -> LessonError) throws(LessonError) -> Answer {
+    private static func answer(_ text: String, line: Int, fail: (Int, String, String?) -> LessonError)
+        throws(LessonError) -> Answer
+    {
         let parts = words(text)
         guard let kind = parts.first?.lowercased(), parts.count >= 2 else {
             throw fail(line, "an answer is 'number VALUE' or 'choice LETTER', found '\(text)'", nil)
@@ -360,9 +484,15 @@ public enum LessonParser {
         case "number":
             var tolerance: Tolerance?
             for extra in parts.dropFirst(2) {
-                guard extra.lowercased().hasPrefix("tolerance=") else { throw fail(line, "unexpected '\(extra)' in the answer", "only tolerance=X (or tolerance=X%) may follow the number") }
+                guard extra.lowercased().hasPrefix("tolerance=") else {
+                    throw fail(
+                        line, "unexpected '\(extra)' in the answer",
+                        "only tolerance=X (or tolerance=X%) may follow the number")
+                }
                 let value = String(extra.dropFirst("tolerance=".count))
-                guard let parsed = Grading.number(from: value), parsed.value >= 0 else { throw fail(line, "tolerance must be a number, found '\(value)'", nil) }
+                guard let parsed = Grading.number(from: value), parsed.value >= 0 else {
+                    throw fail(line, "tolerance must be a number, found '\(value)'", nil)
+                }
                 tolerance = parsed.percent ? .relative(parsed.value) : .absolute(parsed.value)
             }
             let source = parts[1]
@@ -372,12 +502,18 @@ public enum LessonParser {
             if source.hasPrefix("evaluation.") {
                 let metric = String(source.dropFirst("evaluation.".count))
                 guard MetricCatalog.named(metric) != nil else {
-                    throw fail(line, "'\(source)' names no metric", closestMatch(metric, among: MetricCatalog.all.map(\.name)).map { "did you mean 'evaluation.\($0)'?" })
+                    throw fail(
+                        line, "'\(source)' names no metric",
+                        closestMatch(metric, among: MetricCatalog.all.map(\.name)).map {
+                            "did you mean 'evaluation.\($0)'?"
+                        })
                 }
                 return .number(.evaluation(metric: metric), tolerance: tolerance)
             }
             guard source.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else {
-                throw fail(line, "'\(source)' is neither a number nor a name", "for example 'number 19' or 'number evaluation.rmse'")
+                throw fail(
+                    line, "'\(source)' is neither a number nor a name",
+                    "for example 'number 19' or 'number evaluation.rmse'")
             }
             return .number(.binding(source), tolerance: tolerance)
         default:

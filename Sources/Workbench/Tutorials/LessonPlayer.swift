@@ -30,7 +30,8 @@ public enum LessonPlayer {
         let folder = scratch + "/work"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: workingDirectory)) ?? [] {
-            try? FileManager.default.createSymbolicLink(atPath: folder + "/" + entry, withDestinationPath: workingDirectory + "/" + entry)
+            try? FileManager.default.createSymbolicLink(
+                atPath: folder + "/" + entry, withDestinationPath: workingDirectory + "/" + entry)
         }
         let session = Session(environment: SessionEnvironment(workingDirectory: folder, home: scratch + "/home"))
         return play(lesson, in: session)
@@ -49,7 +50,10 @@ public enum LessonPlayer {
         for (index, step) in lesson.steps.enumerated() {
             guard session.tutorial === run, run.index == index else {
                 // Entering a step can pass it at once (its checks already hold): count it.
-                if session.tutorial !== run || run.index > index { report.stepsPassed += 1; continue }
+                if session.tutorial !== run || run.index > index {
+                    report.stepsPassed += 1
+                    continue
+                }
                 report.problems.append("[\(step.id)]: the lesson is not on this step")
                 return report
             }
@@ -63,7 +67,9 @@ public enum LessonPlayer {
                 if !feedback.contains("✗ [\(step.id)]") {
                     report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' got no feedback")
                 } else if !Self.helps(feedback, step: step) {
-                    report.problems.append("[\(step.id)]: the wrong attempt '\(attempt)' was refused without one of the step's hints or its solution")
+                    report.problems.append(
+                        "[\(step.id)]: the wrong attempt '\(attempt)' was refused without one of the step's hints or its solution"
+                    )
                 } else {
                     report.wrongAttemptsRefused += 1
                 }
@@ -80,7 +86,9 @@ public enum LessonPlayer {
             case .do:
                 for line in step.solution {
                     if let cell = type(line), !cell.succeeded {
-                        report.problems.append("[\(step.id)]: the solution's command '\(line)' failed: \(cell.output.plainText.split(separator: "\n").first ?? "")")
+                        report.problems.append(
+                            "[\(step.id)]: the solution's command '\(line)' failed: \(cell.output.plainText.split(separator: "\n").first ?? "")"
+                        )
                     }
                 }
             }

@@ -65,16 +65,22 @@ public struct TutorialProgress: Codable, Sendable, Equatable {
 /// `_`, `-`, not starting with `.` or `-`, at most 64 characters) and never a path.
 public enum LearnerName {
     public static func validate(_ name: String) throws -> String {
-        let allowed = name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) }
+        let allowed = name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)
+        }
         guard !name.isEmpty, name.count <= 64, allowed, let first = name.first, first != ".", first != "-" else {
-            throw CommandError("'\(name)' cannot be a learner's name",
-                               hint: "a name is one word of letters, digits, '.', '_' or '-' (not starting with '.' or '-', at most 64 characters), e.g. alice or j.smith")
+            throw CommandError(
+                "'\(name)' cannot be a learner's name",
+                hint:
+                    "a name is one word of letters, digits, '.', '_' or '-' (not starting with '.' or '-', at most 64 characters), e.g. alice or j.smith"
+            )
         }
         return name
     }
 
     /// `$WORKBENCH_LEARNER`, when set and valid.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String?
+    {
         guard let name = environment["WORKBENCH_LEARNER"], !name.isEmpty else { return nil }
         return try? validate(name)
     }
@@ -113,7 +119,8 @@ public struct ProgressStore: Sendable {
 
     public func load() -> TutorialProgress {
         guard let path, let data = FileManager.default.contents(atPath: path),
-              var progress = try? JSONDecoder().decode(TutorialProgress.self, from: data) else { return TutorialProgress(learner: learner) }
+            var progress = try? JSONDecoder().decode(TutorialProgress.self, from: data)
+        else { return TutorialProgress(learner: learner) }
         progress.learner = learner
         return progress
     }
@@ -123,7 +130,8 @@ public struct ProgressStore: Sendable {
     public func save(_ progress: TutorialProgress) -> String? {
         guard let path else { return nil }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try writeFileAtomically(encoder.encode(progress), to: path)

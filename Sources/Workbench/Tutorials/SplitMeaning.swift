@@ -43,7 +43,9 @@ enum SplitMeaning {
         let columns = parts.compactMap { $0.column(named: name) }
         guard columns.count == parts.count else { return [] }
         let counts = parts.indices.map { i in
-            (0..<parts[i].rowCount).reduce(into: [String: Int]()) { $0[columns[i].text(at: $1) ?? "(missing)", default: 0] += 1 }
+            (0..<parts[i].rowCount).reduce(into: [String: Int]()) {
+                $0[columns[i].text(at: $1) ?? "(missing)", default: 0] += 1
+            }
         }
         let total = parts.reduce(0) { $0 + $1.rowCount }
         var whole: [String: Int] = [:]
@@ -53,7 +55,9 @@ enum SplitMeaning {
             for value in whole.keys.sorted() {
                 let expected = Double(part.rowCount) * Double(whole[value] ?? 0) / Double(max(total, 1))
                 let count = counts[i][value] ?? 0
-                if abs(Double(count) - expected) >= 1 + 1e-9 { drifts.append(Drift(part: i, value: value, count: count, expected: expected)) }
+                if abs(Double(count) - expected) >= 1 + 1e-9 {
+                    drifts.append(Drift(part: i, value: value, count: count, expected: expected))
+                }
             }
         }
         return drifts

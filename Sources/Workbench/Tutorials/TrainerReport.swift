@@ -70,24 +70,38 @@ public struct TrainerReport: Codable, Sendable, Equatable {
 
     /// Shipped lessons a learner should finish before the generated lesson of a model of `task`.
     static func prerequisites(task: String) -> [String] {
-        ["invoking-a-model", task == "regression" ? "reading-regression" : "reading-classification", "when-not-to-trust"]
+        [
+            "invoking-a-model", task == "regression" ? "reading-regression" : "reading-classification",
+            "when-not-to-trust",
+        ]
     }
 
     /// Reads every `*.json` progress file in `folders` (not recursively). A file that is not
     /// progress is a note, never a failure of the whole report.
-    public static func build(folders: [String], catalog: [Lesson], readinessFor bundle: (path: String, loaded: LoadedBundle, lesson: String)? = nil) throws -> TrainerReport {
+    public static func build(
+        folders: [String], catalog: [Lesson],
+        readinessFor bundle: (path: String, loaded: LoadedBundle, lesson: String)? = nil
+    ) throws -> TrainerReport {
         var notes: [String] = []
         var learners: [(name: String, file: String, progress: TutorialProgress)] = []
         for folder in folders {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CommandError("\(folder) is not a folder of progress files", hint: "give folders that hold learners' NAME.json files ($WORKBENCH_HOME/tutorials/learners, or the shared $WORKBENCH_PROGRESS)")
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw CommandError(
+                    "\(folder) is not a folder of progress files",
+                    hint:
+                        "give folders that hold learners' NAME.json files ($WORKBENCH_HOME/tutorials/learners, or the shared $WORKBENCH_PROGRESS)"
+                )
             }
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+                $0.hasSuffix(".json") && !$0.hasPrefix(".")
+            }.sorted()
             for file in files {
                 let path = (folder as NSString).appendingPathComponent(file)
                 guard let data = try? BoundedFile.read(path, limit: 16 << 20),
-                      let progress = try? JSONDecoder().decode(TutorialProgress.self, from: data) else {
+                    let progress = try? JSONDecoder().decode(TutorialProgress.self, from: data)
+                else {
                     notes.append("\(path) is not a progress file; skipped")
                     continue
                 }
@@ -111,13 +125,19 @@ public struct TrainerReport: Codable, Sendable, Equatable {
             for name in lessons {
                 guard let entry = learner.progress.lessons[name] else { continue }
                 let records = entry.steps.values
-                states.append(LessonState(lesson: name, finished: entry.finished, stepsDone: entry.done.count, steps: byName[name]?.steps.count,
-                                          attempts: records.reduce(0) { $0 + $1.attempts }, hints: records.reduce(0) { $0 + $1.hints },
-                                          solutions: records.filter(\.solution).count, minutes: (entry.seconds / 60 * 10).rounded() / 10))
+                states.append(
+                    LessonState(
+                        lesson: name, finished: entry.finished, stepsDone: entry.done.count,
+                        steps: byName[name]?.steps.count,
+                        attempts: records.reduce(0) { $0 + $1.attempts }, hints: records.reduce(0) { $0 + $1.hints },
+                        solutions: records.filter(\.solution).count, minutes: (entry.seconds / 60 * 10).rounded() / 10))
                 for (id, record) in entry.steps where record.attempts > 0 || record.hints > 0 || record.solution {
                     let key = name + "\u{0}" + id
-                    var step = help[key] ?? HardStep(lesson: name, step: id, title: byName[name]?.steps.first { $0.id == id }?.title ?? "",
-                                                     learners: 0, attempts: 0, hints: 0, solutions: 0)
+                    var step =
+                        help[key]
+                        ?? HardStep(
+                            lesson: name, step: id, title: byName[name]?.steps.first { $0.id == id }?.title ?? "",
+                            learners: 0, attempts: 0, hints: 0, solutions: 0)
                     step.learners += 1
                     step.attempts += record.attempts
                     step.hints += record.hints
@@ -127,15 +147,23 @@ public struct TrainerReport: Codable, Sendable, Equatable {
             }
             report.learners.append(Learner(name: learner.name, file: learner.file, lessons: states))
         }
-        report.hardestSteps = Array(help.values.sorted {
-            ($0.solutions, $0.attempts, $0.hints, $1.lesson, $1.step) > ($1.solutions, $1.attempts, $1.hints, $0.lesson, $0.step)
-        }.prefix(10))
+        report.hardestSteps = Array(
+            help.values.sorted {
+                ($0.solutions, $0.attempts, $0.hints, $1.lesson, $1.step) > (
+                    $1.solutions, $1.attempts, $1.hints, $0.lesson, $0.step
+                )
+            }.prefix(10))
         if let bundle {
             let task = bundle.loaded.pipeline.task.rawValue
             let prerequisites = prerequisites(task: task)
-            var section = BundleReadiness(bundle: bundle.path, model: bundle.loaded.manifest.name, lesson: bundle.lesson, prerequisites: prerequisites, learners: [])
+            var section = BundleReadiness(
+                bundle: bundle.path, model: bundle.loaded.manifest.name, lesson: bundle.lesson,
+                prerequisites: prerequisites, learners: [])
             for learner in learners {
-                section.learners.append(readiness(of: learner.name, progress: learner.progress, lesson: bundle.lesson, prerequisites: prerequisites))
+                section.learners.append(
+                    readiness(
+                        of: learner.name, progress: learner.progress, lesson: bundle.lesson,
+                        prerequisites: prerequisites))
             }
             report.readiness = section
         }
@@ -144,13 +172,21 @@ public struct TrainerReport: Codable, Sendable, Equatable {
 
     /// Ready: finished the bundle's lesson without its solutions, and every prerequisite. Needs
     /// review: finished it, but with a solution or a prerequisite missing. Not ready: not finished.
-    static func readiness(of learner: String, progress: TutorialProgress, lesson: String, prerequisites: [String]) -> Readiness {
+    static func readiness(of learner: String, progress: TutorialProgress, lesson: String, prerequisites: [String])
+        -> Readiness
+    {
         var reasons: [String] = []
         let entry = progress.lessons[lesson]
         let finished = entry?.finished == true
-        if !finished { reasons.append(entry == nil ? "has not started \(lesson)" : "has not finished \(lesson) (on step \(entry?.step ?? "?"))") }
+        if !finished {
+            reasons.append(
+                entry == nil
+                    ? "has not started \(lesson)" : "has not finished \(lesson) (on step \(entry?.step ?? "?"))")
+        }
         let solved = (entry?.steps ?? [:]).filter(\.value.solution).keys.sorted()
-        if !solved.isEmpty { reasons.append("needed the solution in \(lesson) at " + solved.map { "[\($0)]" }.joined(separator: ", ")) }
+        if !solved.isEmpty {
+            reasons.append("needed the solution in \(lesson) at " + solved.map { "[\($0)]" }.joined(separator: ", "))
+        }
         for name in prerequisites where progress.lessons[name]?.finished != true {
             reasons.append("has not finished \(name)")
         }
@@ -161,10 +197,14 @@ public struct TrainerReport: Codable, Sendable, Equatable {
     /// The report over `folders`, with the lessons of the catalog seen from `workingDirectory`,
     /// and readiness for the lesson about the bundle at `bundle.path` (as the user wrote it;
     /// `resolve` makes it absolute).
-    public static func build(folders: [String], workingDirectory: String, bundle: (path: String, lesson: String)?,
-                             resolve: (String) -> String) throws -> TrainerReport {
+    public static func build(
+        folders: [String], workingDirectory: String, bundle: (path: String, lesson: String)?,
+        resolve: (String) -> String
+    ) throws -> TrainerReport {
         let catalog = LessonLibrary.catalog(workingDirectory: workingDirectory).lessons.compactMap { try? $0.load() }
-        let loaded = try bundle.map { (path: $0.path, loaded: try BundleReader.open(resolve($0.path)), lesson: $0.lesson) }
+        let loaded = try bundle.map {
+            (path: $0.path, loaded: try BundleReader.open(resolve($0.path)), lesson: $0.lesson)
+        }
         return try build(folders: folders, catalog: catalog, readinessFor: loaded)
     }
 
@@ -176,7 +216,9 @@ public struct TrainerReport: Codable, Sendable, Equatable {
         case "html", "htm": try target.write(Data(report.html().utf8))
         case "json": try target.write(report.json())
         default:
-            throw CommandError("cannot tell the report format from '\((target.shown as NSString).lastPathComponent)'", hint: "end the path in .html (a page) or .json")
+            throw CommandError(
+                "cannot tell the report format from '\((target.shown as NSString).lastPathComponent)'",
+                hint: "end the path in .html (a page) or .json")
         }
     }
 
@@ -185,7 +227,9 @@ public struct TrainerReport: Codable, Sendable, Equatable {
     /// The report as a cell's output: tables, with a heatmap of progress and bars of the hardest steps.
     public func output(width: Int) -> Output {
         var out = Output()
-        out.append("\(learners.count) learner\(learners.count == 1 ? "" : "s"), \(lessons.count) lesson\(lessons.count == 1 ? "" : "s") worked on")
+        out.append(
+            "\(learners.count) learner\(learners.count == 1 ? "" : "s"), \(lessons.count) lesson\(lessons.count == 1 ? "" : "s") worked on"
+        )
         for section in sections() {
             out.blank()
             out.append(section.title)
@@ -206,7 +250,8 @@ public struct TrainerReport: Codable, Sendable, Equatable {
     }
 
     func sections() -> [Section] {
-        var finished = TextTable(headers: ["learner"] + lessons + ["minutes"], alignments: [.left] + lessons.map { _ in .right } + [.right])
+        var finished = TextTable(
+            headers: ["learner"] + lessons + ["minutes"], alignments: [.left] + lessons.map { _ in .right } + [.right])
         var shares: [[Double]] = []
         for learner in learners {
             var row = [learner.name]
@@ -218,29 +263,54 @@ public struct TrainerReport: Codable, Sendable, Equatable {
                     continue
                 }
                 row.append(state.finished ? "finished" : "\(state.stepsDone)/\(state.steps.map(String.init) ?? "?")")
-                shareRow.append(state.finished ? 1 : Double(state.stepsDone) / Double(max(state.steps ?? state.stepsDone, 1)))
+                shareRow.append(
+                    state.finished ? 1 : Double(state.stepsDone) / Double(max(state.steps ?? state.stepsDone, 1)))
             }
             row.append(formatFixed(learner.lessons.reduce(0) { $0 + $1.minutes }, decimals: 1))
             finished.add(row)
             shares.append(shareRow)
         }
-        var sections = [Section(id: "finished", title: "Who finished which lesson (steps done / steps)", table: finished,
-                                chart: learners.isEmpty || lessons.isEmpty ? nil : .heatmap(Heatmap(title: "Share of each lesson done", rowTitle: "learner", columnTitle: "lesson",
-                                                                                                rowLabels: learners.map(\.name), columnLabels: lessons, cells: shares)))]
-        var hard = TextTable(headers: ["lesson", "step", "title", "learners", "attempts", "hints", "solutions"],
-                             alignments: [.left, .left, .left, .right, .right, .right, .right])
+        var sections = [
+            Section(
+                id: "finished", title: "Who finished which lesson (steps done / steps)", table: finished,
+                chart: learners.isEmpty || lessons.isEmpty
+                    ? nil
+                    : .heatmap(
+                        Heatmap(
+                            title: "Share of each lesson done", rowTitle: "learner", columnTitle: "lesson",
+                            rowLabels: learners.map(\.name), columnLabels: lessons, cells: shares)))
+        ]
+        var hard = TextTable(
+            headers: ["lesson", "step", "title", "learners", "attempts", "hints", "solutions"],
+            alignments: [.left, .left, .left, .right, .right, .right, .right])
         for step in hardestSteps {
-            hard.add([step.lesson, "[\(step.step)]", step.title, String(step.learners), String(step.attempts), String(step.hints), String(step.solutions)])
+            hard.add([
+                step.lesson, "[\(step.step)]", step.title, String(step.learners), String(step.attempts),
+                String(step.hints), String(step.solutions),
+            ])
         }
-        sections.append(Section(id: "hardest", title: "Steps where learners needed the most help", table: hardestSteps.isEmpty ? nil : hard,
-                                chart: hardestSteps.isEmpty ? nil : .bars(BarChart(title: "Failed attempts per step", valueLabel: "attempts (all learners)",
-                                                                                   bars: hardestSteps.map { Bar("\($0.lesson) [\($0.step)]", Double($0.attempts)) })),
-                                lines: hardestSteps.isEmpty ? ["no learner needed a hint or the solution"] : []))
+        sections.append(
+            Section(
+                id: "hardest", title: "Steps where learners needed the most help",
+                table: hardestSteps.isEmpty ? nil : hard,
+                chart: hardestSteps.isEmpty
+                    ? nil
+                    : .bars(
+                        BarChart(
+                            title: "Failed attempts per step", valueLabel: "attempts (all learners)",
+                            bars: hardestSteps.map { Bar("\($0.lesson) [\($0.step)]", Double($0.attempts)) })),
+                lines: hardestSteps.isEmpty ? ["no learner needed a hint or the solution"] : []))
         if let readiness {
             var table = TextTable(headers: ["learner", "status", "why"])
-            for r in readiness.learners { table.add([r.learner, r.status.rawValue, r.reasons.joined(separator: "; ")]) }
-            sections.append(Section(id: "readiness", title: "Readiness for \(readiness.model) (\(readiness.bundle)): lesson \(readiness.lesson), after " + readiness.prerequisites.joined(separator: ", "),
-                                    table: table))
+            for r in readiness.learners {
+                table.add([r.learner, r.status.rawValue, r.reasons.joined(separator: "; ")])
+            }
+            sections.append(
+                Section(
+                    id: "readiness",
+                    title: "Readiness for \(readiness.model) (\(readiness.bundle)): lesson \(readiness.lesson), after "
+                        + readiness.prerequisites.joined(separator: ", "),
+                    table: table))
         }
         return sections
     }
@@ -255,13 +325,16 @@ public struct TrainerReport: Codable, Sendable, Equatable {
     /// A self-contained page in the session report's style, its tables and charts drawn by the
     /// session report's own code.
     public func html() -> String {
-        var body = "<p class=\"meta\">\(learners.count) learners · \(lessons.count) lessons · Workbench \(workbenchVersion)</p>\n"
+        var body =
+            "<p class=\"meta\">\(learners.count) learners · \(lessons.count) lessons · Workbench \(workbenchVersion)</p>\n"
         for note in notes { body += "<p class=\"note\">\(HTMLReport.escape(note))</p>\n" }
         for section in sections() {
             body += "<section class=\"cell\" id=\"\(section.id)\">\n<h2>\(HTMLReport.escape(section.title))</h2>\n"
             if let table = section.table { body += HTMLReport.htmlTable(table, id: "\(section.id)-table") }
             if let chart = section.chart {
-                body += "<figure class=\"chart\" data-chart=\"\(section.id)-chart\">" + SVGRenderer.render(chart, id: "\(section.id)-chart") + "</figure>\n"
+                body +=
+                    "<figure class=\"chart\" data-chart=\"\(section.id)-chart\">"
+                    + SVGRenderer.render(chart, id: "\(section.id)-chart") + "</figure>\n"
             }
             for line in section.lines { body += "<p>\(HTMLReport.escape(line))</p>\n" }
             body += "</section>\n"

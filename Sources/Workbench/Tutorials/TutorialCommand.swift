@@ -6,7 +6,9 @@ import Tabular
 
 extension CommandTable {
     /// Actions of `tutorial`, in the order `help` lists them.
-    static let tutorialActions = ["list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume", "make", "report"]
+    static let tutorialActions = [
+        "list", "start", "next", "hint", "solution", "skip", "back", "step", "quit", "resume", "make", "report",
+    ]
 
     /// `tutorial [ACTION] [NAME]`: lists, starts and steers the guided lessons of `tutorials/`.
     static let tutorial = CommandSpec(
@@ -34,13 +36,24 @@ extension CommandTable {
             of such folders: who finished which lesson, the steps that needed most help, and with \
             bundle="B" lesson=NAME each learner's readiness for the lesson tutorial make wrote about B.
             """,
-        positionals: [PositionalSpec("ACTION", .choice(tutorialActions), optional: true), PositionalSpec("NAME", .lesson, optional: true),
-                      PositionalSpec("PATH", keyword: "to", .path, optional: true), PositionalSpec("LEARNER", keyword: "as", .text, optional: true)],
-        options: [OptionSpec("overwrite", .flag, default: "no", help: "tutorial make, tutorial report: replace an existing file"),
-                  OptionSpec("bundle", .path, help: "tutorial report: the bundle whose generated lesson readiness is judged for"),
-                  OptionSpec("lesson", .lesson, help: "tutorial report: the name of that bundle's generated lesson")],
-        examples: ["tutorial", "tutorial start first-steps", "tutorial start first-steps as alice", "tutorial hint", "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"",
-                   "tutorial report \"progress\" to \"progress.html\" bundle=\"bundles/penguins\" lesson=penguin-model"],
+        positionals: [
+            PositionalSpec("ACTION", .choice(tutorialActions), optional: true),
+            PositionalSpec("NAME", .lesson, optional: true),
+            PositionalSpec("PATH", keyword: "to", .path, optional: true),
+            PositionalSpec("LEARNER", keyword: "as", .text, optional: true),
+        ],
+        options: [
+            OptionSpec(
+                "overwrite", .flag, default: "no", help: "tutorial make, tutorial report: replace an existing file"),
+            OptionSpec(
+                "bundle", .path, help: "tutorial report: the bundle whose generated lesson readiness is judged for"),
+            OptionSpec("lesson", .lesson, help: "tutorial report: the name of that bundle's generated lesson"),
+        ],
+        examples: [
+            "tutorial", "tutorial start first-steps", "tutorial start first-steps as alice", "tutorial hint",
+            "tutorial resume", "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"",
+            "tutorial report \"progress\" to \"progress.html\" bundle=\"bundles/penguins\" lesson=penguin-model",
+        ],
         reopen: .actsOutside,
         run: runTutorial)
 
@@ -48,13 +61,16 @@ extension CommandTable {
     static let answer = CommandSpec(
         "answer", topic: "session",
         summary: "answer the current tutorial question: a number (0.62, .62, 62%) or a choice letter",
-        discussion: "Numbers are compared with the value your session computed, within a small tolerance; choices by letter, in any case. Text with spaces goes in quotes.",
+        discussion:
+            "Numbers are compared with the value your session computed, within a small tolerance; choices by letter, in any case. Text with spaces goes in quotes.",
         positionals: [PositionalSpec("VALUE", .text)],
         examples: ["answer 0.62", "answer 62%", "answer b"],
         reopen: .actsOutside,
         run: { context in
             guard let run = context.session.tutorial else {
-                throw CommandError("no tutorial question is waiting for an answer", hint: "'tutorial' lists the lessons; 'tutorial resume' continues the last one")
+                throw CommandError(
+                    "no tutorial question is waiting for an answer",
+                    hint: "'tutorial' lists the lessons; 'tutorial resume' continues the last one")
             }
             let text = try context.text("VALUE")
             run.touch()
@@ -67,8 +83,10 @@ extension CommandTable {
         if let expression = context.invocation.positionals["ACTION"] {
             let word = try context.text("ACTION")
             guard tutorialActions.contains(word) else {
-                throw LanguageError.semantic("unknown tutorial action '\(word)'", at: expression.range,
-                                             hint: (closestMatch(word, among: tutorialActions).map { "did you mean '\($0)'? " } ?? "") + "actions: " + tutorialActions.joined(separator: ", "))
+                throw LanguageError.semantic(
+                    "unknown tutorial action '\(word)'", at: expression.range,
+                    hint: (closestMatch(word, among: tutorialActions).map { "did you mean '\($0)'? " } ?? "")
+                        + "actions: " + tutorialActions.joined(separator: ", "))
             }
             action = word
         } else {
@@ -76,18 +94,23 @@ extension CommandTable {
         }
         let name = context.invocation.positionals["NAME"] == nil ? nil : try context.text("NAME")
         if name != nil, !["start", "resume", "make", "report"].contains(action) {
-            throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "NAME"), usage: "tutorial \(action)")
+            throw LanguageError.unexpectedArgument(
+                at: context.invocation.range(of: "NAME"), usage: "tutorial \(action)")
         }
         if context.invocation.positionals["PATH"] != nil, action != "make", action != "report" {
-            throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "PATH"), usage: "tutorial \(action)")
+            throw LanguageError.unexpectedArgument(
+                at: context.invocation.range(of: "PATH"), usage: "tutorial \(action)")
         }
         if context.invocation.positionals["LEARNER"] != nil {
             guard ["start", "resume"].contains(action) else {
-                throw LanguageError.unexpectedArgument(at: context.invocation.range(of: "LEARNER"), usage: "tutorial \(action)")
+                throw LanguageError.unexpectedArgument(
+                    at: context.invocation.range(of: "LEARNER"), usage: "tutorial \(action)")
             }
             let learner = try LearnerName.validate(try context.text("LEARNER"))
             if session.learner != learner, let current = session.tutorial {
-                context.print("left lesson \(current.lesson.name) at \(current.position) (learner \(session.learner ?? "unnamed"))")
+                context.print(
+                    "left lesson \(current.lesson.name) at \(current.position) (learner \(session.learner ?? "unnamed"))"
+                )
                 session.tutorial = nil
             }
             session.learner = learner
@@ -104,17 +127,23 @@ extension CommandTable {
         case "start", "resume":
             let progress = store.load()
             guard let lessonName = name ?? (action == "resume" ? progress.current : nil) else {
-                throw CommandError(action == "start" ? "which lesson? tutorial start NAME" : "there is no lesson to resume",
-                                   hint: "'tutorial' lists the lessons")
+                throw CommandError(
+                    action == "start" ? "which lesson? tutorial start NAME" : "there is no lesson to resume",
+                    hint: "'tutorial' lists the lessons")
             }
-            let lesson = try LessonLibrary.lesson(named: lessonName, workingDirectory: context.environment.workingDirectory)
+            let lesson = try LessonLibrary.lesson(
+                named: lessonName, workingDirectory: context.environment.workingDirectory)
             if let current = session.tutorial, current.lesson.name != lesson.name {
-                context.print("left lesson \(current.lesson.name) at \(current.position); 'tutorial resume \(current.lesson.name)' returns to it")
+                context.print(
+                    "left lesson \(current.lesson.name) at \(current.position); 'tutorial resume \(current.lesson.name)' returns to it"
+                )
             }
             var index = 0
             var done: [String] = []
             if action == "resume", let entry = progress.lessons[lesson.name], !entry.finished {
-                if let i = lesson.index(of: entry.step) { index = i } else {
+                if let i = lesson.index(of: entry.step) {
+                    index = i
+                } else {
                     context.print("note: step '\(entry.step)' is no longer in the lesson; starting from the beginning")
                 }
                 done = entry.done
@@ -123,30 +152,38 @@ extension CommandTable {
             session.tutorial = run
             var lines: [String]
             if index == 0 {
-                lines = ["lesson \(lesson.name): \(lesson.title) (\(lesson.steps.count) steps" + (lesson.minutes.map { ", about \($0) minutes" } ?? "") + ")"
-                         + (session.learner.map { "; progress kept for learner \($0)" } ?? "")]
+                lines = [
+                    "lesson \(lesson.name): \(lesson.title) (\(lesson.steps.count) steps"
+                        + (lesson.minutes.map { ", about \($0) minutes" } ?? "") + ")"
+                        + (session.learner.map { "; progress kept for learner \($0)" } ?? "")
+                ]
                 if !lesson.introduction.isEmpty { lines += [""] + lesson.introduction }
             } else {
-                lines = ["resuming \(lesson.name) at step \(index + 1)/\(lesson.steps.count); names bound in an earlier session are gone, so re-run earlier steps' commands if this one needs them ('tutorial back')"]
+                lines = [
+                    "resuming \(lesson.name) at step \(index + 1)/\(lesson.steps.count); names bound in an earlier session are gone, so re-run earlier steps' commands if this one needs them ('tutorial back')"
+                ]
             }
             let entered = run.enter(session: session)
             if entered.finished { session.tutorial = nil }
             context.print((lines + entered.lines).joined(separator: "\n"))
         default:
             guard let run = session.tutorial else {
-                throw CommandError("no lesson is running", hint: "'tutorial start NAME' starts one, 'tutorial resume' continues the last one")
+                throw CommandError(
+                    "no lesson is running",
+                    hint: "'tutorial start NAME' starts one, 'tutorial resume' continues the last one")
             }
             run.touch()
             defer { if action == "hint" || action == "solution" { run.save() } }
-            let lines: [String] = switch action {
-            case "next": try run.next(session: session)
-            case "hint": run.nextHint()
-            case "solution": run.solution(session: session)
-            case "skip": run.skip(session: session)
-            case "back": try run.back()
-            case "step": run.presentStep().dropFirst().map { $0 }
-            default: quit(run, session: session)
-            }
+            let lines: [String] =
+                switch action {
+                case "next": try run.next(session: session)
+                case "hint": run.nextHint()
+                case "solution": run.solution(session: session)
+                case "skip": run.skip(session: session)
+                case "back": try run.back()
+                case "step": run.presentStep().dropFirst().map { $0 }
+                default: quit(run, session: session)
+                }
             context.print(lines.joined(separator: "\n"))
         }
     }
@@ -154,12 +191,16 @@ extension CommandTable {
     /// `tutorial make "BUNDLE" to "tutorials/NAME.md"`.
     private static func makeLesson(_ context: inout CommandContext) throws {
         guard context.invocation.positionals["NAME"] != nil, context.invocation.positionals["PATH"] != nil else {
-            throw CommandError("tutorial make needs a bundle and where to write the lesson", hint: "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
+            throw CommandError(
+                "tutorial make needs a bundle and where to write the lesson",
+                hint: "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
         }
         let bundleWritten = try context.text("NAME")
         let (written, resolved) = try context.outputPath("PATH")
         guard resolved.hasSuffix(".md") else {
-            throw LanguageError.semantic("a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"), hint: nil)
+            throw LanguageError.semantic(
+                "a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"),
+                hint: nil)
         }
         let bundle = try BundleReader.open(context.session.resolve(path: bundleWritten))
         let generated = try LessonMaker.lesson(for: bundle, bundlePath: bundleWritten)
@@ -169,33 +210,47 @@ extension CommandTable {
         let name = LessonParser.lessonName(fromFile: resolved)
         let lesson = try LessonParser.parse(text, path: written, name: name)
         do {
-            try LessonProof.prove(generated, lesson: lesson, bundle: bundle, workingDirectory: context.environment.workingDirectory)
+            try LessonProof.prove(
+                generated, lesson: lesson, bundle: bundle, workingDirectory: context.environment.workingDirectory)
         } catch {
-            throw CommandError("the lesson written for \(bundleWritten) does not hold at \(error.description); nothing was written",
-                               hint: "this is a fault of tutorial make or of the bundle: export the model again with this workbench, or report it")
+            throw CommandError(
+                "the lesson written for \(bundleWritten) does not hold at \(error.description); nothing was written",
+                hint:
+                    "this is a fault of tutorial make or of the bundle: export the model again with this workbench, or report it"
+            )
         }
-        try FileManager.default.createDirectory(atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (resolved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try context.fileTarget().write(Data(text.utf8))
         context.recordWritten(WrittenFile(path: written, bytes: Data(text.utf8)))
-        context.print("wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))")
-        context.print("start it with: tutorial start \(name)" + (written.hasPrefix("tutorials/") ? "" : " (with $WORKBENCH_TUTORIALS set to its folder)"))
+        context.print(
+            "wrote lesson \(name) to \(written): \(lesson.steps.count) steps about \(bundle.manifest.name) (\(bundle.manifest.algorithm) → \(bundle.manifest.target))"
+        )
+        context.print(
+            "start it with: tutorial start \(name)"
+                + (written.hasPrefix("tutorials/") ? "" : " (with $WORKBENCH_TUTORIALS set to its folder)"))
     }
 
     /// `tutorial report "DIR" [to "PATH.html|.json"] [bundle="B" lesson=NAME]`.
     private static func trainerReport(_ context: inout CommandContext) throws {
         guard context.invocation.positionals["NAME"] != nil else {
-            throw CommandError("tutorial report needs a folder of progress files", hint: "tutorial report \"progress\" to \"progress.html\"")
+            throw CommandError(
+                "tutorial report needs a folder of progress files",
+                hint: "tutorial report \"progress\" to \"progress.html\"")
         }
         let folder = context.session.resolve(path: try context.text("NAME"))
         var bundle: (path: String, lesson: String)?
         if let written = context.invocation.word("bundle") {
             guard let lesson = context.invocation.word("lesson") else {
-                throw CommandError("bundle= needs lesson=NAME: the name of the lesson tutorial make wrote about it", hint: "e.g. lesson=penguin-model for tutorials/10-penguin-model.md")
+                throw CommandError(
+                    "bundle= needs lesson=NAME: the name of the lesson tutorial make wrote about it",
+                    hint: "e.g. lesson=penguin-model for tutorials/10-penguin-model.md")
             }
             bundle = (written, lesson)
         }
-        let report = try TrainerReport.build(folders: [folder], workingDirectory: context.environment.workingDirectory,
-                                             bundle: bundle, resolve: context.session.resolve(path:))
+        let report = try TrainerReport.build(
+            folders: [folder], workingDirectory: context.environment.workingDirectory,
+            bundle: bundle, resolve: context.session.resolve(path:))
         context.output.append(report.output(width: context.environment.width))
         if context.invocation.positionals["PATH"] != nil {
             let target = try context.fileTarget()
@@ -231,7 +286,10 @@ extension CommandTable {
             } else {
                 state = "not started"
             }
-            table.add([lesson.name, String(lesson.steps.count), lesson.minutes.map { "\($0) min" } ?? "", state, lesson.summary])
+            table.add([
+                lesson.name, String(lesson.steps.count), lesson.minutes.map { "\($0) min" } ?? "", state,
+                lesson.summary,
+            ])
         }
         context.print(table)
         for problem in problems { context.print(problem) }

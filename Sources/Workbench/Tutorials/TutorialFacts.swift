@@ -16,15 +16,20 @@ enum TutorialFact {
     /// `rerun N` counts as the command it re-ran.
     /// `output` is what the cell printed: a line starting "warning: " is the model saying the input
     /// is unlike its training data.
-    static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0) -> [TutorialFact] {
+    static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0)
+        -> [TutorialFact]
+    {
         guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
-              let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command) else { return [] }
+            let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command)
+        else { return [] }
         if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals["N"],
-           let cell = session.cells.first(where: { Double($0.number) == n }) {
+            let cell = session.cells.first(where: { Double($0.number) == n })
+        {
             return facts(of: cell.command, in: session, output: output, depth: 1)
         }
         func model(_ placeholder: String) -> (name: String, model: TrainedModel)? {
-            guard let name = invocation.positionals[placeholder]?.dottedName, case .model(let m)? = session.lookup(name) else { return nil }
+            guard let name = invocation.positionals[placeholder]?.dottedName, case .model(let m)? = session.lookup(name)
+            else { return nil }
             return (name, m)
         }
         func dataset(_ expression: Expression?) -> (name: String, dataset: Dataset)? {
@@ -37,15 +42,20 @@ enum TutorialFact {
         for p in spec.positionals where p.keyword == "on" {
             guard case .string(let written, _)? = invocation.positionals[p.placeholder] else { continue }
             let path = session.locateData(written).path
-            guard let fingerprint = try? Fingerprint.ofFile(atPath: path), let frame = try? CSVReader.read(path: path) else { continue }
+            guard let fingerprint = try? Fingerprint.ofFile(atPath: path), let frame = try? CSVReader.read(path: path)
+            else { continue }
             datasets.append((written, Dataset(frame: frame, source: "\"\(written)\"", fingerprint: fingerprint)))
         }
         // A command that binds a dataset (load, split, select) "ran on" what it bound.
-        datasets += statement.targets.compactMap { dataset(.name($0.name.split(separator: ".").map(String.init), $0.range)) }
+        datasets += statement.targets.compactMap {
+            dataset(.name($0.name.split(separator: ".").map(String.init), $0.range))
+        }
         var facts: [TutorialFact] = [.ran(command: spec.name, datasets: datasets)]
         // A command whose first word picks what it does (plot calibration, plot roc) also ran as
         // that pair, so a step can ask for one kind.
-        if let first = spec.positionals.first, case .choice = first.kind, case .name(let parts, _)? = invocation.positionals[first.placeholder], parts.count == 1 {
+        if let first = spec.positionals.first, case .choice = first.kind,
+            case .name(let parts, _)? = invocation.positionals[first.placeholder], parts.count == 1
+        {
             facts.append(.ran(command: spec.name + " " + parts[0], datasets: datasets))
         }
         let warned = output.lines.contains { Output.stripMarkers($0).hasPrefix("warning: ") }
@@ -56,7 +66,9 @@ enum TutorialFact {
             let seen = data.map { rowsSeen(by: m.model, in: $0.dataset) } ?? nil
             if let target = statement.targets.first, case .evaluation(let e)? = session.lookup(target.name) {
                 facts.append(.evaluated(model: m, scores: e.scores, seen: seen))
-            } else if let d = data, let scores = try? CommandTable.scores(of: m.model.pipeline, on: d.dataset.frame).scores {
+            } else if let d = data,
+                let scores = try? CommandTable.scores(of: m.model.pipeline, on: d.dataset.frame).scores
+            {
                 facts.append(.evaluated(model: m, scores: scores, seen: seen))
             }
         case "predict":
@@ -111,7 +123,8 @@ extension DatasetFilter {
         guard let bytes = try? Fingerprint.ofFile(atPath: path) else { return false }
         if bytes == d.fingerprint { return true }
         guard let expected = try? CSVReader.read(path: path),
-              expected.rowCount == d.frame.rowCount, expected.columnCount == d.frame.columnCount else { return false }
+            expected.rowCount == d.frame.rowCount, expected.columnCount == d.frame.columnCount
+        else { return false }
         return Fingerprint.of(frame: expected) == Fingerprint.of(frame: d.frame)
     }
 
@@ -130,7 +143,9 @@ extension DatasetFilter {
 extension SplitFilter {
     /// A pair of bound datasets that could be the two parts: same columns, the sizes asked for.
     /// The test part is the one of `test` rows, or the smaller one.
-    func parts(in session: Session) -> [(train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame))] {
+    func parts(in session: Session) -> [(
+        train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame)
+    )] {
         let datasets: [(name: String, frame: DataFrame)] = session.boundNames.compactMap { name in
             guard case .dataset(let d)? = session.lookup(name) else { return nil }
             return (name, d.frame)
@@ -149,7 +164,8 @@ extension SplitFilter {
         return pairs
     }
 
-    func keepsShares(_ pair: (train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame))) -> Bool {
+    func keepsShares(_ pair: (train: (name: String, frame: DataFrame), test: (name: String, frame: DataFrame))) -> Bool
+    {
         guard let stratified else { return true }
         return SplitMeaning.sharesNotKept([pair.train.frame, pair.test.frame], column: stratified).isEmpty
     }
@@ -157,8 +173,11 @@ extension SplitFilter {
     /// For parts of the right size that do not keep the shares: which class is off, and by how much.
     func sharesExplanation(in session: Session) -> String? {
         guard let stratified, let pair = parts(in: session).last,
-              let drift = SplitMeaning.sharesNotKept([pair.train.frame, pair.test.frame], column: stratified).first(where: { $0.part == 1 }) else { return nil }
-        return "  \(pair.test.name) has \(drift.count) rows of \(stratified) \(drift.value); keeping its share would give \(formatFixed(drift.expected, decimals: 1))"
+            let drift = SplitMeaning.sharesNotKept([pair.train.frame, pair.test.frame], column: stratified).first(
+                where: { $0.part == 1 })
+        else { return nil }
+        return
+            "  \(pair.test.name) has \(drift.count) rows of \(stratified) \(drift.value); keeping its share would give \(formatFixed(drift.expected, decimals: 1))"
     }
 
     /// "two parts of 344 rows, 69 of them in the test part, each keeping the shares of species".
@@ -191,7 +210,10 @@ extension ModelFilter {
         if let name { text += " named \(name)" }
         if let target { text += " predicting \(target)" }
         var has: [String] = [], hasNot: [String] = []
-        for (flag, what) in [(threshold, "a decision threshold"), (calibrated, "calibrated probabilities"), (conformal, "conformal sets or intervals")] {
+        for (flag, what) in [
+            (threshold, "a decision threshold"), (calibrated, "calibrated probabilities"),
+            (conformal, "conformal sets or intervals"),
+        ] {
             if let flag { flag ? has.append(what) : hasNot.append(what) }
         }
         if !has.isEmpty { text += " with " + joinedPhrase(has) }
@@ -212,11 +234,13 @@ extension Requirement {
         switch self {
         case .dataset(let f): f.phrase + " is bound"
         case .model(let f): f.phrase + " is trained"
-        case .evaluated(let f, let unseen): f.phrase + " is evaluated" + (unseen == true ? " on rows it did not train on" : "")
+        case .evaluated(let f, let unseen):
+            f.phrase + " is evaluated" + (unseen == true ? " on rows it did not train on" : "")
         case .split(let f): f.phrase
         case .predicted(let f, let rows, let values, let warned):
             "\(f.phrase) makes a prediction" + (rows.map { $0 == 1 ? " for one row" : " for \($0) rows" } ?? "")
-                + (values.isEmpty ? "" : " with " + values.keys.sorted().map { "\($0) \(values[$0] ?? "")" }.joined(separator: ", "))
+                + (values.isEmpty
+                    ? "" : " with " + values.keys.sorted().map { "\($0) \(values[$0] ?? "")" }.joined(separator: ", "))
                 + (warned.map { $0 ? " that comes with a warning" : " without a warning" } ?? "")
         case .ran(let command, let f): "you run \(command)" + (f == DatasetFilter() ? "" : " on " + f.phrase)
         case .exported(let f): f.phrase + " is exported to a bundle"
@@ -228,17 +252,22 @@ extension Requirement {
     func otherData(in session: Session, facts: [TutorialFact] = []) -> String? {
         if case .split(let f) = self { return f.sharesExplanation(in: session) }
         if case .evaluated(let f, true) = self {
-            for case .evaluated(let m, _, let seen?) in facts.reversed() where f.matches(name: m.name, m.model) && seen > 0 {
-                return "  \(m.name) trained on \(seen) of the rows it was evaluated on: a score on rows it has seen is no test"
+            for case .evaluated(let m, _, let seen?) in facts.reversed()
+            where f.matches(name: m.name, m.model) && seen > 0 {
+                return
+                    "  \(m.name) trained on \(seen) of the rows it was evaluated on: a score on rows it has seen is no test"
             }
             return nil
         }
         guard case .dataset(let f) = self, let file = f.file,
-              let expected = try? Fingerprint.ofFile(atPath: session.locateData(file).path),
-              let name = session.boundNames.last(where: { if case .dataset? = session.lookup($0) { true } else { false } }),
-              case .dataset(let d)? = session.lookup(name), d.source.hasPrefix("\""),  // read from a file
-              !DatasetFilter.holdsTheData(of: session.locateData(file).path, d) else { return nil }
-        return "  \(name) holds other data than \(file) (fingerprint \(Fingerprint.short(d.fingerprint, length: 12)), the lesson's file has \(Fingerprint.short(expected, length: 12)))"
+            let expected = try? Fingerprint.ofFile(atPath: session.locateData(file).path),
+            let name = session.boundNames.last(where: { if case .dataset? = session.lookup($0) { true } else { false } }
+            ),
+            case .dataset(let d)? = session.lookup(name), d.source.hasPrefix("\""),  // read from a file
+            !DatasetFilter.holdsTheData(of: session.locateData(file).path, d)
+        else { return nil }
+        return
+            "  \(name) holds other data than \(file) (fingerprint \(Fingerprint.short(d.fingerprint, length: 12)), the lesson's file has \(Fingerprint.short(expected, length: 12)))"
     }
 
     /// Whether the session (and what happened during the step) meets this requirement; the
@@ -264,13 +293,16 @@ extension Requirement {
         case .split(let f):
             return f.parts(in: session).first { f.keepsShares($0) }.map { "\($0.train.name) and \($0.test.name)" }
         case .predicted(let f, let rows, let values, let warned):
-            for case .predicted(let m, let n, let given, let hadWarning) in facts where f.matches(name: m.name, m.model) {
+            for case .predicted(let m, let n, let given, let hadWarning) in facts where f.matches(name: m.name, m.model)
+            {
                 if let rows, rows != n { continue }
                 if let warned, warned != hadWarning { continue }
                 // Compared as numbers when both are numbers, so 230 and 230.0 are the same value.
                 let same = values.allSatisfy { key, want in
                     guard let have = given[key] else { return false }
-                    if let a = Grading.number(from: want), let b = Grading.number(from: have) { return a.value == b.value }
+                    if let a = Grading.number(from: want), let b = Grading.number(from: have) {
+                        return a.value == b.value
+                    }
                     return have.lowercased() == want.lowercased()
                 }
                 if same { return m.name }
@@ -279,11 +311,14 @@ extension Requirement {
         case .ran(let command, let f):
             for case .ran(let c, let datasets) in facts where c == command {
                 if f == DatasetFilter() { return command }
-                if let hit = datasets.first(where: { f.matches(name: $0.name, $0.dataset, session: session) }) { return hit.name }
+                if let hit = datasets.first(where: { f.matches(name: $0.name, $0.dataset, session: session) }) {
+                    return hit.name
+                }
             }
             return nil
         case .exported(let f):
-            for case .exported(let m, let path) in facts where f.matches(name: m.name, m.model) && FileManager.default.fileExists(atPath: path) {
+            for case .exported(let m, let path) in facts
+            where f.matches(name: m.name, m.model) && FileManager.default.fileExists(atPath: path) {
                 return m.name
             }
             return nil

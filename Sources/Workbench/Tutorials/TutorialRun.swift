@@ -26,7 +26,9 @@ public final class TutorialRun {
     static let longestPause: Double = 300
 
     /// Commands that look around rather than attempt a step: they never count as a wrong attempt.
-    static let neutralCommands: Set<String> = ["tutorial", "answer", "help", "ls", "history", "save", "quit", "algorithms", "runs"]
+    static let neutralCommands: Set<String> = [
+        "tutorial", "answer", "help", "ls", "history", "save", "quit", "algorithms", "runs",
+    ]
     /// Commands that only look (and that hints suggest: 'servers' lists the servers): neutral too,
     /// unless the step asks for that very command.
     static let lookingCommands: Set<String> = ["servers", "show", "describe", "card"]
@@ -36,7 +38,9 @@ public final class TutorialRun {
     /// very command (in a `ran` check or its solution).
     func isNeutral(_ verb: String) -> Bool {
         if Self.neutralCommands.contains(verb) { return true }
-        guard Self.lookingCommands.contains(verb) || Self.suggestedCommands(in: step.hints).contains(verb) else { return false }
+        guard Self.lookingCommands.contains(verb) || Self.suggestedCommands(in: step.hints).contains(verb) else {
+            return false
+        }
         if step.solution.contains(where: { (try? CommandTable.parse($0))?.verb == verb }) { return false }
         return !step.checks.contains { if case .ran(let command, _) = $0 { command == verb } else { false } }
     }
@@ -45,14 +49,20 @@ public final class TutorialRun {
     static func suggestedCommands(in hints: [String]) -> Set<String> {
         var verbs: Set<String> = []
         for hint in hints {
-            for (i, piece) in hint.split(separator: "'", omittingEmptySubsequences: false).enumerated() where i % 2 == 1 {
-                if let verb = (try? CommandTable.parse(String(piece)))?.verb, CommandTable.command(named: verb) != nil { verbs.insert(verb) }
+            for (i, piece) in hint.split(separator: "'", omittingEmptySubsequences: false).enumerated() where i % 2 == 1
+            {
+                if let verb = (try? CommandTable.parse(String(piece)))?.verb, CommandTable.command(named: verb) != nil {
+                    verbs.insert(verb)
+                }
             }
         }
         return verbs
     }
 
-    init(lesson: Lesson, index: Int = 0, done: [String] = [], store: ProgressStore, clock: @escaping () -> Date = Date.init) {
+    init(
+        lesson: Lesson, index: Int = 0, done: [String] = [], store: ProgressStore,
+        clock: @escaping () -> Date = Date.init
+    ) {
         self.lesson = lesson
         self.index = min(max(index, 0), max(lesson.steps.count - 1, 0))
         self.done = done
@@ -91,10 +101,17 @@ public final class TutorialRun {
         case .explain:
             lines += ["", "(type 'tutorial next' to continue)"]
         case .do:
-            lines += ["", "(run it yourself; the step checks what your command does — 'tutorial hint' if you are stuck)"]
+            lines += [
+                "", "(run it yourself; the step checks what your command does — 'tutorial hint' if you are stuck)",
+            ]
         case .question:
             if !step.choices.isEmpty { lines += [""] + step.choices.map { "  \($0.letter)) \($0.text)" } }
-            lines += ["", step.choices.isEmpty ? "(answer with: answer NUMBER, e.g. answer 0.62 or answer 62%)" : "(answer with: answer LETTER, e.g. answer \(step.choices.first?.letter ?? "a"))"]
+            lines += [
+                "",
+                step.choices.isEmpty
+                    ? "(answer with: answer NUMBER, e.g. answer 0.62 or answer 62%)"
+                    : "(answer with: answer LETTER, e.g. answer \(step.choices.first?.letter ?? "a"))",
+            ]
         }
         return lines
     }
@@ -130,7 +147,10 @@ public final class TutorialRun {
                 if progress.current == lesson.name { progress.current = nil }
             }
             let count = lesson.steps.filter { done.contains($0.id) }.count
-            return ["", "lesson \(lesson.name) finished: \(count) of \(lesson.steps.count) steps done. 'tutorial' lists the other lessons."]
+            return [
+                "",
+                "lesson \(lesson.name) finished: \(count) of \(lesson.steps.count) steps done. 'tutorial' lists the other lessons.",
+            ]
         }
         index += 1
         return nil
@@ -158,7 +178,9 @@ public final class TutorialRun {
         var lines: [String] = [""]
         if missing.isEmpty {
             let what = step.checks.compactMap { $0.satisfied(by: session, facts: facts) }
-            lines.append("✓ [\(step.id)] done" + (what.isEmpty ? "" : " (" + Array(Set(what)).sorted().joined(separator: ", ") + ")"))
+            lines.append(
+                "✓ [\(step.id)] done"
+                    + (what.isEmpty ? "" : " (" + Array(Set(what)).sorted().joined(separator: ", ") + ")"))
             if let end = advance(markDone: true) {
                 session.tutorial = nil
                 return Output((lines + end).joined(separator: "\n"))
@@ -183,7 +205,11 @@ public final class TutorialRun {
 
     func nextHint() -> [String] {
         guard hintsShown < step.hints.count else {
-            return [step.hints.isEmpty ? "[\(step.id)] has no hints; 'tutorial solution' shows the solution" : "no more hints for [\(step.id)]; 'tutorial solution' shows the solution"]
+            return [
+                step.hints.isEmpty
+                    ? "[\(step.id)] has no hints; 'tutorial solution' shows the solution"
+                    : "no more hints for [\(step.id)]; 'tutorial solution' shows the solution"
+            ]
         }
         hintsShown += 1
         records[step.id, default: .init()].hints = max(records[step.id]?.hints ?? 0, hintsShown)
@@ -203,8 +229,16 @@ public final class TutorialRun {
         case .number(let source, _)?:
             switch source {
             case .literal(_, let text): return ["solution for [\(step.id)]: \(text)"]
-            case .evaluation(let metric): return ["solution for [\(step.id)]: the \(metric) your evaluate printed" + (expected(source, session: session).map { " (\(formatStatistic($0, digits: 4)))" } ?? "")]
-            case .binding(let name): return ["solution for [\(step.id)]: the value of \(name)" + (expected(source, session: session).map { " (\(formatStatistic($0, digits: 4)))" } ?? "")]
+            case .evaluation(let metric):
+                return [
+                    "solution for [\(step.id)]: the \(metric) your evaluate printed"
+                        + (expected(source, session: session).map { " (\(formatStatistic($0, digits: 4)))" } ?? "")
+                ]
+            case .binding(let name):
+                return [
+                    "solution for [\(step.id)]: the value of \(name)"
+                        + (expected(source, session: session).map { " (\(formatStatistic($0, digits: 4)))" } ?? "")
+                ]
             }
         case nil:
             return ["[\(step.id)] has no solution to show"]
@@ -240,22 +274,34 @@ public final class TutorialRun {
     /// `answer TEXT` on the current question.
     func answer(_ text: String, session: Session) throws -> [String] {
         guard step.kind == .question, let answer = step.answer else {
-            throw CommandError("\(position) is not a question", hint: step.kind == .explain ? "'tutorial next' continues" : "run a command that does what the step asks; 'tutorial hint' helps")
+            throw CommandError(
+                "\(position) is not a question",
+                hint: step.kind == .explain
+                    ? "'tutorial next' continues" : "run a command that does what the step asks; 'tutorial hint' helps")
         }
         let right: Bool
         switch answer {
         case .choice(let letter):
             guard let picked = Grading.choiceLetter(text, among: step.choices) else {
-                throw CommandError("'\(text)' is not one of the choices of [\(step.id)]", hint: "answer with a letter: " + step.choices.map(\.letter).joined(separator: ", "))
+                throw CommandError(
+                    "'\(text)' is not one of the choices of [\(step.id)]",
+                    hint: "answer with a letter: " + step.choices.map(\.letter).joined(separator: ", "))
             }
             right = picked == letter
         case .number(let source, let tolerance):
             guard Grading.number(from: text) != nil else {
-                throw CommandError("'\(text)' is not a number", hint: "answer with a number as printed, e.g. answer 0.62, answer .62 or answer 62%")
+                throw CommandError(
+                    "'\(text)' is not a number",
+                    hint: "answer with a number as printed, e.g. answer 0.62, answer .62 or answer 62%")
             }
             guard let value = expected(source, session: session) else {
-                let need = if case .evaluation = source { "an evaluation: run evaluate on your model first" } else { "a value the session has not computed yet" }
-                throw CommandError("[\(step.id)] reads a number from \(need)", hint: "'tutorial back' returns to the step that computes it")
+                let need =
+                    if case .evaluation = source { "an evaluation: run evaluate on your model first" } else {
+                        "a value the session has not computed yet"
+                    }
+                throw CommandError(
+                    "[\(step.id)] reads a number from \(need)",
+                    hint: "'tutorial back' returns to the step that computes it")
             }
             right = Grading.numberMatches(text, expected: value, tolerance: tolerance)
         }
@@ -278,8 +324,9 @@ public final class TutorialRun {
     /// `tutorial next`: continues past an explanation.
     func next(session: Session) throws -> [String] {
         guard step.kind == .explain else {
-            throw CommandError("\(position) is waiting for you to " + (step.kind == .do ? "run a command" : "answer"),
-                               hint: "'tutorial hint' helps, 'tutorial skip' moves on without it")
+            throw CommandError(
+                "\(position) is waiting for you to " + (step.kind == .do ? "run a command" : "answer"),
+                hint: "'tutorial hint' helps, 'tutorial skip' moves on without it")
         }
         return move(markDone: true, session: session)
     }
@@ -301,7 +348,9 @@ public final class TutorialRun {
 
     /// `tutorial back`: the previous step again (never passed at once, so it can be redone).
     func back() throws -> [String] {
-        guard index > 0 else { throw CommandError("\(position) is the first step", hint: "'tutorial start \(lesson.name)' starts over") }
+        guard index > 0 else {
+            throw CommandError("\(position) is the first step", hint: "'tutorial start \(lesson.name)' starts over")
+        }
         index -= 1
         facts = []
         hintsShown = 0

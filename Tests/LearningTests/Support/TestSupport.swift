@@ -21,13 +21,15 @@ enum ExampleDatasets {
     static func load(_ name: String, target targetColumn: String, task: Task) throws -> Dataset {
         let url = folder.appendingPathComponent("\(name).csv")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TestSetupError(description:
-                "example dataset missing: \(url.path)")
+            throw TestSetupError(
+                description:
+                    "example dataset missing: \(url.path)")
         }
         let text = try String(contentsOf: url, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-              let targetIndex = header.firstIndex(of: targetColumn) else {
+            let targetIndex = header.firstIndex(of: targetColumn)
+        else {
             throw TestSetupError(description: "\(url.path): no column '\(targetColumn)'")
         }
         var values: [Double] = []
@@ -35,7 +37,8 @@ enum ExampleDatasets {
         for (lineNumber, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == header.count else {
-                throw TestSetupError(description: "\(url.path):\(lineNumber + 2): \(fields.count) fields, expected \(header.count)")
+                throw TestSetupError(
+                    description: "\(url.path):\(lineNumber + 2): \(fields.count) fields, expected \(header.count)")
             }
             for (index, field) in fields.enumerated() {
                 if index == targetIndex {
@@ -56,7 +59,9 @@ enum ExampleDatasets {
             return Dataset(features: features, target: .classes(codes, classCount: labels.count))
         case .regression:
             let targets = try rawTargets.map { raw -> Double in
-                guard let value = Double(raw) else { throw TestSetupError(description: "target '\(raw)' is not a number") }
+                guard let value = Double(raw) else {
+                    throw TestSetupError(description: "target '\(raw)' is not a number")
+                }
                 return value
             }
             return Dataset(features: features, target: .values(targets))
@@ -103,15 +108,18 @@ enum RowModuloFolds {
     }
 
     /// Mean accuracy or R² over the five folds, standardizing on each training fold.
-    static func meanScore<A: Algorithm>(_ algorithm: A, on dataset: ExampleDatasets.Dataset,
-                                        seed: UInt64 = 42) throws -> Double {
+    static func meanScore<A: Algorithm>(
+        _ algorithm: A, on dataset: ExampleDatasets.Dataset,
+        seed: UInt64 = 42
+    ) throws -> Double {
         var total = 0.0
         for fold in 0..<count {
             let (train, test) = split(rows: dataset.features.rows, fold: fold)
             let trainX = dataset.features.selectingRows(train)
             let scaler = Standardizer(fittedOn: trainX)
-            let model = try algorithm.fit(scaler.transform(trainX), dataset.target.selecting(train),
-                                          context: FitContext(seed: seed))
+            let model = try algorithm.fit(
+                scaler.transform(trainX), dataset.target.selecting(train),
+                context: FitContext(seed: seed))
             let prediction = model.predict(scaler.transform(dataset.features.selectingRows(test)))
             switch (dataset.target.selecting(test), prediction) {
             case (.classes(let truth, _), .probabilities):
@@ -136,18 +144,24 @@ enum SyntheticData {
     /// `rows × columns` standard-normal features.
     static func features(rows: Int, columns: Int, seed: UInt64) -> Matrix {
         var generator = SeededGenerator(seed: seed)
-        return Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in generator.nextGaussian() })
+        return Matrix(
+            rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in generator.nextGaussian() })
     }
 
     /// Classes from noisy linear scores: learnable but not separable.
-    static func classification(rows: Int = 60, columns: Int = 4, classCount: Int = 3, seed: UInt64 = 7) -> (Matrix, Target) {
+    static func classification(rows: Int = 60, columns: Int = 4, classCount: Int = 3, seed: UInt64 = 7) -> (
+        Matrix, Target
+    ) {
         let x = features(rows: rows, columns: columns, seed: seed)
         var generator = SeededGenerator(seed: seed, stream: 1)
         let codes = (0..<rows).map { i -> Int in
             var best = 0, bestScore = -Double.infinity
             for c in 0..<classCount {
                 let score = x[i, c % columns] * (c.isMultiple(of: 2) ? 1 : -1) + 0.5 * generator.nextGaussian()
-                if score > bestScore { best = c; bestScore = score }
+                if score > bestScore {
+                    best = c
+                    bestScore = score
+                }
             }
             return best
         }

@@ -23,14 +23,22 @@ enum TreeTestSupport {
             throw SupportError.missing("example dataset \(url.path) not found")
         }
         let text = try String(contentsOf: url, encoding: .utf8)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
         let header = lines.removeFirst().map(String.init)
-        guard let t = header.firstIndex(of: target) else { throw SupportError.missing("no column \(target) in \(name)") }
+        guard let t = header.firstIndex(of: target) else {
+            throw SupportError.missing("no column \(target) in \(name)")
+        }
         var values = [Double]()
         var labels = [String]()
         for fields in lines {
             for (i, field) in fields.enumerated() {
-                if i == t { labels.append(String(field)) } else { values.append(field.isEmpty ? .nan : Double(field) ?? .nan) }
+                if i == t {
+                    labels.append(String(field))
+                } else {
+                    values.append(field.isEmpty ? .nan : Double(field) ?? .nan)
+                }
             }
         }
         let x = Matrix(rows: lines.count, columns: header.count - 1, values: values)
@@ -47,7 +55,9 @@ enum TreeTestSupport {
     enum SupportError: Error, CustomStringConvertible {
         case missing(String)
         var description: String {
-            switch self { case .missing(let s): s }
+            switch self {
+            case .missing(let s): s
+            }
         }
     }
 
@@ -70,13 +80,17 @@ enum TreeTestSupport {
     }
 
     /// Mean 5-fold score (accuracy or R²) of an algorithm on a dataset.
-    static func crossValidate<A: Algorithm>(_ algorithm: A, _ data: Dataset, seed: UInt64 = 0, threads: Int = 1) throws -> Double {
+    static func crossValidate<A: Algorithm>(_ algorithm: A, _ data: Dataset, seed: UInt64 = 0, threads: Int = 1) throws
+        -> Double
+    {
         var total = 0.0
         for k in 0..<5 {
             let (train, test) = fold(k, rows: data.x.rows)
-            let model = try algorithm.fit(data.x.selectingRows(train), data.y.selecting(train), context: FitContext(seed: seed, threads: threads))
+            let model = try algorithm.fit(
+                data.x.selectingRows(train), data.y.selecting(train), context: FitContext(seed: seed, threads: threads))
             let p = model.predict(data.x.selectingRows(test))
-            total += data.y.task == .classification ? accuracy(p, data.y.selecting(test)) : r2(p, data.y.selecting(test))
+            total +=
+                data.y.task == .classification ? accuracy(p, data.y.selecting(test)) : r2(p, data.y.selecting(test))
         }
         return total / 5
     }
@@ -88,18 +102,22 @@ enum TreeTestSupport {
     }
 
     /// A seeded synthetic classification set with a few NaNs: label from x0 + x1·x2 + noise.
-    static func synthetic(rows: Int, features: Int = 6, classes: Int = 2, missing: Double = 0.02, seed: UInt64 = 7) -> Dataset {
+    static func synthetic(rows: Int, features: Int = 6, classes: Int = 2, missing: Double = 0.02, seed: UInt64 = 7)
+        -> Dataset
+    {
         var g = SeededGenerator(seed: seed)
         var values = [Double]()
         var codes = [Int]()
         for _ in 0..<rows {
             let row = (0..<features).map { _ in g.nextGaussian() }
             let score = row[0] + row[1] * row[2] + 0.3 * g.nextGaussian()
-            let code = classes == 2 ? (score > 0 ? 1 : 0) : min(classes - 1, max(0, Int((score + 1.5) / 3 * Double(classes))))
+            let code =
+                classes == 2 ? (score > 0 ? 1 : 0) : min(classes - 1, max(0, Int((score + 1.5) / 3 * Double(classes))))
             codes.append(code)
             values += row.map { g.nextUnit() < missing ? .nan : $0 }
         }
-        return Dataset(x: Matrix(rows: rows, columns: features, values: values), y: .classes(codes, classCount: classes))
+        return Dataset(
+            x: Matrix(rows: rows, columns: features, values: values), y: .classes(codes, classCount: classes))
     }
 
     /// Same features as `synthetic`, regression target x0 + x1·x2 + noise.

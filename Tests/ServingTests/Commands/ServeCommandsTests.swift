@@ -11,7 +11,9 @@ struct ServeCommandsTests {
         nonisolated(unsafe) let session = makeSession()
         let servers = session.servers
         defer { servers.stopAll() }
-        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species"] {
+        for line in [
+            "load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species",
+        ] {
             #expect(session.execute(line)?.succeeded == true)
         }
         let serve = try #require(try await offPool { session.execute("serve m port=0") })
@@ -43,15 +45,20 @@ struct ServeCommandsTests {
         nonisolated(unsafe) let session = makeSession()
         let servers = session.servers
         defer { servers.stopAll() }
-        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species"] {
+        for line in [
+            "load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species",
+        ] {
             #expect(session.execute(line)?.succeeded == true)
         }
-        for (line, word) in [("serve m port=70000", "port"), ("serve m window=0", "window"), ("serve m window=100000000", "window"),
-                             ("monitor \"log.sqlite\" window=1000000", "window")] {
+        for (line, word) in [
+            ("serve m port=70000", "port"), ("serve m window=0", "window"), ("serve m window=100000000", "window"),
+            ("monitor \"log.sqlite\" window=1000000", "window"),
+        ] {
             let result = try #require(try await offPool { session.execute(line) })
             #expect(!result.succeeded, "\(line)")
             let text = result.output.plainText
-            #expect(text.contains(word) && text.contains("a whole number from") && !text.contains("--"), "\(line): \(text)")
+            #expect(
+                text.contains(word) && text.contains("a whole number from") && !text.contains("--"), "\(line): \(text)")
         }
         #expect(session.servers.all.isEmpty)
     }
@@ -99,8 +106,12 @@ struct ServeCommandsTests {
         await server.shutdown()
 
         let alerts = folder + "/alerts.jsonl"
-        let monitor = try Subprocess(binary, ["monitor", bundle, "--log", log, "--window", "69", "--watch", "--interval", "0.2",
-                                              "--alert-command", "tee -a \(alerts)"])
+        let monitor = try Subprocess(
+            binary,
+            [
+                "monitor", bundle, "--log", log, "--window", "69", "--watch", "--interval", "0.2",
+                "--alert-command", "tee -a \(alerts)",
+            ])
         defer { monitor.send(SIGKILL) }
         let deadline = Date().addingTimeInterval(60)
         while monitor.output.components(separatedBy: "traffic: ").count < 4 && Date() < deadline { usleep(50_000) }
@@ -114,7 +125,9 @@ struct ServeCommandsTests {
         #expect(!monitor.output.contains("\u{1B}[2J"))
         let lines = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
         let features = lines.compactMap { line in
-            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]).flatMap { ($0["alert"] as? [String: Any])?["feature"] as? String }
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]).flatMap {
+                ($0["alert"] as? [String: Any])?["feature"] as? String
+            }
         }
         #expect(features.sorted() == ["bill_length_mm", "flipper_length_mm"], "\(lines)")
     }
@@ -131,10 +144,13 @@ struct ServeCommandsTests {
         let log = folder + "/log.sqlite"
         let server = try await startServer(bundle) { $0.logPath = log }
         let rows = try penguinRows("penguins_fresh.csv")
-        let answer = try await HTTP.post("/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
+        let answer = try await HTTP.post(
+            "/v1/predict", port: server.port, body: "{\"rows\": [\(rows.joined(separator: ","))]}")
         await server.shutdown()
         let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
-        let truth = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let truth = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(
+            separator: "\n"
+        ).dropFirst()
             .map { String($0.split(separator: ",", omittingEmptySubsequences: false)[0]) }
         var csv = "prediction,species\n"
         var correct = 0
@@ -143,10 +159,16 @@ struct ServeCommandsTests {
             if p["label"] as? String == species { correct += 1 }
         }
         try csv.write(toFile: folder + "/outcomes.csv", atomically: true, encoding: .utf8)
-        let monitor = try Subprocess(binary, ["monitor", log, "--window", "100", "--labels", folder + "/outcomes.csv", "key=prediction"])
+        let monitor = try Subprocess(
+            binary, ["monitor", log, "--window", "100", "--labels", folder + "/outcomes.csv", "key=prediction"])
         #expect(monitor.wait(timeout: 60) == 0, "\(monitor.errorOutput)")
-        #expect(monitor.output.contains("outcomes: \(rows.count) of \(rows.count) rows in the window labelled (100.0%)"), "\(monitor.output)")
-        #expect(monitor.output.contains("realised accuracy \(String(format: "%.4g", Double(correct) / Double(rows.count))) (95% CI"), "\(monitor.output)")
+        #expect(
+            monitor.output.contains("outcomes: \(rows.count) of \(rows.count) rows in the window labelled (100.0%)"),
+            "\(monitor.output)")
+        #expect(
+            monitor.output.contains(
+                "realised accuracy \(String(format: "%.4g", Double(correct) / Double(rows.count))) (95% CI"),
+            "\(monitor.output)")
         for arguments in [["--labels", folder + "/outcomes.csv", "colour=red"], ["--tolerance", "-1"]] {
             let refused = try Subprocess(binary, ["monitor", log] + arguments)
             #expect(refused.wait(timeout: 60) == 64, "\(arguments): \(refused.errorOutput)")

@@ -13,7 +13,10 @@ struct BundleCommandsTests {
     private func session(_ algorithm: String = "linear") throws -> (Session, String) {
         let folder = try temporaryFolder()
         let session = makeSession(in: folder)
-        for line in ["load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train \(algorithm) on penguins target=species"] {
+        for line in [
+            "load \"\(exampleData)/penguins_train.csv\" as penguins",
+            "m = train \(algorithm) on penguins target=species",
+        ] {
             let cell = try #require(session.execute(line))
             try #require(cell.succeeded, "\(line): \(cell.output.plainText)")
         }
@@ -28,7 +31,8 @@ struct BundleCommandsTests {
     private func paths(under root: String) throws -> [String] {
         try FileManager.default.subpathsOfDirectory(atPath: root).sorted().filter { path in
             var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isFolder) && !isFolder.boolValue
+            return FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isFolder)
+                && !isFolder.boolValue
         }
     }
 
@@ -43,8 +47,14 @@ struct BundleCommandsTests {
         let bundle = try run(session, "export m to \"b32\" onnx_precision=float")
         #expect(bundle.succeeded, "\(bundle.output.plainText)")
         let said = bundle.output.plainText
-        #expect(said.contains("model.onnx takes numbers as float32 (onnx_precision=float): on 275 training rows its outputs move at most "), "\(said)")
-        let manifest = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: folder + "/b32/manifest.json"))) as? [String: Any]
+        #expect(
+            said.contains(
+                "model.onnx takes numbers as float32 (onnx_precision=float): on 275 training rows its outputs move at most "
+            ), "\(said)")
+        let manifest =
+            try JSONSerialization.jsonObject(
+                with: try #require(FileManager.default.contents(atPath: folder + "/b32/manifest.json")))
+            as? [String: Any]
         let onnx = try #require(manifest?["onnx"] as? [String: Any])
         #expect(onnx["precision"] as? String == "float")
         let difference = try #require(onnx["float32Difference"] as? Double)
@@ -54,9 +64,14 @@ struct BundleCommandsTests {
         // The default stays double, and says nothing of float32 inputs.
         let double = try run(session, "export m to \"b64\"")
         #expect(!double.output.plainText.contains("onnx_precision=float"))
-        let plain = try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: folder + "/b64/manifest.json"))) as? [String: Any]
+        let plain =
+            try JSONSerialization.jsonObject(
+                with: try #require(FileManager.default.contents(atPath: folder + "/b64/manifest.json")))
+            as? [String: Any]
         #expect((plain?["onnx"] as? [String: Any])?["precision"] == nil)
-        #expect(FileManager.default.contents(atPath: folder + "/b32/model.onnx") != FileManager.default.contents(atPath: folder + "/b64/model.onnx"))
+        #expect(
+            FileManager.default.contents(atPath: folder + "/b32/model.onnx")
+                != FileManager.default.contents(atPath: folder + "/b64/model.onnx"))
         let triton = try run(session, "export m to \"repo32\" format=triton onnx_precision=float")
         #expect(triton.succeeded)
         let config = try text(folder + "/repo32/m/config.pbtxt")
@@ -71,20 +86,29 @@ struct BundleCommandsTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let triton = try run(session, "export m to \"repo\" format=triton")
         #expect(triton.succeeded, "\(triton.output.plainText)")
-        #expect(triton.output.plainText.contains("as a Triton model repository: m/config.pbtxt (7 inputs, max_batch_size 10000) and m/1/model.onnx"))
+        #expect(
+            triton.output.plainText.contains(
+                "as a Triton model repository: m/config.pbtxt (7 inputs, max_batch_size 10000) and m/1/model.onnx"))
         #expect(try run(session, "export m to \"bundle\"").succeeded)
         #expect(try paths(under: folder + "/repo") == ["m/1/model.onnx", "m/config.pbtxt"])
         // The same graph as the bundle's, byte for byte.
-        #expect(FileManager.default.contents(atPath: folder + "/repo/m/1/model.onnx") == FileManager.default.contents(atPath: folder + "/bundle/model.onnx"))
+        #expect(
+            FileManager.default.contents(atPath: folder + "/repo/m/1/model.onnx")
+                == FileManager.default.contents(atPath: folder + "/bundle/model.onnx"))
         let config = try text(folder + "/repo/m/config.pbtxt")
         #expect(config.contains("name: \"m\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 10000\n"))
-        for (input, type) in [("island", "TYPE_STRING"), ("bill_length_mm", "TYPE_FP64"), ("sex", "TYPE_STRING"), ("year", "TYPE_FP64")] {
+        for (input, type) in [
+            ("island", "TYPE_STRING"), ("bill_length_mm", "TYPE_FP64"), ("sex", "TYPE_STRING"), ("year", "TYPE_FP64"),
+        ] {
             #expect(config.contains("    name: \"\(input)\"\n    data_type: \(type)\n    dims: [ 1 ]\n"), "\(input)")
         }
-        #expect(config.contains("    name: \"label\"\n    data_type: TYPE_STRING\n    dims: [ 1 ]\n    reshape: { shape: [ ] }\n"))
+        #expect(
+            config.contains(
+                "    name: \"label\"\n    data_type: TYPE_STRING\n    dims: [ 1 ]\n    reshape: { shape: [ ] }\n"))
         #expect(config.contains("    name: \"probabilities\"\n    data_type: TYPE_FP64\n    dims: [ 3 ]\n"))
         let manifest = try text(folder + "/bundle/manifest.json")
-        let modelID = try #require(triton.output.plainText.components(separatedBy: "model id ").dropFirst().first?.prefix(18))
+        let modelID = try #require(
+            triton.output.plainText.components(separatedBy: "model id ").dropFirst().first?.prefix(18))
         #expect(manifest.contains(modelID) && config.contains("string_value: \"\(modelID)\""))
     }
 
@@ -99,10 +123,14 @@ struct BundleCommandsTests {
         #expect(cell.succeeded, "\(cell.output.plainText)")
         let files = try paths(under: folder + "/deploy")
         #expect(files.contains("inferenceservice-onnx.yaml") && files.contains("inferenceservice-workbench.yaml"))
-        #expect(files.contains("triton/m/config.pbtxt") && files.contains("triton/m/1/model.onnx") && files.contains("bundle/manifest.json"))
+        #expect(
+            files.contains("triton/m/config.pbtxt") && files.contains("triton/m/1/model.onnx")
+                && files.contains("bundle/manifest.json"))
         let onnx = try text(folder + "/deploy/inferenceservice-onnx.yaml")
         #expect(onnx.contains("kind: InferenceService\nmetadata:\n  name: m-onnx\n"))
-        #expect(onnx.contains("        name: onnx\n") && onnx.contains("runtime: kserve-tritonserver") && onnx.contains("protocolVersion: v2"))
+        #expect(
+            onnx.contains("        name: onnx\n") && onnx.contains("runtime: kserve-tritonserver")
+                && onnx.contains("protocolVersion: v2"))
         let workbench = try text(folder + "/deploy/inferenceservice-workbench.yaml")
         #expect(workbench.contains("name: m-workbench") && workbench.contains("- name: kserve-container"))
         #expect(workbench.contains(#"args: ["serve", "/mnt/models", "--host", "0.0.0.0", "--port", "8080"]"#))
@@ -110,9 +138,12 @@ struct BundleCommandsTests {
         // The bundle inside is a real one: it imports, checksums and verification rows checked.
         let imported = try run(session, "b = import \"deploy/bundle\"")
         #expect(imported.succeeded, "\(imported.output.plainText)")
-        let modelID = try #require(cell.output.plainText.components(separatedBy: "model id ").dropFirst().first?.prefix(18))
+        let modelID = try #require(
+            cell.output.plainText.components(separatedBy: "model id ").dropFirst().first?.prefix(18))
         #expect(imported.output.plainText.contains("model id \(modelID)"))
-        #expect(onnx.contains("workbench.model-id: \"\(modelID)\"") && workbench.contains("workbench.model-id: \"\(modelID)\""))
+        #expect(
+            onnx.contains("workbench.model-id: \"\(modelID)\"")
+                && workbench.contains("workbench.model-id: \"\(modelID)\""))
     }
 
     @Test func layoutsAreNotWrittenOverWithoutOverwrite() throws {
@@ -122,7 +153,9 @@ struct BundleCommandsTests {
             #expect(try run(session, "export m to \"\(format)\" format=\(format)").succeeded)
             let again = try run(session, "export m to \"\(format)\" format=\(format)")
             #expect(!again.succeeded)
-            #expect(again.output.plainText.contains("already exists") && again.output.plainText.contains("overwrite=yes"), "\(again.output.plainText)")
+            #expect(
+                again.output.plainText.contains("already exists") && again.output.plainText.contains("overwrite=yes"),
+                "\(again.output.plainText)")
             let replaced = try run(session, "export m to \"\(format)\" format=\(format) overwrite=yes")
             #expect(replaced.succeeded, "\(replaced.output.plainText)")
         }
@@ -142,7 +175,10 @@ struct BundleCommandsTests {
         let kserve = try run(session, "export m to \"deploy\" format=kserve")
         #expect(kserve.succeeded, "\(kserve.output.plainText)")
         #expect(kserve.output.plainText.contains("no inferenceservice-onnx.yaml"))
-        #expect(try paths(under: folder + "/deploy").filter { !$0.hasPrefix("bundle/") } == ["inferenceservice-workbench.yaml"])
+        #expect(
+            try paths(under: folder + "/deploy").filter { !$0.hasPrefix("bundle/") } == [
+                "inferenceservice-workbench.yaml"
+            ])
     }
 
     @Test func optionsThatOnlyABundleHasAreRefusedForTriton() throws {
@@ -164,13 +200,19 @@ struct BundleCommandsTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createSymbolicLink(atPath: folder + "/examples", withDestinationPath: exampleData)
-        let session = Session(environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100))
+        let session = Session(
+            environment: SessionEnvironment(workingDirectory: folder, home: folder + "/home", width: 100))
         var transcript = Transcript(workdir: ".")
-        for line in ["load \"examples/penguins_train.csv\" as penguins", "m = train linear on penguins target=species",
-                     "export m to \"repo\" format=triton", "export m to \"deploy\" format=kserve"] {
+        for line in [
+            "load \"examples/penguins_train.csv\" as penguins", "m = train linear on penguins target=species",
+            "export m to \"repo\" format=triton", "export m to \"deploy\" format=kserve",
+        ] {
             let cell = try #require(session.execute(line))
             #expect(cell.succeeded, "\(line): \(cell.output.plainText)")
-            transcript.entries.append(Transcript.Entry(number: cell.number, command: line, output: cell.output.transcriptLines, dataFiles: cell.dataFiles, line: 0))
+            transcript.entries.append(
+                Transcript.Entry(
+                    number: cell.number, command: line, output: cell.output.transcriptLines, dataFiles: cell.dataFiles,
+                    line: 0))
         }
         let path = folder + "/s.wbt"
         try transcript.text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -84,16 +84,17 @@ struct CardCommandsTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let card = try lines(run(session, "card m slices=island"))
         let section = try #require(card.firstIndex(of: "## Metrics by island"))
-        #expect(Array(card[section...].prefix(8)) == [
-            "## Metrics by island",
-            "",
-            "Measured on tiny (training data).",
-            "",
-            "| island | rows | accuracy |",
-            "|---|---|---|",
-            "| A | 4 | 0.750 |",
-            "| B | 4 | 0.500 |",
-        ])
+        #expect(
+            Array(card[section...].prefix(8)) == [
+                "## Metrics by island",
+                "",
+                "Measured on tiny (training data).",
+                "",
+                "| island | rows | accuracy |",
+                "|---|---|---|",
+                "| A | 4 | 0.750 |",
+                "| B | 4 | 0.500 |",
+            ])
     }
 
     @Test func slicesOnOtherData() throws {
@@ -105,16 +106,17 @@ struct CardCommandsTests {
         try #require(run(session, #"load "later.csv""#)?.succeeded == true)
         let card = try lines(run(session, "card m on later slices=island"))
         let section = try #require(card.firstIndex(of: "## Metrics by island"))
-        #expect(Array(card[section...].prefix(8)) == [
-            "## Metrics by island",
-            "",
-            "Measured on later.",
-            "",
-            "| island | rows | accuracy |",
-            "|---|---|---|",
-            "| A | 1 | 1.000 |",
-            "| B | 3 | 0.333 |",
-        ])
+        #expect(
+            Array(card[section...].prefix(8)) == [
+                "## Metrics by island",
+                "",
+                "Measured on later.",
+                "",
+                "| island | rows | accuracy |",
+                "|---|---|---|",
+                "| A | 1 | 1.000 |",
+                "| B | 3 | 0.333 |",
+            ])
     }
 
     @Test func cardToAFileWritesPlainMarkdownAndKeepsAnExistingFile() throws {
@@ -124,20 +126,26 @@ struct CardCommandsTests {
         // A folder that does not exist is not created.
         let noFolder = try #require(run(session, #"card m to "cards/m.md""#))
         #expect(!noFolder.succeeded)
-        #expect(noFolder.output.plainText == "error: no folder cards to write m.md into\nhint: create it first, or choose an existing folder")
+        #expect(
+            noFolder.output.plainText
+                == "error: no folder cards to write m.md into\nhint: create it first, or choose an existing folder")
         try FileManager.default.createDirectory(atPath: folder + "/cards", withIntermediateDirectories: false)
         #expect(try lines(run(session, #"card m to "cards/m.md""#)) == ["wrote the model card of m to cards/m.md"])
         let written = try String(contentsOfFile: folder + "/cards/m.md", encoding: .utf8)
         // The file is the printed card, but for the session line's cell number.
         let writtenLines = written.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let printedLines = printed.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(writtenLines.filter { !$0.hasPrefix("- Session") } == printedLines.filter { !$0.hasPrefix("- Session") })
+        #expect(
+            writtenLines.filter { !$0.hasPrefix("- Session") } == printedLines.filter { !$0.hasPrefix("- Session") })
         #expect(!written.contains(Output.volatileStart))
 
         let again = try #require(run(session, #"card m to "cards/m.md""#))
         #expect(!again.succeeded, "an existing card is not replaced without overwrite=yes")
         #expect(try String(contentsOfFile: folder + "/cards/m.md", encoding: .utf8) == written)
-        #expect(try lines(run(session, #"card m to "cards/m.md" overwrite=yes"#)) == ["wrote the model card of m to cards/m.md"])
+        #expect(
+            try lines(run(session, #"card m to "cards/m.md" overwrite=yes"#)) == [
+                "wrote the model card of m to cards/m.md"
+            ])
     }
 
     @Test func cardOfSomethingThatIsNotAModelIsAUserError() throws {

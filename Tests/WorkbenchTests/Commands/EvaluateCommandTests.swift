@@ -10,8 +10,10 @@ struct EvaluateCommandTests {
     /// matrix is Adelie 30 / 1 / 0, Chinstrap 0 / 13 / 0, Gentoo 0 / 0 / 25.
     private func evaluated() -> (Session, Cell?) {
         let session = makeSession()
-        let cell = run(session, "load \"\(exampleData)/penguins_train.csv\" as penguins", "split penguins test=0.25 stratify=species seed=11",
-                       "m = train forest on penguins.train target=species seed=1", "e = evaluate m on penguins.test")
+        let cell = run(
+            session, "load \"\(exampleData)/penguins_train.csv\" as penguins",
+            "split penguins test=0.25 stratify=species seed=11",
+            "m = train forest on penguins.train target=species seed=1", "e = evaluate m on penguins.test")
         return (session, cell)
     }
 
@@ -43,18 +45,28 @@ struct EvaluateCommandTests {
     @Test func printsTheCalibrationErrorAndTheBriersReliability() throws {
         let (session, cell) = evaluated()
         guard case .evaluation(let e)? = session.lookup("e"), case .classification(let report) = e.scores,
-              let calibration = report.calibration else { Issue.record("no calibration"); return }
+            let calibration = report.calibration
+        else {
+            Issue.record("no calibration")
+            return
+        }
         #expect(calibration.isTopLabel)
         // Reliability is part of the Brier score, never more.
         #expect(calibration.brierReliability <= report.brierScore)
         let text = try #require(cell).output.plainText
-        #expect(text.contains("calibration: ECE \(formatScore(calibration.expectedCalibrationError)) (10 equal bins of the top probability), "
-                              + "Brier reliability \(formatScore(calibration.brierReliability)) of Brier \(formatScore(report.brierScore))"), "\(text)")
+        #expect(
+            text.contains(
+                "calibration: ECE \(formatScore(calibration.expectedCalibrationError)) (10 equal bins of the top probability), "
+                    + "Brier reliability \(formatScore(calibration.brierReliability)) of Brier \(formatScore(report.brierScore))"
+            ), "\(text)")
     }
 
     @Test func regressionHasNoPerClassTable() throws {
         let session = makeSession()
-        let cell = try #require(run(session, "load \"\(exampleData)/diabetes.csv\" as d", "m = train linear on d target=progression", "evaluate m on d"))
+        let cell = try #require(
+            run(
+                session, "load \"\(exampleData)/diabetes.csv\" as d", "m = train linear on d target=progression",
+                "evaluate m on d"))
         #expect(cell.succeeded)
         #expect(!cell.output.plainText.contains("weighted average"))
     }

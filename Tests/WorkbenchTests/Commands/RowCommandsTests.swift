@@ -12,10 +12,11 @@ struct RowCommandsTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // Row 4 has no mass: "missing > 3500" is undecided, and "undecided and true" too.
         let out = try DataVerbFixture.lines(session, #"filter tiny where mass > 3500 and island != "C""#)
-        #expect(out == [
-            #"tiny_filtered: 3 of 6 rows (50%) where mass > 3500 and island != "C""#,
-            "note: 1 row left out where the condition cannot be decided (a value it reads is missing)",
-        ])
+        #expect(
+            out == [
+                #"tiny_filtered: 3 of 6 rows (50%) where mass > 3500 and island != "C""#,
+                "note: 1 row left out where the condition cannot be decided (a value it reads is missing)",
+            ])
         #expect(DataVerbFixture.texts(try DataVerbFixture.frame(session, "tiny_filtered"), "id") == ["2", "3", "6"])
         // Kleene: "missing or true" is true, so row 4 is kept here.
         _ = try DataVerbFixture.lines(session, #"kept = filter tiny where mass < 3500 or island in ["B"]"#)
@@ -46,9 +47,13 @@ struct RowCommandsTests {
         let out = try DataVerbFixture.lines(session, "sort tiny by island desc, mass")
         #expect(out == ["tiny_sorted: 6 rows by island (descending), mass"])
         // C; then B with 5000 before the missing mass; then A's 3000, and the two 4000s in data order.
-        #expect(DataVerbFixture.texts(try DataVerbFixture.frame(session, "tiny_sorted"), "id") == ["5", "3", "4", "1", "2", "6"])
+        #expect(
+            DataVerbFixture.texts(try DataVerbFixture.frame(session, "tiny_sorted"), "id") == [
+                "5", "3", "4", "1", "2", "6",
+            ])
         _ = try DataVerbFixture.lines(session, "by_len = sort tiny by len desc")
-        #expect(DataVerbFixture.texts(try DataVerbFixture.frame(session, "by_len"), "id") == ["3", "4", "1", "6", "5", "2"])
+        #expect(
+            DataVerbFixture.texts(try DataVerbFixture.frame(session, "by_len"), "id") == ["3", "4", "1", "6", "5", "2"])
         #expect(try DataVerbFixture.failure(session, "sort tiny by lenn").contains("did you mean 'len'?"))
     }
 
@@ -69,11 +74,18 @@ struct RowCommandsTests {
     @Test func dedupeKeepsTheFirstOfEachKey() throws {
         let (session, folder) = try DataVerbFixture.session()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(try DataVerbFixture.lines(session, "dedupe tiny on island") == ["tiny_deduped: 3 rows; 3 rows repeated island and were dropped"])
+        #expect(
+            try DataVerbFixture.lines(session, "dedupe tiny on island") == [
+                "tiny_deduped: 3 rows; 3 rows repeated island and were dropped"
+            ])
         #expect(DataVerbFixture.texts(try DataVerbFixture.frame(session, "tiny_deduped"), "id") == ["1", "3", "5"])
-        #expect(try DataVerbFixture.lines(session, "all = dedupe tiny") == ["all: 6 rows; 0 rows repeated every column and were dropped"])
+        #expect(
+            try DataVerbFixture.lines(session, "all = dedupe tiny") == [
+                "all: 6 rows; 0 rows repeated every column and were dropped"
+            ])
         _ = try DataVerbFixture.lines(session, "pairs = dedupe tiny on mass, len")
         // (3000, 40) and (4000, 40) differ, as do all the others: nothing goes.
-        #expect(DataVerbFixture.texts(try DataVerbFixture.frame(session, "pairs"), "id") == ["1", "2", "3", "4", "5", "6"])
+        #expect(
+            DataVerbFixture.texts(try DataVerbFixture.frame(session, "pairs"), "id") == ["1", "2", "3", "4", "5", "6"])
     }
 }

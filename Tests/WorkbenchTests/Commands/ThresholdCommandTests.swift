@@ -11,7 +11,9 @@ struct ThresholdCommandTests {
     /// A linear model on the breast-cancer training part, and the fresh part to choose on.
     private func trained() -> Session {
         let session = makeSession()
-        run(session, "load \"\(exampleData)/breast_cancer_train.csv\" as bc", "load \"\(exampleData)/breast_cancer_fresh.csv\" as fresh",
+        run(
+            session, "load \"\(exampleData)/breast_cancer_train.csv\" as bc",
+            "load \"\(exampleData)/breast_cancer_fresh.csv\" as fresh",
             "m = train linear on bc target=diagnosis")
         return session
     }
@@ -28,38 +30,56 @@ struct ThresholdCommandTests {
         let m = try #require(model(session))
         let t = try #require(m.pipeline.decisionThreshold)
         // What the command printed is what the search finds on the same probabilities.
-        guard case .dataset(let fresh)? = session.lookup("fresh") else { Issue.record("no fresh"); return }
+        guard case .dataset(let fresh)? = session.lookup("fresh") else {
+            Issue.record("no fresh")
+            return
+        }
         let output = try m.pipeline.predict(fresh.frame)
         guard case .probabilities(let p) = output.prediction, let column = fresh.frame.column(named: "diagnosis"),
-              case (.classes(let codes, _), _) = m.pipeline.target.encode(column: column, rows: Array(0..<fresh.frame.rowCount)) else {
+            case (.classes(let codes, _), _) = m.pipeline.target.encode(
+                column: column, rows: Array(0..<fresh.frame.rowCount))
+        else {
             Issue.record("expected probabilities and classes")
             return
         }
         let scores = (0..<p.rows).map { p[$0, 1] }
-        let search = try ThresholdSearch.choose(truth: codes.map { $0 == 1 }, scores: scores, objective: .cost(falsePositive: 1, falseNegative: 5))
+        let search = try ThresholdSearch.choose(
+            truth: codes.map { $0 == 1 }, scores: scores, objective: .cost(falsePositive: 1, falseNegative: 5))
         #expect(search.chosen.threshold == t)
         let text = cell.output.plainText
         #expect(text.contains("positive class malignant"))
         #expect(text.contains("chosen for the lowest cost (false positive 1, false negative 5)"))
         #expect(text.contains("← chosen"))
         #expect(text.contains("confusion matrix (rows: true class, columns: predicted)"))
-        #expect(text.contains("m now says malignant when P(malignant) ≥ \(formatFixed(t, decimals: 4)); its probabilities are unchanged"))
+        #expect(
+            text.contains(
+                "m now says malignant when P(malignant) ≥ \(formatFixed(t, decimals: 4)); its probabilities are unchanged"
+            ))
         // predict labels with the threshold; evaluate's confusion matrix is the chosen point's.
         let predicted = output.labels(classes: m.pipeline.target.classes) ?? []
         #expect(predicted == scores.map { $0 >= t ? "malignant" : "benign" })
         let evaluate = try #require(run(session, "e = evaluate m on fresh"))
-        guard case .evaluation(let e)? = session.lookup("e"), case .classification(let report) = e.scores else { Issue.record("no evaluation"); return }
+        guard case .evaluation(let e)? = session.lookup("e"), case .classification(let report) = e.scores else {
+            Issue.record("no evaluation")
+            return
+        }
         #expect(report.confusionMatrix == search.chosen.confusionMatrix, "\(evaluate.output.plainText)")
         // The card states it.
         let card = try #require(run(session, "card m")).output.plainText
-        #expect(card.contains("- Decision threshold: labels **malignant** when P(malignant) ≥ \(formatFixed(t, decimals: 4)), else benign (chosen for the lowest cost (false positive 1, false negative 5) on fresh)"))
+        #expect(
+            card.contains(
+                "- Decision threshold: labels **malignant** when P(malignant) ≥ \(formatFixed(t, decimals: 4)), else benign (chosen for the lowest cost (false positive 1, false negative 5) on fresh)"
+            ))
     }
 
     @Test func onTheTrainingDataItChoosesOutOfFold() throws {
         let session = trained()
         let cell = try #require(run(session, "threshold m on bc min_recall=0.95"))
         #expect(cell.succeeded, "\(cell.output.plainText)")
-        #expect(cell.output.plainText.contains("bc is m's training data: choosing on out-of-fold probabilities (5 stratified folds, each refitted on the other four)"))
+        #expect(
+            cell.output.plainText.contains(
+                "bc is m's training data: choosing on out-of-fold probabilities (5 stratified folds, each refitted on the other four)"
+            ))
         let m = try #require(model(session))
         #expect(m.pipeline.decisionThreshold != nil)
         #expect(m.decisionThresholdOrigin == "chosen for the best precision with recall ≥ 0.95 on bc (out-of-fold)")
@@ -78,15 +98,33 @@ struct ThresholdCommandTests {
     }
 
     @Test(arguments: [
-        ("r = train linear on d target=progression", "threshold r on d", "this model does regression and has no threshold to set"),
-        ("r = train linear on iris target=species", "threshold r on iris", "a decision threshold needs a model with two classes; this one has 3"),
-        ("", "threshold m on fresh metric=f1 min_recall=0.9", "choose the threshold one way: metric=, min_recall= were given"),
+        (
+            "r = train linear on d target=progression", "threshold r on d",
+            "this model does regression and has no threshold to set"
+        ),
+        (
+            "r = train linear on iris target=species", "threshold r on iris",
+            "a decision threshold needs a model with two classes; this one has 3"
+        ),
+        (
+            "", "threshold m on fresh metric=f1 min_recall=0.9",
+            "choose the threshold one way: metric=, min_recall= were given"
+        ),
         ("", "threshold m on fresh cost_fp=2", "a cost needs both cost_fp= and cost_fn="),
         ("", "threshold m on fresh min_recall=1.5", "1"),
-        ("r = train linear on d target=progression", "threshold r on d costs={a: [0, 1]}", "decision costs weigh a classifier's mistakes; this model does regression"),
-        ("", "threshold m on fresh costs={malignant: [5, 0]} at=0.3", "costs= decides by expected cost; at= chooses a threshold"),
+        (
+            "r = train linear on d target=progression", "threshold r on d costs={a: [0, 1]}",
+            "decision costs weigh a classifier's mistakes; this model does regression"
+        ),
+        (
+            "", "threshold m on fresh costs={malignant: [5, 0]} at=0.3",
+            "costs= decides by expected cost; at= chooses a threshold"
+        ),
         ("", "threshold m on fresh costs={malignnt: [5, 0]}", "did you mean 'malignant'?"),
-        ("", "threshold m on fresh costs={malignant: [5]}", "a list of 2 numbers, one per decided class (benign, malignant)"),
+        (
+            "", "threshold m on fresh costs={malignant: [5]}",
+            "a list of 2 numbers, one per decided class (benign, malignant)"
+        ),
         ("", "threshold m on fresh costs={malignant: [5, -1]}", "a cost is a number ≥ 0"),
         ("", "threshold m on fresh costs={malignant: [5, 0], malignant: [1, 0]}", "'malignant' is given twice"),
         ("", "threshold m on fresh costs={benign: [0, 0], malignant: [0, 0]}", "every cost is 0"),
@@ -110,11 +148,16 @@ struct ThresholdCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = makeSession()
-        run(session, "load \"\(exampleData)/penguins.csv\"", "split penguins test=0.3 stratify=species seed=1",
+        run(
+            session, "load \"\(exampleData)/penguins.csv\"", "split penguins test=0.3 stratify=species seed=1",
             "m = train linear on penguins.train target=species")
-        let cell = try #require(run(session, "threshold m on penguins.test costs={Chinstrap: [9, 0, 1], Gentoo: [1, 4, 0]}"))
+        let cell = try #require(
+            run(session, "threshold m on penguins.test costs={Chinstrap: [9, 0, 1], Gentoo: [1, 4, 0]}"))
         #expect(cell.succeeded, "\(cell.output.plainText)")
-        #expect(cell.output.plainText.contains("Chinstrap decided as Adelie costs 9, Gentoo decided as Chinstrap costs 4; other mistakes cost 1, right answers 0"), "\(cell.output.plainText)")
+        #expect(
+            cell.output.plainText.contains(
+                "Chinstrap decided as Adelie costs 9, Gentoo decided as Chinstrap costs 4; other mistakes cost 1, right answers 0"
+            ), "\(cell.output.plainText)")
         #expect(cell.output.plainText.contains("mean cost per row"))
         #expect(!cell.output.plainText.contains("a right answer costs something"))
         // A cost on a right answer is kept, with a note on the lists' order.
@@ -122,16 +165,26 @@ struct ThresholdCommandTests {
         #expect(odd.succeeded)
         let misordered = try #require(run(session, "threshold m3 on penguins.test costs={Chinstrap: [0, 5, 1]}"))
         #expect(misordered.succeeded)
-        #expect(misordered.output.plainText.contains("note: a right answer costs something: Chinstrap decided as Chinstrap costs 5; each list gives the cost of deciding Adelie, Chinstrap, Gentoo, in that order"), "\(misordered.output.plainText)")
+        #expect(
+            misordered.output.plainText.contains(
+                "note: a right answer costs something: Chinstrap decided as Chinstrap costs 5; each list gives the cost of deciding Adelie, Chinstrap, Gentoo, in that order"
+            ), "\(misordered.output.plainText)")
         let m = try #require(model(session))
         let costs: [[Double]] = [[0, 1, 1], [9, 0, 1], [1, 4, 0]]
         #expect(m.pipeline.decisionCosts == costs)
-        guard case .dataset(let data)? = session.lookup("penguins") else { Issue.record("no data"); return }
+        guard case .dataset(let data)? = session.lookup("penguins") else {
+            Issue.record("no data")
+            return
+        }
         let output = try m.pipeline.predict(data.frame)
-        guard case .probabilities(let p) = output.prediction else { Issue.record("no probabilities"); return }
+        guard case .probabilities(let p) = output.prediction else {
+            Issue.record("no probabilities")
+            return
+        }
         let byHand = (0..<p.rows).map { r in
             (0..<3).min { a, b in
-                let ca = (0..<3).reduce(0.0) { $0 + p[r, $1] * costs[$1][a] }, cb = (0..<3).reduce(0.0) { $0 + p[r, $1] * costs[$1][b] }
+                let ca = (0..<3).reduce(0.0) { $0 + p[r, $1] * costs[$1][a] },
+                    cb = (0..<3).reduce(0.0) { $0 + p[r, $1] * costs[$1][b] }
                 return ca < cb || (ca == cb && a < b)
             } ?? 0
         }
@@ -144,7 +197,8 @@ struct ThresholdCommandTests {
         #expect(card.contains("- Decision costs: labels the class with the lowest expected cost"))
         run(session, "m2 = import \"\(folder)/b\"")
         #expect(model(session, "m2")?.pipeline.decisionCosts == costs)
-        #expect(try model(session, "m2")?.pipeline.predict(data.frame).labels(classes: m.pipeline.target.classes) == labels)
+        #expect(
+            try model(session, "m2")?.pipeline.predict(data.frame).labels(classes: m.pipeline.target.classes) == labels)
     }
 
     /// The bundle keeps the threshold: imported back, served (the scorer's labels) and from the
@@ -162,7 +216,10 @@ struct ThresholdCommandTests {
         let card = try String(contentsOfFile: folder + "/b/MODEL_CARD.md", encoding: .utf8)
         #expect(card.contains("- Decision threshold: labels **malignant** when P(malignant) ≥ 0.0500"))
 
-        guard case .dataset(let fresh)? = session.lookup("fresh"), let m = model(session) else { Issue.record("bindings lost"); return }
+        guard case .dataset(let fresh)? = session.lookup("fresh"), let m = model(session) else {
+            Issue.record("bindings lost")
+            return
+        }
         let output = try m.pipeline.predict(fresh.frame)
         let expected = try #require(output.labels(classes: m.pipeline.target.classes))
         // At 0.05 more rows are malignant than by the larger probability.
@@ -176,6 +233,7 @@ struct ThresholdCommandTests {
         // predicted_diagnosis follows the input's columns (the last input column is diagnosis).
         let header = try #require(out.split(separator: "\n").first).split(separator: ",").map(String.init)
         let labelColumn = try #require(header.firstIndex(of: "predicted_diagnosis"))
-        #expect(rows.map { String($0.split(separator: ",", omittingEmptySubsequences: false)[labelColumn]) } == expected)
+        #expect(
+            rows.map { String($0.split(separator: ",", omittingEmptySubsequences: false)[labelColumn]) } == expected)
     }
 }

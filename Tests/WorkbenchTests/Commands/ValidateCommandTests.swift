@@ -9,7 +9,9 @@ import Tabular
 struct ValidateCommandTests {
     private func trained() -> Session {
         let session = makeSession()
-        run(session, "load \"\(exampleData)/penguins_train.csv\" as penguins", "m = train linear on penguins target=species")
+        run(
+            session, "load \"\(exampleData)/penguins_train.csv\" as penguins",
+            "m = train linear on penguins target=species")
         return session
     }
 
@@ -21,23 +23,28 @@ struct ValidateCommandTests {
     /// The fresh penguins with every bill_length_mm replaced by the text "long".
     private func writeRetypedFresh(to path: String) throws {
         let text = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8)
-        let retyped = text.split(separator: "\n").enumerated().map { i, line -> String in
-            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            if i > 0 && cells.count > 2 { cells[2] = "long" }
-            return cells.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
+        let retyped =
+            text.split(separator: "\n").enumerated().map { i, line -> String in
+                var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if i > 0 && cells.count > 2 { cells[2] = "long" }
+                return cells.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         try Data(retyped.utf8).write(to: URL(fileURLWithPath: path))
     }
 
     @Test func aThresholdedModelIsMeasuredAgainstItsOwnRuleInCrossValidation() throws {
         let session = makeSession()
-        run(session, "load \"\(exampleData)/breast_cancer_train.csv\" as cancer", "m = train linear on cancer target=diagnosis",
+        run(
+            session, "load \"\(exampleData)/breast_cancer_train.csv\" as cancer",
+            "m = train linear on cancer target=diagnosis",
             "v = validate m on \"\(exampleData)/breast_cancer_fresh.csv\"", "threshold m on cancer at=0.05",
             "w = validate m on \"\(exampleData)/breast_cancer_fresh.csv\"")
         let plain = try #require(report(session, "v")), strict = try #require(report(session, "w"))
         // A low threshold trades precision for recall: the cross-validation yardstick moves with it.
-        let recall = try #require(plain.crossValidation["recall"]?.first), thresholdedRecall = try #require(strict.crossValidation["recall"]?.first)
-        let precision = try #require(plain.crossValidation["precision"]?.first), thresholdedPrecision = try #require(strict.crossValidation["precision"]?.first)
+        let recall = try #require(plain.crossValidation["recall"]?.first),
+            thresholdedRecall = try #require(strict.crossValidation["recall"]?.first)
+        let precision = try #require(plain.crossValidation["precision"]?.first),
+            thresholdedPrecision = try #require(strict.crossValidation["precision"]?.first)
         #expect(thresholdedRecall != recall || thresholdedPrecision != precision)
         // And log loss, which a threshold does not touch, stays.
         #expect(plain.crossValidation["log_loss"]?.first == strict.crossValidation["log_loss"]?.first)
@@ -55,7 +62,10 @@ struct ValidateCommandTests {
         #expect(fail.drift?.driftedFeatures.sorted() == ["bill_length_mm", "flipper_length_mm"])
         #expect(fail.reasons.first?.text.contains("below cross-validation") == true)
         // The model now carries its latest validation, for its card and bundle.
-        guard case .model(let m)? = session.lookup("m") else { Issue.record("m lost"); return }
+        guard case .model(let m)? = session.lookup("m") else {
+            Issue.record("m lost")
+            return
+        }
         #expect(m.validation?.verdict == .fail)
         #expect(session.validationFailures == 1)
     }
@@ -68,10 +78,14 @@ struct ValidateCommandTests {
         let heading = try #require(lines.firstIndex(of: "fresh data per class:"), "\(text)")
         #expect(lines[heading + 1] == "class precision recall F1 support")
         let v = try #require(report(session, "v"))
-        guard case .classification(let fresh)? = v.freshScores else { Issue.record("no fresh classification scores"); return }
+        guard case .classification(let fresh)? = v.freshScores else {
+            Issue.record("no fresh classification scores")
+            return
+        }
         // One line per class with its support, then the two averages over all fresh rows.
         for (row, name) in zip(fresh.perClass, ["Adelie", "Chinstrap", "Gentoo"]) {
-            #expect(lines.contains { $0.hasPrefix(name + " ") && $0.hasSuffix(" \(row.support)") }, "\(name) in \(text)")
+            #expect(
+                lines.contains { $0.hasPrefix(name + " ") && $0.hasSuffix(" \(row.support)") }, "\(name) in \(text)")
         }
         #expect(lines.contains { $0.hasPrefix("macro average ") && $0.hasSuffix(" \(fresh.rowCount)") })
         #expect(lines.contains { $0.hasPrefix("weighted average ") })
@@ -81,11 +95,14 @@ struct ValidateCommandTests {
     /// (so validate and the model card need not redo it); a changed setting drops it.
     @Test func leaderboardCrossValidationCarriesOverOnlyWhenNothingChanged() throws {
         let session = makeSession()
-        run(session, "load \"\(exampleData)/penguins_train.csv\" as penguins", "lb = compare linear, bayes on penguins target=species",
+        run(
+            session, "load \"\(exampleData)/penguins_train.csv\" as penguins",
+            "lb = compare linear, bayes on penguins target=species",
             "same = train lb.best on penguins target=species", "tuned = train lb.best on penguins target=species C=0.5",
             "fewer = train lb.best on penguins target=species drop=[island]")
         guard case .leaderboard(let lb)? = session.lookup("lb"), case .model(let same)? = session.lookup("same"),
-              case .model(let tuned)? = session.lookup("tuned"), case .model(let fewer)? = session.lookup("fewer") else {
+            case .model(let tuned)? = session.lookup("tuned"), case .model(let fewer)? = session.lookup("fewer")
+        else {
             Issue.record("expected a leaderboard and three models")
             return
         }
@@ -97,13 +114,21 @@ struct ValidateCommandTests {
 
     @Test func gatesAndHeldOutScores() throws {
         let session = trained()
-        run(session, "split penguins seed=4", "t = train tree on penguins.train target=species", "evaluate t on penguins.test", "b = train baseline on penguins target=species")
-        let cell = try #require(run(session, "v = validate t on \"\(exampleData)/penguins_fresh.csv\" min_score=0.999 baseline=b min_gain=0.1"))
+        run(
+            session, "split penguins seed=4", "t = train tree on penguins.train target=species",
+            "evaluate t on penguins.test", "b = train baseline on penguins target=species")
+        let cell = try #require(
+            run(
+                session,
+                "v = validate t on \"\(exampleData)/penguins_fresh.csv\" min_score=0.999 baseline=b min_gain=0.1"))
         #expect(cell.output.plainText.contains("test (penguins.test)"))
         let v = try #require(report(session, "v"))
         #expect(v.heldOutData == "penguins.test")
-        #expect(v.reasons.contains { $0.severity == .fail && $0.text.contains("misses min_score 0.999") } || v.freshScores.map { MetricCatalog.primary(for: .classification).value($0) >= 0.999 } == true)
-        let gate = try #require(run(session, "validate b on \"\(exampleData)/penguins_fresh.csv\" baseline=m min_gain=2%"))
+        #expect(
+            v.reasons.contains { $0.severity == .fail && $0.text.contains("misses min_score 0.999") }
+                || v.freshScores.map { MetricCatalog.primary(for: .classification).value($0) >= 0.999 } == true)
+        let gate = try #require(
+            run(session, "validate b on \"\(exampleData)/penguins_fresh.csv\" baseline=m min_gain=2%"))
         #expect(gate.output.plainText.contains("does not beat m"))
         #expect(gate.output.plainText.contains("min_gain 2% of"))
     }
@@ -154,13 +179,20 @@ struct ValidateCommandTests {
         let session = trained()
         run(session, "load \"\(exampleData)/penguins_fresh_drift.csv\" as drifted")
         let cell = try #require(run(session, "d = drift penguins vs drifted"))
-        #expect(cell.output.plainText.contains("deciding: KS / chi-square, Holm-adjusted p ≤ 0.025 over 8 columns, shift ≥ 0.1"))
+        #expect(
+            cell.output.plainText.contains(
+                "deciding: KS / chi-square, Holm-adjusted p ≤ 0.025 over 8 columns, shift ≥ 0.1"))
         #expect(cell.output.plainText.contains("Holm p"))
-        guard case .drift(let report)? = session.lookup("d"), case .dataset(let a)? = session.lookup("penguins"), case .dataset(let b)? = session.lookup("drifted") else {
+        guard case .drift(let report)? = session.lookup("d"), case .dataset(let a)? = session.lookup("penguins"),
+            case .dataset(let b)? = session.lookup("drifted")
+        else {
             Issue.record("drift report or data not bound")
             return
         }
-        let expected = try DriftJudgement(reference: try ReferenceProfile(frame: a.frame, columns: a.frame.columnNames, sampleCap: nil), current: b.frame).inputs
+        let expected = try DriftJudgement(
+            reference: try ReferenceProfile(frame: a.frame, columns: a.frame.columnNames, sampleCap: nil),
+            current: b.frame
+        ).inputs
         #expect(report == expected)
         #expect(report.features.allSatisfy { $0.adjustedPValue != nil })
         let help = try #require(run(session, "help drift"))
@@ -182,12 +214,14 @@ struct ValidateCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let script = folder + "/gate.wb"
-        try Data("""
+        try Data(
+            """
             load "\(exampleData)/penguins_train.csv" as p
             m = train linear on p target=species
             validate m on "\(exampleData)/penguins_fresh_drift.csv"
 
-            """.utf8).write(to: URL(fileURLWithPath: script))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: script))
         let (lenient, _, _) = try runBinary(["run", script])
         #expect(lenient == 0)
         let (strict, _, err) = try runBinary(["run", "--strict", script])
@@ -202,7 +236,9 @@ struct ValidateCommandTests {
         let v = try #require(report(session, "v"))
         #expect(v.verdict == .warn)
         #expect(v.rowsSeenInTraining == 275)
-        #expect(cell.output.plainText.contains("this is the training data (same fingerprint): all 275 rows were seen in training"))
+        #expect(
+            cell.output.plainText.contains(
+                "this is the training data (same fingerprint): all 275 rows were seen in training"))
     }
 
     /// A retyped column (numbers replaced by text) is a FAIL verdict, not an aborted command.
@@ -226,12 +262,14 @@ struct ValidateCommandTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try writeRetypedFresh(to: folder + "/retyped.csv")
         let script = folder + "/gate.wb"
-        try Data("""
+        try Data(
+            """
             load "\(exampleData)/penguins_train.csv" as p
             m = train linear on p target=species
             validate m on "\(folder)/retyped.csv"
 
-            """.utf8).write(to: URL(fileURLWithPath: script))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: script))
         let (status, out, err) = try runBinary(["run", "--strict", script])
         #expect(status == 3, "\(out)\n\(err)")
         #expect(out.contains("FAIL") && out.contains("retyped column the model cannot read: bill_length_mm"), "\(out)")
@@ -243,8 +281,10 @@ struct ValidateCommandTests {
     @Test func mostlyTrainingRowsWarnWithTheCount() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let training = try String(contentsOfFile: exampleData + "/penguins_train.csv", encoding: .utf8).split(separator: "\n")
-        let fresh = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(separator: "\n")
+        let training = try String(contentsOfFile: exampleData + "/penguins_train.csv", encoding: .utf8).split(
+            separator: "\n")
+        let fresh = try String(contentsOfFile: exampleData + "/penguins_fresh.csv", encoding: .utf8).split(
+            separator: "\n")
         try #require(training.first == fresh.first, "the two files share their header")
         let mixed = ([training[0]] + training[1...100] + fresh.dropFirst()).joined(separator: "\n") + "\n"
         try Data(mixed.utf8).write(to: URL(fileURLWithPath: folder + "/mixed.csv"))
@@ -253,7 +293,9 @@ struct ValidateCommandTests {
         let v = try #require(report(session, "v"))
         #expect(v.verdict == .warn, "\(cell.output.plainText)")
         #expect(v.rowsSeenInTraining == 100)
-        #expect(cell.output.plainText.contains("100 of 169 rows are identical to training rows: not fresh data"), "\(cell.output.plainText)")
+        #expect(
+            cell.output.plainText.contains("100 of 169 rows are identical to training rows: not fresh data"),
+            "\(cell.output.plainText)")
     }
 
     /// A category training never saw is a WARN naming the column, the value and the rows.
@@ -269,15 +311,21 @@ struct ValidateCommandTests {
         let cell = try #require(run(session, "v = validate m on \"\(folder)/atlantis.csv\""))
         let v = try #require(report(session, "v"))
         #expect(v.verdict != .pass, "\(cell.output.plainText)")
-        #expect(v.reasons.contains { $0.severity == .warn && $0.text == "some rows have categories never seen in training" }, "\(v.reasons)")
-        #expect(cell.output.plainText.contains("island: \(count) rows with 'Atlantis', never seen in training"), "\(cell.output.plainText)")
+        #expect(
+            v.reasons.contains {
+                $0.severity == .warn && $0.text == "some rows have categories never seen in training"
+            }, "\(v.reasons)")
+        #expect(
+            cell.output.plainText.contains("island: \(count) rows with 'Atlantis', never seen in training"),
+            "\(cell.output.plainText)")
     }
 
     /// The baseline is not ranked against itself, and nothing goes forward when every candidate fails.
     @Test func baselineIsNotACandidateAndFailuresDoNotGoForward() throws {
         let session = trained()
         run(session, "b = train baseline on penguins target=species")
-        let cell = try #require(run(session, "validate m, b on \"\(exampleData)/penguins_fresh.csv\" baseline=b min_score=0.9999"))
+        let cell = try #require(
+            run(session, "validate m, b on \"\(exampleData)/penguins_fresh.csv\" baseline=b min_score=0.9999"))
         let text = cell.output.plainText
         #expect(text.contains("b is the baseline, so it is not ranked as a candidate"))
         #expect(!text.contains("validate b on"))
@@ -290,8 +338,12 @@ struct ValidateCommandTests {
     /// goes forward; ties keep the order given.
     @Test func candidatesAreRankedOnTheFreshScore() {
         func report(_ name: String, _ verdict: Verdict) -> (String, ValidationReport) {
-            (name, ValidationReport(model: name, data: "fresh", verdict: verdict, reasons: [], schemaFindings: [], freshScores: nil,
-                                    crossValidation: [:], drift: nil, predictionDrift: nil))
+            (
+                name,
+                ValidationReport(
+                    model: name, data: "fresh", verdict: verdict, reasons: [], schemaFindings: [], freshScores: nil,
+                    crossValidation: [:], drift: nil, predictionDrift: nil)
+            )
         }
         // Accuracy, higher is better, so the key is its negative.
         let accuracy = ["pass": 0.90, "warn": 0.95, "fail": 0.97, "tie": 0.90]
@@ -310,7 +362,10 @@ struct ValidateCommandTests {
         run(session, "lb = compare [linear, bayes] on penguins target=species folds=3 drop=[island]")
         let cell = try #require(run(session, "validate lb.top(1) on \"\(exampleData)/penguins_fresh.csv\""))
         #expect(cell.succeeded, "\(cell.output.plainText)")
-        guard case .model(let top)? = session.lookup("lb.top1") else { Issue.record("lb.top1 not bound"); return }
+        guard case .model(let top)? = session.lookup("lb.top1") else {
+            Issue.record("lb.top1 not bound")
+            return
+        }
         #expect(!top.pipeline.preprocessor.inputNames.contains("island"))
     }
 
@@ -334,8 +389,12 @@ struct ValidateCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = trained()
-        run(session, "validate m on \"\(exampleData)/penguins_fresh.csv\"", "export m to \"\(folder)/b\"", "m2 = import \"\(folder)/b\"")
-        run(session, "v = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"", "w = validate m2 on \"\(exampleData)/penguins_fresh_drift.csv\"")
+        run(
+            session, "validate m on \"\(exampleData)/penguins_fresh.csv\"", "export m to \"\(folder)/b\"",
+            "m2 = import \"\(folder)/b\"")
+        run(
+            session, "v = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"",
+            "w = validate m2 on \"\(exampleData)/penguins_fresh_drift.csv\"")
         let session_ = try #require(report(session, "v")), imported = try #require(report(session, "w"))
         #expect(imported.verdict == .fail && session_.verdict == .fail)
         #expect(imported.drift?.driftedFeatures == session_.drift?.driftedFeatures)
@@ -351,7 +410,9 @@ struct ValidateCommandTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = trained()
         run(session, "export m to \"\(folder)/b\"", "m2 = import \"\(folder)/b\"")
-        run(session, "v = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"", "w = validate m2 on \"\(exampleData)/penguins_fresh_drift.csv\"")
+        run(
+            session, "v = validate m on \"\(exampleData)/penguins_fresh_drift.csv\"",
+            "w = validate m2 on \"\(exampleData)/penguins_fresh_drift.csv\"")
         let session_ = try #require(report(session, "v")), imported = try #require(report(session, "w"))
         #expect(session_.verdict == .fail)
         #expect(imported.verdict == session_.verdict)
@@ -366,9 +427,12 @@ struct ValidateCommandTests {
     /// 52–70 the skill interval is 1 − 70²/5,000 = 0.02 to 1 − 52²/5,000 = 0.4592, which reaches
     /// the line 0.45: within sampling error. With 55–70 its top is 1 − 55²/5,000 = 0.395: FAIL.
     @Test func rSquaredGateJudgesTheErrorOnCrossValidationsScale() throws {
-        func gate(_ rmse: Double, _ interval: ScoreInterval?, r2: Double = 0.1, cvR2: [Double] = [0.5, 0.05]) -> ValidationReport.Reason?? {
-            CommandTable.errorScaleGate(freshR2: r2, freshRMSE: rmse, rmseInterval: interval, crossValidationR2: cvR2,
-                                        crossValidationRMSE: [50, 2], tolerance: 0.05, rows: 89)
+        func gate(_ rmse: Double, _ interval: ScoreInterval?, r2: Double = 0.1, cvR2: [Double] = [0.5, 0.05])
+            -> ValidationReport.Reason??
+        {
+            CommandTable.errorScaleGate(
+                freshR2: r2, freshRMSE: rmse, rmseInterval: interval, crossValidationR2: cvR2,
+                crossValidationRMSE: [50, 2], tolerance: 0.05, rows: 89)
         }
         let wide = try #require(gate(60, ScoreInterval(lower: 52, upper: 70, method: .bootstrap, level: 0.95)) ?? nil)
         #expect(wide.severity == .pass)
@@ -391,7 +455,8 @@ struct ValidateCommandTests {
     /// against 54.7) is within sampling error. It used to FAIL; now the gate says why it does not.
     @Test func aFreshPartWithLittleSpreadIsNotAFailure() throws {
         let session = makeSession()
-        run(session, "load \"\(exampleData)/diabetes.csv\" as d", "split d test=0.2 seed=19",
+        run(
+            session, "load \"\(exampleData)/diabetes.csv\" as d", "split d test=0.2 seed=19",
             "m = train linear on d.train target=progression seed=19", "v = validate m on d.test")
         let v = try #require(report(session, "v"))
         #expect(v.verdict == .pass)
