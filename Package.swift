@@ -76,11 +76,14 @@ let package = Package(
         ),
         // Did-you-mean for every layer: edit distance and the closest plausible name. No dependencies.
         .target(name: "Diagnostics", swiftSettings: strict),
+        // Work split across cores: one parallelMap, the spinning pool behind it, SharedPointer.
+        // No dependencies.
+        .target(name: "Parallelism", swiftSettings: strict),
         // Tables: typed columns, CSV and SQLite readers, fingerprints, splits.
         .target(
             name: "Tabular",
             dependencies: [
-                "Diagnostics",
+                "Diagnostics", "Parallelism",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -88,11 +91,12 @@ let package = Package(
         ),
         // Column expressions: the typed language of filter, derive and group, evaluated a column at a
         // time; derivations a model carries to compute its derived inputs.
-        .target(name: "ColumnExpressions", dependencies: ["Tabular", "Diagnostics"], swiftSettings: strict),
+        .target(
+            name: "ColumnExpressions", dependencies: ["Tabular", "Diagnostics", "Parallelism"], swiftSettings: strict),
         // Estimators, preprocessing, metrics, model selection. Knows nothing of files, HTTP or the REPL.
         .target(
             name: "Learning",
-            dependencies: ["Tabular", "ColumnExpressions", "CWorkbenchPrefetch"],
+            dependencies: ["Tabular", "ColumnExpressions", "Parallelism", "CWorkbenchPrefetch"],
             swiftSettings: strict + vectorKernels
         ),
         // The CPU's prefetch hint, which Swift cannot emit, for the learning library's gathers.
@@ -209,6 +213,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
+        .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: strict),
         .testTarget(
             name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),
         .testTarget(

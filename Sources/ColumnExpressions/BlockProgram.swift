@@ -1,5 +1,6 @@
 import Foundation
 import Tabular
+import Parallelism
 
 /// An expression compiled for evaluation over blocks of rows: each operator's loop runs over one
 /// block into a scratch buffer small enough to stay in cache, and only the result is written out
@@ -173,8 +174,12 @@ extension BlockProgram {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chunks = rows >= 1 << 17 ? cores * 4 : 1
         let size = (rows + chunks - 1) / chunks
-        return parallelMap(chunks, workers: min(chunks, cores)) { c in
-            body(min(rows, c * size)..<min(rows, (c + 1) * size))
+        // Shared as is: each chunk reads its own rows and writes only its own result.
+        return withoutActuallyEscaping(body) { body in
+            let work = SharedPointer(body)
+            return parallelMap(chunks, threads: min(chunks, cores)) { c in
+                work.pointer(min(rows, c * size)..<min(rows, (c + 1) * size))
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 public import Tabular
+import Parallelism
 
 /// An expression's value over every row: whole columns, or one constant for every row.
 /// Conditions are three-valued (`1` true, `0` false, `-1` missing): a comparison with a missing
@@ -344,9 +345,13 @@ public struct ExpressionEvaluator {
             let chunks = count >= 1 << 17 ? cores * 4 : 1
             let size = (count + chunks - 1) / chunks
             let out = SharedPointer(base)
-            total = parallelMap(chunks, workers: min(chunks, cores)) { c in
-                body(min(count, c * size)..<min(count, (c + 1) * size), out.pointer)
-            }.reduce(0, +)
+            // Shared as is: each chunk writes only its own rows of `out`.
+            total = withoutActuallyEscaping(body) { body in
+                let work = SharedPointer(body)
+                return parallelMap(chunks, threads: min(chunks, cores)) { c in
+                    work.pointer(min(count, c * size)..<min(count, (c + 1) * size), out.pointer)
+                }.reduce(0, +)
+            }
             initialized = count
         }
         return (values, total)

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// What a column is for, as an analyst would judge it before training: most columns are plain
 /// features (`nil` role); these are the ones worth a second look. Found by `ColumnRole.detect`,
@@ -164,7 +165,7 @@ public enum ColumnRole: Sendable, Equatable {
     /// on its own core (a load's roles took a tenth of its time on one).
     public static func detect(in frame: DataFrame) -> [(name: String, missing: Int, role: ColumnRole?)] {
         let columns = frame.columns
-        let found = parallelMap(columns.count, workers: ProcessInfo.processInfo.activeProcessorCount) {
+        let found = parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount) {
             i -> (Int, ColumnRole?) in
             let missing = columns[i].data.missingCount
             return (missing, detect(columns[i], missing: missing))

@@ -1,4 +1,6 @@
 public import Foundation
+import Parallelism
+
 /// Per-column statistics shown by `describe`, computed once over the whole column.
 public struct ColumnSummary: Sendable, Equatable {
     public struct NumericStats: Sendable, Equatable {
@@ -65,7 +67,7 @@ public struct ColumnSummary: Sendable, Equatable {
         -> [ColumnSummary]
     {
         let columns = frame.columns
-        return parallelMap(columns.count, workers: max(1, threads)) { ColumnSummary(column: columns[$0]) }
+        return parallelMap(columns.count, threads: max(1, threads)) { ColumnSummary(column: columns[$0]) }
     }
 
     /// Quantile by linear interpolation between closest ranks (numpy's default, pandas' describe).

@@ -1,4 +1,6 @@
 import Foundation
+import Parallelism
+
 /// Reshaping a table by rows: sort, deduplicate, join, group keys. Each keeps the column-oriented
 /// storage and works a column at a time; none prints or knows the command language.
 extension DataFrame {
@@ -274,7 +276,8 @@ extension DataFrame {
         let workers =
             leftRows.count * (leftCount + rightColumns.count) >= 1 << 20
             ? ProcessInfo.processInfo.activeProcessorCount : 1
-        let out = parallelMap(leftCount + rightColumns.count, workers: workers) { i -> Column in
+        let out = parallelMap(leftCount + rightColumns.count, threads: workers) {
+            [leftRows, rightRows, rightColumns] i -> Column in
             i < leftCount
                 ? Column(name: columns[i].name, data: columns[i].data.selecting(leftRows))
                 : Column(

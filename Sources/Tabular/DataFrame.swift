@@ -1,4 +1,6 @@
 import Foundation
+import Parallelism
+
 /// A table of equally long named columns, column-oriented.
 public struct DataFrame: Sendable, Equatable {
     public private(set) var columns: [Column]
@@ -37,7 +39,7 @@ public struct DataFrame: Sendable, Equatable {
         // columns on every core (each column is one gather, independent of the others).
         let cells = indices.count * columns.count
         let workers = cells >= 1 << 20 ? ProcessInfo.processInfo.activeProcessorCount : 1
-        let gathered = parallelMap(columns.count, workers: workers) {
+        let gathered = parallelMap(columns.count, threads: workers) {
             Column(name: columns[$0].name, data: columns[$0].data.selecting(indices))
         }
         return DataFrame(unchecked: gathered, rowCount: indices.count)

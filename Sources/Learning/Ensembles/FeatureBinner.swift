@@ -1,4 +1,5 @@
 import Tabular
+import Parallelism
 
 /// Quantile binning of each feature into at most `maxBins` (≤ 255) value bins plus bin 255 for
 /// missing values, like scikit-learn's `_BinMapper` and LightGBM's bin construction.
@@ -28,7 +29,7 @@ struct FeatureBinner: Sendable {
             sample = Array(sample[0..<Self.sampleSize])
         }
         let chosen = sample
-        edges = try parallelMap(x.columns, threads: threads) { f in
+        edges = parallelMap(x.columns, threads: threads) { f in
             // Few distinct values (one-hot columns, small codes): the edges depend on the distinct
             // values alone, so they come from those, without sorting every row. A column with more
             // distinct values than bins gives up here within its first few hundred rows.
@@ -110,7 +111,7 @@ struct FeatureBinner: Sendable {
     func transform(_ x: Matrix, rows: [Int], threads: Int) throws -> [UInt8] {
         let d = x.columns, n = rows.count
         let blockSize = 16_384
-        let blocks = try parallelMap((n + blockSize - 1) / blockSize, threads: threads) { block -> [UInt8] in
+        let blocks = parallelMap((n + blockSize - 1) / blockSize, threads: threads) { block -> [UInt8] in
             let lower = block * blockSize, upper = min(n, lower + blockSize)
             var out = [UInt8](repeating: 0, count: (upper - lower) * d)
             let edgeBuffers = edges

@@ -4,6 +4,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Parallelism
 
 /// Histogram gradient boosting, like scikit-learn's `HistGradientBoostingClassifier/Regressor`
 /// and LightGBM.
@@ -201,10 +202,9 @@ public struct GradientBoostingModel: FittedModel {
         guard x.rows >= 2 * block else { return rawScores(x, rows: 0..<x.rows) }
         let blocks = (x.rows + block - 1) / block
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        let parts =
-            (try? parallelMap(blocks, threads: threads) { b in
-                self.rawScores(x, rows: (b * block)..<min(x.rows, (b + 1) * block))
-            }) ?? [rawScores(x, rows: 0..<x.rows)]
+        let parts = parallelMap(blocks, threads: threads) { b in
+            self.rawScores(x, rows: (b * block)..<min(x.rows, (b + 1) * block))
+        }
         return parts.flatMap { $0 }
     }
 
@@ -310,17 +310,18 @@ struct BoostingLoss {
                 g.withUnsafeMutableBufferPointer { gBuffer in
                     h.withUnsafeMutableBufferPointer { hBuffer in
                         guard n > 0 else { return }
-                        let raw = SharedPointer(base: UnsafeMutablePointer(mutating: rawBuffer.baseAddress!))
-                        let y = SharedPointer(base: UnsafeMutablePointer(mutating: yBuffer.baseAddress!))
-                        let g = SharedPointer(base: gBuffer.baseAddress!), h = SharedPointer(base: hBuffer.baseAddress!)
+                        let raw = SharedPointer(UnsafeMutablePointer(mutating: rawBuffer.baseAddress!))
+                        let y = SharedPointer(UnsafeMutablePointer(mutating: yBuffer.baseAddress!))
+                        let g = SharedPointer(gBuffer.baseAddress!), h = SharedPointer(hBuffer.baseAddress!)
                         if blocks == 1 {
                             fillGradients(
-                                rows: 0..<n, raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
+                                rows: 0..<n, raw: raw.pointer, targets: y.pointer, gradients: g.pointer,
+                                hessians: h.pointer)
                         } else {
                             SpinningPool.shared.run(blocks) { b in
                                 fillGradients(
                                     rows: (b * n / blocks)..<((b + 1) * n / blocks),
-                                    raw: raw.base, targets: y.base, gradients: g.base, hessians: h.base)
+                                    raw: raw.pointer, targets: y.pointer, gradients: g.pointer, hessians: h.pointer)
                             }
                         }
                     }

@@ -1,11 +1,7 @@
 import CWorkbenchPrefetch
 import Dispatch
 import Synchronization
-
-/// A raw pointer handed to worker threads that write disjoint parts of it.
-struct SharedPointer<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
-}
+import Parallelism
 
 /// Binned training data for boosting: row-major bins where a missing value is bin `binCount(f)`.
 ///
@@ -257,7 +253,7 @@ final class HistogramGrower {
             let values = leaves.map { tree.values[$0.node] }
             raw.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
-                let out = SharedPointer(base: base)
+                let out = SharedPointer(base)
                 func add(_ p: Int) {
                     let lower = Int32(p * n / parts), upper = Int32((p + 1) * n / parts)
                     for (i, leaf) in leaves.enumerated() {
@@ -268,7 +264,7 @@ final class HistogramGrower {
                         rows.withUnsafeBufferPointer { leafRows in
                             let offset = rows.startIndex
                             for j in (first - offset)..<(last - offset) {
-                                out.base[Int(leafRows[j]) &* width &+ column] += value
+                                out.pointer[Int(leafRows[j]) &* width &+ column] += value
                             }
                         }
                     }
@@ -324,22 +320,22 @@ final class HistogramGrower {
                     guard n > 0, let rowBase = rowBuffer.baseAddress, let gBase = gBuffer.baseAddress,
                         let hBase = hBuffer.baseAddress
                     else { return }
-                    let rows = SharedPointer(base: rowBase), packed = SharedPointer(base: packed)
-                    let g = SharedPointer(base: UnsafeMutablePointer(mutating: gBase))
-                    let h = SharedPointer(base: UnsafeMutablePointer(mutating: hBase))
+                    let rows = SharedPointer(rowBase), packed = SharedPointer(packed)
+                    let g = SharedPointer(UnsafeMutablePointer(mutating: gBase))
+                    let h = SharedPointer(UnsafeMutablePointer(mutating: hBase))
                     // Packing is memory-bound and split by rows; the totals are summed in row
                     // order on one thread, so they do not depend on the thread count.
                     let parts = threads > 1 && n >= 20_000 ? threads : 1
                     func pack(_ p: Int) {
                         for i in (p * n / parts)..<((p + 1) * n / parts) {
-                            rows.base[i] = Int32(truncatingIfNeeded: i)
-                            packed.base[i] = GradientPair(g.base[i], h.base[i])
+                            rows.pointer[i] = Int32(truncatingIfNeeded: i)
+                            packed.pointer[i] = GradientPair(g.pointer[i], h.pointer[i])
                         }
                     }
                     if parts == 1 { pack(0) } else { SpinningPool.shared.run(parts, pack) }
                     for i in 0..<n {
-                        sumG += g.base[i]
-                        sumH += h.base[i]
+                        sumG += g.pointer[i]
+                        sumH += h.pointer[i]
                     }
                 }
             }
@@ -441,20 +437,20 @@ final class HistogramGrower {
         let limit = UInt8(split.bin)
         let missingLeft = split.missingLeft
         let start = node.start, end = node.end
-        let packed = SharedPointer(base: packed), ordered = SharedPointer(base: ordered)
+        let packed = SharedPointer(packed), ordered = SharedPointer(ordered)
         // Which way each code goes, as 0/1 in a table: the direction is a coin toss per row, and
         // a branch on it mispredicts every other row.
         let leftByCode = (0..<256).map { b in UInt8(b) == missing ? (missingLeft ? 1 : 0) : (b <= Int(limit) ? 1 : 0) }
         return columns.withUnsafeBufferPointer { all in
-            let code = SharedPointer(base: UnsafeMutablePointer(mutating: all.baseAddress! + f * n))
+            let code = SharedPointer(UnsafeMutablePointer(mutating: all.baseAddress! + f * n))
             return partitionScratch.withUnsafeMutableBufferPointer { scratchBuffer in
                 rows.withUnsafeMutableBufferPointer { rowBuffer in
                     leftByCode.withUnsafeBufferPointer { table in
-                        let sample = SharedPointer(base: rowBuffer.baseAddress!)
+                        let sample = SharedPointer(rowBuffer.baseAddress!)
                         // Left rows of position k's part go to `leftScratch` from the part's start
                         // on, right rows to `rightScratch` likewise.
-                        let leftScratch = SharedPointer(base: scratchBuffer.baseAddress!)
-                        let rightScratch = SharedPointer(base: scratchBuffer.baseAddress! + n)
+                        let leftScratch = SharedPointer(scratchBuffer.baseAddress!)
+                        let rightScratch = SharedPointer(scratchBuffer.baseAddress! + n)
                         // Parts of a large node are claimed by whichever thread is free (rows
                         // cost unevenly: cache misses, the other thread's interruptions).
                         let parts =
@@ -463,24 +459,24 @@ final class HistogramGrower {
                         let bounds = (0...parts).map { start + (end - start) * $0 / parts }
                         let leftCounts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
                         defer { leftCounts.deallocate() }
-                        let counts = SharedPointer(base: leftCounts)
+                        let counts = SharedPointer(leftCounts)
                         func split(_ p: Int) {
                             let lower = bounds[p], upper = bounds[p + 1]
                             var l = lower, r = lower
                             for k in lower..<upper {
                                 // A deep node's rows are scattered over a code column larger than
                                 // the L2 cache: fetch the code 16 rows ahead.
-                                if k &+ 16 < upper { wb_prefetch(code.base + Int(sample.base[k &+ 16])) }
-                                let row = sample.base[k]
-                                let left = table[Int(code.base[Int(row)])]
+                                if k &+ 16 < upper { wb_prefetch(code.pointer + Int(sample.pointer[k &+ 16])) }
+                                let row = sample.pointer[k]
+                                let left = table[Int(code.pointer[Int(row)])]
                                 // Written to both sides, kept on one: the other slot is the next
                                 // free one on its side, which a later row overwrites (or nobody reads).
-                                leftScratch.base[l] = row
-                                rightScratch.base[r] = row
+                                leftScratch.pointer[l] = row
+                                rightScratch.pointer[r] = row
                                 l &+= left
                                 r &+= 1 &- left
                             }
-                            counts.base[p] = l - lower
+                            counts.pointer[p] = l - lower
                         }
                         if parts == 1 {
                             split(0)
@@ -499,7 +495,8 @@ final class HistogramGrower {
                                 let count = side == 0 ? leftCounts[p] : bounds[p + 1] - bounds[p] - leftCounts[p]
                                 segments.append(
                                     Segment(
-                                        source: (side == 0 ? leftScratch : rightScratch).base + bounds[p], count: count,
+                                        source: (side == 0 ? leftScratch : rightScratch).pointer + bounds[p],
+                                        count: count,
                                         gathers: gather == (side == 0 ? .left : .right), to: to,
                                         first: side == 0 ? start : mid))
                                 to += count
@@ -511,14 +508,14 @@ final class HistogramGrower {
                                 let d0 = max(lower, segment.to), d1 = min(upper, segment.to + segment.count)
                                 guard d0 < d1 else { continue }
                                 let source = segment.source + (d0 - segment.to), count = d1 - d0
-                                let destination = sample.base + d0
+                                let destination = sample.pointer + d0
                                 if segment.gathers {
-                                    let sums = ordered.base + (d0 - segment.first)
+                                    let sums = ordered.pointer + (d0 - segment.first)
                                     for i in 0..<count {
-                                        if i &+ 16 < count { wb_prefetch(packed.base + Int(source[i &+ 16])) }
+                                        if i &+ 16 < count { wb_prefetch(packed.pointer + Int(source[i &+ 16])) }
                                         let row = source[i]
                                         destination[i] = row
-                                        sums[i] = packed.base[Int(row)]
+                                        sums[i] = packed.pointer[Int(row)]
                                     }
                                 } else {
                                     destination.update(from: source, count: count)
@@ -543,14 +540,7 @@ final class HistogramGrower {
     /// Runs `body(i)` for every i in 0..<count on all threads, each taking the next index not yet
     /// taken, so that parts of uneven cost still end together.
     private func claimingParts(_ count: Int, _ body: (Int) -> Void) {
-        let next = Atomic<Int>(0)
-        SpinningPool.shared.run(threads) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                if i >= count { break }
-                body(i)
-            }
-        }
+        SpinningPool.shared.run(count, threads: threads, body)
     }
 
     /// Builds `built`'s histogram from its rows; when `derived` is given, turns `from` (the
@@ -570,50 +560,50 @@ final class HistogramGrower {
         let bins = bins, minLeaf = Double(minSamplesLeaf), l2 = l2
         let targets = search.map { (node: $0, histogram: $0 === built ? builtHistogram : parentHistogram) }
         let totals = targets.map { (g: $0.node.g, h: $0.node.h, count: Double($0.node.rowCount)) }
-        let out = SharedPointer(base: builtHistogram)
-        let parent = parentHistogram.map { SharedPointer(base: $0) }
-        let searched = targets.map { $0.histogram.map { SharedPointer(base: $0) } }
+        let out = SharedPointer(builtHistogram)
+        let parent = parentHistogram.map { SharedPointer($0) }
+        let searched = targets.map { $0.histogram.map { SharedPointer($0) } }
         let total = BinSums(built.g, built.h, Double(count), 0)
         let hasSparse = hasSparseFeatures
         let commonBin = commonBin, denseBefore = denseBefore, dd = denseOffsets.count
         let results: [[Split?]] = rows.withUnsafeBufferPointer { sample in
-            let rowIndex = SharedPointer(base: UnsafeMutablePointer(mutating: sample.baseAddress! + start))
+            let rowIndex = SharedPointer(UnsafeMutablePointer(mutating: sample.baseAddress! + start))
             // A child's sums were gathered into `ordered` by the partition that made it.
-            let sums = SharedPointer(base: isRoot ? packed : ordered)
+            let sums = SharedPointer(isRoot ? packed : ordered)
             return Self.shared(denseCodes, denseOffsets, sparseStart, sparseBins, bins.offsets) {
                 codes, denseOffsets, sparseStart, sparseBins, offsets in
                 func searchRange(_ w: Int) -> [Split?] {
                     let f0 = bounds[w], f1 = bounds[w + 1]
-                    let lower = offsets.base[f0], upper = offsets.base[f1]
+                    let lower = offsets.pointer[f0], upper = offsets.pointer[f1]
                     let i0 = denseBefore[f0], i1 = denseBefore[f1]
-                    let hist = out.base
+                    let hist = out.pointer
                     (hist + lower).update(repeating: .zero, count: upper - lower)
                     // The hottest loop of boosting: wrapping arithmetic, no bounds checks.
                     // A child's rows are spread over tables larger than the caches and the
                     // hardware prefetcher does not follow them: each row's codes and sparse
                     // entries are prefetched 16 rows ahead (the entries' start 32 ahead).
                     for k in 0..<count {
-                        let r = isRoot ? k : Int(rowIndex.base[k])
+                        let r = isRoot ? k : Int(rowIndex.pointer[k])
                         if !isRoot {
-                            if k &+ 32 < count { wb_prefetch(sparseStart.base + Int(rowIndex.base[k &+ 32])) }
+                            if k &+ 32 < count { wb_prefetch(sparseStart.pointer + Int(rowIndex.pointer[k &+ 32])) }
                             if k &+ 16 < count {
-                                let ahead = Int(rowIndex.base[k &+ 16])
-                                wb_prefetch(codes.base + ahead &* dd)
-                                if hasSparse { wb_prefetch(sparseBins.base + Int(sparseStart.base[ahead])) }
+                                let ahead = Int(rowIndex.pointer[k &+ 16])
+                                wb_prefetch(codes.pointer + ahead &* dd)
+                                if hasSparse { wb_prefetch(sparseBins.pointer + Int(sparseStart.pointer[ahead])) }
                             }
                         }
-                        let row = codes.base + r &* dd
-                        let v = BinSums(lowHalf: sums.base[k], highHalf: GradientPair(1, 0))
+                        let row = codes.pointer + r &* dd
+                        let v = BinSums(lowHalf: sums.pointer[k], highHalf: GradientPair(1, 0))
                         var i = i0
                         while i < i1 {
-                            hist[denseOffsets.base[i] &+ Int(row[i])] += v
+                            hist[denseOffsets.pointer[i] &+ Int(row[i])] += v
                             i &+= 1
                         }
                         if hasSparse {
-                            var e = Int(sparseStart.base[r])
-                            let end = Int(sparseStart.base[r &+ 1])
+                            var e = Int(sparseStart.pointer[r])
+                            let end = Int(sparseStart.pointer[r &+ 1])
                             while e < end {
-                                let b = Int(sparseBins.base[e])
+                                let b = Int(sparseBins.pointer[e])
                                 if b >= lower && b < upper { hist[b] += v }
                                 e &+= 1
                             }
@@ -621,20 +611,20 @@ final class HistogramGrower {
                     }
                     // Each sparse feature's common bin: the node's totals minus its other bins.
                     for f in f0..<f1 where commonBin[f] >= 0 {
-                        let first = hist + offsets.base[f]
-                        let binCount = offsets.base[f + 1] - offsets.base[f]
+                        let first = hist + offsets.pointer[f]
+                        let binCount = offsets.pointer[f + 1] - offsets.pointer[f]
                         var rest = BinSums.zero
                         for b in 0..<binCount where b != commonBin[f] { rest += first[b] }
                         let common = total - rest
                         first[commonBin[f]] = common[2] == 0 ? .zero : common
                     }
                     if let parent {
-                        for i in lower..<upper { parent.base[i] -= hist[i] }
+                        for i in lower..<upper { parent.pointer[i] -= hist[i] }
                     }
                     return zip(totals, searched).map { total, histogram in
                         guard let histogram else { return nil }
                         return Self.bestSplit(
-                            features: f0..<f1, bins: bins, histogram: histogram.base,
+                            features: f0..<f1, bins: bins, histogram: histogram.pointer,
                             count: total.count, g: total.g, h: total.h, minLeaf: minLeaf, l2: l2)
                     }
                 }
@@ -644,9 +634,9 @@ final class HistogramGrower {
                     parts.deinitialize(count: workers)
                     parts.deallocate()
                 }
-                let slots = SharedPointer(base: parts)
+                let slots = SharedPointer(parts)
                 SpinningPool.shared.run(workers) { w in
-                    slots.base[w] = searchRange(w)
+                    slots.pointer[w] = searchRange(w)
                 }
                 return Array(UnsafeBufferPointer(start: parts, count: workers))
             }
@@ -666,13 +656,15 @@ final class HistogramGrower {
     private static func shared<R>(
         _ a: [UInt8], _ b: [Int], _ c: [Int32], _ d: [Int32], _ e: [Int],
         _ body: (
-            SharedPointer<UInt8>, SharedPointer<Int>, SharedPointer<Int32>, SharedPointer<Int32>, SharedPointer<Int>
+            SharedPointer<UnsafeMutablePointer<UInt8>>, SharedPointer<UnsafeMutablePointer<Int>>,
+            SharedPointer<UnsafeMutablePointer<Int32>>, SharedPointer<UnsafeMutablePointer<Int32>>,
+            SharedPointer<UnsafeMutablePointer<Int>>
         ) throws -> R
     ) rethrows -> R {
-        func pointer<T>(_ p: UnsafeBufferPointer<T>) -> SharedPointer<T> {
+        func pointer<T>(_ p: UnsafeBufferPointer<T>) -> SharedPointer<UnsafeMutablePointer<T>> {
             // An empty array's storage may have no address; nothing reads through it then.
             SharedPointer(
-                base: UnsafeMutablePointer(
+                UnsafeMutablePointer(
                     mutating: p.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!))
         }
         return try a.withUnsafeBufferPointer { a in

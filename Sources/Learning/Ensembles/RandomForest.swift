@@ -1,4 +1,5 @@
 import Dispatch
+import Parallelism
 
 /// Random forest of CART trees on bootstrap samples, like scikit-learn's `RandomForestClassifier/Regressor`.
 ///

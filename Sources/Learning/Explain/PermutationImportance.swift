@@ -1,4 +1,5 @@
 public import Tabular
+import Parallelism
 
 /// How much a model's score drops when one input column's values are shuffled across rows
 /// (Breiman 2001; scikit-learn's `permutation_importance`), per input column.

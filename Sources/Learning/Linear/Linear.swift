@@ -1,3 +1,5 @@
+import Parallelism
+
 /// Linear models: multinomial logistic regression (classification) and ridge / ordinary least
 /// squares (regression).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// Penalised mean log loss of a (multinomial or binomial) logistic model and its gradient.
 ///
@@ -24,7 +25,7 @@ struct LogisticObjective: Sendable {
         let n = x.rows, d = x.columns, width = d + 1, scored = scoredClasses
         let chunkRows = Linear.chunkRows
         let chunks = (n + chunkRows - 1) / chunkRows
-        let partials = try parallelMap(chunks, threads: threads) { chunk -> (Double, [Double]) in
+        let partials = parallelMap(chunks, threads: threads) { chunk -> (Double, [Double]) in
             var loss = 0.0
             var grad = [Double](repeating: 0, count: scored * width)
             var scores = [Double](repeating: 0, count: max(scored, classCount))

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 public import Tabular
+import Parallelism
 
 /// Per-fold results of cross-validating one candidate (an algorithm with fixed parameters).
 public struct CrossValidationResult: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// k-nearest neighbours with Euclidean distance, like scikit-learn's `KNeighborsClassifier` /
 /// `KNeighborsRegressor` with brute-force search.
@@ -170,9 +171,7 @@ public struct KNearestNeighborsModel: FittedModel, Equatable {
             return out
         }
         // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
-        let parts =
-            (try? parallelMap(blocks, threads: threads, predictBlock))
-            ?? (0..<blocks).map(predictBlock)
+        let parts = parallelMap(blocks, threads: threads, predictBlock)
         let values = Array(parts.joined())
         switch task {
         case .classification:

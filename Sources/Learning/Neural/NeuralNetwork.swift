@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// A fully connected ReLU network: its layer sizes and all weights and biases in one flat vector.
 ///
@@ -89,8 +90,7 @@ public struct NeuralNetwork: Sendable, Codable, Equatable {
             let outputOffset = workspace.offsets[layerCount]
             return Array(workspace.activations[outputOffset..<(outputOffset + (end - start) * outputs)])
         }
-        // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
-        let parts = (try? parallelMap(blocks, threads: threads, block)) ?? (0..<blocks).map(block)
+        let parts = parallelMap(blocks, threads: threads, block)
         return Array(parts.joined())
     }
 
@@ -300,8 +300,7 @@ struct AdamTrainer {
             return network.lossAndGradientSum(
                 x: x, rows: rows[start..<end], classCodes: classCodes, values: values, rowWeights: rowWeights)
         }
-        // The body cannot throw, so parallelMap cannot either; the fallback only satisfies the type.
-        let parts = (try? parallelMap(partCount, threads: threads, part)) ?? (0..<partCount).map(part)
+        let parts = parallelMap(partCount, threads: threads, part)
         var loss = 0.0
         for i in gradient.indices { gradient[i] = 0 }
         for (partLoss, partGradient) in parts {

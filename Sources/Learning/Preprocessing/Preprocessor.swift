@@ -1,5 +1,6 @@
 import Foundation
 public import Tabular
+import Parallelism
 
 /// A problem with input data that preprocessing handled rather than failed on.
 public struct InputWarning: Sendable, Equatable, CustomStringConvertible {
@@ -90,9 +91,7 @@ public struct Preprocessor: Sendable, Codable, Equatable {
         // Columns are summarised independently (each sorts its values for the median): one per core.
         let columns = names.compactMap { frame.column(named: $0) }
         let summarise: @Sendable (Int) -> FeatureSpec = { FeatureSpec.fitting(columns[$0], rows: rows) }
-        features =
-            (try? parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount, summarise))
-            ?? (0..<columns.count).map(summarise)
+        features = parallelMap(columns.count, threads: ProcessInfo.processInfo.activeProcessorCount, summarise)
         self.options = options
         var outputNames: [String] = []
         var sources: [Int] = []

@@ -1,3 +1,5 @@
+import Parallelism
+
 /// Exact split source for CART: every feature's rows sorted once; nodes keep that order by stable
 /// partitioning, so no node ever sorts again.
 ///
@@ -25,7 +27,7 @@ struct PresortedColumns: SplitSource {
             for f in 0..<x.columns { cols[f * n + r] = x.values[r * x.columns + f] }
         }
         let columns = cols
-        let sorted = try parallelMap(x.columns, threads: threads) { f -> [Int32] in
+        let sorted = parallelMap(x.columns, threads: threads) { f -> [Int32] in
             var idx = (0..<n).map { Int32($0) }
             let base = f * n
             // NaN sorts last; ties keep row order, so the result is fully determined.

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// One fitted decision tree stored as flat, index-linked node arrays (shared by tree, forest and boost).
 ///
@@ -171,10 +172,9 @@ public struct Tree: Sendable, Codable, Equatable {
         let block = max(128, min(8_192, x.rows / (2 * max(1, threads))))
         guard x.rows >= 2 * block else { return summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows) }
         let blocks = (x.rows + block - 1) / block
-        let parts =
-            (try? parallelMap(blocks, threads: threads) { b in
-                summedOutputs(of: trees, x, scale: scale, rows: (b * block)..<min(x.rows, (b + 1) * block))
-            }) ?? [summedOutputs(of: trees, x, scale: scale, rows: 0..<x.rows)]
+        let parts = parallelMap(blocks, threads: threads) { b in
+            summedOutputs(of: trees, x, scale: scale, rows: (b * block)..<min(x.rows, (b + 1) * block))
+        }
         return parts.flatMap { $0 }
     }
 

@@ -1,3 +1,12 @@
+import Parallelism
+
+/// What one chunk's parse left behind. Outside the generic assembly, so the parallel parse's
+/// closure that returns it does not capture the source's type.
+private struct ChunkState {
+    var outcomes: [CSVChunkParser.Outcome]
+    var levels: [CSVLevelTable]
+}
+
 /// Runs the parallel parse over all chunks, settles each column's type, and builds the text columns.
 ///
 /// The chunks are read a window at a time (consecutive chunks up to `windowSize` bytes) and parsed in
@@ -13,12 +22,6 @@ struct CSVColumnAssembly<Source: CSVSource> {
     /// Hashes the bytes of each window of the first parse, in order (the reader hashes what lies
     /// outside the chunks: the header before them, the trailing line ends after).
     let hasher: IncrementalFingerprint?
-
-    /// What one chunk's parse left behind.
-    private struct ChunkState {
-        var outcomes: [CSVChunkParser.Outcome]
-        var levels: [CSVLevelTable]
-    }
 
     /// Parses everything into the slots; returns the text columns (by index). Numeric columns stay in the slots.
     /// Throws `CSVParseIssue` for bad input (the issue earliest in the file) and the source's errors.
@@ -78,7 +81,7 @@ struct CSVColumnAssembly<Source: CSVSource> {
             let chunkList = chunks
             let codes = [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
                 let target = SharedPointer(buffer)
-                _ = parallelMap(chunkList.count, workers: threads) { k in
+                _ = parallelMap(chunkList.count, threads: threads) { k in
                     let chunk = chunkList[k]
                     let map = sharedMaps.pointer[k]
                     for row in chunk.firstRow..<(chunk.firstRow + chunk.rowCount) {
@@ -125,7 +128,8 @@ struct CSVColumnAssembly<Source: CSVSource> {
                 let shared = SharedPointer((base: base, slots: UnsafePointer(slots), pow10: pow10))
                 // Task 0 hashes the window (the longest task, so it starts first); the rest parse a chunk each.
                 let offset = hasher == nil ? 0 : 1
-                return parallelMap(group.count + offset, workers: threads) {
+                let (chunks, separator, missing) = (chunks, separator, missing)
+                return parallelMap(group.count + offset, threads: threads) {
                     task -> Result<ChunkState, CSVParseIssue>? in
                     if let hasher, task == 0 {
                         hasher.update(UnsafeBufferPointer(start: shared.pointer.base, count: windowEnd - windowStart))

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Parallelism
 
 /// Reads CSV/TSV text (RFC 4180) into a `DataFrame`, in parallel, inferring each column's type from all its values.
 ///
@@ -140,7 +141,7 @@ public enum CSVReader {
                 guard let base = bytes.baseAddress else { return [] }
                 let shared = SharedPointer(base)
                 let ranges = (length + chunkSize - 1) / chunkSize
-                return parallelMap(ranges, workers: threads) { i in
+                return parallelMap(ranges, threads: threads) { i in
                     CSVChunker.scan(shared.pointer, from: i * chunkSize, to: min(length, (i + 1) * chunkSize))
                 }
             }

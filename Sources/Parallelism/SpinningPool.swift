@@ -13,8 +13,8 @@ import Synchronization
 /// One step at a time: a caller that finds the pool busy (two fits running at once) runs its step
 /// on Dispatch instead. Which thread runs which index never changes a result: callers give every
 /// index its own output.
-final class SpinningPool: @unchecked Sendable {
-    static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+public final class SpinningPool: @unchecked Sendable {
+    public static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     /// How long a helper spins after a step before it sleeps. Long enough to bridge boosting's
     /// serial work between steps (partitions, gradients, the next tree's set-up): a virtual CPU that
@@ -34,45 +34,59 @@ final class SpinningPool: @unchecked Sendable {
     private var step: ((Int) -> Void)?
     private var stepCount = 0
     private var participants = 0
+    /// The next index of the current step: whoever is free takes it.
+    private let nextIndex = Atomic<Int>(0)
     private let sleep = NSCondition()
     private var sleepers = 0
     private var started = false
 
-    init(helpers: Int) {
+    package init(helpers: Int) {
         self.helpers = helpers
     }
 
-    /// Runs `body(i)` for every i in 0..<count, on the calling thread and up to `helpers` others;
-    /// returns when all are done.
-    func run(_ count: Int, _ body: (Int) -> Void) {
-        guard count > 1, helpers > 0,
-            busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
-        else {
+    /// Runs `body(i)` for every i in 0..<count on at most `threads` threads (the calling thread and
+    /// helpers), each taking the next index as it finishes one, so a thread delayed by other load
+    /// does not hold up the rest; returns when all are done.
+    public func run(_ count: Int, threads: Int = .max, _ body: (Int) -> Void) {
+        let threads = max(1, min(threads, count, helpers + 1))
+        guard threads > 1 else {
+            for i in 0..<count { body(i) }
+            return
+        }
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            let next = Atomic<Int>(0)
             withoutActuallyEscaping(body) { body in
                 let shared = UncheckedStep(body: body)
-                DispatchQueue.concurrentPerform(iterations: count) { shared.body($0) }
+                DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                    Self.takeIndices(from: next, count: count, shared.body)
+                }
             }
             return
         }
         defer { busy.store(false, ordering: .releasing) }
         startHelpersOnce()
         withoutActuallyEscaping(body) { body in
-            let taking = min(count, helpers + 1)
             step = body
             stepCount = count
-            participants = taking
+            participants = threads
+            nextIndex.store(0, ordering: .relaxed)
             pending.store(helpers, ordering: .relaxed)
             generation.add(1, ordering: .releasing)
             sleep.lock()
             if sleepers > 0 { sleep.broadcast() }
             sleep.unlock()
-            var i = 0
-            while i < count {
-                body(i)
-                i += taking
-            }
+            Self.takeIndices(from: nextIndex, count: count, body)
             while pending.load(ordering: .acquiring) > 0 {}
             step = nil
+        }
+    }
+
+    /// Runs `body` on indices taken from `next` until none are left.
+    private static func takeIndices(from next: borrowing Atomic<Int>, count: Int, _ body: (Int) -> Void) {
+        while true {
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= count { return }
+            body(i)
         }
     }
 
@@ -113,12 +127,13 @@ final class SpinningPool: @unchecked Sendable {
                 current = generation.load(ordering: .acquiring)
             }
             seen = current
-            let taking = participants
-            if id < taking, let body = step {
-                var i = id
-                while i < stepCount {
+            if id < participants, let body = step {
+                // Inline rather than through takeIndices: handing it the stored closure kept a
+                // reference past the step in debug builds, which withoutActuallyEscaping traps on.
+                while true {
+                    let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if i >= stepCount { break }
                     body(i)
-                    i += taking
                 }
             }
             pending.subtract(1, ordering: .releasing)
