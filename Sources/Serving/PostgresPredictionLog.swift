@@ -98,32 +98,10 @@ public final class PostgresPredictionLogStore: PredictionLogStore {
         try await pool.withConnection { connection in
             _ = try await connection.query("BEGIN", logger: logger).collect()
             do {
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-                    .collect()
-                _ = try await connection.query(
-                    "CREATE TABLE IF NOT EXISTS workbench_schema (component text PRIMARY KEY, version integer NOT NULL)",
-                    logger: logger
-                ).collect()
-                let found = try await connection.query(
-                    "SELECT version FROM workbench_schema WHERE component = 'predictions'", logger: logger
-                ).collect()
-                let version = try found.first.map { try $0.decode(Int.self) } ?? 0
-                if version > schemaVersion {
-                    throw PostgresError.server(
-                        location: pool.location.masked,
-                        message:
-                            "the prediction log's schema is version \(version), newer than this workbench's \(schemaVersion)",
-                        sqlState: nil, hint: "use a newer workbench")
-                }
-                if version < 1 {
-                    for statement in Self.schema {
-                        _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
-                    }
-                    _ = try await connection.query(
-                        "INSERT INTO workbench_schema (component, version) VALUES ('predictions', \(schemaVersion)) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-                        logger: logger
-                    ).collect()
-                }
+                try await PostgresSchema.migrate(
+                    connection, component: "predictions", version: schemaVersion, lock: migrationLock,
+                    statements: Self.schema, tables: "the prediction log", location: pool.location.masked,
+                    logger: logger)
                 let logged = try await connection.query(
                     "SELECT model_id FROM workbench_log_models WHERE name = \(d.servedName) FOR UPDATE", logger: logger
                 ).collect()

@@ -41,44 +41,21 @@ final class PostgresRunStore: Sendable {
             let logger = PostgresPool.quietLogger
             _ = try await connection.query("BEGIN", logger: logger).collect()
             do {
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-                    .collect()
-                _ = try await connection.query(
-                    "CREATE TABLE IF NOT EXISTS workbench_schema (component text PRIMARY KEY, version integer NOT NULL)",
-                    logger: logger
-                ).collect()
-                let found = try await connection.query(
-                    "SELECT version FROM workbench_schema WHERE component = 'runs'", logger: logger
-                ).collect()
-                let version = try found.first.map { try $0.decode(Int.self) } ?? 0
-                if version > schemaVersion {
-                    throw PostgresError.server(
-                        location: location,
-                        message:
-                            "the run registry's schema is version \(version), newer than this workbench's \(schemaVersion)",
-                        sqlState: nil, hint: "use a newer workbench")
-                }
-                if version < 1 {
-                    _ = try await connection.query(
-                        PostgresQuery(
-                            unsafeSQL: """
-                                CREATE TABLE IF NOT EXISTS runs (
-                                    id bigserial PRIMARY KEY,
-                                    kind text NOT NULL, algorithm text NOT NULL, parameters text NOT NULL, seed bigint NOT NULL,
-                                    "dataName" text NOT NULL, "dataFingerprint" text NOT NULL, rows bigint NOT NULL, columns bigint NOT NULL,
-                                    target text NOT NULL, task text NOT NULL, metrics text NOT NULL, "fitSeconds" double precision NOT NULL,
-                                    "sessionFile" text, cell bigint NOT NULL, "createdAt" text NOT NULL, "workbenchVersion" text NOT NULL,
-                                    "user" text, host text)
-                                """), logger: logger
-                    ).collect()
-                    _ = try await connection.query(
-                        "CREATE INDEX IF NOT EXISTS runs_algorithm ON runs (algorithm)", logger: logger
-                    ).collect()
-                    _ = try await connection.query(
-                        "INSERT INTO workbench_schema (component, version) VALUES ('runs', \(schemaVersion)) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-                        logger: logger
-                    ).collect()
-                }
+                try await PostgresSchema.migrate(
+                    connection, component: "runs", version: schemaVersion, lock: migrationLock,
+                    statements: [
+                        """
+                        CREATE TABLE IF NOT EXISTS runs (
+                            id bigserial PRIMARY KEY,
+                            kind text NOT NULL, algorithm text NOT NULL, parameters text NOT NULL, seed bigint NOT NULL,
+                            "dataName" text NOT NULL, "dataFingerprint" text NOT NULL, rows bigint NOT NULL, columns bigint NOT NULL,
+                            target text NOT NULL, task text NOT NULL, metrics text NOT NULL, "fitSeconds" double precision NOT NULL,
+                            "sessionFile" text, cell bigint NOT NULL, "createdAt" text NOT NULL, "workbenchVersion" text NOT NULL,
+                            "user" text, host text)
+                        """,
+                        "CREATE INDEX IF NOT EXISTS runs_algorithm ON runs (algorithm)",
+                    ],
+                    tables: "the run registry", location: location, logger: logger)
                 _ = try await connection.query("COMMIT", logger: logger).collect()
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger).collect()
