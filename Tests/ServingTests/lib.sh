@@ -8,6 +8,9 @@
 #   ensure_venv DIR REQUIREMENTS a virtual environment in DIR with exactly the pinned REQUIREMENTS
 #                                file installed (remade when the file changes; .ci/prerequisites.sh
 #                                makes the same ones ahead of time)
+#   serve_penguins WORK          exports a linear penguins model into WORK and serves it on a free
+#                                port (its log in WORK) with $bin: sets $server_pid and $port
+#   stop_server                  for an EXIT trap: stops the server if one started, removes $work
 
 ensure_wrk() {
     command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -40,4 +43,22 @@ ensure_venv() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$venv/workbench-requirements.txt"
+}
+
+serve_penguins() {
+    local folder=$1
+    cat > "$folder/export.wb" <<WB
+load "$root/examples/penguins_train.csv" as penguins
+m = train linear on penguins target=species
+export m to "$folder/bundle"
+WB
+    WORKBENCH_HOME="$folder/home" "$bin" run "$folder/export.wb" >/dev/null
+    "$bin" serve "$folder/bundle" --port 0 --log "$folder/log.sqlite" >"$folder/serve.out" 2>"$folder/serve.err" &
+    server_pid=$!
+    port=$(wait_for_port "$folder/serve.out" "$server_pid" "$folder/serve.err")
+}
+
+stop_server() {
+    if [ -n "${server_pid:-}" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
 }

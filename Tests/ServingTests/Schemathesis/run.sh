@@ -18,28 +18,13 @@ cd "$root"
 source "$here/../lib.sh"
 
 build_workbench
-binary=$bin
 venv="$build_dir/schemathesis-venv"
 ensure_venv "$venv" "$here/requirements.txt"
 
 work=$(mktemp -d -t workbench-schemathesis.XXXXXX)
 server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cat > "$work/export.wb" <<WB
-load "$root/examples/penguins_train.csv" as penguins
-m = train linear on penguins target=species
-export m to "$work/bundle"
-WB
-WORKBENCH_HOME="$work/home" "$binary" run "$work/export.wb" >/dev/null
-
-"$binary" serve "$work/bundle" --port 0 --log "$work/log.sqlite" >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-port=$(wait_for_port "$work/serve.out" "$server_pid" "$work/serve.err")
+trap stop_server EXIT
+serve_penguins "$work"
 
 status=0
 # From the scratch folder: Schemathesis leaves a .schemathesis cache where it runs.
