@@ -58,17 +58,7 @@ public enum BundleWriter {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) && !overwrite { throw BundleError.exists(path: path) }
         let key = try signingKey.map(BundleSigning.privateKey(at:))
-        let parent = (path as NSString).deletingLastPathComponent
-        removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
-        let staging =
-            (parent.isEmpty ? "." : parent)
-            + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
-        do {
-            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        } catch {
-            throw BundleError.writeFailed(
-                path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
-        }
+        let staging = try makeStagingFolder(for: path)
         defer { try? fm.removeItem(atPath: staging) }
 
         let encoder = ModelCoding.encoder()
@@ -161,6 +151,23 @@ public enum BundleWriter {
         modelID(modelJSON: try ModelCoding.encoder().encode(pipeline))
     }
 
+    /// A fresh staging folder beside `path` (named after it, this process and a random suffix),
+    /// after removing ones that crashed writers left there; the caller renames it into place.
+    private static func makeStagingFolder(for path: String) throws -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
+        let staging =
+            (parent.isEmpty ? "." : parent)
+            + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        } catch {
+            throw BundleError.writeFailed(
+                path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
+        }
+        return staging
+    }
+
     /// Writes a folder of files (paths relative to it, subfolders created) the way bundles are
     /// written: refused when `path` exists unless `overwrite`, built in a staging folder beside
     /// it, then moved into place in one step. `more` may add files to the staging folder first
@@ -170,17 +177,7 @@ public enum BundleWriter {
     ) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) && !overwrite { throw BundleError.exists(path: path) }
-        let parent = (path as NSString).deletingLastPathComponent
-        removeAbandonedStaging(in: parent.isEmpty ? "." : parent)
-        let staging =
-            (parent.isEmpty ? "." : parent)
-            + "/.\((path as NSString).lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
-        do {
-            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        } catch {
-            throw BundleError.writeFailed(
-                path: path, reason: "cannot create a staging folder beside it: \(error.localizedDescription)")
-        }
+        let staging = try makeStagingFolder(for: path)
         defer { try? fm.removeItem(atPath: staging) }
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {
             let folder = (name as NSString).deletingLastPathComponent
