@@ -5,7 +5,7 @@
 /// On the spinning pool: its helpers are usually awake already (boosting's steps keep them so),
 /// where Dispatch would wake a sleeping thread. A body that never throws makes a call that needs
 /// no `try` (`E` is `Never`).
-public func parallelMap<T, E: Error>(_ count: Int, threads: Int, _ body: @Sendable (Int) throws(E) -> T) throws(E)
+package func parallelMap<T, E: Error>(_ count: Int, threads: Int, _ body: @Sendable (Int) throws(E) -> T) throws(E)
     -> [T]
 {
     if threads <= 1 || count <= 1 {
@@ -22,11 +22,11 @@ public func parallelMap<T, E: Error>(_ count: Int, threads: Int, _ body: @Sendab
 }
 
 /// A pointer handed to worker threads.
-public struct SharedPointer<T>: @unchecked Sendable {
+package struct SharedPointer<T>: @unchecked Sendable {
     // Safe where used: workers only read through it, or write disjoint elements, and the owner
     // outlives the parallel section.
-    public let pointer: T
-    public init(_ pointer: T) { self.pointer = pointer }
+    package let pointer: T
+    package init(_ pointer: T) { self.pointer = pointer }
 }
 
 /// Write-once slots filled from several threads; each index is written by exactly one thread.

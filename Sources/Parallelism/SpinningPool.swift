@@ -13,8 +13,8 @@ import Synchronization
 /// One step at a time: a caller that finds the pool busy (two fits running at once) runs its step
 /// on Dispatch instead. Which thread runs which index never changes a result: callers give every
 /// index its own output.
-public final class SpinningPool: @unchecked Sendable {
-    public static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+package final class SpinningPool: @unchecked Sendable {
+    package static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     /// How long a helper spins after a step before it sleeps. Long enough to bridge boosting's
     /// serial work between steps (partitions, gradients, the next tree's set-up): a virtual CPU that
@@ -47,7 +47,7 @@ public final class SpinningPool: @unchecked Sendable {
     /// Runs `body(i)` for every i in 0..<count on at most `threads` threads (the calling thread and
     /// helpers), each taking the next index as it finishes one, so a thread delayed by other load
     /// does not hold up the rest; returns when all are done.
-    public func run(_ count: Int, threads: Int = .max, _ body: (Int) -> Void) {
+    package func run(_ count: Int, threads: Int = .max, _ body: (Int) -> Void) {
         let threads = max(1, min(threads, count, helpers + 1))
         guard threads > 1 else {
             for i in 0..<count { body(i) }
