@@ -4,7 +4,7 @@
 /// for words of up to two characters, two for three to five, and three for longer words.
 ///
 /// - Complexity: O(*k* × *m* × *n*) for *k* candidates of length about *n* and a word of length *m*.
-public func closestMatch(_ word: String, among candidates: [String]) -> String? {
+package func closestMatch(_ word: String, among candidates: [String]) -> String? {
     let lower = word.lowercased()
     var best: (name: String, distance: Int)?
     for c in candidates {

@@ -2,7 +2,7 @@
 /// neighbours (optimal string alignment), so "sa" is one edit from "as".
 ///
 /// - Complexity: O(*m* × *n*) time and space for strings of *m* and *n* scalars.
-public func editDistance(_ a: String, _ b: String) -> Int {
+package func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
