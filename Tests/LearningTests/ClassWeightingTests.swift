@@ -14,11 +14,10 @@ import Testing
 
     @Test func rowWeightsAddUpToTheRowCount() throws {
         let (_, y) = SyntheticData.classification(rows: 37, classCount: 3, seed: 3)
-        let parameters = try Parameters(
-            algorithm: "linear", specs: Linear.parameterSpecs, given: ["class_weight": .string("balanced")])
-        let weights = try #require(try ClassWeighting.rowWeights(parameters, y, algorithm: "linear"))
+        let balanced = try Linear.make(["class_weight": .string("balanced")]).hyperparameters.classWeight
+        let weights = try #require(try ClassWeighting.rowWeights(balanced, y, algorithm: "linear"))
         #expect(isClose(weights.reduce(0, +), 37))
-        let none = try Parameters(algorithm: "linear", specs: Linear.parameterSpecs, given: [:])
+        let none = try Linear.make().hyperparameters.classWeight
         #expect(try ClassWeighting.rowWeights(none, y, algorithm: "linear") == nil)
     }
 

@@ -13,20 +13,26 @@ public struct Baseline: Algorithm {
     public static let name = "baseline"
     public static let summary = "Predicts the training class shares (majority class) or the training mean"
     public static let tasks: Set<Task> = [.classification, .regression]
-    public static let parameterSpecs: [ParameterSpec] = [ClassWeighting.parameterSpec]
     public static let wantsStandardizedInputs = false
     // It never looks at the features, so missing values do no harm.
     public static let acceptsMissingValues = true
 
-    public let parameters: Parameters
+    public struct Hyperparameters: HyperparameterSet {
+        public var classWeight = ClassWeight.none
+        public init() {}
 
-    public init(parameters: Parameters) { self.parameters = parameters }
+        public static let fields: [Hyperparameter<Self>] = [ClassWeighting.field(\.classWeight)]
+    }
+
+    public let hyperparameters: Hyperparameters
+
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> BaselineModel {
         try FitInputValidation.check(Self.self, x, y)
         try context.checkCancellation()
         defer { context.progress(1) }
-        let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let weights = try ClassWeighting.rowWeights(hyperparameters.classWeight, y, algorithm: Self.name)
         switch y {
         case .classes(let codes, let classCount):
             var counts = [Double](repeating: 0, count: classCount)

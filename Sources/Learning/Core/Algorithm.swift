@@ -46,13 +46,14 @@ public protocol FittedModel: Sendable, Codable {
 /// Constructing stores parameters only; `fit` ignores any previous fit and returns a new model.
 public protocol Algorithm: Sendable {
     associatedtype Model: FittedModel
+    /// The family's settings, one typed property each (see `HyperparameterSet`).
+    associatedtype Hyperparameters: HyperparameterSet
 
     /// The name used in `train NAME on ...`.
     static var name: String { get }
     /// One line for `help train`.
     static var summary: String { get }
     static var tasks: Set<Task> { get }
-    static var parameterSpecs: [ParameterSpec] { get }
     /// The pipeline standardizes numeric inputs for algorithms that are scale-sensitive.
     static var wantsStandardizedInputs: Bool { get }
     /// When true the pipeline passes missing values through as NaN instead of imputing them.
@@ -61,14 +62,23 @@ public protocol Algorithm: Sendable {
     /// all), so callers can score fewer rows for figures that do not need many.
     static var predictionCostGrowsWithTrainingRows: Bool { get }
 
-    var parameters: Parameters { get }
-    init(parameters: Parameters)
+    var hyperparameters: Hyperparameters { get }
+    init(_ hyperparameters: Hyperparameters)
 
     func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> Model
 }
 
 extension Algorithm {
     public static var predictionCostGrowsWithTrainingRows: Bool { false }
+
+    /// The declaration of each hyperparameter: drives validation, `help algorithms` and completion.
+    public static var parameterSpecs: [ParameterSpec] { Hyperparameters.specs }
+
+    /// The hyperparameters by name, every one present (what a pipeline, a bundle and a run record keep).
+    public var parameters: Parameters { Parameters(hyperparameters) }
+
+    /// The algorithm with the settings `parameters` holds.
+    public init(parameters: Parameters) { self.init(Hyperparameters(parameters)) }
 
     /// Builds the algorithm from user-given values, validated against `parameterSpecs`.
     public static func make(_ given: [String: ParameterValue] = [:]) throws -> Self {

@@ -8,12 +8,15 @@ public enum ClassWeighting {
     /// The hyperparameter's name in every family that honours it.
     public static let parameterName = "class_weight"
 
-    /// The declaration each family adds to its `parameterSpecs`.
-    public static let parameterSpec = ParameterSpec(
-        parameterName, .choice(["none", "balanced"]), default: .string("none"),
-        help:
-            "classification: balanced counts each row n / (classes · rows of its class), as scikit-learn's class_weight='balanced'; none counts every row once"
-    )
+    /// The setting each family adds to its hyperparameters.
+    public static func field<Owner>(_ property: any WritableKeyPath<Owner, ClassWeight> & Sendable) -> Hyperparameter<Owner>
+    {
+        .choice(
+            parameterName, property,
+            help:
+                "classification: balanced counts each row n / (classes · rows of its class), as scikit-learn's class_weight='balanced'; none counts every row once"
+        )
+    }
 
     /// scikit-learn's `compute_class_weight('balanced')`: n / (classes present · rows of class c)
     /// per class code; 0 for a class with no rows (it has no row to weigh). The weights of all rows
@@ -27,19 +30,26 @@ public enum ClassWeighting {
     }
 
     /// The weight of every row of `y` under the algorithm's `class_weight`, or nil when every row
-    /// weighs 1 (`none`, or a model stored before the setting existed).
+    /// weighs 1 (`none`).
     /// - Throws: `LearningError.invalidParameter` for class weights on a regression target.
-    static func rowWeights(_ parameters: Parameters, _ y: Target, algorithm: String) throws -> [Double]? {
-        let setting = parameters.string(parameterName)
-        guard setting == "balanced" else { return nil }
+    static func rowWeights(_ setting: ClassWeight, _ y: Target, algorithm: String) throws -> [Double]? {
+        guard setting == .balanced else { return nil }
         switch y {
         case .classes(let codes, let classCount):
             let perClass = balanced(codes: codes, classCount: classCount)
             return codes.map { perClass[$0] }
         case .values:
             throw LearningError.invalidParameter(
-                algorithm: algorithm, name: parameterName, value: setting,
+                algorithm: algorithm, name: parameterName, value: setting.rawValue,
                 expected: "none for regression (class weights apply to classification)")
         }
     }
+}
+
+/// `class_weight`: how rows of a classifier count by class.
+public enum ClassWeight: String, CaseIterable, Sendable {
+    /// Every row counts once.
+    case none
+    /// scikit-learn's `class_weight='balanced'`.
+    case balanced
 }

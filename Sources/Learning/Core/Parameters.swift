@@ -63,6 +63,9 @@ public struct Parameters: Sendable, Codable, Hashable {
         values = resolved
     }
 
+    /// Every setting of `hyperparameters` by name.
+    public init(_ hyperparameters: some HyperparameterSet) { values = hyperparameters.values }
+
     private static func check(algorithm: String, spec: ParameterSpec, value: ParameterValue) throws -> ParameterValue {
         func bad(_ expected: String) -> LearningError {
             .invalidParameter(algorithm: algorithm, name: spec.name, value: value.description, expected: expected)
@@ -90,27 +93,6 @@ public struct Parameters: Sendable, Codable, Hashable {
             if case .string(let s) = value, options.contains(s) { return .string(s) }
             throw bad("one of " + options.joined(separator: ", "))
         }
-    }
-
-    public func int(_ name: String) -> Int {
-        switch values[name] {
-        case .int(let v): v
-        case .double(let d): Int(d)
-        default: 0
-        }
-    }
-
-    public func double(_ name: String) -> Double {
-        switch values[name] {
-        case .double(let v): v
-        case .int(let v): Double(v)
-        default: 0
-        }
-    }
-
-    public func string(_ name: String) -> String {
-        if case .string(let s) = values[name] { return s }
-        return values[name]?.description ?? ""
     }
 }
 

@@ -35,28 +35,49 @@ public struct GradientBoosting: Algorithm {
     public static let tasks: Set<Task> = [.classification, .regression]
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = true
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("learning_rate", .double(1e-6...10), default: .double(0.1), help: "shrinkage of each tree"),
-        ParameterSpec("max_iter", .int(1...100_000), default: .int(100), help: "boosting iterations"),
-        ParameterSpec("max_leaf_nodes", .int(2...65_536), default: .int(31), help: "leaves per tree"),
-        ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
-        ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(20), help: "fewest rows in each leaf"),
-        ParameterSpec("l2_regularization", .double(0...1e9), default: .double(0), help: "L2 penalty on leaf values"),
-        ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature"),
-        ParameterSpec(
-            "early_stopping", .choice(["auto", "on", "off"]), default: .string("auto"),
-            help: "stop when the validation loss stalls; auto = on above 10000 rows"),
-        ParameterSpec(
-            "validation_fraction", .double(0.01...0.9), default: .double(0.1), help: "rows held out for early stopping"),
-        ParameterSpec(
-            "n_iter_no_change", .int(1...100_000), default: .int(10),
-            help: "iterations without improvement before stopping"),
-        ParameterSpec("tol", .double(0...1e9), default: .double(1e-7), help: "smallest loss improvement that counts"),
-        ClassWeighting.parameterSpec,
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var learningRate = 0.1
+        public var maxIterations = 100
+        public var maxLeafNodes = 31
+        public var maxDepth = 0
+        public var minSamplesLeaf = 20
+        public var l2Regularization = 0.0
+        public var maxBins = 255
+        public var earlyStopping = EarlyStopping.auto
+        public var validationFraction = 0.1
+        public var patience = 10
+        public var tolerance = 1e-7
+        public var classWeight = ClassWeight.none
+        public init() {}
 
-    public let parameters: Parameters
-    public init(parameters: Parameters) { self.parameters = parameters }
+        public static let fields: [Hyperparameter<Self>] = [
+            .double("learning_rate", \.learningRate, 1e-6...10, help: "shrinkage of each tree"),
+            .int("max_iter", \.maxIterations, 1...100_000, help: "boosting iterations"),
+            .int("max_leaf_nodes", \.maxLeafNodes, 2...65_536, help: "leaves per tree"),
+            .int("max_depth", \.maxDepth, 0...10_000, help: "deepest level; 0 = unlimited"),
+            .int("min_samples_leaf", \.minSamplesLeaf, 1...1_000_000_000, help: "fewest rows in each leaf"),
+            .double("l2_regularization", \.l2Regularization, 0...1e9, help: "L2 penalty on leaf values"),
+            .int("max_bins", \.maxBins, 2...255, help: "value bins per feature"),
+            .choice(
+                "early_stopping", \.earlyStopping,
+                help: "stop when the validation loss stalls; auto = on above 10000 rows"),
+            .double("validation_fraction", \.validationFraction, 0.01...0.9, help: "rows held out for early stopping"),
+            .int("n_iter_no_change", \.patience, 1...100_000, help: "iterations without improvement before stopping"),
+            .double("tol", \.tolerance, 0...1e9, help: "smallest loss improvement that counts"),
+            ClassWeighting.field(\.classWeight),
+        ]
+    }
+
+    /// `early_stopping`: whether iterations stop when the held-out loss stalls.
+    public enum EarlyStopping: String, CaseIterable, Sendable {
+        /// On above 10,000 rows.
+        case auto
+        case on
+        case off
+    }
+
+    public let hyperparameters: Hyperparameters
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> GradientBoostingModel {
         try TreeInputs.check(x, y, algorithm: Self.name)
@@ -64,19 +85,19 @@ public struct GradientBoosting: Algorithm {
         let loss = BoostingLoss(y)
         let k = loss.treesPerIteration
         // Computed on every row before the early-stopping split, as scikit-learn does.
-        let classWeights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let classWeights = try ClassWeighting.rowWeights(hyperparameters.classWeight, y, algorithm: Self.name)
 
         // Hold out validation rows for early stopping.
         let stopping: Bool
-        switch parameters.string("early_stopping") {
-        case "on": stopping = true
-        case "off": stopping = false
-        default: stopping = n > 10_000
+        switch hyperparameters.earlyStopping {
+        case .on: stopping = true
+        case .off: stopping = false
+        case .auto: stopping = n > 10_000
         }
         var splitGenerator = SeededGenerator(seed: context.seed, stream: 0)
         var trainRows = Array(0..<n), validRows = [Int]()
         if stopping {
-            let held = Int((Double(n) * parameters.double("validation_fraction")).rounded(.up))
+            let held = Int((Double(n) * hyperparameters.validationFraction).rounded(.up))
             if held >= 1 && held < n {
                 splitGenerator.shuffle(&trainRows)
                 validRows = Array(trainRows[0..<held]).sorted()
@@ -84,7 +105,7 @@ public struct GradientBoosting: Algorithm {
             }
         }
         let binner = try FeatureBinner(
-            x, rows: trainRows, maxBins: parameters.int("max_bins"),
+            x, rows: trainRows, maxBins: hyperparameters.maxBins,
             generator: &splitGenerator, threads: context.threads)
         let bins = try BoostingBins(x, rows: trainRows, binner: binner, threads: context.threads)
         let validBins =
@@ -95,14 +116,14 @@ public struct GradientBoosting: Algorithm {
         let baseline = loss.baseline(yTrain, weights: wTrain)
 
         let grower = HistogramGrower(
-            bins: bins, edges: binner.edges, maxLeafNodes: parameters.int("max_leaf_nodes"),
-            maxDepth: parameters.int("max_depth"),
-            minSamplesLeaf: parameters.int("min_samples_leaf"), l2: parameters.double("l2_regularization"),
+            bins: bins, edges: binner.edges, maxLeafNodes: hyperparameters.maxLeafNodes,
+            maxDepth: hyperparameters.maxDepth,
+            minSamplesLeaf: hyperparameters.minSamplesLeaf, l2: hyperparameters.l2Regularization,
             threads: context.threads)
-        let learningRate = parameters.double("learning_rate")
-        let maxIter = parameters.int("max_iter")
-        let patience = parameters.int("n_iter_no_change")
-        let tol = parameters.double("tol")
+        let learningRate = hyperparameters.learningRate
+        let maxIter = hyperparameters.maxIterations
+        let patience = hyperparameters.patience
+        let tol = hyperparameters.tolerance
 
         var raw = [Double](repeating: 0, count: trainRows.count * k)
         for i in 0..<trainRows.count { for c in 0..<k { raw[i * k + c] = baseline[c] } }

@@ -26,38 +26,48 @@ public struct RandomForest: Algorithm {
     public static let tasks: Set<Task> = [.classification, .regression]
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = true
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("n_estimators", .int(1...100_000), default: .int(100), help: "number of trees"),
-        ParameterSpec(
-            "criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
-            help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
-        ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
-        ParameterSpec(
-            "min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
-        ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
-        ParameterSpec(
-            "max_features", .choice(["auto", "sqrt", "log2", "all"]), default: .string("auto"),
-            help: "features scored per split; auto = sqrt (classification) or all (regression)"),
-        ParameterSpec(
-            "bootstrap", .choice(["true", "false"]), default: .string("true"),
-            help: "train each tree on a bootstrap sample"),
-        ParameterSpec("max_bins", .int(2...255), default: .int(255), help: "value bins per feature for split search"),
-        ClassWeighting.parameterSpec,
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var treeCount = 100
+        public var criterion = CriterionChoice.auto
+        public var maxDepth = 0
+        public var minSamplesSplit = 2
+        public var minSamplesLeaf = 1
+        public var maxFeatures = FeatureBudget.auto
+        public var bootstrap = true
+        public var maxBins = 255
+        public var classWeight = ClassWeight.none
+        public init() {}
 
-    public let parameters: Parameters
-    public init(parameters: Parameters) { self.parameters = parameters }
+        public static let fields: [Hyperparameter<Self>] = [
+            .int("n_estimators", \.treeCount, 1...100_000, help: "number of trees"),
+            .choice(
+                "criterion", \.criterion, options: [.auto, .gini, .entropy, .squaredError], help: CriterionChoice.help),
+            .int("max_depth", \.maxDepth, 0...10_000, help: "deepest level; 0 = unlimited"),
+            .int("min_samples_split", \.minSamplesSplit, 2...1_000_000_000, help: "fewest rows a node needs to split"),
+            .int("min_samples_leaf", \.minSamplesLeaf, 1...1_000_000_000, help: "fewest rows in each leaf"),
+            .choice(
+                "max_features", \.maxFeatures, options: [.auto, .sqrt, .log2, .all],
+                help: "features scored per split; auto = sqrt (classification) or all (regression)"),
+            .flag("bootstrap", \.bootstrap, help: "train each tree on a bootstrap sample"),
+            .int("max_bins", \.maxBins, 2...255, help: "value bins per feature for split search"),
+            ClassWeighting.field(\.classWeight),
+        ]
+    }
+
+    public let hyperparameters: Hyperparameters
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> RandomForestModel {
         try TreeInputs.check(x, y, algorithm: Self.name)
-        let criterion = try SplitCriterion.resolve(parameters.string("criterion"), task: y.task, algorithm: Self.name)
-        var featureChoice = parameters.string("max_features")
-        if featureChoice == "auto" { featureChoice = y.task == .classification ? "sqrt" : "all" }
+        let settings = hyperparameters
+        let criterion = try SplitCriterion.resolve(settings.criterion, task: y.task, algorithm: Self.name)
+        var featureChoice = settings.maxFeatures
+        if featureChoice == .auto { featureChoice = y.task == .classification ? .sqrt : .all }
         let n = x.rows
         let allRows = Array(0..<n)
         var binGenerator = SeededGenerator(seed: context.seed, stream: 0)
         let binner = try FeatureBinner(
-            x, rows: allRows, maxBins: parameters.int("max_bins"),
+            x, rows: allRows, maxBins: settings.maxBins,
             generator: &binGenerator, threads: context.threads)
         let codes = FeatureBinner.columnMajor(
             try binner.transform(x, rows: allRows, threads: context.threads),
@@ -65,16 +75,16 @@ public struct RandomForest: Algorithm {
         try context.checkCancellation()
 
         // Class weights multiply the bootstrap counts, as scikit-learn's class_weight does.
-        let classWeights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let classWeights = try ClassWeighting.rowWeights(settings.classWeight, y, algorithm: Self.name)
         let baseTargets = TrainingTargets(y, weights: classWeights ?? [])
         let grower = DepthFirstGrower(
             criterion: criterion,
-            maxDepth: parameters.int("max_depth"),
-            minSamplesSplit: parameters.int("min_samples_split"),
-            minSamplesLeaf: parameters.int("min_samples_leaf"),
+            maxDepth: settings.maxDepth,
+            minSamplesSplit: settings.minSamplesSplit,
+            minSamplesLeaf: settings.minSamplesLeaf,
             maxFeatures: TreeInputs.featureBudget(featureChoice, featureCount: x.columns))
-        let treeCount = parameters.int("n_estimators")
-        let bootstrap = parameters.string("bootstrap") == "true"
+        let treeCount = settings.treeCount
+        let bootstrap = settings.bootstrap
         let done = ProgressCounter(total: treeCount, report: context.progress)
         let trees = try parallelMap(treeCount, threads: context.threads) { t -> Tree in
             try context.checkCancellation()

@@ -20,27 +20,31 @@ public struct Linear: Algorithm {
     public static let name = "linear"
     public static let summary = "Logistic regression (L2, L-BFGS) or ridge / least-squares regression"
     public static let tasks: Set<Task> = [.classification, .regression]
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec(
-            "C", .double(1e-12...1e12), default: .double(1.0),
-            help: "classification: inverse L2 penalty strength; smaller means simpler"),
-        ParameterSpec(
-            "max_iter", .int(1...100_000), default: .int(100),
-            help: "classification: maximum L-BFGS iterations"),
-        ParameterSpec(
-            "tol", .double(0...1), default: .double(1e-4),
-            help: "classification: stop when every gradient component is below this"),
-        ParameterSpec(
-            "alpha", .double(0...1e12), default: .double(0),
-            help: "regression: ridge penalty; 0 is ordinary least squares"),
-        ClassWeighting.parameterSpec,
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var inverseRegularization = 1.0
+        public var maxIterations = 100
+        public var tolerance = 1e-4
+        public var alpha = 0.0
+        public var classWeight = ClassWeight.none
+        public init() {}
+
+        public static let fields: [Hyperparameter<Self>] = [
+            .double(
+                "C", \.inverseRegularization, 1e-12...1e12,
+                help: "classification: inverse L2 penalty strength; smaller means simpler"),
+            .int("max_iter", \.maxIterations, 1...100_000, help: "classification: maximum L-BFGS iterations"),
+            .double(
+                "tol", \.tolerance, 0...1, help: "classification: stop when every gradient component is below this"),
+            .double("alpha", \.alpha, 0...1e12, help: "regression: ridge penalty; 0 is ordinary least squares"),
+            ClassWeighting.field(\.classWeight),
+        ]
+    }
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
 
-    public let parameters: Parameters
+    public let hyperparameters: Hyperparameters
 
-    public init(parameters: Parameters) { self.parameters = parameters }
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     /// Rows per work unit. Fixed (not derived from the thread count) so that sums are always
     /// added in the same order and the model bytes never depend on `threads`.
@@ -48,7 +52,7 @@ public struct Linear: Algorithm {
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> LinearModel {
         try FitInputValidation.check(Self.self, x, y)
-        let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let weights = try ClassWeighting.rowWeights(hyperparameters.classWeight, y, algorithm: Self.name)
         switch y {
         case .classes(let codes, let classCount):
             return try fitLogistic(x, codes, classCount: classCount, weights: weights ?? [], context: context)
@@ -66,9 +70,9 @@ public struct Linear: Algorithm {
         let d = x.columns
         let objective = LogisticObjective(
             x: x, codes: codes, classCount: classCount,
-            inverseC: 1 / parameters.double("C"), threads: context.threads, weights: weights)
-        let maxIterations = parameters.int("max_iter")
-        let solver = LBFGS(maxIterations: maxIterations, gradientTolerance: parameters.double("tol"))
+            inverseC: 1 / hyperparameters.inverseRegularization, threads: context.threads, weights: weights)
+        let maxIterations = hyperparameters.maxIterations
+        let solver = LBFGS(maxIterations: maxIterations, gradientTolerance: hyperparameters.tolerance)
         let outcome = try solver.minimize(
             from: [Double](repeating: 0, count: objective.parameterCount),
             beforeIteration: { iteration in
@@ -145,7 +149,7 @@ public struct Linear: Algorithm {
         for a in 0..<d {
             for b in 0..<a { gram[a * d + b] = gram[b * d + a] }
         }
-        let alpha = parameters.double("alpha")
+        let alpha = hyperparameters.alpha
         for a in 0..<d { gram[a * d + a] += alpha }
         let weights = SymmetricSolver.solveDroppingDependentColumns(gram: gram, size: d, rightHandSide: rightHandSide)
         var intercept = yMean

@@ -17,18 +17,23 @@ public struct GaussianNaiveBayes: Algorithm {
     public static let name = "bayes"
     public static let summary = "Gaussian naive Bayes: per-class normal features, independent given the class"
     public static let tasks: Set<Task> = [.classification]
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec(
-            "var_smoothing", .double(0...1), default: .double(1e-9),
-            help: "fraction of the largest feature variance added to every variance")
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var varianceSmoothing = 1e-9
+        public init() {}
+
+        public static let fields: [Hyperparameter<Self>] = [
+            .double(
+                "var_smoothing", \.varianceSmoothing, 0...1,
+                help: "fraction of the largest feature variance added to every variance")
+        ]
+    }
     // Scale-free: each feature gets its own mean and variance.
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = false
 
-    public let parameters: Parameters
+    public let hyperparameters: Hyperparameters
 
-    public init(parameters: Parameters) { self.parameters = parameters }
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> GaussianNaiveBayesModel {
         try FitInputValidation.check(Self.self, x, y)
@@ -74,7 +79,7 @@ public struct GaussianNaiveBayes: Algorithm {
             }
             largestVariance = max(largestVariance, sum / Double(n))
         }
-        var epsilon = parameters.double("var_smoothing") * largestVariance
+        var epsilon = hyperparameters.varianceSmoothing * largestVariance
         // All features constant: any positive floor keeps the likelihood finite.
         if !(epsilon > 0) { epsilon = Double.leastNormalMagnitude.squareRoot() }
         for index in variances.indices { variances[index] += epsilon }

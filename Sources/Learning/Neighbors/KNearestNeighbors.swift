@@ -18,28 +18,38 @@ public struct KNearestNeighbors: Algorithm {
     public static let name = "knn"
     public static let summary = "k-nearest neighbours (Euclidean): neighbour class shares or mean"
     public static let tasks: Set<Task> = [.classification, .regression]
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("k", .int(1...10_000), default: .int(5), help: "number of neighbours"),
-        ParameterSpec(
-            "weights", .choice(["uniform", "distance"]), default: .string("uniform"),
-            help: "uniform: one vote each; distance: votes weighted by 1/distance"),
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var k = 5
+        public var weights = NeighbourWeights.uniform
+        public init() {}
+
+        public static let fields: [Hyperparameter<Self>] = [
+            .int("k", \.k, 1...10_000, help: "number of neighbours"),
+            .choice("weights", \.weights, help: "uniform: one vote each; distance: votes weighted by 1/distance"),
+        ]
+    }
+
+    /// `weights`: how the k neighbours' votes count.
+    public enum NeighbourWeights: String, CaseIterable, Sendable {
+        case uniform
+        case distance
+    }
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
     public static let predictionCostGrowsWithTrainingRows = true
 
-    public let parameters: Parameters
+    public let hyperparameters: Hyperparameters
 
-    public init(parameters: Parameters) { self.parameters = parameters }
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> KNearestNeighborsModel {
         try FitInputValidation.check(Self.self, x, y)
         try context.checkCancellation()
         defer { context.progress(1) }
         let weighting =
-            parameters.string("weights") == "distance"
+            hyperparameters.weights == .distance
             ? KNearestNeighborsModel.Weighting.distance : .uniform
-        let k = min(parameters.int("k"), x.rows)
+        let k = min(hyperparameters.k, x.rows)
         switch y {
         case .classes(let codes, let classCount):
             return KNearestNeighborsModel(

@@ -28,37 +28,56 @@ public struct MultilayerPerceptron: Algorithm {
     public static let name = "mlp"
     public static let summary = "Neural network (ReLU hidden layers, Adam, early stopping)"
     public static let tasks: Set<Task> = [.classification, .regression]
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("hidden", .int(1...4096), default: .int(100), help: "units in the first hidden layer"),
-        ParameterSpec("hidden2", .int(0...4096), default: .int(0), help: "units in a second hidden layer (0: none)"),
-        ParameterSpec("learning_rate", .double(1e-8...10), default: .double(0.001), help: "Adam step size"),
-        ParameterSpec("alpha", .double(0...1e6), default: .double(1e-4), help: "L2 penalty on weights"),
-        ParameterSpec(
-            "batch_size", .int(1...1_000_000), default: .int(200),
-            help: "rows per mini-batch (capped at the number of rows)"),
-        ParameterSpec("max_iter", .int(1...100_000), default: .int(200), help: "maximum epochs"),
-        ParameterSpec(
-            "early_stopping", .choice(["auto", "true", "false"]), default: .string("auto"),
-            help: "stop on a held-out validation score; auto: only with 2,000 rows or more"),
-        ParameterSpec(
-            "validation_fraction", .double(0.01...0.5), default: .double(0.1),
-            help: "share of rows held out for early stopping"),
-        ParameterSpec(
-            "n_iter_no_change", .int(1...100_000), default: .int(10),
-            help: "epochs without improvement before stopping"),
-        ParameterSpec("tol", .double(0...1), default: .double(1e-4), help: "smallest improvement that counts"),
-        ClassWeighting.parameterSpec,
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var hidden = 100
+        public var hidden2 = 0
+        public var learningRate = 0.001
+        public var alpha = 1e-4
+        public var batchSize = 200
+        public var maxEpochs = 200
+        public var earlyStopping = EarlyStopping.auto
+        public var validationFraction = 0.1
+        public var patience = 10
+        public var tolerance = 1e-4
+        public var classWeight = ClassWeight.none
+        public init() {}
+
+        public static let fields: [Hyperparameter<Self>] = [
+            .int("hidden", \.hidden, 1...4096, help: "units in the first hidden layer"),
+            .int("hidden2", \.hidden2, 0...4096, help: "units in a second hidden layer (0: none)"),
+            .double("learning_rate", \.learningRate, 1e-8...10, help: "Adam step size"),
+            .double("alpha", \.alpha, 0...1e6, help: "L2 penalty on weights"),
+            .int("batch_size", \.batchSize, 1...1_000_000, help: "rows per mini-batch (capped at the number of rows)"),
+            .int("max_iter", \.maxEpochs, 1...100_000, help: "maximum epochs"),
+            .choice(
+                "early_stopping", \.earlyStopping,
+                help: "stop on a held-out validation score; auto: only with 2,000 rows or more"),
+            .double(
+                "validation_fraction", \.validationFraction, 0.01...0.5,
+                help: "share of rows held out for early stopping"),
+            .int("n_iter_no_change", \.patience, 1...100_000, help: "epochs without improvement before stopping"),
+            .double("tol", \.tolerance, 0...1, help: "smallest improvement that counts"),
+            ClassWeighting.field(\.classWeight),
+        ]
+    }
+
+    /// `early_stopping`: whether training stops on a held-out validation score.
+    public enum EarlyStopping: String, CaseIterable, Sendable {
+        /// Only with 2,000 rows or more.
+        case auto
+        case on = "true"
+        case off = "false"
+    }
     public static let wantsStandardizedInputs = true
     public static let acceptsMissingValues = false
 
-    public let parameters: Parameters
+    public let hyperparameters: Hyperparameters
 
-    public init(parameters: Parameters) { self.parameters = parameters }
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> MultilayerPerceptronModel {
         try FitInputValidation.check(Self.self, x, y)
-        let rowWeights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name) ?? []
+        let rowWeights = try ClassWeighting.rowWeights(hyperparameters.classWeight, y, algorithm: Self.name) ?? []
         let n = x.rows, d = x.columns
         var generator = SeededGenerator(seed: context.seed)
 
@@ -79,24 +98,24 @@ public struct MultilayerPerceptron: Algorithm {
             scaledValues = values.map { ($0 - targetMean) / targetScale }
         }
 
-        var layerSizes = [d, parameters.int("hidden")]
-        if parameters.int("hidden2") > 0 { layerSizes.append(parameters.int("hidden2")) }
+        var layerSizes = [d, hyperparameters.hidden]
+        if hyperparameters.hidden2 > 0 { layerSizes.append(hyperparameters.hidden2) }
         layerSizes.append(outputs)
         var network = NeuralNetwork(glorotUniformWith: layerSizes, generator: &generator)
 
         let (trainRows, validationRows) = splitForEarlyStopping(n: n, classCodes: classCodes, generator: &generator)
-        let batchSize = min(parameters.int("batch_size"), trainRows.count)
-        let maxEpochs = parameters.int("max_iter")
-        let tolerance = parameters.double("tol")
-        let patience = parameters.int("n_iter_no_change")
-        let alpha = parameters.double("alpha")
+        let batchSize = min(hyperparameters.batchSize, trainRows.count)
+        let maxEpochs = hyperparameters.maxEpochs
+        let tolerance = hyperparameters.tolerance
+        let patience = hyperparameters.patience
+        let alpha = hyperparameters.alpha
 
         // Selected once: the validation set is scored after every epoch.
         let validationX = x.selectingRows(validationRows)
         let validationCodes = classCodes.isEmpty ? [] : validationRows.map { classCodes[$0] }
         let validationValues = scaledValues.isEmpty ? [] : validationRows.map { scaledValues[$0] }
         var trainer = AdamTrainer(
-            network: network, learningRate: parameters.double("learning_rate"), threads: context.threads)
+            network: network, learningRate: hyperparameters.learningRate, threads: context.threads)
         var order = trainRows
         var best = -Double.infinity  // validation score, or minus the training loss
         var bestParameters = network.parameters
@@ -148,9 +167,9 @@ public struct MultilayerPerceptron: Algorithm {
         let all = Array(0..<n)
         // On small data a 10 % validation part is a handful of rows: stopping on it ends training
         // after a few epochs (iris: 0.65 accuracy instead of 0.94), so `auto` waits for enough rows.
-        let mode = parameters.string("early_stopping")
-        guard mode == "true" || (mode == "auto" && n >= 2000) else { return (all, []) }
-        let fraction = parameters.double("validation_fraction")
+        let mode = hyperparameters.earlyStopping
+        guard mode == .on || (mode == .auto && n >= 2000) else { return (all, []) }
+        let fraction = hyperparameters.validationFraction
         var validation: [Int] = []
         var shuffled = all
         generator.shuffle(&shuffled)

@@ -19,36 +19,43 @@ public struct DecisionTree: Algorithm {
     public static let tasks: Set<Task> = [.classification, .regression]
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = true
-    public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec(
-            "criterion", .choice(["auto", "gini", "entropy", "squared_error"]), default: .string("auto"),
-            help: "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"),
-        ParameterSpec("max_depth", .int(0...10_000), default: .int(0), help: "deepest level; 0 = unlimited"),
-        ParameterSpec(
-            "min_samples_split", .int(2...1_000_000_000), default: .int(2), help: "fewest rows a node needs to split"),
-        ParameterSpec("min_samples_leaf", .int(1...1_000_000_000), default: .int(1), help: "fewest rows in each leaf"),
-        ParameterSpec(
-            "max_features", .choice(["all", "sqrt", "log2"]), default: .string("all"),
-            help: "features scored per split"),
-        ClassWeighting.parameterSpec,
-    ]
+    public struct Hyperparameters: HyperparameterSet {
+        public var criterion = CriterionChoice.auto
+        public var maxDepth = 0
+        public var minSamplesSplit = 2
+        public var minSamplesLeaf = 1
+        public var maxFeatures = FeatureBudget.all
+        public var classWeight = ClassWeight.none
+        public init() {}
 
-    public let parameters: Parameters
-    public init(parameters: Parameters) { self.parameters = parameters }
+        public static let fields: [Hyperparameter<Self>] = [
+            .choice(
+                "criterion", \.criterion, options: [.auto, .gini, .entropy, .squaredError], help: CriterionChoice.help),
+            .int("max_depth", \.maxDepth, 0...10_000, help: "deepest level; 0 = unlimited"),
+            .int("min_samples_split", \.minSamplesSplit, 2...1_000_000_000, help: "fewest rows a node needs to split"),
+            .int("min_samples_leaf", \.minSamplesLeaf, 1...1_000_000_000, help: "fewest rows in each leaf"),
+            .choice("max_features", \.maxFeatures, options: [.all, .sqrt, .log2], help: "features scored per split"),
+            ClassWeighting.field(\.classWeight),
+        ]
+    }
+
+    public let hyperparameters: Hyperparameters
+    public init(_ hyperparameters: Hyperparameters) { self.hyperparameters = hyperparameters }
 
     public func fit(_ x: Matrix, _ y: Target, context: FitContext) throws -> DecisionTreeModel {
         try TreeInputs.check(x, y, algorithm: Self.name)
-        let criterion = try SplitCriterion.resolve(parameters.string("criterion"), task: y.task, algorithm: Self.name)
+        let settings = hyperparameters
+        let criterion = try SplitCriterion.resolve(settings.criterion, task: y.task, algorithm: Self.name)
         try context.checkCancellation()
         var source = try PresortedColumns(x, threads: context.threads)
         let grower = DepthFirstGrower(
             criterion: criterion,
-            maxDepth: parameters.int("max_depth"),
-            minSamplesSplit: parameters.int("min_samples_split"),
-            minSamplesLeaf: parameters.int("min_samples_leaf"),
-            maxFeatures: TreeInputs.featureBudget(parameters.string("max_features"), featureCount: x.columns))
+            maxDepth: settings.maxDepth,
+            minSamplesSplit: settings.minSamplesSplit,
+            minSamplesLeaf: settings.minSamplesLeaf,
+            maxFeatures: TreeInputs.featureBudget(settings.maxFeatures, featureCount: x.columns))
         var generator = SeededGenerator(seed: context.seed, stream: 0)
-        let weights = try ClassWeighting.rowWeights(parameters, y, algorithm: Self.name)
+        let weights = try ClassWeighting.rowWeights(settings.classWeight, y, algorithm: Self.name)
         let tree = try grower.grow(
             &source, targets: TrainingTargets(y, weights: weights ?? []), rootRows: 0..<x.rows, rowCount: x.rows,
             generator: &generator, context: context, reportProgress: true)
@@ -124,12 +131,12 @@ enum TreeInputs {
         }
     }
 
-    /// Number of features to score per node for a `max_features` choice.
-    static func featureBudget(_ choice: String, featureCount d: Int) -> Int {
+    /// Number of features to score per node for a `max_features` choice (`auto` already resolved).
+    static func featureBudget(_ choice: FeatureBudget, featureCount d: Int) -> Int {
         switch choice {
-        case "sqrt": max(1, Int(Double(d).squareRoot()))
-        case "log2": max(1, Int(log2Floor(d)))
-        default: d
+        case .sqrt: max(1, Int(Double(d).squareRoot()))
+        case .log2: max(1, Int(log2Floor(d)))
+        case .all, .auto: d
         }
     }
 

@@ -11,19 +11,39 @@ enum SplitCriterion: String, Sendable {
     case squaredError = "squared_error"
 
     /// Resolves the user's `criterion` choice ("auto" picks gini / squared_error by task).
-    static func resolve(_ name: String, task: Task, algorithm: String) throws -> SplitCriterion {
-        switch (name, task) {
-        case ("auto", .classification): return .gini
-        case ("auto", .regression): return .squaredError
-        case ("gini", .classification), ("entropy", .classification): return SplitCriterion(rawValue: name) ?? .gini
-        case ("squared_error", .regression): return .squaredError
+    static func resolve(_ choice: CriterionChoice, task: Task, algorithm: String) throws -> SplitCriterion {
+        switch (choice, task) {
+        case (.auto, .classification), (.gini, .classification): return .gini
+        case (.entropy, .classification): return .entropy
+        case (.auto, .regression), (.squaredError, .regression): return .squaredError
         default:
             let expected =
                 task == .classification ? "gini or entropy for classification" : "squared_error for regression"
             throw LearningError.invalidParameter(
-                algorithm: algorithm, name: "criterion", value: name, expected: expected)
+                algorithm: algorithm, name: "criterion", value: choice.rawValue, expected: expected)
         }
     }
+}
+
+/// `criterion` of `tree` and `forest`: how a split is scored.
+public enum CriterionChoice: String, CaseIterable, Sendable {
+    /// gini for classification, squared_error for regression.
+    case auto
+    case gini
+    case entropy
+    case squaredError = "squared_error"
+
+    /// The one help text both families show.
+    static let help = "split quality: gini/entropy (classification), squared_error (regression); auto picks by task"
+}
+
+/// `max_features` of `tree` and `forest`: how many features a split scores.
+public enum FeatureBudget: String, CaseIterable, Sendable {
+    /// sqrt for classification, all for regression (forest).
+    case auto
+    case all
+    case sqrt
+    case log2
 }
 
 /// The training rows' targets and weights, read by the scanner one row at a time.
