@@ -9,8 +9,9 @@ public enum ClassWeighting {
     public static let parameterName = "class_weight"
 
     /// The setting each family adds to its hyperparameters.
-    public static func field<Owner>(_ property: any WritableKeyPath<Owner, ClassWeight> & Sendable) -> Hyperparameter<Owner>
-    {
+    public static func field<Owner>(_ property: any WritableKeyPath<Owner, ClassWeight> & Sendable) -> Hyperparameter<
+        Owner
+    > {
         .choice(
             parameterName, property,
             help:

@@ -65,7 +65,9 @@ public struct Hyperparameter<Owner: HyperparameterSet>: Sendable {
     }
 
     /// Yes or no, written `true` or `false`.
-    public static func flag(_ name: String, _ property: any WritableKeyPath<Owner, Bool> & Sendable, help: String) -> Self {
+    public static func flag(_ name: String, _ property: any WritableKeyPath<Owner, Bool> & Sendable, help: String)
+        -> Self
+    {
         Hyperparameter(
             spec: ParameterSpec(
                 name, .choice(["true", "false"]), default: .string(String(Owner()[keyPath: property])), help: help),
