@@ -134,15 +134,18 @@ public struct Invocation: Sendable {
 
     public func has(_ option: String) -> Bool { options[option] != nil }
 
-    public func int(_ option: String, default value: Int) -> Int {
-        if case .number(let v, _, _)? = options[option]?.value { return Int(v) }
-        return value
+    /// The option's value as given, or its declared default when it was left out.
+    public subscript<Value>(option: Option<Value>) -> Value {
+        // Reading an option the signature does not declare would always give the default: a
+        // handler bug, never a user's.
+        assert(
+            signature.options.contains { $0.name == option.name },
+            "\(signature.name) reads option \(option.name), which its signature does not declare")
+        return options[option.name].flatMap { option.decode($0.value) } ?? option.defaultValue
     }
 
-    public func double(_ option: String, default value: Double) -> Double {
-        if case .number(let v, _, _)? = options[option]?.value { return v }
-        return value
-    }
+    /// Whether the user gave the option.
+    public func has<Value>(_ option: Option<Value>) -> Bool { options[option.name] != nil }
 
     public func word(_ option: String) -> String? {
         switch options[option]?.value {
@@ -151,11 +154,6 @@ public struct Invocation: Sendable {
         case .number(_, let text, _)?: text
         default: nil
         }
-    }
-
-    public func flag(_ option: String, default value: Bool) -> Bool {
-        guard let w = word(option)?.lowercased() else { return value }
-        return w == "yes" || w == "true"
     }
 
     /// The range to underline for a positional or option, falling back to the verb.

@@ -21,16 +21,22 @@ struct InvocationTests {
         let load = try bind(#"load "data/x.csv" as survey header=no"#)
         #expect(load.positionals["PATH"] == .string("data/x.csv", SourceRange(5, 17)))
         #expect(load.positionals["NAME"]?.dottedName == "survey")
-        #expect(load.flag("header", default: true) == false)
+        #expect(load[TestCommands.header] == false)
         #expect(load.range(of: "NAME") == SourceRange(21, 27))
-        // Unset options fall back to the caller's default; the verb stands in for a missing range.
+        // Unset options read as their declared default; the verb stands in for a missing range.
         #expect(load.word("sep") == nil)
         #expect(load.range(of: "sep") == SourceRange(0, 4))
 
         let split = try bind("a, b = split iris test=25% seed=7")
-        #expect(split.double("test", default: 0.2) == 0.25)
-        #expect(split.int("seed", default: 42) == 7)
+        #expect(split[TestCommands.test] == 0.25)
+        #expect(split[TestCommands.seed] == 7)
         #expect(!split.has("stratify"))
+        let defaults = try bind("split iris")
+        #expect(defaults[TestCommands.test] == 0.2)
+        #expect(defaults[TestCommands.seed] == 42)
+        #expect(!defaults.has(TestCommands.seed))
+        #expect(try bind(#"load "x.csv""#)[TestCommands.header] == true)
+        #expect(try bind(#"load "x.csv" header=false"#)[TestCommands.header] == false)
     }
 
     @Test func unknownOptionsAreHyperparametersOnlyWhereAccepted() throws {

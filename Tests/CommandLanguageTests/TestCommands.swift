@@ -2,11 +2,14 @@ import CommandLanguage
 
 /// A small command table shaped like the interpreter's, so the language is tested without it.
 enum TestCommands {
+    static let header: Option<Bool> = .flag("header", default: true, help: "the first row names the columns")
+    static let test: Option<Double> = .fraction("test", default: 0.2, help: "the test share")
+    static let seed: Option<Int> = .integer("seed", 0...Int.max, default: 42, help: "the random seed")
     static let load = CommandSignature(
         "load", topic: "data", summary: "read a CSV file",
         positionals: [PositionalSpec("PATH", .path), PositionalSpec("NAME", keyword: "as", .newName, optional: true)],
         options: [
-            OptionSpec("header", .flag, default: "yes", help: "the first row names the columns"),
+            header.spec,
             OptionSpec("sep", .choice([",", ";", "tab"]), help: "the separator"),
         ],
         maxResults: 1, examples: [#"load "x.csv""#])
@@ -17,9 +20,9 @@ enum TestCommands {
         "split", topic: "data", summary: "split rows into train and test",
         positionals: [PositionalSpec("DATA", .dataset)],
         options: [
-            OptionSpec("test", .fraction, default: "0.2", help: "the test share"),
+            test.spec,
             OptionSpec("stratify", .column, help: "keep this column's shares"),
-            OptionSpec("seed", .integer(0...Int.max), default: "42", help: "the random seed"),
+            seed.spec,
         ],
         maxResults: 2, examples: ["split iris"])
     static let select = CommandSignature(

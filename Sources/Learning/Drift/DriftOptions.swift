@@ -91,7 +91,7 @@ public struct DriftOptions: Sendable, Codable, Equatable {
 }
 
 /// How the p-value threshold accounts for the number of features tested together.
-public enum PValueCorrection: String, Sendable, Codable, Equatable {
+public enum PValueCorrection: String, Sendable, Codable, Equatable, CaseIterable {
     /// Each feature is tested at `pValueThreshold`.
     case none
     /// Each feature is tested at `pValueThreshold / k`, k = features decided by a test

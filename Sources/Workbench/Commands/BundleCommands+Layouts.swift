@@ -46,7 +46,7 @@ extension CommandTable {
             name: name, modelID: modelID, pipeline: pipeline, onnx: graph, producer: "workbench \(workbenchVersion)",
             precision: precision)
         try BundleWriter.writeFolder(
-            files, to: resolved, overwrite: context.invocation.flag("overwrite", default: false))
+            files, to: resolved, overwrite: context.invocation[CommonOption.overwrite])
         for (file, data) in files.sorted(by: { $0.key < $1.key }) {
             context.recordWritten(
                 WrittenFile(
@@ -88,7 +88,7 @@ extension CommandTable {
         }
         var manifest: Manifest?
         try BundleWriter.writeFolder(
-            files, to: resolved, overwrite: context.invocation.flag("overwrite", default: false)
+            files, to: resolved, overwrite: context.invocation[CommonOption.overwrite]
         ) { staging in
             manifest = try BundleWriter.write(contents, to: staging + "/bundle", overwrite: false, signingKey: signing)
         }

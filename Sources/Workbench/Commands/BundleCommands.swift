@@ -28,24 +28,15 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("PATH", keyword: "to", .path)],
         options: [
-            OptionSpec(
-                "format", .choice(ExportFormat.allCases.map(\.rawValue)), default: "bundle",
-                help:
-                    "bundle; triton (a Triton model repository); kserve (InferenceService manifests, a Triton repository and a bundle)"
-            ),
-            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing bundle at PATH"),
+            ExportOption.format.spec,
+            CommonOption.overwrite.help("replace an existing bundle at PATH").spec,
             OptionSpec("sign", .text, help: "sign the manifest with this Ed25519 private key (workbench keygen)"),
             OptionSpec(
                 "sensitive", .columns,
                 help:
                     "columns never written in clear to prediction logs, nor their values or ranges to the bundle's documents"
             ),
-            OptionSpec(
-                "onnx_precision", .choice(ONNXExport.Precision.allCases.map(\.rawValue)),
-                default: ONNXExport.Precision.double.rawValue,
-                help:
-                    "model.onnx's numeric inputs: double (exact), or float for stacks that feed FP32 (the graph casts them to double; the largest difference it causes is measured and reported)"
-            ),
+            ExportOption.onnxPrecision.spec,
         ],
         examples: [
             "export m to \"bundles/penguins\"", "export m to \"penguins.zip\" sign=\"keys/team.pem\" overwrite=yes",
@@ -57,14 +48,15 @@ extension CommandTable {
             let (name, model) = try context.model("MODEL")
             let (written, resolved) = try context.outputPath("PATH")
             try checkBundleTarget(resolved, shown: written)
-            let format = context.invocation.word("format").flatMap(ExportFormat.init(rawValue:)) ?? .bundle
+            let format = context.invocation[ExportOption.format]
             if format == .triton {
                 return try exportTriton(
                     name: name, model: model, written: written, resolved: resolved, context: &context)
             }
             let sensitive = try model.trainingFrame.map { try context.columns("sensitive", in: $0) } ?? []
             let signing = context.invocation.word("sign").map { context.session.resolve(path: $0) }
-            var contents = try bundleContents(name: name, model: model, sensitive: sensitive, context: context)
+            var contents = try bundleContents(
+                name: name, model: model, sensitive: sensitive, precision: onnxPrecision(context), context: context)
             // How the model was made: the cells that made it, and nothing else.
             let provenance = ProvenanceSlice.of(
                 model: name, in: context.session.provenanceCells, reruns: context.session.cells)
@@ -79,7 +71,7 @@ extension CommandTable {
                     resolved: resolved, context: &context)
             }
             let manifest = try BundleWriter.write(
-                contents, to: resolved, overwrite: context.invocation.flag("overwrite", default: false),
+                contents, to: resolved, overwrite: context.invocation[CommonOption.overwrite],
                 signingKey: signing)
             recordBundle(manifest, at: written, context: &context)
             context.print(
@@ -198,7 +190,9 @@ extension CommandTable {
     /// The bundle of a session model. A model that was never cross-validated is cross-validated
     /// now on its training data (as `validate` would), so the bundle carries the same evidence —
     /// cross-validation figures and out-of-fold predictions — that validates a session model.
-    static func bundleContents(name: String, model: TrainedModel, sensitive: [String], context: CommandContext) throws
+    static func bundleContents(
+        name: String, model: TrainedModel, sensitive: [String], precision: ONNXExport.Precision, context: CommandContext
+    ) throws
         -> BundleContents
     {
         let session = context.session
@@ -229,7 +223,7 @@ extension CommandTable {
         let reference = try ReferenceStatistics.json(
             for: pipeline, frame: frame, outOfFold: crossValidation?.outOfFold,
             isCancelled: { [flag = context.session.cancellation] in flag.isSet })
-        let onnx = ONNXSupport.export(pipeline, precision: onnxPrecision(context), frame: frame)
+        let onnx = ONNXSupport.export(pipeline, precision: precision, frame: frame)
         return BundleContents(
             producer: "workbench \(workbenchVersion)", name: name, pipeline: pipeline,
             trainingData: Manifest.TrainingData(
@@ -294,7 +288,7 @@ enum ReferenceStatistics {
 extension CommandTable {
     /// `onnx_precision=`: double unless float is asked for.
     static func onnxPrecision(_ context: CommandContext) -> ONNXExport.Precision {
-        context.invocation.word("onnx_precision").flatMap(ONNXExport.Precision.init(rawValue:)) ?? .double
+        context.invocation[ExportOption.onnxPrecision]
     }
 
     /// With float32 inputs, what they cost, as measured at export.
@@ -336,4 +330,17 @@ enum ONNXSupport {
             return (nil, Manifest.ONNXInfo(present: false, reason: String(describing: error), float32Notes: []))
         }
     }
+}
+
+enum ExportOption {
+    static let format: Option<ExportFormat> = .choice(
+        "format", default: .bundle,
+        help:
+            "bundle; triton (a Triton model repository); kserve (InferenceService manifests, a Triton repository and a bundle)"
+    )
+    static let onnxPrecision: Option<ONNXExport.Precision> = .choice(
+        "onnx_precision", default: .double,
+        help:
+            "model.onnx's numeric inputs: double (exact), or float for stacks that feed FP32 (the graph casts them to double; the largest difference it causes is measured and reported)"
+    )
 }

@@ -26,9 +26,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
-            OptionSpec(
-                "method", .choice(ProbabilityCalibration.Method.allCases.map(\.rawValue)), default: "sigmoid",
-                help: "the calibration map")
+            CalibrateOption.method.spec
         ],
         maxResults: 1,
         provenance: .derivation,
@@ -44,7 +42,7 @@ extension CommandTable {
                 "\(modelName): " + PipelineError.calibrationNeedsClassifier(task: pipeline.task).description,
                 hint: "calibration is for classifiers' probabilities")
         }
-        let method = ProbabilityCalibration.Method(rawValue: context.invocation.word("method") ?? "sigmoid") ?? .sigmoid
+        let method = context.invocation[CalibrateOption.method]
         let isTrainingData = dataName == model.dataName || dataset.fingerprint == model.dataFingerprint
         let codes: [Int], raw: Matrix
         if isTrainingData {
@@ -116,4 +114,9 @@ extension CommandTable {
         updated.runID = nil
         context.bind(name, .model(updated))
     }
+}
+
+private enum CalibrateOption {
+    static let method: Option<ProbabilityCalibration.Method> = .choice(
+        "method", default: .sigmoid, help: "the calibration map")
 }

@@ -37,7 +37,7 @@ extension CommandTable {
         ],
         options: [
             OptionSpec("slices", .column, help: "add per-value metrics for this column"),
-            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH"),
+            CommonOption.overwrite.spec,
         ],
         examples: ["card m", "card m on penguins.test slices=island to \"cards/penguins.md\""],
         reopen: .shows,

@@ -23,7 +23,7 @@ extension CommandTable {
         positionals: [PositionalSpec("ALGOS", .algorithms), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
-            OptionSpec("folds", .integer(2...50), default: "5", help: "number of cross-validation folds"),
+            CommonOption.folds.spec,
             OptionSpec(
                 "metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "what to rank by"),
             OptionSpec(
@@ -31,8 +31,8 @@ extension CommandTable {
                 help: "override the inferred task"),
             OptionSpec("features", .columns, default: "all others", help: "the columns to learn from"),
             OptionSpec("drop", .columns, help: "columns to leave out"),
-            OptionSpec("budget", .number(0...1e9), help: "stop starting candidates after this long, e.g. 60s or 2m"),
-            seedOption,
+            CompareOption.budget.help("stop starting candidates after this long, e.g. 60s or 2m").spec,
+            CommonOption.seed.spec,
         ],
         maxResults: 1,
         provenance: .derivation,
@@ -75,7 +75,7 @@ extension CommandTable {
             )
         }
         context.progress("compare: checking single features")
-        let seed = context.invocation.int("seed", default: 42)
+        let seed = context.invocation[CommonOption.seed]
         let strong = try ShortcutCheck.strongSingleFeatures(
             frame: frame, target: target, features: features.filter { !relabellings.contains($0) }, task: task,
             rows: rows,
@@ -144,13 +144,13 @@ extension CommandTable {
         let features = try context.featureColumns(in: frame, target: target)
         let (rows, task, strata) = try CrossValidation.usableRows(
             frame: frame, target: target, task: context.task(for: target, in: frame))
-        let k = context.invocation.int("folds", default: 5)
+        let k = context.invocation[CommonOption.folds]
         guard k <= rows.count else {
             throw LanguageError.semantic(
                 "folds=\(k) is more than the \(rows.count) rows", at: context.invocation.range(of: "folds"), hint: nil)
         }
         let metric = try rankingMetric(context, task: task)
-        let seed = context.invocation.int("seed", default: 42)
+        let seed = context.invocation[CommonOption.seed]
         let foldIndices = KFold.folds(
             rowCount: rows.count, k: k, strata: task == .classification ? strata : nil, seed: UInt64(seed))
         let folds = foldIndices.map { $0.map { rows[$0] } }
@@ -162,8 +162,7 @@ extension CommandTable {
                 context.print(line)
             }
         }
-        let budget =
-            context.invocation.has("budget") ? context.invocation.double("budget", default: .infinity) : .infinity
+        let budget = context.invocation[CompareOption.budget] ?? .infinity
         let clock = ContinuousClock()
         let start = clock.now
         var results: [(Candidate, CrossValidationResult)] = []
@@ -314,4 +313,10 @@ extension CommandTable {
         }
         return table
     }
+}
+
+/// Options `compare` shares with `tune`.
+enum CompareOption {
+    /// Seconds after which no further candidate starts (no limit when left out).
+    static let budget: Option<Double?> = .number("budget", 0...1e9, help: "stop starting settings after this long")
 }

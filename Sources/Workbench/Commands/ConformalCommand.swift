@@ -24,8 +24,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
-            OptionSpec(
-                "alpha", .number(0...1), default: "0.1", help: "the share of rows the promise may miss, in (0, 1)")
+            ConformalOption.alpha.spec
         ],
         provenance: .derivation,
         examples: ["conformal m on penguins.test alpha=0.1", "conformal r on diabetes.test alpha=0.2"],
@@ -35,7 +34,7 @@ extension CommandTable {
         let (modelName, model) = try context.model("MODEL")
         let (dataName, dataset) = try context.dataset("DATA")
         let pipeline = model.pipeline
-        let alpha = context.invocation.double("alpha", default: 0.1)
+        let alpha = context.invocation[ConformalOption.alpha]
         guard alpha > 0, alpha < 1 else {
             throw LanguageError.semantic(
                 ConformalError.alphaOutOfRange(alpha).description, at: context.invocation.range(of: "alpha"),
@@ -108,4 +107,9 @@ extension CommandTable {
             }
         }
     }
+}
+
+private enum ConformalOption {
+    static let alpha: Option<Double> = .number(
+        "alpha", 0...1, default: 0.1, help: "the share of rows the promise may miss, in (0, 1)")
 }

@@ -27,18 +27,10 @@ extension CommandTable {
         positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
         options: [
             OptionSpec("columns", .columns, default: "all shared", help: "the columns to compare"),
-            OptionSpec(
-                "p_value", .number(0...1), default: "0.025",
-                help: "family-wise error (or false discovery rate) over the columns tested"),
-            OptionSpec(
-                "min_effect", .number(0...1), default: "0.1",
-                help: "smallest KS distance / total variation distance that counts as drift"),
-            OptionSpec(
-                "share", .number(0...1), default: "0.5",
-                help: "share of drifted columns for the dataset to count as drifted"),
-            OptionSpec(
-                "correction", .choice(["holm", "bonferroni", "benjamini_hochberg", "none"]), default: "holm",
-                help: "how the p-values are adjusted for testing every column at once"),
+            DriftOption.pValue.spec,
+            DriftOption.minimumEffect.spec,
+            DriftOption.share.spec,
+            DriftOption.correction.spec,
         ],
         maxResults: 1,
         examples: ["drift penguins vs fresh", "d = drift train vs fresh columns=[bill_length_mm, island]"],
@@ -49,11 +41,10 @@ extension CommandTable {
             if columns.isEmpty { columns = a.frame.columnNames.filter { b.frame.column(named: $0) != nil } }
             guard !columns.isEmpty else { throw CommandError("\(aName) and \(bName) share no columns") }
             var options = DriftOptions.validation
-            options.pValueThreshold = context.invocation.double("p_value", default: options.pValueThreshold)
-            options.minimumEffect = context.invocation.double("min_effect", default: options.minimumEffect)
-            options.driftedShare = context.invocation.double("share", default: options.driftedShare)
-            options.correction =
-                context.invocation.word("correction").flatMap(PValueCorrection.init(rawValue:)) ?? options.correction
+            options.pValueThreshold = context.invocation[DriftOption.pValue]
+            options.minimumEffect = context.invocation[DriftOption.minimumEffect]
+            options.driftedShare = context.invocation[DriftOption.share]
+            options.correction = context.invocation[DriftOption.correction]
             let reference = try ReferenceProfile(frame: a.frame, columns: columns, sampleCap: nil)
             let report = try DriftJudgement(reference: reference, current: b.frame, options: options).inputs
             context.print(
@@ -81,4 +72,21 @@ extension CommandTable {
         return
             "KS / chi-square, \(adjustment)p ≤ \(formatStatistic(options.pValueThreshold)) over \(tests) column\(tests == 1 ? "" : "s"), shift ≥ \(formatStatistic(options.minimumEffect))"
     }
+}
+
+/// `drift`'s rule, defaulting to `validate`'s (`DriftOptions.validation`).
+private enum DriftOption {
+    static let pValue: Option<Double> = .number(
+        "p_value", 0...1, default: DriftOptions.validation.pValueThreshold,
+        help: "family-wise error (or false discovery rate) over the columns tested")
+    static let minimumEffect: Option<Double> = .number(
+        "min_effect", 0...1, default: DriftOptions.validation.minimumEffect,
+        help: "smallest KS distance / total variation distance that counts as drift")
+    static let share: Option<Double> = .number(
+        "share", 0...1, default: DriftOptions.validation.driftedShare,
+        help: "share of drifted columns for the dataset to count as drifted")
+    static let correction: Option<PValueCorrection> = .choice(
+        "correction", default: DriftOptions.validation.correction,
+        options: [.holm, .bonferroni, .benjaminiHochberg, .none],
+        help: "how the p-values are adjusted for testing every column at once")
 }

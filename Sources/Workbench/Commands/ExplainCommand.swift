@@ -23,11 +23,10 @@ extension CommandTable {
             PositionalSpec("ROW", .record, optional: true),
         ],
         options: [
-            OptionSpec("row", .integer(1...Int.max), help: "explain this row (1-based) of DATA"),
-            OptionSpec(
-                "repeats", .integer(1...100), default: "5", help: "shuffles per column for permutation importance"),
+            ExplainOption.row.spec,
+            ExplainOption.repeats.spec,
             OptionSpec("class", .text, default: "the predicted one", help: "the class to explain"),
-            seedOption,
+            CommonOption.seed.spec,
         ],
         examples: [
             "explain m", "explain m on penguins.test", "explain m on penguins.test row=3",
@@ -55,8 +54,7 @@ extension CommandTable {
                 try explainRow(&context, name: name, model: model, frame: frame, row: 0)
                 return
             }
-            if context.invocation.has("row") {
-                let row = context.invocation.int("row", default: 1)
+            if let row = context.invocation[ExplainOption.row] {
                 guard row <= frame.rowCount else {
                     throw LanguageError.semantic(
                         "\(dataName) has \(frame.rowCount) rows", at: context.invocation.range(of: "row"), hint: nil)
@@ -68,8 +66,8 @@ extension CommandTable {
                 throw CommandError("no data to measure importance on", hint: "give one: explain \(name) on DATA")
             }
             let importance = try Explainer.permutationImportance(
-                pipeline, data: frame, repeats: context.invocation.int("repeats", default: 5),
-                seed: UInt64(context.invocation.int("seed", default: 42)),
+                pipeline, data: frame, repeats: context.invocation[ExplainOption.repeats],
+                seed: UInt64(context.invocation[CommonOption.seed]),
                 threads: ProcessInfo.processInfo.activeProcessorCount,
                 isCancelled: { [flag = context.session.cancellation] in flag.isSet })
             context.print(
@@ -123,4 +121,10 @@ extension CommandTable {
                 + (explanation.method == .occlusion ? " (occlusion: not additive)" : ""))
         for line in explanation.readings(limit: 3) { context.print("· " + line) }
     }
+}
+
+private enum ExplainOption {
+    static let row: Option<Int?> = .integer("row", 1...Int.max, help: "explain this row (1-based) of DATA")
+    static let repeats: Option<Int> = .integer(
+        "repeats", 1...100, default: 5, help: "shuffles per column for permutation importance")
 }

@@ -20,10 +20,9 @@ extension CommandTable {
             PositionalSpec("KEYS", keyword: "on", .columns),
         ],
         options: [
+            JoinOption.how.spec,
             OptionSpec(
-                "how", .choice(DataFrame.JoinKind.allCases.map(\.rawValue)), default: "inner",
-                help: "inner: only rows with a match; left: every row of A"),
-            OptionSpec("suffix", .text, default: "_right", help: "added to B's column names that A already has"),
+                "suffix", .text, default: JoinOption.suffix, help: "added to B's column names that A already has"),
         ],
         maxResults: 1,
         provenance: .derivation,
@@ -35,8 +34,8 @@ extension CommandTable {
         let (rightName, right) = try context.dataset("B")
         let keys = try context.columns("KEYS", in: left.frame)
         _ = try context.columns("KEYS", in: right.frame)
-        let kind = DataFrame.JoinKind(rawValue: context.invocation.word("how") ?? "inner") ?? .inner
-        let suffix = context.invocation.word("suffix") ?? "_right"
+        let kind = context.invocation[JoinOption.how]
+        let suffix = context.invocation.word("suffix") ?? JoinOption.suffix
         guard !suffix.isEmpty else {
             throw LanguageError.semantic(
                 "the suffix cannot be empty", at: context.invocation.range(of: "suffix"), hint: "for example suffix=_b")
@@ -66,4 +65,10 @@ extension CommandTable {
                 "renamed from \(rightName): " + summary.renamed.map { "\($0.from) → \($0.to)" }.joined(separator: ", "))
         }
     }
+}
+
+private enum JoinOption {
+    static let how: Option<DataFrame.JoinKind> = .choice(
+        "how", default: .inner, help: "inner: only rows with a match; left: every row of A")
+    static let suffix = "_right"
 }

@@ -25,7 +25,7 @@ extension CommandTable {
         ],
         options: [
             OptionSpec("sep", .text, default: "by extension", help: "field separator: \",\", \"\\t\", \";\" or \"|\""),
-            OptionSpec("header", .flag, default: "yes", help: "whether the first line names the columns"),
+            LoadOption.header.spec,
             OptionSpec("types", .record, help: "override inferred types, e.g. {zip: text, age: number}"),
             OptionSpec("table", .text, help: "SQLite or PostgreSQL: the table to read"),
             OptionSpec("query", .text, help: "SQLite or PostgreSQL: a SELECT whose result to read"),
@@ -80,7 +80,7 @@ extension CommandTable {
             }
             var options = CSVOptions()
             if let sep = inv.word("sep") { options.separator = try separator(sep, range: inv.range(of: "sep")) }
-            options.hasHeader = inv.flag("header", default: true)
+            options.hasHeader = inv[LoadOption.header]
             options.types = try typeOverrides(inv)
             options.memoryBudgetBytes = try MemoryBudget.current()
             let location = context.session.locateData(written)
@@ -181,4 +181,8 @@ extension CommandTable {
         if let first = name.first, !first.isLetter, first != "_" { name = "d_" + name }
         return name
     }
+}
+
+private enum LoadOption {
+    static let header: Option<Bool> = .flag("header", default: true, help: "whether the first line names the columns")
 }

@@ -262,7 +262,3 @@ func formatDuration(_ seconds: Double) -> String {
     // Fixed width, so tables holding durations keep the same layout from run to run.
     return Output.volatile(String(repeating: " ", count: max(0, 8 - text.count)) + text)
 }
-
-/// The common seed option.
-let seedOption = OptionSpec(
-    "seed", .integer(0...Int(Int32.max)), default: "42", help: "random seed: the same seed gives the same result")

@@ -22,8 +22,8 @@ extension CommandTable {
             PositionalSpec("PATH", keyword: "to", .path, optional: true),
         ],
         options: [
-            OptionSpec("rows", .integer(1...10_000), default: "10", help: "how many predictions to print"),
-            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH"),
+            CommonOption.rows.help("how many predictions to print").spec,
+            CommonOption.overwrite.spec,
         ],
         examples: [
             "predict m on penguins.test",
@@ -74,7 +74,7 @@ extension CommandTable {
             table = TextTable(
                 headers: ["#", "predicted " + pipeline.target.name] + classes.map { "P(\($0))" } + conformalHeader,
                 alignments: [.right, .left] + classes.map { _ in .right } + conformalHeader.map { _ in .left })
-            for r in 0..<min(p.rows, context.invocation.int("rows", default: 10)) {
+            for r in 0..<min(p.rows, context.invocation[CommonOption.rows]) {
                 table.add(
                     [String(r + 1), labels[r]] + (0..<p.columns).map { formatFixed(p[r, $0], decimals: 3) }
                         + (conformalCells.map { [$0[r]] } ?? []))
@@ -90,14 +90,14 @@ extension CommandTable {
             table = TextTable(
                 headers: ["#", "predicted " + pipeline.target.name] + conformalHeader,
                 alignments: [.right, .right] + conformalHeader.map { _ in .left })
-            for r in 0..<min(v.count, context.invocation.int("rows", default: 10)) {
+            for r in 0..<min(v.count, context.invocation[CommonOption.rows]) {
                 table.add([String(r + 1), formatStatistic(v[r])] + (conformalCells.map { [$0[r]] } ?? []))
             }
             csvColumns.append(Column(name: "predicted_" + pipeline.target.name, data: .numeric(v)))
         }
         context.print("\(modelName) on \(label): \(frame.rowCount) prediction\(frame.rowCount == 1 ? "" : "s")")
         context.print(table)
-        let shown = min(frame.rowCount, context.invocation.int("rows", default: 10))
+        let shown = min(frame.rowCount, context.invocation[CommonOption.rows])
         if shown < frame.rowCount {
             context.print("… \(frame.rowCount - shown) more (write them all with to \"file.csv\")")
         }

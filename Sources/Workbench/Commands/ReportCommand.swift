@@ -17,7 +17,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("PATH", .path)],
         options: [
-            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing report (and its chart files)")
+            CommonOption.overwrite.help("replace an existing report (and its chart files)").spec
         ],
         examples: ["report \"penguins.html\"", "report \"notes/penguins.md\"", "report \"penguins.ipynb\""],
         reopen: .actsOutside,

@@ -98,9 +98,9 @@ extension CommandTable {
             "Give n= (a number of rows) or frac= (a share). The rows keep their order in the data. Without a name the result is NAME_sample.",
         positionals: [PositionalSpec("NAME", .dataset)],
         options: [
-            OptionSpec("n", .integer(0...Int.max), help: "how many rows"),
-            OptionSpec("frac", .fraction, help: "what share of the rows"),
-            seedOption,
+            SampleOption.count.spec,
+            SampleOption.share.spec,
+            CommonOption.seed.spec,
         ],
         maxResults: 1,
         provenance: .derivation,
@@ -109,17 +109,16 @@ extension CommandTable {
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame
             let inv = context.invocation
-            guard inv.has("n") != inv.has("frac") else {
+            guard inv.has(SampleOption.count) != inv.has(SampleOption.share) else {
                 throw LanguageError.semantic(
                     "give either n= or frac=", at: inv.statement.verbRange,
                     hint: "for example: sample \(name) n=100 or sample \(name) frac=0.1")
             }
             let wanted =
-                inv.has("n")
-                ? inv.int("n", default: 0) : Int((inv.double("frac", default: 0) * Double(frame.rowCount)).rounded())
+                inv[SampleOption.count] ?? Int(((inv[SampleOption.share] ?? 0) * Double(frame.rowCount)).rounded())
             let count = min(wanted, frame.rowCount)
             // A partial Fisher–Yates shuffle of the row numbers, then back in data order.
-            var generator = SeededGenerator(seed: UInt64(inv.int("seed", default: 42)))
+            var generator = SeededGenerator(seed: UInt64(inv[CommonOption.seed]))
             var rows = Array(0..<frame.rowCount)
             for i in 0..<count {
                 let j = i + generator.nextInt(below: frame.rowCount - i)
@@ -129,7 +128,7 @@ extension CommandTable {
             let result = context.targets.first ?? name + "_sample"
             context.bindReshaped(
                 result, frame: frame.selectingRows(picked), source: "sample of \(name)", parent: dataset)
-            context.print("\(result): \(count) of \(rowsText(frame.rowCount)), seed \(inv.int("seed", default: 42))")
+            context.print("\(result): \(count) of \(rowsText(frame.rowCount)), seed \(inv[CommonOption.seed])")
             if wanted > frame.rowCount {
                 context.print("note: asked for \(wanted) rows; the data has \(frame.rowCount), so all are kept")
             }
@@ -159,4 +158,9 @@ extension CommandTable {
                 "\(result): \(rowsText(rows.count)); \(rowsText(frame.rowCount - rows.count)) repeated \(on) and were dropped"
             )
         })
+}
+
+private enum SampleOption {
+    static let count: Option<Int?> = .integer("n", 0...Int.max, help: "how many rows")
+    static let share: Option<Double?> = .fraction("frac", help: "what share of the rows")
 }

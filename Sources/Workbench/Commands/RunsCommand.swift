@@ -20,7 +20,7 @@ extension CommandTable {
             PositionalSpec("ID", .integer(1...Int.max), optional: true),
         ],
         options: [
-            OptionSpec("last", .integer(1...10_000), default: "20", help: "how many runs to list, newest first"),
+            RunsOption.last.spec,
             OptionSpec("algo", .text, help: "only runs of this algorithm"),
             OptionSpec("kind", .choice(["train", "compare", "tune", "promote"]), help: "only runs of this kind"),
             OptionSpec("data", .text, help: "only runs on this dataset name"),
@@ -51,7 +51,7 @@ extension CommandTable {
                 return
             }
             let list = try registry.runs(
-                last: context.invocation.int("last", default: 20), algorithm: context.invocation.word("algo"),
+                last: context.invocation[RunsOption.last], algorithm: context.invocation.word("algo"),
                 kind: context.invocation.word("kind"), data: context.invocation.word("data"))
             guard !list.isEmpty else {
                 context.print("no runs recorded yet")
@@ -120,4 +120,9 @@ extension String {
     func leftPadded(to width: Int) -> String {
         String(repeating: " ", count: max(0, width - count)) + self
     }
+}
+
+private enum RunsOption {
+    static let last: Option<Int> = .integer(
+        "last", 1...10_000, default: 20, help: "how many runs to list, newest first")
 }

@@ -24,15 +24,14 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding)],
         options: [
-            OptionSpec(
-                "port", .integer(ServeOptions.ports), default: "8080", help: "port to listen on (0: any free port)"),
-            OptionSpec("host", .text, default: "127.0.0.1", help: "address to listen on"),
+            ServeOption.port.spec,
+            OptionSpec("host", .text, default: ServeOption.defaults.host, help: "address to listen on"),
             OptionSpec(
                 "log", .path,
                 help:
                     "append every scored row to this prediction log: an SQLite file, or postgresql://… shared by replicas"
             ),
-            OptionSpec("window", .integer(ServeOptions.windowRows), default: "1000", help: "monitoring window in rows"),
+            ServeOption.window.spec,
         ],
         examples: ["serve m", "serve m port=8081 log=\"predictions.sqlite\"", "serve \"bundles/penguins\" port=0"],
         reopen: .actsOutside,
@@ -40,12 +39,12 @@ extension CommandTable {
             let (name, bundlePath) = try bundleToServe(context)
             var options = ServeOptions(bundlePath: bundlePath)
             options.serverVersion = workbenchVersion
-            options.port = context.invocation.int("port", default: 8080)
-            options.host = context.invocation.word("host") ?? "127.0.0.1"
+            options.port = context.invocation[ServeOption.port]
+            options.host = context.invocation.word("host") ?? ServeOption.defaults.host
             options.logPath = context.invocation.word("log").map {
                 PredictionLogLocation.isShared($0) ? $0 : context.session.resolveForWriting(path: $0)
             }
-            options.monitor.window = context.invocation.int("window", default: 1_000)
+            options.monitor.window = context.invocation[ServeOption.window]
             options.serverLogLevel = nil
             let opened = options
             let server: RunningServer
@@ -145,15 +144,13 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("SOURCE", .binding)],
         options: [
-            OptionSpec(
-                "window", .integer(1...PredictionLogReader.maximumWindow), default: "1000",
-                help: "most recent rows to compare with training"),
+            MonitorOption.window.spec,
             OptionSpec("model", .text, help: "the served model to read, in a PostgreSQL log several models share"),
         ],
         examples: ["monitor m", "monitor \"predictions.sqlite\" window=200"],
         reopen: .shows,
         run: { context in
-            let window = context.invocation.int("window", default: 1_000)
+            let window = context.invocation[MonitorOption.window]
             let expression = context.invocation.positionals["SOURCE"]
             var options = MonitorOptions()
             options.window = window
@@ -203,7 +200,9 @@ extension CommandTable {
         if let bundle = model.bundlePath { return (name, context.session.resolve(path: bundle)) }
         let folder = NSTemporaryDirectory() + "workbench-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let contents = try bundleContents(name: name, model: model, sensitive: [], context: context)
+        let contents = try bundleContents(
+            name: name, model: model, sensitive: [], precision: ExportOption.onnxPrecision.defaultValue,
+            context: context)
         _ = try BundleWriter.write(contents, to: folder + "/" + name, overwrite: false, signingKey: nil)
         return (name, folder + "/" + name)
     }
@@ -225,4 +224,19 @@ extension CommandTable {
     private static func formatNumberPlain(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
+}
+
+private enum ServeOption {
+    /// What `serve` does with an option left out: the server's own defaults.
+    static let defaults = ServeOptions(bundlePath: "")
+    static let port: Option<Int> = .integer(
+        "port", ServeOptions.ports, default: defaults.port, help: "port to listen on (0: any free port)")
+    static let window: Option<Int> = .integer(
+        "window", ServeOptions.windowRows, default: defaults.monitor.window, help: "monitoring window in rows")
+}
+
+private enum MonitorOption {
+    static let window: Option<Int> = .integer(
+        "window", 1...PredictionLogReader.maximumWindow, default: MonitorOptions().window,
+        help: "most recent rows to compare with training")
 }

@@ -79,7 +79,7 @@ extension CommandTable {
         discussion:
             "Written atomically: a temporary file, then a rename. An existing file is replaced only with overwrite=yes. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
         positionals: [PositionalSpec("PATH", .path)],
-        options: [OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file at PATH")],
+        options: [CommonOption.overwrite.spec],
         examples: ["save \"sessions/my-analysis.wbt\""],
         reopen: .actsOutside,
         run: { context in
@@ -120,7 +120,7 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("PATH", .path)],
         options: [
-            OptionSpec("in_place", .flag, default: "no", help: "write what the commands write to their real paths")
+            ReplayOption.inPlace.spec
         ],
         provenance: .external,
         examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
@@ -139,7 +139,7 @@ extension CommandTable {
             var matched = 0, notReproduced = 0
             let session = context.session
             let sandbox =
-                context.invocation.flag("in_place", default: false) || session.sandbox != nil
+                context.invocation[ReplayOption.inPlace] || session.sandbox != nil
                 ? nil : try WriteSandbox.temporary()
             defer { sandbox?.remove() }
             var output = context.output
@@ -203,4 +203,9 @@ extension CommandTable {
 /// The re-run command failed; its own error text is already in the output.
 struct RerunFailed: Error, CustomStringConvertible {
     var description: String { "the rerun command failed" }
+}
+
+private enum ReplayOption {
+    static let inPlace: Option<Bool> = .flag(
+        "in_place", default: false, help: "write what the commands write to their real paths")
 }

@@ -9,13 +9,13 @@ extension CommandTable {
         discussion:
             "Missing values print as an empty cell. Wide tables are cut to the terminal width; columns that do not fit are named below the table.",
         positionals: [PositionalSpec("NAME", .dataset)],
-        options: [OptionSpec("rows", .integer(1...10_000), default: "10", help: "how many rows to print")],
+        options: [CommonOption.rows.spec],
         examples: ["show penguins", "show penguins.train rows=5"],
         reopen: .shows,
         run: { context in
             let (_, dataset) = try context.dataset("NAME")
             let frame = dataset.frame
-            let limit = min(frame.rowCount, context.invocation.int("rows", default: 10))
+            let limit = min(frame.rowCount, context.invocation[CommonOption.rows])
             var table = TextTable(
                 headers: ["#"] + frame.columnNames,
                 alignments: [.right] + frame.columns.map { $0.kind == .number ? .right : .left })

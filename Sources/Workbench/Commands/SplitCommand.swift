@@ -14,9 +14,9 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("NAME", .dataset)],
         options: [
-            OptionSpec("test", .fraction, default: "0.2", help: "fraction of rows for the test part (0.2 or 20%)"),
+            SplitOption.test.spec,
             OptionSpec("stratify", .column, help: "keep each value's share of this column in both parts"),
-            OptionSpec("seed", .integer(0...Int.max), default: "42", help: "random seed"),
+            CommonOption.seed.spec,
         ],
         maxResults: 2,
         provenance: .derivation,
@@ -26,8 +26,8 @@ extension CommandTable {
         run: { context in
             let (name, dataset) = try context.dataset("NAME")
             let frame = dataset.frame
-            let fraction = context.invocation.double("test", default: 0.2)
-            let seed = context.invocation.int("seed", default: 42)
+            let fraction = context.invocation[SplitOption.test]
+            let seed = context.invocation[CommonOption.seed]
             var strata: [Int]?
             let stratify = try context.column("stratify", in: frame)
             if let stratify, let column = frame.column(named: stratify) {
@@ -94,4 +94,9 @@ extension CommandTable {
         func text(_ c: [(String, Int)]) -> String { c.map { "\($0.0) \($0.1)" }.joined(separator: ", ") }
         return "\(names.0) " + text(counts(parts.train)) + " · \(names.1) " + text(counts(parts.test))
     }
+}
+
+private enum SplitOption {
+    static let test: Option<Double> = .fraction(
+        "test", default: 0.2, help: "fraction of rows for the test part (0.2 or 20%)")
 }

@@ -36,16 +36,12 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
-            OptionSpec(
-                "metric", .choice(["f1", "balanced_accuracy", "accuracy"]), default: "f1",
-                help: "the score to make highest"),
-            OptionSpec(
-                "cost_fp", .number(0...1e12),
-                help: "cost of one false positive (with cost_fn=): the lowest total cost wins"),
-            OptionSpec("cost_fn", .number(0...1e12), help: "cost of one false negative (with cost_fp=)"),
-            OptionSpec("min_recall", .number(0...1), help: "keep at least this recall; the best precision wins"),
-            OptionSpec("min_precision", .number(0...1), help: "keep at least this precision; the best recall wins"),
-            OptionSpec("at", .number(0...1), help: "set this threshold as it is"),
+            ThresholdOption.metric.spec,
+            ThresholdOption.costFalsePositive.spec,
+            ThresholdOption.costFalseNegative.spec,
+            ThresholdOption.minimumRecall.spec,
+            ThresholdOption.minimumPrecision.spec,
+            ThresholdOption.at.spec,
             OptionSpec(
                 "costs", .record,
                 help:
@@ -335,27 +331,30 @@ extension CommandTable {
         }
         switch ways.first {
         case "cost":
-            guard invocation.has("cost_fp"), invocation.has("cost_fn") else {
+            guard let fp = invocation[ThresholdOption.costFalsePositive],
+                let fn = invocation[ThresholdOption.costFalseNegative]
+            else {
                 throw LanguageError.semantic(
                     "a cost needs both cost_fp= and cost_fn=",
                     at: invocation.range(of: invocation.has("cost_fp") ? "cost_fp" : "cost_fn"),
                     hint: "e.g. cost_fp=1 cost_fn=5: a missed positive costs five false alarms")
             }
-            let fp = invocation.double("cost_fp", default: 1), fn = invocation.double("cost_fn", default: 1)
             guard fp > 0 || fn > 0 else {
                 throw LanguageError.semantic(
                     "with both costs 0 every threshold costs nothing", at: invocation.range(of: "cost_fp"),
                     hint: "give at least one cost above 0")
             }
             return .search(.cost(falsePositive: fp, falseNegative: fn))
-        case "min_recall": return .search(.minimumRecall(invocation.double("min_recall", default: 0)))
-        case "min_precision": return .search(.minimumPrecision(invocation.double("min_precision", default: 0)))
-        case "at": return .fixed(invocation.double("at", default: 0.5))
         default:
-            switch invocation.word("metric") {
-            case "balanced_accuracy": return .search(.balancedAccuracy)
-            case "accuracy": return .search(.accuracy)
-            default: return .search(.f1)
+            if let recall = invocation[ThresholdOption.minimumRecall] { return .search(.minimumRecall(recall)) }
+            if let precision = invocation[ThresholdOption.minimumPrecision] {
+                return .search(.minimumPrecision(precision))
+            }
+            if let at = invocation[ThresholdOption.at] { return .fixed(at) }
+            switch invocation[ThresholdOption.metric] {
+            case .balancedAccuracy: return .search(.balancedAccuracy)
+            case .accuracy: return .search(.accuracy)
+            case .f1: return .search(.f1)
             }
         }
     }
@@ -389,4 +388,23 @@ extension CommandTable {
         }
         return table
     }
+}
+
+private enum ThresholdOption {
+    enum Metric: String, CaseIterable, Sendable {
+        case f1
+        case balancedAccuracy = "balanced_accuracy"
+        case accuracy
+    }
+
+    static let metric: Option<Metric> = .choice("metric", default: .f1, help: "the score to make highest")
+    static let costFalsePositive: Option<Double?> = .number(
+        "cost_fp", 0...1e12, help: "cost of one false positive (with cost_fn=): the lowest total cost wins")
+    static let costFalseNegative: Option<Double?> = .number(
+        "cost_fn", 0...1e12, help: "cost of one false negative (with cost_fp=)")
+    static let minimumRecall: Option<Double?> = .number(
+        "min_recall", 0...1, help: "keep at least this recall; the best precision wins")
+    static let minimumPrecision: Option<Double?> = .number(
+        "min_precision", 0...1, help: "keep at least this precision; the best recall wins")
+    static let at: Option<Double?> = .number("at", 0...1, help: "set this threshold as it is")
 }

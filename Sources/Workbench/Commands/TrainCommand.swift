@@ -31,9 +31,8 @@ extension CommandTable {
                 help: "override the inferred task"),
             OptionSpec("features", .columns, default: "all others", help: "the columns to learn from"),
             OptionSpec("drop", .columns, help: "columns to leave out"),
-            OptionSpec(
-                "missing_indicators", .flag, default: "no", help: "add a 0/1 column per number that had missing values"),
-            seedOption,
+            TrainOption.missingIndicators.spec,
+            CommonOption.seed.spec,
         ],
         maxResults: 1, acceptsHyperparameters: true,
         provenance: .derivation,
@@ -53,8 +52,8 @@ extension CommandTable {
         let features = try context.featureColumns(in: frame, target: target)
         let task = context.task(for: target, in: frame)
         let parameters = try context.hyperparameters(for: candidate.algorithm, over: candidate.parameters)
-        let seed = context.invocation.int("seed", default: 42)
-        let missingIndicators = context.invocation.flag("missing_indicators", default: false)
+        let seed = context.invocation[CommonOption.seed]
+        let missingIndicators = context.invocation[TrainOption.missingIndicators]
         let fit = context.fitContext(seed: seed, label: "training \(candidate.algorithm.name)")
         let key = ModelFitKey(
             algorithm: candidate.algorithm.name,
@@ -163,4 +162,9 @@ extension CommandTable {
         var notes: [String] = []
         return try scores(of: pipeline, on: frame, notes: &notes)
     }
+}
+
+private enum TrainOption {
+    static let missingIndicators: Option<Bool> = .flag(
+        "missing_indicators", default: false, help: "add a 0/1 column per number that had missing values")
 }

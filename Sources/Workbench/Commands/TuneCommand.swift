@@ -17,20 +17,18 @@ extension CommandTable {
         positionals: [PositionalSpec("ALGO", .algorithm), PositionalSpec("DATA", keyword: "on", .dataset)],
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
-            OptionSpec("folds", .integer(2...50), default: "5", help: "number of cross-validation folds"),
+            CommonOption.folds.spec,
             OptionSpec(
                 "metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "what to rank by"),
-            OptionSpec(
-                "search", .choice(["grid", "random"]), default: "grid",
-                help: "try every combination, or a random sample"),
-            OptionSpec("trials", .integer(1...10_000), default: "10", help: "settings to try with search=random"),
+            TuneOption.search.spec,
+            TuneOption.trials.spec,
             OptionSpec(
                 "task", .choice(["classification", "regression"]), default: "from the target",
                 help: "override the inferred task"),
             OptionSpec("features", .columns, default: "all others", help: "the columns to learn from"),
             OptionSpec("drop", .columns, help: "columns to leave out"),
-            OptionSpec("budget", .number(0...1e9), help: "stop starting settings after this long"),
-            seedOption,
+            CompareOption.budget.spec,
+            CommonOption.seed.spec,
         ],
         maxResults: 1, acceptsHyperparameters: true,
         provenance: .derivation,
@@ -79,10 +77,10 @@ extension CommandTable {
                 settings = settings.flatMap { s in values.map { v in s.merging([key: v]) { $1 } } }
             }
             let total = settings.count
-            if context.invocation.word("search") == "random" {
-                var generator = SeededGenerator(seed: UInt64(context.invocation.int("seed", default: 42)))
+            if context.invocation[TuneOption.search] == .random {
+                var generator = SeededGenerator(seed: UInt64(context.invocation[CommonOption.seed]))
                 generator.shuffle(&settings)
-                settings = Array(settings.prefix(context.invocation.int("trials", default: 10)))
+                settings = Array(settings.prefix(context.invocation[TuneOption.trials]))
             }
             let candidates = try settings.map {
                 try Candidate(
@@ -91,7 +89,7 @@ extension CommandTable {
             }
             let leaderboard = try crossValidate(candidates, kind: "tune", data: (dataName, dataset), context: &context)
             context.print(
-                "tried \(candidates.count) of \(total) setting\(total == 1 ? "" : "s") (\(context.invocation.word("search") ?? "grid") search)"
+                "tried \(candidates.count) of \(total) setting\(total == 1 ? "" : "s") (\(context.invocation[TuneOption.search].rawValue) search)"
             )
             var shown = leaderboard
             shown.rows = Array(leaderboard.rows.prefix(10))
@@ -100,4 +98,16 @@ extension CommandTable {
             if let best = leaderboard.rows.first { context.print("best: \(best.candidate.description)") }
             context.bind(context.targets.first ?? "tuned", .leaderboard(leaderboard))
         })
+}
+
+private enum TuneOption {
+    enum Search: String, CaseIterable, Sendable {
+        case grid
+        case random
+    }
+
+    static let search: Option<Search> = .choice(
+        "search", default: .grid, help: "try every combination, or a random sample")
+    static let trials: Option<Int> = .integer(
+        "trials", 1...10_000, default: 10, help: "settings to try with search=random")
 }

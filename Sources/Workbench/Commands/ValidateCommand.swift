@@ -84,14 +84,10 @@ extension CommandTable {
             """,
         positionals: [PositionalSpec("MODELS", .binding), PositionalSpec("DATA", keyword: "on", .binding)],
         options: [
-            OptionSpec(
-                "tolerance", .number(0...1e9), default: "0.05",
-                help: "how far the fresh score may fall below cross-validation"),
-            OptionSpec("min_score", .number(-1e12...1e12), help: "the fresh main metric must reach this"),
+            ValidateOption.tolerance.spec,
+            ValidateOption.minimumScore.spec,
             OptionSpec("baseline", .text, help: "another model the candidate must beat on the same fresh data"),
-            OptionSpec(
-                "min_gain", .number(-1e12...1e12), default: "0",
-                help: "margin over baseline=: absolute (0.01) or relative (2%)"),
+            ValidateOption.minimumGain.spec,
             OptionSpec(
                 "metric", .choice(MetricCatalog.all.map(\.name)), default: "accuracy or r2", help: "the main metric"),
         ],
@@ -416,7 +412,7 @@ extension CommandTable {
                 for m in MetricCatalog.metrics(for: pipeline.task) { heldOutTable[m.name] = m.value(held.scores) }
             }
             if let fresh = freshScores, let cv = cvTable[metric.name] {
-                let tolerance = context.invocation.double("tolerance", default: 0.05)
+                let tolerance = context.invocation[ValidateOption.tolerance]
                 let rmse = MetricCatalog.named("rmse")
                 let errorScale: ValidationReport.Reason?? =
                     metric.name == "r2" && !kept.isEmpty
@@ -453,8 +449,7 @@ extension CommandTable {
         // Gates.
         if let fresh = freshScores {
             let value = metric.value(fresh)
-            if context.invocation.has("min_score") {
-                let floor = context.invocation.double("min_score", default: 0)
+            if let floor = context.invocation[ValidateOption.minimumScore] {
                 let ok = metric.higherIsBetter ? value >= floor : value <= floor
                 if !ok {
                     reasons.append(
@@ -481,7 +476,7 @@ extension CommandTable {
                     required = abs(other) * g
                     gainText = "\(text) of \(formatScore(other))"
                 } else {
-                    required = context.invocation.double("min_gain", default: 0)
+                    required = context.invocation[ValidateOption.minimumGain]
                     gainText = formatStatistic(required)
                 }
                 let gain = metric.higherIsBetter ? value - other : other - value
@@ -743,4 +738,13 @@ extension CommandTable {
     static func formatPValue(_ p: Double) -> String {
         p < 0.0001 ? "<0.0001" : formatFixed(p, decimals: 4)
     }
+}
+
+private enum ValidateOption {
+    static let tolerance: Option<Double> = .number(
+        "tolerance", 0...1e9, default: 0.05, help: "how far the fresh score may fall below cross-validation")
+    static let minimumScore: Option<Double?> = .number(
+        "min_score", -1e12...1e12, help: "the fresh main metric must reach this")
+    static let minimumGain: Option<Double> = .number(
+        "min_gain", -1e12...1e12, default: 0, help: "margin over baseline=: absolute (0.01) or relative (2%)")
 }

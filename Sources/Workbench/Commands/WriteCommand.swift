@@ -17,7 +17,7 @@ extension CommandTable {
         positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("PATH", keyword: "to", .path)],
         options: [
             OptionSpec("table", .text, help: "the table to write, for \"sqlite:PATH\""),
-            OptionSpec("overwrite", .flag, default: "no", help: "replace an existing file or table"),
+            CommonOption.overwrite.help("replace an existing file or table").spec,
         ],
         provenance: .observation,
         examples: [
@@ -54,7 +54,7 @@ extension CommandTable {
         }
         let shown = String(written.dropFirst(prefix.count))
         let path = context.session.resolveForWriting(path: shown)
-        let overwrite = inv.flag("overwrite", default: false)
+        let overwrite = inv[CommonOption.overwrite]
         try SQLiteTableWriter.write(frame, table: table, path: path, shown: shown, overwrite: overwrite)
         context.print(
             "wrote \(rowsText(frame.rowCount)) × \(frame.columnCount) columns of \(name) to table \(table) in \(shown)")

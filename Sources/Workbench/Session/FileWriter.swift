@@ -161,7 +161,7 @@ extension CommandContext {
     /// The target of a command's `PATH` argument, replaced only with `overwrite=yes`.
     func fileTarget(_ placeholder: String = "PATH") throws -> FileTarget {
         let (written, resolved) = try outputPath(placeholder)
-        return FileTarget(path: resolved, shown: written, overwrite: invocation.flag("overwrite", default: false))
+        return FileTarget(path: resolved, shown: written, overwrite: invocation[CommonOption.overwrite])
     }
 }
 

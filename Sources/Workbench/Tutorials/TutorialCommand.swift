@@ -43,8 +43,7 @@ extension CommandTable {
             PositionalSpec("LEARNER", keyword: "as", .text, optional: true),
         ],
         options: [
-            OptionSpec(
-                "overwrite", .flag, default: "no", help: "tutorial make, tutorial report: replace an existing file"),
+            CommonOption.overwrite.help("tutorial make, tutorial report: replace an existing file").spec,
             OptionSpec(
                 "bundle", .path, help: "tutorial report: the bundle whose generated lesson readiness is judged for"),
             OptionSpec("lesson", .lesson, help: "tutorial report: the name of that bundle's generated lesson"),
