@@ -5,7 +5,7 @@ public struct Invocation: Sendable {
     public let signature: CommandSignature
     public let statement: Statement
     public let line: String
-    public private(set) var positionals: [String: Expression] = [:]
+    public private(set) var positionals: [Placeholder: Expression] = [:]
     public private(set) var options: [String: (key: SourceRange, value: Expression)] = [:]
     /// `key=value` pairs that are not command options: hyperparameters, for commands that take them.
     public private(set) var hyperparameters: [(key: String, keyRange: SourceRange, value: Expression)] = []
@@ -75,7 +75,7 @@ public struct Invocation: Sendable {
                 } else if !positional.isOptional {
                     let at = next?.range ?? SourceRange(line.count, line.count + 1)
                     throw .missingArgument(
-                        positional.placeholder, command: signature.name, usage: signature.usage, at: at)
+                        positional.placeholder.label, command: signature.name, usage: signature.usage, at: at)
                 }
             }
         }
@@ -156,8 +156,13 @@ public struct Invocation: Sendable {
         }
     }
 
-    /// The range to underline for a positional or option, falling back to the verb.
-    public func range(of placeholderOrOption: String) -> SourceRange {
-        positionals[placeholderOrOption]?.range ?? options[placeholderOrOption]?.value.range ?? statement.verbRange
+    /// The range to underline for an option's value, falling back to the verb.
+    public func range(of option: String) -> SourceRange {
+        options[option]?.value.range ?? statement.verbRange
+    }
+
+    /// The range to underline for a positional, falling back to the verb.
+    public func range(of placeholder: Placeholder) -> SourceRange {
+        positionals[placeholder]?.range ?? statement.verbRange
     }
 }

@@ -19,10 +19,10 @@ struct InvocationTests {
 
     @Test func positionalsKeywordsAndOptions() throws {
         let load = try bind(#"load "data/x.csv" as survey header=no"#)
-        #expect(load.positionals["PATH"] == .string("data/x.csv", SourceRange(5, 17)))
-        #expect(load.positionals["NAME"]?.dottedName == "survey")
+        #expect(load.positionals[.path] == .string("data/x.csv", SourceRange(5, 17)))
+        #expect(load.positionals[.name]?.dottedName == "survey")
         #expect(load[TestCommands.header] == false)
-        #expect(load.range(of: "NAME") == SourceRange(21, 27))
+        #expect(load.range(of: .name) == SourceRange(21, 27))
         // Unset options read as their declared default; the verb stands in for a missing range.
         #expect(load.word("sep") == nil)
         #expect(load.range(of: "sep") == SourceRange(0, 4))

@@ -7,7 +7,7 @@ enum TestCommands {
     static let seed: Option<Int> = .integer("seed", 0...Int.max, default: 42, help: "the random seed")
     static let load = CommandSignature(
         "load", topic: "data", summary: "read a CSV file",
-        positionals: [PositionalSpec("PATH", .path), PositionalSpec("NAME", keyword: "as", .newName, optional: true)],
+        positionals: [PositionalSpec(.path, .path), PositionalSpec(.name, keyword: "as", .newName, optional: true)],
         options: [
             header.spec,
             OptionSpec("sep", .choice([",", ";", "tab"]), help: "the separator"),
@@ -15,10 +15,10 @@ enum TestCommands {
         maxResults: 1, examples: [#"load "x.csv""#])
     static let describe = CommandSignature(
         "describe", topic: "data", summary: "summarise each column",
-        positionals: [PositionalSpec("DATA", .dataset)], examples: ["describe iris"])
+        positionals: [PositionalSpec(.data, .dataset)], examples: ["describe iris"])
     static let split = CommandSignature(
         "split", topic: "data", summary: "split rows into train and test",
-        positionals: [PositionalSpec("DATA", .dataset)],
+        positionals: [PositionalSpec(.data, .dataset)],
         options: [
             test.spec,
             OptionSpec("stratify", .column, help: "keep this column's shares"),
@@ -27,11 +27,11 @@ enum TestCommands {
         maxResults: 2, examples: ["split iris"])
     static let select = CommandSignature(
         "select", topic: "data", summary: "keep some columns",
-        positionals: [PositionalSpec("DATA", .dataset), PositionalSpec("COLUMNS", .columns)],
+        positionals: [PositionalSpec(.data, .dataset), PositionalSpec(.columns, .columns)],
         maxResults: 1, examples: ["select iris a, b"])
     static let train = CommandSignature(
         "train", topic: "models", summary: "fit a model",
-        positionals: [PositionalSpec("ALGORITHM", .algorithm), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.algorithm, .algorithm), PositionalSpec(.data, keyword: "on", .dataset)],
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
             OptionSpec("rate", .number(0...1), help: "a learning rate"),
@@ -39,7 +39,17 @@ enum TestCommands {
         maxResults: 1, acceptsHyperparameters: true, examples: ["train tree on iris"])
     static let help = CommandSignature(
         "help", topic: "session", summary: "list commands",
-        positionals: [PositionalSpec("COMMAND", .command, optional: true)], examples: ["help"])
+        positionals: [PositionalSpec(.command, .command, optional: true)], examples: ["help"])
 
     static let all = [load, describe, split, select, train, help]
+}
+
+/// The test table's placeholders, as the interpreter declares its own.
+extension Placeholder {
+    static let algorithm = Placeholder("ALGORITHM")
+    static let columns = Placeholder("COLUMNS")
+    static let command = Placeholder("COMMAND")
+    static let data = Placeholder("DATA")
+    static let name = Placeholder("NAME")
+    static let path = Placeholder("PATH")
 }

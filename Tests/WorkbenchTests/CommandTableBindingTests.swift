@@ -12,8 +12,8 @@ struct CommandTableBindingTests {
 
     @Test func keywordsAndOptionalPositionals() throws {
         let inv = try bind(#"load "data/x.csv" as survey header=no"#)
-        #expect(inv.positionals["PATH"] == .string("data/x.csv", SourceRange(5, 17)))
-        #expect(inv.positionals["NAME"]?.dottedName == "survey")
+        #expect(inv.positionals[.path] == .string("data/x.csv", SourceRange(5, 17)))
+        #expect(inv.positionals[.name]?.dottedName == "survey")
         #expect(inv.word("header") == "no")
     }
 

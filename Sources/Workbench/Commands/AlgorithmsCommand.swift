@@ -6,12 +6,12 @@ extension CommandTable {
     static let algorithms = CommandSpec(
         "algorithms", topic: "models",
         summary: "list the algorithms, or one algorithm's hyperparameters: algorithms forest",
-        positionals: [PositionalSpec("NAME", .algorithm, optional: true)],
+        positionals: [PositionalSpec(.name, .algorithm, optional: true)],
         examples: ["algorithms", "algorithms boost"],
         reopen: .shows,
         run: { context in
-            if context.invocation.positionals["NAME"] != nil {
-                let algorithm = try context.candidate("NAME").algorithm
+            if context.invocation.positionals[.name] != nil {
+                let algorithm = try context.candidate(.name).algorithm
                 context.print("\(algorithm.name): \(algorithm.summary)")
                 context.print(
                     "tasks: " + algorithm.tasksText + (algorithm.wantsStandardizedInputs ? "; inputs standardised" : "")

@@ -26,7 +26,7 @@ extension CommandTable {
             Triton runtime and one for workbench serve as a custom predictor, beside the repository \
             (triton/) and the bundle (bundle/) they serve.
             """,
-        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("PATH", keyword: "to", .path)],
+        positionals: [PositionalSpec(.model, .binding), PositionalSpec(.path, keyword: "to", .path)],
         options: [
             ExportOption.format.spec,
             CommonOption.overwrite.help("replace an existing bundle at PATH").spec,
@@ -45,8 +45,8 @@ extension CommandTable {
         ],
         reopen: .actsOutside,
         run: { context in
-            let (name, model) = try context.model("MODEL")
-            let (written, resolved) = try context.outputPath("PATH")
+            let (name, model) = try context.model(.model)
+            let (written, resolved) = try context.outputPath(.path)
             try checkBundleTarget(resolved, shown: written)
             let format = context.invocation[ExportOption.format]
             if format == .triton {
@@ -144,13 +144,13 @@ extension CommandTable {
     static let importBundle = CommandSpec(
         "import", topic: "deploy",
         summary: "load a model from a bundle, after checking its checksums and verification rows",
-        positionals: [PositionalSpec("PATH", .path)],
+        positionals: [PositionalSpec(.path, .path)],
         options: [OptionSpec("trust", .text, help: "require a valid signature by this Ed25519 public key")],
         maxResults: 1,
         provenance: .external,
         examples: ["m2 = import \"bundles/penguins\"", "m3 = import \"penguins.zip\" trust=\"keys/team.pub.pem\""],
         run: { context in
-            let (written, resolved) = try context.path("PATH")
+            let (written, resolved) = try context.path(.path)
             let trust = context.invocation.word("trust").map { context.session.resolve(path: $0) }
             let bundle = try BundleReader.open(resolved, trustedKey: trust)
             let m = bundle.manifest

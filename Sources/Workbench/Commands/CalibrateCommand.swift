@@ -24,7 +24,7 @@ extension CommandTable {
             (workbench predict, serve) and its model.onnx (the map in standard operators) use the \
             calibrated probabilities.
             """,
-        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.model, .binding), PositionalSpec(.data, keyword: "on", .dataset)],
         options: [
             CalibrateOption.method.spec
         ],
@@ -34,8 +34,8 @@ extension CommandTable {
         run: runCalibrate)
 
     private static func runCalibrate(_ context: inout CommandContext) throws {
-        let (modelName, model) = try context.model("MODEL")
-        let (dataName, dataset) = try context.dataset("DATA")
+        let (modelName, model) = try context.model(.model)
+        let (dataName, dataset) = try context.dataset(.data)
         let pipeline = model.pipeline
         guard pipeline.task == .classification else {
             throw CommandError(

@@ -8,14 +8,14 @@ extension CommandTable {
     static let note = CommandSpec(
         "note", topic: "models",
         summary: "record a model's purpose and intended users (shown in its model card)",
-        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("TEXT", .text)],
+        positionals: [PositionalSpec(.model, .binding), PositionalSpec(.text, .text)],
         provenance: .annotation,
         examples: [
             "note m \"Sorts penguins photographed at Palmer Station by species, for field biologists; not for other regions.\""
         ],
         run: { context in
-            var (name, model) = try context.model("MODEL")
-            model.note = try context.text("TEXT")
+            var (name, model) = try context.model(.model)
+            model.note = try context.text(.text)
             context.bind(name, .model(model))
             context.print("noted on \(name)'s card")
         })
@@ -31,9 +31,9 @@ extension CommandTable {
             on DATA (default: the training data, which is optimistic).
             """,
         positionals: [
-            PositionalSpec("MODEL", .binding),
-            PositionalSpec("DATA", keyword: "on", .dataset, optional: true),
-            PositionalSpec("PATH", keyword: "to", .path, optional: true),
+            PositionalSpec(.model, .binding),
+            PositionalSpec(.data, keyword: "on", .dataset, optional: true),
+            PositionalSpec(.path, keyword: "to", .path, optional: true),
         ],
         options: [
             OptionSpec("slices", .column, help: "add per-value metrics for this column"),
@@ -42,16 +42,16 @@ extension CommandTable {
         examples: ["card m", "card m on penguins.test slices=island to \"cards/penguins.md\""],
         reopen: .shows,
         run: { context in
-            let (name, model) = try context.model("MODEL")
-            let printed = context.invocation.positionals["PATH"] == nil
+            let (name, model) = try context.model(.model)
+            let printed = context.invocation.positionals[.path] == nil
             // Volatile spans marked in both cases: a card written to a file is recorded by its text
             // with them emptied, and written without the marks.
             var markdown = ModelCard.markdown(
                 name: name, model: model, sessionFile: context.session.transcriptPath,
                 cell: context.session.nextCellNumber, markVolatile: true)
             let slicesFrame: (String, DataFrame)?
-            if context.invocation.positionals["DATA"] != nil {
-                let (dataName, dataset) = try context.dataset("DATA")
+            if context.invocation.positionals[.data] != nil {
+                let (dataName, dataset) = try context.dataset(.data)
                 slicesFrame = (dataName, dataset.frame)
             } else {
                 slicesFrame = model.trainingFrame.map { (model.dataName + " (training data)", $0) }

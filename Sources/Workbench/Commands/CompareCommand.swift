@@ -20,7 +20,7 @@ extension CommandTable {
             perfectly (a one-feature tree at 0.98 or more), and rows other datasets share with this one; \
             a class under 10% of rows is noted with the baseline's balanced accuracy.
             """,
-        positionals: [PositionalSpec("ALGOS", .algorithms), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.algos, .algorithms), PositionalSpec(.data, keyword: "on", .dataset)],
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
             CommonOption.folds.spec,
@@ -44,7 +44,7 @@ extension CommandTable {
         run: runCompare)
 
     private static func runCompare(_ context: inout CommandContext) throws {
-        var candidates = try context.candidates("ALGOS")
+        var candidates = try context.candidates(.algos)
         if !candidates.contains(where: { $0.algorithm.name == Baseline.name }) {
             candidates.insert(
                 Candidate(
@@ -52,7 +52,7 @@ extension CommandTable {
                     parameters: try Parameters(algorithm: Baseline.name, specs: Baseline.parameterSpecs, given: [:])),
                 at: 0)
         }
-        let (dataName, dataset) = try context.dataset("DATA")
+        let (dataName, dataset) = try context.dataset(.data)
         let leaderboard = try crossValidate(candidates, kind: "compare", data: (dataName, dataset), context: &context)
         show(leaderboard, in: &context)
         if let note = balanceNote(leaderboard, dataset: dataset) { context.print(note) }

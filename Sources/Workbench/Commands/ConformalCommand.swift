@@ -22,7 +22,7 @@ extension CommandTable {
             serve return the set or interval (/v1: set or interval; /v2: set, one BOOL per class, or \
             lower and upper), and model.onnx computes the same outputs.
             """,
-        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.model, .binding), PositionalSpec(.data, keyword: "on", .dataset)],
         options: [
             ConformalOption.alpha.spec
         ],
@@ -31,8 +31,8 @@ extension CommandTable {
         run: runConformal)
 
     private static func runConformal(_ context: inout CommandContext) throws {
-        let (modelName, model) = try context.model("MODEL")
-        let (dataName, dataset) = try context.dataset("DATA")
+        let (modelName, model) = try context.model(.model)
+        let (dataName, dataset) = try context.dataset(.data)
         let pipeline = model.pipeline
         let alpha = context.invocation[ConformalOption.alpha]
         guard alpha > 0, alpha < 1 else {

@@ -15,7 +15,7 @@ extension CommandTable {
             on derived columns computes them itself: predict, the bundle, workbench predict and \
             workbench serve take the raw columns. Expressions: see help filter.
             """,
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("DEFINITIONS", .expression)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.definitions, .expression)],
         maxResults: 1,
         provenance: .derivation,
         examples: [
@@ -25,8 +25,8 @@ extension CommandTable {
         run: runDerive)
 
     private static func runDerive(_ context: inout CommandContext) throws {
-        let (name, dataset) = try context.dataset("NAME")
-        let (text, offset) = try context.expressionText("DEFINITIONS")
+        let (name, dataset) = try context.dataset(.name)
+        let (text, offset) = try context.expressionText(.definitions)
         let characters = Array(text)
         var frame = dataset.frame
         var evaluator = ExpressionEvaluator(frame: frame)
@@ -78,7 +78,7 @@ extension CommandTable {
         summary: "rename columns",
         discussion:
             "Write old=new pairs, or a record {\"old name\": \"new name\"} for names with spaces. The dataset keeps its name. A derived column keeps its formula under the new name; a derived column whose input is renamed becomes a plain column.",
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("NAMES", .record, optional: true)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.names, .record, optional: true)],
         maxResults: 1, acceptsHyperparameters: true,
         provenance: .derivation,
         examples: [
@@ -88,9 +88,9 @@ extension CommandTable {
         run: runRename)
 
     private static func runRename(_ context: inout CommandContext) throws {
-        let (name, dataset) = try context.dataset("NAME")
+        let (name, dataset) = try context.dataset(.name)
         var pairs: [(old: String, new: String, range: SourceRange)] = []
-        if case .record(let fields, _)? = context.invocation.positionals["NAMES"] {
+        if case .record(let fields, _)? = context.invocation.positionals[.names] {
             for field in fields {
                 guard let new = Self.word(field.value) else {
                     throw LanguageError.semantic(

@@ -16,11 +16,11 @@ extension CommandTable {
             mostly missing (over 90%), free text, high-cardinality text, and dates (with the format found); \
             suggestions follow the tables.
             """,
-        positionals: [PositionalSpec("NAME", .dataset)],
+        positionals: [PositionalSpec(.name, .dataset)],
         examples: ["describe penguins"],
         reopen: .shows,
         run: { context in
-            let (name, dataset) = try context.dataset("NAME")
+            let (name, dataset) = try context.dataset(.name)
             let frame = dataset.frame
             let summaries = ColumnSummary.summaries(of: frame)
             let roles = Dictionary(

@@ -24,7 +24,7 @@ extension CommandTable {
             the KS distance itself), the p-value, the adjusted p-value and whether it drifted. The \
             dataset counts as drifted when at least share= of its columns drift.
             """,
-        positionals: [PositionalSpec("A", .dataset), PositionalSpec("B", keyword: "vs", .dataset)],
+        positionals: [PositionalSpec(.a, .dataset), PositionalSpec(.b, keyword: "vs", .dataset)],
         options: [
             OptionSpec("columns", .columns, default: "all shared", help: "the columns to compare"),
             DriftOption.pValue.spec,
@@ -35,8 +35,8 @@ extension CommandTable {
         maxResults: 1,
         examples: ["drift penguins vs fresh", "d = drift train vs fresh columns=[bill_length_mm, island]"],
         run: { context in
-            let (aName, a) = try context.dataset("A")
-            let (bName, b) = try context.dataset("B")
+            let (aName, a) = try context.dataset(.a)
+            let (bName, b) = try context.dataset(.b)
             var columns = try context.columns("columns", in: a.frame)
             if columns.isEmpty { columns = a.frame.columnNames.filter { b.frame.column(named: $0) != nil } }
             guard !columns.isEmpty else { throw CommandError("\(aName) and \(bName) share no columns") }

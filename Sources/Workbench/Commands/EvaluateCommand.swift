@@ -18,12 +18,12 @@ extension CommandTable {
             columns: predicted). Regression: RMSE, MAE, R², median absolute \
             error and residual quantiles (residual = true − predicted, in the target's units).
             """,
-        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.model, .binding), PositionalSpec(.data, keyword: "on", .dataset)],
         maxResults: 1,
         provenance: .annotation, examples: ["evaluate m on penguins.test", "e = evaluate m on penguins.test"],
         run: { context in
-            let (modelName, model) = try context.model("MODEL")
-            let (dataName, dataset) = try context.dataset("DATA")
+            let (modelName, model) = try context.model(.model)
+            let (dataName, dataset) = try context.dataset(.data)
             var notes: [String] = []
             let (scores, warnings, rows) = try scores(
                 of: model.pipeline, on: dataset.frame, session: context.session, notes: &notes)

@@ -18,9 +18,9 @@ extension CommandTable {
             approximation (replace the input with its training median or most frequent value) for the rest.
             """,
         positionals: [
-            PositionalSpec("MODEL", .binding),
-            PositionalSpec("DATA", keyword: "on", .dataset, optional: true),
-            PositionalSpec("ROW", .record, optional: true),
+            PositionalSpec(.model, .binding),
+            PositionalSpec(.data, keyword: "on", .dataset, optional: true),
+            PositionalSpec(.row, .record, optional: true),
         ],
         options: [
             ExplainOption.row.spec,
@@ -34,12 +34,12 @@ extension CommandTable {
         ],
         reopen: .shows,
         run: { context in
-            let (name, model) = try context.model("MODEL")
+            let (name, model) = try context.model(.model)
             let pipeline = model.pipeline
             var frame: DataFrame
             var dataName: String
-            if context.invocation.positionals["DATA"] != nil {
-                let (n, d) = try context.dataset("DATA")
+            if context.invocation.positionals[.data] != nil {
+                let (n, d) = try context.dataset(.data)
                 frame = d.frame
                 dataName = n
             } else if let training = model.trainingFrame {
@@ -49,7 +49,7 @@ extension CommandTable {
                 frame = try DataFrame(columns: [])
                 dataName = ""
             }
-            if case .record(let fields, _)? = context.invocation.positionals["ROW"] {
+            if case .record(let fields, _)? = context.invocation.positionals[.row] {
                 frame = try rowFrame(fields, pipeline: pipeline, context: &context)
                 try explainRow(&context, name: name, model: model, frame: frame, row: 0)
                 return

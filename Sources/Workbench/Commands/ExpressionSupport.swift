@@ -6,15 +6,15 @@ import Tabular
 extension CommandContext {
     /// The column expression (or definitions) a command took as the rest of its line, and the
     /// offset of its first character in the line, to put carets under its parts.
-    func expressionText(_ placeholder: String) throws -> (text: String, offset: Int) {
+    func expressionText(_ placeholder: Placeholder) throws -> (text: String, offset: Int) {
         guard case .expressionText(let text, let range)? = invocation.positionals[placeholder] else {
             throw LanguageError.missingArgument(
-                placeholder, command: invocation.signature.name, usage: invocation.signature.usage,
+                placeholder.label, command: invocation.signature.name, usage: invocation.signature.usage,
                 at: invocation.statement.verbRange)
         }
         guard !text.isEmpty else {
             throw LanguageError.missingArgument(
-                placeholder, command: invocation.signature.name, usage: invocation.signature.usage, at: range)
+                placeholder.label, command: invocation.signature.name, usage: invocation.signature.usage, at: range)
         }
         return (text, range.start)
     }

@@ -13,16 +13,16 @@ extension CommandTable {
             crosstab of counts with each row's shares. The counts are bound as a dataset (NAME_counts, \
             one row per combination, with count and share), so they can be filtered, sorted or written.
             """,
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "by", .columns)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.cols, keyword: "by", .columns)],
         maxResults: 1,
         provenance: .derivation,
         examples: ["count penguins by species", "count penguins by island, species"],
         run: runCount)
 
     private static func runCount(_ context: inout CommandContext) throws {
-        let (name, dataset) = try context.dataset("NAME")
+        let (name, dataset) = try context.dataset(.name)
         let frame = dataset.frame
-        let columns = try context.columns("COLS", in: frame)
+        let columns = try context.columns(.cols, in: frame)
         let (ids, firstRows) = try frame.groupIDs(on: columns)
         var counts = [Int](repeating: 0, count: firstRows.count)
         for g in ids { counts[g] += 1 }
@@ -127,8 +127,8 @@ extension CommandTable {
             any column expression (mean(body_mass_g / 1000)). Without a name the result is NAME_groups.
             """,
         positionals: [
-            PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "by", .columns),
-            PositionalSpec("SUMMARIES", .expression),
+            PositionalSpec(.name, .dataset), PositionalSpec(.cols, keyword: "by", .columns),
+            PositionalSpec(.summaries, .expression),
         ],
         maxResults: 1,
         provenance: .derivation,
@@ -139,10 +139,10 @@ extension CommandTable {
         run: runGroup)
 
     private static func runGroup(_ context: inout CommandContext) throws {
-        let (name, dataset) = try context.dataset("NAME")
+        let (name, dataset) = try context.dataset(.name)
         let frame = dataset.frame
-        let columns = try context.columns("COLS", in: frame)
-        let (text, offset) = try context.expressionText("SUMMARIES")
+        let columns = try context.columns(.cols, in: frame)
+        let (text, offset) = try context.expressionText(.summaries)
         let aggregations = try context.reading(expressionAt: offset) { () throws(ExpressionError) -> [Aggregation] in
             try Aggregation.parse(text, schema: ExpressionSchema(frame))
         }

@@ -7,15 +7,15 @@ extension CommandTable {
     static let help = CommandSpec(
         "help", topic: "session",
         summary: "list commands, or explain one: help load",
-        positionals: [PositionalSpec("COMMAND", .command, optional: true)],
+        positionals: [PositionalSpec(.command, .command, optional: true)],
         examples: ["help", "help split"],
         reopen: .shows,
         run: { context in
-            guard let expression = context.invocation.positionals["COMMAND"] else {
+            guard let expression = context.invocation.positionals[.command] else {
                 context.print(HelpText.overview())
                 return
             }
-            let name = expression.dottedName ?? (try? context.text("COMMAND")) ?? ""
+            let name = expression.dottedName ?? (try? context.text(.command)) ?? ""
             guard let spec = command(named: name) else {
                 throw LanguageError.unknownCommand(name, at: expression.range, suggestion: closestMatchName(name))
             }

@@ -16,8 +16,8 @@ extension CommandTable {
             name the result is A_joined.
             """,
         positionals: [
-            PositionalSpec("A", .dataset), PositionalSpec("B", .dataset),
-            PositionalSpec("KEYS", keyword: "on", .columns),
+            PositionalSpec(.a, .dataset), PositionalSpec(.b, .dataset),
+            PositionalSpec(.keys, keyword: "on", .columns),
         ],
         options: [
             JoinOption.how.spec,
@@ -30,10 +30,10 @@ extension CommandTable {
         run: runJoin)
 
     private static func runJoin(_ context: inout CommandContext) throws {
-        let (leftName, left) = try context.dataset("A")
-        let (rightName, right) = try context.dataset("B")
-        let keys = try context.columns("KEYS", in: left.frame)
-        _ = try context.columns("KEYS", in: right.frame)
+        let (leftName, left) = try context.dataset(.a)
+        let (rightName, right) = try context.dataset(.b)
+        let keys = try context.columns(.keys, in: left.frame)
+        _ = try context.columns(.keys, in: right.frame)
         let kind = context.invocation[JoinOption.how]
         let suffix = context.invocation.word("suffix") ?? JoinOption.suffix
         guard !suffix.isEmpty else {

@@ -20,8 +20,8 @@ extension CommandTable {
             rows received), kept with every model trained on it.
             """,
         positionals: [
-            PositionalSpec("PATH", .path),
-            PositionalSpec("NAME", keyword: "as", .newName, optional: true),
+            PositionalSpec(.path, .path),
+            PositionalSpec(.name, keyword: "as", .newName, optional: true),
         ],
         options: [
             OptionSpec("sep", .text, default: "by extension", help: "field separator: \",\", \"\\t\", \";\" or \"|\""),
@@ -43,7 +43,7 @@ extension CommandTable {
         run: runLoad)
 
     private static func runLoad(_ context: inout CommandContext) throws {
-        let (written, _) = try context.path("PATH")
+        let (written, _) = try context.path(.path)
         let inv = context.invocation
         let frame: DataFrame
         let fingerprint: String
@@ -96,7 +96,7 @@ extension CommandTable {
                 kind: "column", name: column, at: inv.range(of: "types"),
                 suggestion: closestMatch(column, among: frame.columnNames), hint: nil)
         }
-        let name = try context.newName("NAME") ?? context.targets.first ?? defaultName
+        let name = try context.newName(.name) ?? context.targets.first ?? defaultName
         let numeric = frame.columns.filter { $0.kind == .number }.count
         let perColumn = ColumnRole.detect(in: frame)
         let missing = perColumn.reduce(0) { $0 + $1.missing }
@@ -122,7 +122,7 @@ extension CommandTable {
         case (nil, let query?): return .query(query)
         case (nil, nil):
             throw LanguageError.semantic(
-                "a database source needs table= or query=", at: inv.range(of: "PATH"),
+                "a database source needs table= or query=", at: inv.range(of: .path),
                 hint: "e.g. load \"\(PostgresLocation.mask(written))\" table=orders")
         case (_?, _?):
             throw LanguageError.semantic("give table= or query=, not both", at: inv.range(of: "query"), hint: nil)

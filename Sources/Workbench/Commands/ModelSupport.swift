@@ -8,10 +8,10 @@ import Tabular
 extension CommandContext {
     /// An algorithm and its parameters from `ALGO`: an algorithm name, or a bound candidate
     /// (`lb.best`), leaderboard (its best) or model (its algorithm and parameters).
-    func candidate(_ placeholder: String) throws -> Candidate {
+    func candidate(_ placeholder: Placeholder) throws -> Candidate {
         guard let expression = invocation.positionals[placeholder] else {
             throw LanguageError.missingArgument(
-                placeholder, command: invocation.signature.name, usage: invocation.signature.usage,
+                placeholder.label, command: invocation.signature.name, usage: invocation.signature.usage,
                 at: invocation.statement.verbRange)
         }
         guard let name = expression.dottedName else {
@@ -41,7 +41,7 @@ extension CommandContext {
     }
 
     /// Several algorithms: `all`, one name, or a list.
-    func candidates(_ placeholder: String) throws -> [Candidate] {
+    func candidates(_ placeholder: Placeholder) throws -> [Candidate] {
         guard let expression = invocation.positionals[placeholder] else { return [] }
         if expression.dottedName == "all" {
             return try AlgorithmRegistry.all.map {
@@ -232,7 +232,7 @@ extension CommandContext {
     }
 
     /// The model named by a positional argument.
-    func model(_ placeholder: String) throws -> (name: String, model: TrainedModel) {
+    func model(_ placeholder: Placeholder) throws -> (name: String, model: TrainedModel) {
         let (name, value) = try value(placeholder)
         guard case .model(let m) = value else {
             throw LanguageError.wrongKind(

@@ -27,9 +27,9 @@ extension CommandTable {
             and SVG in reports (see report).
             """,
         positionals: [
-            PositionalSpec("KIND", .choice(plotKinds)),
-            PositionalSpec("MODEL", .binding),
-            PositionalSpec("DATA", keyword: "on", .dataset),
+            PositionalSpec(.kind, .choice(plotKinds)),
+            PositionalSpec(.model, .binding),
+            PositionalSpec(.data, keyword: "on", .dataset),
         ],
         options: [
             OptionSpec("class", .text, default: "second class, or each class", help: "the class whose curve to draw")
@@ -43,15 +43,15 @@ extension CommandTable {
         run: runPlot)
 
     private static func runPlot(_ context: inout CommandContext) throws {
-        let kind = try context.text("KIND")
+        let kind = try context.text(.kind)
         guard plotKinds.contains(kind) else {
             throw LanguageError.semantic(
                 "plot draws " + plotKinds.joined(separator: ", ") + ", not '\(kind)'",
-                at: context.invocation.range(of: "KIND"),
+                at: context.invocation.range(of: .kind),
                 hint: closestMatch(kind, among: plotKinds).map { "did you mean '\($0)'?" })
         }
-        let (modelName, model) = try context.model("MODEL")
-        let (dataName, dataset) = try context.dataset("DATA")
+        let (modelName, model) = try context.model(.model)
+        let (dataName, dataset) = try context.dataset(.data)
         let pipeline = model.pipeline
         guard let column = dataset.frame.column(named: pipeline.target.name) else {
             throw CommandError(

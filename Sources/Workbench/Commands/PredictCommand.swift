@@ -16,10 +16,10 @@ extension CommandTable {
             For one row, columns you leave out count as missing.
             """,
         positionals: [
-            PositionalSpec("MODEL", .binding),
-            PositionalSpec("DATA", keyword: "on", .dataset, optional: true),
-            PositionalSpec("ROW", .record, optional: true),
-            PositionalSpec("PATH", keyword: "to", .path, optional: true),
+            PositionalSpec(.model, .binding),
+            PositionalSpec(.data, keyword: "on", .dataset, optional: true),
+            PositionalSpec(.row, .record, optional: true),
+            PositionalSpec(.path, keyword: "to", .path, optional: true),
         ],
         options: [
             CommonOption.rows.help("how many predictions to print").spec,
@@ -34,24 +34,24 @@ extension CommandTable {
         run: runPredict)
 
     private static func runPredict(_ context: inout CommandContext) throws {
-        let (modelName, model) = try context.model("MODEL")
+        let (modelName, model) = try context.model(.model)
         let pipeline = model.pipeline
         // Checked before predicting, so a refused target costs no work.
-        let target = context.invocation.positionals["PATH"] != nil ? try context.fileTarget() : nil
+        let target = context.invocation.positionals[.path] != nil ? try context.fileTarget() : nil
         _ = try target?.destination()
         let frame: DataFrame
         let label: String
-        if context.invocation.positionals["DATA"] != nil {
-            let (dataName, dataset) = try context.dataset("DATA")
+        if context.invocation.positionals[.data] != nil {
+            let (dataName, dataset) = try context.dataset(.data)
             frame = dataset.frame
             label = dataName
-        } else if case .record(let fields, _)? = context.invocation.positionals["ROW"] {
+        } else if case .record(let fields, _)? = context.invocation.positionals[.row] {
             frame = try rowFrame(fields, pipeline: pipeline, context: &context)
             label = "one row"
         } else {
             throw LanguageError.missingArgument(
                 "'on DATA' or a row {column: value, ...}", command: "predict",
-                usage: context.invocation.signature.usage, at: context.invocation.range(of: "MODEL"))
+                usage: context.invocation.signature.usage, at: context.invocation.range(of: .model))
         }
         var notes: [String] = []
         let output = try InterruptiblePrediction.predict(pipeline, frame, session: context.session, notes: &notes)

@@ -16,10 +16,10 @@ extension CommandTable {
             never done again. In the shell, `workbench open FILE` starts a session that continues the \
             transcript: its cells become cells 1 to N and the next is N+1.
             """,
-        positionals: [PositionalSpec("PATH", .path)],
+        positionals: [PositionalSpec(.path, .path)],
         examples: ["open \"sessions/penguins-basics.wbt\""],
         run: { context in
-            let (written, resolved) = try context.path("PATH")
+            let (written, resolved) = try context.path(.path)
             let transcript = try Transcript.read(path: resolved)
             let report = try Reopener(transcript: transcript, shownPath: written, path: resolved).run(
                 into: context.session, adopt: false)
@@ -36,14 +36,14 @@ extension CommandTable {
             fitting it again. The least recently used models are removed beyond the cap, \
             \(ModelCache.formatBytes(ModelCache.defaultLimit)) unless \(ModelCache.limitVariable) says otherwise (like 500M or 4G; 0 turns the cache off).
             """,
-        positionals: [PositionalSpec("clear", .choice(["clear"]), optional: true)],
+        positionals: [PositionalSpec(.clear, .choice(["clear"]), optional: true)],
         examples: ["cache", "cache clear"],
         reopen: .actsOutside,
         run: { context in
             let cache = context.session.modelCache
             if let problem = cache.limitProblem { context.print("note: " + problem) }
-            if context.invocation.positionals["clear"] != nil {
-                let action = try context.text("clear")
+            if context.invocation.positionals[.clear] != nil {
+                let action = try context.text(.clear)
                 guard action == "clear" else {
                     throw LanguageError.semantic(
                         "cache takes clear or nothing, not '\(action)'", at: context.invocation.range(of: "clear"),

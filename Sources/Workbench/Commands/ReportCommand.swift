@@ -15,7 +15,7 @@ extension CommandTable {
             Files are written atomically; an existing file is replaced only with overwrite=yes. From the shell, workbench report SESSION.wbt -o PATH replays \
             a recorded transcript and writes its report.
             """,
-        positionals: [PositionalSpec("PATH", .path)],
+        positionals: [PositionalSpec(.path, .path)],
         options: [
             CommonOption.overwrite.help("replace an existing report (and its chart files)").spec
         ],

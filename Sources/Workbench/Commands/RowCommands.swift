@@ -18,7 +18,7 @@ extension CommandTable {
             a column name with spaces in backticks: `Date Egg`. A row where the condition cannot be \
             decided (a missing value) is left out and counted. Without a name the result is NAME_filtered.
             """,
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("CONDITION", keyword: "where", .expression)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.condition, keyword: "where", .expression)],
         maxResults: 1,
         provenance: .derivation,
         examples: [
@@ -28,8 +28,8 @@ extension CommandTable {
         run: runFilter)
 
     private static func runFilter(_ context: inout CommandContext) throws {
-        let (name, dataset) = try context.dataset("NAME")
-        let (text, offset) = try context.expressionText("CONDITION")
+        let (name, dataset) = try context.dataset(.name)
+        let (text, offset) = try context.expressionText(.condition)
         let frame = dataset.frame
         var evaluator = ExpressionEvaluator(frame: frame)
         let (rows, undecided) = try context.reading(expressionAt: offset) {
@@ -63,13 +63,13 @@ extension CommandTable {
         summary: "order the rows by one or more columns",
         discussion:
             "Each column may be followed by desc (or asc, the default). The sort is stable: rows that tie keep their order. Missing values go last. Without a name the result is NAME_sorted.",
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("KEYS", keyword: "by", .expression)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.keys, keyword: "by", .expression)],
         maxResults: 1,
         provenance: .derivation,
         examples: ["sort penguins by body_mass_g desc", "sort penguins by species, bill_length_mm desc"],
         run: { context in
-            let (name, dataset) = try context.dataset("NAME")
-            let (text, offset) = try context.expressionText("KEYS")
+            let (name, dataset) = try context.dataset(.name)
+            let (text, offset) = try context.expressionText(.keys)
             let frame = dataset.frame
             let keys = try context.reading(expressionAt: offset) { () throws(ExpressionError) -> [DataFrame.SortKey] in
                 try ExpressionParser.parseSortKeys(text).map {
@@ -96,7 +96,7 @@ extension CommandTable {
         summary: "a seeded random sample of rows, without replacement",
         discussion:
             "Give n= (a number of rows) or frac= (a share). The rows keep their order in the data. Without a name the result is NAME_sample.",
-        positionals: [PositionalSpec("NAME", .dataset)],
+        positionals: [PositionalSpec(.name, .dataset)],
         options: [
             SampleOption.count.spec,
             SampleOption.share.spec,
@@ -106,7 +106,7 @@ extension CommandTable {
         provenance: .derivation,
         examples: ["sample penguins n=50", "small = sample big frac=10% seed=7"],
         run: { context in
-            let (name, dataset) = try context.dataset("NAME")
+            let (name, dataset) = try context.dataset(.name)
             let frame = dataset.frame
             let inv = context.invocation
             guard inv.has(SampleOption.count) != inv.has(SampleOption.share) else {
@@ -141,15 +141,15 @@ extension CommandTable {
         discussion:
             "Rows repeat when every column is equal, or with on COLS the given columns (missing equals missing). Without a name the result is NAME_deduped.",
         positionals: [
-            PositionalSpec("NAME", .dataset), PositionalSpec("COLS", keyword: "on", .columns, optional: true),
+            PositionalSpec(.name, .dataset), PositionalSpec(.cols, keyword: "on", .columns, optional: true),
         ],
         maxResults: 1,
         provenance: .derivation,
         examples: ["dedupe penguins", "dedupe customers on email"],
         run: { context in
-            let (name, dataset) = try context.dataset("NAME")
+            let (name, dataset) = try context.dataset(.name)
             let frame = dataset.frame
-            let columns = try context.columns("COLS", in: frame)
+            let columns = try context.columns(.cols, in: frame)
             let rows = try frame.firstRowsOfDistinct(on: columns)
             let result = context.targets.first ?? name + "_deduped"
             context.bindReshaped(result, frame: frame.selectingRows(rows), source: "dedupe of \(name)", parent: dataset)

@@ -16,8 +16,8 @@ extension CommandTable {
             models' metric, the paired test.
             """,
         positionals: [
-            PositionalSpec("ACTION", .choice(["show", "where"]), optional: true),
-            PositionalSpec("ID", .integer(1...Int.max), optional: true),
+            PositionalSpec(.action, .choice(["show", "where"]), optional: true),
+            PositionalSpec(.id, .integer(1...Int.max), optional: true),
         ],
         options: [
             RunsOption.last.spec,
@@ -35,14 +35,14 @@ extension CommandTable {
                     hint: context.environment.registry == nil
                         ? "check that \(context.environment.home) is writable" : "check WORKBENCH_REGISTRY")
             }
-            let action = context.invocation.positionals["ACTION"]?.dottedName
+            let action = context.invocation.positionals[.action]?.dottedName
             if action == "show" {
-                guard case .number(let v, _, let range)? = context.invocation.positionals["ID"],
+                guard case .number(let v, _, let range)? = context.invocation.positionals[.id],
                     let id = Int64(exactly: v)
                 else {
                     throw LanguageError.missingArgument(
                         "a run id", command: "runs show", usage: "runs show ID",
-                        at: context.invocation.range(of: "ACTION"))
+                        at: context.invocation.range(of: .action))
                 }
                 guard let run = try registry.run(id: id) else {
                     throw LanguageError.semantic("there is no run \(id)", at: range, hint: "'runs' lists recent runs")

@@ -7,7 +7,7 @@ extension CommandTable {
         "select", topic: "data",
         summary: "make a new dataset with only the given columns",
         discussion: "Without a name, the result is bound as NAME_selected. Column names with spaces go in quotes.",
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", .columns)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.cols, .columns)],
         maxResults: 1,
         provenance: .derivation,
         examples: ["select penguins species, island, body_mass_g", "small = select iris [sepal_length, species]"],
@@ -18,17 +18,17 @@ extension CommandTable {
         "drop", topic: "data",
         summary: "make a new dataset without the given columns",
         discussion: "Without a name, the result is bound as NAME_dropped.",
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("COLS", .columns)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.cols, .columns)],
         maxResults: 1,
         provenance: .derivation, examples: ["drop penguins year", "features = drop penguins [species, year]"],
         run: { context in try reshape(&context, keep: false) })
 
     private static func reshape(_ context: inout CommandContext, keep: Bool) throws {
-        let (name, dataset) = try context.dataset("NAME")
-        let columns = try context.columns("COLS", in: dataset.frame)
+        let (name, dataset) = try context.dataset(.name)
+        let columns = try context.columns(.cols, in: dataset.frame)
         let frame = keep ? try dataset.frame.selectingColumns(columns) : try dataset.frame.droppingColumns(columns)
         guard frame.columnCount > 0 else {
-            throw LanguageError.semantic("that leaves no columns", at: context.invocation.range(of: "COLS"), hint: nil)
+            throw LanguageError.semantic("that leaves no columns", at: context.invocation.range(of: .cols), hint: nil)
         }
         let result = context.targets.first ?? name + (keep ? "_selected" : "_dropped")
         context.bindReshaped(result, frame: frame, source: "\(keep ? "select" : "drop") of \(name)", parent: dataset)

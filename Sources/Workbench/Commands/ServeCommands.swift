@@ -22,7 +22,7 @@ extension CommandTable {
             a replay whose recorded port is taken by now, the server listens on a free one instead, and \
             a replay of its own stops it at the end.
             """,
-        positionals: [PositionalSpec("MODEL", .binding)],
+        positionals: [PositionalSpec(.model, .binding)],
         options: [
             ServeOption.port.spec,
             OptionSpec("host", .text, default: ServeOption.defaults.host, help: "address to listen on"),
@@ -100,15 +100,15 @@ extension CommandTable {
     static let stop = CommandSpec(
         "stop", topic: "deploy",
         summary: "stop server N gracefully (requests in flight finish, its log is flushed)",
-        positionals: [PositionalSpec("N", .integer(1...Int.max))],
+        positionals: [PositionalSpec(.n, .integer(1...Int.max))],
         examples: ["stop 1"],
         reopen: .actsOutside,
         run: { context in
-            guard case .number(let value, _, let range)? = context.invocation.positionals["N"],
+            guard case .number(let value, _, let range)? = context.invocation.positionals[.n],
                 let n = Int(exactly: value)
             else {
                 throw LanguageError.semantic(
-                    "stop takes a server number", at: context.invocation.range(of: "N"), hint: "'servers' lists them")
+                    "stop takes a server number", at: context.invocation.range(of: .n), hint: "'servers' lists them")
             }
             guard let entry = context.session.servers.remove(n) else {
                 let numbers = context.session.servers.all.map { String($0.number) }
@@ -142,7 +142,7 @@ extension CommandTable {
             probabilities (CBPE), saying whether they are calibrated. window= applies to a log; a live \
             server keeps the window it was started with (serve ... window=N).
             """,
-        positionals: [PositionalSpec("SOURCE", .binding)],
+        positionals: [PositionalSpec(.source, .binding)],
         options: [
             MonitorOption.window.spec,
             OptionSpec("model", .text, help: "the served model to read, in a PostgreSQL log several models share"),
@@ -151,7 +151,7 @@ extension CommandTable {
         reopen: .shows,
         run: { context in
             let window = context.invocation[MonitorOption.window]
-            let expression = context.invocation.positionals["SOURCE"]
+            let expression = context.invocation.positionals[.source]
             var options = MonitorOptions()
             options.window = window
             if case .string(let written, _)? = expression {
@@ -183,7 +183,7 @@ extension CommandTable {
                 context.print(text)
                 return
             }
-            let (name, _) = try context.model("SOURCE")
+            let (name, _) = try context.model(.source)
             guard let entry = context.session.servers.all.last(where: { $0.name == name }) else {
                 throw CommandError("\(name) is not served in this session", hint: "start it with: serve \(name)")
             }
@@ -193,10 +193,10 @@ extension CommandTable {
 
     /// The bundle a `serve` names: a quoted path as is, a session model exported to a temporary bundle.
     private static func bundleToServe(_ context: CommandContext) throws -> (name: String, path: String) {
-        if case .string(let written, _)? = context.invocation.positionals["MODEL"] {
+        if case .string(let written, _)? = context.invocation.positionals[.model] {
             return (baseName(of: written), context.session.resolve(path: written))
         }
-        let (name, model) = try context.model("MODEL")
+        let (name, model) = try context.model(.model)
         if let bundle = model.bundlePath { return (name, context.session.resolve(path: bundle)) }
         let folder = NSTemporaryDirectory() + "workbench-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

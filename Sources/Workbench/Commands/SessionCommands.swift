@@ -44,13 +44,13 @@ extension CommandTable {
         "rerun", topic: "session",
         summary: "run the command of cell N again",
         discussion: "The command runs against the session as it is now, so it sees names bound since.",
-        positionals: [PositionalSpec("N", .integer(1...Int.max))],
+        positionals: [PositionalSpec(.n, .integer(1...Int.max))],
         provenance: .repetition, examples: ["rerun 3"],
         run: { context in
-            let expression = context.invocation.positionals["N"]
+            let expression = context.invocation.positionals[.n]
             guard case .number(let value, _, let range)? = expression, let n = Int(exactly: value) else {
                 throw LanguageError.semantic(
-                    "rerun takes a cell number", at: context.invocation.range(of: "N"),
+                    "rerun takes a cell number", at: context.invocation.range(of: .n),
                     hint: "'history' lists the cells")
             }
             let cells = context.session.cells
@@ -78,7 +78,7 @@ extension CommandTable {
         summary: "write this session so far as a transcript that replay can re-run",
         discussion:
             "Written atomically: a temporary file, then a rename. An existing file is replaced only with overwrite=yes. Relative paths in the session's commands stay valid because the transcript records the working folder relative to itself.",
-        positionals: [PositionalSpec("PATH", .path)],
+        positionals: [PositionalSpec(.path, .path)],
         options: [CommonOption.overwrite.spec],
         examples: ["save \"sessions/my-analysis.wbt\""],
         reopen: .actsOutside,
@@ -118,14 +118,14 @@ extension CommandTable {
             (exports, reports, saves, logs) goes to a private sandbox that is removed afterwards, so a \
             replay never touches your files; in_place=yes writes to the real paths.
             """,
-        positionals: [PositionalSpec("PATH", .path)],
+        positionals: [PositionalSpec(.path, .path)],
         options: [
             ReplayOption.inPlace.spec
         ],
         provenance: .external,
         examples: ["replay \"sessions/penguins-basics.wbt\"", "replay \"sessions/export.wbt\" in_place=yes"],
         run: { context in
-            let (written, resolved) = try context.path("PATH")
+            let (written, resolved) = try context.path(.path)
             let transcript = try Transcript.read(path: resolved)
             if let changed = transcript.integrityProblem {
                 throw CommandError(

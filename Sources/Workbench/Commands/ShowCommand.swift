@@ -8,12 +8,12 @@ extension CommandTable {
         summary: "print the first rows of a dataset",
         discussion:
             "Missing values print as an empty cell. Wide tables are cut to the terminal width; columns that do not fit are named below the table.",
-        positionals: [PositionalSpec("NAME", .dataset)],
+        positionals: [PositionalSpec(.name, .dataset)],
         options: [CommonOption.rows.spec],
         examples: ["show penguins", "show penguins.train rows=5"],
         reopen: .shows,
         run: { context in
-            let (_, dataset) = try context.dataset("NAME")
+            let (_, dataset) = try context.dataset(.name)
             let frame = dataset.frame
             let limit = min(frame.rowCount, context.invocation[CommonOption.rows])
             var table = TextTable(

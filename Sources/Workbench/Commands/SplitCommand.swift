@@ -12,7 +12,7 @@ extension CommandTable {
             their order within each part. The test part has ceil(test × rows) rows; with stratify= each \
             class keeps its share. The same seed always gives the same split.
             """,
-        positionals: [PositionalSpec("NAME", .dataset)],
+        positionals: [PositionalSpec(.name, .dataset)],
         options: [
             SplitOption.test.spec,
             OptionSpec("stratify", .column, help: "keep each value's share of this column in both parts"),
@@ -24,7 +24,7 @@ extension CommandTable {
             "split penguins", "split penguins test=0.25 stratify=species seed=7", "train, test = split iris test=30%",
         ],
         run: { context in
-            let (name, dataset) = try context.dataset("NAME")
+            let (name, dataset) = try context.dataset(.name)
             let frame = dataset.frame
             let fraction = context.invocation[SplitOption.test]
             let seed = context.invocation[CommonOption.seed]

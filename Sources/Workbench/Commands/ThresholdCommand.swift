@@ -34,7 +34,7 @@ extension CommandTable {
             probabilities (so they should be calibrated). It shows the mean cost per row and the \
             accuracy on DATA before and after, and the confusion matrix under the costs.
             """,
-        positionals: [PositionalSpec("MODEL", .binding), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.model, .binding), PositionalSpec(.data, keyword: "on", .dataset)],
         options: [
             ThresholdOption.metric.spec,
             ThresholdOption.costFalsePositive.spec,
@@ -59,8 +59,8 @@ extension CommandTable {
         run: runThreshold)
 
     private static func runThreshold(_ context: inout CommandContext) throws {
-        let (modelName, model) = try context.model("MODEL")
-        let (dataName, dataset) = try context.dataset("DATA")
+        let (modelName, model) = try context.model(.model)
+        let (dataName, dataset) = try context.dataset(.data)
         let pipeline = model.pipeline
         if context.invocation.has("costs") {
             try runCosts(&context, modelName: modelName, model: model, dataName: dataName, dataset: dataset)

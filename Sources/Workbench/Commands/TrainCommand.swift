@@ -21,8 +21,8 @@ extension CommandTable {
             as lb.best. Any other key=value is a hyperparameter of the algorithm: see 'help algorithms'.
             """,
         positionals: [
-            PositionalSpec("ALGO", .algorithm),
-            PositionalSpec("DATA", keyword: "on", .dataset),
+            PositionalSpec(.algo, .algorithm),
+            PositionalSpec(.data, keyword: "on", .dataset),
         ],
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
@@ -45,8 +45,8 @@ extension CommandTable {
         run: runTrain)
 
     private static func runTrain(_ context: inout CommandContext) throws {
-        let candidate = try context.candidate("ALGO")
-        let (dataName, dataset) = try context.dataset("DATA")
+        let candidate = try context.candidate(.algo)
+        let (dataName, dataset) = try context.dataset(.data)
         let frame = dataset.frame
         let target = try context.targetColumn(in: frame)
         let features = try context.featureColumns(in: frame, target: target)

@@ -14,7 +14,7 @@ extension CommandTable {
             the same folds, so their scores are comparable. The result is a leaderboard: 'train t.best on \
             DATA target=...' trains the winner on all the data.
             """,
-        positionals: [PositionalSpec("ALGO", .algorithm), PositionalSpec("DATA", keyword: "on", .dataset)],
+        positionals: [PositionalSpec(.algo, .algorithm), PositionalSpec(.data, keyword: "on", .dataset)],
         options: [
             OptionSpec("target", .column, help: "the column to predict"),
             CommonOption.folds.spec,
@@ -37,9 +37,9 @@ extension CommandTable {
             "t = tune boost on penguins target=species learning_rate=[0.03, 0.1, 0.3] max_leaf_nodes=[7, 15, 31] search=random trials=5",
         ],
         run: { context in
-            let base = try context.candidate("ALGO")
+            let base = try context.candidate(.algo)
             let algorithm = base.algorithm
-            let (dataName, dataset) = try context.dataset("DATA")
+            let (dataName, dataset) = try context.dataset(.data)
             var grid: [(String, [ParameterValue])] = []
             var fixed = base.parameters.values
             for (key, keyRange, value) in context.invocation.hyperparameters {

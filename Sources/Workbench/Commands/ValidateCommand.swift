@@ -82,7 +82,7 @@ extension CommandTable {
             fresh score, verdicts beside it; the best-scoring one that did not FAIL goes forward, the \
             baseline is not ranked, and nothing goes forward when every candidate failed. In `workbench run` and `replay`, --strict makes a FAIL exit non-zero.
             """,
-        positionals: [PositionalSpec("MODELS", .binding), PositionalSpec("DATA", keyword: "on", .binding)],
+        positionals: [PositionalSpec(.models, .binding), PositionalSpec(.data, keyword: "on", .binding)],
         options: [
             ValidateOption.tolerance.spec,
             ValidateOption.minimumScore.spec,
@@ -104,7 +104,7 @@ extension CommandTable {
     private static func runValidate(_ context: inout CommandContext) throws {
         let (dataName, frame, fingerprint) = try validationData(&context)
         guard frame.rowCount > 0 else { throw CommandError("\(dataName) has no rows to validate on") }
-        let expression = context.invocation.positionals["MODELS"]
+        let expression = context.invocation.positionals[.models]
         var names: [(String, SourceRange)]
         if case .call(let parts, let arguments, let range)? = expression, parts.last == "top", parts.count >= 2 {
             names = try trainTopCandidates(
@@ -115,7 +115,7 @@ extension CommandTable {
         } else if let expression, let name = expression.dottedName {
             names = [(name, expression.range)]
         } else {
-            throw LanguageError.semantic("expected model names", at: context.invocation.range(of: "MODELS"), hint: nil)
+            throw LanguageError.semantic("expected model names", at: context.invocation.range(of: .models), hint: nil)
         }
         // The baseline is the yardstick, not a contender: failing it against itself says nothing.
         if let baseline = context.invocation.word("baseline"), names.count > 1,
@@ -203,8 +203,8 @@ extension CommandTable {
 
     /// The fresh data: a bound dataset or a quoted CSV path loaded on the spot.
     private static func validationData(_ context: inout CommandContext) throws -> (String, DataFrame, String) {
-        if case .string? = context.invocation.positionals["DATA"] {
-            let (written, _) = try context.path("DATA")
+        if case .string? = context.invocation.positionals[.data] {
+            let (written, _) = try context.path(.data)
             let location = context.session.locateData(written)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: location.path, isDirectory: &isDirectory),
@@ -217,7 +217,7 @@ extension CommandTable {
             context.recordDataFile(path: written, fingerprint: fingerprint)
             return ("\"\(written)\"", frame, fingerprint)
         }
-        let (name, dataset) = try context.dataset("DATA")
+        let (name, dataset) = try context.dataset(.data)
         return (name, dataset.frame, dataset.fingerprint)
     }
 

@@ -14,7 +14,7 @@ extension CommandTable {
             An existing file or table is replaced only with overwrite=yes; a file is written to a \
             temporary and renamed, a table in one transaction, so a failure leaves the old one.
             """,
-        positionals: [PositionalSpec("NAME", .dataset), PositionalSpec("PATH", keyword: "to", .path)],
+        positionals: [PositionalSpec(.name, .dataset), PositionalSpec(.path, keyword: "to", .path)],
         options: [
             OptionSpec("table", .text, help: "the table to write, for \"sqlite:PATH\""),
             CommonOption.overwrite.help("replace an existing file or table").spec,
@@ -28,9 +28,9 @@ extension CommandTable {
         run: runWrite)
 
     private static func runWrite(_ context: inout CommandContext) throws {
-        let (name, dataset) = try context.dataset("NAME")
+        let (name, dataset) = try context.dataset(.name)
         let frame = dataset.frame
-        let (written, _) = try context.path("PATH")
+        let (written, _) = try context.path(.path)
         let inv = context.invocation
         let prefix = "sqlite:"
         guard written.hasPrefix(prefix) else {
@@ -49,7 +49,7 @@ extension CommandTable {
         }
         guard let table = inv.word("table"), !table.isEmpty else {
             throw LanguageError.semantic(
-                "a SQLite target needs table=", at: inv.range(of: "PATH"),
+                "a SQLite target needs table=", at: inv.range(of: .path),
                 hint: "e.g. write \(name) to \"\(written)\" table=\(name.replacingOccurrences(of: ".", with: "_"))")
         }
         let shown = String(written.dropFirst(prefix.count))

@@ -88,7 +88,7 @@ public struct CommandContext {
     // MARK: resolving arguments
 
     /// The bound value named by a positional argument.
-    public func value(_ placeholder: String) throws -> (name: String, value: Value) {
+    public func value(_ placeholder: Placeholder) throws -> (name: String, value: Value) {
         let expression = try require(placeholder)
         guard let name = expression.dottedName else {
             throw LanguageError.expected(
@@ -105,7 +105,7 @@ public struct CommandContext {
     }
 
     /// The dataset named by a positional argument.
-    public func dataset(_ placeholder: String) throws -> (name: String, dataset: Dataset) {
+    public func dataset(_ placeholder: Placeholder) throws -> (name: String, dataset: Dataset) {
         let (name, value) = try value(placeholder)
         guard case .dataset(let d) = value else {
             throw LanguageError.wrongKind(
@@ -115,7 +115,7 @@ public struct CommandContext {
     }
 
     /// A quoted path argument: as written, and resolved against the session's working folder.
-    public func path(_ placeholder: String) throws -> (written: String, resolved: String) {
+    public func path(_ placeholder: Placeholder) throws -> (written: String, resolved: String) {
         let expression = try require(placeholder)
         guard case .string(let written, _) = expression else {
             let hint = expression.dottedName.map { "put the path in double quotes: \"\($0)\"" }
@@ -126,13 +126,13 @@ public struct CommandContext {
     }
 
     /// A quoted path argument a command writes to (in a sandboxed replay, its mirror).
-    public func outputPath(_ placeholder: String) throws -> (written: String, resolved: String) {
+    public func outputPath(_ placeholder: Placeholder) throws -> (written: String, resolved: String) {
         let (written, _) = try path(placeholder)
         return (written, session.resolveForWriting(path: written))
     }
 
     /// A free-text argument: a quoted string or a bare word.
-    public func text(_ placeholder: String) throws -> String {
+    public func text(_ placeholder: Placeholder) throws -> String {
         let expression = try require(placeholder)
         switch expression {
         case .string(let s, _): return s
@@ -145,7 +145,7 @@ public struct CommandContext {
     }
 
     /// A new name for a binding, checked to be an identifier.
-    public func newName(_ placeholder: String) throws -> String? {
+    public func newName(_ placeholder: Placeholder) throws -> String? {
         guard let expression = invocation.positionals[placeholder] else { return nil }
         guard let name = expression.dottedName else {
             throw LanguageError.semantic(
@@ -155,18 +155,31 @@ public struct CommandContext {
         return name
     }
 
-    /// Column names from a positional argument or option, each checked against `frame`.
-    public func columns(_ key: String, in frame: DataFrame) throws -> [String] {
-        guard let expression = invocation.positionals[key] ?? invocation.options[key]?.value else { return [] }
+    /// Column names from a positional argument, each checked against `frame`.
+    public func columns(_ placeholder: Placeholder, in frame: DataFrame) throws -> [String] {
+        try columns(from: invocation.positionals[placeholder], in: frame)
+    }
+
+    /// Column names from an option, each checked against `frame`.
+    public func columns(_ option: String, in frame: DataFrame) throws -> [String] {
+        try columns(from: invocation.options[option]?.value, in: frame)
+    }
+
+    /// One column name from a positional argument, checked against `frame`; nil if not given.
+    public func column(_ placeholder: Placeholder, in frame: DataFrame) throws -> String? {
+        try invocation.positionals[placeholder].map { try column(from: $0, in: frame) }
+    }
+
+    /// One column name from an option, checked against `frame`; nil if not given.
+    public func column(_ option: String, in frame: DataFrame) throws -> String? {
+        try invocation.options[option].map { try column(from: $0.value, in: frame) }
+    }
+
+    private func columns(from expression: Expression?, in frame: DataFrame) throws -> [String] {
+        guard let expression else { return [] }
         let items: [Expression]
         if case .list(let elements, _) = expression { items = elements } else { items = [expression] }
         return try items.map { try column(from: $0, in: frame) }
-    }
-
-    /// One column name from an option or positional, checked against `frame`; nil if not given.
-    public func column(_ key: String, in frame: DataFrame) throws -> String? {
-        guard let expression = invocation.positionals[key] ?? invocation.options[key]?.value else { return nil }
-        return try column(from: expression, in: frame)
     }
 
     private func column(from expression: Expression, in frame: DataFrame) throws -> String {
@@ -188,10 +201,10 @@ public struct CommandContext {
         return name
     }
 
-    private func require(_ placeholder: String) throws -> Expression {
+    private func require(_ placeholder: Placeholder) throws -> Expression {
         guard let e = invocation.positionals[placeholder] else {
             throw LanguageError.missingArgument(
-                placeholder, command: invocation.signature.name, usage: invocation.signature.usage,
+                placeholder.label, command: invocation.signature.name, usage: invocation.signature.usage,
                 at: invocation.statement.verbRange)
         }
         return e

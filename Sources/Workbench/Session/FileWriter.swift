@@ -159,7 +159,7 @@ public struct FileTarget: Sendable {
 
 extension CommandContext {
     /// The target of a command's `PATH` argument, replaced only with `overwrite=yes`.
-    func fileTarget(_ placeholder: String = "PATH") throws -> FileTarget {
+    func fileTarget(_ placeholder: Placeholder = .path) throws -> FileTarget {
         let (written, resolved) = try outputPath(placeholder)
         return FileTarget(path: resolved, shown: written, overwrite: invocation[CommonOption.overwrite])
     }

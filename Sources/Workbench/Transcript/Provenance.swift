@@ -178,7 +178,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
     static func loadPath(_ command: String) -> String? {
         guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
             let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command),
-            case .string(let written, _)? = invocation.positionals["PATH"]
+            case .string(let written, _)? = invocation.positionals[.path]
         else { return nil }
         return written
     }

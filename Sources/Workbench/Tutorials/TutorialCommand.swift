@@ -37,10 +37,10 @@ extension CommandTable {
             bundle="B" lesson=NAME each learner's readiness for the lesson tutorial make wrote about B.
             """,
         positionals: [
-            PositionalSpec("ACTION", .choice(tutorialActions), optional: true),
-            PositionalSpec("NAME", .lesson, optional: true),
-            PositionalSpec("PATH", keyword: "to", .path, optional: true),
-            PositionalSpec("LEARNER", keyword: "as", .text, optional: true),
+            PositionalSpec(.action, .choice(tutorialActions), optional: true),
+            PositionalSpec(.name, .lesson, optional: true),
+            PositionalSpec(.path, keyword: "to", .path, optional: true),
+            PositionalSpec(.learner, keyword: "as", .text, optional: true),
         ],
         options: [
             CommonOption.overwrite.help("tutorial make, tutorial report: replace an existing file").spec,
@@ -62,7 +62,7 @@ extension CommandTable {
         summary: "answer the current tutorial question: a number (0.62, .62, 62%) or a choice letter",
         discussion:
             "Numbers are compared with the value your session computed, within a small tolerance; choices by letter, in any case. Text with spaces goes in quotes.",
-        positionals: [PositionalSpec("VALUE", .text)],
+        positionals: [PositionalSpec(.value, .text)],
         examples: ["answer 0.62", "answer 62%", "answer b"],
         reopen: .actsOutside,
         run: { context in
@@ -71,7 +71,7 @@ extension CommandTable {
                     "no tutorial question is waiting for an answer",
                     hint: "'tutorial' lists the lessons; 'tutorial resume' continues the last one")
             }
-            let text = try context.text("VALUE")
+            let text = try context.text(.value)
             run.touch()
             context.print(try run.answer(text, session: context.session).joined(separator: "\n"))
         })
@@ -79,8 +79,8 @@ extension CommandTable {
     private static func runTutorial(_ context: inout CommandContext) throws {
         let session = context.session
         let action: String
-        if let expression = context.invocation.positionals["ACTION"] {
-            let word = try context.text("ACTION")
+        if let expression = context.invocation.positionals[.action] {
+            let word = try context.text(.action)
             guard tutorialActions.contains(word) else {
                 throw LanguageError.semantic(
                     "unknown tutorial action '\(word)'", at: expression.range,
@@ -91,21 +91,21 @@ extension CommandTable {
         } else {
             action = "list"
         }
-        let name = context.invocation.positionals["NAME"] == nil ? nil : try context.text("NAME")
+        let name = context.invocation.positionals[.name] == nil ? nil : try context.text(.name)
         if name != nil, !["start", "resume", "make", "report"].contains(action) {
             throw LanguageError.unexpectedArgument(
-                at: context.invocation.range(of: "NAME"), usage: "tutorial \(action)")
+                at: context.invocation.range(of: .name), usage: "tutorial \(action)")
         }
-        if context.invocation.positionals["PATH"] != nil, action != "make", action != "report" {
+        if context.invocation.positionals[.path] != nil, action != "make", action != "report" {
             throw LanguageError.unexpectedArgument(
-                at: context.invocation.range(of: "PATH"), usage: "tutorial \(action)")
+                at: context.invocation.range(of: .path), usage: "tutorial \(action)")
         }
-        if context.invocation.positionals["LEARNER"] != nil {
+        if context.invocation.positionals[.learner] != nil {
             guard ["start", "resume"].contains(action) else {
                 throw LanguageError.unexpectedArgument(
-                    at: context.invocation.range(of: "LEARNER"), usage: "tutorial \(action)")
+                    at: context.invocation.range(of: .learner), usage: "tutorial \(action)")
             }
-            let learner = try LearnerName.validate(try context.text("LEARNER"))
+            let learner = try LearnerName.validate(try context.text(.learner))
             if session.learner != learner, let current = session.tutorial {
                 context.print(
                     "left lesson \(current.lesson.name) at \(current.position) (learner \(session.learner ?? "unnamed"))"
@@ -189,16 +189,16 @@ extension CommandTable {
 
     /// `tutorial make "BUNDLE" to "tutorials/NAME.md"`.
     private static func makeLesson(_ context: inout CommandContext) throws {
-        guard context.invocation.positionals["NAME"] != nil, context.invocation.positionals["PATH"] != nil else {
+        guard context.invocation.positionals[.name] != nil, context.invocation.positionals[.path] != nil else {
             throw CommandError(
                 "tutorial make needs a bundle and where to write the lesson",
                 hint: "tutorial make \"bundles/penguins\" to \"tutorials/10-penguin-model.md\"")
         }
-        let bundleWritten = try context.text("NAME")
-        let (written, resolved) = try context.outputPath("PATH")
+        let bundleWritten = try context.text(.name)
+        let (written, resolved) = try context.outputPath(.path)
         guard resolved.hasSuffix(".md") else {
             throw LanguageError.semantic(
-                "a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: "PATH"),
+                "a lesson is a Markdown file: the path must end in .md", at: context.invocation.range(of: .path),
                 hint: nil)
         }
         let bundle = try BundleReader.open(context.session.resolve(path: bundleWritten))
@@ -232,12 +232,12 @@ extension CommandTable {
 
     /// `tutorial report "DIR" [to "PATH.html|.json"] [bundle="B" lesson=NAME]`.
     private static func trainerReport(_ context: inout CommandContext) throws {
-        guard context.invocation.positionals["NAME"] != nil else {
+        guard context.invocation.positionals[.name] != nil else {
             throw CommandError(
                 "tutorial report needs a folder of progress files",
                 hint: "tutorial report \"progress\" to \"progress.html\"")
         }
-        let folder = context.session.resolve(path: try context.text("NAME"))
+        let folder = context.session.resolve(path: try context.text(.name))
         var bundle: (path: String, lesson: String)?
         if let written = context.invocation.word("bundle") {
             guard let lesson = context.invocation.word("lesson") else {
@@ -251,7 +251,7 @@ extension CommandTable {
             folders: [folder], workingDirectory: context.environment.workingDirectory,
             bundle: bundle, resolve: context.session.resolve(path:))
         context.output.append(report.output(width: context.environment.width))
-        if context.invocation.positionals["PATH"] != nil {
+        if context.invocation.positionals[.path] != nil {
             let target = try context.fileTarget()
             try TrainerReport.write(report, to: target)
             context.print("wrote \(target.shown)")

@@ -22,12 +22,12 @@ enum TutorialFact {
         guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
             let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command)
         else { return [] }
-        if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals["N"],
+        if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals[.n],
             let cell = session.cells.first(where: { Double($0.number) == n })
         {
             return facts(of: cell.command, in: session, output: output, depth: 1)
         }
-        func model(_ placeholder: String) -> (name: String, model: TrainedModel)? {
+        func model(_ placeholder: Placeholder) -> (name: String, model: TrainedModel)? {
             guard let name = invocation.positionals[placeholder]?.dottedName, case .model(let m)? = session.lookup(name)
             else { return nil }
             return (name, m)
@@ -61,8 +61,8 @@ enum TutorialFact {
         let warned = output.lines.contains { Output.stripMarkers($0).hasPrefix("warning: ") }
         switch spec.name {
         case "evaluate":
-            guard let m = model("MODEL") else { break }
-            let data = dataset(invocation.positionals["DATA"])
+            guard let m = model(.model) else { break }
+            let data = dataset(invocation.positionals[.data])
             let seen = data.map { rowsSeen(by: m.model, in: $0.dataset) } ?? nil
             if let target = statement.targets.first, case .evaluation(let e)? = session.lookup(target.name) {
                 facts.append(.evaluated(model: m, scores: e.scores, seen: seen))
@@ -72,10 +72,10 @@ enum TutorialFact {
                 facts.append(.evaluated(model: m, scores: scores, seen: seen))
             }
         case "predict":
-            guard let m = model("MODEL") else { break }
-            if let d = dataset(invocation.positionals["DATA"]) {
+            guard let m = model(.model) else { break }
+            if let d = dataset(invocation.positionals[.data]) {
                 facts.append(.predicted(model: m, rows: d.dataset.frame.rowCount, values: [:], warned: warned))
-            } else if case .record(let fields, _)? = invocation.positionals["ROW"] {
+            } else if case .record(let fields, _)? = invocation.positionals[.row] {
                 var values: [String: String] = [:]
                 for field in fields {
                     switch field.value {
@@ -88,7 +88,7 @@ enum TutorialFact {
                 facts.append(.predicted(model: m, rows: 1, values: values, warned: warned))
             }
         case "export":
-            guard let m = model("MODEL"), case .string(let written, _)? = invocation.positionals["PATH"] else { break }
+            guard let m = model(.model), case .string(let written, _)? = invocation.positionals[.path] else { break }
             facts.append(.exported(model: m, path: session.resolve(path: written)))
         default:
             break
