@@ -9,20 +9,7 @@ import Parallelism
 /// Histogram gradient boosting, like scikit-learn's `HistGradientBoostingClassifier/Regressor`
 /// and LightGBM.
 ///
-/// Hyperparameters (scikit-learn defaults):
-/// - `learning_rate`: 0.1
-/// - `max_iter`: 100 boosting iterations (multiclass: one tree per class per iteration)
-/// - `max_leaf_nodes`: 31 (leaf-wise, best-first growth)
-/// - `max_depth`: 0 = unlimited
-/// - `min_samples_leaf`: 20
-/// - `l2_regularization`: 0
-/// - `max_bins`: 255 value bins per feature (quantiles), plus one bin for missing values
-/// - `early_stopping`: auto (on when there are more than 10 000 rows) | on | off
-/// - `validation_fraction`: 0.1 of the rows held out for early stopping
-/// - `n_iter_no_change`: 10
-/// - `tol`: 1e-7
-/// - `class_weight`: none | balanced — each row's gradient and hessian, the initial prediction and
-///   the early-stopping loss weighted by its class (`ClassWeighting`), as scikit-learn does
+/// Hyperparameters: `GradientBoosting.Hyperparameters`, with scikit-learn's defaults.
 ///
 /// Losses: log loss (binary: one tree per iteration on log-odds; multiclass: softmax) and half
 /// squared error. The initial prediction is the log-odds / log prior / mean. Missing values are
@@ -37,16 +24,26 @@ public struct GradientBoosting: Algorithm {
     public static let acceptsMissingValues = true
     public struct Hyperparameters: HyperparameterSet {
         public var learningRate = 0.1
+        /// `max_iter`: boosting iterations (multiclass: one tree per class per iteration).
         public var maxIterations = 100
+        /// Leaf-wise, best-first growth.
         public var maxLeafNodes = 31
+        /// 0 = unlimited.
         public var maxDepth = 0
         public var minSamplesLeaf = 20
         public var l2Regularization = 0.0
+        /// Value bins per feature (quantiles), plus one bin for missing values.
         public var maxBins = 255
+        /// auto: on when there are more than 10,000 rows.
         public var earlyStopping = EarlyStopping.auto
+        /// Share of the rows held out for early stopping.
         public var validationFraction = 0.1
+        /// `n_iter_no_change`.
         public var patience = 10
+        /// `tol`: the smallest loss improvement that counts.
         public var tolerance = 1e-7
+        /// Each row's gradient and hessian, the initial prediction and the early-stopping loss
+        /// weighted by its class (`ClassWeighting`), as scikit-learn does.
         public var classWeight = ClassWeight.none
         public init() {}
 

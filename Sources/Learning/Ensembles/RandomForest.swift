@@ -3,16 +3,7 @@ import Parallelism
 
 /// Random forest of CART trees on bootstrap samples, like scikit-learn's `RandomForestClassifier/Regressor`.
 ///
-/// Hyperparameters (scikit-learn defaults):
-/// - `n_estimators`: 100
-/// - `criterion`: auto (gini / squared_error) | gini | entropy | squared_error
-/// - `max_depth`: 0 = unlimited
-/// - `min_samples_split`: 2
-/// - `min_samples_leaf`: 1
-/// - `max_features`: auto (sqrt for classification, all for regression) | sqrt | log2 | all
-/// - `bootstrap`: true
-/// - `max_bins`: 255
-/// - `class_weight`: none | balanced — multiplies each row's bootstrap count (`ClassWeighting`)
+/// Hyperparameters: `RandomForest.Hyperparameters`, with scikit-learn's defaults.
 ///
 /// Speed choice: splits are found on binned features (quantile bins, at most `max_bins` per
 /// feature plus one for missing values, built once for all trees) rather than on exact sorted
@@ -27,14 +18,19 @@ public struct RandomForest: Algorithm {
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = true
     public struct Hyperparameters: HyperparameterSet {
+        /// `n_estimators`.
         public var treeCount = 100
+        /// auto: gini for classification, squared_error for regression.
         public var criterion = CriterionChoice.auto
+        /// 0 = unlimited.
         public var maxDepth = 0
         public var minSamplesSplit = 2
         public var minSamplesLeaf = 1
+        /// auto: sqrt for classification, all for regression.
         public var maxFeatures = FeatureBudget.auto
         public var bootstrap = true
         public var maxBins = 255
+        /// Multiplies each row's bootstrap count (`ClassWeighting`).
         public var classWeight = ClassWeight.none
         public init() {}
 

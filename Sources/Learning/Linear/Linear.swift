@@ -3,14 +3,8 @@ import Parallelism
 /// Linear models: multinomial logistic regression (classification) and ridge / ordinary least
 /// squares (regression).
 ///
-/// Hyperparameters (scikit-learn's `LogisticRegression` and `Ridge` defaults):
-/// - `C` (classification, default 1.0): inverse L2 strength; the penalty is on weights only,
-///   never on intercepts. The objective is mean log loss + ‖W‖² / (2·C·n), i.e. scikit-learn's.
-/// - `max_iter` (classification, default 100): L-BFGS iterations.
-/// - `tol` (classification, default 1e-4): stop when the largest gradient component is below it.
-/// - `alpha` (regression, default 0): ridge penalty α‖w‖²; 0 is ordinary least squares.
-/// - `class_weight` (classification, default none): balanced weighs the log loss of each row by
-///   its class (`ClassWeighting`), as `LogisticRegression(class_weight='balanced')`.
+/// Hyperparameters: `Linear.Hyperparameters`, with the defaults of scikit-learn's
+/// `LogisticRegression` and `Ridge`.
 ///
 /// Binary problems are fitted in scikit-learn's binomial form (one weight vector, penalised
 /// once) and stored as two softmax rows ±w/2, so every classifier is stored the same way.
@@ -20,11 +14,19 @@ public struct Linear: Algorithm {
     public static let name = "linear"
     public static let summary = "Logistic regression (L2, L-BFGS) or ridge / least-squares regression"
     public static let tasks: Set<Task> = [.classification, .regression]
+
     public struct Hyperparameters: HyperparameterSet {
+        /// `C` (classification): inverse L2 strength; the penalty is on weights only, never on
+        /// intercepts. The objective is mean log loss + ‖W‖² / (2·C·n), i.e. scikit-learn's.
         public var inverseRegularization = 1.0
+        /// `max_iter` (classification): L-BFGS iterations.
         public var maxIterations = 100
+        /// `tol` (classification): stop when the largest gradient component is below it.
         public var tolerance = 1e-4
+        /// Regression: ridge penalty α‖w‖²; 0 is ordinary least squares.
         public var alpha = 0.0
+        /// Classification: balanced weighs the log loss of each row by its class
+        /// (`ClassWeighting`), as `LogisticRegression(class_weight='balanced')`.
         public var classWeight = ClassWeight.none
         public init() {}
 

@@ -3,9 +3,7 @@ import Foundation
 /// Gaussian naive Bayes, like scikit-learn's `GaussianNB`: each feature is normal within each
 /// class, independently of the others.
 ///
-/// Hyperparameters:
-/// - `var_smoothing` (default 1e-9): adds `var_smoothing × (largest feature variance)` to every
-///   variance, so constant features cannot divide by zero.
+/// Hyperparameters: `GaussianNaiveBayes.Hyperparameters`, with scikit-learn's defaults.
 ///
 /// Class priors are the training class shares. Categorical inputs arrive one-hot encoded and are
 /// modelled as Gaussian 0/1 columns, which is what scikit-learn does on the same matrix; a
@@ -17,7 +15,10 @@ public struct GaussianNaiveBayes: Algorithm {
     public static let name = "bayes"
     public static let summary = "Gaussian naive Bayes: per-class normal features, independent given the class"
     public static let tasks: Set<Task> = [.classification]
+
     public struct Hyperparameters: HyperparameterSet {
+        /// `var_smoothing`: adds `var_smoothing × (largest feature variance)` to every variance,
+        /// so constant features cannot divide by zero.
         public var varianceSmoothing = 1e-9
         public init() {}
 

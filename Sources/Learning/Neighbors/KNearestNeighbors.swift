@@ -4,10 +4,7 @@ import Parallelism
 /// k-nearest neighbours with Euclidean distance, like scikit-learn's `KNeighborsClassifier` /
 /// `KNeighborsRegressor` with brute-force search.
 ///
-/// Hyperparameters:
-/// - `k` (default 5): neighbours consulted; capped at the number of training rows.
-/// - `weights` (default `uniform`): `uniform` counts each neighbour once; `distance` weighs it by
-///   1/distance, and neighbours at distance 0, if any, take all the weight.
+/// Hyperparameters: `KNearestNeighbors.Hyperparameters`, with scikit-learn's defaults.
 ///
 /// Classification gives the (weighted) class shares among the neighbours; regression the
 /// (weighted) mean. Equal distances are broken by training row order, so results are
@@ -18,8 +15,12 @@ public struct KNearestNeighbors: Algorithm {
     public static let name = "knn"
     public static let summary = "k-nearest neighbours (Euclidean): neighbour class shares or mean"
     public static let tasks: Set<Task> = [.classification, .regression]
+
     public struct Hyperparameters: HyperparameterSet {
+        /// Neighbours consulted; capped at the number of training rows.
         public var k = 5
+        /// `uniform` counts each neighbour once; `distance` weighs it by 1/distance, and
+        /// neighbours at distance 0, if any, take all the weight.
         public var weights = NeighbourWeights.uniform
         public init() {}
 

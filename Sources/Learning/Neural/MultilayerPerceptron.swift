@@ -3,20 +3,7 @@ import Foundation
 /// A multilayer perceptron trained with Adam, like scikit-learn's `MLPClassifier` /
 /// `MLPRegressor` with `early_stopping=True`.
 ///
-/// Hyperparameters (scikit-learn defaults):
-/// - `hidden` (default 100): units in the first hidden layer (ReLU).
-/// - `hidden2` (default 0): units in a second hidden layer; 0 means none.
-/// - `learning_rate` (default 0.001): Adam step size (β₁ 0.9, β₂ 0.999, ε 1e-8).
-/// - `alpha` (default 1e-4): L2 penalty on weights (not biases).
-/// - `batch_size` (default 200): rows per mini-batch, capped at the training rows.
-/// - `max_iter` (default 200): epochs.
-/// - `early_stopping` (default `auto`: on with 2,000 rows or more): hold out `validation_fraction` of the rows (stratified
-///   for classification) and stop when the validation score (accuracy or R²) has not improved
-///   by `tol` for more than `n_iter_no_change` epochs, keeping the best weights. With `false`,
-///   the training loss is watched instead.
-/// - `validation_fraction` (default 0.1), `n_iter_no_change` (default 10), `tol` (default 1e-4).
-/// - `class_weight` (default none; balanced: each row's loss and gradient weighted by its class,
-///   `ClassWeighting`, normalised by the batch's weight as scikit-learn's `sample_weight`).
+/// Hyperparameters: `MultilayerPerceptron.Hyperparameters`, with scikit-learn's defaults.
 ///
 /// Weights and biases start Glorot-uniform from the seed; rows are reshuffled every epoch.
 /// Classification uses softmax and cross-entropy; regression uses squared error on a target
@@ -28,17 +15,32 @@ public struct MultilayerPerceptron: Algorithm {
     public static let name = "mlp"
     public static let summary = "Neural network (ReLU hidden layers, Adam, early stopping)"
     public static let tasks: Set<Task> = [.classification, .regression]
+
     public struct Hyperparameters: HyperparameterSet {
+        /// Units in the first hidden layer (ReLU).
         public var hidden = 100
+        /// Units in a second hidden layer; 0 means none.
         public var hidden2 = 0
+        /// Adam step size (β₁ 0.9, β₂ 0.999, ε 1e-8).
         public var learningRate = 0.001
+        /// L2 penalty on weights (not biases).
         public var alpha = 1e-4
+        /// Rows per mini-batch, capped at the training rows.
         public var batchSize = 200
+        /// `max_iter`: epochs.
         public var maxEpochs = 200
+        /// auto: on with 2,000 rows or more. On: hold out `validationFraction` of the rows
+        /// (stratified for classification) and stop when the validation score (accuracy or R²) has
+        /// not improved by `tolerance` for more than `patience` epochs, keeping the best weights.
+        /// Off: the training loss is watched instead.
         public var earlyStopping = EarlyStopping.auto
         public var validationFraction = 0.1
+        /// `n_iter_no_change`.
         public var patience = 10
+        /// `tol`.
         public var tolerance = 1e-4
+        /// Each row's loss and gradient weighted by its class (`ClassWeighting`), normalised by the
+        /// batch's weight as scikit-learn's `sample_weight`.
         public var classWeight = ClassWeight.none
         public init() {}
 

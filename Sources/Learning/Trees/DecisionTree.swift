@@ -1,13 +1,6 @@
 /// CART decision tree with exact splits, like scikit-learn's `DecisionTreeClassifier/Regressor`.
 ///
-/// Hyperparameters (scikit-learn defaults):
-/// - `criterion`: auto (gini for classification, squared_error for regression) | gini | entropy | squared_error
-/// - `max_depth`: 0 = unlimited
-/// - `min_samples_split`: 2
-/// - `min_samples_leaf`: 1
-/// - `max_features`: all | sqrt | log2 — features scored per node (drawn from the seeded generator)
-/// - `class_weight`: none | balanced — rows weighted by class in the impurities and leaf
-///   distributions (`ClassWeighting`); row-count rules stay unweighted, as in scikit-learn
+/// Hyperparameters: `DecisionTree.Hyperparameters`, with scikit-learn's defaults.
 ///
 /// Splits are exact: every feature is sorted once and candidate thresholds lie halfway between
 /// consecutive distinct values. Missing values (NaN) are routed natively: each split learns
@@ -20,11 +13,16 @@ public struct DecisionTree: Algorithm {
     public static let wantsStandardizedInputs = false
     public static let acceptsMissingValues = true
     public struct Hyperparameters: HyperparameterSet {
+        /// auto: gini for classification, squared_error for regression.
         public var criterion = CriterionChoice.auto
+        /// 0 = unlimited.
         public var maxDepth = 0
         public var minSamplesSplit = 2
         public var minSamplesLeaf = 1
+        /// Features scored per node, drawn from the seeded generator.
         public var maxFeatures = FeatureBudget.all
+        /// Rows weighted by class in the impurities and leaf distributions (`ClassWeighting`);
+        /// row-count rules stay unweighted, as in scikit-learn.
         public var classWeight = ClassWeight.none
         public init() {}
 
