@@ -96,7 +96,7 @@ let package = Package(
         // Estimators, preprocessing, metrics, model selection. Knows nothing of files, HTTP or the REPL.
         .target(
             name: "Learning",
-            dependencies: ["Tabular", "ColumnExpressions", "Parallelism", "CWorkbenchPrefetch"],
+            dependencies: ["Tabular", "ColumnExpressions", "Diagnostics", "Parallelism", "CWorkbenchPrefetch"],
             swiftSettings: strict + vectorKernels
         ),
         // The CPU's prefetch hint, which Swift cannot emit, for the learning library's gathers.
@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "Bundles",
             dependencies: [
-                "Learning", "ColumnExpressions", "Tabular", "CWorkbenchSystem", "CWorkbenchZlib",
+                "Learning", "ColumnExpressions", "Tabular", "Diagnostics", "CWorkbenchSystem", "CWorkbenchZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "Serving",
             dependencies: [
-                "Bundles", "Learning", "Tabular", "PostgresAccess",
+                "Bundles", "Learning", "Tabular", "Diagnostics", "PostgresAccess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -177,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "workbench",
             dependencies: [
-                "Workbench", "Bundles", "Serving", "PostgresAccess", "CWorkbenchSystem",
+                "Workbench", "Bundles", "Serving", "PostgresAccess", "Diagnostics", "CWorkbenchSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict + checksVectorKernels

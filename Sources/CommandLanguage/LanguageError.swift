@@ -1,5 +1,7 @@
+public import Diagnostics
+
 /// A mistake in a command line, with the range of the offending text and what to do.
-public enum LanguageError: Error, Sendable, Equatable {
+public enum LanguageError: Error, Sendable, Equatable, UserFacingError {
     case unexpectedCharacter(Character, at: SourceRange)
     case unterminatedString(at: SourceRange)
     case badEscape(Character, at: SourceRange)
@@ -76,16 +78,16 @@ public enum LanguageError: Error, Sendable, Equatable {
         }
     }
 
+    /// The message and what to do; `render(line:)` adds the line with a caret under `range`.
+    public var diagnostic: Diagnostic { Diagnostic(message, remedy: hint.map { "\($0)" }) }
+
     /// The message, the line with a caret under the offending range, and the hint.
     public func render(line: String) -> String {
         let r = range
         let width = max(1, r.end - r.start)
         // Column positions are in characters; a tab would misalign the caret, so show it as a space.
         let shown = String(line.map { $0 == "\t" ? " " : $0 })
-        var text =
-            "error: \(message)\n  \(shown)\n  " + String(repeating: " ", count: r.start)
-            + String(repeating: "^", count: width)
-        if let hint { text += "\nhint: \(hint)" }
-        return text
+        let caret = String(repeating: " ", count: r.start) + String(repeating: "^", count: width)
+        return "error: " + diagnostic.rendered(.commandLanguage, showing: ["  " + shown, "  " + caret])
     }
 }

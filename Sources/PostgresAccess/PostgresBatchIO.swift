@@ -140,9 +140,7 @@ public final class PostgresTableWriter {
             let found = try held.rows("SELECT to_regclass(\(self.table))::text")
             if let cell = found.first?.makeRandomAccess()[0], cell.bytes != nil {
                 guard replace else {
-                    throw PostgresError.server(
-                        location: location.masked, message: "table '\(table)' already exists", sqlState: nil,
-                        hint: "pass --overwrite to replace it, or name another table")
+                    throw PostgresError.tableExists(location: location.masked, table: table)
                 }
                 try held.run("DROP TABLE \(self.table)")
             }

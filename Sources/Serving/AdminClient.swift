@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Diagnostics
 #endif
 
 /// A minimal blocking HTTP/1.1 client for the admin commands (`workbench promote`): plain HTTP
@@ -17,7 +18,7 @@ public enum AdminClient {
         var text = server.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("https://") {
             throw .badOption(
-                "--server \(server): workbench serve speaks plain HTTP; use http:// (put a TLS proxy in front of it for HTTPS)"
+                "\(setting: "server", server): workbench serve speaks plain HTTP; use http:// (put a TLS proxy in front of it for HTTPS)"
             )
         }
         if text.hasPrefix("http://") { text.removeFirst("http://".count) }
@@ -28,19 +29,19 @@ public enum AdminClient {
             let rest = text[text.index(after: close)...]
             if rest.hasPrefix(":") {
                 guard let p = Int(rest.dropFirst()) else {
-                    throw .badOption("--server \(server): the port is not a number")
+                    throw .badOption("\(setting: "server", server): the port is not a number")
                 }
                 port = p
             }
         } else if let colon = text.lastIndex(of: ":") {
             host = String(text[..<colon])
             guard let p = Int(text[text.index(after: colon)...]) else {
-                throw .badOption("--server \(server): the port is not a number")
+                throw .badOption("\(setting: "server", server): the port is not a number")
             }
             port = p
         }
         guard !host.isEmpty, (1...65_535).contains(port) else {
-            throw .badOption("--server \(server) is not a server address like http://127.0.0.1:8080")
+            throw .badOption("\(setting: "server", server) is not a server address like http://127.0.0.1:8080")
         }
         return (host, port)
     }
@@ -78,7 +79,9 @@ public enum AdminClient {
         }
         guard fd >= 0 else {
             throw .noServer(
-                "cannot reach a server at \(host):\(port): \(reason)\nhint: is `workbench serve` running there? It prints its address when it starts"
+                Diagnostic(
+                    "cannot reach a server at \(host):\(port): \(reason)",
+                    remedy: "is `workbench serve` running there? It prints its address when it starts")
             )
         }
         defer { close(fd) }

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 public import UnixSignals
+import Diagnostics
 
 /// How to serve a bundle.
 public struct ServeOptions: Sendable {
@@ -126,7 +127,8 @@ public struct ServeOptions: Sendable {
         // Compared as a double before any conversion: Int(1e300) would trap.
         guard let bytes, bytes.isFinite, bytes >= Double(bodyBytes.lowerBound), bytes <= Double(bodyBytes.upperBound)
         else {
-            throw ServingError.badOption("--max-body '\(text)' is out of range: it must be between 1 byte and 1GiB")
+            throw ServingError.badOption(
+                "\(setting: "max_body", "'\(text)'") is out of range: it must be between 1 byte and 1GiB")
         }
         return Int(bytes.rounded(.down))
     }
@@ -138,26 +140,26 @@ public struct ServeOptions: Sendable {
         {
             guard range.contains(value) else {
                 throw ServingError.badOption(
-                    "\(option) \(value) is out of range: it must be between \(range.lowerBound) and \(range.upperBound)\(unit)"
+                    "\(setting: option, "\(value)") is out of range: it must be between \(range.lowerBound) and \(range.upperBound)\(unit)"
                 )
             }
         }
-        try check(port, Self.ports, "--port", " (0: any free port)")
-        try check(maximumBodyBytes, Self.bodyBytes, "--max-body", " bytes")
-        try check(maximumRows, Self.rows, "--max-rows", " rows")
-        try check(maximumConnections, Self.connections, "--max-connections", "")
-        try check(Self.seconds(idleTimeout), Self.timeoutSeconds, "--idle-timeout", " seconds")
-        try check(Self.seconds(readTimeout), Self.timeoutSeconds, "--read-timeout", " seconds")
-        try check(logRetention, Self.retentionRows, "--log-retention", " rows")
-        if let logMaxAge { try check(logMaxAge, Self.maximumAgeSeconds, "--log-max-age", " seconds") }
+        try check(port, Self.ports, "port", " (0: any free port)")
+        try check(maximumBodyBytes, Self.bodyBytes, "max_body", " bytes")
+        try check(maximumRows, Self.rows, "max_rows", " rows")
+        try check(maximumConnections, Self.connections, "max_connections", "")
+        try check(Self.seconds(idleTimeout), Self.timeoutSeconds, "idle_timeout", " seconds")
+        try check(Self.seconds(readTimeout), Self.timeoutSeconds, "read_timeout", " seconds")
+        try check(logRetention, Self.retentionRows, "log_retention", " rows")
+        if let logMaxAge { try check(logMaxAge, Self.maximumAgeSeconds, "log_max_age", " seconds") }
         if let replica,
             replica.isEmpty || replica.count > 200
                 || replica.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         {
-            throw ServingError.badOption("--replica must be 1 to 200 characters without control characters")
+            throw ServingError.badOption("\(setting: "replica") must be 1 to 200 characters without control characters")
         }
-        try check(monitor.window, Self.windowRows, "--window", " rows")
-        try check(shadowQueueRows, Self.rows, "--shadow-queue", " rows")
+        try check(monitor.window, Self.windowRows, "window", " rows")
+        try check(shadowQueueRows, Self.rows, "shadow_queue", " rows")
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -269,17 +271,23 @@ public enum BundleServer {
             ?? ([options.bundlePath] + options.additionalBundlePaths)
         if let folder, paths.isEmpty {
             throw ServingError.badOption(
-                "\(folder) holds no bundle (a folder with a manifest.json, or a .zip)\nhint: export models into it (export m to \"\(folder)/NAME\"), then start the server again"
+                Diagnostic(
+                    "\(folder) holds no bundle (a folder with a manifest.json, or a .zip)",
+                    remedy: "export models into it (export m to \"\(folder)/NAME\"), then start the server again")
             )
         }
         if folder != nil, options.shadowBundlePath != nil {
             throw ServingError.badOption(
-                "--shadow works with one served bundle, not a folder of bundles\nhint: serve the champion's bundle itself with --shadow"
+                Diagnostic(
+                    "\(setting: "shadow") works with one served bundle, not a folder of bundles",
+                    remedy: "serve the champion's bundle itself with \(setting: "shadow")")
             )
         }
         if options.shadowBundlePath != nil, !options.additionalBundlePaths.isEmpty {
             throw ServingError.badOption(
-                "--shadow works with one served bundle, not \(paths.count): the challenger is scored beside the one champion\nhint: serve the other models from another server"
+                Diagnostic(
+                    "\(setting: "shadow") works with one served bundle, not \(paths.count): the challenger is scored beside the one champion",
+                    remedy: "serve the other models from another server")
             )
         }
         let bundles = try paths.map { try BundleReader.open($0, trustedKey: options.trustedKey) }
@@ -288,7 +296,9 @@ public enum BundleServer {
         }
         if let shadowBundle, shadowBundle.manifest.modelID == bundles.first?.manifest.modelID {
             throw ServingError.badOption(
-                "--shadow \(shadowBundle.path) holds the same model as the champion (model id \(shadowBundle.manifest.modelID)): there is nothing to compare\nhint: give the challenger another bundle"
+                Diagnostic(
+                    "\(setting: "shadow", shadowBundle.path) holds the same model as the champion (model id \(shadowBundle.manifest.modelID)): there is nothing to compare",
+                    remedy: "give the challenger another bundle")
             )
         }
         // Before any log is opened for writing.

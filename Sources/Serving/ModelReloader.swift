@@ -1,6 +1,7 @@
 import Bundles
 import Foundation
 import Synchronization
+import Diagnostics
 
 /// What one reload of a folder of bundles did, by model name.
 public struct ReloadReport: Sendable, Equatable {

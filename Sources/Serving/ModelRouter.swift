@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Bundles
+import Diagnostics
 
 /// The models of one server, by name: a request naming a model (`/v2/models/NAME/…`,
 /// `/v1/models/NAME/…`) goes to that model's `ModelService`, with its own token check, limits,
@@ -62,7 +63,9 @@ public final class ModelRouter: Sendable {
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
             throw ServingError.badOption(
-                "two bundles are both named '\(name)': each model is served under its name (/v2/models/NAME)\nhint: serve them from separate servers, or export one under another name"
+                Diagnostic(
+                    "two bundles are both named '\(name)': each model is served under its name (/v2/models/NAME)",
+                    remedy: "serve them from separate servers, or export one under another name")
             )
         }
     }

@@ -3,6 +3,7 @@ import Crypto
 public import Foundation
 import Learning
 import Synchronization
+import Diagnostics
 
 /// What a request body turned out to be when the server read it.
 public enum IncomingBody: Sendable {
@@ -76,13 +77,18 @@ public final class ModelService: Sendable {
         let unknown = redact.filter { name in !features.contains { $0.name == name } }
         guard unknown.isEmpty else {
             throw ServingError.badOption(
-                "--redact names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))\nhint: the model's inputs: \(features.map(\.name).joined(separator: ", "))"
+                Diagnostic(
+                    "\(setting: "redact") names column\(unknown.count == 1 ? "" : "s") the model does not take: \(unknown.joined(separator: ", "))",
+                    remedy: "the model's inputs: \(features.map(\.name).joined(separator: ", "))")
             )
         }
         if let shadowBundle, let problem = ModelRoles.incompatibility(champion: bundle, challenger: shadowBundle) {
             throw ServingError.badOption(
-                "--shadow: " + problem
-                    + "\nhint: a challenger must take the champion's inputs (any order) and predict the same target: train it on the same columns"
+                Diagnostic(
+                    "\(setting: "shadow"): \(problem)",
+                    remedy:
+                        "a challenger must take the champion's inputs (any order) and predict the same target: train it on the same columns"
+                )
             )
         }
         let champion = try ServedModel(

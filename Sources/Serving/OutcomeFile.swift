@@ -1,6 +1,7 @@
 public import Bundles
 import Foundation
 import Tabular
+import Diagnostics
 
 /// A CSV file of outcomes for `monitor --labels FILE key=COLUMN [truth=COLUMN]`: one row per
 /// prediction whose truth is known, its prediction id (as `/v1/predict` answered it) in the key
@@ -23,14 +24,19 @@ public struct OutcomeFile: Sendable, Equatable {
     /// `FILE [key=COLUMN] [truth=COLUMN]`, as the command line gives them.
     public init(words: [String]) throws(ServingError) {
         guard let file = words.first, !file.contains("=") || FileManager.default.fileExists(atPath: file) else {
-            throw ServingError.badOption("--labels needs a file first: --labels FILE.csv key=COLUMN [truth=COLUMN]")
+            throw ServingError.badOption(
+                "\(setting: "labels") needs a file first: \(setting: "labels", "FILE.csv") key=COLUMN [truth=COLUMN]")
         }
         self.init(path: file)
         for word in words.dropFirst() {
             let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[1].isEmpty else {
                 throw ServingError.badOption(
-                    "--labels: '\(word)' is not key=COLUMN or truth=COLUMN\nhint: put the log before --labels: workbench monitor LOG --labels FILE.csv key=COLUMN"
+                    Diagnostic(
+                        "\(setting: "labels"): '\(word)' is not key=COLUMN or truth=COLUMN",
+                        remedy:
+                            "put the log before \(setting: "labels"): workbench monitor LOG \(setting: "labels", "FILE.csv") key=COLUMN"
+                    )
                 )
             }
             switch parts[0] {
@@ -38,7 +44,7 @@ public struct OutcomeFile: Sendable, Equatable {
             case "truth": truth = parts[1]
             default:
                 throw ServingError.badOption(
-                    "--labels: unknown setting '\(parts[0])' (it takes key=COLUMN and truth=COLUMN)")
+                    "\(setting: "labels"): unknown setting '\(parts[0])' (it takes key=COLUMN and truth=COLUMN)")
             }
         }
     }
@@ -60,7 +66,9 @@ public struct OutcomeFile: Sendable, Equatable {
             throw ServingError.labels(
                 path: path,
                 reason:
-                    "no column '\(key)' of prediction ids (its columns: \(columns.joined(separator: ", ")))\nhint: name it with key=COLUMN"
+                    Diagnostic(
+                        "no column '\(key)' of prediction ids (its columns: \(columns.joined(separator: ", ")))",
+                        remedy: "name it with key=COLUMN")
             )
         }
         let fallback = classes.isEmpty ? "value" : "label"
@@ -69,7 +77,9 @@ public struct OutcomeFile: Sendable, Equatable {
             throw ServingError.labels(
                 path: path,
                 reason:
-                    "no column '\(truthName)' of outcomes (its columns: \(columns.joined(separator: ", ")))\nhint: name it with truth=COLUMN"
+                    Diagnostic(
+                        "no column '\(truthName)' of outcomes (its columns: \(columns.joined(separator: ", ")))",
+                        remedy: "name it with truth=COLUMN")
             )
         }
         guard case .numeric(let idValues) = ids.data else {

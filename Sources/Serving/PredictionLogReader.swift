@@ -9,6 +9,7 @@ import Tabular
 // Linux Foundation's C modules included their header first, which varies from build to build.
 import CoreFoundation
 import CDispatch
+import Diagnostics
 #endif
 
 /// Reads a prediction log file (while a server may be writing it) for `monitor`.
@@ -264,7 +265,7 @@ public enum LogMonitor {
         let rowsInAll = options.window.multipliedReportingOverflow(by: count)
         guard count >= 1, !rowsInAll.overflow, rowsInAll.partialValue <= PredictionLogReader.maximumWindow else {
             throw ServingError.badOption(
-                "--windows \(count) of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once"
+                "\(setting: "windows", "\(count)") of \(options.window) rows is more than the \(PredictionLogReader.maximumWindow) rows monitor reads at once"
             )
         }
         let bundle = try BundleReader.open(bundlePath ?? log.bundlePath, trustedKey: trustedKey)

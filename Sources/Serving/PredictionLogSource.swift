@@ -2,6 +2,7 @@ public import Bundles
 import Foundation
 public import Learning
 import Tabular
+import Diagnostics
 
 /// A prediction log as `monitor` and a server's realised-performance figures read it, whatever
 /// keeps it: an SQLite file (`PredictionLogReader`) or a database replicas share

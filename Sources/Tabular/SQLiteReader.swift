@@ -31,12 +31,7 @@ public enum SQLiteReader {
                     guard try db.tableExists(name) else {
                         let tables = try String.fetchAll(
                             db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name")
-                        throw TabularError.sqlite(
-                            path: shown,
-                            message: "no table named '\(name)'"
-                                + (tables.isEmpty
-                                    ? " (the database has no tables)" : "; tables: " + tables.joined(separator: ", "))
-                                + didYouMean(name, among: tables))
+                        throw TabularError.noTable(path: shown, name: name, tables: tables)
                     }
                     sql = "SELECT * FROM \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""
                 case .query(let q):

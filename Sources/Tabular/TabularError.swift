@@ -1,4 +1,4 @@
-import Diagnostics
+public import Diagnostics
 
 /// Where in a text file something was found: 1-based line and column (column counts fields).
 public struct FileLocation: Sendable, Equatable, CustomStringConvertible {
@@ -36,6 +36,8 @@ public enum TabularError: Error, Sendable, Equatable {
     case unknownColumn(String, available: [String])
     case typeOverrideNotNumeric(FileLocation, column: String, value: String)
     case sqlite(path: String, message: String)
+    /// A SQLite database without the table asked for.
+    case noTable(path: String, name: String, tables: [String])
     case invalidArgument(String)
     case tooLarge(path: String, estimatedBytes: Int, budgetBytes: Int)
     case changedWhileReading(path: String, expectedBytes: Int, readBytes: Int)
@@ -48,62 +50,95 @@ public enum TabularError: Error, Sendable, Equatable {
     case joinKeyKinds(String, left: String, right: String)
 }
 
-extension TabularError: CustomStringConvertible {
-    /// The message and, after a newline, a hint saying what to do.
-    public var description: String {
+extension TabularError: UserFacingError {
+    public var diagnostic: Diagnostic {
         switch self {
         case .joinKeyKinds(let key, let left, let right):
-            "the key '\(key)' is \(left) in the left table and \(right) in the right one\nhint: make both the same type (load with types= or derive a text copy)"
+            Diagnostic(
+                "the key '\(key)' is \(left) in the left table and \(right) in the right one",
+                remedy: "make both the same type (load with \(setting: "types") or derive a text copy)")
         case .fileNotFound(let p):
-            "no such file: \(p)\nhint: check the path; relative paths start from the current folder"
+            Diagnostic("no such file: \(p)", remedy: "check the path; relative paths start from the current folder")
         case .isDirectory(let p):
-            "\(p) is a folder, not a data file\nhint: name a .csv or .tsv file inside it"
+            Diagnostic("\(p) is a folder, not a data file", remedy: "name a .csv or .tsv file inside it")
         case .permissionDenied(let p):
-            "permission denied reading \(p)\nhint: check the file's permissions (chmod +r)"
+            Diagnostic("permission denied reading \(p)", remedy: "check the file's permissions (chmod +r)")
         case .unreadable(let p, let reason):
             "cannot read \(p): \(reason)"
         case .emptyFile(let p):
-            "\(p) is empty\nhint: a CSV needs a header line and at least one row"
+            Diagnostic("\(p) is empty", remedy: "a CSV needs a header line and at least one row")
         case .headerOnly(let p):
-            "\(p) has a header but no rows\nhint: a CSV needs at least one data row"
+            Diagnostic("\(p) has a header but no rows", remedy: "a CSV needs at least one data row")
         case .binaryFile(let p, let offset):
-            "\(p) looks like a binary file (a NUL byte at offset \(offset)), not text\nhint: load a CSV/TSV text file, or a SQLite database with \"sqlite:PATH\""
+            Diagnostic(
+                "\(p) looks like a binary file (a NUL byte at offset \(offset)), not text",
+                remedy: "load a CSV/TSV text file, or a SQLite database with \"sqlite:PATH\"")
         case .invalidUTF8(let loc):
-            "invalid UTF-8 at \(loc)\nhint: re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+            Diagnostic("invalid UTF-8 at \(loc)", remedy: "re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
         case .unterminatedQuote(let loc):
-            "unterminated quoted field starting at \(loc)\nhint: close the quote, or double any quote inside a quoted field (\"\")"
+            Diagnostic(
+                "unterminated quoted field starting at \(loc)",
+                remedy: "close the quote, or double any quote inside a quoted field (\"\")")
         case .raggedRow(let loc, let expected, let found):
-            "row at \(loc.file):\(loc.line) has \(found) fields, expected \(expected) like the header\nhint: quote fields that contain the separator, or check the separator with sep="
+            Diagnostic(
+                "row at \(loc.file):\(loc.line) has \(found) fields, expected \(expected) like the header",
+                remedy: "quote fields that contain the separator, or check the separator with \(setting: "sep")")
         case .unexpectedQuote(let loc):
-            "a quote inside an unquoted field at \(loc)\nhint: quote the whole field and double the inner quote (\"a \"\"b\"\"\")"
+            Diagnostic(
+                "a quote inside an unquoted field at \(loc)",
+                remedy: "quote the whole field and double the inner quote (\"a \"\"b\"\"\")")
         case .emptyColumnName(let loc):
-            "empty column name at \(loc)\nhint: give every header field a name"
+            Diagnostic("empty column name at \(loc)", remedy: "give every header field a name")
         case .duplicateColumnName(let name):
-            "duplicate column name '\(name)'\nhint: column names must be unique; rename one in the header"
+            Diagnostic(
+                "duplicate column name '\(name)'", remedy: "column names must be unique; rename one in the header")
         case .duplicateHeaderName(let loc, let name, let first):
-            "duplicate column name '\(name)' at \(loc) (column \(first) has the same name)\nhint: column names must be unique; rename one in the header"
+            Diagnostic(
+                "duplicate column name '\(name)' at \(loc) (column \(first) has the same name)",
+                remedy: "column names must be unique; rename one in the header")
         case .columnLengthMismatch(let column, let expected, let found):
             "column '\(column)' has \(found) values, expected \(expected)"
         case .unknownColumn(let name, let available):
-            "no column named '\(name)'" + didYouMean(name, among: available)
+            Diagnostic(
+                "no column named '\(name)'",
+                remedy: closestMatch(name, among: available).map { "did you mean '\($0)'?" })
         case .typeOverrideNotNumeric(let loc, let column, let value):
-            "column '\(column)' was declared number but has '\(value)' at \(loc)\nhint: declare it text, or fix the value"
+            Diagnostic(
+                "column '\(column)' was declared number but has '\(value)' at \(loc)",
+                remedy: "declare it text, or fix the value")
         case .sqlite(let p, let message):
             "SQLite error in \(p): \(message)"
+        case .noTable(let p, let name, let tables):
+            Diagnostic(
+                "SQLite error in \(p): no table named '\(name)'"
+                    + (tables.isEmpty
+                        ? " (the database has no tables)" : "; tables: " + tables.joined(separator: ", ")),
+                remedy: closestMatch(name, among: tables).map { "did you mean '\($0)'?" })
         case .invalidArgument(let message):
-            message
+            Diagnostic(message)
         case .tooLarge(let p, let estimated, let budget):
-            "\(p) would need about \(mebibytes(estimated)) in memory to load, over the memory budget of \(mebibytes(budget))\nhint: load a sample of it (e.g. head -n 100000 FILE > sample.csv), or, if this machine has the memory, raise the budget: WORKBENCH_MEMORY_BUDGET=\(suggestedBudget(estimated))"
+            Diagnostic(
+                "\(p) would need about \(mebibytes(estimated)) in memory to load, over the memory budget of \(mebibytes(budget))",
+                remedy:
+                    "load a sample of it (e.g. head -n 100000 FILE > sample.csv), or, if this machine has the memory, raise the budget: WORKBENCH_MEMORY_BUDGET=\(suggestedBudget(estimated))"
+            )
         case .changedWhileReading(let p, let expected, let read):
-            "\(p) changed while it was being read (\(read) of \(expected) bytes were there)\nhint: wait until whatever writes the file has finished, then load it again"
+            Diagnostic(
+                "\(p) changed while it was being read (\(read) of \(expected) bytes were there)",
+                remedy: "wait until whatever writes the file has finished, then load it again")
         case .grewWhileReading(let p, let read, let now, let complete):
-            "\(p) changed while it was being read (\(read) bytes read, \(now) there now)"
-                + (complete ? "" : "; the last line read has no line end, so its last value may be cut short")
-                + "\nhint: something is writing to the file; wait until it has finished, or load a copy (cp \(p) snapshot.csv)"
+            Diagnostic(
+                "\(p) changed while it was being read (\(read) bytes read, \(now) there now)"
+                    + (complete ? "" : "; the last line read has no line end, so its last value may be cut short"),
+                remedy:
+                    "something is writing to the file; wait until it has finished, or load a copy (cp \(p) snapshot.csv)"
+            )
         case .notRegularFile(let p, let kind):
-            "\(p) is \(kind), not a data file; refusing to read it (it may never end)\nhint: save the data to a regular .csv or .tsv file and load that"
+            Diagnostic(
+                "\(p) is \(kind), not a data file; refusing to read it (it may never end)",
+                remedy: "save the data to a regular .csv or .tsv file and load that")
         case .writeFailed(let p, let reason):
-            "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
+            Diagnostic("cannot write \(p): \(reason)", remedy: "check that the folder exists and is writable")
         }
     }
 }
@@ -116,10 +151,4 @@ private func mebibytes(_ bytes: Int) -> String {
 /// A budget setting just above `bytes`, in whole gibibytes, for the hint.
 private func suggestedBudget(_ bytes: Int) -> String {
     bytes == Int.max ? "(more memory than any machine has)" : "\(bytes / (1 << 30) + 1)G"
-}
-
-/// " — did you mean 'x'?" when a candidate is within a small edit distance, else "".
-public func didYouMean(_ word: String, among candidates: [String]) -> String {
-    guard let best = closestMatch(word, among: candidates) else { return "" }
-    return "\nhint: did you mean '\(best)'?"
 }

@@ -6,6 +6,7 @@ import Workbench
 import Synchronization
 import Bundles
 import UnixSignals
+import Diagnostics
 
 /// Serve a bundle over HTTP until SIGINT or SIGTERM.
 struct Serve: ParsableCommand {
@@ -127,7 +128,7 @@ struct Serve: ParsableCommand {
     /// starts; the message names the option and its range.
     func validate() throws {
         guard !bundles.isEmpty else { throw ValidationError("say which bundle to serve") }
-        do { _ = try rangedOptions() } catch { throw ValidationError(error.description) }
+        do { _ = try rangedOptions() } catch { throw ValidationError(shellText(error)) }
     }
 
     /// The options whose values have ranges, checked (timeouts as numbers, before they become
@@ -241,7 +242,7 @@ struct Serve: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(1)
         }
     }
@@ -338,7 +339,7 @@ struct Monitor: ParsableCommand {
             throw ValidationError("--tolerance \(tolerance) is out of range: it must be a finite number of at least 0")
         }
         if !labels.isEmpty {
-            do { _ = try OutcomeFile(words: labels) } catch { throw ValidationError(error.description) }
+            do { _ = try OutcomeFile(words: labels) } catch { throw ValidationError(shellText(error)) }
         }
     }
 
@@ -389,7 +390,7 @@ struct Monitor: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(1)
         }
     }
@@ -414,7 +415,7 @@ struct Promote: ParsableCommand {
     var tokenFile: String?
 
     func validate() throws {
-        do { _ = try AdminClient.parse(server: server) } catch { throw ValidationError(error.description) }
+        do { _ = try AdminClient.parse(server: server) } catch { throw ValidationError(shellText(error)) }
     }
 
     func run() throws {
@@ -470,28 +471,31 @@ struct Promote: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(1)
         }
     }
 
     /// The server's refusal in the user's terms.
-    static func refusal(_ answer: AdminClient.Answer, server: String, sentToken: Bool) -> String {
+    static func refusal(_ answer: AdminClient.Answer, server: String, sentToken: Bool) -> Diagnostic {
         let json = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any]
         let message = json?["error"] as? String ?? "HTTP \(answer.status)"
         let details = (json?["details"] as? [String]) ?? []
         switch answer.status {
         case 401:
-            return "the server at \(server) refused: " + message
-                + (sentToken
-                    ? "\nhint: the token in --token-file is not the server's"
-                    : "\nhint: the server needs its token: --token-file FILE")
+            return Diagnostic(
+                "the server at \(server) refused: \(message)",
+                remedy: sentToken
+                    ? "the token in \(setting: "token_file") is not the server's"
+                    : "the server needs its token: \(setting: "token_file", "FILE")")
         case 404:
-            return
-                "the server at \(server) has no promotion route (\(message))\nhint: is it a workbench serve of this version?"
+            return Diagnostic(
+                "the server at \(server) has no promotion route (\(message))",
+                remedy: "is it a workbench serve of this version?")
         default:
-            return "the server at \(server) refused: " + message
-                + (details.isEmpty ? "" : "\nhint: " + details.joined(separator: "; "))
+            return Diagnostic(
+                "the server at \(server) refused: \(message)",
+                remedy: details.isEmpty ? nil : "\(details.joined(separator: "; "))")
         }
     }
 }

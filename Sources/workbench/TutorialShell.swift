@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Workbench
+import Diagnostics
 
 /// `workbench tutorial`: the lessons from the shell.
 struct TutorialShell: ParsableCommand {
@@ -118,7 +119,7 @@ struct TutorialShell: ParsableCommand {
         func absolute(_ path: String) -> String { DataFileLocation.resolvePath(path, workingDirectory: cwd) }
         do {
             let target = output.map {
-                FileTarget(path: absolute($0), shown: $0, overwrite: overwrite, remedy: "pass --overwrite")
+                FileTarget(path: absolute($0), shown: $0, overwrite: overwrite)
             }
             // The target is checked before the folders are read, so a refusal costs nothing.
             _ = try target?.destination()
@@ -136,7 +137,7 @@ struct TutorialShell: ParsableCommand {
                 FileHandle.standardError.write(Data("wrote \(target.shown)\n".utf8))
             }
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(2)
         }
     }

@@ -5,6 +5,7 @@ import Foundation
 import PostgresAccess
 import Tabular
 import Workbench
+import Diagnostics
 
 /// An interactive machine-learning workbench for the terminal.
 @main
@@ -24,13 +25,10 @@ struct WorkbenchCommand: ParsableCommand {
         // This build's learning kernels use AVX2 and FMA; without them the first fit would die of an
         // illegal instruction, so say so now and how to build for this CPU.
         if wb_cpu_has_avx2_fma() == 0 {
-            FileHandle.standardError.write(
-                Data(
-                    """
-                    error: this build of workbench needs a CPU with AVX2 and FMA (x86-64-v3), and this one has neither or only one.
-                    hint: rebuild for any x86-64 CPU: WORKBENCH_PORTABLE=1 swift build -c release
-
-                    """.utf8))
+            reportError(
+                Diagnostic(
+                    "this build of workbench needs a CPU with AVX2 and FMA (x86-64-v3), and this one has neither or only one.",
+                    remedy: "rebuild for any x86-64 CPU: WORKBENCH_PORTABLE=1 swift build -c release"))
             Foundation.exit(2)
         }
         #endif
@@ -106,14 +104,16 @@ struct Open: ParsableCommand {
         do {
             transcript = try Transcript.read(path: file)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(2)
         }
         if let changed = transcript.integrityProblem {
-            FileHandle.standardError.write(
-                Data(
-                    "error: \(file) was changed after it was recorded: \(changed)\nhint: if it was edited on purpose, `workbench replay --update \(file)` records the new outputs and digests\n"
-                        .utf8))
+            reportError(
+                Diagnostic(
+                    "\(file) was changed after it was recorded: \(changed)",
+                    remedy:
+                        "if it was edited on purpose, `workbench replay \(setting: "update") \(file)` records the new outputs and digests"
+                ))
             throw ExitCode(2)
         }
         let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
@@ -136,7 +136,7 @@ struct Open: ParsableCommand {
                 return true
             })
         if let refused {
-            FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
+            reportError(refused)
             throw ExitCode(2)
         }
     }
@@ -161,7 +161,7 @@ private func startSession(
             (learner ?? ProcessInfo.processInfo.environment["WORKBENCH_LEARNER"].flatMap { $0.isEmpty ? nil : $0 }).map(
                 LearnerName.validate)
     } catch {
-        throw ValidationError("\(error)")
+        throw ValidationError(shellText(error))
     }
     let environment = SessionEnvironment(
         workingDirectory: cwd, home: home, width: width, richText: rich,
@@ -338,7 +338,7 @@ struct Replay: ParsableCommand {
         do {
             transcript = try Transcript.read(path: file)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(2)
         }
         let replayer = Replayer(transcript: transcript, transcriptPath: file)
@@ -377,7 +377,7 @@ extension Replay {
         do {
             replay = ProvenanceReplay(bundle: try BundleReader.open(file, trustedKey: trust), shownAs: file)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(2)
         }
         do {
@@ -392,7 +392,7 @@ extension Replay {
                 "byte-identical: ran \(report.cellsRun) cell\(report.cellsRun == 1 ? "" : "s") on \(files.isEmpty ? "no data file" : files) (fingerprints match); the retrained \(report.model) is model.json exactly (\(report.bytes) bytes, model id \(replay.bundle.manifest.modelID))"
             )
         } catch let error as ProvenanceError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(error.isUsage ? ExitCode.validationFailure.rawValue : error.isMismatch ? 1 : 2)
         }
     }
@@ -420,7 +420,7 @@ struct ReportCommand: ParsableCommand {
         do {
             _ = try ReportWriter.format(of: output)
             let absolute = output.hasPrefix("/") ? output : FileManager.default.currentDirectoryPath + "/" + output
-            let target = FileTarget(path: absolute, shown: output, overwrite: overwrite, remedy: "pass --overwrite")
+            let target = FileTarget(path: absolute, shown: output, overwrite: overwrite)
             // The transcript's own errors come first; the target is checked again before writing.
             _ = try Transcript.read(path: file)
             _ = try target.destination()
@@ -432,7 +432,7 @@ struct ReportCommand: ParsableCommand {
                 "wrote \(output): \(report.cells.count) cells, \(charts) charts, \(report.cards.count) model cards"
                     + (files.count > 1 ? ", \(files.count - 1) SVG files" : ""))
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(2)
         }
     }
@@ -492,7 +492,7 @@ struct Predict: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(2)
         }
     }
@@ -531,7 +531,7 @@ struct Verify: ParsableCommand {
                         ? ", signature valid" : (loaded.signed ? ", signed (not checked: no --trust)" : ", unsigned")))
             print(ProvenanceSummary.line(m))
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(1)
         }
     }
@@ -557,7 +557,7 @@ struct Keygen: ParsableCommand {
             try KeyPairFiles.generate(prefix: out, overwrite: overwrite)
             print("wrote \(out).pem (private, keep it secret) and \(out).pub.pem (public, give it to whoever verifies)")
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            reportError(error)
             throw ExitCode(1)
         }
     }

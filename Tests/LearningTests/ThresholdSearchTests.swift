@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import Tabular
 @testable import Learning
+import Diagnostics
 
 /// Decision thresholds: the search by hand, against scikit-learn, and stored in the pipeline.
 @Suite struct ThresholdSearchTests {

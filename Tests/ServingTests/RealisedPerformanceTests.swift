@@ -5,6 +5,7 @@ import Learning
 import Testing
 import TestSupport
 import Bundles
+import Diagnostics
 
 /// Realised performance on the labelled rows of a window, checked against direct computations;
 /// the alert rule at its boundary; outcomes from a CSV file; logs older than outcomes.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Serving
+import Diagnostics
 
 /// `serve`'s options: each has a range, and a value outside it is a usage error naming the option
 /// and the range — never a trap, a wrapped port or a timeout that drops every connection.
@@ -24,10 +25,15 @@ struct ServeOptionTests {
         func problem(_ change: (inout ServeOptions) -> Void) -> String? {
             var options = ServeOptions(bundlePath: "b")
             change(&options)
-            do { try options.validate() } catch { return error.description }
+            do { try options.validate() } catch { return error.diagnostic.rendered(.commandLine) }
             return nil
         }
         #expect(problem { _ in } == nil)
+        // The REPL spells the same setting its own way.
+        var repl = ServeOptions(bundlePath: "b")
+        repl.port = 70_000
+        #expect(throws: ServingError.self) { try repl.validate() }
+        do { try repl.validate() } catch { #expect(error.description.hasPrefix("port=70000 is out of range")) }
         #expect(
             problem { $0.port = 70_000 }
                 == "--port 70000 is out of range: it must be between 0 and 65535 (0: any free port)")

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Testing
 @testable import Tabular
+import Diagnostics
 
 /// A malformed input and the error it must produce.
 struct MalformedCase: Sendable, CustomTestStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tabular
+import Diagnostics
 
 /// Issue 19, the CSV part: non-regular files refused, a file growing while it loads reported,
 /// a duplicate header located, and a memory estimate from the storage each column uses.

@@ -7,6 +7,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Tabular
+import Diagnostics
 
 /// A fresh temporary folder; the caller removes it.
 private func scratchFolder() throws -> String {

@@ -2,6 +2,7 @@ import PropertyBased
 import Testing
 import TestSupport
 @testable import Tabular
+import Diagnostics
 
 /// A table to write and read back: its columns and the separator to write it with.
 struct GeneratedTable: Sendable, CustomStringConvertible {

@@ -106,4 +106,21 @@ struct ArchitectureTests {
         #expect(rows.map(\.name) == ["A", "B"])
         #expect(rows.map(\.dependencies) == [[], ["A", "CZ"]])
     }
+
+    /// Errors are rendered in one place (`Diagnostic.rendered`): no source outside `Diagnostics`
+    /// glues a `hint:` line onto its own message, where a front end could not spell its settings.
+    @Test func noErrorGluesItsOwnHint() throws {
+        let sources = repositoryRoot + "/Sources"
+        let files = try #require(FileManager.default.subpathsOfDirectory(atPath: sources) as [String]?)
+        var glued: [String] = []
+        for file in files where file.hasSuffix(".swift") && !file.hasPrefix("Diagnostics/") {
+            let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(#"\nhint:"#) {
+                glued.append("\(file):\(number + 1)")
+            }
+        }
+        try #require(files.count > 100, "read \(files.count) files under Sources")
+        #expect(glued.isEmpty, "a hint glued into a message (use Diagnostic(_:remedy:)): \(glued)")
+    }
 }

@@ -3,6 +3,7 @@ import Tabular
 import Testing
 import TestSupport
 @testable import Workbench
+import Diagnostics
 
 /// Checks by meaning: a stratified split is one whose parts keep the class shares, an evaluation
 /// counts only on rows the model did not train on, and every step of every shipped lesson refuses

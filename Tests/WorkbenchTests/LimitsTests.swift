@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Workbench
+import Diagnostics
 
 /// Makes a sparse file of `bytes` (no disk used, nothing committed), for size limits.
 private func sparseFile(_ path: String, bytes: Int) throws {

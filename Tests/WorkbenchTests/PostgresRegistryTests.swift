@@ -210,7 +210,8 @@ struct PostgresPredictTests {
                 environment: environment)
             #expect(again.wait(timeout: 60) == 2)
             #expect(
-                again.errorOutput.contains("table 'scored' already exists; pass --overwrite"), "\(again.errorOutput)")
+                again.errorOutput.contains("table 'scored' already exists\nhint: add --overwrite to replace it"),
+                "\(again.errorOutput)")
             db.close()
         }
     }

@@ -183,9 +183,8 @@ struct SessionHardeningTests {
         let temporary = TemporaryFiles.temporaryPath(for: path)
         try "mine\n".write(toFile: temporary, atomically: false, encoding: .utf8)
         try "theirs\n".write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(throws: FileWriteError.exists(path: "late.txt", linkedTo: nil, remedy: "add overwrite=yes")) {
-            try FileTarget.moveIntoPlace(
-                temporary, path, replacing: false, shown: "late.txt", remedy: "add overwrite=yes")
+        #expect(throws: FileWriteError.exists(path: "late.txt", linkedTo: nil, caveat: nil)) {
+            try FileTarget.moveIntoPlace(temporary, path, replacing: false, shown: "late.txt", caveat: nil)
         }
         #expect(try Self.text(path) == "theirs\n")
         #expect(!FileManager.default.fileExists(atPath: temporary))
@@ -199,7 +198,7 @@ struct SessionHardeningTests {
         try "precious\n".write(toFile: folder + "/r.html", atomically: false, encoding: .utf8)
         let refused = try runBinary(["report", "sessions/report-charts.wbt", "-o", folder + "/r.html"])
         #expect(refused.status == 2)
-        #expect(refused.err.contains("r.html already exists\nhint: pass --overwrite to replace it"), "\(refused.err)")
+        #expect(refused.err.contains("r.html already exists\nhint: add --overwrite to replace it"), "\(refused.err)")
         #expect(try Self.text(folder + "/r.html") == "precious\n")
         let replaced = try runBinary(["report", "sessions/report-charts.wbt", "-o", folder + "/r.html", "--overwrite"])
         #expect(replaced.status == 0, "\(replaced.err)")
@@ -218,7 +217,9 @@ struct SessionHardeningTests {
         let first = try Self.text(prefix + ".pem")
         let again = try runBinary(["keygen", "--out", prefix])
         #expect(again.status == 1)
-        #expect(again.err.contains("team.pem already exists\nhint: pass --overwrite"), "\(again.err)")
+        #expect(
+            again.err.contains("team.pem already exists\nhint: add --overwrite (bundles signed with the old key"),
+            "\(again.err)")
         #expect(!again.err.contains("overwrite=yes"))
         #expect(try Self.text(prefix + ".pem") == first)
         #expect(try runBinary(["keygen", "--out", prefix, "--overwrite"]).status == 0)

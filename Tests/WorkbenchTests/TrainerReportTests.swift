@@ -198,7 +198,7 @@ struct TrainerReportTests {
         let second = try Subprocess(binary, ["tutorial", "report", learners, "-o", "p.json"], in: folder)
         #expect(second.wait(timeout: 120) == 2)
         #expect(
-            second.errorOutput.contains("p.json already exists") && second.errorOutput.contains("pass --overwrite"),
+            second.errorOutput.contains("p.json already exists") && second.errorOutput.contains("add --overwrite"),
             "\(second.errorOutput)")
         let json = try Subprocess(binary, ["tutorial", "report", learners, "--json"], in: folder)
         #expect(json.wait(timeout: 120) == 0)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Workbench
+import Diagnostics
 
 @Suite("Tutorial lesson files")
 struct TutorialParserTests {

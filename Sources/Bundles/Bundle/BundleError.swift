@@ -1,5 +1,6 @@
+public import Diagnostics
 /// Why a bundle could not be written, opened or trusted; each names the file involved.
-public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum BundleError: Error, Sendable, Equatable, UserFacingError {
     case exists(path: String)
     case notFound(path: String)
     case missingFile(bundle: String, file: String)
@@ -23,39 +24,63 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The archive itself cannot be read as a zip (`bundle` is its path, named once).
     case malformedArchive(bundle: String, reason: String)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
-        case .exists(let p): "\(p) already exists\nhint: add overwrite=yes to replace it"
+        case .exists(let p):
+            Diagnostic("\(p) already exists", remedy: "add \(setting: "overwrite", "yes") to replace it")
         case .notFound(let p): "no bundle at \(p)"
-        case .missingFile(let b, let f): "bundle \(b) is missing \(f)\nhint: the bundle is incomplete; export it again"
+        case .missingFile(let b, let f):
+            Diagnostic("bundle \(b) is missing \(f)", remedy: "the bundle is incomplete; export it again")
         case .checksumMismatch(let b, let f):
-            "\(b)/\(f) does not match its checksum in manifest.json: the file was changed after export\nhint: do not edit bundle files; export the model again"
+            Diagnostic(
+                "\(b)/\(f) does not match its checksum in manifest.json: the file was changed after export",
+                remedy: "do not edit bundle files; export the model again")
         case .unlistedFile(let b, let f):
-            "\(b)/\(f) is not listed in manifest.json\nhint: a bundle holds only the files its manifest lists; remove it or export again"
+            Diagnostic(
+                "\(b)/\(f) is not listed in manifest.json",
+                remedy: "a bundle holds only the files its manifest lists; remove it or export again")
         case .unknownFormatVersion(let b, let found, let supported):
-            "\(b)/manifest.json has format version \(found); this workbench reads version \(supported)\nhint: use a matching workbench version"
+            Diagnostic(
+                "\(b)/manifest.json has format version \(found); this workbench reads version \(supported)",
+                remedy: "use a matching workbench version")
         case .malformedManifest(let b, let reason): "\(b)/manifest.json is malformed: \(reason)"
         case .malformedFile(let b, let f, let reason): "\(b)/\(f) is malformed: \(reason)"
         case .unsafeArchiveEntry(let b, let entry, let reason): "\(b): refusing archive entry '\(entry)': \(reason)"
         case .archiveTooLarge(let b, let limit):
             "\(b) unpacks to more than \(limit / 1_048_576) MiB; refusing it (a zip bomb?)"
         case .compressionBomb(let b, let entry, let bytes, let compressed, let limit):
-            "\(b): refusing archive entry '\(entry)': it inflates to \(bytes) bytes from \(compressed), more than \(limit)× (a zip bomb?)\nhint: bundle files compress far less; if this is a real bundle, unzip it yourself and open the folder"
+            Diagnostic(
+                "\(b): refusing archive entry '\(entry)': it inflates to \(bytes) bytes from \(compressed), more than \(limit)× (a zip bomb?)",
+                remedy:
+                    "bundle files compress far less; if this is a real bundle, unzip it yourself and open the folder")
         case .duplicateKey(let b, let f, let key, let path):
-            "\(b)/\(f) is malformed: key '\(key)' appears twice in \(path.isEmpty ? "the top object" : path) (which one counts is ambiguous)\nhint: do not edit bundle files; export the model again"
+            Diagnostic(
+                "\(b)/\(f) is malformed: key '\(key)' appears twice in \(path.isEmpty ? "the top object" : path) (which one counts is ambiguous)",
+                remedy: "do not edit bundle files; export the model again")
         case .insufficientVerification(let b, let reason):
-            "\(b)/verification.json cannot vouch for the model: \(reason)\nhint: export the bundle again from the session that trained the model"
-        case .unsigned(let b): "\(b) is not signed, but a trusted key was given\nhint: export with sign=\"key.pem\""
+            Diagnostic(
+                "\(b)/verification.json cannot vouch for the model: \(reason)",
+                remedy: "export the bundle again from the session that trained the model")
+        case .unsigned(let b):
+            Diagnostic(
+                "\(b) is not signed, but a trusted key was given",
+                remedy: "export with \(setting: "sign", "\"key.pem\"")")
         case .badSignature(let b):
             "\(b)/manifest.sig does not verify with the trusted key: the bundle was changed or signed by someone else"
         case .badKey(let p, let reason): "cannot use key \(p): \(reason)"
         case .verificationFailed(let b, let row, let detail):
-            "\(b): verification row \(row) gives a different output than at export (\(detail))\nhint: the model, its code or the platform changed; do not serve this bundle"
+            Diagnostic(
+                "\(b): verification row \(row) gives a different output than at export (\(detail))",
+                remedy: "the model, its code or the platform changed; do not serve this bundle")
         case .writeFailed(let p, let reason): "cannot write \(p): \(reason)"
         case .notRegularFile(let p, let kind):
-            "\(p) is \(kind), not a bundle; refusing to read it (it may never end)\nhint: give a bundle folder or .zip file made by export"
+            Diagnostic(
+                "\(p) is \(kind), not a bundle; refusing to read it (it may never end)",
+                remedy: "give a bundle folder or .zip file made by export")
         case .malformedArchive(let b, let reason):
-            "\(b) is not a readable bundle archive: \(reason)\nhint: export the model again, or give the bundle folder"
+            Diagnostic(
+                "\(b) is not a readable bundle archive: \(reason)",
+                remedy: "export the model again, or give the bundle folder")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 public import Learning
 public import Tabular
+public import Diagnostics
 
 /// `verification.json`: input rows with the exact outputs the model gave at export, so a bundle
 /// can prove wherever it lands that it still computes the same thing (like PMML's ModelVerification).
@@ -204,17 +205,19 @@ public enum JSONScalar: Codable, Sendable, Equatable {
 }
 
 /// Why a verification set could not be made from the rows given.
-public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum VerificationError: Error, Sendable, Equatable, UserFacingError {
     case noRows
     case noTargetColumn(String)
     case classWithoutRows(String)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .noRows: "there are no rows to take verification rows from"
         case .noTargetColumn(let name): "the rows for verification lack the target column '\(name)'"
         case .classWithoutRows(let label):
-            "no row of class '\(label)' to verify the bundle with\nhint: export from the data the model was trained on"
+            Diagnostic(
+                "no row of class '\(label)' to verify the bundle with",
+                remedy: "export from the data the model was trained on")
         }
     }
 }

@@ -1,3 +1,4 @@
+public import Diagnostics
 /// A hyperparameter value as the user wrote it, after type checking.
 public enum ParameterValue: Sendable, Codable, Hashable, CustomStringConvertible {
     case int(Int)
@@ -121,11 +122,13 @@ func shortNumber(_ x: Double) -> String {
     return String(x)
 }
 
-extension LearningError: CustomStringConvertible {
-    public var description: String {
+extension LearningError: UserFacingError {
+    public var diagnostic: Diagnostic {
         switch self {
         case .unknownParameter(let algorithm, let name, let known):
-            "\(algorithm) has no hyperparameter '\(name)'\nhint: its hyperparameters: " + known.joined(separator: ", ")
+            Diagnostic(
+                "\(algorithm) has no hyperparameter '\(name)'",
+                remedy: "its hyperparameters: \(known.joined(separator: ", "))")
         case .invalidParameter(let algorithm, let name, let value, let expected):
             "\(algorithm): \(name)=\(value) is not allowed; it must be \(expected)"
         case .unsupportedTask(let algorithm, let task):

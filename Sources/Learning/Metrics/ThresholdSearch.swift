@@ -1,4 +1,5 @@
 import Tabular
+public import Diagnostics
 
 /// What a binary classifier's decision threshold is chosen for.
 public enum ThresholdObjective: Sendable, Equatable {
@@ -67,18 +68,22 @@ public struct ThresholdChoice: Sendable, Equatable {
 }
 
 /// Why no threshold could be chosen.
-public enum ThresholdError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ThresholdError: Error, Sendable, Equatable, UserFacingError {
     /// The rows hold one class only: no trade-off to choose on.
     case oneClass
     /// No threshold reaches the precision asked for; the best reachable is given.
     case precisionUnreachable(asked: Double, best: Double)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .oneClass:
-            "the rows hold only one class, so there is no trade-off between errors to choose a threshold on\nhint: choose it on data with both classes"
+            Diagnostic(
+                "the rows hold only one class, so there is no trade-off between errors to choose a threshold on",
+                remedy: "choose it on data with both classes")
         case .precisionUnreachable(let asked, let best):
-            "no threshold reaches precision \(asked) on these rows; the highest is \(best)\nhint: ask for a lower min_precision, or choose by cost or f1"
+            Diagnostic(
+                "no threshold reaches precision \(asked) on these rows; the highest is \(best)",
+                remedy: "ask for a lower min_precision, or choose by cost or f1")
         }
     }
 }

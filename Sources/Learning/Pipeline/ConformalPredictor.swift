@@ -1,3 +1,4 @@
+public import Diagnostics
 /// Split conformal prediction: from scores on calibration rows the model did not train on, a
 /// prediction set (classification) or interval (regression) that holds the truth for at least
 /// 1 − alpha of new exchangeable rows, on average over calibration draws.
@@ -63,17 +64,19 @@ public struct ConformalPredictor: Sendable, Codable, Equatable {
 }
 
 /// Why conformal prediction could not be set up.
-public enum ConformalError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ConformalError: Error, Sendable, Equatable, UserFacingError {
     case alphaOutOfRange(Double)
     case tooFewRows(rows: Int, alpha: Double, smallestAlpha: Double)
     case taskMismatch
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .alphaOutOfRange(let a):
             "alpha must lie strictly between 0 and 1 (the share of rows the promise may miss), not \(a)"
         case .tooFewRows(let n, let a, let smallest):
-            "\(n) calibration rows cannot promise coverage \(1 - a): with n rows the smallest alpha is 1/(n + 1) = \(smallest)\nhint: use alpha=\(smallest) or more, or calibrate on more rows"
+            Diagnostic(
+                "\(n) calibration rows cannot promise coverage \(1 - a): with n rows the smallest alpha is 1/(n + 1) = \(smallest)",
+                remedy: "use alpha=\(smallest) or more, or calibrate on more rows")
         case .taskMismatch: "internal error: the prediction does not match the target's task"
         }
     }

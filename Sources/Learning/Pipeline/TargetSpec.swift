@@ -1,4 +1,5 @@
 public import Tabular
+public import Diagnostics
 
 /// The column a model predicts and how its values map to the algorithm's target.
 public struct TargetSpec: Sendable, Codable, Equatable {
@@ -63,7 +64,7 @@ public struct TargetSpec: Sendable, Codable, Equatable {
 }
 
 /// Why a pipeline could not be trained or applied.
-public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum PipelineError: Error, Sendable, Equatable, UserFacingError {
     case targetAllMissing(String)
     case textTargetForRegression(String)
     case singleClass(String, String)
@@ -75,20 +76,26 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case costsNeedClassifier
     case invalidCosts(classCount: Int)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .targetAllMissing(let c): "the target '\(c)' is missing in every row"
         case .textTargetForRegression(let c):
-            "'\(c)' holds text, so it cannot be a regression target\nhint: use task=classification, or pick a numeric target"
+            Diagnostic(
+                "'\(c)' holds text, so it cannot be a regression target",
+                remedy: "use task=classification, or pick a numeric target")
         case .singleClass(let c, let v):
             "the target '\(c)' has only one class ('\(v)'); classification needs at least two"
         case .unknownAlgorithm(let name, let known):
-            "unknown algorithm '\(name)'\nhint: algorithms: " + known.joined(separator: ", ")
+            Diagnostic("unknown algorithm '\(name)'", remedy: "algorithms: \(known.joined(separator: ", "))")
         case .unsupportedTask(let a, let t): "'\(a)' does not do \(t.rawValue)"
         case .thresholdNeedsBinaryClassifier(let task, let k):
             task == .regression
                 ? "a decision threshold applies to a classifier's probabilities; this model does regression and has no threshold to set"
-                : "a decision threshold needs a model with two classes; this one has \(k)\nhint: with more classes give the cost of each mistake instead: costs={TRUE: [cost of deciding each class], …}"
+                : Diagnostic(
+                    "a decision threshold needs a model with two classes; this one has \(k)",
+                    remedy:
+                        "with more classes give the cost of each mistake instead: costs={TRUE: [cost of deciding each class], …}"
+                )
         case .thresholdOutOfRange(let t): "the decision threshold must be a probability from 0 to 1, not \(t)"
         case .calibrationNeedsClassifier(let task):
             task == .regression

@@ -1,6 +1,7 @@
 import CommandLanguage
 import Learning
 import Tabular
+import Diagnostics
 
 extension CommandTable {
     /// `NEW = calibrate MODEL on DATA [method=sigmoid|isotonic]`.

@@ -1,6 +1,7 @@
 import CommandLanguage
 import Learning
 import Tabular
+import Diagnostics
 
 extension CommandTable {
     /// `conformal MODEL on DATA alpha=A`.

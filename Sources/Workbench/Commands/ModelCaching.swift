@@ -2,6 +2,7 @@ import Foundation
 import Learning
 import Tabular
 import Bundles
+import Diagnostics
 
 /// What `train` cells did while `open` restored a session: models taken from the model cache,
 /// models fitted again and why, and the cache's notes.

@@ -369,7 +369,7 @@ final class Sink {
             handle = .standardOutput
         case .file(let path, let overwrite):
             // Checked before any row is scored; the rows go to a temporary the start-up sweep knows.
-            let target = FileTarget(path: path, overwrite: overwrite, remedy: "pass --overwrite")
+            let target = FileTarget(path: path, overwrite: overwrite)
             let (final, existingMode) = try target.destination()
             let temp = TemporaryFiles.temporaryPath(for: final)
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(existingMode ?? 0o644))
@@ -523,7 +523,7 @@ final class Sink {
         self.temporaryPath = nil
         try FileTarget.moveIntoPlace(
             temporaryPath, destination.path, replacing: destination.replacing, shown: destination.target.shown,
-            remedy: destination.target.remedy)
+            caveat: destination.target.caveat)
     }
 
     func close() {

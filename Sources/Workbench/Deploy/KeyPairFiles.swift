@@ -10,8 +10,7 @@ public enum KeyPairFiles {
         let targets = [prefix + ".pem", prefix + ".pub.pem"].map {
             FileTarget(
                 path: $0, overwrite: overwrite,
-                remedy:
-                    "pass --overwrite (bundles signed with the old key then no longer verify with the new public key)")
+                caveat: "bundles signed with the old key then no longer verify with the new public key")
         }
         let destinations = try targets.map { try $0.destination() }
         let temporaries = destinations.map { TemporaryFiles.temporaryPath(for: $0.path) }
@@ -20,7 +19,7 @@ public enum KeyPairFiles {
         for i in targets.indices {
             try FileTarget.moveIntoPlace(
                 temporaries[i], destinations[i].path, replacing: destinations[i].existingMode != nil,
-                shown: targets[i].shown, remedy: targets[i].remedy)
+                shown: targets[i].shown, caveat: targets[i].caveat)
         }
     }
 }

@@ -66,7 +66,7 @@ public enum ReportWriter {
                         FileTarget(
                             path: (filesFolder as NSString).appendingPathComponent(name),
                             shown: (shownFolder as NSString).appendingPathComponent(name),
-                            overwrite: target.overwrite, remedy: target.remedy), svg
+                            overwrite: target.overwrite, caveat: target.caveat), svg
                     )
                 }
                 for (fileTarget, _) in targets { _ = try fileTarget.destination() }

@@ -1,6 +1,6 @@
 public import Charts
 public import CommandLanguage
-import Diagnostics
+public import Diagnostics
 import Foundation
 public import Tabular
 
@@ -12,7 +12,7 @@ public struct DataFileRecord: Sendable, Equatable {
 }
 
 /// A user-facing failure that is not tied to one token of the line.
-public struct CommandError: Error, Sendable, CustomStringConvertible {
+public struct CommandError: Error, Sendable, UserFacingError {
     public var message: String
     public var hint: String?
 
@@ -21,7 +21,7 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public var description: String { message + (hint.map { "\nhint: \($0)" } ?? "") }
+    public var diagnostic: Diagnostic { Diagnostic(message, remedy: hint.map { "\($0)" }) }
 }
 
 /// What a command handler sees and produces: the session (read-only through lookups), its

@@ -1,6 +1,7 @@
 public import Foundation
 import Tabular
 import CommandLanguage
+public import Diagnostics
 #if canImport(CDispatch)
 // POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
 // Linux Foundation's C modules included their header first, which varies from build to build.
@@ -9,10 +10,10 @@ import CDispatch
 #endif
 
 /// Why a file could not be written; each case names the path as the user wrote it.
-public enum FileWriteError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The target exists and the command was not told to replace it; `remedy` is how to tell it
-    /// (`overwrite=yes` in a session, `--overwrite` in the shell).
-    case exists(path: String, linkedTo: String?, remedy: String)
+public enum FileWriteError: Error, Sendable, Equatable, UserFacingError {
+    /// The target exists and the command was not told to replace it (`overwrite=yes` in a
+    /// session, `--overwrite` in the shell); `caveat` says what replacing it would cost, if anything.
+    case exists(path: String, linkedTo: String?, caveat: String?)
     /// A device, FIFO or socket: replacing it would destroy it, writing into it is not a file.
     case notRegular(path: String, kind: String)
     case isDirectory(path: String)
@@ -21,21 +22,29 @@ public enum FileWriteError: Error, Sendable, Equatable, CustomStringConvertible 
     case noFolder(path: String)
     case failed(path: String, reason: String)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
-        case .exists(let p, let link, let remedy):
-            "\(p) already exists" + (link.map { " (a symbolic link to \($0))" } ?? "")
-                + "\nhint: \(remedy) to replace " + (link == nil ? "it" : "the file it points to")
-                + ", or choose another path"
+        case .exists(let p, let link, let caveat):
+            Diagnostic(
+                "\(p) already exists" + (link.map { " (a symbolic link to \($0))" } ?? ""),
+                remedy:
+                    "add \(setting: "overwrite", "yes")\(caveat.map { " (\($0))" } ?? "") to replace \(link == nil ? "it" : "the file it points to"), or choose another path"
+            )
         case .notRegular(let p, let kind):
-            "\(p) is \(kind), not a regular file; refusing to write over it\nhint: choose a path to a regular file"
-        case .isDirectory(let p): "\(p) is a folder\nhint: give a file name inside it"
+            Diagnostic(
+                "\(p) is \(kind), not a regular file; refusing to write over it",
+                remedy: "choose a path to a regular file")
+        case .isDirectory(let p): Diagnostic("\(p) is a folder", remedy: "give a file name inside it")
         case .badLink(let p, let target):
-            "\(p) is a symbolic link to \(target), which is not a regular file; refusing to write through it\nhint: choose another path"
+            Diagnostic(
+                "\(p) is a symbolic link to \(target), which is not a regular file; refusing to write through it",
+                remedy: "choose another path")
         case .noFolder(let p):
-            "no folder \((p as NSString).deletingLastPathComponent.isEmpty ? "." : (p as NSString).deletingLastPathComponent) to write \((p as NSString).lastPathComponent) into\nhint: create it first, or choose an existing folder"
+            Diagnostic(
+                "no folder \((p as NSString).deletingLastPathComponent.isEmpty ? "." : (p as NSString).deletingLastPathComponent) to write \((p as NSString).lastPathComponent) into",
+                remedy: "create it first, or choose an existing folder")
         case .failed(let p, let reason):
-            "cannot write \(p): \(reason)\nhint: check that the folder exists and is writable"
+            Diagnostic("cannot write \(p): \(reason)", remedy: "check that the folder exists and is writable")
         }
     }
 }
@@ -50,14 +59,14 @@ public struct FileTarget: Sendable {
     public var shown: String
     /// Replace an existing regular file (through a symbolic link: the file it points to).
     public var overwrite: Bool
-    /// How the user says "overwrite", for the hint.
-    public var remedy: String
+    /// What replacing the file would cost, said beside the hint to overwrite it.
+    public var caveat: String?
 
-    public init(path: String, shown: String? = nil, overwrite: Bool, remedy: String = "add overwrite=yes") {
+    public init(path: String, shown: String? = nil, overwrite: Bool, caveat: String? = nil) {
         self.path = path
         self.shown = shown ?? path
         self.overwrite = overwrite
-        self.remedy = remedy
+        self.caveat = caveat
     }
 
     /// Checks the target without writing; returns the path to rename over (a link's target when
@@ -76,13 +85,13 @@ public struct FileTarget: Sendable {
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            guard overwrite else { throw .exists(path: shown, linkedTo: nil, remedy: remedy) }
+            guard overwrite else { throw .exists(path: shown, linkedTo: nil, caveat: caveat) }
             return (path, Int(info.st_mode & 0o7777))
         case S_IFDIR:
             throw .isDirectory(path: shown)
         case S_IFLNK:
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
-            guard overwrite else { throw .exists(path: shown, linkedTo: target, remedy: remedy) }
+            guard overwrite else { throw .exists(path: shown, linkedTo: target, caveat: caveat) }
             guard let resolved = realpath(path, nil) else { throw .badLink(path: shown, target: target) }
             defer { free(resolved) }
             let real = String(cString: resolved)
@@ -129,25 +138,25 @@ public struct FileTarget: Sendable {
             throw failure(code)
         }
         try FileTarget.moveIntoPlace(
-            temporary, destination, replacing: existingMode != nil, shown: shown, remedy: remedy)
+            temporary, destination, replacing: existingMode != nil, shown: shown, caveat: caveat)
     }
 
     /// Renames a finished temporary over `destination`. A new file is linked into place, which
     /// fails if something appeared there meanwhile, so a file created after the check is never replaced.
     static func moveIntoPlace(
-        _ temporary: String, _ destination: String, replacing: Bool, shown: String, remedy: String
+        _ temporary: String, _ destination: String, replacing: Bool, shown: String, caveat: String?
     ) throws(FileWriteError) {
         defer { unlink(temporary) }
         if !replacing {
             if link(temporary, destination) == 0 { return }
             let code = errno
-            if code == EEXIST { throw .exists(path: shown, linkedTo: nil, remedy: remedy) }
+            if code == EEXIST { throw .exists(path: shown, linkedTo: nil, caveat: caveat) }
             // Some file systems have no hard links; fall back to a rename after one more check.
             guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK else {
                 throw .failed(path: shown, reason: String(cString: strerror(code)))
             }
             var info = stat()
-            if lstat(destination, &info) == 0 { throw .exists(path: shown, linkedTo: nil, remedy: remedy) }
+            if lstat(destination, &info) == 0 { throw .exists(path: shown, linkedTo: nil, caveat: caveat) }
         }
         guard rename(temporary, destination) == 0 else {
             throw .failed(path: shown, reason: String(cString: strerror(errno)))

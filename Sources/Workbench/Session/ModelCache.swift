@@ -2,6 +2,7 @@ public import Bundles
 public import Foundation
 public import Learning
 public import Tabular
+public import Diagnostics
 #if canImport(CDispatch)
 // POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
 // Linux Foundation's C modules included their header first, which varies from build to build.
@@ -259,7 +260,7 @@ public struct ModelCache: Sendable {
 
 /// Why the model cache could not be used; a command says so in a note and goes on (the model is
 /// fitted, or not cached).
-public enum ModelCacheError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ModelCacheError: Error, Sendable, Equatable, UserFacingError {
     /// The folder is a link, FIFO, file or someone else's.
     case unusableFolder(path: String, reason: String)
     case notWritable(path: String, reason: String)
@@ -268,16 +269,22 @@ public enum ModelCacheError: Error, Sendable, Equatable, CustomStringConvertible
     case tooLarge(bytes: Int, limit: Int)
     case cannotEncode(reason: String)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .unusableFolder(let path, let reason):
-            "the model cache \(path) cannot be used: \(reason)\nhint: remove or rename it; workbench makes a new one"
+            Diagnostic(
+                "the model cache \(path) cannot be used: \(reason)",
+                remedy: "remove or rename it; workbench makes a new one")
         case .notWritable(let path, let reason):
-            "cannot write to the model cache \(path): \(reason)\nhint: check its permissions, or set WORKBENCH_HOME to a folder you can write"
+            Diagnostic(
+                "cannot write to the model cache \(path): \(reason)",
+                remedy: "check its permissions, or set WORKBENCH_HOME to a folder you can write")
         case .refused(let path, let reason):
             "the cached model \((path as NSString).lastPathComponent) was refused and removed: \(reason)"
         case .tooLarge(let bytes, let limit):
-            "the model takes \(ModelCache.formatBytes(bytes)), more than the cache's cap of \(ModelCache.formatBytes(limit))\nhint: raise \(ModelCache.limitVariable) (e.g. 4G)"
+            Diagnostic(
+                "the model takes \(ModelCache.formatBytes(bytes)), more than the cache's cap of \(ModelCache.formatBytes(limit))",
+                remedy: "raise \(ModelCache.limitVariable) (e.g. 4G)")
         case .cannotEncode(let reason):
             "the model cannot be stored: \(reason)"
         }

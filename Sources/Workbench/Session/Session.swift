@@ -263,8 +263,7 @@ public final class Session {
         switch error {
         // The echoed line keeps its columns for the caret, with any database password starred.
         case let e as LanguageError: e.render(line: PostgresLocation.starPasswords(in: line))
-        case let e as TabularError: "error: " + e.description
-        case let e as CommandError: "error: " + e.description
+        case let e as any UserFacingError: "error: " + e.diagnostic.rendered(.commandLanguage)
         case let e as any CustomStringConvertible: "error: " + e.description
         default: "error: " + String(describing: error)
         }

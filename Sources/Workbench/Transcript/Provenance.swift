@@ -3,6 +3,7 @@ import CommandLanguage
 import Foundation
 import Learning
 import Tabular
+public import Diagnostics
 #if canImport(CDispatch)
 // POSIX structs' members (stat, timespec) belong, for MemberImportVisibility, to whichever of
 // Linux Foundation's C modules included their header first, which varies from build to build.
@@ -230,7 +231,7 @@ public struct ProvenanceSlice: Sendable, Equatable {
 }
 
 /// Why a bundle's provenance cannot be replayed, or did not reproduce the model.
-public enum ProvenanceError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ProvenanceError: Error, Sendable, Equatable, UserFacingError {
     /// The bundle records no provenance.
     case notRecorded(bundle: String)
     /// `provenance.wbt` is not a transcript this workbench runs, or disagrees with the manifest.
@@ -260,20 +261,34 @@ public enum ProvenanceError: Error, Sendable, Equatable, CustomStringConvertible
     /// The folder given is not usable (a usage error).
     public var isUsage: Bool { if case .dataFolder = self { true } else { false } }
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .notRecorded(let b):
-            "\(b) has no provenance recorded, so there is nothing to replay\nhint: bundles record it from this version on; export the model again from the session that trained it"
+            Diagnostic(
+                "\(b) has no provenance recorded, so there is nothing to replay",
+                remedy:
+                    "bundles record it from this version on; export the model again from the session that trained it")
         case .malformed(let b, let reason):
-            "\(b)/\(BundleFile.provenance) cannot be replayed: \(reason)\nhint: do not edit bundle files; export the model again"
+            Diagnostic(
+                "\(b)/\(BundleFile.provenance) cannot be replayed: \(reason)",
+                remedy: "do not edit bundle files; export the model again")
         case .refusedCell(let b, let cell, let command, let reason):
-            "\(b)/\(BundleFile.provenance): refusing cell [\(cell)] (\(command)): \(reason)\nhint: a provenance runs only \(ProvenanceSlice.followedCommands); export the model again"
+            Diagnostic(
+                "\(b)/\(BundleFile.provenance): refusing cell [\(cell)] (\(command)): \(reason)",
+                remedy: "a provenance runs only \(ProvenanceSlice.followedCommands); export the model again")
         case .dataFolder(let p, let reason):
-            "--data \(p): \(reason)\nhint: give the folder that holds the data files the bundle names (workbench verify BUNDLE lists them)"
+            Diagnostic(
+                "--data \(p): \(reason)",
+                remedy:
+                    "give the folder that holds the data files the bundle names (workbench verify BUNDLE lists them)")
         case .missingData(let name, let cell, let folder, let reason):
-            "data file \(name) (read in cell [\(cell)]) \(reason) in \(folder)\nhint: put the file the model was trained on in \(folder), under that name"
+            Diagnostic(
+                "data file \(name) (read in cell [\(cell)]) \(reason) in \(folder)",
+                remedy: "put the file the model was trained on in \(folder), under that name")
         case .dataChanged(let name, let cell, let recorded, let found):
-            "data file \(name) (read in cell [\(cell)]) is not the data the model was trained on: its fingerprint is \(Fingerprint.short(found, length: 16)), the provenance records \(Fingerprint.short(recorded, length: 16))\nhint: a retrained model could only differ; find the original \(name)"
+            Diagnostic(
+                "data file \(name) (read in cell [\(cell)]) is not the data the model was trained on: its fingerprint is \(Fingerprint.short(found, length: 16)), the provenance records \(Fingerprint.short(recorded, length: 16))",
+                remedy: "a retrained model could only differ; find the original \(name)")
         case .cellFailed(let cell, let command, let output):
             "cell [\(cell)] (\(command)) failed when run again:\n\(output)"
         case .modelNotBound(let model):

@@ -1,5 +1,6 @@
 import Foundation
 import Tabular
+public import Diagnostics
 
 /// A recorded session as a readable text file: commands, their output, and the data files read.
 ///
@@ -316,19 +317,22 @@ public struct Transcript: Sendable, Equatable {
 }
 
 /// A transcript that cannot be read.
-public enum TranscriptError: Error, Sendable, CustomStringConvertible {
+public enum TranscriptError: Error, Sendable, UserFacingError {
     case notFound(path: String)
     case unreadable(path: String)
     case tooLarge(path: String, bytes: Int, limit: Int)
     case malformed(path: String, line: Int, reason: String)
 
-    public var description: String {
+    public var diagnostic: Diagnostic {
         switch self {
         case .notFound(let p):
-            "no such transcript: \(p)\nhint: transcripts are recorded under sessions/; check the path"
-        case .unreadable(let p): "cannot read \(p)\nhint: check its permissions"
+            Diagnostic("no such transcript: \(p)", remedy: "transcripts are recorded under sessions/; check the path")
+        case .unreadable(let p): Diagnostic("cannot read \(p)", remedy: "check its permissions")
         case .tooLarge(let p, let bytes, let limit):
-            "\(p) is \(bytes > limit && bytes / 1_048_576 == limit / 1_048_576 ? "over \(limit / 1_048_576)" : "\(bytes / 1_048_576)") MiB, over the \(limit / 1_048_576) MiB limit for transcripts\nhint: is this really a workbench transcript? A longer session can be saved in parts with save \"PATH\""
+            Diagnostic(
+                "\(p) is \(bytes > limit && bytes / 1_048_576 == limit / 1_048_576 ? "over \(limit / 1_048_576)" : "\(bytes / 1_048_576)") MiB, over the \(limit / 1_048_576) MiB limit for transcripts",
+                remedy:
+                    "is this really a workbench transcript? A longer session can be saved in parts with save \"PATH\"")
         case .malformed(let p, let line, let reason): "\(p):\(line): \(reason)"
         }
     }
