@@ -1,3 +1,4 @@
+public import Diagnostics
 /// A response of the serving API, independent of the HTTP server that writes it.
 public struct APIResponse: Sendable {
     public var status: Int
@@ -31,6 +32,14 @@ public struct APIError: Error, Sendable, Equatable {
         self.details = details
     }
 
+    /// A diagnostic as HTTP clients read it: the message as `error`, the remedy as the one detail,
+    /// settings spelled as the flags the server was started with (`--max-rows`).
+    public init(_ status: Int, _ diagnostic: Diagnostic) {
+        self.init(
+            status, diagnostic.message.spelled(.commandLine),
+            details: diagnostic.remedy.map { [$0.spelled(.commandLine)] } ?? [])
+    }
+
     public var response: APIResponse {
         var w = JSONWriter()
         w.raw("{\"error\":")
@@ -60,8 +69,10 @@ public struct APIError: Error, Sendable, Equatable {
 
     static func tooManyRows(_ limit: Int) -> APIError {
         APIError(
-            413, "the request has more than \(limit) rows",
-            details: ["send at most \(limit) rows per request (the server's --max-rows)"])
+            413,
+            Diagnostic(
+                "the request has more than \(limit) rows",
+                remedy: "send at most \(limit) rows per request (the server's \(setting: "max_rows"))"))
     }
 
     static func invalidFields(_ details: [String]) -> APIError {

@@ -1,5 +1,6 @@
 import Foundation
 import Tabular
+import Diagnostics
 
 /// Turns a `POST /v1/feedback` body into outcomes, or says precisely what is wrong with it:
 /// malformed JSON (400), more outcomes than `--max-rows` (413), or each outcome whose id, label or
@@ -159,7 +160,9 @@ struct FeedbackRequest: Sendable {
 
     static func tooMany(_ limit: Int) -> APIError {
         APIError(
-            413, "the request has more than \(limit) outcomes",
-            details: ["send at most \(limit) outcomes per request (the server's --max-rows)"])
+            413,
+            Diagnostic(
+                "the request has more than \(limit) outcomes",
+                remedy: "send at most \(limit) outcomes per request (the server's \(setting: "max_rows"))"))
     }
 }

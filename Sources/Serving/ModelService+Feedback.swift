@@ -1,6 +1,7 @@
 import Foundation
 import Bundles
 import Learning
+import Diagnostics
 
 extension ModelService {
     /// `POST /v1/feedback`: outcomes of served predictions, stored beside them in the prediction
@@ -13,10 +14,11 @@ extension ModelService {
             let data = try bodyData(body, unit: "outcomes")
             guard let log else {
                 throw APIError(
-                    409, "this server keeps no prediction log, so it cannot store outcomes",
-                    details: [
-                        "start it with --log FILE (log=\"FILE\" in the REPL); outcomes are stored beside the predictions"
-                    ])
+                    409,
+                    Diagnostic(
+                        "this server keeps no prediction log, so it cannot store outcomes",
+                        remedy:
+                            "start it with \(setting: "log", "FILE"); outcomes are stored beside the predictions"))
             }
             let outcomes = try FeedbackRequest(classes: bundle.pipeline.target.classes, maximumOutcomes: maximumRows)
                 .parse(data)

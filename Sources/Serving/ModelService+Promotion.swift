@@ -1,6 +1,7 @@
 import Bundles
 import Foundation
 import Learning
+import Diagnostics
 
 /// What `POST /v1/admin/promote` answers: the models before and after, and the evidence the
 /// promotion was made on (what `workbench promote` records in the run registry).
@@ -55,22 +56,32 @@ extension ModelService {
         }
         guard authorized(authorization) else {
             return APIError(
-                401, "missing or wrong bearer token",
-                details: ["send the header Authorization: Bearer TOKEN (workbench promote --token-file FILE)"]
+                401,
+                Diagnostic(
+                    "missing or wrong bearer token",
+                    remedy:
+                        "send the header Authorization: Bearer TOKEN (workbench promote \(setting: "token_file", "FILE"))"
+                )
             ).response
         }
         guard let shadow, currentRoles.challenger != nil else {
             return APIError(
-                409, "this server has no challenger to promote",
-                details: ["start it with a challenger: workbench serve CHAMPION --shadow CHALLENGER"]
+                409,
+                Diagnostic(
+                    "this server has no challenger to promote",
+                    remedy: "start it with a challenger: workbench serve CHAMPION \(setting: "shadow", "CHALLENGER")")
             ).response
         }
         // Predictions may be open to anyone who can reach the server; swapping the model that
         // answers them may not.
         guard tokenDigest != nil else {
             return APIError(
-                403, "promotion needs the server's token, and this server has none",
-                details: ["start it with --token-file FILE, then: workbench promote --token-file FILE"]
+                403,
+                Diagnostic(
+                    "promotion needs the server's token, and this server has none",
+                    remedy:
+                        "start it with \(setting: "token_file", "FILE"), then: workbench promote \(setting: "token_file", "FILE")"
+                )
             ).response
         }
         // The evidence includes what was answered up to now.

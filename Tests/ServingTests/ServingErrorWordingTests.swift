@@ -55,4 +55,11 @@ struct ServingErrorWordingTests {
             PostgresError.noSuchTable(location: "db", table: "order", suggestion: "orders").description
                 == "db has no table 'order'; did you mean 'orders'?")
     }
+
+    @Test func httpRepliesCarryTheRemedyAsTheirDetail() {
+        let reply = APIError(409, Diagnostic("no log", remedy: "start it with \(setting: "log", "FILE")"))
+        #expect(reply.message == "no log" && reply.details == ["start it with --log FILE"])
+        #expect(reply.response.body == #"{"error":"no log","details":["start it with --log FILE"]}"#)
+        #expect(APIError(404, Diagnostic("no such model")).details.isEmpty)
+    }
 }
