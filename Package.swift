@@ -162,12 +162,15 @@ let package = Package(
         // The command language: lexer, parser with source ranges, command signatures, invocation
         // matching, completion. Pure: knows no session, handler or terminal.
         .target(name: "CommandLanguage", dependencies: ["Diagnostics"], swiftSettings: strict),
+        // A line editor that knows no language: libedit (keys, history, Tab calling back its
+        // owner) or plain lines from a pipe; the interpreter's REPL reads through it.
+        .target(name: "LineEditing", dependencies: ["CEditLine"], swiftSettings: strict),
         // Session state, the command table and handlers, transcripts, replay, line editor.
         .target(
             name: "Workbench",
             dependencies: [
                 "CommandLanguage", "Diagnostics", "Tabular", "ColumnExpressions", "Learning", "Bundles", "Charts",
-                "Serving", "PostgresAccess", "CEditLine", "WorkbenchResources",
+                "Serving", "PostgresAccess", "LineEditing", "WorkbenchResources",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -177,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "workbench",
             dependencies: [
-                "Workbench", "Bundles", "Serving", "PostgresAccess", "Diagnostics", "CWorkbenchSystem",
+                "Workbench", "Bundles", "Serving", "PostgresAccess", "Diagnostics", "LineEditing", "CWorkbenchSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict + checksVectorKernels
@@ -213,6 +216,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: strict),
+        .testTarget(name: "LineEditingTests", dependencies: ["LineEditing"], swiftSettings: strict),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: strict),
         .testTarget(
             name: "CommandLanguageTests", dependencies: ["CommandLanguage", "TestSupport"], swiftSettings: strict),

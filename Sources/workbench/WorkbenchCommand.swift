@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundles
 import CWorkbenchSystem
 import Foundation
+import LineEditing
 import PostgresAccess
 import Tabular
 import Workbench
@@ -189,10 +190,12 @@ private func startSession(
             FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
         }
     }
+    // The history file keeps no database password (it is there for the session to reuse).
     let editor =
         interactive
-        ? EditLineReader(historyPath: home + "/history") { line, cursor in session.complete(line: line, cursor: cursor)
-        }
+        ? EditLineReader(
+            history: CommandHistory(path: home + "/history", clean: PostgresLocation.mask),
+            wasInterrupted: { interruptFlag.isSet }, completer: session.lineCompletion(line:cursor:))
         : nil
     let reader: any LineReader = editor ?? PlainLineReader()
     if interactive {
@@ -264,12 +267,8 @@ struct Run: ParsableCommand {
             session.cellObserver = { recorder.record($0) }
         }
         installInterruptHandler()
-        for line in textLines(text) {
-            guard let cell = session.execute(String(line)) else { continue }
-            print("[\(cell.number)]> \(cell.command)")
-            if !cell.output.isEmpty { print(session.display(cell.output)) }
-            if session.quitRequested { break }
-        }
+        var repl = REPL(session: session, reader: TextLineReader(text))
+        _ = repl.run()
         session.servers.stopAll()
         if session.failureCount > 0 { throw ExitCode(1) }
         if strict && session.validationFailures > 0 {

@@ -1,6 +1,8 @@
 import Foundation
+public import LineEditing
 
-/// Read → evaluate → print, one cell per line, until Ctrl-D or `quit`.
+/// Read → evaluate → print, one cell per line, until Ctrl-D or `quit`: the interactive REPL over
+/// libedit, a piped one over plain lines, and `workbench run` over a script's lines.
 public struct REPL {
     public var session: Session
     public var reader: any LineReader
@@ -25,11 +27,11 @@ public struct REPL {
                 continue
             }
             reader.remember(line)
-            if !reader.isInteractive, !line.trimmingCharacters(in: .whitespaces).isEmpty, !line.hasPrefix("#") {
-                write(prompt + line)
-            }
             guard let cell = session.execute(line) else { continue }
             if session.progressHandler != nil { clearProgressLine() }
+            // Typed lines are on the screen already; others are shown as the cell recorded them
+            // (trimmed, any database password masked).
+            if !reader.isInteractive { write("[\(cell.number)]> \(cell.command)") }
             if !cell.output.isEmpty { write(session.display(cell.output)) }
         }
         return session.failureCount

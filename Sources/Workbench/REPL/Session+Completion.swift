@@ -1,11 +1,18 @@
 public import CommandLanguage
 import Foundation
+public import LineEditing
 import Tabular
 
 extension Session {
     /// Tab completion over this session's names and files and the command table.
     public func complete(line: String, cursor: Int) -> Completion.Result {
         Completion.complete(line: line, cursor: cursor, source: self, commands: CommandTable.signatures)
+    }
+
+    /// `complete(line:cursor:)` as the line editor's Tab takes it.
+    public func lineCompletion(line: String, cursor: Int) -> LineCompletion {
+        let offered = complete(line: line, cursor: cursor)
+        return LineCompletion(start: offered.start, candidates: offered.candidates)
     }
 }
 

@@ -1,6 +1,17 @@
 import CEditLine
-public import CommandLanguage
 import Foundation
+
+/// What Tab offers for the word before the cursor: it starts at character `start` of the line,
+/// and `candidates` may replace it. The line editor knows no language; its owner computes this.
+public struct LineCompletion: Equatable, Sendable {
+    public var start: Int
+    public var candidates: [String]
+
+    public init(start: Int, candidates: [String]) {
+        self.start = start
+        self.candidates = candidates
+    }
+}
 
 /// Where the REPL's lines come from: libedit on a terminal, plain lines from a pipe or file.
 public protocol LineReader {
@@ -20,17 +31,47 @@ public struct PlainLineReader: LineReader {
     public mutating func remember(_ line: String) {}
 }
 
+/// The lines of a text, such as a script, without editing.
+public struct TextLineReader: LineReader {
+    private var lines: [Substring]
+    private var next = 0
+
+    /// Lines end at `\n` or `\r\n` (as the interpreter splits every text); a lone `\r` stays in its line.
+    public init(_ text: String) {
+        lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+    }
+    public var isInteractive: Bool { false }
+
+    public mutating func readLine(prompt: String) -> String? {
+        guard next < lines.count else { return nil }
+        defer { next += 1 }
+        return String(lines[next])
+    }
+
+    public mutating func remember(_ line: String) {}
+}
+
 /// The completion provider libedit's Tab binding calls; a C function pointer cannot capture, so
 /// it is reached from here. Only the REPL thread touches it.
-nonisolated(unsafe) private var activeCompleter: ((String, Int) -> Completion.Result)?
+nonisolated(unsafe) private var activeCompleter: ((String, Int) -> LineCompletion)?
 
 /// libedit line editing: emacs keys, history (Up, Ctrl-R), tab completion.
 public struct EditLineReader: LineReader {
     private var history: CommandHistory
+    private let wasInterrupted: () -> Bool
 
-    public init?(historyPath: String?, completer: @escaping (String, Int) -> Completion.Result) {
+    /// - Parameters:
+    ///   - history: the lines Up and Ctrl-R recall, kept as its file says.
+    ///   - wasInterrupted: whether Ctrl-C ended the last read (the caller's SIGINT handler sets it):
+    ///     an interrupted read is an empty line, not the end of input.
+    ///   - completer: what Tab offers, for the line and the cursor's character offset.
+    public init?(
+        history: CommandHistory, wasInterrupted: @escaping () -> Bool,
+        completer: @escaping (String, Int) -> LineCompletion
+    ) {
         guard wb_open("workbench", editLineComplete) == 0 else { return nil }
-        history = CommandHistory(path: historyPath)
+        self.history = history
+        self.wasInterrupted = wasInterrupted
         activeCompleter = completer
         for entry in history.entries { wb_history_add(entry) }
     }
@@ -42,7 +83,7 @@ public struct EditLineReader: LineReader {
         var count: Int32 = 0
         guard let raw = wb_gets(&count) else {
             // An interrupted read (Ctrl-C) is an empty line, not the end of the session.
-            return interruptFlag.isSet ? "" : nil
+            return wasInterrupted() ? "" : nil
         }
         guard count > 0 else { return nil }
         var line = String(cString: raw)
