@@ -17,7 +17,8 @@ struct LineEditingTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("history-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/history"
-        var history = CommandHistory(path: path, limit: 3, clean: { $0.replacingOccurrences(of: "secret", with: "***") })
+        let mask: @Sendable (String) -> String = { $0.replacingOccurrences(of: "secret", with: "***") }
+        var history = CommandHistory(path: path, limit: 3, clean: mask)
         // add says whether the line became a new entry.
         let added = [
             "  load \"a.csv\"  ", "load \"a.csv\"", "login secret", "describe a", "load \"a.csv\"", "show a",
@@ -30,7 +31,7 @@ struct LineEditingTests {
         let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode == 0o600)
         #expect(CommandHistory(path: path).entries == history.entries)
-        var cleaned = CommandHistory(path: nil, clean: { $0.replacingOccurrences(of: "secret", with: "***") })
+        var cleaned = CommandHistory(path: nil, clean: mask)
         cleaned.add("login secret")
         #expect(cleaned.entries == ["login ***"])
     }
