@@ -2,74 +2,59 @@ import Learning
 import Tabular
 
 extension CommandTable {
-    /// The cross-validation gate on the main metric. FAIL only when the whole confidence interval
-    /// of the fresh score lies beyond cross-validation minus `tolerance`; a point estimate beyond
-    /// it whose interval still reaches the line is "within sampling error" (a PASS line). Without
-    /// an interval the point estimate decides, as before.
+    /// The cross-validation gate on the main metric (`FreshScoreGate.metric`), worded.
     static func metricGate(
         metric: MetricDefinition, fresh value: Double, interval: ScoreInterval?, crossValidation cv: [Double],
         tolerance: Double, rows: Int
     ) -> ValidationReport.Reason? {
-        let shortfall = metric.higherIsBetter ? cv[0] - value : value - cv[0]
-        guard shortfall > tolerance else { return nil }
-        let line = metric.higherIsBetter ? cv[0] - tolerance : cv[0] + tolerance
+        guard
+            let gate = FreshScoreGate.metric(
+                higherIsBetter: metric.higherIsBetter, fresh: value, interval: interval, crossValidationMean: cv[0],
+                tolerance: tolerance)
+        else { return nil }
         let direction = metric.higherIsBetter ? "below" : "above"
         let base =
-            "\(metric.label) \(formatScore(value)) on fresh data is \(formatScore(shortfall)) \(direction) cross-validation (\(formatScore(cv[0])) ± \(formatScore(cv[1])))"
-        guard let interval else {
-            return .init(severity: .fail, text: base + ", beyond tolerance \(formatStatistic(tolerance))")
-        }
-        let range = "\(intervalText(interval)) on \(rows) rows"
-        let beyond = metric.higherIsBetter ? interval.upper < line : interval.lower > line
-        return beyond
-            ? .init(
-                severity: .fail,
-                text: base + ", beyond tolerance \(formatStatistic(tolerance)) even at the edge of its \(range)")
-            : .init(severity: .pass, text: base + ", within sampling error: its \(range) reaches \(formatScore(line))")
+            "\(metric.label) \(formatScore(value)) on fresh data is \(formatScore(gate.shortfall)) \(direction) cross-validation (\(formatScore(cv[0])) ± \(formatScore(cv[1])))"
+        return reason(gate, base, tolerance: tolerance, rows: rows)
     }
 
-    /// The gate for R², judged on the model's error rather than on the fresh rows' own spread.
-    /// R² = 1 − MSE / Var(y) on a fresh sample divides by that sample's target variance: a fresh
-    /// 20% whose target happens to vary little gets a low R² although its errors are as small as
-    /// cross-validation's (on diabetes, 89 rows with 71% of the usual variance turn RMSE 59 against
-    /// 55 into R² 0.16 against 0.51), and a bootstrap over those rows cannot see it. So the fresh
-    /// error is put on cross-validation's scale, 1 − MSE / V with V = RMSE_cv² / (1 − R²_cv) the
-    /// target variance cross-validation implies, its interval is the bootstrap interval of the
-    /// fresh RMSE mapped the same way (percentile intervals follow monotone maps), and the line
-    /// R²_cv − tolerance is the same as `metricGate`'s. Nil (no gate line) when the figures are
-    /// missing or degenerate, so the caller falls back to `metricGate`.
+    /// The gate for R² on cross-validation's error scale (`FreshScoreGate.errorScale`), worded:
+    /// nil when there is no such scale (the caller falls back to `metricGate`), `.some(nil)` when
+    /// the error is within tolerance.
     static func errorScaleGate(
         freshR2: Double, freshRMSE: Double, rmseInterval: ScoreInterval?, crossValidationR2 cvR2: [Double],
         crossValidationRMSE cvRMSE: [Double], tolerance: Double, rows: Int
     ) -> ValidationReport.Reason?? {
-        guard cvR2.count >= 2, cvRMSE.count >= 1, freshRMSE.isFinite, freshR2.isFinite else { return nil }
-        let unexplained = 1 - cvR2[0]
-        let variance = cvRMSE[0] * cvRMSE[0] / unexplained
-        guard unexplained > 0, variance.isFinite, variance > 0 else { return nil }
-        func skill(_ rmse: Double) -> Double { 1 - rmse * rmse / variance }
-        let fresh = skill(freshRMSE)
-        let shortfall = cvR2[0] - fresh
-        guard shortfall > tolerance else { return .some(nil) }
-        let line = cvR2[0] - tolerance
+        guard cvR2.count >= 2, cvRMSE.count >= 1, freshR2.isFinite,
+            case .some(let decided) = FreshScoreGate.errorScale(
+                freshRMSE: freshRMSE, rmseInterval: rmseInterval, crossValidationR2: cvR2[0],
+                crossValidationRMSE: cvRMSE[0], tolerance: tolerance)
+        else { return nil }
+        guard let gate = decided else { return .some(nil) }
         let base =
-            "R² \(formatScore(freshR2)) on fresh data; its error (RMSE \(formatScore(freshRMSE))) is R² \(formatScore(fresh)) "
-            + "on cross-validation's scale (the target variance RMSE²/(1 − R²) of cross-validation), \(formatScore(shortfall)) below "
+            "R² \(formatScore(freshR2)) on fresh data; its error (RMSE \(formatScore(freshRMSE))) is R² \(formatScore(gate.fresh)) "
+            + "on cross-validation's scale (the target variance RMSE²/(1 − R²) of cross-validation), \(formatScore(gate.shortfall)) below "
             + "cross-validation (\(formatScore(cvR2[0])) ± \(formatScore(cvR2[1])))"
-        guard let rmseInterval else {
-            return .some(.init(severity: .fail, text: base + ", beyond tolerance \(formatStatistic(tolerance))"))
+        return .some(reason(gate, base, tolerance: tolerance, rows: rows))
+    }
+
+    /// A gate's verdict as a validation line.
+    private static func reason(_ gate: FreshScoreGate, _ base: String, tolerance: Double, rows: Int)
+        -> ValidationReport.Reason
+    {
+        guard let interval = gate.interval else {
+            return .init(severity: .fail, text: base + ", beyond tolerance \(formatStatistic(tolerance))")
         }
-        // A larger RMSE is a lower skill: the interval's ends swap.
-        let interval = ScoreInterval(
-            lower: skill(rmseInterval.upper), upper: skill(rmseInterval.lower), method: rmseInterval.method,
-            level: rmseInterval.level)
         let range = "\(intervalText(interval)) on \(rows) rows"
-        return .some(
-            interval.upper < line
-                ? .init(
-                    severity: .fail,
-                    text: base + ", beyond tolerance \(formatStatistic(tolerance)) even at the edge of its \(range)")
-                : .init(
-                    severity: .pass, text: base + ", within sampling error: its \(range) reaches \(formatScore(line))"))
+        switch gate.outcome {
+        case .fails:
+            return .init(
+                severity: .fail,
+                text: base + ", beyond tolerance \(formatStatistic(tolerance)) even at the edge of its \(range)")
+        case .withinSamplingError:
+            return .init(
+                severity: .pass, text: base + ", within sampling error: its \(range) reaches \(formatScore(gate.line))")
+        }
     }
 
     /// "95% Wilson interval 0.812–0.934".
