@@ -1,4 +1,5 @@
 import Foundation
+import CommandLanguage
 import Testing
 @testable import Workbench
 
@@ -87,13 +88,24 @@ struct TutorialCheckTests {
         #expect(Requirement.model(ModelFilter(algorithm: "forest")).satisfied(by: session, facts: []) == nil)
     }
 
-    @Test func factsComeFromWhatACellDid() {
+    /// What a lesson sees of a line: the effects its handler recorded, and what it ran on (which
+    /// the session works out only while a lesson runs).
+    private func facts(_ line: String, in session: Session) throws -> [TutorialFact] {
+        let evaluation = session.evaluate(line)
+        let statement = try #require(try CommandTable.parse(line))
+        let spec = try #require(CommandTable.command(named: statement.verb))
+        let invocation = try Invocation(signature: spec.signature, statement: statement, line: line)
+        return (CellEffect.ran(spec: spec, invocation: invocation, in: session) + evaluation.effects).map(
+            TutorialFact.init)
+    }
+
+    @Test func factsComeFromWhatACellDid() throws {
         let session = makeSession()
         run(session, "load \"examples/iris.csv\"", "m = train tree on iris target=species")
         let facts =
-            TutorialFact.facts(of: "predict m {sepal_length: 5.1, petal_length: 1.4}", in: session)
-            + TutorialFact.facts(of: "evaluate m on iris", in: session)
-            + TutorialFact.facts(of: "describe iris", in: session)
+            try facts("predict m {sepal_length: 5.1, petal_length: 1.4}", in: session)
+            + facts("evaluate m on iris", in: session)
+            + facts("describe iris", in: session)
         #expect(
             Requirement.predicted(ModelFilter(target: "species"), rows: 1, values: ["sepal_length": "5.10"]).satisfied(
                 by: session, facts: facts) == "m")
@@ -106,13 +118,11 @@ struct TutorialCheckTests {
         #expect(Requirement.ran(command: "show", DatasetFilter()).satisfied(by: session, facts: facts) == nil)
     }
 
-    @Test func warnedPredictionsAreToldApart() {
+    @Test func warnedPredictionsAreToldApart() throws {
         let session = makeSession()
         run(session, "load \"examples/iris.csv\"", "m = train tree on iris target=species")
-        let ordinary = "predict m {sepal_length: 5.1, petal_length: 1.4}"
-        let far = "predict m {sepal_length: 51, petal_length: 1.4}"
-        let plain = TutorialFact.facts(of: ordinary, in: session, output: session.evaluate(ordinary).output)
-        let warned = TutorialFact.facts(of: far, in: session, output: session.evaluate(far).output)
+        let plain = try facts("predict m {sepal_length: 5.1, petal_length: 1.4}", in: session)
+        let warned = try facts("predict m {sepal_length: 51, petal_length: 1.4}", in: session)
         let needsWarning = Requirement.predicted(ModelFilter(), rows: 1, values: [:], warned: true)
         #expect(needsWarning.satisfied(by: session, facts: plain) == nil)
         #expect(needsWarning.satisfied(by: session, facts: warned) == "m")

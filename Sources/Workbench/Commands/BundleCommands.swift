@@ -48,6 +48,9 @@ extension CommandTable {
             let (name, model) = try context.model(.model)
             let (written, resolved) = try context.outputPath(.path)
             try checkBundleTarget(resolved, shown: written)
+            // Kept only if the export succeeds, as every effect; `resolved` is where it is written
+            // (in a sandboxed replay, the sandbox's copy, which is where the bundle is read from).
+            context.record(.exported(model: NamedModel(name: name, model: model), path: resolved))
             let format = context.invocation[ExportOption.format]
             if format == .triton {
                 return try exportTriton(

@@ -33,6 +33,8 @@ extension CommandTable {
                         ? " (\(dataset.frame.rowCount - rows.count) without a target left out)" : ""))
             for note in notes { context.print("warning: \(note)") }
             for w in warnings { context.print("warning: \(w)") }
+            context.record(
+                .evaluated(model: NamedModel(name: modelName, model: model), scores: scores, data: dataset))
             context.print(
                 renderScores(scores, classes: model.pipeline.target.classes, width: context.environment.width))
             if case .classification(let report) = scores {

@@ -41,6 +41,7 @@ extension CommandTable {
         _ = try target?.destination()
         let frame: DataFrame
         let label: String
+        var given: [String: String] = [:]
         if context.invocation.positionals[.data] != nil {
             let (dataName, dataset) = try context.dataset(.data)
             frame = dataset.frame
@@ -48,6 +49,14 @@ extension CommandTable {
         } else if case .record(let fields, _)? = context.invocation.positionals[.row] {
             frame = try rowFrame(fields, pipeline: pipeline, context: &context)
             label = "one row"
+            for field in fields {
+                switch field.value {
+                case .string(let s, _): given[field.key] = s
+                case .number(_, let text, _): given[field.key] = text
+                case .name(let parts, _): given[field.key] = parts.joined(separator: ".")
+                default: break
+                }
+            }
         } else {
             throw LanguageError.missingArgument(
                 "'on DATA' or a row {column: value, ...}", command: "predict",
@@ -57,6 +66,10 @@ extension CommandTable {
         let output = try InterruptiblePrediction.predict(pipeline, frame, session: context.session, notes: &notes)
         for note in notes { context.print("warning: \(note)") }
         for w in output.warnings { context.print("warning: \(w)") }
+        context.record(
+            .predicted(
+                model: NamedModel(name: modelName, model: model), rows: frame.rowCount, values: given,
+                warned: !notes.isEmpty || !output.warnings.isEmpty))
         let classes = pipeline.target.classes
         let conformalCells = conformalCells(pipeline, output.prediction)
         let conformalHeader =

@@ -69,6 +69,7 @@ extension CommandTable {
             for file in result.written { context.recordWritten(file) }
             context.interruption = result.interruption
             context.nestedBoundNames += result.boundNames
+            context.effects += result.effects
             if !result.succeeded { throw RerunFailed() }
         })
 

@@ -39,6 +39,8 @@ public struct CommandContext {
     public private(set) var written: [WrittenFile] = []
     /// Set by a command that Ctrl-C stopped part-way and that keeps what finished (`compare`, `tune`).
     var interruption: Interruption?
+    /// What the command did beyond its bindings, for whoever asks after it succeeds (a lesson).
+    public internal(set) var effects: [CellEffect] = []
 
     init(session: Session, invocation: Invocation) {
         self.session = session
@@ -51,6 +53,9 @@ public struct CommandContext {
     public var targets: [String] { invocation.statement.targets.map(\.name) }
 
     public mutating func print(_ text: String) { output.append(text) }
+
+    /// Records what the command did (kept only if it succeeds).
+    public mutating func record(_ effect: CellEffect) { effects.append(effect) }
 
     /// Prints a table fitted to the session's width (an HTML table in reports).
     public mutating func print(_ table: TextTable) { output.append(table, width: environment.width) }

@@ -192,7 +192,7 @@ public final class Session {
         var output = evaluation.output
         // The lesson's feedback is part of the cell, so transcripts record it and replay checks it.
         if let feedback = tutorial?.review(
-            command: trimmed, output: evaluation.output, succeeded: evaluation.succeeded, in: self)
+            command: trimmed, succeeded: evaluation.succeeded, effects: evaluation.effects, in: self)
         {
             output.append(feedback)
         }
@@ -219,6 +219,8 @@ public final class Session {
         /// How Ctrl-C stopped it: a command that failed while the flag was set bound nothing; a
         /// `compare` or `tune` says what it kept.
         public var interruption: Interruption? = nil
+        /// What the command did beyond its bindings (see `CellEffect`).
+        public var effects: [CellEffect] = []
     }
 
     /// Parses, binds and runs one line; on success commits its bindings, on failure changes nothing.
@@ -242,10 +244,15 @@ public final class Session {
                 throw error
             }
             for (name, value) in context.pendingBindings { bind(name, value) }
+            // What it ran on is worked out only for a lesson (a quoted file is read again for it),
+            // and not for `rerun`, which counts as the command it re-ran.
+            let ran =
+                tutorial != nil && spec.provenance != .repetition
+                ? CellEffect.ran(spec: spec, invocation: invocation, in: self) : []
             return Evaluation(
                 output: context.output, succeeded: true, dataFiles: context.dataFiles,
                 boundNames: context.nestedBoundNames + context.pendingBindings.map(\.name),
-                written: context.written, interruption: context.interruption)
+                written: context.written, interruption: context.interruption, effects: ran + context.effects)
         } catch is RerunFailed {
             return Evaluation(
                 output: partial, succeeded: false, dataFiles: [], interruption: cancellation.isSet ? .nothingBound : nil

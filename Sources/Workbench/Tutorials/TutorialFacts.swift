@@ -12,88 +12,19 @@ enum TutorialFact {
     case predicted(model: (name: String, model: TrainedModel), rows: Int, values: [String: String], warned: Bool)
     case exported(model: (name: String, model: TrainedModel), path: String)
 
-    /// What a successful cell did, read from its command against the session after it ran.
-    /// `rerun N` counts as the command it re-ran.
-    /// `output` is what the cell printed: a line starting "warning: " is the model saying the input
-    /// is unlike its training data.
-    static func facts(of command: String, in session: Session, output: Output = Output(), depth: Int = 0)
-        -> [TutorialFact]
-    {
-        guard let statement = try? CommandTable.parse(command), let spec = CommandTable.command(named: statement.verb),
-            let invocation = try? Invocation(signature: spec.signature, statement: statement, line: command)
-        else { return [] }
-        if spec.name == "rerun", depth == 0, case .number(let n, _, _)? = invocation.positionals[.n],
-            let cell = session.cells.first(where: { Double($0.number) == n })
-        {
-            return facts(of: cell.command, in: session, output: output, depth: 1)
+    /// What a successful cell did, as its effects say.
+    init(_ effect: CellEffect) {
+        switch effect {
+        case .ran(let command, let datasets):
+            self = .ran(command: command, datasets: datasets.map { ($0.name, $0.dataset) })
+        case .evaluated(let m, let scores, let data):
+            self = .evaluated(
+                model: (m.name, m.model), scores: scores, seen: data.flatMap { Self.rowsSeen(by: m.model, in: $0) })
+        case .predicted(let m, let rows, let values, let warned):
+            self = .predicted(model: (m.name, m.model), rows: rows, values: values, warned: warned)
+        case .exported(let m, let path):
+            self = .exported(model: (m.name, m.model), path: path)
         }
-        func model(_ placeholder: Placeholder) -> (name: String, model: TrainedModel)? {
-            guard let name = invocation.positionals[placeholder]?.dottedName, case .model(let m)? = session.lookup(name)
-            else { return nil }
-            return (name, m)
-        }
-        func dataset(_ expression: Expression?) -> (name: String, dataset: Dataset)? {
-            guard let name = expression?.dottedName, case .dataset(let d)? = session.lookup(name) else { return nil }
-            return (name, d)
-        }
-        var datasets = spec.positionals.compactMap { dataset(invocation.positionals[$0.placeholder]) }
-        // Data given as a quoted path after "on" (validate m on "fresh.csv") is what the command
-        // ran on too, read as the command read it, so a check can ask for the file's data.
-        for p in spec.positionals where p.keyword == "on" {
-            guard case .string(let written, _)? = invocation.positionals[p.placeholder] else { continue }
-            let path = session.locateData(written).path
-            guard let fingerprint = try? Fingerprint.ofFile(atPath: path), let frame = try? CSVReader.read(path: path)
-            else { continue }
-            datasets.append((written, Dataset(frame: frame, source: "\"\(written)\"", fingerprint: fingerprint)))
-        }
-        // A command that binds a dataset (load, split, select) "ran on" what it bound.
-        datasets += statement.targets.compactMap {
-            dataset(.name($0.name.split(separator: ".").map(String.init), $0.range))
-        }
-        var facts: [TutorialFact] = [.ran(command: spec.name, datasets: datasets)]
-        // A command whose first word picks what it does (plot calibration, plot roc) also ran as
-        // that pair, so a step can ask for one kind.
-        if let first = spec.positionals.first, case .choice = first.kind,
-            case .name(let parts, _)? = invocation.positionals[first.placeholder], parts.count == 1
-        {
-            facts.append(.ran(command: spec.name + " " + parts[0], datasets: datasets))
-        }
-        let warned = output.lines.contains { Output.stripMarkers($0).hasPrefix("warning: ") }
-        switch spec.name {
-        case "evaluate":
-            guard let m = model(.model) else { break }
-            let data = dataset(invocation.positionals[.data])
-            let seen = data.map { rowsSeen(by: m.model, in: $0.dataset) } ?? nil
-            if let target = statement.targets.first, case .evaluation(let e)? = session.lookup(target.name) {
-                facts.append(.evaluated(model: m, scores: e.scores, seen: seen))
-            } else if let d = data,
-                let scores = try? CommandTable.scores(of: m.model.pipeline, on: d.dataset.frame).scores
-            {
-                facts.append(.evaluated(model: m, scores: scores, seen: seen))
-            }
-        case "predict":
-            guard let m = model(.model) else { break }
-            if let d = dataset(invocation.positionals[.data]) {
-                facts.append(.predicted(model: m, rows: d.dataset.frame.rowCount, values: [:], warned: warned))
-            } else if case .record(let fields, _)? = invocation.positionals[.row] {
-                var values: [String: String] = [:]
-                for field in fields {
-                    switch field.value {
-                    case .string(let s, _): values[field.key] = s
-                    case .number(_, let text, _): values[field.key] = text
-                    case .name(let parts, _): values[field.key] = parts.joined(separator: ".")
-                    default: break
-                    }
-                }
-                facts.append(.predicted(model: m, rows: 1, values: values, warned: warned))
-            }
-        case "export":
-            guard let m = model(.model), case .string(let written, _)? = invocation.positionals[.path] else { break }
-            facts.append(.exported(model: m, path: session.resolve(path: written)))
-        default:
-            break
-        }
-        return facts
     }
 
     /// How many rows of `data` the model trained on: by content when its training rows are at
@@ -323,5 +254,38 @@ extension Requirement {
             }
             return nil
         }
+    }
+}
+
+extension CellEffect {
+    /// What a command ran on, for a lesson's checks: the datasets its positionals name, a quoted
+    /// file after "on" read as the command read it (validate m on "fresh.csv"), and the datasets
+    /// it bound (load, split, select "ran on" what they bound). A command whose first word picks
+    /// what it does (plot roc) also ran as that pair, so a step can ask for one kind.
+    static func ran(spec: CommandSpec, invocation: Invocation, in session: Session) -> [CellEffect] {
+        func dataset(_ expression: Expression?) -> NamedDataset? {
+            guard let name = expression?.dottedName, case .dataset(let d)? = session.lookup(name) else { return nil }
+            return NamedDataset(name: name, dataset: d)
+        }
+        var datasets = spec.positionals.compactMap { dataset(invocation.positionals[$0.placeholder]) }
+        for p in spec.positionals where p.keyword == "on" {
+            guard case .string(let written, _)? = invocation.positionals[p.placeholder] else { continue }
+            let path = session.locateData(written).path
+            guard let fingerprint = try? Fingerprint.ofFile(atPath: path), let frame = try? CSVReader.read(path: path)
+            else { continue }
+            datasets.append(
+                NamedDataset(
+                    name: written, dataset: Dataset(frame: frame, source: "\"\(written)\"", fingerprint: fingerprint)))
+        }
+        datasets += invocation.statement.targets.compactMap {
+            dataset(.name($0.name.split(separator: ".").map(String.init), $0.range))
+        }
+        var effects: [CellEffect] = [.ran(command: spec.name, datasets: datasets)]
+        if let first = spec.positionals.first, case .choice = first.kind,
+            case .name(let parts, _)? = invocation.positionals[first.placeholder], parts.count == 1
+        {
+            effects.append(.ran(command: spec.name + " " + parts[0], datasets: datasets))
+        }
+        return effects
     }
 }

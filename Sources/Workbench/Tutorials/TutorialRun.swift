@@ -167,11 +167,11 @@ public final class TutorialRun {
 
     /// Called by the session after every cell while the lesson runs; returns feedback to add to
     /// the cell's output, or nil to add nothing.
-    func review(command: String, output: Output, succeeded: Bool, in session: Session) -> Output? {
+    func review(command: String, succeeded: Bool, effects: [CellEffect], in session: Session) -> Output? {
         touch()
         // A line that does not even parse is still an attempt at the step (and earns a hint).
         if let verb = (try? CommandTable.parse(command))?.verb, isNeutral(verb) { return nil }
-        let newFacts = succeeded ? TutorialFact.facts(of: command, in: session, output: output) : []
+        let newFacts = succeeded ? effects.map(TutorialFact.init) : []
         for case .evaluated(_, let scores, _) in newFacts { lastEvaluation = scores }
         facts += newFacts
         guard step.kind == .do, let missing = unmet(session: session) else { return nil }
