@@ -1,7 +1,7 @@
 /// What went wrong and what to do about it, as data: the libraries that raise an error say it once
 /// (`UserFacingError.diagnostic`), and each front end renders it in its own syntax — the REPL
-/// writes a setting as `overwrite=yes`, the shell as `--overwrite`, an HTTP reply puts the remedy
-/// in a JSON `hint`.
+/// writes a setting as `overwrite=yes`, the shell as `--overwrite`, and an HTTP reply carries the
+/// remedy as its JSON `details` (`APIError`).
 public struct Diagnostic: Sendable, Equatable, ExpressibleByStringInterpolation {
     /// One sentence: what was wrong, naming where (a file, a column, a row) in its words.
     public var message: DiagnosticText
