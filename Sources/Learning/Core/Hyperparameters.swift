@@ -20,16 +20,13 @@ public struct Hyperparameter<Owner: HyperparameterSet>: Sendable {
     public static func int(
         _ name: String, _ property: any WritableKeyPath<Owner, Int> & Sendable, _ range: ClosedRange<Int>, help: String
     ) -> Self {
-        Hyperparameter(
-            spec: ParameterSpec(name, .int(range), default: .int(Owner()[keyPath: property]), help: help),
-            read: { .int($0[keyPath: property]) },
-            write: { owner, value in
-                switch value {
-                case .int(let v): owner[keyPath: property] = v
-                case .double(let d): if let v = Int(exactly: d) { owner[keyPath: property] = v }
-                case .string: break
-                }
-            })
+        field(name, .int(range), property, help: help, encode: { .int($0) }) { value in
+            switch value {
+            case .int(let v): v
+            case .double(let d): Int(exactly: d)
+            case .string: nil
+            }
+        }
     }
 
     /// A number within `range`.
@@ -37,16 +34,13 @@ public struct Hyperparameter<Owner: HyperparameterSet>: Sendable {
         _ name: String, _ property: any WritableKeyPath<Owner, Double> & Sendable, _ range: ClosedRange<Double>,
         help: String
     ) -> Self {
-        Hyperparameter(
-            spec: ParameterSpec(name, .double(range), default: .double(Owner()[keyPath: property]), help: help),
-            read: { .double($0[keyPath: property]) },
-            write: { owner, value in
-                switch value {
-                case .double(let v): owner[keyPath: property] = v
-                case .int(let v): owner[keyPath: property] = Double(v)
-                case .string: break
-                }
-            })
+        field(name, .double(range), property, help: help, encode: { .double($0) }) { value in
+            switch value {
+            case .double(let v): v
+            case .int(let v): Double(v)
+            case .string: nil
+            }
+        }
     }
 
     /// One of `options` (by default every case, in declaration order), written as its raw value.
@@ -54,26 +48,32 @@ public struct Hyperparameter<Owner: HyperparameterSet>: Sendable {
         _ name: String, _ property: any WritableKeyPath<Owner, Choice> & Sendable,
         options: [Choice] = Array(Choice.allCases), help: String
     ) -> Self where Choice.RawValue == String {
-        Hyperparameter(
-            spec: ParameterSpec(
-                name, .choice(options.map(\.rawValue)), default: .string(Owner()[keyPath: property].rawValue),
-                help: help),
-            read: { .string($0[keyPath: property].rawValue) },
-            write: { owner, value in
-                if case .string(let s) = value, let choice = Choice(rawValue: s) { owner[keyPath: property] = choice }
-            })
+        field(name, .choice(options.map(\.rawValue)), property, help: help, encode: { .string($0.rawValue) }) {
+            if case .string(let s) = $0 { Choice(rawValue: s) } else { nil }
+        }
     }
 
     /// Yes or no, written `true` or `false`.
     public static func flag(_ name: String, _ property: any WritableKeyPath<Owner, Bool> & Sendable, help: String)
         -> Self
     {
+        field(name, .choice(["true", "false"]), property, help: help, encode: { .string(String($0)) }) {
+            if case .string(let s) = $0 { Bool(s) } else { nil }
+        }
+    }
+
+    /// A setting stored in `property`: its default is the property's value in `Owner()`, and a
+    /// value `decode` cannot take leaves the property as it is.
+    private static func field<Value>(
+        _ name: String, _ kind: ParameterSpec.Kind, _ property: any WritableKeyPath<Owner, Value> & Sendable,
+        help: String, encode: @escaping @Sendable (Value) -> ParameterValue,
+        decode: @escaping @Sendable (ParameterValue) -> Value?
+    ) -> Self {
         Hyperparameter(
-            spec: ParameterSpec(
-                name, .choice(["true", "false"]), default: .string(String(Owner()[keyPath: property])), help: help),
-            read: { .string(String($0[keyPath: property])) },
+            spec: ParameterSpec(name, kind, default: encode(Owner()[keyPath: property]), help: help),
+            read: { encode($0[keyPath: property]) },
             write: { owner, value in
-                if case .string(let s) = value, let flag = Bool(s) { owner[keyPath: property] = flag }
+                if let decoded = decode(value) { owner[keyPath: property] = decoded }
             })
     }
 }
